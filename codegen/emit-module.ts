@@ -1,0 +1,81 @@
+/**
+ * Assembles one protocol module: header, imports, every definition's type and codec, and
+ * (for a program) its procedure table.
+ */
+import type { XdrFile } from './ast.js';
+import type { Model } from './model.js';
+import { tsName } from './model.js';
+import type { Procedure } from './procedures.js';
+import type { ProgramInput } from './programs.js';
+import { TypeEmitter } from './emit-types.js';
+
+export interface ModuleOptions {
+  header: string;
+  /** Import path of the XDR runtime as seen from the output folder. */
+  runtimeImport: string;
+  docFor?: (xdrName: string) => string[];
+}
+
+export function emitModule(
+  model: Model,
+  input: Pick<ProgramInput, 'module' | 'program'>,
+  ast: XdrFile,
+  procedures: Procedure[] | null,
+  opts: ModuleOptions,
+): string {
+  const emitter = new TypeEmitter(model, input.module, opts.docFor);
+  const body: string[] = [];
+  for (const def of ast.definitions) {
+    body.push(...emitter.emit(def), '');
+  }
+  if (procedures && input.program) body.push(...emitProcedureTable(input.module, input.program, procedures));
+
+  const runtimeNames = ['type Codec', 'XdrReader', 'XdrWriter'];
+  if (body.some((l) => l.includes('XdrEncodeError'))) runtimeNames.push('XdrEncodeError');
+  const imports = [`import { ${runtimeNames.join(', ')} } from '${opts.runtimeImport}';`];
+  if (procedures) imports.push(`import type { ProcedureInfo, ProgramInfo } from './procedure.js';`);
+  for (const [mod, names] of [...emitter.imports].sort()) {
+    imports.push(`import { ${[...names].sort().join(', ')} } from './${mod}.js';`);
+  }
+  return [opts.header, '/* eslint-disable */', ...imports, '', ...body].join('\n').replace(/\n+$/, '\n');
+}
+
+function emitProcedureTable(
+  module: string,
+  program: NonNullable<ProgramInput['program']>,
+  procedures: Procedure[],
+): string[] {
+  const table = `${module}Procedures`;
+  const out = [
+    `/** Every procedure of the ${program.name} program, by method name. */`,
+    `export const ${table} = {`,
+  ];
+  for (const p of procedures) {
+    const t = (s: string | null) => (s ? tsName(s) : 'void');
+    const codec = (s: string | null) => (s ? `${tsName(s)}Codec` : 'null');
+    const doc = p.cFunction ? [`  /** {@link ${p.cFunction.url} | ${p.cFunction.name}} */`] : [];
+    out.push(
+      ...doc,
+      `  ${p.method}: {`,
+      `    program: ${program.numberConst}, version: ${program.versionConst}, number: ${p.number},`,
+      `    name: ${JSON.stringify(p.name)}, method: ${JSON.stringify(p.method)},`,
+      `    args: ${codec(p.args)}, ret: ${codec(p.ret)}, msg: ${codec(p.msg)}, message: ${p.message},`,
+      `    priority: ${JSON.stringify(p.priority)}, stream: ${JSON.stringify(p.stream)}, sparseFlag: ${JSON.stringify(p.sparseFlag)},`,
+      `    generate: ${JSON.stringify(p.generate)}, acl: ${JSON.stringify(p.acl)}, aclFilter: ${JSON.stringify(p.aclFilter)},`,
+      `    cFunction: ${JSON.stringify(p.cFunction?.name ?? null)}, docUrl: ${JSON.stringify(p.cFunction?.url ?? null)},`,
+      `  } as ProcedureInfo<${t(p.args)}, ${t(p.ret)}, ${t(p.msg)}>,`,
+    );
+  }
+  out.push('} as const;', '');
+  out.push(
+    `/** The ${program.name} program: number, version and procedures (by method and by number). */`,
+    `export const ${module}Program: ProgramInfo<typeof ${table}> = {`,
+    `  name: ${JSON.stringify(program.name)},`,
+    `  number: ${program.numberConst},`,
+    `  version: ${program.versionConst},`,
+    `  procedures: ${table},`,
+    `  byNumber: new Map(Object.values(${table}).map((p) => [p.number, p] as const)),`,
+    `};`,
+  );
+  return out;
+}

@@ -1,0 +1,2 @@
+export * from './xdr/index.js';
+export * from '../protocol/index.js';
