@@ -59,7 +59,7 @@ function emitProcedureTable(
       `  ${p.method}: {`,
       `    program: ${program.numberConst}, version: ${program.versionConst}, number: ${p.number},`,
       `    name: ${JSON.stringify(p.name)}, method: ${JSON.stringify(p.method)},`,
-      `    args: ${codec(p.args)}, ret: ${codec(p.ret)}, msg: ${codec(p.msg)}, message: ${p.message},`,
+      `    args: ${codec(p.args)}, ret: ${codec(p.ret)}, msg: ${codec(p.msg)}, message: ${p.message}, fds: ${p.fds},`,
       `    priority: ${JSON.stringify(p.priority)}, stream: ${JSON.stringify(p.stream)}, sparseFlag: ${JSON.stringify(p.sparseFlag)},`,
       `    generate: ${JSON.stringify(p.generate)}, acl: ${JSON.stringify(p.acl)}, aclFilter: ${JSON.stringify(p.aclFilter)},`,
       `    cFunction: ${JSON.stringify(p.cFunction?.name ?? null)}, docUrl: ${JSON.stringify(p.cFunction?.url ?? null)},`,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type ApiDescription, parseApiXml } from './api-xml.js';
 import type { XdrFile } from './ast.js';
 import { emitConstants } from './emit-constants.js';
+import { emitMethods } from './emit-methods.js';
 import { emitModule } from './emit-module.js';
 import { emitIndex, emitProcedureTypes } from './emit-static.js';
 import { Model } from './model.js';
@@ -107,9 +108,26 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
       }),
     );
   }
+  const methodModules: string[] = [];
+  for (const p of PROGRAMS) {
+    if (!p.program?.methods) continue;
+    const { className, label } = p.program.methods;
+    files.set(
+      `${p.module}-methods.ts`,
+      emitMethods(model, procedures.get(p.module)!, {
+        header: head,
+        runtimeImport,
+        module: p.module,
+        className,
+        programName: p.program.name,
+        programLabel: label,
+      }),
+    );
+    methodModules.push(`${p.module}-methods`);
+  }
   files.set('procedure.ts', emitProcedureTypes(head, runtimeImport));
   files.set('constants.ts', emitConstants(head, [...apis.values()]));
-  files.set('index.ts', emitIndex(head, [...PROGRAMS.map((p) => p.module), 'constants', 'procedure']));
+  files.set('index.ts', emitIndex(head, [...PROGRAMS.map((p) => p.module), ...methodModules, 'constants', 'procedure']));
   return { files, asts, procedures, libvirtVersion };
 }
 

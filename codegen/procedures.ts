@@ -6,7 +6,7 @@
 import type { ApiFunction } from './api-xml.js';
 import { docUrl } from './api-xml.js';
 import type { Model } from './model.js';
-import type { ProgramInput } from './programs.js';
+import { FD_PROCEDURES, type ProgramInput } from './programs.js';
 
 export interface Procedure {
   number: number;
@@ -19,6 +19,8 @@ export interface Procedure {
   msg: string | null;
   /** Sent as a MESSAGE (an event, or keepalive), never as a CALL. */
   message: boolean;
+  /** Passes file descriptors. */
+  fds: boolean;
   priority: 'high' | 'low';
   stream: { direction: 'read' | 'write'; argIndex: number } | null;
   sparseFlag: { name: string; value: number } | null;
@@ -102,6 +104,7 @@ export function buildProcedures(model: Model, input: ProgramInput, functions: Ap
       ret: structName(tail, 'ret'),
       msg,
       message: prog.allMessages || msg !== null,
+      fds: FD_PROCEDURES.has(member.name),
       priority: one('priority') === 'high' ? 'high' : 'low',
       stream:
         streamAnn === null

@@ -25,6 +25,8 @@ export interface ProgramInput {
     cWord: string;
     /** Every procedure of this program travels as a MESSAGE (keepalive). */
     allMessages: boolean;
+    /** The generated class of call methods, and how examples name its instance. */
+    methods?: { className: string; label: string };
   } | null;
 }
 
@@ -59,6 +61,7 @@ export const PROGRAMS: ProgramInput[] = [
     apiXml: 'libvirt-api.xml',
     program: {
       name: 'REMOTE',
+      methods: { className: 'RemoteMethods', label: 'conn' },
       numberConst: 'REMOTE_PROGRAM',
       versionConst: 'REMOTE_PROTOCOL_VERSION',
       procedureEnum: 'remote_procedure',
@@ -75,6 +78,7 @@ export const PROGRAMS: ProgramInput[] = [
     apiXml: 'libvirt-qemu-api.xml',
     program: {
       name: 'QEMU',
+      methods: { className: 'QemuMethods', label: 'conn.qemu' },
       numberConst: 'QEMU_PROGRAM',
       versionConst: 'QEMU_PROTOCOL_VERSION',
       procedureEnum: 'qemu_procedure',
@@ -91,6 +95,7 @@ export const PROGRAMS: ProgramInput[] = [
     apiXml: 'libvirt-lxc-api.xml',
     program: {
       name: 'LXC',
+      methods: { className: 'LxcMethods', label: 'conn.lxc' },
       numberConst: 'LXC_PROGRAM',
       versionConst: 'LXC_PROTOCOL_VERSION',
       procedureEnum: 'lxc_procedure',
@@ -107,6 +112,7 @@ export const PROGRAMS: ProgramInput[] = [
     apiXml: 'libvirt-admin-api.xml',
     program: {
       name: 'ADMIN',
+      methods: { className: 'AdminMethods', label: 'admin' },
       numberConst: 'ADMIN_PROGRAM',
       versionConst: 'ADMIN_PROTOCOL_VERSION',
       procedureEnum: 'admin_procedure',
@@ -120,3 +126,17 @@ export const PROGRAMS: ProgramInput[] = [
 
 /** The API XML files read for constants, in this order. */
 export const API_XML_FILES = ['libvirt-api.xml', 'libvirt-qemu-api.xml', 'libvirt-lxc-api.xml', 'libvirt-admin-api.xml'];
+
+/**
+ * Procedures that pass file descriptors (CALL_WITH_FDS / REPLY_WITH_FDS). JavaScript runtimes
+ * cannot send or receive descriptors over a socket, so these fail with a clear error.
+ */
+export const FD_PROCEDURES = new Set([
+  'REMOTE_PROC_DOMAIN_OPEN_GRAPHICS',
+  'REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD',
+  'REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES',
+  'REMOTE_PROC_DOMAIN_CREATE_WITH_FILES',
+  'REMOTE_PROC_DOMAIN_FD_ASSOCIATE',
+  'QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES',
+  'LXC_PROC_DOMAIN_OPEN_NAMESPACE',
+]);

@@ -884,7 +884,7 @@ export const adminProcedures = {
   connectOpen: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 1,
     name: "ADMIN_PROC_CONNECT_OPEN", method: "connectOpen",
-    args: AdminConnectOpenArgsCodec, ret: null, msg: null, message: false,
+    args: AdminConnectOpenArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmConnectOpen", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectOpen",
@@ -893,7 +893,7 @@ export const adminProcedures = {
   connectClose: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 2,
     name: "ADMIN_PROC_CONNECT_CLOSE", method: "connectClose",
-    args: null, ret: null, msg: null, message: false,
+    args: null, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmConnectClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectClose",
@@ -902,7 +902,7 @@ export const adminProcedures = {
   connectGetLibVersion: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 3,
     name: "ADMIN_PROC_CONNECT_GET_LIB_VERSION", method: "connectGetLibVersion",
-    args: null, ret: AdminConnectGetLibVersionRetCodec, msg: null, message: false,
+    args: null, ret: AdminConnectGetLibVersionRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmConnectGetLibVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLibVersion",
@@ -911,7 +911,7 @@ export const adminProcedures = {
   connectListServers: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 4,
     name: "ADMIN_PROC_CONNECT_LIST_SERVERS", method: "connectListServers",
-    args: AdminConnectListServersArgsCodec, ret: AdminConnectListServersRetCodec, msg: null, message: false,
+    args: AdminConnectListServersArgsCodec, ret: AdminConnectListServersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmConnectListServers", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers",
@@ -920,7 +920,7 @@ export const adminProcedures = {
   connectLookupServer: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 5,
     name: "ADMIN_PROC_CONNECT_LOOKUP_SERVER", method: "connectLookupServer",
-    args: AdminConnectLookupServerArgsCodec, ret: AdminConnectLookupServerRetCodec, msg: null, message: false,
+    args: AdminConnectLookupServerArgsCodec, ret: AdminConnectLookupServerRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmConnectLookupServer", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectLookupServer",
@@ -929,7 +929,7 @@ export const adminProcedures = {
   serverGetThreadPoolParameters: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 6,
     name: "ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS", method: "serverGetThreadPoolParameters",
-    args: AdminServerGetThreadpoolParametersArgsCodec, ret: AdminServerGetThreadpoolParametersRetCodec, msg: null, message: false,
+    args: AdminServerGetThreadpoolParametersArgsCodec, ret: AdminServerGetThreadpoolParametersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmServerGetThreadPoolParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetThreadPoolParameters",
@@ -938,7 +938,7 @@ export const adminProcedures = {
   serverSetThreadPoolParameters: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 7,
     name: "ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS", method: "serverSetThreadPoolParameters",
-    args: AdminServerSetThreadpoolParametersArgsCodec, ret: null, msg: null, message: false,
+    args: AdminServerSetThreadpoolParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmServerSetThreadPoolParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetThreadPoolParameters",
@@ -947,7 +947,7 @@ export const adminProcedures = {
   serverListClients: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 8,
     name: "ADMIN_PROC_SERVER_LIST_CLIENTS", method: "serverListClients",
-    args: AdminServerListClientsArgsCodec, ret: AdminServerListClientsRetCodec, msg: null, message: false,
+    args: AdminServerListClientsArgsCodec, ret: AdminServerListClientsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmServerListClients", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients",
@@ -956,7 +956,7 @@ export const adminProcedures = {
   serverLookupClient: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 9,
     name: "ADMIN_PROC_SERVER_LOOKUP_CLIENT", method: "serverLookupClient",
-    args: AdminServerLookupClientArgsCodec, ret: AdminServerLookupClientRetCodec, msg: null, message: false,
+    args: AdminServerLookupClientArgsCodec, ret: AdminServerLookupClientRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmServerLookupClient", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerLookupClient",
@@ -965,7 +965,7 @@ export const adminProcedures = {
   clientGetInfo: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 10,
     name: "ADMIN_PROC_CLIENT_GET_INFO", method: "clientGetInfo",
-    args: AdminClientGetInfoArgsCodec, ret: AdminClientGetInfoRetCodec, msg: null, message: false,
+    args: AdminClientGetInfoArgsCodec, ret: AdminClientGetInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmClientGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientGetInfo",
@@ -974,7 +974,7 @@ export const adminProcedures = {
   clientClose: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 11,
     name: "ADMIN_PROC_CLIENT_CLOSE", method: "clientClose",
-    args: AdminClientCloseArgsCodec, ret: null, msg: null, message: false,
+    args: AdminClientCloseArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmClientClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientClose",
@@ -983,7 +983,7 @@ export const adminProcedures = {
   serverGetClientLimits: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 12,
     name: "ADMIN_PROC_SERVER_GET_CLIENT_LIMITS", method: "serverGetClientLimits",
-    args: AdminServerGetClientLimitsArgsCodec, ret: AdminServerGetClientLimitsRetCodec, msg: null, message: false,
+    args: AdminServerGetClientLimitsArgsCodec, ret: AdminServerGetClientLimitsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmServerGetClientLimits", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetClientLimits",
@@ -992,7 +992,7 @@ export const adminProcedures = {
   serverSetClientLimits: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 13,
     name: "ADMIN_PROC_SERVER_SET_CLIENT_LIMITS", method: "serverSetClientLimits",
-    args: AdminServerSetClientLimitsArgsCodec, ret: null, msg: null, message: false,
+    args: AdminServerSetClientLimitsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmServerSetClientLimits", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetClientLimits",
@@ -1001,7 +1001,7 @@ export const adminProcedures = {
   connectGetLoggingOutputs: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 14,
     name: "ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS", method: "connectGetLoggingOutputs",
-    args: AdminConnectGetLoggingOutputsArgsCodec, ret: AdminConnectGetLoggingOutputsRetCodec, msg: null, message: false,
+    args: AdminConnectGetLoggingOutputsArgsCodec, ret: AdminConnectGetLoggingOutputsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmConnectGetLoggingOutputs", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingOutputs",
@@ -1010,7 +1010,7 @@ export const adminProcedures = {
   connectGetLoggingFilters: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 15,
     name: "ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS", method: "connectGetLoggingFilters",
-    args: AdminConnectGetLoggingFiltersArgsCodec, ret: AdminConnectGetLoggingFiltersRetCodec, msg: null, message: false,
+    args: AdminConnectGetLoggingFiltersArgsCodec, ret: AdminConnectGetLoggingFiltersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: [], aclFilter: [],
     cFunction: "virAdmConnectGetLoggingFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingFilters",
@@ -1019,7 +1019,7 @@ export const adminProcedures = {
   connectSetLoggingOutputs: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 16,
     name: "ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS", method: "connectSetLoggingOutputs",
-    args: AdminConnectSetLoggingOutputsArgsCodec, ret: null, msg: null, message: false,
+    args: AdminConnectSetLoggingOutputsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmConnectSetLoggingOutputs", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingOutputs",
@@ -1028,7 +1028,7 @@ export const adminProcedures = {
   connectSetLoggingFilters: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 17,
     name: "ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS", method: "connectSetLoggingFilters",
-    args: AdminConnectSetLoggingFiltersArgsCodec, ret: null, msg: null, message: false,
+    args: AdminConnectSetLoggingFiltersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmConnectSetLoggingFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingFilters",
@@ -1037,7 +1037,7 @@ export const adminProcedures = {
   serverUpdateTlsFiles: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 18,
     name: "ADMIN_PROC_SERVER_UPDATE_TLS_FILES", method: "serverUpdateTlsFiles",
-    args: AdminServerUpdateTlsFilesArgsCodec, ret: null, msg: null, message: false,
+    args: AdminServerUpdateTlsFilesArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmServerUpdateTlsFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerUpdateTlsFiles",
@@ -1046,7 +1046,7 @@ export const adminProcedures = {
   connectSetDaemonTimeout: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 19,
     name: "ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT", method: "connectSetDaemonTimeout",
-    args: AdminConnectSetDaemonTimeoutArgsCodec, ret: null, msg: null, message: false,
+    args: AdminConnectSetDaemonTimeoutArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmConnectSetDaemonTimeout", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetDaemonTimeout",
@@ -1055,7 +1055,7 @@ export const adminProcedures = {
   connectDaemonShutdown: {
     program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 20,
     name: "ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN", method: "connectDaemonShutdown",
-    args: AdminConnectDaemonShutdownArgsCodec, ret: null, msg: null, message: false,
+    args: AdminConnectDaemonShutdownArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: [], aclFilter: [],
     cFunction: "virAdmConnectDaemonShutdown", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectDaemonShutdown",

@@ -40,7 +40,7 @@ export const keepaliveProcedures = {
   ping: {
     program: KEEPALIVE_PROGRAM, version: KEEPALIVE_PROTOCOL_VERSION, number: 1,
     name: "KEEPALIVE_PROC_PING", method: "ping",
-    args: null, ret: null, msg: null, message: true,
+    args: null, ret: null, msg: null, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: null, acl: [], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -48,7 +48,7 @@ export const keepaliveProcedures = {
   pong: {
     program: KEEPALIVE_PROGRAM, version: KEEPALIVE_PROTOCOL_VERSION, number: 2,
     name: "KEEPALIVE_PROC_PONG", method: "pong",
-    args: null, ret: null, msg: null, message: true,
+    args: null, ret: null, msg: null, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: null, acl: [], aclFilter: [],
     cFunction: null, docUrl: null,

@@ -60,7 +60,7 @@ export const lxcProcedures = {
   domainOpenNamespace: {
     program: LXC_PROGRAM, version: LXC_PROTOCOL_VERSION, number: 1,
     name: "LXC_PROC_DOMAIN_OPEN_NAMESPACE", method: "domainOpenNamespace",
-    args: LxcDomainOpenNamespaceArgsCodec, ret: null, msg: null, message: false,
+    args: LxcDomainOpenNamespaceArgsCodec, ret: null, msg: null, message: false, fds: true,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:open_namespace"], aclFilter: [],
     cFunction: "virDomainLxcOpenNamespace", docUrl: "https://libvirt.org/html/libvirt-libvirt-lxc.html#virDomainLxcOpenNamespace",

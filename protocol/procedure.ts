@@ -35,6 +35,8 @@ export interface ProcedureInfo<A = unknown, R = unknown, M = unknown> {
   readonly msg: Codec<M> | null;
   /** Travels as a MESSAGE (events, keepalive), never as a CALL. */
   readonly message: boolean;
+  /** Passes file descriptors, which JavaScript runtimes cannot do over a socket. */
+  readonly fds: boolean;
   readonly priority: 'high' | 'low';
   /** A data stream rides on this call: its direction from the client's side, and the argument position the C API gives the stream. */
   readonly stream: { readonly direction: 'read' | 'write'; readonly argIndex: number } | null;
@@ -50,11 +52,28 @@ export interface ProcedureInfo<A = unknown, R = unknown, M = unknown> {
   readonly docUrl: string | null;
 }
 
+/** Per-call options every method accepts as its last argument. */
+export interface CallOptions {
+  /** Aborts the call: it rejects with AbortError (the daemon may still carry it out). */
+  signal?: AbortSignal;
+  /** Rejects with TimeoutError after this many milliseconds. */
+  timeoutMs?: number;
+}
+
+/**
+ * What the generated methods call into: sends `args` for `proc` and resolves with the reply,
+ * or with `unwrap` applied to it (a field name, or a function).
+ */
+export interface ProcedureCaller {
+  call(proc: ProcedureInfo<any, any, any>, args: unknown, options: CallOptions | undefined, unwrap: string | ((ret: any) => unknown) | undefined): Promise<any>;
+}
+
 /** A libvirt RPC program: its number, version and procedure table. */
-export interface ProgramInfo<P extends Record<string, ProcedureInfo<any, any, any>>> {
+export interface ProgramInfo<P extends object = Record<string, ProcedureInfo<any, any, any>>> {
   readonly name: string;
   readonly number: number;
   readonly version: number;
+  /** Procedures by method name. */
   readonly procedures: P;
-  readonly byNumber: ReadonlyMap<number, P[keyof P]>;
+  readonly byNumber: ReadonlyMap<number, ProcedureInfo<any, any, any>>;
 }

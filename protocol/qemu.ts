@@ -328,7 +328,7 @@ export const qemuProcedures = {
   domainMonitorCommand: {
     program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 1,
     name: "QEMU_PROC_DOMAIN_MONITOR_COMMAND", method: "domainMonitorCommand",
-    args: QemuDomainMonitorCommandArgsCodec, ret: QemuDomainMonitorCommandRetCodec, msg: null, message: false,
+    args: QemuDomainMonitorCommandArgsCodec, ret: QemuDomainMonitorCommandRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainQemuMonitorCommand", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommand",
@@ -337,7 +337,7 @@ export const qemuProcedures = {
   domainAttach: {
     program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 2,
     name: "QEMU_PROC_DOMAIN_ATTACH", method: "domainAttach",
-    args: QemuDomainAttachArgsCodec, ret: QemuDomainAttachRetCodec, msg: null, message: false,
+    args: QemuDomainAttachArgsCodec, ret: QemuDomainAttachRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
     cFunction: "virDomainQemuAttach", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAttach",
@@ -346,7 +346,7 @@ export const qemuProcedures = {
   domainAgentCommand: {
     program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 3,
     name: "QEMU_PROC_DOMAIN_AGENT_COMMAND", method: "domainAgentCommand",
-    args: QemuDomainAgentCommandArgsCodec, ret: QemuDomainAgentCommandRetCodec, msg: null, message: false,
+    args: QemuDomainAgentCommandArgsCodec, ret: QemuDomainAgentCommandRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainQemuAgentCommand", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAgentCommand",
@@ -355,7 +355,7 @@ export const qemuProcedures = {
   connectDomainMonitorEventRegister: {
     program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 4,
     name: "QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER", method: "connectDomainMonitorEventRegister",
-    args: QemuConnectDomainMonitorEventRegisterArgsCodec, ret: QemuConnectDomainMonitorEventRegisterRetCodec, msg: null, message: false,
+    args: QemuConnectDomainMonitorEventRegisterArgsCodec, ret: QemuConnectDomainMonitorEventRegisterRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_domains","connect:write"], aclFilter: ["domain:getattr"],
     cFunction: "virConnectDomainQemuMonitorEventRegister", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventRegister",
@@ -364,7 +364,7 @@ export const qemuProcedures = {
   connectDomainMonitorEventDeregister: {
     program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 5,
     name: "QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER", method: "connectDomainMonitorEventDeregister",
-    args: QemuConnectDomainMonitorEventDeregisterArgsCodec, ret: null, msg: null, message: false,
+    args: QemuConnectDomainMonitorEventDeregisterArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:write"], aclFilter: [],
     cFunction: "virConnectDomainQemuMonitorEventDeregister", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventDeregister",
@@ -372,7 +372,7 @@ export const qemuProcedures = {
   domainMonitorEvent: {
     program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 6,
     name: "QEMU_PROC_DOMAIN_MONITOR_EVENT", method: "domainMonitorEvent",
-    args: null, ret: null, msg: QemuDomainMonitorEventMsgCodec, message: true,
+    args: null, ret: null, msg: QemuDomainMonitorEventMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -381,7 +381,7 @@ export const qemuProcedures = {
   domainMonitorCommandWithFiles: {
     program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 7,
     name: "QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES", method: "domainMonitorCommandWithFiles",
-    args: QemuDomainMonitorCommandWithFilesArgsCodec, ret: QemuDomainMonitorCommandWithFilesRetCodec, msg: null, message: false,
+    args: QemuDomainMonitorCommandWithFilesArgsCodec, ret: QemuDomainMonitorCommandWithFilesRetCodec, msg: null, message: false, fds: true,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainQemuMonitorCommandWithFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommandWithFiles",

@@ -16678,7 +16678,7 @@ export const remoteProcedures = {
   connectOpen: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 1,
     name: "REMOTE_PROC_CONNECT_OPEN", method: "connectOpen",
-    args: RemoteConnectOpenArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectOpenArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:getattr"], aclFilter: [],
     cFunction: "virConnectOpen", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpen",
@@ -16687,7 +16687,7 @@ export const remoteProcedures = {
   connectClose: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 2,
     name: "REMOTE_PROC_CONNECT_CLOSE", method: "connectClose",
-    args: null, ret: null, msg: null, message: false,
+    args: null, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: "virConnectClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectClose",
@@ -16696,7 +16696,7 @@ export const remoteProcedures = {
   connectGetType: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 3,
     name: "REMOTE_PROC_CONNECT_GET_TYPE", method: "connectGetType",
-    args: null, ret: RemoteConnectGetTypeRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectGetTypeRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "server", acl: ["connect:getattr"], aclFilter: [],
     cFunction: "virConnectGetType", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetType",
@@ -16705,7 +16705,7 @@ export const remoteProcedures = {
   connectGetVersion: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 4,
     name: "REMOTE_PROC_CONNECT_GET_VERSION", method: "connectGetVersion",
-    args: null, ret: RemoteConnectGetVersionRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectGetVersionRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:getattr"], aclFilter: [],
     cFunction: "virConnectGetVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetVersion",
@@ -16714,7 +16714,7 @@ export const remoteProcedures = {
   connectGetMaxVcpus: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 5,
     name: "REMOTE_PROC_CONNECT_GET_MAX_VCPUS", method: "connectGetMaxVcpus",
-    args: RemoteConnectGetMaxVcpusArgsCodec, ret: RemoteConnectGetMaxVcpusRetCodec, msg: null, message: false,
+    args: RemoteConnectGetMaxVcpusArgsCodec, ret: RemoteConnectGetMaxVcpusRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectGetMaxVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus",
@@ -16723,7 +16723,7 @@ export const remoteProcedures = {
   nodeGetInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 6,
     name: "REMOTE_PROC_NODE_GET_INFO", method: "nodeGetInfo",
-    args: null, ret: RemoteNodeGetInfoRetCodec, msg: null, message: false,
+    args: null, ret: RemoteNodeGetInfoRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetInfo",
@@ -16732,7 +16732,7 @@ export const remoteProcedures = {
   connectGetCapabilities: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 7,
     name: "REMOTE_PROC_CONNECT_GET_CAPABILITIES", method: "connectGetCapabilities",
-    args: null, ret: RemoteConnectGetCapabilitiesRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectGetCapabilitiesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectGetCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCapabilities",
@@ -16741,7 +16741,7 @@ export const remoteProcedures = {
   domainAttachDevice: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 8,
     name: "REMOTE_PROC_DOMAIN_ATTACH_DEVICE", method: "domainAttachDevice",
-    args: RemoteDomainAttachDeviceArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainAttachDeviceArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainAttachDevice", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDevice",
@@ -16750,7 +16750,7 @@ export const remoteProcedures = {
   domainCreate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 9,
     name: "REMOTE_PROC_DOMAIN_CREATE", method: "domainCreate",
-    args: RemoteDomainCreateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "server", acl: ["domain:start"], aclFilter: [],
     cFunction: "virDomainCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate",
@@ -16759,7 +16759,7 @@ export const remoteProcedures = {
   domainCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 10,
     name: "REMOTE_PROC_DOMAIN_CREATE_XML", method: "domainCreateXML",
-    args: RemoteDomainCreateXmlArgsCodec, ret: RemoteDomainCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteDomainCreateXmlArgsCodec, ret: RemoteDomainCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:start"], aclFilter: [],
     cFunction: "virDomainCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML",
@@ -16768,7 +16768,7 @@ export const remoteProcedures = {
   domainDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 11,
     name: "REMOTE_PROC_DOMAIN_DEFINE_XML", method: "domainDefineXML",
-    args: RemoteDomainDefineXmlArgsCodec, ret: RemoteDomainDefineXmlRetCodec, msg: null, message: false,
+    args: RemoteDomainDefineXmlArgsCodec, ret: RemoteDomainDefineXmlRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save"], aclFilter: [],
     cFunction: "virDomainDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML",
@@ -16777,7 +16777,7 @@ export const remoteProcedures = {
   domainDestroy: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 12,
     name: "REMOTE_PROC_DOMAIN_DESTROY", method: "domainDestroy",
-    args: RemoteDomainDestroyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:stop"], aclFilter: [],
     cFunction: "virDomainDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroy",
@@ -16786,7 +16786,7 @@ export const remoteProcedures = {
   domainDetachDevice: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 13,
     name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE", method: "domainDetachDevice",
-    args: RemoteDomainDetachDeviceArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainDetachDeviceArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainDetachDevice", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDevice",
@@ -16795,7 +16795,7 @@ export const remoteProcedures = {
   domainGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 14,
     name: "REMOTE_PROC_DOMAIN_GET_XML_DESC", method: "domainGetXMLDesc",
-    args: RemoteDomainGetXmlDescArgsCodec, ret: RemoteDomainGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteDomainGetXmlDescArgsCodec, ret: RemoteDomainGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_XML_SECURE","domain:read_secure:VIR_DOMAIN_XML_MIGRATABLE"], aclFilter: [],
     cFunction: "virDomainGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetXMLDesc",
@@ -16804,7 +16804,7 @@ export const remoteProcedures = {
   domainGetAutostart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 15,
     name: "REMOTE_PROC_DOMAIN_GET_AUTOSTART", method: "domainGetAutostart",
-    args: RemoteDomainGetAutostartArgsCodec, ret: RemoteDomainGetAutostartRetCodec, msg: null, message: false,
+    args: RemoteDomainGetAutostartArgsCodec, ret: RemoteDomainGetAutostartRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostart",
@@ -16813,7 +16813,7 @@ export const remoteProcedures = {
   domainGetInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 16,
     name: "REMOTE_PROC_DOMAIN_GET_INFO", method: "domainGetInfo",
-    args: RemoteDomainGetInfoArgsCodec, ret: RemoteDomainGetInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetInfoArgsCodec, ret: RemoteDomainGetInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInfo",
@@ -16822,7 +16822,7 @@ export const remoteProcedures = {
   domainGetMaxMemory: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 17,
     name: "REMOTE_PROC_DOMAIN_GET_MAX_MEMORY", method: "domainGetMaxMemory",
-    args: RemoteDomainGetMaxMemoryArgsCodec, ret: RemoteDomainGetMaxMemoryRetCodec, msg: null, message: false,
+    args: RemoteDomainGetMaxMemoryArgsCodec, ret: RemoteDomainGetMaxMemoryRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetMaxMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxMemory",
@@ -16831,7 +16831,7 @@ export const remoteProcedures = {
   domainGetMaxVcpus: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 18,
     name: "REMOTE_PROC_DOMAIN_GET_MAX_VCPUS", method: "domainGetMaxVcpus",
-    args: RemoteDomainGetMaxVcpusArgsCodec, ret: RemoteDomainGetMaxVcpusRetCodec, msg: null, message: false,
+    args: RemoteDomainGetMaxVcpusArgsCodec, ret: RemoteDomainGetMaxVcpusRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetMaxVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus",
@@ -16840,7 +16840,7 @@ export const remoteProcedures = {
   domainGetOSType: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 19,
     name: "REMOTE_PROC_DOMAIN_GET_OS_TYPE", method: "domainGetOSType",
-    args: RemoteDomainGetOsTypeArgsCodec, ret: RemoteDomainGetOsTypeRetCodec, msg: null, message: false,
+    args: RemoteDomainGetOsTypeArgsCodec, ret: RemoteDomainGetOsTypeRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetOSType", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType",
@@ -16849,7 +16849,7 @@ export const remoteProcedures = {
   domainGetVcpus: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 20,
     name: "REMOTE_PROC_DOMAIN_GET_VCPUS", method: "domainGetVcpus",
-    args: RemoteDomainGetVcpusArgsCodec, ret: RemoteDomainGetVcpusRetCodec, msg: null, message: false,
+    args: RemoteDomainGetVcpusArgsCodec, ret: RemoteDomainGetVcpusRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus",
@@ -16858,7 +16858,7 @@ export const remoteProcedures = {
   connectListDefinedDomains: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 21,
     name: "REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS", method: "connectListDefinedDomains",
-    args: RemoteConnectListDefinedDomainsArgsCodec, ret: RemoteConnectListDefinedDomainsRetCodec, msg: null, message: false,
+    args: RemoteConnectListDefinedDomainsArgsCodec, ret: RemoteConnectListDefinedDomainsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
     cFunction: "virConnectListDefinedDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDefinedDomains",
@@ -16867,7 +16867,7 @@ export const remoteProcedures = {
   domainLookupByID: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 22,
     name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_ID", method: "domainLookupByID",
-    args: RemoteDomainLookupByIdArgsCodec, ret: RemoteDomainLookupByIdRetCodec, msg: null, message: false,
+    args: RemoteDomainLookupByIdArgsCodec, ret: RemoteDomainLookupByIdRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:getattr"], aclFilter: [],
     cFunction: "virDomainLookupByID", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByID",
@@ -16876,7 +16876,7 @@ export const remoteProcedures = {
   domainLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 23,
     name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME", method: "domainLookupByName",
-    args: RemoteDomainLookupByNameArgsCodec, ret: RemoteDomainLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteDomainLookupByNameArgsCodec, ret: RemoteDomainLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:getattr"], aclFilter: [],
     cFunction: "virDomainLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByName",
@@ -16885,7 +16885,7 @@ export const remoteProcedures = {
   domainLookupByUUID: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 24,
     name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID", method: "domainLookupByUUID",
-    args: RemoteDomainLookupByUuidArgsCodec, ret: RemoteDomainLookupByUuidRetCodec, msg: null, message: false,
+    args: RemoteDomainLookupByUuidArgsCodec, ret: RemoteDomainLookupByUuidRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:getattr"], aclFilter: [],
     cFunction: "virDomainLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByUUID",
@@ -16894,7 +16894,7 @@ export const remoteProcedures = {
   connectNumOfDefinedDomains: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 25,
     name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS", method: "connectNumOfDefinedDomains",
-    args: null, ret: RemoteConnectNumOfDefinedDomainsRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfDefinedDomainsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
     cFunction: "virConnectNumOfDefinedDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDefinedDomains",
@@ -16903,7 +16903,7 @@ export const remoteProcedures = {
   domainPinVcpu: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 26,
     name: "REMOTE_PROC_DOMAIN_PIN_VCPU", method: "domainPinVcpu",
-    args: RemoteDomainPinVcpuArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainPinVcpuArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainPinVcpu", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu",
@@ -16912,7 +16912,7 @@ export const remoteProcedures = {
   domainReboot: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 27,
     name: "REMOTE_PROC_DOMAIN_REBOOT", method: "domainReboot",
-    args: RemoteDomainRebootArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainRebootArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:init_control","domain:write:VIR_DOMAIN_REBOOT_GUEST_AGENT"], aclFilter: [],
     cFunction: "virDomainReboot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReboot",
@@ -16921,7 +16921,7 @@ export const remoteProcedures = {
   domainResume: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 28,
     name: "REMOTE_PROC_DOMAIN_RESUME", method: "domainResume",
-    args: RemoteDomainResumeArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainResumeArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:suspend"], aclFilter: [],
     cFunction: "virDomainResume", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainResume",
@@ -16930,7 +16930,7 @@ export const remoteProcedures = {
   domainSetAutostart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 29,
     name: "REMOTE_PROC_DOMAIN_SET_AUTOSTART", method: "domainSetAutostart",
-    args: RemoteDomainSetAutostartArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostart",
@@ -16939,7 +16939,7 @@ export const remoteProcedures = {
   domainSetMaxMemory: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 30,
     name: "REMOTE_PROC_DOMAIN_SET_MAX_MEMORY", method: "domainSetMaxMemory",
-    args: RemoteDomainSetMaxMemoryArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetMaxMemoryArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetMaxMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMaxMemory",
@@ -16948,7 +16948,7 @@ export const remoteProcedures = {
   domainSetMemory: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 31,
     name: "REMOTE_PROC_DOMAIN_SET_MEMORY", method: "domainSetMemory",
-    args: RemoteDomainSetMemoryArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetMemoryArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemory",
@@ -16957,7 +16957,7 @@ export const remoteProcedures = {
   domainSetVcpus: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 32,
     name: "REMOTE_PROC_DOMAIN_SET_VCPUS", method: "domainSetVcpus",
-    args: RemoteDomainSetVcpusArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetVcpusArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus",
@@ -16966,7 +16966,7 @@ export const remoteProcedures = {
   domainShutdown: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 33,
     name: "REMOTE_PROC_DOMAIN_SHUTDOWN", method: "domainShutdown",
-    args: RemoteDomainShutdownArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainShutdownArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:init_control"], aclFilter: [],
     cFunction: "virDomainShutdown", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdown",
@@ -16975,7 +16975,7 @@ export const remoteProcedures = {
   domainSuspend: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 34,
     name: "REMOTE_PROC_DOMAIN_SUSPEND", method: "domainSuspend",
-    args: RemoteDomainSuspendArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSuspendArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:suspend"], aclFilter: [],
     cFunction: "virDomainSuspend", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSuspend",
@@ -16984,7 +16984,7 @@ export const remoteProcedures = {
   domainUndefine: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 35,
     name: "REMOTE_PROC_DOMAIN_UNDEFINE", method: "domainUndefine",
-    args: RemoteDomainUndefineArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:delete"], aclFilter: [],
     cFunction: "virDomainUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefine",
@@ -16993,7 +16993,7 @@ export const remoteProcedures = {
   connectListDefinedNetworks: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 36,
     name: "REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS", method: "connectListDefinedNetworks",
-    args: RemoteConnectListDefinedNetworksArgsCodec, ret: RemoteConnectListDefinedNetworksRetCodec, msg: null, message: false,
+    args: RemoteConnectListDefinedNetworksArgsCodec, ret: RemoteConnectListDefinedNetworksRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
     cFunction: "virConnectListDefinedNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListDefinedNetworks",
@@ -17002,7 +17002,7 @@ export const remoteProcedures = {
   connectListDomains: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 37,
     name: "REMOTE_PROC_CONNECT_LIST_DOMAINS", method: "connectListDomains",
-    args: RemoteConnectListDomainsArgsCodec, ret: RemoteConnectListDomainsRetCodec, msg: null, message: false,
+    args: RemoteConnectListDomainsArgsCodec, ret: RemoteConnectListDomainsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "server", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
     cFunction: "virConnectListDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDomains",
@@ -17011,7 +17011,7 @@ export const remoteProcedures = {
   connectListNetworks: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 38,
     name: "REMOTE_PROC_CONNECT_LIST_NETWORKS", method: "connectListNetworks",
-    args: RemoteConnectListNetworksArgsCodec, ret: RemoteConnectListNetworksRetCodec, msg: null, message: false,
+    args: RemoteConnectListNetworksArgsCodec, ret: RemoteConnectListNetworksRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
     cFunction: "virConnectListNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListNetworks",
@@ -17020,7 +17020,7 @@ export const remoteProcedures = {
   networkCreate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 39,
     name: "REMOTE_PROC_NETWORK_CREATE", method: "networkCreate",
-    args: RemoteNetworkCreateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNetworkCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:start"], aclFilter: [],
     cFunction: "virNetworkCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreate",
@@ -17029,7 +17029,7 @@ export const remoteProcedures = {
   networkCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 40,
     name: "REMOTE_PROC_NETWORK_CREATE_XML", method: "networkCreateXML",
-    args: RemoteNetworkCreateXmlArgsCodec, ret: RemoteNetworkCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteNetworkCreateXmlArgsCodec, ret: RemoteNetworkCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:write","network:start"], aclFilter: [],
     cFunction: "virNetworkCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML",
@@ -17038,7 +17038,7 @@ export const remoteProcedures = {
   networkDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 41,
     name: "REMOTE_PROC_NETWORK_DEFINE_XML", method: "networkDefineXML",
-    args: RemoteNetworkDefineXmlArgsCodec, ret: RemoteNetworkDefineXmlRetCodec, msg: null, message: false,
+    args: RemoteNetworkDefineXmlArgsCodec, ret: RemoteNetworkDefineXmlRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:write","network:save"], aclFilter: [],
     cFunction: "virNetworkDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML",
@@ -17047,7 +17047,7 @@ export const remoteProcedures = {
   networkDestroy: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 42,
     name: "REMOTE_PROC_NETWORK_DESTROY", method: "networkDestroy",
-    args: RemoteNetworkDestroyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNetworkDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:stop"], aclFilter: [],
     cFunction: "virNetworkDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDestroy",
@@ -17056,7 +17056,7 @@ export const remoteProcedures = {
   networkGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 43,
     name: "REMOTE_PROC_NETWORK_GET_XML_DESC", method: "networkGetXMLDesc",
-    args: RemoteNetworkGetXmlDescArgsCodec, ret: RemoteNetworkGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteNetworkGetXmlDescArgsCodec, ret: RemoteNetworkGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:read"], aclFilter: [],
     cFunction: "virNetworkGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetXMLDesc",
@@ -17065,7 +17065,7 @@ export const remoteProcedures = {
   networkGetAutostart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 44,
     name: "REMOTE_PROC_NETWORK_GET_AUTOSTART", method: "networkGetAutostart",
-    args: RemoteNetworkGetAutostartArgsCodec, ret: RemoteNetworkGetAutostartRetCodec, msg: null, message: false,
+    args: RemoteNetworkGetAutostartArgsCodec, ret: RemoteNetworkGetAutostartRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:read"], aclFilter: [],
     cFunction: "virNetworkGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetAutostart",
@@ -17074,7 +17074,7 @@ export const remoteProcedures = {
   networkGetBridgeName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 45,
     name: "REMOTE_PROC_NETWORK_GET_BRIDGE_NAME", method: "networkGetBridgeName",
-    args: RemoteNetworkGetBridgeNameArgsCodec, ret: RemoteNetworkGetBridgeNameRetCodec, msg: null, message: false,
+    args: RemoteNetworkGetBridgeNameArgsCodec, ret: RemoteNetworkGetBridgeNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:read"], aclFilter: [],
     cFunction: "virNetworkGetBridgeName", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetBridgeName",
@@ -17083,7 +17083,7 @@ export const remoteProcedures = {
   networkLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 46,
     name: "REMOTE_PROC_NETWORK_LOOKUP_BY_NAME", method: "networkLookupByName",
-    args: RemoteNetworkLookupByNameArgsCodec, ret: RemoteNetworkLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteNetworkLookupByNameArgsCodec, ret: RemoteNetworkLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:getattr"], aclFilter: [],
     cFunction: "virNetworkLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByName",
@@ -17092,7 +17092,7 @@ export const remoteProcedures = {
   networkLookupByUUID: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 47,
     name: "REMOTE_PROC_NETWORK_LOOKUP_BY_UUID", method: "networkLookupByUUID",
-    args: RemoteNetworkLookupByUuidArgsCodec, ret: RemoteNetworkLookupByUuidRetCodec, msg: null, message: false,
+    args: RemoteNetworkLookupByUuidArgsCodec, ret: RemoteNetworkLookupByUuidRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:getattr"], aclFilter: [],
     cFunction: "virNetworkLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByUUID",
@@ -17101,7 +17101,7 @@ export const remoteProcedures = {
   networkSetAutostart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 48,
     name: "REMOTE_PROC_NETWORK_SET_AUTOSTART", method: "networkSetAutostart",
-    args: RemoteNetworkSetAutostartArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNetworkSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:write"], aclFilter: [],
     cFunction: "virNetworkSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetAutostart",
@@ -17110,7 +17110,7 @@ export const remoteProcedures = {
   networkUndefine: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 49,
     name: "REMOTE_PROC_NETWORK_UNDEFINE", method: "networkUndefine",
-    args: RemoteNetworkUndefineArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNetworkUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:delete"], aclFilter: [],
     cFunction: "virNetworkUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUndefine",
@@ -17119,7 +17119,7 @@ export const remoteProcedures = {
   connectNumOfDefinedNetworks: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 50,
     name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS", method: "connectNumOfDefinedNetworks",
-    args: null, ret: RemoteConnectNumOfDefinedNetworksRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfDefinedNetworksRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
     cFunction: "virConnectNumOfDefinedNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfDefinedNetworks",
@@ -17128,7 +17128,7 @@ export const remoteProcedures = {
   connectNumOfDomains: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 51,
     name: "REMOTE_PROC_CONNECT_NUM_OF_DOMAINS", method: "connectNumOfDomains",
-    args: null, ret: RemoteConnectNumOfDomainsRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfDomainsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
     cFunction: "virConnectNumOfDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDomains",
@@ -17137,7 +17137,7 @@ export const remoteProcedures = {
   connectNumOfNetworks: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 52,
     name: "REMOTE_PROC_CONNECT_NUM_OF_NETWORKS", method: "connectNumOfNetworks",
-    args: null, ret: RemoteConnectNumOfNetworksRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfNetworksRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
     cFunction: "virConnectNumOfNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfNetworks",
@@ -17146,7 +17146,7 @@ export const remoteProcedures = {
   domainCoreDump: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 53,
     name: "REMOTE_PROC_DOMAIN_CORE_DUMP", method: "domainCoreDump",
-    args: RemoteDomainCoreDumpArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainCoreDumpArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:core_dump"], aclFilter: [],
     cFunction: "virDomainCoreDump", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDump",
@@ -17155,7 +17155,7 @@ export const remoteProcedures = {
   domainRestore: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 54,
     name: "REMOTE_PROC_DOMAIN_RESTORE", method: "domainRestore",
-    args: RemoteDomainRestoreArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainRestoreArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
     cFunction: "virDomainRestore", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestore",
@@ -17164,7 +17164,7 @@ export const remoteProcedures = {
   domainSave: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 55,
     name: "REMOTE_PROC_DOMAIN_SAVE", method: "domainSave",
-    args: RemoteDomainSaveArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSaveArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:hibernate"], aclFilter: [],
     cFunction: "virDomainSave", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSave",
@@ -17173,7 +17173,7 @@ export const remoteProcedures = {
   domainGetSchedulerType: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 56,
     name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE", method: "domainGetSchedulerType",
-    args: RemoteDomainGetSchedulerTypeArgsCodec, ret: RemoteDomainGetSchedulerTypeRetCodec, msg: null, message: false,
+    args: RemoteDomainGetSchedulerTypeArgsCodec, ret: RemoteDomainGetSchedulerTypeRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetSchedulerType", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType",
@@ -17182,7 +17182,7 @@ export const remoteProcedures = {
   domainGetSchedulerParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 57,
     name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS", method: "domainGetSchedulerParameters",
-    args: RemoteDomainGetSchedulerParametersArgsCodec, ret: RemoteDomainGetSchedulerParametersRetCodec, msg: null, message: false,
+    args: RemoteDomainGetSchedulerParametersArgsCodec, ret: RemoteDomainGetSchedulerParametersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "client", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetSchedulerParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters",
@@ -17191,7 +17191,7 @@ export const remoteProcedures = {
   domainSetSchedulerParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 58,
     name: "REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS", method: "domainSetSchedulerParameters",
-    args: RemoteDomainSetSchedulerParametersArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetSchedulerParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSetSchedulerParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters",
@@ -17200,7 +17200,7 @@ export const remoteProcedures = {
   connectGetHostname: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 59,
     name: "REMOTE_PROC_CONNECT_GET_HOSTNAME", method: "connectGetHostname",
-    args: null, ret: RemoteConnectGetHostnameRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectGetHostnameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:getattr"], aclFilter: [],
     cFunction: "virConnectGetHostname", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetHostname",
@@ -17208,7 +17208,7 @@ export const remoteProcedures = {
   connectSupportsFeature: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 60,
     name: "REMOTE_PROC_CONNECT_SUPPORTS_FEATURE", method: "connectSupportsFeature",
-    args: RemoteConnectSupportsFeatureArgsCodec, ret: RemoteConnectSupportsFeatureRetCodec, msg: null, message: false,
+    args: RemoteConnectSupportsFeatureArgsCodec, ret: RemoteConnectSupportsFeatureRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "client", acl: ["connect:getattr"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17216,7 +17216,7 @@ export const remoteProcedures = {
   domainMigratePrepare: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 61,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE", method: "domainMigratePrepare",
-    args: RemoteDomainMigratePrepareArgsCodec, ret: RemoteDomainMigratePrepareRetCodec, msg: null, message: false,
+    args: RemoteDomainMigratePrepareArgsCodec, ret: RemoteDomainMigratePrepareRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17224,7 +17224,7 @@ export const remoteProcedures = {
   domainMigratePerform: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 62,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM", method: "domainMigratePerform",
-    args: RemoteDomainMigratePerformArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainMigratePerformArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17232,7 +17232,7 @@ export const remoteProcedures = {
   domainMigrateFinish: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 63,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH", method: "domainMigrateFinish",
-    args: RemoteDomainMigrateFinishArgsCodec, ret: RemoteDomainMigrateFinishRetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateFinishArgsCodec, ret: RemoteDomainMigrateFinishRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17241,7 +17241,7 @@ export const remoteProcedures = {
   domainBlockStats: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 64,
     name: "REMOTE_PROC_DOMAIN_BLOCK_STATS", method: "domainBlockStats",
-    args: RemoteDomainBlockStatsArgsCodec, ret: RemoteDomainBlockStatsRetCodec, msg: null, message: false,
+    args: RemoteDomainBlockStatsArgsCodec, ret: RemoteDomainBlockStatsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainBlockStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStats",
@@ -17250,7 +17250,7 @@ export const remoteProcedures = {
   domainInterfaceStats: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 65,
     name: "REMOTE_PROC_DOMAIN_INTERFACE_STATS", method: "domainInterfaceStats",
-    args: RemoteDomainInterfaceStatsArgsCodec, ret: RemoteDomainInterfaceStatsRetCodec, msg: null, message: false,
+    args: RemoteDomainInterfaceStatsArgsCodec, ret: RemoteDomainInterfaceStatsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainInterfaceStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceStats",
@@ -17258,7 +17258,7 @@ export const remoteProcedures = {
   authList: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 66,
     name: "REMOTE_PROC_AUTH_LIST", method: "authList",
-    args: null, ret: RemoteAuthListRetCodec, msg: null, message: false,
+    args: null, ret: RemoteAuthListRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17266,7 +17266,7 @@ export const remoteProcedures = {
   authSaslInit: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 67,
     name: "REMOTE_PROC_AUTH_SASL_INIT", method: "authSaslInit",
-    args: null, ret: RemoteAuthSaslInitRetCodec, msg: null, message: false,
+    args: null, ret: RemoteAuthSaslInitRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17274,7 +17274,7 @@ export const remoteProcedures = {
   authSaslStart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 68,
     name: "REMOTE_PROC_AUTH_SASL_START", method: "authSaslStart",
-    args: RemoteAuthSaslStartArgsCodec, ret: RemoteAuthSaslStartRetCodec, msg: null, message: false,
+    args: RemoteAuthSaslStartArgsCodec, ret: RemoteAuthSaslStartRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17282,7 +17282,7 @@ export const remoteProcedures = {
   authSaslStep: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 69,
     name: "REMOTE_PROC_AUTH_SASL_STEP", method: "authSaslStep",
-    args: RemoteAuthSaslStepArgsCodec, ret: RemoteAuthSaslStepRetCodec, msg: null, message: false,
+    args: RemoteAuthSaslStepArgsCodec, ret: RemoteAuthSaslStepRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17290,7 +17290,7 @@ export const remoteProcedures = {
   authPolkit: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 70,
     name: "REMOTE_PROC_AUTH_POLKIT", method: "authPolkit",
-    args: null, ret: RemoteAuthPolkitRetCodec, msg: null, message: false,
+    args: null, ret: RemoteAuthPolkitRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17299,7 +17299,7 @@ export const remoteProcedures = {
   connectNumOfStoragePools: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 71,
     name: "REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS", method: "connectNumOfStoragePools",
-    args: null, ret: RemoteConnectNumOfStoragePoolsRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfStoragePoolsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
     cFunction: "virConnectNumOfStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfStoragePools",
@@ -17308,7 +17308,7 @@ export const remoteProcedures = {
   connectListStoragePools: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 72,
     name: "REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS", method: "connectListStoragePools",
-    args: RemoteConnectListStoragePoolsArgsCodec, ret: RemoteConnectListStoragePoolsRetCodec, msg: null, message: false,
+    args: RemoteConnectListStoragePoolsArgsCodec, ret: RemoteConnectListStoragePoolsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
     cFunction: "virConnectListStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListStoragePools",
@@ -17317,7 +17317,7 @@ export const remoteProcedures = {
   connectNumOfDefinedStoragePools: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 73,
     name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS", method: "connectNumOfDefinedStoragePools",
-    args: null, ret: RemoteConnectNumOfDefinedStoragePoolsRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfDefinedStoragePoolsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
     cFunction: "virConnectNumOfDefinedStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfDefinedStoragePools",
@@ -17326,7 +17326,7 @@ export const remoteProcedures = {
   connectListDefinedStoragePools: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 74,
     name: "REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS", method: "connectListDefinedStoragePools",
-    args: RemoteConnectListDefinedStoragePoolsArgsCodec, ret: RemoteConnectListDefinedStoragePoolsRetCodec, msg: null, message: false,
+    args: RemoteConnectListDefinedStoragePoolsArgsCodec, ret: RemoteConnectListDefinedStoragePoolsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
     cFunction: "virConnectListDefinedStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListDefinedStoragePools",
@@ -17335,7 +17335,7 @@ export const remoteProcedures = {
   connectFindStoragePoolSources: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 75,
     name: "REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES", method: "connectFindStoragePoolSources",
-    args: RemoteConnectFindStoragePoolSourcesArgsCodec, ret: RemoteConnectFindStoragePoolSourcesRetCodec, msg: null, message: false,
+    args: RemoteConnectFindStoragePoolSourcesArgsCodec, ret: RemoteConnectFindStoragePoolSourcesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "server", acl: ["connect:detect_storage_pools"], aclFilter: [],
     cFunction: "virConnectFindStoragePoolSources", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources",
@@ -17344,7 +17344,7 @@ export const remoteProcedures = {
   storagePoolCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 76,
     name: "REMOTE_PROC_STORAGE_POOL_CREATE_XML", method: "storagePoolCreateXML",
-    args: RemoteStoragePoolCreateXmlArgsCodec, ret: RemoteStoragePoolCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolCreateXmlArgsCodec, ret: RemoteStoragePoolCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:start","storage_pool:write"], aclFilter: [],
     cFunction: "virStoragePoolCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML",
@@ -17353,7 +17353,7 @@ export const remoteProcedures = {
   storagePoolDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 77,
     name: "REMOTE_PROC_STORAGE_POOL_DEFINE_XML", method: "storagePoolDefineXML",
-    args: RemoteStoragePoolDefineXmlArgsCodec, ret: RemoteStoragePoolDefineXmlRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolDefineXmlArgsCodec, ret: RemoteStoragePoolDefineXmlRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:write","storage_pool:save"], aclFilter: [],
     cFunction: "virStoragePoolDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML",
@@ -17362,7 +17362,7 @@ export const remoteProcedures = {
   storagePoolCreate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 78,
     name: "REMOTE_PROC_STORAGE_POOL_CREATE", method: "storagePoolCreate",
-    args: RemoteStoragePoolCreateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStoragePoolCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:start"], aclFilter: [],
     cFunction: "virStoragePoolCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreate",
@@ -17371,7 +17371,7 @@ export const remoteProcedures = {
   storagePoolBuild: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 79,
     name: "REMOTE_PROC_STORAGE_POOL_BUILD", method: "storagePoolBuild",
-    args: RemoteStoragePoolBuildArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStoragePoolBuildArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:format"], aclFilter: [],
     cFunction: "virStoragePoolBuild", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuild",
@@ -17380,7 +17380,7 @@ export const remoteProcedures = {
   storagePoolDestroy: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 80,
     name: "REMOTE_PROC_STORAGE_POOL_DESTROY", method: "storagePoolDestroy",
-    args: RemoteStoragePoolDestroyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStoragePoolDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:stop"], aclFilter: [],
     cFunction: "virStoragePoolDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDestroy",
@@ -17389,7 +17389,7 @@ export const remoteProcedures = {
   storagePoolDelete: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 81,
     name: "REMOTE_PROC_STORAGE_POOL_DELETE", method: "storagePoolDelete",
-    args: RemoteStoragePoolDeleteArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStoragePoolDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:format"], aclFilter: [],
     cFunction: "virStoragePoolDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDelete",
@@ -17398,7 +17398,7 @@ export const remoteProcedures = {
   storagePoolUndefine: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 82,
     name: "REMOTE_PROC_STORAGE_POOL_UNDEFINE", method: "storagePoolUndefine",
-    args: RemoteStoragePoolUndefineArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStoragePoolUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:delete"], aclFilter: [],
     cFunction: "virStoragePoolUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolUndefine",
@@ -17407,7 +17407,7 @@ export const remoteProcedures = {
   storagePoolRefresh: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 83,
     name: "REMOTE_PROC_STORAGE_POOL_REFRESH", method: "storagePoolRefresh",
-    args: RemoteStoragePoolRefreshArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStoragePoolRefreshArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:refresh"], aclFilter: [],
     cFunction: "virStoragePoolRefresh", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolRefresh",
@@ -17416,7 +17416,7 @@ export const remoteProcedures = {
   storagePoolLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 84,
     name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME", method: "storagePoolLookupByName",
-    args: RemoteStoragePoolLookupByNameArgsCodec, ret: RemoteStoragePoolLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolLookupByNameArgsCodec, ret: RemoteStoragePoolLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
     cFunction: "virStoragePoolLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByName",
@@ -17425,7 +17425,7 @@ export const remoteProcedures = {
   storagePoolLookupByUUID: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 85,
     name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID", method: "storagePoolLookupByUUID",
-    args: RemoteStoragePoolLookupByUuidArgsCodec, ret: RemoteStoragePoolLookupByUuidRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolLookupByUuidArgsCodec, ret: RemoteStoragePoolLookupByUuidRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
     cFunction: "virStoragePoolLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByUUID",
@@ -17434,7 +17434,7 @@ export const remoteProcedures = {
   storagePoolLookupByVolume: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 86,
     name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME", method: "storagePoolLookupByVolume",
-    args: RemoteStoragePoolLookupByVolumeArgsCodec, ret: RemoteStoragePoolLookupByVolumeRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolLookupByVolumeArgsCodec, ret: RemoteStoragePoolLookupByVolumeRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
     cFunction: "virStoragePoolLookupByVolume", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByVolume",
@@ -17443,7 +17443,7 @@ export const remoteProcedures = {
   storagePoolGetInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 87,
     name: "REMOTE_PROC_STORAGE_POOL_GET_INFO", method: "storagePoolGetInfo",
-    args: RemoteStoragePoolGetInfoArgsCodec, ret: RemoteStoragePoolGetInfoRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolGetInfoArgsCodec, ret: RemoteStoragePoolGetInfoRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:read"], aclFilter: [],
     cFunction: "virStoragePoolGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo",
@@ -17452,7 +17452,7 @@ export const remoteProcedures = {
   storagePoolGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 88,
     name: "REMOTE_PROC_STORAGE_POOL_GET_XML_DESC", method: "storagePoolGetXMLDesc",
-    args: RemoteStoragePoolGetXmlDescArgsCodec, ret: RemoteStoragePoolGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolGetXmlDescArgsCodec, ret: RemoteStoragePoolGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:read"], aclFilter: [],
     cFunction: "virStoragePoolGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetXMLDesc",
@@ -17461,7 +17461,7 @@ export const remoteProcedures = {
   storagePoolGetAutostart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 89,
     name: "REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART", method: "storagePoolGetAutostart",
-    args: RemoteStoragePoolGetAutostartArgsCodec, ret: RemoteStoragePoolGetAutostartRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolGetAutostartArgsCodec, ret: RemoteStoragePoolGetAutostartRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:read"], aclFilter: [],
     cFunction: "virStoragePoolGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetAutostart",
@@ -17470,7 +17470,7 @@ export const remoteProcedures = {
   storagePoolSetAutostart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 90,
     name: "REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART", method: "storagePoolSetAutostart",
-    args: RemoteStoragePoolSetAutostartArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStoragePoolSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:write"], aclFilter: [],
     cFunction: "virStoragePoolSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolSetAutostart",
@@ -17479,7 +17479,7 @@ export const remoteProcedures = {
   storagePoolNumOfVolumes: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 91,
     name: "REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES", method: "storagePoolNumOfVolumes",
-    args: RemoteStoragePoolNumOfVolumesArgsCodec, ret: RemoteStoragePoolNumOfVolumesRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolNumOfVolumesArgsCodec, ret: RemoteStoragePoolNumOfVolumesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
     cFunction: "virStoragePoolNumOfVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolNumOfVolumes",
@@ -17488,7 +17488,7 @@ export const remoteProcedures = {
   storagePoolListVolumes: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 92,
     name: "REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES", method: "storagePoolListVolumes",
-    args: RemoteStoragePoolListVolumesArgsCodec, ret: RemoteStoragePoolListVolumesRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolListVolumesArgsCodec, ret: RemoteStoragePoolListVolumesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
     cFunction: "virStoragePoolListVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListVolumes",
@@ -17497,7 +17497,7 @@ export const remoteProcedures = {
   storageVolCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 93,
     name: "REMOTE_PROC_STORAGE_VOL_CREATE_XML", method: "storageVolCreateXML",
-    args: RemoteStorageVolCreateXmlArgsCodec, ret: RemoteStorageVolCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteStorageVolCreateXmlArgsCodec, ret: RemoteStorageVolCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:create"], aclFilter: [],
     cFunction: "virStorageVolCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML",
@@ -17506,7 +17506,7 @@ export const remoteProcedures = {
   storageVolDelete: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 94,
     name: "REMOTE_PROC_STORAGE_VOL_DELETE", method: "storageVolDelete",
-    args: RemoteStorageVolDeleteArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStorageVolDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:delete"], aclFilter: [],
     cFunction: "virStorageVolDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDelete",
@@ -17515,7 +17515,7 @@ export const remoteProcedures = {
   storageVolLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 95,
     name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME", method: "storageVolLookupByName",
-    args: RemoteStorageVolLookupByNameArgsCodec, ret: RemoteStorageVolLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteStorageVolLookupByNameArgsCodec, ret: RemoteStorageVolLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
     cFunction: "virStorageVolLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByName",
@@ -17524,7 +17524,7 @@ export const remoteProcedures = {
   storageVolLookupByKey: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 96,
     name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY", method: "storageVolLookupByKey",
-    args: RemoteStorageVolLookupByKeyArgsCodec, ret: RemoteStorageVolLookupByKeyRetCodec, msg: null, message: false,
+    args: RemoteStorageVolLookupByKeyArgsCodec, ret: RemoteStorageVolLookupByKeyRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
     cFunction: "virStorageVolLookupByKey", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByKey",
@@ -17533,7 +17533,7 @@ export const remoteProcedures = {
   storageVolLookupByPath: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 97,
     name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH", method: "storageVolLookupByPath",
-    args: RemoteStorageVolLookupByPathArgsCodec, ret: RemoteStorageVolLookupByPathRetCodec, msg: null, message: false,
+    args: RemoteStorageVolLookupByPathArgsCodec, ret: RemoteStorageVolLookupByPathRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
     cFunction: "virStorageVolLookupByPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByPath",
@@ -17542,7 +17542,7 @@ export const remoteProcedures = {
   storageVolGetInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 98,
     name: "REMOTE_PROC_STORAGE_VOL_GET_INFO", method: "storageVolGetInfo",
-    args: RemoteStorageVolGetInfoArgsCodec, ret: RemoteStorageVolGetInfoRetCodec, msg: null, message: false,
+    args: RemoteStorageVolGetInfoArgsCodec, ret: RemoteStorageVolGetInfoRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:read"], aclFilter: [],
     cFunction: "virStorageVolGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo",
@@ -17551,7 +17551,7 @@ export const remoteProcedures = {
   storageVolGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 99,
     name: "REMOTE_PROC_STORAGE_VOL_GET_XML_DESC", method: "storageVolGetXMLDesc",
-    args: RemoteStorageVolGetXmlDescArgsCodec, ret: RemoteStorageVolGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteStorageVolGetXmlDescArgsCodec, ret: RemoteStorageVolGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:read"], aclFilter: [],
     cFunction: "virStorageVolGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetXMLDesc",
@@ -17560,7 +17560,7 @@ export const remoteProcedures = {
   storageVolGetPath: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 100,
     name: "REMOTE_PROC_STORAGE_VOL_GET_PATH", method: "storageVolGetPath",
-    args: RemoteStorageVolGetPathArgsCodec, ret: RemoteStorageVolGetPathRetCodec, msg: null, message: false,
+    args: RemoteStorageVolGetPathArgsCodec, ret: RemoteStorageVolGetPathRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:read"], aclFilter: [],
     cFunction: "virStorageVolGetPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetPath",
@@ -17569,7 +17569,7 @@ export const remoteProcedures = {
   nodeGetCellsFreeMemory: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 101,
     name: "REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY", method: "nodeGetCellsFreeMemory",
-    args: RemoteNodeGetCellsFreeMemoryArgsCodec, ret: RemoteNodeGetCellsFreeMemoryRetCodec, msg: null, message: false,
+    args: RemoteNodeGetCellsFreeMemoryArgsCodec, ret: RemoteNodeGetCellsFreeMemoryRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "server", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetCellsFreeMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory",
@@ -17578,7 +17578,7 @@ export const remoteProcedures = {
   nodeGetFreeMemory: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 102,
     name: "REMOTE_PROC_NODE_GET_FREE_MEMORY", method: "nodeGetFreeMemory",
-    args: null, ret: RemoteNodeGetFreeMemoryRetCodec, msg: null, message: false,
+    args: null, ret: RemoteNodeGetFreeMemoryRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetFreeMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreeMemory",
@@ -17587,7 +17587,7 @@ export const remoteProcedures = {
   domainBlockPeek: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 103,
     name: "REMOTE_PROC_DOMAIN_BLOCK_PEEK", method: "domainBlockPeek",
-    args: RemoteDomainBlockPeekArgsCodec, ret: RemoteDomainBlockPeekRetCodec, msg: null, message: false,
+    args: RemoteDomainBlockPeekArgsCodec, ret: RemoteDomainBlockPeekRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:block_read"], aclFilter: [],
     cFunction: "virDomainBlockPeek", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPeek",
@@ -17596,7 +17596,7 @@ export const remoteProcedures = {
   domainMemoryPeek: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 104,
     name: "REMOTE_PROC_DOMAIN_MEMORY_PEEK", method: "domainMemoryPeek",
-    args: RemoteDomainMemoryPeekArgsCodec, ret: RemoteDomainMemoryPeekRetCodec, msg: null, message: false,
+    args: RemoteDomainMemoryPeekArgsCodec, ret: RemoteDomainMemoryPeekRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:mem_read"], aclFilter: [],
     cFunction: "virDomainMemoryPeek", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryPeek",
@@ -17605,7 +17605,7 @@ export const remoteProcedures = {
   connectDomainEventRegister: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 105,
     name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER", method: "connectDomainEventRegister",
-    args: null, ret: RemoteConnectDomainEventRegisterRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectDomainEventRegisterRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
     cFunction: "virConnectDomainEventRegister", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegister",
@@ -17614,7 +17614,7 @@ export const remoteProcedures = {
   connectDomainEventDeregister: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 106,
     name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER", method: "connectDomainEventDeregister",
-    args: null, ret: RemoteConnectDomainEventDeregisterRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectDomainEventDeregisterRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectDomainEventDeregister", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregister",
@@ -17622,7 +17622,7 @@ export const remoteProcedures = {
   domainEventLifecycle: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 107,
     name: "REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE", method: "domainEventLifecycle",
-    args: null, ret: null, msg: RemoteDomainEventLifecycleMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventLifecycleMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17630,7 +17630,7 @@ export const remoteProcedures = {
   domainMigratePrepare2: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 108,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2", method: "domainMigratePrepare2",
-    args: RemoteDomainMigratePrepare2ArgsCodec, ret: RemoteDomainMigratePrepare2RetCodec, msg: null, message: false,
+    args: RemoteDomainMigratePrepare2ArgsCodec, ret: RemoteDomainMigratePrepare2RetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17638,7 +17638,7 @@ export const remoteProcedures = {
   domainMigrateFinish2: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 109,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH2", method: "domainMigrateFinish2",
-    args: RemoteDomainMigrateFinish2ArgsCodec, ret: RemoteDomainMigrateFinish2RetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateFinish2ArgsCodec, ret: RemoteDomainMigrateFinish2RetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17647,7 +17647,7 @@ export const remoteProcedures = {
   connectGetURI: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 110,
     name: "REMOTE_PROC_CONNECT_GET_URI", method: "connectGetURI",
-    args: null, ret: RemoteConnectGetUriRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectGetUriRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "server", acl: ["connect:getattr"], aclFilter: [],
     cFunction: "virConnectGetURI", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetURI",
@@ -17656,7 +17656,7 @@ export const remoteProcedures = {
   nodeNumOfDevices: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 111,
     name: "REMOTE_PROC_NODE_NUM_OF_DEVICES", method: "nodeNumOfDevices",
-    args: RemoteNodeNumOfDevicesArgsCodec, ret: RemoteNodeNumOfDevicesRetCodec, msg: null, message: false,
+    args: RemoteNodeNumOfDevicesArgsCodec, ret: RemoteNodeNumOfDevicesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
     cFunction: "virNodeNumOfDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices",
@@ -17665,7 +17665,7 @@ export const remoteProcedures = {
   nodeListDevices: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 112,
     name: "REMOTE_PROC_NODE_LIST_DEVICES", method: "nodeListDevices",
-    args: RemoteNodeListDevicesArgsCodec, ret: RemoteNodeListDevicesRetCodec, msg: null, message: false,
+    args: RemoteNodeListDevicesArgsCodec, ret: RemoteNodeListDevicesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
     cFunction: "virNodeListDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices",
@@ -17674,7 +17674,7 @@ export const remoteProcedures = {
   nodeDeviceLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 113,
     name: "REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME", method: "nodeDeviceLookupByName",
-    args: RemoteNodeDeviceLookupByNameArgsCodec, ret: RemoteNodeDeviceLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceLookupByNameArgsCodec, ret: RemoteNodeDeviceLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:getattr"], aclFilter: [],
     cFunction: "virNodeDeviceLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupByName",
@@ -17683,7 +17683,7 @@ export const remoteProcedures = {
   nodeDeviceGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 114,
     name: "REMOTE_PROC_NODE_DEVICE_GET_XML_DESC", method: "nodeDeviceGetXMLDesc",
-    args: RemoteNodeDeviceGetXmlDescArgsCodec, ret: RemoteNodeDeviceGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceGetXmlDescArgsCodec, ret: RemoteNodeDeviceGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:read"], aclFilter: [],
     cFunction: "virNodeDeviceGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetXMLDesc",
@@ -17692,7 +17692,7 @@ export const remoteProcedures = {
   nodeDeviceGetParent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 115,
     name: "REMOTE_PROC_NODE_DEVICE_GET_PARENT", method: "nodeDeviceGetParent",
-    args: RemoteNodeDeviceGetParentArgsCodec, ret: RemoteNodeDeviceGetParentRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceGetParentArgsCodec, ret: RemoteNodeDeviceGetParentRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "client", acl: ["node_device:read"], aclFilter: [],
     cFunction: "virNodeDeviceGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetParent",
@@ -17701,7 +17701,7 @@ export const remoteProcedures = {
   nodeDeviceNumOfCaps: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 116,
     name: "REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS", method: "nodeDeviceNumOfCaps",
-    args: RemoteNodeDeviceNumOfCapsArgsCodec, ret: RemoteNodeDeviceNumOfCapsRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceNumOfCapsArgsCodec, ret: RemoteNodeDeviceNumOfCapsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:read"], aclFilter: [],
     cFunction: "virNodeDeviceNumOfCaps", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceNumOfCaps",
@@ -17710,7 +17710,7 @@ export const remoteProcedures = {
   nodeDeviceListCaps: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 117,
     name: "REMOTE_PROC_NODE_DEVICE_LIST_CAPS", method: "nodeDeviceListCaps",
-    args: RemoteNodeDeviceListCapsArgsCodec, ret: RemoteNodeDeviceListCapsRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceListCapsArgsCodec, ret: RemoteNodeDeviceListCapsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:read"], aclFilter: [],
     cFunction: "virNodeDeviceListCaps", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceListCaps",
@@ -17719,7 +17719,7 @@ export const remoteProcedures = {
   nodeDeviceDettach: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 118,
     name: "REMOTE_PROC_NODE_DEVICE_DETTACH", method: "nodeDeviceDettach",
-    args: RemoteNodeDeviceDettachArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceDettachArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "server", acl: ["node_device:detach"], aclFilter: [],
     cFunction: "virNodeDeviceDettach", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDettach",
@@ -17728,7 +17728,7 @@ export const remoteProcedures = {
   nodeDeviceReAttach: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 119,
     name: "REMOTE_PROC_NODE_DEVICE_RE_ATTACH", method: "nodeDeviceReAttach",
-    args: RemoteNodeDeviceReAttachArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceReAttachArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "server", acl: ["node_device:detach"], aclFilter: [],
     cFunction: "virNodeDeviceReAttach", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReAttach",
@@ -17737,7 +17737,7 @@ export const remoteProcedures = {
   nodeDeviceReset: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 120,
     name: "REMOTE_PROC_NODE_DEVICE_RESET", method: "nodeDeviceReset",
-    args: RemoteNodeDeviceResetArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceResetArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "server", acl: ["node_device:detach"], aclFilter: [],
     cFunction: "virNodeDeviceReset", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReset",
@@ -17746,7 +17746,7 @@ export const remoteProcedures = {
   domainGetSecurityLabel: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 121,
     name: "REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL", method: "domainGetSecurityLabel",
-    args: RemoteDomainGetSecurityLabelArgsCodec, ret: RemoteDomainGetSecurityLabelRetCodec, msg: null, message: false,
+    args: RemoteDomainGetSecurityLabelArgsCodec, ret: RemoteDomainGetSecurityLabelRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetSecurityLabel", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabel",
@@ -17755,7 +17755,7 @@ export const remoteProcedures = {
   nodeGetSecurityModel: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 122,
     name: "REMOTE_PROC_NODE_GET_SECURITY_MODEL", method: "nodeGetSecurityModel",
-    args: null, ret: RemoteNodeGetSecurityModelRetCodec, msg: null, message: false,
+    args: null, ret: RemoteNodeGetSecurityModelRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetSecurityModel", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSecurityModel",
@@ -17764,7 +17764,7 @@ export const remoteProcedures = {
   nodeDeviceCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 123,
     name: "REMOTE_PROC_NODE_DEVICE_CREATE_XML", method: "nodeDeviceCreateXML",
-    args: RemoteNodeDeviceCreateXmlArgsCodec, ret: RemoteNodeDeviceCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceCreateXmlArgsCodec, ret: RemoteNodeDeviceCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:write","node_device:start"], aclFilter: [],
     cFunction: "virNodeDeviceCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML",
@@ -17773,7 +17773,7 @@ export const remoteProcedures = {
   nodeDeviceDestroy: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 124,
     name: "REMOTE_PROC_NODE_DEVICE_DESTROY", method: "nodeDeviceDestroy",
-    args: RemoteNodeDeviceDestroyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:stop"], aclFilter: [],
     cFunction: "virNodeDeviceDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDestroy",
@@ -17782,7 +17782,7 @@ export const remoteProcedures = {
   storageVolCreateXMLFrom: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 125,
     name: "REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM", method: "storageVolCreateXMLFrom",
-    args: RemoteStorageVolCreateXmlFromArgsCodec, ret: RemoteStorageVolCreateXmlFromRetCodec, msg: null, message: false,
+    args: RemoteStorageVolCreateXmlFromArgsCodec, ret: RemoteStorageVolCreateXmlFromRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:create"], aclFilter: [],
     cFunction: "virStorageVolCreateXMLFrom", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom",
@@ -17791,7 +17791,7 @@ export const remoteProcedures = {
   connectNumOfInterfaces: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 126,
     name: "REMOTE_PROC_CONNECT_NUM_OF_INTERFACES", method: "connectNumOfInterfaces",
-    args: null, ret: RemoteConnectNumOfInterfacesRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfInterfacesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
     cFunction: "virConnectNumOfInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfInterfaces",
@@ -17800,7 +17800,7 @@ export const remoteProcedures = {
   connectListInterfaces: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 127,
     name: "REMOTE_PROC_CONNECT_LIST_INTERFACES", method: "connectListInterfaces",
-    args: RemoteConnectListInterfacesArgsCodec, ret: RemoteConnectListInterfacesRetCodec, msg: null, message: false,
+    args: RemoteConnectListInterfacesArgsCodec, ret: RemoteConnectListInterfacesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
     cFunction: "virConnectListInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListInterfaces",
@@ -17809,7 +17809,7 @@ export const remoteProcedures = {
   interfaceLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 128,
     name: "REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME", method: "interfaceLookupByName",
-    args: RemoteInterfaceLookupByNameArgsCodec, ret: RemoteInterfaceLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteInterfaceLookupByNameArgsCodec, ret: RemoteInterfaceLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["interface:getattr"], aclFilter: [],
     cFunction: "virInterfaceLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByName",
@@ -17818,7 +17818,7 @@ export const remoteProcedures = {
   interfaceLookupByMACString: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 129,
     name: "REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING", method: "interfaceLookupByMACString",
-    args: RemoteInterfaceLookupByMacStringArgsCodec, ret: RemoteInterfaceLookupByMacStringRetCodec, msg: null, message: false,
+    args: RemoteInterfaceLookupByMacStringArgsCodec, ret: RemoteInterfaceLookupByMacStringRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["interface:getattr"], aclFilter: [],
     cFunction: "virInterfaceLookupByMACString", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByMACString",
@@ -17827,7 +17827,7 @@ export const remoteProcedures = {
   interfaceGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 130,
     name: "REMOTE_PROC_INTERFACE_GET_XML_DESC", method: "interfaceGetXMLDesc",
-    args: RemoteInterfaceGetXmlDescArgsCodec, ret: RemoteInterfaceGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteInterfaceGetXmlDescArgsCodec, ret: RemoteInterfaceGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["interface:read"], aclFilter: [],
     cFunction: "virInterfaceGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceGetXMLDesc",
@@ -17836,7 +17836,7 @@ export const remoteProcedures = {
   interfaceDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 131,
     name: "REMOTE_PROC_INTERFACE_DEFINE_XML", method: "interfaceDefineXML",
-    args: RemoteInterfaceDefineXmlArgsCodec, ret: RemoteInterfaceDefineXmlRetCodec, msg: null, message: false,
+    args: RemoteInterfaceDefineXmlArgsCodec, ret: RemoteInterfaceDefineXmlRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["interface:write","interface:save"], aclFilter: [],
     cFunction: "virInterfaceDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML",
@@ -17845,7 +17845,7 @@ export const remoteProcedures = {
   interfaceUndefine: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 132,
     name: "REMOTE_PROC_INTERFACE_UNDEFINE", method: "interfaceUndefine",
-    args: RemoteInterfaceUndefineArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteInterfaceUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["interface:delete"], aclFilter: [],
     cFunction: "virInterfaceUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceUndefine",
@@ -17854,7 +17854,7 @@ export const remoteProcedures = {
   interfaceCreate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 133,
     name: "REMOTE_PROC_INTERFACE_CREATE", method: "interfaceCreate",
-    args: RemoteInterfaceCreateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteInterfaceCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["interface:start"], aclFilter: [],
     cFunction: "virInterfaceCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceCreate",
@@ -17863,7 +17863,7 @@ export const remoteProcedures = {
   interfaceDestroy: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 134,
     name: "REMOTE_PROC_INTERFACE_DESTROY", method: "interfaceDestroy",
-    args: RemoteInterfaceDestroyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteInterfaceDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["interface:stop"], aclFilter: [],
     cFunction: "virInterfaceDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDestroy",
@@ -17872,7 +17872,7 @@ export const remoteProcedures = {
   connectDomainXMLFromNative: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 135,
     name: "REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE", method: "connectDomainXMLFromNative",
-    args: RemoteConnectDomainXmlFromNativeArgsCodec, ret: RemoteConnectDomainXmlFromNativeRetCodec, msg: null, message: false,
+    args: RemoteConnectDomainXmlFromNativeArgsCodec, ret: RemoteConnectDomainXmlFromNativeRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:write"], aclFilter: [],
     cFunction: "virConnectDomainXMLFromNative", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative",
@@ -17881,7 +17881,7 @@ export const remoteProcedures = {
   connectDomainXMLToNative: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 136,
     name: "REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE", method: "connectDomainXMLToNative",
-    args: RemoteConnectDomainXmlToNativeArgsCodec, ret: RemoteConnectDomainXmlToNativeRetCodec, msg: null, message: false,
+    args: RemoteConnectDomainXmlToNativeArgsCodec, ret: RemoteConnectDomainXmlToNativeRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:write"], aclFilter: [],
     cFunction: "virConnectDomainXMLToNative", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative",
@@ -17890,7 +17890,7 @@ export const remoteProcedures = {
   connectNumOfDefinedInterfaces: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 137,
     name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES", method: "connectNumOfDefinedInterfaces",
-    args: null, ret: RemoteConnectNumOfDefinedInterfacesRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfDefinedInterfacesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
     cFunction: "virConnectNumOfDefinedInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfDefinedInterfaces",
@@ -17899,7 +17899,7 @@ export const remoteProcedures = {
   connectListDefinedInterfaces: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 138,
     name: "REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES", method: "connectListDefinedInterfaces",
-    args: RemoteConnectListDefinedInterfacesArgsCodec, ret: RemoteConnectListDefinedInterfacesRetCodec, msg: null, message: false,
+    args: RemoteConnectListDefinedInterfacesArgsCodec, ret: RemoteConnectListDefinedInterfacesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
     cFunction: "virConnectListDefinedInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListDefinedInterfaces",
@@ -17908,7 +17908,7 @@ export const remoteProcedures = {
   connectNumOfSecrets: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 139,
     name: "REMOTE_PROC_CONNECT_NUM_OF_SECRETS", method: "connectNumOfSecrets",
-    args: null, ret: RemoteConnectNumOfSecretsRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfSecretsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
     cFunction: "virConnectNumOfSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectNumOfSecrets",
@@ -17917,7 +17917,7 @@ export const remoteProcedures = {
   connectListSecrets: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 140,
     name: "REMOTE_PROC_CONNECT_LIST_SECRETS", method: "connectListSecrets",
-    args: RemoteConnectListSecretsArgsCodec, ret: RemoteConnectListSecretsRetCodec, msg: null, message: false,
+    args: RemoteConnectListSecretsArgsCodec, ret: RemoteConnectListSecretsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
     cFunction: "virConnectListSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListSecrets",
@@ -17926,7 +17926,7 @@ export const remoteProcedures = {
   secretLookupByUUID: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 141,
     name: "REMOTE_PROC_SECRET_LOOKUP_BY_UUID", method: "secretLookupByUUID",
-    args: RemoteSecretLookupByUuidArgsCodec, ret: RemoteSecretLookupByUuidRetCodec, msg: null, message: false,
+    args: RemoteSecretLookupByUuidArgsCodec, ret: RemoteSecretLookupByUuidRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["secret:getattr"], aclFilter: [],
     cFunction: "virSecretLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUUID",
@@ -17935,7 +17935,7 @@ export const remoteProcedures = {
   secretDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 142,
     name: "REMOTE_PROC_SECRET_DEFINE_XML", method: "secretDefineXML",
-    args: RemoteSecretDefineXmlArgsCodec, ret: RemoteSecretDefineXmlRetCodec, msg: null, message: false,
+    args: RemoteSecretDefineXmlArgsCodec, ret: RemoteSecretDefineXmlRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["secret:write","secret:save"], aclFilter: [],
     cFunction: "virSecretDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML",
@@ -17944,7 +17944,7 @@ export const remoteProcedures = {
   secretGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 143,
     name: "REMOTE_PROC_SECRET_GET_XML_DESC", method: "secretGetXMLDesc",
-    args: RemoteSecretGetXmlDescArgsCodec, ret: RemoteSecretGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteSecretGetXmlDescArgsCodec, ret: RemoteSecretGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["secret:read"], aclFilter: [],
     cFunction: "virSecretGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetXMLDesc",
@@ -17953,7 +17953,7 @@ export const remoteProcedures = {
   secretSetValue: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 144,
     name: "REMOTE_PROC_SECRET_SET_VALUE", method: "secretSetValue",
-    args: RemoteSecretSetValueArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteSecretSetValueArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["secret:write"], aclFilter: [],
     cFunction: "virSecretSetValue", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretSetValue",
@@ -17962,7 +17962,7 @@ export const remoteProcedures = {
   secretGetValue: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 145,
     name: "REMOTE_PROC_SECRET_GET_VALUE", method: "secretGetValue",
-    args: RemoteSecretGetValueArgsCodec, ret: RemoteSecretGetValueRetCodec, msg: null, message: false,
+    args: RemoteSecretGetValueArgsCodec, ret: RemoteSecretGetValueRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["secret:read_secure"], aclFilter: [],
     cFunction: "virSecretGetValue", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetValue",
@@ -17971,7 +17971,7 @@ export const remoteProcedures = {
   secretUndefine: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 146,
     name: "REMOTE_PROC_SECRET_UNDEFINE", method: "secretUndefine",
-    args: RemoteSecretUndefineArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteSecretUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["secret:delete"], aclFilter: [],
     cFunction: "virSecretUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUndefine",
@@ -17980,7 +17980,7 @@ export const remoteProcedures = {
   secretLookupByUsage: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 147,
     name: "REMOTE_PROC_SECRET_LOOKUP_BY_USAGE", method: "secretLookupByUsage",
-    args: RemoteSecretLookupByUsageArgsCodec, ret: RemoteSecretLookupByUsageRetCodec, msg: null, message: false,
+    args: RemoteSecretLookupByUsageArgsCodec, ret: RemoteSecretLookupByUsageRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["secret:getattr"], aclFilter: [],
     cFunction: "virSecretLookupByUsage", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage",
@@ -17988,7 +17988,7 @@ export const remoteProcedures = {
   domainMigratePrepareTunnel: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 148,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL", method: "domainMigratePrepareTunnel",
-    args: RemoteDomainMigratePrepareTunnelArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainMigratePrepareTunnelArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: null,
     generate: "both", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -17997,7 +17997,7 @@ export const remoteProcedures = {
   connectIsSecure: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 149,
     name: "REMOTE_PROC_CONNECT_IS_SECURE", method: "connectIsSecure",
-    args: null, ret: RemoteConnectIsSecureRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectIsSecureRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "server", acl: ["none"], aclFilter: [],
     cFunction: "virConnectIsSecure", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectIsSecure",
@@ -18006,7 +18006,7 @@ export const remoteProcedures = {
   domainIsActive: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 150,
     name: "REMOTE_PROC_DOMAIN_IS_ACTIVE", method: "domainIsActive",
-    args: RemoteDomainIsActiveArgsCodec, ret: RemoteDomainIsActiveRetCodec, msg: null, message: false,
+    args: RemoteDomainIsActiveArgsCodec, ret: RemoteDomainIsActiveRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsActive",
@@ -18015,7 +18015,7 @@ export const remoteProcedures = {
   domainIsPersistent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 151,
     name: "REMOTE_PROC_DOMAIN_IS_PERSISTENT", method: "domainIsPersistent",
-    args: RemoteDomainIsPersistentArgsCodec, ret: RemoteDomainIsPersistentRetCodec, msg: null, message: false,
+    args: RemoteDomainIsPersistentArgsCodec, ret: RemoteDomainIsPersistentRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsPersistent",
@@ -18024,7 +18024,7 @@ export const remoteProcedures = {
   networkIsActive: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 152,
     name: "REMOTE_PROC_NETWORK_IS_ACTIVE", method: "networkIsActive",
-    args: RemoteNetworkIsActiveArgsCodec, ret: RemoteNetworkIsActiveRetCodec, msg: null, message: false,
+    args: RemoteNetworkIsActiveArgsCodec, ret: RemoteNetworkIsActiveRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:read"], aclFilter: [],
     cFunction: "virNetworkIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsActive",
@@ -18033,7 +18033,7 @@ export const remoteProcedures = {
   networkIsPersistent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 153,
     name: "REMOTE_PROC_NETWORK_IS_PERSISTENT", method: "networkIsPersistent",
-    args: RemoteNetworkIsPersistentArgsCodec, ret: RemoteNetworkIsPersistentRetCodec, msg: null, message: false,
+    args: RemoteNetworkIsPersistentArgsCodec, ret: RemoteNetworkIsPersistentRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:read"], aclFilter: [],
     cFunction: "virNetworkIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsPersistent",
@@ -18042,7 +18042,7 @@ export const remoteProcedures = {
   storagePoolIsActive: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 154,
     name: "REMOTE_PROC_STORAGE_POOL_IS_ACTIVE", method: "storagePoolIsActive",
-    args: RemoteStoragePoolIsActiveArgsCodec, ret: RemoteStoragePoolIsActiveRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolIsActiveArgsCodec, ret: RemoteStoragePoolIsActiveRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:read"], aclFilter: [],
     cFunction: "virStoragePoolIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsActive",
@@ -18051,7 +18051,7 @@ export const remoteProcedures = {
   storagePoolIsPersistent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 155,
     name: "REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT", method: "storagePoolIsPersistent",
-    args: RemoteStoragePoolIsPersistentArgsCodec, ret: RemoteStoragePoolIsPersistentRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolIsPersistentArgsCodec, ret: RemoteStoragePoolIsPersistentRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:read"], aclFilter: [],
     cFunction: "virStoragePoolIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsPersistent",
@@ -18060,7 +18060,7 @@ export const remoteProcedures = {
   interfaceIsActive: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 156,
     name: "REMOTE_PROC_INTERFACE_IS_ACTIVE", method: "interfaceIsActive",
-    args: RemoteInterfaceIsActiveArgsCodec, ret: RemoteInterfaceIsActiveRetCodec, msg: null, message: false,
+    args: RemoteInterfaceIsActiveArgsCodec, ret: RemoteInterfaceIsActiveRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["interface:read"], aclFilter: [],
     cFunction: "virInterfaceIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceIsActive",
@@ -18069,7 +18069,7 @@ export const remoteProcedures = {
   connectGetLibVersion: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 157,
     name: "REMOTE_PROC_CONNECT_GET_LIB_VERSION", method: "connectGetLibVersion",
-    args: null, ret: RemoteConnectGetLibVersionRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectGetLibVersionRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:getattr"], aclFilter: [],
     cFunction: "virConnectGetLibVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetLibVersion",
@@ -18078,7 +18078,7 @@ export const remoteProcedures = {
   connectCompareCPU: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 158,
     name: "REMOTE_PROC_CONNECT_COMPARE_CPU", method: "connectCompareCPU",
-    args: RemoteConnectCompareCpuArgsCodec, ret: RemoteConnectCompareCpuRetCodec, msg: null, message: false,
+    args: RemoteConnectCompareCpuArgsCodec, ret: RemoteConnectCompareCpuRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectCompareCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU",
@@ -18087,7 +18087,7 @@ export const remoteProcedures = {
   domainMemoryStats: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 159,
     name: "REMOTE_PROC_DOMAIN_MEMORY_STATS", method: "domainMemoryStats",
-    args: RemoteDomainMemoryStatsArgsCodec, ret: RemoteDomainMemoryStatsRetCodec, msg: null, message: false,
+    args: RemoteDomainMemoryStatsArgsCodec, ret: RemoteDomainMemoryStatsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainMemoryStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStats",
@@ -18096,7 +18096,7 @@ export const remoteProcedures = {
   domainAttachDeviceFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 160,
     name: "REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS", method: "domainAttachDeviceFlags",
-    args: RemoteDomainAttachDeviceFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainAttachDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainAttachDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDeviceFlags",
@@ -18105,7 +18105,7 @@ export const remoteProcedures = {
   domainDetachDeviceFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 161,
     name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS", method: "domainDetachDeviceFlags",
-    args: RemoteDomainDetachDeviceFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainDetachDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainDetachDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceFlags",
@@ -18114,7 +18114,7 @@ export const remoteProcedures = {
   connectBaselineCPU: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 162,
     name: "REMOTE_PROC_CONNECT_BASELINE_CPU", method: "connectBaselineCPU",
-    args: RemoteConnectBaselineCpuArgsCodec, ret: RemoteConnectBaselineCpuRetCodec, msg: null, message: false,
+    args: RemoteConnectBaselineCpuArgsCodec, ret: RemoteConnectBaselineCpuRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectBaselineCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU",
@@ -18123,7 +18123,7 @@ export const remoteProcedures = {
   domainGetJobInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 163,
     name: "REMOTE_PROC_DOMAIN_GET_JOB_INFO", method: "domainGetJobInfo",
-    args: RemoteDomainGetJobInfoArgsCodec, ret: RemoteDomainGetJobInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetJobInfoArgsCodec, ret: RemoteDomainGetJobInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetJobInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobInfo",
@@ -18132,7 +18132,7 @@ export const remoteProcedures = {
   domainAbortJob: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 164,
     name: "REMOTE_PROC_DOMAIN_ABORT_JOB", method: "domainAbortJob",
-    args: RemoteDomainAbortJobArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainAbortJobArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainAbortJob", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJob",
@@ -18141,7 +18141,7 @@ export const remoteProcedures = {
   storageVolWipe: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 165,
     name: "REMOTE_PROC_STORAGE_VOL_WIPE", method: "storageVolWipe",
-    args: RemoteStorageVolWipeArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStorageVolWipeArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:format"], aclFilter: [],
     cFunction: "virStorageVolWipe", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipe",
@@ -18150,7 +18150,7 @@ export const remoteProcedures = {
   domainMigrateSetMaxDowntime: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 166,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME", method: "domainMigrateSetMaxDowntime",
-    args: RemoteDomainMigrateSetMaxDowntimeArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainMigrateSetMaxDowntimeArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: "virDomainMigrateSetMaxDowntime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxDowntime",
@@ -18159,7 +18159,7 @@ export const remoteProcedures = {
   connectDomainEventRegisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 167,
     name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY", method: "connectDomainEventRegisterAny",
-    args: RemoteConnectDomainEventRegisterAnyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectDomainEventRegisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
     cFunction: "virConnectDomainEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegisterAny",
@@ -18168,7 +18168,7 @@ export const remoteProcedures = {
   connectDomainEventDeregisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 168,
     name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY", method: "connectDomainEventDeregisterAny",
-    args: RemoteConnectDomainEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectDomainEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectDomainEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregisterAny",
@@ -18176,7 +18176,7 @@ export const remoteProcedures = {
   domainEventReboot: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 169,
     name: "REMOTE_PROC_DOMAIN_EVENT_REBOOT", method: "domainEventReboot",
-    args: null, ret: null, msg: RemoteDomainEventRebootMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventRebootMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18184,7 +18184,7 @@ export const remoteProcedures = {
   domainEventRtcChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 170,
     name: "REMOTE_PROC_DOMAIN_EVENT_RTC_CHANGE", method: "domainEventRtcChange",
-    args: null, ret: null, msg: RemoteDomainEventRtcChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventRtcChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18192,7 +18192,7 @@ export const remoteProcedures = {
   domainEventWatchdog: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 171,
     name: "REMOTE_PROC_DOMAIN_EVENT_WATCHDOG", method: "domainEventWatchdog",
-    args: null, ret: null, msg: RemoteDomainEventWatchdogMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventWatchdogMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18200,7 +18200,7 @@ export const remoteProcedures = {
   domainEventIoError: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 172,
     name: "REMOTE_PROC_DOMAIN_EVENT_IO_ERROR", method: "domainEventIoError",
-    args: null, ret: null, msg: RemoteDomainEventIoErrorMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventIoErrorMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18208,7 +18208,7 @@ export const remoteProcedures = {
   domainEventGraphics: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 173,
     name: "REMOTE_PROC_DOMAIN_EVENT_GRAPHICS", method: "domainEventGraphics",
-    args: null, ret: null, msg: RemoteDomainEventGraphicsMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventGraphicsMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18217,7 +18217,7 @@ export const remoteProcedures = {
   domainUpdateDeviceFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 174,
     name: "REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS", method: "domainUpdateDeviceFlags",
-    args: RemoteDomainUpdateDeviceFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainUpdateDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainUpdateDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUpdateDeviceFlags",
@@ -18226,7 +18226,7 @@ export const remoteProcedures = {
   nWFilterLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 175,
     name: "REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME", method: "nWFilterLookupByName",
-    args: RemoteNwfilterLookupByNameArgsCodec, ret: RemoteNwfilterLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteNwfilterLookupByNameArgsCodec, ret: RemoteNwfilterLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter:getattr"], aclFilter: [],
     cFunction: "virNWFilterLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName",
@@ -18235,7 +18235,7 @@ export const remoteProcedures = {
   nWFilterLookupByUUID: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 176,
     name: "REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID", method: "nWFilterLookupByUUID",
-    args: RemoteNwfilterLookupByUuidArgsCodec, ret: RemoteNwfilterLookupByUuidRetCodec, msg: null, message: false,
+    args: RemoteNwfilterLookupByUuidArgsCodec, ret: RemoteNwfilterLookupByUuidRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter:getattr"], aclFilter: [],
     cFunction: "virNWFilterLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID",
@@ -18244,7 +18244,7 @@ export const remoteProcedures = {
   nWFilterGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 177,
     name: "REMOTE_PROC_NWFILTER_GET_XML_DESC", method: "nWFilterGetXMLDesc",
-    args: RemoteNwfilterGetXmlDescArgsCodec, ret: RemoteNwfilterGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteNwfilterGetXmlDescArgsCodec, ret: RemoteNwfilterGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter:read"], aclFilter: [],
     cFunction: "virNWFilterGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc",
@@ -18253,7 +18253,7 @@ export const remoteProcedures = {
   connectNumOfNWFilters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 178,
     name: "REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS", method: "connectNumOfNWFilters",
-    args: null, ret: RemoteConnectNumOfNwfiltersRetCodec, msg: null, message: false,
+    args: null, ret: RemoteConnectNumOfNwfiltersRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
     cFunction: "virConnectNumOfNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectNumOfNWFilters",
@@ -18262,7 +18262,7 @@ export const remoteProcedures = {
   connectListNWFilters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 179,
     name: "REMOTE_PROC_CONNECT_LIST_NWFILTERS", method: "connectListNWFilters",
-    args: RemoteConnectListNwfiltersArgsCodec, ret: RemoteConnectListNwfiltersRetCodec, msg: null, message: false,
+    args: RemoteConnectListNwfiltersArgsCodec, ret: RemoteConnectListNwfiltersRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
     cFunction: "virConnectListNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListNWFilters",
@@ -18271,7 +18271,7 @@ export const remoteProcedures = {
   nWFilterDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 180,
     name: "REMOTE_PROC_NWFILTER_DEFINE_XML", method: "nWFilterDefineXML",
-    args: RemoteNwfilterDefineXmlArgsCodec, ret: RemoteNwfilterDefineXmlRetCodec, msg: null, message: false,
+    args: RemoteNwfilterDefineXmlArgsCodec, ret: RemoteNwfilterDefineXmlRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter:write","nwfilter:save"], aclFilter: [],
     cFunction: "virNWFilterDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML",
@@ -18280,7 +18280,7 @@ export const remoteProcedures = {
   nWFilterUndefine: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 181,
     name: "REMOTE_PROC_NWFILTER_UNDEFINE", method: "nWFilterUndefine",
-    args: RemoteNwfilterUndefineArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNwfilterUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter:delete"], aclFilter: [],
     cFunction: "virNWFilterUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine",
@@ -18289,7 +18289,7 @@ export const remoteProcedures = {
   domainManagedSave: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 182,
     name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE", method: "domainManagedSave",
-    args: RemoteDomainManagedSaveArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainManagedSaveArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:hibernate"], aclFilter: [],
     cFunction: "virDomainManagedSave", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSave",
@@ -18298,7 +18298,7 @@ export const remoteProcedures = {
   domainHasManagedSaveImage: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 183,
     name: "REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE", method: "domainHasManagedSaveImage",
-    args: RemoteDomainHasManagedSaveImageArgsCodec, ret: RemoteDomainHasManagedSaveImageRetCodec, msg: null, message: false,
+    args: RemoteDomainHasManagedSaveImageArgsCodec, ret: RemoteDomainHasManagedSaveImageRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainHasManagedSaveImage", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainHasManagedSaveImage",
@@ -18307,7 +18307,7 @@ export const remoteProcedures = {
   domainManagedSaveRemove: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 184,
     name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE", method: "domainManagedSaveRemove",
-    args: RemoteDomainManagedSaveRemoveArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainManagedSaveRemoveArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:hibernate"], aclFilter: [],
     cFunction: "virDomainManagedSaveRemove", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveRemove",
@@ -18316,7 +18316,7 @@ export const remoteProcedures = {
   domainSnapshotCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 185,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML", method: "domainSnapshotCreateXML",
-    args: RemoteDomainSnapshotCreateXmlArgsCodec, ret: RemoteDomainSnapshotCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotCreateXmlArgsCodec, ret: RemoteDomainSnapshotCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:snapshot","domain:fs_freeze:VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE"], aclFilter: [],
     cFunction: "virDomainSnapshotCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML",
@@ -18325,7 +18325,7 @@ export const remoteProcedures = {
   domainSnapshotGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 186,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC", method: "domainSnapshotGetXMLDesc",
-    args: RemoteDomainSnapshotGetXmlDescArgsCodec, ret: RemoteDomainSnapshotGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotGetXmlDescArgsCodec, ret: RemoteDomainSnapshotGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_SNAPSHOT_XML_SECURE"], aclFilter: [],
     cFunction: "virDomainSnapshotGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetXMLDesc",
@@ -18334,7 +18334,7 @@ export const remoteProcedures = {
   domainSnapshotNum: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 187,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_NUM", method: "domainSnapshotNum",
-    args: RemoteDomainSnapshotNumArgsCodec, ret: RemoteDomainSnapshotNumRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotNumArgsCodec, ret: RemoteDomainSnapshotNumRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotNum", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNum",
@@ -18343,7 +18343,7 @@ export const remoteProcedures = {
   domainSnapshotListNames: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 188,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES", method: "domainSnapshotListNames",
-    args: RemoteDomainSnapshotListNamesArgsCodec, ret: RemoteDomainSnapshotListNamesRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotListNamesArgsCodec, ret: RemoteDomainSnapshotListNamesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotListNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListNames",
@@ -18352,7 +18352,7 @@ export const remoteProcedures = {
   domainSnapshotLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 189,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME", method: "domainSnapshotLookupByName",
-    args: RemoteDomainSnapshotLookupByNameArgsCodec, ret: RemoteDomainSnapshotLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotLookupByNameArgsCodec, ret: RemoteDomainSnapshotLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotLookupByName",
@@ -18361,7 +18361,7 @@ export const remoteProcedures = {
   domainHasCurrentSnapshot: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 190,
     name: "REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT", method: "domainHasCurrentSnapshot",
-    args: RemoteDomainHasCurrentSnapshotArgsCodec, ret: RemoteDomainHasCurrentSnapshotRetCodec, msg: null, message: false,
+    args: RemoteDomainHasCurrentSnapshotArgsCodec, ret: RemoteDomainHasCurrentSnapshotRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainHasCurrentSnapshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainHasCurrentSnapshot",
@@ -18370,7 +18370,7 @@ export const remoteProcedures = {
   domainSnapshotCurrent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 191,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT", method: "domainSnapshotCurrent",
-    args: RemoteDomainSnapshotCurrentArgsCodec, ret: RemoteDomainSnapshotCurrentRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotCurrentArgsCodec, ret: RemoteDomainSnapshotCurrentRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotCurrent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCurrent",
@@ -18379,7 +18379,7 @@ export const remoteProcedures = {
   domainRevertToSnapshot: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 192,
     name: "REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT", method: "domainRevertToSnapshot",
-    args: RemoteDomainRevertToSnapshotArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainRevertToSnapshotArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:snapshot"], aclFilter: [],
     cFunction: "virDomainRevertToSnapshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainRevertToSnapshot",
@@ -18388,7 +18388,7 @@ export const remoteProcedures = {
   domainSnapshotDelete: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 193,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE", method: "domainSnapshotDelete",
-    args: RemoteDomainSnapshotDeleteArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSnapshotDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:snapshot"], aclFilter: [],
     cFunction: "virDomainSnapshotDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDelete",
@@ -18397,7 +18397,7 @@ export const remoteProcedures = {
   domainGetBlockInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 194,
     name: "REMOTE_PROC_DOMAIN_GET_BLOCK_INFO", method: "domainGetBlockInfo",
-    args: RemoteDomainGetBlockInfoArgsCodec, ret: RemoteDomainGetBlockInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetBlockInfoArgsCodec, ret: RemoteDomainGetBlockInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetBlockInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockInfo",
@@ -18405,7 +18405,7 @@ export const remoteProcedures = {
   domainEventIoErrorReason: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 195,
     name: "REMOTE_PROC_DOMAIN_EVENT_IO_ERROR_REASON", method: "domainEventIoErrorReason",
-    args: null, ret: null, msg: RemoteDomainEventIoErrorReasonMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventIoErrorReasonMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18414,7 +18414,7 @@ export const remoteProcedures = {
   domainCreateWithFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 196,
     name: "REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS", method: "domainCreateWithFlags",
-    args: RemoteDomainCreateWithFlagsArgsCodec, ret: RemoteDomainCreateWithFlagsRetCodec, msg: null, message: false,
+    args: RemoteDomainCreateWithFlagsArgsCodec, ret: RemoteDomainCreateWithFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:start"], aclFilter: [],
     cFunction: "virDomainCreateWithFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags",
@@ -18423,7 +18423,7 @@ export const remoteProcedures = {
   domainSetMemoryParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 197,
     name: "REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS", method: "domainSetMemoryParameters",
-    args: RemoteDomainSetMemoryParametersArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetMemoryParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters",
@@ -18432,7 +18432,7 @@ export const remoteProcedures = {
   domainGetMemoryParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 198,
     name: "REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS", method: "domainGetMemoryParameters",
-    args: RemoteDomainGetMemoryParametersArgsCodec, ret: RemoteDomainGetMemoryParametersRetCodec, msg: null, message: false,
+    args: RemoteDomainGetMemoryParametersArgsCodec, ret: RemoteDomainGetMemoryParametersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters",
@@ -18441,7 +18441,7 @@ export const remoteProcedures = {
   domainSetVcpusFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 199,
     name: "REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS", method: "domainSetVcpusFlags",
-    args: RemoteDomainSetVcpusFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetVcpusFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG","domain:write:VIR_DOMAIN_VCPU_GUEST"], aclFilter: [],
     cFunction: "virDomainSetVcpusFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags",
@@ -18450,7 +18450,7 @@ export const remoteProcedures = {
   domainGetVcpusFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 200,
     name: "REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS", method: "domainGetVcpusFlags",
-    args: RemoteDomainGetVcpusFlagsArgsCodec, ret: RemoteDomainGetVcpusFlagsRetCodec, msg: null, message: false,
+    args: RemoteDomainGetVcpusFlagsArgsCodec, ret: RemoteDomainGetVcpusFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read","domain:write:VIR_DOMAIN_VCPU_GUEST"], aclFilter: [],
     cFunction: "virDomainGetVcpusFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags",
@@ -18459,7 +18459,7 @@ export const remoteProcedures = {
   domainOpenConsole: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 201,
     name: "REMOTE_PROC_DOMAIN_OPEN_CONSOLE", method: "domainOpenConsole",
-    args: RemoteDomainOpenConsoleArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainOpenConsoleArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: {"direction":"read","argIndex":2}, sparseFlag: null,
     generate: "both", acl: ["domain:open_device"], aclFilter: [],
     cFunction: "virDomainOpenConsole", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole",
@@ -18468,7 +18468,7 @@ export const remoteProcedures = {
   domainIsUpdated: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 202,
     name: "REMOTE_PROC_DOMAIN_IS_UPDATED", method: "domainIsUpdated",
-    args: RemoteDomainIsUpdatedArgsCodec, ret: RemoteDomainIsUpdatedRetCodec, msg: null, message: false,
+    args: RemoteDomainIsUpdatedArgsCodec, ret: RemoteDomainIsUpdatedRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainIsUpdated", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated",
@@ -18477,7 +18477,7 @@ export const remoteProcedures = {
   connectGetSysinfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 203,
     name: "REMOTE_PROC_CONNECT_GET_SYSINFO", method: "connectGetSysinfo",
-    args: RemoteConnectGetSysinfoArgsCodec, ret: RemoteConnectGetSysinfoRetCodec, msg: null, message: false,
+    args: RemoteConnectGetSysinfoArgsCodec, ret: RemoteConnectGetSysinfoRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectGetSysinfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetSysinfo",
@@ -18486,7 +18486,7 @@ export const remoteProcedures = {
   domainSetMemoryFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 204,
     name: "REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS", method: "domainSetMemoryFlags",
-    args: RemoteDomainSetMemoryFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetMemoryFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetMemoryFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryFlags",
@@ -18495,7 +18495,7 @@ export const remoteProcedures = {
   domainSetBlkioParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 205,
     name: "REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS", method: "domainSetBlkioParameters",
-    args: RemoteDomainSetBlkioParametersArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetBlkioParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetBlkioParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters",
@@ -18504,7 +18504,7 @@ export const remoteProcedures = {
   domainGetBlkioParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 206,
     name: "REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS", method: "domainGetBlkioParameters",
-    args: RemoteDomainGetBlkioParametersArgsCodec, ret: RemoteDomainGetBlkioParametersRetCodec, msg: null, message: false,
+    args: RemoteDomainGetBlkioParametersArgsCodec, ret: RemoteDomainGetBlkioParametersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetBlkioParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters",
@@ -18513,7 +18513,7 @@ export const remoteProcedures = {
   domainMigrateSetMaxSpeed: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 207,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED", method: "domainMigrateSetMaxSpeed",
-    args: RemoteDomainMigrateSetMaxSpeedArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainMigrateSetMaxSpeedArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: "virDomainMigrateSetMaxSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxSpeed",
@@ -18522,7 +18522,7 @@ export const remoteProcedures = {
   storageVolUpload: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 208,
     name: "REMOTE_PROC_STORAGE_VOL_UPLOAD", method: "storageVolUpload",
-    args: RemoteStorageVolUploadArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStorageVolUploadArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: {"name":"VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM","value":1},
     generate: "both", acl: ["storage_vol:data_write"], aclFilter: [],
     cFunction: "virStorageVolUpload", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload",
@@ -18531,7 +18531,7 @@ export const remoteProcedures = {
   storageVolDownload: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 209,
     name: "REMOTE_PROC_STORAGE_VOL_DOWNLOAD", method: "storageVolDownload",
-    args: RemoteStorageVolDownloadArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStorageVolDownloadArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: {"direction":"read","argIndex":1}, sparseFlag: {"name":"VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM","value":1},
     generate: "both", acl: ["storage_vol:data_read"], aclFilter: [],
     cFunction: "virStorageVolDownload", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload",
@@ -18540,7 +18540,7 @@ export const remoteProcedures = {
   domainInjectNMI: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 210,
     name: "REMOTE_PROC_DOMAIN_INJECT_NMI", method: "domainInjectNMI",
-    args: RemoteDomainInjectNmiArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainInjectNmiArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:inject_nmi"], aclFilter: [],
     cFunction: "virDomainInjectNMI", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI",
@@ -18549,7 +18549,7 @@ export const remoteProcedures = {
   domainScreenshot: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 211,
     name: "REMOTE_PROC_DOMAIN_SCREENSHOT", method: "domainScreenshot",
-    args: RemoteDomainScreenshotArgsCodec, ret: RemoteDomainScreenshotRetCodec, msg: null, message: false,
+    args: RemoteDomainScreenshotArgsCodec, ret: RemoteDomainScreenshotRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: {"direction":"read","argIndex":1}, sparseFlag: null,
     generate: "both", acl: ["domain:screenshot"], aclFilter: [],
     cFunction: "virDomainScreenshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot",
@@ -18558,7 +18558,7 @@ export const remoteProcedures = {
   domainGetState: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 212,
     name: "REMOTE_PROC_DOMAIN_GET_STATE", method: "domainGetState",
-    args: RemoteDomainGetStateArgsCodec, ret: RemoteDomainGetStateRetCodec, msg: null, message: false,
+    args: RemoteDomainGetStateArgsCodec, ret: RemoteDomainGetStateRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetState", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState",
@@ -18566,7 +18566,7 @@ export const remoteProcedures = {
   domainMigrateBegin3: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 213,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3", method: "domainMigrateBegin3",
-    args: RemoteDomainMigrateBegin3ArgsCodec, ret: RemoteDomainMigrateBegin3RetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateBegin3ArgsCodec, ret: RemoteDomainMigrateBegin3RetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18574,7 +18574,7 @@ export const remoteProcedures = {
   domainMigratePrepare3: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 214,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3", method: "domainMigratePrepare3",
-    args: RemoteDomainMigratePrepare3ArgsCodec, ret: RemoteDomainMigratePrepare3RetCodec, msg: null, message: false,
+    args: RemoteDomainMigratePrepare3ArgsCodec, ret: RemoteDomainMigratePrepare3RetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18582,7 +18582,7 @@ export const remoteProcedures = {
   domainMigratePrepareTunnel3: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 215,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3", method: "domainMigratePrepareTunnel3",
-    args: RemoteDomainMigratePrepareTunnel3ArgsCodec, ret: RemoteDomainMigratePrepareTunnel3RetCodec, msg: null, message: false,
+    args: RemoteDomainMigratePrepareTunnel3ArgsCodec, ret: RemoteDomainMigratePrepareTunnel3RetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: null,
     generate: "server", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18590,7 +18590,7 @@ export const remoteProcedures = {
   domainMigratePerform3: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 216,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3", method: "domainMigratePerform3",
-    args: RemoteDomainMigratePerform3ArgsCodec, ret: RemoteDomainMigratePerform3RetCodec, msg: null, message: false,
+    args: RemoteDomainMigratePerform3ArgsCodec, ret: RemoteDomainMigratePerform3RetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18598,7 +18598,7 @@ export const remoteProcedures = {
   domainMigrateFinish3: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 217,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH3", method: "domainMigrateFinish3",
-    args: RemoteDomainMigrateFinish3ArgsCodec, ret: RemoteDomainMigrateFinish3RetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateFinish3ArgsCodec, ret: RemoteDomainMigrateFinish3RetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18606,7 +18606,7 @@ export const remoteProcedures = {
   domainMigrateConfirm3: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 218,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3", method: "domainMigrateConfirm3",
-    args: RemoteDomainMigrateConfirm3ArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainMigrateConfirm3ArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18615,7 +18615,7 @@ export const remoteProcedures = {
   domainSetSchedulerParametersFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 219,
     name: "REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS", method: "domainSetSchedulerParametersFlags",
-    args: RemoteDomainSetSchedulerParametersFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetSchedulerParametersFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetSchedulerParametersFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags",
@@ -18624,7 +18624,7 @@ export const remoteProcedures = {
   interfaceChangeBegin: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 220,
     name: "REMOTE_PROC_INTERFACE_CHANGE_BEGIN", method: "interfaceChangeBegin",
-    args: RemoteInterfaceChangeBeginArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteInterfaceChangeBeginArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
     cFunction: "virInterfaceChangeBegin", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeBegin",
@@ -18633,7 +18633,7 @@ export const remoteProcedures = {
   interfaceChangeCommit: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 221,
     name: "REMOTE_PROC_INTERFACE_CHANGE_COMMIT", method: "interfaceChangeCommit",
-    args: RemoteInterfaceChangeCommitArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteInterfaceChangeCommitArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
     cFunction: "virInterfaceChangeCommit", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeCommit",
@@ -18642,7 +18642,7 @@ export const remoteProcedures = {
   interfaceChangeRollback: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 222,
     name: "REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK", method: "interfaceChangeRollback",
-    args: RemoteInterfaceChangeRollbackArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteInterfaceChangeRollbackArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
     cFunction: "virInterfaceChangeRollback", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeRollback",
@@ -18651,7 +18651,7 @@ export const remoteProcedures = {
   domainGetSchedulerParametersFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 223,
     name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS", method: "domainGetSchedulerParametersFlags",
-    args: RemoteDomainGetSchedulerParametersFlagsArgsCodec, ret: RemoteDomainGetSchedulerParametersFlagsRetCodec, msg: null, message: false,
+    args: RemoteDomainGetSchedulerParametersFlagsArgsCodec, ret: RemoteDomainGetSchedulerParametersFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "client", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetSchedulerParametersFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags",
@@ -18659,7 +18659,7 @@ export const remoteProcedures = {
   domainEventControlError: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 224,
     name: "REMOTE_PROC_DOMAIN_EVENT_CONTROL_ERROR", method: "domainEventControlError",
-    args: null, ret: null, msg: RemoteDomainEventControlErrorMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventControlErrorMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18668,7 +18668,7 @@ export const remoteProcedures = {
   domainPinVcpuFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 225,
     name: "REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS", method: "domainPinVcpuFlags",
-    args: RemoteDomainPinVcpuFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainPinVcpuFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainPinVcpuFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags",
@@ -18677,7 +18677,7 @@ export const remoteProcedures = {
   domainSendKey: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 226,
     name: "REMOTE_PROC_DOMAIN_SEND_KEY", method: "domainSendKey",
-    args: RemoteDomainSendKeyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSendKeyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:send_input"], aclFilter: [],
     cFunction: "virDomainSendKey", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey",
@@ -18686,7 +18686,7 @@ export const remoteProcedures = {
   nodeGetCPUStats: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 227,
     name: "REMOTE_PROC_NODE_GET_CPU_STATS", method: "nodeGetCPUStats",
-    args: RemoteNodeGetCpuStatsArgsCodec, ret: RemoteNodeGetCpuStatsRetCodec, msg: null, message: false,
+    args: RemoteNodeGetCpuStatsArgsCodec, ret: RemoteNodeGetCpuStatsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetCPUStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats",
@@ -18695,7 +18695,7 @@ export const remoteProcedures = {
   nodeGetMemoryStats: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 228,
     name: "REMOTE_PROC_NODE_GET_MEMORY_STATS", method: "nodeGetMemoryStats",
-    args: RemoteNodeGetMemoryStatsArgsCodec, ret: RemoteNodeGetMemoryStatsRetCodec, msg: null, message: false,
+    args: RemoteNodeGetMemoryStatsArgsCodec, ret: RemoteNodeGetMemoryStatsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetMemoryStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats",
@@ -18704,7 +18704,7 @@ export const remoteProcedures = {
   domainGetControlInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 229,
     name: "REMOTE_PROC_DOMAIN_GET_CONTROL_INFO", method: "domainGetControlInfo",
-    args: RemoteDomainGetControlInfoArgsCodec, ret: RemoteDomainGetControlInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetControlInfoArgsCodec, ret: RemoteDomainGetControlInfoRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetControlInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo",
@@ -18713,7 +18713,7 @@ export const remoteProcedures = {
   domainGetVcpuPinInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 230,
     name: "REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO", method: "domainGetVcpuPinInfo",
-    args: RemoteDomainGetVcpuPinInfoArgsCodec, ret: RemoteDomainGetVcpuPinInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetVcpuPinInfoArgsCodec, ret: RemoteDomainGetVcpuPinInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetVcpuPinInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo",
@@ -18722,7 +18722,7 @@ export const remoteProcedures = {
   domainUndefineFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 231,
     name: "REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS", method: "domainUndefineFlags",
-    args: RemoteDomainUndefineFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainUndefineFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:delete"], aclFilter: [],
     cFunction: "virDomainUndefineFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlags",
@@ -18731,7 +18731,7 @@ export const remoteProcedures = {
   domainSaveFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 232,
     name: "REMOTE_PROC_DOMAIN_SAVE_FLAGS", method: "domainSaveFlags",
-    args: RemoteDomainSaveFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSaveFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:hibernate"], aclFilter: [],
     cFunction: "virDomainSaveFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveFlags",
@@ -18740,7 +18740,7 @@ export const remoteProcedures = {
   domainRestoreFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 233,
     name: "REMOTE_PROC_DOMAIN_RESTORE_FLAGS", method: "domainRestoreFlags",
-    args: RemoteDomainRestoreFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainRestoreFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
     cFunction: "virDomainRestoreFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreFlags",
@@ -18749,7 +18749,7 @@ export const remoteProcedures = {
   domainDestroyFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 234,
     name: "REMOTE_PROC_DOMAIN_DESTROY_FLAGS", method: "domainDestroyFlags",
-    args: RemoteDomainDestroyFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainDestroyFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:stop"], aclFilter: [],
     cFunction: "virDomainDestroyFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlags",
@@ -18758,7 +18758,7 @@ export const remoteProcedures = {
   domainSaveImageGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 235,
     name: "REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC", method: "domainSaveImageGetXMLDesc",
-    args: RemoteDomainSaveImageGetXmlDescArgsCodec, ret: RemoteDomainSaveImageGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteDomainSaveImageGetXmlDescArgsCodec, ret: RemoteDomainSaveImageGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSaveImageGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageGetXMLDesc",
@@ -18767,7 +18767,7 @@ export const remoteProcedures = {
   domainSaveImageDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 236,
     name: "REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML", method: "domainSaveImageDefineXML",
-    args: RemoteDomainSaveImageDefineXmlArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSaveImageDefineXmlArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:hibernate"], aclFilter: [],
     cFunction: "virDomainSaveImageDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageDefineXML",
@@ -18776,7 +18776,7 @@ export const remoteProcedures = {
   domainBlockJobAbort: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 237,
     name: "REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT", method: "domainBlockJobAbort",
-    args: RemoteDomainBlockJobAbortArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainBlockJobAbortArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainBlockJobAbort", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbort",
@@ -18785,7 +18785,7 @@ export const remoteProcedures = {
   domainGetBlockJobInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 238,
     name: "REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO", method: "domainGetBlockJobInfo",
-    args: RemoteDomainGetBlockJobInfoArgsCodec, ret: RemoteDomainGetBlockJobInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetBlockJobInfoArgsCodec, ret: RemoteDomainGetBlockJobInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetBlockJobInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockJobInfo",
@@ -18794,7 +18794,7 @@ export const remoteProcedures = {
   domainBlockJobSetSpeed: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 239,
     name: "REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED", method: "domainBlockJobSetSpeed",
-    args: RemoteDomainBlockJobSetSpeedArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainBlockJobSetSpeedArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainBlockJobSetSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeed",
@@ -18803,7 +18803,7 @@ export const remoteProcedures = {
   domainBlockPull: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 240,
     name: "REMOTE_PROC_DOMAIN_BLOCK_PULL", method: "domainBlockPull",
-    args: RemoteDomainBlockPullArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainBlockPullArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:block_write"], aclFilter: [],
     cFunction: "virDomainBlockPull", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPull",
@@ -18811,7 +18811,7 @@ export const remoteProcedures = {
   domainEventBlockJob: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 241,
     name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB", method: "domainEventBlockJob",
-    args: null, ret: null, msg: RemoteDomainEventBlockJobMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventBlockJobMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18820,7 +18820,7 @@ export const remoteProcedures = {
   domainMigrateGetMaxSpeed: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 242,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED", method: "domainMigrateGetMaxSpeed",
-    args: RemoteDomainMigrateGetMaxSpeedArgsCodec, ret: RemoteDomainMigrateGetMaxSpeedRetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateGetMaxSpeedArgsCodec, ret: RemoteDomainMigrateGetMaxSpeedRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: "virDomainMigrateGetMaxSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxSpeed",
@@ -18829,7 +18829,7 @@ export const remoteProcedures = {
   domainBlockStatsFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 243,
     name: "REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS", method: "domainBlockStatsFlags",
-    args: RemoteDomainBlockStatsFlagsArgsCodec, ret: RemoteDomainBlockStatsFlagsRetCodec, msg: null, message: false,
+    args: RemoteDomainBlockStatsFlagsArgsCodec, ret: RemoteDomainBlockStatsFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainBlockStatsFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags",
@@ -18838,7 +18838,7 @@ export const remoteProcedures = {
   domainSnapshotGetParent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 244,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT", method: "domainSnapshotGetParent",
-    args: RemoteDomainSnapshotGetParentArgsCodec, ret: RemoteDomainSnapshotGetParentRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotGetParentArgsCodec, ret: RemoteDomainSnapshotGetParentRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetParent",
@@ -18847,7 +18847,7 @@ export const remoteProcedures = {
   domainReset: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 245,
     name: "REMOTE_PROC_DOMAIN_RESET", method: "domainReset",
-    args: RemoteDomainResetArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainResetArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:reset"], aclFilter: [],
     cFunction: "virDomainReset", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReset",
@@ -18856,7 +18856,7 @@ export const remoteProcedures = {
   domainSnapshotNumChildren: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 246,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN", method: "domainSnapshotNumChildren",
-    args: RemoteDomainSnapshotNumChildrenArgsCodec, ret: RemoteDomainSnapshotNumChildrenRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotNumChildrenArgsCodec, ret: RemoteDomainSnapshotNumChildrenRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotNumChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNumChildren",
@@ -18865,7 +18865,7 @@ export const remoteProcedures = {
   domainSnapshotListChildrenNames: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 247,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES", method: "domainSnapshotListChildrenNames",
-    args: RemoteDomainSnapshotListChildrenNamesArgsCodec, ret: RemoteDomainSnapshotListChildrenNamesRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotListChildrenNamesArgsCodec, ret: RemoteDomainSnapshotListChildrenNamesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotListChildrenNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListChildrenNames",
@@ -18873,7 +18873,7 @@ export const remoteProcedures = {
   domainEventDiskChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 248,
     name: "REMOTE_PROC_DOMAIN_EVENT_DISK_CHANGE", method: "domainEventDiskChange",
-    args: null, ret: null, msg: RemoteDomainEventDiskChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventDiskChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -18882,7 +18882,7 @@ export const remoteProcedures = {
   domainOpenGraphics: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 249,
     name: "REMOTE_PROC_DOMAIN_OPEN_GRAPHICS", method: "domainOpenGraphics",
-    args: RemoteDomainOpenGraphicsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainOpenGraphicsArgsCodec, ret: null, msg: null, message: false, fds: true,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:open_graphics"], aclFilter: [],
     cFunction: "virDomainOpenGraphics", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphics",
@@ -18891,7 +18891,7 @@ export const remoteProcedures = {
   nodeSuspendForDuration: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 250,
     name: "REMOTE_PROC_NODE_SUSPEND_FOR_DURATION", method: "nodeSuspendForDuration",
-    args: RemoteNodeSuspendForDurationArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeSuspendForDurationArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:pm_control"], aclFilter: [],
     cFunction: "virNodeSuspendForDuration", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration",
@@ -18900,7 +18900,7 @@ export const remoteProcedures = {
   domainBlockResize: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 251,
     name: "REMOTE_PROC_DOMAIN_BLOCK_RESIZE", method: "domainBlockResize",
-    args: RemoteDomainBlockResizeArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainBlockResizeArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:block_write"], aclFilter: [],
     cFunction: "virDomainBlockResize", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResize",
@@ -18909,7 +18909,7 @@ export const remoteProcedures = {
   domainSetBlockIoTune: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 252,
     name: "REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE", method: "domainSetBlockIoTune",
-    args: RemoteDomainSetBlockIoTuneArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetBlockIoTuneArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetBlockIoTune", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune",
@@ -18918,7 +18918,7 @@ export const remoteProcedures = {
   domainGetBlockIoTune: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 253,
     name: "REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE", method: "domainGetBlockIoTune",
-    args: RemoteDomainGetBlockIoTuneArgsCodec, ret: RemoteDomainGetBlockIoTuneRetCodec, msg: null, message: false,
+    args: RemoteDomainGetBlockIoTuneArgsCodec, ret: RemoteDomainGetBlockIoTuneRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetBlockIoTune", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune",
@@ -18927,7 +18927,7 @@ export const remoteProcedures = {
   domainSetNumaParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 254,
     name: "REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS", method: "domainSetNumaParameters",
-    args: RemoteDomainSetNumaParametersArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetNumaParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetNumaParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters",
@@ -18936,7 +18936,7 @@ export const remoteProcedures = {
   domainGetNumaParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 255,
     name: "REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS", method: "domainGetNumaParameters",
-    args: RemoteDomainGetNumaParametersArgsCodec, ret: RemoteDomainGetNumaParametersRetCodec, msg: null, message: false,
+    args: RemoteDomainGetNumaParametersArgsCodec, ret: RemoteDomainGetNumaParametersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetNumaParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters",
@@ -18945,7 +18945,7 @@ export const remoteProcedures = {
   domainSetInterfaceParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 256,
     name: "REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS", method: "domainSetInterfaceParameters",
-    args: RemoteDomainSetInterfaceParametersArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetInterfaceParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetInterfaceParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters",
@@ -18954,7 +18954,7 @@ export const remoteProcedures = {
   domainGetInterfaceParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 257,
     name: "REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS", method: "domainGetInterfaceParameters",
-    args: RemoteDomainGetInterfaceParametersArgsCodec, ret: RemoteDomainGetInterfaceParametersRetCodec, msg: null, message: false,
+    args: RemoteDomainGetInterfaceParametersArgsCodec, ret: RemoteDomainGetInterfaceParametersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetInterfaceParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters",
@@ -18963,7 +18963,7 @@ export const remoteProcedures = {
   domainShutdownFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 258,
     name: "REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS", method: "domainShutdownFlags",
-    args: RemoteDomainShutdownFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainShutdownFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:init_control","domain:write:VIR_DOMAIN_SHUTDOWN_GUEST_AGENT"], aclFilter: [],
     cFunction: "virDomainShutdownFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlags",
@@ -18972,7 +18972,7 @@ export const remoteProcedures = {
   storageVolWipePattern: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 259,
     name: "REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN", method: "storageVolWipePattern",
-    args: RemoteStorageVolWipePatternArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStorageVolWipePatternArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:format"], aclFilter: [],
     cFunction: "virStorageVolWipePattern", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipePattern",
@@ -18981,7 +18981,7 @@ export const remoteProcedures = {
   storageVolResize: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 260,
     name: "REMOTE_PROC_STORAGE_VOL_RESIZE", method: "storageVolResize",
-    args: RemoteStorageVolResizeArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteStorageVolResizeArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_vol:resize"], aclFilter: [],
     cFunction: "virStorageVolResize", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResize",
@@ -18990,7 +18990,7 @@ export const remoteProcedures = {
   domainPMSuspendForDuration: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 261,
     name: "REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION", method: "domainPMSuspendForDuration",
-    args: RemoteDomainPmSuspendForDurationArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainPmSuspendForDurationArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:pm_control"], aclFilter: [],
     cFunction: "virDomainPMSuspendForDuration", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration",
@@ -18999,7 +18999,7 @@ export const remoteProcedures = {
   domainGetCPUStats: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 262,
     name: "REMOTE_PROC_DOMAIN_GET_CPU_STATS", method: "domainGetCPUStats",
-    args: RemoteDomainGetCpuStatsArgsCodec, ret: RemoteDomainGetCpuStatsRetCodec, msg: null, message: false,
+    args: RemoteDomainGetCpuStatsArgsCodec, ret: RemoteDomainGetCpuStatsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetCPUStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats",
@@ -19008,7 +19008,7 @@ export const remoteProcedures = {
   domainGetDiskErrors: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 263,
     name: "REMOTE_PROC_DOMAIN_GET_DISK_ERRORS", method: "domainGetDiskErrors",
-    args: RemoteDomainGetDiskErrorsArgsCodec, ret: RemoteDomainGetDiskErrorsRetCodec, msg: null, message: false,
+    args: RemoteDomainGetDiskErrorsArgsCodec, ret: RemoteDomainGetDiskErrorsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetDiskErrors", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetDiskErrors",
@@ -19017,7 +19017,7 @@ export const remoteProcedures = {
   domainSetMetadata: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 264,
     name: "REMOTE_PROC_DOMAIN_SET_METADATA", method: "domainSetMetadata",
-    args: RemoteDomainSetMetadataArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetMetadataArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata",
@@ -19026,7 +19026,7 @@ export const remoteProcedures = {
   domainGetMetadata: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 265,
     name: "REMOTE_PROC_DOMAIN_GET_METADATA", method: "domainGetMetadata",
-    args: RemoteDomainGetMetadataArgsCodec, ret: RemoteDomainGetMetadataRetCodec, msg: null, message: false,
+    args: RemoteDomainGetMetadataArgsCodec, ret: RemoteDomainGetMetadataRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata",
@@ -19035,7 +19035,7 @@ export const remoteProcedures = {
   domainBlockRebase: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 266,
     name: "REMOTE_PROC_DOMAIN_BLOCK_REBASE", method: "domainBlockRebase",
-    args: RemoteDomainBlockRebaseArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainBlockRebaseArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:block_write"], aclFilter: [],
     cFunction: "virDomainBlockRebase", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebase",
@@ -19044,7 +19044,7 @@ export const remoteProcedures = {
   domainPMWakeup: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 267,
     name: "REMOTE_PROC_DOMAIN_PM_WAKEUP", method: "domainPMWakeup",
-    args: RemoteDomainPmWakeupArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainPmWakeupArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:pm_control"], aclFilter: [],
     cFunction: "virDomainPMWakeup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMWakeup",
@@ -19052,7 +19052,7 @@ export const remoteProcedures = {
   domainEventTrayChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 268,
     name: "REMOTE_PROC_DOMAIN_EVENT_TRAY_CHANGE", method: "domainEventTrayChange",
-    args: null, ret: null, msg: RemoteDomainEventTrayChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventTrayChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19060,7 +19060,7 @@ export const remoteProcedures = {
   domainEventPmwakeup: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 269,
     name: "REMOTE_PROC_DOMAIN_EVENT_PMWAKEUP", method: "domainEventPmwakeup",
-    args: null, ret: null, msg: RemoteDomainEventPmwakeupMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventPmwakeupMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19068,7 +19068,7 @@ export const remoteProcedures = {
   domainEventPmsuspend: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 270,
     name: "REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND", method: "domainEventPmsuspend",
-    args: null, ret: null, msg: RemoteDomainEventPmsuspendMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventPmsuspendMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19077,7 +19077,7 @@ export const remoteProcedures = {
   domainSnapshotIsCurrent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 271,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT", method: "domainSnapshotIsCurrent",
-    args: RemoteDomainSnapshotIsCurrentArgsCodec, ret: RemoteDomainSnapshotIsCurrentRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotIsCurrentArgsCodec, ret: RemoteDomainSnapshotIsCurrentRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotIsCurrent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotIsCurrent",
@@ -19086,7 +19086,7 @@ export const remoteProcedures = {
   domainSnapshotHasMetadata: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 272,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA", method: "domainSnapshotHasMetadata",
-    args: RemoteDomainSnapshotHasMetadataArgsCodec, ret: RemoteDomainSnapshotHasMetadataRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotHasMetadataArgsCodec, ret: RemoteDomainSnapshotHasMetadataRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotHasMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotHasMetadata",
@@ -19095,7 +19095,7 @@ export const remoteProcedures = {
   connectListAllDomains: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 273,
     name: "REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS", method: "connectListAllDomains",
-    args: RemoteConnectListAllDomainsArgsCodec, ret: RemoteConnectListAllDomainsRetCodec, msg: null, message: false,
+    args: RemoteConnectListAllDomainsArgsCodec, ret: RemoteConnectListAllDomainsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
     cFunction: "virConnectListAllDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains",
@@ -19104,7 +19104,7 @@ export const remoteProcedures = {
   domainListAllSnapshots: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 274,
     name: "REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS", method: "domainListAllSnapshots",
-    args: RemoteDomainListAllSnapshotsArgsCodec, ret: RemoteDomainListAllSnapshotsRetCodec, msg: null, message: false,
+    args: RemoteDomainListAllSnapshotsArgsCodec, ret: RemoteDomainListAllSnapshotsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainListAllSnapshots", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots",
@@ -19113,7 +19113,7 @@ export const remoteProcedures = {
   domainSnapshotListAllChildren: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 275,
     name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN", method: "domainSnapshotListAllChildren",
-    args: RemoteDomainSnapshotListAllChildrenArgsCodec, ret: RemoteDomainSnapshotListAllChildrenRetCodec, msg: null, message: false,
+    args: RemoteDomainSnapshotListAllChildrenArgsCodec, ret: RemoteDomainSnapshotListAllChildrenRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainSnapshotListAllChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren",
@@ -19121,7 +19121,7 @@ export const remoteProcedures = {
   domainEventBalloonChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 276,
     name: "REMOTE_PROC_DOMAIN_EVENT_BALLOON_CHANGE", method: "domainEventBalloonChange",
-    args: null, ret: null, msg: RemoteDomainEventBalloonChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventBalloonChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19130,7 +19130,7 @@ export const remoteProcedures = {
   domainGetHostname: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 277,
     name: "REMOTE_PROC_DOMAIN_GET_HOSTNAME", method: "domainGetHostname",
-    args: RemoteDomainGetHostnameArgsCodec, ret: RemoteDomainGetHostnameRetCodec, msg: null, message: false,
+    args: RemoteDomainGetHostnameArgsCodec, ret: RemoteDomainGetHostnameRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainGetHostname", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostname",
@@ -19139,7 +19139,7 @@ export const remoteProcedures = {
   domainGetSecurityLabelList: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 278,
     name: "REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST", method: "domainGetSecurityLabelList",
-    args: RemoteDomainGetSecurityLabelListArgsCodec, ret: RemoteDomainGetSecurityLabelListRetCodec, msg: null, message: false,
+    args: RemoteDomainGetSecurityLabelListArgsCodec, ret: RemoteDomainGetSecurityLabelListRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetSecurityLabelList", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList",
@@ -19148,7 +19148,7 @@ export const remoteProcedures = {
   domainPinEmulator: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 279,
     name: "REMOTE_PROC_DOMAIN_PIN_EMULATOR", method: "domainPinEmulator",
-    args: RemoteDomainPinEmulatorArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainPinEmulatorArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainPinEmulator", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator",
@@ -19157,7 +19157,7 @@ export const remoteProcedures = {
   domainGetEmulatorPinInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 280,
     name: "REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO", method: "domainGetEmulatorPinInfo",
-    args: RemoteDomainGetEmulatorPinInfoArgsCodec, ret: RemoteDomainGetEmulatorPinInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetEmulatorPinInfoArgsCodec, ret: RemoteDomainGetEmulatorPinInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetEmulatorPinInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo",
@@ -19166,7 +19166,7 @@ export const remoteProcedures = {
   connectListAllStoragePools: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 281,
     name: "REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS", method: "connectListAllStoragePools",
-    args: RemoteConnectListAllStoragePoolsArgsCodec, ret: RemoteConnectListAllStoragePoolsRetCodec, msg: null, message: false,
+    args: RemoteConnectListAllStoragePoolsArgsCodec, ret: RemoteConnectListAllStoragePoolsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
     cFunction: "virConnectListAllStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools",
@@ -19175,7 +19175,7 @@ export const remoteProcedures = {
   storagePoolListAllVolumes: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 282,
     name: "REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES", method: "storagePoolListAllVolumes",
-    args: RemoteStoragePoolListAllVolumesArgsCodec, ret: RemoteStoragePoolListAllVolumesRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolListAllVolumesArgsCodec, ret: RemoteStoragePoolListAllVolumesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
     cFunction: "virStoragePoolListAllVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes",
@@ -19184,7 +19184,7 @@ export const remoteProcedures = {
   connectListAllNetworks: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 283,
     name: "REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS", method: "connectListAllNetworks",
-    args: RemoteConnectListAllNetworksArgsCodec, ret: RemoteConnectListAllNetworksRetCodec, msg: null, message: false,
+    args: RemoteConnectListAllNetworksArgsCodec, ret: RemoteConnectListAllNetworksRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
     cFunction: "virConnectListAllNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks",
@@ -19193,7 +19193,7 @@ export const remoteProcedures = {
   connectListAllInterfaces: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 284,
     name: "REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES", method: "connectListAllInterfaces",
-    args: RemoteConnectListAllInterfacesArgsCodec, ret: RemoteConnectListAllInterfacesRetCodec, msg: null, message: false,
+    args: RemoteConnectListAllInterfacesArgsCodec, ret: RemoteConnectListAllInterfacesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
     cFunction: "virConnectListAllInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces",
@@ -19202,7 +19202,7 @@ export const remoteProcedures = {
   connectListAllNodeDevices: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 285,
     name: "REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES", method: "connectListAllNodeDevices",
-    args: RemoteConnectListAllNodeDevicesArgsCodec, ret: RemoteConnectListAllNodeDevicesRetCodec, msg: null, message: false,
+    args: RemoteConnectListAllNodeDevicesArgsCodec, ret: RemoteConnectListAllNodeDevicesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
     cFunction: "virConnectListAllNodeDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices",
@@ -19211,7 +19211,7 @@ export const remoteProcedures = {
   connectListAllNWFilters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 286,
     name: "REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS", method: "connectListAllNWFilters",
-    args: RemoteConnectListAllNwfiltersArgsCodec, ret: RemoteConnectListAllNwfiltersRetCodec, msg: null, message: false,
+    args: RemoteConnectListAllNwfiltersArgsCodec, ret: RemoteConnectListAllNwfiltersRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
     cFunction: "virConnectListAllNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters",
@@ -19220,7 +19220,7 @@ export const remoteProcedures = {
   connectListAllSecrets: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 287,
     name: "REMOTE_PROC_CONNECT_LIST_ALL_SECRETS", method: "connectListAllSecrets",
-    args: RemoteConnectListAllSecretsArgsCodec, ret: RemoteConnectListAllSecretsRetCodec, msg: null, message: false,
+    args: RemoteConnectListAllSecretsArgsCodec, ret: RemoteConnectListAllSecretsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
     cFunction: "virConnectListAllSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets",
@@ -19229,7 +19229,7 @@ export const remoteProcedures = {
   nodeSetMemoryParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 288,
     name: "REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS", method: "nodeSetMemoryParameters",
-    args: RemoteNodeSetMemoryParametersArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeSetMemoryParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:write"], aclFilter: [],
     cFunction: "virNodeSetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters",
@@ -19238,7 +19238,7 @@ export const remoteProcedures = {
   nodeGetMemoryParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 289,
     name: "REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS", method: "nodeGetMemoryParameters",
-    args: RemoteNodeGetMemoryParametersArgsCodec, ret: RemoteNodeGetMemoryParametersRetCodec, msg: null, message: false,
+    args: RemoteNodeGetMemoryParametersArgsCodec, ret: RemoteNodeGetMemoryParametersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters",
@@ -19247,7 +19247,7 @@ export const remoteProcedures = {
   domainBlockCommit: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 290,
     name: "REMOTE_PROC_DOMAIN_BLOCK_COMMIT", method: "domainBlockCommit",
-    args: RemoteDomainBlockCommitArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainBlockCommitArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:block_write"], aclFilter: [],
     cFunction: "virDomainBlockCommit", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommit",
@@ -19256,7 +19256,7 @@ export const remoteProcedures = {
   networkUpdate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 291,
     name: "REMOTE_PROC_NETWORK_UPDATE", method: "networkUpdate",
-    args: RemoteNetworkUpdateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNetworkUpdateArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:write","network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE","network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virNetworkUpdate", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate",
@@ -19264,7 +19264,7 @@ export const remoteProcedures = {
   domainEventPmsuspendDisk: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 292,
     name: "REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND_DISK", method: "domainEventPmsuspendDisk",
-    args: null, ret: null, msg: RemoteDomainEventPmsuspendDiskMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventPmsuspendDiskMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19273,7 +19273,7 @@ export const remoteProcedures = {
   nodeGetCPUMap: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 293,
     name: "REMOTE_PROC_NODE_GET_CPU_MAP", method: "nodeGetCPUMap",
-    args: RemoteNodeGetCpuMapArgsCodec, ret: RemoteNodeGetCpuMapRetCodec, msg: null, message: false,
+    args: RemoteNodeGetCpuMapArgsCodec, ret: RemoteNodeGetCpuMapRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetCPUMap", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap",
@@ -19282,7 +19282,7 @@ export const remoteProcedures = {
   domainFSTrim: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 294,
     name: "REMOTE_PROC_DOMAIN_FSTRIM", method: "domainFSTrim",
-    args: RemoteDomainFstrimArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainFstrimArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:fs_trim"], aclFilter: [],
     cFunction: "virDomainFSTrim", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim",
@@ -19291,7 +19291,7 @@ export const remoteProcedures = {
   domainSendProcessSignal: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 295,
     name: "REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL", method: "domainSendProcessSignal",
-    args: RemoteDomainSendProcessSignalArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSendProcessSignalArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:send_signal"], aclFilter: [],
     cFunction: "virDomainSendProcessSignal", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal",
@@ -19300,7 +19300,7 @@ export const remoteProcedures = {
   domainOpenChannel: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 296,
     name: "REMOTE_PROC_DOMAIN_OPEN_CHANNEL", method: "domainOpenChannel",
-    args: RemoteDomainOpenChannelArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainOpenChannelArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: {"direction":"read","argIndex":2}, sparseFlag: null,
     generate: "both", acl: ["domain:open_device"], aclFilter: [],
     cFunction: "virDomainOpenChannel", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel",
@@ -19309,7 +19309,7 @@ export const remoteProcedures = {
   nodeDeviceLookupSCSIHostByWWN: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 297,
     name: "REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN", method: "nodeDeviceLookupSCSIHostByWWN",
-    args: RemoteNodeDeviceLookupScsiHostByWwnArgsCodec, ret: RemoteNodeDeviceLookupScsiHostByWwnRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceLookupScsiHostByWwnArgsCodec, ret: RemoteNodeDeviceLookupScsiHostByWwnRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:getattr"], aclFilter: [],
     cFunction: "virNodeDeviceLookupSCSIHostByWWN", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupSCSIHostByWWN",
@@ -19318,7 +19318,7 @@ export const remoteProcedures = {
   domainGetJobStats: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 298,
     name: "REMOTE_PROC_DOMAIN_GET_JOB_STATS", method: "domainGetJobStats",
-    args: RemoteDomainGetJobStatsArgsCodec, ret: RemoteDomainGetJobStatsRetCodec, msg: null, message: false,
+    args: RemoteDomainGetJobStatsArgsCodec, ret: RemoteDomainGetJobStatsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetJobStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats",
@@ -19327,7 +19327,7 @@ export const remoteProcedures = {
   domainMigrateGetCompressionCache: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 299,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE", method: "domainMigrateGetCompressionCache",
-    args: RemoteDomainMigrateGetCompressionCacheArgsCodec, ret: RemoteDomainMigrateGetCompressionCacheRetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateGetCompressionCacheArgsCodec, ret: RemoteDomainMigrateGetCompressionCacheRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: "virDomainMigrateGetCompressionCache", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetCompressionCache",
@@ -19336,7 +19336,7 @@ export const remoteProcedures = {
   domainMigrateSetCompressionCache: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 300,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE", method: "domainMigrateSetCompressionCache",
-    args: RemoteDomainMigrateSetCompressionCacheArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainMigrateSetCompressionCacheArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: "virDomainMigrateSetCompressionCache", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache",
@@ -19345,7 +19345,7 @@ export const remoteProcedures = {
   nodeDeviceDetachFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 301,
     name: "REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS", method: "nodeDeviceDetachFlags",
-    args: RemoteNodeDeviceDetachFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceDetachFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "server", acl: ["node_device:detach"], aclFilter: [],
     cFunction: "virNodeDeviceDetachFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags",
@@ -19353,7 +19353,7 @@ export const remoteProcedures = {
   domainMigrateBegin3Params: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 302,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS", method: "domainMigrateBegin3Params",
-    args: RemoteDomainMigrateBegin3ParamsArgsCodec, ret: RemoteDomainMigrateBegin3ParamsRetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateBegin3ParamsArgsCodec, ret: RemoteDomainMigrateBegin3ParamsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19361,7 +19361,7 @@ export const remoteProcedures = {
   domainMigratePrepare3Params: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 303,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS", method: "domainMigratePrepare3Params",
-    args: RemoteDomainMigratePrepare3ParamsArgsCodec, ret: RemoteDomainMigratePrepare3ParamsRetCodec, msg: null, message: false,
+    args: RemoteDomainMigratePrepare3ParamsArgsCodec, ret: RemoteDomainMigratePrepare3ParamsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19369,7 +19369,7 @@ export const remoteProcedures = {
   domainMigratePrepareTunnel3Params: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 304,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS", method: "domainMigratePrepareTunnel3Params",
-    args: RemoteDomainMigratePrepareTunnel3ParamsArgsCodec, ret: RemoteDomainMigratePrepareTunnel3ParamsRetCodec, msg: null, message: false,
+    args: RemoteDomainMigratePrepareTunnel3ParamsArgsCodec, ret: RemoteDomainMigratePrepareTunnel3ParamsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19377,7 +19377,7 @@ export const remoteProcedures = {
   domainMigratePerform3Params: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 305,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS", method: "domainMigratePerform3Params",
-    args: RemoteDomainMigratePerform3ParamsArgsCodec, ret: RemoteDomainMigratePerform3ParamsRetCodec, msg: null, message: false,
+    args: RemoteDomainMigratePerform3ParamsArgsCodec, ret: RemoteDomainMigratePerform3ParamsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19385,7 +19385,7 @@ export const remoteProcedures = {
   domainMigrateFinish3Params: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 306,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS", method: "domainMigrateFinish3Params",
-    args: RemoteDomainMigrateFinish3ParamsArgsCodec, ret: RemoteDomainMigrateFinish3ParamsRetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateFinish3ParamsArgsCodec, ret: RemoteDomainMigrateFinish3ParamsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19393,7 +19393,7 @@ export const remoteProcedures = {
   domainMigrateConfirm3Params: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 307,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS", method: "domainMigrateConfirm3Params",
-    args: RemoteDomainMigrateConfirm3ParamsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainMigrateConfirm3ParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:migrate"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19402,7 +19402,7 @@ export const remoteProcedures = {
   domainSetMemoryStatsPeriod: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 308,
     name: "REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD", method: "domainSetMemoryStatsPeriod",
-    args: RemoteDomainSetMemoryStatsPeriodArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetMemoryStatsPeriodArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetMemoryStatsPeriod", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryStatsPeriod",
@@ -19411,7 +19411,7 @@ export const remoteProcedures = {
   domainCreateXMLWithFiles: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 309,
     name: "REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES", method: "domainCreateXMLWithFiles",
-    args: RemoteDomainCreateXmlWithFilesArgsCodec, ret: RemoteDomainCreateXmlWithFilesRetCodec, msg: null, message: false,
+    args: RemoteDomainCreateXmlWithFilesArgsCodec, ret: RemoteDomainCreateXmlWithFilesRetCodec, msg: null, message: false, fds: true,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write","domain:start"], aclFilter: [],
     cFunction: "virDomainCreateXMLWithFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXMLWithFiles",
@@ -19420,7 +19420,7 @@ export const remoteProcedures = {
   domainCreateWithFiles: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 310,
     name: "REMOTE_PROC_DOMAIN_CREATE_WITH_FILES", method: "domainCreateWithFiles",
-    args: RemoteDomainCreateWithFilesArgsCodec, ret: RemoteDomainCreateWithFilesRetCodec, msg: null, message: false,
+    args: RemoteDomainCreateWithFilesArgsCodec, ret: RemoteDomainCreateWithFilesRetCodec, msg: null, message: false, fds: true,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:start"], aclFilter: [],
     cFunction: "virDomainCreateWithFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFiles",
@@ -19428,7 +19428,7 @@ export const remoteProcedures = {
   domainEventDeviceRemoved: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 311,
     name: "REMOTE_PROC_DOMAIN_EVENT_DEVICE_REMOVED", method: "domainEventDeviceRemoved",
-    args: null, ret: null, msg: RemoteDomainEventDeviceRemovedMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventDeviceRemovedMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19437,7 +19437,7 @@ export const remoteProcedures = {
   connectGetCPUModelNames: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 312,
     name: "REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES", method: "connectGetCPUModelNames",
-    args: RemoteConnectGetCpuModelNamesArgsCodec, ret: RemoteConnectGetCpuModelNamesRetCodec, msg: null, message: false,
+    args: RemoteConnectGetCpuModelNamesArgsCodec, ret: RemoteConnectGetCpuModelNamesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectGetCPUModelNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames",
@@ -19446,7 +19446,7 @@ export const remoteProcedures = {
   connectNetworkEventRegisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 313,
     name: "REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY", method: "connectNetworkEventRegisterAny",
-    args: RemoteConnectNetworkEventRegisterAnyArgsCodec, ret: RemoteConnectNetworkEventRegisterAnyRetCodec, msg: null, message: false,
+    args: RemoteConnectNetworkEventRegisterAnyArgsCodec, ret: RemoteConnectNetworkEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
     cFunction: "virConnectNetworkEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventRegisterAny",
@@ -19455,7 +19455,7 @@ export const remoteProcedures = {
   connectNetworkEventDeregisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 314,
     name: "REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY", method: "connectNetworkEventDeregisterAny",
-    args: RemoteConnectNetworkEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectNetworkEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectNetworkEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventDeregisterAny",
@@ -19463,7 +19463,7 @@ export const remoteProcedures = {
   networkEventLifecycle: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 315,
     name: "REMOTE_PROC_NETWORK_EVENT_LIFECYCLE", method: "networkEventLifecycle",
-    args: null, ret: null, msg: RemoteNetworkEventLifecycleMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteNetworkEventLifecycleMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19471,7 +19471,7 @@ export const remoteProcedures = {
   connectDomainEventCallbackRegisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 316,
     name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY", method: "connectDomainEventCallbackRegisterAny",
-    args: RemoteConnectDomainEventCallbackRegisterAnyArgsCodec, ret: RemoteConnectDomainEventCallbackRegisterAnyRetCodec, msg: null, message: false,
+    args: RemoteConnectDomainEventCallbackRegisterAnyArgsCodec, ret: RemoteConnectDomainEventCallbackRegisterAnyRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
     cFunction: null, docUrl: null,
@@ -19479,7 +19479,7 @@ export const remoteProcedures = {
   connectDomainEventCallbackDeregisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 317,
     name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY", method: "connectDomainEventCallbackDeregisterAny",
-    args: RemoteConnectDomainEventCallbackDeregisterAnyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectDomainEventCallbackDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19487,7 +19487,7 @@ export const remoteProcedures = {
   domainEventCallbackLifecycle: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 318,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE", method: "domainEventCallbackLifecycle",
-    args: null, ret: null, msg: RemoteDomainEventCallbackLifecycleMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackLifecycleMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19495,7 +19495,7 @@ export const remoteProcedures = {
   domainEventCallbackReboot: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 319,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT", method: "domainEventCallbackReboot",
-    args: null, ret: null, msg: RemoteDomainEventCallbackRebootMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackRebootMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19503,7 +19503,7 @@ export const remoteProcedures = {
   domainEventCallbackRtcChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 320,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_RTC_CHANGE", method: "domainEventCallbackRtcChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackRtcChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackRtcChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19511,7 +19511,7 @@ export const remoteProcedures = {
   domainEventCallbackWatchdog: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 321,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG", method: "domainEventCallbackWatchdog",
-    args: null, ret: null, msg: RemoteDomainEventCallbackWatchdogMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackWatchdogMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19519,7 +19519,7 @@ export const remoteProcedures = {
   domainEventCallbackIoError: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 322,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR", method: "domainEventCallbackIoError",
-    args: null, ret: null, msg: RemoteDomainEventCallbackIoErrorMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackIoErrorMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19527,7 +19527,7 @@ export const remoteProcedures = {
   domainEventCallbackGraphics: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 323,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_GRAPHICS", method: "domainEventCallbackGraphics",
-    args: null, ret: null, msg: RemoteDomainEventCallbackGraphicsMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackGraphicsMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19535,7 +19535,7 @@ export const remoteProcedures = {
   domainEventCallbackIoErrorReason: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 324,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON", method: "domainEventCallbackIoErrorReason",
-    args: null, ret: null, msg: RemoteDomainEventCallbackIoErrorReasonMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackIoErrorReasonMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19543,7 +19543,7 @@ export const remoteProcedures = {
   domainEventCallbackControlError: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 325,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_CONTROL_ERROR", method: "domainEventCallbackControlError",
-    args: null, ret: null, msg: RemoteDomainEventCallbackControlErrorMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackControlErrorMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19551,7 +19551,7 @@ export const remoteProcedures = {
   domainEventCallbackBlockJob: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 326,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BLOCK_JOB", method: "domainEventCallbackBlockJob",
-    args: null, ret: null, msg: RemoteDomainEventCallbackBlockJobMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackBlockJobMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19559,7 +19559,7 @@ export const remoteProcedures = {
   domainEventCallbackDiskChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 327,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DISK_CHANGE", method: "domainEventCallbackDiskChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackDiskChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackDiskChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19567,7 +19567,7 @@ export const remoteProcedures = {
   domainEventCallbackTrayChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 328,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TRAY_CHANGE", method: "domainEventCallbackTrayChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackTrayChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackTrayChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19575,7 +19575,7 @@ export const remoteProcedures = {
   domainEventCallbackPmwakeup: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 329,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMWAKEUP", method: "domainEventCallbackPmwakeup",
-    args: null, ret: null, msg: RemoteDomainEventCallbackPmwakeupMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackPmwakeupMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19583,7 +19583,7 @@ export const remoteProcedures = {
   domainEventCallbackPmsuspend: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 330,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND", method: "domainEventCallbackPmsuspend",
-    args: null, ret: null, msg: RemoteDomainEventCallbackPmsuspendMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackPmsuspendMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19591,7 +19591,7 @@ export const remoteProcedures = {
   domainEventCallbackBalloonChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 331,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE", method: "domainEventCallbackBalloonChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackBalloonChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackBalloonChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19599,7 +19599,7 @@ export const remoteProcedures = {
   domainEventCallbackPmsuspendDisk: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 332,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK", method: "domainEventCallbackPmsuspendDisk",
-    args: null, ret: null, msg: RemoteDomainEventCallbackPmsuspendDiskMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackPmsuspendDiskMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19607,7 +19607,7 @@ export const remoteProcedures = {
   domainEventCallbackDeviceRemoved: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 333,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED", method: "domainEventCallbackDeviceRemoved",
-    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceRemovedMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceRemovedMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19616,7 +19616,7 @@ export const remoteProcedures = {
   domainCoreDumpWithFormat: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 334,
     name: "REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT", method: "domainCoreDumpWithFormat",
-    args: RemoteDomainCoreDumpWithFormatArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainCoreDumpWithFormatArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:core_dump"], aclFilter: [],
     cFunction: "virDomainCoreDumpWithFormat", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat",
@@ -19625,7 +19625,7 @@ export const remoteProcedures = {
   domainFSFreeze: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 335,
     name: "REMOTE_PROC_DOMAIN_FSFREEZE", method: "domainFSFreeze",
-    args: RemoteDomainFsfreezeArgsCodec, ret: RemoteDomainFsfreezeRetCodec, msg: null, message: false,
+    args: RemoteDomainFsfreezeArgsCodec, ret: RemoteDomainFsfreezeRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:fs_freeze"], aclFilter: [],
     cFunction: "virDomainFSFreeze", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSFreeze",
@@ -19634,7 +19634,7 @@ export const remoteProcedures = {
   domainFSThaw: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 336,
     name: "REMOTE_PROC_DOMAIN_FSTHAW", method: "domainFSThaw",
-    args: RemoteDomainFsthawArgsCodec, ret: RemoteDomainFsthawRetCodec, msg: null, message: false,
+    args: RemoteDomainFsthawArgsCodec, ret: RemoteDomainFsthawRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:fs_freeze"], aclFilter: [],
     cFunction: "virDomainFSThaw", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSThaw",
@@ -19643,7 +19643,7 @@ export const remoteProcedures = {
   domainGetTime: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 337,
     name: "REMOTE_PROC_DOMAIN_GET_TIME", method: "domainGetTime",
-    args: RemoteDomainGetTimeArgsCodec, ret: RemoteDomainGetTimeRetCodec, msg: null, message: false,
+    args: RemoteDomainGetTimeArgsCodec, ret: RemoteDomainGetTimeRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainGetTime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetTime",
@@ -19652,7 +19652,7 @@ export const remoteProcedures = {
   domainSetTime: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 338,
     name: "REMOTE_PROC_DOMAIN_SET_TIME", method: "domainSetTime",
-    args: RemoteDomainSetTimeArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetTimeArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:set_time"], aclFilter: [],
     cFunction: "virDomainSetTime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTime",
@@ -19660,7 +19660,7 @@ export const remoteProcedures = {
   domainEventBlockJob2: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 339,
     name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB_2", method: "domainEventBlockJob2",
-    args: null, ret: null, msg: RemoteDomainEventBlockJob2MsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventBlockJob2MsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19669,7 +19669,7 @@ export const remoteProcedures = {
   nodeGetFreePages: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 340,
     name: "REMOTE_PROC_NODE_GET_FREE_PAGES", method: "nodeGetFreePages",
-    args: RemoteNodeGetFreePagesArgsCodec, ret: RemoteNodeGetFreePagesRetCodec, msg: null, message: false,
+    args: RemoteNodeGetFreePagesArgsCodec, ret: RemoteNodeGetFreePagesRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetFreePages", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages",
@@ -19678,7 +19678,7 @@ export const remoteProcedures = {
   networkGetDHCPLeases: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 341,
     name: "REMOTE_PROC_NETWORK_GET_DHCP_LEASES", method: "networkGetDHCPLeases",
-    args: RemoteNetworkGetDhcpLeasesArgsCodec, ret: RemoteNetworkGetDhcpLeasesRetCodec, msg: null, message: false,
+    args: RemoteNetworkGetDhcpLeasesArgsCodec, ret: RemoteNetworkGetDhcpLeasesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["network:read"], aclFilter: [],
     cFunction: "virNetworkGetDHCPLeases", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases",
@@ -19687,7 +19687,7 @@ export const remoteProcedures = {
   connectGetDomainCapabilities: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 342,
     name: "REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES", method: "connectGetDomainCapabilities",
-    args: RemoteConnectGetDomainCapabilitiesArgsCodec, ret: RemoteConnectGetDomainCapabilitiesRetCodec, msg: null, message: false,
+    args: RemoteConnectGetDomainCapabilitiesArgsCodec, ret: RemoteConnectGetDomainCapabilitiesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:write"], aclFilter: [],
     cFunction: "virConnectGetDomainCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilities",
@@ -19696,7 +19696,7 @@ export const remoteProcedures = {
   domainOpenGraphicsFD: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 343,
     name: "REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD", method: "domainOpenGraphicsFD",
-    args: RemoteDomainOpenGraphicsFdArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainOpenGraphicsFdArgsCodec, ret: null, msg: null, message: false, fds: true,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:open_graphics"], aclFilter: [],
     cFunction: "virDomainOpenGraphicsFD", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphicsFD",
@@ -19705,7 +19705,7 @@ export const remoteProcedures = {
   connectGetAllDomainStats: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 344,
     name: "REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS", method: "connectGetAllDomainStats",
-    args: RemoteConnectGetAllDomainStatsArgsCodec, ret: RemoteConnectGetAllDomainStatsRetCodec, msg: null, message: false,
+    args: RemoteConnectGetAllDomainStatsArgsCodec, ret: RemoteConnectGetAllDomainStatsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:read"],
     cFunction: "virConnectGetAllDomainStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats",
@@ -19714,7 +19714,7 @@ export const remoteProcedures = {
   domainBlockCopy: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 345,
     name: "REMOTE_PROC_DOMAIN_BLOCK_COPY", method: "domainBlockCopy",
-    args: RemoteDomainBlockCopyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainBlockCopyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:block_write"], aclFilter: [],
     cFunction: "virDomainBlockCopy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy",
@@ -19722,7 +19722,7 @@ export const remoteProcedures = {
   domainEventCallbackTunable: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 346,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE", method: "domainEventCallbackTunable",
-    args: null, ret: null, msg: RemoteDomainEventCallbackTunableMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackTunableMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19731,7 +19731,7 @@ export const remoteProcedures = {
   nodeAllocPages: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 347,
     name: "REMOTE_PROC_NODE_ALLOC_PAGES", method: "nodeAllocPages",
-    args: RemoteNodeAllocPagesArgsCodec, ret: RemoteNodeAllocPagesRetCodec, msg: null, message: false,
+    args: RemoteNodeAllocPagesArgsCodec, ret: RemoteNodeAllocPagesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:write"], aclFilter: [],
     cFunction: "virNodeAllocPages", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages",
@@ -19739,7 +19739,7 @@ export const remoteProcedures = {
   domainEventCallbackAgentLifecycle: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 348,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE", method: "domainEventCallbackAgentLifecycle",
-    args: null, ret: null, msg: RemoteDomainEventCallbackAgentLifecycleMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackAgentLifecycleMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19748,7 +19748,7 @@ export const remoteProcedures = {
   domainGetFSInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 349,
     name: "REMOTE_PROC_DOMAIN_GET_FSINFO", method: "domainGetFSInfo",
-    args: RemoteDomainGetFsinfoArgsCodec, ret: RemoteDomainGetFsinfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetFsinfoArgsCodec, ret: RemoteDomainGetFsinfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:fs_freeze"], aclFilter: [],
     cFunction: "virDomainGetFSInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo",
@@ -19757,7 +19757,7 @@ export const remoteProcedures = {
   domainDefineXMLFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 350,
     name: "REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS", method: "domainDefineXMLFlags",
-    args: RemoteDomainDefineXmlFlagsArgsCodec, ret: RemoteDomainDefineXmlFlagsRetCodec, msg: null, message: false,
+    args: RemoteDomainDefineXmlFlagsArgsCodec, ret: RemoteDomainDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save"], aclFilter: [],
     cFunction: "virDomainDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags",
@@ -19766,7 +19766,7 @@ export const remoteProcedures = {
   domainGetIOThreadInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 351,
     name: "REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO", method: "domainGetIOThreadInfo",
-    args: RemoteDomainGetIothreadInfoArgsCodec, ret: RemoteDomainGetIothreadInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetIothreadInfoArgsCodec, ret: RemoteDomainGetIothreadInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetIOThreadInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo",
@@ -19775,7 +19775,7 @@ export const remoteProcedures = {
   domainPinIOThread: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 352,
     name: "REMOTE_PROC_DOMAIN_PIN_IOTHREAD", method: "domainPinIOThread",
-    args: RemoteDomainPinIothreadArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainPinIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainPinIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread",
@@ -19784,7 +19784,7 @@ export const remoteProcedures = {
   domainInterfaceAddresses: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 353,
     name: "REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES", method: "domainInterfaceAddresses",
-    args: RemoteDomainInterfaceAddressesArgsCodec, ret: RemoteDomainInterfaceAddressesRetCodec, msg: null, message: false,
+    args: RemoteDomainInterfaceAddressesArgsCodec, ret: RemoteDomainInterfaceAddressesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read","domain:write::source:VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT"], aclFilter: [],
     cFunction: "virDomainInterfaceAddresses", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddresses",
@@ -19792,7 +19792,7 @@ export const remoteProcedures = {
   domainEventCallbackDeviceAdded: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 354,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED", method: "domainEventCallbackDeviceAdded",
-    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceAddedMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceAddedMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19801,7 +19801,7 @@ export const remoteProcedures = {
   domainAddIOThread: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 355,
     name: "REMOTE_PROC_DOMAIN_ADD_IOTHREAD", method: "domainAddIOThread",
-    args: RemoteDomainAddIothreadArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainAddIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainAddIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread",
@@ -19810,7 +19810,7 @@ export const remoteProcedures = {
   domainDelIOThread: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 356,
     name: "REMOTE_PROC_DOMAIN_DEL_IOTHREAD", method: "domainDelIOThread",
-    args: RemoteDomainDelIothreadArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainDelIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainDelIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread",
@@ -19819,7 +19819,7 @@ export const remoteProcedures = {
   domainSetUserPassword: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 357,
     name: "REMOTE_PROC_DOMAIN_SET_USER_PASSWORD", method: "domainSetUserPassword",
-    args: RemoteDomainSetUserPasswordArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetUserPasswordArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:set_password"], aclFilter: [],
     cFunction: "virDomainSetUserPassword", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPassword",
@@ -19828,7 +19828,7 @@ export const remoteProcedures = {
   domainRename: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 358,
     name: "REMOTE_PROC_DOMAIN_RENAME", method: "domainRename",
-    args: RemoteDomainRenameArgsCodec, ret: RemoteDomainRenameRetCodec, msg: null, message: false,
+    args: RemoteDomainRenameArgsCodec, ret: RemoteDomainRenameRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "server", acl: ["domain:write","domain:save"], aclFilter: [],
     cFunction: "virDomainRename", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename",
@@ -19836,7 +19836,7 @@ export const remoteProcedures = {
   domainEventCallbackMigrationIteration: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 359,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION", method: "domainEventCallbackMigrationIteration",
-    args: null, ret: null, msg: RemoteDomainEventCallbackMigrationIterationMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackMigrationIterationMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19845,7 +19845,7 @@ export const remoteProcedures = {
   connectRegisterCloseCallback: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 360,
     name: "REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK", method: "connectRegisterCloseCallback",
-    args: null, ret: null, msg: null, message: false,
+    args: null, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:getattr"], aclFilter: [],
     cFunction: "virConnectRegisterCloseCallback", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectRegisterCloseCallback",
@@ -19854,7 +19854,7 @@ export const remoteProcedures = {
   connectUnregisterCloseCallback: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 361,
     name: "REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK", method: "connectUnregisterCloseCallback",
-    args: null, ret: null, msg: null, message: false,
+    args: null, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:getattr"], aclFilter: [],
     cFunction: "virConnectUnregisterCloseCallback", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectUnregisterCloseCallback",
@@ -19862,7 +19862,7 @@ export const remoteProcedures = {
   connectEventConnectionClosed: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 362,
     name: "REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED", method: "connectEventConnectionClosed",
-    args: null, ret: null, msg: RemoteConnectEventConnectionClosedMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteConnectEventConnectionClosedMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19870,7 +19870,7 @@ export const remoteProcedures = {
   domainEventCallbackJobCompleted: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 363,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED", method: "domainEventCallbackJobCompleted",
-    args: null, ret: null, msg: RemoteDomainEventCallbackJobCompletedMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackJobCompletedMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19879,7 +19879,7 @@ export const remoteProcedures = {
   domainMigrateStartPostCopy: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 364,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY", method: "domainMigrateStartPostCopy",
-    args: RemoteDomainMigrateStartPostCopyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainMigrateStartPostCopyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: "virDomainMigrateStartPostCopy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateStartPostCopy",
@@ -19888,7 +19888,7 @@ export const remoteProcedures = {
   domainGetPerfEvents: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 365,
     name: "REMOTE_PROC_DOMAIN_GET_PERF_EVENTS", method: "domainGetPerfEvents",
-    args: RemoteDomainGetPerfEventsArgsCodec, ret: RemoteDomainGetPerfEventsRetCodec, msg: null, message: false,
+    args: RemoteDomainGetPerfEventsArgsCodec, ret: RemoteDomainGetPerfEventsRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetPerfEvents", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents",
@@ -19897,7 +19897,7 @@ export const remoteProcedures = {
   domainSetPerfEvents: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 366,
     name: "REMOTE_PROC_DOMAIN_SET_PERF_EVENTS", method: "domainSetPerfEvents",
-    args: RemoteDomainSetPerfEventsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetPerfEventsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetPerfEvents", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents",
@@ -19905,7 +19905,7 @@ export const remoteProcedures = {
   domainEventCallbackDeviceRemovalFailed: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 367,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED", method: "domainEventCallbackDeviceRemovalFailed",
-    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceRemovalFailedMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceRemovalFailedMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19914,7 +19914,7 @@ export const remoteProcedures = {
   connectStoragePoolEventRegisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 368,
     name: "REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY", method: "connectStoragePoolEventRegisterAny",
-    args: RemoteConnectStoragePoolEventRegisterAnyArgsCodec, ret: RemoteConnectStoragePoolEventRegisterAnyRetCodec, msg: null, message: false,
+    args: RemoteConnectStoragePoolEventRegisterAnyArgsCodec, ret: RemoteConnectStoragePoolEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
     cFunction: "virConnectStoragePoolEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventRegisterAny",
@@ -19923,7 +19923,7 @@ export const remoteProcedures = {
   connectStoragePoolEventDeregisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 369,
     name: "REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY", method: "connectStoragePoolEventDeregisterAny",
-    args: RemoteConnectStoragePoolEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectStoragePoolEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectStoragePoolEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventDeregisterAny",
@@ -19931,7 +19931,7 @@ export const remoteProcedures = {
   storagePoolEventLifecycle: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 370,
     name: "REMOTE_PROC_STORAGE_POOL_EVENT_LIFECYCLE", method: "storagePoolEventLifecycle",
-    args: null, ret: null, msg: RemoteStoragePoolEventLifecycleMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteStoragePoolEventLifecycleMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19940,7 +19940,7 @@ export const remoteProcedures = {
   domainGetGuestVcpus: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 371,
     name: "REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS", method: "domainGetGuestVcpus",
-    args: RemoteDomainGetGuestVcpusArgsCodec, ret: RemoteDomainGetGuestVcpusRetCodec, msg: null, message: false,
+    args: RemoteDomainGetGuestVcpusArgsCodec, ret: RemoteDomainGetGuestVcpusRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainGetGuestVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus",
@@ -19949,7 +19949,7 @@ export const remoteProcedures = {
   domainSetGuestVcpus: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 372,
     name: "REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS", method: "domainSetGuestVcpus",
-    args: RemoteDomainSetGuestVcpusArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetGuestVcpusArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetGuestVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus",
@@ -19957,7 +19957,7 @@ export const remoteProcedures = {
   storagePoolEventRefresh: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 373,
     name: "REMOTE_PROC_STORAGE_POOL_EVENT_REFRESH", method: "storagePoolEventRefresh",
-    args: null, ret: null, msg: RemoteStoragePoolEventRefreshMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteStoragePoolEventRefreshMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19966,7 +19966,7 @@ export const remoteProcedures = {
   connectNodeDeviceEventRegisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 374,
     name: "REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY", method: "connectNodeDeviceEventRegisterAny",
-    args: RemoteConnectNodeDeviceEventRegisterAnyArgsCodec, ret: RemoteConnectNodeDeviceEventRegisterAnyRetCodec, msg: null, message: false,
+    args: RemoteConnectNodeDeviceEventRegisterAnyArgsCodec, ret: RemoteConnectNodeDeviceEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
     cFunction: "virConnectNodeDeviceEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventRegisterAny",
@@ -19975,7 +19975,7 @@ export const remoteProcedures = {
   connectNodeDeviceEventDeregisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 375,
     name: "REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY", method: "connectNodeDeviceEventDeregisterAny",
-    args: RemoteConnectNodeDeviceEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectNodeDeviceEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectNodeDeviceEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventDeregisterAny",
@@ -19983,7 +19983,7 @@ export const remoteProcedures = {
   nodeDeviceEventLifecycle: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 376,
     name: "REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE", method: "nodeDeviceEventLifecycle",
-    args: null, ret: null, msg: RemoteNodeDeviceEventLifecycleMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteNodeDeviceEventLifecycleMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -19991,7 +19991,7 @@ export const remoteProcedures = {
   nodeDeviceEventUpdate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 377,
     name: "REMOTE_PROC_NODE_DEVICE_EVENT_UPDATE", method: "nodeDeviceEventUpdate",
-    args: null, ret: null, msg: RemoteNodeDeviceEventUpdateMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteNodeDeviceEventUpdateMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -20000,7 +20000,7 @@ export const remoteProcedures = {
   storageVolGetInfoFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 378,
     name: "REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS", method: "storageVolGetInfoFlags",
-    args: RemoteStorageVolGetInfoFlagsArgsCodec, ret: RemoteStorageVolGetInfoFlagsRetCodec, msg: null, message: false,
+    args: RemoteStorageVolGetInfoFlagsArgsCodec, ret: RemoteStorageVolGetInfoFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "server", acl: ["storage_vol:read"], aclFilter: [],
     cFunction: "virStorageVolGetInfoFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags",
@@ -20008,7 +20008,7 @@ export const remoteProcedures = {
   domainEventCallbackMetadataChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 379,
     name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE", method: "domainEventCallbackMetadataChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackMetadataChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventCallbackMetadataChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -20017,7 +20017,7 @@ export const remoteProcedures = {
   connectSecretEventRegisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 380,
     name: "REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY", method: "connectSecretEventRegisterAny",
-    args: RemoteConnectSecretEventRegisterAnyArgsCodec, ret: RemoteConnectSecretEventRegisterAnyRetCodec, msg: null, message: false,
+    args: RemoteConnectSecretEventRegisterAnyArgsCodec, ret: RemoteConnectSecretEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
     cFunction: "virConnectSecretEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventRegisterAny",
@@ -20026,7 +20026,7 @@ export const remoteProcedures = {
   connectSecretEventDeregisterAny: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 381,
     name: "REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY", method: "connectSecretEventDeregisterAny",
-    args: RemoteConnectSecretEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectSecretEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectSecretEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventDeregisterAny",
@@ -20034,7 +20034,7 @@ export const remoteProcedures = {
   secretEventLifecycle: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 382,
     name: "REMOTE_PROC_SECRET_EVENT_LIFECYCLE", method: "secretEventLifecycle",
-    args: null, ret: null, msg: RemoteSecretEventLifecycleMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteSecretEventLifecycleMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -20042,7 +20042,7 @@ export const remoteProcedures = {
   secretEventValueChanged: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 383,
     name: "REMOTE_PROC_SECRET_EVENT_VALUE_CHANGED", method: "secretEventValueChanged",
-    args: null, ret: null, msg: RemoteSecretEventValueChangedMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteSecretEventValueChangedMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -20051,7 +20051,7 @@ export const remoteProcedures = {
   domainSetVcpu: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 384,
     name: "REMOTE_PROC_DOMAIN_SET_VCPU", method: "domainSetVcpu",
-    args: RemoteDomainSetVcpuArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetVcpuArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetVcpu", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu",
@@ -20059,7 +20059,7 @@ export const remoteProcedures = {
   domainEventBlockThreshold: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 385,
     name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_THRESHOLD", method: "domainEventBlockThreshold",
-    args: null, ret: null, msg: RemoteDomainEventBlockThresholdMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventBlockThresholdMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -20068,7 +20068,7 @@ export const remoteProcedures = {
   domainSetBlockThreshold: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 386,
     name: "REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD", method: "domainSetBlockThreshold",
-    args: RemoteDomainSetBlockThresholdArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetBlockThresholdArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetBlockThreshold", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockThreshold",
@@ -20077,7 +20077,7 @@ export const remoteProcedures = {
   domainMigrateGetMaxDowntime: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 387,
     name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME", method: "domainMigrateGetMaxDowntime",
-    args: RemoteDomainMigrateGetMaxDowntimeArgsCodec, ret: RemoteDomainMigrateGetMaxDowntimeRetCodec, msg: null, message: false,
+    args: RemoteDomainMigrateGetMaxDowntimeArgsCodec, ret: RemoteDomainMigrateGetMaxDowntimeRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:migrate"], aclFilter: [],
     cFunction: "virDomainMigrateGetMaxDowntime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxDowntime",
@@ -20086,7 +20086,7 @@ export const remoteProcedures = {
   domainManagedSaveGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 388,
     name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC", method: "domainManagedSaveGetXMLDesc",
-    args: RemoteDomainManagedSaveGetXmlDescArgsCodec, ret: RemoteDomainManagedSaveGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteDomainManagedSaveGetXmlDescArgsCodec, ret: RemoteDomainManagedSaveGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_SAVE_IMAGE_XML_SECURE"], aclFilter: [],
     cFunction: "virDomainManagedSaveGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc",
@@ -20095,7 +20095,7 @@ export const remoteProcedures = {
   domainManagedSaveDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 389,
     name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML", method: "domainManagedSaveDefineXML",
-    args: RemoteDomainManagedSaveDefineXmlArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainManagedSaveDefineXmlArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:hibernate"], aclFilter: [],
     cFunction: "virDomainManagedSaveDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveDefineXML",
@@ -20104,7 +20104,7 @@ export const remoteProcedures = {
   domainSetLifecycleAction: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 390,
     name: "REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION", method: "domainSetLifecycleAction",
-    args: RemoteDomainSetLifecycleActionArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetLifecycleActionArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetLifecycleAction", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction",
@@ -20113,7 +20113,7 @@ export const remoteProcedures = {
   storagePoolLookupByTargetPath: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 391,
     name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH", method: "storagePoolLookupByTargetPath",
-    args: RemoteStoragePoolLookupByTargetPathArgsCodec, ret: RemoteStoragePoolLookupByTargetPathRetCodec, msg: null, message: false,
+    args: RemoteStoragePoolLookupByTargetPathArgsCodec, ret: RemoteStoragePoolLookupByTargetPathRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
     cFunction: "virStoragePoolLookupByTargetPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByTargetPath",
@@ -20122,7 +20122,7 @@ export const remoteProcedures = {
   domainDetachDeviceAlias: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 392,
     name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS", method: "domainDetachDeviceAlias",
-    args: RemoteDomainDetachDeviceAliasArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainDetachDeviceAliasArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainDetachDeviceAlias", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias",
@@ -20131,7 +20131,7 @@ export const remoteProcedures = {
   connectCompareHypervisorCPU: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 393,
     name: "REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU", method: "connectCompareHypervisorCPU",
-    args: RemoteConnectCompareHypervisorCpuArgsCodec, ret: RemoteConnectCompareHypervisorCpuRetCodec, msg: null, message: false,
+    args: RemoteConnectCompareHypervisorCpuArgsCodec, ret: RemoteConnectCompareHypervisorCpuRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:write"], aclFilter: [],
     cFunction: "virConnectCompareHypervisorCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU",
@@ -20140,7 +20140,7 @@ export const remoteProcedures = {
   connectBaselineHypervisorCPU: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 394,
     name: "REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU", method: "connectBaselineHypervisorCPU",
-    args: RemoteConnectBaselineHypervisorCpuArgsCodec, ret: RemoteConnectBaselineHypervisorCpuRetCodec, msg: null, message: false,
+    args: RemoteConnectBaselineHypervisorCpuArgsCodec, ret: RemoteConnectBaselineHypervisorCpuRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:write"], aclFilter: [],
     cFunction: "virConnectBaselineHypervisorCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineHypervisorCPU",
@@ -20149,7 +20149,7 @@ export const remoteProcedures = {
   nodeGetSEVInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 395,
     name: "REMOTE_PROC_NODE_GET_SEV_INFO", method: "nodeGetSEVInfo",
-    args: RemoteNodeGetSevInfoArgsCodec, ret: RemoteNodeGetSevInfoRetCodec, msg: null, message: false,
+    args: RemoteNodeGetSevInfoArgsCodec, ret: RemoteNodeGetSevInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["connect:read"], aclFilter: [],
     cFunction: "virNodeGetSEVInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo",
@@ -20158,7 +20158,7 @@ export const remoteProcedures = {
   domainGetLaunchSecurityInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 396,
     name: "REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO", method: "domainGetLaunchSecurityInfo",
-    args: RemoteDomainGetLaunchSecurityInfoArgsCodec, ret: RemoteDomainGetLaunchSecurityInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetLaunchSecurityInfoArgsCodec, ret: RemoteDomainGetLaunchSecurityInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetLaunchSecurityInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo",
@@ -20167,7 +20167,7 @@ export const remoteProcedures = {
   nWFilterBindingLookupByPortDev: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 397,
     name: "REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV", method: "nWFilterBindingLookupByPortDev",
-    args: RemoteNwfilterBindingLookupByPortDevArgsCodec, ret: RemoteNwfilterBindingLookupByPortDevRetCodec, msg: null, message: false,
+    args: RemoteNwfilterBindingLookupByPortDevArgsCodec, ret: RemoteNwfilterBindingLookupByPortDevRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter_binding:getattr"], aclFilter: [],
     cFunction: "virNWFilterBindingLookupByPortDev", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev",
@@ -20176,7 +20176,7 @@ export const remoteProcedures = {
   nWFilterBindingGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 398,
     name: "REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC", method: "nWFilterBindingGetXMLDesc",
-    args: RemoteNwfilterBindingGetXmlDescArgsCodec, ret: RemoteNwfilterBindingGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteNwfilterBindingGetXmlDescArgsCodec, ret: RemoteNwfilterBindingGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter_binding:read"], aclFilter: [],
     cFunction: "virNWFilterBindingGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc",
@@ -20185,7 +20185,7 @@ export const remoteProcedures = {
   nWFilterBindingCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 399,
     name: "REMOTE_PROC_NWFILTER_BINDING_CREATE_XML", method: "nWFilterBindingCreateXML",
-    args: RemoteNwfilterBindingCreateXmlArgsCodec, ret: RemoteNwfilterBindingCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteNwfilterBindingCreateXmlArgsCodec, ret: RemoteNwfilterBindingCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter_binding:create"], aclFilter: [],
     cFunction: "virNWFilterBindingCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML",
@@ -20194,7 +20194,7 @@ export const remoteProcedures = {
   nWFilterBindingDelete: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 400,
     name: "REMOTE_PROC_NWFILTER_BINDING_DELETE", method: "nWFilterBindingDelete",
-    args: RemoteNwfilterBindingDeleteArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNwfilterBindingDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter_binding:delete"], aclFilter: [],
     cFunction: "virNWFilterBindingDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete",
@@ -20203,7 +20203,7 @@ export const remoteProcedures = {
   connectListAllNWFilterBindings: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 401,
     name: "REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS", method: "connectListAllNWFilterBindings",
-    args: RemoteConnectListAllNwfilterBindingsArgsCodec, ret: RemoteConnectListAllNwfilterBindingsRetCodec, msg: null, message: false,
+    args: RemoteConnectListAllNwfilterBindingsArgsCodec, ret: RemoteConnectListAllNwfilterBindingsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:search_nwfilter_bindings"], aclFilter: ["nwfilter_binding:getattr"],
     cFunction: "virConnectListAllNWFilterBindings", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings",
@@ -20212,7 +20212,7 @@ export const remoteProcedures = {
   domainSetIOThreadParams: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 402,
     name: "REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS", method: "domainSetIOThreadParams",
-    args: RemoteDomainSetIothreadParamsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetIothreadParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetIOThreadParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams",
@@ -20221,7 +20221,7 @@ export const remoteProcedures = {
   connectGetStoragePoolCapabilities: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 403,
     name: "REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES", method: "connectGetStoragePoolCapabilities",
-    args: RemoteConnectGetStoragePoolCapabilitiesArgsCodec, ret: RemoteConnectGetStoragePoolCapabilitiesRetCodec, msg: null, message: false,
+    args: RemoteConnectGetStoragePoolCapabilitiesArgsCodec, ret: RemoteConnectGetStoragePoolCapabilitiesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["connect:read"], aclFilter: [],
     cFunction: "virConnectGetStoragePoolCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectGetStoragePoolCapabilities",
@@ -20230,7 +20230,7 @@ export const remoteProcedures = {
   networkListAllPorts: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 404,
     name: "REMOTE_PROC_NETWORK_LIST_ALL_PORTS", method: "networkListAllPorts",
-    args: RemoteNetworkListAllPortsArgsCodec, ret: RemoteNetworkListAllPortsRetCodec, msg: null, message: false,
+    args: RemoteNetworkListAllPortsArgsCodec, ret: RemoteNetworkListAllPortsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:search_ports"], aclFilter: ["network_port:getattr"],
     cFunction: "virNetworkListAllPorts", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts",
@@ -20239,7 +20239,7 @@ export const remoteProcedures = {
   networkPortLookupByUUID: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 405,
     name: "REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID", method: "networkPortLookupByUUID",
-    args: RemoteNetworkPortLookupByUuidArgsCodec, ret: RemoteNetworkPortLookupByUuidRetCodec, msg: null, message: false,
+    args: RemoteNetworkPortLookupByUuidArgsCodec, ret: RemoteNetworkPortLookupByUuidRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network_port:getattr"], aclFilter: [],
     cFunction: "virNetworkPortLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortLookupByUUID",
@@ -20248,7 +20248,7 @@ export const remoteProcedures = {
   networkPortCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 406,
     name: "REMOTE_PROC_NETWORK_PORT_CREATE_XML", method: "networkPortCreateXML",
-    args: RemoteNetworkPortCreateXmlArgsCodec, ret: RemoteNetworkPortCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteNetworkPortCreateXmlArgsCodec, ret: RemoteNetworkPortCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["network_port:create"], aclFilter: [],
     cFunction: "virNetworkPortCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML",
@@ -20257,7 +20257,7 @@ export const remoteProcedures = {
   networkPortGetParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 407,
     name: "REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS", method: "networkPortGetParameters",
-    args: RemoteNetworkPortGetParametersArgsCodec, ret: RemoteNetworkPortGetParametersRetCodec, msg: null, message: false,
+    args: RemoteNetworkPortGetParametersArgsCodec, ret: RemoteNetworkPortGetParametersRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["network_port:read"], aclFilter: [],
     cFunction: "virNetworkPortGetParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters",
@@ -20266,7 +20266,7 @@ export const remoteProcedures = {
   networkPortSetParameters: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 408,
     name: "REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS", method: "networkPortSetParameters",
-    args: RemoteNetworkPortSetParametersArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNetworkPortSetParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["network_port:write"], aclFilter: [],
     cFunction: "virNetworkPortSetParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters",
@@ -20275,7 +20275,7 @@ export const remoteProcedures = {
   networkPortGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 409,
     name: "REMOTE_PROC_NETWORK_PORT_GET_XML_DESC", method: "networkPortGetXMLDesc",
-    args: RemoteNetworkPortGetXmlDescArgsCodec, ret: RemoteNetworkPortGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteNetworkPortGetXmlDescArgsCodec, ret: RemoteNetworkPortGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["network_port:read"], aclFilter: [],
     cFunction: "virNetworkPortGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetXMLDesc",
@@ -20284,7 +20284,7 @@ export const remoteProcedures = {
   networkPortDelete: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 410,
     name: "REMOTE_PROC_NETWORK_PORT_DELETE", method: "networkPortDelete",
-    args: RemoteNetworkPortDeleteArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNetworkPortDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["network_port:delete"], aclFilter: [],
     cFunction: "virNetworkPortDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortDelete",
@@ -20293,7 +20293,7 @@ export const remoteProcedures = {
   domainCheckpointCreateXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 411,
     name: "REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML", method: "domainCheckpointCreateXML",
-    args: RemoteDomainCheckpointCreateXmlArgsCodec, ret: RemoteDomainCheckpointCreateXmlRetCodec, msg: null, message: false,
+    args: RemoteDomainCheckpointCreateXmlArgsCodec, ret: RemoteDomainCheckpointCreateXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:checkpoint","domain:fs_freeze:VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE"], aclFilter: [],
     cFunction: "virDomainCheckpointCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML",
@@ -20302,7 +20302,7 @@ export const remoteProcedures = {
   domainCheckpointGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 412,
     name: "REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC", method: "domainCheckpointGetXMLDesc",
-    args: RemoteDomainCheckpointGetXmlDescArgsCodec, ret: RemoteDomainCheckpointGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteDomainCheckpointGetXmlDescArgsCodec, ret: RemoteDomainCheckpointGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_CHECKPOINT_XML_SECURE"], aclFilter: [],
     cFunction: "virDomainCheckpointGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetXMLDesc",
@@ -20311,7 +20311,7 @@ export const remoteProcedures = {
   domainListAllCheckpoints: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 413,
     name: "REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS", method: "domainListAllCheckpoints",
-    args: RemoteDomainListAllCheckpointsArgsCodec, ret: RemoteDomainListAllCheckpointsRetCodec, msg: null, message: false,
+    args: RemoteDomainListAllCheckpointsArgsCodec, ret: RemoteDomainListAllCheckpointsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainListAllCheckpoints", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints",
@@ -20320,7 +20320,7 @@ export const remoteProcedures = {
   domainCheckpointListAllChildren: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 414,
     name: "REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN", method: "domainCheckpointListAllChildren",
-    args: RemoteDomainCheckpointListAllChildrenArgsCodec, ret: RemoteDomainCheckpointListAllChildrenRetCodec, msg: null, message: false,
+    args: RemoteDomainCheckpointListAllChildrenArgsCodec, ret: RemoteDomainCheckpointListAllChildrenRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainCheckpointListAllChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren",
@@ -20329,7 +20329,7 @@ export const remoteProcedures = {
   domainCheckpointLookupByName: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 415,
     name: "REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME", method: "domainCheckpointLookupByName",
-    args: RemoteDomainCheckpointLookupByNameArgsCodec, ret: RemoteDomainCheckpointLookupByNameRetCodec, msg: null, message: false,
+    args: RemoteDomainCheckpointLookupByNameArgsCodec, ret: RemoteDomainCheckpointLookupByNameRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainCheckpointLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointLookupByName",
@@ -20338,7 +20338,7 @@ export const remoteProcedures = {
   domainCheckpointGetParent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 416,
     name: "REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT", method: "domainCheckpointGetParent",
-    args: RemoteDomainCheckpointGetParentArgsCodec, ret: RemoteDomainCheckpointGetParentRetCodec, msg: null, message: false,
+    args: RemoteDomainCheckpointGetParentArgsCodec, ret: RemoteDomainCheckpointGetParentRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainCheckpointGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetParent",
@@ -20347,7 +20347,7 @@ export const remoteProcedures = {
   domainCheckpointDelete: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 417,
     name: "REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE", method: "domainCheckpointDelete",
-    args: RemoteDomainCheckpointDeleteArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainCheckpointDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:checkpoint"], aclFilter: [],
     cFunction: "virDomainCheckpointDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDelete",
@@ -20356,7 +20356,7 @@ export const remoteProcedures = {
   domainGetGuestInfo: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 418,
     name: "REMOTE_PROC_DOMAIN_GET_GUEST_INFO", method: "domainGetGuestInfo",
-    args: RemoteDomainGetGuestInfoArgsCodec, ret: RemoteDomainGetGuestInfoRetCodec, msg: null, message: false,
+    args: RemoteDomainGetGuestInfoArgsCodec, ret: RemoteDomainGetGuestInfoRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainGetGuestInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo",
@@ -20365,7 +20365,7 @@ export const remoteProcedures = {
   connectSetIdentity: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 419,
     name: "REMOTE_PROC_CONNECT_SET_IDENTITY", method: "connectSetIdentity",
-    args: RemoteConnectSetIdentityArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteConnectSetIdentityArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "client", acl: ["connect:write"], aclFilter: [],
     cFunction: "virConnectSetIdentity", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity",
@@ -20374,7 +20374,7 @@ export const remoteProcedures = {
   domainAgentSetResponseTimeout: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 420,
     name: "REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT", method: "domainAgentSetResponseTimeout",
-    args: RemoteDomainAgentSetResponseTimeoutArgsCodec, ret: RemoteDomainAgentSetResponseTimeoutRetCodec, msg: null, message: false,
+    args: RemoteDomainAgentSetResponseTimeoutArgsCodec, ret: RemoteDomainAgentSetResponseTimeoutRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainAgentSetResponseTimeout", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentSetResponseTimeout",
@@ -20383,7 +20383,7 @@ export const remoteProcedures = {
   domainBackupBegin: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 421,
     name: "REMOTE_PROC_DOMAIN_BACKUP_BEGIN", method: "domainBackupBegin",
-    args: RemoteDomainBackupBeginArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainBackupBeginArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:checkpoint","domain:block_write"], aclFilter: [],
     cFunction: "virDomainBackupBegin", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin",
@@ -20392,7 +20392,7 @@ export const remoteProcedures = {
   domainBackupGetXMLDesc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 422,
     name: "REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC", method: "domainBackupGetXMLDesc",
-    args: RemoteDomainBackupGetXmlDescArgsCodec, ret: RemoteDomainBackupGetXmlDescRetCodec, msg: null, message: false,
+    args: RemoteDomainBackupGetXmlDescArgsCodec, ret: RemoteDomainBackupGetXmlDescRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainBackupGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupGetXMLDesc",
@@ -20400,7 +20400,7 @@ export const remoteProcedures = {
   domainEventMemoryFailure: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 423,
     name: "REMOTE_PROC_DOMAIN_EVENT_MEMORY_FAILURE", method: "domainEventMemoryFailure",
-    args: null, ret: null, msg: RemoteDomainEventMemoryFailureMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventMemoryFailureMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -20409,7 +20409,7 @@ export const remoteProcedures = {
   domainAuthorizedSSHKeysGet: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 424,
     name: "REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET", method: "domainAuthorizedSSHKeysGet",
-    args: RemoteDomainAuthorizedSshKeysGetArgsCodec, ret: RemoteDomainAuthorizedSshKeysGetRetCodec, msg: null, message: false,
+    args: RemoteDomainAuthorizedSshKeysGetArgsCodec, ret: RemoteDomainAuthorizedSshKeysGetRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainAuthorizedSSHKeysGet", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysGet",
@@ -20418,7 +20418,7 @@ export const remoteProcedures = {
   domainAuthorizedSSHKeysSet: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 425,
     name: "REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET", method: "domainAuthorizedSSHKeysSet",
-    args: RemoteDomainAuthorizedSshKeysSetArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainAuthorizedSshKeysSetArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainAuthorizedSSHKeysSet", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSet",
@@ -20427,7 +20427,7 @@ export const remoteProcedures = {
   domainGetMessages: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 426,
     name: "REMOTE_PROC_DOMAIN_GET_MESSAGES", method: "domainGetMessages",
-    args: RemoteDomainGetMessagesArgsCodec, ret: RemoteDomainGetMessagesRetCodec, msg: null, message: false,
+    args: RemoteDomainGetMessagesArgsCodec, ret: RemoteDomainGetMessagesRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetMessages", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMessages",
@@ -20436,7 +20436,7 @@ export const remoteProcedures = {
   domainStartDirtyRateCalc: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 427,
     name: "REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC", method: "domainStartDirtyRateCalc",
-    args: RemoteDomainStartDirtyRateCalcArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainStartDirtyRateCalcArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainStartDirtyRateCalc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStartDirtyRateCalc",
@@ -20445,7 +20445,7 @@ export const remoteProcedures = {
   nodeDeviceDefineXML: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 428,
     name: "REMOTE_PROC_NODE_DEVICE_DEFINE_XML", method: "nodeDeviceDefineXML",
-    args: RemoteNodeDeviceDefineXmlArgsCodec, ret: RemoteNodeDeviceDefineXmlRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceDefineXmlArgsCodec, ret: RemoteNodeDeviceDefineXmlRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:write","node_device:save"], aclFilter: [],
     cFunction: "virNodeDeviceDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML",
@@ -20454,7 +20454,7 @@ export const remoteProcedures = {
   nodeDeviceUndefine: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 429,
     name: "REMOTE_PROC_NODE_DEVICE_UNDEFINE", method: "nodeDeviceUndefine",
-    args: RemoteNodeDeviceUndefineArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:delete"], aclFilter: [],
     cFunction: "virNodeDeviceUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUndefine",
@@ -20463,7 +20463,7 @@ export const remoteProcedures = {
   nodeDeviceCreate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 430,
     name: "REMOTE_PROC_NODE_DEVICE_CREATE", method: "nodeDeviceCreate",
-    args: RemoteNodeDeviceCreateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:start"], aclFilter: [],
     cFunction: "virNodeDeviceCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreate",
@@ -20472,7 +20472,7 @@ export const remoteProcedures = {
   nWFilterDefineXMLFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 431,
     name: "REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS", method: "nWFilterDefineXMLFlags",
-    args: RemoteNwfilterDefineXmlFlagsArgsCodec, ret: RemoteNwfilterDefineXmlFlagsRetCodec, msg: null, message: false,
+    args: RemoteNwfilterDefineXmlFlagsArgsCodec, ret: RemoteNwfilterDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["nwfilter:write","nwfilter:save"], aclFilter: [],
     cFunction: "virNWFilterDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags",
@@ -20481,7 +20481,7 @@ export const remoteProcedures = {
   networkDefineXMLFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 432,
     name: "REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS", method: "networkDefineXMLFlags",
-    args: RemoteNetworkDefineXmlFlagsArgsCodec, ret: RemoteNetworkDefineXmlFlagsRetCodec, msg: null, message: false,
+    args: RemoteNetworkDefineXmlFlagsArgsCodec, ret: RemoteNetworkDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:write","network:save"], aclFilter: [],
     cFunction: "virNetworkDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags",
@@ -20490,7 +20490,7 @@ export const remoteProcedures = {
   nodeDeviceGetAutostart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 433,
     name: "REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART", method: "nodeDeviceGetAutostart",
-    args: RemoteNodeDeviceGetAutostartArgsCodec, ret: RemoteNodeDeviceGetAutostartRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceGetAutostartArgsCodec, ret: RemoteNodeDeviceGetAutostartRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:read"], aclFilter: [],
     cFunction: "virNodeDeviceGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetAutostart",
@@ -20499,7 +20499,7 @@ export const remoteProcedures = {
   nodeDeviceSetAutostart: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 434,
     name: "REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART", method: "nodeDeviceSetAutostart",
-    args: RemoteNodeDeviceSetAutostartArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:write"], aclFilter: [],
     cFunction: "virNodeDeviceSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceSetAutostart",
@@ -20508,7 +20508,7 @@ export const remoteProcedures = {
   nodeDeviceIsPersistent: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 435,
     name: "REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT", method: "nodeDeviceIsPersistent",
-    args: RemoteNodeDeviceIsPersistentArgsCodec, ret: RemoteNodeDeviceIsPersistentRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceIsPersistentArgsCodec, ret: RemoteNodeDeviceIsPersistentRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:read"], aclFilter: [],
     cFunction: "virNodeDeviceIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsPersistent",
@@ -20517,7 +20517,7 @@ export const remoteProcedures = {
   nodeDeviceIsActive: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 436,
     name: "REMOTE_PROC_NODE_DEVICE_IS_ACTIVE", method: "nodeDeviceIsActive",
-    args: RemoteNodeDeviceIsActiveArgsCodec, ret: RemoteNodeDeviceIsActiveRetCodec, msg: null, message: false,
+    args: RemoteNodeDeviceIsActiveArgsCodec, ret: RemoteNodeDeviceIsActiveRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:read"], aclFilter: [],
     cFunction: "virNodeDeviceIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsActive",
@@ -20526,7 +20526,7 @@ export const remoteProcedures = {
   networkCreateXMLFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 437,
     name: "REMOTE_PROC_NETWORK_CREATE_XML_FLAGS", method: "networkCreateXMLFlags",
-    args: RemoteNetworkCreateXmlFlagsArgsCodec, ret: RemoteNetworkCreateXmlFlagsRetCodec, msg: null, message: false,
+    args: RemoteNetworkCreateXmlFlagsArgsCodec, ret: RemoteNetworkCreateXmlFlagsRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:write","network:start"], aclFilter: [],
     cFunction: "virNetworkCreateXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags",
@@ -20534,7 +20534,7 @@ export const remoteProcedures = {
   domainEventMemoryDeviceSizeChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 438,
     name: "REMOTE_PROC_DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE", method: "domainEventMemoryDeviceSizeChange",
-    args: null, ret: null, msg: RemoteDomainEventMemoryDeviceSizeChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventMemoryDeviceSizeChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -20543,7 +20543,7 @@ export const remoteProcedures = {
   domainSetLaunchSecurityState: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 439,
     name: "REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE", method: "domainSetLaunchSecurityState",
-    args: RemoteDomainSetLaunchSecurityStateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetLaunchSecurityStateArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetLaunchSecurityState", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState",
@@ -20552,7 +20552,7 @@ export const remoteProcedures = {
   domainSaveParams: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 440,
     name: "REMOTE_PROC_DOMAIN_SAVE_PARAMS", method: "domainSaveParams",
-    args: RemoteDomainSaveParamsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSaveParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:hibernate"], aclFilter: [],
     cFunction: "virDomainSaveParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams",
@@ -20561,7 +20561,7 @@ export const remoteProcedures = {
   domainRestoreParams: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 441,
     name: "REMOTE_PROC_DOMAIN_RESTORE_PARAMS", method: "domainRestoreParams",
-    args: RemoteDomainRestoreParamsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainRestoreParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
     cFunction: "virDomainRestoreParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams",
@@ -20570,7 +20570,7 @@ export const remoteProcedures = {
   domainAbortJobFlags: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 442,
     name: "REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS", method: "domainAbortJobFlags",
-    args: RemoteDomainAbortJobFlagsArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainAbortJobFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainAbortJobFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlags",
@@ -20579,7 +20579,7 @@ export const remoteProcedures = {
   domainFDAssociate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 443,
     name: "REMOTE_PROC_DOMAIN_FD_ASSOCIATE", method: "domainFDAssociate",
-    args: RemoteDomainFdAssociateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainFdAssociateArgsCodec, ret: null, msg: null, message: false, fds: true,
     priority: "low", stream: null, sparseFlag: null,
     generate: "none", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainFDAssociate", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFDAssociate",
@@ -20588,7 +20588,7 @@ export const remoteProcedures = {
   networkSetMetadata: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 444,
     name: "REMOTE_PROC_NETWORK_SET_METADATA", method: "networkSetMetadata",
-    args: RemoteNetworkSetMetadataArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNetworkSetMetadataArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:write","network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE","network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virNetworkSetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata",
@@ -20597,7 +20597,7 @@ export const remoteProcedures = {
   networkGetMetadata: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 445,
     name: "REMOTE_PROC_NETWORK_GET_METADATA", method: "networkGetMetadata",
-    args: RemoteNetworkGetMetadataArgsCodec, ret: RemoteNetworkGetMetadataRetCodec, msg: null, message: false,
+    args: RemoteNetworkGetMetadataArgsCodec, ret: RemoteNetworkGetMetadataRetCodec, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["network:read"], aclFilter: [],
     cFunction: "virNetworkGetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata",
@@ -20605,7 +20605,7 @@ export const remoteProcedures = {
   networkEventCallbackMetadataChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 446,
     name: "REMOTE_PROC_NETWORK_EVENT_CALLBACK_METADATA_CHANGE", method: "networkEventCallbackMetadataChange",
-    args: null, ret: null, msg: RemoteNetworkEventCallbackMetadataChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteNetworkEventCallbackMetadataChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,
@@ -20614,7 +20614,7 @@ export const remoteProcedures = {
   nodeDeviceUpdate: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 447,
     name: "REMOTE_PROC_NODE_DEVICE_UPDATE", method: "nodeDeviceUpdate",
-    args: RemoteNodeDeviceUpdateArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteNodeDeviceUpdateArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["node_device:write","node_device:save:!VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG|VIR_NODE_DEVICE_UPDATE_AFFECT_LIVE","node_device:save:VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virNodeDeviceUpdate", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate",
@@ -20623,7 +20623,7 @@ export const remoteProcedures = {
   domainGraphicsReload: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 448,
     name: "REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD", method: "domainGraphicsReload",
-    args: RemoteDomainGraphicsReloadArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainGraphicsReloadArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainGraphicsReload", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload",
@@ -20632,7 +20632,7 @@ export const remoteProcedures = {
   domainGetAutostartOnce: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 449,
     name: "REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE", method: "domainGetAutostartOnce",
-    args: RemoteDomainGetAutostartOnceArgsCodec, ret: RemoteDomainGetAutostartOnceRetCodec, msg: null, message: false,
+    args: RemoteDomainGetAutostartOnceArgsCodec, ret: RemoteDomainGetAutostartOnceRetCodec, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:read"], aclFilter: [],
     cFunction: "virDomainGetAutostartOnce", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostartOnce",
@@ -20641,7 +20641,7 @@ export const remoteProcedures = {
   domainSetAutostartOnce: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 450,
     name: "REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE", method: "domainSetAutostartOnce",
-    args: RemoteDomainSetAutostartOnceArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetAutostartOnceArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "high", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write"], aclFilter: [],
     cFunction: "virDomainSetAutostartOnce", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostartOnce",
@@ -20650,7 +20650,7 @@ export const remoteProcedures = {
   domainSetThrottleGroup: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 451,
     name: "REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP", method: "domainSetThrottleGroup",
-    args: RemoteDomainSetThrottleGroupArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainSetThrottleGroupArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainSetThrottleGroup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup",
@@ -20659,7 +20659,7 @@ export const remoteProcedures = {
   domainDelThrottleGroup: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 452,
     name: "REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP", method: "domainDelThrottleGroup",
-    args: RemoteDomainDelThrottleGroupArgsCodec, ret: null, msg: null, message: false,
+    args: RemoteDomainDelThrottleGroupArgsCodec, ret: null, msg: null, message: false, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
     cFunction: "virDomainDelThrottleGroup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelThrottleGroup",
@@ -20667,7 +20667,7 @@ export const remoteProcedures = {
   domainEventNicMacChange: {
     program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 453,
     name: "REMOTE_PROC_DOMAIN_EVENT_NIC_MAC_CHANGE", method: "domainEventNicMacChange",
-    args: null, ret: null, msg: RemoteDomainEventNicMacChangeMsgCodec, message: true,
+    args: null, ret: null, msg: RemoteDomainEventNicMacChangeMsgCodec, message: true, fds: false,
     priority: "low", stream: null, sparseFlag: null,
     generate: "both", acl: ["none"], aclFilter: [],
     cFunction: null, docUrl: null,

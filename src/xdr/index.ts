@@ -2,3 +2,15 @@ export { XdrError, XdrEncodeError, XdrDecodeError } from './errors.js';
 export { XdrWriter } from './writer.js';
 export { XdrReader } from './reader.js';
 export { type Codec, encodeValue, decodeValue } from './codec.js';
+export {
+  type TypedParamType,
+  type TypedParamValue,
+  type TypedParams,
+  type TypedParamExplicit,
+  type TypedParamsInput,
+  type WireTypedParam,
+  typedParamTypes,
+  typedParamsFromWire,
+  typedParamsToWire,
+  cStringFromChars,
+} from './typed-params.js';

@@ -123,7 +123,9 @@ export class XdrReader {
   fixedOpaque(len: number, label: string): Uint8Array {
     const padded = (len + 3) & ~3;
     this.need(padded, label);
-    const v = this.buf.slice(this.pos, this.pos + len);
+    // A copy, as a plain Uint8Array: the input may be a Node Buffer (whose slice() is a view)
+    // or a buffer the frame splitter reuses.
+    const v = new Uint8Array(this.buf.subarray(this.pos, this.pos + len));
     this.pos += padded;
     return v;
   }

@@ -1,0 +1,174 @@
+/**
+ * Emits one method per procedure for a program: `domainLookupByName(name, options?)`.
+ * Arguments follow the .x field order (which is the C API's), a trailing `flags` defaults
+ * to 0, a one-field reply resolves to that field and an empty one to void. Typed parameters
+ * travel as plain objects and C `char[N]` arrays as strings.
+ */
+import type { Field, TypeSpec } from './ast.js';
+import { type Model, tsName } from './model.js';
+import type { Procedure } from './procedures.js';
+import { TypeEmitter } from './emit-types.js';
+
+const TYPED_PARAM_STRUCTS = new Set(['remote_typed_param', 'admin_typed_param']);
+
+/**
+ * Procedures whose typed parameters stay wire arrays: virDomainGetCPUStats returns one block
+ * of parameters per CPU, and its caller needs the block boundaries (`nparams`).
+ */
+const RAW_TYPED_PARAMS = new Set(['REMOTE_PROC_DOMAIN_GET_CPU_STATS']);
+
+type Conversion =
+  | { kind: 'typedParams' }
+  | { kind: 'cString' }
+  | { kind: 'records'; field: string; inner: string }
+  | null;
+
+export interface MethodsOptions {
+  header: string;
+  runtimeImport: string;
+  /** Module that holds the program's types and procedure table. */
+  module: string;
+  className: string;
+  /** The program's name in traces (`REMOTE`). */
+  programName: string;
+  /** How examples name the object the methods live on (`conn`, `conn.qemu`). */
+  programLabel: string;
+}
+
+export function emitMethods(model: Model, procedures: Procedure[], opts: MethodsOptions): string {
+  // A module name no definition has, so every type the signatures use is recorded as an import.
+  const emitter = new TypeEmitter(model, '<methods>');
+  const fromModule = new Set<string>([`${opts.module}Procedures`]);
+  const runtime = new Set<string>();
+  const body: string[] = [];
+
+  const structFields = (name: string): Field[] => {
+    const def = model.lookup(name, name).def;
+    if (def.kind !== 'struct') throw new Error(`${name} is not a struct`);
+    return def.fields;
+  };
+  const isTypedParams = (t: TypeSpec) => {
+    const s = model.unfold(t, 'methods');
+    return s.kind === 'varArray' && s.of.kind === 'ref' && TYPED_PARAM_STRUCTS.has(s.of.name);
+  };
+  const conversionOf = (f: Field, raw: boolean): Conversion => {
+    const s = model.unfold(f.type, f.name);
+    if (!raw && isTypedParams(f.type)) return { kind: 'typedParams' };
+    if (s.kind === 'fixedArray' && s.of.kind === 'prim' && s.of.prim === 'char') return { kind: 'cString' };
+    if (!raw && s.kind === 'varArray' && s.of.kind === 'ref') {
+      const def = model.lookup(s.of.name, f.name).def;
+      if (def.kind === 'struct') {
+        const inner = def.fields.find((x) => isTypedParams(x.type));
+        if (inner) return { kind: 'records', field: inner.name, inner: s.of.name };
+      }
+    }
+    return null;
+  };
+  const typeAfter = (f: Field, c: Conversion): string => {
+    if (!c) return emitter.tsType(f.type, f.name);
+    if (c.kind === 'typedParams') return (runtime.add('type TypedParams'), 'TypedParams');
+    if (c.kind === 'cString') return 'string';
+    fromModule.add(tsName(c.inner));
+    runtime.add('type TypedParams');
+    return `(Omit<${tsName(c.inner)}, '${c.field}'> & { ${c.field}: TypedParams })[]`;
+  };
+  const convertExpr = (expr: string, c: Conversion): string => {
+    if (!c) return expr;
+    if (c.kind === 'typedParams') return (runtime.add('typedParamsFromWire'), `typedParamsFromWire(${expr})`);
+    if (c.kind === 'cString') return (runtime.add('cStringFromChars'), `cStringFromChars(${expr})`);
+    runtime.add('typedParamsFromWire');
+    return `${expr}.map((x) => ({ ...x, ${c.field}: typedParamsFromWire(x.${c.field}) }))`;
+  };
+
+  for (const p of procedures) {
+    if (p.message) continue; // events arrive from the daemon; nobody calls them
+    const raw = RAW_TYPED_PARAMS.has(p.name);
+    const argFields = p.args ? structFields(p.args) : [];
+    const retFields = p.ret ? structFields(p.ret) : [];
+    if (p.args) fromModule.add(tsName(p.args));
+    if (p.ret) fromModule.add(tsName(p.ret));
+
+    // Parameters
+    const params: string[] = [];
+    const argProps: string[] = [];
+    argFields.forEach((f, k) => {
+      const last = k === argFields.length - 1;
+      if (!raw && isTypedParams(f.type)) {
+        runtime.add('type TypedParamsInput').add('typedParamsToWire');
+        params.push(`${f.name}: TypedParamsInput`);
+        argProps.push(`${f.name}: typedParamsToWire(${f.name}, ${JSON.stringify(`${p.args}.${f.name}`)})`);
+        return;
+      }
+      const t = emitter.tsType(f.type, `${p.args}.${f.name}`);
+      params.push(last && f.name === 'flags' && t === 'number' ? `flags: number = 0` : `${f.name}: ${t}`);
+      argProps.push(f.name);
+    });
+    params.push('options?: CallOptions');
+
+    // Result
+    const conversions = retFields.map((f) => conversionOf(f, raw));
+    let resultType = 'void';
+    let unwrap = 'undefined';
+    if (retFields.length === 1) {
+      const f = retFields[0]!;
+      const c = conversions[0]!;
+      resultType = typeAfter(f, c);
+      unwrap = c ? `(r: ${tsName(p.ret!)}) => ${convertExpr(`r.${f.name}`, c)}` : JSON.stringify(f.name);
+    } else if (retFields.length > 1) {
+      if (conversions.some(Boolean)) {
+        resultType = `{ ${retFields.map((f, k) => `${f.name}: ${typeAfter(f, conversions[k]!)}`).join('; ')} }`;
+        unwrap = `(r: ${tsName(p.ret!)}) => ({ ${retFields.map((f, k) => `${f.name}: ${convertExpr(`r.${f.name}`, conversions[k]!)}`).join(', ')} })`;
+      } else {
+        resultType = tsName(p.ret!);
+      }
+    }
+
+    const argObject = p.args ? `{ ${argProps.join(', ')} }` : 'undefined';
+    const doc = [
+      '  /**',
+      p.cFunction ? `   * {@link ${p.cFunction.url} | ${p.cFunction.name}} (${p.name}).` : `   * ${p.name} (no public C function; libvirt uses it internally).`,
+      ...(p.stream ? [`   * Carries a ${p.stream.direction} stream.`] : []),
+      '   * @example',
+      '   * ```ts',
+      `   * ${resultType === 'void' ? '' : 'const result = '}await ${opts.programLabel}.${p.method}(${argFields.map((f) => f.name).join(', ')});`,
+      '   * ```',
+      '   */',
+    ];
+    body.push(
+      ...doc,
+      `  ${p.method}(${params.join(', ')}): Promise<${resultType}> {`,
+      `    return this.$caller.call(${opts.module}Procedures.${p.method}, ${argObject}, options, ${unwrap});`,
+      '  }',
+      '',
+    );
+  }
+
+  const byModule = new Map<string, Set<string>>(emitter.imports);
+  const own = byModule.get(opts.module) ?? new Set<string>();
+  for (const n of fromModule) own.add(n);
+  byModule.set(opts.module, own);
+  const imports = [
+    `import type { CallOptions, ProcedureCaller } from './procedure.js';`,
+    ...(runtime.size ? [`import { ${[...runtime].sort().join(', ')} } from '${opts.runtimeImport}';`] : []),
+  ];
+  for (const [mod, names] of [...byModule].sort()) {
+    const list = [...names].sort().map((n) => (n.endsWith('Procedures') ? n : `type ${n}`));
+    imports.push(`import { ${list.join(', ')} } from './${mod}.js';`);
+  }
+
+  return [
+    opts.header,
+    '/* eslint-disable */',
+    ...imports,
+    '',
+    `/** One method per procedure of the ${opts.programName} program that a client calls. */`,
+    `export class ${opts.className} {`,
+    `  constructor(protected readonly $caller: ProcedureCaller) {}`,
+    '',
+    ...body,
+    '}',
+  ]
+    .join('\n')
+    .replace(/\n\n}$/, '\n}')
+    .concat('\n');
+}

@@ -1,0 +1,248 @@
+/**
+ * A connection to a libvirt daemon: one generated method per REMOTE procedure, plus
+ * `conn.qemu` and `conn.lxc`, over an RPC core that the connection set up as libvirt's own
+ * client does (auth, keepalive opt-in, open, feature probes).
+ */
+import { lxcProgram } from '../../protocol/lxc.js';
+import { LxcMethods } from '../../protocol/lxc-methods.js';
+import type { CallOptions, ProcedureCaller, ProcedureInfo } from '../../protocol/procedure.js';
+import { qemuProgram } from '../../protocol/qemu.js';
+import { QemuMethods } from '../../protocol/qemu-methods.js';
+import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_AUTH_SASL, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
+import { RemoteMethods } from '../../protocol/remote-methods.js';
+import { keepaliveProgram } from '../../protocol/keepalive.js';
+import { VIR_CONNECT_RO, VIR_TYPED_PARAM_STRING_OKAY } from '../../protocol/constants.js';
+import { RpcClient, type Unwrap } from '../rpc/client.js';
+import { ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
+import type { KeepaliveOptions } from '../rpc/keepalive.js';
+import type { TraceEntry } from '../rpc/trace.js';
+import type { Dialer } from '../transport/types.js';
+
+/** libvirt's driver feature numbers (libvirt_internal.h) that the client asks about. */
+export const DRV_FEATURE = {
+  TYPED_PARAM_STRING: 9,
+  PROGRAM_KEEPALIVE: 10,
+  REMOTE_EVENT_CALLBACK: 14,
+  REMOTE_CLOSE_CALLBACK: 15,
+  NETWORK_UPDATE_HAS_CORRECT_ORDER: 16,
+} as const;
+
+/** What the daemon said it supports, probed once at open. */
+export interface ServerFeatures {
+  keepalive: boolean;
+  remoteEventCallback: boolean;
+  remoteCloseCallback: boolean;
+  networkUpdateHasCorrectOrder: boolean;
+  typedParamString: boolean;
+}
+
+/**
+ * Getters to which libvirt's C library adds VIR_TYPED_PARAM_STRING_OKAY when the daemon
+ * supports string parameters; without it the daemon leaves string parameters out.
+ */
+const STRING_OKAY_PROCEDURES = new Set(
+  [
+    remoteProcedures.domainGetMemoryParameters,
+    remoteProcedures.domainGetNumaParameters,
+    remoteProcedures.domainGetBlkioParameters,
+    remoteProcedures.domainGetSchedulerParametersFlags,
+    remoteProcedures.domainGetBlockIoTune,
+    remoteProcedures.domainGetInterfaceParameters,
+    remoteProcedures.domainBlockStatsFlags,
+    remoteProcedures.domainGetCPUStats,
+    remoteProcedures.nodeGetMemoryParameters,
+  ].map((p) => p.number),
+);
+
+/** Event (de)registration procedures: they need the event dispatcher, not a bare call. */
+const EVENT_REGISTRATION = /_EVENT_(?:.*_)?(?:DE)?REGISTER|CLOSE_CALLBACK/;
+
+export interface ConnectionOptions {
+  /** Open read-only (VIR_CONNECT_RO); local opens also use the read-only socket. */
+  readonly?: boolean;
+  /** Keepalive settings, or false to turn it off. Default: PING after 5 s of silence, dead after 5. */
+  keepalive?: Partial<KeepaliveOptions> | false;
+  /** Receives one entry per frame: program, procedure, serial, type, status, size, time. */
+  trace?: (entry: TraceEntry) => void;
+  /** Aborts connection setup. */
+  signal?: AbortSignal;
+  /** Rejects connection setup after this many milliseconds (default 30 s). */
+  timeoutMs?: number;
+}
+
+/**
+ * An open connection.
+ *
+ * @example
+ * ```ts
+ * const conn = await connect('qemu:///system');
+ * const dom = await conn.domainLookupByName('guest');
+ * const info = await conn.domainGetInfo(dom);
+ * await conn.close();
+ * ```
+ */
+export class Connection extends RemoteMethods {
+  /** Methods of the QEMU program (monitor and agent commands). */
+  readonly qemu: QemuMethods;
+  /** Methods of the LXC program. */
+  readonly lxc: LxcMethods;
+  /** The URI the connection was opened with. */
+  readonly uri: string;
+  /** What the daemon supports, probed at open. */
+  features: ServerFeatures = {
+    keepalive: false,
+    remoteEventCallback: false,
+    remoteCloseCallback: false,
+    networkUpdateHasCorrectOrder: false,
+    typedParamString: false,
+  };
+  /** Settles once when the connection is gone, with why. */
+  readonly closed: Promise<ConnectionError>;
+  private readonly rpc: RpcClient;
+  private closing: Promise<void> | undefined;
+
+  private constructor(uri: string, rpc: RpcClient, closed: Promise<ConnectionError>, caller: ProcedureCaller) {
+    super(caller);
+    this.uri = uri;
+    this.rpc = rpc;
+    this.closed = closed;
+    this.qemu = new QemuMethods(caller);
+    this.lxc = new LxcMethods(caller);
+  }
+
+  /**
+   * Dials, authenticates and opens `name` on the daemon. Use {@link connect} rather than
+   * this, unless you bring your own transport.
+   */
+  static async open(dialer: Dialer, uri: string, name: string | null, opts: ConnectionOptions = {}): Promise<Connection> {
+    let resolveClosed!: (e: ConnectionError) => void;
+    const closed = new Promise<ConnectionError>((r) => (resolveClosed = r));
+    let rpc!: RpcClient;
+    const transport = await withDeadline(
+      dialer(
+        {
+          data: (chunk) => rpc.receive(chunk),
+          drain: () => rpc.drain(),
+          closed: (error) => rpc.closed(error),
+        },
+        opts.signal,
+      ),
+      opts,
+      `connecting to ${uri}`,
+    );
+    rpc = new RpcClient(transport, {
+      keepalive: opts.keepalive,
+      programs: [remoteProgram, qemuProgram, lxcProgram, keepaliveProgram],
+      ...(opts.trace ? { trace: opts.trace } : {}),
+      onClose: (e) => {
+        resolveClosed(e);
+        transport.close();
+      },
+    });
+    let conn!: Connection;
+    const caller: ProcedureCaller = { call: (proc, args, options, unwrap) => conn.dispatch(proc, args, options, unwrap) };
+    conn = new Connection(uri, rpc, closed, caller);
+    try {
+      await withDeadline(conn.handshake(name, opts), opts, `opening ${uri}`);
+    } catch (e) {
+      rpc.fail(new ConnectionError('connection setup failed', { cause: e }));
+      throw e;
+    }
+    return conn;
+  }
+
+  /** Whether calls can still be made. */
+  get isOpen(): boolean {
+    return this.rpc.isOpen && !this.closing;
+  }
+
+  /** Counters of the RPC core (calls sent, replies dropped, ...). */
+  get stats() {
+    return this.rpc.stats;
+  }
+
+  /**
+   * Closes the connection: CONNECT_CLOSE, then the transport. Pending calls settle with
+   * ConnectionError. Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.rpc.isOpen) {
+        try {
+          await this.rpc.call(remoteProcedures.connectClose, undefined, { timeoutMs: 5000 });
+        } catch {
+          // The daemon may be gone already; closing must still succeed.
+        }
+      }
+      this.rpc.fail(new ConnectionError('connection closed'));
+    })();
+    return this.closing;
+  }
+
+  private dispatch(proc: ProcedureInfo<any, any, any>, args: any, options: CallOptions | undefined, unwrap: Unwrap): Promise<any> {
+    if (proc.fds) {
+      return Promise.reject(new NotSupportedError(`${proc.method} passes file descriptors, which JavaScript runtimes cannot send over a socket`));
+    }
+    if (proc.stream) {
+      return Promise.reject(new NotSupportedError(`${proc.method} carries a data stream; streams are not supported yet`));
+    }
+    if (EVENT_REGISTRATION.test(proc.name)) {
+      return Promise.reject(new NotSupportedError(`${proc.method} registers for events; events are not supported yet`));
+    }
+    if (this.features.typedParamString && proc.program === remoteProgram.number && STRING_OKAY_PROCEDURES.has(proc.number)) {
+      args = { ...args, flags: (args.flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 };
+    }
+    return this.rpc.call(proc, args, options, unwrap);
+  }
+
+  /** The opening sequence of libvirt's remote driver. */
+  private async handshake(name: string | null, opts: ConnectionOptions): Promise<void> {
+    const rpc = this.rpc;
+    const p = remoteProcedures;
+    const auth: number[] = await rpc.call(p.authList, undefined, undefined, 'types');
+    if (auth.length && !auth.includes(REMOTE_AUTH_NONE)) {
+      if (auth.includes(REMOTE_AUTH_POLKIT)) {
+        await rpc.call(p.authPolkit, undefined);
+      } else if (auth.includes(REMOTE_AUTH_SASL)) {
+        throw new NotSupportedError('the daemon requires SASL authentication, which this client does not support yet');
+      } else {
+        throw new NotSupportedError(`the daemon requires an authentication method this client does not know (${auth.join(', ')})`);
+      }
+    }
+    const feature = (f: number) => rpc.call(p.connectSupportsFeature, { feature: f }, undefined, 'supported').then((v) => v !== 0);
+    // Keepalive opt-in needs no driver, so it travels with the open in one round trip.
+    const [keepalive] = await Promise.all([
+      feature(DRV_FEATURE.PROGRAM_KEEPALIVE),
+      rpc.call(p.connectOpen, { name, flags: opts.readonly ? VIR_CONNECT_RO : 0 }),
+    ]);
+    const [eventCb, closeCb, netOrder, typedString] = await Promise.all([
+      feature(DRV_FEATURE.REMOTE_EVENT_CALLBACK),
+      feature(DRV_FEATURE.REMOTE_CLOSE_CALLBACK),
+      feature(DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER).catch(ignoreUnsupported),
+      feature(DRV_FEATURE.TYPED_PARAM_STRING).catch(ignoreUnsupported),
+    ]);
+    this.features = {
+      keepalive,
+      remoteEventCallback: eventCb,
+      remoteCloseCallback: closeCb,
+      networkUpdateHasCorrectOrder: netOrder,
+      typedParamString: typedString,
+    };
+    if (keepalive) rpc.startKeepalive();
+  }
+}
+
+/** Drivers that do not implement a feature query answer with an error: that means no. */
+function ignoreUnsupported(e: unknown): boolean {
+  if (e instanceof LibvirtError) return false;
+  throw e;
+}
+
+function withDeadline<T>(work: Promise<T>, opts: ConnectionOptions, what: string): Promise<T> {
+  const ms = opts.timeoutMs ?? 30_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ConnectionError(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,23 @@
+/** The small interface between the RPC core and whatever carries its bytes. */
+
+/** Callbacks a transport invokes; the RPC core implements them. */
+export interface TransportEvents {
+  data(chunk: Uint8Array): void;
+  /** The transport can take more bytes after `write` returned false. */
+  drain(): void;
+  /** The transport is gone; `error` when it failed rather than closed. Called once. */
+  closed(error?: Error): void;
+}
+
+/** An open byte pipe to a libvirt daemon. */
+export interface Transport {
+  /** Queues bytes; false when the caller should wait for `drain`. */
+  write(bytes: Uint8Array): boolean;
+  /** Ends the connection after queued bytes are written. */
+  close(): void;
+  /** Human-readable peer, for errors and traces (never carries credentials). */
+  readonly description: string;
+}
+
+/** Opens a transport and wires it to `events`. */
+export type Dialer = (events: TransportEvents, signal?: AbortSignal) => Promise<Transport>;
