@@ -7,7 +7,7 @@ import * as protocol from '../../protocol/index.js';
 import type { ProcedureInfo, ProgramInfo } from '../../protocol/procedure.js';
 import { LIBVIRT_SRC, REPO, describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
 
-const programs: [string, ProgramInfo<Record<string, ProcedureInfo<any, any, any>>>, number, string][] = [
+const programs: [string, ProgramInfo, number, string][] = [
   ['REMOTE', protocol.remoteProgram, 453, 'REMOTE_PROC_'],
   ['QEMU', protocol.qemuProgram, 7, 'QEMU_PROC_'],
   ['LXC', protocol.lxcProgram, 1, 'LXC_PROC_'],
