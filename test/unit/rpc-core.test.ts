@@ -1,0 +1,211 @@
+import { remoteProcedures, remoteProgram, REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { KEEPALIVE_PROGRAM } from '../../protocol/keepalive.js';
+import { RpcClient, type RpcTransport } from '../../src/rpc/client.js';
+import { AbortError, ConnectionError, LibvirtError, ProtocolError, TimeoutError } from '../../src/rpc/errors.js';
+import { FrameSplitter, MAX_FRAME } from '../../src/rpc/frame.js';
+import { readHeader, writeHeader, type MessageHeader } from '../../src/rpc/header.js';
+import { XdrWriter, XdrEncodeError } from '../../src/xdr/index.js';
+import type { Codec } from '../../src/xdr/index.js';
+import { VirNetMessageErrorCodec } from '../../protocol/virnet.js';
+
+/** An in-memory peer: records what the client writes and lets the test answer. */
+class FakePeer implements RpcTransport {
+  writes: Uint8Array[] = [];
+  accept = true;
+  closedCalls = 0;
+  client!: RpcClient;
+  write(bytes: Uint8Array): boolean {
+    this.writes.push(bytes.slice());
+    return this.accept;
+  }
+  close(): void {
+    this.closedCalls++;
+  }
+  /** Every frame the client sent so far, split and with headers decoded. */
+  frames(): { h: MessageHeader; body: Uint8Array }[] {
+    const out: { h: MessageHeader; body: Uint8Array }[] = [];
+    const s = new FrameSplitter();
+    for (const w of this.writes) s.push(w, (f) => out.push({ h: readHeader(new DataView(f.buffer, f.byteOffset), 0), body: f.slice(28) }));
+    return out;
+  }
+}
+
+function frame<T>(h: Omit<MessageHeader, 'prog' | 'vers'> & { prog?: number }, codec?: Codec<T>, value?: T): Uint8Array {
+  const w = new XdrWriter();
+  w.pos = 28;
+  if (codec) codec.encode(w, value as T);
+  const bytes = w.finish().slice();
+  writeHeader(new DataView(bytes.buffer), 0, bytes.length, { prog: h.prog ?? REMOTE_PROGRAM, vers: 1, ...h });
+  return bytes;
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+const P = remoteProcedures;
+
+function setup(opts: ConstructorParameters<typeof RpcClient>[1] = {}) {
+  const peer = new FakePeer();
+  const client = new RpcClient(peer, { programs: [remoteProgram], keepalive: false, ...opts });
+  peer.client = client;
+  return { peer, client };
+}
+
+describe('FrameSplitter', () => {
+  it('gives the same frames however the stream is cut', () => {
+    const frames = [1, 2, 3, 4, 5].map((serial) =>
+      frame({ proc: 4, type: 1, serial, status: 0 }, P.connectGetHostname.ret!, { hostname: 'h'.repeat(serial * 37) }),
+    );
+    const all = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
+    let at = 0;
+    for (const f of frames) (all.set(f, at), (at += f.length));
+    for (const size of [1, 2, 3, 7, 28, 29, 100, all.length]) {
+      const s = new FrameSplitter();
+      const got: string[] = [];
+      for (let i = 0; i < all.length; i += size) s.push(all.subarray(i, i + size), (f) => got.push(Buffer.from(f).toString('hex')));
+      expect(got).toEqual(frames.map((f) => Buffer.from(f).toString('hex')));
+      expect(s.buffered).toBe(0);
+    }
+  });
+
+  it('rejects lengths below the header size or above the maximum before allocating', () => {
+    expect(() => new FrameSplitter().push(new Uint8Array([0, 0, 0, 27]), () => {})).toThrow(ProtocolError);
+    const big = new Uint8Array(4);
+    new DataView(big.buffer).setUint32(0, MAX_FRAME + 1);
+    expect(() => new FrameSplitter().push(big, () => {})).toThrow(/over the/);
+  });
+});
+
+describe('RpcClient', () => {
+  it('coalesces calls made in one tick into one write, with increasing serials', async () => {
+    const { peer, client } = setup();
+    void client.call(P.connectGetLibVersion, undefined);
+    void client.call(P.connectGetHostname, undefined);
+    void client.call(P.domainLookupByName, { name: 'x' });
+    await tick();
+    expect(peer.writes).toHaveLength(1);
+    expect(peer.frames().map((f) => [f.h.serial, f.h.proc, f.h.type])).toEqual([
+      [1, P.connectGetLibVersion.number, 0],
+      [2, P.connectGetHostname.number, 0],
+      [3, P.domainLookupByName.number, 0],
+    ]);
+  });
+
+  it('routes replies by serial, out of order, and unwraps one-field replies', async () => {
+    const { client } = setup();
+    const a = client.call(P.connectGetLibVersion, undefined, undefined, 'lib_ver');
+    const b = client.call(P.connectGetHostname, undefined, undefined, 'hostname');
+    await tick();
+    client.receive(frame({ proc: P.connectGetHostname.number, type: 1, serial: 2, status: 0 }, P.connectGetHostname.ret!, { hostname: 'node1' }));
+    client.receive(frame({ proc: P.connectGetLibVersion.number, type: 1, serial: 1, status: 0 }, P.connectGetLibVersion.ret!, { lib_ver: 9000000n }));
+    await expect(b).resolves.toBe('node1');
+    await expect(a).resolves.toBe(9000000n);
+    expect(client.inFlight).toBe(0);
+  });
+
+  it('turns an error reply into LibvirtError with every field', async () => {
+    const { client } = setup();
+    const p = client.call(P.domainLookupByName, { name: 'nope' });
+    await tick();
+    client.receive(
+      frame({ proc: P.domainLookupByName.number, type: 1, serial: 1, status: 1 }, VirNetMessageErrorCodec, {
+        code: 42, domain: 10, message: 'Domain not found', level: 2, dom: null, str1: 'x', str2: null, str3: null, int1: -1, int2: -1, net: null,
+      }),
+    );
+    const e = await p.catch((x) => x);
+    expect(e).toBeInstanceOf(LibvirtError);
+    expect(e).toMatchObject({ code: 42, codeName: 'VIR_ERR_NO_DOMAIN', domainName: 'VIR_FROM_QEMU', message: 'Domain not found', str1: 'x' });
+    expect(e.isNotFound()).toBe(true);
+  });
+
+  it('drops and counts a reply with an unknown serial', async () => {
+    const { client } = setup();
+    client.receive(frame({ proc: 4, type: 1, serial: 99, status: 0 }, P.connectGetHostname.ret!, { hostname: 'x' }));
+    expect(client.stats.droppedReplies).toBe(1);
+    expect(client.isOpen).toBe(true);
+  });
+
+  it('rejects a reply that names another procedure, and one that does not decode', async () => {
+    const { client } = setup();
+    const a = client.call(P.connectGetHostname, undefined);
+    const b = client.call(P.connectGetHostname, undefined);
+    await tick();
+    client.receive(frame({ proc: 7, type: 1, serial: 1, status: 0 }));
+    client.receive(frame({ proc: P.connectGetHostname.number, type: 1, serial: 2, status: 0 }));
+    await expect(a).rejects.toThrow(ProtocolError);
+    await expect(b).rejects.toThrow(/does not decode/);
+  });
+
+  it('times out, aborts, and drops the late reply', async () => {
+    const { client } = setup();
+    const t = client.call(P.connectGetHostname, undefined, { timeoutMs: 10 });
+    const ac = new AbortController();
+    const a = client.call(P.connectGetHostname, undefined, { signal: ac.signal });
+    ac.abort(new Error('user gave up'));
+    await expect(a).rejects.toBeInstanceOf(AbortError);
+    await expect(t).rejects.toBeInstanceOf(TimeoutError);
+    client.receive(frame({ proc: P.connectGetHostname.number, type: 1, serial: 1, status: 0 }, P.connectGetHostname.ret!, { hostname: 'late' }));
+    expect(client.stats.droppedReplies).toBe(1);
+    const pre = new AbortController();
+    pre.abort();
+    await expect(client.call(P.connectGetHostname, undefined, { signal: pre.signal })).rejects.toBeInstanceOf(AbortError);
+  });
+
+  it('refuses a bad argument before anything is queued', async () => {
+    const { peer, client } = setup();
+    await expect(client.call(P.domainLookupByName, { name: 5 as unknown as string })).rejects.toBeInstanceOf(XdrEncodeError);
+    await tick();
+    expect(peer.writes).toHaveLength(0);
+  });
+
+  it('settles every pending call with ConnectionError when the transport dies', async () => {
+    const closes: ConnectionError[] = [];
+    const { client } = setup({ onClose: (e) => closes.push(e) });
+    const calls = Array.from({ length: 100 }, () => client.call(P.connectGetHostname, undefined));
+    await tick();
+    client.closed(new Error('ECONNRESET'));
+    const results = await Promise.allSettled(calls);
+    expect(results.every((r) => r.status === 'rejected' && r.reason instanceof ConnectionError)).toBe(true);
+    expect(closes).toHaveLength(1);
+    await expect(client.call(P.connectGetHostname, undefined)).rejects.toBeInstanceOf(ConnectionError);
+  });
+
+  it('closes on a frame length it cannot trust', async () => {
+    const { peer, client } = setup();
+    const p = client.call(P.connectGetHostname, undefined);
+    client.receive(new Uint8Array([0xff, 0xff, 0xff, 0xff]));
+    await expect(p).rejects.toThrow(/protocol error/);
+    expect(peer.closedCalls).toBe(1);
+  });
+
+  it('waits for drain when the transport pushes back', async () => {
+    const { peer, client } = setup();
+    peer.accept = false;
+    void client.call(P.connectGetHostname, undefined);
+    await tick();
+    void client.call(P.connectGetHostname, undefined);
+    await tick();
+    expect(peer.writes).toHaveLength(1);
+    peer.accept = true;
+    client.drain();
+    expect(peer.writes).toHaveLength(2);
+  });
+
+  it('answers PING with PONG and counts unsolicited messages', async () => {
+    const { peer, client } = setup();
+    client.receive(frame({ prog: KEEPALIVE_PROGRAM, proc: 1, type: 2, serial: 0, status: 0 }));
+    await tick();
+    expect(peer.frames().map((f) => [f.h.prog, f.h.proc, f.h.type])).toEqual([[KEEPALIVE_PROGRAM, 2, 2]]);
+    client.receive(frame({ proc: 207, type: 2, serial: 0, status: 0 }));
+    expect(client.stats.droppedMessages).toBe(1);
+  });
+
+  it('declares the peer dead after count silent keepalive intervals', async () => {
+    const { peer, client } = setup({ keepalive: { intervalMs: 20, count: 2 } });
+    client.startKeepalive();
+    const p = client.call(P.connectGetHostname, undefined);
+    const started = Date.now();
+    await expect(p).rejects.toThrow(/no answer from the peer/);
+    const elapsed = Date.now() - started;
+    expect(elapsed).toBeLessThan(20 * 3 + 200);
+    expect(peer.frames().filter((f) => f.h.prog === KEEPALIVE_PROGRAM && f.h.proc === 1)).toHaveLength(2);
+  });
+});
