@@ -12,11 +12,10 @@ import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_AUTH_SASL, remoteProcedure
 import { RemoteMethods } from '../../protocol/remote-methods.js';
 import { keepaliveProgram } from '../../protocol/keepalive.js';
 import { VIR_CONNECT_RO, VIR_TYPED_PARAM_STRING_OKAY } from '../../protocol/constants.js';
-import { RpcClient, type Unwrap } from '../rpc/client.js';
-import { ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
-import type { KeepaliveOptions } from '../rpc/keepalive.js';
-import type { TraceEntry } from '../rpc/trace.js';
+import type { RpcClient, Unwrap } from '../rpc/client.js';
+import { type ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
+import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
 
 /** libvirt's driver feature numbers (libvirt_internal.h) that the client asks about. */
 export const DRV_FEATURE = {
@@ -57,17 +56,9 @@ const STRING_OKAY_PROCEDURES = new Set(
 /** Event (de)registration procedures: they need the event dispatcher, not a bare call. */
 const EVENT_REGISTRATION = /_EVENT_(?:.*_)?(?:DE)?REGISTER|CLOSE_CALLBACK/;
 
-export interface ConnectionOptions {
+export interface ConnectionOptions extends SessionOptions {
   /** Open read-only (VIR_CONNECT_RO); local opens also use the read-only socket. */
   readonly?: boolean;
-  /** Keepalive settings, or false to turn it off. Default: PING after 5 s of silence, dead after 5. */
-  keepalive?: Partial<KeepaliveOptions> | false;
-  /** Receives one entry per frame: program, procedure, serial, type, status, size, time. */
-  trace?: (entry: TraceEntry) => void;
-  /** Aborts connection setup. */
-  signal?: AbortSignal;
-  /** Rejects connection setup after this many milliseconds (default 30 s). */
-  timeoutMs?: number;
 }
 
 /**
@@ -99,13 +90,16 @@ export class Connection extends RemoteMethods {
   /** Settles once when the connection is gone, with why. */
   readonly closed: Promise<ConnectionError>;
   private readonly rpc: RpcClient;
+  private readonly session: Session;
   private closing: Promise<void> | undefined;
 
-  private constructor(uri: string, rpc: RpcClient, closed: Promise<ConnectionError>, caller: ProcedureCaller) {
+  private constructor(uri: string, session: Session) {
+    const caller: ProcedureCaller = { call: (proc, args, options, unwrap) => this.dispatch(proc, args, options, unwrap) };
     super(caller);
     this.uri = uri;
-    this.rpc = rpc;
-    this.closed = closed;
+    this.session = session;
+    this.rpc = session.rpc;
+    this.closed = session.closed;
     this.qemu = new QemuMethods(caller);
     this.lxc = new LxcMethods(caller);
   }
@@ -115,39 +109,9 @@ export class Connection extends RemoteMethods {
    * this, unless you bring your own transport.
    */
   static async open(dialer: Dialer, uri: string, name: string | null, opts: ConnectionOptions = {}): Promise<Connection> {
-    let resolveClosed!: (e: ConnectionError) => void;
-    const closed = new Promise<ConnectionError>((r) => (resolveClosed = r));
-    let rpc!: RpcClient;
-    const transport = await withDeadline(
-      dialer(
-        {
-          data: (chunk) => rpc.receive(chunk),
-          drain: () => rpc.drain(),
-          closed: (error) => rpc.closed(error),
-        },
-        opts.signal,
-      ),
-      opts,
-      `connecting to ${uri}`,
-    );
-    rpc = new RpcClient(transport, {
-      keepalive: opts.keepalive,
-      programs: [remoteProgram, qemuProgram, lxcProgram, keepaliveProgram],
-      ...(opts.trace ? { trace: opts.trace } : {}),
-      onClose: (e) => {
-        resolveClosed(e);
-        transport.close();
-      },
-    });
-    let conn!: Connection;
-    const caller: ProcedureCaller = { call: (proc, args, options, unwrap) => conn.dispatch(proc, args, options, unwrap) };
-    conn = new Connection(uri, rpc, closed, caller);
-    try {
-      await withDeadline(conn.handshake(name, opts), opts, `opening ${uri}`);
-    } catch (e) {
-      rpc.fail(new ConnectionError('connection setup failed', { cause: e }));
-      throw e;
-    }
+    const session = await openSession(dialer, uri, [remoteProgram, qemuProgram, lxcProgram, keepaliveProgram], opts);
+    const conn = new Connection(uri, session);
+    await handshakeOrClose(session, conn.handshake(name, opts), `opening ${uri}`, opts);
     return conn;
   }
 
@@ -166,16 +130,7 @@ export class Connection extends RemoteMethods {
    * ConnectionError. Safe to call twice.
    */
   close(): Promise<void> {
-    this.closing ??= (async () => {
-      if (this.rpc.isOpen) {
-        try {
-          await this.rpc.call(remoteProcedures.connectClose, undefined, { timeoutMs: 5000 });
-        } catch {
-          // The daemon may be gone already; closing must still succeed.
-        }
-      }
-      this.rpc.fail(new ConnectionError('connection closed'));
-    })();
+    this.closing ??= closeSession(this.session, () => this.rpc.call(remoteProcedures.connectClose, undefined, { timeoutMs: 5000 }));
     return this.closing;
   }
 
@@ -236,13 +191,4 @@ export class Connection extends RemoteMethods {
 function ignoreUnsupported(e: unknown): boolean {
   if (e instanceof LibvirtError) return false;
   throw e;
-}
-
-function withDeadline<T>(work: Promise<T>, opts: ConnectionOptions, what: string): Promise<T> {
-  const ms = opts.timeoutMs ?? 30_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ConnectionError(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

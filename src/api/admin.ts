@@ -1,0 +1,53 @@
+/**
+ * A connection to a daemon's admin program (what virt-admin speaks): servers, clients,
+ * thread pools, logging. It runs on the daemon's admin socket.
+ */
+import { adminProcedures, adminProgram } from '../../protocol/admin.js';
+import { AdminMethods } from '../../protocol/admin-methods.js';
+import { keepaliveProgram } from '../../protocol/keepalive.js';
+import type { ProcedureCaller } from '../../protocol/procedure.js';
+import type { ConnectionError } from '../rpc/errors.js';
+import type { Dialer } from '../transport/types.js';
+import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
+
+/**
+ * @example
+ * ```ts
+ * const admin = await connectAdmin('libvirtd:///system');
+ * const servers = await admin.connectListServers(0);
+ * await admin.close();
+ * ```
+ */
+export class AdminConnection extends AdminMethods {
+  readonly uri: string;
+  /** Settles once when the connection is gone, with why. */
+  readonly closed: Promise<ConnectionError>;
+  private readonly session: Session;
+  private closing: Promise<void> | undefined;
+
+  private constructor(uri: string, session: Session) {
+    const caller: ProcedureCaller = { call: (proc, args, options, unwrap) => session.rpc.call(proc, args, options, unwrap) };
+    super(caller);
+    this.uri = uri;
+    this.session = session;
+    this.closed = session.closed;
+  }
+
+  /** Dials and opens the admin program. Use {@link connectAdmin} unless you bring a transport. */
+  static async open(dialer: Dialer, uri: string, opts: SessionOptions = {}): Promise<AdminConnection> {
+    const session = await openSession(dialer, uri, [adminProgram, keepaliveProgram], { keepalive: false, ...opts });
+    const conn = new AdminConnection(uri, session);
+    await handshakeOrClose(session, session.rpc.call(adminProcedures.connectOpen, { flags: 0 }), `opening ${uri}`, opts);
+    return conn;
+  }
+
+  get isOpen(): boolean {
+    return this.session.rpc.isOpen && !this.closing;
+  }
+
+  /** Sends ADMIN_PROC_CONNECT_CLOSE and closes the transport. Safe to call twice. */
+  close(): Promise<void> {
+    this.closing ??= closeSession(this.session, () => this.session.rpc.call(adminProcedures.connectClose, undefined, { timeoutMs: 5000 }));
+    return this.closing;
+  }
+}
