@@ -1,0 +1,43 @@
+/**
+ * Picks the transport for a parsed URI, as libvirt's remote driver does. Reads the process
+ * environment and the file system only when called.
+ */
+import { existsSync } from 'node:fs';
+import { NotSupportedError } from '../rpc/errors.js';
+import { adminSocketFor, unixSocketFor } from './socket-path.js';
+import type { Dialer } from './types.js';
+import { unixDialer } from './unix.js';
+import { type LibvirtUri, redactUri } from './uri.js';
+
+export interface DialContext {
+  readonly: boolean;
+  env: Record<string, string | undefined>;
+}
+
+/** The environment and identity of this process, read now (never at import time). */
+export function processContext(): { env: Record<string, string | undefined>; isRoot: boolean } {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getuid?: () => number } }).process;
+  return { env: { ...(proc?.env ?? {}) }, isRoot: proc?.getuid?.() === 0 };
+}
+
+/** A dialer for `uri`; null means libvirt's no-URI default (the local default daemon). */
+export function dialerFor(uri: LibvirtUri | null, ctx: DialContext): Dialer {
+  const { isRoot } = processContext();
+  switch (uri?.transport ?? 'unix') {
+    case 'unix': {
+      const { path } = unixSocketFor(uri, { env: ctx.env, isRoot, readonly: ctx.readonly, exists: existsSync });
+      return unixDialer(path);
+    }
+    default:
+      throw new NotSupportedError(`the ${uri!.transport} transport is not supported yet (in ${redactUri(uri!.original)})`);
+  }
+}
+
+export function adminDialerFor(uri: LibvirtUri, ctx: DialContext): Dialer {
+  const { isRoot } = processContext();
+  if (uri.transport !== 'unix') {
+    throw new NotSupportedError(`the admin program is reached over a local unix socket, not ${uri.transport}`);
+  }
+  const { path } = adminSocketFor(uri, { env: ctx.env, isRoot, readonly: false, exists: existsSync });
+  return unixDialer(path);
+}
