@@ -54,7 +54,8 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
   const conversionOf = (f: Field, raw: boolean): Conversion => {
     const s = model.unfold(f.type, f.name);
     if (!raw && isTypedParams(f.type)) return { kind: 'typedParams' };
-    if (s.kind === 'fixedArray' && s.of.kind === 'prim' && s.of.prim === 'char') return { kind: 'cString' };
+    // C strings the daemon copies out of a `char[]` buffer (node model, security labels).
+    if ((s.kind === 'fixedArray' || s.kind === 'varArray') && s.of.kind === 'prim' && s.of.prim === 'char') return { kind: 'cString' };
     if (!raw && s.kind === 'varArray' && s.of.kind === 'ref') {
       const def = model.lookup(s.of.name, f.name).def;
       if (def.kind === 'struct') {

@@ -765,8 +765,8 @@ export class RemoteMethods {
    * const result = await conn.authSaslStart(mech, nil, data);
    * ```
    */
-  authSaslStart(mech: RemoteNonnullString, nil: number, data: number[], options?: CallOptions): Promise<RemoteAuthSaslStartRet> {
-    return this.$caller.call(remoteProcedures.authSaslStart, { mech, nil, data }, options, undefined);
+  authSaslStart(mech: RemoteNonnullString, nil: number, data: number[], options?: CallOptions): Promise<{ complete: number; nil: number; data: string }> {
+    return this.$caller.call(remoteProcedures.authSaslStart, { mech, nil, data }, options, (r: RemoteAuthSaslStartRet) => ({ complete: r.complete, nil: r.nil, data: cStringFromChars(r.data) }));
   }
 
   /**
@@ -776,8 +776,8 @@ export class RemoteMethods {
    * const result = await conn.authSaslStep(nil, data);
    * ```
    */
-  authSaslStep(nil: number, data: number[], options?: CallOptions): Promise<RemoteAuthSaslStepRet> {
-    return this.$caller.call(remoteProcedures.authSaslStep, { nil, data }, options, undefined);
+  authSaslStep(nil: number, data: number[], options?: CallOptions): Promise<{ complete: number; nil: number; data: string }> {
+    return this.$caller.call(remoteProcedures.authSaslStep, { nil, data }, options, (r: RemoteAuthSaslStepRet) => ({ complete: r.complete, nil: r.nil, data: cStringFromChars(r.data) }));
   }
 
   /**
@@ -1337,8 +1337,8 @@ export class RemoteMethods {
    * const result = await conn.domainGetSecurityLabel(dom);
    * ```
    */
-  domainGetSecurityLabel(dom: RemoteNonnullDomain, options?: CallOptions): Promise<RemoteDomainGetSecurityLabelRet> {
-    return this.$caller.call(remoteProcedures.domainGetSecurityLabel, { dom }, options, undefined);
+  domainGetSecurityLabel(dom: RemoteNonnullDomain, options?: CallOptions): Promise<{ label: string; enforcing: number }> {
+    return this.$caller.call(remoteProcedures.domainGetSecurityLabel, { dom }, options, (r: RemoteDomainGetSecurityLabelRet) => ({ label: cStringFromChars(r.label), enforcing: r.enforcing }));
   }
 
   /**
@@ -1348,8 +1348,8 @@ export class RemoteMethods {
    * const result = await conn.nodeGetSecurityModel();
    * ```
    */
-  nodeGetSecurityModel(options?: CallOptions): Promise<RemoteNodeGetSecurityModelRet> {
-    return this.$caller.call(remoteProcedures.nodeGetSecurityModel, undefined, options, undefined);
+  nodeGetSecurityModel(options?: CallOptions): Promise<{ model: string; doi: string }> {
+    return this.$caller.call(remoteProcedures.nodeGetSecurityModel, undefined, options, (r: RemoteNodeGetSecurityModelRet) => ({ model: cStringFromChars(r.model), doi: cStringFromChars(r.doi) }));
   }
 
   /**

@@ -1,0 +1,59 @@
+/**
+ * A daemon that dies or freezes under load: every call settles, quickly, with a
+ * ConnectionError; nothing hangs.
+ */
+import { ConnectionError, connect } from '../../src/index.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+
+describe('faults of a real daemon', () => {
+  let daemon: ThrowawayDaemon;
+  beforeEach(async () => {
+    daemon = await startThrowawayLibvirtd({ name: 'faults' });
+  });
+  afterEach(async () => {
+    try {
+      daemon.kill('SIGCONT');
+    } catch {
+      // already gone
+    }
+    await daemon.stop();
+  });
+
+  it('kill -9 with calls in flight rejects every one with ConnectionError within 1 s', async () => {
+    const conn = await connect(daemon.testUri, { keepalive: false });
+    // Freeze the daemon so the calls are sent but cannot be answered, then kill it.
+    daemon.kill('SIGSTOP');
+    const calls = Array.from({ length: 1000 }, () => conn.connectGetCapabilities());
+    await new Promise((r) => setTimeout(r, 50));
+    const killedAt = Date.now();
+    daemon.kill('SIGKILL');
+    const results = await Promise.allSettled(calls);
+    const settledWithin = Date.now() - killedAt;
+    expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConnectionError)).toHaveLength(1000);
+    expect(settledWithin).toBeLessThan(1000);
+    expect(await conn.closed).toBeInstanceOf(ConnectionError);
+    await expect(conn.connectGetHostname()).rejects.toBeInstanceOf(ConnectionError);
+  });
+
+  it('a frozen daemon (SIGSTOP) is declared dead by keepalive within interval x (count + 1)', async () => {
+    const keepalive = { intervalMs: 300, count: 3 };
+    const conn = await connect(daemon.testUri, { keepalive });
+    expect(conn.features.keepalive).toBe(true);
+    daemon.kill('SIGSTOP');
+    const stoppedAt = Date.now();
+    const err = await conn.connectGetHostname().catch((e) => e);
+    const detectedAfter = Date.now() - stoppedAt;
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.message).toMatch(/keepalive/);
+    expect(detectedAfter).toBeLessThanOrEqual(keepalive.intervalMs * (keepalive.count + 1) + 150);
+    expect(detectedAfter).toBeGreaterThanOrEqual(keepalive.intervalMs * keepalive.count);
+  });
+
+  it('keepalive keeps an idle connection alive while the daemon answers PINGs', async () => {
+    const conn = await connect(daemon.testUri, { keepalive: { intervalMs: 100, count: 2 } });
+    await new Promise((r) => setTimeout(r, 800));
+    expect(conn.isOpen).toBe(true);
+    expect(await conn.connectGetType()).toBe('TEST');
+    await conn.close();
+  });
+});
