@@ -14,6 +14,8 @@ export interface ModuleOptions {
   /** Import path of the XDR runtime as seen from the output folder. */
   runtimeImport: string;
   docFor?: (xdrName: string) => string[];
+  /** See TypeEmitter: accept any int as an enum value. */
+  laxEnums?: boolean;
 }
 
 export function emitModule(
@@ -23,7 +25,7 @@ export function emitModule(
   procedures: Procedure[] | null,
   opts: ModuleOptions,
 ): string {
-  const emitter = new TypeEmitter(model, input.module, opts.docFor);
+  const emitter = new TypeEmitter(model, input.module, opts.docFor, opts.laxEnums);
   const body: string[] = [];
   for (const def of ast.definitions) {
     body.push(...emitter.emit(def), '');

@@ -22,6 +22,11 @@ export class TypeEmitter {
     private readonly module: string,
     /** Extra TSDoc lines (such as a libvirt.org link) for a definition, by name. */
     private readonly docFor: (name: string) => string[] = () => [],
+    /**
+     * Accept any int for an enum, as C's xdr_enum does, instead of RFC 4506's rule that only
+     * declared values are legal. Off for the protocol; libvirt's rpcgen vectors need it.
+     */
+    private readonly laxEnums = false,
   ) {}
 
   /** Name of a type, function or value from the module that defines `xdrName`. */
@@ -104,6 +109,7 @@ export class TypeEmitter {
       case 'ref': {
         const def = this.model.lookup(s.name, where).def;
         if (def.kind === 'enum') {
+          if (this.laxEnums) return [`w.int(${val}, ${lit});`];
           const set = this.ref(s.name, `${tsName(s.name)}Values`, where);
           return [`w.enumValue(${val}, ${set}, ${lit});`];
         }
@@ -170,6 +176,7 @@ export class TypeEmitter {
       case 'ref': {
         const def = this.model.lookup(s.name, where).def;
         if (def.kind === 'enum') {
+          if (this.laxEnums) return set(`r.int() as ${this.tsType(s, where)}`);
           const values = this.ref(s.name, `${tsName(s.name)}Values`, where);
           return set(`r.enumValue(${values}, ${lit}) as ${this.tsType(s, where)}`);
         }
@@ -204,10 +211,10 @@ export class TypeEmitter {
           ...def.members.map((m, k) => `export const ${m.name} = ${values[k]};`),
           `export const ${t}Values: ReadonlySet<number> = new Set([${[...new Set(values)].join(', ')}]);`,
           `export function encode${t}(w: XdrWriter, v: ${t}): void {`,
-          `  w.enumValue(v, ${t}Values, ${JSON.stringify(def.name)});`,
+          this.laxEnums ? `  w.int(v, ${JSON.stringify(def.name)});` : `  w.enumValue(v, ${t}Values, ${JSON.stringify(def.name)});`,
           `}`,
           `export function decode${t}(r: XdrReader): ${t} {`,
-          `  return r.enumValue(${t}Values, ${JSON.stringify(def.name)}) as ${t};`,
+          this.laxEnums ? `  return r.int() as ${t};` : `  return r.enumValue(${t}Values, ${JSON.stringify(def.name)}) as ${t};`,
           `}`,
           ...this.codecConst(def.name, def.name),
         ];

@@ -18,4 +18,6 @@ for (const name of ['demo', 'simple']) {
   const x = join(LIBVIRT_SRC, 'rpcgen-tests', `${name}.x`);
   if (!existsSync(x)) continue;
   writeFileSync(join(out, `${name}.ts`), generateStandalone(x, '../../src/xdr/index.js', name).code);
+  // C's xdr_enum accepts any int; libvirt's vectors rely on that (a zero-filled enum array).
+  writeFileSync(join(out, `${name}-lax.ts`), generateStandalone(x, '../../src/xdr/index.js', name, { laxEnums: true }).code);
 }
