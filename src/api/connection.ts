@@ -79,7 +79,7 @@ export class Connection extends RemoteMethods {
   readonly lxc: LxcMethods;
   /** The URI the connection was opened with. */
   readonly uri: string;
-  /** What the daemon supports, probed at open. */
+  /** What the daemon supports, probed at open (`typedParamString` on first need). */
   features: ServerFeatures = {
     keepalive: false,
     remoteEventCallback: false,
@@ -92,6 +92,7 @@ export class Connection extends RemoteMethods {
   private readonly rpc: RpcClient;
   private readonly session: Session;
   private closing: Promise<void> | undefined;
+  private typedParamStringProbe: Promise<boolean> | undefined;
 
   private constructor(uri: string, session: Session) {
     const caller: ProcedureCaller = { call: (proc, args, options, unwrap) => this.dispatch(proc, args, options, unwrap) };
@@ -144,8 +145,10 @@ export class Connection extends RemoteMethods {
     if (EVENT_REGISTRATION.test(proc.name)) {
       return Promise.reject(new NotSupportedError(`${proc.method} registers for events; events are not supported yet`));
     }
-    if (this.features.typedParamString && proc.program === remoteProgram.number && STRING_OKAY_PROCEDURES.has(proc.number)) {
-      args = { ...args, flags: (args.flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 };
+    if (proc.program === remoteProgram.number && STRING_OKAY_PROCEDURES.has(proc.number)) {
+      return this.typedParamString().then((ok) =>
+        this.rpc.call(proc, ok ? { ...args, flags: (args.flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 } : args, options, unwrap),
+      );
     }
     return this.rpc.call(proc, args, options, unwrap);
   }
@@ -154,36 +157,59 @@ export class Connection extends RemoteMethods {
   private async handshake(name: string | null, opts: ConnectionOptions): Promise<void> {
     const rpc = this.rpc;
     const p = remoteProcedures;
-    const auth: number[] = await rpc.call(p.authList, undefined, undefined, 'types');
-    if (auth.length && !auth.includes(REMOTE_AUTH_NONE)) {
-      if (auth.includes(REMOTE_AUTH_POLKIT)) {
-        await rpc.call(p.authPolkit, undefined);
-      } else if (auth.includes(REMOTE_AUTH_SASL)) {
-        throw new NotSupportedError('the daemon requires SASL authentication, which this client does not support yet');
-      } else {
-        throw new NotSupportedError(`the daemon requires an authentication method this client does not know (${auth.join(', ')})`);
-      }
+    const wantKeepalive = opts.keepalive !== false;
+    const open = () => rpc.call(p.connectOpen, { name, flags: opts.readonly ? VIR_CONNECT_RO : 0 });
+    // Sent together, ahead of the auth answer: a daemon that wants auth refuses the early
+    // calls without side effects, and then they are repeated after auth. With no auth (the
+    // usual local case) this saves two round trips. The keepalive opt-in needs no driver.
+    const early = [
+      rpc.call(p.authList, undefined, undefined, 'types') as Promise<number[]>,
+      wantKeepalive ? this.supports(DRV_FEATURE.PROGRAM_KEEPALIVE) : Promise.resolve(false),
+      open(),
+    ] as const;
+    const [auth, keepaliveEarly, opened] = await Promise.allSettled(early);
+    if (auth.status === 'rejected') throw auth.reason;
+    let keepalive: boolean;
+    if (!auth.value.length || auth.value.includes(REMOTE_AUTH_NONE)) {
+      if (opened.status === 'rejected') throw opened.reason;
+      if (keepaliveEarly.status === 'rejected') throw keepaliveEarly.reason;
+      keepalive = keepaliveEarly.value;
+    } else {
+      await this.authenticate(auth.value);
+      [keepalive] = await Promise.all([wantKeepalive ? this.supports(DRV_FEATURE.PROGRAM_KEEPALIVE) : false, open()]);
     }
-    const feature = (f: number) => rpc.call(p.connectSupportsFeature, { feature: f }, undefined, 'supported').then((v) => v !== 0);
-    // Keepalive opt-in needs no driver, so it travels with the open in one round trip.
-    const [keepalive] = await Promise.all([
-      feature(DRV_FEATURE.PROGRAM_KEEPALIVE),
-      rpc.call(p.connectOpen, { name, flags: opts.readonly ? VIR_CONNECT_RO : 0 }),
+    const [eventCb, closeCb, netOrder] = await Promise.all([
+      this.supports(DRV_FEATURE.REMOTE_EVENT_CALLBACK),
+      this.supports(DRV_FEATURE.REMOTE_CLOSE_CALLBACK),
+      this.supports(DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER).catch(ignoreUnsupported),
     ]);
-    const [eventCb, closeCb, netOrder, typedString] = await Promise.all([
-      feature(DRV_FEATURE.REMOTE_EVENT_CALLBACK),
-      feature(DRV_FEATURE.REMOTE_CLOSE_CALLBACK),
-      feature(DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER).catch(ignoreUnsupported),
-      feature(DRV_FEATURE.TYPED_PARAM_STRING).catch(ignoreUnsupported),
-    ]);
-    this.features = {
-      keepalive,
-      remoteEventCallback: eventCb,
-      remoteCloseCallback: closeCb,
-      networkUpdateHasCorrectOrder: netOrder,
-      typedParamString: typedString,
-    };
+    this.features = { ...this.features, keepalive, remoteEventCallback: eventCb, remoteCloseCallback: closeCb, networkUpdateHasCorrectOrder: netOrder };
     if (keepalive) rpc.startKeepalive();
+  }
+
+  private async authenticate(methods: number[]): Promise<void> {
+    if (methods.includes(REMOTE_AUTH_POLKIT)) {
+      await this.rpc.call(remoteProcedures.authPolkit, undefined);
+    } else if (methods.includes(REMOTE_AUTH_SASL)) {
+      throw new NotSupportedError('the daemon requires SASL authentication, which this client does not support yet');
+    } else {
+      throw new NotSupportedError(`the daemon requires an authentication method this client does not know (${methods.join(', ')})`);
+    }
+  }
+
+  private supports(feature: number): Promise<boolean> {
+    return this.rpc.call(remoteProcedures.connectSupportsFeature, { feature }, undefined, 'supported').then((v: number) => v !== 0);
+  }
+
+  /**
+   * Whether the daemon takes string typed parameters, asked on first need as libvirt's
+   * library does, and remembered.
+   */
+  private typedParamString(): Promise<boolean> {
+    this.typedParamStringProbe ??= this.supports(DRV_FEATURE.TYPED_PARAM_STRING)
+      .catch(ignoreUnsupported)
+      .then((v) => (this.features.typedParamString = v));
+    return this.typedParamStringProbe;
   }
 }
 

@@ -67,7 +67,7 @@ export class RpcClient {
   readonly stats: RpcStats = { callsSent: 0, repliesReceived: 0, droppedReplies: 0, droppedMessages: 0 };
   private readonly pending = new Map<number, Pending>();
   private readonly splitter = new FrameSplitter();
-  private out = new XdrWriter(16 * 1024);
+  private out = new XdrWriter(1024);
   private serial = 0;
   private flushScheduled = false;
   private blocked = false;
@@ -245,7 +245,7 @@ export class RpcClient {
     if (this.out.pos > COALESCE_HANDOFF) {
       // Large batch: hand the buffer itself to the transport and start a fresh one.
       bytes = this.out.finish();
-      this.out = new XdrWriter(16 * 1024);
+      this.out = new XdrWriter(1024);
     } else {
       bytes = this.out.finish().slice();
       this.out.reset();

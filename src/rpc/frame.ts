@@ -19,7 +19,8 @@ export const MAX_FRAME = VIR_NET_MESSAGE_MAX + VIR_NET_MESSAGE_LEN_MAX;
  * ```
  */
 export class FrameSplitter {
-  private buf = new Uint8Array(64 * 1024);
+  // Empty until a frame arrives split across chunks; most frames never need it.
+  private buf = new Uint8Array(0);
   private start = 0;
   private end = 0;
 
@@ -77,7 +78,7 @@ export class FrameSplitter {
     if (need <= this.buf.length) {
       this.buf.copyWithin(0, this.start, this.end);
     } else {
-      let size = this.buf.length * 2;
+      let size = Math.max(this.buf.length * 2, 64 * 1024);
       while (size < need) size *= 2;
       const next = new Uint8Array(size);
       next.set(live);

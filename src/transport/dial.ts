@@ -17,7 +17,7 @@ export interface DialContext {
 /** The environment and identity of this process, read now (never at import time). */
 export function processContext(): { env: Record<string, string | undefined>; isRoot: boolean } {
   const proc = (globalThis as { process?: { env?: Record<string, string | undefined>; getuid?: () => number } }).process;
-  return { env: { ...(proc?.env ?? {}) }, isRoot: proc?.getuid?.() === 0 };
+  return { env: proc?.env ?? {}, isRoot: proc?.getuid?.() === 0 };
 }
 
 /** A dialer for `uri`; null means libvirt's no-URI default (the local default daemon). */
