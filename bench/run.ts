@@ -2,6 +2,7 @@
  * `npm run bench [name ...]`: runs every bench/*.bench.ts (or the named ones), prints a
  * table of medians and ratios, and writes bench/results/latest.json.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,6 +10,16 @@ import { fileURLToPath } from 'node:url';
 import { type Measurement, advantage, formatNumber } from './lib/stats.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
+const CHILD_MARK = '@@bench-results ';
+
+// Each benchmark file runs in a process of its own: a heap left large by one would slow the
+// next one's garbage collection and skew its figures.
+if (process.argv[2] === '--child') {
+  const mod = (await import(join(HERE, process.argv[3]!))) as { run(): Promise<Measurement[]> };
+  console.log(CHILD_MARK + JSON.stringify(await mod.run()));
+  process.exit(0);
+}
+
 const wanted = process.argv.slice(2);
 const files = readdirSync(HERE)
   .filter((f) => f.endsWith('.bench.ts'))
@@ -23,9 +34,14 @@ console.log(`${new Date().toISOString().slice(0, 10)} · ${machine}\n`);
 
 const all: Measurement[] = [];
 for (const f of files) {
-  const mod = (await import(join(HERE, f))) as { run(): Promise<Measurement[]> };
   console.log(`# ${f}`);
-  const results = await mod.run();
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', f], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 16 << 20,
+  }).toString();
+  const line = out.split('\n').find((l) => l.startsWith(CHILD_MARK));
+  if (!line) throw new Error(`${f} printed no results`);
+  const results = JSON.parse(line.slice(CHILD_MARK.length)) as Measurement[];
   for (const m of results) {
     const extra = m.extra ? `  ${JSON.stringify(m.extra)}` : '';
     console.log(`  ${m.name.padEnd(52)} ours ${formatNumber(m.ours).padStart(10)} ${m.unit.padEnd(8)} ${m.theirsName} ${formatNumber(m.theirs).padStart(10)}  ×${advantage(m).toFixed(2)}${extra}`);
