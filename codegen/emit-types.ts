@@ -125,7 +125,7 @@ export class TypeEmitter {
   }
 
   /** Statements that leave the decoded value in a fresh local, and that local's name. */
-  decode(spec: TypeSpec, label: string, depth: number, target: string): string[] {
+  decode(spec: TypeSpec, label: string, target: string): string[] {
     const where = label;
     const lit = JSON.stringify(label);
     const s = this.model.unfold(spec, where);
@@ -145,7 +145,7 @@ export class TypeEmitter {
         return set(`r.varOpaque(${this.bound(s.max, where)}, ${lit})`);
       case 'optional': {
         const inner = `${target}p`;
-        const body = this.decode(s.of, label, depth + 1, inner);
+        const body = this.decode(s.of, label, inner);
         return [
           `let ${target}: ${this.tsType(s, where)} = null;`,
           `if (r.optional(${lit})) {`,
@@ -168,7 +168,7 @@ export class TypeEmitter {
           count,
           `const ${target}: ${this.tsType(s, where)} = [];`,
           `for (let ${i} = 0; ${i} < ${n}; ${i}++) {`,
-          ...this.decode(s.of, `${label}[]`, depth + 1, e).map((l) => '  ' + l),
+          ...this.decode(s.of, `${label}[]`, e).map((l) => '  ' + l),
           `  ${target}.push(${e});`,
           `}`,
         ];
@@ -227,7 +227,7 @@ export class TypeEmitter {
           ...this.encode(def.type, 'v', def.name, 0).map((l) => '  ' + l),
           `}`,
           `export function decode${t}(r: XdrReader): ${t} {`,
-          ...this.decode(def.type, def.name, 0, 'v').map((l) => '  ' + l),
+          ...this.decode(def.type, def.name, 'v').map((l) => '  ' + l),
           `  return v;`,
           `}`,
           ...this.codecConst(def.name, def.name),
@@ -252,7 +252,7 @@ export class TypeEmitter {
     });
     out.push('}');
     out.push(`export function decode${t}(r: XdrReader): ${t} {`);
-    def.fields.forEach((f, k) => out.push(...this.decode(f.type, fieldLabel(f), 0, `f${k}`).map((l) => '  ' + l)));
+    def.fields.forEach((f, k) => out.push(...this.decode(f.type, fieldLabel(f), `f${k}`).map((l) => '  ' + l)));
     out.push(`  return { ${def.fields.map((f, k) => `${f.name}: f${k}`).join(', ')} };`);
     out.push('}');
     out.push(...this.codecConst(def.name, def.name));
@@ -301,14 +301,14 @@ export class TypeEmitter {
 
     // Decode
     out.push(`export function decode${t}(r: XdrReader): ${t} {`);
-    out.push(...this.decode(d.type, dLabel, 0, 'disc').map((l) => '  ' + l));
+    out.push(...this.decode(d.type, dLabel, 'disc').map((l) => '  ' + l));
     out.push('  switch (disc) {');
     const decodeArm = (disc: string, f: Field | null) => {
       if (!f) return [`      return { ${d.name}: ${disc} };`];
       const label = `${def.name}.${f.name}`;
       return [
         '      {',
-        ...this.decode(f.type, label, 0, 'x').map((l) => '        ' + l),
+        ...this.decode(f.type, label, 'x').map((l) => '        ' + l),
         `        return { ${d.name}: ${disc}, ${f.name}: x };`,
         '      }',
       ];

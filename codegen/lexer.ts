@@ -13,8 +13,6 @@ export interface Token {
   col: number;
   /** Text of the last comment between the previous token and this one, if any. */
   comment?: string;
-  /** Text of a comment that ends on the same line right after this token (`insert@1`). */
-  trailing?: string;
 }
 
 export class XdrSyntaxError extends Error {
@@ -72,12 +70,10 @@ export function tokenize(src: string, file: string): Token[] {
       const end = src.indexOf('*/', i + 2);
       if (end < 0) throw new XdrSyntaxError(file, startLine, startCol, 'comment is never closed');
       const text = src.slice(i + 2, end);
+      // A comment on the line of the previous token belongs to it (`/* insert@1 */`), not to
+      // the next one; only comments on lines of their own carry procedure annotations.
       const prev = tokens[tokens.length - 1];
-      if (prev && prev.line === startLine && !pending.length) {
-        prev.trailing = text;
-      } else {
-        pending.push(text);
-      }
+      if (!(prev && prev.line === startLine && !pending.length)) pending.push(text);
       advanceNewlines(i, end + 2);
       i = end + 2;
       continue;

@@ -181,15 +181,6 @@ export class XdrWriter {
     if (v.length !== len) throw new XdrEncodeError(field, `expected exactly ${len} elements, got ${v.length}`);
   }
 
-  /** The presence word of an optional (`*`) value; returns whether the value follows. */
-  optional(v: unknown): boolean {
-    const present = v !== null && v !== undefined;
-    this.ensure(4);
-    this.view.setUint32(this.pos, present ? 1 : 0);
-    this.pos += 4;
-    return present;
-  }
-
   /** Raw bytes with no length and no padding (stream payloads). */
   raw(v: Uint8Array): void {
     this.ensure(v.length);

@@ -1,0 +1,108 @@
+/**
+ * The opening sequence against a scripted peer: what is sent, in which round trip, and what
+ * happens when the daemon wants authentication.
+ */
+import { Connection } from '../../src/api/connection.js';
+import { NotSupportedError } from '../../src/rpc/errors.js';
+import { FrameSplitter } from '../../src/rpc/frame.js';
+import { readHeader, writeHeader } from '../../src/rpc/header.js';
+import type { Dialer, TransportEvents } from '../../src/transport/types.js';
+import { remoteProcedures as P, REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { VirNetMessageErrorCodec } from '../../protocol/virnet.js';
+import { XdrWriter, type Codec } from '../../src/xdr/index.js';
+
+interface Scripted {
+  /** Procedure names in the order sent, one inner array per write. */
+  batches: string[][];
+  dialer: Dialer;
+}
+
+/**
+ * A peer that demands the given auth methods (0 none, 1 SASL, 2 polkit), refuses everything
+ * but auth until then as libvirtd does, and records what arrives in each write.
+ */
+function scriptedPeer(auth: number[]): Scripted {
+  const byNumber = new Map(Object.values(P).map((p) => [p.number, p]));
+  let authenticated = auth.includes(0);
+  const batches: string[][] = [];
+  const dialer: Dialer = async (events: TransportEvents) => {
+    const splitter = new FrameSplitter();
+    const reply = (serial: number, proc: number, codec: Codec<unknown> | null, value: unknown, status = 0) => {
+      const w = new XdrWriter();
+      w.pos = 28;
+      if (codec) codec.encode(w, value);
+      const bytes = w.finish().slice();
+      writeHeader(new DataView(bytes.buffer), 0, bytes.length, { prog: REMOTE_PROGRAM, vers: 1, proc, type: 1, serial, status });
+      queueMicrotask(() => events.data(bytes));
+    };
+    return {
+      description: 'scripted',
+      close: () => queueMicrotask(() => events.closed()),
+      write(bytes) {
+        const batch: string[] = [];
+        splitter.push(bytes, (f) => {
+          const h = readHeader(new DataView(f.buffer, f.byteOffset), 0);
+          const proc = byNumber.get(h.proc)!;
+          batch.push(proc.method);
+          const needsAuth = !['authList', 'authPolkit'].includes(proc.method);
+          if (needsAuth && !authenticated) {
+            return reply(h.serial, h.proc, VirNetMessageErrorCodec, {
+              code: 45, domain: 7, message: 'authentication required', level: 2, dom: null, str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null,
+            }, 1);
+          }
+          switch (proc.method) {
+            case 'authList':
+              return reply(h.serial, h.proc, P.authList.ret, { types: auth });
+            case 'authPolkit':
+              authenticated = true;
+              return reply(h.serial, h.proc, P.authPolkit.ret, { complete: 1 });
+            case 'connectSupportsFeature':
+              return reply(h.serial, h.proc, P.connectSupportsFeature.ret, { supported: 1 });
+            default:
+              return reply(h.serial, h.proc, null, undefined);
+          }
+        });
+        batches.push(batch);
+        return true;
+      },
+    };
+  };
+  return { batches, dialer };
+}
+
+describe('opening a connection', () => {
+  it('needs two round trips when the daemon wants no auth', async () => {
+    const peer = scriptedPeer([0]);
+    const conn = await Connection.open(peer.dialer, 'test:///default', 'test:///default', { keepalive: { intervalMs: 60_000 } });
+    expect(peer.batches).toEqual([
+      ['authList', 'connectSupportsFeature', 'connectOpen'],
+      ['connectSupportsFeature', 'connectSupportsFeature', 'connectSupportsFeature'],
+    ]);
+    expect(conn.features).toMatchObject({ keepalive: true, remoteEventCallback: true, remoteCloseCallback: true });
+    await conn.close();
+    expect(peer.batches.at(-1)).toEqual(['connectClose']);
+  });
+
+  it('repeats the open after polkit auth when the daemon refused the early calls', async () => {
+    const peer = scriptedPeer([2]);
+    const conn = await Connection.open(peer.dialer, 'qemu:///system', 'qemu:///system', { keepalive: false });
+    expect(peer.batches.slice(0, 3)).toEqual([['authList', 'connectOpen'], ['authPolkit'], ['connectOpen']]);
+    expect(conn.isOpen).toBe(true);
+    await conn.close();
+  });
+
+  it('says so when the daemon needs SASL', async () => {
+    const peer = scriptedPeer([1]);
+    await expect(Connection.open(peer.dialer, 'qemu:///system', null, {})).rejects.toBeInstanceOf(NotSupportedError);
+  });
+
+  it('asks for string typed parameters only when a call needs them', async () => {
+    const peer = scriptedPeer([0]);
+    const conn = await Connection.open(peer.dialer, 'test:///default', 'test:///default', { keepalive: false });
+    const before = peer.batches.flat().length;
+    await conn.domainGetMemoryParameters({ name: 'x', uuid: new Uint8Array(16), id: 1 }, 0, 0).catch(() => undefined);
+    expect(peer.batches.flat().slice(before)).toEqual(['connectSupportsFeature', 'domainGetMemoryParameters']);
+    expect(conn.features.typedParamString).toBe(true);
+    await conn.close();
+  });
+});
