@@ -7,7 +7,7 @@
  * system daemon and would collide with /run/libvirt.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,8 @@ export const DEBIAN_PACKAGES = [
 export interface DaemonOptions {
   /** Listen on plain TCP (auth none) on 127.0.0.1:port. */
   listenTcp?: { port: number };
+  /** Listen on TLS on 127.0.0.1:port with these files (copied in for the daemon's user). */
+  listenTls?: { port: number; caCert: string; serverCert: string; serverKey: string; auth?: 'none' | 'sasl' };
   /** Extra lines for libvirtd.conf. */
   extraConfig?: string;
   /** A word for the temp dir name. */
@@ -148,11 +150,29 @@ export async function startThrowawayLibvirtd(opts: DaemonOptions = {}): Promise<
   chmodSync(paths.runtime, 0o700);
   mkdirSync(join(paths.config, 'libvirt'), { recursive: true });
   const log = join(dir, 'libvirtd.log');
+  const tls = opts.listenTls;
+  if (tls) {
+    copyFileSync(tls.caCert, join(dir, 'cacert.pem'));
+    copyFileSync(tls.serverCert, join(dir, 'servercert.pem'));
+    copyFileSync(tls.serverKey, join(dir, 'serverkey.pem'));
+  }
   const conf = [
     `log_outputs = "3:file:${log}"`,
-    ...(opts.listenTcp
-      ? ['listen_tcp = 1', 'listen_tls = 0', 'listen_addr = "127.0.0.1"', `tcp_port = "${opts.listenTcp.port}"`, 'auth_tcp = "none"']
-      : []),
+    ...(opts.listenTcp || tls ? ['listen_addr = "127.0.0.1"'] : []),
+    ...(opts.listenTcp ? ['listen_tcp = 1', `tcp_port = "${opts.listenTcp.port}"`, 'auth_tcp = "none"'] : []),
+    // --listen turns TLS on by default; without certificates the daemon would exit.
+    ...(tls
+      ? [
+          'listen_tls = 1',
+          `tls_port = "${tls.port}"`,
+          `auth_tls = "${tls.auth ?? 'none'}"`,
+          `ca_file = "${join(dir, 'cacert.pem')}"`,
+          `cert_file = "${join(dir, 'servercert.pem')}"`,
+          `key_file = "${join(dir, 'serverkey.pem')}"`,
+        ]
+      : opts.listenTcp
+        ? ['listen_tls = 0']
+        : []),
     opts.extraConfig ?? '',
   ].join('\n');
   writeFileSync(join(paths.config, 'libvirt', 'libvirtd.conf'), conf + '\n');
@@ -171,7 +191,7 @@ export async function startThrowawayLibvirtd(opts: DaemonOptions = {}): Promise<
     ...opts.env,
   };
   const pidFile = join(dir, 'libvirtd.pid');
-  const args = ['-d', '-p', pidFile, ...(opts.listenTcp ? ['--listen'] : [])];
+  const args = ['-d', '-p', pidFile, ...(opts.listenTcp || tls ? ['--listen'] : [])];
   const cmd = root ? 'setpriv' : 'libvirtd';
   const cmdArgs = root
     ? ['--reuid', String(owner!.uid), '--regid', String(owner!.gid), '--clear-groups', '--', 'libvirtd', ...args]

@@ -1,5 +1,6 @@
 /** The front door: `connect(uri)` and `connectAdmin(uri)`. */
 import { adminDialerFor, dialerFor, processContext } from '../transport/dial.js';
+import type { TlsOptions } from '../transport/tls.js';
 import type { Dialer } from '../transport/types.js';
 import { defaultAdminUri } from '../transport/socket-path.js';
 import { defaultUri, parseLibvirtUri } from '../transport/uri.js';
@@ -12,6 +13,8 @@ export interface ConnectOptions extends ConnectionOptions {
   dialer?: Dialer;
   /** Environment for the default URI and socket paths; defaults to the process's. */
   env?: Record<string, string | undefined>;
+  /** TLS credentials (PEM contents or paths) and verification, over libvirt's file rules. */
+  tls?: TlsOptions;
 }
 
 /**
@@ -31,7 +34,7 @@ export async function connect(uri?: string, options: ConnectOptions = {}): Promi
   const text = uri ?? defaultUri(env);
   // No URI at all: the default daemon picks its driver, as with libvirt's client.
   const parsed = text === null ? null : parseLibvirtUri(text);
-  const dialer = options.dialer ?? dialerFor(parsed, { readonly: options.readonly ?? false, env });
+  const dialer = options.dialer ?? dialerFor(parsed, { readonly: options.readonly ?? false, env, ...(options.tls ? { tls: options.tls } : {}) });
   return Connection.open(dialer, text ?? '(default)', parsed?.nameForServer ?? null, options);
 }
 

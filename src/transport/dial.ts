@@ -4,7 +4,10 @@
  */
 import { existsSync } from 'node:fs';
 import { NotSupportedError } from '../rpc/errors.js';
+import { commandDialer, splitCommand } from './ext.js';
 import { adminSocketFor, unixSocketFor } from './socket-path.js';
+import { tcpDialer, DEFAULT_TCP_PORT } from './tcp.js';
+import { DEFAULT_TLS_PORT, type TlsOptions, tlsDialer } from './tls.js';
 import type { Dialer } from './types.js';
 import { unixDialer } from './unix.js';
 import { type LibvirtUri, redactUri } from './uri.js';
@@ -12,6 +15,8 @@ import { type LibvirtUri, redactUri } from './uri.js';
 export interface DialContext {
   readonly: boolean;
   env: Record<string, string | undefined>;
+  /** TLS credentials and verification, over what the URI and libvirt's file rules say. */
+  tls?: TlsOptions;
 }
 
 /** The environment and identity of this process, read now (never at import time). */
@@ -28,6 +33,21 @@ export function dialerFor(uri: LibvirtUri | null, ctx: DialContext): Dialer {
       const { path } = unixSocketFor(uri, { env: ctx.env, isRoot, readonly: ctx.readonly, exists: existsSync });
       return unixDialer(path);
     }
+    case 'tcp':
+      return tcpDialer(uri!.host ?? 'localhost', uri!.port ?? DEFAULT_TCP_PORT);
+    case 'tls':
+      return tlsDialer(
+        uri!.host ?? 'localhost',
+        uri!.port ?? DEFAULT_TLS_PORT,
+        {
+          ...ctx.tls,
+          ...(uri!.params.no_verify ? { noVerify: true } : {}),
+          ...(uri!.params.pkipath ? { pkipath: uri!.params.pkipath } : {}),
+        },
+        { isRoot, ...(ctx.env.HOME ? { home: ctx.env.HOME } : {}) },
+      );
+    case 'ext':
+      return commandDialer(splitCommand(uri!.params.command!));
     default:
       throw new NotSupportedError(`the ${uri!.transport} transport is not supported yet (in ${redactUri(uri!.original)})`);
   }

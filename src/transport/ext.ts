@@ -1,0 +1,45 @@
+/**
+ * The ext transport: run `command` and speak the protocol over its stdin and stdout, as
+ * libvirt's client does (`qemu+ext:///system?command=...`). Also a way to use the system's
+ * ssh binary.
+ */
+import { spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
+import { transportFromDuplex } from './node-stream.js';
+import type { Dialer } from './types.js';
+
+/** Splits a command line on spaces, honouring single and double quotes. */
+export function splitCommand(command: string): string[] {
+  const out: string[] = [];
+  for (const m of command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3]!);
+  return out;
+}
+
+export function commandDialer(argv: string[], description = argv[0] ?? 'command'): Dialer {
+  return async (events) => {
+    const [file, ...args] = argv;
+    if (!file) throw new Error('the ext transport needs a command');
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => {
+      // Keep the tail only: it explains a failure, and a chatty command must not grow memory.
+      stderr = (stderr + b.toString()).slice(-4096);
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', (e) => reject(new Error(`cannot run ${file}: ${e.message}`, { cause: e })));
+    });
+    const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
+    child.once('exit', (code, sig) => {
+      if (code !== 0) stream.destroy(new Error(`${file} exited with ${sig ?? code}${stderr ? `: ${stderr.trim()}` : ''}`));
+    });
+    const transport = transportFromDuplex(stream, events, `ext:${description}`);
+    return {
+      ...transport,
+      close: () => {
+        transport.close();
+        child.kill('SIGTERM');
+      },
+    };
+  };
+}

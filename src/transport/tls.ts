@@ -1,0 +1,164 @@
+/**
+ * TLS (`qemu+tls://host[:16514]/...`, and the default for URIs with a host). The server's
+ * certificate and name are verified unless `no_verify=1`. After the handshake libvirtd sends
+ * one byte: 1 when it accepts our client certificate; otherwise it closes, which becomes a
+ * clear error instead of a hang or a bare "connection closed".
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { ConnectionError } from '../rpc/errors.js';
+import { transportFromDuplex } from './node-stream.js';
+import { type PkiFiles, pkiFiles } from './pki.js';
+import type { Dialer } from './types.js';
+
+export const DEFAULT_TLS_PORT = 16514;
+
+/** PEM contents (or paths to them) that override libvirt's file locations. */
+export interface TlsOptions {
+  ca?: string | Uint8Array;
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
+  crl?: string | Uint8Array;
+  /** Skip verification of the server's certificate and name (`no_verify=1`). */
+  noVerify?: boolean;
+  /** Directory holding cacert.pem, clientcert.pem, clientkey.pem, cacrl.pem (`pkipath=`). */
+  pkipath?: string;
+}
+
+/** A PEM option: contents as given, or the file a path names. */
+function pem(v: string | Uint8Array | undefined, what: string): string | Buffer | undefined {
+  if (v === undefined || typeof v === 'string' && v.includes('-----BEGIN')) return v as string | undefined;
+  if (v instanceof Uint8Array) return Buffer.from(v);
+  try {
+    return readFileSync(v);
+  } catch (e) {
+    throw new ConnectionError(`cannot read the ${what} ${v}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Reads the credentials libvirt's rules point at; a missing CA is an error, a missing client pair is not. */
+function loadCredentials(files: PkiFiles, opts: TlsOptions) {
+  const read = (path: string) => (existsSync(path) ? readFileSync(path) : undefined);
+  const ca = pem(opts.ca, 'CA certificate') ?? read(files.ca);
+  if (!ca && !opts.noVerify) {
+    throw new ConnectionError(`no CA certificate to verify the server with: put it at ${files.ca}, pass tls.ca, or use no_verify=1`);
+  }
+  const cert = pem(opts.cert, 'client certificate') ?? read(files.cert);
+  const key = pem(opts.key, 'client key') ?? read(files.key);
+  if (!!cert !== !!key) {
+    throw new ConnectionError(`a client certificate needs its key and the other way round (looked for ${files.cert} and ${files.key})`);
+  }
+  const crl = pem(opts.crl, 'CRL') ?? read(files.crl);
+  return { ca, cert, key, crl };
+}
+
+export function tlsDialer(host: string, port: number, opts: TlsOptions, identity: { isRoot: boolean; home?: string }): Dialer {
+  return async (events, signal) => {
+    const files = pkiFiles({ ...identity, ...(opts.pkipath ? { pkipath: opts.pkipath } : {}), exists: existsSync });
+    const { ca, cert, key, crl } = loadCredentials(files, opts);
+    let socket: TLSSocket;
+    try {
+      socket = tlsConnect({
+        host,
+        port,
+        servername: /^[\d.]+$|:/.test(host) ? undefined : host,
+        ...(ca ? { ca } : {}),
+        ...(cert ? { cert, key } : {}),
+        ...(crl ? { crl } : {}),
+        rejectUnauthorized: !opts.noVerify,
+      });
+    } catch (e) {
+      throw new ConnectionError(`cannot set up TLS to ${host}:${port}: ${(e as Error).message}`, { cause: e });
+    }
+    await handshake(socket, `${host}:${port}`, signal);
+    await verdict(socket, `${host}:${port}`);
+    const transport = transportFromDuplex(socket, events, `tls:${host}:${port}`);
+    socket.resume();
+    return { ...transport, write: recordPerFrame(socket, events) };
+  };
+}
+
+function handshake(socket: TLSSocket, peer: string, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const fail = (e: Error) => {
+      socket.destroy();
+      reject(new ConnectionError(`TLS with ${peer} failed: ${e.message}`, { cause: e }));
+    };
+    if (signal?.aborted) return fail(new Error('aborted'));
+    signal?.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
+    socket.once('secureConnect', () => {
+      socket.off('error', fail);
+      resolve();
+    });
+    socket.once('error', fail);
+  });
+}
+
+/**
+ * libvirtd reads one message at a time and then waits for the socket to become readable; it
+ * does not look at data GnuTLS has already decrypted and buffered (its cached-data check
+ * covers SASL and SSH, not TLS). Two frames in one TLS record therefore stall it until more
+ * bytes arrive. So every frame gets a record of its own: frames are written one at a time,
+ * each after the previous write completed (Node would merge queued writes into one record).
+ */
+function recordPerFrame(socket: TLSSocket, events: { drain(): void }): (bytes: Uint8Array) => boolean {
+  const queue: Uint8Array[] = [];
+  let writing = false;
+  const pump = () => {
+    if (writing) return;
+    const frame = queue.shift();
+    if (!frame) return events.drain();
+    writing = true;
+    socket.write(frame, () => {
+      writing = false;
+      pump();
+    });
+  };
+  return (bytes) => {
+    for (let at = 0; at + 4 <= bytes.length; ) {
+      const len = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
+      queue.push(bytes.subarray(at, at + len));
+      at += len;
+    }
+    pump();
+    // Ask the core to hold further frames while a backlog waits; drain() releases it.
+    return queue.length === 0;
+  };
+}
+
+/** Reads libvirtd's one-byte answer to our certificate. */
+function verdict(socket: TLSSocket, peer: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      socket.off('data', onData);
+      socket.off('close', onClose);
+      socket.off('error', onError);
+    };
+    const rejected = (why: string) =>
+      new ConnectionError(
+        `the server ${peer} rejected our client certificate (${why}); check that it is signed by a CA the server trusts and that its DN is allowed`,
+      );
+    const onData = (chunk: Buffer) => {
+      cleanup();
+      socket.pause();
+      if (chunk[0] !== 1) {
+        socket.destroy();
+        return reject(rejected(`it answered ${chunk[0]} instead of 1`));
+      }
+      // Anything after the verdict byte is protocol data: hand it back to the stream.
+      if (chunk.length > 1) socket.unshift(chunk.subarray(1));
+      resolve();
+    };
+    const onClose = () => {
+      cleanup();
+      reject(rejected('it closed the connection after the handshake'));
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(new ConnectionError(`TLS with ${peer} failed after the handshake: ${e.message}`, { cause: e }));
+    };
+    socket.on('data', onData);
+    socket.once('close', onClose);
+    socket.once('error', onError);
+  });
+}

@@ -1,0 +1,166 @@
+/**
+ * TCP, TLS and ext against real listening daemons on loopback: the read-only sweep runs over
+ * each (compared with python3-libvirt over the same URI), and TLS refuses what it must.
+ */
+import { mkdtempSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createTlsServer } from 'node:tls';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Connection, ConnectionError, connect } from '../../src/index.js';
+import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { freePort } from '../helpers/ports.js';
+import { CASES, cReference, ours } from '../helpers/sweep-cases.js';
+
+/** A pkipath= directory in libvirt's layout, usable by both clients. */
+function pkiDir(pki: TestPki, name: string, client: { cert: string; key: string } | null, ca = pki.ca.cert): string {
+  const dir = join(pki.dir, name);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(ca, join(dir, 'cacert.pem'));
+  if (client) {
+    copyFileSync(client.cert, join(dir, 'clientcert.pem'));
+    copyFileSync(client.key, join(dir, 'clientkey.pem'));
+  }
+  return dir;
+}
+
+function sweepOver(label: string, setup: () => Promise<{ daemon: ThrowawayDaemon; uri: string }>) {
+  describe(`read-only sweep over ${label}, against python3-libvirt`, () => {
+    let conn: Connection;
+    let theirs: unknown[];
+    beforeAll(async () => {
+      const { daemon, uri } = await setup();
+      conn = await connect(uri);
+      theirs = await cReference(daemon, uri);
+    });
+    afterAll(() => conn?.close());
+    it.each(CASES.map((c, i) => [c.name, i] as const))('%s', async (_n, i) => {
+      expect(await ours(conn, i)).toEqual(theirs[i]);
+    });
+  });
+}
+
+let pki: TestPki;
+let tcp: { daemon: ThrowawayDaemon; port: number } | undefined;
+let tls: { daemon: ThrowawayDaemon; port: number } | undefined;
+
+async function tcpDaemon() {
+  if (!tcp) {
+    const port = await freePort();
+    tcp = { daemon: await startThrowawayLibvirtd({ name: 'tcp', listenTcp: { port } }), port };
+  }
+  return tcp;
+}
+
+async function tlsDaemon() {
+  if (!tls) {
+    const port = await freePort();
+    const daemon = await startThrowawayLibvirtd({
+      name: 'tls',
+      listenTls: { port, caCert: pki.ca.cert, serverCert: pki.server.cert, serverKey: pki.server.key },
+    });
+    tls = { daemon, port };
+  }
+  return tls;
+}
+
+beforeAll(() => {
+  pki = makeTestPki(mkdtempSync(join(tmpdir(), 'libvirt-rpc-pki-')));
+});
+
+afterAll(async () => {
+  await tcp?.daemon.stop();
+  await tls?.daemon.stop();
+  rmSync(pki.dir, { recursive: true, force: true });
+});
+
+sweepOver('tcp', async () => {
+  const { daemon, port } = await tcpDaemon();
+  return { daemon, uri: `test+tcp://127.0.0.1:${port}/default` };
+});
+
+sweepOver('tls', async () => {
+  const { daemon, port } = await tlsDaemon();
+  return { daemon, uri: `test+tls://127.0.0.1:${port}/default?pkipath=${pkiDir(pki, 'good', pki.client)}` };
+});
+
+describe('TLS verification', () => {
+  const expectRefused = async (uri: string, message: RegExp) => {
+    const err = await connect(uri, { timeoutMs: 10_000 }).then(
+      async (c) => (await c.close(), null),
+      (e: Error) => e,
+    );
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err!.message).toMatch(message);
+  };
+
+  it('accepts localhost as a name too, and runs calls after the handshake', async () => {
+    const { port } = await tlsDaemon();
+    const conn = await connect(`test+tls://localhost:${port}/default?pkipath=${pkiDir(pki, 'good', pki.client)}`);
+    expect(await conn.connectGetType()).toBe('TEST');
+    expect((await conn.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toEqual(['test']);
+    await conn.close();
+  });
+
+  it('refuses a server whose certificate another CA signed', async () => {
+    const { port } = await tlsDaemon();
+    await expectRefused(`test+tls://127.0.0.1:${port}/default?pkipath=${pkiDir(pki, 'other-ca', pki.client, pki.otherCa.cert)}`, /certificate/i);
+  });
+
+  it('connects to that server with no_verify=1, which skips only the server check', async () => {
+    const { port } = await tlsDaemon();
+    const conn = await connect(`test+tls://127.0.0.1:${port}/default?no_verify=1&pkipath=${pkiDir(pki, 'other-ca', pki.client, pki.otherCa.cert)}`);
+    expect(await conn.connectGetType()).toBe('TEST');
+    await conn.close();
+  });
+
+  it('says clearly when the server rejects our client certificate, or we have none', async () => {
+    const { port } = await tlsDaemon();
+    await expectRefused(`test+tls://127.0.0.1:${port}/default?pkipath=${pkiDir(pki, 'no-client', null)}`, /rejected our client certificate/);
+    await expectRefused(
+      `test+tls://127.0.0.1:${port}/default?pkipath=${pkiDir(pki, 'stranger', pki.strangerClient)}`,
+      /rejected our client certificate|TLS with .* failed/,
+    );
+  });
+
+  it('refuses a server certificate issued for another name', async () => {
+    const port = await freePort();
+    const daemon = await startThrowawayLibvirtd({
+      name: 'tls-name',
+      listenTls: { port, caCert: pki.ca.cert, serverCert: pki.wrongNameServer.cert, serverKey: pki.wrongNameServer.key },
+    });
+    try {
+      await expectRefused(`test+tls://127.0.0.1:${port}/default?pkipath=${pkiDir(pki, 'good', pki.client)}`, /IP: 127\.0\.0\.1 is not in the cert's list|altnames/i);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('refuses an expired server certificate', async () => {
+    // libvirtd will not even start with an expired certificate, so a plain TLS server shows it.
+    const server = createTlsServer({ cert: readFileSync(pki.expiredServer.cert), key: readFileSync(pki.expiredServer.key) }, (s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as { port: number };
+    try {
+      await expectRefused(`test+tls://127.0.0.1:${port}/default?pkipath=${pkiDir(pki, 'good', pki.client)}`, /expired/i);
+    } finally {
+      server.close();
+    }
+  });
+});
+
+describe('ext transport', () => {
+  it('speaks through a command’s stdin and stdout', async () => {
+    const { daemon } = await tcpDaemon();
+    // netcat bridges stdio to the daemon's unix socket, as an ssh command does remotely.
+    const command = `nc -U ${daemon.socket}`;
+    const conn = await connect(`test+ext:///default?command=${encodeURIComponent(command)}`);
+    expect(await conn.connectGetType()).toBe('TEST');
+    expect(await conn.connectGetHostname()).toBeTruthy();
+    await conn.close();
+  });
+
+  it('reports a command that does not exist', async () => {
+    await expect(connect('test+ext:///default?command=/nonexistent/tunnel')).rejects.toThrow(/nonexistent\/tunnel/);
+  });
+});
