@@ -10,6 +10,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
+import { makeSaslConfig } from './sasl-db.js';
 import { join } from 'node:path';
 
 export const DAEMON_USER = 'libvirt-rpc-test';
@@ -23,16 +24,18 @@ export const DEBIAN_PACKAGES = [
 ];
 
 export interface DaemonOptions {
-  /** Listen on plain TCP (auth none) on 127.0.0.1:port. */
-  listenTcp?: { port: number };
+  /** Listen on plain TCP on 127.0.0.1:port (auth none unless said). */
+  listenTcp?: { port: number; auth?: 'none' | 'sasl' };
   /** Listen on TLS on 127.0.0.1:port with these files (copied in for the daemon's user). */
   listenTls?: { port: number; caCert: string; serverCert: string; serverKey: string; auth?: 'none' | 'sasl' };
   /** Extra lines for libvirtd.conf. */
   extraConfig?: string;
   /** A word for the temp dir name. */
   name?: string;
-  /** Extra environment for the daemon (SASL_CONF_PATH, ...). */
+  /** Extra environment for the daemon. */
   env?: Record<string, string>;
+  /** A private SASL setup (SASL_CONF_PATH) with these users and mechanisms. */
+  sasl?: { users: Record<string, string>; mechanisms?: string[] };
 }
 
 export interface ThrowawayDaemon {
@@ -159,7 +162,7 @@ export async function startThrowawayLibvirtd(opts: DaemonOptions = {}): Promise<
   const conf = [
     `log_outputs = "3:file:${log}"`,
     ...(opts.listenTcp || tls ? ['listen_addr = "127.0.0.1"'] : []),
-    ...(opts.listenTcp ? ['listen_tcp = 1', `tcp_port = "${opts.listenTcp.port}"`, 'auth_tcp = "none"'] : []),
+    ...(opts.listenTcp ? ['listen_tcp = 1', `tcp_port = "${opts.listenTcp.port}"`, `auth_tcp = "${opts.listenTcp.auth ?? 'none'}"`] : []),
     // --listen turns TLS on by default; without certificates the daemon would exit.
     ...(tls
       ? [
@@ -177,6 +180,8 @@ export async function startThrowawayLibvirtd(opts: DaemonOptions = {}): Promise<
   ].join('\n');
   writeFileSync(join(paths.config, 'libvirt', 'libvirtd.conf'), conf + '\n');
 
+  const saslEnv: Record<string, string> = {};
+  if (opts.sasl) saslEnv.SASL_CONF_PATH = makeSaslConfig(join(dir, 'sasl'), opts.sasl.users, opts.sasl.mechanisms).confDir;
   const root = isRoot();
   const owner = root ? ensureDaemonUser() : undefined;
   if (owner) chownRecursive(dir, owner.uid, owner.gid);
@@ -188,6 +193,7 @@ export async function startThrowawayLibvirtd(opts: DaemonOptions = {}): Promise<
     XDG_CONFIG_HOME: paths.config,
     XDG_CACHE_HOME: paths.cache,
     XDG_DATA_HOME: paths.data,
+    ...saslEnv,
     ...opts.env,
   };
   const pidFile = join(dir, 'libvirtd.pid');

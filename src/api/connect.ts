@@ -1,4 +1,5 @@
 /** The front door: `connect(uri)` and `connectAdmin(uri)`. */
+import { authFileCredentials } from '../transport/auth-file.js';
 import { adminDialerFor, dialerFor, processContext } from '../transport/dial.js';
 import type { TlsOptions } from '../transport/tls.js';
 import type { Dialer } from '../transport/types.js';
@@ -35,7 +36,14 @@ export async function connect(uri?: string, options: ConnectOptions = {}): Promi
   // No URI at all: the default daemon picks its driver, as with libvirt's client.
   const parsed = text === null ? null : parseLibvirtUri(text);
   const dialer = options.dialer ?? dialerFor(parsed, { readonly: options.readonly ?? false, env, ...(options.tls ? { tls: options.tls } : {}) });
-  return Connection.open(dialer, text ?? '(default)', parsed?.nameForServer ?? null, options);
+  const auth = options.auth ?? parsed?.params.auth;
+  return Connection.open(dialer, text ?? '(default)', parsed?.nameForServer ?? null, {
+    ...options,
+    ...(auth ? { auth } : {}),
+    // Only plain TCP leaves SASL secrets unprotected; a caller's own dialer is trusted.
+    secureChannel: options.secureChannel ?? (options.dialer ? true : parsed?.transport !== 'tcp'),
+    authFileCredentials: () => authFileCredentials(env, parsed?.params.authfile, parsed?.host ?? 'localhost'),
+  });
 }
 
 /**

@@ -13,7 +13,8 @@ import { RemoteMethods } from '../../protocol/remote-methods.js';
 import { keepaliveProgram } from '../../protocol/keepalive.js';
 import { VIR_CONNECT_RO, VIR_TYPED_PARAM_STRING_OKAY } from '../../protocol/constants.js';
 import type { RpcClient, Unwrap } from '../rpc/client.js';
-import { type ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
+import { type Credentials, chooseMechanism, createMechanism } from '../auth/sasl.js';
+import { ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
 import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
 
@@ -56,9 +57,23 @@ const STRING_OKAY_PROCEDURES = new Set(
 /** Event (de)registration procedures: they need the event dispatcher, not a bare call. */
 const EVENT_REGISTRATION = /_EVENT_(?:.*_)?(?:DE)?REGISTER|CLOSE_CALLBACK/;
 
+/** Asked for a user name and password when SASL needs them. */
+export type CredentialsCallback = (request: { mechanism: string; uri: string }) => Promise<Credentials> | Credentials;
+
 export interface ConnectionOptions extends SessionOptions {
   /** Open read-only (VIR_CONNECT_RO); local opens also use the read-only socket. */
   readonly?: boolean;
+  /** SASL credentials, or a function asked for them when needed. */
+  credentials?: Partial<Credentials> | CredentialsCallback;
+  /** Force the auth method: `sasl`, `sasl.MECH` or `polkit` (the URI's `auth=`). */
+  auth?: string;
+  /**
+   * Whether the channel protects what SASL sends (TLS, a local socket, SSH). Over plain TCP
+   * no mechanism this client speaks gives a security layer, and credentials are never sent.
+   */
+  secureChannel?: boolean;
+  /** Credentials from libvirt's auth.conf, consulted when `credentials` lacks them. */
+  authFileCredentials?: () => Partial<Credentials> | undefined;
 }
 
 /**
@@ -175,7 +190,7 @@ export class Connection extends RemoteMethods {
       if (keepaliveEarly.status === 'rejected') throw keepaliveEarly.reason;
       keepalive = keepaliveEarly.value;
     } else {
-      await this.authenticate(auth.value);
+      await this.authenticate(auth.value, opts);
       [keepalive] = await Promise.all([wantKeepalive ? this.supports(DRV_FEATURE.PROGRAM_KEEPALIVE) : false, open()]);
     }
     const [eventCb, closeCb, netOrder] = await Promise.all([
@@ -187,14 +202,53 @@ export class Connection extends RemoteMethods {
     if (keepalive) rpc.startKeepalive();
   }
 
-  private async authenticate(methods: number[]): Promise<void> {
-    if (methods.includes(REMOTE_AUTH_POLKIT)) {
-      await this.rpc.call(remoteProcedures.authPolkit, undefined);
-    } else if (methods.includes(REMOTE_AUTH_SASL)) {
-      throw new NotSupportedError('the daemon requires SASL authentication, which this client does not support yet');
-    } else {
-      throw new NotSupportedError(`the daemon requires an authentication method this client does not know (${methods.join(', ')})`);
+  private async authenticate(methods: number[], opts: ConnectionOptions): Promise<void> {
+    const forced = opts.auth?.toLowerCase();
+    const [method, forcedMech] = forced ? [forced.split('.')[0], forced.split('.').slice(1).join('.') || undefined] : [undefined, undefined];
+    if (method && method !== 'sasl' && method !== 'polkit') {
+      throw new NotSupportedError(`auth=${opts.auth}: this client knows auth=sasl, auth=sasl.MECH and auth=polkit`);
     }
+    if (methods.includes(REMOTE_AUTH_SASL) && method !== 'polkit') return this.authenticateSasl(forcedMech, opts);
+    if (methods.includes(REMOTE_AUTH_POLKIT) && method !== 'sasl') {
+      await this.rpc.call(remoteProcedures.authPolkit, undefined);
+      return;
+    }
+    throw new NotSupportedError(
+      `the daemon wants ${methods.map((m) => ['none', 'sasl', 'polkit'][m] ?? m).join(' or ')} authentication${forced ? `, but auth=${opts.auth} was asked for` : ''}`,
+    );
+  }
+
+  private async authenticateSasl(forcedMech: string | undefined, opts: ConnectionOptions): Promise<void> {
+    if (opts.secureChannel === false) {
+      throw new ConnectionError(
+        'the daemon wants SASL, but this connection is unencrypted TCP: no mechanism this client speaks gives a security layer, so no credentials were sent; use TLS (qemu+tls://)',
+      );
+    }
+    const p = remoteProcedures;
+    const mechlist: string = await this.rpc.call(p.authSaslInit, undefined, undefined, 'mechlist');
+    const name = chooseMechanism(mechlist.split(/[\s,]+/).filter(Boolean), forcedMech);
+    const mech = createMechanism(name, () => this.credentials(name, opts));
+    const toChars = (b: Uint8Array | null) => (b ? Array.from(b, (x) => (x << 24) >> 24) : []);
+    const fromChars = (c: number[]) => Uint8Array.from(c, (x) => x & 0xff);
+    const first = await mech.start();
+    let ret = await this.rpc.call(p.authSaslStart, { mech: name, nil: first ? 0 : 1, data: toChars(first) });
+    for (let rounds = 0; !ret.complete; rounds++) {
+      if (rounds > 10) throw new ConnectionError(`SASL ${name} did not finish after ${rounds} rounds`);
+      const answer = await mech.step(ret.nil ? new Uint8Array(0) : fromChars(ret.data));
+      ret = await this.rpc.call(p.authSaslStep, { nil: answer ? 0 : 1, data: toChars(answer) });
+    }
+    mech.finish(ret.nil ? null : fromChars(ret.data));
+  }
+
+  private async credentials(mechanism: string, opts: ConnectionOptions): Promise<Credentials> {
+    const given = typeof opts.credentials === 'function' ? await opts.credentials({ mechanism, uri: this.uri }) : opts.credentials;
+    const file = given?.username !== undefined && given?.password !== undefined ? undefined : opts.authFileCredentials?.();
+    const username = given?.username ?? file?.username;
+    const password = given?.password ?? file?.password;
+    if (username === undefined || password === undefined) {
+      throw new ConnectionError(`SASL ${mechanism} needs a user name and password: pass credentials, or give them in an auth file (authfile= or LIBVIRT_AUTH_FILE)`);
+    }
+    return { username, password };
   }
 
   private supports(feature: number): Promise<boolean> {
