@@ -99,8 +99,10 @@ export async function ensureLibvirtPackages(): Promise<void> {
 
 function ensureDaemonUser(): { uid: number; gid: number } {
   if (!have('id', ['-u', DAEMON_USER])) {
-    execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', DAEMON_USER]);
+    execFileSync('useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/bin/sh', DAEMON_USER]);
   }
+  // The ssh tests log in as this user to reach its daemon: it needs a shell (it has no password).
+  if (!execFileSync('getent', ['passwd', DAEMON_USER]).toString().trim().endsWith(':/bin/sh')) execFileSync('usermod', ['-s', '/bin/sh', DAEMON_USER]);
   const uid = Number(execFileSync('id', ['-u', DAEMON_USER]).toString().trim());
   const gid = Number(execFileSync('id', ['-g', DAEMON_USER]).toString().trim());
   // QEMU opens /dev/kvm when it exists; membership lets it, and nothing breaks without.

@@ -1,6 +1,7 @@
 /** The front door: `connect(uri)` and `connectAdmin(uri)`. */
 import { authFileCredentials } from '../transport/auth-file.js';
 import { adminDialerFor, dialerFor, processContext } from '../transport/dial.js';
+import type { SshOptions } from '../transport/ssh.js';
 import type { TlsOptions } from '../transport/tls.js';
 import type { Dialer } from '../transport/types.js';
 import { defaultAdminUri } from '../transport/socket-path.js';
@@ -16,6 +17,8 @@ export interface ConnectOptions extends ConnectionOptions {
   env?: Record<string, string | undefined>;
   /** TLS credentials (PEM contents or paths) and verification, over libvirt's file rules. */
   tls?: TlsOptions;
+  /** SSH keys, password, or your own connected ssh2 Client. */
+  ssh?: SshOptions;
 }
 
 /**
@@ -35,7 +38,12 @@ export async function connect(uri?: string, options: ConnectOptions = {}): Promi
   const text = uri ?? defaultUri(env);
   // No URI at all: the default daemon picks its driver, as with libvirt's client.
   const parsed = text === null ? null : parseLibvirtUri(text);
-  const dialer = options.dialer ?? dialerFor(parsed, { readonly: options.readonly ?? false, env, ...(options.tls ? { tls: options.tls } : {}) });
+  const dialer = options.dialer ?? dialerFor(parsed, {
+      readonly: options.readonly ?? false,
+      env,
+      ...(options.tls ? { tls: options.tls } : {}),
+      ...(options.ssh ? { ssh: options.ssh } : {}),
+    });
   const auth = options.auth ?? parsed?.params.auth;
   return Connection.open(dialer, text ?? '(default)', parsed?.nameForServer ?? null, {
     ...options,

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { NotSupportedError } from '../rpc/errors.js';
 import { commandDialer, splitCommand } from './ext.js';
 import { adminSocketFor, unixSocketFor } from './socket-path.js';
+import { type SshOptions, sshDialer } from './ssh.js';
 import { tcpDialer, DEFAULT_TCP_PORT } from './tcp.js';
 import { DEFAULT_TLS_PORT, type TlsOptions, tlsDialer } from './tls.js';
 import type { Dialer } from './types.js';
@@ -17,6 +18,8 @@ export interface DialContext {
   env: Record<string, string | undefined>;
   /** TLS credentials and verification, over what the URI and libvirt's file rules say. */
   tls?: TlsOptions;
+  /** SSH keys, password, or a connected ssh2 Client. */
+  ssh?: SshOptions;
 }
 
 /** The environment and identity of this process, read now (never at import time). */
@@ -48,6 +51,10 @@ export function dialerFor(uri: LibvirtUri | null, ctx: DialContext): Dialer {
       );
     case 'ext':
       return commandDialer(splitCommand(uri!.params.command!));
+    case 'ssh':
+    case 'libssh':
+    case 'libssh2':
+      return sshDialer(uri!, ctx.ssh ?? {}, { env: ctx.env, readonly: ctx.readonly });
     default:
       throw new NotSupportedError(`the ${uri!.transport} transport is not supported yet (in ${redactUri(uri!.original)})`);
   }

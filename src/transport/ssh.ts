@@ -1,0 +1,152 @@
+/**
+ * The ssh transport (`qemu+ssh://user@host/system`, also `libssh` and `libssh2`) on the ssh2
+ * package, loaded only when an ssh URI is used. Host keys are checked against known_hosts as
+ * libvirt does; the remote command is virt-ssh-helper or netcat, as libvirt builds it.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { AnyAuthMethod, Client, ClientChannel } from 'ssh2';
+import { ConnectionError } from '../rpc/errors.js';
+import { checkHostKey, hostKeyName } from './known-hosts.js';
+import { transportFromDuplex } from './node-stream.js';
+import type { Dialer } from './types.js';
+import type { LibvirtUri } from './uri.js';
+
+export const DEFAULT_SSH_PORT = 22;
+
+export interface SshOptions {
+  /** An ssh2 Client you already connected; the transport only runs its command on it. */
+  client?: Client;
+  /** Private key contents (PEM/OpenSSH), over `keyfile=` and the default keys. */
+  privateKey?: string | Uint8Array;
+  passphrase?: string;
+  /** For password and keyboard-interactive logins. */
+  password?: string | (() => Promise<string> | string);
+}
+
+/** Single-quotes a word for the remote shell. */
+function sq(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command the remote side runs, as libvirt's client builds it: virt-ssh-helper given the
+ * URI (`proxy=native`), netcat on the daemon's socket (`proxy=netcat`), or the helper when
+ * installed and netcat otherwise (`proxy=auto`, the default).
+ */
+export function remoteCommand(uri: LibvirtUri, readonly: boolean): string {
+  const nc = uri.params.netcat ?? 'nc';
+  const socket = uri.params.socket ?? `/var/run/libvirt/libvirt-sock${readonly ? '-ro' : ''}`;
+  // Debian's netcat needs -q0 to exit when its input closes; others do not know -q.
+  const netcat = `if ${sq(nc)} -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0; else ARG=; fi; ${sq(nc)} $ARG -U ${sq(socket)}`;
+  const helper = `virt-ssh-helper${readonly ? ' -r' : ''} ${sq(uri.nameForServer)}`;
+  switch (uri.params.proxy ?? 'auto') {
+    case 'native':
+      return helper;
+    case 'netcat':
+      return `sh -c ${sq(netcat)}`;
+    default:
+      return `sh -c ${sq(`if command -v virt-ssh-helper >/dev/null 2>&1; then ${helper}; else ${netcat}; fi`)}`;
+  }
+}
+
+interface HostKeyPolicy {
+  file: string;
+  mode: 'normal' | 'auto' | 'ignore';
+}
+
+function hostKeyPolicy(uri: LibvirtUri, home: string | undefined): HostKeyPolicy {
+  const file = uri.params.known_hosts ?? (home ? `${home}/.ssh/known_hosts` : '/nonexistent/known_hosts');
+  // no_verify=1 accepts a key never seen before; a changed key is still refused.
+  const mode = uri.params.known_hosts_verify ?? (uri.params.no_verify ? 'auto' : 'normal');
+  return { file, mode };
+}
+
+function defaultKeys(home: string | undefined): string[] {
+  if (!home) return [];
+  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => `${home}/.ssh/${k}`).filter((f) => existsSync(f));
+}
+
+export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<string, string | undefined>; readonly: boolean }): Dialer {
+  return async (events, signal) => {
+    const command = remoteCommand(uri, ctx.readonly);
+    const client = opts.client ?? (await connectClient(uri, opts, ctx.env, signal));
+    const channel = await new Promise<ClientChannel>((resolve, reject) => {
+      client.exec(command, (err, stream) => (err ? reject(new ConnectionError(`ssh: cannot run the remote command: ${err.message}`, { cause: err })) : resolve(stream)));
+    });
+    let stderr = '';
+    channel.stderr.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString()).slice(-2048);
+    });
+    channel.on('exit', (code: number | null) => {
+      if (code) channel.emit('error', new Error(`the remote command exited with ${code}${stderr ? `: ${stderr.trim()}` : ''}`));
+    });
+    const transport = transportFromDuplex(channel, events, `ssh:${uri.host}`);
+    return {
+      ...transport,
+      close: () => {
+        transport.close();
+        if (!opts.client) client.end();
+      },
+    };
+  };
+}
+
+async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<Client> {
+  const { Client } = await import('ssh2');
+  const host = uri.host ?? 'localhost';
+  const port = uri.port ?? DEFAULT_SSH_PORT;
+  const username = uri.user ?? env.USER ?? env.LOGNAME ?? 'root';
+  const policy = hostKeyPolicy(uri, env.HOME);
+  let hostKeyProblem: string | undefined;
+
+  const hostVerifier = (key: Buffer): boolean => {
+    if (policy.mode === 'ignore') return true;
+    const text = existsSync(policy.file) ? readFileSync(policy.file, 'utf8') : '';
+    const verdict = checkHostKey(text, hostKeyName(host, port), key);
+    if (verdict === 'known') return true;
+    if (verdict === 'unknown' && policy.mode === 'auto') return true;
+    hostKeyProblem =
+      verdict === 'unknown'
+        ? `the host key of ${host}:${port} is not in ${policy.file}; add it (ssh-keyscan) or use known_hosts_verify=auto`
+        : verdict === 'changed'
+          ? `the host key of ${host}:${port} does not match the one in ${policy.file}: it changed, or someone is in the middle; refusing`
+          : `the host key of ${host}:${port} is revoked in ${policy.file}`;
+    return false;
+  };
+
+  const keys: (string | Uint8Array)[] = opts.privateKey
+    ? [opts.privateKey]
+    : uri.params.keyfile
+      ? [readFileSync(uri.params.keyfile)]
+      : defaultKeys(env.HOME).map((f) => readFileSync(f));
+  const order = uri.params.sshauth ?? ['agent', 'privkey', 'password', 'keyboard-interactive'];
+  const password = async () => (typeof opts.password === 'function' ? await opts.password() : opts.password);
+  const methods: AnyAuthMethod[] = [];
+  for (const m of order) {
+    if (m === 'agent' && env.SSH_AUTH_SOCK) methods.push({ type: 'agent', username, agent: env.SSH_AUTH_SOCK });
+    if (m === 'privkey') for (const key of keys) methods.push({ type: 'publickey', username, key: Buffer.from(key), ...(opts.passphrase ? { passphrase: opts.passphrase } : {}) });
+    if (m === 'password' && opts.password !== undefined) methods.push({ type: 'password', username, password: (await password())! });
+    if (m === 'keyboard-interactive' && opts.password !== undefined) {
+      const pw = (await password())!;
+      methods.push({ type: 'keyboard-interactive', username, prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => pw)) });
+    }
+  }
+  if (!methods.length) throw new ConnectionError(`ssh to ${host}: no way to log in (no agent, no key in ~/.ssh or keyfile=, no password)`);
+
+  const client = new Client();
+  return new Promise<Client>((resolve, reject) => {
+    const fail = (e: Error) => {
+      client.end();
+      const msg = hostKeyProblem ?? (/authentication methods failed/i.test(e.message) ? `ssh login to ${username}@${host}:${port} was refused (tried ${order.join(', ')})` : e.message);
+      reject(new ConnectionError(`ssh: ${msg}`, { cause: e }));
+    };
+    if (signal?.aborted) return fail(new Error('aborted'));
+    signal?.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
+    client.once('ready', () => {
+      client.off('error', fail);
+      resolve(client);
+    });
+    client.once('error', fail);
+    client.connect({ host, port, username, hostVerifier, authHandler: methods as never, readyTimeout: 20_000 });
+  });
+}
