@@ -3,16 +3,11 @@
  * calls, large lists and stats over 2,000 test-driver domains, and open+close.
  * The C side is bench/c/libvirt-bench.c, compiled here against the system's libvirt.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { type Connection, connect } from '../src/index.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { buildCClient, runCClient } from './lib/c-client.js';
 import { type Measurement, median } from './lib/stats.js';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
 const DOMAINS = 2000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
@@ -92,17 +87,6 @@ const CASES: Case[] = [
   },
 ];
 
-function buildCClient(): string {
-  const out = join(mkdtempSync(join(tmpdir(), 'libvirt-rpc-bench-')), 'libvirt-bench');
-  try {
-    const flags = execFileSync('pkg-config', ['--cflags', '--libs', 'libvirt']).toString().trim().split(/\s+/);
-    execFileSync('cc', ['-O2', '-o', out, join(HERE, 'c', 'libvirt-bench.c'), ...flags, '-lpthread'], { stdio: 'inherit' });
-  } catch (e) {
-    throw new Error(`cannot build the C client benchmark (needs cc, pkg-config and Debian's libvirt-dev): ${(e as Error).message}`);
-  }
-  return out;
-}
-
 async function measureOurs(c: Case, conn: Connection, uri: string): Promise<Sample> {
   await c.ours(conn, uri, Math.max(1, Math.floor(c.count / 20))); // warm-up
   const cpu0 = process.cpuUsage();
@@ -114,8 +98,7 @@ async function measureOurs(c: Case, conn: Connection, uri: string): Promise<Samp
 }
 
 function measureC(bin: string, c: Case, uri: string): Sample {
-  const out = JSON.parse(execFileSync(bin, [uri, c.mode, String(c.count)]).toString()) as { count: number; wall_ns: number; cpu_ns: number };
-  return { count: out.count, wallNs: out.wall_ns, cpuNs: out.cpu_ns };
+  return runCClient(bin, uri, c.mode, c.count);
 }
 
 async function populate(conn: Connection): Promise<void> {

@@ -38,7 +38,9 @@ export function remoteCommand(uri: LibvirtUri, readonly: boolean): string {
   const socket = uri.params.socket ?? `/var/run/libvirt/libvirt-sock${readonly ? '-ro' : ''}`;
   // Debian's netcat needs -q0 to exit when its input closes; others do not know -q.
   const netcat = `if ${sq(nc)} -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0; else ARG=; fi; ${sq(nc)} $ARG -U ${sq(socket)}`;
-  const helper = `virt-ssh-helper${readonly ? ' -r' : ''} ${sq(uri.nameForServer)}`;
+  // The helper is given the URI without name=: it picks the daemon from the driver and path,
+  // and the name (if any) is then opened inside that daemon.
+  const helper = `virt-ssh-helper${readonly ? ' -r' : ''} ${sq(`${uri.driver}://${uri.path}`)}`;
   switch (uri.params.proxy ?? 'auto') {
     case 'native':
       return helper;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type Connection, ConnectionError, connect } from '../../src/index.js';
 import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../scripts/ports.js';
 import { CASES, cReference, ours } from '../helpers/sweep-cases.js';
 
 /** A pkipath= directory in libvirt's layout, usable by both clients. */
@@ -99,6 +99,15 @@ describe('TLS verification', () => {
     const conn = await connect(`test+tls://localhost:${port}/default?pkipath=${pkiDir(pki, 'good', pki.client)}`);
     expect(await conn.connectGetType()).toBe('TEST');
     expect((await conn.connectListAllDomains(1, 0)).domains.map((d) => d.name)).toEqual(['test']);
+    await conn.close();
+  });
+
+  it('takes PEM contents from options instead of files', async () => {
+    const { port } = await tlsDaemon();
+    const conn = await connect(`test+tls://127.0.0.1:${port}/default?pkipath=${join(pki.dir, 'empty')}`, {
+      tls: { ca: readFileSync(pki.ca.cert, 'utf8'), cert: readFileSync(pki.client.cert, 'utf8'), key: readFileSync(pki.client.key, 'utf8') },
+    });
+    expect(await conn.connectGetType()).toBe('TEST');
     await conn.close();
   });
 

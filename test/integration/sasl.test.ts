@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ConnectionError, LibvirtError, connect, type TraceEntry } from '../../src/index.js';
 import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../scripts/ports.js';
 
 const USER = 'alice';
 const PASSWORD = 'correct horse battery staple';

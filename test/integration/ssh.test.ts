@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Connection, ConnectionError, connect } from '../../src/index.js';
 import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
 import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort } from '../../scripts/ports.js';
 import { CASES, cReference, ours } from '../helpers/sweep-cases.js';
 
 let daemon: ThrowawayDaemon;
@@ -42,6 +42,20 @@ describe('read-only sweep over ssh through netcat, against python3-libvirt', () 
   let theirs: unknown[];
   beforeAll(async () => {
     conn = await connect(base('/default', { keyfile: sshd.clientKey, known_hosts: knownHosts, proxy: 'netcat', socket: daemon.socket }));
+    theirs = await cReference(daemon, daemon.testUri);
+  });
+  afterAll(() => conn?.close());
+  it.each(CASES.map((c, i) => [c.name, i] as const))('%s', async (_n, i) => {
+    expect(await ours(conn, i)).toEqual(theirs[i]);
+  });
+});
+
+describe('read-only sweep over ssh through virt-ssh-helper, against python3-libvirt', () => {
+  let conn: Connection;
+  let theirs: unknown[];
+  beforeAll(async () => {
+    // The helper reaches the session daemon; name= opens its test driver there.
+    conn = await connect(base('/session', { keyfile: sshd.clientKey, known_hosts: knownHosts, proxy: 'native', name: 'test:///default' }));
     theirs = await cReference(daemon, daemon.testUri);
   });
   afterAll(() => conn?.close());
