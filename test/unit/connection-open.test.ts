@@ -3,7 +3,7 @@
  * happens when the daemon wants authentication.
  */
 import { Connection } from '../../src/api/connection.js';
-import { NotSupportedError } from '../../src/rpc/errors.js';
+import { ConnectionError, NotSupportedError } from '../../src/rpc/errors.js';
 import { FrameSplitter } from '../../src/rpc/frame.js';
 import { readHeader, writeHeader } from '../../src/rpc/header.js';
 import type { Dialer, TransportEvents } from '../../src/transport/types.js';
@@ -44,7 +44,7 @@ function scriptedPeer(auth: number[]): Scripted {
           const h = readHeader(new DataView(f.buffer, f.byteOffset), 0);
           const proc = byNumber.get(h.proc)!;
           batch.push(proc.method);
-          const needsAuth = !['authList', 'authPolkit'].includes(proc.method);
+          const needsAuth = !['authList', 'authPolkit', 'authSaslInit'].includes(proc.method);
           if (needsAuth && !authenticated) {
             return reply(h.serial, h.proc, VirNetMessageErrorCodec, {
               code: 45, domain: 7, message: 'authentication required', level: 2, dom: null, str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null,
@@ -56,6 +56,8 @@ function scriptedPeer(auth: number[]): Scripted {
             case 'authPolkit':
               authenticated = true;
               return reply(h.serial, h.proc, P.authPolkit.ret, { complete: 1 });
+            case 'authSaslInit':
+              return reply(h.serial, h.proc, P.authSaslInit.ret, { mechlist: 'DIGEST-MD5,GSSAPI' });
             case 'connectSupportsFeature':
               return reply(h.serial, h.proc, P.connectSupportsFeature.ret, { supported: 1 });
             default:
@@ -91,9 +93,22 @@ describe('opening a connection', () => {
     await conn.close();
   });
 
-  it('says so when the daemon needs SASL', async () => {
+  it('sends no SASL step over an unprotected channel, and says to use TLS', async () => {
     const peer = scriptedPeer([1]);
-    await expect(Connection.open(peer.dialer, 'qemu:///system', null, {})).rejects.toBeInstanceOf(NotSupportedError);
+    const err = await Connection.open(peer.dialer, 'qemu+tcp://h/system', null, { secureChannel: false }).catch((e) => e);
+    expect(err).toBeInstanceOf(ConnectionError);
+    expect(err.message).toMatch(/use TLS/);
+    expect(peer.batches.flat()).not.toContain('authSaslInit');
+  });
+
+  it('names the mechanisms when none is in common', async () => {
+    const peer = scriptedPeer([1]);
+    await expect(Connection.open(peer.dialer, 'qemu:///system', null, {})).rejects.toThrow(/DIGEST-MD5, GSSAPI/);
+  });
+
+  it('refuses an auth= method it does not know', async () => {
+    const peer = scriptedPeer([2]);
+    await expect(Connection.open(peer.dialer, 'qemu:///system', null, { auth: 'kerberos' })).rejects.toBeInstanceOf(NotSupportedError);
   });
 
   it('asks for string typed parameters only when a call needs them', async () => {
