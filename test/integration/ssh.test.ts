@@ -3,7 +3,7 @@
  * calls through virt-ssh-helper, and host key and login checks.
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Connection, ConnectionError, connect } from '../../src/index.js';
 import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
@@ -96,6 +96,22 @@ describe('ssh', () => {
       const err = await connect(base('/session', { keyfile: sshd.clientKey, known_hosts: changed, ...extra })).catch((e) => e);
       expect(err).toBeInstanceOf(ConnectionError);
       expect(err.message).toMatch(/does not match/);
+    }
+  });
+
+  it('runs over an ssh2 Client the caller already connected', async () => {
+    const { Client } = await import('ssh2');
+    const client = new Client();
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve()).once('error', reject);
+      client.connect({ host: '127.0.0.1', port: sshd.port, username: sshd.user, privateKey: readFileSync(sshd.clientKey), hostVerifier: () => true });
+    });
+    try {
+      const conn = await connect(base('/session', { proxy: 'native' }), { ssh: { client } });
+      expect(await conn.connectGetType()).toBe('QEMU');
+      await conn.close();
+    } finally {
+      client.end();
     }
   });
 
