@@ -16,6 +16,8 @@ import type { RpcClient, Unwrap } from '../rpc/client.js';
 import { type Credentials, chooseMechanism, createMechanism } from '../auth/sasl.js';
 import { ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
+import { EventQueue } from './event-queue.js';
+import { type EventFamily, EventHub, type SubscribeOptions } from './events.js';
 import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
 
 /** libvirt's driver feature numbers (libvirt_internal.h) that the client asks about. */
@@ -108,6 +110,8 @@ export class Connection extends RemoteMethods {
   private readonly session: Session;
   private closing: Promise<void> | undefined;
   private typedParamStringProbe: Promise<boolean> | undefined;
+  private readonly eventHub: EventHub;
+  private readonly onListeners = new Map<string, Map<(e: any) => void, Promise<() => Promise<void>>>>();
 
   private constructor(uri: string, session: Session) {
     const caller: ProcedureCaller = { call: (proc, args, options, unwrap) => this.dispatch(proc, args, options, unwrap) };
@@ -118,6 +122,86 @@ export class Connection extends RemoteMethods {
     this.closed = session.closed;
     this.qemu = new QemuMethods(caller);
     this.lxc = new LxcMethods(caller);
+    this.eventHub = new EventHub(session.rpc);
+    session.rpc.setMessageHandler((h, payload) => this.eventHub.handleMessage(h, payload));
+  }
+
+  /**
+   * Listens for `family:event` (`domain:lifecycle`, `network:lifecycle`, `storage-pool:refresh`,
+   * `node-device:update`, `secret:value-changed`, `qemu:monitor`, ...). The daemon is asked
+   * once per event and filter however many listeners there are. Resolves, once the daemon has
+   * agreed, with a function that stops listening.
+   *
+   * @example
+   * ```ts
+   * const stop = await conn.subscribe('domain:lifecycle', (e) => console.log(e.dom.name, e.event, e.detail));
+   * // ...
+   * await stop();
+   * ```
+   */
+  subscribe(event: string, listener: (event: any) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
+    const colon = event.indexOf(':');
+    if (colon < 0) return Promise.reject(new Error(`event names are family:event, such as domain:lifecycle (got '${event}')`));
+    return this.eventHub.subscribe(event.slice(0, colon) as EventFamily, event.slice(colon + 1), listener, opts);
+  }
+
+  /**
+   * `subscribe` for listeners that do not wait for the registration: if the daemon refuses
+   * it, the error goes to `onError`, or is thrown asynchronously when there is none.
+   *
+   * @example
+   * ```ts
+   * conn.on('domain:lifecycle', (e) => console.log(e.event));
+   * ```
+   */
+  on(event: string, listener: (event: any) => void, opts: SubscribeOptions & { onError?: (e: Error) => void } = {}): this {
+    const stop = this.subscribe(event, listener, opts);
+    stop.catch((e: Error) => (opts.onError ? opts.onError(e) : queueMicrotask(() => { throw e; })));
+    const byListener = this.onListeners.get(event) ?? new Map();
+    byListener.set(listener, stop);
+    this.onListeners.set(event, byListener);
+    return this;
+  }
+
+  /** Removes a listener added with {@link on}. */
+  off(event: string, listener: (event: any) => void): this {
+    const stop = this.onListeners.get(event)?.get(listener);
+    this.onListeners.get(event)?.delete(listener);
+    void stop?.then((s) => s()).catch(() => undefined);
+    return this;
+  }
+
+  /**
+   * Events as an async iterator with a bounded queue: a consumer more than `maxQueue` events
+   * behind gets a SlowConsumerError. Breaking out of the loop unsubscribes.
+   *
+   * @example
+   * ```ts
+   * for await (const e of await conn.events('domain:lifecycle', { filter: dom })) {
+   *   if (e.event === VIR_DOMAIN_EVENT_STOPPED) break;
+   * }
+   * ```
+   */
+  async events(event: string, opts: SubscribeOptions & { maxQueue?: number } = {}): Promise<AsyncIterableIterator<any>> {
+    let stop: (() => Promise<void>) | undefined;
+    const queue = new EventQueue<any>(opts.maxQueue ?? 1000, async () => {
+      await stop?.();
+    });
+    stop = await this.subscribe(event, (e) => queue.push(e), opts);
+    void this.closed.then((e) => queue.fail(e));
+    return queue;
+  }
+
+  /**
+   * Domain events of one kind as an async iterator, optionally for one domain.
+   *
+   * @example
+   * ```ts
+   * for await (const e of await conn.domainEvents('lifecycle', { domain: dom })) console.log(e.event, e.detail);
+   * ```
+   */
+  domainEvents(name: string, opts: { domain?: unknown; maxQueue?: number } = {}): Promise<AsyncIterableIterator<any>> {
+    return this.events(`domain:${name}`, { ...(opts.domain ? { filter: opts.domain } : {}), ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) });
   }
 
   /**
@@ -158,7 +242,7 @@ export class Connection extends RemoteMethods {
       return Promise.reject(new NotSupportedError(`${proc.method} carries a data stream; streams are not supported yet`));
     }
     if (EVENT_REGISTRATION.test(proc.name)) {
-      return Promise.reject(new NotSupportedError(`${proc.method} registers for events; events are not supported yet`));
+      return Promise.reject(new NotSupportedError(`${proc.method} registers for events: use conn.subscribe(), conn.on() or conn.events(), which share registrations and route the events`));
     }
     if (proc.program === remoteProgram.number && STRING_OKAY_PROCEDURES.has(proc.number)) {
       return this.typedParamString().then((ok) =>

@@ -33,8 +33,6 @@ export interface RpcClientOptions {
   programs?: ProgramInfo[];
   /** Receives one entry per frame sent or received (the `--debug` wire trace). */
   trace?: (entry: TraceEntry) => void;
-  /** Unsolicited MESSAGE frames (events), other than keepalive. */
-  onMessage?: (header: MessageHeader, payload: XdrReader) => void;
   /** STREAM and STREAM_HOLE frames, routed by serial. Return false if nobody wanted it. */
   onStream?: (header: MessageHeader, payload: Uint8Array) => boolean;
   /** The connection died (transport closed, keepalive timeout, protocol error). */
@@ -74,6 +72,7 @@ export class RpcClient {
   private closedWith: ConnectionError | undefined;
   private keepalive: Keepalive | undefined;
   private readonly programs = new Map<number, ProgramInfo>();
+  private messageHandler: ((header: MessageHeader, payload: XdrReader) => boolean) | undefined;
 
   constructor(
     private readonly transport: RpcTransport,
@@ -90,6 +89,11 @@ export class RpcClient {
   /** Calls waiting for a reply. */
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /** Routes unsolicited MESSAGE frames (events) to `handler`; it returns false for ones nobody wanted. */
+  setMessageHandler(handler: (header: MessageHeader, payload: XdrReader) => boolean): void {
+    this.messageHandler = handler;
   }
 
   /** Starts keepalive (after the peer agreed to the keepalive program). */
@@ -327,11 +331,7 @@ export class RpcClient {
       if (h.proc === KEEPALIVE_PROC_PING) this.sendMessage(KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KEEPALIVE_PROC_PONG);
       return;
     }
-    if (!this.opts.onMessage) {
-      this.stats.droppedMessages++;
-      return;
-    }
-    this.opts.onMessage(h, new XdrReader(frame, PAYLOAD_OFFSET, frame.length));
+    if (!this.messageHandler?.(h, new XdrReader(frame, PAYLOAD_OFFSET, frame.length))) this.stats.droppedMessages++;
   }
 
   private settle(serial: number, p: Pending): void {

@@ -1,0 +1,232 @@
+/**
+ * Events: one server registration per family, event id and filter, shared by every local
+ * listener and removed on the server when the last one goes, as libvirt's client does. Events
+ * arrive as MESSAGE frames carrying the registration's callbackID.
+ */
+import EventEmitter from 'eventemitter3';
+import { virDomainEventID, virNetworkEventID, virNodeDeviceEventID, virSecretEventID, virStoragePoolEventID } from '../../protocol/constants.js';
+import type { ProcedureInfo } from '../../protocol/procedure.js';
+import { QEMU_PROGRAM, qemuProcedures, qemuProgram } from '../../protocol/qemu.js';
+import { REMOTE_PROGRAM, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
+import type { RpcClient } from '../rpc/client.js';
+import type { MessageHeader } from '../rpc/header.js';
+import { type XdrReader, decodeValue } from '../xdr/index.js';
+
+export type EventFamily = 'domain' | 'network' | 'storage-pool' | 'node-device' | 'secret' | 'qemu';
+
+interface FamilySpec {
+  ids: Record<string, number>;
+  prefix: string;
+  register: ProcedureInfo<any, any, any>;
+  deregister: ProcedureInfo<any, any, any>;
+  /** Name of the filter field in the register call's arguments. */
+  filter: string;
+  /** Prefix of the MESSAGE procedures that carry this family's events. */
+  messages: string;
+}
+
+const FAMILIES: Record<Exclude<EventFamily, 'qemu'>, FamilySpec> = {
+  domain: {
+    ids: virDomainEventID,
+    prefix: 'VIR_DOMAIN_EVENT_ID_',
+    register: remoteProcedures.connectDomainEventCallbackRegisterAny,
+    deregister: remoteProcedures.connectDomainEventCallbackDeregisterAny,
+    filter: 'dom',
+    messages: 'REMOTE_PROC_DOMAIN_EVENT_',
+  },
+  network: {
+    ids: virNetworkEventID,
+    prefix: 'VIR_NETWORK_EVENT_ID_',
+    register: remoteProcedures.connectNetworkEventRegisterAny,
+    deregister: remoteProcedures.connectNetworkEventDeregisterAny,
+    filter: 'net',
+    messages: 'REMOTE_PROC_NETWORK_EVENT_',
+  },
+  'storage-pool': {
+    ids: virStoragePoolEventID,
+    prefix: 'VIR_STORAGE_POOL_EVENT_ID_',
+    register: remoteProcedures.connectStoragePoolEventRegisterAny,
+    deregister: remoteProcedures.connectStoragePoolEventDeregisterAny,
+    filter: 'pool',
+    messages: 'REMOTE_PROC_STORAGE_POOL_EVENT_',
+  },
+  'node-device': {
+    ids: virNodeDeviceEventID,
+    prefix: 'VIR_NODE_DEVICE_EVENT_ID_',
+    register: remoteProcedures.connectNodeDeviceEventRegisterAny,
+    deregister: remoteProcedures.connectNodeDeviceEventDeregisterAny,
+    filter: 'dev',
+    messages: 'REMOTE_PROC_NODE_DEVICE_EVENT_',
+  },
+  secret: {
+    ids: virSecretEventID,
+    prefix: 'VIR_SECRET_EVENT_ID_',
+    register: remoteProcedures.connectSecretEventRegisterAny,
+    deregister: remoteProcedures.connectSecretEventDeregisterAny,
+    filter: 'secret',
+    messages: 'REMOTE_PROC_SECRET_EVENT_',
+  },
+};
+
+/** `VIR_DOMAIN_EVENT_ID_RTC_CHANGE` → `rtc-change`. */
+function eventName(constant: string, prefix: string): string {
+  return constant.slice(prefix.length).toLowerCase().replace(/_/g, '-');
+}
+
+/** Every event name a family knows, with its id: `lifecycle` → 0. */
+export function familyEvents(family: Exclude<EventFamily, 'qemu'>): Map<string, number> {
+  const spec = FAMILIES[family];
+  return new Map(
+    Object.entries(spec.ids)
+      .filter(([k]) => !k.endsWith('_LAST'))
+      .map(([k, v]) => [eventName(k, spec.prefix), v]),
+  );
+}
+
+export interface SubscribeOptions {
+  /** Only events of this object (domain, network, pool, device or secret, as the API returns it). */
+  filter?: unknown;
+  /** QEMU monitor events: the event name to match (all when absent). */
+  qemuEvent?: string;
+  /** QEMU monitor events: VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX / _NOCASE. */
+  qemuFlags?: number;
+}
+
+interface Registration {
+  key: string;
+  prog: number;
+  family: EventFamily;
+  callbackID: number | undefined;
+  pending: Promise<number>;
+  emitter: EventEmitter;
+  listeners: number;
+}
+
+/** The key a MESSAGE is filed under: program, family and callbackID. */
+const routeKey = (prog: number, family: EventFamily, id: number) => `${prog}:${family}:${id}`;
+
+function messageFamilies(): Map<string, EventFamily> {
+  const out = new Map<string, EventFamily>();
+  for (const [family, spec] of Object.entries(FAMILIES) as [EventFamily, FamilySpec][]) {
+    for (const p of Object.values(remoteProcedures) as ProcedureInfo<any, any, any>[]) {
+      if (p.message && p.name.startsWith(spec.messages)) out.set(`${REMOTE_PROGRAM}:${p.number}`, family);
+    }
+  }
+  for (const p of Object.values(qemuProcedures) as ProcedureInfo<any, any, any>[]) {
+    if (p.message) out.set(`${QEMU_PROGRAM}:${p.number}`, 'qemu');
+  }
+  return out;
+}
+
+export class EventHub {
+  /** Registrations by family, id/name and filter. */
+  private readonly registrations = new Map<string, Registration>();
+  /** Registrations by the server's callbackID. */
+  private readonly routes = new Map<string, Registration>();
+  private readonly families = messageFamilies();
+  /** Events that arrived for no registration (counted, not fatal). */
+  dropped = 0;
+
+  constructor(private readonly rpc: RpcClient) {}
+
+  /**
+   * Adds `listener` for `family:name`; registers on the server the first time that event and
+   * filter are asked for. Resolves with a function that removes the listener (and the server
+   * registration with the last one).
+   */
+  async subscribe(family: EventFamily, name: string, listener: (event: any) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
+    const { key, register, prog } = this.describe(family, name, opts);
+    let reg = this.registrations.get(key);
+    if (!reg) {
+      const created: Registration = { key, prog, family, callbackID: undefined, pending: undefined as never, emitter: new EventEmitter(), listeners: 0 };
+      created.pending = register().then((id) => {
+        created.callbackID = id;
+        this.routes.set(routeKey(prog, family, id), created);
+        return id;
+      });
+      this.registrations.set(key, created);
+      reg = created;
+      created.pending.catch(() => this.registrations.delete(key));
+    }
+    reg.emitter.on('event', listener);
+    reg.listeners++;
+    try {
+      await reg.pending;
+    } catch (e) {
+      reg.emitter.off('event', listener);
+      throw e;
+    }
+    const theReg = reg;
+    let removed = false;
+    return async () => {
+      if (removed) return;
+      removed = true;
+      theReg.emitter.off('event', listener);
+      if (--theReg.listeners > 0) return;
+      this.registrations.delete(theReg.key);
+      const id = await theReg.pending;
+      this.routes.delete(routeKey(theReg.prog, theReg.family, id));
+      if (this.rpc.isOpen) await this.deregister(theReg.family, id);
+    };
+  }
+
+  /** Called with every MESSAGE frame that is not keepalive. Returns false if nobody wanted it. */
+  handleMessage(h: MessageHeader, payload: XdrReader): boolean {
+    const family = this.families.get(`${h.prog}:${h.proc}`);
+    const program = h.prog === QEMU_PROGRAM ? qemuProgram : h.prog === REMOTE_PROGRAM ? remoteProgram : undefined;
+    const proc = program?.byNumber.get(h.proc);
+    if (!family || !proc?.msg) return false;
+    let body: any;
+    try {
+      body = decodeValue(proc.msg, payload);
+    } catch {
+      // A malformed event must not take the connection down.
+      this.dropped++;
+      return true;
+    }
+    const reg = typeof body.callbackID === 'number' ? this.routes.get(routeKey(h.prog, family, body.callbackID)) : undefined;
+    if (!reg) {
+      this.dropped++;
+      return true;
+    }
+    const { callbackID: _id, ...rest } = body;
+    // Events of the callback era wrap the older message: hand out the inner one.
+    const event = rest.msg !== undefined && Object.keys(rest).length === 1 ? rest.msg : rest;
+    reg.emitter.emit('event', event);
+    return true;
+  }
+
+  private describe(family: EventFamily, name: string, opts: SubscribeOptions) {
+    if (family === 'qemu') {
+      const p = qemuProcedures;
+      const key = `qemu:${opts.qemuEvent ?? '*'}:${opts.qemuFlags ?? 0}:${filterKey(opts.filter)}`;
+      return {
+        key,
+        prog: QEMU_PROGRAM,
+        register: () =>
+          this.rpc.call(p.connectDomainMonitorEventRegister, { dom: opts.filter ?? null, event: opts.qemuEvent ?? null, flags: opts.qemuFlags ?? 0 }, undefined, 'callbackID') as Promise<number>,
+      };
+    }
+    const spec = FAMILIES[family];
+    if (!spec) throw new Error(`unknown event family '${family}' (use ${[...Object.keys(FAMILIES), 'qemu'].join(', ')})`);
+    const id = familyEvents(family).get(name);
+    if (id === undefined) throw new Error(`unknown ${family} event '${name}' (known: ${[...familyEvents(family).keys()].join(', ')})`);
+    return {
+      key: `${family}:${id}:${filterKey(opts.filter)}`,
+      prog: REMOTE_PROGRAM,
+      register: () => this.rpc.call(spec.register, { eventID: id, [spec.filter]: opts.filter ?? null }, undefined, 'callbackID') as Promise<number>,
+    };
+  }
+
+  private deregister(family: EventFamily, callbackID: number): Promise<void> {
+    const proc = family === 'qemu' ? qemuProcedures.connectDomainMonitorEventDeregister : FAMILIES[family].deregister;
+    return this.rpc.call(proc, { callbackID });
+  }
+}
+
+/** Registrations are shared per filter object identity by name (and UUID where there is one). */
+function filterKey(filter: unknown): string {
+  if (filter === null || filter === undefined) return '*';
+  const f = filter as { name?: string; uuid?: Uint8Array };
+  return `${f.name ?? ''}/${f.uuid ? Array.from(f.uuid).join('.') : ''}`;
+}
