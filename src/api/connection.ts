@@ -17,6 +17,7 @@ import { type Credentials, chooseMechanism, createMechanism } from '../auth/sasl
 import { ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
 import { EventQueue } from './event-queue.js';
+import { LibvirtStream } from './stream.js';
 import { type EventFamily, EventHub, type SubscribeOptions } from './events.js';
 import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
 
@@ -124,6 +125,28 @@ export class Connection extends RemoteMethods {
     this.lxc = new LxcMethods(caller);
     this.eventHub = new EventHub(session.rpc);
     session.rpc.setMessageHandler((h, payload) => this.eventHub.handleMessage(h, payload));
+  }
+
+  /**
+   * Calls a streaming procedure (`@readstream`/`@writestream`: volume download and upload,
+   * screenshots, consoles, channels) and returns its data stream with the reply.
+   *
+   * @example
+   * ```ts
+   * const { stream } = await conn.openStream(remoteProcedures.storageVolDownload, { vol, offset: 0n, length: 0n, flags: 0 });
+   * for await (const chunk of stream.chunks()) hash.update(chunk);
+   * ```
+   */
+  async openStream<A, R>(proc: ProcedureInfo<A, R, any>, args: A, options?: CallOptions): Promise<{ stream: LibvirtStream; reply: R }> {
+    if (!proc.stream) throw new NotSupportedError(`${proc.method} carries no data stream`);
+    const stream = new LibvirtStream(this.rpc, proc);
+    const pending = this.rpc.call(proc, args, options, undefined, stream);
+    try {
+      return { stream, reply: await pending };
+    } catch (e) {
+      if (stream.serial) this.rpc.endStream(stream.serial);
+      throw e;
+    }
   }
 
   /**
@@ -239,7 +262,9 @@ export class Connection extends RemoteMethods {
       return Promise.reject(new NotSupportedError(`${proc.method} passes file descriptors, which JavaScript runtimes cannot send over a socket`));
     }
     if (proc.stream) {
-      return Promise.reject(new NotSupportedError(`${proc.method} carries a data stream; streams are not supported yet`));
+      return Promise.reject(
+        new NotSupportedError(`${proc.method} carries a data stream: call it through conn.openStream(remoteProcedures.${proc.method}, args), which returns the stream with the reply`),
+      );
     }
     if (EVENT_REGISTRATION.test(proc.name)) {
       return Promise.reject(new NotSupportedError(`${proc.method} registers for events: use conn.subscribe(), conn.on() or conn.events(), which share registrations and route the events`));

@@ -19,6 +19,18 @@ export interface RpcTransport {
   write(bytes: Uint8Array): boolean;
   /** Closes the transport; it must call `closed()` on the client when done. */
   close(): void;
+  /** Stops delivering received bytes until `resume` (download backpressure). */
+  pause?(): void;
+  resume?(): void;
+}
+
+/** Receives the STREAM and STREAM_HOLE packets of one call, by its serial. */
+export interface StreamSink {
+  /** Set by the core to the serial of the call that opened the stream. */
+  serial: number;
+  packet(header: MessageHeader, payload: Uint8Array): void;
+  /** The connection died: the stream ends with this error. */
+  failed(error: Error): void;
 }
 
 export type { CallOptions };
@@ -33,8 +45,6 @@ export interface RpcClientOptions {
   programs?: ProgramInfo[];
   /** Receives one entry per frame sent or received (the `--debug` wire trace). */
   trace?: (entry: TraceEntry) => void;
-  /** STREAM and STREAM_HOLE frames, routed by serial. Return false if nobody wanted it. */
-  onStream?: (header: MessageHeader, payload: Uint8Array) => boolean;
   /** The connection died (transport closed, keepalive timeout, protocol error). */
   onClose?: (error: ConnectionError) => void;
 }
@@ -73,6 +83,8 @@ export class RpcClient {
   private keepalive: Keepalive | undefined;
   private readonly programs = new Map<number, ProgramInfo>();
   private messageHandler: ((header: MessageHeader, payload: XdrReader) => boolean) | undefined;
+  private readonly streams = new Map<number, StreamSink>();
+  private drainWaiters: (() => void)[] = [];
 
   constructor(
     private readonly transport: RpcTransport,
@@ -112,7 +124,7 @@ export class RpcClient {
    * Sends a CALL and resolves with its reply, unwrapped. Encoding errors reject before
    * anything is queued.
    */
-  call<A, R>(proc: ProcedureInfo<A, R, any>, args: A, options?: CallOptions, unwrap?: Unwrap): Promise<any> {
+  call<A, R>(proc: ProcedureInfo<A, R, any>, args: A, options?: CallOptions, unwrap?: Unwrap, sink?: StreamSink): Promise<any> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(abortError(proc, signal));
@@ -125,6 +137,11 @@ export class RpcClient {
     }
     this.serial = serial;
     this.stats.callsSent++;
+    // Stream data may follow the reply at once: the sink must be in place before it.
+    if (sink) {
+      sink.serial = serial;
+      this.streams.set(serial, sink);
+    }
     return new Promise((resolve, reject) => {
       const p: Pending = { proc, unwrap, resolve, reject, timer: undefined, signal, onAbort: undefined };
       if (options?.timeoutMs !== undefined) {
@@ -150,6 +167,30 @@ export class RpcClient {
   sendMessage(prog: number, vers: number, proc: number): void {
     if (this.closedWith) return;
     this.encodeFrame(prog, vers, proc, MessageType.MESSAGE, 0, MessageStatus.OK, null, undefined);
+  }
+
+  /** Stops routing stream packets of `serial`. */
+  endStream(serial: number): void {
+    this.streams.delete(serial);
+  }
+
+  /** Whether the transport asked to wait before more is written. */
+  get needsDrain(): boolean {
+    return this.blocked || this.out.pos > 4 * 1024 * 1024;
+  }
+
+  /** Resolves when the transport can take more (at once if it can now). */
+  waitDrain(): Promise<void> {
+    if (!this.needsDrain) return Promise.resolve();
+    return new Promise((r) => this.drainWaiters.push(r));
+  }
+
+  pauseReading(): void {
+    this.transport.pause?.();
+  }
+
+  resumeReading(): void {
+    this.transport.resume?.();
   }
 
   /** Sends a STREAM or STREAM_HOLE packet with a raw payload (already encoded). */
@@ -181,6 +222,7 @@ export class RpcClient {
   drain(): void {
     this.blocked = false;
     this.flush();
+    if (!this.needsDrain) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   /** The transport closed or failed: every pending call settles with ConnectionError. */
@@ -203,6 +245,10 @@ export class RpcClient {
       this.clearTimers(p);
       p.reject(error);
     }
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    for (const s of streams) s.failed(error);
+    for (const w of this.drainWaiters.splice(0)) w();
     this.opts.onClose?.(error);
   }
 
@@ -269,7 +315,11 @@ export class RpcClient {
         return this.onMessage(h, frame);
       case MessageType.STREAM:
       case MessageType.STREAM_HOLE:
-        if (!this.opts.onStream?.(h, frame.subarray(PAYLOAD_OFFSET))) this.stats.droppedMessages++;
+        {
+          const sink = this.streams.get(h.serial);
+          if (sink) sink.packet(h, frame.subarray(PAYLOAD_OFFSET));
+          else this.stats.droppedMessages++;
+        }
         return;
       case MessageType.REPLY_WITH_FDS: {
         const p = this.pending.get(h.serial);

@@ -24,6 +24,8 @@ export function transportFromDuplex(stream: Duplex, events: TransportEvents, des
   return {
     description,
     write: (bytes) => stream.write(bytes),
+    pause: () => stream.pause(),
+    resume: () => stream.resume(),
     close: () => {
       stream.end();
       // A peer that never closes its side must not keep us waiting.

@@ -15,6 +15,9 @@ export interface Transport {
   write(bytes: Uint8Array): boolean;
   /** Ends the connection after queued bytes are written. */
   close(): void;
+  /** Stops delivering received bytes until `resume` (download backpressure). */
+  pause?(): void;
+  resume?(): void;
   /** Human-readable peer, for errors and traces (never carries credentials). */
   readonly description: string;
 }
