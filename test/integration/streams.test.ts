@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -13,7 +13,9 @@ import {
   type Connection,
   ConnectionError,
   connect,
+  downloadVolume,
   remoteProcedures as P,
+  uploadVolume,
   type RemoteNonnullStorageVol,
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
 } from '../../src/index.js';
@@ -107,6 +109,35 @@ describe('volume streams', () => {
     expect(BigInt(data) + holes).toBe(BigInt(64 * MiB));
     expect(holes).toBeGreaterThanOrEqual(BigInt(60 * MiB));
     await conn.storageVolDelete(sparse, 0);
+  });
+
+  it('downloads into a sparse file and uploads from it, holes both ways, bytes equal', async () => {
+    const pool = await conn.storagePoolLookupByName('streams');
+    const src = await conn.storageVolCreateXML(pool, volXml('src.raw', 64 * MiB), 0);
+    const marker = Uint8Array.from({ length: MiB }, (_, i) => (i * 7) & 0xff);
+    for (const offset of [0n, BigInt(40 * MiB)]) {
+      const up = await conn.openStream(P.storageVolUpload, { vol: src, offset, length: BigInt(MiB), flags: 0 });
+      await up.stream.write(marker);
+      await up.stream.finish();
+    }
+    const file = join(daemon.dir, 'sparse-copy.raw');
+    let progress = 0n;
+    const total = await downloadVolume(conn, src, file, { sparse: true, onProgress: (n) => (progress = n) });
+    expect(total).toBe(BigInt(64 * MiB));
+    expect(progress).toBe(total);
+    const st = statSync(file);
+    expect(st.size).toBe(64 * MiB);
+    // Allocated blocks far below the size: the holes stayed holes.
+    expect(st.blocks * 512).toBeLessThan(16 * MiB);
+    const fileHash = createHash('sha256').update(readFileSync(file)).digest('hex');
+
+    const dst = await conn.storageVolCreateXML(pool, volXml('dst.raw', 64 * MiB), 0);
+    await uploadVolume(conn, dst, file, { sparse: true });
+    const back = join(daemon.dir, 'plain-copy.raw');
+    await downloadVolume(conn, dst, back);
+    expect(createHash('sha256').update(readFileSync(back)).digest('hex')).toBe(fileHash);
+    await conn.storageVolDelete(src, 0);
+    await conn.storageVolDelete(dst, 0);
   });
 
   it('aborting a download mid-way leaves the connection usable', async () => {

@@ -1,0 +1,128 @@
+/**
+ * Volume transfers to and from files, as `virsh vol-download` and `vol-upload` do them:
+ * holes kept on download and sent as holes on upload when asked (`sparse`), with progress.
+ */
+import { open } from 'node:fs/promises';
+import {
+  VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
+  VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
+} from '../../protocol/constants.js';
+import { type RemoteNonnullDomain, type RemoteNonnullStorageVol, remoteProcedures } from '../../protocol/remote.js';
+import type { Connection } from './connection.js';
+import { STREAM_CHUNK } from './stream.js';
+
+export interface TransferOptions {
+  /** Keep holes (download) or send zero runs as holes (upload). */
+  sparse?: boolean;
+  /** Called after each chunk with the bytes (data and holes) done so far. */
+  onProgress?: (done: bigint) => void;
+  /** Range of the volume; 0 length means to the end. */
+  offset?: bigint;
+  length?: bigint;
+}
+
+/**
+ * @example
+ * ```ts
+ * await downloadVolume(conn, vol, '/tmp/disk.raw', { sparse: true, onProgress: (n) => bar.update(Number(n)) });
+ * ```
+ */
+export async function downloadVolume(conn: Connection, vol: RemoteNonnullStorageVol, path: string, opts: TransferOptions = {}): Promise<bigint> {
+  const file = await open(path, 'w');
+  let position = 0n;
+  try {
+    const { stream } = await conn.openStream(remoteProcedures.storageVolDownload, {
+      vol,
+      offset: opts.offset ?? 0n,
+      length: opts.length ?? 0n,
+      flags: opts.sparse ? VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM : 0,
+    });
+    try {
+      for (let item = await stream.read(); item; item = await stream.read()) {
+        if (item instanceof Uint8Array) {
+          await file.write(item, 0, item.length, Number(position));
+          position += BigInt(item.length);
+        } else {
+          // A hole: move on without writing, so the file system leaves it unallocated.
+          position += item.hole;
+        }
+        opts.onProgress?.(position);
+      }
+    } catch (e) {
+      await stream.abort();
+      throw e;
+    }
+    // A trailing hole has nothing written after it: set the size explicitly.
+    await file.truncate(Number(position));
+    return position;
+  } finally {
+    await file.close();
+  }
+}
+
+/** Whether every byte of `buf` is zero. */
+function allZero(buf: Uint8Array): boolean {
+  const words = buf.length >> 3;
+  const view = new BigUint64Array(buf.buffer, buf.byteOffset, buf.byteOffset % 8 === 0 ? words : 0);
+  for (let i = 0; i < view.length; i++) if (view[i] !== 0n) return false;
+  for (let i = view.length * 8; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * @example
+ * ```ts
+ * await uploadVolume(conn, vol, '/tmp/disk.raw', { sparse: true });
+ * ```
+ */
+export async function uploadVolume(conn: Connection, vol: RemoteNonnullStorageVol, path: string, opts: TransferOptions = {}): Promise<bigint> {
+  const file = await open(path, 'r');
+  try {
+    const size = BigInt((await file.stat()).size);
+    const { stream } = await conn.openStream(remoteProcedures.storageVolUpload, {
+      vol,
+      offset: opts.offset ?? 0n,
+      length: opts.length ?? size,
+      flags: opts.sparse ? VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM : 0,
+    });
+    const buf = new Uint8Array(STREAM_CHUNK);
+    let done = 0n;
+    try {
+      for (;;) {
+        const { bytesRead } = await file.read(buf, 0, buf.length, Number(done));
+        if (!bytesRead) break;
+        const chunk = buf.subarray(0, bytesRead);
+        if (opts.sparse && allZero(chunk)) await stream.writeHole(BigInt(bytesRead));
+        else await stream.write(chunk.slice());
+        done += BigInt(bytesRead);
+        opts.onProgress?.(done);
+      }
+      await stream.finish();
+    } catch (e) {
+      await stream.abort();
+      throw e;
+    }
+    return done;
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * Saves a screenshot of `screen` of a running domain; resolves with its MIME type.
+ *
+ * @example
+ * ```ts
+ * const mime = await screenshotToFile(conn, dom, '/tmp/screen.ppm');
+ * ```
+ */
+export async function screenshotToFile(conn: Connection, dom: RemoteNonnullDomain, path: string, screen = 0): Promise<string | null> {
+  const file = await open(path, 'w');
+  try {
+    const { stream, reply } = await conn.openStream(remoteProcedures.domainScreenshot, { dom, screen, flags: 0 });
+    for await (const chunk of stream.chunks()) await file.write(chunk);
+    return (reply as { mime: string | null }).mime;
+  } finally {
+    await file.close();
+  }
+}
