@@ -4,7 +4,7 @@
 export interface Measurement {
   group: string;
   name: string;
-  /** `calls/s`, `ops/s`, `MB/s` (higher is better) or `ms/call` (lower is better). */
+  /** `calls/s`, `ops/s`, `MB/s`, `MiB/s` (higher is better); `ms/call`, `MiB` (lower is better). */
   unit: string;
   ours: number;
   theirs: number;
@@ -20,7 +20,8 @@ export function median(values: number[]): number {
 
 /** Ours relative to theirs, as "how many times better" whatever the unit's direction. */
 export function advantage(m: Measurement): number {
-  return m.unit.startsWith('ms') ? m.theirs / m.ours : m.ours / m.theirs;
+  const lowerIsBetter = m.unit.startsWith('ms') || m.unit === 'MiB';
+  return lowerIsBetter ? m.theirs / m.ours : m.ours / m.theirs;
 }
 
 /** Runs `fn` repeatedly for about `budgetMs` and returns operations per second. */

@@ -293,9 +293,10 @@ export class RpcClient {
     if (this.blocked || this.out.pos === 0 || this.closedWith) return;
     let bytes: Uint8Array;
     if (this.out.pos > COALESCE_HANDOFF) {
-      // Large batch: hand the buffer itself to the transport and start a fresh one.
+      // Large batch: hand the buffer itself to the transport and start a fresh one as large
+      // (up to 4 MiB), so a stream of big packets does not regrow it from scratch each time.
       bytes = this.out.finish();
-      this.out = new XdrWriter(1024);
+      this.out = new XdrWriter(Math.min(this.out.buf.length, 4 * 1024 * 1024));
     } else {
       bytes = this.out.finish().slice();
       this.out.reset();
