@@ -11,15 +11,30 @@ import { QemuMethods } from '../../protocol/qemu-methods.js';
 import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_AUTH_SASL, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
 import { RemoteMethods } from '../../protocol/remote-methods.js';
 import { keepaliveProgram } from '../../protocol/keepalive.js';
-import { VIR_CONNECT_RO, VIR_TYPED_PARAM_STRING_OKAY } from '../../protocol/constants.js';
+import {
+  VIR_CONNECT_CLOSE_REASON_CLIENT,
+  VIR_CONNECT_CLOSE_REASON_EOF,
+  VIR_CONNECT_CLOSE_REASON_ERROR,
+  VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
+  VIR_CONNECT_RO,
+  VIR_TYPED_PARAM_STRING_OKAY,
+} from '../../protocol/constants.js';
 import type { RpcClient, Unwrap } from '../rpc/client.js';
 import { type Credentials, chooseMechanism, createMechanism } from '../auth/sasl.js';
-import { ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
+import { type CloseReason, ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
 import { EventQueue } from './event-queue.js';
 import { LibvirtStream } from './stream.js';
 import { type EventFamily, EventHub, type SubscribeOptions } from './events.js';
 import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
+
+/** Our close reasons as libvirt's virConnectCloseReason values. */
+const CLOSE_REASONS: Record<CloseReason, number> = {
+  error: VIR_CONNECT_CLOSE_REASON_ERROR,
+  eof: VIR_CONNECT_CLOSE_REASON_EOF,
+  keepalive: VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
+  client: VIR_CONNECT_CLOSE_REASON_CLIENT,
+};
 
 /** libvirt's driver feature numbers (libvirt_internal.h) that the client asks about. */
 export const DRV_FEATURE = {
@@ -112,6 +127,8 @@ export class Connection extends RemoteMethods {
   private closing: Promise<void> | undefined;
   private typedParamStringProbe: Promise<boolean> | undefined;
   private readonly eventHub: EventHub;
+  private readonly closeListeners = new Set<(reason: number) => void>();
+  private closeCallbackRegistered = false;
   private readonly onListeners = new Map<string, Map<(e: any) => void, Promise<() => Promise<void>>>>();
 
   private constructor(uri: string, session: Session) {
@@ -125,6 +142,9 @@ export class Connection extends RemoteMethods {
     this.lxc = new LxcMethods(caller);
     this.eventHub = new EventHub(session.rpc);
     session.rpc.setMessageHandler((h, payload) => this.eventHub.handleMessage(h, payload));
+    this.eventHub.onConnectionClosed = (reason) => {
+      for (const l of this.closeListeners) l(reason);
+    };
   }
 
   /**
@@ -165,7 +185,33 @@ export class Connection extends RemoteMethods {
   subscribe(event: string, listener: (event: any) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
     const colon = event.indexOf(':');
     if (colon < 0) return Promise.reject(new Error(`event names are family:event, such as domain:lifecycle (got '${event}')`));
+    if (event === 'connection:closed') return this.onClosed(listener);
     return this.eventHub.subscribe(event.slice(0, colon) as EventFamily, event.slice(colon + 1), listener, opts);
+  }
+
+  /**
+   * `connection:closed` listeners: told once, with libvirt's reason (VIR_CONNECT_CLOSE_REASON_*),
+   * when the daemon closes our driver connection or the connection itself ends.
+   */
+  private async onClosed(listener: (event: { reason: number }) => void): Promise<() => Promise<void>> {
+    let active = true;
+    let told = false;
+    const tell = (reason: number) => {
+      if (active && !told) {
+        told = true;
+        listener({ reason });
+      }
+    };
+    if (this.features.remoteCloseCallback && !this.closeCallbackRegistered) {
+      this.closeCallbackRegistered = true;
+      await this.rpc.call(remoteProcedures.connectRegisterCloseCallback, undefined);
+    }
+    this.closeListeners.add(tell);
+    void this.closed.then((e) => tell(CLOSE_REASONS[e.reason]));
+    return async () => {
+      active = false;
+      this.closeListeners.delete(tell);
+    };
   }
 
   /**

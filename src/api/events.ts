@@ -7,7 +7,13 @@ import EventEmitter from 'eventemitter3';
 import { virDomainEventID, virNetworkEventID, virNodeDeviceEventID, virSecretEventID, virStoragePoolEventID } from '../../protocol/constants.js';
 import type { ProcedureInfo } from '../../protocol/procedure.js';
 import { QEMU_PROGRAM, qemuProcedures, qemuProgram } from '../../protocol/qemu.js';
-import { REMOTE_PROGRAM, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
+import {
+  REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED,
+  REMOTE_PROGRAM,
+  RemoteConnectEventConnectionClosedMsgCodec,
+  remoteProcedures,
+  remoteProgram,
+} from '../../protocol/remote.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { MessageHeader } from '../rpc/header.js';
 import { type XdrReader, decodeValue } from '../xdr/index.js';
@@ -126,6 +132,8 @@ export class EventHub {
   private readonly families = messageFamilies();
   /** Events that arrived for no registration (counted, not fatal). */
   dropped = 0;
+  /** The daemon's "your driver connection closed" message (close callback), with its reason. */
+  onConnectionClosed: ((reason: number) => void) | undefined;
 
   constructor(private readonly rpc: RpcClient) {}
 
@@ -172,6 +180,14 @@ export class EventHub {
 
   /** Called with every MESSAGE frame that is not keepalive. Returns false if nobody wanted it. */
   handleMessage(h: MessageHeader, payload: XdrReader): boolean {
+    if (h.prog === REMOTE_PROGRAM && h.proc === REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED) {
+      try {
+        this.onConnectionClosed?.(decodeValue(RemoteConnectEventConnectionClosedMsgCodec, payload).reason);
+      } catch {
+        this.dropped++;
+      }
+      return true;
+    }
     const family = this.families.get(`${h.prog}:${h.proc}`);
     const program = h.prog === QEMU_PROGRAM ? qemuProgram : h.prog === REMOTE_PROGRAM ? remoteProgram : undefined;
     const proc = program?.byNumber.get(h.proc);

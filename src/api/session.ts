@@ -74,7 +74,7 @@ export async function closeSession(session: Session, sendClose: () => Promise<un
       // The daemon may be gone already; closing must still succeed.
     }
   }
-  session.rpc.fail(new ConnectionError('connection closed'));
+  session.rpc.fail(new ConnectionError('connection closed', { reason: 'client' }));
 }
 
 function withDeadline<T>(work: Promise<T>, opts: SessionOptions, what: string): Promise<T> {

@@ -115,7 +115,8 @@ export class RpcClient {
     this.keepalive = new Keepalive(
       ka,
       () => this.sendMessage(KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, KEEPALIVE_PROC_PING),
-      (silent) => this.fail(new ConnectionError(`no answer from the peer for ${silent} ms (keepalive: ${ka.count} PINGs every ${ka.intervalMs} ms)`)),
+      (silent) =>
+        this.fail(new ConnectionError(`no answer from the peer for ${silent} ms (keepalive: ${ka.count} PINGs every ${ka.intervalMs} ms)`, { reason: 'keepalive' })),
     );
     this.keepalive.start();
   }
@@ -230,7 +231,7 @@ export class RpcClient {
     this.fail(
       cause instanceof ConnectionError
         ? cause
-        : new ConnectionError(cause ? `connection lost: ${cause.message}` : 'connection closed by the peer', { cause }),
+        : new ConnectionError(cause ? `connection lost: ${cause.message}` : 'connection closed by the peer', { cause, reason: cause ? 'error' : 'eof' }),
     );
   }
 

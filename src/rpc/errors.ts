@@ -105,9 +105,18 @@ export class LibvirtError extends Error {
   }
 }
 
+/** Why a connection ended, as libvirt's close callback reports it (virConnectCloseReason). */
+export type CloseReason = 'error' | 'eof' | 'keepalive' | 'client';
+
 /** The connection failed or closed; the call's outcome on the daemon is unknown. */
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
+  /** Why the connection ended, where this error ended it. */
+  readonly reason: CloseReason;
+  constructor(message: string, options?: ErrorOptions & { reason?: CloseReason }) {
+    super(message, options);
+    this.reason = options?.reason ?? 'error';
+  }
 }
 
 /** The peer sent something that breaks the protocol. */

@@ -2,7 +2,14 @@
  * A daemon that dies or freezes under load: every call settles, quickly, with a
  * ConnectionError; nothing hangs.
  */
-import { ConnectionError, connect } from '../../src/index.js';
+import {
+  ConnectionError,
+  connect,
+  VIR_CONNECT_CLOSE_REASON_CLIENT,
+  VIR_CONNECT_CLOSE_REASON_EOF,
+  VIR_CONNECT_CLOSE_REASON_ERROR,
+  VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
+} from '../../src/index.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
 
 describe('faults of a real daemon', () => {
@@ -21,6 +28,8 @@ describe('faults of a real daemon', () => {
 
   it('kill -9 with calls in flight rejects every one with ConnectionError within 1 s', async () => {
     const conn = await connect(daemon.testUri, { keepalive: false });
+    const reasons: number[] = [];
+    await conn.subscribe('connection:closed', (e) => reasons.push(e.reason));
     // Freeze the daemon so the calls are sent but cannot be answered, then kill it.
     daemon.kill('SIGSTOP');
     const calls = Array.from({ length: 1000 }, () => conn.connectGetCapabilities());
@@ -33,12 +42,18 @@ describe('faults of a real daemon', () => {
     expect(settledWithin).toBeLessThan(1000);
     expect(await conn.closed).toBeInstanceOf(ConnectionError);
     await expect(conn.connectGetHostname()).rejects.toBeInstanceOf(ConnectionError);
+    // The daemon died with our calls unread, so the kernel resets the socket: an error, or
+    // an end of file where the reset is not seen.
+    expect(reasons).toHaveLength(1);
+    expect([VIR_CONNECT_CLOSE_REASON_EOF, VIR_CONNECT_CLOSE_REASON_ERROR]).toContain(reasons[0]);
   });
 
   it('a frozen daemon (SIGSTOP) is declared dead by keepalive within interval x (count + 1)', async () => {
     const keepalive = { intervalMs: 300, count: 3 };
     const conn = await connect(daemon.testUri, { keepalive });
     expect(conn.features.keepalive).toBe(true);
+    const reasons: number[] = [];
+    await conn.subscribe('connection:closed', (e) => reasons.push(e.reason));
     daemon.kill('SIGSTOP');
     const stoppedAt = Date.now();
     const err = await conn.connectGetHostname().catch((e) => e);
@@ -47,6 +62,8 @@ describe('faults of a real daemon', () => {
     expect(err.message).toMatch(/keepalive/);
     expect(detectedAfter).toBeLessThanOrEqual(keepalive.intervalMs * (keepalive.count + 1) + 150);
     expect(detectedAfter).toBeGreaterThanOrEqual(keepalive.intervalMs * keepalive.count);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reasons).toEqual([VIR_CONNECT_CLOSE_REASON_KEEPALIVE]);
   });
 
   it('keepalive keeps an idle connection alive while the daemon answers PINGs', async () => {
@@ -54,6 +71,10 @@ describe('faults of a real daemon', () => {
     await new Promise((r) => setTimeout(r, 800));
     expect(conn.isOpen).toBe(true);
     expect(await conn.connectGetType()).toBe('TEST');
+    const reasons: number[] = [];
+    await conn.subscribe('connection:closed', (e) => reasons.push(e.reason));
     await conn.close();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(reasons).toEqual([VIR_CONNECT_CLOSE_REASON_CLIENT]);
   });
 });
