@@ -15,6 +15,7 @@ export { AdminConnection } from './api/admin.js';
 export type { SessionOptions } from './api/session.js';
 export { LibvirtStream, STREAM_CHUNK, type StreamItem } from './api/stream.js';
 export { downloadVolume, uploadVolume, screenshotToFile, type TransferOptions } from './api/files.js';
+export { attachConsole, CONSOLE_ESCAPE, type ConsoleInput, type ConsoleOutput } from './api/console.js';
 export { SlowConsumerError } from './api/event-queue.js';
 export type { EventFamily, SubscribeOptions } from './api/events.js';
 export { LibvirtError, ConnectionError, ProtocolError, TimeoutError, AbortError, NotSupportedError } from './rpc/errors.js';

@@ -10,7 +10,8 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect, remoteProcedures as P, VIR_DOMAIN_START_PAUSED } from '../../src/index.js';
+import { PassThrough } from 'node:stream';
+import { attachConsole, connect, remoteProcedures as P, VIR_DOMAIN_CONSOLE_FORCE, VIR_DOMAIN_START_PAUSED } from '../../src/index.js';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
 import { sharedDaemon } from '../helpers/libvirtd.js';
 
@@ -58,6 +59,18 @@ describe('serial console', () => {
       expect(await waitFor('HELLO FROM TYPESCRIPT', 10_000)).toBe(true);
       await stream.abort();
       await reader;
+
+      // Interactive attach, driven through a pipe: keys go in, the echo comes out, Ctrl-] leaves.
+      const again = await conn.openStream(P.domainOpenConsole, { dom: running, dev_name: null, flags: VIR_DOMAIN_CONSOLE_FORCE });
+      const keys = new PassThrough();
+      let screen = '';
+      const attached = attachConsole(again.stream, keys, { write: (c) => (screen += Buffer.from(c).toString('latin1')) });
+      keys.write('piped keys\r');
+      const end = Date.now() + 10_000;
+      while (!screen.includes('PIPED KEYS') && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+      expect(screen).toContain('PIPED KEYS');
+      keys.write(Buffer.from([0x1d]));
+      expect(await attached).toBe('detached');
       await conn.domainDestroy(running);
     } finally {
       await conn.domainUndefine(dom);
