@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type ApiDescription, parseApiXml } from './api-xml.js';
 import type { XdrFile } from './ast.js';
 import { emitConstants } from './emit-constants.js';
+import { emitEvents } from './emit-events.js';
 import { emitMethods } from './emit-methods.js';
 import { emitModule } from './emit-module.js';
 import { emitIndex, emitProcedureTypes } from './emit-static.js';
@@ -125,9 +126,10 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
     );
     methodModules.push(`${p.module}-methods`);
   }
+  files.set('remote-events.ts', emitEvents(head, model, allApi.enums, procedures.get('remote')!));
   files.set('procedure.ts', emitProcedureTypes(head, runtimeImport));
   files.set('constants.ts', emitConstants(head, [...apis.values()]));
-  files.set('index.ts', emitIndex(head, [...PROGRAMS.map((p) => p.module), ...methodModules, 'constants', 'procedure']));
+  files.set('index.ts', emitIndex(head, [...PROGRAMS.map((p) => p.module), ...methodModules, 'remote-events', 'constants', 'procedure']));
   return { files, asts, procedures, libvirtVersion };
 }
 

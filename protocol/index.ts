@@ -22,5 +22,6 @@ export * from './remote-methods.js';
 export * from './qemu-methods.js';
 export * from './lxc-methods.js';
 export * from './admin-methods.js';
+export * from './remote-events.js';
 export * from './constants.js';
 export * from './procedure.js';

@@ -8,6 +8,9 @@ import { LxcMethods } from '../../protocol/lxc-methods.js';
 import type { CallOptions, ProcedureCaller, ProcedureInfo } from '../../protocol/procedure.js';
 import { qemuProgram } from '../../protocol/qemu.js';
 import { QemuMethods } from '../../protocol/qemu-methods.js';
+import type { QemuDomainMonitorEventMsg } from '../../protocol/qemu.js';
+import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
+import type { RemoteNonnullDomain } from '../../protocol/remote.js';
 import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_AUTH_SASL, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
 import { RemoteMethods } from '../../protocol/remote-methods.js';
 import { keepaliveProgram } from '../../protocol/keepalive.js';
@@ -27,6 +30,12 @@ import { EventQueue } from './event-queue.js';
 import { LibvirtStream } from './stream.js';
 import { type EventFamily, EventHub, type SubscribeOptions } from './events.js';
 import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
+
+/** A QEMU monitor event as `qemu:monitor` listeners get it. */
+export type QemuMonitorEvent = Omit<QemuDomainMonitorEventMsg, 'callbackID'>;
+
+/** The names of domain events: `lifecycle`, `reboot`, `block-job-2`, ... */
+export type DomainEventName = Extract<keyof RemoteEventPayloads, `domain:${string}`> extends `domain:${infer N}` ? N : never;
 
 /** Our close reasons as libvirt's virConnectCloseReason values. */
 const CLOSE_REASONS: Record<CloseReason, number> = {
@@ -182,6 +191,9 @@ export class Connection extends RemoteMethods {
    * await stop();
    * ```
    */
+  subscribe<K extends keyof RemoteEventPayloads>(event: K, listener: (event: RemoteEventPayloads[K]) => void, opts?: SubscribeOptions): Promise<() => Promise<void>>;
+  subscribe(event: 'qemu:monitor', listener: (event: QemuMonitorEvent) => void, opts?: SubscribeOptions): Promise<() => Promise<void>>;
+  subscribe(event: 'connection:closed', listener: (event: { reason: number }) => void): Promise<() => Promise<void>>;
   subscribe(event: string, listener: (event: any) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
     const colon = event.indexOf(':');
     if (colon < 0) return Promise.reject(new Error(`event names are family:event, such as domain:lifecycle (got '${event}')`));
@@ -223,8 +235,11 @@ export class Connection extends RemoteMethods {
    * conn.on('domain:lifecycle', (e) => console.log(e.event));
    * ```
    */
+  on<K extends keyof RemoteEventPayloads>(event: K, listener: (event: RemoteEventPayloads[K]) => void, opts?: SubscribeOptions & { onError?: (e: Error) => void }): this;
+  on(event: 'qemu:monitor', listener: (event: QemuMonitorEvent) => void, opts?: SubscribeOptions & { onError?: (e: Error) => void }): this;
+  on(event: 'connection:closed', listener: (event: { reason: number }) => void, opts?: { onError?: (e: Error) => void }): this;
   on(event: string, listener: (event: any) => void, opts: SubscribeOptions & { onError?: (e: Error) => void } = {}): this {
-    const stop = this.subscribe(event, listener, opts);
+    const stop = (this.subscribe as (e: string, l: (x: any) => void, o: SubscribeOptions) => Promise<() => Promise<void>>)(event, listener, opts);
     stop.catch((e: Error) => (opts.onError ? opts.onError(e) : queueMicrotask(() => { throw e; })));
     const byListener = this.onListeners.get(event) ?? new Map();
     byListener.set(listener, stop);
@@ -251,12 +266,14 @@ export class Connection extends RemoteMethods {
    * }
    * ```
    */
+  async events<K extends keyof RemoteEventPayloads>(event: K, opts?: SubscribeOptions & { maxQueue?: number }): Promise<AsyncIterableIterator<RemoteEventPayloads[K]>>;
+  async events(event: 'qemu:monitor', opts?: SubscribeOptions & { maxQueue?: number }): Promise<AsyncIterableIterator<QemuMonitorEvent>>;
   async events(event: string, opts: SubscribeOptions & { maxQueue?: number } = {}): Promise<AsyncIterableIterator<any>> {
     let stop: (() => Promise<void>) | undefined;
     const queue = new EventQueue<any>(opts.maxQueue ?? 1000, async () => {
       await stop?.();
     });
-    stop = await this.subscribe(event, (e) => queue.push(e), opts);
+    stop = await (this.subscribe as (e: string, l: (x: any) => void, o: SubscribeOptions) => Promise<() => Promise<void>>)(event, (e) => queue.push(e), opts);
     void this.closed.then((e) => queue.fail(e));
     return queue;
   }
@@ -269,8 +286,11 @@ export class Connection extends RemoteMethods {
    * for await (const e of await conn.domainEvents('lifecycle', { domain: dom })) console.log(e.event, e.detail);
    * ```
    */
-  domainEvents(name: string, opts: { domain?: unknown; maxQueue?: number } = {}): Promise<AsyncIterableIterator<any>> {
-    return this.events(`domain:${name}`, { ...(opts.domain ? { filter: opts.domain } : {}), ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) });
+  domainEvents<N extends DomainEventName>(
+    name: N,
+    opts: { domain?: RemoteNonnullDomain; maxQueue?: number } = {},
+  ): Promise<AsyncIterableIterator<RemoteEventPayloads[`domain:${N}`]>> {
+    return this.events(`domain:${name}` as `domain:${N}`, { ...(opts.domain ? { filter: opts.domain } : {}), ...(opts.maxQueue ? { maxQueue: opts.maxQueue } : {}) });
   }
 
   /**

@@ -24,6 +24,8 @@ import {
   VIR_STORAGE_POOL_EVENT_DEFINED,
 } from '../../src/index.js';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
+import { familyEvents } from '../../src/api/events.js';
+import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
 import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
 
 const domainXml = (name: string) =>
@@ -132,9 +134,18 @@ describe('events on the test driver', () => {
     expect(pools[0]).toEqual({ name: 'evpool', event: VIR_STORAGE_POOL_EVENT_DEFINED });
   });
 
-  it('refuses unknown event names clearly', async () => {
-    await expect(conn.subscribe('domain:nonsense', () => {})).rejects.toThrow(/unknown domain event 'nonsense'/);
-    await expect(conn.subscribe('lifecycle', () => {})).rejects.toThrow(/family:event/);
+  it('refuses unknown event names clearly (for callers without the types)', async () => {
+    const untyped = conn.subscribe.bind(conn) as (event: string, listener: () => void) => Promise<unknown>;
+    await expect(untyped('domain:nonsense', () => {})).rejects.toThrow(/unknown domain event 'nonsense'/);
+    await expect(untyped('lifecycle', () => {})).rejects.toThrow(/family:event/);
+  });
+
+  it('knows all 28 domain event ids, each with a typed payload', () => {
+    expect(familyEvents('domain').size).toBe(28);
+    // Compile-time: the payload of each name is the protocol's type.
+    const lifecycle: RemoteEventPayloads['domain:lifecycle'] = { dom: { name: 'x', uuid: new Uint8Array(16), id: 1 }, event: 0, detail: 0 };
+    const threshold: RemoteEventPayloads['domain:block-threshold'] = { dom: lifecycle.dom, dev: 'vda', path: '/p', threshold: 1n, excess: 2n };
+    expect([lifecycle.event, threshold.dev]).toEqual([0, 'vda']);
   });
 });
 
