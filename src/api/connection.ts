@@ -149,7 +149,7 @@ export class Connection extends RemoteMethods {
     this.closed = session.closed;
     this.qemu = new QemuMethods(caller);
     this.lxc = new LxcMethods(caller);
-    this.eventHub = new EventHub(session.rpc);
+    this.eventHub = new EventHub(session.rpc, () => this.features.remoteEventCallback);
     session.rpc.setMessageHandler((h, payload) => this.eventHub.handleMessage(h, payload));
     this.eventHub.onConnectionClosed = (reason) => {
       for (const l of this.closeListeners) l(reason);

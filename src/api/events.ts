@@ -135,7 +135,16 @@ export class EventHub {
   /** The daemon's "your driver connection closed" message (close callback), with its reason. */
   onConnectionClosed: ((reason: number) => void) | undefined;
 
-  constructor(private readonly rpc: RpcClient) {}
+  /** Legacy domain registrations (daemons without REMOTE_EVENT_CALLBACK), by event id. */
+  private readonly legacy = new Map<number, { emitter: EventEmitter; listeners: number; pending: Promise<void> }>();
+  /** Legacy MESSAGE procedure number → domain event id. */
+  private readonly legacyIds = legacyDomainEventIds();
+
+  constructor(
+    private readonly rpc: RpcClient,
+    /** Whether the daemon supports callback IDs (REMOTE_EVENT_CALLBACK); asked at each subscribe. */
+    private readonly callbacksSupported: () => boolean = () => true,
+  ) {}
 
   /**
    * Adds `listener` for `family:name`; registers on the server the first time that event and
@@ -143,6 +152,7 @@ export class EventHub {
    * registration with the last one).
    */
   async subscribe(family: EventFamily, name: string, listener: (event: any) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
+    if (family === 'domain' && !this.callbacksSupported()) return this.subscribeLegacy(name, listener, opts);
     const { key, register, prog } = this.describe(family, name, opts);
     let reg = this.registrations.get(key);
     if (!reg) {
@@ -200,7 +210,13 @@ export class EventHub {
       this.dropped++;
       return true;
     }
-    const reg = typeof body.callbackID === 'number' ? this.routes.get(routeKey(h.prog, family, body.callbackID)) : undefined;
+    if (typeof body.callbackID !== 'number') {
+      const legacy = this.legacy.get(this.legacyIds.get(h.proc) ?? -1);
+      if (!legacy) this.dropped++;
+      else legacy.emitter.emit('event', body);
+      return true;
+    }
+    const reg = this.routes.get(routeKey(h.prog, family, body.callbackID));
     if (!reg) {
       this.dropped++;
       return true;
@@ -210,6 +226,43 @@ export class EventHub {
     const event = rest.msg !== undefined && Object.keys(rest).length === 1 ? rest.msg : rest;
     reg.emitter.emit('event', event);
     return true;
+  }
+
+  /**
+   * Daemons without callback IDs take one registration per event id, with no filter: the
+   * filter is applied here, and the registration is shared by every listener of that id.
+   */
+  private async subscribeLegacy(name: string, listener: (event: any) => void, opts: SubscribeOptions): Promise<() => Promise<void>> {
+    const id = familyEvents('domain').get(name);
+    if (id === undefined) throw new Error(`unknown domain event '${name}' (known: ${[...familyEvents('domain').keys()].join(', ')})`);
+    const want = opts.filter === undefined || opts.filter === null ? undefined : filterKey(opts.filter);
+    const filtered = (e: { dom?: unknown }) => {
+      if (want === undefined || filterKey(e.dom) === want) listener(e);
+    };
+    let reg = this.legacy.get(id);
+    if (!reg) {
+      const created = {
+        emitter: new EventEmitter(),
+        listeners: 0,
+        pending: this.rpc.call(remoteProcedures.connectDomainEventRegisterAny, { eventID: id }) as Promise<void>,
+      };
+      created.pending.catch(() => this.legacy.delete(id));
+      this.legacy.set(id, created);
+      reg = created;
+    }
+    reg.emitter.on('event', filtered);
+    reg.listeners++;
+    await reg.pending;
+    const theReg = reg;
+    let removed = false;
+    return async () => {
+      if (removed) return;
+      removed = true;
+      theReg.emitter.off('event', filtered);
+      if (--theReg.listeners > 0) return;
+      this.legacy.delete(id);
+      if (this.rpc.isOpen) await this.rpc.call(remoteProcedures.connectDomainEventDeregisterAny, { eventID: id });
+    };
   }
 
   private describe(family: EventFamily, name: string, opts: SubscribeOptions) {
@@ -238,6 +291,21 @@ export class EventHub {
     const proc = family === 'qemu' ? qemuProcedures.connectDomainMonitorEventDeregister : FAMILIES[family].deregister;
     return this.rpc.call(proc, { callbackID });
   }
+}
+
+/**
+ * The MESSAGE procedures of legacy domain registrations (`REMOTE_PROC_DOMAIN_EVENT_X`, no
+ * callbackID), by number, with the event id each belongs to.
+ */
+function legacyDomainEventIds(): Map<number, number> {
+  const ids = familyEvents('domain');
+  const out = new Map<number, number>();
+  for (const p of Object.values(remoteProcedures) as ProcedureInfo<any, any, any>[]) {
+    if (!p.message || !p.name.startsWith('REMOTE_PROC_DOMAIN_EVENT_') || p.name.includes('_CALLBACK_')) continue;
+    const id = ids.get(p.name.slice('REMOTE_PROC_DOMAIN_EVENT_'.length).toLowerCase().replace(/_/g, '-'));
+    if (id !== undefined) out.set(p.number, id);
+  }
+  return out;
 }
 
 /** Registrations are shared per filter object identity by name (and UUID where there is one). */
