@@ -17,7 +17,7 @@ const FAMILIES = [
   { family: 'secret', ids: 'VIR_SECRET_EVENT_ID_', procs: 'REMOTE_PROC_SECRET_EVENT_' },
 ];
 
-export function emitEvents(header: string, model: Model, enums: ApiEnum[], procedures: Procedure[]): string {
+export function emitEvents(header: string, runtimeImport: string, model: Model, enums: ApiEnum[], procedures: Procedure[]): string {
   const byName = new Map(procedures.map((p) => [p.name, p]));
   const fieldsOf = (struct: string) => {
     const def = model.lookup(struct, struct).def;
@@ -25,6 +25,12 @@ export function emitEvents(header: string, model: Model, enums: ApiEnum[], proce
   };
   const types = new Set<string>();
   const entries: string[] = [];
+  /** MESSAGE procedure numbers whose payload has typed-parameter fields, with those fields. */
+  const typedParamFields: string[] = [];
+  const isTypedParams = (t: import('./ast.js').TypeSpec) => {
+    const u = model.unfold(t, 'events');
+    return u.kind === 'varArray' && u.of.kind === 'ref' && u.of.name === 'remote_typed_param';
+  };
   for (const f of FAMILIES) {
     for (const e of enums.filter((x) => x.name.startsWith(f.ids) && !x.name.endsWith('_LAST'))) {
       const suffix = e.name.slice(f.ids.length);
@@ -34,20 +40,32 @@ export function emitEvents(header: string, model: Model, enums: ApiEnum[], proce
       if (!proc) throw new Error(`event ${e.name} has no MESSAGE procedure carrying a callbackID`);
       const fields = fieldsOf(proc.msg!);
       const wrapped = fields.length === 2 && fields[1]!.name === 'msg' && fields[1]!.type.kind === 'ref';
-      const payload = wrapped ? tsName((fields[1]!.type as { name: string }).name) : `Omit<${tsName(proc.msg!)}, 'callbackID'>`;
-      types.add(wrapped ? payload : tsName(proc.msg!));
+      const inner = wrapped ? (fields[1]!.type as { name: string }).name : proc.msg!;
+      // Typed parameters arrive as plain objects, as in replies.
+      const params = fieldsOf(inner).filter((x) => isTypedParams(x.type)).map((x) => x.name);
+      const omit = [...(wrapped ? [] : ['callbackID']), ...params].map((n) => `'${n}'`).join(' | ');
+      const base = omit ? `Omit<${tsName(inner)}, ${omit}>` : tsName(inner);
+      const payload = params.length ? `${base} & { ${params.map((n) => `${n}: TypedParams`).join('; ')} }` : base;
+      types.add(tsName(inner));
+      if (params.length) typedParamFields.push(`  ${proc.number}: ${JSON.stringify(params)}, // ${proc.name}`);
       const name = `${f.family}:${suffix.toLowerCase().replace(/_/g, '-')}`;
       entries.push(`  /** ${e.name}, delivered by ${proc.name}. */`, `  '${name}': ${payload};`);
     }
   }
   return [
     header,
+    `import type { TypedParams } from '${runtimeImport}';`,
     `import type { ${[...types].sort().join(', ')} } from './remote.js';`,
     '',
     '/** What each event of the REMOTE program delivers, by `family:name`. */',
     'export interface RemoteEventPayloads {',
     ...entries,
     '}',
+    '',
+    '/** Event MESSAGE procedures (by number) whose payload fields carry typed parameters. */',
+    'export const remoteEventTypedParamFields: Readonly<Record<number, readonly string[]>> = {',
+    ...typedParamFields,
+    '};',
     '',
   ].join('\n');
 }

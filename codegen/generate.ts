@@ -126,7 +126,7 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
     );
     methodModules.push(`${p.module}-methods`);
   }
-  files.set('remote-events.ts', emitEvents(head, model, allApi.enums, procedures.get('remote')!));
+  files.set('remote-events.ts', emitEvents(head, runtimeImport, model, allApi.enums, procedures.get('remote')!));
   files.set('procedure.ts', emitProcedureTypes(head, runtimeImport));
   files.set('constants.ts', emitConstants(head, [...apis.values()]));
   files.set('index.ts', emitIndex(head, [...PROGRAMS.map((p) => p.module), ...methodModules, 'remote-events', 'constants', 'procedure']));

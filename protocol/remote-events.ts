@@ -12,6 +12,7 @@
 //   23b86f7326da3cd8f51534d69bc3a6acebe3e668eb30451b09305f5113907321  src/remote/qemu_protocol.x
 //   62f25ac46e8c73268b599958d2c23e664062d5d6e4e0c20cf96b749ceb6d8f2d  src/remote/lxc_protocol.x
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
+import type { TypedParams } from '../src/xdr/index.js';
 import type { RemoteDomainEventBalloonChangeMsg, RemoteDomainEventBlockJob2Msg, RemoteDomainEventBlockJobMsg, RemoteDomainEventBlockThresholdMsg, RemoteDomainEventCallbackAgentLifecycleMsg, RemoteDomainEventCallbackDeviceAddedMsg, RemoteDomainEventCallbackDeviceRemovalFailedMsg, RemoteDomainEventCallbackJobCompletedMsg, RemoteDomainEventCallbackMetadataChangeMsg, RemoteDomainEventCallbackMigrationIterationMsg, RemoteDomainEventCallbackPmsuspendDiskMsg, RemoteDomainEventCallbackPmsuspendMsg, RemoteDomainEventCallbackPmwakeupMsg, RemoteDomainEventCallbackTunableMsg, RemoteDomainEventControlErrorMsg, RemoteDomainEventDeviceRemovedMsg, RemoteDomainEventDiskChangeMsg, RemoteDomainEventGraphicsMsg, RemoteDomainEventIoErrorMsg, RemoteDomainEventIoErrorReasonMsg, RemoteDomainEventLifecycleMsg, RemoteDomainEventMemoryDeviceSizeChangeMsg, RemoteDomainEventMemoryFailureMsg, RemoteDomainEventNicMacChangeMsg, RemoteDomainEventRebootMsg, RemoteDomainEventRtcChangeMsg, RemoteDomainEventTrayChangeMsg, RemoteDomainEventWatchdogMsg, RemoteNetworkEventCallbackMetadataChangeMsg, RemoteNetworkEventLifecycleMsg, RemoteNodeDeviceEventLifecycleMsg, RemoteNodeDeviceEventUpdateMsg, RemoteSecretEventLifecycleMsg, RemoteSecretEventValueChangedMsg, RemoteStoragePoolEventLifecycleMsg, RemoteStoragePoolEventRefreshMsg } from './remote.js';
 
 /** What each event of the REMOTE program delivers, by `family:name`. */
@@ -43,7 +44,7 @@ export interface RemoteEventPayloads {
   /** VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON, delivered by REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON. */
   'domain:io-error-reason': RemoteDomainEventIoErrorReasonMsg;
   /** VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, delivered by REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED. */
-  'domain:job-completed': Omit<RemoteDomainEventCallbackJobCompletedMsg, 'callbackID'>;
+  'domain:job-completed': Omit<RemoteDomainEventCallbackJobCompletedMsg, 'callbackID' | 'params'> & { params: TypedParams };
   /** VIR_DOMAIN_EVENT_ID_LIFECYCLE, delivered by REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE. */
   'domain:lifecycle': RemoteDomainEventLifecycleMsg;
   /** VIR_DOMAIN_EVENT_ID_MEMORY_DEVICE_SIZE_CHANGE, delivered by REMOTE_PROC_DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE. */
@@ -69,7 +70,7 @@ export interface RemoteEventPayloads {
   /** VIR_DOMAIN_EVENT_ID_TRAY_CHANGE, delivered by REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TRAY_CHANGE. */
   'domain:tray-change': RemoteDomainEventTrayChangeMsg;
   /** VIR_DOMAIN_EVENT_ID_TUNABLE, delivered by REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE. */
-  'domain:tunable': Omit<RemoteDomainEventCallbackTunableMsg, 'callbackID'>;
+  'domain:tunable': Omit<RemoteDomainEventCallbackTunableMsg, 'callbackID' | 'params'> & { params: TypedParams };
   /** VIR_DOMAIN_EVENT_ID_WATCHDOG, delivered by REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG. */
   'domain:watchdog': RemoteDomainEventWatchdogMsg;
   /** VIR_NETWORK_EVENT_ID_LIFECYCLE, delivered by REMOTE_PROC_NETWORK_EVENT_LIFECYCLE. */
@@ -89,3 +90,9 @@ export interface RemoteEventPayloads {
   /** VIR_SECRET_EVENT_ID_VALUE_CHANGED, delivered by REMOTE_PROC_SECRET_EVENT_VALUE_CHANGED. */
   'secret:value-changed': Omit<RemoteSecretEventValueChangedMsg, 'callbackID'>;
 }
+
+/** Event MESSAGE procedures (by number) whose payload fields carry typed parameters. */
+export const remoteEventTypedParamFields: Readonly<Record<number, readonly string[]>> = {
+  363: ["params"], // REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED
+  346: ["params"], // REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE
+};

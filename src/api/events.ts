@@ -16,7 +16,8 @@ import {
 } from '../../protocol/remote.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { MessageHeader } from '../rpc/header.js';
-import { type XdrReader, decodeValue } from '../xdr/index.js';
+import { remoteEventTypedParamFields } from '../../protocol/remote-events.js';
+import { type XdrReader, decodeValue, typedParamsFromWire } from '../xdr/index.js';
 
 export type EventFamily = 'domain' | 'network' | 'storage-pool' | 'node-device' | 'secret' | 'qemu';
 
@@ -224,6 +225,9 @@ export class EventHub {
     const { callbackID: _id, ...rest } = body;
     // Events of the callback era wrap the older message: hand out the inner one.
     const event = rest.msg !== undefined && Object.keys(rest).length === 1 ? rest.msg : rest;
+    for (const field of remoteEventTypedParamFields[h.proc] ?? []) {
+      if (h.prog === REMOTE_PROGRAM) event[field] = typedParamsFromWire(event[field]);
+    }
     reg.emitter.emit('event', event);
     return true;
   }
