@@ -22,6 +22,8 @@ import {
   VIR_NETWORK_EVENT_DEFINED,
   VIR_NETWORK_EVENT_STARTED,
   VIR_STORAGE_POOL_EVENT_DEFINED,
+  VIR_SECRET_EVENT_DEFINED,
+  VIR_SECRET_EVENT_UNDEFINED,
 } from '../../src/index.js';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
 import { familyEvents } from '../../src/api/events.js';
@@ -146,6 +148,25 @@ describe('events on the test driver', () => {
     const lifecycle: RemoteEventPayloads['domain:lifecycle'] = { dom: { name: 'x', uuid: new Uint8Array(16), id: 1 }, event: 0, detail: 0 };
     const threshold: RemoteEventPayloads['domain:block-threshold'] = { dom: lifecycle.dom, dev: 'vda', path: '/p', threshold: 1n, excess: 2n };
     expect([lifecycle.event, threshold.dev]).toEqual([0, 'vda']);
+  });
+});
+
+describe('secret events', () => {
+  it('sees a secret defined, its value changed, and undefined', async () => {
+    const daemon = await sharedDaemon();
+    // The test driver has no secrets; the session daemon's secret driver does.
+    const conn = await connect(daemon.qemuUri);
+    const seen: string[] = [];
+    const stopLife = await conn.subscribe('secret:lifecycle', (e) => seen.push(`lifecycle:${e.event}`));
+    const stopValue = await conn.subscribe('secret:value-changed', () => seen.push('value-changed'));
+    const secret = await conn.secretDefineXML(`<secret ephemeral='no' private='yes'><description>events</description></secret>`, 0);
+    await conn.secretSetValue(secret, new TextEncoder().encode('s3cret'), 0);
+    await conn.secretUndefine(secret);
+    await until(seen, 3);
+    await stopLife();
+    await stopValue();
+    await conn.close();
+    expect(seen).toEqual([`lifecycle:${VIR_SECRET_EVENT_DEFINED}`, 'value-changed', `lifecycle:${VIR_SECRET_EVENT_UNDEFINED}`]);
   });
 });
 
