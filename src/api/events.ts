@@ -99,14 +99,19 @@ export interface SubscribeOptions {
   qemuFlags?: number;
 }
 
-interface Registration {
+/** A server registration and the local listeners that share it. */
+interface Shared {
+  pending: Promise<unknown>;
+  emitter: EventEmitter;
+  listeners: number;
+}
+
+interface Registration extends Shared {
   key: string;
   prog: number;
   family: EventFamily;
   callbackID: number | undefined;
   pending: Promise<number>;
-  emitter: EventEmitter;
-  listeners: number;
 }
 
 /** The key a MESSAGE is filed under: program, family and callbackID. */
@@ -137,7 +142,7 @@ export class EventHub {
   onConnectionClosed: ((reason: number) => void) | undefined;
 
   /** Legacy domain registrations (daemons without REMOTE_EVENT_CALLBACK), by event id. */
-  private readonly legacy = new Map<number, { emitter: EventEmitter; listeners: number; pending: Promise<void> }>();
+  private readonly legacy = new Map<number, Shared>();
   /** Legacy MESSAGE procedure number → domain event id. */
   private readonly legacyIds = legacyDomainEventIds();
 
@@ -167,25 +172,35 @@ export class EventHub {
       reg = created;
       created.pending.catch(() => this.registrations.delete(key));
     }
+    const theReg = reg;
+    return this.attach(theReg, listener, async () => {
+      this.registrations.delete(theReg.key);
+      const id = await theReg.pending;
+      this.routes.delete(routeKey(theReg.prog, theReg.family, id));
+      if (this.rpc.isOpen) await this.deregister(theReg.family, id);
+    });
+  }
+
+  /**
+   * Adds a listener to a registration shared by many; the function it resolves with removes
+   * the listener, and runs `onLast` when it was the last one.
+   */
+  private async attach(reg: Shared, listener: (event: any) => void, onLast: () => Promise<void>): Promise<() => Promise<void>> {
     reg.emitter.on('event', listener);
     reg.listeners++;
     try {
       await reg.pending;
     } catch (e) {
       reg.emitter.off('event', listener);
+      reg.listeners--;
       throw e;
     }
-    const theReg = reg;
     let removed = false;
     return async () => {
       if (removed) return;
       removed = true;
-      theReg.emitter.off('event', listener);
-      if (--theReg.listeners > 0) return;
-      this.registrations.delete(theReg.key);
-      const id = await theReg.pending;
-      this.routes.delete(routeKey(theReg.prog, theReg.family, id));
-      if (this.rpc.isOpen) await this.deregister(theReg.family, id);
+      reg.emitter.off('event', listener);
+      if (--reg.listeners === 0) await onLast();
     };
   }
 
@@ -254,19 +269,10 @@ export class EventHub {
       this.legacy.set(id, created);
       reg = created;
     }
-    reg.emitter.on('event', filtered);
-    reg.listeners++;
-    await reg.pending;
-    const theReg = reg;
-    let removed = false;
-    return async () => {
-      if (removed) return;
-      removed = true;
-      theReg.emitter.off('event', filtered);
-      if (--theReg.listeners > 0) return;
+    return this.attach(reg, filtered, async () => {
       this.legacy.delete(id);
       if (this.rpc.isOpen) await this.rpc.call(remoteProcedures.connectDomainEventDeregisterAny, { eventID: id });
-    };
+    });
   }
 
   private describe(family: EventFamily, name: string, opts: SubscribeOptions) {
