@@ -6,5 +6,6 @@ const code = await runCli(process.argv.slice(2), {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   env: process.env,
+  isTTY: !!process.stderr.isTTY,
 });
 process.exitCode = code;

@@ -3,17 +3,21 @@
  * `-c/--connect URI` (or LIBVIRT_DEFAULT_URI), `-r/--readonly`, `--json`, `--debug` (the wire
  * trace on stderr; never payloads, so never credentials).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
 import { formatTrace } from '../rpc/trace.js';
 import * as cmd from './commands.js';
+import * as obj from './objects.js';
+import * as xfer from './transfers.js';
 
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: Record<string, string | undefined>;
+  /** Whether stderr is a terminal (progress bars are drawn only then). */
+  isTTY?: boolean;
 }
 
 /**
@@ -47,7 +51,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       });
       io.stdout(await work({ conn, uri: uri ?? conn.uri, json: !!g.json }));
     } catch (e) {
-      io.stderr(`error: ${(e as Error).message}\n`);
+      if (e instanceof xfer.TimedOutReport) io.stdout(e.report);
+      else io.stderr(`error: ${(e as Error).message}\n`);
       exit = 1;
     } finally {
       await conn?.close();
@@ -93,6 +98,100 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--inactive', 'inactive only')
     .action((o: { all?: boolean; inactive?: boolean }) => run((c) => cmd.poolList(c, o))());
   program.command('vol-list <pool>').description('list the volumes of a pool').action((p: string) => run((c) => cmd.volList(c, p))());
+  program.command('capabilities').description('host capabilities XML').action(run((c) => obj.capabilities(c)));
+  program.command('domstats <domain...>').description('domain statistics').action((d: string[]) => run((c) => obj.domstats(c, d))());
+  program
+    .command('autostart <domain>')
+    .description('start a domain with the host')
+    .option('--disable', 'do not')
+    .action((d: string, o: { disable?: boolean }) => run((c) => obj.autostart(c, d, !!o.disable))());
+  program.command('net-info <network>').description('network information').action((n: string) => run((c) => obj.netInfo(c, n))());
+  program.command('net-dumpxml <network>').description('network XML').action((n: string) => run((c) => obj.netDumpxml(c, n))());
+  program.command('net-start <network>').description('start a network').action((n: string) => run((c) => obj.netStartDestroy(c, n, true))());
+  program.command('net-destroy <network>').description('stop a network').action((n: string) => run((c) => obj.netStartDestroy(c, n, false))());
+  program.command('pool-info <pool>').description('storage pool information').action((p: string) => run((c) => obj.poolInfo(c, p))());
+  program
+    .command('vol-info <vol>')
+    .description('volume information')
+    .requiredOption('--pool <pool>', 'the pool')
+    .action((v: string, o: { pool: string }) => run((c) => obj.volInfo(c, v, o.pool))());
+  program
+    .command('vol-create-as <pool> <name> <capacity>')
+    .description('create a volume')
+    .option('--allocation <size>', 'initial allocation')
+    .option('--format <format>', 'raw, qcow2, ...')
+    .action((p: string, n: string, size: string, o: { allocation?: string; format?: string }) => run((c) => obj.volCreateAs(c, p, n, size, o))());
+  program
+    .command('vol-delete <vol>')
+    .description('delete a volume')
+    .requiredOption('--pool <pool>', 'the pool')
+    .action((v: string, o: { pool: string }) => run((c) => obj.volDelete(c, v, o.pool))());
+  for (const [name, up] of [['vol-download', false], ['vol-upload', true]] as const) {
+    program
+      .command(`${name} <vol> <file>`)
+      .description(up ? 'upload a file into a volume' : 'download a volume into a file')
+      .requiredOption('--pool <pool>', 'the pool')
+      .option('--sparse', 'keep holes')
+      .action((v: string, f: string, o: { pool: string; sparse?: boolean }) =>
+        run((c) =>
+          up
+            ? xfer.volUpload(c, { isTTY: !!io.isTTY }, v, o.pool, f, !!o.sparse, BigInt(statSync(f).size))
+            : xfer.volDownload(c, { isTTY: !!io.isTTY }, v, o.pool, f, !!o.sparse),
+        )(),
+      );
+  }
+  program.command('snapshot-list <domain>').description('list snapshots').action((d: string) => run((c) => obj.snapshotList(c, d))());
+  program
+    .command('snapshot-create-as <domain> [name] [description]')
+    .description('create a snapshot')
+    .action((d: string, n?: string, desc?: string) => run((c) => obj.snapshotCreateAs(c, d, n, desc))());
+  program.command('snapshot-revert <domain> <snapshot>').description('revert to a snapshot').action((d: string, n: string) => run((c) => obj.snapshotRevertDelete(c, d, n, true))());
+  program.command('snapshot-delete <domain> <snapshot>').description('delete a snapshot').action((d: string, n: string) => run((c) => obj.snapshotRevertDelete(c, d, n, false))());
+  program.command('secret-list').description('list secrets').action(run((c) => obj.secretList(c)));
+  program
+    .command('qemu-monitor-command <domain> <command>')
+    .description('send a QMP command')
+    .option('--pretty', 'indent the JSON reply')
+    .action((d: string, q: string, o: { pretty?: boolean }) => run((c) => obj.qemuMonitorCommand(c, d, q, !!o.pretty))());
+  program
+    .command('qemu-agent-command <domain> <command>')
+    .description('send a guest agent command')
+    .option('--timeout <seconds>', 'seconds to wait', '-2')
+    .action((d: string, q: string, o: { timeout: string }) => run((c) => obj.qemuAgentCommand(c, d, q, Number(o.timeout)))());
+  program
+    .command('screenshot <domain> [file]')
+    .description("save a screenshot of the domain's screen")
+    .option('--screen <n>', 'screen number', '0')
+    .action((d: string, f: string | undefined, o: { screen: string }) => run((c) => xfer.screenshot(c, d, f, Number(o.screen)))());
+  program
+    .command('console <domain>')
+    .description('connect to the serial console (Ctrl-] leaves)')
+    .option('--force', 'take the console from another session')
+    .action((d: string, o: { force?: boolean }) => run((c) => xfer.console_(c, d, !!o.force))());
+  program
+    .command('event')
+    .description('wait for domain events')
+    .option('--domain <domain>', 'only this domain')
+    .option('--event <name>', 'only this event (lifecycle, reboot, ...)')
+    .option('--all', 'every event')
+    .option('--loop', 'keep going after the first event')
+    .option('--timeout <seconds>', 'stop after this many seconds')
+    .action((o: xfer.EventOptions) => run((c) => xfer.event(c, o, io.stdout))());
+  const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
+    const g = program.opts<{ connect?: string; json?: boolean }>();
+    try {
+      io.stdout(await work(g.connect ?? io.env.LIBVIRT_ADMIN_DEFAULT_URI, !!g.json));
+    } catch (e) {
+      io.stderr(`error: ${(e as Error).message}
+`);
+      exit = 1;
+    }
+  };
+  program.command('srv-list').description('list the daemon servers (admin)').action(adminRun((u, j) => xfer.srvList(u, j, io.env)));
+  program
+    .command('srv-clients-list <server>')
+    .description("list a server's clients (admin)")
+    .action((s: string) => adminRun((u, j) => xfer.srvClientsList(u, s, j, io.env))());
 
   try {
     await program.parseAsync(argv, { from: 'user' });

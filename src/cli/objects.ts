@@ -1,0 +1,207 @@
+/** Networks, pools, volumes, snapshots, secrets, stats and QEMU commands, in virsh's shapes. */
+import type { TypedParams } from '../xdr/index.js';
+import { findDomain, type Context } from './commands.js';
+import { keyValues, poolStateName, table, toJson, uuidString } from './format.js';
+
+const yesNo = (v: number | boolean) => (v ? 'yes' : 'no');
+
+/** virsh's human sizes: two decimals and the largest binary unit that keeps the value >= 1. */
+export function prettySize(bytes: bigint): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let v = Number(bytes);
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${v.toFixed(2)} ${units[u]}`;
+}
+
+/** `10M`, `1G`, `512KiB`, `1000KB`, `4096` → bytes, as virsh's scaled integers. */
+export function parseSize(text: string): bigint {
+  const m = /^(\d+)\s*([kmgtpe]?)(i?b?)$/i.exec(text.trim());
+  if (!m) throw new Error(`'${text}' is not a size (like 10M, 1G, 512KiB or a number of bytes)`);
+  const power = ' kmgtpe'.indexOf((m[2] || ' ').toLowerCase());
+  const decimal = m[3]!.toLowerCase() === 'b' && m[2] !== '';
+  return BigInt(m[1]!) * (decimal ? 1000n : 1024n) ** BigInt(power);
+}
+
+export async function capabilities(c: Context): Promise<string> {
+  // virsh leaves one more blank line after the capabilities document than after others.
+  return (await c.conn.connectGetCapabilities()) + '\n\n';
+}
+
+/** A typed parameter as virsh prints it. */
+function paramValue(v: unknown): string {
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  if (typeof v === 'number' && !Number.isInteger(v)) return v.toFixed(6);
+  return String(v);
+}
+
+export async function domstats(c: Context, refs: string[]): Promise<string> {
+  const doms = await Promise.all(refs.map((r) => findDomain(c.conn, r)));
+  const records = await c.conn.connectGetAllDomainStats(doms, 0, 0);
+  if (c.json) return toJson(records.map((r) => ({ domain: r.dom.name, params: r.params }))) + '\n';
+  const block = (name: string, params: TypedParams) =>
+    `Domain: '${name}'\n` +
+    Object.entries(params)
+      .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `  ${k}=${paramValue(x)}\n`))
+      .join('') +
+    '\n';
+  return records.map((r) => block(r.dom.name, r.params)).join('');
+}
+
+export async function autostart(c: Context, ref: string, disable: boolean): Promise<string> {
+  const dom = await findDomain(c.conn, ref);
+  await c.conn.domainSetAutostart(dom, disable ? 0 : 1);
+  return `Domain '${dom.name}' ${disable ? 'unmarked' : 'marked'} as autostarted\n\n`;
+}
+
+export async function netInfo(c: Context, name: string): Promise<string> {
+  const net = await c.conn.networkLookupByName(name);
+  const [active, persistent, auto, bridge] = await Promise.all([
+    c.conn.networkIsActive(net),
+    c.conn.networkIsPersistent(net),
+    c.conn.networkGetAutostart(net),
+    c.conn.networkGetBridgeName(net).catch(() => undefined),
+  ]);
+  const info = { name: net.name, uuid: uuidString(net.uuid), active: active === 1, persistent: persistent === 1, autostart: auto === 1, bridge: bridge ?? null };
+  if (c.json) return toJson(info) + '\n';
+  const pairs: [string, string][] = [
+    ['Name', info.name],
+    ['UUID', info.uuid],
+    ['Active', yesNo(info.active)],
+    ['Persistent', yesNo(info.persistent)],
+    ['Autostart', yesNo(info.autostart)],
+  ];
+  if (bridge) pairs.push(['Bridge', bridge]);
+  return keyValues(pairs, 15) + '\n';
+}
+
+export async function netDumpxml(c: Context, name: string): Promise<string> {
+  return (await c.conn.networkGetXMLDesc(await c.conn.networkLookupByName(name), 0)) + '\n';
+}
+
+export async function netStartDestroy(c: Context, name: string, start: boolean): Promise<string> {
+  const net = await c.conn.networkLookupByName(name);
+  await (start ? c.conn.networkCreate(net) : c.conn.networkDestroy(net));
+  return `Network ${name} ${start ? 'started' : 'destroyed'}\n\n`;
+}
+
+export async function poolInfo(c: Context, name: string): Promise<string> {
+  const pool = await c.conn.storagePoolLookupByName(name);
+  const [info, persistent, auto] = await Promise.all([
+    c.conn.storagePoolGetInfo(pool),
+    c.conn.storagePoolIsPersistent(pool),
+    c.conn.storagePoolGetAutostart(pool),
+  ]);
+  const state = poolStateName(info.state);
+  if (c.json) {
+    return toJson({ name, uuid: uuidString(pool.uuid), state, persistent: persistent === 1, autostart: auto === 1, capacity: info.capacity, allocation: info.allocation, available: info.available }) + '\n';
+  }
+  const pairs: [string, string][] = [
+    ['Name', name],
+    ['UUID', uuidString(pool.uuid)],
+    ['State', state],
+    ['Persistent', yesNo(persistent)],
+    ['Autostart', yesNo(auto)],
+  ];
+  if (state === 'running' || state === 'degraded') {
+    pairs.push(['Capacity', prettySize(info.capacity)], ['Allocation', prettySize(info.allocation)], ['Available', prettySize(info.available)]);
+  }
+  return keyValues(pairs, 15) + '\n';
+}
+
+const VOL_TYPES = ['file', 'block', 'dir', 'network', 'netdir', 'ploop'];
+
+export async function volInfo(c: Context, name: string, poolName: string): Promise<string> {
+  const vol = await c.conn.storageVolLookupByName(await c.conn.storagePoolLookupByName(poolName), name);
+  const info = await c.conn.storageVolGetInfo(vol);
+  if (c.json) return toJson({ name, type: VOL_TYPES[info.type] ?? 'unknown', capacity: info.capacity, allocation: info.allocation }) + '\n';
+  return (
+    keyValues(
+      [
+        ['Name', name],
+        ['Type', VOL_TYPES[info.type] ?? 'unknown'],
+        ['Capacity', prettySize(info.capacity)],
+        ['Allocation', prettySize(info.allocation)],
+      ],
+      15,
+    ) + '\n'
+  );
+}
+
+export async function volCreateAs(c: Context, poolName: string, name: string, size: string, o: { format?: string; allocation?: string }): Promise<string> {
+  const pool = await c.conn.storagePoolLookupByName(poolName);
+  const xml = `<volume><name>${escapeXml(name)}</name><capacity>${parseSize(size)}</capacity>${
+    o.allocation ? `<allocation>${parseSize(o.allocation)}</allocation>` : ''
+  }${o.format ? `<target><format type='${escapeXml(o.format)}'/></target>` : ''}</volume>`;
+  await c.conn.storageVolCreateXML(pool, xml, 0);
+  return `Vol ${name} created\n\n`;
+}
+
+export async function volDelete(c: Context, name: string, poolName: string): Promise<string> {
+  await c.conn.storageVolDelete(await c.conn.storageVolLookupByName(await c.conn.storagePoolLookupByName(poolName), name), 0);
+  return `Vol ${name} deleted\n\n`;
+}
+
+function escapeXml(s: string): string {
+  return s.replace(/[<>&'"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
+}
+
+/** `2026-11-24 16:57:22 +0000`, in local time as virsh prints it. */
+function snapshotTime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  const p = (n: number) => String(n).padStart(2, '0');
+  const off = -d.getTimezoneOffset();
+  const sign = off >= 0 ? '+' : '-';
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${sign}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
+}
+
+export async function snapshotList(c: Context, ref: string): Promise<string> {
+  const dom = await findDomain(c.conn, ref);
+  const { snapshots } = await c.conn.domainListAllSnapshots(dom, 1, 0);
+  const rows = await Promise.all(
+    snapshots.map(async (s) => {
+      const xml = await c.conn.domainSnapshotGetXMLDesc(s, 0);
+      const time = Number(/<creationTime>(\d+)<\/creationTime>/.exec(xml)?.[1] ?? 0);
+      const state = /<state>([^<]*)<\/state>/.exec(xml)?.[1] ?? '';
+      return { name: s.name, creationTime: time, state };
+    }),
+  );
+  rows.sort((a, b) => a.creationTime - b.creationTime || a.name.localeCompare(b.name));
+  if (c.json) return toJson(rows) + '\n';
+  return table(['Name', 'Creation Time', 'State'], rows.map((r) => [r.name, snapshotTime(r.creationTime), r.state]));
+}
+
+export async function snapshotCreateAs(c: Context, ref: string, name: string | undefined, description: string | undefined): Promise<string> {
+  const dom = await findDomain(c.conn, ref);
+  const xml = `<domainsnapshot>${name ? `<name>${escapeXml(name)}</name>` : ''}${description ? `<description>${escapeXml(description)}</description>` : ''}</domainsnapshot>`;
+  const snap = await c.conn.domainSnapshotCreateXML(dom, xml, 0);
+  return `Domain snapshot ${snap.name} created\n`;
+}
+
+export async function snapshotRevertDelete(c: Context, ref: string, name: string, revert: boolean): Promise<string> {
+  const snap = await c.conn.domainSnapshotLookupByName(await findDomain(c.conn, ref), name, 0);
+  await (revert ? c.conn.domainRevertToSnapshot(snap, 0) : c.conn.domainSnapshotDelete(snap, 0));
+  return `Domain snapshot ${name} ${revert ? 'reverted' : 'deleted'}\n\n`;
+}
+
+const SECRET_USAGE = ['none', 'volume', 'ceph', 'iscsi', 'tls', 'vtpm'];
+
+export async function secretList(c: Context): Promise<string> {
+  const { secrets } = await c.conn.connectListAllSecrets(1, 0);
+  const rows = secrets.map((s) => ({ uuid: uuidString(s.uuid), usage: s.usageType ? `${SECRET_USAGE[s.usageType] ?? s.usageType} ${s.usageID}` : 'Unused' }));
+  if (c.json) return toJson(rows) + '\n';
+  return table(['UUID', 'Usage'], rows.map((r) => [r.uuid, r.usage]));
+}
+
+export async function qemuMonitorCommand(c: Context, ref: string, command: string, pretty: boolean): Promise<string> {
+  const out = await c.conn.qemu.domainMonitorCommand(await findDomain(c.conn, ref), command, 0);
+  return (pretty ? JSON.stringify(JSON.parse(out), null, 2) : out) + '\n';
+}
+
+export async function qemuAgentCommand(c: Context, ref: string, command: string, timeout: number): Promise<string> {
+  const out = await c.conn.qemu.domainAgentCommand(await findDomain(c.conn, ref), command, timeout, 0);
+  return `${out ?? ''}\n`;
+}
