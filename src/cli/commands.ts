@@ -212,7 +212,7 @@ export async function domainAction(c: Context, action: string, ref: string): Pro
   return `Domain '${dom.name}' ${a.done}\n\n`;
 }
 
-export async function define(c: Context, xml: string): Promise<string> {
+export async function define(c: Context, file: string, xml: string): Promise<string> {
   const dom = await c.conn.domainDefineXML(xml);
-  return `Domain '${dom.name}' defined from the given XML\n\n`;
+  return `Domain '${dom.name}' defined from ${file}\n\n`;
 }

@@ -18,6 +18,8 @@ export interface CliIo {
   env: Record<string, string | undefined>;
   /** Whether stderr is a terminal (progress bars are drawn only then). */
   isTTY?: boolean;
+  /** Where progress bars are drawn (default: the process's stderr). */
+  progressStream?: NodeJS.WritableStream;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action((d: string, o: { securityInfo?: boolean; inactive?: boolean }) =>
       run((c) => cmd.dumpxml(c, d, (o.securityInfo ? 1 : 0) | (o.inactive ? 2 : 0)))(),
     );
-  program.command('define <file>').description('define a domain from an XML file').action((f: string) => run((c) => cmd.define(c, readFileSync(f, 'utf8')))());
+  program.command('define <file>').description('define a domain from an XML file').action((f: string) => run((c) => cmd.define(c, f, readFileSync(f, 'utf8')))());
   for (const action of Object.keys(cmd.DOMAIN_ACTIONS)) {
     program.command(`${action} <domain>`).description(`${action} a domain`).action((d: string) => run((c) => cmd.domainAction(c, action, d))());
   }
@@ -126,6 +128,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description('delete a volume')
     .requiredOption('--pool <pool>', 'the pool')
     .action((v: string, o: { pool: string }) => run((c) => obj.volDelete(c, v, o.pool))());
+  const transferIo = { isTTY: !!io.isTTY, ...(io.progressStream ? { stderrStream: io.progressStream } : {}) };
   for (const [name, up] of [['vol-download', false], ['vol-upload', true]] as const) {
     program
       .command(`${name} <vol> <file>`)
@@ -135,8 +138,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       .action((v: string, f: string, o: { pool: string; sparse?: boolean }) =>
         run((c) =>
           up
-            ? xfer.volUpload(c, { isTTY: !!io.isTTY }, v, o.pool, f, !!o.sparse, BigInt(statSync(f).size))
-            : xfer.volDownload(c, { isTTY: !!io.isTTY }, v, o.pool, f, !!o.sparse),
+            ? xfer.volUpload(c, transferIo, v, o.pool, f, !!o.sparse, BigInt(statSync(f).size))
+            : xfer.volDownload(c, transferIo, v, o.pool, f, !!o.sparse),
         )(),
       );
   }

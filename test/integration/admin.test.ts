@@ -23,6 +23,31 @@ function asDaemonUser(daemon: ThrowawayDaemon, cmd: string, args: string[]): Pro
   });
 }
 
+describe('admin commands of libvirt-rpc', () => {
+  it('srv-list and srv-clients-list print what virt-admin prints', async () => {
+    const daemon = await sharedDaemon();
+    const conn = await connect(daemon.testUri);
+    try {
+      const cli = (...args: string[]) =>
+        asDaemonUser(daemon, process.execPath, ['--import', 'tsx', join(REPO, 'src/cli/bin.ts'), '-c', 'libvirtd:///session', ...args]);
+      const va = (...args: string[]) => asDaemonUser(daemon, 'virt-admin', ['-c', 'libvirtd:///session', ...args]);
+      // The daemon lists its servers in no fixed order: compare header and names.
+      const names = (table: string) => table.split('\n').slice(2).map((l) => l.trim().split(/\s+/)[1]).filter(Boolean).sort();
+      const [mine, theirs0] = [await cli('srv-list'), await va('srv-list')];
+      expect(mine.split('\n').slice(0, 2)).toEqual(theirs0.split('\n').slice(0, 2));
+      expect(names(mine)).toEqual(names(theirs0));
+      const ours = (await cli('srv-clients-list', 'libvirtd')).split('\n');
+      const theirs = (await va('srv-clients-list', 'libvirtd')).split('\n');
+      // Same header and one row per client (our own admin connection is not a libvirtd client).
+      expect(ours.slice(0, 2)).toEqual(theirs.slice(0, 2));
+      expect(ours.length).toBe(theirs.length);
+      expect(JSON.parse(await cli('--json', 'srv-list')).map((s: { name: string }) => s.name).sort()).toEqual(['admin', 'libvirtd']);
+    } finally {
+      await conn.close();
+    }
+  });
+});
+
 describe('admin program', () => {
   let daemon: ThrowawayDaemon;
   beforeAll(async () => {

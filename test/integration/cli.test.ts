@@ -3,7 +3,8 @@
  * list, dominfo, domstate, nodeinfo, net-list, pool-list and vol-list; JSON that parses;
  * virsh's error convention; the wire trace on stderr.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
 import { dirname, join } from 'node:path';
@@ -14,6 +15,11 @@ import { type ThrowawayDaemon, sharedDaemon, virsh } from '../helpers/libvirtd.j
 
 let daemon: ThrowawayDaemon;
 let keeper: Connection;
+
+const ECHO_SECTOR =
+  'fa31c08ed8baf90330c0eebafb03b080eebaf803b001eebaf90330c0eebafb03b003eebafa03b0c7eebafc03b00beebe687cac84c07405e81d00ebf6' +
+  'bafd03eca80174f8baf803ec3c6172063c7a77022c20e80200ebe588c3bafd03eca82074fbbaf80388d8eec3' +
+  '6c6962766972742d72706320636f6e736f6c652072656164790d0a';
 
 async function ours(...args: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = '';
@@ -138,7 +144,67 @@ describe('libvirt-rpc on the QEMU session daemon', () => {
     const back = join(daemon.dir, 'download.bin');
     expect((await q('vol-download', 'v.raw', back, '--pool', 'cli', '--sparse')).code).toBe(0);
     expect(readFileSync(back).equals(data)).toBe(true);
+
+    // A progress bar only on a terminal.
+    const drawn = new PassThrough();
+    let bar = '';
+    drawn.on('data', (b) => (bar += b.toString()));
+    Object.assign(drawn, { isTTY: true, columns: 80 });
+    const tty = await runCli(['-c', daemon.qemuUri, 'vol-download', 'v.raw', back, '--pool', 'cli'], {
+      stdout: () => {},
+      stderr: () => {},
+      env: {},
+      isTTY: true,
+      progressStream: drawn,
+    });
+    expect(tty).toBe(0);
+    expect(bar).toMatch(/100% \| 4\/4 MiB/);
+    let noTtyErr = '';
+    await runCli(['-c', daemon.qemuUri, 'vol-download', 'v.raw', back, '--pool', 'cli'], { stdout: () => {}, stderr: (s) => (noTtyErr += s), env: {}, isTTY: false });
+    expect(noTtyErr).toBe('');
     await qconn.close();
+  });
+
+  it('takes a screenshot of a running guest, and speaks to its console through a pipe', async () => {
+    const image = join(daemon.dir, 'cli-echo.img');
+    const sector = Buffer.alloc(1024 * 1024);
+    // The echo boot sector of console.test.ts: prints a banner, echoes upper-cased.
+    Buffer.from(ECHO_SECTOR, 'hex').copy(sector);
+    sector[510] = 0x55;
+    sector[511] = 0xaa;
+    writeFileSync(image, sector);
+    execFileSync('chown', [daemon.user, image]);
+    const qconn = await connect(daemon.qemuUri);
+    const disk = `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='hda' bus='ide'/></disk>`;
+    const dom = await qconn.domainDefineXML(tinyGuestXml('cli-echo', { extraDevices: disk }));
+    try {
+      await qconn.domainCreate(dom);
+      await new Promise((r) => setTimeout(r, 1500));
+      const shot = join(daemon.dir, 'cli-shot.ppm');
+      const r = await q('screenshot', 'cli-echo', shot);
+      expect(r.out).toMatch(/^Screenshot saved to .*cli-shot\.ppm, with type of image\//);
+      expect(readFileSync(shot).subarray(0, 2).toString('latin1')).toMatch(/P6|\x89P/);
+
+      const bin = join(dirname(fileURLToPath(import.meta.url)), '../../src/cli/bin.ts');
+      const child = spawn(process.execPath, ['--import', 'tsx', bin, '-c', daemon.qemuUri, 'console', 'cli-echo'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let screen = '';
+      child.stdout.on('data', (b) => (screen += b.toString('latin1')));
+      const exited = new Promise<number | null>((res) => child.on('exit', res));
+      const wait = async (text: string) => {
+        const end = Date.now() + 15_000;
+        while (!screen.includes(text) && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
+      };
+      await new Promise((res) => setTimeout(res, 2000));
+      child.stdin.write('console via cli\r');
+      await wait('CONSOLE VIA CLI');
+      expect(screen).toContain('CONSOLE VIA CLI');
+      child.stdin.write(Buffer.from([0x1d]));
+      expect(await exited).toBe(0);
+      await qconn.domainDestroy(await qconn.domainLookupByName('cli-echo'));
+    } finally {
+      await qconn.domainUndefine(dom);
+      await qconn.close();
+    }
   });
 
   it('sends QMP to a running guest, pretty-printed on request', async () => {
@@ -167,6 +233,16 @@ describe('libvirt-rpc', () => {
     expect(typeof info.cpuTime === 'number' || typeof info.cpuTime === 'string').toBe(true);
     expect(JSON.parse((await ours('--json', 'nodeinfo')).out)).toMatchObject({ cpus: 16, memory: 3145728 });
     expect(JSON.parse((await ours('--json', 'vol-list', 'default-pool')).out).map((v: { name: string }) => v.name)).toEqual(['disk-a', 'disk-b']);
+  });
+
+  it('defines, reboots, shuts down and undefines, confirming as virsh', async () => {
+    const file = join(daemon.dir, 'cli-def.xml');
+    writeFileSync(file, `<domain type='test'><name>cli-def</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`);
+    expect((await ours('define', file)).out).toBe(`Domain 'cli-def' defined from ${file}\n\n`);
+    await ours('start', 'cli-def');
+    expect((await ours('reboot', 'cli-def')).out).toBe("Domain 'cli-def' is being rebooted\n\n");
+    expect((await ours('shutdown', 'cli-def')).out).toBe("Domain 'cli-def' is being shutdown\n\n");
+    expect((await ours('undefine', 'cli-def')).out).toBe("Domain 'cli-def' has been undefined\n\n");
   });
 
   it('starts, suspends, resumes and destroys as virsh, confirming each', async () => {
