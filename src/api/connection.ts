@@ -87,7 +87,20 @@ const EVENT_REGISTRATION = /_EVENT_(?:.*_)?(?:DE)?REGISTER|CLOSE_CALLBACK/;
 /** Asked for a user name and password when SASL needs them. */
 export type CredentialsCallback = (request: { mechanism: string; uri: string }) => Promise<Credentials> | Credentials;
 
+/** Re-establishing a lost connection: exponential backoff between attempts. */
+export interface ReconnectOptions {
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  maxAttempts?: number;
+}
+
 export interface ConnectionOptions extends SessionOptions {
+  /**
+   * Re-open the connection when it is lost (not when you close it): calls in flight fail with
+   * ConnectionError, new calls wait for the new connection, event subscriptions are registered
+   * again.
+   */
+  reconnect?: boolean | ReconnectOptions;
   /** Open read-only (VIR_CONNECT_RO); local opens also use the read-only socket. */
   readonly?: boolean;
   /** SASL credentials, or a function asked for them when needed. */
@@ -131,8 +144,12 @@ export class Connection extends RemoteMethods {
   };
   /** Settles once when the connection is gone, with why. */
   readonly closed: Promise<ConnectionError>;
-  private readonly rpc: RpcClient;
-  private readonly session: Session;
+  private rpc: RpcClient;
+  private session: Session;
+  private resolveClosed!: (e: ConnectionError) => void;
+  /** While a lost connection is being re-established: what new calls wait for. */
+  private reconnecting: Promise<void> | undefined;
+  private reopen: (() => Promise<Session>) | undefined;
   private closing: Promise<void> | undefined;
   private typedParamStringProbe: Promise<boolean> | undefined;
   private readonly eventHub: EventHub;
@@ -146,14 +163,54 @@ export class Connection extends RemoteMethods {
     this.uri = uri;
     this.session = session;
     this.rpc = session.rpc;
-    this.closed = session.closed;
+    this.closed = new Promise((r) => (this.resolveClosed = r));
     this.qemu = new QemuMethods(caller);
     this.lxc = new LxcMethods(caller);
     this.eventHub = new EventHub(session.rpc, () => this.features.remoteEventCallback);
-    session.rpc.setMessageHandler((h, payload) => this.eventHub.handleMessage(h, payload));
     this.eventHub.onConnectionClosed = (reason) => {
       for (const l of this.closeListeners) l(reason);
     };
+    this.adopt(session);
+  }
+
+  /** Makes `session` the one calls go to, and watches it end. */
+  private adopt(session: Session): void {
+    this.session = session;
+    this.rpc = session.rpc;
+    session.rpc.setMessageHandler((h, payload) => this.eventHub.handleMessage(h, payload));
+    void session.closed.then((e) => this.sessionEnded(session, e));
+  }
+
+  private sessionEnded(session: Session, e: ConnectionError): void {
+    if (session !== this.session) return;
+    for (const l of this.closeListeners) l(CLOSE_REASONS[e.reason]);
+    if (this.closing || !this.reopen || e.reason === 'client') {
+      this.resolveClosed(e);
+      return;
+    }
+    this.reconnecting = this.reconnectLoop(e).finally(() => (this.reconnecting = undefined));
+    void this.reconnecting.catch(() => undefined);
+  }
+
+  /** Dials again with exponential backoff; new calls wait; the final failure closes for good. */
+  private async reconnectLoop(cause: ConnectionError): Promise<void> {
+    const { initialDelayMs = 100, maxDelayMs = 10_000, maxAttempts = Infinity } = this.reconnectPolicy!;
+    for (let attempt = 0; attempt < maxAttempts && !this.closing; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(initialDelayMs * 2 ** attempt, maxDelayMs)));
+      if (this.closing) break;
+      try {
+        const session = await this.reopen!();
+        this.adopt(session);
+        await this.eventHub.rebind(session.rpc);
+        this.reconnects++;
+        return;
+      } catch {
+        // Try again after a longer wait.
+      }
+    }
+    const final = new ConnectionError(`connection lost and not re-established: ${cause.message}`, { cause, reason: cause.reason });
+    this.resolveClosed(final);
+    throw final;
   }
 
   /**
@@ -298,11 +355,24 @@ export class Connection extends RemoteMethods {
    * this, unless you bring your own transport.
    */
   static async open(dialer: Dialer, uri: string, name: string | null, opts: ConnectionOptions = {}): Promise<Connection> {
-    const session = await openSession(dialer, uri, [remoteProgram, qemuProgram, lxcProgram, keepaliveProgram], opts);
+    const programs = [remoteProgram, qemuProgram, lxcProgram, keepaliveProgram];
+    const session = await openSession(dialer, uri, programs, opts);
     const conn = new Connection(uri, session);
-    await handshakeOrClose(session, conn.handshake(name, opts), `opening ${uri}`, opts);
+    await handshakeOrClose(session, conn.handshake(session.rpc, name, opts), `opening ${uri}`, opts);
+    if (opts.reconnect) {
+      conn.reconnectPolicy = opts.reconnect === true ? {} : opts.reconnect;
+      conn.reopen = async () => {
+        const next = await openSession(dialer, uri, programs, opts);
+        await handshakeOrClose(next, conn.handshake(next.rpc, name, opts), `reopening ${uri}`, opts);
+        return next;
+      };
+    }
     return conn;
   }
+
+  /** How many times the connection was re-established (with `reconnect`). */
+  reconnects = 0;
+  private reconnectPolicy: ReconnectOptions | undefined;
 
   /** Whether calls can still be made. */
   get isOpen(): boolean {
@@ -319,11 +389,14 @@ export class Connection extends RemoteMethods {
    * ConnectionError. Safe to call twice.
    */
   close(): Promise<void> {
-    this.closing ??= closeSession(this.session, () => this.rpc.call(remoteProcedures.connectClose, undefined, { timeoutMs: 5000 }));
+    this.closing ??= closeSession(this.session, () => this.rpc.call(remoteProcedures.connectClose, undefined, { timeoutMs: 5000 })).then(() =>
+      this.resolveClosed(new ConnectionError('connection closed', { reason: 'client' })),
+    );
     return this.closing;
   }
 
   private dispatch(proc: ProcedureInfo<any, any, any>, args: any, options: CallOptions | undefined, unwrap: Unwrap): Promise<any> {
+    if (this.reconnecting) return this.reconnecting.then(() => this.dispatch(proc, args, options, unwrap));
     if (proc.fds) {
       return Promise.reject(new NotSupportedError(`${proc.method} passes file descriptors, which JavaScript runtimes cannot send over a socket`));
     }
@@ -344,8 +417,7 @@ export class Connection extends RemoteMethods {
   }
 
   /** The opening sequence of libvirt's remote driver. */
-  private async handshake(name: string | null, opts: ConnectionOptions): Promise<void> {
-    const rpc = this.rpc;
+  private async handshake(rpc: RpcClient, name: string | null, opts: ConnectionOptions): Promise<void> {
     const p = remoteProcedures;
     const wantKeepalive = opts.keepalive !== false;
     const open = () => rpc.call(p.connectOpen, { name, flags: opts.readonly ? VIR_CONNECT_RO : 0 });
@@ -354,7 +426,7 @@ export class Connection extends RemoteMethods {
     // usual local case) this saves two round trips. The keepalive opt-in needs no driver.
     const early = [
       rpc.call(p.authList, undefined, undefined, 'types') as Promise<number[]>,
-      wantKeepalive ? this.supports(DRV_FEATURE.PROGRAM_KEEPALIVE) : Promise.resolve(false),
+      wantKeepalive ? this.supports(rpc, DRV_FEATURE.PROGRAM_KEEPALIVE) : Promise.resolve(false),
       open(),
     ] as const;
     const [auth, keepaliveEarly, opened] = await Promise.allSettled(early);
@@ -365,27 +437,27 @@ export class Connection extends RemoteMethods {
       if (keepaliveEarly.status === 'rejected') throw keepaliveEarly.reason;
       keepalive = keepaliveEarly.value;
     } else {
-      await this.authenticate(auth.value, opts);
-      [keepalive] = await Promise.all([wantKeepalive ? this.supports(DRV_FEATURE.PROGRAM_KEEPALIVE) : false, open()]);
+      await this.authenticate(rpc, auth.value, opts);
+      [keepalive] = await Promise.all([wantKeepalive ? this.supports(rpc, DRV_FEATURE.PROGRAM_KEEPALIVE) : false, open()]);
     }
     const [eventCb, closeCb, netOrder] = await Promise.all([
-      this.supports(DRV_FEATURE.REMOTE_EVENT_CALLBACK),
-      this.supports(DRV_FEATURE.REMOTE_CLOSE_CALLBACK),
-      this.supports(DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER).catch(ignoreUnsupported),
+      this.supports(rpc, DRV_FEATURE.REMOTE_EVENT_CALLBACK),
+      this.supports(rpc, DRV_FEATURE.REMOTE_CLOSE_CALLBACK),
+      this.supports(rpc, DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER).catch(ignoreUnsupported),
     ]);
     this.features = { ...this.features, keepalive, remoteEventCallback: eventCb, remoteCloseCallback: closeCb, networkUpdateHasCorrectOrder: netOrder };
     if (keepalive) rpc.startKeepalive();
   }
 
-  private async authenticate(methods: number[], opts: ConnectionOptions): Promise<void> {
+  private async authenticate(rpc: RpcClient, methods: number[], opts: ConnectionOptions): Promise<void> {
     const forced = opts.auth?.toLowerCase();
     const [method, forcedMech] = forced ? [forced.split('.')[0], forced.split('.').slice(1).join('.') || undefined] : [undefined, undefined];
     if (method && method !== 'sasl' && method !== 'polkit') {
       throw new NotSupportedError(`auth=${opts.auth}: this client knows auth=sasl, auth=sasl.MECH and auth=polkit`);
     }
-    if (methods.includes(REMOTE_AUTH_SASL) && method !== 'polkit') return this.authenticateSasl(forcedMech, opts);
+    if (methods.includes(REMOTE_AUTH_SASL) && method !== 'polkit') return this.authenticateSasl(rpc, forcedMech, opts);
     if (methods.includes(REMOTE_AUTH_POLKIT) && method !== 'sasl') {
-      await this.rpc.call(remoteProcedures.authPolkit, undefined);
+      await rpc.call(remoteProcedures.authPolkit, undefined);
       return;
     }
     throw new NotSupportedError(
@@ -393,24 +465,24 @@ export class Connection extends RemoteMethods {
     );
   }
 
-  private async authenticateSasl(forcedMech: string | undefined, opts: ConnectionOptions): Promise<void> {
+  private async authenticateSasl(rpc: RpcClient, forcedMech: string | undefined, opts: ConnectionOptions): Promise<void> {
     if (opts.secureChannel === false) {
       throw new ConnectionError(
         'the daemon wants SASL, but this connection is unencrypted TCP: no mechanism this client speaks gives a security layer, so no credentials were sent; use TLS (qemu+tls://)',
       );
     }
     const p = remoteProcedures;
-    const mechlist: string = await this.rpc.call(p.authSaslInit, undefined, undefined, 'mechlist');
+    const mechlist: string = await rpc.call(p.authSaslInit, undefined, undefined, 'mechlist');
     const name = chooseMechanism(mechlist.split(/[\s,]+/).filter(Boolean), forcedMech);
     const mech = createMechanism(name, () => this.credentials(name, opts));
     const toChars = (b: Uint8Array | null) => (b ? Array.from(b, (x) => (x << 24) >> 24) : []);
     const fromChars = (c: number[]) => Uint8Array.from(c, (x) => x & 0xff);
     const first = await mech.start();
-    let ret = await this.rpc.call(p.authSaslStart, { mech: name, nil: first ? 0 : 1, data: toChars(first) });
+    let ret = await rpc.call(p.authSaslStart, { mech: name, nil: first ? 0 : 1, data: toChars(first) });
     for (let rounds = 0; !ret.complete; rounds++) {
       if (rounds > 10) throw new ConnectionError(`SASL ${name} did not finish after ${rounds} rounds`);
       const answer = await mech.step(ret.nil ? new Uint8Array(0) : fromChars(ret.data));
-      ret = await this.rpc.call(p.authSaslStep, { nil: answer ? 0 : 1, data: toChars(answer) });
+      ret = await rpc.call(p.authSaslStep, { nil: answer ? 0 : 1, data: toChars(answer) });
     }
     mech.finish(ret.nil ? null : fromChars(ret.data));
   }
@@ -426,8 +498,8 @@ export class Connection extends RemoteMethods {
     return { username, password };
   }
 
-  private supports(feature: number): Promise<boolean> {
-    return this.rpc.call(remoteProcedures.connectSupportsFeature, { feature }, undefined, 'supported').then((v: number) => v !== 0);
+  private supports(rpc: RpcClient, feature: number): Promise<boolean> {
+    return rpc.call(remoteProcedures.connectSupportsFeature, { feature }, undefined, 'supported').then((v: number) => v !== 0);
   }
 
   /**
@@ -435,7 +507,7 @@ export class Connection extends RemoteMethods {
    * library does, and remembered.
    */
   private typedParamString(): Promise<boolean> {
-    this.typedParamStringProbe ??= this.supports(DRV_FEATURE.TYPED_PARAM_STRING)
+    this.typedParamStringProbe ??= this.supports(this.rpc, DRV_FEATURE.TYPED_PARAM_STRING)
       .catch(ignoreUnsupported)
       .then((v) => (this.features.typedParamString = v));
     return this.typedParamStringProbe;

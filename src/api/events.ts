@@ -112,6 +112,8 @@ interface Registration extends Shared {
   family: EventFamily;
   callbackID: number | undefined;
   pending: Promise<number>;
+  /** Registers on the server (again, after a reconnect). */
+  register(): Promise<number>;
 }
 
 /** The key a MESSAGE is filed under: program, family and callbackID. */
@@ -147,7 +149,7 @@ export class EventHub {
   private readonly legacyIds = legacyDomainEventIds();
 
   constructor(
-    private readonly rpc: RpcClient,
+    private rpc: RpcClient,
     /** Whether the daemon supports callback IDs (REMOTE_EVENT_CALLBACK); asked at each subscribe. */
     private readonly callbacksSupported: () => boolean = () => true,
   ) {}
@@ -162,7 +164,7 @@ export class EventHub {
     const { key, register, prog } = this.describe(family, name, opts);
     let reg = this.registrations.get(key);
     if (!reg) {
-      const created: Registration = { key, prog, family, callbackID: undefined, pending: undefined as never, emitter: new EventEmitter(), listeners: 0 };
+      const created: Registration = { key, prog, family, callbackID: undefined, pending: undefined as never, emitter: new EventEmitter(), listeners: 0, register };
       created.pending = register().then((id) => {
         created.callbackID = id;
         this.routes.set(routeKey(prog, family, id), created);
@@ -202,6 +204,24 @@ export class EventHub {
       reg.emitter.off('event', listener);
       if (--reg.listeners === 0) await onLast();
     };
+  }
+
+  /**
+   * Moves every registration to a new connection (after a reconnect): the daemon knows none of
+   * them, so each is made again and its events routed under the new callback ID.
+   */
+  async rebind(rpc: RpcClient): Promise<void> {
+    this.rpc = rpc;
+    this.routes.clear();
+    await Promise.all(
+      [...this.registrations.values()].map(async (reg) => {
+        reg.pending = reg.register();
+        const id = await reg.pending;
+        reg.callbackID = id;
+        this.routes.set(routeKey(reg.prog, reg.family, id), reg);
+      }),
+    );
+    await Promise.all([...this.legacy.keys()].map((id) => this.rpc.call(remoteProcedures.connectDomainEventRegisterAny, { eventID: id })));
   }
 
   /** Called with every MESSAGE frame that is not keepalive. Returns false if nobody wanted it. */

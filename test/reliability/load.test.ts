@@ -1,12 +1,13 @@
 /**
  * Load against a real daemon: many calls with 64 in flight on one connection, and 200
  * connections at once; every reply is checked against its request, none lost, RSS flat.
- * LOAD_CALLS scales it (CI: 100,000; `npm run soak`: 1,000,000).
+ * LOAD_CALLS scales it (CI: 20,000, kept small so it does not starve the QEMU tests that
+ * share the machine; `npm run soak`: 1,000,000).
  */
 import { type Connection, connect } from '../../src/index.js';
 import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
 
-const CALLS = Number(process.env.LOAD_CALLS ?? 100_000);
+const CALLS = Number(process.env.LOAD_CALLS ?? 20_000);
 const IN_FLIGHT = 64;
 const NAMES = Array.from({ length: 16 }, (_, i) => `load-${i}`);
 
@@ -42,7 +43,7 @@ describe('load', () => {
     expect(mismatched).toBe(0);
     expect(conn.stats.droppedReplies).toBe(0);
     // Flat: the second half of the run grows RSS by less than 32 MiB.
-    if (rss.length >= 4) expect(rss.at(-1)! - rss[Math.floor(rss.length / 2)]!).toBeLessThan(32 * 1024 * 1024);
+    if (rss.length >= 2) expect(rss.at(-1)! - rss[Math.floor(rss.length / 2)]!).toBeLessThan(32 * 1024 * 1024);
   }, 600_000);
 
   it('200 connections in parallel, each checked', async () => {
