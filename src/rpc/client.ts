@@ -344,8 +344,10 @@ export class RpcClient {
     }
     this.settle(h.serial, p);
     this.stats.repliesReceived++;
-    if (h.prog !== p.proc.program || h.proc !== p.proc.number) {
-      p.reject(new ProtocolError(`reply for serial ${h.serial} names program ${h.prog} procedure ${h.proc}, but ${p.proc.name} was called`));
+    if (h.prog !== p.proc.program || h.vers !== p.proc.version || h.proc !== p.proc.number) {
+      p.reject(
+        new ProtocolError(`reply for serial ${h.serial} names program ${h.prog} version ${h.vers} procedure ${h.proc}, but ${p.proc.name} was called`),
+      );
       return;
     }
     const r = new XdrReader(frame, PAYLOAD_OFFSET, frame.length);

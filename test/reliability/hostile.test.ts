@@ -47,6 +47,15 @@ describe('a hostile daemon', () => {
     expect(await hostname(conn)).toBe('still fine');
   });
 
+  it('a reply with another protocol version fails that call only', async () => {
+    const { daemon, conn } = await open();
+    daemon.handle('connectGetHostname', (_a, ctx) => {
+      ctx.silent();
+      daemon.sendRaw(frame({ prog: REMOTE_PROGRAM, vers: 2, proc: P.connectGetHostname.number, type: MessageType.REPLY, serial: ctx.header.serial, status: 0 }, P.connectGetHostname.ret, { hostname: 'x' }));
+    });
+    await expect(hostname(conn)).rejects.toThrow(/version 2/);
+  });
+
   it('ignores and counts replies for unknown serials and duplicate replies', async () => {
     const { daemon, conn } = await open();
     daemon.handle('connectGetHostname', (_a, ctx) => {
