@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
+import { echoDisk, writeEchoImage } from '../helpers/echo-guest.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Connection, connect } from '../../src/index.js';
@@ -15,11 +16,6 @@ import { type ThrowawayDaemon, sharedDaemon, virsh } from '../helpers/libvirtd.j
 
 let daemon: ThrowawayDaemon;
 let keeper: Connection;
-
-const ECHO_SECTOR =
-  'fa31c08ed8baf90330c0eebafb03b080eebaf803b001eebaf90330c0eebafb03b003eebafa03b0c7eebafc03b00beebe687cac84c07405e81d00ebf6' +
-  'bafd03eca80174f8baf803ec3c6172063c7a77022c20e80200ebe588c3bafd03eca82074fbbaf80388d8eec3' +
-  '6c6962766972742d72706320636f6e736f6c652072656164790d0a';
 
 async function ours(...args: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = '';
@@ -167,16 +163,9 @@ describe('libvirt-rpc on the QEMU session daemon', () => {
 
   it('takes a screenshot of a running guest, and speaks to its console through a pipe', async () => {
     const image = join(daemon.dir, 'cli-echo.img');
-    const sector = Buffer.alloc(1024 * 1024);
-    // The echo boot sector of console.test.ts: prints a banner, echoes upper-cased.
-    Buffer.from(ECHO_SECTOR, 'hex').copy(sector);
-    sector[510] = 0x55;
-    sector[511] = 0xaa;
-    writeFileSync(image, sector);
-    execFileSync('chown', [daemon.user, image]);
+    writeEchoImage(image, daemon.user);
     const qconn = await connect(daemon.qemuUri);
-    const disk = `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${image}'/><target dev='hda' bus='ide'/></disk>`;
-    const dom = await qconn.domainDefineXML(tinyGuestXml('cli-echo', { extraDevices: disk }));
+    const dom = await qconn.domainDefineXML(tinyGuestXml('cli-echo', { extraDevices: echoDisk(image) }));
     try {
       await qconn.domainCreate(dom);
       await new Promise((r) => setTimeout(r, 1500));

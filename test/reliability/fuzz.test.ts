@@ -4,24 +4,19 @@
  * however valid traffic is cut. FUZZ_CASES scales the run (`npm run soak` uses millions).
  */
 import fc from 'fast-check';
-import { generate } from '../../codegen/generate.js';
-import { Model, tsName } from '../../codegen/model.js';
-import { PROGRAMS } from '../../codegen/programs.js';
+import { tsName } from '../../codegen/model.js';
 import * as remote from '../../protocol/remote.js';
 import { FrameSplitter } from '../../src/rpc/frame.js';
 import { frame } from '../../src/testing/fake-daemon.js';
 import { type Codec, XdrDecodeError, decodeValue, encodeValue } from '../../src/xdr/index.js';
 import { ArbitraryBuilder } from '../helpers/arbitraries.js';
-import { LIBVIRT_SRC, describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
+import { generatedModel } from '../helpers/generated-model.js';
+import { describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 200_000);
 
 describeWithLibvirtSrc('fuzzing the decoders of every REMOTE reply and event', () => {
-  const generated = generate({ libvirtSrc: LIBVIRT_SRC, command: 'test' });
-  const model = new Model(
-    PROGRAMS.map((p) => ({ module: p.module, ast: generated.asts.get(p.module)! })),
-    { enums: [], macros: [], functions: [] },
-  );
+  const { generated, model } = generatedModel();
   const arbs = new ArbitraryBuilder(model);
   const procs = generated.procedures.get('remote')!;
   const targets = [...new Set(procs.flatMap((p) => [p.ret, p.msg]).filter((n): n is string => !!n))];

@@ -1,20 +1,15 @@
 import fc from 'fast-check';
-import { generate } from '../../codegen/generate.js';
-import { Model, tsName } from '../../codegen/model.js';
-import { PROGRAMS } from '../../codegen/programs.js';
+import { tsName } from '../../codegen/model.js';
 import * as remote from '../../protocol/remote.js';
 import { type Codec, XdrDecodeError, XdrEncodeError, decodeValue, encodeValue } from '../../src/xdr/index.js';
 import { ArbitraryBuilder } from '../helpers/arbitraries.js';
-import { LIBVIRT_SRC, describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
+import { generatedModel } from '../helpers/generated-model.js';
+import { describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 20);
 
 describeWithLibvirtSrc('every type of remote_protocol.x', () => {
-  const generated = generate({ libvirtSrc: LIBVIRT_SRC, command: 'test' });
-  const model = new Model(
-    PROGRAMS.map((p) => ({ module: p.module, ast: generated.asts.get(p.module)! })),
-    { enums: [], macros: [], functions: [] },
-  );
+  const { generated, model } = generatedModel();
   const arbs = new ArbitraryBuilder(model);
   const types = generated.asts.get('remote')!.definitions.filter((d) => d.kind !== 'const');
   const codecs = remote as unknown as Record<string, Codec<unknown>>;
