@@ -17,6 +17,7 @@ export { LibvirtStream, STREAM_CHUNK, type StreamItem } from './api/stream.js';
 export { downloadVolume, uploadVolume, screenshotToFile, type TransferOptions } from './api/files.js';
 export { attachConsole, CONSOLE_ESCAPE, type ConsoleInput, type ConsoleOutput } from './api/console.js';
 export { SlowConsumerError } from './api/event-queue.js';
+export { Fleet, type FleetHealth, type HostResult } from './api/fleet.js';
 export type { EventFamily, SubscribeOptions } from './api/events.js';
 export { LibvirtError, ConnectionError, ProtocolError, TimeoutError, AbortError, NotSupportedError } from './rpc/errors.js';
 export { formatTrace, type TraceEntry } from './rpc/trace.js';
