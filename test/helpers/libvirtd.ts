@@ -3,31 +3,42 @@
  * C client (python3-libvirt, virsh) pointed at the same daemon as the oracle.
  */
 import { execFile } from 'node:child_process';
-import { SYSTEM_PYTHON, type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { SYSTEM_PYTHON, type ThrowawayDaemon, startThrowawayLibvirtd, virshOn } from '../../scripts/throwaway-libvirtd.js';
 
 export type { ThrowawayDaemon };
 
 let shared: Promise<ThrowawayDaemon> | undefined;
 
-/** The test file's daemon, started on first use. */
-export function sharedDaemon(): Promise<ThrowawayDaemon> {
-  shared ??= startThrowawayLibvirtd({ name: 'jest' });
+/**
+ * The test file's daemon, started on first use. Jest gives each test file its own module
+ * registry, so "shared" means shared by the tests of one file.
+ */
+export async function sharedDaemon(): Promise<ThrowawayDaemon> {
+  shared ??= startThrowawayLibvirtd({ name: 'jest' }).catch((err) => {
+    shared = undefined; // a later test may try again rather than inherit the failure
+    throw err;
+  });
   return shared;
 }
 
 afterAll(async () => {
-  if (shared) await (await shared).stop();
+  const daemon = shared;
   shared = undefined;
+  if (daemon) await (await daemon.catch(() => undefined))?.stop();
 });
+
+/** The environment for a C client of this daemon (its XDG dirs, never the user's own). */
+export const clientEnv = (daemon: ThrowawayDaemon): NodeJS.ProcessEnv => ({ ...process.env, ...daemon.env });
 
 /**
  * Runs a Python snippet with `libvirt`, `json` and `conn` (opened on `uri`) in scope; the
- * snippet prints JSON, which is returned parsed.
+ * snippet prints JSON, whose last line is returned parsed.
  */
-export function pythonLibvirt(daemon: ThrowawayDaemon, uri: string, code: string): Promise<unknown> {
+export function pythonLibvirt(daemon: ThrowawayDaemon, uri: string, code: string): Promise<any> {
+  // Silence libvirt's default error handler, which prints to stderr besides raising.
   const program = `import json, libvirt, sys\nlibvirt.registerErrorHandler(lambda ctx, err: None, None)\nconn = libvirt.open(${JSON.stringify(uri)})\n${code}\n`;
   return new Promise((resolve, reject) => {
-    const child = execFile(SYSTEM_PYTHON, ['-c', program], { env: { ...process.env, ...daemon.env, HOME: daemon.env.HOME! }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(SYSTEM_PYTHON, ['-c', program], { env: clientEnv(daemon), maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`python3-libvirt failed: ${stderr || err.message}`));
       const last = stdout.trim().split('\n').pop() ?? '';
       try {
@@ -40,12 +51,7 @@ export function pythonLibvirt(daemon: ThrowawayDaemon, uri: string, code: string
   });
 }
 
-/** Runs virsh against `uri` and returns its standard output. */
+/** Runs virsh against `uri` with the daemon's environment and returns its standard output. */
 export function virsh(daemon: ThrowawayDaemon, uri: string, ...args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('virsh', ['-c', uri, ...args], { env: { ...process.env, ...daemon.env } }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`virsh ${args.join(' ')} failed: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
-  });
+  return virshOn(daemon, uri, args);
 }
