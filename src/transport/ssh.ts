@@ -63,9 +63,23 @@ function hostKeyPolicy(uri: LibvirtUri, home: string | undefined): HostKeyPolicy
   return { file, mode };
 }
 
+/** The contents of the private keys ssh would try by default (those that exist and can be read). */
 function defaultKeys(home: string | undefined): string[] {
   if (!home) return [];
-  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => `${home}/.ssh/${k}`).filter((f) => existsSync(f));
+  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => readable(`${home}/.ssh/${k}`)).filter((text): text is string => !!text);
+}
+
+/**
+ * The file's text, '' when it does not exist, undefined (with the reason) when it cannot be
+ * read: a permission the runtime denies (Deno) must not end the connection by itself, as
+ * OpenSSH goes on without a known_hosts file it cannot read.
+ */
+function readable(file: string): string | undefined {
+  try {
+    return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  } catch {
+    return undefined;
+  }
 }
 
 export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<string, string | undefined>; readonly: boolean }): Dialer {
@@ -103,13 +117,13 @@ async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<stri
 
   const hostVerifier = (key: Buffer): boolean => {
     if (policy.mode === 'ignore') return true;
-    const text = existsSync(policy.file) ? readFileSync(policy.file, 'utf8') : '';
-    const verdict = checkHostKey(text, hostKeyName(host, port), key);
+    const text = readable(policy.file);
+    const verdict = checkHostKey(text ?? '', hostKeyName(host, port), key);
     if (verdict === 'known') return true;
     if (verdict === 'unknown' && policy.mode === 'auto') return true;
     hostKeyProblem =
       verdict === 'unknown'
-        ? `the host key of ${host}:${port} is not in ${policy.file}; add it (ssh-keyscan) or use known_hosts_verify=auto`
+        ? `the host key of ${host}:${port} is not in ${policy.file}${text === undefined ? ' (which cannot be read)' : ''}; add it (ssh-keyscan) or use known_hosts_verify=auto`
         : verdict === 'changed'
           ? `the host key of ${host}:${port} does not match the one in ${policy.file}: it changed, or someone is in the middle; refusing`
           : `the host key of ${host}:${port} is revoked in ${policy.file}`;
@@ -120,7 +134,7 @@ async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<stri
     ? [opts.privateKey]
     : uri.params.keyfile
       ? [readFileSync(uri.params.keyfile)]
-      : defaultKeys(env.HOME).map((f) => readFileSync(f));
+      : defaultKeys(env.HOME);
   const order = uri.params.sshauth ?? ['agent', 'privkey', 'password', 'keyboard-interactive'];
   const password = async () => (typeof opts.password === 'function' ? await opts.password() : opts.password);
   const methods: AnyAuthMethod[] = [];

@@ -1,44 +1,139 @@
 /**
  * The built library on Node, Bun and Deno (from the npm packages `bun` and `deno`) against a
- * real daemon: connect over the unix socket, calls, an event, close. CI builds before testing.
+ * real daemon listening on a unix socket, TCP, TLS and (through sshd) ssh: on each, a call
+ * sweep compared with python3-libvirt, lifecycle events, and a volume sent up and back down
+ * through a data stream. CI builds before testing.
  */
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
+import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
+import { freePort } from '../../scripts/ports.js';
+import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { pythonLibvirt } from '../helpers/libvirtd.js';
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const LIB = join(REPO, 'dist/index.js');
 const SMOKE = join(REPO, 'test/runtimes/smoke.mjs');
 const BIN = join(REPO, 'node_modules/.bin');
 
+const built = existsSync(LIB);
+if (!built && process.env.CI) throw new Error('dist/index.js is missing: CI builds before it tests');
+
+interface Target {
+  label: string;
+  testUri: string;
+  qemuUri: string;
+}
+
+let daemon: ThrowawayDaemon;
+let sshd: TestSshd;
+let pki: TestPki;
+let targets: Target[];
+let expectedSweep: unknown;
+
+/** A pkipath= directory in libvirt's layout. */
+function pkiDir(): string {
+  const dir = join(pki.dir, 'client');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(pki.ca.cert, join(dir, 'cacert.pem'));
+  copyFileSync(pki.client.cert, join(dir, 'clientcert.pem'));
+  copyFileSync(pki.client.key, join(dir, 'clientkey.pem'));
+  return dir;
+}
+
+/** A directory the daemon's user may fill, for one run's storage pool. */
+function poolDir(name: string): string {
+  const dir = join(daemon.dir, 'pools', name);
+  mkdirSync(dir, { recursive: true });
+  execFileSync('chown', [daemon.user, dir]);
+  return dir;
+}
+
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: REPO, timeout: 60_000 }, (err, stdout, stderr) =>
+    execFile(cmd, args, { cwd: REPO, timeout: 90_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
       err ? reject(new Error(`${cmd} failed: ${stderr || err.message}`)) : resolve(stdout.trim().split('\n').pop()!),
     );
   });
 }
 
-const built = existsSync(LIB);
-if (!built && process.env.CI) throw new Error('dist/index.js is missing: CI builds before it tests');
+/** Runs the smoke on one runtime and checks every transport's answers. */
+async function smoke(runtime: string, command: string, runtimeArgs: string[]): Promise<void> {
+  const plan = { prefix: runtime, targets: targets.map((t) => ({ ...t, poolDir: poolDir(`${runtime}-${t.label}`) })) };
+  const out = JSON.parse(await run(command, [...runtimeArgs, SMOKE, LIB, JSON.stringify(plan)]));
+  expect(Object.keys(out)).toEqual(targets.map((t) => t.label));
+  for (const t of targets) {
+    expect({ [t.label]: out[t.label] }).toEqual({
+      [t.label]: {
+        sweep: expectedSweep,
+        // VIR_DOMAIN_EVENT_DEFINED, then VIR_DOMAIN_EVENT_UNDEFINED.
+        events: [0, 1],
+        stream: { bytes: 3 * 1024 * 1024 + 12345, sameHash: true },
+      },
+    });
+  }
+}
 
-(built ? describe : describe.skip)('one smoke, three runtimes (skipped without a build: run npm run build)', () => {
-  let daemon: ThrowawayDaemon;
+(built ? describe : describe.skip)('one smoke, three runtimes, four transports (skipped without a build: run npm run build)', () => {
   beforeAll(async () => {
-    daemon = await sharedDaemon();
+    pki = makeTestPki(mkdtempSync(join(tmpdir(), 'libvirt-rpc-pki-')));
+    const [tcpPort, tlsPort, sshPort] = [await freePort(), await freePort(), await freePort()];
+    daemon = await startThrowawayLibvirtd({
+      name: 'runtimes',
+      listenTcp: { port: tcpPort },
+      listenTls: { port: tlsPort, caCert: pki.ca.cert, serverCert: pki.server.cert, serverKey: pki.server.key },
+    });
+    sshd = await startTestSshd({ port: sshPort, user: daemon.user, env: { XDG_RUNTIME_DIR: daemon.env.XDG_RUNTIME_DIR! } });
+    const tls = `pkipath=${pkiDir()}`;
+    const ssh = `${sshd.user}@127.0.0.1:${sshd.port}/session?keyfile=${sshd.clientKey}&no_verify=1&proxy=native`;
+    targets = [
+      { label: 'unix', testUri: daemon.testUri, qemuUri: daemon.qemuUri },
+      { label: 'tcp', testUri: `test+tcp://127.0.0.1:${tcpPort}/default`, qemuUri: `qemu+tcp://127.0.0.1:${tcpPort}/session` },
+      { label: 'tls', testUri: `test+tls://127.0.0.1:${tlsPort}/default?${tls}`, qemuUri: `qemu+tls://127.0.0.1:${tlsPort}/session?${tls}` },
+      // virt-ssh-helper reaches the session daemon; name= opens its test driver there.
+      { label: 'ssh', testUri: `qemu+ssh://${ssh}&name=test:///default`, qemuUri: `qemu+ssh://${ssh}` },
+    ];
+    expectedSweep = await pythonLibvirt(
+      daemon,
+      daemon.testUri,
+      `import hashlib
+dom = conn.lookupByName('test')
+info = dom.info()
+node = conn.getInfo()
+names = lambda xs: sorted(x.name() for x in xs)
+print(json.dumps({
+  'type': conn.getType(), 'version': str(conn.getVersion()), 'hostname': conn.getHostname(),
+  'domains': names(conn.listAllDomains(0)), 'domainInfo': [info[0], str(info[1]), info[3]],
+  'node': [node[0], node[2], node[3]], 'networks': names(conn.listAllNetworks(0)),
+  'pools': names(conn.listAllStoragePools(0)),
+  'capabilities': hashlib.sha256(conn.getCapabilities().encode()).hexdigest()}))`,
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    await sshd?.stop();
+    await daemon?.stop();
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
   });
 
-  const expected = { type: 'TEST', domains: ['test'], events: ['rt', 'rt'] };
   it('Node', async () => {
-    expect(JSON.parse(await run(process.execPath, [SMOKE, LIB, daemon.testUri]))).toEqual(expected);
-  });
+    await smoke('node', process.execPath, []);
+  }, 120_000);
+
   it('Bun', async () => {
-    expect(JSON.parse(await run(join(BIN, 'bun'), [SMOKE, LIB, daemon.testUri]))).toEqual(expected);
-  });
-  it('Deno (with read, write, net, env and sys permissions)', async () => {
-    const deno = ['run', '--no-prompt', '--allow-read', '--allow-write', '--allow-net', '--allow-env', '--allow-sys', SMOKE, LIB, daemon.testUri];
-    expect(JSON.parse(await run(join(BIN, 'deno'), deno))).toEqual(expected);
-  });
+    await smoke('bun', join(BIN, 'bun'), []);
+  }, 120_000);
+
+  it('Deno, granted only the files, socket and host it uses (as the README shows)', async () => {
+    const permissions = [
+      `--allow-read=${REPO},${daemon.socket},${pki.dir},${sshd.dir}`,
+      `--allow-write=${daemon.socket}`,
+      `--allow-net=127.0.0.1,unix:${daemon.socket}`,
+    ];
+    await smoke('deno', join(BIN, 'deno'), ['run', '--no-prompt', ...permissions]);
+  }, 120_000);
 });
