@@ -1,15 +1,26 @@
 /**
- * Compiles the .x files the unit tests need (libvirt's rpcgen suite) into test/.generated/
- * before jest starts. Runs as `pretest`; without the libvirt inputs it writes nothing and the
- * tests that need them say why they skip.
+ * Writes the test modules that are made from other files into test/.generated/ before jest
+ * starts (as `pretest`, and before type-checking): the README's fake-daemon example as a test,
+ * and the .x files of libvirt's rpcgen suite compiled. Without the libvirt inputs the latter
+ * are not written and the tests that need them say why they skip.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateStandalone } from '../codegen/generate.js';
 import { HAVE_LIBVIRT_SRC, LIBVIRT_SRC, REPO } from '../test/helpers/libvirt-inputs.js';
 
 const out = join(REPO, 'test/.generated');
 mkdirSync(out, { recursive: true });
+
+// The README's example must run as written: only the package name becomes a path.
+const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+const example = /## Testing your own code[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+if (!example) throw new Error("README.md has no ts example under '## Testing your own code'");
+writeFileSync(
+  join(out, 'readme-testing.test.ts'),
+  '// Generated from README.md by scripts/generate-test-modules.ts.\n' +
+    example.replace(/'libvirt-rpc\/testing'/g, "'../../src/testing/index.js'").replace(/'libvirt-rpc'/g, "'../../src/index.js'"),
+);
 if (!HAVE_LIBVIRT_SRC) {
   console.log(`generate-test-modules: no libvirt inputs at ${LIBVIRT_SRC}; skipping`);
   process.exit(0);

@@ -6,11 +6,21 @@
  */
 import type { ProcedureInfo } from '../../protocol/procedure.js';
 import { REMOTE_PROGRAM, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
-import { VirNetMessageErrorCodec, type VirNetMessageError } from '../../protocol/virnet.js';
+import { VirNetMessageErrorCodec, VirNetStreamHoleCodec, type VirNetMessageError } from '../../protocol/virnet.js';
+import type { StreamItem } from '../api/stream.js';
 import { FrameSplitter } from '../rpc/frame.js';
 import { type MessageHeader, MessageStatus, MessageType, PAYLOAD_OFFSET, readHeader, writeHeader } from '../rpc/header.js';
 import type { Dialer, TransportEvents } from '../transport/types.js';
 import { type Codec, XdrWriter, decodeValue } from '../xdr/index.js';
+
+/** The argument struct of a procedure (`void` when it takes none). */
+export type ArgsOf<P> = P extends ProcedureInfo<infer A, any, any> ? A : never;
+/** The reply struct of a procedure (`void` when it returns nothing). */
+export type ReplyOf<P> = P extends ProcedureInfo<any, infer R, any> ? R : never;
+/** The body of an event procedure's message. */
+export type MessageOf<P> = P extends ProcedureInfo<any, any, infer M> ? M : never;
+
+type Remote = typeof remoteProcedures;
 
 /** What a handler may do with a call: answer it, fail it, or (returning `undefined` after `silent()`) never answer. */
 export interface CallContext {
@@ -19,9 +29,19 @@ export interface CallContext {
   error(e: Partial<VirNetMessageError> & { code: number; message: string }): void;
   /** Never answer this call. */
   silent(): void;
+  /**
+   * The data stream of a streaming procedure (volume upload and download, screenshot,
+   * console, ...); undefined for the others. What the handler sends on it reaches the client
+   * after the reply, as a daemon's stream data does.
+   */
+  stream?: FakeStream;
 }
 
-type Handler = (args: any, ctx: CallContext) => unknown | Promise<unknown>;
+/**
+ * A handler for one procedure: gets the decoded arguments and returns the reply struct
+ * (nothing for procedures without one, or after `ctx.error()` or `ctx.silent()`).
+ */
+export type Handler<P> = (args: ArgsOf<P>, ctx: CallContext) => ReplyOf<P> | void | Promise<ReplyOf<P> | void>;
 
 const OK_ERROR: VirNetMessageError = {
   code: 1,
@@ -38,6 +58,10 @@ const OK_ERROR: VirNetMessageError = {
 };
 
 /**
+ * A libvirt daemon in memory: answers the opening sequence and event registrations itself,
+ * and every other REMOTE procedure with the handler registered for it (an unhandled one gets
+ * a libvirt error naming it).
+ *
  * @example
  * ```ts
  * const daemon = new FakeDaemon();
@@ -49,7 +73,8 @@ const OK_ERROR: VirNetMessageError = {
 export class FakeDaemon {
   /** Procedure names of every call received, in order. */
   readonly calls: string[] = [];
-  private readonly handlers = new Map<number, Handler>();
+  private readonly handlers = new Map<number, Handler<any>>();
+  private readonly streams = new Map<number, FakeStream>();
   private client: TransportEvents | undefined;
   private readonly splitter = new FrameSplitter();
   private nextCallbackId = 1;
@@ -64,8 +89,16 @@ export class FakeDaemon {
     }
   }
 
-  /** Answers `method` (a REMOTE procedure) with what `handler` returns (the reply struct). */
-  handle(method: keyof typeof remoteProcedures, handler: Handler): this {
+  /**
+   * Answers `method` (a REMOTE procedure) with what `handler` returns (the reply struct);
+   * replaces an earlier handler. Arguments and reply are typed from the protocol.
+   *
+   * @example
+   * ```ts
+   * daemon.handle('domainLookupByName', ({ name }) => ({ dom: { name, uuid: new Uint8Array(16), id: 1 } }));
+   * ```
+   */
+  handle<M extends keyof Remote>(method: M, handler: Handler<Remote[M]>): this {
     this.handlers.set(remoteProcedures[method].number, handler);
     return this;
   }
@@ -95,8 +128,15 @@ export class FakeDaemon {
     this.sendRaw(frame({ prog: REMOTE_PROGRAM, vers: 1, serial: 0, status: MessageStatus.OK, ...header }, codec ?? null, value));
   }
 
-  /** Sends an event MESSAGE for `proc` (its msg codec) with `value`. */
-  event(proc: ProcedureInfo<any, any, any>, value: unknown): void {
+  /**
+   * Sends an event MESSAGE for `proc` (its msg codec) with `value`.
+   *
+   * @example
+   * ```ts
+   * daemon.event(remoteProcedures.domainEventCallbackLifecycle, { callbackID: 1, msg: { dom, event: 0, detail: 0 } });
+   * ```
+   */
+  event<P extends ProcedureInfo<any, any, any>>(proc: P, value: MessageOf<P>): void {
     this.send({ proc: proc.number, type: MessageType.MESSAGE }, proc.msg, value);
   }
 
@@ -111,16 +151,24 @@ export class FakeDaemon {
 
   private async dispatch(f: Uint8Array): Promise<void> {
     const h = readHeader(new DataView(f.buffer, f.byteOffset), 0);
+    if (h.type === MessageType.STREAM || h.type === MessageType.STREAM_HOLE) {
+      // Before any await: stream packets must be handled in the order they came.
+      this.streams.get(h.serial)?.fromClient(h, f.subarray(PAYLOAD_OFFSET));
+      return;
+    }
     if (h.type !== MessageType.CALL) return;
     const proc = remoteProgram.byNumber.get(h.proc);
     this.calls.push(proc?.method ?? String(h.proc));
     const handler = this.handlers.get(h.proc);
     let silenced = false;
     let failed: VirNetMessageError | undefined;
+    const stream = proc?.stream ? new FakeStream(this, h, () => this.streams.delete(h.serial)) : undefined;
+    if (stream) this.streams.set(h.serial, stream);
     const ctx: CallContext = {
       header: h,
       error: (e) => (failed = { ...OK_ERROR, ...e }),
       silent: () => (silenced = true),
+      ...(stream ? { stream } : {}),
     };
     if (!proc || !handler) {
       failed = { ...OK_ERROR, code: 3, message: `the fake daemon has no handler for procedure ${proc?.name ?? h.proc}` };
@@ -132,12 +180,155 @@ export class FakeDaemon {
     }
     if (silenced) return;
     if (failed) {
+      this.streams.delete(h.serial);
       this.send({ proc: h.proc, type: MessageType.REPLY, serial: h.serial, status: MessageStatus.ERROR }, VirNetMessageErrorCodec, failed);
     } else {
       this.send({ proc: h.proc, type: MessageType.REPLY, serial: h.serial }, proc!.ret, ret);
+      stream?.replied();
     }
   }
 }
+
+/**
+ * The daemon's end of one data stream, given to a streaming procedure's handler as
+ * `ctx.stream`. It speaks the stream protocol as libvirtd does: data in packets of at most
+ * 256 KiB, an empty packet at the end of a download, a confirmation of the client's finish,
+ * and errors as libvirt errors.
+ *
+ * @example
+ * ```ts
+ * // A download: the client reads these bytes, then the end.
+ * daemon.handle('storageVolDownload', (_args, ctx) => {
+ *   ctx.stream!.send(new TextEncoder().encode('disk contents'));
+ *   ctx.stream!.end();
+ * });
+ * // An upload: everything the client writes, once it finishes.
+ * let uploaded: Promise<Uint8Array>;
+ * daemon.handle('storageVolUpload', (_args, ctx) => {
+ *   uploaded = ctx.stream!.receiveAll();
+ * });
+ * ```
+ */
+export class FakeStream {
+  /** Packets sent before the reply went out; they follow it. */
+  private pending: Uint8Array[] | null = [];
+  private readonly incoming: StreamItem[] = [];
+  private state: 'open' | 'finished' | 'aborted' = 'open';
+  private waiter: (() => void) | undefined;
+  private settle!: (how: 'finished' | 'aborted') => void;
+  /** Resolves when the client finishes the stream (`finished`) or aborts it (`aborted`). */
+  readonly done: Promise<'finished' | 'aborted'> = new Promise((resolve) => (this.settle = resolve));
+
+  /** @internal Made by the fake daemon for a streaming call. */
+  constructor(
+    private readonly daemon: FakeDaemon,
+    private readonly call: MessageHeader,
+    private readonly forget: () => void,
+  ) {}
+
+  /** Sends data to the client, split into packets of at most 256 KiB. */
+  send(data: Uint8Array): void {
+    for (let at = 0; at < data.length; at += STREAM_PACKET_MAX) {
+      this.packet(MessageType.STREAM, MessageStatus.CONTINUE, VirNetStreamDataCodec, data.subarray(at, at + STREAM_PACKET_MAX));
+    }
+  }
+
+  /** Sends a hole of `length` bytes (a sparse download). */
+  sendHole(length: bigint): void {
+    this.packet(MessageType.STREAM_HOLE, MessageStatus.CONTINUE, VirNetStreamHoleCodec, { length, flags: 0 });
+  }
+
+  /** Ends the data the client reads; the client then finishes the stream (see {@link done}). */
+  end(): void {
+    this.packet(MessageType.STREAM, MessageStatus.CONTINUE, null, undefined);
+  }
+
+  /** Fails the stream with a libvirt error: the client's reads and writes throw it. */
+  fail(e: Partial<VirNetMessageError> & { code: number; message: string }): void {
+    this.packet(MessageType.STREAM, MessageStatus.ERROR, VirNetMessageErrorCodec, { ...OK_ERROR, ...e });
+    this.close('aborted');
+  }
+
+  /** What the client sends, data and holes, until it finishes; throws if it aborts. */
+  async *[Symbol.asyncIterator](): AsyncGenerator<StreamItem> {
+    for (;;) {
+      while (!this.incoming.length) {
+        if (this.state === 'aborted') throw new Error(`the client aborted the stream of call ${this.call.serial}`);
+        if (this.state === 'finished') return;
+        await new Promise<void>((r) => (this.waiter = r));
+      }
+      yield this.incoming.shift()!;
+    }
+  }
+
+  /** Everything the client sends (holes as zeros), once it finishes; rejects if it aborts. */
+  async receiveAll(): Promise<Uint8Array> {
+    const parts: Uint8Array[] = [];
+    let total = 0;
+    for await (const item of this) {
+      const part = item instanceof Uint8Array ? item : new Uint8Array(Number(item.hole));
+      parts.push(part);
+      total += part.length;
+    }
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) all.set(p, (at += p.length) - p.length);
+    return all;
+  }
+
+  /** @internal The reply went out: what was sent so far follows it. */
+  replied(): void {
+    const queued = this.pending ?? [];
+    this.pending = null;
+    for (const bytes of queued) this.daemon.sendRaw(bytes);
+  }
+
+  /** @internal A stream packet from the client. */
+  fromClient(h: MessageHeader, payload: Uint8Array): void {
+    if (this.state !== 'open') return;
+    if (h.status === MessageStatus.CONTINUE) {
+      this.incoming.push(h.type === MessageType.STREAM_HOLE ? { hole: decodeValue(VirNetStreamHoleCodec, payload).length } : payload.slice());
+      this.wake();
+    } else if (h.status === MessageStatus.OK) {
+      // The client's finish: confirm it, as the daemon does once it has written everything.
+      this.packet(MessageType.STREAM, MessageStatus.OK, null, undefined);
+      this.close('finished');
+    } else {
+      this.close('aborted');
+    }
+  }
+
+  private close(how: 'finished' | 'aborted'): void {
+    if (this.state !== 'open') return;
+    this.state = how;
+    this.forget();
+    this.settle(how);
+    this.wake();
+  }
+
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  private packet(type: number, status: number, codec: Codec<any> | null, value: unknown): void {
+    const c = this.call;
+    const bytes = frame({ prog: c.prog, vers: c.vers, proc: c.proc, type, serial: c.serial, status }, codec, value);
+    if (this.pending) this.pending.push(bytes);
+    else this.daemon.sendRaw(bytes);
+  }
+}
+
+/** libvirtd's limit on one stream packet's payload. */
+const STREAM_PACKET_MAX = 256 * 1024;
+
+/** Stream data travels as the bare payload, without XDR framing of its own. */
+const VirNetStreamDataCodec: Codec<Uint8Array> = {
+  name: 'stream data',
+  encode: (w, v) => w.raw(v),
+  decode: (r) => r.fixedOpaque(r.remaining, 'stream data'),
+};
 
 /** One frame: header and payload, its length word filled in. */
 export function frame(header: MessageHeader, codec: Codec<any> | null, value: unknown): Uint8Array {
