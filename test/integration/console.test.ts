@@ -1,6 +1,7 @@
 /**
  * A serial console both ways, on a guest booted from the echo boot sector.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { attachConsole, connect, remoteProcedures as P, VIR_DOMAIN_CONSOLE_FORCE, VIR_DOMAIN_START_PAUSED } from '../../src/index.js';
@@ -15,8 +16,15 @@ describe('serial console', () => {
     writeEchoImage(image, daemon.user);
     const conn = await connect(daemon.qemuUri);
     const dom = await conn.domainDefineXML(tinyGuestXml('echo', { extraDevices: echoDisk(image) }));
+    // A failure here once came from a daemon silent for 30 s under CI load: say which step
+    // waited, and what the daemon logged, should it come back.
+    const t0 = Date.now();
+    const steps: string[] = [];
+    const step = (name: string) => steps.push(`${Date.now() - t0} ms ${name}`);
+    let failed = false;
     try {
       // Output with nobody attached is dropped: start paused, attach, then run.
+      step('start paused');
       await conn.domainCreateWithFlags(dom, VIR_DOMAIN_START_PAUSED);
       const running = await conn.domainLookupByName('echo');
       const { stream } = await conn.openStream(P.domainOpenConsole, { dom: running, dev_name: null, flags: 0 });
@@ -29,16 +37,20 @@ describe('serial console', () => {
         while (!text.includes(needle) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
         return text.includes(needle);
       };
+      step('resume');
       await conn.domainResume(running);
       expect(await waitFor('libvirt-rpc console ready', 15_000)).toBe(true);
       // QEMU takes about a second after start before it delivers input.
       await new Promise((r) => setTimeout(r, 1500));
+      step('write');
       await stream.write(Buffer.from('hello from typescript\r'));
       expect(await waitFor('HELLO FROM TYPESCRIPT', 10_000)).toBe(true);
+      step('abort');
       await stream.abort();
       await reader;
 
       // Interactive attach, driven through a pipe: keys go in, the echo comes out, Ctrl-] leaves.
+      step('force open');
       const again = await conn.openStream(P.domainOpenConsole, { dom: running, dev_name: null, flags: VIR_DOMAIN_CONSOLE_FORCE });
       const keys = new PassThrough();
       let screen = '';
@@ -49,9 +61,17 @@ describe('serial console', () => {
       expect(screen).toContain('PIPED KEYS');
       keys.write(Buffer.from([0x1d]));
       expect(await attached).toBe('detached');
+      step('destroy');
       await conn.domainDestroy(running);
+    } catch (err) {
+      failed = true;
+      const log = readFileSync(daemon.log, 'utf8').split('\n').slice(-30).join('\n');
+      throw new Error(`${(err as Error).message}\nsteps: ${steps.join(', ')}\ndaemon log (tail):\n${log}`, { cause: err });
     } finally {
-      await conn.domainUndefine(dom);
+      // After a failure the connection may be gone: keep the failure, not the cleanup's error.
+      await conn.domainUndefine(dom).catch((e: unknown) => {
+        if (!failed) throw e;
+      });
       await conn.close();
     }
   });
