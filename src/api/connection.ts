@@ -54,7 +54,10 @@ export const DRV_FEATURE = {
   NETWORK_UPDATE_HAS_CORRECT_ORDER: 16,
 } as const;
 
-/** What the daemon said it supports, probed once at open. */
+/**
+ * What the daemon said it supports: `keepalive` is asked at open, the others when first
+ * needed (or all at once by {@link Connection.probeFeatures}); false until asked.
+ */
 export interface ServerFeatures {
   keepalive: boolean;
   remoteEventCallback: boolean;
@@ -62,6 +65,15 @@ export interface ServerFeatures {
   networkUpdateHasCorrectOrder: boolean;
   typedParamString: boolean;
 }
+
+/** The features asked on first need, with libvirt's numbers for them. */
+const LAZY_FEATURES = {
+  remoteEventCallback: DRV_FEATURE.REMOTE_EVENT_CALLBACK,
+  remoteCloseCallback: DRV_FEATURE.REMOTE_CLOSE_CALLBACK,
+  networkUpdateHasCorrectOrder: DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER,
+  typedParamString: DRV_FEATURE.TYPED_PARAM_STRING,
+} as const;
+type LazyFeature = keyof typeof LAZY_FEATURES;
 
 /**
  * Getters to which libvirt's C library adds VIR_TYPED_PARAM_STRING_OKAY when the daemon
@@ -134,7 +146,7 @@ export class Connection extends RemoteMethods {
   readonly lxc: LxcMethods;
   /** The URI the connection was opened with. */
   readonly uri: string;
-  /** What the daemon supports, probed at open (`typedParamString` on first need). */
+  /** What the daemon supports: `keepalive` from the open, the others once asked (see {@link probeFeatures}). */
   features: ServerFeatures = {
     keepalive: false,
     remoteEventCallback: false,
@@ -151,7 +163,8 @@ export class Connection extends RemoteMethods {
   private reconnecting: Promise<void> | undefined;
   private reopen: (() => Promise<Session>) | undefined;
   private closing: Promise<void> | undefined;
-  private typedParamStringProbe: Promise<boolean> | undefined;
+  /** The current session's answers to feature questions, asked on first need. */
+  private featureProbes = new Map<LazyFeature, Promise<boolean>>();
   private readonly eventHub: EventHub;
   private readonly closeListeners = new Set<(reason: number) => void>();
   private closeCallbackRegistered = false;
@@ -166,7 +179,7 @@ export class Connection extends RemoteMethods {
     this.closed = new Promise((r) => (this.resolveClosed = r));
     this.qemu = new QemuMethods(caller);
     this.lxc = new LxcMethods(caller);
-    this.eventHub = new EventHub(session.rpc, () => this.features.remoteEventCallback);
+    this.eventHub = new EventHub(session.rpc, () => this.probe('remoteEventCallback').catch(ignoreUnsupported));
     this.eventHub.onConnectionClosed = (reason) => {
       for (const l of this.closeListeners) l(reason);
     };
@@ -177,6 +190,10 @@ export class Connection extends RemoteMethods {
   private adopt(session: Session): void {
     this.session = session;
     this.rpc = session.rpc;
+    // A new session may reach another daemon (upgraded, restarted): ask again.
+    this.featureProbes = new Map();
+    for (const name of Object.keys(LAZY_FEATURES) as LazyFeature[]) this.features[name] = false;
+    this.closeCallbackRegistered = false;
     session.rpc.setMessageHandler((h, payload) => this.eventHub.handleMessage(h, payload));
     void session.closed.then((e) => this.sessionEnded(session, e));
   }
@@ -202,6 +219,7 @@ export class Connection extends RemoteMethods {
         const session = await this.reopen!();
         this.adopt(session);
         await this.eventHub.rebind(session.rpc);
+        if (this.closeListeners.size) await this.registerCloseCallback();
         this.reconnects++;
         return;
       } catch {
@@ -271,16 +289,22 @@ export class Connection extends RemoteMethods {
         listener({ reason });
       }
     };
-    if (this.features.remoteCloseCallback && !this.closeCallbackRegistered) {
-      this.closeCallbackRegistered = true;
-      await this.rpc.call(remoteProcedures.connectRegisterCloseCallback, undefined);
-    }
+    await this.registerCloseCallback();
     this.closeListeners.add(tell);
     void this.closed.then((e) => tell(CLOSE_REASONS[e.reason]));
     return async () => {
       active = false;
       this.closeListeners.delete(tell);
     };
+  }
+
+  /** Asks the daemon to say when it closes our driver connection, once per session, where it can. */
+  private async registerCloseCallback(): Promise<void> {
+    if (this.closeCallbackRegistered) return;
+    this.closeCallbackRegistered = true;
+    if (await this.probe('remoteCloseCallback').catch(ignoreUnsupported)) {
+      await this.rpc.call(remoteProcedures.connectRegisterCloseCallback, undefined);
+    }
   }
 
   /**
@@ -409,8 +433,15 @@ export class Connection extends RemoteMethods {
       return Promise.reject(new NotSupportedError(`${proc.method} registers for events: use conn.subscribe(), conn.on() or conn.events(), which share registrations and route the events`));
     }
     if (proc.program === remoteProgram.number && STRING_OKAY_PROCEDURES.has(proc.number)) {
-      return this.typedParamString().then((ok) =>
-        this.rpc.call(proc, ok ? { ...args, flags: (args.flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 } : args, options, unwrap),
+      return this.probe('typedParamString')
+        .catch(ignoreUnsupported)
+        .then((ok) => this.rpc.call(proc, ok ? { ...args, flags: (args.flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 } : args, options, unwrap));
+    }
+    if (proc === remoteProcedures.networkUpdate) {
+      // Daemons before the fix took command and section the other way round; libvirt's
+      // library asks, and swaps them for such a daemon (an error asking fails the call).
+      return this.probe('networkUpdateHasCorrectOrder').then((ok) =>
+        this.rpc.call(proc, ok ? args : { ...args, command: args.section, section: args.command }, options, unwrap),
       );
     }
     return this.rpc.call(proc, args, options, unwrap);
@@ -440,12 +471,9 @@ export class Connection extends RemoteMethods {
       await this.authenticate(rpc, auth.value, opts);
       [keepalive] = await Promise.all([wantKeepalive ? this.supports(rpc, DRV_FEATURE.PROGRAM_KEEPALIVE) : false, open()]);
     }
-    const [eventCb, closeCb, netOrder] = await Promise.all([
-      this.supports(rpc, DRV_FEATURE.REMOTE_EVENT_CALLBACK),
-      this.supports(rpc, DRV_FEATURE.REMOTE_CLOSE_CALLBACK),
-      this.supports(rpc, DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER).catch(ignoreUnsupported),
-    ]);
-    this.features = { ...this.features, keepalive, remoteEventCallback: eventCb, remoteCloseCallback: closeCb, networkUpdateHasCorrectOrder: netOrder };
+    // The other features are asked when first needed: an open that uses none of them costs
+    // one round trip less than libvirt's library spends on asking up front.
+    this.features.keepalive = keepalive;
     if (keepalive) rpc.startKeepalive();
   }
 
@@ -502,15 +530,33 @@ export class Connection extends RemoteMethods {
     return rpc.call(remoteProcedures.connectSupportsFeature, { feature }, undefined, 'supported').then((v: number) => v !== 0);
   }
 
+  /** Asks the daemon about one feature, once per session; a probe that fails is asked again next time. */
+  private probe(name: LazyFeature): Promise<boolean> {
+    let answer = this.featureProbes.get(name);
+    if (!answer) {
+      const probes = this.featureProbes;
+      answer = this.supports(this.rpc, LAZY_FEATURES[name]).then((v) => {
+        if (probes === this.featureProbes) this.features[name] = v;
+        return v;
+      });
+      answer.catch(() => probes.delete(name));
+      probes.set(name, answer);
+    }
+    return answer;
+  }
+
   /**
-   * Whether the daemon takes string typed parameters, asked on first need as libvirt's
-   * library does, and remembered.
+   * Asks the daemon about every feature not asked yet and returns all the answers (a
+   * feature the daemon's driver cannot answer counts as unsupported).
+   *
+   * @example
+   * ```ts
+   * const { remoteEventCallback } = await conn.probeFeatures();
+   * ```
    */
-  private typedParamString(): Promise<boolean> {
-    this.typedParamStringProbe ??= this.supports(this.rpc, DRV_FEATURE.TYPED_PARAM_STRING)
-      .catch(ignoreUnsupported)
-      .then((v) => (this.features.typedParamString = v));
-    return this.typedParamStringProbe;
+  async probeFeatures(): Promise<ServerFeatures> {
+    await Promise.all((Object.keys(LAZY_FEATURES) as LazyFeature[]).map((name) => this.probe(name).catch(ignoreUnsupported)));
+    return { ...this.features };
   }
 }
 

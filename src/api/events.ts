@@ -80,14 +80,30 @@ function eventName(constant: string, prefix: string): string {
   return constant.slice(prefix.length).toLowerCase().replace(/_/g, '-');
 }
 
+const familyEventsCache = new Map<EventFamily, ReadonlyMap<string, number>>();
+
 /** Every event name a family knows, with its id: `lifecycle` → 0. */
-export function familyEvents(family: Exclude<EventFamily, 'qemu'>): Map<string, number> {
-  const spec = FAMILIES[family];
-  return new Map(
-    Object.entries(spec.ids)
-      .filter(([k]) => !k.endsWith('_LAST'))
-      .map(([k, v]) => [eventName(k, spec.prefix), v]),
-  );
+export function familyEvents(family: Exclude<EventFamily, 'qemu'>): ReadonlyMap<string, number> {
+  let events = familyEventsCache.get(family);
+  if (!events) {
+    const spec = FAMILIES[family];
+    events = new Map(
+      Object.entries(spec.ids)
+        .filter(([k]) => !k.endsWith('_LAST'))
+        .map(([k, v]) => [eventName(k, spec.prefix), v]),
+    );
+    familyEventsCache.set(family, events);
+  }
+  return events;
+}
+
+/**
+ * A table built from the protocol on first use and shared by every connection after: opening
+ * a connection must not walk the 460 procedures again.
+ */
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
 }
 
 export interface SubscribeOptions {
@@ -119,7 +135,7 @@ interface Registration extends Shared {
 /** The key a MESSAGE is filed under: program, family and callbackID. */
 const routeKey = (prog: number, family: EventFamily, id: number) => `${prog}:${family}:${id}`;
 
-function messageFamilies(): Map<string, EventFamily> {
+const messageFamilies = once((): ReadonlyMap<string, EventFamily> => {
   const out = new Map<string, EventFamily>();
   for (const [family, spec] of Object.entries(FAMILIES) as [EventFamily, FamilySpec][]) {
     for (const p of Object.values(remoteProcedures) as ProcedureInfo<any, any, any>[]) {
@@ -130,7 +146,7 @@ function messageFamilies(): Map<string, EventFamily> {
     if (p.message) out.set(`${QEMU_PROGRAM}:${p.number}`, 'qemu');
   }
   return out;
-}
+});
 
 export class EventHub {
   /** Registrations by family, id/name and filter. */
@@ -150,8 +166,8 @@ export class EventHub {
 
   constructor(
     private rpc: RpcClient,
-    /** Whether the daemon supports callback IDs (REMOTE_EVENT_CALLBACK); asked at each subscribe. */
-    private readonly callbacksSupported: () => boolean = () => true,
+    /** Whether the daemon supports callback IDs (REMOTE_EVENT_CALLBACK); asked at each domain subscribe. */
+    private readonly callbacksSupported: () => Promise<boolean> | boolean = () => true,
   ) {}
 
   /**
@@ -160,7 +176,7 @@ export class EventHub {
    * registration with the last one).
    */
   async subscribe(family: EventFamily, name: string, listener: (event: any) => void, opts: SubscribeOptions = {}): Promise<() => Promise<void>> {
-    if (family === 'domain' && !this.callbacksSupported()) return this.subscribeLegacy(name, listener, opts);
+    if (family === 'domain' && !(await this.callbacksSupported())) return this.subscribeLegacy(name, listener, opts);
     const { key, register, prog } = this.describe(family, name, opts);
     let reg = this.registrations.get(key);
     if (!reg) {
@@ -327,7 +343,7 @@ export class EventHub {
  * The MESSAGE procedures of legacy domain registrations (`REMOTE_PROC_DOMAIN_EVENT_X`, no
  * callbackID), by number, with the event id each belongs to.
  */
-function legacyDomainEventIds(): Map<number, number> {
+const legacyDomainEventIds = once((): ReadonlyMap<number, number> => {
   const ids = familyEvents('domain');
   const out = new Map<number, number>();
   for (const p of Object.values(remoteProcedures) as ProcedureInfo<any, any, any>[]) {
@@ -336,7 +352,7 @@ function legacyDomainEventIds(): Map<number, number> {
     if (id !== undefined) out.set(p.number, id);
   }
   return out;
-}
+});
 
 /** Registrations are shared per filter object identity by name (and UUID where there is one). */
 function filterKey(filter: unknown): string {

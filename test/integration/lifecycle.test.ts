@@ -2,7 +2,18 @@
  * Changes made through the library, checked after every step: domains, snapshots, networks,
  * storage pools and volumes on the test driver, and a real QEMU/TCG guest.
  */
-import { type Connection, connect, LibvirtError, VIR_DOMAIN_PAUSED, VIR_DOMAIN_RUNNING, VIR_DOMAIN_SHUTOFF } from '../../src/index.js';
+import {
+  type Connection,
+  connect,
+  LibvirtError,
+  VIR_DOMAIN_PAUSED,
+  VIR_DOMAIN_RUNNING,
+  VIR_DOMAIN_SHUTOFF,
+  VIR_NETWORK_SECTION_DNS_HOST,
+  VIR_NETWORK_UPDATE_AFFECT_LIVE,
+  VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
+  VIR_NETWORK_UPDATE_COMMAND_DELETE,
+} from '../../src/index.js';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
 import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
 
@@ -77,6 +88,16 @@ describe('lifecycle on the test driver', () => {
     expect(await conn.networkIsActive(net)).toBe(0);
     await conn.networkUndefine(net);
     expect((await conn.connectListAllNetworks(1, 0)).nets.map((n) => n.name)).not.toContain('lifenet');
+  });
+
+  it('updates a network in place (command and section in the order the daemon expects)', async () => {
+    const net = await conn.networkLookupByName('default');
+    const host = `<host ip='192.168.122.77'><hostname>seventy-seven</hostname></host>`;
+    await conn.networkUpdate(net, VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, VIR_NETWORK_SECTION_DNS_HOST, -1, host, VIR_NETWORK_UPDATE_AFFECT_LIVE);
+    expect(await conn.networkGetXMLDesc(net, 0)).toContain('seventy-seven');
+    await conn.networkUpdate(net, VIR_NETWORK_UPDATE_COMMAND_DELETE, VIR_NETWORK_SECTION_DNS_HOST, -1, host, VIR_NETWORK_UPDATE_AFFECT_LIVE);
+    expect(await conn.networkGetXMLDesc(net, 0)).not.toContain('seventy-seven');
+    expect(conn.features.networkUpdateHasCorrectOrder).toBe(true);
   });
 
   it('defines, starts, fills, stops and undefines a storage pool', async () => {

@@ -2,7 +2,8 @@
  * The opening sequence against a scripted peer: what is sent, in which round trip, and what
  * happens when the daemon wants authentication.
  */
-import { Connection } from '../../src/api/connection.js';
+import { Connection, DRV_FEATURE } from '../../src/api/connection.js';
+import { FakeDaemon } from '../../src/testing/fake-daemon.js';
 import { ConnectionError, NotSupportedError } from '../../src/rpc/errors.js';
 import { FrameSplitter } from '../../src/rpc/frame.js';
 import { readHeader, writeHeader } from '../../src/rpc/header.js';
@@ -73,16 +74,37 @@ function scriptedPeer(auth: number[]): Scripted {
 }
 
 describe('opening a connection', () => {
-  it('needs two round trips when the daemon wants no auth', async () => {
+  it('needs one round trip when the daemon wants no auth, and asks about features only when needed', async () => {
     const peer = scriptedPeer([0]);
     const conn = await Connection.open(peer.dialer, 'test:///default', 'test:///default', { keepalive: { intervalMs: 60_000 } });
-    expect(peer.batches).toEqual([
-      ['authList', 'connectSupportsFeature', 'connectOpen'],
-      ['connectSupportsFeature', 'connectSupportsFeature', 'connectSupportsFeature'],
-    ]);
-    expect(conn.features).toMatchObject({ keepalive: true, remoteEventCallback: true, remoteCloseCallback: true });
+    expect(peer.batches).toEqual([['authList', 'connectSupportsFeature', 'connectOpen']]);
+    expect(conn.features).toEqual({ keepalive: true, remoteEventCallback: false, remoteCloseCallback: false, networkUpdateHasCorrectOrder: false, typedParamString: false });
+    expect(await conn.probeFeatures()).toEqual({ keepalive: true, remoteEventCallback: true, remoteCloseCallback: true, networkUpdateHasCorrectOrder: true, typedParamString: true });
+    expect(peer.batches[1]).toEqual(['connectSupportsFeature', 'connectSupportsFeature', 'connectSupportsFeature', 'connectSupportsFeature']);
+    // Asked once per session.
+    await conn.probeFeatures();
+    expect(peer.batches).toHaveLength(2);
     await conn.close();
     expect(peer.batches.at(-1)).toEqual(['connectClose']);
+  });
+
+  it.each([
+    [1, { command: 4, section: 10 }],
+    [0, { command: 10, section: 4 }],
+  ])('networkUpdate: a daemon answering %i for the argument-order feature gets %o, as libvirt sends it', async (supported, expected) => {
+    const updates: unknown[] = [];
+    const daemon = new FakeDaemon()
+      .handle('connectSupportsFeature', ({ feature }) => ({ supported: feature === DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER ? supported : 1 }))
+      .handle('networkUpdate', ({ command, section }) => void updates.push({ command, section }));
+    const conn = await Connection.open(daemon.dialer(), 'test:///default', 'test:///default', { keepalive: false });
+    const net = { name: 'default', uuid: new Uint8Array(16) };
+    // VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST (4), VIR_NETWORK_SECTION_DNS_HOST (10).
+    await conn.networkUpdate(net, 4, 10, -1, '<host/>', 0);
+    await conn.networkUpdate(net, 4, 10, -1, '<host/>', 0);
+    expect(updates).toEqual([expected, expected]);
+    expect(daemon.calls.filter((c) => c === 'connectSupportsFeature')).toHaveLength(1);
+    expect(conn.features.networkUpdateHasCorrectOrder).toBe(supported === 1);
+    await conn.close();
   });
 
   it('repeats the open after polkit auth when the daemon refused the early calls', async () => {
