@@ -77,8 +77,8 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     if (!c) return expr;
     if (c.kind === 'typedParams') return (runtime.add('typedParamsFromWire'), `typedParamsFromWire(${expr})`);
     if (c.kind === 'cString') return (runtime.add('cStringFromChars'), `cStringFromChars(${expr})`);
-    runtime.add('typedParamsFromWire');
-    return `${expr}.map((x) => ({ ...x, ${c.field}: typedParamsFromWire(x.${c.field}) }))`;
+    runtime.add('recordsWithTypedParams');
+    return `recordsWithTypedParams(${expr}, '${c.field}')`;
   };
 
   for (const p of procedures) {

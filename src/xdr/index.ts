@@ -10,6 +10,7 @@ export {
   type TypedParamsInput,
   type WireTypedParam,
   typedParamTypes,
+  recordsWithTypedParams,
   typedParamsFromWire,
   typedParamsToWire,
   cStringFromChars,

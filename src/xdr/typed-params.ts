@@ -42,11 +42,38 @@ export type WireTypedParam = {
 
 const TYPES = Symbol.for('libvirt-rpc.typedParamTypes');
 const CODES: Record<TypedParamType, number> = { int: 1, uint: 2, llong: 3, ullong: 4, double: 5, boolean: 6, string: 7 };
+const NO_TYPES: Readonly<Record<string, TypedParamType>> = Object.freeze(Object.create(null));
 const NAMES: TypedParamType[] = ['int', 'int', 'uint', 'llong', 'ullong', 'double', 'boolean', 'string'];
 
 /** The wire type each name had when the object came from the daemon, if it did. */
 export function typedParamTypes(params: TypedParams): Readonly<Record<string, TypedParamType>> | undefined {
   return (params as { [TYPES]?: Record<string, TypedParamType> })[TYPES];
+}
+
+/**
+ * The objects {@link typedParamsFromWire} makes: plain to read (own enumerable properties are
+ * the parameters, nothing else), with the wire array kept in a private field so that the
+ * wire types are worked out only when asked for (a stats reply makes thousands of these and
+ * almost never sends one back). The types are found through a getter under a global symbol,
+ * so that another copy of this library recognises them too.
+ */
+class DaemonTypedParams {
+  readonly #wire: readonly WireTypedParam[];
+  #types: Record<string, TypedParamType> | undefined;
+
+  constructor(wire: readonly WireTypedParam[]) {
+    this.#wire = wire;
+  }
+
+  get [TYPES](): Readonly<Record<string, TypedParamType>> {
+    if (!this.#types) {
+      // No prototype: a parameter may be called '__proto__' or 'constructor'.
+      const types: Record<string, TypedParamType> = Object.create(null);
+      for (const p of this.#wire) types[p.field] = NAMES[p.value.type]!;
+      this.#types = types;
+    }
+    return this.#types;
+  }
 }
 
 /**
@@ -58,23 +85,42 @@ export function typedParamTypes(params: TypedParams): Readonly<Record<string, Ty
  * ```
  */
 export function typedParamsFromWire(wire: readonly WireTypedParam[]): TypedParams {
-  const out: TypedParams = {};
-  const types: Record<string, TypedParamType> = {};
-  const repeatedNames = new Set<string>();
+  const out = new DaemonTypedParams(wire) as unknown as TypedParams;
+  let repeatedNames: Set<string> | undefined;
   for (const p of wire) {
     const v = p.value;
+    const field = p.field;
     const value: TypedParamValue =
       v.type === 1 ? v.i : v.type === 2 ? v.ui : v.type === 3 ? v.l : v.type === 4 ? v.ul : v.type === 5 ? v.d : v.type === 6 ? v.b !== 0 : v.s;
-    if (!Object.hasOwn(out, p.field)) out[p.field] = value;
-    else if (repeatedNames.has(p.field)) (out[p.field] as TypedParamValue[]).push(value);
+    if (!Object.hasOwn(out, field)) {
+      // An assignment to '__proto__' would set the prototype (or be dropped) instead.
+      if (field === '__proto__') Object.defineProperty(out, field, { value, enumerable: true, writable: true, configurable: true });
+      else out[field] = value;
+    } else if (repeatedNames?.has(field)) (out[field] as TypedParamValue[]).push(value);
     else {
-      out[p.field] = [out[p.field] as TypedParamValue, value];
-      repeatedNames.add(p.field);
+      out[field] = [out[field] as TypedParamValue, value];
+      (repeatedNames ??= new Set()).add(field);
     }
-    types[p.field] = NAMES[v.type]!;
   }
-  Object.defineProperty(out, TYPES, { value: types, enumerable: false });
   return out;
+}
+
+/**
+ * Records whose `field` holds a typed-parameter array (domain stats, ...), with that field
+ * turned into an object. The records are changed in place: they come fresh from the decoder,
+ * and a copy of each of thousands would cost more than the conversion.
+ *
+ * @example
+ * ```ts
+ * const stats = recordsWithTypedParams(reply.retStats, 'params'); // stats[0].params['state.state']
+ * ```
+ */
+export function recordsWithTypedParams<T extends { [F in K]: readonly WireTypedParam[] }, K extends string>(
+  records: T[],
+  field: K,
+): (Omit<T, K> & { [F in K]: TypedParams })[] {
+  for (const r of records) (r as Record<string, unknown>)[field] = typedParamsFromWire(r[field]);
+  return records as unknown as (Omit<T, K> & { [F in K]: TypedParams })[];
 }
 
 /**
@@ -91,7 +137,7 @@ export function typedParamsToWire(input: TypedParamsInput, where = 'typed parame
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new XdrEncodeError(where, 'expected an object of typed parameters');
   }
-  const known = typedParamTypes(input as TypedParams) ?? {};
+  const known = typedParamTypes(input as TypedParams) ?? NO_TYPES;
   const out: WireTypedParam[] = [];
   for (const [field, raw] of Object.entries(input)) {
     for (const item of Array.isArray(raw) ? raw : [raw]) {
