@@ -6,6 +6,17 @@
 import type { Definition, Field, Primitive, TypeSpec, Value } from './ast.js';
 import { type Model, tsName } from './model.js';
 
+/**
+ * Strings that repeat with the same bytes in every record of a reply (the names of typed
+ * parameters and node stats): decoded through the reader's name cache.
+ */
+const REPEATING_NAMES = new Set([
+  'remote_typed_param.field',
+  'admin_typed_param.field',
+  'remote_node_get_cpu_stats.field',
+  'remote_node_get_memory_stats.field',
+]);
+
 const SMALL_RANGES: Partial<Record<Primitive, [number, number]>> = {
   char: [-128, 127],
   uchar: [0, 255],
@@ -138,7 +149,7 @@ export class TypeEmitter {
         return set(`r.${s.prim}()`);
       }
       case 'string':
-        return set(`r.string(${this.bound(s.max, where)}, ${lit})`);
+        return set(`r.${REPEATING_NAMES.has(label) ? 'name' : 'string'}(${this.bound(s.max, where)}, ${lit})`);
       case 'fixedOpaque':
         return set(`r.fixedOpaque(${this.model.value(s.len, where)}, ${lit})`);
       case 'varOpaque':

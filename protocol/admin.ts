@@ -172,7 +172,7 @@ export function encodeAdminTypedParam(w: XdrWriter, v: AdminTypedParam): void {
   encodeAdminTypedParamValue(w, v.value);
 }
 export function decodeAdminTypedParam(r: XdrReader): AdminTypedParam {
-  const f0 = r.string(4194304, "admin_typed_param.field");
+  const f0 = r.name(4194304, "admin_typed_param.field");
   const f1 = decodeAdminTypedParamValue(r);
   return { field: f0, value: f1 };
 }

@@ -882,7 +882,7 @@ export function encodeRemoteTypedParam(w: XdrWriter, v: RemoteTypedParam): void 
   encodeRemoteTypedParamValue(w, v.value);
 }
 export function decodeRemoteTypedParam(r: XdrReader): RemoteTypedParam {
-  const f0 = r.string(4194304, "remote_typed_param.field");
+  const f0 = r.name(4194304, "remote_typed_param.field");
   const f1 = decodeRemoteTypedParamValue(r);
   return { field: f0, value: f1 };
 }
@@ -900,7 +900,7 @@ export function encodeRemoteNodeGetCpuStats(w: XdrWriter, v: RemoteNodeGetCpuSta
   w.uhyper(v.value, "remote_node_get_cpu_stats.value");
 }
 export function decodeRemoteNodeGetCpuStats(r: XdrReader): RemoteNodeGetCpuStats {
-  const f0 = r.string(4194304, "remote_node_get_cpu_stats.field");
+  const f0 = r.name(4194304, "remote_node_get_cpu_stats.field");
   const f1 = r.uhyper();
   return { field: f0, value: f1 };
 }
@@ -918,7 +918,7 @@ export function encodeRemoteNodeGetMemoryStats(w: XdrWriter, v: RemoteNodeGetMem
   w.uhyper(v.value, "remote_node_get_memory_stats.value");
 }
 export function decodeRemoteNodeGetMemoryStats(r: XdrReader): RemoteNodeGetMemoryStats {
-  const f0 = r.string(4194304, "remote_node_get_memory_stats.field");
+  const f0 = r.name(4194304, "remote_node_get_memory_stats.field");
   const f1 = r.uhyper();
   return { field: f0, value: f1 };
 }

@@ -2,6 +2,12 @@ import { XdrDecodeError } from './errors.js';
 
 const decoder = new TextDecoder('utf-8');
 
+/** Names longer than this are decoded every time (libvirt's parameter names are shorter). */
+const NAME_CACHE_MAX_BYTES = 64;
+/** Direct-mapped by a hash of the bytes; a power of two. Shared by every reader. */
+const NAME_CACHE_SLOTS = 512;
+const nameCache: ({ bytes: Uint8Array; text: string } | undefined)[] = new Array(NAME_CACHE_SLOTS).fill(undefined);
+
 /**
  * Reads XDR values from a byte range, checking every length against both the input and
  * the protocol's bounds before it allocates anything.
@@ -143,6 +149,35 @@ export class XdrReader {
     this.pos += padded;
     // TextDecoder beats a hand-written ASCII loop on current V8, even for short strings.
     return decoder.decode(this.buf.subarray(start, start + len));
+  }
+
+  /**
+   * A string that comes back again and again with the same bytes: the names of typed
+   * parameters, repeated in every record of a stats reply. Short ones are looked up in a
+   * small cache by their bytes, which skips the UTF-8 decoding and hands out the same string
+   * each time (so using it as a property key needs no new lookup in V8's string table).
+   */
+  name(max: number, label: string): string {
+    const len = this.length(max, label, 'bytes');
+    const padded = (len + 3) & ~3;
+    this.need(padded, label);
+    const start = this.pos;
+    this.pos += padded;
+    if (len > NAME_CACHE_MAX_BYTES) return decoder.decode(this.buf.subarray(start, start + len));
+    const buf = this.buf;
+    let hash = len;
+    for (let i = start; i < start + len; i++) hash = (Math.imul(hash, 31) + buf[i]!) | 0;
+    const slot = hash & (NAME_CACHE_SLOTS - 1);
+    const hit = nameCache[slot];
+    if (hit !== undefined && hit.bytes.length === len) {
+      const bytes = hit.bytes;
+      let i = 0;
+      while (i < len && bytes[i] === buf[start + i]) i++;
+      if (i === len) return hit.text;
+    }
+    const text = decoder.decode(buf.subarray(start, start + len));
+    nameCache[slot] = { bytes: buf.slice(start, start + len), text };
+    return text;
   }
 
   /** Element count of a variable-length array, checked against its bound and the input. */

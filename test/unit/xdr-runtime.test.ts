@@ -83,4 +83,16 @@ describe('XdrReader', () => {
     expect(() => new XdrReader(new Uint8Array([0, 0, 0, 2])).bool('T.b')).toThrow(/not a boolean/);
     expect(() => new XdrReader(new Uint8Array([0, 0, 0, 2])).optional('T.o')).toThrow(/optional-data flag/);
   });
+
+  it('reads repeating names through its cache exactly as strings, bounds and all', () => {
+    const w = new XdrWriter();
+    // 2,000 distinct names and then the first ones again: every slot collides many times.
+    const names = Array.from({ length: 2000 }, (_, i) => `vcpu.${i}.time`);
+    for (const n of [...names, ...names.slice(0, 50), 'é😀', 'x'.repeat(100)]) w.string(n, 1000, 'n');
+    const r = new XdrReader(w.finish());
+    const read = Array.from({ length: 2052 }, () => r.name(1000, 'T.name'));
+    expect(read).toEqual([...names, ...names.slice(0, 50), 'é😀', 'x'.repeat(100)]);
+    expect(() => new XdrReader(new Uint8Array([0, 0, 0, 9, 97, 98])).name(100, 'T.name')).toThrow(XdrDecodeError);
+    expect(() => new XdrReader(new Uint8Array([0, 0, 0, 9, 97, 98])).name(4, 'T.name')).toThrow(/T\.name/);
+  });
 });
