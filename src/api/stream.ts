@@ -39,13 +39,13 @@ export class LibvirtStream implements StreamSink {
   ) {}
 
   // StreamSink: packets from the daemon.
-  packet(h: MessageHeader, payload: Uint8Array): void {
+  packet(h: MessageHeader, payload: Uint8Array, owned: boolean): void {
     if (h.type === MessageType.STREAM_HOLE) {
       if (h.status === MessageStatus.CONTINUE) return this.enqueue({ hole: decodeValue(VirNetStreamHoleCodec, payload).length });
     } else if (h.status === MessageStatus.CONTINUE) {
       if (payload.length) {
-        // The payload is a view of a buffer the RPC core reuses: keep a copy.
-        this.enqueue(payload.slice());
+        // A payload that is a view of a buffer the RPC core reuses is copied to be kept.
+        this.enqueue(owned ? payload : payload.slice());
       } else {
         // An empty CONTINUE is the daemon's end of data: confirm it, as virStreamFinish does.
         this.eof = true;

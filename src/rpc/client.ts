@@ -28,7 +28,8 @@ export interface RpcTransport {
 export interface StreamSink {
   /** Set by the core to the serial of the call that opened the stream. */
   serial: number;
-  packet(header: MessageHeader, payload: Uint8Array): void;
+  /** A STREAM or STREAM_HOLE packet; `owned`: the payload may be kept, else it is only valid during the call. */
+  packet(header: MessageHeader, payload: Uint8Array, owned: boolean): void;
   /** The connection died: the stream ends with this error. */
   failed(error: Error): void;
 }
@@ -211,7 +212,7 @@ export class RpcClient {
   receive(chunk: Uint8Array): void {
     if (this.closedWith) return;
     try {
-      this.splitter.push(chunk, (frame) => this.dispatch(frame));
+      this.splitter.push(chunk, (frame, owned) => this.dispatch(frame, owned));
     } catch (e) {
       // A broken length word leaves no way to find the next frame: the connection is over.
       this.fail(new ConnectionError(`protocol error from the peer: ${(e as Error).message}`, { cause: e }));
@@ -305,7 +306,7 @@ export class RpcClient {
     if (!this.transport.write(bytes)) this.blocked = true;
   }
 
-  private dispatch(frame: Uint8Array): void {
+  private dispatch(frame: Uint8Array, owned: boolean): void {
     this.keepalive?.received();
     const view = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
     const h = readHeader(view, 0);
@@ -319,7 +320,7 @@ export class RpcClient {
       case MessageType.STREAM_HOLE:
         {
           const sink = this.streams.get(h.serial);
-          if (sink) sink.packet(h, frame.subarray(PAYLOAD_OFFSET));
+          if (sink) sink.packet(h, frame.subarray(PAYLOAD_OFFSET), owned);
           else this.stats.droppedMessages++;
         }
         return;

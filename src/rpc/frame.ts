@@ -4,12 +4,18 @@
  * nothing is concatenated per chunk; a bad length is refused before anything is allocated.
  */
 import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../../protocol/virnet.js';
+import { allocBytes } from '../xdr/alloc.js';
 import { ProtocolError } from './errors.js';
 
 /** Smallest legal frame: the length word plus a header. */
 export const MIN_FRAME = VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_HEADER_MAX;
 /** Largest legal frame: the message limit plus the length word, which it does not count. */
 export const MAX_FRAME = VIR_NET_MESSAGE_MAX + VIR_NET_MESSAGE_LEN_MAX;
+/**
+ * Frames at least this large that arrive in pieces are gathered into a buffer of their own,
+ * which the consumer may keep (stream data): one copy fewer per 256 KiB packet.
+ */
+const OWN_BUFFER_MIN = 64 * 1024;
 
 /**
  * @example
@@ -23,26 +29,33 @@ export class FrameSplitter {
   private buf = new Uint8Array(0);
   private start = 0;
   private end = 0;
+  /** A large frame being gathered in a buffer of its own, and how much of it has arrived. */
+  private own: Uint8Array | undefined;
+  private ownFilled = 0;
 
   /** Bytes received that do not yet make a whole frame. */
   get buffered(): number {
-    return this.end - this.start;
+    return this.end - this.start + this.ownFilled;
   }
 
   /**
-   * Feeds a chunk; calls `onFrame` with each complete frame (length word included). The
-   * frame is a view into an internal buffer, valid only during the callback.
+   * Feeds a chunk; calls `onFrame` with each complete frame (length word included). Unless
+   * `owned` is true the frame is a view of a buffer that is reused, valid only during the
+   * callback; an owned frame is the caller's to keep.
    * Throws ProtocolError on an impossible length; the stream cannot be resynchronised after.
    */
-  push(chunk: Uint8Array, onFrame: (frame: Uint8Array) => void): void {
+  push(chunk: Uint8Array, onFrame: (frame: Uint8Array, owned: boolean) => void): void {
+    let off = this.own ? this.fillOwn(chunk, onFrame) : 0;
     // Fast path: nothing buffered and the chunk holds whole frames. Frames are handed out
     // as views of the chunk itself.
-    let off = 0;
     if (this.start === this.end) {
       while (chunk.length - off >= 4) {
         const len = frameLength(chunk, off);
-        if (chunk.length - off < len) break;
-        onFrame(chunk.subarray(off, off + len));
+        if (chunk.length - off < len) {
+          if (len >= OWN_BUFFER_MIN) return this.startOwn(len, chunk.subarray(off));
+          break;
+        }
+        onFrame(chunk.subarray(off, off + len), false);
         off += len;
       }
       if (off === chunk.length) return;
@@ -51,14 +64,40 @@ export class FrameSplitter {
     while (this.end - this.start >= 4) {
       const len = frameLength(this.buf, this.start);
       if (this.end - this.start < len) {
-        this.reserve(len);
+        if (len >= OWN_BUFFER_MIN) {
+          this.startOwn(len, this.buf.subarray(this.start, this.end));
+          this.start = this.end = 0;
+        } else {
+          this.reserve(len);
+        }
         return;
       }
       const at = this.start;
       this.start += len;
-      onFrame(this.buf.subarray(at, at + len));
+      onFrame(this.buf.subarray(at, at + len), false);
     }
     if (this.start === this.end) this.start = this.end = 0;
+  }
+
+  /** Begins gathering a frame of `len` bytes, of which `head` (the beginning) has arrived. */
+  private startOwn(len: number, head: Uint8Array): void {
+    this.own = allocBytes(len);
+    this.own.set(head);
+    this.ownFilled = head.length;
+  }
+
+  /** Adds the chunk's bytes to the frame being gathered; returns how many it took. */
+  private fillOwn(chunk: Uint8Array, onFrame: (frame: Uint8Array, owned: boolean) => void): number {
+    const own = this.own!;
+    const n = Math.min(own.length - this.ownFilled, chunk.length);
+    own.set(n === chunk.length ? chunk : chunk.subarray(0, n), this.ownFilled);
+    this.ownFilled += n;
+    if (this.ownFilled === own.length) {
+      this.own = undefined;
+      this.ownFilled = 0;
+      onFrame(own, true);
+    }
+    return n;
   }
 
   private append(chunk: Uint8Array, from: number): void {

@@ -3,16 +3,48 @@
  * stdio, or one the user hands in) to the Transport interface.
  */
 import type { Duplex } from 'node:stream';
+import { allocBytes } from '../xdr/alloc.js';
 import type { Transport, TransportEvents } from './types.js';
 
-export function transportFromDuplex(stream: Duplex, events: TransportEvents, description: string): Transport {
+/** One read buffer for every socket of the process: each read is consumed before the next. */
+let sharedReadBuffer: Uint8Array | undefined;
+const READ_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * Socket options that make Node read into one reused 256 KiB buffer instead of a new 64 KiB
+ * one per read: a volume download reads a quarter as often and allocates nothing per read.
+ * The RPC core copies what it keeps (the frame splitter, the decoders), as it must for any
+ * transport. Only on Node: Bun and Deno get `{}` and deliver data events as usual.
+ *
+ * @example
+ * ```ts
+ * const socket = createConnection({ path, ...reusedReadBuffer(events) });
+ * ```
+ */
+export function reusedReadBuffer(events: TransportEvents): { onread?: { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean } } {
+  const versions = (globalThis as { process?: { versions?: Record<string, string> } }).process?.versions;
+  if (!versions?.node || versions.bun || 'Deno' in globalThis) return {};
+  return {
+    onread: {
+      buffer: () => (sharedReadBuffer ??= allocBytes(READ_BUFFER_BYTES)),
+      // true: keep reading (false would pause the socket; backpressure uses pause() instead).
+      callback: (n, buf) => (events.data(buf.subarray(0, n)), true),
+    },
+  };
+}
+
+/**
+ * Adapts a Node duplex stream to the Transport interface. With `dataEvents: false` the data
+ * arrives some other way ({@link reusedReadBuffer}).
+ */
+export function transportFromDuplex(stream: Duplex, events: TransportEvents, description: string, dataEvents = true): Transport {
   let done = false;
   const finish = (error?: Error) => {
     if (done) return;
     done = true;
     events.closed(error);
   };
-  stream.on('data', (chunk: Uint8Array) => events.data(chunk));
+  if (dataEvents) stream.on('data', (chunk: Uint8Array) => events.data(chunk));
   stream.on('drain', () => events.drain());
   stream.on('error', (e: Error) => finish(e));
   stream.on('close', () => finish());

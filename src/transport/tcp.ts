@@ -1,15 +1,16 @@
 /** Plain TCP (`qemu+tcp://host[:16509]/...`): unencrypted, as libvirt's tcp transport. */
 import { createConnection } from 'node:net';
-import { transportFromDuplex, waitReady } from './node-stream.js';
+import { reusedReadBuffer, transportFromDuplex, waitReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 
 export const DEFAULT_TCP_PORT = 16509;
 
 export function tcpDialer(host: string, port = DEFAULT_TCP_PORT): Dialer {
   return async (events, signal) => {
-    const socket = createConnection({ host, port });
+    const read = reusedReadBuffer(events);
+    const socket = createConnection({ host, port, ...read });
     await waitReady(socket, 'connect', signal, `${host}:${port}`);
     socket.setNoDelay(true);
-    return transportFromDuplex(socket, events, `tcp:${host}:${port}`);
+    return transportFromDuplex(socket, events, `tcp:${host}:${port}`, !read.onread);
   };
 }

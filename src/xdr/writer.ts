@@ -1,3 +1,4 @@
+import { allocBytes } from './alloc.js';
 import { XdrEncodeError } from './errors.js';
 
 const encoder = new TextEncoder();
@@ -24,8 +25,8 @@ export class XdrWriter {
   pos = 0;
 
   constructor(initialSize = 4096) {
-    this.buf = new Uint8Array(initialSize);
-    this.view = new DataView(this.buf.buffer);
+    this.buf = allocBytes(initialSize);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 
   /** Forgets what was written so the buffer can be reused. */
@@ -44,10 +45,10 @@ export class XdrWriter {
     if (need <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < need) size *= 2;
-    const next = new Uint8Array(size);
+    const next = allocBytes(size);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
-    this.view = new DataView(next.buffer);
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
   }
 
   int(v: number, field: string): void {

@@ -66,6 +66,45 @@ describe('FrameSplitter', () => {
     }
   });
 
+  it('gathers large frames cut into pieces in buffers the consumer may keep', () => {
+    // Small, large (256 KiB of stream data), small, large, large: every cut of the stream.
+    const stream = (serial: number, n: number) => {
+      const f = new Uint8Array(28 + n);
+      new DataView(f.buffer).setUint32(0, f.length);
+      for (let i = 28; i < f.length; i++) f[i] = (i * 7 + serial) & 0xff;
+      return f;
+    };
+    const frames = [stream(1, 100), stream(2, 256 * 1024), stream(3, 5), stream(4, 300_000), stream(5, 65_536)];
+    const all = Buffer.concat(frames);
+    for (const size of [1000, 4096, 65_536, 65_537, 100_000, all.length]) {
+      const s = new FrameSplitter();
+      const got: [Buffer, boolean][] = [];
+      for (let i = 0; i < all.length; i += size) s.push(all.subarray(i, i + size), (f, owned) => got.push([Buffer.from(f), owned]));
+      expect(got.map(([f], i) => f.equals(frames[i]!))).toEqual([true, true, true, true, true]);
+      // Owned only when gathered from pieces into a buffer of its own (never a view of a chunk).
+      for (const [f, owned] of got) if (f.length < 64 * 1024) expect(owned).toBe(false);
+      if (size < 65_536) expect(got.map(([, owned]) => owned)).toEqual([false, true, false, true, true]);
+      expect(s.buffered).toBe(0);
+    }
+  });
+
+  it('hands out owned frames that later input does not change', () => {
+    const s = new FrameSplitter();
+    const kept: Uint8Array[] = [];
+    const f = new Uint8Array(100_000);
+    new DataView(f.buffer).setUint32(0, f.length);
+    f.fill(1, 28);
+    for (let round = 0; round < 3; round++) {
+      f.fill(round + 1, 28);
+      for (let i = 0; i < f.length; i += 30_000) s.push(f.subarray(i, i + 30_000), (frame, owned) => owned && kept.push(frame));
+    }
+    expect(kept.map((k) => [k.length, k[28], k[99_999]])).toEqual([
+      [100_000, 1, 1],
+      [100_000, 2, 2],
+      [100_000, 3, 3],
+    ]);
+  });
+
   it('rejects lengths below the header size or above the maximum before allocating', () => {
     expect(() => new FrameSplitter().push(new Uint8Array([0, 0, 0, 27]), () => {})).toThrow(ProtocolError);
     const big = new Uint8Array(4);
