@@ -15,8 +15,11 @@ import { type TraceEntry, describeFrame } from './trace.js';
 
 /** What the core needs from a transport. */
 export interface RpcTransport {
-  /** Queues bytes for sending; false asks the caller to wait for `drain()` before more. */
-  write(bytes: Uint8Array): boolean;
+  /**
+   * Queues bytes for sending; false asks the caller to wait for `drain()` before more.
+   * `written`, if the transport supports it, says when `bytes` may be reused.
+   */
+  write(bytes: Uint8Array, written?: () => void): boolean;
   /** Closes the transport; it must call `closed()` on the client when done. */
   close(): void;
   /** Stops delivering received bytes until `resume` (download backpressure). */
@@ -71,6 +74,8 @@ export interface RpcStats {
 }
 
 const COALESCE_HANDOFF = 64 * 1024;
+/** Written-out large buffers kept for reuse. */
+const MAX_SPARE_BUFFERS = 4;
 
 export class RpcClient {
   readonly stats: RpcStats = { callsSent: 0, repliesReceived: 0, droppedReplies: 0, droppedMessages: 0 };
@@ -79,6 +84,8 @@ export class RpcClient {
   private out = new XdrWriter(1024);
   private serial = 0;
   private flushScheduled = false;
+  /** Large write buffers the transport has finished with, ready for reuse. */
+  private readonly spareBuffers: Uint8Array[] = [];
   private blocked = false;
   private closedWith: ConnectionError | undefined;
   private keepalive: Keepalive | undefined;
@@ -294,16 +301,23 @@ export class RpcClient {
   private flush(): void {
     if (this.blocked || this.out.pos === 0 || this.closedWith) return;
     let bytes: Uint8Array;
+    let written: (() => void) | undefined;
     if (this.out.pos > COALESCE_HANDOFF) {
-      // Large batch: hand the buffer itself to the transport and start a fresh one as large
-      // (up to 4 MiB), so a stream of big packets does not regrow it from scratch each time.
+      // Large batch (stream data): hand the buffer itself to the transport, go on in a spare
+      // one, and take the handed one back as a spare once the transport is done with it. An
+      // upload then cycles through a few buffers instead of allocating one per packet, whose
+      // garbage collection cost more than the copy into them.
       bytes = this.out.finish();
-      this.out = new XdrWriter(Math.min(this.out.buf.length, 4 * 1024 * 1024));
+      const handed = this.out.buf;
+      this.out = new XdrWriter(this.spareBuffers.pop() ?? Math.min(handed.length, 4 * 1024 * 1024));
+      written = () => {
+        if (this.spareBuffers.length < MAX_SPARE_BUFFERS && !this.closedWith) this.spareBuffers.push(handed);
+      };
     } else {
       bytes = this.out.finish().slice();
       this.out.reset();
     }
-    if (!this.transport.write(bytes)) this.blocked = true;
+    if (!this.transport.write(bytes, written)) this.blocked = true;
   }
 
   private dispatch(frame: Uint8Array, owned: boolean): void {

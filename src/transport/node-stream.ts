@@ -55,7 +55,7 @@ export function transportFromDuplex(stream: Duplex, events: TransportEvents, des
   });
   return {
     description,
-    write: (bytes) => stream.write(bytes),
+    write: (bytes, written) => (written ? stream.write(bytes, () => written()) : stream.write(bytes)),
     pause: () => stream.pause(),
     resume: () => stream.resume(),
     close: () => {

@@ -11,8 +11,12 @@ export interface TransportEvents {
 
 /** An open byte pipe to a libvirt daemon. */
 export interface Transport {
-  /** Queues bytes; false when the caller should wait for `drain`. */
-  write(bytes: Uint8Array): boolean;
+  /**
+   * Queues bytes; false when the caller should wait for `drain`. `written`, when the
+   * transport supports it, is called once it no longer needs `bytes` (so the buffer can be
+   * used again); a transport may ignore it.
+   */
+  write(bytes: Uint8Array, written?: () => void): boolean;
   /** Ends the connection after queued bytes are written. */
   close(): void;
   /** Stops delivering received bytes until `resume` (download backpressure). */

@@ -24,8 +24,9 @@ export class XdrWriter {
   view: DataView;
   pos = 0;
 
-  constructor(initialSize = 4096) {
-    this.buf = allocBytes(initialSize);
+  /** `initial`: a size to allocate, or a buffer to write into (and grow from). */
+  constructor(initial: number | Uint8Array = 4096) {
+    this.buf = typeof initial === 'number' ? allocBytes(initial) : initial;
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   }
 

@@ -114,6 +114,39 @@ describe('FrameSplitter', () => {
 });
 
 describe('RpcClient', () => {
+  it('reuses a large write buffer only after the transport says it is done with it', async () => {
+    // A transport that holds on to each buffer for a while and reads it only when done, as a
+    // socket does: reusing a buffer early would corrupt what it sends.
+    const sent: Uint8Array[] = [];
+    let handedOut = 0;
+    const transport: RpcTransport = {
+      write(bytes, written) {
+        handedOut++;
+        setTimeout(() => {
+          sent.push(bytes.slice());
+          written?.();
+        }, 2);
+        return true;
+      },
+      close() {},
+    };
+    const client = new RpcClient(transport, { programs: [remoteProgram], keepalive: false });
+    const header = { prog: REMOTE_PROGRAM, vers: 1, proc: P.storageVolUpload.number, type: 3, serial: 1, status: 2 };
+    const packets = Array.from({ length: 40 }, (_, n) => new Uint8Array(200_000).fill(n + 1));
+    for (const p of packets) {
+      client.sendStreamPacket(header, p);
+      // One packet per flush; wait now and then, so that some buffers come back for reuse.
+      await new Promise((r) => (p[0]! % 3 ? queueMicrotask(() => r(undefined)) : setTimeout(r, 5)));
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(handedOut).toBe(40);
+    expect(sent).toHaveLength(40);
+    const frames: number[] = [];
+    const s = new FrameSplitter();
+    for (const w of sent) s.push(w, (f) => frames.push(f[28]!, f[f.length - 1]!));
+    expect(frames).toEqual(packets.flatMap((p) => [p[0]!, p[0]!]));
+  });
+
   it('coalesces calls made in one tick into one write, with increasing serials', async () => {
     const { peer, client } = setup();
     void client.call(P.connectGetLibVersion, undefined);
