@@ -48,6 +48,8 @@ export async function downloadVolume(conn: Connection, vol: RemoteNonnullStorage
     const flush = async () => {
       if (!pendingBytes) return;
       await file.writev(pending, Number(pendingAt));
+      // Written: their memory can take the next packets.
+      stream.recycle(pending);
       pending.length = 0;
       pendingBytes = 0;
     };

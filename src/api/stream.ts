@@ -111,6 +111,21 @@ export class LibvirtStream implements StreamSink {
     return item;
   }
 
+  /**
+   * Hands back chunks returned by {@link read} that nothing will read again, so that later
+   * packets can be received into their memory. Only for code that owns the chunks entirely
+   * (volume downloads to a file); a chunk used after this is overwritten.
+   *
+   * @example
+   * ```ts
+   * await file.write(chunk);
+   * stream.recycle([chunk]);
+   * ```
+   */
+  recycle(chunks: readonly Uint8Array[]): void {
+    for (const c of chunks) this.rpc.recycleStreamData(c);
+  }
+
   /** Sends data (split into 256 KiB packets), waiting while the transport pushes back. */
   async write(data: Uint8Array): Promise<void> {
     for (let at = 0; at < data.length; at += STREAM_CHUNK) {

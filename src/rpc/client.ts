@@ -178,9 +178,19 @@ export class RpcClient {
     this.encodeFrame(prog, vers, proc, MessageType.MESSAGE, 0, MessageStatus.OK, null, undefined);
   }
 
+  /**
+   * Takes back the buffer behind a stream payload that was handed out as owned, once its
+   * reader is done with it (see FrameSplitter.recycle).
+   */
+  recycleStreamData(payload: Uint8Array): void {
+    // Kept only while a stream may use them: an idle connection holds no spare memory.
+    if (this.streams.size) this.splitter.recycle(payload);
+  }
+
   /** Stops routing stream packets of `serial`. */
   endStream(serial: number): void {
     this.streams.delete(serial);
+    if (!this.streams.size) this.splitter.dropSpares();
   }
 
   /** Whether the transport asked to wait before more is written. */

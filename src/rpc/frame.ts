@@ -16,6 +16,8 @@ export const MAX_FRAME = VIR_NET_MESSAGE_MAX + VIR_NET_MESSAGE_LEN_MAX;
  * which the consumer may keep (stream data): one copy fewer per 256 KiB packet.
  */
 const OWN_BUFFER_MIN = 64 * 1024;
+/** Given-back buffers kept for reuse. */
+const MAX_SPARES = 16;
 
 /**
  * @example
@@ -32,6 +34,10 @@ export class FrameSplitter {
   /** A large frame being gathered in a buffer of its own, and how much of it has arrived. */
   private own: Uint8Array | undefined;
   private ownFilled = 0;
+  /** Buffers of owned frames that their consumer gave back ({@link recycle}). */
+  private readonly spares: ArrayBuffer[] = [];
+  /** The buffers this splitter made for owned frames: only those are taken back. */
+  private readonly made = new WeakSet<ArrayBufferLike>();
 
   /** Bytes received that do not yet make a whole frame. */
   get buffered(): number {
@@ -81,9 +87,32 @@ export class FrameSplitter {
 
   /** Begins gathering a frame of `len` bytes, of which `head` (the beginning) has arrived. */
   private startOwn(len: number, head: Uint8Array): void {
-    this.own = allocBytes(len);
+    const i = this.spares.findIndex((b) => b.byteLength >= len);
+    if (i >= 0) {
+      this.own = new Uint8Array(this.spares[i]!, 0, len);
+      this.spares.splice(i, 1);
+    } else {
+      this.own = allocBytes(len);
+      this.made.add(this.own.buffer);
+    }
     this.own.set(head);
     this.ownFilled = head.length;
+  }
+
+  /**
+   * Gives back the buffer of an owned frame (any view into it) once nothing reads it any
+   * more, for the next large frame to be gathered into. Views of anything else are ignored.
+   */
+  recycle(view: Uint8Array): void {
+    const buffer = view.buffer;
+    if (this.made.has(buffer) && this.spares.length < MAX_SPARES && !this.spares.includes(buffer as ArrayBuffer)) {
+      this.spares.push(buffer as ArrayBuffer);
+    }
+  }
+
+  /** Forgets the given-back buffers (no stream left to use them). */
+  dropSpares(): void {
+    this.spares.length = 0;
   }
 
   /** Adds the chunk's bytes to the frame being gathered; returns how many it took. */

@@ -105,6 +105,33 @@ describe('FrameSplitter', () => {
     ]);
   });
 
+  it('gathers the next large frame into a buffer given back, and only into one it made', () => {
+    const s = new FrameSplitter();
+    const big = (fill: number) => {
+      const f = new Uint8Array(100_000).fill(fill);
+      new DataView(f.buffer).setUint32(0, f.length);
+      return f;
+    };
+    const feed = (f: Uint8Array) => {
+      let got: Uint8Array | undefined;
+      for (let i = 0; i < f.length; i += 30_000) s.push(f.subarray(i, i + 30_000), (frame) => (got = frame));
+      return got!;
+    };
+    const first = feed(big(1));
+    const second = feed(big(2));
+    expect(second.buffer).not.toBe(first.buffer);
+    s.recycle(first.subarray(28));
+    s.recycle(new Uint8Array(200_000)); // not one of its own: ignored
+    const third = feed(big(3));
+    expect(third.buffer).toBe(first.buffer);
+    expect(third[50_000]).toBe(3);
+    expect(second[50_000]).toBe(2);
+    expect(feed(big(4)).buffer).not.toBe(first.buffer);
+    s.recycle(second);
+    s.dropSpares();
+    expect(feed(big(5)).buffer).not.toBe(second.buffer);
+  });
+
   it('rejects lengths below the header size or above the maximum before allocating', () => {
     expect(() => new FrameSplitter().push(new Uint8Array([0, 0, 0, 27]), () => {})).toThrow(ProtocolError);
     const big = new Uint8Array(4);
