@@ -17,7 +17,7 @@ export const MAX_FRAME = VIR_NET_MESSAGE_MAX + VIR_NET_MESSAGE_LEN_MAX;
  */
 const OWN_BUFFER_MIN = 64 * 1024;
 /** Given-back buffers kept for reuse. */
-const MAX_SPARES = 16;
+const MAX_SPARES = 48;
 
 /**
  * @example
