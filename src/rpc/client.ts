@@ -84,6 +84,8 @@ export class RpcClient {
   private out = new XdrWriter(1024);
   private serial = 0;
   private flushScheduled = false;
+  /** Stream payloads handed out as owned and not given back yet. */
+  private readonly lentPayloads = new WeakSet<Uint8Array>();
   /** Large write buffers the transport has finished with, ready for reuse. */
   private readonly spareBuffers: Uint8Array[] = [];
   private blocked = false;
@@ -183,6 +185,9 @@ export class RpcClient {
    * reader is done with it (see FrameSplitter.recycle).
    */
   recycleStreamData(payload: Uint8Array): void {
+    // Only a payload handed out as owned, and only once: a view given back twice must not
+    // return a buffer that already holds a later packet.
+    if (!this.lentPayloads.delete(payload)) return;
     // Kept only while a stream may use them: an idle connection holds no spare memory.
     if (this.streams.size) this.splitter.recycle(payload);
   }
@@ -344,7 +349,11 @@ export class RpcClient {
       case MessageType.STREAM_HOLE:
         {
           const sink = this.streams.get(h.serial);
-          if (sink) sink.packet(h, frame.subarray(PAYLOAD_OFFSET), owned);
+          if (sink) {
+            const payload = frame.subarray(PAYLOAD_OFFSET);
+            if (owned) this.lentPayloads.add(payload);
+            sink.packet(h, payload, owned);
+          }
           else this.stats.droppedMessages++;
         }
         return;

@@ -36,8 +36,8 @@ export class FrameSplitter {
   private ownFilled = 0;
   /** Buffers of owned frames that their consumer gave back ({@link recycle}). */
   private readonly spares: ArrayBuffer[] = [];
-  /** The buffers this splitter made for owned frames: only those are taken back. */
-  private readonly made = new WeakSet<ArrayBufferLike>();
+  /** Buffers of owned frames handed out and not given back: only those are taken back, once. */
+  private readonly lent = new WeakSet<ArrayBufferLike>();
 
   /** Bytes received that do not yet make a whole frame. */
   get buffered(): number {
@@ -93,7 +93,6 @@ export class FrameSplitter {
       this.spares.splice(i, 1);
     } else {
       this.own = allocBytes(len);
-      this.made.add(this.own.buffer);
     }
     this.own.set(head);
     this.ownFilled = head.length;
@@ -105,9 +104,9 @@ export class FrameSplitter {
    */
   recycle(view: Uint8Array): void {
     const buffer = view.buffer;
-    if (this.made.has(buffer) && this.spares.length < MAX_SPARES && !this.spares.includes(buffer as ArrayBuffer)) {
-      this.spares.push(buffer as ArrayBuffer);
-    }
+    if (!this.lent.has(buffer)) return;
+    this.lent.delete(buffer);
+    if (this.spares.length < MAX_SPARES) this.spares.push(buffer as ArrayBuffer);
   }
 
   /** Forgets the given-back buffers (no stream left to use them). */
@@ -124,6 +123,7 @@ export class FrameSplitter {
     if (this.ownFilled === own.length) {
       this.own = undefined;
       this.ownFilled = 0;
+      this.lent.add(own.buffer);
       onFrame(own, true);
     }
     return n;

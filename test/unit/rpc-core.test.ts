@@ -126,10 +126,13 @@ describe('FrameSplitter', () => {
     expect(third.buffer).toBe(first.buffer);
     expect(third[50_000]).toBe(3);
     expect(second[50_000]).toBe(2);
-    expect(feed(big(4)).buffer).not.toBe(first.buffer);
     s.recycle(second);
+    s.recycle(second); // given back twice before it is reused: kept once
+    expect(feed(big(4)).buffer).toBe(second.buffer);
+    expect(feed(big(6)).buffer).not.toBe(second.buffer);
+    s.recycle(first);
     s.dropSpares();
-    expect(feed(big(5)).buffer).not.toBe(second.buffer);
+    expect(feed(big(5)).buffer).not.toBe(first.buffer);
   });
 
   it('rejects lengths below the header size or above the maximum before allocating', () => {
@@ -141,6 +144,30 @@ describe('FrameSplitter', () => {
 });
 
 describe('RpcClient', () => {
+  it('takes back an owned stream payload once, so a stale view cannot free a later packet', async () => {
+    const { peer, client } = setup();
+    const got: Uint8Array[] = [];
+    const sink = { serial: 0, packet: (_h: MessageHeader, p: Uint8Array, owned: boolean) => owned && got.push(p), failed: () => {} };
+    void client.call(P.storageVolDownload, { vol: { pool: 'p', name: 'v', key: 'k' }, offset: 0n, length: 0n, flags: 0 }, undefined, undefined, sink);
+    await tick();
+    const serial = peer.frames()[0]!.h.serial;
+    const packet = (fill: number) => {
+      const f = frame({ proc: P.storageVolDownload.number, type: 3, serial, status: 2 });
+      const full = new Uint8Array(28 + 100_000).fill(fill);
+      full.set(f.subarray(0, 28));
+      new DataView(full.buffer).setUint32(0, full.length);
+      for (let i = 0; i < full.length; i += 40_000) client.receive(full.subarray(i, i + 40_000));
+    };
+    packet(1);
+    client.recycleStreamData(got[0]!);
+    packet(2); // gathered into the first packet's memory
+    expect(got[1]!.buffer).toBe(got[0]!.buffer);
+    client.recycleStreamData(got[0]!); // stale: ignored
+    packet(3);
+    expect(got[2]!.buffer).not.toBe(got[1]!.buffer);
+    expect([got[1]![0], got[1]![99_999], got[2]![0]]).toEqual([2, 2, 3]);
+  });
+
   it('reuses a large write buffer only after the transport says it is done with it', async () => {
     // A transport that holds on to each buffer for a while and reads it only when done, as a
     // socket does: reusing a buffer early would corrupt what it sends.
