@@ -29,19 +29,28 @@ function sq(word: string): string {
 }
 
 /**
+ * Which proxy runs on the remote host, as libvirt's remote driver picks it: `proxy=` when
+ * given; otherwise netcat when a socket is named (virt-ssh-helper takes no socket), the helper
+ * for a session URI (its socket path can only be worked out over there), and for the rest the
+ * helper if it is installed, netcat if not. An `auto` choice with a `netcat=` path means netcat.
+ */
+export function sshProxy(uri: LibvirtUri): 'native' | 'netcat' | 'auto' {
+  const proxy = uri.params.proxy ?? (uri.params.socket !== undefined ? 'netcat' : uri.path === '/session' ? 'native' : 'auto');
+  return proxy === 'auto' && uri.params.netcat !== undefined ? 'netcat' : proxy;
+}
+
+/**
  * The command the remote side runs, as libvirt's client builds it: virt-ssh-helper given the
- * URI (`proxy=native`), netcat on the daemon's socket (`proxy=netcat`), or the helper when
- * installed and netcat otherwise (`proxy=auto`, the default).
+ * URI to open there ({@link LibvirtUri.helperUri}: `name=` if given, else the URI with its
+ * `mode` and `socket`), or netcat on the daemon's socket, or a shell choosing between them.
  */
 export function remoteCommand(uri: LibvirtUri, readonly: boolean): string {
   const nc = uri.params.netcat ?? 'nc';
   const socket = uri.params.socket ?? `/var/run/libvirt/libvirt-sock${readonly ? '-ro' : ''}`;
   // Debian's netcat needs -q0 to exit when its input closes; others do not know -q.
   const netcat = `if ${sq(nc)} -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0; else ARG=; fi; ${sq(nc)} $ARG -U ${sq(socket)}`;
-  // The helper is given the URI without name=: it picks the daemon from the driver and path,
-  // and the name (if any) is then opened inside that daemon.
-  const helper = `virt-ssh-helper${readonly ? ' -r' : ''} ${sq(`${uri.driver}://${uri.path}`)}`;
-  switch (uri.params.proxy ?? 'auto') {
+  const helper = `virt-ssh-helper${readonly ? ' -r' : ''} ${sq(uri.helperUri)}`;
+  switch (sshProxy(uri)) {
     case 'native':
       return helper;
     case 'netcat':

@@ -89,13 +89,14 @@ async function smoke(runtime: string, command: string, runtimeArgs: string[]): P
     });
     sshd = await startTestSshd({ port: sshPort, user: daemon.user, env: { XDG_RUNTIME_DIR: daemon.env.XDG_RUNTIME_DIR! } });
     const tls = `pkipath=${pkiDir()}`;
-    const ssh = `${sshd.user}@127.0.0.1:${sshd.port}/session?keyfile=${sshd.clientKey}&no_verify=1&proxy=native`;
+    const ssh = `${sshd.user}@127.0.0.1:${sshd.port}`;
+    const key = `keyfile=${sshd.clientKey}&no_verify=1`;
     targets = [
       { label: 'unix', testUri: daemon.testUri, qemuUri: daemon.qemuUri },
       { label: 'tcp', testUri: `test+tcp://127.0.0.1:${tcpPort}/default`, qemuUri: `qemu+tcp://127.0.0.1:${tcpPort}/session` },
       { label: 'tls', testUri: `test+tls://127.0.0.1:${tlsPort}/default?${tls}`, qemuUri: `qemu+tls://127.0.0.1:${tlsPort}/session?${tls}` },
-      // virt-ssh-helper reaches the session daemon; name= opens its test driver there.
-      { label: 'ssh', testUri: `qemu+ssh://${ssh}&name=test:///default`, qemuUri: `qemu+ssh://${ssh}` },
+      // The test driver through netcat on the daemon's socket, the session through virt-ssh-helper.
+      { label: 'ssh', testUri: `test+ssh://${ssh}/default?${key}&socket=${daemon.socket}`, qemuUri: `qemu+ssh://${ssh}/session?${key}` },
     ];
     expectedSweep = await pythonLibvirt(
       daemon,

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { checkHostKey, hostKeyName } from '../../src/transport/known-hosts.js';
-import { remoteCommand } from '../../src/transport/ssh.js';
+import { remoteCommand, sshProxy } from '../../src/transport/ssh.js';
 import { parseLibvirtUri } from '../../src/transport/uri.js';
 
 /** An ssh public key blob of `type` with some key bytes. */
@@ -44,5 +44,20 @@ describe('the remote command', () => {
     expect(nc).toMatch(/^sh -c '/);
     expect(nc).toContain("'\\''/bin/nc'\\'' $ARG -U '\\''/s'\\''");
     expect(remoteCommand(parseLibvirtUri('qemu+ssh://h/system'), true)).toContain('/var/run/libvirt/libvirt-sock-ro');
+  });
+
+  it('gives the helper name= if there is one, else the URI with its mode, socket and own parameters', () => {
+    const helper = (u: string) => /virt-ssh-helper '([^']*)'/.exec(remoteCommand(parseLibvirtUri(u), false))?.[1];
+    expect(helper('qemu+ssh://h/system?proxy=native&name=qemu:///embed%3Froot%3D/r')).toBe('qemu:///embed?root=/r');
+    expect(helper('qemu+ssh://u@h:2222/system?mode=direct&keyfile=/k&foo=bar&proxy=native')).toBe('qemu:///system?mode=direct&foo=bar');
+  });
+
+  it('picks the proxy as libvirt does when none is given', () => {
+    expect(sshProxy(parseLibvirtUri('qemu+ssh://h/system'))).toBe('auto');
+    expect(sshProxy(parseLibvirtUri('qemu+ssh://h/session'))).toBe('native');
+    expect(sshProxy(parseLibvirtUri('qemu+ssh://h/session?socket=/run/user/7/libvirt/libvirt-sock'))).toBe('netcat');
+    expect(sshProxy(parseLibvirtUri('qemu+ssh://h/system?netcat=/opt/nc'))).toBe('netcat');
+    expect(sshProxy(parseLibvirtUri('qemu+ssh://h/system?proxy=auto&netcat=/opt/nc'))).toBe('netcat');
+    expect(sshProxy(parseLibvirtUri('qemu+ssh://h/session?proxy=auto'))).toBe('auto');
   });
 });
