@@ -95,6 +95,8 @@ export class RpcClient {
   private messageHandler: ((header: MessageHeader, payload: XdrReader) => boolean) | undefined;
   private readonly streams = new Map<number, StreamSink>();
   private drainWaiters: (() => void)[] = [];
+  /** The splitter's callback, made once rather than per chunk received. */
+  private readonly onFrame = (frame: Uint8Array, owned: boolean) => this.dispatch(frame, owned);
 
   constructor(
     private readonly transport: RpcTransport,
@@ -234,7 +236,7 @@ export class RpcClient {
   receive(chunk: Uint8Array): void {
     if (this.closedWith) return;
     try {
-      this.splitter.push(chunk, (frame, owned) => this.dispatch(frame, owned));
+      this.splitter.push(chunk, this.onFrame);
     } catch (e) {
       // A broken length word leaves no way to find the next frame: the connection is over.
       this.fail(new ConnectionError(`protocol error from the peer: ${(e as Error).message}`, { cause: e }));
@@ -347,16 +349,7 @@ export class RpcClient {
         return this.onMessage(h, frame);
       case MessageType.STREAM:
       case MessageType.STREAM_HOLE:
-        {
-          const sink = this.streams.get(h.serial);
-          if (sink) {
-            const payload = frame.subarray(PAYLOAD_OFFSET);
-            if (owned) this.lentPayloads.add(payload);
-            sink.packet(h, payload, owned);
-          }
-          else this.stats.droppedMessages++;
-        }
-        return;
+        return this.onStreamPacket(h, frame, owned);
       case MessageType.REPLY_WITH_FDS: {
         const p = this.pending.get(h.serial);
         if (!p) return void this.stats.droppedReplies++;
@@ -368,6 +361,14 @@ export class RpcClient {
         // A CALL from the server, or a type from the future: nothing to do with it.
         this.stats.droppedMessages++;
     }
+  }
+
+  private onStreamPacket(h: MessageHeader, frame: Uint8Array, owned: boolean): void {
+    const sink = this.streams.get(h.serial);
+    if (!sink) return void this.stats.droppedMessages++;
+    const payload = frame.subarray(PAYLOAD_OFFSET);
+    if (owned) this.lentPayloads.add(payload);
+    sink.packet(h, payload, owned);
   }
 
   private onReply(h: MessageHeader, frame: Uint8Array): void {
