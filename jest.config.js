@@ -7,5 +7,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json', diagnostics: { ignoreCodes: [151001] } }],
   },
   testMatch: ['<rootDir>/test/**/*.test.ts'],
+  // Writes test/.generated and builds dist/ when a selected test runs the built package.
+  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   testTimeout: 60000,
 };

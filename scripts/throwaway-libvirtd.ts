@@ -562,7 +562,9 @@ function spawnDaemon(l: Layout, env: Record<string, string>, runAs: Owner | unde
   const setpriv = runAs ? ['setpriv', '--reuid', String(runAs.uid), '--regid', String(runAs.gid), '--init-groups', '--'] : [];
   const [cmd, ...cmdArgs] = [...setpriv, libvirtd, ...args];
   return new Promise((resolve, reject) => {
-    execFile(cmd!, cmdArgs, { env }, (err, _stdout, stderr) => {
+    // Started in its own temp root, not in the caller's directory (a checkout the daemon's
+    // user may not be allowed to enter): what it reads of ours is copied under that root.
+    execFile(cmd!, cmdArgs, { env, cwd: l.dir }, (err, _stdout, stderr) => {
       if (err) reject(new Error(`libvirtd did not start: ${stderr.trim() || err.message}\n--- ${l.log} ---\n${tail(l.log)}`));
       else resolve();
     });

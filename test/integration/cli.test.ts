@@ -5,7 +5,8 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { REPO, assertDistCurrent } from '../../scripts/build-dist.js';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
 import { echoDisk, writeEchoImage } from '../helpers/echo-guest.js';
 import { dirname, join } from 'node:path';
@@ -250,12 +251,10 @@ describe('libvirt-rpc', () => {
     expect(bad).toBe(1);
   });
 
-  it('runs as the built bin, which CI builds before the tests', async () => {
-    const bin = join(dirname(fileURLToPath(import.meta.url)), '../../dist/cli.js');
-    if (!existsSync(bin)) {
-      if (process.env.CI) throw new Error('dist/cli.js is missing: CI builds before it tests');
-      return;
-    }
+  it('runs as the built bin (npm test builds dist/ first)', async () => {
+    assertDistCurrent();
+    // The file package.json's bin names, as npm would link it.
+    const bin = join(REPO, JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).bin['libvirt-rpc']);
     const out = execFileSync(process.execPath, [bin, '-c', daemon.testUri, 'list', '--all']).toString();
     expect(out).toBe(await virsh(daemon, daemon.testUri, 'list', '--all'));
   });

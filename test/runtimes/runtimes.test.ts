@@ -2,26 +2,22 @@
  * The built library on Node, Bun and Deno (from the npm packages `bun` and `deno`) against a
  * real daemon listening on a unix socket, TCP, TLS and (through sshd) ssh: on each, a call
  * sweep compared with python3-libvirt, lifecycle events, and a volume sent up and back down
- * through a data stream. CI builds before testing.
+ * through a data stream. `npm test` builds dist/ before the tests (jest's globalSetup).
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { DIST, REPO, assertDistCurrent } from '../../scripts/build-dist.js';
 import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
 import { freePort } from '../../scripts/ports.js';
 import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
 import { pythonLibvirt } from '../helpers/libvirtd.js';
 
-const REPO = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const LIB = join(REPO, 'dist/index.js');
+const LIB = join(DIST, 'index.js');
 const SMOKE = join(REPO, 'test/runtimes/smoke.mjs');
 const BIN = join(REPO, 'node_modules/.bin');
-
-const built = existsSync(LIB);
-if (!built && process.env.CI) throw new Error('dist/index.js is missing: CI builds before it tests');
 
 interface Target {
   label: string;
@@ -78,8 +74,9 @@ async function smoke(runtime: string, command: string, runtimeArgs: string[]): P
   }
 }
 
-(built ? describe : describe.skip)('one smoke, three runtimes, four transports (skipped without a build: run npm run build)', () => {
+describe('one smoke, three runtimes, four transports', () => {
   beforeAll(async () => {
+    assertDistCurrent();
     pki = makeTestPki(mkdtempSync(join(tmpdir(), 'libvirt-rpc-pki-')));
     const [tcpPort, tlsPort, sshPort] = [await freePort(), await freePort(), await freePort()];
     daemon = await startThrowawayLibvirtd({

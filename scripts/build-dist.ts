@@ -1,0 +1,171 @@
+/**
+ * Builds dist/ with tsup and records what it was built from: a hash of every build input, and
+ * the size and time of every file tsup wrote. The tests that run the built package (the bin,
+ * Node, Bun and Deno) check that record, so they never test a build of other sources, and
+ * jest's globalSetup builds only when the record does not match.
+ *
+ *   tsx scripts/build-dist.ts             build (npm run build)
+ *   tsx scripts/build-dist.ts --if-stale  build unless dist/ is already built from these sources;
+ *                                         print the inputs' hash of the build on stdout
+ *
+ * The record lives in node_modules/.cache, not in dist/: a plain `tsup` run rewrites dist/ and
+ * so changes the recorded times, which makes the record stale rather than wrong.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const DIST = join(REPO, 'dist');
+const CACHE = join(REPO, 'node_modules', '.cache', 'libvirt-rpc');
+const RECORD = join(CACHE, 'dist-build.json');
+const LOCK = join(CACHE, 'dist-build.lock');
+
+/** What tsup reads: the sources it bundles, its config, and the toolchain's versions. */
+const INPUT_DIRS = ['src', 'protocol'];
+const INPUT_FILES = ['tsup.config.ts', 'tsconfig.json', 'package.json', 'package-lock.json'];
+
+interface BuildRecord {
+  inputs: string;
+  outputs: Record<string, { size: number; mtimeMs: number }>;
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true, recursive: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort();
+}
+
+/** One sha256 over the names and contents of every build input. */
+export function inputsHash(): string {
+  const hash = createHash('sha256');
+  const files = [...INPUT_DIRS.flatMap((d) => filesUnder(join(REPO, d))), ...INPUT_FILES.map((f) => join(REPO, f)).filter(existsSync)];
+  for (const file of files) {
+    const data = readFileSync(file);
+    hash.update(`${relative(REPO, file)}\0${data.length}\0`).update(data);
+  }
+  return hash.digest('hex');
+}
+
+function outputs(): BuildRecord['outputs'] {
+  return Object.fromEntries(
+    filesUnder(DIST).map((f) => {
+      const st = statSync(f);
+      return [relative(DIST, f), { size: st.size, mtimeMs: st.mtimeMs }];
+    }),
+  );
+}
+
+function readRecord(): BuildRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(RECORD, 'utf8')) as BuildRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Why dist/ is not a build of the sources, or undefined when it is. The sources are the
+ * current files, or those whose hash is `inputs` (what a test run's globalSetup saw).
+ */
+export function distStaleness(inputs?: string): string | undefined {
+  if (!existsSync(join(DIST, 'index.js'))) return 'dist/ has not been built';
+  const record = readRecord();
+  if (!record) return 'dist/ was not built by scripts/build-dist.ts (no build record)';
+  if (inputs === undefined && record.inputs !== inputsHash()) return 'the sources changed since dist/ was built';
+  if (inputs !== undefined && record.inputs !== inputs) return 'dist/ was built again, from other sources, since this test run began';
+  if (JSON.stringify(outputs()) !== JSON.stringify(record.outputs)) return 'dist/ changed since it was built (another tsup run?)';
+  return undefined;
+}
+
+/** What jest's globalSetup passes to the tests: the inputs' hash of the build it checked. */
+export const DIST_INPUTS_ENV = 'LIBVIRT_RPC_DIST_INPUTS';
+
+/**
+ * Throws unless dist/ is a build of the sources this test run started with (or, when jest's
+ * globalSetup did not check the build, of the current sources); for the tests that run it.
+ */
+export function assertDistCurrent(): void {
+  const why = distStaleness(process.env[DIST_INPUTS_ENV] || undefined);
+  if (why) throw new Error(`${why}: \`npm test\` builds it before the tests (jest's globalSetup), or run \`npm run build\``);
+}
+
+const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A lock directory: two test runs in one checkout must not build into dist/ at once. */
+function withLock<T>(fn: () => T): T {
+  mkdirSync(CACHE, { recursive: true });
+  const deadline = Date.now() + 15 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(LOCK);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    let holder = NaN;
+    try {
+      holder = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+    } catch {
+      // just made, pid not written yet
+    }
+    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+      rmSync(LOCK, { recursive: true, force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`another build holds ${LOCK} (pid ${holder}) for 15 minutes`);
+    sleep(200);
+  }
+  writeFileSync(join(LOCK, 'pid'), String(process.pid));
+  try {
+    return fn();
+  } finally {
+    rmSync(LOCK, { recursive: true, force: true });
+  }
+}
+
+/** Runs tsup and records the build. `quiet` shows tsup's output only when it fails. */
+export function build(opts: { ifStale?: boolean; quiet?: boolean } = {}): void {
+  withLock(() => {
+    const why = opts.ifStale ? distStaleness() : 'asked to';
+    if (!why) return;
+    const inputs = inputsHash();
+    rmSync(RECORD, { force: true });
+    const t0 = Date.now();
+    if (opts.quiet) process.stderr.write(`building dist/ (${why}) ... `);
+    const tsup = join(REPO, 'node_modules', '.bin', 'tsup');
+    const r = spawnSync(tsup, [], { cwd: REPO, stdio: opts.quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
+    if (r.status !== 0) {
+      if (opts.quiet) process.stderr.write(`failed\n${r.stdout ?? ''}${r.stderr ?? ''}\n`);
+      throw new Error(`tsup failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
+    }
+    // A source edited while tsup ran leaves the old hash recorded: the next run builds again.
+    const record: BuildRecord = { inputs, outputs: outputs() };
+    writeFileSync(RECORD, JSON.stringify(record));
+    if (opts.quiet) process.stderr.write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    const ifStale = process.argv.includes('--if-stale');
+    build({ ifStale, quiet: ifStale });
+    if (ifStale) console.log(readRecord()!.inputs);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+}

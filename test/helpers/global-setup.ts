@@ -1,0 +1,39 @@
+/**
+ * Jest's globalSetup: before any test runs, writes the test modules made from other files
+ * (test/.generated) and builds dist/ when a test that runs the built package is selected and
+ * dist/ is not a build of the current sources (scripts/build-dist.ts; a few seconds to half a
+ * minute, skipped when nothing changed). Those tests check the build themselves too, so a run
+ * that gets here without building fails them rather than testing an old build.
+ */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+/** The test files that run dist/ rather than the sources. */
+export const DIST_TESTS = ['test/integration/cli.test.ts', 'test/runtimes/runtimes.test.ts'];
+
+interface Selection {
+  rootDir: string;
+  testPathPatterns?: { isSet(): boolean; toExecutor(o: { rootDir: string }): { isMatch(p: string): boolean } };
+}
+
+/** Runs a script of the project with tsx; returns its standard output. */
+function run(rootDir: string, script: string, args: string[] = []): string {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(rootDir, script), ...args], {
+    cwd: rootDir,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`${script} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})\n${r.stdout}`);
+  return r.stdout;
+}
+
+export default function globalSetup(globalConfig: Selection): void {
+  const { rootDir } = globalConfig;
+  process.stdout.write(run(rootDir, 'scripts/generate-test-modules.ts'));
+  const patterns = globalConfig.testPathPatterns;
+  const selected = !patterns?.isSet() || DIST_TESTS.some((t) => patterns.toExecutor({ rootDir }).isMatch(join(rootDir, t)));
+  if (!selected) return;
+  // The workers start after this and inherit the environment: the tests then check that
+  // dist/ is still the build of the sources as they were now, whatever is edited meanwhile.
+  process.env.LIBVIRT_RPC_DIST_INPUTS = run(rootDir, 'scripts/build-dist.ts', ['--if-stale']).trim().split('\n').pop();
+}
