@@ -92,9 +92,11 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     // Parameters
     const params: string[] = [];
     const argProps: string[] = [];
+    let converts = false;
     argFields.forEach((f, k) => {
       const last = k === argFields.length - 1;
       if (!raw && isTypedParams(f.type)) {
+        converts = true;
         runtime.add('type TypedParamsInput').add('typedParamsToWire');
         params.push(`${f.name}: TypedParamsInput`);
         argProps.push(`${f.name}: typedParamsToWire(${f.name}, ${JSON.stringify(`${p.args}.${f.name}`)})`);
@@ -135,9 +137,11 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
       '   * ```',
       '   */',
     ];
+    // Typed parameters are converted before the call: an async method rejects with their
+    // errors, as every call does with the encoder's, rather than throwing.
     body.push(
       ...doc,
-      `  ${p.method}(${params.join(', ')}): Promise<${resultType}> {`,
+      `  ${converts ? 'async ' : ''}${p.method}(${params.join(', ')}): Promise<${resultType}> {`,
       `    return this.$caller.call(${opts.module}Procedures.${p.method}, ${argObject}, options, ${unwrap});`,
       '  }',
       '',

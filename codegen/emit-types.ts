@@ -1,7 +1,8 @@
 /**
  * Emits, for every definition of one module, its TypeScript type and straight-line encode
  * and decode functions. Typedefs of strings, opaques and arrays are unfolded at the point
- * of use, so a field costs one runtime call and an encode error names the field.
+ * of use, so a field costs one runtime call and an encode error names the field. A struct or
+ * union encoder is handed the name of the field that holds it, so a missing one is named too.
  */
 import type { Definition, Field, Primitive, TypeSpec, Value } from './ast.js';
 import { type Model, tsName } from './model.js';
@@ -124,7 +125,7 @@ export class TypeEmitter {
           const set = this.ref(s.name, `${tsName(s.name)}Values`, where);
           return [`w.enumValue(${val}, ${set}, ${lit});`];
         }
-        return [`${this.ref(s.name, `encode${tsName(s.name)}`, where)}(w, ${val});`];
+        return [`${this.ref(s.name, `encode${tsName(s.name)}`, where)}(w, ${val}, ${lit});`];
       }
     }
   }
@@ -256,7 +257,7 @@ export class TypeEmitter {
     const out = [...this.docBlock(def), `export interface ${t} {`];
     for (const f of def.fields) out.push(`  ${f.name}: ${this.tsType(f.type, fieldLabel(f))};`);
     out.push('}');
-    out.push(`export function encode${t}(w: XdrWriter, v: ${t}): void {`);
+    out.push(`export function encode${t}(w: XdrWriter, v: ${t}, field = ${JSON.stringify(def.name)}): void {`, '  w.struct(v, field);');
     def.fields.forEach((f) => {
       const lines = this.encode(f.type, `v.${f.name}`, fieldLabel(f), 0);
       out.push(...(lines.length > 1 ? ['  {', ...lines.map((l) => '    ' + l), '  }'] : lines.map((l) => '  ' + l)));
@@ -287,7 +288,7 @@ export class TypeEmitter {
     const out = [...this.docBlock(def), `export type ${t} =`, ...variants.map((v, k) => `  | ${v}${k === variants.length - 1 ? ';' : ''}`)];
 
     // Encode
-    out.push(`export function encode${t}(w: XdrWriter, v: ${t}): void {`);
+    out.push(`export function encode${t}(w: XdrWriter, v: ${t}, field = ${JSON.stringify(def.name)}): void {`, '  w.struct(v, field);');
     out.push(...this.encode(d.type, `v.${d.name}`, dLabel, 0).map((l) => '  ' + l));
     out.push(`  switch (v.${d.name}) {`);
     const encodeArm = (f: Field | null) => {

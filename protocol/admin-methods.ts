@@ -94,7 +94,7 @@ export class AdminMethods {
    * await admin.serverSetThreadPoolParameters(srv, params, flags);
    * ```
    */
-  serverSetThreadPoolParameters(srv: AdminNonnullServer, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async serverSetThreadPoolParameters(srv: AdminNonnullServer, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(adminProcedures.serverSetThreadPoolParameters, { srv, params: typedParamsToWire(params, "admin_server_set_threadpool_parameters_args.params"), flags }, options, undefined);
   }
 
@@ -160,7 +160,7 @@ export class AdminMethods {
    * await admin.serverSetClientLimits(srv, params, flags);
    * ```
    */
-  serverSetClientLimits(srv: AdminNonnullServer, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async serverSetClientLimits(srv: AdminNonnullServer, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(adminProcedures.serverSetClientLimits, { srv, params: typedParamsToWire(params, "admin_server_set_client_limits_args.params"), flags }, options, undefined);
   }
 

@@ -74,7 +74,8 @@ export type AdminTypedParamValue =
   | { type: 5; d: number }
   | { type: 6; b: number }
   | { type: 7; s: AdminNonnullString };
-export function encodeAdminTypedParamValue(w: XdrWriter, v: AdminTypedParamValue): void {
+export function encodeAdminTypedParamValue(w: XdrWriter, v: AdminTypedParamValue, field = "admin_typed_param_value"): void {
+  w.struct(v, field);
   w.int(v.type, "admin_typed_param_value.type");
   switch (v.type) {
     case 1:
@@ -167,9 +168,10 @@ export interface AdminTypedParam {
   field: AdminNonnullString;
   value: AdminTypedParamValue;
 }
-export function encodeAdminTypedParam(w: XdrWriter, v: AdminTypedParam): void {
+export function encodeAdminTypedParam(w: XdrWriter, v: AdminTypedParam, field = "admin_typed_param"): void {
+  w.struct(v, field);
   w.string(v.field, 4194304, "admin_typed_param.field");
-  encodeAdminTypedParamValue(w, v.value);
+  encodeAdminTypedParamValue(w, v.value, "admin_typed_param.value");
 }
 export function decodeAdminTypedParam(r: XdrReader): AdminTypedParam {
   const f0 = r.name(4194304, "admin_typed_param.field");
@@ -184,7 +186,8 @@ export const AdminTypedParamCodec: Codec<AdminTypedParam> = { name: "admin_typed
 export interface AdminNonnullServer {
   name: AdminNonnullString;
 }
-export function encodeAdminNonnullServer(w: XdrWriter, v: AdminNonnullServer): void {
+export function encodeAdminNonnullServer(w: XdrWriter, v: AdminNonnullServer, field = "admin_nonnull_server"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "admin_nonnull_server.name");
 }
 export function decodeAdminNonnullServer(r: XdrReader): AdminNonnullServer {
@@ -202,8 +205,9 @@ export interface AdminNonnullClient {
   timestamp: bigint;
   transport: number;
 }
-export function encodeAdminNonnullClient(w: XdrWriter, v: AdminNonnullClient): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminNonnullClient(w: XdrWriter, v: AdminNonnullClient, field = "admin_nonnull_client"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_nonnull_client.srv");
   w.uhyper(v.id, "admin_nonnull_client.id");
   w.hyper(v.timestamp, "admin_nonnull_client.timestamp");
   w.uint(v.transport, "admin_nonnull_client.transport");
@@ -224,7 +228,8 @@ export const AdminNonnullClientCodec: Codec<AdminNonnullClient> = { name: "admin
 export interface AdminConnectOpenArgs {
   flags: number;
 }
-export function encodeAdminConnectOpenArgs(w: XdrWriter, v: AdminConnectOpenArgs): void {
+export function encodeAdminConnectOpenArgs(w: XdrWriter, v: AdminConnectOpenArgs, field = "admin_connect_open_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "admin_connect_open_args.flags");
 }
 export function decodeAdminConnectOpenArgs(r: XdrReader): AdminConnectOpenArgs {
@@ -240,7 +245,8 @@ export const AdminConnectOpenArgsCodec: Codec<AdminConnectOpenArgs> = { name: "a
 export interface AdminConnectGetLibVersionRet {
   libVer: bigint;
 }
-export function encodeAdminConnectGetLibVersionRet(w: XdrWriter, v: AdminConnectGetLibVersionRet): void {
+export function encodeAdminConnectGetLibVersionRet(w: XdrWriter, v: AdminConnectGetLibVersionRet, field = "admin_connect_get_lib_version_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.libVer, "admin_connect_get_lib_version_ret.libVer");
 }
 export function decodeAdminConnectGetLibVersionRet(r: XdrReader): AdminConnectGetLibVersionRet {
@@ -257,7 +263,8 @@ export interface AdminConnectListServersArgs {
   need_results: number;
   flags: number;
 }
-export function encodeAdminConnectListServersArgs(w: XdrWriter, v: AdminConnectListServersArgs): void {
+export function encodeAdminConnectListServersArgs(w: XdrWriter, v: AdminConnectListServersArgs, field = "admin_connect_list_servers_args"): void {
+  w.struct(v, field);
   w.uint(v.need_results, "admin_connect_list_servers_args.need_results");
   w.uint(v.flags, "admin_connect_list_servers_args.flags");
 }
@@ -276,12 +283,13 @@ export interface AdminConnectListServersRet {
   servers: AdminNonnullServer[];
   ret: number;
 }
-export function encodeAdminConnectListServersRet(w: XdrWriter, v: AdminConnectListServersRet): void {
+export function encodeAdminConnectListServersRet(w: XdrWriter, v: AdminConnectListServersRet, field = "admin_connect_list_servers_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.servers;
     w.arrayLength(a0, 16384, "admin_connect_list_servers_ret.servers");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeAdminNonnullServer(w, a0[i0]!);
+      encodeAdminNonnullServer(w, a0[i0]!, "admin_connect_list_servers_ret.servers[]");
     }
   }
   w.uint(v.ret, "admin_connect_list_servers_ret.ret");
@@ -306,7 +314,8 @@ export interface AdminConnectLookupServerArgs {
   name: AdminNonnullString;
   flags: number;
 }
-export function encodeAdminConnectLookupServerArgs(w: XdrWriter, v: AdminConnectLookupServerArgs): void {
+export function encodeAdminConnectLookupServerArgs(w: XdrWriter, v: AdminConnectLookupServerArgs, field = "admin_connect_lookup_server_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "admin_connect_lookup_server_args.name");
   w.uint(v.flags, "admin_connect_lookup_server_args.flags");
 }
@@ -324,8 +333,9 @@ export const AdminConnectLookupServerArgsCodec: Codec<AdminConnectLookupServerAr
 export interface AdminConnectLookupServerRet {
   srv: AdminNonnullServer;
 }
-export function encodeAdminConnectLookupServerRet(w: XdrWriter, v: AdminConnectLookupServerRet): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminConnectLookupServerRet(w: XdrWriter, v: AdminConnectLookupServerRet, field = "admin_connect_lookup_server_ret"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_connect_lookup_server_ret.srv");
 }
 export function decodeAdminConnectLookupServerRet(r: XdrReader): AdminConnectLookupServerRet {
   const f0 = decodeAdminNonnullServer(r);
@@ -341,8 +351,9 @@ export interface AdminServerGetThreadpoolParametersArgs {
   srv: AdminNonnullServer;
   flags: number;
 }
-export function encodeAdminServerGetThreadpoolParametersArgs(w: XdrWriter, v: AdminServerGetThreadpoolParametersArgs): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminServerGetThreadpoolParametersArgs(w: XdrWriter, v: AdminServerGetThreadpoolParametersArgs, field = "admin_server_get_threadpool_parameters_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_server_get_threadpool_parameters_args.srv");
   w.uint(v.flags, "admin_server_get_threadpool_parameters_args.flags");
 }
 export function decodeAdminServerGetThreadpoolParametersArgs(r: XdrReader): AdminServerGetThreadpoolParametersArgs {
@@ -359,12 +370,13 @@ export const AdminServerGetThreadpoolParametersArgsCodec: Codec<AdminServerGetTh
 export interface AdminServerGetThreadpoolParametersRet {
   params: AdminTypedParam[];
 }
-export function encodeAdminServerGetThreadpoolParametersRet(w: XdrWriter, v: AdminServerGetThreadpoolParametersRet): void {
+export function encodeAdminServerGetThreadpoolParametersRet(w: XdrWriter, v: AdminServerGetThreadpoolParametersRet, field = "admin_server_get_threadpool_parameters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 32, "admin_server_get_threadpool_parameters_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeAdminTypedParam(w, a0[i0]!);
+      encodeAdminTypedParam(w, a0[i0]!, "admin_server_get_threadpool_parameters_ret.params[]");
     }
   }
 }
@@ -388,13 +400,14 @@ export interface AdminServerSetThreadpoolParametersArgs {
   params: AdminTypedParam[];
   flags: number;
 }
-export function encodeAdminServerSetThreadpoolParametersArgs(w: XdrWriter, v: AdminServerSetThreadpoolParametersArgs): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminServerSetThreadpoolParametersArgs(w: XdrWriter, v: AdminServerSetThreadpoolParametersArgs, field = "admin_server_set_threadpool_parameters_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_server_set_threadpool_parameters_args.srv");
   {
     const a0 = v.params;
     w.arrayLength(a0, 32, "admin_server_set_threadpool_parameters_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeAdminTypedParam(w, a0[i0]!);
+      encodeAdminTypedParam(w, a0[i0]!, "admin_server_set_threadpool_parameters_args.params[]");
     }
   }
   w.uint(v.flags, "admin_server_set_threadpool_parameters_args.flags");
@@ -421,8 +434,9 @@ export interface AdminServerListClientsArgs {
   need_results: number;
   flags: number;
 }
-export function encodeAdminServerListClientsArgs(w: XdrWriter, v: AdminServerListClientsArgs): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminServerListClientsArgs(w: XdrWriter, v: AdminServerListClientsArgs, field = "admin_server_list_clients_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_server_list_clients_args.srv");
   w.uint(v.need_results, "admin_server_list_clients_args.need_results");
   w.uint(v.flags, "admin_server_list_clients_args.flags");
 }
@@ -442,12 +456,13 @@ export interface AdminServerListClientsRet {
   clients: AdminNonnullClient[];
   ret: number;
 }
-export function encodeAdminServerListClientsRet(w: XdrWriter, v: AdminServerListClientsRet): void {
+export function encodeAdminServerListClientsRet(w: XdrWriter, v: AdminServerListClientsRet, field = "admin_server_list_clients_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.clients;
     w.arrayLength(a0, 16384, "admin_server_list_clients_ret.clients");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeAdminNonnullClient(w, a0[i0]!);
+      encodeAdminNonnullClient(w, a0[i0]!, "admin_server_list_clients_ret.clients[]");
     }
   }
   w.uint(v.ret, "admin_server_list_clients_ret.ret");
@@ -473,8 +488,9 @@ export interface AdminServerLookupClientArgs {
   id: bigint;
   flags: number;
 }
-export function encodeAdminServerLookupClientArgs(w: XdrWriter, v: AdminServerLookupClientArgs): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminServerLookupClientArgs(w: XdrWriter, v: AdminServerLookupClientArgs, field = "admin_server_lookup_client_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_server_lookup_client_args.srv");
   w.uhyper(v.id, "admin_server_lookup_client_args.id");
   w.uint(v.flags, "admin_server_lookup_client_args.flags");
 }
@@ -493,8 +509,9 @@ export const AdminServerLookupClientArgsCodec: Codec<AdminServerLookupClientArgs
 export interface AdminServerLookupClientRet {
   clnt: AdminNonnullClient;
 }
-export function encodeAdminServerLookupClientRet(w: XdrWriter, v: AdminServerLookupClientRet): void {
-  encodeAdminNonnullClient(w, v.clnt);
+export function encodeAdminServerLookupClientRet(w: XdrWriter, v: AdminServerLookupClientRet, field = "admin_server_lookup_client_ret"): void {
+  w.struct(v, field);
+  encodeAdminNonnullClient(w, v.clnt, "admin_server_lookup_client_ret.clnt");
 }
 export function decodeAdminServerLookupClientRet(r: XdrReader): AdminServerLookupClientRet {
   const f0 = decodeAdminNonnullClient(r);
@@ -510,8 +527,9 @@ export interface AdminClientGetInfoArgs {
   clnt: AdminNonnullClient;
   flags: number;
 }
-export function encodeAdminClientGetInfoArgs(w: XdrWriter, v: AdminClientGetInfoArgs): void {
-  encodeAdminNonnullClient(w, v.clnt);
+export function encodeAdminClientGetInfoArgs(w: XdrWriter, v: AdminClientGetInfoArgs, field = "admin_client_get_info_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullClient(w, v.clnt, "admin_client_get_info_args.clnt");
   w.uint(v.flags, "admin_client_get_info_args.flags");
 }
 export function decodeAdminClientGetInfoArgs(r: XdrReader): AdminClientGetInfoArgs {
@@ -528,12 +546,13 @@ export const AdminClientGetInfoArgsCodec: Codec<AdminClientGetInfoArgs> = { name
 export interface AdminClientGetInfoRet {
   params: AdminTypedParam[];
 }
-export function encodeAdminClientGetInfoRet(w: XdrWriter, v: AdminClientGetInfoRet): void {
+export function encodeAdminClientGetInfoRet(w: XdrWriter, v: AdminClientGetInfoRet, field = "admin_client_get_info_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "admin_client_get_info_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeAdminTypedParam(w, a0[i0]!);
+      encodeAdminTypedParam(w, a0[i0]!, "admin_client_get_info_ret.params[]");
     }
   }
 }
@@ -556,8 +575,9 @@ export interface AdminClientCloseArgs {
   clnt: AdminNonnullClient;
   flags: number;
 }
-export function encodeAdminClientCloseArgs(w: XdrWriter, v: AdminClientCloseArgs): void {
-  encodeAdminNonnullClient(w, v.clnt);
+export function encodeAdminClientCloseArgs(w: XdrWriter, v: AdminClientCloseArgs, field = "admin_client_close_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullClient(w, v.clnt, "admin_client_close_args.clnt");
   w.uint(v.flags, "admin_client_close_args.flags");
 }
 export function decodeAdminClientCloseArgs(r: XdrReader): AdminClientCloseArgs {
@@ -575,8 +595,9 @@ export interface AdminServerGetClientLimitsArgs {
   srv: AdminNonnullServer;
   flags: number;
 }
-export function encodeAdminServerGetClientLimitsArgs(w: XdrWriter, v: AdminServerGetClientLimitsArgs): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminServerGetClientLimitsArgs(w: XdrWriter, v: AdminServerGetClientLimitsArgs, field = "admin_server_get_client_limits_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_server_get_client_limits_args.srv");
   w.uint(v.flags, "admin_server_get_client_limits_args.flags");
 }
 export function decodeAdminServerGetClientLimitsArgs(r: XdrReader): AdminServerGetClientLimitsArgs {
@@ -593,12 +614,13 @@ export const AdminServerGetClientLimitsArgsCodec: Codec<AdminServerGetClientLimi
 export interface AdminServerGetClientLimitsRet {
   params: AdminTypedParam[];
 }
-export function encodeAdminServerGetClientLimitsRet(w: XdrWriter, v: AdminServerGetClientLimitsRet): void {
+export function encodeAdminServerGetClientLimitsRet(w: XdrWriter, v: AdminServerGetClientLimitsRet, field = "admin_server_get_client_limits_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 32, "admin_server_get_client_limits_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeAdminTypedParam(w, a0[i0]!);
+      encodeAdminTypedParam(w, a0[i0]!, "admin_server_get_client_limits_ret.params[]");
     }
   }
 }
@@ -622,13 +644,14 @@ export interface AdminServerSetClientLimitsArgs {
   params: AdminTypedParam[];
   flags: number;
 }
-export function encodeAdminServerSetClientLimitsArgs(w: XdrWriter, v: AdminServerSetClientLimitsArgs): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminServerSetClientLimitsArgs(w: XdrWriter, v: AdminServerSetClientLimitsArgs, field = "admin_server_set_client_limits_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_server_set_client_limits_args.srv");
   {
     const a0 = v.params;
     w.arrayLength(a0, 32, "admin_server_set_client_limits_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeAdminTypedParam(w, a0[i0]!);
+      encodeAdminTypedParam(w, a0[i0]!, "admin_server_set_client_limits_args.params[]");
     }
   }
   w.uint(v.flags, "admin_server_set_client_limits_args.flags");
@@ -654,8 +677,9 @@ export interface AdminServerUpdateTlsFilesArgs {
   srv: AdminNonnullServer;
   flags: number;
 }
-export function encodeAdminServerUpdateTlsFilesArgs(w: XdrWriter, v: AdminServerUpdateTlsFilesArgs): void {
-  encodeAdminNonnullServer(w, v.srv);
+export function encodeAdminServerUpdateTlsFilesArgs(w: XdrWriter, v: AdminServerUpdateTlsFilesArgs, field = "admin_server_update_tls_files_args"): void {
+  w.struct(v, field);
+  encodeAdminNonnullServer(w, v.srv, "admin_server_update_tls_files_args.srv");
   w.uint(v.flags, "admin_server_update_tls_files_args.flags");
 }
 export function decodeAdminServerUpdateTlsFilesArgs(r: XdrReader): AdminServerUpdateTlsFilesArgs {
@@ -672,7 +696,8 @@ export const AdminServerUpdateTlsFilesArgsCodec: Codec<AdminServerUpdateTlsFiles
 export interface AdminConnectGetLoggingOutputsArgs {
   flags: number;
 }
-export function encodeAdminConnectGetLoggingOutputsArgs(w: XdrWriter, v: AdminConnectGetLoggingOutputsArgs): void {
+export function encodeAdminConnectGetLoggingOutputsArgs(w: XdrWriter, v: AdminConnectGetLoggingOutputsArgs, field = "admin_connect_get_logging_outputs_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "admin_connect_get_logging_outputs_args.flags");
 }
 export function decodeAdminConnectGetLoggingOutputsArgs(r: XdrReader): AdminConnectGetLoggingOutputsArgs {
@@ -689,7 +714,8 @@ export interface AdminConnectGetLoggingOutputsRet {
   outputs: AdminNonnullString;
   noutputs: number;
 }
-export function encodeAdminConnectGetLoggingOutputsRet(w: XdrWriter, v: AdminConnectGetLoggingOutputsRet): void {
+export function encodeAdminConnectGetLoggingOutputsRet(w: XdrWriter, v: AdminConnectGetLoggingOutputsRet, field = "admin_connect_get_logging_outputs_ret"): void {
+  w.struct(v, field);
   w.string(v.outputs, 4194304, "admin_connect_get_logging_outputs_ret.outputs");
   w.uint(v.noutputs, "admin_connect_get_logging_outputs_ret.noutputs");
 }
@@ -707,7 +733,8 @@ export const AdminConnectGetLoggingOutputsRetCodec: Codec<AdminConnectGetLogging
 export interface AdminConnectGetLoggingFiltersArgs {
   flags: number;
 }
-export function encodeAdminConnectGetLoggingFiltersArgs(w: XdrWriter, v: AdminConnectGetLoggingFiltersArgs): void {
+export function encodeAdminConnectGetLoggingFiltersArgs(w: XdrWriter, v: AdminConnectGetLoggingFiltersArgs, field = "admin_connect_get_logging_filters_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "admin_connect_get_logging_filters_args.flags");
 }
 export function decodeAdminConnectGetLoggingFiltersArgs(r: XdrReader): AdminConnectGetLoggingFiltersArgs {
@@ -724,7 +751,8 @@ export interface AdminConnectGetLoggingFiltersRet {
   filters: AdminString;
   nfilters: number;
 }
-export function encodeAdminConnectGetLoggingFiltersRet(w: XdrWriter, v: AdminConnectGetLoggingFiltersRet): void {
+export function encodeAdminConnectGetLoggingFiltersRet(w: XdrWriter, v: AdminConnectGetLoggingFiltersRet, field = "admin_connect_get_logging_filters_ret"): void {
+  w.struct(v, field);
   {
     const o0 = v.filters;
     if (o0 == null) w.uint(0, "admin_connect_get_logging_filters_ret.filters");
@@ -754,7 +782,8 @@ export interface AdminConnectSetLoggingOutputsArgs {
   outputs: AdminString;
   flags: number;
 }
-export function encodeAdminConnectSetLoggingOutputsArgs(w: XdrWriter, v: AdminConnectSetLoggingOutputsArgs): void {
+export function encodeAdminConnectSetLoggingOutputsArgs(w: XdrWriter, v: AdminConnectSetLoggingOutputsArgs, field = "admin_connect_set_logging_outputs_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.outputs;
     if (o0 == null) w.uint(0, "admin_connect_set_logging_outputs_args.outputs");
@@ -784,7 +813,8 @@ export interface AdminConnectSetLoggingFiltersArgs {
   filters: AdminString;
   flags: number;
 }
-export function encodeAdminConnectSetLoggingFiltersArgs(w: XdrWriter, v: AdminConnectSetLoggingFiltersArgs): void {
+export function encodeAdminConnectSetLoggingFiltersArgs(w: XdrWriter, v: AdminConnectSetLoggingFiltersArgs, field = "admin_connect_set_logging_filters_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.filters;
     if (o0 == null) w.uint(0, "admin_connect_set_logging_filters_args.filters");
@@ -814,7 +844,8 @@ export interface AdminConnectSetDaemonTimeoutArgs {
   timeout: number;
   flags: number;
 }
-export function encodeAdminConnectSetDaemonTimeoutArgs(w: XdrWriter, v: AdminConnectSetDaemonTimeoutArgs): void {
+export function encodeAdminConnectSetDaemonTimeoutArgs(w: XdrWriter, v: AdminConnectSetDaemonTimeoutArgs, field = "admin_connect_set_daemon_timeout_args"): void {
+  w.struct(v, field);
   w.uint(v.timeout, "admin_connect_set_daemon_timeout_args.timeout");
   w.uint(v.flags, "admin_connect_set_daemon_timeout_args.flags");
 }
@@ -832,7 +863,8 @@ export const AdminConnectSetDaemonTimeoutArgsCodec: Codec<AdminConnectSetDaemonT
 export interface AdminConnectDaemonShutdownArgs {
   flags: number;
 }
-export function encodeAdminConnectDaemonShutdownArgs(w: XdrWriter, v: AdminConnectDaemonShutdownArgs): void {
+export function encodeAdminConnectDaemonShutdownArgs(w: XdrWriter, v: AdminConnectDaemonShutdownArgs, field = "admin_connect_daemon_shutdown_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "admin_connect_daemon_shutdown_args.flags");
 }
 export function decodeAdminConnectDaemonShutdownArgs(r: XdrReader): AdminConnectDaemonShutdownArgs {

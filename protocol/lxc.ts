@@ -25,8 +25,9 @@ export interface LxcDomainOpenNamespaceArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeLxcDomainOpenNamespaceArgs(w: XdrWriter, v: LxcDomainOpenNamespaceArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeLxcDomainOpenNamespaceArgs(w: XdrWriter, v: LxcDomainOpenNamespaceArgs, field = "lxc_domain_open_namespace_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "lxc_domain_open_namespace_args.dom");
   w.uint(v.flags, "lxc_domain_open_namespace_args.flags");
 }
 export function decodeLxcDomainOpenNamespaceArgs(r: XdrReader): LxcDomainOpenNamespaceArgs {

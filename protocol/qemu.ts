@@ -26,8 +26,9 @@ export interface QemuDomainMonitorCommandArgs {
   cmd: RemoteNonnullString;
   flags: number;
 }
-export function encodeQemuDomainMonitorCommandArgs(w: XdrWriter, v: QemuDomainMonitorCommandArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeQemuDomainMonitorCommandArgs(w: XdrWriter, v: QemuDomainMonitorCommandArgs, field = "qemu_domain_monitor_command_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "qemu_domain_monitor_command_args.dom");
   w.string(v.cmd, 4194304, "qemu_domain_monitor_command_args.cmd");
   w.uint(v.flags, "qemu_domain_monitor_command_args.flags");
 }
@@ -46,7 +47,8 @@ export const QemuDomainMonitorCommandArgsCodec: Codec<QemuDomainMonitorCommandAr
 export interface QemuDomainMonitorCommandRet {
   result: RemoteNonnullString;
 }
-export function encodeQemuDomainMonitorCommandRet(w: XdrWriter, v: QemuDomainMonitorCommandRet): void {
+export function encodeQemuDomainMonitorCommandRet(w: XdrWriter, v: QemuDomainMonitorCommandRet, field = "qemu_domain_monitor_command_ret"): void {
+  w.struct(v, field);
   w.string(v.result, 4194304, "qemu_domain_monitor_command_ret.result");
 }
 export function decodeQemuDomainMonitorCommandRet(r: XdrReader): QemuDomainMonitorCommandRet {
@@ -63,7 +65,8 @@ export interface QemuDomainAttachArgs {
   pid_value: number;
   flags: number;
 }
-export function encodeQemuDomainAttachArgs(w: XdrWriter, v: QemuDomainAttachArgs): void {
+export function encodeQemuDomainAttachArgs(w: XdrWriter, v: QemuDomainAttachArgs, field = "qemu_domain_attach_args"): void {
+  w.struct(v, field);
   w.uint(v.pid_value, "qemu_domain_attach_args.pid_value");
   w.uint(v.flags, "qemu_domain_attach_args.flags");
 }
@@ -81,8 +84,9 @@ export const QemuDomainAttachArgsCodec: Codec<QemuDomainAttachArgs> = { name: "q
 export interface QemuDomainAttachRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeQemuDomainAttachRet(w: XdrWriter, v: QemuDomainAttachRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeQemuDomainAttachRet(w: XdrWriter, v: QemuDomainAttachRet, field = "qemu_domain_attach_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "qemu_domain_attach_ret.dom");
 }
 export function decodeQemuDomainAttachRet(r: XdrReader): QemuDomainAttachRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -100,8 +104,9 @@ export interface QemuDomainAgentCommandArgs {
   timeout: number;
   flags: number;
 }
-export function encodeQemuDomainAgentCommandArgs(w: XdrWriter, v: QemuDomainAgentCommandArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeQemuDomainAgentCommandArgs(w: XdrWriter, v: QemuDomainAgentCommandArgs, field = "qemu_domain_agent_command_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "qemu_domain_agent_command_args.dom");
   w.string(v.cmd, 4194304, "qemu_domain_agent_command_args.cmd");
   w.int(v.timeout, "qemu_domain_agent_command_args.timeout");
   w.uint(v.flags, "qemu_domain_agent_command_args.flags");
@@ -122,7 +127,8 @@ export const QemuDomainAgentCommandArgsCodec: Codec<QemuDomainAgentCommandArgs> 
 export interface QemuDomainAgentCommandRet {
   result: RemoteString;
 }
-export function encodeQemuDomainAgentCommandRet(w: XdrWriter, v: QemuDomainAgentCommandRet): void {
+export function encodeQemuDomainAgentCommandRet(w: XdrWriter, v: QemuDomainAgentCommandRet, field = "qemu_domain_agent_command_ret"): void {
+  w.struct(v, field);
   {
     const o0 = v.result;
     if (o0 == null) w.uint(0, "qemu_domain_agent_command_ret.result");
@@ -151,13 +157,14 @@ export interface QemuConnectDomainMonitorEventRegisterArgs {
   event: RemoteString;
   flags: number;
 }
-export function encodeQemuConnectDomainMonitorEventRegisterArgs(w: XdrWriter, v: QemuConnectDomainMonitorEventRegisterArgs): void {
+export function encodeQemuConnectDomainMonitorEventRegisterArgs(w: XdrWriter, v: QemuConnectDomainMonitorEventRegisterArgs, field = "qemu_connect_domain_monitor_event_register_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.dom;
     if (o0 == null) w.uint(0, "qemu_connect_domain_monitor_event_register_args.dom");
     else {
       w.uint(1, "qemu_connect_domain_monitor_event_register_args.dom");
-      encodeRemoteNonnullDomain(w, o0);
+      encodeRemoteNonnullDomain(w, o0, "qemu_connect_domain_monitor_event_register_args.dom");
     }
   }
   {
@@ -193,7 +200,8 @@ export const QemuConnectDomainMonitorEventRegisterArgsCodec: Codec<QemuConnectDo
 export interface QemuConnectDomainMonitorEventRegisterRet {
   callbackID: number;
 }
-export function encodeQemuConnectDomainMonitorEventRegisterRet(w: XdrWriter, v: QemuConnectDomainMonitorEventRegisterRet): void {
+export function encodeQemuConnectDomainMonitorEventRegisterRet(w: XdrWriter, v: QemuConnectDomainMonitorEventRegisterRet, field = "qemu_connect_domain_monitor_event_register_ret"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "qemu_connect_domain_monitor_event_register_ret.callbackID");
 }
 export function decodeQemuConnectDomainMonitorEventRegisterRet(r: XdrReader): QemuConnectDomainMonitorEventRegisterRet {
@@ -209,7 +217,8 @@ export const QemuConnectDomainMonitorEventRegisterRetCodec: Codec<QemuConnectDom
 export interface QemuConnectDomainMonitorEventDeregisterArgs {
   callbackID: number;
 }
-export function encodeQemuConnectDomainMonitorEventDeregisterArgs(w: XdrWriter, v: QemuConnectDomainMonitorEventDeregisterArgs): void {
+export function encodeQemuConnectDomainMonitorEventDeregisterArgs(w: XdrWriter, v: QemuConnectDomainMonitorEventDeregisterArgs, field = "qemu_connect_domain_monitor_event_deregister_args"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "qemu_connect_domain_monitor_event_deregister_args.callbackID");
 }
 export function decodeQemuConnectDomainMonitorEventDeregisterArgs(r: XdrReader): QemuConnectDomainMonitorEventDeregisterArgs {
@@ -230,9 +239,10 @@ export interface QemuDomainMonitorEventMsg {
   micros: number;
   details: RemoteString;
 }
-export function encodeQemuDomainMonitorEventMsg(w: XdrWriter, v: QemuDomainMonitorEventMsg): void {
+export function encodeQemuDomainMonitorEventMsg(w: XdrWriter, v: QemuDomainMonitorEventMsg, field = "qemu_domain_monitor_event_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "qemu_domain_monitor_event_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "qemu_domain_monitor_event_msg.dom");
   w.string(v.event, 4194304, "qemu_domain_monitor_event_msg.event");
   w.hyper(v.seconds, "qemu_domain_monitor_event_msg.seconds");
   w.uint(v.micros, "qemu_domain_monitor_event_msg.micros");
@@ -269,8 +279,9 @@ export interface QemuDomainMonitorCommandWithFilesArgs {
   cmd: RemoteNonnullString;
   flags: number;
 }
-export function encodeQemuDomainMonitorCommandWithFilesArgs(w: XdrWriter, v: QemuDomainMonitorCommandWithFilesArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeQemuDomainMonitorCommandWithFilesArgs(w: XdrWriter, v: QemuDomainMonitorCommandWithFilesArgs, field = "qemu_domain_monitor_command_with_files_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "qemu_domain_monitor_command_with_files_args.dom");
   w.string(v.cmd, 4194304, "qemu_domain_monitor_command_with_files_args.cmd");
   w.uint(v.flags, "qemu_domain_monitor_command_with_files_args.flags");
 }
@@ -289,7 +300,8 @@ export const QemuDomainMonitorCommandWithFilesArgsCodec: Codec<QemuDomainMonitor
 export interface QemuDomainMonitorCommandWithFilesRet {
   result: RemoteNonnullString;
 }
-export function encodeQemuDomainMonitorCommandWithFilesRet(w: XdrWriter, v: QemuDomainMonitorCommandWithFilesRet): void {
+export function encodeQemuDomainMonitorCommandWithFilesRet(w: XdrWriter, v: QemuDomainMonitorCommandWithFilesRet, field = "qemu_domain_monitor_command_with_files_ret"): void {
+  w.struct(v, field);
   w.string(v.result, 4194304, "qemu_domain_monitor_command_with_files_ret.result");
 }
 export function decodeQemuDomainMonitorCommandWithFilesRet(r: XdrReader): QemuDomainMonitorCommandWithFilesRet {

@@ -655,7 +655,7 @@ export class RemoteMethods {
    * await conn.domainSetSchedulerParameters(dom, params);
    * ```
    */
-  domainSetSchedulerParameters(dom: RemoteNonnullDomain, params: TypedParamsInput, options?: CallOptions): Promise<void> {
+  async domainSetSchedulerParameters(dom: RemoteNonnullDomain, params: TypedParamsInput, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetSchedulerParameters, { dom, params: typedParamsToWire(params, "remote_domain_set_scheduler_parameters_args.params") }, options, undefined);
   }
 
@@ -2108,7 +2108,7 @@ export class RemoteMethods {
    * await conn.domainSetMemoryParameters(dom, params, flags);
    * ```
    */
-  domainSetMemoryParameters(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetMemoryParameters(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetMemoryParameters, { dom, params: typedParamsToWire(params, "remote_domain_set_memory_parameters_args.params"), flags }, options, undefined);
   }
 
@@ -2197,7 +2197,7 @@ export class RemoteMethods {
    * await conn.domainSetBlkioParameters(dom, params, flags);
    * ```
    */
-  domainSetBlkioParameters(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetBlkioParameters(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetBlkioParameters, { dom, params: typedParamsToWire(params, "remote_domain_set_blkio_parameters_args.params"), flags }, options, undefined);
   }
 
@@ -2355,7 +2355,7 @@ export class RemoteMethods {
    * await conn.domainSetSchedulerParametersFlags(dom, params, flags);
    * ```
    */
-  domainSetSchedulerParametersFlags(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetSchedulerParametersFlags(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetSchedulerParametersFlags, { dom, params: typedParamsToWire(params, "remote_domain_set_scheduler_parameters_flags_args.params"), flags }, options, undefined);
   }
 
@@ -2685,7 +2685,7 @@ export class RemoteMethods {
    * await conn.domainSetBlockIoTune(dom, disk, params, flags);
    * ```
    */
-  domainSetBlockIoTune(dom: RemoteNonnullDomain, disk: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetBlockIoTune(dom: RemoteNonnullDomain, disk: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetBlockIoTune, { dom, disk, params: typedParamsToWire(params, "remote_domain_set_block_io_tune_args.params"), flags }, options, undefined);
   }
 
@@ -2707,7 +2707,7 @@ export class RemoteMethods {
    * await conn.domainSetNumaParameters(dom, params, flags);
    * ```
    */
-  domainSetNumaParameters(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetNumaParameters(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetNumaParameters, { dom, params: typedParamsToWire(params, "remote_domain_set_numa_parameters_args.params"), flags }, options, undefined);
   }
 
@@ -2729,7 +2729,7 @@ export class RemoteMethods {
    * await conn.domainSetInterfaceParameters(dom, device, params, flags);
    * ```
    */
-  domainSetInterfaceParameters(dom: RemoteNonnullDomain, device: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetInterfaceParameters(dom: RemoteNonnullDomain, device: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetInterfaceParameters, { dom, device, params: typedParamsToWire(params, "remote_domain_set_interface_parameters_args.params"), flags }, options, undefined);
   }
 
@@ -3037,7 +3037,7 @@ export class RemoteMethods {
    * await conn.nodeSetMemoryParameters(params, flags);
    * ```
    */
-  nodeSetMemoryParameters(params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async nodeSetMemoryParameters(params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.nodeSetMemoryParameters, { params: typedParamsToWire(params, "remote_node_set_memory_parameters_args.params"), flags }, options, undefined);
   }
 
@@ -3181,7 +3181,7 @@ export class RemoteMethods {
    * const result = await conn.domainMigrateBegin3Params(dom, params, flags);
    * ```
    */
-  domainMigrateBegin3Params(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<RemoteDomainMigrateBegin3ParamsRet> {
+  async domainMigrateBegin3Params(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<RemoteDomainMigrateBegin3ParamsRet> {
     return this.$caller.call(remoteProcedures.domainMigrateBegin3Params, { dom, params: typedParamsToWire(params, "remote_domain_migrate_begin3_params_args.params"), flags }, options, undefined);
   }
 
@@ -3192,7 +3192,7 @@ export class RemoteMethods {
    * const result = await conn.domainMigratePrepare3Params(params, cookie_in, flags);
    * ```
    */
-  domainMigratePrepare3Params(params: TypedParamsInput, cookie_in: Uint8Array, flags: number = 0, options?: CallOptions): Promise<RemoteDomainMigratePrepare3ParamsRet> {
+  async domainMigratePrepare3Params(params: TypedParamsInput, cookie_in: Uint8Array, flags: number = 0, options?: CallOptions): Promise<RemoteDomainMigratePrepare3ParamsRet> {
     return this.$caller.call(remoteProcedures.domainMigratePrepare3Params, { params: typedParamsToWire(params, "remote_domain_migrate_prepare3_params_args.params"), cookie_in, flags }, options, undefined);
   }
 
@@ -3203,7 +3203,7 @@ export class RemoteMethods {
    * const result = await conn.domainMigratePrepareTunnel3Params(params, cookie_in, flags);
    * ```
    */
-  domainMigratePrepareTunnel3Params(params: TypedParamsInput, cookie_in: Uint8Array, flags: number = 0, options?: CallOptions): Promise<Uint8Array> {
+  async domainMigratePrepareTunnel3Params(params: TypedParamsInput, cookie_in: Uint8Array, flags: number = 0, options?: CallOptions): Promise<Uint8Array> {
     return this.$caller.call(remoteProcedures.domainMigratePrepareTunnel3Params, { params: typedParamsToWire(params, "remote_domain_migrate_prepare_tunnel3_params_args.params"), cookie_in, flags }, options, "cookie_out");
   }
 
@@ -3214,7 +3214,7 @@ export class RemoteMethods {
    * const result = await conn.domainMigratePerform3Params(dom, dconnuri, params, cookie_in, flags);
    * ```
    */
-  domainMigratePerform3Params(dom: RemoteNonnullDomain, dconnuri: RemoteString, params: TypedParamsInput, cookie_in: Uint8Array, flags: number = 0, options?: CallOptions): Promise<Uint8Array> {
+  async domainMigratePerform3Params(dom: RemoteNonnullDomain, dconnuri: RemoteString, params: TypedParamsInput, cookie_in: Uint8Array, flags: number = 0, options?: CallOptions): Promise<Uint8Array> {
     return this.$caller.call(remoteProcedures.domainMigratePerform3Params, { dom, dconnuri, params: typedParamsToWire(params, "remote_domain_migrate_perform3_params_args.params"), cookie_in, flags }, options, "cookie_out");
   }
 
@@ -3225,7 +3225,7 @@ export class RemoteMethods {
    * const result = await conn.domainMigrateFinish3Params(params, cookie_in, flags, cancelled);
    * ```
    */
-  domainMigrateFinish3Params(params: TypedParamsInput, cookie_in: Uint8Array, flags: number, cancelled: number, options?: CallOptions): Promise<RemoteDomainMigrateFinish3ParamsRet> {
+  async domainMigrateFinish3Params(params: TypedParamsInput, cookie_in: Uint8Array, flags: number, cancelled: number, options?: CallOptions): Promise<RemoteDomainMigrateFinish3ParamsRet> {
     return this.$caller.call(remoteProcedures.domainMigrateFinish3Params, { params: typedParamsToWire(params, "remote_domain_migrate_finish3_params_args.params"), cookie_in, flags, cancelled }, options, undefined);
   }
 
@@ -3236,7 +3236,7 @@ export class RemoteMethods {
    * await conn.domainMigrateConfirm3Params(dom, params, cookie_in, flags, cancelled);
    * ```
    */
-  domainMigrateConfirm3Params(dom: RemoteNonnullDomain, params: TypedParamsInput, cookie_in: Uint8Array, flags: number, cancelled: number, options?: CallOptions): Promise<void> {
+  async domainMigrateConfirm3Params(dom: RemoteNonnullDomain, params: TypedParamsInput, cookie_in: Uint8Array, flags: number, cancelled: number, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainMigrateConfirm3Params, { dom, params: typedParamsToWire(params, "remote_domain_migrate_confirm3_params_args.params"), cookie_in, flags, cancelled }, options, undefined);
   }
 
@@ -3445,7 +3445,7 @@ export class RemoteMethods {
    * await conn.domainBlockCopy(dom, path, destxml, params, flags);
    * ```
    */
-  domainBlockCopy(dom: RemoteNonnullDomain, path: RemoteNonnullString, destxml: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainBlockCopy(dom: RemoteNonnullDomain, path: RemoteNonnullString, destxml: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainBlockCopy, { dom, path, destxml, params: typedParamsToWire(params, "remote_domain_block_copy_args.params"), flags }, options, undefined);
   }
 
@@ -3610,7 +3610,7 @@ export class RemoteMethods {
    * await conn.domainSetPerfEvents(dom, params, flags);
    * ```
    */
-  domainSetPerfEvents(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetPerfEvents(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetPerfEvents, { dom, params: typedParamsToWire(params, "remote_domain_set_perf_events_args.params"), flags }, options, undefined);
   }
 
@@ -3907,7 +3907,7 @@ export class RemoteMethods {
    * await conn.domainSetIOThreadParams(dom, iothread_id, params, flags);
    * ```
    */
-  domainSetIOThreadParams(dom: RemoteNonnullDomain, iothread_id: number, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetIOThreadParams(dom: RemoteNonnullDomain, iothread_id: number, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetIOThreadParams, { dom, iothread_id, params: typedParamsToWire(params, "remote_domain_set_iothread_params_args.params"), flags }, options, undefined);
   }
 
@@ -3973,7 +3973,7 @@ export class RemoteMethods {
    * await conn.networkPortSetParameters(port, params, flags);
    * ```
    */
-  networkPortSetParameters(port: RemoteNonnullNetworkPort, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async networkPortSetParameters(port: RemoteNonnullNetworkPort, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.networkPortSetParameters, { port, params: typedParamsToWire(params, "remote_network_port_set_parameters_args.params"), flags }, options, undefined);
   }
 
@@ -4094,7 +4094,7 @@ export class RemoteMethods {
    * await conn.connectSetIdentity(params, flags);
    * ```
    */
-  connectSetIdentity(params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async connectSetIdentity(params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.connectSetIdentity, { params: typedParamsToWire(params, "remote_connect_set_identity_args.params"), flags }, options, undefined);
   }
 
@@ -4292,7 +4292,7 @@ export class RemoteMethods {
    * await conn.domainSetLaunchSecurityState(dom, params, flags);
    * ```
    */
-  domainSetLaunchSecurityState(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetLaunchSecurityState(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetLaunchSecurityState, { dom, params: typedParamsToWire(params, "remote_domain_set_launch_security_state_args.params"), flags }, options, undefined);
   }
 
@@ -4303,7 +4303,7 @@ export class RemoteMethods {
    * await conn.domainSaveParams(dom, params, flags);
    * ```
    */
-  domainSaveParams(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSaveParams(dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSaveParams, { dom, params: typedParamsToWire(params, "remote_domain_save_params_args.params"), flags }, options, undefined);
   }
 
@@ -4314,7 +4314,7 @@ export class RemoteMethods {
    * await conn.domainRestoreParams(params, flags);
    * ```
    */
-  domainRestoreParams(params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainRestoreParams(params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainRestoreParams, { params: typedParamsToWire(params, "remote_domain_restore_params_args.params"), flags }, options, undefined);
   }
 
@@ -4413,7 +4413,7 @@ export class RemoteMethods {
    * await conn.domainSetThrottleGroup(dom, group, params, flags);
    * ```
    */
-  domainSetThrottleGroup(dom: RemoteNonnullDomain, group: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+  async domainSetThrottleGroup(dom: RemoteNonnullDomain, group: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(remoteProcedures.domainSetThrottleGroup, { dom, group, params: typedParamsToWire(params, "remote_domain_set_throttle_group_args.params"), flags }, options, undefined);
   }
 

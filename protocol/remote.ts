@@ -210,7 +210,8 @@ export interface RemoteNonnullDomain {
   uuid: RemoteUuid;
   id: number;
 }
-export function encodeRemoteNonnullDomain(w: XdrWriter, v: RemoteNonnullDomain): void {
+export function encodeRemoteNonnullDomain(w: XdrWriter, v: RemoteNonnullDomain, field = "remote_nonnull_domain"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nonnull_domain.name");
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_domain.uuid");
   w.int(v.id, "remote_nonnull_domain.id");
@@ -230,7 +231,8 @@ export interface RemoteNonnullNetwork {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-export function encodeRemoteNonnullNetwork(w: XdrWriter, v: RemoteNonnullNetwork): void {
+export function encodeRemoteNonnullNetwork(w: XdrWriter, v: RemoteNonnullNetwork, field = "remote_nonnull_network"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nonnull_network.name");
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_network.uuid");
 }
@@ -248,8 +250,9 @@ export interface RemoteNonnullNetworkPort {
   net: RemoteNonnullNetwork;
   uuid: RemoteUuid;
 }
-export function encodeRemoteNonnullNetworkPort(w: XdrWriter, v: RemoteNonnullNetworkPort): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNonnullNetworkPort(w: XdrWriter, v: RemoteNonnullNetworkPort, field = "remote_nonnull_network_port"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_nonnull_network_port.net");
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_network_port.uuid");
 }
 export function decodeRemoteNonnullNetworkPort(r: XdrReader): RemoteNonnullNetworkPort {
@@ -266,7 +269,8 @@ export interface RemoteNonnullNwfilter {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-export function encodeRemoteNonnullNwfilter(w: XdrWriter, v: RemoteNonnullNwfilter): void {
+export function encodeRemoteNonnullNwfilter(w: XdrWriter, v: RemoteNonnullNwfilter, field = "remote_nonnull_nwfilter"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nonnull_nwfilter.name");
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_nwfilter.uuid");
 }
@@ -284,7 +288,8 @@ export interface RemoteNonnullNwfilterBinding {
   portdev: RemoteNonnullString;
   filtername: RemoteNonnullString;
 }
-export function encodeRemoteNonnullNwfilterBinding(w: XdrWriter, v: RemoteNonnullNwfilterBinding): void {
+export function encodeRemoteNonnullNwfilterBinding(w: XdrWriter, v: RemoteNonnullNwfilterBinding, field = "remote_nonnull_nwfilter_binding"): void {
+  w.struct(v, field);
   w.string(v.portdev, 4194304, "remote_nonnull_nwfilter_binding.portdev");
   w.string(v.filtername, 4194304, "remote_nonnull_nwfilter_binding.filtername");
 }
@@ -302,7 +307,8 @@ export interface RemoteNonnullInterface {
   name: RemoteNonnullString;
   mac: RemoteNonnullString;
 }
-export function encodeRemoteNonnullInterface(w: XdrWriter, v: RemoteNonnullInterface): void {
+export function encodeRemoteNonnullInterface(w: XdrWriter, v: RemoteNonnullInterface, field = "remote_nonnull_interface"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nonnull_interface.name");
   w.string(v.mac, 4194304, "remote_nonnull_interface.mac");
 }
@@ -320,7 +326,8 @@ export interface RemoteNonnullStoragePool {
   name: RemoteNonnullString;
   uuid: RemoteUuid;
 }
-export function encodeRemoteNonnullStoragePool(w: XdrWriter, v: RemoteNonnullStoragePool): void {
+export function encodeRemoteNonnullStoragePool(w: XdrWriter, v: RemoteNonnullStoragePool, field = "remote_nonnull_storage_pool"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nonnull_storage_pool.name");
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_storage_pool.uuid");
 }
@@ -339,7 +346,8 @@ export interface RemoteNonnullStorageVol {
   name: RemoteNonnullString;
   key: RemoteNonnullString;
 }
-export function encodeRemoteNonnullStorageVol(w: XdrWriter, v: RemoteNonnullStorageVol): void {
+export function encodeRemoteNonnullStorageVol(w: XdrWriter, v: RemoteNonnullStorageVol, field = "remote_nonnull_storage_vol"): void {
+  w.struct(v, field);
   w.string(v.pool, 4194304, "remote_nonnull_storage_vol.pool");
   w.string(v.name, 4194304, "remote_nonnull_storage_vol.name");
   w.string(v.key, 4194304, "remote_nonnull_storage_vol.key");
@@ -358,7 +366,8 @@ export const RemoteNonnullStorageVolCodec: Codec<RemoteNonnullStorageVol> = { na
 export interface RemoteNonnullNodeDevice {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNonnullNodeDevice(w: XdrWriter, v: RemoteNonnullNodeDevice): void {
+export function encodeRemoteNonnullNodeDevice(w: XdrWriter, v: RemoteNonnullNodeDevice, field = "remote_nonnull_node_device"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nonnull_node_device.name");
 }
 export function decodeRemoteNonnullNodeDevice(r: XdrReader): RemoteNonnullNodeDevice {
@@ -375,7 +384,8 @@ export interface RemoteNonnullSecret {
   usageType: number;
   usageID: RemoteNonnullString;
 }
-export function encodeRemoteNonnullSecret(w: XdrWriter, v: RemoteNonnullSecret): void {
+export function encodeRemoteNonnullSecret(w: XdrWriter, v: RemoteNonnullSecret, field = "remote_nonnull_secret"): void {
+  w.struct(v, field);
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_secret.uuid");
   w.int(v.usageType, "remote_nonnull_secret.usageType");
   w.string(v.usageID, 4194304, "remote_nonnull_secret.usageID");
@@ -395,9 +405,10 @@ export interface RemoteNonnullDomainCheckpoint {
   name: RemoteNonnullString;
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteNonnullDomainCheckpoint(w: XdrWriter, v: RemoteNonnullDomainCheckpoint): void {
+export function encodeRemoteNonnullDomainCheckpoint(w: XdrWriter, v: RemoteNonnullDomainCheckpoint, field = "remote_nonnull_domain_checkpoint"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nonnull_domain_checkpoint.name");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_nonnull_domain_checkpoint.dom");
 }
 export function decodeRemoteNonnullDomainCheckpoint(r: XdrReader): RemoteNonnullDomainCheckpoint {
   const f0 = r.string(4194304, "remote_nonnull_domain_checkpoint.name");
@@ -413,9 +424,10 @@ export interface RemoteNonnullDomainSnapshot {
   name: RemoteNonnullString;
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteNonnullDomainSnapshot(w: XdrWriter, v: RemoteNonnullDomainSnapshot): void {
+export function encodeRemoteNonnullDomainSnapshot(w: XdrWriter, v: RemoteNonnullDomainSnapshot, field = "remote_nonnull_domain_snapshot"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nonnull_domain_snapshot.name");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_nonnull_domain_snapshot.dom");
 }
 export function decodeRemoteNonnullDomainSnapshot(r: XdrReader): RemoteNonnullDomainSnapshot {
   const f0 = r.string(4194304, "remote_nonnull_domain_snapshot.name");
@@ -433,7 +445,7 @@ export function encodeRemoteDomain(w: XdrWriter, v: RemoteDomain): void {
   if (o0 == null) w.uint(0, "remote_domain");
   else {
     w.uint(1, "remote_domain");
-    encodeRemoteNonnullDomain(w, o0);
+    encodeRemoteNonnullDomain(w, o0, "remote_domain");
   }
 }
 export function decodeRemoteDomain(r: XdrReader): RemoteDomain {
@@ -455,7 +467,7 @@ export function encodeRemoteNetwork(w: XdrWriter, v: RemoteNetwork): void {
   if (o0 == null) w.uint(0, "remote_network");
   else {
     w.uint(1, "remote_network");
-    encodeRemoteNonnullNetwork(w, o0);
+    encodeRemoteNonnullNetwork(w, o0, "remote_network");
   }
 }
 export function decodeRemoteNetwork(r: XdrReader): RemoteNetwork {
@@ -477,7 +489,7 @@ export function encodeRemoteNetworkPort(w: XdrWriter, v: RemoteNetworkPort): voi
   if (o0 == null) w.uint(0, "remote_network_port");
   else {
     w.uint(1, "remote_network_port");
-    encodeRemoteNonnullNetworkPort(w, o0);
+    encodeRemoteNonnullNetworkPort(w, o0, "remote_network_port");
   }
 }
 export function decodeRemoteNetworkPort(r: XdrReader): RemoteNetworkPort {
@@ -499,7 +511,7 @@ export function encodeRemoteNwfilter(w: XdrWriter, v: RemoteNwfilter): void {
   if (o0 == null) w.uint(0, "remote_nwfilter");
   else {
     w.uint(1, "remote_nwfilter");
-    encodeRemoteNonnullNwfilter(w, o0);
+    encodeRemoteNonnullNwfilter(w, o0, "remote_nwfilter");
   }
 }
 export function decodeRemoteNwfilter(r: XdrReader): RemoteNwfilter {
@@ -521,7 +533,7 @@ export function encodeRemoteNwfilterBinding(w: XdrWriter, v: RemoteNwfilterBindi
   if (o0 == null) w.uint(0, "remote_nwfilter_binding");
   else {
     w.uint(1, "remote_nwfilter_binding");
-    encodeRemoteNonnullNwfilterBinding(w, o0);
+    encodeRemoteNonnullNwfilterBinding(w, o0, "remote_nwfilter_binding");
   }
 }
 export function decodeRemoteNwfilterBinding(r: XdrReader): RemoteNwfilterBinding {
@@ -543,7 +555,7 @@ export function encodeRemoteStoragePool(w: XdrWriter, v: RemoteStoragePool): voi
   if (o0 == null) w.uint(0, "remote_storage_pool");
   else {
     w.uint(1, "remote_storage_pool");
-    encodeRemoteNonnullStoragePool(w, o0);
+    encodeRemoteNonnullStoragePool(w, o0, "remote_storage_pool");
   }
 }
 export function decodeRemoteStoragePool(r: XdrReader): RemoteStoragePool {
@@ -565,7 +577,7 @@ export function encodeRemoteStorageVol(w: XdrWriter, v: RemoteStorageVol): void 
   if (o0 == null) w.uint(0, "remote_storage_vol");
   else {
     w.uint(1, "remote_storage_vol");
-    encodeRemoteNonnullStorageVol(w, o0);
+    encodeRemoteNonnullStorageVol(w, o0, "remote_storage_vol");
   }
 }
 export function decodeRemoteStorageVol(r: XdrReader): RemoteStorageVol {
@@ -587,7 +599,7 @@ export function encodeRemoteNodeDevice(w: XdrWriter, v: RemoteNodeDevice): void 
   if (o0 == null) w.uint(0, "remote_node_device");
   else {
     w.uint(1, "remote_node_device");
-    encodeRemoteNonnullNodeDevice(w, o0);
+    encodeRemoteNonnullNodeDevice(w, o0, "remote_node_device");
   }
 }
 export function decodeRemoteNodeDevice(r: XdrReader): RemoteNodeDevice {
@@ -609,7 +621,7 @@ export function encodeRemoteSecret(w: XdrWriter, v: RemoteSecret): void {
   if (o0 == null) w.uint(0, "remote_secret");
   else {
     w.uint(1, "remote_secret");
-    encodeRemoteNonnullSecret(w, o0);
+    encodeRemoteNonnullSecret(w, o0, "remote_secret");
   }
 }
 export function decodeRemoteSecret(r: XdrReader): RemoteSecret {
@@ -638,7 +650,8 @@ export interface RemoteError {
   int2: number;
   net: RemoteNetwork;
 }
-export function encodeRemoteError(w: XdrWriter, v: RemoteError): void {
+export function encodeRemoteError(w: XdrWriter, v: RemoteError, field = "remote_error"): void {
+  w.struct(v, field);
   w.int(v.code, "remote_error.code");
   w.int(v.domain, "remote_error.domain");
   {
@@ -655,7 +668,7 @@ export function encodeRemoteError(w: XdrWriter, v: RemoteError): void {
     if (o0 == null) w.uint(0, "remote_error.dom");
     else {
       w.uint(1, "remote_error.dom");
-      encodeRemoteNonnullDomain(w, o0);
+      encodeRemoteNonnullDomain(w, o0, "remote_error.dom");
     }
   }
   {
@@ -689,7 +702,7 @@ export function encodeRemoteError(w: XdrWriter, v: RemoteError): void {
     if (o0 == null) w.uint(0, "remote_error.net");
     else {
       w.uint(1, "remote_error.net");
-      encodeRemoteNonnullNetwork(w, o0);
+      encodeRemoteNonnullNetwork(w, o0, "remote_error.net");
     }
   }
 }
@@ -758,7 +771,8 @@ export interface RemoteVcpuInfo {
   cpu_time: bigint;
   cpu: number;
 }
-export function encodeRemoteVcpuInfo(w: XdrWriter, v: RemoteVcpuInfo): void {
+export function encodeRemoteVcpuInfo(w: XdrWriter, v: RemoteVcpuInfo, field = "remote_vcpu_info"): void {
+  w.struct(v, field);
   w.uint(v.number, "remote_vcpu_info.number");
   w.int(v.state, "remote_vcpu_info.state");
   w.uhyper(v.cpu_time, "remote_vcpu_info.cpu_time");
@@ -784,7 +798,8 @@ export type RemoteTypedParamValue =
   | { type: 5; d: number }
   | { type: 6; b: number }
   | { type: 7; s: RemoteNonnullString };
-export function encodeRemoteTypedParamValue(w: XdrWriter, v: RemoteTypedParamValue): void {
+export function encodeRemoteTypedParamValue(w: XdrWriter, v: RemoteTypedParamValue, field = "remote_typed_param_value"): void {
+  w.struct(v, field);
   w.int(v.type, "remote_typed_param_value.type");
   switch (v.type) {
     case 1:
@@ -877,9 +892,10 @@ export interface RemoteTypedParam {
   field: RemoteNonnullString;
   value: RemoteTypedParamValue;
 }
-export function encodeRemoteTypedParam(w: XdrWriter, v: RemoteTypedParam): void {
+export function encodeRemoteTypedParam(w: XdrWriter, v: RemoteTypedParam, field = "remote_typed_param"): void {
+  w.struct(v, field);
   w.string(v.field, 4194304, "remote_typed_param.field");
-  encodeRemoteTypedParamValue(w, v.value);
+  encodeRemoteTypedParamValue(w, v.value, "remote_typed_param.value");
 }
 export function decodeRemoteTypedParam(r: XdrReader): RemoteTypedParam {
   const f0 = r.name(4194304, "remote_typed_param.field");
@@ -895,7 +911,8 @@ export interface RemoteNodeGetCpuStats {
   field: RemoteNonnullString;
   value: bigint;
 }
-export function encodeRemoteNodeGetCpuStats(w: XdrWriter, v: RemoteNodeGetCpuStats): void {
+export function encodeRemoteNodeGetCpuStats(w: XdrWriter, v: RemoteNodeGetCpuStats, field = "remote_node_get_cpu_stats"): void {
+  w.struct(v, field);
   w.string(v.field, 4194304, "remote_node_get_cpu_stats.field");
   w.uhyper(v.value, "remote_node_get_cpu_stats.value");
 }
@@ -913,7 +930,8 @@ export interface RemoteNodeGetMemoryStats {
   field: RemoteNonnullString;
   value: bigint;
 }
-export function encodeRemoteNodeGetMemoryStats(w: XdrWriter, v: RemoteNodeGetMemoryStats): void {
+export function encodeRemoteNodeGetMemoryStats(w: XdrWriter, v: RemoteNodeGetMemoryStats, field = "remote_node_get_memory_stats"): void {
+  w.struct(v, field);
   w.string(v.field, 4194304, "remote_node_get_memory_stats.field");
   w.uhyper(v.value, "remote_node_get_memory_stats.value");
 }
@@ -931,7 +949,8 @@ export interface RemoteDomainDiskError {
   disk: RemoteNonnullString;
   error: number;
 }
-export function encodeRemoteDomainDiskError(w: XdrWriter, v: RemoteDomainDiskError): void {
+export function encodeRemoteDomainDiskError(w: XdrWriter, v: RemoteDomainDiskError, field = "remote_domain_disk_error"): void {
+  w.struct(v, field);
   w.string(v.disk, 4194304, "remote_domain_disk_error.disk");
   w.int(v.error, "remote_domain_disk_error.error");
 }
@@ -950,7 +969,8 @@ export interface RemoteConnectOpenArgs {
   name: RemoteString;
   flags: number;
 }
-export function encodeRemoteConnectOpenArgs(w: XdrWriter, v: RemoteConnectOpenArgs): void {
+export function encodeRemoteConnectOpenArgs(w: XdrWriter, v: RemoteConnectOpenArgs, field = "remote_connect_open_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.name;
     if (o0 == null) w.uint(0, "remote_connect_open_args.name");
@@ -979,7 +999,8 @@ export const RemoteConnectOpenArgsCodec: Codec<RemoteConnectOpenArgs> = { name: 
 export interface RemoteConnectSupportsFeatureArgs {
   feature: number;
 }
-export function encodeRemoteConnectSupportsFeatureArgs(w: XdrWriter, v: RemoteConnectSupportsFeatureArgs): void {
+export function encodeRemoteConnectSupportsFeatureArgs(w: XdrWriter, v: RemoteConnectSupportsFeatureArgs, field = "remote_connect_supports_feature_args"): void {
+  w.struct(v, field);
   w.int(v.feature, "remote_connect_supports_feature_args.feature");
 }
 export function decodeRemoteConnectSupportsFeatureArgs(r: XdrReader): RemoteConnectSupportsFeatureArgs {
@@ -995,7 +1016,8 @@ export const RemoteConnectSupportsFeatureArgsCodec: Codec<RemoteConnectSupportsF
 export interface RemoteConnectSupportsFeatureRet {
   supported: number;
 }
-export function encodeRemoteConnectSupportsFeatureRet(w: XdrWriter, v: RemoteConnectSupportsFeatureRet): void {
+export function encodeRemoteConnectSupportsFeatureRet(w: XdrWriter, v: RemoteConnectSupportsFeatureRet, field = "remote_connect_supports_feature_ret"): void {
+  w.struct(v, field);
   w.int(v.supported, "remote_connect_supports_feature_ret.supported");
 }
 export function decodeRemoteConnectSupportsFeatureRet(r: XdrReader): RemoteConnectSupportsFeatureRet {
@@ -1011,7 +1033,8 @@ export const RemoteConnectSupportsFeatureRetCodec: Codec<RemoteConnectSupportsFe
 export interface RemoteConnectGetTypeRet {
   type: RemoteNonnullString;
 }
-export function encodeRemoteConnectGetTypeRet(w: XdrWriter, v: RemoteConnectGetTypeRet): void {
+export function encodeRemoteConnectGetTypeRet(w: XdrWriter, v: RemoteConnectGetTypeRet, field = "remote_connect_get_type_ret"): void {
+  w.struct(v, field);
   w.string(v.type, 4194304, "remote_connect_get_type_ret.type");
 }
 export function decodeRemoteConnectGetTypeRet(r: XdrReader): RemoteConnectGetTypeRet {
@@ -1027,7 +1050,8 @@ export const RemoteConnectGetTypeRetCodec: Codec<RemoteConnectGetTypeRet> = { na
 export interface RemoteConnectGetVersionRet {
   hv_ver: bigint;
 }
-export function encodeRemoteConnectGetVersionRet(w: XdrWriter, v: RemoteConnectGetVersionRet): void {
+export function encodeRemoteConnectGetVersionRet(w: XdrWriter, v: RemoteConnectGetVersionRet, field = "remote_connect_get_version_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.hv_ver, "remote_connect_get_version_ret.hv_ver");
 }
 export function decodeRemoteConnectGetVersionRet(r: XdrReader): RemoteConnectGetVersionRet {
@@ -1043,7 +1067,8 @@ export const RemoteConnectGetVersionRetCodec: Codec<RemoteConnectGetVersionRet> 
 export interface RemoteConnectGetLibVersionRet {
   lib_ver: bigint;
 }
-export function encodeRemoteConnectGetLibVersionRet(w: XdrWriter, v: RemoteConnectGetLibVersionRet): void {
+export function encodeRemoteConnectGetLibVersionRet(w: XdrWriter, v: RemoteConnectGetLibVersionRet, field = "remote_connect_get_lib_version_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.lib_ver, "remote_connect_get_lib_version_ret.lib_ver");
 }
 export function decodeRemoteConnectGetLibVersionRet(r: XdrReader): RemoteConnectGetLibVersionRet {
@@ -1059,7 +1084,8 @@ export const RemoteConnectGetLibVersionRetCodec: Codec<RemoteConnectGetLibVersio
 export interface RemoteConnectGetHostnameRet {
   hostname: RemoteNonnullString;
 }
-export function encodeRemoteConnectGetHostnameRet(w: XdrWriter, v: RemoteConnectGetHostnameRet): void {
+export function encodeRemoteConnectGetHostnameRet(w: XdrWriter, v: RemoteConnectGetHostnameRet, field = "remote_connect_get_hostname_ret"): void {
+  w.struct(v, field);
   w.string(v.hostname, 4194304, "remote_connect_get_hostname_ret.hostname");
 }
 export function decodeRemoteConnectGetHostnameRet(r: XdrReader): RemoteConnectGetHostnameRet {
@@ -1075,7 +1101,8 @@ export const RemoteConnectGetHostnameRetCodec: Codec<RemoteConnectGetHostnameRet
 export interface RemoteConnectGetSysinfoArgs {
   flags: number;
 }
-export function encodeRemoteConnectGetSysinfoArgs(w: XdrWriter, v: RemoteConnectGetSysinfoArgs): void {
+export function encodeRemoteConnectGetSysinfoArgs(w: XdrWriter, v: RemoteConnectGetSysinfoArgs, field = "remote_connect_get_sysinfo_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "remote_connect_get_sysinfo_args.flags");
 }
 export function decodeRemoteConnectGetSysinfoArgs(r: XdrReader): RemoteConnectGetSysinfoArgs {
@@ -1091,7 +1118,8 @@ export const RemoteConnectGetSysinfoArgsCodec: Codec<RemoteConnectGetSysinfoArgs
 export interface RemoteConnectGetSysinfoRet {
   sysinfo: RemoteNonnullString;
 }
-export function encodeRemoteConnectGetSysinfoRet(w: XdrWriter, v: RemoteConnectGetSysinfoRet): void {
+export function encodeRemoteConnectGetSysinfoRet(w: XdrWriter, v: RemoteConnectGetSysinfoRet, field = "remote_connect_get_sysinfo_ret"): void {
+  w.struct(v, field);
   w.string(v.sysinfo, 4194304, "remote_connect_get_sysinfo_ret.sysinfo");
 }
 export function decodeRemoteConnectGetSysinfoRet(r: XdrReader): RemoteConnectGetSysinfoRet {
@@ -1107,7 +1135,8 @@ export const RemoteConnectGetSysinfoRetCodec: Codec<RemoteConnectGetSysinfoRet> 
 export interface RemoteConnectGetUriRet {
   uri: RemoteNonnullString;
 }
-export function encodeRemoteConnectGetUriRet(w: XdrWriter, v: RemoteConnectGetUriRet): void {
+export function encodeRemoteConnectGetUriRet(w: XdrWriter, v: RemoteConnectGetUriRet, field = "remote_connect_get_uri_ret"): void {
+  w.struct(v, field);
   w.string(v.uri, 4194304, "remote_connect_get_uri_ret.uri");
 }
 export function decodeRemoteConnectGetUriRet(r: XdrReader): RemoteConnectGetUriRet {
@@ -1123,7 +1152,8 @@ export const RemoteConnectGetUriRetCodec: Codec<RemoteConnectGetUriRet> = { name
 export interface RemoteConnectGetMaxVcpusArgs {
   type: RemoteString;
 }
-export function encodeRemoteConnectGetMaxVcpusArgs(w: XdrWriter, v: RemoteConnectGetMaxVcpusArgs): void {
+export function encodeRemoteConnectGetMaxVcpusArgs(w: XdrWriter, v: RemoteConnectGetMaxVcpusArgs, field = "remote_connect_get_max_vcpus_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.type;
     if (o0 == null) w.uint(0, "remote_connect_get_max_vcpus_args.type");
@@ -1150,7 +1180,8 @@ export const RemoteConnectGetMaxVcpusArgsCodec: Codec<RemoteConnectGetMaxVcpusAr
 export interface RemoteConnectGetMaxVcpusRet {
   max_vcpus: number;
 }
-export function encodeRemoteConnectGetMaxVcpusRet(w: XdrWriter, v: RemoteConnectGetMaxVcpusRet): void {
+export function encodeRemoteConnectGetMaxVcpusRet(w: XdrWriter, v: RemoteConnectGetMaxVcpusRet, field = "remote_connect_get_max_vcpus_ret"): void {
+  w.struct(v, field);
   w.int(v.max_vcpus, "remote_connect_get_max_vcpus_ret.max_vcpus");
 }
 export function decodeRemoteConnectGetMaxVcpusRet(r: XdrReader): RemoteConnectGetMaxVcpusRet {
@@ -1173,7 +1204,8 @@ export interface RemoteNodeGetInfoRet {
   cores: number;
   threads: number;
 }
-export function encodeRemoteNodeGetInfoRet(w: XdrWriter, v: RemoteNodeGetInfoRet): void {
+export function encodeRemoteNodeGetInfoRet(w: XdrWriter, v: RemoteNodeGetInfoRet, field = "remote_node_get_info_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.model;
     w.fixedArray(a0, 32, "remote_node_get_info_ret.model");
@@ -1214,7 +1246,8 @@ export const RemoteNodeGetInfoRetCodec: Codec<RemoteNodeGetInfoRet> = { name: "r
 export interface RemoteConnectGetCapabilitiesRet {
   capabilities: RemoteNonnullString;
 }
-export function encodeRemoteConnectGetCapabilitiesRet(w: XdrWriter, v: RemoteConnectGetCapabilitiesRet): void {
+export function encodeRemoteConnectGetCapabilitiesRet(w: XdrWriter, v: RemoteConnectGetCapabilitiesRet, field = "remote_connect_get_capabilities_ret"): void {
+  w.struct(v, field);
   w.string(v.capabilities, 4194304, "remote_connect_get_capabilities_ret.capabilities");
 }
 export function decodeRemoteConnectGetCapabilitiesRet(r: XdrReader): RemoteConnectGetCapabilitiesRet {
@@ -1234,7 +1267,8 @@ export interface RemoteConnectGetDomainCapabilitiesArgs {
   virttype: RemoteString;
   flags: number;
 }
-export function encodeRemoteConnectGetDomainCapabilitiesArgs(w: XdrWriter, v: RemoteConnectGetDomainCapabilitiesArgs): void {
+export function encodeRemoteConnectGetDomainCapabilitiesArgs(w: XdrWriter, v: RemoteConnectGetDomainCapabilitiesArgs, field = "remote_connect_get_domain_capabilities_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.emulatorbin;
     if (o0 == null) w.uint(0, "remote_connect_get_domain_capabilities_args.emulatorbin");
@@ -1302,7 +1336,8 @@ export const RemoteConnectGetDomainCapabilitiesArgsCodec: Codec<RemoteConnectGet
 export interface RemoteConnectGetDomainCapabilitiesRet {
   capabilities: RemoteNonnullString;
 }
-export function encodeRemoteConnectGetDomainCapabilitiesRet(w: XdrWriter, v: RemoteConnectGetDomainCapabilitiesRet): void {
+export function encodeRemoteConnectGetDomainCapabilitiesRet(w: XdrWriter, v: RemoteConnectGetDomainCapabilitiesRet, field = "remote_connect_get_domain_capabilities_ret"): void {
+  w.struct(v, field);
   w.string(v.capabilities, 4194304, "remote_connect_get_domain_capabilities_ret.capabilities");
 }
 export function decodeRemoteConnectGetDomainCapabilitiesRet(r: XdrReader): RemoteConnectGetDomainCapabilitiesRet {
@@ -1320,7 +1355,8 @@ export interface RemoteNodeGetCpuStatsArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteNodeGetCpuStatsArgs(w: XdrWriter, v: RemoteNodeGetCpuStatsArgs): void {
+export function encodeRemoteNodeGetCpuStatsArgs(w: XdrWriter, v: RemoteNodeGetCpuStatsArgs, field = "remote_node_get_cpu_stats_args"): void {
+  w.struct(v, field);
   w.int(v.cpuNum, "remote_node_get_cpu_stats_args.cpuNum");
   w.int(v.nparams, "remote_node_get_cpu_stats_args.nparams");
   w.uint(v.flags, "remote_node_get_cpu_stats_args.flags");
@@ -1341,12 +1377,13 @@ export interface RemoteNodeGetCpuStatsRet {
   params: RemoteNodeGetCpuStats[];
   nparams: number;
 }
-export function encodeRemoteNodeGetCpuStatsRet(w: XdrWriter, v: RemoteNodeGetCpuStatsRet): void {
+export function encodeRemoteNodeGetCpuStatsRet(w: XdrWriter, v: RemoteNodeGetCpuStatsRet, field = "remote_node_get_cpu_stats_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_node_get_cpu_stats_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNodeGetCpuStats(w, a0[i0]!);
+      encodeRemoteNodeGetCpuStats(w, a0[i0]!, "remote_node_get_cpu_stats_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_node_get_cpu_stats_ret.nparams");
@@ -1372,7 +1409,8 @@ export interface RemoteNodeGetMemoryStatsArgs {
   cellNum: number;
   flags: number;
 }
-export function encodeRemoteNodeGetMemoryStatsArgs(w: XdrWriter, v: RemoteNodeGetMemoryStatsArgs): void {
+export function encodeRemoteNodeGetMemoryStatsArgs(w: XdrWriter, v: RemoteNodeGetMemoryStatsArgs, field = "remote_node_get_memory_stats_args"): void {
+  w.struct(v, field);
   w.int(v.nparams, "remote_node_get_memory_stats_args.nparams");
   w.int(v.cellNum, "remote_node_get_memory_stats_args.cellNum");
   w.uint(v.flags, "remote_node_get_memory_stats_args.flags");
@@ -1393,12 +1431,13 @@ export interface RemoteNodeGetMemoryStatsRet {
   params: RemoteNodeGetMemoryStats[];
   nparams: number;
 }
-export function encodeRemoteNodeGetMemoryStatsRet(w: XdrWriter, v: RemoteNodeGetMemoryStatsRet): void {
+export function encodeRemoteNodeGetMemoryStatsRet(w: XdrWriter, v: RemoteNodeGetMemoryStatsRet, field = "remote_node_get_memory_stats_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_node_get_memory_stats_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNodeGetMemoryStats(w, a0[i0]!);
+      encodeRemoteNodeGetMemoryStats(w, a0[i0]!, "remote_node_get_memory_stats_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_node_get_memory_stats_ret.nparams");
@@ -1423,7 +1462,8 @@ export interface RemoteNodeGetCellsFreeMemoryArgs {
   startCell: number;
   maxcells: number;
 }
-export function encodeRemoteNodeGetCellsFreeMemoryArgs(w: XdrWriter, v: RemoteNodeGetCellsFreeMemoryArgs): void {
+export function encodeRemoteNodeGetCellsFreeMemoryArgs(w: XdrWriter, v: RemoteNodeGetCellsFreeMemoryArgs, field = "remote_node_get_cells_free_memory_args"): void {
+  w.struct(v, field);
   w.int(v.startCell, "remote_node_get_cells_free_memory_args.startCell");
   w.int(v.maxcells, "remote_node_get_cells_free_memory_args.maxcells");
 }
@@ -1441,7 +1481,8 @@ export const RemoteNodeGetCellsFreeMemoryArgsCodec: Codec<RemoteNodeGetCellsFree
 export interface RemoteNodeGetCellsFreeMemoryRet {
   cells: bigint[];
 }
-export function encodeRemoteNodeGetCellsFreeMemoryRet(w: XdrWriter, v: RemoteNodeGetCellsFreeMemoryRet): void {
+export function encodeRemoteNodeGetCellsFreeMemoryRet(w: XdrWriter, v: RemoteNodeGetCellsFreeMemoryRet, field = "remote_node_get_cells_free_memory_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.cells;
     w.arrayLength(a0, 1024, "remote_node_get_cells_free_memory_ret.cells");
@@ -1468,7 +1509,8 @@ export const RemoteNodeGetCellsFreeMemoryRetCodec: Codec<RemoteNodeGetCellsFreeM
 export interface RemoteNodeGetFreeMemoryRet {
   freeMem: bigint;
 }
-export function encodeRemoteNodeGetFreeMemoryRet(w: XdrWriter, v: RemoteNodeGetFreeMemoryRet): void {
+export function encodeRemoteNodeGetFreeMemoryRet(w: XdrWriter, v: RemoteNodeGetFreeMemoryRet, field = "remote_node_get_free_memory_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.freeMem, "remote_node_get_free_memory_ret.freeMem");
 }
 export function decodeRemoteNodeGetFreeMemoryRet(r: XdrReader): RemoteNodeGetFreeMemoryRet {
@@ -1484,8 +1526,9 @@ export const RemoteNodeGetFreeMemoryRetCodec: Codec<RemoteNodeGetFreeMemoryRet> 
 export interface RemoteDomainGetSchedulerTypeArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetSchedulerTypeArgs(w: XdrWriter, v: RemoteDomainGetSchedulerTypeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetSchedulerTypeArgs(w: XdrWriter, v: RemoteDomainGetSchedulerTypeArgs, field = "remote_domain_get_scheduler_type_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_scheduler_type_args.dom");
 }
 export function decodeRemoteDomainGetSchedulerTypeArgs(r: XdrReader): RemoteDomainGetSchedulerTypeArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -1501,7 +1544,8 @@ export interface RemoteDomainGetSchedulerTypeRet {
   type: RemoteNonnullString;
   nparams: number;
 }
-export function encodeRemoteDomainGetSchedulerTypeRet(w: XdrWriter, v: RemoteDomainGetSchedulerTypeRet): void {
+export function encodeRemoteDomainGetSchedulerTypeRet(w: XdrWriter, v: RemoteDomainGetSchedulerTypeRet, field = "remote_domain_get_scheduler_type_ret"): void {
+  w.struct(v, field);
   w.string(v.type, 4194304, "remote_domain_get_scheduler_type_ret.type");
   w.int(v.nparams, "remote_domain_get_scheduler_type_ret.nparams");
 }
@@ -1520,8 +1564,9 @@ export interface RemoteDomainGetSchedulerParametersArgs {
   dom: RemoteNonnullDomain;
   nparams: number;
 }
-export function encodeRemoteDomainGetSchedulerParametersArgs(w: XdrWriter, v: RemoteDomainGetSchedulerParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetSchedulerParametersArgs(w: XdrWriter, v: RemoteDomainGetSchedulerParametersArgs, field = "remote_domain_get_scheduler_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_scheduler_parameters_args.dom");
   w.int(v.nparams, "remote_domain_get_scheduler_parameters_args.nparams");
 }
 export function decodeRemoteDomainGetSchedulerParametersArgs(r: XdrReader): RemoteDomainGetSchedulerParametersArgs {
@@ -1538,12 +1583,13 @@ export const RemoteDomainGetSchedulerParametersArgsCodec: Codec<RemoteDomainGetS
 export interface RemoteDomainGetSchedulerParametersRet {
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainGetSchedulerParametersRet(w: XdrWriter, v: RemoteDomainGetSchedulerParametersRet): void {
+export function encodeRemoteDomainGetSchedulerParametersRet(w: XdrWriter, v: RemoteDomainGetSchedulerParametersRet, field = "remote_domain_get_scheduler_parameters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_get_scheduler_parameters_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_scheduler_parameters_ret.params[]");
     }
   }
 }
@@ -1567,8 +1613,9 @@ export interface RemoteDomainGetSchedulerParametersFlagsArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteDomainGetSchedulerParametersFlagsArgs(w: XdrWriter, v: RemoteDomainGetSchedulerParametersFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetSchedulerParametersFlagsArgs(w: XdrWriter, v: RemoteDomainGetSchedulerParametersFlagsArgs, field = "remote_domain_get_scheduler_parameters_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_scheduler_parameters_flags_args.dom");
   w.int(v.nparams, "remote_domain_get_scheduler_parameters_flags_args.nparams");
   w.uint(v.flags, "remote_domain_get_scheduler_parameters_flags_args.flags");
 }
@@ -1587,12 +1634,13 @@ export const RemoteDomainGetSchedulerParametersFlagsArgsCodec: Codec<RemoteDomai
 export interface RemoteDomainGetSchedulerParametersFlagsRet {
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainGetSchedulerParametersFlagsRet(w: XdrWriter, v: RemoteDomainGetSchedulerParametersFlagsRet): void {
+export function encodeRemoteDomainGetSchedulerParametersFlagsRet(w: XdrWriter, v: RemoteDomainGetSchedulerParametersFlagsRet, field = "remote_domain_get_scheduler_parameters_flags_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_get_scheduler_parameters_flags_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_scheduler_parameters_flags_ret.params[]");
     }
   }
 }
@@ -1615,13 +1663,14 @@ export interface RemoteDomainSetSchedulerParametersArgs {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainSetSchedulerParametersArgs(w: XdrWriter, v: RemoteDomainSetSchedulerParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetSchedulerParametersArgs(w: XdrWriter, v: RemoteDomainSetSchedulerParametersArgs, field = "remote_domain_set_scheduler_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_scheduler_parameters_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_set_scheduler_parameters_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_scheduler_parameters_args.params[]");
     }
   }
 }
@@ -1646,13 +1695,14 @@ export interface RemoteDomainSetSchedulerParametersFlagsArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetSchedulerParametersFlagsArgs(w: XdrWriter, v: RemoteDomainSetSchedulerParametersFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetSchedulerParametersFlagsArgs(w: XdrWriter, v: RemoteDomainSetSchedulerParametersFlagsArgs, field = "remote_domain_set_scheduler_parameters_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_scheduler_parameters_flags_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_set_scheduler_parameters_flags_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_scheduler_parameters_flags_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_scheduler_parameters_flags_args.flags");
@@ -1679,13 +1729,14 @@ export interface RemoteDomainSetBlkioParametersArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetBlkioParametersArgs(w: XdrWriter, v: RemoteDomainSetBlkioParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetBlkioParametersArgs(w: XdrWriter, v: RemoteDomainSetBlkioParametersArgs, field = "remote_domain_set_blkio_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_blkio_parameters_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_set_blkio_parameters_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_blkio_parameters_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_blkio_parameters_args.flags");
@@ -1712,8 +1763,9 @@ export interface RemoteDomainGetBlkioParametersArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteDomainGetBlkioParametersArgs(w: XdrWriter, v: RemoteDomainGetBlkioParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetBlkioParametersArgs(w: XdrWriter, v: RemoteDomainGetBlkioParametersArgs, field = "remote_domain_get_blkio_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_blkio_parameters_args.dom");
   w.int(v.nparams, "remote_domain_get_blkio_parameters_args.nparams");
   w.uint(v.flags, "remote_domain_get_blkio_parameters_args.flags");
 }
@@ -1733,12 +1785,13 @@ export interface RemoteDomainGetBlkioParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteDomainGetBlkioParametersRet(w: XdrWriter, v: RemoteDomainGetBlkioParametersRet): void {
+export function encodeRemoteDomainGetBlkioParametersRet(w: XdrWriter, v: RemoteDomainGetBlkioParametersRet, field = "remote_domain_get_blkio_parameters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_get_blkio_parameters_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_blkio_parameters_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_domain_get_blkio_parameters_ret.nparams");
@@ -1764,13 +1817,14 @@ export interface RemoteDomainSetMemoryParametersArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetMemoryParametersArgs(w: XdrWriter, v: RemoteDomainSetMemoryParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetMemoryParametersArgs(w: XdrWriter, v: RemoteDomainSetMemoryParametersArgs, field = "remote_domain_set_memory_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_memory_parameters_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_set_memory_parameters_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_memory_parameters_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_memory_parameters_args.flags");
@@ -1797,8 +1851,9 @@ export interface RemoteDomainGetMemoryParametersArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteDomainGetMemoryParametersArgs(w: XdrWriter, v: RemoteDomainGetMemoryParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetMemoryParametersArgs(w: XdrWriter, v: RemoteDomainGetMemoryParametersArgs, field = "remote_domain_get_memory_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_memory_parameters_args.dom");
   w.int(v.nparams, "remote_domain_get_memory_parameters_args.nparams");
   w.uint(v.flags, "remote_domain_get_memory_parameters_args.flags");
 }
@@ -1818,12 +1873,13 @@ export interface RemoteDomainGetMemoryParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteDomainGetMemoryParametersRet(w: XdrWriter, v: RemoteDomainGetMemoryParametersRet): void {
+export function encodeRemoteDomainGetMemoryParametersRet(w: XdrWriter, v: RemoteDomainGetMemoryParametersRet, field = "remote_domain_get_memory_parameters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_get_memory_parameters_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_memory_parameters_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_domain_get_memory_parameters_ret.nparams");
@@ -1850,8 +1906,9 @@ export interface RemoteDomainBlockResizeArgs {
   size: bigint;
   flags: number;
 }
-export function encodeRemoteDomainBlockResizeArgs(w: XdrWriter, v: RemoteDomainBlockResizeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockResizeArgs(w: XdrWriter, v: RemoteDomainBlockResizeArgs, field = "remote_domain_block_resize_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_resize_args.dom");
   w.string(v.disk, 4194304, "remote_domain_block_resize_args.disk");
   w.uhyper(v.size, "remote_domain_block_resize_args.size");
   w.uint(v.flags, "remote_domain_block_resize_args.flags");
@@ -1874,13 +1931,14 @@ export interface RemoteDomainSetNumaParametersArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetNumaParametersArgs(w: XdrWriter, v: RemoteDomainSetNumaParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetNumaParametersArgs(w: XdrWriter, v: RemoteDomainSetNumaParametersArgs, field = "remote_domain_set_numa_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_numa_parameters_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_set_numa_parameters_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_numa_parameters_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_numa_parameters_args.flags");
@@ -1907,8 +1965,9 @@ export interface RemoteDomainGetNumaParametersArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteDomainGetNumaParametersArgs(w: XdrWriter, v: RemoteDomainGetNumaParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetNumaParametersArgs(w: XdrWriter, v: RemoteDomainGetNumaParametersArgs, field = "remote_domain_get_numa_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_numa_parameters_args.dom");
   w.int(v.nparams, "remote_domain_get_numa_parameters_args.nparams");
   w.uint(v.flags, "remote_domain_get_numa_parameters_args.flags");
 }
@@ -1928,12 +1987,13 @@ export interface RemoteDomainGetNumaParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteDomainGetNumaParametersRet(w: XdrWriter, v: RemoteDomainGetNumaParametersRet): void {
+export function encodeRemoteDomainGetNumaParametersRet(w: XdrWriter, v: RemoteDomainGetNumaParametersRet, field = "remote_domain_get_numa_parameters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_get_numa_parameters_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_numa_parameters_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_domain_get_numa_parameters_ret.nparams");
@@ -1959,13 +2019,14 @@ export interface RemoteDomainSetPerfEventsArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetPerfEventsArgs(w: XdrWriter, v: RemoteDomainSetPerfEventsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetPerfEventsArgs(w: XdrWriter, v: RemoteDomainSetPerfEventsArgs, field = "remote_domain_set_perf_events_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_perf_events_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_set_perf_events_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_perf_events_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_perf_events_args.flags");
@@ -1991,8 +2052,9 @@ export interface RemoteDomainGetPerfEventsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetPerfEventsArgs(w: XdrWriter, v: RemoteDomainGetPerfEventsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetPerfEventsArgs(w: XdrWriter, v: RemoteDomainGetPerfEventsArgs, field = "remote_domain_get_perf_events_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_perf_events_args.dom");
   w.uint(v.flags, "remote_domain_get_perf_events_args.flags");
 }
 export function decodeRemoteDomainGetPerfEventsArgs(r: XdrReader): RemoteDomainGetPerfEventsArgs {
@@ -2009,12 +2071,13 @@ export const RemoteDomainGetPerfEventsArgsCodec: Codec<RemoteDomainGetPerfEvents
 export interface RemoteDomainGetPerfEventsRet {
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainGetPerfEventsRet(w: XdrWriter, v: RemoteDomainGetPerfEventsRet): void {
+export function encodeRemoteDomainGetPerfEventsRet(w: XdrWriter, v: RemoteDomainGetPerfEventsRet, field = "remote_domain_get_perf_events_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_get_perf_events_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_perf_events_ret.params[]");
     }
   }
 }
@@ -2037,8 +2100,9 @@ export interface RemoteDomainBlockStatsArgs {
   dom: RemoteNonnullDomain;
   path: RemoteNonnullString;
 }
-export function encodeRemoteDomainBlockStatsArgs(w: XdrWriter, v: RemoteDomainBlockStatsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockStatsArgs(w: XdrWriter, v: RemoteDomainBlockStatsArgs, field = "remote_domain_block_stats_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_stats_args.dom");
   w.string(v.path, 4194304, "remote_domain_block_stats_args.path");
 }
 export function decodeRemoteDomainBlockStatsArgs(r: XdrReader): RemoteDomainBlockStatsArgs {
@@ -2059,7 +2123,8 @@ export interface RemoteDomainBlockStatsRet {
   wr_bytes: bigint;
   errs: bigint;
 }
-export function encodeRemoteDomainBlockStatsRet(w: XdrWriter, v: RemoteDomainBlockStatsRet): void {
+export function encodeRemoteDomainBlockStatsRet(w: XdrWriter, v: RemoteDomainBlockStatsRet, field = "remote_domain_block_stats_ret"): void {
+  w.struct(v, field);
   w.hyper(v.rd_req, "remote_domain_block_stats_ret.rd_req");
   w.hyper(v.rd_bytes, "remote_domain_block_stats_ret.rd_bytes");
   w.hyper(v.wr_req, "remote_domain_block_stats_ret.wr_req");
@@ -2086,8 +2151,9 @@ export interface RemoteDomainBlockStatsFlagsArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteDomainBlockStatsFlagsArgs(w: XdrWriter, v: RemoteDomainBlockStatsFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockStatsFlagsArgs(w: XdrWriter, v: RemoteDomainBlockStatsFlagsArgs, field = "remote_domain_block_stats_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_stats_flags_args.dom");
   w.string(v.path, 4194304, "remote_domain_block_stats_flags_args.path");
   w.int(v.nparams, "remote_domain_block_stats_flags_args.nparams");
   w.uint(v.flags, "remote_domain_block_stats_flags_args.flags");
@@ -2109,12 +2175,13 @@ export interface RemoteDomainBlockStatsFlagsRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteDomainBlockStatsFlagsRet(w: XdrWriter, v: RemoteDomainBlockStatsFlagsRet): void {
+export function encodeRemoteDomainBlockStatsFlagsRet(w: XdrWriter, v: RemoteDomainBlockStatsFlagsRet, field = "remote_domain_block_stats_flags_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_block_stats_flags_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_block_stats_flags_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_domain_block_stats_flags_ret.nparams");
@@ -2139,8 +2206,9 @@ export interface RemoteDomainInterfaceStatsArgs {
   dom: RemoteNonnullDomain;
   device: RemoteNonnullString;
 }
-export function encodeRemoteDomainInterfaceStatsArgs(w: XdrWriter, v: RemoteDomainInterfaceStatsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainInterfaceStatsArgs(w: XdrWriter, v: RemoteDomainInterfaceStatsArgs, field = "remote_domain_interface_stats_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_interface_stats_args.dom");
   w.string(v.device, 4194304, "remote_domain_interface_stats_args.device");
 }
 export function decodeRemoteDomainInterfaceStatsArgs(r: XdrReader): RemoteDomainInterfaceStatsArgs {
@@ -2164,7 +2232,8 @@ export interface RemoteDomainInterfaceStatsRet {
   tx_errs: bigint;
   tx_drop: bigint;
 }
-export function encodeRemoteDomainInterfaceStatsRet(w: XdrWriter, v: RemoteDomainInterfaceStatsRet): void {
+export function encodeRemoteDomainInterfaceStatsRet(w: XdrWriter, v: RemoteDomainInterfaceStatsRet, field = "remote_domain_interface_stats_ret"): void {
+  w.struct(v, field);
   w.hyper(v.rx_bytes, "remote_domain_interface_stats_ret.rx_bytes");
   w.hyper(v.rx_packets, "remote_domain_interface_stats_ret.rx_packets");
   w.hyper(v.rx_errs, "remote_domain_interface_stats_ret.rx_errs");
@@ -2197,14 +2266,15 @@ export interface RemoteDomainSetInterfaceParametersArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetInterfaceParametersArgs(w: XdrWriter, v: RemoteDomainSetInterfaceParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetInterfaceParametersArgs(w: XdrWriter, v: RemoteDomainSetInterfaceParametersArgs, field = "remote_domain_set_interface_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_interface_parameters_args.dom");
   w.string(v.device, 4194304, "remote_domain_set_interface_parameters_args.device");
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_set_interface_parameters_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_interface_parameters_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_interface_parameters_args.flags");
@@ -2233,8 +2303,9 @@ export interface RemoteDomainGetInterfaceParametersArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteDomainGetInterfaceParametersArgs(w: XdrWriter, v: RemoteDomainGetInterfaceParametersArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetInterfaceParametersArgs(w: XdrWriter, v: RemoteDomainGetInterfaceParametersArgs, field = "remote_domain_get_interface_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_interface_parameters_args.dom");
   w.string(v.device, 4194304, "remote_domain_get_interface_parameters_args.device");
   w.int(v.nparams, "remote_domain_get_interface_parameters_args.nparams");
   w.uint(v.flags, "remote_domain_get_interface_parameters_args.flags");
@@ -2256,12 +2327,13 @@ export interface RemoteDomainGetInterfaceParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteDomainGetInterfaceParametersRet(w: XdrWriter, v: RemoteDomainGetInterfaceParametersRet): void {
+export function encodeRemoteDomainGetInterfaceParametersRet(w: XdrWriter, v: RemoteDomainGetInterfaceParametersRet, field = "remote_domain_get_interface_parameters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_get_interface_parameters_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_interface_parameters_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_domain_get_interface_parameters_ret.nparams");
@@ -2287,8 +2359,9 @@ export interface RemoteDomainMemoryStatsArgs {
   maxStats: number;
   flags: number;
 }
-export function encodeRemoteDomainMemoryStatsArgs(w: XdrWriter, v: RemoteDomainMemoryStatsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMemoryStatsArgs(w: XdrWriter, v: RemoteDomainMemoryStatsArgs, field = "remote_domain_memory_stats_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_memory_stats_args.dom");
   w.uint(v.maxStats, "remote_domain_memory_stats_args.maxStats");
   w.uint(v.flags, "remote_domain_memory_stats_args.flags");
 }
@@ -2307,7 +2380,8 @@ export interface RemoteDomainMemoryStat {
   tag: number;
   val: bigint;
 }
-export function encodeRemoteDomainMemoryStat(w: XdrWriter, v: RemoteDomainMemoryStat): void {
+export function encodeRemoteDomainMemoryStat(w: XdrWriter, v: RemoteDomainMemoryStat, field = "remote_domain_memory_stat"): void {
+  w.struct(v, field);
   w.int(v.tag, "remote_domain_memory_stat.tag");
   w.uhyper(v.val, "remote_domain_memory_stat.val");
 }
@@ -2325,12 +2399,13 @@ export const RemoteDomainMemoryStatCodec: Codec<RemoteDomainMemoryStat> = { name
 export interface RemoteDomainMemoryStatsRet {
   stats: RemoteDomainMemoryStat[];
 }
-export function encodeRemoteDomainMemoryStatsRet(w: XdrWriter, v: RemoteDomainMemoryStatsRet): void {
+export function encodeRemoteDomainMemoryStatsRet(w: XdrWriter, v: RemoteDomainMemoryStatsRet, field = "remote_domain_memory_stats_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.stats;
     w.arrayLength(a0, 1024, "remote_domain_memory_stats_ret.stats");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainMemoryStat(w, a0[i0]!);
+      encodeRemoteDomainMemoryStat(w, a0[i0]!, "remote_domain_memory_stats_ret.stats[]");
     }
   }
 }
@@ -2356,8 +2431,9 @@ export interface RemoteDomainBlockPeekArgs {
   size: number;
   flags: number;
 }
-export function encodeRemoteDomainBlockPeekArgs(w: XdrWriter, v: RemoteDomainBlockPeekArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockPeekArgs(w: XdrWriter, v: RemoteDomainBlockPeekArgs, field = "remote_domain_block_peek_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_peek_args.dom");
   w.string(v.path, 4194304, "remote_domain_block_peek_args.path");
   w.uhyper(v.offset, "remote_domain_block_peek_args.offset");
   w.uint(v.size, "remote_domain_block_peek_args.size");
@@ -2380,7 +2456,8 @@ export const RemoteDomainBlockPeekArgsCodec: Codec<RemoteDomainBlockPeekArgs> = 
 export interface RemoteDomainBlockPeekRet {
   buffer: Uint8Array;
 }
-export function encodeRemoteDomainBlockPeekRet(w: XdrWriter, v: RemoteDomainBlockPeekRet): void {
+export function encodeRemoteDomainBlockPeekRet(w: XdrWriter, v: RemoteDomainBlockPeekRet, field = "remote_domain_block_peek_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.buffer, 4194304, "remote_domain_block_peek_ret.buffer");
 }
 export function decodeRemoteDomainBlockPeekRet(r: XdrReader): RemoteDomainBlockPeekRet {
@@ -2399,8 +2476,9 @@ export interface RemoteDomainMemoryPeekArgs {
   size: number;
   flags: number;
 }
-export function encodeRemoteDomainMemoryPeekArgs(w: XdrWriter, v: RemoteDomainMemoryPeekArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMemoryPeekArgs(w: XdrWriter, v: RemoteDomainMemoryPeekArgs, field = "remote_domain_memory_peek_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_memory_peek_args.dom");
   w.uhyper(v.offset, "remote_domain_memory_peek_args.offset");
   w.uint(v.size, "remote_domain_memory_peek_args.size");
   w.uint(v.flags, "remote_domain_memory_peek_args.flags");
@@ -2421,7 +2499,8 @@ export const RemoteDomainMemoryPeekArgsCodec: Codec<RemoteDomainMemoryPeekArgs> 
 export interface RemoteDomainMemoryPeekRet {
   buffer: Uint8Array;
 }
-export function encodeRemoteDomainMemoryPeekRet(w: XdrWriter, v: RemoteDomainMemoryPeekRet): void {
+export function encodeRemoteDomainMemoryPeekRet(w: XdrWriter, v: RemoteDomainMemoryPeekRet, field = "remote_domain_memory_peek_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.buffer, 4194304, "remote_domain_memory_peek_ret.buffer");
 }
 export function decodeRemoteDomainMemoryPeekRet(r: XdrReader): RemoteDomainMemoryPeekRet {
@@ -2439,8 +2518,9 @@ export interface RemoteDomainGetBlockInfoArgs {
   path: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainGetBlockInfoArgs(w: XdrWriter, v: RemoteDomainGetBlockInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetBlockInfoArgs(w: XdrWriter, v: RemoteDomainGetBlockInfoArgs, field = "remote_domain_get_block_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_block_info_args.dom");
   w.string(v.path, 4194304, "remote_domain_get_block_info_args.path");
   w.uint(v.flags, "remote_domain_get_block_info_args.flags");
 }
@@ -2461,7 +2541,8 @@ export interface RemoteDomainGetBlockInfoRet {
   capacity: bigint;
   physical: bigint;
 }
-export function encodeRemoteDomainGetBlockInfoRet(w: XdrWriter, v: RemoteDomainGetBlockInfoRet): void {
+export function encodeRemoteDomainGetBlockInfoRet(w: XdrWriter, v: RemoteDomainGetBlockInfoRet, field = "remote_domain_get_block_info_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.allocation, "remote_domain_get_block_info_ret.allocation");
   w.uhyper(v.capacity, "remote_domain_get_block_info_ret.capacity");
   w.uhyper(v.physical, "remote_domain_get_block_info_ret.physical");
@@ -2481,7 +2562,8 @@ export const RemoteDomainGetBlockInfoRetCodec: Codec<RemoteDomainGetBlockInfoRet
 export interface RemoteConnectListDomainsArgs {
   maxids: number;
 }
-export function encodeRemoteConnectListDomainsArgs(w: XdrWriter, v: RemoteConnectListDomainsArgs): void {
+export function encodeRemoteConnectListDomainsArgs(w: XdrWriter, v: RemoteConnectListDomainsArgs, field = "remote_connect_list_domains_args"): void {
+  w.struct(v, field);
   w.int(v.maxids, "remote_connect_list_domains_args.maxids");
 }
 export function decodeRemoteConnectListDomainsArgs(r: XdrReader): RemoteConnectListDomainsArgs {
@@ -2497,7 +2579,8 @@ export const RemoteConnectListDomainsArgsCodec: Codec<RemoteConnectListDomainsAr
 export interface RemoteConnectListDomainsRet {
   ids: number[];
 }
-export function encodeRemoteConnectListDomainsRet(w: XdrWriter, v: RemoteConnectListDomainsRet): void {
+export function encodeRemoteConnectListDomainsRet(w: XdrWriter, v: RemoteConnectListDomainsRet, field = "remote_connect_list_domains_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.ids;
     w.arrayLength(a0, 16384, "remote_connect_list_domains_ret.ids");
@@ -2524,7 +2607,8 @@ export const RemoteConnectListDomainsRetCodec: Codec<RemoteConnectListDomainsRet
 export interface RemoteConnectNumOfDomainsRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfDomainsRet(w: XdrWriter, v: RemoteConnectNumOfDomainsRet): void {
+export function encodeRemoteConnectNumOfDomainsRet(w: XdrWriter, v: RemoteConnectNumOfDomainsRet, field = "remote_connect_num_of_domains_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_domains_ret.num");
 }
 export function decodeRemoteConnectNumOfDomainsRet(r: XdrReader): RemoteConnectNumOfDomainsRet {
@@ -2541,7 +2625,8 @@ export interface RemoteDomainCreateXmlArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainCreateXmlArgs(w: XdrWriter, v: RemoteDomainCreateXmlArgs): void {
+export function encodeRemoteDomainCreateXmlArgs(w: XdrWriter, v: RemoteDomainCreateXmlArgs, field = "remote_domain_create_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml_desc, 4194304, "remote_domain_create_xml_args.xml_desc");
   w.uint(v.flags, "remote_domain_create_xml_args.flags");
 }
@@ -2559,8 +2644,9 @@ export const RemoteDomainCreateXmlArgsCodec: Codec<RemoteDomainCreateXmlArgs> = 
 export interface RemoteDomainCreateXmlRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainCreateXmlRet(w: XdrWriter, v: RemoteDomainCreateXmlRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCreateXmlRet(w: XdrWriter, v: RemoteDomainCreateXmlRet, field = "remote_domain_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_xml_ret.dom");
 }
 export function decodeRemoteDomainCreateXmlRet(r: XdrReader): RemoteDomainCreateXmlRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2576,7 +2662,8 @@ export interface RemoteDomainCreateXmlWithFilesArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainCreateXmlWithFilesArgs(w: XdrWriter, v: RemoteDomainCreateXmlWithFilesArgs): void {
+export function encodeRemoteDomainCreateXmlWithFilesArgs(w: XdrWriter, v: RemoteDomainCreateXmlWithFilesArgs, field = "remote_domain_create_xml_with_files_args"): void {
+  w.struct(v, field);
   w.string(v.xml_desc, 4194304, "remote_domain_create_xml_with_files_args.xml_desc");
   w.uint(v.flags, "remote_domain_create_xml_with_files_args.flags");
 }
@@ -2594,8 +2681,9 @@ export const RemoteDomainCreateXmlWithFilesArgsCodec: Codec<RemoteDomainCreateXm
 export interface RemoteDomainCreateXmlWithFilesRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainCreateXmlWithFilesRet(w: XdrWriter, v: RemoteDomainCreateXmlWithFilesRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCreateXmlWithFilesRet(w: XdrWriter, v: RemoteDomainCreateXmlWithFilesRet, field = "remote_domain_create_xml_with_files_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_xml_with_files_ret.dom");
 }
 export function decodeRemoteDomainCreateXmlWithFilesRet(r: XdrReader): RemoteDomainCreateXmlWithFilesRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2610,7 +2698,8 @@ export const RemoteDomainCreateXmlWithFilesRetCodec: Codec<RemoteDomainCreateXml
 export interface RemoteDomainLookupByIdArgs {
   id: number;
 }
-export function encodeRemoteDomainLookupByIdArgs(w: XdrWriter, v: RemoteDomainLookupByIdArgs): void {
+export function encodeRemoteDomainLookupByIdArgs(w: XdrWriter, v: RemoteDomainLookupByIdArgs, field = "remote_domain_lookup_by_id_args"): void {
+  w.struct(v, field);
   w.int(v.id, "remote_domain_lookup_by_id_args.id");
 }
 export function decodeRemoteDomainLookupByIdArgs(r: XdrReader): RemoteDomainLookupByIdArgs {
@@ -2626,8 +2715,9 @@ export const RemoteDomainLookupByIdArgsCodec: Codec<RemoteDomainLookupByIdArgs> 
 export interface RemoteDomainLookupByIdRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainLookupByIdRet(w: XdrWriter, v: RemoteDomainLookupByIdRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainLookupByIdRet(w: XdrWriter, v: RemoteDomainLookupByIdRet, field = "remote_domain_lookup_by_id_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_lookup_by_id_ret.dom");
 }
 export function decodeRemoteDomainLookupByIdRet(r: XdrReader): RemoteDomainLookupByIdRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2642,7 +2732,8 @@ export const RemoteDomainLookupByIdRetCodec: Codec<RemoteDomainLookupByIdRet> = 
 export interface RemoteDomainLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export function encodeRemoteDomainLookupByUuidArgs(w: XdrWriter, v: RemoteDomainLookupByUuidArgs): void {
+export function encodeRemoteDomainLookupByUuidArgs(w: XdrWriter, v: RemoteDomainLookupByUuidArgs, field = "remote_domain_lookup_by_uuid_args"): void {
+  w.struct(v, field);
   w.fixedOpaque(v.uuid, 16, "remote_domain_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteDomainLookupByUuidArgs(r: XdrReader): RemoteDomainLookupByUuidArgs {
@@ -2658,8 +2749,9 @@ export const RemoteDomainLookupByUuidArgsCodec: Codec<RemoteDomainLookupByUuidAr
 export interface RemoteDomainLookupByUuidRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainLookupByUuidRet(w: XdrWriter, v: RemoteDomainLookupByUuidRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainLookupByUuidRet(w: XdrWriter, v: RemoteDomainLookupByUuidRet, field = "remote_domain_lookup_by_uuid_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_lookup_by_uuid_ret.dom");
 }
 export function decodeRemoteDomainLookupByUuidRet(r: XdrReader): RemoteDomainLookupByUuidRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2674,7 +2766,8 @@ export const RemoteDomainLookupByUuidRetCodec: Codec<RemoteDomainLookupByUuidRet
 export interface RemoteDomainLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteDomainLookupByNameArgs(w: XdrWriter, v: RemoteDomainLookupByNameArgs): void {
+export function encodeRemoteDomainLookupByNameArgs(w: XdrWriter, v: RemoteDomainLookupByNameArgs, field = "remote_domain_lookup_by_name_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_domain_lookup_by_name_args.name");
 }
 export function decodeRemoteDomainLookupByNameArgs(r: XdrReader): RemoteDomainLookupByNameArgs {
@@ -2690,8 +2783,9 @@ export const RemoteDomainLookupByNameArgsCodec: Codec<RemoteDomainLookupByNameAr
 export interface RemoteDomainLookupByNameRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainLookupByNameRet(w: XdrWriter, v: RemoteDomainLookupByNameRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainLookupByNameRet(w: XdrWriter, v: RemoteDomainLookupByNameRet, field = "remote_domain_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_lookup_by_name_ret.dom");
 }
 export function decodeRemoteDomainLookupByNameRet(r: XdrReader): RemoteDomainLookupByNameRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2706,8 +2800,9 @@ export const RemoteDomainLookupByNameRetCodec: Codec<RemoteDomainLookupByNameRet
 export interface RemoteDomainSuspendArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainSuspendArgs(w: XdrWriter, v: RemoteDomainSuspendArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSuspendArgs(w: XdrWriter, v: RemoteDomainSuspendArgs, field = "remote_domain_suspend_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_suspend_args.dom");
 }
 export function decodeRemoteDomainSuspendArgs(r: XdrReader): RemoteDomainSuspendArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2722,8 +2817,9 @@ export const RemoteDomainSuspendArgsCodec: Codec<RemoteDomainSuspendArgs> = { na
 export interface RemoteDomainResumeArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainResumeArgs(w: XdrWriter, v: RemoteDomainResumeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainResumeArgs(w: XdrWriter, v: RemoteDomainResumeArgs, field = "remote_domain_resume_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_resume_args.dom");
 }
 export function decodeRemoteDomainResumeArgs(r: XdrReader): RemoteDomainResumeArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2741,8 +2837,9 @@ export interface RemoteDomainPmSuspendForDurationArgs {
   duration: bigint;
   flags: number;
 }
-export function encodeRemoteDomainPmSuspendForDurationArgs(w: XdrWriter, v: RemoteDomainPmSuspendForDurationArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainPmSuspendForDurationArgs(w: XdrWriter, v: RemoteDomainPmSuspendForDurationArgs, field = "remote_domain_pm_suspend_for_duration_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_pm_suspend_for_duration_args.dom");
   w.uint(v.target, "remote_domain_pm_suspend_for_duration_args.target");
   w.uhyper(v.duration, "remote_domain_pm_suspend_for_duration_args.duration");
   w.uint(v.flags, "remote_domain_pm_suspend_for_duration_args.flags");
@@ -2764,8 +2861,9 @@ export interface RemoteDomainPmWakeupArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainPmWakeupArgs(w: XdrWriter, v: RemoteDomainPmWakeupArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainPmWakeupArgs(w: XdrWriter, v: RemoteDomainPmWakeupArgs, field = "remote_domain_pm_wakeup_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_pm_wakeup_args.dom");
   w.uint(v.flags, "remote_domain_pm_wakeup_args.flags");
 }
 export function decodeRemoteDomainPmWakeupArgs(r: XdrReader): RemoteDomainPmWakeupArgs {
@@ -2782,8 +2880,9 @@ export const RemoteDomainPmWakeupArgsCodec: Codec<RemoteDomainPmWakeupArgs> = { 
 export interface RemoteDomainShutdownArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainShutdownArgs(w: XdrWriter, v: RemoteDomainShutdownArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainShutdownArgs(w: XdrWriter, v: RemoteDomainShutdownArgs, field = "remote_domain_shutdown_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_shutdown_args.dom");
 }
 export function decodeRemoteDomainShutdownArgs(r: XdrReader): RemoteDomainShutdownArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2799,8 +2898,9 @@ export interface RemoteDomainRebootArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainRebootArgs(w: XdrWriter, v: RemoteDomainRebootArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainRebootArgs(w: XdrWriter, v: RemoteDomainRebootArgs, field = "remote_domain_reboot_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_reboot_args.dom");
   w.uint(v.flags, "remote_domain_reboot_args.flags");
 }
 export function decodeRemoteDomainRebootArgs(r: XdrReader): RemoteDomainRebootArgs {
@@ -2818,8 +2918,9 @@ export interface RemoteDomainResetArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainResetArgs(w: XdrWriter, v: RemoteDomainResetArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainResetArgs(w: XdrWriter, v: RemoteDomainResetArgs, field = "remote_domain_reset_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_reset_args.dom");
   w.uint(v.flags, "remote_domain_reset_args.flags");
 }
 export function decodeRemoteDomainResetArgs(r: XdrReader): RemoteDomainResetArgs {
@@ -2836,8 +2937,9 @@ export const RemoteDomainResetArgsCodec: Codec<RemoteDomainResetArgs> = { name: 
 export interface RemoteDomainDestroyArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainDestroyArgs(w: XdrWriter, v: RemoteDomainDestroyArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDestroyArgs(w: XdrWriter, v: RemoteDomainDestroyArgs, field = "remote_domain_destroy_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_destroy_args.dom");
 }
 export function decodeRemoteDomainDestroyArgs(r: XdrReader): RemoteDomainDestroyArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2853,8 +2955,9 @@ export interface RemoteDomainDestroyFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainDestroyFlagsArgs(w: XdrWriter, v: RemoteDomainDestroyFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDestroyFlagsArgs(w: XdrWriter, v: RemoteDomainDestroyFlagsArgs, field = "remote_domain_destroy_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_destroy_flags_args.dom");
   w.uint(v.flags, "remote_domain_destroy_flags_args.flags");
 }
 export function decodeRemoteDomainDestroyFlagsArgs(r: XdrReader): RemoteDomainDestroyFlagsArgs {
@@ -2871,8 +2974,9 @@ export const RemoteDomainDestroyFlagsArgsCodec: Codec<RemoteDomainDestroyFlagsAr
 export interface RemoteDomainGetOsTypeArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetOsTypeArgs(w: XdrWriter, v: RemoteDomainGetOsTypeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetOsTypeArgs(w: XdrWriter, v: RemoteDomainGetOsTypeArgs, field = "remote_domain_get_os_type_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_os_type_args.dom");
 }
 export function decodeRemoteDomainGetOsTypeArgs(r: XdrReader): RemoteDomainGetOsTypeArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2887,7 +2991,8 @@ export const RemoteDomainGetOsTypeArgsCodec: Codec<RemoteDomainGetOsTypeArgs> = 
 export interface RemoteDomainGetOsTypeRet {
   type: RemoteNonnullString;
 }
-export function encodeRemoteDomainGetOsTypeRet(w: XdrWriter, v: RemoteDomainGetOsTypeRet): void {
+export function encodeRemoteDomainGetOsTypeRet(w: XdrWriter, v: RemoteDomainGetOsTypeRet, field = "remote_domain_get_os_type_ret"): void {
+  w.struct(v, field);
   w.string(v.type, 4194304, "remote_domain_get_os_type_ret.type");
 }
 export function decodeRemoteDomainGetOsTypeRet(r: XdrReader): RemoteDomainGetOsTypeRet {
@@ -2903,8 +3008,9 @@ export const RemoteDomainGetOsTypeRetCodec: Codec<RemoteDomainGetOsTypeRet> = { 
 export interface RemoteDomainGetMaxMemoryArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetMaxMemoryArgs(w: XdrWriter, v: RemoteDomainGetMaxMemoryArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetMaxMemoryArgs(w: XdrWriter, v: RemoteDomainGetMaxMemoryArgs, field = "remote_domain_get_max_memory_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_max_memory_args.dom");
 }
 export function decodeRemoteDomainGetMaxMemoryArgs(r: XdrReader): RemoteDomainGetMaxMemoryArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -2919,7 +3025,8 @@ export const RemoteDomainGetMaxMemoryArgsCodec: Codec<RemoteDomainGetMaxMemoryAr
 export interface RemoteDomainGetMaxMemoryRet {
   memory: bigint;
 }
-export function encodeRemoteDomainGetMaxMemoryRet(w: XdrWriter, v: RemoteDomainGetMaxMemoryRet): void {
+export function encodeRemoteDomainGetMaxMemoryRet(w: XdrWriter, v: RemoteDomainGetMaxMemoryRet, field = "remote_domain_get_max_memory_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.memory, "remote_domain_get_max_memory_ret.memory");
 }
 export function decodeRemoteDomainGetMaxMemoryRet(r: XdrReader): RemoteDomainGetMaxMemoryRet {
@@ -2936,8 +3043,9 @@ export interface RemoteDomainSetMaxMemoryArgs {
   dom: RemoteNonnullDomain;
   memory: bigint;
 }
-export function encodeRemoteDomainSetMaxMemoryArgs(w: XdrWriter, v: RemoteDomainSetMaxMemoryArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetMaxMemoryArgs(w: XdrWriter, v: RemoteDomainSetMaxMemoryArgs, field = "remote_domain_set_max_memory_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_max_memory_args.dom");
   w.uhyper(v.memory, "remote_domain_set_max_memory_args.memory");
 }
 export function decodeRemoteDomainSetMaxMemoryArgs(r: XdrReader): RemoteDomainSetMaxMemoryArgs {
@@ -2955,8 +3063,9 @@ export interface RemoteDomainSetMemoryArgs {
   dom: RemoteNonnullDomain;
   memory: bigint;
 }
-export function encodeRemoteDomainSetMemoryArgs(w: XdrWriter, v: RemoteDomainSetMemoryArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetMemoryArgs(w: XdrWriter, v: RemoteDomainSetMemoryArgs, field = "remote_domain_set_memory_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_memory_args.dom");
   w.uhyper(v.memory, "remote_domain_set_memory_args.memory");
 }
 export function decodeRemoteDomainSetMemoryArgs(r: XdrReader): RemoteDomainSetMemoryArgs {
@@ -2975,8 +3084,9 @@ export interface RemoteDomainSetMemoryFlagsArgs {
   memory: bigint;
   flags: number;
 }
-export function encodeRemoteDomainSetMemoryFlagsArgs(w: XdrWriter, v: RemoteDomainSetMemoryFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetMemoryFlagsArgs(w: XdrWriter, v: RemoteDomainSetMemoryFlagsArgs, field = "remote_domain_set_memory_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_memory_flags_args.dom");
   w.uhyper(v.memory, "remote_domain_set_memory_flags_args.memory");
   w.uint(v.flags, "remote_domain_set_memory_flags_args.flags");
 }
@@ -2997,8 +3107,9 @@ export interface RemoteDomainSetMemoryStatsPeriodArgs {
   period: number;
   flags: number;
 }
-export function encodeRemoteDomainSetMemoryStatsPeriodArgs(w: XdrWriter, v: RemoteDomainSetMemoryStatsPeriodArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetMemoryStatsPeriodArgs(w: XdrWriter, v: RemoteDomainSetMemoryStatsPeriodArgs, field = "remote_domain_set_memory_stats_period_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_memory_stats_period_args.dom");
   w.int(v.period, "remote_domain_set_memory_stats_period_args.period");
   w.uint(v.flags, "remote_domain_set_memory_stats_period_args.flags");
 }
@@ -3017,8 +3128,9 @@ export const RemoteDomainSetMemoryStatsPeriodArgsCodec: Codec<RemoteDomainSetMem
 export interface RemoteDomainGetInfoArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetInfoArgs(w: XdrWriter, v: RemoteDomainGetInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetInfoArgs(w: XdrWriter, v: RemoteDomainGetInfoArgs, field = "remote_domain_get_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_info_args.dom");
 }
 export function decodeRemoteDomainGetInfoArgs(r: XdrReader): RemoteDomainGetInfoArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3037,7 +3149,8 @@ export interface RemoteDomainGetInfoRet {
   nrVirtCpu: number;
   cpuTime: bigint;
 }
-export function encodeRemoteDomainGetInfoRet(w: XdrWriter, v: RemoteDomainGetInfoRet): void {
+export function encodeRemoteDomainGetInfoRet(w: XdrWriter, v: RemoteDomainGetInfoRet, field = "remote_domain_get_info_ret"): void {
+  w.struct(v, field);
   w.smallInt(v.state, 0, 255, "remote_domain_get_info_ret.state");
   w.uhyper(v.maxMem, "remote_domain_get_info_ret.maxMem");
   w.uhyper(v.memory, "remote_domain_get_info_ret.memory");
@@ -3062,8 +3175,9 @@ export interface RemoteDomainSaveArgs {
   dom: RemoteNonnullDomain;
   to: RemoteNonnullString;
 }
-export function encodeRemoteDomainSaveArgs(w: XdrWriter, v: RemoteDomainSaveArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSaveArgs(w: XdrWriter, v: RemoteDomainSaveArgs, field = "remote_domain_save_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_save_args.dom");
   w.string(v.to, 4194304, "remote_domain_save_args.to");
 }
 export function decodeRemoteDomainSaveArgs(r: XdrReader): RemoteDomainSaveArgs {
@@ -3083,8 +3197,9 @@ export interface RemoteDomainSaveFlagsArgs {
   dxml: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainSaveFlagsArgs(w: XdrWriter, v: RemoteDomainSaveFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSaveFlagsArgs(w: XdrWriter, v: RemoteDomainSaveFlagsArgs, field = "remote_domain_save_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_save_flags_args.dom");
   w.string(v.to, 4194304, "remote_domain_save_flags_args.to");
   {
     const o0 = v.dxml;
@@ -3118,13 +3233,14 @@ export interface RemoteDomainSaveParamsArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSaveParamsArgs(w: XdrWriter, v: RemoteDomainSaveParamsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSaveParamsArgs(w: XdrWriter, v: RemoteDomainSaveParamsArgs, field = "remote_domain_save_params_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_save_params_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_save_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_save_params_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_save_params_args.flags");
@@ -3149,7 +3265,8 @@ export const RemoteDomainSaveParamsArgsCodec: Codec<RemoteDomainSaveParamsArgs> 
 export interface RemoteDomainRestoreArgs {
   from: RemoteNonnullString;
 }
-export function encodeRemoteDomainRestoreArgs(w: XdrWriter, v: RemoteDomainRestoreArgs): void {
+export function encodeRemoteDomainRestoreArgs(w: XdrWriter, v: RemoteDomainRestoreArgs, field = "remote_domain_restore_args"): void {
+  w.struct(v, field);
   w.string(v.from, 4194304, "remote_domain_restore_args.from");
 }
 export function decodeRemoteDomainRestoreArgs(r: XdrReader): RemoteDomainRestoreArgs {
@@ -3167,7 +3284,8 @@ export interface RemoteDomainRestoreFlagsArgs {
   dxml: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainRestoreFlagsArgs(w: XdrWriter, v: RemoteDomainRestoreFlagsArgs): void {
+export function encodeRemoteDomainRestoreFlagsArgs(w: XdrWriter, v: RemoteDomainRestoreFlagsArgs, field = "remote_domain_restore_flags_args"): void {
+  w.struct(v, field);
   w.string(v.from, 4194304, "remote_domain_restore_flags_args.from");
   {
     const o0 = v.dxml;
@@ -3199,12 +3317,13 @@ export interface RemoteDomainRestoreParamsArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainRestoreParamsArgs(w: XdrWriter, v: RemoteDomainRestoreParamsArgs): void {
+export function encodeRemoteDomainRestoreParamsArgs(w: XdrWriter, v: RemoteDomainRestoreParamsArgs, field = "remote_domain_restore_params_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_restore_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_restore_params_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_restore_params_args.flags");
@@ -3229,7 +3348,8 @@ export interface RemoteDomainSaveImageGetXmlDescArgs {
   file: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainSaveImageGetXmlDescArgs(w: XdrWriter, v: RemoteDomainSaveImageGetXmlDescArgs): void {
+export function encodeRemoteDomainSaveImageGetXmlDescArgs(w: XdrWriter, v: RemoteDomainSaveImageGetXmlDescArgs, field = "remote_domain_save_image_get_xml_desc_args"): void {
+  w.struct(v, field);
   w.string(v.file, 4194304, "remote_domain_save_image_get_xml_desc_args.file");
   w.uint(v.flags, "remote_domain_save_image_get_xml_desc_args.flags");
 }
@@ -3247,7 +3367,8 @@ export const RemoteDomainSaveImageGetXmlDescArgsCodec: Codec<RemoteDomainSaveIma
 export interface RemoteDomainSaveImageGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainSaveImageGetXmlDescRet(w: XdrWriter, v: RemoteDomainSaveImageGetXmlDescRet): void {
+export function encodeRemoteDomainSaveImageGetXmlDescRet(w: XdrWriter, v: RemoteDomainSaveImageGetXmlDescRet, field = "remote_domain_save_image_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_domain_save_image_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainSaveImageGetXmlDescRet(r: XdrReader): RemoteDomainSaveImageGetXmlDescRet {
@@ -3265,7 +3386,8 @@ export interface RemoteDomainSaveImageDefineXmlArgs {
   dxml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainSaveImageDefineXmlArgs(w: XdrWriter, v: RemoteDomainSaveImageDefineXmlArgs): void {
+export function encodeRemoteDomainSaveImageDefineXmlArgs(w: XdrWriter, v: RemoteDomainSaveImageDefineXmlArgs, field = "remote_domain_save_image_define_xml_args"): void {
+  w.struct(v, field);
   w.string(v.file, 4194304, "remote_domain_save_image_define_xml_args.file");
   w.string(v.dxml, 4194304, "remote_domain_save_image_define_xml_args.dxml");
   w.uint(v.flags, "remote_domain_save_image_define_xml_args.flags");
@@ -3287,8 +3409,9 @@ export interface RemoteDomainCoreDumpArgs {
   to: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainCoreDumpArgs(w: XdrWriter, v: RemoteDomainCoreDumpArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCoreDumpArgs(w: XdrWriter, v: RemoteDomainCoreDumpArgs, field = "remote_domain_core_dump_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_core_dump_args.dom");
   w.string(v.to, 4194304, "remote_domain_core_dump_args.to");
   w.uint(v.flags, "remote_domain_core_dump_args.flags");
 }
@@ -3310,8 +3433,9 @@ export interface RemoteDomainCoreDumpWithFormatArgs {
   dumpformat: number;
   flags: number;
 }
-export function encodeRemoteDomainCoreDumpWithFormatArgs(w: XdrWriter, v: RemoteDomainCoreDumpWithFormatArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCoreDumpWithFormatArgs(w: XdrWriter, v: RemoteDomainCoreDumpWithFormatArgs, field = "remote_domain_core_dump_with_format_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_core_dump_with_format_args.dom");
   w.string(v.to, 4194304, "remote_domain_core_dump_with_format_args.to");
   w.uint(v.dumpformat, "remote_domain_core_dump_with_format_args.dumpformat");
   w.uint(v.flags, "remote_domain_core_dump_with_format_args.flags");
@@ -3334,8 +3458,9 @@ export interface RemoteDomainScreenshotArgs {
   screen: number;
   flags: number;
 }
-export function encodeRemoteDomainScreenshotArgs(w: XdrWriter, v: RemoteDomainScreenshotArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainScreenshotArgs(w: XdrWriter, v: RemoteDomainScreenshotArgs, field = "remote_domain_screenshot_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_screenshot_args.dom");
   w.uint(v.screen, "remote_domain_screenshot_args.screen");
   w.uint(v.flags, "remote_domain_screenshot_args.flags");
 }
@@ -3354,7 +3479,8 @@ export const RemoteDomainScreenshotArgsCodec: Codec<RemoteDomainScreenshotArgs> 
 export interface RemoteDomainScreenshotRet {
   mime: RemoteString;
 }
-export function encodeRemoteDomainScreenshotRet(w: XdrWriter, v: RemoteDomainScreenshotRet): void {
+export function encodeRemoteDomainScreenshotRet(w: XdrWriter, v: RemoteDomainScreenshotRet, field = "remote_domain_screenshot_ret"): void {
+  w.struct(v, field);
   {
     const o0 = v.mime;
     if (o0 == null) w.uint(0, "remote_domain_screenshot_ret.mime");
@@ -3382,8 +3508,9 @@ export interface RemoteDomainGetXmlDescArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetXmlDescArgs(w: XdrWriter, v: RemoteDomainGetXmlDescArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetXmlDescArgs(w: XdrWriter, v: RemoteDomainGetXmlDescArgs, field = "remote_domain_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_xml_desc_args.dom");
   w.uint(v.flags, "remote_domain_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainGetXmlDescArgs(r: XdrReader): RemoteDomainGetXmlDescArgs {
@@ -3400,7 +3527,8 @@ export const RemoteDomainGetXmlDescArgsCodec: Codec<RemoteDomainGetXmlDescArgs> 
 export interface RemoteDomainGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainGetXmlDescRet(w: XdrWriter, v: RemoteDomainGetXmlDescRet): void {
+export function encodeRemoteDomainGetXmlDescRet(w: XdrWriter, v: RemoteDomainGetXmlDescRet, field = "remote_domain_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_domain_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainGetXmlDescRet(r: XdrReader): RemoteDomainGetXmlDescRet {
@@ -3419,7 +3547,8 @@ export interface RemoteDomainMigratePrepareArgs {
   dname: RemoteString;
   resource: bigint;
 }
-export function encodeRemoteDomainMigratePrepareArgs(w: XdrWriter, v: RemoteDomainMigratePrepareArgs): void {
+export function encodeRemoteDomainMigratePrepareArgs(w: XdrWriter, v: RemoteDomainMigratePrepareArgs, field = "remote_domain_migrate_prepare_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.uri_in;
     if (o0 == null) w.uint(0, "remote_domain_migrate_prepare_args.uri_in");
@@ -3464,7 +3593,8 @@ export interface RemoteDomainMigratePrepareRet {
   cookie: Uint8Array;
   uri_out: RemoteString;
 }
-export function encodeRemoteDomainMigratePrepareRet(w: XdrWriter, v: RemoteDomainMigratePrepareRet): void {
+export function encodeRemoteDomainMigratePrepareRet(w: XdrWriter, v: RemoteDomainMigratePrepareRet, field = "remote_domain_migrate_prepare_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie, 4194304, "remote_domain_migrate_prepare_ret.cookie");
   {
     const o0 = v.uri_out;
@@ -3498,8 +3628,9 @@ export interface RemoteDomainMigratePerformArgs {
   dname: RemoteString;
   resource: bigint;
 }
-export function encodeRemoteDomainMigratePerformArgs(w: XdrWriter, v: RemoteDomainMigratePerformArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigratePerformArgs(w: XdrWriter, v: RemoteDomainMigratePerformArgs, field = "remote_domain_migrate_perform_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_perform_args.dom");
   w.varOpaque(v.cookie, 4194304, "remote_domain_migrate_perform_args.cookie");
   w.string(v.uri, 4194304, "remote_domain_migrate_perform_args.uri");
   w.uhyper(v.flags, "remote_domain_migrate_perform_args.flags");
@@ -3538,7 +3669,8 @@ export interface RemoteDomainMigrateFinishArgs {
   uri: RemoteNonnullString;
   flags: bigint;
 }
-export function encodeRemoteDomainMigrateFinishArgs(w: XdrWriter, v: RemoteDomainMigrateFinishArgs): void {
+export function encodeRemoteDomainMigrateFinishArgs(w: XdrWriter, v: RemoteDomainMigrateFinishArgs, field = "remote_domain_migrate_finish_args"): void {
+  w.struct(v, field);
   w.string(v.dname, 4194304, "remote_domain_migrate_finish_args.dname");
   w.varOpaque(v.cookie, 4194304, "remote_domain_migrate_finish_args.cookie");
   w.string(v.uri, 4194304, "remote_domain_migrate_finish_args.uri");
@@ -3560,8 +3692,9 @@ export const RemoteDomainMigrateFinishArgsCodec: Codec<RemoteDomainMigrateFinish
 export interface RemoteDomainMigrateFinishRet {
   ddom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainMigrateFinishRet(w: XdrWriter, v: RemoteDomainMigrateFinishRet): void {
-  encodeRemoteNonnullDomain(w, v.ddom);
+export function encodeRemoteDomainMigrateFinishRet(w: XdrWriter, v: RemoteDomainMigrateFinishRet, field = "remote_domain_migrate_finish_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.ddom, "remote_domain_migrate_finish_ret.ddom");
 }
 export function decodeRemoteDomainMigrateFinishRet(r: XdrReader): RemoteDomainMigrateFinishRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3580,7 +3713,8 @@ export interface RemoteDomainMigratePrepare2Args {
   resource: bigint;
   dom_xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainMigratePrepare2Args(w: XdrWriter, v: RemoteDomainMigratePrepare2Args): void {
+export function encodeRemoteDomainMigratePrepare2Args(w: XdrWriter, v: RemoteDomainMigratePrepare2Args, field = "remote_domain_migrate_prepare2_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.uri_in;
     if (o0 == null) w.uint(0, "remote_domain_migrate_prepare2_args.uri_in");
@@ -3627,7 +3761,8 @@ export interface RemoteDomainMigratePrepare2Ret {
   cookie: Uint8Array;
   uri_out: RemoteString;
 }
-export function encodeRemoteDomainMigratePrepare2Ret(w: XdrWriter, v: RemoteDomainMigratePrepare2Ret): void {
+export function encodeRemoteDomainMigratePrepare2Ret(w: XdrWriter, v: RemoteDomainMigratePrepare2Ret, field = "remote_domain_migrate_prepare2_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie, 4194304, "remote_domain_migrate_prepare2_ret.cookie");
   {
     const o0 = v.uri_out;
@@ -3660,7 +3795,8 @@ export interface RemoteDomainMigrateFinish2Args {
   flags: bigint;
   retcode: number;
 }
-export function encodeRemoteDomainMigrateFinish2Args(w: XdrWriter, v: RemoteDomainMigrateFinish2Args): void {
+export function encodeRemoteDomainMigrateFinish2Args(w: XdrWriter, v: RemoteDomainMigrateFinish2Args, field = "remote_domain_migrate_finish2_args"): void {
+  w.struct(v, field);
   w.string(v.dname, 4194304, "remote_domain_migrate_finish2_args.dname");
   w.varOpaque(v.cookie, 4194304, "remote_domain_migrate_finish2_args.cookie");
   w.string(v.uri, 4194304, "remote_domain_migrate_finish2_args.uri");
@@ -3684,8 +3820,9 @@ export const RemoteDomainMigrateFinish2ArgsCodec: Codec<RemoteDomainMigrateFinis
 export interface RemoteDomainMigrateFinish2Ret {
   ddom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainMigrateFinish2Ret(w: XdrWriter, v: RemoteDomainMigrateFinish2Ret): void {
-  encodeRemoteNonnullDomain(w, v.ddom);
+export function encodeRemoteDomainMigrateFinish2Ret(w: XdrWriter, v: RemoteDomainMigrateFinish2Ret, field = "remote_domain_migrate_finish2_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.ddom, "remote_domain_migrate_finish2_ret.ddom");
 }
 export function decodeRemoteDomainMigrateFinish2Ret(r: XdrReader): RemoteDomainMigrateFinish2Ret {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3700,7 +3837,8 @@ export const RemoteDomainMigrateFinish2RetCodec: Codec<RemoteDomainMigrateFinish
 export interface RemoteConnectListDefinedDomainsArgs {
   maxnames: number;
 }
-export function encodeRemoteConnectListDefinedDomainsArgs(w: XdrWriter, v: RemoteConnectListDefinedDomainsArgs): void {
+export function encodeRemoteConnectListDefinedDomainsArgs(w: XdrWriter, v: RemoteConnectListDefinedDomainsArgs, field = "remote_connect_list_defined_domains_args"): void {
+  w.struct(v, field);
   w.int(v.maxnames, "remote_connect_list_defined_domains_args.maxnames");
 }
 export function decodeRemoteConnectListDefinedDomainsArgs(r: XdrReader): RemoteConnectListDefinedDomainsArgs {
@@ -3716,7 +3854,8 @@ export const RemoteConnectListDefinedDomainsArgsCodec: Codec<RemoteConnectListDe
 export interface RemoteConnectListDefinedDomainsRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListDefinedDomainsRet(w: XdrWriter, v: RemoteConnectListDefinedDomainsRet): void {
+export function encodeRemoteConnectListDefinedDomainsRet(w: XdrWriter, v: RemoteConnectListDefinedDomainsRet, field = "remote_connect_list_defined_domains_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_connect_list_defined_domains_ret.names");
@@ -3743,7 +3882,8 @@ export const RemoteConnectListDefinedDomainsRetCodec: Codec<RemoteConnectListDef
 export interface RemoteConnectNumOfDefinedDomainsRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfDefinedDomainsRet(w: XdrWriter, v: RemoteConnectNumOfDefinedDomainsRet): void {
+export function encodeRemoteConnectNumOfDefinedDomainsRet(w: XdrWriter, v: RemoteConnectNumOfDefinedDomainsRet, field = "remote_connect_num_of_defined_domains_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_defined_domains_ret.num");
 }
 export function decodeRemoteConnectNumOfDefinedDomainsRet(r: XdrReader): RemoteConnectNumOfDefinedDomainsRet {
@@ -3759,8 +3899,9 @@ export const RemoteConnectNumOfDefinedDomainsRetCodec: Codec<RemoteConnectNumOfD
 export interface RemoteDomainCreateArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainCreateArgs(w: XdrWriter, v: RemoteDomainCreateArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCreateArgs(w: XdrWriter, v: RemoteDomainCreateArgs, field = "remote_domain_create_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_args.dom");
 }
 export function decodeRemoteDomainCreateArgs(r: XdrReader): RemoteDomainCreateArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3776,8 +3917,9 @@ export interface RemoteDomainCreateWithFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainCreateWithFlagsArgs(w: XdrWriter, v: RemoteDomainCreateWithFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCreateWithFlagsArgs(w: XdrWriter, v: RemoteDomainCreateWithFlagsArgs, field = "remote_domain_create_with_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_with_flags_args.dom");
   w.uint(v.flags, "remote_domain_create_with_flags_args.flags");
 }
 export function decodeRemoteDomainCreateWithFlagsArgs(r: XdrReader): RemoteDomainCreateWithFlagsArgs {
@@ -3794,8 +3936,9 @@ export const RemoteDomainCreateWithFlagsArgsCodec: Codec<RemoteDomainCreateWithF
 export interface RemoteDomainCreateWithFlagsRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainCreateWithFlagsRet(w: XdrWriter, v: RemoteDomainCreateWithFlagsRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCreateWithFlagsRet(w: XdrWriter, v: RemoteDomainCreateWithFlagsRet, field = "remote_domain_create_with_flags_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_with_flags_ret.dom");
 }
 export function decodeRemoteDomainCreateWithFlagsRet(r: XdrReader): RemoteDomainCreateWithFlagsRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3811,8 +3954,9 @@ export interface RemoteDomainCreateWithFilesArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainCreateWithFilesArgs(w: XdrWriter, v: RemoteDomainCreateWithFilesArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCreateWithFilesArgs(w: XdrWriter, v: RemoteDomainCreateWithFilesArgs, field = "remote_domain_create_with_files_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_with_files_args.dom");
   w.uint(v.flags, "remote_domain_create_with_files_args.flags");
 }
 export function decodeRemoteDomainCreateWithFilesArgs(r: XdrReader): RemoteDomainCreateWithFilesArgs {
@@ -3829,8 +3973,9 @@ export const RemoteDomainCreateWithFilesArgsCodec: Codec<RemoteDomainCreateWithF
 export interface RemoteDomainCreateWithFilesRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainCreateWithFilesRet(w: XdrWriter, v: RemoteDomainCreateWithFilesRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCreateWithFilesRet(w: XdrWriter, v: RemoteDomainCreateWithFilesRet, field = "remote_domain_create_with_files_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_with_files_ret.dom");
 }
 export function decodeRemoteDomainCreateWithFilesRet(r: XdrReader): RemoteDomainCreateWithFilesRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3845,7 +3990,8 @@ export const RemoteDomainCreateWithFilesRetCodec: Codec<RemoteDomainCreateWithFi
 export interface RemoteDomainDefineXmlArgs {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainDefineXmlArgs(w: XdrWriter, v: RemoteDomainDefineXmlArgs): void {
+export function encodeRemoteDomainDefineXmlArgs(w: XdrWriter, v: RemoteDomainDefineXmlArgs, field = "remote_domain_define_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_domain_define_xml_args.xml");
 }
 export function decodeRemoteDomainDefineXmlArgs(r: XdrReader): RemoteDomainDefineXmlArgs {
@@ -3861,8 +4007,9 @@ export const RemoteDomainDefineXmlArgsCodec: Codec<RemoteDomainDefineXmlArgs> = 
 export interface RemoteDomainDefineXmlRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainDefineXmlRet(w: XdrWriter, v: RemoteDomainDefineXmlRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDefineXmlRet(w: XdrWriter, v: RemoteDomainDefineXmlRet, field = "remote_domain_define_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_define_xml_ret.dom");
 }
 export function decodeRemoteDomainDefineXmlRet(r: XdrReader): RemoteDomainDefineXmlRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3878,7 +4025,8 @@ export interface RemoteDomainDefineXmlFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainDefineXmlFlagsArgs(w: XdrWriter, v: RemoteDomainDefineXmlFlagsArgs): void {
+export function encodeRemoteDomainDefineXmlFlagsArgs(w: XdrWriter, v: RemoteDomainDefineXmlFlagsArgs, field = "remote_domain_define_xml_flags_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_domain_define_xml_flags_args.xml");
   w.uint(v.flags, "remote_domain_define_xml_flags_args.flags");
 }
@@ -3896,8 +4044,9 @@ export const RemoteDomainDefineXmlFlagsArgsCodec: Codec<RemoteDomainDefineXmlFla
 export interface RemoteDomainDefineXmlFlagsRet {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainDefineXmlFlagsRet(w: XdrWriter, v: RemoteDomainDefineXmlFlagsRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDefineXmlFlagsRet(w: XdrWriter, v: RemoteDomainDefineXmlFlagsRet, field = "remote_domain_define_xml_flags_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_define_xml_flags_ret.dom");
 }
 export function decodeRemoteDomainDefineXmlFlagsRet(r: XdrReader): RemoteDomainDefineXmlFlagsRet {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3912,8 +4061,9 @@ export const RemoteDomainDefineXmlFlagsRetCodec: Codec<RemoteDomainDefineXmlFlag
 export interface RemoteDomainUndefineArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainUndefineArgs(w: XdrWriter, v: RemoteDomainUndefineArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainUndefineArgs(w: XdrWriter, v: RemoteDomainUndefineArgs, field = "remote_domain_undefine_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_undefine_args.dom");
 }
 export function decodeRemoteDomainUndefineArgs(r: XdrReader): RemoteDomainUndefineArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -3929,8 +4079,9 @@ export interface RemoteDomainUndefineFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainUndefineFlagsArgs(w: XdrWriter, v: RemoteDomainUndefineFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainUndefineFlagsArgs(w: XdrWriter, v: RemoteDomainUndefineFlagsArgs, field = "remote_domain_undefine_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_undefine_flags_args.dom");
   w.uint(v.flags, "remote_domain_undefine_flags_args.flags");
 }
 export function decodeRemoteDomainUndefineFlagsArgs(r: XdrReader): RemoteDomainUndefineFlagsArgs {
@@ -3948,8 +4099,9 @@ export interface RemoteDomainInjectNmiArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainInjectNmiArgs(w: XdrWriter, v: RemoteDomainInjectNmiArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainInjectNmiArgs(w: XdrWriter, v: RemoteDomainInjectNmiArgs, field = "remote_domain_inject_nmi_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_inject_nmi_args.dom");
   w.uint(v.flags, "remote_domain_inject_nmi_args.flags");
 }
 export function decodeRemoteDomainInjectNmiArgs(r: XdrReader): RemoteDomainInjectNmiArgs {
@@ -3970,8 +4122,9 @@ export interface RemoteDomainSendKeyArgs {
   keycodes: number[];
   flags: number;
 }
-export function encodeRemoteDomainSendKeyArgs(w: XdrWriter, v: RemoteDomainSendKeyArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSendKeyArgs(w: XdrWriter, v: RemoteDomainSendKeyArgs, field = "remote_domain_send_key_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_send_key_args.dom");
   w.uint(v.codeset, "remote_domain_send_key_args.codeset");
   w.uint(v.holdtime, "remote_domain_send_key_args.holdtime");
   {
@@ -4008,8 +4161,9 @@ export interface RemoteDomainSendProcessSignalArgs {
   signum: number;
   flags: number;
 }
-export function encodeRemoteDomainSendProcessSignalArgs(w: XdrWriter, v: RemoteDomainSendProcessSignalArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSendProcessSignalArgs(w: XdrWriter, v: RemoteDomainSendProcessSignalArgs, field = "remote_domain_send_process_signal_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_send_process_signal_args.dom");
   w.hyper(v.pid_value, "remote_domain_send_process_signal_args.pid_value");
   w.uint(v.signum, "remote_domain_send_process_signal_args.signum");
   w.uint(v.flags, "remote_domain_send_process_signal_args.flags");
@@ -4031,8 +4185,9 @@ export interface RemoteDomainSetVcpusArgs {
   dom: RemoteNonnullDomain;
   nvcpus: number;
 }
-export function encodeRemoteDomainSetVcpusArgs(w: XdrWriter, v: RemoteDomainSetVcpusArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetVcpusArgs(w: XdrWriter, v: RemoteDomainSetVcpusArgs, field = "remote_domain_set_vcpus_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_vcpus_args.dom");
   w.uint(v.nvcpus, "remote_domain_set_vcpus_args.nvcpus");
 }
 export function decodeRemoteDomainSetVcpusArgs(r: XdrReader): RemoteDomainSetVcpusArgs {
@@ -4051,8 +4206,9 @@ export interface RemoteDomainSetVcpusFlagsArgs {
   nvcpus: number;
   flags: number;
 }
-export function encodeRemoteDomainSetVcpusFlagsArgs(w: XdrWriter, v: RemoteDomainSetVcpusFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetVcpusFlagsArgs(w: XdrWriter, v: RemoteDomainSetVcpusFlagsArgs, field = "remote_domain_set_vcpus_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_vcpus_flags_args.dom");
   w.uint(v.nvcpus, "remote_domain_set_vcpus_flags_args.nvcpus");
   w.uint(v.flags, "remote_domain_set_vcpus_flags_args.flags");
 }
@@ -4072,8 +4228,9 @@ export interface RemoteDomainGetVcpusFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetVcpusFlagsArgs(w: XdrWriter, v: RemoteDomainGetVcpusFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetVcpusFlagsArgs(w: XdrWriter, v: RemoteDomainGetVcpusFlagsArgs, field = "remote_domain_get_vcpus_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_vcpus_flags_args.dom");
   w.uint(v.flags, "remote_domain_get_vcpus_flags_args.flags");
 }
 export function decodeRemoteDomainGetVcpusFlagsArgs(r: XdrReader): RemoteDomainGetVcpusFlagsArgs {
@@ -4090,7 +4247,8 @@ export const RemoteDomainGetVcpusFlagsArgsCodec: Codec<RemoteDomainGetVcpusFlags
 export interface RemoteDomainGetVcpusFlagsRet {
   num: number;
 }
-export function encodeRemoteDomainGetVcpusFlagsRet(w: XdrWriter, v: RemoteDomainGetVcpusFlagsRet): void {
+export function encodeRemoteDomainGetVcpusFlagsRet(w: XdrWriter, v: RemoteDomainGetVcpusFlagsRet, field = "remote_domain_get_vcpus_flags_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_domain_get_vcpus_flags_ret.num");
 }
 export function decodeRemoteDomainGetVcpusFlagsRet(r: XdrReader): RemoteDomainGetVcpusFlagsRet {
@@ -4108,8 +4266,9 @@ export interface RemoteDomainPinVcpuArgs {
   vcpu: number;
   cpumap: Uint8Array;
 }
-export function encodeRemoteDomainPinVcpuArgs(w: XdrWriter, v: RemoteDomainPinVcpuArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainPinVcpuArgs(w: XdrWriter, v: RemoteDomainPinVcpuArgs, field = "remote_domain_pin_vcpu_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_pin_vcpu_args.dom");
   w.uint(v.vcpu, "remote_domain_pin_vcpu_args.vcpu");
   w.varOpaque(v.cpumap, 2048, "remote_domain_pin_vcpu_args.cpumap");
 }
@@ -4131,8 +4290,9 @@ export interface RemoteDomainPinVcpuFlagsArgs {
   cpumap: Uint8Array;
   flags: number;
 }
-export function encodeRemoteDomainPinVcpuFlagsArgs(w: XdrWriter, v: RemoteDomainPinVcpuFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainPinVcpuFlagsArgs(w: XdrWriter, v: RemoteDomainPinVcpuFlagsArgs, field = "remote_domain_pin_vcpu_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_pin_vcpu_flags_args.dom");
   w.uint(v.vcpu, "remote_domain_pin_vcpu_flags_args.vcpu");
   w.varOpaque(v.cpumap, 2048, "remote_domain_pin_vcpu_flags_args.cpumap");
   w.uint(v.flags, "remote_domain_pin_vcpu_flags_args.flags");
@@ -4156,8 +4316,9 @@ export interface RemoteDomainGetVcpuPinInfoArgs {
   maplen: number;
   flags: number;
 }
-export function encodeRemoteDomainGetVcpuPinInfoArgs(w: XdrWriter, v: RemoteDomainGetVcpuPinInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetVcpuPinInfoArgs(w: XdrWriter, v: RemoteDomainGetVcpuPinInfoArgs, field = "remote_domain_get_vcpu_pin_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_vcpu_pin_info_args.dom");
   w.int(v.ncpumaps, "remote_domain_get_vcpu_pin_info_args.ncpumaps");
   w.int(v.maplen, "remote_domain_get_vcpu_pin_info_args.maplen");
   w.uint(v.flags, "remote_domain_get_vcpu_pin_info_args.flags");
@@ -4179,7 +4340,8 @@ export interface RemoteDomainGetVcpuPinInfoRet {
   cpumaps: Uint8Array;
   num: number;
 }
-export function encodeRemoteDomainGetVcpuPinInfoRet(w: XdrWriter, v: RemoteDomainGetVcpuPinInfoRet): void {
+export function encodeRemoteDomainGetVcpuPinInfoRet(w: XdrWriter, v: RemoteDomainGetVcpuPinInfoRet, field = "remote_domain_get_vcpu_pin_info_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cpumaps, 8388608, "remote_domain_get_vcpu_pin_info_ret.cpumaps");
   w.int(v.num, "remote_domain_get_vcpu_pin_info_ret.num");
 }
@@ -4199,8 +4361,9 @@ export interface RemoteDomainPinEmulatorArgs {
   cpumap: Uint8Array;
   flags: number;
 }
-export function encodeRemoteDomainPinEmulatorArgs(w: XdrWriter, v: RemoteDomainPinEmulatorArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainPinEmulatorArgs(w: XdrWriter, v: RemoteDomainPinEmulatorArgs, field = "remote_domain_pin_emulator_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_pin_emulator_args.dom");
   w.varOpaque(v.cpumap, 2048, "remote_domain_pin_emulator_args.cpumap");
   w.uint(v.flags, "remote_domain_pin_emulator_args.flags");
 }
@@ -4221,8 +4384,9 @@ export interface RemoteDomainGetEmulatorPinInfoArgs {
   maplen: number;
   flags: number;
 }
-export function encodeRemoteDomainGetEmulatorPinInfoArgs(w: XdrWriter, v: RemoteDomainGetEmulatorPinInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetEmulatorPinInfoArgs(w: XdrWriter, v: RemoteDomainGetEmulatorPinInfoArgs, field = "remote_domain_get_emulator_pin_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_emulator_pin_info_args.dom");
   w.int(v.maplen, "remote_domain_get_emulator_pin_info_args.maplen");
   w.uint(v.flags, "remote_domain_get_emulator_pin_info_args.flags");
 }
@@ -4242,7 +4406,8 @@ export interface RemoteDomainGetEmulatorPinInfoRet {
   cpumaps: Uint8Array;
   ret: number;
 }
-export function encodeRemoteDomainGetEmulatorPinInfoRet(w: XdrWriter, v: RemoteDomainGetEmulatorPinInfoRet): void {
+export function encodeRemoteDomainGetEmulatorPinInfoRet(w: XdrWriter, v: RemoteDomainGetEmulatorPinInfoRet, field = "remote_domain_get_emulator_pin_info_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cpumaps, 8388608, "remote_domain_get_emulator_pin_info_ret.cpumaps");
   w.int(v.ret, "remote_domain_get_emulator_pin_info_ret.ret");
 }
@@ -4262,8 +4427,9 @@ export interface RemoteDomainGetVcpusArgs {
   maxinfo: number;
   maplen: number;
 }
-export function encodeRemoteDomainGetVcpusArgs(w: XdrWriter, v: RemoteDomainGetVcpusArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetVcpusArgs(w: XdrWriter, v: RemoteDomainGetVcpusArgs, field = "remote_domain_get_vcpus_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_vcpus_args.dom");
   w.int(v.maxinfo, "remote_domain_get_vcpus_args.maxinfo");
   w.int(v.maplen, "remote_domain_get_vcpus_args.maplen");
 }
@@ -4283,12 +4449,13 @@ export interface RemoteDomainGetVcpusRet {
   info: RemoteVcpuInfo[];
   cpumaps: Uint8Array;
 }
-export function encodeRemoteDomainGetVcpusRet(w: XdrWriter, v: RemoteDomainGetVcpusRet): void {
+export function encodeRemoteDomainGetVcpusRet(w: XdrWriter, v: RemoteDomainGetVcpusRet, field = "remote_domain_get_vcpus_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.info;
     w.arrayLength(a0, 16384, "remote_domain_get_vcpus_ret.info");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteVcpuInfo(w, a0[i0]!);
+      encodeRemoteVcpuInfo(w, a0[i0]!, "remote_domain_get_vcpus_ret.info[]");
     }
   }
   w.varOpaque(v.cpumaps, 8388608, "remote_domain_get_vcpus_ret.cpumaps");
@@ -4312,8 +4479,9 @@ export const RemoteDomainGetVcpusRetCodec: Codec<RemoteDomainGetVcpusRet> = { na
 export interface RemoteDomainGetMaxVcpusArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetMaxVcpusArgs(w: XdrWriter, v: RemoteDomainGetMaxVcpusArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetMaxVcpusArgs(w: XdrWriter, v: RemoteDomainGetMaxVcpusArgs, field = "remote_domain_get_max_vcpus_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_max_vcpus_args.dom");
 }
 export function decodeRemoteDomainGetMaxVcpusArgs(r: XdrReader): RemoteDomainGetMaxVcpusArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -4328,7 +4496,8 @@ export const RemoteDomainGetMaxVcpusArgsCodec: Codec<RemoteDomainGetMaxVcpusArgs
 export interface RemoteDomainGetMaxVcpusRet {
   num: number;
 }
-export function encodeRemoteDomainGetMaxVcpusRet(w: XdrWriter, v: RemoteDomainGetMaxVcpusRet): void {
+export function encodeRemoteDomainGetMaxVcpusRet(w: XdrWriter, v: RemoteDomainGetMaxVcpusRet, field = "remote_domain_get_max_vcpus_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_domain_get_max_vcpus_ret.num");
 }
 export function decodeRemoteDomainGetMaxVcpusRet(r: XdrReader): RemoteDomainGetMaxVcpusRet {
@@ -4344,7 +4513,8 @@ export interface RemoteDomainIothreadInfo {
   iothread_id: number;
   cpumap: Uint8Array;
 }
-export function encodeRemoteDomainIothreadInfo(w: XdrWriter, v: RemoteDomainIothreadInfo): void {
+export function encodeRemoteDomainIothreadInfo(w: XdrWriter, v: RemoteDomainIothreadInfo, field = "remote_domain_iothread_info"): void {
+  w.struct(v, field);
   w.uint(v.iothread_id, "remote_domain_iothread_info.iothread_id");
   w.varOpaque(v.cpumap, 2048, "remote_domain_iothread_info.cpumap");
 }
@@ -4363,8 +4533,9 @@ export interface RemoteDomainGetIothreadInfoArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetIothreadInfoArgs(w: XdrWriter, v: RemoteDomainGetIothreadInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetIothreadInfoArgs(w: XdrWriter, v: RemoteDomainGetIothreadInfoArgs, field = "remote_domain_get_iothread_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_iothread_info_args.dom");
   w.uint(v.flags, "remote_domain_get_iothread_info_args.flags");
 }
 export function decodeRemoteDomainGetIothreadInfoArgs(r: XdrReader): RemoteDomainGetIothreadInfoArgs {
@@ -4382,12 +4553,13 @@ export interface RemoteDomainGetIothreadInfoRet {
   info: RemoteDomainIothreadInfo[];
   ret: number;
 }
-export function encodeRemoteDomainGetIothreadInfoRet(w: XdrWriter, v: RemoteDomainGetIothreadInfoRet): void {
+export function encodeRemoteDomainGetIothreadInfoRet(w: XdrWriter, v: RemoteDomainGetIothreadInfoRet, field = "remote_domain_get_iothread_info_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.info;
     w.arrayLength(a0, 16384, "remote_domain_get_iothread_info_ret.info");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainIothreadInfo(w, a0[i0]!);
+      encodeRemoteDomainIothreadInfo(w, a0[i0]!, "remote_domain_get_iothread_info_ret.info[]");
     }
   }
   w.uint(v.ret, "remote_domain_get_iothread_info_ret.ret");
@@ -4414,8 +4586,9 @@ export interface RemoteDomainPinIothreadArgs {
   cpumap: Uint8Array;
   flags: number;
 }
-export function encodeRemoteDomainPinIothreadArgs(w: XdrWriter, v: RemoteDomainPinIothreadArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainPinIothreadArgs(w: XdrWriter, v: RemoteDomainPinIothreadArgs, field = "remote_domain_pin_iothread_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_pin_iothread_args.dom");
   w.uint(v.iothreads_id, "remote_domain_pin_iothread_args.iothreads_id");
   w.varOpaque(v.cpumap, 2048, "remote_domain_pin_iothread_args.cpumap");
   w.uint(v.flags, "remote_domain_pin_iothread_args.flags");
@@ -4438,8 +4611,9 @@ export interface RemoteDomainAddIothreadArgs {
   iothread_id: number;
   flags: number;
 }
-export function encodeRemoteDomainAddIothreadArgs(w: XdrWriter, v: RemoteDomainAddIothreadArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainAddIothreadArgs(w: XdrWriter, v: RemoteDomainAddIothreadArgs, field = "remote_domain_add_iothread_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_add_iothread_args.dom");
   w.uint(v.iothread_id, "remote_domain_add_iothread_args.iothread_id");
   w.uint(v.flags, "remote_domain_add_iothread_args.flags");
 }
@@ -4460,8 +4634,9 @@ export interface RemoteDomainDelIothreadArgs {
   iothread_id: number;
   flags: number;
 }
-export function encodeRemoteDomainDelIothreadArgs(w: XdrWriter, v: RemoteDomainDelIothreadArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDelIothreadArgs(w: XdrWriter, v: RemoteDomainDelIothreadArgs, field = "remote_domain_del_iothread_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_del_iothread_args.dom");
   w.uint(v.iothread_id, "remote_domain_del_iothread_args.iothread_id");
   w.uint(v.flags, "remote_domain_del_iothread_args.flags");
 }
@@ -4483,14 +4658,15 @@ export interface RemoteDomainSetIothreadParamsArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetIothreadParamsArgs(w: XdrWriter, v: RemoteDomainSetIothreadParamsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetIothreadParamsArgs(w: XdrWriter, v: RemoteDomainSetIothreadParamsArgs, field = "remote_domain_set_iothread_params_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_iothread_params_args.dom");
   w.uint(v.iothread_id, "remote_domain_set_iothread_params_args.iothread_id");
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_set_iothread_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_iothread_params_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_iothread_params_args.flags");
@@ -4516,8 +4692,9 @@ export const RemoteDomainSetIothreadParamsArgsCodec: Codec<RemoteDomainSetIothre
 export interface RemoteDomainGetSecurityLabelArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetSecurityLabelArgs(w: XdrWriter, v: RemoteDomainGetSecurityLabelArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetSecurityLabelArgs(w: XdrWriter, v: RemoteDomainGetSecurityLabelArgs, field = "remote_domain_get_security_label_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_security_label_args.dom");
 }
 export function decodeRemoteDomainGetSecurityLabelArgs(r: XdrReader): RemoteDomainGetSecurityLabelArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -4533,7 +4710,8 @@ export interface RemoteDomainGetSecurityLabelRet {
   label: number[];
   enforcing: number;
 }
-export function encodeRemoteDomainGetSecurityLabelRet(w: XdrWriter, v: RemoteDomainGetSecurityLabelRet): void {
+export function encodeRemoteDomainGetSecurityLabelRet(w: XdrWriter, v: RemoteDomainGetSecurityLabelRet, field = "remote_domain_get_security_label_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.label;
     w.arrayLength(a0, 4097, "remote_domain_get_security_label_ret.label");
@@ -4562,8 +4740,9 @@ export const RemoteDomainGetSecurityLabelRetCodec: Codec<RemoteDomainGetSecurity
 export interface RemoteDomainGetSecurityLabelListArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetSecurityLabelListArgs(w: XdrWriter, v: RemoteDomainGetSecurityLabelListArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetSecurityLabelListArgs(w: XdrWriter, v: RemoteDomainGetSecurityLabelListArgs, field = "remote_domain_get_security_label_list_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_security_label_list_args.dom");
 }
 export function decodeRemoteDomainGetSecurityLabelListArgs(r: XdrReader): RemoteDomainGetSecurityLabelListArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -4579,12 +4758,13 @@ export interface RemoteDomainGetSecurityLabelListRet {
   labels: RemoteDomainGetSecurityLabelRet[];
   ret: number;
 }
-export function encodeRemoteDomainGetSecurityLabelListRet(w: XdrWriter, v: RemoteDomainGetSecurityLabelListRet): void {
+export function encodeRemoteDomainGetSecurityLabelListRet(w: XdrWriter, v: RemoteDomainGetSecurityLabelListRet, field = "remote_domain_get_security_label_list_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.labels;
     w.arrayLength(a0, 64, "remote_domain_get_security_label_list_ret.labels");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainGetSecurityLabelRet(w, a0[i0]!);
+      encodeRemoteDomainGetSecurityLabelRet(w, a0[i0]!, "remote_domain_get_security_label_list_ret.labels[]");
     }
   }
   w.int(v.ret, "remote_domain_get_security_label_list_ret.ret");
@@ -4609,7 +4789,8 @@ export interface RemoteNodeGetSecurityModelRet {
   model: number[];
   doi: number[];
 }
-export function encodeRemoteNodeGetSecurityModelRet(w: XdrWriter, v: RemoteNodeGetSecurityModelRet): void {
+export function encodeRemoteNodeGetSecurityModelRet(w: XdrWriter, v: RemoteNodeGetSecurityModelRet, field = "remote_node_get_security_model_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.model;
     w.arrayLength(a0, 257, "remote_node_get_security_model_ret.model");
@@ -4650,8 +4831,9 @@ export interface RemoteDomainAttachDeviceArgs {
   dom: RemoteNonnullDomain;
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainAttachDeviceArgs(w: XdrWriter, v: RemoteDomainAttachDeviceArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainAttachDeviceArgs(w: XdrWriter, v: RemoteDomainAttachDeviceArgs, field = "remote_domain_attach_device_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_attach_device_args.dom");
   w.string(v.xml, 4194304, "remote_domain_attach_device_args.xml");
 }
 export function decodeRemoteDomainAttachDeviceArgs(r: XdrReader): RemoteDomainAttachDeviceArgs {
@@ -4670,8 +4852,9 @@ export interface RemoteDomainAttachDeviceFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainAttachDeviceFlagsArgs(w: XdrWriter, v: RemoteDomainAttachDeviceFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainAttachDeviceFlagsArgs(w: XdrWriter, v: RemoteDomainAttachDeviceFlagsArgs, field = "remote_domain_attach_device_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_attach_device_flags_args.dom");
   w.string(v.xml, 4194304, "remote_domain_attach_device_flags_args.xml");
   w.uint(v.flags, "remote_domain_attach_device_flags_args.flags");
 }
@@ -4691,8 +4874,9 @@ export interface RemoteDomainDetachDeviceArgs {
   dom: RemoteNonnullDomain;
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainDetachDeviceArgs(w: XdrWriter, v: RemoteDomainDetachDeviceArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDetachDeviceArgs(w: XdrWriter, v: RemoteDomainDetachDeviceArgs, field = "remote_domain_detach_device_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_detach_device_args.dom");
   w.string(v.xml, 4194304, "remote_domain_detach_device_args.xml");
 }
 export function decodeRemoteDomainDetachDeviceArgs(r: XdrReader): RemoteDomainDetachDeviceArgs {
@@ -4711,8 +4895,9 @@ export interface RemoteDomainDetachDeviceFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainDetachDeviceFlagsArgs(w: XdrWriter, v: RemoteDomainDetachDeviceFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDetachDeviceFlagsArgs(w: XdrWriter, v: RemoteDomainDetachDeviceFlagsArgs, field = "remote_domain_detach_device_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_detach_device_flags_args.dom");
   w.string(v.xml, 4194304, "remote_domain_detach_device_flags_args.xml");
   w.uint(v.flags, "remote_domain_detach_device_flags_args.flags");
 }
@@ -4733,8 +4918,9 @@ export interface RemoteDomainUpdateDeviceFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainUpdateDeviceFlagsArgs(w: XdrWriter, v: RemoteDomainUpdateDeviceFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainUpdateDeviceFlagsArgs(w: XdrWriter, v: RemoteDomainUpdateDeviceFlagsArgs, field = "remote_domain_update_device_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_update_device_flags_args.dom");
   w.string(v.xml, 4194304, "remote_domain_update_device_flags_args.xml");
   w.uint(v.flags, "remote_domain_update_device_flags_args.flags");
 }
@@ -4755,8 +4941,9 @@ export interface RemoteDomainDetachDeviceAliasArgs {
   alias: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainDetachDeviceAliasArgs(w: XdrWriter, v: RemoteDomainDetachDeviceAliasArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDetachDeviceAliasArgs(w: XdrWriter, v: RemoteDomainDetachDeviceAliasArgs, field = "remote_domain_detach_device_alias_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_detach_device_alias_args.dom");
   w.string(v.alias, 4194304, "remote_domain_detach_device_alias_args.alias");
   w.uint(v.flags, "remote_domain_detach_device_alias_args.flags");
 }
@@ -4775,8 +4962,9 @@ export const RemoteDomainDetachDeviceAliasArgsCodec: Codec<RemoteDomainDetachDev
 export interface RemoteDomainGetAutostartArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetAutostartArgs(w: XdrWriter, v: RemoteDomainGetAutostartArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetAutostartArgs(w: XdrWriter, v: RemoteDomainGetAutostartArgs, field = "remote_domain_get_autostart_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_autostart_args.dom");
 }
 export function decodeRemoteDomainGetAutostartArgs(r: XdrReader): RemoteDomainGetAutostartArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -4791,7 +4979,8 @@ export const RemoteDomainGetAutostartArgsCodec: Codec<RemoteDomainGetAutostartAr
 export interface RemoteDomainGetAutostartRet {
   autostart: number;
 }
-export function encodeRemoteDomainGetAutostartRet(w: XdrWriter, v: RemoteDomainGetAutostartRet): void {
+export function encodeRemoteDomainGetAutostartRet(w: XdrWriter, v: RemoteDomainGetAutostartRet, field = "remote_domain_get_autostart_ret"): void {
+  w.struct(v, field);
   w.int(v.autostart, "remote_domain_get_autostart_ret.autostart");
 }
 export function decodeRemoteDomainGetAutostartRet(r: XdrReader): RemoteDomainGetAutostartRet {
@@ -4808,8 +4997,9 @@ export interface RemoteDomainSetAutostartArgs {
   dom: RemoteNonnullDomain;
   autostart: number;
 }
-export function encodeRemoteDomainSetAutostartArgs(w: XdrWriter, v: RemoteDomainSetAutostartArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetAutostartArgs(w: XdrWriter, v: RemoteDomainSetAutostartArgs, field = "remote_domain_set_autostart_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_autostart_args.dom");
   w.int(v.autostart, "remote_domain_set_autostart_args.autostart");
 }
 export function decodeRemoteDomainSetAutostartArgs(r: XdrReader): RemoteDomainSetAutostartArgs {
@@ -4831,8 +5021,9 @@ export interface RemoteDomainSetMetadataArgs {
   uri: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainSetMetadataArgs(w: XdrWriter, v: RemoteDomainSetMetadataArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetMetadataArgs(w: XdrWriter, v: RemoteDomainSetMetadataArgs, field = "remote_domain_set_metadata_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_metadata_args.dom");
   w.int(v.type, "remote_domain_set_metadata_args.type");
   {
     const o0 = v.metadata;
@@ -4893,8 +5084,9 @@ export interface RemoteDomainGetMetadataArgs {
   uri: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainGetMetadataArgs(w: XdrWriter, v: RemoteDomainGetMetadataArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetMetadataArgs(w: XdrWriter, v: RemoteDomainGetMetadataArgs, field = "remote_domain_get_metadata_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_metadata_args.dom");
   w.int(v.type, "remote_domain_get_metadata_args.type");
   {
     const o0 = v.uri;
@@ -4926,7 +5118,8 @@ export const RemoteDomainGetMetadataArgsCodec: Codec<RemoteDomainGetMetadataArgs
 export interface RemoteDomainGetMetadataRet {
   metadata: RemoteNonnullString;
 }
-export function encodeRemoteDomainGetMetadataRet(w: XdrWriter, v: RemoteDomainGetMetadataRet): void {
+export function encodeRemoteDomainGetMetadataRet(w: XdrWriter, v: RemoteDomainGetMetadataRet, field = "remote_domain_get_metadata_ret"): void {
+  w.struct(v, field);
   w.string(v.metadata, 4194304, "remote_domain_get_metadata_ret.metadata");
 }
 export function decodeRemoteDomainGetMetadataRet(r: XdrReader): RemoteDomainGetMetadataRet {
@@ -4944,8 +5137,9 @@ export interface RemoteDomainBlockJobAbortArgs {
   path: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainBlockJobAbortArgs(w: XdrWriter, v: RemoteDomainBlockJobAbortArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockJobAbortArgs(w: XdrWriter, v: RemoteDomainBlockJobAbortArgs, field = "remote_domain_block_job_abort_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_job_abort_args.dom");
   w.string(v.path, 4194304, "remote_domain_block_job_abort_args.path");
   w.uint(v.flags, "remote_domain_block_job_abort_args.flags");
 }
@@ -4966,8 +5160,9 @@ export interface RemoteDomainGetBlockJobInfoArgs {
   path: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainGetBlockJobInfoArgs(w: XdrWriter, v: RemoteDomainGetBlockJobInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetBlockJobInfoArgs(w: XdrWriter, v: RemoteDomainGetBlockJobInfoArgs, field = "remote_domain_get_block_job_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_block_job_info_args.dom");
   w.string(v.path, 4194304, "remote_domain_get_block_job_info_args.path");
   w.uint(v.flags, "remote_domain_get_block_job_info_args.flags");
 }
@@ -4990,7 +5185,8 @@ export interface RemoteDomainGetBlockJobInfoRet {
   cur: bigint;
   end: bigint;
 }
-export function encodeRemoteDomainGetBlockJobInfoRet(w: XdrWriter, v: RemoteDomainGetBlockJobInfoRet): void {
+export function encodeRemoteDomainGetBlockJobInfoRet(w: XdrWriter, v: RemoteDomainGetBlockJobInfoRet, field = "remote_domain_get_block_job_info_ret"): void {
+  w.struct(v, field);
   w.int(v.found, "remote_domain_get_block_job_info_ret.found");
   w.int(v.type, "remote_domain_get_block_job_info_ret.type");
   w.uhyper(v.bandwidth, "remote_domain_get_block_job_info_ret.bandwidth");
@@ -5017,8 +5213,9 @@ export interface RemoteDomainBlockJobSetSpeedArgs {
   bandwidth: bigint;
   flags: number;
 }
-export function encodeRemoteDomainBlockJobSetSpeedArgs(w: XdrWriter, v: RemoteDomainBlockJobSetSpeedArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockJobSetSpeedArgs(w: XdrWriter, v: RemoteDomainBlockJobSetSpeedArgs, field = "remote_domain_block_job_set_speed_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_job_set_speed_args.dom");
   w.string(v.path, 4194304, "remote_domain_block_job_set_speed_args.path");
   w.uhyper(v.bandwidth, "remote_domain_block_job_set_speed_args.bandwidth");
   w.uint(v.flags, "remote_domain_block_job_set_speed_args.flags");
@@ -5042,8 +5239,9 @@ export interface RemoteDomainBlockPullArgs {
   bandwidth: bigint;
   flags: number;
 }
-export function encodeRemoteDomainBlockPullArgs(w: XdrWriter, v: RemoteDomainBlockPullArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockPullArgs(w: XdrWriter, v: RemoteDomainBlockPullArgs, field = "remote_domain_block_pull_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_pull_args.dom");
   w.string(v.path, 4194304, "remote_domain_block_pull_args.path");
   w.uhyper(v.bandwidth, "remote_domain_block_pull_args.bandwidth");
   w.uint(v.flags, "remote_domain_block_pull_args.flags");
@@ -5068,8 +5266,9 @@ export interface RemoteDomainBlockRebaseArgs {
   bandwidth: bigint;
   flags: number;
 }
-export function encodeRemoteDomainBlockRebaseArgs(w: XdrWriter, v: RemoteDomainBlockRebaseArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockRebaseArgs(w: XdrWriter, v: RemoteDomainBlockRebaseArgs, field = "remote_domain_block_rebase_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_rebase_args.dom");
   w.string(v.path, 4194304, "remote_domain_block_rebase_args.path");
   {
     const o0 = v.base;
@@ -5107,15 +5306,16 @@ export interface RemoteDomainBlockCopyArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainBlockCopyArgs(w: XdrWriter, v: RemoteDomainBlockCopyArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockCopyArgs(w: XdrWriter, v: RemoteDomainBlockCopyArgs, field = "remote_domain_block_copy_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_copy_args.dom");
   w.string(v.path, 4194304, "remote_domain_block_copy_args.path");
   w.string(v.destxml, 4194304, "remote_domain_block_copy_args.destxml");
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_domain_block_copy_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_block_copy_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_block_copy_args.flags");
@@ -5147,8 +5347,9 @@ export interface RemoteDomainBlockCommitArgs {
   bandwidth: bigint;
   flags: number;
 }
-export function encodeRemoteDomainBlockCommitArgs(w: XdrWriter, v: RemoteDomainBlockCommitArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBlockCommitArgs(w: XdrWriter, v: RemoteDomainBlockCommitArgs, field = "remote_domain_block_commit_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_block_commit_args.dom");
   w.string(v.disk, 4194304, "remote_domain_block_commit_args.disk");
   {
     const o0 = v.base;
@@ -5198,14 +5399,15 @@ export interface RemoteDomainSetBlockIoTuneArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetBlockIoTuneArgs(w: XdrWriter, v: RemoteDomainSetBlockIoTuneArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetBlockIoTuneArgs(w: XdrWriter, v: RemoteDomainSetBlockIoTuneArgs, field = "remote_domain_set_block_io_tune_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_block_io_tune_args.dom");
   w.string(v.disk, 4194304, "remote_domain_set_block_io_tune_args.disk");
   {
     const a0 = v.params;
     w.arrayLength(a0, 32, "remote_domain_set_block_io_tune_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_block_io_tune_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_block_io_tune_args.flags");
@@ -5234,8 +5436,9 @@ export interface RemoteDomainGetBlockIoTuneArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteDomainGetBlockIoTuneArgs(w: XdrWriter, v: RemoteDomainGetBlockIoTuneArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetBlockIoTuneArgs(w: XdrWriter, v: RemoteDomainGetBlockIoTuneArgs, field = "remote_domain_get_block_io_tune_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_block_io_tune_args.dom");
   {
     const o0 = v.disk;
     if (o0 == null) w.uint(0, "remote_domain_get_block_io_tune_args.disk");
@@ -5268,12 +5471,13 @@ export interface RemoteDomainGetBlockIoTuneRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteDomainGetBlockIoTuneRet(w: XdrWriter, v: RemoteDomainGetBlockIoTuneRet): void {
+export function encodeRemoteDomainGetBlockIoTuneRet(w: XdrWriter, v: RemoteDomainGetBlockIoTuneRet, field = "remote_domain_get_block_io_tune_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 32, "remote_domain_get_block_io_tune_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_block_io_tune_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_domain_get_block_io_tune_ret.nparams");
@@ -5300,14 +5504,15 @@ export interface RemoteDomainSetThrottleGroupArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetThrottleGroupArgs(w: XdrWriter, v: RemoteDomainSetThrottleGroupArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetThrottleGroupArgs(w: XdrWriter, v: RemoteDomainSetThrottleGroupArgs, field = "remote_domain_set_throttle_group_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_throttle_group_args.dom");
   w.string(v.group, 4194304, "remote_domain_set_throttle_group_args.group");
   {
     const a0 = v.params;
     w.arrayLength(a0, 32, "remote_domain_set_throttle_group_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_throttle_group_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_throttle_group_args.flags");
@@ -5335,8 +5540,9 @@ export interface RemoteDomainDelThrottleGroupArgs {
   group: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainDelThrottleGroupArgs(w: XdrWriter, v: RemoteDomainDelThrottleGroupArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainDelThrottleGroupArgs(w: XdrWriter, v: RemoteDomainDelThrottleGroupArgs, field = "remote_domain_del_throttle_group_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_del_throttle_group_args.dom");
   {
     const o0 = v.group;
     if (o0 == null) w.uint(0, "remote_domain_del_throttle_group_args.group");
@@ -5370,8 +5576,9 @@ export interface RemoteDomainGetCpuStatsArgs {
   ncpus: number;
   flags: number;
 }
-export function encodeRemoteDomainGetCpuStatsArgs(w: XdrWriter, v: RemoteDomainGetCpuStatsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetCpuStatsArgs(w: XdrWriter, v: RemoteDomainGetCpuStatsArgs, field = "remote_domain_get_cpu_stats_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_cpu_stats_args.dom");
   w.uint(v.nparams, "remote_domain_get_cpu_stats_args.nparams");
   w.int(v.start_cpu, "remote_domain_get_cpu_stats_args.start_cpu");
   w.uint(v.ncpus, "remote_domain_get_cpu_stats_args.ncpus");
@@ -5395,12 +5602,13 @@ export interface RemoteDomainGetCpuStatsRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteDomainGetCpuStatsRet(w: XdrWriter, v: RemoteDomainGetCpuStatsRet): void {
+export function encodeRemoteDomainGetCpuStatsRet(w: XdrWriter, v: RemoteDomainGetCpuStatsRet, field = "remote_domain_get_cpu_stats_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 2048, "remote_domain_get_cpu_stats_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_cpu_stats_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_domain_get_cpu_stats_ret.nparams");
@@ -5425,8 +5633,9 @@ export interface RemoteDomainGetHostnameArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetHostnameArgs(w: XdrWriter, v: RemoteDomainGetHostnameArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetHostnameArgs(w: XdrWriter, v: RemoteDomainGetHostnameArgs, field = "remote_domain_get_hostname_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_hostname_args.dom");
   w.uint(v.flags, "remote_domain_get_hostname_args.flags");
 }
 export function decodeRemoteDomainGetHostnameArgs(r: XdrReader): RemoteDomainGetHostnameArgs {
@@ -5443,7 +5652,8 @@ export const RemoteDomainGetHostnameArgsCodec: Codec<RemoteDomainGetHostnameArgs
 export interface RemoteDomainGetHostnameRet {
   hostname: RemoteNonnullString;
 }
-export function encodeRemoteDomainGetHostnameRet(w: XdrWriter, v: RemoteDomainGetHostnameRet): void {
+export function encodeRemoteDomainGetHostnameRet(w: XdrWriter, v: RemoteDomainGetHostnameRet, field = "remote_domain_get_hostname_ret"): void {
+  w.struct(v, field);
   w.string(v.hostname, 4194304, "remote_domain_get_hostname_ret.hostname");
 }
 export function decodeRemoteDomainGetHostnameRet(r: XdrReader): RemoteDomainGetHostnameRet {
@@ -5459,7 +5669,8 @@ export const RemoteDomainGetHostnameRetCodec: Codec<RemoteDomainGetHostnameRet> 
 export interface RemoteConnectNumOfNetworksRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfNetworksRet(w: XdrWriter, v: RemoteConnectNumOfNetworksRet): void {
+export function encodeRemoteConnectNumOfNetworksRet(w: XdrWriter, v: RemoteConnectNumOfNetworksRet, field = "remote_connect_num_of_networks_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_networks_ret.num");
 }
 export function decodeRemoteConnectNumOfNetworksRet(r: XdrReader): RemoteConnectNumOfNetworksRet {
@@ -5475,7 +5686,8 @@ export const RemoteConnectNumOfNetworksRetCodec: Codec<RemoteConnectNumOfNetwork
 export interface RemoteConnectListNetworksArgs {
   maxnames: number;
 }
-export function encodeRemoteConnectListNetworksArgs(w: XdrWriter, v: RemoteConnectListNetworksArgs): void {
+export function encodeRemoteConnectListNetworksArgs(w: XdrWriter, v: RemoteConnectListNetworksArgs, field = "remote_connect_list_networks_args"): void {
+  w.struct(v, field);
   w.int(v.maxnames, "remote_connect_list_networks_args.maxnames");
 }
 export function decodeRemoteConnectListNetworksArgs(r: XdrReader): RemoteConnectListNetworksArgs {
@@ -5491,7 +5703,8 @@ export const RemoteConnectListNetworksArgsCodec: Codec<RemoteConnectListNetworks
 export interface RemoteConnectListNetworksRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListNetworksRet(w: XdrWriter, v: RemoteConnectListNetworksRet): void {
+export function encodeRemoteConnectListNetworksRet(w: XdrWriter, v: RemoteConnectListNetworksRet, field = "remote_connect_list_networks_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_connect_list_networks_ret.names");
@@ -5518,7 +5731,8 @@ export const RemoteConnectListNetworksRetCodec: Codec<RemoteConnectListNetworksR
 export interface RemoteConnectNumOfDefinedNetworksRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfDefinedNetworksRet(w: XdrWriter, v: RemoteConnectNumOfDefinedNetworksRet): void {
+export function encodeRemoteConnectNumOfDefinedNetworksRet(w: XdrWriter, v: RemoteConnectNumOfDefinedNetworksRet, field = "remote_connect_num_of_defined_networks_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_defined_networks_ret.num");
 }
 export function decodeRemoteConnectNumOfDefinedNetworksRet(r: XdrReader): RemoteConnectNumOfDefinedNetworksRet {
@@ -5534,7 +5748,8 @@ export const RemoteConnectNumOfDefinedNetworksRetCodec: Codec<RemoteConnectNumOf
 export interface RemoteConnectListDefinedNetworksArgs {
   maxnames: number;
 }
-export function encodeRemoteConnectListDefinedNetworksArgs(w: XdrWriter, v: RemoteConnectListDefinedNetworksArgs): void {
+export function encodeRemoteConnectListDefinedNetworksArgs(w: XdrWriter, v: RemoteConnectListDefinedNetworksArgs, field = "remote_connect_list_defined_networks_args"): void {
+  w.struct(v, field);
   w.int(v.maxnames, "remote_connect_list_defined_networks_args.maxnames");
 }
 export function decodeRemoteConnectListDefinedNetworksArgs(r: XdrReader): RemoteConnectListDefinedNetworksArgs {
@@ -5550,7 +5765,8 @@ export const RemoteConnectListDefinedNetworksArgsCodec: Codec<RemoteConnectListD
 export interface RemoteConnectListDefinedNetworksRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListDefinedNetworksRet(w: XdrWriter, v: RemoteConnectListDefinedNetworksRet): void {
+export function encodeRemoteConnectListDefinedNetworksRet(w: XdrWriter, v: RemoteConnectListDefinedNetworksRet, field = "remote_connect_list_defined_networks_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_connect_list_defined_networks_ret.names");
@@ -5577,7 +5793,8 @@ export const RemoteConnectListDefinedNetworksRetCodec: Codec<RemoteConnectListDe
 export interface RemoteNetworkLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export function encodeRemoteNetworkLookupByUuidArgs(w: XdrWriter, v: RemoteNetworkLookupByUuidArgs): void {
+export function encodeRemoteNetworkLookupByUuidArgs(w: XdrWriter, v: RemoteNetworkLookupByUuidArgs, field = "remote_network_lookup_by_uuid_args"): void {
+  w.struct(v, field);
   w.fixedOpaque(v.uuid, 16, "remote_network_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteNetworkLookupByUuidArgs(r: XdrReader): RemoteNetworkLookupByUuidArgs {
@@ -5593,8 +5810,9 @@ export const RemoteNetworkLookupByUuidArgsCodec: Codec<RemoteNetworkLookupByUuid
 export interface RemoteNetworkLookupByUuidRet {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkLookupByUuidRet(w: XdrWriter, v: RemoteNetworkLookupByUuidRet): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkLookupByUuidRet(w: XdrWriter, v: RemoteNetworkLookupByUuidRet, field = "remote_network_lookup_by_uuid_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_lookup_by_uuid_ret.net");
 }
 export function decodeRemoteNetworkLookupByUuidRet(r: XdrReader): RemoteNetworkLookupByUuidRet {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5609,7 +5827,8 @@ export const RemoteNetworkLookupByUuidRetCodec: Codec<RemoteNetworkLookupByUuidR
 export interface RemoteNetworkLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNetworkLookupByNameArgs(w: XdrWriter, v: RemoteNetworkLookupByNameArgs): void {
+export function encodeRemoteNetworkLookupByNameArgs(w: XdrWriter, v: RemoteNetworkLookupByNameArgs, field = "remote_network_lookup_by_name_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_network_lookup_by_name_args.name");
 }
 export function decodeRemoteNetworkLookupByNameArgs(r: XdrReader): RemoteNetworkLookupByNameArgs {
@@ -5625,8 +5844,9 @@ export const RemoteNetworkLookupByNameArgsCodec: Codec<RemoteNetworkLookupByName
 export interface RemoteNetworkLookupByNameRet {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkLookupByNameRet(w: XdrWriter, v: RemoteNetworkLookupByNameRet): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkLookupByNameRet(w: XdrWriter, v: RemoteNetworkLookupByNameRet, field = "remote_network_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_lookup_by_name_ret.net");
 }
 export function decodeRemoteNetworkLookupByNameRet(r: XdrReader): RemoteNetworkLookupByNameRet {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5641,7 +5861,8 @@ export const RemoteNetworkLookupByNameRetCodec: Codec<RemoteNetworkLookupByNameR
 export interface RemoteNetworkCreateXmlArgs {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteNetworkCreateXmlArgs(w: XdrWriter, v: RemoteNetworkCreateXmlArgs): void {
+export function encodeRemoteNetworkCreateXmlArgs(w: XdrWriter, v: RemoteNetworkCreateXmlArgs, field = "remote_network_create_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_network_create_xml_args.xml");
 }
 export function decodeRemoteNetworkCreateXmlArgs(r: XdrReader): RemoteNetworkCreateXmlArgs {
@@ -5657,8 +5878,9 @@ export const RemoteNetworkCreateXmlArgsCodec: Codec<RemoteNetworkCreateXmlArgs> 
 export interface RemoteNetworkCreateXmlRet {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkCreateXmlRet(w: XdrWriter, v: RemoteNetworkCreateXmlRet): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkCreateXmlRet(w: XdrWriter, v: RemoteNetworkCreateXmlRet, field = "remote_network_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_create_xml_ret.net");
 }
 export function decodeRemoteNetworkCreateXmlRet(r: XdrReader): RemoteNetworkCreateXmlRet {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5674,7 +5896,8 @@ export interface RemoteNetworkCreateXmlFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNetworkCreateXmlFlagsArgs(w: XdrWriter, v: RemoteNetworkCreateXmlFlagsArgs): void {
+export function encodeRemoteNetworkCreateXmlFlagsArgs(w: XdrWriter, v: RemoteNetworkCreateXmlFlagsArgs, field = "remote_network_create_xml_flags_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_network_create_xml_flags_args.xml");
   w.uint(v.flags, "remote_network_create_xml_flags_args.flags");
 }
@@ -5692,8 +5915,9 @@ export const RemoteNetworkCreateXmlFlagsArgsCodec: Codec<RemoteNetworkCreateXmlF
 export interface RemoteNetworkCreateXmlFlagsRet {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkCreateXmlFlagsRet(w: XdrWriter, v: RemoteNetworkCreateXmlFlagsRet): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkCreateXmlFlagsRet(w: XdrWriter, v: RemoteNetworkCreateXmlFlagsRet, field = "remote_network_create_xml_flags_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_create_xml_flags_ret.net");
 }
 export function decodeRemoteNetworkCreateXmlFlagsRet(r: XdrReader): RemoteNetworkCreateXmlFlagsRet {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5708,7 +5932,8 @@ export const RemoteNetworkCreateXmlFlagsRetCodec: Codec<RemoteNetworkCreateXmlFl
 export interface RemoteNetworkDefineXmlArgs {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteNetworkDefineXmlArgs(w: XdrWriter, v: RemoteNetworkDefineXmlArgs): void {
+export function encodeRemoteNetworkDefineXmlArgs(w: XdrWriter, v: RemoteNetworkDefineXmlArgs, field = "remote_network_define_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_network_define_xml_args.xml");
 }
 export function decodeRemoteNetworkDefineXmlArgs(r: XdrReader): RemoteNetworkDefineXmlArgs {
@@ -5724,8 +5949,9 @@ export const RemoteNetworkDefineXmlArgsCodec: Codec<RemoteNetworkDefineXmlArgs> 
 export interface RemoteNetworkDefineXmlRet {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkDefineXmlRet(w: XdrWriter, v: RemoteNetworkDefineXmlRet): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkDefineXmlRet(w: XdrWriter, v: RemoteNetworkDefineXmlRet, field = "remote_network_define_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_define_xml_ret.net");
 }
 export function decodeRemoteNetworkDefineXmlRet(r: XdrReader): RemoteNetworkDefineXmlRet {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5741,7 +5967,8 @@ export interface RemoteNetworkDefineXmlFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNetworkDefineXmlFlagsArgs(w: XdrWriter, v: RemoteNetworkDefineXmlFlagsArgs): void {
+export function encodeRemoteNetworkDefineXmlFlagsArgs(w: XdrWriter, v: RemoteNetworkDefineXmlFlagsArgs, field = "remote_network_define_xml_flags_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_network_define_xml_flags_args.xml");
   w.uint(v.flags, "remote_network_define_xml_flags_args.flags");
 }
@@ -5759,8 +5986,9 @@ export const RemoteNetworkDefineXmlFlagsArgsCodec: Codec<RemoteNetworkDefineXmlF
 export interface RemoteNetworkDefineXmlFlagsRet {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkDefineXmlFlagsRet(w: XdrWriter, v: RemoteNetworkDefineXmlFlagsRet): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkDefineXmlFlagsRet(w: XdrWriter, v: RemoteNetworkDefineXmlFlagsRet, field = "remote_network_define_xml_flags_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_define_xml_flags_ret.net");
 }
 export function decodeRemoteNetworkDefineXmlFlagsRet(r: XdrReader): RemoteNetworkDefineXmlFlagsRet {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5775,8 +6003,9 @@ export const RemoteNetworkDefineXmlFlagsRetCodec: Codec<RemoteNetworkDefineXmlFl
 export interface RemoteNetworkUndefineArgs {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkUndefineArgs(w: XdrWriter, v: RemoteNetworkUndefineArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkUndefineArgs(w: XdrWriter, v: RemoteNetworkUndefineArgs, field = "remote_network_undefine_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_undefine_args.net");
 }
 export function decodeRemoteNetworkUndefineArgs(r: XdrReader): RemoteNetworkUndefineArgs {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5796,8 +6025,9 @@ export interface RemoteNetworkUpdateArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNetworkUpdateArgs(w: XdrWriter, v: RemoteNetworkUpdateArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkUpdateArgs(w: XdrWriter, v: RemoteNetworkUpdateArgs, field = "remote_network_update_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_update_args.net");
   w.uint(v.command, "remote_network_update_args.command");
   w.uint(v.section, "remote_network_update_args.section");
   w.int(v.parentIndex, "remote_network_update_args.parentIndex");
@@ -5822,8 +6052,9 @@ export const RemoteNetworkUpdateArgsCodec: Codec<RemoteNetworkUpdateArgs> = { na
 export interface RemoteNetworkCreateArgs {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkCreateArgs(w: XdrWriter, v: RemoteNetworkCreateArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkCreateArgs(w: XdrWriter, v: RemoteNetworkCreateArgs, field = "remote_network_create_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_create_args.net");
 }
 export function decodeRemoteNetworkCreateArgs(r: XdrReader): RemoteNetworkCreateArgs {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5838,8 +6069,9 @@ export const RemoteNetworkCreateArgsCodec: Codec<RemoteNetworkCreateArgs> = { na
 export interface RemoteNetworkDestroyArgs {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkDestroyArgs(w: XdrWriter, v: RemoteNetworkDestroyArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkDestroyArgs(w: XdrWriter, v: RemoteNetworkDestroyArgs, field = "remote_network_destroy_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_destroy_args.net");
 }
 export function decodeRemoteNetworkDestroyArgs(r: XdrReader): RemoteNetworkDestroyArgs {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5855,8 +6087,9 @@ export interface RemoteNetworkGetXmlDescArgs {
   net: RemoteNonnullNetwork;
   flags: number;
 }
-export function encodeRemoteNetworkGetXmlDescArgs(w: XdrWriter, v: RemoteNetworkGetXmlDescArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkGetXmlDescArgs(w: XdrWriter, v: RemoteNetworkGetXmlDescArgs, field = "remote_network_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_get_xml_desc_args.net");
   w.uint(v.flags, "remote_network_get_xml_desc_args.flags");
 }
 export function decodeRemoteNetworkGetXmlDescArgs(r: XdrReader): RemoteNetworkGetXmlDescArgs {
@@ -5873,7 +6106,8 @@ export const RemoteNetworkGetXmlDescArgsCodec: Codec<RemoteNetworkGetXmlDescArgs
 export interface RemoteNetworkGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteNetworkGetXmlDescRet(w: XdrWriter, v: RemoteNetworkGetXmlDescRet): void {
+export function encodeRemoteNetworkGetXmlDescRet(w: XdrWriter, v: RemoteNetworkGetXmlDescRet, field = "remote_network_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_network_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNetworkGetXmlDescRet(r: XdrReader): RemoteNetworkGetXmlDescRet {
@@ -5889,8 +6123,9 @@ export const RemoteNetworkGetXmlDescRetCodec: Codec<RemoteNetworkGetXmlDescRet> 
 export interface RemoteNetworkGetBridgeNameArgs {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkGetBridgeNameArgs(w: XdrWriter, v: RemoteNetworkGetBridgeNameArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkGetBridgeNameArgs(w: XdrWriter, v: RemoteNetworkGetBridgeNameArgs, field = "remote_network_get_bridge_name_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_get_bridge_name_args.net");
 }
 export function decodeRemoteNetworkGetBridgeNameArgs(r: XdrReader): RemoteNetworkGetBridgeNameArgs {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5905,7 +6140,8 @@ export const RemoteNetworkGetBridgeNameArgsCodec: Codec<RemoteNetworkGetBridgeNa
 export interface RemoteNetworkGetBridgeNameRet {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNetworkGetBridgeNameRet(w: XdrWriter, v: RemoteNetworkGetBridgeNameRet): void {
+export function encodeRemoteNetworkGetBridgeNameRet(w: XdrWriter, v: RemoteNetworkGetBridgeNameRet, field = "remote_network_get_bridge_name_ret"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_network_get_bridge_name_ret.name");
 }
 export function decodeRemoteNetworkGetBridgeNameRet(r: XdrReader): RemoteNetworkGetBridgeNameRet {
@@ -5921,8 +6157,9 @@ export const RemoteNetworkGetBridgeNameRetCodec: Codec<RemoteNetworkGetBridgeNam
 export interface RemoteNetworkGetAutostartArgs {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkGetAutostartArgs(w: XdrWriter, v: RemoteNetworkGetAutostartArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkGetAutostartArgs(w: XdrWriter, v: RemoteNetworkGetAutostartArgs, field = "remote_network_get_autostart_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_get_autostart_args.net");
 }
 export function decodeRemoteNetworkGetAutostartArgs(r: XdrReader): RemoteNetworkGetAutostartArgs {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -5937,7 +6174,8 @@ export const RemoteNetworkGetAutostartArgsCodec: Codec<RemoteNetworkGetAutostart
 export interface RemoteNetworkGetAutostartRet {
   autostart: number;
 }
-export function encodeRemoteNetworkGetAutostartRet(w: XdrWriter, v: RemoteNetworkGetAutostartRet): void {
+export function encodeRemoteNetworkGetAutostartRet(w: XdrWriter, v: RemoteNetworkGetAutostartRet, field = "remote_network_get_autostart_ret"): void {
+  w.struct(v, field);
   w.int(v.autostart, "remote_network_get_autostart_ret.autostart");
 }
 export function decodeRemoteNetworkGetAutostartRet(r: XdrReader): RemoteNetworkGetAutostartRet {
@@ -5954,8 +6192,9 @@ export interface RemoteNetworkSetAutostartArgs {
   net: RemoteNonnullNetwork;
   autostart: number;
 }
-export function encodeRemoteNetworkSetAutostartArgs(w: XdrWriter, v: RemoteNetworkSetAutostartArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkSetAutostartArgs(w: XdrWriter, v: RemoteNetworkSetAutostartArgs, field = "remote_network_set_autostart_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_set_autostart_args.net");
   w.int(v.autostart, "remote_network_set_autostart_args.autostart");
 }
 export function decodeRemoteNetworkSetAutostartArgs(r: XdrReader): RemoteNetworkSetAutostartArgs {
@@ -5972,7 +6211,8 @@ export const RemoteNetworkSetAutostartArgsCodec: Codec<RemoteNetworkSetAutostart
 export interface RemoteConnectNumOfNwfiltersRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfNwfiltersRet(w: XdrWriter, v: RemoteConnectNumOfNwfiltersRet): void {
+export function encodeRemoteConnectNumOfNwfiltersRet(w: XdrWriter, v: RemoteConnectNumOfNwfiltersRet, field = "remote_connect_num_of_nwfilters_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_nwfilters_ret.num");
 }
 export function decodeRemoteConnectNumOfNwfiltersRet(r: XdrReader): RemoteConnectNumOfNwfiltersRet {
@@ -5988,7 +6228,8 @@ export const RemoteConnectNumOfNwfiltersRetCodec: Codec<RemoteConnectNumOfNwfilt
 export interface RemoteConnectListNwfiltersArgs {
   maxnames: number;
 }
-export function encodeRemoteConnectListNwfiltersArgs(w: XdrWriter, v: RemoteConnectListNwfiltersArgs): void {
+export function encodeRemoteConnectListNwfiltersArgs(w: XdrWriter, v: RemoteConnectListNwfiltersArgs, field = "remote_connect_list_nwfilters_args"): void {
+  w.struct(v, field);
   w.int(v.maxnames, "remote_connect_list_nwfilters_args.maxnames");
 }
 export function decodeRemoteConnectListNwfiltersArgs(r: XdrReader): RemoteConnectListNwfiltersArgs {
@@ -6004,7 +6245,8 @@ export const RemoteConnectListNwfiltersArgsCodec: Codec<RemoteConnectListNwfilte
 export interface RemoteConnectListNwfiltersRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListNwfiltersRet(w: XdrWriter, v: RemoteConnectListNwfiltersRet): void {
+export function encodeRemoteConnectListNwfiltersRet(w: XdrWriter, v: RemoteConnectListNwfiltersRet, field = "remote_connect_list_nwfilters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_connect_list_nwfilters_ret.names");
@@ -6031,7 +6273,8 @@ export const RemoteConnectListNwfiltersRetCodec: Codec<RemoteConnectListNwfilter
 export interface RemoteNwfilterLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export function encodeRemoteNwfilterLookupByUuidArgs(w: XdrWriter, v: RemoteNwfilterLookupByUuidArgs): void {
+export function encodeRemoteNwfilterLookupByUuidArgs(w: XdrWriter, v: RemoteNwfilterLookupByUuidArgs, field = "remote_nwfilter_lookup_by_uuid_args"): void {
+  w.struct(v, field);
   w.fixedOpaque(v.uuid, 16, "remote_nwfilter_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteNwfilterLookupByUuidArgs(r: XdrReader): RemoteNwfilterLookupByUuidArgs {
@@ -6047,8 +6290,9 @@ export const RemoteNwfilterLookupByUuidArgsCodec: Codec<RemoteNwfilterLookupByUu
 export interface RemoteNwfilterLookupByUuidRet {
   nwfilter: RemoteNonnullNwfilter;
 }
-export function encodeRemoteNwfilterLookupByUuidRet(w: XdrWriter, v: RemoteNwfilterLookupByUuidRet): void {
-  encodeRemoteNonnullNwfilter(w, v.nwfilter);
+export function encodeRemoteNwfilterLookupByUuidRet(w: XdrWriter, v: RemoteNwfilterLookupByUuidRet, field = "remote_nwfilter_lookup_by_uuid_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_lookup_by_uuid_ret.nwfilter");
 }
 export function decodeRemoteNwfilterLookupByUuidRet(r: XdrReader): RemoteNwfilterLookupByUuidRet {
   const f0 = decodeRemoteNonnullNwfilter(r);
@@ -6063,7 +6307,8 @@ export const RemoteNwfilterLookupByUuidRetCodec: Codec<RemoteNwfilterLookupByUui
 export interface RemoteNwfilterLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNwfilterLookupByNameArgs(w: XdrWriter, v: RemoteNwfilterLookupByNameArgs): void {
+export function encodeRemoteNwfilterLookupByNameArgs(w: XdrWriter, v: RemoteNwfilterLookupByNameArgs, field = "remote_nwfilter_lookup_by_name_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nwfilter_lookup_by_name_args.name");
 }
 export function decodeRemoteNwfilterLookupByNameArgs(r: XdrReader): RemoteNwfilterLookupByNameArgs {
@@ -6079,8 +6324,9 @@ export const RemoteNwfilterLookupByNameArgsCodec: Codec<RemoteNwfilterLookupByNa
 export interface RemoteNwfilterLookupByNameRet {
   nwfilter: RemoteNonnullNwfilter;
 }
-export function encodeRemoteNwfilterLookupByNameRet(w: XdrWriter, v: RemoteNwfilterLookupByNameRet): void {
-  encodeRemoteNonnullNwfilter(w, v.nwfilter);
+export function encodeRemoteNwfilterLookupByNameRet(w: XdrWriter, v: RemoteNwfilterLookupByNameRet, field = "remote_nwfilter_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_lookup_by_name_ret.nwfilter");
 }
 export function decodeRemoteNwfilterLookupByNameRet(r: XdrReader): RemoteNwfilterLookupByNameRet {
   const f0 = decodeRemoteNonnullNwfilter(r);
@@ -6095,7 +6341,8 @@ export const RemoteNwfilterLookupByNameRetCodec: Codec<RemoteNwfilterLookupByNam
 export interface RemoteNwfilterDefineXmlArgs {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteNwfilterDefineXmlArgs(w: XdrWriter, v: RemoteNwfilterDefineXmlArgs): void {
+export function encodeRemoteNwfilterDefineXmlArgs(w: XdrWriter, v: RemoteNwfilterDefineXmlArgs, field = "remote_nwfilter_define_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_nwfilter_define_xml_args.xml");
 }
 export function decodeRemoteNwfilterDefineXmlArgs(r: XdrReader): RemoteNwfilterDefineXmlArgs {
@@ -6111,8 +6358,9 @@ export const RemoteNwfilterDefineXmlArgsCodec: Codec<RemoteNwfilterDefineXmlArgs
 export interface RemoteNwfilterDefineXmlRet {
   nwfilter: RemoteNonnullNwfilter;
 }
-export function encodeRemoteNwfilterDefineXmlRet(w: XdrWriter, v: RemoteNwfilterDefineXmlRet): void {
-  encodeRemoteNonnullNwfilter(w, v.nwfilter);
+export function encodeRemoteNwfilterDefineXmlRet(w: XdrWriter, v: RemoteNwfilterDefineXmlRet, field = "remote_nwfilter_define_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_define_xml_ret.nwfilter");
 }
 export function decodeRemoteNwfilterDefineXmlRet(r: XdrReader): RemoteNwfilterDefineXmlRet {
   const f0 = decodeRemoteNonnullNwfilter(r);
@@ -6128,7 +6376,8 @@ export interface RemoteNwfilterDefineXmlFlagsArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNwfilterDefineXmlFlagsArgs(w: XdrWriter, v: RemoteNwfilterDefineXmlFlagsArgs): void {
+export function encodeRemoteNwfilterDefineXmlFlagsArgs(w: XdrWriter, v: RemoteNwfilterDefineXmlFlagsArgs, field = "remote_nwfilter_define_xml_flags_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_nwfilter_define_xml_flags_args.xml");
   w.uint(v.flags, "remote_nwfilter_define_xml_flags_args.flags");
 }
@@ -6146,8 +6395,9 @@ export const RemoteNwfilterDefineXmlFlagsArgsCodec: Codec<RemoteNwfilterDefineXm
 export interface RemoteNwfilterDefineXmlFlagsRet {
   nwfilter: RemoteNonnullNwfilter;
 }
-export function encodeRemoteNwfilterDefineXmlFlagsRet(w: XdrWriter, v: RemoteNwfilterDefineXmlFlagsRet): void {
-  encodeRemoteNonnullNwfilter(w, v.nwfilter);
+export function encodeRemoteNwfilterDefineXmlFlagsRet(w: XdrWriter, v: RemoteNwfilterDefineXmlFlagsRet, field = "remote_nwfilter_define_xml_flags_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_define_xml_flags_ret.nwfilter");
 }
 export function decodeRemoteNwfilterDefineXmlFlagsRet(r: XdrReader): RemoteNwfilterDefineXmlFlagsRet {
   const f0 = decodeRemoteNonnullNwfilter(r);
@@ -6162,8 +6412,9 @@ export const RemoteNwfilterDefineXmlFlagsRetCodec: Codec<RemoteNwfilterDefineXml
 export interface RemoteNwfilterUndefineArgs {
   nwfilter: RemoteNonnullNwfilter;
 }
-export function encodeRemoteNwfilterUndefineArgs(w: XdrWriter, v: RemoteNwfilterUndefineArgs): void {
-  encodeRemoteNonnullNwfilter(w, v.nwfilter);
+export function encodeRemoteNwfilterUndefineArgs(w: XdrWriter, v: RemoteNwfilterUndefineArgs, field = "remote_nwfilter_undefine_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_undefine_args.nwfilter");
 }
 export function decodeRemoteNwfilterUndefineArgs(r: XdrReader): RemoteNwfilterUndefineArgs {
   const f0 = decodeRemoteNonnullNwfilter(r);
@@ -6179,8 +6430,9 @@ export interface RemoteNwfilterGetXmlDescArgs {
   nwfilter: RemoteNonnullNwfilter;
   flags: number;
 }
-export function encodeRemoteNwfilterGetXmlDescArgs(w: XdrWriter, v: RemoteNwfilterGetXmlDescArgs): void {
-  encodeRemoteNonnullNwfilter(w, v.nwfilter);
+export function encodeRemoteNwfilterGetXmlDescArgs(w: XdrWriter, v: RemoteNwfilterGetXmlDescArgs, field = "remote_nwfilter_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_get_xml_desc_args.nwfilter");
   w.uint(v.flags, "remote_nwfilter_get_xml_desc_args.flags");
 }
 export function decodeRemoteNwfilterGetXmlDescArgs(r: XdrReader): RemoteNwfilterGetXmlDescArgs {
@@ -6197,7 +6449,8 @@ export const RemoteNwfilterGetXmlDescArgsCodec: Codec<RemoteNwfilterGetXmlDescAr
 export interface RemoteNwfilterGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteNwfilterGetXmlDescRet(w: XdrWriter, v: RemoteNwfilterGetXmlDescRet): void {
+export function encodeRemoteNwfilterGetXmlDescRet(w: XdrWriter, v: RemoteNwfilterGetXmlDescRet, field = "remote_nwfilter_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_nwfilter_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNwfilterGetXmlDescRet(r: XdrReader): RemoteNwfilterGetXmlDescRet {
@@ -6213,7 +6466,8 @@ export const RemoteNwfilterGetXmlDescRetCodec: Codec<RemoteNwfilterGetXmlDescRet
 export interface RemoteConnectNumOfInterfacesRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfInterfacesRet(w: XdrWriter, v: RemoteConnectNumOfInterfacesRet): void {
+export function encodeRemoteConnectNumOfInterfacesRet(w: XdrWriter, v: RemoteConnectNumOfInterfacesRet, field = "remote_connect_num_of_interfaces_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_interfaces_ret.num");
 }
 export function decodeRemoteConnectNumOfInterfacesRet(r: XdrReader): RemoteConnectNumOfInterfacesRet {
@@ -6229,7 +6483,8 @@ export const RemoteConnectNumOfInterfacesRetCodec: Codec<RemoteConnectNumOfInter
 export interface RemoteConnectListInterfacesArgs {
   maxnames: number;
 }
-export function encodeRemoteConnectListInterfacesArgs(w: XdrWriter, v: RemoteConnectListInterfacesArgs): void {
+export function encodeRemoteConnectListInterfacesArgs(w: XdrWriter, v: RemoteConnectListInterfacesArgs, field = "remote_connect_list_interfaces_args"): void {
+  w.struct(v, field);
   w.int(v.maxnames, "remote_connect_list_interfaces_args.maxnames");
 }
 export function decodeRemoteConnectListInterfacesArgs(r: XdrReader): RemoteConnectListInterfacesArgs {
@@ -6245,7 +6500,8 @@ export const RemoteConnectListInterfacesArgsCodec: Codec<RemoteConnectListInterf
 export interface RemoteConnectListInterfacesRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListInterfacesRet(w: XdrWriter, v: RemoteConnectListInterfacesRet): void {
+export function encodeRemoteConnectListInterfacesRet(w: XdrWriter, v: RemoteConnectListInterfacesRet, field = "remote_connect_list_interfaces_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_connect_list_interfaces_ret.names");
@@ -6272,7 +6528,8 @@ export const RemoteConnectListInterfacesRetCodec: Codec<RemoteConnectListInterfa
 export interface RemoteConnectNumOfDefinedInterfacesRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfDefinedInterfacesRet(w: XdrWriter, v: RemoteConnectNumOfDefinedInterfacesRet): void {
+export function encodeRemoteConnectNumOfDefinedInterfacesRet(w: XdrWriter, v: RemoteConnectNumOfDefinedInterfacesRet, field = "remote_connect_num_of_defined_interfaces_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_defined_interfaces_ret.num");
 }
 export function decodeRemoteConnectNumOfDefinedInterfacesRet(r: XdrReader): RemoteConnectNumOfDefinedInterfacesRet {
@@ -6288,7 +6545,8 @@ export const RemoteConnectNumOfDefinedInterfacesRetCodec: Codec<RemoteConnectNum
 export interface RemoteConnectListDefinedInterfacesArgs {
   maxnames: number;
 }
-export function encodeRemoteConnectListDefinedInterfacesArgs(w: XdrWriter, v: RemoteConnectListDefinedInterfacesArgs): void {
+export function encodeRemoteConnectListDefinedInterfacesArgs(w: XdrWriter, v: RemoteConnectListDefinedInterfacesArgs, field = "remote_connect_list_defined_interfaces_args"): void {
+  w.struct(v, field);
   w.int(v.maxnames, "remote_connect_list_defined_interfaces_args.maxnames");
 }
 export function decodeRemoteConnectListDefinedInterfacesArgs(r: XdrReader): RemoteConnectListDefinedInterfacesArgs {
@@ -6304,7 +6562,8 @@ export const RemoteConnectListDefinedInterfacesArgsCodec: Codec<RemoteConnectLis
 export interface RemoteConnectListDefinedInterfacesRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListDefinedInterfacesRet(w: XdrWriter, v: RemoteConnectListDefinedInterfacesRet): void {
+export function encodeRemoteConnectListDefinedInterfacesRet(w: XdrWriter, v: RemoteConnectListDefinedInterfacesRet, field = "remote_connect_list_defined_interfaces_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_connect_list_defined_interfaces_ret.names");
@@ -6331,7 +6590,8 @@ export const RemoteConnectListDefinedInterfacesRetCodec: Codec<RemoteConnectList
 export interface RemoteInterfaceLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteInterfaceLookupByNameArgs(w: XdrWriter, v: RemoteInterfaceLookupByNameArgs): void {
+export function encodeRemoteInterfaceLookupByNameArgs(w: XdrWriter, v: RemoteInterfaceLookupByNameArgs, field = "remote_interface_lookup_by_name_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_interface_lookup_by_name_args.name");
 }
 export function decodeRemoteInterfaceLookupByNameArgs(r: XdrReader): RemoteInterfaceLookupByNameArgs {
@@ -6347,8 +6607,9 @@ export const RemoteInterfaceLookupByNameArgsCodec: Codec<RemoteInterfaceLookupBy
 export interface RemoteInterfaceLookupByNameRet {
   iface: RemoteNonnullInterface;
 }
-export function encodeRemoteInterfaceLookupByNameRet(w: XdrWriter, v: RemoteInterfaceLookupByNameRet): void {
-  encodeRemoteNonnullInterface(w, v.iface);
+export function encodeRemoteInterfaceLookupByNameRet(w: XdrWriter, v: RemoteInterfaceLookupByNameRet, field = "remote_interface_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullInterface(w, v.iface, "remote_interface_lookup_by_name_ret.iface");
 }
 export function decodeRemoteInterfaceLookupByNameRet(r: XdrReader): RemoteInterfaceLookupByNameRet {
   const f0 = decodeRemoteNonnullInterface(r);
@@ -6363,7 +6624,8 @@ export const RemoteInterfaceLookupByNameRetCodec: Codec<RemoteInterfaceLookupByN
 export interface RemoteInterfaceLookupByMacStringArgs {
   mac: RemoteNonnullString;
 }
-export function encodeRemoteInterfaceLookupByMacStringArgs(w: XdrWriter, v: RemoteInterfaceLookupByMacStringArgs): void {
+export function encodeRemoteInterfaceLookupByMacStringArgs(w: XdrWriter, v: RemoteInterfaceLookupByMacStringArgs, field = "remote_interface_lookup_by_mac_string_args"): void {
+  w.struct(v, field);
   w.string(v.mac, 4194304, "remote_interface_lookup_by_mac_string_args.mac");
 }
 export function decodeRemoteInterfaceLookupByMacStringArgs(r: XdrReader): RemoteInterfaceLookupByMacStringArgs {
@@ -6379,8 +6641,9 @@ export const RemoteInterfaceLookupByMacStringArgsCodec: Codec<RemoteInterfaceLoo
 export interface RemoteInterfaceLookupByMacStringRet {
   iface: RemoteNonnullInterface;
 }
-export function encodeRemoteInterfaceLookupByMacStringRet(w: XdrWriter, v: RemoteInterfaceLookupByMacStringRet): void {
-  encodeRemoteNonnullInterface(w, v.iface);
+export function encodeRemoteInterfaceLookupByMacStringRet(w: XdrWriter, v: RemoteInterfaceLookupByMacStringRet, field = "remote_interface_lookup_by_mac_string_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullInterface(w, v.iface, "remote_interface_lookup_by_mac_string_ret.iface");
 }
 export function decodeRemoteInterfaceLookupByMacStringRet(r: XdrReader): RemoteInterfaceLookupByMacStringRet {
   const f0 = decodeRemoteNonnullInterface(r);
@@ -6396,8 +6659,9 @@ export interface RemoteInterfaceGetXmlDescArgs {
   iface: RemoteNonnullInterface;
   flags: number;
 }
-export function encodeRemoteInterfaceGetXmlDescArgs(w: XdrWriter, v: RemoteInterfaceGetXmlDescArgs): void {
-  encodeRemoteNonnullInterface(w, v.iface);
+export function encodeRemoteInterfaceGetXmlDescArgs(w: XdrWriter, v: RemoteInterfaceGetXmlDescArgs, field = "remote_interface_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullInterface(w, v.iface, "remote_interface_get_xml_desc_args.iface");
   w.uint(v.flags, "remote_interface_get_xml_desc_args.flags");
 }
 export function decodeRemoteInterfaceGetXmlDescArgs(r: XdrReader): RemoteInterfaceGetXmlDescArgs {
@@ -6414,7 +6678,8 @@ export const RemoteInterfaceGetXmlDescArgsCodec: Codec<RemoteInterfaceGetXmlDesc
 export interface RemoteInterfaceGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteInterfaceGetXmlDescRet(w: XdrWriter, v: RemoteInterfaceGetXmlDescRet): void {
+export function encodeRemoteInterfaceGetXmlDescRet(w: XdrWriter, v: RemoteInterfaceGetXmlDescRet, field = "remote_interface_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_interface_get_xml_desc_ret.xml");
 }
 export function decodeRemoteInterfaceGetXmlDescRet(r: XdrReader): RemoteInterfaceGetXmlDescRet {
@@ -6431,7 +6696,8 @@ export interface RemoteInterfaceDefineXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteInterfaceDefineXmlArgs(w: XdrWriter, v: RemoteInterfaceDefineXmlArgs): void {
+export function encodeRemoteInterfaceDefineXmlArgs(w: XdrWriter, v: RemoteInterfaceDefineXmlArgs, field = "remote_interface_define_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_interface_define_xml_args.xml");
   w.uint(v.flags, "remote_interface_define_xml_args.flags");
 }
@@ -6449,8 +6715,9 @@ export const RemoteInterfaceDefineXmlArgsCodec: Codec<RemoteInterfaceDefineXmlAr
 export interface RemoteInterfaceDefineXmlRet {
   iface: RemoteNonnullInterface;
 }
-export function encodeRemoteInterfaceDefineXmlRet(w: XdrWriter, v: RemoteInterfaceDefineXmlRet): void {
-  encodeRemoteNonnullInterface(w, v.iface);
+export function encodeRemoteInterfaceDefineXmlRet(w: XdrWriter, v: RemoteInterfaceDefineXmlRet, field = "remote_interface_define_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullInterface(w, v.iface, "remote_interface_define_xml_ret.iface");
 }
 export function decodeRemoteInterfaceDefineXmlRet(r: XdrReader): RemoteInterfaceDefineXmlRet {
   const f0 = decodeRemoteNonnullInterface(r);
@@ -6465,8 +6732,9 @@ export const RemoteInterfaceDefineXmlRetCodec: Codec<RemoteInterfaceDefineXmlRet
 export interface RemoteInterfaceUndefineArgs {
   iface: RemoteNonnullInterface;
 }
-export function encodeRemoteInterfaceUndefineArgs(w: XdrWriter, v: RemoteInterfaceUndefineArgs): void {
-  encodeRemoteNonnullInterface(w, v.iface);
+export function encodeRemoteInterfaceUndefineArgs(w: XdrWriter, v: RemoteInterfaceUndefineArgs, field = "remote_interface_undefine_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullInterface(w, v.iface, "remote_interface_undefine_args.iface");
 }
 export function decodeRemoteInterfaceUndefineArgs(r: XdrReader): RemoteInterfaceUndefineArgs {
   const f0 = decodeRemoteNonnullInterface(r);
@@ -6482,8 +6750,9 @@ export interface RemoteInterfaceCreateArgs {
   iface: RemoteNonnullInterface;
   flags: number;
 }
-export function encodeRemoteInterfaceCreateArgs(w: XdrWriter, v: RemoteInterfaceCreateArgs): void {
-  encodeRemoteNonnullInterface(w, v.iface);
+export function encodeRemoteInterfaceCreateArgs(w: XdrWriter, v: RemoteInterfaceCreateArgs, field = "remote_interface_create_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullInterface(w, v.iface, "remote_interface_create_args.iface");
   w.uint(v.flags, "remote_interface_create_args.flags");
 }
 export function decodeRemoteInterfaceCreateArgs(r: XdrReader): RemoteInterfaceCreateArgs {
@@ -6501,8 +6770,9 @@ export interface RemoteInterfaceDestroyArgs {
   iface: RemoteNonnullInterface;
   flags: number;
 }
-export function encodeRemoteInterfaceDestroyArgs(w: XdrWriter, v: RemoteInterfaceDestroyArgs): void {
-  encodeRemoteNonnullInterface(w, v.iface);
+export function encodeRemoteInterfaceDestroyArgs(w: XdrWriter, v: RemoteInterfaceDestroyArgs, field = "remote_interface_destroy_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullInterface(w, v.iface, "remote_interface_destroy_args.iface");
   w.uint(v.flags, "remote_interface_destroy_args.flags");
 }
 export function decodeRemoteInterfaceDestroyArgs(r: XdrReader): RemoteInterfaceDestroyArgs {
@@ -6519,7 +6789,8 @@ export const RemoteInterfaceDestroyArgsCodec: Codec<RemoteInterfaceDestroyArgs> 
 export interface RemoteInterfaceChangeBeginArgs {
   flags: number;
 }
-export function encodeRemoteInterfaceChangeBeginArgs(w: XdrWriter, v: RemoteInterfaceChangeBeginArgs): void {
+export function encodeRemoteInterfaceChangeBeginArgs(w: XdrWriter, v: RemoteInterfaceChangeBeginArgs, field = "remote_interface_change_begin_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "remote_interface_change_begin_args.flags");
 }
 export function decodeRemoteInterfaceChangeBeginArgs(r: XdrReader): RemoteInterfaceChangeBeginArgs {
@@ -6535,7 +6806,8 @@ export const RemoteInterfaceChangeBeginArgsCodec: Codec<RemoteInterfaceChangeBeg
 export interface RemoteInterfaceChangeCommitArgs {
   flags: number;
 }
-export function encodeRemoteInterfaceChangeCommitArgs(w: XdrWriter, v: RemoteInterfaceChangeCommitArgs): void {
+export function encodeRemoteInterfaceChangeCommitArgs(w: XdrWriter, v: RemoteInterfaceChangeCommitArgs, field = "remote_interface_change_commit_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "remote_interface_change_commit_args.flags");
 }
 export function decodeRemoteInterfaceChangeCommitArgs(r: XdrReader): RemoteInterfaceChangeCommitArgs {
@@ -6551,7 +6823,8 @@ export const RemoteInterfaceChangeCommitArgsCodec: Codec<RemoteInterfaceChangeCo
 export interface RemoteInterfaceChangeRollbackArgs {
   flags: number;
 }
-export function encodeRemoteInterfaceChangeRollbackArgs(w: XdrWriter, v: RemoteInterfaceChangeRollbackArgs): void {
+export function encodeRemoteInterfaceChangeRollbackArgs(w: XdrWriter, v: RemoteInterfaceChangeRollbackArgs, field = "remote_interface_change_rollback_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "remote_interface_change_rollback_args.flags");
 }
 export function decodeRemoteInterfaceChangeRollbackArgs(r: XdrReader): RemoteInterfaceChangeRollbackArgs {
@@ -6567,7 +6840,8 @@ export const RemoteInterfaceChangeRollbackArgsCodec: Codec<RemoteInterfaceChange
 export interface RemoteAuthListRet {
   types: RemoteAuthType[];
 }
-export function encodeRemoteAuthListRet(w: XdrWriter, v: RemoteAuthListRet): void {
+export function encodeRemoteAuthListRet(w: XdrWriter, v: RemoteAuthListRet, field = "remote_auth_list_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.types;
     w.arrayLength(a0, 20, "remote_auth_list_ret.types");
@@ -6594,7 +6868,8 @@ export const RemoteAuthListRetCodec: Codec<RemoteAuthListRet> = { name: "remote_
 export interface RemoteAuthSaslInitRet {
   mechlist: RemoteNonnullString;
 }
-export function encodeRemoteAuthSaslInitRet(w: XdrWriter, v: RemoteAuthSaslInitRet): void {
+export function encodeRemoteAuthSaslInitRet(w: XdrWriter, v: RemoteAuthSaslInitRet, field = "remote_auth_sasl_init_ret"): void {
+  w.struct(v, field);
   w.string(v.mechlist, 4194304, "remote_auth_sasl_init_ret.mechlist");
 }
 export function decodeRemoteAuthSaslInitRet(r: XdrReader): RemoteAuthSaslInitRet {
@@ -6612,7 +6887,8 @@ export interface RemoteAuthSaslStartArgs {
   nil: number;
   data: number[];
 }
-export function encodeRemoteAuthSaslStartArgs(w: XdrWriter, v: RemoteAuthSaslStartArgs): void {
+export function encodeRemoteAuthSaslStartArgs(w: XdrWriter, v: RemoteAuthSaslStartArgs, field = "remote_auth_sasl_start_args"): void {
+  w.struct(v, field);
   w.string(v.mech, 4194304, "remote_auth_sasl_start_args.mech");
   w.int(v.nil, "remote_auth_sasl_start_args.nil");
   {
@@ -6645,7 +6921,8 @@ export interface RemoteAuthSaslStartRet {
   nil: number;
   data: number[];
 }
-export function encodeRemoteAuthSaslStartRet(w: XdrWriter, v: RemoteAuthSaslStartRet): void {
+export function encodeRemoteAuthSaslStartRet(w: XdrWriter, v: RemoteAuthSaslStartRet, field = "remote_auth_sasl_start_ret"): void {
+  w.struct(v, field);
   w.int(v.complete, "remote_auth_sasl_start_ret.complete");
   w.int(v.nil, "remote_auth_sasl_start_ret.nil");
   {
@@ -6677,7 +6954,8 @@ export interface RemoteAuthSaslStepArgs {
   nil: number;
   data: number[];
 }
-export function encodeRemoteAuthSaslStepArgs(w: XdrWriter, v: RemoteAuthSaslStepArgs): void {
+export function encodeRemoteAuthSaslStepArgs(w: XdrWriter, v: RemoteAuthSaslStepArgs, field = "remote_auth_sasl_step_args"): void {
+  w.struct(v, field);
   w.int(v.nil, "remote_auth_sasl_step_args.nil");
   {
     const a0 = v.data;
@@ -6708,7 +6986,8 @@ export interface RemoteAuthSaslStepRet {
   nil: number;
   data: number[];
 }
-export function encodeRemoteAuthSaslStepRet(w: XdrWriter, v: RemoteAuthSaslStepRet): void {
+export function encodeRemoteAuthSaslStepRet(w: XdrWriter, v: RemoteAuthSaslStepRet, field = "remote_auth_sasl_step_ret"): void {
+  w.struct(v, field);
   w.int(v.complete, "remote_auth_sasl_step_ret.complete");
   w.int(v.nil, "remote_auth_sasl_step_ret.nil");
   {
@@ -6739,7 +7018,8 @@ export const RemoteAuthSaslStepRetCodec: Codec<RemoteAuthSaslStepRet> = { name: 
 export interface RemoteAuthPolkitRet {
   complete: number;
 }
-export function encodeRemoteAuthPolkitRet(w: XdrWriter, v: RemoteAuthPolkitRet): void {
+export function encodeRemoteAuthPolkitRet(w: XdrWriter, v: RemoteAuthPolkitRet, field = "remote_auth_polkit_ret"): void {
+  w.struct(v, field);
   w.int(v.complete, "remote_auth_polkit_ret.complete");
 }
 export function decodeRemoteAuthPolkitRet(r: XdrReader): RemoteAuthPolkitRet {
@@ -6755,7 +7035,8 @@ export const RemoteAuthPolkitRetCodec: Codec<RemoteAuthPolkitRet> = { name: "rem
 export interface RemoteConnectNumOfStoragePoolsRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfStoragePoolsRet(w: XdrWriter, v: RemoteConnectNumOfStoragePoolsRet): void {
+export function encodeRemoteConnectNumOfStoragePoolsRet(w: XdrWriter, v: RemoteConnectNumOfStoragePoolsRet, field = "remote_connect_num_of_storage_pools_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_storage_pools_ret.num");
 }
 export function decodeRemoteConnectNumOfStoragePoolsRet(r: XdrReader): RemoteConnectNumOfStoragePoolsRet {
@@ -6771,7 +7052,8 @@ export const RemoteConnectNumOfStoragePoolsRetCodec: Codec<RemoteConnectNumOfSto
 export interface RemoteConnectListStoragePoolsArgs {
   maxnames: number;
 }
-export function encodeRemoteConnectListStoragePoolsArgs(w: XdrWriter, v: RemoteConnectListStoragePoolsArgs): void {
+export function encodeRemoteConnectListStoragePoolsArgs(w: XdrWriter, v: RemoteConnectListStoragePoolsArgs, field = "remote_connect_list_storage_pools_args"): void {
+  w.struct(v, field);
   w.int(v.maxnames, "remote_connect_list_storage_pools_args.maxnames");
 }
 export function decodeRemoteConnectListStoragePoolsArgs(r: XdrReader): RemoteConnectListStoragePoolsArgs {
@@ -6787,7 +7069,8 @@ export const RemoteConnectListStoragePoolsArgsCodec: Codec<RemoteConnectListStor
 export interface RemoteConnectListStoragePoolsRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListStoragePoolsRet(w: XdrWriter, v: RemoteConnectListStoragePoolsRet): void {
+export function encodeRemoteConnectListStoragePoolsRet(w: XdrWriter, v: RemoteConnectListStoragePoolsRet, field = "remote_connect_list_storage_pools_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_connect_list_storage_pools_ret.names");
@@ -6814,7 +7097,8 @@ export const RemoteConnectListStoragePoolsRetCodec: Codec<RemoteConnectListStora
 export interface RemoteConnectNumOfDefinedStoragePoolsRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfDefinedStoragePoolsRet(w: XdrWriter, v: RemoteConnectNumOfDefinedStoragePoolsRet): void {
+export function encodeRemoteConnectNumOfDefinedStoragePoolsRet(w: XdrWriter, v: RemoteConnectNumOfDefinedStoragePoolsRet, field = "remote_connect_num_of_defined_storage_pools_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_defined_storage_pools_ret.num");
 }
 export function decodeRemoteConnectNumOfDefinedStoragePoolsRet(r: XdrReader): RemoteConnectNumOfDefinedStoragePoolsRet {
@@ -6830,7 +7114,8 @@ export const RemoteConnectNumOfDefinedStoragePoolsRetCodec: Codec<RemoteConnectN
 export interface RemoteConnectListDefinedStoragePoolsArgs {
   maxnames: number;
 }
-export function encodeRemoteConnectListDefinedStoragePoolsArgs(w: XdrWriter, v: RemoteConnectListDefinedStoragePoolsArgs): void {
+export function encodeRemoteConnectListDefinedStoragePoolsArgs(w: XdrWriter, v: RemoteConnectListDefinedStoragePoolsArgs, field = "remote_connect_list_defined_storage_pools_args"): void {
+  w.struct(v, field);
   w.int(v.maxnames, "remote_connect_list_defined_storage_pools_args.maxnames");
 }
 export function decodeRemoteConnectListDefinedStoragePoolsArgs(r: XdrReader): RemoteConnectListDefinedStoragePoolsArgs {
@@ -6846,7 +7131,8 @@ export const RemoteConnectListDefinedStoragePoolsArgsCodec: Codec<RemoteConnectL
 export interface RemoteConnectListDefinedStoragePoolsRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListDefinedStoragePoolsRet(w: XdrWriter, v: RemoteConnectListDefinedStoragePoolsRet): void {
+export function encodeRemoteConnectListDefinedStoragePoolsRet(w: XdrWriter, v: RemoteConnectListDefinedStoragePoolsRet, field = "remote_connect_list_defined_storage_pools_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_connect_list_defined_storage_pools_ret.names");
@@ -6875,7 +7161,8 @@ export interface RemoteConnectFindStoragePoolSourcesArgs {
   srcSpec: RemoteString;
   flags: number;
 }
-export function encodeRemoteConnectFindStoragePoolSourcesArgs(w: XdrWriter, v: RemoteConnectFindStoragePoolSourcesArgs): void {
+export function encodeRemoteConnectFindStoragePoolSourcesArgs(w: XdrWriter, v: RemoteConnectFindStoragePoolSourcesArgs, field = "remote_connect_find_storage_pool_sources_args"): void {
+  w.struct(v, field);
   w.string(v.type, 4194304, "remote_connect_find_storage_pool_sources_args.type");
   {
     const o0 = v.srcSpec;
@@ -6906,7 +7193,8 @@ export const RemoteConnectFindStoragePoolSourcesArgsCodec: Codec<RemoteConnectFi
 export interface RemoteConnectFindStoragePoolSourcesRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteConnectFindStoragePoolSourcesRet(w: XdrWriter, v: RemoteConnectFindStoragePoolSourcesRet): void {
+export function encodeRemoteConnectFindStoragePoolSourcesRet(w: XdrWriter, v: RemoteConnectFindStoragePoolSourcesRet, field = "remote_connect_find_storage_pool_sources_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_connect_find_storage_pool_sources_ret.xml");
 }
 export function decodeRemoteConnectFindStoragePoolSourcesRet(r: XdrReader): RemoteConnectFindStoragePoolSourcesRet {
@@ -6922,7 +7210,8 @@ export const RemoteConnectFindStoragePoolSourcesRetCodec: Codec<RemoteConnectFin
 export interface RemoteStoragePoolLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export function encodeRemoteStoragePoolLookupByUuidArgs(w: XdrWriter, v: RemoteStoragePoolLookupByUuidArgs): void {
+export function encodeRemoteStoragePoolLookupByUuidArgs(w: XdrWriter, v: RemoteStoragePoolLookupByUuidArgs, field = "remote_storage_pool_lookup_by_uuid_args"): void {
+  w.struct(v, field);
   w.fixedOpaque(v.uuid, 16, "remote_storage_pool_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteStoragePoolLookupByUuidArgs(r: XdrReader): RemoteStoragePoolLookupByUuidArgs {
@@ -6938,8 +7227,9 @@ export const RemoteStoragePoolLookupByUuidArgsCodec: Codec<RemoteStoragePoolLook
 export interface RemoteStoragePoolLookupByUuidRet {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolLookupByUuidRet(w: XdrWriter, v: RemoteStoragePoolLookupByUuidRet): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolLookupByUuidRet(w: XdrWriter, v: RemoteStoragePoolLookupByUuidRet, field = "remote_storage_pool_lookup_by_uuid_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_lookup_by_uuid_ret.pool");
 }
 export function decodeRemoteStoragePoolLookupByUuidRet(r: XdrReader): RemoteStoragePoolLookupByUuidRet {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -6954,7 +7244,8 @@ export const RemoteStoragePoolLookupByUuidRetCodec: Codec<RemoteStoragePoolLooku
 export interface RemoteStoragePoolLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteStoragePoolLookupByNameArgs(w: XdrWriter, v: RemoteStoragePoolLookupByNameArgs): void {
+export function encodeRemoteStoragePoolLookupByNameArgs(w: XdrWriter, v: RemoteStoragePoolLookupByNameArgs, field = "remote_storage_pool_lookup_by_name_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_storage_pool_lookup_by_name_args.name");
 }
 export function decodeRemoteStoragePoolLookupByNameArgs(r: XdrReader): RemoteStoragePoolLookupByNameArgs {
@@ -6970,8 +7261,9 @@ export const RemoteStoragePoolLookupByNameArgsCodec: Codec<RemoteStoragePoolLook
 export interface RemoteStoragePoolLookupByNameRet {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolLookupByNameRet(w: XdrWriter, v: RemoteStoragePoolLookupByNameRet): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolLookupByNameRet(w: XdrWriter, v: RemoteStoragePoolLookupByNameRet, field = "remote_storage_pool_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_lookup_by_name_ret.pool");
 }
 export function decodeRemoteStoragePoolLookupByNameRet(r: XdrReader): RemoteStoragePoolLookupByNameRet {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -6986,8 +7278,9 @@ export const RemoteStoragePoolLookupByNameRetCodec: Codec<RemoteStoragePoolLooku
 export interface RemoteStoragePoolLookupByVolumeArgs {
   vol: RemoteNonnullStorageVol;
 }
-export function encodeRemoteStoragePoolLookupByVolumeArgs(w: XdrWriter, v: RemoteStoragePoolLookupByVolumeArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStoragePoolLookupByVolumeArgs(w: XdrWriter, v: RemoteStoragePoolLookupByVolumeArgs, field = "remote_storage_pool_lookup_by_volume_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_pool_lookup_by_volume_args.vol");
 }
 export function decodeRemoteStoragePoolLookupByVolumeArgs(r: XdrReader): RemoteStoragePoolLookupByVolumeArgs {
   const f0 = decodeRemoteNonnullStorageVol(r);
@@ -7002,8 +7295,9 @@ export const RemoteStoragePoolLookupByVolumeArgsCodec: Codec<RemoteStoragePoolLo
 export interface RemoteStoragePoolLookupByVolumeRet {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolLookupByVolumeRet(w: XdrWriter, v: RemoteStoragePoolLookupByVolumeRet): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolLookupByVolumeRet(w: XdrWriter, v: RemoteStoragePoolLookupByVolumeRet, field = "remote_storage_pool_lookup_by_volume_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_lookup_by_volume_ret.pool");
 }
 export function decodeRemoteStoragePoolLookupByVolumeRet(r: XdrReader): RemoteStoragePoolLookupByVolumeRet {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7018,7 +7312,8 @@ export const RemoteStoragePoolLookupByVolumeRetCodec: Codec<RemoteStoragePoolLoo
 export interface RemoteStoragePoolLookupByTargetPathArgs {
   path: RemoteNonnullString;
 }
-export function encodeRemoteStoragePoolLookupByTargetPathArgs(w: XdrWriter, v: RemoteStoragePoolLookupByTargetPathArgs): void {
+export function encodeRemoteStoragePoolLookupByTargetPathArgs(w: XdrWriter, v: RemoteStoragePoolLookupByTargetPathArgs, field = "remote_storage_pool_lookup_by_target_path_args"): void {
+  w.struct(v, field);
   w.string(v.path, 4194304, "remote_storage_pool_lookup_by_target_path_args.path");
 }
 export function decodeRemoteStoragePoolLookupByTargetPathArgs(r: XdrReader): RemoteStoragePoolLookupByTargetPathArgs {
@@ -7034,8 +7329,9 @@ export const RemoteStoragePoolLookupByTargetPathArgsCodec: Codec<RemoteStoragePo
 export interface RemoteStoragePoolLookupByTargetPathRet {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolLookupByTargetPathRet(w: XdrWriter, v: RemoteStoragePoolLookupByTargetPathRet): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolLookupByTargetPathRet(w: XdrWriter, v: RemoteStoragePoolLookupByTargetPathRet, field = "remote_storage_pool_lookup_by_target_path_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_lookup_by_target_path_ret.pool");
 }
 export function decodeRemoteStoragePoolLookupByTargetPathRet(r: XdrReader): RemoteStoragePoolLookupByTargetPathRet {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7051,7 +7347,8 @@ export interface RemoteStoragePoolCreateXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteStoragePoolCreateXmlArgs(w: XdrWriter, v: RemoteStoragePoolCreateXmlArgs): void {
+export function encodeRemoteStoragePoolCreateXmlArgs(w: XdrWriter, v: RemoteStoragePoolCreateXmlArgs, field = "remote_storage_pool_create_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_storage_pool_create_xml_args.xml");
   w.uint(v.flags, "remote_storage_pool_create_xml_args.flags");
 }
@@ -7069,8 +7366,9 @@ export const RemoteStoragePoolCreateXmlArgsCodec: Codec<RemoteStoragePoolCreateX
 export interface RemoteStoragePoolCreateXmlRet {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolCreateXmlRet(w: XdrWriter, v: RemoteStoragePoolCreateXmlRet): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolCreateXmlRet(w: XdrWriter, v: RemoteStoragePoolCreateXmlRet, field = "remote_storage_pool_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_create_xml_ret.pool");
 }
 export function decodeRemoteStoragePoolCreateXmlRet(r: XdrReader): RemoteStoragePoolCreateXmlRet {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7086,7 +7384,8 @@ export interface RemoteStoragePoolDefineXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteStoragePoolDefineXmlArgs(w: XdrWriter, v: RemoteStoragePoolDefineXmlArgs): void {
+export function encodeRemoteStoragePoolDefineXmlArgs(w: XdrWriter, v: RemoteStoragePoolDefineXmlArgs, field = "remote_storage_pool_define_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_storage_pool_define_xml_args.xml");
   w.uint(v.flags, "remote_storage_pool_define_xml_args.flags");
 }
@@ -7104,8 +7403,9 @@ export const RemoteStoragePoolDefineXmlArgsCodec: Codec<RemoteStoragePoolDefineX
 export interface RemoteStoragePoolDefineXmlRet {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolDefineXmlRet(w: XdrWriter, v: RemoteStoragePoolDefineXmlRet): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolDefineXmlRet(w: XdrWriter, v: RemoteStoragePoolDefineXmlRet, field = "remote_storage_pool_define_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_define_xml_ret.pool");
 }
 export function decodeRemoteStoragePoolDefineXmlRet(r: XdrReader): RemoteStoragePoolDefineXmlRet {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7121,8 +7421,9 @@ export interface RemoteStoragePoolBuildArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export function encodeRemoteStoragePoolBuildArgs(w: XdrWriter, v: RemoteStoragePoolBuildArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolBuildArgs(w: XdrWriter, v: RemoteStoragePoolBuildArgs, field = "remote_storage_pool_build_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_build_args.pool");
   w.uint(v.flags, "remote_storage_pool_build_args.flags");
 }
 export function decodeRemoteStoragePoolBuildArgs(r: XdrReader): RemoteStoragePoolBuildArgs {
@@ -7139,8 +7440,9 @@ export const RemoteStoragePoolBuildArgsCodec: Codec<RemoteStoragePoolBuildArgs> 
 export interface RemoteStoragePoolUndefineArgs {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolUndefineArgs(w: XdrWriter, v: RemoteStoragePoolUndefineArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolUndefineArgs(w: XdrWriter, v: RemoteStoragePoolUndefineArgs, field = "remote_storage_pool_undefine_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_undefine_args.pool");
 }
 export function decodeRemoteStoragePoolUndefineArgs(r: XdrReader): RemoteStoragePoolUndefineArgs {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7156,8 +7458,9 @@ export interface RemoteStoragePoolCreateArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export function encodeRemoteStoragePoolCreateArgs(w: XdrWriter, v: RemoteStoragePoolCreateArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolCreateArgs(w: XdrWriter, v: RemoteStoragePoolCreateArgs, field = "remote_storage_pool_create_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_create_args.pool");
   w.uint(v.flags, "remote_storage_pool_create_args.flags");
 }
 export function decodeRemoteStoragePoolCreateArgs(r: XdrReader): RemoteStoragePoolCreateArgs {
@@ -7174,8 +7477,9 @@ export const RemoteStoragePoolCreateArgsCodec: Codec<RemoteStoragePoolCreateArgs
 export interface RemoteStoragePoolDestroyArgs {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolDestroyArgs(w: XdrWriter, v: RemoteStoragePoolDestroyArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolDestroyArgs(w: XdrWriter, v: RemoteStoragePoolDestroyArgs, field = "remote_storage_pool_destroy_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_destroy_args.pool");
 }
 export function decodeRemoteStoragePoolDestroyArgs(r: XdrReader): RemoteStoragePoolDestroyArgs {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7191,8 +7495,9 @@ export interface RemoteStoragePoolDeleteArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export function encodeRemoteStoragePoolDeleteArgs(w: XdrWriter, v: RemoteStoragePoolDeleteArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolDeleteArgs(w: XdrWriter, v: RemoteStoragePoolDeleteArgs, field = "remote_storage_pool_delete_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_delete_args.pool");
   w.uint(v.flags, "remote_storage_pool_delete_args.flags");
 }
 export function decodeRemoteStoragePoolDeleteArgs(r: XdrReader): RemoteStoragePoolDeleteArgs {
@@ -7210,8 +7515,9 @@ export interface RemoteStoragePoolRefreshArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export function encodeRemoteStoragePoolRefreshArgs(w: XdrWriter, v: RemoteStoragePoolRefreshArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolRefreshArgs(w: XdrWriter, v: RemoteStoragePoolRefreshArgs, field = "remote_storage_pool_refresh_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_refresh_args.pool");
   w.uint(v.flags, "remote_storage_pool_refresh_args.flags");
 }
 export function decodeRemoteStoragePoolRefreshArgs(r: XdrReader): RemoteStoragePoolRefreshArgs {
@@ -7229,8 +7535,9 @@ export interface RemoteStoragePoolGetXmlDescArgs {
   pool: RemoteNonnullStoragePool;
   flags: number;
 }
-export function encodeRemoteStoragePoolGetXmlDescArgs(w: XdrWriter, v: RemoteStoragePoolGetXmlDescArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolGetXmlDescArgs(w: XdrWriter, v: RemoteStoragePoolGetXmlDescArgs, field = "remote_storage_pool_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_get_xml_desc_args.pool");
   w.uint(v.flags, "remote_storage_pool_get_xml_desc_args.flags");
 }
 export function decodeRemoteStoragePoolGetXmlDescArgs(r: XdrReader): RemoteStoragePoolGetXmlDescArgs {
@@ -7247,7 +7554,8 @@ export const RemoteStoragePoolGetXmlDescArgsCodec: Codec<RemoteStoragePoolGetXml
 export interface RemoteStoragePoolGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteStoragePoolGetXmlDescRet(w: XdrWriter, v: RemoteStoragePoolGetXmlDescRet): void {
+export function encodeRemoteStoragePoolGetXmlDescRet(w: XdrWriter, v: RemoteStoragePoolGetXmlDescRet, field = "remote_storage_pool_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_storage_pool_get_xml_desc_ret.xml");
 }
 export function decodeRemoteStoragePoolGetXmlDescRet(r: XdrReader): RemoteStoragePoolGetXmlDescRet {
@@ -7263,8 +7571,9 @@ export const RemoteStoragePoolGetXmlDescRetCodec: Codec<RemoteStoragePoolGetXmlD
 export interface RemoteStoragePoolGetInfoArgs {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolGetInfoArgs(w: XdrWriter, v: RemoteStoragePoolGetInfoArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolGetInfoArgs(w: XdrWriter, v: RemoteStoragePoolGetInfoArgs, field = "remote_storage_pool_get_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_get_info_args.pool");
 }
 export function decodeRemoteStoragePoolGetInfoArgs(r: XdrReader): RemoteStoragePoolGetInfoArgs {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7282,7 +7591,8 @@ export interface RemoteStoragePoolGetInfoRet {
   allocation: bigint;
   available: bigint;
 }
-export function encodeRemoteStoragePoolGetInfoRet(w: XdrWriter, v: RemoteStoragePoolGetInfoRet): void {
+export function encodeRemoteStoragePoolGetInfoRet(w: XdrWriter, v: RemoteStoragePoolGetInfoRet, field = "remote_storage_pool_get_info_ret"): void {
+  w.struct(v, field);
   w.smallInt(v.state, 0, 255, "remote_storage_pool_get_info_ret.state");
   w.uhyper(v.capacity, "remote_storage_pool_get_info_ret.capacity");
   w.uhyper(v.allocation, "remote_storage_pool_get_info_ret.allocation");
@@ -7304,8 +7614,9 @@ export const RemoteStoragePoolGetInfoRetCodec: Codec<RemoteStoragePoolGetInfoRet
 export interface RemoteStoragePoolGetAutostartArgs {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolGetAutostartArgs(w: XdrWriter, v: RemoteStoragePoolGetAutostartArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolGetAutostartArgs(w: XdrWriter, v: RemoteStoragePoolGetAutostartArgs, field = "remote_storage_pool_get_autostart_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_get_autostart_args.pool");
 }
 export function decodeRemoteStoragePoolGetAutostartArgs(r: XdrReader): RemoteStoragePoolGetAutostartArgs {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7320,7 +7631,8 @@ export const RemoteStoragePoolGetAutostartArgsCodec: Codec<RemoteStoragePoolGetA
 export interface RemoteStoragePoolGetAutostartRet {
   autostart: number;
 }
-export function encodeRemoteStoragePoolGetAutostartRet(w: XdrWriter, v: RemoteStoragePoolGetAutostartRet): void {
+export function encodeRemoteStoragePoolGetAutostartRet(w: XdrWriter, v: RemoteStoragePoolGetAutostartRet, field = "remote_storage_pool_get_autostart_ret"): void {
+  w.struct(v, field);
   w.int(v.autostart, "remote_storage_pool_get_autostart_ret.autostart");
 }
 export function decodeRemoteStoragePoolGetAutostartRet(r: XdrReader): RemoteStoragePoolGetAutostartRet {
@@ -7337,8 +7649,9 @@ export interface RemoteStoragePoolSetAutostartArgs {
   pool: RemoteNonnullStoragePool;
   autostart: number;
 }
-export function encodeRemoteStoragePoolSetAutostartArgs(w: XdrWriter, v: RemoteStoragePoolSetAutostartArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolSetAutostartArgs(w: XdrWriter, v: RemoteStoragePoolSetAutostartArgs, field = "remote_storage_pool_set_autostart_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_set_autostart_args.pool");
   w.int(v.autostart, "remote_storage_pool_set_autostart_args.autostart");
 }
 export function decodeRemoteStoragePoolSetAutostartArgs(r: XdrReader): RemoteStoragePoolSetAutostartArgs {
@@ -7355,8 +7668,9 @@ export const RemoteStoragePoolSetAutostartArgsCodec: Codec<RemoteStoragePoolSetA
 export interface RemoteStoragePoolNumOfVolumesArgs {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolNumOfVolumesArgs(w: XdrWriter, v: RemoteStoragePoolNumOfVolumesArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolNumOfVolumesArgs(w: XdrWriter, v: RemoteStoragePoolNumOfVolumesArgs, field = "remote_storage_pool_num_of_volumes_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_num_of_volumes_args.pool");
 }
 export function decodeRemoteStoragePoolNumOfVolumesArgs(r: XdrReader): RemoteStoragePoolNumOfVolumesArgs {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -7371,7 +7685,8 @@ export const RemoteStoragePoolNumOfVolumesArgsCodec: Codec<RemoteStoragePoolNumO
 export interface RemoteStoragePoolNumOfVolumesRet {
   num: number;
 }
-export function encodeRemoteStoragePoolNumOfVolumesRet(w: XdrWriter, v: RemoteStoragePoolNumOfVolumesRet): void {
+export function encodeRemoteStoragePoolNumOfVolumesRet(w: XdrWriter, v: RemoteStoragePoolNumOfVolumesRet, field = "remote_storage_pool_num_of_volumes_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_storage_pool_num_of_volumes_ret.num");
 }
 export function decodeRemoteStoragePoolNumOfVolumesRet(r: XdrReader): RemoteStoragePoolNumOfVolumesRet {
@@ -7388,8 +7703,9 @@ export interface RemoteStoragePoolListVolumesArgs {
   pool: RemoteNonnullStoragePool;
   maxnames: number;
 }
-export function encodeRemoteStoragePoolListVolumesArgs(w: XdrWriter, v: RemoteStoragePoolListVolumesArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolListVolumesArgs(w: XdrWriter, v: RemoteStoragePoolListVolumesArgs, field = "remote_storage_pool_list_volumes_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_list_volumes_args.pool");
   w.int(v.maxnames, "remote_storage_pool_list_volumes_args.maxnames");
 }
 export function decodeRemoteStoragePoolListVolumesArgs(r: XdrReader): RemoteStoragePoolListVolumesArgs {
@@ -7406,7 +7722,8 @@ export const RemoteStoragePoolListVolumesArgsCodec: Codec<RemoteStoragePoolListV
 export interface RemoteStoragePoolListVolumesRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteStoragePoolListVolumesRet(w: XdrWriter, v: RemoteStoragePoolListVolumesRet): void {
+export function encodeRemoteStoragePoolListVolumesRet(w: XdrWriter, v: RemoteStoragePoolListVolumesRet, field = "remote_storage_pool_list_volumes_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_storage_pool_list_volumes_ret.names");
@@ -7434,8 +7751,9 @@ export interface RemoteStorageVolLookupByNameArgs {
   pool: RemoteNonnullStoragePool;
   name: RemoteNonnullString;
 }
-export function encodeRemoteStorageVolLookupByNameArgs(w: XdrWriter, v: RemoteStorageVolLookupByNameArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStorageVolLookupByNameArgs(w: XdrWriter, v: RemoteStorageVolLookupByNameArgs, field = "remote_storage_vol_lookup_by_name_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_vol_lookup_by_name_args.pool");
   w.string(v.name, 4194304, "remote_storage_vol_lookup_by_name_args.name");
 }
 export function decodeRemoteStorageVolLookupByNameArgs(r: XdrReader): RemoteStorageVolLookupByNameArgs {
@@ -7452,8 +7770,9 @@ export const RemoteStorageVolLookupByNameArgsCodec: Codec<RemoteStorageVolLookup
 export interface RemoteStorageVolLookupByNameRet {
   vol: RemoteNonnullStorageVol;
 }
-export function encodeRemoteStorageVolLookupByNameRet(w: XdrWriter, v: RemoteStorageVolLookupByNameRet): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolLookupByNameRet(w: XdrWriter, v: RemoteStorageVolLookupByNameRet, field = "remote_storage_vol_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_lookup_by_name_ret.vol");
 }
 export function decodeRemoteStorageVolLookupByNameRet(r: XdrReader): RemoteStorageVolLookupByNameRet {
   const f0 = decodeRemoteNonnullStorageVol(r);
@@ -7468,7 +7787,8 @@ export const RemoteStorageVolLookupByNameRetCodec: Codec<RemoteStorageVolLookupB
 export interface RemoteStorageVolLookupByKeyArgs {
   key: RemoteNonnullString;
 }
-export function encodeRemoteStorageVolLookupByKeyArgs(w: XdrWriter, v: RemoteStorageVolLookupByKeyArgs): void {
+export function encodeRemoteStorageVolLookupByKeyArgs(w: XdrWriter, v: RemoteStorageVolLookupByKeyArgs, field = "remote_storage_vol_lookup_by_key_args"): void {
+  w.struct(v, field);
   w.string(v.key, 4194304, "remote_storage_vol_lookup_by_key_args.key");
 }
 export function decodeRemoteStorageVolLookupByKeyArgs(r: XdrReader): RemoteStorageVolLookupByKeyArgs {
@@ -7484,8 +7804,9 @@ export const RemoteStorageVolLookupByKeyArgsCodec: Codec<RemoteStorageVolLookupB
 export interface RemoteStorageVolLookupByKeyRet {
   vol: RemoteNonnullStorageVol;
 }
-export function encodeRemoteStorageVolLookupByKeyRet(w: XdrWriter, v: RemoteStorageVolLookupByKeyRet): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolLookupByKeyRet(w: XdrWriter, v: RemoteStorageVolLookupByKeyRet, field = "remote_storage_vol_lookup_by_key_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_lookup_by_key_ret.vol");
 }
 export function decodeRemoteStorageVolLookupByKeyRet(r: XdrReader): RemoteStorageVolLookupByKeyRet {
   const f0 = decodeRemoteNonnullStorageVol(r);
@@ -7500,7 +7821,8 @@ export const RemoteStorageVolLookupByKeyRetCodec: Codec<RemoteStorageVolLookupBy
 export interface RemoteStorageVolLookupByPathArgs {
   path: RemoteNonnullString;
 }
-export function encodeRemoteStorageVolLookupByPathArgs(w: XdrWriter, v: RemoteStorageVolLookupByPathArgs): void {
+export function encodeRemoteStorageVolLookupByPathArgs(w: XdrWriter, v: RemoteStorageVolLookupByPathArgs, field = "remote_storage_vol_lookup_by_path_args"): void {
+  w.struct(v, field);
   w.string(v.path, 4194304, "remote_storage_vol_lookup_by_path_args.path");
 }
 export function decodeRemoteStorageVolLookupByPathArgs(r: XdrReader): RemoteStorageVolLookupByPathArgs {
@@ -7516,8 +7838,9 @@ export const RemoteStorageVolLookupByPathArgsCodec: Codec<RemoteStorageVolLookup
 export interface RemoteStorageVolLookupByPathRet {
   vol: RemoteNonnullStorageVol;
 }
-export function encodeRemoteStorageVolLookupByPathRet(w: XdrWriter, v: RemoteStorageVolLookupByPathRet): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolLookupByPathRet(w: XdrWriter, v: RemoteStorageVolLookupByPathRet, field = "remote_storage_vol_lookup_by_path_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_lookup_by_path_ret.vol");
 }
 export function decodeRemoteStorageVolLookupByPathRet(r: XdrReader): RemoteStorageVolLookupByPathRet {
   const f0 = decodeRemoteNonnullStorageVol(r);
@@ -7534,8 +7857,9 @@ export interface RemoteStorageVolCreateXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteStorageVolCreateXmlArgs(w: XdrWriter, v: RemoteStorageVolCreateXmlArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStorageVolCreateXmlArgs(w: XdrWriter, v: RemoteStorageVolCreateXmlArgs, field = "remote_storage_vol_create_xml_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_vol_create_xml_args.pool");
   w.string(v.xml, 4194304, "remote_storage_vol_create_xml_args.xml");
   w.uint(v.flags, "remote_storage_vol_create_xml_args.flags");
 }
@@ -7554,8 +7878,9 @@ export const RemoteStorageVolCreateXmlArgsCodec: Codec<RemoteStorageVolCreateXml
 export interface RemoteStorageVolCreateXmlRet {
   vol: RemoteNonnullStorageVol;
 }
-export function encodeRemoteStorageVolCreateXmlRet(w: XdrWriter, v: RemoteStorageVolCreateXmlRet): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolCreateXmlRet(w: XdrWriter, v: RemoteStorageVolCreateXmlRet, field = "remote_storage_vol_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_create_xml_ret.vol");
 }
 export function decodeRemoteStorageVolCreateXmlRet(r: XdrReader): RemoteStorageVolCreateXmlRet {
   const f0 = decodeRemoteNonnullStorageVol(r);
@@ -7573,10 +7898,11 @@ export interface RemoteStorageVolCreateXmlFromArgs {
   clonevol: RemoteNonnullStorageVol;
   flags: number;
 }
-export function encodeRemoteStorageVolCreateXmlFromArgs(w: XdrWriter, v: RemoteStorageVolCreateXmlFromArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStorageVolCreateXmlFromArgs(w: XdrWriter, v: RemoteStorageVolCreateXmlFromArgs, field = "remote_storage_vol_create_xml_from_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_vol_create_xml_from_args.pool");
   w.string(v.xml, 4194304, "remote_storage_vol_create_xml_from_args.xml");
-  encodeRemoteNonnullStorageVol(w, v.clonevol);
+  encodeRemoteNonnullStorageVol(w, v.clonevol, "remote_storage_vol_create_xml_from_args.clonevol");
   w.uint(v.flags, "remote_storage_vol_create_xml_from_args.flags");
 }
 export function decodeRemoteStorageVolCreateXmlFromArgs(r: XdrReader): RemoteStorageVolCreateXmlFromArgs {
@@ -7595,8 +7921,9 @@ export const RemoteStorageVolCreateXmlFromArgsCodec: Codec<RemoteStorageVolCreat
 export interface RemoteStorageVolCreateXmlFromRet {
   vol: RemoteNonnullStorageVol;
 }
-export function encodeRemoteStorageVolCreateXmlFromRet(w: XdrWriter, v: RemoteStorageVolCreateXmlFromRet): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolCreateXmlFromRet(w: XdrWriter, v: RemoteStorageVolCreateXmlFromRet, field = "remote_storage_vol_create_xml_from_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_create_xml_from_ret.vol");
 }
 export function decodeRemoteStorageVolCreateXmlFromRet(r: XdrReader): RemoteStorageVolCreateXmlFromRet {
   const f0 = decodeRemoteNonnullStorageVol(r);
@@ -7612,8 +7939,9 @@ export interface RemoteStorageVolDeleteArgs {
   vol: RemoteNonnullStorageVol;
   flags: number;
 }
-export function encodeRemoteStorageVolDeleteArgs(w: XdrWriter, v: RemoteStorageVolDeleteArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolDeleteArgs(w: XdrWriter, v: RemoteStorageVolDeleteArgs, field = "remote_storage_vol_delete_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_delete_args.vol");
   w.uint(v.flags, "remote_storage_vol_delete_args.flags");
 }
 export function decodeRemoteStorageVolDeleteArgs(r: XdrReader): RemoteStorageVolDeleteArgs {
@@ -7631,8 +7959,9 @@ export interface RemoteStorageVolWipeArgs {
   vol: RemoteNonnullStorageVol;
   flags: number;
 }
-export function encodeRemoteStorageVolWipeArgs(w: XdrWriter, v: RemoteStorageVolWipeArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolWipeArgs(w: XdrWriter, v: RemoteStorageVolWipeArgs, field = "remote_storage_vol_wipe_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_wipe_args.vol");
   w.uint(v.flags, "remote_storage_vol_wipe_args.flags");
 }
 export function decodeRemoteStorageVolWipeArgs(r: XdrReader): RemoteStorageVolWipeArgs {
@@ -7651,8 +7980,9 @@ export interface RemoteStorageVolWipePatternArgs {
   algorithm: number;
   flags: number;
 }
-export function encodeRemoteStorageVolWipePatternArgs(w: XdrWriter, v: RemoteStorageVolWipePatternArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolWipePatternArgs(w: XdrWriter, v: RemoteStorageVolWipePatternArgs, field = "remote_storage_vol_wipe_pattern_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_wipe_pattern_args.vol");
   w.uint(v.algorithm, "remote_storage_vol_wipe_pattern_args.algorithm");
   w.uint(v.flags, "remote_storage_vol_wipe_pattern_args.flags");
 }
@@ -7672,8 +8002,9 @@ export interface RemoteStorageVolGetXmlDescArgs {
   vol: RemoteNonnullStorageVol;
   flags: number;
 }
-export function encodeRemoteStorageVolGetXmlDescArgs(w: XdrWriter, v: RemoteStorageVolGetXmlDescArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolGetXmlDescArgs(w: XdrWriter, v: RemoteStorageVolGetXmlDescArgs, field = "remote_storage_vol_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_get_xml_desc_args.vol");
   w.uint(v.flags, "remote_storage_vol_get_xml_desc_args.flags");
 }
 export function decodeRemoteStorageVolGetXmlDescArgs(r: XdrReader): RemoteStorageVolGetXmlDescArgs {
@@ -7690,7 +8021,8 @@ export const RemoteStorageVolGetXmlDescArgsCodec: Codec<RemoteStorageVolGetXmlDe
 export interface RemoteStorageVolGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteStorageVolGetXmlDescRet(w: XdrWriter, v: RemoteStorageVolGetXmlDescRet): void {
+export function encodeRemoteStorageVolGetXmlDescRet(w: XdrWriter, v: RemoteStorageVolGetXmlDescRet, field = "remote_storage_vol_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_storage_vol_get_xml_desc_ret.xml");
 }
 export function decodeRemoteStorageVolGetXmlDescRet(r: XdrReader): RemoteStorageVolGetXmlDescRet {
@@ -7706,8 +8038,9 @@ export const RemoteStorageVolGetXmlDescRetCodec: Codec<RemoteStorageVolGetXmlDes
 export interface RemoteStorageVolGetInfoArgs {
   vol: RemoteNonnullStorageVol;
 }
-export function encodeRemoteStorageVolGetInfoArgs(w: XdrWriter, v: RemoteStorageVolGetInfoArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolGetInfoArgs(w: XdrWriter, v: RemoteStorageVolGetInfoArgs, field = "remote_storage_vol_get_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_get_info_args.vol");
 }
 export function decodeRemoteStorageVolGetInfoArgs(r: XdrReader): RemoteStorageVolGetInfoArgs {
   const f0 = decodeRemoteNonnullStorageVol(r);
@@ -7724,7 +8057,8 @@ export interface RemoteStorageVolGetInfoRet {
   capacity: bigint;
   allocation: bigint;
 }
-export function encodeRemoteStorageVolGetInfoRet(w: XdrWriter, v: RemoteStorageVolGetInfoRet): void {
+export function encodeRemoteStorageVolGetInfoRet(w: XdrWriter, v: RemoteStorageVolGetInfoRet, field = "remote_storage_vol_get_info_ret"): void {
+  w.struct(v, field);
   w.smallInt(v.type, -128, 127, "remote_storage_vol_get_info_ret.type");
   w.uhyper(v.capacity, "remote_storage_vol_get_info_ret.capacity");
   w.uhyper(v.allocation, "remote_storage_vol_get_info_ret.allocation");
@@ -7745,8 +8079,9 @@ export interface RemoteStorageVolGetInfoFlagsArgs {
   vol: RemoteNonnullStorageVol;
   flags: number;
 }
-export function encodeRemoteStorageVolGetInfoFlagsArgs(w: XdrWriter, v: RemoteStorageVolGetInfoFlagsArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolGetInfoFlagsArgs(w: XdrWriter, v: RemoteStorageVolGetInfoFlagsArgs, field = "remote_storage_vol_get_info_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_get_info_flags_args.vol");
   w.uint(v.flags, "remote_storage_vol_get_info_flags_args.flags");
 }
 export function decodeRemoteStorageVolGetInfoFlagsArgs(r: XdrReader): RemoteStorageVolGetInfoFlagsArgs {
@@ -7765,7 +8100,8 @@ export interface RemoteStorageVolGetInfoFlagsRet {
   capacity: bigint;
   allocation: bigint;
 }
-export function encodeRemoteStorageVolGetInfoFlagsRet(w: XdrWriter, v: RemoteStorageVolGetInfoFlagsRet): void {
+export function encodeRemoteStorageVolGetInfoFlagsRet(w: XdrWriter, v: RemoteStorageVolGetInfoFlagsRet, field = "remote_storage_vol_get_info_flags_ret"): void {
+  w.struct(v, field);
   w.smallInt(v.type, -128, 127, "remote_storage_vol_get_info_flags_ret.type");
   w.uhyper(v.capacity, "remote_storage_vol_get_info_flags_ret.capacity");
   w.uhyper(v.allocation, "remote_storage_vol_get_info_flags_ret.allocation");
@@ -7785,8 +8121,9 @@ export const RemoteStorageVolGetInfoFlagsRetCodec: Codec<RemoteStorageVolGetInfo
 export interface RemoteStorageVolGetPathArgs {
   vol: RemoteNonnullStorageVol;
 }
-export function encodeRemoteStorageVolGetPathArgs(w: XdrWriter, v: RemoteStorageVolGetPathArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolGetPathArgs(w: XdrWriter, v: RemoteStorageVolGetPathArgs, field = "remote_storage_vol_get_path_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_get_path_args.vol");
 }
 export function decodeRemoteStorageVolGetPathArgs(r: XdrReader): RemoteStorageVolGetPathArgs {
   const f0 = decodeRemoteNonnullStorageVol(r);
@@ -7801,7 +8138,8 @@ export const RemoteStorageVolGetPathArgsCodec: Codec<RemoteStorageVolGetPathArgs
 export interface RemoteStorageVolGetPathRet {
   name: RemoteNonnullString;
 }
-export function encodeRemoteStorageVolGetPathRet(w: XdrWriter, v: RemoteStorageVolGetPathRet): void {
+export function encodeRemoteStorageVolGetPathRet(w: XdrWriter, v: RemoteStorageVolGetPathRet, field = "remote_storage_vol_get_path_ret"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_storage_vol_get_path_ret.name");
 }
 export function decodeRemoteStorageVolGetPathRet(r: XdrReader): RemoteStorageVolGetPathRet {
@@ -7819,8 +8157,9 @@ export interface RemoteStorageVolResizeArgs {
   capacity: bigint;
   flags: number;
 }
-export function encodeRemoteStorageVolResizeArgs(w: XdrWriter, v: RemoteStorageVolResizeArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolResizeArgs(w: XdrWriter, v: RemoteStorageVolResizeArgs, field = "remote_storage_vol_resize_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_resize_args.vol");
   w.uhyper(v.capacity, "remote_storage_vol_resize_args.capacity");
   w.uint(v.flags, "remote_storage_vol_resize_args.flags");
 }
@@ -7840,7 +8179,8 @@ export interface RemoteNodeNumOfDevicesArgs {
   cap: RemoteString;
   flags: number;
 }
-export function encodeRemoteNodeNumOfDevicesArgs(w: XdrWriter, v: RemoteNodeNumOfDevicesArgs): void {
+export function encodeRemoteNodeNumOfDevicesArgs(w: XdrWriter, v: RemoteNodeNumOfDevicesArgs, field = "remote_node_num_of_devices_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.cap;
     if (o0 == null) w.uint(0, "remote_node_num_of_devices_args.cap");
@@ -7869,7 +8209,8 @@ export const RemoteNodeNumOfDevicesArgsCodec: Codec<RemoteNodeNumOfDevicesArgs> 
 export interface RemoteNodeNumOfDevicesRet {
   num: number;
 }
-export function encodeRemoteNodeNumOfDevicesRet(w: XdrWriter, v: RemoteNodeNumOfDevicesRet): void {
+export function encodeRemoteNodeNumOfDevicesRet(w: XdrWriter, v: RemoteNodeNumOfDevicesRet, field = "remote_node_num_of_devices_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_node_num_of_devices_ret.num");
 }
 export function decodeRemoteNodeNumOfDevicesRet(r: XdrReader): RemoteNodeNumOfDevicesRet {
@@ -7887,7 +8228,8 @@ export interface RemoteNodeListDevicesArgs {
   maxnames: number;
   flags: number;
 }
-export function encodeRemoteNodeListDevicesArgs(w: XdrWriter, v: RemoteNodeListDevicesArgs): void {
+export function encodeRemoteNodeListDevicesArgs(w: XdrWriter, v: RemoteNodeListDevicesArgs, field = "remote_node_list_devices_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.cap;
     if (o0 == null) w.uint(0, "remote_node_list_devices_args.cap");
@@ -7918,7 +8260,8 @@ export const RemoteNodeListDevicesArgsCodec: Codec<RemoteNodeListDevicesArgs> = 
 export interface RemoteNodeListDevicesRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteNodeListDevicesRet(w: XdrWriter, v: RemoteNodeListDevicesRet): void {
+export function encodeRemoteNodeListDevicesRet(w: XdrWriter, v: RemoteNodeListDevicesRet, field = "remote_node_list_devices_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 65536, "remote_node_list_devices_ret.names");
@@ -7945,7 +8288,8 @@ export const RemoteNodeListDevicesRetCodec: Codec<RemoteNodeListDevicesRet> = { 
 export interface RemoteNodeDeviceLookupByNameArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceLookupByNameArgs(w: XdrWriter, v: RemoteNodeDeviceLookupByNameArgs): void {
+export function encodeRemoteNodeDeviceLookupByNameArgs(w: XdrWriter, v: RemoteNodeDeviceLookupByNameArgs, field = "remote_node_device_lookup_by_name_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_lookup_by_name_args.name");
 }
 export function decodeRemoteNodeDeviceLookupByNameArgs(r: XdrReader): RemoteNodeDeviceLookupByNameArgs {
@@ -7961,8 +8305,9 @@ export const RemoteNodeDeviceLookupByNameArgsCodec: Codec<RemoteNodeDeviceLookup
 export interface RemoteNodeDeviceLookupByNameRet {
   dev: RemoteNonnullNodeDevice;
 }
-export function encodeRemoteNodeDeviceLookupByNameRet(w: XdrWriter, v: RemoteNodeDeviceLookupByNameRet): void {
-  encodeRemoteNonnullNodeDevice(w, v.dev);
+export function encodeRemoteNodeDeviceLookupByNameRet(w: XdrWriter, v: RemoteNodeDeviceLookupByNameRet, field = "remote_node_device_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_lookup_by_name_ret.dev");
 }
 export function decodeRemoteNodeDeviceLookupByNameRet(r: XdrReader): RemoteNodeDeviceLookupByNameRet {
   const f0 = decodeRemoteNonnullNodeDevice(r);
@@ -7979,7 +8324,8 @@ export interface RemoteNodeDeviceLookupScsiHostByWwnArgs {
   wwpn: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNodeDeviceLookupScsiHostByWwnArgs(w: XdrWriter, v: RemoteNodeDeviceLookupScsiHostByWwnArgs): void {
+export function encodeRemoteNodeDeviceLookupScsiHostByWwnArgs(w: XdrWriter, v: RemoteNodeDeviceLookupScsiHostByWwnArgs, field = "remote_node_device_lookup_scsi_host_by_wwn_args"): void {
+  w.struct(v, field);
   w.string(v.wwnn, 4194304, "remote_node_device_lookup_scsi_host_by_wwn_args.wwnn");
   w.string(v.wwpn, 4194304, "remote_node_device_lookup_scsi_host_by_wwn_args.wwpn");
   w.uint(v.flags, "remote_node_device_lookup_scsi_host_by_wwn_args.flags");
@@ -7999,8 +8345,9 @@ export const RemoteNodeDeviceLookupScsiHostByWwnArgsCodec: Codec<RemoteNodeDevic
 export interface RemoteNodeDeviceLookupScsiHostByWwnRet {
   dev: RemoteNonnullNodeDevice;
 }
-export function encodeRemoteNodeDeviceLookupScsiHostByWwnRet(w: XdrWriter, v: RemoteNodeDeviceLookupScsiHostByWwnRet): void {
-  encodeRemoteNonnullNodeDevice(w, v.dev);
+export function encodeRemoteNodeDeviceLookupScsiHostByWwnRet(w: XdrWriter, v: RemoteNodeDeviceLookupScsiHostByWwnRet, field = "remote_node_device_lookup_scsi_host_by_wwn_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_lookup_scsi_host_by_wwn_ret.dev");
 }
 export function decodeRemoteNodeDeviceLookupScsiHostByWwnRet(r: XdrReader): RemoteNodeDeviceLookupScsiHostByWwnRet {
   const f0 = decodeRemoteNonnullNodeDevice(r);
@@ -8016,7 +8363,8 @@ export interface RemoteNodeDeviceGetXmlDescArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNodeDeviceGetXmlDescArgs(w: XdrWriter, v: RemoteNodeDeviceGetXmlDescArgs): void {
+export function encodeRemoteNodeDeviceGetXmlDescArgs(w: XdrWriter, v: RemoteNodeDeviceGetXmlDescArgs, field = "remote_node_device_get_xml_desc_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_get_xml_desc_args.name");
   w.uint(v.flags, "remote_node_device_get_xml_desc_args.flags");
 }
@@ -8034,7 +8382,8 @@ export const RemoteNodeDeviceGetXmlDescArgsCodec: Codec<RemoteNodeDeviceGetXmlDe
 export interface RemoteNodeDeviceGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceGetXmlDescRet(w: XdrWriter, v: RemoteNodeDeviceGetXmlDescRet): void {
+export function encodeRemoteNodeDeviceGetXmlDescRet(w: XdrWriter, v: RemoteNodeDeviceGetXmlDescRet, field = "remote_node_device_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_node_device_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNodeDeviceGetXmlDescRet(r: XdrReader): RemoteNodeDeviceGetXmlDescRet {
@@ -8050,7 +8399,8 @@ export const RemoteNodeDeviceGetXmlDescRetCodec: Codec<RemoteNodeDeviceGetXmlDes
 export interface RemoteNodeDeviceGetParentArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceGetParentArgs(w: XdrWriter, v: RemoteNodeDeviceGetParentArgs): void {
+export function encodeRemoteNodeDeviceGetParentArgs(w: XdrWriter, v: RemoteNodeDeviceGetParentArgs, field = "remote_node_device_get_parent_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_get_parent_args.name");
 }
 export function decodeRemoteNodeDeviceGetParentArgs(r: XdrReader): RemoteNodeDeviceGetParentArgs {
@@ -8066,7 +8416,8 @@ export const RemoteNodeDeviceGetParentArgsCodec: Codec<RemoteNodeDeviceGetParent
 export interface RemoteNodeDeviceGetParentRet {
   parentName: RemoteString;
 }
-export function encodeRemoteNodeDeviceGetParentRet(w: XdrWriter, v: RemoteNodeDeviceGetParentRet): void {
+export function encodeRemoteNodeDeviceGetParentRet(w: XdrWriter, v: RemoteNodeDeviceGetParentRet, field = "remote_node_device_get_parent_ret"): void {
+  w.struct(v, field);
   {
     const o0 = v.parentName;
     if (o0 == null) w.uint(0, "remote_node_device_get_parent_ret.parentName");
@@ -8093,7 +8444,8 @@ export const RemoteNodeDeviceGetParentRetCodec: Codec<RemoteNodeDeviceGetParentR
 export interface RemoteNodeDeviceNumOfCapsArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceNumOfCapsArgs(w: XdrWriter, v: RemoteNodeDeviceNumOfCapsArgs): void {
+export function encodeRemoteNodeDeviceNumOfCapsArgs(w: XdrWriter, v: RemoteNodeDeviceNumOfCapsArgs, field = "remote_node_device_num_of_caps_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_num_of_caps_args.name");
 }
 export function decodeRemoteNodeDeviceNumOfCapsArgs(r: XdrReader): RemoteNodeDeviceNumOfCapsArgs {
@@ -8109,7 +8461,8 @@ export const RemoteNodeDeviceNumOfCapsArgsCodec: Codec<RemoteNodeDeviceNumOfCaps
 export interface RemoteNodeDeviceNumOfCapsRet {
   num: number;
 }
-export function encodeRemoteNodeDeviceNumOfCapsRet(w: XdrWriter, v: RemoteNodeDeviceNumOfCapsRet): void {
+export function encodeRemoteNodeDeviceNumOfCapsRet(w: XdrWriter, v: RemoteNodeDeviceNumOfCapsRet, field = "remote_node_device_num_of_caps_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_node_device_num_of_caps_ret.num");
 }
 export function decodeRemoteNodeDeviceNumOfCapsRet(r: XdrReader): RemoteNodeDeviceNumOfCapsRet {
@@ -8126,7 +8479,8 @@ export interface RemoteNodeDeviceListCapsArgs {
   name: RemoteNonnullString;
   maxnames: number;
 }
-export function encodeRemoteNodeDeviceListCapsArgs(w: XdrWriter, v: RemoteNodeDeviceListCapsArgs): void {
+export function encodeRemoteNodeDeviceListCapsArgs(w: XdrWriter, v: RemoteNodeDeviceListCapsArgs, field = "remote_node_device_list_caps_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_list_caps_args.name");
   w.int(v.maxnames, "remote_node_device_list_caps_args.maxnames");
 }
@@ -8144,7 +8498,8 @@ export const RemoteNodeDeviceListCapsArgsCodec: Codec<RemoteNodeDeviceListCapsAr
 export interface RemoteNodeDeviceListCapsRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteNodeDeviceListCapsRet(w: XdrWriter, v: RemoteNodeDeviceListCapsRet): void {
+export function encodeRemoteNodeDeviceListCapsRet(w: XdrWriter, v: RemoteNodeDeviceListCapsRet, field = "remote_node_device_list_caps_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 65536, "remote_node_device_list_caps_ret.names");
@@ -8171,7 +8526,8 @@ export const RemoteNodeDeviceListCapsRetCodec: Codec<RemoteNodeDeviceListCapsRet
 export interface RemoteNodeDeviceDettachArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceDettachArgs(w: XdrWriter, v: RemoteNodeDeviceDettachArgs): void {
+export function encodeRemoteNodeDeviceDettachArgs(w: XdrWriter, v: RemoteNodeDeviceDettachArgs, field = "remote_node_device_dettach_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_dettach_args.name");
 }
 export function decodeRemoteNodeDeviceDettachArgs(r: XdrReader): RemoteNodeDeviceDettachArgs {
@@ -8189,7 +8545,8 @@ export interface RemoteNodeDeviceDetachFlagsArgs {
   driverName: RemoteString;
   flags: number;
 }
-export function encodeRemoteNodeDeviceDetachFlagsArgs(w: XdrWriter, v: RemoteNodeDeviceDetachFlagsArgs): void {
+export function encodeRemoteNodeDeviceDetachFlagsArgs(w: XdrWriter, v: RemoteNodeDeviceDetachFlagsArgs, field = "remote_node_device_detach_flags_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_detach_flags_args.name");
   {
     const o0 = v.driverName;
@@ -8220,7 +8577,8 @@ export const RemoteNodeDeviceDetachFlagsArgsCodec: Codec<RemoteNodeDeviceDetachF
 export interface RemoteNodeDeviceReAttachArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceReAttachArgs(w: XdrWriter, v: RemoteNodeDeviceReAttachArgs): void {
+export function encodeRemoteNodeDeviceReAttachArgs(w: XdrWriter, v: RemoteNodeDeviceReAttachArgs, field = "remote_node_device_re_attach_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_re_attach_args.name");
 }
 export function decodeRemoteNodeDeviceReAttachArgs(r: XdrReader): RemoteNodeDeviceReAttachArgs {
@@ -8236,7 +8594,8 @@ export const RemoteNodeDeviceReAttachArgsCodec: Codec<RemoteNodeDeviceReAttachAr
 export interface RemoteNodeDeviceResetArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceResetArgs(w: XdrWriter, v: RemoteNodeDeviceResetArgs): void {
+export function encodeRemoteNodeDeviceResetArgs(w: XdrWriter, v: RemoteNodeDeviceResetArgs, field = "remote_node_device_reset_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_reset_args.name");
 }
 export function decodeRemoteNodeDeviceResetArgs(r: XdrReader): RemoteNodeDeviceResetArgs {
@@ -8253,7 +8612,8 @@ export interface RemoteNodeDeviceCreateXmlArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNodeDeviceCreateXmlArgs(w: XdrWriter, v: RemoteNodeDeviceCreateXmlArgs): void {
+export function encodeRemoteNodeDeviceCreateXmlArgs(w: XdrWriter, v: RemoteNodeDeviceCreateXmlArgs, field = "remote_node_device_create_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml_desc, 4194304, "remote_node_device_create_xml_args.xml_desc");
   w.uint(v.flags, "remote_node_device_create_xml_args.flags");
 }
@@ -8271,8 +8631,9 @@ export const RemoteNodeDeviceCreateXmlArgsCodec: Codec<RemoteNodeDeviceCreateXml
 export interface RemoteNodeDeviceCreateXmlRet {
   dev: RemoteNonnullNodeDevice;
 }
-export function encodeRemoteNodeDeviceCreateXmlRet(w: XdrWriter, v: RemoteNodeDeviceCreateXmlRet): void {
-  encodeRemoteNonnullNodeDevice(w, v.dev);
+export function encodeRemoteNodeDeviceCreateXmlRet(w: XdrWriter, v: RemoteNodeDeviceCreateXmlRet, field = "remote_node_device_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_create_xml_ret.dev");
 }
 export function decodeRemoteNodeDeviceCreateXmlRet(r: XdrReader): RemoteNodeDeviceCreateXmlRet {
   const f0 = decodeRemoteNonnullNodeDevice(r);
@@ -8287,7 +8648,8 @@ export const RemoteNodeDeviceCreateXmlRetCodec: Codec<RemoteNodeDeviceCreateXmlR
 export interface RemoteNodeDeviceDestroyArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceDestroyArgs(w: XdrWriter, v: RemoteNodeDeviceDestroyArgs): void {
+export function encodeRemoteNodeDeviceDestroyArgs(w: XdrWriter, v: RemoteNodeDeviceDestroyArgs, field = "remote_node_device_destroy_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_destroy_args.name");
 }
 export function decodeRemoteNodeDeviceDestroyArgs(r: XdrReader): RemoteNodeDeviceDestroyArgs {
@@ -8304,7 +8666,8 @@ export interface RemoteNodeDeviceDefineXmlArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNodeDeviceDefineXmlArgs(w: XdrWriter, v: RemoteNodeDeviceDefineXmlArgs): void {
+export function encodeRemoteNodeDeviceDefineXmlArgs(w: XdrWriter, v: RemoteNodeDeviceDefineXmlArgs, field = "remote_node_device_define_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml_desc, 4194304, "remote_node_device_define_xml_args.xml_desc");
   w.uint(v.flags, "remote_node_device_define_xml_args.flags");
 }
@@ -8322,8 +8685,9 @@ export const RemoteNodeDeviceDefineXmlArgsCodec: Codec<RemoteNodeDeviceDefineXml
 export interface RemoteNodeDeviceDefineXmlRet {
   dev: RemoteNonnullNodeDevice;
 }
-export function encodeRemoteNodeDeviceDefineXmlRet(w: XdrWriter, v: RemoteNodeDeviceDefineXmlRet): void {
-  encodeRemoteNonnullNodeDevice(w, v.dev);
+export function encodeRemoteNodeDeviceDefineXmlRet(w: XdrWriter, v: RemoteNodeDeviceDefineXmlRet, field = "remote_node_device_define_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_define_xml_ret.dev");
 }
 export function decodeRemoteNodeDeviceDefineXmlRet(r: XdrReader): RemoteNodeDeviceDefineXmlRet {
   const f0 = decodeRemoteNonnullNodeDevice(r);
@@ -8339,7 +8703,8 @@ export interface RemoteNodeDeviceUndefineArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNodeDeviceUndefineArgs(w: XdrWriter, v: RemoteNodeDeviceUndefineArgs): void {
+export function encodeRemoteNodeDeviceUndefineArgs(w: XdrWriter, v: RemoteNodeDeviceUndefineArgs, field = "remote_node_device_undefine_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_undefine_args.name");
   w.uint(v.flags, "remote_node_device_undefine_args.flags");
 }
@@ -8358,7 +8723,8 @@ export interface RemoteNodeDeviceCreateArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNodeDeviceCreateArgs(w: XdrWriter, v: RemoteNodeDeviceCreateArgs): void {
+export function encodeRemoteNodeDeviceCreateArgs(w: XdrWriter, v: RemoteNodeDeviceCreateArgs, field = "remote_node_device_create_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_create_args.name");
   w.uint(v.flags, "remote_node_device_create_args.flags");
 }
@@ -8376,7 +8742,8 @@ export const RemoteNodeDeviceCreateArgsCodec: Codec<RemoteNodeDeviceCreateArgs> 
 export interface RemoteNodeDeviceGetAutostartArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceGetAutostartArgs(w: XdrWriter, v: RemoteNodeDeviceGetAutostartArgs): void {
+export function encodeRemoteNodeDeviceGetAutostartArgs(w: XdrWriter, v: RemoteNodeDeviceGetAutostartArgs, field = "remote_node_device_get_autostart_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_get_autostart_args.name");
 }
 export function decodeRemoteNodeDeviceGetAutostartArgs(r: XdrReader): RemoteNodeDeviceGetAutostartArgs {
@@ -8392,7 +8759,8 @@ export const RemoteNodeDeviceGetAutostartArgsCodec: Codec<RemoteNodeDeviceGetAut
 export interface RemoteNodeDeviceGetAutostartRet {
   autostart: number;
 }
-export function encodeRemoteNodeDeviceGetAutostartRet(w: XdrWriter, v: RemoteNodeDeviceGetAutostartRet): void {
+export function encodeRemoteNodeDeviceGetAutostartRet(w: XdrWriter, v: RemoteNodeDeviceGetAutostartRet, field = "remote_node_device_get_autostart_ret"): void {
+  w.struct(v, field);
   w.int(v.autostart, "remote_node_device_get_autostart_ret.autostart");
 }
 export function decodeRemoteNodeDeviceGetAutostartRet(r: XdrReader): RemoteNodeDeviceGetAutostartRet {
@@ -8409,7 +8777,8 @@ export interface RemoteNodeDeviceSetAutostartArgs {
   name: RemoteNonnullString;
   autostart: number;
 }
-export function encodeRemoteNodeDeviceSetAutostartArgs(w: XdrWriter, v: RemoteNodeDeviceSetAutostartArgs): void {
+export function encodeRemoteNodeDeviceSetAutostartArgs(w: XdrWriter, v: RemoteNodeDeviceSetAutostartArgs, field = "remote_node_device_set_autostart_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_set_autostart_args.name");
   w.int(v.autostart, "remote_node_device_set_autostart_args.autostart");
 }
@@ -8427,7 +8796,8 @@ export const RemoteNodeDeviceSetAutostartArgsCodec: Codec<RemoteNodeDeviceSetAut
 export interface RemoteNodeDeviceIsPersistentArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceIsPersistentArgs(w: XdrWriter, v: RemoteNodeDeviceIsPersistentArgs): void {
+export function encodeRemoteNodeDeviceIsPersistentArgs(w: XdrWriter, v: RemoteNodeDeviceIsPersistentArgs, field = "remote_node_device_is_persistent_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_is_persistent_args.name");
 }
 export function decodeRemoteNodeDeviceIsPersistentArgs(r: XdrReader): RemoteNodeDeviceIsPersistentArgs {
@@ -8443,7 +8813,8 @@ export const RemoteNodeDeviceIsPersistentArgsCodec: Codec<RemoteNodeDeviceIsPers
 export interface RemoteNodeDeviceIsPersistentRet {
   persistent: number;
 }
-export function encodeRemoteNodeDeviceIsPersistentRet(w: XdrWriter, v: RemoteNodeDeviceIsPersistentRet): void {
+export function encodeRemoteNodeDeviceIsPersistentRet(w: XdrWriter, v: RemoteNodeDeviceIsPersistentRet, field = "remote_node_device_is_persistent_ret"): void {
+  w.struct(v, field);
   w.int(v.persistent, "remote_node_device_is_persistent_ret.persistent");
 }
 export function decodeRemoteNodeDeviceIsPersistentRet(r: XdrReader): RemoteNodeDeviceIsPersistentRet {
@@ -8459,7 +8830,8 @@ export const RemoteNodeDeviceIsPersistentRetCodec: Codec<RemoteNodeDeviceIsPersi
 export interface RemoteNodeDeviceIsActiveArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNodeDeviceIsActiveArgs(w: XdrWriter, v: RemoteNodeDeviceIsActiveArgs): void {
+export function encodeRemoteNodeDeviceIsActiveArgs(w: XdrWriter, v: RemoteNodeDeviceIsActiveArgs, field = "remote_node_device_is_active_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_is_active_args.name");
 }
 export function decodeRemoteNodeDeviceIsActiveArgs(r: XdrReader): RemoteNodeDeviceIsActiveArgs {
@@ -8475,7 +8847,8 @@ export const RemoteNodeDeviceIsActiveArgsCodec: Codec<RemoteNodeDeviceIsActiveAr
 export interface RemoteNodeDeviceIsActiveRet {
   active: number;
 }
-export function encodeRemoteNodeDeviceIsActiveRet(w: XdrWriter, v: RemoteNodeDeviceIsActiveRet): void {
+export function encodeRemoteNodeDeviceIsActiveRet(w: XdrWriter, v: RemoteNodeDeviceIsActiveRet, field = "remote_node_device_is_active_ret"): void {
+  w.struct(v, field);
   w.int(v.active, "remote_node_device_is_active_ret.active");
 }
 export function decodeRemoteNodeDeviceIsActiveRet(r: XdrReader): RemoteNodeDeviceIsActiveRet {
@@ -8493,7 +8866,8 @@ export interface RemoteNodeDeviceUpdateArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNodeDeviceUpdateArgs(w: XdrWriter, v: RemoteNodeDeviceUpdateArgs): void {
+export function encodeRemoteNodeDeviceUpdateArgs(w: XdrWriter, v: RemoteNodeDeviceUpdateArgs, field = "remote_node_device_update_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_node_device_update_args.name");
   w.string(v.xml_desc, 4194304, "remote_node_device_update_args.xml_desc");
   w.uint(v.flags, "remote_node_device_update_args.flags");
@@ -8513,7 +8887,8 @@ export const RemoteNodeDeviceUpdateArgsCodec: Codec<RemoteNodeDeviceUpdateArgs> 
 export interface RemoteConnectDomainEventRegisterRet {
   cb_registered: number;
 }
-export function encodeRemoteConnectDomainEventRegisterRet(w: XdrWriter, v: RemoteConnectDomainEventRegisterRet): void {
+export function encodeRemoteConnectDomainEventRegisterRet(w: XdrWriter, v: RemoteConnectDomainEventRegisterRet, field = "remote_connect_domain_event_register_ret"): void {
+  w.struct(v, field);
   w.int(v.cb_registered, "remote_connect_domain_event_register_ret.cb_registered");
 }
 export function decodeRemoteConnectDomainEventRegisterRet(r: XdrReader): RemoteConnectDomainEventRegisterRet {
@@ -8529,7 +8904,8 @@ export const RemoteConnectDomainEventRegisterRetCodec: Codec<RemoteConnectDomain
 export interface RemoteConnectDomainEventDeregisterRet {
   cb_registered: number;
 }
-export function encodeRemoteConnectDomainEventDeregisterRet(w: XdrWriter, v: RemoteConnectDomainEventDeregisterRet): void {
+export function encodeRemoteConnectDomainEventDeregisterRet(w: XdrWriter, v: RemoteConnectDomainEventDeregisterRet, field = "remote_connect_domain_event_deregister_ret"): void {
+  w.struct(v, field);
   w.int(v.cb_registered, "remote_connect_domain_event_deregister_ret.cb_registered");
 }
 export function decodeRemoteConnectDomainEventDeregisterRet(r: XdrReader): RemoteConnectDomainEventDeregisterRet {
@@ -8547,8 +8923,9 @@ export interface RemoteDomainEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export function encodeRemoteDomainEventLifecycleMsg(w: XdrWriter, v: RemoteDomainEventLifecycleMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventLifecycleMsg(w: XdrWriter, v: RemoteDomainEventLifecycleMsg, field = "remote_domain_event_lifecycle_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_lifecycle_msg.dom");
   w.int(v.event, "remote_domain_event_lifecycle_msg.event");
   w.int(v.detail, "remote_domain_event_lifecycle_msg.detail");
 }
@@ -8568,9 +8945,10 @@ export interface RemoteDomainEventCallbackLifecycleMsg {
   callbackID: number;
   msg: RemoteDomainEventLifecycleMsg;
 }
-export function encodeRemoteDomainEventCallbackLifecycleMsg(w: XdrWriter, v: RemoteDomainEventCallbackLifecycleMsg): void {
+export function encodeRemoteDomainEventCallbackLifecycleMsg(w: XdrWriter, v: RemoteDomainEventCallbackLifecycleMsg, field = "remote_domain_event_callback_lifecycle_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_lifecycle_msg.callbackID");
-  encodeRemoteDomainEventLifecycleMsg(w, v.msg);
+  encodeRemoteDomainEventLifecycleMsg(w, v.msg, "remote_domain_event_callback_lifecycle_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackLifecycleMsg(r: XdrReader): RemoteDomainEventCallbackLifecycleMsg {
   const f0 = r.int();
@@ -8588,7 +8966,8 @@ export interface RemoteConnectDomainXmlFromNativeArgs {
   nativeConfig: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteConnectDomainXmlFromNativeArgs(w: XdrWriter, v: RemoteConnectDomainXmlFromNativeArgs): void {
+export function encodeRemoteConnectDomainXmlFromNativeArgs(w: XdrWriter, v: RemoteConnectDomainXmlFromNativeArgs, field = "remote_connect_domain_xml_from_native_args"): void {
+  w.struct(v, field);
   w.string(v.nativeFormat, 4194304, "remote_connect_domain_xml_from_native_args.nativeFormat");
   w.string(v.nativeConfig, 4194304, "remote_connect_domain_xml_from_native_args.nativeConfig");
   w.uint(v.flags, "remote_connect_domain_xml_from_native_args.flags");
@@ -8608,7 +8987,8 @@ export const RemoteConnectDomainXmlFromNativeArgsCodec: Codec<RemoteConnectDomai
 export interface RemoteConnectDomainXmlFromNativeRet {
   domainXml: RemoteNonnullString;
 }
-export function encodeRemoteConnectDomainXmlFromNativeRet(w: XdrWriter, v: RemoteConnectDomainXmlFromNativeRet): void {
+export function encodeRemoteConnectDomainXmlFromNativeRet(w: XdrWriter, v: RemoteConnectDomainXmlFromNativeRet, field = "remote_connect_domain_xml_from_native_ret"): void {
+  w.struct(v, field);
   w.string(v.domainXml, 4194304, "remote_connect_domain_xml_from_native_ret.domainXml");
 }
 export function decodeRemoteConnectDomainXmlFromNativeRet(r: XdrReader): RemoteConnectDomainXmlFromNativeRet {
@@ -8626,7 +9006,8 @@ export interface RemoteConnectDomainXmlToNativeArgs {
   domainXml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteConnectDomainXmlToNativeArgs(w: XdrWriter, v: RemoteConnectDomainXmlToNativeArgs): void {
+export function encodeRemoteConnectDomainXmlToNativeArgs(w: XdrWriter, v: RemoteConnectDomainXmlToNativeArgs, field = "remote_connect_domain_xml_to_native_args"): void {
+  w.struct(v, field);
   w.string(v.nativeFormat, 4194304, "remote_connect_domain_xml_to_native_args.nativeFormat");
   w.string(v.domainXml, 4194304, "remote_connect_domain_xml_to_native_args.domainXml");
   w.uint(v.flags, "remote_connect_domain_xml_to_native_args.flags");
@@ -8646,7 +9027,8 @@ export const RemoteConnectDomainXmlToNativeArgsCodec: Codec<RemoteConnectDomainX
 export interface RemoteConnectDomainXmlToNativeRet {
   nativeConfig: RemoteNonnullString;
 }
-export function encodeRemoteConnectDomainXmlToNativeRet(w: XdrWriter, v: RemoteConnectDomainXmlToNativeRet): void {
+export function encodeRemoteConnectDomainXmlToNativeRet(w: XdrWriter, v: RemoteConnectDomainXmlToNativeRet, field = "remote_connect_domain_xml_to_native_ret"): void {
+  w.struct(v, field);
   w.string(v.nativeConfig, 4194304, "remote_connect_domain_xml_to_native_ret.nativeConfig");
 }
 export function decodeRemoteConnectDomainXmlToNativeRet(r: XdrReader): RemoteConnectDomainXmlToNativeRet {
@@ -8662,7 +9044,8 @@ export const RemoteConnectDomainXmlToNativeRetCodec: Codec<RemoteConnectDomainXm
 export interface RemoteConnectNumOfSecretsRet {
   num: number;
 }
-export function encodeRemoteConnectNumOfSecretsRet(w: XdrWriter, v: RemoteConnectNumOfSecretsRet): void {
+export function encodeRemoteConnectNumOfSecretsRet(w: XdrWriter, v: RemoteConnectNumOfSecretsRet, field = "remote_connect_num_of_secrets_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_connect_num_of_secrets_ret.num");
 }
 export function decodeRemoteConnectNumOfSecretsRet(r: XdrReader): RemoteConnectNumOfSecretsRet {
@@ -8678,7 +9061,8 @@ export const RemoteConnectNumOfSecretsRetCodec: Codec<RemoteConnectNumOfSecretsR
 export interface RemoteConnectListSecretsArgs {
   maxuuids: number;
 }
-export function encodeRemoteConnectListSecretsArgs(w: XdrWriter, v: RemoteConnectListSecretsArgs): void {
+export function encodeRemoteConnectListSecretsArgs(w: XdrWriter, v: RemoteConnectListSecretsArgs, field = "remote_connect_list_secrets_args"): void {
+  w.struct(v, field);
   w.int(v.maxuuids, "remote_connect_list_secrets_args.maxuuids");
 }
 export function decodeRemoteConnectListSecretsArgs(r: XdrReader): RemoteConnectListSecretsArgs {
@@ -8694,7 +9078,8 @@ export const RemoteConnectListSecretsArgsCodec: Codec<RemoteConnectListSecretsAr
 export interface RemoteConnectListSecretsRet {
   uuids: RemoteNonnullString[];
 }
-export function encodeRemoteConnectListSecretsRet(w: XdrWriter, v: RemoteConnectListSecretsRet): void {
+export function encodeRemoteConnectListSecretsRet(w: XdrWriter, v: RemoteConnectListSecretsRet, field = "remote_connect_list_secrets_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.uuids;
     w.arrayLength(a0, 16384, "remote_connect_list_secrets_ret.uuids");
@@ -8721,7 +9106,8 @@ export const RemoteConnectListSecretsRetCodec: Codec<RemoteConnectListSecretsRet
 export interface RemoteSecretLookupByUuidArgs {
   uuid: RemoteUuid;
 }
-export function encodeRemoteSecretLookupByUuidArgs(w: XdrWriter, v: RemoteSecretLookupByUuidArgs): void {
+export function encodeRemoteSecretLookupByUuidArgs(w: XdrWriter, v: RemoteSecretLookupByUuidArgs, field = "remote_secret_lookup_by_uuid_args"): void {
+  w.struct(v, field);
   w.fixedOpaque(v.uuid, 16, "remote_secret_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteSecretLookupByUuidArgs(r: XdrReader): RemoteSecretLookupByUuidArgs {
@@ -8737,8 +9123,9 @@ export const RemoteSecretLookupByUuidArgsCodec: Codec<RemoteSecretLookupByUuidAr
 export interface RemoteSecretLookupByUuidRet {
   secret: RemoteNonnullSecret;
 }
-export function encodeRemoteSecretLookupByUuidRet(w: XdrWriter, v: RemoteSecretLookupByUuidRet): void {
-  encodeRemoteNonnullSecret(w, v.secret);
+export function encodeRemoteSecretLookupByUuidRet(w: XdrWriter, v: RemoteSecretLookupByUuidRet, field = "remote_secret_lookup_by_uuid_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_lookup_by_uuid_ret.secret");
 }
 export function decodeRemoteSecretLookupByUuidRet(r: XdrReader): RemoteSecretLookupByUuidRet {
   const f0 = decodeRemoteNonnullSecret(r);
@@ -8754,7 +9141,8 @@ export interface RemoteSecretDefineXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteSecretDefineXmlArgs(w: XdrWriter, v: RemoteSecretDefineXmlArgs): void {
+export function encodeRemoteSecretDefineXmlArgs(w: XdrWriter, v: RemoteSecretDefineXmlArgs, field = "remote_secret_define_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_secret_define_xml_args.xml");
   w.uint(v.flags, "remote_secret_define_xml_args.flags");
 }
@@ -8772,8 +9160,9 @@ export const RemoteSecretDefineXmlArgsCodec: Codec<RemoteSecretDefineXmlArgs> = 
 export interface RemoteSecretDefineXmlRet {
   secret: RemoteNonnullSecret;
 }
-export function encodeRemoteSecretDefineXmlRet(w: XdrWriter, v: RemoteSecretDefineXmlRet): void {
-  encodeRemoteNonnullSecret(w, v.secret);
+export function encodeRemoteSecretDefineXmlRet(w: XdrWriter, v: RemoteSecretDefineXmlRet, field = "remote_secret_define_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_define_xml_ret.secret");
 }
 export function decodeRemoteSecretDefineXmlRet(r: XdrReader): RemoteSecretDefineXmlRet {
   const f0 = decodeRemoteNonnullSecret(r);
@@ -8789,8 +9178,9 @@ export interface RemoteSecretGetXmlDescArgs {
   secret: RemoteNonnullSecret;
   flags: number;
 }
-export function encodeRemoteSecretGetXmlDescArgs(w: XdrWriter, v: RemoteSecretGetXmlDescArgs): void {
-  encodeRemoteNonnullSecret(w, v.secret);
+export function encodeRemoteSecretGetXmlDescArgs(w: XdrWriter, v: RemoteSecretGetXmlDescArgs, field = "remote_secret_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_get_xml_desc_args.secret");
   w.uint(v.flags, "remote_secret_get_xml_desc_args.flags");
 }
 export function decodeRemoteSecretGetXmlDescArgs(r: XdrReader): RemoteSecretGetXmlDescArgs {
@@ -8807,7 +9197,8 @@ export const RemoteSecretGetXmlDescArgsCodec: Codec<RemoteSecretGetXmlDescArgs> 
 export interface RemoteSecretGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteSecretGetXmlDescRet(w: XdrWriter, v: RemoteSecretGetXmlDescRet): void {
+export function encodeRemoteSecretGetXmlDescRet(w: XdrWriter, v: RemoteSecretGetXmlDescRet, field = "remote_secret_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_secret_get_xml_desc_ret.xml");
 }
 export function decodeRemoteSecretGetXmlDescRet(r: XdrReader): RemoteSecretGetXmlDescRet {
@@ -8825,8 +9216,9 @@ export interface RemoteSecretSetValueArgs {
   value: Uint8Array;
   flags: number;
 }
-export function encodeRemoteSecretSetValueArgs(w: XdrWriter, v: RemoteSecretSetValueArgs): void {
-  encodeRemoteNonnullSecret(w, v.secret);
+export function encodeRemoteSecretSetValueArgs(w: XdrWriter, v: RemoteSecretSetValueArgs, field = "remote_secret_set_value_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_set_value_args.secret");
   w.varOpaque(v.value, 65536, "remote_secret_set_value_args.value");
   w.uint(v.flags, "remote_secret_set_value_args.flags");
 }
@@ -8846,8 +9238,9 @@ export interface RemoteSecretGetValueArgs {
   secret: RemoteNonnullSecret;
   flags: number;
 }
-export function encodeRemoteSecretGetValueArgs(w: XdrWriter, v: RemoteSecretGetValueArgs): void {
-  encodeRemoteNonnullSecret(w, v.secret);
+export function encodeRemoteSecretGetValueArgs(w: XdrWriter, v: RemoteSecretGetValueArgs, field = "remote_secret_get_value_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_get_value_args.secret");
   w.uint(v.flags, "remote_secret_get_value_args.flags");
 }
 export function decodeRemoteSecretGetValueArgs(r: XdrReader): RemoteSecretGetValueArgs {
@@ -8864,7 +9257,8 @@ export const RemoteSecretGetValueArgsCodec: Codec<RemoteSecretGetValueArgs> = { 
 export interface RemoteSecretGetValueRet {
   value: Uint8Array;
 }
-export function encodeRemoteSecretGetValueRet(w: XdrWriter, v: RemoteSecretGetValueRet): void {
+export function encodeRemoteSecretGetValueRet(w: XdrWriter, v: RemoteSecretGetValueRet, field = "remote_secret_get_value_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.value, 65536, "remote_secret_get_value_ret.value");
 }
 export function decodeRemoteSecretGetValueRet(r: XdrReader): RemoteSecretGetValueRet {
@@ -8880,8 +9274,9 @@ export const RemoteSecretGetValueRetCodec: Codec<RemoteSecretGetValueRet> = { na
 export interface RemoteSecretUndefineArgs {
   secret: RemoteNonnullSecret;
 }
-export function encodeRemoteSecretUndefineArgs(w: XdrWriter, v: RemoteSecretUndefineArgs): void {
-  encodeRemoteNonnullSecret(w, v.secret);
+export function encodeRemoteSecretUndefineArgs(w: XdrWriter, v: RemoteSecretUndefineArgs, field = "remote_secret_undefine_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_undefine_args.secret");
 }
 export function decodeRemoteSecretUndefineArgs(r: XdrReader): RemoteSecretUndefineArgs {
   const f0 = decodeRemoteNonnullSecret(r);
@@ -8897,7 +9292,8 @@ export interface RemoteSecretLookupByUsageArgs {
   usageType: number;
   usageID: RemoteNonnullString;
 }
-export function encodeRemoteSecretLookupByUsageArgs(w: XdrWriter, v: RemoteSecretLookupByUsageArgs): void {
+export function encodeRemoteSecretLookupByUsageArgs(w: XdrWriter, v: RemoteSecretLookupByUsageArgs, field = "remote_secret_lookup_by_usage_args"): void {
+  w.struct(v, field);
   w.int(v.usageType, "remote_secret_lookup_by_usage_args.usageType");
   w.string(v.usageID, 4194304, "remote_secret_lookup_by_usage_args.usageID");
 }
@@ -8915,8 +9311,9 @@ export const RemoteSecretLookupByUsageArgsCodec: Codec<RemoteSecretLookupByUsage
 export interface RemoteSecretLookupByUsageRet {
   secret: RemoteNonnullSecret;
 }
-export function encodeRemoteSecretLookupByUsageRet(w: XdrWriter, v: RemoteSecretLookupByUsageRet): void {
-  encodeRemoteNonnullSecret(w, v.secret);
+export function encodeRemoteSecretLookupByUsageRet(w: XdrWriter, v: RemoteSecretLookupByUsageRet, field = "remote_secret_lookup_by_usage_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_lookup_by_usage_ret.secret");
 }
 export function decodeRemoteSecretLookupByUsageRet(r: XdrReader): RemoteSecretLookupByUsageRet {
   const f0 = decodeRemoteNonnullSecret(r);
@@ -8934,7 +9331,8 @@ export interface RemoteDomainMigratePrepareTunnelArgs {
   resource: bigint;
   dom_xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainMigratePrepareTunnelArgs(w: XdrWriter, v: RemoteDomainMigratePrepareTunnelArgs): void {
+export function encodeRemoteDomainMigratePrepareTunnelArgs(w: XdrWriter, v: RemoteDomainMigratePrepareTunnelArgs, field = "remote_domain_migrate_prepare_tunnel_args"): void {
+  w.struct(v, field);
   w.uhyper(v.flags, "remote_domain_migrate_prepare_tunnel_args.flags");
   {
     const o0 = v.dname;
@@ -8967,7 +9365,8 @@ export const RemoteDomainMigratePrepareTunnelArgsCodec: Codec<RemoteDomainMigrat
 export interface RemoteConnectIsSecureRet {
   secure: number;
 }
-export function encodeRemoteConnectIsSecureRet(w: XdrWriter, v: RemoteConnectIsSecureRet): void {
+export function encodeRemoteConnectIsSecureRet(w: XdrWriter, v: RemoteConnectIsSecureRet, field = "remote_connect_is_secure_ret"): void {
+  w.struct(v, field);
   w.int(v.secure, "remote_connect_is_secure_ret.secure");
 }
 export function decodeRemoteConnectIsSecureRet(r: XdrReader): RemoteConnectIsSecureRet {
@@ -8983,8 +9382,9 @@ export const RemoteConnectIsSecureRetCodec: Codec<RemoteConnectIsSecureRet> = { 
 export interface RemoteDomainIsActiveArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainIsActiveArgs(w: XdrWriter, v: RemoteDomainIsActiveArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainIsActiveArgs(w: XdrWriter, v: RemoteDomainIsActiveArgs, field = "remote_domain_is_active_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_is_active_args.dom");
 }
 export function decodeRemoteDomainIsActiveArgs(r: XdrReader): RemoteDomainIsActiveArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -8999,7 +9399,8 @@ export const RemoteDomainIsActiveArgsCodec: Codec<RemoteDomainIsActiveArgs> = { 
 export interface RemoteDomainIsActiveRet {
   active: number;
 }
-export function encodeRemoteDomainIsActiveRet(w: XdrWriter, v: RemoteDomainIsActiveRet): void {
+export function encodeRemoteDomainIsActiveRet(w: XdrWriter, v: RemoteDomainIsActiveRet, field = "remote_domain_is_active_ret"): void {
+  w.struct(v, field);
   w.int(v.active, "remote_domain_is_active_ret.active");
 }
 export function decodeRemoteDomainIsActiveRet(r: XdrReader): RemoteDomainIsActiveRet {
@@ -9015,8 +9416,9 @@ export const RemoteDomainIsActiveRetCodec: Codec<RemoteDomainIsActiveRet> = { na
 export interface RemoteDomainIsPersistentArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainIsPersistentArgs(w: XdrWriter, v: RemoteDomainIsPersistentArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainIsPersistentArgs(w: XdrWriter, v: RemoteDomainIsPersistentArgs, field = "remote_domain_is_persistent_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_is_persistent_args.dom");
 }
 export function decodeRemoteDomainIsPersistentArgs(r: XdrReader): RemoteDomainIsPersistentArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -9031,7 +9433,8 @@ export const RemoteDomainIsPersistentArgsCodec: Codec<RemoteDomainIsPersistentAr
 export interface RemoteDomainIsPersistentRet {
   persistent: number;
 }
-export function encodeRemoteDomainIsPersistentRet(w: XdrWriter, v: RemoteDomainIsPersistentRet): void {
+export function encodeRemoteDomainIsPersistentRet(w: XdrWriter, v: RemoteDomainIsPersistentRet, field = "remote_domain_is_persistent_ret"): void {
+  w.struct(v, field);
   w.int(v.persistent, "remote_domain_is_persistent_ret.persistent");
 }
 export function decodeRemoteDomainIsPersistentRet(r: XdrReader): RemoteDomainIsPersistentRet {
@@ -9047,8 +9450,9 @@ export const RemoteDomainIsPersistentRetCodec: Codec<RemoteDomainIsPersistentRet
 export interface RemoteDomainIsUpdatedArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainIsUpdatedArgs(w: XdrWriter, v: RemoteDomainIsUpdatedArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainIsUpdatedArgs(w: XdrWriter, v: RemoteDomainIsUpdatedArgs, field = "remote_domain_is_updated_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_is_updated_args.dom");
 }
 export function decodeRemoteDomainIsUpdatedArgs(r: XdrReader): RemoteDomainIsUpdatedArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -9063,7 +9467,8 @@ export const RemoteDomainIsUpdatedArgsCodec: Codec<RemoteDomainIsUpdatedArgs> = 
 export interface RemoteDomainIsUpdatedRet {
   updated: number;
 }
-export function encodeRemoteDomainIsUpdatedRet(w: XdrWriter, v: RemoteDomainIsUpdatedRet): void {
+export function encodeRemoteDomainIsUpdatedRet(w: XdrWriter, v: RemoteDomainIsUpdatedRet, field = "remote_domain_is_updated_ret"): void {
+  w.struct(v, field);
   w.int(v.updated, "remote_domain_is_updated_ret.updated");
 }
 export function decodeRemoteDomainIsUpdatedRet(r: XdrReader): RemoteDomainIsUpdatedRet {
@@ -9079,8 +9484,9 @@ export const RemoteDomainIsUpdatedRetCodec: Codec<RemoteDomainIsUpdatedRet> = { 
 export interface RemoteNetworkIsActiveArgs {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkIsActiveArgs(w: XdrWriter, v: RemoteNetworkIsActiveArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkIsActiveArgs(w: XdrWriter, v: RemoteNetworkIsActiveArgs, field = "remote_network_is_active_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_is_active_args.net");
 }
 export function decodeRemoteNetworkIsActiveArgs(r: XdrReader): RemoteNetworkIsActiveArgs {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -9095,7 +9501,8 @@ export const RemoteNetworkIsActiveArgsCodec: Codec<RemoteNetworkIsActiveArgs> = 
 export interface RemoteNetworkIsActiveRet {
   active: number;
 }
-export function encodeRemoteNetworkIsActiveRet(w: XdrWriter, v: RemoteNetworkIsActiveRet): void {
+export function encodeRemoteNetworkIsActiveRet(w: XdrWriter, v: RemoteNetworkIsActiveRet, field = "remote_network_is_active_ret"): void {
+  w.struct(v, field);
   w.int(v.active, "remote_network_is_active_ret.active");
 }
 export function decodeRemoteNetworkIsActiveRet(r: XdrReader): RemoteNetworkIsActiveRet {
@@ -9111,8 +9518,9 @@ export const RemoteNetworkIsActiveRetCodec: Codec<RemoteNetworkIsActiveRet> = { 
 export interface RemoteNetworkIsPersistentArgs {
   net: RemoteNonnullNetwork;
 }
-export function encodeRemoteNetworkIsPersistentArgs(w: XdrWriter, v: RemoteNetworkIsPersistentArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkIsPersistentArgs(w: XdrWriter, v: RemoteNetworkIsPersistentArgs, field = "remote_network_is_persistent_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_is_persistent_args.net");
 }
 export function decodeRemoteNetworkIsPersistentArgs(r: XdrReader): RemoteNetworkIsPersistentArgs {
   const f0 = decodeRemoteNonnullNetwork(r);
@@ -9127,7 +9535,8 @@ export const RemoteNetworkIsPersistentArgsCodec: Codec<RemoteNetworkIsPersistent
 export interface RemoteNetworkIsPersistentRet {
   persistent: number;
 }
-export function encodeRemoteNetworkIsPersistentRet(w: XdrWriter, v: RemoteNetworkIsPersistentRet): void {
+export function encodeRemoteNetworkIsPersistentRet(w: XdrWriter, v: RemoteNetworkIsPersistentRet, field = "remote_network_is_persistent_ret"): void {
+  w.struct(v, field);
   w.int(v.persistent, "remote_network_is_persistent_ret.persistent");
 }
 export function decodeRemoteNetworkIsPersistentRet(r: XdrReader): RemoteNetworkIsPersistentRet {
@@ -9143,8 +9552,9 @@ export const RemoteNetworkIsPersistentRetCodec: Codec<RemoteNetworkIsPersistentR
 export interface RemoteStoragePoolIsActiveArgs {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolIsActiveArgs(w: XdrWriter, v: RemoteStoragePoolIsActiveArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolIsActiveArgs(w: XdrWriter, v: RemoteStoragePoolIsActiveArgs, field = "remote_storage_pool_is_active_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_is_active_args.pool");
 }
 export function decodeRemoteStoragePoolIsActiveArgs(r: XdrReader): RemoteStoragePoolIsActiveArgs {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -9159,7 +9569,8 @@ export const RemoteStoragePoolIsActiveArgsCodec: Codec<RemoteStoragePoolIsActive
 export interface RemoteStoragePoolIsActiveRet {
   active: number;
 }
-export function encodeRemoteStoragePoolIsActiveRet(w: XdrWriter, v: RemoteStoragePoolIsActiveRet): void {
+export function encodeRemoteStoragePoolIsActiveRet(w: XdrWriter, v: RemoteStoragePoolIsActiveRet, field = "remote_storage_pool_is_active_ret"): void {
+  w.struct(v, field);
   w.int(v.active, "remote_storage_pool_is_active_ret.active");
 }
 export function decodeRemoteStoragePoolIsActiveRet(r: XdrReader): RemoteStoragePoolIsActiveRet {
@@ -9175,8 +9586,9 @@ export const RemoteStoragePoolIsActiveRetCodec: Codec<RemoteStoragePoolIsActiveR
 export interface RemoteStoragePoolIsPersistentArgs {
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolIsPersistentArgs(w: XdrWriter, v: RemoteStoragePoolIsPersistentArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolIsPersistentArgs(w: XdrWriter, v: RemoteStoragePoolIsPersistentArgs, field = "remote_storage_pool_is_persistent_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_is_persistent_args.pool");
 }
 export function decodeRemoteStoragePoolIsPersistentArgs(r: XdrReader): RemoteStoragePoolIsPersistentArgs {
   const f0 = decodeRemoteNonnullStoragePool(r);
@@ -9191,7 +9603,8 @@ export const RemoteStoragePoolIsPersistentArgsCodec: Codec<RemoteStoragePoolIsPe
 export interface RemoteStoragePoolIsPersistentRet {
   persistent: number;
 }
-export function encodeRemoteStoragePoolIsPersistentRet(w: XdrWriter, v: RemoteStoragePoolIsPersistentRet): void {
+export function encodeRemoteStoragePoolIsPersistentRet(w: XdrWriter, v: RemoteStoragePoolIsPersistentRet, field = "remote_storage_pool_is_persistent_ret"): void {
+  w.struct(v, field);
   w.int(v.persistent, "remote_storage_pool_is_persistent_ret.persistent");
 }
 export function decodeRemoteStoragePoolIsPersistentRet(r: XdrReader): RemoteStoragePoolIsPersistentRet {
@@ -9207,8 +9620,9 @@ export const RemoteStoragePoolIsPersistentRetCodec: Codec<RemoteStoragePoolIsPer
 export interface RemoteInterfaceIsActiveArgs {
   iface: RemoteNonnullInterface;
 }
-export function encodeRemoteInterfaceIsActiveArgs(w: XdrWriter, v: RemoteInterfaceIsActiveArgs): void {
-  encodeRemoteNonnullInterface(w, v.iface);
+export function encodeRemoteInterfaceIsActiveArgs(w: XdrWriter, v: RemoteInterfaceIsActiveArgs, field = "remote_interface_is_active_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullInterface(w, v.iface, "remote_interface_is_active_args.iface");
 }
 export function decodeRemoteInterfaceIsActiveArgs(r: XdrReader): RemoteInterfaceIsActiveArgs {
   const f0 = decodeRemoteNonnullInterface(r);
@@ -9223,7 +9637,8 @@ export const RemoteInterfaceIsActiveArgsCodec: Codec<RemoteInterfaceIsActiveArgs
 export interface RemoteInterfaceIsActiveRet {
   active: number;
 }
-export function encodeRemoteInterfaceIsActiveRet(w: XdrWriter, v: RemoteInterfaceIsActiveRet): void {
+export function encodeRemoteInterfaceIsActiveRet(w: XdrWriter, v: RemoteInterfaceIsActiveRet, field = "remote_interface_is_active_ret"): void {
+  w.struct(v, field);
   w.int(v.active, "remote_interface_is_active_ret.active");
 }
 export function decodeRemoteInterfaceIsActiveRet(r: XdrReader): RemoteInterfaceIsActiveRet {
@@ -9240,7 +9655,8 @@ export interface RemoteConnectCompareCpuArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteConnectCompareCpuArgs(w: XdrWriter, v: RemoteConnectCompareCpuArgs): void {
+export function encodeRemoteConnectCompareCpuArgs(w: XdrWriter, v: RemoteConnectCompareCpuArgs, field = "remote_connect_compare_cpu_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_connect_compare_cpu_args.xml");
   w.uint(v.flags, "remote_connect_compare_cpu_args.flags");
 }
@@ -9258,7 +9674,8 @@ export const RemoteConnectCompareCpuArgsCodec: Codec<RemoteConnectCompareCpuArgs
 export interface RemoteConnectCompareCpuRet {
   result: number;
 }
-export function encodeRemoteConnectCompareCpuRet(w: XdrWriter, v: RemoteConnectCompareCpuRet): void {
+export function encodeRemoteConnectCompareCpuRet(w: XdrWriter, v: RemoteConnectCompareCpuRet, field = "remote_connect_compare_cpu_ret"): void {
+  w.struct(v, field);
   w.int(v.result, "remote_connect_compare_cpu_ret.result");
 }
 export function decodeRemoteConnectCompareCpuRet(r: XdrReader): RemoteConnectCompareCpuRet {
@@ -9275,7 +9692,8 @@ export interface RemoteConnectBaselineCpuArgs {
   xmlCPUs: RemoteNonnullString[];
   flags: number;
 }
-export function encodeRemoteConnectBaselineCpuArgs(w: XdrWriter, v: RemoteConnectBaselineCpuArgs): void {
+export function encodeRemoteConnectBaselineCpuArgs(w: XdrWriter, v: RemoteConnectBaselineCpuArgs, field = "remote_connect_baseline_cpu_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.xmlCPUs;
     w.arrayLength(a0, 256, "remote_connect_baseline_cpu_args.xmlCPUs");
@@ -9304,7 +9722,8 @@ export const RemoteConnectBaselineCpuArgsCodec: Codec<RemoteConnectBaselineCpuAr
 export interface RemoteConnectBaselineCpuRet {
   cpu: RemoteNonnullString;
 }
-export function encodeRemoteConnectBaselineCpuRet(w: XdrWriter, v: RemoteConnectBaselineCpuRet): void {
+export function encodeRemoteConnectBaselineCpuRet(w: XdrWriter, v: RemoteConnectBaselineCpuRet, field = "remote_connect_baseline_cpu_ret"): void {
+  w.struct(v, field);
   w.string(v.cpu, 4194304, "remote_connect_baseline_cpu_ret.cpu");
 }
 export function decodeRemoteConnectBaselineCpuRet(r: XdrReader): RemoteConnectBaselineCpuRet {
@@ -9320,8 +9739,9 @@ export const RemoteConnectBaselineCpuRetCodec: Codec<RemoteConnectBaselineCpuRet
 export interface RemoteDomainGetJobInfoArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetJobInfoArgs(w: XdrWriter, v: RemoteDomainGetJobInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetJobInfoArgs(w: XdrWriter, v: RemoteDomainGetJobInfoArgs, field = "remote_domain_get_job_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_job_info_args.dom");
 }
 export function decodeRemoteDomainGetJobInfoArgs(r: XdrReader): RemoteDomainGetJobInfoArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -9347,7 +9767,8 @@ export interface RemoteDomainGetJobInfoRet {
   fileProcessed: bigint;
   fileRemaining: bigint;
 }
-export function encodeRemoteDomainGetJobInfoRet(w: XdrWriter, v: RemoteDomainGetJobInfoRet): void {
+export function encodeRemoteDomainGetJobInfoRet(w: XdrWriter, v: RemoteDomainGetJobInfoRet, field = "remote_domain_get_job_info_ret"): void {
+  w.struct(v, field);
   w.int(v.type, "remote_domain_get_job_info_ret.type");
   w.uhyper(v.timeElapsed, "remote_domain_get_job_info_ret.timeElapsed");
   w.uhyper(v.timeRemaining, "remote_domain_get_job_info_ret.timeRemaining");
@@ -9386,8 +9807,9 @@ export interface RemoteDomainGetJobStatsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetJobStatsArgs(w: XdrWriter, v: RemoteDomainGetJobStatsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetJobStatsArgs(w: XdrWriter, v: RemoteDomainGetJobStatsArgs, field = "remote_domain_get_job_stats_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_job_stats_args.dom");
   w.uint(v.flags, "remote_domain_get_job_stats_args.flags");
 }
 export function decodeRemoteDomainGetJobStatsArgs(r: XdrReader): RemoteDomainGetJobStatsArgs {
@@ -9405,13 +9827,14 @@ export interface RemoteDomainGetJobStatsRet {
   type: number;
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainGetJobStatsRet(w: XdrWriter, v: RemoteDomainGetJobStatsRet): void {
+export function encodeRemoteDomainGetJobStatsRet(w: XdrWriter, v: RemoteDomainGetJobStatsRet, field = "remote_domain_get_job_stats_ret"): void {
+  w.struct(v, field);
   w.int(v.type, "remote_domain_get_job_stats_ret.type");
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_get_job_stats_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_job_stats_ret.params[]");
     }
   }
 }
@@ -9434,8 +9857,9 @@ export const RemoteDomainGetJobStatsRetCodec: Codec<RemoteDomainGetJobStatsRet> 
 export interface RemoteDomainAbortJobArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainAbortJobArgs(w: XdrWriter, v: RemoteDomainAbortJobArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainAbortJobArgs(w: XdrWriter, v: RemoteDomainAbortJobArgs, field = "remote_domain_abort_job_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_abort_job_args.dom");
 }
 export function decodeRemoteDomainAbortJobArgs(r: XdrReader): RemoteDomainAbortJobArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -9451,8 +9875,9 @@ export interface RemoteDomainAbortJobFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainAbortJobFlagsArgs(w: XdrWriter, v: RemoteDomainAbortJobFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainAbortJobFlagsArgs(w: XdrWriter, v: RemoteDomainAbortJobFlagsArgs, field = "remote_domain_abort_job_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_abort_job_flags_args.dom");
   w.uint(v.flags, "remote_domain_abort_job_flags_args.flags");
 }
 export function decodeRemoteDomainAbortJobFlagsArgs(r: XdrReader): RemoteDomainAbortJobFlagsArgs {
@@ -9470,8 +9895,9 @@ export interface RemoteDomainMigrateGetMaxDowntimeArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainMigrateGetMaxDowntimeArgs(w: XdrWriter, v: RemoteDomainMigrateGetMaxDowntimeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateGetMaxDowntimeArgs(w: XdrWriter, v: RemoteDomainMigrateGetMaxDowntimeArgs, field = "remote_domain_migrate_get_max_downtime_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_get_max_downtime_args.dom");
   w.uint(v.flags, "remote_domain_migrate_get_max_downtime_args.flags");
 }
 export function decodeRemoteDomainMigrateGetMaxDowntimeArgs(r: XdrReader): RemoteDomainMigrateGetMaxDowntimeArgs {
@@ -9488,7 +9914,8 @@ export const RemoteDomainMigrateGetMaxDowntimeArgsCodec: Codec<RemoteDomainMigra
 export interface RemoteDomainMigrateGetMaxDowntimeRet {
   downtime: bigint;
 }
-export function encodeRemoteDomainMigrateGetMaxDowntimeRet(w: XdrWriter, v: RemoteDomainMigrateGetMaxDowntimeRet): void {
+export function encodeRemoteDomainMigrateGetMaxDowntimeRet(w: XdrWriter, v: RemoteDomainMigrateGetMaxDowntimeRet, field = "remote_domain_migrate_get_max_downtime_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.downtime, "remote_domain_migrate_get_max_downtime_ret.downtime");
 }
 export function decodeRemoteDomainMigrateGetMaxDowntimeRet(r: XdrReader): RemoteDomainMigrateGetMaxDowntimeRet {
@@ -9506,8 +9933,9 @@ export interface RemoteDomainMigrateSetMaxDowntimeArgs {
   downtime: bigint;
   flags: number;
 }
-export function encodeRemoteDomainMigrateSetMaxDowntimeArgs(w: XdrWriter, v: RemoteDomainMigrateSetMaxDowntimeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateSetMaxDowntimeArgs(w: XdrWriter, v: RemoteDomainMigrateSetMaxDowntimeArgs, field = "remote_domain_migrate_set_max_downtime_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_set_max_downtime_args.dom");
   w.uhyper(v.downtime, "remote_domain_migrate_set_max_downtime_args.downtime");
   w.uint(v.flags, "remote_domain_migrate_set_max_downtime_args.flags");
 }
@@ -9527,8 +9955,9 @@ export interface RemoteDomainMigrateGetCompressionCacheArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainMigrateGetCompressionCacheArgs(w: XdrWriter, v: RemoteDomainMigrateGetCompressionCacheArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateGetCompressionCacheArgs(w: XdrWriter, v: RemoteDomainMigrateGetCompressionCacheArgs, field = "remote_domain_migrate_get_compression_cache_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_get_compression_cache_args.dom");
   w.uint(v.flags, "remote_domain_migrate_get_compression_cache_args.flags");
 }
 export function decodeRemoteDomainMigrateGetCompressionCacheArgs(r: XdrReader): RemoteDomainMigrateGetCompressionCacheArgs {
@@ -9545,7 +9974,8 @@ export const RemoteDomainMigrateGetCompressionCacheArgsCodec: Codec<RemoteDomain
 export interface RemoteDomainMigrateGetCompressionCacheRet {
   cacheSize: bigint;
 }
-export function encodeRemoteDomainMigrateGetCompressionCacheRet(w: XdrWriter, v: RemoteDomainMigrateGetCompressionCacheRet): void {
+export function encodeRemoteDomainMigrateGetCompressionCacheRet(w: XdrWriter, v: RemoteDomainMigrateGetCompressionCacheRet, field = "remote_domain_migrate_get_compression_cache_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.cacheSize, "remote_domain_migrate_get_compression_cache_ret.cacheSize");
 }
 export function decodeRemoteDomainMigrateGetCompressionCacheRet(r: XdrReader): RemoteDomainMigrateGetCompressionCacheRet {
@@ -9563,8 +9993,9 @@ export interface RemoteDomainMigrateSetCompressionCacheArgs {
   cacheSize: bigint;
   flags: number;
 }
-export function encodeRemoteDomainMigrateSetCompressionCacheArgs(w: XdrWriter, v: RemoteDomainMigrateSetCompressionCacheArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateSetCompressionCacheArgs(w: XdrWriter, v: RemoteDomainMigrateSetCompressionCacheArgs, field = "remote_domain_migrate_set_compression_cache_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_set_compression_cache_args.dom");
   w.uhyper(v.cacheSize, "remote_domain_migrate_set_compression_cache_args.cacheSize");
   w.uint(v.flags, "remote_domain_migrate_set_compression_cache_args.flags");
 }
@@ -9585,8 +10016,9 @@ export interface RemoteDomainMigrateSetMaxSpeedArgs {
   bandwidth: bigint;
   flags: number;
 }
-export function encodeRemoteDomainMigrateSetMaxSpeedArgs(w: XdrWriter, v: RemoteDomainMigrateSetMaxSpeedArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateSetMaxSpeedArgs(w: XdrWriter, v: RemoteDomainMigrateSetMaxSpeedArgs, field = "remote_domain_migrate_set_max_speed_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_set_max_speed_args.dom");
   w.uhyper(v.bandwidth, "remote_domain_migrate_set_max_speed_args.bandwidth");
   w.uint(v.flags, "remote_domain_migrate_set_max_speed_args.flags");
 }
@@ -9606,8 +10038,9 @@ export interface RemoteDomainMigrateGetMaxSpeedArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainMigrateGetMaxSpeedArgs(w: XdrWriter, v: RemoteDomainMigrateGetMaxSpeedArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateGetMaxSpeedArgs(w: XdrWriter, v: RemoteDomainMigrateGetMaxSpeedArgs, field = "remote_domain_migrate_get_max_speed_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_get_max_speed_args.dom");
   w.uint(v.flags, "remote_domain_migrate_get_max_speed_args.flags");
 }
 export function decodeRemoteDomainMigrateGetMaxSpeedArgs(r: XdrReader): RemoteDomainMigrateGetMaxSpeedArgs {
@@ -9624,7 +10057,8 @@ export const RemoteDomainMigrateGetMaxSpeedArgsCodec: Codec<RemoteDomainMigrateG
 export interface RemoteDomainMigrateGetMaxSpeedRet {
   bandwidth: bigint;
 }
-export function encodeRemoteDomainMigrateGetMaxSpeedRet(w: XdrWriter, v: RemoteDomainMigrateGetMaxSpeedRet): void {
+export function encodeRemoteDomainMigrateGetMaxSpeedRet(w: XdrWriter, v: RemoteDomainMigrateGetMaxSpeedRet, field = "remote_domain_migrate_get_max_speed_ret"): void {
+  w.struct(v, field);
   w.uhyper(v.bandwidth, "remote_domain_migrate_get_max_speed_ret.bandwidth");
 }
 export function decodeRemoteDomainMigrateGetMaxSpeedRet(r: XdrReader): RemoteDomainMigrateGetMaxSpeedRet {
@@ -9640,7 +10074,8 @@ export const RemoteDomainMigrateGetMaxSpeedRetCodec: Codec<RemoteDomainMigrateGe
 export interface RemoteConnectDomainEventRegisterAnyArgs {
   eventID: number;
 }
-export function encodeRemoteConnectDomainEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectDomainEventRegisterAnyArgs): void {
+export function encodeRemoteConnectDomainEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectDomainEventRegisterAnyArgs, field = "remote_connect_domain_event_register_any_args"): void {
+  w.struct(v, field);
   w.int(v.eventID, "remote_connect_domain_event_register_any_args.eventID");
 }
 export function decodeRemoteConnectDomainEventRegisterAnyArgs(r: XdrReader): RemoteConnectDomainEventRegisterAnyArgs {
@@ -9656,7 +10091,8 @@ export const RemoteConnectDomainEventRegisterAnyArgsCodec: Codec<RemoteConnectDo
 export interface RemoteConnectDomainEventDeregisterAnyArgs {
   eventID: number;
 }
-export function encodeRemoteConnectDomainEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectDomainEventDeregisterAnyArgs): void {
+export function encodeRemoteConnectDomainEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectDomainEventDeregisterAnyArgs, field = "remote_connect_domain_event_deregister_any_args"): void {
+  w.struct(v, field);
   w.int(v.eventID, "remote_connect_domain_event_deregister_any_args.eventID");
 }
 export function decodeRemoteConnectDomainEventDeregisterAnyArgs(r: XdrReader): RemoteConnectDomainEventDeregisterAnyArgs {
@@ -9673,14 +10109,15 @@ export interface RemoteConnectDomainEventCallbackRegisterAnyArgs {
   eventID: number;
   dom: RemoteDomain;
 }
-export function encodeRemoteConnectDomainEventCallbackRegisterAnyArgs(w: XdrWriter, v: RemoteConnectDomainEventCallbackRegisterAnyArgs): void {
+export function encodeRemoteConnectDomainEventCallbackRegisterAnyArgs(w: XdrWriter, v: RemoteConnectDomainEventCallbackRegisterAnyArgs, field = "remote_connect_domain_event_callback_register_any_args"): void {
+  w.struct(v, field);
   w.int(v.eventID, "remote_connect_domain_event_callback_register_any_args.eventID");
   {
     const o0 = v.dom;
     if (o0 == null) w.uint(0, "remote_connect_domain_event_callback_register_any_args.dom");
     else {
       w.uint(1, "remote_connect_domain_event_callback_register_any_args.dom");
-      encodeRemoteNonnullDomain(w, o0);
+      encodeRemoteNonnullDomain(w, o0, "remote_connect_domain_event_callback_register_any_args.dom");
     }
   }
 }
@@ -9702,7 +10139,8 @@ export const RemoteConnectDomainEventCallbackRegisterAnyArgsCodec: Codec<RemoteC
 export interface RemoteConnectDomainEventCallbackRegisterAnyRet {
   callbackID: number;
 }
-export function encodeRemoteConnectDomainEventCallbackRegisterAnyRet(w: XdrWriter, v: RemoteConnectDomainEventCallbackRegisterAnyRet): void {
+export function encodeRemoteConnectDomainEventCallbackRegisterAnyRet(w: XdrWriter, v: RemoteConnectDomainEventCallbackRegisterAnyRet, field = "remote_connect_domain_event_callback_register_any_ret"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_domain_event_callback_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectDomainEventCallbackRegisterAnyRet(r: XdrReader): RemoteConnectDomainEventCallbackRegisterAnyRet {
@@ -9718,7 +10156,8 @@ export const RemoteConnectDomainEventCallbackRegisterAnyRetCodec: Codec<RemoteCo
 export interface RemoteConnectDomainEventCallbackDeregisterAnyArgs {
   callbackID: number;
 }
-export function encodeRemoteConnectDomainEventCallbackDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectDomainEventCallbackDeregisterAnyArgs): void {
+export function encodeRemoteConnectDomainEventCallbackDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectDomainEventCallbackDeregisterAnyArgs, field = "remote_connect_domain_event_callback_deregister_any_args"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_domain_event_callback_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectDomainEventCallbackDeregisterAnyArgs(r: XdrReader): RemoteConnectDomainEventCallbackDeregisterAnyArgs {
@@ -9734,8 +10173,9 @@ export const RemoteConnectDomainEventCallbackDeregisterAnyArgsCodec: Codec<Remot
 export interface RemoteDomainEventRebootMsg {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainEventRebootMsg(w: XdrWriter, v: RemoteDomainEventRebootMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventRebootMsg(w: XdrWriter, v: RemoteDomainEventRebootMsg, field = "remote_domain_event_reboot_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_reboot_msg.dom");
 }
 export function decodeRemoteDomainEventRebootMsg(r: XdrReader): RemoteDomainEventRebootMsg {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -9751,9 +10191,10 @@ export interface RemoteDomainEventCallbackRebootMsg {
   callbackID: number;
   msg: RemoteDomainEventRebootMsg;
 }
-export function encodeRemoteDomainEventCallbackRebootMsg(w: XdrWriter, v: RemoteDomainEventCallbackRebootMsg): void {
+export function encodeRemoteDomainEventCallbackRebootMsg(w: XdrWriter, v: RemoteDomainEventCallbackRebootMsg, field = "remote_domain_event_callback_reboot_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_reboot_msg.callbackID");
-  encodeRemoteDomainEventRebootMsg(w, v.msg);
+  encodeRemoteDomainEventRebootMsg(w, v.msg, "remote_domain_event_callback_reboot_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackRebootMsg(r: XdrReader): RemoteDomainEventCallbackRebootMsg {
   const f0 = r.int();
@@ -9770,8 +10211,9 @@ export interface RemoteDomainEventRtcChangeMsg {
   dom: RemoteNonnullDomain;
   offset: bigint;
 }
-export function encodeRemoteDomainEventRtcChangeMsg(w: XdrWriter, v: RemoteDomainEventRtcChangeMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventRtcChangeMsg(w: XdrWriter, v: RemoteDomainEventRtcChangeMsg, field = "remote_domain_event_rtc_change_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_rtc_change_msg.dom");
   w.hyper(v.offset, "remote_domain_event_rtc_change_msg.offset");
 }
 export function decodeRemoteDomainEventRtcChangeMsg(r: XdrReader): RemoteDomainEventRtcChangeMsg {
@@ -9789,9 +10231,10 @@ export interface RemoteDomainEventCallbackRtcChangeMsg {
   callbackID: number;
   msg: RemoteDomainEventRtcChangeMsg;
 }
-export function encodeRemoteDomainEventCallbackRtcChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackRtcChangeMsg): void {
+export function encodeRemoteDomainEventCallbackRtcChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackRtcChangeMsg, field = "remote_domain_event_callback_rtc_change_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_rtc_change_msg.callbackID");
-  encodeRemoteDomainEventRtcChangeMsg(w, v.msg);
+  encodeRemoteDomainEventRtcChangeMsg(w, v.msg, "remote_domain_event_callback_rtc_change_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackRtcChangeMsg(r: XdrReader): RemoteDomainEventCallbackRtcChangeMsg {
   const f0 = r.int();
@@ -9808,8 +10251,9 @@ export interface RemoteDomainEventWatchdogMsg {
   dom: RemoteNonnullDomain;
   action: number;
 }
-export function encodeRemoteDomainEventWatchdogMsg(w: XdrWriter, v: RemoteDomainEventWatchdogMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventWatchdogMsg(w: XdrWriter, v: RemoteDomainEventWatchdogMsg, field = "remote_domain_event_watchdog_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_watchdog_msg.dom");
   w.int(v.action, "remote_domain_event_watchdog_msg.action");
 }
 export function decodeRemoteDomainEventWatchdogMsg(r: XdrReader): RemoteDomainEventWatchdogMsg {
@@ -9827,9 +10271,10 @@ export interface RemoteDomainEventCallbackWatchdogMsg {
   callbackID: number;
   msg: RemoteDomainEventWatchdogMsg;
 }
-export function encodeRemoteDomainEventCallbackWatchdogMsg(w: XdrWriter, v: RemoteDomainEventCallbackWatchdogMsg): void {
+export function encodeRemoteDomainEventCallbackWatchdogMsg(w: XdrWriter, v: RemoteDomainEventCallbackWatchdogMsg, field = "remote_domain_event_callback_watchdog_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_watchdog_msg.callbackID");
-  encodeRemoteDomainEventWatchdogMsg(w, v.msg);
+  encodeRemoteDomainEventWatchdogMsg(w, v.msg, "remote_domain_event_callback_watchdog_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackWatchdogMsg(r: XdrReader): RemoteDomainEventCallbackWatchdogMsg {
   const f0 = r.int();
@@ -9848,8 +10293,9 @@ export interface RemoteDomainEventIoErrorMsg {
   devAlias: RemoteNonnullString;
   action: number;
 }
-export function encodeRemoteDomainEventIoErrorMsg(w: XdrWriter, v: RemoteDomainEventIoErrorMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventIoErrorMsg(w: XdrWriter, v: RemoteDomainEventIoErrorMsg, field = "remote_domain_event_io_error_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_io_error_msg.dom");
   w.string(v.srcPath, 4194304, "remote_domain_event_io_error_msg.srcPath");
   w.string(v.devAlias, 4194304, "remote_domain_event_io_error_msg.devAlias");
   w.int(v.action, "remote_domain_event_io_error_msg.action");
@@ -9871,9 +10317,10 @@ export interface RemoteDomainEventCallbackIoErrorMsg {
   callbackID: number;
   msg: RemoteDomainEventIoErrorMsg;
 }
-export function encodeRemoteDomainEventCallbackIoErrorMsg(w: XdrWriter, v: RemoteDomainEventCallbackIoErrorMsg): void {
+export function encodeRemoteDomainEventCallbackIoErrorMsg(w: XdrWriter, v: RemoteDomainEventCallbackIoErrorMsg, field = "remote_domain_event_callback_io_error_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_io_error_msg.callbackID");
-  encodeRemoteDomainEventIoErrorMsg(w, v.msg);
+  encodeRemoteDomainEventIoErrorMsg(w, v.msg, "remote_domain_event_callback_io_error_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackIoErrorMsg(r: XdrReader): RemoteDomainEventCallbackIoErrorMsg {
   const f0 = r.int();
@@ -9893,8 +10340,9 @@ export interface RemoteDomainEventIoErrorReasonMsg {
   action: number;
   reason: RemoteNonnullString;
 }
-export function encodeRemoteDomainEventIoErrorReasonMsg(w: XdrWriter, v: RemoteDomainEventIoErrorReasonMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventIoErrorReasonMsg(w: XdrWriter, v: RemoteDomainEventIoErrorReasonMsg, field = "remote_domain_event_io_error_reason_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_io_error_reason_msg.dom");
   w.string(v.srcPath, 4194304, "remote_domain_event_io_error_reason_msg.srcPath");
   w.string(v.devAlias, 4194304, "remote_domain_event_io_error_reason_msg.devAlias");
   w.int(v.action, "remote_domain_event_io_error_reason_msg.action");
@@ -9918,9 +10366,10 @@ export interface RemoteDomainEventCallbackIoErrorReasonMsg {
   callbackID: number;
   msg: RemoteDomainEventIoErrorReasonMsg;
 }
-export function encodeRemoteDomainEventCallbackIoErrorReasonMsg(w: XdrWriter, v: RemoteDomainEventCallbackIoErrorReasonMsg): void {
+export function encodeRemoteDomainEventCallbackIoErrorReasonMsg(w: XdrWriter, v: RemoteDomainEventCallbackIoErrorReasonMsg, field = "remote_domain_event_callback_io_error_reason_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_io_error_reason_msg.callbackID");
-  encodeRemoteDomainEventIoErrorReasonMsg(w, v.msg);
+  encodeRemoteDomainEventIoErrorReasonMsg(w, v.msg, "remote_domain_event_callback_io_error_reason_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackIoErrorReasonMsg(r: XdrReader): RemoteDomainEventCallbackIoErrorReasonMsg {
   const f0 = r.int();
@@ -9937,7 +10386,8 @@ export interface RemoteDomainEventGraphicsAddress {
   node: RemoteNonnullString;
   service: RemoteNonnullString;
 }
-export function encodeRemoteDomainEventGraphicsAddress(w: XdrWriter, v: RemoteDomainEventGraphicsAddress): void {
+export function encodeRemoteDomainEventGraphicsAddress(w: XdrWriter, v: RemoteDomainEventGraphicsAddress, field = "remote_domain_event_graphics_address"): void {
+  w.struct(v, field);
   w.int(v.family, "remote_domain_event_graphics_address.family");
   w.string(v.node, 4194304, "remote_domain_event_graphics_address.node");
   w.string(v.service, 4194304, "remote_domain_event_graphics_address.service");
@@ -9959,7 +10409,8 @@ export interface RemoteDomainEventGraphicsIdentity {
   type: RemoteNonnullString;
   name: RemoteNonnullString;
 }
-export function encodeRemoteDomainEventGraphicsIdentity(w: XdrWriter, v: RemoteDomainEventGraphicsIdentity): void {
+export function encodeRemoteDomainEventGraphicsIdentity(w: XdrWriter, v: RemoteDomainEventGraphicsIdentity, field = "remote_domain_event_graphics_identity"): void {
+  w.struct(v, field);
   w.string(v.type, 4194304, "remote_domain_event_graphics_identity.type");
   w.string(v.name, 4194304, "remote_domain_event_graphics_identity.name");
 }
@@ -9982,17 +10433,18 @@ export interface RemoteDomainEventGraphicsMsg {
   authScheme: RemoteNonnullString;
   subject: RemoteDomainEventGraphicsIdentity[];
 }
-export function encodeRemoteDomainEventGraphicsMsg(w: XdrWriter, v: RemoteDomainEventGraphicsMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventGraphicsMsg(w: XdrWriter, v: RemoteDomainEventGraphicsMsg, field = "remote_domain_event_graphics_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_graphics_msg.dom");
   w.int(v.phase, "remote_domain_event_graphics_msg.phase");
-  encodeRemoteDomainEventGraphicsAddress(w, v.local);
-  encodeRemoteDomainEventGraphicsAddress(w, v.remote);
+  encodeRemoteDomainEventGraphicsAddress(w, v.local, "remote_domain_event_graphics_msg.local");
+  encodeRemoteDomainEventGraphicsAddress(w, v.remote, "remote_domain_event_graphics_msg.remote");
   w.string(v.authScheme, 4194304, "remote_domain_event_graphics_msg.authScheme");
   {
     const a0 = v.subject;
     w.arrayLength(a0, 20, "remote_domain_event_graphics_msg.subject");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainEventGraphicsIdentity(w, a0[i0]!);
+      encodeRemoteDomainEventGraphicsIdentity(w, a0[i0]!, "remote_domain_event_graphics_msg.subject[]");
     }
   }
 }
@@ -10020,9 +10472,10 @@ export interface RemoteDomainEventCallbackGraphicsMsg {
   callbackID: number;
   msg: RemoteDomainEventGraphicsMsg;
 }
-export function encodeRemoteDomainEventCallbackGraphicsMsg(w: XdrWriter, v: RemoteDomainEventCallbackGraphicsMsg): void {
+export function encodeRemoteDomainEventCallbackGraphicsMsg(w: XdrWriter, v: RemoteDomainEventCallbackGraphicsMsg, field = "remote_domain_event_callback_graphics_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_graphics_msg.callbackID");
-  encodeRemoteDomainEventGraphicsMsg(w, v.msg);
+  encodeRemoteDomainEventGraphicsMsg(w, v.msg, "remote_domain_event_callback_graphics_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackGraphicsMsg(r: XdrReader): RemoteDomainEventCallbackGraphicsMsg {
   const f0 = r.int();
@@ -10041,8 +10494,9 @@ export interface RemoteDomainEventBlockJobMsg {
   type: number;
   status: number;
 }
-export function encodeRemoteDomainEventBlockJobMsg(w: XdrWriter, v: RemoteDomainEventBlockJobMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventBlockJobMsg(w: XdrWriter, v: RemoteDomainEventBlockJobMsg, field = "remote_domain_event_block_job_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_block_job_msg.dom");
   w.string(v.path, 4194304, "remote_domain_event_block_job_msg.path");
   w.int(v.type, "remote_domain_event_block_job_msg.type");
   w.int(v.status, "remote_domain_event_block_job_msg.status");
@@ -10064,9 +10518,10 @@ export interface RemoteDomainEventCallbackBlockJobMsg {
   callbackID: number;
   msg: RemoteDomainEventBlockJobMsg;
 }
-export function encodeRemoteDomainEventCallbackBlockJobMsg(w: XdrWriter, v: RemoteDomainEventCallbackBlockJobMsg): void {
+export function encodeRemoteDomainEventCallbackBlockJobMsg(w: XdrWriter, v: RemoteDomainEventCallbackBlockJobMsg, field = "remote_domain_event_callback_block_job_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_block_job_msg.callbackID");
-  encodeRemoteDomainEventBlockJobMsg(w, v.msg);
+  encodeRemoteDomainEventBlockJobMsg(w, v.msg, "remote_domain_event_callback_block_job_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackBlockJobMsg(r: XdrReader): RemoteDomainEventCallbackBlockJobMsg {
   const f0 = r.int();
@@ -10086,8 +10541,9 @@ export interface RemoteDomainEventDiskChangeMsg {
   devAlias: RemoteNonnullString;
   reason: number;
 }
-export function encodeRemoteDomainEventDiskChangeMsg(w: XdrWriter, v: RemoteDomainEventDiskChangeMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventDiskChangeMsg(w: XdrWriter, v: RemoteDomainEventDiskChangeMsg, field = "remote_domain_event_disk_change_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_disk_change_msg.dom");
   {
     const o0 = v.oldSrcPath;
     if (o0 == null) w.uint(0, "remote_domain_event_disk_change_msg.oldSrcPath");
@@ -10133,9 +10589,10 @@ export interface RemoteDomainEventCallbackDiskChangeMsg {
   callbackID: number;
   msg: RemoteDomainEventDiskChangeMsg;
 }
-export function encodeRemoteDomainEventCallbackDiskChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackDiskChangeMsg): void {
+export function encodeRemoteDomainEventCallbackDiskChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackDiskChangeMsg, field = "remote_domain_event_callback_disk_change_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_disk_change_msg.callbackID");
-  encodeRemoteDomainEventDiskChangeMsg(w, v.msg);
+  encodeRemoteDomainEventDiskChangeMsg(w, v.msg, "remote_domain_event_callback_disk_change_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackDiskChangeMsg(r: XdrReader): RemoteDomainEventCallbackDiskChangeMsg {
   const f0 = r.int();
@@ -10153,8 +10610,9 @@ export interface RemoteDomainEventTrayChangeMsg {
   devAlias: RemoteNonnullString;
   reason: number;
 }
-export function encodeRemoteDomainEventTrayChangeMsg(w: XdrWriter, v: RemoteDomainEventTrayChangeMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventTrayChangeMsg(w: XdrWriter, v: RemoteDomainEventTrayChangeMsg, field = "remote_domain_event_tray_change_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_tray_change_msg.dom");
   w.string(v.devAlias, 4194304, "remote_domain_event_tray_change_msg.devAlias");
   w.int(v.reason, "remote_domain_event_tray_change_msg.reason");
 }
@@ -10174,9 +10632,10 @@ export interface RemoteDomainEventCallbackTrayChangeMsg {
   callbackID: number;
   msg: RemoteDomainEventTrayChangeMsg;
 }
-export function encodeRemoteDomainEventCallbackTrayChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackTrayChangeMsg): void {
+export function encodeRemoteDomainEventCallbackTrayChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackTrayChangeMsg, field = "remote_domain_event_callback_tray_change_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_tray_change_msg.callbackID");
-  encodeRemoteDomainEventTrayChangeMsg(w, v.msg);
+  encodeRemoteDomainEventTrayChangeMsg(w, v.msg, "remote_domain_event_callback_tray_change_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackTrayChangeMsg(r: XdrReader): RemoteDomainEventCallbackTrayChangeMsg {
   const f0 = r.int();
@@ -10192,8 +10651,9 @@ export const RemoteDomainEventCallbackTrayChangeMsgCodec: Codec<RemoteDomainEven
 export interface RemoteDomainEventPmwakeupMsg {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainEventPmwakeupMsg(w: XdrWriter, v: RemoteDomainEventPmwakeupMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventPmwakeupMsg(w: XdrWriter, v: RemoteDomainEventPmwakeupMsg, field = "remote_domain_event_pmwakeup_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_pmwakeup_msg.dom");
 }
 export function decodeRemoteDomainEventPmwakeupMsg(r: XdrReader): RemoteDomainEventPmwakeupMsg {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -10210,10 +10670,11 @@ export interface RemoteDomainEventCallbackPmwakeupMsg {
   reason: number;
   msg: RemoteDomainEventPmwakeupMsg;
 }
-export function encodeRemoteDomainEventCallbackPmwakeupMsg(w: XdrWriter, v: RemoteDomainEventCallbackPmwakeupMsg): void {
+export function encodeRemoteDomainEventCallbackPmwakeupMsg(w: XdrWriter, v: RemoteDomainEventCallbackPmwakeupMsg, field = "remote_domain_event_callback_pmwakeup_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_pmwakeup_msg.callbackID");
   w.int(v.reason, "remote_domain_event_callback_pmwakeup_msg.reason");
-  encodeRemoteDomainEventPmwakeupMsg(w, v.msg);
+  encodeRemoteDomainEventPmwakeupMsg(w, v.msg, "remote_domain_event_callback_pmwakeup_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackPmwakeupMsg(r: XdrReader): RemoteDomainEventCallbackPmwakeupMsg {
   const f0 = r.int();
@@ -10230,8 +10691,9 @@ export const RemoteDomainEventCallbackPmwakeupMsgCodec: Codec<RemoteDomainEventC
 export interface RemoteDomainEventPmsuspendMsg {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainEventPmsuspendMsg(w: XdrWriter, v: RemoteDomainEventPmsuspendMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventPmsuspendMsg(w: XdrWriter, v: RemoteDomainEventPmsuspendMsg, field = "remote_domain_event_pmsuspend_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_pmsuspend_msg.dom");
 }
 export function decodeRemoteDomainEventPmsuspendMsg(r: XdrReader): RemoteDomainEventPmsuspendMsg {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -10248,10 +10710,11 @@ export interface RemoteDomainEventCallbackPmsuspendMsg {
   reason: number;
   msg: RemoteDomainEventPmsuspendMsg;
 }
-export function encodeRemoteDomainEventCallbackPmsuspendMsg(w: XdrWriter, v: RemoteDomainEventCallbackPmsuspendMsg): void {
+export function encodeRemoteDomainEventCallbackPmsuspendMsg(w: XdrWriter, v: RemoteDomainEventCallbackPmsuspendMsg, field = "remote_domain_event_callback_pmsuspend_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_pmsuspend_msg.callbackID");
   w.int(v.reason, "remote_domain_event_callback_pmsuspend_msg.reason");
-  encodeRemoteDomainEventPmsuspendMsg(w, v.msg);
+  encodeRemoteDomainEventPmsuspendMsg(w, v.msg, "remote_domain_event_callback_pmsuspend_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackPmsuspendMsg(r: XdrReader): RemoteDomainEventCallbackPmsuspendMsg {
   const f0 = r.int();
@@ -10269,8 +10732,9 @@ export interface RemoteDomainEventBalloonChangeMsg {
   dom: RemoteNonnullDomain;
   actual: bigint;
 }
-export function encodeRemoteDomainEventBalloonChangeMsg(w: XdrWriter, v: RemoteDomainEventBalloonChangeMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventBalloonChangeMsg(w: XdrWriter, v: RemoteDomainEventBalloonChangeMsg, field = "remote_domain_event_balloon_change_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_balloon_change_msg.dom");
   w.uhyper(v.actual, "remote_domain_event_balloon_change_msg.actual");
 }
 export function decodeRemoteDomainEventBalloonChangeMsg(r: XdrReader): RemoteDomainEventBalloonChangeMsg {
@@ -10288,9 +10752,10 @@ export interface RemoteDomainEventCallbackBalloonChangeMsg {
   callbackID: number;
   msg: RemoteDomainEventBalloonChangeMsg;
 }
-export function encodeRemoteDomainEventCallbackBalloonChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackBalloonChangeMsg): void {
+export function encodeRemoteDomainEventCallbackBalloonChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackBalloonChangeMsg, field = "remote_domain_event_callback_balloon_change_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_balloon_change_msg.callbackID");
-  encodeRemoteDomainEventBalloonChangeMsg(w, v.msg);
+  encodeRemoteDomainEventBalloonChangeMsg(w, v.msg, "remote_domain_event_callback_balloon_change_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackBalloonChangeMsg(r: XdrReader): RemoteDomainEventCallbackBalloonChangeMsg {
   const f0 = r.int();
@@ -10306,8 +10771,9 @@ export const RemoteDomainEventCallbackBalloonChangeMsgCodec: Codec<RemoteDomainE
 export interface RemoteDomainEventPmsuspendDiskMsg {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainEventPmsuspendDiskMsg(w: XdrWriter, v: RemoteDomainEventPmsuspendDiskMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventPmsuspendDiskMsg(w: XdrWriter, v: RemoteDomainEventPmsuspendDiskMsg, field = "remote_domain_event_pmsuspend_disk_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_pmsuspend_disk_msg.dom");
 }
 export function decodeRemoteDomainEventPmsuspendDiskMsg(r: XdrReader): RemoteDomainEventPmsuspendDiskMsg {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -10324,10 +10790,11 @@ export interface RemoteDomainEventCallbackPmsuspendDiskMsg {
   reason: number;
   msg: RemoteDomainEventPmsuspendDiskMsg;
 }
-export function encodeRemoteDomainEventCallbackPmsuspendDiskMsg(w: XdrWriter, v: RemoteDomainEventCallbackPmsuspendDiskMsg): void {
+export function encodeRemoteDomainEventCallbackPmsuspendDiskMsg(w: XdrWriter, v: RemoteDomainEventCallbackPmsuspendDiskMsg, field = "remote_domain_event_callback_pmsuspend_disk_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_pmsuspend_disk_msg.callbackID");
   w.int(v.reason, "remote_domain_event_callback_pmsuspend_disk_msg.reason");
-  encodeRemoteDomainEventPmsuspendDiskMsg(w, v.msg);
+  encodeRemoteDomainEventPmsuspendDiskMsg(w, v.msg, "remote_domain_event_callback_pmsuspend_disk_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackPmsuspendDiskMsg(r: XdrReader): RemoteDomainEventCallbackPmsuspendDiskMsg {
   const f0 = r.int();
@@ -10345,8 +10812,9 @@ export interface RemoteDomainManagedSaveArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainManagedSaveArgs(w: XdrWriter, v: RemoteDomainManagedSaveArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainManagedSaveArgs(w: XdrWriter, v: RemoteDomainManagedSaveArgs, field = "remote_domain_managed_save_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_managed_save_args.dom");
   w.uint(v.flags, "remote_domain_managed_save_args.flags");
 }
 export function decodeRemoteDomainManagedSaveArgs(r: XdrReader): RemoteDomainManagedSaveArgs {
@@ -10364,8 +10832,9 @@ export interface RemoteDomainHasManagedSaveImageArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainHasManagedSaveImageArgs(w: XdrWriter, v: RemoteDomainHasManagedSaveImageArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainHasManagedSaveImageArgs(w: XdrWriter, v: RemoteDomainHasManagedSaveImageArgs, field = "remote_domain_has_managed_save_image_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_has_managed_save_image_args.dom");
   w.uint(v.flags, "remote_domain_has_managed_save_image_args.flags");
 }
 export function decodeRemoteDomainHasManagedSaveImageArgs(r: XdrReader): RemoteDomainHasManagedSaveImageArgs {
@@ -10382,7 +10851,8 @@ export const RemoteDomainHasManagedSaveImageArgsCodec: Codec<RemoteDomainHasMana
 export interface RemoteDomainHasManagedSaveImageRet {
   result: number;
 }
-export function encodeRemoteDomainHasManagedSaveImageRet(w: XdrWriter, v: RemoteDomainHasManagedSaveImageRet): void {
+export function encodeRemoteDomainHasManagedSaveImageRet(w: XdrWriter, v: RemoteDomainHasManagedSaveImageRet, field = "remote_domain_has_managed_save_image_ret"): void {
+  w.struct(v, field);
   w.int(v.result, "remote_domain_has_managed_save_image_ret.result");
 }
 export function decodeRemoteDomainHasManagedSaveImageRet(r: XdrReader): RemoteDomainHasManagedSaveImageRet {
@@ -10399,8 +10869,9 @@ export interface RemoteDomainManagedSaveRemoveArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainManagedSaveRemoveArgs(w: XdrWriter, v: RemoteDomainManagedSaveRemoveArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainManagedSaveRemoveArgs(w: XdrWriter, v: RemoteDomainManagedSaveRemoveArgs, field = "remote_domain_managed_save_remove_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_managed_save_remove_args.dom");
   w.uint(v.flags, "remote_domain_managed_save_remove_args.flags");
 }
 export function decodeRemoteDomainManagedSaveRemoveArgs(r: XdrReader): RemoteDomainManagedSaveRemoveArgs {
@@ -10418,8 +10889,9 @@ export interface RemoteDomainManagedSaveGetXmlDescArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainManagedSaveGetXmlDescArgs(w: XdrWriter, v: RemoteDomainManagedSaveGetXmlDescArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainManagedSaveGetXmlDescArgs(w: XdrWriter, v: RemoteDomainManagedSaveGetXmlDescArgs, field = "remote_domain_managed_save_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_managed_save_get_xml_desc_args.dom");
   w.uint(v.flags, "remote_domain_managed_save_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainManagedSaveGetXmlDescArgs(r: XdrReader): RemoteDomainManagedSaveGetXmlDescArgs {
@@ -10436,7 +10908,8 @@ export const RemoteDomainManagedSaveGetXmlDescArgsCodec: Codec<RemoteDomainManag
 export interface RemoteDomainManagedSaveGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainManagedSaveGetXmlDescRet(w: XdrWriter, v: RemoteDomainManagedSaveGetXmlDescRet): void {
+export function encodeRemoteDomainManagedSaveGetXmlDescRet(w: XdrWriter, v: RemoteDomainManagedSaveGetXmlDescRet, field = "remote_domain_managed_save_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_domain_managed_save_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainManagedSaveGetXmlDescRet(r: XdrReader): RemoteDomainManagedSaveGetXmlDescRet {
@@ -10454,8 +10927,9 @@ export interface RemoteDomainManagedSaveDefineXmlArgs {
   dxml: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainManagedSaveDefineXmlArgs(w: XdrWriter, v: RemoteDomainManagedSaveDefineXmlArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainManagedSaveDefineXmlArgs(w: XdrWriter, v: RemoteDomainManagedSaveDefineXmlArgs, field = "remote_domain_managed_save_define_xml_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_managed_save_define_xml_args.dom");
   {
     const o0 = v.dxml;
     if (o0 == null) w.uint(0, "remote_domain_managed_save_define_xml_args.dxml");
@@ -10487,8 +10961,9 @@ export interface RemoteDomainSnapshotCreateXmlArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotCreateXmlArgs(w: XdrWriter, v: RemoteDomainSnapshotCreateXmlArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSnapshotCreateXmlArgs(w: XdrWriter, v: RemoteDomainSnapshotCreateXmlArgs, field = "remote_domain_snapshot_create_xml_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_snapshot_create_xml_args.dom");
   w.string(v.xml_desc, 4194304, "remote_domain_snapshot_create_xml_args.xml_desc");
   w.uint(v.flags, "remote_domain_snapshot_create_xml_args.flags");
 }
@@ -10507,8 +10982,9 @@ export const RemoteDomainSnapshotCreateXmlArgsCodec: Codec<RemoteDomainSnapshotC
 export interface RemoteDomainSnapshotCreateXmlRet {
   snap: RemoteNonnullDomainSnapshot;
 }
-export function encodeRemoteDomainSnapshotCreateXmlRet(w: XdrWriter, v: RemoteDomainSnapshotCreateXmlRet): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotCreateXmlRet(w: XdrWriter, v: RemoteDomainSnapshotCreateXmlRet, field = "remote_domain_snapshot_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_create_xml_ret.snap");
 }
 export function decodeRemoteDomainSnapshotCreateXmlRet(r: XdrReader): RemoteDomainSnapshotCreateXmlRet {
   const f0 = decodeRemoteNonnullDomainSnapshot(r);
@@ -10524,8 +11000,9 @@ export interface RemoteDomainSnapshotGetXmlDescArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotGetXmlDescArgs(w: XdrWriter, v: RemoteDomainSnapshotGetXmlDescArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotGetXmlDescArgs(w: XdrWriter, v: RemoteDomainSnapshotGetXmlDescArgs, field = "remote_domain_snapshot_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_get_xml_desc_args.snap");
   w.uint(v.flags, "remote_domain_snapshot_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainSnapshotGetXmlDescArgs(r: XdrReader): RemoteDomainSnapshotGetXmlDescArgs {
@@ -10542,7 +11019,8 @@ export const RemoteDomainSnapshotGetXmlDescArgsCodec: Codec<RemoteDomainSnapshot
 export interface RemoteDomainSnapshotGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainSnapshotGetXmlDescRet(w: XdrWriter, v: RemoteDomainSnapshotGetXmlDescRet): void {
+export function encodeRemoteDomainSnapshotGetXmlDescRet(w: XdrWriter, v: RemoteDomainSnapshotGetXmlDescRet, field = "remote_domain_snapshot_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_domain_snapshot_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainSnapshotGetXmlDescRet(r: XdrReader): RemoteDomainSnapshotGetXmlDescRet {
@@ -10559,8 +11037,9 @@ export interface RemoteDomainSnapshotNumArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotNumArgs(w: XdrWriter, v: RemoteDomainSnapshotNumArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSnapshotNumArgs(w: XdrWriter, v: RemoteDomainSnapshotNumArgs, field = "remote_domain_snapshot_num_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_snapshot_num_args.dom");
   w.uint(v.flags, "remote_domain_snapshot_num_args.flags");
 }
 export function decodeRemoteDomainSnapshotNumArgs(r: XdrReader): RemoteDomainSnapshotNumArgs {
@@ -10577,7 +11056,8 @@ export const RemoteDomainSnapshotNumArgsCodec: Codec<RemoteDomainSnapshotNumArgs
 export interface RemoteDomainSnapshotNumRet {
   num: number;
 }
-export function encodeRemoteDomainSnapshotNumRet(w: XdrWriter, v: RemoteDomainSnapshotNumRet): void {
+export function encodeRemoteDomainSnapshotNumRet(w: XdrWriter, v: RemoteDomainSnapshotNumRet, field = "remote_domain_snapshot_num_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_domain_snapshot_num_ret.num");
 }
 export function decodeRemoteDomainSnapshotNumRet(r: XdrReader): RemoteDomainSnapshotNumRet {
@@ -10595,8 +11075,9 @@ export interface RemoteDomainSnapshotListNamesArgs {
   maxnames: number;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotListNamesArgs(w: XdrWriter, v: RemoteDomainSnapshotListNamesArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSnapshotListNamesArgs(w: XdrWriter, v: RemoteDomainSnapshotListNamesArgs, field = "remote_domain_snapshot_list_names_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_snapshot_list_names_args.dom");
   w.int(v.maxnames, "remote_domain_snapshot_list_names_args.maxnames");
   w.uint(v.flags, "remote_domain_snapshot_list_names_args.flags");
 }
@@ -10615,7 +11096,8 @@ export const RemoteDomainSnapshotListNamesArgsCodec: Codec<RemoteDomainSnapshotL
 export interface RemoteDomainSnapshotListNamesRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteDomainSnapshotListNamesRet(w: XdrWriter, v: RemoteDomainSnapshotListNamesRet): void {
+export function encodeRemoteDomainSnapshotListNamesRet(w: XdrWriter, v: RemoteDomainSnapshotListNamesRet, field = "remote_domain_snapshot_list_names_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_domain_snapshot_list_names_ret.names");
@@ -10644,8 +11126,9 @@ export interface RemoteDomainListAllSnapshotsArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteDomainListAllSnapshotsArgs(w: XdrWriter, v: RemoteDomainListAllSnapshotsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainListAllSnapshotsArgs(w: XdrWriter, v: RemoteDomainListAllSnapshotsArgs, field = "remote_domain_list_all_snapshots_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_list_all_snapshots_args.dom");
   w.int(v.need_results, "remote_domain_list_all_snapshots_args.need_results");
   w.uint(v.flags, "remote_domain_list_all_snapshots_args.flags");
 }
@@ -10665,12 +11148,13 @@ export interface RemoteDomainListAllSnapshotsRet {
   snapshots: RemoteNonnullDomainSnapshot[];
   ret: number;
 }
-export function encodeRemoteDomainListAllSnapshotsRet(w: XdrWriter, v: RemoteDomainListAllSnapshotsRet): void {
+export function encodeRemoteDomainListAllSnapshotsRet(w: XdrWriter, v: RemoteDomainListAllSnapshotsRet, field = "remote_domain_list_all_snapshots_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.snapshots;
     w.arrayLength(a0, 16384, "remote_domain_list_all_snapshots_ret.snapshots");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullDomainSnapshot(w, a0[i0]!);
+      encodeRemoteNonnullDomainSnapshot(w, a0[i0]!, "remote_domain_list_all_snapshots_ret.snapshots[]");
     }
   }
   w.int(v.ret, "remote_domain_list_all_snapshots_ret.ret");
@@ -10695,8 +11179,9 @@ export interface RemoteDomainSnapshotNumChildrenArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotNumChildrenArgs(w: XdrWriter, v: RemoteDomainSnapshotNumChildrenArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotNumChildrenArgs(w: XdrWriter, v: RemoteDomainSnapshotNumChildrenArgs, field = "remote_domain_snapshot_num_children_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_num_children_args.snap");
   w.uint(v.flags, "remote_domain_snapshot_num_children_args.flags");
 }
 export function decodeRemoteDomainSnapshotNumChildrenArgs(r: XdrReader): RemoteDomainSnapshotNumChildrenArgs {
@@ -10713,7 +11198,8 @@ export const RemoteDomainSnapshotNumChildrenArgsCodec: Codec<RemoteDomainSnapsho
 export interface RemoteDomainSnapshotNumChildrenRet {
   num: number;
 }
-export function encodeRemoteDomainSnapshotNumChildrenRet(w: XdrWriter, v: RemoteDomainSnapshotNumChildrenRet): void {
+export function encodeRemoteDomainSnapshotNumChildrenRet(w: XdrWriter, v: RemoteDomainSnapshotNumChildrenRet, field = "remote_domain_snapshot_num_children_ret"): void {
+  w.struct(v, field);
   w.int(v.num, "remote_domain_snapshot_num_children_ret.num");
 }
 export function decodeRemoteDomainSnapshotNumChildrenRet(r: XdrReader): RemoteDomainSnapshotNumChildrenRet {
@@ -10731,8 +11217,9 @@ export interface RemoteDomainSnapshotListChildrenNamesArgs {
   maxnames: number;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotListChildrenNamesArgs(w: XdrWriter, v: RemoteDomainSnapshotListChildrenNamesArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotListChildrenNamesArgs(w: XdrWriter, v: RemoteDomainSnapshotListChildrenNamesArgs, field = "remote_domain_snapshot_list_children_names_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_list_children_names_args.snap");
   w.int(v.maxnames, "remote_domain_snapshot_list_children_names_args.maxnames");
   w.uint(v.flags, "remote_domain_snapshot_list_children_names_args.flags");
 }
@@ -10751,7 +11238,8 @@ export const RemoteDomainSnapshotListChildrenNamesArgsCodec: Codec<RemoteDomainS
 export interface RemoteDomainSnapshotListChildrenNamesRet {
   names: RemoteNonnullString[];
 }
-export function encodeRemoteDomainSnapshotListChildrenNamesRet(w: XdrWriter, v: RemoteDomainSnapshotListChildrenNamesRet): void {
+export function encodeRemoteDomainSnapshotListChildrenNamesRet(w: XdrWriter, v: RemoteDomainSnapshotListChildrenNamesRet, field = "remote_domain_snapshot_list_children_names_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.names;
     w.arrayLength(a0, 16384, "remote_domain_snapshot_list_children_names_ret.names");
@@ -10780,8 +11268,9 @@ export interface RemoteDomainSnapshotListAllChildrenArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotListAllChildrenArgs(w: XdrWriter, v: RemoteDomainSnapshotListAllChildrenArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snapshot);
+export function encodeRemoteDomainSnapshotListAllChildrenArgs(w: XdrWriter, v: RemoteDomainSnapshotListAllChildrenArgs, field = "remote_domain_snapshot_list_all_children_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snapshot, "remote_domain_snapshot_list_all_children_args.snapshot");
   w.int(v.need_results, "remote_domain_snapshot_list_all_children_args.need_results");
   w.uint(v.flags, "remote_domain_snapshot_list_all_children_args.flags");
 }
@@ -10801,12 +11290,13 @@ export interface RemoteDomainSnapshotListAllChildrenRet {
   snapshots: RemoteNonnullDomainSnapshot[];
   ret: number;
 }
-export function encodeRemoteDomainSnapshotListAllChildrenRet(w: XdrWriter, v: RemoteDomainSnapshotListAllChildrenRet): void {
+export function encodeRemoteDomainSnapshotListAllChildrenRet(w: XdrWriter, v: RemoteDomainSnapshotListAllChildrenRet, field = "remote_domain_snapshot_list_all_children_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.snapshots;
     w.arrayLength(a0, 16384, "remote_domain_snapshot_list_all_children_ret.snapshots");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullDomainSnapshot(w, a0[i0]!);
+      encodeRemoteNonnullDomainSnapshot(w, a0[i0]!, "remote_domain_snapshot_list_all_children_ret.snapshots[]");
     }
   }
   w.int(v.ret, "remote_domain_snapshot_list_all_children_ret.ret");
@@ -10832,8 +11322,9 @@ export interface RemoteDomainSnapshotLookupByNameArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotLookupByNameArgs(w: XdrWriter, v: RemoteDomainSnapshotLookupByNameArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSnapshotLookupByNameArgs(w: XdrWriter, v: RemoteDomainSnapshotLookupByNameArgs, field = "remote_domain_snapshot_lookup_by_name_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_snapshot_lookup_by_name_args.dom");
   w.string(v.name, 4194304, "remote_domain_snapshot_lookup_by_name_args.name");
   w.uint(v.flags, "remote_domain_snapshot_lookup_by_name_args.flags");
 }
@@ -10852,8 +11343,9 @@ export const RemoteDomainSnapshotLookupByNameArgsCodec: Codec<RemoteDomainSnapsh
 export interface RemoteDomainSnapshotLookupByNameRet {
   snap: RemoteNonnullDomainSnapshot;
 }
-export function encodeRemoteDomainSnapshotLookupByNameRet(w: XdrWriter, v: RemoteDomainSnapshotLookupByNameRet): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotLookupByNameRet(w: XdrWriter, v: RemoteDomainSnapshotLookupByNameRet, field = "remote_domain_snapshot_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_lookup_by_name_ret.snap");
 }
 export function decodeRemoteDomainSnapshotLookupByNameRet(r: XdrReader): RemoteDomainSnapshotLookupByNameRet {
   const f0 = decodeRemoteNonnullDomainSnapshot(r);
@@ -10869,8 +11361,9 @@ export interface RemoteDomainHasCurrentSnapshotArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainHasCurrentSnapshotArgs(w: XdrWriter, v: RemoteDomainHasCurrentSnapshotArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainHasCurrentSnapshotArgs(w: XdrWriter, v: RemoteDomainHasCurrentSnapshotArgs, field = "remote_domain_has_current_snapshot_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_has_current_snapshot_args.dom");
   w.uint(v.flags, "remote_domain_has_current_snapshot_args.flags");
 }
 export function decodeRemoteDomainHasCurrentSnapshotArgs(r: XdrReader): RemoteDomainHasCurrentSnapshotArgs {
@@ -10887,7 +11380,8 @@ export const RemoteDomainHasCurrentSnapshotArgsCodec: Codec<RemoteDomainHasCurre
 export interface RemoteDomainHasCurrentSnapshotRet {
   result: number;
 }
-export function encodeRemoteDomainHasCurrentSnapshotRet(w: XdrWriter, v: RemoteDomainHasCurrentSnapshotRet): void {
+export function encodeRemoteDomainHasCurrentSnapshotRet(w: XdrWriter, v: RemoteDomainHasCurrentSnapshotRet, field = "remote_domain_has_current_snapshot_ret"): void {
+  w.struct(v, field);
   w.int(v.result, "remote_domain_has_current_snapshot_ret.result");
 }
 export function decodeRemoteDomainHasCurrentSnapshotRet(r: XdrReader): RemoteDomainHasCurrentSnapshotRet {
@@ -10904,8 +11398,9 @@ export interface RemoteDomainSnapshotGetParentArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotGetParentArgs(w: XdrWriter, v: RemoteDomainSnapshotGetParentArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotGetParentArgs(w: XdrWriter, v: RemoteDomainSnapshotGetParentArgs, field = "remote_domain_snapshot_get_parent_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_get_parent_args.snap");
   w.uint(v.flags, "remote_domain_snapshot_get_parent_args.flags");
 }
 export function decodeRemoteDomainSnapshotGetParentArgs(r: XdrReader): RemoteDomainSnapshotGetParentArgs {
@@ -10922,8 +11417,9 @@ export const RemoteDomainSnapshotGetParentArgsCodec: Codec<RemoteDomainSnapshotG
 export interface RemoteDomainSnapshotGetParentRet {
   snap: RemoteNonnullDomainSnapshot;
 }
-export function encodeRemoteDomainSnapshotGetParentRet(w: XdrWriter, v: RemoteDomainSnapshotGetParentRet): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotGetParentRet(w: XdrWriter, v: RemoteDomainSnapshotGetParentRet, field = "remote_domain_snapshot_get_parent_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_get_parent_ret.snap");
 }
 export function decodeRemoteDomainSnapshotGetParentRet(r: XdrReader): RemoteDomainSnapshotGetParentRet {
   const f0 = decodeRemoteNonnullDomainSnapshot(r);
@@ -10939,8 +11435,9 @@ export interface RemoteDomainSnapshotCurrentArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotCurrentArgs(w: XdrWriter, v: RemoteDomainSnapshotCurrentArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSnapshotCurrentArgs(w: XdrWriter, v: RemoteDomainSnapshotCurrentArgs, field = "remote_domain_snapshot_current_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_snapshot_current_args.dom");
   w.uint(v.flags, "remote_domain_snapshot_current_args.flags");
 }
 export function decodeRemoteDomainSnapshotCurrentArgs(r: XdrReader): RemoteDomainSnapshotCurrentArgs {
@@ -10957,8 +11454,9 @@ export const RemoteDomainSnapshotCurrentArgsCodec: Codec<RemoteDomainSnapshotCur
 export interface RemoteDomainSnapshotCurrentRet {
   snap: RemoteNonnullDomainSnapshot;
 }
-export function encodeRemoteDomainSnapshotCurrentRet(w: XdrWriter, v: RemoteDomainSnapshotCurrentRet): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotCurrentRet(w: XdrWriter, v: RemoteDomainSnapshotCurrentRet, field = "remote_domain_snapshot_current_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_current_ret.snap");
 }
 export function decodeRemoteDomainSnapshotCurrentRet(r: XdrReader): RemoteDomainSnapshotCurrentRet {
   const f0 = decodeRemoteNonnullDomainSnapshot(r);
@@ -10974,8 +11472,9 @@ export interface RemoteDomainSnapshotIsCurrentArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotIsCurrentArgs(w: XdrWriter, v: RemoteDomainSnapshotIsCurrentArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotIsCurrentArgs(w: XdrWriter, v: RemoteDomainSnapshotIsCurrentArgs, field = "remote_domain_snapshot_is_current_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_is_current_args.snap");
   w.uint(v.flags, "remote_domain_snapshot_is_current_args.flags");
 }
 export function decodeRemoteDomainSnapshotIsCurrentArgs(r: XdrReader): RemoteDomainSnapshotIsCurrentArgs {
@@ -10992,7 +11491,8 @@ export const RemoteDomainSnapshotIsCurrentArgsCodec: Codec<RemoteDomainSnapshotI
 export interface RemoteDomainSnapshotIsCurrentRet {
   current: number;
 }
-export function encodeRemoteDomainSnapshotIsCurrentRet(w: XdrWriter, v: RemoteDomainSnapshotIsCurrentRet): void {
+export function encodeRemoteDomainSnapshotIsCurrentRet(w: XdrWriter, v: RemoteDomainSnapshotIsCurrentRet, field = "remote_domain_snapshot_is_current_ret"): void {
+  w.struct(v, field);
   w.int(v.current, "remote_domain_snapshot_is_current_ret.current");
 }
 export function decodeRemoteDomainSnapshotIsCurrentRet(r: XdrReader): RemoteDomainSnapshotIsCurrentRet {
@@ -11009,8 +11509,9 @@ export interface RemoteDomainSnapshotHasMetadataArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotHasMetadataArgs(w: XdrWriter, v: RemoteDomainSnapshotHasMetadataArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotHasMetadataArgs(w: XdrWriter, v: RemoteDomainSnapshotHasMetadataArgs, field = "remote_domain_snapshot_has_metadata_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_has_metadata_args.snap");
   w.uint(v.flags, "remote_domain_snapshot_has_metadata_args.flags");
 }
 export function decodeRemoteDomainSnapshotHasMetadataArgs(r: XdrReader): RemoteDomainSnapshotHasMetadataArgs {
@@ -11027,7 +11528,8 @@ export const RemoteDomainSnapshotHasMetadataArgsCodec: Codec<RemoteDomainSnapsho
 export interface RemoteDomainSnapshotHasMetadataRet {
   metadata: number;
 }
-export function encodeRemoteDomainSnapshotHasMetadataRet(w: XdrWriter, v: RemoteDomainSnapshotHasMetadataRet): void {
+export function encodeRemoteDomainSnapshotHasMetadataRet(w: XdrWriter, v: RemoteDomainSnapshotHasMetadataRet, field = "remote_domain_snapshot_has_metadata_ret"): void {
+  w.struct(v, field);
   w.int(v.metadata, "remote_domain_snapshot_has_metadata_ret.metadata");
 }
 export function decodeRemoteDomainSnapshotHasMetadataRet(r: XdrReader): RemoteDomainSnapshotHasMetadataRet {
@@ -11044,8 +11546,9 @@ export interface RemoteDomainRevertToSnapshotArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export function encodeRemoteDomainRevertToSnapshotArgs(w: XdrWriter, v: RemoteDomainRevertToSnapshotArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainRevertToSnapshotArgs(w: XdrWriter, v: RemoteDomainRevertToSnapshotArgs, field = "remote_domain_revert_to_snapshot_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_revert_to_snapshot_args.snap");
   w.uint(v.flags, "remote_domain_revert_to_snapshot_args.flags");
 }
 export function decodeRemoteDomainRevertToSnapshotArgs(r: XdrReader): RemoteDomainRevertToSnapshotArgs {
@@ -11063,8 +11566,9 @@ export interface RemoteDomainSnapshotDeleteArgs {
   snap: RemoteNonnullDomainSnapshot;
   flags: number;
 }
-export function encodeRemoteDomainSnapshotDeleteArgs(w: XdrWriter, v: RemoteDomainSnapshotDeleteArgs): void {
-  encodeRemoteNonnullDomainSnapshot(w, v.snap);
+export function encodeRemoteDomainSnapshotDeleteArgs(w: XdrWriter, v: RemoteDomainSnapshotDeleteArgs, field = "remote_domain_snapshot_delete_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_delete_args.snap");
   w.uint(v.flags, "remote_domain_snapshot_delete_args.flags");
 }
 export function decodeRemoteDomainSnapshotDeleteArgs(r: XdrReader): RemoteDomainSnapshotDeleteArgs {
@@ -11083,8 +11587,9 @@ export interface RemoteDomainOpenConsoleArgs {
   dev_name: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainOpenConsoleArgs(w: XdrWriter, v: RemoteDomainOpenConsoleArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainOpenConsoleArgs(w: XdrWriter, v: RemoteDomainOpenConsoleArgs, field = "remote_domain_open_console_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_open_console_args.dom");
   {
     const o0 = v.dev_name;
     if (o0 == null) w.uint(0, "remote_domain_open_console_args.dev_name");
@@ -11116,8 +11621,9 @@ export interface RemoteDomainOpenChannelArgs {
   name: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainOpenChannelArgs(w: XdrWriter, v: RemoteDomainOpenChannelArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainOpenChannelArgs(w: XdrWriter, v: RemoteDomainOpenChannelArgs, field = "remote_domain_open_channel_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_open_channel_args.dom");
   {
     const o0 = v.name;
     if (o0 == null) w.uint(0, "remote_domain_open_channel_args.name");
@@ -11150,8 +11656,9 @@ export interface RemoteStorageVolUploadArgs {
   length: bigint;
   flags: number;
 }
-export function encodeRemoteStorageVolUploadArgs(w: XdrWriter, v: RemoteStorageVolUploadArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolUploadArgs(w: XdrWriter, v: RemoteStorageVolUploadArgs, field = "remote_storage_vol_upload_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_upload_args.vol");
   w.uhyper(v.offset, "remote_storage_vol_upload_args.offset");
   w.uhyper(v.length, "remote_storage_vol_upload_args.length");
   w.uint(v.flags, "remote_storage_vol_upload_args.flags");
@@ -11175,8 +11682,9 @@ export interface RemoteStorageVolDownloadArgs {
   length: bigint;
   flags: number;
 }
-export function encodeRemoteStorageVolDownloadArgs(w: XdrWriter, v: RemoteStorageVolDownloadArgs): void {
-  encodeRemoteNonnullStorageVol(w, v.vol);
+export function encodeRemoteStorageVolDownloadArgs(w: XdrWriter, v: RemoteStorageVolDownloadArgs, field = "remote_storage_vol_download_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_download_args.vol");
   w.uhyper(v.offset, "remote_storage_vol_download_args.offset");
   w.uhyper(v.length, "remote_storage_vol_download_args.length");
   w.uint(v.flags, "remote_storage_vol_download_args.flags");
@@ -11198,8 +11706,9 @@ export interface RemoteDomainGetStateArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetStateArgs(w: XdrWriter, v: RemoteDomainGetStateArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetStateArgs(w: XdrWriter, v: RemoteDomainGetStateArgs, field = "remote_domain_get_state_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_state_args.dom");
   w.uint(v.flags, "remote_domain_get_state_args.flags");
 }
 export function decodeRemoteDomainGetStateArgs(r: XdrReader): RemoteDomainGetStateArgs {
@@ -11217,7 +11726,8 @@ export interface RemoteDomainGetStateRet {
   state: number;
   reason: number;
 }
-export function encodeRemoteDomainGetStateRet(w: XdrWriter, v: RemoteDomainGetStateRet): void {
+export function encodeRemoteDomainGetStateRet(w: XdrWriter, v: RemoteDomainGetStateRet, field = "remote_domain_get_state_ret"): void {
+  w.struct(v, field);
   w.int(v.state, "remote_domain_get_state_ret.state");
   w.int(v.reason, "remote_domain_get_state_ret.reason");
 }
@@ -11239,8 +11749,9 @@ export interface RemoteDomainMigrateBegin3Args {
   dname: RemoteString;
   resource: bigint;
 }
-export function encodeRemoteDomainMigrateBegin3Args(w: XdrWriter, v: RemoteDomainMigrateBegin3Args): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateBegin3Args(w: XdrWriter, v: RemoteDomainMigrateBegin3Args, field = "remote_domain_migrate_begin3_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_begin3_args.dom");
   {
     const o0 = v.xmlin;
     if (o0 == null) w.uint(0, "remote_domain_migrate_begin3_args.xmlin");
@@ -11286,7 +11797,8 @@ export interface RemoteDomainMigrateBegin3Ret {
   cookie_out: Uint8Array;
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainMigrateBegin3Ret(w: XdrWriter, v: RemoteDomainMigrateBegin3Ret): void {
+export function encodeRemoteDomainMigrateBegin3Ret(w: XdrWriter, v: RemoteDomainMigrateBegin3Ret, field = "remote_domain_migrate_begin3_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_begin3_ret.cookie_out");
   w.string(v.xml, 4194304, "remote_domain_migrate_begin3_ret.xml");
 }
@@ -11309,7 +11821,8 @@ export interface RemoteDomainMigratePrepare3Args {
   resource: bigint;
   dom_xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainMigratePrepare3Args(w: XdrWriter, v: RemoteDomainMigratePrepare3Args): void {
+export function encodeRemoteDomainMigratePrepare3Args(w: XdrWriter, v: RemoteDomainMigratePrepare3Args, field = "remote_domain_migrate_prepare3_args"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_prepare3_args.cookie_in");
   {
     const o0 = v.uri_in;
@@ -11358,7 +11871,8 @@ export interface RemoteDomainMigratePrepare3Ret {
   cookie_out: Uint8Array;
   uri_out: RemoteString;
 }
-export function encodeRemoteDomainMigratePrepare3Ret(w: XdrWriter, v: RemoteDomainMigratePrepare3Ret): void {
+export function encodeRemoteDomainMigratePrepare3Ret(w: XdrWriter, v: RemoteDomainMigratePrepare3Ret, field = "remote_domain_migrate_prepare3_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_prepare3_ret.cookie_out");
   {
     const o0 = v.uri_out;
@@ -11391,7 +11905,8 @@ export interface RemoteDomainMigratePrepareTunnel3Args {
   resource: bigint;
   dom_xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainMigratePrepareTunnel3Args(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3Args): void {
+export function encodeRemoteDomainMigratePrepareTunnel3Args(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3Args, field = "remote_domain_migrate_prepare_tunnel3_args"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_prepare_tunnel3_args.cookie_in");
   w.uhyper(v.flags, "remote_domain_migrate_prepare_tunnel3_args.flags");
   {
@@ -11426,7 +11941,8 @@ export const RemoteDomainMigratePrepareTunnel3ArgsCodec: Codec<RemoteDomainMigra
 export interface RemoteDomainMigratePrepareTunnel3Ret {
   cookie_out: Uint8Array;
 }
-export function encodeRemoteDomainMigratePrepareTunnel3Ret(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3Ret): void {
+export function encodeRemoteDomainMigratePrepareTunnel3Ret(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3Ret, field = "remote_domain_migrate_prepare_tunnel3_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_prepare_tunnel3_ret.cookie_out");
 }
 export function decodeRemoteDomainMigratePrepareTunnel3Ret(r: XdrReader): RemoteDomainMigratePrepareTunnel3Ret {
@@ -11449,8 +11965,9 @@ export interface RemoteDomainMigratePerform3Args {
   dname: RemoteString;
   resource: bigint;
 }
-export function encodeRemoteDomainMigratePerform3Args(w: XdrWriter, v: RemoteDomainMigratePerform3Args): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigratePerform3Args(w: XdrWriter, v: RemoteDomainMigratePerform3Args, field = "remote_domain_migrate_perform3_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_perform3_args.dom");
   {
     const o0 = v.xmlin;
     if (o0 == null) w.uint(0, "remote_domain_migrate_perform3_args.xmlin");
@@ -11523,7 +12040,8 @@ export const RemoteDomainMigratePerform3ArgsCodec: Codec<RemoteDomainMigratePerf
 export interface RemoteDomainMigratePerform3Ret {
   cookie_out: Uint8Array;
 }
-export function encodeRemoteDomainMigratePerform3Ret(w: XdrWriter, v: RemoteDomainMigratePerform3Ret): void {
+export function encodeRemoteDomainMigratePerform3Ret(w: XdrWriter, v: RemoteDomainMigratePerform3Ret, field = "remote_domain_migrate_perform3_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_perform3_ret.cookie_out");
 }
 export function decodeRemoteDomainMigratePerform3Ret(r: XdrReader): RemoteDomainMigratePerform3Ret {
@@ -11544,7 +12062,8 @@ export interface RemoteDomainMigrateFinish3Args {
   flags: bigint;
   cancelled: number;
 }
-export function encodeRemoteDomainMigrateFinish3Args(w: XdrWriter, v: RemoteDomainMigrateFinish3Args): void {
+export function encodeRemoteDomainMigrateFinish3Args(w: XdrWriter, v: RemoteDomainMigrateFinish3Args, field = "remote_domain_migrate_finish3_args"): void {
+  w.struct(v, field);
   w.string(v.dname, 4194304, "remote_domain_migrate_finish3_args.dname");
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_finish3_args.cookie_in");
   {
@@ -11593,8 +12112,9 @@ export interface RemoteDomainMigrateFinish3Ret {
   dom: RemoteNonnullDomain;
   cookie_out: Uint8Array;
 }
-export function encodeRemoteDomainMigrateFinish3Ret(w: XdrWriter, v: RemoteDomainMigrateFinish3Ret): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateFinish3Ret(w: XdrWriter, v: RemoteDomainMigrateFinish3Ret, field = "remote_domain_migrate_finish3_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_finish3_ret.dom");
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_finish3_ret.cookie_out");
 }
 export function decodeRemoteDomainMigrateFinish3Ret(r: XdrReader): RemoteDomainMigrateFinish3Ret {
@@ -11614,8 +12134,9 @@ export interface RemoteDomainMigrateConfirm3Args {
   flags: bigint;
   cancelled: number;
 }
-export function encodeRemoteDomainMigrateConfirm3Args(w: XdrWriter, v: RemoteDomainMigrateConfirm3Args): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateConfirm3Args(w: XdrWriter, v: RemoteDomainMigrateConfirm3Args, field = "remote_domain_migrate_confirm3_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_confirm3_args.dom");
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_confirm3_args.cookie_in");
   w.uhyper(v.flags, "remote_domain_migrate_confirm3_args.flags");
   w.int(v.cancelled, "remote_domain_migrate_confirm3_args.cancelled");
@@ -11636,8 +12157,9 @@ export const RemoteDomainMigrateConfirm3ArgsCodec: Codec<RemoteDomainMigrateConf
 export interface RemoteDomainEventControlErrorMsg {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainEventControlErrorMsg(w: XdrWriter, v: RemoteDomainEventControlErrorMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventControlErrorMsg(w: XdrWriter, v: RemoteDomainEventControlErrorMsg, field = "remote_domain_event_control_error_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_control_error_msg.dom");
 }
 export function decodeRemoteDomainEventControlErrorMsg(r: XdrReader): RemoteDomainEventControlErrorMsg {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -11653,9 +12175,10 @@ export interface RemoteDomainEventCallbackControlErrorMsg {
   callbackID: number;
   msg: RemoteDomainEventControlErrorMsg;
 }
-export function encodeRemoteDomainEventCallbackControlErrorMsg(w: XdrWriter, v: RemoteDomainEventCallbackControlErrorMsg): void {
+export function encodeRemoteDomainEventCallbackControlErrorMsg(w: XdrWriter, v: RemoteDomainEventCallbackControlErrorMsg, field = "remote_domain_event_callback_control_error_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_control_error_msg.callbackID");
-  encodeRemoteDomainEventControlErrorMsg(w, v.msg);
+  encodeRemoteDomainEventControlErrorMsg(w, v.msg, "remote_domain_event_callback_control_error_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackControlErrorMsg(r: XdrReader): RemoteDomainEventCallbackControlErrorMsg {
   const f0 = r.int();
@@ -11672,8 +12195,9 @@ export interface RemoteDomainGetControlInfoArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetControlInfoArgs(w: XdrWriter, v: RemoteDomainGetControlInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetControlInfoArgs(w: XdrWriter, v: RemoteDomainGetControlInfoArgs, field = "remote_domain_get_control_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_control_info_args.dom");
   w.uint(v.flags, "remote_domain_get_control_info_args.flags");
 }
 export function decodeRemoteDomainGetControlInfoArgs(r: XdrReader): RemoteDomainGetControlInfoArgs {
@@ -11692,7 +12216,8 @@ export interface RemoteDomainGetControlInfoRet {
   details: number;
   stateTime: bigint;
 }
-export function encodeRemoteDomainGetControlInfoRet(w: XdrWriter, v: RemoteDomainGetControlInfoRet): void {
+export function encodeRemoteDomainGetControlInfoRet(w: XdrWriter, v: RemoteDomainGetControlInfoRet, field = "remote_domain_get_control_info_ret"): void {
+  w.struct(v, field);
   w.uint(v.state, "remote_domain_get_control_info_ret.state");
   w.uint(v.details, "remote_domain_get_control_info_ret.details");
   w.uhyper(v.stateTime, "remote_domain_get_control_info_ret.stateTime");
@@ -11714,8 +12239,9 @@ export interface RemoteDomainOpenGraphicsArgs {
   idx: number;
   flags: number;
 }
-export function encodeRemoteDomainOpenGraphicsArgs(w: XdrWriter, v: RemoteDomainOpenGraphicsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainOpenGraphicsArgs(w: XdrWriter, v: RemoteDomainOpenGraphicsArgs, field = "remote_domain_open_graphics_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_open_graphics_args.dom");
   w.uint(v.idx, "remote_domain_open_graphics_args.idx");
   w.uint(v.flags, "remote_domain_open_graphics_args.flags");
 }
@@ -11736,8 +12262,9 @@ export interface RemoteDomainOpenGraphicsFdArgs {
   idx: number;
   flags: number;
 }
-export function encodeRemoteDomainOpenGraphicsFdArgs(w: XdrWriter, v: RemoteDomainOpenGraphicsFdArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainOpenGraphicsFdArgs(w: XdrWriter, v: RemoteDomainOpenGraphicsFdArgs, field = "remote_domain_open_graphics_fd_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_open_graphics_fd_args.dom");
   w.uint(v.idx, "remote_domain_open_graphics_fd_args.idx");
   w.uint(v.flags, "remote_domain_open_graphics_fd_args.flags");
 }
@@ -11758,7 +12285,8 @@ export interface RemoteNodeSuspendForDurationArgs {
   duration: bigint;
   flags: number;
 }
-export function encodeRemoteNodeSuspendForDurationArgs(w: XdrWriter, v: RemoteNodeSuspendForDurationArgs): void {
+export function encodeRemoteNodeSuspendForDurationArgs(w: XdrWriter, v: RemoteNodeSuspendForDurationArgs, field = "remote_node_suspend_for_duration_args"): void {
+  w.struct(v, field);
   w.uint(v.target, "remote_node_suspend_for_duration_args.target");
   w.uhyper(v.duration, "remote_node_suspend_for_duration_args.duration");
   w.uint(v.flags, "remote_node_suspend_for_duration_args.flags");
@@ -11779,8 +12307,9 @@ export interface RemoteDomainShutdownFlagsArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainShutdownFlagsArgs(w: XdrWriter, v: RemoteDomainShutdownFlagsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainShutdownFlagsArgs(w: XdrWriter, v: RemoteDomainShutdownFlagsArgs, field = "remote_domain_shutdown_flags_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_shutdown_flags_args.dom");
   w.uint(v.flags, "remote_domain_shutdown_flags_args.flags");
 }
 export function decodeRemoteDomainShutdownFlagsArgs(r: XdrReader): RemoteDomainShutdownFlagsArgs {
@@ -11799,8 +12328,9 @@ export interface RemoteDomainGetDiskErrorsArgs {
   maxerrors: number;
   flags: number;
 }
-export function encodeRemoteDomainGetDiskErrorsArgs(w: XdrWriter, v: RemoteDomainGetDiskErrorsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetDiskErrorsArgs(w: XdrWriter, v: RemoteDomainGetDiskErrorsArgs, field = "remote_domain_get_disk_errors_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_disk_errors_args.dom");
   w.uint(v.maxerrors, "remote_domain_get_disk_errors_args.maxerrors");
   w.uint(v.flags, "remote_domain_get_disk_errors_args.flags");
 }
@@ -11820,12 +12350,13 @@ export interface RemoteDomainGetDiskErrorsRet {
   errors: RemoteDomainDiskError[];
   nerrors: number;
 }
-export function encodeRemoteDomainGetDiskErrorsRet(w: XdrWriter, v: RemoteDomainGetDiskErrorsRet): void {
+export function encodeRemoteDomainGetDiskErrorsRet(w: XdrWriter, v: RemoteDomainGetDiskErrorsRet, field = "remote_domain_get_disk_errors_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.errors;
     w.arrayLength(a0, 256, "remote_domain_get_disk_errors_ret.errors");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainDiskError(w, a0[i0]!);
+      encodeRemoteDomainDiskError(w, a0[i0]!, "remote_domain_get_disk_errors_ret.errors[]");
     }
   }
   w.int(v.nerrors, "remote_domain_get_disk_errors_ret.nerrors");
@@ -11850,7 +12381,8 @@ export interface RemoteConnectListAllDomainsArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectListAllDomainsArgs(w: XdrWriter, v: RemoteConnectListAllDomainsArgs): void {
+export function encodeRemoteConnectListAllDomainsArgs(w: XdrWriter, v: RemoteConnectListAllDomainsArgs, field = "remote_connect_list_all_domains_args"): void {
+  w.struct(v, field);
   w.int(v.need_results, "remote_connect_list_all_domains_args.need_results");
   w.uint(v.flags, "remote_connect_list_all_domains_args.flags");
 }
@@ -11869,12 +12401,13 @@ export interface RemoteConnectListAllDomainsRet {
   domains: RemoteNonnullDomain[];
   ret: number;
 }
-export function encodeRemoteConnectListAllDomainsRet(w: XdrWriter, v: RemoteConnectListAllDomainsRet): void {
+export function encodeRemoteConnectListAllDomainsRet(w: XdrWriter, v: RemoteConnectListAllDomainsRet, field = "remote_connect_list_all_domains_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.domains;
     w.arrayLength(a0, 16384, "remote_connect_list_all_domains_ret.domains");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullDomain(w, a0[i0]!);
+      encodeRemoteNonnullDomain(w, a0[i0]!, "remote_connect_list_all_domains_ret.domains[]");
     }
   }
   w.uint(v.ret, "remote_connect_list_all_domains_ret.ret");
@@ -11899,7 +12432,8 @@ export interface RemoteConnectListAllStoragePoolsArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectListAllStoragePoolsArgs(w: XdrWriter, v: RemoteConnectListAllStoragePoolsArgs): void {
+export function encodeRemoteConnectListAllStoragePoolsArgs(w: XdrWriter, v: RemoteConnectListAllStoragePoolsArgs, field = "remote_connect_list_all_storage_pools_args"): void {
+  w.struct(v, field);
   w.int(v.need_results, "remote_connect_list_all_storage_pools_args.need_results");
   w.uint(v.flags, "remote_connect_list_all_storage_pools_args.flags");
 }
@@ -11918,12 +12452,13 @@ export interface RemoteConnectListAllStoragePoolsRet {
   pools: RemoteNonnullStoragePool[];
   ret: number;
 }
-export function encodeRemoteConnectListAllStoragePoolsRet(w: XdrWriter, v: RemoteConnectListAllStoragePoolsRet): void {
+export function encodeRemoteConnectListAllStoragePoolsRet(w: XdrWriter, v: RemoteConnectListAllStoragePoolsRet, field = "remote_connect_list_all_storage_pools_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.pools;
     w.arrayLength(a0, 16384, "remote_connect_list_all_storage_pools_ret.pools");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullStoragePool(w, a0[i0]!);
+      encodeRemoteNonnullStoragePool(w, a0[i0]!, "remote_connect_list_all_storage_pools_ret.pools[]");
     }
   }
   w.uint(v.ret, "remote_connect_list_all_storage_pools_ret.ret");
@@ -11949,8 +12484,9 @@ export interface RemoteStoragePoolListAllVolumesArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteStoragePoolListAllVolumesArgs(w: XdrWriter, v: RemoteStoragePoolListAllVolumesArgs): void {
-  encodeRemoteNonnullStoragePool(w, v.pool);
+export function encodeRemoteStoragePoolListAllVolumesArgs(w: XdrWriter, v: RemoteStoragePoolListAllVolumesArgs, field = "remote_storage_pool_list_all_volumes_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_list_all_volumes_args.pool");
   w.int(v.need_results, "remote_storage_pool_list_all_volumes_args.need_results");
   w.uint(v.flags, "remote_storage_pool_list_all_volumes_args.flags");
 }
@@ -11970,12 +12506,13 @@ export interface RemoteStoragePoolListAllVolumesRet {
   vols: RemoteNonnullStorageVol[];
   ret: number;
 }
-export function encodeRemoteStoragePoolListAllVolumesRet(w: XdrWriter, v: RemoteStoragePoolListAllVolumesRet): void {
+export function encodeRemoteStoragePoolListAllVolumesRet(w: XdrWriter, v: RemoteStoragePoolListAllVolumesRet, field = "remote_storage_pool_list_all_volumes_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.vols;
     w.arrayLength(a0, 16384, "remote_storage_pool_list_all_volumes_ret.vols");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullStorageVol(w, a0[i0]!);
+      encodeRemoteNonnullStorageVol(w, a0[i0]!, "remote_storage_pool_list_all_volumes_ret.vols[]");
     }
   }
   w.uint(v.ret, "remote_storage_pool_list_all_volumes_ret.ret");
@@ -12000,7 +12537,8 @@ export interface RemoteConnectListAllNetworksArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectListAllNetworksArgs(w: XdrWriter, v: RemoteConnectListAllNetworksArgs): void {
+export function encodeRemoteConnectListAllNetworksArgs(w: XdrWriter, v: RemoteConnectListAllNetworksArgs, field = "remote_connect_list_all_networks_args"): void {
+  w.struct(v, field);
   w.int(v.need_results, "remote_connect_list_all_networks_args.need_results");
   w.uint(v.flags, "remote_connect_list_all_networks_args.flags");
 }
@@ -12019,12 +12557,13 @@ export interface RemoteConnectListAllNetworksRet {
   nets: RemoteNonnullNetwork[];
   ret: number;
 }
-export function encodeRemoteConnectListAllNetworksRet(w: XdrWriter, v: RemoteConnectListAllNetworksRet): void {
+export function encodeRemoteConnectListAllNetworksRet(w: XdrWriter, v: RemoteConnectListAllNetworksRet, field = "remote_connect_list_all_networks_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.nets;
     w.arrayLength(a0, 16384, "remote_connect_list_all_networks_ret.nets");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullNetwork(w, a0[i0]!);
+      encodeRemoteNonnullNetwork(w, a0[i0]!, "remote_connect_list_all_networks_ret.nets[]");
     }
   }
   w.uint(v.ret, "remote_connect_list_all_networks_ret.ret");
@@ -12049,7 +12588,8 @@ export interface RemoteConnectListAllInterfacesArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectListAllInterfacesArgs(w: XdrWriter, v: RemoteConnectListAllInterfacesArgs): void {
+export function encodeRemoteConnectListAllInterfacesArgs(w: XdrWriter, v: RemoteConnectListAllInterfacesArgs, field = "remote_connect_list_all_interfaces_args"): void {
+  w.struct(v, field);
   w.int(v.need_results, "remote_connect_list_all_interfaces_args.need_results");
   w.uint(v.flags, "remote_connect_list_all_interfaces_args.flags");
 }
@@ -12068,12 +12608,13 @@ export interface RemoteConnectListAllInterfacesRet {
   ifaces: RemoteNonnullInterface[];
   ret: number;
 }
-export function encodeRemoteConnectListAllInterfacesRet(w: XdrWriter, v: RemoteConnectListAllInterfacesRet): void {
+export function encodeRemoteConnectListAllInterfacesRet(w: XdrWriter, v: RemoteConnectListAllInterfacesRet, field = "remote_connect_list_all_interfaces_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.ifaces;
     w.arrayLength(a0, 16384, "remote_connect_list_all_interfaces_ret.ifaces");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullInterface(w, a0[i0]!);
+      encodeRemoteNonnullInterface(w, a0[i0]!, "remote_connect_list_all_interfaces_ret.ifaces[]");
     }
   }
   w.uint(v.ret, "remote_connect_list_all_interfaces_ret.ret");
@@ -12098,7 +12639,8 @@ export interface RemoteConnectListAllNodeDevicesArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectListAllNodeDevicesArgs(w: XdrWriter, v: RemoteConnectListAllNodeDevicesArgs): void {
+export function encodeRemoteConnectListAllNodeDevicesArgs(w: XdrWriter, v: RemoteConnectListAllNodeDevicesArgs, field = "remote_connect_list_all_node_devices_args"): void {
+  w.struct(v, field);
   w.int(v.need_results, "remote_connect_list_all_node_devices_args.need_results");
   w.uint(v.flags, "remote_connect_list_all_node_devices_args.flags");
 }
@@ -12117,12 +12659,13 @@ export interface RemoteConnectListAllNodeDevicesRet {
   devices: RemoteNonnullNodeDevice[];
   ret: number;
 }
-export function encodeRemoteConnectListAllNodeDevicesRet(w: XdrWriter, v: RemoteConnectListAllNodeDevicesRet): void {
+export function encodeRemoteConnectListAllNodeDevicesRet(w: XdrWriter, v: RemoteConnectListAllNodeDevicesRet, field = "remote_connect_list_all_node_devices_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.devices;
     w.arrayLength(a0, 65536, "remote_connect_list_all_node_devices_ret.devices");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullNodeDevice(w, a0[i0]!);
+      encodeRemoteNonnullNodeDevice(w, a0[i0]!, "remote_connect_list_all_node_devices_ret.devices[]");
     }
   }
   w.uint(v.ret, "remote_connect_list_all_node_devices_ret.ret");
@@ -12147,7 +12690,8 @@ export interface RemoteConnectListAllNwfiltersArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectListAllNwfiltersArgs(w: XdrWriter, v: RemoteConnectListAllNwfiltersArgs): void {
+export function encodeRemoteConnectListAllNwfiltersArgs(w: XdrWriter, v: RemoteConnectListAllNwfiltersArgs, field = "remote_connect_list_all_nwfilters_args"): void {
+  w.struct(v, field);
   w.int(v.need_results, "remote_connect_list_all_nwfilters_args.need_results");
   w.uint(v.flags, "remote_connect_list_all_nwfilters_args.flags");
 }
@@ -12166,12 +12710,13 @@ export interface RemoteConnectListAllNwfiltersRet {
   filters: RemoteNonnullNwfilter[];
   ret: number;
 }
-export function encodeRemoteConnectListAllNwfiltersRet(w: XdrWriter, v: RemoteConnectListAllNwfiltersRet): void {
+export function encodeRemoteConnectListAllNwfiltersRet(w: XdrWriter, v: RemoteConnectListAllNwfiltersRet, field = "remote_connect_list_all_nwfilters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.filters;
     w.arrayLength(a0, 16384, "remote_connect_list_all_nwfilters_ret.filters");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullNwfilter(w, a0[i0]!);
+      encodeRemoteNonnullNwfilter(w, a0[i0]!, "remote_connect_list_all_nwfilters_ret.filters[]");
     }
   }
   w.uint(v.ret, "remote_connect_list_all_nwfilters_ret.ret");
@@ -12196,7 +12741,8 @@ export interface RemoteConnectListAllSecretsArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectListAllSecretsArgs(w: XdrWriter, v: RemoteConnectListAllSecretsArgs): void {
+export function encodeRemoteConnectListAllSecretsArgs(w: XdrWriter, v: RemoteConnectListAllSecretsArgs, field = "remote_connect_list_all_secrets_args"): void {
+  w.struct(v, field);
   w.int(v.need_results, "remote_connect_list_all_secrets_args.need_results");
   w.uint(v.flags, "remote_connect_list_all_secrets_args.flags");
 }
@@ -12215,12 +12761,13 @@ export interface RemoteConnectListAllSecretsRet {
   secrets: RemoteNonnullSecret[];
   ret: number;
 }
-export function encodeRemoteConnectListAllSecretsRet(w: XdrWriter, v: RemoteConnectListAllSecretsRet): void {
+export function encodeRemoteConnectListAllSecretsRet(w: XdrWriter, v: RemoteConnectListAllSecretsRet, field = "remote_connect_list_all_secrets_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.secrets;
     w.arrayLength(a0, 16384, "remote_connect_list_all_secrets_ret.secrets");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullSecret(w, a0[i0]!);
+      encodeRemoteNonnullSecret(w, a0[i0]!, "remote_connect_list_all_secrets_ret.secrets[]");
     }
   }
   w.uint(v.ret, "remote_connect_list_all_secrets_ret.ret");
@@ -12245,12 +12792,13 @@ export interface RemoteNodeSetMemoryParametersArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteNodeSetMemoryParametersArgs(w: XdrWriter, v: RemoteNodeSetMemoryParametersArgs): void {
+export function encodeRemoteNodeSetMemoryParametersArgs(w: XdrWriter, v: RemoteNodeSetMemoryParametersArgs, field = "remote_node_set_memory_parameters_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_node_set_memory_parameters_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_node_set_memory_parameters_args.params[]");
     }
   }
   w.uint(v.flags, "remote_node_set_memory_parameters_args.flags");
@@ -12275,7 +12823,8 @@ export interface RemoteNodeGetMemoryParametersArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteNodeGetMemoryParametersArgs(w: XdrWriter, v: RemoteNodeGetMemoryParametersArgs): void {
+export function encodeRemoteNodeGetMemoryParametersArgs(w: XdrWriter, v: RemoteNodeGetMemoryParametersArgs, field = "remote_node_get_memory_parameters_args"): void {
+  w.struct(v, field);
   w.int(v.nparams, "remote_node_get_memory_parameters_args.nparams");
   w.uint(v.flags, "remote_node_get_memory_parameters_args.flags");
 }
@@ -12294,12 +12843,13 @@ export interface RemoteNodeGetMemoryParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteNodeGetMemoryParametersRet(w: XdrWriter, v: RemoteNodeGetMemoryParametersRet): void {
+export function encodeRemoteNodeGetMemoryParametersRet(w: XdrWriter, v: RemoteNodeGetMemoryParametersRet, field = "remote_node_get_memory_parameters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_node_get_memory_parameters_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_node_get_memory_parameters_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_node_get_memory_parameters_ret.nparams");
@@ -12325,7 +12875,8 @@ export interface RemoteNodeGetCpuMapArgs {
   need_online: number;
   flags: number;
 }
-export function encodeRemoteNodeGetCpuMapArgs(w: XdrWriter, v: RemoteNodeGetCpuMapArgs): void {
+export function encodeRemoteNodeGetCpuMapArgs(w: XdrWriter, v: RemoteNodeGetCpuMapArgs, field = "remote_node_get_cpu_map_args"): void {
+  w.struct(v, field);
   w.int(v.need_map, "remote_node_get_cpu_map_args.need_map");
   w.int(v.need_online, "remote_node_get_cpu_map_args.need_online");
   w.uint(v.flags, "remote_node_get_cpu_map_args.flags");
@@ -12347,7 +12898,8 @@ export interface RemoteNodeGetCpuMapRet {
   online: number;
   ret: number;
 }
-export function encodeRemoteNodeGetCpuMapRet(w: XdrWriter, v: RemoteNodeGetCpuMapRet): void {
+export function encodeRemoteNodeGetCpuMapRet(w: XdrWriter, v: RemoteNodeGetCpuMapRet, field = "remote_node_get_cpu_map_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cpumap, 2048, "remote_node_get_cpu_map_ret.cpumap");
   w.uint(v.online, "remote_node_get_cpu_map_ret.online");
   w.int(v.ret, "remote_node_get_cpu_map_ret.ret");
@@ -12370,8 +12922,9 @@ export interface RemoteDomainFstrimArgs {
   minimum: bigint;
   flags: number;
 }
-export function encodeRemoteDomainFstrimArgs(w: XdrWriter, v: RemoteDomainFstrimArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainFstrimArgs(w: XdrWriter, v: RemoteDomainFstrimArgs, field = "remote_domain_fstrim_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_fstrim_args.dom");
   {
     const o0 = v.mountPoint;
     if (o0 == null) w.uint(0, "remote_domain_fstrim_args.mountPoint");
@@ -12404,8 +12957,9 @@ export interface RemoteDomainGetTimeArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetTimeArgs(w: XdrWriter, v: RemoteDomainGetTimeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetTimeArgs(w: XdrWriter, v: RemoteDomainGetTimeArgs, field = "remote_domain_get_time_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_time_args.dom");
   w.uint(v.flags, "remote_domain_get_time_args.flags");
 }
 export function decodeRemoteDomainGetTimeArgs(r: XdrReader): RemoteDomainGetTimeArgs {
@@ -12423,7 +12977,8 @@ export interface RemoteDomainGetTimeRet {
   seconds: bigint;
   nseconds: number;
 }
-export function encodeRemoteDomainGetTimeRet(w: XdrWriter, v: RemoteDomainGetTimeRet): void {
+export function encodeRemoteDomainGetTimeRet(w: XdrWriter, v: RemoteDomainGetTimeRet, field = "remote_domain_get_time_ret"): void {
+  w.struct(v, field);
   w.hyper(v.seconds, "remote_domain_get_time_ret.seconds");
   w.uint(v.nseconds, "remote_domain_get_time_ret.nseconds");
 }
@@ -12444,8 +12999,9 @@ export interface RemoteDomainSetTimeArgs {
   nseconds: number;
   flags: number;
 }
-export function encodeRemoteDomainSetTimeArgs(w: XdrWriter, v: RemoteDomainSetTimeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetTimeArgs(w: XdrWriter, v: RemoteDomainSetTimeArgs, field = "remote_domain_set_time_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_time_args.dom");
   w.hyper(v.seconds, "remote_domain_set_time_args.seconds");
   w.uint(v.nseconds, "remote_domain_set_time_args.nseconds");
   w.uint(v.flags, "remote_domain_set_time_args.flags");
@@ -12468,13 +13024,14 @@ export interface RemoteDomainMigrateBegin3ParamsArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainMigrateBegin3ParamsArgs(w: XdrWriter, v: RemoteDomainMigrateBegin3ParamsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateBegin3ParamsArgs(w: XdrWriter, v: RemoteDomainMigrateBegin3ParamsArgs, field = "remote_domain_migrate_begin3_params_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_begin3_params_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_migrate_begin3_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_migrate_begin3_params_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_migrate_begin3_params_args.flags");
@@ -12500,7 +13057,8 @@ export interface RemoteDomainMigrateBegin3ParamsRet {
   cookie_out: Uint8Array;
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainMigrateBegin3ParamsRet(w: XdrWriter, v: RemoteDomainMigrateBegin3ParamsRet): void {
+export function encodeRemoteDomainMigrateBegin3ParamsRet(w: XdrWriter, v: RemoteDomainMigrateBegin3ParamsRet, field = "remote_domain_migrate_begin3_params_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_begin3_params_ret.cookie_out");
   w.string(v.xml, 4194304, "remote_domain_migrate_begin3_params_ret.xml");
 }
@@ -12520,12 +13078,13 @@ export interface RemoteDomainMigratePrepare3ParamsArgs {
   cookie_in: Uint8Array;
   flags: number;
 }
-export function encodeRemoteDomainMigratePrepare3ParamsArgs(w: XdrWriter, v: RemoteDomainMigratePrepare3ParamsArgs): void {
+export function encodeRemoteDomainMigratePrepare3ParamsArgs(w: XdrWriter, v: RemoteDomainMigratePrepare3ParamsArgs, field = "remote_domain_migrate_prepare3_params_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_migrate_prepare3_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_migrate_prepare3_params_args.params[]");
     }
   }
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_prepare3_params_args.cookie_in");
@@ -12552,7 +13111,8 @@ export interface RemoteDomainMigratePrepare3ParamsRet {
   cookie_out: Uint8Array;
   uri_out: RemoteString;
 }
-export function encodeRemoteDomainMigratePrepare3ParamsRet(w: XdrWriter, v: RemoteDomainMigratePrepare3ParamsRet): void {
+export function encodeRemoteDomainMigratePrepare3ParamsRet(w: XdrWriter, v: RemoteDomainMigratePrepare3ParamsRet, field = "remote_domain_migrate_prepare3_params_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_prepare3_params_ret.cookie_out");
   {
     const o0 = v.uri_out;
@@ -12583,12 +13143,13 @@ export interface RemoteDomainMigratePrepareTunnel3ParamsArgs {
   cookie_in: Uint8Array;
   flags: number;
 }
-export function encodeRemoteDomainMigratePrepareTunnel3ParamsArgs(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3ParamsArgs): void {
+export function encodeRemoteDomainMigratePrepareTunnel3ParamsArgs(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3ParamsArgs, field = "remote_domain_migrate_prepare_tunnel3_params_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_migrate_prepare_tunnel3_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_migrate_prepare_tunnel3_params_args.params[]");
     }
   }
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_prepare_tunnel3_params_args.cookie_in");
@@ -12614,7 +13175,8 @@ export const RemoteDomainMigratePrepareTunnel3ParamsArgsCodec: Codec<RemoteDomai
 export interface RemoteDomainMigratePrepareTunnel3ParamsRet {
   cookie_out: Uint8Array;
 }
-export function encodeRemoteDomainMigratePrepareTunnel3ParamsRet(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3ParamsRet): void {
+export function encodeRemoteDomainMigratePrepareTunnel3ParamsRet(w: XdrWriter, v: RemoteDomainMigratePrepareTunnel3ParamsRet, field = "remote_domain_migrate_prepare_tunnel3_params_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out");
 }
 export function decodeRemoteDomainMigratePrepareTunnel3ParamsRet(r: XdrReader): RemoteDomainMigratePrepareTunnel3ParamsRet {
@@ -12634,8 +13196,9 @@ export interface RemoteDomainMigratePerform3ParamsArgs {
   cookie_in: Uint8Array;
   flags: number;
 }
-export function encodeRemoteDomainMigratePerform3ParamsArgs(w: XdrWriter, v: RemoteDomainMigratePerform3ParamsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigratePerform3ParamsArgs(w: XdrWriter, v: RemoteDomainMigratePerform3ParamsArgs, field = "remote_domain_migrate_perform3_params_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_perform3_params_args.dom");
   {
     const o0 = v.dconnuri;
     if (o0 == null) w.uint(0, "remote_domain_migrate_perform3_params_args.dconnuri");
@@ -12648,7 +13211,7 @@ export function encodeRemoteDomainMigratePerform3ParamsArgs(w: XdrWriter, v: Rem
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_migrate_perform3_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_migrate_perform3_params_args.params[]");
     }
   }
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_perform3_params_args.cookie_in");
@@ -12680,7 +13243,8 @@ export const RemoteDomainMigratePerform3ParamsArgsCodec: Codec<RemoteDomainMigra
 export interface RemoteDomainMigratePerform3ParamsRet {
   cookie_out: Uint8Array;
 }
-export function encodeRemoteDomainMigratePerform3ParamsRet(w: XdrWriter, v: RemoteDomainMigratePerform3ParamsRet): void {
+export function encodeRemoteDomainMigratePerform3ParamsRet(w: XdrWriter, v: RemoteDomainMigratePerform3ParamsRet, field = "remote_domain_migrate_perform3_params_ret"): void {
+  w.struct(v, field);
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_perform3_params_ret.cookie_out");
 }
 export function decodeRemoteDomainMigratePerform3ParamsRet(r: XdrReader): RemoteDomainMigratePerform3ParamsRet {
@@ -12699,12 +13263,13 @@ export interface RemoteDomainMigrateFinish3ParamsArgs {
   flags: number;
   cancelled: number;
 }
-export function encodeRemoteDomainMigrateFinish3ParamsArgs(w: XdrWriter, v: RemoteDomainMigrateFinish3ParamsArgs): void {
+export function encodeRemoteDomainMigrateFinish3ParamsArgs(w: XdrWriter, v: RemoteDomainMigrateFinish3ParamsArgs, field = "remote_domain_migrate_finish3_params_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_migrate_finish3_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_migrate_finish3_params_args.params[]");
     }
   }
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_finish3_params_args.cookie_in");
@@ -12733,8 +13298,9 @@ export interface RemoteDomainMigrateFinish3ParamsRet {
   dom: RemoteNonnullDomain;
   cookie_out: Uint8Array;
 }
-export function encodeRemoteDomainMigrateFinish3ParamsRet(w: XdrWriter, v: RemoteDomainMigrateFinish3ParamsRet): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateFinish3ParamsRet(w: XdrWriter, v: RemoteDomainMigrateFinish3ParamsRet, field = "remote_domain_migrate_finish3_params_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_finish3_params_ret.dom");
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_finish3_params_ret.cookie_out");
 }
 export function decodeRemoteDomainMigrateFinish3ParamsRet(r: XdrReader): RemoteDomainMigrateFinish3ParamsRet {
@@ -12755,13 +13321,14 @@ export interface RemoteDomainMigrateConfirm3ParamsArgs {
   flags: number;
   cancelled: number;
 }
-export function encodeRemoteDomainMigrateConfirm3ParamsArgs(w: XdrWriter, v: RemoteDomainMigrateConfirm3ParamsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateConfirm3ParamsArgs(w: XdrWriter, v: RemoteDomainMigrateConfirm3ParamsArgs, field = "remote_domain_migrate_confirm3_params_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_confirm3_params_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_migrate_confirm3_params_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_migrate_confirm3_params_args.params[]");
     }
   }
   w.varOpaque(v.cookie_in, 4194304, "remote_domain_migrate_confirm3_params_args.cookie_in");
@@ -12791,8 +13358,9 @@ export interface RemoteDomainEventDeviceRemovedMsg {
   dom: RemoteNonnullDomain;
   devAlias: RemoteNonnullString;
 }
-export function encodeRemoteDomainEventDeviceRemovedMsg(w: XdrWriter, v: RemoteDomainEventDeviceRemovedMsg): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainEventDeviceRemovedMsg(w: XdrWriter, v: RemoteDomainEventDeviceRemovedMsg, field = "remote_domain_event_device_removed_msg"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_device_removed_msg.dom");
   w.string(v.devAlias, 4194304, "remote_domain_event_device_removed_msg.devAlias");
 }
 export function decodeRemoteDomainEventDeviceRemovedMsg(r: XdrReader): RemoteDomainEventDeviceRemovedMsg {
@@ -12810,9 +13378,10 @@ export interface RemoteDomainEventCallbackDeviceRemovedMsg {
   callbackID: number;
   msg: RemoteDomainEventDeviceRemovedMsg;
 }
-export function encodeRemoteDomainEventCallbackDeviceRemovedMsg(w: XdrWriter, v: RemoteDomainEventCallbackDeviceRemovedMsg): void {
+export function encodeRemoteDomainEventCallbackDeviceRemovedMsg(w: XdrWriter, v: RemoteDomainEventCallbackDeviceRemovedMsg, field = "remote_domain_event_callback_device_removed_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_device_removed_msg.callbackID");
-  encodeRemoteDomainEventDeviceRemovedMsg(w, v.msg);
+  encodeRemoteDomainEventDeviceRemovedMsg(w, v.msg, "remote_domain_event_callback_device_removed_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackDeviceRemovedMsg(r: XdrReader): RemoteDomainEventCallbackDeviceRemovedMsg {
   const f0 = r.int();
@@ -12832,9 +13401,10 @@ export interface RemoteDomainEventBlockJob2Msg {
   type: number;
   status: number;
 }
-export function encodeRemoteDomainEventBlockJob2Msg(w: XdrWriter, v: RemoteDomainEventBlockJob2Msg): void {
+export function encodeRemoteDomainEventBlockJob2Msg(w: XdrWriter, v: RemoteDomainEventBlockJob2Msg, field = "remote_domain_event_block_job_2_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_block_job_2_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_block_job_2_msg.dom");
   w.string(v.dst, 4194304, "remote_domain_event_block_job_2_msg.dst");
   w.int(v.type, "remote_domain_event_block_job_2_msg.type");
   w.int(v.status, "remote_domain_event_block_job_2_msg.status");
@@ -12861,9 +13431,10 @@ export interface RemoteDomainEventBlockThresholdMsg {
   threshold: bigint;
   excess: bigint;
 }
-export function encodeRemoteDomainEventBlockThresholdMsg(w: XdrWriter, v: RemoteDomainEventBlockThresholdMsg): void {
+export function encodeRemoteDomainEventBlockThresholdMsg(w: XdrWriter, v: RemoteDomainEventBlockThresholdMsg, field = "remote_domain_event_block_threshold_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_block_threshold_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_block_threshold_msg.dom");
   w.string(v.dev, 4194304, "remote_domain_event_block_threshold_msg.dev");
   {
     const o0 = v.path;
@@ -12900,14 +13471,15 @@ export interface RemoteDomainEventCallbackTunableMsg {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainEventCallbackTunableMsg(w: XdrWriter, v: RemoteDomainEventCallbackTunableMsg): void {
+export function encodeRemoteDomainEventCallbackTunableMsg(w: XdrWriter, v: RemoteDomainEventCallbackTunableMsg, field = "remote_domain_event_callback_tunable_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_tunable_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_callback_tunable_msg.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 2048, "remote_domain_event_callback_tunable_msg.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_event_callback_tunable_msg.params[]");
     }
   }
 }
@@ -12933,9 +13505,10 @@ export interface RemoteDomainEventCallbackDeviceAddedMsg {
   dom: RemoteNonnullDomain;
   devAlias: RemoteNonnullString;
 }
-export function encodeRemoteDomainEventCallbackDeviceAddedMsg(w: XdrWriter, v: RemoteDomainEventCallbackDeviceAddedMsg): void {
+export function encodeRemoteDomainEventCallbackDeviceAddedMsg(w: XdrWriter, v: RemoteDomainEventCallbackDeviceAddedMsg, field = "remote_domain_event_callback_device_added_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_device_added_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_callback_device_added_msg.dom");
   w.string(v.devAlias, 4194304, "remote_domain_event_callback_device_added_msg.devAlias");
 }
 export function decodeRemoteDomainEventCallbackDeviceAddedMsg(r: XdrReader): RemoteDomainEventCallbackDeviceAddedMsg {
@@ -12953,7 +13526,8 @@ export const RemoteDomainEventCallbackDeviceAddedMsgCodec: Codec<RemoteDomainEve
 export interface RemoteConnectEventConnectionClosedMsg {
   reason: number;
 }
-export function encodeRemoteConnectEventConnectionClosedMsg(w: XdrWriter, v: RemoteConnectEventConnectionClosedMsg): void {
+export function encodeRemoteConnectEventConnectionClosedMsg(w: XdrWriter, v: RemoteConnectEventConnectionClosedMsg, field = "remote_connect_event_connection_closed_msg"): void {
+  w.struct(v, field);
   w.int(v.reason, "remote_connect_event_connection_closed_msg.reason");
 }
 export function decodeRemoteConnectEventConnectionClosedMsg(r: XdrReader): RemoteConnectEventConnectionClosedMsg {
@@ -12971,7 +13545,8 @@ export interface RemoteConnectGetCpuModelNamesArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectGetCpuModelNamesArgs(w: XdrWriter, v: RemoteConnectGetCpuModelNamesArgs): void {
+export function encodeRemoteConnectGetCpuModelNamesArgs(w: XdrWriter, v: RemoteConnectGetCpuModelNamesArgs, field = "remote_connect_get_cpu_model_names_args"): void {
+  w.struct(v, field);
   w.string(v.arch, 4194304, "remote_connect_get_cpu_model_names_args.arch");
   w.int(v.need_results, "remote_connect_get_cpu_model_names_args.need_results");
   w.uint(v.flags, "remote_connect_get_cpu_model_names_args.flags");
@@ -12992,7 +13567,8 @@ export interface RemoteConnectGetCpuModelNamesRet {
   models: RemoteNonnullString[];
   ret: number;
 }
-export function encodeRemoteConnectGetCpuModelNamesRet(w: XdrWriter, v: RemoteConnectGetCpuModelNamesRet): void {
+export function encodeRemoteConnectGetCpuModelNamesRet(w: XdrWriter, v: RemoteConnectGetCpuModelNamesRet, field = "remote_connect_get_cpu_model_names_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.models;
     w.arrayLength(a0, 8192, "remote_connect_get_cpu_model_names_ret.models");
@@ -13022,14 +13598,15 @@ export interface RemoteConnectNetworkEventRegisterAnyArgs {
   eventID: number;
   net: RemoteNetwork;
 }
-export function encodeRemoteConnectNetworkEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectNetworkEventRegisterAnyArgs): void {
+export function encodeRemoteConnectNetworkEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectNetworkEventRegisterAnyArgs, field = "remote_connect_network_event_register_any_args"): void {
+  w.struct(v, field);
   w.int(v.eventID, "remote_connect_network_event_register_any_args.eventID");
   {
     const o0 = v.net;
     if (o0 == null) w.uint(0, "remote_connect_network_event_register_any_args.net");
     else {
       w.uint(1, "remote_connect_network_event_register_any_args.net");
-      encodeRemoteNonnullNetwork(w, o0);
+      encodeRemoteNonnullNetwork(w, o0, "remote_connect_network_event_register_any_args.net");
     }
   }
 }
@@ -13051,7 +13628,8 @@ export const RemoteConnectNetworkEventRegisterAnyArgsCodec: Codec<RemoteConnectN
 export interface RemoteConnectNetworkEventRegisterAnyRet {
   callbackID: number;
 }
-export function encodeRemoteConnectNetworkEventRegisterAnyRet(w: XdrWriter, v: RemoteConnectNetworkEventRegisterAnyRet): void {
+export function encodeRemoteConnectNetworkEventRegisterAnyRet(w: XdrWriter, v: RemoteConnectNetworkEventRegisterAnyRet, field = "remote_connect_network_event_register_any_ret"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_network_event_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectNetworkEventRegisterAnyRet(r: XdrReader): RemoteConnectNetworkEventRegisterAnyRet {
@@ -13067,7 +13645,8 @@ export const RemoteConnectNetworkEventRegisterAnyRetCodec: Codec<RemoteConnectNe
 export interface RemoteConnectNetworkEventDeregisterAnyArgs {
   callbackID: number;
 }
-export function encodeRemoteConnectNetworkEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectNetworkEventDeregisterAnyArgs): void {
+export function encodeRemoteConnectNetworkEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectNetworkEventDeregisterAnyArgs, field = "remote_connect_network_event_deregister_any_args"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_network_event_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectNetworkEventDeregisterAnyArgs(r: XdrReader): RemoteConnectNetworkEventDeregisterAnyArgs {
@@ -13086,9 +13665,10 @@ export interface RemoteNetworkEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export function encodeRemoteNetworkEventLifecycleMsg(w: XdrWriter, v: RemoteNetworkEventLifecycleMsg): void {
+export function encodeRemoteNetworkEventLifecycleMsg(w: XdrWriter, v: RemoteNetworkEventLifecycleMsg, field = "remote_network_event_lifecycle_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_network_event_lifecycle_msg.callbackID");
-  encodeRemoteNonnullNetwork(w, v.net);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_event_lifecycle_msg.net");
   w.int(v.event, "remote_network_event_lifecycle_msg.event");
   w.int(v.detail, "remote_network_event_lifecycle_msg.detail");
 }
@@ -13111,9 +13691,10 @@ export interface RemoteNetworkEventCallbackMetadataChangeMsg {
   type: number;
   nsuri: RemoteString;
 }
-export function encodeRemoteNetworkEventCallbackMetadataChangeMsg(w: XdrWriter, v: RemoteNetworkEventCallbackMetadataChangeMsg): void {
+export function encodeRemoteNetworkEventCallbackMetadataChangeMsg(w: XdrWriter, v: RemoteNetworkEventCallbackMetadataChangeMsg, field = "remote_network_event_callback_metadata_change_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_network_event_callback_metadata_change_msg.callbackID");
-  encodeRemoteNonnullNetwork(w, v.net);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_event_callback_metadata_change_msg.net");
   w.int(v.type, "remote_network_event_callback_metadata_change_msg.type");
   {
     const o0 = v.nsuri;
@@ -13149,8 +13730,9 @@ export interface RemoteNetworkSetMetadataArgs {
   uri: RemoteString;
   flags: number;
 }
-export function encodeRemoteNetworkSetMetadataArgs(w: XdrWriter, v: RemoteNetworkSetMetadataArgs): void {
-  encodeRemoteNonnullNetwork(w, v.network);
+export function encodeRemoteNetworkSetMetadataArgs(w: XdrWriter, v: RemoteNetworkSetMetadataArgs, field = "remote_network_set_metadata_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.network, "remote_network_set_metadata_args.network");
   w.int(v.type, "remote_network_set_metadata_args.type");
   {
     const o0 = v.metadata;
@@ -13211,8 +13793,9 @@ export interface RemoteNetworkGetMetadataArgs {
   uri: RemoteString;
   flags: number;
 }
-export function encodeRemoteNetworkGetMetadataArgs(w: XdrWriter, v: RemoteNetworkGetMetadataArgs): void {
-  encodeRemoteNonnullNetwork(w, v.network);
+export function encodeRemoteNetworkGetMetadataArgs(w: XdrWriter, v: RemoteNetworkGetMetadataArgs, field = "remote_network_get_metadata_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.network, "remote_network_get_metadata_args.network");
   w.int(v.type, "remote_network_get_metadata_args.type");
   {
     const o0 = v.uri;
@@ -13244,7 +13827,8 @@ export const RemoteNetworkGetMetadataArgsCodec: Codec<RemoteNetworkGetMetadataAr
 export interface RemoteNetworkGetMetadataRet {
   metadata: RemoteNonnullString;
 }
-export function encodeRemoteNetworkGetMetadataRet(w: XdrWriter, v: RemoteNetworkGetMetadataRet): void {
+export function encodeRemoteNetworkGetMetadataRet(w: XdrWriter, v: RemoteNetworkGetMetadataRet, field = "remote_network_get_metadata_ret"): void {
+  w.struct(v, field);
   w.string(v.metadata, 4194304, "remote_network_get_metadata_ret.metadata");
 }
 export function decodeRemoteNetworkGetMetadataRet(r: XdrReader): RemoteNetworkGetMetadataRet {
@@ -13261,14 +13845,15 @@ export interface RemoteConnectStoragePoolEventRegisterAnyArgs {
   eventID: number;
   pool: RemoteStoragePool;
 }
-export function encodeRemoteConnectStoragePoolEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectStoragePoolEventRegisterAnyArgs): void {
+export function encodeRemoteConnectStoragePoolEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectStoragePoolEventRegisterAnyArgs, field = "remote_connect_storage_pool_event_register_any_args"): void {
+  w.struct(v, field);
   w.int(v.eventID, "remote_connect_storage_pool_event_register_any_args.eventID");
   {
     const o0 = v.pool;
     if (o0 == null) w.uint(0, "remote_connect_storage_pool_event_register_any_args.pool");
     else {
       w.uint(1, "remote_connect_storage_pool_event_register_any_args.pool");
-      encodeRemoteNonnullStoragePool(w, o0);
+      encodeRemoteNonnullStoragePool(w, o0, "remote_connect_storage_pool_event_register_any_args.pool");
     }
   }
 }
@@ -13290,7 +13875,8 @@ export const RemoteConnectStoragePoolEventRegisterAnyArgsCodec: Codec<RemoteConn
 export interface RemoteConnectStoragePoolEventRegisterAnyRet {
   callbackID: number;
 }
-export function encodeRemoteConnectStoragePoolEventRegisterAnyRet(w: XdrWriter, v: RemoteConnectStoragePoolEventRegisterAnyRet): void {
+export function encodeRemoteConnectStoragePoolEventRegisterAnyRet(w: XdrWriter, v: RemoteConnectStoragePoolEventRegisterAnyRet, field = "remote_connect_storage_pool_event_register_any_ret"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_storage_pool_event_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectStoragePoolEventRegisterAnyRet(r: XdrReader): RemoteConnectStoragePoolEventRegisterAnyRet {
@@ -13306,7 +13892,8 @@ export const RemoteConnectStoragePoolEventRegisterAnyRetCodec: Codec<RemoteConne
 export interface RemoteConnectStoragePoolEventDeregisterAnyArgs {
   callbackID: number;
 }
-export function encodeRemoteConnectStoragePoolEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectStoragePoolEventDeregisterAnyArgs): void {
+export function encodeRemoteConnectStoragePoolEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectStoragePoolEventDeregisterAnyArgs, field = "remote_connect_storage_pool_event_deregister_any_args"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_storage_pool_event_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectStoragePoolEventDeregisterAnyArgs(r: XdrReader): RemoteConnectStoragePoolEventDeregisterAnyArgs {
@@ -13325,9 +13912,10 @@ export interface RemoteStoragePoolEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export function encodeRemoteStoragePoolEventLifecycleMsg(w: XdrWriter, v: RemoteStoragePoolEventLifecycleMsg): void {
+export function encodeRemoteStoragePoolEventLifecycleMsg(w: XdrWriter, v: RemoteStoragePoolEventLifecycleMsg, field = "remote_storage_pool_event_lifecycle_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_storage_pool_event_lifecycle_msg.callbackID");
-  encodeRemoteNonnullStoragePool(w, v.pool);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_event_lifecycle_msg.pool");
   w.int(v.event, "remote_storage_pool_event_lifecycle_msg.event");
   w.int(v.detail, "remote_storage_pool_event_lifecycle_msg.detail");
 }
@@ -13348,9 +13936,10 @@ export interface RemoteStoragePoolEventRefreshMsg {
   callbackID: number;
   pool: RemoteNonnullStoragePool;
 }
-export function encodeRemoteStoragePoolEventRefreshMsg(w: XdrWriter, v: RemoteStoragePoolEventRefreshMsg): void {
+export function encodeRemoteStoragePoolEventRefreshMsg(w: XdrWriter, v: RemoteStoragePoolEventRefreshMsg, field = "remote_storage_pool_event_refresh_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_storage_pool_event_refresh_msg.callbackID");
-  encodeRemoteNonnullStoragePool(w, v.pool);
+  encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_event_refresh_msg.pool");
 }
 export function decodeRemoteStoragePoolEventRefreshMsg(r: XdrReader): RemoteStoragePoolEventRefreshMsg {
   const f0 = r.int();
@@ -13367,14 +13956,15 @@ export interface RemoteConnectNodeDeviceEventRegisterAnyArgs {
   eventID: number;
   dev: RemoteNodeDevice;
 }
-export function encodeRemoteConnectNodeDeviceEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectNodeDeviceEventRegisterAnyArgs): void {
+export function encodeRemoteConnectNodeDeviceEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectNodeDeviceEventRegisterAnyArgs, field = "remote_connect_node_device_event_register_any_args"): void {
+  w.struct(v, field);
   w.int(v.eventID, "remote_connect_node_device_event_register_any_args.eventID");
   {
     const o0 = v.dev;
     if (o0 == null) w.uint(0, "remote_connect_node_device_event_register_any_args.dev");
     else {
       w.uint(1, "remote_connect_node_device_event_register_any_args.dev");
-      encodeRemoteNonnullNodeDevice(w, o0);
+      encodeRemoteNonnullNodeDevice(w, o0, "remote_connect_node_device_event_register_any_args.dev");
     }
   }
 }
@@ -13396,7 +13986,8 @@ export const RemoteConnectNodeDeviceEventRegisterAnyArgsCodec: Codec<RemoteConne
 export interface RemoteConnectNodeDeviceEventRegisterAnyRet {
   callbackID: number;
 }
-export function encodeRemoteConnectNodeDeviceEventRegisterAnyRet(w: XdrWriter, v: RemoteConnectNodeDeviceEventRegisterAnyRet): void {
+export function encodeRemoteConnectNodeDeviceEventRegisterAnyRet(w: XdrWriter, v: RemoteConnectNodeDeviceEventRegisterAnyRet, field = "remote_connect_node_device_event_register_any_ret"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_node_device_event_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectNodeDeviceEventRegisterAnyRet(r: XdrReader): RemoteConnectNodeDeviceEventRegisterAnyRet {
@@ -13412,7 +14003,8 @@ export const RemoteConnectNodeDeviceEventRegisterAnyRetCodec: Codec<RemoteConnec
 export interface RemoteConnectNodeDeviceEventDeregisterAnyArgs {
   callbackID: number;
 }
-export function encodeRemoteConnectNodeDeviceEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectNodeDeviceEventDeregisterAnyArgs): void {
+export function encodeRemoteConnectNodeDeviceEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectNodeDeviceEventDeregisterAnyArgs, field = "remote_connect_node_device_event_deregister_any_args"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_node_device_event_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectNodeDeviceEventDeregisterAnyArgs(r: XdrReader): RemoteConnectNodeDeviceEventDeregisterAnyArgs {
@@ -13431,9 +14023,10 @@ export interface RemoteNodeDeviceEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export function encodeRemoteNodeDeviceEventLifecycleMsg(w: XdrWriter, v: RemoteNodeDeviceEventLifecycleMsg): void {
+export function encodeRemoteNodeDeviceEventLifecycleMsg(w: XdrWriter, v: RemoteNodeDeviceEventLifecycleMsg, field = "remote_node_device_event_lifecycle_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_node_device_event_lifecycle_msg.callbackID");
-  encodeRemoteNonnullNodeDevice(w, v.dev);
+  encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_event_lifecycle_msg.dev");
   w.int(v.event, "remote_node_device_event_lifecycle_msg.event");
   w.int(v.detail, "remote_node_device_event_lifecycle_msg.detail");
 }
@@ -13454,9 +14047,10 @@ export interface RemoteNodeDeviceEventUpdateMsg {
   callbackID: number;
   dev: RemoteNonnullNodeDevice;
 }
-export function encodeRemoteNodeDeviceEventUpdateMsg(w: XdrWriter, v: RemoteNodeDeviceEventUpdateMsg): void {
+export function encodeRemoteNodeDeviceEventUpdateMsg(w: XdrWriter, v: RemoteNodeDeviceEventUpdateMsg, field = "remote_node_device_event_update_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_node_device_event_update_msg.callbackID");
-  encodeRemoteNonnullNodeDevice(w, v.dev);
+  encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_event_update_msg.dev");
 }
 export function decodeRemoteNodeDeviceEventUpdateMsg(r: XdrReader): RemoteNodeDeviceEventUpdateMsg {
   const f0 = r.int();
@@ -13474,8 +14068,9 @@ export interface RemoteDomainFsfreezeArgs {
   mountpoints: RemoteNonnullString[];
   flags: number;
 }
-export function encodeRemoteDomainFsfreezeArgs(w: XdrWriter, v: RemoteDomainFsfreezeArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainFsfreezeArgs(w: XdrWriter, v: RemoteDomainFsfreezeArgs, field = "remote_domain_fsfreeze_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_fsfreeze_args.dom");
   {
     const a0 = v.mountpoints;
     w.arrayLength(a0, 256, "remote_domain_fsfreeze_args.mountpoints");
@@ -13505,7 +14100,8 @@ export const RemoteDomainFsfreezeArgsCodec: Codec<RemoteDomainFsfreezeArgs> = { 
 export interface RemoteDomainFsfreezeRet {
   filesystems: number;
 }
-export function encodeRemoteDomainFsfreezeRet(w: XdrWriter, v: RemoteDomainFsfreezeRet): void {
+export function encodeRemoteDomainFsfreezeRet(w: XdrWriter, v: RemoteDomainFsfreezeRet, field = "remote_domain_fsfreeze_ret"): void {
+  w.struct(v, field);
   w.int(v.filesystems, "remote_domain_fsfreeze_ret.filesystems");
 }
 export function decodeRemoteDomainFsfreezeRet(r: XdrReader): RemoteDomainFsfreezeRet {
@@ -13523,8 +14119,9 @@ export interface RemoteDomainFsthawArgs {
   mountpoints: RemoteNonnullString[];
   flags: number;
 }
-export function encodeRemoteDomainFsthawArgs(w: XdrWriter, v: RemoteDomainFsthawArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainFsthawArgs(w: XdrWriter, v: RemoteDomainFsthawArgs, field = "remote_domain_fsthaw_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_fsthaw_args.dom");
   {
     const a0 = v.mountpoints;
     w.arrayLength(a0, 256, "remote_domain_fsthaw_args.mountpoints");
@@ -13554,7 +14151,8 @@ export const RemoteDomainFsthawArgsCodec: Codec<RemoteDomainFsthawArgs> = { name
 export interface RemoteDomainFsthawRet {
   filesystems: number;
 }
-export function encodeRemoteDomainFsthawRet(w: XdrWriter, v: RemoteDomainFsthawRet): void {
+export function encodeRemoteDomainFsthawRet(w: XdrWriter, v: RemoteDomainFsthawRet, field = "remote_domain_fsthaw_ret"): void {
+  w.struct(v, field);
   w.int(v.filesystems, "remote_domain_fsthaw_ret.filesystems");
 }
 export function decodeRemoteDomainFsthawRet(r: XdrReader): RemoteDomainFsthawRet {
@@ -13573,7 +14171,8 @@ export interface RemoteNodeGetFreePagesArgs {
   cellCount: number;
   flags: number;
 }
-export function encodeRemoteNodeGetFreePagesArgs(w: XdrWriter, v: RemoteNodeGetFreePagesArgs): void {
+export function encodeRemoteNodeGetFreePagesArgs(w: XdrWriter, v: RemoteNodeGetFreePagesArgs, field = "remote_node_get_free_pages_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.pages;
     w.arrayLength(a0, 1024, "remote_node_get_free_pages_args.pages");
@@ -13606,7 +14205,8 @@ export const RemoteNodeGetFreePagesArgsCodec: Codec<RemoteNodeGetFreePagesArgs> 
 export interface RemoteNodeGetFreePagesRet {
   counts: bigint[];
 }
-export function encodeRemoteNodeGetFreePagesRet(w: XdrWriter, v: RemoteNodeGetFreePagesRet): void {
+export function encodeRemoteNodeGetFreePagesRet(w: XdrWriter, v: RemoteNodeGetFreePagesRet, field = "remote_node_get_free_pages_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.counts;
     w.arrayLength(a0, 1024, "remote_node_get_free_pages_ret.counts");
@@ -13637,7 +14237,8 @@ export interface RemoteNodeAllocPagesArgs {
   cellCount: number;
   flags: number;
 }
-export function encodeRemoteNodeAllocPagesArgs(w: XdrWriter, v: RemoteNodeAllocPagesArgs): void {
+export function encodeRemoteNodeAllocPagesArgs(w: XdrWriter, v: RemoteNodeAllocPagesArgs, field = "remote_node_alloc_pages_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.pageSizes;
     w.arrayLength(a0, 1024, "remote_node_alloc_pages_args.pageSizes");
@@ -13683,7 +14284,8 @@ export const RemoteNodeAllocPagesArgsCodec: Codec<RemoteNodeAllocPagesArgs> = { 
 export interface RemoteNodeAllocPagesRet {
   ret: number;
 }
-export function encodeRemoteNodeAllocPagesRet(w: XdrWriter, v: RemoteNodeAllocPagesRet): void {
+export function encodeRemoteNodeAllocPagesRet(w: XdrWriter, v: RemoteNodeAllocPagesRet, field = "remote_node_alloc_pages_ret"): void {
+  w.struct(v, field);
   w.int(v.ret, "remote_node_alloc_pages_ret.ret");
 }
 export function decodeRemoteNodeAllocPagesRet(r: XdrReader): RemoteNodeAllocPagesRet {
@@ -13706,7 +14308,8 @@ export interface RemoteNetworkDhcpLease {
   hostname: RemoteString;
   clientid: RemoteString;
 }
-export function encodeRemoteNetworkDhcpLease(w: XdrWriter, v: RemoteNetworkDhcpLease): void {
+export function encodeRemoteNetworkDhcpLease(w: XdrWriter, v: RemoteNetworkDhcpLease, field = "remote_network_dhcp_lease"): void {
+  w.struct(v, field);
   w.string(v.iface, 4194304, "remote_network_dhcp_lease.iface");
   w.hyper(v.expirytime, "remote_network_dhcp_lease.expirytime");
   w.int(v.type, "remote_network_dhcp_lease.type");
@@ -13785,8 +14388,9 @@ export interface RemoteNetworkGetDhcpLeasesArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteNetworkGetDhcpLeasesArgs(w: XdrWriter, v: RemoteNetworkGetDhcpLeasesArgs): void {
-  encodeRemoteNonnullNetwork(w, v.net);
+export function encodeRemoteNetworkGetDhcpLeasesArgs(w: XdrWriter, v: RemoteNetworkGetDhcpLeasesArgs, field = "remote_network_get_dhcp_leases_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.net, "remote_network_get_dhcp_leases_args.net");
   {
     const o0 = v.mac;
     if (o0 == null) w.uint(0, "remote_network_get_dhcp_leases_args.mac");
@@ -13819,12 +14423,13 @@ export interface RemoteNetworkGetDhcpLeasesRet {
   leases: RemoteNetworkDhcpLease[];
   ret: number;
 }
-export function encodeRemoteNetworkGetDhcpLeasesRet(w: XdrWriter, v: RemoteNetworkGetDhcpLeasesRet): void {
+export function encodeRemoteNetworkGetDhcpLeasesRet(w: XdrWriter, v: RemoteNetworkGetDhcpLeasesRet, field = "remote_network_get_dhcp_leases_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.leases;
     w.arrayLength(a0, 65536, "remote_network_get_dhcp_leases_ret.leases");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNetworkDhcpLease(w, a0[i0]!);
+      encodeRemoteNetworkDhcpLease(w, a0[i0]!, "remote_network_get_dhcp_leases_ret.leases[]");
     }
   }
   w.uint(v.ret, "remote_network_get_dhcp_leases_ret.ret");
@@ -13848,13 +14453,14 @@ export interface RemoteDomainStatsRecord {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainStatsRecord(w: XdrWriter, v: RemoteDomainStatsRecord): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainStatsRecord(w: XdrWriter, v: RemoteDomainStatsRecord, field = "remote_domain_stats_record"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_stats_record.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 262144, "remote_domain_stats_record.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_stats_record.params[]");
     }
   }
 }
@@ -13879,12 +14485,13 @@ export interface RemoteConnectGetAllDomainStatsArgs {
   stats: number;
   flags: number;
 }
-export function encodeRemoteConnectGetAllDomainStatsArgs(w: XdrWriter, v: RemoteConnectGetAllDomainStatsArgs): void {
+export function encodeRemoteConnectGetAllDomainStatsArgs(w: XdrWriter, v: RemoteConnectGetAllDomainStatsArgs, field = "remote_connect_get_all_domain_stats_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.doms;
     w.arrayLength(a0, 16384, "remote_connect_get_all_domain_stats_args.doms");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullDomain(w, a0[i0]!);
+      encodeRemoteNonnullDomain(w, a0[i0]!, "remote_connect_get_all_domain_stats_args.doms[]");
     }
   }
   w.uint(v.stats, "remote_connect_get_all_domain_stats_args.stats");
@@ -13913,9 +14520,10 @@ export interface RemoteDomainEventCallbackAgentLifecycleMsg {
   state: number;
   reason: number;
 }
-export function encodeRemoteDomainEventCallbackAgentLifecycleMsg(w: XdrWriter, v: RemoteDomainEventCallbackAgentLifecycleMsg): void {
+export function encodeRemoteDomainEventCallbackAgentLifecycleMsg(w: XdrWriter, v: RemoteDomainEventCallbackAgentLifecycleMsg, field = "remote_domain_event_callback_agent_lifecycle_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_agent_lifecycle_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_callback_agent_lifecycle_msg.dom");
   w.int(v.state, "remote_domain_event_callback_agent_lifecycle_msg.state");
   w.int(v.reason, "remote_domain_event_callback_agent_lifecycle_msg.reason");
 }
@@ -13935,12 +14543,13 @@ export const RemoteDomainEventCallbackAgentLifecycleMsgCodec: Codec<RemoteDomain
 export interface RemoteConnectGetAllDomainStatsRet {
   retStats: RemoteDomainStatsRecord[];
 }
-export function encodeRemoteConnectGetAllDomainStatsRet(w: XdrWriter, v: RemoteConnectGetAllDomainStatsRet): void {
+export function encodeRemoteConnectGetAllDomainStatsRet(w: XdrWriter, v: RemoteConnectGetAllDomainStatsRet, field = "remote_connect_get_all_domain_stats_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.retStats;
     w.arrayLength(a0, 16384, "remote_connect_get_all_domain_stats_ret.retStats");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainStatsRecord(w, a0[i0]!);
+      encodeRemoteDomainStatsRecord(w, a0[i0]!, "remote_connect_get_all_domain_stats_ret.retStats[]");
     }
   }
 }
@@ -13964,7 +14573,8 @@ export interface RemoteDomainFsinfo {
   fstype: RemoteNonnullString;
   dev_aliases: RemoteNonnullString[];
 }
-export function encodeRemoteDomainFsinfo(w: XdrWriter, v: RemoteDomainFsinfo): void {
+export function encodeRemoteDomainFsinfo(w: XdrWriter, v: RemoteDomainFsinfo, field = "remote_domain_fsinfo"): void {
+  w.struct(v, field);
   w.string(v.mountpoint, 4194304, "remote_domain_fsinfo.mountpoint");
   w.string(v.name, 4194304, "remote_domain_fsinfo.name");
   w.string(v.fstype, 4194304, "remote_domain_fsinfo.fstype");
@@ -13998,8 +14608,9 @@ export interface RemoteDomainGetFsinfoArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetFsinfoArgs(w: XdrWriter, v: RemoteDomainGetFsinfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetFsinfoArgs(w: XdrWriter, v: RemoteDomainGetFsinfoArgs, field = "remote_domain_get_fsinfo_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_fsinfo_args.dom");
   w.uint(v.flags, "remote_domain_get_fsinfo_args.flags");
 }
 export function decodeRemoteDomainGetFsinfoArgs(r: XdrReader): RemoteDomainGetFsinfoArgs {
@@ -14017,12 +14628,13 @@ export interface RemoteDomainGetFsinfoRet {
   info: RemoteDomainFsinfo[];
   ret: number;
 }
-export function encodeRemoteDomainGetFsinfoRet(w: XdrWriter, v: RemoteDomainGetFsinfoRet): void {
+export function encodeRemoteDomainGetFsinfoRet(w: XdrWriter, v: RemoteDomainGetFsinfoRet, field = "remote_domain_get_fsinfo_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.info;
     w.arrayLength(a0, 256, "remote_domain_get_fsinfo_ret.info");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainFsinfo(w, a0[i0]!);
+      encodeRemoteDomainFsinfo(w, a0[i0]!, "remote_domain_get_fsinfo_ret.info[]");
     }
   }
   w.uint(v.ret, "remote_domain_get_fsinfo_ret.ret");
@@ -14047,7 +14659,8 @@ export interface RemoteDomainIpAddr {
   addr: RemoteNonnullString;
   prefix: number;
 }
-export function encodeRemoteDomainIpAddr(w: XdrWriter, v: RemoteDomainIpAddr): void {
+export function encodeRemoteDomainIpAddr(w: XdrWriter, v: RemoteDomainIpAddr, field = "remote_domain_ip_addr"): void {
+  w.struct(v, field);
   w.int(v.type, "remote_domain_ip_addr.type");
   w.string(v.addr, 4194304, "remote_domain_ip_addr.addr");
   w.uint(v.prefix, "remote_domain_ip_addr.prefix");
@@ -14068,7 +14681,8 @@ export interface RemoteDomainInterface {
   hwaddr: RemoteString;
   addrs: RemoteDomainIpAddr[];
 }
-export function encodeRemoteDomainInterface(w: XdrWriter, v: RemoteDomainInterface): void {
+export function encodeRemoteDomainInterface(w: XdrWriter, v: RemoteDomainInterface, field = "remote_domain_interface"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_domain_interface.name");
   {
     const o0 = v.hwaddr;
@@ -14082,7 +14696,7 @@ export function encodeRemoteDomainInterface(w: XdrWriter, v: RemoteDomainInterfa
     const a0 = v.addrs;
     w.arrayLength(a0, 2048, "remote_domain_interface.addrs");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainIpAddr(w, a0[i0]!);
+      encodeRemoteDomainIpAddr(w, a0[i0]!, "remote_domain_interface.addrs[]");
     }
   }
 }
@@ -14112,8 +14726,9 @@ export interface RemoteDomainInterfaceAddressesArgs {
   source: number;
   flags: number;
 }
-export function encodeRemoteDomainInterfaceAddressesArgs(w: XdrWriter, v: RemoteDomainInterfaceAddressesArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainInterfaceAddressesArgs(w: XdrWriter, v: RemoteDomainInterfaceAddressesArgs, field = "remote_domain_interface_addresses_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_interface_addresses_args.dom");
   w.uint(v.source, "remote_domain_interface_addresses_args.source");
   w.uint(v.flags, "remote_domain_interface_addresses_args.flags");
 }
@@ -14132,12 +14747,13 @@ export const RemoteDomainInterfaceAddressesArgsCodec: Codec<RemoteDomainInterfac
 export interface RemoteDomainInterfaceAddressesRet {
   ifaces: RemoteDomainInterface[];
 }
-export function encodeRemoteDomainInterfaceAddressesRet(w: XdrWriter, v: RemoteDomainInterfaceAddressesRet): void {
+export function encodeRemoteDomainInterfaceAddressesRet(w: XdrWriter, v: RemoteDomainInterfaceAddressesRet, field = "remote_domain_interface_addresses_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.ifaces;
     w.arrayLength(a0, 2048, "remote_domain_interface_addresses_ret.ifaces");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteDomainInterface(w, a0[i0]!);
+      encodeRemoteDomainInterface(w, a0[i0]!, "remote_domain_interface_addresses_ret.ifaces[]");
     }
   }
 }
@@ -14162,8 +14778,9 @@ export interface RemoteDomainSetUserPasswordArgs {
   password: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainSetUserPasswordArgs(w: XdrWriter, v: RemoteDomainSetUserPasswordArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetUserPasswordArgs(w: XdrWriter, v: RemoteDomainSetUserPasswordArgs, field = "remote_domain_set_user_password_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_user_password_args.dom");
   {
     const o0 = v.user;
     if (o0 == null) w.uint(0, "remote_domain_set_user_password_args.user");
@@ -14208,8 +14825,9 @@ export interface RemoteDomainRenameArgs {
   new_name: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainRenameArgs(w: XdrWriter, v: RemoteDomainRenameArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainRenameArgs(w: XdrWriter, v: RemoteDomainRenameArgs, field = "remote_domain_rename_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_rename_args.dom");
   {
     const o0 = v.new_name;
     if (o0 == null) w.uint(0, "remote_domain_rename_args.new_name");
@@ -14239,7 +14857,8 @@ export const RemoteDomainRenameArgsCodec: Codec<RemoteDomainRenameArgs> = { name
 export interface RemoteDomainRenameRet {
   retcode: number;
 }
-export function encodeRemoteDomainRenameRet(w: XdrWriter, v: RemoteDomainRenameRet): void {
+export function encodeRemoteDomainRenameRet(w: XdrWriter, v: RemoteDomainRenameRet, field = "remote_domain_rename_ret"): void {
+  w.struct(v, field);
   w.int(v.retcode, "remote_domain_rename_ret.retcode");
 }
 export function decodeRemoteDomainRenameRet(r: XdrReader): RemoteDomainRenameRet {
@@ -14257,9 +14876,10 @@ export interface RemoteDomainEventCallbackMigrationIterationMsg {
   dom: RemoteNonnullDomain;
   iteration: number;
 }
-export function encodeRemoteDomainEventCallbackMigrationIterationMsg(w: XdrWriter, v: RemoteDomainEventCallbackMigrationIterationMsg): void {
+export function encodeRemoteDomainEventCallbackMigrationIterationMsg(w: XdrWriter, v: RemoteDomainEventCallbackMigrationIterationMsg, field = "remote_domain_event_callback_migration_iteration_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_migration_iteration_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_callback_migration_iteration_msg.dom");
   w.int(v.iteration, "remote_domain_event_callback_migration_iteration_msg.iteration");
 }
 export function decodeRemoteDomainEventCallbackMigrationIterationMsg(r: XdrReader): RemoteDomainEventCallbackMigrationIterationMsg {
@@ -14279,14 +14899,15 @@ export interface RemoteDomainEventCallbackJobCompletedMsg {
   dom: RemoteNonnullDomain;
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainEventCallbackJobCompletedMsg(w: XdrWriter, v: RemoteDomainEventCallbackJobCompletedMsg): void {
+export function encodeRemoteDomainEventCallbackJobCompletedMsg(w: XdrWriter, v: RemoteDomainEventCallbackJobCompletedMsg, field = "remote_domain_event_callback_job_completed_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_job_completed_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_callback_job_completed_msg.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_event_callback_job_completed_msg.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_event_callback_job_completed_msg.params[]");
     }
   }
 }
@@ -14311,8 +14932,9 @@ export interface RemoteDomainMigrateStartPostCopyArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainMigrateStartPostCopyArgs(w: XdrWriter, v: RemoteDomainMigrateStartPostCopyArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainMigrateStartPostCopyArgs(w: XdrWriter, v: RemoteDomainMigrateStartPostCopyArgs, field = "remote_domain_migrate_start_post_copy_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_migrate_start_post_copy_args.dom");
   w.uint(v.flags, "remote_domain_migrate_start_post_copy_args.flags");
 }
 export function decodeRemoteDomainMigrateStartPostCopyArgs(r: XdrReader): RemoteDomainMigrateStartPostCopyArgs {
@@ -14331,9 +14953,10 @@ export interface RemoteDomainEventCallbackDeviceRemovalFailedMsg {
   dom: RemoteNonnullDomain;
   devAlias: RemoteNonnullString;
 }
-export function encodeRemoteDomainEventCallbackDeviceRemovalFailedMsg(w: XdrWriter, v: RemoteDomainEventCallbackDeviceRemovalFailedMsg): void {
+export function encodeRemoteDomainEventCallbackDeviceRemovalFailedMsg(w: XdrWriter, v: RemoteDomainEventCallbackDeviceRemovalFailedMsg, field = "remote_domain_event_callback_device_removal_failed_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_device_removal_failed_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_callback_device_removal_failed_msg.dom");
   w.string(v.devAlias, 4194304, "remote_domain_event_callback_device_removal_failed_msg.devAlias");
 }
 export function decodeRemoteDomainEventCallbackDeviceRemovalFailedMsg(r: XdrReader): RemoteDomainEventCallbackDeviceRemovalFailedMsg {
@@ -14352,8 +14975,9 @@ export interface RemoteDomainGetGuestVcpusArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetGuestVcpusArgs(w: XdrWriter, v: RemoteDomainGetGuestVcpusArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetGuestVcpusArgs(w: XdrWriter, v: RemoteDomainGetGuestVcpusArgs, field = "remote_domain_get_guest_vcpus_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_guest_vcpus_args.dom");
   w.uint(v.flags, "remote_domain_get_guest_vcpus_args.flags");
 }
 export function decodeRemoteDomainGetGuestVcpusArgs(r: XdrReader): RemoteDomainGetGuestVcpusArgs {
@@ -14370,12 +14994,13 @@ export const RemoteDomainGetGuestVcpusArgsCodec: Codec<RemoteDomainGetGuestVcpus
 export interface RemoteDomainGetGuestVcpusRet {
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainGetGuestVcpusRet(w: XdrWriter, v: RemoteDomainGetGuestVcpusRet): void {
+export function encodeRemoteDomainGetGuestVcpusRet(w: XdrWriter, v: RemoteDomainGetGuestVcpusRet, field = "remote_domain_get_guest_vcpus_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_get_guest_vcpus_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_guest_vcpus_ret.params[]");
     }
   }
 }
@@ -14400,8 +15025,9 @@ export interface RemoteDomainSetGuestVcpusArgs {
   state: number;
   flags: number;
 }
-export function encodeRemoteDomainSetGuestVcpusArgs(w: XdrWriter, v: RemoteDomainSetGuestVcpusArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetGuestVcpusArgs(w: XdrWriter, v: RemoteDomainSetGuestVcpusArgs, field = "remote_domain_set_guest_vcpus_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_guest_vcpus_args.dom");
   w.string(v.cpumap, 4194304, "remote_domain_set_guest_vcpus_args.cpumap");
   w.int(v.state, "remote_domain_set_guest_vcpus_args.state");
   w.uint(v.flags, "remote_domain_set_guest_vcpus_args.flags");
@@ -14425,8 +15051,9 @@ export interface RemoteDomainSetVcpuArgs {
   state: number;
   flags: number;
 }
-export function encodeRemoteDomainSetVcpuArgs(w: XdrWriter, v: RemoteDomainSetVcpuArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetVcpuArgs(w: XdrWriter, v: RemoteDomainSetVcpuArgs, field = "remote_domain_set_vcpu_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_vcpu_args.dom");
   w.string(v.cpumap, 4194304, "remote_domain_set_vcpu_args.cpumap");
   w.int(v.state, "remote_domain_set_vcpu_args.state");
   w.uint(v.flags, "remote_domain_set_vcpu_args.flags");
@@ -14450,9 +15077,10 @@ export interface RemoteDomainEventCallbackMetadataChangeMsg {
   type: number;
   nsuri: RemoteString;
 }
-export function encodeRemoteDomainEventCallbackMetadataChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackMetadataChangeMsg): void {
+export function encodeRemoteDomainEventCallbackMetadataChangeMsg(w: XdrWriter, v: RemoteDomainEventCallbackMetadataChangeMsg, field = "remote_domain_event_callback_metadata_change_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_callback_metadata_change_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_callback_metadata_change_msg.dom");
   w.int(v.type, "remote_domain_event_callback_metadata_change_msg.type");
   {
     const o0 = v.nsuri;
@@ -14487,9 +15115,10 @@ export interface RemoteDomainEventMemoryFailureMsg {
   action: number;
   flags: number;
 }
-export function encodeRemoteDomainEventMemoryFailureMsg(w: XdrWriter, v: RemoteDomainEventMemoryFailureMsg): void {
+export function encodeRemoteDomainEventMemoryFailureMsg(w: XdrWriter, v: RemoteDomainEventMemoryFailureMsg, field = "remote_domain_event_memory_failure_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_memory_failure_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_memory_failure_msg.dom");
   w.int(v.recipient, "remote_domain_event_memory_failure_msg.recipient");
   w.int(v.action, "remote_domain_event_memory_failure_msg.action");
   w.uint(v.flags, "remote_domain_event_memory_failure_msg.flags");
@@ -14512,14 +15141,15 @@ export interface RemoteConnectSecretEventRegisterAnyArgs {
   eventID: number;
   secret: RemoteSecret;
 }
-export function encodeRemoteConnectSecretEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectSecretEventRegisterAnyArgs): void {
+export function encodeRemoteConnectSecretEventRegisterAnyArgs(w: XdrWriter, v: RemoteConnectSecretEventRegisterAnyArgs, field = "remote_connect_secret_event_register_any_args"): void {
+  w.struct(v, field);
   w.int(v.eventID, "remote_connect_secret_event_register_any_args.eventID");
   {
     const o0 = v.secret;
     if (o0 == null) w.uint(0, "remote_connect_secret_event_register_any_args.secret");
     else {
       w.uint(1, "remote_connect_secret_event_register_any_args.secret");
-      encodeRemoteNonnullSecret(w, o0);
+      encodeRemoteNonnullSecret(w, o0, "remote_connect_secret_event_register_any_args.secret");
     }
   }
 }
@@ -14541,7 +15171,8 @@ export const RemoteConnectSecretEventRegisterAnyArgsCodec: Codec<RemoteConnectSe
 export interface RemoteConnectSecretEventRegisterAnyRet {
   callbackID: number;
 }
-export function encodeRemoteConnectSecretEventRegisterAnyRet(w: XdrWriter, v: RemoteConnectSecretEventRegisterAnyRet): void {
+export function encodeRemoteConnectSecretEventRegisterAnyRet(w: XdrWriter, v: RemoteConnectSecretEventRegisterAnyRet, field = "remote_connect_secret_event_register_any_ret"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_secret_event_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectSecretEventRegisterAnyRet(r: XdrReader): RemoteConnectSecretEventRegisterAnyRet {
@@ -14557,7 +15188,8 @@ export const RemoteConnectSecretEventRegisterAnyRetCodec: Codec<RemoteConnectSec
 export interface RemoteConnectSecretEventDeregisterAnyArgs {
   callbackID: number;
 }
-export function encodeRemoteConnectSecretEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectSecretEventDeregisterAnyArgs): void {
+export function encodeRemoteConnectSecretEventDeregisterAnyArgs(w: XdrWriter, v: RemoteConnectSecretEventDeregisterAnyArgs, field = "remote_connect_secret_event_deregister_any_args"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_connect_secret_event_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectSecretEventDeregisterAnyArgs(r: XdrReader): RemoteConnectSecretEventDeregisterAnyArgs {
@@ -14576,9 +15208,10 @@ export interface RemoteSecretEventLifecycleMsg {
   event: number;
   detail: number;
 }
-export function encodeRemoteSecretEventLifecycleMsg(w: XdrWriter, v: RemoteSecretEventLifecycleMsg): void {
+export function encodeRemoteSecretEventLifecycleMsg(w: XdrWriter, v: RemoteSecretEventLifecycleMsg, field = "remote_secret_event_lifecycle_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_secret_event_lifecycle_msg.callbackID");
-  encodeRemoteNonnullSecret(w, v.secret);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_event_lifecycle_msg.secret");
   w.int(v.event, "remote_secret_event_lifecycle_msg.event");
   w.int(v.detail, "remote_secret_event_lifecycle_msg.detail");
 }
@@ -14599,9 +15232,10 @@ export interface RemoteSecretEventValueChangedMsg {
   callbackID: number;
   secret: RemoteNonnullSecret;
 }
-export function encodeRemoteSecretEventValueChangedMsg(w: XdrWriter, v: RemoteSecretEventValueChangedMsg): void {
+export function encodeRemoteSecretEventValueChangedMsg(w: XdrWriter, v: RemoteSecretEventValueChangedMsg, field = "remote_secret_event_value_changed_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_secret_event_value_changed_msg.callbackID");
-  encodeRemoteNonnullSecret(w, v.secret);
+  encodeRemoteNonnullSecret(w, v.secret, "remote_secret_event_value_changed_msg.secret");
 }
 export function decodeRemoteSecretEventValueChangedMsg(r: XdrReader): RemoteSecretEventValueChangedMsg {
   const f0 = r.int();
@@ -14620,8 +15254,9 @@ export interface RemoteDomainSetBlockThresholdArgs {
   threshold: bigint;
   flags: number;
 }
-export function encodeRemoteDomainSetBlockThresholdArgs(w: XdrWriter, v: RemoteDomainSetBlockThresholdArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetBlockThresholdArgs(w: XdrWriter, v: RemoteDomainSetBlockThresholdArgs, field = "remote_domain_set_block_threshold_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_block_threshold_args.dom");
   w.string(v.dev, 4194304, "remote_domain_set_block_threshold_args.dev");
   w.uhyper(v.threshold, "remote_domain_set_block_threshold_args.threshold");
   w.uint(v.flags, "remote_domain_set_block_threshold_args.flags");
@@ -14645,8 +15280,9 @@ export interface RemoteDomainSetLifecycleActionArgs {
   action: number;
   flags: number;
 }
-export function encodeRemoteDomainSetLifecycleActionArgs(w: XdrWriter, v: RemoteDomainSetLifecycleActionArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetLifecycleActionArgs(w: XdrWriter, v: RemoteDomainSetLifecycleActionArgs, field = "remote_domain_set_lifecycle_action_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_lifecycle_action_args.dom");
   w.uint(v.type, "remote_domain_set_lifecycle_action_args.type");
   w.uint(v.action, "remote_domain_set_lifecycle_action_args.action");
   w.uint(v.flags, "remote_domain_set_lifecycle_action_args.flags");
@@ -14672,7 +15308,8 @@ export interface RemoteConnectCompareHypervisorCpuArgs {
   xmlCPU: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteConnectCompareHypervisorCpuArgs(w: XdrWriter, v: RemoteConnectCompareHypervisorCpuArgs): void {
+export function encodeRemoteConnectCompareHypervisorCpuArgs(w: XdrWriter, v: RemoteConnectCompareHypervisorCpuArgs, field = "remote_connect_compare_hypervisor_cpu_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.emulator;
     if (o0 == null) w.uint(0, "remote_connect_compare_hypervisor_cpu_args.emulator");
@@ -14742,7 +15379,8 @@ export const RemoteConnectCompareHypervisorCpuArgsCodec: Codec<RemoteConnectComp
 export interface RemoteConnectCompareHypervisorCpuRet {
   result: number;
 }
-export function encodeRemoteConnectCompareHypervisorCpuRet(w: XdrWriter, v: RemoteConnectCompareHypervisorCpuRet): void {
+export function encodeRemoteConnectCompareHypervisorCpuRet(w: XdrWriter, v: RemoteConnectCompareHypervisorCpuRet, field = "remote_connect_compare_hypervisor_cpu_ret"): void {
+  w.struct(v, field);
   w.int(v.result, "remote_connect_compare_hypervisor_cpu_ret.result");
 }
 export function decodeRemoteConnectCompareHypervisorCpuRet(r: XdrReader): RemoteConnectCompareHypervisorCpuRet {
@@ -14763,7 +15401,8 @@ export interface RemoteConnectBaselineHypervisorCpuArgs {
   xmlCPUs: RemoteNonnullString[];
   flags: number;
 }
-export function encodeRemoteConnectBaselineHypervisorCpuArgs(w: XdrWriter, v: RemoteConnectBaselineHypervisorCpuArgs): void {
+export function encodeRemoteConnectBaselineHypervisorCpuArgs(w: XdrWriter, v: RemoteConnectBaselineHypervisorCpuArgs, field = "remote_connect_baseline_hypervisor_cpu_args"): void {
+  w.struct(v, field);
   {
     const o0 = v.emulator;
     if (o0 == null) w.uint(0, "remote_connect_baseline_hypervisor_cpu_args.emulator");
@@ -14844,7 +15483,8 @@ export const RemoteConnectBaselineHypervisorCpuArgsCodec: Codec<RemoteConnectBas
 export interface RemoteConnectBaselineHypervisorCpuRet {
   cpu: RemoteNonnullString;
 }
-export function encodeRemoteConnectBaselineHypervisorCpuRet(w: XdrWriter, v: RemoteConnectBaselineHypervisorCpuRet): void {
+export function encodeRemoteConnectBaselineHypervisorCpuRet(w: XdrWriter, v: RemoteConnectBaselineHypervisorCpuRet, field = "remote_connect_baseline_hypervisor_cpu_ret"): void {
+  w.struct(v, field);
   w.string(v.cpu, 4194304, "remote_connect_baseline_hypervisor_cpu_ret.cpu");
 }
 export function decodeRemoteConnectBaselineHypervisorCpuRet(r: XdrReader): RemoteConnectBaselineHypervisorCpuRet {
@@ -14861,7 +15501,8 @@ export interface RemoteNodeGetSevInfoArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteNodeGetSevInfoArgs(w: XdrWriter, v: RemoteNodeGetSevInfoArgs): void {
+export function encodeRemoteNodeGetSevInfoArgs(w: XdrWriter, v: RemoteNodeGetSevInfoArgs, field = "remote_node_get_sev_info_args"): void {
+  w.struct(v, field);
   w.int(v.nparams, "remote_node_get_sev_info_args.nparams");
   w.uint(v.flags, "remote_node_get_sev_info_args.flags");
 }
@@ -14880,12 +15521,13 @@ export interface RemoteNodeGetSevInfoRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteNodeGetSevInfoRet(w: XdrWriter, v: RemoteNodeGetSevInfoRet): void {
+export function encodeRemoteNodeGetSevInfoRet(w: XdrWriter, v: RemoteNodeGetSevInfoRet, field = "remote_node_get_sev_info_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_node_get_sev_info_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_node_get_sev_info_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_node_get_sev_info_ret.nparams");
@@ -14910,8 +15552,9 @@ export interface RemoteDomainGetLaunchSecurityInfoArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetLaunchSecurityInfoArgs(w: XdrWriter, v: RemoteDomainGetLaunchSecurityInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetLaunchSecurityInfoArgs(w: XdrWriter, v: RemoteDomainGetLaunchSecurityInfoArgs, field = "remote_domain_get_launch_security_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_launch_security_info_args.dom");
   w.uint(v.flags, "remote_domain_get_launch_security_info_args.flags");
 }
 export function decodeRemoteDomainGetLaunchSecurityInfoArgs(r: XdrReader): RemoteDomainGetLaunchSecurityInfoArgs {
@@ -14928,12 +15571,13 @@ export const RemoteDomainGetLaunchSecurityInfoArgsCodec: Codec<RemoteDomainGetLa
 export interface RemoteDomainGetLaunchSecurityInfoRet {
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainGetLaunchSecurityInfoRet(w: XdrWriter, v: RemoteDomainGetLaunchSecurityInfoRet): void {
+export function encodeRemoteDomainGetLaunchSecurityInfoRet(w: XdrWriter, v: RemoteDomainGetLaunchSecurityInfoRet, field = "remote_domain_get_launch_security_info_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_get_launch_security_info_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_launch_security_info_ret.params[]");
     }
   }
 }
@@ -14957,13 +15601,14 @@ export interface RemoteDomainSetLaunchSecurityStateArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteDomainSetLaunchSecurityStateArgs(w: XdrWriter, v: RemoteDomainSetLaunchSecurityStateArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetLaunchSecurityStateArgs(w: XdrWriter, v: RemoteDomainSetLaunchSecurityStateArgs, field = "remote_domain_set_launch_security_state_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_launch_security_state_args.dom");
   {
     const a0 = v.params;
     w.arrayLength(a0, 64, "remote_domain_set_launch_security_state_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_set_launch_security_state_args.params[]");
     }
   }
   w.uint(v.flags, "remote_domain_set_launch_security_state_args.flags");
@@ -14988,7 +15633,8 @@ export const RemoteDomainSetLaunchSecurityStateArgsCodec: Codec<RemoteDomainSetL
 export interface RemoteNwfilterBindingLookupByPortDevArgs {
   name: RemoteNonnullString;
 }
-export function encodeRemoteNwfilterBindingLookupByPortDevArgs(w: XdrWriter, v: RemoteNwfilterBindingLookupByPortDevArgs): void {
+export function encodeRemoteNwfilterBindingLookupByPortDevArgs(w: XdrWriter, v: RemoteNwfilterBindingLookupByPortDevArgs, field = "remote_nwfilter_binding_lookup_by_port_dev_args"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "remote_nwfilter_binding_lookup_by_port_dev_args.name");
 }
 export function decodeRemoteNwfilterBindingLookupByPortDevArgs(r: XdrReader): RemoteNwfilterBindingLookupByPortDevArgs {
@@ -15004,8 +15650,9 @@ export const RemoteNwfilterBindingLookupByPortDevArgsCodec: Codec<RemoteNwfilter
 export interface RemoteNwfilterBindingLookupByPortDevRet {
   nwfilter: RemoteNonnullNwfilterBinding;
 }
-export function encodeRemoteNwfilterBindingLookupByPortDevRet(w: XdrWriter, v: RemoteNwfilterBindingLookupByPortDevRet): void {
-  encodeRemoteNonnullNwfilterBinding(w, v.nwfilter);
+export function encodeRemoteNwfilterBindingLookupByPortDevRet(w: XdrWriter, v: RemoteNwfilterBindingLookupByPortDevRet, field = "remote_nwfilter_binding_lookup_by_port_dev_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilterBinding(w, v.nwfilter, "remote_nwfilter_binding_lookup_by_port_dev_ret.nwfilter");
 }
 export function decodeRemoteNwfilterBindingLookupByPortDevRet(r: XdrReader): RemoteNwfilterBindingLookupByPortDevRet {
   const f0 = decodeRemoteNonnullNwfilterBinding(r);
@@ -15021,7 +15668,8 @@ export interface RemoteNwfilterBindingCreateXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNwfilterBindingCreateXmlArgs(w: XdrWriter, v: RemoteNwfilterBindingCreateXmlArgs): void {
+export function encodeRemoteNwfilterBindingCreateXmlArgs(w: XdrWriter, v: RemoteNwfilterBindingCreateXmlArgs, field = "remote_nwfilter_binding_create_xml_args"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_nwfilter_binding_create_xml_args.xml");
   w.uint(v.flags, "remote_nwfilter_binding_create_xml_args.flags");
 }
@@ -15039,8 +15687,9 @@ export const RemoteNwfilterBindingCreateXmlArgsCodec: Codec<RemoteNwfilterBindin
 export interface RemoteNwfilterBindingCreateXmlRet {
   nwfilter: RemoteNonnullNwfilterBinding;
 }
-export function encodeRemoteNwfilterBindingCreateXmlRet(w: XdrWriter, v: RemoteNwfilterBindingCreateXmlRet): void {
-  encodeRemoteNonnullNwfilterBinding(w, v.nwfilter);
+export function encodeRemoteNwfilterBindingCreateXmlRet(w: XdrWriter, v: RemoteNwfilterBindingCreateXmlRet, field = "remote_nwfilter_binding_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilterBinding(w, v.nwfilter, "remote_nwfilter_binding_create_xml_ret.nwfilter");
 }
 export function decodeRemoteNwfilterBindingCreateXmlRet(r: XdrReader): RemoteNwfilterBindingCreateXmlRet {
   const f0 = decodeRemoteNonnullNwfilterBinding(r);
@@ -15055,8 +15704,9 @@ export const RemoteNwfilterBindingCreateXmlRetCodec: Codec<RemoteNwfilterBinding
 export interface RemoteNwfilterBindingDeleteArgs {
   nwfilter: RemoteNonnullNwfilterBinding;
 }
-export function encodeRemoteNwfilterBindingDeleteArgs(w: XdrWriter, v: RemoteNwfilterBindingDeleteArgs): void {
-  encodeRemoteNonnullNwfilterBinding(w, v.nwfilter);
+export function encodeRemoteNwfilterBindingDeleteArgs(w: XdrWriter, v: RemoteNwfilterBindingDeleteArgs, field = "remote_nwfilter_binding_delete_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilterBinding(w, v.nwfilter, "remote_nwfilter_binding_delete_args.nwfilter");
 }
 export function decodeRemoteNwfilterBindingDeleteArgs(r: XdrReader): RemoteNwfilterBindingDeleteArgs {
   const f0 = decodeRemoteNonnullNwfilterBinding(r);
@@ -15072,8 +15722,9 @@ export interface RemoteNwfilterBindingGetXmlDescArgs {
   nwfilter: RemoteNonnullNwfilterBinding;
   flags: number;
 }
-export function encodeRemoteNwfilterBindingGetXmlDescArgs(w: XdrWriter, v: RemoteNwfilterBindingGetXmlDescArgs): void {
-  encodeRemoteNonnullNwfilterBinding(w, v.nwfilter);
+export function encodeRemoteNwfilterBindingGetXmlDescArgs(w: XdrWriter, v: RemoteNwfilterBindingGetXmlDescArgs, field = "remote_nwfilter_binding_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNwfilterBinding(w, v.nwfilter, "remote_nwfilter_binding_get_xml_desc_args.nwfilter");
   w.uint(v.flags, "remote_nwfilter_binding_get_xml_desc_args.flags");
 }
 export function decodeRemoteNwfilterBindingGetXmlDescArgs(r: XdrReader): RemoteNwfilterBindingGetXmlDescArgs {
@@ -15090,7 +15741,8 @@ export const RemoteNwfilterBindingGetXmlDescArgsCodec: Codec<RemoteNwfilterBindi
 export interface RemoteNwfilterBindingGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteNwfilterBindingGetXmlDescRet(w: XdrWriter, v: RemoteNwfilterBindingGetXmlDescRet): void {
+export function encodeRemoteNwfilterBindingGetXmlDescRet(w: XdrWriter, v: RemoteNwfilterBindingGetXmlDescRet, field = "remote_nwfilter_binding_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_nwfilter_binding_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNwfilterBindingGetXmlDescRet(r: XdrReader): RemoteNwfilterBindingGetXmlDescRet {
@@ -15107,7 +15759,8 @@ export interface RemoteConnectListAllNwfilterBindingsArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteConnectListAllNwfilterBindingsArgs(w: XdrWriter, v: RemoteConnectListAllNwfilterBindingsArgs): void {
+export function encodeRemoteConnectListAllNwfilterBindingsArgs(w: XdrWriter, v: RemoteConnectListAllNwfilterBindingsArgs, field = "remote_connect_list_all_nwfilter_bindings_args"): void {
+  w.struct(v, field);
   w.int(v.need_results, "remote_connect_list_all_nwfilter_bindings_args.need_results");
   w.uint(v.flags, "remote_connect_list_all_nwfilter_bindings_args.flags");
 }
@@ -15126,12 +15779,13 @@ export interface RemoteConnectListAllNwfilterBindingsRet {
   bindings: RemoteNonnullNwfilterBinding[];
   ret: number;
 }
-export function encodeRemoteConnectListAllNwfilterBindingsRet(w: XdrWriter, v: RemoteConnectListAllNwfilterBindingsRet): void {
+export function encodeRemoteConnectListAllNwfilterBindingsRet(w: XdrWriter, v: RemoteConnectListAllNwfilterBindingsRet, field = "remote_connect_list_all_nwfilter_bindings_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.bindings;
     w.arrayLength(a0, 16384, "remote_connect_list_all_nwfilter_bindings_ret.bindings");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullNwfilterBinding(w, a0[i0]!);
+      encodeRemoteNonnullNwfilterBinding(w, a0[i0]!, "remote_connect_list_all_nwfilter_bindings_ret.bindings[]");
     }
   }
   w.uint(v.ret, "remote_connect_list_all_nwfilter_bindings_ret.ret");
@@ -15155,7 +15809,8 @@ export const RemoteConnectListAllNwfilterBindingsRetCodec: Codec<RemoteConnectLi
 export interface RemoteConnectGetStoragePoolCapabilitiesArgs {
   flags: number;
 }
-export function encodeRemoteConnectGetStoragePoolCapabilitiesArgs(w: XdrWriter, v: RemoteConnectGetStoragePoolCapabilitiesArgs): void {
+export function encodeRemoteConnectGetStoragePoolCapabilitiesArgs(w: XdrWriter, v: RemoteConnectGetStoragePoolCapabilitiesArgs, field = "remote_connect_get_storage_pool_capabilities_args"): void {
+  w.struct(v, field);
   w.uint(v.flags, "remote_connect_get_storage_pool_capabilities_args.flags");
 }
 export function decodeRemoteConnectGetStoragePoolCapabilitiesArgs(r: XdrReader): RemoteConnectGetStoragePoolCapabilitiesArgs {
@@ -15171,7 +15826,8 @@ export const RemoteConnectGetStoragePoolCapabilitiesArgsCodec: Codec<RemoteConne
 export interface RemoteConnectGetStoragePoolCapabilitiesRet {
   capabilities: RemoteNonnullString;
 }
-export function encodeRemoteConnectGetStoragePoolCapabilitiesRet(w: XdrWriter, v: RemoteConnectGetStoragePoolCapabilitiesRet): void {
+export function encodeRemoteConnectGetStoragePoolCapabilitiesRet(w: XdrWriter, v: RemoteConnectGetStoragePoolCapabilitiesRet, field = "remote_connect_get_storage_pool_capabilities_ret"): void {
+  w.struct(v, field);
   w.string(v.capabilities, 4194304, "remote_connect_get_storage_pool_capabilities_ret.capabilities");
 }
 export function decodeRemoteConnectGetStoragePoolCapabilitiesRet(r: XdrReader): RemoteConnectGetStoragePoolCapabilitiesRet {
@@ -15189,8 +15845,9 @@ export interface RemoteNetworkListAllPortsArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteNetworkListAllPortsArgs(w: XdrWriter, v: RemoteNetworkListAllPortsArgs): void {
-  encodeRemoteNonnullNetwork(w, v.network);
+export function encodeRemoteNetworkListAllPortsArgs(w: XdrWriter, v: RemoteNetworkListAllPortsArgs, field = "remote_network_list_all_ports_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.network, "remote_network_list_all_ports_args.network");
   w.int(v.need_results, "remote_network_list_all_ports_args.need_results");
   w.uint(v.flags, "remote_network_list_all_ports_args.flags");
 }
@@ -15210,12 +15867,13 @@ export interface RemoteNetworkListAllPortsRet {
   ports: RemoteNonnullNetworkPort[];
   ret: number;
 }
-export function encodeRemoteNetworkListAllPortsRet(w: XdrWriter, v: RemoteNetworkListAllPortsRet): void {
+export function encodeRemoteNetworkListAllPortsRet(w: XdrWriter, v: RemoteNetworkListAllPortsRet, field = "remote_network_list_all_ports_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.ports;
     w.arrayLength(a0, 16384, "remote_network_list_all_ports_ret.ports");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullNetworkPort(w, a0[i0]!);
+      encodeRemoteNonnullNetworkPort(w, a0[i0]!, "remote_network_list_all_ports_ret.ports[]");
     }
   }
   w.uint(v.ret, "remote_network_list_all_ports_ret.ret");
@@ -15240,8 +15898,9 @@ export interface RemoteNetworkPortLookupByUuidArgs {
   network: RemoteNonnullNetwork;
   uuid: RemoteUuid;
 }
-export function encodeRemoteNetworkPortLookupByUuidArgs(w: XdrWriter, v: RemoteNetworkPortLookupByUuidArgs): void {
-  encodeRemoteNonnullNetwork(w, v.network);
+export function encodeRemoteNetworkPortLookupByUuidArgs(w: XdrWriter, v: RemoteNetworkPortLookupByUuidArgs, field = "remote_network_port_lookup_by_uuid_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.network, "remote_network_port_lookup_by_uuid_args.network");
   w.fixedOpaque(v.uuid, 16, "remote_network_port_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteNetworkPortLookupByUuidArgs(r: XdrReader): RemoteNetworkPortLookupByUuidArgs {
@@ -15258,8 +15917,9 @@ export const RemoteNetworkPortLookupByUuidArgsCodec: Codec<RemoteNetworkPortLook
 export interface RemoteNetworkPortLookupByUuidRet {
   port: RemoteNonnullNetworkPort;
 }
-export function encodeRemoteNetworkPortLookupByUuidRet(w: XdrWriter, v: RemoteNetworkPortLookupByUuidRet): void {
-  encodeRemoteNonnullNetworkPort(w, v.port);
+export function encodeRemoteNetworkPortLookupByUuidRet(w: XdrWriter, v: RemoteNetworkPortLookupByUuidRet, field = "remote_network_port_lookup_by_uuid_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetworkPort(w, v.port, "remote_network_port_lookup_by_uuid_ret.port");
 }
 export function decodeRemoteNetworkPortLookupByUuidRet(r: XdrReader): RemoteNetworkPortLookupByUuidRet {
   const f0 = decodeRemoteNonnullNetworkPort(r);
@@ -15276,8 +15936,9 @@ export interface RemoteNetworkPortCreateXmlArgs {
   xml: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteNetworkPortCreateXmlArgs(w: XdrWriter, v: RemoteNetworkPortCreateXmlArgs): void {
-  encodeRemoteNonnullNetwork(w, v.network);
+export function encodeRemoteNetworkPortCreateXmlArgs(w: XdrWriter, v: RemoteNetworkPortCreateXmlArgs, field = "remote_network_port_create_xml_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetwork(w, v.network, "remote_network_port_create_xml_args.network");
   w.string(v.xml, 4194304, "remote_network_port_create_xml_args.xml");
   w.uint(v.flags, "remote_network_port_create_xml_args.flags");
 }
@@ -15296,8 +15957,9 @@ export const RemoteNetworkPortCreateXmlArgsCodec: Codec<RemoteNetworkPortCreateX
 export interface RemoteNetworkPortCreateXmlRet {
   port: RemoteNonnullNetworkPort;
 }
-export function encodeRemoteNetworkPortCreateXmlRet(w: XdrWriter, v: RemoteNetworkPortCreateXmlRet): void {
-  encodeRemoteNonnullNetworkPort(w, v.port);
+export function encodeRemoteNetworkPortCreateXmlRet(w: XdrWriter, v: RemoteNetworkPortCreateXmlRet, field = "remote_network_port_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetworkPort(w, v.port, "remote_network_port_create_xml_ret.port");
 }
 export function decodeRemoteNetworkPortCreateXmlRet(r: XdrReader): RemoteNetworkPortCreateXmlRet {
   const f0 = decodeRemoteNonnullNetworkPort(r);
@@ -15314,13 +15976,14 @@ export interface RemoteNetworkPortSetParametersArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteNetworkPortSetParametersArgs(w: XdrWriter, v: RemoteNetworkPortSetParametersArgs): void {
-  encodeRemoteNonnullNetworkPort(w, v.port);
+export function encodeRemoteNetworkPortSetParametersArgs(w: XdrWriter, v: RemoteNetworkPortSetParametersArgs, field = "remote_network_port_set_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetworkPort(w, v.port, "remote_network_port_set_parameters_args.port");
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_network_port_set_parameters_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_network_port_set_parameters_args.params[]");
     }
   }
   w.uint(v.flags, "remote_network_port_set_parameters_args.flags");
@@ -15347,8 +16010,9 @@ export interface RemoteNetworkPortGetParametersArgs {
   nparams: number;
   flags: number;
 }
-export function encodeRemoteNetworkPortGetParametersArgs(w: XdrWriter, v: RemoteNetworkPortGetParametersArgs): void {
-  encodeRemoteNonnullNetworkPort(w, v.port);
+export function encodeRemoteNetworkPortGetParametersArgs(w: XdrWriter, v: RemoteNetworkPortGetParametersArgs, field = "remote_network_port_get_parameters_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetworkPort(w, v.port, "remote_network_port_get_parameters_args.port");
   w.int(v.nparams, "remote_network_port_get_parameters_args.nparams");
   w.uint(v.flags, "remote_network_port_get_parameters_args.flags");
 }
@@ -15368,12 +16032,13 @@ export interface RemoteNetworkPortGetParametersRet {
   params: RemoteTypedParam[];
   nparams: number;
 }
-export function encodeRemoteNetworkPortGetParametersRet(w: XdrWriter, v: RemoteNetworkPortGetParametersRet): void {
+export function encodeRemoteNetworkPortGetParametersRet(w: XdrWriter, v: RemoteNetworkPortGetParametersRet, field = "remote_network_port_get_parameters_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 16, "remote_network_port_get_parameters_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_network_port_get_parameters_ret.params[]");
     }
   }
   w.int(v.nparams, "remote_network_port_get_parameters_ret.nparams");
@@ -15398,8 +16063,9 @@ export interface RemoteNetworkPortGetXmlDescArgs {
   port: RemoteNonnullNetworkPort;
   flags: number;
 }
-export function encodeRemoteNetworkPortGetXmlDescArgs(w: XdrWriter, v: RemoteNetworkPortGetXmlDescArgs): void {
-  encodeRemoteNonnullNetworkPort(w, v.port);
+export function encodeRemoteNetworkPortGetXmlDescArgs(w: XdrWriter, v: RemoteNetworkPortGetXmlDescArgs, field = "remote_network_port_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetworkPort(w, v.port, "remote_network_port_get_xml_desc_args.port");
   w.uint(v.flags, "remote_network_port_get_xml_desc_args.flags");
 }
 export function decodeRemoteNetworkPortGetXmlDescArgs(r: XdrReader): RemoteNetworkPortGetXmlDescArgs {
@@ -15416,7 +16082,8 @@ export const RemoteNetworkPortGetXmlDescArgsCodec: Codec<RemoteNetworkPortGetXml
 export interface RemoteNetworkPortGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteNetworkPortGetXmlDescRet(w: XdrWriter, v: RemoteNetworkPortGetXmlDescRet): void {
+export function encodeRemoteNetworkPortGetXmlDescRet(w: XdrWriter, v: RemoteNetworkPortGetXmlDescRet, field = "remote_network_port_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_network_port_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNetworkPortGetXmlDescRet(r: XdrReader): RemoteNetworkPortGetXmlDescRet {
@@ -15433,8 +16100,9 @@ export interface RemoteNetworkPortDeleteArgs {
   port: RemoteNonnullNetworkPort;
   flags: number;
 }
-export function encodeRemoteNetworkPortDeleteArgs(w: XdrWriter, v: RemoteNetworkPortDeleteArgs): void {
-  encodeRemoteNonnullNetworkPort(w, v.port);
+export function encodeRemoteNetworkPortDeleteArgs(w: XdrWriter, v: RemoteNetworkPortDeleteArgs, field = "remote_network_port_delete_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullNetworkPort(w, v.port, "remote_network_port_delete_args.port");
   w.uint(v.flags, "remote_network_port_delete_args.flags");
 }
 export function decodeRemoteNetworkPortDeleteArgs(r: XdrReader): RemoteNetworkPortDeleteArgs {
@@ -15453,8 +16121,9 @@ export interface RemoteDomainCheckpointCreateXmlArgs {
   xml_desc: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainCheckpointCreateXmlArgs(w: XdrWriter, v: RemoteDomainCheckpointCreateXmlArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCheckpointCreateXmlArgs(w: XdrWriter, v: RemoteDomainCheckpointCreateXmlArgs, field = "remote_domain_checkpoint_create_xml_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_checkpoint_create_xml_args.dom");
   w.string(v.xml_desc, 4194304, "remote_domain_checkpoint_create_xml_args.xml_desc");
   w.uint(v.flags, "remote_domain_checkpoint_create_xml_args.flags");
 }
@@ -15473,8 +16142,9 @@ export const RemoteDomainCheckpointCreateXmlArgsCodec: Codec<RemoteDomainCheckpo
 export interface RemoteDomainCheckpointCreateXmlRet {
   checkpoint: RemoteNonnullDomainCheckpoint;
 }
-export function encodeRemoteDomainCheckpointCreateXmlRet(w: XdrWriter, v: RemoteDomainCheckpointCreateXmlRet): void {
-  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint);
+export function encodeRemoteDomainCheckpointCreateXmlRet(w: XdrWriter, v: RemoteDomainCheckpointCreateXmlRet, field = "remote_domain_checkpoint_create_xml_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint, "remote_domain_checkpoint_create_xml_ret.checkpoint");
 }
 export function decodeRemoteDomainCheckpointCreateXmlRet(r: XdrReader): RemoteDomainCheckpointCreateXmlRet {
   const f0 = decodeRemoteNonnullDomainCheckpoint(r);
@@ -15490,8 +16160,9 @@ export interface RemoteDomainCheckpointGetXmlDescArgs {
   checkpoint: RemoteNonnullDomainCheckpoint;
   flags: number;
 }
-export function encodeRemoteDomainCheckpointGetXmlDescArgs(w: XdrWriter, v: RemoteDomainCheckpointGetXmlDescArgs): void {
-  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint);
+export function encodeRemoteDomainCheckpointGetXmlDescArgs(w: XdrWriter, v: RemoteDomainCheckpointGetXmlDescArgs, field = "remote_domain_checkpoint_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint, "remote_domain_checkpoint_get_xml_desc_args.checkpoint");
   w.uint(v.flags, "remote_domain_checkpoint_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainCheckpointGetXmlDescArgs(r: XdrReader): RemoteDomainCheckpointGetXmlDescArgs {
@@ -15508,7 +16179,8 @@ export const RemoteDomainCheckpointGetXmlDescArgsCodec: Codec<RemoteDomainCheckp
 export interface RemoteDomainCheckpointGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainCheckpointGetXmlDescRet(w: XdrWriter, v: RemoteDomainCheckpointGetXmlDescRet): void {
+export function encodeRemoteDomainCheckpointGetXmlDescRet(w: XdrWriter, v: RemoteDomainCheckpointGetXmlDescRet, field = "remote_domain_checkpoint_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_domain_checkpoint_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainCheckpointGetXmlDescRet(r: XdrReader): RemoteDomainCheckpointGetXmlDescRet {
@@ -15526,8 +16198,9 @@ export interface RemoteDomainListAllCheckpointsArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteDomainListAllCheckpointsArgs(w: XdrWriter, v: RemoteDomainListAllCheckpointsArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainListAllCheckpointsArgs(w: XdrWriter, v: RemoteDomainListAllCheckpointsArgs, field = "remote_domain_list_all_checkpoints_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_list_all_checkpoints_args.dom");
   w.int(v.need_results, "remote_domain_list_all_checkpoints_args.need_results");
   w.uint(v.flags, "remote_domain_list_all_checkpoints_args.flags");
 }
@@ -15547,12 +16220,13 @@ export interface RemoteDomainListAllCheckpointsRet {
   checkpoints: RemoteNonnullDomainCheckpoint[];
   ret: number;
 }
-export function encodeRemoteDomainListAllCheckpointsRet(w: XdrWriter, v: RemoteDomainListAllCheckpointsRet): void {
+export function encodeRemoteDomainListAllCheckpointsRet(w: XdrWriter, v: RemoteDomainListAllCheckpointsRet, field = "remote_domain_list_all_checkpoints_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.checkpoints;
     w.arrayLength(a0, 16384, "remote_domain_list_all_checkpoints_ret.checkpoints");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullDomainCheckpoint(w, a0[i0]!);
+      encodeRemoteNonnullDomainCheckpoint(w, a0[i0]!, "remote_domain_list_all_checkpoints_ret.checkpoints[]");
     }
   }
   w.int(v.ret, "remote_domain_list_all_checkpoints_ret.ret");
@@ -15578,8 +16252,9 @@ export interface RemoteDomainCheckpointListAllChildrenArgs {
   need_results: number;
   flags: number;
 }
-export function encodeRemoteDomainCheckpointListAllChildrenArgs(w: XdrWriter, v: RemoteDomainCheckpointListAllChildrenArgs): void {
-  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint);
+export function encodeRemoteDomainCheckpointListAllChildrenArgs(w: XdrWriter, v: RemoteDomainCheckpointListAllChildrenArgs, field = "remote_domain_checkpoint_list_all_children_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint, "remote_domain_checkpoint_list_all_children_args.checkpoint");
   w.int(v.need_results, "remote_domain_checkpoint_list_all_children_args.need_results");
   w.uint(v.flags, "remote_domain_checkpoint_list_all_children_args.flags");
 }
@@ -15599,12 +16274,13 @@ export interface RemoteDomainCheckpointListAllChildrenRet {
   checkpoints: RemoteNonnullDomainCheckpoint[];
   ret: number;
 }
-export function encodeRemoteDomainCheckpointListAllChildrenRet(w: XdrWriter, v: RemoteDomainCheckpointListAllChildrenRet): void {
+export function encodeRemoteDomainCheckpointListAllChildrenRet(w: XdrWriter, v: RemoteDomainCheckpointListAllChildrenRet, field = "remote_domain_checkpoint_list_all_children_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.checkpoints;
     w.arrayLength(a0, 16384, "remote_domain_checkpoint_list_all_children_ret.checkpoints");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteNonnullDomainCheckpoint(w, a0[i0]!);
+      encodeRemoteNonnullDomainCheckpoint(w, a0[i0]!, "remote_domain_checkpoint_list_all_children_ret.checkpoints[]");
     }
   }
   w.int(v.ret, "remote_domain_checkpoint_list_all_children_ret.ret");
@@ -15630,8 +16306,9 @@ export interface RemoteDomainCheckpointLookupByNameArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainCheckpointLookupByNameArgs(w: XdrWriter, v: RemoteDomainCheckpointLookupByNameArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainCheckpointLookupByNameArgs(w: XdrWriter, v: RemoteDomainCheckpointLookupByNameArgs, field = "remote_domain_checkpoint_lookup_by_name_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_checkpoint_lookup_by_name_args.dom");
   w.string(v.name, 4194304, "remote_domain_checkpoint_lookup_by_name_args.name");
   w.uint(v.flags, "remote_domain_checkpoint_lookup_by_name_args.flags");
 }
@@ -15650,8 +16327,9 @@ export const RemoteDomainCheckpointLookupByNameArgsCodec: Codec<RemoteDomainChec
 export interface RemoteDomainCheckpointLookupByNameRet {
   checkpoint: RemoteNonnullDomainCheckpoint;
 }
-export function encodeRemoteDomainCheckpointLookupByNameRet(w: XdrWriter, v: RemoteDomainCheckpointLookupByNameRet): void {
-  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint);
+export function encodeRemoteDomainCheckpointLookupByNameRet(w: XdrWriter, v: RemoteDomainCheckpointLookupByNameRet, field = "remote_domain_checkpoint_lookup_by_name_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint, "remote_domain_checkpoint_lookup_by_name_ret.checkpoint");
 }
 export function decodeRemoteDomainCheckpointLookupByNameRet(r: XdrReader): RemoteDomainCheckpointLookupByNameRet {
   const f0 = decodeRemoteNonnullDomainCheckpoint(r);
@@ -15667,8 +16345,9 @@ export interface RemoteDomainCheckpointGetParentArgs {
   checkpoint: RemoteNonnullDomainCheckpoint;
   flags: number;
 }
-export function encodeRemoteDomainCheckpointGetParentArgs(w: XdrWriter, v: RemoteDomainCheckpointGetParentArgs): void {
-  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint);
+export function encodeRemoteDomainCheckpointGetParentArgs(w: XdrWriter, v: RemoteDomainCheckpointGetParentArgs, field = "remote_domain_checkpoint_get_parent_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint, "remote_domain_checkpoint_get_parent_args.checkpoint");
   w.uint(v.flags, "remote_domain_checkpoint_get_parent_args.flags");
 }
 export function decodeRemoteDomainCheckpointGetParentArgs(r: XdrReader): RemoteDomainCheckpointGetParentArgs {
@@ -15685,8 +16364,9 @@ export const RemoteDomainCheckpointGetParentArgsCodec: Codec<RemoteDomainCheckpo
 export interface RemoteDomainCheckpointGetParentRet {
   parent: RemoteNonnullDomainCheckpoint;
 }
-export function encodeRemoteDomainCheckpointGetParentRet(w: XdrWriter, v: RemoteDomainCheckpointGetParentRet): void {
-  encodeRemoteNonnullDomainCheckpoint(w, v.parent);
+export function encodeRemoteDomainCheckpointGetParentRet(w: XdrWriter, v: RemoteDomainCheckpointGetParentRet, field = "remote_domain_checkpoint_get_parent_ret"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainCheckpoint(w, v.parent, "remote_domain_checkpoint_get_parent_ret.parent");
 }
 export function decodeRemoteDomainCheckpointGetParentRet(r: XdrReader): RemoteDomainCheckpointGetParentRet {
   const f0 = decodeRemoteNonnullDomainCheckpoint(r);
@@ -15702,8 +16382,9 @@ export interface RemoteDomainCheckpointDeleteArgs {
   checkpoint: RemoteNonnullDomainCheckpoint;
   flags: number;
 }
-export function encodeRemoteDomainCheckpointDeleteArgs(w: XdrWriter, v: RemoteDomainCheckpointDeleteArgs): void {
-  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint);
+export function encodeRemoteDomainCheckpointDeleteArgs(w: XdrWriter, v: RemoteDomainCheckpointDeleteArgs, field = "remote_domain_checkpoint_delete_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint, "remote_domain_checkpoint_delete_args.checkpoint");
   w.uint(v.flags, "remote_domain_checkpoint_delete_args.flags");
 }
 export function decodeRemoteDomainCheckpointDeleteArgs(r: XdrReader): RemoteDomainCheckpointDeleteArgs {
@@ -15722,8 +16403,9 @@ export interface RemoteDomainGetGuestInfoArgs {
   types: number;
   flags: number;
 }
-export function encodeRemoteDomainGetGuestInfoArgs(w: XdrWriter, v: RemoteDomainGetGuestInfoArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetGuestInfoArgs(w: XdrWriter, v: RemoteDomainGetGuestInfoArgs, field = "remote_domain_get_guest_info_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_guest_info_args.dom");
   w.uint(v.types, "remote_domain_get_guest_info_args.types");
   w.uint(v.flags, "remote_domain_get_guest_info_args.flags");
 }
@@ -15742,12 +16424,13 @@ export const RemoteDomainGetGuestInfoArgsCodec: Codec<RemoteDomainGetGuestInfoAr
 export interface RemoteDomainGetGuestInfoRet {
   params: RemoteTypedParam[];
 }
-export function encodeRemoteDomainGetGuestInfoRet(w: XdrWriter, v: RemoteDomainGetGuestInfoRet): void {
+export function encodeRemoteDomainGetGuestInfoRet(w: XdrWriter, v: RemoteDomainGetGuestInfoRet, field = "remote_domain_get_guest_info_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 2048, "remote_domain_get_guest_info_ret.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_domain_get_guest_info_ret.params[]");
     }
   }
 }
@@ -15770,12 +16453,13 @@ export interface RemoteConnectSetIdentityArgs {
   params: RemoteTypedParam[];
   flags: number;
 }
-export function encodeRemoteConnectSetIdentityArgs(w: XdrWriter, v: RemoteConnectSetIdentityArgs): void {
+export function encodeRemoteConnectSetIdentityArgs(w: XdrWriter, v: RemoteConnectSetIdentityArgs, field = "remote_connect_set_identity_args"): void {
+  w.struct(v, field);
   {
     const a0 = v.params;
     w.arrayLength(a0, 20, "remote_connect_set_identity_args.params");
     for (let i0 = 0; i0 < a0.length; i0++) {
-      encodeRemoteTypedParam(w, a0[i0]!);
+      encodeRemoteTypedParam(w, a0[i0]!, "remote_connect_set_identity_args.params[]");
     }
   }
   w.uint(v.flags, "remote_connect_set_identity_args.flags");
@@ -15801,8 +16485,9 @@ export interface RemoteDomainAgentSetResponseTimeoutArgs {
   timeout: number;
   flags: number;
 }
-export function encodeRemoteDomainAgentSetResponseTimeoutArgs(w: XdrWriter, v: RemoteDomainAgentSetResponseTimeoutArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainAgentSetResponseTimeoutArgs(w: XdrWriter, v: RemoteDomainAgentSetResponseTimeoutArgs, field = "remote_domain_agent_set_response_timeout_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_agent_set_response_timeout_args.dom");
   w.int(v.timeout, "remote_domain_agent_set_response_timeout_args.timeout");
   w.uint(v.flags, "remote_domain_agent_set_response_timeout_args.flags");
 }
@@ -15821,7 +16506,8 @@ export const RemoteDomainAgentSetResponseTimeoutArgsCodec: Codec<RemoteDomainAge
 export interface RemoteDomainAgentSetResponseTimeoutRet {
   result: number;
 }
-export function encodeRemoteDomainAgentSetResponseTimeoutRet(w: XdrWriter, v: RemoteDomainAgentSetResponseTimeoutRet): void {
+export function encodeRemoteDomainAgentSetResponseTimeoutRet(w: XdrWriter, v: RemoteDomainAgentSetResponseTimeoutRet, field = "remote_domain_agent_set_response_timeout_ret"): void {
+  w.struct(v, field);
   w.int(v.result, "remote_domain_agent_set_response_timeout_ret.result");
 }
 export function decodeRemoteDomainAgentSetResponseTimeoutRet(r: XdrReader): RemoteDomainAgentSetResponseTimeoutRet {
@@ -15840,8 +16526,9 @@ export interface RemoteDomainBackupBeginArgs {
   checkpoint_xml: RemoteString;
   flags: number;
 }
-export function encodeRemoteDomainBackupBeginArgs(w: XdrWriter, v: RemoteDomainBackupBeginArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBackupBeginArgs(w: XdrWriter, v: RemoteDomainBackupBeginArgs, field = "remote_domain_backup_begin_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_backup_begin_args.dom");
   w.string(v.backup_xml, 4194304, "remote_domain_backup_begin_args.backup_xml");
   {
     const o0 = v.checkpoint_xml;
@@ -15874,8 +16561,9 @@ export interface RemoteDomainBackupGetXmlDescArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainBackupGetXmlDescArgs(w: XdrWriter, v: RemoteDomainBackupGetXmlDescArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainBackupGetXmlDescArgs(w: XdrWriter, v: RemoteDomainBackupGetXmlDescArgs, field = "remote_domain_backup_get_xml_desc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_backup_get_xml_desc_args.dom");
   w.uint(v.flags, "remote_domain_backup_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainBackupGetXmlDescArgs(r: XdrReader): RemoteDomainBackupGetXmlDescArgs {
@@ -15892,7 +16580,8 @@ export const RemoteDomainBackupGetXmlDescArgsCodec: Codec<RemoteDomainBackupGetX
 export interface RemoteDomainBackupGetXmlDescRet {
   xml: RemoteNonnullString;
 }
-export function encodeRemoteDomainBackupGetXmlDescRet(w: XdrWriter, v: RemoteDomainBackupGetXmlDescRet): void {
+export function encodeRemoteDomainBackupGetXmlDescRet(w: XdrWriter, v: RemoteDomainBackupGetXmlDescRet, field = "remote_domain_backup_get_xml_desc_ret"): void {
+  w.struct(v, field);
   w.string(v.xml, 4194304, "remote_domain_backup_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainBackupGetXmlDescRet(r: XdrReader): RemoteDomainBackupGetXmlDescRet {
@@ -15910,8 +16599,9 @@ export interface RemoteDomainAuthorizedSshKeysGetArgs {
   user: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainAuthorizedSshKeysGetArgs(w: XdrWriter, v: RemoteDomainAuthorizedSshKeysGetArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainAuthorizedSshKeysGetArgs(w: XdrWriter, v: RemoteDomainAuthorizedSshKeysGetArgs, field = "remote_domain_authorized_ssh_keys_get_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_authorized_ssh_keys_get_args.dom");
   w.string(v.user, 4194304, "remote_domain_authorized_ssh_keys_get_args.user");
   w.uint(v.flags, "remote_domain_authorized_ssh_keys_get_args.flags");
 }
@@ -15930,7 +16620,8 @@ export const RemoteDomainAuthorizedSshKeysGetArgsCodec: Codec<RemoteDomainAuthor
 export interface RemoteDomainAuthorizedSshKeysGetRet {
   keys: RemoteNonnullString[];
 }
-export function encodeRemoteDomainAuthorizedSshKeysGetRet(w: XdrWriter, v: RemoteDomainAuthorizedSshKeysGetRet): void {
+export function encodeRemoteDomainAuthorizedSshKeysGetRet(w: XdrWriter, v: RemoteDomainAuthorizedSshKeysGetRet, field = "remote_domain_authorized_ssh_keys_get_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.keys;
     w.arrayLength(a0, 2048, "remote_domain_authorized_ssh_keys_get_ret.keys");
@@ -15960,8 +16651,9 @@ export interface RemoteDomainAuthorizedSshKeysSetArgs {
   keys: RemoteNonnullString[];
   flags: number;
 }
-export function encodeRemoteDomainAuthorizedSshKeysSetArgs(w: XdrWriter, v: RemoteDomainAuthorizedSshKeysSetArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainAuthorizedSshKeysSetArgs(w: XdrWriter, v: RemoteDomainAuthorizedSshKeysSetArgs, field = "remote_domain_authorized_ssh_keys_set_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_authorized_ssh_keys_set_args.dom");
   w.string(v.user, 4194304, "remote_domain_authorized_ssh_keys_set_args.user");
   {
     const a0 = v.keys;
@@ -15994,8 +16686,9 @@ export interface RemoteDomainGetMessagesArgs {
   dom: RemoteNonnullDomain;
   flags: number;
 }
-export function encodeRemoteDomainGetMessagesArgs(w: XdrWriter, v: RemoteDomainGetMessagesArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetMessagesArgs(w: XdrWriter, v: RemoteDomainGetMessagesArgs, field = "remote_domain_get_messages_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_messages_args.dom");
   w.uint(v.flags, "remote_domain_get_messages_args.flags");
 }
 export function decodeRemoteDomainGetMessagesArgs(r: XdrReader): RemoteDomainGetMessagesArgs {
@@ -16012,7 +16705,8 @@ export const RemoteDomainGetMessagesArgsCodec: Codec<RemoteDomainGetMessagesArgs
 export interface RemoteDomainGetMessagesRet {
   msgs: RemoteNonnullString[];
 }
-export function encodeRemoteDomainGetMessagesRet(w: XdrWriter, v: RemoteDomainGetMessagesRet): void {
+export function encodeRemoteDomainGetMessagesRet(w: XdrWriter, v: RemoteDomainGetMessagesRet, field = "remote_domain_get_messages_ret"): void {
+  w.struct(v, field);
   {
     const a0 = v.msgs;
     w.arrayLength(a0, 2048, "remote_domain_get_messages_ret.msgs");
@@ -16041,8 +16735,9 @@ export interface RemoteDomainStartDirtyRateCalcArgs {
   seconds: number;
   flags: number;
 }
-export function encodeRemoteDomainStartDirtyRateCalcArgs(w: XdrWriter, v: RemoteDomainStartDirtyRateCalcArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainStartDirtyRateCalcArgs(w: XdrWriter, v: RemoteDomainStartDirtyRateCalcArgs, field = "remote_domain_start_dirty_rate_calc_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_start_dirty_rate_calc_args.dom");
   w.int(v.seconds, "remote_domain_start_dirty_rate_calc_args.seconds");
   w.uint(v.flags, "remote_domain_start_dirty_rate_calc_args.flags");
 }
@@ -16063,8 +16758,9 @@ export interface RemoteDomainGraphicsReloadArgs {
   type: number;
   flags: number;
 }
-export function encodeRemoteDomainGraphicsReloadArgs(w: XdrWriter, v: RemoteDomainGraphicsReloadArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGraphicsReloadArgs(w: XdrWriter, v: RemoteDomainGraphicsReloadArgs, field = "remote_domain_graphics_reload_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_graphics_reload_args.dom");
   w.uint(v.type, "remote_domain_graphics_reload_args.type");
   w.uint(v.flags, "remote_domain_graphics_reload_args.flags");
 }
@@ -16086,9 +16782,10 @@ export interface RemoteDomainEventMemoryDeviceSizeChangeMsg {
   alias: RemoteNonnullString;
   size: bigint;
 }
-export function encodeRemoteDomainEventMemoryDeviceSizeChangeMsg(w: XdrWriter, v: RemoteDomainEventMemoryDeviceSizeChangeMsg): void {
+export function encodeRemoteDomainEventMemoryDeviceSizeChangeMsg(w: XdrWriter, v: RemoteDomainEventMemoryDeviceSizeChangeMsg, field = "remote_domain_event_memory_device_size_change_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_memory_device_size_change_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_memory_device_size_change_msg.dom");
   w.string(v.alias, 4194304, "remote_domain_event_memory_device_size_change_msg.alias");
   w.uhyper(v.size, "remote_domain_event_memory_device_size_change_msg.size");
 }
@@ -16110,8 +16807,9 @@ export interface RemoteDomainFdAssociateArgs {
   name: RemoteNonnullString;
   flags: number;
 }
-export function encodeRemoteDomainFdAssociateArgs(w: XdrWriter, v: RemoteDomainFdAssociateArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainFdAssociateArgs(w: XdrWriter, v: RemoteDomainFdAssociateArgs, field = "remote_domain_fd_associate_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_fd_associate_args.dom");
   w.string(v.name, 4194304, "remote_domain_fd_associate_args.name");
   w.uint(v.flags, "remote_domain_fd_associate_args.flags");
 }
@@ -16130,8 +16828,9 @@ export const RemoteDomainFdAssociateArgsCodec: Codec<RemoteDomainFdAssociateArgs
 export interface RemoteDomainGetAutostartOnceArgs {
   dom: RemoteNonnullDomain;
 }
-export function encodeRemoteDomainGetAutostartOnceArgs(w: XdrWriter, v: RemoteDomainGetAutostartOnceArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainGetAutostartOnceArgs(w: XdrWriter, v: RemoteDomainGetAutostartOnceArgs, field = "remote_domain_get_autostart_once_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_autostart_once_args.dom");
 }
 export function decodeRemoteDomainGetAutostartOnceArgs(r: XdrReader): RemoteDomainGetAutostartOnceArgs {
   const f0 = decodeRemoteNonnullDomain(r);
@@ -16146,7 +16845,8 @@ export const RemoteDomainGetAutostartOnceArgsCodec: Codec<RemoteDomainGetAutosta
 export interface RemoteDomainGetAutostartOnceRet {
   autostart: number;
 }
-export function encodeRemoteDomainGetAutostartOnceRet(w: XdrWriter, v: RemoteDomainGetAutostartOnceRet): void {
+export function encodeRemoteDomainGetAutostartOnceRet(w: XdrWriter, v: RemoteDomainGetAutostartOnceRet, field = "remote_domain_get_autostart_once_ret"): void {
+  w.struct(v, field);
   w.int(v.autostart, "remote_domain_get_autostart_once_ret.autostart");
 }
 export function decodeRemoteDomainGetAutostartOnceRet(r: XdrReader): RemoteDomainGetAutostartOnceRet {
@@ -16163,8 +16863,9 @@ export interface RemoteDomainSetAutostartOnceArgs {
   dom: RemoteNonnullDomain;
   autostart: number;
 }
-export function encodeRemoteDomainSetAutostartOnceArgs(w: XdrWriter, v: RemoteDomainSetAutostartOnceArgs): void {
-  encodeRemoteNonnullDomain(w, v.dom);
+export function encodeRemoteDomainSetAutostartOnceArgs(w: XdrWriter, v: RemoteDomainSetAutostartOnceArgs, field = "remote_domain_set_autostart_once_args"): void {
+  w.struct(v, field);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_set_autostart_once_args.dom");
   w.int(v.autostart, "remote_domain_set_autostart_once_args.autostart");
 }
 export function decodeRemoteDomainSetAutostartOnceArgs(r: XdrReader): RemoteDomainSetAutostartOnceArgs {
@@ -16185,9 +16886,10 @@ export interface RemoteDomainEventNicMacChangeMsg {
   oldMAC: RemoteNonnullString;
   newMAC: RemoteNonnullString;
 }
-export function encodeRemoteDomainEventNicMacChangeMsg(w: XdrWriter, v: RemoteDomainEventNicMacChangeMsg): void {
+export function encodeRemoteDomainEventNicMacChangeMsg(w: XdrWriter, v: RemoteDomainEventNicMacChangeMsg, field = "remote_domain_event_nic_mac_change_msg"): void {
+  w.struct(v, field);
   w.int(v.callbackID, "remote_domain_event_nic_mac_change_msg.callbackID");
-  encodeRemoteNonnullDomain(w, v.dom);
+  encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_nic_mac_change_msg.dom");
   w.string(v.alias, 4194304, "remote_domain_event_nic_mac_change_msg.alias");
   w.string(v.oldMAC, 4194304, "remote_domain_event_nic_mac_change_msg.oldMAC");
   w.string(v.newMAC, 4194304, "remote_domain_event_nic_mac_change_msg.newMAC");

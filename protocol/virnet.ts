@@ -80,7 +80,8 @@ export interface VirNetMessageHeader {
   serial: number;
   status: VirNetMessageStatus;
 }
-export function encodeVirNetMessageHeader(w: XdrWriter, v: VirNetMessageHeader): void {
+export function encodeVirNetMessageHeader(w: XdrWriter, v: VirNetMessageHeader, field = "virNetMessageHeader"): void {
+  w.struct(v, field);
   w.uint(v.prog, "virNetMessageHeader.prog");
   w.uint(v.vers, "virNetMessageHeader.vers");
   w.int(v.proc, "virNetMessageHeader.proc");
@@ -155,7 +156,8 @@ export interface VirNetMessageNonnullDomain {
   uuid: VirNetMessageUUID;
   id: number;
 }
-export function encodeVirNetMessageNonnullDomain(w: XdrWriter, v: VirNetMessageNonnullDomain): void {
+export function encodeVirNetMessageNonnullDomain(w: XdrWriter, v: VirNetMessageNonnullDomain, field = "virNetMessageNonnullDomain"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "virNetMessageNonnullDomain.name");
   w.fixedOpaque(v.uuid, 16, "virNetMessageNonnullDomain.uuid");
   w.int(v.id, "virNetMessageNonnullDomain.id");
@@ -175,7 +177,8 @@ export interface VirNetMessageNonnullNetwork {
   name: VirNetMessageNonnullString;
   uuid: VirNetMessageUUID;
 }
-export function encodeVirNetMessageNonnullNetwork(w: XdrWriter, v: VirNetMessageNonnullNetwork): void {
+export function encodeVirNetMessageNonnullNetwork(w: XdrWriter, v: VirNetMessageNonnullNetwork, field = "virNetMessageNonnullNetwork"): void {
+  w.struct(v, field);
   w.string(v.name, 4194304, "virNetMessageNonnullNetwork.name");
   w.fixedOpaque(v.uuid, 16, "virNetMessageNonnullNetwork.uuid");
 }
@@ -195,7 +198,7 @@ export function encodeVirNetMessageDomain(w: XdrWriter, v: VirNetMessageDomain):
   if (o0 == null) w.uint(0, "virNetMessageDomain");
   else {
     w.uint(1, "virNetMessageDomain");
-    encodeVirNetMessageNonnullDomain(w, o0);
+    encodeVirNetMessageNonnullDomain(w, o0, "virNetMessageDomain");
   }
 }
 export function decodeVirNetMessageDomain(r: XdrReader): VirNetMessageDomain {
@@ -217,7 +220,7 @@ export function encodeVirNetMessageNetwork(w: XdrWriter, v: VirNetMessageNetwork
   if (o0 == null) w.uint(0, "virNetMessageNetwork");
   else {
     w.uint(1, "virNetMessageNetwork");
-    encodeVirNetMessageNonnullNetwork(w, o0);
+    encodeVirNetMessageNonnullNetwork(w, o0, "virNetMessageNetwork");
   }
 }
 export function decodeVirNetMessageNetwork(r: XdrReader): VirNetMessageNetwork {
@@ -246,7 +249,8 @@ export interface VirNetMessageError {
   int2: number;
   net: VirNetMessageNetwork;
 }
-export function encodeVirNetMessageError(w: XdrWriter, v: VirNetMessageError): void {
+export function encodeVirNetMessageError(w: XdrWriter, v: VirNetMessageError, field = "virNetMessageError"): void {
+  w.struct(v, field);
   w.int(v.code, "virNetMessageError.code");
   w.int(v.domain, "virNetMessageError.domain");
   {
@@ -263,7 +267,7 @@ export function encodeVirNetMessageError(w: XdrWriter, v: VirNetMessageError): v
     if (o0 == null) w.uint(0, "virNetMessageError.dom");
     else {
       w.uint(1, "virNetMessageError.dom");
-      encodeVirNetMessageNonnullDomain(w, o0);
+      encodeVirNetMessageNonnullDomain(w, o0, "virNetMessageError.dom");
     }
   }
   {
@@ -297,7 +301,7 @@ export function encodeVirNetMessageError(w: XdrWriter, v: VirNetMessageError): v
     if (o0 == null) w.uint(0, "virNetMessageError.net");
     else {
       w.uint(1, "virNetMessageError.net");
-      encodeVirNetMessageNonnullNetwork(w, o0);
+      encodeVirNetMessageNonnullNetwork(w, o0, "virNetMessageError.net");
     }
   }
 }
@@ -348,7 +352,8 @@ export interface VirNetStreamHole {
   length: bigint;
   flags: number;
 }
-export function encodeVirNetStreamHole(w: XdrWriter, v: VirNetStreamHole): void {
+export function encodeVirNetStreamHole(w: XdrWriter, v: VirNetStreamHole, field = "virNetStreamHole"): void {
+  w.struct(v, field);
   w.hyper(v.length, "virNetStreamHole.length");
   w.uint(v.flags, "virNetStreamHole.flags");
 }

@@ -3,6 +3,7 @@
  * SCRAM-SHA-1, PLAIN and EXTERNAL. Mechanisms are tried in that order of preference among
  * those the server offers, unless the URI forces one (`auth=sasl.MECH`).
  */
+import { checkCString } from '../xdr/writer.js';
 import { ScramClient } from './scram.js';
 
 export interface Credentials {
@@ -27,7 +28,15 @@ export const PREFERENCE = ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN', 'EXTERNAL'];
 
 const enc = new TextEncoder();
 
-export function createMechanism(name: string, credentials: () => Promise<Credentials>): SaslMechanism {
+export function createMechanism(name: string, askCredentials: () => Promise<Credentials>): SaslMechanism {
+  // PLAIN separates its fields with NUL, and TextEncoder would turn a lone surrogate into
+  // U+FFFD: either would log in with something else than what was given.
+  const credentials = async () => {
+    const c = await askCredentials();
+    checkCString(c.username, 'SASL username');
+    checkCString(c.password, 'SASL password');
+    return c;
+  };
   switch (name) {
     case 'SCRAM-SHA-256':
     case 'SCRAM-SHA-1': {

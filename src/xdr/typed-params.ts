@@ -6,6 +6,7 @@
  * sent back unchanged.
  */
 import { XdrEncodeError } from './errors.js';
+import { checkCString } from './writer.js';
 
 export type TypedParamType = 'int' | 'uint' | 'llong' | 'ullong' | 'double' | 'boolean' | 'string';
 export type TypedParamValue = number | bigint | boolean | string;
@@ -140,6 +141,7 @@ export function typedParamsToWire(input: TypedParamsInput, where = 'typed parame
   const known = typedParamTypes(input as TypedParams) ?? NO_TYPES;
   const out: WireTypedParam[] = [];
   for (const [field, raw] of Object.entries(input)) {
+    checkCString(field, `${where} name ${JSON.stringify(field)}`);
     for (const item of Array.isArray(raw) ? raw : [raw]) {
       const explicit = typeof item === 'object' && item !== null;
       const value = explicit ? (item as TypedParamExplicit).value : (item as TypedParamValue);
@@ -186,6 +188,7 @@ function wireValue(type: TypedParamType, v: TypedParamValue, where: string): Wir
       return { type: 6, b: v ? 1 : 0 };
     case 'string':
       if (typeof v !== 'string') throw new XdrEncodeError(where, `a string needs a string, got ${typeof v}`);
+      checkCString(v, where);
       return { type: 7, s: v };
   }
 }

@@ -150,15 +150,20 @@ export class XdrWriter {
     const start = this.pos + 4;
     let len = 0;
     if (n < 64) {
-      // Short strings: a plain loop beats the TextEncoder call; fall back on non-ASCII.
+      // Short strings: a plain loop beats the TextEncoder call; fall back on non-ASCII or NUL.
       let i = 0;
       for (; i < n; i++) {
         const c = v.charCodeAt(i);
-        if (c >= 0x80) break;
+        if (c >= 0x80 || c === 0) break;
         buf[start + i] = c;
       }
-      len = i === n ? n : encoder.encodeInto(v, buf.subarray(start)).written;
+      if (i === n) len = n;
+      else {
+        checkCString(v, field);
+        len = encoder.encodeInto(v, buf.subarray(start)).written;
+      }
     } else {
+      checkCString(v, field);
       len = encoder.encodeInto(v, buf.subarray(start)).written;
     }
     if (len > max) throw new XdrEncodeError(field, `string of ${len} bytes is over the bound of ${max}`);
@@ -166,6 +171,14 @@ export class XdrWriter {
     let end = start + len;
     while (end & 3) buf[end++] = 0;
     this.pos = end;
+  }
+
+  /**
+   * Checks that a struct or union value is an object, so that a missing argument is named
+   * here rather than failing as a TypeError on its first field.
+   */
+  struct(v: unknown, field: string): void {
+    if (typeof v !== 'object' || v === null) throw new XdrEncodeError(field, `expected an object, got ${describe(v)}`);
   }
 
   /** Length prefix of a variable-length array, checked against its bound. */
@@ -198,6 +211,34 @@ export class XdrWriter {
     while (end & 3) this.buf[end++] = 0;
     this.pos = end;
   }
+}
+
+/**
+ * Refuses a string libvirtd would read as another one: it takes strings as C strings, so an
+ * embedded NUL ends them early (`'test\0evil'` finds domain `test`), and a lone UTF-16
+ * surrogate has no UTF-8 form (TextEncoder would send U+FFFD instead). python3-libvirt
+ * refuses both too.
+ */
+export function checkCString(v: string, field: string): void {
+  const nul = v.indexOf('\0');
+  if (nul >= 0) throw new XdrEncodeError(field, `embedded NUL character at index ${nul}: libvirt would end the string there`);
+  if (!(v as WellFormed).isWellFormed()) {
+    throw new XdrEncodeError(field, `lone surrogate at index ${loneSurrogate(v)}: it has no UTF-8 form`);
+  }
+}
+
+/** ES2024, in every runtime this library supports (Node 20), but not in the ES2022 lib. */
+type WellFormed = string & { isWellFormed(): boolean };
+
+function loneSurrogate(v: string): number {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    const next = v.charCodeAt(i + 1);
+    if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return i;
+    i++;
+  }
+  return -1;
 }
 
 function describe(v: unknown): string {
