@@ -1,8 +1,8 @@
 /**
  * Writes the test modules that are made from other files into test/.generated/ before jest
- * starts (as `pretest`, and before type-checking): the README's fake-daemon example as a test,
- * and the .x files of libvirt's rpcgen suite compiled. Without the libvirt inputs the latter
- * are not written and the tests that need them say why they skip.
+ * looks for tests (jest.config.js runs it, and so does type-checking): the README's
+ * fake-daemon example as a test, and the .x files of libvirt's rpcgen suite compiled. Without
+ * the libvirt inputs the latter are not written and the tests that need them say why they skip.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,9 +1,8 @@
 /**
- * Jest's globalSetup: before any test runs, writes the test modules made from other files
- * (test/.generated) and builds dist/ when a test that runs the built package is selected and
- * dist/ is not a build of the current sources (scripts/build-dist.ts; a few seconds to half a
- * minute, skipped when nothing changed). Those tests check the build themselves too, so a run
- * that gets here without building fails them rather than testing an old build.
+ * Jest's globalSetup: before any test runs, builds dist/ when a test that runs the built
+ * package is selected and dist/ is not a build of the current sources (scripts/build-dist.ts;
+ * 20-60 s, skipped when nothing changed). Those tests check the build themselves too, so a
+ * run that gets to them without building fails them rather than testing an old build.
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -29,7 +28,6 @@ function run(rootDir: string, script: string, args: string[] = []): string {
 
 export default function globalSetup(globalConfig: Selection): void {
   const { rootDir } = globalConfig;
-  process.stdout.write(run(rootDir, 'scripts/generate-test-modules.ts'));
   const patterns = globalConfig.testPathPatterns;
   const selected = !patterns?.isSet() || DIST_TESTS.some((t) => patterns.toExecutor({ rootDir }).isMatch(join(rootDir, t)));
   if (!selected) return;
