@@ -4,7 +4,7 @@
  * fake-daemon example as a test, and the .x files of libvirt's rpcgen suite compiled. Without
  * the libvirt inputs the latter are not written and the tests that need them say why they skip.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateStandalone } from '../codegen/generate.js';
 import { HAVE_LIBVIRT_SRC, LIBVIRT_SRC, REPO } from '../test/helpers/libvirt-inputs.js';
@@ -12,11 +12,22 @@ import { HAVE_LIBVIRT_SRC, LIBVIRT_SRC, REPO } from '../test/helpers/libvirt-inp
 const out = join(REPO, 'test/.generated');
 mkdirSync(out, { recursive: true });
 
+/**
+ * Every jest run writes these (jest.config.js), and another run in the same checkout may be
+ * reading them: an unchanged file is left alone, a changed one replaced in one rename.
+ */
+function writeIfChanged(file: string, text: string): void {
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
 // The README's example must run as written: only the package name becomes a path.
 const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
 const example = /## Testing your own code[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)?.[1];
 if (!example) throw new Error("README.md has no ts example under '## Testing your own code'");
-writeFileSync(
+writeIfChanged(
   join(out, 'readme-testing.test.ts'),
   '// Generated from README.md by scripts/generate-test-modules.ts.\n' +
     example.replace(/'libvirt-rpc\/testing'/g, "'../../src/testing/index.js'").replace(/'libvirt-rpc'/g, "'../../src/index.js'"),
@@ -28,7 +39,7 @@ if (!HAVE_LIBVIRT_SRC) {
 for (const name of ['demo', 'simple']) {
   const x = join(LIBVIRT_SRC, 'rpcgen-tests', `${name}.x`);
   if (!existsSync(x)) continue;
-  writeFileSync(join(out, `${name}.ts`), generateStandalone(x, '../../src/xdr/index.js', name).code);
+  writeIfChanged(join(out, `${name}.ts`), generateStandalone(x, '../../src/xdr/index.js', name).code);
   // C's xdr_enum accepts any int; libvirt's vectors rely on that (a zero-filled enum array).
-  writeFileSync(join(out, `${name}-lax.ts`), generateStandalone(x, '../../src/xdr/index.js', name, { laxEnums: true }).code);
+  writeIfChanged(join(out, `${name}-lax.ts`), generateStandalone(x, '../../src/xdr/index.js', name, { laxEnums: true }).code);
 }
