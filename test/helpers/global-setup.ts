@@ -13,6 +13,19 @@ export const DIST_TESTS = ['test/integration/cli.test.ts', 'test/runtimes/runtim
 interface Selection {
   rootDir: string;
   testPathPatterns?: { isSet(): boolean; toExecutor(o: { rootDir: string }): { isMatch(p: string): boolean } };
+  /** Modes whose path arguments name sources, not test files. */
+  findRelatedTests?: boolean;
+  onlyChanged?: boolean;
+  changedSince?: string;
+  lastCommit?: boolean;
+}
+
+/** Whether the run may include a test of the built package: unless test paths say otherwise, yes. */
+function mayRunDistTests(c: Selection): boolean {
+  const patterns = c.testPathPatterns;
+  if (!patterns?.isSet() || c.findRelatedTests || c.onlyChanged || c.changedSince || c.lastCommit) return true;
+  const match = patterns.toExecutor({ rootDir: c.rootDir });
+  return DIST_TESTS.some((t) => match.isMatch(join(c.rootDir, t)));
 }
 
 /** Runs a script of the project with tsx; returns its standard output. */
@@ -27,11 +40,8 @@ function run(rootDir: string, script: string, args: string[] = []): string {
 }
 
 export default function globalSetup(globalConfig: Selection): void {
-  const { rootDir } = globalConfig;
-  const patterns = globalConfig.testPathPatterns;
-  const selected = !patterns?.isSet() || DIST_TESTS.some((t) => patterns.toExecutor({ rootDir }).isMatch(join(rootDir, t)));
-  if (!selected) return;
+  if (!mayRunDistTests(globalConfig)) return;
   // The workers start after this and inherit the environment: the tests then check that
   // dist/ is still the build of the sources as they were now, whatever is edited meanwhile.
-  process.env.LIBVIRT_RPC_DIST_INPUTS = run(rootDir, 'scripts/build-dist.ts', ['--if-stale']).trim().split('\n').pop();
+  process.env.LIBVIRT_RPC_DIST_INPUTS = run(globalConfig.rootDir, 'scripts/build-dist.ts', ['--if-stale']).trim().split('\n').pop();
 }
