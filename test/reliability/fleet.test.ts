@@ -1,12 +1,58 @@
 /**
  * A fleet of 50 throwaway daemons on loopback TCP ports: fan-out calls with per-host results,
- * hosts going down and coming back mid-run, and one merged event stream tagged by host.
+ * hosts going down and coming back mid-run, and one merged event stream tagged by host. Then
+ * hosts that are down when the fleet starts: dialed again until they come up and join.
  */
 import { Fleet } from '../../src/index.js';
 import { freePort } from '../../scripts/ports.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
 
 const HOSTS = Number(process.env.FLEET_HOSTS ?? 50);
+
+const tcpUri = (port: number) => `test+tcp://127.0.0.1:${port}/default`;
+
+/**
+ * Waits for `ok()`, checking every 50 ms. The bound only turns a hang into a failure that
+ * says what was awaited: it is far above what a loaded machine needs, and nothing asserts
+ * how long it took.
+ */
+async function until(what: string, ok: () => boolean, boundMs = 90_000): Promise<void> {
+  const deadline = Date.now() + boundMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`${what}: still not the case after ${boundMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Records the timers armed with `ms` until they fire or are cleared: a retry timer that
+ * close() left behind stays in the set. (Counting every timer of the process is not enough:
+ * daemons started and stopped by other tests arm and clear timers of their own meanwhile.)
+ */
+function watchTimers(ms: number): { armed: Set<unknown>; restore: () => void } {
+  const armed = new Set<unknown>();
+  const realSet = globalThis.setTimeout;
+  const realClear = globalThis.clearTimeout;
+  globalThis.setTimeout = ((fn: (...args: unknown[]) => void, delay?: number, ...args: unknown[]) => {
+    const timer = realSet((...a: unknown[]) => {
+      armed.delete(timer);
+      fn(...a);
+    }, delay, ...args);
+    if (delay === ms) armed.add(timer);
+    return timer;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((timer?: Parameters<typeof clearTimeout>[0]) => {
+    armed.delete(timer);
+    realClear(timer);
+  }) as typeof clearTimeout;
+  return {
+    armed,
+    restore: () => {
+      globalThis.setTimeout = realSet;
+      globalThis.clearTimeout = realClear;
+    },
+  };
+}
 
 describe(`a fleet of ${HOSTS} hosts`, () => {
   const ports: number[] = [];
@@ -61,4 +107,79 @@ describe(`a fleet of ${HOSTS} hosts`, () => {
     expect(first.value.event.dom.name).toBe('fleet-ev');
     await events.return!();
   });
+});
+
+describe('a host that is down when the fleet starts', () => {
+  const daemons: ThrowawayDaemon[] = [];
+
+  afterEach(async () => {
+    await Promise.all(daemons.splice(0).map((d) => d.stop()));
+  }, 120_000);
+
+  it('is dialed again until it comes up, then joins: connections, map(), health() and running events() iterators', async () => {
+    const upPort = await freePort();
+    const latePort = await freePort();
+    daemons.push(await startThrowawayLibvirtd({ name: `fleet-up-${upPort}`, listenTcp: { port: upPort } }));
+    const late = tcpUri(latePort);
+    const fleet = await Fleet.connect([tcpUri(upPort), late], {
+      connection: { keepalive: { intervalMs: 2000, count: 3 }, reconnect: { initialDelayMs: 100, maxDelayMs: 500 } },
+    });
+    try {
+      expect(fleet.connections.has(late)).toBe(false);
+      const before = fleet.health().find((h) => h.uri === late)!;
+      expect(before.up).toBe(false);
+      expect(before.error).toEqual(expect.any(String));
+      // Not called on a host that has not joined: its result is the last dial's error.
+      const early = await fleet.map((conn) => conn.connectGetType());
+      expect(early).toEqual([
+        { uri: tcpUri(upPort), ok: true, value: 'TEST' },
+        { uri: late, ok: false, error: expect.objectContaining({ message: before.error }) },
+      ]);
+
+      // Started while the host is still down: it must get the host's events once it joins.
+      const events = await fleet.events('domain:lifecycle');
+      daemons.push(await startThrowawayLibvirtd({ name: `fleet-late-${latePort}`, listenTcp: { port: latePort } }));
+      await until(`${late} joins the fleet`, () => fleet.health().find((h) => h.uri === late)!.up);
+
+      expect(fleet.connections.has(late)).toBe(true);
+      const after = await fleet.map((conn, uri) => conn.connectGetType().then((type) => `${uri} ${type}`));
+      expect(after).toEqual([
+        { uri: tcpUri(upPort), ok: true, value: `${tcpUri(upPort)} TEST` },
+        { uri: late, ok: true, value: `${late} TEST` },
+      ]);
+      expect(fleet.health().map((h) => h.up)).toEqual([true, true]);
+
+      await fleet.connections
+        .get(late)!
+        .domainDefineXML(`<domain type='test'><name>fleet-late-ev</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`);
+      const first = await events.next();
+      expect(first.value.uri).toBe(late);
+      expect(first.value.event.dom.name).toBe('fleet-late-ev');
+      await events.return!();
+    } finally {
+      await fleet.close();
+    }
+  }, 180_000);
+
+  it('stops being dialed at close(): close() settles and no retry timer is left', async () => {
+    const port = await freePort();
+    // A first retry a minute away (maxDelayMs caps the delay too): a close() that waited for
+    // it times out, and one that left it armed leaves it in `armed`.
+    const timers = watchTimers(60_000);
+    let fleet: Fleet | undefined;
+    try {
+      fleet = await Fleet.connect([tcpUri(port)], { connection: { reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } } });
+      expect(fleet.health()).toEqual([{ uri: tcpUri(port), up: false, reconnects: 0, error: expect.any(String) }]);
+      expect(timers.armed.size).toBe(1);
+      const iterator = await fleet.events('domain:lifecycle');
+      await fleet.close();
+      expect(timers.armed.size).toBe(0);
+      // An iterator still running when the fleet closes ends instead of waiting forever.
+      await expect(iterator.next()).rejects.toThrow(/fleet was closed/);
+      expect(fleet.connections.size).toBe(0);
+    } finally {
+      timers.restore();
+      await fleet?.close();
+    }
+  }, 20_000);
 });
