@@ -4,7 +4,10 @@
  * events and raw frames, and misbehave on purpose. It runs in memory (no socket) through
  * {@link FakeDaemon.dialer}, so it works on any runtime.
  */
-import type { ProcedureInfo } from '../../protocol/procedure.js';
+import { VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_ERR_INTERNAL_ERROR, VIR_ERR_RPC, VIR_FROM_RPC } from '../../protocol/constants.js';
+import { lxcProgram } from '../../protocol/lxc.js';
+import type { ProcedureInfo, ProgramInfo } from '../../protocol/procedure.js';
+import { qemuProcedures, qemuProgram } from '../../protocol/qemu.js';
 import { REMOTE_PROGRAM, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
 import { VirNetMessageErrorCodec, VirNetStreamHoleCodec, type VirNetMessageError } from '../../protocol/virnet.js';
 import type { StreamItem } from '../api/stream.js';
@@ -57,10 +60,45 @@ const OK_ERROR: VirNetMessageError = {
   net: null,
 };
 
+/** An event registration the client holds on the fake daemon (see {@link FakeDaemon.registrations}). */
+export interface FakeRegistration {
+  /**
+   * The procedure that made it, as {@link FakeDaemon.calls} names it:
+   * `connectDomainEventCallbackRegisterAny`, `qemu.connectDomainMonitorEventRegister`,
+   * `connectRegisterCloseCallback`, ...
+   */
+  procedure: string;
+  /** The ID the daemon gave it; the client deregisters with it and events carry it. */
+  callbackID?: number;
+  /** Legacy domain registrations (no callback ID) are keyed by their event ID. */
+  eventID?: number;
+  /** The register call's decoded arguments. */
+  args: unknown;
+}
+
 /**
- * A libvirt daemon in memory: answers the opening sequence and event registrations itself,
- * and every other REMOTE procedure with the handler registered for it (an unhandled one gets
- * a libvirt error naming it).
+ * The families whose registrations get a callback ID, each with its register and deregister
+ * procedure and the words libvirtd's error uses for it.
+ */
+const CALLBACK_FAMILIES: [register: ProcedureInfo<any, any, any>, deregister: ProcedureInfo<any, any, any>, what: string][] = [
+  [remoteProcedures.connectDomainEventCallbackRegisterAny, remoteProcedures.connectDomainEventCallbackDeregisterAny, 'domain event callback'],
+  [remoteProcedures.connectNetworkEventRegisterAny, remoteProcedures.connectNetworkEventDeregisterAny, 'network event callback'],
+  [remoteProcedures.connectStoragePoolEventRegisterAny, remoteProcedures.connectStoragePoolEventDeregisterAny, 'storage pool event callback'],
+  [remoteProcedures.connectNodeDeviceEventRegisterAny, remoteProcedures.connectNodeDeviceEventDeregisterAny, 'node device event callback'],
+  [remoteProcedures.connectSecretEventRegisterAny, remoteProcedures.connectSecretEventDeregisterAny, 'secret event callback'],
+  [qemuProcedures.connectDomainMonitorEventRegister, qemuProcedures.connectDomainMonitorEventDeregister, 'qemu monitor event callback'],
+];
+
+/** The programs a call may name; the keepalive program only ever sends messages. */
+const PROGRAMS = new Map<number, ProgramInfo>([remoteProgram, qemuProgram, lxcProgram].map((p) => [p.number, p as ProgramInfo]));
+
+/** How {@link FakeDaemon.calls} names a procedure: QEMU and LXC ones as `conn.qemu` and `conn.lxc` do. */
+const callName = (proc: ProcedureInfo<any, any, any>) => (proc.program === REMOTE_PROGRAM ? proc.method : `${PROGRAMS.get(proc.program)!.name.toLowerCase()}.${proc.method}`);
+
+/**
+ * A libvirt daemon in memory: answers the opening sequence and the registration and
+ * deregistration of events of every family itself, and every other procedure with the
+ * handler registered for it (an unhandled one gets a libvirt error naming it).
  *
  * @example
  * ```ts
@@ -71,35 +109,68 @@ const OK_ERROR: VirNetMessageError = {
  * ```
  */
 export class FakeDaemon {
-  /** Procedure names of every call received, in order. */
+  /**
+   * Procedure names of every call received, in order: REMOTE ones by method name
+   * (`domainLookupByName`), the others with their program (`qemu.domainMonitorCommand`).
+   */
   readonly calls: string[] = [];
-  private readonly handlers = new Map<number, Handler<any>>();
+  /** Handlers by program and procedure number. */
+  private readonly handlers = new Map<string, Handler<any>>();
   private readonly streams = new Map<number, FakeStream>();
   private client: TransportEvents | undefined;
   private readonly splitter = new FrameSplitter();
   private nextCallbackId = 1;
+  /** Registrations with a callback ID, by that ID, with the procedure that may remove each. */
+  private readonly callbacks = new Map<number, { registration: FakeRegistration; deregister: ProcedureInfo<any, any, any> }>();
+  /** Legacy domain registrations, by event ID. */
+  private readonly legacy = new Map<number, FakeRegistration>();
+  private closeCallback: FakeRegistration | undefined;
 
   constructor() {
     this.handle('authList', () => ({ types: [0] }));
     this.handle('connectSupportsFeature', () => ({ supported: 1 }));
     this.handle('connectOpen', () => undefined);
     this.handle('connectClose', () => undefined);
-    for (const m of ['connectDomainEventCallbackRegisterAny', 'connectNetworkEventRegisterAny', 'connectStoragePoolEventRegisterAny']) {
-      this.handle(m as keyof typeof remoteProcedures, () => ({ callbackID: this.nextCallbackId++ }));
-    }
+    this.serveEventRegistrations();
   }
 
   /**
-   * Answers `method` (a REMOTE procedure) with what `handler` returns (the reply struct);
-   * replaces an earlier handler. Arguments and reply are typed from the protocol.
+   * The event registrations the client holds right now, oldest first: what a test checks to
+   * see that its code stopped listening. A new connection starts with none.
+   *
+   * @example
+   * ```ts
+   * const stop = await conn.subscribe('network:lifecycle', () => {});
+   * expect(daemon.registrations).toMatchObject([{ procedure: 'connectNetworkEventRegisterAny', callbackID: 1 }]);
+   * await stop();
+   * expect(daemon.registrations).toEqual([]);
+   * ```
+   */
+  get registrations(): FakeRegistration[] {
+    return [
+      ...[...this.callbacks.values()].map((c) => c.registration),
+      ...this.legacy.values(),
+      ...(this.closeCallback ? [this.closeCallback] : []),
+    ];
+  }
+
+  /**
+   * Answers `method` (a REMOTE procedure by method name, or any program's procedure such as
+   * `qemuProcedures.domainMonitorCommand`) with what `handler` returns (the reply struct);
+   * replaces an earlier handler, built-in ones included. Arguments and reply are typed from
+   * the protocol.
    *
    * @example
    * ```ts
    * daemon.handle('domainLookupByName', ({ name }) => ({ dom: { name, uuid: new Uint8Array(16), id: 1 } }));
+   * daemon.handle(qemuProcedures.domainMonitorCommand, () => ({ result: '{"return":{}}' }));
    * ```
    */
-  handle<M extends keyof Remote>(method: M, handler: Handler<Remote[M]>): this {
-    this.handlers.set(remoteProcedures[method].number, handler);
+  handle<M extends keyof Remote>(method: M, handler: Handler<Remote[M]>): this;
+  handle<P extends ProcedureInfo<any, any, any>>(proc: P, handler: Handler<P>): this;
+  handle(method: keyof Remote | ProcedureInfo<any, any, any>, handler: Handler<any>): this {
+    const proc = typeof method === 'string' ? remoteProcedures[method] : method;
+    this.handlers.set(`${proc.program}:${proc.number}`, handler);
     return this;
   }
 
@@ -107,6 +178,10 @@ export class FakeDaemon {
   dialer(): Dialer {
     return async (events) => {
       this.client = events;
+      // A new client: registrations belong to a connection, as on a real daemon.
+      this.callbacks.clear();
+      this.legacy.clear();
+      this.closeCallback = undefined;
       return {
         description: 'fake daemon',
         write: (bytes) => {
@@ -137,7 +212,7 @@ export class FakeDaemon {
    * ```
    */
   event<P extends ProcedureInfo<any, any, any>>(proc: P, value: MessageOf<P>): void {
-    this.send({ proc: proc.number, type: MessageType.MESSAGE }, proc.msg, value);
+    this.send({ prog: proc.program, vers: proc.version, proc: proc.number, type: MessageType.MESSAGE }, proc.msg, value);
   }
 
   /** Drops the connection, as a dying daemon does. */
@@ -157,9 +232,9 @@ export class FakeDaemon {
       return;
     }
     if (h.type !== MessageType.CALL) return;
-    const proc = remoteProgram.byNumber.get(h.proc);
-    this.calls.push(proc?.method ?? String(h.proc));
-    const handler = this.handlers.get(h.proc);
+    const proc = PROGRAMS.get(h.prog)?.byNumber.get(h.proc);
+    this.calls.push(proc ? callName(proc) : `${h.prog}:${h.proc}`);
+    const handler = this.handlers.get(`${h.prog}:${h.proc}`);
     let silenced = false;
     let failed: VirNetMessageError | undefined;
     const stream = proc?.stream ? new FakeStream(this, h, () => this.streams.delete(h.serial)) : undefined;
@@ -171,7 +246,7 @@ export class FakeDaemon {
       ...(stream ? { stream } : {}),
     };
     if (!proc || !handler) {
-      failed = { ...OK_ERROR, code: 3, message: `the fake daemon has no handler for procedure ${proc?.name ?? h.proc}` };
+      failed = { ...OK_ERROR, code: 3, message: `the fake daemon has no handler for procedure ${proc?.name ?? `${h.proc} of program ${h.prog}`}` };
     }
     let ret: unknown;
     if (!failed) {
@@ -179,13 +254,64 @@ export class FakeDaemon {
       ret = await handler!(args, ctx);
     }
     if (silenced) return;
+    // The reply names the call's program and version, as a daemon's does.
+    const reply = { prog: h.prog, vers: h.vers, proc: h.proc, type: MessageType.REPLY, serial: h.serial };
     if (failed) {
       this.streams.delete(h.serial);
-      this.send({ proc: h.proc, type: MessageType.REPLY, serial: h.serial, status: MessageStatus.ERROR }, VirNetMessageErrorCodec, failed);
+      this.send({ ...reply, status: MessageStatus.ERROR }, VirNetMessageErrorCodec, failed);
     } else {
-      this.send({ proc: h.proc, type: MessageType.REPLY, serial: h.serial }, proc!.ret, ret);
+      this.send(reply, proc!.ret, ret);
       stream?.replied();
     }
+  }
+
+  /**
+   * Registration and deregistration of every event family, kept as libvirtd keeps them: a
+   * callback ID per registration of the families that have one, legacy domain registrations
+   * by event ID (one each), the close callback as a flag. Removing what is not registered
+   * fails with libvirtd's error, so a test sees a client that deregisters twice or with the
+   * wrong ID.
+   */
+  private serveEventRegistrations(): void {
+    for (const [register, deregister, what] of CALLBACK_FAMILIES) {
+      this.handle(register, (args) => {
+        const callbackID = this.nextCallbackId++;
+        this.callbacks.set(callbackID, { registration: { procedure: callName(register), callbackID, args }, deregister });
+        return { callbackID };
+      });
+      this.handle(deregister, ({ callbackID }: { callbackID: number }, ctx) => {
+        // One list per family on the daemon: another family's ID is not registered here.
+        if (this.callbacks.get(callbackID)?.deregister !== deregister) {
+          return ctx.error({ code: VIR_ERR_RPC, domain: VIR_FROM_RPC, message: `${what} ${callbackID} not registered` });
+        }
+        this.callbacks.delete(callbackID);
+      });
+    }
+
+    const legacyRegister = (procedure: string, eventID: number, args: unknown, ctx: CallContext): boolean => {
+      if (this.legacy.has(eventID)) {
+        ctx.error({ code: VIR_ERR_INTERNAL_ERROR, domain: VIR_FROM_RPC, message: `domain event ${eventID} already registered` });
+        return false;
+      }
+      this.legacy.set(eventID, { procedure, eventID, args });
+      return true;
+    };
+    const legacyDeregister = (eventID: number, ctx: CallContext): boolean => {
+      if (!this.legacy.delete(eventID)) {
+        ctx.error({ code: VIR_ERR_INTERNAL_ERROR, domain: VIR_FROM_RPC, message: `domain event ${eventID} not registered` });
+        return false;
+      }
+      return true;
+    };
+    this.handle('connectDomainEventRegisterAny', (args, ctx) => void legacyRegister('connectDomainEventRegisterAny', args.eventID, args, ctx));
+    this.handle('connectDomainEventDeregisterAny', (args, ctx) => void legacyDeregister(args.eventID, ctx));
+    // The oldest API: lifecycle events only, with a "registered" flag in the reply.
+    this.handle('connectDomainEventRegister', (_args, ctx) => (legacyRegister('connectDomainEventRegister', VIR_DOMAIN_EVENT_ID_LIFECYCLE, undefined, ctx) ? { cb_registered: 1 } : undefined));
+    this.handle('connectDomainEventDeregister', (_args, ctx) => (legacyDeregister(VIR_DOMAIN_EVENT_ID_LIFECYCLE, ctx) ? { cb_registered: 0 } : undefined));
+
+    // libvirtd accepts both whatever came before (the drivers keep no close callback of their own).
+    this.handle('connectRegisterCloseCallback', () => void (this.closeCallback = { procedure: 'connectRegisterCloseCallback', args: undefined }));
+    this.handle('connectUnregisterCloseCallback', () => void (this.closeCallback = undefined));
   }
 }
 

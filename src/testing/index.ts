@@ -9,4 +9,4 @@
  * const conn = await Connection.open(daemon.dialer(), 'test:///default', 'test:///default');
  * ```
  */
-export { FakeDaemon, FakeStream, frame, type ArgsOf, type CallContext, type Handler, type MessageOf, type ReplyOf } from './fake-daemon.js';
+export { FakeDaemon, FakeStream, frame, type ArgsOf, type CallContext, type FakeRegistration, type Handler, type MessageOf, type ReplyOf } from './fake-daemon.js';

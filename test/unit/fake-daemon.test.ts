@@ -6,12 +6,17 @@ import {
   Connection,
   type Dialer,
   LibvirtError,
+  type ProcedureInfo,
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
+  VirNetMessageErrorCodec,
+  decodeValue,
+  qemuProcedures,
   remoteProcedures,
   type RemoteNonnullDomain,
   type RemoteNonnullStorageVol,
 } from '../../src/index.js';
-import { FakeDaemon, type FakeStream } from '../../src/testing/index.js';
+import { MessageStatus, MessageType, PAYLOAD_OFFSET, readHeader } from '../../src/rpc/header.js';
+import { FakeDaemon, type FakeStream, frame } from '../../src/testing/index.js';
 
 const dom: RemoteNonnullDomain = { name: 'guest', uuid: new Uint8Array(16), id: 1 };
 const vol: RemoteNonnullStorageVol = { pool: 'default', name: 'disk.raw', key: '/pool/disk.raw' };
@@ -173,5 +178,163 @@ describe('FakeDaemon', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(seen.slice(opened)).toEqual(['REPLY']);
     await conn.close();
+  });
+
+  describe('event registrations', () => {
+    const net = { name: 'default', uuid: new Uint8Array(16) };
+
+    it("lets a test stop listening: subscribe's stop function, and a for-await loop that breaks", async () => {
+      const daemon = new FakeDaemon();
+      const conn = await open(daemon);
+      const stop = await conn.subscribe('domain:lifecycle', () => undefined);
+      await stop();
+      const lifecycle = await conn.domainEvents('lifecycle');
+      // The daemon numbers registrations from 1: this one is the second.
+      daemon.event(remoteProcedures.domainEventCallbackLifecycle, { callbackID: 2, msg: { dom, event: 0, detail: 0 } });
+      for await (const e of lifecycle) {
+        expect(e.dom.name).toBe('guest');
+        break;
+      }
+      expect(daemon.calls.filter((c) => c === 'connectDomainEventCallbackDeregisterAny')).toHaveLength(2);
+      await conn.close();
+    });
+
+    it('deregisters when a listener of each family stops: domain, network, storage pool, node device, secret, qemu monitor', async () => {
+      const daemon = new FakeDaemon();
+      const conn = await open(daemon);
+      const families = [
+        ['domain:lifecycle', 'connectDomainEventCallbackRegisterAny', 'connectDomainEventCallbackDeregisterAny'],
+        ['network:lifecycle', 'connectNetworkEventRegisterAny', 'connectNetworkEventDeregisterAny'],
+        ['storage-pool:refresh', 'connectStoragePoolEventRegisterAny', 'connectStoragePoolEventDeregisterAny'],
+        ['node-device:update', 'connectNodeDeviceEventRegisterAny', 'connectNodeDeviceEventDeregisterAny'],
+        ['secret:value-changed', 'connectSecretEventRegisterAny', 'connectSecretEventDeregisterAny'],
+        ['qemu:monitor', 'qemu.connectDomainMonitorEventRegister', 'qemu.connectDomainMonitorEventDeregister'],
+      ] as const;
+      const subscribe = conn.subscribe.bind(conn) as (e: string, l: () => void) => Promise<() => Promise<void>>;
+      for (const [event, register, deregister] of families) {
+        const stop = await subscribe(event, () => undefined);
+        expect(daemon.registrations).toEqual([{ procedure: register, callbackID: expect.any(Number), args: expect.anything() }]);
+        await stop();
+        expect(daemon.registrations).toEqual([]);
+        expect(daemon.calls.slice(-2)).toEqual([register, deregister]);
+      }
+      await conn.close();
+    });
+
+    it('deregisters when a for-await loop over events breaks, and the connection goes on', async () => {
+      const daemon = new FakeDaemon().handle('connectGetHostname', () => ({ hostname: 'still here' }));
+      const conn = await open(daemon);
+      const seen: string[] = [];
+      const networks = await conn.events('network:lifecycle');
+      const callbackID = daemon.registrations[0]!.callbackID!;
+      daemon.event(remoteProcedures.networkEventLifecycle, { callbackID, net, event: 0, detail: 0 });
+      for await (const e of networks) {
+        seen.push(e.net.name);
+        break;
+      }
+      // QEMU monitor events travel in the QEMU program, registration and messages alike.
+      const monitor = await conn.events('qemu:monitor', { qemuEvent: 'STOP' });
+      const qemu = daemon.registrations[0]!;
+      expect(qemu.args).toEqual({ dom: null, event: 'STOP', flags: 0 });
+      daemon.event(qemuProcedures.domainMonitorEvent, { callbackID: qemu.callbackID!, dom, event: 'STOP', seconds: 1n, micros: 2, details: null });
+      for await (const e of monitor) {
+        seen.push(`${e.dom.name}:${e.event}`);
+        break;
+      }
+      expect(seen).toEqual(['default', 'guest:STOP']);
+      expect(daemon.registrations).toEqual([]);
+      expect(await conn.connectGetHostname()).toBe('still here');
+      await conn.close();
+    });
+
+    it('serves legacy domain registrations (no callback IDs) and the close callback', async () => {
+      // A daemon from before REMOTE_EVENT_CALLBACK (feature 14): the client registers by event ID.
+      const daemon = new FakeDaemon().handle('connectSupportsFeature', ({ feature }) => ({ supported: feature === 14 ? 0 : 1 }));
+      const conn = await open(daemon);
+      let rebooted!: (name: string) => void;
+      const seen = new Promise<string>((r) => (rebooted = r));
+      const stop = await conn.subscribe('domain:reboot', (e) => rebooted(e.dom.name));
+      expect(daemon.registrations).toEqual([{ procedure: 'connectDomainEventRegisterAny', eventID: 1, args: { eventID: 1 } }]);
+      daemon.event(remoteProcedures.domainEventReboot, { dom });
+      expect(await seen).toBe('guest');
+      await stop();
+      expect(daemon.registrations).toEqual([]);
+      expect(daemon.calls.slice(-1)).toEqual(['connectDomainEventDeregisterAny']);
+
+      await conn.subscribe('connection:closed', () => undefined);
+      expect(daemon.registrations).toEqual([{ procedure: 'connectRegisterCloseCallback', args: undefined }]);
+      await conn.close();
+    });
+
+    /** One call in raw frames: what a client other than Connection (or a bug in it) sends. */
+    async function rawClient(daemon: FakeDaemon) {
+      let serial = 0;
+      const waiting = new Map<number, (f: Uint8Array) => void>();
+      const transport = await daemon.dialer()({
+        data: (f) => waiting.get(readHeader(new DataView(f.buffer, f.byteOffset), 0).serial)?.(f),
+        drain: () => undefined,
+        closed: () => undefined,
+      });
+      return async (proc: ProcedureInfo<any, any, any>, args?: unknown): Promise<{ ok: true; ret: any } | { ok: false; message: string }> => {
+        const s = ++serial;
+        const reply = new Promise<Uint8Array>((r) => waiting.set(s, r));
+        transport.write(frame({ prog: proc.program, vers: proc.version, proc: proc.number, type: MessageType.CALL, serial: s, status: MessageStatus.OK }, proc.args, args));
+        const f = await reply;
+        const h = readHeader(new DataView(f.buffer, f.byteOffset), 0);
+        expect([h.prog, h.vers, h.proc, h.type]).toEqual([proc.program, proc.version, proc.number, MessageType.REPLY]);
+        const payload = f.subarray(PAYLOAD_OFFSET);
+        if (h.status === MessageStatus.OK) return { ok: true, ret: proc.ret ? decodeValue(proc.ret, payload) : undefined };
+        return { ok: false, message: decodeValue(VirNetMessageErrorCodec, payload).message! };
+      };
+    }
+
+    it('answers every register and deregister procedure, and refuses what is not registered as libvirtd does', async () => {
+      const daemon = new FakeDaemon();
+      const call = await rawClient(daemon);
+      const r = remoteProcedures;
+      const q = qemuProcedures;
+      const families = [
+        [r.connectDomainEventCallbackRegisterAny, r.connectDomainEventCallbackDeregisterAny, { eventID: 0, dom: null }, 'domain event callback'],
+        [r.connectNetworkEventRegisterAny, r.connectNetworkEventDeregisterAny, { eventID: 0, net: null }, 'network event callback'],
+        [r.connectStoragePoolEventRegisterAny, r.connectStoragePoolEventDeregisterAny, { eventID: 0, pool: null }, 'storage pool event callback'],
+        [r.connectNodeDeviceEventRegisterAny, r.connectNodeDeviceEventDeregisterAny, { eventID: 0, dev: null }, 'node device event callback'],
+        [r.connectSecretEventRegisterAny, r.connectSecretEventDeregisterAny, { eventID: 0, secret: null }, 'secret event callback'],
+        [q.connectDomainMonitorEventRegister, q.connectDomainMonitorEventDeregister, { dom: null, event: null, flags: 0 }, 'qemu monitor event callback'],
+      ] as const;
+      const ids: number[] = [];
+      for (const [register, , args] of families) {
+        const reply = await call(register, args);
+        expect(reply).toEqual({ ok: true, ret: { callbackID: expect.any(Number) } });
+        ids.push((reply as { ret: { callbackID: number } }).ret.callbackID);
+      }
+      expect(new Set(ids).size).toBe(families.length);
+      expect(daemon.registrations.map((x) => x.callbackID)).toEqual(ids);
+      // Each family keeps its own list: the domain family's ID is not a network registration.
+      expect(await call(r.connectNetworkEventDeregisterAny, { callbackID: ids[0] })).toEqual({ ok: false, message: `network event callback ${ids[0]} not registered` });
+      for (const [i, [, deregister, , what]] of families.entries()) {
+        expect(await call(deregister, { callbackID: ids[i] })).toEqual({ ok: true, ret: undefined });
+        expect(await call(deregister, { callbackID: ids[i] })).toEqual({ ok: false, message: `${what} ${ids[i]} not registered` });
+      }
+      expect(daemon.registrations).toEqual([]);
+
+      // Legacy domain registrations: one per event ID; the oldest API is lifecycle only.
+      expect(await call(r.connectDomainEventRegisterAny, { eventID: 3 })).toEqual({ ok: true, ret: undefined });
+      expect(await call(r.connectDomainEventRegisterAny, { eventID: 3 })).toEqual({ ok: false, message: 'domain event 3 already registered' });
+      expect(await call(r.connectDomainEventRegister)).toEqual({ ok: true, ret: { cb_registered: 1 } });
+      expect(await call(r.connectDomainEventRegisterAny, { eventID: 0 })).toEqual({ ok: false, message: 'domain event 0 already registered' });
+      expect(daemon.registrations.map((x) => [x.procedure, x.eventID])).toEqual([
+        ['connectDomainEventRegisterAny', 3],
+        ['connectDomainEventRegister', 0],
+      ]);
+      expect(await call(r.connectDomainEventDeregister)).toEqual({ ok: true, ret: { cb_registered: 0 } });
+      expect(await call(r.connectDomainEventDeregister)).toEqual({ ok: false, message: 'domain event 0 not registered' });
+      expect(await call(r.connectDomainEventDeregisterAny, { eventID: 3 })).toEqual({ ok: true, ret: undefined });
+      expect(await call(r.connectDomainEventDeregisterAny, { eventID: 3 })).toEqual({ ok: false, message: 'domain event 3 not registered' });
+
+      expect(await call(r.connectRegisterCloseCallback)).toEqual({ ok: true, ret: undefined });
+      expect(daemon.registrations).toEqual([{ procedure: 'connectRegisterCloseCallback', args: undefined }]);
+      expect(await call(r.connectUnregisterCloseCallback)).toEqual({ ok: true, ret: undefined });
+      expect(daemon.registrations).toEqual([]);
+    });
   });
 });
