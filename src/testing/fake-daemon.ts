@@ -4,7 +4,7 @@
  * events and raw frames, and misbehave on purpose. It runs in memory (no socket) through
  * {@link FakeDaemon.dialer}, so it works on any runtime.
  */
-import { VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_ERR_INTERNAL_ERROR, VIR_ERR_RPC, VIR_FROM_RPC } from '../../protocol/constants.js';
+import { VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_ERR_INTERNAL_ERROR, VIR_ERR_INVALID_ARG, VIR_FROM_RPC } from '../../protocol/constants.js';
 import { lxcProgram } from '../../protocol/lxc.js';
 import type { ProcedureInfo, ProgramInfo } from '../../protocol/procedure.js';
 import { qemuProcedures, qemuProgram } from '../../protocol/qemu.js';
@@ -85,6 +85,7 @@ const CALLBACK_FAMILIES: [register: ProcedureInfo<any, any, any>, deregister: Pr
   [remoteProcedures.connectNetworkEventRegisterAny, remoteProcedures.connectNetworkEventDeregisterAny, 'network event callback'],
   [remoteProcedures.connectStoragePoolEventRegisterAny, remoteProcedures.connectStoragePoolEventDeregisterAny, 'storage pool event callback'],
   [remoteProcedures.connectNodeDeviceEventRegisterAny, remoteProcedures.connectNodeDeviceEventDeregisterAny, 'node device event callback'],
+  // libvirtd says "node device event callback" for secrets too, a slip of its own.
   [remoteProcedures.connectSecretEventRegisterAny, remoteProcedures.connectSecretEventDeregisterAny, 'secret event callback'],
   [qemuProcedures.connectDomainMonitorEventRegister, qemuProcedures.connectDomainMonitorEventDeregister, 'qemu monitor event callback'],
 ];
@@ -269,10 +270,11 @@ export class FakeDaemon {
    * Registration and deregistration of every event family, kept as libvirtd keeps them: a
    * callback ID per registration of the families that have one, legacy domain registrations
    * by event ID (one each), the close callback as a flag. Removing what is not registered
-   * fails with libvirtd's error, so a test sees a client that deregisters twice or with the
-   * wrong ID.
+   * fails with libvirtd's error code and wording, so a test sees a client that deregisters
+   * twice or with the wrong ID.
    */
   private serveEventRegistrations(): void {
+    const refuse = (ctx: CallContext, code: number, message: string) => ctx.error({ code, domain: VIR_FROM_RPC, message });
     for (const [register, deregister, what] of CALLBACK_FAMILIES) {
       this.handle(register, (args) => {
         const callbackID = this.nextCallbackId++;
@@ -281,35 +283,33 @@ export class FakeDaemon {
       });
       this.handle(deregister, ({ callbackID }: { callbackID: number }, ctx) => {
         // One list per family on the daemon: another family's ID is not registered here.
-        if (this.callbacks.get(callbackID)?.deregister !== deregister) {
-          return ctx.error({ code: VIR_ERR_RPC, domain: VIR_FROM_RPC, message: `${what} ${callbackID} not registered` });
-        }
+        if (this.callbacks.get(callbackID)?.deregister !== deregister) return refuse(ctx, VIR_ERR_INTERNAL_ERROR, `${what} ${callbackID} not registered`);
         this.callbacks.delete(callbackID);
       });
     }
 
-    const legacyRegister = (procedure: string, eventID: number, args: unknown, ctx: CallContext): boolean => {
-      if (this.legacy.has(eventID)) {
-        ctx.error({ code: VIR_ERR_INTERNAL_ERROR, domain: VIR_FROM_RPC, message: `domain event ${eventID} already registered` });
-        return false;
-      }
+    const legacyRegister = (procedure: string, eventID: number, args: unknown, ctx: CallContext): void => {
+      // Event IDs added after callback IDs came exist only in the callback style.
+      if (eventID < 0 || eventID > VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED) return refuse(ctx, VIR_ERR_INTERNAL_ERROR, `unsupported event ID ${eventID}`);
+      if (this.legacy.has(eventID)) return refuse(ctx, VIR_ERR_INVALID_ARG, 'event callback already tracked');
       this.legacy.set(eventID, { procedure, eventID, args });
-      return true;
     };
-    const legacyDeregister = (eventID: number, ctx: CallContext): boolean => {
-      if (!this.legacy.delete(eventID)) {
-        ctx.error({ code: VIR_ERR_INTERNAL_ERROR, domain: VIR_FROM_RPC, message: `domain event ${eventID} not registered` });
-        return false;
-      }
-      return true;
+    const legacyDeregister = (eventID: number, ctx: CallContext): void => {
+      if (!this.legacy.delete(eventID)) refuse(ctx, VIR_ERR_INTERNAL_ERROR, `domain event ${eventID} not registered`);
     };
-    this.handle('connectDomainEventRegisterAny', (args, ctx) => void legacyRegister('connectDomainEventRegisterAny', args.eventID, args, ctx));
-    this.handle('connectDomainEventDeregisterAny', (args, ctx) => void legacyDeregister(args.eventID, ctx));
-    // The oldest API: lifecycle events only, with a "registered" flag in the reply.
-    this.handle('connectDomainEventRegister', (_args, ctx) => (legacyRegister('connectDomainEventRegister', VIR_DOMAIN_EVENT_ID_LIFECYCLE, undefined, ctx) ? { cb_registered: 1 } : undefined));
-    this.handle('connectDomainEventDeregister', (_args, ctx) => (legacyDeregister(VIR_DOMAIN_EVENT_ID_LIFECYCLE, ctx) ? { cb_registered: 0 } : undefined));
+    this.handle('connectDomainEventRegisterAny', (args, ctx) => legacyRegister('connectDomainEventRegisterAny', args.eventID, args, ctx));
+    this.handle('connectDomainEventDeregisterAny', (args, ctx) => legacyDeregister(args.eventID, ctx));
+    // The oldest API, lifecycle events only. libvirtd never sets cb_registered: it stays 0.
+    this.handle('connectDomainEventRegister', (_args, ctx) => {
+      legacyRegister('connectDomainEventRegister', VIR_DOMAIN_EVENT_ID_LIFECYCLE, undefined, ctx);
+      return { cb_registered: 0 };
+    });
+    this.handle('connectDomainEventDeregister', (_args, ctx) => {
+      legacyDeregister(VIR_DOMAIN_EVENT_ID_LIFECYCLE, ctx);
+      return { cb_registered: 0 };
+    });
 
-    // libvirtd accepts both whatever came before (the drivers keep no close callback of their own).
+    // libvirtd accepts both whatever came before: its drivers keep no close callback of their own.
     this.handle('connectRegisterCloseCallback', () => void (this.closeCallback = { procedure: 'connectRegisterCloseCallback', args: undefined }));
     this.handle('connectUnregisterCloseCallback', () => void (this.closeCallback = undefined));
   }

@@ -63,11 +63,11 @@ describe('FakeDaemon', () => {
   it('emits events to subscribers', async () => {
     const daemon = new FakeDaemon();
     const conn = await open(daemon);
-    const seen: string[] = [];
-    await conn.subscribe('domain:lifecycle', (e) => seen.push(`${e.dom.name}:${e.event}`));
+    let seen!: (what: string) => void;
+    const first = new Promise<string>((r) => (seen = r));
+    await conn.subscribe('domain:lifecycle', (e) => seen(`${e.dom.name}:${e.event}`));
     daemon.event(remoteProcedures.domainEventCallbackLifecycle, { callbackID: 1, msg: { dom, event: 2, detail: 0 } });
-    await new Promise((r) => setTimeout(r, 10));
-    expect(seen).toEqual(['guest:2']);
+    expect(await first).toBe('guest:2');
     await conn.close();
   });
 
@@ -288,7 +288,7 @@ describe('FakeDaemon', () => {
       };
     }
 
-    it('answers every register and deregister procedure, and refuses what is not registered as libvirtd does', async () => {
+    it('answers every register and deregister procedure, and refuses what is not registered (or twice) as libvirtd does', async () => {
       const daemon = new FakeDaemon();
       const call = await rawClient(daemon);
       const r = remoteProcedures;
@@ -319,9 +319,10 @@ describe('FakeDaemon', () => {
 
       // Legacy domain registrations: one per event ID; the oldest API is lifecycle only.
       expect(await call(r.connectDomainEventRegisterAny, { eventID: 3 })).toEqual({ ok: true, ret: undefined });
-      expect(await call(r.connectDomainEventRegisterAny, { eventID: 3 })).toEqual({ ok: false, message: 'domain event 3 already registered' });
-      expect(await call(r.connectDomainEventRegister)).toEqual({ ok: true, ret: { cb_registered: 1 } });
-      expect(await call(r.connectDomainEventRegisterAny, { eventID: 0 })).toEqual({ ok: false, message: 'domain event 0 already registered' });
+      expect(await call(r.connectDomainEventRegisterAny, { eventID: 3 })).toEqual({ ok: false, message: 'event callback already tracked' });
+      expect(await call(r.connectDomainEventRegisterAny, { eventID: 16 })).toEqual({ ok: false, message: 'unsupported event ID 16' });
+      expect(await call(r.connectDomainEventRegister)).toEqual({ ok: true, ret: { cb_registered: 0 } });
+      expect(await call(r.connectDomainEventRegisterAny, { eventID: 0 })).toEqual({ ok: false, message: 'event callback already tracked' });
       expect(daemon.registrations.map((x) => [x.procedure, x.eventID])).toEqual([
         ['connectDomainEventRegisterAny', 3],
         ['connectDomainEventRegister', 0],
