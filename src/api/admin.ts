@@ -8,7 +8,7 @@ import { keepaliveProgram } from '../../protocol/keepalive.js';
 import type { ProcedureCaller } from '../../protocol/procedure.js';
 import type { ConnectionError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
-import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
+import { type Session, type SessionOptions, closeSession, establish } from './session.js';
 
 /**
  * @example
@@ -35,10 +35,9 @@ export class AdminConnection extends AdminMethods {
 
   /** Dials and opens the admin program. Use {@link connectAdmin} unless you bring a transport. */
   static async open(dialer: Dialer, uri: string, opts: SessionOptions = {}): Promise<AdminConnection> {
-    const session = await openSession(dialer, uri, [adminProgram, keepaliveProgram], { keepalive: false, ...opts });
-    const conn = new AdminConnection(uri, session);
-    await handshakeOrClose(session, session.rpc.call(adminProcedures.connectOpen, { flags: 0 }), `opening ${uri}`, opts);
-    return conn;
+    const open = (rpc: Session['rpc']) => rpc.call(adminProcedures.connectOpen, { flags: 0 });
+    const { session } = await establish(dialer, `opening ${uri}`, [adminProgram, keepaliveProgram], { keepalive: false, ...opts }, open);
+    return new AdminConnection(uri, session);
   }
 
   get isOpen(): boolean {

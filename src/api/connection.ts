@@ -11,7 +11,7 @@ import { QemuMethods } from '../../protocol/qemu-methods.js';
 import type { QemuDomainMonitorEventMsg } from '../../protocol/qemu.js';
 import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
-import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_AUTH_SASL, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
+import { remoteProcedures, remoteProgram } from '../../protocol/remote.js';
 import { RemoteMethods } from '../../protocol/remote-methods.js';
 import { keepaliveProgram } from '../../protocol/keepalive.js';
 import {
@@ -19,17 +19,19 @@ import {
   VIR_CONNECT_CLOSE_REASON_EOF,
   VIR_CONNECT_CLOSE_REASON_ERROR,
   VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
-  VIR_CONNECT_RO,
   VIR_TYPED_PARAM_STRING_OKAY,
 } from '../../protocol/constants.js';
 import type { RpcClient, Unwrap } from '../rpc/client.js';
-import { type Credentials, chooseMechanism, createMechanism } from '../auth/sasl.js';
-import { type CloseReason, ConnectionError, LibvirtError, NotSupportedError } from '../rpc/errors.js';
+import type { Credentials } from '../auth/sasl.js';
+import { AbortError, type CloseReason, ConnectionError, LibvirtError, NotSupportedError, TimeoutError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
 import { EventQueue } from './event-queue.js';
 import { LibvirtStream } from './stream.js';
 import { type EventFamily, EventHub, type SubscribeOptions } from './events.js';
-import { type Session, type SessionOptions, closeSession, handshakeOrClose, openSession } from './session.js';
+import { type CredentialsCallback, DRV_FEATURE, openRemote, supportsFeature } from './handshake.js';
+import { DEFAULT_SETUP_TIMEOUT_MS, type Session, type SessionOptions, closeSession, establish, untilAborted } from './session.js';
+
+export { DRV_FEATURE, type CredentialsCallback };
 
 /** A QEMU monitor event as `qemu:monitor` listeners get it. */
 export type QemuMonitorEvent = Omit<QemuDomainMonitorEventMsg, 'callbackID'>;
@@ -44,15 +46,6 @@ const CLOSE_REASONS: Record<CloseReason, number> = {
   keepalive: VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
   client: VIR_CONNECT_CLOSE_REASON_CLIENT,
 };
-
-/** libvirt's driver feature numbers (libvirt_internal.h) that the client asks about. */
-export const DRV_FEATURE = {
-  TYPED_PARAM_STRING: 9,
-  PROGRAM_KEEPALIVE: 10,
-  REMOTE_EVENT_CALLBACK: 14,
-  REMOTE_CLOSE_CALLBACK: 15,
-  NETWORK_UPDATE_HAS_CORRECT_ORDER: 16,
-} as const;
 
 /**
  * What the daemon said it supports: `keepalive` is asked at open, the others when first
@@ -96,14 +89,20 @@ const STRING_OKAY_PROCEDURES = new Set(
 /** Event (de)registration procedures: they need the event dispatcher, not a bare call. */
 const EVENT_REGISTRATION = /_EVENT_(?:.*_)?(?:DE)?REGISTER|CLOSE_CALLBACK/;
 
-/** Asked for a user name and password when SASL needs them. */
-export type CredentialsCallback = (request: { mechanism: string; uri: string }) => Promise<Credentials> | Credentials;
-
 /** Re-establishing a lost connection: exponential backoff between attempts. */
 export interface ReconnectOptions {
+  /** Wait before the first attempt, doubled after each failed one (default 100 ms). */
   initialDelayMs?: number;
+  /** The longest wait between attempts (default 10 000 ms). */
   maxDelayMs?: number;
+  /** Attempts before the connection is given up for good (default: no limit). */
   maxAttempts?: number;
+  /**
+   * How long a call made while the connection is down waits for it to come back, when the
+   * call has no `timeoutMs` of its own (default 30 000 ms); then it fails with
+   * ConnectionError. A call's own `timeoutMs` or `signal` ends its wait instead.
+   */
+  waitMs?: number;
 }
 
 export interface ConnectionOptions extends SessionOptions {
@@ -161,7 +160,10 @@ export class Connection extends RemoteMethods {
   private resolveClosed!: (e: ConnectionError) => void;
   /** While a lost connection is being re-established: what new calls wait for. */
   private reconnecting: Promise<void> | undefined;
-  private reopen: (() => Promise<Session>) | undefined;
+  /** Dials and opens a new session under `signal` (with `reconnect`). */
+  private reopen: ((signal: AbortSignal) => Promise<{ session: Session; result: { keepalive: boolean } }>) | undefined;
+  /** Aborted by close(): ends the backoff wait and any redial in flight. */
+  private readonly stopReconnecting = new AbortController();
   private closing: Promise<void> | undefined;
   /** The current session's answers to feature questions, asked on first need. */
   private featureProbes = new Map<LazyFeature, Promise<boolean>>();
@@ -170,7 +172,7 @@ export class Connection extends RemoteMethods {
   private closeCallbackRegistered = false;
   private readonly onListeners = new Map<string, Map<(e: any) => void, Promise<() => Promise<void>>>>();
 
-  private constructor(uri: string, session: Session) {
+  private constructor(uri: string, session: Session, keepalive: boolean) {
     const caller: ProcedureCaller = { call: (proc, args, options, unwrap) => this.dispatch(proc, args, options, unwrap) };
     super(caller);
     this.uri = uri;
@@ -183,13 +185,14 @@ export class Connection extends RemoteMethods {
     this.eventHub.onConnectionClosed = (reason) => {
       for (const l of this.closeListeners) l(reason);
     };
-    this.adopt(session);
+    this.adopt(session, keepalive);
   }
 
   /** Makes `session` the one calls go to, and watches it end. */
-  private adopt(session: Session): void {
+  private adopt(session: Session, keepalive: boolean): void {
     this.session = session;
     this.rpc = session.rpc;
+    this.features.keepalive = keepalive;
     // A new session may reach another daemon (upgraded, restarted): ask again.
     this.featureProbes = new Map();
     for (const name of Object.keys(LAZY_FEATURES) as LazyFeature[]) this.features[name] = false;
@@ -209,15 +212,24 @@ export class Connection extends RemoteMethods {
     void this.reconnecting.catch(() => undefined);
   }
 
-  /** Dials again with exponential backoff; new calls wait; the final failure closes for good. */
+  /**
+   * Dials again with exponential backoff; new calls wait; the final failure closes for good.
+   * close() ends it at once: the wait is cut short, a redial in flight is aborted, and a
+   * session that opens regardless is closed, never adopted.
+   */
   private async reconnectLoop(cause: ConnectionError): Promise<void> {
     const { initialDelayMs = 100, maxDelayMs = 10_000, maxAttempts = Infinity } = this.reconnectPolicy!;
-    for (let attempt = 0; attempt < maxAttempts && !this.closing; attempt++) {
-      await new Promise((r) => setTimeout(r, Math.min(initialDelayMs * 2 ** attempt, maxDelayMs)));
-      if (this.closing) break;
+    const stop = this.stopReconnecting.signal;
+    for (let attempt = 0; attempt < maxAttempts && !stop.aborted; attempt++) {
+      await sleep(Math.min(initialDelayMs * 2 ** attempt, maxDelayMs), stop);
+      if (stop.aborted) break;
       try {
-        const session = await this.reopen!();
-        this.adopt(session);
+        const { session, result } = await this.reopen!(stop);
+        if (stop.aborted) {
+          await closeSession(session, () => session.rpc.call(remoteProcedures.connectClose, undefined, { timeoutMs: 5000 }));
+          break;
+        }
+        this.adopt(session, result.keepalive);
         await this.eventHub.rebind(session.rpc);
         if (this.closeListeners.size) await this.registerCloseCallback();
         this.reconnects++;
@@ -226,9 +238,41 @@ export class Connection extends RemoteMethods {
         // Try again after a longer wait.
       }
     }
+    if (stop.aborted) throw stop.reason;
     const final = new ConnectionError(`connection lost and not re-established: ${cause.message}`, { cause, reason: cause.reason });
     this.resolveClosed(final);
     throw final;
+  }
+
+  /**
+   * For a call made while the connection is being re-established: resolves with the call's
+   * options (its timeout shortened by the time waited) once it is back, or rejects when the
+   * call's own timeout, its signal, the reconnect wait limit or close() comes first.
+   */
+  private afterReconnect(reconnecting: Promise<void>, what: string, options: CallOptions | undefined): Promise<CallOptions | undefined> {
+    const started = Date.now();
+    const own = options?.timeoutMs;
+    const limit = own ?? this.reconnectPolicy?.waitMs ?? DEFAULT_SETUP_TIMEOUT_MS;
+    const waited = new AbortController();
+    const timer = setTimeout(
+      () =>
+        waited.abort(
+          own !== undefined
+            ? new TimeoutError(`${what} got no reply within ${own} ms: the connection was still being re-established`)
+            : new ConnectionError(`${what} waited ${limit} ms for the lost connection to be re-established`),
+        ),
+      limit,
+    );
+    const signal = options?.signal;
+    const onAbort = () => waited.abort(new AbortError(`${what} was aborted`, { cause: signal!.reason }));
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    return untilAborted(reconnecting, waited.signal)
+      .then(() => (own === undefined ? options : { ...options, timeoutMs: Math.max(0, own - (Date.now() - started)) }))
+      .finally(() => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      });
   }
 
   /**
@@ -243,6 +287,8 @@ export class Connection extends RemoteMethods {
    */
   async openStream<A, R>(proc: ProcedureInfo<A, R, any>, args: A, options?: CallOptions): Promise<{ stream: LibvirtStream; reply: R }> {
     if (!proc.stream) throw new NotSupportedError(`${proc.method} carries no data stream`);
+    if (this.closing) throw new ConnectionError('connection closed', { reason: 'client' });
+    if (this.reconnecting) options = await this.afterReconnect(this.reconnecting, proc.name, options);
     const stream = new LibvirtStream(this.rpc, proc);
     const pending = this.rpc.call(proc, args, options, undefined, stream);
     try {
@@ -380,16 +426,13 @@ export class Connection extends RemoteMethods {
    */
   static async open(dialer: Dialer, uri: string, name: string | null, opts: ConnectionOptions = {}): Promise<Connection> {
     const programs = [remoteProgram, qemuProgram, lxcProgram, keepaliveProgram];
-    const session = await openSession(dialer, uri, programs, opts);
-    const conn = new Connection(uri, session);
-    await handshakeOrClose(session, conn.handshake(session.rpc, name, opts), `opening ${uri}`, opts);
+    const handshake = (rpc: RpcClient) => openRemote(rpc, uri, name, opts);
+    const { session, result } = await establish(dialer, `opening ${uri}`, programs, opts, handshake);
+    const conn = new Connection(uri, session, result.keepalive);
     if (opts.reconnect) {
       conn.reconnectPolicy = opts.reconnect === true ? {} : opts.reconnect;
-      conn.reopen = async () => {
-        const next = await openSession(dialer, uri, programs, opts);
-        await handshakeOrClose(next, conn.handshake(next.rpc, name, opts), `reopening ${uri}`, opts);
-        return next;
-      };
+      // Each redial has the setup deadline of its own; the setup signal is not looked at again.
+      conn.reopen = (signal) => establish(dialer, `reopening ${uri}`, programs, opts, handshake, signal);
     }
     return conn;
   }
@@ -410,17 +453,25 @@ export class Connection extends RemoteMethods {
 
   /**
    * Closes the connection: CONNECT_CLOSE, then the transport. Pending calls settle with
-   * ConnectionError. Safe to call twice.
+   * ConnectionError, a reconnect under way stops, and nothing is left that keeps the process
+   * running. Safe to call twice.
    */
   close(): Promise<void> {
-    this.closing ??= closeSession(this.session, () => this.rpc.call(remoteProcedures.connectClose, undefined, { timeoutMs: 5000 })).then(() =>
-      this.resolveClosed(new ConnectionError('connection closed', { reason: 'client' })),
-    );
+    this.closing ??= (async () => {
+      const closed = new ConnectionError('connection closed', { reason: 'client' });
+      this.stopReconnecting.abort(closed);
+      await this.reconnecting?.catch(() => undefined);
+      await closeSession(this.session, () => this.rpc.call(remoteProcedures.connectClose, undefined, { timeoutMs: 5000 }));
+      this.resolveClosed(closed);
+    })();
     return this.closing;
   }
 
   private dispatch(proc: ProcedureInfo<any, any, any>, args: any, options: CallOptions | undefined, unwrap: Unwrap): Promise<any> {
-    if (this.reconnecting) return this.reconnecting.then(() => this.dispatch(proc, args, options, unwrap));
+    if (this.closing) return Promise.reject(new ConnectionError('connection closed', { reason: 'client' }));
+    if (this.reconnecting) {
+      return this.afterReconnect(this.reconnecting, proc.name, options).then((left) => this.dispatch(proc, args, left, unwrap));
+    }
     if (proc.fds) {
       return Promise.reject(new NotSupportedError(`${proc.method} passes file descriptors, which JavaScript runtimes cannot send over a socket`));
     }
@@ -447,95 +498,12 @@ export class Connection extends RemoteMethods {
     return this.rpc.call(proc, args, options, unwrap);
   }
 
-  /** The opening sequence of libvirt's remote driver. */
-  private async handshake(rpc: RpcClient, name: string | null, opts: ConnectionOptions): Promise<void> {
-    const p = remoteProcedures;
-    const wantKeepalive = opts.keepalive !== false;
-    const open = () => rpc.call(p.connectOpen, { name, flags: opts.readonly ? VIR_CONNECT_RO : 0 });
-    // Sent together, ahead of the auth answer: a daemon that wants auth refuses the early
-    // calls without side effects, and then they are repeated after auth. With no auth (the
-    // usual local case) this saves two round trips. The keepalive opt-in needs no driver.
-    const early = [
-      rpc.call(p.authList, undefined, undefined, 'types') as Promise<number[]>,
-      wantKeepalive ? this.supports(rpc, DRV_FEATURE.PROGRAM_KEEPALIVE) : Promise.resolve(false),
-      open(),
-    ] as const;
-    const [auth, keepaliveEarly, opened] = await Promise.allSettled(early);
-    if (auth.status === 'rejected') throw auth.reason;
-    let keepalive: boolean;
-    if (!auth.value.length || auth.value.includes(REMOTE_AUTH_NONE)) {
-      if (opened.status === 'rejected') throw opened.reason;
-      if (keepaliveEarly.status === 'rejected') throw keepaliveEarly.reason;
-      keepalive = keepaliveEarly.value;
-    } else {
-      await this.authenticate(rpc, auth.value, opts);
-      [keepalive] = await Promise.all([wantKeepalive ? this.supports(rpc, DRV_FEATURE.PROGRAM_KEEPALIVE) : false, open()]);
-    }
-    // The other features are asked when first needed: an open that uses none of them costs
-    // one round trip less than libvirt's library spends on asking up front.
-    this.features.keepalive = keepalive;
-    if (keepalive) rpc.startKeepalive();
-  }
-
-  private async authenticate(rpc: RpcClient, methods: number[], opts: ConnectionOptions): Promise<void> {
-    const forced = opts.auth?.toLowerCase();
-    const [method, forcedMech] = forced ? [forced.split('.')[0], forced.split('.').slice(1).join('.') || undefined] : [undefined, undefined];
-    if (method && method !== 'sasl' && method !== 'polkit') {
-      throw new NotSupportedError(`auth=${opts.auth}: this client knows auth=sasl, auth=sasl.MECH and auth=polkit`);
-    }
-    if (methods.includes(REMOTE_AUTH_SASL) && method !== 'polkit') return this.authenticateSasl(rpc, forcedMech, opts);
-    if (methods.includes(REMOTE_AUTH_POLKIT) && method !== 'sasl') {
-      await rpc.call(remoteProcedures.authPolkit, undefined);
-      return;
-    }
-    throw new NotSupportedError(
-      `the daemon wants ${methods.map((m) => ['none', 'sasl', 'polkit'][m] ?? m).join(' or ')} authentication${forced ? `, but auth=${opts.auth} was asked for` : ''}`,
-    );
-  }
-
-  private async authenticateSasl(rpc: RpcClient, forcedMech: string | undefined, opts: ConnectionOptions): Promise<void> {
-    if (opts.secureChannel === false) {
-      throw new ConnectionError(
-        'the daemon wants SASL, but this connection is unencrypted TCP: no mechanism this client speaks gives a security layer, so no credentials were sent; use TLS (qemu+tls://)',
-      );
-    }
-    const p = remoteProcedures;
-    const mechlist: string = await rpc.call(p.authSaslInit, undefined, undefined, 'mechlist');
-    const name = chooseMechanism(mechlist.split(/[\s,]+/).filter(Boolean), forcedMech);
-    const mech = createMechanism(name, () => this.credentials(name, opts));
-    const toChars = (b: Uint8Array | null) => (b ? Array.from(b, (x) => (x << 24) >> 24) : []);
-    const fromChars = (c: number[]) => Uint8Array.from(c, (x) => x & 0xff);
-    const first = await mech.start();
-    let ret = await rpc.call(p.authSaslStart, { mech: name, nil: first ? 0 : 1, data: toChars(first) });
-    for (let rounds = 0; !ret.complete; rounds++) {
-      if (rounds > 10) throw new ConnectionError(`SASL ${name} did not finish after ${rounds} rounds`);
-      const answer = await mech.step(ret.nil ? new Uint8Array(0) : fromChars(ret.data));
-      ret = await rpc.call(p.authSaslStep, { nil: answer ? 0 : 1, data: toChars(answer) });
-    }
-    mech.finish(ret.nil ? null : fromChars(ret.data));
-  }
-
-  private async credentials(mechanism: string, opts: ConnectionOptions): Promise<Credentials> {
-    const given = typeof opts.credentials === 'function' ? await opts.credentials({ mechanism, uri: this.uri }) : opts.credentials;
-    const file = given?.username !== undefined && given?.password !== undefined ? undefined : opts.authFileCredentials?.();
-    const username = given?.username ?? file?.username;
-    const password = given?.password ?? file?.password;
-    if (username === undefined || password === undefined) {
-      throw new ConnectionError(`SASL ${mechanism} needs a user name and password: pass credentials, or give them in an auth file (authfile= or LIBVIRT_AUTH_FILE)`);
-    }
-    return { username, password };
-  }
-
-  private supports(rpc: RpcClient, feature: number): Promise<boolean> {
-    return rpc.call(remoteProcedures.connectSupportsFeature, { feature }, undefined, 'supported').then((v: number) => v !== 0);
-  }
-
   /** Asks the daemon about one feature, once per session; a probe that fails is asked again next time. */
   private probe(name: LazyFeature): Promise<boolean> {
     let answer = this.featureProbes.get(name);
     if (!answer) {
       const probes = this.featureProbes;
-      answer = this.supports(this.rpc, LAZY_FEATURES[name]).then((v) => {
+      answer = supportsFeature(this.rpc, LAZY_FEATURES[name]).then((v) => {
         if (probes === this.featureProbes) this.features[name] = v;
         return v;
       });
@@ -564,4 +532,18 @@ export class Connection extends RemoteMethods {
 function ignoreUnsupported(e: unknown): boolean {
   if (e instanceof LibvirtError) return false;
   throw e;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (the timer is cleared then). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    if (signal.aborted) done();
+    else signal.addEventListener('abort', done, { once: true });
+  });
 }

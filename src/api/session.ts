@@ -1,10 +1,11 @@
 /**
- * What every connection does before it speaks a program: dial within a deadline, and put an
- * RPC core on the transport whose death settles `closed`.
+ * What every connection does before it speaks a program: dial, put an RPC core on the
+ * transport whose death settles `closed`, and run the program's opening handshake, all under
+ * one deadline and one signal.
  */
 import type { ProgramInfo } from '../../protocol/procedure.js';
 import { RpcClient } from '../rpc/client.js';
-import { ConnectionError } from '../rpc/errors.js';
+import { AbortError, ConnectionError, ProtocolError, TimeoutError } from '../rpc/errors.js';
 import type { KeepaliveOptions } from '../rpc/keepalive.js';
 import type { TraceEntry } from '../rpc/trace.js';
 import type { Dialer } from '../transport/types.js';
@@ -15,11 +16,17 @@ export interface SessionOptions {
   keepalive?: Partial<KeepaliveOptions> | false;
   /** Receives one entry per frame: program, procedure, serial, type, status, size, time. */
   trace?: (entry: TraceEntry) => void;
-  /** Aborts connection setup. */
+  /**
+   * Aborts connection setup (dial, TLS or SSH handshake, authentication, open) with an
+   * AbortError. It governs setup only: aborting it later does nothing to the open connection,
+   * and a reconnect does not look at it.
+   */
   signal?: AbortSignal;
-  /** Rejects connection setup after this many milliseconds (default 30 s). */
+  /** Fails connection setup, end to end, after this many milliseconds (default 30 s). */
   timeoutMs?: number;
 }
+
+export const DEFAULT_SETUP_TIMEOUT_MS = 30_000;
 
 export interface Session {
   rpc: RpcClient;
@@ -27,22 +34,52 @@ export interface Session {
   closed: Promise<ConnectionError>;
 }
 
-export async function openSession(dialer: Dialer, what: string, programs: ProgramInfo[], opts: SessionOptions): Promise<Session> {
+/**
+ * Dials and runs `handshake` on the new RPC core within one deadline (`opts.timeoutMs`) and
+ * one signal (`signal`, by default `opts.signal`). On any failure the transport is torn down
+ * and nothing is left running; a reply that breaks the protocol is reported as that
+ * ProtocolError rather than as a lost connection.
+ */
+export async function establish<T>(
+  dialer: Dialer,
+  what: string,
+  programs: ProgramInfo[],
+  opts: SessionOptions,
+  handshake: (rpc: RpcClient) => Promise<T>,
+  signal: AbortSignal | undefined = opts.signal,
+): Promise<{ session: Session; result: T }> {
+  const scope = setupScope(what, opts.timeoutMs ?? DEFAULT_SETUP_TIMEOUT_MS, signal);
+  try {
+    const session = await dial(dialer, what, programs, opts, scope.signal);
+    try {
+      return { session, result: await untilAborted(handshake(session.rpc), scope.signal) };
+    } catch (e) {
+      const error = e instanceof ConnectionError && e.cause instanceof ProtocolError ? e.cause : (e as Error);
+      session.rpc.fail(new ConnectionError('connection setup failed', { cause: error }));
+      throw error;
+    }
+  } finally {
+    scope.dispose();
+  }
+}
+
+async function dial(dialer: Dialer, what: string, programs: ProgramInfo[], opts: SessionOptions, signal: AbortSignal): Promise<Session> {
   let resolveClosed!: (e: ConnectionError) => void;
   const closed = new Promise<ConnectionError>((r) => (resolveClosed = r));
-  let rpc!: RpcClient;
-  const transport = await withDeadline(
-    dialer(
-      {
-        data: (chunk) => rpc.receive(chunk),
-        drain: () => rpc.drain(),
-        closed: (error) => rpc.closed(error),
-      },
-      opts.signal,
-    ),
-    opts,
-    `connecting to ${what}`,
+  let rpc: RpcClient | undefined;
+  // A transport may end before the core is on it (the peer closes at once): remember it.
+  let endedEarly: { error?: Error } | undefined;
+  const dialing = dialer(
+    {
+      data: (chunk) => rpc!.receive(chunk),
+      drain: () => rpc!.drain(),
+      closed: (error) => (rpc ? rpc.closed(error) : (endedEarly = { ...(error ? { error } : {}) })),
+    },
+    signal,
   );
+  // A dialer that ignores the signal (one the caller wrote) may still deliver a transport
+  // after setup gave up: close it then, so that no socket outlives the failed setup.
+  const transport = await untilAborted(dialing, signal, (late) => void late.then((t) => t.close(), () => undefined));
   rpc = new RpcClient(transport, {
     keepalive: opts.keepalive,
     programs,
@@ -52,17 +89,8 @@ export async function openSession(dialer: Dialer, what: string, programs: Progra
       transport.close();
     },
   });
+  if (endedEarly) rpc.closed(endedEarly.error);
   return { rpc, closed };
-}
-
-/** Runs the program's opening handshake; on failure the session is torn down. */
-export async function handshakeOrClose(session: Session, work: Promise<void>, what: string, opts: SessionOptions): Promise<void> {
-  try {
-    await withDeadline(work, opts, what);
-  } catch (e) {
-    session.rpc.fail(new ConnectionError('connection setup failed', { cause: e }));
-    throw e;
-  }
 }
 
 /** Closes after sending the program's close call, whatever the daemon says to it. */
@@ -77,11 +105,57 @@ export async function closeSession(session: Session, sendClose: () => Promise<un
   session.rpc.fail(new ConnectionError('connection closed', { reason: 'client' }));
 }
 
-function withDeadline<T>(work: Promise<T>, opts: SessionOptions, what: string): Promise<T> {
-  const ms = opts.timeoutMs ?? 30_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ConnectionError(`${what} took longer than ${ms} ms`)), ms);
+/**
+ * A signal that aborts when `timeoutMs` passes (with a ConnectionError) or `outer` aborts
+ * (with an AbortError); `dispose` removes every timer and listener, so a long-lived `outer`
+ * aborted later reaches nothing.
+ */
+function setupScope(what: string, timeoutMs: number, outer: AbortSignal | undefined): { signal: AbortSignal; dispose(): void } {
+  const ctl = new AbortController();
+  const timer = setTimeout(() => {
+    const message = `${what} took longer than ${timeoutMs} ms`;
+    ctl.abort(new ConnectionError(message, { cause: new TimeoutError(message) }));
+  }, timeoutMs);
+  const onAbort = () => ctl.abort(new AbortError(`${what} was aborted`, { cause: outer!.reason }));
+  if (outer?.aborted) onAbort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: ctl.signal,
+    dispose: () => {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    },
+  };
+}
+
+/**
+ * `work`, or the signal's reason if it aborts first. `abandoned` gets `work` when the abort
+ * won, so that what it produces later can be cleaned up (its rejection is handled here).
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, abandoned?: (work: Promise<T>) => void): Promise<T> {
+  const drop = () => {
+    work.catch(() => undefined);
+    abandoned?.(work);
+  };
+  if (signal.aborted) {
+    drop();
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      drop();
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
   });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -357,9 +357,13 @@ export class RpcClient {
         p.reject(new NotSupportedError(`${p.proc.name}: the reply carries file descriptors, which JavaScript runtimes cannot receive`));
         return;
       }
-      default:
-        // A CALL from the server, or a type from the future: nothing to do with it.
-        this.stats.droppedMessages++;
+      default: {
+        // A CALL from the server, or a type no daemon sends: libvirt's client takes the peer
+        // for broken and closes, and so do we, rather than leave the call it answers waiting.
+        const error = new ProtocolError(`the peer sent a message of type ${h.type} (program ${h.prog}, procedure ${h.proc}, serial ${h.serial}), which a client never receives`);
+        this.fail(new ConnectionError(`protocol error from the peer: ${error.message}`, { cause: error }));
+        this.transport.close();
+      }
     }
   }
 

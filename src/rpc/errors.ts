@@ -108,14 +108,29 @@ export class LibvirtError extends Error {
 /** Why a connection ended, as libvirt's close callback reports it (virConnectCloseReason). */
 export type CloseReason = 'error' | 'eof' | 'keepalive' | 'client';
 
-/** The connection failed or closed; the call's outcome on the daemon is unknown. */
+/**
+ * The connection could not be made, or failed or closed; a call's outcome on the daemon is
+ * unknown.
+ *
+ * @example
+ * ```ts
+ * try { await connect('qemu+tcp://node1/system'); }
+ * catch (e) {
+ *   if (e instanceof ConnectionError && e.code === 'ECONNREFUSED') console.log('no daemon listening');
+ * }
+ * ```
+ */
 export class ConnectionError extends Error {
   override name = 'ConnectionError';
   /** Why the connection ended, where this error ended it. */
   readonly reason: CloseReason;
-  constructor(message: string, options?: ErrorOptions & { reason?: CloseReason }) {
+  /** The operating system's error code (`ECONNREFUSED`, `ENOENT`, `EACCES`, ...) when a system call failed. */
+  readonly code: string | undefined;
+  constructor(message: string, options?: ErrorOptions & { reason?: CloseReason; code?: string }) {
     super(message, options);
     this.reason = options?.reason ?? 'error';
+    const causeCode = (options?.cause as { code?: unknown } | undefined)?.code;
+    this.code = options?.code ?? (typeof causeCode === 'string' ? causeCode : undefined);
   }
 }
 

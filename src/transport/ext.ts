@@ -5,7 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
-import { transportFromDuplex } from './node-stream.js';
+import { ConnectionError } from '../rpc/errors.js';
+import { transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 
 /** Splits a command line on spaces, honouring single and double quotes. */
@@ -16,19 +17,16 @@ export function splitCommand(command: string): string[] {
 }
 
 export function commandDialer(argv: string[], description = argv[0] ?? 'command'): Dialer {
-  return async (events) => {
+  return async (events, signal) => {
     const [file, ...args] = argv;
-    if (!file) throw new Error('the ext transport needs a command');
+    if (!file) throw new ConnectionError('the ext transport needs a command');
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => {
       // Keep the tail only: it explains a failure, and a chatty command must not grow memory.
       stderr = (stderr + b.toString()).slice(-4096);
     });
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', () => resolve());
-      child.once('error', (e) => reject(new Error(`cannot run ${file}: ${e.message}`, { cause: e })));
-    });
+    await whenReady(child, 'spawn', signal, (e) => new ConnectionError(`cannot run ${file}: ${e.message}`, { cause: e }), () => child.kill('SIGTERM'));
     const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
     child.once('exit', (code, sig) => {
       if (code !== 0) stream.destroy(new Error(`${file} exited with ${sig ?? code}${stderr ? `: ${stderr.trim()}` : ''}`));

@@ -2,7 +2,9 @@
  * Adapts a Node duplex stream (a socket, a TLS socket, an ssh channel, a child process's
  * stdio, or one the user hands in) to the Transport interface.
  */
+import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { AbortError, ConnectionError } from '../rpc/errors.js';
 import { allocBytes } from '../xdr/alloc.js';
 import type { Transport, TransportEvents } from './types.js';
 
@@ -67,13 +69,33 @@ export function transportFromDuplex(stream: Duplex, events: TransportEvents, des
   };
 }
 
-/** Resolves once `stream` emits `readyEvent`, rejects on its first error or on abort. */
+/** Resolves once `stream` emits `readyEvent`; a failure to connect is a ConnectionError with the OS code. */
 export function waitReady(stream: Duplex, readyEvent: string, signal: AbortSignal | undefined, what: string): Promise<void> {
+  return whenReady(stream, readyEvent, signal, (e) => new ConnectionError(`cannot connect to ${what}: ${e.message}`, { cause: e }), () => stream.destroy());
+}
+
+/**
+ * Resolves once `emitter` emits `readyEvent`; rejects with `failure(e)` on its first `error`,
+ * or with the signal's reason (after `onAbort`) when `signal` aborts first. Every listener it
+ * added is removed once it settles, so a long-lived signal aborted later touches nothing.
+ *
+ * @example
+ * ```ts
+ * await whenReady(socket, 'secureConnect', signal, (e) => new ConnectionError(`TLS failed: ${e.message}`), () => socket.destroy());
+ * ```
+ */
+export function whenReady(
+  emitter: EventEmitter,
+  readyEvent: string,
+  signal: AbortSignal | undefined,
+  failure: (e: Error) => Error,
+  onAbort: () => void,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
-      stream.off(readyEvent, onReady);
-      stream.off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
+      emitter.off(readyEvent, onReady);
+      emitter.off('error', onError);
+      signal?.removeEventListener('abort', onAbortSignal);
     };
     const onReady = () => {
       cleanup();
@@ -81,16 +103,21 @@ export function waitReady(stream: Duplex, readyEvent: string, signal: AbortSigna
     };
     const onError = (e: Error) => {
       cleanup();
-      reject(new Error(`cannot connect to ${what}: ${e.message}`, { cause: e }));
+      reject(failure(e));
     };
-    const onAbort = () => {
+    const onAbortSignal = () => {
       cleanup();
-      stream.destroy();
-      reject(signal!.reason ?? new Error('aborted'));
+      onAbort();
+      reject(abortReason(signal!));
     };
-    if (signal?.aborted) return onAbort();
-    stream.once(readyEvent, onReady);
-    stream.once('error', onError);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) return onAbortSignal();
+    emitter.once(readyEvent, onReady);
+    emitter.once('error', onError);
+    signal?.addEventListener('abort', onAbortSignal, { once: true });
   });
+}
+
+/** What an aborted dial rejects with: the signal's reason when it is an error. */
+export function abortReason(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new AbortError('connecting was aborted', { cause: signal.reason });
 }

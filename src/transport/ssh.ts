@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { AnyAuthMethod, Client, ClientChannel } from 'ssh2';
 import { ConnectionError } from '../rpc/errors.js';
 import { checkHostKey, hostKeyName } from './known-hosts.js';
-import { transportFromDuplex } from './node-stream.js';
+import { abortReason, transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 import type { LibvirtUri } from './uri.js';
 
@@ -95,9 +95,16 @@ export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<
   return async (events, signal) => {
     const command = remoteCommand(uri, ctx.readonly);
     const client = opts.client ?? (await connectClient(uri, opts, ctx.env, signal));
-    const channel = await new Promise<ClientChannel>((resolve, reject) => {
-      client.exec(command, (err, stream) => (err ? reject(new ConnectionError(`ssh: cannot run the remote command: ${err.message}`, { cause: err })) : resolve(stream)));
-    });
+    let channel: ClientChannel;
+    try {
+      channel = await execute(client, command, signal);
+    } catch (e) {
+      if (!opts.client) client.end();
+      throw e;
+    }
+    // Once up, a failure of our own ssh connection (a reset) ends the channel it carries; an
+    // 'error' with no listener would throw out of the event loop instead.
+    if (!opts.client) client.on('error', (e: Error) => channel.emit('error', e));
     let stderr = '';
     channel.stderr.on('data', (b: Buffer) => {
       stderr = (stderr + b.toString()).slice(-2048);
@@ -114,6 +121,24 @@ export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<
       },
     };
   };
+}
+
+/** Runs `command` on the connected client; the signal aborts the wait, and its listener goes after. */
+function execute(client: Client, command: string, signal: AbortSignal | undefined): Promise<ClientChannel> {
+  return new Promise<ClientChannel>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal!));
+    if (signal?.aborted) return onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    client.exec(command, (err, stream) => {
+      signal?.removeEventListener('abort', onAbort);
+      if (signal?.aborted) {
+        stream?.close();
+        return;
+      }
+      if (err) reject(new ConnectionError(`ssh: cannot run the remote command: ${err.message}`, { cause: err }));
+      else resolve(stream);
+    });
+  });
 }
 
 async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<Client> {
@@ -159,19 +184,13 @@ async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<stri
   if (!methods.length) throw new ConnectionError(`ssh to ${host}: no way to log in (no agent, no key in ~/.ssh or keyfile=, no password)`);
 
   const client = new Client();
-  return new Promise<Client>((resolve, reject) => {
-    const fail = (e: Error) => {
-      client.end();
-      const msg = hostKeyProblem ?? (/authentication methods failed/i.test(e.message) ? `ssh login to ${username}@${host}:${port} was refused (tried ${order.join(', ')})` : e.message);
-      reject(new ConnectionError(`ssh: ${msg}`, { cause: e }));
-    };
-    if (signal?.aborted) return fail(new Error('aborted'));
-    signal?.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
-    client.once('ready', () => {
-      client.off('error', fail);
-      resolve(client);
-    });
-    client.once('error', fail);
-    client.connect({ host, port, username, hostVerifier, authHandler: methods as never, readyTimeout: 20_000 });
-  });
+  const failure = (e: Error) => {
+    client.end();
+    const msg = hostKeyProblem ?? (/authentication methods failed/i.test(e.message) ? `ssh login to ${username}@${host}:${port} was refused (tried ${order.join(', ')})` : e.message);
+    return new ConnectionError(`ssh: ${msg}`, { cause: e });
+  };
+  const ready = whenReady(client, 'ready', signal, failure, () => client.end());
+  if (!signal?.aborted) client.connect({ host, port, username, hostVerifier, authHandler: methods as never, readyTimeout: 20_000 });
+  await ready;
+  return client;
 }

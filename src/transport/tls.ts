@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ConnectionError } from '../rpc/errors.js';
-import { transportFromDuplex } from './node-stream.js';
+import { abortReason, transportFromDuplex, whenReady } from './node-stream.js';
 import { type PkiFiles, pkiFiles } from './pki.js';
 import type { Dialer } from './types.js';
 
@@ -70,28 +70,14 @@ export function tlsDialer(host: string, port: number, opts: TlsOptions, identity
     } catch (e) {
       throw new ConnectionError(`cannot set up TLS to ${host}:${port}: ${(e as Error).message}`, { cause: e });
     }
-    await handshake(socket, `${host}:${port}`, signal);
-    await verdict(socket, `${host}:${port}`);
+    const peer = `${host}:${port}`;
+    const fail = (e: Error) => new ConnectionError(`TLS with ${peer} failed: ${e.message}`, { cause: e });
+    await whenReady(socket, 'secureConnect', signal, fail, () => socket.destroy());
+    await verdict(socket, peer, signal);
     const transport = transportFromDuplex(socket, events, `tls:${host}:${port}`);
     socket.resume();
     return { ...transport, write: recordPerFrame(socket, events) };
   };
-}
-
-function handshake(socket: TLSSocket, peer: string, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const fail = (e: Error) => {
-      socket.destroy();
-      reject(new ConnectionError(`TLS with ${peer} failed: ${e.message}`, { cause: e }));
-    };
-    if (signal?.aborted) return fail(new Error('aborted'));
-    signal?.addEventListener('abort', () => fail(new Error('aborted')), { once: true });
-    socket.once('secureConnect', () => {
-      socket.off('error', fail);
-      resolve();
-    });
-    socket.once('error', fail);
-  });
 }
 
 /**
@@ -127,12 +113,18 @@ function recordPerFrame(socket: TLSSocket, events: { drain(): void }): (bytes: U
 }
 
 /** Reads libvirtd's one-byte answer to our certificate. */
-function verdict(socket: TLSSocket, peer: string): Promise<void> {
+function verdict(socket: TLSSocket, peer: string, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       socket.off('data', onData);
       socket.off('close', onClose);
       socket.off('error', onError);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const onAbort = () => {
+      cleanup();
+      socket.destroy();
+      reject(abortReason(signal!));
     };
     const rejected = (why: string) =>
       new ConnectionError(
@@ -157,8 +149,10 @@ function verdict(socket: TLSSocket, peer: string): Promise<void> {
       cleanup();
       reject(new ConnectionError(`TLS with ${peer} failed after the handshake: ${e.message}`, { cause: e }));
     };
+    if (signal?.aborted) return onAbort();
     socket.on('data', onData);
     socket.once('close', onClose);
     socket.once('error', onError);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
