@@ -6,7 +6,8 @@ import { mkdtempSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node
 import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Connection, ConnectionError, connect } from '../../src/index.js';
+import { Connection, ConnectionError, connect } from '../../src/index.js';
+import { tlsDialer } from '../../src/transport/tls.js';
 import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
 import { freePort } from '../../scripts/ports.js';
@@ -108,6 +109,17 @@ describe('TLS verification', () => {
       tls: { ca: readFileSync(pki.ca.cert, 'utf8'), cert: readFileSync(pki.client.cert, 'utf8'), key: readFileSync(pki.client.key, 'utf8') },
     });
     expect(await conn.connectGetType()).toBe('TEST');
+    await conn.close();
+  });
+
+  it('a long-lived signal given to the dialer, aborted once connected, leaves the connection up', async () => {
+    const { port } = await tlsDaemon();
+    const lifetime = new AbortController();
+    const dial = tlsDialer('127.0.0.1', port, { pkipath: pkiDir(pki, 'good', pki.client) }, { isRoot: false });
+    const conn = await Connection.open((events) => dial(events, lifetime.signal), 'test+tls:///default', 'test:///default');
+    lifetime.abort();
+    expect(await conn.connectGetType()).toBe('TEST');
+    expect(conn.isOpen).toBe(true);
     await conn.close();
   });
 

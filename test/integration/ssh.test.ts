@@ -5,7 +5,8 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Connection, ConnectionError, connect } from '../../src/index.js';
+import { Connection, ConnectionError, connect, parseLibvirtUri } from '../../src/index.js';
+import { sshDialer } from '../../src/transport/ssh.js';
 import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
 import { type ThrowawayDaemon, pythonLibvirt, sharedDaemon } from '../helpers/libvirtd.js';
 import { freePort } from '../../scripts/ports.js';
@@ -87,6 +88,17 @@ describe('ssh', () => {
     expect(await conn.connectGetType()).toBe('QEMU');
     expect(await conn.connectGetURI()).toBe('qemu:///session');
     expect(Array.isArray((await conn.connectListAllDomains(1, 0)).domains)).toBe(true);
+    await conn.close();
+  });
+
+  it('a long-lived signal given to the dialer, aborted once connected, leaves the connection up', async () => {
+    const lifetime = new AbortController();
+    const uri = parseLibvirtUri(base('/session', { keyfile: sshd.clientKey, known_hosts: knownHosts, proxy: 'native' }));
+    const dial = sshDialer(uri, {}, { env: {}, readonly: false });
+    const conn = await Connection.open((events) => dial(events, lifetime.signal), uri.original, uri.nameForServer);
+    lifetime.abort();
+    expect(await conn.connectGetType()).toBe('QEMU');
+    expect(conn.isOpen).toBe(true);
     await conn.close();
   });
 
