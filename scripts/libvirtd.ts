@@ -2,31 +2,37 @@
  * A throwaway libvirtd for humans:
  *
  *   tsx scripts/libvirtd.ts start [--tcp PORT] [--name WORD] [--check-qemu]
+ *   tsx scripts/libvirtd.ts install [--test-tools]
+ *
+ * `install` makes sure the daemon's packages (and with --test-tools what the integration
+ * tests use) are there, installing Debian's packages as root, and exits.
  *
  * Prints the daemon's sockets, URIs and client environment as one JSON object on stdout,
  * then keeps it running until SIGINT or SIGTERM, when it stops the daemon and removes its
  * dir. Hints go to stderr so stdout stays machine-readable.
  */
 import { parseArgs } from 'node:util';
-import { type ThrowawayDaemon, checkQemuSession, processAlive, startThrowawayLibvirtd } from './throwaway-libvirtd.js';
+import { type ThrowawayDaemon, checkQemuSession, ensureLibvirtPackages, processAlive, startThrowawayLibvirtd } from './throwaway-libvirtd.js';
 
-const USAGE = 'usage: tsx scripts/libvirtd.ts start [--tcp PORT] [--name WORD] [--check-qemu]';
+const USAGE = 'usage: tsx scripts/libvirtd.ts start [--tcp PORT] [--name WORD] [--check-qemu] | install [--test-tools]';
 
-function parse(): { tcp?: number; name: string; checkQemu: boolean } {
+function parse(): { command: 'start' | 'install'; tcp?: number; name: string; checkQemu: boolean; testTools: boolean } {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
       tcp: { type: 'string' },
       name: { type: 'string', default: 'cli' },
       'check-qemu': { type: 'boolean', default: false },
+      'test-tools': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) exit(0, USAGE, true);
-  if (positionals.length !== 1 || positionals[0] !== 'start') exit(2, USAGE);
+  const command = positionals[0];
+  if (positionals.length !== 1 || (command !== 'start' && command !== 'install')) exit(2, USAGE);
   const tcp = values.tcp === undefined ? undefined : Number(values.tcp);
   if (tcp !== undefined && !(Number.isInteger(tcp) && tcp > 0 && tcp < 65536)) exit(2, `--tcp wants a port number, not ${values.tcp}`);
-  return { tcp, name: values.name!, checkQemu: values['check-qemu']! };
+  return { command, tcp, name: values.name!, checkQemu: values['check-qemu']!, testTools: values['test-tools']! };
 }
 
 /** Messages go to stderr (stdout carries only the JSON), except the asked-for usage. */
@@ -67,6 +73,7 @@ function watch(d: ThrowawayDaemon): void {
 
 async function main(): Promise<void> {
   const args = parse();
+  if (args.command === 'install') return ensureLibvirtPackages({ testTools: args.testTools });
   const daemon = await startThrowawayLibvirtd({ name: args.name, ...(args.tcp ? { listenTcp: { port: args.tcp } } : {}) });
   stopOnSignals(daemon);
   if (args.checkQemu) console.error('qemu:///session check:', JSON.stringify(await checkQemuSession(daemon)));

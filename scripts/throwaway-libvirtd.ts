@@ -108,9 +108,26 @@ export function findExecutable(name: string): string | undefined {
   return undefined;
 }
 
-/** Each missing piece with the Debian package that provides it. */
-function missingPieces(): Array<{ what: string; pkg: string }> {
+/**
+ * What the integration tests use besides the daemon: certtool for test certificates, SASL's
+ * tools and mechanisms, OpenSSH's server and client, netcat for the ext and ssh transports.
+ */
+export const TEST_TOOL_PACKAGES = ['gnutls-bin', 'sasl2-bin', 'libsasl2-modules', 'openssh-server', 'openssh-client', 'netcat-openbsd'];
+
+function missingTestTools(): Array<{ what: string; pkg: string }> {
   const missing: Array<{ what: string; pkg: string }> = [];
+  if (!findExecutable('certtool')) missing.push({ what: 'certtool', pkg: 'gnutls-bin' });
+  if (!findExecutable('saslpasswd2')) missing.push({ what: 'saslpasswd2', pkg: 'sasl2-bin' });
+  if (debianPackageMissing('libsasl2-modules')) missing.push({ what: 'the SASL mechanisms', pkg: 'libsasl2-modules' });
+  if (!existsSync('/usr/sbin/sshd')) missing.push({ what: 'sshd', pkg: 'openssh-server' });
+  if (!findExecutable('ssh-keygen')) missing.push({ what: 'ssh-keygen', pkg: 'openssh-client' });
+  if (!findExecutable('nc')) missing.push({ what: 'nc', pkg: 'netcat-openbsd' });
+  return missing;
+}
+
+/** Each missing piece with the Debian package that provides it. */
+function missingPieces(testTools: boolean): Array<{ what: string; pkg: string }> {
+  const missing: Array<{ what: string; pkg: string }> = testTools ? missingTestTools() : [];
   if (!findExecutable('libvirtd')) missing.push({ what: 'libvirtd', pkg: 'libvirt-daemon' });
   if (!findExecutable('virsh')) missing.push({ what: 'virsh', pkg: 'libvirt-clients' });
   if (spawnSync(SYSTEM_PYTHON, ['-c', 'import libvirt'], { stdio: 'ignore' }).status !== 0) {
@@ -130,33 +147,40 @@ function debianPackageMissing(pkg: string): boolean {
 
 const isDebian = () => existsSync('/etc/debian_version') && !!findExecutable('apt-get');
 
-let packagesReady: Promise<void> | undefined;
+const packagesReady = new Map<boolean, Promise<void>>();
 
 /**
- * Makes sure libvirtd, virsh, python3-libvirt and QEMU are there: installs Debian's packages
- * when running as root, otherwise says exactly what to install. Checked once per process.
+ * Makes sure libvirtd, virsh, python3-libvirt and QEMU are there, and with `testTools` what
+ * the integration tests use too ({@link TEST_TOOL_PACKAGES}): installs Debian's packages when
+ * running as root, otherwise says exactly what to install. Checked once per process.
  */
-export function ensureLibvirtPackages(): Promise<void> {
-  packagesReady ??= checkAndInstall().catch((err) => {
-    packagesReady = undefined; // let a later call try again
-    throw err;
-  });
-  return packagesReady;
+export function ensureLibvirtPackages(opts: { testTools?: boolean } = {}): Promise<void> {
+  const testTools = opts.testTools ?? false;
+  let ready = packagesReady.get(testTools);
+  if (!ready) {
+    ready = checkAndInstall(testTools).catch((err) => {
+      packagesReady.delete(testTools); // let a later call try again
+      throw err;
+    });
+    packagesReady.set(testTools, ready);
+  }
+  return ready;
 }
 
-async function checkAndInstall(): Promise<void> {
-  const missing = missingPieces();
+async function checkAndInstall(testTools: boolean): Promise<void> {
+  const missing = missingPieces(testTools);
   if (!missing.length) return;
   const pkgs = [...new Set(missing.map((m) => m.pkg))];
+  const all = [...DEBIAN_PACKAGES, ...(testTools ? TEST_TOOL_PACKAGES : [])];
   if (!isRoot() || !isDebian()) {
     throw new Error(
       `missing ${missing.map((m) => m.what).join(', ')}: install the packages ${pkgs.join(' ')} ` +
-        `(Debian/Ubuntu: \`sudo apt-get update && sudo apt-get install -y --no-install-recommends ${DEBIAN_PACKAGES.join(' ')}\`)`,
+        `(Debian/Ubuntu: \`sudo apt-get update && sudo apt-get install -y --no-install-recommends ${all.join(' ')}\`)`,
     );
   }
   await aptGet(['update', '-q']);
-  await aptGet(['install', '-y', '-q', '--no-install-recommends', ...DEBIAN_PACKAGES]);
-  const still = missingPieces();
+  await aptGet(['install', '-y', '-q', '--no-install-recommends', ...all]);
+  const still = missingPieces(testTools);
   if (still.length) throw new Error(`still missing after apt-get install: ${still.map((m) => m.what).join(', ')}`);
 }
 

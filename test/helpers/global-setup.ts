@@ -1,11 +1,14 @@
 /**
- * Jest's globalSetup: before any test runs, builds dist/ when a test that runs the built
+ * Jest's globalSetup: before any test runs, installs what the integration tests use when a
+ * test outside test/unit is selected (Debian's packages, as root; otherwise it says what to
+ * install), and builds dist/ when a test that runs the built
  * package is selected and dist/ is not a build of the current sources (scripts/build-dist.ts;
  * 20-60 s, skipped when nothing changed). Those tests check the build themselves too, so a
  * run that gets to them without building fails them rather than testing an old build.
  */
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, sep } from 'node:path';
 
 /** The test files that run dist/ rather than the sources. */
 export const DIST_TESTS = ['test/integration/cli.test.ts', 'test/runtimes/runtimes.test.ts'];
@@ -20,12 +23,19 @@ interface Selection {
   lastCommit?: boolean;
 }
 
-/** Whether the run may include a test of the built package: unless test paths say otherwise, yes. */
-function mayRunDistTests(c: Selection): boolean {
+/** Whether the run may include one of `tests` (paths from the root): unless test paths say otherwise, yes. */
+function mayRun(c: Selection, tests: string[]): boolean {
   const patterns = c.testPathPatterns;
   if (!patterns?.isSet() || c.findRelatedTests || c.onlyChanged || c.changedSince || c.lastCommit) return true;
   const match = patterns.toExecutor({ rootDir: c.rootDir });
-  return DIST_TESTS.some((t) => match.isMatch(join(c.rootDir, t)));
+  return tests.some((t) => match.isMatch(join(c.rootDir, t)));
+}
+
+/** The test files that need more than Node: every one outside test/unit. */
+function integrationTests(rootDir: string): string[] {
+  return readdirSync(join(rootDir, 'test'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts') && !f.startsWith(`unit${sep}`))
+    .map((f) => join('test', f));
 }
 
 /** Runs a script of the project with tsx; returns its standard output. */
@@ -40,7 +50,17 @@ function run(rootDir: string, script: string, args: string[] = []): string {
 }
 
 export default function globalSetup(globalConfig: Selection): void {
-  if (!mayRunDistTests(globalConfig)) return;
+  if (mayRun(globalConfig, integrationTests(globalConfig.rootDir))) {
+    try {
+      run(globalConfig.rootDir, 'scripts/libvirtd.ts', ['install', '--test-tools']);
+    } catch (e) {
+      // As root a failed install is the run's failure; otherwise the message says what to
+      // install, and the tests that need it fail when they get there.
+      if (process.getuid?.() === 0) throw e;
+      console.warn((e as Error).message);
+    }
+  }
+  if (!mayRun(globalConfig, DIST_TESTS)) return;
   // The workers start after this and inherit the environment: the tests then check that
   // dist/ is still the build of the sources as they were now, whatever is edited meanwhile.
   process.env.LIBVIRT_RPC_DIST_INPUTS = run(globalConfig.rootDir, 'scripts/build-dist.ts', ['--if-stale']).trim().split('\n').pop();
