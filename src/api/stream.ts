@@ -8,7 +8,7 @@ import { Readable, Writable } from 'node:stream';
 import { VirNetMessageErrorCodec, VirNetStreamHoleCodec } from '../../protocol/virnet.js';
 import type { ProcedureInfo } from '../../protocol/procedure.js';
 import type { RpcClient, StreamSink } from '../rpc/client.js';
-import { ConnectionError, LibvirtError, ProtocolError } from '../rpc/errors.js';
+import { AbortError, LibvirtError, ProtocolError } from '../rpc/errors.js';
 import { type MessageHeader, MessageStatus, MessageType } from '../rpc/header.js';
 import { decodeValue, encodeValue } from '../xdr/index.js';
 
@@ -57,6 +57,7 @@ export class LibvirtStream implements StreamSink {
     if (h.status === MessageStatus.OK) {
       this.rpc.endStream(this.serial);
       this.eof = true;
+      this.unpause();
       this.finishing?.resolve();
       this.finishing = undefined;
       this.wake();
@@ -74,6 +75,7 @@ export class LibvirtStream implements StreamSink {
   failed(error: Error): void {
     this.rpc.endStream(this.serial);
     this.error ??= error;
+    this.unpause();
     this.finishing?.reject(error);
     this.finishing = undefined;
     this.wake();
@@ -87,6 +89,16 @@ export class LibvirtStream implements StreamSink {
       this.rpc.pauseReading();
     }
     this.wake();
+  }
+
+  /**
+   * Gives back this stream's hold on the socket. Also once the stream has ended: no more of
+   * its packets can come, so holding the socket would only stall the rest of the connection.
+   */
+  private unpause(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.rpc.resumeReading();
   }
 
   private wake(): void {
@@ -104,10 +116,7 @@ export class LibvirtStream implements StreamSink {
     }
     const item = this.queue.shift()!;
     if (item instanceof Uint8Array) this.buffered -= item.length;
-    if (this.paused && this.buffered < HIGH_WATER / 2) {
-      this.paused = false;
-      this.rpc.resumeReading();
-    }
+    if (this.buffered < HIGH_WATER / 2) this.unpause();
     return item;
   }
 
@@ -152,12 +161,16 @@ export class LibvirtStream implements StreamSink {
     return this.finished;
   }
 
-  /** Aborts the stream (virStreamAbort); the connection stays usable. */
+  /**
+   * Aborts the stream (virStreamAbort); the connection stays usable. Reads and writes after
+   * it throw AbortError: ConnectionError would say the connection is gone.
+   */
   async abort(): Promise<void> {
     if (this.error || this.finished) return;
-    this.error = new ConnectionError(`${this.proc.name}: stream aborted`);
+    this.error = new AbortError(`${this.proc.name}: stream aborted`);
     this.queue.length = 0;
-    if (this.paused) this.rpc.resumeReading();
+    this.buffered = 0;
+    this.unpause();
     try {
       this.send(MessageType.STREAM, MessageStatus.ERROR, new Uint8Array(0));
     } catch {

@@ -89,6 +89,8 @@ export class RpcClient {
   /** Large write buffers the transport has finished with, ready for reuse. */
   private readonly spareBuffers: Uint8Array[] = [];
   private blocked = false;
+  /** Holders of {@link pauseReading}. */
+  private readPauses = 0;
   private closedWith: ConnectionError | undefined;
   private keepalive: Keepalive | undefined;
   private readonly programs = new Map<number, ProgramInfo>();
@@ -130,6 +132,7 @@ export class RpcClient {
       (silent) =>
         this.fail(new ConnectionError(`no answer from the peer for ${silent} ms (keepalive: ${ka.count} PINGs every ${ka.intervalMs} ms)`, { reason: 'keepalive' })),
     );
+    if (this.readPauses) this.keepalive.pause();
     this.keepalive.start();
   }
 
@@ -211,11 +214,20 @@ export class RpcClient {
     return new Promise((r) => this.drainWaiters.push(r));
   }
 
+  /**
+   * Stops reading the transport until every pause is matched by {@link resumeReading}: each
+   * download stream that falls behind holds one, and one stream catching up must not
+   * release another's. While paused, keepalive counts no silence (see Keepalive.pause).
+   */
   pauseReading(): void {
-    this.transport.pause?.();
+    if (!this.transport.pause || this.readPauses++) return;
+    this.transport.pause();
+    this.keepalive?.pause();
   }
 
   resumeReading(): void {
+    if (!this.transport.pause || !this.readPauses || --this.readPauses) return;
+    this.keepalive?.resume();
     this.transport.resume?.();
   }
 
@@ -248,7 +260,7 @@ export class RpcClient {
   drain(): void {
     this.blocked = false;
     this.flush();
-    if (!this.needsDrain) for (const w of this.drainWaiters.splice(0)) w();
+    this.wakeDrainWaiters();
   }
 
   /** The transport closed or failed: every pending call settles with ConnectionError. */
@@ -335,6 +347,13 @@ export class RpcClient {
       this.out.reset();
     }
     if (!this.transport.write(bytes, written)) this.blocked = true;
+    // A writer may be waiting because more than the limit was queued rather than because the
+    // transport pushed back; a transport that took it all sends no drain, so wake it here.
+    else if (this.drainWaiters.length) this.wakeDrainWaiters();
+  }
+
+  private wakeDrainWaiters(): void {
+    if (!this.needsDrain) for (const w of this.drainWaiters.splice(0)) w();
   }
 
   private dispatch(frame: Uint8Array, owned: boolean): void {

@@ -1,7 +1,8 @@
 /**
  * Data streams against a real daemon: a 512 MiB volume up and down through the Node and Web
  * faces with equal sha256, holes of a sparse download, abort and a daemon that dies
- * mid-stream, and a real guest's screenshot.
+ * mid-stream, a reader that pauses far longer than either side's keepalive window, and a
+ * real guest's screenshot.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortError,
   type Connection,
   ConnectionError,
   connect,
@@ -47,6 +49,47 @@ async function makePool(conn: Connection, daemon: ThrowawayDaemon, name: string)
   return conn.storagePoolCreateXML(`<pool type='dir'><name>${name}</name><target><path>${dir}</path></target></pool>`, 0);
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Uploads `bytes` of pseudo-random data to `vol`; resolves with its sha256. */
+async function fillVolume(conn: Connection, vol: RemoteNonnullStorageVol, bytes: number): Promise<string> {
+  const hash = createHash('sha256');
+  const up = await conn.openStream(P.storageVolUpload, { vol, offset: 0n, length: BigInt(bytes), flags: 0 });
+  for (const c of randomChunks(bytes)) {
+    hash.update(c);
+    await up.stream.write(c);
+  }
+  await up.stream.finish();
+  return hash.digest('hex');
+}
+
+/**
+ * Downloads `vol`, stopping to read for `pauseMs` after the first chunk (the stream then
+ * fills up and pauses the socket), and calls `duringPause` at its start. Resolves with the
+ * sha256, or rejects with the stream's error; `progress` says how far it got and when
+ * reading started again.
+ */
+async function pausedDownload(
+  conn: Connection,
+  vol: RemoteNonnullStorageVol,
+  pauseMs: number,
+  progress = { bytes: 0, resumedAt: 0 },
+  duringPause?: () => void,
+): Promise<string> {
+  const { stream } = await conn.openStream(P.storageVolDownload, { vol, offset: 0n, length: 0n, flags: 0 });
+  const hash = createHash('sha256');
+  for await (const chunk of stream.chunks()) {
+    hash.update(chunk);
+    if (!progress.bytes) {
+      duringPause?.();
+      await sleep(pauseMs);
+      progress.resumedAt = performance.now();
+    }
+    progress.bytes += chunk.length;
+  }
+  return hash.digest('hex');
+}
+
 const volXml = (name: string, bytes: number) =>
   `<volume><name>${name}</name><capacity>${bytes}</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>`;
 
@@ -64,6 +107,8 @@ describe('volume streams', () => {
   });
   afterAll(() => conn?.close());
 
+  // About 5 s alone and up to about 20 s on a loaded 2-core machine; the bound is for a
+  // starved machine, not for speed (a stall, as the lost drain wake-up was, never ends).
   it('uploads 512 MiB through the Node face and downloads it through the Web face, sha256 equal', async () => {
     const sent = createHash('sha256');
     const source = Readable.from(
@@ -90,7 +135,7 @@ describe('volume streams', () => {
     expect(bytes).toBe(SIZE);
     expect(got.digest('hex')).toBe(sent.digest('hex'));
     expect(await conn.connectGetType()).toBe('QEMU');
-  });
+  }, 240_000);
 
   it('reports holes of a sparse volume when asked for a sparse download', async () => {
     const pool = await conn.storagePoolLookupByName('streams');
@@ -140,12 +185,18 @@ describe('volume streams', () => {
     await conn.storageVolDelete(dst, 0);
   });
 
-  it('aborting a download mid-way leaves the connection usable', async () => {
+  it('aborting a download mid-way leaves the connection usable, and reads after it throw AbortError', async () => {
     const down = await conn.openStream(P.storageVolDownload, { vol, offset: 0n, length: 0n, flags: 0 });
     const first = await down.stream.read();
     expect(first).toBeInstanceOf(Uint8Array);
+    // Give the stream time to fill up and pause the socket: the abort must give it back.
+    await sleep(300);
     await down.stream.abort();
-    await expect(down.stream.read()).rejects.toThrow(/aborted/);
+    const err = await down.stream.read().catch((e: unknown) => e);
+    // The connection is fine: ConnectionError would tell the caller it is gone.
+    expect(err).toBeInstanceOf(AbortError);
+    expect(err).not.toBeInstanceOf(ConnectionError);
+    expect((err as Error).message).toMatch(/aborted/);
     expect(await conn.connectGetType()).toBe('QEMU');
     expect((await conn.storageVolGetInfo(vol)).capacity).toBe(BigInt(SIZE));
   });
@@ -169,6 +220,86 @@ describe('a daemon that dies mid-stream', () => {
       await daemon.stop();
     }
   });
+});
+
+describe('a reader that pauses far longer than the keepalive window', () => {
+  // The daemon's own keepalive is on and short: it drops a client it has not heard from for
+  // about 4 s, even while its writes to that client are blocked.
+  let daemon: ThrowawayDaemon;
+  let vol: RemoteNonnullStorageVol;
+  let sha256: string;
+  const SIZE = 32 * MiB; // well past the stream's 4 MiB of read-ahead and the socket buffers
+
+  beforeAll(async () => {
+    daemon = await startThrowawayLibvirtd({ name: 'stream-pause', extraConfig: 'keepalive_interval = 1\nkeepalive_count = 3' });
+    const conn = await connect(daemon.qemuUri, { keepalive: false });
+    try {
+      const pool = await makePool(conn, daemon, 'pausepool');
+      vol = await conn.storageVolCreateXML(pool, volXml('p.raw', SIZE), 0);
+      sha256 = await fillVolume(conn, vol, SIZE);
+    } finally {
+      await conn.close();
+    }
+  }, 120_000);
+  afterAll(() => daemon?.stop());
+
+  it('gets every byte after a pause of many of our keepalive windows (200 ms × 3)', async () => {
+    const conn = await connect(daemon.qemuUri, { keepalive: { intervalMs: 200, count: 3 } });
+    try {
+      const progress = { bytes: 0, resumedAt: 0 };
+      expect(await pausedDownload(conn, vol, 5000, progress)).toBe(sha256);
+      expect(progress.bytes).toBe(SIZE);
+      expect(await conn.connectGetType()).toBe('QEMU');
+    } finally {
+      await conn.close();
+    }
+  }, 120_000);
+
+  it("gets every byte after a pause past the daemon's keepalive window, with our keepalive slower than the daemon's", async () => {
+    // Our default PINGs every 5 s would come too late for a daemon that gives up after 4 s.
+    const conn = await connect(daemon.qemuUri);
+    try {
+      const progress = { bytes: 0, resumedAt: 0 };
+      expect(await pausedDownload(conn, vol, 10_000, progress)).toBe(sha256);
+      expect(progress.bytes).toBe(SIZE);
+      expect(await conn.connectGetType()).toBe('QEMU');
+    } finally {
+      await conn.close();
+    }
+  }, 120_000);
+});
+
+describe('a daemon that dies while the reader pauses', () => {
+  // Frozen, it is silent: keepalive ends the connection. Killed, its socket closes.
+  const REASONS = { SIGSTOP: ['keepalive'], SIGKILL: ['error', 'eof'] };
+  it.each(['SIGSTOP', 'SIGKILL'] as const)('%s: the stream fails with ConnectionError soon after reading resumes', async (signal) => {
+    const daemon = await startThrowawayLibvirtd({ name: 'stream-pause-kill' });
+    try {
+      let conn = await connect(daemon.qemuUri, { keepalive: false });
+      const pool = await makePool(conn, daemon, 'pausekill');
+      const vol = await conn.storageVolCreateXML(pool, volXml('k.raw', 32 * MiB), 0);
+      await fillVolume(conn, vol, 32 * MiB);
+      await conn.close();
+      conn = await connect(daemon.qemuUri, { keepalive: { intervalMs: 200, count: 3 } });
+      const progress = { bytes: 0, resumedAt: 0 };
+      const err = await pausedDownload(conn, vol, 4000, progress, () => {
+        // A moment for the stream to fill up and pause the socket, then the daemon goes.
+        setTimeout(() => daemon.kill(signal), 1000);
+      }).catch((e: unknown) => e);
+      const failedAt = performance.now();
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect(REASONS[signal]).toContain((err as ConnectionError).reason);
+      // A frozen daemon is found by keepalive (4 intervals of 200 ms once reading resumes); a
+      // killed one by the closed socket, during the pause or when reading resumes. The bound
+      // is for a loaded machine; without detection the read would never end.
+      expect(progress.resumedAt).toBeGreaterThan(0);
+      expect(failedAt - progress.resumedAt).toBeLessThan(30_000);
+      expect(conn.isOpen).toBe(false);
+      await conn.close();
+    } finally {
+      await daemon.stop();
+    }
+  }, 120_000);
 });
 
 describe('screenshot', () => {
