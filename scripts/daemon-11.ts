@@ -130,6 +130,9 @@ function writeConfig(l: ChrootLayout, opts: DaemonOptions): void {
     'dynamic_ownership = 0',
     'security_driver = "none"',
     'cgroup_controllers = [ ]',
+    // No private /dev per guest: it cannot be made inside a chroot.
+    'namespaces = [ ]',
+    'remember_owner = 0',
     'stdio_handler = "file"',
     `remote_display_port_min = ${base}`,
     `remote_display_port_max = ${base + 63}`,
