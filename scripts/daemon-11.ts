@@ -15,7 +15,7 @@
  * sys mounts, which later daemons and runs reuse.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { connect as netConnect, type NetConnectOpts } from 'node:net';
 import { chrootDir, ensureChroot, mountSystemDirs, mountsUnder } from './chroot.js';
@@ -181,6 +181,10 @@ function makeHandle(l: ChrootLayout, pid: number): ThrowawayDaemon {
   const socket = join(l.dir, 'libvirt-sock');
   const client = join(l.dir, 'client');
   for (const d of ['run', 'config', 'cache']) mkdirSync(join(client, d), { recursive: true, mode: 0o700 });
+  // A session-style runtime dir whose admin socket is this daemon's: `libvirtd:///session`
+  // with `env` reaches it, as it reaches the host's session daemon.
+  mkdirSync(join(client, 'run', 'libvirt'), { mode: 0o700 });
+  symlinkSync(join(l.dir, 'libvirt-admin-sock'), join(client, 'run', 'libvirt', 'libvirt-admin-sock'));
   let stopping: Promise<void> | undefined;
   const daemon: ThrowawayDaemon = {
     generation: '11.3',

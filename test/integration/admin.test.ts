@@ -8,19 +8,13 @@ import { execFile } from 'node:child_process';
 import { connectAdmin, connect } from '../../src/index.js';
 import { runCli } from '../../src/cli/main.js';
 import { type AdminRelay, daemonIdentity, startAdminRelay } from '../helpers/admin-relay.js';
-import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
+import { type ThrowawayDaemon, sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
 const URI = 'libvirtd:///session';
 
 let daemon: ThrowawayDaemon;
 let relay: AdminRelay;
 
-beforeAll(async () => {
-  daemon = await sharedDaemon();
-  relay = await startAdminRelay(daemon);
-});
-
-afterAll(() => relay?.stop());
 
 /** virt-admin as the daemon's user, on the daemon's own admin socket. */
 function virtAdmin(...args: string[]): Promise<string> {
@@ -48,6 +42,14 @@ const column = (table: string) =>
     .slice(2)
     .map((l) => l.trim().split(/\s+/)[1])
     .filter(Boolean);
+
+forEachGeneration((generation) => {
+beforeAll(async () => {
+  daemon = await sharedDaemon(generation);
+  relay = await startAdminRelay(daemon);
+});
+
+afterAll(() => relay?.stop());
 
 describe('admin commands of libvirt-rpc', () => {
   it('srv-list and srv-clients-list print what virt-admin prints', async () => {
@@ -102,11 +104,12 @@ describe('admin program', () => {
       expect(Number(limits.nclients_max)).toBeGreaterThan(0);
       expect(Number(libVersion)).toBeGreaterThan(0);
       // The throwaway daemon logs warnings and errors to its own file.
-      expect(outputs).toEqual({ noutputs: 1, outputs: `3:file:${daemon.log}` });
+      expect(outputs).toEqual({ noutputs: 1, outputs: `3:file:${daemon.pathInDaemon(daemon.log)}` });
       expect((await virtAdmin('daemon-log-outputs')).trim()).toBe(`Logging outputs: ${outputs.outputs}`);
     } finally {
       await admin.close();
       await conn.close();
     }
   });
+});
 });
