@@ -73,6 +73,25 @@ export function ensureChroot(root = chrootDir()): string {
   return root;
 }
 
+/**
+ * proc, dev and sys mounted in the root (see {@link mountSystemDirs}); what is missing is
+ * mounted in a child process under the root's lock, so parallel workers never mount twice.
+ */
+export function ensureMounted(root = chrootDir()): void {
+  if (missingMounts(root).length === 0) return;
+  const r = spawnSync('flock', ['-w', '600', lockFile(root), process.execPath, '--import', 'tsx', SCRIPT, 'mount', '--locked'], {
+    cwd: REPO,
+    env: { ...process.env, LIBVIRT_RPC_CHROOT: root },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (r.status !== 0 || missingMounts(root).length) throw new Error(`mounting ${missingMounts(root).join(', ')} failed`);
+}
+
+const missingMounts = (root: string) => {
+  const have = new Set(mountsUnder(root));
+  return ['proc', 'dev', 'sys'].map((d) => join(root, d)).filter((p) => !have.has(p));
+};
+
 /** The work itself, with the lock held. */
 async function prepareLocked(root: string): Promise<void> {
   if (chrootReady(root)) return;
@@ -224,7 +243,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   const main = async () => {
     if (command === 'path') return console.log(root);
     if (command === 'prepare' && flag === '--locked') return prepareLocked(root);
-    if (command === 'prepare') return void console.log(ensureChroot(root));
+    if (command === 'mount' && flag === '--locked') return mountSystemDirs(root);
+    if (command === 'prepare') {
+      ensureChroot(root);
+      ensureMounted(root);
+      return void console.log(root);
+    }
     if (command === 'unmount') return unmountAll(root);
     throw new Error('usage: tsx scripts/chroot.ts prepare | path | unmount');
   };

@@ -18,7 +18,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { connect as netConnect, type NetConnectOpts } from 'node:net';
-import { chrootDir, ensureChroot, mountSystemDirs, mountsUnder } from './chroot.js';
+import { chrootDir, ensureChroot, ensureMounted, mountsUnder } from './chroot.js';
 import {
   type DaemonOptions,
   type ThrowawayDaemon,
@@ -55,17 +55,12 @@ export function chrootLibvirtVersion(root = chrootDir()): string {
   return chrootVersion;
 }
 
-let mounted = false;
-
 /** Starts an 11.3 daemon in the chroot (made first if missing) and waits until it answers. */
 export async function startChrootLibvirtd(opts: DaemonOptions = {}): Promise<ThrowawayDaemon> {
   if (process.getuid?.() !== 0) throw new Error('the libvirt 11.3 daemon runs in a chroot, which needs root');
   if (opts.sasl) throw new Error('SASL is set up for the host daemon only');
   const root = ensureChroot();
-  if (!mounted) {
-    mountSystemDirs(root);
-    mounted = true;
-  }
+  ensureMounted(root);
   const word = (opts.name ?? 'd').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 8) || 'd';
   const dir = mkdtempSync(join(root, 'run', `lvrpc-${word}-`));
   const l: ChrootLayout = { root, dir, inside: '', state: join(dir, 'state') };

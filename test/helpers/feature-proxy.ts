@@ -36,7 +36,7 @@ const REPLY = 1;
 
 /** Splits a byte stream into libvirt frames (a 4-byte length that counts itself). */
 function frames(onFrame: (frame: Buffer) => void): (chunk: Buffer) => void {
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   return (chunk) => {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     while (pending.length >= 4) {
