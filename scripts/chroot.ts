@@ -2,8 +2,9 @@
  * A Debian 13 root with libvirt 11.3 and QEMU 10, made with debootstrap, for running a second
  * daemon generation beside the host's own (see scripts/daemon-11.ts):
  *
- *   tsx scripts/chroot.ts prepare     # make it (as root) unless it is there already
- *   tsx scripts/chroot.ts path        # print where it is
+ *   npm run chroot -- prepare     # make it (as root) unless it is there, and mount proc, dev, sys
+ *   npm run chroot -- path        # print where it is
+ *   npm run chroot -- unmount     # take the mounts out (before removing the root)
  *
  * It lives in a cache dir that survives between runs on one machine
  * (`LIBVIRT_RPC_CHROOT`, default /var/cache/libvirt-rpc/trixie-root). A marker file written

@@ -206,6 +206,7 @@ function makeHandle(l: ChrootLayout, pid: number): ThrowawayDaemon {
   trackDaemon(daemon, () => {
     signal(pid, 'SIGKILL');
     for (const p of leftoverPids(l)) signal(p, 'SIGKILL');
+    bestEffort(() => removeDir(l));
   });
   return daemon;
 }
