@@ -4,6 +4,7 @@
  */
 import { type Connection, connect } from '../src/index.js';
 import { startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { benchGeneration } from './lib/daemon.js';
 import type { Measurement } from './lib/stats.js';
 
 const COUNT = Number(process.env.BENCH_CONNECTIONS ?? 1000);
@@ -12,6 +13,7 @@ const CALLS = 20_000;
 export async function run(): Promise<Measurement[]> {
   const daemon = await startThrowawayLibvirtd({
     name: 'bench-connections',
+    generation: benchGeneration(),
     extraConfig: `max_clients = ${COUNT * 2}\nmax_anonymous_clients = ${COUNT * 2}\nmax_workers = 20`,
   });
   try {

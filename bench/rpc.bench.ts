@@ -5,6 +5,7 @@
  */
 import { type Connection, connect } from '../src/index.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { benchGeneration } from './lib/daemon.js';
 import { buildCClient, runCClient } from './lib/c-client.js';
 import { type Measurement, median } from './lib/stats.js';
 
@@ -121,7 +122,7 @@ async function populate(conn: Connection): Promise<void> {
 
 export async function run(): Promise<Measurement[]> {
   const bin = buildCClient();
-  const daemon: ThrowawayDaemon = await startThrowawayLibvirtd({ name: 'bench' });
+  const daemon: ThrowawayDaemon = await startThrowawayLibvirtd({ name: 'bench', generation: benchGeneration() });
   const results: Measurement[] = [];
   try {
     // This connection stays open throughout: the test driver keeps its state while one does.

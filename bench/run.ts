@@ -25,7 +25,14 @@ if (process.argv[2] === '--child') {
   process.exit(0);
 }
 
-const wanted = process.argv.slice(2);
+// `--daemon 11.3` (or 9.0): which libvirt the benchmarks that start a daemon use.
+const args = process.argv.slice(2);
+const daemonAt = args.indexOf('--daemon');
+if (daemonAt >= 0) {
+  process.env.LIBVIRT_BENCH_DAEMON = args[daemonAt + 1] ?? '';
+  args.splice(daemonAt, 2);
+}
+const wanted = args;
 const names = readdirSync(HERE)
   .filter((f) => f.endsWith('.bench.ts'))
   .map((f) => f.replace(/\.bench\.ts$/, ''))
@@ -38,7 +45,7 @@ if (unknown.length) {
 const selected = wanted.length ? names.filter((n) => wanted.includes(n)) : names;
 
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-const machine = `${cpus().length} vCPU ${arch()} (${cpu}), Node ${process.version.slice(1)}`;
+const machine = `${cpus().length} vCPU ${arch()} (${cpu}), Node ${process.version.slice(1)}, libvirt ${process.env.LIBVIRT_BENCH_DAEMON || '9.0'} daemon`;
 console.log(`${new Date().toISOString().slice(0, 10)} · ${machine}`);
 
 interface Entry {

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, downloadVolume, uploadVolume } from '../src/index.js';
 import { SYSTEM_PYTHON, startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { benchGeneration } from './lib/daemon.js';
 import { type Measurement, median } from './lib/stats.js';
 
 const MiB = 1024 * 1024;
@@ -33,7 +34,7 @@ print(wall, u.ru_utime + u.ru_stime)
 }
 
 export async function run(): Promise<Measurement[]> {
-  const daemon = await startThrowawayLibvirtd({ name: 'bench-streams' });
+  const daemon = await startThrowawayLibvirtd({ name: 'bench-streams', generation: benchGeneration() });
   const results: Measurement[] = [];
   try {
     const poolDir = join(daemon.dir, 'pool');
@@ -42,7 +43,7 @@ export async function run(): Promise<Measurement[]> {
     const work = join(daemon.dir, 'files');
     mkdirSync(work);
     const conn = await connect(daemon.qemuUri, { keepalive: false });
-    const pool = await conn.storagePoolCreateXML(`<pool type='dir'><name>bench</name><target><path>${poolDir}</path></target></pool>`, 0);
+    const pool = await conn.storagePoolCreateXML(`<pool type='dir'><name>bench</name><target><path>${daemon.pathInDaemon(poolDir)}</path></target></pool>`, 0);
     const vol = await conn.storageVolCreateXML(pool, `<volume><name>v.raw</name><capacity>${SIZE}</capacity><target><format type='raw'/></target></volume>`, 0);
     const source = join(work, 'source.raw');
     const random = Buffer.alloc(SIZE);

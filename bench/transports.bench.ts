@@ -10,6 +10,7 @@ import { type Connection, connect } from '../src/index.js';
 import { makeTestPki } from '../scripts/certificates.js';
 import { startTestSshd } from '../scripts/sshd.js';
 import { startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { benchGeneration } from './lib/daemon.js';
 import { type CSample, buildCClient, runCClient } from './lib/c-client.js';
 import { type Measurement, median } from './lib/stats.js';
 import { freePort } from '../scripts/ports.js';
@@ -45,6 +46,8 @@ export async function run(): Promise<Measurement[]> {
   copyFileSync(pki.client.cert, join(pkipath, 'clientcert.pem'));
   copyFileSync(pki.client.key, join(pkipath, 'clientkey.pem'));
   const [tcpPort, tlsPort, sshPort] = [await freePort(), await freePort(), await freePort()];
+  // The ssh leg reaches a session daemon as its unprivileged user: the host's daemon only.
+  if (benchGeneration() !== '9.0') throw new Error('the transports benchmark (its ssh leg needs a session daemon) runs against libvirt 9.0 only');
   const daemon = await startThrowawayLibvirtd({
     name: 'bench-transports',
     listenTcp: { port: tcpPort },

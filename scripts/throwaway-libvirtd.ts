@@ -38,7 +38,17 @@ export const DEBIAN_PACKAGES = [
   'qemu-utils',
 ];
 
+/** The daemon generations the tests run against: Debian 12's libvirt and Debian 13's (in a chroot). */
+export const GENERATIONS = ['9.0', '11.3'] as const;
+export type DaemonGeneration = (typeof GENERATIONS)[number];
+
 export interface DaemonOptions {
+  /**
+   * Which libvirt: '9.0' (default) is this machine's own, as a session daemon of an
+   * unprivileged user; '11.3' is Debian 13's in a chroot (scripts/daemon-11.ts), a system
+   * daemon whose QEMU driver is `qemu+unix:///system?socket=...`. As root only.
+   */
+  generation?: DaemonGeneration;
   /** Listen on plain TCP on 127.0.0.1:port (auth none unless said). */
   listenTcp?: { port: number; auth?: 'none' | 'sasl' };
   /** Listen on TLS on 127.0.0.1:port with these files (copied in for the daemon's user). */
@@ -60,6 +70,9 @@ export interface DaemonOptions {
 }
 
 export interface ThrowawayDaemon {
+  generation: DaemonGeneration;
+  /** libvirtd's version, e.g. `9.0.0`. */
+  version: string;
   /** The temp root; everything the daemon writes is under it. */
   dir: string;
   socket: string;
@@ -77,6 +90,12 @@ export interface ThrowawayDaemon {
   /** SIGTERM, wait for the exit, kill any guest left behind, remove `dir`. Idempotent. */
   stop(): Promise<void>;
   kill(signal: NodeJS.Signals): void;
+  /**
+   * Where the daemon sees a file of this machine (a disk image, a pool dir): the path itself
+   * for the host's daemon; inside the chroot for 11.3, which sees only files under its root
+   * (put them under `dir`).
+   */
+  pathInDaemon(path: string): string;
 }
 
 const isRoot = () => process.getuid?.() === 0;
@@ -386,7 +405,7 @@ function capsSeedDir(): string | undefined {
   }
 }
 
-function copyXmlFiles(from: string, to: string): void {
+export function copyXmlFiles(from: string, to: string): void {
   if (!existsSync(from)) return;
   mkdirSync(to, { recursive: true });
   for (const f of readdirSync(from).filter((n) => n.endsWith('.xml'))) {
@@ -397,7 +416,7 @@ function copyXmlFiles(from: string, to: string): void {
   }
 }
 
-function bestEffort(fn: () => void): void {
+export function bestEffort(fn: () => void): void {
   try {
     fn();
   } catch {
@@ -423,7 +442,7 @@ export function processAlive(pid: number): boolean {
   }
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
+export function signal(pid: number, sig: NodeJS.Signals): void {
   try {
     process.kill(pid, sig);
   } catch {
@@ -431,7 +450,7 @@ function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-async function waitGone(pids: number[], timeoutMs: number): Promise<boolean> {
+export async function waitGone(pids: number[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (pids.some(processAlive)) {
     if (Date.now() > deadline) return false;
@@ -455,7 +474,7 @@ function leftoverPids(l: Layout): number[] {
   return files.map(readPid).filter((pid): pid is number => pid !== undefined && pid !== process.pid && belongsTo(pid, l.dir));
 }
 
-function readPid(file: string): number | undefined {
+export function readPid(file: string): number | undefined {
   try {
     const pid = Number(readFileSync(file, 'utf8').trim());
     return Number.isInteger(pid) && pid > 1 ? pid : undefined;
@@ -478,17 +497,19 @@ function belongsTo(pid: number, dir: string): boolean {
 // ---------------------------------------------------------------------------------------
 // Daemons alive in this process, killed if it dies
 
-const live = new Map<ThrowawayDaemon, Layout>();
+const live = new Map<ThrowawayDaemon, () => void>();
 
 /** Synchronous, for 'exit': SIGKILL everything of each daemon and remove its dir. */
 function killAllNow(): void {
-  for (const [d, l] of live) {
-    signal(d.pid, 'SIGKILL');
-    for (const pid of leftoverPids(l)) signal(pid, 'SIGKILL');
-    // Retries: the SIGKILLed daemon may still be on its way out for a moment.
-    bestEffort(() => rmSync(l.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
-  }
+  for (const killNow of live.values()) killNow();
   live.clear();
+}
+
+function killSessionDaemonNow(d: ThrowawayDaemon, l: Layout): void {
+  signal(d.pid, 'SIGKILL');
+  for (const pid of leftoverPids(l)) signal(pid, 'SIGKILL');
+  // Retries: the SIGKILLed daemon may still be on its way out for a moment.
+  bestEffort(() => rmSync(l.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 20 }));
 }
 
 /** On SIGINT/SIGTERM: clean up, then let the signal do what it would have done. */
@@ -518,12 +539,13 @@ function unhook(): void {
   process.removeListener('SIGTERM', onSignal);
 }
 
-function track(d: ThrowawayDaemon, l: Layout): void {
-  live.set(d, l);
+/** Remembers a running daemon, with what kills it at once should this process die. */
+export function trackDaemon(d: ThrowawayDaemon, killNow: () => void): void {
+  live.set(d, killNow);
   hook();
 }
 
-function untrack(d: ThrowawayDaemon): void {
+export function untrackDaemon(d: ThrowawayDaemon): void {
   live.delete(d);
   if (!live.size) unhook();
 }
@@ -544,6 +566,7 @@ function untrack(d: ThrowawayDaemon): void {
  * ```
  */
 export async function startThrowawayLibvirtd(opts: DaemonOptions = {}): Promise<ThrowawayDaemon> {
+  if (opts.generation === '11.3') return (await import('./daemon-11.js')).startChrootLibvirtd(opts);
   await ensureLibvirtPackages();
   const root = isRoot();
   const l = makeLayout(opts.name, root);
@@ -566,6 +589,13 @@ export async function startThrowawayLibvirtd(opts: DaemonOptions = {}): Promise<
   const daemon = makeHandle(l, env, owner, pid!, opts.qemuCapsCache !== false);
   if (opts.checkQemu) await checkQemuSession(daemon).catch(async (err) => (await daemon.stop(), Promise.reject(err)));
   return daemon;
+}
+
+let hostVersion: string | undefined;
+/** The version of this machine's libvirtd, e.g. `9.0.0`, read once. */
+export function hostLibvirtVersion(): string {
+  hostVersion ??= /(\d+\.\d+\.\d+)/.exec(execFileSync(findExecutable('libvirtd')!, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  return hostVersion;
 }
 
 function seedCaps(l: Layout): void {
@@ -620,6 +650,8 @@ function canConnect(target: NetConnectOpts): Promise<boolean> {
 function makeHandle(l: Layout, env: Record<string, string>, owner: Owner, pid: number, saveCapsOnStop: boolean): ThrowawayDaemon {
   let stopping: Promise<void> | undefined;
   const daemon: ThrowawayDaemon = {
+    generation: '9.0',
+    version: hostLibvirtVersion(),
     dir: l.dir,
     socket: l.socket,
     adminSocket: l.adminSocket,
@@ -631,9 +663,10 @@ function makeHandle(l: Layout, env: Record<string, string>, owner: Owner, pid: n
     log: l.log,
     env,
     kill: (sig) => process.kill(pid, sig),
+    pathInDaemon: (p) => p,
     stop: () => (stopping ??= stopDaemon(daemon, l, saveCapsOnStop)),
   };
-  track(daemon, l);
+  trackDaemon(daemon, () => killSessionDaemonNow(daemon, l));
   return daemon;
 }
 
@@ -651,10 +684,10 @@ async function stopDaemon(d: ThrowawayDaemon, l: Layout, saveCapsOnStop: boolean
   await waitGone(leftovers, 5_000);
   if (saveCapsOnStop) bestEffort(() => saveCaps(l));
   rmSync(l.dir, { recursive: true, force: true });
-  untrack(d);
+  untrackDaemon(d);
 }
 
-function tail(log: string, lines = 20): string {
+export function tail(log: string, lines = 20): string {
   try {
     return readFileSync(log, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') || '(daemon log empty)';
   } catch {
@@ -662,7 +695,7 @@ function tail(log: string, lines = 20): string {
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------
 // Guests

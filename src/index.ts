@@ -20,6 +20,7 @@ export { SlowConsumerError } from './api/event-queue.js';
 export { Fleet, type FleetHealth, type HostResult } from './api/fleet.js';
 export type { EventFamily, SubscribeOptions } from './api/events.js';
 export { LibvirtError, ConnectionError, ProtocolError, TimeoutError, AbortError, NotSupportedError } from './rpc/errors.js';
+export { UnknownProcedureError } from './api/unknown-procedure.js';
 export { formatTrace, type TraceEntry } from './rpc/trace.js';
 export type { KeepaliveOptions } from './rpc/keepalive.js';
 export type { Dialer, Transport, TransportEvents } from './transport/types.js';

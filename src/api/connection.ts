@@ -27,6 +27,7 @@ import { AbortError, type CloseReason, ConnectionError, LibvirtError, NotSupport
 import type { Dialer } from '../transport/types.js';
 import { EventQueue } from './event-queue.js';
 import { LibvirtStream } from './stream.js';
+import { UnknownProcedureError, formatLibVersion, isUnknownProcedure } from './unknown-procedure.js';
 import { type EventFamily, EventHub, type SubscribeOptions } from './events.js';
 import { type CredentialsCallback, DRV_FEATURE, openRemote, supportsFeature } from './handshake.js';
 import { DEFAULT_SETUP_TIMEOUT_MS, type Session, type SessionOptions, closeSession, establish, untilAborted } from './session.js';
@@ -170,6 +171,8 @@ export class Connection extends RemoteMethods {
   private readonly eventHub: EventHub;
   private readonly closeListeners = new Set<(reason: number) => void>();
   private closeCallbackRegistered = false;
+  /** The daemon's libvirt version, asked when a call comes back as unknown to it. */
+  private daemonVersion: Promise<string | undefined> | undefined;
   private readonly onListeners = new Map<string, Map<(e: any) => void, Promise<() => Promise<void>>>>();
 
   private constructor(uri: string, session: Session, keepalive: boolean) {
@@ -197,6 +200,7 @@ export class Connection extends RemoteMethods {
     this.featureProbes = new Map();
     for (const name of Object.keys(LAZY_FEATURES) as LazyFeature[]) this.features[name] = false;
     this.closeCallbackRegistered = false;
+    this.daemonVersion = undefined;
     session.rpc.setMessageHandler((h, payload) => this.eventHub.handleMessage(h, payload));
     void session.closed.then((e) => this.sessionEnded(session, e));
   }
@@ -468,9 +472,27 @@ export class Connection extends RemoteMethods {
   }
 
   private dispatch(proc: ProcedureInfo<any, any, any>, args: any, options: CallOptions | undefined, unwrap: Unwrap): Promise<any> {
+    const session = this.session;
+    return this.send(proc, args, options, unwrap).catch((e: unknown) => (isUnknownProcedure(e, proc) ? this.unknownProcedure(e, proc, session) : Promise.reject(e)));
+  }
+
+  /**
+   * An older daemon's "unknown procedure: N" as an error that names the procedure and the
+   * daemon's version (asked once per session, and only when such an answer comes).
+   */
+  private async unknownProcedure(e: LibvirtError, proc: ProcedureInfo<any, any, any>, session: Session): Promise<never> {
+    if (session !== this.session) throw e;
+    this.daemonVersion ??= this.rpc
+      .call(remoteProcedures.connectGetLibVersion, undefined, { timeoutMs: 10_000 }, 'lib_ver')
+      .then((v: bigint) => formatLibVersion(v))
+      .catch(() => undefined);
+    throw new UnknownProcedureError(e, proc, await this.daemonVersion);
+  }
+
+  private send(proc: ProcedureInfo<any, any, any>, args: any, options: CallOptions | undefined, unwrap: Unwrap): Promise<any> {
     if (this.closing) return Promise.reject(new ConnectionError('connection closed', { reason: 'client' }));
     if (this.reconnecting) {
-      return this.afterReconnect(this.reconnecting, proc.name, options).then((left) => this.dispatch(proc, args, left, unwrap));
+      return this.afterReconnect(this.reconnecting, proc.name, options).then((left) => this.send(proc, args, left, unwrap));
     }
     if (proc.fds) {
       return Promise.reject(new NotSupportedError(`${proc.method} passes file descriptors, which JavaScript runtimes cannot send over a socket`));

@@ -37,9 +37,11 @@ export function reusedReadBuffer(events: TransportEvents): { onread?: { buffer: 
 
 /**
  * Adapts a Node duplex stream to the Transport interface. With `dataEvents: false` the data
- * arrives some other way ({@link reusedReadBuffer}).
+ * arrives some other way ({@link reusedReadBuffer}). With `endGraceMs`, the end of the peer's
+ * data waits that long for the stream's own error or close (an ssh channel reports its
+ * command's exit status after the end of its output), so that the reason is not lost.
  */
-export function transportFromDuplex(stream: Duplex, events: TransportEvents, description: string, dataEvents = true): Transport {
+export function transportFromDuplex(stream: Duplex, events: TransportEvents, description: string, dataEvents = true, endGraceMs = 0): Transport {
   let done = false;
   const finish = (error?: Error) => {
     if (done) return;
@@ -52,8 +54,13 @@ export function transportFromDuplex(stream: Duplex, events: TransportEvents, des
   stream.on('close', () => finish());
   stream.on('end', () => {
     // The peer finished sending; libvirt never half-closes, so the connection is over.
-    finish();
-    stream.destroy();
+    if (!endGraceMs) {
+      finish();
+      return void stream.destroy();
+    }
+    const t = setTimeout(() => (finish(), stream.destroy()), endGraceMs);
+    (t as { unref?: () => void }).unref?.();
+    stream.once('close', () => clearTimeout(t));
   });
   return {
     description,

@@ -112,7 +112,8 @@ export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<
     channel.on('exit', (code: number | null) => {
       if (code) channel.emit('error', new Error(`the remote command exited with ${code}${stderr ? `: ${stderr.trim()}` : ''}`));
     });
-    const transport = transportFromDuplex(channel, events, `ssh:${uri.host}`);
+    // The command's exit status (and its error) comes after the end of its output.
+    const transport = transportFromDuplex(channel, events, `ssh:${uri.host}`, true, 2000);
     return {
       ...transport,
       close: () => {

@@ -59,6 +59,11 @@ export default function globalSetup(globalConfig: Selection): void {
       if (process.getuid?.() === 0) throw e;
       console.warn((e as Error).message);
     }
+    // The libvirt 11.3 root (scripts/chroot.ts), made once here rather than in a worker's
+    // test timeout: a few minutes on a fresh machine, nothing when it is cached.
+    if (process.getuid?.() === 0 && (process.env.LIBVIRT_DAEMONS ?? '11.3').split(/[\s,]+/).includes('11.3')) {
+      run(globalConfig.rootDir, 'scripts/chroot.ts', ['prepare']);
+    }
   }
   if (!mayRun(globalConfig, DIST_TESTS)) return;
   // The workers start after this and inherit the environment: the tests then check that

@@ -3,28 +3,69 @@
  * C client (python3-libvirt, virsh) pointed at the same daemon as the oracle.
  */
 import { execFile } from 'node:child_process';
-import { SYSTEM_PYTHON, type ThrowawayDaemon, startThrowawayLibvirtd, virshOn } from '../../scripts/throwaway-libvirtd.js';
+import {
+  type DaemonGeneration,
+  GENERATIONS,
+  SYSTEM_PYTHON,
+  type ThrowawayDaemon,
+  startThrowawayLibvirtd,
+  virshOn,
+} from '../../scripts/throwaway-libvirtd.js';
 
-export type { ThrowawayDaemon };
-
-let shared: Promise<ThrowawayDaemon> | undefined;
+export type { DaemonGeneration, ThrowawayDaemon };
 
 /**
- * The test file's daemon, started on first use. Jest gives each test file its own module
- * registry, so "shared" means shared by the tests of one file.
+ * The daemon generations this run tests against: `LIBVIRT_DAEMONS` (`9.0`, `11.3`, or both
+ * with a comma), by default both.
  */
-export async function sharedDaemon(): Promise<ThrowawayDaemon> {
-  shared ??= startThrowawayLibvirtd({ name: 'jest' }).catch((err) => {
-    shared = undefined; // a later test may try again rather than inherit the failure
-    throw err;
-  });
-  return shared;
+export function enabledGenerations(): DaemonGeneration[] {
+  const asked = (process.env.LIBVIRT_DAEMONS ?? GENERATIONS.join(','))
+    .split(/[\s,]+/)
+    .filter(Boolean);
+  const unknown = asked.filter((g) => !(GENERATIONS as readonly string[]).includes(g));
+  if (unknown.length) throw new Error(`LIBVIRT_DAEMONS names ${unknown.join(', ')}: the generations are ${GENERATIONS.join(', ')}`);
+  return GENERATIONS.filter((g) => asked.includes(g));
+}
+
+/**
+ * Declares the tests in `fn` once per daemon generation of this run, each in a describe
+ * block named after it (`libvirt 9.0`, `libvirt 11.3`); `only` limits them to the
+ * generations a feature needs. With no generation left the file still gets a failing test
+ * rather than none, so a run never passes by testing nothing.
+ */
+export function forEachGeneration(fn: (generation: DaemonGeneration) => void, only: readonly DaemonGeneration[] = GENERATIONS): void {
+  const gens = enabledGenerations().filter((g) => only.includes(g));
+  if (!gens.length) {
+    it(`runs against libvirt ${only.join(' or ')}`, () => {
+      throw new Error(`these tests need libvirt ${only.join(' or ')}, and LIBVIRT_DAEMONS=${process.env.LIBVIRT_DAEMONS} leaves it out`);
+    });
+  }
+  for (const g of gens) describe(`libvirt ${g}`, () => fn(g));
+}
+
+const shared = new Map<DaemonGeneration, Promise<ThrowawayDaemon>>();
+
+/**
+ * The test file's daemon of a generation (default 9.0, the host's), started on first use.
+ * Jest gives each test file its own module registry, so "shared" means shared by the tests
+ * of one file.
+ */
+export async function sharedDaemon(generation: DaemonGeneration = '9.0'): Promise<ThrowawayDaemon> {
+  let daemon = shared.get(generation);
+  if (!daemon) {
+    daemon = startThrowawayLibvirtd({ name: 'jest', generation }).catch((err) => {
+      shared.delete(generation); // a later test may try again rather than inherit the failure
+      throw err;
+    });
+    shared.set(generation, daemon);
+  }
+  return daemon;
 }
 
 afterAll(async () => {
-  const daemon = shared;
-  shared = undefined;
-  if (daemon) await (await daemon.catch(() => undefined))?.stop();
+  const daemons = [...shared.values()];
+  shared.clear();
+  await Promise.all(daemons.map(async (d) => (await d.catch(() => undefined))?.stop()));
 });
 
 /** The environment for a C client of this daemon (its XDG dirs, never the user's own). */

@@ -7,15 +7,15 @@ import { PassThrough } from 'node:stream';
 import { attachConsole, connect, remoteProcedures as P, VIR_DOMAIN_CONSOLE_FORCE, VIR_DOMAIN_START_PAUSED } from '../../src/index.js';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
 import { echoDisk, writeEchoImage } from '../helpers/echo-guest.js';
-import { sharedDaemon } from '../helpers/libvirtd.js';
+import { sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
-describe('serial console', () => {
+forEachGeneration((generation) => describe('serial console', () => {
   it('reads the banner and gets an upper-cased echo of what it writes', async () => {
-    const daemon = await sharedDaemon();
+    const daemon = await sharedDaemon(generation);
     const image = join(daemon.dir, 'echo.img');
     writeEchoImage(image, daemon.user);
     const conn = await connect(daemon.qemuUri);
-    const dom = await conn.domainDefineXML(tinyGuestXml('echo', { extraDevices: echoDisk(image) }));
+    const dom = await conn.domainDefineXML(tinyGuestXml('echo', { extraDevices: echoDisk(daemon.pathInDaemon(image)) }));
     // A failure here once came from a daemon silent for 30 s under CI load: say which step
     // waited, and what the daemon logged, should it come back.
     const t0 = Date.now();
@@ -75,4 +75,4 @@ describe('serial console', () => {
       await conn.close();
     }
   });
-});
+}));

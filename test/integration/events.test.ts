@@ -28,7 +28,7 @@ import {
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
 import { familyEvents } from '../../src/api/events.js';
 import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
-import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
+import { type ThrowawayDaemon, sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
 const domainXml = (name: string) =>
   `<domain type='test'><name>${name}</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`;
@@ -40,13 +40,13 @@ async function until<T>(list: T[], n: number, ms = 5000): Promise<T[]> {
   return list;
 }
 
-describe('events on the test driver', () => {
+forEachGeneration((generation) => describe('events on the test driver', () => {
   let daemon: ThrowawayDaemon;
   let conn: Connection;
   const trace: TraceEntry[] = [];
 
   beforeAll(async () => {
-    daemon = await sharedDaemon();
+    daemon = await sharedDaemon(generation);
     conn = await connect(daemon.testUri, { trace: (e) => trace.push(e) });
   });
   afterAll(() => conn?.close());
@@ -149,11 +149,11 @@ describe('events on the test driver', () => {
     const threshold: RemoteEventPayloads['domain:block-threshold'] = { dom: lifecycle.dom, dev: 'vda', path: '/p', threshold: 1n, excess: 2n };
     expect([lifecycle.event, threshold.dev]).toEqual([0, 'vda']);
   });
-});
+}));
 
-describe('secret events', () => {
+forEachGeneration((generation) => describe('secret events', () => {
   it('sees a secret defined, its value changed, and undefined', async () => {
-    const daemon = await sharedDaemon();
+    const daemon = await sharedDaemon(generation);
     // The test driver has no secrets; the session daemon's secret driver does.
     const conn = await connect(daemon.qemuUri);
     const seen: string[] = [];
@@ -168,11 +168,11 @@ describe('secret events', () => {
     await conn.close();
     expect(seen).toEqual([`lifecycle:${VIR_SECRET_EVENT_DEFINED}`, 'value-changed', `lifecycle:${VIR_SECRET_EVENT_UNDEFINED}`]);
   });
-});
+}));
 
-describe('QEMU monitor events from a real guest', () => {
+forEachGeneration((generation) => describe('QEMU monitor events from a real guest', () => {
   it('sees STOP and RESUME through conn.qemu events', async () => {
-    const daemon = await sharedDaemon();
+    const daemon = await sharedDaemon(generation);
     const conn = await connect(daemon.qemuUri);
     const dom = await conn.domainDefineXML(tinyGuestXml('ev-guest'));
     try {
@@ -191,4 +191,4 @@ describe('QEMU monitor events from a real guest', () => {
       await conn.close();
     }
   });
-});
+}));

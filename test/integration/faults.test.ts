@@ -11,11 +11,12 @@ import {
   VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
 } from '../../src/index.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { forEachGeneration } from '../helpers/libvirtd.js';
 
-describe('faults of a real daemon', () => {
+forEachGeneration((generation) => describe('faults of a real daemon', () => {
   let daemon: ThrowawayDaemon;
   beforeEach(async () => {
-    daemon = await startThrowawayLibvirtd({ name: 'faults' });
+    daemon = await startThrowawayLibvirtd({ generation, name: 'faults' });
   });
   afterEach(async () => {
     try {
@@ -77,4 +78,4 @@ describe('faults of a real daemon', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(reasons).toEqual([VIR_CONNECT_CLOSE_REASON_CLIENT]);
   });
-});
+}));

@@ -231,3 +231,45 @@ function untilJsonObject(child: ChildProcess): Promise<string> {
     child.once('exit', (code) => reject(new Error(`CLI exited (${code}): ${out}\n${err}`)));
   });
 }
+
+describe('the libvirt 11.3 daemon in the chroot', () => {
+  /** The pid of a guest's QEMU, from the daemon's private /run/libvirt/qemu (a system daemon's). */
+  const qemuPidOf = (d: ThrowawayDaemon, name: string) => Number(readFileSync(join(d.dir, 'state', 'run-libvirt', 'qemu', `${name}.pid`), 'utf8'));
+
+  it('runs several side by side, each with its own drivers and guests, on sockets the host reaches; stop() leaves nothing', async () => {
+    const ports = [await freePort(), await freePort()];
+    const t0 = performance.now();
+    const [a, b] = await Promise.all(ports.map((port, i) => startThrowawayLibvirtd({ generation: '11.3', name: `h11-${i}`, listenTcp: { port } })));
+    timings.two11DaemonsStart = since(t0);
+    try {
+      expect(a!.version).toBe('11.3.0');
+      expect(a!.generation).toBe('11.3');
+      expect(new Set([a!.dir, b!.dir, a!.socket, b!.socket]).size).toBe(4);
+      // The host's 9.0 C client on the 11.3 daemon, over the unix socket and TCP.
+      expect(await virsh(a!, a!.testUri, 'version', '--daemon')).toMatch(/Running against daemon: 11\.3\.0/);
+      for (const port of ports) expect(await virsh(a!, `test+tcp://127.0.0.1:${port}/default`, 'list', '--all')).toMatch(/\btest\s+running/);
+      // A guest on each: the system-mode QEMU drivers do not see each other's guests.
+      await Promise.all([guest11(a!, 'only-in-a'), guest11(b!, 'only-in-b')]);
+      expect(await virsh(a!, a!.qemuUri, 'list', '--all', '--name')).toContain('only-in-a');
+      expect(await virsh(b!, b!.qemuUri, 'list', '--all', '--name')).not.toContain('only-in-a');
+      const qemuA = qemuPidOf(a!, 'only-in-a');
+      expect(processAlive(qemuA)).toBe(true);
+      await a!.stop();
+      // The guest left running is gone with its daemon, and so is the daemon's dir.
+      expect(processAlive(qemuA)).toBe(false);
+      expect(processAlive(a!.pid)).toBe(false);
+      expect(existsSync(a!.dir)).toBe(false);
+      expect(await virsh(b!, b!.qemuUri, 'domstate', 'only-in-b')).toContain('running');
+    } finally {
+      await Promise.all([a!.stop(), b!.stop()]);
+    }
+    expect(existsSync(b!.dir)).toBe(false);
+  });
+
+  async function guest11(d: ThrowawayDaemon, name: string): Promise<void> {
+    const xml = join(d.dir, `${name}.xml`);
+    writeFileSync(xml, tinyGuestXml(name));
+    await virsh(d, d.qemuUri, 'define', xml);
+    await virsh(d, d.qemuUri, 'start', name);
+  }
+});

@@ -15,7 +15,7 @@ import {
   VIR_NETWORK_UPDATE_COMMAND_DELETE,
 } from '../../src/index.js';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
-import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
+import { type ThrowawayDaemon, sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
 const TEST_DOMAIN = (name: string) => `<domain type='test'>
   <name>${name}</name>
@@ -24,12 +24,12 @@ const TEST_DOMAIN = (name: string) => `<domain type='test'>
   <os><type arch='x86_64'>hvm</type></os>
 </domain>`;
 
-describe('lifecycle on the test driver', () => {
+forEachGeneration((generation) => describe('lifecycle on the test driver', () => {
   let daemon: ThrowawayDaemon;
   let conn: Connection;
 
   beforeAll(async () => {
-    daemon = await sharedDaemon();
+    daemon = await sharedDaemon(generation);
     // One connection stays open for the whole file: the test driver resets its state when
     // the last connection closes.
     conn = await connect(daemon.testUri);
@@ -137,14 +137,14 @@ describe('lifecycle on the test driver', () => {
     });
     expect(conn.stats.droppedReplies).toBe(0);
   });
-});
+}));
 
-describe('a real QEMU/TCG guest on qemu:///session', () => {
+forEachGeneration((generation) => describe('a real QEMU/TCG guest on qemu:///session', () => {
   let daemon: ThrowawayDaemon;
   let conn: Connection;
 
   beforeAll(async () => {
-    daemon = await sharedDaemon();
+    daemon = await sharedDaemon(generation);
     conn = await connect(daemon.qemuUri);
   });
   afterAll(() => conn?.close());
@@ -167,4 +167,4 @@ describe('a real QEMU/TCG guest on qemu:///session', () => {
     }
     expect((await conn.connectListAllDomains(1, 0)).domains.map((d) => d.name)).not.toContain('rpc-guest');
   });
-});
+}));

@@ -22,7 +22,7 @@ import {
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
 } from '../../src/index.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd, tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
-import { sharedDaemon } from '../helpers/libvirtd.js';
+import { sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
 const MiB = 1024 * 1024;
 
@@ -46,7 +46,7 @@ async function makePool(conn: Connection, daemon: ThrowawayDaemon, name: string)
   const dir = join(daemon.dir, name);
   mkdirSync(dir);
   execFileSync('chown', [daemon.user, dir]);
-  return conn.storagePoolCreateXML(`<pool type='dir'><name>${name}</name><target><path>${dir}</path></target></pool>`, 0);
+  return conn.storagePoolCreateXML(`<pool type='dir'><name>${name}</name><target><path>${daemon.pathInDaemon(dir)}</path></target></pool>`, 0);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -93,14 +93,14 @@ async function pausedDownload(
 const volXml = (name: string, bytes: number) =>
   `<volume><name>${name}</name><capacity>${bytes}</capacity><allocation>0</allocation><target><format type='raw'/></target></volume>`;
 
-describe('volume streams', () => {
+forEachGeneration((generation) => describe('volume streams', () => {
   let daemon: ThrowawayDaemon;
   let conn: Connection;
   let vol: RemoteNonnullStorageVol;
   const SIZE = 512 * MiB;
 
   beforeAll(async () => {
-    daemon = await sharedDaemon();
+    daemon = await sharedDaemon(generation);
     conn = await connect(daemon.qemuUri);
     const pool = await makePool(conn, daemon, 'streams');
     vol = await conn.storageVolCreateXML(pool, volXml('big.raw', SIZE), 0);
@@ -200,11 +200,11 @@ describe('volume streams', () => {
     expect(await conn.connectGetType()).toBe('QEMU');
     expect((await conn.storageVolGetInfo(vol)).capacity).toBe(BigInt(SIZE));
   });
-});
+}));
 
-describe('a daemon that dies mid-stream', () => {
+forEachGeneration((generation) => describe('a daemon that dies mid-stream', () => {
   it('errors the stream; nothing hangs', async () => {
-    const daemon = await startThrowawayLibvirtd({ name: 'stream-kill' });
+    const daemon = await startThrowawayLibvirtd({ generation, name: 'stream-kill' });
     try {
       const conn = await connect(daemon.qemuUri, { keepalive: false });
       const pool = await makePool(conn, daemon, 'killpool');
@@ -220,7 +220,7 @@ describe('a daemon that dies mid-stream', () => {
       await daemon.stop();
     }
   });
-});
+}));
 
 describe('a reader that pauses far longer than the keepalive window', () => {
   // The daemon's own keepalive is on and short: it drops a client it has not heard from for
@@ -302,9 +302,9 @@ describe('a daemon that dies while the reader pauses', () => {
   }, 120_000);
 });
 
-describe('screenshot', () => {
+forEachGeneration((generation) => describe('screenshot', () => {
   it('gives a valid image of a running guest', async () => {
-    const daemon = await sharedDaemon();
+    const daemon = await sharedDaemon(generation);
     const conn = await connect(daemon.qemuUri);
     const dom = await conn.domainDefineXML(tinyGuestXml('shot'));
     try {
@@ -326,4 +326,4 @@ describe('screenshot', () => {
       await conn.close();
     }
   });
-});
+}));

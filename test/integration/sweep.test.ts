@@ -4,16 +4,16 @@
  * results must agree, and so must the error codes where the driver refuses.
  */
 import { type Connection, connect } from '../../src/index.js';
-import { type ThrowawayDaemon, sharedDaemon } from '../helpers/libvirtd.js';
+import { type ThrowawayDaemon, forEachGeneration, sharedDaemon } from '../helpers/libvirtd.js';
 import { CASES, cReference, ours } from '../helpers/sweep-cases.js';
 
-describe('read-only sweep over the test driver (unix socket), against python3-libvirt', () => {
+forEachGeneration((generation) => describe('read-only sweep over the test driver (unix socket), against python3-libvirt', () => {
   let daemon: ThrowawayDaemon;
   let conn: Connection;
   let theirs: unknown[];
 
   beforeAll(async () => {
-    daemon = await sharedDaemon();
+    daemon = await sharedDaemon(generation);
     conn = await connect(daemon.testUri);
     // python's connection shares the test driver's state with ours while ours is open.
     theirs = await cReference(daemon, daemon.testUri);
@@ -30,4 +30,4 @@ describe('read-only sweep over the test driver (unix socket), against python3-li
   it.each(CASES.map((c, i) => [c.name, i] as const))('%s', async (_name, i) => {
     expect(await ours(conn, i)).toEqual(theirs[i]);
   });
-});
+}));

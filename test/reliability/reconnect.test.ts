@@ -9,13 +9,14 @@ import { AbortError, type Connection, ConnectionError, TimeoutError, connect, VI
 import { freePort } from '../../scripts/ports.js';
 import { type DaemonProxy, daemonProxy } from '../helpers/daemon-proxy.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { forEachGeneration } from '../helpers/libvirtd.js';
 
 const domainXml = (name: string) => `<domain type='test'><name>${name}</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`;
 
-describe('reconnect', () => {
+forEachGeneration((generation) => describe('reconnect', () => {
   it('fails in-flight calls, waits new ones, re-registers events', async () => {
     const port = await freePort();
-    let daemon: ThrowawayDaemon = await startThrowawayLibvirtd({ name: 'reconnect-a', listenTcp: { port } });
+    let daemon: ThrowawayDaemon = await startThrowawayLibvirtd({ generation, name: 'reconnect-a', listenTcp: { port } });
     const uri = `test+tcp://127.0.0.1:${port}/default`;
     const conn = await connect(uri, { reconnect: { initialDelayMs: 50, maxDelayMs: 500 }, keepalive: false });
     try {
@@ -29,7 +30,7 @@ describe('reconnect', () => {
       daemon.kill('SIGKILL');
       await expect(inFlight).rejects.toBeInstanceOf(ConnectionError);
       await daemon.stop();
-      daemon = await startThrowawayLibvirtd({ name: 'reconnect-b', listenTcp: { port } });
+      daemon = await startThrowawayLibvirtd({ generation, name: 'reconnect-b', listenTcp: { port } });
       // A new call made while the connection is down waits for the new one.
       expect(await conn.connectGetType()).toBe('TEST');
       expect(conn.reconnects).toBe(1);
@@ -46,13 +47,13 @@ describe('reconnect', () => {
     }
     expect(await conn.closed).toBeInstanceOf(ConnectionError);
   });
-});
+}));
 
-describe('while a connection is being re-established', () => {
+forEachGeneration((generation) => describe('while a connection is being re-established', () => {
   let daemon: ThrowawayDaemon;
   let proxy: DaemonProxy;
   beforeAll(async () => {
-    daemon = await startThrowawayLibvirtd({ name: 'redial' });
+    daemon = await startThrowawayLibvirtd({ generation, name: 'redial' });
   });
   afterAll(() => daemon?.stop());
   beforeEach(async () => {
@@ -140,11 +141,11 @@ describe('while a connection is being re-established', () => {
     expect(out).toContain('closed');
     expect({ code, out }).toEqual({ code: 0, out: 'connected\nclosed\n' });
   });
-});
+}));
 
-describe('a daemon that pauses or a network that drops', () => {
+forEachGeneration((generation) => describe('a daemon that pauses or a network that drops', () => {
   it('survives SIGSTOP and SIGCONT within the keepalive window', async () => {
-    const daemon = await startThrowawayLibvirtd({ name: 'stopcont' });
+    const daemon = await startThrowawayLibvirtd({ generation, name: 'stopcont' });
     try {
       const conn = await connect(daemon.testUri, { keepalive: { intervalMs: 200, count: 5 } });
       daemon.kill('SIGSTOP');
@@ -160,7 +161,7 @@ describe('a daemon that pauses or a network that drops', () => {
   });
 
   it('a proxy that silently stops forwarding is found dead by keepalive', async () => {
-    const daemon = await startThrowawayLibvirtd({ name: 'blackhole' });
+    const daemon = await startThrowawayLibvirtd({ generation, name: 'blackhole' });
     let dropping = false;
     const sockets: Socket[] = [];
     const proxy = createServer((client) => {
@@ -186,4 +187,4 @@ describe('a daemon that pauses or a network that drops', () => {
       await daemon.stop();
     }
   });
-});
+}));
