@@ -17,19 +17,17 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { connect as netConnect, type NetConnectOpts } from 'node:net';
 import { chrootDir, ensureChroot, ensureMounted, mountsUnder } from './chroot.js';
 import {
   type DaemonOptions,
   type ThrowawayDaemon,
   bestEffort,
   copyXmlFiles,
-  processAlive,
   readPid,
   signal,
-  sleep,
   tail,
   trackDaemon,
+  waitListening,
   untrackDaemon,
   waitGone,
 } from './throwaway-libvirtd.js';
@@ -151,25 +149,8 @@ function spawn(l: ChrootLayout, opts: DaemonOptions): Promise<void> {
   });
 }
 
-async function waitReady(l: ChrootLayout, pid: number | undefined, opts: DaemonOptions, timeoutMs = 20_000): Promise<void> {
-  const socket = join(l.dir, 'libvirt-sock');
-  const targets: NetConnectOpts[] = [{ path: socket }];
-  for (const listener of [opts.listenTcp, opts.listenTls]) if (listener) targets.push({ host: '127.0.0.1', port: listener.port });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (existsSync(socket) && (await Promise.all(targets.map(canConnect))).every(Boolean)) return;
-    const why = pid === undefined ? 'wrote no pid file' : !processAlive(pid) ? `(pid ${pid}) exited` : Date.now() > deadline ? `did not answer within ${timeoutMs} ms` : '';
-    if (why) throw new Error(`libvirtd 11.3 ${why} on ${socket}\n--- log ---\n${tail(join(l.dir, 'libvirtd.log'))}`);
-    await sleep(20);
-  }
-}
-
-function canConnect(target: NetConnectOpts): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = netConnect(target);
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
+function waitReady(l: ChrootLayout, pid: number | undefined, opts: DaemonOptions, timeoutMs = 20_000): Promise<void> {
+  return waitListening({ label: 'libvirtd 11.3', socket: join(l.dir, 'libvirt-sock'), log: join(l.dir, 'libvirtd.log'), pid, opts, timeoutMs });
 }
 
 function makeHandle(l: ChrootLayout, pid: number): ThrowawayDaemon {

@@ -626,15 +626,23 @@ function spawnDaemon(l: Layout, env: Record<string, string>, runAs: Owner | unde
 }
 
 /** Polls until the daemon accepts connections on its socket (and ports), or explains why not. */
-async function waitReady(l: Layout, pid: number | undefined, opts: DaemonOptions, timeoutMs = 10_000): Promise<void> {
-  const targets: NetConnectOpts[] = [{ path: l.socket }];
-  for (const listener of [opts.listenTcp, opts.listenTls]) if (listener) targets.push({ host: '127.0.0.1', port: listener.port });
-  const where = [l.socket, ...targets.slice(1).map((t) => `127.0.0.1:${(t as { port: number }).port}`)].join(' and ');
-  const deadline = Date.now() + timeoutMs;
+function waitReady(l: Layout, pid: number | undefined, opts: DaemonOptions, timeoutMs = 10_000): Promise<void> {
+  return waitListening({ label: 'libvirtd', socket: l.socket, log: l.log, pid, opts, timeoutMs });
+}
+
+/**
+ * Polls until a daemon accepts connections on `socket` and the ports `opts` asks for, or
+ * throws why not (no pid file, the process exited, the deadline passed) with its log's tail.
+ */
+export async function waitListening(d: { label: string; socket: string; log: string; pid: number | undefined; opts: DaemonOptions; timeoutMs: number }): Promise<void> {
+  const targets: NetConnectOpts[] = [{ path: d.socket }];
+  for (const listener of [d.opts.listenTcp, d.opts.listenTls]) if (listener) targets.push({ host: '127.0.0.1', port: listener.port });
+  const where = [d.socket, ...targets.slice(1).map((t) => `127.0.0.1:${(t as { port: number }).port}`)].join(' and ');
+  const deadline = Date.now() + d.timeoutMs;
   for (;;) {
-    if (existsSync(l.socket) && (await Promise.all(targets.map(canConnect))).every(Boolean)) return;
-    const why = pid === undefined ? 'wrote no pid file' : !processAlive(pid) ? `(pid ${pid}) exited` : Date.now() > deadline ? `did not answer within ${timeoutMs} ms` : '';
-    if (why) throw new Error(`libvirtd ${why} on ${where}\n--- ${l.log} ---\n${tail(l.log)}`);
+    if (existsSync(d.socket) && (await Promise.all(targets.map(canConnect))).every(Boolean)) return;
+    const why = d.pid === undefined ? 'wrote no pid file' : !processAlive(d.pid) ? `(pid ${d.pid}) exited` : Date.now() > deadline ? `did not answer within ${d.timeoutMs} ms` : '';
+    if (why) throw new Error(`${d.label} ${why} on ${where}\n--- ${d.log} ---\n${tail(d.log)}`);
     await sleep(20);
   }
 }
