@@ -3,6 +3,7 @@
  * output as text so tests can compare it with virsh's.
  */
 import type { Connection } from '../api/connection.js';
+import { LibvirtError } from '../rpc/errors.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
 import { VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE } from '../../protocol/constants.js';
 import { domainStateName, keyValues, poolStateName, table, toJson, uuidString, versionString } from './format.js';
@@ -26,7 +27,11 @@ export async function findDomain(conn: Connection, ref: string): Promise<RemoteN
     const byUuid = await conn.domainLookupByUUID(bytes).catch(() => undefined);
     if (byUuid) return byUuid;
   }
-  return conn.domainLookupByName(ref);
+  return conn.domainLookupByName(ref).catch((e: unknown) => {
+    // virsh names what it looked for rather than repeating the daemon's generic message.
+    if (e instanceof LibvirtError && e.isNotFound()) throw new Error(`failed to get domain '${ref}'`, { cause: e });
+    throw e;
+  });
 }
 
 export async function version(c: Context): Promise<string> {

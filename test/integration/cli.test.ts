@@ -3,7 +3,7 @@
  * list, dominfo, domstate, nodeinfo, net-list, pool-list and vol-list; JSON that parses;
  * virsh's error convention; the wire trace on stderr.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { REPO, assertDistCurrent } from '../../scripts/build-dist.js';
@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Connection, connect } from '../../src/index.js';
 import { runCli } from '../../src/cli/main.js';
-import { type ThrowawayDaemon, sharedDaemon, virsh } from '../helpers/libvirtd.js';
+import { type ThrowawayDaemon, clientEnv, sharedDaemon, virsh } from '../helpers/libvirtd.js';
 
 let daemon: ThrowawayDaemon;
 let keeper: Connection;
@@ -248,10 +248,21 @@ describe('libvirt-rpc', () => {
     expect((await ours('destroy', 'alpha')).out).toBe("Domain 'alpha' destroyed\n\n");
   });
 
+  it.each([['dominfo'], ['domstate'], ['dumpxml'], ['start'], ['destroy']])('%s of a domain that does not exist: what virsh prints on stderr, exit 1', async (command) => {
+    const theirs = await new Promise<{ err: string; code: number }>((resolve) => {
+      execFile('virsh', ['-c', daemon.testUri, command, 'no-such-domain'], { env: clientEnv(daemon) }, (e, _out, err) =>
+        resolve({ err, code: typeof e?.code === 'number' ? e.code : 0 }),
+      );
+    });
+    const mine = await ours(command, 'no-such-domain');
+    expect({ err: mine.err, code: mine.code }).toEqual(theirs);
+    expect(mine.code).toBe(1);
+  });
+
   it('prints error: and exits 1 like virsh', async () => {
     const r = await ours('dominfo', 'no-such-domain');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/^error: .*Domain not found/m);
+    expect(r.err).toBe("error: failed to get domain 'no-such-domain'\n");
     const bad = await runCli(['-c', 'qemu+bogus:///x', 'list'], { stdout: () => {}, stderr: () => {}, env: {} });
     expect(bad).toBe(1);
   });
