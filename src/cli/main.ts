@@ -3,7 +3,9 @@
  * `-c/--connect URI` (or LIBVIRT_DEFAULT_URI), `-r/--readonly`, `--json`, `--debug` (the wire
  * trace on stderr; never payloads, so never credentials).
  */
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
@@ -37,6 +39,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('-r, --readonly', 'connect read-only')
     .option('--json', 'print JSON (64-bit values as numbers up to 2^53, else decimal strings)')
     .option('--debug', 'print the wire trace to stderr')
+    .version(packageVersion(), '-v, --version', "print this command's version, as virsh prints its own")
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
@@ -203,4 +206,19 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
   return exit;
+}
+
+/**
+ * The version in the package's own package.json: the nearest one above this module (dist/ in
+ * the package, src/cli/ in a checkout) whose name is ours.
+ */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'libvirt-rpc' && pkg.version) return pkg.version;
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
 }

@@ -18,6 +18,8 @@ import { type ThrowawayDaemon, clientEnv, sharedDaemon, virsh } from '../helpers
 let daemon: ThrowawayDaemon;
 let keeper: Connection;
 
+const virshVersion = () => new Promise<string>((resolve, reject) => execFile('virsh', ['--version'], (e, out) => (e ? reject(e) : resolve(out))));
+
 async function ours(...args: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = '';
   let err = '';
@@ -259,6 +261,14 @@ describe('libvirt-rpc', () => {
     expect(mine.code).toBe(1);
   });
 
+  it.each([['--version'], ['-v']])('%s prints the package version alone, as virsh prints its own', async (flag) => {
+    let out = '';
+    const code = await runCli([flag], { stdout: (s) => (out += s), stderr: () => {}, env: {} });
+    expect({ code, out }).toEqual({ code: 0, out: `${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}\n` });
+    // virsh's own form of the answer: the version and a newline, nothing else.
+    expect(await virshVersion()).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
   it('prints error: and exits 1 like virsh', async () => {
     const r = await ours('dominfo', 'no-such-domain');
     expect(r.code).toBe(1);
@@ -273,6 +283,8 @@ describe('libvirt-rpc', () => {
     const bin = join(REPO, JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).bin['libvirt-rpc']);
     const out = execFileSync(process.execPath, [bin, '-c', daemon.testUri, 'list', '--all']).toString();
     expect(out).toBe(await virsh(daemon, daemon.testUri, 'list', '--all'));
+    // The bin finds the package's version from dist/ as the sources do from src/cli/.
+    expect(execFileSync(process.execPath, [bin, '--version']).toString()).toBe(`${JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version}\n`);
   });
 
   it('--debug traces frames on stderr, and only headers', async () => {
