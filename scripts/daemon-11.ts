@@ -26,6 +26,7 @@ import {
   readPid,
   signal,
   tail,
+  terminateDaemon,
   trackDaemon,
   waitListening,
   untrackDaemon,
@@ -193,15 +194,7 @@ function makeHandle(l: ChrootLayout, pid: number): ThrowawayDaemon {
 }
 
 async function stop(d: ThrowawayDaemon, l: ChrootLayout): Promise<void> {
-  signal(d.pid, 'SIGCONT');
-  signal(d.pid, 'SIGTERM');
-  if (!(await waitGone([d.pid], 10_000))) {
-    signal(d.pid, 'SIGKILL');
-    await waitGone([d.pid], 5_000);
-  }
-  const leftovers = leftoverPids(l);
-  for (const pid of leftovers) signal(pid, 'SIGKILL');
-  await waitGone(leftovers, 5_000);
+  await terminateDaemon(d.pid, () => leftoverPids(l));
   bestEffort(() => saveCaps(l));
   removeDir(l);
   untrackDaemon(d);

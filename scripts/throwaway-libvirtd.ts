@@ -678,18 +678,25 @@ function makeHandle(l: Layout, env: Record<string, string>, owner: Owner, pid: n
   return daemon;
 }
 
-async function stopDaemon(d: ThrowawayDaemon, l: Layout, saveCapsOnStop: boolean): Promise<void> {
-  // A test may have frozen it with SIGSTOP; a stopped process would ignore SIGTERM.
-  signal(d.pid, 'SIGCONT');
-  signal(d.pid, 'SIGTERM');
-  // libvirtd takes 1-4 s to exit after SIGTERM.
-  if (!(await waitGone([d.pid], 10_000))) {
-    signal(d.pid, 'SIGKILL');
-    await waitGone([d.pid], 5_000);
+/**
+ * Ends a daemon: SIGTERM (after SIGCONT, as a test may have frozen it with SIGSTOP and a
+ * stopped process ignores SIGTERM), SIGKILL if it has not gone within 10 s (libvirtd takes 1-4
+ * s), then SIGKILL for what it left behind (guests) as `leftovers` finds them.
+ */
+export async function terminateDaemon(pid: number, leftovers: () => number[]): Promise<void> {
+  signal(pid, 'SIGCONT');
+  signal(pid, 'SIGTERM');
+  if (!(await waitGone([pid], 10_000))) {
+    signal(pid, 'SIGKILL');
+    await waitGone([pid], 5_000);
   }
-  const leftovers = leftoverPids(l);
-  for (const pid of leftovers) signal(pid, 'SIGKILL');
-  await waitGone(leftovers, 5_000);
+  const left = leftovers();
+  for (const p of left) signal(p, 'SIGKILL');
+  await waitGone(left, 5_000);
+}
+
+async function stopDaemon(d: ThrowawayDaemon, l: Layout, saveCapsOnStop: boolean): Promise<void> {
+  await terminateDaemon(d.pid, () => leftoverPids(l));
   if (saveCapsOnStop) bestEffort(() => saveCaps(l));
   rmSync(l.dir, { recursive: true, force: true });
   untrackDaemon(d);
