@@ -4,8 +4,8 @@
  * libvirt does; the remote command is virt-ssh-helper or netcat, as libvirt builds it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { AnyAuthMethod, Client, ClientChannel } from 'ssh2';
-import { ConnectionError } from '../rpc/errors.js';
+import type { AnyAuthMethod, Client as Ssh2Client, ClientChannel } from 'ssh2';
+import { ConnectionError, NotSupportedError } from '../rpc/errors.js';
 import { checkHostKey, hostKeyName } from './known-hosts.js';
 import { abortReason, transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
@@ -13,9 +13,17 @@ import type { LibvirtUri } from './uri.js';
 
 export const DEFAULT_SSH_PORT = 22;
 
+/**
+ * What the transport needs of an ssh2 `Client` you connected yourself: to run the remote
+ * command on it. Spelled out here so that our declarations stand without ssh2's types.
+ */
+export interface SshClient {
+  exec(command: string, callback: (err: Error | undefined, channel: any) => void): unknown;
+}
+
 export interface SshOptions {
-  /** An ssh2 Client you already connected; the transport only runs its command on it. */
-  client?: Client;
+  /** An ssh2 `Client` you already connected; the transport only runs its command on it. */
+  client?: SshClient;
   /** Private key contents (PEM/OpenSSH), over `keyfile=` and the default keys. */
   privateKey?: string | Uint8Array;
   passphrase?: string;
@@ -94,7 +102,7 @@ function readable(file: string): string | undefined {
 export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<string, string | undefined>; readonly: boolean }): Dialer {
   return async (events, signal) => {
     const command = remoteCommand(uri, ctx.readonly);
-    const client = opts.client ?? (await connectClient(uri, opts, ctx.env, signal));
+    const client = (opts.client as Ssh2Client | undefined) ?? (await connectClient(uri, opts, ctx.env, signal));
     let channel: ClientChannel;
     try {
       channel = await execute(client, command, signal);
@@ -125,7 +133,7 @@ export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<
 }
 
 /** Runs `command` on the connected client; the signal aborts the wait, and its listener goes after. */
-function execute(client: Client, command: string, signal: AbortSignal | undefined): Promise<ClientChannel> {
+function execute(client: Ssh2Client, command: string, signal: AbortSignal | undefined): Promise<ClientChannel> {
   return new Promise<ClientChannel>((resolve, reject) => {
     const onAbort = () => reject(abortReason(signal!));
     if (signal?.aborted) return onAbort();
@@ -142,8 +150,25 @@ function execute(client: Client, command: string, signal: AbortSignal | undefine
   });
 }
 
-async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<Client> {
-  const { Client } = await import('ssh2');
+/**
+ * The ssh2 package: an optional peer dependency, so that users who never open an ssh URI
+ * install and bundle no native code. The specifier is not a literal, so that bundlers leave
+ * this import to run time rather than follow it into ssh2's native addons.
+ */
+const SSH2 = 'ssh2';
+async function loadSsh2(): Promise<typeof import('ssh2')> {
+  try {
+    const mod = await import(/* webpackIgnore: true */ /* @vite-ignore */ SSH2);
+    return (mod.Client ? mod : mod.default) as typeof import('ssh2');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND' && !/Cannot find (module|package)/.test(String(e))) throw e;
+    throw new NotSupportedError('ssh URIs need the ssh2 package, an optional peer dependency of libvirt-rpc: npm install ssh2', { cause: e });
+  }
+}
+
+async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<Ssh2Client> {
+  const { Client } = await loadSsh2();
   const host = uri.host ?? 'localhost';
   const port = uri.port ?? DEFAULT_SSH_PORT;
   const username = uri.user ?? env.USER ?? env.LOGNAME ?? 'root';
