@@ -8,6 +8,7 @@ import type { Field, TypeSpec } from './ast.js';
 import { type Model, tsName } from './model.js';
 import type { Procedure } from './procedures.js';
 import { TypeEmitter } from './emit-types.js';
+import { procedureConst } from './emit-module.js';
 
 const TYPED_PARAM_STRUCTS = new Set(['remote_typed_param', 'admin_typed_param']);
 
@@ -33,14 +34,31 @@ export interface MethodsOptions {
   programName: string;
   /** How examples name the object the methods live on (`conn`, `conn.qemu`). */
   programLabel: string;
+  /**
+   * `class`: a class over a ProcedureCaller (`conn.qemu`). `mixin`: only the methods' type,
+   * derived from the calls; a hand-written class puts the calls on its prototype (Connection).
+   */
+  style: 'class' | 'mixin';
+  /** Also emit one function per procedure (`<module>-calls.ts`), named with this prefix. */
+  calls?: { prefix: string };
 }
 
-export function emitMethods(model: Model, procedures: Procedure[], opts: MethodsOptions): string {
+export interface EmittedMethods {
+  methods: string;
+  /** The functions module, when asked for. */
+  calls?: string;
+}
+
+const capitalized = (s: string) => s[0]!.toUpperCase() + s.slice(1);
+
+export function emitMethods(model: Model, procedures: Procedure[], opts: MethodsOptions): EmittedMethods {
   // A module name no definition has, so every type the signatures use is recorded as an import.
   const emitter = new TypeEmitter(model, '<methods>');
-  const fromModule = new Set<string>([`${opts.module}Procedures`]);
+  const fromModule = new Set<string>();
+  const procConsts = new Set<string>();
   const runtime = new Set<string>();
   const body: string[] = [];
+  const calls: string[] = [];
 
   const structFields = (name: string): Field[] => {
     const def = model.lookup(name, name).def;
@@ -127,41 +145,60 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     }
 
     const argObject = p.args ? `{ ${argProps.join(', ')} }` : 'undefined';
-    const doc = [
-      '  /**',
-      p.cFunction ? `   * {@link ${p.cFunction.url} | ${p.cFunction.name}} (${p.name}).` : `   * ${p.name} (no public C function; libvirt uses it internally).`,
-      ...(p.stream ? [`   * Carries a ${p.stream.direction} stream.`] : []),
-      '   * @example',
-      '   * ```ts',
-      `   * ${resultType === 'void' ? '' : 'const result = '}await ${opts.programLabel}.${p.method}(${argFields.map((f) => f.name).join(', ')});`,
-      '   * ```',
-      '   */',
+    const procConst = procedureConst(opts.module, p.method);
+    procConsts.add(procConst);
+    const callOf = (caller: string) => `${caller}.call(${procConst}, ${argObject}, options, ${unwrap})`;
+    const docOf = (indent: string, example: string, more: string[] = []) => [
+      `${indent}/**`,
+      p.cFunction ? `${indent} * {@link ${p.cFunction.url} | ${p.cFunction.name}} (${p.name}).` : `${indent} * ${p.name} (no public C function; libvirt uses it internally).`,
+      ...(p.stream ? [`${indent} * Carries a ${p.stream.direction} stream.`] : []),
+      `${indent} * @example`,
+      `${indent} * \`\`\`ts`,
+      `${indent} * ${resultType === 'void' ? '' : 'const result = '}await ${example};`,
+      ...more.map((line) => `${indent} * ${line}`),
+      `${indent} * \`\`\``,
+      `${indent} */`,
     ];
+    const argNames = argFields.map((f) => f.name);
     // Typed parameters are converted before the call: an async method rejects with their
     // errors, as every call does with the encoder's, rather than throwing.
-    body.push(
-      ...doc,
-      `  ${converts ? 'async ' : ''}${p.method}(${params.join(', ')}): Promise<${resultType}> {`,
-      `    return this.$caller.call(${opts.module}Procedures.${p.method}, ${argObject}, options, ${unwrap});`,
-      '  }',
-      '',
-    );
+    const async = converts ? 'async ' : '';
+    const example = `${opts.programLabel}.${p.method}(${argNames.join(', ')})`;
+    if (opts.style === 'class') {
+      body.push(...docOf('  ', example), `  ${async}${p.method}(${params.join(', ')}): Promise<${resultType}> {`, `    return ${callOf('this.$caller')};`, '  }', '');
+    }
+    if (opts.calls) {
+      const fn = opts.calls.prefix ? `${opts.calls.prefix}${capitalized(p.method)}` : p.method;
+      // In mixin style these functions are also the methods (RemoteMethods is derived from
+      // them), so their docs show both forms.
+      const also = opts.style === 'mixin' ? [`// on a Connection: ${resultType === 'void' ? '' : 'const result = '}await ${example};`] : [];
+      calls.push(
+        ...docOf('', `${fn}(${['client', ...argNames].join(', ')})`, also),
+        `export ${async}function ${fn}(${['client: ProcedureCaller', ...params].join(', ')}): Promise<${resultType}> {`,
+        `  return ${callOf('client')};`,
+        '}',
+        '',
+      );
+    }
   }
 
   const byModule = new Map<string, Set<string>>(emitter.imports);
   const own = byModule.get(opts.module) ?? new Set<string>();
-  for (const n of fromModule) own.add(n);
+  for (const n of [...fromModule, ...procConsts]) own.add(n);
   byModule.set(opts.module, own);
+  // Both files use the same names: the procedure constants as values, everything else as types.
   const imports = [
     `import type { CallOptions, ProcedureCaller } from './procedure.js';`,
     ...(runtime.size ? [`import { ${[...runtime].sort().join(', ')} } from '${opts.runtimeImport}';`] : []),
   ];
   for (const [mod, names] of [...byModule].sort()) {
-    const list = [...names].sort().map((n) => (n.endsWith('Procedures') ? n : `type ${n}`));
+    const list = [...names].sort().map((n) => (procConsts.has(n) ? n : `type ${n}`));
     imports.push(`import { ${list.join(', ')} } from './${mod}.js';`);
   }
+  const file = (lines: string[]) => lines.join('\n').replace(/\n\n}$/, '\n}').replace(/\n+$/, '').concat('\n');
 
-  return [
+  if (opts.style === 'mixin' && !opts.calls) throw new Error(`${opts.className}: mixin methods are derived from the calls, so they need calls`);
+  const classFile = [
     opts.header,
     '/* eslint-disable */',
     ...imports,
@@ -172,8 +209,35 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     '',
     ...body,
     '}',
-  ]
-    .join('\n')
-    .replace(/\n\n}$/, '\n}')
-    .concat('\n');
+  ];
+  // The methods are the functions without their first argument, docs included: one copy of
+  // every signature and doc in the package rather than two.
+  const mixinFile = [
+    opts.header,
+    '/* eslint-disable */',
+    `import type { ProcedureCaller } from './procedure.js';`,
+    `import type * as calls from './${opts.module}-calls.js';`,
+    '',
+    '/** A function of the calls module as a method: the same, without its first argument (the caller). */',
+    'type Bound<F> = F extends (client: ProcedureCaller, ...args: infer A) => infer R ? (...args: A) => R : never;',
+    '',
+    `/** One method per procedure of the ${opts.programName} program: the functions of \`libvirt-rpc/client\`, bound to a connection. */`,
+    `export type ${opts.className} = { [K in keyof typeof calls]: Bound<(typeof calls)[K]> };`,
+  ];
+  return {
+    methods: file(opts.style === 'class' ? classFile : mixinFile),
+    ...(opts.calls
+      ? {
+          calls: file([
+            opts.header,
+            '/* eslint-disable */',
+            ...imports,
+            '',
+            `// One function per procedure of the ${opts.programName} program, for code that keeps only what it calls.`,
+            '',
+            ...calls,
+          ]),
+        }
+      : {}),
+  };
 }

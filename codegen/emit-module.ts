@@ -35,49 +35,54 @@ export function emitModule(
   const runtimeNames = ['type Codec', 'XdrReader', 'XdrWriter'];
   if (body.some((l) => l.includes('XdrEncodeError'))) runtimeNames.push('XdrEncodeError');
   const imports = [`import { ${runtimeNames.join(', ')} } from '${opts.runtimeImport}';`];
-  if (procedures) imports.push(`import type { ProcedureInfo, ProgramInfo } from './procedure.js';`);
+  if (procedures) imports.push(`import { type ProcedureInfo, type ProgramInfo, defineProgram } from './procedure.js';`);
   for (const [mod, names] of [...emitter.imports].sort()) {
     imports.push(`import { ${[...names].sort().join(', ')} } from './${mod}.js';`);
   }
   return [opts.header, '/* eslint-disable */', ...imports, '', ...body].join('\n').replace(/\n+$/, '\n');
 }
 
+/** The exported constant that holds one procedure's description: `remoteProcDomainLookupByName`. */
+export function procedureConst(module: string, method: string): string {
+  return `${module}Proc${method[0]!.toUpperCase()}${method.slice(1)}`;
+}
+
+/**
+ * One constant per procedure, then the table and the program built from them: code that names
+ * one procedure keeps that procedure's codecs alone, and a bundler drops the rest (the table
+ * and the program are pure expressions, kept only when used).
+ */
 function emitProcedureTable(
   module: string,
   program: NonNullable<ProgramInput['program']>,
   procedures: Procedure[],
 ): string[] {
   const table = `${module}Procedures`;
-  const out = [
-    `/** Every procedure of the ${program.name} program, by method name. */`,
-    `export const ${table} = {`,
-  ];
+  const out: string[] = [];
   for (const p of procedures) {
     const t = (s: string | null) => (s ? tsName(s) : 'void');
     const codec = (s: string | null) => (s ? `${tsName(s)}Codec` : 'null');
-    const doc = p.cFunction ? [`  /** {@link ${p.cFunction.url} | ${p.cFunction.name}} */`] : [];
     out.push(
-      ...doc,
-      `  ${p.method}: {`,
-      `    program: ${program.numberConst}, version: ${program.versionConst}, number: ${p.number},`,
-      `    name: ${JSON.stringify(p.name)}, method: ${JSON.stringify(p.method)},`,
-      `    args: ${codec(p.args)}, ret: ${codec(p.ret)}, msg: ${codec(p.msg)}, message: ${p.message}, fds: ${p.fds},`,
-      `    priority: ${JSON.stringify(p.priority)}, stream: ${JSON.stringify(p.stream)}, sparseFlag: ${JSON.stringify(p.sparseFlag)},`,
-      `    generate: ${JSON.stringify(p.generate)}, acl: ${JSON.stringify(p.acl)}, aclFilter: ${JSON.stringify(p.aclFilter)},`,
-      `    cFunction: ${JSON.stringify(p.cFunction?.name ?? null)}, docUrl: ${JSON.stringify(p.cFunction?.url ?? null)},`,
-      `  } as ProcedureInfo<${t(p.args)}, ${t(p.ret)}, ${t(p.msg)}>,`,
+      `/** ${p.cFunction ? `{@link ${p.cFunction.url} | ${p.cFunction.name}}` : p.name} */`,
+      `export const ${procedureConst(module, p.method)}: ProcedureInfo<${t(p.args)}, ${t(p.ret)}, ${t(p.msg)}> = {`,
+      `  program: ${program.numberConst}, version: ${program.versionConst}, number: ${p.number},`,
+      `  name: ${JSON.stringify(p.name)}, method: ${JSON.stringify(p.method)},`,
+      `  args: ${codec(p.args)}, ret: ${codec(p.ret)}, msg: ${codec(p.msg)}, message: ${p.message}, fds: ${p.fds},`,
+      `  priority: ${JSON.stringify(p.priority)}, stream: ${JSON.stringify(p.stream)}, sparseFlag: ${JSON.stringify(p.sparseFlag)},`,
+      `  generate: ${JSON.stringify(p.generate)}, acl: ${JSON.stringify(p.acl)}, aclFilter: ${JSON.stringify(p.aclFilter)},`,
+      `  cFunction: ${JSON.stringify(p.cFunction?.name ?? null)}, docUrl: ${JSON.stringify(p.cFunction?.url ?? null)},`,
+      `};`,
     );
   }
-  out.push('} as const;', '');
   out.push(
+    '',
+    `/** Every procedure of the ${program.name} program, by method name. */`,
+    `export const ${table} = {`,
+    ...procedures.map((p) => `  ${p.method}: ${procedureConst(module, p.method)},`),
+    '} as const;',
+    '',
     `/** The ${program.name} program: number, version and procedures (by method and by number). */`,
-    `export const ${module}Program: ProgramInfo<typeof ${table}> = {`,
-    `  name: ${JSON.stringify(program.name)},`,
-    `  number: ${program.numberConst},`,
-    `  version: ${program.versionConst},`,
-    `  procedures: ${table},`,
-    `  byNumber: new Map(Object.values(${table}).map((p) => [p.number, p] as const)),`,
-    `};`,
+    `export const ${module}Program: ProgramInfo<typeof ${table}> = /* @__PURE__ */ defineProgram(${JSON.stringify(program.name)}, ${program.numberConst}, ${program.versionConst}, ${table});`,
   );
   return out;
 }

@@ -55,7 +55,7 @@ export interface CallOptions {
  * or with \`unwrap\` applied to it (a field name, or a function).
  */
 export interface ProcedureCaller {
-  call(proc: ProcedureInfo<any, any, any>, args: unknown, options: CallOptions | undefined, unwrap: string | ((ret: any) => unknown) | undefined): Promise<any>;
+  call(proc: ProcedureInfo<any, any, any>, args: unknown, options?: CallOptions, unwrap?: string | ((ret: any) => unknown)): Promise<any>;
 }
 
 /** A libvirt RPC program: its number, version and procedure table. */
@@ -67,6 +67,13 @@ export interface ProgramInfo<P extends object = Record<string, ProcedureInfo<any
   readonly procedures: P;
   readonly byNumber: ReadonlyMap<number, ProcedureInfo<any, any, any>>;
 }
+
+/** A program from its procedure table (the generated modules call it as a pure expression). */
+export function defineProgram<P extends Record<string, ProcedureInfo<any, any, any>>>(name: string, number: number, version: number, procedures: P): ProgramInfo<P> {
+  const byNumber = new Map<number, ProcedureInfo<any, any, any>>();
+  for (const p of Object.values(procedures)) byNumber.set(p.number, p);
+  return { name, number, version, procedures, byNumber };
+}
 `;
 }
 
@@ -74,4 +81,16 @@ export function emitIndex(header: string, modules: string[]): string {
   return `${header}
 ${modules.map((m) => `export * from './${m}.js';`).join('\n')}
 `;
+}
+
+/**
+ * The types of every protocol module, without their codecs: what the API entry re-exports, so
+ * that users name what calls take and return without seeing the wire layer.
+ */
+export function emitTypeIndex(header: string, modules: { module: string; text: string }[]): string {
+  const lines = modules.map(({ module, text }) => {
+    const names = [...text.matchAll(/^export (?:type|interface) (\w+)/gm)].map((m) => m[1]!);
+    return names.length ? `export type {\n${names.map((n) => `  ${n},`).join('\n')}\n} from './${module}.js';` : '';
+  });
+  return `${header}\n${lines.filter(Boolean).join('\n')}\n`;
 }

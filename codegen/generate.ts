@@ -11,7 +11,7 @@ import { emitConstants } from './emit-constants.js';
 import { emitEvents } from './emit-events.js';
 import { emitMethods } from './emit-methods.js';
 import { emitModule } from './emit-module.js';
-import { emitIndex, emitProcedureTypes } from './emit-static.js';
+import { emitIndex, emitProcedureTypes, emitTypeIndex } from './emit-static.js';
 import { Model } from './model.js';
 import { parseXdr } from './parser.js';
 import { type Procedure, buildProcedures } from './procedures.js';
@@ -112,24 +112,26 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
   const methodModules: string[] = [];
   for (const p of PROGRAMS) {
     if (!p.program?.methods) continue;
-    const { className, label } = p.program.methods;
-    files.set(
-      `${p.module}-methods.ts`,
-      emitMethods(model, procedures.get(p.module)!, {
-        header: head,
-        runtimeImport,
-        module: p.module,
-        className,
-        programName: p.program.name,
-        programLabel: label,
-      }),
-    );
+    const { className, label, style, callsPrefix } = p.program.methods;
+    const emitted = emitMethods(model, procedures.get(p.module)!, {
+      header: head,
+      runtimeImport,
+      module: p.module,
+      className,
+      programName: p.program.name,
+      programLabel: label,
+      style,
+      ...(callsPrefix !== undefined ? { calls: { prefix: callsPrefix } } : {}),
+    });
+    files.set(`${p.module}-methods.ts`, emitted.methods);
     methodModules.push(`${p.module}-methods`);
+    if (emitted.calls) files.set(`${p.module}-calls.ts`, emitted.calls);
   }
   files.set('remote-events.ts', emitEvents(head, runtimeImport, model, allApi.enums, procedures.get('remote')!));
   files.set('procedure.ts', emitProcedureTypes(head, runtimeImport));
   files.set('constants.ts', emitConstants(head, [...apis.values()]));
   files.set('index.ts', emitIndex(head, [...PROGRAMS.map((p) => p.module), ...methodModules, 'remote-events', 'constants', 'procedure']));
+  files.set('types.ts', emitTypeIndex(head, PROGRAMS.map((p) => ({ module: p.module, text: files.get(`${p.module}.ts`)! }))));
   return { files, asts, procedures, libvirtVersion };
 }
 

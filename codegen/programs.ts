@@ -25,8 +25,11 @@ export interface ProgramInput {
     cWord: string;
     /** Every procedure of this program travels as a MESSAGE (keepalive). */
     allMessages: boolean;
-    /** The generated class of call methods, and how examples name its instance. */
-    methods?: { className: string; label: string };
+    /**
+     * The generated call methods: their class (or interface, for `mixin`), how examples name
+     * their object, and the prefix of the one-function-per-procedure names when there are any.
+     */
+    methods?: { className: string; label: string; style: 'class' | 'mixin'; callsPrefix?: string };
   } | null;
 }
 
@@ -61,7 +64,7 @@ export const PROGRAMS: ProgramInput[] = [
     apiXml: 'libvirt-api.xml',
     program: {
       name: 'REMOTE',
-      methods: { className: 'RemoteMethods', label: 'conn' },
+      methods: { className: 'RemoteMethods', label: 'conn', style: 'mixin', callsPrefix: '' },
       numberConst: 'REMOTE_PROGRAM',
       versionConst: 'REMOTE_PROTOCOL_VERSION',
       procedureEnum: 'remote_procedure',
@@ -78,7 +81,7 @@ export const PROGRAMS: ProgramInput[] = [
     apiXml: 'libvirt-qemu-api.xml',
     program: {
       name: 'QEMU',
-      methods: { className: 'QemuMethods', label: 'conn.qemu' },
+      methods: { className: 'QemuMethods', label: 'conn.qemu', style: 'class', callsPrefix: 'qemu' },
       numberConst: 'QEMU_PROGRAM',
       versionConst: 'QEMU_PROTOCOL_VERSION',
       procedureEnum: 'qemu_procedure',
@@ -95,7 +98,7 @@ export const PROGRAMS: ProgramInput[] = [
     apiXml: 'libvirt-lxc-api.xml',
     program: {
       name: 'LXC',
-      methods: { className: 'LxcMethods', label: 'conn.lxc' },
+      methods: { className: 'LxcMethods', label: 'conn.lxc', style: 'class', callsPrefix: 'lxc' },
       numberConst: 'LXC_PROGRAM',
       versionConst: 'LXC_PROTOCOL_VERSION',
       procedureEnum: 'lxc_procedure',
@@ -112,7 +115,7 @@ export const PROGRAMS: ProgramInput[] = [
     apiXml: 'libvirt-admin-api.xml',
     program: {
       name: 'ADMIN',
-      methods: { className: 'AdminMethods', label: 'admin' },
+      methods: { className: 'AdminMethods', label: 'admin', style: 'class' },
       numberConst: 'ADMIN_PROGRAM',
       versionConst: 'ADMIN_PROTOCOL_VERSION',
       procedureEnum: 'admin_procedure',

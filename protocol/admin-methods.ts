@@ -15,7 +15,7 @@
 /* eslint-disable */
 import type { CallOptions, ProcedureCaller } from './procedure.js';
 import { type TypedParams, type TypedParamsInput, typedParamsFromWire, typedParamsToWire } from '../src/xdr/index.js';
-import { type AdminClientCloseArgs, type AdminClientGetInfoArgs, type AdminClientGetInfoRet, type AdminConnectDaemonShutdownArgs, type AdminConnectGetLibVersionRet, type AdminConnectGetLoggingFiltersArgs, type AdminConnectGetLoggingFiltersRet, type AdminConnectGetLoggingOutputsArgs, type AdminConnectGetLoggingOutputsRet, type AdminConnectListServersArgs, type AdminConnectListServersRet, type AdminConnectLookupServerArgs, type AdminConnectLookupServerRet, type AdminConnectOpenArgs, type AdminConnectSetDaemonTimeoutArgs, type AdminConnectSetLoggingFiltersArgs, type AdminConnectSetLoggingOutputsArgs, type AdminNonnullClient, type AdminNonnullServer, type AdminNonnullString, type AdminServerGetClientLimitsArgs, type AdminServerGetClientLimitsRet, type AdminServerGetThreadpoolParametersArgs, type AdminServerGetThreadpoolParametersRet, type AdminServerListClientsArgs, type AdminServerListClientsRet, type AdminServerLookupClientArgs, type AdminServerLookupClientRet, type AdminServerSetClientLimitsArgs, type AdminServerSetThreadpoolParametersArgs, type AdminServerUpdateTlsFilesArgs, type AdminString, adminProcedures } from './admin.js';
+import { type AdminClientCloseArgs, type AdminClientGetInfoArgs, type AdminClientGetInfoRet, type AdminConnectDaemonShutdownArgs, type AdminConnectGetLibVersionRet, type AdminConnectGetLoggingFiltersArgs, type AdminConnectGetLoggingFiltersRet, type AdminConnectGetLoggingOutputsArgs, type AdminConnectGetLoggingOutputsRet, type AdminConnectListServersArgs, type AdminConnectListServersRet, type AdminConnectLookupServerArgs, type AdminConnectLookupServerRet, type AdminConnectOpenArgs, type AdminConnectSetDaemonTimeoutArgs, type AdminConnectSetLoggingFiltersArgs, type AdminConnectSetLoggingOutputsArgs, type AdminNonnullClient, type AdminNonnullServer, type AdminNonnullString, type AdminServerGetClientLimitsArgs, type AdminServerGetClientLimitsRet, type AdminServerGetThreadpoolParametersArgs, type AdminServerGetThreadpoolParametersRet, type AdminServerListClientsArgs, type AdminServerListClientsRet, type AdminServerLookupClientArgs, type AdminServerLookupClientRet, type AdminServerSetClientLimitsArgs, type AdminServerSetThreadpoolParametersArgs, type AdminServerUpdateTlsFilesArgs, type AdminString, adminProcClientClose, adminProcClientGetInfo, adminProcConnectClose, adminProcConnectDaemonShutdown, adminProcConnectGetLibVersion, adminProcConnectGetLoggingFilters, adminProcConnectGetLoggingOutputs, adminProcConnectListServers, adminProcConnectLookupServer, adminProcConnectOpen, adminProcConnectSetDaemonTimeout, adminProcConnectSetLoggingFilters, adminProcConnectSetLoggingOutputs, adminProcServerGetClientLimits, adminProcServerGetThreadPoolParameters, adminProcServerListClients, adminProcServerLookupClient, adminProcServerSetClientLimits, adminProcServerSetThreadPoolParameters, adminProcServerUpdateTlsFiles } from './admin.js';
 
 /** One method per procedure of the ADMIN program that a client calls. */
 export class AdminMethods {
@@ -29,7 +29,7 @@ export class AdminMethods {
    * ```
    */
   connectOpen(flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.connectOpen, { flags }, options, undefined);
+    return this.$caller.call(adminProcConnectOpen, { flags }, options, undefined);
   }
 
   /**
@@ -40,7 +40,7 @@ export class AdminMethods {
    * ```
    */
   connectClose(options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.connectClose, undefined, options, undefined);
+    return this.$caller.call(adminProcConnectClose, undefined, options, undefined);
   }
 
   /**
@@ -51,7 +51,7 @@ export class AdminMethods {
    * ```
    */
   connectGetLibVersion(options?: CallOptions): Promise<bigint> {
-    return this.$caller.call(adminProcedures.connectGetLibVersion, undefined, options, "libVer");
+    return this.$caller.call(adminProcConnectGetLibVersion, undefined, options, "libVer");
   }
 
   /**
@@ -62,7 +62,7 @@ export class AdminMethods {
    * ```
    */
   connectListServers(need_results: number, flags: number = 0, options?: CallOptions): Promise<AdminConnectListServersRet> {
-    return this.$caller.call(adminProcedures.connectListServers, { need_results, flags }, options, undefined);
+    return this.$caller.call(adminProcConnectListServers, { need_results, flags }, options, undefined);
   }
 
   /**
@@ -73,7 +73,7 @@ export class AdminMethods {
    * ```
    */
   connectLookupServer(name: AdminNonnullString, flags: number = 0, options?: CallOptions): Promise<AdminNonnullServer> {
-    return this.$caller.call(adminProcedures.connectLookupServer, { name, flags }, options, "srv");
+    return this.$caller.call(adminProcConnectLookupServer, { name, flags }, options, "srv");
   }
 
   /**
@@ -84,7 +84,7 @@ export class AdminMethods {
    * ```
    */
   serverGetThreadPoolParameters(srv: AdminNonnullServer, flags: number = 0, options?: CallOptions): Promise<TypedParams> {
-    return this.$caller.call(adminProcedures.serverGetThreadPoolParameters, { srv, flags }, options, (r: AdminServerGetThreadpoolParametersRet) => typedParamsFromWire(r.params));
+    return this.$caller.call(adminProcServerGetThreadPoolParameters, { srv, flags }, options, (r: AdminServerGetThreadpoolParametersRet) => typedParamsFromWire(r.params));
   }
 
   /**
@@ -95,7 +95,7 @@ export class AdminMethods {
    * ```
    */
   async serverSetThreadPoolParameters(srv: AdminNonnullServer, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.serverSetThreadPoolParameters, { srv, params: typedParamsToWire(params, "admin_server_set_threadpool_parameters_args.params"), flags }, options, undefined);
+    return this.$caller.call(adminProcServerSetThreadPoolParameters, { srv, params: typedParamsToWire(params, "admin_server_set_threadpool_parameters_args.params"), flags }, options, undefined);
   }
 
   /**
@@ -106,7 +106,7 @@ export class AdminMethods {
    * ```
    */
   serverListClients(srv: AdminNonnullServer, need_results: number, flags: number = 0, options?: CallOptions): Promise<AdminServerListClientsRet> {
-    return this.$caller.call(adminProcedures.serverListClients, { srv, need_results, flags }, options, undefined);
+    return this.$caller.call(adminProcServerListClients, { srv, need_results, flags }, options, undefined);
   }
 
   /**
@@ -117,7 +117,7 @@ export class AdminMethods {
    * ```
    */
   serverLookupClient(srv: AdminNonnullServer, id: bigint, flags: number = 0, options?: CallOptions): Promise<AdminNonnullClient> {
-    return this.$caller.call(adminProcedures.serverLookupClient, { srv, id, flags }, options, "clnt");
+    return this.$caller.call(adminProcServerLookupClient, { srv, id, flags }, options, "clnt");
   }
 
   /**
@@ -128,7 +128,7 @@ export class AdminMethods {
    * ```
    */
   clientGetInfo(clnt: AdminNonnullClient, flags: number = 0, options?: CallOptions): Promise<TypedParams> {
-    return this.$caller.call(adminProcedures.clientGetInfo, { clnt, flags }, options, (r: AdminClientGetInfoRet) => typedParamsFromWire(r.params));
+    return this.$caller.call(adminProcClientGetInfo, { clnt, flags }, options, (r: AdminClientGetInfoRet) => typedParamsFromWire(r.params));
   }
 
   /**
@@ -139,7 +139,7 @@ export class AdminMethods {
    * ```
    */
   clientClose(clnt: AdminNonnullClient, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.clientClose, { clnt, flags }, options, undefined);
+    return this.$caller.call(adminProcClientClose, { clnt, flags }, options, undefined);
   }
 
   /**
@@ -150,7 +150,7 @@ export class AdminMethods {
    * ```
    */
   serverGetClientLimits(srv: AdminNonnullServer, flags: number = 0, options?: CallOptions): Promise<TypedParams> {
-    return this.$caller.call(adminProcedures.serverGetClientLimits, { srv, flags }, options, (r: AdminServerGetClientLimitsRet) => typedParamsFromWire(r.params));
+    return this.$caller.call(adminProcServerGetClientLimits, { srv, flags }, options, (r: AdminServerGetClientLimitsRet) => typedParamsFromWire(r.params));
   }
 
   /**
@@ -161,7 +161,7 @@ export class AdminMethods {
    * ```
    */
   async serverSetClientLimits(srv: AdminNonnullServer, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.serverSetClientLimits, { srv, params: typedParamsToWire(params, "admin_server_set_client_limits_args.params"), flags }, options, undefined);
+    return this.$caller.call(adminProcServerSetClientLimits, { srv, params: typedParamsToWire(params, "admin_server_set_client_limits_args.params"), flags }, options, undefined);
   }
 
   /**
@@ -172,7 +172,7 @@ export class AdminMethods {
    * ```
    */
   connectGetLoggingOutputs(flags: number = 0, options?: CallOptions): Promise<AdminConnectGetLoggingOutputsRet> {
-    return this.$caller.call(adminProcedures.connectGetLoggingOutputs, { flags }, options, undefined);
+    return this.$caller.call(adminProcConnectGetLoggingOutputs, { flags }, options, undefined);
   }
 
   /**
@@ -183,7 +183,7 @@ export class AdminMethods {
    * ```
    */
   connectGetLoggingFilters(flags: number = 0, options?: CallOptions): Promise<AdminConnectGetLoggingFiltersRet> {
-    return this.$caller.call(adminProcedures.connectGetLoggingFilters, { flags }, options, undefined);
+    return this.$caller.call(adminProcConnectGetLoggingFilters, { flags }, options, undefined);
   }
 
   /**
@@ -194,7 +194,7 @@ export class AdminMethods {
    * ```
    */
   connectSetLoggingOutputs(outputs: AdminString, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.connectSetLoggingOutputs, { outputs, flags }, options, undefined);
+    return this.$caller.call(adminProcConnectSetLoggingOutputs, { outputs, flags }, options, undefined);
   }
 
   /**
@@ -205,7 +205,7 @@ export class AdminMethods {
    * ```
    */
   connectSetLoggingFilters(filters: AdminString, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.connectSetLoggingFilters, { filters, flags }, options, undefined);
+    return this.$caller.call(adminProcConnectSetLoggingFilters, { filters, flags }, options, undefined);
   }
 
   /**
@@ -216,7 +216,7 @@ export class AdminMethods {
    * ```
    */
   serverUpdateTlsFiles(srv: AdminNonnullServer, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.serverUpdateTlsFiles, { srv, flags }, options, undefined);
+    return this.$caller.call(adminProcServerUpdateTlsFiles, { srv, flags }, options, undefined);
   }
 
   /**
@@ -227,7 +227,7 @@ export class AdminMethods {
    * ```
    */
   connectSetDaemonTimeout(timeout: number, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.connectSetDaemonTimeout, { timeout, flags }, options, undefined);
+    return this.$caller.call(adminProcConnectSetDaemonTimeout, { timeout, flags }, options, undefined);
   }
 
   /**
@@ -238,6 +238,6 @@ export class AdminMethods {
    * ```
    */
   connectDaemonShutdown(flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(adminProcedures.connectDaemonShutdown, { flags }, options, undefined);
+    return this.$caller.call(adminProcConnectDaemonShutdown, { flags }, options, undefined);
   }
 }

@@ -14,7 +14,7 @@
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
 import { type Codec, XdrReader, XdrWriter, XdrEncodeError } from '../src/xdr/index.js';
-import type { ProcedureInfo, ProgramInfo } from './procedure.js';
+import { type ProcedureInfo, type ProgramInfo, defineProgram } from './procedure.js';
 
 export const ADMIN_STRING_MAX = 4194304;
 
@@ -910,195 +910,210 @@ export function decodeAdminProcedure(r: XdrReader): AdminProcedure {
 }
 export const AdminProcedureCodec: Codec<AdminProcedure> = { name: "admin_procedure", encode: encodeAdminProcedure, decode: decodeAdminProcedure };
 
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectOpen | virAdmConnectOpen} */
+export const adminProcConnectOpen: ProcedureInfo<AdminConnectOpenArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 1,
+  name: "ADMIN_PROC_CONNECT_OPEN", method: "connectOpen",
+  args: AdminConnectOpenArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectOpen", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectOpen",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectClose | virAdmConnectClose} */
+export const adminProcConnectClose: ProcedureInfo<void, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 2,
+  name: "ADMIN_PROC_CONNECT_CLOSE", method: "connectClose",
+  args: null, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectClose",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLibVersion | virAdmConnectGetLibVersion} */
+export const adminProcConnectGetLibVersion: ProcedureInfo<void, AdminConnectGetLibVersionRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 3,
+  name: "ADMIN_PROC_CONNECT_GET_LIB_VERSION", method: "connectGetLibVersion",
+  args: null, ret: AdminConnectGetLibVersionRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectGetLibVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLibVersion",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers | virAdmConnectListServers} */
+export const adminProcConnectListServers: ProcedureInfo<AdminConnectListServersArgs, AdminConnectListServersRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 4,
+  name: "ADMIN_PROC_CONNECT_LIST_SERVERS", method: "connectListServers",
+  args: AdminConnectListServersArgsCodec, ret: AdminConnectListServersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectListServers", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectLookupServer | virAdmConnectLookupServer} */
+export const adminProcConnectLookupServer: ProcedureInfo<AdminConnectLookupServerArgs, AdminConnectLookupServerRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 5,
+  name: "ADMIN_PROC_CONNECT_LOOKUP_SERVER", method: "connectLookupServer",
+  args: AdminConnectLookupServerArgsCodec, ret: AdminConnectLookupServerRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectLookupServer", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectLookupServer",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetThreadPoolParameters | virAdmServerGetThreadPoolParameters} */
+export const adminProcServerGetThreadPoolParameters: ProcedureInfo<AdminServerGetThreadpoolParametersArgs, AdminServerGetThreadpoolParametersRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 6,
+  name: "ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS", method: "serverGetThreadPoolParameters",
+  args: AdminServerGetThreadpoolParametersArgsCodec, ret: AdminServerGetThreadpoolParametersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmServerGetThreadPoolParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetThreadPoolParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetThreadPoolParameters | virAdmServerSetThreadPoolParameters} */
+export const adminProcServerSetThreadPoolParameters: ProcedureInfo<AdminServerSetThreadpoolParametersArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 7,
+  name: "ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS", method: "serverSetThreadPoolParameters",
+  args: AdminServerSetThreadpoolParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmServerSetThreadPoolParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetThreadPoolParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients | virAdmServerListClients} */
+export const adminProcServerListClients: ProcedureInfo<AdminServerListClientsArgs, AdminServerListClientsRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 8,
+  name: "ADMIN_PROC_SERVER_LIST_CLIENTS", method: "serverListClients",
+  args: AdminServerListClientsArgsCodec, ret: AdminServerListClientsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmServerListClients", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerLookupClient | virAdmServerLookupClient} */
+export const adminProcServerLookupClient: ProcedureInfo<AdminServerLookupClientArgs, AdminServerLookupClientRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 9,
+  name: "ADMIN_PROC_SERVER_LOOKUP_CLIENT", method: "serverLookupClient",
+  args: AdminServerLookupClientArgsCodec, ret: AdminServerLookupClientRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmServerLookupClient", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerLookupClient",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientGetInfo | virAdmClientGetInfo} */
+export const adminProcClientGetInfo: ProcedureInfo<AdminClientGetInfoArgs, AdminClientGetInfoRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 10,
+  name: "ADMIN_PROC_CLIENT_GET_INFO", method: "clientGetInfo",
+  args: AdminClientGetInfoArgsCodec, ret: AdminClientGetInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmClientGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientGetInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientClose | virAdmClientClose} */
+export const adminProcClientClose: ProcedureInfo<AdminClientCloseArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 11,
+  name: "ADMIN_PROC_CLIENT_CLOSE", method: "clientClose",
+  args: AdminClientCloseArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmClientClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientClose",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetClientLimits | virAdmServerGetClientLimits} */
+export const adminProcServerGetClientLimits: ProcedureInfo<AdminServerGetClientLimitsArgs, AdminServerGetClientLimitsRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 12,
+  name: "ADMIN_PROC_SERVER_GET_CLIENT_LIMITS", method: "serverGetClientLimits",
+  args: AdminServerGetClientLimitsArgsCodec, ret: AdminServerGetClientLimitsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmServerGetClientLimits", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetClientLimits",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetClientLimits | virAdmServerSetClientLimits} */
+export const adminProcServerSetClientLimits: ProcedureInfo<AdminServerSetClientLimitsArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 13,
+  name: "ADMIN_PROC_SERVER_SET_CLIENT_LIMITS", method: "serverSetClientLimits",
+  args: AdminServerSetClientLimitsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmServerSetClientLimits", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetClientLimits",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingOutputs | virAdmConnectGetLoggingOutputs} */
+export const adminProcConnectGetLoggingOutputs: ProcedureInfo<AdminConnectGetLoggingOutputsArgs, AdminConnectGetLoggingOutputsRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 14,
+  name: "ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS", method: "connectGetLoggingOutputs",
+  args: AdminConnectGetLoggingOutputsArgsCodec, ret: AdminConnectGetLoggingOutputsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectGetLoggingOutputs", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingOutputs",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingFilters | virAdmConnectGetLoggingFilters} */
+export const adminProcConnectGetLoggingFilters: ProcedureInfo<AdminConnectGetLoggingFiltersArgs, AdminConnectGetLoggingFiltersRet, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 15,
+  name: "ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS", method: "connectGetLoggingFilters",
+  args: AdminConnectGetLoggingFiltersArgsCodec, ret: AdminConnectGetLoggingFiltersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectGetLoggingFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingFilters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingOutputs | virAdmConnectSetLoggingOutputs} */
+export const adminProcConnectSetLoggingOutputs: ProcedureInfo<AdminConnectSetLoggingOutputsArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 16,
+  name: "ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS", method: "connectSetLoggingOutputs",
+  args: AdminConnectSetLoggingOutputsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectSetLoggingOutputs", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingOutputs",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingFilters | virAdmConnectSetLoggingFilters} */
+export const adminProcConnectSetLoggingFilters: ProcedureInfo<AdminConnectSetLoggingFiltersArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 17,
+  name: "ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS", method: "connectSetLoggingFilters",
+  args: AdminConnectSetLoggingFiltersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectSetLoggingFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingFilters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerUpdateTlsFiles | virAdmServerUpdateTlsFiles} */
+export const adminProcServerUpdateTlsFiles: ProcedureInfo<AdminServerUpdateTlsFilesArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 18,
+  name: "ADMIN_PROC_SERVER_UPDATE_TLS_FILES", method: "serverUpdateTlsFiles",
+  args: AdminServerUpdateTlsFilesArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmServerUpdateTlsFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerUpdateTlsFiles",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetDaemonTimeout | virAdmConnectSetDaemonTimeout} */
+export const adminProcConnectSetDaemonTimeout: ProcedureInfo<AdminConnectSetDaemonTimeoutArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 19,
+  name: "ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT", method: "connectSetDaemonTimeout",
+  args: AdminConnectSetDaemonTimeoutArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectSetDaemonTimeout", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetDaemonTimeout",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectDaemonShutdown | virAdmConnectDaemonShutdown} */
+export const adminProcConnectDaemonShutdown: ProcedureInfo<AdminConnectDaemonShutdownArgs, void, void> = {
+  program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 20,
+  name: "ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN", method: "connectDaemonShutdown",
+  args: AdminConnectDaemonShutdownArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: [], aclFilter: [],
+  cFunction: "virAdmConnectDaemonShutdown", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectDaemonShutdown",
+};
+
 /** Every procedure of the ADMIN program, by method name. */
 export const adminProcedures = {
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectOpen | virAdmConnectOpen} */
-  connectOpen: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 1,
-    name: "ADMIN_PROC_CONNECT_OPEN", method: "connectOpen",
-    args: AdminConnectOpenArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectOpen", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectOpen",
-  } as ProcedureInfo<AdminConnectOpenArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectClose | virAdmConnectClose} */
-  connectClose: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 2,
-    name: "ADMIN_PROC_CONNECT_CLOSE", method: "connectClose",
-    args: null, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectClose",
-  } as ProcedureInfo<void, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLibVersion | virAdmConnectGetLibVersion} */
-  connectGetLibVersion: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 3,
-    name: "ADMIN_PROC_CONNECT_GET_LIB_VERSION", method: "connectGetLibVersion",
-    args: null, ret: AdminConnectGetLibVersionRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectGetLibVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLibVersion",
-  } as ProcedureInfo<void, AdminConnectGetLibVersionRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers | virAdmConnectListServers} */
-  connectListServers: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 4,
-    name: "ADMIN_PROC_CONNECT_LIST_SERVERS", method: "connectListServers",
-    args: AdminConnectListServersArgsCodec, ret: AdminConnectListServersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectListServers", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers",
-  } as ProcedureInfo<AdminConnectListServersArgs, AdminConnectListServersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectLookupServer | virAdmConnectLookupServer} */
-  connectLookupServer: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 5,
-    name: "ADMIN_PROC_CONNECT_LOOKUP_SERVER", method: "connectLookupServer",
-    args: AdminConnectLookupServerArgsCodec, ret: AdminConnectLookupServerRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectLookupServer", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectLookupServer",
-  } as ProcedureInfo<AdminConnectLookupServerArgs, AdminConnectLookupServerRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetThreadPoolParameters | virAdmServerGetThreadPoolParameters} */
-  serverGetThreadPoolParameters: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 6,
-    name: "ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS", method: "serverGetThreadPoolParameters",
-    args: AdminServerGetThreadpoolParametersArgsCodec, ret: AdminServerGetThreadpoolParametersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmServerGetThreadPoolParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetThreadPoolParameters",
-  } as ProcedureInfo<AdminServerGetThreadpoolParametersArgs, AdminServerGetThreadpoolParametersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetThreadPoolParameters | virAdmServerSetThreadPoolParameters} */
-  serverSetThreadPoolParameters: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 7,
-    name: "ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS", method: "serverSetThreadPoolParameters",
-    args: AdminServerSetThreadpoolParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmServerSetThreadPoolParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetThreadPoolParameters",
-  } as ProcedureInfo<AdminServerSetThreadpoolParametersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients | virAdmServerListClients} */
-  serverListClients: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 8,
-    name: "ADMIN_PROC_SERVER_LIST_CLIENTS", method: "serverListClients",
-    args: AdminServerListClientsArgsCodec, ret: AdminServerListClientsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmServerListClients", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients",
-  } as ProcedureInfo<AdminServerListClientsArgs, AdminServerListClientsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerLookupClient | virAdmServerLookupClient} */
-  serverLookupClient: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 9,
-    name: "ADMIN_PROC_SERVER_LOOKUP_CLIENT", method: "serverLookupClient",
-    args: AdminServerLookupClientArgsCodec, ret: AdminServerLookupClientRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmServerLookupClient", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerLookupClient",
-  } as ProcedureInfo<AdminServerLookupClientArgs, AdminServerLookupClientRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientGetInfo | virAdmClientGetInfo} */
-  clientGetInfo: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 10,
-    name: "ADMIN_PROC_CLIENT_GET_INFO", method: "clientGetInfo",
-    args: AdminClientGetInfoArgsCodec, ret: AdminClientGetInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmClientGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientGetInfo",
-  } as ProcedureInfo<AdminClientGetInfoArgs, AdminClientGetInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientClose | virAdmClientClose} */
-  clientClose: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 11,
-    name: "ADMIN_PROC_CLIENT_CLOSE", method: "clientClose",
-    args: AdminClientCloseArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmClientClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientClose",
-  } as ProcedureInfo<AdminClientCloseArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetClientLimits | virAdmServerGetClientLimits} */
-  serverGetClientLimits: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 12,
-    name: "ADMIN_PROC_SERVER_GET_CLIENT_LIMITS", method: "serverGetClientLimits",
-    args: AdminServerGetClientLimitsArgsCodec, ret: AdminServerGetClientLimitsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmServerGetClientLimits", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetClientLimits",
-  } as ProcedureInfo<AdminServerGetClientLimitsArgs, AdminServerGetClientLimitsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetClientLimits | virAdmServerSetClientLimits} */
-  serverSetClientLimits: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 13,
-    name: "ADMIN_PROC_SERVER_SET_CLIENT_LIMITS", method: "serverSetClientLimits",
-    args: AdminServerSetClientLimitsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmServerSetClientLimits", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetClientLimits",
-  } as ProcedureInfo<AdminServerSetClientLimitsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingOutputs | virAdmConnectGetLoggingOutputs} */
-  connectGetLoggingOutputs: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 14,
-    name: "ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS", method: "connectGetLoggingOutputs",
-    args: AdminConnectGetLoggingOutputsArgsCodec, ret: AdminConnectGetLoggingOutputsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectGetLoggingOutputs", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingOutputs",
-  } as ProcedureInfo<AdminConnectGetLoggingOutputsArgs, AdminConnectGetLoggingOutputsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingFilters | virAdmConnectGetLoggingFilters} */
-  connectGetLoggingFilters: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 15,
-    name: "ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS", method: "connectGetLoggingFilters",
-    args: AdminConnectGetLoggingFiltersArgsCodec, ret: AdminConnectGetLoggingFiltersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectGetLoggingFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingFilters",
-  } as ProcedureInfo<AdminConnectGetLoggingFiltersArgs, AdminConnectGetLoggingFiltersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingOutputs | virAdmConnectSetLoggingOutputs} */
-  connectSetLoggingOutputs: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 16,
-    name: "ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS", method: "connectSetLoggingOutputs",
-    args: AdminConnectSetLoggingOutputsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectSetLoggingOutputs", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingOutputs",
-  } as ProcedureInfo<AdminConnectSetLoggingOutputsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingFilters | virAdmConnectSetLoggingFilters} */
-  connectSetLoggingFilters: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 17,
-    name: "ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS", method: "connectSetLoggingFilters",
-    args: AdminConnectSetLoggingFiltersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectSetLoggingFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingFilters",
-  } as ProcedureInfo<AdminConnectSetLoggingFiltersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerUpdateTlsFiles | virAdmServerUpdateTlsFiles} */
-  serverUpdateTlsFiles: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 18,
-    name: "ADMIN_PROC_SERVER_UPDATE_TLS_FILES", method: "serverUpdateTlsFiles",
-    args: AdminServerUpdateTlsFilesArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmServerUpdateTlsFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerUpdateTlsFiles",
-  } as ProcedureInfo<AdminServerUpdateTlsFilesArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetDaemonTimeout | virAdmConnectSetDaemonTimeout} */
-  connectSetDaemonTimeout: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 19,
-    name: "ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT", method: "connectSetDaemonTimeout",
-    args: AdminConnectSetDaemonTimeoutArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectSetDaemonTimeout", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetDaemonTimeout",
-  } as ProcedureInfo<AdminConnectSetDaemonTimeoutArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectDaemonShutdown | virAdmConnectDaemonShutdown} */
-  connectDaemonShutdown: {
-    program: ADMIN_PROGRAM, version: ADMIN_PROTOCOL_VERSION, number: 20,
-    name: "ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN", method: "connectDaemonShutdown",
-    args: AdminConnectDaemonShutdownArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: [], aclFilter: [],
-    cFunction: "virAdmConnectDaemonShutdown", docUrl: "https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectDaemonShutdown",
-  } as ProcedureInfo<AdminConnectDaemonShutdownArgs, void, void>,
+  connectOpen: adminProcConnectOpen,
+  connectClose: adminProcConnectClose,
+  connectGetLibVersion: adminProcConnectGetLibVersion,
+  connectListServers: adminProcConnectListServers,
+  connectLookupServer: adminProcConnectLookupServer,
+  serverGetThreadPoolParameters: adminProcServerGetThreadPoolParameters,
+  serverSetThreadPoolParameters: adminProcServerSetThreadPoolParameters,
+  serverListClients: adminProcServerListClients,
+  serverLookupClient: adminProcServerLookupClient,
+  clientGetInfo: adminProcClientGetInfo,
+  clientClose: adminProcClientClose,
+  serverGetClientLimits: adminProcServerGetClientLimits,
+  serverSetClientLimits: adminProcServerSetClientLimits,
+  connectGetLoggingOutputs: adminProcConnectGetLoggingOutputs,
+  connectGetLoggingFilters: adminProcConnectGetLoggingFilters,
+  connectSetLoggingOutputs: adminProcConnectSetLoggingOutputs,
+  connectSetLoggingFilters: adminProcConnectSetLoggingFilters,
+  serverUpdateTlsFiles: adminProcServerUpdateTlsFiles,
+  connectSetDaemonTimeout: adminProcConnectSetDaemonTimeout,
+  connectDaemonShutdown: adminProcConnectDaemonShutdown,
 } as const;
 
 /** The ADMIN program: number, version and procedures (by method and by number). */
-export const adminProgram: ProgramInfo<typeof adminProcedures> = {
-  name: "ADMIN",
-  number: ADMIN_PROGRAM,
-  version: ADMIN_PROTOCOL_VERSION,
-  procedures: adminProcedures,
-  byNumber: new Map(Object.values(adminProcedures).map((p) => [p.number, p] as const)),
-};
+export const adminProgram: ProgramInfo<typeof adminProcedures> = /* @__PURE__ */ defineProgram("ADMIN", ADMIN_PROGRAM, ADMIN_PROTOCOL_VERSION, adminProcedures);

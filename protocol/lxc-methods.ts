@@ -14,7 +14,7 @@
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
 import type { CallOptions, ProcedureCaller } from './procedure.js';
-import { type LxcDomainOpenNamespaceArgs, lxcProcedures } from './lxc.js';
+import { type LxcDomainOpenNamespaceArgs, lxcProcDomainOpenNamespace } from './lxc.js';
 import { type RemoteNonnullDomain } from './remote.js';
 
 /** One method per procedure of the LXC program that a client calls. */
@@ -29,6 +29,6 @@ export class LxcMethods {
    * ```
    */
   domainOpenNamespace(dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(lxcProcedures.domainOpenNamespace, { dom, flags }, options, undefined);
+    return this.$caller.call(lxcProcDomainOpenNamespace, { dom, flags }, options, undefined);
   }
 }

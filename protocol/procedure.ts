@@ -65,7 +65,7 @@ export interface CallOptions {
  * or with `unwrap` applied to it (a field name, or a function).
  */
 export interface ProcedureCaller {
-  call(proc: ProcedureInfo<any, any, any>, args: unknown, options: CallOptions | undefined, unwrap: string | ((ret: any) => unknown) | undefined): Promise<any>;
+  call(proc: ProcedureInfo<any, any, any>, args: unknown, options?: CallOptions, unwrap?: string | ((ret: any) => unknown)): Promise<any>;
 }
 
 /** A libvirt RPC program: its number, version and procedure table. */
@@ -76,4 +76,11 @@ export interface ProgramInfo<P extends object = Record<string, ProcedureInfo<any
   /** Procedures by method name. */
   readonly procedures: P;
   readonly byNumber: ReadonlyMap<number, ProcedureInfo<any, any, any>>;
+}
+
+/** A program from its procedure table (the generated modules call it as a pure expression). */
+export function defineProgram<P extends Record<string, ProcedureInfo<any, any, any>>>(name: string, number: number, version: number, procedures: P): ProgramInfo<P> {
+  const byNumber = new Map<number, ProcedureInfo<any, any, any>>();
+  for (const p of Object.values(procedures)) byNumber.set(p.number, p);
+  return { name, number, version, procedures, byNumber };
 }

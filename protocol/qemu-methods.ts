@@ -14,7 +14,7 @@
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
 import type { CallOptions, ProcedureCaller } from './procedure.js';
-import { type QemuConnectDomainMonitorEventDeregisterArgs, type QemuConnectDomainMonitorEventRegisterArgs, type QemuConnectDomainMonitorEventRegisterRet, type QemuDomainAgentCommandArgs, type QemuDomainAgentCommandRet, type QemuDomainAttachArgs, type QemuDomainAttachRet, type QemuDomainMonitorCommandArgs, type QemuDomainMonitorCommandRet, type QemuDomainMonitorCommandWithFilesArgs, type QemuDomainMonitorCommandWithFilesRet, qemuProcedures } from './qemu.js';
+import { type QemuConnectDomainMonitorEventDeregisterArgs, type QemuConnectDomainMonitorEventRegisterArgs, type QemuConnectDomainMonitorEventRegisterRet, type QemuDomainAgentCommandArgs, type QemuDomainAgentCommandRet, type QemuDomainAttachArgs, type QemuDomainAttachRet, type QemuDomainMonitorCommandArgs, type QemuDomainMonitorCommandRet, type QemuDomainMonitorCommandWithFilesArgs, type QemuDomainMonitorCommandWithFilesRet, qemuProcConnectDomainMonitorEventDeregister, qemuProcConnectDomainMonitorEventRegister, qemuProcDomainAgentCommand, qemuProcDomainAttach, qemuProcDomainMonitorCommand, qemuProcDomainMonitorCommandWithFiles } from './qemu.js';
 import { type RemoteDomain, type RemoteNonnullDomain, type RemoteNonnullString, type RemoteString } from './remote.js';
 
 /** One method per procedure of the QEMU program that a client calls. */
@@ -29,7 +29,7 @@ export class QemuMethods {
    * ```
    */
   domainMonitorCommand(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
-    return this.$caller.call(qemuProcedures.domainMonitorCommand, { dom, cmd, flags }, options, "result");
+    return this.$caller.call(qemuProcDomainMonitorCommand, { dom, cmd, flags }, options, "result");
   }
 
   /**
@@ -40,7 +40,7 @@ export class QemuMethods {
    * ```
    */
   domainAttach(pid_value: number, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullDomain> {
-    return this.$caller.call(qemuProcedures.domainAttach, { pid_value, flags }, options, "dom");
+    return this.$caller.call(qemuProcDomainAttach, { pid_value, flags }, options, "dom");
   }
 
   /**
@@ -51,7 +51,7 @@ export class QemuMethods {
    * ```
    */
   domainAgentCommand(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, timeout: number, flags: number = 0, options?: CallOptions): Promise<RemoteString> {
-    return this.$caller.call(qemuProcedures.domainAgentCommand, { dom, cmd, timeout, flags }, options, "result");
+    return this.$caller.call(qemuProcDomainAgentCommand, { dom, cmd, timeout, flags }, options, "result");
   }
 
   /**
@@ -62,7 +62,7 @@ export class QemuMethods {
    * ```
    */
   connectDomainMonitorEventRegister(dom: RemoteDomain, event: RemoteString, flags: number = 0, options?: CallOptions): Promise<number> {
-    return this.$caller.call(qemuProcedures.connectDomainMonitorEventRegister, { dom, event, flags }, options, "callbackID");
+    return this.$caller.call(qemuProcConnectDomainMonitorEventRegister, { dom, event, flags }, options, "callbackID");
   }
 
   /**
@@ -73,7 +73,7 @@ export class QemuMethods {
    * ```
    */
   connectDomainMonitorEventDeregister(callbackID: number, options?: CallOptions): Promise<void> {
-    return this.$caller.call(qemuProcedures.connectDomainMonitorEventDeregister, { callbackID }, options, undefined);
+    return this.$caller.call(qemuProcConnectDomainMonitorEventDeregister, { callbackID }, options, undefined);
   }
 
   /**
@@ -84,6 +84,6 @@ export class QemuMethods {
    * ```
    */
   domainMonitorCommandWithFiles(dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
-    return this.$caller.call(qemuProcedures.domainMonitorCommandWithFiles, { dom, cmd, flags }, options, "result");
+    return this.$caller.call(qemuProcDomainMonitorCommandWithFiles, { dom, cmd, flags }, options, "result");
   }
 }

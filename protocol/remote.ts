@@ -14,7 +14,7 @@
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
 import { type Codec, XdrReader, XdrWriter, XdrEncodeError } from '../src/xdr/index.js';
-import type { ProcedureInfo, ProgramInfo } from './procedure.js';
+import { type ProcedureInfo, type ProgramInfo, defineProgram } from './procedure.js';
 
 export const REMOTE_STRING_MAX = 4194304;
 
@@ -17374,4013 +17374,4540 @@ export function decodeRemoteProcedure(r: XdrReader): RemoteProcedure {
 }
 export const RemoteProcedureCodec: Codec<RemoteProcedure> = { name: "remote_procedure", encode: encodeRemoteProcedure, decode: decodeRemoteProcedure };
 
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpen | virConnectOpen} */
+export const remoteProcConnectOpen: ProcedureInfo<RemoteConnectOpenArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 1,
+  name: "REMOTE_PROC_CONNECT_OPEN", method: "connectOpen",
+  args: RemoteConnectOpenArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: "virConnectOpen", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpen",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectClose | virConnectClose} */
+export const remoteProcConnectClose: ProcedureInfo<void, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 2,
+  name: "REMOTE_PROC_CONNECT_CLOSE", method: "connectClose",
+  args: null, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: "virConnectClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectClose",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetType | virConnectGetType} */
+export const remoteProcConnectGetType: ProcedureInfo<void, RemoteConnectGetTypeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 3,
+  name: "REMOTE_PROC_CONNECT_GET_TYPE", method: "connectGetType",
+  args: null, ret: RemoteConnectGetTypeRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "server", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: "virConnectGetType", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetType",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetVersion | virConnectGetVersion} */
+export const remoteProcConnectGetVersion: ProcedureInfo<void, RemoteConnectGetVersionRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 4,
+  name: "REMOTE_PROC_CONNECT_GET_VERSION", method: "connectGetVersion",
+  args: null, ret: RemoteConnectGetVersionRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: "virConnectGetVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetVersion",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus | virConnectGetMaxVcpus} */
+export const remoteProcConnectGetMaxVcpus: ProcedureInfo<RemoteConnectGetMaxVcpusArgs, RemoteConnectGetMaxVcpusRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 5,
+  name: "REMOTE_PROC_CONNECT_GET_MAX_VCPUS", method: "connectGetMaxVcpus",
+  args: RemoteConnectGetMaxVcpusArgsCodec, ret: RemoteConnectGetMaxVcpusRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectGetMaxVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetInfo | virNodeGetInfo} */
+export const remoteProcNodeGetInfo: ProcedureInfo<void, RemoteNodeGetInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 6,
+  name: "REMOTE_PROC_NODE_GET_INFO", method: "nodeGetInfo",
+  args: null, ret: RemoteNodeGetInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCapabilities | virConnectGetCapabilities} */
+export const remoteProcConnectGetCapabilities: ProcedureInfo<void, RemoteConnectGetCapabilitiesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 7,
+  name: "REMOTE_PROC_CONNECT_GET_CAPABILITIES", method: "connectGetCapabilities",
+  args: null, ret: RemoteConnectGetCapabilitiesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectGetCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCapabilities",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDevice | virDomainAttachDevice} */
+export const remoteProcDomainAttachDevice: ProcedureInfo<RemoteDomainAttachDeviceArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 8,
+  name: "REMOTE_PROC_DOMAIN_ATTACH_DEVICE", method: "domainAttachDevice",
+  args: RemoteDomainAttachDeviceArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainAttachDevice", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDevice",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate | virDomainCreate} */
+export const remoteProcDomainCreate: ProcedureInfo<RemoteDomainCreateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 9,
+  name: "REMOTE_PROC_DOMAIN_CREATE", method: "domainCreate",
+  args: RemoteDomainCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "server", acl: ["domain:start"], aclFilter: [],
+  cFunction: "virDomainCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML | virDomainCreateXML} */
+export const remoteProcDomainCreateXML: ProcedureInfo<RemoteDomainCreateXmlArgs, RemoteDomainCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 10,
+  name: "REMOTE_PROC_DOMAIN_CREATE_XML", method: "domainCreateXML",
+  args: RemoteDomainCreateXmlArgsCodec, ret: RemoteDomainCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:start"], aclFilter: [],
+  cFunction: "virDomainCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML | virDomainDefineXML} */
+export const remoteProcDomainDefineXML: ProcedureInfo<RemoteDomainDefineXmlArgs, RemoteDomainDefineXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 11,
+  name: "REMOTE_PROC_DOMAIN_DEFINE_XML", method: "domainDefineXML",
+  args: RemoteDomainDefineXmlArgsCodec, ret: RemoteDomainDefineXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save"], aclFilter: [],
+  cFunction: "virDomainDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroy | virDomainDestroy} */
+export const remoteProcDomainDestroy: ProcedureInfo<RemoteDomainDestroyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 12,
+  name: "REMOTE_PROC_DOMAIN_DESTROY", method: "domainDestroy",
+  args: RemoteDomainDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:stop"], aclFilter: [],
+  cFunction: "virDomainDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroy",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDevice | virDomainDetachDevice} */
+export const remoteProcDomainDetachDevice: ProcedureInfo<RemoteDomainDetachDeviceArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 13,
+  name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE", method: "domainDetachDevice",
+  args: RemoteDomainDetachDeviceArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainDetachDevice", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDevice",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetXMLDesc | virDomainGetXMLDesc} */
+export const remoteProcDomainGetXMLDesc: ProcedureInfo<RemoteDomainGetXmlDescArgs, RemoteDomainGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 14,
+  name: "REMOTE_PROC_DOMAIN_GET_XML_DESC", method: "domainGetXMLDesc",
+  args: RemoteDomainGetXmlDescArgsCodec, ret: RemoteDomainGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_XML_SECURE","domain:read_secure:VIR_DOMAIN_XML_MIGRATABLE"], aclFilter: [],
+  cFunction: "virDomainGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostart | virDomainGetAutostart} */
+export const remoteProcDomainGetAutostart: ProcedureInfo<RemoteDomainGetAutostartArgs, RemoteDomainGetAutostartRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 15,
+  name: "REMOTE_PROC_DOMAIN_GET_AUTOSTART", method: "domainGetAutostart",
+  args: RemoteDomainGetAutostartArgsCodec, ret: RemoteDomainGetAutostartRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostart",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInfo | virDomainGetInfo} */
+export const remoteProcDomainGetInfo: ProcedureInfo<RemoteDomainGetInfoArgs, RemoteDomainGetInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 16,
+  name: "REMOTE_PROC_DOMAIN_GET_INFO", method: "domainGetInfo",
+  args: RemoteDomainGetInfoArgsCodec, ret: RemoteDomainGetInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxMemory | virDomainGetMaxMemory} */
+export const remoteProcDomainGetMaxMemory: ProcedureInfo<RemoteDomainGetMaxMemoryArgs, RemoteDomainGetMaxMemoryRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 17,
+  name: "REMOTE_PROC_DOMAIN_GET_MAX_MEMORY", method: "domainGetMaxMemory",
+  args: RemoteDomainGetMaxMemoryArgsCodec, ret: RemoteDomainGetMaxMemoryRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetMaxMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxMemory",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus | virDomainGetMaxVcpus} */
+export const remoteProcDomainGetMaxVcpus: ProcedureInfo<RemoteDomainGetMaxVcpusArgs, RemoteDomainGetMaxVcpusRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 18,
+  name: "REMOTE_PROC_DOMAIN_GET_MAX_VCPUS", method: "domainGetMaxVcpus",
+  args: RemoteDomainGetMaxVcpusArgsCodec, ret: RemoteDomainGetMaxVcpusRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetMaxVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType | virDomainGetOSType} */
+export const remoteProcDomainGetOSType: ProcedureInfo<RemoteDomainGetOsTypeArgs, RemoteDomainGetOsTypeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 19,
+  name: "REMOTE_PROC_DOMAIN_GET_OS_TYPE", method: "domainGetOSType",
+  args: RemoteDomainGetOsTypeArgsCodec, ret: RemoteDomainGetOsTypeRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetOSType", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus | virDomainGetVcpus} */
+export const remoteProcDomainGetVcpus: ProcedureInfo<RemoteDomainGetVcpusArgs, RemoteDomainGetVcpusRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 20,
+  name: "REMOTE_PROC_DOMAIN_GET_VCPUS", method: "domainGetVcpus",
+  args: RemoteDomainGetVcpusArgsCodec, ret: RemoteDomainGetVcpusRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDefinedDomains | virConnectListDefinedDomains} */
+export const remoteProcConnectListDefinedDomains: ProcedureInfo<RemoteConnectListDefinedDomainsArgs, RemoteConnectListDefinedDomainsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 21,
+  name: "REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS", method: "connectListDefinedDomains",
+  args: RemoteConnectListDefinedDomainsArgsCodec, ret: RemoteConnectListDefinedDomainsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
+  cFunction: "virConnectListDefinedDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDefinedDomains",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByID | virDomainLookupByID} */
+export const remoteProcDomainLookupByID: ProcedureInfo<RemoteDomainLookupByIdArgs, RemoteDomainLookupByIdRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 22,
+  name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_ID", method: "domainLookupByID",
+  args: RemoteDomainLookupByIdArgsCodec, ret: RemoteDomainLookupByIdRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:getattr"], aclFilter: [],
+  cFunction: "virDomainLookupByID", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByID",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByName | virDomainLookupByName} */
+export const remoteProcDomainLookupByName: ProcedureInfo<RemoteDomainLookupByNameArgs, RemoteDomainLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 23,
+  name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME", method: "domainLookupByName",
+  args: RemoteDomainLookupByNameArgsCodec, ret: RemoteDomainLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:getattr"], aclFilter: [],
+  cFunction: "virDomainLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByUUID | virDomainLookupByUUID} */
+export const remoteProcDomainLookupByUUID: ProcedureInfo<RemoteDomainLookupByUuidArgs, RemoteDomainLookupByUuidRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 24,
+  name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID", method: "domainLookupByUUID",
+  args: RemoteDomainLookupByUuidArgsCodec, ret: RemoteDomainLookupByUuidRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:getattr"], aclFilter: [],
+  cFunction: "virDomainLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByUUID",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDefinedDomains | virConnectNumOfDefinedDomains} */
+export const remoteProcConnectNumOfDefinedDomains: ProcedureInfo<void, RemoteConnectNumOfDefinedDomainsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 25,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS", method: "connectNumOfDefinedDomains",
+  args: null, ret: RemoteConnectNumOfDefinedDomainsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
+  cFunction: "virConnectNumOfDefinedDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDefinedDomains",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu | virDomainPinVcpu} */
+export const remoteProcDomainPinVcpu: ProcedureInfo<RemoteDomainPinVcpuArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 26,
+  name: "REMOTE_PROC_DOMAIN_PIN_VCPU", method: "domainPinVcpu",
+  args: RemoteDomainPinVcpuArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainPinVcpu", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReboot | virDomainReboot} */
+export const remoteProcDomainReboot: ProcedureInfo<RemoteDomainRebootArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 27,
+  name: "REMOTE_PROC_DOMAIN_REBOOT", method: "domainReboot",
+  args: RemoteDomainRebootArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:init_control","domain:write:VIR_DOMAIN_REBOOT_GUEST_AGENT"], aclFilter: [],
+  cFunction: "virDomainReboot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReboot",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainResume | virDomainResume} */
+export const remoteProcDomainResume: ProcedureInfo<RemoteDomainResumeArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 28,
+  name: "REMOTE_PROC_DOMAIN_RESUME", method: "domainResume",
+  args: RemoteDomainResumeArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:suspend"], aclFilter: [],
+  cFunction: "virDomainResume", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainResume",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostart | virDomainSetAutostart} */
+export const remoteProcDomainSetAutostart: ProcedureInfo<RemoteDomainSetAutostartArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 29,
+  name: "REMOTE_PROC_DOMAIN_SET_AUTOSTART", method: "domainSetAutostart",
+  args: RemoteDomainSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostart",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMaxMemory | virDomainSetMaxMemory} */
+export const remoteProcDomainSetMaxMemory: ProcedureInfo<RemoteDomainSetMaxMemoryArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 30,
+  name: "REMOTE_PROC_DOMAIN_SET_MAX_MEMORY", method: "domainSetMaxMemory",
+  args: RemoteDomainSetMaxMemoryArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetMaxMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMaxMemory",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemory | virDomainSetMemory} */
+export const remoteProcDomainSetMemory: ProcedureInfo<RemoteDomainSetMemoryArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 31,
+  name: "REMOTE_PROC_DOMAIN_SET_MEMORY", method: "domainSetMemory",
+  args: RemoteDomainSetMemoryArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemory",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus | virDomainSetVcpus} */
+export const remoteProcDomainSetVcpus: ProcedureInfo<RemoteDomainSetVcpusArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 32,
+  name: "REMOTE_PROC_DOMAIN_SET_VCPUS", method: "domainSetVcpus",
+  args: RemoteDomainSetVcpusArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdown | virDomainShutdown} */
+export const remoteProcDomainShutdown: ProcedureInfo<RemoteDomainShutdownArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 33,
+  name: "REMOTE_PROC_DOMAIN_SHUTDOWN", method: "domainShutdown",
+  args: RemoteDomainShutdownArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:init_control"], aclFilter: [],
+  cFunction: "virDomainShutdown", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdown",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSuspend | virDomainSuspend} */
+export const remoteProcDomainSuspend: ProcedureInfo<RemoteDomainSuspendArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 34,
+  name: "REMOTE_PROC_DOMAIN_SUSPEND", method: "domainSuspend",
+  args: RemoteDomainSuspendArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:suspend"], aclFilter: [],
+  cFunction: "virDomainSuspend", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSuspend",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefine | virDomainUndefine} */
+export const remoteProcDomainUndefine: ProcedureInfo<RemoteDomainUndefineArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 35,
+  name: "REMOTE_PROC_DOMAIN_UNDEFINE", method: "domainUndefine",
+  args: RemoteDomainUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:delete"], aclFilter: [],
+  cFunction: "virDomainUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefine",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListDefinedNetworks | virConnectListDefinedNetworks} */
+export const remoteProcConnectListDefinedNetworks: ProcedureInfo<RemoteConnectListDefinedNetworksArgs, RemoteConnectListDefinedNetworksRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 36,
+  name: "REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS", method: "connectListDefinedNetworks",
+  args: RemoteConnectListDefinedNetworksArgsCodec, ret: RemoteConnectListDefinedNetworksRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
+  cFunction: "virConnectListDefinedNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListDefinedNetworks",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDomains | virConnectListDomains} */
+export const remoteProcConnectListDomains: ProcedureInfo<RemoteConnectListDomainsArgs, RemoteConnectListDomainsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 37,
+  name: "REMOTE_PROC_CONNECT_LIST_DOMAINS", method: "connectListDomains",
+  args: RemoteConnectListDomainsArgsCodec, ret: RemoteConnectListDomainsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "server", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
+  cFunction: "virConnectListDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDomains",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListNetworks | virConnectListNetworks} */
+export const remoteProcConnectListNetworks: ProcedureInfo<RemoteConnectListNetworksArgs, RemoteConnectListNetworksRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 38,
+  name: "REMOTE_PROC_CONNECT_LIST_NETWORKS", method: "connectListNetworks",
+  args: RemoteConnectListNetworksArgsCodec, ret: RemoteConnectListNetworksRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
+  cFunction: "virConnectListNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListNetworks",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreate | virNetworkCreate} */
+export const remoteProcNetworkCreate: ProcedureInfo<RemoteNetworkCreateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 39,
+  name: "REMOTE_PROC_NETWORK_CREATE", method: "networkCreate",
+  args: RemoteNetworkCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:start"], aclFilter: [],
+  cFunction: "virNetworkCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreate",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML | virNetworkCreateXML} */
+export const remoteProcNetworkCreateXML: ProcedureInfo<RemoteNetworkCreateXmlArgs, RemoteNetworkCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 40,
+  name: "REMOTE_PROC_NETWORK_CREATE_XML", method: "networkCreateXML",
+  args: RemoteNetworkCreateXmlArgsCodec, ret: RemoteNetworkCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:write","network:start"], aclFilter: [],
+  cFunction: "virNetworkCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML | virNetworkDefineXML} */
+export const remoteProcNetworkDefineXML: ProcedureInfo<RemoteNetworkDefineXmlArgs, RemoteNetworkDefineXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 41,
+  name: "REMOTE_PROC_NETWORK_DEFINE_XML", method: "networkDefineXML",
+  args: RemoteNetworkDefineXmlArgsCodec, ret: RemoteNetworkDefineXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:write","network:save"], aclFilter: [],
+  cFunction: "virNetworkDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDestroy | virNetworkDestroy} */
+export const remoteProcNetworkDestroy: ProcedureInfo<RemoteNetworkDestroyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 42,
+  name: "REMOTE_PROC_NETWORK_DESTROY", method: "networkDestroy",
+  args: RemoteNetworkDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:stop"], aclFilter: [],
+  cFunction: "virNetworkDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDestroy",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetXMLDesc | virNetworkGetXMLDesc} */
+export const remoteProcNetworkGetXMLDesc: ProcedureInfo<RemoteNetworkGetXmlDescArgs, RemoteNetworkGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 43,
+  name: "REMOTE_PROC_NETWORK_GET_XML_DESC", method: "networkGetXMLDesc",
+  args: RemoteNetworkGetXmlDescArgsCodec, ret: RemoteNetworkGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:read"], aclFilter: [],
+  cFunction: "virNetworkGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetAutostart | virNetworkGetAutostart} */
+export const remoteProcNetworkGetAutostart: ProcedureInfo<RemoteNetworkGetAutostartArgs, RemoteNetworkGetAutostartRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 44,
+  name: "REMOTE_PROC_NETWORK_GET_AUTOSTART", method: "networkGetAutostart",
+  args: RemoteNetworkGetAutostartArgsCodec, ret: RemoteNetworkGetAutostartRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:read"], aclFilter: [],
+  cFunction: "virNetworkGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetAutostart",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetBridgeName | virNetworkGetBridgeName} */
+export const remoteProcNetworkGetBridgeName: ProcedureInfo<RemoteNetworkGetBridgeNameArgs, RemoteNetworkGetBridgeNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 45,
+  name: "REMOTE_PROC_NETWORK_GET_BRIDGE_NAME", method: "networkGetBridgeName",
+  args: RemoteNetworkGetBridgeNameArgsCodec, ret: RemoteNetworkGetBridgeNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:read"], aclFilter: [],
+  cFunction: "virNetworkGetBridgeName", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetBridgeName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByName | virNetworkLookupByName} */
+export const remoteProcNetworkLookupByName: ProcedureInfo<RemoteNetworkLookupByNameArgs, RemoteNetworkLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 46,
+  name: "REMOTE_PROC_NETWORK_LOOKUP_BY_NAME", method: "networkLookupByName",
+  args: RemoteNetworkLookupByNameArgsCodec, ret: RemoteNetworkLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:getattr"], aclFilter: [],
+  cFunction: "virNetworkLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByUUID | virNetworkLookupByUUID} */
+export const remoteProcNetworkLookupByUUID: ProcedureInfo<RemoteNetworkLookupByUuidArgs, RemoteNetworkLookupByUuidRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 47,
+  name: "REMOTE_PROC_NETWORK_LOOKUP_BY_UUID", method: "networkLookupByUUID",
+  args: RemoteNetworkLookupByUuidArgsCodec, ret: RemoteNetworkLookupByUuidRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:getattr"], aclFilter: [],
+  cFunction: "virNetworkLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByUUID",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetAutostart | virNetworkSetAutostart} */
+export const remoteProcNetworkSetAutostart: ProcedureInfo<RemoteNetworkSetAutostartArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 48,
+  name: "REMOTE_PROC_NETWORK_SET_AUTOSTART", method: "networkSetAutostart",
+  args: RemoteNetworkSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:write"], aclFilter: [],
+  cFunction: "virNetworkSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetAutostart",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUndefine | virNetworkUndefine} */
+export const remoteProcNetworkUndefine: ProcedureInfo<RemoteNetworkUndefineArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 49,
+  name: "REMOTE_PROC_NETWORK_UNDEFINE", method: "networkUndefine",
+  args: RemoteNetworkUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:delete"], aclFilter: [],
+  cFunction: "virNetworkUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUndefine",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfDefinedNetworks | virConnectNumOfDefinedNetworks} */
+export const remoteProcConnectNumOfDefinedNetworks: ProcedureInfo<void, RemoteConnectNumOfDefinedNetworksRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 50,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS", method: "connectNumOfDefinedNetworks",
+  args: null, ret: RemoteConnectNumOfDefinedNetworksRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
+  cFunction: "virConnectNumOfDefinedNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfDefinedNetworks",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDomains | virConnectNumOfDomains} */
+export const remoteProcConnectNumOfDomains: ProcedureInfo<void, RemoteConnectNumOfDomainsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 51,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_DOMAINS", method: "connectNumOfDomains",
+  args: null, ret: RemoteConnectNumOfDomainsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
+  cFunction: "virConnectNumOfDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDomains",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfNetworks | virConnectNumOfNetworks} */
+export const remoteProcConnectNumOfNetworks: ProcedureInfo<void, RemoteConnectNumOfNetworksRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 52,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_NETWORKS", method: "connectNumOfNetworks",
+  args: null, ret: RemoteConnectNumOfNetworksRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
+  cFunction: "virConnectNumOfNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfNetworks",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDump | virDomainCoreDump} */
+export const remoteProcDomainCoreDump: ProcedureInfo<RemoteDomainCoreDumpArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 53,
+  name: "REMOTE_PROC_DOMAIN_CORE_DUMP", method: "domainCoreDump",
+  args: RemoteDomainCoreDumpArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:core_dump"], aclFilter: [],
+  cFunction: "virDomainCoreDump", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDump",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestore | virDomainRestore} */
+export const remoteProcDomainRestore: ProcedureInfo<RemoteDomainRestoreArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 54,
+  name: "REMOTE_PROC_DOMAIN_RESTORE", method: "domainRestore",
+  args: RemoteDomainRestoreArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
+  cFunction: "virDomainRestore", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestore",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSave | virDomainSave} */
+export const remoteProcDomainSave: ProcedureInfo<RemoteDomainSaveArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 55,
+  name: "REMOTE_PROC_DOMAIN_SAVE", method: "domainSave",
+  args: RemoteDomainSaveArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:hibernate"], aclFilter: [],
+  cFunction: "virDomainSave", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSave",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType | virDomainGetSchedulerType} */
+export const remoteProcDomainGetSchedulerType: ProcedureInfo<RemoteDomainGetSchedulerTypeArgs, RemoteDomainGetSchedulerTypeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 56,
+  name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE", method: "domainGetSchedulerType",
+  args: RemoteDomainGetSchedulerTypeArgsCodec, ret: RemoteDomainGetSchedulerTypeRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetSchedulerType", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters | virDomainGetSchedulerParameters} */
+export const remoteProcDomainGetSchedulerParameters: ProcedureInfo<RemoteDomainGetSchedulerParametersArgs, RemoteDomainGetSchedulerParametersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 57,
+  name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS", method: "domainGetSchedulerParameters",
+  args: RemoteDomainGetSchedulerParametersArgsCodec, ret: RemoteDomainGetSchedulerParametersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "client", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetSchedulerParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters | virDomainSetSchedulerParameters} */
+export const remoteProcDomainSetSchedulerParameters: ProcedureInfo<RemoteDomainSetSchedulerParametersArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 58,
+  name: "REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS", method: "domainSetSchedulerParameters",
+  args: RemoteDomainSetSchedulerParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSetSchedulerParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetHostname | virConnectGetHostname} */
+export const remoteProcConnectGetHostname: ProcedureInfo<void, RemoteConnectGetHostnameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 59,
+  name: "REMOTE_PROC_CONNECT_GET_HOSTNAME", method: "connectGetHostname",
+  args: null, ret: RemoteConnectGetHostnameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: "virConnectGetHostname", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetHostname",
+};
+/** REMOTE_PROC_CONNECT_SUPPORTS_FEATURE */
+export const remoteProcConnectSupportsFeature: ProcedureInfo<RemoteConnectSupportsFeatureArgs, RemoteConnectSupportsFeatureRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 60,
+  name: "REMOTE_PROC_CONNECT_SUPPORTS_FEATURE", method: "connectSupportsFeature",
+  args: RemoteConnectSupportsFeatureArgsCodec, ret: RemoteConnectSupportsFeatureRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "client", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PREPARE */
+export const remoteProcDomainMigratePrepare: ProcedureInfo<RemoteDomainMigratePrepareArgs, RemoteDomainMigratePrepareRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 61,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE", method: "domainMigratePrepare",
+  args: RemoteDomainMigratePrepareArgsCodec, ret: RemoteDomainMigratePrepareRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PERFORM */
+export const remoteProcDomainMigratePerform: ProcedureInfo<RemoteDomainMigratePerformArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 62,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM", method: "domainMigratePerform",
+  args: RemoteDomainMigratePerformArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_FINISH */
+export const remoteProcDomainMigrateFinish: ProcedureInfo<RemoteDomainMigrateFinishArgs, RemoteDomainMigrateFinishRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 63,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH", method: "domainMigrateFinish",
+  args: RemoteDomainMigrateFinishArgsCodec, ret: RemoteDomainMigrateFinishRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStats | virDomainBlockStats} */
+export const remoteProcDomainBlockStats: ProcedureInfo<RemoteDomainBlockStatsArgs, RemoteDomainBlockStatsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 64,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_STATS", method: "domainBlockStats",
+  args: RemoteDomainBlockStatsArgsCodec, ret: RemoteDomainBlockStatsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainBlockStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStats",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceStats | virDomainInterfaceStats} */
+export const remoteProcDomainInterfaceStats: ProcedureInfo<RemoteDomainInterfaceStatsArgs, RemoteDomainInterfaceStatsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 65,
+  name: "REMOTE_PROC_DOMAIN_INTERFACE_STATS", method: "domainInterfaceStats",
+  args: RemoteDomainInterfaceStatsArgsCodec, ret: RemoteDomainInterfaceStatsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainInterfaceStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceStats",
+};
+/** REMOTE_PROC_AUTH_LIST */
+export const remoteProcAuthList: ProcedureInfo<void, RemoteAuthListRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 66,
+  name: "REMOTE_PROC_AUTH_LIST", method: "authList",
+  args: null, ret: RemoteAuthListRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_AUTH_SASL_INIT */
+export const remoteProcAuthSaslInit: ProcedureInfo<void, RemoteAuthSaslInitRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 67,
+  name: "REMOTE_PROC_AUTH_SASL_INIT", method: "authSaslInit",
+  args: null, ret: RemoteAuthSaslInitRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_AUTH_SASL_START */
+export const remoteProcAuthSaslStart: ProcedureInfo<RemoteAuthSaslStartArgs, RemoteAuthSaslStartRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 68,
+  name: "REMOTE_PROC_AUTH_SASL_START", method: "authSaslStart",
+  args: RemoteAuthSaslStartArgsCodec, ret: RemoteAuthSaslStartRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_AUTH_SASL_STEP */
+export const remoteProcAuthSaslStep: ProcedureInfo<RemoteAuthSaslStepArgs, RemoteAuthSaslStepRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 69,
+  name: "REMOTE_PROC_AUTH_SASL_STEP", method: "authSaslStep",
+  args: RemoteAuthSaslStepArgsCodec, ret: RemoteAuthSaslStepRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_AUTH_POLKIT */
+export const remoteProcAuthPolkit: ProcedureInfo<void, RemoteAuthPolkitRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 70,
+  name: "REMOTE_PROC_AUTH_POLKIT", method: "authPolkit",
+  args: null, ret: RemoteAuthPolkitRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfStoragePools | virConnectNumOfStoragePools} */
+export const remoteProcConnectNumOfStoragePools: ProcedureInfo<void, RemoteConnectNumOfStoragePoolsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 71,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS", method: "connectNumOfStoragePools",
+  args: null, ret: RemoteConnectNumOfStoragePoolsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
+  cFunction: "virConnectNumOfStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfStoragePools",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListStoragePools | virConnectListStoragePools} */
+export const remoteProcConnectListStoragePools: ProcedureInfo<RemoteConnectListStoragePoolsArgs, RemoteConnectListStoragePoolsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 72,
+  name: "REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS", method: "connectListStoragePools",
+  args: RemoteConnectListStoragePoolsArgsCodec, ret: RemoteConnectListStoragePoolsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
+  cFunction: "virConnectListStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListStoragePools",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfDefinedStoragePools | virConnectNumOfDefinedStoragePools} */
+export const remoteProcConnectNumOfDefinedStoragePools: ProcedureInfo<void, RemoteConnectNumOfDefinedStoragePoolsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 73,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS", method: "connectNumOfDefinedStoragePools",
+  args: null, ret: RemoteConnectNumOfDefinedStoragePoolsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
+  cFunction: "virConnectNumOfDefinedStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfDefinedStoragePools",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListDefinedStoragePools | virConnectListDefinedStoragePools} */
+export const remoteProcConnectListDefinedStoragePools: ProcedureInfo<RemoteConnectListDefinedStoragePoolsArgs, RemoteConnectListDefinedStoragePoolsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 74,
+  name: "REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS", method: "connectListDefinedStoragePools",
+  args: RemoteConnectListDefinedStoragePoolsArgsCodec, ret: RemoteConnectListDefinedStoragePoolsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
+  cFunction: "virConnectListDefinedStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListDefinedStoragePools",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources | virConnectFindStoragePoolSources} */
+export const remoteProcConnectFindStoragePoolSources: ProcedureInfo<RemoteConnectFindStoragePoolSourcesArgs, RemoteConnectFindStoragePoolSourcesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 75,
+  name: "REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES", method: "connectFindStoragePoolSources",
+  args: RemoteConnectFindStoragePoolSourcesArgsCodec, ret: RemoteConnectFindStoragePoolSourcesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "server", acl: ["connect:detect_storage_pools"], aclFilter: [],
+  cFunction: "virConnectFindStoragePoolSources", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML | virStoragePoolCreateXML} */
+export const remoteProcStoragePoolCreateXML: ProcedureInfo<RemoteStoragePoolCreateXmlArgs, RemoteStoragePoolCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 76,
+  name: "REMOTE_PROC_STORAGE_POOL_CREATE_XML", method: "storagePoolCreateXML",
+  args: RemoteStoragePoolCreateXmlArgsCodec, ret: RemoteStoragePoolCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:start","storage_pool:write"], aclFilter: [],
+  cFunction: "virStoragePoolCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML | virStoragePoolDefineXML} */
+export const remoteProcStoragePoolDefineXML: ProcedureInfo<RemoteStoragePoolDefineXmlArgs, RemoteStoragePoolDefineXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 77,
+  name: "REMOTE_PROC_STORAGE_POOL_DEFINE_XML", method: "storagePoolDefineXML",
+  args: RemoteStoragePoolDefineXmlArgsCodec, ret: RemoteStoragePoolDefineXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:write","storage_pool:save"], aclFilter: [],
+  cFunction: "virStoragePoolDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreate | virStoragePoolCreate} */
+export const remoteProcStoragePoolCreate: ProcedureInfo<RemoteStoragePoolCreateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 78,
+  name: "REMOTE_PROC_STORAGE_POOL_CREATE", method: "storagePoolCreate",
+  args: RemoteStoragePoolCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:start"], aclFilter: [],
+  cFunction: "virStoragePoolCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreate",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuild | virStoragePoolBuild} */
+export const remoteProcStoragePoolBuild: ProcedureInfo<RemoteStoragePoolBuildArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 79,
+  name: "REMOTE_PROC_STORAGE_POOL_BUILD", method: "storagePoolBuild",
+  args: RemoteStoragePoolBuildArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:format"], aclFilter: [],
+  cFunction: "virStoragePoolBuild", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuild",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDestroy | virStoragePoolDestroy} */
+export const remoteProcStoragePoolDestroy: ProcedureInfo<RemoteStoragePoolDestroyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 80,
+  name: "REMOTE_PROC_STORAGE_POOL_DESTROY", method: "storagePoolDestroy",
+  args: RemoteStoragePoolDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:stop"], aclFilter: [],
+  cFunction: "virStoragePoolDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDestroy",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDelete | virStoragePoolDelete} */
+export const remoteProcStoragePoolDelete: ProcedureInfo<RemoteStoragePoolDeleteArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 81,
+  name: "REMOTE_PROC_STORAGE_POOL_DELETE", method: "storagePoolDelete",
+  args: RemoteStoragePoolDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:format"], aclFilter: [],
+  cFunction: "virStoragePoolDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDelete",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolUndefine | virStoragePoolUndefine} */
+export const remoteProcStoragePoolUndefine: ProcedureInfo<RemoteStoragePoolUndefineArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 82,
+  name: "REMOTE_PROC_STORAGE_POOL_UNDEFINE", method: "storagePoolUndefine",
+  args: RemoteStoragePoolUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:delete"], aclFilter: [],
+  cFunction: "virStoragePoolUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolUndefine",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolRefresh | virStoragePoolRefresh} */
+export const remoteProcStoragePoolRefresh: ProcedureInfo<RemoteStoragePoolRefreshArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 83,
+  name: "REMOTE_PROC_STORAGE_POOL_REFRESH", method: "storagePoolRefresh",
+  args: RemoteStoragePoolRefreshArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:refresh"], aclFilter: [],
+  cFunction: "virStoragePoolRefresh", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolRefresh",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByName | virStoragePoolLookupByName} */
+export const remoteProcStoragePoolLookupByName: ProcedureInfo<RemoteStoragePoolLookupByNameArgs, RemoteStoragePoolLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 84,
+  name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME", method: "storagePoolLookupByName",
+  args: RemoteStoragePoolLookupByNameArgsCodec, ret: RemoteStoragePoolLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
+  cFunction: "virStoragePoolLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByUUID | virStoragePoolLookupByUUID} */
+export const remoteProcStoragePoolLookupByUUID: ProcedureInfo<RemoteStoragePoolLookupByUuidArgs, RemoteStoragePoolLookupByUuidRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 85,
+  name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID", method: "storagePoolLookupByUUID",
+  args: RemoteStoragePoolLookupByUuidArgsCodec, ret: RemoteStoragePoolLookupByUuidRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
+  cFunction: "virStoragePoolLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByUUID",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByVolume | virStoragePoolLookupByVolume} */
+export const remoteProcStoragePoolLookupByVolume: ProcedureInfo<RemoteStoragePoolLookupByVolumeArgs, RemoteStoragePoolLookupByVolumeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 86,
+  name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME", method: "storagePoolLookupByVolume",
+  args: RemoteStoragePoolLookupByVolumeArgsCodec, ret: RemoteStoragePoolLookupByVolumeRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
+  cFunction: "virStoragePoolLookupByVolume", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByVolume",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo | virStoragePoolGetInfo} */
+export const remoteProcStoragePoolGetInfo: ProcedureInfo<RemoteStoragePoolGetInfoArgs, RemoteStoragePoolGetInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 87,
+  name: "REMOTE_PROC_STORAGE_POOL_GET_INFO", method: "storagePoolGetInfo",
+  args: RemoteStoragePoolGetInfoArgsCodec, ret: RemoteStoragePoolGetInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:read"], aclFilter: [],
+  cFunction: "virStoragePoolGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetXMLDesc | virStoragePoolGetXMLDesc} */
+export const remoteProcStoragePoolGetXMLDesc: ProcedureInfo<RemoteStoragePoolGetXmlDescArgs, RemoteStoragePoolGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 88,
+  name: "REMOTE_PROC_STORAGE_POOL_GET_XML_DESC", method: "storagePoolGetXMLDesc",
+  args: RemoteStoragePoolGetXmlDescArgsCodec, ret: RemoteStoragePoolGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:read"], aclFilter: [],
+  cFunction: "virStoragePoolGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetAutostart | virStoragePoolGetAutostart} */
+export const remoteProcStoragePoolGetAutostart: ProcedureInfo<RemoteStoragePoolGetAutostartArgs, RemoteStoragePoolGetAutostartRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 89,
+  name: "REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART", method: "storagePoolGetAutostart",
+  args: RemoteStoragePoolGetAutostartArgsCodec, ret: RemoteStoragePoolGetAutostartRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:read"], aclFilter: [],
+  cFunction: "virStoragePoolGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetAutostart",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolSetAutostart | virStoragePoolSetAutostart} */
+export const remoteProcStoragePoolSetAutostart: ProcedureInfo<RemoteStoragePoolSetAutostartArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 90,
+  name: "REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART", method: "storagePoolSetAutostart",
+  args: RemoteStoragePoolSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:write"], aclFilter: [],
+  cFunction: "virStoragePoolSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolSetAutostart",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolNumOfVolumes | virStoragePoolNumOfVolumes} */
+export const remoteProcStoragePoolNumOfVolumes: ProcedureInfo<RemoteStoragePoolNumOfVolumesArgs, RemoteStoragePoolNumOfVolumesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 91,
+  name: "REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES", method: "storagePoolNumOfVolumes",
+  args: RemoteStoragePoolNumOfVolumesArgsCodec, ret: RemoteStoragePoolNumOfVolumesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
+  cFunction: "virStoragePoolNumOfVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolNumOfVolumes",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListVolumes | virStoragePoolListVolumes} */
+export const remoteProcStoragePoolListVolumes: ProcedureInfo<RemoteStoragePoolListVolumesArgs, RemoteStoragePoolListVolumesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 92,
+  name: "REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES", method: "storagePoolListVolumes",
+  args: RemoteStoragePoolListVolumesArgsCodec, ret: RemoteStoragePoolListVolumesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
+  cFunction: "virStoragePoolListVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListVolumes",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML | virStorageVolCreateXML} */
+export const remoteProcStorageVolCreateXML: ProcedureInfo<RemoteStorageVolCreateXmlArgs, RemoteStorageVolCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 93,
+  name: "REMOTE_PROC_STORAGE_VOL_CREATE_XML", method: "storageVolCreateXML",
+  args: RemoteStorageVolCreateXmlArgsCodec, ret: RemoteStorageVolCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:create"], aclFilter: [],
+  cFunction: "virStorageVolCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDelete | virStorageVolDelete} */
+export const remoteProcStorageVolDelete: ProcedureInfo<RemoteStorageVolDeleteArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 94,
+  name: "REMOTE_PROC_STORAGE_VOL_DELETE", method: "storageVolDelete",
+  args: RemoteStorageVolDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:delete"], aclFilter: [],
+  cFunction: "virStorageVolDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDelete",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByName | virStorageVolLookupByName} */
+export const remoteProcStorageVolLookupByName: ProcedureInfo<RemoteStorageVolLookupByNameArgs, RemoteStorageVolLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 95,
+  name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME", method: "storageVolLookupByName",
+  args: RemoteStorageVolLookupByNameArgsCodec, ret: RemoteStorageVolLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
+  cFunction: "virStorageVolLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByKey | virStorageVolLookupByKey} */
+export const remoteProcStorageVolLookupByKey: ProcedureInfo<RemoteStorageVolLookupByKeyArgs, RemoteStorageVolLookupByKeyRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 96,
+  name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY", method: "storageVolLookupByKey",
+  args: RemoteStorageVolLookupByKeyArgsCodec, ret: RemoteStorageVolLookupByKeyRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
+  cFunction: "virStorageVolLookupByKey", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByKey",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByPath | virStorageVolLookupByPath} */
+export const remoteProcStorageVolLookupByPath: ProcedureInfo<RemoteStorageVolLookupByPathArgs, RemoteStorageVolLookupByPathRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 97,
+  name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH", method: "storageVolLookupByPath",
+  args: RemoteStorageVolLookupByPathArgsCodec, ret: RemoteStorageVolLookupByPathRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
+  cFunction: "virStorageVolLookupByPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByPath",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo | virStorageVolGetInfo} */
+export const remoteProcStorageVolGetInfo: ProcedureInfo<RemoteStorageVolGetInfoArgs, RemoteStorageVolGetInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 98,
+  name: "REMOTE_PROC_STORAGE_VOL_GET_INFO", method: "storageVolGetInfo",
+  args: RemoteStorageVolGetInfoArgsCodec, ret: RemoteStorageVolGetInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:read"], aclFilter: [],
+  cFunction: "virStorageVolGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetXMLDesc | virStorageVolGetXMLDesc} */
+export const remoteProcStorageVolGetXMLDesc: ProcedureInfo<RemoteStorageVolGetXmlDescArgs, RemoteStorageVolGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 99,
+  name: "REMOTE_PROC_STORAGE_VOL_GET_XML_DESC", method: "storageVolGetXMLDesc",
+  args: RemoteStorageVolGetXmlDescArgsCodec, ret: RemoteStorageVolGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:read"], aclFilter: [],
+  cFunction: "virStorageVolGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetPath | virStorageVolGetPath} */
+export const remoteProcStorageVolGetPath: ProcedureInfo<RemoteStorageVolGetPathArgs, RemoteStorageVolGetPathRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 100,
+  name: "REMOTE_PROC_STORAGE_VOL_GET_PATH", method: "storageVolGetPath",
+  args: RemoteStorageVolGetPathArgsCodec, ret: RemoteStorageVolGetPathRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:read"], aclFilter: [],
+  cFunction: "virStorageVolGetPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetPath",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory | virNodeGetCellsFreeMemory} */
+export const remoteProcNodeGetCellsFreeMemory: ProcedureInfo<RemoteNodeGetCellsFreeMemoryArgs, RemoteNodeGetCellsFreeMemoryRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 101,
+  name: "REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY", method: "nodeGetCellsFreeMemory",
+  args: RemoteNodeGetCellsFreeMemoryArgsCodec, ret: RemoteNodeGetCellsFreeMemoryRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "server", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetCellsFreeMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreeMemory | virNodeGetFreeMemory} */
+export const remoteProcNodeGetFreeMemory: ProcedureInfo<void, RemoteNodeGetFreeMemoryRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 102,
+  name: "REMOTE_PROC_NODE_GET_FREE_MEMORY", method: "nodeGetFreeMemory",
+  args: null, ret: RemoteNodeGetFreeMemoryRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetFreeMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreeMemory",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPeek | virDomainBlockPeek} */
+export const remoteProcDomainBlockPeek: ProcedureInfo<RemoteDomainBlockPeekArgs, RemoteDomainBlockPeekRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 103,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_PEEK", method: "domainBlockPeek",
+  args: RemoteDomainBlockPeekArgsCodec, ret: RemoteDomainBlockPeekRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:block_read"], aclFilter: [],
+  cFunction: "virDomainBlockPeek", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPeek",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryPeek | virDomainMemoryPeek} */
+export const remoteProcDomainMemoryPeek: ProcedureInfo<RemoteDomainMemoryPeekArgs, RemoteDomainMemoryPeekRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 104,
+  name: "REMOTE_PROC_DOMAIN_MEMORY_PEEK", method: "domainMemoryPeek",
+  args: RemoteDomainMemoryPeekArgsCodec, ret: RemoteDomainMemoryPeekRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:mem_read"], aclFilter: [],
+  cFunction: "virDomainMemoryPeek", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryPeek",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegister | virConnectDomainEventRegister} */
+export const remoteProcConnectDomainEventRegister: ProcedureInfo<void, RemoteConnectDomainEventRegisterRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 105,
+  name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER", method: "connectDomainEventRegister",
+  args: null, ret: RemoteConnectDomainEventRegisterRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
+  cFunction: "virConnectDomainEventRegister", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegister",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregister | virConnectDomainEventDeregister} */
+export const remoteProcConnectDomainEventDeregister: ProcedureInfo<void, RemoteConnectDomainEventDeregisterRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 106,
+  name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER", method: "connectDomainEventDeregister",
+  args: null, ret: RemoteConnectDomainEventDeregisterRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectDomainEventDeregister", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregister",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE */
+export const remoteProcDomainEventLifecycle: ProcedureInfo<void, void, RemoteDomainEventLifecycleMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 107,
+  name: "REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE", method: "domainEventLifecycle",
+  args: null, ret: null, msg: RemoteDomainEventLifecycleMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2 */
+export const remoteProcDomainMigratePrepare2: ProcedureInfo<RemoteDomainMigratePrepare2Args, RemoteDomainMigratePrepare2Ret, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 108,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2", method: "domainMigratePrepare2",
+  args: RemoteDomainMigratePrepare2ArgsCodec, ret: RemoteDomainMigratePrepare2RetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_FINISH2 */
+export const remoteProcDomainMigrateFinish2: ProcedureInfo<RemoteDomainMigrateFinish2Args, RemoteDomainMigrateFinish2Ret, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 109,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH2", method: "domainMigrateFinish2",
+  args: RemoteDomainMigrateFinish2ArgsCodec, ret: RemoteDomainMigrateFinish2RetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetURI | virConnectGetURI} */
+export const remoteProcConnectGetURI: ProcedureInfo<void, RemoteConnectGetUriRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 110,
+  name: "REMOTE_PROC_CONNECT_GET_URI", method: "connectGetURI",
+  args: null, ret: RemoteConnectGetUriRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "server", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: "virConnectGetURI", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetURI",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices | virNodeNumOfDevices} */
+export const remoteProcNodeNumOfDevices: ProcedureInfo<RemoteNodeNumOfDevicesArgs, RemoteNodeNumOfDevicesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 111,
+  name: "REMOTE_PROC_NODE_NUM_OF_DEVICES", method: "nodeNumOfDevices",
+  args: RemoteNodeNumOfDevicesArgsCodec, ret: RemoteNodeNumOfDevicesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
+  cFunction: "virNodeNumOfDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices | virNodeListDevices} */
+export const remoteProcNodeListDevices: ProcedureInfo<RemoteNodeListDevicesArgs, RemoteNodeListDevicesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 112,
+  name: "REMOTE_PROC_NODE_LIST_DEVICES", method: "nodeListDevices",
+  args: RemoteNodeListDevicesArgsCodec, ret: RemoteNodeListDevicesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
+  cFunction: "virNodeListDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupByName | virNodeDeviceLookupByName} */
+export const remoteProcNodeDeviceLookupByName: ProcedureInfo<RemoteNodeDeviceLookupByNameArgs, RemoteNodeDeviceLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 113,
+  name: "REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME", method: "nodeDeviceLookupByName",
+  args: RemoteNodeDeviceLookupByNameArgsCodec, ret: RemoteNodeDeviceLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:getattr"], aclFilter: [],
+  cFunction: "virNodeDeviceLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetXMLDesc | virNodeDeviceGetXMLDesc} */
+export const remoteProcNodeDeviceGetXMLDesc: ProcedureInfo<RemoteNodeDeviceGetXmlDescArgs, RemoteNodeDeviceGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 114,
+  name: "REMOTE_PROC_NODE_DEVICE_GET_XML_DESC", method: "nodeDeviceGetXMLDesc",
+  args: RemoteNodeDeviceGetXmlDescArgsCodec, ret: RemoteNodeDeviceGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:read"], aclFilter: [],
+  cFunction: "virNodeDeviceGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetParent | virNodeDeviceGetParent} */
+export const remoteProcNodeDeviceGetParent: ProcedureInfo<RemoteNodeDeviceGetParentArgs, RemoteNodeDeviceGetParentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 115,
+  name: "REMOTE_PROC_NODE_DEVICE_GET_PARENT", method: "nodeDeviceGetParent",
+  args: RemoteNodeDeviceGetParentArgsCodec, ret: RemoteNodeDeviceGetParentRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "client", acl: ["node_device:read"], aclFilter: [],
+  cFunction: "virNodeDeviceGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetParent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceNumOfCaps | virNodeDeviceNumOfCaps} */
+export const remoteProcNodeDeviceNumOfCaps: ProcedureInfo<RemoteNodeDeviceNumOfCapsArgs, RemoteNodeDeviceNumOfCapsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 116,
+  name: "REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS", method: "nodeDeviceNumOfCaps",
+  args: RemoteNodeDeviceNumOfCapsArgsCodec, ret: RemoteNodeDeviceNumOfCapsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:read"], aclFilter: [],
+  cFunction: "virNodeDeviceNumOfCaps", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceNumOfCaps",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceListCaps | virNodeDeviceListCaps} */
+export const remoteProcNodeDeviceListCaps: ProcedureInfo<RemoteNodeDeviceListCapsArgs, RemoteNodeDeviceListCapsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 117,
+  name: "REMOTE_PROC_NODE_DEVICE_LIST_CAPS", method: "nodeDeviceListCaps",
+  args: RemoteNodeDeviceListCapsArgsCodec, ret: RemoteNodeDeviceListCapsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:read"], aclFilter: [],
+  cFunction: "virNodeDeviceListCaps", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceListCaps",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDettach | virNodeDeviceDettach} */
+export const remoteProcNodeDeviceDettach: ProcedureInfo<RemoteNodeDeviceDettachArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 118,
+  name: "REMOTE_PROC_NODE_DEVICE_DETTACH", method: "nodeDeviceDettach",
+  args: RemoteNodeDeviceDettachArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "server", acl: ["node_device:detach"], aclFilter: [],
+  cFunction: "virNodeDeviceDettach", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDettach",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReAttach | virNodeDeviceReAttach} */
+export const remoteProcNodeDeviceReAttach: ProcedureInfo<RemoteNodeDeviceReAttachArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 119,
+  name: "REMOTE_PROC_NODE_DEVICE_RE_ATTACH", method: "nodeDeviceReAttach",
+  args: RemoteNodeDeviceReAttachArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "server", acl: ["node_device:detach"], aclFilter: [],
+  cFunction: "virNodeDeviceReAttach", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReAttach",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReset | virNodeDeviceReset} */
+export const remoteProcNodeDeviceReset: ProcedureInfo<RemoteNodeDeviceResetArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 120,
+  name: "REMOTE_PROC_NODE_DEVICE_RESET", method: "nodeDeviceReset",
+  args: RemoteNodeDeviceResetArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "server", acl: ["node_device:detach"], aclFilter: [],
+  cFunction: "virNodeDeviceReset", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReset",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabel | virDomainGetSecurityLabel} */
+export const remoteProcDomainGetSecurityLabel: ProcedureInfo<RemoteDomainGetSecurityLabelArgs, RemoteDomainGetSecurityLabelRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 121,
+  name: "REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL", method: "domainGetSecurityLabel",
+  args: RemoteDomainGetSecurityLabelArgsCodec, ret: RemoteDomainGetSecurityLabelRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetSecurityLabel", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabel",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSecurityModel | virNodeGetSecurityModel} */
+export const remoteProcNodeGetSecurityModel: ProcedureInfo<void, RemoteNodeGetSecurityModelRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 122,
+  name: "REMOTE_PROC_NODE_GET_SECURITY_MODEL", method: "nodeGetSecurityModel",
+  args: null, ret: RemoteNodeGetSecurityModelRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetSecurityModel", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSecurityModel",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML | virNodeDeviceCreateXML} */
+export const remoteProcNodeDeviceCreateXML: ProcedureInfo<RemoteNodeDeviceCreateXmlArgs, RemoteNodeDeviceCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 123,
+  name: "REMOTE_PROC_NODE_DEVICE_CREATE_XML", method: "nodeDeviceCreateXML",
+  args: RemoteNodeDeviceCreateXmlArgsCodec, ret: RemoteNodeDeviceCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:write","node_device:start"], aclFilter: [],
+  cFunction: "virNodeDeviceCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDestroy | virNodeDeviceDestroy} */
+export const remoteProcNodeDeviceDestroy: ProcedureInfo<RemoteNodeDeviceDestroyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 124,
+  name: "REMOTE_PROC_NODE_DEVICE_DESTROY", method: "nodeDeviceDestroy",
+  args: RemoteNodeDeviceDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:stop"], aclFilter: [],
+  cFunction: "virNodeDeviceDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDestroy",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom | virStorageVolCreateXMLFrom} */
+export const remoteProcStorageVolCreateXMLFrom: ProcedureInfo<RemoteStorageVolCreateXmlFromArgs, RemoteStorageVolCreateXmlFromRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 125,
+  name: "REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM", method: "storageVolCreateXMLFrom",
+  args: RemoteStorageVolCreateXmlFromArgsCodec, ret: RemoteStorageVolCreateXmlFromRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:create"], aclFilter: [],
+  cFunction: "virStorageVolCreateXMLFrom", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfInterfaces | virConnectNumOfInterfaces} */
+export const remoteProcConnectNumOfInterfaces: ProcedureInfo<void, RemoteConnectNumOfInterfacesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 126,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_INTERFACES", method: "connectNumOfInterfaces",
+  args: null, ret: RemoteConnectNumOfInterfacesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
+  cFunction: "virConnectNumOfInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfInterfaces",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListInterfaces | virConnectListInterfaces} */
+export const remoteProcConnectListInterfaces: ProcedureInfo<RemoteConnectListInterfacesArgs, RemoteConnectListInterfacesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 127,
+  name: "REMOTE_PROC_CONNECT_LIST_INTERFACES", method: "connectListInterfaces",
+  args: RemoteConnectListInterfacesArgsCodec, ret: RemoteConnectListInterfacesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
+  cFunction: "virConnectListInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListInterfaces",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByName | virInterfaceLookupByName} */
+export const remoteProcInterfaceLookupByName: ProcedureInfo<RemoteInterfaceLookupByNameArgs, RemoteInterfaceLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 128,
+  name: "REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME", method: "interfaceLookupByName",
+  args: RemoteInterfaceLookupByNameArgsCodec, ret: RemoteInterfaceLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["interface:getattr"], aclFilter: [],
+  cFunction: "virInterfaceLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByMACString | virInterfaceLookupByMACString} */
+export const remoteProcInterfaceLookupByMACString: ProcedureInfo<RemoteInterfaceLookupByMacStringArgs, RemoteInterfaceLookupByMacStringRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 129,
+  name: "REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING", method: "interfaceLookupByMACString",
+  args: RemoteInterfaceLookupByMacStringArgsCodec, ret: RemoteInterfaceLookupByMacStringRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["interface:getattr"], aclFilter: [],
+  cFunction: "virInterfaceLookupByMACString", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByMACString",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceGetXMLDesc | virInterfaceGetXMLDesc} */
+export const remoteProcInterfaceGetXMLDesc: ProcedureInfo<RemoteInterfaceGetXmlDescArgs, RemoteInterfaceGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 130,
+  name: "REMOTE_PROC_INTERFACE_GET_XML_DESC", method: "interfaceGetXMLDesc",
+  args: RemoteInterfaceGetXmlDescArgsCodec, ret: RemoteInterfaceGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["interface:read"], aclFilter: [],
+  cFunction: "virInterfaceGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML | virInterfaceDefineXML} */
+export const remoteProcInterfaceDefineXML: ProcedureInfo<RemoteInterfaceDefineXmlArgs, RemoteInterfaceDefineXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 131,
+  name: "REMOTE_PROC_INTERFACE_DEFINE_XML", method: "interfaceDefineXML",
+  args: RemoteInterfaceDefineXmlArgsCodec, ret: RemoteInterfaceDefineXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["interface:write","interface:save"], aclFilter: [],
+  cFunction: "virInterfaceDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceUndefine | virInterfaceUndefine} */
+export const remoteProcInterfaceUndefine: ProcedureInfo<RemoteInterfaceUndefineArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 132,
+  name: "REMOTE_PROC_INTERFACE_UNDEFINE", method: "interfaceUndefine",
+  args: RemoteInterfaceUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["interface:delete"], aclFilter: [],
+  cFunction: "virInterfaceUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceUndefine",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceCreate | virInterfaceCreate} */
+export const remoteProcInterfaceCreate: ProcedureInfo<RemoteInterfaceCreateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 133,
+  name: "REMOTE_PROC_INTERFACE_CREATE", method: "interfaceCreate",
+  args: RemoteInterfaceCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["interface:start"], aclFilter: [],
+  cFunction: "virInterfaceCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceCreate",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDestroy | virInterfaceDestroy} */
+export const remoteProcInterfaceDestroy: ProcedureInfo<RemoteInterfaceDestroyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 134,
+  name: "REMOTE_PROC_INTERFACE_DESTROY", method: "interfaceDestroy",
+  args: RemoteInterfaceDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["interface:stop"], aclFilter: [],
+  cFunction: "virInterfaceDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDestroy",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative | virConnectDomainXMLFromNative} */
+export const remoteProcConnectDomainXMLFromNative: ProcedureInfo<RemoteConnectDomainXmlFromNativeArgs, RemoteConnectDomainXmlFromNativeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 135,
+  name: "REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE", method: "connectDomainXMLFromNative",
+  args: RemoteConnectDomainXmlFromNativeArgsCodec, ret: RemoteConnectDomainXmlFromNativeRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:write"], aclFilter: [],
+  cFunction: "virConnectDomainXMLFromNative", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative | virConnectDomainXMLToNative} */
+export const remoteProcConnectDomainXMLToNative: ProcedureInfo<RemoteConnectDomainXmlToNativeArgs, RemoteConnectDomainXmlToNativeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 136,
+  name: "REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE", method: "connectDomainXMLToNative",
+  args: RemoteConnectDomainXmlToNativeArgsCodec, ret: RemoteConnectDomainXmlToNativeRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:write"], aclFilter: [],
+  cFunction: "virConnectDomainXMLToNative", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfDefinedInterfaces | virConnectNumOfDefinedInterfaces} */
+export const remoteProcConnectNumOfDefinedInterfaces: ProcedureInfo<void, RemoteConnectNumOfDefinedInterfacesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 137,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES", method: "connectNumOfDefinedInterfaces",
+  args: null, ret: RemoteConnectNumOfDefinedInterfacesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
+  cFunction: "virConnectNumOfDefinedInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfDefinedInterfaces",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListDefinedInterfaces | virConnectListDefinedInterfaces} */
+export const remoteProcConnectListDefinedInterfaces: ProcedureInfo<RemoteConnectListDefinedInterfacesArgs, RemoteConnectListDefinedInterfacesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 138,
+  name: "REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES", method: "connectListDefinedInterfaces",
+  args: RemoteConnectListDefinedInterfacesArgsCodec, ret: RemoteConnectListDefinedInterfacesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
+  cFunction: "virConnectListDefinedInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListDefinedInterfaces",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectNumOfSecrets | virConnectNumOfSecrets} */
+export const remoteProcConnectNumOfSecrets: ProcedureInfo<void, RemoteConnectNumOfSecretsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 139,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_SECRETS", method: "connectNumOfSecrets",
+  args: null, ret: RemoteConnectNumOfSecretsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
+  cFunction: "virConnectNumOfSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectNumOfSecrets",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListSecrets | virConnectListSecrets} */
+export const remoteProcConnectListSecrets: ProcedureInfo<RemoteConnectListSecretsArgs, RemoteConnectListSecretsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 140,
+  name: "REMOTE_PROC_CONNECT_LIST_SECRETS", method: "connectListSecrets",
+  args: RemoteConnectListSecretsArgsCodec, ret: RemoteConnectListSecretsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
+  cFunction: "virConnectListSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListSecrets",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUUID | virSecretLookupByUUID} */
+export const remoteProcSecretLookupByUUID: ProcedureInfo<RemoteSecretLookupByUuidArgs, RemoteSecretLookupByUuidRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 141,
+  name: "REMOTE_PROC_SECRET_LOOKUP_BY_UUID", method: "secretLookupByUUID",
+  args: RemoteSecretLookupByUuidArgsCodec, ret: RemoteSecretLookupByUuidRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["secret:getattr"], aclFilter: [],
+  cFunction: "virSecretLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUUID",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML | virSecretDefineXML} */
+export const remoteProcSecretDefineXML: ProcedureInfo<RemoteSecretDefineXmlArgs, RemoteSecretDefineXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 142,
+  name: "REMOTE_PROC_SECRET_DEFINE_XML", method: "secretDefineXML",
+  args: RemoteSecretDefineXmlArgsCodec, ret: RemoteSecretDefineXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["secret:write","secret:save"], aclFilter: [],
+  cFunction: "virSecretDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetXMLDesc | virSecretGetXMLDesc} */
+export const remoteProcSecretGetXMLDesc: ProcedureInfo<RemoteSecretGetXmlDescArgs, RemoteSecretGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 143,
+  name: "REMOTE_PROC_SECRET_GET_XML_DESC", method: "secretGetXMLDesc",
+  args: RemoteSecretGetXmlDescArgsCodec, ret: RemoteSecretGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["secret:read"], aclFilter: [],
+  cFunction: "virSecretGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretSetValue | virSecretSetValue} */
+export const remoteProcSecretSetValue: ProcedureInfo<RemoteSecretSetValueArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 144,
+  name: "REMOTE_PROC_SECRET_SET_VALUE", method: "secretSetValue",
+  args: RemoteSecretSetValueArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["secret:write"], aclFilter: [],
+  cFunction: "virSecretSetValue", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretSetValue",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetValue | virSecretGetValue} */
+export const remoteProcSecretGetValue: ProcedureInfo<RemoteSecretGetValueArgs, RemoteSecretGetValueRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 145,
+  name: "REMOTE_PROC_SECRET_GET_VALUE", method: "secretGetValue",
+  args: RemoteSecretGetValueArgsCodec, ret: RemoteSecretGetValueRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["secret:read_secure"], aclFilter: [],
+  cFunction: "virSecretGetValue", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetValue",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUndefine | virSecretUndefine} */
+export const remoteProcSecretUndefine: ProcedureInfo<RemoteSecretUndefineArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 146,
+  name: "REMOTE_PROC_SECRET_UNDEFINE", method: "secretUndefine",
+  args: RemoteSecretUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["secret:delete"], aclFilter: [],
+  cFunction: "virSecretUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUndefine",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage | virSecretLookupByUsage} */
+export const remoteProcSecretLookupByUsage: ProcedureInfo<RemoteSecretLookupByUsageArgs, RemoteSecretLookupByUsageRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 147,
+  name: "REMOTE_PROC_SECRET_LOOKUP_BY_USAGE", method: "secretLookupByUsage",
+  args: RemoteSecretLookupByUsageArgsCodec, ret: RemoteSecretLookupByUsageRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["secret:getattr"], aclFilter: [],
+  cFunction: "virSecretLookupByUsage", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage",
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL */
+export const remoteProcDomainMigratePrepareTunnel: ProcedureInfo<RemoteDomainMigratePrepareTunnelArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 148,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL", method: "domainMigratePrepareTunnel",
+  args: RemoteDomainMigratePrepareTunnelArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectIsSecure | virConnectIsSecure} */
+export const remoteProcConnectIsSecure: ProcedureInfo<void, RemoteConnectIsSecureRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 149,
+  name: "REMOTE_PROC_CONNECT_IS_SECURE", method: "connectIsSecure",
+  args: null, ret: RemoteConnectIsSecureRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "server", acl: ["none"], aclFilter: [],
+  cFunction: "virConnectIsSecure", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectIsSecure",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsActive | virDomainIsActive} */
+export const remoteProcDomainIsActive: ProcedureInfo<RemoteDomainIsActiveArgs, RemoteDomainIsActiveRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 150,
+  name: "REMOTE_PROC_DOMAIN_IS_ACTIVE", method: "domainIsActive",
+  args: RemoteDomainIsActiveArgsCodec, ret: RemoteDomainIsActiveRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsActive",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsPersistent | virDomainIsPersistent} */
+export const remoteProcDomainIsPersistent: ProcedureInfo<RemoteDomainIsPersistentArgs, RemoteDomainIsPersistentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 151,
+  name: "REMOTE_PROC_DOMAIN_IS_PERSISTENT", method: "domainIsPersistent",
+  args: RemoteDomainIsPersistentArgsCodec, ret: RemoteDomainIsPersistentRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsPersistent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsActive | virNetworkIsActive} */
+export const remoteProcNetworkIsActive: ProcedureInfo<RemoteNetworkIsActiveArgs, RemoteNetworkIsActiveRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 152,
+  name: "REMOTE_PROC_NETWORK_IS_ACTIVE", method: "networkIsActive",
+  args: RemoteNetworkIsActiveArgsCodec, ret: RemoteNetworkIsActiveRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:read"], aclFilter: [],
+  cFunction: "virNetworkIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsActive",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsPersistent | virNetworkIsPersistent} */
+export const remoteProcNetworkIsPersistent: ProcedureInfo<RemoteNetworkIsPersistentArgs, RemoteNetworkIsPersistentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 153,
+  name: "REMOTE_PROC_NETWORK_IS_PERSISTENT", method: "networkIsPersistent",
+  args: RemoteNetworkIsPersistentArgsCodec, ret: RemoteNetworkIsPersistentRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:read"], aclFilter: [],
+  cFunction: "virNetworkIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsPersistent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsActive | virStoragePoolIsActive} */
+export const remoteProcStoragePoolIsActive: ProcedureInfo<RemoteStoragePoolIsActiveArgs, RemoteStoragePoolIsActiveRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 154,
+  name: "REMOTE_PROC_STORAGE_POOL_IS_ACTIVE", method: "storagePoolIsActive",
+  args: RemoteStoragePoolIsActiveArgsCodec, ret: RemoteStoragePoolIsActiveRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:read"], aclFilter: [],
+  cFunction: "virStoragePoolIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsActive",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsPersistent | virStoragePoolIsPersistent} */
+export const remoteProcStoragePoolIsPersistent: ProcedureInfo<RemoteStoragePoolIsPersistentArgs, RemoteStoragePoolIsPersistentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 155,
+  name: "REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT", method: "storagePoolIsPersistent",
+  args: RemoteStoragePoolIsPersistentArgsCodec, ret: RemoteStoragePoolIsPersistentRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:read"], aclFilter: [],
+  cFunction: "virStoragePoolIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsPersistent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceIsActive | virInterfaceIsActive} */
+export const remoteProcInterfaceIsActive: ProcedureInfo<RemoteInterfaceIsActiveArgs, RemoteInterfaceIsActiveRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 156,
+  name: "REMOTE_PROC_INTERFACE_IS_ACTIVE", method: "interfaceIsActive",
+  args: RemoteInterfaceIsActiveArgsCodec, ret: RemoteInterfaceIsActiveRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["interface:read"], aclFilter: [],
+  cFunction: "virInterfaceIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceIsActive",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetLibVersion | virConnectGetLibVersion} */
+export const remoteProcConnectGetLibVersion: ProcedureInfo<void, RemoteConnectGetLibVersionRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 157,
+  name: "REMOTE_PROC_CONNECT_GET_LIB_VERSION", method: "connectGetLibVersion",
+  args: null, ret: RemoteConnectGetLibVersionRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: "virConnectGetLibVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetLibVersion",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU | virConnectCompareCPU} */
+export const remoteProcConnectCompareCPU: ProcedureInfo<RemoteConnectCompareCpuArgs, RemoteConnectCompareCpuRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 158,
+  name: "REMOTE_PROC_CONNECT_COMPARE_CPU", method: "connectCompareCPU",
+  args: RemoteConnectCompareCpuArgsCodec, ret: RemoteConnectCompareCpuRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectCompareCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStats | virDomainMemoryStats} */
+export const remoteProcDomainMemoryStats: ProcedureInfo<RemoteDomainMemoryStatsArgs, RemoteDomainMemoryStatsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 159,
+  name: "REMOTE_PROC_DOMAIN_MEMORY_STATS", method: "domainMemoryStats",
+  args: RemoteDomainMemoryStatsArgsCodec, ret: RemoteDomainMemoryStatsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainMemoryStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStats",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDeviceFlags | virDomainAttachDeviceFlags} */
+export const remoteProcDomainAttachDeviceFlags: ProcedureInfo<RemoteDomainAttachDeviceFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 160,
+  name: "REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS", method: "domainAttachDeviceFlags",
+  args: RemoteDomainAttachDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainAttachDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDeviceFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceFlags | virDomainDetachDeviceFlags} */
+export const remoteProcDomainDetachDeviceFlags: ProcedureInfo<RemoteDomainDetachDeviceFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 161,
+  name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS", method: "domainDetachDeviceFlags",
+  args: RemoteDomainDetachDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainDetachDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU | virConnectBaselineCPU} */
+export const remoteProcConnectBaselineCPU: ProcedureInfo<RemoteConnectBaselineCpuArgs, RemoteConnectBaselineCpuRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 162,
+  name: "REMOTE_PROC_CONNECT_BASELINE_CPU", method: "connectBaselineCPU",
+  args: RemoteConnectBaselineCpuArgsCodec, ret: RemoteConnectBaselineCpuRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectBaselineCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobInfo | virDomainGetJobInfo} */
+export const remoteProcDomainGetJobInfo: ProcedureInfo<RemoteDomainGetJobInfoArgs, RemoteDomainGetJobInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 163,
+  name: "REMOTE_PROC_DOMAIN_GET_JOB_INFO", method: "domainGetJobInfo",
+  args: RemoteDomainGetJobInfoArgsCodec, ret: RemoteDomainGetJobInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetJobInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJob | virDomainAbortJob} */
+export const remoteProcDomainAbortJob: ProcedureInfo<RemoteDomainAbortJobArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 164,
+  name: "REMOTE_PROC_DOMAIN_ABORT_JOB", method: "domainAbortJob",
+  args: RemoteDomainAbortJobArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainAbortJob", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJob",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipe | virStorageVolWipe} */
+export const remoteProcStorageVolWipe: ProcedureInfo<RemoteStorageVolWipeArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 165,
+  name: "REMOTE_PROC_STORAGE_VOL_WIPE", method: "storageVolWipe",
+  args: RemoteStorageVolWipeArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:format"], aclFilter: [],
+  cFunction: "virStorageVolWipe", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipe",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxDowntime | virDomainMigrateSetMaxDowntime} */
+export const remoteProcDomainMigrateSetMaxDowntime: ProcedureInfo<RemoteDomainMigrateSetMaxDowntimeArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 166,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME", method: "domainMigrateSetMaxDowntime",
+  args: RemoteDomainMigrateSetMaxDowntimeArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: "virDomainMigrateSetMaxDowntime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxDowntime",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegisterAny | virConnectDomainEventRegisterAny} */
+export const remoteProcConnectDomainEventRegisterAny: ProcedureInfo<RemoteConnectDomainEventRegisterAnyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 167,
+  name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY", method: "connectDomainEventRegisterAny",
+  args: RemoteConnectDomainEventRegisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
+  cFunction: "virConnectDomainEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegisterAny",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregisterAny | virConnectDomainEventDeregisterAny} */
+export const remoteProcConnectDomainEventDeregisterAny: ProcedureInfo<RemoteConnectDomainEventDeregisterAnyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 168,
+  name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY", method: "connectDomainEventDeregisterAny",
+  args: RemoteConnectDomainEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectDomainEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregisterAny",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_REBOOT */
+export const remoteProcDomainEventReboot: ProcedureInfo<void, void, RemoteDomainEventRebootMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 169,
+  name: "REMOTE_PROC_DOMAIN_EVENT_REBOOT", method: "domainEventReboot",
+  args: null, ret: null, msg: RemoteDomainEventRebootMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_RTC_CHANGE */
+export const remoteProcDomainEventRtcChange: ProcedureInfo<void, void, RemoteDomainEventRtcChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 170,
+  name: "REMOTE_PROC_DOMAIN_EVENT_RTC_CHANGE", method: "domainEventRtcChange",
+  args: null, ret: null, msg: RemoteDomainEventRtcChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_WATCHDOG */
+export const remoteProcDomainEventWatchdog: ProcedureInfo<void, void, RemoteDomainEventWatchdogMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 171,
+  name: "REMOTE_PROC_DOMAIN_EVENT_WATCHDOG", method: "domainEventWatchdog",
+  args: null, ret: null, msg: RemoteDomainEventWatchdogMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_IO_ERROR */
+export const remoteProcDomainEventIoError: ProcedureInfo<void, void, RemoteDomainEventIoErrorMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 172,
+  name: "REMOTE_PROC_DOMAIN_EVENT_IO_ERROR", method: "domainEventIoError",
+  args: null, ret: null, msg: RemoteDomainEventIoErrorMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_GRAPHICS */
+export const remoteProcDomainEventGraphics: ProcedureInfo<void, void, RemoteDomainEventGraphicsMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 173,
+  name: "REMOTE_PROC_DOMAIN_EVENT_GRAPHICS", method: "domainEventGraphics",
+  args: null, ret: null, msg: RemoteDomainEventGraphicsMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUpdateDeviceFlags | virDomainUpdateDeviceFlags} */
+export const remoteProcDomainUpdateDeviceFlags: ProcedureInfo<RemoteDomainUpdateDeviceFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 174,
+  name: "REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS", method: "domainUpdateDeviceFlags",
+  args: RemoteDomainUpdateDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainUpdateDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUpdateDeviceFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName | virNWFilterLookupByName} */
+export const remoteProcNWFilterLookupByName: ProcedureInfo<RemoteNwfilterLookupByNameArgs, RemoteNwfilterLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 175,
+  name: "REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME", method: "nWFilterLookupByName",
+  args: RemoteNwfilterLookupByNameArgsCodec, ret: RemoteNwfilterLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter:getattr"], aclFilter: [],
+  cFunction: "virNWFilterLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID | virNWFilterLookupByUUID} */
+export const remoteProcNWFilterLookupByUUID: ProcedureInfo<RemoteNwfilterLookupByUuidArgs, RemoteNwfilterLookupByUuidRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 176,
+  name: "REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID", method: "nWFilterLookupByUUID",
+  args: RemoteNwfilterLookupByUuidArgsCodec, ret: RemoteNwfilterLookupByUuidRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter:getattr"], aclFilter: [],
+  cFunction: "virNWFilterLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc | virNWFilterGetXMLDesc} */
+export const remoteProcNWFilterGetXMLDesc: ProcedureInfo<RemoteNwfilterGetXmlDescArgs, RemoteNwfilterGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 177,
+  name: "REMOTE_PROC_NWFILTER_GET_XML_DESC", method: "nWFilterGetXMLDesc",
+  args: RemoteNwfilterGetXmlDescArgsCodec, ret: RemoteNwfilterGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter:read"], aclFilter: [],
+  cFunction: "virNWFilterGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectNumOfNWFilters | virConnectNumOfNWFilters} */
+export const remoteProcConnectNumOfNWFilters: ProcedureInfo<void, RemoteConnectNumOfNwfiltersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 178,
+  name: "REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS", method: "connectNumOfNWFilters",
+  args: null, ret: RemoteConnectNumOfNwfiltersRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
+  cFunction: "virConnectNumOfNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectNumOfNWFilters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListNWFilters | virConnectListNWFilters} */
+export const remoteProcConnectListNWFilters: ProcedureInfo<RemoteConnectListNwfiltersArgs, RemoteConnectListNwfiltersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 179,
+  name: "REMOTE_PROC_CONNECT_LIST_NWFILTERS", method: "connectListNWFilters",
+  args: RemoteConnectListNwfiltersArgsCodec, ret: RemoteConnectListNwfiltersRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
+  cFunction: "virConnectListNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListNWFilters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML | virNWFilterDefineXML} */
+export const remoteProcNWFilterDefineXML: ProcedureInfo<RemoteNwfilterDefineXmlArgs, RemoteNwfilterDefineXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 180,
+  name: "REMOTE_PROC_NWFILTER_DEFINE_XML", method: "nWFilterDefineXML",
+  args: RemoteNwfilterDefineXmlArgsCodec, ret: RemoteNwfilterDefineXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter:write","nwfilter:save"], aclFilter: [],
+  cFunction: "virNWFilterDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine | virNWFilterUndefine} */
+export const remoteProcNWFilterUndefine: ProcedureInfo<RemoteNwfilterUndefineArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 181,
+  name: "REMOTE_PROC_NWFILTER_UNDEFINE", method: "nWFilterUndefine",
+  args: RemoteNwfilterUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter:delete"], aclFilter: [],
+  cFunction: "virNWFilterUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSave | virDomainManagedSave} */
+export const remoteProcDomainManagedSave: ProcedureInfo<RemoteDomainManagedSaveArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 182,
+  name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE", method: "domainManagedSave",
+  args: RemoteDomainManagedSaveArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:hibernate"], aclFilter: [],
+  cFunction: "virDomainManagedSave", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSave",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainHasManagedSaveImage | virDomainHasManagedSaveImage} */
+export const remoteProcDomainHasManagedSaveImage: ProcedureInfo<RemoteDomainHasManagedSaveImageArgs, RemoteDomainHasManagedSaveImageRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 183,
+  name: "REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE", method: "domainHasManagedSaveImage",
+  args: RemoteDomainHasManagedSaveImageArgsCodec, ret: RemoteDomainHasManagedSaveImageRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainHasManagedSaveImage", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainHasManagedSaveImage",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveRemove | virDomainManagedSaveRemove} */
+export const remoteProcDomainManagedSaveRemove: ProcedureInfo<RemoteDomainManagedSaveRemoveArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 184,
+  name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE", method: "domainManagedSaveRemove",
+  args: RemoteDomainManagedSaveRemoveArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:hibernate"], aclFilter: [],
+  cFunction: "virDomainManagedSaveRemove", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveRemove",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML | virDomainSnapshotCreateXML} */
+export const remoteProcDomainSnapshotCreateXML: ProcedureInfo<RemoteDomainSnapshotCreateXmlArgs, RemoteDomainSnapshotCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 185,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML", method: "domainSnapshotCreateXML",
+  args: RemoteDomainSnapshotCreateXmlArgsCodec, ret: RemoteDomainSnapshotCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:snapshot","domain:fs_freeze:VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE"], aclFilter: [],
+  cFunction: "virDomainSnapshotCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetXMLDesc | virDomainSnapshotGetXMLDesc} */
+export const remoteProcDomainSnapshotGetXMLDesc: ProcedureInfo<RemoteDomainSnapshotGetXmlDescArgs, RemoteDomainSnapshotGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 186,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC", method: "domainSnapshotGetXMLDesc",
+  args: RemoteDomainSnapshotGetXmlDescArgsCodec, ret: RemoteDomainSnapshotGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_SNAPSHOT_XML_SECURE"], aclFilter: [],
+  cFunction: "virDomainSnapshotGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNum | virDomainSnapshotNum} */
+export const remoteProcDomainSnapshotNum: ProcedureInfo<RemoteDomainSnapshotNumArgs, RemoteDomainSnapshotNumRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 187,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_NUM", method: "domainSnapshotNum",
+  args: RemoteDomainSnapshotNumArgsCodec, ret: RemoteDomainSnapshotNumRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotNum", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNum",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListNames | virDomainSnapshotListNames} */
+export const remoteProcDomainSnapshotListNames: ProcedureInfo<RemoteDomainSnapshotListNamesArgs, RemoteDomainSnapshotListNamesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 188,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES", method: "domainSnapshotListNames",
+  args: RemoteDomainSnapshotListNamesArgsCodec, ret: RemoteDomainSnapshotListNamesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotListNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListNames",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotLookupByName | virDomainSnapshotLookupByName} */
+export const remoteProcDomainSnapshotLookupByName: ProcedureInfo<RemoteDomainSnapshotLookupByNameArgs, RemoteDomainSnapshotLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 189,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME", method: "domainSnapshotLookupByName",
+  args: RemoteDomainSnapshotLookupByNameArgsCodec, ret: RemoteDomainSnapshotLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainHasCurrentSnapshot | virDomainHasCurrentSnapshot} */
+export const remoteProcDomainHasCurrentSnapshot: ProcedureInfo<RemoteDomainHasCurrentSnapshotArgs, RemoteDomainHasCurrentSnapshotRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 190,
+  name: "REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT", method: "domainHasCurrentSnapshot",
+  args: RemoteDomainHasCurrentSnapshotArgsCodec, ret: RemoteDomainHasCurrentSnapshotRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainHasCurrentSnapshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainHasCurrentSnapshot",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCurrent | virDomainSnapshotCurrent} */
+export const remoteProcDomainSnapshotCurrent: ProcedureInfo<RemoteDomainSnapshotCurrentArgs, RemoteDomainSnapshotCurrentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 191,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT", method: "domainSnapshotCurrent",
+  args: RemoteDomainSnapshotCurrentArgsCodec, ret: RemoteDomainSnapshotCurrentRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotCurrent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCurrent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainRevertToSnapshot | virDomainRevertToSnapshot} */
+export const remoteProcDomainRevertToSnapshot: ProcedureInfo<RemoteDomainRevertToSnapshotArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 192,
+  name: "REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT", method: "domainRevertToSnapshot",
+  args: RemoteDomainRevertToSnapshotArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:snapshot"], aclFilter: [],
+  cFunction: "virDomainRevertToSnapshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainRevertToSnapshot",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDelete | virDomainSnapshotDelete} */
+export const remoteProcDomainSnapshotDelete: ProcedureInfo<RemoteDomainSnapshotDeleteArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 193,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE", method: "domainSnapshotDelete",
+  args: RemoteDomainSnapshotDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:snapshot"], aclFilter: [],
+  cFunction: "virDomainSnapshotDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDelete",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockInfo | virDomainGetBlockInfo} */
+export const remoteProcDomainGetBlockInfo: ProcedureInfo<RemoteDomainGetBlockInfoArgs, RemoteDomainGetBlockInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 194,
+  name: "REMOTE_PROC_DOMAIN_GET_BLOCK_INFO", method: "domainGetBlockInfo",
+  args: RemoteDomainGetBlockInfoArgsCodec, ret: RemoteDomainGetBlockInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetBlockInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockInfo",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_IO_ERROR_REASON */
+export const remoteProcDomainEventIoErrorReason: ProcedureInfo<void, void, RemoteDomainEventIoErrorReasonMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 195,
+  name: "REMOTE_PROC_DOMAIN_EVENT_IO_ERROR_REASON", method: "domainEventIoErrorReason",
+  args: null, ret: null, msg: RemoteDomainEventIoErrorReasonMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags | virDomainCreateWithFlags} */
+export const remoteProcDomainCreateWithFlags: ProcedureInfo<RemoteDomainCreateWithFlagsArgs, RemoteDomainCreateWithFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 196,
+  name: "REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS", method: "domainCreateWithFlags",
+  args: RemoteDomainCreateWithFlagsArgsCodec, ret: RemoteDomainCreateWithFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:start"], aclFilter: [],
+  cFunction: "virDomainCreateWithFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters | virDomainSetMemoryParameters} */
+export const remoteProcDomainSetMemoryParameters: ProcedureInfo<RemoteDomainSetMemoryParametersArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 197,
+  name: "REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS", method: "domainSetMemoryParameters",
+  args: RemoteDomainSetMemoryParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters | virDomainGetMemoryParameters} */
+export const remoteProcDomainGetMemoryParameters: ProcedureInfo<RemoteDomainGetMemoryParametersArgs, RemoteDomainGetMemoryParametersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 198,
+  name: "REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS", method: "domainGetMemoryParameters",
+  args: RemoteDomainGetMemoryParametersArgsCodec, ret: RemoteDomainGetMemoryParametersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags | virDomainSetVcpusFlags} */
+export const remoteProcDomainSetVcpusFlags: ProcedureInfo<RemoteDomainSetVcpusFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 199,
+  name: "REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS", method: "domainSetVcpusFlags",
+  args: RemoteDomainSetVcpusFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG","domain:write:VIR_DOMAIN_VCPU_GUEST"], aclFilter: [],
+  cFunction: "virDomainSetVcpusFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags | virDomainGetVcpusFlags} */
+export const remoteProcDomainGetVcpusFlags: ProcedureInfo<RemoteDomainGetVcpusFlagsArgs, RemoteDomainGetVcpusFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 200,
+  name: "REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS", method: "domainGetVcpusFlags",
+  args: RemoteDomainGetVcpusFlagsArgsCodec, ret: RemoteDomainGetVcpusFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read","domain:write:VIR_DOMAIN_VCPU_GUEST"], aclFilter: [],
+  cFunction: "virDomainGetVcpusFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole | virDomainOpenConsole} */
+export const remoteProcDomainOpenConsole: ProcedureInfo<RemoteDomainOpenConsoleArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 201,
+  name: "REMOTE_PROC_DOMAIN_OPEN_CONSOLE", method: "domainOpenConsole",
+  args: RemoteDomainOpenConsoleArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: {"direction":"read","argIndex":2}, sparseFlag: null,
+  generate: "both", acl: ["domain:open_device"], aclFilter: [],
+  cFunction: "virDomainOpenConsole", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated | virDomainIsUpdated} */
+export const remoteProcDomainIsUpdated: ProcedureInfo<RemoteDomainIsUpdatedArgs, RemoteDomainIsUpdatedRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 202,
+  name: "REMOTE_PROC_DOMAIN_IS_UPDATED", method: "domainIsUpdated",
+  args: RemoteDomainIsUpdatedArgsCodec, ret: RemoteDomainIsUpdatedRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainIsUpdated", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetSysinfo | virConnectGetSysinfo} */
+export const remoteProcConnectGetSysinfo: ProcedureInfo<RemoteConnectGetSysinfoArgs, RemoteConnectGetSysinfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 203,
+  name: "REMOTE_PROC_CONNECT_GET_SYSINFO", method: "connectGetSysinfo",
+  args: RemoteConnectGetSysinfoArgsCodec, ret: RemoteConnectGetSysinfoRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectGetSysinfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetSysinfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryFlags | virDomainSetMemoryFlags} */
+export const remoteProcDomainSetMemoryFlags: ProcedureInfo<RemoteDomainSetMemoryFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 204,
+  name: "REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS", method: "domainSetMemoryFlags",
+  args: RemoteDomainSetMemoryFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetMemoryFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters | virDomainSetBlkioParameters} */
+export const remoteProcDomainSetBlkioParameters: ProcedureInfo<RemoteDomainSetBlkioParametersArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 205,
+  name: "REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS", method: "domainSetBlkioParameters",
+  args: RemoteDomainSetBlkioParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetBlkioParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters | virDomainGetBlkioParameters} */
+export const remoteProcDomainGetBlkioParameters: ProcedureInfo<RemoteDomainGetBlkioParametersArgs, RemoteDomainGetBlkioParametersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 206,
+  name: "REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS", method: "domainGetBlkioParameters",
+  args: RemoteDomainGetBlkioParametersArgsCodec, ret: RemoteDomainGetBlkioParametersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetBlkioParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxSpeed | virDomainMigrateSetMaxSpeed} */
+export const remoteProcDomainMigrateSetMaxSpeed: ProcedureInfo<RemoteDomainMigrateSetMaxSpeedArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 207,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED", method: "domainMigrateSetMaxSpeed",
+  args: RemoteDomainMigrateSetMaxSpeedArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: "virDomainMigrateSetMaxSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxSpeed",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload | virStorageVolUpload} */
+export const remoteProcStorageVolUpload: ProcedureInfo<RemoteStorageVolUploadArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 208,
+  name: "REMOTE_PROC_STORAGE_VOL_UPLOAD", method: "storageVolUpload",
+  args: RemoteStorageVolUploadArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: {"name":"VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM","value":1},
+  generate: "both", acl: ["storage_vol:data_write"], aclFilter: [],
+  cFunction: "virStorageVolUpload", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload | virStorageVolDownload} */
+export const remoteProcStorageVolDownload: ProcedureInfo<RemoteStorageVolDownloadArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 209,
+  name: "REMOTE_PROC_STORAGE_VOL_DOWNLOAD", method: "storageVolDownload",
+  args: RemoteStorageVolDownloadArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: {"direction":"read","argIndex":1}, sparseFlag: {"name":"VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM","value":1},
+  generate: "both", acl: ["storage_vol:data_read"], aclFilter: [],
+  cFunction: "virStorageVolDownload", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI | virDomainInjectNMI} */
+export const remoteProcDomainInjectNMI: ProcedureInfo<RemoteDomainInjectNmiArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 210,
+  name: "REMOTE_PROC_DOMAIN_INJECT_NMI", method: "domainInjectNMI",
+  args: RemoteDomainInjectNmiArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:inject_nmi"], aclFilter: [],
+  cFunction: "virDomainInjectNMI", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot | virDomainScreenshot} */
+export const remoteProcDomainScreenshot: ProcedureInfo<RemoteDomainScreenshotArgs, RemoteDomainScreenshotRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 211,
+  name: "REMOTE_PROC_DOMAIN_SCREENSHOT", method: "domainScreenshot",
+  args: RemoteDomainScreenshotArgsCodec, ret: RemoteDomainScreenshotRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: {"direction":"read","argIndex":1}, sparseFlag: null,
+  generate: "both", acl: ["domain:screenshot"], aclFilter: [],
+  cFunction: "virDomainScreenshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState | virDomainGetState} */
+export const remoteProcDomainGetState: ProcedureInfo<RemoteDomainGetStateArgs, RemoteDomainGetStateRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 212,
+  name: "REMOTE_PROC_DOMAIN_GET_STATE", method: "domainGetState",
+  args: RemoteDomainGetStateArgsCodec, ret: RemoteDomainGetStateRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetState", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState",
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3 */
+export const remoteProcDomainMigrateBegin3: ProcedureInfo<RemoteDomainMigrateBegin3Args, RemoteDomainMigrateBegin3Ret, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 213,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3", method: "domainMigrateBegin3",
+  args: RemoteDomainMigrateBegin3ArgsCodec, ret: RemoteDomainMigrateBegin3RetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3 */
+export const remoteProcDomainMigratePrepare3: ProcedureInfo<RemoteDomainMigratePrepare3Args, RemoteDomainMigratePrepare3Ret, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 214,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3", method: "domainMigratePrepare3",
+  args: RemoteDomainMigratePrepare3ArgsCodec, ret: RemoteDomainMigratePrepare3RetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3 */
+export const remoteProcDomainMigratePrepareTunnel3: ProcedureInfo<RemoteDomainMigratePrepareTunnel3Args, RemoteDomainMigratePrepareTunnel3Ret, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 215,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3", method: "domainMigratePrepareTunnel3",
+  args: RemoteDomainMigratePrepareTunnel3ArgsCodec, ret: RemoteDomainMigratePrepareTunnel3RetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: null,
+  generate: "server", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3 */
+export const remoteProcDomainMigratePerform3: ProcedureInfo<RemoteDomainMigratePerform3Args, RemoteDomainMigratePerform3Ret, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 216,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3", method: "domainMigratePerform3",
+  args: RemoteDomainMigratePerform3ArgsCodec, ret: RemoteDomainMigratePerform3RetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_FINISH3 */
+export const remoteProcDomainMigrateFinish3: ProcedureInfo<RemoteDomainMigrateFinish3Args, RemoteDomainMigrateFinish3Ret, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 217,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH3", method: "domainMigrateFinish3",
+  args: RemoteDomainMigrateFinish3ArgsCodec, ret: RemoteDomainMigrateFinish3RetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3 */
+export const remoteProcDomainMigrateConfirm3: ProcedureInfo<RemoteDomainMigrateConfirm3Args, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 218,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3", method: "domainMigrateConfirm3",
+  args: RemoteDomainMigrateConfirm3ArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags | virDomainSetSchedulerParametersFlags} */
+export const remoteProcDomainSetSchedulerParametersFlags: ProcedureInfo<RemoteDomainSetSchedulerParametersFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 219,
+  name: "REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS", method: "domainSetSchedulerParametersFlags",
+  args: RemoteDomainSetSchedulerParametersFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetSchedulerParametersFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeBegin | virInterfaceChangeBegin} */
+export const remoteProcInterfaceChangeBegin: ProcedureInfo<RemoteInterfaceChangeBeginArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 220,
+  name: "REMOTE_PROC_INTERFACE_CHANGE_BEGIN", method: "interfaceChangeBegin",
+  args: RemoteInterfaceChangeBeginArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
+  cFunction: "virInterfaceChangeBegin", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeBegin",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeCommit | virInterfaceChangeCommit} */
+export const remoteProcInterfaceChangeCommit: ProcedureInfo<RemoteInterfaceChangeCommitArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 221,
+  name: "REMOTE_PROC_INTERFACE_CHANGE_COMMIT", method: "interfaceChangeCommit",
+  args: RemoteInterfaceChangeCommitArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
+  cFunction: "virInterfaceChangeCommit", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeCommit",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeRollback | virInterfaceChangeRollback} */
+export const remoteProcInterfaceChangeRollback: ProcedureInfo<RemoteInterfaceChangeRollbackArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 222,
+  name: "REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK", method: "interfaceChangeRollback",
+  args: RemoteInterfaceChangeRollbackArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
+  cFunction: "virInterfaceChangeRollback", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeRollback",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags | virDomainGetSchedulerParametersFlags} */
+export const remoteProcDomainGetSchedulerParametersFlags: ProcedureInfo<RemoteDomainGetSchedulerParametersFlagsArgs, RemoteDomainGetSchedulerParametersFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 223,
+  name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS", method: "domainGetSchedulerParametersFlags",
+  args: RemoteDomainGetSchedulerParametersFlagsArgsCodec, ret: RemoteDomainGetSchedulerParametersFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "client", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetSchedulerParametersFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CONTROL_ERROR */
+export const remoteProcDomainEventControlError: ProcedureInfo<void, void, RemoteDomainEventControlErrorMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 224,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CONTROL_ERROR", method: "domainEventControlError",
+  args: null, ret: null, msg: RemoteDomainEventControlErrorMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags | virDomainPinVcpuFlags} */
+export const remoteProcDomainPinVcpuFlags: ProcedureInfo<RemoteDomainPinVcpuFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 225,
+  name: "REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS", method: "domainPinVcpuFlags",
+  args: RemoteDomainPinVcpuFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainPinVcpuFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey | virDomainSendKey} */
+export const remoteProcDomainSendKey: ProcedureInfo<RemoteDomainSendKeyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 226,
+  name: "REMOTE_PROC_DOMAIN_SEND_KEY", method: "domainSendKey",
+  args: RemoteDomainSendKeyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:send_input"], aclFilter: [],
+  cFunction: "virDomainSendKey", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats | virNodeGetCPUStats} */
+export const remoteProcNodeGetCPUStats: ProcedureInfo<RemoteNodeGetCpuStatsArgs, RemoteNodeGetCpuStatsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 227,
+  name: "REMOTE_PROC_NODE_GET_CPU_STATS", method: "nodeGetCPUStats",
+  args: RemoteNodeGetCpuStatsArgsCodec, ret: RemoteNodeGetCpuStatsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetCPUStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats | virNodeGetMemoryStats} */
+export const remoteProcNodeGetMemoryStats: ProcedureInfo<RemoteNodeGetMemoryStatsArgs, RemoteNodeGetMemoryStatsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 228,
+  name: "REMOTE_PROC_NODE_GET_MEMORY_STATS", method: "nodeGetMemoryStats",
+  args: RemoteNodeGetMemoryStatsArgsCodec, ret: RemoteNodeGetMemoryStatsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetMemoryStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo | virDomainGetControlInfo} */
+export const remoteProcDomainGetControlInfo: ProcedureInfo<RemoteDomainGetControlInfoArgs, RemoteDomainGetControlInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 229,
+  name: "REMOTE_PROC_DOMAIN_GET_CONTROL_INFO", method: "domainGetControlInfo",
+  args: RemoteDomainGetControlInfoArgsCodec, ret: RemoteDomainGetControlInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetControlInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo | virDomainGetVcpuPinInfo} */
+export const remoteProcDomainGetVcpuPinInfo: ProcedureInfo<RemoteDomainGetVcpuPinInfoArgs, RemoteDomainGetVcpuPinInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 230,
+  name: "REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO", method: "domainGetVcpuPinInfo",
+  args: RemoteDomainGetVcpuPinInfoArgsCodec, ret: RemoteDomainGetVcpuPinInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetVcpuPinInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlags | virDomainUndefineFlags} */
+export const remoteProcDomainUndefineFlags: ProcedureInfo<RemoteDomainUndefineFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 231,
+  name: "REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS", method: "domainUndefineFlags",
+  args: RemoteDomainUndefineFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:delete"], aclFilter: [],
+  cFunction: "virDomainUndefineFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveFlags | virDomainSaveFlags} */
+export const remoteProcDomainSaveFlags: ProcedureInfo<RemoteDomainSaveFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 232,
+  name: "REMOTE_PROC_DOMAIN_SAVE_FLAGS", method: "domainSaveFlags",
+  args: RemoteDomainSaveFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:hibernate"], aclFilter: [],
+  cFunction: "virDomainSaveFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreFlags | virDomainRestoreFlags} */
+export const remoteProcDomainRestoreFlags: ProcedureInfo<RemoteDomainRestoreFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 233,
+  name: "REMOTE_PROC_DOMAIN_RESTORE_FLAGS", method: "domainRestoreFlags",
+  args: RemoteDomainRestoreFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
+  cFunction: "virDomainRestoreFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlags | virDomainDestroyFlags} */
+export const remoteProcDomainDestroyFlags: ProcedureInfo<RemoteDomainDestroyFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 234,
+  name: "REMOTE_PROC_DOMAIN_DESTROY_FLAGS", method: "domainDestroyFlags",
+  args: RemoteDomainDestroyFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:stop"], aclFilter: [],
+  cFunction: "virDomainDestroyFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageGetXMLDesc | virDomainSaveImageGetXMLDesc} */
+export const remoteProcDomainSaveImageGetXMLDesc: ProcedureInfo<RemoteDomainSaveImageGetXmlDescArgs, RemoteDomainSaveImageGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 235,
+  name: "REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC", method: "domainSaveImageGetXMLDesc",
+  args: RemoteDomainSaveImageGetXmlDescArgsCodec, ret: RemoteDomainSaveImageGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSaveImageGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageDefineXML | virDomainSaveImageDefineXML} */
+export const remoteProcDomainSaveImageDefineXML: ProcedureInfo<RemoteDomainSaveImageDefineXmlArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 236,
+  name: "REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML", method: "domainSaveImageDefineXML",
+  args: RemoteDomainSaveImageDefineXmlArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:hibernate"], aclFilter: [],
+  cFunction: "virDomainSaveImageDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbort | virDomainBlockJobAbort} */
+export const remoteProcDomainBlockJobAbort: ProcedureInfo<RemoteDomainBlockJobAbortArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 237,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT", method: "domainBlockJobAbort",
+  args: RemoteDomainBlockJobAbortArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainBlockJobAbort", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbort",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockJobInfo | virDomainGetBlockJobInfo} */
+export const remoteProcDomainGetBlockJobInfo: ProcedureInfo<RemoteDomainGetBlockJobInfoArgs, RemoteDomainGetBlockJobInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 238,
+  name: "REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO", method: "domainGetBlockJobInfo",
+  args: RemoteDomainGetBlockJobInfoArgsCodec, ret: RemoteDomainGetBlockJobInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetBlockJobInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockJobInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeed | virDomainBlockJobSetSpeed} */
+export const remoteProcDomainBlockJobSetSpeed: ProcedureInfo<RemoteDomainBlockJobSetSpeedArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 239,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED", method: "domainBlockJobSetSpeed",
+  args: RemoteDomainBlockJobSetSpeedArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainBlockJobSetSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeed",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPull | virDomainBlockPull} */
+export const remoteProcDomainBlockPull: ProcedureInfo<RemoteDomainBlockPullArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 240,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_PULL", method: "domainBlockPull",
+  args: RemoteDomainBlockPullArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:block_write"], aclFilter: [],
+  cFunction: "virDomainBlockPull", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPull",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB */
+export const remoteProcDomainEventBlockJob: ProcedureInfo<void, void, RemoteDomainEventBlockJobMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 241,
+  name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB", method: "domainEventBlockJob",
+  args: null, ret: null, msg: RemoteDomainEventBlockJobMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxSpeed | virDomainMigrateGetMaxSpeed} */
+export const remoteProcDomainMigrateGetMaxSpeed: ProcedureInfo<RemoteDomainMigrateGetMaxSpeedArgs, RemoteDomainMigrateGetMaxSpeedRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 242,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED", method: "domainMigrateGetMaxSpeed",
+  args: RemoteDomainMigrateGetMaxSpeedArgsCodec, ret: RemoteDomainMigrateGetMaxSpeedRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: "virDomainMigrateGetMaxSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxSpeed",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags | virDomainBlockStatsFlags} */
+export const remoteProcDomainBlockStatsFlags: ProcedureInfo<RemoteDomainBlockStatsFlagsArgs, RemoteDomainBlockStatsFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 243,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS", method: "domainBlockStatsFlags",
+  args: RemoteDomainBlockStatsFlagsArgsCodec, ret: RemoteDomainBlockStatsFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainBlockStatsFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetParent | virDomainSnapshotGetParent} */
+export const remoteProcDomainSnapshotGetParent: ProcedureInfo<RemoteDomainSnapshotGetParentArgs, RemoteDomainSnapshotGetParentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 244,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT", method: "domainSnapshotGetParent",
+  args: RemoteDomainSnapshotGetParentArgsCodec, ret: RemoteDomainSnapshotGetParentRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetParent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReset | virDomainReset} */
+export const remoteProcDomainReset: ProcedureInfo<RemoteDomainResetArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 245,
+  name: "REMOTE_PROC_DOMAIN_RESET", method: "domainReset",
+  args: RemoteDomainResetArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:reset"], aclFilter: [],
+  cFunction: "virDomainReset", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReset",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNumChildren | virDomainSnapshotNumChildren} */
+export const remoteProcDomainSnapshotNumChildren: ProcedureInfo<RemoteDomainSnapshotNumChildrenArgs, RemoteDomainSnapshotNumChildrenRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 246,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN", method: "domainSnapshotNumChildren",
+  args: RemoteDomainSnapshotNumChildrenArgsCodec, ret: RemoteDomainSnapshotNumChildrenRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotNumChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNumChildren",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListChildrenNames | virDomainSnapshotListChildrenNames} */
+export const remoteProcDomainSnapshotListChildrenNames: ProcedureInfo<RemoteDomainSnapshotListChildrenNamesArgs, RemoteDomainSnapshotListChildrenNamesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 247,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES", method: "domainSnapshotListChildrenNames",
+  args: RemoteDomainSnapshotListChildrenNamesArgsCodec, ret: RemoteDomainSnapshotListChildrenNamesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotListChildrenNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListChildrenNames",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_DISK_CHANGE */
+export const remoteProcDomainEventDiskChange: ProcedureInfo<void, void, RemoteDomainEventDiskChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 248,
+  name: "REMOTE_PROC_DOMAIN_EVENT_DISK_CHANGE", method: "domainEventDiskChange",
+  args: null, ret: null, msg: RemoteDomainEventDiskChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphics | virDomainOpenGraphics} */
+export const remoteProcDomainOpenGraphics: ProcedureInfo<RemoteDomainOpenGraphicsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 249,
+  name: "REMOTE_PROC_DOMAIN_OPEN_GRAPHICS", method: "domainOpenGraphics",
+  args: RemoteDomainOpenGraphicsArgsCodec, ret: null, msg: null, message: false, fds: true,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:open_graphics"], aclFilter: [],
+  cFunction: "virDomainOpenGraphics", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphics",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration | virNodeSuspendForDuration} */
+export const remoteProcNodeSuspendForDuration: ProcedureInfo<RemoteNodeSuspendForDurationArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 250,
+  name: "REMOTE_PROC_NODE_SUSPEND_FOR_DURATION", method: "nodeSuspendForDuration",
+  args: RemoteNodeSuspendForDurationArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:pm_control"], aclFilter: [],
+  cFunction: "virNodeSuspendForDuration", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResize | virDomainBlockResize} */
+export const remoteProcDomainBlockResize: ProcedureInfo<RemoteDomainBlockResizeArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 251,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_RESIZE", method: "domainBlockResize",
+  args: RemoteDomainBlockResizeArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:block_write"], aclFilter: [],
+  cFunction: "virDomainBlockResize", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResize",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune | virDomainSetBlockIoTune} */
+export const remoteProcDomainSetBlockIoTune: ProcedureInfo<RemoteDomainSetBlockIoTuneArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 252,
+  name: "REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE", method: "domainSetBlockIoTune",
+  args: RemoteDomainSetBlockIoTuneArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetBlockIoTune", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune | virDomainGetBlockIoTune} */
+export const remoteProcDomainGetBlockIoTune: ProcedureInfo<RemoteDomainGetBlockIoTuneArgs, RemoteDomainGetBlockIoTuneRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 253,
+  name: "REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE", method: "domainGetBlockIoTune",
+  args: RemoteDomainGetBlockIoTuneArgsCodec, ret: RemoteDomainGetBlockIoTuneRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetBlockIoTune", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters | virDomainSetNumaParameters} */
+export const remoteProcDomainSetNumaParameters: ProcedureInfo<RemoteDomainSetNumaParametersArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 254,
+  name: "REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS", method: "domainSetNumaParameters",
+  args: RemoteDomainSetNumaParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetNumaParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters | virDomainGetNumaParameters} */
+export const remoteProcDomainGetNumaParameters: ProcedureInfo<RemoteDomainGetNumaParametersArgs, RemoteDomainGetNumaParametersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 255,
+  name: "REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS", method: "domainGetNumaParameters",
+  args: RemoteDomainGetNumaParametersArgsCodec, ret: RemoteDomainGetNumaParametersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetNumaParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters | virDomainSetInterfaceParameters} */
+export const remoteProcDomainSetInterfaceParameters: ProcedureInfo<RemoteDomainSetInterfaceParametersArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 256,
+  name: "REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS", method: "domainSetInterfaceParameters",
+  args: RemoteDomainSetInterfaceParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetInterfaceParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters | virDomainGetInterfaceParameters} */
+export const remoteProcDomainGetInterfaceParameters: ProcedureInfo<RemoteDomainGetInterfaceParametersArgs, RemoteDomainGetInterfaceParametersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 257,
+  name: "REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS", method: "domainGetInterfaceParameters",
+  args: RemoteDomainGetInterfaceParametersArgsCodec, ret: RemoteDomainGetInterfaceParametersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetInterfaceParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlags | virDomainShutdownFlags} */
+export const remoteProcDomainShutdownFlags: ProcedureInfo<RemoteDomainShutdownFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 258,
+  name: "REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS", method: "domainShutdownFlags",
+  args: RemoteDomainShutdownFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:init_control","domain:write:VIR_DOMAIN_SHUTDOWN_GUEST_AGENT"], aclFilter: [],
+  cFunction: "virDomainShutdownFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipePattern | virStorageVolWipePattern} */
+export const remoteProcStorageVolWipePattern: ProcedureInfo<RemoteStorageVolWipePatternArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 259,
+  name: "REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN", method: "storageVolWipePattern",
+  args: RemoteStorageVolWipePatternArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:format"], aclFilter: [],
+  cFunction: "virStorageVolWipePattern", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipePattern",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResize | virStorageVolResize} */
+export const remoteProcStorageVolResize: ProcedureInfo<RemoteStorageVolResizeArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 260,
+  name: "REMOTE_PROC_STORAGE_VOL_RESIZE", method: "storageVolResize",
+  args: RemoteStorageVolResizeArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_vol:resize"], aclFilter: [],
+  cFunction: "virStorageVolResize", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResize",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration | virDomainPMSuspendForDuration} */
+export const remoteProcDomainPMSuspendForDuration: ProcedureInfo<RemoteDomainPmSuspendForDurationArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 261,
+  name: "REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION", method: "domainPMSuspendForDuration",
+  args: RemoteDomainPmSuspendForDurationArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:pm_control"], aclFilter: [],
+  cFunction: "virDomainPMSuspendForDuration", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats | virDomainGetCPUStats} */
+export const remoteProcDomainGetCPUStats: ProcedureInfo<RemoteDomainGetCpuStatsArgs, RemoteDomainGetCpuStatsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 262,
+  name: "REMOTE_PROC_DOMAIN_GET_CPU_STATS", method: "domainGetCPUStats",
+  args: RemoteDomainGetCpuStatsArgsCodec, ret: RemoteDomainGetCpuStatsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetCPUStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetDiskErrors | virDomainGetDiskErrors} */
+export const remoteProcDomainGetDiskErrors: ProcedureInfo<RemoteDomainGetDiskErrorsArgs, RemoteDomainGetDiskErrorsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 263,
+  name: "REMOTE_PROC_DOMAIN_GET_DISK_ERRORS", method: "domainGetDiskErrors",
+  args: RemoteDomainGetDiskErrorsArgsCodec, ret: RemoteDomainGetDiskErrorsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetDiskErrors", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetDiskErrors",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata | virDomainSetMetadata} */
+export const remoteProcDomainSetMetadata: ProcedureInfo<RemoteDomainSetMetadataArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 264,
+  name: "REMOTE_PROC_DOMAIN_SET_METADATA", method: "domainSetMetadata",
+  args: RemoteDomainSetMetadataArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata | virDomainGetMetadata} */
+export const remoteProcDomainGetMetadata: ProcedureInfo<RemoteDomainGetMetadataArgs, RemoteDomainGetMetadataRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 265,
+  name: "REMOTE_PROC_DOMAIN_GET_METADATA", method: "domainGetMetadata",
+  args: RemoteDomainGetMetadataArgsCodec, ret: RemoteDomainGetMetadataRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebase | virDomainBlockRebase} */
+export const remoteProcDomainBlockRebase: ProcedureInfo<RemoteDomainBlockRebaseArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 266,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_REBASE", method: "domainBlockRebase",
+  args: RemoteDomainBlockRebaseArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:block_write"], aclFilter: [],
+  cFunction: "virDomainBlockRebase", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebase",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMWakeup | virDomainPMWakeup} */
+export const remoteProcDomainPMWakeup: ProcedureInfo<RemoteDomainPmWakeupArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 267,
+  name: "REMOTE_PROC_DOMAIN_PM_WAKEUP", method: "domainPMWakeup",
+  args: RemoteDomainPmWakeupArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:pm_control"], aclFilter: [],
+  cFunction: "virDomainPMWakeup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMWakeup",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_TRAY_CHANGE */
+export const remoteProcDomainEventTrayChange: ProcedureInfo<void, void, RemoteDomainEventTrayChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 268,
+  name: "REMOTE_PROC_DOMAIN_EVENT_TRAY_CHANGE", method: "domainEventTrayChange",
+  args: null, ret: null, msg: RemoteDomainEventTrayChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_PMWAKEUP */
+export const remoteProcDomainEventPmwakeup: ProcedureInfo<void, void, RemoteDomainEventPmwakeupMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 269,
+  name: "REMOTE_PROC_DOMAIN_EVENT_PMWAKEUP", method: "domainEventPmwakeup",
+  args: null, ret: null, msg: RemoteDomainEventPmwakeupMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND */
+export const remoteProcDomainEventPmsuspend: ProcedureInfo<void, void, RemoteDomainEventPmsuspendMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 270,
+  name: "REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND", method: "domainEventPmsuspend",
+  args: null, ret: null, msg: RemoteDomainEventPmsuspendMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotIsCurrent | virDomainSnapshotIsCurrent} */
+export const remoteProcDomainSnapshotIsCurrent: ProcedureInfo<RemoteDomainSnapshotIsCurrentArgs, RemoteDomainSnapshotIsCurrentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 271,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT", method: "domainSnapshotIsCurrent",
+  args: RemoteDomainSnapshotIsCurrentArgsCodec, ret: RemoteDomainSnapshotIsCurrentRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotIsCurrent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotIsCurrent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotHasMetadata | virDomainSnapshotHasMetadata} */
+export const remoteProcDomainSnapshotHasMetadata: ProcedureInfo<RemoteDomainSnapshotHasMetadataArgs, RemoteDomainSnapshotHasMetadataRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 272,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA", method: "domainSnapshotHasMetadata",
+  args: RemoteDomainSnapshotHasMetadataArgsCodec, ret: RemoteDomainSnapshotHasMetadataRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotHasMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotHasMetadata",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains | virConnectListAllDomains} */
+export const remoteProcConnectListAllDomains: ProcedureInfo<RemoteConnectListAllDomainsArgs, RemoteConnectListAllDomainsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 273,
+  name: "REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS", method: "connectListAllDomains",
+  args: RemoteConnectListAllDomainsArgsCodec, ret: RemoteConnectListAllDomainsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
+  cFunction: "virConnectListAllDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots | virDomainListAllSnapshots} */
+export const remoteProcDomainListAllSnapshots: ProcedureInfo<RemoteDomainListAllSnapshotsArgs, RemoteDomainListAllSnapshotsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 274,
+  name: "REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS", method: "domainListAllSnapshots",
+  args: RemoteDomainListAllSnapshotsArgsCodec, ret: RemoteDomainListAllSnapshotsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainListAllSnapshots", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren | virDomainSnapshotListAllChildren} */
+export const remoteProcDomainSnapshotListAllChildren: ProcedureInfo<RemoteDomainSnapshotListAllChildrenArgs, RemoteDomainSnapshotListAllChildrenRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 275,
+  name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN", method: "domainSnapshotListAllChildren",
+  args: RemoteDomainSnapshotListAllChildrenArgsCodec, ret: RemoteDomainSnapshotListAllChildrenRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainSnapshotListAllChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_BALLOON_CHANGE */
+export const remoteProcDomainEventBalloonChange: ProcedureInfo<void, void, RemoteDomainEventBalloonChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 276,
+  name: "REMOTE_PROC_DOMAIN_EVENT_BALLOON_CHANGE", method: "domainEventBalloonChange",
+  args: null, ret: null, msg: RemoteDomainEventBalloonChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostname | virDomainGetHostname} */
+export const remoteProcDomainGetHostname: ProcedureInfo<RemoteDomainGetHostnameArgs, RemoteDomainGetHostnameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 277,
+  name: "REMOTE_PROC_DOMAIN_GET_HOSTNAME", method: "domainGetHostname",
+  args: RemoteDomainGetHostnameArgsCodec, ret: RemoteDomainGetHostnameRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainGetHostname", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostname",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList | virDomainGetSecurityLabelList} */
+export const remoteProcDomainGetSecurityLabelList: ProcedureInfo<RemoteDomainGetSecurityLabelListArgs, RemoteDomainGetSecurityLabelListRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 278,
+  name: "REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST", method: "domainGetSecurityLabelList",
+  args: RemoteDomainGetSecurityLabelListArgsCodec, ret: RemoteDomainGetSecurityLabelListRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetSecurityLabelList", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator | virDomainPinEmulator} */
+export const remoteProcDomainPinEmulator: ProcedureInfo<RemoteDomainPinEmulatorArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 279,
+  name: "REMOTE_PROC_DOMAIN_PIN_EMULATOR", method: "domainPinEmulator",
+  args: RemoteDomainPinEmulatorArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainPinEmulator", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo | virDomainGetEmulatorPinInfo} */
+export const remoteProcDomainGetEmulatorPinInfo: ProcedureInfo<RemoteDomainGetEmulatorPinInfoArgs, RemoteDomainGetEmulatorPinInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 280,
+  name: "REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO", method: "domainGetEmulatorPinInfo",
+  args: RemoteDomainGetEmulatorPinInfoArgsCodec, ret: RemoteDomainGetEmulatorPinInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetEmulatorPinInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools | virConnectListAllStoragePools} */
+export const remoteProcConnectListAllStoragePools: ProcedureInfo<RemoteConnectListAllStoragePoolsArgs, RemoteConnectListAllStoragePoolsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 281,
+  name: "REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS", method: "connectListAllStoragePools",
+  args: RemoteConnectListAllStoragePoolsArgsCodec, ret: RemoteConnectListAllStoragePoolsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
+  cFunction: "virConnectListAllStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes | virStoragePoolListAllVolumes} */
+export const remoteProcStoragePoolListAllVolumes: ProcedureInfo<RemoteStoragePoolListAllVolumesArgs, RemoteStoragePoolListAllVolumesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 282,
+  name: "REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES", method: "storagePoolListAllVolumes",
+  args: RemoteStoragePoolListAllVolumesArgsCodec, ret: RemoteStoragePoolListAllVolumesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
+  cFunction: "virStoragePoolListAllVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks | virConnectListAllNetworks} */
+export const remoteProcConnectListAllNetworks: ProcedureInfo<RemoteConnectListAllNetworksArgs, RemoteConnectListAllNetworksRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 283,
+  name: "REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS", method: "connectListAllNetworks",
+  args: RemoteConnectListAllNetworksArgsCodec, ret: RemoteConnectListAllNetworksRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
+  cFunction: "virConnectListAllNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces | virConnectListAllInterfaces} */
+export const remoteProcConnectListAllInterfaces: ProcedureInfo<RemoteConnectListAllInterfacesArgs, RemoteConnectListAllInterfacesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 284,
+  name: "REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES", method: "connectListAllInterfaces",
+  args: RemoteConnectListAllInterfacesArgsCodec, ret: RemoteConnectListAllInterfacesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
+  cFunction: "virConnectListAllInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices | virConnectListAllNodeDevices} */
+export const remoteProcConnectListAllNodeDevices: ProcedureInfo<RemoteConnectListAllNodeDevicesArgs, RemoteConnectListAllNodeDevicesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 285,
+  name: "REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES", method: "connectListAllNodeDevices",
+  args: RemoteConnectListAllNodeDevicesArgsCodec, ret: RemoteConnectListAllNodeDevicesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
+  cFunction: "virConnectListAllNodeDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters | virConnectListAllNWFilters} */
+export const remoteProcConnectListAllNWFilters: ProcedureInfo<RemoteConnectListAllNwfiltersArgs, RemoteConnectListAllNwfiltersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 286,
+  name: "REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS", method: "connectListAllNWFilters",
+  args: RemoteConnectListAllNwfiltersArgsCodec, ret: RemoteConnectListAllNwfiltersRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
+  cFunction: "virConnectListAllNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets | virConnectListAllSecrets} */
+export const remoteProcConnectListAllSecrets: ProcedureInfo<RemoteConnectListAllSecretsArgs, RemoteConnectListAllSecretsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 287,
+  name: "REMOTE_PROC_CONNECT_LIST_ALL_SECRETS", method: "connectListAllSecrets",
+  args: RemoteConnectListAllSecretsArgsCodec, ret: RemoteConnectListAllSecretsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
+  cFunction: "virConnectListAllSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters | virNodeSetMemoryParameters} */
+export const remoteProcNodeSetMemoryParameters: ProcedureInfo<RemoteNodeSetMemoryParametersArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 288,
+  name: "REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS", method: "nodeSetMemoryParameters",
+  args: RemoteNodeSetMemoryParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:write"], aclFilter: [],
+  cFunction: "virNodeSetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters | virNodeGetMemoryParameters} */
+export const remoteProcNodeGetMemoryParameters: ProcedureInfo<RemoteNodeGetMemoryParametersArgs, RemoteNodeGetMemoryParametersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 289,
+  name: "REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS", method: "nodeGetMemoryParameters",
+  args: RemoteNodeGetMemoryParametersArgsCodec, ret: RemoteNodeGetMemoryParametersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommit | virDomainBlockCommit} */
+export const remoteProcDomainBlockCommit: ProcedureInfo<RemoteDomainBlockCommitArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 290,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_COMMIT", method: "domainBlockCommit",
+  args: RemoteDomainBlockCommitArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:block_write"], aclFilter: [],
+  cFunction: "virDomainBlockCommit", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommit",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate | virNetworkUpdate} */
+export const remoteProcNetworkUpdate: ProcedureInfo<RemoteNetworkUpdateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 291,
+  name: "REMOTE_PROC_NETWORK_UPDATE", method: "networkUpdate",
+  args: RemoteNetworkUpdateArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:write","network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE","network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virNetworkUpdate", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND_DISK */
+export const remoteProcDomainEventPmsuspendDisk: ProcedureInfo<void, void, RemoteDomainEventPmsuspendDiskMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 292,
+  name: "REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND_DISK", method: "domainEventPmsuspendDisk",
+  args: null, ret: null, msg: RemoteDomainEventPmsuspendDiskMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap | virNodeGetCPUMap} */
+export const remoteProcNodeGetCPUMap: ProcedureInfo<RemoteNodeGetCpuMapArgs, RemoteNodeGetCpuMapRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 293,
+  name: "REMOTE_PROC_NODE_GET_CPU_MAP", method: "nodeGetCPUMap",
+  args: RemoteNodeGetCpuMapArgsCodec, ret: RemoteNodeGetCpuMapRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetCPUMap", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim | virDomainFSTrim} */
+export const remoteProcDomainFSTrim: ProcedureInfo<RemoteDomainFstrimArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 294,
+  name: "REMOTE_PROC_DOMAIN_FSTRIM", method: "domainFSTrim",
+  args: RemoteDomainFstrimArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:fs_trim"], aclFilter: [],
+  cFunction: "virDomainFSTrim", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal | virDomainSendProcessSignal} */
+export const remoteProcDomainSendProcessSignal: ProcedureInfo<RemoteDomainSendProcessSignalArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 295,
+  name: "REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL", method: "domainSendProcessSignal",
+  args: RemoteDomainSendProcessSignalArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:send_signal"], aclFilter: [],
+  cFunction: "virDomainSendProcessSignal", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel | virDomainOpenChannel} */
+export const remoteProcDomainOpenChannel: ProcedureInfo<RemoteDomainOpenChannelArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 296,
+  name: "REMOTE_PROC_DOMAIN_OPEN_CHANNEL", method: "domainOpenChannel",
+  args: RemoteDomainOpenChannelArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: {"direction":"read","argIndex":2}, sparseFlag: null,
+  generate: "both", acl: ["domain:open_device"], aclFilter: [],
+  cFunction: "virDomainOpenChannel", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupSCSIHostByWWN | virNodeDeviceLookupSCSIHostByWWN} */
+export const remoteProcNodeDeviceLookupSCSIHostByWWN: ProcedureInfo<RemoteNodeDeviceLookupScsiHostByWwnArgs, RemoteNodeDeviceLookupScsiHostByWwnRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 297,
+  name: "REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN", method: "nodeDeviceLookupSCSIHostByWWN",
+  args: RemoteNodeDeviceLookupScsiHostByWwnArgsCodec, ret: RemoteNodeDeviceLookupScsiHostByWwnRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:getattr"], aclFilter: [],
+  cFunction: "virNodeDeviceLookupSCSIHostByWWN", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupSCSIHostByWWN",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats | virDomainGetJobStats} */
+export const remoteProcDomainGetJobStats: ProcedureInfo<RemoteDomainGetJobStatsArgs, RemoteDomainGetJobStatsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 298,
+  name: "REMOTE_PROC_DOMAIN_GET_JOB_STATS", method: "domainGetJobStats",
+  args: RemoteDomainGetJobStatsArgsCodec, ret: RemoteDomainGetJobStatsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetJobStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetCompressionCache | virDomainMigrateGetCompressionCache} */
+export const remoteProcDomainMigrateGetCompressionCache: ProcedureInfo<RemoteDomainMigrateGetCompressionCacheArgs, RemoteDomainMigrateGetCompressionCacheRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 299,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE", method: "domainMigrateGetCompressionCache",
+  args: RemoteDomainMigrateGetCompressionCacheArgsCodec, ret: RemoteDomainMigrateGetCompressionCacheRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: "virDomainMigrateGetCompressionCache", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetCompressionCache",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache | virDomainMigrateSetCompressionCache} */
+export const remoteProcDomainMigrateSetCompressionCache: ProcedureInfo<RemoteDomainMigrateSetCompressionCacheArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 300,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE", method: "domainMigrateSetCompressionCache",
+  args: RemoteDomainMigrateSetCompressionCacheArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: "virDomainMigrateSetCompressionCache", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags | virNodeDeviceDetachFlags} */
+export const remoteProcNodeDeviceDetachFlags: ProcedureInfo<RemoteNodeDeviceDetachFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 301,
+  name: "REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS", method: "nodeDeviceDetachFlags",
+  args: RemoteNodeDeviceDetachFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "server", acl: ["node_device:detach"], aclFilter: [],
+  cFunction: "virNodeDeviceDetachFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags",
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS */
+export const remoteProcDomainMigrateBegin3Params: ProcedureInfo<RemoteDomainMigrateBegin3ParamsArgs, RemoteDomainMigrateBegin3ParamsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 302,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS", method: "domainMigrateBegin3Params",
+  args: RemoteDomainMigrateBegin3ParamsArgsCodec, ret: RemoteDomainMigrateBegin3ParamsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS */
+export const remoteProcDomainMigratePrepare3Params: ProcedureInfo<RemoteDomainMigratePrepare3ParamsArgs, RemoteDomainMigratePrepare3ParamsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 303,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS", method: "domainMigratePrepare3Params",
+  args: RemoteDomainMigratePrepare3ParamsArgsCodec, ret: RemoteDomainMigratePrepare3ParamsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS */
+export const remoteProcDomainMigratePrepareTunnel3Params: ProcedureInfo<RemoteDomainMigratePrepareTunnel3ParamsArgs, RemoteDomainMigratePrepareTunnel3ParamsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 304,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS", method: "domainMigratePrepareTunnel3Params",
+  args: RemoteDomainMigratePrepareTunnel3ParamsArgsCodec, ret: RemoteDomainMigratePrepareTunnel3ParamsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS */
+export const remoteProcDomainMigratePerform3Params: ProcedureInfo<RemoteDomainMigratePerform3ParamsArgs, RemoteDomainMigratePerform3ParamsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 305,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS", method: "domainMigratePerform3Params",
+  args: RemoteDomainMigratePerform3ParamsArgsCodec, ret: RemoteDomainMigratePerform3ParamsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS */
+export const remoteProcDomainMigrateFinish3Params: ProcedureInfo<RemoteDomainMigrateFinish3ParamsArgs, RemoteDomainMigrateFinish3ParamsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 306,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS", method: "domainMigrateFinish3Params",
+  args: RemoteDomainMigrateFinish3ParamsArgsCodec, ret: RemoteDomainMigrateFinish3ParamsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS */
+export const remoteProcDomainMigrateConfirm3Params: ProcedureInfo<RemoteDomainMigrateConfirm3ParamsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 307,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS", method: "domainMigrateConfirm3Params",
+  args: RemoteDomainMigrateConfirm3ParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryStatsPeriod | virDomainSetMemoryStatsPeriod} */
+export const remoteProcDomainSetMemoryStatsPeriod: ProcedureInfo<RemoteDomainSetMemoryStatsPeriodArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 308,
+  name: "REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD", method: "domainSetMemoryStatsPeriod",
+  args: RemoteDomainSetMemoryStatsPeriodArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetMemoryStatsPeriod", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryStatsPeriod",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXMLWithFiles | virDomainCreateXMLWithFiles} */
+export const remoteProcDomainCreateXMLWithFiles: ProcedureInfo<RemoteDomainCreateXmlWithFilesArgs, RemoteDomainCreateXmlWithFilesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 309,
+  name: "REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES", method: "domainCreateXMLWithFiles",
+  args: RemoteDomainCreateXmlWithFilesArgsCodec, ret: RemoteDomainCreateXmlWithFilesRetCodec, msg: null, message: false, fds: true,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:write","domain:start"], aclFilter: [],
+  cFunction: "virDomainCreateXMLWithFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXMLWithFiles",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFiles | virDomainCreateWithFiles} */
+export const remoteProcDomainCreateWithFiles: ProcedureInfo<RemoteDomainCreateWithFilesArgs, RemoteDomainCreateWithFilesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 310,
+  name: "REMOTE_PROC_DOMAIN_CREATE_WITH_FILES", method: "domainCreateWithFiles",
+  args: RemoteDomainCreateWithFilesArgsCodec, ret: RemoteDomainCreateWithFilesRetCodec, msg: null, message: false, fds: true,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:start"], aclFilter: [],
+  cFunction: "virDomainCreateWithFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFiles",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_DEVICE_REMOVED */
+export const remoteProcDomainEventDeviceRemoved: ProcedureInfo<void, void, RemoteDomainEventDeviceRemovedMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 311,
+  name: "REMOTE_PROC_DOMAIN_EVENT_DEVICE_REMOVED", method: "domainEventDeviceRemoved",
+  args: null, ret: null, msg: RemoteDomainEventDeviceRemovedMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames | virConnectGetCPUModelNames} */
+export const remoteProcConnectGetCPUModelNames: ProcedureInfo<RemoteConnectGetCpuModelNamesArgs, RemoteConnectGetCpuModelNamesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 312,
+  name: "REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES", method: "connectGetCPUModelNames",
+  args: RemoteConnectGetCpuModelNamesArgsCodec, ret: RemoteConnectGetCpuModelNamesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectGetCPUModelNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventRegisterAny | virConnectNetworkEventRegisterAny} */
+export const remoteProcConnectNetworkEventRegisterAny: ProcedureInfo<RemoteConnectNetworkEventRegisterAnyArgs, RemoteConnectNetworkEventRegisterAnyRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 313,
+  name: "REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY", method: "connectNetworkEventRegisterAny",
+  args: RemoteConnectNetworkEventRegisterAnyArgsCodec, ret: RemoteConnectNetworkEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
+  cFunction: "virConnectNetworkEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventRegisterAny",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventDeregisterAny | virConnectNetworkEventDeregisterAny} */
+export const remoteProcConnectNetworkEventDeregisterAny: ProcedureInfo<RemoteConnectNetworkEventDeregisterAnyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 314,
+  name: "REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY", method: "connectNetworkEventDeregisterAny",
+  args: RemoteConnectNetworkEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectNetworkEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventDeregisterAny",
+};
+/** REMOTE_PROC_NETWORK_EVENT_LIFECYCLE */
+export const remoteProcNetworkEventLifecycle: ProcedureInfo<void, void, RemoteNetworkEventLifecycleMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 315,
+  name: "REMOTE_PROC_NETWORK_EVENT_LIFECYCLE", method: "networkEventLifecycle",
+  args: null, ret: null, msg: RemoteNetworkEventLifecycleMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY */
+export const remoteProcConnectDomainEventCallbackRegisterAny: ProcedureInfo<RemoteConnectDomainEventCallbackRegisterAnyArgs, RemoteConnectDomainEventCallbackRegisterAnyRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 316,
+  name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY", method: "connectDomainEventCallbackRegisterAny",
+  args: RemoteConnectDomainEventCallbackRegisterAnyArgsCodec, ret: RemoteConnectDomainEventCallbackRegisterAnyRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY */
+export const remoteProcConnectDomainEventCallbackDeregisterAny: ProcedureInfo<RemoteConnectDomainEventCallbackDeregisterAnyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 317,
+  name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY", method: "connectDomainEventCallbackDeregisterAny",
+  args: RemoteConnectDomainEventCallbackDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE */
+export const remoteProcDomainEventCallbackLifecycle: ProcedureInfo<void, void, RemoteDomainEventCallbackLifecycleMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 318,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE", method: "domainEventCallbackLifecycle",
+  args: null, ret: null, msg: RemoteDomainEventCallbackLifecycleMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT */
+export const remoteProcDomainEventCallbackReboot: ProcedureInfo<void, void, RemoteDomainEventCallbackRebootMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 319,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT", method: "domainEventCallbackReboot",
+  args: null, ret: null, msg: RemoteDomainEventCallbackRebootMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_RTC_CHANGE */
+export const remoteProcDomainEventCallbackRtcChange: ProcedureInfo<void, void, RemoteDomainEventCallbackRtcChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 320,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_RTC_CHANGE", method: "domainEventCallbackRtcChange",
+  args: null, ret: null, msg: RemoteDomainEventCallbackRtcChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG */
+export const remoteProcDomainEventCallbackWatchdog: ProcedureInfo<void, void, RemoteDomainEventCallbackWatchdogMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 321,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG", method: "domainEventCallbackWatchdog",
+  args: null, ret: null, msg: RemoteDomainEventCallbackWatchdogMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR */
+export const remoteProcDomainEventCallbackIoError: ProcedureInfo<void, void, RemoteDomainEventCallbackIoErrorMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 322,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR", method: "domainEventCallbackIoError",
+  args: null, ret: null, msg: RemoteDomainEventCallbackIoErrorMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_GRAPHICS */
+export const remoteProcDomainEventCallbackGraphics: ProcedureInfo<void, void, RemoteDomainEventCallbackGraphicsMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 323,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_GRAPHICS", method: "domainEventCallbackGraphics",
+  args: null, ret: null, msg: RemoteDomainEventCallbackGraphicsMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON */
+export const remoteProcDomainEventCallbackIoErrorReason: ProcedureInfo<void, void, RemoteDomainEventCallbackIoErrorReasonMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 324,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON", method: "domainEventCallbackIoErrorReason",
+  args: null, ret: null, msg: RemoteDomainEventCallbackIoErrorReasonMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_CONTROL_ERROR */
+export const remoteProcDomainEventCallbackControlError: ProcedureInfo<void, void, RemoteDomainEventCallbackControlErrorMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 325,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_CONTROL_ERROR", method: "domainEventCallbackControlError",
+  args: null, ret: null, msg: RemoteDomainEventCallbackControlErrorMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BLOCK_JOB */
+export const remoteProcDomainEventCallbackBlockJob: ProcedureInfo<void, void, RemoteDomainEventCallbackBlockJobMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 326,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BLOCK_JOB", method: "domainEventCallbackBlockJob",
+  args: null, ret: null, msg: RemoteDomainEventCallbackBlockJobMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DISK_CHANGE */
+export const remoteProcDomainEventCallbackDiskChange: ProcedureInfo<void, void, RemoteDomainEventCallbackDiskChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 327,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DISK_CHANGE", method: "domainEventCallbackDiskChange",
+  args: null, ret: null, msg: RemoteDomainEventCallbackDiskChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TRAY_CHANGE */
+export const remoteProcDomainEventCallbackTrayChange: ProcedureInfo<void, void, RemoteDomainEventCallbackTrayChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 328,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TRAY_CHANGE", method: "domainEventCallbackTrayChange",
+  args: null, ret: null, msg: RemoteDomainEventCallbackTrayChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMWAKEUP */
+export const remoteProcDomainEventCallbackPmwakeup: ProcedureInfo<void, void, RemoteDomainEventCallbackPmwakeupMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 329,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMWAKEUP", method: "domainEventCallbackPmwakeup",
+  args: null, ret: null, msg: RemoteDomainEventCallbackPmwakeupMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND */
+export const remoteProcDomainEventCallbackPmsuspend: ProcedureInfo<void, void, RemoteDomainEventCallbackPmsuspendMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 330,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND", method: "domainEventCallbackPmsuspend",
+  args: null, ret: null, msg: RemoteDomainEventCallbackPmsuspendMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE */
+export const remoteProcDomainEventCallbackBalloonChange: ProcedureInfo<void, void, RemoteDomainEventCallbackBalloonChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 331,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE", method: "domainEventCallbackBalloonChange",
+  args: null, ret: null, msg: RemoteDomainEventCallbackBalloonChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK */
+export const remoteProcDomainEventCallbackPmsuspendDisk: ProcedureInfo<void, void, RemoteDomainEventCallbackPmsuspendDiskMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 332,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK", method: "domainEventCallbackPmsuspendDisk",
+  args: null, ret: null, msg: RemoteDomainEventCallbackPmsuspendDiskMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED */
+export const remoteProcDomainEventCallbackDeviceRemoved: ProcedureInfo<void, void, RemoteDomainEventCallbackDeviceRemovedMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 333,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED", method: "domainEventCallbackDeviceRemoved",
+  args: null, ret: null, msg: RemoteDomainEventCallbackDeviceRemovedMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat | virDomainCoreDumpWithFormat} */
+export const remoteProcDomainCoreDumpWithFormat: ProcedureInfo<RemoteDomainCoreDumpWithFormatArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 334,
+  name: "REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT", method: "domainCoreDumpWithFormat",
+  args: RemoteDomainCoreDumpWithFormatArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:core_dump"], aclFilter: [],
+  cFunction: "virDomainCoreDumpWithFormat", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSFreeze | virDomainFSFreeze} */
+export const remoteProcDomainFSFreeze: ProcedureInfo<RemoteDomainFsfreezeArgs, RemoteDomainFsfreezeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 335,
+  name: "REMOTE_PROC_DOMAIN_FSFREEZE", method: "domainFSFreeze",
+  args: RemoteDomainFsfreezeArgsCodec, ret: RemoteDomainFsfreezeRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:fs_freeze"], aclFilter: [],
+  cFunction: "virDomainFSFreeze", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSFreeze",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSThaw | virDomainFSThaw} */
+export const remoteProcDomainFSThaw: ProcedureInfo<RemoteDomainFsthawArgs, RemoteDomainFsthawRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 336,
+  name: "REMOTE_PROC_DOMAIN_FSTHAW", method: "domainFSThaw",
+  args: RemoteDomainFsthawArgsCodec, ret: RemoteDomainFsthawRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:fs_freeze"], aclFilter: [],
+  cFunction: "virDomainFSThaw", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSThaw",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetTime | virDomainGetTime} */
+export const remoteProcDomainGetTime: ProcedureInfo<RemoteDomainGetTimeArgs, RemoteDomainGetTimeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 337,
+  name: "REMOTE_PROC_DOMAIN_GET_TIME", method: "domainGetTime",
+  args: RemoteDomainGetTimeArgsCodec, ret: RemoteDomainGetTimeRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainGetTime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetTime",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTime | virDomainSetTime} */
+export const remoteProcDomainSetTime: ProcedureInfo<RemoteDomainSetTimeArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 338,
+  name: "REMOTE_PROC_DOMAIN_SET_TIME", method: "domainSetTime",
+  args: RemoteDomainSetTimeArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:set_time"], aclFilter: [],
+  cFunction: "virDomainSetTime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTime",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB_2 */
+export const remoteProcDomainEventBlockJob2: ProcedureInfo<void, void, RemoteDomainEventBlockJob2Msg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 339,
+  name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB_2", method: "domainEventBlockJob2",
+  args: null, ret: null, msg: RemoteDomainEventBlockJob2MsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages | virNodeGetFreePages} */
+export const remoteProcNodeGetFreePages: ProcedureInfo<RemoteNodeGetFreePagesArgs, RemoteNodeGetFreePagesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 340,
+  name: "REMOTE_PROC_NODE_GET_FREE_PAGES", method: "nodeGetFreePages",
+  args: RemoteNodeGetFreePagesArgsCodec, ret: RemoteNodeGetFreePagesRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetFreePages", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases | virNetworkGetDHCPLeases} */
+export const remoteProcNetworkGetDHCPLeases: ProcedureInfo<RemoteNetworkGetDhcpLeasesArgs, RemoteNetworkGetDhcpLeasesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 341,
+  name: "REMOTE_PROC_NETWORK_GET_DHCP_LEASES", method: "networkGetDHCPLeases",
+  args: RemoteNetworkGetDhcpLeasesArgsCodec, ret: RemoteNetworkGetDhcpLeasesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["network:read"], aclFilter: [],
+  cFunction: "virNetworkGetDHCPLeases", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilities | virConnectGetDomainCapabilities} */
+export const remoteProcConnectGetDomainCapabilities: ProcedureInfo<RemoteConnectGetDomainCapabilitiesArgs, RemoteConnectGetDomainCapabilitiesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 342,
+  name: "REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES", method: "connectGetDomainCapabilities",
+  args: RemoteConnectGetDomainCapabilitiesArgsCodec, ret: RemoteConnectGetDomainCapabilitiesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:write"], aclFilter: [],
+  cFunction: "virConnectGetDomainCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilities",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphicsFD | virDomainOpenGraphicsFD} */
+export const remoteProcDomainOpenGraphicsFD: ProcedureInfo<RemoteDomainOpenGraphicsFdArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 343,
+  name: "REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD", method: "domainOpenGraphicsFD",
+  args: RemoteDomainOpenGraphicsFdArgsCodec, ret: null, msg: null, message: false, fds: true,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:open_graphics"], aclFilter: [],
+  cFunction: "virDomainOpenGraphicsFD", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphicsFD",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats | virConnectGetAllDomainStats} */
+export const remoteProcConnectGetAllDomainStats: ProcedureInfo<RemoteConnectGetAllDomainStatsArgs, RemoteConnectGetAllDomainStatsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 344,
+  name: "REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS", method: "connectGetAllDomainStats",
+  args: RemoteConnectGetAllDomainStatsArgsCodec, ret: RemoteConnectGetAllDomainStatsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:read"],
+  cFunction: "virConnectGetAllDomainStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy | virDomainBlockCopy} */
+export const remoteProcDomainBlockCopy: ProcedureInfo<RemoteDomainBlockCopyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 345,
+  name: "REMOTE_PROC_DOMAIN_BLOCK_COPY", method: "domainBlockCopy",
+  args: RemoteDomainBlockCopyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:block_write"], aclFilter: [],
+  cFunction: "virDomainBlockCopy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE */
+export const remoteProcDomainEventCallbackTunable: ProcedureInfo<void, void, RemoteDomainEventCallbackTunableMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 346,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE", method: "domainEventCallbackTunable",
+  args: null, ret: null, msg: RemoteDomainEventCallbackTunableMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages | virNodeAllocPages} */
+export const remoteProcNodeAllocPages: ProcedureInfo<RemoteNodeAllocPagesArgs, RemoteNodeAllocPagesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 347,
+  name: "REMOTE_PROC_NODE_ALLOC_PAGES", method: "nodeAllocPages",
+  args: RemoteNodeAllocPagesArgsCodec, ret: RemoteNodeAllocPagesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:write"], aclFilter: [],
+  cFunction: "virNodeAllocPages", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE */
+export const remoteProcDomainEventCallbackAgentLifecycle: ProcedureInfo<void, void, RemoteDomainEventCallbackAgentLifecycleMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 348,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE", method: "domainEventCallbackAgentLifecycle",
+  args: null, ret: null, msg: RemoteDomainEventCallbackAgentLifecycleMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo | virDomainGetFSInfo} */
+export const remoteProcDomainGetFSInfo: ProcedureInfo<RemoteDomainGetFsinfoArgs, RemoteDomainGetFsinfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 349,
+  name: "REMOTE_PROC_DOMAIN_GET_FSINFO", method: "domainGetFSInfo",
+  args: RemoteDomainGetFsinfoArgsCodec, ret: RemoteDomainGetFsinfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:fs_freeze"], aclFilter: [],
+  cFunction: "virDomainGetFSInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags | virDomainDefineXMLFlags} */
+export const remoteProcDomainDefineXMLFlags: ProcedureInfo<RemoteDomainDefineXmlFlagsArgs, RemoteDomainDefineXmlFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 350,
+  name: "REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS", method: "domainDefineXMLFlags",
+  args: RemoteDomainDefineXmlFlagsArgsCodec, ret: RemoteDomainDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save"], aclFilter: [],
+  cFunction: "virDomainDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo | virDomainGetIOThreadInfo} */
+export const remoteProcDomainGetIOThreadInfo: ProcedureInfo<RemoteDomainGetIothreadInfoArgs, RemoteDomainGetIothreadInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 351,
+  name: "REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO", method: "domainGetIOThreadInfo",
+  args: RemoteDomainGetIothreadInfoArgsCodec, ret: RemoteDomainGetIothreadInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetIOThreadInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread | virDomainPinIOThread} */
+export const remoteProcDomainPinIOThread: ProcedureInfo<RemoteDomainPinIothreadArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 352,
+  name: "REMOTE_PROC_DOMAIN_PIN_IOTHREAD", method: "domainPinIOThread",
+  args: RemoteDomainPinIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainPinIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddresses | virDomainInterfaceAddresses} */
+export const remoteProcDomainInterfaceAddresses: ProcedureInfo<RemoteDomainInterfaceAddressesArgs, RemoteDomainInterfaceAddressesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 353,
+  name: "REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES", method: "domainInterfaceAddresses",
+  args: RemoteDomainInterfaceAddressesArgsCodec, ret: RemoteDomainInterfaceAddressesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read","domain:write::source:VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT"], aclFilter: [],
+  cFunction: "virDomainInterfaceAddresses", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddresses",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED */
+export const remoteProcDomainEventCallbackDeviceAdded: ProcedureInfo<void, void, RemoteDomainEventCallbackDeviceAddedMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 354,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED", method: "domainEventCallbackDeviceAdded",
+  args: null, ret: null, msg: RemoteDomainEventCallbackDeviceAddedMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread | virDomainAddIOThread} */
+export const remoteProcDomainAddIOThread: ProcedureInfo<RemoteDomainAddIothreadArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 355,
+  name: "REMOTE_PROC_DOMAIN_ADD_IOTHREAD", method: "domainAddIOThread",
+  args: RemoteDomainAddIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainAddIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread | virDomainDelIOThread} */
+export const remoteProcDomainDelIOThread: ProcedureInfo<RemoteDomainDelIothreadArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 356,
+  name: "REMOTE_PROC_DOMAIN_DEL_IOTHREAD", method: "domainDelIOThread",
+  args: RemoteDomainDelIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainDelIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPassword | virDomainSetUserPassword} */
+export const remoteProcDomainSetUserPassword: ProcedureInfo<RemoteDomainSetUserPasswordArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 357,
+  name: "REMOTE_PROC_DOMAIN_SET_USER_PASSWORD", method: "domainSetUserPassword",
+  args: RemoteDomainSetUserPasswordArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:set_password"], aclFilter: [],
+  cFunction: "virDomainSetUserPassword", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPassword",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename | virDomainRename} */
+export const remoteProcDomainRename: ProcedureInfo<RemoteDomainRenameArgs, RemoteDomainRenameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 358,
+  name: "REMOTE_PROC_DOMAIN_RENAME", method: "domainRename",
+  args: RemoteDomainRenameArgsCodec, ret: RemoteDomainRenameRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "server", acl: ["domain:write","domain:save"], aclFilter: [],
+  cFunction: "virDomainRename", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION */
+export const remoteProcDomainEventCallbackMigrationIteration: ProcedureInfo<void, void, RemoteDomainEventCallbackMigrationIterationMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 359,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION", method: "domainEventCallbackMigrationIteration",
+  args: null, ret: null, msg: RemoteDomainEventCallbackMigrationIterationMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectRegisterCloseCallback | virConnectRegisterCloseCallback} */
+export const remoteProcConnectRegisterCloseCallback: ProcedureInfo<void, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 360,
+  name: "REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK", method: "connectRegisterCloseCallback",
+  args: null, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: "virConnectRegisterCloseCallback", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectRegisterCloseCallback",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectUnregisterCloseCallback | virConnectUnregisterCloseCallback} */
+export const remoteProcConnectUnregisterCloseCallback: ProcedureInfo<void, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 361,
+  name: "REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK", method: "connectUnregisterCloseCallback",
+  args: null, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:getattr"], aclFilter: [],
+  cFunction: "virConnectUnregisterCloseCallback", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectUnregisterCloseCallback",
+};
+/** REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED */
+export const remoteProcConnectEventConnectionClosed: ProcedureInfo<void, void, RemoteConnectEventConnectionClosedMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 362,
+  name: "REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED", method: "connectEventConnectionClosed",
+  args: null, ret: null, msg: RemoteConnectEventConnectionClosedMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED */
+export const remoteProcDomainEventCallbackJobCompleted: ProcedureInfo<void, void, RemoteDomainEventCallbackJobCompletedMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 363,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED", method: "domainEventCallbackJobCompleted",
+  args: null, ret: null, msg: RemoteDomainEventCallbackJobCompletedMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateStartPostCopy | virDomainMigrateStartPostCopy} */
+export const remoteProcDomainMigrateStartPostCopy: ProcedureInfo<RemoteDomainMigrateStartPostCopyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 364,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY", method: "domainMigrateStartPostCopy",
+  args: RemoteDomainMigrateStartPostCopyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: "virDomainMigrateStartPostCopy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateStartPostCopy",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents | virDomainGetPerfEvents} */
+export const remoteProcDomainGetPerfEvents: ProcedureInfo<RemoteDomainGetPerfEventsArgs, RemoteDomainGetPerfEventsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 365,
+  name: "REMOTE_PROC_DOMAIN_GET_PERF_EVENTS", method: "domainGetPerfEvents",
+  args: RemoteDomainGetPerfEventsArgsCodec, ret: RemoteDomainGetPerfEventsRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetPerfEvents", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents | virDomainSetPerfEvents} */
+export const remoteProcDomainSetPerfEvents: ProcedureInfo<RemoteDomainSetPerfEventsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 366,
+  name: "REMOTE_PROC_DOMAIN_SET_PERF_EVENTS", method: "domainSetPerfEvents",
+  args: RemoteDomainSetPerfEventsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetPerfEvents", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED */
+export const remoteProcDomainEventCallbackDeviceRemovalFailed: ProcedureInfo<void, void, RemoteDomainEventCallbackDeviceRemovalFailedMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 367,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED", method: "domainEventCallbackDeviceRemovalFailed",
+  args: null, ret: null, msg: RemoteDomainEventCallbackDeviceRemovalFailedMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventRegisterAny | virConnectStoragePoolEventRegisterAny} */
+export const remoteProcConnectStoragePoolEventRegisterAny: ProcedureInfo<RemoteConnectStoragePoolEventRegisterAnyArgs, RemoteConnectStoragePoolEventRegisterAnyRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 368,
+  name: "REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY", method: "connectStoragePoolEventRegisterAny",
+  args: RemoteConnectStoragePoolEventRegisterAnyArgsCodec, ret: RemoteConnectStoragePoolEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
+  cFunction: "virConnectStoragePoolEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventRegisterAny",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventDeregisterAny | virConnectStoragePoolEventDeregisterAny} */
+export const remoteProcConnectStoragePoolEventDeregisterAny: ProcedureInfo<RemoteConnectStoragePoolEventDeregisterAnyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 369,
+  name: "REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY", method: "connectStoragePoolEventDeregisterAny",
+  args: RemoteConnectStoragePoolEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectStoragePoolEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventDeregisterAny",
+};
+/** REMOTE_PROC_STORAGE_POOL_EVENT_LIFECYCLE */
+export const remoteProcStoragePoolEventLifecycle: ProcedureInfo<void, void, RemoteStoragePoolEventLifecycleMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 370,
+  name: "REMOTE_PROC_STORAGE_POOL_EVENT_LIFECYCLE", method: "storagePoolEventLifecycle",
+  args: null, ret: null, msg: RemoteStoragePoolEventLifecycleMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus | virDomainGetGuestVcpus} */
+export const remoteProcDomainGetGuestVcpus: ProcedureInfo<RemoteDomainGetGuestVcpusArgs, RemoteDomainGetGuestVcpusRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 371,
+  name: "REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS", method: "domainGetGuestVcpus",
+  args: RemoteDomainGetGuestVcpusArgsCodec, ret: RemoteDomainGetGuestVcpusRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainGetGuestVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus | virDomainSetGuestVcpus} */
+export const remoteProcDomainSetGuestVcpus: ProcedureInfo<RemoteDomainSetGuestVcpusArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 372,
+  name: "REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS", method: "domainSetGuestVcpus",
+  args: RemoteDomainSetGuestVcpusArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetGuestVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus",
+};
+/** REMOTE_PROC_STORAGE_POOL_EVENT_REFRESH */
+export const remoteProcStoragePoolEventRefresh: ProcedureInfo<void, void, RemoteStoragePoolEventRefreshMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 373,
+  name: "REMOTE_PROC_STORAGE_POOL_EVENT_REFRESH", method: "storagePoolEventRefresh",
+  args: null, ret: null, msg: RemoteStoragePoolEventRefreshMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventRegisterAny | virConnectNodeDeviceEventRegisterAny} */
+export const remoteProcConnectNodeDeviceEventRegisterAny: ProcedureInfo<RemoteConnectNodeDeviceEventRegisterAnyArgs, RemoteConnectNodeDeviceEventRegisterAnyRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 374,
+  name: "REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY", method: "connectNodeDeviceEventRegisterAny",
+  args: RemoteConnectNodeDeviceEventRegisterAnyArgsCodec, ret: RemoteConnectNodeDeviceEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
+  cFunction: "virConnectNodeDeviceEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventRegisterAny",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventDeregisterAny | virConnectNodeDeviceEventDeregisterAny} */
+export const remoteProcConnectNodeDeviceEventDeregisterAny: ProcedureInfo<RemoteConnectNodeDeviceEventDeregisterAnyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 375,
+  name: "REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY", method: "connectNodeDeviceEventDeregisterAny",
+  args: RemoteConnectNodeDeviceEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectNodeDeviceEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventDeregisterAny",
+};
+/** REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE */
+export const remoteProcNodeDeviceEventLifecycle: ProcedureInfo<void, void, RemoteNodeDeviceEventLifecycleMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 376,
+  name: "REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE", method: "nodeDeviceEventLifecycle",
+  args: null, ret: null, msg: RemoteNodeDeviceEventLifecycleMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_NODE_DEVICE_EVENT_UPDATE */
+export const remoteProcNodeDeviceEventUpdate: ProcedureInfo<void, void, RemoteNodeDeviceEventUpdateMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 377,
+  name: "REMOTE_PROC_NODE_DEVICE_EVENT_UPDATE", method: "nodeDeviceEventUpdate",
+  args: null, ret: null, msg: RemoteNodeDeviceEventUpdateMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags | virStorageVolGetInfoFlags} */
+export const remoteProcStorageVolGetInfoFlags: ProcedureInfo<RemoteStorageVolGetInfoFlagsArgs, RemoteStorageVolGetInfoFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 378,
+  name: "REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS", method: "storageVolGetInfoFlags",
+  args: RemoteStorageVolGetInfoFlagsArgsCodec, ret: RemoteStorageVolGetInfoFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "server", acl: ["storage_vol:read"], aclFilter: [],
+  cFunction: "virStorageVolGetInfoFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE */
+export const remoteProcDomainEventCallbackMetadataChange: ProcedureInfo<void, void, RemoteDomainEventCallbackMetadataChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 379,
+  name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE", method: "domainEventCallbackMetadataChange",
+  args: null, ret: null, msg: RemoteDomainEventCallbackMetadataChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventRegisterAny | virConnectSecretEventRegisterAny} */
+export const remoteProcConnectSecretEventRegisterAny: ProcedureInfo<RemoteConnectSecretEventRegisterAnyArgs, RemoteConnectSecretEventRegisterAnyRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 380,
+  name: "REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY", method: "connectSecretEventRegisterAny",
+  args: RemoteConnectSecretEventRegisterAnyArgsCodec, ret: RemoteConnectSecretEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
+  cFunction: "virConnectSecretEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventRegisterAny",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventDeregisterAny | virConnectSecretEventDeregisterAny} */
+export const remoteProcConnectSecretEventDeregisterAny: ProcedureInfo<RemoteConnectSecretEventDeregisterAnyArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 381,
+  name: "REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY", method: "connectSecretEventDeregisterAny",
+  args: RemoteConnectSecretEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectSecretEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventDeregisterAny",
+};
+/** REMOTE_PROC_SECRET_EVENT_LIFECYCLE */
+export const remoteProcSecretEventLifecycle: ProcedureInfo<void, void, RemoteSecretEventLifecycleMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 382,
+  name: "REMOTE_PROC_SECRET_EVENT_LIFECYCLE", method: "secretEventLifecycle",
+  args: null, ret: null, msg: RemoteSecretEventLifecycleMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** REMOTE_PROC_SECRET_EVENT_VALUE_CHANGED */
+export const remoteProcSecretEventValueChanged: ProcedureInfo<void, void, RemoteSecretEventValueChangedMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 383,
+  name: "REMOTE_PROC_SECRET_EVENT_VALUE_CHANGED", method: "secretEventValueChanged",
+  args: null, ret: null, msg: RemoteSecretEventValueChangedMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu | virDomainSetVcpu} */
+export const remoteProcDomainSetVcpu: ProcedureInfo<RemoteDomainSetVcpuArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 384,
+  name: "REMOTE_PROC_DOMAIN_SET_VCPU", method: "domainSetVcpu",
+  args: RemoteDomainSetVcpuArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetVcpu", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_BLOCK_THRESHOLD */
+export const remoteProcDomainEventBlockThreshold: ProcedureInfo<void, void, RemoteDomainEventBlockThresholdMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 385,
+  name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_THRESHOLD", method: "domainEventBlockThreshold",
+  args: null, ret: null, msg: RemoteDomainEventBlockThresholdMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockThreshold | virDomainSetBlockThreshold} */
+export const remoteProcDomainSetBlockThreshold: ProcedureInfo<RemoteDomainSetBlockThresholdArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 386,
+  name: "REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD", method: "domainSetBlockThreshold",
+  args: RemoteDomainSetBlockThresholdArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetBlockThreshold", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockThreshold",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxDowntime | virDomainMigrateGetMaxDowntime} */
+export const remoteProcDomainMigrateGetMaxDowntime: ProcedureInfo<RemoteDomainMigrateGetMaxDowntimeArgs, RemoteDomainMigrateGetMaxDowntimeRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 387,
+  name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME", method: "domainMigrateGetMaxDowntime",
+  args: RemoteDomainMigrateGetMaxDowntimeArgsCodec, ret: RemoteDomainMigrateGetMaxDowntimeRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:migrate"], aclFilter: [],
+  cFunction: "virDomainMigrateGetMaxDowntime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxDowntime",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc | virDomainManagedSaveGetXMLDesc} */
+export const remoteProcDomainManagedSaveGetXMLDesc: ProcedureInfo<RemoteDomainManagedSaveGetXmlDescArgs, RemoteDomainManagedSaveGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 388,
+  name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC", method: "domainManagedSaveGetXMLDesc",
+  args: RemoteDomainManagedSaveGetXmlDescArgsCodec, ret: RemoteDomainManagedSaveGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_SAVE_IMAGE_XML_SECURE"], aclFilter: [],
+  cFunction: "virDomainManagedSaveGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveDefineXML | virDomainManagedSaveDefineXML} */
+export const remoteProcDomainManagedSaveDefineXML: ProcedureInfo<RemoteDomainManagedSaveDefineXmlArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 389,
+  name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML", method: "domainManagedSaveDefineXML",
+  args: RemoteDomainManagedSaveDefineXmlArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:hibernate"], aclFilter: [],
+  cFunction: "virDomainManagedSaveDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction | virDomainSetLifecycleAction} */
+export const remoteProcDomainSetLifecycleAction: ProcedureInfo<RemoteDomainSetLifecycleActionArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 390,
+  name: "REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION", method: "domainSetLifecycleAction",
+  args: RemoteDomainSetLifecycleActionArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetLifecycleAction", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByTargetPath | virStoragePoolLookupByTargetPath} */
+export const remoteProcStoragePoolLookupByTargetPath: ProcedureInfo<RemoteStoragePoolLookupByTargetPathArgs, RemoteStoragePoolLookupByTargetPathRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 391,
+  name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH", method: "storagePoolLookupByTargetPath",
+  args: RemoteStoragePoolLookupByTargetPathArgsCodec, ret: RemoteStoragePoolLookupByTargetPathRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
+  cFunction: "virStoragePoolLookupByTargetPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByTargetPath",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias | virDomainDetachDeviceAlias} */
+export const remoteProcDomainDetachDeviceAlias: ProcedureInfo<RemoteDomainDetachDeviceAliasArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 392,
+  name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS", method: "domainDetachDeviceAlias",
+  args: RemoteDomainDetachDeviceAliasArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainDetachDeviceAlias", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU | virConnectCompareHypervisorCPU} */
+export const remoteProcConnectCompareHypervisorCPU: ProcedureInfo<RemoteConnectCompareHypervisorCpuArgs, RemoteConnectCompareHypervisorCpuRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 393,
+  name: "REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU", method: "connectCompareHypervisorCPU",
+  args: RemoteConnectCompareHypervisorCpuArgsCodec, ret: RemoteConnectCompareHypervisorCpuRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:write"], aclFilter: [],
+  cFunction: "virConnectCompareHypervisorCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineHypervisorCPU | virConnectBaselineHypervisorCPU} */
+export const remoteProcConnectBaselineHypervisorCPU: ProcedureInfo<RemoteConnectBaselineHypervisorCpuArgs, RemoteConnectBaselineHypervisorCpuRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 394,
+  name: "REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU", method: "connectBaselineHypervisorCPU",
+  args: RemoteConnectBaselineHypervisorCpuArgsCodec, ret: RemoteConnectBaselineHypervisorCpuRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:write"], aclFilter: [],
+  cFunction: "virConnectBaselineHypervisorCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineHypervisorCPU",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo | virNodeGetSEVInfo} */
+export const remoteProcNodeGetSEVInfo: ProcedureInfo<RemoteNodeGetSevInfoArgs, RemoteNodeGetSevInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 395,
+  name: "REMOTE_PROC_NODE_GET_SEV_INFO", method: "nodeGetSEVInfo",
+  args: RemoteNodeGetSevInfoArgsCodec, ret: RemoteNodeGetSevInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virNodeGetSEVInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo | virDomainGetLaunchSecurityInfo} */
+export const remoteProcDomainGetLaunchSecurityInfo: ProcedureInfo<RemoteDomainGetLaunchSecurityInfoArgs, RemoteDomainGetLaunchSecurityInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 396,
+  name: "REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO", method: "domainGetLaunchSecurityInfo",
+  args: RemoteDomainGetLaunchSecurityInfoArgsCodec, ret: RemoteDomainGetLaunchSecurityInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetLaunchSecurityInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev | virNWFilterBindingLookupByPortDev} */
+export const remoteProcNWFilterBindingLookupByPortDev: ProcedureInfo<RemoteNwfilterBindingLookupByPortDevArgs, RemoteNwfilterBindingLookupByPortDevRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 397,
+  name: "REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV", method: "nWFilterBindingLookupByPortDev",
+  args: RemoteNwfilterBindingLookupByPortDevArgsCodec, ret: RemoteNwfilterBindingLookupByPortDevRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter_binding:getattr"], aclFilter: [],
+  cFunction: "virNWFilterBindingLookupByPortDev", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc | virNWFilterBindingGetXMLDesc} */
+export const remoteProcNWFilterBindingGetXMLDesc: ProcedureInfo<RemoteNwfilterBindingGetXmlDescArgs, RemoteNwfilterBindingGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 398,
+  name: "REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC", method: "nWFilterBindingGetXMLDesc",
+  args: RemoteNwfilterBindingGetXmlDescArgsCodec, ret: RemoteNwfilterBindingGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter_binding:read"], aclFilter: [],
+  cFunction: "virNWFilterBindingGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML | virNWFilterBindingCreateXML} */
+export const remoteProcNWFilterBindingCreateXML: ProcedureInfo<RemoteNwfilterBindingCreateXmlArgs, RemoteNwfilterBindingCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 399,
+  name: "REMOTE_PROC_NWFILTER_BINDING_CREATE_XML", method: "nWFilterBindingCreateXML",
+  args: RemoteNwfilterBindingCreateXmlArgsCodec, ret: RemoteNwfilterBindingCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter_binding:create"], aclFilter: [],
+  cFunction: "virNWFilterBindingCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete | virNWFilterBindingDelete} */
+export const remoteProcNWFilterBindingDelete: ProcedureInfo<RemoteNwfilterBindingDeleteArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 400,
+  name: "REMOTE_PROC_NWFILTER_BINDING_DELETE", method: "nWFilterBindingDelete",
+  args: RemoteNwfilterBindingDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter_binding:delete"], aclFilter: [],
+  cFunction: "virNWFilterBindingDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings | virConnectListAllNWFilterBindings} */
+export const remoteProcConnectListAllNWFilterBindings: ProcedureInfo<RemoteConnectListAllNwfilterBindingsArgs, RemoteConnectListAllNwfilterBindingsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 401,
+  name: "REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS", method: "connectListAllNWFilterBindings",
+  args: RemoteConnectListAllNwfilterBindingsArgsCodec, ret: RemoteConnectListAllNwfilterBindingsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:search_nwfilter_bindings"], aclFilter: ["nwfilter_binding:getattr"],
+  cFunction: "virConnectListAllNWFilterBindings", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams | virDomainSetIOThreadParams} */
+export const remoteProcDomainSetIOThreadParams: ProcedureInfo<RemoteDomainSetIothreadParamsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 402,
+  name: "REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS", method: "domainSetIOThreadParams",
+  args: RemoteDomainSetIothreadParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetIOThreadParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectGetStoragePoolCapabilities | virConnectGetStoragePoolCapabilities} */
+export const remoteProcConnectGetStoragePoolCapabilities: ProcedureInfo<RemoteConnectGetStoragePoolCapabilitiesArgs, RemoteConnectGetStoragePoolCapabilitiesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 403,
+  name: "REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES", method: "connectGetStoragePoolCapabilities",
+  args: RemoteConnectGetStoragePoolCapabilitiesArgsCodec, ret: RemoteConnectGetStoragePoolCapabilitiesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["connect:read"], aclFilter: [],
+  cFunction: "virConnectGetStoragePoolCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectGetStoragePoolCapabilities",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts | virNetworkListAllPorts} */
+export const remoteProcNetworkListAllPorts: ProcedureInfo<RemoteNetworkListAllPortsArgs, RemoteNetworkListAllPortsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 404,
+  name: "REMOTE_PROC_NETWORK_LIST_ALL_PORTS", method: "networkListAllPorts",
+  args: RemoteNetworkListAllPortsArgsCodec, ret: RemoteNetworkListAllPortsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:search_ports"], aclFilter: ["network_port:getattr"],
+  cFunction: "virNetworkListAllPorts", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortLookupByUUID | virNetworkPortLookupByUUID} */
+export const remoteProcNetworkPortLookupByUUID: ProcedureInfo<RemoteNetworkPortLookupByUuidArgs, RemoteNetworkPortLookupByUuidRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 405,
+  name: "REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID", method: "networkPortLookupByUUID",
+  args: RemoteNetworkPortLookupByUuidArgsCodec, ret: RemoteNetworkPortLookupByUuidRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network_port:getattr"], aclFilter: [],
+  cFunction: "virNetworkPortLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortLookupByUUID",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML | virNetworkPortCreateXML} */
+export const remoteProcNetworkPortCreateXML: ProcedureInfo<RemoteNetworkPortCreateXmlArgs, RemoteNetworkPortCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 406,
+  name: "REMOTE_PROC_NETWORK_PORT_CREATE_XML", method: "networkPortCreateXML",
+  args: RemoteNetworkPortCreateXmlArgsCodec, ret: RemoteNetworkPortCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network_port:create"], aclFilter: [],
+  cFunction: "virNetworkPortCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters | virNetworkPortGetParameters} */
+export const remoteProcNetworkPortGetParameters: ProcedureInfo<RemoteNetworkPortGetParametersArgs, RemoteNetworkPortGetParametersRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 407,
+  name: "REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS", method: "networkPortGetParameters",
+  args: RemoteNetworkPortGetParametersArgsCodec, ret: RemoteNetworkPortGetParametersRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["network_port:read"], aclFilter: [],
+  cFunction: "virNetworkPortGetParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters | virNetworkPortSetParameters} */
+export const remoteProcNetworkPortSetParameters: ProcedureInfo<RemoteNetworkPortSetParametersArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 408,
+  name: "REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS", method: "networkPortSetParameters",
+  args: RemoteNetworkPortSetParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network_port:write"], aclFilter: [],
+  cFunction: "virNetworkPortSetParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetXMLDesc | virNetworkPortGetXMLDesc} */
+export const remoteProcNetworkPortGetXMLDesc: ProcedureInfo<RemoteNetworkPortGetXmlDescArgs, RemoteNetworkPortGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 409,
+  name: "REMOTE_PROC_NETWORK_PORT_GET_XML_DESC", method: "networkPortGetXMLDesc",
+  args: RemoteNetworkPortGetXmlDescArgsCodec, ret: RemoteNetworkPortGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network_port:read"], aclFilter: [],
+  cFunction: "virNetworkPortGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortDelete | virNetworkPortDelete} */
+export const remoteProcNetworkPortDelete: ProcedureInfo<RemoteNetworkPortDeleteArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 410,
+  name: "REMOTE_PROC_NETWORK_PORT_DELETE", method: "networkPortDelete",
+  args: RemoteNetworkPortDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network_port:delete"], aclFilter: [],
+  cFunction: "virNetworkPortDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortDelete",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML | virDomainCheckpointCreateXML} */
+export const remoteProcDomainCheckpointCreateXML: ProcedureInfo<RemoteDomainCheckpointCreateXmlArgs, RemoteDomainCheckpointCreateXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 411,
+  name: "REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML", method: "domainCheckpointCreateXML",
+  args: RemoteDomainCheckpointCreateXmlArgsCodec, ret: RemoteDomainCheckpointCreateXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:checkpoint","domain:fs_freeze:VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE"], aclFilter: [],
+  cFunction: "virDomainCheckpointCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetXMLDesc | virDomainCheckpointGetXMLDesc} */
+export const remoteProcDomainCheckpointGetXMLDesc: ProcedureInfo<RemoteDomainCheckpointGetXmlDescArgs, RemoteDomainCheckpointGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 412,
+  name: "REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC", method: "domainCheckpointGetXMLDesc",
+  args: RemoteDomainCheckpointGetXmlDescArgsCodec, ret: RemoteDomainCheckpointGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_CHECKPOINT_XML_SECURE"], aclFilter: [],
+  cFunction: "virDomainCheckpointGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetXMLDesc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints | virDomainListAllCheckpoints} */
+export const remoteProcDomainListAllCheckpoints: ProcedureInfo<RemoteDomainListAllCheckpointsArgs, RemoteDomainListAllCheckpointsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 413,
+  name: "REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS", method: "domainListAllCheckpoints",
+  args: RemoteDomainListAllCheckpointsArgsCodec, ret: RemoteDomainListAllCheckpointsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainListAllCheckpoints", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren | virDomainCheckpointListAllChildren} */
+export const remoteProcDomainCheckpointListAllChildren: ProcedureInfo<RemoteDomainCheckpointListAllChildrenArgs, RemoteDomainCheckpointListAllChildrenRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 414,
+  name: "REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN", method: "domainCheckpointListAllChildren",
+  args: RemoteDomainCheckpointListAllChildrenArgsCodec, ret: RemoteDomainCheckpointListAllChildrenRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainCheckpointListAllChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointLookupByName | virDomainCheckpointLookupByName} */
+export const remoteProcDomainCheckpointLookupByName: ProcedureInfo<RemoteDomainCheckpointLookupByNameArgs, RemoteDomainCheckpointLookupByNameRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 415,
+  name: "REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME", method: "domainCheckpointLookupByName",
+  args: RemoteDomainCheckpointLookupByNameArgsCodec, ret: RemoteDomainCheckpointLookupByNameRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainCheckpointLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointLookupByName",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetParent | virDomainCheckpointGetParent} */
+export const remoteProcDomainCheckpointGetParent: ProcedureInfo<RemoteDomainCheckpointGetParentArgs, RemoteDomainCheckpointGetParentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 416,
+  name: "REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT", method: "domainCheckpointGetParent",
+  args: RemoteDomainCheckpointGetParentArgsCodec, ret: RemoteDomainCheckpointGetParentRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainCheckpointGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetParent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDelete | virDomainCheckpointDelete} */
+export const remoteProcDomainCheckpointDelete: ProcedureInfo<RemoteDomainCheckpointDeleteArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 417,
+  name: "REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE", method: "domainCheckpointDelete",
+  args: RemoteDomainCheckpointDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:checkpoint"], aclFilter: [],
+  cFunction: "virDomainCheckpointDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDelete",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo | virDomainGetGuestInfo} */
+export const remoteProcDomainGetGuestInfo: ProcedureInfo<RemoteDomainGetGuestInfoArgs, RemoteDomainGetGuestInfoRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 418,
+  name: "REMOTE_PROC_DOMAIN_GET_GUEST_INFO", method: "domainGetGuestInfo",
+  args: RemoteDomainGetGuestInfoArgsCodec, ret: RemoteDomainGetGuestInfoRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainGetGuestInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity | virConnectSetIdentity} */
+export const remoteProcConnectSetIdentity: ProcedureInfo<RemoteConnectSetIdentityArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 419,
+  name: "REMOTE_PROC_CONNECT_SET_IDENTITY", method: "connectSetIdentity",
+  args: RemoteConnectSetIdentityArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "client", acl: ["connect:write"], aclFilter: [],
+  cFunction: "virConnectSetIdentity", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentSetResponseTimeout | virDomainAgentSetResponseTimeout} */
+export const remoteProcDomainAgentSetResponseTimeout: ProcedureInfo<RemoteDomainAgentSetResponseTimeoutArgs, RemoteDomainAgentSetResponseTimeoutRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 420,
+  name: "REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT", method: "domainAgentSetResponseTimeout",
+  args: RemoteDomainAgentSetResponseTimeoutArgsCodec, ret: RemoteDomainAgentSetResponseTimeoutRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainAgentSetResponseTimeout", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentSetResponseTimeout",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin | virDomainBackupBegin} */
+export const remoteProcDomainBackupBegin: ProcedureInfo<RemoteDomainBackupBeginArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 421,
+  name: "REMOTE_PROC_DOMAIN_BACKUP_BEGIN", method: "domainBackupBegin",
+  args: RemoteDomainBackupBeginArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:checkpoint","domain:block_write"], aclFilter: [],
+  cFunction: "virDomainBackupBegin", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupGetXMLDesc | virDomainBackupGetXMLDesc} */
+export const remoteProcDomainBackupGetXMLDesc: ProcedureInfo<RemoteDomainBackupGetXmlDescArgs, RemoteDomainBackupGetXmlDescRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 422,
+  name: "REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC", method: "domainBackupGetXMLDesc",
+  args: RemoteDomainBackupGetXmlDescArgsCodec, ret: RemoteDomainBackupGetXmlDescRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainBackupGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupGetXMLDesc",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_MEMORY_FAILURE */
+export const remoteProcDomainEventMemoryFailure: ProcedureInfo<void, void, RemoteDomainEventMemoryFailureMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 423,
+  name: "REMOTE_PROC_DOMAIN_EVENT_MEMORY_FAILURE", method: "domainEventMemoryFailure",
+  args: null, ret: null, msg: RemoteDomainEventMemoryFailureMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysGet | virDomainAuthorizedSSHKeysGet} */
+export const remoteProcDomainAuthorizedSSHKeysGet: ProcedureInfo<RemoteDomainAuthorizedSshKeysGetArgs, RemoteDomainAuthorizedSshKeysGetRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 424,
+  name: "REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET", method: "domainAuthorizedSSHKeysGet",
+  args: RemoteDomainAuthorizedSshKeysGetArgsCodec, ret: RemoteDomainAuthorizedSshKeysGetRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainAuthorizedSSHKeysGet", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysGet",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSet | virDomainAuthorizedSSHKeysSet} */
+export const remoteProcDomainAuthorizedSSHKeysSet: ProcedureInfo<RemoteDomainAuthorizedSshKeysSetArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 425,
+  name: "REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET", method: "domainAuthorizedSSHKeysSet",
+  args: RemoteDomainAuthorizedSshKeysSetArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainAuthorizedSSHKeysSet", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSet",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMessages | virDomainGetMessages} */
+export const remoteProcDomainGetMessages: ProcedureInfo<RemoteDomainGetMessagesArgs, RemoteDomainGetMessagesRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 426,
+  name: "REMOTE_PROC_DOMAIN_GET_MESSAGES", method: "domainGetMessages",
+  args: RemoteDomainGetMessagesArgsCodec, ret: RemoteDomainGetMessagesRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetMessages", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMessages",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStartDirtyRateCalc | virDomainStartDirtyRateCalc} */
+export const remoteProcDomainStartDirtyRateCalc: ProcedureInfo<RemoteDomainStartDirtyRateCalcArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 427,
+  name: "REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC", method: "domainStartDirtyRateCalc",
+  args: RemoteDomainStartDirtyRateCalcArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainStartDirtyRateCalc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStartDirtyRateCalc",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML | virNodeDeviceDefineXML} */
+export const remoteProcNodeDeviceDefineXML: ProcedureInfo<RemoteNodeDeviceDefineXmlArgs, RemoteNodeDeviceDefineXmlRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 428,
+  name: "REMOTE_PROC_NODE_DEVICE_DEFINE_XML", method: "nodeDeviceDefineXML",
+  args: RemoteNodeDeviceDefineXmlArgsCodec, ret: RemoteNodeDeviceDefineXmlRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:write","node_device:save"], aclFilter: [],
+  cFunction: "virNodeDeviceDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUndefine | virNodeDeviceUndefine} */
+export const remoteProcNodeDeviceUndefine: ProcedureInfo<RemoteNodeDeviceUndefineArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 429,
+  name: "REMOTE_PROC_NODE_DEVICE_UNDEFINE", method: "nodeDeviceUndefine",
+  args: RemoteNodeDeviceUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:delete"], aclFilter: [],
+  cFunction: "virNodeDeviceUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUndefine",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreate | virNodeDeviceCreate} */
+export const remoteProcNodeDeviceCreate: ProcedureInfo<RemoteNodeDeviceCreateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 430,
+  name: "REMOTE_PROC_NODE_DEVICE_CREATE", method: "nodeDeviceCreate",
+  args: RemoteNodeDeviceCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:start"], aclFilter: [],
+  cFunction: "virNodeDeviceCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreate",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags | virNWFilterDefineXMLFlags} */
+export const remoteProcNWFilterDefineXMLFlags: ProcedureInfo<RemoteNwfilterDefineXmlFlagsArgs, RemoteNwfilterDefineXmlFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 431,
+  name: "REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS", method: "nWFilterDefineXMLFlags",
+  args: RemoteNwfilterDefineXmlFlagsArgsCodec, ret: RemoteNwfilterDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["nwfilter:write","nwfilter:save"], aclFilter: [],
+  cFunction: "virNWFilterDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags | virNetworkDefineXMLFlags} */
+export const remoteProcNetworkDefineXMLFlags: ProcedureInfo<RemoteNetworkDefineXmlFlagsArgs, RemoteNetworkDefineXmlFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 432,
+  name: "REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS", method: "networkDefineXMLFlags",
+  args: RemoteNetworkDefineXmlFlagsArgsCodec, ret: RemoteNetworkDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:write","network:save"], aclFilter: [],
+  cFunction: "virNetworkDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetAutostart | virNodeDeviceGetAutostart} */
+export const remoteProcNodeDeviceGetAutostart: ProcedureInfo<RemoteNodeDeviceGetAutostartArgs, RemoteNodeDeviceGetAutostartRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 433,
+  name: "REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART", method: "nodeDeviceGetAutostart",
+  args: RemoteNodeDeviceGetAutostartArgsCodec, ret: RemoteNodeDeviceGetAutostartRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:read"], aclFilter: [],
+  cFunction: "virNodeDeviceGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetAutostart",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceSetAutostart | virNodeDeviceSetAutostart} */
+export const remoteProcNodeDeviceSetAutostart: ProcedureInfo<RemoteNodeDeviceSetAutostartArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 434,
+  name: "REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART", method: "nodeDeviceSetAutostart",
+  args: RemoteNodeDeviceSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:write"], aclFilter: [],
+  cFunction: "virNodeDeviceSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceSetAutostart",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsPersistent | virNodeDeviceIsPersistent} */
+export const remoteProcNodeDeviceIsPersistent: ProcedureInfo<RemoteNodeDeviceIsPersistentArgs, RemoteNodeDeviceIsPersistentRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 435,
+  name: "REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT", method: "nodeDeviceIsPersistent",
+  args: RemoteNodeDeviceIsPersistentArgsCodec, ret: RemoteNodeDeviceIsPersistentRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:read"], aclFilter: [],
+  cFunction: "virNodeDeviceIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsPersistent",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsActive | virNodeDeviceIsActive} */
+export const remoteProcNodeDeviceIsActive: ProcedureInfo<RemoteNodeDeviceIsActiveArgs, RemoteNodeDeviceIsActiveRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 436,
+  name: "REMOTE_PROC_NODE_DEVICE_IS_ACTIVE", method: "nodeDeviceIsActive",
+  args: RemoteNodeDeviceIsActiveArgsCodec, ret: RemoteNodeDeviceIsActiveRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:read"], aclFilter: [],
+  cFunction: "virNodeDeviceIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsActive",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags | virNetworkCreateXMLFlags} */
+export const remoteProcNetworkCreateXMLFlags: ProcedureInfo<RemoteNetworkCreateXmlFlagsArgs, RemoteNetworkCreateXmlFlagsRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 437,
+  name: "REMOTE_PROC_NETWORK_CREATE_XML_FLAGS", method: "networkCreateXMLFlags",
+  args: RemoteNetworkCreateXmlFlagsArgsCodec, ret: RemoteNetworkCreateXmlFlagsRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:write","network:start"], aclFilter: [],
+  cFunction: "virNetworkCreateXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE */
+export const remoteProcDomainEventMemoryDeviceSizeChange: ProcedureInfo<void, void, RemoteDomainEventMemoryDeviceSizeChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 438,
+  name: "REMOTE_PROC_DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE", method: "domainEventMemoryDeviceSizeChange",
+  args: null, ret: null, msg: RemoteDomainEventMemoryDeviceSizeChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState | virDomainSetLaunchSecurityState} */
+export const remoteProcDomainSetLaunchSecurityState: ProcedureInfo<RemoteDomainSetLaunchSecurityStateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 439,
+  name: "REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE", method: "domainSetLaunchSecurityState",
+  args: RemoteDomainSetLaunchSecurityStateArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetLaunchSecurityState", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams | virDomainSaveParams} */
+export const remoteProcDomainSaveParams: ProcedureInfo<RemoteDomainSaveParamsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 440,
+  name: "REMOTE_PROC_DOMAIN_SAVE_PARAMS", method: "domainSaveParams",
+  args: RemoteDomainSaveParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:hibernate"], aclFilter: [],
+  cFunction: "virDomainSaveParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams | virDomainRestoreParams} */
+export const remoteProcDomainRestoreParams: ProcedureInfo<RemoteDomainRestoreParamsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 441,
+  name: "REMOTE_PROC_DOMAIN_RESTORE_PARAMS", method: "domainRestoreParams",
+  args: RemoteDomainRestoreParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
+  cFunction: "virDomainRestoreParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlags | virDomainAbortJobFlags} */
+export const remoteProcDomainAbortJobFlags: ProcedureInfo<RemoteDomainAbortJobFlagsArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 442,
+  name: "REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS", method: "domainAbortJobFlags",
+  args: RemoteDomainAbortJobFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainAbortJobFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlags",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFDAssociate | virDomainFDAssociate} */
+export const remoteProcDomainFDAssociate: ProcedureInfo<RemoteDomainFdAssociateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 443,
+  name: "REMOTE_PROC_DOMAIN_FD_ASSOCIATE", method: "domainFDAssociate",
+  args: RemoteDomainFdAssociateArgsCodec, ret: null, msg: null, message: false, fds: true,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "none", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainFDAssociate", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFDAssociate",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata | virNetworkSetMetadata} */
+export const remoteProcNetworkSetMetadata: ProcedureInfo<RemoteNetworkSetMetadataArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 444,
+  name: "REMOTE_PROC_NETWORK_SET_METADATA", method: "networkSetMetadata",
+  args: RemoteNetworkSetMetadataArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:write","network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE","network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virNetworkSetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata | virNetworkGetMetadata} */
+export const remoteProcNetworkGetMetadata: ProcedureInfo<RemoteNetworkGetMetadataArgs, RemoteNetworkGetMetadataRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 445,
+  name: "REMOTE_PROC_NETWORK_GET_METADATA", method: "networkGetMetadata",
+  args: RemoteNetworkGetMetadataArgsCodec, ret: RemoteNetworkGetMetadataRetCodec, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["network:read"], aclFilter: [],
+  cFunction: "virNetworkGetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata",
+};
+/** REMOTE_PROC_NETWORK_EVENT_CALLBACK_METADATA_CHANGE */
+export const remoteProcNetworkEventCallbackMetadataChange: ProcedureInfo<void, void, RemoteNetworkEventCallbackMetadataChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 446,
+  name: "REMOTE_PROC_NETWORK_EVENT_CALLBACK_METADATA_CHANGE", method: "networkEventCallbackMetadataChange",
+  args: null, ret: null, msg: RemoteNetworkEventCallbackMetadataChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate | virNodeDeviceUpdate} */
+export const remoteProcNodeDeviceUpdate: ProcedureInfo<RemoteNodeDeviceUpdateArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 447,
+  name: "REMOTE_PROC_NODE_DEVICE_UPDATE", method: "nodeDeviceUpdate",
+  args: RemoteNodeDeviceUpdateArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["node_device:write","node_device:save:!VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG|VIR_NODE_DEVICE_UPDATE_AFFECT_LIVE","node_device:save:VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virNodeDeviceUpdate", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload | virDomainGraphicsReload} */
+export const remoteProcDomainGraphicsReload: ProcedureInfo<RemoteDomainGraphicsReloadArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 448,
+  name: "REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD", method: "domainGraphicsReload",
+  args: RemoteDomainGraphicsReloadArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainGraphicsReload", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostartOnce | virDomainGetAutostartOnce} */
+export const remoteProcDomainGetAutostartOnce: ProcedureInfo<RemoteDomainGetAutostartOnceArgs, RemoteDomainGetAutostartOnceRet, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 449,
+  name: "REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE", method: "domainGetAutostartOnce",
+  args: RemoteDomainGetAutostartOnceArgsCodec, ret: RemoteDomainGetAutostartOnceRetCodec, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:read"], aclFilter: [],
+  cFunction: "virDomainGetAutostartOnce", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostartOnce",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostartOnce | virDomainSetAutostartOnce} */
+export const remoteProcDomainSetAutostartOnce: ProcedureInfo<RemoteDomainSetAutostartOnceArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 450,
+  name: "REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE", method: "domainSetAutostartOnce",
+  args: RemoteDomainSetAutostartOnceArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "high", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write"], aclFilter: [],
+  cFunction: "virDomainSetAutostartOnce", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostartOnce",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup | virDomainSetThrottleGroup} */
+export const remoteProcDomainSetThrottleGroup: ProcedureInfo<RemoteDomainSetThrottleGroupArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 451,
+  name: "REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP", method: "domainSetThrottleGroup",
+  args: RemoteDomainSetThrottleGroupArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainSetThrottleGroup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup",
+};
+/** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelThrottleGroup | virDomainDelThrottleGroup} */
+export const remoteProcDomainDelThrottleGroup: ProcedureInfo<RemoteDomainDelThrottleGroupArgs, void, void> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 452,
+  name: "REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP", method: "domainDelThrottleGroup",
+  args: RemoteDomainDelThrottleGroupArgsCodec, ret: null, msg: null, message: false, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
+  cFunction: "virDomainDelThrottleGroup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelThrottleGroup",
+};
+/** REMOTE_PROC_DOMAIN_EVENT_NIC_MAC_CHANGE */
+export const remoteProcDomainEventNicMacChange: ProcedureInfo<void, void, RemoteDomainEventNicMacChangeMsg> = {
+  program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 453,
+  name: "REMOTE_PROC_DOMAIN_EVENT_NIC_MAC_CHANGE", method: "domainEventNicMacChange",
+  args: null, ret: null, msg: RemoteDomainEventNicMacChangeMsgCodec, message: true, fds: false,
+  priority: "low", stream: null, sparseFlag: null,
+  generate: "both", acl: ["none"], aclFilter: [],
+  cFunction: null, docUrl: null,
+};
+
 /** Every procedure of the REMOTE program, by method name. */
 export const remoteProcedures = {
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpen | virConnectOpen} */
-  connectOpen: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 1,
-    name: "REMOTE_PROC_CONNECT_OPEN", method: "connectOpen",
-    args: RemoteConnectOpenArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: "virConnectOpen", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpen",
-  } as ProcedureInfo<RemoteConnectOpenArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectClose | virConnectClose} */
-  connectClose: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 2,
-    name: "REMOTE_PROC_CONNECT_CLOSE", method: "connectClose",
-    args: null, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: "virConnectClose", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectClose",
-  } as ProcedureInfo<void, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetType | virConnectGetType} */
-  connectGetType: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 3,
-    name: "REMOTE_PROC_CONNECT_GET_TYPE", method: "connectGetType",
-    args: null, ret: RemoteConnectGetTypeRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "server", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: "virConnectGetType", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetType",
-  } as ProcedureInfo<void, RemoteConnectGetTypeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetVersion | virConnectGetVersion} */
-  connectGetVersion: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 4,
-    name: "REMOTE_PROC_CONNECT_GET_VERSION", method: "connectGetVersion",
-    args: null, ret: RemoteConnectGetVersionRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: "virConnectGetVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetVersion",
-  } as ProcedureInfo<void, RemoteConnectGetVersionRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus | virConnectGetMaxVcpus} */
-  connectGetMaxVcpus: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 5,
-    name: "REMOTE_PROC_CONNECT_GET_MAX_VCPUS", method: "connectGetMaxVcpus",
-    args: RemoteConnectGetMaxVcpusArgsCodec, ret: RemoteConnectGetMaxVcpusRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectGetMaxVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus",
-  } as ProcedureInfo<RemoteConnectGetMaxVcpusArgs, RemoteConnectGetMaxVcpusRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetInfo | virNodeGetInfo} */
-  nodeGetInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 6,
-    name: "REMOTE_PROC_NODE_GET_INFO", method: "nodeGetInfo",
-    args: null, ret: RemoteNodeGetInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetInfo",
-  } as ProcedureInfo<void, RemoteNodeGetInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCapabilities | virConnectGetCapabilities} */
-  connectGetCapabilities: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 7,
-    name: "REMOTE_PROC_CONNECT_GET_CAPABILITIES", method: "connectGetCapabilities",
-    args: null, ret: RemoteConnectGetCapabilitiesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectGetCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCapabilities",
-  } as ProcedureInfo<void, RemoteConnectGetCapabilitiesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDevice | virDomainAttachDevice} */
-  domainAttachDevice: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 8,
-    name: "REMOTE_PROC_DOMAIN_ATTACH_DEVICE", method: "domainAttachDevice",
-    args: RemoteDomainAttachDeviceArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainAttachDevice", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDevice",
-  } as ProcedureInfo<RemoteDomainAttachDeviceArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate | virDomainCreate} */
-  domainCreate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 9,
-    name: "REMOTE_PROC_DOMAIN_CREATE", method: "domainCreate",
-    args: RemoteDomainCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "server", acl: ["domain:start"], aclFilter: [],
-    cFunction: "virDomainCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate",
-  } as ProcedureInfo<RemoteDomainCreateArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML | virDomainCreateXML} */
-  domainCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 10,
-    name: "REMOTE_PROC_DOMAIN_CREATE_XML", method: "domainCreateXML",
-    args: RemoteDomainCreateXmlArgsCodec, ret: RemoteDomainCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:start"], aclFilter: [],
-    cFunction: "virDomainCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML",
-  } as ProcedureInfo<RemoteDomainCreateXmlArgs, RemoteDomainCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML | virDomainDefineXML} */
-  domainDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 11,
-    name: "REMOTE_PROC_DOMAIN_DEFINE_XML", method: "domainDefineXML",
-    args: RemoteDomainDefineXmlArgsCodec, ret: RemoteDomainDefineXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save"], aclFilter: [],
-    cFunction: "virDomainDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML",
-  } as ProcedureInfo<RemoteDomainDefineXmlArgs, RemoteDomainDefineXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroy | virDomainDestroy} */
-  domainDestroy: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 12,
-    name: "REMOTE_PROC_DOMAIN_DESTROY", method: "domainDestroy",
-    args: RemoteDomainDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:stop"], aclFilter: [],
-    cFunction: "virDomainDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroy",
-  } as ProcedureInfo<RemoteDomainDestroyArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDevice | virDomainDetachDevice} */
-  domainDetachDevice: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 13,
-    name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE", method: "domainDetachDevice",
-    args: RemoteDomainDetachDeviceArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainDetachDevice", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDevice",
-  } as ProcedureInfo<RemoteDomainDetachDeviceArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetXMLDesc | virDomainGetXMLDesc} */
-  domainGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 14,
-    name: "REMOTE_PROC_DOMAIN_GET_XML_DESC", method: "domainGetXMLDesc",
-    args: RemoteDomainGetXmlDescArgsCodec, ret: RemoteDomainGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_XML_SECURE","domain:read_secure:VIR_DOMAIN_XML_MIGRATABLE"], aclFilter: [],
-    cFunction: "virDomainGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetXMLDesc",
-  } as ProcedureInfo<RemoteDomainGetXmlDescArgs, RemoteDomainGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostart | virDomainGetAutostart} */
-  domainGetAutostart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 15,
-    name: "REMOTE_PROC_DOMAIN_GET_AUTOSTART", method: "domainGetAutostart",
-    args: RemoteDomainGetAutostartArgsCodec, ret: RemoteDomainGetAutostartRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostart",
-  } as ProcedureInfo<RemoteDomainGetAutostartArgs, RemoteDomainGetAutostartRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInfo | virDomainGetInfo} */
-  domainGetInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 16,
-    name: "REMOTE_PROC_DOMAIN_GET_INFO", method: "domainGetInfo",
-    args: RemoteDomainGetInfoArgsCodec, ret: RemoteDomainGetInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInfo",
-  } as ProcedureInfo<RemoteDomainGetInfoArgs, RemoteDomainGetInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxMemory | virDomainGetMaxMemory} */
-  domainGetMaxMemory: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 17,
-    name: "REMOTE_PROC_DOMAIN_GET_MAX_MEMORY", method: "domainGetMaxMemory",
-    args: RemoteDomainGetMaxMemoryArgsCodec, ret: RemoteDomainGetMaxMemoryRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetMaxMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxMemory",
-  } as ProcedureInfo<RemoteDomainGetMaxMemoryArgs, RemoteDomainGetMaxMemoryRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus | virDomainGetMaxVcpus} */
-  domainGetMaxVcpus: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 18,
-    name: "REMOTE_PROC_DOMAIN_GET_MAX_VCPUS", method: "domainGetMaxVcpus",
-    args: RemoteDomainGetMaxVcpusArgsCodec, ret: RemoteDomainGetMaxVcpusRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetMaxVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus",
-  } as ProcedureInfo<RemoteDomainGetMaxVcpusArgs, RemoteDomainGetMaxVcpusRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType | virDomainGetOSType} */
-  domainGetOSType: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 19,
-    name: "REMOTE_PROC_DOMAIN_GET_OS_TYPE", method: "domainGetOSType",
-    args: RemoteDomainGetOsTypeArgsCodec, ret: RemoteDomainGetOsTypeRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetOSType", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType",
-  } as ProcedureInfo<RemoteDomainGetOsTypeArgs, RemoteDomainGetOsTypeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus | virDomainGetVcpus} */
-  domainGetVcpus: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 20,
-    name: "REMOTE_PROC_DOMAIN_GET_VCPUS", method: "domainGetVcpus",
-    args: RemoteDomainGetVcpusArgsCodec, ret: RemoteDomainGetVcpusRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus",
-  } as ProcedureInfo<RemoteDomainGetVcpusArgs, RemoteDomainGetVcpusRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDefinedDomains | virConnectListDefinedDomains} */
-  connectListDefinedDomains: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 21,
-    name: "REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS", method: "connectListDefinedDomains",
-    args: RemoteConnectListDefinedDomainsArgsCodec, ret: RemoteConnectListDefinedDomainsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
-    cFunction: "virConnectListDefinedDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDefinedDomains",
-  } as ProcedureInfo<RemoteConnectListDefinedDomainsArgs, RemoteConnectListDefinedDomainsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByID | virDomainLookupByID} */
-  domainLookupByID: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 22,
-    name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_ID", method: "domainLookupByID",
-    args: RemoteDomainLookupByIdArgsCodec, ret: RemoteDomainLookupByIdRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:getattr"], aclFilter: [],
-    cFunction: "virDomainLookupByID", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByID",
-  } as ProcedureInfo<RemoteDomainLookupByIdArgs, RemoteDomainLookupByIdRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByName | virDomainLookupByName} */
-  domainLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 23,
-    name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME", method: "domainLookupByName",
-    args: RemoteDomainLookupByNameArgsCodec, ret: RemoteDomainLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:getattr"], aclFilter: [],
-    cFunction: "virDomainLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByName",
-  } as ProcedureInfo<RemoteDomainLookupByNameArgs, RemoteDomainLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByUUID | virDomainLookupByUUID} */
-  domainLookupByUUID: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 24,
-    name: "REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID", method: "domainLookupByUUID",
-    args: RemoteDomainLookupByUuidArgsCodec, ret: RemoteDomainLookupByUuidRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:getattr"], aclFilter: [],
-    cFunction: "virDomainLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByUUID",
-  } as ProcedureInfo<RemoteDomainLookupByUuidArgs, RemoteDomainLookupByUuidRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDefinedDomains | virConnectNumOfDefinedDomains} */
-  connectNumOfDefinedDomains: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 25,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS", method: "connectNumOfDefinedDomains",
-    args: null, ret: RemoteConnectNumOfDefinedDomainsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
-    cFunction: "virConnectNumOfDefinedDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDefinedDomains",
-  } as ProcedureInfo<void, RemoteConnectNumOfDefinedDomainsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu | virDomainPinVcpu} */
-  domainPinVcpu: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 26,
-    name: "REMOTE_PROC_DOMAIN_PIN_VCPU", method: "domainPinVcpu",
-    args: RemoteDomainPinVcpuArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainPinVcpu", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu",
-  } as ProcedureInfo<RemoteDomainPinVcpuArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReboot | virDomainReboot} */
-  domainReboot: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 27,
-    name: "REMOTE_PROC_DOMAIN_REBOOT", method: "domainReboot",
-    args: RemoteDomainRebootArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:init_control","domain:write:VIR_DOMAIN_REBOOT_GUEST_AGENT"], aclFilter: [],
-    cFunction: "virDomainReboot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReboot",
-  } as ProcedureInfo<RemoteDomainRebootArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainResume | virDomainResume} */
-  domainResume: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 28,
-    name: "REMOTE_PROC_DOMAIN_RESUME", method: "domainResume",
-    args: RemoteDomainResumeArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:suspend"], aclFilter: [],
-    cFunction: "virDomainResume", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainResume",
-  } as ProcedureInfo<RemoteDomainResumeArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostart | virDomainSetAutostart} */
-  domainSetAutostart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 29,
-    name: "REMOTE_PROC_DOMAIN_SET_AUTOSTART", method: "domainSetAutostart",
-    args: RemoteDomainSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostart",
-  } as ProcedureInfo<RemoteDomainSetAutostartArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMaxMemory | virDomainSetMaxMemory} */
-  domainSetMaxMemory: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 30,
-    name: "REMOTE_PROC_DOMAIN_SET_MAX_MEMORY", method: "domainSetMaxMemory",
-    args: RemoteDomainSetMaxMemoryArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetMaxMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMaxMemory",
-  } as ProcedureInfo<RemoteDomainSetMaxMemoryArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemory | virDomainSetMemory} */
-  domainSetMemory: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 31,
-    name: "REMOTE_PROC_DOMAIN_SET_MEMORY", method: "domainSetMemory",
-    args: RemoteDomainSetMemoryArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemory",
-  } as ProcedureInfo<RemoteDomainSetMemoryArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus | virDomainSetVcpus} */
-  domainSetVcpus: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 32,
-    name: "REMOTE_PROC_DOMAIN_SET_VCPUS", method: "domainSetVcpus",
-    args: RemoteDomainSetVcpusArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus",
-  } as ProcedureInfo<RemoteDomainSetVcpusArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdown | virDomainShutdown} */
-  domainShutdown: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 33,
-    name: "REMOTE_PROC_DOMAIN_SHUTDOWN", method: "domainShutdown",
-    args: RemoteDomainShutdownArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:init_control"], aclFilter: [],
-    cFunction: "virDomainShutdown", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdown",
-  } as ProcedureInfo<RemoteDomainShutdownArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSuspend | virDomainSuspend} */
-  domainSuspend: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 34,
-    name: "REMOTE_PROC_DOMAIN_SUSPEND", method: "domainSuspend",
-    args: RemoteDomainSuspendArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:suspend"], aclFilter: [],
-    cFunction: "virDomainSuspend", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSuspend",
-  } as ProcedureInfo<RemoteDomainSuspendArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefine | virDomainUndefine} */
-  domainUndefine: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 35,
-    name: "REMOTE_PROC_DOMAIN_UNDEFINE", method: "domainUndefine",
-    args: RemoteDomainUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:delete"], aclFilter: [],
-    cFunction: "virDomainUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefine",
-  } as ProcedureInfo<RemoteDomainUndefineArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListDefinedNetworks | virConnectListDefinedNetworks} */
-  connectListDefinedNetworks: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 36,
-    name: "REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS", method: "connectListDefinedNetworks",
-    args: RemoteConnectListDefinedNetworksArgsCodec, ret: RemoteConnectListDefinedNetworksRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
-    cFunction: "virConnectListDefinedNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListDefinedNetworks",
-  } as ProcedureInfo<RemoteConnectListDefinedNetworksArgs, RemoteConnectListDefinedNetworksRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDomains | virConnectListDomains} */
-  connectListDomains: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 37,
-    name: "REMOTE_PROC_CONNECT_LIST_DOMAINS", method: "connectListDomains",
-    args: RemoteConnectListDomainsArgsCodec, ret: RemoteConnectListDomainsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "server", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
-    cFunction: "virConnectListDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDomains",
-  } as ProcedureInfo<RemoteConnectListDomainsArgs, RemoteConnectListDomainsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListNetworks | virConnectListNetworks} */
-  connectListNetworks: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 38,
-    name: "REMOTE_PROC_CONNECT_LIST_NETWORKS", method: "connectListNetworks",
-    args: RemoteConnectListNetworksArgsCodec, ret: RemoteConnectListNetworksRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
-    cFunction: "virConnectListNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListNetworks",
-  } as ProcedureInfo<RemoteConnectListNetworksArgs, RemoteConnectListNetworksRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreate | virNetworkCreate} */
-  networkCreate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 39,
-    name: "REMOTE_PROC_NETWORK_CREATE", method: "networkCreate",
-    args: RemoteNetworkCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:start"], aclFilter: [],
-    cFunction: "virNetworkCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreate",
-  } as ProcedureInfo<RemoteNetworkCreateArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML | virNetworkCreateXML} */
-  networkCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 40,
-    name: "REMOTE_PROC_NETWORK_CREATE_XML", method: "networkCreateXML",
-    args: RemoteNetworkCreateXmlArgsCodec, ret: RemoteNetworkCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:write","network:start"], aclFilter: [],
-    cFunction: "virNetworkCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML",
-  } as ProcedureInfo<RemoteNetworkCreateXmlArgs, RemoteNetworkCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML | virNetworkDefineXML} */
-  networkDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 41,
-    name: "REMOTE_PROC_NETWORK_DEFINE_XML", method: "networkDefineXML",
-    args: RemoteNetworkDefineXmlArgsCodec, ret: RemoteNetworkDefineXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:write","network:save"], aclFilter: [],
-    cFunction: "virNetworkDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML",
-  } as ProcedureInfo<RemoteNetworkDefineXmlArgs, RemoteNetworkDefineXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDestroy | virNetworkDestroy} */
-  networkDestroy: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 42,
-    name: "REMOTE_PROC_NETWORK_DESTROY", method: "networkDestroy",
-    args: RemoteNetworkDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:stop"], aclFilter: [],
-    cFunction: "virNetworkDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDestroy",
-  } as ProcedureInfo<RemoteNetworkDestroyArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetXMLDesc | virNetworkGetXMLDesc} */
-  networkGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 43,
-    name: "REMOTE_PROC_NETWORK_GET_XML_DESC", method: "networkGetXMLDesc",
-    args: RemoteNetworkGetXmlDescArgsCodec, ret: RemoteNetworkGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:read"], aclFilter: [],
-    cFunction: "virNetworkGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetXMLDesc",
-  } as ProcedureInfo<RemoteNetworkGetXmlDescArgs, RemoteNetworkGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetAutostart | virNetworkGetAutostart} */
-  networkGetAutostart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 44,
-    name: "REMOTE_PROC_NETWORK_GET_AUTOSTART", method: "networkGetAutostart",
-    args: RemoteNetworkGetAutostartArgsCodec, ret: RemoteNetworkGetAutostartRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:read"], aclFilter: [],
-    cFunction: "virNetworkGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetAutostart",
-  } as ProcedureInfo<RemoteNetworkGetAutostartArgs, RemoteNetworkGetAutostartRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetBridgeName | virNetworkGetBridgeName} */
-  networkGetBridgeName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 45,
-    name: "REMOTE_PROC_NETWORK_GET_BRIDGE_NAME", method: "networkGetBridgeName",
-    args: RemoteNetworkGetBridgeNameArgsCodec, ret: RemoteNetworkGetBridgeNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:read"], aclFilter: [],
-    cFunction: "virNetworkGetBridgeName", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetBridgeName",
-  } as ProcedureInfo<RemoteNetworkGetBridgeNameArgs, RemoteNetworkGetBridgeNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByName | virNetworkLookupByName} */
-  networkLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 46,
-    name: "REMOTE_PROC_NETWORK_LOOKUP_BY_NAME", method: "networkLookupByName",
-    args: RemoteNetworkLookupByNameArgsCodec, ret: RemoteNetworkLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:getattr"], aclFilter: [],
-    cFunction: "virNetworkLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByName",
-  } as ProcedureInfo<RemoteNetworkLookupByNameArgs, RemoteNetworkLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByUUID | virNetworkLookupByUUID} */
-  networkLookupByUUID: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 47,
-    name: "REMOTE_PROC_NETWORK_LOOKUP_BY_UUID", method: "networkLookupByUUID",
-    args: RemoteNetworkLookupByUuidArgsCodec, ret: RemoteNetworkLookupByUuidRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:getattr"], aclFilter: [],
-    cFunction: "virNetworkLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByUUID",
-  } as ProcedureInfo<RemoteNetworkLookupByUuidArgs, RemoteNetworkLookupByUuidRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetAutostart | virNetworkSetAutostart} */
-  networkSetAutostart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 48,
-    name: "REMOTE_PROC_NETWORK_SET_AUTOSTART", method: "networkSetAutostart",
-    args: RemoteNetworkSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:write"], aclFilter: [],
-    cFunction: "virNetworkSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetAutostart",
-  } as ProcedureInfo<RemoteNetworkSetAutostartArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUndefine | virNetworkUndefine} */
-  networkUndefine: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 49,
-    name: "REMOTE_PROC_NETWORK_UNDEFINE", method: "networkUndefine",
-    args: RemoteNetworkUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:delete"], aclFilter: [],
-    cFunction: "virNetworkUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUndefine",
-  } as ProcedureInfo<RemoteNetworkUndefineArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfDefinedNetworks | virConnectNumOfDefinedNetworks} */
-  connectNumOfDefinedNetworks: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 50,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS", method: "connectNumOfDefinedNetworks",
-    args: null, ret: RemoteConnectNumOfDefinedNetworksRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
-    cFunction: "virConnectNumOfDefinedNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfDefinedNetworks",
-  } as ProcedureInfo<void, RemoteConnectNumOfDefinedNetworksRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDomains | virConnectNumOfDomains} */
-  connectNumOfDomains: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 51,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_DOMAINS", method: "connectNumOfDomains",
-    args: null, ret: RemoteConnectNumOfDomainsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
-    cFunction: "virConnectNumOfDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDomains",
-  } as ProcedureInfo<void, RemoteConnectNumOfDomainsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfNetworks | virConnectNumOfNetworks} */
-  connectNumOfNetworks: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 52,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_NETWORKS", method: "connectNumOfNetworks",
-    args: null, ret: RemoteConnectNumOfNetworksRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
-    cFunction: "virConnectNumOfNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfNetworks",
-  } as ProcedureInfo<void, RemoteConnectNumOfNetworksRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDump | virDomainCoreDump} */
-  domainCoreDump: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 53,
-    name: "REMOTE_PROC_DOMAIN_CORE_DUMP", method: "domainCoreDump",
-    args: RemoteDomainCoreDumpArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:core_dump"], aclFilter: [],
-    cFunction: "virDomainCoreDump", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDump",
-  } as ProcedureInfo<RemoteDomainCoreDumpArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestore | virDomainRestore} */
-  domainRestore: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 54,
-    name: "REMOTE_PROC_DOMAIN_RESTORE", method: "domainRestore",
-    args: RemoteDomainRestoreArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
-    cFunction: "virDomainRestore", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestore",
-  } as ProcedureInfo<RemoteDomainRestoreArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSave | virDomainSave} */
-  domainSave: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 55,
-    name: "REMOTE_PROC_DOMAIN_SAVE", method: "domainSave",
-    args: RemoteDomainSaveArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:hibernate"], aclFilter: [],
-    cFunction: "virDomainSave", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSave",
-  } as ProcedureInfo<RemoteDomainSaveArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType | virDomainGetSchedulerType} */
-  domainGetSchedulerType: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 56,
-    name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE", method: "domainGetSchedulerType",
-    args: RemoteDomainGetSchedulerTypeArgsCodec, ret: RemoteDomainGetSchedulerTypeRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetSchedulerType", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType",
-  } as ProcedureInfo<RemoteDomainGetSchedulerTypeArgs, RemoteDomainGetSchedulerTypeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters | virDomainGetSchedulerParameters} */
-  domainGetSchedulerParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 57,
-    name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS", method: "domainGetSchedulerParameters",
-    args: RemoteDomainGetSchedulerParametersArgsCodec, ret: RemoteDomainGetSchedulerParametersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "client", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetSchedulerParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters",
-  } as ProcedureInfo<RemoteDomainGetSchedulerParametersArgs, RemoteDomainGetSchedulerParametersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters | virDomainSetSchedulerParameters} */
-  domainSetSchedulerParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 58,
-    name: "REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS", method: "domainSetSchedulerParameters",
-    args: RemoteDomainSetSchedulerParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSetSchedulerParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters",
-  } as ProcedureInfo<RemoteDomainSetSchedulerParametersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetHostname | virConnectGetHostname} */
-  connectGetHostname: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 59,
-    name: "REMOTE_PROC_CONNECT_GET_HOSTNAME", method: "connectGetHostname",
-    args: null, ret: RemoteConnectGetHostnameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: "virConnectGetHostname", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetHostname",
-  } as ProcedureInfo<void, RemoteConnectGetHostnameRet, void>,
-  connectSupportsFeature: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 60,
-    name: "REMOTE_PROC_CONNECT_SUPPORTS_FEATURE", method: "connectSupportsFeature",
-    args: RemoteConnectSupportsFeatureArgsCodec, ret: RemoteConnectSupportsFeatureRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "client", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteConnectSupportsFeatureArgs, RemoteConnectSupportsFeatureRet, void>,
-  domainMigratePrepare: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 61,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE", method: "domainMigratePrepare",
-    args: RemoteDomainMigratePrepareArgsCodec, ret: RemoteDomainMigratePrepareRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePrepareArgs, RemoteDomainMigratePrepareRet, void>,
-  domainMigratePerform: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 62,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM", method: "domainMigratePerform",
-    args: RemoteDomainMigratePerformArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePerformArgs, void, void>,
-  domainMigrateFinish: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 63,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH", method: "domainMigrateFinish",
-    args: RemoteDomainMigrateFinishArgsCodec, ret: RemoteDomainMigrateFinishRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigrateFinishArgs, RemoteDomainMigrateFinishRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStats | virDomainBlockStats} */
-  domainBlockStats: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 64,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_STATS", method: "domainBlockStats",
-    args: RemoteDomainBlockStatsArgsCodec, ret: RemoteDomainBlockStatsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainBlockStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStats",
-  } as ProcedureInfo<RemoteDomainBlockStatsArgs, RemoteDomainBlockStatsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceStats | virDomainInterfaceStats} */
-  domainInterfaceStats: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 65,
-    name: "REMOTE_PROC_DOMAIN_INTERFACE_STATS", method: "domainInterfaceStats",
-    args: RemoteDomainInterfaceStatsArgsCodec, ret: RemoteDomainInterfaceStatsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainInterfaceStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceStats",
-  } as ProcedureInfo<RemoteDomainInterfaceStatsArgs, RemoteDomainInterfaceStatsRet, void>,
-  authList: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 66,
-    name: "REMOTE_PROC_AUTH_LIST", method: "authList",
-    args: null, ret: RemoteAuthListRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, RemoteAuthListRet, void>,
-  authSaslInit: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 67,
-    name: "REMOTE_PROC_AUTH_SASL_INIT", method: "authSaslInit",
-    args: null, ret: RemoteAuthSaslInitRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, RemoteAuthSaslInitRet, void>,
-  authSaslStart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 68,
-    name: "REMOTE_PROC_AUTH_SASL_START", method: "authSaslStart",
-    args: RemoteAuthSaslStartArgsCodec, ret: RemoteAuthSaslStartRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteAuthSaslStartArgs, RemoteAuthSaslStartRet, void>,
-  authSaslStep: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 69,
-    name: "REMOTE_PROC_AUTH_SASL_STEP", method: "authSaslStep",
-    args: RemoteAuthSaslStepArgsCodec, ret: RemoteAuthSaslStepRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteAuthSaslStepArgs, RemoteAuthSaslStepRet, void>,
-  authPolkit: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 70,
-    name: "REMOTE_PROC_AUTH_POLKIT", method: "authPolkit",
-    args: null, ret: RemoteAuthPolkitRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, RemoteAuthPolkitRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfStoragePools | virConnectNumOfStoragePools} */
-  connectNumOfStoragePools: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 71,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS", method: "connectNumOfStoragePools",
-    args: null, ret: RemoteConnectNumOfStoragePoolsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
-    cFunction: "virConnectNumOfStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfStoragePools",
-  } as ProcedureInfo<void, RemoteConnectNumOfStoragePoolsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListStoragePools | virConnectListStoragePools} */
-  connectListStoragePools: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 72,
-    name: "REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS", method: "connectListStoragePools",
-    args: RemoteConnectListStoragePoolsArgsCodec, ret: RemoteConnectListStoragePoolsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
-    cFunction: "virConnectListStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListStoragePools",
-  } as ProcedureInfo<RemoteConnectListStoragePoolsArgs, RemoteConnectListStoragePoolsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfDefinedStoragePools | virConnectNumOfDefinedStoragePools} */
-  connectNumOfDefinedStoragePools: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 73,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS", method: "connectNumOfDefinedStoragePools",
-    args: null, ret: RemoteConnectNumOfDefinedStoragePoolsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
-    cFunction: "virConnectNumOfDefinedStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfDefinedStoragePools",
-  } as ProcedureInfo<void, RemoteConnectNumOfDefinedStoragePoolsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListDefinedStoragePools | virConnectListDefinedStoragePools} */
-  connectListDefinedStoragePools: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 74,
-    name: "REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS", method: "connectListDefinedStoragePools",
-    args: RemoteConnectListDefinedStoragePoolsArgsCodec, ret: RemoteConnectListDefinedStoragePoolsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
-    cFunction: "virConnectListDefinedStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListDefinedStoragePools",
-  } as ProcedureInfo<RemoteConnectListDefinedStoragePoolsArgs, RemoteConnectListDefinedStoragePoolsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources | virConnectFindStoragePoolSources} */
-  connectFindStoragePoolSources: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 75,
-    name: "REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES", method: "connectFindStoragePoolSources",
-    args: RemoteConnectFindStoragePoolSourcesArgsCodec, ret: RemoteConnectFindStoragePoolSourcesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "server", acl: ["connect:detect_storage_pools"], aclFilter: [],
-    cFunction: "virConnectFindStoragePoolSources", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources",
-  } as ProcedureInfo<RemoteConnectFindStoragePoolSourcesArgs, RemoteConnectFindStoragePoolSourcesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML | virStoragePoolCreateXML} */
-  storagePoolCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 76,
-    name: "REMOTE_PROC_STORAGE_POOL_CREATE_XML", method: "storagePoolCreateXML",
-    args: RemoteStoragePoolCreateXmlArgsCodec, ret: RemoteStoragePoolCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:start","storage_pool:write"], aclFilter: [],
-    cFunction: "virStoragePoolCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML",
-  } as ProcedureInfo<RemoteStoragePoolCreateXmlArgs, RemoteStoragePoolCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML | virStoragePoolDefineXML} */
-  storagePoolDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 77,
-    name: "REMOTE_PROC_STORAGE_POOL_DEFINE_XML", method: "storagePoolDefineXML",
-    args: RemoteStoragePoolDefineXmlArgsCodec, ret: RemoteStoragePoolDefineXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:write","storage_pool:save"], aclFilter: [],
-    cFunction: "virStoragePoolDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML",
-  } as ProcedureInfo<RemoteStoragePoolDefineXmlArgs, RemoteStoragePoolDefineXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreate | virStoragePoolCreate} */
-  storagePoolCreate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 78,
-    name: "REMOTE_PROC_STORAGE_POOL_CREATE", method: "storagePoolCreate",
-    args: RemoteStoragePoolCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:start"], aclFilter: [],
-    cFunction: "virStoragePoolCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreate",
-  } as ProcedureInfo<RemoteStoragePoolCreateArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuild | virStoragePoolBuild} */
-  storagePoolBuild: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 79,
-    name: "REMOTE_PROC_STORAGE_POOL_BUILD", method: "storagePoolBuild",
-    args: RemoteStoragePoolBuildArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:format"], aclFilter: [],
-    cFunction: "virStoragePoolBuild", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuild",
-  } as ProcedureInfo<RemoteStoragePoolBuildArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDestroy | virStoragePoolDestroy} */
-  storagePoolDestroy: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 80,
-    name: "REMOTE_PROC_STORAGE_POOL_DESTROY", method: "storagePoolDestroy",
-    args: RemoteStoragePoolDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:stop"], aclFilter: [],
-    cFunction: "virStoragePoolDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDestroy",
-  } as ProcedureInfo<RemoteStoragePoolDestroyArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDelete | virStoragePoolDelete} */
-  storagePoolDelete: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 81,
-    name: "REMOTE_PROC_STORAGE_POOL_DELETE", method: "storagePoolDelete",
-    args: RemoteStoragePoolDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:format"], aclFilter: [],
-    cFunction: "virStoragePoolDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDelete",
-  } as ProcedureInfo<RemoteStoragePoolDeleteArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolUndefine | virStoragePoolUndefine} */
-  storagePoolUndefine: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 82,
-    name: "REMOTE_PROC_STORAGE_POOL_UNDEFINE", method: "storagePoolUndefine",
-    args: RemoteStoragePoolUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:delete"], aclFilter: [],
-    cFunction: "virStoragePoolUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolUndefine",
-  } as ProcedureInfo<RemoteStoragePoolUndefineArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolRefresh | virStoragePoolRefresh} */
-  storagePoolRefresh: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 83,
-    name: "REMOTE_PROC_STORAGE_POOL_REFRESH", method: "storagePoolRefresh",
-    args: RemoteStoragePoolRefreshArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:refresh"], aclFilter: [],
-    cFunction: "virStoragePoolRefresh", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolRefresh",
-  } as ProcedureInfo<RemoteStoragePoolRefreshArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByName | virStoragePoolLookupByName} */
-  storagePoolLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 84,
-    name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME", method: "storagePoolLookupByName",
-    args: RemoteStoragePoolLookupByNameArgsCodec, ret: RemoteStoragePoolLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
-    cFunction: "virStoragePoolLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByName",
-  } as ProcedureInfo<RemoteStoragePoolLookupByNameArgs, RemoteStoragePoolLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByUUID | virStoragePoolLookupByUUID} */
-  storagePoolLookupByUUID: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 85,
-    name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID", method: "storagePoolLookupByUUID",
-    args: RemoteStoragePoolLookupByUuidArgsCodec, ret: RemoteStoragePoolLookupByUuidRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
-    cFunction: "virStoragePoolLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByUUID",
-  } as ProcedureInfo<RemoteStoragePoolLookupByUuidArgs, RemoteStoragePoolLookupByUuidRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByVolume | virStoragePoolLookupByVolume} */
-  storagePoolLookupByVolume: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 86,
-    name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME", method: "storagePoolLookupByVolume",
-    args: RemoteStoragePoolLookupByVolumeArgsCodec, ret: RemoteStoragePoolLookupByVolumeRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
-    cFunction: "virStoragePoolLookupByVolume", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByVolume",
-  } as ProcedureInfo<RemoteStoragePoolLookupByVolumeArgs, RemoteStoragePoolLookupByVolumeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo | virStoragePoolGetInfo} */
-  storagePoolGetInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 87,
-    name: "REMOTE_PROC_STORAGE_POOL_GET_INFO", method: "storagePoolGetInfo",
-    args: RemoteStoragePoolGetInfoArgsCodec, ret: RemoteStoragePoolGetInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:read"], aclFilter: [],
-    cFunction: "virStoragePoolGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo",
-  } as ProcedureInfo<RemoteStoragePoolGetInfoArgs, RemoteStoragePoolGetInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetXMLDesc | virStoragePoolGetXMLDesc} */
-  storagePoolGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 88,
-    name: "REMOTE_PROC_STORAGE_POOL_GET_XML_DESC", method: "storagePoolGetXMLDesc",
-    args: RemoteStoragePoolGetXmlDescArgsCodec, ret: RemoteStoragePoolGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:read"], aclFilter: [],
-    cFunction: "virStoragePoolGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetXMLDesc",
-  } as ProcedureInfo<RemoteStoragePoolGetXmlDescArgs, RemoteStoragePoolGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetAutostart | virStoragePoolGetAutostart} */
-  storagePoolGetAutostart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 89,
-    name: "REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART", method: "storagePoolGetAutostart",
-    args: RemoteStoragePoolGetAutostartArgsCodec, ret: RemoteStoragePoolGetAutostartRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:read"], aclFilter: [],
-    cFunction: "virStoragePoolGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetAutostart",
-  } as ProcedureInfo<RemoteStoragePoolGetAutostartArgs, RemoteStoragePoolGetAutostartRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolSetAutostart | virStoragePoolSetAutostart} */
-  storagePoolSetAutostart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 90,
-    name: "REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART", method: "storagePoolSetAutostart",
-    args: RemoteStoragePoolSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:write"], aclFilter: [],
-    cFunction: "virStoragePoolSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolSetAutostart",
-  } as ProcedureInfo<RemoteStoragePoolSetAutostartArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolNumOfVolumes | virStoragePoolNumOfVolumes} */
-  storagePoolNumOfVolumes: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 91,
-    name: "REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES", method: "storagePoolNumOfVolumes",
-    args: RemoteStoragePoolNumOfVolumesArgsCodec, ret: RemoteStoragePoolNumOfVolumesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
-    cFunction: "virStoragePoolNumOfVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolNumOfVolumes",
-  } as ProcedureInfo<RemoteStoragePoolNumOfVolumesArgs, RemoteStoragePoolNumOfVolumesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListVolumes | virStoragePoolListVolumes} */
-  storagePoolListVolumes: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 92,
-    name: "REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES", method: "storagePoolListVolumes",
-    args: RemoteStoragePoolListVolumesArgsCodec, ret: RemoteStoragePoolListVolumesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
-    cFunction: "virStoragePoolListVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListVolumes",
-  } as ProcedureInfo<RemoteStoragePoolListVolumesArgs, RemoteStoragePoolListVolumesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML | virStorageVolCreateXML} */
-  storageVolCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 93,
-    name: "REMOTE_PROC_STORAGE_VOL_CREATE_XML", method: "storageVolCreateXML",
-    args: RemoteStorageVolCreateXmlArgsCodec, ret: RemoteStorageVolCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:create"], aclFilter: [],
-    cFunction: "virStorageVolCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML",
-  } as ProcedureInfo<RemoteStorageVolCreateXmlArgs, RemoteStorageVolCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDelete | virStorageVolDelete} */
-  storageVolDelete: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 94,
-    name: "REMOTE_PROC_STORAGE_VOL_DELETE", method: "storageVolDelete",
-    args: RemoteStorageVolDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:delete"], aclFilter: [],
-    cFunction: "virStorageVolDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDelete",
-  } as ProcedureInfo<RemoteStorageVolDeleteArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByName | virStorageVolLookupByName} */
-  storageVolLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 95,
-    name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME", method: "storageVolLookupByName",
-    args: RemoteStorageVolLookupByNameArgsCodec, ret: RemoteStorageVolLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
-    cFunction: "virStorageVolLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByName",
-  } as ProcedureInfo<RemoteStorageVolLookupByNameArgs, RemoteStorageVolLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByKey | virStorageVolLookupByKey} */
-  storageVolLookupByKey: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 96,
-    name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY", method: "storageVolLookupByKey",
-    args: RemoteStorageVolLookupByKeyArgsCodec, ret: RemoteStorageVolLookupByKeyRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
-    cFunction: "virStorageVolLookupByKey", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByKey",
-  } as ProcedureInfo<RemoteStorageVolLookupByKeyArgs, RemoteStorageVolLookupByKeyRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByPath | virStorageVolLookupByPath} */
-  storageVolLookupByPath: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 97,
-    name: "REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH", method: "storageVolLookupByPath",
-    args: RemoteStorageVolLookupByPathArgsCodec, ret: RemoteStorageVolLookupByPathRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:getattr"], aclFilter: [],
-    cFunction: "virStorageVolLookupByPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByPath",
-  } as ProcedureInfo<RemoteStorageVolLookupByPathArgs, RemoteStorageVolLookupByPathRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo | virStorageVolGetInfo} */
-  storageVolGetInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 98,
-    name: "REMOTE_PROC_STORAGE_VOL_GET_INFO", method: "storageVolGetInfo",
-    args: RemoteStorageVolGetInfoArgsCodec, ret: RemoteStorageVolGetInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:read"], aclFilter: [],
-    cFunction: "virStorageVolGetInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo",
-  } as ProcedureInfo<RemoteStorageVolGetInfoArgs, RemoteStorageVolGetInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetXMLDesc | virStorageVolGetXMLDesc} */
-  storageVolGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 99,
-    name: "REMOTE_PROC_STORAGE_VOL_GET_XML_DESC", method: "storageVolGetXMLDesc",
-    args: RemoteStorageVolGetXmlDescArgsCodec, ret: RemoteStorageVolGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:read"], aclFilter: [],
-    cFunction: "virStorageVolGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetXMLDesc",
-  } as ProcedureInfo<RemoteStorageVolGetXmlDescArgs, RemoteStorageVolGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetPath | virStorageVolGetPath} */
-  storageVolGetPath: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 100,
-    name: "REMOTE_PROC_STORAGE_VOL_GET_PATH", method: "storageVolGetPath",
-    args: RemoteStorageVolGetPathArgsCodec, ret: RemoteStorageVolGetPathRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:read"], aclFilter: [],
-    cFunction: "virStorageVolGetPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetPath",
-  } as ProcedureInfo<RemoteStorageVolGetPathArgs, RemoteStorageVolGetPathRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory | virNodeGetCellsFreeMemory} */
-  nodeGetCellsFreeMemory: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 101,
-    name: "REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY", method: "nodeGetCellsFreeMemory",
-    args: RemoteNodeGetCellsFreeMemoryArgsCodec, ret: RemoteNodeGetCellsFreeMemoryRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "server", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetCellsFreeMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory",
-  } as ProcedureInfo<RemoteNodeGetCellsFreeMemoryArgs, RemoteNodeGetCellsFreeMemoryRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreeMemory | virNodeGetFreeMemory} */
-  nodeGetFreeMemory: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 102,
-    name: "REMOTE_PROC_NODE_GET_FREE_MEMORY", method: "nodeGetFreeMemory",
-    args: null, ret: RemoteNodeGetFreeMemoryRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetFreeMemory", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreeMemory",
-  } as ProcedureInfo<void, RemoteNodeGetFreeMemoryRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPeek | virDomainBlockPeek} */
-  domainBlockPeek: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 103,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_PEEK", method: "domainBlockPeek",
-    args: RemoteDomainBlockPeekArgsCodec, ret: RemoteDomainBlockPeekRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:block_read"], aclFilter: [],
-    cFunction: "virDomainBlockPeek", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPeek",
-  } as ProcedureInfo<RemoteDomainBlockPeekArgs, RemoteDomainBlockPeekRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryPeek | virDomainMemoryPeek} */
-  domainMemoryPeek: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 104,
-    name: "REMOTE_PROC_DOMAIN_MEMORY_PEEK", method: "domainMemoryPeek",
-    args: RemoteDomainMemoryPeekArgsCodec, ret: RemoteDomainMemoryPeekRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:mem_read"], aclFilter: [],
-    cFunction: "virDomainMemoryPeek", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryPeek",
-  } as ProcedureInfo<RemoteDomainMemoryPeekArgs, RemoteDomainMemoryPeekRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegister | virConnectDomainEventRegister} */
-  connectDomainEventRegister: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 105,
-    name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER", method: "connectDomainEventRegister",
-    args: null, ret: RemoteConnectDomainEventRegisterRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
-    cFunction: "virConnectDomainEventRegister", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegister",
-  } as ProcedureInfo<void, RemoteConnectDomainEventRegisterRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregister | virConnectDomainEventDeregister} */
-  connectDomainEventDeregister: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 106,
-    name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER", method: "connectDomainEventDeregister",
-    args: null, ret: RemoteConnectDomainEventDeregisterRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectDomainEventDeregister", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregister",
-  } as ProcedureInfo<void, RemoteConnectDomainEventDeregisterRet, void>,
-  domainEventLifecycle: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 107,
-    name: "REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE", method: "domainEventLifecycle",
-    args: null, ret: null, msg: RemoteDomainEventLifecycleMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventLifecycleMsg>,
-  domainMigratePrepare2: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 108,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2", method: "domainMigratePrepare2",
-    args: RemoteDomainMigratePrepare2ArgsCodec, ret: RemoteDomainMigratePrepare2RetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePrepare2Args, RemoteDomainMigratePrepare2Ret, void>,
-  domainMigrateFinish2: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 109,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH2", method: "domainMigrateFinish2",
-    args: RemoteDomainMigrateFinish2ArgsCodec, ret: RemoteDomainMigrateFinish2RetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigrateFinish2Args, RemoteDomainMigrateFinish2Ret, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetURI | virConnectGetURI} */
-  connectGetURI: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 110,
-    name: "REMOTE_PROC_CONNECT_GET_URI", method: "connectGetURI",
-    args: null, ret: RemoteConnectGetUriRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "server", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: "virConnectGetURI", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetURI",
-  } as ProcedureInfo<void, RemoteConnectGetUriRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices | virNodeNumOfDevices} */
-  nodeNumOfDevices: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 111,
-    name: "REMOTE_PROC_NODE_NUM_OF_DEVICES", method: "nodeNumOfDevices",
-    args: RemoteNodeNumOfDevicesArgsCodec, ret: RemoteNodeNumOfDevicesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
-    cFunction: "virNodeNumOfDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices",
-  } as ProcedureInfo<RemoteNodeNumOfDevicesArgs, RemoteNodeNumOfDevicesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices | virNodeListDevices} */
-  nodeListDevices: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 112,
-    name: "REMOTE_PROC_NODE_LIST_DEVICES", method: "nodeListDevices",
-    args: RemoteNodeListDevicesArgsCodec, ret: RemoteNodeListDevicesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
-    cFunction: "virNodeListDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices",
-  } as ProcedureInfo<RemoteNodeListDevicesArgs, RemoteNodeListDevicesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupByName | virNodeDeviceLookupByName} */
-  nodeDeviceLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 113,
-    name: "REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME", method: "nodeDeviceLookupByName",
-    args: RemoteNodeDeviceLookupByNameArgsCodec, ret: RemoteNodeDeviceLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:getattr"], aclFilter: [],
-    cFunction: "virNodeDeviceLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupByName",
-  } as ProcedureInfo<RemoteNodeDeviceLookupByNameArgs, RemoteNodeDeviceLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetXMLDesc | virNodeDeviceGetXMLDesc} */
-  nodeDeviceGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 114,
-    name: "REMOTE_PROC_NODE_DEVICE_GET_XML_DESC", method: "nodeDeviceGetXMLDesc",
-    args: RemoteNodeDeviceGetXmlDescArgsCodec, ret: RemoteNodeDeviceGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:read"], aclFilter: [],
-    cFunction: "virNodeDeviceGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetXMLDesc",
-  } as ProcedureInfo<RemoteNodeDeviceGetXmlDescArgs, RemoteNodeDeviceGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetParent | virNodeDeviceGetParent} */
-  nodeDeviceGetParent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 115,
-    name: "REMOTE_PROC_NODE_DEVICE_GET_PARENT", method: "nodeDeviceGetParent",
-    args: RemoteNodeDeviceGetParentArgsCodec, ret: RemoteNodeDeviceGetParentRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "client", acl: ["node_device:read"], aclFilter: [],
-    cFunction: "virNodeDeviceGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetParent",
-  } as ProcedureInfo<RemoteNodeDeviceGetParentArgs, RemoteNodeDeviceGetParentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceNumOfCaps | virNodeDeviceNumOfCaps} */
-  nodeDeviceNumOfCaps: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 116,
-    name: "REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS", method: "nodeDeviceNumOfCaps",
-    args: RemoteNodeDeviceNumOfCapsArgsCodec, ret: RemoteNodeDeviceNumOfCapsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:read"], aclFilter: [],
-    cFunction: "virNodeDeviceNumOfCaps", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceNumOfCaps",
-  } as ProcedureInfo<RemoteNodeDeviceNumOfCapsArgs, RemoteNodeDeviceNumOfCapsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceListCaps | virNodeDeviceListCaps} */
-  nodeDeviceListCaps: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 117,
-    name: "REMOTE_PROC_NODE_DEVICE_LIST_CAPS", method: "nodeDeviceListCaps",
-    args: RemoteNodeDeviceListCapsArgsCodec, ret: RemoteNodeDeviceListCapsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:read"], aclFilter: [],
-    cFunction: "virNodeDeviceListCaps", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceListCaps",
-  } as ProcedureInfo<RemoteNodeDeviceListCapsArgs, RemoteNodeDeviceListCapsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDettach | virNodeDeviceDettach} */
-  nodeDeviceDettach: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 118,
-    name: "REMOTE_PROC_NODE_DEVICE_DETTACH", method: "nodeDeviceDettach",
-    args: RemoteNodeDeviceDettachArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "server", acl: ["node_device:detach"], aclFilter: [],
-    cFunction: "virNodeDeviceDettach", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDettach",
-  } as ProcedureInfo<RemoteNodeDeviceDettachArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReAttach | virNodeDeviceReAttach} */
-  nodeDeviceReAttach: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 119,
-    name: "REMOTE_PROC_NODE_DEVICE_RE_ATTACH", method: "nodeDeviceReAttach",
-    args: RemoteNodeDeviceReAttachArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "server", acl: ["node_device:detach"], aclFilter: [],
-    cFunction: "virNodeDeviceReAttach", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReAttach",
-  } as ProcedureInfo<RemoteNodeDeviceReAttachArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReset | virNodeDeviceReset} */
-  nodeDeviceReset: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 120,
-    name: "REMOTE_PROC_NODE_DEVICE_RESET", method: "nodeDeviceReset",
-    args: RemoteNodeDeviceResetArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "server", acl: ["node_device:detach"], aclFilter: [],
-    cFunction: "virNodeDeviceReset", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReset",
-  } as ProcedureInfo<RemoteNodeDeviceResetArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabel | virDomainGetSecurityLabel} */
-  domainGetSecurityLabel: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 121,
-    name: "REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL", method: "domainGetSecurityLabel",
-    args: RemoteDomainGetSecurityLabelArgsCodec, ret: RemoteDomainGetSecurityLabelRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetSecurityLabel", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabel",
-  } as ProcedureInfo<RemoteDomainGetSecurityLabelArgs, RemoteDomainGetSecurityLabelRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSecurityModel | virNodeGetSecurityModel} */
-  nodeGetSecurityModel: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 122,
-    name: "REMOTE_PROC_NODE_GET_SECURITY_MODEL", method: "nodeGetSecurityModel",
-    args: null, ret: RemoteNodeGetSecurityModelRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetSecurityModel", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSecurityModel",
-  } as ProcedureInfo<void, RemoteNodeGetSecurityModelRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML | virNodeDeviceCreateXML} */
-  nodeDeviceCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 123,
-    name: "REMOTE_PROC_NODE_DEVICE_CREATE_XML", method: "nodeDeviceCreateXML",
-    args: RemoteNodeDeviceCreateXmlArgsCodec, ret: RemoteNodeDeviceCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:write","node_device:start"], aclFilter: [],
-    cFunction: "virNodeDeviceCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML",
-  } as ProcedureInfo<RemoteNodeDeviceCreateXmlArgs, RemoteNodeDeviceCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDestroy | virNodeDeviceDestroy} */
-  nodeDeviceDestroy: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 124,
-    name: "REMOTE_PROC_NODE_DEVICE_DESTROY", method: "nodeDeviceDestroy",
-    args: RemoteNodeDeviceDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:stop"], aclFilter: [],
-    cFunction: "virNodeDeviceDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDestroy",
-  } as ProcedureInfo<RemoteNodeDeviceDestroyArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom | virStorageVolCreateXMLFrom} */
-  storageVolCreateXMLFrom: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 125,
-    name: "REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM", method: "storageVolCreateXMLFrom",
-    args: RemoteStorageVolCreateXmlFromArgsCodec, ret: RemoteStorageVolCreateXmlFromRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:create"], aclFilter: [],
-    cFunction: "virStorageVolCreateXMLFrom", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom",
-  } as ProcedureInfo<RemoteStorageVolCreateXmlFromArgs, RemoteStorageVolCreateXmlFromRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfInterfaces | virConnectNumOfInterfaces} */
-  connectNumOfInterfaces: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 126,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_INTERFACES", method: "connectNumOfInterfaces",
-    args: null, ret: RemoteConnectNumOfInterfacesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
-    cFunction: "virConnectNumOfInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfInterfaces",
-  } as ProcedureInfo<void, RemoteConnectNumOfInterfacesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListInterfaces | virConnectListInterfaces} */
-  connectListInterfaces: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 127,
-    name: "REMOTE_PROC_CONNECT_LIST_INTERFACES", method: "connectListInterfaces",
-    args: RemoteConnectListInterfacesArgsCodec, ret: RemoteConnectListInterfacesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
-    cFunction: "virConnectListInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListInterfaces",
-  } as ProcedureInfo<RemoteConnectListInterfacesArgs, RemoteConnectListInterfacesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByName | virInterfaceLookupByName} */
-  interfaceLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 128,
-    name: "REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME", method: "interfaceLookupByName",
-    args: RemoteInterfaceLookupByNameArgsCodec, ret: RemoteInterfaceLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["interface:getattr"], aclFilter: [],
-    cFunction: "virInterfaceLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByName",
-  } as ProcedureInfo<RemoteInterfaceLookupByNameArgs, RemoteInterfaceLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByMACString | virInterfaceLookupByMACString} */
-  interfaceLookupByMACString: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 129,
-    name: "REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING", method: "interfaceLookupByMACString",
-    args: RemoteInterfaceLookupByMacStringArgsCodec, ret: RemoteInterfaceLookupByMacStringRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["interface:getattr"], aclFilter: [],
-    cFunction: "virInterfaceLookupByMACString", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByMACString",
-  } as ProcedureInfo<RemoteInterfaceLookupByMacStringArgs, RemoteInterfaceLookupByMacStringRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceGetXMLDesc | virInterfaceGetXMLDesc} */
-  interfaceGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 130,
-    name: "REMOTE_PROC_INTERFACE_GET_XML_DESC", method: "interfaceGetXMLDesc",
-    args: RemoteInterfaceGetXmlDescArgsCodec, ret: RemoteInterfaceGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["interface:read"], aclFilter: [],
-    cFunction: "virInterfaceGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceGetXMLDesc",
-  } as ProcedureInfo<RemoteInterfaceGetXmlDescArgs, RemoteInterfaceGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML | virInterfaceDefineXML} */
-  interfaceDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 131,
-    name: "REMOTE_PROC_INTERFACE_DEFINE_XML", method: "interfaceDefineXML",
-    args: RemoteInterfaceDefineXmlArgsCodec, ret: RemoteInterfaceDefineXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["interface:write","interface:save"], aclFilter: [],
-    cFunction: "virInterfaceDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML",
-  } as ProcedureInfo<RemoteInterfaceDefineXmlArgs, RemoteInterfaceDefineXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceUndefine | virInterfaceUndefine} */
-  interfaceUndefine: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 132,
-    name: "REMOTE_PROC_INTERFACE_UNDEFINE", method: "interfaceUndefine",
-    args: RemoteInterfaceUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["interface:delete"], aclFilter: [],
-    cFunction: "virInterfaceUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceUndefine",
-  } as ProcedureInfo<RemoteInterfaceUndefineArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceCreate | virInterfaceCreate} */
-  interfaceCreate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 133,
-    name: "REMOTE_PROC_INTERFACE_CREATE", method: "interfaceCreate",
-    args: RemoteInterfaceCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["interface:start"], aclFilter: [],
-    cFunction: "virInterfaceCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceCreate",
-  } as ProcedureInfo<RemoteInterfaceCreateArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDestroy | virInterfaceDestroy} */
-  interfaceDestroy: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 134,
-    name: "REMOTE_PROC_INTERFACE_DESTROY", method: "interfaceDestroy",
-    args: RemoteInterfaceDestroyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["interface:stop"], aclFilter: [],
-    cFunction: "virInterfaceDestroy", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDestroy",
-  } as ProcedureInfo<RemoteInterfaceDestroyArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative | virConnectDomainXMLFromNative} */
-  connectDomainXMLFromNative: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 135,
-    name: "REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE", method: "connectDomainXMLFromNative",
-    args: RemoteConnectDomainXmlFromNativeArgsCodec, ret: RemoteConnectDomainXmlFromNativeRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:write"], aclFilter: [],
-    cFunction: "virConnectDomainXMLFromNative", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative",
-  } as ProcedureInfo<RemoteConnectDomainXmlFromNativeArgs, RemoteConnectDomainXmlFromNativeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative | virConnectDomainXMLToNative} */
-  connectDomainXMLToNative: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 136,
-    name: "REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE", method: "connectDomainXMLToNative",
-    args: RemoteConnectDomainXmlToNativeArgsCodec, ret: RemoteConnectDomainXmlToNativeRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:write"], aclFilter: [],
-    cFunction: "virConnectDomainXMLToNative", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative",
-  } as ProcedureInfo<RemoteConnectDomainXmlToNativeArgs, RemoteConnectDomainXmlToNativeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfDefinedInterfaces | virConnectNumOfDefinedInterfaces} */
-  connectNumOfDefinedInterfaces: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 137,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES", method: "connectNumOfDefinedInterfaces",
-    args: null, ret: RemoteConnectNumOfDefinedInterfacesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
-    cFunction: "virConnectNumOfDefinedInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfDefinedInterfaces",
-  } as ProcedureInfo<void, RemoteConnectNumOfDefinedInterfacesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListDefinedInterfaces | virConnectListDefinedInterfaces} */
-  connectListDefinedInterfaces: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 138,
-    name: "REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES", method: "connectListDefinedInterfaces",
-    args: RemoteConnectListDefinedInterfacesArgsCodec, ret: RemoteConnectListDefinedInterfacesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
-    cFunction: "virConnectListDefinedInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListDefinedInterfaces",
-  } as ProcedureInfo<RemoteConnectListDefinedInterfacesArgs, RemoteConnectListDefinedInterfacesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectNumOfSecrets | virConnectNumOfSecrets} */
-  connectNumOfSecrets: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 139,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_SECRETS", method: "connectNumOfSecrets",
-    args: null, ret: RemoteConnectNumOfSecretsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
-    cFunction: "virConnectNumOfSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectNumOfSecrets",
-  } as ProcedureInfo<void, RemoteConnectNumOfSecretsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListSecrets | virConnectListSecrets} */
-  connectListSecrets: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 140,
-    name: "REMOTE_PROC_CONNECT_LIST_SECRETS", method: "connectListSecrets",
-    args: RemoteConnectListSecretsArgsCodec, ret: RemoteConnectListSecretsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
-    cFunction: "virConnectListSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListSecrets",
-  } as ProcedureInfo<RemoteConnectListSecretsArgs, RemoteConnectListSecretsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUUID | virSecretLookupByUUID} */
-  secretLookupByUUID: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 141,
-    name: "REMOTE_PROC_SECRET_LOOKUP_BY_UUID", method: "secretLookupByUUID",
-    args: RemoteSecretLookupByUuidArgsCodec, ret: RemoteSecretLookupByUuidRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["secret:getattr"], aclFilter: [],
-    cFunction: "virSecretLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUUID",
-  } as ProcedureInfo<RemoteSecretLookupByUuidArgs, RemoteSecretLookupByUuidRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML | virSecretDefineXML} */
-  secretDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 142,
-    name: "REMOTE_PROC_SECRET_DEFINE_XML", method: "secretDefineXML",
-    args: RemoteSecretDefineXmlArgsCodec, ret: RemoteSecretDefineXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["secret:write","secret:save"], aclFilter: [],
-    cFunction: "virSecretDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML",
-  } as ProcedureInfo<RemoteSecretDefineXmlArgs, RemoteSecretDefineXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetXMLDesc | virSecretGetXMLDesc} */
-  secretGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 143,
-    name: "REMOTE_PROC_SECRET_GET_XML_DESC", method: "secretGetXMLDesc",
-    args: RemoteSecretGetXmlDescArgsCodec, ret: RemoteSecretGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["secret:read"], aclFilter: [],
-    cFunction: "virSecretGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetXMLDesc",
-  } as ProcedureInfo<RemoteSecretGetXmlDescArgs, RemoteSecretGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretSetValue | virSecretSetValue} */
-  secretSetValue: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 144,
-    name: "REMOTE_PROC_SECRET_SET_VALUE", method: "secretSetValue",
-    args: RemoteSecretSetValueArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["secret:write"], aclFilter: [],
-    cFunction: "virSecretSetValue", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretSetValue",
-  } as ProcedureInfo<RemoteSecretSetValueArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetValue | virSecretGetValue} */
-  secretGetValue: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 145,
-    name: "REMOTE_PROC_SECRET_GET_VALUE", method: "secretGetValue",
-    args: RemoteSecretGetValueArgsCodec, ret: RemoteSecretGetValueRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["secret:read_secure"], aclFilter: [],
-    cFunction: "virSecretGetValue", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetValue",
-  } as ProcedureInfo<RemoteSecretGetValueArgs, RemoteSecretGetValueRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUndefine | virSecretUndefine} */
-  secretUndefine: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 146,
-    name: "REMOTE_PROC_SECRET_UNDEFINE", method: "secretUndefine",
-    args: RemoteSecretUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["secret:delete"], aclFilter: [],
-    cFunction: "virSecretUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUndefine",
-  } as ProcedureInfo<RemoteSecretUndefineArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage | virSecretLookupByUsage} */
-  secretLookupByUsage: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 147,
-    name: "REMOTE_PROC_SECRET_LOOKUP_BY_USAGE", method: "secretLookupByUsage",
-    args: RemoteSecretLookupByUsageArgsCodec, ret: RemoteSecretLookupByUsageRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["secret:getattr"], aclFilter: [],
-    cFunction: "virSecretLookupByUsage", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage",
-  } as ProcedureInfo<RemoteSecretLookupByUsageArgs, RemoteSecretLookupByUsageRet, void>,
-  domainMigratePrepareTunnel: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 148,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL", method: "domainMigratePrepareTunnel",
-    args: RemoteDomainMigratePrepareTunnelArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePrepareTunnelArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectIsSecure | virConnectIsSecure} */
-  connectIsSecure: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 149,
-    name: "REMOTE_PROC_CONNECT_IS_SECURE", method: "connectIsSecure",
-    args: null, ret: RemoteConnectIsSecureRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "server", acl: ["none"], aclFilter: [],
-    cFunction: "virConnectIsSecure", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectIsSecure",
-  } as ProcedureInfo<void, RemoteConnectIsSecureRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsActive | virDomainIsActive} */
-  domainIsActive: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 150,
-    name: "REMOTE_PROC_DOMAIN_IS_ACTIVE", method: "domainIsActive",
-    args: RemoteDomainIsActiveArgsCodec, ret: RemoteDomainIsActiveRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsActive",
-  } as ProcedureInfo<RemoteDomainIsActiveArgs, RemoteDomainIsActiveRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsPersistent | virDomainIsPersistent} */
-  domainIsPersistent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 151,
-    name: "REMOTE_PROC_DOMAIN_IS_PERSISTENT", method: "domainIsPersistent",
-    args: RemoteDomainIsPersistentArgsCodec, ret: RemoteDomainIsPersistentRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsPersistent",
-  } as ProcedureInfo<RemoteDomainIsPersistentArgs, RemoteDomainIsPersistentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsActive | virNetworkIsActive} */
-  networkIsActive: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 152,
-    name: "REMOTE_PROC_NETWORK_IS_ACTIVE", method: "networkIsActive",
-    args: RemoteNetworkIsActiveArgsCodec, ret: RemoteNetworkIsActiveRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:read"], aclFilter: [],
-    cFunction: "virNetworkIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsActive",
-  } as ProcedureInfo<RemoteNetworkIsActiveArgs, RemoteNetworkIsActiveRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsPersistent | virNetworkIsPersistent} */
-  networkIsPersistent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 153,
-    name: "REMOTE_PROC_NETWORK_IS_PERSISTENT", method: "networkIsPersistent",
-    args: RemoteNetworkIsPersistentArgsCodec, ret: RemoteNetworkIsPersistentRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:read"], aclFilter: [],
-    cFunction: "virNetworkIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsPersistent",
-  } as ProcedureInfo<RemoteNetworkIsPersistentArgs, RemoteNetworkIsPersistentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsActive | virStoragePoolIsActive} */
-  storagePoolIsActive: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 154,
-    name: "REMOTE_PROC_STORAGE_POOL_IS_ACTIVE", method: "storagePoolIsActive",
-    args: RemoteStoragePoolIsActiveArgsCodec, ret: RemoteStoragePoolIsActiveRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:read"], aclFilter: [],
-    cFunction: "virStoragePoolIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsActive",
-  } as ProcedureInfo<RemoteStoragePoolIsActiveArgs, RemoteStoragePoolIsActiveRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsPersistent | virStoragePoolIsPersistent} */
-  storagePoolIsPersistent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 155,
-    name: "REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT", method: "storagePoolIsPersistent",
-    args: RemoteStoragePoolIsPersistentArgsCodec, ret: RemoteStoragePoolIsPersistentRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:read"], aclFilter: [],
-    cFunction: "virStoragePoolIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsPersistent",
-  } as ProcedureInfo<RemoteStoragePoolIsPersistentArgs, RemoteStoragePoolIsPersistentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceIsActive | virInterfaceIsActive} */
-  interfaceIsActive: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 156,
-    name: "REMOTE_PROC_INTERFACE_IS_ACTIVE", method: "interfaceIsActive",
-    args: RemoteInterfaceIsActiveArgsCodec, ret: RemoteInterfaceIsActiveRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["interface:read"], aclFilter: [],
-    cFunction: "virInterfaceIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceIsActive",
-  } as ProcedureInfo<RemoteInterfaceIsActiveArgs, RemoteInterfaceIsActiveRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetLibVersion | virConnectGetLibVersion} */
-  connectGetLibVersion: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 157,
-    name: "REMOTE_PROC_CONNECT_GET_LIB_VERSION", method: "connectGetLibVersion",
-    args: null, ret: RemoteConnectGetLibVersionRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: "virConnectGetLibVersion", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetLibVersion",
-  } as ProcedureInfo<void, RemoteConnectGetLibVersionRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU | virConnectCompareCPU} */
-  connectCompareCPU: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 158,
-    name: "REMOTE_PROC_CONNECT_COMPARE_CPU", method: "connectCompareCPU",
-    args: RemoteConnectCompareCpuArgsCodec, ret: RemoteConnectCompareCpuRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectCompareCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU",
-  } as ProcedureInfo<RemoteConnectCompareCpuArgs, RemoteConnectCompareCpuRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStats | virDomainMemoryStats} */
-  domainMemoryStats: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 159,
-    name: "REMOTE_PROC_DOMAIN_MEMORY_STATS", method: "domainMemoryStats",
-    args: RemoteDomainMemoryStatsArgsCodec, ret: RemoteDomainMemoryStatsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainMemoryStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStats",
-  } as ProcedureInfo<RemoteDomainMemoryStatsArgs, RemoteDomainMemoryStatsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDeviceFlags | virDomainAttachDeviceFlags} */
-  domainAttachDeviceFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 160,
-    name: "REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS", method: "domainAttachDeviceFlags",
-    args: RemoteDomainAttachDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainAttachDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDeviceFlags",
-  } as ProcedureInfo<RemoteDomainAttachDeviceFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceFlags | virDomainDetachDeviceFlags} */
-  domainDetachDeviceFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 161,
-    name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS", method: "domainDetachDeviceFlags",
-    args: RemoteDomainDetachDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainDetachDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceFlags",
-  } as ProcedureInfo<RemoteDomainDetachDeviceFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU | virConnectBaselineCPU} */
-  connectBaselineCPU: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 162,
-    name: "REMOTE_PROC_CONNECT_BASELINE_CPU", method: "connectBaselineCPU",
-    args: RemoteConnectBaselineCpuArgsCodec, ret: RemoteConnectBaselineCpuRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectBaselineCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU",
-  } as ProcedureInfo<RemoteConnectBaselineCpuArgs, RemoteConnectBaselineCpuRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobInfo | virDomainGetJobInfo} */
-  domainGetJobInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 163,
-    name: "REMOTE_PROC_DOMAIN_GET_JOB_INFO", method: "domainGetJobInfo",
-    args: RemoteDomainGetJobInfoArgsCodec, ret: RemoteDomainGetJobInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetJobInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobInfo",
-  } as ProcedureInfo<RemoteDomainGetJobInfoArgs, RemoteDomainGetJobInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJob | virDomainAbortJob} */
-  domainAbortJob: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 164,
-    name: "REMOTE_PROC_DOMAIN_ABORT_JOB", method: "domainAbortJob",
-    args: RemoteDomainAbortJobArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainAbortJob", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJob",
-  } as ProcedureInfo<RemoteDomainAbortJobArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipe | virStorageVolWipe} */
-  storageVolWipe: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 165,
-    name: "REMOTE_PROC_STORAGE_VOL_WIPE", method: "storageVolWipe",
-    args: RemoteStorageVolWipeArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:format"], aclFilter: [],
-    cFunction: "virStorageVolWipe", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipe",
-  } as ProcedureInfo<RemoteStorageVolWipeArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxDowntime | virDomainMigrateSetMaxDowntime} */
-  domainMigrateSetMaxDowntime: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 166,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME", method: "domainMigrateSetMaxDowntime",
-    args: RemoteDomainMigrateSetMaxDowntimeArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: "virDomainMigrateSetMaxDowntime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxDowntime",
-  } as ProcedureInfo<RemoteDomainMigrateSetMaxDowntimeArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegisterAny | virConnectDomainEventRegisterAny} */
-  connectDomainEventRegisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 167,
-    name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY", method: "connectDomainEventRegisterAny",
-    args: RemoteConnectDomainEventRegisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
-    cFunction: "virConnectDomainEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventRegisterAny",
-  } as ProcedureInfo<RemoteConnectDomainEventRegisterAnyArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregisterAny | virConnectDomainEventDeregisterAny} */
-  connectDomainEventDeregisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 168,
-    name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY", method: "connectDomainEventDeregisterAny",
-    args: RemoteConnectDomainEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectDomainEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDeregisterAny",
-  } as ProcedureInfo<RemoteConnectDomainEventDeregisterAnyArgs, void, void>,
-  domainEventReboot: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 169,
-    name: "REMOTE_PROC_DOMAIN_EVENT_REBOOT", method: "domainEventReboot",
-    args: null, ret: null, msg: RemoteDomainEventRebootMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventRebootMsg>,
-  domainEventRtcChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 170,
-    name: "REMOTE_PROC_DOMAIN_EVENT_RTC_CHANGE", method: "domainEventRtcChange",
-    args: null, ret: null, msg: RemoteDomainEventRtcChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventRtcChangeMsg>,
-  domainEventWatchdog: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 171,
-    name: "REMOTE_PROC_DOMAIN_EVENT_WATCHDOG", method: "domainEventWatchdog",
-    args: null, ret: null, msg: RemoteDomainEventWatchdogMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventWatchdogMsg>,
-  domainEventIoError: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 172,
-    name: "REMOTE_PROC_DOMAIN_EVENT_IO_ERROR", method: "domainEventIoError",
-    args: null, ret: null, msg: RemoteDomainEventIoErrorMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventIoErrorMsg>,
-  domainEventGraphics: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 173,
-    name: "REMOTE_PROC_DOMAIN_EVENT_GRAPHICS", method: "domainEventGraphics",
-    args: null, ret: null, msg: RemoteDomainEventGraphicsMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventGraphicsMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUpdateDeviceFlags | virDomainUpdateDeviceFlags} */
-  domainUpdateDeviceFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 174,
-    name: "REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS", method: "domainUpdateDeviceFlags",
-    args: RemoteDomainUpdateDeviceFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainUpdateDeviceFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUpdateDeviceFlags",
-  } as ProcedureInfo<RemoteDomainUpdateDeviceFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName | virNWFilterLookupByName} */
-  nWFilterLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 175,
-    name: "REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME", method: "nWFilterLookupByName",
-    args: RemoteNwfilterLookupByNameArgsCodec, ret: RemoteNwfilterLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter:getattr"], aclFilter: [],
-    cFunction: "virNWFilterLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName",
-  } as ProcedureInfo<RemoteNwfilterLookupByNameArgs, RemoteNwfilterLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID | virNWFilterLookupByUUID} */
-  nWFilterLookupByUUID: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 176,
-    name: "REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID", method: "nWFilterLookupByUUID",
-    args: RemoteNwfilterLookupByUuidArgsCodec, ret: RemoteNwfilterLookupByUuidRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter:getattr"], aclFilter: [],
-    cFunction: "virNWFilterLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID",
-  } as ProcedureInfo<RemoteNwfilterLookupByUuidArgs, RemoteNwfilterLookupByUuidRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc | virNWFilterGetXMLDesc} */
-  nWFilterGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 177,
-    name: "REMOTE_PROC_NWFILTER_GET_XML_DESC", method: "nWFilterGetXMLDesc",
-    args: RemoteNwfilterGetXmlDescArgsCodec, ret: RemoteNwfilterGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter:read"], aclFilter: [],
-    cFunction: "virNWFilterGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc",
-  } as ProcedureInfo<RemoteNwfilterGetXmlDescArgs, RemoteNwfilterGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectNumOfNWFilters | virConnectNumOfNWFilters} */
-  connectNumOfNWFilters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 178,
-    name: "REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS", method: "connectNumOfNWFilters",
-    args: null, ret: RemoteConnectNumOfNwfiltersRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
-    cFunction: "virConnectNumOfNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectNumOfNWFilters",
-  } as ProcedureInfo<void, RemoteConnectNumOfNwfiltersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListNWFilters | virConnectListNWFilters} */
-  connectListNWFilters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 179,
-    name: "REMOTE_PROC_CONNECT_LIST_NWFILTERS", method: "connectListNWFilters",
-    args: RemoteConnectListNwfiltersArgsCodec, ret: RemoteConnectListNwfiltersRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
-    cFunction: "virConnectListNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListNWFilters",
-  } as ProcedureInfo<RemoteConnectListNwfiltersArgs, RemoteConnectListNwfiltersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML | virNWFilterDefineXML} */
-  nWFilterDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 180,
-    name: "REMOTE_PROC_NWFILTER_DEFINE_XML", method: "nWFilterDefineXML",
-    args: RemoteNwfilterDefineXmlArgsCodec, ret: RemoteNwfilterDefineXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter:write","nwfilter:save"], aclFilter: [],
-    cFunction: "virNWFilterDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML",
-  } as ProcedureInfo<RemoteNwfilterDefineXmlArgs, RemoteNwfilterDefineXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine | virNWFilterUndefine} */
-  nWFilterUndefine: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 181,
-    name: "REMOTE_PROC_NWFILTER_UNDEFINE", method: "nWFilterUndefine",
-    args: RemoteNwfilterUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter:delete"], aclFilter: [],
-    cFunction: "virNWFilterUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine",
-  } as ProcedureInfo<RemoteNwfilterUndefineArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSave | virDomainManagedSave} */
-  domainManagedSave: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 182,
-    name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE", method: "domainManagedSave",
-    args: RemoteDomainManagedSaveArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:hibernate"], aclFilter: [],
-    cFunction: "virDomainManagedSave", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSave",
-  } as ProcedureInfo<RemoteDomainManagedSaveArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainHasManagedSaveImage | virDomainHasManagedSaveImage} */
-  domainHasManagedSaveImage: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 183,
-    name: "REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE", method: "domainHasManagedSaveImage",
-    args: RemoteDomainHasManagedSaveImageArgsCodec, ret: RemoteDomainHasManagedSaveImageRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainHasManagedSaveImage", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainHasManagedSaveImage",
-  } as ProcedureInfo<RemoteDomainHasManagedSaveImageArgs, RemoteDomainHasManagedSaveImageRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveRemove | virDomainManagedSaveRemove} */
-  domainManagedSaveRemove: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 184,
-    name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE", method: "domainManagedSaveRemove",
-    args: RemoteDomainManagedSaveRemoveArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:hibernate"], aclFilter: [],
-    cFunction: "virDomainManagedSaveRemove", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveRemove",
-  } as ProcedureInfo<RemoteDomainManagedSaveRemoveArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML | virDomainSnapshotCreateXML} */
-  domainSnapshotCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 185,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML", method: "domainSnapshotCreateXML",
-    args: RemoteDomainSnapshotCreateXmlArgsCodec, ret: RemoteDomainSnapshotCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:snapshot","domain:fs_freeze:VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE"], aclFilter: [],
-    cFunction: "virDomainSnapshotCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML",
-  } as ProcedureInfo<RemoteDomainSnapshotCreateXmlArgs, RemoteDomainSnapshotCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetXMLDesc | virDomainSnapshotGetXMLDesc} */
-  domainSnapshotGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 186,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC", method: "domainSnapshotGetXMLDesc",
-    args: RemoteDomainSnapshotGetXmlDescArgsCodec, ret: RemoteDomainSnapshotGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_SNAPSHOT_XML_SECURE"], aclFilter: [],
-    cFunction: "virDomainSnapshotGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetXMLDesc",
-  } as ProcedureInfo<RemoteDomainSnapshotGetXmlDescArgs, RemoteDomainSnapshotGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNum | virDomainSnapshotNum} */
-  domainSnapshotNum: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 187,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_NUM", method: "domainSnapshotNum",
-    args: RemoteDomainSnapshotNumArgsCodec, ret: RemoteDomainSnapshotNumRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotNum", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNum",
-  } as ProcedureInfo<RemoteDomainSnapshotNumArgs, RemoteDomainSnapshotNumRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListNames | virDomainSnapshotListNames} */
-  domainSnapshotListNames: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 188,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES", method: "domainSnapshotListNames",
-    args: RemoteDomainSnapshotListNamesArgsCodec, ret: RemoteDomainSnapshotListNamesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotListNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListNames",
-  } as ProcedureInfo<RemoteDomainSnapshotListNamesArgs, RemoteDomainSnapshotListNamesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotLookupByName | virDomainSnapshotLookupByName} */
-  domainSnapshotLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 189,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME", method: "domainSnapshotLookupByName",
-    args: RemoteDomainSnapshotLookupByNameArgsCodec, ret: RemoteDomainSnapshotLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotLookupByName",
-  } as ProcedureInfo<RemoteDomainSnapshotLookupByNameArgs, RemoteDomainSnapshotLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainHasCurrentSnapshot | virDomainHasCurrentSnapshot} */
-  domainHasCurrentSnapshot: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 190,
-    name: "REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT", method: "domainHasCurrentSnapshot",
-    args: RemoteDomainHasCurrentSnapshotArgsCodec, ret: RemoteDomainHasCurrentSnapshotRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainHasCurrentSnapshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainHasCurrentSnapshot",
-  } as ProcedureInfo<RemoteDomainHasCurrentSnapshotArgs, RemoteDomainHasCurrentSnapshotRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCurrent | virDomainSnapshotCurrent} */
-  domainSnapshotCurrent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 191,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT", method: "domainSnapshotCurrent",
-    args: RemoteDomainSnapshotCurrentArgsCodec, ret: RemoteDomainSnapshotCurrentRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotCurrent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCurrent",
-  } as ProcedureInfo<RemoteDomainSnapshotCurrentArgs, RemoteDomainSnapshotCurrentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainRevertToSnapshot | virDomainRevertToSnapshot} */
-  domainRevertToSnapshot: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 192,
-    name: "REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT", method: "domainRevertToSnapshot",
-    args: RemoteDomainRevertToSnapshotArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:snapshot"], aclFilter: [],
-    cFunction: "virDomainRevertToSnapshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainRevertToSnapshot",
-  } as ProcedureInfo<RemoteDomainRevertToSnapshotArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDelete | virDomainSnapshotDelete} */
-  domainSnapshotDelete: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 193,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE", method: "domainSnapshotDelete",
-    args: RemoteDomainSnapshotDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:snapshot"], aclFilter: [],
-    cFunction: "virDomainSnapshotDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDelete",
-  } as ProcedureInfo<RemoteDomainSnapshotDeleteArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockInfo | virDomainGetBlockInfo} */
-  domainGetBlockInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 194,
-    name: "REMOTE_PROC_DOMAIN_GET_BLOCK_INFO", method: "domainGetBlockInfo",
-    args: RemoteDomainGetBlockInfoArgsCodec, ret: RemoteDomainGetBlockInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetBlockInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockInfo",
-  } as ProcedureInfo<RemoteDomainGetBlockInfoArgs, RemoteDomainGetBlockInfoRet, void>,
-  domainEventIoErrorReason: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 195,
-    name: "REMOTE_PROC_DOMAIN_EVENT_IO_ERROR_REASON", method: "domainEventIoErrorReason",
-    args: null, ret: null, msg: RemoteDomainEventIoErrorReasonMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventIoErrorReasonMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags | virDomainCreateWithFlags} */
-  domainCreateWithFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 196,
-    name: "REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS", method: "domainCreateWithFlags",
-    args: RemoteDomainCreateWithFlagsArgsCodec, ret: RemoteDomainCreateWithFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:start"], aclFilter: [],
-    cFunction: "virDomainCreateWithFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags",
-  } as ProcedureInfo<RemoteDomainCreateWithFlagsArgs, RemoteDomainCreateWithFlagsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters | virDomainSetMemoryParameters} */
-  domainSetMemoryParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 197,
-    name: "REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS", method: "domainSetMemoryParameters",
-    args: RemoteDomainSetMemoryParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters",
-  } as ProcedureInfo<RemoteDomainSetMemoryParametersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters | virDomainGetMemoryParameters} */
-  domainGetMemoryParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 198,
-    name: "REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS", method: "domainGetMemoryParameters",
-    args: RemoteDomainGetMemoryParametersArgsCodec, ret: RemoteDomainGetMemoryParametersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters",
-  } as ProcedureInfo<RemoteDomainGetMemoryParametersArgs, RemoteDomainGetMemoryParametersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags | virDomainSetVcpusFlags} */
-  domainSetVcpusFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 199,
-    name: "REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS", method: "domainSetVcpusFlags",
-    args: RemoteDomainSetVcpusFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG","domain:write:VIR_DOMAIN_VCPU_GUEST"], aclFilter: [],
-    cFunction: "virDomainSetVcpusFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags",
-  } as ProcedureInfo<RemoteDomainSetVcpusFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags | virDomainGetVcpusFlags} */
-  domainGetVcpusFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 200,
-    name: "REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS", method: "domainGetVcpusFlags",
-    args: RemoteDomainGetVcpusFlagsArgsCodec, ret: RemoteDomainGetVcpusFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read","domain:write:VIR_DOMAIN_VCPU_GUEST"], aclFilter: [],
-    cFunction: "virDomainGetVcpusFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags",
-  } as ProcedureInfo<RemoteDomainGetVcpusFlagsArgs, RemoteDomainGetVcpusFlagsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole | virDomainOpenConsole} */
-  domainOpenConsole: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 201,
-    name: "REMOTE_PROC_DOMAIN_OPEN_CONSOLE", method: "domainOpenConsole",
-    args: RemoteDomainOpenConsoleArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: {"direction":"read","argIndex":2}, sparseFlag: null,
-    generate: "both", acl: ["domain:open_device"], aclFilter: [],
-    cFunction: "virDomainOpenConsole", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole",
-  } as ProcedureInfo<RemoteDomainOpenConsoleArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated | virDomainIsUpdated} */
-  domainIsUpdated: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 202,
-    name: "REMOTE_PROC_DOMAIN_IS_UPDATED", method: "domainIsUpdated",
-    args: RemoteDomainIsUpdatedArgsCodec, ret: RemoteDomainIsUpdatedRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainIsUpdated", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated",
-  } as ProcedureInfo<RemoteDomainIsUpdatedArgs, RemoteDomainIsUpdatedRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetSysinfo | virConnectGetSysinfo} */
-  connectGetSysinfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 203,
-    name: "REMOTE_PROC_CONNECT_GET_SYSINFO", method: "connectGetSysinfo",
-    args: RemoteConnectGetSysinfoArgsCodec, ret: RemoteConnectGetSysinfoRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectGetSysinfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetSysinfo",
-  } as ProcedureInfo<RemoteConnectGetSysinfoArgs, RemoteConnectGetSysinfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryFlags | virDomainSetMemoryFlags} */
-  domainSetMemoryFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 204,
-    name: "REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS", method: "domainSetMemoryFlags",
-    args: RemoteDomainSetMemoryFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetMemoryFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryFlags",
-  } as ProcedureInfo<RemoteDomainSetMemoryFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters | virDomainSetBlkioParameters} */
-  domainSetBlkioParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 205,
-    name: "REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS", method: "domainSetBlkioParameters",
-    args: RemoteDomainSetBlkioParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetBlkioParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters",
-  } as ProcedureInfo<RemoteDomainSetBlkioParametersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters | virDomainGetBlkioParameters} */
-  domainGetBlkioParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 206,
-    name: "REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS", method: "domainGetBlkioParameters",
-    args: RemoteDomainGetBlkioParametersArgsCodec, ret: RemoteDomainGetBlkioParametersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetBlkioParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters",
-  } as ProcedureInfo<RemoteDomainGetBlkioParametersArgs, RemoteDomainGetBlkioParametersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxSpeed | virDomainMigrateSetMaxSpeed} */
-  domainMigrateSetMaxSpeed: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 207,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED", method: "domainMigrateSetMaxSpeed",
-    args: RemoteDomainMigrateSetMaxSpeedArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: "virDomainMigrateSetMaxSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxSpeed",
-  } as ProcedureInfo<RemoteDomainMigrateSetMaxSpeedArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload | virStorageVolUpload} */
-  storageVolUpload: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 208,
-    name: "REMOTE_PROC_STORAGE_VOL_UPLOAD", method: "storageVolUpload",
-    args: RemoteStorageVolUploadArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: {"name":"VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM","value":1},
-    generate: "both", acl: ["storage_vol:data_write"], aclFilter: [],
-    cFunction: "virStorageVolUpload", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload",
-  } as ProcedureInfo<RemoteStorageVolUploadArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload | virStorageVolDownload} */
-  storageVolDownload: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 209,
-    name: "REMOTE_PROC_STORAGE_VOL_DOWNLOAD", method: "storageVolDownload",
-    args: RemoteStorageVolDownloadArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: {"direction":"read","argIndex":1}, sparseFlag: {"name":"VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM","value":1},
-    generate: "both", acl: ["storage_vol:data_read"], aclFilter: [],
-    cFunction: "virStorageVolDownload", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload",
-  } as ProcedureInfo<RemoteStorageVolDownloadArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI | virDomainInjectNMI} */
-  domainInjectNMI: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 210,
-    name: "REMOTE_PROC_DOMAIN_INJECT_NMI", method: "domainInjectNMI",
-    args: RemoteDomainInjectNmiArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:inject_nmi"], aclFilter: [],
-    cFunction: "virDomainInjectNMI", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI",
-  } as ProcedureInfo<RemoteDomainInjectNmiArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot | virDomainScreenshot} */
-  domainScreenshot: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 211,
-    name: "REMOTE_PROC_DOMAIN_SCREENSHOT", method: "domainScreenshot",
-    args: RemoteDomainScreenshotArgsCodec, ret: RemoteDomainScreenshotRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: {"direction":"read","argIndex":1}, sparseFlag: null,
-    generate: "both", acl: ["domain:screenshot"], aclFilter: [],
-    cFunction: "virDomainScreenshot", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot",
-  } as ProcedureInfo<RemoteDomainScreenshotArgs, RemoteDomainScreenshotRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState | virDomainGetState} */
-  domainGetState: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 212,
-    name: "REMOTE_PROC_DOMAIN_GET_STATE", method: "domainGetState",
-    args: RemoteDomainGetStateArgsCodec, ret: RemoteDomainGetStateRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetState", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState",
-  } as ProcedureInfo<RemoteDomainGetStateArgs, RemoteDomainGetStateRet, void>,
-  domainMigrateBegin3: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 213,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3", method: "domainMigrateBegin3",
-    args: RemoteDomainMigrateBegin3ArgsCodec, ret: RemoteDomainMigrateBegin3RetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigrateBegin3Args, RemoteDomainMigrateBegin3Ret, void>,
-  domainMigratePrepare3: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 214,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3", method: "domainMigratePrepare3",
-    args: RemoteDomainMigratePrepare3ArgsCodec, ret: RemoteDomainMigratePrepare3RetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePrepare3Args, RemoteDomainMigratePrepare3Ret, void>,
-  domainMigratePrepareTunnel3: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 215,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3", method: "domainMigratePrepareTunnel3",
-    args: RemoteDomainMigratePrepareTunnel3ArgsCodec, ret: RemoteDomainMigratePrepareTunnel3RetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: {"direction":"write","argIndex":1}, sparseFlag: null,
-    generate: "server", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePrepareTunnel3Args, RemoteDomainMigratePrepareTunnel3Ret, void>,
-  domainMigratePerform3: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 216,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3", method: "domainMigratePerform3",
-    args: RemoteDomainMigratePerform3ArgsCodec, ret: RemoteDomainMigratePerform3RetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePerform3Args, RemoteDomainMigratePerform3Ret, void>,
-  domainMigrateFinish3: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 217,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH3", method: "domainMigrateFinish3",
-    args: RemoteDomainMigrateFinish3ArgsCodec, ret: RemoteDomainMigrateFinish3RetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigrateFinish3Args, RemoteDomainMigrateFinish3Ret, void>,
-  domainMigrateConfirm3: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 218,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3", method: "domainMigrateConfirm3",
-    args: RemoteDomainMigrateConfirm3ArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigrateConfirm3Args, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags | virDomainSetSchedulerParametersFlags} */
-  domainSetSchedulerParametersFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 219,
-    name: "REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS", method: "domainSetSchedulerParametersFlags",
-    args: RemoteDomainSetSchedulerParametersFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetSchedulerParametersFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags",
-  } as ProcedureInfo<RemoteDomainSetSchedulerParametersFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeBegin | virInterfaceChangeBegin} */
-  interfaceChangeBegin: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 220,
-    name: "REMOTE_PROC_INTERFACE_CHANGE_BEGIN", method: "interfaceChangeBegin",
-    args: RemoteInterfaceChangeBeginArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
-    cFunction: "virInterfaceChangeBegin", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeBegin",
-  } as ProcedureInfo<RemoteInterfaceChangeBeginArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeCommit | virInterfaceChangeCommit} */
-  interfaceChangeCommit: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 221,
-    name: "REMOTE_PROC_INTERFACE_CHANGE_COMMIT", method: "interfaceChangeCommit",
-    args: RemoteInterfaceChangeCommitArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
-    cFunction: "virInterfaceChangeCommit", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeCommit",
-  } as ProcedureInfo<RemoteInterfaceChangeCommitArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeRollback | virInterfaceChangeRollback} */
-  interfaceChangeRollback: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 222,
-    name: "REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK", method: "interfaceChangeRollback",
-    args: RemoteInterfaceChangeRollbackArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:interface_transaction"], aclFilter: [],
-    cFunction: "virInterfaceChangeRollback", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeRollback",
-  } as ProcedureInfo<RemoteInterfaceChangeRollbackArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags | virDomainGetSchedulerParametersFlags} */
-  domainGetSchedulerParametersFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 223,
-    name: "REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS", method: "domainGetSchedulerParametersFlags",
-    args: RemoteDomainGetSchedulerParametersFlagsArgsCodec, ret: RemoteDomainGetSchedulerParametersFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "client", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetSchedulerParametersFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags",
-  } as ProcedureInfo<RemoteDomainGetSchedulerParametersFlagsArgs, RemoteDomainGetSchedulerParametersFlagsRet, void>,
-  domainEventControlError: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 224,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CONTROL_ERROR", method: "domainEventControlError",
-    args: null, ret: null, msg: RemoteDomainEventControlErrorMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventControlErrorMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags | virDomainPinVcpuFlags} */
-  domainPinVcpuFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 225,
-    name: "REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS", method: "domainPinVcpuFlags",
-    args: RemoteDomainPinVcpuFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainPinVcpuFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags",
-  } as ProcedureInfo<RemoteDomainPinVcpuFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey | virDomainSendKey} */
-  domainSendKey: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 226,
-    name: "REMOTE_PROC_DOMAIN_SEND_KEY", method: "domainSendKey",
-    args: RemoteDomainSendKeyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:send_input"], aclFilter: [],
-    cFunction: "virDomainSendKey", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey",
-  } as ProcedureInfo<RemoteDomainSendKeyArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats | virNodeGetCPUStats} */
-  nodeGetCPUStats: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 227,
-    name: "REMOTE_PROC_NODE_GET_CPU_STATS", method: "nodeGetCPUStats",
-    args: RemoteNodeGetCpuStatsArgsCodec, ret: RemoteNodeGetCpuStatsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetCPUStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats",
-  } as ProcedureInfo<RemoteNodeGetCpuStatsArgs, RemoteNodeGetCpuStatsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats | virNodeGetMemoryStats} */
-  nodeGetMemoryStats: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 228,
-    name: "REMOTE_PROC_NODE_GET_MEMORY_STATS", method: "nodeGetMemoryStats",
-    args: RemoteNodeGetMemoryStatsArgsCodec, ret: RemoteNodeGetMemoryStatsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetMemoryStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats",
-  } as ProcedureInfo<RemoteNodeGetMemoryStatsArgs, RemoteNodeGetMemoryStatsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo | virDomainGetControlInfo} */
-  domainGetControlInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 229,
-    name: "REMOTE_PROC_DOMAIN_GET_CONTROL_INFO", method: "domainGetControlInfo",
-    args: RemoteDomainGetControlInfoArgsCodec, ret: RemoteDomainGetControlInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetControlInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo",
-  } as ProcedureInfo<RemoteDomainGetControlInfoArgs, RemoteDomainGetControlInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo | virDomainGetVcpuPinInfo} */
-  domainGetVcpuPinInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 230,
-    name: "REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO", method: "domainGetVcpuPinInfo",
-    args: RemoteDomainGetVcpuPinInfoArgsCodec, ret: RemoteDomainGetVcpuPinInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetVcpuPinInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo",
-  } as ProcedureInfo<RemoteDomainGetVcpuPinInfoArgs, RemoteDomainGetVcpuPinInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlags | virDomainUndefineFlags} */
-  domainUndefineFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 231,
-    name: "REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS", method: "domainUndefineFlags",
-    args: RemoteDomainUndefineFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:delete"], aclFilter: [],
-    cFunction: "virDomainUndefineFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlags",
-  } as ProcedureInfo<RemoteDomainUndefineFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveFlags | virDomainSaveFlags} */
-  domainSaveFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 232,
-    name: "REMOTE_PROC_DOMAIN_SAVE_FLAGS", method: "domainSaveFlags",
-    args: RemoteDomainSaveFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:hibernate"], aclFilter: [],
-    cFunction: "virDomainSaveFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveFlags",
-  } as ProcedureInfo<RemoteDomainSaveFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreFlags | virDomainRestoreFlags} */
-  domainRestoreFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 233,
-    name: "REMOTE_PROC_DOMAIN_RESTORE_FLAGS", method: "domainRestoreFlags",
-    args: RemoteDomainRestoreFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
-    cFunction: "virDomainRestoreFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreFlags",
-  } as ProcedureInfo<RemoteDomainRestoreFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlags | virDomainDestroyFlags} */
-  domainDestroyFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 234,
-    name: "REMOTE_PROC_DOMAIN_DESTROY_FLAGS", method: "domainDestroyFlags",
-    args: RemoteDomainDestroyFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:stop"], aclFilter: [],
-    cFunction: "virDomainDestroyFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlags",
-  } as ProcedureInfo<RemoteDomainDestroyFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageGetXMLDesc | virDomainSaveImageGetXMLDesc} */
-  domainSaveImageGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 235,
-    name: "REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC", method: "domainSaveImageGetXMLDesc",
-    args: RemoteDomainSaveImageGetXmlDescArgsCodec, ret: RemoteDomainSaveImageGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSaveImageGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageGetXMLDesc",
-  } as ProcedureInfo<RemoteDomainSaveImageGetXmlDescArgs, RemoteDomainSaveImageGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageDefineXML | virDomainSaveImageDefineXML} */
-  domainSaveImageDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 236,
-    name: "REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML", method: "domainSaveImageDefineXML",
-    args: RemoteDomainSaveImageDefineXmlArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:hibernate"], aclFilter: [],
-    cFunction: "virDomainSaveImageDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageDefineXML",
-  } as ProcedureInfo<RemoteDomainSaveImageDefineXmlArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbort | virDomainBlockJobAbort} */
-  domainBlockJobAbort: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 237,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT", method: "domainBlockJobAbort",
-    args: RemoteDomainBlockJobAbortArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainBlockJobAbort", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbort",
-  } as ProcedureInfo<RemoteDomainBlockJobAbortArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockJobInfo | virDomainGetBlockJobInfo} */
-  domainGetBlockJobInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 238,
-    name: "REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO", method: "domainGetBlockJobInfo",
-    args: RemoteDomainGetBlockJobInfoArgsCodec, ret: RemoteDomainGetBlockJobInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetBlockJobInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockJobInfo",
-  } as ProcedureInfo<RemoteDomainGetBlockJobInfoArgs, RemoteDomainGetBlockJobInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeed | virDomainBlockJobSetSpeed} */
-  domainBlockJobSetSpeed: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 239,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED", method: "domainBlockJobSetSpeed",
-    args: RemoteDomainBlockJobSetSpeedArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainBlockJobSetSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeed",
-  } as ProcedureInfo<RemoteDomainBlockJobSetSpeedArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPull | virDomainBlockPull} */
-  domainBlockPull: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 240,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_PULL", method: "domainBlockPull",
-    args: RemoteDomainBlockPullArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:block_write"], aclFilter: [],
-    cFunction: "virDomainBlockPull", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPull",
-  } as ProcedureInfo<RemoteDomainBlockPullArgs, void, void>,
-  domainEventBlockJob: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 241,
-    name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB", method: "domainEventBlockJob",
-    args: null, ret: null, msg: RemoteDomainEventBlockJobMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventBlockJobMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxSpeed | virDomainMigrateGetMaxSpeed} */
-  domainMigrateGetMaxSpeed: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 242,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED", method: "domainMigrateGetMaxSpeed",
-    args: RemoteDomainMigrateGetMaxSpeedArgsCodec, ret: RemoteDomainMigrateGetMaxSpeedRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: "virDomainMigrateGetMaxSpeed", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxSpeed",
-  } as ProcedureInfo<RemoteDomainMigrateGetMaxSpeedArgs, RemoteDomainMigrateGetMaxSpeedRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags | virDomainBlockStatsFlags} */
-  domainBlockStatsFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 243,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS", method: "domainBlockStatsFlags",
-    args: RemoteDomainBlockStatsFlagsArgsCodec, ret: RemoteDomainBlockStatsFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainBlockStatsFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags",
-  } as ProcedureInfo<RemoteDomainBlockStatsFlagsArgs, RemoteDomainBlockStatsFlagsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetParent | virDomainSnapshotGetParent} */
-  domainSnapshotGetParent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 244,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT", method: "domainSnapshotGetParent",
-    args: RemoteDomainSnapshotGetParentArgsCodec, ret: RemoteDomainSnapshotGetParentRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetParent",
-  } as ProcedureInfo<RemoteDomainSnapshotGetParentArgs, RemoteDomainSnapshotGetParentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReset | virDomainReset} */
-  domainReset: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 245,
-    name: "REMOTE_PROC_DOMAIN_RESET", method: "domainReset",
-    args: RemoteDomainResetArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:reset"], aclFilter: [],
-    cFunction: "virDomainReset", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReset",
-  } as ProcedureInfo<RemoteDomainResetArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNumChildren | virDomainSnapshotNumChildren} */
-  domainSnapshotNumChildren: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 246,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN", method: "domainSnapshotNumChildren",
-    args: RemoteDomainSnapshotNumChildrenArgsCodec, ret: RemoteDomainSnapshotNumChildrenRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotNumChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNumChildren",
-  } as ProcedureInfo<RemoteDomainSnapshotNumChildrenArgs, RemoteDomainSnapshotNumChildrenRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListChildrenNames | virDomainSnapshotListChildrenNames} */
-  domainSnapshotListChildrenNames: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 247,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES", method: "domainSnapshotListChildrenNames",
-    args: RemoteDomainSnapshotListChildrenNamesArgsCodec, ret: RemoteDomainSnapshotListChildrenNamesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotListChildrenNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListChildrenNames",
-  } as ProcedureInfo<RemoteDomainSnapshotListChildrenNamesArgs, RemoteDomainSnapshotListChildrenNamesRet, void>,
-  domainEventDiskChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 248,
-    name: "REMOTE_PROC_DOMAIN_EVENT_DISK_CHANGE", method: "domainEventDiskChange",
-    args: null, ret: null, msg: RemoteDomainEventDiskChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventDiskChangeMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphics | virDomainOpenGraphics} */
-  domainOpenGraphics: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 249,
-    name: "REMOTE_PROC_DOMAIN_OPEN_GRAPHICS", method: "domainOpenGraphics",
-    args: RemoteDomainOpenGraphicsArgsCodec, ret: null, msg: null, message: false, fds: true,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:open_graphics"], aclFilter: [],
-    cFunction: "virDomainOpenGraphics", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphics",
-  } as ProcedureInfo<RemoteDomainOpenGraphicsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration | virNodeSuspendForDuration} */
-  nodeSuspendForDuration: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 250,
-    name: "REMOTE_PROC_NODE_SUSPEND_FOR_DURATION", method: "nodeSuspendForDuration",
-    args: RemoteNodeSuspendForDurationArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:pm_control"], aclFilter: [],
-    cFunction: "virNodeSuspendForDuration", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration",
-  } as ProcedureInfo<RemoteNodeSuspendForDurationArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResize | virDomainBlockResize} */
-  domainBlockResize: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 251,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_RESIZE", method: "domainBlockResize",
-    args: RemoteDomainBlockResizeArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:block_write"], aclFilter: [],
-    cFunction: "virDomainBlockResize", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResize",
-  } as ProcedureInfo<RemoteDomainBlockResizeArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune | virDomainSetBlockIoTune} */
-  domainSetBlockIoTune: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 252,
-    name: "REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE", method: "domainSetBlockIoTune",
-    args: RemoteDomainSetBlockIoTuneArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetBlockIoTune", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune",
-  } as ProcedureInfo<RemoteDomainSetBlockIoTuneArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune | virDomainGetBlockIoTune} */
-  domainGetBlockIoTune: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 253,
-    name: "REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE", method: "domainGetBlockIoTune",
-    args: RemoteDomainGetBlockIoTuneArgsCodec, ret: RemoteDomainGetBlockIoTuneRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetBlockIoTune", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune",
-  } as ProcedureInfo<RemoteDomainGetBlockIoTuneArgs, RemoteDomainGetBlockIoTuneRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters | virDomainSetNumaParameters} */
-  domainSetNumaParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 254,
-    name: "REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS", method: "domainSetNumaParameters",
-    args: RemoteDomainSetNumaParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetNumaParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters",
-  } as ProcedureInfo<RemoteDomainSetNumaParametersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters | virDomainGetNumaParameters} */
-  domainGetNumaParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 255,
-    name: "REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS", method: "domainGetNumaParameters",
-    args: RemoteDomainGetNumaParametersArgsCodec, ret: RemoteDomainGetNumaParametersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetNumaParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters",
-  } as ProcedureInfo<RemoteDomainGetNumaParametersArgs, RemoteDomainGetNumaParametersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters | virDomainSetInterfaceParameters} */
-  domainSetInterfaceParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 256,
-    name: "REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS", method: "domainSetInterfaceParameters",
-    args: RemoteDomainSetInterfaceParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetInterfaceParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters",
-  } as ProcedureInfo<RemoteDomainSetInterfaceParametersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters | virDomainGetInterfaceParameters} */
-  domainGetInterfaceParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 257,
-    name: "REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS", method: "domainGetInterfaceParameters",
-    args: RemoteDomainGetInterfaceParametersArgsCodec, ret: RemoteDomainGetInterfaceParametersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetInterfaceParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters",
-  } as ProcedureInfo<RemoteDomainGetInterfaceParametersArgs, RemoteDomainGetInterfaceParametersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlags | virDomainShutdownFlags} */
-  domainShutdownFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 258,
-    name: "REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS", method: "domainShutdownFlags",
-    args: RemoteDomainShutdownFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:init_control","domain:write:VIR_DOMAIN_SHUTDOWN_GUEST_AGENT"], aclFilter: [],
-    cFunction: "virDomainShutdownFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlags",
-  } as ProcedureInfo<RemoteDomainShutdownFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipePattern | virStorageVolWipePattern} */
-  storageVolWipePattern: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 259,
-    name: "REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN", method: "storageVolWipePattern",
-    args: RemoteStorageVolWipePatternArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:format"], aclFilter: [],
-    cFunction: "virStorageVolWipePattern", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipePattern",
-  } as ProcedureInfo<RemoteStorageVolWipePatternArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResize | virStorageVolResize} */
-  storageVolResize: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 260,
-    name: "REMOTE_PROC_STORAGE_VOL_RESIZE", method: "storageVolResize",
-    args: RemoteStorageVolResizeArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_vol:resize"], aclFilter: [],
-    cFunction: "virStorageVolResize", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResize",
-  } as ProcedureInfo<RemoteStorageVolResizeArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration | virDomainPMSuspendForDuration} */
-  domainPMSuspendForDuration: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 261,
-    name: "REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION", method: "domainPMSuspendForDuration",
-    args: RemoteDomainPmSuspendForDurationArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:pm_control"], aclFilter: [],
-    cFunction: "virDomainPMSuspendForDuration", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration",
-  } as ProcedureInfo<RemoteDomainPmSuspendForDurationArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats | virDomainGetCPUStats} */
-  domainGetCPUStats: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 262,
-    name: "REMOTE_PROC_DOMAIN_GET_CPU_STATS", method: "domainGetCPUStats",
-    args: RemoteDomainGetCpuStatsArgsCodec, ret: RemoteDomainGetCpuStatsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetCPUStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats",
-  } as ProcedureInfo<RemoteDomainGetCpuStatsArgs, RemoteDomainGetCpuStatsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetDiskErrors | virDomainGetDiskErrors} */
-  domainGetDiskErrors: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 263,
-    name: "REMOTE_PROC_DOMAIN_GET_DISK_ERRORS", method: "domainGetDiskErrors",
-    args: RemoteDomainGetDiskErrorsArgsCodec, ret: RemoteDomainGetDiskErrorsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetDiskErrors", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetDiskErrors",
-  } as ProcedureInfo<RemoteDomainGetDiskErrorsArgs, RemoteDomainGetDiskErrorsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata | virDomainSetMetadata} */
-  domainSetMetadata: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 264,
-    name: "REMOTE_PROC_DOMAIN_SET_METADATA", method: "domainSetMetadata",
-    args: RemoteDomainSetMetadataArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata",
-  } as ProcedureInfo<RemoteDomainSetMetadataArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata | virDomainGetMetadata} */
-  domainGetMetadata: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 265,
-    name: "REMOTE_PROC_DOMAIN_GET_METADATA", method: "domainGetMetadata",
-    args: RemoteDomainGetMetadataArgsCodec, ret: RemoteDomainGetMetadataRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata",
-  } as ProcedureInfo<RemoteDomainGetMetadataArgs, RemoteDomainGetMetadataRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebase | virDomainBlockRebase} */
-  domainBlockRebase: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 266,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_REBASE", method: "domainBlockRebase",
-    args: RemoteDomainBlockRebaseArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:block_write"], aclFilter: [],
-    cFunction: "virDomainBlockRebase", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebase",
-  } as ProcedureInfo<RemoteDomainBlockRebaseArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMWakeup | virDomainPMWakeup} */
-  domainPMWakeup: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 267,
-    name: "REMOTE_PROC_DOMAIN_PM_WAKEUP", method: "domainPMWakeup",
-    args: RemoteDomainPmWakeupArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:pm_control"], aclFilter: [],
-    cFunction: "virDomainPMWakeup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMWakeup",
-  } as ProcedureInfo<RemoteDomainPmWakeupArgs, void, void>,
-  domainEventTrayChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 268,
-    name: "REMOTE_PROC_DOMAIN_EVENT_TRAY_CHANGE", method: "domainEventTrayChange",
-    args: null, ret: null, msg: RemoteDomainEventTrayChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventTrayChangeMsg>,
-  domainEventPmwakeup: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 269,
-    name: "REMOTE_PROC_DOMAIN_EVENT_PMWAKEUP", method: "domainEventPmwakeup",
-    args: null, ret: null, msg: RemoteDomainEventPmwakeupMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventPmwakeupMsg>,
-  domainEventPmsuspend: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 270,
-    name: "REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND", method: "domainEventPmsuspend",
-    args: null, ret: null, msg: RemoteDomainEventPmsuspendMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventPmsuspendMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotIsCurrent | virDomainSnapshotIsCurrent} */
-  domainSnapshotIsCurrent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 271,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT", method: "domainSnapshotIsCurrent",
-    args: RemoteDomainSnapshotIsCurrentArgsCodec, ret: RemoteDomainSnapshotIsCurrentRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotIsCurrent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotIsCurrent",
-  } as ProcedureInfo<RemoteDomainSnapshotIsCurrentArgs, RemoteDomainSnapshotIsCurrentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotHasMetadata | virDomainSnapshotHasMetadata} */
-  domainSnapshotHasMetadata: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 272,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA", method: "domainSnapshotHasMetadata",
-    args: RemoteDomainSnapshotHasMetadataArgsCodec, ret: RemoteDomainSnapshotHasMetadataRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotHasMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotHasMetadata",
-  } as ProcedureInfo<RemoteDomainSnapshotHasMetadataArgs, RemoteDomainSnapshotHasMetadataRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains | virConnectListAllDomains} */
-  connectListAllDomains: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 273,
-    name: "REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS", method: "connectListAllDomains",
-    args: RemoteConnectListAllDomainsArgsCodec, ret: RemoteConnectListAllDomainsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
-    cFunction: "virConnectListAllDomains", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains",
-  } as ProcedureInfo<RemoteConnectListAllDomainsArgs, RemoteConnectListAllDomainsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots | virDomainListAllSnapshots} */
-  domainListAllSnapshots: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 274,
-    name: "REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS", method: "domainListAllSnapshots",
-    args: RemoteDomainListAllSnapshotsArgsCodec, ret: RemoteDomainListAllSnapshotsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainListAllSnapshots", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots",
-  } as ProcedureInfo<RemoteDomainListAllSnapshotsArgs, RemoteDomainListAllSnapshotsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren | virDomainSnapshotListAllChildren} */
-  domainSnapshotListAllChildren: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 275,
-    name: "REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN", method: "domainSnapshotListAllChildren",
-    args: RemoteDomainSnapshotListAllChildrenArgsCodec, ret: RemoteDomainSnapshotListAllChildrenRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainSnapshotListAllChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren",
-  } as ProcedureInfo<RemoteDomainSnapshotListAllChildrenArgs, RemoteDomainSnapshotListAllChildrenRet, void>,
-  domainEventBalloonChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 276,
-    name: "REMOTE_PROC_DOMAIN_EVENT_BALLOON_CHANGE", method: "domainEventBalloonChange",
-    args: null, ret: null, msg: RemoteDomainEventBalloonChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventBalloonChangeMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostname | virDomainGetHostname} */
-  domainGetHostname: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 277,
-    name: "REMOTE_PROC_DOMAIN_GET_HOSTNAME", method: "domainGetHostname",
-    args: RemoteDomainGetHostnameArgsCodec, ret: RemoteDomainGetHostnameRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainGetHostname", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostname",
-  } as ProcedureInfo<RemoteDomainGetHostnameArgs, RemoteDomainGetHostnameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList | virDomainGetSecurityLabelList} */
-  domainGetSecurityLabelList: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 278,
-    name: "REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST", method: "domainGetSecurityLabelList",
-    args: RemoteDomainGetSecurityLabelListArgsCodec, ret: RemoteDomainGetSecurityLabelListRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetSecurityLabelList", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList",
-  } as ProcedureInfo<RemoteDomainGetSecurityLabelListArgs, RemoteDomainGetSecurityLabelListRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator | virDomainPinEmulator} */
-  domainPinEmulator: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 279,
-    name: "REMOTE_PROC_DOMAIN_PIN_EMULATOR", method: "domainPinEmulator",
-    args: RemoteDomainPinEmulatorArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainPinEmulator", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator",
-  } as ProcedureInfo<RemoteDomainPinEmulatorArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo | virDomainGetEmulatorPinInfo} */
-  domainGetEmulatorPinInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 280,
-    name: "REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO", method: "domainGetEmulatorPinInfo",
-    args: RemoteDomainGetEmulatorPinInfoArgsCodec, ret: RemoteDomainGetEmulatorPinInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetEmulatorPinInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo",
-  } as ProcedureInfo<RemoteDomainGetEmulatorPinInfoArgs, RemoteDomainGetEmulatorPinInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools | virConnectListAllStoragePools} */
-  connectListAllStoragePools: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 281,
-    name: "REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS", method: "connectListAllStoragePools",
-    args: RemoteConnectListAllStoragePoolsArgsCodec, ret: RemoteConnectListAllStoragePoolsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
-    cFunction: "virConnectListAllStoragePools", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools",
-  } as ProcedureInfo<RemoteConnectListAllStoragePoolsArgs, RemoteConnectListAllStoragePoolsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes | virStoragePoolListAllVolumes} */
-  storagePoolListAllVolumes: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 282,
-    name: "REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES", method: "storagePoolListAllVolumes",
-    args: RemoteStoragePoolListAllVolumesArgsCodec, ret: RemoteStoragePoolListAllVolumesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:search_storage_vols"], aclFilter: ["storage_vol:getattr"],
-    cFunction: "virStoragePoolListAllVolumes", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes",
-  } as ProcedureInfo<RemoteStoragePoolListAllVolumesArgs, RemoteStoragePoolListAllVolumesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks | virConnectListAllNetworks} */
-  connectListAllNetworks: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 283,
-    name: "REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS", method: "connectListAllNetworks",
-    args: RemoteConnectListAllNetworksArgsCodec, ret: RemoteConnectListAllNetworksRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
-    cFunction: "virConnectListAllNetworks", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks",
-  } as ProcedureInfo<RemoteConnectListAllNetworksArgs, RemoteConnectListAllNetworksRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces | virConnectListAllInterfaces} */
-  connectListAllInterfaces: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 284,
-    name: "REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES", method: "connectListAllInterfaces",
-    args: RemoteConnectListAllInterfacesArgsCodec, ret: RemoteConnectListAllInterfacesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_interfaces"], aclFilter: ["interface:getattr"],
-    cFunction: "virConnectListAllInterfaces", docUrl: "https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces",
-  } as ProcedureInfo<RemoteConnectListAllInterfacesArgs, RemoteConnectListAllInterfacesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices | virConnectListAllNodeDevices} */
-  connectListAllNodeDevices: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 285,
-    name: "REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES", method: "connectListAllNodeDevices",
-    args: RemoteConnectListAllNodeDevicesArgsCodec, ret: RemoteConnectListAllNodeDevicesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
-    cFunction: "virConnectListAllNodeDevices", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices",
-  } as ProcedureInfo<RemoteConnectListAllNodeDevicesArgs, RemoteConnectListAllNodeDevicesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters | virConnectListAllNWFilters} */
-  connectListAllNWFilters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 286,
-    name: "REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS", method: "connectListAllNWFilters",
-    args: RemoteConnectListAllNwfiltersArgsCodec, ret: RemoteConnectListAllNwfiltersRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_nwfilters"], aclFilter: ["nwfilter:getattr"],
-    cFunction: "virConnectListAllNWFilters", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters",
-  } as ProcedureInfo<RemoteConnectListAllNwfiltersArgs, RemoteConnectListAllNwfiltersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets | virConnectListAllSecrets} */
-  connectListAllSecrets: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 287,
-    name: "REMOTE_PROC_CONNECT_LIST_ALL_SECRETS", method: "connectListAllSecrets",
-    args: RemoteConnectListAllSecretsArgsCodec, ret: RemoteConnectListAllSecretsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
-    cFunction: "virConnectListAllSecrets", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets",
-  } as ProcedureInfo<RemoteConnectListAllSecretsArgs, RemoteConnectListAllSecretsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters | virNodeSetMemoryParameters} */
-  nodeSetMemoryParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 288,
-    name: "REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS", method: "nodeSetMemoryParameters",
-    args: RemoteNodeSetMemoryParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:write"], aclFilter: [],
-    cFunction: "virNodeSetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters",
-  } as ProcedureInfo<RemoteNodeSetMemoryParametersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters | virNodeGetMemoryParameters} */
-  nodeGetMemoryParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 289,
-    name: "REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS", method: "nodeGetMemoryParameters",
-    args: RemoteNodeGetMemoryParametersArgsCodec, ret: RemoteNodeGetMemoryParametersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetMemoryParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters",
-  } as ProcedureInfo<RemoteNodeGetMemoryParametersArgs, RemoteNodeGetMemoryParametersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommit | virDomainBlockCommit} */
-  domainBlockCommit: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 290,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_COMMIT", method: "domainBlockCommit",
-    args: RemoteDomainBlockCommitArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:block_write"], aclFilter: [],
-    cFunction: "virDomainBlockCommit", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommit",
-  } as ProcedureInfo<RemoteDomainBlockCommitArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate | virNetworkUpdate} */
-  networkUpdate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 291,
-    name: "REMOTE_PROC_NETWORK_UPDATE", method: "networkUpdate",
-    args: RemoteNetworkUpdateArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:write","network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE","network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virNetworkUpdate", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate",
-  } as ProcedureInfo<RemoteNetworkUpdateArgs, void, void>,
-  domainEventPmsuspendDisk: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 292,
-    name: "REMOTE_PROC_DOMAIN_EVENT_PMSUSPEND_DISK", method: "domainEventPmsuspendDisk",
-    args: null, ret: null, msg: RemoteDomainEventPmsuspendDiskMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventPmsuspendDiskMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap | virNodeGetCPUMap} */
-  nodeGetCPUMap: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 293,
-    name: "REMOTE_PROC_NODE_GET_CPU_MAP", method: "nodeGetCPUMap",
-    args: RemoteNodeGetCpuMapArgsCodec, ret: RemoteNodeGetCpuMapRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetCPUMap", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap",
-  } as ProcedureInfo<RemoteNodeGetCpuMapArgs, RemoteNodeGetCpuMapRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim | virDomainFSTrim} */
-  domainFSTrim: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 294,
-    name: "REMOTE_PROC_DOMAIN_FSTRIM", method: "domainFSTrim",
-    args: RemoteDomainFstrimArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:fs_trim"], aclFilter: [],
-    cFunction: "virDomainFSTrim", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim",
-  } as ProcedureInfo<RemoteDomainFstrimArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal | virDomainSendProcessSignal} */
-  domainSendProcessSignal: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 295,
-    name: "REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL", method: "domainSendProcessSignal",
-    args: RemoteDomainSendProcessSignalArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:send_signal"], aclFilter: [],
-    cFunction: "virDomainSendProcessSignal", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal",
-  } as ProcedureInfo<RemoteDomainSendProcessSignalArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel | virDomainOpenChannel} */
-  domainOpenChannel: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 296,
-    name: "REMOTE_PROC_DOMAIN_OPEN_CHANNEL", method: "domainOpenChannel",
-    args: RemoteDomainOpenChannelArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: {"direction":"read","argIndex":2}, sparseFlag: null,
-    generate: "both", acl: ["domain:open_device"], aclFilter: [],
-    cFunction: "virDomainOpenChannel", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel",
-  } as ProcedureInfo<RemoteDomainOpenChannelArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupSCSIHostByWWN | virNodeDeviceLookupSCSIHostByWWN} */
-  nodeDeviceLookupSCSIHostByWWN: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 297,
-    name: "REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN", method: "nodeDeviceLookupSCSIHostByWWN",
-    args: RemoteNodeDeviceLookupScsiHostByWwnArgsCodec, ret: RemoteNodeDeviceLookupScsiHostByWwnRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:getattr"], aclFilter: [],
-    cFunction: "virNodeDeviceLookupSCSIHostByWWN", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupSCSIHostByWWN",
-  } as ProcedureInfo<RemoteNodeDeviceLookupScsiHostByWwnArgs, RemoteNodeDeviceLookupScsiHostByWwnRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats | virDomainGetJobStats} */
-  domainGetJobStats: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 298,
-    name: "REMOTE_PROC_DOMAIN_GET_JOB_STATS", method: "domainGetJobStats",
-    args: RemoteDomainGetJobStatsArgsCodec, ret: RemoteDomainGetJobStatsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetJobStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats",
-  } as ProcedureInfo<RemoteDomainGetJobStatsArgs, RemoteDomainGetJobStatsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetCompressionCache | virDomainMigrateGetCompressionCache} */
-  domainMigrateGetCompressionCache: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 299,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE", method: "domainMigrateGetCompressionCache",
-    args: RemoteDomainMigrateGetCompressionCacheArgsCodec, ret: RemoteDomainMigrateGetCompressionCacheRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: "virDomainMigrateGetCompressionCache", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetCompressionCache",
-  } as ProcedureInfo<RemoteDomainMigrateGetCompressionCacheArgs, RemoteDomainMigrateGetCompressionCacheRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache | virDomainMigrateSetCompressionCache} */
-  domainMigrateSetCompressionCache: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 300,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE", method: "domainMigrateSetCompressionCache",
-    args: RemoteDomainMigrateSetCompressionCacheArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: "virDomainMigrateSetCompressionCache", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache",
-  } as ProcedureInfo<RemoteDomainMigrateSetCompressionCacheArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags | virNodeDeviceDetachFlags} */
-  nodeDeviceDetachFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 301,
-    name: "REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS", method: "nodeDeviceDetachFlags",
-    args: RemoteNodeDeviceDetachFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "server", acl: ["node_device:detach"], aclFilter: [],
-    cFunction: "virNodeDeviceDetachFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags",
-  } as ProcedureInfo<RemoteNodeDeviceDetachFlagsArgs, void, void>,
-  domainMigrateBegin3Params: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 302,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS", method: "domainMigrateBegin3Params",
-    args: RemoteDomainMigrateBegin3ParamsArgsCodec, ret: RemoteDomainMigrateBegin3ParamsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigrateBegin3ParamsArgs, RemoteDomainMigrateBegin3ParamsRet, void>,
-  domainMigratePrepare3Params: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 303,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS", method: "domainMigratePrepare3Params",
-    args: RemoteDomainMigratePrepare3ParamsArgsCodec, ret: RemoteDomainMigratePrepare3ParamsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePrepare3ParamsArgs, RemoteDomainMigratePrepare3ParamsRet, void>,
-  domainMigratePrepareTunnel3Params: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 304,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS", method: "domainMigratePrepareTunnel3Params",
-    args: RemoteDomainMigratePrepareTunnel3ParamsArgsCodec, ret: RemoteDomainMigratePrepareTunnel3ParamsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate","domain:start","domain:write"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePrepareTunnel3ParamsArgs, RemoteDomainMigratePrepareTunnel3ParamsRet, void>,
-  domainMigratePerform3Params: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 305,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS", method: "domainMigratePerform3Params",
-    args: RemoteDomainMigratePerform3ParamsArgsCodec, ret: RemoteDomainMigratePerform3ParamsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigratePerform3ParamsArgs, RemoteDomainMigratePerform3ParamsRet, void>,
-  domainMigrateFinish3Params: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 306,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS", method: "domainMigrateFinish3Params",
-    args: RemoteDomainMigrateFinish3ParamsArgsCodec, ret: RemoteDomainMigrateFinish3ParamsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigrateFinish3ParamsArgs, RemoteDomainMigrateFinish3ParamsRet, void>,
-  domainMigrateConfirm3Params: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 307,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS", method: "domainMigrateConfirm3Params",
-    args: RemoteDomainMigrateConfirm3ParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteDomainMigrateConfirm3ParamsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryStatsPeriod | virDomainSetMemoryStatsPeriod} */
-  domainSetMemoryStatsPeriod: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 308,
-    name: "REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD", method: "domainSetMemoryStatsPeriod",
-    args: RemoteDomainSetMemoryStatsPeriodArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetMemoryStatsPeriod", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryStatsPeriod",
-  } as ProcedureInfo<RemoteDomainSetMemoryStatsPeriodArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXMLWithFiles | virDomainCreateXMLWithFiles} */
-  domainCreateXMLWithFiles: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 309,
-    name: "REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES", method: "domainCreateXMLWithFiles",
-    args: RemoteDomainCreateXmlWithFilesArgsCodec, ret: RemoteDomainCreateXmlWithFilesRetCodec, msg: null, message: false, fds: true,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:write","domain:start"], aclFilter: [],
-    cFunction: "virDomainCreateXMLWithFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXMLWithFiles",
-  } as ProcedureInfo<RemoteDomainCreateXmlWithFilesArgs, RemoteDomainCreateXmlWithFilesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFiles | virDomainCreateWithFiles} */
-  domainCreateWithFiles: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 310,
-    name: "REMOTE_PROC_DOMAIN_CREATE_WITH_FILES", method: "domainCreateWithFiles",
-    args: RemoteDomainCreateWithFilesArgsCodec, ret: RemoteDomainCreateWithFilesRetCodec, msg: null, message: false, fds: true,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:start"], aclFilter: [],
-    cFunction: "virDomainCreateWithFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFiles",
-  } as ProcedureInfo<RemoteDomainCreateWithFilesArgs, RemoteDomainCreateWithFilesRet, void>,
-  domainEventDeviceRemoved: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 311,
-    name: "REMOTE_PROC_DOMAIN_EVENT_DEVICE_REMOVED", method: "domainEventDeviceRemoved",
-    args: null, ret: null, msg: RemoteDomainEventDeviceRemovedMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventDeviceRemovedMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames | virConnectGetCPUModelNames} */
-  connectGetCPUModelNames: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 312,
-    name: "REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES", method: "connectGetCPUModelNames",
-    args: RemoteConnectGetCpuModelNamesArgsCodec, ret: RemoteConnectGetCpuModelNamesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectGetCPUModelNames", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames",
-  } as ProcedureInfo<RemoteConnectGetCpuModelNamesArgs, RemoteConnectGetCpuModelNamesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventRegisterAny | virConnectNetworkEventRegisterAny} */
-  connectNetworkEventRegisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 313,
-    name: "REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY", method: "connectNetworkEventRegisterAny",
-    args: RemoteConnectNetworkEventRegisterAnyArgsCodec, ret: RemoteConnectNetworkEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:search_networks"], aclFilter: ["network:getattr"],
-    cFunction: "virConnectNetworkEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventRegisterAny",
-  } as ProcedureInfo<RemoteConnectNetworkEventRegisterAnyArgs, RemoteConnectNetworkEventRegisterAnyRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventDeregisterAny | virConnectNetworkEventDeregisterAny} */
-  connectNetworkEventDeregisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 314,
-    name: "REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY", method: "connectNetworkEventDeregisterAny",
-    args: RemoteConnectNetworkEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectNetworkEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNetworkEventDeregisterAny",
-  } as ProcedureInfo<RemoteConnectNetworkEventDeregisterAnyArgs, void, void>,
-  networkEventLifecycle: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 315,
-    name: "REMOTE_PROC_NETWORK_EVENT_LIFECYCLE", method: "networkEventLifecycle",
-    args: null, ret: null, msg: RemoteNetworkEventLifecycleMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteNetworkEventLifecycleMsg>,
-  connectDomainEventCallbackRegisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 316,
-    name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY", method: "connectDomainEventCallbackRegisterAny",
-    args: RemoteConnectDomainEventCallbackRegisterAnyArgsCodec, ret: RemoteConnectDomainEventCallbackRegisterAnyRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:getattr"],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteConnectDomainEventCallbackRegisterAnyArgs, RemoteConnectDomainEventCallbackRegisterAnyRet, void>,
-  connectDomainEventCallbackDeregisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 317,
-    name: "REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY", method: "connectDomainEventCallbackDeregisterAny",
-    args: RemoteConnectDomainEventCallbackDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<RemoteConnectDomainEventCallbackDeregisterAnyArgs, void, void>,
-  domainEventCallbackLifecycle: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 318,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE", method: "domainEventCallbackLifecycle",
-    args: null, ret: null, msg: RemoteDomainEventCallbackLifecycleMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackLifecycleMsg>,
-  domainEventCallbackReboot: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 319,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT", method: "domainEventCallbackReboot",
-    args: null, ret: null, msg: RemoteDomainEventCallbackRebootMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackRebootMsg>,
-  domainEventCallbackRtcChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 320,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_RTC_CHANGE", method: "domainEventCallbackRtcChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackRtcChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackRtcChangeMsg>,
-  domainEventCallbackWatchdog: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 321,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG", method: "domainEventCallbackWatchdog",
-    args: null, ret: null, msg: RemoteDomainEventCallbackWatchdogMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackWatchdogMsg>,
-  domainEventCallbackIoError: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 322,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR", method: "domainEventCallbackIoError",
-    args: null, ret: null, msg: RemoteDomainEventCallbackIoErrorMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackIoErrorMsg>,
-  domainEventCallbackGraphics: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 323,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_GRAPHICS", method: "domainEventCallbackGraphics",
-    args: null, ret: null, msg: RemoteDomainEventCallbackGraphicsMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackGraphicsMsg>,
-  domainEventCallbackIoErrorReason: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 324,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON", method: "domainEventCallbackIoErrorReason",
-    args: null, ret: null, msg: RemoteDomainEventCallbackIoErrorReasonMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackIoErrorReasonMsg>,
-  domainEventCallbackControlError: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 325,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_CONTROL_ERROR", method: "domainEventCallbackControlError",
-    args: null, ret: null, msg: RemoteDomainEventCallbackControlErrorMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackControlErrorMsg>,
-  domainEventCallbackBlockJob: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 326,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BLOCK_JOB", method: "domainEventCallbackBlockJob",
-    args: null, ret: null, msg: RemoteDomainEventCallbackBlockJobMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackBlockJobMsg>,
-  domainEventCallbackDiskChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 327,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DISK_CHANGE", method: "domainEventCallbackDiskChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackDiskChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackDiskChangeMsg>,
-  domainEventCallbackTrayChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 328,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TRAY_CHANGE", method: "domainEventCallbackTrayChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackTrayChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackTrayChangeMsg>,
-  domainEventCallbackPmwakeup: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 329,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMWAKEUP", method: "domainEventCallbackPmwakeup",
-    args: null, ret: null, msg: RemoteDomainEventCallbackPmwakeupMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackPmwakeupMsg>,
-  domainEventCallbackPmsuspend: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 330,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND", method: "domainEventCallbackPmsuspend",
-    args: null, ret: null, msg: RemoteDomainEventCallbackPmsuspendMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackPmsuspendMsg>,
-  domainEventCallbackBalloonChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 331,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE", method: "domainEventCallbackBalloonChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackBalloonChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackBalloonChangeMsg>,
-  domainEventCallbackPmsuspendDisk: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 332,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK", method: "domainEventCallbackPmsuspendDisk",
-    args: null, ret: null, msg: RemoteDomainEventCallbackPmsuspendDiskMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackPmsuspendDiskMsg>,
-  domainEventCallbackDeviceRemoved: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 333,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED", method: "domainEventCallbackDeviceRemoved",
-    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceRemovedMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackDeviceRemovedMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat | virDomainCoreDumpWithFormat} */
-  domainCoreDumpWithFormat: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 334,
-    name: "REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT", method: "domainCoreDumpWithFormat",
-    args: RemoteDomainCoreDumpWithFormatArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:core_dump"], aclFilter: [],
-    cFunction: "virDomainCoreDumpWithFormat", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat",
-  } as ProcedureInfo<RemoteDomainCoreDumpWithFormatArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSFreeze | virDomainFSFreeze} */
-  domainFSFreeze: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 335,
-    name: "REMOTE_PROC_DOMAIN_FSFREEZE", method: "domainFSFreeze",
-    args: RemoteDomainFsfreezeArgsCodec, ret: RemoteDomainFsfreezeRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:fs_freeze"], aclFilter: [],
-    cFunction: "virDomainFSFreeze", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSFreeze",
-  } as ProcedureInfo<RemoteDomainFsfreezeArgs, RemoteDomainFsfreezeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSThaw | virDomainFSThaw} */
-  domainFSThaw: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 336,
-    name: "REMOTE_PROC_DOMAIN_FSTHAW", method: "domainFSThaw",
-    args: RemoteDomainFsthawArgsCodec, ret: RemoteDomainFsthawRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:fs_freeze"], aclFilter: [],
-    cFunction: "virDomainFSThaw", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSThaw",
-  } as ProcedureInfo<RemoteDomainFsthawArgs, RemoteDomainFsthawRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetTime | virDomainGetTime} */
-  domainGetTime: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 337,
-    name: "REMOTE_PROC_DOMAIN_GET_TIME", method: "domainGetTime",
-    args: RemoteDomainGetTimeArgsCodec, ret: RemoteDomainGetTimeRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainGetTime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetTime",
-  } as ProcedureInfo<RemoteDomainGetTimeArgs, RemoteDomainGetTimeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTime | virDomainSetTime} */
-  domainSetTime: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 338,
-    name: "REMOTE_PROC_DOMAIN_SET_TIME", method: "domainSetTime",
-    args: RemoteDomainSetTimeArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:set_time"], aclFilter: [],
-    cFunction: "virDomainSetTime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTime",
-  } as ProcedureInfo<RemoteDomainSetTimeArgs, void, void>,
-  domainEventBlockJob2: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 339,
-    name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB_2", method: "domainEventBlockJob2",
-    args: null, ret: null, msg: RemoteDomainEventBlockJob2MsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventBlockJob2Msg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages | virNodeGetFreePages} */
-  nodeGetFreePages: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 340,
-    name: "REMOTE_PROC_NODE_GET_FREE_PAGES", method: "nodeGetFreePages",
-    args: RemoteNodeGetFreePagesArgsCodec, ret: RemoteNodeGetFreePagesRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetFreePages", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages",
-  } as ProcedureInfo<RemoteNodeGetFreePagesArgs, RemoteNodeGetFreePagesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases | virNetworkGetDHCPLeases} */
-  networkGetDHCPLeases: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 341,
-    name: "REMOTE_PROC_NETWORK_GET_DHCP_LEASES", method: "networkGetDHCPLeases",
-    args: RemoteNetworkGetDhcpLeasesArgsCodec, ret: RemoteNetworkGetDhcpLeasesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["network:read"], aclFilter: [],
-    cFunction: "virNetworkGetDHCPLeases", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases",
-  } as ProcedureInfo<RemoteNetworkGetDhcpLeasesArgs, RemoteNetworkGetDhcpLeasesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilities | virConnectGetDomainCapabilities} */
-  connectGetDomainCapabilities: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 342,
-    name: "REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES", method: "connectGetDomainCapabilities",
-    args: RemoteConnectGetDomainCapabilitiesArgsCodec, ret: RemoteConnectGetDomainCapabilitiesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:write"], aclFilter: [],
-    cFunction: "virConnectGetDomainCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilities",
-  } as ProcedureInfo<RemoteConnectGetDomainCapabilitiesArgs, RemoteConnectGetDomainCapabilitiesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphicsFD | virDomainOpenGraphicsFD} */
-  domainOpenGraphicsFD: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 343,
-    name: "REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD", method: "domainOpenGraphicsFD",
-    args: RemoteDomainOpenGraphicsFdArgsCodec, ret: null, msg: null, message: false, fds: true,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:open_graphics"], aclFilter: [],
-    cFunction: "virDomainOpenGraphicsFD", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphicsFD",
-  } as ProcedureInfo<RemoteDomainOpenGraphicsFdArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats | virConnectGetAllDomainStats} */
-  connectGetAllDomainStats: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 344,
-    name: "REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS", method: "connectGetAllDomainStats",
-    args: RemoteConnectGetAllDomainStatsArgsCodec, ret: RemoteConnectGetAllDomainStatsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:search_domains"], aclFilter: ["domain:read"],
-    cFunction: "virConnectGetAllDomainStats", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats",
-  } as ProcedureInfo<RemoteConnectGetAllDomainStatsArgs, RemoteConnectGetAllDomainStatsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy | virDomainBlockCopy} */
-  domainBlockCopy: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 345,
-    name: "REMOTE_PROC_DOMAIN_BLOCK_COPY", method: "domainBlockCopy",
-    args: RemoteDomainBlockCopyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:block_write"], aclFilter: [],
-    cFunction: "virDomainBlockCopy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy",
-  } as ProcedureInfo<RemoteDomainBlockCopyArgs, void, void>,
-  domainEventCallbackTunable: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 346,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE", method: "domainEventCallbackTunable",
-    args: null, ret: null, msg: RemoteDomainEventCallbackTunableMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackTunableMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages | virNodeAllocPages} */
-  nodeAllocPages: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 347,
-    name: "REMOTE_PROC_NODE_ALLOC_PAGES", method: "nodeAllocPages",
-    args: RemoteNodeAllocPagesArgsCodec, ret: RemoteNodeAllocPagesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:write"], aclFilter: [],
-    cFunction: "virNodeAllocPages", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages",
-  } as ProcedureInfo<RemoteNodeAllocPagesArgs, RemoteNodeAllocPagesRet, void>,
-  domainEventCallbackAgentLifecycle: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 348,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE", method: "domainEventCallbackAgentLifecycle",
-    args: null, ret: null, msg: RemoteDomainEventCallbackAgentLifecycleMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackAgentLifecycleMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo | virDomainGetFSInfo} */
-  domainGetFSInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 349,
-    name: "REMOTE_PROC_DOMAIN_GET_FSINFO", method: "domainGetFSInfo",
-    args: RemoteDomainGetFsinfoArgsCodec, ret: RemoteDomainGetFsinfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:fs_freeze"], aclFilter: [],
-    cFunction: "virDomainGetFSInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo",
-  } as ProcedureInfo<RemoteDomainGetFsinfoArgs, RemoteDomainGetFsinfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags | virDomainDefineXMLFlags} */
-  domainDefineXMLFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 350,
-    name: "REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS", method: "domainDefineXMLFlags",
-    args: RemoteDomainDefineXmlFlagsArgsCodec, ret: RemoteDomainDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save"], aclFilter: [],
-    cFunction: "virDomainDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags",
-  } as ProcedureInfo<RemoteDomainDefineXmlFlagsArgs, RemoteDomainDefineXmlFlagsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo | virDomainGetIOThreadInfo} */
-  domainGetIOThreadInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 351,
-    name: "REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO", method: "domainGetIOThreadInfo",
-    args: RemoteDomainGetIothreadInfoArgsCodec, ret: RemoteDomainGetIothreadInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetIOThreadInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo",
-  } as ProcedureInfo<RemoteDomainGetIothreadInfoArgs, RemoteDomainGetIothreadInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread | virDomainPinIOThread} */
-  domainPinIOThread: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 352,
-    name: "REMOTE_PROC_DOMAIN_PIN_IOTHREAD", method: "domainPinIOThread",
-    args: RemoteDomainPinIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainPinIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread",
-  } as ProcedureInfo<RemoteDomainPinIothreadArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddresses | virDomainInterfaceAddresses} */
-  domainInterfaceAddresses: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 353,
-    name: "REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES", method: "domainInterfaceAddresses",
-    args: RemoteDomainInterfaceAddressesArgsCodec, ret: RemoteDomainInterfaceAddressesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read","domain:write::source:VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT"], aclFilter: [],
-    cFunction: "virDomainInterfaceAddresses", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddresses",
-  } as ProcedureInfo<RemoteDomainInterfaceAddressesArgs, RemoteDomainInterfaceAddressesRet, void>,
-  domainEventCallbackDeviceAdded: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 354,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED", method: "domainEventCallbackDeviceAdded",
-    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceAddedMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackDeviceAddedMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread | virDomainAddIOThread} */
-  domainAddIOThread: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 355,
-    name: "REMOTE_PROC_DOMAIN_ADD_IOTHREAD", method: "domainAddIOThread",
-    args: RemoteDomainAddIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainAddIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread",
-  } as ProcedureInfo<RemoteDomainAddIothreadArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread | virDomainDelIOThread} */
-  domainDelIOThread: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 356,
-    name: "REMOTE_PROC_DOMAIN_DEL_IOTHREAD", method: "domainDelIOThread",
-    args: RemoteDomainDelIothreadArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainDelIOThread", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread",
-  } as ProcedureInfo<RemoteDomainDelIothreadArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPassword | virDomainSetUserPassword} */
-  domainSetUserPassword: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 357,
-    name: "REMOTE_PROC_DOMAIN_SET_USER_PASSWORD", method: "domainSetUserPassword",
-    args: RemoteDomainSetUserPasswordArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:set_password"], aclFilter: [],
-    cFunction: "virDomainSetUserPassword", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPassword",
-  } as ProcedureInfo<RemoteDomainSetUserPasswordArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename | virDomainRename} */
-  domainRename: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 358,
-    name: "REMOTE_PROC_DOMAIN_RENAME", method: "domainRename",
-    args: RemoteDomainRenameArgsCodec, ret: RemoteDomainRenameRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "server", acl: ["domain:write","domain:save"], aclFilter: [],
-    cFunction: "virDomainRename", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename",
-  } as ProcedureInfo<RemoteDomainRenameArgs, RemoteDomainRenameRet, void>,
-  domainEventCallbackMigrationIteration: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 359,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION", method: "domainEventCallbackMigrationIteration",
-    args: null, ret: null, msg: RemoteDomainEventCallbackMigrationIterationMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackMigrationIterationMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectRegisterCloseCallback | virConnectRegisterCloseCallback} */
-  connectRegisterCloseCallback: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 360,
-    name: "REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK", method: "connectRegisterCloseCallback",
-    args: null, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: "virConnectRegisterCloseCallback", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectRegisterCloseCallback",
-  } as ProcedureInfo<void, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectUnregisterCloseCallback | virConnectUnregisterCloseCallback} */
-  connectUnregisterCloseCallback: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 361,
-    name: "REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK", method: "connectUnregisterCloseCallback",
-    args: null, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:getattr"], aclFilter: [],
-    cFunction: "virConnectUnregisterCloseCallback", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectUnregisterCloseCallback",
-  } as ProcedureInfo<void, void, void>,
-  connectEventConnectionClosed: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 362,
-    name: "REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED", method: "connectEventConnectionClosed",
-    args: null, ret: null, msg: RemoteConnectEventConnectionClosedMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteConnectEventConnectionClosedMsg>,
-  domainEventCallbackJobCompleted: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 363,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED", method: "domainEventCallbackJobCompleted",
-    args: null, ret: null, msg: RemoteDomainEventCallbackJobCompletedMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackJobCompletedMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateStartPostCopy | virDomainMigrateStartPostCopy} */
-  domainMigrateStartPostCopy: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 364,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY", method: "domainMigrateStartPostCopy",
-    args: RemoteDomainMigrateStartPostCopyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: "virDomainMigrateStartPostCopy", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateStartPostCopy",
-  } as ProcedureInfo<RemoteDomainMigrateStartPostCopyArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents | virDomainGetPerfEvents} */
-  domainGetPerfEvents: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 365,
-    name: "REMOTE_PROC_DOMAIN_GET_PERF_EVENTS", method: "domainGetPerfEvents",
-    args: RemoteDomainGetPerfEventsArgsCodec, ret: RemoteDomainGetPerfEventsRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetPerfEvents", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents",
-  } as ProcedureInfo<RemoteDomainGetPerfEventsArgs, RemoteDomainGetPerfEventsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents | virDomainSetPerfEvents} */
-  domainSetPerfEvents: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 366,
-    name: "REMOTE_PROC_DOMAIN_SET_PERF_EVENTS", method: "domainSetPerfEvents",
-    args: RemoteDomainSetPerfEventsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetPerfEvents", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents",
-  } as ProcedureInfo<RemoteDomainSetPerfEventsArgs, void, void>,
-  domainEventCallbackDeviceRemovalFailed: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 367,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED", method: "domainEventCallbackDeviceRemovalFailed",
-    args: null, ret: null, msg: RemoteDomainEventCallbackDeviceRemovalFailedMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackDeviceRemovalFailedMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventRegisterAny | virConnectStoragePoolEventRegisterAny} */
-  connectStoragePoolEventRegisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 368,
-    name: "REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY", method: "connectStoragePoolEventRegisterAny",
-    args: RemoteConnectStoragePoolEventRegisterAnyArgsCodec, ret: RemoteConnectStoragePoolEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:search_storage_pools"], aclFilter: ["storage_pool:getattr"],
-    cFunction: "virConnectStoragePoolEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventRegisterAny",
-  } as ProcedureInfo<RemoteConnectStoragePoolEventRegisterAnyArgs, RemoteConnectStoragePoolEventRegisterAnyRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventDeregisterAny | virConnectStoragePoolEventDeregisterAny} */
-  connectStoragePoolEventDeregisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 369,
-    name: "REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY", method: "connectStoragePoolEventDeregisterAny",
-    args: RemoteConnectStoragePoolEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectStoragePoolEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectStoragePoolEventDeregisterAny",
-  } as ProcedureInfo<RemoteConnectStoragePoolEventDeregisterAnyArgs, void, void>,
-  storagePoolEventLifecycle: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 370,
-    name: "REMOTE_PROC_STORAGE_POOL_EVENT_LIFECYCLE", method: "storagePoolEventLifecycle",
-    args: null, ret: null, msg: RemoteStoragePoolEventLifecycleMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteStoragePoolEventLifecycleMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus | virDomainGetGuestVcpus} */
-  domainGetGuestVcpus: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 371,
-    name: "REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS", method: "domainGetGuestVcpus",
-    args: RemoteDomainGetGuestVcpusArgsCodec, ret: RemoteDomainGetGuestVcpusRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainGetGuestVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus",
-  } as ProcedureInfo<RemoteDomainGetGuestVcpusArgs, RemoteDomainGetGuestVcpusRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus | virDomainSetGuestVcpus} */
-  domainSetGuestVcpus: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 372,
-    name: "REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS", method: "domainSetGuestVcpus",
-    args: RemoteDomainSetGuestVcpusArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetGuestVcpus", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus",
-  } as ProcedureInfo<RemoteDomainSetGuestVcpusArgs, void, void>,
-  storagePoolEventRefresh: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 373,
-    name: "REMOTE_PROC_STORAGE_POOL_EVENT_REFRESH", method: "storagePoolEventRefresh",
-    args: null, ret: null, msg: RemoteStoragePoolEventRefreshMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteStoragePoolEventRefreshMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventRegisterAny | virConnectNodeDeviceEventRegisterAny} */
-  connectNodeDeviceEventRegisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 374,
-    name: "REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY", method: "connectNodeDeviceEventRegisterAny",
-    args: RemoteConnectNodeDeviceEventRegisterAnyArgsCodec, ret: RemoteConnectNodeDeviceEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:search_node_devices"], aclFilter: ["node_device:getattr"],
-    cFunction: "virConnectNodeDeviceEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventRegisterAny",
-  } as ProcedureInfo<RemoteConnectNodeDeviceEventRegisterAnyArgs, RemoteConnectNodeDeviceEventRegisterAnyRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventDeregisterAny | virConnectNodeDeviceEventDeregisterAny} */
-  connectNodeDeviceEventDeregisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 375,
-    name: "REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY", method: "connectNodeDeviceEventDeregisterAny",
-    args: RemoteConnectNodeDeviceEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectNodeDeviceEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectNodeDeviceEventDeregisterAny",
-  } as ProcedureInfo<RemoteConnectNodeDeviceEventDeregisterAnyArgs, void, void>,
-  nodeDeviceEventLifecycle: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 376,
-    name: "REMOTE_PROC_NODE_DEVICE_EVENT_LIFECYCLE", method: "nodeDeviceEventLifecycle",
-    args: null, ret: null, msg: RemoteNodeDeviceEventLifecycleMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteNodeDeviceEventLifecycleMsg>,
-  nodeDeviceEventUpdate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 377,
-    name: "REMOTE_PROC_NODE_DEVICE_EVENT_UPDATE", method: "nodeDeviceEventUpdate",
-    args: null, ret: null, msg: RemoteNodeDeviceEventUpdateMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteNodeDeviceEventUpdateMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags | virStorageVolGetInfoFlags} */
-  storageVolGetInfoFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 378,
-    name: "REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS", method: "storageVolGetInfoFlags",
-    args: RemoteStorageVolGetInfoFlagsArgsCodec, ret: RemoteStorageVolGetInfoFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "server", acl: ["storage_vol:read"], aclFilter: [],
-    cFunction: "virStorageVolGetInfoFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags",
-  } as ProcedureInfo<RemoteStorageVolGetInfoFlagsArgs, RemoteStorageVolGetInfoFlagsRet, void>,
-  domainEventCallbackMetadataChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 379,
-    name: "REMOTE_PROC_DOMAIN_EVENT_CALLBACK_METADATA_CHANGE", method: "domainEventCallbackMetadataChange",
-    args: null, ret: null, msg: RemoteDomainEventCallbackMetadataChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventCallbackMetadataChangeMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventRegisterAny | virConnectSecretEventRegisterAny} */
-  connectSecretEventRegisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 380,
-    name: "REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY", method: "connectSecretEventRegisterAny",
-    args: RemoteConnectSecretEventRegisterAnyArgsCodec, ret: RemoteConnectSecretEventRegisterAnyRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:search_secrets"], aclFilter: ["secret:getattr"],
-    cFunction: "virConnectSecretEventRegisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventRegisterAny",
-  } as ProcedureInfo<RemoteConnectSecretEventRegisterAnyArgs, RemoteConnectSecretEventRegisterAnyRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventDeregisterAny | virConnectSecretEventDeregisterAny} */
-  connectSecretEventDeregisterAny: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 381,
-    name: "REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY", method: "connectSecretEventDeregisterAny",
-    args: RemoteConnectSecretEventDeregisterAnyArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectSecretEventDeregisterAny", docUrl: "https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectSecretEventDeregisterAny",
-  } as ProcedureInfo<RemoteConnectSecretEventDeregisterAnyArgs, void, void>,
-  secretEventLifecycle: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 382,
-    name: "REMOTE_PROC_SECRET_EVENT_LIFECYCLE", method: "secretEventLifecycle",
-    args: null, ret: null, msg: RemoteSecretEventLifecycleMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteSecretEventLifecycleMsg>,
-  secretEventValueChanged: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 383,
-    name: "REMOTE_PROC_SECRET_EVENT_VALUE_CHANGED", method: "secretEventValueChanged",
-    args: null, ret: null, msg: RemoteSecretEventValueChangedMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteSecretEventValueChangedMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu | virDomainSetVcpu} */
-  domainSetVcpu: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 384,
-    name: "REMOTE_PROC_DOMAIN_SET_VCPU", method: "domainSetVcpu",
-    args: RemoteDomainSetVcpuArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetVcpu", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu",
-  } as ProcedureInfo<RemoteDomainSetVcpuArgs, void, void>,
-  domainEventBlockThreshold: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 385,
-    name: "REMOTE_PROC_DOMAIN_EVENT_BLOCK_THRESHOLD", method: "domainEventBlockThreshold",
-    args: null, ret: null, msg: RemoteDomainEventBlockThresholdMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventBlockThresholdMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockThreshold | virDomainSetBlockThreshold} */
-  domainSetBlockThreshold: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 386,
-    name: "REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD", method: "domainSetBlockThreshold",
-    args: RemoteDomainSetBlockThresholdArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetBlockThreshold", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockThreshold",
-  } as ProcedureInfo<RemoteDomainSetBlockThresholdArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxDowntime | virDomainMigrateGetMaxDowntime} */
-  domainMigrateGetMaxDowntime: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 387,
-    name: "REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME", method: "domainMigrateGetMaxDowntime",
-    args: RemoteDomainMigrateGetMaxDowntimeArgsCodec, ret: RemoteDomainMigrateGetMaxDowntimeRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:migrate"], aclFilter: [],
-    cFunction: "virDomainMigrateGetMaxDowntime", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxDowntime",
-  } as ProcedureInfo<RemoteDomainMigrateGetMaxDowntimeArgs, RemoteDomainMigrateGetMaxDowntimeRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc | virDomainManagedSaveGetXMLDesc} */
-  domainManagedSaveGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 388,
-    name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC", method: "domainManagedSaveGetXMLDesc",
-    args: RemoteDomainManagedSaveGetXmlDescArgsCodec, ret: RemoteDomainManagedSaveGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_SAVE_IMAGE_XML_SECURE"], aclFilter: [],
-    cFunction: "virDomainManagedSaveGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc",
-  } as ProcedureInfo<RemoteDomainManagedSaveGetXmlDescArgs, RemoteDomainManagedSaveGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveDefineXML | virDomainManagedSaveDefineXML} */
-  domainManagedSaveDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 389,
-    name: "REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML", method: "domainManagedSaveDefineXML",
-    args: RemoteDomainManagedSaveDefineXmlArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:hibernate"], aclFilter: [],
-    cFunction: "virDomainManagedSaveDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveDefineXML",
-  } as ProcedureInfo<RemoteDomainManagedSaveDefineXmlArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction | virDomainSetLifecycleAction} */
-  domainSetLifecycleAction: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 390,
-    name: "REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION", method: "domainSetLifecycleAction",
-    args: RemoteDomainSetLifecycleActionArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetLifecycleAction", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction",
-  } as ProcedureInfo<RemoteDomainSetLifecycleActionArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByTargetPath | virStoragePoolLookupByTargetPath} */
-  storagePoolLookupByTargetPath: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 391,
-    name: "REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH", method: "storagePoolLookupByTargetPath",
-    args: RemoteStoragePoolLookupByTargetPathArgsCodec, ret: RemoteStoragePoolLookupByTargetPathRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["storage_pool:getattr"], aclFilter: [],
-    cFunction: "virStoragePoolLookupByTargetPath", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByTargetPath",
-  } as ProcedureInfo<RemoteStoragePoolLookupByTargetPathArgs, RemoteStoragePoolLookupByTargetPathRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias | virDomainDetachDeviceAlias} */
-  domainDetachDeviceAlias: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 392,
-    name: "REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS", method: "domainDetachDeviceAlias",
-    args: RemoteDomainDetachDeviceAliasArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainDetachDeviceAlias", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias",
-  } as ProcedureInfo<RemoteDomainDetachDeviceAliasArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU | virConnectCompareHypervisorCPU} */
-  connectCompareHypervisorCPU: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 393,
-    name: "REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU", method: "connectCompareHypervisorCPU",
-    args: RemoteConnectCompareHypervisorCpuArgsCodec, ret: RemoteConnectCompareHypervisorCpuRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:write"], aclFilter: [],
-    cFunction: "virConnectCompareHypervisorCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU",
-  } as ProcedureInfo<RemoteConnectCompareHypervisorCpuArgs, RemoteConnectCompareHypervisorCpuRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineHypervisorCPU | virConnectBaselineHypervisorCPU} */
-  connectBaselineHypervisorCPU: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 394,
-    name: "REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU", method: "connectBaselineHypervisorCPU",
-    args: RemoteConnectBaselineHypervisorCpuArgsCodec, ret: RemoteConnectBaselineHypervisorCpuRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:write"], aclFilter: [],
-    cFunction: "virConnectBaselineHypervisorCPU", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineHypervisorCPU",
-  } as ProcedureInfo<RemoteConnectBaselineHypervisorCpuArgs, RemoteConnectBaselineHypervisorCpuRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo | virNodeGetSEVInfo} */
-  nodeGetSEVInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 395,
-    name: "REMOTE_PROC_NODE_GET_SEV_INFO", method: "nodeGetSEVInfo",
-    args: RemoteNodeGetSevInfoArgsCodec, ret: RemoteNodeGetSevInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virNodeGetSEVInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo",
-  } as ProcedureInfo<RemoteNodeGetSevInfoArgs, RemoteNodeGetSevInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo | virDomainGetLaunchSecurityInfo} */
-  domainGetLaunchSecurityInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 396,
-    name: "REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO", method: "domainGetLaunchSecurityInfo",
-    args: RemoteDomainGetLaunchSecurityInfoArgsCodec, ret: RemoteDomainGetLaunchSecurityInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetLaunchSecurityInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo",
-  } as ProcedureInfo<RemoteDomainGetLaunchSecurityInfoArgs, RemoteDomainGetLaunchSecurityInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev | virNWFilterBindingLookupByPortDev} */
-  nWFilterBindingLookupByPortDev: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 397,
-    name: "REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV", method: "nWFilterBindingLookupByPortDev",
-    args: RemoteNwfilterBindingLookupByPortDevArgsCodec, ret: RemoteNwfilterBindingLookupByPortDevRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter_binding:getattr"], aclFilter: [],
-    cFunction: "virNWFilterBindingLookupByPortDev", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev",
-  } as ProcedureInfo<RemoteNwfilterBindingLookupByPortDevArgs, RemoteNwfilterBindingLookupByPortDevRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc | virNWFilterBindingGetXMLDesc} */
-  nWFilterBindingGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 398,
-    name: "REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC", method: "nWFilterBindingGetXMLDesc",
-    args: RemoteNwfilterBindingGetXmlDescArgsCodec, ret: RemoteNwfilterBindingGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter_binding:read"], aclFilter: [],
-    cFunction: "virNWFilterBindingGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc",
-  } as ProcedureInfo<RemoteNwfilterBindingGetXmlDescArgs, RemoteNwfilterBindingGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML | virNWFilterBindingCreateXML} */
-  nWFilterBindingCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 399,
-    name: "REMOTE_PROC_NWFILTER_BINDING_CREATE_XML", method: "nWFilterBindingCreateXML",
-    args: RemoteNwfilterBindingCreateXmlArgsCodec, ret: RemoteNwfilterBindingCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter_binding:create"], aclFilter: [],
-    cFunction: "virNWFilterBindingCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML",
-  } as ProcedureInfo<RemoteNwfilterBindingCreateXmlArgs, RemoteNwfilterBindingCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete | virNWFilterBindingDelete} */
-  nWFilterBindingDelete: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 400,
-    name: "REMOTE_PROC_NWFILTER_BINDING_DELETE", method: "nWFilterBindingDelete",
-    args: RemoteNwfilterBindingDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter_binding:delete"], aclFilter: [],
-    cFunction: "virNWFilterBindingDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete",
-  } as ProcedureInfo<RemoteNwfilterBindingDeleteArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings | virConnectListAllNWFilterBindings} */
-  connectListAllNWFilterBindings: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 401,
-    name: "REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS", method: "connectListAllNWFilterBindings",
-    args: RemoteConnectListAllNwfilterBindingsArgsCodec, ret: RemoteConnectListAllNwfilterBindingsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:search_nwfilter_bindings"], aclFilter: ["nwfilter_binding:getattr"],
-    cFunction: "virConnectListAllNWFilterBindings", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings",
-  } as ProcedureInfo<RemoteConnectListAllNwfilterBindingsArgs, RemoteConnectListAllNwfilterBindingsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams | virDomainSetIOThreadParams} */
-  domainSetIOThreadParams: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 402,
-    name: "REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS", method: "domainSetIOThreadParams",
-    args: RemoteDomainSetIothreadParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetIOThreadParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams",
-  } as ProcedureInfo<RemoteDomainSetIothreadParamsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectGetStoragePoolCapabilities | virConnectGetStoragePoolCapabilities} */
-  connectGetStoragePoolCapabilities: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 403,
-    name: "REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES", method: "connectGetStoragePoolCapabilities",
-    args: RemoteConnectGetStoragePoolCapabilitiesArgsCodec, ret: RemoteConnectGetStoragePoolCapabilitiesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["connect:read"], aclFilter: [],
-    cFunction: "virConnectGetStoragePoolCapabilities", docUrl: "https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectGetStoragePoolCapabilities",
-  } as ProcedureInfo<RemoteConnectGetStoragePoolCapabilitiesArgs, RemoteConnectGetStoragePoolCapabilitiesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts | virNetworkListAllPorts} */
-  networkListAllPorts: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 404,
-    name: "REMOTE_PROC_NETWORK_LIST_ALL_PORTS", method: "networkListAllPorts",
-    args: RemoteNetworkListAllPortsArgsCodec, ret: RemoteNetworkListAllPortsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:search_ports"], aclFilter: ["network_port:getattr"],
-    cFunction: "virNetworkListAllPorts", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts",
-  } as ProcedureInfo<RemoteNetworkListAllPortsArgs, RemoteNetworkListAllPortsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortLookupByUUID | virNetworkPortLookupByUUID} */
-  networkPortLookupByUUID: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 405,
-    name: "REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID", method: "networkPortLookupByUUID",
-    args: RemoteNetworkPortLookupByUuidArgsCodec, ret: RemoteNetworkPortLookupByUuidRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network_port:getattr"], aclFilter: [],
-    cFunction: "virNetworkPortLookupByUUID", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortLookupByUUID",
-  } as ProcedureInfo<RemoteNetworkPortLookupByUuidArgs, RemoteNetworkPortLookupByUuidRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML | virNetworkPortCreateXML} */
-  networkPortCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 406,
-    name: "REMOTE_PROC_NETWORK_PORT_CREATE_XML", method: "networkPortCreateXML",
-    args: RemoteNetworkPortCreateXmlArgsCodec, ret: RemoteNetworkPortCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network_port:create"], aclFilter: [],
-    cFunction: "virNetworkPortCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML",
-  } as ProcedureInfo<RemoteNetworkPortCreateXmlArgs, RemoteNetworkPortCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters | virNetworkPortGetParameters} */
-  networkPortGetParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 407,
-    name: "REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS", method: "networkPortGetParameters",
-    args: RemoteNetworkPortGetParametersArgsCodec, ret: RemoteNetworkPortGetParametersRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["network_port:read"], aclFilter: [],
-    cFunction: "virNetworkPortGetParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters",
-  } as ProcedureInfo<RemoteNetworkPortGetParametersArgs, RemoteNetworkPortGetParametersRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters | virNetworkPortSetParameters} */
-  networkPortSetParameters: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 408,
-    name: "REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS", method: "networkPortSetParameters",
-    args: RemoteNetworkPortSetParametersArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network_port:write"], aclFilter: [],
-    cFunction: "virNetworkPortSetParameters", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters",
-  } as ProcedureInfo<RemoteNetworkPortSetParametersArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetXMLDesc | virNetworkPortGetXMLDesc} */
-  networkPortGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 409,
-    name: "REMOTE_PROC_NETWORK_PORT_GET_XML_DESC", method: "networkPortGetXMLDesc",
-    args: RemoteNetworkPortGetXmlDescArgsCodec, ret: RemoteNetworkPortGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network_port:read"], aclFilter: [],
-    cFunction: "virNetworkPortGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetXMLDesc",
-  } as ProcedureInfo<RemoteNetworkPortGetXmlDescArgs, RemoteNetworkPortGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortDelete | virNetworkPortDelete} */
-  networkPortDelete: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 410,
-    name: "REMOTE_PROC_NETWORK_PORT_DELETE", method: "networkPortDelete",
-    args: RemoteNetworkPortDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network_port:delete"], aclFilter: [],
-    cFunction: "virNetworkPortDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortDelete",
-  } as ProcedureInfo<RemoteNetworkPortDeleteArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML | virDomainCheckpointCreateXML} */
-  domainCheckpointCreateXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 411,
-    name: "REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML", method: "domainCheckpointCreateXML",
-    args: RemoteDomainCheckpointCreateXmlArgsCodec, ret: RemoteDomainCheckpointCreateXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:checkpoint","domain:fs_freeze:VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE"], aclFilter: [],
-    cFunction: "virDomainCheckpointCreateXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML",
-  } as ProcedureInfo<RemoteDomainCheckpointCreateXmlArgs, RemoteDomainCheckpointCreateXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetXMLDesc | virDomainCheckpointGetXMLDesc} */
-  domainCheckpointGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 412,
-    name: "REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC", method: "domainCheckpointGetXMLDesc",
-    args: RemoteDomainCheckpointGetXmlDescArgsCodec, ret: RemoteDomainCheckpointGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read","domain:read_secure:VIR_DOMAIN_CHECKPOINT_XML_SECURE"], aclFilter: [],
-    cFunction: "virDomainCheckpointGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetXMLDesc",
-  } as ProcedureInfo<RemoteDomainCheckpointGetXmlDescArgs, RemoteDomainCheckpointGetXmlDescRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints | virDomainListAllCheckpoints} */
-  domainListAllCheckpoints: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 413,
-    name: "REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS", method: "domainListAllCheckpoints",
-    args: RemoteDomainListAllCheckpointsArgsCodec, ret: RemoteDomainListAllCheckpointsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainListAllCheckpoints", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints",
-  } as ProcedureInfo<RemoteDomainListAllCheckpointsArgs, RemoteDomainListAllCheckpointsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren | virDomainCheckpointListAllChildren} */
-  domainCheckpointListAllChildren: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 414,
-    name: "REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN", method: "domainCheckpointListAllChildren",
-    args: RemoteDomainCheckpointListAllChildrenArgsCodec, ret: RemoteDomainCheckpointListAllChildrenRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainCheckpointListAllChildren", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren",
-  } as ProcedureInfo<RemoteDomainCheckpointListAllChildrenArgs, RemoteDomainCheckpointListAllChildrenRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointLookupByName | virDomainCheckpointLookupByName} */
-  domainCheckpointLookupByName: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 415,
-    name: "REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME", method: "domainCheckpointLookupByName",
-    args: RemoteDomainCheckpointLookupByNameArgsCodec, ret: RemoteDomainCheckpointLookupByNameRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainCheckpointLookupByName", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointLookupByName",
-  } as ProcedureInfo<RemoteDomainCheckpointLookupByNameArgs, RemoteDomainCheckpointLookupByNameRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetParent | virDomainCheckpointGetParent} */
-  domainCheckpointGetParent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 416,
-    name: "REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT", method: "domainCheckpointGetParent",
-    args: RemoteDomainCheckpointGetParentArgsCodec, ret: RemoteDomainCheckpointGetParentRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainCheckpointGetParent", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetParent",
-  } as ProcedureInfo<RemoteDomainCheckpointGetParentArgs, RemoteDomainCheckpointGetParentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDelete | virDomainCheckpointDelete} */
-  domainCheckpointDelete: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 417,
-    name: "REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE", method: "domainCheckpointDelete",
-    args: RemoteDomainCheckpointDeleteArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:checkpoint"], aclFilter: [],
-    cFunction: "virDomainCheckpointDelete", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDelete",
-  } as ProcedureInfo<RemoteDomainCheckpointDeleteArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo | virDomainGetGuestInfo} */
-  domainGetGuestInfo: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 418,
-    name: "REMOTE_PROC_DOMAIN_GET_GUEST_INFO", method: "domainGetGuestInfo",
-    args: RemoteDomainGetGuestInfoArgsCodec, ret: RemoteDomainGetGuestInfoRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainGetGuestInfo", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo",
-  } as ProcedureInfo<RemoteDomainGetGuestInfoArgs, RemoteDomainGetGuestInfoRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity | virConnectSetIdentity} */
-  connectSetIdentity: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 419,
-    name: "REMOTE_PROC_CONNECT_SET_IDENTITY", method: "connectSetIdentity",
-    args: RemoteConnectSetIdentityArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "client", acl: ["connect:write"], aclFilter: [],
-    cFunction: "virConnectSetIdentity", docUrl: "https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity",
-  } as ProcedureInfo<RemoteConnectSetIdentityArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentSetResponseTimeout | virDomainAgentSetResponseTimeout} */
-  domainAgentSetResponseTimeout: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 420,
-    name: "REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT", method: "domainAgentSetResponseTimeout",
-    args: RemoteDomainAgentSetResponseTimeoutArgsCodec, ret: RemoteDomainAgentSetResponseTimeoutRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainAgentSetResponseTimeout", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentSetResponseTimeout",
-  } as ProcedureInfo<RemoteDomainAgentSetResponseTimeoutArgs, RemoteDomainAgentSetResponseTimeoutRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin | virDomainBackupBegin} */
-  domainBackupBegin: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 421,
-    name: "REMOTE_PROC_DOMAIN_BACKUP_BEGIN", method: "domainBackupBegin",
-    args: RemoteDomainBackupBeginArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:checkpoint","domain:block_write"], aclFilter: [],
-    cFunction: "virDomainBackupBegin", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin",
-  } as ProcedureInfo<RemoteDomainBackupBeginArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupGetXMLDesc | virDomainBackupGetXMLDesc} */
-  domainBackupGetXMLDesc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 422,
-    name: "REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC", method: "domainBackupGetXMLDesc",
-    args: RemoteDomainBackupGetXmlDescArgsCodec, ret: RemoteDomainBackupGetXmlDescRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainBackupGetXMLDesc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupGetXMLDesc",
-  } as ProcedureInfo<RemoteDomainBackupGetXmlDescArgs, RemoteDomainBackupGetXmlDescRet, void>,
-  domainEventMemoryFailure: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 423,
-    name: "REMOTE_PROC_DOMAIN_EVENT_MEMORY_FAILURE", method: "domainEventMemoryFailure",
-    args: null, ret: null, msg: RemoteDomainEventMemoryFailureMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventMemoryFailureMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysGet | virDomainAuthorizedSSHKeysGet} */
-  domainAuthorizedSSHKeysGet: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 424,
-    name: "REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET", method: "domainAuthorizedSSHKeysGet",
-    args: RemoteDomainAuthorizedSshKeysGetArgsCodec, ret: RemoteDomainAuthorizedSshKeysGetRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainAuthorizedSSHKeysGet", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysGet",
-  } as ProcedureInfo<RemoteDomainAuthorizedSshKeysGetArgs, RemoteDomainAuthorizedSshKeysGetRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSet | virDomainAuthorizedSSHKeysSet} */
-  domainAuthorizedSSHKeysSet: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 425,
-    name: "REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET", method: "domainAuthorizedSSHKeysSet",
-    args: RemoteDomainAuthorizedSshKeysSetArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainAuthorizedSSHKeysSet", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSet",
-  } as ProcedureInfo<RemoteDomainAuthorizedSshKeysSetArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMessages | virDomainGetMessages} */
-  domainGetMessages: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 426,
-    name: "REMOTE_PROC_DOMAIN_GET_MESSAGES", method: "domainGetMessages",
-    args: RemoteDomainGetMessagesArgsCodec, ret: RemoteDomainGetMessagesRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetMessages", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMessages",
-  } as ProcedureInfo<RemoteDomainGetMessagesArgs, RemoteDomainGetMessagesRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStartDirtyRateCalc | virDomainStartDirtyRateCalc} */
-  domainStartDirtyRateCalc: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 427,
-    name: "REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC", method: "domainStartDirtyRateCalc",
-    args: RemoteDomainStartDirtyRateCalcArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainStartDirtyRateCalc", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStartDirtyRateCalc",
-  } as ProcedureInfo<RemoteDomainStartDirtyRateCalcArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML | virNodeDeviceDefineXML} */
-  nodeDeviceDefineXML: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 428,
-    name: "REMOTE_PROC_NODE_DEVICE_DEFINE_XML", method: "nodeDeviceDefineXML",
-    args: RemoteNodeDeviceDefineXmlArgsCodec, ret: RemoteNodeDeviceDefineXmlRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:write","node_device:save"], aclFilter: [],
-    cFunction: "virNodeDeviceDefineXML", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML",
-  } as ProcedureInfo<RemoteNodeDeviceDefineXmlArgs, RemoteNodeDeviceDefineXmlRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUndefine | virNodeDeviceUndefine} */
-  nodeDeviceUndefine: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 429,
-    name: "REMOTE_PROC_NODE_DEVICE_UNDEFINE", method: "nodeDeviceUndefine",
-    args: RemoteNodeDeviceUndefineArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:delete"], aclFilter: [],
-    cFunction: "virNodeDeviceUndefine", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUndefine",
-  } as ProcedureInfo<RemoteNodeDeviceUndefineArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreate | virNodeDeviceCreate} */
-  nodeDeviceCreate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 430,
-    name: "REMOTE_PROC_NODE_DEVICE_CREATE", method: "nodeDeviceCreate",
-    args: RemoteNodeDeviceCreateArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:start"], aclFilter: [],
-    cFunction: "virNodeDeviceCreate", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreate",
-  } as ProcedureInfo<RemoteNodeDeviceCreateArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags | virNWFilterDefineXMLFlags} */
-  nWFilterDefineXMLFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 431,
-    name: "REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS", method: "nWFilterDefineXMLFlags",
-    args: RemoteNwfilterDefineXmlFlagsArgsCodec, ret: RemoteNwfilterDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["nwfilter:write","nwfilter:save"], aclFilter: [],
-    cFunction: "virNWFilterDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags",
-  } as ProcedureInfo<RemoteNwfilterDefineXmlFlagsArgs, RemoteNwfilterDefineXmlFlagsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags | virNetworkDefineXMLFlags} */
-  networkDefineXMLFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 432,
-    name: "REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS", method: "networkDefineXMLFlags",
-    args: RemoteNetworkDefineXmlFlagsArgsCodec, ret: RemoteNetworkDefineXmlFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:write","network:save"], aclFilter: [],
-    cFunction: "virNetworkDefineXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags",
-  } as ProcedureInfo<RemoteNetworkDefineXmlFlagsArgs, RemoteNetworkDefineXmlFlagsRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetAutostart | virNodeDeviceGetAutostart} */
-  nodeDeviceGetAutostart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 433,
-    name: "REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART", method: "nodeDeviceGetAutostart",
-    args: RemoteNodeDeviceGetAutostartArgsCodec, ret: RemoteNodeDeviceGetAutostartRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:read"], aclFilter: [],
-    cFunction: "virNodeDeviceGetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetAutostart",
-  } as ProcedureInfo<RemoteNodeDeviceGetAutostartArgs, RemoteNodeDeviceGetAutostartRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceSetAutostart | virNodeDeviceSetAutostart} */
-  nodeDeviceSetAutostart: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 434,
-    name: "REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART", method: "nodeDeviceSetAutostart",
-    args: RemoteNodeDeviceSetAutostartArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:write"], aclFilter: [],
-    cFunction: "virNodeDeviceSetAutostart", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceSetAutostart",
-  } as ProcedureInfo<RemoteNodeDeviceSetAutostartArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsPersistent | virNodeDeviceIsPersistent} */
-  nodeDeviceIsPersistent: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 435,
-    name: "REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT", method: "nodeDeviceIsPersistent",
-    args: RemoteNodeDeviceIsPersistentArgsCodec, ret: RemoteNodeDeviceIsPersistentRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:read"], aclFilter: [],
-    cFunction: "virNodeDeviceIsPersistent", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsPersistent",
-  } as ProcedureInfo<RemoteNodeDeviceIsPersistentArgs, RemoteNodeDeviceIsPersistentRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsActive | virNodeDeviceIsActive} */
-  nodeDeviceIsActive: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 436,
-    name: "REMOTE_PROC_NODE_DEVICE_IS_ACTIVE", method: "nodeDeviceIsActive",
-    args: RemoteNodeDeviceIsActiveArgsCodec, ret: RemoteNodeDeviceIsActiveRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:read"], aclFilter: [],
-    cFunction: "virNodeDeviceIsActive", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsActive",
-  } as ProcedureInfo<RemoteNodeDeviceIsActiveArgs, RemoteNodeDeviceIsActiveRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags | virNetworkCreateXMLFlags} */
-  networkCreateXMLFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 437,
-    name: "REMOTE_PROC_NETWORK_CREATE_XML_FLAGS", method: "networkCreateXMLFlags",
-    args: RemoteNetworkCreateXmlFlagsArgsCodec, ret: RemoteNetworkCreateXmlFlagsRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:write","network:start"], aclFilter: [],
-    cFunction: "virNetworkCreateXMLFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags",
-  } as ProcedureInfo<RemoteNetworkCreateXmlFlagsArgs, RemoteNetworkCreateXmlFlagsRet, void>,
-  domainEventMemoryDeviceSizeChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 438,
-    name: "REMOTE_PROC_DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE", method: "domainEventMemoryDeviceSizeChange",
-    args: null, ret: null, msg: RemoteDomainEventMemoryDeviceSizeChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventMemoryDeviceSizeChangeMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState | virDomainSetLaunchSecurityState} */
-  domainSetLaunchSecurityState: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 439,
-    name: "REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE", method: "domainSetLaunchSecurityState",
-    args: RemoteDomainSetLaunchSecurityStateArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetLaunchSecurityState", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState",
-  } as ProcedureInfo<RemoteDomainSetLaunchSecurityStateArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams | virDomainSaveParams} */
-  domainSaveParams: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 440,
-    name: "REMOTE_PROC_DOMAIN_SAVE_PARAMS", method: "domainSaveParams",
-    args: RemoteDomainSaveParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:hibernate"], aclFilter: [],
-    cFunction: "virDomainSaveParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams",
-  } as ProcedureInfo<RemoteDomainSaveParamsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams | virDomainRestoreParams} */
-  domainRestoreParams: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 441,
-    name: "REMOTE_PROC_DOMAIN_RESTORE_PARAMS", method: "domainRestoreParams",
-    args: RemoteDomainRestoreParamsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
-    cFunction: "virDomainRestoreParams", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams",
-  } as ProcedureInfo<RemoteDomainRestoreParamsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlags | virDomainAbortJobFlags} */
-  domainAbortJobFlags: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 442,
-    name: "REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS", method: "domainAbortJobFlags",
-    args: RemoteDomainAbortJobFlagsArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainAbortJobFlags", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlags",
-  } as ProcedureInfo<RemoteDomainAbortJobFlagsArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFDAssociate | virDomainFDAssociate} */
-  domainFDAssociate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 443,
-    name: "REMOTE_PROC_DOMAIN_FD_ASSOCIATE", method: "domainFDAssociate",
-    args: RemoteDomainFdAssociateArgsCodec, ret: null, msg: null, message: false, fds: true,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "none", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainFDAssociate", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFDAssociate",
-  } as ProcedureInfo<RemoteDomainFdAssociateArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata | virNetworkSetMetadata} */
-  networkSetMetadata: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 444,
-    name: "REMOTE_PROC_NETWORK_SET_METADATA", method: "networkSetMetadata",
-    args: RemoteNetworkSetMetadataArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:write","network:save:!VIR_NETWORK_UPDATE_AFFECT_CONFIG|VIR_NETWORK_UPDATE_AFFECT_LIVE","network:save:VIR_NETWORK_UPDATE_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virNetworkSetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata",
-  } as ProcedureInfo<RemoteNetworkSetMetadataArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata | virNetworkGetMetadata} */
-  networkGetMetadata: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 445,
-    name: "REMOTE_PROC_NETWORK_GET_METADATA", method: "networkGetMetadata",
-    args: RemoteNetworkGetMetadataArgsCodec, ret: RemoteNetworkGetMetadataRetCodec, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["network:read"], aclFilter: [],
-    cFunction: "virNetworkGetMetadata", docUrl: "https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata",
-  } as ProcedureInfo<RemoteNetworkGetMetadataArgs, RemoteNetworkGetMetadataRet, void>,
-  networkEventCallbackMetadataChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 446,
-    name: "REMOTE_PROC_NETWORK_EVENT_CALLBACK_METADATA_CHANGE", method: "networkEventCallbackMetadataChange",
-    args: null, ret: null, msg: RemoteNetworkEventCallbackMetadataChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteNetworkEventCallbackMetadataChangeMsg>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate | virNodeDeviceUpdate} */
-  nodeDeviceUpdate: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 447,
-    name: "REMOTE_PROC_NODE_DEVICE_UPDATE", method: "nodeDeviceUpdate",
-    args: RemoteNodeDeviceUpdateArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["node_device:write","node_device:save:!VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG|VIR_NODE_DEVICE_UPDATE_AFFECT_LIVE","node_device:save:VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virNodeDeviceUpdate", docUrl: "https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate",
-  } as ProcedureInfo<RemoteNodeDeviceUpdateArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload | virDomainGraphicsReload} */
-  domainGraphicsReload: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 448,
-    name: "REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD", method: "domainGraphicsReload",
-    args: RemoteDomainGraphicsReloadArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainGraphicsReload", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload",
-  } as ProcedureInfo<RemoteDomainGraphicsReloadArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostartOnce | virDomainGetAutostartOnce} */
-  domainGetAutostartOnce: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 449,
-    name: "REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE", method: "domainGetAutostartOnce",
-    args: RemoteDomainGetAutostartOnceArgsCodec, ret: RemoteDomainGetAutostartOnceRetCodec, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:read"], aclFilter: [],
-    cFunction: "virDomainGetAutostartOnce", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostartOnce",
-  } as ProcedureInfo<RemoteDomainGetAutostartOnceArgs, RemoteDomainGetAutostartOnceRet, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostartOnce | virDomainSetAutostartOnce} */
-  domainSetAutostartOnce: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 450,
-    name: "REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE", method: "domainSetAutostartOnce",
-    args: RemoteDomainSetAutostartOnceArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "high", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write"], aclFilter: [],
-    cFunction: "virDomainSetAutostartOnce", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostartOnce",
-  } as ProcedureInfo<RemoteDomainSetAutostartOnceArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup | virDomainSetThrottleGroup} */
-  domainSetThrottleGroup: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 451,
-    name: "REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP", method: "domainSetThrottleGroup",
-    args: RemoteDomainSetThrottleGroupArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainSetThrottleGroup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup",
-  } as ProcedureInfo<RemoteDomainSetThrottleGroupArgs, void, void>,
-  /** {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelThrottleGroup | virDomainDelThrottleGroup} */
-  domainDelThrottleGroup: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 452,
-    name: "REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP", method: "domainDelThrottleGroup",
-    args: RemoteDomainDelThrottleGroupArgsCodec, ret: null, msg: null, message: false, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["domain:write","domain:save:!VIR_DOMAIN_AFFECT_CONFIG|VIR_DOMAIN_AFFECT_LIVE","domain:save:VIR_DOMAIN_AFFECT_CONFIG"], aclFilter: [],
-    cFunction: "virDomainDelThrottleGroup", docUrl: "https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelThrottleGroup",
-  } as ProcedureInfo<RemoteDomainDelThrottleGroupArgs, void, void>,
-  domainEventNicMacChange: {
-    program: REMOTE_PROGRAM, version: REMOTE_PROTOCOL_VERSION, number: 453,
-    name: "REMOTE_PROC_DOMAIN_EVENT_NIC_MAC_CHANGE", method: "domainEventNicMacChange",
-    args: null, ret: null, msg: RemoteDomainEventNicMacChangeMsgCodec, message: true, fds: false,
-    priority: "low", stream: null, sparseFlag: null,
-    generate: "both", acl: ["none"], aclFilter: [],
-    cFunction: null, docUrl: null,
-  } as ProcedureInfo<void, void, RemoteDomainEventNicMacChangeMsg>,
+  connectOpen: remoteProcConnectOpen,
+  connectClose: remoteProcConnectClose,
+  connectGetType: remoteProcConnectGetType,
+  connectGetVersion: remoteProcConnectGetVersion,
+  connectGetMaxVcpus: remoteProcConnectGetMaxVcpus,
+  nodeGetInfo: remoteProcNodeGetInfo,
+  connectGetCapabilities: remoteProcConnectGetCapabilities,
+  domainAttachDevice: remoteProcDomainAttachDevice,
+  domainCreate: remoteProcDomainCreate,
+  domainCreateXML: remoteProcDomainCreateXML,
+  domainDefineXML: remoteProcDomainDefineXML,
+  domainDestroy: remoteProcDomainDestroy,
+  domainDetachDevice: remoteProcDomainDetachDevice,
+  domainGetXMLDesc: remoteProcDomainGetXMLDesc,
+  domainGetAutostart: remoteProcDomainGetAutostart,
+  domainGetInfo: remoteProcDomainGetInfo,
+  domainGetMaxMemory: remoteProcDomainGetMaxMemory,
+  domainGetMaxVcpus: remoteProcDomainGetMaxVcpus,
+  domainGetOSType: remoteProcDomainGetOSType,
+  domainGetVcpus: remoteProcDomainGetVcpus,
+  connectListDefinedDomains: remoteProcConnectListDefinedDomains,
+  domainLookupByID: remoteProcDomainLookupByID,
+  domainLookupByName: remoteProcDomainLookupByName,
+  domainLookupByUUID: remoteProcDomainLookupByUUID,
+  connectNumOfDefinedDomains: remoteProcConnectNumOfDefinedDomains,
+  domainPinVcpu: remoteProcDomainPinVcpu,
+  domainReboot: remoteProcDomainReboot,
+  domainResume: remoteProcDomainResume,
+  domainSetAutostart: remoteProcDomainSetAutostart,
+  domainSetMaxMemory: remoteProcDomainSetMaxMemory,
+  domainSetMemory: remoteProcDomainSetMemory,
+  domainSetVcpus: remoteProcDomainSetVcpus,
+  domainShutdown: remoteProcDomainShutdown,
+  domainSuspend: remoteProcDomainSuspend,
+  domainUndefine: remoteProcDomainUndefine,
+  connectListDefinedNetworks: remoteProcConnectListDefinedNetworks,
+  connectListDomains: remoteProcConnectListDomains,
+  connectListNetworks: remoteProcConnectListNetworks,
+  networkCreate: remoteProcNetworkCreate,
+  networkCreateXML: remoteProcNetworkCreateXML,
+  networkDefineXML: remoteProcNetworkDefineXML,
+  networkDestroy: remoteProcNetworkDestroy,
+  networkGetXMLDesc: remoteProcNetworkGetXMLDesc,
+  networkGetAutostart: remoteProcNetworkGetAutostart,
+  networkGetBridgeName: remoteProcNetworkGetBridgeName,
+  networkLookupByName: remoteProcNetworkLookupByName,
+  networkLookupByUUID: remoteProcNetworkLookupByUUID,
+  networkSetAutostart: remoteProcNetworkSetAutostart,
+  networkUndefine: remoteProcNetworkUndefine,
+  connectNumOfDefinedNetworks: remoteProcConnectNumOfDefinedNetworks,
+  connectNumOfDomains: remoteProcConnectNumOfDomains,
+  connectNumOfNetworks: remoteProcConnectNumOfNetworks,
+  domainCoreDump: remoteProcDomainCoreDump,
+  domainRestore: remoteProcDomainRestore,
+  domainSave: remoteProcDomainSave,
+  domainGetSchedulerType: remoteProcDomainGetSchedulerType,
+  domainGetSchedulerParameters: remoteProcDomainGetSchedulerParameters,
+  domainSetSchedulerParameters: remoteProcDomainSetSchedulerParameters,
+  connectGetHostname: remoteProcConnectGetHostname,
+  connectSupportsFeature: remoteProcConnectSupportsFeature,
+  domainMigratePrepare: remoteProcDomainMigratePrepare,
+  domainMigratePerform: remoteProcDomainMigratePerform,
+  domainMigrateFinish: remoteProcDomainMigrateFinish,
+  domainBlockStats: remoteProcDomainBlockStats,
+  domainInterfaceStats: remoteProcDomainInterfaceStats,
+  authList: remoteProcAuthList,
+  authSaslInit: remoteProcAuthSaslInit,
+  authSaslStart: remoteProcAuthSaslStart,
+  authSaslStep: remoteProcAuthSaslStep,
+  authPolkit: remoteProcAuthPolkit,
+  connectNumOfStoragePools: remoteProcConnectNumOfStoragePools,
+  connectListStoragePools: remoteProcConnectListStoragePools,
+  connectNumOfDefinedStoragePools: remoteProcConnectNumOfDefinedStoragePools,
+  connectListDefinedStoragePools: remoteProcConnectListDefinedStoragePools,
+  connectFindStoragePoolSources: remoteProcConnectFindStoragePoolSources,
+  storagePoolCreateXML: remoteProcStoragePoolCreateXML,
+  storagePoolDefineXML: remoteProcStoragePoolDefineXML,
+  storagePoolCreate: remoteProcStoragePoolCreate,
+  storagePoolBuild: remoteProcStoragePoolBuild,
+  storagePoolDestroy: remoteProcStoragePoolDestroy,
+  storagePoolDelete: remoteProcStoragePoolDelete,
+  storagePoolUndefine: remoteProcStoragePoolUndefine,
+  storagePoolRefresh: remoteProcStoragePoolRefresh,
+  storagePoolLookupByName: remoteProcStoragePoolLookupByName,
+  storagePoolLookupByUUID: remoteProcStoragePoolLookupByUUID,
+  storagePoolLookupByVolume: remoteProcStoragePoolLookupByVolume,
+  storagePoolGetInfo: remoteProcStoragePoolGetInfo,
+  storagePoolGetXMLDesc: remoteProcStoragePoolGetXMLDesc,
+  storagePoolGetAutostart: remoteProcStoragePoolGetAutostart,
+  storagePoolSetAutostart: remoteProcStoragePoolSetAutostart,
+  storagePoolNumOfVolumes: remoteProcStoragePoolNumOfVolumes,
+  storagePoolListVolumes: remoteProcStoragePoolListVolumes,
+  storageVolCreateXML: remoteProcStorageVolCreateXML,
+  storageVolDelete: remoteProcStorageVolDelete,
+  storageVolLookupByName: remoteProcStorageVolLookupByName,
+  storageVolLookupByKey: remoteProcStorageVolLookupByKey,
+  storageVolLookupByPath: remoteProcStorageVolLookupByPath,
+  storageVolGetInfo: remoteProcStorageVolGetInfo,
+  storageVolGetXMLDesc: remoteProcStorageVolGetXMLDesc,
+  storageVolGetPath: remoteProcStorageVolGetPath,
+  nodeGetCellsFreeMemory: remoteProcNodeGetCellsFreeMemory,
+  nodeGetFreeMemory: remoteProcNodeGetFreeMemory,
+  domainBlockPeek: remoteProcDomainBlockPeek,
+  domainMemoryPeek: remoteProcDomainMemoryPeek,
+  connectDomainEventRegister: remoteProcConnectDomainEventRegister,
+  connectDomainEventDeregister: remoteProcConnectDomainEventDeregister,
+  domainEventLifecycle: remoteProcDomainEventLifecycle,
+  domainMigratePrepare2: remoteProcDomainMigratePrepare2,
+  domainMigrateFinish2: remoteProcDomainMigrateFinish2,
+  connectGetURI: remoteProcConnectGetURI,
+  nodeNumOfDevices: remoteProcNodeNumOfDevices,
+  nodeListDevices: remoteProcNodeListDevices,
+  nodeDeviceLookupByName: remoteProcNodeDeviceLookupByName,
+  nodeDeviceGetXMLDesc: remoteProcNodeDeviceGetXMLDesc,
+  nodeDeviceGetParent: remoteProcNodeDeviceGetParent,
+  nodeDeviceNumOfCaps: remoteProcNodeDeviceNumOfCaps,
+  nodeDeviceListCaps: remoteProcNodeDeviceListCaps,
+  nodeDeviceDettach: remoteProcNodeDeviceDettach,
+  nodeDeviceReAttach: remoteProcNodeDeviceReAttach,
+  nodeDeviceReset: remoteProcNodeDeviceReset,
+  domainGetSecurityLabel: remoteProcDomainGetSecurityLabel,
+  nodeGetSecurityModel: remoteProcNodeGetSecurityModel,
+  nodeDeviceCreateXML: remoteProcNodeDeviceCreateXML,
+  nodeDeviceDestroy: remoteProcNodeDeviceDestroy,
+  storageVolCreateXMLFrom: remoteProcStorageVolCreateXMLFrom,
+  connectNumOfInterfaces: remoteProcConnectNumOfInterfaces,
+  connectListInterfaces: remoteProcConnectListInterfaces,
+  interfaceLookupByName: remoteProcInterfaceLookupByName,
+  interfaceLookupByMACString: remoteProcInterfaceLookupByMACString,
+  interfaceGetXMLDesc: remoteProcInterfaceGetXMLDesc,
+  interfaceDefineXML: remoteProcInterfaceDefineXML,
+  interfaceUndefine: remoteProcInterfaceUndefine,
+  interfaceCreate: remoteProcInterfaceCreate,
+  interfaceDestroy: remoteProcInterfaceDestroy,
+  connectDomainXMLFromNative: remoteProcConnectDomainXMLFromNative,
+  connectDomainXMLToNative: remoteProcConnectDomainXMLToNative,
+  connectNumOfDefinedInterfaces: remoteProcConnectNumOfDefinedInterfaces,
+  connectListDefinedInterfaces: remoteProcConnectListDefinedInterfaces,
+  connectNumOfSecrets: remoteProcConnectNumOfSecrets,
+  connectListSecrets: remoteProcConnectListSecrets,
+  secretLookupByUUID: remoteProcSecretLookupByUUID,
+  secretDefineXML: remoteProcSecretDefineXML,
+  secretGetXMLDesc: remoteProcSecretGetXMLDesc,
+  secretSetValue: remoteProcSecretSetValue,
+  secretGetValue: remoteProcSecretGetValue,
+  secretUndefine: remoteProcSecretUndefine,
+  secretLookupByUsage: remoteProcSecretLookupByUsage,
+  domainMigratePrepareTunnel: remoteProcDomainMigratePrepareTunnel,
+  connectIsSecure: remoteProcConnectIsSecure,
+  domainIsActive: remoteProcDomainIsActive,
+  domainIsPersistent: remoteProcDomainIsPersistent,
+  networkIsActive: remoteProcNetworkIsActive,
+  networkIsPersistent: remoteProcNetworkIsPersistent,
+  storagePoolIsActive: remoteProcStoragePoolIsActive,
+  storagePoolIsPersistent: remoteProcStoragePoolIsPersistent,
+  interfaceIsActive: remoteProcInterfaceIsActive,
+  connectGetLibVersion: remoteProcConnectGetLibVersion,
+  connectCompareCPU: remoteProcConnectCompareCPU,
+  domainMemoryStats: remoteProcDomainMemoryStats,
+  domainAttachDeviceFlags: remoteProcDomainAttachDeviceFlags,
+  domainDetachDeviceFlags: remoteProcDomainDetachDeviceFlags,
+  connectBaselineCPU: remoteProcConnectBaselineCPU,
+  domainGetJobInfo: remoteProcDomainGetJobInfo,
+  domainAbortJob: remoteProcDomainAbortJob,
+  storageVolWipe: remoteProcStorageVolWipe,
+  domainMigrateSetMaxDowntime: remoteProcDomainMigrateSetMaxDowntime,
+  connectDomainEventRegisterAny: remoteProcConnectDomainEventRegisterAny,
+  connectDomainEventDeregisterAny: remoteProcConnectDomainEventDeregisterAny,
+  domainEventReboot: remoteProcDomainEventReboot,
+  domainEventRtcChange: remoteProcDomainEventRtcChange,
+  domainEventWatchdog: remoteProcDomainEventWatchdog,
+  domainEventIoError: remoteProcDomainEventIoError,
+  domainEventGraphics: remoteProcDomainEventGraphics,
+  domainUpdateDeviceFlags: remoteProcDomainUpdateDeviceFlags,
+  nWFilterLookupByName: remoteProcNWFilterLookupByName,
+  nWFilterLookupByUUID: remoteProcNWFilterLookupByUUID,
+  nWFilterGetXMLDesc: remoteProcNWFilterGetXMLDesc,
+  connectNumOfNWFilters: remoteProcConnectNumOfNWFilters,
+  connectListNWFilters: remoteProcConnectListNWFilters,
+  nWFilterDefineXML: remoteProcNWFilterDefineXML,
+  nWFilterUndefine: remoteProcNWFilterUndefine,
+  domainManagedSave: remoteProcDomainManagedSave,
+  domainHasManagedSaveImage: remoteProcDomainHasManagedSaveImage,
+  domainManagedSaveRemove: remoteProcDomainManagedSaveRemove,
+  domainSnapshotCreateXML: remoteProcDomainSnapshotCreateXML,
+  domainSnapshotGetXMLDesc: remoteProcDomainSnapshotGetXMLDesc,
+  domainSnapshotNum: remoteProcDomainSnapshotNum,
+  domainSnapshotListNames: remoteProcDomainSnapshotListNames,
+  domainSnapshotLookupByName: remoteProcDomainSnapshotLookupByName,
+  domainHasCurrentSnapshot: remoteProcDomainHasCurrentSnapshot,
+  domainSnapshotCurrent: remoteProcDomainSnapshotCurrent,
+  domainRevertToSnapshot: remoteProcDomainRevertToSnapshot,
+  domainSnapshotDelete: remoteProcDomainSnapshotDelete,
+  domainGetBlockInfo: remoteProcDomainGetBlockInfo,
+  domainEventIoErrorReason: remoteProcDomainEventIoErrorReason,
+  domainCreateWithFlags: remoteProcDomainCreateWithFlags,
+  domainSetMemoryParameters: remoteProcDomainSetMemoryParameters,
+  domainGetMemoryParameters: remoteProcDomainGetMemoryParameters,
+  domainSetVcpusFlags: remoteProcDomainSetVcpusFlags,
+  domainGetVcpusFlags: remoteProcDomainGetVcpusFlags,
+  domainOpenConsole: remoteProcDomainOpenConsole,
+  domainIsUpdated: remoteProcDomainIsUpdated,
+  connectGetSysinfo: remoteProcConnectGetSysinfo,
+  domainSetMemoryFlags: remoteProcDomainSetMemoryFlags,
+  domainSetBlkioParameters: remoteProcDomainSetBlkioParameters,
+  domainGetBlkioParameters: remoteProcDomainGetBlkioParameters,
+  domainMigrateSetMaxSpeed: remoteProcDomainMigrateSetMaxSpeed,
+  storageVolUpload: remoteProcStorageVolUpload,
+  storageVolDownload: remoteProcStorageVolDownload,
+  domainInjectNMI: remoteProcDomainInjectNMI,
+  domainScreenshot: remoteProcDomainScreenshot,
+  domainGetState: remoteProcDomainGetState,
+  domainMigrateBegin3: remoteProcDomainMigrateBegin3,
+  domainMigratePrepare3: remoteProcDomainMigratePrepare3,
+  domainMigratePrepareTunnel3: remoteProcDomainMigratePrepareTunnel3,
+  domainMigratePerform3: remoteProcDomainMigratePerform3,
+  domainMigrateFinish3: remoteProcDomainMigrateFinish3,
+  domainMigrateConfirm3: remoteProcDomainMigrateConfirm3,
+  domainSetSchedulerParametersFlags: remoteProcDomainSetSchedulerParametersFlags,
+  interfaceChangeBegin: remoteProcInterfaceChangeBegin,
+  interfaceChangeCommit: remoteProcInterfaceChangeCommit,
+  interfaceChangeRollback: remoteProcInterfaceChangeRollback,
+  domainGetSchedulerParametersFlags: remoteProcDomainGetSchedulerParametersFlags,
+  domainEventControlError: remoteProcDomainEventControlError,
+  domainPinVcpuFlags: remoteProcDomainPinVcpuFlags,
+  domainSendKey: remoteProcDomainSendKey,
+  nodeGetCPUStats: remoteProcNodeGetCPUStats,
+  nodeGetMemoryStats: remoteProcNodeGetMemoryStats,
+  domainGetControlInfo: remoteProcDomainGetControlInfo,
+  domainGetVcpuPinInfo: remoteProcDomainGetVcpuPinInfo,
+  domainUndefineFlags: remoteProcDomainUndefineFlags,
+  domainSaveFlags: remoteProcDomainSaveFlags,
+  domainRestoreFlags: remoteProcDomainRestoreFlags,
+  domainDestroyFlags: remoteProcDomainDestroyFlags,
+  domainSaveImageGetXMLDesc: remoteProcDomainSaveImageGetXMLDesc,
+  domainSaveImageDefineXML: remoteProcDomainSaveImageDefineXML,
+  domainBlockJobAbort: remoteProcDomainBlockJobAbort,
+  domainGetBlockJobInfo: remoteProcDomainGetBlockJobInfo,
+  domainBlockJobSetSpeed: remoteProcDomainBlockJobSetSpeed,
+  domainBlockPull: remoteProcDomainBlockPull,
+  domainEventBlockJob: remoteProcDomainEventBlockJob,
+  domainMigrateGetMaxSpeed: remoteProcDomainMigrateGetMaxSpeed,
+  domainBlockStatsFlags: remoteProcDomainBlockStatsFlags,
+  domainSnapshotGetParent: remoteProcDomainSnapshotGetParent,
+  domainReset: remoteProcDomainReset,
+  domainSnapshotNumChildren: remoteProcDomainSnapshotNumChildren,
+  domainSnapshotListChildrenNames: remoteProcDomainSnapshotListChildrenNames,
+  domainEventDiskChange: remoteProcDomainEventDiskChange,
+  domainOpenGraphics: remoteProcDomainOpenGraphics,
+  nodeSuspendForDuration: remoteProcNodeSuspendForDuration,
+  domainBlockResize: remoteProcDomainBlockResize,
+  domainSetBlockIoTune: remoteProcDomainSetBlockIoTune,
+  domainGetBlockIoTune: remoteProcDomainGetBlockIoTune,
+  domainSetNumaParameters: remoteProcDomainSetNumaParameters,
+  domainGetNumaParameters: remoteProcDomainGetNumaParameters,
+  domainSetInterfaceParameters: remoteProcDomainSetInterfaceParameters,
+  domainGetInterfaceParameters: remoteProcDomainGetInterfaceParameters,
+  domainShutdownFlags: remoteProcDomainShutdownFlags,
+  storageVolWipePattern: remoteProcStorageVolWipePattern,
+  storageVolResize: remoteProcStorageVolResize,
+  domainPMSuspendForDuration: remoteProcDomainPMSuspendForDuration,
+  domainGetCPUStats: remoteProcDomainGetCPUStats,
+  domainGetDiskErrors: remoteProcDomainGetDiskErrors,
+  domainSetMetadata: remoteProcDomainSetMetadata,
+  domainGetMetadata: remoteProcDomainGetMetadata,
+  domainBlockRebase: remoteProcDomainBlockRebase,
+  domainPMWakeup: remoteProcDomainPMWakeup,
+  domainEventTrayChange: remoteProcDomainEventTrayChange,
+  domainEventPmwakeup: remoteProcDomainEventPmwakeup,
+  domainEventPmsuspend: remoteProcDomainEventPmsuspend,
+  domainSnapshotIsCurrent: remoteProcDomainSnapshotIsCurrent,
+  domainSnapshotHasMetadata: remoteProcDomainSnapshotHasMetadata,
+  connectListAllDomains: remoteProcConnectListAllDomains,
+  domainListAllSnapshots: remoteProcDomainListAllSnapshots,
+  domainSnapshotListAllChildren: remoteProcDomainSnapshotListAllChildren,
+  domainEventBalloonChange: remoteProcDomainEventBalloonChange,
+  domainGetHostname: remoteProcDomainGetHostname,
+  domainGetSecurityLabelList: remoteProcDomainGetSecurityLabelList,
+  domainPinEmulator: remoteProcDomainPinEmulator,
+  domainGetEmulatorPinInfo: remoteProcDomainGetEmulatorPinInfo,
+  connectListAllStoragePools: remoteProcConnectListAllStoragePools,
+  storagePoolListAllVolumes: remoteProcStoragePoolListAllVolumes,
+  connectListAllNetworks: remoteProcConnectListAllNetworks,
+  connectListAllInterfaces: remoteProcConnectListAllInterfaces,
+  connectListAllNodeDevices: remoteProcConnectListAllNodeDevices,
+  connectListAllNWFilters: remoteProcConnectListAllNWFilters,
+  connectListAllSecrets: remoteProcConnectListAllSecrets,
+  nodeSetMemoryParameters: remoteProcNodeSetMemoryParameters,
+  nodeGetMemoryParameters: remoteProcNodeGetMemoryParameters,
+  domainBlockCommit: remoteProcDomainBlockCommit,
+  networkUpdate: remoteProcNetworkUpdate,
+  domainEventPmsuspendDisk: remoteProcDomainEventPmsuspendDisk,
+  nodeGetCPUMap: remoteProcNodeGetCPUMap,
+  domainFSTrim: remoteProcDomainFSTrim,
+  domainSendProcessSignal: remoteProcDomainSendProcessSignal,
+  domainOpenChannel: remoteProcDomainOpenChannel,
+  nodeDeviceLookupSCSIHostByWWN: remoteProcNodeDeviceLookupSCSIHostByWWN,
+  domainGetJobStats: remoteProcDomainGetJobStats,
+  domainMigrateGetCompressionCache: remoteProcDomainMigrateGetCompressionCache,
+  domainMigrateSetCompressionCache: remoteProcDomainMigrateSetCompressionCache,
+  nodeDeviceDetachFlags: remoteProcNodeDeviceDetachFlags,
+  domainMigrateBegin3Params: remoteProcDomainMigrateBegin3Params,
+  domainMigratePrepare3Params: remoteProcDomainMigratePrepare3Params,
+  domainMigratePrepareTunnel3Params: remoteProcDomainMigratePrepareTunnel3Params,
+  domainMigratePerform3Params: remoteProcDomainMigratePerform3Params,
+  domainMigrateFinish3Params: remoteProcDomainMigrateFinish3Params,
+  domainMigrateConfirm3Params: remoteProcDomainMigrateConfirm3Params,
+  domainSetMemoryStatsPeriod: remoteProcDomainSetMemoryStatsPeriod,
+  domainCreateXMLWithFiles: remoteProcDomainCreateXMLWithFiles,
+  domainCreateWithFiles: remoteProcDomainCreateWithFiles,
+  domainEventDeviceRemoved: remoteProcDomainEventDeviceRemoved,
+  connectGetCPUModelNames: remoteProcConnectGetCPUModelNames,
+  connectNetworkEventRegisterAny: remoteProcConnectNetworkEventRegisterAny,
+  connectNetworkEventDeregisterAny: remoteProcConnectNetworkEventDeregisterAny,
+  networkEventLifecycle: remoteProcNetworkEventLifecycle,
+  connectDomainEventCallbackRegisterAny: remoteProcConnectDomainEventCallbackRegisterAny,
+  connectDomainEventCallbackDeregisterAny: remoteProcConnectDomainEventCallbackDeregisterAny,
+  domainEventCallbackLifecycle: remoteProcDomainEventCallbackLifecycle,
+  domainEventCallbackReboot: remoteProcDomainEventCallbackReboot,
+  domainEventCallbackRtcChange: remoteProcDomainEventCallbackRtcChange,
+  domainEventCallbackWatchdog: remoteProcDomainEventCallbackWatchdog,
+  domainEventCallbackIoError: remoteProcDomainEventCallbackIoError,
+  domainEventCallbackGraphics: remoteProcDomainEventCallbackGraphics,
+  domainEventCallbackIoErrorReason: remoteProcDomainEventCallbackIoErrorReason,
+  domainEventCallbackControlError: remoteProcDomainEventCallbackControlError,
+  domainEventCallbackBlockJob: remoteProcDomainEventCallbackBlockJob,
+  domainEventCallbackDiskChange: remoteProcDomainEventCallbackDiskChange,
+  domainEventCallbackTrayChange: remoteProcDomainEventCallbackTrayChange,
+  domainEventCallbackPmwakeup: remoteProcDomainEventCallbackPmwakeup,
+  domainEventCallbackPmsuspend: remoteProcDomainEventCallbackPmsuspend,
+  domainEventCallbackBalloonChange: remoteProcDomainEventCallbackBalloonChange,
+  domainEventCallbackPmsuspendDisk: remoteProcDomainEventCallbackPmsuspendDisk,
+  domainEventCallbackDeviceRemoved: remoteProcDomainEventCallbackDeviceRemoved,
+  domainCoreDumpWithFormat: remoteProcDomainCoreDumpWithFormat,
+  domainFSFreeze: remoteProcDomainFSFreeze,
+  domainFSThaw: remoteProcDomainFSThaw,
+  domainGetTime: remoteProcDomainGetTime,
+  domainSetTime: remoteProcDomainSetTime,
+  domainEventBlockJob2: remoteProcDomainEventBlockJob2,
+  nodeGetFreePages: remoteProcNodeGetFreePages,
+  networkGetDHCPLeases: remoteProcNetworkGetDHCPLeases,
+  connectGetDomainCapabilities: remoteProcConnectGetDomainCapabilities,
+  domainOpenGraphicsFD: remoteProcDomainOpenGraphicsFD,
+  connectGetAllDomainStats: remoteProcConnectGetAllDomainStats,
+  domainBlockCopy: remoteProcDomainBlockCopy,
+  domainEventCallbackTunable: remoteProcDomainEventCallbackTunable,
+  nodeAllocPages: remoteProcNodeAllocPages,
+  domainEventCallbackAgentLifecycle: remoteProcDomainEventCallbackAgentLifecycle,
+  domainGetFSInfo: remoteProcDomainGetFSInfo,
+  domainDefineXMLFlags: remoteProcDomainDefineXMLFlags,
+  domainGetIOThreadInfo: remoteProcDomainGetIOThreadInfo,
+  domainPinIOThread: remoteProcDomainPinIOThread,
+  domainInterfaceAddresses: remoteProcDomainInterfaceAddresses,
+  domainEventCallbackDeviceAdded: remoteProcDomainEventCallbackDeviceAdded,
+  domainAddIOThread: remoteProcDomainAddIOThread,
+  domainDelIOThread: remoteProcDomainDelIOThread,
+  domainSetUserPassword: remoteProcDomainSetUserPassword,
+  domainRename: remoteProcDomainRename,
+  domainEventCallbackMigrationIteration: remoteProcDomainEventCallbackMigrationIteration,
+  connectRegisterCloseCallback: remoteProcConnectRegisterCloseCallback,
+  connectUnregisterCloseCallback: remoteProcConnectUnregisterCloseCallback,
+  connectEventConnectionClosed: remoteProcConnectEventConnectionClosed,
+  domainEventCallbackJobCompleted: remoteProcDomainEventCallbackJobCompleted,
+  domainMigrateStartPostCopy: remoteProcDomainMigrateStartPostCopy,
+  domainGetPerfEvents: remoteProcDomainGetPerfEvents,
+  domainSetPerfEvents: remoteProcDomainSetPerfEvents,
+  domainEventCallbackDeviceRemovalFailed: remoteProcDomainEventCallbackDeviceRemovalFailed,
+  connectStoragePoolEventRegisterAny: remoteProcConnectStoragePoolEventRegisterAny,
+  connectStoragePoolEventDeregisterAny: remoteProcConnectStoragePoolEventDeregisterAny,
+  storagePoolEventLifecycle: remoteProcStoragePoolEventLifecycle,
+  domainGetGuestVcpus: remoteProcDomainGetGuestVcpus,
+  domainSetGuestVcpus: remoteProcDomainSetGuestVcpus,
+  storagePoolEventRefresh: remoteProcStoragePoolEventRefresh,
+  connectNodeDeviceEventRegisterAny: remoteProcConnectNodeDeviceEventRegisterAny,
+  connectNodeDeviceEventDeregisterAny: remoteProcConnectNodeDeviceEventDeregisterAny,
+  nodeDeviceEventLifecycle: remoteProcNodeDeviceEventLifecycle,
+  nodeDeviceEventUpdate: remoteProcNodeDeviceEventUpdate,
+  storageVolGetInfoFlags: remoteProcStorageVolGetInfoFlags,
+  domainEventCallbackMetadataChange: remoteProcDomainEventCallbackMetadataChange,
+  connectSecretEventRegisterAny: remoteProcConnectSecretEventRegisterAny,
+  connectSecretEventDeregisterAny: remoteProcConnectSecretEventDeregisterAny,
+  secretEventLifecycle: remoteProcSecretEventLifecycle,
+  secretEventValueChanged: remoteProcSecretEventValueChanged,
+  domainSetVcpu: remoteProcDomainSetVcpu,
+  domainEventBlockThreshold: remoteProcDomainEventBlockThreshold,
+  domainSetBlockThreshold: remoteProcDomainSetBlockThreshold,
+  domainMigrateGetMaxDowntime: remoteProcDomainMigrateGetMaxDowntime,
+  domainManagedSaveGetXMLDesc: remoteProcDomainManagedSaveGetXMLDesc,
+  domainManagedSaveDefineXML: remoteProcDomainManagedSaveDefineXML,
+  domainSetLifecycleAction: remoteProcDomainSetLifecycleAction,
+  storagePoolLookupByTargetPath: remoteProcStoragePoolLookupByTargetPath,
+  domainDetachDeviceAlias: remoteProcDomainDetachDeviceAlias,
+  connectCompareHypervisorCPU: remoteProcConnectCompareHypervisorCPU,
+  connectBaselineHypervisorCPU: remoteProcConnectBaselineHypervisorCPU,
+  nodeGetSEVInfo: remoteProcNodeGetSEVInfo,
+  domainGetLaunchSecurityInfo: remoteProcDomainGetLaunchSecurityInfo,
+  nWFilterBindingLookupByPortDev: remoteProcNWFilterBindingLookupByPortDev,
+  nWFilterBindingGetXMLDesc: remoteProcNWFilterBindingGetXMLDesc,
+  nWFilterBindingCreateXML: remoteProcNWFilterBindingCreateXML,
+  nWFilterBindingDelete: remoteProcNWFilterBindingDelete,
+  connectListAllNWFilterBindings: remoteProcConnectListAllNWFilterBindings,
+  domainSetIOThreadParams: remoteProcDomainSetIOThreadParams,
+  connectGetStoragePoolCapabilities: remoteProcConnectGetStoragePoolCapabilities,
+  networkListAllPorts: remoteProcNetworkListAllPorts,
+  networkPortLookupByUUID: remoteProcNetworkPortLookupByUUID,
+  networkPortCreateXML: remoteProcNetworkPortCreateXML,
+  networkPortGetParameters: remoteProcNetworkPortGetParameters,
+  networkPortSetParameters: remoteProcNetworkPortSetParameters,
+  networkPortGetXMLDesc: remoteProcNetworkPortGetXMLDesc,
+  networkPortDelete: remoteProcNetworkPortDelete,
+  domainCheckpointCreateXML: remoteProcDomainCheckpointCreateXML,
+  domainCheckpointGetXMLDesc: remoteProcDomainCheckpointGetXMLDesc,
+  domainListAllCheckpoints: remoteProcDomainListAllCheckpoints,
+  domainCheckpointListAllChildren: remoteProcDomainCheckpointListAllChildren,
+  domainCheckpointLookupByName: remoteProcDomainCheckpointLookupByName,
+  domainCheckpointGetParent: remoteProcDomainCheckpointGetParent,
+  domainCheckpointDelete: remoteProcDomainCheckpointDelete,
+  domainGetGuestInfo: remoteProcDomainGetGuestInfo,
+  connectSetIdentity: remoteProcConnectSetIdentity,
+  domainAgentSetResponseTimeout: remoteProcDomainAgentSetResponseTimeout,
+  domainBackupBegin: remoteProcDomainBackupBegin,
+  domainBackupGetXMLDesc: remoteProcDomainBackupGetXMLDesc,
+  domainEventMemoryFailure: remoteProcDomainEventMemoryFailure,
+  domainAuthorizedSSHKeysGet: remoteProcDomainAuthorizedSSHKeysGet,
+  domainAuthorizedSSHKeysSet: remoteProcDomainAuthorizedSSHKeysSet,
+  domainGetMessages: remoteProcDomainGetMessages,
+  domainStartDirtyRateCalc: remoteProcDomainStartDirtyRateCalc,
+  nodeDeviceDefineXML: remoteProcNodeDeviceDefineXML,
+  nodeDeviceUndefine: remoteProcNodeDeviceUndefine,
+  nodeDeviceCreate: remoteProcNodeDeviceCreate,
+  nWFilterDefineXMLFlags: remoteProcNWFilterDefineXMLFlags,
+  networkDefineXMLFlags: remoteProcNetworkDefineXMLFlags,
+  nodeDeviceGetAutostart: remoteProcNodeDeviceGetAutostart,
+  nodeDeviceSetAutostart: remoteProcNodeDeviceSetAutostart,
+  nodeDeviceIsPersistent: remoteProcNodeDeviceIsPersistent,
+  nodeDeviceIsActive: remoteProcNodeDeviceIsActive,
+  networkCreateXMLFlags: remoteProcNetworkCreateXMLFlags,
+  domainEventMemoryDeviceSizeChange: remoteProcDomainEventMemoryDeviceSizeChange,
+  domainSetLaunchSecurityState: remoteProcDomainSetLaunchSecurityState,
+  domainSaveParams: remoteProcDomainSaveParams,
+  domainRestoreParams: remoteProcDomainRestoreParams,
+  domainAbortJobFlags: remoteProcDomainAbortJobFlags,
+  domainFDAssociate: remoteProcDomainFDAssociate,
+  networkSetMetadata: remoteProcNetworkSetMetadata,
+  networkGetMetadata: remoteProcNetworkGetMetadata,
+  networkEventCallbackMetadataChange: remoteProcNetworkEventCallbackMetadataChange,
+  nodeDeviceUpdate: remoteProcNodeDeviceUpdate,
+  domainGraphicsReload: remoteProcDomainGraphicsReload,
+  domainGetAutostartOnce: remoteProcDomainGetAutostartOnce,
+  domainSetAutostartOnce: remoteProcDomainSetAutostartOnce,
+  domainSetThrottleGroup: remoteProcDomainSetThrottleGroup,
+  domainDelThrottleGroup: remoteProcDomainDelThrottleGroup,
+  domainEventNicMacChange: remoteProcDomainEventNicMacChange,
 } as const;
 
 /** The REMOTE program: number, version and procedures (by method and by number). */
-export const remoteProgram: ProgramInfo<typeof remoteProcedures> = {
-  name: "REMOTE",
-  number: REMOTE_PROGRAM,
-  version: REMOTE_PROTOCOL_VERSION,
-  procedures: remoteProcedures,
-  byNumber: new Map(Object.values(remoteProcedures).map((p) => [p.number, p] as const)),
-};
+export const remoteProgram: ProgramInfo<typeof remoteProcedures> = /* @__PURE__ */ defineProgram("REMOTE", REMOTE_PROGRAM, REMOTE_PROTOCOL_VERSION, remoteProcedures);

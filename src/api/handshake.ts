@@ -3,7 +3,18 @@
  * keepalive opt-in, authentication (none, polkit, SASL) and CONNECT_OPEN.
  */
 import { VIR_CONNECT_RO } from '../../protocol/constants.js';
-import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_AUTH_SASL, remoteProcedures } from '../../protocol/remote.js';
+import {
+  REMOTE_AUTH_NONE,
+  REMOTE_AUTH_POLKIT,
+  REMOTE_AUTH_SASL,
+  remoteProcAuthList,
+  remoteProcAuthPolkit,
+  remoteProcAuthSaslInit,
+  remoteProcAuthSaslStart,
+  remoteProcAuthSaslStep,
+  remoteProcConnectOpen,
+  remoteProcConnectSupportsFeature,
+} from '../../protocol/remote.js';
 import { type Credentials, chooseMechanism, createMechanism } from '../auth/sasl.js';
 import type { RpcClient } from '../rpc/client.js';
 import { ConnectionError, NotSupportedError } from '../rpc/errors.js';
@@ -34,7 +45,7 @@ export interface HandshakeOptions {
 
 /** Asks whether the daemon supports a driver feature. */
 export function supportsFeature(rpc: RpcClient, feature: number): Promise<boolean> {
-  return rpc.call(remoteProcedures.connectSupportsFeature, { feature }, undefined, 'supported').then((v: number) => v !== 0);
+  return rpc.call(remoteProcConnectSupportsFeature, { feature }, undefined, 'supported').then((v: number) => v !== 0);
 }
 
 /**
@@ -42,14 +53,13 @@ export function supportsFeature(rpc: RpcClient, feature: number): Promise<boolea
  * here when it does).
  */
 export async function openRemote(rpc: RpcClient, uri: string, name: string | null, opts: HandshakeOptions): Promise<{ keepalive: boolean }> {
-  const p = remoteProcedures;
   const wantKeepalive = opts.keepalive !== false;
-  const open = () => rpc.call(p.connectOpen, { name, flags: opts.readonly ? VIR_CONNECT_RO : 0 });
+  const open = () => rpc.call(remoteProcConnectOpen, { name, flags: opts.readonly ? VIR_CONNECT_RO : 0 });
   // Sent together, ahead of the auth answer: a daemon that wants auth refuses the early
   // calls without side effects, and then they are repeated after auth. With no auth (the
   // usual local case) this saves two round trips. The keepalive opt-in needs no driver.
   const early = [
-    rpc.call(p.authList, undefined, undefined, 'types') as Promise<number[]>,
+    rpc.call(remoteProcAuthList, undefined, undefined, 'types') as Promise<number[]>,
     wantKeepalive ? supportsFeature(rpc, DRV_FEATURE.PROGRAM_KEEPALIVE) : Promise.resolve(false),
     open(),
   ] as const;
@@ -78,7 +88,7 @@ async function authenticate(rpc: RpcClient, uri: string, methods: number[], opts
   }
   if (methods.includes(REMOTE_AUTH_SASL) && method !== 'polkit') return authenticateSasl(rpc, uri, forcedMech, opts);
   if (methods.includes(REMOTE_AUTH_POLKIT) && method !== 'sasl') {
-    await rpc.call(remoteProcedures.authPolkit, undefined);
+    await rpc.call(remoteProcAuthPolkit, undefined);
     return;
   }
   throw new NotSupportedError(
@@ -92,18 +102,17 @@ async function authenticateSasl(rpc: RpcClient, uri: string, forcedMech: string 
       'the daemon wants SASL, but this connection is unencrypted TCP: no mechanism this client speaks gives a security layer, so no credentials were sent; use TLS (qemu+tls://)',
     );
   }
-  const p = remoteProcedures;
-  const mechlist: string = await rpc.call(p.authSaslInit, undefined, undefined, 'mechlist');
+  const mechlist: string = await rpc.call(remoteProcAuthSaslInit, undefined, undefined, 'mechlist');
   const name = chooseMechanism(mechlist.split(/[\s,]+/).filter(Boolean), forcedMech);
   const mech = createMechanism(name, () => credentials(uri, name, opts));
   const toChars = (b: Uint8Array | null) => (b ? Array.from(b, (x) => (x << 24) >> 24) : []);
   const fromChars = (c: number[]) => Uint8Array.from(c, (x) => x & 0xff);
   const first = await mech.start();
-  let ret = await rpc.call(p.authSaslStart, { mech: name, nil: first ? 0 : 1, data: toChars(first) });
+  let ret = await rpc.call(remoteProcAuthSaslStart, { mech: name, nil: first ? 0 : 1, data: toChars(first) });
   for (let rounds = 0; !ret.complete; rounds++) {
     if (rounds > 10) throw new ConnectionError(`SASL ${name} did not finish after ${rounds} rounds`);
     const answer = await mech.step(ret.nil ? new Uint8Array(0) : fromChars(ret.data));
-    ret = await rpc.call(p.authSaslStep, { nil: answer ? 0 : 1, data: toChars(answer) });
+    ret = await rpc.call(remoteProcAuthSaslStep, { nil: answer ? 0 : 1, data: toChars(answer) });
   }
   mech.finish(ret.nil ? null : fromChars(ret.data));
 }

@@ -4,16 +4,14 @@
  * struct arguments. Every refusal is an XdrEncodeError naming the field, and a method
  * delivers it the same way whatever the field: its promise rejects, nothing is thrown.
  */
+import { Connection, type RemoteNonnullDomain, XdrEncodeError } from '../../src/index.js';
 import {
-  Connection,
   RemoteConnectDomainEventCallbackRegisterAnyArgsCodec,
   RemoteConnectOpenArgsCodec,
   RemoteDomainGetInfoArgsCodec,
-  type RemoteNonnullDomain,
-  XdrEncodeError,
   XdrWriter,
   encodeValue,
-} from '../../src/index.js';
+} from '../../src/protocol.js';
 import { createMechanism } from '../../src/auth/sasl.js';
 import { FakeDaemon } from '../../src/testing/index.js';
 

@@ -8,13 +8,12 @@ import {
   LibvirtError,
   type ProcedureInfo,
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
-  VirNetMessageErrorCodec,
-  decodeValue,
   qemuProcedures,
   remoteProcedures,
   type RemoteNonnullDomain,
   type RemoteNonnullStorageVol,
 } from '../../src/index.js';
+import { VirNetMessageErrorCodec, decodeValue } from '../../src/protocol.js';
 import { MessageStatus, MessageType, PAYLOAD_OFFSET, readHeader } from '../../src/rpc/header.js';
 import { FakeDaemon, type FakeStream, frame } from '../../src/testing/index.js';
 
