@@ -1,25 +1,31 @@
 import { defineConfig } from 'tsup';
 
+/** The package's entries (scripts/build-dist.ts adds each one's CommonJS face). */
+export const ENTRIES = {
+  index: 'src/index.ts',
+  client: 'src/client.ts',
+  protocol: 'src/protocol.ts',
+  testing: 'src/testing/index.ts',
+};
+
 export default defineConfig([
   {
-    entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
+    // One ESM build with shared chunks: no code is in the package twice, and the command
+    // runs on the same chunks as the library. Source maps would more than double the package.
+    entry: { ...ENTRIES, cli: 'src/cli/bin.ts' },
+    format: ['esm'],
     target: 'es2022',
     platform: 'neutral',
-    splitting: false,
+    splitting: true,
+    sourcemap: false,
+    clean: true,
     external: ['ssh2'],
   },
   {
-    // The command is ESM only: it awaits at top level.
-    entry: { cli: 'src/cli/bin.ts' },
-    format: ['esm'],
-    sourcemap: true,
+    // The declarations, once, as CommonJS (.d.cts); the ESM .d.ts entries re-export them.
+    entry: ENTRIES,
+    format: ['cjs'],
+    dts: { only: true },
     target: 'es2022',
-    platform: 'node',
-    splitting: false,
-    external: ['ssh2'],
   },
 ]);

@@ -137,6 +137,23 @@ function withLock<T>(fn: () => T): T {
   }
 }
 
+/** The package's entries, as tsup.config.ts names them. */
+const ENTRY_NAMES = ['index', 'client', 'protocol', 'testing'];
+
+/**
+ * Each entry's other face, next to what tsup wrote (ESM code, CommonJS declarations):
+ * `X.cjs` requires the ESM module (Node's require of ESM, 20.19 and later), so CommonJS and
+ * ESM users share one copy of the code and of every class (no dual-package hazard), and
+ * `X.d.ts` re-exports the declarations, which ESM may import from CommonJS. The code and the
+ * declarations are each in the package once.
+ */
+function writeCommonJsFaces(): void {
+  for (const name of ENTRY_NAMES) {
+    writeFileSync(join(DIST, `${name}.cjs`), `'use strict';\n// The ESM build, through require(esm).\nmodule.exports = require('./${name}.js');\n`);
+    writeFileSync(join(DIST, `${name}.d.ts`), `export * from './${name}.cjs';\n`);
+  }
+}
+
 /** Runs tsup and records the build. `quiet` shows tsup's output only when it fails. */
 export function build(opts: { ifStale?: boolean; quiet?: boolean } = {}): void {
   withLock(() => {
@@ -152,6 +169,7 @@ export function build(opts: { ifStale?: boolean; quiet?: boolean } = {}): void {
       if (opts.quiet) process.stderr.write(`failed\n${r.stdout ?? ''}${r.stderr ?? ''}\n`);
       throw new Error(`tsup failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
     }
+    writeCommonJsFaces();
     // A source edited while tsup ran leaves the old hash recorded: the next run builds again.
     const record: BuildRecord = { inputs, outputs: outputs() };
     writeFileSync(RECORD, JSON.stringify(record));
