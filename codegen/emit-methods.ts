@@ -59,6 +59,7 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
   const runtime = new Set<string>();
   const body: string[] = [];
   const calls: string[] = [];
+  const callNames: string[] = [];
 
   const structFields = (name: string): Field[] => {
     const def = model.lookup(name, name).def;
@@ -168,6 +169,7 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
       body.push(...docOf('  ', example), `  ${async}${p.method}(${params.join(', ')}): Promise<${resultType}> {`, `    return ${callOf('this.$caller')};`, '  }', '');
     }
     if (opts.calls) {
+      callNames.push(opts.calls.prefix ? `${opts.calls.prefix}${capitalized(p.method)}` : p.method);
       const fn = opts.calls.prefix ? `${opts.calls.prefix}${capitalized(p.method)}` : p.method;
       // In mixin style these functions are also the methods (RemoteMethods is derived from
       // them), so their docs show both forms.
@@ -212,17 +214,27 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
   ];
   // The methods are the functions without their first argument, docs included: one copy of
   // every signature and doc in the package rather than two.
+  // The table is a plain object literal of imported functions, which a bundle that never
+  // installs the methods drops; a namespace import (`import * as`) would pin every function.
+  const table = `${opts.module}MethodTable`;
   const mixinFile = [
     opts.header,
     '/* eslint-disable */',
     `import type { ProcedureCaller } from './procedure.js';`,
-    `import type * as calls from './${opts.module}-calls.js';`,
+    `import {`,
+    ...callNames.map((n) => `  ${n},`),
+    `} from './${opts.module}-calls.js';`,
+    '',
+    `/** The functions of \`${opts.module}-calls.ts\` by name, for installing them as methods. */`,
+    `export const ${table} = {`,
+    ...callNames.map((n) => `  ${n},`),
+    '};',
     '',
     '/** A function of the calls module as a method: the same, without its first argument (the caller). */',
     'type Bound<F> = F extends (client: ProcedureCaller, ...args: infer A) => infer R ? (...args: A) => R : never;',
     '',
     `/** One method per procedure of the ${opts.programName} program: the functions of \`libvirt-rpc/client\`, bound to a connection. */`,
-    `export type ${opts.className} = { [K in keyof typeof calls]: Bound<(typeof calls)[K]> };`,
+    `export type ${opts.className} = { [K in keyof typeof ${table}]: Bound<(typeof ${table})[K]> };`,
   ];
   return {
     methods: file(opts.style === 'class' ? classFile : mixinFile),

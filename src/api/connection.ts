@@ -12,8 +12,7 @@ import type { QemuDomainMonitorEventMsg } from '../../protocol/qemu.js';
 import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
 import { remoteProcConnectRegisterCloseCallback, remoteProgram } from '../../protocol/remote.js';
-import * as remoteCalls from '../../protocol/remote-calls.js';
-import type { RemoteMethods } from '../../protocol/remote-methods.js';
+import { remoteMethodTable, type RemoteMethods } from '../../protocol/remote-methods.js';
 import { keepaliveProgram } from '../../protocol/keepalive.js';
 import type { MessageHeader } from '../rpc/header.js';
 import type { RpcClient } from '../rpc/client.js';
@@ -228,4 +227,4 @@ function installCalls(target: { prototype: object }, calls: Record<string, (clie
 }
 
 // A pure expression of identifiers: a bundle that never uses Connection drops it, methods and all.
-const remoteMethodsInstalled = /* @__PURE__ */ installCalls(Connection, remoteCalls);
+const remoteMethodsInstalled = /* @__PURE__ */ installCalls(Connection, remoteMethodTable);
