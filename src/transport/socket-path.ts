@@ -160,7 +160,9 @@ export function unixSocketFor(uri: LibvirtUri | null, ctx: SocketContext): Socke
     if (transport !== 'unix') mode = 'legacy';
     else if (direct && !noDaemon && ctx.exists(direct.path)) mode = 'direct';
     else if (ctx.exists(legacy.path)) mode = 'legacy';
-    else mode = noDaemon ? 'legacy' : fallback;
+    // With no URI and no daemon found there is no driver to be direct to: libvirt-sock is
+    // what is left, and the connect error then names it, as virsh's does.
+    else mode = noDaemon || !direct ? 'legacy' : fallback;
   }
 
   if (mode === 'legacy') return { ...legacy, mode, session, autostart };
@@ -171,7 +173,7 @@ export function unixSocketFor(uri: LibvirtUri | null, ctx: SocketContext): Socke
     });
   }
   if (!direct) {
-    throw new UriError('', 'mode=direct needs a driver, and no URI was given and no hypervisor daemon was found');
+    throw new UriError('', 'mode=direct needs one to pick a driver, and no hypervisor daemon socket was found (give a URI such as qemu:///system)', { param: 'mode' });
   }
   return { ...direct, mode, session, autostart };
 }

@@ -4,10 +4,11 @@
  * libvirt does; the remote command is virt-ssh-helper or netcat, as libvirt builds it.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { connect as connectTcp } from 'node:net';
 import type { AnyAuthMethod, Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { ConnectionError, NotSupportedError } from '../rpc/errors.js';
 import { checkHostKey, hostKeyName } from './known-hosts.js';
-import { abortReason, transportFromDuplex, whenReady } from './node-stream.js';
+import { abortReason, transportFromDuplex, waitReady, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 import type { LibvirtUri } from './uri.js';
 
@@ -207,11 +208,19 @@ async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<stri
       methods.push({ type: 'keyboard-interactive', username, prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => pw)) });
     }
   }
-  if (!methods.length) throw new ConnectionError(`ssh to ${host}: no way to log in (no agent, no key in ~/.ssh or keyfile=, no password)`);
+  if (!methods.length) {
+    // A host that cannot be reached is the first thing to say, as ssh itself would.
+    const probe = connectTcp({ host, port });
+    await waitReady(probe, 'connect', signal, `ssh server ${host}:${port}`);
+    probe.destroy();
+    throw new ConnectionError(`ssh to ${host}: no way to log in (no agent, no key in ~/.ssh or keyfile=, no password)`);
+  }
 
   const client = new Client();
   const failure = (e: Error) => {
     client.end();
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new ConnectionError(`cannot connect to ssh server ${host}:${port}: ${e.message}`, { cause: e });
     const msg = hostKeyProblem ?? (/authentication methods failed/i.test(e.message) ? `ssh login to ${username}@${host}:${port} was refused (tried ${order.join(', ')})` : e.message);
     return new ConnectionError(`ssh: ${msg}`, { cause: e });
   };

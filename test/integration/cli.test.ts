@@ -7,6 +7,7 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { REPO, assertDistCurrent } from '../../scripts/build-dist.js';
+import { freePort } from '../../scripts/ports.js';
 import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
 import { echoDisk, writeEchoImage } from '../helpers/echo-guest.js';
 import { dirname, join } from 'node:path';
@@ -275,6 +276,26 @@ describe('libvirt-rpc', () => {
     expect(r.err).toBe("error: failed to get domain 'no-such-domain'\n");
     const bad = await runCli(['-c', 'qemu+bogus:///x', 'list'], { stdout: () => {}, stderr: () => {}, env: {} });
     expect(bad).toBe(1);
+  });
+
+  it('a daemon that is not there: names the socket and exits 1, as virsh does', async () => {
+    const sock = join(daemon.dir, 'no-such-daemon.sock');
+    const uri = `test+unix:///default?socket=${sock}`;
+    let err = '';
+    const code = await runCli(['-c', uri, 'list'], { stdout: () => {}, stderr: (s) => (err += s), env: {} });
+    expect({ code, err }).toEqual({ code: 1, err: `error: cannot connect to the libvirt socket ${sock}: connect ENOENT ${sock}\n` });
+    const theirs = await new Promise<{ code: number; err: string }>((resolve) =>
+      execFile('virsh', ['-c', uri, 'list'], { env: clientEnv(daemon) }, (e, _out, stderr) => resolve({ code: (e as { code?: number } | null)?.code ?? 0, err: stderr })),
+    );
+    expect(theirs.code).toBe(1);
+    expect(theirs.err).toContain(`'${sock}': No such file or directory`);
+  });
+
+  it('an ssh server nobody answers on: the refused connection, not a login problem', async () => {
+    const port = await freePort();
+    let err = '';
+    const code = await runCli(['-c', `test+ssh://127.0.0.1:${port}/default?sshauth=password`, 'list'], { stdout: () => {}, stderr: (s) => (err += s), env: {} });
+    expect({ code, err }).toEqual({ code: 1, err: `error: cannot connect to ssh server 127.0.0.1:${port}: connect ECONNREFUSED 127.0.0.1:${port}\n` });
   });
 
   it('runs as the built bin (npm test builds dist/ first)', async () => {

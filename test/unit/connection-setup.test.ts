@@ -140,6 +140,24 @@ describe('every failure to reach a daemon is a ConnectionError with the OS code'
     expectRefused(`test+tls://127.0.0.1:${await freePort()}/default?no_verify=1`, 'ECONNREFUSED', { tls: { noVerify: true } }));
   it('ssh: nobody listening', async () =>
     expectRefused(`test+ssh://user@127.0.0.1:${await freePort()}/default?known_hosts_verify=ignore`, 'ECONNREFUSED', { ssh: { password: 'unused' } }));
+  it('ssh: nobody listening and no way to log in: the refusal is what is reported', async () => {
+    const port = await freePort();
+    await expectRefused(`test+ssh://user@127.0.0.1:${port}/default?known_hosts_verify=ignore&sshauth=password`, 'ECONNREFUSED');
+    const err = (await connect(`test+ssh://user@127.0.0.1:${port}/default?known_hosts_verify=ignore&sshauth=password`, { keepalive: false }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(new RegExp(`^cannot connect to ssh server 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
+  });
+  it('ssh: a server that answers but no way to log in: that is what is reported', async () => {
+    const server = createServer((sock) => sock.destroy());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { port } = server.address() as { port: number };
+      const err = await connect(`test+ssh://user@127.0.0.1:${port}/default?known_hosts_verify=ignore&sshauth=password`, { keepalive: false }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect((err as Error).message).toMatch(/^ssh to 127\.0\.0\.1: no way to log in/);
+    } finally {
+      server.close();
+    }
+  });
   it('ext: a command that does not exist', () => expectRefused(`test+ext:///default?command=${join(dir, 'no-such-command')}`, 'ENOENT'));
 });
 

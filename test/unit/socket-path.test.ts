@@ -217,8 +217,12 @@ describe('unixSocketFor: no URI at all', () => {
     expect(unixSocketFor(null, ctx(['/run/libvirt/virtqemud-sock'], { defaultMode: 'legacy' }))).toMatchObject({ path: '/var/run/libvirt/libvirt-sock' });
   });
 
-  it('fails as libvirt does when nothing at all is found', () => {
-    expect(() => unixSocketFor(null, ctx())).toThrow(/mode=direct needs a driver/);
+  it('falls back to libvirt-sock when nothing at all is found, so the connect error names it as virsh does', () => {
+    expect(unixSocketFor(null, ctx())).toMatchObject({ path: '/var/run/libvirt/libvirt-sock', mode: 'legacy', daemon: 'libvirtd' });
+  });
+
+  it('refuses mode=direct without a URI when no daemon names a driver, as libvirt does', () => {
+    expect(() => unixSocketFor(null, ctx([], { confMode: 'direct' }))).toThrow(/libvirt URI missing: mode=direct needs one to pick a driver/);
   });
 });
 
