@@ -1,4 +1,4 @@
-// Read and change scheduler parameters (typed parameters as plain objects):
+// Read and change a domain's memory tunables (typed parameters as plain objects):
 // `npx tsx examples/typed-params.ts test:///default test`
 import { connect, VIR_DOMAIN_AFFECT_CURRENT } from 'libvirt-rpc';
 
@@ -6,12 +6,13 @@ const [uri, name = 'test'] = process.argv.slice(2);
 const conn = await connect(uri);
 try {
   const dom = await conn.domainLookupByName(name);
-  const params = await conn.domainGetSchedulerParametersFlags(dom, 16, VIR_DOMAIN_AFFECT_CURRENT);
-  console.log('before', params);
-  // The object remembers each value's wire type, so it can be changed and sent back.
-  for (const key of Object.keys(params)) if (typeof params[key] === 'number') params[key] = (params[key] as number) + 1;
-  await conn.domainSetSchedulerParametersFlags(dom, params, VIR_DOMAIN_AFFECT_CURRENT);
-  console.log('after', await conn.domainGetSchedulerParametersFlags(dom, 16, VIR_DOMAIN_AFFECT_CURRENT));
+  const { params } = await conn.domainGetMemoryParameters(dom, 16, VIR_DOMAIN_AFFECT_CURRENT);
+  console.log('before', params); // { hard_limit: 9007199254740991n, ... }: unlimited, in KiB
+  // The object remembers each value's wire type (here unsigned 64-bit), so it can be changed
+  // and sent back as it is.
+  params.hard_limit = 1024n * 1024n;
+  await conn.domainSetMemoryParameters(dom, params, VIR_DOMAIN_AFFECT_CURRENT);
+  console.log('after', (await conn.domainGetMemoryParameters(dom, 16, VIR_DOMAIN_AFFECT_CURRENT)).params);
 } finally {
   await conn.close();
 }

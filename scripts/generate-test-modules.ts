@@ -1,7 +1,7 @@
 /**
  * Writes the test modules that are made from other files into test/.generated/ before jest
  * looks for tests (jest.config.js runs it, and so does type-checking): the README's
- * fake-daemon example as a test, and the .x files of libvirt's rpcgen suite compiled. Without
+ * fake-daemon example as a test, its first-screen example as a script, and the .x files of libvirt's rpcgen suite compiled. Without
  * the libvirt inputs the latter are not written and the tests that need them say why they skip.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,15 @@ writeIfChanged(
   join(out, 'readme-testing.test.ts'),
   '// Generated from README.md by scripts/generate-test-modules.ts.\n' +
     example.replace(/'libvirt-rpc\/testing'/g, "'../../src/testing/index.js'").replace(/'libvirt-rpc'/g, "'../../src/index.js'"),
+);
+// The first screen's example, run by test/integration/examples.test.ts against a throwaway
+// daemon: its URI becomes the script's argument.
+const quickStart = /^```ts\n([\s\S]*?)```/m.exec(readme.slice(0, readme.indexOf('\n## ')))?.[1];
+if (!quickStart?.includes("connect('qemu:///system')")) throw new Error("README.md's first screen has no ts example that connects to 'qemu:///system'");
+writeIfChanged(
+  join(out, 'readme-quick-start.ts'),
+  '// Generated from README.md by scripts/generate-test-modules.ts.\n' +
+    quickStart.replace(/'libvirt-rpc'/g, "'../../src/index.js'").replace("connect('qemu:///system')", 'connect(process.argv[2])'),
 );
 if (!HAVE_LIBVIRT_SRC) {
   console.log(`generate-test-modules: no libvirt inputs at ${LIBVIRT_SRC}; skipping`);
