@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(REPO, 'dist');
-const CACHE = join(REPO, 'node_modules', '.cache', 'libvirt-rpc');
+export const CACHE = join(REPO, 'node_modules', '.cache', 'libvirt-rpc');
 const RECORD = join(CACHE, 'dist-build.json');
 const LOCK = join(CACHE, 'dist-build.lock');
 
@@ -32,7 +32,7 @@ interface BuildRecord {
   outputs: Record<string, { size: number; mtimeMs: number }>;
 }
 
-function filesUnder(dir: string): string[] {
+export function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile())
@@ -82,6 +82,13 @@ export function distStaleness(inputs?: string): string | undefined {
   return undefined;
 }
 
+/** The inputs' hash of the build dist/ holds (after `build()`), for caches made from dist/. */
+export function buildRecordInputs(): string {
+  const record = readRecord();
+  if (!record) throw new Error('dist/ has no build record: build() first');
+  return record.inputs;
+}
+
 /** What jest's globalSetup passes to the tests: the inputs' hash of the build it checked. */
 export const DIST_INPUTS_ENV = 'LIBVIRT_RPC_DIST_INPUTS';
 
@@ -105,35 +112,38 @@ function alive(pid: number): boolean {
   }
 }
 
-/** A lock directory: two test runs in one checkout must not build into dist/ at once. */
-function withLock<T>(fn: () => T): T {
+/**
+ * Runs `fn` holding a lock directory, taken over when the process named in it is gone: two
+ * test runs in one checkout must not build into dist/ (or pack it) at once.
+ */
+export function withLock<T>(lock: string, fn: () => T): T {
   mkdirSync(CACHE, { recursive: true });
   const deadline = Date.now() + 15 * 60_000;
   for (;;) {
     try {
-      mkdirSync(LOCK);
+      mkdirSync(lock);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     let holder = NaN;
     try {
-      holder = Number(readFileSync(join(LOCK, 'pid'), 'utf8'));
+      holder = Number(readFileSync(join(lock, 'pid'), 'utf8'));
     } catch {
       // just made, pid not written yet
     }
     if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
-      rmSync(LOCK, { recursive: true, force: true });
+      rmSync(lock, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`another build holds ${LOCK} (pid ${holder}) for 15 minutes`);
+    if (Date.now() > deadline) throw new Error(`another process holds ${lock} (pid ${holder}) for 15 minutes`);
     sleep(200);
   }
-  writeFileSync(join(LOCK, 'pid'), String(process.pid));
+  writeFileSync(join(lock, 'pid'), String(process.pid));
   try {
     return fn();
   } finally {
-    rmSync(LOCK, { recursive: true, force: true });
+    rmSync(lock, { recursive: true, force: true });
   }
 }
 
@@ -156,7 +166,7 @@ function writeCommonJsFaces(): void {
 
 /** Runs tsup and records the build. `quiet` shows tsup's output only when it fails. */
 export function build(opts: { ifStale?: boolean; quiet?: boolean } = {}): void {
-  withLock(() => {
+  withLock(LOCK, () => {
     const why = opts.ifStale ? distStaleness() : 'asked to';
     if (!why) return;
     const inputs = inputsHash();

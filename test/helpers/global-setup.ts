@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
 
 /** The test files that run dist/ rather than the sources. */
-export const DIST_TESTS = ['test/integration/cli.test.ts', 'test/runtimes/runtimes.test.ts'];
+export const DIST_TESTS = ['test/integration/cli.test.ts', 'test/runtimes/runtimes.test.ts', 'test/package/package.test.ts'];
 
 interface Selection {
   rootDir: string;

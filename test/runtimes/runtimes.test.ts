@@ -1,5 +1,6 @@
 /**
- * The built library on Node, Bun and Deno (from the npm packages `bun` and `deno`) against a
+ * The package on Node, Bun and Deno (from the npm packages `bun` and `deno`), imported by its
+ * name from the packed tarball installed in a fresh app (scripts/packed-app.ts), against a
  * real daemon listening on a unix socket, TCP, TLS and (through sshd) ssh: on each, a call
  * sweep compared with python3-libvirt, lifecycle events, and a volume sent up and back down
  * through a data stream. `npm test` builds dist/ before the tests (jest's globalSetup).
@@ -8,15 +9,14 @@ import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIST, REPO, assertDistCurrent } from '../../scripts/build-dist.js';
+import { REPO, assertDistCurrent } from '../../scripts/build-dist.js';
+import { packedApp } from '../../scripts/packed-app.js';
 import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
 import { freePort } from '../../scripts/ports.js';
 import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
 import { pythonLibvirt } from '../helpers/libvirtd.js';
 
-const LIB = join(DIST, 'index.js');
-const SMOKE = join(REPO, 'test/runtimes/smoke.mjs');
 const BIN = join(REPO, 'node_modules/.bin');
 
 interface Target {
@@ -30,6 +30,9 @@ let sshd: TestSshd;
 let pki: TestPki;
 let targets: Target[];
 let expectedSweep: unknown;
+/** The smoke's copy inside the installed app, where `libvirt-rpc` resolves as in a user's project. */
+let smokeScript: string;
+let smokeDir: string;
 
 /** A pkipath= directory in libvirt's layout. */
 function pkiDir(): string {
@@ -51,7 +54,7 @@ function poolDir(name: string): string {
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: REPO, timeout: 90_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+    execFile(cmd, args, { cwd: smokeDir, timeout: 90_000, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
       err ? reject(new Error(`${cmd} failed: ${stderr || err.message}`)) : resolve(stdout.trim().split('\n').pop()!),
     );
   });
@@ -60,7 +63,7 @@ function run(cmd: string, args: string[]): Promise<string> {
 /** Runs the smoke on one runtime and checks every transport's answers. */
 async function smoke(runtime: string, command: string, runtimeArgs: string[]): Promise<void> {
   const plan = { prefix: runtime, targets: targets.map((t) => ({ ...t, poolDir: poolDir(`${runtime}-${t.label}`) })) };
-  const out = JSON.parse(await run(command, [...runtimeArgs, SMOKE, LIB, JSON.stringify(plan)]));
+  const out = JSON.parse(await run(command, [...runtimeArgs, smokeScript, 'libvirt-rpc', JSON.stringify(plan)]));
   expect(Object.keys(out)).toEqual(targets.map((t) => t.label));
   for (const t of targets) {
     expect({ [t.label]: out[t.label] }).toEqual({
@@ -77,6 +80,9 @@ async function smoke(runtime: string, command: string, runtimeArgs: string[]): P
 describe('one smoke, three runtimes, four transports', () => {
   beforeAll(async () => {
     assertDistCurrent();
+    smokeDir = mkdtempSync(join(packedApp().dir, 'smoke-'));
+    smokeScript = join(smokeDir, 'smoke.mjs');
+    copyFileSync(join(REPO, 'test/runtimes/smoke.mjs'), smokeScript);
     pki = makeTestPki(mkdtempSync(join(tmpdir(), 'libvirt-rpc-pki-')));
     const [tcpPort, tlsPort, sshPort] = [await freePort(), await freePort(), await freePort()];
     daemon = await startThrowawayLibvirtd({
@@ -110,12 +116,13 @@ print(json.dumps({
   'pools': names(conn.listAllStoragePools(0)),
   'capabilities': hashlib.sha256(conn.getCapabilities().encode()).hexdigest()}))`,
     );
-  }, 120_000);
+  }, 600_000);
 
   afterAll(async () => {
     await sshd?.stop();
     await daemon?.stop();
     if (pki) rmSync(pki.dir, { recursive: true, force: true });
+    if (smokeDir) rmSync(smokeDir, { recursive: true, force: true });
   });
 
   it('Node', async () => {

@@ -1,9 +1,10 @@
-// The same smoke on every runtime (Node, Bun, Deno), through the built library only. For each
+// The same smoke on every runtime (Node, Bun, Deno), through the package only. For each
 // target (one transport: unix, tcp, tls, ssh) it runs a call sweep on the test driver, watches
 // lifecycle events of a domain it defines and undefines, and sends a volume up and back down
 // through a data stream on the session QEMU driver. Prints one JSON line.
 //
-// Arguments: the built library's path, then a JSON plan:
+// Arguments: what to import (the package's name, from an app that has it installed), then a
+// JSON plan:
 //   { "prefix": "node", "targets": [{ "label", "testUri", "qemuUri", "poolDir" }] }
 const args = typeof Deno !== 'undefined' ? Deno.args : process.argv.slice(2);
 const { connect, remoteProcedures: P } = await import(args[0]);

@@ -1,0 +1,90 @@
+/**
+ * The package as a user gets it: dist/ built, `npm pack`ed, and the tarball installed into a
+ * fresh app (with ssh2, the optional peer; npm adds the other peer, Node's types), for the tests that check the
+ * package and run it on Node, Bun and Deno by its name. Made once per content of the package
+ * (the build's inputs, examples/, README, LICENSE) and kept under node_modules/.cache; a lock
+ * keeps parallel jest workers from making it twice.
+ *
+ *   tsx scripts/packed-app.ts      make it (unless made) and print the app's directory
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CACHE, REPO, build, buildRecordInputs, filesUnder, withLock } from './build-dist.js';
+
+/** What `npm pack --json` says of the tarball. */
+export interface PackInfo {
+  filename: string;
+  size: number;
+  unpackedSize: number;
+  entryCount: number;
+  files: { path: string; size: number }[];
+}
+
+export interface PackedApp {
+  /** The app's directory: `node_modules/libvirt-rpc` is the installed tarball. */
+  dir: string;
+  /** The tarball itself. */
+  tarball: string;
+  pack: PackInfo;
+}
+
+/** The files `npm pack` takes besides dist/, which the build record does not cover. */
+const PACKED_SOURCES = ['examples', 'README.md', 'LICENSE'];
+
+function packageKey(): string {
+  const hash = createHash('sha256').update(buildRecordInputs());
+  for (const name of PACKED_SOURCES) {
+    const path = join(REPO, name);
+    for (const file of !existsSync(path) ? [] : statSync(path).isDirectory() ? filesUnder(path) : [path]) {
+      hash.update(`${file.slice(REPO.length)}\0`).update(readFileSync(file));
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+function npm(args: string[], cwd: string): string {
+  const r = spawnSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 });
+  if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`}):\n${r.stderr}`);
+  return r.stdout;
+}
+
+/** The version of a devDependency as installed here, so the app's install can be served from npm's cache. */
+const installedVersion = (name: string) => (JSON.parse(readFileSync(join(REPO, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+
+/** Builds, packs and installs the package unless that was done for its current content. */
+export function packedApp(): PackedApp {
+  build({ ifStale: true, quiet: true });
+  const root = join(CACHE, 'packed');
+  const dir = join(root, packageKey());
+  const done = join(dir, 'pack.json');
+  return withLock(join(CACHE, 'packed.lock'), () => {
+    if (!existsSync(done)) {
+      rmSync(root, { recursive: true, force: true }); // older contents: nothing uses them now
+      const app = join(dir, 'app');
+      mkdirSync(app, { recursive: true });
+      const pack = (JSON.parse(npm(['pack', '--json', '--pack-destination', dir], REPO)) as PackInfo[])[0]!;
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'packed-app', private: true, type: 'module' }, null, 2));
+      // Scripts off: ssh2's optional native helper (cpu-features) would build with node-gyp,
+      // and ssh2 works without it.
+      npm(
+        ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', join(dir, pack.filename), `ssh2@${installedVersion('ssh2')}`],
+        app,
+      );
+      writeFileSync(done, JSON.stringify(pack));
+    }
+    const pack = JSON.parse(readFileSync(done, 'utf8')) as PackInfo;
+    return { dir: join(dir, 'app'), tarball: join(dir, pack.filename), pack };
+  });
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  try {
+    console.log(packedApp().dir);
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(1);
+  }
+}

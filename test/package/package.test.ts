@@ -1,0 +1,225 @@
+/**
+ * The package as a user gets it (scripts/packed-app.ts: packed, and the tarball installed in a
+ * fresh app): what the tarball holds and weighs, every entry imported and required, strict
+ * TypeScript under every module resolution, bundles and their sizes against the limits, and
+ * publint and attw. Sizes are written to node_modules/.cache/libvirt-rpc/bundle-sizes.json for
+ * bench/RESULTS.md.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { CACHE, REPO } from '../../scripts/build-dist.js';
+import { type PackedApp, packedApp } from '../../scripts/packed-app.js';
+
+const ENTRIES = ['libvirt-rpc', 'libvirt-rpc/client', 'libvirt-rpc/protocol', 'libvirt-rpc/testing'];
+const BIN = join(REPO, 'node_modules/.bin');
+const MB = 1_000_000;
+
+let app: PackedApp;
+/** A directory of this run's own inside the app, so its files resolve the app's node_modules. */
+let work: string;
+
+function run(cmd: string, args: string[], cwd = work): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { cwd, maxBuffer: 64 << 20, env: { ...process.env, NODE_OPTIONS: '' } }, (err, out, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out, err: stderr }),
+    );
+  });
+}
+
+async function ok(cmd: string, args: string[], cwd = work): Promise<string> {
+  const r = await run(cmd, args, cwd);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.code}):\n${r.out}\n${r.err}`);
+  return r.out;
+}
+
+beforeAll(() => {
+  app = packedApp();
+  work = mkdtempSync(join(app.dir, 'check-'));
+}, 900_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('the tarball', () => {
+  it('is at most 6 MB unpacked and holds only what users need', () => {
+    expect(app.pack.unpackedSize).toBeLessThanOrEqual(6 * MB);
+    const paths = app.pack.files.map((f) => f.path);
+    expect(paths.filter((p) => /\.map$|^test\/|\.x$|\.rng$|^src\/|^codegen\/|^protocol\//.test(p))).toEqual([]);
+    for (const name of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js']) expect(paths).toContain(name);
+    const examples = readdirSync(join(REPO, 'examples')).map((f) => `examples/${f}`);
+    expect(examples.length).toBeGreaterThan(0);
+    for (const e of examples) expect(paths).toContain(e);
+    for (const entry of ['index', 'client', 'protocol', 'testing']) {
+      for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(paths).toContain(`dist/${entry}.${ext}`);
+    }
+  });
+
+  it('has the codecs once: one chunk encodes remote_domain_get_info_args', () => {
+    const installed = join(app.dir, 'node_modules/libvirt-rpc/dist');
+    const holders = readdirSync(installed).filter((f) => f.endsWith('.js') && readFileSync(join(installed, f), 'utf8').includes('function encodeRemoteDomainGetInfoArgs('));
+    expect(holders).toHaveLength(1);
+  });
+});
+
+describe('every entry loads', () => {
+  it('with import and with require, sharing one copy of each class', async () => {
+    writeFileSync(
+      join(work, 'load.mjs'),
+      `import { createRequire } from 'node:module';
+const require = createRequire(import.meta.url);
+const out = {};
+for (const entry of ${JSON.stringify(ENTRIES)}) {
+  const esm = await import(entry);
+  const cjs = require(entry);
+  out[entry] = { esm: Object.keys(esm).length, cjs: Object.keys(cjs).length };
+}
+const root = await import('libvirt-rpc');
+out.sameClient = require('libvirt-rpc').Client === root.Client && require('libvirt-rpc/client').Client === root.Client;
+out.sameError = require('libvirt-rpc').LibvirtError === root.LibvirtError;
+out.codec = typeof (await import('libvirt-rpc/protocol')).RemoteDomainGetInfoArgsCodec.encode;
+out.fake = typeof require('libvirt-rpc/testing').FakeDaemon;
+console.log(JSON.stringify(out));`,
+    );
+    writeFileSync(join(work, 'load.cjs'), `const r = require('libvirt-rpc'); console.log(typeof r.connect, typeof require('libvirt-rpc/client').openClient);`);
+    const out = JSON.parse(await ok(process.execPath, ['load.mjs']));
+    for (const entry of ENTRIES) {
+      expect(out[entry].esm).toBeGreaterThan(0);
+      expect(out[entry].cjs).toBe(out[entry].esm);
+    }
+    expect(out).toMatchObject({ sameClient: true, sameError: true, codec: 'function', fake: 'function' });
+    expect((await ok(process.execPath, ['load.cjs'])).trim()).toBe('function function');
+  });
+
+  it('the root exports the API, not the codecs', async () => {
+    writeFileSync(join(work, 'names.mjs'), `const m = await import('libvirt-rpc'); console.log(JSON.stringify(Object.keys(m)));`);
+    const names: string[] = JSON.parse(await ok(process.execPath, ['names.mjs']));
+    for (const name of ['connect', 'Connection', 'Client', 'openClient', 'LibvirtError', 'VIR_DOMAIN_RUNNING', 'remoteProcedures', 'Fleet']) expect(names).toContain(name);
+    expect(names.filter((n) => /^(encode|decode)Remote|Codec$|^Xdr(Writer|Reader)$/.test(n))).toEqual([]);
+  });
+
+  it('the bin runs from the installed package', async () => {
+    const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect((await ok(join(app.dir, 'node_modules/.bin/libvirt-rpc'), ['--version'])).trim()).toBe(pkg.version);
+  });
+});
+
+describe('strict TypeScript with skipLibCheck off', () => {
+  const source = `import { connect, LibvirtError, type RemoteNonnullDomain, type TypedParams } from 'libvirt-rpc';
+import { openClient, connectGetLibVersion, Client } from 'libvirt-rpc/client';
+import { XdrWriter, RemoteDomainGetInfoArgsCodec, remoteProcConnectGetLibVersion } from 'libvirt-rpc/protocol';
+import { FakeDaemon } from 'libvirt-rpc/testing';
+
+export async function main(dom: RemoteNonnullDomain, params: TypedParams): Promise<bigint> {
+  const conn = await connect('qemu:///system');
+  const info: { state: number } = await conn.domainGetInfo(dom);
+  await conn.domainSetMemoryParameters(dom, params);
+  const client: Client = await openClient('qemu:///system');
+  const w = new XdrWriter();
+  RemoteDomainGetInfoArgsCodec.encode(w, { dom });
+  void new FakeDaemon(); void remoteProcConnectGetLibVersion.number; void info;
+  try { return await connectGetLibVersion(client); } catch (e) { if (e instanceof LibvirtError) return 0n; throw e; }
+}
+`;
+  const cases: [string, Record<string, string>, string][] = [
+    ['nodenext', { module: 'nodenext', moduleResolution: 'nodenext' }, 'ts'],
+    ['node16', { module: 'node16', moduleResolution: 'node16' }, 'ts'],
+    ['bundler, module esnext', { module: 'esnext', moduleResolution: 'bundler' }, 'ts'],
+    ['bundler, module preserve', { module: 'preserve', moduleResolution: 'bundler' }, 'ts'],
+    ['nodenext from CommonJS (.cts)', { module: 'nodenext', moduleResolution: 'nodenext' }, 'cts'],
+  ];
+
+  it.each(cases)('%s', async (label, options, ext) => {
+    const dir = join(work, `tsc-${label.replace(/\W+/g, '-')}`);
+    mkdirSync(dir, { recursive: true });
+    // A .cts cannot await at top level or import with `type` modifiers only; the same calls in a function do.
+    writeFileSync(join(dir, `main.${ext}`), source);
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { ...options, target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] }, files: [`main.${ext}`] }),
+    );
+    const r = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], dir);
+    expect(r.out + r.err).toBe('');
+    expect(r.code).toBe(0);
+  }, 300_000);
+});
+
+describe('bundles (esbuild, --platform=node, minified, nothing external)', () => {
+  const sizes: Record<string, { bytes: number; gzip: number }> = {};
+  afterAll(() => {
+    mkdirSync(CACHE, { recursive: true });
+    writeFileSync(join(CACHE, 'bundle-sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
+  });
+
+  async function bundle(name: string, script: string): Promise<{ bytes: number; gzip: number; code: string }> {
+    writeFileSync(join(work, `${name}.mjs`), script);
+    const out = join(work, `${name}.bundle.mjs`);
+    const r = await run(join(BIN, 'esbuild'), [`${name}.mjs`, '--bundle', '--platform=node', '--minify', '--format=esm', `--outfile=${out}`, '--log-level=warning']);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const code = readFileSync(out, 'utf8');
+    sizes[name] = { bytes: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length };
+    // ssh2 and its native parts stay out: the package loads ssh2 by a specifier bundlers do not follow.
+    expect(code.match(/require\(["'][^"']*\.node["']\)|cpu-features|sshcrypto|ssh2\/lib/g) ?? []).toEqual([]);
+    return { ...sizes[name]!, code };
+  }
+
+  it('LibvirtError alone is a few kilobytes', async () => {
+    const b = await bundle('error-only', `import { LibvirtError } from 'libvirt-rpc';\nconsole.log(LibvirtError.name);\n`);
+    expect(b.bytes).toBeLessThan(20_000);
+  }, 120_000);
+
+  it('openClient and connectGetLibVersion stay within 150 KB, without the other procedures', async () => {
+    const b = await bundle(
+      'lean-version',
+      `import { openClient, connectGetLibVersion } from 'libvirt-rpc/client';\nconst c = await openClient(process.argv[2]);\nconsole.log(await connectGetLibVersion(c));\nawait c.close();\n`,
+    );
+    expect(b.bytes).toBeLessThanOrEqual(150_000);
+    expect(b.code).not.toContain('remote_domain_snapshot_create_xml_args');
+  }, 120_000);
+
+  it('connect() with a method bundles, and runs', async () => {
+    const b = await bundle(
+      'root-version',
+      `import { connect } from 'libvirt-rpc';
+try {
+  const c = await connect(process.argv[2]);
+  console.log(await c.connectGetLibVersion());
+  await c.close();
+} catch (e) {
+  console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message }));
+}
+`,
+    );
+    expect(b.code).toContain('remote_domain_snapshot_create_xml_args'); // Connection has every method
+    // No daemon needed to show the bundle runs: a socket that is not there is a ConnectionError.
+    const sock = join(work, 'none.sock');
+    const out = JSON.parse(await ok(process.execPath, [join(work, 'root-version.bundle.mjs'), `test+unix:///default?socket=${sock}`]));
+    expect(out).toEqual({ name: 'ConnectionError', code: 'ENOENT', message: `cannot connect to the libvirt socket ${sock}: connect ENOENT ${sock}` });
+  }, 120_000);
+
+  it('every function of libvirt-rpc/client, for the record', async () => {
+    const b = await bundle(
+      'every-procedure',
+      `import * as client from 'libvirt-rpc/client';\nglobalThis.calls = Object.values(client);\nconsole.log(globalThis.calls.length);\n`,
+    );
+    expect(b.bytes).toBeGreaterThan(sizes['lean-version']?.bytes ?? 0);
+  }, 120_000);
+});
+
+describe('package linters', () => {
+  it('publint --strict finds nothing', async () => {
+    const out = await ok(join(BIN, 'publint'), ['--strict', join(app.dir, 'node_modules/libvirt-rpc')]);
+    expect(out).toMatch(/All good/);
+  }, 120_000);
+
+  it('attw finds no problem for any entry, node10 included', async () => {
+    const r = await run(join(BIN, 'attw'), [app.tarball, '--format', 'json']);
+    const report = JSON.parse(r.out) as { analysis: { problems: unknown[]; entrypoints: Record<string, unknown> } };
+    expect(report.analysis.problems).toEqual([]);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './client', './package.json', './protocol', './testing']);
+    expect(r.code).toBe(0);
+  }, 300_000);
+});
