@@ -47,7 +47,9 @@ describe('the tarball', () => {
   it('is at most 6 MB unpacked and holds only what users need', () => {
     expect(app.pack.unpackedSize).toBeLessThanOrEqual(6 * MB);
     const paths = app.pack.files.map((f) => f.path);
-    expect(paths.filter((p) => /\.map$|^test\/|\.x$|\.rng$|^src\/|^codegen\/|^protocol\//.test(p))).toEqual([]);
+    // No source maps, no tests, no sources, and nothing of ../shared (libvirt's .x protocol files, its .rng schemas).
+    const unwanted = /\.map$|(^|\/)tests?\/|\.(test|spec)\.|(^|\/)shared\/|\.x$|\.rng$|^(src|codegen|protocol|scripts|bench)\//;
+    expect(paths.filter((p) => unwanted.test(p))).toEqual([]);
     for (const name of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js']) expect(paths).toContain(name);
     const examples = readdirSync(join(REPO, 'examples')).map((f) => `examples/${f}`);
     expect(examples.length).toBeGreaterThan(0);
@@ -55,6 +57,13 @@ describe('the tarball', () => {
     for (const entry of ['index', 'client', 'protocol', 'testing']) {
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(paths).toContain(`dist/${entry}.${ext}`);
     }
+  });
+
+  it('is installed in the app with its own peers, at our devDependencies\' versions', () => {
+    // The app lives under the repository's node_modules: what it lacks would resolve from there.
+    const version = (dir: string) => (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const name of ['ssh2', '@types/node']) expect(version(join(app.dir, 'node_modules', name))).toBe(version(join(REPO, 'node_modules', name)));
+    expect(version(join(app.dir, 'node_modules/libvirt-rpc'))).toBe(version(REPO));
   });
 
   it('has the codecs once: one chunk encodes remote_domain_get_info_args', () => {
@@ -91,19 +100,19 @@ console.log(JSON.stringify(out));`,
     }
     expect(out).toMatchObject({ sameClient: true, sameError: true, codec: 'function', fake: 'function' });
     expect((await ok(process.execPath, ['load.cjs'])).trim()).toBe('function function');
-  });
+  }, 120_000);
 
   it('the root exports the API, not the codecs', async () => {
     writeFileSync(join(work, 'names.mjs'), `const m = await import('libvirt-rpc'); console.log(JSON.stringify(Object.keys(m)));`);
     const names: string[] = JSON.parse(await ok(process.execPath, ['names.mjs']));
     for (const name of ['connect', 'Connection', 'Client', 'openClient', 'LibvirtError', 'VIR_DOMAIN_RUNNING', 'remoteProcedures', 'Fleet']) expect(names).toContain(name);
     expect(names.filter((n) => /^(encode|decode)Remote|Codec$|^Xdr(Writer|Reader)$/.test(n))).toEqual([]);
-  });
+  }, 120_000);
 
   it('the bin runs from the installed package', async () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };
     expect((await ok(join(app.dir, 'node_modules/.bin/libvirt-rpc'), ['--version'])).trim()).toBe(pkg.version);
-  });
+  }, 120_000);
 });
 
 describe('strict TypeScript with skipLibCheck off', () => {
@@ -138,7 +147,19 @@ export async function main(dom: RemoteNonnullDomain, params: TypedParams): Promi
     writeFileSync(join(dir, `main.${ext}`), source);
     writeFileSync(
       join(dir, 'tsconfig.json'),
-      JSON.stringify({ compilerOptions: { ...options, target: 'es2022', strict: true, skipLibCheck: false, noEmit: true, types: ['node'] }, files: [`main.${ext}`] }),
+      JSON.stringify({
+        compilerOptions: {
+          ...options,
+          target: 'es2022',
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+          types: ['node'],
+          // The app's own Node types, not the repository's (whose node_modules holds the app).
+          typeRoots: [join(app.dir, 'node_modules/@types')],
+        },
+        files: [`main.${ext}`],
+      }),
     );
     const r = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], dir);
     expect(r.out + r.err).toBe('');
