@@ -8,6 +8,14 @@ import type { Definition, Field, Primitive, TypeSpec, Value } from './ast.js';
 import { type Model, tsName } from './model.js';
 
 /**
+ * Field names that cannot be a decoder's local as they are: JavaScript's reserved words and
+ * the decoder's own parameter (`r`).
+ */
+const RESERVED_LOCALS = new Set(
+  'r break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval'.split(' '),
+);
+
+/**
  * Strings that repeat with the same bytes in every record of a reply (the names of typed
  * parameters and node stats): decoded through the reader's name cache.
  */
@@ -156,7 +164,7 @@ export class TypeEmitter {
       case 'varOpaque':
         return set(`r.varOpaque(${this.bound(s.max, where)}, ${lit})`);
       case 'optional': {
-        const inner = `${target}p`;
+        const inner = `${target}$p`;
         const body = this.decode(s.of, label, inner);
         return [
           `let ${target}: ${this.tsType(s, where)} = null;`,
@@ -168,9 +176,9 @@ export class TypeEmitter {
       }
       case 'fixedArray':
       case 'varArray': {
-        const n = `${target}n`;
-        const i = `${target}i`;
-        const e = `${target}e`;
+        const n = `${target}$n`;
+        const i = `${target}$i`;
+        const e = `${target}$e`;
         const min = this.model.minSize(s.of, where);
         const count =
           s.kind === 'fixedArray'
@@ -264,8 +272,10 @@ export class TypeEmitter {
     });
     out.push('}');
     out.push(`export function decode${t}(r: XdrReader): ${t} {`);
-    def.fields.forEach((f, k) => out.push(...this.decode(f.type, fieldLabel(f), `f${k}`).map((l) => '  ' + l)));
-    out.push(`  return { ${def.fields.map((f, k) => `${f.name}: f${k}`).join(', ')} };`);
+    // Each field's value in a local of its name (helpers carry a `$`, which XDR names cannot).
+    const local = (f: Field) => (RESERVED_LOCALS.has(f.name) ? `${f.name}_` : f.name);
+    def.fields.forEach((f) => out.push(...this.decode(f.type, fieldLabel(f), local(f)).map((l) => '  ' + l)));
+    out.push(`  return { ${def.fields.map((f) => (local(f) === f.name ? f.name : `${f.name}: ${local(f)}`)).join(', ')} };`);
     out.push('}');
     out.push(...this.codecConst(def.name, def.name));
     return out;

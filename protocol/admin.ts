@@ -56,8 +56,8 @@ export function encodeAdminString(w: XdrWriter, v: AdminString): void {
 export function decodeAdminString(r: XdrReader): AdminString {
   let v: AdminNonnullString | null = null;
   if (r.optional("admin_string")) {
-    const vp = r.string(4194304, "admin_string");
-    v = vp;
+    const v$p = r.string(4194304, "admin_string");
+    v = v$p;
   }
   return v;
 }
@@ -174,9 +174,9 @@ export function encodeAdminTypedParam(w: XdrWriter, v: AdminTypedParam, field = 
   encodeAdminTypedParamValue(w, v.value, "admin_typed_param.value");
 }
 export function decodeAdminTypedParam(r: XdrReader): AdminTypedParam {
-  const f0 = r.name(4194304, "admin_typed_param.field");
-  const f1 = decodeAdminTypedParamValue(r);
-  return { field: f0, value: f1 };
+  const field = r.name(4194304, "admin_typed_param.field");
+  const value = decodeAdminTypedParamValue(r);
+  return { field, value };
 }
 export const AdminTypedParamCodec: Codec<AdminTypedParam> = { name: "admin_typed_param", encode: encodeAdminTypedParam, decode: decodeAdminTypedParam };
 
@@ -191,8 +191,8 @@ export function encodeAdminNonnullServer(w: XdrWriter, v: AdminNonnullServer, fi
   w.string(v.name, 4194304, "admin_nonnull_server.name");
 }
 export function decodeAdminNonnullServer(r: XdrReader): AdminNonnullServer {
-  const f0 = r.string(4194304, "admin_nonnull_server.name");
-  return { name: f0 };
+  const name = r.string(4194304, "admin_nonnull_server.name");
+  return { name };
 }
 export const AdminNonnullServerCodec: Codec<AdminNonnullServer> = { name: "admin_nonnull_server", encode: encodeAdminNonnullServer, decode: decodeAdminNonnullServer };
 
@@ -213,11 +213,11 @@ export function encodeAdminNonnullClient(w: XdrWriter, v: AdminNonnullClient, fi
   w.uint(v.transport, "admin_nonnull_client.transport");
 }
 export function decodeAdminNonnullClient(r: XdrReader): AdminNonnullClient {
-  const f0 = decodeAdminNonnullServer(r);
-  const f1 = r.uhyper();
-  const f2 = r.hyper();
-  const f3 = r.uint();
-  return { srv: f0, id: f1, timestamp: f2, transport: f3 };
+  const srv = decodeAdminNonnullServer(r);
+  const id = r.uhyper();
+  const timestamp = r.hyper();
+  const transport = r.uint();
+  return { srv, id, timestamp, transport };
 }
 export const AdminNonnullClientCodec: Codec<AdminNonnullClient> = { name: "admin_nonnull_client", encode: encodeAdminNonnullClient, decode: decodeAdminNonnullClient };
 
@@ -233,8 +233,8 @@ export function encodeAdminConnectOpenArgs(w: XdrWriter, v: AdminConnectOpenArgs
   w.uint(v.flags, "admin_connect_open_args.flags");
 }
 export function decodeAdminConnectOpenArgs(r: XdrReader): AdminConnectOpenArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const AdminConnectOpenArgsCodec: Codec<AdminConnectOpenArgs> = { name: "admin_connect_open_args", encode: encodeAdminConnectOpenArgs, decode: decodeAdminConnectOpenArgs };
 
@@ -250,8 +250,8 @@ export function encodeAdminConnectGetLibVersionRet(w: XdrWriter, v: AdminConnect
   w.uhyper(v.libVer, "admin_connect_get_lib_version_ret.libVer");
 }
 export function decodeAdminConnectGetLibVersionRet(r: XdrReader): AdminConnectGetLibVersionRet {
-  const f0 = r.uhyper();
-  return { libVer: f0 };
+  const libVer = r.uhyper();
+  return { libVer };
 }
 export const AdminConnectGetLibVersionRetCodec: Codec<AdminConnectGetLibVersionRet> = { name: "admin_connect_get_lib_version_ret", encode: encodeAdminConnectGetLibVersionRet, decode: decodeAdminConnectGetLibVersionRet };
 
@@ -269,9 +269,9 @@ export function encodeAdminConnectListServersArgs(w: XdrWriter, v: AdminConnectL
   w.uint(v.flags, "admin_connect_list_servers_args.flags");
 }
 export function decodeAdminConnectListServersArgs(r: XdrReader): AdminConnectListServersArgs {
-  const f0 = r.uint();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.uint();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const AdminConnectListServersArgsCodec: Codec<AdminConnectListServersArgs> = { name: "admin_connect_list_servers_args", encode: encodeAdminConnectListServersArgs, decode: decodeAdminConnectListServersArgs };
 
@@ -295,14 +295,14 @@ export function encodeAdminConnectListServersRet(w: XdrWriter, v: AdminConnectLi
   w.uint(v.ret, "admin_connect_list_servers_ret.ret");
 }
 export function decodeAdminConnectListServersRet(r: XdrReader): AdminConnectListServersRet {
-  const f0n = r.arrayLength(16384, "admin_connect_list_servers_ret.servers");
-  const f0: AdminNonnullServer[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeAdminNonnullServer(r);
-    f0.push(f0e);
+  const servers$n = r.arrayLength(16384, "admin_connect_list_servers_ret.servers");
+  const servers: AdminNonnullServer[] = [];
+  for (let servers$i = 0; servers$i < servers$n; servers$i++) {
+    const servers$e = decodeAdminNonnullServer(r);
+    servers.push(servers$e);
   }
-  const f1 = r.uint();
-  return { servers: f0, ret: f1 };
+  const ret = r.uint();
+  return { servers, ret };
 }
 export const AdminConnectListServersRetCodec: Codec<AdminConnectListServersRet> = { name: "admin_connect_list_servers_ret", encode: encodeAdminConnectListServersRet, decode: decodeAdminConnectListServersRet };
 
@@ -320,9 +320,9 @@ export function encodeAdminConnectLookupServerArgs(w: XdrWriter, v: AdminConnect
   w.uint(v.flags, "admin_connect_lookup_server_args.flags");
 }
 export function decodeAdminConnectLookupServerArgs(r: XdrReader): AdminConnectLookupServerArgs {
-  const f0 = r.string(4194304, "admin_connect_lookup_server_args.name");
-  const f1 = r.uint();
-  return { name: f0, flags: f1 };
+  const name = r.string(4194304, "admin_connect_lookup_server_args.name");
+  const flags = r.uint();
+  return { name, flags };
 }
 export const AdminConnectLookupServerArgsCodec: Codec<AdminConnectLookupServerArgs> = { name: "admin_connect_lookup_server_args", encode: encodeAdminConnectLookupServerArgs, decode: decodeAdminConnectLookupServerArgs };
 
@@ -338,8 +338,8 @@ export function encodeAdminConnectLookupServerRet(w: XdrWriter, v: AdminConnectL
   encodeAdminNonnullServer(w, v.srv, "admin_connect_lookup_server_ret.srv");
 }
 export function decodeAdminConnectLookupServerRet(r: XdrReader): AdminConnectLookupServerRet {
-  const f0 = decodeAdminNonnullServer(r);
-  return { srv: f0 };
+  const srv = decodeAdminNonnullServer(r);
+  return { srv };
 }
 export const AdminConnectLookupServerRetCodec: Codec<AdminConnectLookupServerRet> = { name: "admin_connect_lookup_server_ret", encode: encodeAdminConnectLookupServerRet, decode: decodeAdminConnectLookupServerRet };
 
@@ -357,9 +357,9 @@ export function encodeAdminServerGetThreadpoolParametersArgs(w: XdrWriter, v: Ad
   w.uint(v.flags, "admin_server_get_threadpool_parameters_args.flags");
 }
 export function decodeAdminServerGetThreadpoolParametersArgs(r: XdrReader): AdminServerGetThreadpoolParametersArgs {
-  const f0 = decodeAdminNonnullServer(r);
-  const f1 = r.uint();
-  return { srv: f0, flags: f1 };
+  const srv = decodeAdminNonnullServer(r);
+  const flags = r.uint();
+  return { srv, flags };
 }
 export const AdminServerGetThreadpoolParametersArgsCodec: Codec<AdminServerGetThreadpoolParametersArgs> = { name: "admin_server_get_threadpool_parameters_args", encode: encodeAdminServerGetThreadpoolParametersArgs, decode: decodeAdminServerGetThreadpoolParametersArgs };
 
@@ -381,13 +381,13 @@ export function encodeAdminServerGetThreadpoolParametersRet(w: XdrWriter, v: Adm
   }
 }
 export function decodeAdminServerGetThreadpoolParametersRet(r: XdrReader): AdminServerGetThreadpoolParametersRet {
-  const f0n = r.arrayLength(32, "admin_server_get_threadpool_parameters_ret.params", 8);
-  const f0: AdminTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeAdminTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(32, "admin_server_get_threadpool_parameters_ret.params", 8);
+  const params: AdminTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeAdminTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const AdminServerGetThreadpoolParametersRetCodec: Codec<AdminServerGetThreadpoolParametersRet> = { name: "admin_server_get_threadpool_parameters_ret", encode: encodeAdminServerGetThreadpoolParametersRet, decode: decodeAdminServerGetThreadpoolParametersRet };
 
@@ -413,15 +413,15 @@ export function encodeAdminServerSetThreadpoolParametersArgs(w: XdrWriter, v: Ad
   w.uint(v.flags, "admin_server_set_threadpool_parameters_args.flags");
 }
 export function decodeAdminServerSetThreadpoolParametersArgs(r: XdrReader): AdminServerSetThreadpoolParametersArgs {
-  const f0 = decodeAdminNonnullServer(r);
-  const f1n = r.arrayLength(32, "admin_server_set_threadpool_parameters_args.params", 8);
-  const f1: AdminTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeAdminTypedParam(r);
-    f1.push(f1e);
+  const srv = decodeAdminNonnullServer(r);
+  const params$n = r.arrayLength(32, "admin_server_set_threadpool_parameters_args.params", 8);
+  const params: AdminTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeAdminTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { srv: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { srv, params, flags };
 }
 export const AdminServerSetThreadpoolParametersArgsCodec: Codec<AdminServerSetThreadpoolParametersArgs> = { name: "admin_server_set_threadpool_parameters_args", encode: encodeAdminServerSetThreadpoolParametersArgs, decode: decodeAdminServerSetThreadpoolParametersArgs };
 
@@ -441,10 +441,10 @@ export function encodeAdminServerListClientsArgs(w: XdrWriter, v: AdminServerLis
   w.uint(v.flags, "admin_server_list_clients_args.flags");
 }
 export function decodeAdminServerListClientsArgs(r: XdrReader): AdminServerListClientsArgs {
-  const f0 = decodeAdminNonnullServer(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { srv: f0, need_results: f1, flags: f2 };
+  const srv = decodeAdminNonnullServer(r);
+  const need_results = r.uint();
+  const flags = r.uint();
+  return { srv, need_results, flags };
 }
 export const AdminServerListClientsArgsCodec: Codec<AdminServerListClientsArgs> = { name: "admin_server_list_clients_args", encode: encodeAdminServerListClientsArgs, decode: decodeAdminServerListClientsArgs };
 
@@ -468,14 +468,14 @@ export function encodeAdminServerListClientsRet(w: XdrWriter, v: AdminServerList
   w.uint(v.ret, "admin_server_list_clients_ret.ret");
 }
 export function decodeAdminServerListClientsRet(r: XdrReader): AdminServerListClientsRet {
-  const f0n = r.arrayLength(16384, "admin_server_list_clients_ret.clients", 24);
-  const f0: AdminNonnullClient[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeAdminNonnullClient(r);
-    f0.push(f0e);
+  const clients$n = r.arrayLength(16384, "admin_server_list_clients_ret.clients", 24);
+  const clients: AdminNonnullClient[] = [];
+  for (let clients$i = 0; clients$i < clients$n; clients$i++) {
+    const clients$e = decodeAdminNonnullClient(r);
+    clients.push(clients$e);
   }
-  const f1 = r.uint();
-  return { clients: f0, ret: f1 };
+  const ret = r.uint();
+  return { clients, ret };
 }
 export const AdminServerListClientsRetCodec: Codec<AdminServerListClientsRet> = { name: "admin_server_list_clients_ret", encode: encodeAdminServerListClientsRet, decode: decodeAdminServerListClientsRet };
 
@@ -495,10 +495,10 @@ export function encodeAdminServerLookupClientArgs(w: XdrWriter, v: AdminServerLo
   w.uint(v.flags, "admin_server_lookup_client_args.flags");
 }
 export function decodeAdminServerLookupClientArgs(r: XdrReader): AdminServerLookupClientArgs {
-  const f0 = decodeAdminNonnullServer(r);
-  const f1 = r.uhyper();
-  const f2 = r.uint();
-  return { srv: f0, id: f1, flags: f2 };
+  const srv = decodeAdminNonnullServer(r);
+  const id = r.uhyper();
+  const flags = r.uint();
+  return { srv, id, flags };
 }
 export const AdminServerLookupClientArgsCodec: Codec<AdminServerLookupClientArgs> = { name: "admin_server_lookup_client_args", encode: encodeAdminServerLookupClientArgs, decode: decodeAdminServerLookupClientArgs };
 
@@ -514,8 +514,8 @@ export function encodeAdminServerLookupClientRet(w: XdrWriter, v: AdminServerLoo
   encodeAdminNonnullClient(w, v.clnt, "admin_server_lookup_client_ret.clnt");
 }
 export function decodeAdminServerLookupClientRet(r: XdrReader): AdminServerLookupClientRet {
-  const f0 = decodeAdminNonnullClient(r);
-  return { clnt: f0 };
+  const clnt = decodeAdminNonnullClient(r);
+  return { clnt };
 }
 export const AdminServerLookupClientRetCodec: Codec<AdminServerLookupClientRet> = { name: "admin_server_lookup_client_ret", encode: encodeAdminServerLookupClientRet, decode: decodeAdminServerLookupClientRet };
 
@@ -533,9 +533,9 @@ export function encodeAdminClientGetInfoArgs(w: XdrWriter, v: AdminClientGetInfo
   w.uint(v.flags, "admin_client_get_info_args.flags");
 }
 export function decodeAdminClientGetInfoArgs(r: XdrReader): AdminClientGetInfoArgs {
-  const f0 = decodeAdminNonnullClient(r);
-  const f1 = r.uint();
-  return { clnt: f0, flags: f1 };
+  const clnt = decodeAdminNonnullClient(r);
+  const flags = r.uint();
+  return { clnt, flags };
 }
 export const AdminClientGetInfoArgsCodec: Codec<AdminClientGetInfoArgs> = { name: "admin_client_get_info_args", encode: encodeAdminClientGetInfoArgs, decode: decodeAdminClientGetInfoArgs };
 
@@ -557,13 +557,13 @@ export function encodeAdminClientGetInfoRet(w: XdrWriter, v: AdminClientGetInfoR
   }
 }
 export function decodeAdminClientGetInfoRet(r: XdrReader): AdminClientGetInfoRet {
-  const f0n = r.arrayLength(64, "admin_client_get_info_ret.params", 8);
-  const f0: AdminTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeAdminTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "admin_client_get_info_ret.params", 8);
+  const params: AdminTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeAdminTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const AdminClientGetInfoRetCodec: Codec<AdminClientGetInfoRet> = { name: "admin_client_get_info_ret", encode: encodeAdminClientGetInfoRet, decode: decodeAdminClientGetInfoRet };
 
@@ -581,9 +581,9 @@ export function encodeAdminClientCloseArgs(w: XdrWriter, v: AdminClientCloseArgs
   w.uint(v.flags, "admin_client_close_args.flags");
 }
 export function decodeAdminClientCloseArgs(r: XdrReader): AdminClientCloseArgs {
-  const f0 = decodeAdminNonnullClient(r);
-  const f1 = r.uint();
-  return { clnt: f0, flags: f1 };
+  const clnt = decodeAdminNonnullClient(r);
+  const flags = r.uint();
+  return { clnt, flags };
 }
 export const AdminClientCloseArgsCodec: Codec<AdminClientCloseArgs> = { name: "admin_client_close_args", encode: encodeAdminClientCloseArgs, decode: decodeAdminClientCloseArgs };
 
@@ -601,9 +601,9 @@ export function encodeAdminServerGetClientLimitsArgs(w: XdrWriter, v: AdminServe
   w.uint(v.flags, "admin_server_get_client_limits_args.flags");
 }
 export function decodeAdminServerGetClientLimitsArgs(r: XdrReader): AdminServerGetClientLimitsArgs {
-  const f0 = decodeAdminNonnullServer(r);
-  const f1 = r.uint();
-  return { srv: f0, flags: f1 };
+  const srv = decodeAdminNonnullServer(r);
+  const flags = r.uint();
+  return { srv, flags };
 }
 export const AdminServerGetClientLimitsArgsCodec: Codec<AdminServerGetClientLimitsArgs> = { name: "admin_server_get_client_limits_args", encode: encodeAdminServerGetClientLimitsArgs, decode: decodeAdminServerGetClientLimitsArgs };
 
@@ -625,13 +625,13 @@ export function encodeAdminServerGetClientLimitsRet(w: XdrWriter, v: AdminServer
   }
 }
 export function decodeAdminServerGetClientLimitsRet(r: XdrReader): AdminServerGetClientLimitsRet {
-  const f0n = r.arrayLength(32, "admin_server_get_client_limits_ret.params", 8);
-  const f0: AdminTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeAdminTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(32, "admin_server_get_client_limits_ret.params", 8);
+  const params: AdminTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeAdminTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const AdminServerGetClientLimitsRetCodec: Codec<AdminServerGetClientLimitsRet> = { name: "admin_server_get_client_limits_ret", encode: encodeAdminServerGetClientLimitsRet, decode: decodeAdminServerGetClientLimitsRet };
 
@@ -657,15 +657,15 @@ export function encodeAdminServerSetClientLimitsArgs(w: XdrWriter, v: AdminServe
   w.uint(v.flags, "admin_server_set_client_limits_args.flags");
 }
 export function decodeAdminServerSetClientLimitsArgs(r: XdrReader): AdminServerSetClientLimitsArgs {
-  const f0 = decodeAdminNonnullServer(r);
-  const f1n = r.arrayLength(32, "admin_server_set_client_limits_args.params", 8);
-  const f1: AdminTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeAdminTypedParam(r);
-    f1.push(f1e);
+  const srv = decodeAdminNonnullServer(r);
+  const params$n = r.arrayLength(32, "admin_server_set_client_limits_args.params", 8);
+  const params: AdminTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeAdminTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { srv: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { srv, params, flags };
 }
 export const AdminServerSetClientLimitsArgsCodec: Codec<AdminServerSetClientLimitsArgs> = { name: "admin_server_set_client_limits_args", encode: encodeAdminServerSetClientLimitsArgs, decode: decodeAdminServerSetClientLimitsArgs };
 
@@ -683,9 +683,9 @@ export function encodeAdminServerUpdateTlsFilesArgs(w: XdrWriter, v: AdminServer
   w.uint(v.flags, "admin_server_update_tls_files_args.flags");
 }
 export function decodeAdminServerUpdateTlsFilesArgs(r: XdrReader): AdminServerUpdateTlsFilesArgs {
-  const f0 = decodeAdminNonnullServer(r);
-  const f1 = r.uint();
-  return { srv: f0, flags: f1 };
+  const srv = decodeAdminNonnullServer(r);
+  const flags = r.uint();
+  return { srv, flags };
 }
 export const AdminServerUpdateTlsFilesArgsCodec: Codec<AdminServerUpdateTlsFilesArgs> = { name: "admin_server_update_tls_files_args", encode: encodeAdminServerUpdateTlsFilesArgs, decode: decodeAdminServerUpdateTlsFilesArgs };
 
@@ -701,8 +701,8 @@ export function encodeAdminConnectGetLoggingOutputsArgs(w: XdrWriter, v: AdminCo
   w.uint(v.flags, "admin_connect_get_logging_outputs_args.flags");
 }
 export function decodeAdminConnectGetLoggingOutputsArgs(r: XdrReader): AdminConnectGetLoggingOutputsArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const AdminConnectGetLoggingOutputsArgsCodec: Codec<AdminConnectGetLoggingOutputsArgs> = { name: "admin_connect_get_logging_outputs_args", encode: encodeAdminConnectGetLoggingOutputsArgs, decode: decodeAdminConnectGetLoggingOutputsArgs };
 
@@ -720,9 +720,9 @@ export function encodeAdminConnectGetLoggingOutputsRet(w: XdrWriter, v: AdminCon
   w.uint(v.noutputs, "admin_connect_get_logging_outputs_ret.noutputs");
 }
 export function decodeAdminConnectGetLoggingOutputsRet(r: XdrReader): AdminConnectGetLoggingOutputsRet {
-  const f0 = r.string(4194304, "admin_connect_get_logging_outputs_ret.outputs");
-  const f1 = r.uint();
-  return { outputs: f0, noutputs: f1 };
+  const outputs = r.string(4194304, "admin_connect_get_logging_outputs_ret.outputs");
+  const noutputs = r.uint();
+  return { outputs, noutputs };
 }
 export const AdminConnectGetLoggingOutputsRetCodec: Codec<AdminConnectGetLoggingOutputsRet> = { name: "admin_connect_get_logging_outputs_ret", encode: encodeAdminConnectGetLoggingOutputsRet, decode: decodeAdminConnectGetLoggingOutputsRet };
 
@@ -738,8 +738,8 @@ export function encodeAdminConnectGetLoggingFiltersArgs(w: XdrWriter, v: AdminCo
   w.uint(v.flags, "admin_connect_get_logging_filters_args.flags");
 }
 export function decodeAdminConnectGetLoggingFiltersArgs(r: XdrReader): AdminConnectGetLoggingFiltersArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const AdminConnectGetLoggingFiltersArgsCodec: Codec<AdminConnectGetLoggingFiltersArgs> = { name: "admin_connect_get_logging_filters_args", encode: encodeAdminConnectGetLoggingFiltersArgs, decode: decodeAdminConnectGetLoggingFiltersArgs };
 
@@ -764,13 +764,13 @@ export function encodeAdminConnectGetLoggingFiltersRet(w: XdrWriter, v: AdminCon
   w.uint(v.nfilters, "admin_connect_get_logging_filters_ret.nfilters");
 }
 export function decodeAdminConnectGetLoggingFiltersRet(r: XdrReader): AdminConnectGetLoggingFiltersRet {
-  let f0: AdminNonnullString | null = null;
+  let filters: AdminNonnullString | null = null;
   if (r.optional("admin_connect_get_logging_filters_ret.filters")) {
-    const f0p = r.string(4194304, "admin_connect_get_logging_filters_ret.filters");
-    f0 = f0p;
+    const filters$p = r.string(4194304, "admin_connect_get_logging_filters_ret.filters");
+    filters = filters$p;
   }
-  const f1 = r.uint();
-  return { filters: f0, nfilters: f1 };
+  const nfilters = r.uint();
+  return { filters, nfilters };
 }
 export const AdminConnectGetLoggingFiltersRetCodec: Codec<AdminConnectGetLoggingFiltersRet> = { name: "admin_connect_get_logging_filters_ret", encode: encodeAdminConnectGetLoggingFiltersRet, decode: decodeAdminConnectGetLoggingFiltersRet };
 
@@ -795,13 +795,13 @@ export function encodeAdminConnectSetLoggingOutputsArgs(w: XdrWriter, v: AdminCo
   w.uint(v.flags, "admin_connect_set_logging_outputs_args.flags");
 }
 export function decodeAdminConnectSetLoggingOutputsArgs(r: XdrReader): AdminConnectSetLoggingOutputsArgs {
-  let f0: AdminNonnullString | null = null;
+  let outputs: AdminNonnullString | null = null;
   if (r.optional("admin_connect_set_logging_outputs_args.outputs")) {
-    const f0p = r.string(4194304, "admin_connect_set_logging_outputs_args.outputs");
-    f0 = f0p;
+    const outputs$p = r.string(4194304, "admin_connect_set_logging_outputs_args.outputs");
+    outputs = outputs$p;
   }
-  const f1 = r.uint();
-  return { outputs: f0, flags: f1 };
+  const flags = r.uint();
+  return { outputs, flags };
 }
 export const AdminConnectSetLoggingOutputsArgsCodec: Codec<AdminConnectSetLoggingOutputsArgs> = { name: "admin_connect_set_logging_outputs_args", encode: encodeAdminConnectSetLoggingOutputsArgs, decode: decodeAdminConnectSetLoggingOutputsArgs };
 
@@ -826,13 +826,13 @@ export function encodeAdminConnectSetLoggingFiltersArgs(w: XdrWriter, v: AdminCo
   w.uint(v.flags, "admin_connect_set_logging_filters_args.flags");
 }
 export function decodeAdminConnectSetLoggingFiltersArgs(r: XdrReader): AdminConnectSetLoggingFiltersArgs {
-  let f0: AdminNonnullString | null = null;
+  let filters: AdminNonnullString | null = null;
   if (r.optional("admin_connect_set_logging_filters_args.filters")) {
-    const f0p = r.string(4194304, "admin_connect_set_logging_filters_args.filters");
-    f0 = f0p;
+    const filters$p = r.string(4194304, "admin_connect_set_logging_filters_args.filters");
+    filters = filters$p;
   }
-  const f1 = r.uint();
-  return { filters: f0, flags: f1 };
+  const flags = r.uint();
+  return { filters, flags };
 }
 export const AdminConnectSetLoggingFiltersArgsCodec: Codec<AdminConnectSetLoggingFiltersArgs> = { name: "admin_connect_set_logging_filters_args", encode: encodeAdminConnectSetLoggingFiltersArgs, decode: decodeAdminConnectSetLoggingFiltersArgs };
 
@@ -850,9 +850,9 @@ export function encodeAdminConnectSetDaemonTimeoutArgs(w: XdrWriter, v: AdminCon
   w.uint(v.flags, "admin_connect_set_daemon_timeout_args.flags");
 }
 export function decodeAdminConnectSetDaemonTimeoutArgs(r: XdrReader): AdminConnectSetDaemonTimeoutArgs {
-  const f0 = r.uint();
-  const f1 = r.uint();
-  return { timeout: f0, flags: f1 };
+  const timeout = r.uint();
+  const flags = r.uint();
+  return { timeout, flags };
 }
 export const AdminConnectSetDaemonTimeoutArgsCodec: Codec<AdminConnectSetDaemonTimeoutArgs> = { name: "admin_connect_set_daemon_timeout_args", encode: encodeAdminConnectSetDaemonTimeoutArgs, decode: decodeAdminConnectSetDaemonTimeoutArgs };
 
@@ -868,8 +868,8 @@ export function encodeAdminConnectDaemonShutdownArgs(w: XdrWriter, v: AdminConne
   w.uint(v.flags, "admin_connect_daemon_shutdown_args.flags");
 }
 export function decodeAdminConnectDaemonShutdownArgs(r: XdrReader): AdminConnectDaemonShutdownArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const AdminConnectDaemonShutdownArgsCodec: Codec<AdminConnectDaemonShutdownArgs> = { name: "admin_connect_daemon_shutdown_args", encode: encodeAdminConnectDaemonShutdownArgs, decode: decodeAdminConnectDaemonShutdownArgs };
 

@@ -31,9 +31,9 @@ export function encodeLxcDomainOpenNamespaceArgs(w: XdrWriter, v: LxcDomainOpenN
   w.uint(v.flags, "lxc_domain_open_namespace_args.flags");
 }
 export function decodeLxcDomainOpenNamespaceArgs(r: XdrReader): LxcDomainOpenNamespaceArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const LxcDomainOpenNamespaceArgsCodec: Codec<LxcDomainOpenNamespaceArgs> = { name: "lxc_domain_open_namespace_args", encode: encodeLxcDomainOpenNamespaceArgs, decode: decodeLxcDomainOpenNamespaceArgs };
 

@@ -33,10 +33,10 @@ export function encodeQemuDomainMonitorCommandArgs(w: XdrWriter, v: QemuDomainMo
   w.uint(v.flags, "qemu_domain_monitor_command_args.flags");
 }
 export function decodeQemuDomainMonitorCommandArgs(r: XdrReader): QemuDomainMonitorCommandArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "qemu_domain_monitor_command_args.cmd");
-  const f2 = r.uint();
-  return { dom: f0, cmd: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cmd = r.string(4194304, "qemu_domain_monitor_command_args.cmd");
+  const flags = r.uint();
+  return { dom, cmd, flags };
 }
 export const QemuDomainMonitorCommandArgsCodec: Codec<QemuDomainMonitorCommandArgs> = { name: "qemu_domain_monitor_command_args", encode: encodeQemuDomainMonitorCommandArgs, decode: decodeQemuDomainMonitorCommandArgs };
 
@@ -52,8 +52,8 @@ export function encodeQemuDomainMonitorCommandRet(w: XdrWriter, v: QemuDomainMon
   w.string(v.result, 4194304, "qemu_domain_monitor_command_ret.result");
 }
 export function decodeQemuDomainMonitorCommandRet(r: XdrReader): QemuDomainMonitorCommandRet {
-  const f0 = r.string(4194304, "qemu_domain_monitor_command_ret.result");
-  return { result: f0 };
+  const result = r.string(4194304, "qemu_domain_monitor_command_ret.result");
+  return { result };
 }
 export const QemuDomainMonitorCommandRetCodec: Codec<QemuDomainMonitorCommandRet> = { name: "qemu_domain_monitor_command_ret", encode: encodeQemuDomainMonitorCommandRet, decode: decodeQemuDomainMonitorCommandRet };
 
@@ -71,9 +71,9 @@ export function encodeQemuDomainAttachArgs(w: XdrWriter, v: QemuDomainAttachArgs
   w.uint(v.flags, "qemu_domain_attach_args.flags");
 }
 export function decodeQemuDomainAttachArgs(r: XdrReader): QemuDomainAttachArgs {
-  const f0 = r.uint();
-  const f1 = r.uint();
-  return { pid_value: f0, flags: f1 };
+  const pid_value = r.uint();
+  const flags = r.uint();
+  return { pid_value, flags };
 }
 export const QemuDomainAttachArgsCodec: Codec<QemuDomainAttachArgs> = { name: "qemu_domain_attach_args", encode: encodeQemuDomainAttachArgs, decode: decodeQemuDomainAttachArgs };
 
@@ -89,8 +89,8 @@ export function encodeQemuDomainAttachRet(w: XdrWriter, v: QemuDomainAttachRet, 
   encodeRemoteNonnullDomain(w, v.dom, "qemu_domain_attach_ret.dom");
 }
 export function decodeQemuDomainAttachRet(r: XdrReader): QemuDomainAttachRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const QemuDomainAttachRetCodec: Codec<QemuDomainAttachRet> = { name: "qemu_domain_attach_ret", encode: encodeQemuDomainAttachRet, decode: decodeQemuDomainAttachRet };
 
@@ -112,11 +112,11 @@ export function encodeQemuDomainAgentCommandArgs(w: XdrWriter, v: QemuDomainAgen
   w.uint(v.flags, "qemu_domain_agent_command_args.flags");
 }
 export function decodeQemuDomainAgentCommandArgs(r: XdrReader): QemuDomainAgentCommandArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "qemu_domain_agent_command_args.cmd");
-  const f2 = r.int();
-  const f3 = r.uint();
-  return { dom: f0, cmd: f1, timeout: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cmd = r.string(4194304, "qemu_domain_agent_command_args.cmd");
+  const timeout = r.int();
+  const flags = r.uint();
+  return { dom, cmd, timeout, flags };
 }
 export const QemuDomainAgentCommandArgsCodec: Codec<QemuDomainAgentCommandArgs> = { name: "qemu_domain_agent_command_args", encode: encodeQemuDomainAgentCommandArgs, decode: decodeQemuDomainAgentCommandArgs };
 
@@ -139,12 +139,12 @@ export function encodeQemuDomainAgentCommandRet(w: XdrWriter, v: QemuDomainAgent
   }
 }
 export function decodeQemuDomainAgentCommandRet(r: XdrReader): QemuDomainAgentCommandRet {
-  let f0: RemoteNonnullString | null = null;
+  let result: RemoteNonnullString | null = null;
   if (r.optional("qemu_domain_agent_command_ret.result")) {
-    const f0p = r.string(4194304, "qemu_domain_agent_command_ret.result");
-    f0 = f0p;
+    const result$p = r.string(4194304, "qemu_domain_agent_command_ret.result");
+    result = result$p;
   }
-  return { result: f0 };
+  return { result };
 }
 export const QemuDomainAgentCommandRetCodec: Codec<QemuDomainAgentCommandRet> = { name: "qemu_domain_agent_command_ret", encode: encodeQemuDomainAgentCommandRet, decode: decodeQemuDomainAgentCommandRet };
 
@@ -178,18 +178,18 @@ export function encodeQemuConnectDomainMonitorEventRegisterArgs(w: XdrWriter, v:
   w.uint(v.flags, "qemu_connect_domain_monitor_event_register_args.flags");
 }
 export function decodeQemuConnectDomainMonitorEventRegisterArgs(r: XdrReader): QemuConnectDomainMonitorEventRegisterArgs {
-  let f0: RemoteNonnullDomain | null = null;
+  let dom: RemoteNonnullDomain | null = null;
   if (r.optional("qemu_connect_domain_monitor_event_register_args.dom")) {
-    const f0p = decodeRemoteNonnullDomain(r);
-    f0 = f0p;
+    const dom$p = decodeRemoteNonnullDomain(r);
+    dom = dom$p;
   }
-  let f1: RemoteNonnullString | null = null;
+  let event: RemoteNonnullString | null = null;
   if (r.optional("qemu_connect_domain_monitor_event_register_args.event")) {
-    const f1p = r.string(4194304, "qemu_connect_domain_monitor_event_register_args.event");
-    f1 = f1p;
+    const event$p = r.string(4194304, "qemu_connect_domain_monitor_event_register_args.event");
+    event = event$p;
   }
-  const f2 = r.uint();
-  return { dom: f0, event: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, event, flags };
 }
 export const QemuConnectDomainMonitorEventRegisterArgsCodec: Codec<QemuConnectDomainMonitorEventRegisterArgs> = { name: "qemu_connect_domain_monitor_event_register_args", encode: encodeQemuConnectDomainMonitorEventRegisterArgs, decode: decodeQemuConnectDomainMonitorEventRegisterArgs };
 
@@ -205,8 +205,8 @@ export function encodeQemuConnectDomainMonitorEventRegisterRet(w: XdrWriter, v: 
   w.int(v.callbackID, "qemu_connect_domain_monitor_event_register_ret.callbackID");
 }
 export function decodeQemuConnectDomainMonitorEventRegisterRet(r: XdrReader): QemuConnectDomainMonitorEventRegisterRet {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const QemuConnectDomainMonitorEventRegisterRetCodec: Codec<QemuConnectDomainMonitorEventRegisterRet> = { name: "qemu_connect_domain_monitor_event_register_ret", encode: encodeQemuConnectDomainMonitorEventRegisterRet, decode: decodeQemuConnectDomainMonitorEventRegisterRet };
 
@@ -222,8 +222,8 @@ export function encodeQemuConnectDomainMonitorEventDeregisterArgs(w: XdrWriter, 
   w.int(v.callbackID, "qemu_connect_domain_monitor_event_deregister_args.callbackID");
 }
 export function decodeQemuConnectDomainMonitorEventDeregisterArgs(r: XdrReader): QemuConnectDomainMonitorEventDeregisterArgs {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const QemuConnectDomainMonitorEventDeregisterArgsCodec: Codec<QemuConnectDomainMonitorEventDeregisterArgs> = { name: "qemu_connect_domain_monitor_event_deregister_args", encode: encodeQemuConnectDomainMonitorEventDeregisterArgs, decode: decodeQemuConnectDomainMonitorEventDeregisterArgs };
 
@@ -256,17 +256,17 @@ export function encodeQemuDomainMonitorEventMsg(w: XdrWriter, v: QemuDomainMonit
   }
 }
 export function decodeQemuDomainMonitorEventMsg(r: XdrReader): QemuDomainMonitorEventMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.string(4194304, "qemu_domain_monitor_event_msg.event");
-  const f3 = r.hyper();
-  const f4 = r.uint();
-  let f5: RemoteNonnullString | null = null;
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const event = r.string(4194304, "qemu_domain_monitor_event_msg.event");
+  const seconds = r.hyper();
+  const micros = r.uint();
+  let details: RemoteNonnullString | null = null;
   if (r.optional("qemu_domain_monitor_event_msg.details")) {
-    const f5p = r.string(4194304, "qemu_domain_monitor_event_msg.details");
-    f5 = f5p;
+    const details$p = r.string(4194304, "qemu_domain_monitor_event_msg.details");
+    details = details$p;
   }
-  return { callbackID: f0, dom: f1, event: f2, seconds: f3, micros: f4, details: f5 };
+  return { callbackID, dom, event, seconds, micros, details };
 }
 export const QemuDomainMonitorEventMsgCodec: Codec<QemuDomainMonitorEventMsg> = { name: "qemu_domain_monitor_event_msg", encode: encodeQemuDomainMonitorEventMsg, decode: decodeQemuDomainMonitorEventMsg };
 
@@ -286,10 +286,10 @@ export function encodeQemuDomainMonitorCommandWithFilesArgs(w: XdrWriter, v: Qem
   w.uint(v.flags, "qemu_domain_monitor_command_with_files_args.flags");
 }
 export function decodeQemuDomainMonitorCommandWithFilesArgs(r: XdrReader): QemuDomainMonitorCommandWithFilesArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "qemu_domain_monitor_command_with_files_args.cmd");
-  const f2 = r.uint();
-  return { dom: f0, cmd: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cmd = r.string(4194304, "qemu_domain_monitor_command_with_files_args.cmd");
+  const flags = r.uint();
+  return { dom, cmd, flags };
 }
 export const QemuDomainMonitorCommandWithFilesArgsCodec: Codec<QemuDomainMonitorCommandWithFilesArgs> = { name: "qemu_domain_monitor_command_with_files_args", encode: encodeQemuDomainMonitorCommandWithFilesArgs, decode: decodeQemuDomainMonitorCommandWithFilesArgs };
 
@@ -305,8 +305,8 @@ export function encodeQemuDomainMonitorCommandWithFilesRet(w: XdrWriter, v: Qemu
   w.string(v.result, 4194304, "qemu_domain_monitor_command_with_files_ret.result");
 }
 export function decodeQemuDomainMonitorCommandWithFilesRet(r: XdrReader): QemuDomainMonitorCommandWithFilesRet {
-  const f0 = r.string(4194304, "qemu_domain_monitor_command_with_files_ret.result");
-  return { result: f0 };
+  const result = r.string(4194304, "qemu_domain_monitor_command_with_files_ret.result");
+  return { result };
 }
 export const QemuDomainMonitorCommandWithFilesRetCodec: Codec<QemuDomainMonitorCommandWithFilesRet> = { name: "qemu_domain_monitor_command_with_files_ret", encode: encodeQemuDomainMonitorCommandWithFilesRet, decode: decodeQemuDomainMonitorCommandWithFilesRet };
 

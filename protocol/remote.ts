@@ -46,8 +46,8 @@ export function encodeRemoteString(w: XdrWriter, v: RemoteString): void {
 export function decodeRemoteString(r: XdrReader): RemoteString {
   let v: RemoteNonnullString | null = null;
   if (r.optional("remote_string")) {
-    const vp = r.string(4194304, "remote_string");
-    v = vp;
+    const v$p = r.string(4194304, "remote_string");
+    v = v$p;
   }
   return v;
 }
@@ -217,10 +217,10 @@ export function encodeRemoteNonnullDomain(w: XdrWriter, v: RemoteNonnullDomain, 
   w.int(v.id, "remote_nonnull_domain.id");
 }
 export function decodeRemoteNonnullDomain(r: XdrReader): RemoteNonnullDomain {
-  const f0 = r.string(4194304, "remote_nonnull_domain.name");
-  const f1 = r.fixedOpaque(16, "remote_nonnull_domain.uuid");
-  const f2 = r.int();
-  return { name: f0, uuid: f1, id: f2 };
+  const name = r.string(4194304, "remote_nonnull_domain.name");
+  const uuid = r.fixedOpaque(16, "remote_nonnull_domain.uuid");
+  const id = r.int();
+  return { name, uuid, id };
 }
 export const RemoteNonnullDomainCodec: Codec<RemoteNonnullDomain> = { name: "remote_nonnull_domain", encode: encodeRemoteNonnullDomain, decode: decodeRemoteNonnullDomain };
 
@@ -237,9 +237,9 @@ export function encodeRemoteNonnullNetwork(w: XdrWriter, v: RemoteNonnullNetwork
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_network.uuid");
 }
 export function decodeRemoteNonnullNetwork(r: XdrReader): RemoteNonnullNetwork {
-  const f0 = r.string(4194304, "remote_nonnull_network.name");
-  const f1 = r.fixedOpaque(16, "remote_nonnull_network.uuid");
-  return { name: f0, uuid: f1 };
+  const name = r.string(4194304, "remote_nonnull_network.name");
+  const uuid = r.fixedOpaque(16, "remote_nonnull_network.uuid");
+  return { name, uuid };
 }
 export const RemoteNonnullNetworkCodec: Codec<RemoteNonnullNetwork> = { name: "remote_nonnull_network", encode: encodeRemoteNonnullNetwork, decode: decodeRemoteNonnullNetwork };
 
@@ -256,9 +256,9 @@ export function encodeRemoteNonnullNetworkPort(w: XdrWriter, v: RemoteNonnullNet
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_network_port.uuid");
 }
 export function decodeRemoteNonnullNetworkPort(r: XdrReader): RemoteNonnullNetworkPort {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.fixedOpaque(16, "remote_nonnull_network_port.uuid");
-  return { net: f0, uuid: f1 };
+  const net = decodeRemoteNonnullNetwork(r);
+  const uuid = r.fixedOpaque(16, "remote_nonnull_network_port.uuid");
+  return { net, uuid };
 }
 export const RemoteNonnullNetworkPortCodec: Codec<RemoteNonnullNetworkPort> = { name: "remote_nonnull_network_port", encode: encodeRemoteNonnullNetworkPort, decode: decodeRemoteNonnullNetworkPort };
 
@@ -275,9 +275,9 @@ export function encodeRemoteNonnullNwfilter(w: XdrWriter, v: RemoteNonnullNwfilt
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_nwfilter.uuid");
 }
 export function decodeRemoteNonnullNwfilter(r: XdrReader): RemoteNonnullNwfilter {
-  const f0 = r.string(4194304, "remote_nonnull_nwfilter.name");
-  const f1 = r.fixedOpaque(16, "remote_nonnull_nwfilter.uuid");
-  return { name: f0, uuid: f1 };
+  const name = r.string(4194304, "remote_nonnull_nwfilter.name");
+  const uuid = r.fixedOpaque(16, "remote_nonnull_nwfilter.uuid");
+  return { name, uuid };
 }
 export const RemoteNonnullNwfilterCodec: Codec<RemoteNonnullNwfilter> = { name: "remote_nonnull_nwfilter", encode: encodeRemoteNonnullNwfilter, decode: decodeRemoteNonnullNwfilter };
 
@@ -294,9 +294,9 @@ export function encodeRemoteNonnullNwfilterBinding(w: XdrWriter, v: RemoteNonnul
   w.string(v.filtername, 4194304, "remote_nonnull_nwfilter_binding.filtername");
 }
 export function decodeRemoteNonnullNwfilterBinding(r: XdrReader): RemoteNonnullNwfilterBinding {
-  const f0 = r.string(4194304, "remote_nonnull_nwfilter_binding.portdev");
-  const f1 = r.string(4194304, "remote_nonnull_nwfilter_binding.filtername");
-  return { portdev: f0, filtername: f1 };
+  const portdev = r.string(4194304, "remote_nonnull_nwfilter_binding.portdev");
+  const filtername = r.string(4194304, "remote_nonnull_nwfilter_binding.filtername");
+  return { portdev, filtername };
 }
 export const RemoteNonnullNwfilterBindingCodec: Codec<RemoteNonnullNwfilterBinding> = { name: "remote_nonnull_nwfilter_binding", encode: encodeRemoteNonnullNwfilterBinding, decode: decodeRemoteNonnullNwfilterBinding };
 
@@ -313,9 +313,9 @@ export function encodeRemoteNonnullInterface(w: XdrWriter, v: RemoteNonnullInter
   w.string(v.mac, 4194304, "remote_nonnull_interface.mac");
 }
 export function decodeRemoteNonnullInterface(r: XdrReader): RemoteNonnullInterface {
-  const f0 = r.string(4194304, "remote_nonnull_interface.name");
-  const f1 = r.string(4194304, "remote_nonnull_interface.mac");
-  return { name: f0, mac: f1 };
+  const name = r.string(4194304, "remote_nonnull_interface.name");
+  const mac = r.string(4194304, "remote_nonnull_interface.mac");
+  return { name, mac };
 }
 export const RemoteNonnullInterfaceCodec: Codec<RemoteNonnullInterface> = { name: "remote_nonnull_interface", encode: encodeRemoteNonnullInterface, decode: decodeRemoteNonnullInterface };
 
@@ -332,9 +332,9 @@ export function encodeRemoteNonnullStoragePool(w: XdrWriter, v: RemoteNonnullSto
   w.fixedOpaque(v.uuid, 16, "remote_nonnull_storage_pool.uuid");
 }
 export function decodeRemoteNonnullStoragePool(r: XdrReader): RemoteNonnullStoragePool {
-  const f0 = r.string(4194304, "remote_nonnull_storage_pool.name");
-  const f1 = r.fixedOpaque(16, "remote_nonnull_storage_pool.uuid");
-  return { name: f0, uuid: f1 };
+  const name = r.string(4194304, "remote_nonnull_storage_pool.name");
+  const uuid = r.fixedOpaque(16, "remote_nonnull_storage_pool.uuid");
+  return { name, uuid };
 }
 export const RemoteNonnullStoragePoolCodec: Codec<RemoteNonnullStoragePool> = { name: "remote_nonnull_storage_pool", encode: encodeRemoteNonnullStoragePool, decode: decodeRemoteNonnullStoragePool };
 
@@ -353,10 +353,10 @@ export function encodeRemoteNonnullStorageVol(w: XdrWriter, v: RemoteNonnullStor
   w.string(v.key, 4194304, "remote_nonnull_storage_vol.key");
 }
 export function decodeRemoteNonnullStorageVol(r: XdrReader): RemoteNonnullStorageVol {
-  const f0 = r.string(4194304, "remote_nonnull_storage_vol.pool");
-  const f1 = r.string(4194304, "remote_nonnull_storage_vol.name");
-  const f2 = r.string(4194304, "remote_nonnull_storage_vol.key");
-  return { pool: f0, name: f1, key: f2 };
+  const pool = r.string(4194304, "remote_nonnull_storage_vol.pool");
+  const name = r.string(4194304, "remote_nonnull_storage_vol.name");
+  const key = r.string(4194304, "remote_nonnull_storage_vol.key");
+  return { pool, name, key };
 }
 export const RemoteNonnullStorageVolCodec: Codec<RemoteNonnullStorageVol> = { name: "remote_nonnull_storage_vol", encode: encodeRemoteNonnullStorageVol, decode: decodeRemoteNonnullStorageVol };
 
@@ -371,8 +371,8 @@ export function encodeRemoteNonnullNodeDevice(w: XdrWriter, v: RemoteNonnullNode
   w.string(v.name, 4194304, "remote_nonnull_node_device.name");
 }
 export function decodeRemoteNonnullNodeDevice(r: XdrReader): RemoteNonnullNodeDevice {
-  const f0 = r.string(4194304, "remote_nonnull_node_device.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_nonnull_node_device.name");
+  return { name };
 }
 export const RemoteNonnullNodeDeviceCodec: Codec<RemoteNonnullNodeDevice> = { name: "remote_nonnull_node_device", encode: encodeRemoteNonnullNodeDevice, decode: decodeRemoteNonnullNodeDevice };
 
@@ -391,10 +391,10 @@ export function encodeRemoteNonnullSecret(w: XdrWriter, v: RemoteNonnullSecret, 
   w.string(v.usageID, 4194304, "remote_nonnull_secret.usageID");
 }
 export function decodeRemoteNonnullSecret(r: XdrReader): RemoteNonnullSecret {
-  const f0 = r.fixedOpaque(16, "remote_nonnull_secret.uuid");
-  const f1 = r.int();
-  const f2 = r.string(4194304, "remote_nonnull_secret.usageID");
-  return { uuid: f0, usageType: f1, usageID: f2 };
+  const uuid = r.fixedOpaque(16, "remote_nonnull_secret.uuid");
+  const usageType = r.int();
+  const usageID = r.string(4194304, "remote_nonnull_secret.usageID");
+  return { uuid, usageType, usageID };
 }
 export const RemoteNonnullSecretCodec: Codec<RemoteNonnullSecret> = { name: "remote_nonnull_secret", encode: encodeRemoteNonnullSecret, decode: decodeRemoteNonnullSecret };
 
@@ -411,9 +411,9 @@ export function encodeRemoteNonnullDomainCheckpoint(w: XdrWriter, v: RemoteNonnu
   encodeRemoteNonnullDomain(w, v.dom, "remote_nonnull_domain_checkpoint.dom");
 }
 export function decodeRemoteNonnullDomainCheckpoint(r: XdrReader): RemoteNonnullDomainCheckpoint {
-  const f0 = r.string(4194304, "remote_nonnull_domain_checkpoint.name");
-  const f1 = decodeRemoteNonnullDomain(r);
-  return { name: f0, dom: f1 };
+  const name = r.string(4194304, "remote_nonnull_domain_checkpoint.name");
+  const dom = decodeRemoteNonnullDomain(r);
+  return { name, dom };
 }
 export const RemoteNonnullDomainCheckpointCodec: Codec<RemoteNonnullDomainCheckpoint> = { name: "remote_nonnull_domain_checkpoint", encode: encodeRemoteNonnullDomainCheckpoint, decode: decodeRemoteNonnullDomainCheckpoint };
 
@@ -430,9 +430,9 @@ export function encodeRemoteNonnullDomainSnapshot(w: XdrWriter, v: RemoteNonnull
   encodeRemoteNonnullDomain(w, v.dom, "remote_nonnull_domain_snapshot.dom");
 }
 export function decodeRemoteNonnullDomainSnapshot(r: XdrReader): RemoteNonnullDomainSnapshot {
-  const f0 = r.string(4194304, "remote_nonnull_domain_snapshot.name");
-  const f1 = decodeRemoteNonnullDomain(r);
-  return { name: f0, dom: f1 };
+  const name = r.string(4194304, "remote_nonnull_domain_snapshot.name");
+  const dom = decodeRemoteNonnullDomain(r);
+  return { name, dom };
 }
 export const RemoteNonnullDomainSnapshotCodec: Codec<RemoteNonnullDomainSnapshot> = { name: "remote_nonnull_domain_snapshot", encode: encodeRemoteNonnullDomainSnapshot, decode: decodeRemoteNonnullDomainSnapshot };
 
@@ -451,8 +451,8 @@ export function encodeRemoteDomain(w: XdrWriter, v: RemoteDomain): void {
 export function decodeRemoteDomain(r: XdrReader): RemoteDomain {
   let v: RemoteNonnullDomain | null = null;
   if (r.optional("remote_domain")) {
-    const vp = decodeRemoteNonnullDomain(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullDomain(r);
+    v = v$p;
   }
   return v;
 }
@@ -473,8 +473,8 @@ export function encodeRemoteNetwork(w: XdrWriter, v: RemoteNetwork): void {
 export function decodeRemoteNetwork(r: XdrReader): RemoteNetwork {
   let v: RemoteNonnullNetwork | null = null;
   if (r.optional("remote_network")) {
-    const vp = decodeRemoteNonnullNetwork(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullNetwork(r);
+    v = v$p;
   }
   return v;
 }
@@ -495,8 +495,8 @@ export function encodeRemoteNetworkPort(w: XdrWriter, v: RemoteNetworkPort): voi
 export function decodeRemoteNetworkPort(r: XdrReader): RemoteNetworkPort {
   let v: RemoteNonnullNetworkPort | null = null;
   if (r.optional("remote_network_port")) {
-    const vp = decodeRemoteNonnullNetworkPort(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullNetworkPort(r);
+    v = v$p;
   }
   return v;
 }
@@ -517,8 +517,8 @@ export function encodeRemoteNwfilter(w: XdrWriter, v: RemoteNwfilter): void {
 export function decodeRemoteNwfilter(r: XdrReader): RemoteNwfilter {
   let v: RemoteNonnullNwfilter | null = null;
   if (r.optional("remote_nwfilter")) {
-    const vp = decodeRemoteNonnullNwfilter(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullNwfilter(r);
+    v = v$p;
   }
   return v;
 }
@@ -539,8 +539,8 @@ export function encodeRemoteNwfilterBinding(w: XdrWriter, v: RemoteNwfilterBindi
 export function decodeRemoteNwfilterBinding(r: XdrReader): RemoteNwfilterBinding {
   let v: RemoteNonnullNwfilterBinding | null = null;
   if (r.optional("remote_nwfilter_binding")) {
-    const vp = decodeRemoteNonnullNwfilterBinding(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullNwfilterBinding(r);
+    v = v$p;
   }
   return v;
 }
@@ -561,8 +561,8 @@ export function encodeRemoteStoragePool(w: XdrWriter, v: RemoteStoragePool): voi
 export function decodeRemoteStoragePool(r: XdrReader): RemoteStoragePool {
   let v: RemoteNonnullStoragePool | null = null;
   if (r.optional("remote_storage_pool")) {
-    const vp = decodeRemoteNonnullStoragePool(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullStoragePool(r);
+    v = v$p;
   }
   return v;
 }
@@ -583,8 +583,8 @@ export function encodeRemoteStorageVol(w: XdrWriter, v: RemoteStorageVol): void 
 export function decodeRemoteStorageVol(r: XdrReader): RemoteStorageVol {
   let v: RemoteNonnullStorageVol | null = null;
   if (r.optional("remote_storage_vol")) {
-    const vp = decodeRemoteNonnullStorageVol(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullStorageVol(r);
+    v = v$p;
   }
   return v;
 }
@@ -605,8 +605,8 @@ export function encodeRemoteNodeDevice(w: XdrWriter, v: RemoteNodeDevice): void 
 export function decodeRemoteNodeDevice(r: XdrReader): RemoteNodeDevice {
   let v: RemoteNonnullNodeDevice | null = null;
   if (r.optional("remote_node_device")) {
-    const vp = decodeRemoteNonnullNodeDevice(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullNodeDevice(r);
+    v = v$p;
   }
   return v;
 }
@@ -627,8 +627,8 @@ export function encodeRemoteSecret(w: XdrWriter, v: RemoteSecret): void {
 export function decodeRemoteSecret(r: XdrReader): RemoteSecret {
   let v: RemoteNonnullSecret | null = null;
   if (r.optional("remote_secret")) {
-    const vp = decodeRemoteNonnullSecret(r);
-    v = vp;
+    const v$p = decodeRemoteNonnullSecret(r);
+    v = v$p;
   }
   return v;
 }
@@ -707,42 +707,42 @@ export function encodeRemoteError(w: XdrWriter, v: RemoteError, field = "remote_
   }
 }
 export function decodeRemoteError(r: XdrReader): RemoteError {
-  const f0 = r.int();
-  const f1 = r.int();
-  let f2: RemoteNonnullString | null = null;
+  const code = r.int();
+  const domain = r.int();
+  let message: RemoteNonnullString | null = null;
   if (r.optional("remote_error.message")) {
-    const f2p = r.string(4194304, "remote_error.message");
-    f2 = f2p;
+    const message$p = r.string(4194304, "remote_error.message");
+    message = message$p;
   }
-  const f3 = r.int();
-  let f4: RemoteNonnullDomain | null = null;
+  const level = r.int();
+  let dom: RemoteNonnullDomain | null = null;
   if (r.optional("remote_error.dom")) {
-    const f4p = decodeRemoteNonnullDomain(r);
-    f4 = f4p;
+    const dom$p = decodeRemoteNonnullDomain(r);
+    dom = dom$p;
   }
-  let f5: RemoteNonnullString | null = null;
+  let str1: RemoteNonnullString | null = null;
   if (r.optional("remote_error.str1")) {
-    const f5p = r.string(4194304, "remote_error.str1");
-    f5 = f5p;
+    const str1$p = r.string(4194304, "remote_error.str1");
+    str1 = str1$p;
   }
-  let f6: RemoteNonnullString | null = null;
+  let str2: RemoteNonnullString | null = null;
   if (r.optional("remote_error.str2")) {
-    const f6p = r.string(4194304, "remote_error.str2");
-    f6 = f6p;
+    const str2$p = r.string(4194304, "remote_error.str2");
+    str2 = str2$p;
   }
-  let f7: RemoteNonnullString | null = null;
+  let str3: RemoteNonnullString | null = null;
   if (r.optional("remote_error.str3")) {
-    const f7p = r.string(4194304, "remote_error.str3");
-    f7 = f7p;
+    const str3$p = r.string(4194304, "remote_error.str3");
+    str3 = str3$p;
   }
-  const f8 = r.int();
-  const f9 = r.int();
-  let f10: RemoteNonnullNetwork | null = null;
+  const int1 = r.int();
+  const int2 = r.int();
+  let net: RemoteNonnullNetwork | null = null;
   if (r.optional("remote_error.net")) {
-    const f10p = decodeRemoteNonnullNetwork(r);
-    f10 = f10p;
+    const net$p = decodeRemoteNonnullNetwork(r);
+    net = net$p;
   }
-  return { code: f0, domain: f1, message: f2, level: f3, dom: f4, str1: f5, str2: f6, str3: f7, int1: f8, int2: f9, net: f10 };
+  return { code, domain, message, level, dom, str1, str2, str3, int1, int2, net };
 }
 export const RemoteErrorCodec: Codec<RemoteError> = { name: "remote_error", encode: encodeRemoteError, decode: decodeRemoteError };
 
@@ -779,11 +779,11 @@ export function encodeRemoteVcpuInfo(w: XdrWriter, v: RemoteVcpuInfo, field = "r
   w.int(v.cpu, "remote_vcpu_info.cpu");
 }
 export function decodeRemoteVcpuInfo(r: XdrReader): RemoteVcpuInfo {
-  const f0 = r.uint();
-  const f1 = r.int();
-  const f2 = r.uhyper();
-  const f3 = r.int();
-  return { number: f0, state: f1, cpu_time: f2, cpu: f3 };
+  const number = r.uint();
+  const state = r.int();
+  const cpu_time = r.uhyper();
+  const cpu = r.int();
+  return { number, state, cpu_time, cpu };
 }
 export const RemoteVcpuInfoCodec: Codec<RemoteVcpuInfo> = { name: "remote_vcpu_info", encode: encodeRemoteVcpuInfo, decode: decodeRemoteVcpuInfo };
 
@@ -898,9 +898,9 @@ export function encodeRemoteTypedParam(w: XdrWriter, v: RemoteTypedParam, field 
   encodeRemoteTypedParamValue(w, v.value, "remote_typed_param.value");
 }
 export function decodeRemoteTypedParam(r: XdrReader): RemoteTypedParam {
-  const f0 = r.name(4194304, "remote_typed_param.field");
-  const f1 = decodeRemoteTypedParamValue(r);
-  return { field: f0, value: f1 };
+  const field = r.name(4194304, "remote_typed_param.field");
+  const value = decodeRemoteTypedParamValue(r);
+  return { field, value };
 }
 export const RemoteTypedParamCodec: Codec<RemoteTypedParam> = { name: "remote_typed_param", encode: encodeRemoteTypedParam, decode: decodeRemoteTypedParam };
 
@@ -917,9 +917,9 @@ export function encodeRemoteNodeGetCpuStats(w: XdrWriter, v: RemoteNodeGetCpuSta
   w.uhyper(v.value, "remote_node_get_cpu_stats.value");
 }
 export function decodeRemoteNodeGetCpuStats(r: XdrReader): RemoteNodeGetCpuStats {
-  const f0 = r.name(4194304, "remote_node_get_cpu_stats.field");
-  const f1 = r.uhyper();
-  return { field: f0, value: f1 };
+  const field = r.name(4194304, "remote_node_get_cpu_stats.field");
+  const value = r.uhyper();
+  return { field, value };
 }
 export const RemoteNodeGetCpuStatsCodec: Codec<RemoteNodeGetCpuStats> = { name: "remote_node_get_cpu_stats", encode: encodeRemoteNodeGetCpuStats, decode: decodeRemoteNodeGetCpuStats };
 
@@ -936,9 +936,9 @@ export function encodeRemoteNodeGetMemoryStats(w: XdrWriter, v: RemoteNodeGetMem
   w.uhyper(v.value, "remote_node_get_memory_stats.value");
 }
 export function decodeRemoteNodeGetMemoryStats(r: XdrReader): RemoteNodeGetMemoryStats {
-  const f0 = r.name(4194304, "remote_node_get_memory_stats.field");
-  const f1 = r.uhyper();
-  return { field: f0, value: f1 };
+  const field = r.name(4194304, "remote_node_get_memory_stats.field");
+  const value = r.uhyper();
+  return { field, value };
 }
 export const RemoteNodeGetMemoryStatsCodec: Codec<RemoteNodeGetMemoryStats> = { name: "remote_node_get_memory_stats", encode: encodeRemoteNodeGetMemoryStats, decode: decodeRemoteNodeGetMemoryStats };
 
@@ -955,9 +955,9 @@ export function encodeRemoteDomainDiskError(w: XdrWriter, v: RemoteDomainDiskErr
   w.int(v.error, "remote_domain_disk_error.error");
 }
 export function decodeRemoteDomainDiskError(r: XdrReader): RemoteDomainDiskError {
-  const f0 = r.string(4194304, "remote_domain_disk_error.disk");
-  const f1 = r.int();
-  return { disk: f0, error: f1 };
+  const disk = r.string(4194304, "remote_domain_disk_error.disk");
+  const error = r.int();
+  return { disk, error };
 }
 export const RemoteDomainDiskErrorCodec: Codec<RemoteDomainDiskError> = { name: "remote_domain_disk_error", encode: encodeRemoteDomainDiskError, decode: decodeRemoteDomainDiskError };
 
@@ -982,13 +982,13 @@ export function encodeRemoteConnectOpenArgs(w: XdrWriter, v: RemoteConnectOpenAr
   w.uint(v.flags, "remote_connect_open_args.flags");
 }
 export function decodeRemoteConnectOpenArgs(r: XdrReader): RemoteConnectOpenArgs {
-  let f0: RemoteNonnullString | null = null;
+  let name: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_open_args.name")) {
-    const f0p = r.string(4194304, "remote_connect_open_args.name");
-    f0 = f0p;
+    const name$p = r.string(4194304, "remote_connect_open_args.name");
+    name = name$p;
   }
-  const f1 = r.uint();
-  return { name: f0, flags: f1 };
+  const flags = r.uint();
+  return { name, flags };
 }
 export const RemoteConnectOpenArgsCodec: Codec<RemoteConnectOpenArgs> = { name: "remote_connect_open_args", encode: encodeRemoteConnectOpenArgs, decode: decodeRemoteConnectOpenArgs };
 
@@ -1004,8 +1004,8 @@ export function encodeRemoteConnectSupportsFeatureArgs(w: XdrWriter, v: RemoteCo
   w.int(v.feature, "remote_connect_supports_feature_args.feature");
 }
 export function decodeRemoteConnectSupportsFeatureArgs(r: XdrReader): RemoteConnectSupportsFeatureArgs {
-  const f0 = r.int();
-  return { feature: f0 };
+  const feature = r.int();
+  return { feature };
 }
 export const RemoteConnectSupportsFeatureArgsCodec: Codec<RemoteConnectSupportsFeatureArgs> = { name: "remote_connect_supports_feature_args", encode: encodeRemoteConnectSupportsFeatureArgs, decode: decodeRemoteConnectSupportsFeatureArgs };
 
@@ -1021,8 +1021,8 @@ export function encodeRemoteConnectSupportsFeatureRet(w: XdrWriter, v: RemoteCon
   w.int(v.supported, "remote_connect_supports_feature_ret.supported");
 }
 export function decodeRemoteConnectSupportsFeatureRet(r: XdrReader): RemoteConnectSupportsFeatureRet {
-  const f0 = r.int();
-  return { supported: f0 };
+  const supported = r.int();
+  return { supported };
 }
 export const RemoteConnectSupportsFeatureRetCodec: Codec<RemoteConnectSupportsFeatureRet> = { name: "remote_connect_supports_feature_ret", encode: encodeRemoteConnectSupportsFeatureRet, decode: decodeRemoteConnectSupportsFeatureRet };
 
@@ -1038,8 +1038,8 @@ export function encodeRemoteConnectGetTypeRet(w: XdrWriter, v: RemoteConnectGetT
   w.string(v.type, 4194304, "remote_connect_get_type_ret.type");
 }
 export function decodeRemoteConnectGetTypeRet(r: XdrReader): RemoteConnectGetTypeRet {
-  const f0 = r.string(4194304, "remote_connect_get_type_ret.type");
-  return { type: f0 };
+  const type = r.string(4194304, "remote_connect_get_type_ret.type");
+  return { type };
 }
 export const RemoteConnectGetTypeRetCodec: Codec<RemoteConnectGetTypeRet> = { name: "remote_connect_get_type_ret", encode: encodeRemoteConnectGetTypeRet, decode: decodeRemoteConnectGetTypeRet };
 
@@ -1055,8 +1055,8 @@ export function encodeRemoteConnectGetVersionRet(w: XdrWriter, v: RemoteConnectG
   w.uhyper(v.hv_ver, "remote_connect_get_version_ret.hv_ver");
 }
 export function decodeRemoteConnectGetVersionRet(r: XdrReader): RemoteConnectGetVersionRet {
-  const f0 = r.uhyper();
-  return { hv_ver: f0 };
+  const hv_ver = r.uhyper();
+  return { hv_ver };
 }
 export const RemoteConnectGetVersionRetCodec: Codec<RemoteConnectGetVersionRet> = { name: "remote_connect_get_version_ret", encode: encodeRemoteConnectGetVersionRet, decode: decodeRemoteConnectGetVersionRet };
 
@@ -1072,8 +1072,8 @@ export function encodeRemoteConnectGetLibVersionRet(w: XdrWriter, v: RemoteConne
   w.uhyper(v.lib_ver, "remote_connect_get_lib_version_ret.lib_ver");
 }
 export function decodeRemoteConnectGetLibVersionRet(r: XdrReader): RemoteConnectGetLibVersionRet {
-  const f0 = r.uhyper();
-  return { lib_ver: f0 };
+  const lib_ver = r.uhyper();
+  return { lib_ver };
 }
 export const RemoteConnectGetLibVersionRetCodec: Codec<RemoteConnectGetLibVersionRet> = { name: "remote_connect_get_lib_version_ret", encode: encodeRemoteConnectGetLibVersionRet, decode: decodeRemoteConnectGetLibVersionRet };
 
@@ -1089,8 +1089,8 @@ export function encodeRemoteConnectGetHostnameRet(w: XdrWriter, v: RemoteConnect
   w.string(v.hostname, 4194304, "remote_connect_get_hostname_ret.hostname");
 }
 export function decodeRemoteConnectGetHostnameRet(r: XdrReader): RemoteConnectGetHostnameRet {
-  const f0 = r.string(4194304, "remote_connect_get_hostname_ret.hostname");
-  return { hostname: f0 };
+  const hostname = r.string(4194304, "remote_connect_get_hostname_ret.hostname");
+  return { hostname };
 }
 export const RemoteConnectGetHostnameRetCodec: Codec<RemoteConnectGetHostnameRet> = { name: "remote_connect_get_hostname_ret", encode: encodeRemoteConnectGetHostnameRet, decode: decodeRemoteConnectGetHostnameRet };
 
@@ -1106,8 +1106,8 @@ export function encodeRemoteConnectGetSysinfoArgs(w: XdrWriter, v: RemoteConnect
   w.uint(v.flags, "remote_connect_get_sysinfo_args.flags");
 }
 export function decodeRemoteConnectGetSysinfoArgs(r: XdrReader): RemoteConnectGetSysinfoArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const RemoteConnectGetSysinfoArgsCodec: Codec<RemoteConnectGetSysinfoArgs> = { name: "remote_connect_get_sysinfo_args", encode: encodeRemoteConnectGetSysinfoArgs, decode: decodeRemoteConnectGetSysinfoArgs };
 
@@ -1123,8 +1123,8 @@ export function encodeRemoteConnectGetSysinfoRet(w: XdrWriter, v: RemoteConnectG
   w.string(v.sysinfo, 4194304, "remote_connect_get_sysinfo_ret.sysinfo");
 }
 export function decodeRemoteConnectGetSysinfoRet(r: XdrReader): RemoteConnectGetSysinfoRet {
-  const f0 = r.string(4194304, "remote_connect_get_sysinfo_ret.sysinfo");
-  return { sysinfo: f0 };
+  const sysinfo = r.string(4194304, "remote_connect_get_sysinfo_ret.sysinfo");
+  return { sysinfo };
 }
 export const RemoteConnectGetSysinfoRetCodec: Codec<RemoteConnectGetSysinfoRet> = { name: "remote_connect_get_sysinfo_ret", encode: encodeRemoteConnectGetSysinfoRet, decode: decodeRemoteConnectGetSysinfoRet };
 
@@ -1140,8 +1140,8 @@ export function encodeRemoteConnectGetUriRet(w: XdrWriter, v: RemoteConnectGetUr
   w.string(v.uri, 4194304, "remote_connect_get_uri_ret.uri");
 }
 export function decodeRemoteConnectGetUriRet(r: XdrReader): RemoteConnectGetUriRet {
-  const f0 = r.string(4194304, "remote_connect_get_uri_ret.uri");
-  return { uri: f0 };
+  const uri = r.string(4194304, "remote_connect_get_uri_ret.uri");
+  return { uri };
 }
 export const RemoteConnectGetUriRetCodec: Codec<RemoteConnectGetUriRet> = { name: "remote_connect_get_uri_ret", encode: encodeRemoteConnectGetUriRet, decode: decodeRemoteConnectGetUriRet };
 
@@ -1164,12 +1164,12 @@ export function encodeRemoteConnectGetMaxVcpusArgs(w: XdrWriter, v: RemoteConnec
   }
 }
 export function decodeRemoteConnectGetMaxVcpusArgs(r: XdrReader): RemoteConnectGetMaxVcpusArgs {
-  let f0: RemoteNonnullString | null = null;
+  let type: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_get_max_vcpus_args.type")) {
-    const f0p = r.string(4194304, "remote_connect_get_max_vcpus_args.type");
-    f0 = f0p;
+    const type$p = r.string(4194304, "remote_connect_get_max_vcpus_args.type");
+    type = type$p;
   }
-  return { type: f0 };
+  return { type };
 }
 export const RemoteConnectGetMaxVcpusArgsCodec: Codec<RemoteConnectGetMaxVcpusArgs> = { name: "remote_connect_get_max_vcpus_args", encode: encodeRemoteConnectGetMaxVcpusArgs, decode: decodeRemoteConnectGetMaxVcpusArgs };
 
@@ -1185,8 +1185,8 @@ export function encodeRemoteConnectGetMaxVcpusRet(w: XdrWriter, v: RemoteConnect
   w.int(v.max_vcpus, "remote_connect_get_max_vcpus_ret.max_vcpus");
 }
 export function decodeRemoteConnectGetMaxVcpusRet(r: XdrReader): RemoteConnectGetMaxVcpusRet {
-  const f0 = r.int();
-  return { max_vcpus: f0 };
+  const max_vcpus = r.int();
+  return { max_vcpus };
 }
 export const RemoteConnectGetMaxVcpusRetCodec: Codec<RemoteConnectGetMaxVcpusRet> = { name: "remote_connect_get_max_vcpus_ret", encode: encodeRemoteConnectGetMaxVcpusRet, decode: decodeRemoteConnectGetMaxVcpusRet };
 
@@ -1222,20 +1222,20 @@ export function encodeRemoteNodeGetInfoRet(w: XdrWriter, v: RemoteNodeGetInfoRet
   w.int(v.threads, "remote_node_get_info_ret.threads");
 }
 export function decodeRemoteNodeGetInfoRet(r: XdrReader): RemoteNodeGetInfoRet {
-  const f0n = 32;
-  const f0: number[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.smallInt(-128, 127, "remote_node_get_info_ret.model[]");
-    f0.push(f0e);
+  const model$n = 32;
+  const model: number[] = [];
+  for (let model$i = 0; model$i < model$n; model$i++) {
+    const model$e = r.smallInt(-128, 127, "remote_node_get_info_ret.model[]");
+    model.push(model$e);
   }
-  const f1 = r.uhyper();
-  const f2 = r.int();
-  const f3 = r.int();
-  const f4 = r.int();
-  const f5 = r.int();
-  const f6 = r.int();
-  const f7 = r.int();
-  return { model: f0, memory: f1, cpus: f2, mhz: f3, nodes: f4, sockets: f5, cores: f6, threads: f7 };
+  const memory = r.uhyper();
+  const cpus = r.int();
+  const mhz = r.int();
+  const nodes = r.int();
+  const sockets = r.int();
+  const cores = r.int();
+  const threads = r.int();
+  return { model, memory, cpus, mhz, nodes, sockets, cores, threads };
 }
 export const RemoteNodeGetInfoRetCodec: Codec<RemoteNodeGetInfoRet> = { name: "remote_node_get_info_ret", encode: encodeRemoteNodeGetInfoRet, decode: decodeRemoteNodeGetInfoRet };
 
@@ -1251,8 +1251,8 @@ export function encodeRemoteConnectGetCapabilitiesRet(w: XdrWriter, v: RemoteCon
   w.string(v.capabilities, 4194304, "remote_connect_get_capabilities_ret.capabilities");
 }
 export function decodeRemoteConnectGetCapabilitiesRet(r: XdrReader): RemoteConnectGetCapabilitiesRet {
-  const f0 = r.string(4194304, "remote_connect_get_capabilities_ret.capabilities");
-  return { capabilities: f0 };
+  const capabilities = r.string(4194304, "remote_connect_get_capabilities_ret.capabilities");
+  return { capabilities };
 }
 export const RemoteConnectGetCapabilitiesRetCodec: Codec<RemoteConnectGetCapabilitiesRet> = { name: "remote_connect_get_capabilities_ret", encode: encodeRemoteConnectGetCapabilitiesRet, decode: decodeRemoteConnectGetCapabilitiesRet };
 
@@ -1304,28 +1304,28 @@ export function encodeRemoteConnectGetDomainCapabilitiesArgs(w: XdrWriter, v: Re
   w.uint(v.flags, "remote_connect_get_domain_capabilities_args.flags");
 }
 export function decodeRemoteConnectGetDomainCapabilitiesArgs(r: XdrReader): RemoteConnectGetDomainCapabilitiesArgs {
-  let f0: RemoteNonnullString | null = null;
+  let emulatorbin: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_get_domain_capabilities_args.emulatorbin")) {
-    const f0p = r.string(4194304, "remote_connect_get_domain_capabilities_args.emulatorbin");
-    f0 = f0p;
+    const emulatorbin$p = r.string(4194304, "remote_connect_get_domain_capabilities_args.emulatorbin");
+    emulatorbin = emulatorbin$p;
   }
-  let f1: RemoteNonnullString | null = null;
+  let arch: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_get_domain_capabilities_args.arch")) {
-    const f1p = r.string(4194304, "remote_connect_get_domain_capabilities_args.arch");
-    f1 = f1p;
+    const arch$p = r.string(4194304, "remote_connect_get_domain_capabilities_args.arch");
+    arch = arch$p;
   }
-  let f2: RemoteNonnullString | null = null;
+  let machine: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_get_domain_capabilities_args.machine")) {
-    const f2p = r.string(4194304, "remote_connect_get_domain_capabilities_args.machine");
-    f2 = f2p;
+    const machine$p = r.string(4194304, "remote_connect_get_domain_capabilities_args.machine");
+    machine = machine$p;
   }
-  let f3: RemoteNonnullString | null = null;
+  let virttype: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_get_domain_capabilities_args.virttype")) {
-    const f3p = r.string(4194304, "remote_connect_get_domain_capabilities_args.virttype");
-    f3 = f3p;
+    const virttype$p = r.string(4194304, "remote_connect_get_domain_capabilities_args.virttype");
+    virttype = virttype$p;
   }
-  const f4 = r.uint();
-  return { emulatorbin: f0, arch: f1, machine: f2, virttype: f3, flags: f4 };
+  const flags = r.uint();
+  return { emulatorbin, arch, machine, virttype, flags };
 }
 export const RemoteConnectGetDomainCapabilitiesArgsCodec: Codec<RemoteConnectGetDomainCapabilitiesArgs> = { name: "remote_connect_get_domain_capabilities_args", encode: encodeRemoteConnectGetDomainCapabilitiesArgs, decode: decodeRemoteConnectGetDomainCapabilitiesArgs };
 
@@ -1341,8 +1341,8 @@ export function encodeRemoteConnectGetDomainCapabilitiesRet(w: XdrWriter, v: Rem
   w.string(v.capabilities, 4194304, "remote_connect_get_domain_capabilities_ret.capabilities");
 }
 export function decodeRemoteConnectGetDomainCapabilitiesRet(r: XdrReader): RemoteConnectGetDomainCapabilitiesRet {
-  const f0 = r.string(4194304, "remote_connect_get_domain_capabilities_ret.capabilities");
-  return { capabilities: f0 };
+  const capabilities = r.string(4194304, "remote_connect_get_domain_capabilities_ret.capabilities");
+  return { capabilities };
 }
 export const RemoteConnectGetDomainCapabilitiesRetCodec: Codec<RemoteConnectGetDomainCapabilitiesRet> = { name: "remote_connect_get_domain_capabilities_ret", encode: encodeRemoteConnectGetDomainCapabilitiesRet, decode: decodeRemoteConnectGetDomainCapabilitiesRet };
 
@@ -1362,10 +1362,10 @@ export function encodeRemoteNodeGetCpuStatsArgs(w: XdrWriter, v: RemoteNodeGetCp
   w.uint(v.flags, "remote_node_get_cpu_stats_args.flags");
 }
 export function decodeRemoteNodeGetCpuStatsArgs(r: XdrReader): RemoteNodeGetCpuStatsArgs {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { cpuNum: f0, nparams: f1, flags: f2 };
+  const cpuNum = r.int();
+  const nparams = r.int();
+  const flags = r.uint();
+  return { cpuNum, nparams, flags };
 }
 export const RemoteNodeGetCpuStatsArgsCodec: Codec<RemoteNodeGetCpuStatsArgs> = { name: "remote_node_get_cpu_stats_args", encode: encodeRemoteNodeGetCpuStatsArgs, decode: decodeRemoteNodeGetCpuStatsArgs };
 
@@ -1389,14 +1389,14 @@ export function encodeRemoteNodeGetCpuStatsRet(w: XdrWriter, v: RemoteNodeGetCpu
   w.int(v.nparams, "remote_node_get_cpu_stats_ret.nparams");
 }
 export function decodeRemoteNodeGetCpuStatsRet(r: XdrReader): RemoteNodeGetCpuStatsRet {
-  const f0n = r.arrayLength(16, "remote_node_get_cpu_stats_ret.params", 12);
-  const f0: RemoteNodeGetCpuStats[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNodeGetCpuStats(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_node_get_cpu_stats_ret.params", 12);
+  const params: RemoteNodeGetCpuStats[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteNodeGetCpuStats(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteNodeGetCpuStatsRetCodec: Codec<RemoteNodeGetCpuStatsRet> = { name: "remote_node_get_cpu_stats_ret", encode: encodeRemoteNodeGetCpuStatsRet, decode: decodeRemoteNodeGetCpuStatsRet };
 
@@ -1416,10 +1416,10 @@ export function encodeRemoteNodeGetMemoryStatsArgs(w: XdrWriter, v: RemoteNodeGe
   w.uint(v.flags, "remote_node_get_memory_stats_args.flags");
 }
 export function decodeRemoteNodeGetMemoryStatsArgs(r: XdrReader): RemoteNodeGetMemoryStatsArgs {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { nparams: f0, cellNum: f1, flags: f2 };
+  const nparams = r.int();
+  const cellNum = r.int();
+  const flags = r.uint();
+  return { nparams, cellNum, flags };
 }
 export const RemoteNodeGetMemoryStatsArgsCodec: Codec<RemoteNodeGetMemoryStatsArgs> = { name: "remote_node_get_memory_stats_args", encode: encodeRemoteNodeGetMemoryStatsArgs, decode: decodeRemoteNodeGetMemoryStatsArgs };
 
@@ -1443,14 +1443,14 @@ export function encodeRemoteNodeGetMemoryStatsRet(w: XdrWriter, v: RemoteNodeGet
   w.int(v.nparams, "remote_node_get_memory_stats_ret.nparams");
 }
 export function decodeRemoteNodeGetMemoryStatsRet(r: XdrReader): RemoteNodeGetMemoryStatsRet {
-  const f0n = r.arrayLength(16, "remote_node_get_memory_stats_ret.params", 12);
-  const f0: RemoteNodeGetMemoryStats[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNodeGetMemoryStats(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_node_get_memory_stats_ret.params", 12);
+  const params: RemoteNodeGetMemoryStats[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteNodeGetMemoryStats(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteNodeGetMemoryStatsRetCodec: Codec<RemoteNodeGetMemoryStatsRet> = { name: "remote_node_get_memory_stats_ret", encode: encodeRemoteNodeGetMemoryStatsRet, decode: decodeRemoteNodeGetMemoryStatsRet };
 
@@ -1468,9 +1468,9 @@ export function encodeRemoteNodeGetCellsFreeMemoryArgs(w: XdrWriter, v: RemoteNo
   w.int(v.maxcells, "remote_node_get_cells_free_memory_args.maxcells");
 }
 export function decodeRemoteNodeGetCellsFreeMemoryArgs(r: XdrReader): RemoteNodeGetCellsFreeMemoryArgs {
-  const f0 = r.int();
-  const f1 = r.int();
-  return { startCell: f0, maxcells: f1 };
+  const startCell = r.int();
+  const maxcells = r.int();
+  return { startCell, maxcells };
 }
 export const RemoteNodeGetCellsFreeMemoryArgsCodec: Codec<RemoteNodeGetCellsFreeMemoryArgs> = { name: "remote_node_get_cells_free_memory_args", encode: encodeRemoteNodeGetCellsFreeMemoryArgs, decode: decodeRemoteNodeGetCellsFreeMemoryArgs };
 
@@ -1492,13 +1492,13 @@ export function encodeRemoteNodeGetCellsFreeMemoryRet(w: XdrWriter, v: RemoteNod
   }
 }
 export function decodeRemoteNodeGetCellsFreeMemoryRet(r: XdrReader): RemoteNodeGetCellsFreeMemoryRet {
-  const f0n = r.arrayLength(1024, "remote_node_get_cells_free_memory_ret.cells", 8);
-  const f0: bigint[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.uhyper();
-    f0.push(f0e);
+  const cells$n = r.arrayLength(1024, "remote_node_get_cells_free_memory_ret.cells", 8);
+  const cells: bigint[] = [];
+  for (let cells$i = 0; cells$i < cells$n; cells$i++) {
+    const cells$e = r.uhyper();
+    cells.push(cells$e);
   }
-  return { cells: f0 };
+  return { cells };
 }
 export const RemoteNodeGetCellsFreeMemoryRetCodec: Codec<RemoteNodeGetCellsFreeMemoryRet> = { name: "remote_node_get_cells_free_memory_ret", encode: encodeRemoteNodeGetCellsFreeMemoryRet, decode: decodeRemoteNodeGetCellsFreeMemoryRet };
 
@@ -1514,8 +1514,8 @@ export function encodeRemoteNodeGetFreeMemoryRet(w: XdrWriter, v: RemoteNodeGetF
   w.uhyper(v.freeMem, "remote_node_get_free_memory_ret.freeMem");
 }
 export function decodeRemoteNodeGetFreeMemoryRet(r: XdrReader): RemoteNodeGetFreeMemoryRet {
-  const f0 = r.uhyper();
-  return { freeMem: f0 };
+  const freeMem = r.uhyper();
+  return { freeMem };
 }
 export const RemoteNodeGetFreeMemoryRetCodec: Codec<RemoteNodeGetFreeMemoryRet> = { name: "remote_node_get_free_memory_ret", encode: encodeRemoteNodeGetFreeMemoryRet, decode: decodeRemoteNodeGetFreeMemoryRet };
 
@@ -1531,8 +1531,8 @@ export function encodeRemoteDomainGetSchedulerTypeArgs(w: XdrWriter, v: RemoteDo
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_scheduler_type_args.dom");
 }
 export function decodeRemoteDomainGetSchedulerTypeArgs(r: XdrReader): RemoteDomainGetSchedulerTypeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetSchedulerTypeArgsCodec: Codec<RemoteDomainGetSchedulerTypeArgs> = { name: "remote_domain_get_scheduler_type_args", encode: encodeRemoteDomainGetSchedulerTypeArgs, decode: decodeRemoteDomainGetSchedulerTypeArgs };
 
@@ -1550,9 +1550,9 @@ export function encodeRemoteDomainGetSchedulerTypeRet(w: XdrWriter, v: RemoteDom
   w.int(v.nparams, "remote_domain_get_scheduler_type_ret.nparams");
 }
 export function decodeRemoteDomainGetSchedulerTypeRet(r: XdrReader): RemoteDomainGetSchedulerTypeRet {
-  const f0 = r.string(4194304, "remote_domain_get_scheduler_type_ret.type");
-  const f1 = r.int();
-  return { type: f0, nparams: f1 };
+  const type = r.string(4194304, "remote_domain_get_scheduler_type_ret.type");
+  const nparams = r.int();
+  return { type, nparams };
 }
 export const RemoteDomainGetSchedulerTypeRetCodec: Codec<RemoteDomainGetSchedulerTypeRet> = { name: "remote_domain_get_scheduler_type_ret", encode: encodeRemoteDomainGetSchedulerTypeRet, decode: decodeRemoteDomainGetSchedulerTypeRet };
 
@@ -1570,9 +1570,9 @@ export function encodeRemoteDomainGetSchedulerParametersArgs(w: XdrWriter, v: Re
   w.int(v.nparams, "remote_domain_get_scheduler_parameters_args.nparams");
 }
 export function decodeRemoteDomainGetSchedulerParametersArgs(r: XdrReader): RemoteDomainGetSchedulerParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  return { dom: f0, nparams: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const nparams = r.int();
+  return { dom, nparams };
 }
 export const RemoteDomainGetSchedulerParametersArgsCodec: Codec<RemoteDomainGetSchedulerParametersArgs> = { name: "remote_domain_get_scheduler_parameters_args", encode: encodeRemoteDomainGetSchedulerParametersArgs, decode: decodeRemoteDomainGetSchedulerParametersArgs };
 
@@ -1594,13 +1594,13 @@ export function encodeRemoteDomainGetSchedulerParametersRet(w: XdrWriter, v: Rem
   }
 }
 export function decodeRemoteDomainGetSchedulerParametersRet(r: XdrReader): RemoteDomainGetSchedulerParametersRet {
-  const f0n = r.arrayLength(16, "remote_domain_get_scheduler_parameters_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_domain_get_scheduler_parameters_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const RemoteDomainGetSchedulerParametersRetCodec: Codec<RemoteDomainGetSchedulerParametersRet> = { name: "remote_domain_get_scheduler_parameters_ret", encode: encodeRemoteDomainGetSchedulerParametersRet, decode: decodeRemoteDomainGetSchedulerParametersRet };
 
@@ -1620,10 +1620,10 @@ export function encodeRemoteDomainGetSchedulerParametersFlagsArgs(w: XdrWriter, 
   w.uint(v.flags, "remote_domain_get_scheduler_parameters_flags_args.flags");
 }
 export function decodeRemoteDomainGetSchedulerParametersFlagsArgs(r: XdrReader): RemoteDomainGetSchedulerParametersFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, nparams: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const nparams = r.int();
+  const flags = r.uint();
+  return { dom, nparams, flags };
 }
 export const RemoteDomainGetSchedulerParametersFlagsArgsCodec: Codec<RemoteDomainGetSchedulerParametersFlagsArgs> = { name: "remote_domain_get_scheduler_parameters_flags_args", encode: encodeRemoteDomainGetSchedulerParametersFlagsArgs, decode: decodeRemoteDomainGetSchedulerParametersFlagsArgs };
 
@@ -1645,13 +1645,13 @@ export function encodeRemoteDomainGetSchedulerParametersFlagsRet(w: XdrWriter, v
   }
 }
 export function decodeRemoteDomainGetSchedulerParametersFlagsRet(r: XdrReader): RemoteDomainGetSchedulerParametersFlagsRet {
-  const f0n = r.arrayLength(16, "remote_domain_get_scheduler_parameters_flags_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_domain_get_scheduler_parameters_flags_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const RemoteDomainGetSchedulerParametersFlagsRetCodec: Codec<RemoteDomainGetSchedulerParametersFlagsRet> = { name: "remote_domain_get_scheduler_parameters_flags_ret", encode: encodeRemoteDomainGetSchedulerParametersFlagsRet, decode: decodeRemoteDomainGetSchedulerParametersFlagsRet };
 
@@ -1675,14 +1675,14 @@ export function encodeRemoteDomainSetSchedulerParametersArgs(w: XdrWriter, v: Re
   }
 }
 export function decodeRemoteDomainSetSchedulerParametersArgs(r: XdrReader): RemoteDomainSetSchedulerParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(16, "remote_domain_set_scheduler_parameters_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(16, "remote_domain_set_scheduler_parameters_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { dom: f0, params: f1 };
+  return { dom, params };
 }
 export const RemoteDomainSetSchedulerParametersArgsCodec: Codec<RemoteDomainSetSchedulerParametersArgs> = { name: "remote_domain_set_scheduler_parameters_args", encode: encodeRemoteDomainSetSchedulerParametersArgs, decode: decodeRemoteDomainSetSchedulerParametersArgs };
 
@@ -1708,15 +1708,15 @@ export function encodeRemoteDomainSetSchedulerParametersFlagsArgs(w: XdrWriter, 
   w.uint(v.flags, "remote_domain_set_scheduler_parameters_flags_args.flags");
 }
 export function decodeRemoteDomainSetSchedulerParametersFlagsArgs(r: XdrReader): RemoteDomainSetSchedulerParametersFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(16, "remote_domain_set_scheduler_parameters_flags_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(16, "remote_domain_set_scheduler_parameters_flags_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, params, flags };
 }
 export const RemoteDomainSetSchedulerParametersFlagsArgsCodec: Codec<RemoteDomainSetSchedulerParametersFlagsArgs> = { name: "remote_domain_set_scheduler_parameters_flags_args", encode: encodeRemoteDomainSetSchedulerParametersFlagsArgs, decode: decodeRemoteDomainSetSchedulerParametersFlagsArgs };
 
@@ -1742,15 +1742,15 @@ export function encodeRemoteDomainSetBlkioParametersArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_set_blkio_parameters_args.flags");
 }
 export function decodeRemoteDomainSetBlkioParametersArgs(r: XdrReader): RemoteDomainSetBlkioParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(16, "remote_domain_set_blkio_parameters_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(16, "remote_domain_set_blkio_parameters_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, params, flags };
 }
 export const RemoteDomainSetBlkioParametersArgsCodec: Codec<RemoteDomainSetBlkioParametersArgs> = { name: "remote_domain_set_blkio_parameters_args", encode: encodeRemoteDomainSetBlkioParametersArgs, decode: decodeRemoteDomainSetBlkioParametersArgs };
 
@@ -1770,10 +1770,10 @@ export function encodeRemoteDomainGetBlkioParametersArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_get_blkio_parameters_args.flags");
 }
 export function decodeRemoteDomainGetBlkioParametersArgs(r: XdrReader): RemoteDomainGetBlkioParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, nparams: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const nparams = r.int();
+  const flags = r.uint();
+  return { dom, nparams, flags };
 }
 export const RemoteDomainGetBlkioParametersArgsCodec: Codec<RemoteDomainGetBlkioParametersArgs> = { name: "remote_domain_get_blkio_parameters_args", encode: encodeRemoteDomainGetBlkioParametersArgs, decode: decodeRemoteDomainGetBlkioParametersArgs };
 
@@ -1797,14 +1797,14 @@ export function encodeRemoteDomainGetBlkioParametersRet(w: XdrWriter, v: RemoteD
   w.int(v.nparams, "remote_domain_get_blkio_parameters_ret.nparams");
 }
 export function decodeRemoteDomainGetBlkioParametersRet(r: XdrReader): RemoteDomainGetBlkioParametersRet {
-  const f0n = r.arrayLength(16, "remote_domain_get_blkio_parameters_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_domain_get_blkio_parameters_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteDomainGetBlkioParametersRetCodec: Codec<RemoteDomainGetBlkioParametersRet> = { name: "remote_domain_get_blkio_parameters_ret", encode: encodeRemoteDomainGetBlkioParametersRet, decode: decodeRemoteDomainGetBlkioParametersRet };
 
@@ -1830,15 +1830,15 @@ export function encodeRemoteDomainSetMemoryParametersArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_set_memory_parameters_args.flags");
 }
 export function decodeRemoteDomainSetMemoryParametersArgs(r: XdrReader): RemoteDomainSetMemoryParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(16, "remote_domain_set_memory_parameters_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(16, "remote_domain_set_memory_parameters_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, params, flags };
 }
 export const RemoteDomainSetMemoryParametersArgsCodec: Codec<RemoteDomainSetMemoryParametersArgs> = { name: "remote_domain_set_memory_parameters_args", encode: encodeRemoteDomainSetMemoryParametersArgs, decode: decodeRemoteDomainSetMemoryParametersArgs };
 
@@ -1858,10 +1858,10 @@ export function encodeRemoteDomainGetMemoryParametersArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_get_memory_parameters_args.flags");
 }
 export function decodeRemoteDomainGetMemoryParametersArgs(r: XdrReader): RemoteDomainGetMemoryParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, nparams: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const nparams = r.int();
+  const flags = r.uint();
+  return { dom, nparams, flags };
 }
 export const RemoteDomainGetMemoryParametersArgsCodec: Codec<RemoteDomainGetMemoryParametersArgs> = { name: "remote_domain_get_memory_parameters_args", encode: encodeRemoteDomainGetMemoryParametersArgs, decode: decodeRemoteDomainGetMemoryParametersArgs };
 
@@ -1885,14 +1885,14 @@ export function encodeRemoteDomainGetMemoryParametersRet(w: XdrWriter, v: Remote
   w.int(v.nparams, "remote_domain_get_memory_parameters_ret.nparams");
 }
 export function decodeRemoteDomainGetMemoryParametersRet(r: XdrReader): RemoteDomainGetMemoryParametersRet {
-  const f0n = r.arrayLength(16, "remote_domain_get_memory_parameters_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_domain_get_memory_parameters_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteDomainGetMemoryParametersRetCodec: Codec<RemoteDomainGetMemoryParametersRet> = { name: "remote_domain_get_memory_parameters_ret", encode: encodeRemoteDomainGetMemoryParametersRet, decode: decodeRemoteDomainGetMemoryParametersRet };
 
@@ -1914,11 +1914,11 @@ export function encodeRemoteDomainBlockResizeArgs(w: XdrWriter, v: RemoteDomainB
   w.uint(v.flags, "remote_domain_block_resize_args.flags");
 }
 export function decodeRemoteDomainBlockResizeArgs(r: XdrReader): RemoteDomainBlockResizeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_resize_args.disk");
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  return { dom: f0, disk: f1, size: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const disk = r.string(4194304, "remote_domain_block_resize_args.disk");
+  const size = r.uhyper();
+  const flags = r.uint();
+  return { dom, disk, size, flags };
 }
 export const RemoteDomainBlockResizeArgsCodec: Codec<RemoteDomainBlockResizeArgs> = { name: "remote_domain_block_resize_args", encode: encodeRemoteDomainBlockResizeArgs, decode: decodeRemoteDomainBlockResizeArgs };
 
@@ -1944,15 +1944,15 @@ export function encodeRemoteDomainSetNumaParametersArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_set_numa_parameters_args.flags");
 }
 export function decodeRemoteDomainSetNumaParametersArgs(r: XdrReader): RemoteDomainSetNumaParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(16, "remote_domain_set_numa_parameters_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(16, "remote_domain_set_numa_parameters_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, params, flags };
 }
 export const RemoteDomainSetNumaParametersArgsCodec: Codec<RemoteDomainSetNumaParametersArgs> = { name: "remote_domain_set_numa_parameters_args", encode: encodeRemoteDomainSetNumaParametersArgs, decode: decodeRemoteDomainSetNumaParametersArgs };
 
@@ -1972,10 +1972,10 @@ export function encodeRemoteDomainGetNumaParametersArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_get_numa_parameters_args.flags");
 }
 export function decodeRemoteDomainGetNumaParametersArgs(r: XdrReader): RemoteDomainGetNumaParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, nparams: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const nparams = r.int();
+  const flags = r.uint();
+  return { dom, nparams, flags };
 }
 export const RemoteDomainGetNumaParametersArgsCodec: Codec<RemoteDomainGetNumaParametersArgs> = { name: "remote_domain_get_numa_parameters_args", encode: encodeRemoteDomainGetNumaParametersArgs, decode: decodeRemoteDomainGetNumaParametersArgs };
 
@@ -1999,14 +1999,14 @@ export function encodeRemoteDomainGetNumaParametersRet(w: XdrWriter, v: RemoteDo
   w.int(v.nparams, "remote_domain_get_numa_parameters_ret.nparams");
 }
 export function decodeRemoteDomainGetNumaParametersRet(r: XdrReader): RemoteDomainGetNumaParametersRet {
-  const f0n = r.arrayLength(16, "remote_domain_get_numa_parameters_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_domain_get_numa_parameters_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteDomainGetNumaParametersRetCodec: Codec<RemoteDomainGetNumaParametersRet> = { name: "remote_domain_get_numa_parameters_ret", encode: encodeRemoteDomainGetNumaParametersRet, decode: decodeRemoteDomainGetNumaParametersRet };
 
@@ -2032,15 +2032,15 @@ export function encodeRemoteDomainSetPerfEventsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_set_perf_events_args.flags");
 }
 export function decodeRemoteDomainSetPerfEventsArgs(r: XdrReader): RemoteDomainSetPerfEventsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(64, "remote_domain_set_perf_events_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(64, "remote_domain_set_perf_events_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, params, flags };
 }
 export const RemoteDomainSetPerfEventsArgsCodec: Codec<RemoteDomainSetPerfEventsArgs> = { name: "remote_domain_set_perf_events_args", encode: encodeRemoteDomainSetPerfEventsArgs, decode: decodeRemoteDomainSetPerfEventsArgs };
 
@@ -2058,9 +2058,9 @@ export function encodeRemoteDomainGetPerfEventsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_get_perf_events_args.flags");
 }
 export function decodeRemoteDomainGetPerfEventsArgs(r: XdrReader): RemoteDomainGetPerfEventsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetPerfEventsArgsCodec: Codec<RemoteDomainGetPerfEventsArgs> = { name: "remote_domain_get_perf_events_args", encode: encodeRemoteDomainGetPerfEventsArgs, decode: decodeRemoteDomainGetPerfEventsArgs };
 
@@ -2082,13 +2082,13 @@ export function encodeRemoteDomainGetPerfEventsRet(w: XdrWriter, v: RemoteDomain
   }
 }
 export function decodeRemoteDomainGetPerfEventsRet(r: XdrReader): RemoteDomainGetPerfEventsRet {
-  const f0n = r.arrayLength(64, "remote_domain_get_perf_events_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_domain_get_perf_events_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const RemoteDomainGetPerfEventsRetCodec: Codec<RemoteDomainGetPerfEventsRet> = { name: "remote_domain_get_perf_events_ret", encode: encodeRemoteDomainGetPerfEventsRet, decode: decodeRemoteDomainGetPerfEventsRet };
 
@@ -2106,9 +2106,9 @@ export function encodeRemoteDomainBlockStatsArgs(w: XdrWriter, v: RemoteDomainBl
   w.string(v.path, 4194304, "remote_domain_block_stats_args.path");
 }
 export function decodeRemoteDomainBlockStatsArgs(r: XdrReader): RemoteDomainBlockStatsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_stats_args.path");
-  return { dom: f0, path: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_block_stats_args.path");
+  return { dom, path };
 }
 export const RemoteDomainBlockStatsArgsCodec: Codec<RemoteDomainBlockStatsArgs> = { name: "remote_domain_block_stats_args", encode: encodeRemoteDomainBlockStatsArgs, decode: decodeRemoteDomainBlockStatsArgs };
 
@@ -2132,12 +2132,12 @@ export function encodeRemoteDomainBlockStatsRet(w: XdrWriter, v: RemoteDomainBlo
   w.hyper(v.errs, "remote_domain_block_stats_ret.errs");
 }
 export function decodeRemoteDomainBlockStatsRet(r: XdrReader): RemoteDomainBlockStatsRet {
-  const f0 = r.hyper();
-  const f1 = r.hyper();
-  const f2 = r.hyper();
-  const f3 = r.hyper();
-  const f4 = r.hyper();
-  return { rd_req: f0, rd_bytes: f1, wr_req: f2, wr_bytes: f3, errs: f4 };
+  const rd_req = r.hyper();
+  const rd_bytes = r.hyper();
+  const wr_req = r.hyper();
+  const wr_bytes = r.hyper();
+  const errs = r.hyper();
+  return { rd_req, rd_bytes, wr_req, wr_bytes, errs };
 }
 export const RemoteDomainBlockStatsRetCodec: Codec<RemoteDomainBlockStatsRet> = { name: "remote_domain_block_stats_ret", encode: encodeRemoteDomainBlockStatsRet, decode: decodeRemoteDomainBlockStatsRet };
 
@@ -2159,11 +2159,11 @@ export function encodeRemoteDomainBlockStatsFlagsArgs(w: XdrWriter, v: RemoteDom
   w.uint(v.flags, "remote_domain_block_stats_flags_args.flags");
 }
 export function decodeRemoteDomainBlockStatsFlagsArgs(r: XdrReader): RemoteDomainBlockStatsFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_stats_flags_args.path");
-  const f2 = r.int();
-  const f3 = r.uint();
-  return { dom: f0, path: f1, nparams: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_block_stats_flags_args.path");
+  const nparams = r.int();
+  const flags = r.uint();
+  return { dom, path, nparams, flags };
 }
 export const RemoteDomainBlockStatsFlagsArgsCodec: Codec<RemoteDomainBlockStatsFlagsArgs> = { name: "remote_domain_block_stats_flags_args", encode: encodeRemoteDomainBlockStatsFlagsArgs, decode: decodeRemoteDomainBlockStatsFlagsArgs };
 
@@ -2187,14 +2187,14 @@ export function encodeRemoteDomainBlockStatsFlagsRet(w: XdrWriter, v: RemoteDoma
   w.int(v.nparams, "remote_domain_block_stats_flags_ret.nparams");
 }
 export function decodeRemoteDomainBlockStatsFlagsRet(r: XdrReader): RemoteDomainBlockStatsFlagsRet {
-  const f0n = r.arrayLength(16, "remote_domain_block_stats_flags_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_domain_block_stats_flags_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteDomainBlockStatsFlagsRetCodec: Codec<RemoteDomainBlockStatsFlagsRet> = { name: "remote_domain_block_stats_flags_ret", encode: encodeRemoteDomainBlockStatsFlagsRet, decode: decodeRemoteDomainBlockStatsFlagsRet };
 
@@ -2212,9 +2212,9 @@ export function encodeRemoteDomainInterfaceStatsArgs(w: XdrWriter, v: RemoteDoma
   w.string(v.device, 4194304, "remote_domain_interface_stats_args.device");
 }
 export function decodeRemoteDomainInterfaceStatsArgs(r: XdrReader): RemoteDomainInterfaceStatsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_interface_stats_args.device");
-  return { dom: f0, device: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const device = r.string(4194304, "remote_domain_interface_stats_args.device");
+  return { dom, device };
 }
 export const RemoteDomainInterfaceStatsArgsCodec: Codec<RemoteDomainInterfaceStatsArgs> = { name: "remote_domain_interface_stats_args", encode: encodeRemoteDomainInterfaceStatsArgs, decode: decodeRemoteDomainInterfaceStatsArgs };
 
@@ -2244,15 +2244,15 @@ export function encodeRemoteDomainInterfaceStatsRet(w: XdrWriter, v: RemoteDomai
   w.hyper(v.tx_drop, "remote_domain_interface_stats_ret.tx_drop");
 }
 export function decodeRemoteDomainInterfaceStatsRet(r: XdrReader): RemoteDomainInterfaceStatsRet {
-  const f0 = r.hyper();
-  const f1 = r.hyper();
-  const f2 = r.hyper();
-  const f3 = r.hyper();
-  const f4 = r.hyper();
-  const f5 = r.hyper();
-  const f6 = r.hyper();
-  const f7 = r.hyper();
-  return { rx_bytes: f0, rx_packets: f1, rx_errs: f2, rx_drop: f3, tx_bytes: f4, tx_packets: f5, tx_errs: f6, tx_drop: f7 };
+  const rx_bytes = r.hyper();
+  const rx_packets = r.hyper();
+  const rx_errs = r.hyper();
+  const rx_drop = r.hyper();
+  const tx_bytes = r.hyper();
+  const tx_packets = r.hyper();
+  const tx_errs = r.hyper();
+  const tx_drop = r.hyper();
+  return { rx_bytes, rx_packets, rx_errs, rx_drop, tx_bytes, tx_packets, tx_errs, tx_drop };
 }
 export const RemoteDomainInterfaceStatsRetCodec: Codec<RemoteDomainInterfaceStatsRet> = { name: "remote_domain_interface_stats_ret", encode: encodeRemoteDomainInterfaceStatsRet, decode: decodeRemoteDomainInterfaceStatsRet };
 
@@ -2280,16 +2280,16 @@ export function encodeRemoteDomainSetInterfaceParametersArgs(w: XdrWriter, v: Re
   w.uint(v.flags, "remote_domain_set_interface_parameters_args.flags");
 }
 export function decodeRemoteDomainSetInterfaceParametersArgs(r: XdrReader): RemoteDomainSetInterfaceParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_set_interface_parameters_args.device");
-  const f2n = r.arrayLength(16, "remote_domain_set_interface_parameters_args.params", 8);
-  const f2: RemoteTypedParam[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = decodeRemoteTypedParam(r);
-    f2.push(f2e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const device = r.string(4194304, "remote_domain_set_interface_parameters_args.device");
+  const params$n = r.arrayLength(16, "remote_domain_set_interface_parameters_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f3 = r.uint();
-  return { dom: f0, device: f1, params: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, device, params, flags };
 }
 export const RemoteDomainSetInterfaceParametersArgsCodec: Codec<RemoteDomainSetInterfaceParametersArgs> = { name: "remote_domain_set_interface_parameters_args", encode: encodeRemoteDomainSetInterfaceParametersArgs, decode: decodeRemoteDomainSetInterfaceParametersArgs };
 
@@ -2311,11 +2311,11 @@ export function encodeRemoteDomainGetInterfaceParametersArgs(w: XdrWriter, v: Re
   w.uint(v.flags, "remote_domain_get_interface_parameters_args.flags");
 }
 export function decodeRemoteDomainGetInterfaceParametersArgs(r: XdrReader): RemoteDomainGetInterfaceParametersArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_get_interface_parameters_args.device");
-  const f2 = r.int();
-  const f3 = r.uint();
-  return { dom: f0, device: f1, nparams: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const device = r.string(4194304, "remote_domain_get_interface_parameters_args.device");
+  const nparams = r.int();
+  const flags = r.uint();
+  return { dom, device, nparams, flags };
 }
 export const RemoteDomainGetInterfaceParametersArgsCodec: Codec<RemoteDomainGetInterfaceParametersArgs> = { name: "remote_domain_get_interface_parameters_args", encode: encodeRemoteDomainGetInterfaceParametersArgs, decode: decodeRemoteDomainGetInterfaceParametersArgs };
 
@@ -2339,14 +2339,14 @@ export function encodeRemoteDomainGetInterfaceParametersRet(w: XdrWriter, v: Rem
   w.int(v.nparams, "remote_domain_get_interface_parameters_ret.nparams");
 }
 export function decodeRemoteDomainGetInterfaceParametersRet(r: XdrReader): RemoteDomainGetInterfaceParametersRet {
-  const f0n = r.arrayLength(16, "remote_domain_get_interface_parameters_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_domain_get_interface_parameters_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteDomainGetInterfaceParametersRetCodec: Codec<RemoteDomainGetInterfaceParametersRet> = { name: "remote_domain_get_interface_parameters_ret", encode: encodeRemoteDomainGetInterfaceParametersRet, decode: decodeRemoteDomainGetInterfaceParametersRet };
 
@@ -2366,10 +2366,10 @@ export function encodeRemoteDomainMemoryStatsArgs(w: XdrWriter, v: RemoteDomainM
   w.uint(v.flags, "remote_domain_memory_stats_args.flags");
 }
 export function decodeRemoteDomainMemoryStatsArgs(r: XdrReader): RemoteDomainMemoryStatsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, maxStats: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const maxStats = r.uint();
+  const flags = r.uint();
+  return { dom, maxStats, flags };
 }
 export const RemoteDomainMemoryStatsArgsCodec: Codec<RemoteDomainMemoryStatsArgs> = { name: "remote_domain_memory_stats_args", encode: encodeRemoteDomainMemoryStatsArgs, decode: decodeRemoteDomainMemoryStatsArgs };
 
@@ -2386,9 +2386,9 @@ export function encodeRemoteDomainMemoryStat(w: XdrWriter, v: RemoteDomainMemory
   w.uhyper(v.val, "remote_domain_memory_stat.val");
 }
 export function decodeRemoteDomainMemoryStat(r: XdrReader): RemoteDomainMemoryStat {
-  const f0 = r.int();
-  const f1 = r.uhyper();
-  return { tag: f0, val: f1 };
+  const tag = r.int();
+  const val = r.uhyper();
+  return { tag, val };
 }
 export const RemoteDomainMemoryStatCodec: Codec<RemoteDomainMemoryStat> = { name: "remote_domain_memory_stat", encode: encodeRemoteDomainMemoryStat, decode: decodeRemoteDomainMemoryStat };
 
@@ -2410,13 +2410,13 @@ export function encodeRemoteDomainMemoryStatsRet(w: XdrWriter, v: RemoteDomainMe
   }
 }
 export function decodeRemoteDomainMemoryStatsRet(r: XdrReader): RemoteDomainMemoryStatsRet {
-  const f0n = r.arrayLength(1024, "remote_domain_memory_stats_ret.stats", 12);
-  const f0: RemoteDomainMemoryStat[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteDomainMemoryStat(r);
-    f0.push(f0e);
+  const stats$n = r.arrayLength(1024, "remote_domain_memory_stats_ret.stats", 12);
+  const stats: RemoteDomainMemoryStat[] = [];
+  for (let stats$i = 0; stats$i < stats$n; stats$i++) {
+    const stats$e = decodeRemoteDomainMemoryStat(r);
+    stats.push(stats$e);
   }
-  return { stats: f0 };
+  return { stats };
 }
 export const RemoteDomainMemoryStatsRetCodec: Codec<RemoteDomainMemoryStatsRet> = { name: "remote_domain_memory_stats_ret", encode: encodeRemoteDomainMemoryStatsRet, decode: decodeRemoteDomainMemoryStatsRet };
 
@@ -2440,12 +2440,12 @@ export function encodeRemoteDomainBlockPeekArgs(w: XdrWriter, v: RemoteDomainBlo
   w.uint(v.flags, "remote_domain_block_peek_args.flags");
 }
 export function decodeRemoteDomainBlockPeekArgs(r: XdrReader): RemoteDomainBlockPeekArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_peek_args.path");
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  const f4 = r.uint();
-  return { dom: f0, path: f1, offset: f2, size: f3, flags: f4 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_block_peek_args.path");
+  const offset = r.uhyper();
+  const size = r.uint();
+  const flags = r.uint();
+  return { dom, path, offset, size, flags };
 }
 export const RemoteDomainBlockPeekArgsCodec: Codec<RemoteDomainBlockPeekArgs> = { name: "remote_domain_block_peek_args", encode: encodeRemoteDomainBlockPeekArgs, decode: decodeRemoteDomainBlockPeekArgs };
 
@@ -2461,8 +2461,8 @@ export function encodeRemoteDomainBlockPeekRet(w: XdrWriter, v: RemoteDomainBloc
   w.varOpaque(v.buffer, 4194304, "remote_domain_block_peek_ret.buffer");
 }
 export function decodeRemoteDomainBlockPeekRet(r: XdrReader): RemoteDomainBlockPeekRet {
-  const f0 = r.varOpaque(4194304, "remote_domain_block_peek_ret.buffer");
-  return { buffer: f0 };
+  const buffer = r.varOpaque(4194304, "remote_domain_block_peek_ret.buffer");
+  return { buffer };
 }
 export const RemoteDomainBlockPeekRetCodec: Codec<RemoteDomainBlockPeekRet> = { name: "remote_domain_block_peek_ret", encode: encodeRemoteDomainBlockPeekRet, decode: decodeRemoteDomainBlockPeekRet };
 
@@ -2484,11 +2484,11 @@ export function encodeRemoteDomainMemoryPeekArgs(w: XdrWriter, v: RemoteDomainMe
   w.uint(v.flags, "remote_domain_memory_peek_args.flags");
 }
 export function decodeRemoteDomainMemoryPeekArgs(r: XdrReader): RemoteDomainMemoryPeekArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uhyper();
-  const f2 = r.uint();
-  const f3 = r.uint();
-  return { dom: f0, offset: f1, size: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const offset = r.uhyper();
+  const size = r.uint();
+  const flags = r.uint();
+  return { dom, offset, size, flags };
 }
 export const RemoteDomainMemoryPeekArgsCodec: Codec<RemoteDomainMemoryPeekArgs> = { name: "remote_domain_memory_peek_args", encode: encodeRemoteDomainMemoryPeekArgs, decode: decodeRemoteDomainMemoryPeekArgs };
 
@@ -2504,8 +2504,8 @@ export function encodeRemoteDomainMemoryPeekRet(w: XdrWriter, v: RemoteDomainMem
   w.varOpaque(v.buffer, 4194304, "remote_domain_memory_peek_ret.buffer");
 }
 export function decodeRemoteDomainMemoryPeekRet(r: XdrReader): RemoteDomainMemoryPeekRet {
-  const f0 = r.varOpaque(4194304, "remote_domain_memory_peek_ret.buffer");
-  return { buffer: f0 };
+  const buffer = r.varOpaque(4194304, "remote_domain_memory_peek_ret.buffer");
+  return { buffer };
 }
 export const RemoteDomainMemoryPeekRetCodec: Codec<RemoteDomainMemoryPeekRet> = { name: "remote_domain_memory_peek_ret", encode: encodeRemoteDomainMemoryPeekRet, decode: decodeRemoteDomainMemoryPeekRet };
 
@@ -2525,10 +2525,10 @@ export function encodeRemoteDomainGetBlockInfoArgs(w: XdrWriter, v: RemoteDomain
   w.uint(v.flags, "remote_domain_get_block_info_args.flags");
 }
 export function decodeRemoteDomainGetBlockInfoArgs(r: XdrReader): RemoteDomainGetBlockInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_get_block_info_args.path");
-  const f2 = r.uint();
-  return { dom: f0, path: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_get_block_info_args.path");
+  const flags = r.uint();
+  return { dom, path, flags };
 }
 export const RemoteDomainGetBlockInfoArgsCodec: Codec<RemoteDomainGetBlockInfoArgs> = { name: "remote_domain_get_block_info_args", encode: encodeRemoteDomainGetBlockInfoArgs, decode: decodeRemoteDomainGetBlockInfoArgs };
 
@@ -2548,10 +2548,10 @@ export function encodeRemoteDomainGetBlockInfoRet(w: XdrWriter, v: RemoteDomainG
   w.uhyper(v.physical, "remote_domain_get_block_info_ret.physical");
 }
 export function decodeRemoteDomainGetBlockInfoRet(r: XdrReader): RemoteDomainGetBlockInfoRet {
-  const f0 = r.uhyper();
-  const f1 = r.uhyper();
-  const f2 = r.uhyper();
-  return { allocation: f0, capacity: f1, physical: f2 };
+  const allocation = r.uhyper();
+  const capacity = r.uhyper();
+  const physical = r.uhyper();
+  return { allocation, capacity, physical };
 }
 export const RemoteDomainGetBlockInfoRetCodec: Codec<RemoteDomainGetBlockInfoRet> = { name: "remote_domain_get_block_info_ret", encode: encodeRemoteDomainGetBlockInfoRet, decode: decodeRemoteDomainGetBlockInfoRet };
 
@@ -2567,8 +2567,8 @@ export function encodeRemoteConnectListDomainsArgs(w: XdrWriter, v: RemoteConnec
   w.int(v.maxids, "remote_connect_list_domains_args.maxids");
 }
 export function decodeRemoteConnectListDomainsArgs(r: XdrReader): RemoteConnectListDomainsArgs {
-  const f0 = r.int();
-  return { maxids: f0 };
+  const maxids = r.int();
+  return { maxids };
 }
 export const RemoteConnectListDomainsArgsCodec: Codec<RemoteConnectListDomainsArgs> = { name: "remote_connect_list_domains_args", encode: encodeRemoteConnectListDomainsArgs, decode: decodeRemoteConnectListDomainsArgs };
 
@@ -2590,13 +2590,13 @@ export function encodeRemoteConnectListDomainsRet(w: XdrWriter, v: RemoteConnect
   }
 }
 export function decodeRemoteConnectListDomainsRet(r: XdrReader): RemoteConnectListDomainsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_domains_ret.ids");
-  const f0: number[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.int();
-    f0.push(f0e);
+  const ids$n = r.arrayLength(16384, "remote_connect_list_domains_ret.ids");
+  const ids: number[] = [];
+  for (let ids$i = 0; ids$i < ids$n; ids$i++) {
+    const ids$e = r.int();
+    ids.push(ids$e);
   }
-  return { ids: f0 };
+  return { ids };
 }
 export const RemoteConnectListDomainsRetCodec: Codec<RemoteConnectListDomainsRet> = { name: "remote_connect_list_domains_ret", encode: encodeRemoteConnectListDomainsRet, decode: decodeRemoteConnectListDomainsRet };
 
@@ -2612,8 +2612,8 @@ export function encodeRemoteConnectNumOfDomainsRet(w: XdrWriter, v: RemoteConnec
   w.int(v.num, "remote_connect_num_of_domains_ret.num");
 }
 export function decodeRemoteConnectNumOfDomainsRet(r: XdrReader): RemoteConnectNumOfDomainsRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfDomainsRetCodec: Codec<RemoteConnectNumOfDomainsRet> = { name: "remote_connect_num_of_domains_ret", encode: encodeRemoteConnectNumOfDomainsRet, decode: decodeRemoteConnectNumOfDomainsRet };
 
@@ -2631,9 +2631,9 @@ export function encodeRemoteDomainCreateXmlArgs(w: XdrWriter, v: RemoteDomainCre
   w.uint(v.flags, "remote_domain_create_xml_args.flags");
 }
 export function decodeRemoteDomainCreateXmlArgs(r: XdrReader): RemoteDomainCreateXmlArgs {
-  const f0 = r.string(4194304, "remote_domain_create_xml_args.xml_desc");
-  const f1 = r.uint();
-  return { xml_desc: f0, flags: f1 };
+  const xml_desc = r.string(4194304, "remote_domain_create_xml_args.xml_desc");
+  const flags = r.uint();
+  return { xml_desc, flags };
 }
 export const RemoteDomainCreateXmlArgsCodec: Codec<RemoteDomainCreateXmlArgs> = { name: "remote_domain_create_xml_args", encode: encodeRemoteDomainCreateXmlArgs, decode: decodeRemoteDomainCreateXmlArgs };
 
@@ -2649,8 +2649,8 @@ export function encodeRemoteDomainCreateXmlRet(w: XdrWriter, v: RemoteDomainCrea
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_xml_ret.dom");
 }
 export function decodeRemoteDomainCreateXmlRet(r: XdrReader): RemoteDomainCreateXmlRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainCreateXmlRetCodec: Codec<RemoteDomainCreateXmlRet> = { name: "remote_domain_create_xml_ret", encode: encodeRemoteDomainCreateXmlRet, decode: decodeRemoteDomainCreateXmlRet };
 
@@ -2668,9 +2668,9 @@ export function encodeRemoteDomainCreateXmlWithFilesArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_create_xml_with_files_args.flags");
 }
 export function decodeRemoteDomainCreateXmlWithFilesArgs(r: XdrReader): RemoteDomainCreateXmlWithFilesArgs {
-  const f0 = r.string(4194304, "remote_domain_create_xml_with_files_args.xml_desc");
-  const f1 = r.uint();
-  return { xml_desc: f0, flags: f1 };
+  const xml_desc = r.string(4194304, "remote_domain_create_xml_with_files_args.xml_desc");
+  const flags = r.uint();
+  return { xml_desc, flags };
 }
 export const RemoteDomainCreateXmlWithFilesArgsCodec: Codec<RemoteDomainCreateXmlWithFilesArgs> = { name: "remote_domain_create_xml_with_files_args", encode: encodeRemoteDomainCreateXmlWithFilesArgs, decode: decodeRemoteDomainCreateXmlWithFilesArgs };
 
@@ -2686,8 +2686,8 @@ export function encodeRemoteDomainCreateXmlWithFilesRet(w: XdrWriter, v: RemoteD
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_xml_with_files_ret.dom");
 }
 export function decodeRemoteDomainCreateXmlWithFilesRet(r: XdrReader): RemoteDomainCreateXmlWithFilesRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainCreateXmlWithFilesRetCodec: Codec<RemoteDomainCreateXmlWithFilesRet> = { name: "remote_domain_create_xml_with_files_ret", encode: encodeRemoteDomainCreateXmlWithFilesRet, decode: decodeRemoteDomainCreateXmlWithFilesRet };
 
@@ -2703,8 +2703,8 @@ export function encodeRemoteDomainLookupByIdArgs(w: XdrWriter, v: RemoteDomainLo
   w.int(v.id, "remote_domain_lookup_by_id_args.id");
 }
 export function decodeRemoteDomainLookupByIdArgs(r: XdrReader): RemoteDomainLookupByIdArgs {
-  const f0 = r.int();
-  return { id: f0 };
+  const id = r.int();
+  return { id };
 }
 export const RemoteDomainLookupByIdArgsCodec: Codec<RemoteDomainLookupByIdArgs> = { name: "remote_domain_lookup_by_id_args", encode: encodeRemoteDomainLookupByIdArgs, decode: decodeRemoteDomainLookupByIdArgs };
 
@@ -2720,8 +2720,8 @@ export function encodeRemoteDomainLookupByIdRet(w: XdrWriter, v: RemoteDomainLoo
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_lookup_by_id_ret.dom");
 }
 export function decodeRemoteDomainLookupByIdRet(r: XdrReader): RemoteDomainLookupByIdRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainLookupByIdRetCodec: Codec<RemoteDomainLookupByIdRet> = { name: "remote_domain_lookup_by_id_ret", encode: encodeRemoteDomainLookupByIdRet, decode: decodeRemoteDomainLookupByIdRet };
 
@@ -2737,8 +2737,8 @@ export function encodeRemoteDomainLookupByUuidArgs(w: XdrWriter, v: RemoteDomain
   w.fixedOpaque(v.uuid, 16, "remote_domain_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteDomainLookupByUuidArgs(r: XdrReader): RemoteDomainLookupByUuidArgs {
-  const f0 = r.fixedOpaque(16, "remote_domain_lookup_by_uuid_args.uuid");
-  return { uuid: f0 };
+  const uuid = r.fixedOpaque(16, "remote_domain_lookup_by_uuid_args.uuid");
+  return { uuid };
 }
 export const RemoteDomainLookupByUuidArgsCodec: Codec<RemoteDomainLookupByUuidArgs> = { name: "remote_domain_lookup_by_uuid_args", encode: encodeRemoteDomainLookupByUuidArgs, decode: decodeRemoteDomainLookupByUuidArgs };
 
@@ -2754,8 +2754,8 @@ export function encodeRemoteDomainLookupByUuidRet(w: XdrWriter, v: RemoteDomainL
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_lookup_by_uuid_ret.dom");
 }
 export function decodeRemoteDomainLookupByUuidRet(r: XdrReader): RemoteDomainLookupByUuidRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainLookupByUuidRetCodec: Codec<RemoteDomainLookupByUuidRet> = { name: "remote_domain_lookup_by_uuid_ret", encode: encodeRemoteDomainLookupByUuidRet, decode: decodeRemoteDomainLookupByUuidRet };
 
@@ -2771,8 +2771,8 @@ export function encodeRemoteDomainLookupByNameArgs(w: XdrWriter, v: RemoteDomain
   w.string(v.name, 4194304, "remote_domain_lookup_by_name_args.name");
 }
 export function decodeRemoteDomainLookupByNameArgs(r: XdrReader): RemoteDomainLookupByNameArgs {
-  const f0 = r.string(4194304, "remote_domain_lookup_by_name_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_domain_lookup_by_name_args.name");
+  return { name };
 }
 export const RemoteDomainLookupByNameArgsCodec: Codec<RemoteDomainLookupByNameArgs> = { name: "remote_domain_lookup_by_name_args", encode: encodeRemoteDomainLookupByNameArgs, decode: decodeRemoteDomainLookupByNameArgs };
 
@@ -2788,8 +2788,8 @@ export function encodeRemoteDomainLookupByNameRet(w: XdrWriter, v: RemoteDomainL
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_lookup_by_name_ret.dom");
 }
 export function decodeRemoteDomainLookupByNameRet(r: XdrReader): RemoteDomainLookupByNameRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainLookupByNameRetCodec: Codec<RemoteDomainLookupByNameRet> = { name: "remote_domain_lookup_by_name_ret", encode: encodeRemoteDomainLookupByNameRet, decode: decodeRemoteDomainLookupByNameRet };
 
@@ -2805,8 +2805,8 @@ export function encodeRemoteDomainSuspendArgs(w: XdrWriter, v: RemoteDomainSuspe
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_suspend_args.dom");
 }
 export function decodeRemoteDomainSuspendArgs(r: XdrReader): RemoteDomainSuspendArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainSuspendArgsCodec: Codec<RemoteDomainSuspendArgs> = { name: "remote_domain_suspend_args", encode: encodeRemoteDomainSuspendArgs, decode: decodeRemoteDomainSuspendArgs };
 
@@ -2822,8 +2822,8 @@ export function encodeRemoteDomainResumeArgs(w: XdrWriter, v: RemoteDomainResume
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_resume_args.dom");
 }
 export function decodeRemoteDomainResumeArgs(r: XdrReader): RemoteDomainResumeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainResumeArgsCodec: Codec<RemoteDomainResumeArgs> = { name: "remote_domain_resume_args", encode: encodeRemoteDomainResumeArgs, decode: decodeRemoteDomainResumeArgs };
 
@@ -2845,11 +2845,11 @@ export function encodeRemoteDomainPmSuspendForDurationArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_domain_pm_suspend_for_duration_args.flags");
 }
 export function decodeRemoteDomainPmSuspendForDurationArgs(r: XdrReader): RemoteDomainPmSuspendForDurationArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  return { dom: f0, target: f1, duration: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const target = r.uint();
+  const duration = r.uhyper();
+  const flags = r.uint();
+  return { dom, target, duration, flags };
 }
 export const RemoteDomainPmSuspendForDurationArgsCodec: Codec<RemoteDomainPmSuspendForDurationArgs> = { name: "remote_domain_pm_suspend_for_duration_args", encode: encodeRemoteDomainPmSuspendForDurationArgs, decode: decodeRemoteDomainPmSuspendForDurationArgs };
 
@@ -2867,9 +2867,9 @@ export function encodeRemoteDomainPmWakeupArgs(w: XdrWriter, v: RemoteDomainPmWa
   w.uint(v.flags, "remote_domain_pm_wakeup_args.flags");
 }
 export function decodeRemoteDomainPmWakeupArgs(r: XdrReader): RemoteDomainPmWakeupArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainPmWakeupArgsCodec: Codec<RemoteDomainPmWakeupArgs> = { name: "remote_domain_pm_wakeup_args", encode: encodeRemoteDomainPmWakeupArgs, decode: decodeRemoteDomainPmWakeupArgs };
 
@@ -2885,8 +2885,8 @@ export function encodeRemoteDomainShutdownArgs(w: XdrWriter, v: RemoteDomainShut
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_shutdown_args.dom");
 }
 export function decodeRemoteDomainShutdownArgs(r: XdrReader): RemoteDomainShutdownArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainShutdownArgsCodec: Codec<RemoteDomainShutdownArgs> = { name: "remote_domain_shutdown_args", encode: encodeRemoteDomainShutdownArgs, decode: decodeRemoteDomainShutdownArgs };
 
@@ -2904,9 +2904,9 @@ export function encodeRemoteDomainRebootArgs(w: XdrWriter, v: RemoteDomainReboot
   w.uint(v.flags, "remote_domain_reboot_args.flags");
 }
 export function decodeRemoteDomainRebootArgs(r: XdrReader): RemoteDomainRebootArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainRebootArgsCodec: Codec<RemoteDomainRebootArgs> = { name: "remote_domain_reboot_args", encode: encodeRemoteDomainRebootArgs, decode: decodeRemoteDomainRebootArgs };
 
@@ -2924,9 +2924,9 @@ export function encodeRemoteDomainResetArgs(w: XdrWriter, v: RemoteDomainResetAr
   w.uint(v.flags, "remote_domain_reset_args.flags");
 }
 export function decodeRemoteDomainResetArgs(r: XdrReader): RemoteDomainResetArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainResetArgsCodec: Codec<RemoteDomainResetArgs> = { name: "remote_domain_reset_args", encode: encodeRemoteDomainResetArgs, decode: decodeRemoteDomainResetArgs };
 
@@ -2942,8 +2942,8 @@ export function encodeRemoteDomainDestroyArgs(w: XdrWriter, v: RemoteDomainDestr
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_destroy_args.dom");
 }
 export function decodeRemoteDomainDestroyArgs(r: XdrReader): RemoteDomainDestroyArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainDestroyArgsCodec: Codec<RemoteDomainDestroyArgs> = { name: "remote_domain_destroy_args", encode: encodeRemoteDomainDestroyArgs, decode: decodeRemoteDomainDestroyArgs };
 
@@ -2961,9 +2961,9 @@ export function encodeRemoteDomainDestroyFlagsArgs(w: XdrWriter, v: RemoteDomain
   w.uint(v.flags, "remote_domain_destroy_flags_args.flags");
 }
 export function decodeRemoteDomainDestroyFlagsArgs(r: XdrReader): RemoteDomainDestroyFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainDestroyFlagsArgsCodec: Codec<RemoteDomainDestroyFlagsArgs> = { name: "remote_domain_destroy_flags_args", encode: encodeRemoteDomainDestroyFlagsArgs, decode: decodeRemoteDomainDestroyFlagsArgs };
 
@@ -2979,8 +2979,8 @@ export function encodeRemoteDomainGetOsTypeArgs(w: XdrWriter, v: RemoteDomainGet
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_os_type_args.dom");
 }
 export function decodeRemoteDomainGetOsTypeArgs(r: XdrReader): RemoteDomainGetOsTypeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetOsTypeArgsCodec: Codec<RemoteDomainGetOsTypeArgs> = { name: "remote_domain_get_os_type_args", encode: encodeRemoteDomainGetOsTypeArgs, decode: decodeRemoteDomainGetOsTypeArgs };
 
@@ -2996,8 +2996,8 @@ export function encodeRemoteDomainGetOsTypeRet(w: XdrWriter, v: RemoteDomainGetO
   w.string(v.type, 4194304, "remote_domain_get_os_type_ret.type");
 }
 export function decodeRemoteDomainGetOsTypeRet(r: XdrReader): RemoteDomainGetOsTypeRet {
-  const f0 = r.string(4194304, "remote_domain_get_os_type_ret.type");
-  return { type: f0 };
+  const type = r.string(4194304, "remote_domain_get_os_type_ret.type");
+  return { type };
 }
 export const RemoteDomainGetOsTypeRetCodec: Codec<RemoteDomainGetOsTypeRet> = { name: "remote_domain_get_os_type_ret", encode: encodeRemoteDomainGetOsTypeRet, decode: decodeRemoteDomainGetOsTypeRet };
 
@@ -3013,8 +3013,8 @@ export function encodeRemoteDomainGetMaxMemoryArgs(w: XdrWriter, v: RemoteDomain
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_max_memory_args.dom");
 }
 export function decodeRemoteDomainGetMaxMemoryArgs(r: XdrReader): RemoteDomainGetMaxMemoryArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetMaxMemoryArgsCodec: Codec<RemoteDomainGetMaxMemoryArgs> = { name: "remote_domain_get_max_memory_args", encode: encodeRemoteDomainGetMaxMemoryArgs, decode: decodeRemoteDomainGetMaxMemoryArgs };
 
@@ -3030,8 +3030,8 @@ export function encodeRemoteDomainGetMaxMemoryRet(w: XdrWriter, v: RemoteDomainG
   w.uhyper(v.memory, "remote_domain_get_max_memory_ret.memory");
 }
 export function decodeRemoteDomainGetMaxMemoryRet(r: XdrReader): RemoteDomainGetMaxMemoryRet {
-  const f0 = r.uhyper();
-  return { memory: f0 };
+  const memory = r.uhyper();
+  return { memory };
 }
 export const RemoteDomainGetMaxMemoryRetCodec: Codec<RemoteDomainGetMaxMemoryRet> = { name: "remote_domain_get_max_memory_ret", encode: encodeRemoteDomainGetMaxMemoryRet, decode: decodeRemoteDomainGetMaxMemoryRet };
 
@@ -3049,9 +3049,9 @@ export function encodeRemoteDomainSetMaxMemoryArgs(w: XdrWriter, v: RemoteDomain
   w.uhyper(v.memory, "remote_domain_set_max_memory_args.memory");
 }
 export function decodeRemoteDomainSetMaxMemoryArgs(r: XdrReader): RemoteDomainSetMaxMemoryArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uhyper();
-  return { dom: f0, memory: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const memory = r.uhyper();
+  return { dom, memory };
 }
 export const RemoteDomainSetMaxMemoryArgsCodec: Codec<RemoteDomainSetMaxMemoryArgs> = { name: "remote_domain_set_max_memory_args", encode: encodeRemoteDomainSetMaxMemoryArgs, decode: decodeRemoteDomainSetMaxMemoryArgs };
 
@@ -3069,9 +3069,9 @@ export function encodeRemoteDomainSetMemoryArgs(w: XdrWriter, v: RemoteDomainSet
   w.uhyper(v.memory, "remote_domain_set_memory_args.memory");
 }
 export function decodeRemoteDomainSetMemoryArgs(r: XdrReader): RemoteDomainSetMemoryArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uhyper();
-  return { dom: f0, memory: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const memory = r.uhyper();
+  return { dom, memory };
 }
 export const RemoteDomainSetMemoryArgsCodec: Codec<RemoteDomainSetMemoryArgs> = { name: "remote_domain_set_memory_args", encode: encodeRemoteDomainSetMemoryArgs, decode: decodeRemoteDomainSetMemoryArgs };
 
@@ -3091,10 +3091,10 @@ export function encodeRemoteDomainSetMemoryFlagsArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_set_memory_flags_args.flags");
 }
 export function decodeRemoteDomainSetMemoryFlagsArgs(r: XdrReader): RemoteDomainSetMemoryFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uhyper();
-  const f2 = r.uint();
-  return { dom: f0, memory: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const memory = r.uhyper();
+  const flags = r.uint();
+  return { dom, memory, flags };
 }
 export const RemoteDomainSetMemoryFlagsArgsCodec: Codec<RemoteDomainSetMemoryFlagsArgs> = { name: "remote_domain_set_memory_flags_args", encode: encodeRemoteDomainSetMemoryFlagsArgs, decode: decodeRemoteDomainSetMemoryFlagsArgs };
 
@@ -3114,10 +3114,10 @@ export function encodeRemoteDomainSetMemoryStatsPeriodArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_domain_set_memory_stats_period_args.flags");
 }
 export function decodeRemoteDomainSetMemoryStatsPeriodArgs(r: XdrReader): RemoteDomainSetMemoryStatsPeriodArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, period: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const period = r.int();
+  const flags = r.uint();
+  return { dom, period, flags };
 }
 export const RemoteDomainSetMemoryStatsPeriodArgsCodec: Codec<RemoteDomainSetMemoryStatsPeriodArgs> = { name: "remote_domain_set_memory_stats_period_args", encode: encodeRemoteDomainSetMemoryStatsPeriodArgs, decode: decodeRemoteDomainSetMemoryStatsPeriodArgs };
 
@@ -3133,8 +3133,8 @@ export function encodeRemoteDomainGetInfoArgs(w: XdrWriter, v: RemoteDomainGetIn
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_info_args.dom");
 }
 export function decodeRemoteDomainGetInfoArgs(r: XdrReader): RemoteDomainGetInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetInfoArgsCodec: Codec<RemoteDomainGetInfoArgs> = { name: "remote_domain_get_info_args", encode: encodeRemoteDomainGetInfoArgs, decode: decodeRemoteDomainGetInfoArgs };
 
@@ -3158,12 +3158,12 @@ export function encodeRemoteDomainGetInfoRet(w: XdrWriter, v: RemoteDomainGetInf
   w.uhyper(v.cpuTime, "remote_domain_get_info_ret.cpuTime");
 }
 export function decodeRemoteDomainGetInfoRet(r: XdrReader): RemoteDomainGetInfoRet {
-  const f0 = r.smallInt(0, 255, "remote_domain_get_info_ret.state");
-  const f1 = r.uhyper();
-  const f2 = r.uhyper();
-  const f3 = r.smallInt(0, 65535, "remote_domain_get_info_ret.nrVirtCpu");
-  const f4 = r.uhyper();
-  return { state: f0, maxMem: f1, memory: f2, nrVirtCpu: f3, cpuTime: f4 };
+  const state = r.smallInt(0, 255, "remote_domain_get_info_ret.state");
+  const maxMem = r.uhyper();
+  const memory = r.uhyper();
+  const nrVirtCpu = r.smallInt(0, 65535, "remote_domain_get_info_ret.nrVirtCpu");
+  const cpuTime = r.uhyper();
+  return { state, maxMem, memory, nrVirtCpu, cpuTime };
 }
 export const RemoteDomainGetInfoRetCodec: Codec<RemoteDomainGetInfoRet> = { name: "remote_domain_get_info_ret", encode: encodeRemoteDomainGetInfoRet, decode: decodeRemoteDomainGetInfoRet };
 
@@ -3181,9 +3181,9 @@ export function encodeRemoteDomainSaveArgs(w: XdrWriter, v: RemoteDomainSaveArgs
   w.string(v.to, 4194304, "remote_domain_save_args.to");
 }
 export function decodeRemoteDomainSaveArgs(r: XdrReader): RemoteDomainSaveArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_save_args.to");
-  return { dom: f0, to: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const to = r.string(4194304, "remote_domain_save_args.to");
+  return { dom, to };
 }
 export const RemoteDomainSaveArgsCodec: Codec<RemoteDomainSaveArgs> = { name: "remote_domain_save_args", encode: encodeRemoteDomainSaveArgs, decode: decodeRemoteDomainSaveArgs };
 
@@ -3212,15 +3212,15 @@ export function encodeRemoteDomainSaveFlagsArgs(w: XdrWriter, v: RemoteDomainSav
   w.uint(v.flags, "remote_domain_save_flags_args.flags");
 }
 export function decodeRemoteDomainSaveFlagsArgs(r: XdrReader): RemoteDomainSaveFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_save_flags_args.to");
-  let f2: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  const to = r.string(4194304, "remote_domain_save_flags_args.to");
+  let dxml: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_save_flags_args.dxml")) {
-    const f2p = r.string(4194304, "remote_domain_save_flags_args.dxml");
-    f2 = f2p;
+    const dxml$p = r.string(4194304, "remote_domain_save_flags_args.dxml");
+    dxml = dxml$p;
   }
-  const f3 = r.uint();
-  return { dom: f0, to: f1, dxml: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, to, dxml, flags };
 }
 export const RemoteDomainSaveFlagsArgsCodec: Codec<RemoteDomainSaveFlagsArgs> = { name: "remote_domain_save_flags_args", encode: encodeRemoteDomainSaveFlagsArgs, decode: decodeRemoteDomainSaveFlagsArgs };
 
@@ -3246,15 +3246,15 @@ export function encodeRemoteDomainSaveParamsArgs(w: XdrWriter, v: RemoteDomainSa
   w.uint(v.flags, "remote_domain_save_params_args.flags");
 }
 export function decodeRemoteDomainSaveParamsArgs(r: XdrReader): RemoteDomainSaveParamsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(64, "remote_domain_save_params_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(64, "remote_domain_save_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, params, flags };
 }
 export const RemoteDomainSaveParamsArgsCodec: Codec<RemoteDomainSaveParamsArgs> = { name: "remote_domain_save_params_args", encode: encodeRemoteDomainSaveParamsArgs, decode: decodeRemoteDomainSaveParamsArgs };
 
@@ -3270,8 +3270,8 @@ export function encodeRemoteDomainRestoreArgs(w: XdrWriter, v: RemoteDomainResto
   w.string(v.from, 4194304, "remote_domain_restore_args.from");
 }
 export function decodeRemoteDomainRestoreArgs(r: XdrReader): RemoteDomainRestoreArgs {
-  const f0 = r.string(4194304, "remote_domain_restore_args.from");
-  return { from: f0 };
+  const from = r.string(4194304, "remote_domain_restore_args.from");
+  return { from };
 }
 export const RemoteDomainRestoreArgsCodec: Codec<RemoteDomainRestoreArgs> = { name: "remote_domain_restore_args", encode: encodeRemoteDomainRestoreArgs, decode: decodeRemoteDomainRestoreArgs };
 
@@ -3298,14 +3298,14 @@ export function encodeRemoteDomainRestoreFlagsArgs(w: XdrWriter, v: RemoteDomain
   w.uint(v.flags, "remote_domain_restore_flags_args.flags");
 }
 export function decodeRemoteDomainRestoreFlagsArgs(r: XdrReader): RemoteDomainRestoreFlagsArgs {
-  const f0 = r.string(4194304, "remote_domain_restore_flags_args.from");
-  let f1: RemoteNonnullString | null = null;
+  const from = r.string(4194304, "remote_domain_restore_flags_args.from");
+  let dxml: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_restore_flags_args.dxml")) {
-    const f1p = r.string(4194304, "remote_domain_restore_flags_args.dxml");
-    f1 = f1p;
+    const dxml$p = r.string(4194304, "remote_domain_restore_flags_args.dxml");
+    dxml = dxml$p;
   }
-  const f2 = r.uint();
-  return { from: f0, dxml: f1, flags: f2 };
+  const flags = r.uint();
+  return { from, dxml, flags };
 }
 export const RemoteDomainRestoreFlagsArgsCodec: Codec<RemoteDomainRestoreFlagsArgs> = { name: "remote_domain_restore_flags_args", encode: encodeRemoteDomainRestoreFlagsArgs, decode: decodeRemoteDomainRestoreFlagsArgs };
 
@@ -3329,14 +3329,14 @@ export function encodeRemoteDomainRestoreParamsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_restore_params_args.flags");
 }
 export function decodeRemoteDomainRestoreParamsArgs(r: XdrReader): RemoteDomainRestoreParamsArgs {
-  const f0n = r.arrayLength(64, "remote_domain_restore_params_args.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_domain_restore_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.uint();
-  return { params: f0, flags: f1 };
+  const flags = r.uint();
+  return { params, flags };
 }
 export const RemoteDomainRestoreParamsArgsCodec: Codec<RemoteDomainRestoreParamsArgs> = { name: "remote_domain_restore_params_args", encode: encodeRemoteDomainRestoreParamsArgs, decode: decodeRemoteDomainRestoreParamsArgs };
 
@@ -3354,9 +3354,9 @@ export function encodeRemoteDomainSaveImageGetXmlDescArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_save_image_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainSaveImageGetXmlDescArgs(r: XdrReader): RemoteDomainSaveImageGetXmlDescArgs {
-  const f0 = r.string(4194304, "remote_domain_save_image_get_xml_desc_args.file");
-  const f1 = r.uint();
-  return { file: f0, flags: f1 };
+  const file = r.string(4194304, "remote_domain_save_image_get_xml_desc_args.file");
+  const flags = r.uint();
+  return { file, flags };
 }
 export const RemoteDomainSaveImageGetXmlDescArgsCodec: Codec<RemoteDomainSaveImageGetXmlDescArgs> = { name: "remote_domain_save_image_get_xml_desc_args", encode: encodeRemoteDomainSaveImageGetXmlDescArgs, decode: decodeRemoteDomainSaveImageGetXmlDescArgs };
 
@@ -3372,8 +3372,8 @@ export function encodeRemoteDomainSaveImageGetXmlDescRet(w: XdrWriter, v: Remote
   w.string(v.xml, 4194304, "remote_domain_save_image_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainSaveImageGetXmlDescRet(r: XdrReader): RemoteDomainSaveImageGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_domain_save_image_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_domain_save_image_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteDomainSaveImageGetXmlDescRetCodec: Codec<RemoteDomainSaveImageGetXmlDescRet> = { name: "remote_domain_save_image_get_xml_desc_ret", encode: encodeRemoteDomainSaveImageGetXmlDescRet, decode: decodeRemoteDomainSaveImageGetXmlDescRet };
 
@@ -3393,10 +3393,10 @@ export function encodeRemoteDomainSaveImageDefineXmlArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_save_image_define_xml_args.flags");
 }
 export function decodeRemoteDomainSaveImageDefineXmlArgs(r: XdrReader): RemoteDomainSaveImageDefineXmlArgs {
-  const f0 = r.string(4194304, "remote_domain_save_image_define_xml_args.file");
-  const f1 = r.string(4194304, "remote_domain_save_image_define_xml_args.dxml");
-  const f2 = r.uint();
-  return { file: f0, dxml: f1, flags: f2 };
+  const file = r.string(4194304, "remote_domain_save_image_define_xml_args.file");
+  const dxml = r.string(4194304, "remote_domain_save_image_define_xml_args.dxml");
+  const flags = r.uint();
+  return { file, dxml, flags };
 }
 export const RemoteDomainSaveImageDefineXmlArgsCodec: Codec<RemoteDomainSaveImageDefineXmlArgs> = { name: "remote_domain_save_image_define_xml_args", encode: encodeRemoteDomainSaveImageDefineXmlArgs, decode: decodeRemoteDomainSaveImageDefineXmlArgs };
 
@@ -3416,10 +3416,10 @@ export function encodeRemoteDomainCoreDumpArgs(w: XdrWriter, v: RemoteDomainCore
   w.uint(v.flags, "remote_domain_core_dump_args.flags");
 }
 export function decodeRemoteDomainCoreDumpArgs(r: XdrReader): RemoteDomainCoreDumpArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_core_dump_args.to");
-  const f2 = r.uint();
-  return { dom: f0, to: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const to = r.string(4194304, "remote_domain_core_dump_args.to");
+  const flags = r.uint();
+  return { dom, to, flags };
 }
 export const RemoteDomainCoreDumpArgsCodec: Codec<RemoteDomainCoreDumpArgs> = { name: "remote_domain_core_dump_args", encode: encodeRemoteDomainCoreDumpArgs, decode: decodeRemoteDomainCoreDumpArgs };
 
@@ -3441,11 +3441,11 @@ export function encodeRemoteDomainCoreDumpWithFormatArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_core_dump_with_format_args.flags");
 }
 export function decodeRemoteDomainCoreDumpWithFormatArgs(r: XdrReader): RemoteDomainCoreDumpWithFormatArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_core_dump_with_format_args.to");
-  const f2 = r.uint();
-  const f3 = r.uint();
-  return { dom: f0, to: f1, dumpformat: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const to = r.string(4194304, "remote_domain_core_dump_with_format_args.to");
+  const dumpformat = r.uint();
+  const flags = r.uint();
+  return { dom, to, dumpformat, flags };
 }
 export const RemoteDomainCoreDumpWithFormatArgsCodec: Codec<RemoteDomainCoreDumpWithFormatArgs> = { name: "remote_domain_core_dump_with_format_args", encode: encodeRemoteDomainCoreDumpWithFormatArgs, decode: decodeRemoteDomainCoreDumpWithFormatArgs };
 
@@ -3465,10 +3465,10 @@ export function encodeRemoteDomainScreenshotArgs(w: XdrWriter, v: RemoteDomainSc
   w.uint(v.flags, "remote_domain_screenshot_args.flags");
 }
 export function decodeRemoteDomainScreenshotArgs(r: XdrReader): RemoteDomainScreenshotArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, screen: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const screen = r.uint();
+  const flags = r.uint();
+  return { dom, screen, flags };
 }
 export const RemoteDomainScreenshotArgsCodec: Codec<RemoteDomainScreenshotArgs> = { name: "remote_domain_screenshot_args", encode: encodeRemoteDomainScreenshotArgs, decode: decodeRemoteDomainScreenshotArgs };
 
@@ -3491,12 +3491,12 @@ export function encodeRemoteDomainScreenshotRet(w: XdrWriter, v: RemoteDomainScr
   }
 }
 export function decodeRemoteDomainScreenshotRet(r: XdrReader): RemoteDomainScreenshotRet {
-  let f0: RemoteNonnullString | null = null;
+  let mime: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_screenshot_ret.mime")) {
-    const f0p = r.string(4194304, "remote_domain_screenshot_ret.mime");
-    f0 = f0p;
+    const mime$p = r.string(4194304, "remote_domain_screenshot_ret.mime");
+    mime = mime$p;
   }
-  return { mime: f0 };
+  return { mime };
 }
 export const RemoteDomainScreenshotRetCodec: Codec<RemoteDomainScreenshotRet> = { name: "remote_domain_screenshot_ret", encode: encodeRemoteDomainScreenshotRet, decode: decodeRemoteDomainScreenshotRet };
 
@@ -3514,9 +3514,9 @@ export function encodeRemoteDomainGetXmlDescArgs(w: XdrWriter, v: RemoteDomainGe
   w.uint(v.flags, "remote_domain_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainGetXmlDescArgs(r: XdrReader): RemoteDomainGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetXmlDescArgsCodec: Codec<RemoteDomainGetXmlDescArgs> = { name: "remote_domain_get_xml_desc_args", encode: encodeRemoteDomainGetXmlDescArgs, decode: decodeRemoteDomainGetXmlDescArgs };
 
@@ -3532,8 +3532,8 @@ export function encodeRemoteDomainGetXmlDescRet(w: XdrWriter, v: RemoteDomainGet
   w.string(v.xml, 4194304, "remote_domain_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainGetXmlDescRet(r: XdrReader): RemoteDomainGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_domain_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_domain_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteDomainGetXmlDescRetCodec: Codec<RemoteDomainGetXmlDescRet> = { name: "remote_domain_get_xml_desc_ret", encode: encodeRemoteDomainGetXmlDescRet, decode: decodeRemoteDomainGetXmlDescRet };
 
@@ -3569,19 +3569,19 @@ export function encodeRemoteDomainMigratePrepareArgs(w: XdrWriter, v: RemoteDoma
   w.uhyper(v.resource, "remote_domain_migrate_prepare_args.resource");
 }
 export function decodeRemoteDomainMigratePrepareArgs(r: XdrReader): RemoteDomainMigratePrepareArgs {
-  let f0: RemoteNonnullString | null = null;
+  let uri_in: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare_args.uri_in")) {
-    const f0p = r.string(4194304, "remote_domain_migrate_prepare_args.uri_in");
-    f0 = f0p;
+    const uri_in$p = r.string(4194304, "remote_domain_migrate_prepare_args.uri_in");
+    uri_in = uri_in$p;
   }
-  const f1 = r.uhyper();
-  let f2: RemoteNonnullString | null = null;
+  const flags = r.uhyper();
+  let dname: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare_args.dname")) {
-    const f2p = r.string(4194304, "remote_domain_migrate_prepare_args.dname");
-    f2 = f2p;
+    const dname$p = r.string(4194304, "remote_domain_migrate_prepare_args.dname");
+    dname = dname$p;
   }
-  const f3 = r.uhyper();
-  return { uri_in: f0, flags: f1, dname: f2, resource: f3 };
+  const resource = r.uhyper();
+  return { uri_in, flags, dname, resource };
 }
 export const RemoteDomainMigratePrepareArgsCodec: Codec<RemoteDomainMigratePrepareArgs> = { name: "remote_domain_migrate_prepare_args", encode: encodeRemoteDomainMigratePrepareArgs, decode: decodeRemoteDomainMigratePrepareArgs };
 
@@ -3606,13 +3606,13 @@ export function encodeRemoteDomainMigratePrepareRet(w: XdrWriter, v: RemoteDomai
   }
 }
 export function decodeRemoteDomainMigratePrepareRet(r: XdrReader): RemoteDomainMigratePrepareRet {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_prepare_ret.cookie");
-  let f1: RemoteNonnullString | null = null;
+  const cookie = r.varOpaque(4194304, "remote_domain_migrate_prepare_ret.cookie");
+  let uri_out: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare_ret.uri_out")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_prepare_ret.uri_out");
-    f1 = f1p;
+    const uri_out$p = r.string(4194304, "remote_domain_migrate_prepare_ret.uri_out");
+    uri_out = uri_out$p;
   }
-  return { cookie: f0, uri_out: f1 };
+  return { cookie, uri_out };
 }
 export const RemoteDomainMigratePrepareRetCodec: Codec<RemoteDomainMigratePrepareRet> = { name: "remote_domain_migrate_prepare_ret", encode: encodeRemoteDomainMigratePrepareRet, decode: decodeRemoteDomainMigratePrepareRet };
 
@@ -3645,17 +3645,17 @@ export function encodeRemoteDomainMigratePerformArgs(w: XdrWriter, v: RemoteDoma
   w.uhyper(v.resource, "remote_domain_migrate_perform_args.resource");
 }
 export function decodeRemoteDomainMigratePerformArgs(r: XdrReader): RemoteDomainMigratePerformArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_perform_args.cookie");
-  const f2 = r.string(4194304, "remote_domain_migrate_perform_args.uri");
-  const f3 = r.uhyper();
-  let f4: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  const cookie = r.varOpaque(4194304, "remote_domain_migrate_perform_args.cookie");
+  const uri = r.string(4194304, "remote_domain_migrate_perform_args.uri");
+  const flags = r.uhyper();
+  let dname: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_perform_args.dname")) {
-    const f4p = r.string(4194304, "remote_domain_migrate_perform_args.dname");
-    f4 = f4p;
+    const dname$p = r.string(4194304, "remote_domain_migrate_perform_args.dname");
+    dname = dname$p;
   }
-  const f5 = r.uhyper();
-  return { dom: f0, cookie: f1, uri: f2, flags: f3, dname: f4, resource: f5 };
+  const resource = r.uhyper();
+  return { dom, cookie, uri, flags, dname, resource };
 }
 export const RemoteDomainMigratePerformArgsCodec: Codec<RemoteDomainMigratePerformArgs> = { name: "remote_domain_migrate_perform_args", encode: encodeRemoteDomainMigratePerformArgs, decode: decodeRemoteDomainMigratePerformArgs };
 
@@ -3677,11 +3677,11 @@ export function encodeRemoteDomainMigrateFinishArgs(w: XdrWriter, v: RemoteDomai
   w.uhyper(v.flags, "remote_domain_migrate_finish_args.flags");
 }
 export function decodeRemoteDomainMigrateFinishArgs(r: XdrReader): RemoteDomainMigrateFinishArgs {
-  const f0 = r.string(4194304, "remote_domain_migrate_finish_args.dname");
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_finish_args.cookie");
-  const f2 = r.string(4194304, "remote_domain_migrate_finish_args.uri");
-  const f3 = r.uhyper();
-  return { dname: f0, cookie: f1, uri: f2, flags: f3 };
+  const dname = r.string(4194304, "remote_domain_migrate_finish_args.dname");
+  const cookie = r.varOpaque(4194304, "remote_domain_migrate_finish_args.cookie");
+  const uri = r.string(4194304, "remote_domain_migrate_finish_args.uri");
+  const flags = r.uhyper();
+  return { dname, cookie, uri, flags };
 }
 export const RemoteDomainMigrateFinishArgsCodec: Codec<RemoteDomainMigrateFinishArgs> = { name: "remote_domain_migrate_finish_args", encode: encodeRemoteDomainMigrateFinishArgs, decode: decodeRemoteDomainMigrateFinishArgs };
 
@@ -3697,8 +3697,8 @@ export function encodeRemoteDomainMigrateFinishRet(w: XdrWriter, v: RemoteDomain
   encodeRemoteNonnullDomain(w, v.ddom, "remote_domain_migrate_finish_ret.ddom");
 }
 export function decodeRemoteDomainMigrateFinishRet(r: XdrReader): RemoteDomainMigrateFinishRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { ddom: f0 };
+  const ddom = decodeRemoteNonnullDomain(r);
+  return { ddom };
 }
 export const RemoteDomainMigrateFinishRetCodec: Codec<RemoteDomainMigrateFinishRet> = { name: "remote_domain_migrate_finish_ret", encode: encodeRemoteDomainMigrateFinishRet, decode: decodeRemoteDomainMigrateFinishRet };
 
@@ -3736,20 +3736,20 @@ export function encodeRemoteDomainMigratePrepare2Args(w: XdrWriter, v: RemoteDom
   w.string(v.dom_xml, 4194304, "remote_domain_migrate_prepare2_args.dom_xml");
 }
 export function decodeRemoteDomainMigratePrepare2Args(r: XdrReader): RemoteDomainMigratePrepare2Args {
-  let f0: RemoteNonnullString | null = null;
+  let uri_in: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare2_args.uri_in")) {
-    const f0p = r.string(4194304, "remote_domain_migrate_prepare2_args.uri_in");
-    f0 = f0p;
+    const uri_in$p = r.string(4194304, "remote_domain_migrate_prepare2_args.uri_in");
+    uri_in = uri_in$p;
   }
-  const f1 = r.uhyper();
-  let f2: RemoteNonnullString | null = null;
+  const flags = r.uhyper();
+  let dname: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare2_args.dname")) {
-    const f2p = r.string(4194304, "remote_domain_migrate_prepare2_args.dname");
-    f2 = f2p;
+    const dname$p = r.string(4194304, "remote_domain_migrate_prepare2_args.dname");
+    dname = dname$p;
   }
-  const f3 = r.uhyper();
-  const f4 = r.string(4194304, "remote_domain_migrate_prepare2_args.dom_xml");
-  return { uri_in: f0, flags: f1, dname: f2, resource: f3, dom_xml: f4 };
+  const resource = r.uhyper();
+  const dom_xml = r.string(4194304, "remote_domain_migrate_prepare2_args.dom_xml");
+  return { uri_in, flags, dname, resource, dom_xml };
 }
 export const RemoteDomainMigratePrepare2ArgsCodec: Codec<RemoteDomainMigratePrepare2Args> = { name: "remote_domain_migrate_prepare2_args", encode: encodeRemoteDomainMigratePrepare2Args, decode: decodeRemoteDomainMigratePrepare2Args };
 
@@ -3774,13 +3774,13 @@ export function encodeRemoteDomainMigratePrepare2Ret(w: XdrWriter, v: RemoteDoma
   }
 }
 export function decodeRemoteDomainMigratePrepare2Ret(r: XdrReader): RemoteDomainMigratePrepare2Ret {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_prepare2_ret.cookie");
-  let f1: RemoteNonnullString | null = null;
+  const cookie = r.varOpaque(4194304, "remote_domain_migrate_prepare2_ret.cookie");
+  let uri_out: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare2_ret.uri_out")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_prepare2_ret.uri_out");
-    f1 = f1p;
+    const uri_out$p = r.string(4194304, "remote_domain_migrate_prepare2_ret.uri_out");
+    uri_out = uri_out$p;
   }
-  return { cookie: f0, uri_out: f1 };
+  return { cookie, uri_out };
 }
 export const RemoteDomainMigratePrepare2RetCodec: Codec<RemoteDomainMigratePrepare2Ret> = { name: "remote_domain_migrate_prepare2_ret", encode: encodeRemoteDomainMigratePrepare2Ret, decode: decodeRemoteDomainMigratePrepare2Ret };
 
@@ -3804,12 +3804,12 @@ export function encodeRemoteDomainMigrateFinish2Args(w: XdrWriter, v: RemoteDoma
   w.int(v.retcode, "remote_domain_migrate_finish2_args.retcode");
 }
 export function decodeRemoteDomainMigrateFinish2Args(r: XdrReader): RemoteDomainMigrateFinish2Args {
-  const f0 = r.string(4194304, "remote_domain_migrate_finish2_args.dname");
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_finish2_args.cookie");
-  const f2 = r.string(4194304, "remote_domain_migrate_finish2_args.uri");
-  const f3 = r.uhyper();
-  const f4 = r.int();
-  return { dname: f0, cookie: f1, uri: f2, flags: f3, retcode: f4 };
+  const dname = r.string(4194304, "remote_domain_migrate_finish2_args.dname");
+  const cookie = r.varOpaque(4194304, "remote_domain_migrate_finish2_args.cookie");
+  const uri = r.string(4194304, "remote_domain_migrate_finish2_args.uri");
+  const flags = r.uhyper();
+  const retcode = r.int();
+  return { dname, cookie, uri, flags, retcode };
 }
 export const RemoteDomainMigrateFinish2ArgsCodec: Codec<RemoteDomainMigrateFinish2Args> = { name: "remote_domain_migrate_finish2_args", encode: encodeRemoteDomainMigrateFinish2Args, decode: decodeRemoteDomainMigrateFinish2Args };
 
@@ -3825,8 +3825,8 @@ export function encodeRemoteDomainMigrateFinish2Ret(w: XdrWriter, v: RemoteDomai
   encodeRemoteNonnullDomain(w, v.ddom, "remote_domain_migrate_finish2_ret.ddom");
 }
 export function decodeRemoteDomainMigrateFinish2Ret(r: XdrReader): RemoteDomainMigrateFinish2Ret {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { ddom: f0 };
+  const ddom = decodeRemoteNonnullDomain(r);
+  return { ddom };
 }
 export const RemoteDomainMigrateFinish2RetCodec: Codec<RemoteDomainMigrateFinish2Ret> = { name: "remote_domain_migrate_finish2_ret", encode: encodeRemoteDomainMigrateFinish2Ret, decode: decodeRemoteDomainMigrateFinish2Ret };
 
@@ -3842,8 +3842,8 @@ export function encodeRemoteConnectListDefinedDomainsArgs(w: XdrWriter, v: Remot
   w.int(v.maxnames, "remote_connect_list_defined_domains_args.maxnames");
 }
 export function decodeRemoteConnectListDefinedDomainsArgs(r: XdrReader): RemoteConnectListDefinedDomainsArgs {
-  const f0 = r.int();
-  return { maxnames: f0 };
+  const maxnames = r.int();
+  return { maxnames };
 }
 export const RemoteConnectListDefinedDomainsArgsCodec: Codec<RemoteConnectListDefinedDomainsArgs> = { name: "remote_connect_list_defined_domains_args", encode: encodeRemoteConnectListDefinedDomainsArgs, decode: decodeRemoteConnectListDefinedDomainsArgs };
 
@@ -3865,13 +3865,13 @@ export function encodeRemoteConnectListDefinedDomainsRet(w: XdrWriter, v: Remote
   }
 }
 export function decodeRemoteConnectListDefinedDomainsRet(r: XdrReader): RemoteConnectListDefinedDomainsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_defined_domains_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_defined_domains_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_connect_list_defined_domains_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_connect_list_defined_domains_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteConnectListDefinedDomainsRetCodec: Codec<RemoteConnectListDefinedDomainsRet> = { name: "remote_connect_list_defined_domains_ret", encode: encodeRemoteConnectListDefinedDomainsRet, decode: decodeRemoteConnectListDefinedDomainsRet };
 
@@ -3887,8 +3887,8 @@ export function encodeRemoteConnectNumOfDefinedDomainsRet(w: XdrWriter, v: Remot
   w.int(v.num, "remote_connect_num_of_defined_domains_ret.num");
 }
 export function decodeRemoteConnectNumOfDefinedDomainsRet(r: XdrReader): RemoteConnectNumOfDefinedDomainsRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfDefinedDomainsRetCodec: Codec<RemoteConnectNumOfDefinedDomainsRet> = { name: "remote_connect_num_of_defined_domains_ret", encode: encodeRemoteConnectNumOfDefinedDomainsRet, decode: decodeRemoteConnectNumOfDefinedDomainsRet };
 
@@ -3904,8 +3904,8 @@ export function encodeRemoteDomainCreateArgs(w: XdrWriter, v: RemoteDomainCreate
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_args.dom");
 }
 export function decodeRemoteDomainCreateArgs(r: XdrReader): RemoteDomainCreateArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainCreateArgsCodec: Codec<RemoteDomainCreateArgs> = { name: "remote_domain_create_args", encode: encodeRemoteDomainCreateArgs, decode: decodeRemoteDomainCreateArgs };
 
@@ -3923,9 +3923,9 @@ export function encodeRemoteDomainCreateWithFlagsArgs(w: XdrWriter, v: RemoteDom
   w.uint(v.flags, "remote_domain_create_with_flags_args.flags");
 }
 export function decodeRemoteDomainCreateWithFlagsArgs(r: XdrReader): RemoteDomainCreateWithFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainCreateWithFlagsArgsCodec: Codec<RemoteDomainCreateWithFlagsArgs> = { name: "remote_domain_create_with_flags_args", encode: encodeRemoteDomainCreateWithFlagsArgs, decode: decodeRemoteDomainCreateWithFlagsArgs };
 
@@ -3941,8 +3941,8 @@ export function encodeRemoteDomainCreateWithFlagsRet(w: XdrWriter, v: RemoteDoma
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_with_flags_ret.dom");
 }
 export function decodeRemoteDomainCreateWithFlagsRet(r: XdrReader): RemoteDomainCreateWithFlagsRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainCreateWithFlagsRetCodec: Codec<RemoteDomainCreateWithFlagsRet> = { name: "remote_domain_create_with_flags_ret", encode: encodeRemoteDomainCreateWithFlagsRet, decode: decodeRemoteDomainCreateWithFlagsRet };
 
@@ -3960,9 +3960,9 @@ export function encodeRemoteDomainCreateWithFilesArgs(w: XdrWriter, v: RemoteDom
   w.uint(v.flags, "remote_domain_create_with_files_args.flags");
 }
 export function decodeRemoteDomainCreateWithFilesArgs(r: XdrReader): RemoteDomainCreateWithFilesArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainCreateWithFilesArgsCodec: Codec<RemoteDomainCreateWithFilesArgs> = { name: "remote_domain_create_with_files_args", encode: encodeRemoteDomainCreateWithFilesArgs, decode: decodeRemoteDomainCreateWithFilesArgs };
 
@@ -3978,8 +3978,8 @@ export function encodeRemoteDomainCreateWithFilesRet(w: XdrWriter, v: RemoteDoma
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_create_with_files_ret.dom");
 }
 export function decodeRemoteDomainCreateWithFilesRet(r: XdrReader): RemoteDomainCreateWithFilesRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainCreateWithFilesRetCodec: Codec<RemoteDomainCreateWithFilesRet> = { name: "remote_domain_create_with_files_ret", encode: encodeRemoteDomainCreateWithFilesRet, decode: decodeRemoteDomainCreateWithFilesRet };
 
@@ -3995,8 +3995,8 @@ export function encodeRemoteDomainDefineXmlArgs(w: XdrWriter, v: RemoteDomainDef
   w.string(v.xml, 4194304, "remote_domain_define_xml_args.xml");
 }
 export function decodeRemoteDomainDefineXmlArgs(r: XdrReader): RemoteDomainDefineXmlArgs {
-  const f0 = r.string(4194304, "remote_domain_define_xml_args.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_domain_define_xml_args.xml");
+  return { xml };
 }
 export const RemoteDomainDefineXmlArgsCodec: Codec<RemoteDomainDefineXmlArgs> = { name: "remote_domain_define_xml_args", encode: encodeRemoteDomainDefineXmlArgs, decode: decodeRemoteDomainDefineXmlArgs };
 
@@ -4012,8 +4012,8 @@ export function encodeRemoteDomainDefineXmlRet(w: XdrWriter, v: RemoteDomainDefi
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_define_xml_ret.dom");
 }
 export function decodeRemoteDomainDefineXmlRet(r: XdrReader): RemoteDomainDefineXmlRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainDefineXmlRetCodec: Codec<RemoteDomainDefineXmlRet> = { name: "remote_domain_define_xml_ret", encode: encodeRemoteDomainDefineXmlRet, decode: decodeRemoteDomainDefineXmlRet };
 
@@ -4031,9 +4031,9 @@ export function encodeRemoteDomainDefineXmlFlagsArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_define_xml_flags_args.flags");
 }
 export function decodeRemoteDomainDefineXmlFlagsArgs(r: XdrReader): RemoteDomainDefineXmlFlagsArgs {
-  const f0 = r.string(4194304, "remote_domain_define_xml_flags_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_domain_define_xml_flags_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteDomainDefineXmlFlagsArgsCodec: Codec<RemoteDomainDefineXmlFlagsArgs> = { name: "remote_domain_define_xml_flags_args", encode: encodeRemoteDomainDefineXmlFlagsArgs, decode: decodeRemoteDomainDefineXmlFlagsArgs };
 
@@ -4049,8 +4049,8 @@ export function encodeRemoteDomainDefineXmlFlagsRet(w: XdrWriter, v: RemoteDomai
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_define_xml_flags_ret.dom");
 }
 export function decodeRemoteDomainDefineXmlFlagsRet(r: XdrReader): RemoteDomainDefineXmlFlagsRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainDefineXmlFlagsRetCodec: Codec<RemoteDomainDefineXmlFlagsRet> = { name: "remote_domain_define_xml_flags_ret", encode: encodeRemoteDomainDefineXmlFlagsRet, decode: decodeRemoteDomainDefineXmlFlagsRet };
 
@@ -4066,8 +4066,8 @@ export function encodeRemoteDomainUndefineArgs(w: XdrWriter, v: RemoteDomainUnde
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_undefine_args.dom");
 }
 export function decodeRemoteDomainUndefineArgs(r: XdrReader): RemoteDomainUndefineArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainUndefineArgsCodec: Codec<RemoteDomainUndefineArgs> = { name: "remote_domain_undefine_args", encode: encodeRemoteDomainUndefineArgs, decode: decodeRemoteDomainUndefineArgs };
 
@@ -4085,9 +4085,9 @@ export function encodeRemoteDomainUndefineFlagsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_undefine_flags_args.flags");
 }
 export function decodeRemoteDomainUndefineFlagsArgs(r: XdrReader): RemoteDomainUndefineFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainUndefineFlagsArgsCodec: Codec<RemoteDomainUndefineFlagsArgs> = { name: "remote_domain_undefine_flags_args", encode: encodeRemoteDomainUndefineFlagsArgs, decode: decodeRemoteDomainUndefineFlagsArgs };
 
@@ -4105,9 +4105,9 @@ export function encodeRemoteDomainInjectNmiArgs(w: XdrWriter, v: RemoteDomainInj
   w.uint(v.flags, "remote_domain_inject_nmi_args.flags");
 }
 export function decodeRemoteDomainInjectNmiArgs(r: XdrReader): RemoteDomainInjectNmiArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainInjectNmiArgsCodec: Codec<RemoteDomainInjectNmiArgs> = { name: "remote_domain_inject_nmi_args", encode: encodeRemoteDomainInjectNmiArgs, decode: decodeRemoteDomainInjectNmiArgs };
 
@@ -4137,17 +4137,17 @@ export function encodeRemoteDomainSendKeyArgs(w: XdrWriter, v: RemoteDomainSendK
   w.uint(v.flags, "remote_domain_send_key_args.flags");
 }
 export function decodeRemoteDomainSendKeyArgs(r: XdrReader): RemoteDomainSendKeyArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  const f3n = r.arrayLength(16, "remote_domain_send_key_args.keycodes");
-  const f3: number[] = [];
-  for (let f3i = 0; f3i < f3n; f3i++) {
-    const f3e = r.uint();
-    f3.push(f3e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const codeset = r.uint();
+  const holdtime = r.uint();
+  const keycodes$n = r.arrayLength(16, "remote_domain_send_key_args.keycodes");
+  const keycodes: number[] = [];
+  for (let keycodes$i = 0; keycodes$i < keycodes$n; keycodes$i++) {
+    const keycodes$e = r.uint();
+    keycodes.push(keycodes$e);
   }
-  const f4 = r.uint();
-  return { dom: f0, codeset: f1, holdtime: f2, keycodes: f3, flags: f4 };
+  const flags = r.uint();
+  return { dom, codeset, holdtime, keycodes, flags };
 }
 export const RemoteDomainSendKeyArgsCodec: Codec<RemoteDomainSendKeyArgs> = { name: "remote_domain_send_key_args", encode: encodeRemoteDomainSendKeyArgs, decode: decodeRemoteDomainSendKeyArgs };
 
@@ -4169,11 +4169,11 @@ export function encodeRemoteDomainSendProcessSignalArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_send_process_signal_args.flags");
 }
 export function decodeRemoteDomainSendProcessSignalArgs(r: XdrReader): RemoteDomainSendProcessSignalArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.hyper();
-  const f2 = r.uint();
-  const f3 = r.uint();
-  return { dom: f0, pid_value: f1, signum: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const pid_value = r.hyper();
+  const signum = r.uint();
+  const flags = r.uint();
+  return { dom, pid_value, signum, flags };
 }
 export const RemoteDomainSendProcessSignalArgsCodec: Codec<RemoteDomainSendProcessSignalArgs> = { name: "remote_domain_send_process_signal_args", encode: encodeRemoteDomainSendProcessSignalArgs, decode: decodeRemoteDomainSendProcessSignalArgs };
 
@@ -4191,9 +4191,9 @@ export function encodeRemoteDomainSetVcpusArgs(w: XdrWriter, v: RemoteDomainSetV
   w.uint(v.nvcpus, "remote_domain_set_vcpus_args.nvcpus");
 }
 export function decodeRemoteDomainSetVcpusArgs(r: XdrReader): RemoteDomainSetVcpusArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, nvcpus: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const nvcpus = r.uint();
+  return { dom, nvcpus };
 }
 export const RemoteDomainSetVcpusArgsCodec: Codec<RemoteDomainSetVcpusArgs> = { name: "remote_domain_set_vcpus_args", encode: encodeRemoteDomainSetVcpusArgs, decode: decodeRemoteDomainSetVcpusArgs };
 
@@ -4213,10 +4213,10 @@ export function encodeRemoteDomainSetVcpusFlagsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_set_vcpus_flags_args.flags");
 }
 export function decodeRemoteDomainSetVcpusFlagsArgs(r: XdrReader): RemoteDomainSetVcpusFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, nvcpus: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const nvcpus = r.uint();
+  const flags = r.uint();
+  return { dom, nvcpus, flags };
 }
 export const RemoteDomainSetVcpusFlagsArgsCodec: Codec<RemoteDomainSetVcpusFlagsArgs> = { name: "remote_domain_set_vcpus_flags_args", encode: encodeRemoteDomainSetVcpusFlagsArgs, decode: decodeRemoteDomainSetVcpusFlagsArgs };
 
@@ -4234,9 +4234,9 @@ export function encodeRemoteDomainGetVcpusFlagsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_get_vcpus_flags_args.flags");
 }
 export function decodeRemoteDomainGetVcpusFlagsArgs(r: XdrReader): RemoteDomainGetVcpusFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetVcpusFlagsArgsCodec: Codec<RemoteDomainGetVcpusFlagsArgs> = { name: "remote_domain_get_vcpus_flags_args", encode: encodeRemoteDomainGetVcpusFlagsArgs, decode: decodeRemoteDomainGetVcpusFlagsArgs };
 
@@ -4252,8 +4252,8 @@ export function encodeRemoteDomainGetVcpusFlagsRet(w: XdrWriter, v: RemoteDomain
   w.int(v.num, "remote_domain_get_vcpus_flags_ret.num");
 }
 export function decodeRemoteDomainGetVcpusFlagsRet(r: XdrReader): RemoteDomainGetVcpusFlagsRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteDomainGetVcpusFlagsRetCodec: Codec<RemoteDomainGetVcpusFlagsRet> = { name: "remote_domain_get_vcpus_flags_ret", encode: encodeRemoteDomainGetVcpusFlagsRet, decode: decodeRemoteDomainGetVcpusFlagsRet };
 
@@ -4273,10 +4273,10 @@ export function encodeRemoteDomainPinVcpuArgs(w: XdrWriter, v: RemoteDomainPinVc
   w.varOpaque(v.cpumap, 2048, "remote_domain_pin_vcpu_args.cpumap");
 }
 export function decodeRemoteDomainPinVcpuArgs(r: XdrReader): RemoteDomainPinVcpuArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.varOpaque(2048, "remote_domain_pin_vcpu_args.cpumap");
-  return { dom: f0, vcpu: f1, cpumap: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const vcpu = r.uint();
+  const cpumap = r.varOpaque(2048, "remote_domain_pin_vcpu_args.cpumap");
+  return { dom, vcpu, cpumap };
 }
 export const RemoteDomainPinVcpuArgsCodec: Codec<RemoteDomainPinVcpuArgs> = { name: "remote_domain_pin_vcpu_args", encode: encodeRemoteDomainPinVcpuArgs, decode: decodeRemoteDomainPinVcpuArgs };
 
@@ -4298,11 +4298,11 @@ export function encodeRemoteDomainPinVcpuFlagsArgs(w: XdrWriter, v: RemoteDomain
   w.uint(v.flags, "remote_domain_pin_vcpu_flags_args.flags");
 }
 export function decodeRemoteDomainPinVcpuFlagsArgs(r: XdrReader): RemoteDomainPinVcpuFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.varOpaque(2048, "remote_domain_pin_vcpu_flags_args.cpumap");
-  const f3 = r.uint();
-  return { dom: f0, vcpu: f1, cpumap: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const vcpu = r.uint();
+  const cpumap = r.varOpaque(2048, "remote_domain_pin_vcpu_flags_args.cpumap");
+  const flags = r.uint();
+  return { dom, vcpu, cpumap, flags };
 }
 export const RemoteDomainPinVcpuFlagsArgsCodec: Codec<RemoteDomainPinVcpuFlagsArgs> = { name: "remote_domain_pin_vcpu_flags_args", encode: encodeRemoteDomainPinVcpuFlagsArgs, decode: decodeRemoteDomainPinVcpuFlagsArgs };
 
@@ -4324,11 +4324,11 @@ export function encodeRemoteDomainGetVcpuPinInfoArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_get_vcpu_pin_info_args.flags");
 }
 export function decodeRemoteDomainGetVcpuPinInfoArgs(r: XdrReader): RemoteDomainGetVcpuPinInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.int();
-  const f3 = r.uint();
-  return { dom: f0, ncpumaps: f1, maplen: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const ncpumaps = r.int();
+  const maplen = r.int();
+  const flags = r.uint();
+  return { dom, ncpumaps, maplen, flags };
 }
 export const RemoteDomainGetVcpuPinInfoArgsCodec: Codec<RemoteDomainGetVcpuPinInfoArgs> = { name: "remote_domain_get_vcpu_pin_info_args", encode: encodeRemoteDomainGetVcpuPinInfoArgs, decode: decodeRemoteDomainGetVcpuPinInfoArgs };
 
@@ -4346,9 +4346,9 @@ export function encodeRemoteDomainGetVcpuPinInfoRet(w: XdrWriter, v: RemoteDomai
   w.int(v.num, "remote_domain_get_vcpu_pin_info_ret.num");
 }
 export function decodeRemoteDomainGetVcpuPinInfoRet(r: XdrReader): RemoteDomainGetVcpuPinInfoRet {
-  const f0 = r.varOpaque(8388608, "remote_domain_get_vcpu_pin_info_ret.cpumaps");
-  const f1 = r.int();
-  return { cpumaps: f0, num: f1 };
+  const cpumaps = r.varOpaque(8388608, "remote_domain_get_vcpu_pin_info_ret.cpumaps");
+  const num = r.int();
+  return { cpumaps, num };
 }
 export const RemoteDomainGetVcpuPinInfoRetCodec: Codec<RemoteDomainGetVcpuPinInfoRet> = { name: "remote_domain_get_vcpu_pin_info_ret", encode: encodeRemoteDomainGetVcpuPinInfoRet, decode: decodeRemoteDomainGetVcpuPinInfoRet };
 
@@ -4368,10 +4368,10 @@ export function encodeRemoteDomainPinEmulatorArgs(w: XdrWriter, v: RemoteDomainP
   w.uint(v.flags, "remote_domain_pin_emulator_args.flags");
 }
 export function decodeRemoteDomainPinEmulatorArgs(r: XdrReader): RemoteDomainPinEmulatorArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.varOpaque(2048, "remote_domain_pin_emulator_args.cpumap");
-  const f2 = r.uint();
-  return { dom: f0, cpumap: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cpumap = r.varOpaque(2048, "remote_domain_pin_emulator_args.cpumap");
+  const flags = r.uint();
+  return { dom, cpumap, flags };
 }
 export const RemoteDomainPinEmulatorArgsCodec: Codec<RemoteDomainPinEmulatorArgs> = { name: "remote_domain_pin_emulator_args", encode: encodeRemoteDomainPinEmulatorArgs, decode: decodeRemoteDomainPinEmulatorArgs };
 
@@ -4391,10 +4391,10 @@ export function encodeRemoteDomainGetEmulatorPinInfoArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_get_emulator_pin_info_args.flags");
 }
 export function decodeRemoteDomainGetEmulatorPinInfoArgs(r: XdrReader): RemoteDomainGetEmulatorPinInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, maplen: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const maplen = r.int();
+  const flags = r.uint();
+  return { dom, maplen, flags };
 }
 export const RemoteDomainGetEmulatorPinInfoArgsCodec: Codec<RemoteDomainGetEmulatorPinInfoArgs> = { name: "remote_domain_get_emulator_pin_info_args", encode: encodeRemoteDomainGetEmulatorPinInfoArgs, decode: decodeRemoteDomainGetEmulatorPinInfoArgs };
 
@@ -4412,9 +4412,9 @@ export function encodeRemoteDomainGetEmulatorPinInfoRet(w: XdrWriter, v: RemoteD
   w.int(v.ret, "remote_domain_get_emulator_pin_info_ret.ret");
 }
 export function decodeRemoteDomainGetEmulatorPinInfoRet(r: XdrReader): RemoteDomainGetEmulatorPinInfoRet {
-  const f0 = r.varOpaque(8388608, "remote_domain_get_emulator_pin_info_ret.cpumaps");
-  const f1 = r.int();
-  return { cpumaps: f0, ret: f1 };
+  const cpumaps = r.varOpaque(8388608, "remote_domain_get_emulator_pin_info_ret.cpumaps");
+  const ret = r.int();
+  return { cpumaps, ret };
 }
 export const RemoteDomainGetEmulatorPinInfoRetCodec: Codec<RemoteDomainGetEmulatorPinInfoRet> = { name: "remote_domain_get_emulator_pin_info_ret", encode: encodeRemoteDomainGetEmulatorPinInfoRet, decode: decodeRemoteDomainGetEmulatorPinInfoRet };
 
@@ -4434,10 +4434,10 @@ export function encodeRemoteDomainGetVcpusArgs(w: XdrWriter, v: RemoteDomainGetV
   w.int(v.maplen, "remote_domain_get_vcpus_args.maplen");
 }
 export function decodeRemoteDomainGetVcpusArgs(r: XdrReader): RemoteDomainGetVcpusArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.int();
-  return { dom: f0, maxinfo: f1, maplen: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const maxinfo = r.int();
+  const maplen = r.int();
+  return { dom, maxinfo, maplen };
 }
 export const RemoteDomainGetVcpusArgsCodec: Codec<RemoteDomainGetVcpusArgs> = { name: "remote_domain_get_vcpus_args", encode: encodeRemoteDomainGetVcpusArgs, decode: decodeRemoteDomainGetVcpusArgs };
 
@@ -4461,14 +4461,14 @@ export function encodeRemoteDomainGetVcpusRet(w: XdrWriter, v: RemoteDomainGetVc
   w.varOpaque(v.cpumaps, 8388608, "remote_domain_get_vcpus_ret.cpumaps");
 }
 export function decodeRemoteDomainGetVcpusRet(r: XdrReader): RemoteDomainGetVcpusRet {
-  const f0n = r.arrayLength(16384, "remote_domain_get_vcpus_ret.info", 20);
-  const f0: RemoteVcpuInfo[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteVcpuInfo(r);
-    f0.push(f0e);
+  const info$n = r.arrayLength(16384, "remote_domain_get_vcpus_ret.info", 20);
+  const info: RemoteVcpuInfo[] = [];
+  for (let info$i = 0; info$i < info$n; info$i++) {
+    const info$e = decodeRemoteVcpuInfo(r);
+    info.push(info$e);
   }
-  const f1 = r.varOpaque(8388608, "remote_domain_get_vcpus_ret.cpumaps");
-  return { info: f0, cpumaps: f1 };
+  const cpumaps = r.varOpaque(8388608, "remote_domain_get_vcpus_ret.cpumaps");
+  return { info, cpumaps };
 }
 export const RemoteDomainGetVcpusRetCodec: Codec<RemoteDomainGetVcpusRet> = { name: "remote_domain_get_vcpus_ret", encode: encodeRemoteDomainGetVcpusRet, decode: decodeRemoteDomainGetVcpusRet };
 
@@ -4484,8 +4484,8 @@ export function encodeRemoteDomainGetMaxVcpusArgs(w: XdrWriter, v: RemoteDomainG
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_max_vcpus_args.dom");
 }
 export function decodeRemoteDomainGetMaxVcpusArgs(r: XdrReader): RemoteDomainGetMaxVcpusArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetMaxVcpusArgsCodec: Codec<RemoteDomainGetMaxVcpusArgs> = { name: "remote_domain_get_max_vcpus_args", encode: encodeRemoteDomainGetMaxVcpusArgs, decode: decodeRemoteDomainGetMaxVcpusArgs };
 
@@ -4501,8 +4501,8 @@ export function encodeRemoteDomainGetMaxVcpusRet(w: XdrWriter, v: RemoteDomainGe
   w.int(v.num, "remote_domain_get_max_vcpus_ret.num");
 }
 export function decodeRemoteDomainGetMaxVcpusRet(r: XdrReader): RemoteDomainGetMaxVcpusRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteDomainGetMaxVcpusRetCodec: Codec<RemoteDomainGetMaxVcpusRet> = { name: "remote_domain_get_max_vcpus_ret", encode: encodeRemoteDomainGetMaxVcpusRet, decode: decodeRemoteDomainGetMaxVcpusRet };
 
@@ -4519,9 +4519,9 @@ export function encodeRemoteDomainIothreadInfo(w: XdrWriter, v: RemoteDomainIoth
   w.varOpaque(v.cpumap, 2048, "remote_domain_iothread_info.cpumap");
 }
 export function decodeRemoteDomainIothreadInfo(r: XdrReader): RemoteDomainIothreadInfo {
-  const f0 = r.uint();
-  const f1 = r.varOpaque(2048, "remote_domain_iothread_info.cpumap");
-  return { iothread_id: f0, cpumap: f1 };
+  const iothread_id = r.uint();
+  const cpumap = r.varOpaque(2048, "remote_domain_iothread_info.cpumap");
+  return { iothread_id, cpumap };
 }
 export const RemoteDomainIothreadInfoCodec: Codec<RemoteDomainIothreadInfo> = { name: "remote_domain_iothread_info", encode: encodeRemoteDomainIothreadInfo, decode: decodeRemoteDomainIothreadInfo };
 
@@ -4539,9 +4539,9 @@ export function encodeRemoteDomainGetIothreadInfoArgs(w: XdrWriter, v: RemoteDom
   w.uint(v.flags, "remote_domain_get_iothread_info_args.flags");
 }
 export function decodeRemoteDomainGetIothreadInfoArgs(r: XdrReader): RemoteDomainGetIothreadInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetIothreadInfoArgsCodec: Codec<RemoteDomainGetIothreadInfoArgs> = { name: "remote_domain_get_iothread_info_args", encode: encodeRemoteDomainGetIothreadInfoArgs, decode: decodeRemoteDomainGetIothreadInfoArgs };
 
@@ -4565,14 +4565,14 @@ export function encodeRemoteDomainGetIothreadInfoRet(w: XdrWriter, v: RemoteDoma
   w.uint(v.ret, "remote_domain_get_iothread_info_ret.ret");
 }
 export function decodeRemoteDomainGetIothreadInfoRet(r: XdrReader): RemoteDomainGetIothreadInfoRet {
-  const f0n = r.arrayLength(16384, "remote_domain_get_iothread_info_ret.info", 8);
-  const f0: RemoteDomainIothreadInfo[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteDomainIothreadInfo(r);
-    f0.push(f0e);
+  const info$n = r.arrayLength(16384, "remote_domain_get_iothread_info_ret.info", 8);
+  const info: RemoteDomainIothreadInfo[] = [];
+  for (let info$i = 0; info$i < info$n; info$i++) {
+    const info$e = decodeRemoteDomainIothreadInfo(r);
+    info.push(info$e);
   }
-  const f1 = r.uint();
-  return { info: f0, ret: f1 };
+  const ret = r.uint();
+  return { info, ret };
 }
 export const RemoteDomainGetIothreadInfoRetCodec: Codec<RemoteDomainGetIothreadInfoRet> = { name: "remote_domain_get_iothread_info_ret", encode: encodeRemoteDomainGetIothreadInfoRet, decode: decodeRemoteDomainGetIothreadInfoRet };
 
@@ -4594,11 +4594,11 @@ export function encodeRemoteDomainPinIothreadArgs(w: XdrWriter, v: RemoteDomainP
   w.uint(v.flags, "remote_domain_pin_iothread_args.flags");
 }
 export function decodeRemoteDomainPinIothreadArgs(r: XdrReader): RemoteDomainPinIothreadArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.varOpaque(2048, "remote_domain_pin_iothread_args.cpumap");
-  const f3 = r.uint();
-  return { dom: f0, iothreads_id: f1, cpumap: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const iothreads_id = r.uint();
+  const cpumap = r.varOpaque(2048, "remote_domain_pin_iothread_args.cpumap");
+  const flags = r.uint();
+  return { dom, iothreads_id, cpumap, flags };
 }
 export const RemoteDomainPinIothreadArgsCodec: Codec<RemoteDomainPinIothreadArgs> = { name: "remote_domain_pin_iothread_args", encode: encodeRemoteDomainPinIothreadArgs, decode: decodeRemoteDomainPinIothreadArgs };
 
@@ -4618,10 +4618,10 @@ export function encodeRemoteDomainAddIothreadArgs(w: XdrWriter, v: RemoteDomainA
   w.uint(v.flags, "remote_domain_add_iothread_args.flags");
 }
 export function decodeRemoteDomainAddIothreadArgs(r: XdrReader): RemoteDomainAddIothreadArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, iothread_id: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const iothread_id = r.uint();
+  const flags = r.uint();
+  return { dom, iothread_id, flags };
 }
 export const RemoteDomainAddIothreadArgsCodec: Codec<RemoteDomainAddIothreadArgs> = { name: "remote_domain_add_iothread_args", encode: encodeRemoteDomainAddIothreadArgs, decode: decodeRemoteDomainAddIothreadArgs };
 
@@ -4641,10 +4641,10 @@ export function encodeRemoteDomainDelIothreadArgs(w: XdrWriter, v: RemoteDomainD
   w.uint(v.flags, "remote_domain_del_iothread_args.flags");
 }
 export function decodeRemoteDomainDelIothreadArgs(r: XdrReader): RemoteDomainDelIothreadArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, iothread_id: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const iothread_id = r.uint();
+  const flags = r.uint();
+  return { dom, iothread_id, flags };
 }
 export const RemoteDomainDelIothreadArgsCodec: Codec<RemoteDomainDelIothreadArgs> = { name: "remote_domain_del_iothread_args", encode: encodeRemoteDomainDelIothreadArgs, decode: decodeRemoteDomainDelIothreadArgs };
 
@@ -4672,16 +4672,16 @@ export function encodeRemoteDomainSetIothreadParamsArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_set_iothread_params_args.flags");
 }
 export function decodeRemoteDomainSetIothreadParamsArgs(r: XdrReader): RemoteDomainSetIothreadParamsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2n = r.arrayLength(64, "remote_domain_set_iothread_params_args.params", 8);
-  const f2: RemoteTypedParam[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = decodeRemoteTypedParam(r);
-    f2.push(f2e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const iothread_id = r.uint();
+  const params$n = r.arrayLength(64, "remote_domain_set_iothread_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f3 = r.uint();
-  return { dom: f0, iothread_id: f1, params: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, iothread_id, params, flags };
 }
 export const RemoteDomainSetIothreadParamsArgsCodec: Codec<RemoteDomainSetIothreadParamsArgs> = { name: "remote_domain_set_iothread_params_args", encode: encodeRemoteDomainSetIothreadParamsArgs, decode: decodeRemoteDomainSetIothreadParamsArgs };
 
@@ -4697,8 +4697,8 @@ export function encodeRemoteDomainGetSecurityLabelArgs(w: XdrWriter, v: RemoteDo
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_security_label_args.dom");
 }
 export function decodeRemoteDomainGetSecurityLabelArgs(r: XdrReader): RemoteDomainGetSecurityLabelArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetSecurityLabelArgsCodec: Codec<RemoteDomainGetSecurityLabelArgs> = { name: "remote_domain_get_security_label_args", encode: encodeRemoteDomainGetSecurityLabelArgs, decode: decodeRemoteDomainGetSecurityLabelArgs };
 
@@ -4722,14 +4722,14 @@ export function encodeRemoteDomainGetSecurityLabelRet(w: XdrWriter, v: RemoteDom
   w.int(v.enforcing, "remote_domain_get_security_label_ret.enforcing");
 }
 export function decodeRemoteDomainGetSecurityLabelRet(r: XdrReader): RemoteDomainGetSecurityLabelRet {
-  const f0n = r.arrayLength(4097, "remote_domain_get_security_label_ret.label");
-  const f0: number[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.smallInt(-128, 127, "remote_domain_get_security_label_ret.label[]");
-    f0.push(f0e);
+  const label$n = r.arrayLength(4097, "remote_domain_get_security_label_ret.label");
+  const label: number[] = [];
+  for (let label$i = 0; label$i < label$n; label$i++) {
+    const label$e = r.smallInt(-128, 127, "remote_domain_get_security_label_ret.label[]");
+    label.push(label$e);
   }
-  const f1 = r.int();
-  return { label: f0, enforcing: f1 };
+  const enforcing = r.int();
+  return { label, enforcing };
 }
 export const RemoteDomainGetSecurityLabelRetCodec: Codec<RemoteDomainGetSecurityLabelRet> = { name: "remote_domain_get_security_label_ret", encode: encodeRemoteDomainGetSecurityLabelRet, decode: decodeRemoteDomainGetSecurityLabelRet };
 
@@ -4745,8 +4745,8 @@ export function encodeRemoteDomainGetSecurityLabelListArgs(w: XdrWriter, v: Remo
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_security_label_list_args.dom");
 }
 export function decodeRemoteDomainGetSecurityLabelListArgs(r: XdrReader): RemoteDomainGetSecurityLabelListArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetSecurityLabelListArgsCodec: Codec<RemoteDomainGetSecurityLabelListArgs> = { name: "remote_domain_get_security_label_list_args", encode: encodeRemoteDomainGetSecurityLabelListArgs, decode: decodeRemoteDomainGetSecurityLabelListArgs };
 
@@ -4770,14 +4770,14 @@ export function encodeRemoteDomainGetSecurityLabelListRet(w: XdrWriter, v: Remot
   w.int(v.ret, "remote_domain_get_security_label_list_ret.ret");
 }
 export function decodeRemoteDomainGetSecurityLabelListRet(r: XdrReader): RemoteDomainGetSecurityLabelListRet {
-  const f0n = r.arrayLength(64, "remote_domain_get_security_label_list_ret.labels", 8);
-  const f0: RemoteDomainGetSecurityLabelRet[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteDomainGetSecurityLabelRet(r);
-    f0.push(f0e);
+  const labels$n = r.arrayLength(64, "remote_domain_get_security_label_list_ret.labels", 8);
+  const labels: RemoteDomainGetSecurityLabelRet[] = [];
+  for (let labels$i = 0; labels$i < labels$n; labels$i++) {
+    const labels$e = decodeRemoteDomainGetSecurityLabelRet(r);
+    labels.push(labels$e);
   }
-  const f1 = r.int();
-  return { labels: f0, ret: f1 };
+  const ret = r.int();
+  return { labels, ret };
 }
 export const RemoteDomainGetSecurityLabelListRetCodec: Codec<RemoteDomainGetSecurityLabelListRet> = { name: "remote_domain_get_security_label_list_ret", encode: encodeRemoteDomainGetSecurityLabelListRet, decode: decodeRemoteDomainGetSecurityLabelListRet };
 
@@ -4807,19 +4807,19 @@ export function encodeRemoteNodeGetSecurityModelRet(w: XdrWriter, v: RemoteNodeG
   }
 }
 export function decodeRemoteNodeGetSecurityModelRet(r: XdrReader): RemoteNodeGetSecurityModelRet {
-  const f0n = r.arrayLength(257, "remote_node_get_security_model_ret.model");
-  const f0: number[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.smallInt(-128, 127, "remote_node_get_security_model_ret.model[]");
-    f0.push(f0e);
+  const model$n = r.arrayLength(257, "remote_node_get_security_model_ret.model");
+  const model: number[] = [];
+  for (let model$i = 0; model$i < model$n; model$i++) {
+    const model$e = r.smallInt(-128, 127, "remote_node_get_security_model_ret.model[]");
+    model.push(model$e);
   }
-  const f1n = r.arrayLength(257, "remote_node_get_security_model_ret.doi");
-  const f1: number[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = r.smallInt(-128, 127, "remote_node_get_security_model_ret.doi[]");
-    f1.push(f1e);
+  const doi$n = r.arrayLength(257, "remote_node_get_security_model_ret.doi");
+  const doi: number[] = [];
+  for (let doi$i = 0; doi$i < doi$n; doi$i++) {
+    const doi$e = r.smallInt(-128, 127, "remote_node_get_security_model_ret.doi[]");
+    doi.push(doi$e);
   }
-  return { model: f0, doi: f1 };
+  return { model, doi };
 }
 export const RemoteNodeGetSecurityModelRetCodec: Codec<RemoteNodeGetSecurityModelRet> = { name: "remote_node_get_security_model_ret", encode: encodeRemoteNodeGetSecurityModelRet, decode: decodeRemoteNodeGetSecurityModelRet };
 
@@ -4837,9 +4837,9 @@ export function encodeRemoteDomainAttachDeviceArgs(w: XdrWriter, v: RemoteDomain
   w.string(v.xml, 4194304, "remote_domain_attach_device_args.xml");
 }
 export function decodeRemoteDomainAttachDeviceArgs(r: XdrReader): RemoteDomainAttachDeviceArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_attach_device_args.xml");
-  return { dom: f0, xml: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const xml = r.string(4194304, "remote_domain_attach_device_args.xml");
+  return { dom, xml };
 }
 export const RemoteDomainAttachDeviceArgsCodec: Codec<RemoteDomainAttachDeviceArgs> = { name: "remote_domain_attach_device_args", encode: encodeRemoteDomainAttachDeviceArgs, decode: decodeRemoteDomainAttachDeviceArgs };
 
@@ -4859,10 +4859,10 @@ export function encodeRemoteDomainAttachDeviceFlagsArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_attach_device_flags_args.flags");
 }
 export function decodeRemoteDomainAttachDeviceFlagsArgs(r: XdrReader): RemoteDomainAttachDeviceFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_attach_device_flags_args.xml");
-  const f2 = r.uint();
-  return { dom: f0, xml: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const xml = r.string(4194304, "remote_domain_attach_device_flags_args.xml");
+  const flags = r.uint();
+  return { dom, xml, flags };
 }
 export const RemoteDomainAttachDeviceFlagsArgsCodec: Codec<RemoteDomainAttachDeviceFlagsArgs> = { name: "remote_domain_attach_device_flags_args", encode: encodeRemoteDomainAttachDeviceFlagsArgs, decode: decodeRemoteDomainAttachDeviceFlagsArgs };
 
@@ -4880,9 +4880,9 @@ export function encodeRemoteDomainDetachDeviceArgs(w: XdrWriter, v: RemoteDomain
   w.string(v.xml, 4194304, "remote_domain_detach_device_args.xml");
 }
 export function decodeRemoteDomainDetachDeviceArgs(r: XdrReader): RemoteDomainDetachDeviceArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_detach_device_args.xml");
-  return { dom: f0, xml: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const xml = r.string(4194304, "remote_domain_detach_device_args.xml");
+  return { dom, xml };
 }
 export const RemoteDomainDetachDeviceArgsCodec: Codec<RemoteDomainDetachDeviceArgs> = { name: "remote_domain_detach_device_args", encode: encodeRemoteDomainDetachDeviceArgs, decode: decodeRemoteDomainDetachDeviceArgs };
 
@@ -4902,10 +4902,10 @@ export function encodeRemoteDomainDetachDeviceFlagsArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_detach_device_flags_args.flags");
 }
 export function decodeRemoteDomainDetachDeviceFlagsArgs(r: XdrReader): RemoteDomainDetachDeviceFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_detach_device_flags_args.xml");
-  const f2 = r.uint();
-  return { dom: f0, xml: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const xml = r.string(4194304, "remote_domain_detach_device_flags_args.xml");
+  const flags = r.uint();
+  return { dom, xml, flags };
 }
 export const RemoteDomainDetachDeviceFlagsArgsCodec: Codec<RemoteDomainDetachDeviceFlagsArgs> = { name: "remote_domain_detach_device_flags_args", encode: encodeRemoteDomainDetachDeviceFlagsArgs, decode: decodeRemoteDomainDetachDeviceFlagsArgs };
 
@@ -4925,10 +4925,10 @@ export function encodeRemoteDomainUpdateDeviceFlagsArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_update_device_flags_args.flags");
 }
 export function decodeRemoteDomainUpdateDeviceFlagsArgs(r: XdrReader): RemoteDomainUpdateDeviceFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_update_device_flags_args.xml");
-  const f2 = r.uint();
-  return { dom: f0, xml: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const xml = r.string(4194304, "remote_domain_update_device_flags_args.xml");
+  const flags = r.uint();
+  return { dom, xml, flags };
 }
 export const RemoteDomainUpdateDeviceFlagsArgsCodec: Codec<RemoteDomainUpdateDeviceFlagsArgs> = { name: "remote_domain_update_device_flags_args", encode: encodeRemoteDomainUpdateDeviceFlagsArgs, decode: decodeRemoteDomainUpdateDeviceFlagsArgs };
 
@@ -4948,10 +4948,10 @@ export function encodeRemoteDomainDetachDeviceAliasArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_detach_device_alias_args.flags");
 }
 export function decodeRemoteDomainDetachDeviceAliasArgs(r: XdrReader): RemoteDomainDetachDeviceAliasArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_detach_device_alias_args.alias");
-  const f2 = r.uint();
-  return { dom: f0, alias: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const alias = r.string(4194304, "remote_domain_detach_device_alias_args.alias");
+  const flags = r.uint();
+  return { dom, alias, flags };
 }
 export const RemoteDomainDetachDeviceAliasArgsCodec: Codec<RemoteDomainDetachDeviceAliasArgs> = { name: "remote_domain_detach_device_alias_args", encode: encodeRemoteDomainDetachDeviceAliasArgs, decode: decodeRemoteDomainDetachDeviceAliasArgs };
 
@@ -4967,8 +4967,8 @@ export function encodeRemoteDomainGetAutostartArgs(w: XdrWriter, v: RemoteDomain
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_autostart_args.dom");
 }
 export function decodeRemoteDomainGetAutostartArgs(r: XdrReader): RemoteDomainGetAutostartArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetAutostartArgsCodec: Codec<RemoteDomainGetAutostartArgs> = { name: "remote_domain_get_autostart_args", encode: encodeRemoteDomainGetAutostartArgs, decode: decodeRemoteDomainGetAutostartArgs };
 
@@ -4984,8 +4984,8 @@ export function encodeRemoteDomainGetAutostartRet(w: XdrWriter, v: RemoteDomainG
   w.int(v.autostart, "remote_domain_get_autostart_ret.autostart");
 }
 export function decodeRemoteDomainGetAutostartRet(r: XdrReader): RemoteDomainGetAutostartRet {
-  const f0 = r.int();
-  return { autostart: f0 };
+  const autostart = r.int();
+  return { autostart };
 }
 export const RemoteDomainGetAutostartRetCodec: Codec<RemoteDomainGetAutostartRet> = { name: "remote_domain_get_autostart_ret", encode: encodeRemoteDomainGetAutostartRet, decode: decodeRemoteDomainGetAutostartRet };
 
@@ -5003,9 +5003,9 @@ export function encodeRemoteDomainSetAutostartArgs(w: XdrWriter, v: RemoteDomain
   w.int(v.autostart, "remote_domain_set_autostart_args.autostart");
 }
 export function decodeRemoteDomainSetAutostartArgs(r: XdrReader): RemoteDomainSetAutostartArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  return { dom: f0, autostart: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const autostart = r.int();
+  return { dom, autostart };
 }
 export const RemoteDomainSetAutostartArgsCodec: Codec<RemoteDomainSetAutostartArgs> = { name: "remote_domain_set_autostart_args", encode: encodeRemoteDomainSetAutostartArgs, decode: decodeRemoteDomainSetAutostartArgs };
 
@@ -5052,25 +5052,25 @@ export function encodeRemoteDomainSetMetadataArgs(w: XdrWriter, v: RemoteDomainS
   w.uint(v.flags, "remote_domain_set_metadata_args.flags");
 }
 export function decodeRemoteDomainSetMetadataArgs(r: XdrReader): RemoteDomainSetMetadataArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  let f2: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  const type = r.int();
+  let metadata: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_set_metadata_args.metadata")) {
-    const f2p = r.string(4194304, "remote_domain_set_metadata_args.metadata");
-    f2 = f2p;
+    const metadata$p = r.string(4194304, "remote_domain_set_metadata_args.metadata");
+    metadata = metadata$p;
   }
-  let f3: RemoteNonnullString | null = null;
+  let key: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_set_metadata_args.key")) {
-    const f3p = r.string(4194304, "remote_domain_set_metadata_args.key");
-    f3 = f3p;
+    const key$p = r.string(4194304, "remote_domain_set_metadata_args.key");
+    key = key$p;
   }
-  let f4: RemoteNonnullString | null = null;
+  let uri: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_set_metadata_args.uri")) {
-    const f4p = r.string(4194304, "remote_domain_set_metadata_args.uri");
-    f4 = f4p;
+    const uri$p = r.string(4194304, "remote_domain_set_metadata_args.uri");
+    uri = uri$p;
   }
-  const f5 = r.uint();
-  return { dom: f0, type: f1, metadata: f2, key: f3, uri: f4, flags: f5 };
+  const flags = r.uint();
+  return { dom, type, metadata, key, uri, flags };
 }
 export const RemoteDomainSetMetadataArgsCodec: Codec<RemoteDomainSetMetadataArgs> = { name: "remote_domain_set_metadata_args", encode: encodeRemoteDomainSetMetadataArgs, decode: decodeRemoteDomainSetMetadataArgs };
 
@@ -5099,15 +5099,15 @@ export function encodeRemoteDomainGetMetadataArgs(w: XdrWriter, v: RemoteDomainG
   w.uint(v.flags, "remote_domain_get_metadata_args.flags");
 }
 export function decodeRemoteDomainGetMetadataArgs(r: XdrReader): RemoteDomainGetMetadataArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  let f2: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  const type = r.int();
+  let uri: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_get_metadata_args.uri")) {
-    const f2p = r.string(4194304, "remote_domain_get_metadata_args.uri");
-    f2 = f2p;
+    const uri$p = r.string(4194304, "remote_domain_get_metadata_args.uri");
+    uri = uri$p;
   }
-  const f3 = r.uint();
-  return { dom: f0, type: f1, uri: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, type, uri, flags };
 }
 export const RemoteDomainGetMetadataArgsCodec: Codec<RemoteDomainGetMetadataArgs> = { name: "remote_domain_get_metadata_args", encode: encodeRemoteDomainGetMetadataArgs, decode: decodeRemoteDomainGetMetadataArgs };
 
@@ -5123,8 +5123,8 @@ export function encodeRemoteDomainGetMetadataRet(w: XdrWriter, v: RemoteDomainGe
   w.string(v.metadata, 4194304, "remote_domain_get_metadata_ret.metadata");
 }
 export function decodeRemoteDomainGetMetadataRet(r: XdrReader): RemoteDomainGetMetadataRet {
-  const f0 = r.string(4194304, "remote_domain_get_metadata_ret.metadata");
-  return { metadata: f0 };
+  const metadata = r.string(4194304, "remote_domain_get_metadata_ret.metadata");
+  return { metadata };
 }
 export const RemoteDomainGetMetadataRetCodec: Codec<RemoteDomainGetMetadataRet> = { name: "remote_domain_get_metadata_ret", encode: encodeRemoteDomainGetMetadataRet, decode: decodeRemoteDomainGetMetadataRet };
 
@@ -5144,10 +5144,10 @@ export function encodeRemoteDomainBlockJobAbortArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_block_job_abort_args.flags");
 }
 export function decodeRemoteDomainBlockJobAbortArgs(r: XdrReader): RemoteDomainBlockJobAbortArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_job_abort_args.path");
-  const f2 = r.uint();
-  return { dom: f0, path: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_block_job_abort_args.path");
+  const flags = r.uint();
+  return { dom, path, flags };
 }
 export const RemoteDomainBlockJobAbortArgsCodec: Codec<RemoteDomainBlockJobAbortArgs> = { name: "remote_domain_block_job_abort_args", encode: encodeRemoteDomainBlockJobAbortArgs, decode: decodeRemoteDomainBlockJobAbortArgs };
 
@@ -5167,10 +5167,10 @@ export function encodeRemoteDomainGetBlockJobInfoArgs(w: XdrWriter, v: RemoteDom
   w.uint(v.flags, "remote_domain_get_block_job_info_args.flags");
 }
 export function decodeRemoteDomainGetBlockJobInfoArgs(r: XdrReader): RemoteDomainGetBlockJobInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_get_block_job_info_args.path");
-  const f2 = r.uint();
-  return { dom: f0, path: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_get_block_job_info_args.path");
+  const flags = r.uint();
+  return { dom, path, flags };
 }
 export const RemoteDomainGetBlockJobInfoArgsCodec: Codec<RemoteDomainGetBlockJobInfoArgs> = { name: "remote_domain_get_block_job_info_args", encode: encodeRemoteDomainGetBlockJobInfoArgs, decode: decodeRemoteDomainGetBlockJobInfoArgs };
 
@@ -5194,12 +5194,12 @@ export function encodeRemoteDomainGetBlockJobInfoRet(w: XdrWriter, v: RemoteDoma
   w.uhyper(v.end, "remote_domain_get_block_job_info_ret.end");
 }
 export function decodeRemoteDomainGetBlockJobInfoRet(r: XdrReader): RemoteDomainGetBlockJobInfoRet {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2 = r.uhyper();
-  const f3 = r.uhyper();
-  const f4 = r.uhyper();
-  return { found: f0, type: f1, bandwidth: f2, cur: f3, end: f4 };
+  const found = r.int();
+  const type = r.int();
+  const bandwidth = r.uhyper();
+  const cur = r.uhyper();
+  const end = r.uhyper();
+  return { found, type, bandwidth, cur, end };
 }
 export const RemoteDomainGetBlockJobInfoRetCodec: Codec<RemoteDomainGetBlockJobInfoRet> = { name: "remote_domain_get_block_job_info_ret", encode: encodeRemoteDomainGetBlockJobInfoRet, decode: decodeRemoteDomainGetBlockJobInfoRet };
 
@@ -5221,11 +5221,11 @@ export function encodeRemoteDomainBlockJobSetSpeedArgs(w: XdrWriter, v: RemoteDo
   w.uint(v.flags, "remote_domain_block_job_set_speed_args.flags");
 }
 export function decodeRemoteDomainBlockJobSetSpeedArgs(r: XdrReader): RemoteDomainBlockJobSetSpeedArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_job_set_speed_args.path");
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  return { dom: f0, path: f1, bandwidth: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_block_job_set_speed_args.path");
+  const bandwidth = r.uhyper();
+  const flags = r.uint();
+  return { dom, path, bandwidth, flags };
 }
 export const RemoteDomainBlockJobSetSpeedArgsCodec: Codec<RemoteDomainBlockJobSetSpeedArgs> = { name: "remote_domain_block_job_set_speed_args", encode: encodeRemoteDomainBlockJobSetSpeedArgs, decode: decodeRemoteDomainBlockJobSetSpeedArgs };
 
@@ -5247,11 +5247,11 @@ export function encodeRemoteDomainBlockPullArgs(w: XdrWriter, v: RemoteDomainBlo
   w.uint(v.flags, "remote_domain_block_pull_args.flags");
 }
 export function decodeRemoteDomainBlockPullArgs(r: XdrReader): RemoteDomainBlockPullArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_pull_args.path");
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  return { dom: f0, path: f1, bandwidth: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_block_pull_args.path");
+  const bandwidth = r.uhyper();
+  const flags = r.uint();
+  return { dom, path, bandwidth, flags };
 }
 export const RemoteDomainBlockPullArgsCodec: Codec<RemoteDomainBlockPullArgs> = { name: "remote_domain_block_pull_args", encode: encodeRemoteDomainBlockPullArgs, decode: decodeRemoteDomainBlockPullArgs };
 
@@ -5282,16 +5282,16 @@ export function encodeRemoteDomainBlockRebaseArgs(w: XdrWriter, v: RemoteDomainB
   w.uint(v.flags, "remote_domain_block_rebase_args.flags");
 }
 export function decodeRemoteDomainBlockRebaseArgs(r: XdrReader): RemoteDomainBlockRebaseArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_rebase_args.path");
-  let f2: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_block_rebase_args.path");
+  let base: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_block_rebase_args.base")) {
-    const f2p = r.string(4194304, "remote_domain_block_rebase_args.base");
-    f2 = f2p;
+    const base$p = r.string(4194304, "remote_domain_block_rebase_args.base");
+    base = base$p;
   }
-  const f3 = r.uhyper();
-  const f4 = r.uint();
-  return { dom: f0, path: f1, base: f2, bandwidth: f3, flags: f4 };
+  const bandwidth = r.uhyper();
+  const flags = r.uint();
+  return { dom, path, base, bandwidth, flags };
 }
 export const RemoteDomainBlockRebaseArgsCodec: Codec<RemoteDomainBlockRebaseArgs> = { name: "remote_domain_block_rebase_args", encode: encodeRemoteDomainBlockRebaseArgs, decode: decodeRemoteDomainBlockRebaseArgs };
 
@@ -5321,17 +5321,17 @@ export function encodeRemoteDomainBlockCopyArgs(w: XdrWriter, v: RemoteDomainBlo
   w.uint(v.flags, "remote_domain_block_copy_args.flags");
 }
 export function decodeRemoteDomainBlockCopyArgs(r: XdrReader): RemoteDomainBlockCopyArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_copy_args.path");
-  const f2 = r.string(4194304, "remote_domain_block_copy_args.destxml");
-  const f3n = r.arrayLength(16, "remote_domain_block_copy_args.params", 8);
-  const f3: RemoteTypedParam[] = [];
-  for (let f3i = 0; f3i < f3n; f3i++) {
-    const f3e = decodeRemoteTypedParam(r);
-    f3.push(f3e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_block_copy_args.path");
+  const destxml = r.string(4194304, "remote_domain_block_copy_args.destxml");
+  const params$n = r.arrayLength(16, "remote_domain_block_copy_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f4 = r.uint();
-  return { dom: f0, path: f1, destxml: f2, params: f3, flags: f4 };
+  const flags = r.uint();
+  return { dom, path, destxml, params, flags };
 }
 export const RemoteDomainBlockCopyArgsCodec: Codec<RemoteDomainBlockCopyArgs> = { name: "remote_domain_block_copy_args", encode: encodeRemoteDomainBlockCopyArgs, decode: decodeRemoteDomainBlockCopyArgs };
 
@@ -5371,21 +5371,21 @@ export function encodeRemoteDomainBlockCommitArgs(w: XdrWriter, v: RemoteDomainB
   w.uint(v.flags, "remote_domain_block_commit_args.flags");
 }
 export function decodeRemoteDomainBlockCommitArgs(r: XdrReader): RemoteDomainBlockCommitArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_block_commit_args.disk");
-  let f2: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  const disk = r.string(4194304, "remote_domain_block_commit_args.disk");
+  let base: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_block_commit_args.base")) {
-    const f2p = r.string(4194304, "remote_domain_block_commit_args.base");
-    f2 = f2p;
+    const base$p = r.string(4194304, "remote_domain_block_commit_args.base");
+    base = base$p;
   }
-  let f3: RemoteNonnullString | null = null;
+  let top: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_block_commit_args.top")) {
-    const f3p = r.string(4194304, "remote_domain_block_commit_args.top");
-    f3 = f3p;
+    const top$p = r.string(4194304, "remote_domain_block_commit_args.top");
+    top = top$p;
   }
-  const f4 = r.uhyper();
-  const f5 = r.uint();
-  return { dom: f0, disk: f1, base: f2, top: f3, bandwidth: f4, flags: f5 };
+  const bandwidth = r.uhyper();
+  const flags = r.uint();
+  return { dom, disk, base, top, bandwidth, flags };
 }
 export const RemoteDomainBlockCommitArgsCodec: Codec<RemoteDomainBlockCommitArgs> = { name: "remote_domain_block_commit_args", encode: encodeRemoteDomainBlockCommitArgs, decode: decodeRemoteDomainBlockCommitArgs };
 
@@ -5413,16 +5413,16 @@ export function encodeRemoteDomainSetBlockIoTuneArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_set_block_io_tune_args.flags");
 }
 export function decodeRemoteDomainSetBlockIoTuneArgs(r: XdrReader): RemoteDomainSetBlockIoTuneArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_set_block_io_tune_args.disk");
-  const f2n = r.arrayLength(32, "remote_domain_set_block_io_tune_args.params", 8);
-  const f2: RemoteTypedParam[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = decodeRemoteTypedParam(r);
-    f2.push(f2e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const disk = r.string(4194304, "remote_domain_set_block_io_tune_args.disk");
+  const params$n = r.arrayLength(32, "remote_domain_set_block_io_tune_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f3 = r.uint();
-  return { dom: f0, disk: f1, params: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, disk, params, flags };
 }
 export const RemoteDomainSetBlockIoTuneArgsCodec: Codec<RemoteDomainSetBlockIoTuneArgs> = { name: "remote_domain_set_block_io_tune_args", encode: encodeRemoteDomainSetBlockIoTuneArgs, decode: decodeRemoteDomainSetBlockIoTuneArgs };
 
@@ -5451,15 +5451,15 @@ export function encodeRemoteDomainGetBlockIoTuneArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_get_block_io_tune_args.flags");
 }
 export function decodeRemoteDomainGetBlockIoTuneArgs(r: XdrReader): RemoteDomainGetBlockIoTuneArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let disk: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_get_block_io_tune_args.disk")) {
-    const f1p = r.string(4194304, "remote_domain_get_block_io_tune_args.disk");
-    f1 = f1p;
+    const disk$p = r.string(4194304, "remote_domain_get_block_io_tune_args.disk");
+    disk = disk$p;
   }
-  const f2 = r.int();
-  const f3 = r.uint();
-  return { dom: f0, disk: f1, nparams: f2, flags: f3 };
+  const nparams = r.int();
+  const flags = r.uint();
+  return { dom, disk, nparams, flags };
 }
 export const RemoteDomainGetBlockIoTuneArgsCodec: Codec<RemoteDomainGetBlockIoTuneArgs> = { name: "remote_domain_get_block_io_tune_args", encode: encodeRemoteDomainGetBlockIoTuneArgs, decode: decodeRemoteDomainGetBlockIoTuneArgs };
 
@@ -5483,14 +5483,14 @@ export function encodeRemoteDomainGetBlockIoTuneRet(w: XdrWriter, v: RemoteDomai
   w.int(v.nparams, "remote_domain_get_block_io_tune_ret.nparams");
 }
 export function decodeRemoteDomainGetBlockIoTuneRet(r: XdrReader): RemoteDomainGetBlockIoTuneRet {
-  const f0n = r.arrayLength(32, "remote_domain_get_block_io_tune_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(32, "remote_domain_get_block_io_tune_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteDomainGetBlockIoTuneRetCodec: Codec<RemoteDomainGetBlockIoTuneRet> = { name: "remote_domain_get_block_io_tune_ret", encode: encodeRemoteDomainGetBlockIoTuneRet, decode: decodeRemoteDomainGetBlockIoTuneRet };
 
@@ -5518,16 +5518,16 @@ export function encodeRemoteDomainSetThrottleGroupArgs(w: XdrWriter, v: RemoteDo
   w.uint(v.flags, "remote_domain_set_throttle_group_args.flags");
 }
 export function decodeRemoteDomainSetThrottleGroupArgs(r: XdrReader): RemoteDomainSetThrottleGroupArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_set_throttle_group_args.group");
-  const f2n = r.arrayLength(32, "remote_domain_set_throttle_group_args.params", 8);
-  const f2: RemoteTypedParam[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = decodeRemoteTypedParam(r);
-    f2.push(f2e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const group = r.string(4194304, "remote_domain_set_throttle_group_args.group");
+  const params$n = r.arrayLength(32, "remote_domain_set_throttle_group_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f3 = r.uint();
-  return { dom: f0, group: f1, params: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, group, params, flags };
 }
 export const RemoteDomainSetThrottleGroupArgsCodec: Codec<RemoteDomainSetThrottleGroupArgs> = { name: "remote_domain_set_throttle_group_args", encode: encodeRemoteDomainSetThrottleGroupArgs, decode: decodeRemoteDomainSetThrottleGroupArgs };
 
@@ -5554,14 +5554,14 @@ export function encodeRemoteDomainDelThrottleGroupArgs(w: XdrWriter, v: RemoteDo
   w.uint(v.flags, "remote_domain_del_throttle_group_args.flags");
 }
 export function decodeRemoteDomainDelThrottleGroupArgs(r: XdrReader): RemoteDomainDelThrottleGroupArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let group: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_del_throttle_group_args.group")) {
-    const f1p = r.string(4194304, "remote_domain_del_throttle_group_args.group");
-    f1 = f1p;
+    const group$p = r.string(4194304, "remote_domain_del_throttle_group_args.group");
+    group = group$p;
   }
-  const f2 = r.uint();
-  return { dom: f0, group: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, group, flags };
 }
 export const RemoteDomainDelThrottleGroupArgsCodec: Codec<RemoteDomainDelThrottleGroupArgs> = { name: "remote_domain_del_throttle_group_args", encode: encodeRemoteDomainDelThrottleGroupArgs, decode: decodeRemoteDomainDelThrottleGroupArgs };
 
@@ -5585,12 +5585,12 @@ export function encodeRemoteDomainGetCpuStatsArgs(w: XdrWriter, v: RemoteDomainG
   w.uint(v.flags, "remote_domain_get_cpu_stats_args.flags");
 }
 export function decodeRemoteDomainGetCpuStatsArgs(r: XdrReader): RemoteDomainGetCpuStatsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.int();
-  const f3 = r.uint();
-  const f4 = r.uint();
-  return { dom: f0, nparams: f1, start_cpu: f2, ncpus: f3, flags: f4 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const nparams = r.uint();
+  const start_cpu = r.int();
+  const ncpus = r.uint();
+  const flags = r.uint();
+  return { dom, nparams, start_cpu, ncpus, flags };
 }
 export const RemoteDomainGetCpuStatsArgsCodec: Codec<RemoteDomainGetCpuStatsArgs> = { name: "remote_domain_get_cpu_stats_args", encode: encodeRemoteDomainGetCpuStatsArgs, decode: decodeRemoteDomainGetCpuStatsArgs };
 
@@ -5614,14 +5614,14 @@ export function encodeRemoteDomainGetCpuStatsRet(w: XdrWriter, v: RemoteDomainGe
   w.int(v.nparams, "remote_domain_get_cpu_stats_ret.nparams");
 }
 export function decodeRemoteDomainGetCpuStatsRet(r: XdrReader): RemoteDomainGetCpuStatsRet {
-  const f0n = r.arrayLength(2048, "remote_domain_get_cpu_stats_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(2048, "remote_domain_get_cpu_stats_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteDomainGetCpuStatsRetCodec: Codec<RemoteDomainGetCpuStatsRet> = { name: "remote_domain_get_cpu_stats_ret", encode: encodeRemoteDomainGetCpuStatsRet, decode: decodeRemoteDomainGetCpuStatsRet };
 
@@ -5639,9 +5639,9 @@ export function encodeRemoteDomainGetHostnameArgs(w: XdrWriter, v: RemoteDomainG
   w.uint(v.flags, "remote_domain_get_hostname_args.flags");
 }
 export function decodeRemoteDomainGetHostnameArgs(r: XdrReader): RemoteDomainGetHostnameArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetHostnameArgsCodec: Codec<RemoteDomainGetHostnameArgs> = { name: "remote_domain_get_hostname_args", encode: encodeRemoteDomainGetHostnameArgs, decode: decodeRemoteDomainGetHostnameArgs };
 
@@ -5657,8 +5657,8 @@ export function encodeRemoteDomainGetHostnameRet(w: XdrWriter, v: RemoteDomainGe
   w.string(v.hostname, 4194304, "remote_domain_get_hostname_ret.hostname");
 }
 export function decodeRemoteDomainGetHostnameRet(r: XdrReader): RemoteDomainGetHostnameRet {
-  const f0 = r.string(4194304, "remote_domain_get_hostname_ret.hostname");
-  return { hostname: f0 };
+  const hostname = r.string(4194304, "remote_domain_get_hostname_ret.hostname");
+  return { hostname };
 }
 export const RemoteDomainGetHostnameRetCodec: Codec<RemoteDomainGetHostnameRet> = { name: "remote_domain_get_hostname_ret", encode: encodeRemoteDomainGetHostnameRet, decode: decodeRemoteDomainGetHostnameRet };
 
@@ -5674,8 +5674,8 @@ export function encodeRemoteConnectNumOfNetworksRet(w: XdrWriter, v: RemoteConne
   w.int(v.num, "remote_connect_num_of_networks_ret.num");
 }
 export function decodeRemoteConnectNumOfNetworksRet(r: XdrReader): RemoteConnectNumOfNetworksRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfNetworksRetCodec: Codec<RemoteConnectNumOfNetworksRet> = { name: "remote_connect_num_of_networks_ret", encode: encodeRemoteConnectNumOfNetworksRet, decode: decodeRemoteConnectNumOfNetworksRet };
 
@@ -5691,8 +5691,8 @@ export function encodeRemoteConnectListNetworksArgs(w: XdrWriter, v: RemoteConne
   w.int(v.maxnames, "remote_connect_list_networks_args.maxnames");
 }
 export function decodeRemoteConnectListNetworksArgs(r: XdrReader): RemoteConnectListNetworksArgs {
-  const f0 = r.int();
-  return { maxnames: f0 };
+  const maxnames = r.int();
+  return { maxnames };
 }
 export const RemoteConnectListNetworksArgsCodec: Codec<RemoteConnectListNetworksArgs> = { name: "remote_connect_list_networks_args", encode: encodeRemoteConnectListNetworksArgs, decode: decodeRemoteConnectListNetworksArgs };
 
@@ -5714,13 +5714,13 @@ export function encodeRemoteConnectListNetworksRet(w: XdrWriter, v: RemoteConnec
   }
 }
 export function decodeRemoteConnectListNetworksRet(r: XdrReader): RemoteConnectListNetworksRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_networks_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_networks_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_connect_list_networks_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_connect_list_networks_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteConnectListNetworksRetCodec: Codec<RemoteConnectListNetworksRet> = { name: "remote_connect_list_networks_ret", encode: encodeRemoteConnectListNetworksRet, decode: decodeRemoteConnectListNetworksRet };
 
@@ -5736,8 +5736,8 @@ export function encodeRemoteConnectNumOfDefinedNetworksRet(w: XdrWriter, v: Remo
   w.int(v.num, "remote_connect_num_of_defined_networks_ret.num");
 }
 export function decodeRemoteConnectNumOfDefinedNetworksRet(r: XdrReader): RemoteConnectNumOfDefinedNetworksRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfDefinedNetworksRetCodec: Codec<RemoteConnectNumOfDefinedNetworksRet> = { name: "remote_connect_num_of_defined_networks_ret", encode: encodeRemoteConnectNumOfDefinedNetworksRet, decode: decodeRemoteConnectNumOfDefinedNetworksRet };
 
@@ -5753,8 +5753,8 @@ export function encodeRemoteConnectListDefinedNetworksArgs(w: XdrWriter, v: Remo
   w.int(v.maxnames, "remote_connect_list_defined_networks_args.maxnames");
 }
 export function decodeRemoteConnectListDefinedNetworksArgs(r: XdrReader): RemoteConnectListDefinedNetworksArgs {
-  const f0 = r.int();
-  return { maxnames: f0 };
+  const maxnames = r.int();
+  return { maxnames };
 }
 export const RemoteConnectListDefinedNetworksArgsCodec: Codec<RemoteConnectListDefinedNetworksArgs> = { name: "remote_connect_list_defined_networks_args", encode: encodeRemoteConnectListDefinedNetworksArgs, decode: decodeRemoteConnectListDefinedNetworksArgs };
 
@@ -5776,13 +5776,13 @@ export function encodeRemoteConnectListDefinedNetworksRet(w: XdrWriter, v: Remot
   }
 }
 export function decodeRemoteConnectListDefinedNetworksRet(r: XdrReader): RemoteConnectListDefinedNetworksRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_defined_networks_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_defined_networks_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_connect_list_defined_networks_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_connect_list_defined_networks_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteConnectListDefinedNetworksRetCodec: Codec<RemoteConnectListDefinedNetworksRet> = { name: "remote_connect_list_defined_networks_ret", encode: encodeRemoteConnectListDefinedNetworksRet, decode: decodeRemoteConnectListDefinedNetworksRet };
 
@@ -5798,8 +5798,8 @@ export function encodeRemoteNetworkLookupByUuidArgs(w: XdrWriter, v: RemoteNetwo
   w.fixedOpaque(v.uuid, 16, "remote_network_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteNetworkLookupByUuidArgs(r: XdrReader): RemoteNetworkLookupByUuidArgs {
-  const f0 = r.fixedOpaque(16, "remote_network_lookup_by_uuid_args.uuid");
-  return { uuid: f0 };
+  const uuid = r.fixedOpaque(16, "remote_network_lookup_by_uuid_args.uuid");
+  return { uuid };
 }
 export const RemoteNetworkLookupByUuidArgsCodec: Codec<RemoteNetworkLookupByUuidArgs> = { name: "remote_network_lookup_by_uuid_args", encode: encodeRemoteNetworkLookupByUuidArgs, decode: decodeRemoteNetworkLookupByUuidArgs };
 
@@ -5815,8 +5815,8 @@ export function encodeRemoteNetworkLookupByUuidRet(w: XdrWriter, v: RemoteNetwor
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_lookup_by_uuid_ret.net");
 }
 export function decodeRemoteNetworkLookupByUuidRet(r: XdrReader): RemoteNetworkLookupByUuidRet {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkLookupByUuidRetCodec: Codec<RemoteNetworkLookupByUuidRet> = { name: "remote_network_lookup_by_uuid_ret", encode: encodeRemoteNetworkLookupByUuidRet, decode: decodeRemoteNetworkLookupByUuidRet };
 
@@ -5832,8 +5832,8 @@ export function encodeRemoteNetworkLookupByNameArgs(w: XdrWriter, v: RemoteNetwo
   w.string(v.name, 4194304, "remote_network_lookup_by_name_args.name");
 }
 export function decodeRemoteNetworkLookupByNameArgs(r: XdrReader): RemoteNetworkLookupByNameArgs {
-  const f0 = r.string(4194304, "remote_network_lookup_by_name_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_network_lookup_by_name_args.name");
+  return { name };
 }
 export const RemoteNetworkLookupByNameArgsCodec: Codec<RemoteNetworkLookupByNameArgs> = { name: "remote_network_lookup_by_name_args", encode: encodeRemoteNetworkLookupByNameArgs, decode: decodeRemoteNetworkLookupByNameArgs };
 
@@ -5849,8 +5849,8 @@ export function encodeRemoteNetworkLookupByNameRet(w: XdrWriter, v: RemoteNetwor
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_lookup_by_name_ret.net");
 }
 export function decodeRemoteNetworkLookupByNameRet(r: XdrReader): RemoteNetworkLookupByNameRet {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkLookupByNameRetCodec: Codec<RemoteNetworkLookupByNameRet> = { name: "remote_network_lookup_by_name_ret", encode: encodeRemoteNetworkLookupByNameRet, decode: decodeRemoteNetworkLookupByNameRet };
 
@@ -5866,8 +5866,8 @@ export function encodeRemoteNetworkCreateXmlArgs(w: XdrWriter, v: RemoteNetworkC
   w.string(v.xml, 4194304, "remote_network_create_xml_args.xml");
 }
 export function decodeRemoteNetworkCreateXmlArgs(r: XdrReader): RemoteNetworkCreateXmlArgs {
-  const f0 = r.string(4194304, "remote_network_create_xml_args.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_network_create_xml_args.xml");
+  return { xml };
 }
 export const RemoteNetworkCreateXmlArgsCodec: Codec<RemoteNetworkCreateXmlArgs> = { name: "remote_network_create_xml_args", encode: encodeRemoteNetworkCreateXmlArgs, decode: decodeRemoteNetworkCreateXmlArgs };
 
@@ -5883,8 +5883,8 @@ export function encodeRemoteNetworkCreateXmlRet(w: XdrWriter, v: RemoteNetworkCr
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_create_xml_ret.net");
 }
 export function decodeRemoteNetworkCreateXmlRet(r: XdrReader): RemoteNetworkCreateXmlRet {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkCreateXmlRetCodec: Codec<RemoteNetworkCreateXmlRet> = { name: "remote_network_create_xml_ret", encode: encodeRemoteNetworkCreateXmlRet, decode: decodeRemoteNetworkCreateXmlRet };
 
@@ -5902,9 +5902,9 @@ export function encodeRemoteNetworkCreateXmlFlagsArgs(w: XdrWriter, v: RemoteNet
   w.uint(v.flags, "remote_network_create_xml_flags_args.flags");
 }
 export function decodeRemoteNetworkCreateXmlFlagsArgs(r: XdrReader): RemoteNetworkCreateXmlFlagsArgs {
-  const f0 = r.string(4194304, "remote_network_create_xml_flags_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_network_create_xml_flags_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteNetworkCreateXmlFlagsArgsCodec: Codec<RemoteNetworkCreateXmlFlagsArgs> = { name: "remote_network_create_xml_flags_args", encode: encodeRemoteNetworkCreateXmlFlagsArgs, decode: decodeRemoteNetworkCreateXmlFlagsArgs };
 
@@ -5920,8 +5920,8 @@ export function encodeRemoteNetworkCreateXmlFlagsRet(w: XdrWriter, v: RemoteNetw
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_create_xml_flags_ret.net");
 }
 export function decodeRemoteNetworkCreateXmlFlagsRet(r: XdrReader): RemoteNetworkCreateXmlFlagsRet {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkCreateXmlFlagsRetCodec: Codec<RemoteNetworkCreateXmlFlagsRet> = { name: "remote_network_create_xml_flags_ret", encode: encodeRemoteNetworkCreateXmlFlagsRet, decode: decodeRemoteNetworkCreateXmlFlagsRet };
 
@@ -5937,8 +5937,8 @@ export function encodeRemoteNetworkDefineXmlArgs(w: XdrWriter, v: RemoteNetworkD
   w.string(v.xml, 4194304, "remote_network_define_xml_args.xml");
 }
 export function decodeRemoteNetworkDefineXmlArgs(r: XdrReader): RemoteNetworkDefineXmlArgs {
-  const f0 = r.string(4194304, "remote_network_define_xml_args.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_network_define_xml_args.xml");
+  return { xml };
 }
 export const RemoteNetworkDefineXmlArgsCodec: Codec<RemoteNetworkDefineXmlArgs> = { name: "remote_network_define_xml_args", encode: encodeRemoteNetworkDefineXmlArgs, decode: decodeRemoteNetworkDefineXmlArgs };
 
@@ -5954,8 +5954,8 @@ export function encodeRemoteNetworkDefineXmlRet(w: XdrWriter, v: RemoteNetworkDe
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_define_xml_ret.net");
 }
 export function decodeRemoteNetworkDefineXmlRet(r: XdrReader): RemoteNetworkDefineXmlRet {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkDefineXmlRetCodec: Codec<RemoteNetworkDefineXmlRet> = { name: "remote_network_define_xml_ret", encode: encodeRemoteNetworkDefineXmlRet, decode: decodeRemoteNetworkDefineXmlRet };
 
@@ -5973,9 +5973,9 @@ export function encodeRemoteNetworkDefineXmlFlagsArgs(w: XdrWriter, v: RemoteNet
   w.uint(v.flags, "remote_network_define_xml_flags_args.flags");
 }
 export function decodeRemoteNetworkDefineXmlFlagsArgs(r: XdrReader): RemoteNetworkDefineXmlFlagsArgs {
-  const f0 = r.string(4194304, "remote_network_define_xml_flags_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_network_define_xml_flags_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteNetworkDefineXmlFlagsArgsCodec: Codec<RemoteNetworkDefineXmlFlagsArgs> = { name: "remote_network_define_xml_flags_args", encode: encodeRemoteNetworkDefineXmlFlagsArgs, decode: decodeRemoteNetworkDefineXmlFlagsArgs };
 
@@ -5991,8 +5991,8 @@ export function encodeRemoteNetworkDefineXmlFlagsRet(w: XdrWriter, v: RemoteNetw
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_define_xml_flags_ret.net");
 }
 export function decodeRemoteNetworkDefineXmlFlagsRet(r: XdrReader): RemoteNetworkDefineXmlFlagsRet {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkDefineXmlFlagsRetCodec: Codec<RemoteNetworkDefineXmlFlagsRet> = { name: "remote_network_define_xml_flags_ret", encode: encodeRemoteNetworkDefineXmlFlagsRet, decode: decodeRemoteNetworkDefineXmlFlagsRet };
 
@@ -6008,8 +6008,8 @@ export function encodeRemoteNetworkUndefineArgs(w: XdrWriter, v: RemoteNetworkUn
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_undefine_args.net");
 }
 export function decodeRemoteNetworkUndefineArgs(r: XdrReader): RemoteNetworkUndefineArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkUndefineArgsCodec: Codec<RemoteNetworkUndefineArgs> = { name: "remote_network_undefine_args", encode: encodeRemoteNetworkUndefineArgs, decode: decodeRemoteNetworkUndefineArgs };
 
@@ -6035,13 +6035,13 @@ export function encodeRemoteNetworkUpdateArgs(w: XdrWriter, v: RemoteNetworkUpda
   w.uint(v.flags, "remote_network_update_args.flags");
 }
 export function decodeRemoteNetworkUpdateArgs(r: XdrReader): RemoteNetworkUpdateArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  const f3 = r.int();
-  const f4 = r.string(4194304, "remote_network_update_args.xml");
-  const f5 = r.uint();
-  return { net: f0, command: f1, section: f2, parentIndex: f3, xml: f4, flags: f5 };
+  const net = decodeRemoteNonnullNetwork(r);
+  const command = r.uint();
+  const section = r.uint();
+  const parentIndex = r.int();
+  const xml = r.string(4194304, "remote_network_update_args.xml");
+  const flags = r.uint();
+  return { net, command, section, parentIndex, xml, flags };
 }
 export const RemoteNetworkUpdateArgsCodec: Codec<RemoteNetworkUpdateArgs> = { name: "remote_network_update_args", encode: encodeRemoteNetworkUpdateArgs, decode: decodeRemoteNetworkUpdateArgs };
 
@@ -6057,8 +6057,8 @@ export function encodeRemoteNetworkCreateArgs(w: XdrWriter, v: RemoteNetworkCrea
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_create_args.net");
 }
 export function decodeRemoteNetworkCreateArgs(r: XdrReader): RemoteNetworkCreateArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkCreateArgsCodec: Codec<RemoteNetworkCreateArgs> = { name: "remote_network_create_args", encode: encodeRemoteNetworkCreateArgs, decode: decodeRemoteNetworkCreateArgs };
 
@@ -6074,8 +6074,8 @@ export function encodeRemoteNetworkDestroyArgs(w: XdrWriter, v: RemoteNetworkDes
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_destroy_args.net");
 }
 export function decodeRemoteNetworkDestroyArgs(r: XdrReader): RemoteNetworkDestroyArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkDestroyArgsCodec: Codec<RemoteNetworkDestroyArgs> = { name: "remote_network_destroy_args", encode: encodeRemoteNetworkDestroyArgs, decode: decodeRemoteNetworkDestroyArgs };
 
@@ -6093,9 +6093,9 @@ export function encodeRemoteNetworkGetXmlDescArgs(w: XdrWriter, v: RemoteNetwork
   w.uint(v.flags, "remote_network_get_xml_desc_args.flags");
 }
 export function decodeRemoteNetworkGetXmlDescArgs(r: XdrReader): RemoteNetworkGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.uint();
-  return { net: f0, flags: f1 };
+  const net = decodeRemoteNonnullNetwork(r);
+  const flags = r.uint();
+  return { net, flags };
 }
 export const RemoteNetworkGetXmlDescArgsCodec: Codec<RemoteNetworkGetXmlDescArgs> = { name: "remote_network_get_xml_desc_args", encode: encodeRemoteNetworkGetXmlDescArgs, decode: decodeRemoteNetworkGetXmlDescArgs };
 
@@ -6111,8 +6111,8 @@ export function encodeRemoteNetworkGetXmlDescRet(w: XdrWriter, v: RemoteNetworkG
   w.string(v.xml, 4194304, "remote_network_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNetworkGetXmlDescRet(r: XdrReader): RemoteNetworkGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_network_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_network_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteNetworkGetXmlDescRetCodec: Codec<RemoteNetworkGetXmlDescRet> = { name: "remote_network_get_xml_desc_ret", encode: encodeRemoteNetworkGetXmlDescRet, decode: decodeRemoteNetworkGetXmlDescRet };
 
@@ -6128,8 +6128,8 @@ export function encodeRemoteNetworkGetBridgeNameArgs(w: XdrWriter, v: RemoteNetw
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_get_bridge_name_args.net");
 }
 export function decodeRemoteNetworkGetBridgeNameArgs(r: XdrReader): RemoteNetworkGetBridgeNameArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkGetBridgeNameArgsCodec: Codec<RemoteNetworkGetBridgeNameArgs> = { name: "remote_network_get_bridge_name_args", encode: encodeRemoteNetworkGetBridgeNameArgs, decode: decodeRemoteNetworkGetBridgeNameArgs };
 
@@ -6145,8 +6145,8 @@ export function encodeRemoteNetworkGetBridgeNameRet(w: XdrWriter, v: RemoteNetwo
   w.string(v.name, 4194304, "remote_network_get_bridge_name_ret.name");
 }
 export function decodeRemoteNetworkGetBridgeNameRet(r: XdrReader): RemoteNetworkGetBridgeNameRet {
-  const f0 = r.string(4194304, "remote_network_get_bridge_name_ret.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_network_get_bridge_name_ret.name");
+  return { name };
 }
 export const RemoteNetworkGetBridgeNameRetCodec: Codec<RemoteNetworkGetBridgeNameRet> = { name: "remote_network_get_bridge_name_ret", encode: encodeRemoteNetworkGetBridgeNameRet, decode: decodeRemoteNetworkGetBridgeNameRet };
 
@@ -6162,8 +6162,8 @@ export function encodeRemoteNetworkGetAutostartArgs(w: XdrWriter, v: RemoteNetwo
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_get_autostart_args.net");
 }
 export function decodeRemoteNetworkGetAutostartArgs(r: XdrReader): RemoteNetworkGetAutostartArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkGetAutostartArgsCodec: Codec<RemoteNetworkGetAutostartArgs> = { name: "remote_network_get_autostart_args", encode: encodeRemoteNetworkGetAutostartArgs, decode: decodeRemoteNetworkGetAutostartArgs };
 
@@ -6179,8 +6179,8 @@ export function encodeRemoteNetworkGetAutostartRet(w: XdrWriter, v: RemoteNetwor
   w.int(v.autostart, "remote_network_get_autostart_ret.autostart");
 }
 export function decodeRemoteNetworkGetAutostartRet(r: XdrReader): RemoteNetworkGetAutostartRet {
-  const f0 = r.int();
-  return { autostart: f0 };
+  const autostart = r.int();
+  return { autostart };
 }
 export const RemoteNetworkGetAutostartRetCodec: Codec<RemoteNetworkGetAutostartRet> = { name: "remote_network_get_autostart_ret", encode: encodeRemoteNetworkGetAutostartRet, decode: decodeRemoteNetworkGetAutostartRet };
 
@@ -6198,9 +6198,9 @@ export function encodeRemoteNetworkSetAutostartArgs(w: XdrWriter, v: RemoteNetwo
   w.int(v.autostart, "remote_network_set_autostart_args.autostart");
 }
 export function decodeRemoteNetworkSetAutostartArgs(r: XdrReader): RemoteNetworkSetAutostartArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.int();
-  return { net: f0, autostart: f1 };
+  const net = decodeRemoteNonnullNetwork(r);
+  const autostart = r.int();
+  return { net, autostart };
 }
 export const RemoteNetworkSetAutostartArgsCodec: Codec<RemoteNetworkSetAutostartArgs> = { name: "remote_network_set_autostart_args", encode: encodeRemoteNetworkSetAutostartArgs, decode: decodeRemoteNetworkSetAutostartArgs };
 
@@ -6216,8 +6216,8 @@ export function encodeRemoteConnectNumOfNwfiltersRet(w: XdrWriter, v: RemoteConn
   w.int(v.num, "remote_connect_num_of_nwfilters_ret.num");
 }
 export function decodeRemoteConnectNumOfNwfiltersRet(r: XdrReader): RemoteConnectNumOfNwfiltersRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfNwfiltersRetCodec: Codec<RemoteConnectNumOfNwfiltersRet> = { name: "remote_connect_num_of_nwfilters_ret", encode: encodeRemoteConnectNumOfNwfiltersRet, decode: decodeRemoteConnectNumOfNwfiltersRet };
 
@@ -6233,8 +6233,8 @@ export function encodeRemoteConnectListNwfiltersArgs(w: XdrWriter, v: RemoteConn
   w.int(v.maxnames, "remote_connect_list_nwfilters_args.maxnames");
 }
 export function decodeRemoteConnectListNwfiltersArgs(r: XdrReader): RemoteConnectListNwfiltersArgs {
-  const f0 = r.int();
-  return { maxnames: f0 };
+  const maxnames = r.int();
+  return { maxnames };
 }
 export const RemoteConnectListNwfiltersArgsCodec: Codec<RemoteConnectListNwfiltersArgs> = { name: "remote_connect_list_nwfilters_args", encode: encodeRemoteConnectListNwfiltersArgs, decode: decodeRemoteConnectListNwfiltersArgs };
 
@@ -6256,13 +6256,13 @@ export function encodeRemoteConnectListNwfiltersRet(w: XdrWriter, v: RemoteConne
   }
 }
 export function decodeRemoteConnectListNwfiltersRet(r: XdrReader): RemoteConnectListNwfiltersRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_nwfilters_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_nwfilters_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_connect_list_nwfilters_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_connect_list_nwfilters_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteConnectListNwfiltersRetCodec: Codec<RemoteConnectListNwfiltersRet> = { name: "remote_connect_list_nwfilters_ret", encode: encodeRemoteConnectListNwfiltersRet, decode: decodeRemoteConnectListNwfiltersRet };
 
@@ -6278,8 +6278,8 @@ export function encodeRemoteNwfilterLookupByUuidArgs(w: XdrWriter, v: RemoteNwfi
   w.fixedOpaque(v.uuid, 16, "remote_nwfilter_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteNwfilterLookupByUuidArgs(r: XdrReader): RemoteNwfilterLookupByUuidArgs {
-  const f0 = r.fixedOpaque(16, "remote_nwfilter_lookup_by_uuid_args.uuid");
-  return { uuid: f0 };
+  const uuid = r.fixedOpaque(16, "remote_nwfilter_lookup_by_uuid_args.uuid");
+  return { uuid };
 }
 export const RemoteNwfilterLookupByUuidArgsCodec: Codec<RemoteNwfilterLookupByUuidArgs> = { name: "remote_nwfilter_lookup_by_uuid_args", encode: encodeRemoteNwfilterLookupByUuidArgs, decode: decodeRemoteNwfilterLookupByUuidArgs };
 
@@ -6295,8 +6295,8 @@ export function encodeRemoteNwfilterLookupByUuidRet(w: XdrWriter, v: RemoteNwfil
   encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_lookup_by_uuid_ret.nwfilter");
 }
 export function decodeRemoteNwfilterLookupByUuidRet(r: XdrReader): RemoteNwfilterLookupByUuidRet {
-  const f0 = decodeRemoteNonnullNwfilter(r);
-  return { nwfilter: f0 };
+  const nwfilter = decodeRemoteNonnullNwfilter(r);
+  return { nwfilter };
 }
 export const RemoteNwfilterLookupByUuidRetCodec: Codec<RemoteNwfilterLookupByUuidRet> = { name: "remote_nwfilter_lookup_by_uuid_ret", encode: encodeRemoteNwfilterLookupByUuidRet, decode: decodeRemoteNwfilterLookupByUuidRet };
 
@@ -6312,8 +6312,8 @@ export function encodeRemoteNwfilterLookupByNameArgs(w: XdrWriter, v: RemoteNwfi
   w.string(v.name, 4194304, "remote_nwfilter_lookup_by_name_args.name");
 }
 export function decodeRemoteNwfilterLookupByNameArgs(r: XdrReader): RemoteNwfilterLookupByNameArgs {
-  const f0 = r.string(4194304, "remote_nwfilter_lookup_by_name_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_nwfilter_lookup_by_name_args.name");
+  return { name };
 }
 export const RemoteNwfilterLookupByNameArgsCodec: Codec<RemoteNwfilterLookupByNameArgs> = { name: "remote_nwfilter_lookup_by_name_args", encode: encodeRemoteNwfilterLookupByNameArgs, decode: decodeRemoteNwfilterLookupByNameArgs };
 
@@ -6329,8 +6329,8 @@ export function encodeRemoteNwfilterLookupByNameRet(w: XdrWriter, v: RemoteNwfil
   encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_lookup_by_name_ret.nwfilter");
 }
 export function decodeRemoteNwfilterLookupByNameRet(r: XdrReader): RemoteNwfilterLookupByNameRet {
-  const f0 = decodeRemoteNonnullNwfilter(r);
-  return { nwfilter: f0 };
+  const nwfilter = decodeRemoteNonnullNwfilter(r);
+  return { nwfilter };
 }
 export const RemoteNwfilterLookupByNameRetCodec: Codec<RemoteNwfilterLookupByNameRet> = { name: "remote_nwfilter_lookup_by_name_ret", encode: encodeRemoteNwfilterLookupByNameRet, decode: decodeRemoteNwfilterLookupByNameRet };
 
@@ -6346,8 +6346,8 @@ export function encodeRemoteNwfilterDefineXmlArgs(w: XdrWriter, v: RemoteNwfilte
   w.string(v.xml, 4194304, "remote_nwfilter_define_xml_args.xml");
 }
 export function decodeRemoteNwfilterDefineXmlArgs(r: XdrReader): RemoteNwfilterDefineXmlArgs {
-  const f0 = r.string(4194304, "remote_nwfilter_define_xml_args.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_nwfilter_define_xml_args.xml");
+  return { xml };
 }
 export const RemoteNwfilterDefineXmlArgsCodec: Codec<RemoteNwfilterDefineXmlArgs> = { name: "remote_nwfilter_define_xml_args", encode: encodeRemoteNwfilterDefineXmlArgs, decode: decodeRemoteNwfilterDefineXmlArgs };
 
@@ -6363,8 +6363,8 @@ export function encodeRemoteNwfilterDefineXmlRet(w: XdrWriter, v: RemoteNwfilter
   encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_define_xml_ret.nwfilter");
 }
 export function decodeRemoteNwfilterDefineXmlRet(r: XdrReader): RemoteNwfilterDefineXmlRet {
-  const f0 = decodeRemoteNonnullNwfilter(r);
-  return { nwfilter: f0 };
+  const nwfilter = decodeRemoteNonnullNwfilter(r);
+  return { nwfilter };
 }
 export const RemoteNwfilterDefineXmlRetCodec: Codec<RemoteNwfilterDefineXmlRet> = { name: "remote_nwfilter_define_xml_ret", encode: encodeRemoteNwfilterDefineXmlRet, decode: decodeRemoteNwfilterDefineXmlRet };
 
@@ -6382,9 +6382,9 @@ export function encodeRemoteNwfilterDefineXmlFlagsArgs(w: XdrWriter, v: RemoteNw
   w.uint(v.flags, "remote_nwfilter_define_xml_flags_args.flags");
 }
 export function decodeRemoteNwfilterDefineXmlFlagsArgs(r: XdrReader): RemoteNwfilterDefineXmlFlagsArgs {
-  const f0 = r.string(4194304, "remote_nwfilter_define_xml_flags_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_nwfilter_define_xml_flags_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteNwfilterDefineXmlFlagsArgsCodec: Codec<RemoteNwfilterDefineXmlFlagsArgs> = { name: "remote_nwfilter_define_xml_flags_args", encode: encodeRemoteNwfilterDefineXmlFlagsArgs, decode: decodeRemoteNwfilterDefineXmlFlagsArgs };
 
@@ -6400,8 +6400,8 @@ export function encodeRemoteNwfilterDefineXmlFlagsRet(w: XdrWriter, v: RemoteNwf
   encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_define_xml_flags_ret.nwfilter");
 }
 export function decodeRemoteNwfilterDefineXmlFlagsRet(r: XdrReader): RemoteNwfilterDefineXmlFlagsRet {
-  const f0 = decodeRemoteNonnullNwfilter(r);
-  return { nwfilter: f0 };
+  const nwfilter = decodeRemoteNonnullNwfilter(r);
+  return { nwfilter };
 }
 export const RemoteNwfilterDefineXmlFlagsRetCodec: Codec<RemoteNwfilterDefineXmlFlagsRet> = { name: "remote_nwfilter_define_xml_flags_ret", encode: encodeRemoteNwfilterDefineXmlFlagsRet, decode: decodeRemoteNwfilterDefineXmlFlagsRet };
 
@@ -6417,8 +6417,8 @@ export function encodeRemoteNwfilterUndefineArgs(w: XdrWriter, v: RemoteNwfilter
   encodeRemoteNonnullNwfilter(w, v.nwfilter, "remote_nwfilter_undefine_args.nwfilter");
 }
 export function decodeRemoteNwfilterUndefineArgs(r: XdrReader): RemoteNwfilterUndefineArgs {
-  const f0 = decodeRemoteNonnullNwfilter(r);
-  return { nwfilter: f0 };
+  const nwfilter = decodeRemoteNonnullNwfilter(r);
+  return { nwfilter };
 }
 export const RemoteNwfilterUndefineArgsCodec: Codec<RemoteNwfilterUndefineArgs> = { name: "remote_nwfilter_undefine_args", encode: encodeRemoteNwfilterUndefineArgs, decode: decodeRemoteNwfilterUndefineArgs };
 
@@ -6436,9 +6436,9 @@ export function encodeRemoteNwfilterGetXmlDescArgs(w: XdrWriter, v: RemoteNwfilt
   w.uint(v.flags, "remote_nwfilter_get_xml_desc_args.flags");
 }
 export function decodeRemoteNwfilterGetXmlDescArgs(r: XdrReader): RemoteNwfilterGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullNwfilter(r);
-  const f1 = r.uint();
-  return { nwfilter: f0, flags: f1 };
+  const nwfilter = decodeRemoteNonnullNwfilter(r);
+  const flags = r.uint();
+  return { nwfilter, flags };
 }
 export const RemoteNwfilterGetXmlDescArgsCodec: Codec<RemoteNwfilterGetXmlDescArgs> = { name: "remote_nwfilter_get_xml_desc_args", encode: encodeRemoteNwfilterGetXmlDescArgs, decode: decodeRemoteNwfilterGetXmlDescArgs };
 
@@ -6454,8 +6454,8 @@ export function encodeRemoteNwfilterGetXmlDescRet(w: XdrWriter, v: RemoteNwfilte
   w.string(v.xml, 4194304, "remote_nwfilter_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNwfilterGetXmlDescRet(r: XdrReader): RemoteNwfilterGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_nwfilter_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_nwfilter_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteNwfilterGetXmlDescRetCodec: Codec<RemoteNwfilterGetXmlDescRet> = { name: "remote_nwfilter_get_xml_desc_ret", encode: encodeRemoteNwfilterGetXmlDescRet, decode: decodeRemoteNwfilterGetXmlDescRet };
 
@@ -6471,8 +6471,8 @@ export function encodeRemoteConnectNumOfInterfacesRet(w: XdrWriter, v: RemoteCon
   w.int(v.num, "remote_connect_num_of_interfaces_ret.num");
 }
 export function decodeRemoteConnectNumOfInterfacesRet(r: XdrReader): RemoteConnectNumOfInterfacesRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfInterfacesRetCodec: Codec<RemoteConnectNumOfInterfacesRet> = { name: "remote_connect_num_of_interfaces_ret", encode: encodeRemoteConnectNumOfInterfacesRet, decode: decodeRemoteConnectNumOfInterfacesRet };
 
@@ -6488,8 +6488,8 @@ export function encodeRemoteConnectListInterfacesArgs(w: XdrWriter, v: RemoteCon
   w.int(v.maxnames, "remote_connect_list_interfaces_args.maxnames");
 }
 export function decodeRemoteConnectListInterfacesArgs(r: XdrReader): RemoteConnectListInterfacesArgs {
-  const f0 = r.int();
-  return { maxnames: f0 };
+  const maxnames = r.int();
+  return { maxnames };
 }
 export const RemoteConnectListInterfacesArgsCodec: Codec<RemoteConnectListInterfacesArgs> = { name: "remote_connect_list_interfaces_args", encode: encodeRemoteConnectListInterfacesArgs, decode: decodeRemoteConnectListInterfacesArgs };
 
@@ -6511,13 +6511,13 @@ export function encodeRemoteConnectListInterfacesRet(w: XdrWriter, v: RemoteConn
   }
 }
 export function decodeRemoteConnectListInterfacesRet(r: XdrReader): RemoteConnectListInterfacesRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_interfaces_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_interfaces_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_connect_list_interfaces_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_connect_list_interfaces_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteConnectListInterfacesRetCodec: Codec<RemoteConnectListInterfacesRet> = { name: "remote_connect_list_interfaces_ret", encode: encodeRemoteConnectListInterfacesRet, decode: decodeRemoteConnectListInterfacesRet };
 
@@ -6533,8 +6533,8 @@ export function encodeRemoteConnectNumOfDefinedInterfacesRet(w: XdrWriter, v: Re
   w.int(v.num, "remote_connect_num_of_defined_interfaces_ret.num");
 }
 export function decodeRemoteConnectNumOfDefinedInterfacesRet(r: XdrReader): RemoteConnectNumOfDefinedInterfacesRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfDefinedInterfacesRetCodec: Codec<RemoteConnectNumOfDefinedInterfacesRet> = { name: "remote_connect_num_of_defined_interfaces_ret", encode: encodeRemoteConnectNumOfDefinedInterfacesRet, decode: decodeRemoteConnectNumOfDefinedInterfacesRet };
 
@@ -6550,8 +6550,8 @@ export function encodeRemoteConnectListDefinedInterfacesArgs(w: XdrWriter, v: Re
   w.int(v.maxnames, "remote_connect_list_defined_interfaces_args.maxnames");
 }
 export function decodeRemoteConnectListDefinedInterfacesArgs(r: XdrReader): RemoteConnectListDefinedInterfacesArgs {
-  const f0 = r.int();
-  return { maxnames: f0 };
+  const maxnames = r.int();
+  return { maxnames };
 }
 export const RemoteConnectListDefinedInterfacesArgsCodec: Codec<RemoteConnectListDefinedInterfacesArgs> = { name: "remote_connect_list_defined_interfaces_args", encode: encodeRemoteConnectListDefinedInterfacesArgs, decode: decodeRemoteConnectListDefinedInterfacesArgs };
 
@@ -6573,13 +6573,13 @@ export function encodeRemoteConnectListDefinedInterfacesRet(w: XdrWriter, v: Rem
   }
 }
 export function decodeRemoteConnectListDefinedInterfacesRet(r: XdrReader): RemoteConnectListDefinedInterfacesRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_defined_interfaces_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_defined_interfaces_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_connect_list_defined_interfaces_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_connect_list_defined_interfaces_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteConnectListDefinedInterfacesRetCodec: Codec<RemoteConnectListDefinedInterfacesRet> = { name: "remote_connect_list_defined_interfaces_ret", encode: encodeRemoteConnectListDefinedInterfacesRet, decode: decodeRemoteConnectListDefinedInterfacesRet };
 
@@ -6595,8 +6595,8 @@ export function encodeRemoteInterfaceLookupByNameArgs(w: XdrWriter, v: RemoteInt
   w.string(v.name, 4194304, "remote_interface_lookup_by_name_args.name");
 }
 export function decodeRemoteInterfaceLookupByNameArgs(r: XdrReader): RemoteInterfaceLookupByNameArgs {
-  const f0 = r.string(4194304, "remote_interface_lookup_by_name_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_interface_lookup_by_name_args.name");
+  return { name };
 }
 export const RemoteInterfaceLookupByNameArgsCodec: Codec<RemoteInterfaceLookupByNameArgs> = { name: "remote_interface_lookup_by_name_args", encode: encodeRemoteInterfaceLookupByNameArgs, decode: decodeRemoteInterfaceLookupByNameArgs };
 
@@ -6612,8 +6612,8 @@ export function encodeRemoteInterfaceLookupByNameRet(w: XdrWriter, v: RemoteInte
   encodeRemoteNonnullInterface(w, v.iface, "remote_interface_lookup_by_name_ret.iface");
 }
 export function decodeRemoteInterfaceLookupByNameRet(r: XdrReader): RemoteInterfaceLookupByNameRet {
-  const f0 = decodeRemoteNonnullInterface(r);
-  return { iface: f0 };
+  const iface = decodeRemoteNonnullInterface(r);
+  return { iface };
 }
 export const RemoteInterfaceLookupByNameRetCodec: Codec<RemoteInterfaceLookupByNameRet> = { name: "remote_interface_lookup_by_name_ret", encode: encodeRemoteInterfaceLookupByNameRet, decode: decodeRemoteInterfaceLookupByNameRet };
 
@@ -6629,8 +6629,8 @@ export function encodeRemoteInterfaceLookupByMacStringArgs(w: XdrWriter, v: Remo
   w.string(v.mac, 4194304, "remote_interface_lookup_by_mac_string_args.mac");
 }
 export function decodeRemoteInterfaceLookupByMacStringArgs(r: XdrReader): RemoteInterfaceLookupByMacStringArgs {
-  const f0 = r.string(4194304, "remote_interface_lookup_by_mac_string_args.mac");
-  return { mac: f0 };
+  const mac = r.string(4194304, "remote_interface_lookup_by_mac_string_args.mac");
+  return { mac };
 }
 export const RemoteInterfaceLookupByMacStringArgsCodec: Codec<RemoteInterfaceLookupByMacStringArgs> = { name: "remote_interface_lookup_by_mac_string_args", encode: encodeRemoteInterfaceLookupByMacStringArgs, decode: decodeRemoteInterfaceLookupByMacStringArgs };
 
@@ -6646,8 +6646,8 @@ export function encodeRemoteInterfaceLookupByMacStringRet(w: XdrWriter, v: Remot
   encodeRemoteNonnullInterface(w, v.iface, "remote_interface_lookup_by_mac_string_ret.iface");
 }
 export function decodeRemoteInterfaceLookupByMacStringRet(r: XdrReader): RemoteInterfaceLookupByMacStringRet {
-  const f0 = decodeRemoteNonnullInterface(r);
-  return { iface: f0 };
+  const iface = decodeRemoteNonnullInterface(r);
+  return { iface };
 }
 export const RemoteInterfaceLookupByMacStringRetCodec: Codec<RemoteInterfaceLookupByMacStringRet> = { name: "remote_interface_lookup_by_mac_string_ret", encode: encodeRemoteInterfaceLookupByMacStringRet, decode: decodeRemoteInterfaceLookupByMacStringRet };
 
@@ -6665,9 +6665,9 @@ export function encodeRemoteInterfaceGetXmlDescArgs(w: XdrWriter, v: RemoteInter
   w.uint(v.flags, "remote_interface_get_xml_desc_args.flags");
 }
 export function decodeRemoteInterfaceGetXmlDescArgs(r: XdrReader): RemoteInterfaceGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullInterface(r);
-  const f1 = r.uint();
-  return { iface: f0, flags: f1 };
+  const iface = decodeRemoteNonnullInterface(r);
+  const flags = r.uint();
+  return { iface, flags };
 }
 export const RemoteInterfaceGetXmlDescArgsCodec: Codec<RemoteInterfaceGetXmlDescArgs> = { name: "remote_interface_get_xml_desc_args", encode: encodeRemoteInterfaceGetXmlDescArgs, decode: decodeRemoteInterfaceGetXmlDescArgs };
 
@@ -6683,8 +6683,8 @@ export function encodeRemoteInterfaceGetXmlDescRet(w: XdrWriter, v: RemoteInterf
   w.string(v.xml, 4194304, "remote_interface_get_xml_desc_ret.xml");
 }
 export function decodeRemoteInterfaceGetXmlDescRet(r: XdrReader): RemoteInterfaceGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_interface_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_interface_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteInterfaceGetXmlDescRetCodec: Codec<RemoteInterfaceGetXmlDescRet> = { name: "remote_interface_get_xml_desc_ret", encode: encodeRemoteInterfaceGetXmlDescRet, decode: decodeRemoteInterfaceGetXmlDescRet };
 
@@ -6702,9 +6702,9 @@ export function encodeRemoteInterfaceDefineXmlArgs(w: XdrWriter, v: RemoteInterf
   w.uint(v.flags, "remote_interface_define_xml_args.flags");
 }
 export function decodeRemoteInterfaceDefineXmlArgs(r: XdrReader): RemoteInterfaceDefineXmlArgs {
-  const f0 = r.string(4194304, "remote_interface_define_xml_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_interface_define_xml_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteInterfaceDefineXmlArgsCodec: Codec<RemoteInterfaceDefineXmlArgs> = { name: "remote_interface_define_xml_args", encode: encodeRemoteInterfaceDefineXmlArgs, decode: decodeRemoteInterfaceDefineXmlArgs };
 
@@ -6720,8 +6720,8 @@ export function encodeRemoteInterfaceDefineXmlRet(w: XdrWriter, v: RemoteInterfa
   encodeRemoteNonnullInterface(w, v.iface, "remote_interface_define_xml_ret.iface");
 }
 export function decodeRemoteInterfaceDefineXmlRet(r: XdrReader): RemoteInterfaceDefineXmlRet {
-  const f0 = decodeRemoteNonnullInterface(r);
-  return { iface: f0 };
+  const iface = decodeRemoteNonnullInterface(r);
+  return { iface };
 }
 export const RemoteInterfaceDefineXmlRetCodec: Codec<RemoteInterfaceDefineXmlRet> = { name: "remote_interface_define_xml_ret", encode: encodeRemoteInterfaceDefineXmlRet, decode: decodeRemoteInterfaceDefineXmlRet };
 
@@ -6737,8 +6737,8 @@ export function encodeRemoteInterfaceUndefineArgs(w: XdrWriter, v: RemoteInterfa
   encodeRemoteNonnullInterface(w, v.iface, "remote_interface_undefine_args.iface");
 }
 export function decodeRemoteInterfaceUndefineArgs(r: XdrReader): RemoteInterfaceUndefineArgs {
-  const f0 = decodeRemoteNonnullInterface(r);
-  return { iface: f0 };
+  const iface = decodeRemoteNonnullInterface(r);
+  return { iface };
 }
 export const RemoteInterfaceUndefineArgsCodec: Codec<RemoteInterfaceUndefineArgs> = { name: "remote_interface_undefine_args", encode: encodeRemoteInterfaceUndefineArgs, decode: decodeRemoteInterfaceUndefineArgs };
 
@@ -6756,9 +6756,9 @@ export function encodeRemoteInterfaceCreateArgs(w: XdrWriter, v: RemoteInterface
   w.uint(v.flags, "remote_interface_create_args.flags");
 }
 export function decodeRemoteInterfaceCreateArgs(r: XdrReader): RemoteInterfaceCreateArgs {
-  const f0 = decodeRemoteNonnullInterface(r);
-  const f1 = r.uint();
-  return { iface: f0, flags: f1 };
+  const iface = decodeRemoteNonnullInterface(r);
+  const flags = r.uint();
+  return { iface, flags };
 }
 export const RemoteInterfaceCreateArgsCodec: Codec<RemoteInterfaceCreateArgs> = { name: "remote_interface_create_args", encode: encodeRemoteInterfaceCreateArgs, decode: decodeRemoteInterfaceCreateArgs };
 
@@ -6776,9 +6776,9 @@ export function encodeRemoteInterfaceDestroyArgs(w: XdrWriter, v: RemoteInterfac
   w.uint(v.flags, "remote_interface_destroy_args.flags");
 }
 export function decodeRemoteInterfaceDestroyArgs(r: XdrReader): RemoteInterfaceDestroyArgs {
-  const f0 = decodeRemoteNonnullInterface(r);
-  const f1 = r.uint();
-  return { iface: f0, flags: f1 };
+  const iface = decodeRemoteNonnullInterface(r);
+  const flags = r.uint();
+  return { iface, flags };
 }
 export const RemoteInterfaceDestroyArgsCodec: Codec<RemoteInterfaceDestroyArgs> = { name: "remote_interface_destroy_args", encode: encodeRemoteInterfaceDestroyArgs, decode: decodeRemoteInterfaceDestroyArgs };
 
@@ -6794,8 +6794,8 @@ export function encodeRemoteInterfaceChangeBeginArgs(w: XdrWriter, v: RemoteInte
   w.uint(v.flags, "remote_interface_change_begin_args.flags");
 }
 export function decodeRemoteInterfaceChangeBeginArgs(r: XdrReader): RemoteInterfaceChangeBeginArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const RemoteInterfaceChangeBeginArgsCodec: Codec<RemoteInterfaceChangeBeginArgs> = { name: "remote_interface_change_begin_args", encode: encodeRemoteInterfaceChangeBeginArgs, decode: decodeRemoteInterfaceChangeBeginArgs };
 
@@ -6811,8 +6811,8 @@ export function encodeRemoteInterfaceChangeCommitArgs(w: XdrWriter, v: RemoteInt
   w.uint(v.flags, "remote_interface_change_commit_args.flags");
 }
 export function decodeRemoteInterfaceChangeCommitArgs(r: XdrReader): RemoteInterfaceChangeCommitArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const RemoteInterfaceChangeCommitArgsCodec: Codec<RemoteInterfaceChangeCommitArgs> = { name: "remote_interface_change_commit_args", encode: encodeRemoteInterfaceChangeCommitArgs, decode: decodeRemoteInterfaceChangeCommitArgs };
 
@@ -6828,8 +6828,8 @@ export function encodeRemoteInterfaceChangeRollbackArgs(w: XdrWriter, v: RemoteI
   w.uint(v.flags, "remote_interface_change_rollback_args.flags");
 }
 export function decodeRemoteInterfaceChangeRollbackArgs(r: XdrReader): RemoteInterfaceChangeRollbackArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const RemoteInterfaceChangeRollbackArgsCodec: Codec<RemoteInterfaceChangeRollbackArgs> = { name: "remote_interface_change_rollback_args", encode: encodeRemoteInterfaceChangeRollbackArgs, decode: decodeRemoteInterfaceChangeRollbackArgs };
 
@@ -6851,13 +6851,13 @@ export function encodeRemoteAuthListRet(w: XdrWriter, v: RemoteAuthListRet, fiel
   }
 }
 export function decodeRemoteAuthListRet(r: XdrReader): RemoteAuthListRet {
-  const f0n = r.arrayLength(20, "remote_auth_list_ret.types");
-  const f0: RemoteAuthType[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.enumValue(RemoteAuthTypeValues, "remote_auth_list_ret.types[]") as RemoteAuthType;
-    f0.push(f0e);
+  const types$n = r.arrayLength(20, "remote_auth_list_ret.types");
+  const types: RemoteAuthType[] = [];
+  for (let types$i = 0; types$i < types$n; types$i++) {
+    const types$e = r.enumValue(RemoteAuthTypeValues, "remote_auth_list_ret.types[]") as RemoteAuthType;
+    types.push(types$e);
   }
-  return { types: f0 };
+  return { types };
 }
 export const RemoteAuthListRetCodec: Codec<RemoteAuthListRet> = { name: "remote_auth_list_ret", encode: encodeRemoteAuthListRet, decode: decodeRemoteAuthListRet };
 
@@ -6873,8 +6873,8 @@ export function encodeRemoteAuthSaslInitRet(w: XdrWriter, v: RemoteAuthSaslInitR
   w.string(v.mechlist, 4194304, "remote_auth_sasl_init_ret.mechlist");
 }
 export function decodeRemoteAuthSaslInitRet(r: XdrReader): RemoteAuthSaslInitRet {
-  const f0 = r.string(4194304, "remote_auth_sasl_init_ret.mechlist");
-  return { mechlist: f0 };
+  const mechlist = r.string(4194304, "remote_auth_sasl_init_ret.mechlist");
+  return { mechlist };
 }
 export const RemoteAuthSaslInitRetCodec: Codec<RemoteAuthSaslInitRet> = { name: "remote_auth_sasl_init_ret", encode: encodeRemoteAuthSaslInitRet, decode: decodeRemoteAuthSaslInitRet };
 
@@ -6900,15 +6900,15 @@ export function encodeRemoteAuthSaslStartArgs(w: XdrWriter, v: RemoteAuthSaslSta
   }
 }
 export function decodeRemoteAuthSaslStartArgs(r: XdrReader): RemoteAuthSaslStartArgs {
-  const f0 = r.string(4194304, "remote_auth_sasl_start_args.mech");
-  const f1 = r.int();
-  const f2n = r.arrayLength(65536, "remote_auth_sasl_start_args.data");
-  const f2: number[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = r.smallInt(-128, 127, "remote_auth_sasl_start_args.data[]");
-    f2.push(f2e);
+  const mech = r.string(4194304, "remote_auth_sasl_start_args.mech");
+  const nil = r.int();
+  const data$n = r.arrayLength(65536, "remote_auth_sasl_start_args.data");
+  const data: number[] = [];
+  for (let data$i = 0; data$i < data$n; data$i++) {
+    const data$e = r.smallInt(-128, 127, "remote_auth_sasl_start_args.data[]");
+    data.push(data$e);
   }
-  return { mech: f0, nil: f1, data: f2 };
+  return { mech, nil, data };
 }
 export const RemoteAuthSaslStartArgsCodec: Codec<RemoteAuthSaslStartArgs> = { name: "remote_auth_sasl_start_args", encode: encodeRemoteAuthSaslStartArgs, decode: decodeRemoteAuthSaslStartArgs };
 
@@ -6934,15 +6934,15 @@ export function encodeRemoteAuthSaslStartRet(w: XdrWriter, v: RemoteAuthSaslStar
   }
 }
 export function decodeRemoteAuthSaslStartRet(r: XdrReader): RemoteAuthSaslStartRet {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2n = r.arrayLength(65536, "remote_auth_sasl_start_ret.data");
-  const f2: number[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = r.smallInt(-128, 127, "remote_auth_sasl_start_ret.data[]");
-    f2.push(f2e);
+  const complete = r.int();
+  const nil = r.int();
+  const data$n = r.arrayLength(65536, "remote_auth_sasl_start_ret.data");
+  const data: number[] = [];
+  for (let data$i = 0; data$i < data$n; data$i++) {
+    const data$e = r.smallInt(-128, 127, "remote_auth_sasl_start_ret.data[]");
+    data.push(data$e);
   }
-  return { complete: f0, nil: f1, data: f2 };
+  return { complete, nil, data };
 }
 export const RemoteAuthSaslStartRetCodec: Codec<RemoteAuthSaslStartRet> = { name: "remote_auth_sasl_start_ret", encode: encodeRemoteAuthSaslStartRet, decode: decodeRemoteAuthSaslStartRet };
 
@@ -6966,14 +6966,14 @@ export function encodeRemoteAuthSaslStepArgs(w: XdrWriter, v: RemoteAuthSaslStep
   }
 }
 export function decodeRemoteAuthSaslStepArgs(r: XdrReader): RemoteAuthSaslStepArgs {
-  const f0 = r.int();
-  const f1n = r.arrayLength(65536, "remote_auth_sasl_step_args.data");
-  const f1: number[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = r.smallInt(-128, 127, "remote_auth_sasl_step_args.data[]");
-    f1.push(f1e);
+  const nil = r.int();
+  const data$n = r.arrayLength(65536, "remote_auth_sasl_step_args.data");
+  const data: number[] = [];
+  for (let data$i = 0; data$i < data$n; data$i++) {
+    const data$e = r.smallInt(-128, 127, "remote_auth_sasl_step_args.data[]");
+    data.push(data$e);
   }
-  return { nil: f0, data: f1 };
+  return { nil, data };
 }
 export const RemoteAuthSaslStepArgsCodec: Codec<RemoteAuthSaslStepArgs> = { name: "remote_auth_sasl_step_args", encode: encodeRemoteAuthSaslStepArgs, decode: decodeRemoteAuthSaslStepArgs };
 
@@ -6999,15 +6999,15 @@ export function encodeRemoteAuthSaslStepRet(w: XdrWriter, v: RemoteAuthSaslStepR
   }
 }
 export function decodeRemoteAuthSaslStepRet(r: XdrReader): RemoteAuthSaslStepRet {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2n = r.arrayLength(65536, "remote_auth_sasl_step_ret.data");
-  const f2: number[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = r.smallInt(-128, 127, "remote_auth_sasl_step_ret.data[]");
-    f2.push(f2e);
+  const complete = r.int();
+  const nil = r.int();
+  const data$n = r.arrayLength(65536, "remote_auth_sasl_step_ret.data");
+  const data: number[] = [];
+  for (let data$i = 0; data$i < data$n; data$i++) {
+    const data$e = r.smallInt(-128, 127, "remote_auth_sasl_step_ret.data[]");
+    data.push(data$e);
   }
-  return { complete: f0, nil: f1, data: f2 };
+  return { complete, nil, data };
 }
 export const RemoteAuthSaslStepRetCodec: Codec<RemoteAuthSaslStepRet> = { name: "remote_auth_sasl_step_ret", encode: encodeRemoteAuthSaslStepRet, decode: decodeRemoteAuthSaslStepRet };
 
@@ -7023,8 +7023,8 @@ export function encodeRemoteAuthPolkitRet(w: XdrWriter, v: RemoteAuthPolkitRet, 
   w.int(v.complete, "remote_auth_polkit_ret.complete");
 }
 export function decodeRemoteAuthPolkitRet(r: XdrReader): RemoteAuthPolkitRet {
-  const f0 = r.int();
-  return { complete: f0 };
+  const complete = r.int();
+  return { complete };
 }
 export const RemoteAuthPolkitRetCodec: Codec<RemoteAuthPolkitRet> = { name: "remote_auth_polkit_ret", encode: encodeRemoteAuthPolkitRet, decode: decodeRemoteAuthPolkitRet };
 
@@ -7040,8 +7040,8 @@ export function encodeRemoteConnectNumOfStoragePoolsRet(w: XdrWriter, v: RemoteC
   w.int(v.num, "remote_connect_num_of_storage_pools_ret.num");
 }
 export function decodeRemoteConnectNumOfStoragePoolsRet(r: XdrReader): RemoteConnectNumOfStoragePoolsRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfStoragePoolsRetCodec: Codec<RemoteConnectNumOfStoragePoolsRet> = { name: "remote_connect_num_of_storage_pools_ret", encode: encodeRemoteConnectNumOfStoragePoolsRet, decode: decodeRemoteConnectNumOfStoragePoolsRet };
 
@@ -7057,8 +7057,8 @@ export function encodeRemoteConnectListStoragePoolsArgs(w: XdrWriter, v: RemoteC
   w.int(v.maxnames, "remote_connect_list_storage_pools_args.maxnames");
 }
 export function decodeRemoteConnectListStoragePoolsArgs(r: XdrReader): RemoteConnectListStoragePoolsArgs {
-  const f0 = r.int();
-  return { maxnames: f0 };
+  const maxnames = r.int();
+  return { maxnames };
 }
 export const RemoteConnectListStoragePoolsArgsCodec: Codec<RemoteConnectListStoragePoolsArgs> = { name: "remote_connect_list_storage_pools_args", encode: encodeRemoteConnectListStoragePoolsArgs, decode: decodeRemoteConnectListStoragePoolsArgs };
 
@@ -7080,13 +7080,13 @@ export function encodeRemoteConnectListStoragePoolsRet(w: XdrWriter, v: RemoteCo
   }
 }
 export function decodeRemoteConnectListStoragePoolsRet(r: XdrReader): RemoteConnectListStoragePoolsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_storage_pools_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_storage_pools_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_connect_list_storage_pools_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_connect_list_storage_pools_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteConnectListStoragePoolsRetCodec: Codec<RemoteConnectListStoragePoolsRet> = { name: "remote_connect_list_storage_pools_ret", encode: encodeRemoteConnectListStoragePoolsRet, decode: decodeRemoteConnectListStoragePoolsRet };
 
@@ -7102,8 +7102,8 @@ export function encodeRemoteConnectNumOfDefinedStoragePoolsRet(w: XdrWriter, v: 
   w.int(v.num, "remote_connect_num_of_defined_storage_pools_ret.num");
 }
 export function decodeRemoteConnectNumOfDefinedStoragePoolsRet(r: XdrReader): RemoteConnectNumOfDefinedStoragePoolsRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfDefinedStoragePoolsRetCodec: Codec<RemoteConnectNumOfDefinedStoragePoolsRet> = { name: "remote_connect_num_of_defined_storage_pools_ret", encode: encodeRemoteConnectNumOfDefinedStoragePoolsRet, decode: decodeRemoteConnectNumOfDefinedStoragePoolsRet };
 
@@ -7119,8 +7119,8 @@ export function encodeRemoteConnectListDefinedStoragePoolsArgs(w: XdrWriter, v: 
   w.int(v.maxnames, "remote_connect_list_defined_storage_pools_args.maxnames");
 }
 export function decodeRemoteConnectListDefinedStoragePoolsArgs(r: XdrReader): RemoteConnectListDefinedStoragePoolsArgs {
-  const f0 = r.int();
-  return { maxnames: f0 };
+  const maxnames = r.int();
+  return { maxnames };
 }
 export const RemoteConnectListDefinedStoragePoolsArgsCodec: Codec<RemoteConnectListDefinedStoragePoolsArgs> = { name: "remote_connect_list_defined_storage_pools_args", encode: encodeRemoteConnectListDefinedStoragePoolsArgs, decode: decodeRemoteConnectListDefinedStoragePoolsArgs };
 
@@ -7142,13 +7142,13 @@ export function encodeRemoteConnectListDefinedStoragePoolsRet(w: XdrWriter, v: R
   }
 }
 export function decodeRemoteConnectListDefinedStoragePoolsRet(r: XdrReader): RemoteConnectListDefinedStoragePoolsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_defined_storage_pools_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_defined_storage_pools_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_connect_list_defined_storage_pools_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_connect_list_defined_storage_pools_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteConnectListDefinedStoragePoolsRetCodec: Codec<RemoteConnectListDefinedStoragePoolsRet> = { name: "remote_connect_list_defined_storage_pools_ret", encode: encodeRemoteConnectListDefinedStoragePoolsRet, decode: decodeRemoteConnectListDefinedStoragePoolsRet };
 
@@ -7175,14 +7175,14 @@ export function encodeRemoteConnectFindStoragePoolSourcesArgs(w: XdrWriter, v: R
   w.uint(v.flags, "remote_connect_find_storage_pool_sources_args.flags");
 }
 export function decodeRemoteConnectFindStoragePoolSourcesArgs(r: XdrReader): RemoteConnectFindStoragePoolSourcesArgs {
-  const f0 = r.string(4194304, "remote_connect_find_storage_pool_sources_args.type");
-  let f1: RemoteNonnullString | null = null;
+  const type = r.string(4194304, "remote_connect_find_storage_pool_sources_args.type");
+  let srcSpec: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_find_storage_pool_sources_args.srcSpec")) {
-    const f1p = r.string(4194304, "remote_connect_find_storage_pool_sources_args.srcSpec");
-    f1 = f1p;
+    const srcSpec$p = r.string(4194304, "remote_connect_find_storage_pool_sources_args.srcSpec");
+    srcSpec = srcSpec$p;
   }
-  const f2 = r.uint();
-  return { type: f0, srcSpec: f1, flags: f2 };
+  const flags = r.uint();
+  return { type, srcSpec, flags };
 }
 export const RemoteConnectFindStoragePoolSourcesArgsCodec: Codec<RemoteConnectFindStoragePoolSourcesArgs> = { name: "remote_connect_find_storage_pool_sources_args", encode: encodeRemoteConnectFindStoragePoolSourcesArgs, decode: decodeRemoteConnectFindStoragePoolSourcesArgs };
 
@@ -7198,8 +7198,8 @@ export function encodeRemoteConnectFindStoragePoolSourcesRet(w: XdrWriter, v: Re
   w.string(v.xml, 4194304, "remote_connect_find_storage_pool_sources_ret.xml");
 }
 export function decodeRemoteConnectFindStoragePoolSourcesRet(r: XdrReader): RemoteConnectFindStoragePoolSourcesRet {
-  const f0 = r.string(4194304, "remote_connect_find_storage_pool_sources_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_connect_find_storage_pool_sources_ret.xml");
+  return { xml };
 }
 export const RemoteConnectFindStoragePoolSourcesRetCodec: Codec<RemoteConnectFindStoragePoolSourcesRet> = { name: "remote_connect_find_storage_pool_sources_ret", encode: encodeRemoteConnectFindStoragePoolSourcesRet, decode: decodeRemoteConnectFindStoragePoolSourcesRet };
 
@@ -7215,8 +7215,8 @@ export function encodeRemoteStoragePoolLookupByUuidArgs(w: XdrWriter, v: RemoteS
   w.fixedOpaque(v.uuid, 16, "remote_storage_pool_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteStoragePoolLookupByUuidArgs(r: XdrReader): RemoteStoragePoolLookupByUuidArgs {
-  const f0 = r.fixedOpaque(16, "remote_storage_pool_lookup_by_uuid_args.uuid");
-  return { uuid: f0 };
+  const uuid = r.fixedOpaque(16, "remote_storage_pool_lookup_by_uuid_args.uuid");
+  return { uuid };
 }
 export const RemoteStoragePoolLookupByUuidArgsCodec: Codec<RemoteStoragePoolLookupByUuidArgs> = { name: "remote_storage_pool_lookup_by_uuid_args", encode: encodeRemoteStoragePoolLookupByUuidArgs, decode: decodeRemoteStoragePoolLookupByUuidArgs };
 
@@ -7232,8 +7232,8 @@ export function encodeRemoteStoragePoolLookupByUuidRet(w: XdrWriter, v: RemoteSt
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_lookup_by_uuid_ret.pool");
 }
 export function decodeRemoteStoragePoolLookupByUuidRet(r: XdrReader): RemoteStoragePoolLookupByUuidRet {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolLookupByUuidRetCodec: Codec<RemoteStoragePoolLookupByUuidRet> = { name: "remote_storage_pool_lookup_by_uuid_ret", encode: encodeRemoteStoragePoolLookupByUuidRet, decode: decodeRemoteStoragePoolLookupByUuidRet };
 
@@ -7249,8 +7249,8 @@ export function encodeRemoteStoragePoolLookupByNameArgs(w: XdrWriter, v: RemoteS
   w.string(v.name, 4194304, "remote_storage_pool_lookup_by_name_args.name");
 }
 export function decodeRemoteStoragePoolLookupByNameArgs(r: XdrReader): RemoteStoragePoolLookupByNameArgs {
-  const f0 = r.string(4194304, "remote_storage_pool_lookup_by_name_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_storage_pool_lookup_by_name_args.name");
+  return { name };
 }
 export const RemoteStoragePoolLookupByNameArgsCodec: Codec<RemoteStoragePoolLookupByNameArgs> = { name: "remote_storage_pool_lookup_by_name_args", encode: encodeRemoteStoragePoolLookupByNameArgs, decode: decodeRemoteStoragePoolLookupByNameArgs };
 
@@ -7266,8 +7266,8 @@ export function encodeRemoteStoragePoolLookupByNameRet(w: XdrWriter, v: RemoteSt
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_lookup_by_name_ret.pool");
 }
 export function decodeRemoteStoragePoolLookupByNameRet(r: XdrReader): RemoteStoragePoolLookupByNameRet {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolLookupByNameRetCodec: Codec<RemoteStoragePoolLookupByNameRet> = { name: "remote_storage_pool_lookup_by_name_ret", encode: encodeRemoteStoragePoolLookupByNameRet, decode: decodeRemoteStoragePoolLookupByNameRet };
 
@@ -7283,8 +7283,8 @@ export function encodeRemoteStoragePoolLookupByVolumeArgs(w: XdrWriter, v: Remot
   encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_pool_lookup_by_volume_args.vol");
 }
 export function decodeRemoteStoragePoolLookupByVolumeArgs(r: XdrReader): RemoteStoragePoolLookupByVolumeArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  return { vol: f0 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  return { vol };
 }
 export const RemoteStoragePoolLookupByVolumeArgsCodec: Codec<RemoteStoragePoolLookupByVolumeArgs> = { name: "remote_storage_pool_lookup_by_volume_args", encode: encodeRemoteStoragePoolLookupByVolumeArgs, decode: decodeRemoteStoragePoolLookupByVolumeArgs };
 
@@ -7300,8 +7300,8 @@ export function encodeRemoteStoragePoolLookupByVolumeRet(w: XdrWriter, v: Remote
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_lookup_by_volume_ret.pool");
 }
 export function decodeRemoteStoragePoolLookupByVolumeRet(r: XdrReader): RemoteStoragePoolLookupByVolumeRet {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolLookupByVolumeRetCodec: Codec<RemoteStoragePoolLookupByVolumeRet> = { name: "remote_storage_pool_lookup_by_volume_ret", encode: encodeRemoteStoragePoolLookupByVolumeRet, decode: decodeRemoteStoragePoolLookupByVolumeRet };
 
@@ -7317,8 +7317,8 @@ export function encodeRemoteStoragePoolLookupByTargetPathArgs(w: XdrWriter, v: R
   w.string(v.path, 4194304, "remote_storage_pool_lookup_by_target_path_args.path");
 }
 export function decodeRemoteStoragePoolLookupByTargetPathArgs(r: XdrReader): RemoteStoragePoolLookupByTargetPathArgs {
-  const f0 = r.string(4194304, "remote_storage_pool_lookup_by_target_path_args.path");
-  return { path: f0 };
+  const path = r.string(4194304, "remote_storage_pool_lookup_by_target_path_args.path");
+  return { path };
 }
 export const RemoteStoragePoolLookupByTargetPathArgsCodec: Codec<RemoteStoragePoolLookupByTargetPathArgs> = { name: "remote_storage_pool_lookup_by_target_path_args", encode: encodeRemoteStoragePoolLookupByTargetPathArgs, decode: decodeRemoteStoragePoolLookupByTargetPathArgs };
 
@@ -7334,8 +7334,8 @@ export function encodeRemoteStoragePoolLookupByTargetPathRet(w: XdrWriter, v: Re
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_lookup_by_target_path_ret.pool");
 }
 export function decodeRemoteStoragePoolLookupByTargetPathRet(r: XdrReader): RemoteStoragePoolLookupByTargetPathRet {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolLookupByTargetPathRetCodec: Codec<RemoteStoragePoolLookupByTargetPathRet> = { name: "remote_storage_pool_lookup_by_target_path_ret", encode: encodeRemoteStoragePoolLookupByTargetPathRet, decode: decodeRemoteStoragePoolLookupByTargetPathRet };
 
@@ -7353,9 +7353,9 @@ export function encodeRemoteStoragePoolCreateXmlArgs(w: XdrWriter, v: RemoteStor
   w.uint(v.flags, "remote_storage_pool_create_xml_args.flags");
 }
 export function decodeRemoteStoragePoolCreateXmlArgs(r: XdrReader): RemoteStoragePoolCreateXmlArgs {
-  const f0 = r.string(4194304, "remote_storage_pool_create_xml_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_storage_pool_create_xml_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteStoragePoolCreateXmlArgsCodec: Codec<RemoteStoragePoolCreateXmlArgs> = { name: "remote_storage_pool_create_xml_args", encode: encodeRemoteStoragePoolCreateXmlArgs, decode: decodeRemoteStoragePoolCreateXmlArgs };
 
@@ -7371,8 +7371,8 @@ export function encodeRemoteStoragePoolCreateXmlRet(w: XdrWriter, v: RemoteStora
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_create_xml_ret.pool");
 }
 export function decodeRemoteStoragePoolCreateXmlRet(r: XdrReader): RemoteStoragePoolCreateXmlRet {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolCreateXmlRetCodec: Codec<RemoteStoragePoolCreateXmlRet> = { name: "remote_storage_pool_create_xml_ret", encode: encodeRemoteStoragePoolCreateXmlRet, decode: decodeRemoteStoragePoolCreateXmlRet };
 
@@ -7390,9 +7390,9 @@ export function encodeRemoteStoragePoolDefineXmlArgs(w: XdrWriter, v: RemoteStor
   w.uint(v.flags, "remote_storage_pool_define_xml_args.flags");
 }
 export function decodeRemoteStoragePoolDefineXmlArgs(r: XdrReader): RemoteStoragePoolDefineXmlArgs {
-  const f0 = r.string(4194304, "remote_storage_pool_define_xml_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_storage_pool_define_xml_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteStoragePoolDefineXmlArgsCodec: Codec<RemoteStoragePoolDefineXmlArgs> = { name: "remote_storage_pool_define_xml_args", encode: encodeRemoteStoragePoolDefineXmlArgs, decode: decodeRemoteStoragePoolDefineXmlArgs };
 
@@ -7408,8 +7408,8 @@ export function encodeRemoteStoragePoolDefineXmlRet(w: XdrWriter, v: RemoteStora
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_define_xml_ret.pool");
 }
 export function decodeRemoteStoragePoolDefineXmlRet(r: XdrReader): RemoteStoragePoolDefineXmlRet {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolDefineXmlRetCodec: Codec<RemoteStoragePoolDefineXmlRet> = { name: "remote_storage_pool_define_xml_ret", encode: encodeRemoteStoragePoolDefineXmlRet, decode: decodeRemoteStoragePoolDefineXmlRet };
 
@@ -7427,9 +7427,9 @@ export function encodeRemoteStoragePoolBuildArgs(w: XdrWriter, v: RemoteStorageP
   w.uint(v.flags, "remote_storage_pool_build_args.flags");
 }
 export function decodeRemoteStoragePoolBuildArgs(r: XdrReader): RemoteStoragePoolBuildArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.uint();
-  return { pool: f0, flags: f1 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const flags = r.uint();
+  return { pool, flags };
 }
 export const RemoteStoragePoolBuildArgsCodec: Codec<RemoteStoragePoolBuildArgs> = { name: "remote_storage_pool_build_args", encode: encodeRemoteStoragePoolBuildArgs, decode: decodeRemoteStoragePoolBuildArgs };
 
@@ -7445,8 +7445,8 @@ export function encodeRemoteStoragePoolUndefineArgs(w: XdrWriter, v: RemoteStora
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_undefine_args.pool");
 }
 export function decodeRemoteStoragePoolUndefineArgs(r: XdrReader): RemoteStoragePoolUndefineArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolUndefineArgsCodec: Codec<RemoteStoragePoolUndefineArgs> = { name: "remote_storage_pool_undefine_args", encode: encodeRemoteStoragePoolUndefineArgs, decode: decodeRemoteStoragePoolUndefineArgs };
 
@@ -7464,9 +7464,9 @@ export function encodeRemoteStoragePoolCreateArgs(w: XdrWriter, v: RemoteStorage
   w.uint(v.flags, "remote_storage_pool_create_args.flags");
 }
 export function decodeRemoteStoragePoolCreateArgs(r: XdrReader): RemoteStoragePoolCreateArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.uint();
-  return { pool: f0, flags: f1 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const flags = r.uint();
+  return { pool, flags };
 }
 export const RemoteStoragePoolCreateArgsCodec: Codec<RemoteStoragePoolCreateArgs> = { name: "remote_storage_pool_create_args", encode: encodeRemoteStoragePoolCreateArgs, decode: decodeRemoteStoragePoolCreateArgs };
 
@@ -7482,8 +7482,8 @@ export function encodeRemoteStoragePoolDestroyArgs(w: XdrWriter, v: RemoteStorag
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_destroy_args.pool");
 }
 export function decodeRemoteStoragePoolDestroyArgs(r: XdrReader): RemoteStoragePoolDestroyArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolDestroyArgsCodec: Codec<RemoteStoragePoolDestroyArgs> = { name: "remote_storage_pool_destroy_args", encode: encodeRemoteStoragePoolDestroyArgs, decode: decodeRemoteStoragePoolDestroyArgs };
 
@@ -7501,9 +7501,9 @@ export function encodeRemoteStoragePoolDeleteArgs(w: XdrWriter, v: RemoteStorage
   w.uint(v.flags, "remote_storage_pool_delete_args.flags");
 }
 export function decodeRemoteStoragePoolDeleteArgs(r: XdrReader): RemoteStoragePoolDeleteArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.uint();
-  return { pool: f0, flags: f1 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const flags = r.uint();
+  return { pool, flags };
 }
 export const RemoteStoragePoolDeleteArgsCodec: Codec<RemoteStoragePoolDeleteArgs> = { name: "remote_storage_pool_delete_args", encode: encodeRemoteStoragePoolDeleteArgs, decode: decodeRemoteStoragePoolDeleteArgs };
 
@@ -7521,9 +7521,9 @@ export function encodeRemoteStoragePoolRefreshArgs(w: XdrWriter, v: RemoteStorag
   w.uint(v.flags, "remote_storage_pool_refresh_args.flags");
 }
 export function decodeRemoteStoragePoolRefreshArgs(r: XdrReader): RemoteStoragePoolRefreshArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.uint();
-  return { pool: f0, flags: f1 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const flags = r.uint();
+  return { pool, flags };
 }
 export const RemoteStoragePoolRefreshArgsCodec: Codec<RemoteStoragePoolRefreshArgs> = { name: "remote_storage_pool_refresh_args", encode: encodeRemoteStoragePoolRefreshArgs, decode: decodeRemoteStoragePoolRefreshArgs };
 
@@ -7541,9 +7541,9 @@ export function encodeRemoteStoragePoolGetXmlDescArgs(w: XdrWriter, v: RemoteSto
   w.uint(v.flags, "remote_storage_pool_get_xml_desc_args.flags");
 }
 export function decodeRemoteStoragePoolGetXmlDescArgs(r: XdrReader): RemoteStoragePoolGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.uint();
-  return { pool: f0, flags: f1 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const flags = r.uint();
+  return { pool, flags };
 }
 export const RemoteStoragePoolGetXmlDescArgsCodec: Codec<RemoteStoragePoolGetXmlDescArgs> = { name: "remote_storage_pool_get_xml_desc_args", encode: encodeRemoteStoragePoolGetXmlDescArgs, decode: decodeRemoteStoragePoolGetXmlDescArgs };
 
@@ -7559,8 +7559,8 @@ export function encodeRemoteStoragePoolGetXmlDescRet(w: XdrWriter, v: RemoteStor
   w.string(v.xml, 4194304, "remote_storage_pool_get_xml_desc_ret.xml");
 }
 export function decodeRemoteStoragePoolGetXmlDescRet(r: XdrReader): RemoteStoragePoolGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_storage_pool_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_storage_pool_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteStoragePoolGetXmlDescRetCodec: Codec<RemoteStoragePoolGetXmlDescRet> = { name: "remote_storage_pool_get_xml_desc_ret", encode: encodeRemoteStoragePoolGetXmlDescRet, decode: decodeRemoteStoragePoolGetXmlDescRet };
 
@@ -7576,8 +7576,8 @@ export function encodeRemoteStoragePoolGetInfoArgs(w: XdrWriter, v: RemoteStorag
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_get_info_args.pool");
 }
 export function decodeRemoteStoragePoolGetInfoArgs(r: XdrReader): RemoteStoragePoolGetInfoArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolGetInfoArgsCodec: Codec<RemoteStoragePoolGetInfoArgs> = { name: "remote_storage_pool_get_info_args", encode: encodeRemoteStoragePoolGetInfoArgs, decode: decodeRemoteStoragePoolGetInfoArgs };
 
@@ -7599,11 +7599,11 @@ export function encodeRemoteStoragePoolGetInfoRet(w: XdrWriter, v: RemoteStorage
   w.uhyper(v.available, "remote_storage_pool_get_info_ret.available");
 }
 export function decodeRemoteStoragePoolGetInfoRet(r: XdrReader): RemoteStoragePoolGetInfoRet {
-  const f0 = r.smallInt(0, 255, "remote_storage_pool_get_info_ret.state");
-  const f1 = r.uhyper();
-  const f2 = r.uhyper();
-  const f3 = r.uhyper();
-  return { state: f0, capacity: f1, allocation: f2, available: f3 };
+  const state = r.smallInt(0, 255, "remote_storage_pool_get_info_ret.state");
+  const capacity = r.uhyper();
+  const allocation = r.uhyper();
+  const available = r.uhyper();
+  return { state, capacity, allocation, available };
 }
 export const RemoteStoragePoolGetInfoRetCodec: Codec<RemoteStoragePoolGetInfoRet> = { name: "remote_storage_pool_get_info_ret", encode: encodeRemoteStoragePoolGetInfoRet, decode: decodeRemoteStoragePoolGetInfoRet };
 
@@ -7619,8 +7619,8 @@ export function encodeRemoteStoragePoolGetAutostartArgs(w: XdrWriter, v: RemoteS
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_get_autostart_args.pool");
 }
 export function decodeRemoteStoragePoolGetAutostartArgs(r: XdrReader): RemoteStoragePoolGetAutostartArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolGetAutostartArgsCodec: Codec<RemoteStoragePoolGetAutostartArgs> = { name: "remote_storage_pool_get_autostart_args", encode: encodeRemoteStoragePoolGetAutostartArgs, decode: decodeRemoteStoragePoolGetAutostartArgs };
 
@@ -7636,8 +7636,8 @@ export function encodeRemoteStoragePoolGetAutostartRet(w: XdrWriter, v: RemoteSt
   w.int(v.autostart, "remote_storage_pool_get_autostart_ret.autostart");
 }
 export function decodeRemoteStoragePoolGetAutostartRet(r: XdrReader): RemoteStoragePoolGetAutostartRet {
-  const f0 = r.int();
-  return { autostart: f0 };
+  const autostart = r.int();
+  return { autostart };
 }
 export const RemoteStoragePoolGetAutostartRetCodec: Codec<RemoteStoragePoolGetAutostartRet> = { name: "remote_storage_pool_get_autostart_ret", encode: encodeRemoteStoragePoolGetAutostartRet, decode: decodeRemoteStoragePoolGetAutostartRet };
 
@@ -7655,9 +7655,9 @@ export function encodeRemoteStoragePoolSetAutostartArgs(w: XdrWriter, v: RemoteS
   w.int(v.autostart, "remote_storage_pool_set_autostart_args.autostart");
 }
 export function decodeRemoteStoragePoolSetAutostartArgs(r: XdrReader): RemoteStoragePoolSetAutostartArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.int();
-  return { pool: f0, autostart: f1 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const autostart = r.int();
+  return { pool, autostart };
 }
 export const RemoteStoragePoolSetAutostartArgsCodec: Codec<RemoteStoragePoolSetAutostartArgs> = { name: "remote_storage_pool_set_autostart_args", encode: encodeRemoteStoragePoolSetAutostartArgs, decode: decodeRemoteStoragePoolSetAutostartArgs };
 
@@ -7673,8 +7673,8 @@ export function encodeRemoteStoragePoolNumOfVolumesArgs(w: XdrWriter, v: RemoteS
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_num_of_volumes_args.pool");
 }
 export function decodeRemoteStoragePoolNumOfVolumesArgs(r: XdrReader): RemoteStoragePoolNumOfVolumesArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolNumOfVolumesArgsCodec: Codec<RemoteStoragePoolNumOfVolumesArgs> = { name: "remote_storage_pool_num_of_volumes_args", encode: encodeRemoteStoragePoolNumOfVolumesArgs, decode: decodeRemoteStoragePoolNumOfVolumesArgs };
 
@@ -7690,8 +7690,8 @@ export function encodeRemoteStoragePoolNumOfVolumesRet(w: XdrWriter, v: RemoteSt
   w.int(v.num, "remote_storage_pool_num_of_volumes_ret.num");
 }
 export function decodeRemoteStoragePoolNumOfVolumesRet(r: XdrReader): RemoteStoragePoolNumOfVolumesRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteStoragePoolNumOfVolumesRetCodec: Codec<RemoteStoragePoolNumOfVolumesRet> = { name: "remote_storage_pool_num_of_volumes_ret", encode: encodeRemoteStoragePoolNumOfVolumesRet, decode: decodeRemoteStoragePoolNumOfVolumesRet };
 
@@ -7709,9 +7709,9 @@ export function encodeRemoteStoragePoolListVolumesArgs(w: XdrWriter, v: RemoteSt
   w.int(v.maxnames, "remote_storage_pool_list_volumes_args.maxnames");
 }
 export function decodeRemoteStoragePoolListVolumesArgs(r: XdrReader): RemoteStoragePoolListVolumesArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.int();
-  return { pool: f0, maxnames: f1 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const maxnames = r.int();
+  return { pool, maxnames };
 }
 export const RemoteStoragePoolListVolumesArgsCodec: Codec<RemoteStoragePoolListVolumesArgs> = { name: "remote_storage_pool_list_volumes_args", encode: encodeRemoteStoragePoolListVolumesArgs, decode: decodeRemoteStoragePoolListVolumesArgs };
 
@@ -7733,13 +7733,13 @@ export function encodeRemoteStoragePoolListVolumesRet(w: XdrWriter, v: RemoteSto
   }
 }
 export function decodeRemoteStoragePoolListVolumesRet(r: XdrReader): RemoteStoragePoolListVolumesRet {
-  const f0n = r.arrayLength(16384, "remote_storage_pool_list_volumes_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_storage_pool_list_volumes_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_storage_pool_list_volumes_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_storage_pool_list_volumes_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteStoragePoolListVolumesRetCodec: Codec<RemoteStoragePoolListVolumesRet> = { name: "remote_storage_pool_list_volumes_ret", encode: encodeRemoteStoragePoolListVolumesRet, decode: decodeRemoteStoragePoolListVolumesRet };
 
@@ -7757,9 +7757,9 @@ export function encodeRemoteStorageVolLookupByNameArgs(w: XdrWriter, v: RemoteSt
   w.string(v.name, 4194304, "remote_storage_vol_lookup_by_name_args.name");
 }
 export function decodeRemoteStorageVolLookupByNameArgs(r: XdrReader): RemoteStorageVolLookupByNameArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.string(4194304, "remote_storage_vol_lookup_by_name_args.name");
-  return { pool: f0, name: f1 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const name = r.string(4194304, "remote_storage_vol_lookup_by_name_args.name");
+  return { pool, name };
 }
 export const RemoteStorageVolLookupByNameArgsCodec: Codec<RemoteStorageVolLookupByNameArgs> = { name: "remote_storage_vol_lookup_by_name_args", encode: encodeRemoteStorageVolLookupByNameArgs, decode: decodeRemoteStorageVolLookupByNameArgs };
 
@@ -7775,8 +7775,8 @@ export function encodeRemoteStorageVolLookupByNameRet(w: XdrWriter, v: RemoteSto
   encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_lookup_by_name_ret.vol");
 }
 export function decodeRemoteStorageVolLookupByNameRet(r: XdrReader): RemoteStorageVolLookupByNameRet {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  return { vol: f0 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  return { vol };
 }
 export const RemoteStorageVolLookupByNameRetCodec: Codec<RemoteStorageVolLookupByNameRet> = { name: "remote_storage_vol_lookup_by_name_ret", encode: encodeRemoteStorageVolLookupByNameRet, decode: decodeRemoteStorageVolLookupByNameRet };
 
@@ -7792,8 +7792,8 @@ export function encodeRemoteStorageVolLookupByKeyArgs(w: XdrWriter, v: RemoteSto
   w.string(v.key, 4194304, "remote_storage_vol_lookup_by_key_args.key");
 }
 export function decodeRemoteStorageVolLookupByKeyArgs(r: XdrReader): RemoteStorageVolLookupByKeyArgs {
-  const f0 = r.string(4194304, "remote_storage_vol_lookup_by_key_args.key");
-  return { key: f0 };
+  const key = r.string(4194304, "remote_storage_vol_lookup_by_key_args.key");
+  return { key };
 }
 export const RemoteStorageVolLookupByKeyArgsCodec: Codec<RemoteStorageVolLookupByKeyArgs> = { name: "remote_storage_vol_lookup_by_key_args", encode: encodeRemoteStorageVolLookupByKeyArgs, decode: decodeRemoteStorageVolLookupByKeyArgs };
 
@@ -7809,8 +7809,8 @@ export function encodeRemoteStorageVolLookupByKeyRet(w: XdrWriter, v: RemoteStor
   encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_lookup_by_key_ret.vol");
 }
 export function decodeRemoteStorageVolLookupByKeyRet(r: XdrReader): RemoteStorageVolLookupByKeyRet {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  return { vol: f0 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  return { vol };
 }
 export const RemoteStorageVolLookupByKeyRetCodec: Codec<RemoteStorageVolLookupByKeyRet> = { name: "remote_storage_vol_lookup_by_key_ret", encode: encodeRemoteStorageVolLookupByKeyRet, decode: decodeRemoteStorageVolLookupByKeyRet };
 
@@ -7826,8 +7826,8 @@ export function encodeRemoteStorageVolLookupByPathArgs(w: XdrWriter, v: RemoteSt
   w.string(v.path, 4194304, "remote_storage_vol_lookup_by_path_args.path");
 }
 export function decodeRemoteStorageVolLookupByPathArgs(r: XdrReader): RemoteStorageVolLookupByPathArgs {
-  const f0 = r.string(4194304, "remote_storage_vol_lookup_by_path_args.path");
-  return { path: f0 };
+  const path = r.string(4194304, "remote_storage_vol_lookup_by_path_args.path");
+  return { path };
 }
 export const RemoteStorageVolLookupByPathArgsCodec: Codec<RemoteStorageVolLookupByPathArgs> = { name: "remote_storage_vol_lookup_by_path_args", encode: encodeRemoteStorageVolLookupByPathArgs, decode: decodeRemoteStorageVolLookupByPathArgs };
 
@@ -7843,8 +7843,8 @@ export function encodeRemoteStorageVolLookupByPathRet(w: XdrWriter, v: RemoteSto
   encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_lookup_by_path_ret.vol");
 }
 export function decodeRemoteStorageVolLookupByPathRet(r: XdrReader): RemoteStorageVolLookupByPathRet {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  return { vol: f0 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  return { vol };
 }
 export const RemoteStorageVolLookupByPathRetCodec: Codec<RemoteStorageVolLookupByPathRet> = { name: "remote_storage_vol_lookup_by_path_ret", encode: encodeRemoteStorageVolLookupByPathRet, decode: decodeRemoteStorageVolLookupByPathRet };
 
@@ -7864,10 +7864,10 @@ export function encodeRemoteStorageVolCreateXmlArgs(w: XdrWriter, v: RemoteStora
   w.uint(v.flags, "remote_storage_vol_create_xml_args.flags");
 }
 export function decodeRemoteStorageVolCreateXmlArgs(r: XdrReader): RemoteStorageVolCreateXmlArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.string(4194304, "remote_storage_vol_create_xml_args.xml");
-  const f2 = r.uint();
-  return { pool: f0, xml: f1, flags: f2 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const xml = r.string(4194304, "remote_storage_vol_create_xml_args.xml");
+  const flags = r.uint();
+  return { pool, xml, flags };
 }
 export const RemoteStorageVolCreateXmlArgsCodec: Codec<RemoteStorageVolCreateXmlArgs> = { name: "remote_storage_vol_create_xml_args", encode: encodeRemoteStorageVolCreateXmlArgs, decode: decodeRemoteStorageVolCreateXmlArgs };
 
@@ -7883,8 +7883,8 @@ export function encodeRemoteStorageVolCreateXmlRet(w: XdrWriter, v: RemoteStorag
   encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_create_xml_ret.vol");
 }
 export function decodeRemoteStorageVolCreateXmlRet(r: XdrReader): RemoteStorageVolCreateXmlRet {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  return { vol: f0 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  return { vol };
 }
 export const RemoteStorageVolCreateXmlRetCodec: Codec<RemoteStorageVolCreateXmlRet> = { name: "remote_storage_vol_create_xml_ret", encode: encodeRemoteStorageVolCreateXmlRet, decode: decodeRemoteStorageVolCreateXmlRet };
 
@@ -7906,11 +7906,11 @@ export function encodeRemoteStorageVolCreateXmlFromArgs(w: XdrWriter, v: RemoteS
   w.uint(v.flags, "remote_storage_vol_create_xml_from_args.flags");
 }
 export function decodeRemoteStorageVolCreateXmlFromArgs(r: XdrReader): RemoteStorageVolCreateXmlFromArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.string(4194304, "remote_storage_vol_create_xml_from_args.xml");
-  const f2 = decodeRemoteNonnullStorageVol(r);
-  const f3 = r.uint();
-  return { pool: f0, xml: f1, clonevol: f2, flags: f3 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const xml = r.string(4194304, "remote_storage_vol_create_xml_from_args.xml");
+  const clonevol = decodeRemoteNonnullStorageVol(r);
+  const flags = r.uint();
+  return { pool, xml, clonevol, flags };
 }
 export const RemoteStorageVolCreateXmlFromArgsCodec: Codec<RemoteStorageVolCreateXmlFromArgs> = { name: "remote_storage_vol_create_xml_from_args", encode: encodeRemoteStorageVolCreateXmlFromArgs, decode: decodeRemoteStorageVolCreateXmlFromArgs };
 
@@ -7926,8 +7926,8 @@ export function encodeRemoteStorageVolCreateXmlFromRet(w: XdrWriter, v: RemoteSt
   encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_create_xml_from_ret.vol");
 }
 export function decodeRemoteStorageVolCreateXmlFromRet(r: XdrReader): RemoteStorageVolCreateXmlFromRet {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  return { vol: f0 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  return { vol };
 }
 export const RemoteStorageVolCreateXmlFromRetCodec: Codec<RemoteStorageVolCreateXmlFromRet> = { name: "remote_storage_vol_create_xml_from_ret", encode: encodeRemoteStorageVolCreateXmlFromRet, decode: decodeRemoteStorageVolCreateXmlFromRet };
 
@@ -7945,9 +7945,9 @@ export function encodeRemoteStorageVolDeleteArgs(w: XdrWriter, v: RemoteStorageV
   w.uint(v.flags, "remote_storage_vol_delete_args.flags");
 }
 export function decodeRemoteStorageVolDeleteArgs(r: XdrReader): RemoteStorageVolDeleteArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  const f1 = r.uint();
-  return { vol: f0, flags: f1 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  const flags = r.uint();
+  return { vol, flags };
 }
 export const RemoteStorageVolDeleteArgsCodec: Codec<RemoteStorageVolDeleteArgs> = { name: "remote_storage_vol_delete_args", encode: encodeRemoteStorageVolDeleteArgs, decode: decodeRemoteStorageVolDeleteArgs };
 
@@ -7965,9 +7965,9 @@ export function encodeRemoteStorageVolWipeArgs(w: XdrWriter, v: RemoteStorageVol
   w.uint(v.flags, "remote_storage_vol_wipe_args.flags");
 }
 export function decodeRemoteStorageVolWipeArgs(r: XdrReader): RemoteStorageVolWipeArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  const f1 = r.uint();
-  return { vol: f0, flags: f1 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  const flags = r.uint();
+  return { vol, flags };
 }
 export const RemoteStorageVolWipeArgsCodec: Codec<RemoteStorageVolWipeArgs> = { name: "remote_storage_vol_wipe_args", encode: encodeRemoteStorageVolWipeArgs, decode: decodeRemoteStorageVolWipeArgs };
 
@@ -7987,10 +7987,10 @@ export function encodeRemoteStorageVolWipePatternArgs(w: XdrWriter, v: RemoteSto
   w.uint(v.flags, "remote_storage_vol_wipe_pattern_args.flags");
 }
 export function decodeRemoteStorageVolWipePatternArgs(r: XdrReader): RemoteStorageVolWipePatternArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { vol: f0, algorithm: f1, flags: f2 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  const algorithm = r.uint();
+  const flags = r.uint();
+  return { vol, algorithm, flags };
 }
 export const RemoteStorageVolWipePatternArgsCodec: Codec<RemoteStorageVolWipePatternArgs> = { name: "remote_storage_vol_wipe_pattern_args", encode: encodeRemoteStorageVolWipePatternArgs, decode: decodeRemoteStorageVolWipePatternArgs };
 
@@ -8008,9 +8008,9 @@ export function encodeRemoteStorageVolGetXmlDescArgs(w: XdrWriter, v: RemoteStor
   w.uint(v.flags, "remote_storage_vol_get_xml_desc_args.flags");
 }
 export function decodeRemoteStorageVolGetXmlDescArgs(r: XdrReader): RemoteStorageVolGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  const f1 = r.uint();
-  return { vol: f0, flags: f1 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  const flags = r.uint();
+  return { vol, flags };
 }
 export const RemoteStorageVolGetXmlDescArgsCodec: Codec<RemoteStorageVolGetXmlDescArgs> = { name: "remote_storage_vol_get_xml_desc_args", encode: encodeRemoteStorageVolGetXmlDescArgs, decode: decodeRemoteStorageVolGetXmlDescArgs };
 
@@ -8026,8 +8026,8 @@ export function encodeRemoteStorageVolGetXmlDescRet(w: XdrWriter, v: RemoteStora
   w.string(v.xml, 4194304, "remote_storage_vol_get_xml_desc_ret.xml");
 }
 export function decodeRemoteStorageVolGetXmlDescRet(r: XdrReader): RemoteStorageVolGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_storage_vol_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_storage_vol_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteStorageVolGetXmlDescRetCodec: Codec<RemoteStorageVolGetXmlDescRet> = { name: "remote_storage_vol_get_xml_desc_ret", encode: encodeRemoteStorageVolGetXmlDescRet, decode: decodeRemoteStorageVolGetXmlDescRet };
 
@@ -8043,8 +8043,8 @@ export function encodeRemoteStorageVolGetInfoArgs(w: XdrWriter, v: RemoteStorage
   encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_get_info_args.vol");
 }
 export function decodeRemoteStorageVolGetInfoArgs(r: XdrReader): RemoteStorageVolGetInfoArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  return { vol: f0 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  return { vol };
 }
 export const RemoteStorageVolGetInfoArgsCodec: Codec<RemoteStorageVolGetInfoArgs> = { name: "remote_storage_vol_get_info_args", encode: encodeRemoteStorageVolGetInfoArgs, decode: decodeRemoteStorageVolGetInfoArgs };
 
@@ -8064,10 +8064,10 @@ export function encodeRemoteStorageVolGetInfoRet(w: XdrWriter, v: RemoteStorageV
   w.uhyper(v.allocation, "remote_storage_vol_get_info_ret.allocation");
 }
 export function decodeRemoteStorageVolGetInfoRet(r: XdrReader): RemoteStorageVolGetInfoRet {
-  const f0 = r.smallInt(-128, 127, "remote_storage_vol_get_info_ret.type");
-  const f1 = r.uhyper();
-  const f2 = r.uhyper();
-  return { type: f0, capacity: f1, allocation: f2 };
+  const type = r.smallInt(-128, 127, "remote_storage_vol_get_info_ret.type");
+  const capacity = r.uhyper();
+  const allocation = r.uhyper();
+  return { type, capacity, allocation };
 }
 export const RemoteStorageVolGetInfoRetCodec: Codec<RemoteStorageVolGetInfoRet> = { name: "remote_storage_vol_get_info_ret", encode: encodeRemoteStorageVolGetInfoRet, decode: decodeRemoteStorageVolGetInfoRet };
 
@@ -8085,9 +8085,9 @@ export function encodeRemoteStorageVolGetInfoFlagsArgs(w: XdrWriter, v: RemoteSt
   w.uint(v.flags, "remote_storage_vol_get_info_flags_args.flags");
 }
 export function decodeRemoteStorageVolGetInfoFlagsArgs(r: XdrReader): RemoteStorageVolGetInfoFlagsArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  const f1 = r.uint();
-  return { vol: f0, flags: f1 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  const flags = r.uint();
+  return { vol, flags };
 }
 export const RemoteStorageVolGetInfoFlagsArgsCodec: Codec<RemoteStorageVolGetInfoFlagsArgs> = { name: "remote_storage_vol_get_info_flags_args", encode: encodeRemoteStorageVolGetInfoFlagsArgs, decode: decodeRemoteStorageVolGetInfoFlagsArgs };
 
@@ -8107,10 +8107,10 @@ export function encodeRemoteStorageVolGetInfoFlagsRet(w: XdrWriter, v: RemoteSto
   w.uhyper(v.allocation, "remote_storage_vol_get_info_flags_ret.allocation");
 }
 export function decodeRemoteStorageVolGetInfoFlagsRet(r: XdrReader): RemoteStorageVolGetInfoFlagsRet {
-  const f0 = r.smallInt(-128, 127, "remote_storage_vol_get_info_flags_ret.type");
-  const f1 = r.uhyper();
-  const f2 = r.uhyper();
-  return { type: f0, capacity: f1, allocation: f2 };
+  const type = r.smallInt(-128, 127, "remote_storage_vol_get_info_flags_ret.type");
+  const capacity = r.uhyper();
+  const allocation = r.uhyper();
+  return { type, capacity, allocation };
 }
 export const RemoteStorageVolGetInfoFlagsRetCodec: Codec<RemoteStorageVolGetInfoFlagsRet> = { name: "remote_storage_vol_get_info_flags_ret", encode: encodeRemoteStorageVolGetInfoFlagsRet, decode: decodeRemoteStorageVolGetInfoFlagsRet };
 
@@ -8126,8 +8126,8 @@ export function encodeRemoteStorageVolGetPathArgs(w: XdrWriter, v: RemoteStorage
   encodeRemoteNonnullStorageVol(w, v.vol, "remote_storage_vol_get_path_args.vol");
 }
 export function decodeRemoteStorageVolGetPathArgs(r: XdrReader): RemoteStorageVolGetPathArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  return { vol: f0 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  return { vol };
 }
 export const RemoteStorageVolGetPathArgsCodec: Codec<RemoteStorageVolGetPathArgs> = { name: "remote_storage_vol_get_path_args", encode: encodeRemoteStorageVolGetPathArgs, decode: decodeRemoteStorageVolGetPathArgs };
 
@@ -8143,8 +8143,8 @@ export function encodeRemoteStorageVolGetPathRet(w: XdrWriter, v: RemoteStorageV
   w.string(v.name, 4194304, "remote_storage_vol_get_path_ret.name");
 }
 export function decodeRemoteStorageVolGetPathRet(r: XdrReader): RemoteStorageVolGetPathRet {
-  const f0 = r.string(4194304, "remote_storage_vol_get_path_ret.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_storage_vol_get_path_ret.name");
+  return { name };
 }
 export const RemoteStorageVolGetPathRetCodec: Codec<RemoteStorageVolGetPathRet> = { name: "remote_storage_vol_get_path_ret", encode: encodeRemoteStorageVolGetPathRet, decode: decodeRemoteStorageVolGetPathRet };
 
@@ -8164,10 +8164,10 @@ export function encodeRemoteStorageVolResizeArgs(w: XdrWriter, v: RemoteStorageV
   w.uint(v.flags, "remote_storage_vol_resize_args.flags");
 }
 export function decodeRemoteStorageVolResizeArgs(r: XdrReader): RemoteStorageVolResizeArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  const f1 = r.uhyper();
-  const f2 = r.uint();
-  return { vol: f0, capacity: f1, flags: f2 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  const capacity = r.uhyper();
+  const flags = r.uint();
+  return { vol, capacity, flags };
 }
 export const RemoteStorageVolResizeArgsCodec: Codec<RemoteStorageVolResizeArgs> = { name: "remote_storage_vol_resize_args", encode: encodeRemoteStorageVolResizeArgs, decode: decodeRemoteStorageVolResizeArgs };
 
@@ -8192,13 +8192,13 @@ export function encodeRemoteNodeNumOfDevicesArgs(w: XdrWriter, v: RemoteNodeNumO
   w.uint(v.flags, "remote_node_num_of_devices_args.flags");
 }
 export function decodeRemoteNodeNumOfDevicesArgs(r: XdrReader): RemoteNodeNumOfDevicesArgs {
-  let f0: RemoteNonnullString | null = null;
+  let cap: RemoteNonnullString | null = null;
   if (r.optional("remote_node_num_of_devices_args.cap")) {
-    const f0p = r.string(4194304, "remote_node_num_of_devices_args.cap");
-    f0 = f0p;
+    const cap$p = r.string(4194304, "remote_node_num_of_devices_args.cap");
+    cap = cap$p;
   }
-  const f1 = r.uint();
-  return { cap: f0, flags: f1 };
+  const flags = r.uint();
+  return { cap, flags };
 }
 export const RemoteNodeNumOfDevicesArgsCodec: Codec<RemoteNodeNumOfDevicesArgs> = { name: "remote_node_num_of_devices_args", encode: encodeRemoteNodeNumOfDevicesArgs, decode: decodeRemoteNodeNumOfDevicesArgs };
 
@@ -8214,8 +8214,8 @@ export function encodeRemoteNodeNumOfDevicesRet(w: XdrWriter, v: RemoteNodeNumOf
   w.int(v.num, "remote_node_num_of_devices_ret.num");
 }
 export function decodeRemoteNodeNumOfDevicesRet(r: XdrReader): RemoteNodeNumOfDevicesRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteNodeNumOfDevicesRetCodec: Codec<RemoteNodeNumOfDevicesRet> = { name: "remote_node_num_of_devices_ret", encode: encodeRemoteNodeNumOfDevicesRet, decode: decodeRemoteNodeNumOfDevicesRet };
 
@@ -8242,14 +8242,14 @@ export function encodeRemoteNodeListDevicesArgs(w: XdrWriter, v: RemoteNodeListD
   w.uint(v.flags, "remote_node_list_devices_args.flags");
 }
 export function decodeRemoteNodeListDevicesArgs(r: XdrReader): RemoteNodeListDevicesArgs {
-  let f0: RemoteNonnullString | null = null;
+  let cap: RemoteNonnullString | null = null;
   if (r.optional("remote_node_list_devices_args.cap")) {
-    const f0p = r.string(4194304, "remote_node_list_devices_args.cap");
-    f0 = f0p;
+    const cap$p = r.string(4194304, "remote_node_list_devices_args.cap");
+    cap = cap$p;
   }
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { cap: f0, maxnames: f1, flags: f2 };
+  const maxnames = r.int();
+  const flags = r.uint();
+  return { cap, maxnames, flags };
 }
 export const RemoteNodeListDevicesArgsCodec: Codec<RemoteNodeListDevicesArgs> = { name: "remote_node_list_devices_args", encode: encodeRemoteNodeListDevicesArgs, decode: decodeRemoteNodeListDevicesArgs };
 
@@ -8271,13 +8271,13 @@ export function encodeRemoteNodeListDevicesRet(w: XdrWriter, v: RemoteNodeListDe
   }
 }
 export function decodeRemoteNodeListDevicesRet(r: XdrReader): RemoteNodeListDevicesRet {
-  const f0n = r.arrayLength(65536, "remote_node_list_devices_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_node_list_devices_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(65536, "remote_node_list_devices_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_node_list_devices_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteNodeListDevicesRetCodec: Codec<RemoteNodeListDevicesRet> = { name: "remote_node_list_devices_ret", encode: encodeRemoteNodeListDevicesRet, decode: decodeRemoteNodeListDevicesRet };
 
@@ -8293,8 +8293,8 @@ export function encodeRemoteNodeDeviceLookupByNameArgs(w: XdrWriter, v: RemoteNo
   w.string(v.name, 4194304, "remote_node_device_lookup_by_name_args.name");
 }
 export function decodeRemoteNodeDeviceLookupByNameArgs(r: XdrReader): RemoteNodeDeviceLookupByNameArgs {
-  const f0 = r.string(4194304, "remote_node_device_lookup_by_name_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_lookup_by_name_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceLookupByNameArgsCodec: Codec<RemoteNodeDeviceLookupByNameArgs> = { name: "remote_node_device_lookup_by_name_args", encode: encodeRemoteNodeDeviceLookupByNameArgs, decode: decodeRemoteNodeDeviceLookupByNameArgs };
 
@@ -8310,8 +8310,8 @@ export function encodeRemoteNodeDeviceLookupByNameRet(w: XdrWriter, v: RemoteNod
   encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_lookup_by_name_ret.dev");
 }
 export function decodeRemoteNodeDeviceLookupByNameRet(r: XdrReader): RemoteNodeDeviceLookupByNameRet {
-  const f0 = decodeRemoteNonnullNodeDevice(r);
-  return { dev: f0 };
+  const dev = decodeRemoteNonnullNodeDevice(r);
+  return { dev };
 }
 export const RemoteNodeDeviceLookupByNameRetCodec: Codec<RemoteNodeDeviceLookupByNameRet> = { name: "remote_node_device_lookup_by_name_ret", encode: encodeRemoteNodeDeviceLookupByNameRet, decode: decodeRemoteNodeDeviceLookupByNameRet };
 
@@ -8331,10 +8331,10 @@ export function encodeRemoteNodeDeviceLookupScsiHostByWwnArgs(w: XdrWriter, v: R
   w.uint(v.flags, "remote_node_device_lookup_scsi_host_by_wwn_args.flags");
 }
 export function decodeRemoteNodeDeviceLookupScsiHostByWwnArgs(r: XdrReader): RemoteNodeDeviceLookupScsiHostByWwnArgs {
-  const f0 = r.string(4194304, "remote_node_device_lookup_scsi_host_by_wwn_args.wwnn");
-  const f1 = r.string(4194304, "remote_node_device_lookup_scsi_host_by_wwn_args.wwpn");
-  const f2 = r.uint();
-  return { wwnn: f0, wwpn: f1, flags: f2 };
+  const wwnn = r.string(4194304, "remote_node_device_lookup_scsi_host_by_wwn_args.wwnn");
+  const wwpn = r.string(4194304, "remote_node_device_lookup_scsi_host_by_wwn_args.wwpn");
+  const flags = r.uint();
+  return { wwnn, wwpn, flags };
 }
 export const RemoteNodeDeviceLookupScsiHostByWwnArgsCodec: Codec<RemoteNodeDeviceLookupScsiHostByWwnArgs> = { name: "remote_node_device_lookup_scsi_host_by_wwn_args", encode: encodeRemoteNodeDeviceLookupScsiHostByWwnArgs, decode: decodeRemoteNodeDeviceLookupScsiHostByWwnArgs };
 
@@ -8350,8 +8350,8 @@ export function encodeRemoteNodeDeviceLookupScsiHostByWwnRet(w: XdrWriter, v: Re
   encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_lookup_scsi_host_by_wwn_ret.dev");
 }
 export function decodeRemoteNodeDeviceLookupScsiHostByWwnRet(r: XdrReader): RemoteNodeDeviceLookupScsiHostByWwnRet {
-  const f0 = decodeRemoteNonnullNodeDevice(r);
-  return { dev: f0 };
+  const dev = decodeRemoteNonnullNodeDevice(r);
+  return { dev };
 }
 export const RemoteNodeDeviceLookupScsiHostByWwnRetCodec: Codec<RemoteNodeDeviceLookupScsiHostByWwnRet> = { name: "remote_node_device_lookup_scsi_host_by_wwn_ret", encode: encodeRemoteNodeDeviceLookupScsiHostByWwnRet, decode: decodeRemoteNodeDeviceLookupScsiHostByWwnRet };
 
@@ -8369,9 +8369,9 @@ export function encodeRemoteNodeDeviceGetXmlDescArgs(w: XdrWriter, v: RemoteNode
   w.uint(v.flags, "remote_node_device_get_xml_desc_args.flags");
 }
 export function decodeRemoteNodeDeviceGetXmlDescArgs(r: XdrReader): RemoteNodeDeviceGetXmlDescArgs {
-  const f0 = r.string(4194304, "remote_node_device_get_xml_desc_args.name");
-  const f1 = r.uint();
-  return { name: f0, flags: f1 };
+  const name = r.string(4194304, "remote_node_device_get_xml_desc_args.name");
+  const flags = r.uint();
+  return { name, flags };
 }
 export const RemoteNodeDeviceGetXmlDescArgsCodec: Codec<RemoteNodeDeviceGetXmlDescArgs> = { name: "remote_node_device_get_xml_desc_args", encode: encodeRemoteNodeDeviceGetXmlDescArgs, decode: decodeRemoteNodeDeviceGetXmlDescArgs };
 
@@ -8387,8 +8387,8 @@ export function encodeRemoteNodeDeviceGetXmlDescRet(w: XdrWriter, v: RemoteNodeD
   w.string(v.xml, 4194304, "remote_node_device_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNodeDeviceGetXmlDescRet(r: XdrReader): RemoteNodeDeviceGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_node_device_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_node_device_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteNodeDeviceGetXmlDescRetCodec: Codec<RemoteNodeDeviceGetXmlDescRet> = { name: "remote_node_device_get_xml_desc_ret", encode: encodeRemoteNodeDeviceGetXmlDescRet, decode: decodeRemoteNodeDeviceGetXmlDescRet };
 
@@ -8404,8 +8404,8 @@ export function encodeRemoteNodeDeviceGetParentArgs(w: XdrWriter, v: RemoteNodeD
   w.string(v.name, 4194304, "remote_node_device_get_parent_args.name");
 }
 export function decodeRemoteNodeDeviceGetParentArgs(r: XdrReader): RemoteNodeDeviceGetParentArgs {
-  const f0 = r.string(4194304, "remote_node_device_get_parent_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_get_parent_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceGetParentArgsCodec: Codec<RemoteNodeDeviceGetParentArgs> = { name: "remote_node_device_get_parent_args", encode: encodeRemoteNodeDeviceGetParentArgs, decode: decodeRemoteNodeDeviceGetParentArgs };
 
@@ -8428,12 +8428,12 @@ export function encodeRemoteNodeDeviceGetParentRet(w: XdrWriter, v: RemoteNodeDe
   }
 }
 export function decodeRemoteNodeDeviceGetParentRet(r: XdrReader): RemoteNodeDeviceGetParentRet {
-  let f0: RemoteNonnullString | null = null;
+  let parentName: RemoteNonnullString | null = null;
   if (r.optional("remote_node_device_get_parent_ret.parentName")) {
-    const f0p = r.string(4194304, "remote_node_device_get_parent_ret.parentName");
-    f0 = f0p;
+    const parentName$p = r.string(4194304, "remote_node_device_get_parent_ret.parentName");
+    parentName = parentName$p;
   }
-  return { parentName: f0 };
+  return { parentName };
 }
 export const RemoteNodeDeviceGetParentRetCodec: Codec<RemoteNodeDeviceGetParentRet> = { name: "remote_node_device_get_parent_ret", encode: encodeRemoteNodeDeviceGetParentRet, decode: decodeRemoteNodeDeviceGetParentRet };
 
@@ -8449,8 +8449,8 @@ export function encodeRemoteNodeDeviceNumOfCapsArgs(w: XdrWriter, v: RemoteNodeD
   w.string(v.name, 4194304, "remote_node_device_num_of_caps_args.name");
 }
 export function decodeRemoteNodeDeviceNumOfCapsArgs(r: XdrReader): RemoteNodeDeviceNumOfCapsArgs {
-  const f0 = r.string(4194304, "remote_node_device_num_of_caps_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_num_of_caps_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceNumOfCapsArgsCodec: Codec<RemoteNodeDeviceNumOfCapsArgs> = { name: "remote_node_device_num_of_caps_args", encode: encodeRemoteNodeDeviceNumOfCapsArgs, decode: decodeRemoteNodeDeviceNumOfCapsArgs };
 
@@ -8466,8 +8466,8 @@ export function encodeRemoteNodeDeviceNumOfCapsRet(w: XdrWriter, v: RemoteNodeDe
   w.int(v.num, "remote_node_device_num_of_caps_ret.num");
 }
 export function decodeRemoteNodeDeviceNumOfCapsRet(r: XdrReader): RemoteNodeDeviceNumOfCapsRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteNodeDeviceNumOfCapsRetCodec: Codec<RemoteNodeDeviceNumOfCapsRet> = { name: "remote_node_device_num_of_caps_ret", encode: encodeRemoteNodeDeviceNumOfCapsRet, decode: decodeRemoteNodeDeviceNumOfCapsRet };
 
@@ -8485,9 +8485,9 @@ export function encodeRemoteNodeDeviceListCapsArgs(w: XdrWriter, v: RemoteNodeDe
   w.int(v.maxnames, "remote_node_device_list_caps_args.maxnames");
 }
 export function decodeRemoteNodeDeviceListCapsArgs(r: XdrReader): RemoteNodeDeviceListCapsArgs {
-  const f0 = r.string(4194304, "remote_node_device_list_caps_args.name");
-  const f1 = r.int();
-  return { name: f0, maxnames: f1 };
+  const name = r.string(4194304, "remote_node_device_list_caps_args.name");
+  const maxnames = r.int();
+  return { name, maxnames };
 }
 export const RemoteNodeDeviceListCapsArgsCodec: Codec<RemoteNodeDeviceListCapsArgs> = { name: "remote_node_device_list_caps_args", encode: encodeRemoteNodeDeviceListCapsArgs, decode: decodeRemoteNodeDeviceListCapsArgs };
 
@@ -8509,13 +8509,13 @@ export function encodeRemoteNodeDeviceListCapsRet(w: XdrWriter, v: RemoteNodeDev
   }
 }
 export function decodeRemoteNodeDeviceListCapsRet(r: XdrReader): RemoteNodeDeviceListCapsRet {
-  const f0n = r.arrayLength(65536, "remote_node_device_list_caps_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_node_device_list_caps_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(65536, "remote_node_device_list_caps_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_node_device_list_caps_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteNodeDeviceListCapsRetCodec: Codec<RemoteNodeDeviceListCapsRet> = { name: "remote_node_device_list_caps_ret", encode: encodeRemoteNodeDeviceListCapsRet, decode: decodeRemoteNodeDeviceListCapsRet };
 
@@ -8531,8 +8531,8 @@ export function encodeRemoteNodeDeviceDettachArgs(w: XdrWriter, v: RemoteNodeDev
   w.string(v.name, 4194304, "remote_node_device_dettach_args.name");
 }
 export function decodeRemoteNodeDeviceDettachArgs(r: XdrReader): RemoteNodeDeviceDettachArgs {
-  const f0 = r.string(4194304, "remote_node_device_dettach_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_dettach_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceDettachArgsCodec: Codec<RemoteNodeDeviceDettachArgs> = { name: "remote_node_device_dettach_args", encode: encodeRemoteNodeDeviceDettachArgs, decode: decodeRemoteNodeDeviceDettachArgs };
 
@@ -8559,14 +8559,14 @@ export function encodeRemoteNodeDeviceDetachFlagsArgs(w: XdrWriter, v: RemoteNod
   w.uint(v.flags, "remote_node_device_detach_flags_args.flags");
 }
 export function decodeRemoteNodeDeviceDetachFlagsArgs(r: XdrReader): RemoteNodeDeviceDetachFlagsArgs {
-  const f0 = r.string(4194304, "remote_node_device_detach_flags_args.name");
-  let f1: RemoteNonnullString | null = null;
+  const name = r.string(4194304, "remote_node_device_detach_flags_args.name");
+  let driverName: RemoteNonnullString | null = null;
   if (r.optional("remote_node_device_detach_flags_args.driverName")) {
-    const f1p = r.string(4194304, "remote_node_device_detach_flags_args.driverName");
-    f1 = f1p;
+    const driverName$p = r.string(4194304, "remote_node_device_detach_flags_args.driverName");
+    driverName = driverName$p;
   }
-  const f2 = r.uint();
-  return { name: f0, driverName: f1, flags: f2 };
+  const flags = r.uint();
+  return { name, driverName, flags };
 }
 export const RemoteNodeDeviceDetachFlagsArgsCodec: Codec<RemoteNodeDeviceDetachFlagsArgs> = { name: "remote_node_device_detach_flags_args", encode: encodeRemoteNodeDeviceDetachFlagsArgs, decode: decodeRemoteNodeDeviceDetachFlagsArgs };
 
@@ -8582,8 +8582,8 @@ export function encodeRemoteNodeDeviceReAttachArgs(w: XdrWriter, v: RemoteNodeDe
   w.string(v.name, 4194304, "remote_node_device_re_attach_args.name");
 }
 export function decodeRemoteNodeDeviceReAttachArgs(r: XdrReader): RemoteNodeDeviceReAttachArgs {
-  const f0 = r.string(4194304, "remote_node_device_re_attach_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_re_attach_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceReAttachArgsCodec: Codec<RemoteNodeDeviceReAttachArgs> = { name: "remote_node_device_re_attach_args", encode: encodeRemoteNodeDeviceReAttachArgs, decode: decodeRemoteNodeDeviceReAttachArgs };
 
@@ -8599,8 +8599,8 @@ export function encodeRemoteNodeDeviceResetArgs(w: XdrWriter, v: RemoteNodeDevic
   w.string(v.name, 4194304, "remote_node_device_reset_args.name");
 }
 export function decodeRemoteNodeDeviceResetArgs(r: XdrReader): RemoteNodeDeviceResetArgs {
-  const f0 = r.string(4194304, "remote_node_device_reset_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_reset_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceResetArgsCodec: Codec<RemoteNodeDeviceResetArgs> = { name: "remote_node_device_reset_args", encode: encodeRemoteNodeDeviceResetArgs, decode: decodeRemoteNodeDeviceResetArgs };
 
@@ -8618,9 +8618,9 @@ export function encodeRemoteNodeDeviceCreateXmlArgs(w: XdrWriter, v: RemoteNodeD
   w.uint(v.flags, "remote_node_device_create_xml_args.flags");
 }
 export function decodeRemoteNodeDeviceCreateXmlArgs(r: XdrReader): RemoteNodeDeviceCreateXmlArgs {
-  const f0 = r.string(4194304, "remote_node_device_create_xml_args.xml_desc");
-  const f1 = r.uint();
-  return { xml_desc: f0, flags: f1 };
+  const xml_desc = r.string(4194304, "remote_node_device_create_xml_args.xml_desc");
+  const flags = r.uint();
+  return { xml_desc, flags };
 }
 export const RemoteNodeDeviceCreateXmlArgsCodec: Codec<RemoteNodeDeviceCreateXmlArgs> = { name: "remote_node_device_create_xml_args", encode: encodeRemoteNodeDeviceCreateXmlArgs, decode: decodeRemoteNodeDeviceCreateXmlArgs };
 
@@ -8636,8 +8636,8 @@ export function encodeRemoteNodeDeviceCreateXmlRet(w: XdrWriter, v: RemoteNodeDe
   encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_create_xml_ret.dev");
 }
 export function decodeRemoteNodeDeviceCreateXmlRet(r: XdrReader): RemoteNodeDeviceCreateXmlRet {
-  const f0 = decodeRemoteNonnullNodeDevice(r);
-  return { dev: f0 };
+  const dev = decodeRemoteNonnullNodeDevice(r);
+  return { dev };
 }
 export const RemoteNodeDeviceCreateXmlRetCodec: Codec<RemoteNodeDeviceCreateXmlRet> = { name: "remote_node_device_create_xml_ret", encode: encodeRemoteNodeDeviceCreateXmlRet, decode: decodeRemoteNodeDeviceCreateXmlRet };
 
@@ -8653,8 +8653,8 @@ export function encodeRemoteNodeDeviceDestroyArgs(w: XdrWriter, v: RemoteNodeDev
   w.string(v.name, 4194304, "remote_node_device_destroy_args.name");
 }
 export function decodeRemoteNodeDeviceDestroyArgs(r: XdrReader): RemoteNodeDeviceDestroyArgs {
-  const f0 = r.string(4194304, "remote_node_device_destroy_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_destroy_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceDestroyArgsCodec: Codec<RemoteNodeDeviceDestroyArgs> = { name: "remote_node_device_destroy_args", encode: encodeRemoteNodeDeviceDestroyArgs, decode: decodeRemoteNodeDeviceDestroyArgs };
 
@@ -8672,9 +8672,9 @@ export function encodeRemoteNodeDeviceDefineXmlArgs(w: XdrWriter, v: RemoteNodeD
   w.uint(v.flags, "remote_node_device_define_xml_args.flags");
 }
 export function decodeRemoteNodeDeviceDefineXmlArgs(r: XdrReader): RemoteNodeDeviceDefineXmlArgs {
-  const f0 = r.string(4194304, "remote_node_device_define_xml_args.xml_desc");
-  const f1 = r.uint();
-  return { xml_desc: f0, flags: f1 };
+  const xml_desc = r.string(4194304, "remote_node_device_define_xml_args.xml_desc");
+  const flags = r.uint();
+  return { xml_desc, flags };
 }
 export const RemoteNodeDeviceDefineXmlArgsCodec: Codec<RemoteNodeDeviceDefineXmlArgs> = { name: "remote_node_device_define_xml_args", encode: encodeRemoteNodeDeviceDefineXmlArgs, decode: decodeRemoteNodeDeviceDefineXmlArgs };
 
@@ -8690,8 +8690,8 @@ export function encodeRemoteNodeDeviceDefineXmlRet(w: XdrWriter, v: RemoteNodeDe
   encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_define_xml_ret.dev");
 }
 export function decodeRemoteNodeDeviceDefineXmlRet(r: XdrReader): RemoteNodeDeviceDefineXmlRet {
-  const f0 = decodeRemoteNonnullNodeDevice(r);
-  return { dev: f0 };
+  const dev = decodeRemoteNonnullNodeDevice(r);
+  return { dev };
 }
 export const RemoteNodeDeviceDefineXmlRetCodec: Codec<RemoteNodeDeviceDefineXmlRet> = { name: "remote_node_device_define_xml_ret", encode: encodeRemoteNodeDeviceDefineXmlRet, decode: decodeRemoteNodeDeviceDefineXmlRet };
 
@@ -8709,9 +8709,9 @@ export function encodeRemoteNodeDeviceUndefineArgs(w: XdrWriter, v: RemoteNodeDe
   w.uint(v.flags, "remote_node_device_undefine_args.flags");
 }
 export function decodeRemoteNodeDeviceUndefineArgs(r: XdrReader): RemoteNodeDeviceUndefineArgs {
-  const f0 = r.string(4194304, "remote_node_device_undefine_args.name");
-  const f1 = r.uint();
-  return { name: f0, flags: f1 };
+  const name = r.string(4194304, "remote_node_device_undefine_args.name");
+  const flags = r.uint();
+  return { name, flags };
 }
 export const RemoteNodeDeviceUndefineArgsCodec: Codec<RemoteNodeDeviceUndefineArgs> = { name: "remote_node_device_undefine_args", encode: encodeRemoteNodeDeviceUndefineArgs, decode: decodeRemoteNodeDeviceUndefineArgs };
 
@@ -8729,9 +8729,9 @@ export function encodeRemoteNodeDeviceCreateArgs(w: XdrWriter, v: RemoteNodeDevi
   w.uint(v.flags, "remote_node_device_create_args.flags");
 }
 export function decodeRemoteNodeDeviceCreateArgs(r: XdrReader): RemoteNodeDeviceCreateArgs {
-  const f0 = r.string(4194304, "remote_node_device_create_args.name");
-  const f1 = r.uint();
-  return { name: f0, flags: f1 };
+  const name = r.string(4194304, "remote_node_device_create_args.name");
+  const flags = r.uint();
+  return { name, flags };
 }
 export const RemoteNodeDeviceCreateArgsCodec: Codec<RemoteNodeDeviceCreateArgs> = { name: "remote_node_device_create_args", encode: encodeRemoteNodeDeviceCreateArgs, decode: decodeRemoteNodeDeviceCreateArgs };
 
@@ -8747,8 +8747,8 @@ export function encodeRemoteNodeDeviceGetAutostartArgs(w: XdrWriter, v: RemoteNo
   w.string(v.name, 4194304, "remote_node_device_get_autostart_args.name");
 }
 export function decodeRemoteNodeDeviceGetAutostartArgs(r: XdrReader): RemoteNodeDeviceGetAutostartArgs {
-  const f0 = r.string(4194304, "remote_node_device_get_autostart_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_get_autostart_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceGetAutostartArgsCodec: Codec<RemoteNodeDeviceGetAutostartArgs> = { name: "remote_node_device_get_autostart_args", encode: encodeRemoteNodeDeviceGetAutostartArgs, decode: decodeRemoteNodeDeviceGetAutostartArgs };
 
@@ -8764,8 +8764,8 @@ export function encodeRemoteNodeDeviceGetAutostartRet(w: XdrWriter, v: RemoteNod
   w.int(v.autostart, "remote_node_device_get_autostart_ret.autostart");
 }
 export function decodeRemoteNodeDeviceGetAutostartRet(r: XdrReader): RemoteNodeDeviceGetAutostartRet {
-  const f0 = r.int();
-  return { autostart: f0 };
+  const autostart = r.int();
+  return { autostart };
 }
 export const RemoteNodeDeviceGetAutostartRetCodec: Codec<RemoteNodeDeviceGetAutostartRet> = { name: "remote_node_device_get_autostart_ret", encode: encodeRemoteNodeDeviceGetAutostartRet, decode: decodeRemoteNodeDeviceGetAutostartRet };
 
@@ -8783,9 +8783,9 @@ export function encodeRemoteNodeDeviceSetAutostartArgs(w: XdrWriter, v: RemoteNo
   w.int(v.autostart, "remote_node_device_set_autostart_args.autostart");
 }
 export function decodeRemoteNodeDeviceSetAutostartArgs(r: XdrReader): RemoteNodeDeviceSetAutostartArgs {
-  const f0 = r.string(4194304, "remote_node_device_set_autostart_args.name");
-  const f1 = r.int();
-  return { name: f0, autostart: f1 };
+  const name = r.string(4194304, "remote_node_device_set_autostart_args.name");
+  const autostart = r.int();
+  return { name, autostart };
 }
 export const RemoteNodeDeviceSetAutostartArgsCodec: Codec<RemoteNodeDeviceSetAutostartArgs> = { name: "remote_node_device_set_autostart_args", encode: encodeRemoteNodeDeviceSetAutostartArgs, decode: decodeRemoteNodeDeviceSetAutostartArgs };
 
@@ -8801,8 +8801,8 @@ export function encodeRemoteNodeDeviceIsPersistentArgs(w: XdrWriter, v: RemoteNo
   w.string(v.name, 4194304, "remote_node_device_is_persistent_args.name");
 }
 export function decodeRemoteNodeDeviceIsPersistentArgs(r: XdrReader): RemoteNodeDeviceIsPersistentArgs {
-  const f0 = r.string(4194304, "remote_node_device_is_persistent_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_is_persistent_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceIsPersistentArgsCodec: Codec<RemoteNodeDeviceIsPersistentArgs> = { name: "remote_node_device_is_persistent_args", encode: encodeRemoteNodeDeviceIsPersistentArgs, decode: decodeRemoteNodeDeviceIsPersistentArgs };
 
@@ -8818,8 +8818,8 @@ export function encodeRemoteNodeDeviceIsPersistentRet(w: XdrWriter, v: RemoteNod
   w.int(v.persistent, "remote_node_device_is_persistent_ret.persistent");
 }
 export function decodeRemoteNodeDeviceIsPersistentRet(r: XdrReader): RemoteNodeDeviceIsPersistentRet {
-  const f0 = r.int();
-  return { persistent: f0 };
+  const persistent = r.int();
+  return { persistent };
 }
 export const RemoteNodeDeviceIsPersistentRetCodec: Codec<RemoteNodeDeviceIsPersistentRet> = { name: "remote_node_device_is_persistent_ret", encode: encodeRemoteNodeDeviceIsPersistentRet, decode: decodeRemoteNodeDeviceIsPersistentRet };
 
@@ -8835,8 +8835,8 @@ export function encodeRemoteNodeDeviceIsActiveArgs(w: XdrWriter, v: RemoteNodeDe
   w.string(v.name, 4194304, "remote_node_device_is_active_args.name");
 }
 export function decodeRemoteNodeDeviceIsActiveArgs(r: XdrReader): RemoteNodeDeviceIsActiveArgs {
-  const f0 = r.string(4194304, "remote_node_device_is_active_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_node_device_is_active_args.name");
+  return { name };
 }
 export const RemoteNodeDeviceIsActiveArgsCodec: Codec<RemoteNodeDeviceIsActiveArgs> = { name: "remote_node_device_is_active_args", encode: encodeRemoteNodeDeviceIsActiveArgs, decode: decodeRemoteNodeDeviceIsActiveArgs };
 
@@ -8852,8 +8852,8 @@ export function encodeRemoteNodeDeviceIsActiveRet(w: XdrWriter, v: RemoteNodeDev
   w.int(v.active, "remote_node_device_is_active_ret.active");
 }
 export function decodeRemoteNodeDeviceIsActiveRet(r: XdrReader): RemoteNodeDeviceIsActiveRet {
-  const f0 = r.int();
-  return { active: f0 };
+  const active = r.int();
+  return { active };
 }
 export const RemoteNodeDeviceIsActiveRetCodec: Codec<RemoteNodeDeviceIsActiveRet> = { name: "remote_node_device_is_active_ret", encode: encodeRemoteNodeDeviceIsActiveRet, decode: decodeRemoteNodeDeviceIsActiveRet };
 
@@ -8873,10 +8873,10 @@ export function encodeRemoteNodeDeviceUpdateArgs(w: XdrWriter, v: RemoteNodeDevi
   w.uint(v.flags, "remote_node_device_update_args.flags");
 }
 export function decodeRemoteNodeDeviceUpdateArgs(r: XdrReader): RemoteNodeDeviceUpdateArgs {
-  const f0 = r.string(4194304, "remote_node_device_update_args.name");
-  const f1 = r.string(4194304, "remote_node_device_update_args.xml_desc");
-  const f2 = r.uint();
-  return { name: f0, xml_desc: f1, flags: f2 };
+  const name = r.string(4194304, "remote_node_device_update_args.name");
+  const xml_desc = r.string(4194304, "remote_node_device_update_args.xml_desc");
+  const flags = r.uint();
+  return { name, xml_desc, flags };
 }
 export const RemoteNodeDeviceUpdateArgsCodec: Codec<RemoteNodeDeviceUpdateArgs> = { name: "remote_node_device_update_args", encode: encodeRemoteNodeDeviceUpdateArgs, decode: decodeRemoteNodeDeviceUpdateArgs };
 
@@ -8892,8 +8892,8 @@ export function encodeRemoteConnectDomainEventRegisterRet(w: XdrWriter, v: Remot
   w.int(v.cb_registered, "remote_connect_domain_event_register_ret.cb_registered");
 }
 export function decodeRemoteConnectDomainEventRegisterRet(r: XdrReader): RemoteConnectDomainEventRegisterRet {
-  const f0 = r.int();
-  return { cb_registered: f0 };
+  const cb_registered = r.int();
+  return { cb_registered };
 }
 export const RemoteConnectDomainEventRegisterRetCodec: Codec<RemoteConnectDomainEventRegisterRet> = { name: "remote_connect_domain_event_register_ret", encode: encodeRemoteConnectDomainEventRegisterRet, decode: decodeRemoteConnectDomainEventRegisterRet };
 
@@ -8909,8 +8909,8 @@ export function encodeRemoteConnectDomainEventDeregisterRet(w: XdrWriter, v: Rem
   w.int(v.cb_registered, "remote_connect_domain_event_deregister_ret.cb_registered");
 }
 export function decodeRemoteConnectDomainEventDeregisterRet(r: XdrReader): RemoteConnectDomainEventDeregisterRet {
-  const f0 = r.int();
-  return { cb_registered: f0 };
+  const cb_registered = r.int();
+  return { cb_registered };
 }
 export const RemoteConnectDomainEventDeregisterRetCodec: Codec<RemoteConnectDomainEventDeregisterRet> = { name: "remote_connect_domain_event_deregister_ret", encode: encodeRemoteConnectDomainEventDeregisterRet, decode: decodeRemoteConnectDomainEventDeregisterRet };
 
@@ -8930,10 +8930,10 @@ export function encodeRemoteDomainEventLifecycleMsg(w: XdrWriter, v: RemoteDomai
   w.int(v.detail, "remote_domain_event_lifecycle_msg.detail");
 }
 export function decodeRemoteDomainEventLifecycleMsg(r: XdrReader): RemoteDomainEventLifecycleMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.int();
-  return { dom: f0, event: f1, detail: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const event = r.int();
+  const detail = r.int();
+  return { dom, event, detail };
 }
 export const RemoteDomainEventLifecycleMsgCodec: Codec<RemoteDomainEventLifecycleMsg> = { name: "remote_domain_event_lifecycle_msg", encode: encodeRemoteDomainEventLifecycleMsg, decode: decodeRemoteDomainEventLifecycleMsg };
 
@@ -8951,9 +8951,9 @@ export function encodeRemoteDomainEventCallbackLifecycleMsg(w: XdrWriter, v: Rem
   encodeRemoteDomainEventLifecycleMsg(w, v.msg, "remote_domain_event_callback_lifecycle_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackLifecycleMsg(r: XdrReader): RemoteDomainEventCallbackLifecycleMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventLifecycleMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventLifecycleMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackLifecycleMsgCodec: Codec<RemoteDomainEventCallbackLifecycleMsg> = { name: "remote_domain_event_callback_lifecycle_msg", encode: encodeRemoteDomainEventCallbackLifecycleMsg, decode: decodeRemoteDomainEventCallbackLifecycleMsg };
 
@@ -8973,10 +8973,10 @@ export function encodeRemoteConnectDomainXmlFromNativeArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_connect_domain_xml_from_native_args.flags");
 }
 export function decodeRemoteConnectDomainXmlFromNativeArgs(r: XdrReader): RemoteConnectDomainXmlFromNativeArgs {
-  const f0 = r.string(4194304, "remote_connect_domain_xml_from_native_args.nativeFormat");
-  const f1 = r.string(4194304, "remote_connect_domain_xml_from_native_args.nativeConfig");
-  const f2 = r.uint();
-  return { nativeFormat: f0, nativeConfig: f1, flags: f2 };
+  const nativeFormat = r.string(4194304, "remote_connect_domain_xml_from_native_args.nativeFormat");
+  const nativeConfig = r.string(4194304, "remote_connect_domain_xml_from_native_args.nativeConfig");
+  const flags = r.uint();
+  return { nativeFormat, nativeConfig, flags };
 }
 export const RemoteConnectDomainXmlFromNativeArgsCodec: Codec<RemoteConnectDomainXmlFromNativeArgs> = { name: "remote_connect_domain_xml_from_native_args", encode: encodeRemoteConnectDomainXmlFromNativeArgs, decode: decodeRemoteConnectDomainXmlFromNativeArgs };
 
@@ -8992,8 +8992,8 @@ export function encodeRemoteConnectDomainXmlFromNativeRet(w: XdrWriter, v: Remot
   w.string(v.domainXml, 4194304, "remote_connect_domain_xml_from_native_ret.domainXml");
 }
 export function decodeRemoteConnectDomainXmlFromNativeRet(r: XdrReader): RemoteConnectDomainXmlFromNativeRet {
-  const f0 = r.string(4194304, "remote_connect_domain_xml_from_native_ret.domainXml");
-  return { domainXml: f0 };
+  const domainXml = r.string(4194304, "remote_connect_domain_xml_from_native_ret.domainXml");
+  return { domainXml };
 }
 export const RemoteConnectDomainXmlFromNativeRetCodec: Codec<RemoteConnectDomainXmlFromNativeRet> = { name: "remote_connect_domain_xml_from_native_ret", encode: encodeRemoteConnectDomainXmlFromNativeRet, decode: decodeRemoteConnectDomainXmlFromNativeRet };
 
@@ -9013,10 +9013,10 @@ export function encodeRemoteConnectDomainXmlToNativeArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_connect_domain_xml_to_native_args.flags");
 }
 export function decodeRemoteConnectDomainXmlToNativeArgs(r: XdrReader): RemoteConnectDomainXmlToNativeArgs {
-  const f0 = r.string(4194304, "remote_connect_domain_xml_to_native_args.nativeFormat");
-  const f1 = r.string(4194304, "remote_connect_domain_xml_to_native_args.domainXml");
-  const f2 = r.uint();
-  return { nativeFormat: f0, domainXml: f1, flags: f2 };
+  const nativeFormat = r.string(4194304, "remote_connect_domain_xml_to_native_args.nativeFormat");
+  const domainXml = r.string(4194304, "remote_connect_domain_xml_to_native_args.domainXml");
+  const flags = r.uint();
+  return { nativeFormat, domainXml, flags };
 }
 export const RemoteConnectDomainXmlToNativeArgsCodec: Codec<RemoteConnectDomainXmlToNativeArgs> = { name: "remote_connect_domain_xml_to_native_args", encode: encodeRemoteConnectDomainXmlToNativeArgs, decode: decodeRemoteConnectDomainXmlToNativeArgs };
 
@@ -9032,8 +9032,8 @@ export function encodeRemoteConnectDomainXmlToNativeRet(w: XdrWriter, v: RemoteC
   w.string(v.nativeConfig, 4194304, "remote_connect_domain_xml_to_native_ret.nativeConfig");
 }
 export function decodeRemoteConnectDomainXmlToNativeRet(r: XdrReader): RemoteConnectDomainXmlToNativeRet {
-  const f0 = r.string(4194304, "remote_connect_domain_xml_to_native_ret.nativeConfig");
-  return { nativeConfig: f0 };
+  const nativeConfig = r.string(4194304, "remote_connect_domain_xml_to_native_ret.nativeConfig");
+  return { nativeConfig };
 }
 export const RemoteConnectDomainXmlToNativeRetCodec: Codec<RemoteConnectDomainXmlToNativeRet> = { name: "remote_connect_domain_xml_to_native_ret", encode: encodeRemoteConnectDomainXmlToNativeRet, decode: decodeRemoteConnectDomainXmlToNativeRet };
 
@@ -9049,8 +9049,8 @@ export function encodeRemoteConnectNumOfSecretsRet(w: XdrWriter, v: RemoteConnec
   w.int(v.num, "remote_connect_num_of_secrets_ret.num");
 }
 export function decodeRemoteConnectNumOfSecretsRet(r: XdrReader): RemoteConnectNumOfSecretsRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteConnectNumOfSecretsRetCodec: Codec<RemoteConnectNumOfSecretsRet> = { name: "remote_connect_num_of_secrets_ret", encode: encodeRemoteConnectNumOfSecretsRet, decode: decodeRemoteConnectNumOfSecretsRet };
 
@@ -9066,8 +9066,8 @@ export function encodeRemoteConnectListSecretsArgs(w: XdrWriter, v: RemoteConnec
   w.int(v.maxuuids, "remote_connect_list_secrets_args.maxuuids");
 }
 export function decodeRemoteConnectListSecretsArgs(r: XdrReader): RemoteConnectListSecretsArgs {
-  const f0 = r.int();
-  return { maxuuids: f0 };
+  const maxuuids = r.int();
+  return { maxuuids };
 }
 export const RemoteConnectListSecretsArgsCodec: Codec<RemoteConnectListSecretsArgs> = { name: "remote_connect_list_secrets_args", encode: encodeRemoteConnectListSecretsArgs, decode: decodeRemoteConnectListSecretsArgs };
 
@@ -9089,13 +9089,13 @@ export function encodeRemoteConnectListSecretsRet(w: XdrWriter, v: RemoteConnect
   }
 }
 export function decodeRemoteConnectListSecretsRet(r: XdrReader): RemoteConnectListSecretsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_secrets_ret.uuids");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_list_secrets_ret.uuids[]");
-    f0.push(f0e);
+  const uuids$n = r.arrayLength(16384, "remote_connect_list_secrets_ret.uuids");
+  const uuids: RemoteNonnullString[] = [];
+  for (let uuids$i = 0; uuids$i < uuids$n; uuids$i++) {
+    const uuids$e = r.string(4194304, "remote_connect_list_secrets_ret.uuids[]");
+    uuids.push(uuids$e);
   }
-  return { uuids: f0 };
+  return { uuids };
 }
 export const RemoteConnectListSecretsRetCodec: Codec<RemoteConnectListSecretsRet> = { name: "remote_connect_list_secrets_ret", encode: encodeRemoteConnectListSecretsRet, decode: decodeRemoteConnectListSecretsRet };
 
@@ -9111,8 +9111,8 @@ export function encodeRemoteSecretLookupByUuidArgs(w: XdrWriter, v: RemoteSecret
   w.fixedOpaque(v.uuid, 16, "remote_secret_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteSecretLookupByUuidArgs(r: XdrReader): RemoteSecretLookupByUuidArgs {
-  const f0 = r.fixedOpaque(16, "remote_secret_lookup_by_uuid_args.uuid");
-  return { uuid: f0 };
+  const uuid = r.fixedOpaque(16, "remote_secret_lookup_by_uuid_args.uuid");
+  return { uuid };
 }
 export const RemoteSecretLookupByUuidArgsCodec: Codec<RemoteSecretLookupByUuidArgs> = { name: "remote_secret_lookup_by_uuid_args", encode: encodeRemoteSecretLookupByUuidArgs, decode: decodeRemoteSecretLookupByUuidArgs };
 
@@ -9128,8 +9128,8 @@ export function encodeRemoteSecretLookupByUuidRet(w: XdrWriter, v: RemoteSecretL
   encodeRemoteNonnullSecret(w, v.secret, "remote_secret_lookup_by_uuid_ret.secret");
 }
 export function decodeRemoteSecretLookupByUuidRet(r: XdrReader): RemoteSecretLookupByUuidRet {
-  const f0 = decodeRemoteNonnullSecret(r);
-  return { secret: f0 };
+  const secret = decodeRemoteNonnullSecret(r);
+  return { secret };
 }
 export const RemoteSecretLookupByUuidRetCodec: Codec<RemoteSecretLookupByUuidRet> = { name: "remote_secret_lookup_by_uuid_ret", encode: encodeRemoteSecretLookupByUuidRet, decode: decodeRemoteSecretLookupByUuidRet };
 
@@ -9147,9 +9147,9 @@ export function encodeRemoteSecretDefineXmlArgs(w: XdrWriter, v: RemoteSecretDef
   w.uint(v.flags, "remote_secret_define_xml_args.flags");
 }
 export function decodeRemoteSecretDefineXmlArgs(r: XdrReader): RemoteSecretDefineXmlArgs {
-  const f0 = r.string(4194304, "remote_secret_define_xml_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_secret_define_xml_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteSecretDefineXmlArgsCodec: Codec<RemoteSecretDefineXmlArgs> = { name: "remote_secret_define_xml_args", encode: encodeRemoteSecretDefineXmlArgs, decode: decodeRemoteSecretDefineXmlArgs };
 
@@ -9165,8 +9165,8 @@ export function encodeRemoteSecretDefineXmlRet(w: XdrWriter, v: RemoteSecretDefi
   encodeRemoteNonnullSecret(w, v.secret, "remote_secret_define_xml_ret.secret");
 }
 export function decodeRemoteSecretDefineXmlRet(r: XdrReader): RemoteSecretDefineXmlRet {
-  const f0 = decodeRemoteNonnullSecret(r);
-  return { secret: f0 };
+  const secret = decodeRemoteNonnullSecret(r);
+  return { secret };
 }
 export const RemoteSecretDefineXmlRetCodec: Codec<RemoteSecretDefineXmlRet> = { name: "remote_secret_define_xml_ret", encode: encodeRemoteSecretDefineXmlRet, decode: decodeRemoteSecretDefineXmlRet };
 
@@ -9184,9 +9184,9 @@ export function encodeRemoteSecretGetXmlDescArgs(w: XdrWriter, v: RemoteSecretGe
   w.uint(v.flags, "remote_secret_get_xml_desc_args.flags");
 }
 export function decodeRemoteSecretGetXmlDescArgs(r: XdrReader): RemoteSecretGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullSecret(r);
-  const f1 = r.uint();
-  return { secret: f0, flags: f1 };
+  const secret = decodeRemoteNonnullSecret(r);
+  const flags = r.uint();
+  return { secret, flags };
 }
 export const RemoteSecretGetXmlDescArgsCodec: Codec<RemoteSecretGetXmlDescArgs> = { name: "remote_secret_get_xml_desc_args", encode: encodeRemoteSecretGetXmlDescArgs, decode: decodeRemoteSecretGetXmlDescArgs };
 
@@ -9202,8 +9202,8 @@ export function encodeRemoteSecretGetXmlDescRet(w: XdrWriter, v: RemoteSecretGet
   w.string(v.xml, 4194304, "remote_secret_get_xml_desc_ret.xml");
 }
 export function decodeRemoteSecretGetXmlDescRet(r: XdrReader): RemoteSecretGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_secret_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_secret_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteSecretGetXmlDescRetCodec: Codec<RemoteSecretGetXmlDescRet> = { name: "remote_secret_get_xml_desc_ret", encode: encodeRemoteSecretGetXmlDescRet, decode: decodeRemoteSecretGetXmlDescRet };
 
@@ -9223,10 +9223,10 @@ export function encodeRemoteSecretSetValueArgs(w: XdrWriter, v: RemoteSecretSetV
   w.uint(v.flags, "remote_secret_set_value_args.flags");
 }
 export function decodeRemoteSecretSetValueArgs(r: XdrReader): RemoteSecretSetValueArgs {
-  const f0 = decodeRemoteNonnullSecret(r);
-  const f1 = r.varOpaque(65536, "remote_secret_set_value_args.value");
-  const f2 = r.uint();
-  return { secret: f0, value: f1, flags: f2 };
+  const secret = decodeRemoteNonnullSecret(r);
+  const value = r.varOpaque(65536, "remote_secret_set_value_args.value");
+  const flags = r.uint();
+  return { secret, value, flags };
 }
 export const RemoteSecretSetValueArgsCodec: Codec<RemoteSecretSetValueArgs> = { name: "remote_secret_set_value_args", encode: encodeRemoteSecretSetValueArgs, decode: decodeRemoteSecretSetValueArgs };
 
@@ -9244,9 +9244,9 @@ export function encodeRemoteSecretGetValueArgs(w: XdrWriter, v: RemoteSecretGetV
   w.uint(v.flags, "remote_secret_get_value_args.flags");
 }
 export function decodeRemoteSecretGetValueArgs(r: XdrReader): RemoteSecretGetValueArgs {
-  const f0 = decodeRemoteNonnullSecret(r);
-  const f1 = r.uint();
-  return { secret: f0, flags: f1 };
+  const secret = decodeRemoteNonnullSecret(r);
+  const flags = r.uint();
+  return { secret, flags };
 }
 export const RemoteSecretGetValueArgsCodec: Codec<RemoteSecretGetValueArgs> = { name: "remote_secret_get_value_args", encode: encodeRemoteSecretGetValueArgs, decode: decodeRemoteSecretGetValueArgs };
 
@@ -9262,8 +9262,8 @@ export function encodeRemoteSecretGetValueRet(w: XdrWriter, v: RemoteSecretGetVa
   w.varOpaque(v.value, 65536, "remote_secret_get_value_ret.value");
 }
 export function decodeRemoteSecretGetValueRet(r: XdrReader): RemoteSecretGetValueRet {
-  const f0 = r.varOpaque(65536, "remote_secret_get_value_ret.value");
-  return { value: f0 };
+  const value = r.varOpaque(65536, "remote_secret_get_value_ret.value");
+  return { value };
 }
 export const RemoteSecretGetValueRetCodec: Codec<RemoteSecretGetValueRet> = { name: "remote_secret_get_value_ret", encode: encodeRemoteSecretGetValueRet, decode: decodeRemoteSecretGetValueRet };
 
@@ -9279,8 +9279,8 @@ export function encodeRemoteSecretUndefineArgs(w: XdrWriter, v: RemoteSecretUnde
   encodeRemoteNonnullSecret(w, v.secret, "remote_secret_undefine_args.secret");
 }
 export function decodeRemoteSecretUndefineArgs(r: XdrReader): RemoteSecretUndefineArgs {
-  const f0 = decodeRemoteNonnullSecret(r);
-  return { secret: f0 };
+  const secret = decodeRemoteNonnullSecret(r);
+  return { secret };
 }
 export const RemoteSecretUndefineArgsCodec: Codec<RemoteSecretUndefineArgs> = { name: "remote_secret_undefine_args", encode: encodeRemoteSecretUndefineArgs, decode: decodeRemoteSecretUndefineArgs };
 
@@ -9298,9 +9298,9 @@ export function encodeRemoteSecretLookupByUsageArgs(w: XdrWriter, v: RemoteSecre
   w.string(v.usageID, 4194304, "remote_secret_lookup_by_usage_args.usageID");
 }
 export function decodeRemoteSecretLookupByUsageArgs(r: XdrReader): RemoteSecretLookupByUsageArgs {
-  const f0 = r.int();
-  const f1 = r.string(4194304, "remote_secret_lookup_by_usage_args.usageID");
-  return { usageType: f0, usageID: f1 };
+  const usageType = r.int();
+  const usageID = r.string(4194304, "remote_secret_lookup_by_usage_args.usageID");
+  return { usageType, usageID };
 }
 export const RemoteSecretLookupByUsageArgsCodec: Codec<RemoteSecretLookupByUsageArgs> = { name: "remote_secret_lookup_by_usage_args", encode: encodeRemoteSecretLookupByUsageArgs, decode: decodeRemoteSecretLookupByUsageArgs };
 
@@ -9316,8 +9316,8 @@ export function encodeRemoteSecretLookupByUsageRet(w: XdrWriter, v: RemoteSecret
   encodeRemoteNonnullSecret(w, v.secret, "remote_secret_lookup_by_usage_ret.secret");
 }
 export function decodeRemoteSecretLookupByUsageRet(r: XdrReader): RemoteSecretLookupByUsageRet {
-  const f0 = decodeRemoteNonnullSecret(r);
-  return { secret: f0 };
+  const secret = decodeRemoteNonnullSecret(r);
+  return { secret };
 }
 export const RemoteSecretLookupByUsageRetCodec: Codec<RemoteSecretLookupByUsageRet> = { name: "remote_secret_lookup_by_usage_ret", encode: encodeRemoteSecretLookupByUsageRet, decode: decodeRemoteSecretLookupByUsageRet };
 
@@ -9346,15 +9346,15 @@ export function encodeRemoteDomainMigratePrepareTunnelArgs(w: XdrWriter, v: Remo
   w.string(v.dom_xml, 4194304, "remote_domain_migrate_prepare_tunnel_args.dom_xml");
 }
 export function decodeRemoteDomainMigratePrepareTunnelArgs(r: XdrReader): RemoteDomainMigratePrepareTunnelArgs {
-  const f0 = r.uhyper();
-  let f1: RemoteNonnullString | null = null;
+  const flags = r.uhyper();
+  let dname: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare_tunnel_args.dname")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_prepare_tunnel_args.dname");
-    f1 = f1p;
+    const dname$p = r.string(4194304, "remote_domain_migrate_prepare_tunnel_args.dname");
+    dname = dname$p;
   }
-  const f2 = r.uhyper();
-  const f3 = r.string(4194304, "remote_domain_migrate_prepare_tunnel_args.dom_xml");
-  return { flags: f0, dname: f1, resource: f2, dom_xml: f3 };
+  const resource = r.uhyper();
+  const dom_xml = r.string(4194304, "remote_domain_migrate_prepare_tunnel_args.dom_xml");
+  return { flags, dname, resource, dom_xml };
 }
 export const RemoteDomainMigratePrepareTunnelArgsCodec: Codec<RemoteDomainMigratePrepareTunnelArgs> = { name: "remote_domain_migrate_prepare_tunnel_args", encode: encodeRemoteDomainMigratePrepareTunnelArgs, decode: decodeRemoteDomainMigratePrepareTunnelArgs };
 
@@ -9370,8 +9370,8 @@ export function encodeRemoteConnectIsSecureRet(w: XdrWriter, v: RemoteConnectIsS
   w.int(v.secure, "remote_connect_is_secure_ret.secure");
 }
 export function decodeRemoteConnectIsSecureRet(r: XdrReader): RemoteConnectIsSecureRet {
-  const f0 = r.int();
-  return { secure: f0 };
+  const secure = r.int();
+  return { secure };
 }
 export const RemoteConnectIsSecureRetCodec: Codec<RemoteConnectIsSecureRet> = { name: "remote_connect_is_secure_ret", encode: encodeRemoteConnectIsSecureRet, decode: decodeRemoteConnectIsSecureRet };
 
@@ -9387,8 +9387,8 @@ export function encodeRemoteDomainIsActiveArgs(w: XdrWriter, v: RemoteDomainIsAc
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_is_active_args.dom");
 }
 export function decodeRemoteDomainIsActiveArgs(r: XdrReader): RemoteDomainIsActiveArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainIsActiveArgsCodec: Codec<RemoteDomainIsActiveArgs> = { name: "remote_domain_is_active_args", encode: encodeRemoteDomainIsActiveArgs, decode: decodeRemoteDomainIsActiveArgs };
 
@@ -9404,8 +9404,8 @@ export function encodeRemoteDomainIsActiveRet(w: XdrWriter, v: RemoteDomainIsAct
   w.int(v.active, "remote_domain_is_active_ret.active");
 }
 export function decodeRemoteDomainIsActiveRet(r: XdrReader): RemoteDomainIsActiveRet {
-  const f0 = r.int();
-  return { active: f0 };
+  const active = r.int();
+  return { active };
 }
 export const RemoteDomainIsActiveRetCodec: Codec<RemoteDomainIsActiveRet> = { name: "remote_domain_is_active_ret", encode: encodeRemoteDomainIsActiveRet, decode: decodeRemoteDomainIsActiveRet };
 
@@ -9421,8 +9421,8 @@ export function encodeRemoteDomainIsPersistentArgs(w: XdrWriter, v: RemoteDomain
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_is_persistent_args.dom");
 }
 export function decodeRemoteDomainIsPersistentArgs(r: XdrReader): RemoteDomainIsPersistentArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainIsPersistentArgsCodec: Codec<RemoteDomainIsPersistentArgs> = { name: "remote_domain_is_persistent_args", encode: encodeRemoteDomainIsPersistentArgs, decode: decodeRemoteDomainIsPersistentArgs };
 
@@ -9438,8 +9438,8 @@ export function encodeRemoteDomainIsPersistentRet(w: XdrWriter, v: RemoteDomainI
   w.int(v.persistent, "remote_domain_is_persistent_ret.persistent");
 }
 export function decodeRemoteDomainIsPersistentRet(r: XdrReader): RemoteDomainIsPersistentRet {
-  const f0 = r.int();
-  return { persistent: f0 };
+  const persistent = r.int();
+  return { persistent };
 }
 export const RemoteDomainIsPersistentRetCodec: Codec<RemoteDomainIsPersistentRet> = { name: "remote_domain_is_persistent_ret", encode: encodeRemoteDomainIsPersistentRet, decode: decodeRemoteDomainIsPersistentRet };
 
@@ -9455,8 +9455,8 @@ export function encodeRemoteDomainIsUpdatedArgs(w: XdrWriter, v: RemoteDomainIsU
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_is_updated_args.dom");
 }
 export function decodeRemoteDomainIsUpdatedArgs(r: XdrReader): RemoteDomainIsUpdatedArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainIsUpdatedArgsCodec: Codec<RemoteDomainIsUpdatedArgs> = { name: "remote_domain_is_updated_args", encode: encodeRemoteDomainIsUpdatedArgs, decode: decodeRemoteDomainIsUpdatedArgs };
 
@@ -9472,8 +9472,8 @@ export function encodeRemoteDomainIsUpdatedRet(w: XdrWriter, v: RemoteDomainIsUp
   w.int(v.updated, "remote_domain_is_updated_ret.updated");
 }
 export function decodeRemoteDomainIsUpdatedRet(r: XdrReader): RemoteDomainIsUpdatedRet {
-  const f0 = r.int();
-  return { updated: f0 };
+  const updated = r.int();
+  return { updated };
 }
 export const RemoteDomainIsUpdatedRetCodec: Codec<RemoteDomainIsUpdatedRet> = { name: "remote_domain_is_updated_ret", encode: encodeRemoteDomainIsUpdatedRet, decode: decodeRemoteDomainIsUpdatedRet };
 
@@ -9489,8 +9489,8 @@ export function encodeRemoteNetworkIsActiveArgs(w: XdrWriter, v: RemoteNetworkIs
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_is_active_args.net");
 }
 export function decodeRemoteNetworkIsActiveArgs(r: XdrReader): RemoteNetworkIsActiveArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkIsActiveArgsCodec: Codec<RemoteNetworkIsActiveArgs> = { name: "remote_network_is_active_args", encode: encodeRemoteNetworkIsActiveArgs, decode: decodeRemoteNetworkIsActiveArgs };
 
@@ -9506,8 +9506,8 @@ export function encodeRemoteNetworkIsActiveRet(w: XdrWriter, v: RemoteNetworkIsA
   w.int(v.active, "remote_network_is_active_ret.active");
 }
 export function decodeRemoteNetworkIsActiveRet(r: XdrReader): RemoteNetworkIsActiveRet {
-  const f0 = r.int();
-  return { active: f0 };
+  const active = r.int();
+  return { active };
 }
 export const RemoteNetworkIsActiveRetCodec: Codec<RemoteNetworkIsActiveRet> = { name: "remote_network_is_active_ret", encode: encodeRemoteNetworkIsActiveRet, decode: decodeRemoteNetworkIsActiveRet };
 
@@ -9523,8 +9523,8 @@ export function encodeRemoteNetworkIsPersistentArgs(w: XdrWriter, v: RemoteNetwo
   encodeRemoteNonnullNetwork(w, v.net, "remote_network_is_persistent_args.net");
 }
 export function decodeRemoteNetworkIsPersistentArgs(r: XdrReader): RemoteNetworkIsPersistentArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  return { net: f0 };
+  const net = decodeRemoteNonnullNetwork(r);
+  return { net };
 }
 export const RemoteNetworkIsPersistentArgsCodec: Codec<RemoteNetworkIsPersistentArgs> = { name: "remote_network_is_persistent_args", encode: encodeRemoteNetworkIsPersistentArgs, decode: decodeRemoteNetworkIsPersistentArgs };
 
@@ -9540,8 +9540,8 @@ export function encodeRemoteNetworkIsPersistentRet(w: XdrWriter, v: RemoteNetwor
   w.int(v.persistent, "remote_network_is_persistent_ret.persistent");
 }
 export function decodeRemoteNetworkIsPersistentRet(r: XdrReader): RemoteNetworkIsPersistentRet {
-  const f0 = r.int();
-  return { persistent: f0 };
+  const persistent = r.int();
+  return { persistent };
 }
 export const RemoteNetworkIsPersistentRetCodec: Codec<RemoteNetworkIsPersistentRet> = { name: "remote_network_is_persistent_ret", encode: encodeRemoteNetworkIsPersistentRet, decode: decodeRemoteNetworkIsPersistentRet };
 
@@ -9557,8 +9557,8 @@ export function encodeRemoteStoragePoolIsActiveArgs(w: XdrWriter, v: RemoteStora
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_is_active_args.pool");
 }
 export function decodeRemoteStoragePoolIsActiveArgs(r: XdrReader): RemoteStoragePoolIsActiveArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolIsActiveArgsCodec: Codec<RemoteStoragePoolIsActiveArgs> = { name: "remote_storage_pool_is_active_args", encode: encodeRemoteStoragePoolIsActiveArgs, decode: decodeRemoteStoragePoolIsActiveArgs };
 
@@ -9574,8 +9574,8 @@ export function encodeRemoteStoragePoolIsActiveRet(w: XdrWriter, v: RemoteStorag
   w.int(v.active, "remote_storage_pool_is_active_ret.active");
 }
 export function decodeRemoteStoragePoolIsActiveRet(r: XdrReader): RemoteStoragePoolIsActiveRet {
-  const f0 = r.int();
-  return { active: f0 };
+  const active = r.int();
+  return { active };
 }
 export const RemoteStoragePoolIsActiveRetCodec: Codec<RemoteStoragePoolIsActiveRet> = { name: "remote_storage_pool_is_active_ret", encode: encodeRemoteStoragePoolIsActiveRet, decode: decodeRemoteStoragePoolIsActiveRet };
 
@@ -9591,8 +9591,8 @@ export function encodeRemoteStoragePoolIsPersistentArgs(w: XdrWriter, v: RemoteS
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_is_persistent_args.pool");
 }
 export function decodeRemoteStoragePoolIsPersistentArgs(r: XdrReader): RemoteStoragePoolIsPersistentArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  return { pool: f0 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { pool };
 }
 export const RemoteStoragePoolIsPersistentArgsCodec: Codec<RemoteStoragePoolIsPersistentArgs> = { name: "remote_storage_pool_is_persistent_args", encode: encodeRemoteStoragePoolIsPersistentArgs, decode: decodeRemoteStoragePoolIsPersistentArgs };
 
@@ -9608,8 +9608,8 @@ export function encodeRemoteStoragePoolIsPersistentRet(w: XdrWriter, v: RemoteSt
   w.int(v.persistent, "remote_storage_pool_is_persistent_ret.persistent");
 }
 export function decodeRemoteStoragePoolIsPersistentRet(r: XdrReader): RemoteStoragePoolIsPersistentRet {
-  const f0 = r.int();
-  return { persistent: f0 };
+  const persistent = r.int();
+  return { persistent };
 }
 export const RemoteStoragePoolIsPersistentRetCodec: Codec<RemoteStoragePoolIsPersistentRet> = { name: "remote_storage_pool_is_persistent_ret", encode: encodeRemoteStoragePoolIsPersistentRet, decode: decodeRemoteStoragePoolIsPersistentRet };
 
@@ -9625,8 +9625,8 @@ export function encodeRemoteInterfaceIsActiveArgs(w: XdrWriter, v: RemoteInterfa
   encodeRemoteNonnullInterface(w, v.iface, "remote_interface_is_active_args.iface");
 }
 export function decodeRemoteInterfaceIsActiveArgs(r: XdrReader): RemoteInterfaceIsActiveArgs {
-  const f0 = decodeRemoteNonnullInterface(r);
-  return { iface: f0 };
+  const iface = decodeRemoteNonnullInterface(r);
+  return { iface };
 }
 export const RemoteInterfaceIsActiveArgsCodec: Codec<RemoteInterfaceIsActiveArgs> = { name: "remote_interface_is_active_args", encode: encodeRemoteInterfaceIsActiveArgs, decode: decodeRemoteInterfaceIsActiveArgs };
 
@@ -9642,8 +9642,8 @@ export function encodeRemoteInterfaceIsActiveRet(w: XdrWriter, v: RemoteInterfac
   w.int(v.active, "remote_interface_is_active_ret.active");
 }
 export function decodeRemoteInterfaceIsActiveRet(r: XdrReader): RemoteInterfaceIsActiveRet {
-  const f0 = r.int();
-  return { active: f0 };
+  const active = r.int();
+  return { active };
 }
 export const RemoteInterfaceIsActiveRetCodec: Codec<RemoteInterfaceIsActiveRet> = { name: "remote_interface_is_active_ret", encode: encodeRemoteInterfaceIsActiveRet, decode: decodeRemoteInterfaceIsActiveRet };
 
@@ -9661,9 +9661,9 @@ export function encodeRemoteConnectCompareCpuArgs(w: XdrWriter, v: RemoteConnect
   w.uint(v.flags, "remote_connect_compare_cpu_args.flags");
 }
 export function decodeRemoteConnectCompareCpuArgs(r: XdrReader): RemoteConnectCompareCpuArgs {
-  const f0 = r.string(4194304, "remote_connect_compare_cpu_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_connect_compare_cpu_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteConnectCompareCpuArgsCodec: Codec<RemoteConnectCompareCpuArgs> = { name: "remote_connect_compare_cpu_args", encode: encodeRemoteConnectCompareCpuArgs, decode: decodeRemoteConnectCompareCpuArgs };
 
@@ -9679,8 +9679,8 @@ export function encodeRemoteConnectCompareCpuRet(w: XdrWriter, v: RemoteConnectC
   w.int(v.result, "remote_connect_compare_cpu_ret.result");
 }
 export function decodeRemoteConnectCompareCpuRet(r: XdrReader): RemoteConnectCompareCpuRet {
-  const f0 = r.int();
-  return { result: f0 };
+  const result = r.int();
+  return { result };
 }
 export const RemoteConnectCompareCpuRetCodec: Codec<RemoteConnectCompareCpuRet> = { name: "remote_connect_compare_cpu_ret", encode: encodeRemoteConnectCompareCpuRet, decode: decodeRemoteConnectCompareCpuRet };
 
@@ -9704,14 +9704,14 @@ export function encodeRemoteConnectBaselineCpuArgs(w: XdrWriter, v: RemoteConnec
   w.uint(v.flags, "remote_connect_baseline_cpu_args.flags");
 }
 export function decodeRemoteConnectBaselineCpuArgs(r: XdrReader): RemoteConnectBaselineCpuArgs {
-  const f0n = r.arrayLength(256, "remote_connect_baseline_cpu_args.xmlCPUs");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_baseline_cpu_args.xmlCPUs[]");
-    f0.push(f0e);
+  const xmlCPUs$n = r.arrayLength(256, "remote_connect_baseline_cpu_args.xmlCPUs");
+  const xmlCPUs: RemoteNonnullString[] = [];
+  for (let xmlCPUs$i = 0; xmlCPUs$i < xmlCPUs$n; xmlCPUs$i++) {
+    const xmlCPUs$e = r.string(4194304, "remote_connect_baseline_cpu_args.xmlCPUs[]");
+    xmlCPUs.push(xmlCPUs$e);
   }
-  const f1 = r.uint();
-  return { xmlCPUs: f0, flags: f1 };
+  const flags = r.uint();
+  return { xmlCPUs, flags };
 }
 export const RemoteConnectBaselineCpuArgsCodec: Codec<RemoteConnectBaselineCpuArgs> = { name: "remote_connect_baseline_cpu_args", encode: encodeRemoteConnectBaselineCpuArgs, decode: decodeRemoteConnectBaselineCpuArgs };
 
@@ -9727,8 +9727,8 @@ export function encodeRemoteConnectBaselineCpuRet(w: XdrWriter, v: RemoteConnect
   w.string(v.cpu, 4194304, "remote_connect_baseline_cpu_ret.cpu");
 }
 export function decodeRemoteConnectBaselineCpuRet(r: XdrReader): RemoteConnectBaselineCpuRet {
-  const f0 = r.string(4194304, "remote_connect_baseline_cpu_ret.cpu");
-  return { cpu: f0 };
+  const cpu = r.string(4194304, "remote_connect_baseline_cpu_ret.cpu");
+  return { cpu };
 }
 export const RemoteConnectBaselineCpuRetCodec: Codec<RemoteConnectBaselineCpuRet> = { name: "remote_connect_baseline_cpu_ret", encode: encodeRemoteConnectBaselineCpuRet, decode: decodeRemoteConnectBaselineCpuRet };
 
@@ -9744,8 +9744,8 @@ export function encodeRemoteDomainGetJobInfoArgs(w: XdrWriter, v: RemoteDomainGe
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_job_info_args.dom");
 }
 export function decodeRemoteDomainGetJobInfoArgs(r: XdrReader): RemoteDomainGetJobInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetJobInfoArgsCodec: Codec<RemoteDomainGetJobInfoArgs> = { name: "remote_domain_get_job_info_args", encode: encodeRemoteDomainGetJobInfoArgs, decode: decodeRemoteDomainGetJobInfoArgs };
 
@@ -9783,19 +9783,19 @@ export function encodeRemoteDomainGetJobInfoRet(w: XdrWriter, v: RemoteDomainGet
   w.uhyper(v.fileRemaining, "remote_domain_get_job_info_ret.fileRemaining");
 }
 export function decodeRemoteDomainGetJobInfoRet(r: XdrReader): RemoteDomainGetJobInfoRet {
-  const f0 = r.int();
-  const f1 = r.uhyper();
-  const f2 = r.uhyper();
-  const f3 = r.uhyper();
-  const f4 = r.uhyper();
-  const f5 = r.uhyper();
-  const f6 = r.uhyper();
-  const f7 = r.uhyper();
-  const f8 = r.uhyper();
-  const f9 = r.uhyper();
-  const f10 = r.uhyper();
-  const f11 = r.uhyper();
-  return { type: f0, timeElapsed: f1, timeRemaining: f2, dataTotal: f3, dataProcessed: f4, dataRemaining: f5, memTotal: f6, memProcessed: f7, memRemaining: f8, fileTotal: f9, fileProcessed: f10, fileRemaining: f11 };
+  const type = r.int();
+  const timeElapsed = r.uhyper();
+  const timeRemaining = r.uhyper();
+  const dataTotal = r.uhyper();
+  const dataProcessed = r.uhyper();
+  const dataRemaining = r.uhyper();
+  const memTotal = r.uhyper();
+  const memProcessed = r.uhyper();
+  const memRemaining = r.uhyper();
+  const fileTotal = r.uhyper();
+  const fileProcessed = r.uhyper();
+  const fileRemaining = r.uhyper();
+  return { type, timeElapsed, timeRemaining, dataTotal, dataProcessed, dataRemaining, memTotal, memProcessed, memRemaining, fileTotal, fileProcessed, fileRemaining };
 }
 export const RemoteDomainGetJobInfoRetCodec: Codec<RemoteDomainGetJobInfoRet> = { name: "remote_domain_get_job_info_ret", encode: encodeRemoteDomainGetJobInfoRet, decode: decodeRemoteDomainGetJobInfoRet };
 
@@ -9813,9 +9813,9 @@ export function encodeRemoteDomainGetJobStatsArgs(w: XdrWriter, v: RemoteDomainG
   w.uint(v.flags, "remote_domain_get_job_stats_args.flags");
 }
 export function decodeRemoteDomainGetJobStatsArgs(r: XdrReader): RemoteDomainGetJobStatsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetJobStatsArgsCodec: Codec<RemoteDomainGetJobStatsArgs> = { name: "remote_domain_get_job_stats_args", encode: encodeRemoteDomainGetJobStatsArgs, decode: decodeRemoteDomainGetJobStatsArgs };
 
@@ -9839,14 +9839,14 @@ export function encodeRemoteDomainGetJobStatsRet(w: XdrWriter, v: RemoteDomainGe
   }
 }
 export function decodeRemoteDomainGetJobStatsRet(r: XdrReader): RemoteDomainGetJobStatsRet {
-  const f0 = r.int();
-  const f1n = r.arrayLength(64, "remote_domain_get_job_stats_ret.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const type = r.int();
+  const params$n = r.arrayLength(64, "remote_domain_get_job_stats_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { type: f0, params: f1 };
+  return { type, params };
 }
 export const RemoteDomainGetJobStatsRetCodec: Codec<RemoteDomainGetJobStatsRet> = { name: "remote_domain_get_job_stats_ret", encode: encodeRemoteDomainGetJobStatsRet, decode: decodeRemoteDomainGetJobStatsRet };
 
@@ -9862,8 +9862,8 @@ export function encodeRemoteDomainAbortJobArgs(w: XdrWriter, v: RemoteDomainAbor
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_abort_job_args.dom");
 }
 export function decodeRemoteDomainAbortJobArgs(r: XdrReader): RemoteDomainAbortJobArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainAbortJobArgsCodec: Codec<RemoteDomainAbortJobArgs> = { name: "remote_domain_abort_job_args", encode: encodeRemoteDomainAbortJobArgs, decode: decodeRemoteDomainAbortJobArgs };
 
@@ -9881,9 +9881,9 @@ export function encodeRemoteDomainAbortJobFlagsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_abort_job_flags_args.flags");
 }
 export function decodeRemoteDomainAbortJobFlagsArgs(r: XdrReader): RemoteDomainAbortJobFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainAbortJobFlagsArgsCodec: Codec<RemoteDomainAbortJobFlagsArgs> = { name: "remote_domain_abort_job_flags_args", encode: encodeRemoteDomainAbortJobFlagsArgs, decode: decodeRemoteDomainAbortJobFlagsArgs };
 
@@ -9901,9 +9901,9 @@ export function encodeRemoteDomainMigrateGetMaxDowntimeArgs(w: XdrWriter, v: Rem
   w.uint(v.flags, "remote_domain_migrate_get_max_downtime_args.flags");
 }
 export function decodeRemoteDomainMigrateGetMaxDowntimeArgs(r: XdrReader): RemoteDomainMigrateGetMaxDowntimeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainMigrateGetMaxDowntimeArgsCodec: Codec<RemoteDomainMigrateGetMaxDowntimeArgs> = { name: "remote_domain_migrate_get_max_downtime_args", encode: encodeRemoteDomainMigrateGetMaxDowntimeArgs, decode: decodeRemoteDomainMigrateGetMaxDowntimeArgs };
 
@@ -9919,8 +9919,8 @@ export function encodeRemoteDomainMigrateGetMaxDowntimeRet(w: XdrWriter, v: Remo
   w.uhyper(v.downtime, "remote_domain_migrate_get_max_downtime_ret.downtime");
 }
 export function decodeRemoteDomainMigrateGetMaxDowntimeRet(r: XdrReader): RemoteDomainMigrateGetMaxDowntimeRet {
-  const f0 = r.uhyper();
-  return { downtime: f0 };
+  const downtime = r.uhyper();
+  return { downtime };
 }
 export const RemoteDomainMigrateGetMaxDowntimeRetCodec: Codec<RemoteDomainMigrateGetMaxDowntimeRet> = { name: "remote_domain_migrate_get_max_downtime_ret", encode: encodeRemoteDomainMigrateGetMaxDowntimeRet, decode: decodeRemoteDomainMigrateGetMaxDowntimeRet };
 
@@ -9940,10 +9940,10 @@ export function encodeRemoteDomainMigrateSetMaxDowntimeArgs(w: XdrWriter, v: Rem
   w.uint(v.flags, "remote_domain_migrate_set_max_downtime_args.flags");
 }
 export function decodeRemoteDomainMigrateSetMaxDowntimeArgs(r: XdrReader): RemoteDomainMigrateSetMaxDowntimeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uhyper();
-  const f2 = r.uint();
-  return { dom: f0, downtime: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const downtime = r.uhyper();
+  const flags = r.uint();
+  return { dom, downtime, flags };
 }
 export const RemoteDomainMigrateSetMaxDowntimeArgsCodec: Codec<RemoteDomainMigrateSetMaxDowntimeArgs> = { name: "remote_domain_migrate_set_max_downtime_args", encode: encodeRemoteDomainMigrateSetMaxDowntimeArgs, decode: decodeRemoteDomainMigrateSetMaxDowntimeArgs };
 
@@ -9961,9 +9961,9 @@ export function encodeRemoteDomainMigrateGetCompressionCacheArgs(w: XdrWriter, v
   w.uint(v.flags, "remote_domain_migrate_get_compression_cache_args.flags");
 }
 export function decodeRemoteDomainMigrateGetCompressionCacheArgs(r: XdrReader): RemoteDomainMigrateGetCompressionCacheArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainMigrateGetCompressionCacheArgsCodec: Codec<RemoteDomainMigrateGetCompressionCacheArgs> = { name: "remote_domain_migrate_get_compression_cache_args", encode: encodeRemoteDomainMigrateGetCompressionCacheArgs, decode: decodeRemoteDomainMigrateGetCompressionCacheArgs };
 
@@ -9979,8 +9979,8 @@ export function encodeRemoteDomainMigrateGetCompressionCacheRet(w: XdrWriter, v:
   w.uhyper(v.cacheSize, "remote_domain_migrate_get_compression_cache_ret.cacheSize");
 }
 export function decodeRemoteDomainMigrateGetCompressionCacheRet(r: XdrReader): RemoteDomainMigrateGetCompressionCacheRet {
-  const f0 = r.uhyper();
-  return { cacheSize: f0 };
+  const cacheSize = r.uhyper();
+  return { cacheSize };
 }
 export const RemoteDomainMigrateGetCompressionCacheRetCodec: Codec<RemoteDomainMigrateGetCompressionCacheRet> = { name: "remote_domain_migrate_get_compression_cache_ret", encode: encodeRemoteDomainMigrateGetCompressionCacheRet, decode: decodeRemoteDomainMigrateGetCompressionCacheRet };
 
@@ -10000,10 +10000,10 @@ export function encodeRemoteDomainMigrateSetCompressionCacheArgs(w: XdrWriter, v
   w.uint(v.flags, "remote_domain_migrate_set_compression_cache_args.flags");
 }
 export function decodeRemoteDomainMigrateSetCompressionCacheArgs(r: XdrReader): RemoteDomainMigrateSetCompressionCacheArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uhyper();
-  const f2 = r.uint();
-  return { dom: f0, cacheSize: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cacheSize = r.uhyper();
+  const flags = r.uint();
+  return { dom, cacheSize, flags };
 }
 export const RemoteDomainMigrateSetCompressionCacheArgsCodec: Codec<RemoteDomainMigrateSetCompressionCacheArgs> = { name: "remote_domain_migrate_set_compression_cache_args", encode: encodeRemoteDomainMigrateSetCompressionCacheArgs, decode: decodeRemoteDomainMigrateSetCompressionCacheArgs };
 
@@ -10023,10 +10023,10 @@ export function encodeRemoteDomainMigrateSetMaxSpeedArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_migrate_set_max_speed_args.flags");
 }
 export function decodeRemoteDomainMigrateSetMaxSpeedArgs(r: XdrReader): RemoteDomainMigrateSetMaxSpeedArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uhyper();
-  const f2 = r.uint();
-  return { dom: f0, bandwidth: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const bandwidth = r.uhyper();
+  const flags = r.uint();
+  return { dom, bandwidth, flags };
 }
 export const RemoteDomainMigrateSetMaxSpeedArgsCodec: Codec<RemoteDomainMigrateSetMaxSpeedArgs> = { name: "remote_domain_migrate_set_max_speed_args", encode: encodeRemoteDomainMigrateSetMaxSpeedArgs, decode: decodeRemoteDomainMigrateSetMaxSpeedArgs };
 
@@ -10044,9 +10044,9 @@ export function encodeRemoteDomainMigrateGetMaxSpeedArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_migrate_get_max_speed_args.flags");
 }
 export function decodeRemoteDomainMigrateGetMaxSpeedArgs(r: XdrReader): RemoteDomainMigrateGetMaxSpeedArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainMigrateGetMaxSpeedArgsCodec: Codec<RemoteDomainMigrateGetMaxSpeedArgs> = { name: "remote_domain_migrate_get_max_speed_args", encode: encodeRemoteDomainMigrateGetMaxSpeedArgs, decode: decodeRemoteDomainMigrateGetMaxSpeedArgs };
 
@@ -10062,8 +10062,8 @@ export function encodeRemoteDomainMigrateGetMaxSpeedRet(w: XdrWriter, v: RemoteD
   w.uhyper(v.bandwidth, "remote_domain_migrate_get_max_speed_ret.bandwidth");
 }
 export function decodeRemoteDomainMigrateGetMaxSpeedRet(r: XdrReader): RemoteDomainMigrateGetMaxSpeedRet {
-  const f0 = r.uhyper();
-  return { bandwidth: f0 };
+  const bandwidth = r.uhyper();
+  return { bandwidth };
 }
 export const RemoteDomainMigrateGetMaxSpeedRetCodec: Codec<RemoteDomainMigrateGetMaxSpeedRet> = { name: "remote_domain_migrate_get_max_speed_ret", encode: encodeRemoteDomainMigrateGetMaxSpeedRet, decode: decodeRemoteDomainMigrateGetMaxSpeedRet };
 
@@ -10079,8 +10079,8 @@ export function encodeRemoteConnectDomainEventRegisterAnyArgs(w: XdrWriter, v: R
   w.int(v.eventID, "remote_connect_domain_event_register_any_args.eventID");
 }
 export function decodeRemoteConnectDomainEventRegisterAnyArgs(r: XdrReader): RemoteConnectDomainEventRegisterAnyArgs {
-  const f0 = r.int();
-  return { eventID: f0 };
+  const eventID = r.int();
+  return { eventID };
 }
 export const RemoteConnectDomainEventRegisterAnyArgsCodec: Codec<RemoteConnectDomainEventRegisterAnyArgs> = { name: "remote_connect_domain_event_register_any_args", encode: encodeRemoteConnectDomainEventRegisterAnyArgs, decode: decodeRemoteConnectDomainEventRegisterAnyArgs };
 
@@ -10096,8 +10096,8 @@ export function encodeRemoteConnectDomainEventDeregisterAnyArgs(w: XdrWriter, v:
   w.int(v.eventID, "remote_connect_domain_event_deregister_any_args.eventID");
 }
 export function decodeRemoteConnectDomainEventDeregisterAnyArgs(r: XdrReader): RemoteConnectDomainEventDeregisterAnyArgs {
-  const f0 = r.int();
-  return { eventID: f0 };
+  const eventID = r.int();
+  return { eventID };
 }
 export const RemoteConnectDomainEventDeregisterAnyArgsCodec: Codec<RemoteConnectDomainEventDeregisterAnyArgs> = { name: "remote_connect_domain_event_deregister_any_args", encode: encodeRemoteConnectDomainEventDeregisterAnyArgs, decode: decodeRemoteConnectDomainEventDeregisterAnyArgs };
 
@@ -10122,13 +10122,13 @@ export function encodeRemoteConnectDomainEventCallbackRegisterAnyArgs(w: XdrWrit
   }
 }
 export function decodeRemoteConnectDomainEventCallbackRegisterAnyArgs(r: XdrReader): RemoteConnectDomainEventCallbackRegisterAnyArgs {
-  const f0 = r.int();
-  let f1: RemoteNonnullDomain | null = null;
+  const eventID = r.int();
+  let dom: RemoteNonnullDomain | null = null;
   if (r.optional("remote_connect_domain_event_callback_register_any_args.dom")) {
-    const f1p = decodeRemoteNonnullDomain(r);
-    f1 = f1p;
+    const dom$p = decodeRemoteNonnullDomain(r);
+    dom = dom$p;
   }
-  return { eventID: f0, dom: f1 };
+  return { eventID, dom };
 }
 export const RemoteConnectDomainEventCallbackRegisterAnyArgsCodec: Codec<RemoteConnectDomainEventCallbackRegisterAnyArgs> = { name: "remote_connect_domain_event_callback_register_any_args", encode: encodeRemoteConnectDomainEventCallbackRegisterAnyArgs, decode: decodeRemoteConnectDomainEventCallbackRegisterAnyArgs };
 
@@ -10144,8 +10144,8 @@ export function encodeRemoteConnectDomainEventCallbackRegisterAnyRet(w: XdrWrite
   w.int(v.callbackID, "remote_connect_domain_event_callback_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectDomainEventCallbackRegisterAnyRet(r: XdrReader): RemoteConnectDomainEventCallbackRegisterAnyRet {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectDomainEventCallbackRegisterAnyRetCodec: Codec<RemoteConnectDomainEventCallbackRegisterAnyRet> = { name: "remote_connect_domain_event_callback_register_any_ret", encode: encodeRemoteConnectDomainEventCallbackRegisterAnyRet, decode: decodeRemoteConnectDomainEventCallbackRegisterAnyRet };
 
@@ -10161,8 +10161,8 @@ export function encodeRemoteConnectDomainEventCallbackDeregisterAnyArgs(w: XdrWr
   w.int(v.callbackID, "remote_connect_domain_event_callback_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectDomainEventCallbackDeregisterAnyArgs(r: XdrReader): RemoteConnectDomainEventCallbackDeregisterAnyArgs {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectDomainEventCallbackDeregisterAnyArgsCodec: Codec<RemoteConnectDomainEventCallbackDeregisterAnyArgs> = { name: "remote_connect_domain_event_callback_deregister_any_args", encode: encodeRemoteConnectDomainEventCallbackDeregisterAnyArgs, decode: decodeRemoteConnectDomainEventCallbackDeregisterAnyArgs };
 
@@ -10178,8 +10178,8 @@ export function encodeRemoteDomainEventRebootMsg(w: XdrWriter, v: RemoteDomainEv
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_reboot_msg.dom");
 }
 export function decodeRemoteDomainEventRebootMsg(r: XdrReader): RemoteDomainEventRebootMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainEventRebootMsgCodec: Codec<RemoteDomainEventRebootMsg> = { name: "remote_domain_event_reboot_msg", encode: encodeRemoteDomainEventRebootMsg, decode: decodeRemoteDomainEventRebootMsg };
 
@@ -10197,9 +10197,9 @@ export function encodeRemoteDomainEventCallbackRebootMsg(w: XdrWriter, v: Remote
   encodeRemoteDomainEventRebootMsg(w, v.msg, "remote_domain_event_callback_reboot_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackRebootMsg(r: XdrReader): RemoteDomainEventCallbackRebootMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventRebootMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventRebootMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackRebootMsgCodec: Codec<RemoteDomainEventCallbackRebootMsg> = { name: "remote_domain_event_callback_reboot_msg", encode: encodeRemoteDomainEventCallbackRebootMsg, decode: decodeRemoteDomainEventCallbackRebootMsg };
 
@@ -10217,9 +10217,9 @@ export function encodeRemoteDomainEventRtcChangeMsg(w: XdrWriter, v: RemoteDomai
   w.hyper(v.offset, "remote_domain_event_rtc_change_msg.offset");
 }
 export function decodeRemoteDomainEventRtcChangeMsg(r: XdrReader): RemoteDomainEventRtcChangeMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.hyper();
-  return { dom: f0, offset: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const offset = r.hyper();
+  return { dom, offset };
 }
 export const RemoteDomainEventRtcChangeMsgCodec: Codec<RemoteDomainEventRtcChangeMsg> = { name: "remote_domain_event_rtc_change_msg", encode: encodeRemoteDomainEventRtcChangeMsg, decode: decodeRemoteDomainEventRtcChangeMsg };
 
@@ -10237,9 +10237,9 @@ export function encodeRemoteDomainEventCallbackRtcChangeMsg(w: XdrWriter, v: Rem
   encodeRemoteDomainEventRtcChangeMsg(w, v.msg, "remote_domain_event_callback_rtc_change_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackRtcChangeMsg(r: XdrReader): RemoteDomainEventCallbackRtcChangeMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventRtcChangeMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventRtcChangeMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackRtcChangeMsgCodec: Codec<RemoteDomainEventCallbackRtcChangeMsg> = { name: "remote_domain_event_callback_rtc_change_msg", encode: encodeRemoteDomainEventCallbackRtcChangeMsg, decode: decodeRemoteDomainEventCallbackRtcChangeMsg };
 
@@ -10257,9 +10257,9 @@ export function encodeRemoteDomainEventWatchdogMsg(w: XdrWriter, v: RemoteDomain
   w.int(v.action, "remote_domain_event_watchdog_msg.action");
 }
 export function decodeRemoteDomainEventWatchdogMsg(r: XdrReader): RemoteDomainEventWatchdogMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  return { dom: f0, action: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const action = r.int();
+  return { dom, action };
 }
 export const RemoteDomainEventWatchdogMsgCodec: Codec<RemoteDomainEventWatchdogMsg> = { name: "remote_domain_event_watchdog_msg", encode: encodeRemoteDomainEventWatchdogMsg, decode: decodeRemoteDomainEventWatchdogMsg };
 
@@ -10277,9 +10277,9 @@ export function encodeRemoteDomainEventCallbackWatchdogMsg(w: XdrWriter, v: Remo
   encodeRemoteDomainEventWatchdogMsg(w, v.msg, "remote_domain_event_callback_watchdog_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackWatchdogMsg(r: XdrReader): RemoteDomainEventCallbackWatchdogMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventWatchdogMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventWatchdogMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackWatchdogMsgCodec: Codec<RemoteDomainEventCallbackWatchdogMsg> = { name: "remote_domain_event_callback_watchdog_msg", encode: encodeRemoteDomainEventCallbackWatchdogMsg, decode: decodeRemoteDomainEventCallbackWatchdogMsg };
 
@@ -10301,11 +10301,11 @@ export function encodeRemoteDomainEventIoErrorMsg(w: XdrWriter, v: RemoteDomainE
   w.int(v.action, "remote_domain_event_io_error_msg.action");
 }
 export function decodeRemoteDomainEventIoErrorMsg(r: XdrReader): RemoteDomainEventIoErrorMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_event_io_error_msg.srcPath");
-  const f2 = r.string(4194304, "remote_domain_event_io_error_msg.devAlias");
-  const f3 = r.int();
-  return { dom: f0, srcPath: f1, devAlias: f2, action: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const srcPath = r.string(4194304, "remote_domain_event_io_error_msg.srcPath");
+  const devAlias = r.string(4194304, "remote_domain_event_io_error_msg.devAlias");
+  const action = r.int();
+  return { dom, srcPath, devAlias, action };
 }
 export const RemoteDomainEventIoErrorMsgCodec: Codec<RemoteDomainEventIoErrorMsg> = { name: "remote_domain_event_io_error_msg", encode: encodeRemoteDomainEventIoErrorMsg, decode: decodeRemoteDomainEventIoErrorMsg };
 
@@ -10323,9 +10323,9 @@ export function encodeRemoteDomainEventCallbackIoErrorMsg(w: XdrWriter, v: Remot
   encodeRemoteDomainEventIoErrorMsg(w, v.msg, "remote_domain_event_callback_io_error_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackIoErrorMsg(r: XdrReader): RemoteDomainEventCallbackIoErrorMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventIoErrorMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventIoErrorMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackIoErrorMsgCodec: Codec<RemoteDomainEventCallbackIoErrorMsg> = { name: "remote_domain_event_callback_io_error_msg", encode: encodeRemoteDomainEventCallbackIoErrorMsg, decode: decodeRemoteDomainEventCallbackIoErrorMsg };
 
@@ -10349,12 +10349,12 @@ export function encodeRemoteDomainEventIoErrorReasonMsg(w: XdrWriter, v: RemoteD
   w.string(v.reason, 4194304, "remote_domain_event_io_error_reason_msg.reason");
 }
 export function decodeRemoteDomainEventIoErrorReasonMsg(r: XdrReader): RemoteDomainEventIoErrorReasonMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_event_io_error_reason_msg.srcPath");
-  const f2 = r.string(4194304, "remote_domain_event_io_error_reason_msg.devAlias");
-  const f3 = r.int();
-  const f4 = r.string(4194304, "remote_domain_event_io_error_reason_msg.reason");
-  return { dom: f0, srcPath: f1, devAlias: f2, action: f3, reason: f4 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const srcPath = r.string(4194304, "remote_domain_event_io_error_reason_msg.srcPath");
+  const devAlias = r.string(4194304, "remote_domain_event_io_error_reason_msg.devAlias");
+  const action = r.int();
+  const reason = r.string(4194304, "remote_domain_event_io_error_reason_msg.reason");
+  return { dom, srcPath, devAlias, action, reason };
 }
 export const RemoteDomainEventIoErrorReasonMsgCodec: Codec<RemoteDomainEventIoErrorReasonMsg> = { name: "remote_domain_event_io_error_reason_msg", encode: encodeRemoteDomainEventIoErrorReasonMsg, decode: decodeRemoteDomainEventIoErrorReasonMsg };
 
@@ -10372,9 +10372,9 @@ export function encodeRemoteDomainEventCallbackIoErrorReasonMsg(w: XdrWriter, v:
   encodeRemoteDomainEventIoErrorReasonMsg(w, v.msg, "remote_domain_event_callback_io_error_reason_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackIoErrorReasonMsg(r: XdrReader): RemoteDomainEventCallbackIoErrorReasonMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventIoErrorReasonMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventIoErrorReasonMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackIoErrorReasonMsgCodec: Codec<RemoteDomainEventCallbackIoErrorReasonMsg> = { name: "remote_domain_event_callback_io_error_reason_msg", encode: encodeRemoteDomainEventCallbackIoErrorReasonMsg, decode: decodeRemoteDomainEventCallbackIoErrorReasonMsg };
 
@@ -10393,10 +10393,10 @@ export function encodeRemoteDomainEventGraphicsAddress(w: XdrWriter, v: RemoteDo
   w.string(v.service, 4194304, "remote_domain_event_graphics_address.service");
 }
 export function decodeRemoteDomainEventGraphicsAddress(r: XdrReader): RemoteDomainEventGraphicsAddress {
-  const f0 = r.int();
-  const f1 = r.string(4194304, "remote_domain_event_graphics_address.node");
-  const f2 = r.string(4194304, "remote_domain_event_graphics_address.service");
-  return { family: f0, node: f1, service: f2 };
+  const family = r.int();
+  const node = r.string(4194304, "remote_domain_event_graphics_address.node");
+  const service = r.string(4194304, "remote_domain_event_graphics_address.service");
+  return { family, node, service };
 }
 export const RemoteDomainEventGraphicsAddressCodec: Codec<RemoteDomainEventGraphicsAddress> = { name: "remote_domain_event_graphics_address", encode: encodeRemoteDomainEventGraphicsAddress, decode: decodeRemoteDomainEventGraphicsAddress };
 
@@ -10415,9 +10415,9 @@ export function encodeRemoteDomainEventGraphicsIdentity(w: XdrWriter, v: RemoteD
   w.string(v.name, 4194304, "remote_domain_event_graphics_identity.name");
 }
 export function decodeRemoteDomainEventGraphicsIdentity(r: XdrReader): RemoteDomainEventGraphicsIdentity {
-  const f0 = r.string(4194304, "remote_domain_event_graphics_identity.type");
-  const f1 = r.string(4194304, "remote_domain_event_graphics_identity.name");
-  return { type: f0, name: f1 };
+  const type = r.string(4194304, "remote_domain_event_graphics_identity.type");
+  const name = r.string(4194304, "remote_domain_event_graphics_identity.name");
+  return { type, name };
 }
 export const RemoteDomainEventGraphicsIdentityCodec: Codec<RemoteDomainEventGraphicsIdentity> = { name: "remote_domain_event_graphics_identity", encode: encodeRemoteDomainEventGraphicsIdentity, decode: decodeRemoteDomainEventGraphicsIdentity };
 
@@ -10449,18 +10449,18 @@ export function encodeRemoteDomainEventGraphicsMsg(w: XdrWriter, v: RemoteDomain
   }
 }
 export function decodeRemoteDomainEventGraphicsMsg(r: XdrReader): RemoteDomainEventGraphicsMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = decodeRemoteDomainEventGraphicsAddress(r);
-  const f3 = decodeRemoteDomainEventGraphicsAddress(r);
-  const f4 = r.string(4194304, "remote_domain_event_graphics_msg.authScheme");
-  const f5n = r.arrayLength(20, "remote_domain_event_graphics_msg.subject", 8);
-  const f5: RemoteDomainEventGraphicsIdentity[] = [];
-  for (let f5i = 0; f5i < f5n; f5i++) {
-    const f5e = decodeRemoteDomainEventGraphicsIdentity(r);
-    f5.push(f5e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const phase = r.int();
+  const local = decodeRemoteDomainEventGraphicsAddress(r);
+  const remote = decodeRemoteDomainEventGraphicsAddress(r);
+  const authScheme = r.string(4194304, "remote_domain_event_graphics_msg.authScheme");
+  const subject$n = r.arrayLength(20, "remote_domain_event_graphics_msg.subject", 8);
+  const subject: RemoteDomainEventGraphicsIdentity[] = [];
+  for (let subject$i = 0; subject$i < subject$n; subject$i++) {
+    const subject$e = decodeRemoteDomainEventGraphicsIdentity(r);
+    subject.push(subject$e);
   }
-  return { dom: f0, phase: f1, local: f2, remote: f3, authScheme: f4, subject: f5 };
+  return { dom, phase, local, remote, authScheme, subject };
 }
 export const RemoteDomainEventGraphicsMsgCodec: Codec<RemoteDomainEventGraphicsMsg> = { name: "remote_domain_event_graphics_msg", encode: encodeRemoteDomainEventGraphicsMsg, decode: decodeRemoteDomainEventGraphicsMsg };
 
@@ -10478,9 +10478,9 @@ export function encodeRemoteDomainEventCallbackGraphicsMsg(w: XdrWriter, v: Remo
   encodeRemoteDomainEventGraphicsMsg(w, v.msg, "remote_domain_event_callback_graphics_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackGraphicsMsg(r: XdrReader): RemoteDomainEventCallbackGraphicsMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventGraphicsMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventGraphicsMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackGraphicsMsgCodec: Codec<RemoteDomainEventCallbackGraphicsMsg> = { name: "remote_domain_event_callback_graphics_msg", encode: encodeRemoteDomainEventCallbackGraphicsMsg, decode: decodeRemoteDomainEventCallbackGraphicsMsg };
 
@@ -10502,11 +10502,11 @@ export function encodeRemoteDomainEventBlockJobMsg(w: XdrWriter, v: RemoteDomain
   w.int(v.status, "remote_domain_event_block_job_msg.status");
 }
 export function decodeRemoteDomainEventBlockJobMsg(r: XdrReader): RemoteDomainEventBlockJobMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_event_block_job_msg.path");
-  const f2 = r.int();
-  const f3 = r.int();
-  return { dom: f0, path: f1, type: f2, status: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const path = r.string(4194304, "remote_domain_event_block_job_msg.path");
+  const type = r.int();
+  const status = r.int();
+  return { dom, path, type, status };
 }
 export const RemoteDomainEventBlockJobMsgCodec: Codec<RemoteDomainEventBlockJobMsg> = { name: "remote_domain_event_block_job_msg", encode: encodeRemoteDomainEventBlockJobMsg, decode: decodeRemoteDomainEventBlockJobMsg };
 
@@ -10524,9 +10524,9 @@ export function encodeRemoteDomainEventCallbackBlockJobMsg(w: XdrWriter, v: Remo
   encodeRemoteDomainEventBlockJobMsg(w, v.msg, "remote_domain_event_callback_block_job_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackBlockJobMsg(r: XdrReader): RemoteDomainEventCallbackBlockJobMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventBlockJobMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventBlockJobMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackBlockJobMsgCodec: Codec<RemoteDomainEventCallbackBlockJobMsg> = { name: "remote_domain_event_callback_block_job_msg", encode: encodeRemoteDomainEventCallbackBlockJobMsg, decode: decodeRemoteDomainEventCallbackBlockJobMsg };
 
@@ -10564,20 +10564,20 @@ export function encodeRemoteDomainEventDiskChangeMsg(w: XdrWriter, v: RemoteDoma
   w.int(v.reason, "remote_domain_event_disk_change_msg.reason");
 }
 export function decodeRemoteDomainEventDiskChangeMsg(r: XdrReader): RemoteDomainEventDiskChangeMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let oldSrcPath: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_event_disk_change_msg.oldSrcPath")) {
-    const f1p = r.string(4194304, "remote_domain_event_disk_change_msg.oldSrcPath");
-    f1 = f1p;
+    const oldSrcPath$p = r.string(4194304, "remote_domain_event_disk_change_msg.oldSrcPath");
+    oldSrcPath = oldSrcPath$p;
   }
-  let f2: RemoteNonnullString | null = null;
+  let newSrcPath: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_event_disk_change_msg.newSrcPath")) {
-    const f2p = r.string(4194304, "remote_domain_event_disk_change_msg.newSrcPath");
-    f2 = f2p;
+    const newSrcPath$p = r.string(4194304, "remote_domain_event_disk_change_msg.newSrcPath");
+    newSrcPath = newSrcPath$p;
   }
-  const f3 = r.string(4194304, "remote_domain_event_disk_change_msg.devAlias");
-  const f4 = r.int();
-  return { dom: f0, oldSrcPath: f1, newSrcPath: f2, devAlias: f3, reason: f4 };
+  const devAlias = r.string(4194304, "remote_domain_event_disk_change_msg.devAlias");
+  const reason = r.int();
+  return { dom, oldSrcPath, newSrcPath, devAlias, reason };
 }
 export const RemoteDomainEventDiskChangeMsgCodec: Codec<RemoteDomainEventDiskChangeMsg> = { name: "remote_domain_event_disk_change_msg", encode: encodeRemoteDomainEventDiskChangeMsg, decode: decodeRemoteDomainEventDiskChangeMsg };
 
@@ -10595,9 +10595,9 @@ export function encodeRemoteDomainEventCallbackDiskChangeMsg(w: XdrWriter, v: Re
   encodeRemoteDomainEventDiskChangeMsg(w, v.msg, "remote_domain_event_callback_disk_change_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackDiskChangeMsg(r: XdrReader): RemoteDomainEventCallbackDiskChangeMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventDiskChangeMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventDiskChangeMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackDiskChangeMsgCodec: Codec<RemoteDomainEventCallbackDiskChangeMsg> = { name: "remote_domain_event_callback_disk_change_msg", encode: encodeRemoteDomainEventCallbackDiskChangeMsg, decode: decodeRemoteDomainEventCallbackDiskChangeMsg };
 
@@ -10617,10 +10617,10 @@ export function encodeRemoteDomainEventTrayChangeMsg(w: XdrWriter, v: RemoteDoma
   w.int(v.reason, "remote_domain_event_tray_change_msg.reason");
 }
 export function decodeRemoteDomainEventTrayChangeMsg(r: XdrReader): RemoteDomainEventTrayChangeMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_event_tray_change_msg.devAlias");
-  const f2 = r.int();
-  return { dom: f0, devAlias: f1, reason: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const devAlias = r.string(4194304, "remote_domain_event_tray_change_msg.devAlias");
+  const reason = r.int();
+  return { dom, devAlias, reason };
 }
 export const RemoteDomainEventTrayChangeMsgCodec: Codec<RemoteDomainEventTrayChangeMsg> = { name: "remote_domain_event_tray_change_msg", encode: encodeRemoteDomainEventTrayChangeMsg, decode: decodeRemoteDomainEventTrayChangeMsg };
 
@@ -10638,9 +10638,9 @@ export function encodeRemoteDomainEventCallbackTrayChangeMsg(w: XdrWriter, v: Re
   encodeRemoteDomainEventTrayChangeMsg(w, v.msg, "remote_domain_event_callback_tray_change_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackTrayChangeMsg(r: XdrReader): RemoteDomainEventCallbackTrayChangeMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventTrayChangeMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventTrayChangeMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackTrayChangeMsgCodec: Codec<RemoteDomainEventCallbackTrayChangeMsg> = { name: "remote_domain_event_callback_tray_change_msg", encode: encodeRemoteDomainEventCallbackTrayChangeMsg, decode: decodeRemoteDomainEventCallbackTrayChangeMsg };
 
@@ -10656,8 +10656,8 @@ export function encodeRemoteDomainEventPmwakeupMsg(w: XdrWriter, v: RemoteDomain
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_pmwakeup_msg.dom");
 }
 export function decodeRemoteDomainEventPmwakeupMsg(r: XdrReader): RemoteDomainEventPmwakeupMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainEventPmwakeupMsgCodec: Codec<RemoteDomainEventPmwakeupMsg> = { name: "remote_domain_event_pmwakeup_msg", encode: encodeRemoteDomainEventPmwakeupMsg, decode: decodeRemoteDomainEventPmwakeupMsg };
 
@@ -10677,10 +10677,10 @@ export function encodeRemoteDomainEventCallbackPmwakeupMsg(w: XdrWriter, v: Remo
   encodeRemoteDomainEventPmwakeupMsg(w, v.msg, "remote_domain_event_callback_pmwakeup_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackPmwakeupMsg(r: XdrReader): RemoteDomainEventCallbackPmwakeupMsg {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2 = decodeRemoteDomainEventPmwakeupMsg(r);
-  return { callbackID: f0, reason: f1, msg: f2 };
+  const callbackID = r.int();
+  const reason = r.int();
+  const msg = decodeRemoteDomainEventPmwakeupMsg(r);
+  return { callbackID, reason, msg };
 }
 export const RemoteDomainEventCallbackPmwakeupMsgCodec: Codec<RemoteDomainEventCallbackPmwakeupMsg> = { name: "remote_domain_event_callback_pmwakeup_msg", encode: encodeRemoteDomainEventCallbackPmwakeupMsg, decode: decodeRemoteDomainEventCallbackPmwakeupMsg };
 
@@ -10696,8 +10696,8 @@ export function encodeRemoteDomainEventPmsuspendMsg(w: XdrWriter, v: RemoteDomai
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_pmsuspend_msg.dom");
 }
 export function decodeRemoteDomainEventPmsuspendMsg(r: XdrReader): RemoteDomainEventPmsuspendMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainEventPmsuspendMsgCodec: Codec<RemoteDomainEventPmsuspendMsg> = { name: "remote_domain_event_pmsuspend_msg", encode: encodeRemoteDomainEventPmsuspendMsg, decode: decodeRemoteDomainEventPmsuspendMsg };
 
@@ -10717,10 +10717,10 @@ export function encodeRemoteDomainEventCallbackPmsuspendMsg(w: XdrWriter, v: Rem
   encodeRemoteDomainEventPmsuspendMsg(w, v.msg, "remote_domain_event_callback_pmsuspend_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackPmsuspendMsg(r: XdrReader): RemoteDomainEventCallbackPmsuspendMsg {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2 = decodeRemoteDomainEventPmsuspendMsg(r);
-  return { callbackID: f0, reason: f1, msg: f2 };
+  const callbackID = r.int();
+  const reason = r.int();
+  const msg = decodeRemoteDomainEventPmsuspendMsg(r);
+  return { callbackID, reason, msg };
 }
 export const RemoteDomainEventCallbackPmsuspendMsgCodec: Codec<RemoteDomainEventCallbackPmsuspendMsg> = { name: "remote_domain_event_callback_pmsuspend_msg", encode: encodeRemoteDomainEventCallbackPmsuspendMsg, decode: decodeRemoteDomainEventCallbackPmsuspendMsg };
 
@@ -10738,9 +10738,9 @@ export function encodeRemoteDomainEventBalloonChangeMsg(w: XdrWriter, v: RemoteD
   w.uhyper(v.actual, "remote_domain_event_balloon_change_msg.actual");
 }
 export function decodeRemoteDomainEventBalloonChangeMsg(r: XdrReader): RemoteDomainEventBalloonChangeMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uhyper();
-  return { dom: f0, actual: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const actual = r.uhyper();
+  return { dom, actual };
 }
 export const RemoteDomainEventBalloonChangeMsgCodec: Codec<RemoteDomainEventBalloonChangeMsg> = { name: "remote_domain_event_balloon_change_msg", encode: encodeRemoteDomainEventBalloonChangeMsg, decode: decodeRemoteDomainEventBalloonChangeMsg };
 
@@ -10758,9 +10758,9 @@ export function encodeRemoteDomainEventCallbackBalloonChangeMsg(w: XdrWriter, v:
   encodeRemoteDomainEventBalloonChangeMsg(w, v.msg, "remote_domain_event_callback_balloon_change_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackBalloonChangeMsg(r: XdrReader): RemoteDomainEventCallbackBalloonChangeMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventBalloonChangeMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventBalloonChangeMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackBalloonChangeMsgCodec: Codec<RemoteDomainEventCallbackBalloonChangeMsg> = { name: "remote_domain_event_callback_balloon_change_msg", encode: encodeRemoteDomainEventCallbackBalloonChangeMsg, decode: decodeRemoteDomainEventCallbackBalloonChangeMsg };
 
@@ -10776,8 +10776,8 @@ export function encodeRemoteDomainEventPmsuspendDiskMsg(w: XdrWriter, v: RemoteD
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_pmsuspend_disk_msg.dom");
 }
 export function decodeRemoteDomainEventPmsuspendDiskMsg(r: XdrReader): RemoteDomainEventPmsuspendDiskMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainEventPmsuspendDiskMsgCodec: Codec<RemoteDomainEventPmsuspendDiskMsg> = { name: "remote_domain_event_pmsuspend_disk_msg", encode: encodeRemoteDomainEventPmsuspendDiskMsg, decode: decodeRemoteDomainEventPmsuspendDiskMsg };
 
@@ -10797,10 +10797,10 @@ export function encodeRemoteDomainEventCallbackPmsuspendDiskMsg(w: XdrWriter, v:
   encodeRemoteDomainEventPmsuspendDiskMsg(w, v.msg, "remote_domain_event_callback_pmsuspend_disk_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackPmsuspendDiskMsg(r: XdrReader): RemoteDomainEventCallbackPmsuspendDiskMsg {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2 = decodeRemoteDomainEventPmsuspendDiskMsg(r);
-  return { callbackID: f0, reason: f1, msg: f2 };
+  const callbackID = r.int();
+  const reason = r.int();
+  const msg = decodeRemoteDomainEventPmsuspendDiskMsg(r);
+  return { callbackID, reason, msg };
 }
 export const RemoteDomainEventCallbackPmsuspendDiskMsgCodec: Codec<RemoteDomainEventCallbackPmsuspendDiskMsg> = { name: "remote_domain_event_callback_pmsuspend_disk_msg", encode: encodeRemoteDomainEventCallbackPmsuspendDiskMsg, decode: decodeRemoteDomainEventCallbackPmsuspendDiskMsg };
 
@@ -10818,9 +10818,9 @@ export function encodeRemoteDomainManagedSaveArgs(w: XdrWriter, v: RemoteDomainM
   w.uint(v.flags, "remote_domain_managed_save_args.flags");
 }
 export function decodeRemoteDomainManagedSaveArgs(r: XdrReader): RemoteDomainManagedSaveArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainManagedSaveArgsCodec: Codec<RemoteDomainManagedSaveArgs> = { name: "remote_domain_managed_save_args", encode: encodeRemoteDomainManagedSaveArgs, decode: decodeRemoteDomainManagedSaveArgs };
 
@@ -10838,9 +10838,9 @@ export function encodeRemoteDomainHasManagedSaveImageArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_has_managed_save_image_args.flags");
 }
 export function decodeRemoteDomainHasManagedSaveImageArgs(r: XdrReader): RemoteDomainHasManagedSaveImageArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainHasManagedSaveImageArgsCodec: Codec<RemoteDomainHasManagedSaveImageArgs> = { name: "remote_domain_has_managed_save_image_args", encode: encodeRemoteDomainHasManagedSaveImageArgs, decode: decodeRemoteDomainHasManagedSaveImageArgs };
 
@@ -10856,8 +10856,8 @@ export function encodeRemoteDomainHasManagedSaveImageRet(w: XdrWriter, v: Remote
   w.int(v.result, "remote_domain_has_managed_save_image_ret.result");
 }
 export function decodeRemoteDomainHasManagedSaveImageRet(r: XdrReader): RemoteDomainHasManagedSaveImageRet {
-  const f0 = r.int();
-  return { result: f0 };
+  const result = r.int();
+  return { result };
 }
 export const RemoteDomainHasManagedSaveImageRetCodec: Codec<RemoteDomainHasManagedSaveImageRet> = { name: "remote_domain_has_managed_save_image_ret", encode: encodeRemoteDomainHasManagedSaveImageRet, decode: decodeRemoteDomainHasManagedSaveImageRet };
 
@@ -10875,9 +10875,9 @@ export function encodeRemoteDomainManagedSaveRemoveArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_managed_save_remove_args.flags");
 }
 export function decodeRemoteDomainManagedSaveRemoveArgs(r: XdrReader): RemoteDomainManagedSaveRemoveArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainManagedSaveRemoveArgsCodec: Codec<RemoteDomainManagedSaveRemoveArgs> = { name: "remote_domain_managed_save_remove_args", encode: encodeRemoteDomainManagedSaveRemoveArgs, decode: decodeRemoteDomainManagedSaveRemoveArgs };
 
@@ -10895,9 +10895,9 @@ export function encodeRemoteDomainManagedSaveGetXmlDescArgs(w: XdrWriter, v: Rem
   w.uint(v.flags, "remote_domain_managed_save_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainManagedSaveGetXmlDescArgs(r: XdrReader): RemoteDomainManagedSaveGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainManagedSaveGetXmlDescArgsCodec: Codec<RemoteDomainManagedSaveGetXmlDescArgs> = { name: "remote_domain_managed_save_get_xml_desc_args", encode: encodeRemoteDomainManagedSaveGetXmlDescArgs, decode: decodeRemoteDomainManagedSaveGetXmlDescArgs };
 
@@ -10913,8 +10913,8 @@ export function encodeRemoteDomainManagedSaveGetXmlDescRet(w: XdrWriter, v: Remo
   w.string(v.xml, 4194304, "remote_domain_managed_save_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainManagedSaveGetXmlDescRet(r: XdrReader): RemoteDomainManagedSaveGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_domain_managed_save_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_domain_managed_save_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteDomainManagedSaveGetXmlDescRetCodec: Codec<RemoteDomainManagedSaveGetXmlDescRet> = { name: "remote_domain_managed_save_get_xml_desc_ret", encode: encodeRemoteDomainManagedSaveGetXmlDescRet, decode: decodeRemoteDomainManagedSaveGetXmlDescRet };
 
@@ -10941,14 +10941,14 @@ export function encodeRemoteDomainManagedSaveDefineXmlArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_domain_managed_save_define_xml_args.flags");
 }
 export function decodeRemoteDomainManagedSaveDefineXmlArgs(r: XdrReader): RemoteDomainManagedSaveDefineXmlArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let dxml: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_managed_save_define_xml_args.dxml")) {
-    const f1p = r.string(4194304, "remote_domain_managed_save_define_xml_args.dxml");
-    f1 = f1p;
+    const dxml$p = r.string(4194304, "remote_domain_managed_save_define_xml_args.dxml");
+    dxml = dxml$p;
   }
-  const f2 = r.uint();
-  return { dom: f0, dxml: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, dxml, flags };
 }
 export const RemoteDomainManagedSaveDefineXmlArgsCodec: Codec<RemoteDomainManagedSaveDefineXmlArgs> = { name: "remote_domain_managed_save_define_xml_args", encode: encodeRemoteDomainManagedSaveDefineXmlArgs, decode: decodeRemoteDomainManagedSaveDefineXmlArgs };
 
@@ -10968,10 +10968,10 @@ export function encodeRemoteDomainSnapshotCreateXmlArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_snapshot_create_xml_args.flags");
 }
 export function decodeRemoteDomainSnapshotCreateXmlArgs(r: XdrReader): RemoteDomainSnapshotCreateXmlArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_snapshot_create_xml_args.xml_desc");
-  const f2 = r.uint();
-  return { dom: f0, xml_desc: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const xml_desc = r.string(4194304, "remote_domain_snapshot_create_xml_args.xml_desc");
+  const flags = r.uint();
+  return { dom, xml_desc, flags };
 }
 export const RemoteDomainSnapshotCreateXmlArgsCodec: Codec<RemoteDomainSnapshotCreateXmlArgs> = { name: "remote_domain_snapshot_create_xml_args", encode: encodeRemoteDomainSnapshotCreateXmlArgs, decode: decodeRemoteDomainSnapshotCreateXmlArgs };
 
@@ -10987,8 +10987,8 @@ export function encodeRemoteDomainSnapshotCreateXmlRet(w: XdrWriter, v: RemoteDo
   encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_create_xml_ret.snap");
 }
 export function decodeRemoteDomainSnapshotCreateXmlRet(r: XdrReader): RemoteDomainSnapshotCreateXmlRet {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  return { snap: f0 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  return { snap };
 }
 export const RemoteDomainSnapshotCreateXmlRetCodec: Codec<RemoteDomainSnapshotCreateXmlRet> = { name: "remote_domain_snapshot_create_xml_ret", encode: encodeRemoteDomainSnapshotCreateXmlRet, decode: decodeRemoteDomainSnapshotCreateXmlRet };
 
@@ -11006,9 +11006,9 @@ export function encodeRemoteDomainSnapshotGetXmlDescArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_snapshot_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainSnapshotGetXmlDescArgs(r: XdrReader): RemoteDomainSnapshotGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.uint();
-  return { snap: f0, flags: f1 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  const flags = r.uint();
+  return { snap, flags };
 }
 export const RemoteDomainSnapshotGetXmlDescArgsCodec: Codec<RemoteDomainSnapshotGetXmlDescArgs> = { name: "remote_domain_snapshot_get_xml_desc_args", encode: encodeRemoteDomainSnapshotGetXmlDescArgs, decode: decodeRemoteDomainSnapshotGetXmlDescArgs };
 
@@ -11024,8 +11024,8 @@ export function encodeRemoteDomainSnapshotGetXmlDescRet(w: XdrWriter, v: RemoteD
   w.string(v.xml, 4194304, "remote_domain_snapshot_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainSnapshotGetXmlDescRet(r: XdrReader): RemoteDomainSnapshotGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_domain_snapshot_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_domain_snapshot_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteDomainSnapshotGetXmlDescRetCodec: Codec<RemoteDomainSnapshotGetXmlDescRet> = { name: "remote_domain_snapshot_get_xml_desc_ret", encode: encodeRemoteDomainSnapshotGetXmlDescRet, decode: decodeRemoteDomainSnapshotGetXmlDescRet };
 
@@ -11043,9 +11043,9 @@ export function encodeRemoteDomainSnapshotNumArgs(w: XdrWriter, v: RemoteDomainS
   w.uint(v.flags, "remote_domain_snapshot_num_args.flags");
 }
 export function decodeRemoteDomainSnapshotNumArgs(r: XdrReader): RemoteDomainSnapshotNumArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainSnapshotNumArgsCodec: Codec<RemoteDomainSnapshotNumArgs> = { name: "remote_domain_snapshot_num_args", encode: encodeRemoteDomainSnapshotNumArgs, decode: decodeRemoteDomainSnapshotNumArgs };
 
@@ -11061,8 +11061,8 @@ export function encodeRemoteDomainSnapshotNumRet(w: XdrWriter, v: RemoteDomainSn
   w.int(v.num, "remote_domain_snapshot_num_ret.num");
 }
 export function decodeRemoteDomainSnapshotNumRet(r: XdrReader): RemoteDomainSnapshotNumRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteDomainSnapshotNumRetCodec: Codec<RemoteDomainSnapshotNumRet> = { name: "remote_domain_snapshot_num_ret", encode: encodeRemoteDomainSnapshotNumRet, decode: decodeRemoteDomainSnapshotNumRet };
 
@@ -11082,10 +11082,10 @@ export function encodeRemoteDomainSnapshotListNamesArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_snapshot_list_names_args.flags");
 }
 export function decodeRemoteDomainSnapshotListNamesArgs(r: XdrReader): RemoteDomainSnapshotListNamesArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, maxnames: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const maxnames = r.int();
+  const flags = r.uint();
+  return { dom, maxnames, flags };
 }
 export const RemoteDomainSnapshotListNamesArgsCodec: Codec<RemoteDomainSnapshotListNamesArgs> = { name: "remote_domain_snapshot_list_names_args", encode: encodeRemoteDomainSnapshotListNamesArgs, decode: decodeRemoteDomainSnapshotListNamesArgs };
 
@@ -11107,13 +11107,13 @@ export function encodeRemoteDomainSnapshotListNamesRet(w: XdrWriter, v: RemoteDo
   }
 }
 export function decodeRemoteDomainSnapshotListNamesRet(r: XdrReader): RemoteDomainSnapshotListNamesRet {
-  const f0n = r.arrayLength(16384, "remote_domain_snapshot_list_names_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_domain_snapshot_list_names_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_domain_snapshot_list_names_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_domain_snapshot_list_names_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteDomainSnapshotListNamesRetCodec: Codec<RemoteDomainSnapshotListNamesRet> = { name: "remote_domain_snapshot_list_names_ret", encode: encodeRemoteDomainSnapshotListNamesRet, decode: decodeRemoteDomainSnapshotListNamesRet };
 
@@ -11133,10 +11133,10 @@ export function encodeRemoteDomainListAllSnapshotsArgs(w: XdrWriter, v: RemoteDo
   w.uint(v.flags, "remote_domain_list_all_snapshots_args.flags");
 }
 export function decodeRemoteDomainListAllSnapshotsArgs(r: XdrReader): RemoteDomainListAllSnapshotsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, need_results: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const need_results = r.int();
+  const flags = r.uint();
+  return { dom, need_results, flags };
 }
 export const RemoteDomainListAllSnapshotsArgsCodec: Codec<RemoteDomainListAllSnapshotsArgs> = { name: "remote_domain_list_all_snapshots_args", encode: encodeRemoteDomainListAllSnapshotsArgs, decode: decodeRemoteDomainListAllSnapshotsArgs };
 
@@ -11160,14 +11160,14 @@ export function encodeRemoteDomainListAllSnapshotsRet(w: XdrWriter, v: RemoteDom
   w.int(v.ret, "remote_domain_list_all_snapshots_ret.ret");
 }
 export function decodeRemoteDomainListAllSnapshotsRet(r: XdrReader): RemoteDomainListAllSnapshotsRet {
-  const f0n = r.arrayLength(16384, "remote_domain_list_all_snapshots_ret.snapshots", 28);
-  const f0: RemoteNonnullDomainSnapshot[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullDomainSnapshot(r);
-    f0.push(f0e);
+  const snapshots$n = r.arrayLength(16384, "remote_domain_list_all_snapshots_ret.snapshots", 28);
+  const snapshots: RemoteNonnullDomainSnapshot[] = [];
+  for (let snapshots$i = 0; snapshots$i < snapshots$n; snapshots$i++) {
+    const snapshots$e = decodeRemoteNonnullDomainSnapshot(r);
+    snapshots.push(snapshots$e);
   }
-  const f1 = r.int();
-  return { snapshots: f0, ret: f1 };
+  const ret = r.int();
+  return { snapshots, ret };
 }
 export const RemoteDomainListAllSnapshotsRetCodec: Codec<RemoteDomainListAllSnapshotsRet> = { name: "remote_domain_list_all_snapshots_ret", encode: encodeRemoteDomainListAllSnapshotsRet, decode: decodeRemoteDomainListAllSnapshotsRet };
 
@@ -11185,9 +11185,9 @@ export function encodeRemoteDomainSnapshotNumChildrenArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_snapshot_num_children_args.flags");
 }
 export function decodeRemoteDomainSnapshotNumChildrenArgs(r: XdrReader): RemoteDomainSnapshotNumChildrenArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.uint();
-  return { snap: f0, flags: f1 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  const flags = r.uint();
+  return { snap, flags };
 }
 export const RemoteDomainSnapshotNumChildrenArgsCodec: Codec<RemoteDomainSnapshotNumChildrenArgs> = { name: "remote_domain_snapshot_num_children_args", encode: encodeRemoteDomainSnapshotNumChildrenArgs, decode: decodeRemoteDomainSnapshotNumChildrenArgs };
 
@@ -11203,8 +11203,8 @@ export function encodeRemoteDomainSnapshotNumChildrenRet(w: XdrWriter, v: Remote
   w.int(v.num, "remote_domain_snapshot_num_children_ret.num");
 }
 export function decodeRemoteDomainSnapshotNumChildrenRet(r: XdrReader): RemoteDomainSnapshotNumChildrenRet {
-  const f0 = r.int();
-  return { num: f0 };
+  const num = r.int();
+  return { num };
 }
 export const RemoteDomainSnapshotNumChildrenRetCodec: Codec<RemoteDomainSnapshotNumChildrenRet> = { name: "remote_domain_snapshot_num_children_ret", encode: encodeRemoteDomainSnapshotNumChildrenRet, decode: decodeRemoteDomainSnapshotNumChildrenRet };
 
@@ -11224,10 +11224,10 @@ export function encodeRemoteDomainSnapshotListChildrenNamesArgs(w: XdrWriter, v:
   w.uint(v.flags, "remote_domain_snapshot_list_children_names_args.flags");
 }
 export function decodeRemoteDomainSnapshotListChildrenNamesArgs(r: XdrReader): RemoteDomainSnapshotListChildrenNamesArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { snap: f0, maxnames: f1, flags: f2 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  const maxnames = r.int();
+  const flags = r.uint();
+  return { snap, maxnames, flags };
 }
 export const RemoteDomainSnapshotListChildrenNamesArgsCodec: Codec<RemoteDomainSnapshotListChildrenNamesArgs> = { name: "remote_domain_snapshot_list_children_names_args", encode: encodeRemoteDomainSnapshotListChildrenNamesArgs, decode: decodeRemoteDomainSnapshotListChildrenNamesArgs };
 
@@ -11249,13 +11249,13 @@ export function encodeRemoteDomainSnapshotListChildrenNamesRet(w: XdrWriter, v: 
   }
 }
 export function decodeRemoteDomainSnapshotListChildrenNamesRet(r: XdrReader): RemoteDomainSnapshotListChildrenNamesRet {
-  const f0n = r.arrayLength(16384, "remote_domain_snapshot_list_children_names_ret.names");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_domain_snapshot_list_children_names_ret.names[]");
-    f0.push(f0e);
+  const names$n = r.arrayLength(16384, "remote_domain_snapshot_list_children_names_ret.names");
+  const names: RemoteNonnullString[] = [];
+  for (let names$i = 0; names$i < names$n; names$i++) {
+    const names$e = r.string(4194304, "remote_domain_snapshot_list_children_names_ret.names[]");
+    names.push(names$e);
   }
-  return { names: f0 };
+  return { names };
 }
 export const RemoteDomainSnapshotListChildrenNamesRetCodec: Codec<RemoteDomainSnapshotListChildrenNamesRet> = { name: "remote_domain_snapshot_list_children_names_ret", encode: encodeRemoteDomainSnapshotListChildrenNamesRet, decode: decodeRemoteDomainSnapshotListChildrenNamesRet };
 
@@ -11275,10 +11275,10 @@ export function encodeRemoteDomainSnapshotListAllChildrenArgs(w: XdrWriter, v: R
   w.uint(v.flags, "remote_domain_snapshot_list_all_children_args.flags");
 }
 export function decodeRemoteDomainSnapshotListAllChildrenArgs(r: XdrReader): RemoteDomainSnapshotListAllChildrenArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { snapshot: f0, need_results: f1, flags: f2 };
+  const snapshot = decodeRemoteNonnullDomainSnapshot(r);
+  const need_results = r.int();
+  const flags = r.uint();
+  return { snapshot, need_results, flags };
 }
 export const RemoteDomainSnapshotListAllChildrenArgsCodec: Codec<RemoteDomainSnapshotListAllChildrenArgs> = { name: "remote_domain_snapshot_list_all_children_args", encode: encodeRemoteDomainSnapshotListAllChildrenArgs, decode: decodeRemoteDomainSnapshotListAllChildrenArgs };
 
@@ -11302,14 +11302,14 @@ export function encodeRemoteDomainSnapshotListAllChildrenRet(w: XdrWriter, v: Re
   w.int(v.ret, "remote_domain_snapshot_list_all_children_ret.ret");
 }
 export function decodeRemoteDomainSnapshotListAllChildrenRet(r: XdrReader): RemoteDomainSnapshotListAllChildrenRet {
-  const f0n = r.arrayLength(16384, "remote_domain_snapshot_list_all_children_ret.snapshots", 28);
-  const f0: RemoteNonnullDomainSnapshot[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullDomainSnapshot(r);
-    f0.push(f0e);
+  const snapshots$n = r.arrayLength(16384, "remote_domain_snapshot_list_all_children_ret.snapshots", 28);
+  const snapshots: RemoteNonnullDomainSnapshot[] = [];
+  for (let snapshots$i = 0; snapshots$i < snapshots$n; snapshots$i++) {
+    const snapshots$e = decodeRemoteNonnullDomainSnapshot(r);
+    snapshots.push(snapshots$e);
   }
-  const f1 = r.int();
-  return { snapshots: f0, ret: f1 };
+  const ret = r.int();
+  return { snapshots, ret };
 }
 export const RemoteDomainSnapshotListAllChildrenRetCodec: Codec<RemoteDomainSnapshotListAllChildrenRet> = { name: "remote_domain_snapshot_list_all_children_ret", encode: encodeRemoteDomainSnapshotListAllChildrenRet, decode: decodeRemoteDomainSnapshotListAllChildrenRet };
 
@@ -11329,10 +11329,10 @@ export function encodeRemoteDomainSnapshotLookupByNameArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_domain_snapshot_lookup_by_name_args.flags");
 }
 export function decodeRemoteDomainSnapshotLookupByNameArgs(r: XdrReader): RemoteDomainSnapshotLookupByNameArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_snapshot_lookup_by_name_args.name");
-  const f2 = r.uint();
-  return { dom: f0, name: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const name = r.string(4194304, "remote_domain_snapshot_lookup_by_name_args.name");
+  const flags = r.uint();
+  return { dom, name, flags };
 }
 export const RemoteDomainSnapshotLookupByNameArgsCodec: Codec<RemoteDomainSnapshotLookupByNameArgs> = { name: "remote_domain_snapshot_lookup_by_name_args", encode: encodeRemoteDomainSnapshotLookupByNameArgs, decode: decodeRemoteDomainSnapshotLookupByNameArgs };
 
@@ -11348,8 +11348,8 @@ export function encodeRemoteDomainSnapshotLookupByNameRet(w: XdrWriter, v: Remot
   encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_lookup_by_name_ret.snap");
 }
 export function decodeRemoteDomainSnapshotLookupByNameRet(r: XdrReader): RemoteDomainSnapshotLookupByNameRet {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  return { snap: f0 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  return { snap };
 }
 export const RemoteDomainSnapshotLookupByNameRetCodec: Codec<RemoteDomainSnapshotLookupByNameRet> = { name: "remote_domain_snapshot_lookup_by_name_ret", encode: encodeRemoteDomainSnapshotLookupByNameRet, decode: decodeRemoteDomainSnapshotLookupByNameRet };
 
@@ -11367,9 +11367,9 @@ export function encodeRemoteDomainHasCurrentSnapshotArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_has_current_snapshot_args.flags");
 }
 export function decodeRemoteDomainHasCurrentSnapshotArgs(r: XdrReader): RemoteDomainHasCurrentSnapshotArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainHasCurrentSnapshotArgsCodec: Codec<RemoteDomainHasCurrentSnapshotArgs> = { name: "remote_domain_has_current_snapshot_args", encode: encodeRemoteDomainHasCurrentSnapshotArgs, decode: decodeRemoteDomainHasCurrentSnapshotArgs };
 
@@ -11385,8 +11385,8 @@ export function encodeRemoteDomainHasCurrentSnapshotRet(w: XdrWriter, v: RemoteD
   w.int(v.result, "remote_domain_has_current_snapshot_ret.result");
 }
 export function decodeRemoteDomainHasCurrentSnapshotRet(r: XdrReader): RemoteDomainHasCurrentSnapshotRet {
-  const f0 = r.int();
-  return { result: f0 };
+  const result = r.int();
+  return { result };
 }
 export const RemoteDomainHasCurrentSnapshotRetCodec: Codec<RemoteDomainHasCurrentSnapshotRet> = { name: "remote_domain_has_current_snapshot_ret", encode: encodeRemoteDomainHasCurrentSnapshotRet, decode: decodeRemoteDomainHasCurrentSnapshotRet };
 
@@ -11404,9 +11404,9 @@ export function encodeRemoteDomainSnapshotGetParentArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_snapshot_get_parent_args.flags");
 }
 export function decodeRemoteDomainSnapshotGetParentArgs(r: XdrReader): RemoteDomainSnapshotGetParentArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.uint();
-  return { snap: f0, flags: f1 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  const flags = r.uint();
+  return { snap, flags };
 }
 export const RemoteDomainSnapshotGetParentArgsCodec: Codec<RemoteDomainSnapshotGetParentArgs> = { name: "remote_domain_snapshot_get_parent_args", encode: encodeRemoteDomainSnapshotGetParentArgs, decode: decodeRemoteDomainSnapshotGetParentArgs };
 
@@ -11422,8 +11422,8 @@ export function encodeRemoteDomainSnapshotGetParentRet(w: XdrWriter, v: RemoteDo
   encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_get_parent_ret.snap");
 }
 export function decodeRemoteDomainSnapshotGetParentRet(r: XdrReader): RemoteDomainSnapshotGetParentRet {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  return { snap: f0 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  return { snap };
 }
 export const RemoteDomainSnapshotGetParentRetCodec: Codec<RemoteDomainSnapshotGetParentRet> = { name: "remote_domain_snapshot_get_parent_ret", encode: encodeRemoteDomainSnapshotGetParentRet, decode: decodeRemoteDomainSnapshotGetParentRet };
 
@@ -11441,9 +11441,9 @@ export function encodeRemoteDomainSnapshotCurrentArgs(w: XdrWriter, v: RemoteDom
   w.uint(v.flags, "remote_domain_snapshot_current_args.flags");
 }
 export function decodeRemoteDomainSnapshotCurrentArgs(r: XdrReader): RemoteDomainSnapshotCurrentArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainSnapshotCurrentArgsCodec: Codec<RemoteDomainSnapshotCurrentArgs> = { name: "remote_domain_snapshot_current_args", encode: encodeRemoteDomainSnapshotCurrentArgs, decode: decodeRemoteDomainSnapshotCurrentArgs };
 
@@ -11459,8 +11459,8 @@ export function encodeRemoteDomainSnapshotCurrentRet(w: XdrWriter, v: RemoteDoma
   encodeRemoteNonnullDomainSnapshot(w, v.snap, "remote_domain_snapshot_current_ret.snap");
 }
 export function decodeRemoteDomainSnapshotCurrentRet(r: XdrReader): RemoteDomainSnapshotCurrentRet {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  return { snap: f0 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  return { snap };
 }
 export const RemoteDomainSnapshotCurrentRetCodec: Codec<RemoteDomainSnapshotCurrentRet> = { name: "remote_domain_snapshot_current_ret", encode: encodeRemoteDomainSnapshotCurrentRet, decode: decodeRemoteDomainSnapshotCurrentRet };
 
@@ -11478,9 +11478,9 @@ export function encodeRemoteDomainSnapshotIsCurrentArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_snapshot_is_current_args.flags");
 }
 export function decodeRemoteDomainSnapshotIsCurrentArgs(r: XdrReader): RemoteDomainSnapshotIsCurrentArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.uint();
-  return { snap: f0, flags: f1 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  const flags = r.uint();
+  return { snap, flags };
 }
 export const RemoteDomainSnapshotIsCurrentArgsCodec: Codec<RemoteDomainSnapshotIsCurrentArgs> = { name: "remote_domain_snapshot_is_current_args", encode: encodeRemoteDomainSnapshotIsCurrentArgs, decode: decodeRemoteDomainSnapshotIsCurrentArgs };
 
@@ -11496,8 +11496,8 @@ export function encodeRemoteDomainSnapshotIsCurrentRet(w: XdrWriter, v: RemoteDo
   w.int(v.current, "remote_domain_snapshot_is_current_ret.current");
 }
 export function decodeRemoteDomainSnapshotIsCurrentRet(r: XdrReader): RemoteDomainSnapshotIsCurrentRet {
-  const f0 = r.int();
-  return { current: f0 };
+  const current = r.int();
+  return { current };
 }
 export const RemoteDomainSnapshotIsCurrentRetCodec: Codec<RemoteDomainSnapshotIsCurrentRet> = { name: "remote_domain_snapshot_is_current_ret", encode: encodeRemoteDomainSnapshotIsCurrentRet, decode: decodeRemoteDomainSnapshotIsCurrentRet };
 
@@ -11515,9 +11515,9 @@ export function encodeRemoteDomainSnapshotHasMetadataArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_snapshot_has_metadata_args.flags");
 }
 export function decodeRemoteDomainSnapshotHasMetadataArgs(r: XdrReader): RemoteDomainSnapshotHasMetadataArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.uint();
-  return { snap: f0, flags: f1 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  const flags = r.uint();
+  return { snap, flags };
 }
 export const RemoteDomainSnapshotHasMetadataArgsCodec: Codec<RemoteDomainSnapshotHasMetadataArgs> = { name: "remote_domain_snapshot_has_metadata_args", encode: encodeRemoteDomainSnapshotHasMetadataArgs, decode: decodeRemoteDomainSnapshotHasMetadataArgs };
 
@@ -11533,8 +11533,8 @@ export function encodeRemoteDomainSnapshotHasMetadataRet(w: XdrWriter, v: Remote
   w.int(v.metadata, "remote_domain_snapshot_has_metadata_ret.metadata");
 }
 export function decodeRemoteDomainSnapshotHasMetadataRet(r: XdrReader): RemoteDomainSnapshotHasMetadataRet {
-  const f0 = r.int();
-  return { metadata: f0 };
+  const metadata = r.int();
+  return { metadata };
 }
 export const RemoteDomainSnapshotHasMetadataRetCodec: Codec<RemoteDomainSnapshotHasMetadataRet> = { name: "remote_domain_snapshot_has_metadata_ret", encode: encodeRemoteDomainSnapshotHasMetadataRet, decode: decodeRemoteDomainSnapshotHasMetadataRet };
 
@@ -11552,9 +11552,9 @@ export function encodeRemoteDomainRevertToSnapshotArgs(w: XdrWriter, v: RemoteDo
   w.uint(v.flags, "remote_domain_revert_to_snapshot_args.flags");
 }
 export function decodeRemoteDomainRevertToSnapshotArgs(r: XdrReader): RemoteDomainRevertToSnapshotArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.uint();
-  return { snap: f0, flags: f1 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  const flags = r.uint();
+  return { snap, flags };
 }
 export const RemoteDomainRevertToSnapshotArgsCodec: Codec<RemoteDomainRevertToSnapshotArgs> = { name: "remote_domain_revert_to_snapshot_args", encode: encodeRemoteDomainRevertToSnapshotArgs, decode: decodeRemoteDomainRevertToSnapshotArgs };
 
@@ -11572,9 +11572,9 @@ export function encodeRemoteDomainSnapshotDeleteArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_snapshot_delete_args.flags");
 }
 export function decodeRemoteDomainSnapshotDeleteArgs(r: XdrReader): RemoteDomainSnapshotDeleteArgs {
-  const f0 = decodeRemoteNonnullDomainSnapshot(r);
-  const f1 = r.uint();
-  return { snap: f0, flags: f1 };
+  const snap = decodeRemoteNonnullDomainSnapshot(r);
+  const flags = r.uint();
+  return { snap, flags };
 }
 export const RemoteDomainSnapshotDeleteArgsCodec: Codec<RemoteDomainSnapshotDeleteArgs> = { name: "remote_domain_snapshot_delete_args", encode: encodeRemoteDomainSnapshotDeleteArgs, decode: decodeRemoteDomainSnapshotDeleteArgs };
 
@@ -11601,14 +11601,14 @@ export function encodeRemoteDomainOpenConsoleArgs(w: XdrWriter, v: RemoteDomainO
   w.uint(v.flags, "remote_domain_open_console_args.flags");
 }
 export function decodeRemoteDomainOpenConsoleArgs(r: XdrReader): RemoteDomainOpenConsoleArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let dev_name: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_open_console_args.dev_name")) {
-    const f1p = r.string(4194304, "remote_domain_open_console_args.dev_name");
-    f1 = f1p;
+    const dev_name$p = r.string(4194304, "remote_domain_open_console_args.dev_name");
+    dev_name = dev_name$p;
   }
-  const f2 = r.uint();
-  return { dom: f0, dev_name: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, dev_name, flags };
 }
 export const RemoteDomainOpenConsoleArgsCodec: Codec<RemoteDomainOpenConsoleArgs> = { name: "remote_domain_open_console_args", encode: encodeRemoteDomainOpenConsoleArgs, decode: decodeRemoteDomainOpenConsoleArgs };
 
@@ -11635,14 +11635,14 @@ export function encodeRemoteDomainOpenChannelArgs(w: XdrWriter, v: RemoteDomainO
   w.uint(v.flags, "remote_domain_open_channel_args.flags");
 }
 export function decodeRemoteDomainOpenChannelArgs(r: XdrReader): RemoteDomainOpenChannelArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let name: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_open_channel_args.name")) {
-    const f1p = r.string(4194304, "remote_domain_open_channel_args.name");
-    f1 = f1p;
+    const name$p = r.string(4194304, "remote_domain_open_channel_args.name");
+    name = name$p;
   }
-  const f2 = r.uint();
-  return { dom: f0, name: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, name, flags };
 }
 export const RemoteDomainOpenChannelArgsCodec: Codec<RemoteDomainOpenChannelArgs> = { name: "remote_domain_open_channel_args", encode: encodeRemoteDomainOpenChannelArgs, decode: decodeRemoteDomainOpenChannelArgs };
 
@@ -11664,11 +11664,11 @@ export function encodeRemoteStorageVolUploadArgs(w: XdrWriter, v: RemoteStorageV
   w.uint(v.flags, "remote_storage_vol_upload_args.flags");
 }
 export function decodeRemoteStorageVolUploadArgs(r: XdrReader): RemoteStorageVolUploadArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  const f1 = r.uhyper();
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  return { vol: f0, offset: f1, length: f2, flags: f3 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  const offset = r.uhyper();
+  const length = r.uhyper();
+  const flags = r.uint();
+  return { vol, offset, length, flags };
 }
 export const RemoteStorageVolUploadArgsCodec: Codec<RemoteStorageVolUploadArgs> = { name: "remote_storage_vol_upload_args", encode: encodeRemoteStorageVolUploadArgs, decode: decodeRemoteStorageVolUploadArgs };
 
@@ -11690,11 +11690,11 @@ export function encodeRemoteStorageVolDownloadArgs(w: XdrWriter, v: RemoteStorag
   w.uint(v.flags, "remote_storage_vol_download_args.flags");
 }
 export function decodeRemoteStorageVolDownloadArgs(r: XdrReader): RemoteStorageVolDownloadArgs {
-  const f0 = decodeRemoteNonnullStorageVol(r);
-  const f1 = r.uhyper();
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  return { vol: f0, offset: f1, length: f2, flags: f3 };
+  const vol = decodeRemoteNonnullStorageVol(r);
+  const offset = r.uhyper();
+  const length = r.uhyper();
+  const flags = r.uint();
+  return { vol, offset, length, flags };
 }
 export const RemoteStorageVolDownloadArgsCodec: Codec<RemoteStorageVolDownloadArgs> = { name: "remote_storage_vol_download_args", encode: encodeRemoteStorageVolDownloadArgs, decode: decodeRemoteStorageVolDownloadArgs };
 
@@ -11712,9 +11712,9 @@ export function encodeRemoteDomainGetStateArgs(w: XdrWriter, v: RemoteDomainGetS
   w.uint(v.flags, "remote_domain_get_state_args.flags");
 }
 export function decodeRemoteDomainGetStateArgs(r: XdrReader): RemoteDomainGetStateArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetStateArgsCodec: Codec<RemoteDomainGetStateArgs> = { name: "remote_domain_get_state_args", encode: encodeRemoteDomainGetStateArgs, decode: decodeRemoteDomainGetStateArgs };
 
@@ -11732,9 +11732,9 @@ export function encodeRemoteDomainGetStateRet(w: XdrWriter, v: RemoteDomainGetSt
   w.int(v.reason, "remote_domain_get_state_ret.reason");
 }
 export function decodeRemoteDomainGetStateRet(r: XdrReader): RemoteDomainGetStateRet {
-  const f0 = r.int();
-  const f1 = r.int();
-  return { state: f0, reason: f1 };
+  const state = r.int();
+  const reason = r.int();
+  return { state, reason };
 }
 export const RemoteDomainGetStateRetCodec: Codec<RemoteDomainGetStateRet> = { name: "remote_domain_get_state_ret", encode: encodeRemoteDomainGetStateRet, decode: decodeRemoteDomainGetStateRet };
 
@@ -11772,20 +11772,20 @@ export function encodeRemoteDomainMigrateBegin3Args(w: XdrWriter, v: RemoteDomai
   w.uhyper(v.resource, "remote_domain_migrate_begin3_args.resource");
 }
 export function decodeRemoteDomainMigrateBegin3Args(r: XdrReader): RemoteDomainMigrateBegin3Args {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let xmlin: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_begin3_args.xmlin")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_begin3_args.xmlin");
-    f1 = f1p;
+    const xmlin$p = r.string(4194304, "remote_domain_migrate_begin3_args.xmlin");
+    xmlin = xmlin$p;
   }
-  const f2 = r.uhyper();
-  let f3: RemoteNonnullString | null = null;
+  const flags = r.uhyper();
+  let dname: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_begin3_args.dname")) {
-    const f3p = r.string(4194304, "remote_domain_migrate_begin3_args.dname");
-    f3 = f3p;
+    const dname$p = r.string(4194304, "remote_domain_migrate_begin3_args.dname");
+    dname = dname$p;
   }
-  const f4 = r.uhyper();
-  return { dom: f0, xmlin: f1, flags: f2, dname: f3, resource: f4 };
+  const resource = r.uhyper();
+  return { dom, xmlin, flags, dname, resource };
 }
 export const RemoteDomainMigrateBegin3ArgsCodec: Codec<RemoteDomainMigrateBegin3Args> = { name: "remote_domain_migrate_begin3_args", encode: encodeRemoteDomainMigrateBegin3Args, decode: decodeRemoteDomainMigrateBegin3Args };
 
@@ -11803,9 +11803,9 @@ export function encodeRemoteDomainMigrateBegin3Ret(w: XdrWriter, v: RemoteDomain
   w.string(v.xml, 4194304, "remote_domain_migrate_begin3_ret.xml");
 }
 export function decodeRemoteDomainMigrateBegin3Ret(r: XdrReader): RemoteDomainMigrateBegin3Ret {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_begin3_ret.cookie_out");
-  const f1 = r.string(4194304, "remote_domain_migrate_begin3_ret.xml");
-  return { cookie_out: f0, xml: f1 };
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_begin3_ret.cookie_out");
+  const xml = r.string(4194304, "remote_domain_migrate_begin3_ret.xml");
+  return { cookie_out, xml };
 }
 export const RemoteDomainMigrateBegin3RetCodec: Codec<RemoteDomainMigrateBegin3Ret> = { name: "remote_domain_migrate_begin3_ret", encode: encodeRemoteDomainMigrateBegin3Ret, decode: decodeRemoteDomainMigrateBegin3Ret };
 
@@ -11845,21 +11845,21 @@ export function encodeRemoteDomainMigratePrepare3Args(w: XdrWriter, v: RemoteDom
   w.string(v.dom_xml, 4194304, "remote_domain_migrate_prepare3_args.dom_xml");
 }
 export function decodeRemoteDomainMigratePrepare3Args(r: XdrReader): RemoteDomainMigratePrepare3Args {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_prepare3_args.cookie_in");
-  let f1: RemoteNonnullString | null = null;
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_prepare3_args.cookie_in");
+  let uri_in: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare3_args.uri_in")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_prepare3_args.uri_in");
-    f1 = f1p;
+    const uri_in$p = r.string(4194304, "remote_domain_migrate_prepare3_args.uri_in");
+    uri_in = uri_in$p;
   }
-  const f2 = r.uhyper();
-  let f3: RemoteNonnullString | null = null;
+  const flags = r.uhyper();
+  let dname: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare3_args.dname")) {
-    const f3p = r.string(4194304, "remote_domain_migrate_prepare3_args.dname");
-    f3 = f3p;
+    const dname$p = r.string(4194304, "remote_domain_migrate_prepare3_args.dname");
+    dname = dname$p;
   }
-  const f4 = r.uhyper();
-  const f5 = r.string(4194304, "remote_domain_migrate_prepare3_args.dom_xml");
-  return { cookie_in: f0, uri_in: f1, flags: f2, dname: f3, resource: f4, dom_xml: f5 };
+  const resource = r.uhyper();
+  const dom_xml = r.string(4194304, "remote_domain_migrate_prepare3_args.dom_xml");
+  return { cookie_in, uri_in, flags, dname, resource, dom_xml };
 }
 export const RemoteDomainMigratePrepare3ArgsCodec: Codec<RemoteDomainMigratePrepare3Args> = { name: "remote_domain_migrate_prepare3_args", encode: encodeRemoteDomainMigratePrepare3Args, decode: decodeRemoteDomainMigratePrepare3Args };
 
@@ -11884,13 +11884,13 @@ export function encodeRemoteDomainMigratePrepare3Ret(w: XdrWriter, v: RemoteDoma
   }
 }
 export function decodeRemoteDomainMigratePrepare3Ret(r: XdrReader): RemoteDomainMigratePrepare3Ret {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_prepare3_ret.cookie_out");
-  let f1: RemoteNonnullString | null = null;
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_prepare3_ret.cookie_out");
+  let uri_out: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare3_ret.uri_out")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_prepare3_ret.uri_out");
-    f1 = f1p;
+    const uri_out$p = r.string(4194304, "remote_domain_migrate_prepare3_ret.uri_out");
+    uri_out = uri_out$p;
   }
-  return { cookie_out: f0, uri_out: f1 };
+  return { cookie_out, uri_out };
 }
 export const RemoteDomainMigratePrepare3RetCodec: Codec<RemoteDomainMigratePrepare3Ret> = { name: "remote_domain_migrate_prepare3_ret", encode: encodeRemoteDomainMigratePrepare3Ret, decode: decodeRemoteDomainMigratePrepare3Ret };
 
@@ -11921,16 +11921,16 @@ export function encodeRemoteDomainMigratePrepareTunnel3Args(w: XdrWriter, v: Rem
   w.string(v.dom_xml, 4194304, "remote_domain_migrate_prepare_tunnel3_args.dom_xml");
 }
 export function decodeRemoteDomainMigratePrepareTunnel3Args(r: XdrReader): RemoteDomainMigratePrepareTunnel3Args {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_prepare_tunnel3_args.cookie_in");
-  const f1 = r.uhyper();
-  let f2: RemoteNonnullString | null = null;
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_prepare_tunnel3_args.cookie_in");
+  const flags = r.uhyper();
+  let dname: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare_tunnel3_args.dname")) {
-    const f2p = r.string(4194304, "remote_domain_migrate_prepare_tunnel3_args.dname");
-    f2 = f2p;
+    const dname$p = r.string(4194304, "remote_domain_migrate_prepare_tunnel3_args.dname");
+    dname = dname$p;
   }
-  const f3 = r.uhyper();
-  const f4 = r.string(4194304, "remote_domain_migrate_prepare_tunnel3_args.dom_xml");
-  return { cookie_in: f0, flags: f1, dname: f2, resource: f3, dom_xml: f4 };
+  const resource = r.uhyper();
+  const dom_xml = r.string(4194304, "remote_domain_migrate_prepare_tunnel3_args.dom_xml");
+  return { cookie_in, flags, dname, resource, dom_xml };
 }
 export const RemoteDomainMigratePrepareTunnel3ArgsCodec: Codec<RemoteDomainMigratePrepareTunnel3Args> = { name: "remote_domain_migrate_prepare_tunnel3_args", encode: encodeRemoteDomainMigratePrepareTunnel3Args, decode: decodeRemoteDomainMigratePrepareTunnel3Args };
 
@@ -11946,8 +11946,8 @@ export function encodeRemoteDomainMigratePrepareTunnel3Ret(w: XdrWriter, v: Remo
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_prepare_tunnel3_ret.cookie_out");
 }
 export function decodeRemoteDomainMigratePrepareTunnel3Ret(r: XdrReader): RemoteDomainMigratePrepareTunnel3Ret {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_prepare_tunnel3_ret.cookie_out");
-  return { cookie_out: f0 };
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_prepare_tunnel3_ret.cookie_out");
+  return { cookie_out };
 }
 export const RemoteDomainMigratePrepareTunnel3RetCodec: Codec<RemoteDomainMigratePrepareTunnel3Ret> = { name: "remote_domain_migrate_prepare_tunnel3_ret", encode: encodeRemoteDomainMigratePrepareTunnel3Ret, decode: decodeRemoteDomainMigratePrepareTunnel3Ret };
 
@@ -12005,31 +12005,31 @@ export function encodeRemoteDomainMigratePerform3Args(w: XdrWriter, v: RemoteDom
   w.uhyper(v.resource, "remote_domain_migrate_perform3_args.resource");
 }
 export function decodeRemoteDomainMigratePerform3Args(r: XdrReader): RemoteDomainMigratePerform3Args {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let xmlin: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_perform3_args.xmlin")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_perform3_args.xmlin");
-    f1 = f1p;
+    const xmlin$p = r.string(4194304, "remote_domain_migrate_perform3_args.xmlin");
+    xmlin = xmlin$p;
   }
-  const f2 = r.varOpaque(4194304, "remote_domain_migrate_perform3_args.cookie_in");
-  let f3: RemoteNonnullString | null = null;
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_perform3_args.cookie_in");
+  let dconnuri: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_perform3_args.dconnuri")) {
-    const f3p = r.string(4194304, "remote_domain_migrate_perform3_args.dconnuri");
-    f3 = f3p;
+    const dconnuri$p = r.string(4194304, "remote_domain_migrate_perform3_args.dconnuri");
+    dconnuri = dconnuri$p;
   }
-  let f4: RemoteNonnullString | null = null;
+  let uri: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_perform3_args.uri")) {
-    const f4p = r.string(4194304, "remote_domain_migrate_perform3_args.uri");
-    f4 = f4p;
+    const uri$p = r.string(4194304, "remote_domain_migrate_perform3_args.uri");
+    uri = uri$p;
   }
-  const f5 = r.uhyper();
-  let f6: RemoteNonnullString | null = null;
+  const flags = r.uhyper();
+  let dname: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_perform3_args.dname")) {
-    const f6p = r.string(4194304, "remote_domain_migrate_perform3_args.dname");
-    f6 = f6p;
+    const dname$p = r.string(4194304, "remote_domain_migrate_perform3_args.dname");
+    dname = dname$p;
   }
-  const f7 = r.uhyper();
-  return { dom: f0, xmlin: f1, cookie_in: f2, dconnuri: f3, uri: f4, flags: f5, dname: f6, resource: f7 };
+  const resource = r.uhyper();
+  return { dom, xmlin, cookie_in, dconnuri, uri, flags, dname, resource };
 }
 export const RemoteDomainMigratePerform3ArgsCodec: Codec<RemoteDomainMigratePerform3Args> = { name: "remote_domain_migrate_perform3_args", encode: encodeRemoteDomainMigratePerform3Args, decode: decodeRemoteDomainMigratePerform3Args };
 
@@ -12045,8 +12045,8 @@ export function encodeRemoteDomainMigratePerform3Ret(w: XdrWriter, v: RemoteDoma
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_perform3_ret.cookie_out");
 }
 export function decodeRemoteDomainMigratePerform3Ret(r: XdrReader): RemoteDomainMigratePerform3Ret {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_perform3_ret.cookie_out");
-  return { cookie_out: f0 };
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_perform3_ret.cookie_out");
+  return { cookie_out };
 }
 export const RemoteDomainMigratePerform3RetCodec: Codec<RemoteDomainMigratePerform3Ret> = { name: "remote_domain_migrate_perform3_ret", encode: encodeRemoteDomainMigratePerform3Ret, decode: decodeRemoteDomainMigratePerform3Ret };
 
@@ -12086,21 +12086,21 @@ export function encodeRemoteDomainMigrateFinish3Args(w: XdrWriter, v: RemoteDoma
   w.int(v.cancelled, "remote_domain_migrate_finish3_args.cancelled");
 }
 export function decodeRemoteDomainMigrateFinish3Args(r: XdrReader): RemoteDomainMigrateFinish3Args {
-  const f0 = r.string(4194304, "remote_domain_migrate_finish3_args.dname");
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_finish3_args.cookie_in");
-  let f2: RemoteNonnullString | null = null;
+  const dname = r.string(4194304, "remote_domain_migrate_finish3_args.dname");
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_finish3_args.cookie_in");
+  let dconnuri: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_finish3_args.dconnuri")) {
-    const f2p = r.string(4194304, "remote_domain_migrate_finish3_args.dconnuri");
-    f2 = f2p;
+    const dconnuri$p = r.string(4194304, "remote_domain_migrate_finish3_args.dconnuri");
+    dconnuri = dconnuri$p;
   }
-  let f3: RemoteNonnullString | null = null;
+  let uri: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_finish3_args.uri")) {
-    const f3p = r.string(4194304, "remote_domain_migrate_finish3_args.uri");
-    f3 = f3p;
+    const uri$p = r.string(4194304, "remote_domain_migrate_finish3_args.uri");
+    uri = uri$p;
   }
-  const f4 = r.uhyper();
-  const f5 = r.int();
-  return { dname: f0, cookie_in: f1, dconnuri: f2, uri: f3, flags: f4, cancelled: f5 };
+  const flags = r.uhyper();
+  const cancelled = r.int();
+  return { dname, cookie_in, dconnuri, uri, flags, cancelled };
 }
 export const RemoteDomainMigrateFinish3ArgsCodec: Codec<RemoteDomainMigrateFinish3Args> = { name: "remote_domain_migrate_finish3_args", encode: encodeRemoteDomainMigrateFinish3Args, decode: decodeRemoteDomainMigrateFinish3Args };
 
@@ -12118,9 +12118,9 @@ export function encodeRemoteDomainMigrateFinish3Ret(w: XdrWriter, v: RemoteDomai
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_finish3_ret.cookie_out");
 }
 export function decodeRemoteDomainMigrateFinish3Ret(r: XdrReader): RemoteDomainMigrateFinish3Ret {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_finish3_ret.cookie_out");
-  return { dom: f0, cookie_out: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_finish3_ret.cookie_out");
+  return { dom, cookie_out };
 }
 export const RemoteDomainMigrateFinish3RetCodec: Codec<RemoteDomainMigrateFinish3Ret> = { name: "remote_domain_migrate_finish3_ret", encode: encodeRemoteDomainMigrateFinish3Ret, decode: decodeRemoteDomainMigrateFinish3Ret };
 
@@ -12142,11 +12142,11 @@ export function encodeRemoteDomainMigrateConfirm3Args(w: XdrWriter, v: RemoteDom
   w.int(v.cancelled, "remote_domain_migrate_confirm3_args.cancelled");
 }
 export function decodeRemoteDomainMigrateConfirm3Args(r: XdrReader): RemoteDomainMigrateConfirm3Args {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_confirm3_args.cookie_in");
-  const f2 = r.uhyper();
-  const f3 = r.int();
-  return { dom: f0, cookie_in: f1, flags: f2, cancelled: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_confirm3_args.cookie_in");
+  const flags = r.uhyper();
+  const cancelled = r.int();
+  return { dom, cookie_in, flags, cancelled };
 }
 export const RemoteDomainMigrateConfirm3ArgsCodec: Codec<RemoteDomainMigrateConfirm3Args> = { name: "remote_domain_migrate_confirm3_args", encode: encodeRemoteDomainMigrateConfirm3Args, decode: decodeRemoteDomainMigrateConfirm3Args };
 
@@ -12162,8 +12162,8 @@ export function encodeRemoteDomainEventControlErrorMsg(w: XdrWriter, v: RemoteDo
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_event_control_error_msg.dom");
 }
 export function decodeRemoteDomainEventControlErrorMsg(r: XdrReader): RemoteDomainEventControlErrorMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainEventControlErrorMsgCodec: Codec<RemoteDomainEventControlErrorMsg> = { name: "remote_domain_event_control_error_msg", encode: encodeRemoteDomainEventControlErrorMsg, decode: decodeRemoteDomainEventControlErrorMsg };
 
@@ -12181,9 +12181,9 @@ export function encodeRemoteDomainEventCallbackControlErrorMsg(w: XdrWriter, v: 
   encodeRemoteDomainEventControlErrorMsg(w, v.msg, "remote_domain_event_callback_control_error_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackControlErrorMsg(r: XdrReader): RemoteDomainEventCallbackControlErrorMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventControlErrorMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventControlErrorMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackControlErrorMsgCodec: Codec<RemoteDomainEventCallbackControlErrorMsg> = { name: "remote_domain_event_callback_control_error_msg", encode: encodeRemoteDomainEventCallbackControlErrorMsg, decode: decodeRemoteDomainEventCallbackControlErrorMsg };
 
@@ -12201,9 +12201,9 @@ export function encodeRemoteDomainGetControlInfoArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_get_control_info_args.flags");
 }
 export function decodeRemoteDomainGetControlInfoArgs(r: XdrReader): RemoteDomainGetControlInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetControlInfoArgsCodec: Codec<RemoteDomainGetControlInfoArgs> = { name: "remote_domain_get_control_info_args", encode: encodeRemoteDomainGetControlInfoArgs, decode: decodeRemoteDomainGetControlInfoArgs };
 
@@ -12223,10 +12223,10 @@ export function encodeRemoteDomainGetControlInfoRet(w: XdrWriter, v: RemoteDomai
   w.uhyper(v.stateTime, "remote_domain_get_control_info_ret.stateTime");
 }
 export function decodeRemoteDomainGetControlInfoRet(r: XdrReader): RemoteDomainGetControlInfoRet {
-  const f0 = r.uint();
-  const f1 = r.uint();
-  const f2 = r.uhyper();
-  return { state: f0, details: f1, stateTime: f2 };
+  const state = r.uint();
+  const details = r.uint();
+  const stateTime = r.uhyper();
+  return { state, details, stateTime };
 }
 export const RemoteDomainGetControlInfoRetCodec: Codec<RemoteDomainGetControlInfoRet> = { name: "remote_domain_get_control_info_ret", encode: encodeRemoteDomainGetControlInfoRet, decode: decodeRemoteDomainGetControlInfoRet };
 
@@ -12246,10 +12246,10 @@ export function encodeRemoteDomainOpenGraphicsArgs(w: XdrWriter, v: RemoteDomain
   w.uint(v.flags, "remote_domain_open_graphics_args.flags");
 }
 export function decodeRemoteDomainOpenGraphicsArgs(r: XdrReader): RemoteDomainOpenGraphicsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, idx: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const idx = r.uint();
+  const flags = r.uint();
+  return { dom, idx, flags };
 }
 export const RemoteDomainOpenGraphicsArgsCodec: Codec<RemoteDomainOpenGraphicsArgs> = { name: "remote_domain_open_graphics_args", encode: encodeRemoteDomainOpenGraphicsArgs, decode: decodeRemoteDomainOpenGraphicsArgs };
 
@@ -12269,10 +12269,10 @@ export function encodeRemoteDomainOpenGraphicsFdArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_open_graphics_fd_args.flags");
 }
 export function decodeRemoteDomainOpenGraphicsFdArgs(r: XdrReader): RemoteDomainOpenGraphicsFdArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, idx: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const idx = r.uint();
+  const flags = r.uint();
+  return { dom, idx, flags };
 }
 export const RemoteDomainOpenGraphicsFdArgsCodec: Codec<RemoteDomainOpenGraphicsFdArgs> = { name: "remote_domain_open_graphics_fd_args", encode: encodeRemoteDomainOpenGraphicsFdArgs, decode: decodeRemoteDomainOpenGraphicsFdArgs };
 
@@ -12292,10 +12292,10 @@ export function encodeRemoteNodeSuspendForDurationArgs(w: XdrWriter, v: RemoteNo
   w.uint(v.flags, "remote_node_suspend_for_duration_args.flags");
 }
 export function decodeRemoteNodeSuspendForDurationArgs(r: XdrReader): RemoteNodeSuspendForDurationArgs {
-  const f0 = r.uint();
-  const f1 = r.uhyper();
-  const f2 = r.uint();
-  return { target: f0, duration: f1, flags: f2 };
+  const target = r.uint();
+  const duration = r.uhyper();
+  const flags = r.uint();
+  return { target, duration, flags };
 }
 export const RemoteNodeSuspendForDurationArgsCodec: Codec<RemoteNodeSuspendForDurationArgs> = { name: "remote_node_suspend_for_duration_args", encode: encodeRemoteNodeSuspendForDurationArgs, decode: decodeRemoteNodeSuspendForDurationArgs };
 
@@ -12313,9 +12313,9 @@ export function encodeRemoteDomainShutdownFlagsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_shutdown_flags_args.flags");
 }
 export function decodeRemoteDomainShutdownFlagsArgs(r: XdrReader): RemoteDomainShutdownFlagsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainShutdownFlagsArgsCodec: Codec<RemoteDomainShutdownFlagsArgs> = { name: "remote_domain_shutdown_flags_args", encode: encodeRemoteDomainShutdownFlagsArgs, decode: decodeRemoteDomainShutdownFlagsArgs };
 
@@ -12335,10 +12335,10 @@ export function encodeRemoteDomainGetDiskErrorsArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_get_disk_errors_args.flags");
 }
 export function decodeRemoteDomainGetDiskErrorsArgs(r: XdrReader): RemoteDomainGetDiskErrorsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, maxerrors: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const maxerrors = r.uint();
+  const flags = r.uint();
+  return { dom, maxerrors, flags };
 }
 export const RemoteDomainGetDiskErrorsArgsCodec: Codec<RemoteDomainGetDiskErrorsArgs> = { name: "remote_domain_get_disk_errors_args", encode: encodeRemoteDomainGetDiskErrorsArgs, decode: decodeRemoteDomainGetDiskErrorsArgs };
 
@@ -12362,14 +12362,14 @@ export function encodeRemoteDomainGetDiskErrorsRet(w: XdrWriter, v: RemoteDomain
   w.int(v.nerrors, "remote_domain_get_disk_errors_ret.nerrors");
 }
 export function decodeRemoteDomainGetDiskErrorsRet(r: XdrReader): RemoteDomainGetDiskErrorsRet {
-  const f0n = r.arrayLength(256, "remote_domain_get_disk_errors_ret.errors", 8);
-  const f0: RemoteDomainDiskError[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteDomainDiskError(r);
-    f0.push(f0e);
+  const errors$n = r.arrayLength(256, "remote_domain_get_disk_errors_ret.errors", 8);
+  const errors: RemoteDomainDiskError[] = [];
+  for (let errors$i = 0; errors$i < errors$n; errors$i++) {
+    const errors$e = decodeRemoteDomainDiskError(r);
+    errors.push(errors$e);
   }
-  const f1 = r.int();
-  return { errors: f0, nerrors: f1 };
+  const nerrors = r.int();
+  return { errors, nerrors };
 }
 export const RemoteDomainGetDiskErrorsRetCodec: Codec<RemoteDomainGetDiskErrorsRet> = { name: "remote_domain_get_disk_errors_ret", encode: encodeRemoteDomainGetDiskErrorsRet, decode: decodeRemoteDomainGetDiskErrorsRet };
 
@@ -12387,9 +12387,9 @@ export function encodeRemoteConnectListAllDomainsArgs(w: XdrWriter, v: RemoteCon
   w.uint(v.flags, "remote_connect_list_all_domains_args.flags");
 }
 export function decodeRemoteConnectListAllDomainsArgs(r: XdrReader): RemoteConnectListAllDomainsArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const RemoteConnectListAllDomainsArgsCodec: Codec<RemoteConnectListAllDomainsArgs> = { name: "remote_connect_list_all_domains_args", encode: encodeRemoteConnectListAllDomainsArgs, decode: decodeRemoteConnectListAllDomainsArgs };
 
@@ -12413,14 +12413,14 @@ export function encodeRemoteConnectListAllDomainsRet(w: XdrWriter, v: RemoteConn
   w.uint(v.ret, "remote_connect_list_all_domains_ret.ret");
 }
 export function decodeRemoteConnectListAllDomainsRet(r: XdrReader): RemoteConnectListAllDomainsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_all_domains_ret.domains", 24);
-  const f0: RemoteNonnullDomain[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullDomain(r);
-    f0.push(f0e);
+  const domains$n = r.arrayLength(16384, "remote_connect_list_all_domains_ret.domains", 24);
+  const domains: RemoteNonnullDomain[] = [];
+  for (let domains$i = 0; domains$i < domains$n; domains$i++) {
+    const domains$e = decodeRemoteNonnullDomain(r);
+    domains.push(domains$e);
   }
-  const f1 = r.uint();
-  return { domains: f0, ret: f1 };
+  const ret = r.uint();
+  return { domains, ret };
 }
 export const RemoteConnectListAllDomainsRetCodec: Codec<RemoteConnectListAllDomainsRet> = { name: "remote_connect_list_all_domains_ret", encode: encodeRemoteConnectListAllDomainsRet, decode: decodeRemoteConnectListAllDomainsRet };
 
@@ -12438,9 +12438,9 @@ export function encodeRemoteConnectListAllStoragePoolsArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_connect_list_all_storage_pools_args.flags");
 }
 export function decodeRemoteConnectListAllStoragePoolsArgs(r: XdrReader): RemoteConnectListAllStoragePoolsArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const RemoteConnectListAllStoragePoolsArgsCodec: Codec<RemoteConnectListAllStoragePoolsArgs> = { name: "remote_connect_list_all_storage_pools_args", encode: encodeRemoteConnectListAllStoragePoolsArgs, decode: decodeRemoteConnectListAllStoragePoolsArgs };
 
@@ -12464,14 +12464,14 @@ export function encodeRemoteConnectListAllStoragePoolsRet(w: XdrWriter, v: Remot
   w.uint(v.ret, "remote_connect_list_all_storage_pools_ret.ret");
 }
 export function decodeRemoteConnectListAllStoragePoolsRet(r: XdrReader): RemoteConnectListAllStoragePoolsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_all_storage_pools_ret.pools", 20);
-  const f0: RemoteNonnullStoragePool[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullStoragePool(r);
-    f0.push(f0e);
+  const pools$n = r.arrayLength(16384, "remote_connect_list_all_storage_pools_ret.pools", 20);
+  const pools: RemoteNonnullStoragePool[] = [];
+  for (let pools$i = 0; pools$i < pools$n; pools$i++) {
+    const pools$e = decodeRemoteNonnullStoragePool(r);
+    pools.push(pools$e);
   }
-  const f1 = r.uint();
-  return { pools: f0, ret: f1 };
+  const ret = r.uint();
+  return { pools, ret };
 }
 export const RemoteConnectListAllStoragePoolsRetCodec: Codec<RemoteConnectListAllStoragePoolsRet> = { name: "remote_connect_list_all_storage_pools_ret", encode: encodeRemoteConnectListAllStoragePoolsRet, decode: decodeRemoteConnectListAllStoragePoolsRet };
 
@@ -12491,10 +12491,10 @@ export function encodeRemoteStoragePoolListAllVolumesArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_storage_pool_list_all_volumes_args.flags");
 }
 export function decodeRemoteStoragePoolListAllVolumesArgs(r: XdrReader): RemoteStoragePoolListAllVolumesArgs {
-  const f0 = decodeRemoteNonnullStoragePool(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { pool: f0, need_results: f1, flags: f2 };
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const need_results = r.int();
+  const flags = r.uint();
+  return { pool, need_results, flags };
 }
 export const RemoteStoragePoolListAllVolumesArgsCodec: Codec<RemoteStoragePoolListAllVolumesArgs> = { name: "remote_storage_pool_list_all_volumes_args", encode: encodeRemoteStoragePoolListAllVolumesArgs, decode: decodeRemoteStoragePoolListAllVolumesArgs };
 
@@ -12518,14 +12518,14 @@ export function encodeRemoteStoragePoolListAllVolumesRet(w: XdrWriter, v: Remote
   w.uint(v.ret, "remote_storage_pool_list_all_volumes_ret.ret");
 }
 export function decodeRemoteStoragePoolListAllVolumesRet(r: XdrReader): RemoteStoragePoolListAllVolumesRet {
-  const f0n = r.arrayLength(16384, "remote_storage_pool_list_all_volumes_ret.vols", 12);
-  const f0: RemoteNonnullStorageVol[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullStorageVol(r);
-    f0.push(f0e);
+  const vols$n = r.arrayLength(16384, "remote_storage_pool_list_all_volumes_ret.vols", 12);
+  const vols: RemoteNonnullStorageVol[] = [];
+  for (let vols$i = 0; vols$i < vols$n; vols$i++) {
+    const vols$e = decodeRemoteNonnullStorageVol(r);
+    vols.push(vols$e);
   }
-  const f1 = r.uint();
-  return { vols: f0, ret: f1 };
+  const ret = r.uint();
+  return { vols, ret };
 }
 export const RemoteStoragePoolListAllVolumesRetCodec: Codec<RemoteStoragePoolListAllVolumesRet> = { name: "remote_storage_pool_list_all_volumes_ret", encode: encodeRemoteStoragePoolListAllVolumesRet, decode: decodeRemoteStoragePoolListAllVolumesRet };
 
@@ -12543,9 +12543,9 @@ export function encodeRemoteConnectListAllNetworksArgs(w: XdrWriter, v: RemoteCo
   w.uint(v.flags, "remote_connect_list_all_networks_args.flags");
 }
 export function decodeRemoteConnectListAllNetworksArgs(r: XdrReader): RemoteConnectListAllNetworksArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const RemoteConnectListAllNetworksArgsCodec: Codec<RemoteConnectListAllNetworksArgs> = { name: "remote_connect_list_all_networks_args", encode: encodeRemoteConnectListAllNetworksArgs, decode: decodeRemoteConnectListAllNetworksArgs };
 
@@ -12569,14 +12569,14 @@ export function encodeRemoteConnectListAllNetworksRet(w: XdrWriter, v: RemoteCon
   w.uint(v.ret, "remote_connect_list_all_networks_ret.ret");
 }
 export function decodeRemoteConnectListAllNetworksRet(r: XdrReader): RemoteConnectListAllNetworksRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_all_networks_ret.nets", 20);
-  const f0: RemoteNonnullNetwork[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullNetwork(r);
-    f0.push(f0e);
+  const nets$n = r.arrayLength(16384, "remote_connect_list_all_networks_ret.nets", 20);
+  const nets: RemoteNonnullNetwork[] = [];
+  for (let nets$i = 0; nets$i < nets$n; nets$i++) {
+    const nets$e = decodeRemoteNonnullNetwork(r);
+    nets.push(nets$e);
   }
-  const f1 = r.uint();
-  return { nets: f0, ret: f1 };
+  const ret = r.uint();
+  return { nets, ret };
 }
 export const RemoteConnectListAllNetworksRetCodec: Codec<RemoteConnectListAllNetworksRet> = { name: "remote_connect_list_all_networks_ret", encode: encodeRemoteConnectListAllNetworksRet, decode: decodeRemoteConnectListAllNetworksRet };
 
@@ -12594,9 +12594,9 @@ export function encodeRemoteConnectListAllInterfacesArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_connect_list_all_interfaces_args.flags");
 }
 export function decodeRemoteConnectListAllInterfacesArgs(r: XdrReader): RemoteConnectListAllInterfacesArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const RemoteConnectListAllInterfacesArgsCodec: Codec<RemoteConnectListAllInterfacesArgs> = { name: "remote_connect_list_all_interfaces_args", encode: encodeRemoteConnectListAllInterfacesArgs, decode: decodeRemoteConnectListAllInterfacesArgs };
 
@@ -12620,14 +12620,14 @@ export function encodeRemoteConnectListAllInterfacesRet(w: XdrWriter, v: RemoteC
   w.uint(v.ret, "remote_connect_list_all_interfaces_ret.ret");
 }
 export function decodeRemoteConnectListAllInterfacesRet(r: XdrReader): RemoteConnectListAllInterfacesRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_all_interfaces_ret.ifaces", 8);
-  const f0: RemoteNonnullInterface[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullInterface(r);
-    f0.push(f0e);
+  const ifaces$n = r.arrayLength(16384, "remote_connect_list_all_interfaces_ret.ifaces", 8);
+  const ifaces: RemoteNonnullInterface[] = [];
+  for (let ifaces$i = 0; ifaces$i < ifaces$n; ifaces$i++) {
+    const ifaces$e = decodeRemoteNonnullInterface(r);
+    ifaces.push(ifaces$e);
   }
-  const f1 = r.uint();
-  return { ifaces: f0, ret: f1 };
+  const ret = r.uint();
+  return { ifaces, ret };
 }
 export const RemoteConnectListAllInterfacesRetCodec: Codec<RemoteConnectListAllInterfacesRet> = { name: "remote_connect_list_all_interfaces_ret", encode: encodeRemoteConnectListAllInterfacesRet, decode: decodeRemoteConnectListAllInterfacesRet };
 
@@ -12645,9 +12645,9 @@ export function encodeRemoteConnectListAllNodeDevicesArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_connect_list_all_node_devices_args.flags");
 }
 export function decodeRemoteConnectListAllNodeDevicesArgs(r: XdrReader): RemoteConnectListAllNodeDevicesArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const RemoteConnectListAllNodeDevicesArgsCodec: Codec<RemoteConnectListAllNodeDevicesArgs> = { name: "remote_connect_list_all_node_devices_args", encode: encodeRemoteConnectListAllNodeDevicesArgs, decode: decodeRemoteConnectListAllNodeDevicesArgs };
 
@@ -12671,14 +12671,14 @@ export function encodeRemoteConnectListAllNodeDevicesRet(w: XdrWriter, v: Remote
   w.uint(v.ret, "remote_connect_list_all_node_devices_ret.ret");
 }
 export function decodeRemoteConnectListAllNodeDevicesRet(r: XdrReader): RemoteConnectListAllNodeDevicesRet {
-  const f0n = r.arrayLength(65536, "remote_connect_list_all_node_devices_ret.devices");
-  const f0: RemoteNonnullNodeDevice[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullNodeDevice(r);
-    f0.push(f0e);
+  const devices$n = r.arrayLength(65536, "remote_connect_list_all_node_devices_ret.devices");
+  const devices: RemoteNonnullNodeDevice[] = [];
+  for (let devices$i = 0; devices$i < devices$n; devices$i++) {
+    const devices$e = decodeRemoteNonnullNodeDevice(r);
+    devices.push(devices$e);
   }
-  const f1 = r.uint();
-  return { devices: f0, ret: f1 };
+  const ret = r.uint();
+  return { devices, ret };
 }
 export const RemoteConnectListAllNodeDevicesRetCodec: Codec<RemoteConnectListAllNodeDevicesRet> = { name: "remote_connect_list_all_node_devices_ret", encode: encodeRemoteConnectListAllNodeDevicesRet, decode: decodeRemoteConnectListAllNodeDevicesRet };
 
@@ -12696,9 +12696,9 @@ export function encodeRemoteConnectListAllNwfiltersArgs(w: XdrWriter, v: RemoteC
   w.uint(v.flags, "remote_connect_list_all_nwfilters_args.flags");
 }
 export function decodeRemoteConnectListAllNwfiltersArgs(r: XdrReader): RemoteConnectListAllNwfiltersArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const RemoteConnectListAllNwfiltersArgsCodec: Codec<RemoteConnectListAllNwfiltersArgs> = { name: "remote_connect_list_all_nwfilters_args", encode: encodeRemoteConnectListAllNwfiltersArgs, decode: decodeRemoteConnectListAllNwfiltersArgs };
 
@@ -12722,14 +12722,14 @@ export function encodeRemoteConnectListAllNwfiltersRet(w: XdrWriter, v: RemoteCo
   w.uint(v.ret, "remote_connect_list_all_nwfilters_ret.ret");
 }
 export function decodeRemoteConnectListAllNwfiltersRet(r: XdrReader): RemoteConnectListAllNwfiltersRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_all_nwfilters_ret.filters", 20);
-  const f0: RemoteNonnullNwfilter[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullNwfilter(r);
-    f0.push(f0e);
+  const filters$n = r.arrayLength(16384, "remote_connect_list_all_nwfilters_ret.filters", 20);
+  const filters: RemoteNonnullNwfilter[] = [];
+  for (let filters$i = 0; filters$i < filters$n; filters$i++) {
+    const filters$e = decodeRemoteNonnullNwfilter(r);
+    filters.push(filters$e);
   }
-  const f1 = r.uint();
-  return { filters: f0, ret: f1 };
+  const ret = r.uint();
+  return { filters, ret };
 }
 export const RemoteConnectListAllNwfiltersRetCodec: Codec<RemoteConnectListAllNwfiltersRet> = { name: "remote_connect_list_all_nwfilters_ret", encode: encodeRemoteConnectListAllNwfiltersRet, decode: decodeRemoteConnectListAllNwfiltersRet };
 
@@ -12747,9 +12747,9 @@ export function encodeRemoteConnectListAllSecretsArgs(w: XdrWriter, v: RemoteCon
   w.uint(v.flags, "remote_connect_list_all_secrets_args.flags");
 }
 export function decodeRemoteConnectListAllSecretsArgs(r: XdrReader): RemoteConnectListAllSecretsArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const RemoteConnectListAllSecretsArgsCodec: Codec<RemoteConnectListAllSecretsArgs> = { name: "remote_connect_list_all_secrets_args", encode: encodeRemoteConnectListAllSecretsArgs, decode: decodeRemoteConnectListAllSecretsArgs };
 
@@ -12773,14 +12773,14 @@ export function encodeRemoteConnectListAllSecretsRet(w: XdrWriter, v: RemoteConn
   w.uint(v.ret, "remote_connect_list_all_secrets_ret.ret");
 }
 export function decodeRemoteConnectListAllSecretsRet(r: XdrReader): RemoteConnectListAllSecretsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_all_secrets_ret.secrets", 24);
-  const f0: RemoteNonnullSecret[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullSecret(r);
-    f0.push(f0e);
+  const secrets$n = r.arrayLength(16384, "remote_connect_list_all_secrets_ret.secrets", 24);
+  const secrets: RemoteNonnullSecret[] = [];
+  for (let secrets$i = 0; secrets$i < secrets$n; secrets$i++) {
+    const secrets$e = decodeRemoteNonnullSecret(r);
+    secrets.push(secrets$e);
   }
-  const f1 = r.uint();
-  return { secrets: f0, ret: f1 };
+  const ret = r.uint();
+  return { secrets, ret };
 }
 export const RemoteConnectListAllSecretsRetCodec: Codec<RemoteConnectListAllSecretsRet> = { name: "remote_connect_list_all_secrets_ret", encode: encodeRemoteConnectListAllSecretsRet, decode: decodeRemoteConnectListAllSecretsRet };
 
@@ -12804,14 +12804,14 @@ export function encodeRemoteNodeSetMemoryParametersArgs(w: XdrWriter, v: RemoteN
   w.uint(v.flags, "remote_node_set_memory_parameters_args.flags");
 }
 export function decodeRemoteNodeSetMemoryParametersArgs(r: XdrReader): RemoteNodeSetMemoryParametersArgs {
-  const f0n = r.arrayLength(64, "remote_node_set_memory_parameters_args.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_node_set_memory_parameters_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.uint();
-  return { params: f0, flags: f1 };
+  const flags = r.uint();
+  return { params, flags };
 }
 export const RemoteNodeSetMemoryParametersArgsCodec: Codec<RemoteNodeSetMemoryParametersArgs> = { name: "remote_node_set_memory_parameters_args", encode: encodeRemoteNodeSetMemoryParametersArgs, decode: decodeRemoteNodeSetMemoryParametersArgs };
 
@@ -12829,9 +12829,9 @@ export function encodeRemoteNodeGetMemoryParametersArgs(w: XdrWriter, v: RemoteN
   w.uint(v.flags, "remote_node_get_memory_parameters_args.flags");
 }
 export function decodeRemoteNodeGetMemoryParametersArgs(r: XdrReader): RemoteNodeGetMemoryParametersArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { nparams: f0, flags: f1 };
+  const nparams = r.int();
+  const flags = r.uint();
+  return { nparams, flags };
 }
 export const RemoteNodeGetMemoryParametersArgsCodec: Codec<RemoteNodeGetMemoryParametersArgs> = { name: "remote_node_get_memory_parameters_args", encode: encodeRemoteNodeGetMemoryParametersArgs, decode: decodeRemoteNodeGetMemoryParametersArgs };
 
@@ -12855,14 +12855,14 @@ export function encodeRemoteNodeGetMemoryParametersRet(w: XdrWriter, v: RemoteNo
   w.int(v.nparams, "remote_node_get_memory_parameters_ret.nparams");
 }
 export function decodeRemoteNodeGetMemoryParametersRet(r: XdrReader): RemoteNodeGetMemoryParametersRet {
-  const f0n = r.arrayLength(64, "remote_node_get_memory_parameters_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_node_get_memory_parameters_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteNodeGetMemoryParametersRetCodec: Codec<RemoteNodeGetMemoryParametersRet> = { name: "remote_node_get_memory_parameters_ret", encode: encodeRemoteNodeGetMemoryParametersRet, decode: decodeRemoteNodeGetMemoryParametersRet };
 
@@ -12882,10 +12882,10 @@ export function encodeRemoteNodeGetCpuMapArgs(w: XdrWriter, v: RemoteNodeGetCpuM
   w.uint(v.flags, "remote_node_get_cpu_map_args.flags");
 }
 export function decodeRemoteNodeGetCpuMapArgs(r: XdrReader): RemoteNodeGetCpuMapArgs {
-  const f0 = r.int();
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { need_map: f0, need_online: f1, flags: f2 };
+  const need_map = r.int();
+  const need_online = r.int();
+  const flags = r.uint();
+  return { need_map, need_online, flags };
 }
 export const RemoteNodeGetCpuMapArgsCodec: Codec<RemoteNodeGetCpuMapArgs> = { name: "remote_node_get_cpu_map_args", encode: encodeRemoteNodeGetCpuMapArgs, decode: decodeRemoteNodeGetCpuMapArgs };
 
@@ -12905,10 +12905,10 @@ export function encodeRemoteNodeGetCpuMapRet(w: XdrWriter, v: RemoteNodeGetCpuMa
   w.int(v.ret, "remote_node_get_cpu_map_ret.ret");
 }
 export function decodeRemoteNodeGetCpuMapRet(r: XdrReader): RemoteNodeGetCpuMapRet {
-  const f0 = r.varOpaque(2048, "remote_node_get_cpu_map_ret.cpumap");
-  const f1 = r.uint();
-  const f2 = r.int();
-  return { cpumap: f0, online: f1, ret: f2 };
+  const cpumap = r.varOpaque(2048, "remote_node_get_cpu_map_ret.cpumap");
+  const online = r.uint();
+  const ret = r.int();
+  return { cpumap, online, ret };
 }
 export const RemoteNodeGetCpuMapRetCodec: Codec<RemoteNodeGetCpuMapRet> = { name: "remote_node_get_cpu_map_ret", encode: encodeRemoteNodeGetCpuMapRet, decode: decodeRemoteNodeGetCpuMapRet };
 
@@ -12937,15 +12937,15 @@ export function encodeRemoteDomainFstrimArgs(w: XdrWriter, v: RemoteDomainFstrim
   w.uint(v.flags, "remote_domain_fstrim_args.flags");
 }
 export function decodeRemoteDomainFstrimArgs(r: XdrReader): RemoteDomainFstrimArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let mountPoint: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_fstrim_args.mountPoint")) {
-    const f1p = r.string(4194304, "remote_domain_fstrim_args.mountPoint");
-    f1 = f1p;
+    const mountPoint$p = r.string(4194304, "remote_domain_fstrim_args.mountPoint");
+    mountPoint = mountPoint$p;
   }
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  return { dom: f0, mountPoint: f1, minimum: f2, flags: f3 };
+  const minimum = r.uhyper();
+  const flags = r.uint();
+  return { dom, mountPoint, minimum, flags };
 }
 export const RemoteDomainFstrimArgsCodec: Codec<RemoteDomainFstrimArgs> = { name: "remote_domain_fstrim_args", encode: encodeRemoteDomainFstrimArgs, decode: decodeRemoteDomainFstrimArgs };
 
@@ -12963,9 +12963,9 @@ export function encodeRemoteDomainGetTimeArgs(w: XdrWriter, v: RemoteDomainGetTi
   w.uint(v.flags, "remote_domain_get_time_args.flags");
 }
 export function decodeRemoteDomainGetTimeArgs(r: XdrReader): RemoteDomainGetTimeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetTimeArgsCodec: Codec<RemoteDomainGetTimeArgs> = { name: "remote_domain_get_time_args", encode: encodeRemoteDomainGetTimeArgs, decode: decodeRemoteDomainGetTimeArgs };
 
@@ -12983,9 +12983,9 @@ export function encodeRemoteDomainGetTimeRet(w: XdrWriter, v: RemoteDomainGetTim
   w.uint(v.nseconds, "remote_domain_get_time_ret.nseconds");
 }
 export function decodeRemoteDomainGetTimeRet(r: XdrReader): RemoteDomainGetTimeRet {
-  const f0 = r.hyper();
-  const f1 = r.uint();
-  return { seconds: f0, nseconds: f1 };
+  const seconds = r.hyper();
+  const nseconds = r.uint();
+  return { seconds, nseconds };
 }
 export const RemoteDomainGetTimeRetCodec: Codec<RemoteDomainGetTimeRet> = { name: "remote_domain_get_time_ret", encode: encodeRemoteDomainGetTimeRet, decode: decodeRemoteDomainGetTimeRet };
 
@@ -13007,11 +13007,11 @@ export function encodeRemoteDomainSetTimeArgs(w: XdrWriter, v: RemoteDomainSetTi
   w.uint(v.flags, "remote_domain_set_time_args.flags");
 }
 export function decodeRemoteDomainSetTimeArgs(r: XdrReader): RemoteDomainSetTimeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.hyper();
-  const f2 = r.uint();
-  const f3 = r.uint();
-  return { dom: f0, seconds: f1, nseconds: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const seconds = r.hyper();
+  const nseconds = r.uint();
+  const flags = r.uint();
+  return { dom, seconds, nseconds, flags };
 }
 export const RemoteDomainSetTimeArgsCodec: Codec<RemoteDomainSetTimeArgs> = { name: "remote_domain_set_time_args", encode: encodeRemoteDomainSetTimeArgs, decode: decodeRemoteDomainSetTimeArgs };
 
@@ -13037,15 +13037,15 @@ export function encodeRemoteDomainMigrateBegin3ParamsArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_migrate_begin3_params_args.flags");
 }
 export function decodeRemoteDomainMigrateBegin3ParamsArgs(r: XdrReader): RemoteDomainMigrateBegin3ParamsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(64, "remote_domain_migrate_begin3_params_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(64, "remote_domain_migrate_begin3_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, params, flags };
 }
 export const RemoteDomainMigrateBegin3ParamsArgsCodec: Codec<RemoteDomainMigrateBegin3ParamsArgs> = { name: "remote_domain_migrate_begin3_params_args", encode: encodeRemoteDomainMigrateBegin3ParamsArgs, decode: decodeRemoteDomainMigrateBegin3ParamsArgs };
 
@@ -13063,9 +13063,9 @@ export function encodeRemoteDomainMigrateBegin3ParamsRet(w: XdrWriter, v: Remote
   w.string(v.xml, 4194304, "remote_domain_migrate_begin3_params_ret.xml");
 }
 export function decodeRemoteDomainMigrateBegin3ParamsRet(r: XdrReader): RemoteDomainMigrateBegin3ParamsRet {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_begin3_params_ret.cookie_out");
-  const f1 = r.string(4194304, "remote_domain_migrate_begin3_params_ret.xml");
-  return { cookie_out: f0, xml: f1 };
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_begin3_params_ret.cookie_out");
+  const xml = r.string(4194304, "remote_domain_migrate_begin3_params_ret.xml");
+  return { cookie_out, xml };
 }
 export const RemoteDomainMigrateBegin3ParamsRetCodec: Codec<RemoteDomainMigrateBegin3ParamsRet> = { name: "remote_domain_migrate_begin3_params_ret", encode: encodeRemoteDomainMigrateBegin3ParamsRet, decode: decodeRemoteDomainMigrateBegin3ParamsRet };
 
@@ -13091,15 +13091,15 @@ export function encodeRemoteDomainMigratePrepare3ParamsArgs(w: XdrWriter, v: Rem
   w.uint(v.flags, "remote_domain_migrate_prepare3_params_args.flags");
 }
 export function decodeRemoteDomainMigratePrepare3ParamsArgs(r: XdrReader): RemoteDomainMigratePrepare3ParamsArgs {
-  const f0n = r.arrayLength(64, "remote_domain_migrate_prepare3_params_args.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_domain_migrate_prepare3_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_prepare3_params_args.cookie_in");
-  const f2 = r.uint();
-  return { params: f0, cookie_in: f1, flags: f2 };
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_prepare3_params_args.cookie_in");
+  const flags = r.uint();
+  return { params, cookie_in, flags };
 }
 export const RemoteDomainMigratePrepare3ParamsArgsCodec: Codec<RemoteDomainMigratePrepare3ParamsArgs> = { name: "remote_domain_migrate_prepare3_params_args", encode: encodeRemoteDomainMigratePrepare3ParamsArgs, decode: decodeRemoteDomainMigratePrepare3ParamsArgs };
 
@@ -13124,13 +13124,13 @@ export function encodeRemoteDomainMigratePrepare3ParamsRet(w: XdrWriter, v: Remo
   }
 }
 export function decodeRemoteDomainMigratePrepare3ParamsRet(r: XdrReader): RemoteDomainMigratePrepare3ParamsRet {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_prepare3_params_ret.cookie_out");
-  let f1: RemoteNonnullString | null = null;
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_prepare3_params_ret.cookie_out");
+  let uri_out: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_prepare3_params_ret.uri_out")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_prepare3_params_ret.uri_out");
-    f1 = f1p;
+    const uri_out$p = r.string(4194304, "remote_domain_migrate_prepare3_params_ret.uri_out");
+    uri_out = uri_out$p;
   }
-  return { cookie_out: f0, uri_out: f1 };
+  return { cookie_out, uri_out };
 }
 export const RemoteDomainMigratePrepare3ParamsRetCodec: Codec<RemoteDomainMigratePrepare3ParamsRet> = { name: "remote_domain_migrate_prepare3_params_ret", encode: encodeRemoteDomainMigratePrepare3ParamsRet, decode: decodeRemoteDomainMigratePrepare3ParamsRet };
 
@@ -13156,15 +13156,15 @@ export function encodeRemoteDomainMigratePrepareTunnel3ParamsArgs(w: XdrWriter, 
   w.uint(v.flags, "remote_domain_migrate_prepare_tunnel3_params_args.flags");
 }
 export function decodeRemoteDomainMigratePrepareTunnel3ParamsArgs(r: XdrReader): RemoteDomainMigratePrepareTunnel3ParamsArgs {
-  const f0n = r.arrayLength(64, "remote_domain_migrate_prepare_tunnel3_params_args.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_domain_migrate_prepare_tunnel3_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_prepare_tunnel3_params_args.cookie_in");
-  const f2 = r.uint();
-  return { params: f0, cookie_in: f1, flags: f2 };
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_prepare_tunnel3_params_args.cookie_in");
+  const flags = r.uint();
+  return { params, cookie_in, flags };
 }
 export const RemoteDomainMigratePrepareTunnel3ParamsArgsCodec: Codec<RemoteDomainMigratePrepareTunnel3ParamsArgs> = { name: "remote_domain_migrate_prepare_tunnel3_params_args", encode: encodeRemoteDomainMigratePrepareTunnel3ParamsArgs, decode: decodeRemoteDomainMigratePrepareTunnel3ParamsArgs };
 
@@ -13180,8 +13180,8 @@ export function encodeRemoteDomainMigratePrepareTunnel3ParamsRet(w: XdrWriter, v
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out");
 }
 export function decodeRemoteDomainMigratePrepareTunnel3ParamsRet(r: XdrReader): RemoteDomainMigratePrepareTunnel3ParamsRet {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out");
-  return { cookie_out: f0 };
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out");
+  return { cookie_out };
 }
 export const RemoteDomainMigratePrepareTunnel3ParamsRetCodec: Codec<RemoteDomainMigratePrepareTunnel3ParamsRet> = { name: "remote_domain_migrate_prepare_tunnel3_params_ret", encode: encodeRemoteDomainMigratePrepareTunnel3ParamsRet, decode: decodeRemoteDomainMigratePrepareTunnel3ParamsRet };
 
@@ -13218,21 +13218,21 @@ export function encodeRemoteDomainMigratePerform3ParamsArgs(w: XdrWriter, v: Rem
   w.uint(v.flags, "remote_domain_migrate_perform3_params_args.flags");
 }
 export function decodeRemoteDomainMigratePerform3ParamsArgs(r: XdrReader): RemoteDomainMigratePerform3ParamsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let dconnuri: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_migrate_perform3_params_args.dconnuri")) {
-    const f1p = r.string(4194304, "remote_domain_migrate_perform3_params_args.dconnuri");
-    f1 = f1p;
+    const dconnuri$p = r.string(4194304, "remote_domain_migrate_perform3_params_args.dconnuri");
+    dconnuri = dconnuri$p;
   }
-  const f2n = r.arrayLength(64, "remote_domain_migrate_perform3_params_args.params", 8);
-  const f2: RemoteTypedParam[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = decodeRemoteTypedParam(r);
-    f2.push(f2e);
+  const params$n = r.arrayLength(64, "remote_domain_migrate_perform3_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f3 = r.varOpaque(4194304, "remote_domain_migrate_perform3_params_args.cookie_in");
-  const f4 = r.uint();
-  return { dom: f0, dconnuri: f1, params: f2, cookie_in: f3, flags: f4 };
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_perform3_params_args.cookie_in");
+  const flags = r.uint();
+  return { dom, dconnuri, params, cookie_in, flags };
 }
 export const RemoteDomainMigratePerform3ParamsArgsCodec: Codec<RemoteDomainMigratePerform3ParamsArgs> = { name: "remote_domain_migrate_perform3_params_args", encode: encodeRemoteDomainMigratePerform3ParamsArgs, decode: decodeRemoteDomainMigratePerform3ParamsArgs };
 
@@ -13248,8 +13248,8 @@ export function encodeRemoteDomainMigratePerform3ParamsRet(w: XdrWriter, v: Remo
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_perform3_params_ret.cookie_out");
 }
 export function decodeRemoteDomainMigratePerform3ParamsRet(r: XdrReader): RemoteDomainMigratePerform3ParamsRet {
-  const f0 = r.varOpaque(4194304, "remote_domain_migrate_perform3_params_ret.cookie_out");
-  return { cookie_out: f0 };
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_perform3_params_ret.cookie_out");
+  return { cookie_out };
 }
 export const RemoteDomainMigratePerform3ParamsRetCodec: Codec<RemoteDomainMigratePerform3ParamsRet> = { name: "remote_domain_migrate_perform3_params_ret", encode: encodeRemoteDomainMigratePerform3ParamsRet, decode: decodeRemoteDomainMigratePerform3ParamsRet };
 
@@ -13277,16 +13277,16 @@ export function encodeRemoteDomainMigrateFinish3ParamsArgs(w: XdrWriter, v: Remo
   w.int(v.cancelled, "remote_domain_migrate_finish3_params_args.cancelled");
 }
 export function decodeRemoteDomainMigrateFinish3ParamsArgs(r: XdrReader): RemoteDomainMigrateFinish3ParamsArgs {
-  const f0n = r.arrayLength(64, "remote_domain_migrate_finish3_params_args.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_domain_migrate_finish3_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_finish3_params_args.cookie_in");
-  const f2 = r.uint();
-  const f3 = r.int();
-  return { params: f0, cookie_in: f1, flags: f2, cancelled: f3 };
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_finish3_params_args.cookie_in");
+  const flags = r.uint();
+  const cancelled = r.int();
+  return { params, cookie_in, flags, cancelled };
 }
 export const RemoteDomainMigrateFinish3ParamsArgsCodec: Codec<RemoteDomainMigrateFinish3ParamsArgs> = { name: "remote_domain_migrate_finish3_params_args", encode: encodeRemoteDomainMigrateFinish3ParamsArgs, decode: decodeRemoteDomainMigrateFinish3ParamsArgs };
 
@@ -13304,9 +13304,9 @@ export function encodeRemoteDomainMigrateFinish3ParamsRet(w: XdrWriter, v: Remot
   w.varOpaque(v.cookie_out, 4194304, "remote_domain_migrate_finish3_params_ret.cookie_out");
 }
 export function decodeRemoteDomainMigrateFinish3ParamsRet(r: XdrReader): RemoteDomainMigrateFinish3ParamsRet {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.varOpaque(4194304, "remote_domain_migrate_finish3_params_ret.cookie_out");
-  return { dom: f0, cookie_out: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cookie_out = r.varOpaque(4194304, "remote_domain_migrate_finish3_params_ret.cookie_out");
+  return { dom, cookie_out };
 }
 export const RemoteDomainMigrateFinish3ParamsRetCodec: Codec<RemoteDomainMigrateFinish3ParamsRet> = { name: "remote_domain_migrate_finish3_params_ret", encode: encodeRemoteDomainMigrateFinish3ParamsRet, decode: decodeRemoteDomainMigrateFinish3ParamsRet };
 
@@ -13336,17 +13336,17 @@ export function encodeRemoteDomainMigrateConfirm3ParamsArgs(w: XdrWriter, v: Rem
   w.int(v.cancelled, "remote_domain_migrate_confirm3_params_args.cancelled");
 }
 export function decodeRemoteDomainMigrateConfirm3ParamsArgs(r: XdrReader): RemoteDomainMigrateConfirm3ParamsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(64, "remote_domain_migrate_confirm3_params_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(64, "remote_domain_migrate_confirm3_params_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.varOpaque(4194304, "remote_domain_migrate_confirm3_params_args.cookie_in");
-  const f3 = r.uint();
-  const f4 = r.int();
-  return { dom: f0, params: f1, cookie_in: f2, flags: f3, cancelled: f4 };
+  const cookie_in = r.varOpaque(4194304, "remote_domain_migrate_confirm3_params_args.cookie_in");
+  const flags = r.uint();
+  const cancelled = r.int();
+  return { dom, params, cookie_in, flags, cancelled };
 }
 export const RemoteDomainMigrateConfirm3ParamsArgsCodec: Codec<RemoteDomainMigrateConfirm3ParamsArgs> = { name: "remote_domain_migrate_confirm3_params_args", encode: encodeRemoteDomainMigrateConfirm3ParamsArgs, decode: decodeRemoteDomainMigrateConfirm3ParamsArgs };
 
@@ -13364,9 +13364,9 @@ export function encodeRemoteDomainEventDeviceRemovedMsg(w: XdrWriter, v: RemoteD
   w.string(v.devAlias, 4194304, "remote_domain_event_device_removed_msg.devAlias");
 }
 export function decodeRemoteDomainEventDeviceRemovedMsg(r: XdrReader): RemoteDomainEventDeviceRemovedMsg {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_event_device_removed_msg.devAlias");
-  return { dom: f0, devAlias: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const devAlias = r.string(4194304, "remote_domain_event_device_removed_msg.devAlias");
+  return { dom, devAlias };
 }
 export const RemoteDomainEventDeviceRemovedMsgCodec: Codec<RemoteDomainEventDeviceRemovedMsg> = { name: "remote_domain_event_device_removed_msg", encode: encodeRemoteDomainEventDeviceRemovedMsg, decode: decodeRemoteDomainEventDeviceRemovedMsg };
 
@@ -13384,9 +13384,9 @@ export function encodeRemoteDomainEventCallbackDeviceRemovedMsg(w: XdrWriter, v:
   encodeRemoteDomainEventDeviceRemovedMsg(w, v.msg, "remote_domain_event_callback_device_removed_msg.msg");
 }
 export function decodeRemoteDomainEventCallbackDeviceRemovedMsg(r: XdrReader): RemoteDomainEventCallbackDeviceRemovedMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteDomainEventDeviceRemovedMsg(r);
-  return { callbackID: f0, msg: f1 };
+  const callbackID = r.int();
+  const msg = decodeRemoteDomainEventDeviceRemovedMsg(r);
+  return { callbackID, msg };
 }
 export const RemoteDomainEventCallbackDeviceRemovedMsgCodec: Codec<RemoteDomainEventCallbackDeviceRemovedMsg> = { name: "remote_domain_event_callback_device_removed_msg", encode: encodeRemoteDomainEventCallbackDeviceRemovedMsg, decode: decodeRemoteDomainEventCallbackDeviceRemovedMsg };
 
@@ -13410,12 +13410,12 @@ export function encodeRemoteDomainEventBlockJob2Msg(w: XdrWriter, v: RemoteDomai
   w.int(v.status, "remote_domain_event_block_job_2_msg.status");
 }
 export function decodeRemoteDomainEventBlockJob2Msg(r: XdrReader): RemoteDomainEventBlockJob2Msg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.string(4194304, "remote_domain_event_block_job_2_msg.dst");
-  const f3 = r.int();
-  const f4 = r.int();
-  return { callbackID: f0, dom: f1, dst: f2, type: f3, status: f4 };
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const dst = r.string(4194304, "remote_domain_event_block_job_2_msg.dst");
+  const type = r.int();
+  const status = r.int();
+  return { callbackID, dom, dst, type, status };
 }
 export const RemoteDomainEventBlockJob2MsgCodec: Codec<RemoteDomainEventBlockJob2Msg> = { name: "remote_domain_event_block_job_2_msg", encode: encodeRemoteDomainEventBlockJob2Msg, decode: decodeRemoteDomainEventBlockJob2Msg };
 
@@ -13448,17 +13448,17 @@ export function encodeRemoteDomainEventBlockThresholdMsg(w: XdrWriter, v: Remote
   w.uhyper(v.excess, "remote_domain_event_block_threshold_msg.excess");
 }
 export function decodeRemoteDomainEventBlockThresholdMsg(r: XdrReader): RemoteDomainEventBlockThresholdMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.string(4194304, "remote_domain_event_block_threshold_msg.dev");
-  let f3: RemoteNonnullString | null = null;
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const dev = r.string(4194304, "remote_domain_event_block_threshold_msg.dev");
+  let path: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_event_block_threshold_msg.path")) {
-    const f3p = r.string(4194304, "remote_domain_event_block_threshold_msg.path");
-    f3 = f3p;
+    const path$p = r.string(4194304, "remote_domain_event_block_threshold_msg.path");
+    path = path$p;
   }
-  const f4 = r.uhyper();
-  const f5 = r.uhyper();
-  return { callbackID: f0, dom: f1, dev: f2, path: f3, threshold: f4, excess: f5 };
+  const threshold = r.uhyper();
+  const excess = r.uhyper();
+  return { callbackID, dom, dev, path, threshold, excess };
 }
 export const RemoteDomainEventBlockThresholdMsgCodec: Codec<RemoteDomainEventBlockThresholdMsg> = { name: "remote_domain_event_block_threshold_msg", encode: encodeRemoteDomainEventBlockThresholdMsg, decode: decodeRemoteDomainEventBlockThresholdMsg };
 
@@ -13484,15 +13484,15 @@ export function encodeRemoteDomainEventCallbackTunableMsg(w: XdrWriter, v: Remot
   }
 }
 export function decodeRemoteDomainEventCallbackTunableMsg(r: XdrReader): RemoteDomainEventCallbackTunableMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2n = r.arrayLength(2048, "remote_domain_event_callback_tunable_msg.params", 8);
-  const f2: RemoteTypedParam[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = decodeRemoteTypedParam(r);
-    f2.push(f2e);
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(2048, "remote_domain_event_callback_tunable_msg.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { callbackID: f0, dom: f1, params: f2 };
+  return { callbackID, dom, params };
 }
 export const RemoteDomainEventCallbackTunableMsgCodec: Codec<RemoteDomainEventCallbackTunableMsg> = { name: "remote_domain_event_callback_tunable_msg", encode: encodeRemoteDomainEventCallbackTunableMsg, decode: decodeRemoteDomainEventCallbackTunableMsg };
 
@@ -13512,10 +13512,10 @@ export function encodeRemoteDomainEventCallbackDeviceAddedMsg(w: XdrWriter, v: R
   w.string(v.devAlias, 4194304, "remote_domain_event_callback_device_added_msg.devAlias");
 }
 export function decodeRemoteDomainEventCallbackDeviceAddedMsg(r: XdrReader): RemoteDomainEventCallbackDeviceAddedMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.string(4194304, "remote_domain_event_callback_device_added_msg.devAlias");
-  return { callbackID: f0, dom: f1, devAlias: f2 };
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const devAlias = r.string(4194304, "remote_domain_event_callback_device_added_msg.devAlias");
+  return { callbackID, dom, devAlias };
 }
 export const RemoteDomainEventCallbackDeviceAddedMsgCodec: Codec<RemoteDomainEventCallbackDeviceAddedMsg> = { name: "remote_domain_event_callback_device_added_msg", encode: encodeRemoteDomainEventCallbackDeviceAddedMsg, decode: decodeRemoteDomainEventCallbackDeviceAddedMsg };
 
@@ -13531,8 +13531,8 @@ export function encodeRemoteConnectEventConnectionClosedMsg(w: XdrWriter, v: Rem
   w.int(v.reason, "remote_connect_event_connection_closed_msg.reason");
 }
 export function decodeRemoteConnectEventConnectionClosedMsg(r: XdrReader): RemoteConnectEventConnectionClosedMsg {
-  const f0 = r.int();
-  return { reason: f0 };
+  const reason = r.int();
+  return { reason };
 }
 export const RemoteConnectEventConnectionClosedMsgCodec: Codec<RemoteConnectEventConnectionClosedMsg> = { name: "remote_connect_event_connection_closed_msg", encode: encodeRemoteConnectEventConnectionClosedMsg, decode: decodeRemoteConnectEventConnectionClosedMsg };
 
@@ -13552,10 +13552,10 @@ export function encodeRemoteConnectGetCpuModelNamesArgs(w: XdrWriter, v: RemoteC
   w.uint(v.flags, "remote_connect_get_cpu_model_names_args.flags");
 }
 export function decodeRemoteConnectGetCpuModelNamesArgs(r: XdrReader): RemoteConnectGetCpuModelNamesArgs {
-  const f0 = r.string(4194304, "remote_connect_get_cpu_model_names_args.arch");
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { arch: f0, need_results: f1, flags: f2 };
+  const arch = r.string(4194304, "remote_connect_get_cpu_model_names_args.arch");
+  const need_results = r.int();
+  const flags = r.uint();
+  return { arch, need_results, flags };
 }
 export const RemoteConnectGetCpuModelNamesArgsCodec: Codec<RemoteConnectGetCpuModelNamesArgs> = { name: "remote_connect_get_cpu_model_names_args", encode: encodeRemoteConnectGetCpuModelNamesArgs, decode: decodeRemoteConnectGetCpuModelNamesArgs };
 
@@ -13579,14 +13579,14 @@ export function encodeRemoteConnectGetCpuModelNamesRet(w: XdrWriter, v: RemoteCo
   w.int(v.ret, "remote_connect_get_cpu_model_names_ret.ret");
 }
 export function decodeRemoteConnectGetCpuModelNamesRet(r: XdrReader): RemoteConnectGetCpuModelNamesRet {
-  const f0n = r.arrayLength(8192, "remote_connect_get_cpu_model_names_ret.models");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_connect_get_cpu_model_names_ret.models[]");
-    f0.push(f0e);
+  const models$n = r.arrayLength(8192, "remote_connect_get_cpu_model_names_ret.models");
+  const models: RemoteNonnullString[] = [];
+  for (let models$i = 0; models$i < models$n; models$i++) {
+    const models$e = r.string(4194304, "remote_connect_get_cpu_model_names_ret.models[]");
+    models.push(models$e);
   }
-  const f1 = r.int();
-  return { models: f0, ret: f1 };
+  const ret = r.int();
+  return { models, ret };
 }
 export const RemoteConnectGetCpuModelNamesRetCodec: Codec<RemoteConnectGetCpuModelNamesRet> = { name: "remote_connect_get_cpu_model_names_ret", encode: encodeRemoteConnectGetCpuModelNamesRet, decode: decodeRemoteConnectGetCpuModelNamesRet };
 
@@ -13611,13 +13611,13 @@ export function encodeRemoteConnectNetworkEventRegisterAnyArgs(w: XdrWriter, v: 
   }
 }
 export function decodeRemoteConnectNetworkEventRegisterAnyArgs(r: XdrReader): RemoteConnectNetworkEventRegisterAnyArgs {
-  const f0 = r.int();
-  let f1: RemoteNonnullNetwork | null = null;
+  const eventID = r.int();
+  let net: RemoteNonnullNetwork | null = null;
   if (r.optional("remote_connect_network_event_register_any_args.net")) {
-    const f1p = decodeRemoteNonnullNetwork(r);
-    f1 = f1p;
+    const net$p = decodeRemoteNonnullNetwork(r);
+    net = net$p;
   }
-  return { eventID: f0, net: f1 };
+  return { eventID, net };
 }
 export const RemoteConnectNetworkEventRegisterAnyArgsCodec: Codec<RemoteConnectNetworkEventRegisterAnyArgs> = { name: "remote_connect_network_event_register_any_args", encode: encodeRemoteConnectNetworkEventRegisterAnyArgs, decode: decodeRemoteConnectNetworkEventRegisterAnyArgs };
 
@@ -13633,8 +13633,8 @@ export function encodeRemoteConnectNetworkEventRegisterAnyRet(w: XdrWriter, v: R
   w.int(v.callbackID, "remote_connect_network_event_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectNetworkEventRegisterAnyRet(r: XdrReader): RemoteConnectNetworkEventRegisterAnyRet {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectNetworkEventRegisterAnyRetCodec: Codec<RemoteConnectNetworkEventRegisterAnyRet> = { name: "remote_connect_network_event_register_any_ret", encode: encodeRemoteConnectNetworkEventRegisterAnyRet, decode: decodeRemoteConnectNetworkEventRegisterAnyRet };
 
@@ -13650,8 +13650,8 @@ export function encodeRemoteConnectNetworkEventDeregisterAnyArgs(w: XdrWriter, v
   w.int(v.callbackID, "remote_connect_network_event_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectNetworkEventDeregisterAnyArgs(r: XdrReader): RemoteConnectNetworkEventDeregisterAnyArgs {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectNetworkEventDeregisterAnyArgsCodec: Codec<RemoteConnectNetworkEventDeregisterAnyArgs> = { name: "remote_connect_network_event_deregister_any_args", encode: encodeRemoteConnectNetworkEventDeregisterAnyArgs, decode: decodeRemoteConnectNetworkEventDeregisterAnyArgs };
 
@@ -13673,11 +13673,11 @@ export function encodeRemoteNetworkEventLifecycleMsg(w: XdrWriter, v: RemoteNetw
   w.int(v.detail, "remote_network_event_lifecycle_msg.detail");
 }
 export function decodeRemoteNetworkEventLifecycleMsg(r: XdrReader): RemoteNetworkEventLifecycleMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullNetwork(r);
-  const f2 = r.int();
-  const f3 = r.int();
-  return { callbackID: f0, net: f1, event: f2, detail: f3 };
+  const callbackID = r.int();
+  const net = decodeRemoteNonnullNetwork(r);
+  const event = r.int();
+  const detail = r.int();
+  return { callbackID, net, event, detail };
 }
 export const RemoteNetworkEventLifecycleMsgCodec: Codec<RemoteNetworkEventLifecycleMsg> = { name: "remote_network_event_lifecycle_msg", encode: encodeRemoteNetworkEventLifecycleMsg, decode: decodeRemoteNetworkEventLifecycleMsg };
 
@@ -13706,15 +13706,15 @@ export function encodeRemoteNetworkEventCallbackMetadataChangeMsg(w: XdrWriter, 
   }
 }
 export function decodeRemoteNetworkEventCallbackMetadataChangeMsg(r: XdrReader): RemoteNetworkEventCallbackMetadataChangeMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullNetwork(r);
-  const f2 = r.int();
-  let f3: RemoteNonnullString | null = null;
+  const callbackID = r.int();
+  const net = decodeRemoteNonnullNetwork(r);
+  const type = r.int();
+  let nsuri: RemoteNonnullString | null = null;
   if (r.optional("remote_network_event_callback_metadata_change_msg.nsuri")) {
-    const f3p = r.string(4194304, "remote_network_event_callback_metadata_change_msg.nsuri");
-    f3 = f3p;
+    const nsuri$p = r.string(4194304, "remote_network_event_callback_metadata_change_msg.nsuri");
+    nsuri = nsuri$p;
   }
-  return { callbackID: f0, net: f1, type: f2, nsuri: f3 };
+  return { callbackID, net, type, nsuri };
 }
 export const RemoteNetworkEventCallbackMetadataChangeMsgCodec: Codec<RemoteNetworkEventCallbackMetadataChangeMsg> = { name: "remote_network_event_callback_metadata_change_msg", encode: encodeRemoteNetworkEventCallbackMetadataChangeMsg, decode: decodeRemoteNetworkEventCallbackMetadataChangeMsg };
 
@@ -13761,25 +13761,25 @@ export function encodeRemoteNetworkSetMetadataArgs(w: XdrWriter, v: RemoteNetwor
   w.uint(v.flags, "remote_network_set_metadata_args.flags");
 }
 export function decodeRemoteNetworkSetMetadataArgs(r: XdrReader): RemoteNetworkSetMetadataArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.int();
-  let f2: RemoteNonnullString | null = null;
+  const network = decodeRemoteNonnullNetwork(r);
+  const type = r.int();
+  let metadata: RemoteNonnullString | null = null;
   if (r.optional("remote_network_set_metadata_args.metadata")) {
-    const f2p = r.string(4194304, "remote_network_set_metadata_args.metadata");
-    f2 = f2p;
+    const metadata$p = r.string(4194304, "remote_network_set_metadata_args.metadata");
+    metadata = metadata$p;
   }
-  let f3: RemoteNonnullString | null = null;
+  let key: RemoteNonnullString | null = null;
   if (r.optional("remote_network_set_metadata_args.key")) {
-    const f3p = r.string(4194304, "remote_network_set_metadata_args.key");
-    f3 = f3p;
+    const key$p = r.string(4194304, "remote_network_set_metadata_args.key");
+    key = key$p;
   }
-  let f4: RemoteNonnullString | null = null;
+  let uri: RemoteNonnullString | null = null;
   if (r.optional("remote_network_set_metadata_args.uri")) {
-    const f4p = r.string(4194304, "remote_network_set_metadata_args.uri");
-    f4 = f4p;
+    const uri$p = r.string(4194304, "remote_network_set_metadata_args.uri");
+    uri = uri$p;
   }
-  const f5 = r.uint();
-  return { network: f0, type: f1, metadata: f2, key: f3, uri: f4, flags: f5 };
+  const flags = r.uint();
+  return { network, type, metadata, key, uri, flags };
 }
 export const RemoteNetworkSetMetadataArgsCodec: Codec<RemoteNetworkSetMetadataArgs> = { name: "remote_network_set_metadata_args", encode: encodeRemoteNetworkSetMetadataArgs, decode: decodeRemoteNetworkSetMetadataArgs };
 
@@ -13808,15 +13808,15 @@ export function encodeRemoteNetworkGetMetadataArgs(w: XdrWriter, v: RemoteNetwor
   w.uint(v.flags, "remote_network_get_metadata_args.flags");
 }
 export function decodeRemoteNetworkGetMetadataArgs(r: XdrReader): RemoteNetworkGetMetadataArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.int();
-  let f2: RemoteNonnullString | null = null;
+  const network = decodeRemoteNonnullNetwork(r);
+  const type = r.int();
+  let uri: RemoteNonnullString | null = null;
   if (r.optional("remote_network_get_metadata_args.uri")) {
-    const f2p = r.string(4194304, "remote_network_get_metadata_args.uri");
-    f2 = f2p;
+    const uri$p = r.string(4194304, "remote_network_get_metadata_args.uri");
+    uri = uri$p;
   }
-  const f3 = r.uint();
-  return { network: f0, type: f1, uri: f2, flags: f3 };
+  const flags = r.uint();
+  return { network, type, uri, flags };
 }
 export const RemoteNetworkGetMetadataArgsCodec: Codec<RemoteNetworkGetMetadataArgs> = { name: "remote_network_get_metadata_args", encode: encodeRemoteNetworkGetMetadataArgs, decode: decodeRemoteNetworkGetMetadataArgs };
 
@@ -13832,8 +13832,8 @@ export function encodeRemoteNetworkGetMetadataRet(w: XdrWriter, v: RemoteNetwork
   w.string(v.metadata, 4194304, "remote_network_get_metadata_ret.metadata");
 }
 export function decodeRemoteNetworkGetMetadataRet(r: XdrReader): RemoteNetworkGetMetadataRet {
-  const f0 = r.string(4194304, "remote_network_get_metadata_ret.metadata");
-  return { metadata: f0 };
+  const metadata = r.string(4194304, "remote_network_get_metadata_ret.metadata");
+  return { metadata };
 }
 export const RemoteNetworkGetMetadataRetCodec: Codec<RemoteNetworkGetMetadataRet> = { name: "remote_network_get_metadata_ret", encode: encodeRemoteNetworkGetMetadataRet, decode: decodeRemoteNetworkGetMetadataRet };
 
@@ -13858,13 +13858,13 @@ export function encodeRemoteConnectStoragePoolEventRegisterAnyArgs(w: XdrWriter,
   }
 }
 export function decodeRemoteConnectStoragePoolEventRegisterAnyArgs(r: XdrReader): RemoteConnectStoragePoolEventRegisterAnyArgs {
-  const f0 = r.int();
-  let f1: RemoteNonnullStoragePool | null = null;
+  const eventID = r.int();
+  let pool: RemoteNonnullStoragePool | null = null;
   if (r.optional("remote_connect_storage_pool_event_register_any_args.pool")) {
-    const f1p = decodeRemoteNonnullStoragePool(r);
-    f1 = f1p;
+    const pool$p = decodeRemoteNonnullStoragePool(r);
+    pool = pool$p;
   }
-  return { eventID: f0, pool: f1 };
+  return { eventID, pool };
 }
 export const RemoteConnectStoragePoolEventRegisterAnyArgsCodec: Codec<RemoteConnectStoragePoolEventRegisterAnyArgs> = { name: "remote_connect_storage_pool_event_register_any_args", encode: encodeRemoteConnectStoragePoolEventRegisterAnyArgs, decode: decodeRemoteConnectStoragePoolEventRegisterAnyArgs };
 
@@ -13880,8 +13880,8 @@ export function encodeRemoteConnectStoragePoolEventRegisterAnyRet(w: XdrWriter, 
   w.int(v.callbackID, "remote_connect_storage_pool_event_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectStoragePoolEventRegisterAnyRet(r: XdrReader): RemoteConnectStoragePoolEventRegisterAnyRet {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectStoragePoolEventRegisterAnyRetCodec: Codec<RemoteConnectStoragePoolEventRegisterAnyRet> = { name: "remote_connect_storage_pool_event_register_any_ret", encode: encodeRemoteConnectStoragePoolEventRegisterAnyRet, decode: decodeRemoteConnectStoragePoolEventRegisterAnyRet };
 
@@ -13897,8 +13897,8 @@ export function encodeRemoteConnectStoragePoolEventDeregisterAnyArgs(w: XdrWrite
   w.int(v.callbackID, "remote_connect_storage_pool_event_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectStoragePoolEventDeregisterAnyArgs(r: XdrReader): RemoteConnectStoragePoolEventDeregisterAnyArgs {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectStoragePoolEventDeregisterAnyArgsCodec: Codec<RemoteConnectStoragePoolEventDeregisterAnyArgs> = { name: "remote_connect_storage_pool_event_deregister_any_args", encode: encodeRemoteConnectStoragePoolEventDeregisterAnyArgs, decode: decodeRemoteConnectStoragePoolEventDeregisterAnyArgs };
 
@@ -13920,11 +13920,11 @@ export function encodeRemoteStoragePoolEventLifecycleMsg(w: XdrWriter, v: Remote
   w.int(v.detail, "remote_storage_pool_event_lifecycle_msg.detail");
 }
 export function decodeRemoteStoragePoolEventLifecycleMsg(r: XdrReader): RemoteStoragePoolEventLifecycleMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullStoragePool(r);
-  const f2 = r.int();
-  const f3 = r.int();
-  return { callbackID: f0, pool: f1, event: f2, detail: f3 };
+  const callbackID = r.int();
+  const pool = decodeRemoteNonnullStoragePool(r);
+  const event = r.int();
+  const detail = r.int();
+  return { callbackID, pool, event, detail };
 }
 export const RemoteStoragePoolEventLifecycleMsgCodec: Codec<RemoteStoragePoolEventLifecycleMsg> = { name: "remote_storage_pool_event_lifecycle_msg", encode: encodeRemoteStoragePoolEventLifecycleMsg, decode: decodeRemoteStoragePoolEventLifecycleMsg };
 
@@ -13942,9 +13942,9 @@ export function encodeRemoteStoragePoolEventRefreshMsg(w: XdrWriter, v: RemoteSt
   encodeRemoteNonnullStoragePool(w, v.pool, "remote_storage_pool_event_refresh_msg.pool");
 }
 export function decodeRemoteStoragePoolEventRefreshMsg(r: XdrReader): RemoteStoragePoolEventRefreshMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullStoragePool(r);
-  return { callbackID: f0, pool: f1 };
+  const callbackID = r.int();
+  const pool = decodeRemoteNonnullStoragePool(r);
+  return { callbackID, pool };
 }
 export const RemoteStoragePoolEventRefreshMsgCodec: Codec<RemoteStoragePoolEventRefreshMsg> = { name: "remote_storage_pool_event_refresh_msg", encode: encodeRemoteStoragePoolEventRefreshMsg, decode: decodeRemoteStoragePoolEventRefreshMsg };
 
@@ -13969,13 +13969,13 @@ export function encodeRemoteConnectNodeDeviceEventRegisterAnyArgs(w: XdrWriter, 
   }
 }
 export function decodeRemoteConnectNodeDeviceEventRegisterAnyArgs(r: XdrReader): RemoteConnectNodeDeviceEventRegisterAnyArgs {
-  const f0 = r.int();
-  let f1: RemoteNonnullNodeDevice | null = null;
+  const eventID = r.int();
+  let dev: RemoteNonnullNodeDevice | null = null;
   if (r.optional("remote_connect_node_device_event_register_any_args.dev")) {
-    const f1p = decodeRemoteNonnullNodeDevice(r);
-    f1 = f1p;
+    const dev$p = decodeRemoteNonnullNodeDevice(r);
+    dev = dev$p;
   }
-  return { eventID: f0, dev: f1 };
+  return { eventID, dev };
 }
 export const RemoteConnectNodeDeviceEventRegisterAnyArgsCodec: Codec<RemoteConnectNodeDeviceEventRegisterAnyArgs> = { name: "remote_connect_node_device_event_register_any_args", encode: encodeRemoteConnectNodeDeviceEventRegisterAnyArgs, decode: decodeRemoteConnectNodeDeviceEventRegisterAnyArgs };
 
@@ -13991,8 +13991,8 @@ export function encodeRemoteConnectNodeDeviceEventRegisterAnyRet(w: XdrWriter, v
   w.int(v.callbackID, "remote_connect_node_device_event_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectNodeDeviceEventRegisterAnyRet(r: XdrReader): RemoteConnectNodeDeviceEventRegisterAnyRet {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectNodeDeviceEventRegisterAnyRetCodec: Codec<RemoteConnectNodeDeviceEventRegisterAnyRet> = { name: "remote_connect_node_device_event_register_any_ret", encode: encodeRemoteConnectNodeDeviceEventRegisterAnyRet, decode: decodeRemoteConnectNodeDeviceEventRegisterAnyRet };
 
@@ -14008,8 +14008,8 @@ export function encodeRemoteConnectNodeDeviceEventDeregisterAnyArgs(w: XdrWriter
   w.int(v.callbackID, "remote_connect_node_device_event_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectNodeDeviceEventDeregisterAnyArgs(r: XdrReader): RemoteConnectNodeDeviceEventDeregisterAnyArgs {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectNodeDeviceEventDeregisterAnyArgsCodec: Codec<RemoteConnectNodeDeviceEventDeregisterAnyArgs> = { name: "remote_connect_node_device_event_deregister_any_args", encode: encodeRemoteConnectNodeDeviceEventDeregisterAnyArgs, decode: decodeRemoteConnectNodeDeviceEventDeregisterAnyArgs };
 
@@ -14031,11 +14031,11 @@ export function encodeRemoteNodeDeviceEventLifecycleMsg(w: XdrWriter, v: RemoteN
   w.int(v.detail, "remote_node_device_event_lifecycle_msg.detail");
 }
 export function decodeRemoteNodeDeviceEventLifecycleMsg(r: XdrReader): RemoteNodeDeviceEventLifecycleMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullNodeDevice(r);
-  const f2 = r.int();
-  const f3 = r.int();
-  return { callbackID: f0, dev: f1, event: f2, detail: f3 };
+  const callbackID = r.int();
+  const dev = decodeRemoteNonnullNodeDevice(r);
+  const event = r.int();
+  const detail = r.int();
+  return { callbackID, dev, event, detail };
 }
 export const RemoteNodeDeviceEventLifecycleMsgCodec: Codec<RemoteNodeDeviceEventLifecycleMsg> = { name: "remote_node_device_event_lifecycle_msg", encode: encodeRemoteNodeDeviceEventLifecycleMsg, decode: decodeRemoteNodeDeviceEventLifecycleMsg };
 
@@ -14053,9 +14053,9 @@ export function encodeRemoteNodeDeviceEventUpdateMsg(w: XdrWriter, v: RemoteNode
   encodeRemoteNonnullNodeDevice(w, v.dev, "remote_node_device_event_update_msg.dev");
 }
 export function decodeRemoteNodeDeviceEventUpdateMsg(r: XdrReader): RemoteNodeDeviceEventUpdateMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullNodeDevice(r);
-  return { callbackID: f0, dev: f1 };
+  const callbackID = r.int();
+  const dev = decodeRemoteNonnullNodeDevice(r);
+  return { callbackID, dev };
 }
 export const RemoteNodeDeviceEventUpdateMsgCodec: Codec<RemoteNodeDeviceEventUpdateMsg> = { name: "remote_node_device_event_update_msg", encode: encodeRemoteNodeDeviceEventUpdateMsg, decode: decodeRemoteNodeDeviceEventUpdateMsg };
 
@@ -14081,15 +14081,15 @@ export function encodeRemoteDomainFsfreezeArgs(w: XdrWriter, v: RemoteDomainFsfr
   w.uint(v.flags, "remote_domain_fsfreeze_args.flags");
 }
 export function decodeRemoteDomainFsfreezeArgs(r: XdrReader): RemoteDomainFsfreezeArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(256, "remote_domain_fsfreeze_args.mountpoints");
-  const f1: RemoteNonnullString[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = r.string(4194304, "remote_domain_fsfreeze_args.mountpoints[]");
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const mountpoints$n = r.arrayLength(256, "remote_domain_fsfreeze_args.mountpoints");
+  const mountpoints: RemoteNonnullString[] = [];
+  for (let mountpoints$i = 0; mountpoints$i < mountpoints$n; mountpoints$i++) {
+    const mountpoints$e = r.string(4194304, "remote_domain_fsfreeze_args.mountpoints[]");
+    mountpoints.push(mountpoints$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, mountpoints: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, mountpoints, flags };
 }
 export const RemoteDomainFsfreezeArgsCodec: Codec<RemoteDomainFsfreezeArgs> = { name: "remote_domain_fsfreeze_args", encode: encodeRemoteDomainFsfreezeArgs, decode: decodeRemoteDomainFsfreezeArgs };
 
@@ -14105,8 +14105,8 @@ export function encodeRemoteDomainFsfreezeRet(w: XdrWriter, v: RemoteDomainFsfre
   w.int(v.filesystems, "remote_domain_fsfreeze_ret.filesystems");
 }
 export function decodeRemoteDomainFsfreezeRet(r: XdrReader): RemoteDomainFsfreezeRet {
-  const f0 = r.int();
-  return { filesystems: f0 };
+  const filesystems = r.int();
+  return { filesystems };
 }
 export const RemoteDomainFsfreezeRetCodec: Codec<RemoteDomainFsfreezeRet> = { name: "remote_domain_fsfreeze_ret", encode: encodeRemoteDomainFsfreezeRet, decode: decodeRemoteDomainFsfreezeRet };
 
@@ -14132,15 +14132,15 @@ export function encodeRemoteDomainFsthawArgs(w: XdrWriter, v: RemoteDomainFsthaw
   w.uint(v.flags, "remote_domain_fsthaw_args.flags");
 }
 export function decodeRemoteDomainFsthawArgs(r: XdrReader): RemoteDomainFsthawArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(256, "remote_domain_fsthaw_args.mountpoints");
-  const f1: RemoteNonnullString[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = r.string(4194304, "remote_domain_fsthaw_args.mountpoints[]");
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const mountpoints$n = r.arrayLength(256, "remote_domain_fsthaw_args.mountpoints");
+  const mountpoints: RemoteNonnullString[] = [];
+  for (let mountpoints$i = 0; mountpoints$i < mountpoints$n; mountpoints$i++) {
+    const mountpoints$e = r.string(4194304, "remote_domain_fsthaw_args.mountpoints[]");
+    mountpoints.push(mountpoints$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, mountpoints: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, mountpoints, flags };
 }
 export const RemoteDomainFsthawArgsCodec: Codec<RemoteDomainFsthawArgs> = { name: "remote_domain_fsthaw_args", encode: encodeRemoteDomainFsthawArgs, decode: decodeRemoteDomainFsthawArgs };
 
@@ -14156,8 +14156,8 @@ export function encodeRemoteDomainFsthawRet(w: XdrWriter, v: RemoteDomainFsthawR
   w.int(v.filesystems, "remote_domain_fsthaw_ret.filesystems");
 }
 export function decodeRemoteDomainFsthawRet(r: XdrReader): RemoteDomainFsthawRet {
-  const f0 = r.int();
-  return { filesystems: f0 };
+  const filesystems = r.int();
+  return { filesystems };
 }
 export const RemoteDomainFsthawRetCodec: Codec<RemoteDomainFsthawRet> = { name: "remote_domain_fsthaw_ret", encode: encodeRemoteDomainFsthawRet, decode: decodeRemoteDomainFsthawRet };
 
@@ -14185,16 +14185,16 @@ export function encodeRemoteNodeGetFreePagesArgs(w: XdrWriter, v: RemoteNodeGetF
   w.uint(v.flags, "remote_node_get_free_pages_args.flags");
 }
 export function decodeRemoteNodeGetFreePagesArgs(r: XdrReader): RemoteNodeGetFreePagesArgs {
-  const f0n = r.arrayLength(1024, "remote_node_get_free_pages_args.pages");
-  const f0: number[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.uint();
-    f0.push(f0e);
+  const pages$n = r.arrayLength(1024, "remote_node_get_free_pages_args.pages");
+  const pages: number[] = [];
+  for (let pages$i = 0; pages$i < pages$n; pages$i++) {
+    const pages$e = r.uint();
+    pages.push(pages$e);
   }
-  const f1 = r.int();
-  const f2 = r.uint();
-  const f3 = r.uint();
-  return { pages: f0, startCell: f1, cellCount: f2, flags: f3 };
+  const startCell = r.int();
+  const cellCount = r.uint();
+  const flags = r.uint();
+  return { pages, startCell, cellCount, flags };
 }
 export const RemoteNodeGetFreePagesArgsCodec: Codec<RemoteNodeGetFreePagesArgs> = { name: "remote_node_get_free_pages_args", encode: encodeRemoteNodeGetFreePagesArgs, decode: decodeRemoteNodeGetFreePagesArgs };
 
@@ -14216,13 +14216,13 @@ export function encodeRemoteNodeGetFreePagesRet(w: XdrWriter, v: RemoteNodeGetFr
   }
 }
 export function decodeRemoteNodeGetFreePagesRet(r: XdrReader): RemoteNodeGetFreePagesRet {
-  const f0n = r.arrayLength(1024, "remote_node_get_free_pages_ret.counts", 8);
-  const f0: bigint[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.uhyper();
-    f0.push(f0e);
+  const counts$n = r.arrayLength(1024, "remote_node_get_free_pages_ret.counts", 8);
+  const counts: bigint[] = [];
+  for (let counts$i = 0; counts$i < counts$n; counts$i++) {
+    const counts$e = r.uhyper();
+    counts.push(counts$e);
   }
-  return { counts: f0 };
+  return { counts };
 }
 export const RemoteNodeGetFreePagesRetCodec: Codec<RemoteNodeGetFreePagesRet> = { name: "remote_node_get_free_pages_ret", encode: encodeRemoteNodeGetFreePagesRet, decode: decodeRemoteNodeGetFreePagesRet };
 
@@ -14258,22 +14258,22 @@ export function encodeRemoteNodeAllocPagesArgs(w: XdrWriter, v: RemoteNodeAllocP
   w.uint(v.flags, "remote_node_alloc_pages_args.flags");
 }
 export function decodeRemoteNodeAllocPagesArgs(r: XdrReader): RemoteNodeAllocPagesArgs {
-  const f0n = r.arrayLength(1024, "remote_node_alloc_pages_args.pageSizes");
-  const f0: number[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.uint();
-    f0.push(f0e);
+  const pageSizes$n = r.arrayLength(1024, "remote_node_alloc_pages_args.pageSizes");
+  const pageSizes: number[] = [];
+  for (let pageSizes$i = 0; pageSizes$i < pageSizes$n; pageSizes$i++) {
+    const pageSizes$e = r.uint();
+    pageSizes.push(pageSizes$e);
   }
-  const f1n = r.arrayLength(1024, "remote_node_alloc_pages_args.pageCounts", 8);
-  const f1: bigint[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = r.uhyper();
-    f1.push(f1e);
+  const pageCounts$n = r.arrayLength(1024, "remote_node_alloc_pages_args.pageCounts", 8);
+  const pageCounts: bigint[] = [];
+  for (let pageCounts$i = 0; pageCounts$i < pageCounts$n; pageCounts$i++) {
+    const pageCounts$e = r.uhyper();
+    pageCounts.push(pageCounts$e);
   }
-  const f2 = r.int();
-  const f3 = r.uint();
-  const f4 = r.uint();
-  return { pageSizes: f0, pageCounts: f1, startCell: f2, cellCount: f3, flags: f4 };
+  const startCell = r.int();
+  const cellCount = r.uint();
+  const flags = r.uint();
+  return { pageSizes, pageCounts, startCell, cellCount, flags };
 }
 export const RemoteNodeAllocPagesArgsCodec: Codec<RemoteNodeAllocPagesArgs> = { name: "remote_node_alloc_pages_args", encode: encodeRemoteNodeAllocPagesArgs, decode: decodeRemoteNodeAllocPagesArgs };
 
@@ -14289,8 +14289,8 @@ export function encodeRemoteNodeAllocPagesRet(w: XdrWriter, v: RemoteNodeAllocPa
   w.int(v.ret, "remote_node_alloc_pages_ret.ret");
 }
 export function decodeRemoteNodeAllocPagesRet(r: XdrReader): RemoteNodeAllocPagesRet {
-  const f0 = r.int();
-  return { ret: f0 };
+  const ret = r.int();
+  return { ret };
 }
 export const RemoteNodeAllocPagesRetCodec: Codec<RemoteNodeAllocPagesRet> = { name: "remote_node_alloc_pages_ret", encode: encodeRemoteNodeAllocPagesRet, decode: decodeRemoteNodeAllocPagesRet };
 
@@ -14349,32 +14349,32 @@ export function encodeRemoteNetworkDhcpLease(w: XdrWriter, v: RemoteNetworkDhcpL
   }
 }
 export function decodeRemoteNetworkDhcpLease(r: XdrReader): RemoteNetworkDhcpLease {
-  const f0 = r.string(4194304, "remote_network_dhcp_lease.iface");
-  const f1 = r.hyper();
-  const f2 = r.int();
-  let f3: RemoteNonnullString | null = null;
+  const iface = r.string(4194304, "remote_network_dhcp_lease.iface");
+  const expirytime = r.hyper();
+  const type = r.int();
+  let mac: RemoteNonnullString | null = null;
   if (r.optional("remote_network_dhcp_lease.mac")) {
-    const f3p = r.string(4194304, "remote_network_dhcp_lease.mac");
-    f3 = f3p;
+    const mac$p = r.string(4194304, "remote_network_dhcp_lease.mac");
+    mac = mac$p;
   }
-  let f4: RemoteNonnullString | null = null;
+  let iaid: RemoteNonnullString | null = null;
   if (r.optional("remote_network_dhcp_lease.iaid")) {
-    const f4p = r.string(4194304, "remote_network_dhcp_lease.iaid");
-    f4 = f4p;
+    const iaid$p = r.string(4194304, "remote_network_dhcp_lease.iaid");
+    iaid = iaid$p;
   }
-  const f5 = r.string(4194304, "remote_network_dhcp_lease.ipaddr");
-  const f6 = r.uint();
-  let f7: RemoteNonnullString | null = null;
+  const ipaddr = r.string(4194304, "remote_network_dhcp_lease.ipaddr");
+  const prefix = r.uint();
+  let hostname: RemoteNonnullString | null = null;
   if (r.optional("remote_network_dhcp_lease.hostname")) {
-    const f7p = r.string(4194304, "remote_network_dhcp_lease.hostname");
-    f7 = f7p;
+    const hostname$p = r.string(4194304, "remote_network_dhcp_lease.hostname");
+    hostname = hostname$p;
   }
-  let f8: RemoteNonnullString | null = null;
+  let clientid: RemoteNonnullString | null = null;
   if (r.optional("remote_network_dhcp_lease.clientid")) {
-    const f8p = r.string(4194304, "remote_network_dhcp_lease.clientid");
-    f8 = f8p;
+    const clientid$p = r.string(4194304, "remote_network_dhcp_lease.clientid");
+    clientid = clientid$p;
   }
-  return { iface: f0, expirytime: f1, type: f2, mac: f3, iaid: f4, ipaddr: f5, prefix: f6, hostname: f7, clientid: f8 };
+  return { iface, expirytime, type, mac, iaid, ipaddr, prefix, hostname, clientid };
 }
 export const RemoteNetworkDhcpLeaseCodec: Codec<RemoteNetworkDhcpLease> = { name: "remote_network_dhcp_lease", encode: encodeRemoteNetworkDhcpLease, decode: decodeRemoteNetworkDhcpLease };
 
@@ -14403,15 +14403,15 @@ export function encodeRemoteNetworkGetDhcpLeasesArgs(w: XdrWriter, v: RemoteNetw
   w.uint(v.flags, "remote_network_get_dhcp_leases_args.flags");
 }
 export function decodeRemoteNetworkGetDhcpLeasesArgs(r: XdrReader): RemoteNetworkGetDhcpLeasesArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  let f1: RemoteNonnullString | null = null;
+  const net = decodeRemoteNonnullNetwork(r);
+  let mac: RemoteNonnullString | null = null;
   if (r.optional("remote_network_get_dhcp_leases_args.mac")) {
-    const f1p = r.string(4194304, "remote_network_get_dhcp_leases_args.mac");
-    f1 = f1p;
+    const mac$p = r.string(4194304, "remote_network_get_dhcp_leases_args.mac");
+    mac = mac$p;
   }
-  const f2 = r.int();
-  const f3 = r.uint();
-  return { net: f0, mac: f1, need_results: f2, flags: f3 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { net, mac, need_results, flags };
 }
 export const RemoteNetworkGetDhcpLeasesArgsCodec: Codec<RemoteNetworkGetDhcpLeasesArgs> = { name: "remote_network_get_dhcp_leases_args", encode: encodeRemoteNetworkGetDhcpLeasesArgs, decode: decodeRemoteNetworkGetDhcpLeasesArgs };
 
@@ -14435,14 +14435,14 @@ export function encodeRemoteNetworkGetDhcpLeasesRet(w: XdrWriter, v: RemoteNetwo
   w.uint(v.ret, "remote_network_get_dhcp_leases_ret.ret");
 }
 export function decodeRemoteNetworkGetDhcpLeasesRet(r: XdrReader): RemoteNetworkGetDhcpLeasesRet {
-  const f0n = r.arrayLength(65536, "remote_network_get_dhcp_leases_ret.leases", 40);
-  const f0: RemoteNetworkDhcpLease[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNetworkDhcpLease(r);
-    f0.push(f0e);
+  const leases$n = r.arrayLength(65536, "remote_network_get_dhcp_leases_ret.leases", 40);
+  const leases: RemoteNetworkDhcpLease[] = [];
+  for (let leases$i = 0; leases$i < leases$n; leases$i++) {
+    const leases$e = decodeRemoteNetworkDhcpLease(r);
+    leases.push(leases$e);
   }
-  const f1 = r.uint();
-  return { leases: f0, ret: f1 };
+  const ret = r.uint();
+  return { leases, ret };
 }
 export const RemoteNetworkGetDhcpLeasesRetCodec: Codec<RemoteNetworkGetDhcpLeasesRet> = { name: "remote_network_get_dhcp_leases_ret", encode: encodeRemoteNetworkGetDhcpLeasesRet, decode: decodeRemoteNetworkGetDhcpLeasesRet };
 
@@ -14465,14 +14465,14 @@ export function encodeRemoteDomainStatsRecord(w: XdrWriter, v: RemoteDomainStats
   }
 }
 export function decodeRemoteDomainStatsRecord(r: XdrReader): RemoteDomainStatsRecord {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(262144, "remote_domain_stats_record.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(262144, "remote_domain_stats_record.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { dom: f0, params: f1 };
+  return { dom, params };
 }
 export const RemoteDomainStatsRecordCodec: Codec<RemoteDomainStatsRecord> = { name: "remote_domain_stats_record", encode: encodeRemoteDomainStatsRecord, decode: decodeRemoteDomainStatsRecord };
 
@@ -14498,15 +14498,15 @@ export function encodeRemoteConnectGetAllDomainStatsArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_connect_get_all_domain_stats_args.flags");
 }
 export function decodeRemoteConnectGetAllDomainStatsArgs(r: XdrReader): RemoteConnectGetAllDomainStatsArgs {
-  const f0n = r.arrayLength(16384, "remote_connect_get_all_domain_stats_args.doms", 24);
-  const f0: RemoteNonnullDomain[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullDomain(r);
-    f0.push(f0e);
+  const doms$n = r.arrayLength(16384, "remote_connect_get_all_domain_stats_args.doms", 24);
+  const doms: RemoteNonnullDomain[] = [];
+  for (let doms$i = 0; doms$i < doms$n; doms$i++) {
+    const doms$e = decodeRemoteNonnullDomain(r);
+    doms.push(doms$e);
   }
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { doms: f0, stats: f1, flags: f2 };
+  const stats = r.uint();
+  const flags = r.uint();
+  return { doms, stats, flags };
 }
 export const RemoteConnectGetAllDomainStatsArgsCodec: Codec<RemoteConnectGetAllDomainStatsArgs> = { name: "remote_connect_get_all_domain_stats_args", encode: encodeRemoteConnectGetAllDomainStatsArgs, decode: decodeRemoteConnectGetAllDomainStatsArgs };
 
@@ -14528,11 +14528,11 @@ export function encodeRemoteDomainEventCallbackAgentLifecycleMsg(w: XdrWriter, v
   w.int(v.reason, "remote_domain_event_callback_agent_lifecycle_msg.reason");
 }
 export function decodeRemoteDomainEventCallbackAgentLifecycleMsg(r: XdrReader): RemoteDomainEventCallbackAgentLifecycleMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.int();
-  const f3 = r.int();
-  return { callbackID: f0, dom: f1, state: f2, reason: f3 };
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const state = r.int();
+  const reason = r.int();
+  return { callbackID, dom, state, reason };
 }
 export const RemoteDomainEventCallbackAgentLifecycleMsgCodec: Codec<RemoteDomainEventCallbackAgentLifecycleMsg> = { name: "remote_domain_event_callback_agent_lifecycle_msg", encode: encodeRemoteDomainEventCallbackAgentLifecycleMsg, decode: decodeRemoteDomainEventCallbackAgentLifecycleMsg };
 
@@ -14554,13 +14554,13 @@ export function encodeRemoteConnectGetAllDomainStatsRet(w: XdrWriter, v: RemoteC
   }
 }
 export function decodeRemoteConnectGetAllDomainStatsRet(r: XdrReader): RemoteConnectGetAllDomainStatsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_get_all_domain_stats_ret.retStats", 28);
-  const f0: RemoteDomainStatsRecord[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteDomainStatsRecord(r);
-    f0.push(f0e);
+  const retStats$n = r.arrayLength(16384, "remote_connect_get_all_domain_stats_ret.retStats", 28);
+  const retStats: RemoteDomainStatsRecord[] = [];
+  for (let retStats$i = 0; retStats$i < retStats$n; retStats$i++) {
+    const retStats$e = decodeRemoteDomainStatsRecord(r);
+    retStats.push(retStats$e);
   }
-  return { retStats: f0 };
+  return { retStats };
 }
 export const RemoteConnectGetAllDomainStatsRetCodec: Codec<RemoteConnectGetAllDomainStatsRet> = { name: "remote_connect_get_all_domain_stats_ret", encode: encodeRemoteConnectGetAllDomainStatsRet, decode: decodeRemoteConnectGetAllDomainStatsRet };
 
@@ -14587,16 +14587,16 @@ export function encodeRemoteDomainFsinfo(w: XdrWriter, v: RemoteDomainFsinfo, fi
   }
 }
 export function decodeRemoteDomainFsinfo(r: XdrReader): RemoteDomainFsinfo {
-  const f0 = r.string(4194304, "remote_domain_fsinfo.mountpoint");
-  const f1 = r.string(4194304, "remote_domain_fsinfo.name");
-  const f2 = r.string(4194304, "remote_domain_fsinfo.fstype");
-  const f3n = r.arrayLength(256, "remote_domain_fsinfo.dev_aliases");
-  const f3: RemoteNonnullString[] = [];
-  for (let f3i = 0; f3i < f3n; f3i++) {
-    const f3e = r.string(4194304, "remote_domain_fsinfo.dev_aliases[]");
-    f3.push(f3e);
+  const mountpoint = r.string(4194304, "remote_domain_fsinfo.mountpoint");
+  const name = r.string(4194304, "remote_domain_fsinfo.name");
+  const fstype = r.string(4194304, "remote_domain_fsinfo.fstype");
+  const dev_aliases$n = r.arrayLength(256, "remote_domain_fsinfo.dev_aliases");
+  const dev_aliases: RemoteNonnullString[] = [];
+  for (let dev_aliases$i = 0; dev_aliases$i < dev_aliases$n; dev_aliases$i++) {
+    const dev_aliases$e = r.string(4194304, "remote_domain_fsinfo.dev_aliases[]");
+    dev_aliases.push(dev_aliases$e);
   }
-  return { mountpoint: f0, name: f1, fstype: f2, dev_aliases: f3 };
+  return { mountpoint, name, fstype, dev_aliases };
 }
 export const RemoteDomainFsinfoCodec: Codec<RemoteDomainFsinfo> = { name: "remote_domain_fsinfo", encode: encodeRemoteDomainFsinfo, decode: decodeRemoteDomainFsinfo };
 
@@ -14614,9 +14614,9 @@ export function encodeRemoteDomainGetFsinfoArgs(w: XdrWriter, v: RemoteDomainGet
   w.uint(v.flags, "remote_domain_get_fsinfo_args.flags");
 }
 export function decodeRemoteDomainGetFsinfoArgs(r: XdrReader): RemoteDomainGetFsinfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetFsinfoArgsCodec: Codec<RemoteDomainGetFsinfoArgs> = { name: "remote_domain_get_fsinfo_args", encode: encodeRemoteDomainGetFsinfoArgs, decode: decodeRemoteDomainGetFsinfoArgs };
 
@@ -14640,14 +14640,14 @@ export function encodeRemoteDomainGetFsinfoRet(w: XdrWriter, v: RemoteDomainGetF
   w.uint(v.ret, "remote_domain_get_fsinfo_ret.ret");
 }
 export function decodeRemoteDomainGetFsinfoRet(r: XdrReader): RemoteDomainGetFsinfoRet {
-  const f0n = r.arrayLength(256, "remote_domain_get_fsinfo_ret.info", 16);
-  const f0: RemoteDomainFsinfo[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteDomainFsinfo(r);
-    f0.push(f0e);
+  const info$n = r.arrayLength(256, "remote_domain_get_fsinfo_ret.info", 16);
+  const info: RemoteDomainFsinfo[] = [];
+  for (let info$i = 0; info$i < info$n; info$i++) {
+    const info$e = decodeRemoteDomainFsinfo(r);
+    info.push(info$e);
   }
-  const f1 = r.uint();
-  return { info: f0, ret: f1 };
+  const ret = r.uint();
+  return { info, ret };
 }
 export const RemoteDomainGetFsinfoRetCodec: Codec<RemoteDomainGetFsinfoRet> = { name: "remote_domain_get_fsinfo_ret", encode: encodeRemoteDomainGetFsinfoRet, decode: decodeRemoteDomainGetFsinfoRet };
 
@@ -14666,10 +14666,10 @@ export function encodeRemoteDomainIpAddr(w: XdrWriter, v: RemoteDomainIpAddr, fi
   w.uint(v.prefix, "remote_domain_ip_addr.prefix");
 }
 export function decodeRemoteDomainIpAddr(r: XdrReader): RemoteDomainIpAddr {
-  const f0 = r.int();
-  const f1 = r.string(4194304, "remote_domain_ip_addr.addr");
-  const f2 = r.uint();
-  return { type: f0, addr: f1, prefix: f2 };
+  const type = r.int();
+  const addr = r.string(4194304, "remote_domain_ip_addr.addr");
+  const prefix = r.uint();
+  return { type, addr, prefix };
 }
 export const RemoteDomainIpAddrCodec: Codec<RemoteDomainIpAddr> = { name: "remote_domain_ip_addr", encode: encodeRemoteDomainIpAddr, decode: decodeRemoteDomainIpAddr };
 
@@ -14701,19 +14701,19 @@ export function encodeRemoteDomainInterface(w: XdrWriter, v: RemoteDomainInterfa
   }
 }
 export function decodeRemoteDomainInterface(r: XdrReader): RemoteDomainInterface {
-  const f0 = r.string(4194304, "remote_domain_interface.name");
-  let f1: RemoteNonnullString | null = null;
+  const name = r.string(4194304, "remote_domain_interface.name");
+  let hwaddr: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_interface.hwaddr")) {
-    const f1p = r.string(4194304, "remote_domain_interface.hwaddr");
-    f1 = f1p;
+    const hwaddr$p = r.string(4194304, "remote_domain_interface.hwaddr");
+    hwaddr = hwaddr$p;
   }
-  const f2n = r.arrayLength(2048, "remote_domain_interface.addrs", 12);
-  const f2: RemoteDomainIpAddr[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = decodeRemoteDomainIpAddr(r);
-    f2.push(f2e);
+  const addrs$n = r.arrayLength(2048, "remote_domain_interface.addrs", 12);
+  const addrs: RemoteDomainIpAddr[] = [];
+  for (let addrs$i = 0; addrs$i < addrs$n; addrs$i++) {
+    const addrs$e = decodeRemoteDomainIpAddr(r);
+    addrs.push(addrs$e);
   }
-  return { name: f0, hwaddr: f1, addrs: f2 };
+  return { name, hwaddr, addrs };
 }
 export const RemoteDomainInterfaceCodec: Codec<RemoteDomainInterface> = { name: "remote_domain_interface", encode: encodeRemoteDomainInterface, decode: decodeRemoteDomainInterface };
 
@@ -14733,10 +14733,10 @@ export function encodeRemoteDomainInterfaceAddressesArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_interface_addresses_args.flags");
 }
 export function decodeRemoteDomainInterfaceAddressesArgs(r: XdrReader): RemoteDomainInterfaceAddressesArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, source: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const source = r.uint();
+  const flags = r.uint();
+  return { dom, source, flags };
 }
 export const RemoteDomainInterfaceAddressesArgsCodec: Codec<RemoteDomainInterfaceAddressesArgs> = { name: "remote_domain_interface_addresses_args", encode: encodeRemoteDomainInterfaceAddressesArgs, decode: decodeRemoteDomainInterfaceAddressesArgs };
 
@@ -14758,13 +14758,13 @@ export function encodeRemoteDomainInterfaceAddressesRet(w: XdrWriter, v: RemoteD
   }
 }
 export function decodeRemoteDomainInterfaceAddressesRet(r: XdrReader): RemoteDomainInterfaceAddressesRet {
-  const f0n = r.arrayLength(2048, "remote_domain_interface_addresses_ret.ifaces", 12);
-  const f0: RemoteDomainInterface[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteDomainInterface(r);
-    f0.push(f0e);
+  const ifaces$n = r.arrayLength(2048, "remote_domain_interface_addresses_ret.ifaces", 12);
+  const ifaces: RemoteDomainInterface[] = [];
+  for (let ifaces$i = 0; ifaces$i < ifaces$n; ifaces$i++) {
+    const ifaces$e = decodeRemoteDomainInterface(r);
+    ifaces.push(ifaces$e);
   }
-  return { ifaces: f0 };
+  return { ifaces };
 }
 export const RemoteDomainInterfaceAddressesRetCodec: Codec<RemoteDomainInterfaceAddressesRet> = { name: "remote_domain_interface_addresses_ret", encode: encodeRemoteDomainInterfaceAddressesRet, decode: decodeRemoteDomainInterfaceAddressesRet };
 
@@ -14800,19 +14800,19 @@ export function encodeRemoteDomainSetUserPasswordArgs(w: XdrWriter, v: RemoteDom
   w.uint(v.flags, "remote_domain_set_user_password_args.flags");
 }
 export function decodeRemoteDomainSetUserPasswordArgs(r: XdrReader): RemoteDomainSetUserPasswordArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let user: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_set_user_password_args.user")) {
-    const f1p = r.string(4194304, "remote_domain_set_user_password_args.user");
-    f1 = f1p;
+    const user$p = r.string(4194304, "remote_domain_set_user_password_args.user");
+    user = user$p;
   }
-  let f2: RemoteNonnullString | null = null;
+  let password: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_set_user_password_args.password")) {
-    const f2p = r.string(4194304, "remote_domain_set_user_password_args.password");
-    f2 = f2p;
+    const password$p = r.string(4194304, "remote_domain_set_user_password_args.password");
+    password = password$p;
   }
-  const f3 = r.uint();
-  return { dom: f0, user: f1, password: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, user, password, flags };
 }
 export const RemoteDomainSetUserPasswordArgsCodec: Codec<RemoteDomainSetUserPasswordArgs> = { name: "remote_domain_set_user_password_args", encode: encodeRemoteDomainSetUserPasswordArgs, decode: decodeRemoteDomainSetUserPasswordArgs };
 
@@ -14839,14 +14839,14 @@ export function encodeRemoteDomainRenameArgs(w: XdrWriter, v: RemoteDomainRename
   w.uint(v.flags, "remote_domain_rename_args.flags");
 }
 export function decodeRemoteDomainRenameArgs(r: XdrReader): RemoteDomainRenameArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  let f1: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  let new_name: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_rename_args.new_name")) {
-    const f1p = r.string(4194304, "remote_domain_rename_args.new_name");
-    f1 = f1p;
+    const new_name$p = r.string(4194304, "remote_domain_rename_args.new_name");
+    new_name = new_name$p;
   }
-  const f2 = r.uint();
-  return { dom: f0, new_name: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, new_name, flags };
 }
 export const RemoteDomainRenameArgsCodec: Codec<RemoteDomainRenameArgs> = { name: "remote_domain_rename_args", encode: encodeRemoteDomainRenameArgs, decode: decodeRemoteDomainRenameArgs };
 
@@ -14862,8 +14862,8 @@ export function encodeRemoteDomainRenameRet(w: XdrWriter, v: RemoteDomainRenameR
   w.int(v.retcode, "remote_domain_rename_ret.retcode");
 }
 export function decodeRemoteDomainRenameRet(r: XdrReader): RemoteDomainRenameRet {
-  const f0 = r.int();
-  return { retcode: f0 };
+  const retcode = r.int();
+  return { retcode };
 }
 export const RemoteDomainRenameRetCodec: Codec<RemoteDomainRenameRet> = { name: "remote_domain_rename_ret", encode: encodeRemoteDomainRenameRet, decode: decodeRemoteDomainRenameRet };
 
@@ -14883,10 +14883,10 @@ export function encodeRemoteDomainEventCallbackMigrationIterationMsg(w: XdrWrite
   w.int(v.iteration, "remote_domain_event_callback_migration_iteration_msg.iteration");
 }
 export function decodeRemoteDomainEventCallbackMigrationIterationMsg(r: XdrReader): RemoteDomainEventCallbackMigrationIterationMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.int();
-  return { callbackID: f0, dom: f1, iteration: f2 };
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const iteration = r.int();
+  return { callbackID, dom, iteration };
 }
 export const RemoteDomainEventCallbackMigrationIterationMsgCodec: Codec<RemoteDomainEventCallbackMigrationIterationMsg> = { name: "remote_domain_event_callback_migration_iteration_msg", encode: encodeRemoteDomainEventCallbackMigrationIterationMsg, decode: decodeRemoteDomainEventCallbackMigrationIterationMsg };
 
@@ -14912,15 +14912,15 @@ export function encodeRemoteDomainEventCallbackJobCompletedMsg(w: XdrWriter, v: 
   }
 }
 export function decodeRemoteDomainEventCallbackJobCompletedMsg(r: XdrReader): RemoteDomainEventCallbackJobCompletedMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2n = r.arrayLength(64, "remote_domain_event_callback_job_completed_msg.params", 8);
-  const f2: RemoteTypedParam[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = decodeRemoteTypedParam(r);
-    f2.push(f2e);
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(64, "remote_domain_event_callback_job_completed_msg.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { callbackID: f0, dom: f1, params: f2 };
+  return { callbackID, dom, params };
 }
 export const RemoteDomainEventCallbackJobCompletedMsgCodec: Codec<RemoteDomainEventCallbackJobCompletedMsg> = { name: "remote_domain_event_callback_job_completed_msg", encode: encodeRemoteDomainEventCallbackJobCompletedMsg, decode: decodeRemoteDomainEventCallbackJobCompletedMsg };
 
@@ -14938,9 +14938,9 @@ export function encodeRemoteDomainMigrateStartPostCopyArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_domain_migrate_start_post_copy_args.flags");
 }
 export function decodeRemoteDomainMigrateStartPostCopyArgs(r: XdrReader): RemoteDomainMigrateStartPostCopyArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainMigrateStartPostCopyArgsCodec: Codec<RemoteDomainMigrateStartPostCopyArgs> = { name: "remote_domain_migrate_start_post_copy_args", encode: encodeRemoteDomainMigrateStartPostCopyArgs, decode: decodeRemoteDomainMigrateStartPostCopyArgs };
 
@@ -14960,10 +14960,10 @@ export function encodeRemoteDomainEventCallbackDeviceRemovalFailedMsg(w: XdrWrit
   w.string(v.devAlias, 4194304, "remote_domain_event_callback_device_removal_failed_msg.devAlias");
 }
 export function decodeRemoteDomainEventCallbackDeviceRemovalFailedMsg(r: XdrReader): RemoteDomainEventCallbackDeviceRemovalFailedMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.string(4194304, "remote_domain_event_callback_device_removal_failed_msg.devAlias");
-  return { callbackID: f0, dom: f1, devAlias: f2 };
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const devAlias = r.string(4194304, "remote_domain_event_callback_device_removal_failed_msg.devAlias");
+  return { callbackID, dom, devAlias };
 }
 export const RemoteDomainEventCallbackDeviceRemovalFailedMsgCodec: Codec<RemoteDomainEventCallbackDeviceRemovalFailedMsg> = { name: "remote_domain_event_callback_device_removal_failed_msg", encode: encodeRemoteDomainEventCallbackDeviceRemovalFailedMsg, decode: decodeRemoteDomainEventCallbackDeviceRemovalFailedMsg };
 
@@ -14981,9 +14981,9 @@ export function encodeRemoteDomainGetGuestVcpusArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_get_guest_vcpus_args.flags");
 }
 export function decodeRemoteDomainGetGuestVcpusArgs(r: XdrReader): RemoteDomainGetGuestVcpusArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetGuestVcpusArgsCodec: Codec<RemoteDomainGetGuestVcpusArgs> = { name: "remote_domain_get_guest_vcpus_args", encode: encodeRemoteDomainGetGuestVcpusArgs, decode: decodeRemoteDomainGetGuestVcpusArgs };
 
@@ -15005,13 +15005,13 @@ export function encodeRemoteDomainGetGuestVcpusRet(w: XdrWriter, v: RemoteDomain
   }
 }
 export function decodeRemoteDomainGetGuestVcpusRet(r: XdrReader): RemoteDomainGetGuestVcpusRet {
-  const f0n = r.arrayLength(64, "remote_domain_get_guest_vcpus_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_domain_get_guest_vcpus_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const RemoteDomainGetGuestVcpusRetCodec: Codec<RemoteDomainGetGuestVcpusRet> = { name: "remote_domain_get_guest_vcpus_ret", encode: encodeRemoteDomainGetGuestVcpusRet, decode: decodeRemoteDomainGetGuestVcpusRet };
 
@@ -15033,11 +15033,11 @@ export function encodeRemoteDomainSetGuestVcpusArgs(w: XdrWriter, v: RemoteDomai
   w.uint(v.flags, "remote_domain_set_guest_vcpus_args.flags");
 }
 export function decodeRemoteDomainSetGuestVcpusArgs(r: XdrReader): RemoteDomainSetGuestVcpusArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_set_guest_vcpus_args.cpumap");
-  const f2 = r.int();
-  const f3 = r.uint();
-  return { dom: f0, cpumap: f1, state: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cpumap = r.string(4194304, "remote_domain_set_guest_vcpus_args.cpumap");
+  const state = r.int();
+  const flags = r.uint();
+  return { dom, cpumap, state, flags };
 }
 export const RemoteDomainSetGuestVcpusArgsCodec: Codec<RemoteDomainSetGuestVcpusArgs> = { name: "remote_domain_set_guest_vcpus_args", encode: encodeRemoteDomainSetGuestVcpusArgs, decode: decodeRemoteDomainSetGuestVcpusArgs };
 
@@ -15059,11 +15059,11 @@ export function encodeRemoteDomainSetVcpuArgs(w: XdrWriter, v: RemoteDomainSetVc
   w.uint(v.flags, "remote_domain_set_vcpu_args.flags");
 }
 export function decodeRemoteDomainSetVcpuArgs(r: XdrReader): RemoteDomainSetVcpuArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_set_vcpu_args.cpumap");
-  const f2 = r.int();
-  const f3 = r.uint();
-  return { dom: f0, cpumap: f1, state: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const cpumap = r.string(4194304, "remote_domain_set_vcpu_args.cpumap");
+  const state = r.int();
+  const flags = r.uint();
+  return { dom, cpumap, state, flags };
 }
 export const RemoteDomainSetVcpuArgsCodec: Codec<RemoteDomainSetVcpuArgs> = { name: "remote_domain_set_vcpu_args", encode: encodeRemoteDomainSetVcpuArgs, decode: decodeRemoteDomainSetVcpuArgs };
 
@@ -15092,15 +15092,15 @@ export function encodeRemoteDomainEventCallbackMetadataChangeMsg(w: XdrWriter, v
   }
 }
 export function decodeRemoteDomainEventCallbackMetadataChangeMsg(r: XdrReader): RemoteDomainEventCallbackMetadataChangeMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.int();
-  let f3: RemoteNonnullString | null = null;
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const type = r.int();
+  let nsuri: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_event_callback_metadata_change_msg.nsuri")) {
-    const f3p = r.string(4194304, "remote_domain_event_callback_metadata_change_msg.nsuri");
-    f3 = f3p;
+    const nsuri$p = r.string(4194304, "remote_domain_event_callback_metadata_change_msg.nsuri");
+    nsuri = nsuri$p;
   }
-  return { callbackID: f0, dom: f1, type: f2, nsuri: f3 };
+  return { callbackID, dom, type, nsuri };
 }
 export const RemoteDomainEventCallbackMetadataChangeMsgCodec: Codec<RemoteDomainEventCallbackMetadataChangeMsg> = { name: "remote_domain_event_callback_metadata_change_msg", encode: encodeRemoteDomainEventCallbackMetadataChangeMsg, decode: decodeRemoteDomainEventCallbackMetadataChangeMsg };
 
@@ -15124,12 +15124,12 @@ export function encodeRemoteDomainEventMemoryFailureMsg(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_event_memory_failure_msg.flags");
 }
 export function decodeRemoteDomainEventMemoryFailureMsg(r: XdrReader): RemoteDomainEventMemoryFailureMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.int();
-  const f3 = r.int();
-  const f4 = r.uint();
-  return { callbackID: f0, dom: f1, recipient: f2, action: f3, flags: f4 };
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const recipient = r.int();
+  const action = r.int();
+  const flags = r.uint();
+  return { callbackID, dom, recipient, action, flags };
 }
 export const RemoteDomainEventMemoryFailureMsgCodec: Codec<RemoteDomainEventMemoryFailureMsg> = { name: "remote_domain_event_memory_failure_msg", encode: encodeRemoteDomainEventMemoryFailureMsg, decode: decodeRemoteDomainEventMemoryFailureMsg };
 
@@ -15154,13 +15154,13 @@ export function encodeRemoteConnectSecretEventRegisterAnyArgs(w: XdrWriter, v: R
   }
 }
 export function decodeRemoteConnectSecretEventRegisterAnyArgs(r: XdrReader): RemoteConnectSecretEventRegisterAnyArgs {
-  const f0 = r.int();
-  let f1: RemoteNonnullSecret | null = null;
+  const eventID = r.int();
+  let secret: RemoteNonnullSecret | null = null;
   if (r.optional("remote_connect_secret_event_register_any_args.secret")) {
-    const f1p = decodeRemoteNonnullSecret(r);
-    f1 = f1p;
+    const secret$p = decodeRemoteNonnullSecret(r);
+    secret = secret$p;
   }
-  return { eventID: f0, secret: f1 };
+  return { eventID, secret };
 }
 export const RemoteConnectSecretEventRegisterAnyArgsCodec: Codec<RemoteConnectSecretEventRegisterAnyArgs> = { name: "remote_connect_secret_event_register_any_args", encode: encodeRemoteConnectSecretEventRegisterAnyArgs, decode: decodeRemoteConnectSecretEventRegisterAnyArgs };
 
@@ -15176,8 +15176,8 @@ export function encodeRemoteConnectSecretEventRegisterAnyRet(w: XdrWriter, v: Re
   w.int(v.callbackID, "remote_connect_secret_event_register_any_ret.callbackID");
 }
 export function decodeRemoteConnectSecretEventRegisterAnyRet(r: XdrReader): RemoteConnectSecretEventRegisterAnyRet {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectSecretEventRegisterAnyRetCodec: Codec<RemoteConnectSecretEventRegisterAnyRet> = { name: "remote_connect_secret_event_register_any_ret", encode: encodeRemoteConnectSecretEventRegisterAnyRet, decode: decodeRemoteConnectSecretEventRegisterAnyRet };
 
@@ -15193,8 +15193,8 @@ export function encodeRemoteConnectSecretEventDeregisterAnyArgs(w: XdrWriter, v:
   w.int(v.callbackID, "remote_connect_secret_event_deregister_any_args.callbackID");
 }
 export function decodeRemoteConnectSecretEventDeregisterAnyArgs(r: XdrReader): RemoteConnectSecretEventDeregisterAnyArgs {
-  const f0 = r.int();
-  return { callbackID: f0 };
+  const callbackID = r.int();
+  return { callbackID };
 }
 export const RemoteConnectSecretEventDeregisterAnyArgsCodec: Codec<RemoteConnectSecretEventDeregisterAnyArgs> = { name: "remote_connect_secret_event_deregister_any_args", encode: encodeRemoteConnectSecretEventDeregisterAnyArgs, decode: decodeRemoteConnectSecretEventDeregisterAnyArgs };
 
@@ -15216,11 +15216,11 @@ export function encodeRemoteSecretEventLifecycleMsg(w: XdrWriter, v: RemoteSecre
   w.int(v.detail, "remote_secret_event_lifecycle_msg.detail");
 }
 export function decodeRemoteSecretEventLifecycleMsg(r: XdrReader): RemoteSecretEventLifecycleMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullSecret(r);
-  const f2 = r.int();
-  const f3 = r.int();
-  return { callbackID: f0, secret: f1, event: f2, detail: f3 };
+  const callbackID = r.int();
+  const secret = decodeRemoteNonnullSecret(r);
+  const event = r.int();
+  const detail = r.int();
+  return { callbackID, secret, event, detail };
 }
 export const RemoteSecretEventLifecycleMsgCodec: Codec<RemoteSecretEventLifecycleMsg> = { name: "remote_secret_event_lifecycle_msg", encode: encodeRemoteSecretEventLifecycleMsg, decode: decodeRemoteSecretEventLifecycleMsg };
 
@@ -15238,9 +15238,9 @@ export function encodeRemoteSecretEventValueChangedMsg(w: XdrWriter, v: RemoteSe
   encodeRemoteNonnullSecret(w, v.secret, "remote_secret_event_value_changed_msg.secret");
 }
 export function decodeRemoteSecretEventValueChangedMsg(r: XdrReader): RemoteSecretEventValueChangedMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullSecret(r);
-  return { callbackID: f0, secret: f1 };
+  const callbackID = r.int();
+  const secret = decodeRemoteNonnullSecret(r);
+  return { callbackID, secret };
 }
 export const RemoteSecretEventValueChangedMsgCodec: Codec<RemoteSecretEventValueChangedMsg> = { name: "remote_secret_event_value_changed_msg", encode: encodeRemoteSecretEventValueChangedMsg, decode: decodeRemoteSecretEventValueChangedMsg };
 
@@ -15262,11 +15262,11 @@ export function encodeRemoteDomainSetBlockThresholdArgs(w: XdrWriter, v: RemoteD
   w.uint(v.flags, "remote_domain_set_block_threshold_args.flags");
 }
 export function decodeRemoteDomainSetBlockThresholdArgs(r: XdrReader): RemoteDomainSetBlockThresholdArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_set_block_threshold_args.dev");
-  const f2 = r.uhyper();
-  const f3 = r.uint();
-  return { dom: f0, dev: f1, threshold: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const dev = r.string(4194304, "remote_domain_set_block_threshold_args.dev");
+  const threshold = r.uhyper();
+  const flags = r.uint();
+  return { dom, dev, threshold, flags };
 }
 export const RemoteDomainSetBlockThresholdArgsCodec: Codec<RemoteDomainSetBlockThresholdArgs> = { name: "remote_domain_set_block_threshold_args", encode: encodeRemoteDomainSetBlockThresholdArgs, decode: decodeRemoteDomainSetBlockThresholdArgs };
 
@@ -15288,11 +15288,11 @@ export function encodeRemoteDomainSetLifecycleActionArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_set_lifecycle_action_args.flags");
 }
 export function decodeRemoteDomainSetLifecycleActionArgs(r: XdrReader): RemoteDomainSetLifecycleActionArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  const f3 = r.uint();
-  return { dom: f0, type: f1, action: f2, flags: f3 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const type = r.uint();
+  const action = r.uint();
+  const flags = r.uint();
+  return { dom, type, action, flags };
 }
 export const RemoteDomainSetLifecycleActionArgsCodec: Codec<RemoteDomainSetLifecycleActionArgs> = { name: "remote_domain_set_lifecycle_action_args", encode: encodeRemoteDomainSetLifecycleActionArgs, decode: decodeRemoteDomainSetLifecycleActionArgs };
 
@@ -15346,29 +15346,29 @@ export function encodeRemoteConnectCompareHypervisorCpuArgs(w: XdrWriter, v: Rem
   w.uint(v.flags, "remote_connect_compare_hypervisor_cpu_args.flags");
 }
 export function decodeRemoteConnectCompareHypervisorCpuArgs(r: XdrReader): RemoteConnectCompareHypervisorCpuArgs {
-  let f0: RemoteNonnullString | null = null;
+  let emulator: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_compare_hypervisor_cpu_args.emulator")) {
-    const f0p = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.emulator");
-    f0 = f0p;
+    const emulator$p = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.emulator");
+    emulator = emulator$p;
   }
-  let f1: RemoteNonnullString | null = null;
+  let arch: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_compare_hypervisor_cpu_args.arch")) {
-    const f1p = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.arch");
-    f1 = f1p;
+    const arch$p = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.arch");
+    arch = arch$p;
   }
-  let f2: RemoteNonnullString | null = null;
+  let machine: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_compare_hypervisor_cpu_args.machine")) {
-    const f2p = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.machine");
-    f2 = f2p;
+    const machine$p = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.machine");
+    machine = machine$p;
   }
-  let f3: RemoteNonnullString | null = null;
+  let virttype: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_compare_hypervisor_cpu_args.virttype")) {
-    const f3p = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.virttype");
-    f3 = f3p;
+    const virttype$p = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.virttype");
+    virttype = virttype$p;
   }
-  const f4 = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.xmlCPU");
-  const f5 = r.uint();
-  return { emulator: f0, arch: f1, machine: f2, virttype: f3, xmlCPU: f4, flags: f5 };
+  const xmlCPU = r.string(4194304, "remote_connect_compare_hypervisor_cpu_args.xmlCPU");
+  const flags = r.uint();
+  return { emulator, arch, machine, virttype, xmlCPU, flags };
 }
 export const RemoteConnectCompareHypervisorCpuArgsCodec: Codec<RemoteConnectCompareHypervisorCpuArgs> = { name: "remote_connect_compare_hypervisor_cpu_args", encode: encodeRemoteConnectCompareHypervisorCpuArgs, decode: decodeRemoteConnectCompareHypervisorCpuArgs };
 
@@ -15384,8 +15384,8 @@ export function encodeRemoteConnectCompareHypervisorCpuRet(w: XdrWriter, v: Remo
   w.int(v.result, "remote_connect_compare_hypervisor_cpu_ret.result");
 }
 export function decodeRemoteConnectCompareHypervisorCpuRet(r: XdrReader): RemoteConnectCompareHypervisorCpuRet {
-  const f0 = r.int();
-  return { result: f0 };
+  const result = r.int();
+  return { result };
 }
 export const RemoteConnectCompareHypervisorCpuRetCodec: Codec<RemoteConnectCompareHypervisorCpuRet> = { name: "remote_connect_compare_hypervisor_cpu_ret", encode: encodeRemoteConnectCompareHypervisorCpuRet, decode: decodeRemoteConnectCompareHypervisorCpuRet };
 
@@ -15445,34 +15445,34 @@ export function encodeRemoteConnectBaselineHypervisorCpuArgs(w: XdrWriter, v: Re
   w.uint(v.flags, "remote_connect_baseline_hypervisor_cpu_args.flags");
 }
 export function decodeRemoteConnectBaselineHypervisorCpuArgs(r: XdrReader): RemoteConnectBaselineHypervisorCpuArgs {
-  let f0: RemoteNonnullString | null = null;
+  let emulator: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_baseline_hypervisor_cpu_args.emulator")) {
-    const f0p = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.emulator");
-    f0 = f0p;
+    const emulator$p = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.emulator");
+    emulator = emulator$p;
   }
-  let f1: RemoteNonnullString | null = null;
+  let arch: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_baseline_hypervisor_cpu_args.arch")) {
-    const f1p = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.arch");
-    f1 = f1p;
+    const arch$p = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.arch");
+    arch = arch$p;
   }
-  let f2: RemoteNonnullString | null = null;
+  let machine: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_baseline_hypervisor_cpu_args.machine")) {
-    const f2p = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.machine");
-    f2 = f2p;
+    const machine$p = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.machine");
+    machine = machine$p;
   }
-  let f3: RemoteNonnullString | null = null;
+  let virttype: RemoteNonnullString | null = null;
   if (r.optional("remote_connect_baseline_hypervisor_cpu_args.virttype")) {
-    const f3p = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.virttype");
-    f3 = f3p;
+    const virttype$p = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.virttype");
+    virttype = virttype$p;
   }
-  const f4n = r.arrayLength(256, "remote_connect_baseline_hypervisor_cpu_args.xmlCPUs");
-  const f4: RemoteNonnullString[] = [];
-  for (let f4i = 0; f4i < f4n; f4i++) {
-    const f4e = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.xmlCPUs[]");
-    f4.push(f4e);
+  const xmlCPUs$n = r.arrayLength(256, "remote_connect_baseline_hypervisor_cpu_args.xmlCPUs");
+  const xmlCPUs: RemoteNonnullString[] = [];
+  for (let xmlCPUs$i = 0; xmlCPUs$i < xmlCPUs$n; xmlCPUs$i++) {
+    const xmlCPUs$e = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_args.xmlCPUs[]");
+    xmlCPUs.push(xmlCPUs$e);
   }
-  const f5 = r.uint();
-  return { emulator: f0, arch: f1, machine: f2, virttype: f3, xmlCPUs: f4, flags: f5 };
+  const flags = r.uint();
+  return { emulator, arch, machine, virttype, xmlCPUs, flags };
 }
 export const RemoteConnectBaselineHypervisorCpuArgsCodec: Codec<RemoteConnectBaselineHypervisorCpuArgs> = { name: "remote_connect_baseline_hypervisor_cpu_args", encode: encodeRemoteConnectBaselineHypervisorCpuArgs, decode: decodeRemoteConnectBaselineHypervisorCpuArgs };
 
@@ -15488,8 +15488,8 @@ export function encodeRemoteConnectBaselineHypervisorCpuRet(w: XdrWriter, v: Rem
   w.string(v.cpu, 4194304, "remote_connect_baseline_hypervisor_cpu_ret.cpu");
 }
 export function decodeRemoteConnectBaselineHypervisorCpuRet(r: XdrReader): RemoteConnectBaselineHypervisorCpuRet {
-  const f0 = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_ret.cpu");
-  return { cpu: f0 };
+  const cpu = r.string(4194304, "remote_connect_baseline_hypervisor_cpu_ret.cpu");
+  return { cpu };
 }
 export const RemoteConnectBaselineHypervisorCpuRetCodec: Codec<RemoteConnectBaselineHypervisorCpuRet> = { name: "remote_connect_baseline_hypervisor_cpu_ret", encode: encodeRemoteConnectBaselineHypervisorCpuRet, decode: decodeRemoteConnectBaselineHypervisorCpuRet };
 
@@ -15507,9 +15507,9 @@ export function encodeRemoteNodeGetSevInfoArgs(w: XdrWriter, v: RemoteNodeGetSev
   w.uint(v.flags, "remote_node_get_sev_info_args.flags");
 }
 export function decodeRemoteNodeGetSevInfoArgs(r: XdrReader): RemoteNodeGetSevInfoArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { nparams: f0, flags: f1 };
+  const nparams = r.int();
+  const flags = r.uint();
+  return { nparams, flags };
 }
 export const RemoteNodeGetSevInfoArgsCodec: Codec<RemoteNodeGetSevInfoArgs> = { name: "remote_node_get_sev_info_args", encode: encodeRemoteNodeGetSevInfoArgs, decode: decodeRemoteNodeGetSevInfoArgs };
 
@@ -15533,14 +15533,14 @@ export function encodeRemoteNodeGetSevInfoRet(w: XdrWriter, v: RemoteNodeGetSevI
   w.int(v.nparams, "remote_node_get_sev_info_ret.nparams");
 }
 export function decodeRemoteNodeGetSevInfoRet(r: XdrReader): RemoteNodeGetSevInfoRet {
-  const f0n = r.arrayLength(64, "remote_node_get_sev_info_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_node_get_sev_info_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteNodeGetSevInfoRetCodec: Codec<RemoteNodeGetSevInfoRet> = { name: "remote_node_get_sev_info_ret", encode: encodeRemoteNodeGetSevInfoRet, decode: decodeRemoteNodeGetSevInfoRet };
 
@@ -15558,9 +15558,9 @@ export function encodeRemoteDomainGetLaunchSecurityInfoArgs(w: XdrWriter, v: Rem
   w.uint(v.flags, "remote_domain_get_launch_security_info_args.flags");
 }
 export function decodeRemoteDomainGetLaunchSecurityInfoArgs(r: XdrReader): RemoteDomainGetLaunchSecurityInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetLaunchSecurityInfoArgsCodec: Codec<RemoteDomainGetLaunchSecurityInfoArgs> = { name: "remote_domain_get_launch_security_info_args", encode: encodeRemoteDomainGetLaunchSecurityInfoArgs, decode: decodeRemoteDomainGetLaunchSecurityInfoArgs };
 
@@ -15582,13 +15582,13 @@ export function encodeRemoteDomainGetLaunchSecurityInfoRet(w: XdrWriter, v: Remo
   }
 }
 export function decodeRemoteDomainGetLaunchSecurityInfoRet(r: XdrReader): RemoteDomainGetLaunchSecurityInfoRet {
-  const f0n = r.arrayLength(64, "remote_domain_get_launch_security_info_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(64, "remote_domain_get_launch_security_info_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const RemoteDomainGetLaunchSecurityInfoRetCodec: Codec<RemoteDomainGetLaunchSecurityInfoRet> = { name: "remote_domain_get_launch_security_info_ret", encode: encodeRemoteDomainGetLaunchSecurityInfoRet, decode: decodeRemoteDomainGetLaunchSecurityInfoRet };
 
@@ -15614,15 +15614,15 @@ export function encodeRemoteDomainSetLaunchSecurityStateArgs(w: XdrWriter, v: Re
   w.uint(v.flags, "remote_domain_set_launch_security_state_args.flags");
 }
 export function decodeRemoteDomainSetLaunchSecurityStateArgs(r: XdrReader): RemoteDomainSetLaunchSecurityStateArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1n = r.arrayLength(64, "remote_domain_set_launch_security_state_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const params$n = r.arrayLength(64, "remote_domain_set_launch_security_state_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { dom: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { dom, params, flags };
 }
 export const RemoteDomainSetLaunchSecurityStateArgsCodec: Codec<RemoteDomainSetLaunchSecurityStateArgs> = { name: "remote_domain_set_launch_security_state_args", encode: encodeRemoteDomainSetLaunchSecurityStateArgs, decode: decodeRemoteDomainSetLaunchSecurityStateArgs };
 
@@ -15638,8 +15638,8 @@ export function encodeRemoteNwfilterBindingLookupByPortDevArgs(w: XdrWriter, v: 
   w.string(v.name, 4194304, "remote_nwfilter_binding_lookup_by_port_dev_args.name");
 }
 export function decodeRemoteNwfilterBindingLookupByPortDevArgs(r: XdrReader): RemoteNwfilterBindingLookupByPortDevArgs {
-  const f0 = r.string(4194304, "remote_nwfilter_binding_lookup_by_port_dev_args.name");
-  return { name: f0 };
+  const name = r.string(4194304, "remote_nwfilter_binding_lookup_by_port_dev_args.name");
+  return { name };
 }
 export const RemoteNwfilterBindingLookupByPortDevArgsCodec: Codec<RemoteNwfilterBindingLookupByPortDevArgs> = { name: "remote_nwfilter_binding_lookup_by_port_dev_args", encode: encodeRemoteNwfilterBindingLookupByPortDevArgs, decode: decodeRemoteNwfilterBindingLookupByPortDevArgs };
 
@@ -15655,8 +15655,8 @@ export function encodeRemoteNwfilterBindingLookupByPortDevRet(w: XdrWriter, v: R
   encodeRemoteNonnullNwfilterBinding(w, v.nwfilter, "remote_nwfilter_binding_lookup_by_port_dev_ret.nwfilter");
 }
 export function decodeRemoteNwfilterBindingLookupByPortDevRet(r: XdrReader): RemoteNwfilterBindingLookupByPortDevRet {
-  const f0 = decodeRemoteNonnullNwfilterBinding(r);
-  return { nwfilter: f0 };
+  const nwfilter = decodeRemoteNonnullNwfilterBinding(r);
+  return { nwfilter };
 }
 export const RemoteNwfilterBindingLookupByPortDevRetCodec: Codec<RemoteNwfilterBindingLookupByPortDevRet> = { name: "remote_nwfilter_binding_lookup_by_port_dev_ret", encode: encodeRemoteNwfilterBindingLookupByPortDevRet, decode: decodeRemoteNwfilterBindingLookupByPortDevRet };
 
@@ -15674,9 +15674,9 @@ export function encodeRemoteNwfilterBindingCreateXmlArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_nwfilter_binding_create_xml_args.flags");
 }
 export function decodeRemoteNwfilterBindingCreateXmlArgs(r: XdrReader): RemoteNwfilterBindingCreateXmlArgs {
-  const f0 = r.string(4194304, "remote_nwfilter_binding_create_xml_args.xml");
-  const f1 = r.uint();
-  return { xml: f0, flags: f1 };
+  const xml = r.string(4194304, "remote_nwfilter_binding_create_xml_args.xml");
+  const flags = r.uint();
+  return { xml, flags };
 }
 export const RemoteNwfilterBindingCreateXmlArgsCodec: Codec<RemoteNwfilterBindingCreateXmlArgs> = { name: "remote_nwfilter_binding_create_xml_args", encode: encodeRemoteNwfilterBindingCreateXmlArgs, decode: decodeRemoteNwfilterBindingCreateXmlArgs };
 
@@ -15692,8 +15692,8 @@ export function encodeRemoteNwfilterBindingCreateXmlRet(w: XdrWriter, v: RemoteN
   encodeRemoteNonnullNwfilterBinding(w, v.nwfilter, "remote_nwfilter_binding_create_xml_ret.nwfilter");
 }
 export function decodeRemoteNwfilterBindingCreateXmlRet(r: XdrReader): RemoteNwfilterBindingCreateXmlRet {
-  const f0 = decodeRemoteNonnullNwfilterBinding(r);
-  return { nwfilter: f0 };
+  const nwfilter = decodeRemoteNonnullNwfilterBinding(r);
+  return { nwfilter };
 }
 export const RemoteNwfilterBindingCreateXmlRetCodec: Codec<RemoteNwfilterBindingCreateXmlRet> = { name: "remote_nwfilter_binding_create_xml_ret", encode: encodeRemoteNwfilterBindingCreateXmlRet, decode: decodeRemoteNwfilterBindingCreateXmlRet };
 
@@ -15709,8 +15709,8 @@ export function encodeRemoteNwfilterBindingDeleteArgs(w: XdrWriter, v: RemoteNwf
   encodeRemoteNonnullNwfilterBinding(w, v.nwfilter, "remote_nwfilter_binding_delete_args.nwfilter");
 }
 export function decodeRemoteNwfilterBindingDeleteArgs(r: XdrReader): RemoteNwfilterBindingDeleteArgs {
-  const f0 = decodeRemoteNonnullNwfilterBinding(r);
-  return { nwfilter: f0 };
+  const nwfilter = decodeRemoteNonnullNwfilterBinding(r);
+  return { nwfilter };
 }
 export const RemoteNwfilterBindingDeleteArgsCodec: Codec<RemoteNwfilterBindingDeleteArgs> = { name: "remote_nwfilter_binding_delete_args", encode: encodeRemoteNwfilterBindingDeleteArgs, decode: decodeRemoteNwfilterBindingDeleteArgs };
 
@@ -15728,9 +15728,9 @@ export function encodeRemoteNwfilterBindingGetXmlDescArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_nwfilter_binding_get_xml_desc_args.flags");
 }
 export function decodeRemoteNwfilterBindingGetXmlDescArgs(r: XdrReader): RemoteNwfilterBindingGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullNwfilterBinding(r);
-  const f1 = r.uint();
-  return { nwfilter: f0, flags: f1 };
+  const nwfilter = decodeRemoteNonnullNwfilterBinding(r);
+  const flags = r.uint();
+  return { nwfilter, flags };
 }
 export const RemoteNwfilterBindingGetXmlDescArgsCodec: Codec<RemoteNwfilterBindingGetXmlDescArgs> = { name: "remote_nwfilter_binding_get_xml_desc_args", encode: encodeRemoteNwfilterBindingGetXmlDescArgs, decode: decodeRemoteNwfilterBindingGetXmlDescArgs };
 
@@ -15746,8 +15746,8 @@ export function encodeRemoteNwfilterBindingGetXmlDescRet(w: XdrWriter, v: Remote
   w.string(v.xml, 4194304, "remote_nwfilter_binding_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNwfilterBindingGetXmlDescRet(r: XdrReader): RemoteNwfilterBindingGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_nwfilter_binding_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_nwfilter_binding_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteNwfilterBindingGetXmlDescRetCodec: Codec<RemoteNwfilterBindingGetXmlDescRet> = { name: "remote_nwfilter_binding_get_xml_desc_ret", encode: encodeRemoteNwfilterBindingGetXmlDescRet, decode: decodeRemoteNwfilterBindingGetXmlDescRet };
 
@@ -15765,9 +15765,9 @@ export function encodeRemoteConnectListAllNwfilterBindingsArgs(w: XdrWriter, v: 
   w.uint(v.flags, "remote_connect_list_all_nwfilter_bindings_args.flags");
 }
 export function decodeRemoteConnectListAllNwfilterBindingsArgs(r: XdrReader): RemoteConnectListAllNwfilterBindingsArgs {
-  const f0 = r.int();
-  const f1 = r.uint();
-  return { need_results: f0, flags: f1 };
+  const need_results = r.int();
+  const flags = r.uint();
+  return { need_results, flags };
 }
 export const RemoteConnectListAllNwfilterBindingsArgsCodec: Codec<RemoteConnectListAllNwfilterBindingsArgs> = { name: "remote_connect_list_all_nwfilter_bindings_args", encode: encodeRemoteConnectListAllNwfilterBindingsArgs, decode: decodeRemoteConnectListAllNwfilterBindingsArgs };
 
@@ -15791,14 +15791,14 @@ export function encodeRemoteConnectListAllNwfilterBindingsRet(w: XdrWriter, v: R
   w.uint(v.ret, "remote_connect_list_all_nwfilter_bindings_ret.ret");
 }
 export function decodeRemoteConnectListAllNwfilterBindingsRet(r: XdrReader): RemoteConnectListAllNwfilterBindingsRet {
-  const f0n = r.arrayLength(16384, "remote_connect_list_all_nwfilter_bindings_ret.bindings", 8);
-  const f0: RemoteNonnullNwfilterBinding[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullNwfilterBinding(r);
-    f0.push(f0e);
+  const bindings$n = r.arrayLength(16384, "remote_connect_list_all_nwfilter_bindings_ret.bindings", 8);
+  const bindings: RemoteNonnullNwfilterBinding[] = [];
+  for (let bindings$i = 0; bindings$i < bindings$n; bindings$i++) {
+    const bindings$e = decodeRemoteNonnullNwfilterBinding(r);
+    bindings.push(bindings$e);
   }
-  const f1 = r.uint();
-  return { bindings: f0, ret: f1 };
+  const ret = r.uint();
+  return { bindings, ret };
 }
 export const RemoteConnectListAllNwfilterBindingsRetCodec: Codec<RemoteConnectListAllNwfilterBindingsRet> = { name: "remote_connect_list_all_nwfilter_bindings_ret", encode: encodeRemoteConnectListAllNwfilterBindingsRet, decode: decodeRemoteConnectListAllNwfilterBindingsRet };
 
@@ -15814,8 +15814,8 @@ export function encodeRemoteConnectGetStoragePoolCapabilitiesArgs(w: XdrWriter, 
   w.uint(v.flags, "remote_connect_get_storage_pool_capabilities_args.flags");
 }
 export function decodeRemoteConnectGetStoragePoolCapabilitiesArgs(r: XdrReader): RemoteConnectGetStoragePoolCapabilitiesArgs {
-  const f0 = r.uint();
-  return { flags: f0 };
+  const flags = r.uint();
+  return { flags };
 }
 export const RemoteConnectGetStoragePoolCapabilitiesArgsCodec: Codec<RemoteConnectGetStoragePoolCapabilitiesArgs> = { name: "remote_connect_get_storage_pool_capabilities_args", encode: encodeRemoteConnectGetStoragePoolCapabilitiesArgs, decode: decodeRemoteConnectGetStoragePoolCapabilitiesArgs };
 
@@ -15831,8 +15831,8 @@ export function encodeRemoteConnectGetStoragePoolCapabilitiesRet(w: XdrWriter, v
   w.string(v.capabilities, 4194304, "remote_connect_get_storage_pool_capabilities_ret.capabilities");
 }
 export function decodeRemoteConnectGetStoragePoolCapabilitiesRet(r: XdrReader): RemoteConnectGetStoragePoolCapabilitiesRet {
-  const f0 = r.string(4194304, "remote_connect_get_storage_pool_capabilities_ret.capabilities");
-  return { capabilities: f0 };
+  const capabilities = r.string(4194304, "remote_connect_get_storage_pool_capabilities_ret.capabilities");
+  return { capabilities };
 }
 export const RemoteConnectGetStoragePoolCapabilitiesRetCodec: Codec<RemoteConnectGetStoragePoolCapabilitiesRet> = { name: "remote_connect_get_storage_pool_capabilities_ret", encode: encodeRemoteConnectGetStoragePoolCapabilitiesRet, decode: decodeRemoteConnectGetStoragePoolCapabilitiesRet };
 
@@ -15852,10 +15852,10 @@ export function encodeRemoteNetworkListAllPortsArgs(w: XdrWriter, v: RemoteNetwo
   w.uint(v.flags, "remote_network_list_all_ports_args.flags");
 }
 export function decodeRemoteNetworkListAllPortsArgs(r: XdrReader): RemoteNetworkListAllPortsArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { network: f0, need_results: f1, flags: f2 };
+  const network = decodeRemoteNonnullNetwork(r);
+  const need_results = r.int();
+  const flags = r.uint();
+  return { network, need_results, flags };
 }
 export const RemoteNetworkListAllPortsArgsCodec: Codec<RemoteNetworkListAllPortsArgs> = { name: "remote_network_list_all_ports_args", encode: encodeRemoteNetworkListAllPortsArgs, decode: decodeRemoteNetworkListAllPortsArgs };
 
@@ -15879,14 +15879,14 @@ export function encodeRemoteNetworkListAllPortsRet(w: XdrWriter, v: RemoteNetwor
   w.uint(v.ret, "remote_network_list_all_ports_ret.ret");
 }
 export function decodeRemoteNetworkListAllPortsRet(r: XdrReader): RemoteNetworkListAllPortsRet {
-  const f0n = r.arrayLength(16384, "remote_network_list_all_ports_ret.ports", 36);
-  const f0: RemoteNonnullNetworkPort[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullNetworkPort(r);
-    f0.push(f0e);
+  const ports$n = r.arrayLength(16384, "remote_network_list_all_ports_ret.ports", 36);
+  const ports: RemoteNonnullNetworkPort[] = [];
+  for (let ports$i = 0; ports$i < ports$n; ports$i++) {
+    const ports$e = decodeRemoteNonnullNetworkPort(r);
+    ports.push(ports$e);
   }
-  const f1 = r.uint();
-  return { ports: f0, ret: f1 };
+  const ret = r.uint();
+  return { ports, ret };
 }
 export const RemoteNetworkListAllPortsRetCodec: Codec<RemoteNetworkListAllPortsRet> = { name: "remote_network_list_all_ports_ret", encode: encodeRemoteNetworkListAllPortsRet, decode: decodeRemoteNetworkListAllPortsRet };
 
@@ -15904,9 +15904,9 @@ export function encodeRemoteNetworkPortLookupByUuidArgs(w: XdrWriter, v: RemoteN
   w.fixedOpaque(v.uuid, 16, "remote_network_port_lookup_by_uuid_args.uuid");
 }
 export function decodeRemoteNetworkPortLookupByUuidArgs(r: XdrReader): RemoteNetworkPortLookupByUuidArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.fixedOpaque(16, "remote_network_port_lookup_by_uuid_args.uuid");
-  return { network: f0, uuid: f1 };
+  const network = decodeRemoteNonnullNetwork(r);
+  const uuid = r.fixedOpaque(16, "remote_network_port_lookup_by_uuid_args.uuid");
+  return { network, uuid };
 }
 export const RemoteNetworkPortLookupByUuidArgsCodec: Codec<RemoteNetworkPortLookupByUuidArgs> = { name: "remote_network_port_lookup_by_uuid_args", encode: encodeRemoteNetworkPortLookupByUuidArgs, decode: decodeRemoteNetworkPortLookupByUuidArgs };
 
@@ -15922,8 +15922,8 @@ export function encodeRemoteNetworkPortLookupByUuidRet(w: XdrWriter, v: RemoteNe
   encodeRemoteNonnullNetworkPort(w, v.port, "remote_network_port_lookup_by_uuid_ret.port");
 }
 export function decodeRemoteNetworkPortLookupByUuidRet(r: XdrReader): RemoteNetworkPortLookupByUuidRet {
-  const f0 = decodeRemoteNonnullNetworkPort(r);
-  return { port: f0 };
+  const port = decodeRemoteNonnullNetworkPort(r);
+  return { port };
 }
 export const RemoteNetworkPortLookupByUuidRetCodec: Codec<RemoteNetworkPortLookupByUuidRet> = { name: "remote_network_port_lookup_by_uuid_ret", encode: encodeRemoteNetworkPortLookupByUuidRet, decode: decodeRemoteNetworkPortLookupByUuidRet };
 
@@ -15943,10 +15943,10 @@ export function encodeRemoteNetworkPortCreateXmlArgs(w: XdrWriter, v: RemoteNetw
   w.uint(v.flags, "remote_network_port_create_xml_args.flags");
 }
 export function decodeRemoteNetworkPortCreateXmlArgs(r: XdrReader): RemoteNetworkPortCreateXmlArgs {
-  const f0 = decodeRemoteNonnullNetwork(r);
-  const f1 = r.string(4194304, "remote_network_port_create_xml_args.xml");
-  const f2 = r.uint();
-  return { network: f0, xml: f1, flags: f2 };
+  const network = decodeRemoteNonnullNetwork(r);
+  const xml = r.string(4194304, "remote_network_port_create_xml_args.xml");
+  const flags = r.uint();
+  return { network, xml, flags };
 }
 export const RemoteNetworkPortCreateXmlArgsCodec: Codec<RemoteNetworkPortCreateXmlArgs> = { name: "remote_network_port_create_xml_args", encode: encodeRemoteNetworkPortCreateXmlArgs, decode: decodeRemoteNetworkPortCreateXmlArgs };
 
@@ -15962,8 +15962,8 @@ export function encodeRemoteNetworkPortCreateXmlRet(w: XdrWriter, v: RemoteNetwo
   encodeRemoteNonnullNetworkPort(w, v.port, "remote_network_port_create_xml_ret.port");
 }
 export function decodeRemoteNetworkPortCreateXmlRet(r: XdrReader): RemoteNetworkPortCreateXmlRet {
-  const f0 = decodeRemoteNonnullNetworkPort(r);
-  return { port: f0 };
+  const port = decodeRemoteNonnullNetworkPort(r);
+  return { port };
 }
 export const RemoteNetworkPortCreateXmlRetCodec: Codec<RemoteNetworkPortCreateXmlRet> = { name: "remote_network_port_create_xml_ret", encode: encodeRemoteNetworkPortCreateXmlRet, decode: decodeRemoteNetworkPortCreateXmlRet };
 
@@ -15989,15 +15989,15 @@ export function encodeRemoteNetworkPortSetParametersArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_network_port_set_parameters_args.flags");
 }
 export function decodeRemoteNetworkPortSetParametersArgs(r: XdrReader): RemoteNetworkPortSetParametersArgs {
-  const f0 = decodeRemoteNonnullNetworkPort(r);
-  const f1n = r.arrayLength(16, "remote_network_port_set_parameters_args.params", 8);
-  const f1: RemoteTypedParam[] = [];
-  for (let f1i = 0; f1i < f1n; f1i++) {
-    const f1e = decodeRemoteTypedParam(r);
-    f1.push(f1e);
+  const port = decodeRemoteNonnullNetworkPort(r);
+  const params$n = r.arrayLength(16, "remote_network_port_set_parameters_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f2 = r.uint();
-  return { port: f0, params: f1, flags: f2 };
+  const flags = r.uint();
+  return { port, params, flags };
 }
 export const RemoteNetworkPortSetParametersArgsCodec: Codec<RemoteNetworkPortSetParametersArgs> = { name: "remote_network_port_set_parameters_args", encode: encodeRemoteNetworkPortSetParametersArgs, decode: decodeRemoteNetworkPortSetParametersArgs };
 
@@ -16017,10 +16017,10 @@ export function encodeRemoteNetworkPortGetParametersArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_network_port_get_parameters_args.flags");
 }
 export function decodeRemoteNetworkPortGetParametersArgs(r: XdrReader): RemoteNetworkPortGetParametersArgs {
-  const f0 = decodeRemoteNonnullNetworkPort(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { port: f0, nparams: f1, flags: f2 };
+  const port = decodeRemoteNonnullNetworkPort(r);
+  const nparams = r.int();
+  const flags = r.uint();
+  return { port, nparams, flags };
 }
 export const RemoteNetworkPortGetParametersArgsCodec: Codec<RemoteNetworkPortGetParametersArgs> = { name: "remote_network_port_get_parameters_args", encode: encodeRemoteNetworkPortGetParametersArgs, decode: decodeRemoteNetworkPortGetParametersArgs };
 
@@ -16044,14 +16044,14 @@ export function encodeRemoteNetworkPortGetParametersRet(w: XdrWriter, v: RemoteN
   w.int(v.nparams, "remote_network_port_get_parameters_ret.nparams");
 }
 export function decodeRemoteNetworkPortGetParametersRet(r: XdrReader): RemoteNetworkPortGetParametersRet {
-  const f0n = r.arrayLength(16, "remote_network_port_get_parameters_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(16, "remote_network_port_get_parameters_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.int();
-  return { params: f0, nparams: f1 };
+  const nparams = r.int();
+  return { params, nparams };
 }
 export const RemoteNetworkPortGetParametersRetCodec: Codec<RemoteNetworkPortGetParametersRet> = { name: "remote_network_port_get_parameters_ret", encode: encodeRemoteNetworkPortGetParametersRet, decode: decodeRemoteNetworkPortGetParametersRet };
 
@@ -16069,9 +16069,9 @@ export function encodeRemoteNetworkPortGetXmlDescArgs(w: XdrWriter, v: RemoteNet
   w.uint(v.flags, "remote_network_port_get_xml_desc_args.flags");
 }
 export function decodeRemoteNetworkPortGetXmlDescArgs(r: XdrReader): RemoteNetworkPortGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullNetworkPort(r);
-  const f1 = r.uint();
-  return { port: f0, flags: f1 };
+  const port = decodeRemoteNonnullNetworkPort(r);
+  const flags = r.uint();
+  return { port, flags };
 }
 export const RemoteNetworkPortGetXmlDescArgsCodec: Codec<RemoteNetworkPortGetXmlDescArgs> = { name: "remote_network_port_get_xml_desc_args", encode: encodeRemoteNetworkPortGetXmlDescArgs, decode: decodeRemoteNetworkPortGetXmlDescArgs };
 
@@ -16087,8 +16087,8 @@ export function encodeRemoteNetworkPortGetXmlDescRet(w: XdrWriter, v: RemoteNetw
   w.string(v.xml, 4194304, "remote_network_port_get_xml_desc_ret.xml");
 }
 export function decodeRemoteNetworkPortGetXmlDescRet(r: XdrReader): RemoteNetworkPortGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_network_port_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_network_port_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteNetworkPortGetXmlDescRetCodec: Codec<RemoteNetworkPortGetXmlDescRet> = { name: "remote_network_port_get_xml_desc_ret", encode: encodeRemoteNetworkPortGetXmlDescRet, decode: decodeRemoteNetworkPortGetXmlDescRet };
 
@@ -16106,9 +16106,9 @@ export function encodeRemoteNetworkPortDeleteArgs(w: XdrWriter, v: RemoteNetwork
   w.uint(v.flags, "remote_network_port_delete_args.flags");
 }
 export function decodeRemoteNetworkPortDeleteArgs(r: XdrReader): RemoteNetworkPortDeleteArgs {
-  const f0 = decodeRemoteNonnullNetworkPort(r);
-  const f1 = r.uint();
-  return { port: f0, flags: f1 };
+  const port = decodeRemoteNonnullNetworkPort(r);
+  const flags = r.uint();
+  return { port, flags };
 }
 export const RemoteNetworkPortDeleteArgsCodec: Codec<RemoteNetworkPortDeleteArgs> = { name: "remote_network_port_delete_args", encode: encodeRemoteNetworkPortDeleteArgs, decode: decodeRemoteNetworkPortDeleteArgs };
 
@@ -16128,10 +16128,10 @@ export function encodeRemoteDomainCheckpointCreateXmlArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_checkpoint_create_xml_args.flags");
 }
 export function decodeRemoteDomainCheckpointCreateXmlArgs(r: XdrReader): RemoteDomainCheckpointCreateXmlArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_checkpoint_create_xml_args.xml_desc");
-  const f2 = r.uint();
-  return { dom: f0, xml_desc: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const xml_desc = r.string(4194304, "remote_domain_checkpoint_create_xml_args.xml_desc");
+  const flags = r.uint();
+  return { dom, xml_desc, flags };
 }
 export const RemoteDomainCheckpointCreateXmlArgsCodec: Codec<RemoteDomainCheckpointCreateXmlArgs> = { name: "remote_domain_checkpoint_create_xml_args", encode: encodeRemoteDomainCheckpointCreateXmlArgs, decode: decodeRemoteDomainCheckpointCreateXmlArgs };
 
@@ -16147,8 +16147,8 @@ export function encodeRemoteDomainCheckpointCreateXmlRet(w: XdrWriter, v: Remote
   encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint, "remote_domain_checkpoint_create_xml_ret.checkpoint");
 }
 export function decodeRemoteDomainCheckpointCreateXmlRet(r: XdrReader): RemoteDomainCheckpointCreateXmlRet {
-  const f0 = decodeRemoteNonnullDomainCheckpoint(r);
-  return { checkpoint: f0 };
+  const checkpoint = decodeRemoteNonnullDomainCheckpoint(r);
+  return { checkpoint };
 }
 export const RemoteDomainCheckpointCreateXmlRetCodec: Codec<RemoteDomainCheckpointCreateXmlRet> = { name: "remote_domain_checkpoint_create_xml_ret", encode: encodeRemoteDomainCheckpointCreateXmlRet, decode: decodeRemoteDomainCheckpointCreateXmlRet };
 
@@ -16166,9 +16166,9 @@ export function encodeRemoteDomainCheckpointGetXmlDescArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_domain_checkpoint_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainCheckpointGetXmlDescArgs(r: XdrReader): RemoteDomainCheckpointGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullDomainCheckpoint(r);
-  const f1 = r.uint();
-  return { checkpoint: f0, flags: f1 };
+  const checkpoint = decodeRemoteNonnullDomainCheckpoint(r);
+  const flags = r.uint();
+  return { checkpoint, flags };
 }
 export const RemoteDomainCheckpointGetXmlDescArgsCodec: Codec<RemoteDomainCheckpointGetXmlDescArgs> = { name: "remote_domain_checkpoint_get_xml_desc_args", encode: encodeRemoteDomainCheckpointGetXmlDescArgs, decode: decodeRemoteDomainCheckpointGetXmlDescArgs };
 
@@ -16184,8 +16184,8 @@ export function encodeRemoteDomainCheckpointGetXmlDescRet(w: XdrWriter, v: Remot
   w.string(v.xml, 4194304, "remote_domain_checkpoint_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainCheckpointGetXmlDescRet(r: XdrReader): RemoteDomainCheckpointGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_domain_checkpoint_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_domain_checkpoint_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteDomainCheckpointGetXmlDescRetCodec: Codec<RemoteDomainCheckpointGetXmlDescRet> = { name: "remote_domain_checkpoint_get_xml_desc_ret", encode: encodeRemoteDomainCheckpointGetXmlDescRet, decode: decodeRemoteDomainCheckpointGetXmlDescRet };
 
@@ -16205,10 +16205,10 @@ export function encodeRemoteDomainListAllCheckpointsArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_list_all_checkpoints_args.flags");
 }
 export function decodeRemoteDomainListAllCheckpointsArgs(r: XdrReader): RemoteDomainListAllCheckpointsArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, need_results: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const need_results = r.int();
+  const flags = r.uint();
+  return { dom, need_results, flags };
 }
 export const RemoteDomainListAllCheckpointsArgsCodec: Codec<RemoteDomainListAllCheckpointsArgs> = { name: "remote_domain_list_all_checkpoints_args", encode: encodeRemoteDomainListAllCheckpointsArgs, decode: decodeRemoteDomainListAllCheckpointsArgs };
 
@@ -16232,14 +16232,14 @@ export function encodeRemoteDomainListAllCheckpointsRet(w: XdrWriter, v: RemoteD
   w.int(v.ret, "remote_domain_list_all_checkpoints_ret.ret");
 }
 export function decodeRemoteDomainListAllCheckpointsRet(r: XdrReader): RemoteDomainListAllCheckpointsRet {
-  const f0n = r.arrayLength(16384, "remote_domain_list_all_checkpoints_ret.checkpoints", 28);
-  const f0: RemoteNonnullDomainCheckpoint[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullDomainCheckpoint(r);
-    f0.push(f0e);
+  const checkpoints$n = r.arrayLength(16384, "remote_domain_list_all_checkpoints_ret.checkpoints", 28);
+  const checkpoints: RemoteNonnullDomainCheckpoint[] = [];
+  for (let checkpoints$i = 0; checkpoints$i < checkpoints$n; checkpoints$i++) {
+    const checkpoints$e = decodeRemoteNonnullDomainCheckpoint(r);
+    checkpoints.push(checkpoints$e);
   }
-  const f1 = r.int();
-  return { checkpoints: f0, ret: f1 };
+  const ret = r.int();
+  return { checkpoints, ret };
 }
 export const RemoteDomainListAllCheckpointsRetCodec: Codec<RemoteDomainListAllCheckpointsRet> = { name: "remote_domain_list_all_checkpoints_ret", encode: encodeRemoteDomainListAllCheckpointsRet, decode: decodeRemoteDomainListAllCheckpointsRet };
 
@@ -16259,10 +16259,10 @@ export function encodeRemoteDomainCheckpointListAllChildrenArgs(w: XdrWriter, v:
   w.uint(v.flags, "remote_domain_checkpoint_list_all_children_args.flags");
 }
 export function decodeRemoteDomainCheckpointListAllChildrenArgs(r: XdrReader): RemoteDomainCheckpointListAllChildrenArgs {
-  const f0 = decodeRemoteNonnullDomainCheckpoint(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { checkpoint: f0, need_results: f1, flags: f2 };
+  const checkpoint = decodeRemoteNonnullDomainCheckpoint(r);
+  const need_results = r.int();
+  const flags = r.uint();
+  return { checkpoint, need_results, flags };
 }
 export const RemoteDomainCheckpointListAllChildrenArgsCodec: Codec<RemoteDomainCheckpointListAllChildrenArgs> = { name: "remote_domain_checkpoint_list_all_children_args", encode: encodeRemoteDomainCheckpointListAllChildrenArgs, decode: decodeRemoteDomainCheckpointListAllChildrenArgs };
 
@@ -16286,14 +16286,14 @@ export function encodeRemoteDomainCheckpointListAllChildrenRet(w: XdrWriter, v: 
   w.int(v.ret, "remote_domain_checkpoint_list_all_children_ret.ret");
 }
 export function decodeRemoteDomainCheckpointListAllChildrenRet(r: XdrReader): RemoteDomainCheckpointListAllChildrenRet {
-  const f0n = r.arrayLength(16384, "remote_domain_checkpoint_list_all_children_ret.checkpoints", 28);
-  const f0: RemoteNonnullDomainCheckpoint[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteNonnullDomainCheckpoint(r);
-    f0.push(f0e);
+  const checkpoints$n = r.arrayLength(16384, "remote_domain_checkpoint_list_all_children_ret.checkpoints", 28);
+  const checkpoints: RemoteNonnullDomainCheckpoint[] = [];
+  for (let checkpoints$i = 0; checkpoints$i < checkpoints$n; checkpoints$i++) {
+    const checkpoints$e = decodeRemoteNonnullDomainCheckpoint(r);
+    checkpoints.push(checkpoints$e);
   }
-  const f1 = r.int();
-  return { checkpoints: f0, ret: f1 };
+  const ret = r.int();
+  return { checkpoints, ret };
 }
 export const RemoteDomainCheckpointListAllChildrenRetCodec: Codec<RemoteDomainCheckpointListAllChildrenRet> = { name: "remote_domain_checkpoint_list_all_children_ret", encode: encodeRemoteDomainCheckpointListAllChildrenRet, decode: decodeRemoteDomainCheckpointListAllChildrenRet };
 
@@ -16313,10 +16313,10 @@ export function encodeRemoteDomainCheckpointLookupByNameArgs(w: XdrWriter, v: Re
   w.uint(v.flags, "remote_domain_checkpoint_lookup_by_name_args.flags");
 }
 export function decodeRemoteDomainCheckpointLookupByNameArgs(r: XdrReader): RemoteDomainCheckpointLookupByNameArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_checkpoint_lookup_by_name_args.name");
-  const f2 = r.uint();
-  return { dom: f0, name: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const name = r.string(4194304, "remote_domain_checkpoint_lookup_by_name_args.name");
+  const flags = r.uint();
+  return { dom, name, flags };
 }
 export const RemoteDomainCheckpointLookupByNameArgsCodec: Codec<RemoteDomainCheckpointLookupByNameArgs> = { name: "remote_domain_checkpoint_lookup_by_name_args", encode: encodeRemoteDomainCheckpointLookupByNameArgs, decode: decodeRemoteDomainCheckpointLookupByNameArgs };
 
@@ -16332,8 +16332,8 @@ export function encodeRemoteDomainCheckpointLookupByNameRet(w: XdrWriter, v: Rem
   encodeRemoteNonnullDomainCheckpoint(w, v.checkpoint, "remote_domain_checkpoint_lookup_by_name_ret.checkpoint");
 }
 export function decodeRemoteDomainCheckpointLookupByNameRet(r: XdrReader): RemoteDomainCheckpointLookupByNameRet {
-  const f0 = decodeRemoteNonnullDomainCheckpoint(r);
-  return { checkpoint: f0 };
+  const checkpoint = decodeRemoteNonnullDomainCheckpoint(r);
+  return { checkpoint };
 }
 export const RemoteDomainCheckpointLookupByNameRetCodec: Codec<RemoteDomainCheckpointLookupByNameRet> = { name: "remote_domain_checkpoint_lookup_by_name_ret", encode: encodeRemoteDomainCheckpointLookupByNameRet, decode: decodeRemoteDomainCheckpointLookupByNameRet };
 
@@ -16351,9 +16351,9 @@ export function encodeRemoteDomainCheckpointGetParentArgs(w: XdrWriter, v: Remot
   w.uint(v.flags, "remote_domain_checkpoint_get_parent_args.flags");
 }
 export function decodeRemoteDomainCheckpointGetParentArgs(r: XdrReader): RemoteDomainCheckpointGetParentArgs {
-  const f0 = decodeRemoteNonnullDomainCheckpoint(r);
-  const f1 = r.uint();
-  return { checkpoint: f0, flags: f1 };
+  const checkpoint = decodeRemoteNonnullDomainCheckpoint(r);
+  const flags = r.uint();
+  return { checkpoint, flags };
 }
 export const RemoteDomainCheckpointGetParentArgsCodec: Codec<RemoteDomainCheckpointGetParentArgs> = { name: "remote_domain_checkpoint_get_parent_args", encode: encodeRemoteDomainCheckpointGetParentArgs, decode: decodeRemoteDomainCheckpointGetParentArgs };
 
@@ -16369,8 +16369,8 @@ export function encodeRemoteDomainCheckpointGetParentRet(w: XdrWriter, v: Remote
   encodeRemoteNonnullDomainCheckpoint(w, v.parent, "remote_domain_checkpoint_get_parent_ret.parent");
 }
 export function decodeRemoteDomainCheckpointGetParentRet(r: XdrReader): RemoteDomainCheckpointGetParentRet {
-  const f0 = decodeRemoteNonnullDomainCheckpoint(r);
-  return { parent: f0 };
+  const parent = decodeRemoteNonnullDomainCheckpoint(r);
+  return { parent };
 }
 export const RemoteDomainCheckpointGetParentRetCodec: Codec<RemoteDomainCheckpointGetParentRet> = { name: "remote_domain_checkpoint_get_parent_ret", encode: encodeRemoteDomainCheckpointGetParentRet, decode: decodeRemoteDomainCheckpointGetParentRet };
 
@@ -16388,9 +16388,9 @@ export function encodeRemoteDomainCheckpointDeleteArgs(w: XdrWriter, v: RemoteDo
   w.uint(v.flags, "remote_domain_checkpoint_delete_args.flags");
 }
 export function decodeRemoteDomainCheckpointDeleteArgs(r: XdrReader): RemoteDomainCheckpointDeleteArgs {
-  const f0 = decodeRemoteNonnullDomainCheckpoint(r);
-  const f1 = r.uint();
-  return { checkpoint: f0, flags: f1 };
+  const checkpoint = decodeRemoteNonnullDomainCheckpoint(r);
+  const flags = r.uint();
+  return { checkpoint, flags };
 }
 export const RemoteDomainCheckpointDeleteArgsCodec: Codec<RemoteDomainCheckpointDeleteArgs> = { name: "remote_domain_checkpoint_delete_args", encode: encodeRemoteDomainCheckpointDeleteArgs, decode: decodeRemoteDomainCheckpointDeleteArgs };
 
@@ -16410,10 +16410,10 @@ export function encodeRemoteDomainGetGuestInfoArgs(w: XdrWriter, v: RemoteDomain
   w.uint(v.flags, "remote_domain_get_guest_info_args.flags");
 }
 export function decodeRemoteDomainGetGuestInfoArgs(r: XdrReader): RemoteDomainGetGuestInfoArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, types: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const types = r.uint();
+  const flags = r.uint();
+  return { dom, types, flags };
 }
 export const RemoteDomainGetGuestInfoArgsCodec: Codec<RemoteDomainGetGuestInfoArgs> = { name: "remote_domain_get_guest_info_args", encode: encodeRemoteDomainGetGuestInfoArgs, decode: decodeRemoteDomainGetGuestInfoArgs };
 
@@ -16435,13 +16435,13 @@ export function encodeRemoteDomainGetGuestInfoRet(w: XdrWriter, v: RemoteDomainG
   }
 }
 export function decodeRemoteDomainGetGuestInfoRet(r: XdrReader): RemoteDomainGetGuestInfoRet {
-  const f0n = r.arrayLength(2048, "remote_domain_get_guest_info_ret.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(2048, "remote_domain_get_guest_info_ret.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  return { params: f0 };
+  return { params };
 }
 export const RemoteDomainGetGuestInfoRetCodec: Codec<RemoteDomainGetGuestInfoRet> = { name: "remote_domain_get_guest_info_ret", encode: encodeRemoteDomainGetGuestInfoRet, decode: decodeRemoteDomainGetGuestInfoRet };
 
@@ -16465,14 +16465,14 @@ export function encodeRemoteConnectSetIdentityArgs(w: XdrWriter, v: RemoteConnec
   w.uint(v.flags, "remote_connect_set_identity_args.flags");
 }
 export function decodeRemoteConnectSetIdentityArgs(r: XdrReader): RemoteConnectSetIdentityArgs {
-  const f0n = r.arrayLength(20, "remote_connect_set_identity_args.params", 8);
-  const f0: RemoteTypedParam[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = decodeRemoteTypedParam(r);
-    f0.push(f0e);
+  const params$n = r.arrayLength(20, "remote_connect_set_identity_args.params", 8);
+  const params: RemoteTypedParam[] = [];
+  for (let params$i = 0; params$i < params$n; params$i++) {
+    const params$e = decodeRemoteTypedParam(r);
+    params.push(params$e);
   }
-  const f1 = r.uint();
-  return { params: f0, flags: f1 };
+  const flags = r.uint();
+  return { params, flags };
 }
 export const RemoteConnectSetIdentityArgsCodec: Codec<RemoteConnectSetIdentityArgs> = { name: "remote_connect_set_identity_args", encode: encodeRemoteConnectSetIdentityArgs, decode: decodeRemoteConnectSetIdentityArgs };
 
@@ -16492,10 +16492,10 @@ export function encodeRemoteDomainAgentSetResponseTimeoutArgs(w: XdrWriter, v: R
   w.uint(v.flags, "remote_domain_agent_set_response_timeout_args.flags");
 }
 export function decodeRemoteDomainAgentSetResponseTimeoutArgs(r: XdrReader): RemoteDomainAgentSetResponseTimeoutArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, timeout: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const timeout = r.int();
+  const flags = r.uint();
+  return { dom, timeout, flags };
 }
 export const RemoteDomainAgentSetResponseTimeoutArgsCodec: Codec<RemoteDomainAgentSetResponseTimeoutArgs> = { name: "remote_domain_agent_set_response_timeout_args", encode: encodeRemoteDomainAgentSetResponseTimeoutArgs, decode: decodeRemoteDomainAgentSetResponseTimeoutArgs };
 
@@ -16511,8 +16511,8 @@ export function encodeRemoteDomainAgentSetResponseTimeoutRet(w: XdrWriter, v: Re
   w.int(v.result, "remote_domain_agent_set_response_timeout_ret.result");
 }
 export function decodeRemoteDomainAgentSetResponseTimeoutRet(r: XdrReader): RemoteDomainAgentSetResponseTimeoutRet {
-  const f0 = r.int();
-  return { result: f0 };
+  const result = r.int();
+  return { result };
 }
 export const RemoteDomainAgentSetResponseTimeoutRetCodec: Codec<RemoteDomainAgentSetResponseTimeoutRet> = { name: "remote_domain_agent_set_response_timeout_ret", encode: encodeRemoteDomainAgentSetResponseTimeoutRet, decode: decodeRemoteDomainAgentSetResponseTimeoutRet };
 
@@ -16541,15 +16541,15 @@ export function encodeRemoteDomainBackupBeginArgs(w: XdrWriter, v: RemoteDomainB
   w.uint(v.flags, "remote_domain_backup_begin_args.flags");
 }
 export function decodeRemoteDomainBackupBeginArgs(r: XdrReader): RemoteDomainBackupBeginArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_backup_begin_args.backup_xml");
-  let f2: RemoteNonnullString | null = null;
+  const dom = decodeRemoteNonnullDomain(r);
+  const backup_xml = r.string(4194304, "remote_domain_backup_begin_args.backup_xml");
+  let checkpoint_xml: RemoteNonnullString | null = null;
   if (r.optional("remote_domain_backup_begin_args.checkpoint_xml")) {
-    const f2p = r.string(4194304, "remote_domain_backup_begin_args.checkpoint_xml");
-    f2 = f2p;
+    const checkpoint_xml$p = r.string(4194304, "remote_domain_backup_begin_args.checkpoint_xml");
+    checkpoint_xml = checkpoint_xml$p;
   }
-  const f3 = r.uint();
-  return { dom: f0, backup_xml: f1, checkpoint_xml: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, backup_xml, checkpoint_xml, flags };
 }
 export const RemoteDomainBackupBeginArgsCodec: Codec<RemoteDomainBackupBeginArgs> = { name: "remote_domain_backup_begin_args", encode: encodeRemoteDomainBackupBeginArgs, decode: decodeRemoteDomainBackupBeginArgs };
 
@@ -16567,9 +16567,9 @@ export function encodeRemoteDomainBackupGetXmlDescArgs(w: XdrWriter, v: RemoteDo
   w.uint(v.flags, "remote_domain_backup_get_xml_desc_args.flags");
 }
 export function decodeRemoteDomainBackupGetXmlDescArgs(r: XdrReader): RemoteDomainBackupGetXmlDescArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainBackupGetXmlDescArgsCodec: Codec<RemoteDomainBackupGetXmlDescArgs> = { name: "remote_domain_backup_get_xml_desc_args", encode: encodeRemoteDomainBackupGetXmlDescArgs, decode: decodeRemoteDomainBackupGetXmlDescArgs };
 
@@ -16585,8 +16585,8 @@ export function encodeRemoteDomainBackupGetXmlDescRet(w: XdrWriter, v: RemoteDom
   w.string(v.xml, 4194304, "remote_domain_backup_get_xml_desc_ret.xml");
 }
 export function decodeRemoteDomainBackupGetXmlDescRet(r: XdrReader): RemoteDomainBackupGetXmlDescRet {
-  const f0 = r.string(4194304, "remote_domain_backup_get_xml_desc_ret.xml");
-  return { xml: f0 };
+  const xml = r.string(4194304, "remote_domain_backup_get_xml_desc_ret.xml");
+  return { xml };
 }
 export const RemoteDomainBackupGetXmlDescRetCodec: Codec<RemoteDomainBackupGetXmlDescRet> = { name: "remote_domain_backup_get_xml_desc_ret", encode: encodeRemoteDomainBackupGetXmlDescRet, decode: decodeRemoteDomainBackupGetXmlDescRet };
 
@@ -16606,10 +16606,10 @@ export function encodeRemoteDomainAuthorizedSshKeysGetArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_domain_authorized_ssh_keys_get_args.flags");
 }
 export function decodeRemoteDomainAuthorizedSshKeysGetArgs(r: XdrReader): RemoteDomainAuthorizedSshKeysGetArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_authorized_ssh_keys_get_args.user");
-  const f2 = r.uint();
-  return { dom: f0, user: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const user = r.string(4194304, "remote_domain_authorized_ssh_keys_get_args.user");
+  const flags = r.uint();
+  return { dom, user, flags };
 }
 export const RemoteDomainAuthorizedSshKeysGetArgsCodec: Codec<RemoteDomainAuthorizedSshKeysGetArgs> = { name: "remote_domain_authorized_ssh_keys_get_args", encode: encodeRemoteDomainAuthorizedSshKeysGetArgs, decode: decodeRemoteDomainAuthorizedSshKeysGetArgs };
 
@@ -16631,13 +16631,13 @@ export function encodeRemoteDomainAuthorizedSshKeysGetRet(w: XdrWriter, v: Remot
   }
 }
 export function decodeRemoteDomainAuthorizedSshKeysGetRet(r: XdrReader): RemoteDomainAuthorizedSshKeysGetRet {
-  const f0n = r.arrayLength(2048, "remote_domain_authorized_ssh_keys_get_ret.keys");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_domain_authorized_ssh_keys_get_ret.keys[]");
-    f0.push(f0e);
+  const keys$n = r.arrayLength(2048, "remote_domain_authorized_ssh_keys_get_ret.keys");
+  const keys: RemoteNonnullString[] = [];
+  for (let keys$i = 0; keys$i < keys$n; keys$i++) {
+    const keys$e = r.string(4194304, "remote_domain_authorized_ssh_keys_get_ret.keys[]");
+    keys.push(keys$e);
   }
-  return { keys: f0 };
+  return { keys };
 }
 export const RemoteDomainAuthorizedSshKeysGetRetCodec: Codec<RemoteDomainAuthorizedSshKeysGetRet> = { name: "remote_domain_authorized_ssh_keys_get_ret", encode: encodeRemoteDomainAuthorizedSshKeysGetRet, decode: decodeRemoteDomainAuthorizedSshKeysGetRet };
 
@@ -16665,16 +16665,16 @@ export function encodeRemoteDomainAuthorizedSshKeysSetArgs(w: XdrWriter, v: Remo
   w.uint(v.flags, "remote_domain_authorized_ssh_keys_set_args.flags");
 }
 export function decodeRemoteDomainAuthorizedSshKeysSetArgs(r: XdrReader): RemoteDomainAuthorizedSshKeysSetArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_authorized_ssh_keys_set_args.user");
-  const f2n = r.arrayLength(2048, "remote_domain_authorized_ssh_keys_set_args.keys");
-  const f2: RemoteNonnullString[] = [];
-  for (let f2i = 0; f2i < f2n; f2i++) {
-    const f2e = r.string(4194304, "remote_domain_authorized_ssh_keys_set_args.keys[]");
-    f2.push(f2e);
+  const dom = decodeRemoteNonnullDomain(r);
+  const user = r.string(4194304, "remote_domain_authorized_ssh_keys_set_args.user");
+  const keys$n = r.arrayLength(2048, "remote_domain_authorized_ssh_keys_set_args.keys");
+  const keys: RemoteNonnullString[] = [];
+  for (let keys$i = 0; keys$i < keys$n; keys$i++) {
+    const keys$e = r.string(4194304, "remote_domain_authorized_ssh_keys_set_args.keys[]");
+    keys.push(keys$e);
   }
-  const f3 = r.uint();
-  return { dom: f0, user: f1, keys: f2, flags: f3 };
+  const flags = r.uint();
+  return { dom, user, keys, flags };
 }
 export const RemoteDomainAuthorizedSshKeysSetArgsCodec: Codec<RemoteDomainAuthorizedSshKeysSetArgs> = { name: "remote_domain_authorized_ssh_keys_set_args", encode: encodeRemoteDomainAuthorizedSshKeysSetArgs, decode: decodeRemoteDomainAuthorizedSshKeysSetArgs };
 
@@ -16692,9 +16692,9 @@ export function encodeRemoteDomainGetMessagesArgs(w: XdrWriter, v: RemoteDomainG
   w.uint(v.flags, "remote_domain_get_messages_args.flags");
 }
 export function decodeRemoteDomainGetMessagesArgs(r: XdrReader): RemoteDomainGetMessagesArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  return { dom: f0, flags: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const flags = r.uint();
+  return { dom, flags };
 }
 export const RemoteDomainGetMessagesArgsCodec: Codec<RemoteDomainGetMessagesArgs> = { name: "remote_domain_get_messages_args", encode: encodeRemoteDomainGetMessagesArgs, decode: decodeRemoteDomainGetMessagesArgs };
 
@@ -16716,13 +16716,13 @@ export function encodeRemoteDomainGetMessagesRet(w: XdrWriter, v: RemoteDomainGe
   }
 }
 export function decodeRemoteDomainGetMessagesRet(r: XdrReader): RemoteDomainGetMessagesRet {
-  const f0n = r.arrayLength(2048, "remote_domain_get_messages_ret.msgs");
-  const f0: RemoteNonnullString[] = [];
-  for (let f0i = 0; f0i < f0n; f0i++) {
-    const f0e = r.string(4194304, "remote_domain_get_messages_ret.msgs[]");
-    f0.push(f0e);
+  const msgs$n = r.arrayLength(2048, "remote_domain_get_messages_ret.msgs");
+  const msgs: RemoteNonnullString[] = [];
+  for (let msgs$i = 0; msgs$i < msgs$n; msgs$i++) {
+    const msgs$e = r.string(4194304, "remote_domain_get_messages_ret.msgs[]");
+    msgs.push(msgs$e);
   }
-  return { msgs: f0 };
+  return { msgs };
 }
 export const RemoteDomainGetMessagesRetCodec: Codec<RemoteDomainGetMessagesRet> = { name: "remote_domain_get_messages_ret", encode: encodeRemoteDomainGetMessagesRet, decode: decodeRemoteDomainGetMessagesRet };
 
@@ -16742,10 +16742,10 @@ export function encodeRemoteDomainStartDirtyRateCalcArgs(w: XdrWriter, v: Remote
   w.uint(v.flags, "remote_domain_start_dirty_rate_calc_args.flags");
 }
 export function decodeRemoteDomainStartDirtyRateCalcArgs(r: XdrReader): RemoteDomainStartDirtyRateCalcArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  const f2 = r.uint();
-  return { dom: f0, seconds: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const seconds = r.int();
+  const flags = r.uint();
+  return { dom, seconds, flags };
 }
 export const RemoteDomainStartDirtyRateCalcArgsCodec: Codec<RemoteDomainStartDirtyRateCalcArgs> = { name: "remote_domain_start_dirty_rate_calc_args", encode: encodeRemoteDomainStartDirtyRateCalcArgs, decode: decodeRemoteDomainStartDirtyRateCalcArgs };
 
@@ -16765,10 +16765,10 @@ export function encodeRemoteDomainGraphicsReloadArgs(w: XdrWriter, v: RemoteDoma
   w.uint(v.flags, "remote_domain_graphics_reload_args.flags");
 }
 export function decodeRemoteDomainGraphicsReloadArgs(r: XdrReader): RemoteDomainGraphicsReloadArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.uint();
-  const f2 = r.uint();
-  return { dom: f0, type: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const type = r.uint();
+  const flags = r.uint();
+  return { dom, type, flags };
 }
 export const RemoteDomainGraphicsReloadArgsCodec: Codec<RemoteDomainGraphicsReloadArgs> = { name: "remote_domain_graphics_reload_args", encode: encodeRemoteDomainGraphicsReloadArgs, decode: decodeRemoteDomainGraphicsReloadArgs };
 
@@ -16790,11 +16790,11 @@ export function encodeRemoteDomainEventMemoryDeviceSizeChangeMsg(w: XdrWriter, v
   w.uhyper(v.size, "remote_domain_event_memory_device_size_change_msg.size");
 }
 export function decodeRemoteDomainEventMemoryDeviceSizeChangeMsg(r: XdrReader): RemoteDomainEventMemoryDeviceSizeChangeMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.string(4194304, "remote_domain_event_memory_device_size_change_msg.alias");
-  const f3 = r.uhyper();
-  return { callbackID: f0, dom: f1, alias: f2, size: f3 };
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const alias = r.string(4194304, "remote_domain_event_memory_device_size_change_msg.alias");
+  const size = r.uhyper();
+  return { callbackID, dom, alias, size };
 }
 export const RemoteDomainEventMemoryDeviceSizeChangeMsgCodec: Codec<RemoteDomainEventMemoryDeviceSizeChangeMsg> = { name: "remote_domain_event_memory_device_size_change_msg", encode: encodeRemoteDomainEventMemoryDeviceSizeChangeMsg, decode: decodeRemoteDomainEventMemoryDeviceSizeChangeMsg };
 
@@ -16814,10 +16814,10 @@ export function encodeRemoteDomainFdAssociateArgs(w: XdrWriter, v: RemoteDomainF
   w.uint(v.flags, "remote_domain_fd_associate_args.flags");
 }
 export function decodeRemoteDomainFdAssociateArgs(r: XdrReader): RemoteDomainFdAssociateArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.string(4194304, "remote_domain_fd_associate_args.name");
-  const f2 = r.uint();
-  return { dom: f0, name: f1, flags: f2 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const name = r.string(4194304, "remote_domain_fd_associate_args.name");
+  const flags = r.uint();
+  return { dom, name, flags };
 }
 export const RemoteDomainFdAssociateArgsCodec: Codec<RemoteDomainFdAssociateArgs> = { name: "remote_domain_fd_associate_args", encode: encodeRemoteDomainFdAssociateArgs, decode: decodeRemoteDomainFdAssociateArgs };
 
@@ -16833,8 +16833,8 @@ export function encodeRemoteDomainGetAutostartOnceArgs(w: XdrWriter, v: RemoteDo
   encodeRemoteNonnullDomain(w, v.dom, "remote_domain_get_autostart_once_args.dom");
 }
 export function decodeRemoteDomainGetAutostartOnceArgs(r: XdrReader): RemoteDomainGetAutostartOnceArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  return { dom: f0 };
+  const dom = decodeRemoteNonnullDomain(r);
+  return { dom };
 }
 export const RemoteDomainGetAutostartOnceArgsCodec: Codec<RemoteDomainGetAutostartOnceArgs> = { name: "remote_domain_get_autostart_once_args", encode: encodeRemoteDomainGetAutostartOnceArgs, decode: decodeRemoteDomainGetAutostartOnceArgs };
 
@@ -16850,8 +16850,8 @@ export function encodeRemoteDomainGetAutostartOnceRet(w: XdrWriter, v: RemoteDom
   w.int(v.autostart, "remote_domain_get_autostart_once_ret.autostart");
 }
 export function decodeRemoteDomainGetAutostartOnceRet(r: XdrReader): RemoteDomainGetAutostartOnceRet {
-  const f0 = r.int();
-  return { autostart: f0 };
+  const autostart = r.int();
+  return { autostart };
 }
 export const RemoteDomainGetAutostartOnceRetCodec: Codec<RemoteDomainGetAutostartOnceRet> = { name: "remote_domain_get_autostart_once_ret", encode: encodeRemoteDomainGetAutostartOnceRet, decode: decodeRemoteDomainGetAutostartOnceRet };
 
@@ -16869,9 +16869,9 @@ export function encodeRemoteDomainSetAutostartOnceArgs(w: XdrWriter, v: RemoteDo
   w.int(v.autostart, "remote_domain_set_autostart_once_args.autostart");
 }
 export function decodeRemoteDomainSetAutostartOnceArgs(r: XdrReader): RemoteDomainSetAutostartOnceArgs {
-  const f0 = decodeRemoteNonnullDomain(r);
-  const f1 = r.int();
-  return { dom: f0, autostart: f1 };
+  const dom = decodeRemoteNonnullDomain(r);
+  const autostart = r.int();
+  return { dom, autostart };
 }
 export const RemoteDomainSetAutostartOnceArgsCodec: Codec<RemoteDomainSetAutostartOnceArgs> = { name: "remote_domain_set_autostart_once_args", encode: encodeRemoteDomainSetAutostartOnceArgs, decode: decodeRemoteDomainSetAutostartOnceArgs };
 
@@ -16895,12 +16895,12 @@ export function encodeRemoteDomainEventNicMacChangeMsg(w: XdrWriter, v: RemoteDo
   w.string(v.newMAC, 4194304, "remote_domain_event_nic_mac_change_msg.newMAC");
 }
 export function decodeRemoteDomainEventNicMacChangeMsg(r: XdrReader): RemoteDomainEventNicMacChangeMsg {
-  const f0 = r.int();
-  const f1 = decodeRemoteNonnullDomain(r);
-  const f2 = r.string(4194304, "remote_domain_event_nic_mac_change_msg.alias");
-  const f3 = r.string(4194304, "remote_domain_event_nic_mac_change_msg.oldMAC");
-  const f4 = r.string(4194304, "remote_domain_event_nic_mac_change_msg.newMAC");
-  return { callbackID: f0, dom: f1, alias: f2, oldMAC: f3, newMAC: f4 };
+  const callbackID = r.int();
+  const dom = decodeRemoteNonnullDomain(r);
+  const alias = r.string(4194304, "remote_domain_event_nic_mac_change_msg.alias");
+  const oldMAC = r.string(4194304, "remote_domain_event_nic_mac_change_msg.oldMAC");
+  const newMAC = r.string(4194304, "remote_domain_event_nic_mac_change_msg.newMAC");
+  return { callbackID, dom, alias, oldMAC, newMAC };
 }
 export const RemoteDomainEventNicMacChangeMsgCodec: Codec<RemoteDomainEventNicMacChangeMsg> = { name: "remote_domain_event_nic_mac_change_msg", encode: encodeRemoteDomainEventNicMacChangeMsg, decode: decodeRemoteDomainEventNicMacChangeMsg };
 

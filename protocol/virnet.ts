@@ -90,13 +90,13 @@ export function encodeVirNetMessageHeader(w: XdrWriter, v: VirNetMessageHeader, 
   w.enumValue(v.status, VirNetMessageStatusValues, "virNetMessageHeader.status");
 }
 export function decodeVirNetMessageHeader(r: XdrReader): VirNetMessageHeader {
-  const f0 = r.uint();
-  const f1 = r.uint();
-  const f2 = r.int();
-  const f3 = r.enumValue(VirNetMessageTypeValues, "virNetMessageHeader.type") as VirNetMessageType;
-  const f4 = r.uint();
-  const f5 = r.enumValue(VirNetMessageStatusValues, "virNetMessageHeader.status") as VirNetMessageStatus;
-  return { prog: f0, vers: f1, proc: f2, type: f3, serial: f4, status: f5 };
+  const prog = r.uint();
+  const vers = r.uint();
+  const proc = r.int();
+  const type = r.enumValue(VirNetMessageTypeValues, "virNetMessageHeader.type") as VirNetMessageType;
+  const serial = r.uint();
+  const status = r.enumValue(VirNetMessageStatusValues, "virNetMessageHeader.status") as VirNetMessageStatus;
+  return { prog, vers, proc, type, serial, status };
 }
 export const VirNetMessageHeaderCodec: Codec<VirNetMessageHeader> = { name: "virNetMessageHeader", encode: encodeVirNetMessageHeader, decode: decodeVirNetMessageHeader };
 
@@ -141,8 +141,8 @@ export function encodeVirNetMessageString(w: XdrWriter, v: VirNetMessageString):
 export function decodeVirNetMessageString(r: XdrReader): VirNetMessageString {
   let v: VirNetMessageNonnullString | null = null;
   if (r.optional("virNetMessageString")) {
-    const vp = r.string(4194304, "virNetMessageString");
-    v = vp;
+    const v$p = r.string(4194304, "virNetMessageString");
+    v = v$p;
   }
   return v;
 }
@@ -163,10 +163,10 @@ export function encodeVirNetMessageNonnullDomain(w: XdrWriter, v: VirNetMessageN
   w.int(v.id, "virNetMessageNonnullDomain.id");
 }
 export function decodeVirNetMessageNonnullDomain(r: XdrReader): VirNetMessageNonnullDomain {
-  const f0 = r.string(4194304, "virNetMessageNonnullDomain.name");
-  const f1 = r.fixedOpaque(16, "virNetMessageNonnullDomain.uuid");
-  const f2 = r.int();
-  return { name: f0, uuid: f1, id: f2 };
+  const name = r.string(4194304, "virNetMessageNonnullDomain.name");
+  const uuid = r.fixedOpaque(16, "virNetMessageNonnullDomain.uuid");
+  const id = r.int();
+  return { name, uuid, id };
 }
 export const VirNetMessageNonnullDomainCodec: Codec<VirNetMessageNonnullDomain> = { name: "virNetMessageNonnullDomain", encode: encodeVirNetMessageNonnullDomain, decode: decodeVirNetMessageNonnullDomain };
 
@@ -183,9 +183,9 @@ export function encodeVirNetMessageNonnullNetwork(w: XdrWriter, v: VirNetMessage
   w.fixedOpaque(v.uuid, 16, "virNetMessageNonnullNetwork.uuid");
 }
 export function decodeVirNetMessageNonnullNetwork(r: XdrReader): VirNetMessageNonnullNetwork {
-  const f0 = r.string(4194304, "virNetMessageNonnullNetwork.name");
-  const f1 = r.fixedOpaque(16, "virNetMessageNonnullNetwork.uuid");
-  return { name: f0, uuid: f1 };
+  const name = r.string(4194304, "virNetMessageNonnullNetwork.name");
+  const uuid = r.fixedOpaque(16, "virNetMessageNonnullNetwork.uuid");
+  return { name, uuid };
 }
 export const VirNetMessageNonnullNetworkCodec: Codec<VirNetMessageNonnullNetwork> = { name: "virNetMessageNonnullNetwork", encode: encodeVirNetMessageNonnullNetwork, decode: decodeVirNetMessageNonnullNetwork };
 
@@ -204,8 +204,8 @@ export function encodeVirNetMessageDomain(w: XdrWriter, v: VirNetMessageDomain):
 export function decodeVirNetMessageDomain(r: XdrReader): VirNetMessageDomain {
   let v: VirNetMessageNonnullDomain | null = null;
   if (r.optional("virNetMessageDomain")) {
-    const vp = decodeVirNetMessageNonnullDomain(r);
-    v = vp;
+    const v$p = decodeVirNetMessageNonnullDomain(r);
+    v = v$p;
   }
   return v;
 }
@@ -226,8 +226,8 @@ export function encodeVirNetMessageNetwork(w: XdrWriter, v: VirNetMessageNetwork
 export function decodeVirNetMessageNetwork(r: XdrReader): VirNetMessageNetwork {
   let v: VirNetMessageNonnullNetwork | null = null;
   if (r.optional("virNetMessageNetwork")) {
-    const vp = decodeVirNetMessageNonnullNetwork(r);
-    v = vp;
+    const v$p = decodeVirNetMessageNonnullNetwork(r);
+    v = v$p;
   }
   return v;
 }
@@ -306,42 +306,42 @@ export function encodeVirNetMessageError(w: XdrWriter, v: VirNetMessageError, fi
   }
 }
 export function decodeVirNetMessageError(r: XdrReader): VirNetMessageError {
-  const f0 = r.int();
-  const f1 = r.int();
-  let f2: VirNetMessageNonnullString | null = null;
+  const code = r.int();
+  const domain = r.int();
+  let message: VirNetMessageNonnullString | null = null;
   if (r.optional("virNetMessageError.message")) {
-    const f2p = r.string(4194304, "virNetMessageError.message");
-    f2 = f2p;
+    const message$p = r.string(4194304, "virNetMessageError.message");
+    message = message$p;
   }
-  const f3 = r.int();
-  let f4: VirNetMessageNonnullDomain | null = null;
+  const level = r.int();
+  let dom: VirNetMessageNonnullDomain | null = null;
   if (r.optional("virNetMessageError.dom")) {
-    const f4p = decodeVirNetMessageNonnullDomain(r);
-    f4 = f4p;
+    const dom$p = decodeVirNetMessageNonnullDomain(r);
+    dom = dom$p;
   }
-  let f5: VirNetMessageNonnullString | null = null;
+  let str1: VirNetMessageNonnullString | null = null;
   if (r.optional("virNetMessageError.str1")) {
-    const f5p = r.string(4194304, "virNetMessageError.str1");
-    f5 = f5p;
+    const str1$p = r.string(4194304, "virNetMessageError.str1");
+    str1 = str1$p;
   }
-  let f6: VirNetMessageNonnullString | null = null;
+  let str2: VirNetMessageNonnullString | null = null;
   if (r.optional("virNetMessageError.str2")) {
-    const f6p = r.string(4194304, "virNetMessageError.str2");
-    f6 = f6p;
+    const str2$p = r.string(4194304, "virNetMessageError.str2");
+    str2 = str2$p;
   }
-  let f7: VirNetMessageNonnullString | null = null;
+  let str3: VirNetMessageNonnullString | null = null;
   if (r.optional("virNetMessageError.str3")) {
-    const f7p = r.string(4194304, "virNetMessageError.str3");
-    f7 = f7p;
+    const str3$p = r.string(4194304, "virNetMessageError.str3");
+    str3 = str3$p;
   }
-  const f8 = r.int();
-  const f9 = r.int();
-  let f10: VirNetMessageNonnullNetwork | null = null;
+  const int1 = r.int();
+  const int2 = r.int();
+  let net: VirNetMessageNonnullNetwork | null = null;
   if (r.optional("virNetMessageError.net")) {
-    const f10p = decodeVirNetMessageNonnullNetwork(r);
-    f10 = f10p;
+    const net$p = decodeVirNetMessageNonnullNetwork(r);
+    net = net$p;
   }
-  return { code: f0, domain: f1, message: f2, level: f3, dom: f4, str1: f5, str2: f6, str3: f7, int1: f8, int2: f9, net: f10 };
+  return { code, domain, message, level, dom, str1, str2, str3, int1, int2, net };
 }
 export const VirNetMessageErrorCodec: Codec<VirNetMessageError> = { name: "virNetMessageError", encode: encodeVirNetMessageError, decode: decodeVirNetMessageError };
 
@@ -358,8 +358,8 @@ export function encodeVirNetStreamHole(w: XdrWriter, v: VirNetStreamHole, field 
   w.uint(v.flags, "virNetStreamHole.flags");
 }
 export function decodeVirNetStreamHole(r: XdrReader): VirNetStreamHole {
-  const f0 = r.hyper();
-  const f1 = r.uint();
-  return { length: f0, flags: f1 };
+  const length = r.hyper();
+  const flags = r.uint();
+  return { length, flags };
 }
 export const VirNetStreamHoleCodec: Codec<VirNetStreamHole> = { name: "virNetStreamHole", encode: encodeVirNetStreamHole, decode: decodeVirNetStreamHole };
