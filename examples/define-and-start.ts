@@ -1,5 +1,6 @@
-// Define a tiny guest from XML, start it, show its info, then remove it:
-// `npx tsx examples/define-and-start.ts qemu:///session`
+// Define a tiny QEMU guest from XML, start it, show its info, then remove it:
+// `npx tsx examples/define-and-start.ts [URI]`, e.g. qemu:///session; without a URI,
+// LIBVIRT_DEFAULT_URI, as virsh.
 import { connect } from 'libvirt-rpc';
 
 const xml = `<domain type='qemu'>
@@ -10,13 +11,16 @@ const xml = `<domain type='qemu'>
   <devices><serial type='pty'/><console type='pty'/></devices>
 </domain>`;
 
-const conn = await connect(process.argv[2] ?? 'qemu:///session');
+const conn = await connect(process.argv[2]);
 try {
   const dom = await conn.domainDefineXML(xml);
-  await conn.domainCreate(dom);
-  console.log(await conn.domainGetInfo(dom));
-  await conn.domainDestroy(dom);
-  await conn.domainUndefine(dom);
+  try {
+    await conn.domainCreate(dom);
+    console.log(dom.name, await conn.domainGetInfo(dom));
+    await conn.domainDestroy(dom);
+  } finally {
+    await conn.domainUndefine(dom);
+  }
 } finally {
   await conn.close();
 }

@@ -1,4 +1,5 @@
-// List every domain with its state: `npx tsx examples/list-domains.ts [URI]`
+// List every domain with its id and state: `npx tsx examples/list-domains.ts [URI]`;
+// without a URI, LIBVIRT_DEFAULT_URI, as virsh.
 import { connect, virDomainState } from 'libvirt-rpc';
 
 const stateNames = new Map<number, string>(Object.entries(virDomainState).map(([name, value]) => [value, name.replace('VIR_DOMAIN_', '').toLowerCase()]));

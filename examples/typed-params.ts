@@ -1,5 +1,6 @@
 // Read and change a domain's memory tunables (typed parameters as plain objects):
-// `npx tsx examples/typed-params.ts test:///default test`
+// `npx tsx examples/typed-params.ts [URI [DOMAIN]]`, e.g. test:///default test; without a URI,
+// LIBVIRT_DEFAULT_URI, as virsh.
 import { connect, VIR_DOMAIN_AFFECT_CURRENT } from 'libvirt-rpc';
 
 const [uri, name = 'test'] = process.argv.slice(2);
