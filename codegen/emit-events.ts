@@ -8,6 +8,7 @@ import type { ApiEnum } from './api-xml.js';
 import type { Model } from './model.js';
 import { tsName } from './model.js';
 import type { Procedure } from './procedures.js';
+import { importLines } from './import-lines.js';
 
 const FAMILIES = [
   { family: 'domain', ids: 'VIR_DOMAIN_EVENT_ID_', procs: 'REMOTE_PROC_DOMAIN_EVENT_' },
@@ -55,7 +56,7 @@ export function emitEvents(header: string, runtimeImport: string, model: Model, 
   return [
     header,
     `import type { TypedParams } from '${runtimeImport}';`,
-    `import type { ${[...types].sort().join(', ')} } from './remote.js';`,
+    importLines([...types], './remote.js', 'import type'),
     '',
     '/** What each event of the REMOTE program delivers, by `family:name`. */',
     'export interface RemoteEventPayloads {',

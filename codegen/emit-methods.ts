@@ -9,6 +9,7 @@ import { type Model, tsName } from './model.js';
 import type { Procedure } from './procedures.js';
 import { TypeEmitter } from './emit-types.js';
 import { procedureConst } from './emit-module.js';
+import { importLines } from './import-lines.js';
 
 const TYPED_PARAM_STRUCTS = new Set(['remote_typed_param', 'admin_typed_param']);
 
@@ -100,8 +101,13 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     return `recordsWithTypedParams(${expr}, '${c.field}')`;
   };
 
+  let streams = false;
   for (const p of procedures) {
-    if (p.message) continue; // events arrive from the daemon; nobody calls them
+    // Nothing callable for what a plain call cannot do: events arrive from the daemon, event
+    // registrations belong to the event dispatcher, and file descriptors cannot cross a
+    // JavaScript socket. All of them stay in the procedure tables.
+    if (p.message || p.registersEvents || p.fds) continue;
+    if (p.stream && opts.style === 'class') throw new Error(`${p.name}: a streaming procedure in a method class; streams are emitted for the calls style only`);
     const raw = RAW_TYPED_PARAMS.has(p.name);
     const argFields = p.args ? structFields(p.args) : [];
     const retFields = p.ret ? structFields(p.ret) : [];
@@ -148,14 +154,19 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     const argObject = p.args ? `{ ${argProps.join(', ')} }` : 'undefined';
     const procConst = procedureConst(opts.module, p.method);
     procConsts.add(procConst);
-    const callOf = (caller: string) => `${caller}.call(${procConst}, ${argObject}, options, ${unwrap})`;
+    // A streaming procedure resolves with its stream and the (unwrapped) reply.
+    if (p.stream) {
+      streams = true;
+      resultType = `{ stream: S; reply: ${resultType} }`;
+    }
+    const callOf = (caller: string) => `${caller}.${p.stream ? 'openStream' : 'call'}(${procConst}, ${argObject}, options, ${unwrap})`;
     const docOf = (indent: string, example: string, more: string[] = []) => [
       `${indent}/**`,
       p.cFunction ? `${indent} * {@link ${p.cFunction.url} | ${p.cFunction.name}} (${p.name}).` : `${indent} * ${p.name} (no public C function; libvirt uses it internally).`,
       ...(p.stream ? [`${indent} * Carries a ${p.stream.direction} stream.`] : []),
       `${indent} * @example`,
       `${indent} * \`\`\`ts`,
-      `${indent} * ${resultType === 'void' ? '' : 'const result = '}await ${example};`,
+      `${indent} * ${p.stream ? 'const { stream, reply } = ' : resultType === 'void' ? '' : 'const result = '}await ${example};`,
       ...more.map((line) => `${indent} * ${line}`),
       `${indent} * \`\`\``,
       `${indent} */`,
@@ -173,10 +184,11 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
       const fn = opts.calls.prefix ? `${opts.calls.prefix}${capitalized(p.method)}` : p.method;
       // In mixin style these functions are also the methods (RemoteMethods is derived from
       // them), so their docs show both forms.
-      const also = opts.style === 'mixin' ? [`// on a Connection: ${resultType === 'void' ? '' : 'const result = '}await ${example};`] : [];
+      const also = opts.style === 'mixin' ? [`// on a Connection: ${p.stream ? 'const { stream, reply } = ' : resultType === 'void' ? '' : 'const result = '}await ${example};`] : [];
+      const caller = p.stream ? 'client: StreamCaller<S>' : 'client: ProcedureCaller';
       calls.push(
         ...docOf('', `${fn}(${['client', ...argNames].join(', ')})`, also),
-        `export ${async}function ${fn}(${['client: ProcedureCaller', ...params].join(', ')}): Promise<${resultType}> {`,
+        `export ${async}function ${fn}${p.stream ? '<S>' : ''}(${[caller, ...params].join(', ')}): Promise<${resultType}> {`,
         `  return ${callOf('client')};`,
         '}',
         '',
@@ -186,16 +198,16 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
 
   const byModule = new Map<string, Set<string>>(emitter.imports);
   const own = byModule.get(opts.module) ?? new Set<string>();
-  for (const n of [...fromModule, ...procConsts]) own.add(n);
+  for (const n of fromModule) own.add(n);
   byModule.set(opts.module, own);
+  if (procConsts.size) byModule.set(`${opts.module}-procedures`, procConsts);
   // Both files use the same names: the procedure constants as values, everything else as types.
-  const imports = [
-    `import type { CallOptions, ProcedureCaller } from './procedure.js';`,
-    ...(runtime.size ? [`import { ${[...runtime].sort().join(', ')} } from '${opts.runtimeImport}';`] : []),
-  ];
+  // A program with nothing callable (LXC: its one procedure passes file descriptors) still
+  // gets its class, which needs only the caller's type.
+  const runtimeNames = [...(procConsts.size ? ['type CallOptions'] : []), 'type ProcedureCaller', ...(streams ? ['type StreamCaller'] : []), ...runtime];
+  const imports = [importLines(runtimeNames, opts.runtimeImport)];
   for (const [mod, names] of [...byModule].sort()) {
-    const list = [...names].sort().map((n) => (procConsts.has(n) ? n : `type ${n}`));
-    imports.push(`import { ${list.join(', ')} } from './${mod}.js';`);
+    if (names.size) imports.push(importLines([...names].map((n) => (procConsts.has(n) ? n : `type ${n}`)), `./${mod}.js`));
   }
   const file = (lines: string[]) => lines.join('\n').replace(/\n\n}$/, '\n}').replace(/\n+$/, '').concat('\n');
 
@@ -220,35 +232,45 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
   const mixinFile = [
     opts.header,
     '/* eslint-disable */',
-    `import type { ProcedureCaller } from './procedure.js';`,
-    `import {`,
-    ...callNames.map((n) => `  ${n},`),
-    `} from './${opts.module}-calls.js';`,
+    `import type { ProcedureCaller, StreamCaller } from '${opts.runtimeImport}';`,
+    importLines(callNames, `./${opts.module}-calls.js`),
     '',
     `/** The functions of \`${opts.module}-calls.ts\` by name, for installing them as methods. */`,
     `export const ${table} = {`,
     ...callNames.map((n) => `  ${n},`),
     '};',
     '',
-    '/** A function of the calls module as a method: the same, without its first argument (the caller). */',
-    'type Bound<F> = F extends (client: ProcedureCaller, ...args: infer A) => infer R ? (...args: A) => R : never;',
+    '/**',
+    ' * A function of the calls module as a method: the same, without its first argument (the',
+    ' * caller); a streaming one resolves with a stream of type `S`, the connection\'s.',
+    ' */',
+    'type Bound<F, S> =',
+    '  F extends (client: StreamCaller<any>, ...args: infer A) => Promise<{ stream: unknown; reply: infer R }>',
+    '    ? (...args: A) => Promise<{ stream: S; reply: R }>',
+    '    : F extends (client: ProcedureCaller, ...args: infer A) => infer R',
+    '      ? (...args: A) => R',
+    '      : never;',
     '',
-    `/** One method per procedure of the ${opts.programName} program: the functions of \`libvirt-rpc/client\`, bound to a connection. */`,
-    `export type ${opts.className} = { [K in keyof typeof ${table}]: Bound<(typeof ${table})[K]> };`,
+    `/** One method per callable procedure of the ${opts.programName} program: the functions of \`libvirt-rpc/client\`, bound to a connection whose streams are \`S\`. */`,
+    `export type ${opts.className}<S = unknown> = { [K in keyof typeof ${table}]: Bound<(typeof ${table})[K], S> };`,
   ];
   return {
     methods: file(opts.style === 'class' ? classFile : mixinFile),
     ...(opts.calls
       ? {
-          calls: file([
-            opts.header,
-            '/* eslint-disable */',
-            ...imports,
-            '',
-            `// One function per procedure of the ${opts.programName} program, for code that keeps only what it calls.`,
-            '',
-            ...calls,
-          ]),
+          calls: file(
+            calls.length
+              ? [
+                  opts.header,
+                  '/* eslint-disable */',
+                  ...imports,
+                  '',
+                  `// One function per callable procedure of the ${opts.programName} program, for code that keeps only what it calls.`,
+                  '',
+                  ...calls,
+                ]
+              : [opts.header, '', `// The ${opts.programName} program has no procedure to call this way (see its procedure table).`, 'export {};'],
+          ),
         }
       : {}),
   };

@@ -21,6 +21,11 @@ export interface Procedure {
   message: boolean;
   /** Passes file descriptors. */
   fds: boolean;
+  /**
+   * Registers or deregisters for events (or the close callback): the event dispatcher calls
+   * these, since the events they start need routing; nothing else should.
+   */
+  registersEvents: boolean;
   priority: 'high' | 'low';
   stream: { direction: 'read' | 'write'; argIndex: number } | null;
   sparseFlag: { name: string; value: number } | null;
@@ -30,6 +35,9 @@ export interface Procedure {
   /** The public C function this procedure implements, when there is one. */
   cFunction: { name: string; url: string } | null;
 }
+
+/** `..._EVENT_REGISTER_ANY`, `..._EVENT_CALLBACK_DEREGISTER_ANY`, `..._MONITOR_EVENT_REGISTER`, the close callback. */
+const EVENT_REGISTRATION = /_EVENT_(?:.*_)?(?:DE)?REGISTER|_CLOSE_CALLBACK$/;
 
 /** `@key: value` pairs from a procedure's comment (`@generate:both` has no space). */
 export function parseAnnotations(comment: string | undefined): Map<string, string[]> {
@@ -105,6 +113,7 @@ export function buildProcedures(model: Model, input: ProgramInput, functions: Ap
       msg,
       message: prog.allMessages || msg !== null,
       fds: FD_PROCEDURES.has(member.name),
+      registersEvents: EVENT_REGISTRATION.test(member.name),
       priority: one('priority') === 'high' ? 'high' : 'low',
       stream:
         streamAnn === null

@@ -13,9 +13,70 @@
 //   62f25ac46e8c73268b599958d2c23e664062d5d6e4e0c20cf96b749ceb6d8f2d  src/remote/lxc_protocol.x
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
-import type { CallOptions, ProcedureCaller } from './procedure.js';
-import { type TypedParams, type TypedParamsInput, typedParamsFromWire, typedParamsToWire } from '../src/xdr/index.js';
-import { type AdminClientCloseArgs, type AdminClientGetInfoArgs, type AdminClientGetInfoRet, type AdminConnectDaemonShutdownArgs, type AdminConnectGetLibVersionRet, type AdminConnectGetLoggingFiltersArgs, type AdminConnectGetLoggingFiltersRet, type AdminConnectGetLoggingOutputsArgs, type AdminConnectGetLoggingOutputsRet, type AdminConnectListServersArgs, type AdminConnectListServersRet, type AdminConnectLookupServerArgs, type AdminConnectLookupServerRet, type AdminConnectOpenArgs, type AdminConnectSetDaemonTimeoutArgs, type AdminConnectSetLoggingFiltersArgs, type AdminConnectSetLoggingOutputsArgs, type AdminNonnullClient, type AdminNonnullServer, type AdminNonnullString, type AdminServerGetClientLimitsArgs, type AdminServerGetClientLimitsRet, type AdminServerGetThreadpoolParametersArgs, type AdminServerGetThreadpoolParametersRet, type AdminServerListClientsArgs, type AdminServerListClientsRet, type AdminServerLookupClientArgs, type AdminServerLookupClientRet, type AdminServerSetClientLimitsArgs, type AdminServerSetThreadpoolParametersArgs, type AdminServerUpdateTlsFilesArgs, type AdminString, adminProcClientClose, adminProcClientGetInfo, adminProcConnectClose, adminProcConnectDaemonShutdown, adminProcConnectGetLibVersion, adminProcConnectGetLoggingFilters, adminProcConnectGetLoggingOutputs, adminProcConnectListServers, adminProcConnectLookupServer, adminProcConnectOpen, adminProcConnectSetDaemonTimeout, adminProcConnectSetLoggingFilters, adminProcConnectSetLoggingOutputs, adminProcServerGetClientLimits, adminProcServerGetThreadPoolParameters, adminProcServerListClients, adminProcServerLookupClient, adminProcServerSetClientLimits, adminProcServerSetThreadPoolParameters, adminProcServerUpdateTlsFiles } from './admin.js';
+import {
+  type CallOptions,
+  type ProcedureCaller,
+  type TypedParams,
+  typedParamsFromWire,
+  type TypedParamsInput,
+  typedParamsToWire,
+} from '../src/xdr/index.js';
+import {
+  type AdminClientCloseArgs,
+  type AdminClientGetInfoArgs,
+  type AdminClientGetInfoRet,
+  type AdminConnectDaemonShutdownArgs,
+  type AdminConnectGetLibVersionRet,
+  type AdminConnectGetLoggingFiltersArgs,
+  type AdminConnectGetLoggingFiltersRet,
+  type AdminConnectGetLoggingOutputsArgs,
+  type AdminConnectGetLoggingOutputsRet,
+  type AdminConnectListServersArgs,
+  type AdminConnectListServersRet,
+  type AdminConnectLookupServerArgs,
+  type AdminConnectLookupServerRet,
+  type AdminConnectOpenArgs,
+  type AdminConnectSetDaemonTimeoutArgs,
+  type AdminConnectSetLoggingFiltersArgs,
+  type AdminConnectSetLoggingOutputsArgs,
+  type AdminNonnullClient,
+  type AdminNonnullServer,
+  type AdminNonnullString,
+  type AdminServerGetClientLimitsArgs,
+  type AdminServerGetClientLimitsRet,
+  type AdminServerGetThreadpoolParametersArgs,
+  type AdminServerGetThreadpoolParametersRet,
+  type AdminServerListClientsArgs,
+  type AdminServerListClientsRet,
+  type AdminServerLookupClientArgs,
+  type AdminServerLookupClientRet,
+  type AdminServerSetClientLimitsArgs,
+  type AdminServerSetThreadpoolParametersArgs,
+  type AdminServerUpdateTlsFilesArgs,
+  type AdminString,
+} from './admin.js';
+import {
+  adminProcClientClose,
+  adminProcClientGetInfo,
+  adminProcConnectClose,
+  adminProcConnectDaemonShutdown,
+  adminProcConnectGetLibVersion,
+  adminProcConnectGetLoggingFilters,
+  adminProcConnectGetLoggingOutputs,
+  adminProcConnectListServers,
+  adminProcConnectLookupServer,
+  adminProcConnectOpen,
+  adminProcConnectSetDaemonTimeout,
+  adminProcConnectSetLoggingFilters,
+  adminProcConnectSetLoggingOutputs,
+  adminProcServerGetClientLimits,
+  adminProcServerGetThreadPoolParameters,
+  adminProcServerListClients,
+  adminProcServerLookupClient,
+  adminProcServerSetClientLimits,
+  adminProcServerSetThreadPoolParameters,
+  adminProcServerUpdateTlsFiles,
+} from './admin-procedures.js';
 
 /** One method per procedure of the ADMIN program that a client calls. */
 export class AdminMethods {

@@ -14,7 +14,6 @@
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
 import { type Codec, XdrReader, XdrWriter } from '../src/xdr/index.js';
-import { type ProcedureInfo, type ProgramInfo, defineProgram } from './procedure.js';
 
 export const KEEPALIVE_PROGRAM = 1801807216;
 
@@ -34,31 +33,3 @@ export function decodeKeepaliveProcedure(r: XdrReader): KeepaliveProcedure {
   return r.enumValue(KeepaliveProcedureValues, "keepalive_procedure") as KeepaliveProcedure;
 }
 export const KeepaliveProcedureCodec: Codec<KeepaliveProcedure> = { name: "keepalive_procedure", encode: encodeKeepaliveProcedure, decode: decodeKeepaliveProcedure };
-
-/** KEEPALIVE_PROC_PING */
-export const keepaliveProcPing: ProcedureInfo<void, void, void> = {
-  program: KEEPALIVE_PROGRAM, version: KEEPALIVE_PROTOCOL_VERSION, number: 1,
-  name: "KEEPALIVE_PROC_PING", method: "ping",
-  args: null, ret: null, msg: null, message: true, fds: false,
-  priority: "low", stream: null, sparseFlag: null,
-  generate: null, acl: [], aclFilter: [],
-  cFunction: null, docUrl: null,
-};
-/** KEEPALIVE_PROC_PONG */
-export const keepaliveProcPong: ProcedureInfo<void, void, void> = {
-  program: KEEPALIVE_PROGRAM, version: KEEPALIVE_PROTOCOL_VERSION, number: 2,
-  name: "KEEPALIVE_PROC_PONG", method: "pong",
-  args: null, ret: null, msg: null, message: true, fds: false,
-  priority: "low", stream: null, sparseFlag: null,
-  generate: null, acl: [], aclFilter: [],
-  cFunction: null, docUrl: null,
-};
-
-/** Every procedure of the KEEPALIVE program, by method name. */
-export const keepaliveProcedures = {
-  ping: keepaliveProcPing,
-  pong: keepaliveProcPong,
-} as const;
-
-/** The KEEPALIVE program: number, version and procedures (by method and by number). */
-export const keepaliveProgram: ProgramInfo<typeof keepaliveProcedures> = /* @__PURE__ */ defineProgram("KEEPALIVE", KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION, keepaliveProcedures);

@@ -12,20 +12,6 @@
 //   23b86f7326da3cd8f51534d69bc3a6acebe3e668eb30451b09305f5113907321  src/remote/qemu_protocol.x
 //   62f25ac46e8c73268b599958d2c23e664062d5d6e4e0c20cf96b749ceb6d8f2d  src/remote/lxc_protocol.x
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
-/* eslint-disable */
-import type { CallOptions, ProcedureCaller } from './procedure.js';
-import { type LxcDomainOpenNamespaceArgs, lxcProcDomainOpenNamespace } from './lxc.js';
-import { type RemoteNonnullDomain } from './remote.js';
 
-// One function per procedure of the LXC program, for code that keeps only what it calls.
-
-/**
- * {@link https://libvirt.org/html/libvirt-libvirt-lxc.html#virDomainLxcOpenNamespace | virDomainLxcOpenNamespace} (LXC_PROC_DOMAIN_OPEN_NAMESPACE).
- * @example
- * ```ts
- * await lxcDomainOpenNamespace(client, dom, flags);
- * ```
- */
-export function lxcDomainOpenNamespace(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
-  return client.call(lxcProcDomainOpenNamespace, { dom, flags }, options, undefined);
-}
+// The LXC program has no procedure to call this way (see its procedure table).
+export {};

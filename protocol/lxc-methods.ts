@@ -13,22 +13,9 @@
 //   62f25ac46e8c73268b599958d2c23e664062d5d6e4e0c20cf96b749ceb6d8f2d  src/remote/lxc_protocol.x
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
-import type { CallOptions, ProcedureCaller } from './procedure.js';
-import { type LxcDomainOpenNamespaceArgs, lxcProcDomainOpenNamespace } from './lxc.js';
-import { type RemoteNonnullDomain } from './remote.js';
+import { type ProcedureCaller } from '../src/xdr/index.js';
 
 /** One method per procedure of the LXC program that a client calls. */
 export class LxcMethods {
   constructor(protected readonly $caller: ProcedureCaller) {}
-
-  /**
-   * {@link https://libvirt.org/html/libvirt-libvirt-lxc.html#virDomainLxcOpenNamespace | virDomainLxcOpenNamespace} (LXC_PROC_DOMAIN_OPEN_NAMESPACE).
-   * @example
-   * ```ts
-   * await conn.lxc.domainOpenNamespace(dom, flags);
-   * ```
-   */
-  domainOpenNamespace(dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
-    return this.$caller.call(lxcProcDomainOpenNamespace, { dom, flags }, options, undefined);
-  }
 }

@@ -14,8 +14,7 @@
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
 import { type Codec, XdrReader, XdrWriter } from '../src/xdr/index.js';
-import { type ProcedureInfo, type ProgramInfo, defineProgram } from './procedure.js';
-import { RemoteNonnullDomain, decodeRemoteNonnullDomain, encodeRemoteNonnullDomain } from './remote.js';
+import { decodeRemoteNonnullDomain, encodeRemoteNonnullDomain, RemoteNonnullDomain } from './remote.js';
 
 /**
  * `struct lxc_domain_open_namespace_args` from the protocol.
@@ -54,21 +53,3 @@ export function decodeLxcProcedure(r: XdrReader): LxcProcedure {
   return r.enumValue(LxcProcedureValues, "lxc_procedure") as LxcProcedure;
 }
 export const LxcProcedureCodec: Codec<LxcProcedure> = { name: "lxc_procedure", encode: encodeLxcProcedure, decode: decodeLxcProcedure };
-
-/** {@link https://libvirt.org/html/libvirt-libvirt-lxc.html#virDomainLxcOpenNamespace | virDomainLxcOpenNamespace} */
-export const lxcProcDomainOpenNamespace: ProcedureInfo<LxcDomainOpenNamespaceArgs, void, void> = {
-  program: LXC_PROGRAM, version: LXC_PROTOCOL_VERSION, number: 1,
-  name: "LXC_PROC_DOMAIN_OPEN_NAMESPACE", method: "domainOpenNamespace",
-  args: LxcDomainOpenNamespaceArgsCodec, ret: null, msg: null, message: false, fds: true,
-  priority: "low", stream: null, sparseFlag: null,
-  generate: "none", acl: ["domain:open_namespace"], aclFilter: [],
-  cFunction: "virDomainLxcOpenNamespace", docUrl: "https://libvirt.org/html/libvirt-libvirt-lxc.html#virDomainLxcOpenNamespace",
-};
-
-/** Every procedure of the LXC program, by method name. */
-export const lxcProcedures = {
-  domainOpenNamespace: lxcProcDomainOpenNamespace,
-} as const;
-
-/** The LXC program: number, version and procedures (by method and by number). */
-export const lxcProgram: ProgramInfo<typeof lxcProcedures> = /* @__PURE__ */ defineProgram("LXC", LXC_PROGRAM, LXC_PROTOCOL_VERSION, lxcProcedures);

@@ -13,11 +13,19 @@
 //   62f25ac46e8c73268b599958d2c23e664062d5d6e4e0c20cf96b749ceb6d8f2d  src/remote/lxc_protocol.x
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
-import type { CallOptions, ProcedureCaller } from './procedure.js';
-import { type QemuConnectDomainMonitorEventDeregisterArgs, type QemuConnectDomainMonitorEventRegisterArgs, type QemuConnectDomainMonitorEventRegisterRet, type QemuDomainAgentCommandArgs, type QemuDomainAgentCommandRet, type QemuDomainAttachArgs, type QemuDomainAttachRet, type QemuDomainMonitorCommandArgs, type QemuDomainMonitorCommandRet, type QemuDomainMonitorCommandWithFilesArgs, type QemuDomainMonitorCommandWithFilesRet, qemuProcConnectDomainMonitorEventDeregister, qemuProcConnectDomainMonitorEventRegister, qemuProcDomainAgentCommand, qemuProcDomainAttach, qemuProcDomainMonitorCommand, qemuProcDomainMonitorCommandWithFiles } from './qemu.js';
-import { type RemoteDomain, type RemoteNonnullDomain, type RemoteNonnullString, type RemoteString } from './remote.js';
+import { type CallOptions, type ProcedureCaller } from '../src/xdr/index.js';
+import {
+  type QemuDomainAgentCommandArgs,
+  type QemuDomainAgentCommandRet,
+  type QemuDomainAttachArgs,
+  type QemuDomainAttachRet,
+  type QemuDomainMonitorCommandArgs,
+  type QemuDomainMonitorCommandRet,
+} from './qemu.js';
+import { qemuProcDomainAgentCommand, qemuProcDomainAttach, qemuProcDomainMonitorCommand } from './qemu-procedures.js';
+import { type RemoteNonnullDomain, type RemoteNonnullString, type RemoteString } from './remote.js';
 
-// One function per procedure of the QEMU program, for code that keeps only what it calls.
+// One function per callable procedure of the QEMU program, for code that keeps only what it calls.
 
 /**
  * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommand | virDomainQemuMonitorCommand} (QEMU_PROC_DOMAIN_MONITOR_COMMAND).
@@ -50,37 +58,4 @@ export function qemuDomainAttach(client: ProcedureCaller, pid_value: number, fla
  */
 export function qemuDomainAgentCommand(client: ProcedureCaller, dom: RemoteNonnullDomain, cmd: RemoteNonnullString, timeout: number, flags: number = 0, options?: CallOptions): Promise<RemoteString> {
   return client.call(qemuProcDomainAgentCommand, { dom, cmd, timeout, flags }, options, "result");
-}
-
-/**
- * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventRegister | virConnectDomainQemuMonitorEventRegister} (QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER).
- * @example
- * ```ts
- * const result = await qemuConnectDomainMonitorEventRegister(client, dom, event, flags);
- * ```
- */
-export function qemuConnectDomainMonitorEventRegister(client: ProcedureCaller, dom: RemoteDomain, event: RemoteString, flags: number = 0, options?: CallOptions): Promise<number> {
-  return client.call(qemuProcConnectDomainMonitorEventRegister, { dom, event, flags }, options, "callbackID");
-}
-
-/**
- * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventDeregister | virConnectDomainQemuMonitorEventDeregister} (QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER).
- * @example
- * ```ts
- * await qemuConnectDomainMonitorEventDeregister(client, callbackID);
- * ```
- */
-export function qemuConnectDomainMonitorEventDeregister(client: ProcedureCaller, callbackID: number, options?: CallOptions): Promise<void> {
-  return client.call(qemuProcConnectDomainMonitorEventDeregister, { callbackID }, options, undefined);
-}
-
-/**
- * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommandWithFiles | virDomainQemuMonitorCommandWithFiles} (QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES).
- * @example
- * ```ts
- * const result = await qemuDomainMonitorCommandWithFiles(client, dom, cmd, flags);
- * ```
- */
-export function qemuDomainMonitorCommandWithFiles(client: ProcedureCaller, dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
-  return client.call(qemuProcDomainMonitorCommandWithFiles, { dom, cmd, flags }, options, "result");
 }

@@ -14,8 +14,14 @@
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
 import { type Codec, XdrReader, XdrWriter } from '../src/xdr/index.js';
-import { type ProcedureInfo, type ProgramInfo, defineProgram } from './procedure.js';
-import { RemoteDomain, RemoteNonnullDomain, RemoteNonnullString, RemoteString, decodeRemoteNonnullDomain, encodeRemoteNonnullDomain } from './remote.js';
+import {
+  decodeRemoteNonnullDomain,
+  encodeRemoteNonnullDomain,
+  RemoteDomain,
+  RemoteNonnullDomain,
+  RemoteNonnullString,
+  RemoteString,
+} from './remote.js';
 
 /**
  * `struct qemu_domain_monitor_command_args` from the protocol.
@@ -333,81 +339,3 @@ export function decodeQemuProcedure(r: XdrReader): QemuProcedure {
   return r.enumValue(QemuProcedureValues, "qemu_procedure") as QemuProcedure;
 }
 export const QemuProcedureCodec: Codec<QemuProcedure> = { name: "qemu_procedure", encode: encodeQemuProcedure, decode: decodeQemuProcedure };
-
-/** {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommand | virDomainQemuMonitorCommand} */
-export const qemuProcDomainMonitorCommand: ProcedureInfo<QemuDomainMonitorCommandArgs, QemuDomainMonitorCommandRet, void> = {
-  program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 1,
-  name: "QEMU_PROC_DOMAIN_MONITOR_COMMAND", method: "domainMonitorCommand",
-  args: QemuDomainMonitorCommandArgsCodec, ret: QemuDomainMonitorCommandRetCodec, msg: null, message: false, fds: false,
-  priority: "low", stream: null, sparseFlag: null,
-  generate: "none", acl: ["domain:write"], aclFilter: [],
-  cFunction: "virDomainQemuMonitorCommand", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommand",
-};
-/** {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAttach | virDomainQemuAttach} */
-export const qemuProcDomainAttach: ProcedureInfo<QemuDomainAttachArgs, QemuDomainAttachRet, void> = {
-  program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 2,
-  name: "QEMU_PROC_DOMAIN_ATTACH", method: "domainAttach",
-  args: QemuDomainAttachArgsCodec, ret: QemuDomainAttachRetCodec, msg: null, message: false, fds: false,
-  priority: "low", stream: null, sparseFlag: null,
-  generate: "both", acl: ["domain:start","domain:write"], aclFilter: [],
-  cFunction: "virDomainQemuAttach", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAttach",
-};
-/** {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAgentCommand | virDomainQemuAgentCommand} */
-export const qemuProcDomainAgentCommand: ProcedureInfo<QemuDomainAgentCommandArgs, QemuDomainAgentCommandRet, void> = {
-  program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 3,
-  name: "QEMU_PROC_DOMAIN_AGENT_COMMAND", method: "domainAgentCommand",
-  args: QemuDomainAgentCommandArgsCodec, ret: QemuDomainAgentCommandRetCodec, msg: null, message: false, fds: false,
-  priority: "low", stream: null, sparseFlag: null,
-  generate: "both", acl: ["domain:write"], aclFilter: [],
-  cFunction: "virDomainQemuAgentCommand", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAgentCommand",
-};
-/** {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventRegister | virConnectDomainQemuMonitorEventRegister} */
-export const qemuProcConnectDomainMonitorEventRegister: ProcedureInfo<QemuConnectDomainMonitorEventRegisterArgs, QemuConnectDomainMonitorEventRegisterRet, void> = {
-  program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 4,
-  name: "QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER", method: "connectDomainMonitorEventRegister",
-  args: QemuConnectDomainMonitorEventRegisterArgsCodec, ret: QemuConnectDomainMonitorEventRegisterRetCodec, msg: null, message: false, fds: false,
-  priority: "high", stream: null, sparseFlag: null,
-  generate: "none", acl: ["connect:search_domains","connect:write"], aclFilter: ["domain:getattr"],
-  cFunction: "virConnectDomainQemuMonitorEventRegister", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventRegister",
-};
-/** {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventDeregister | virConnectDomainQemuMonitorEventDeregister} */
-export const qemuProcConnectDomainMonitorEventDeregister: ProcedureInfo<QemuConnectDomainMonitorEventDeregisterArgs, void, void> = {
-  program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 5,
-  name: "QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER", method: "connectDomainMonitorEventDeregister",
-  args: QemuConnectDomainMonitorEventDeregisterArgsCodec, ret: null, msg: null, message: false, fds: false,
-  priority: "high", stream: null, sparseFlag: null,
-  generate: "none", acl: ["connect:write"], aclFilter: [],
-  cFunction: "virConnectDomainQemuMonitorEventDeregister", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventDeregister",
-};
-/** QEMU_PROC_DOMAIN_MONITOR_EVENT */
-export const qemuProcDomainMonitorEvent: ProcedureInfo<void, void, QemuDomainMonitorEventMsg> = {
-  program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 6,
-  name: "QEMU_PROC_DOMAIN_MONITOR_EVENT", method: "domainMonitorEvent",
-  args: null, ret: null, msg: QemuDomainMonitorEventMsgCodec, message: true, fds: false,
-  priority: "low", stream: null, sparseFlag: null,
-  generate: "both", acl: ["none"], aclFilter: [],
-  cFunction: null, docUrl: null,
-};
-/** {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommandWithFiles | virDomainQemuMonitorCommandWithFiles} */
-export const qemuProcDomainMonitorCommandWithFiles: ProcedureInfo<QemuDomainMonitorCommandWithFilesArgs, QemuDomainMonitorCommandWithFilesRet, void> = {
-  program: QEMU_PROGRAM, version: QEMU_PROTOCOL_VERSION, number: 7,
-  name: "QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES", method: "domainMonitorCommandWithFiles",
-  args: QemuDomainMonitorCommandWithFilesArgsCodec, ret: QemuDomainMonitorCommandWithFilesRetCodec, msg: null, message: false, fds: true,
-  priority: "low", stream: null, sparseFlag: null,
-  generate: "none", acl: ["domain:write"], aclFilter: [],
-  cFunction: "virDomainQemuMonitorCommandWithFiles", docUrl: "https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommandWithFiles",
-};
-
-/** Every procedure of the QEMU program, by method name. */
-export const qemuProcedures = {
-  domainMonitorCommand: qemuProcDomainMonitorCommand,
-  domainAttach: qemuProcDomainAttach,
-  domainAgentCommand: qemuProcDomainAgentCommand,
-  connectDomainMonitorEventRegister: qemuProcConnectDomainMonitorEventRegister,
-  connectDomainMonitorEventDeregister: qemuProcConnectDomainMonitorEventDeregister,
-  domainMonitorEvent: qemuProcDomainMonitorEvent,
-  domainMonitorCommandWithFiles: qemuProcDomainMonitorCommandWithFiles,
-} as const;
-
-/** The QEMU program: number, version and procedures (by method and by number). */
-export const qemuProgram: ProgramInfo<typeof qemuProcedures> = /* @__PURE__ */ defineProgram("QEMU", QEMU_PROGRAM, QEMU_PROTOCOL_VERSION, qemuProcedures);

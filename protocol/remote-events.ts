@@ -13,7 +13,44 @@
 //   62f25ac46e8c73268b599958d2c23e664062d5d6e4e0c20cf96b749ceb6d8f2d  src/remote/lxc_protocol.x
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 import type { TypedParams } from '../src/xdr/index.js';
-import type { RemoteDomainEventBalloonChangeMsg, RemoteDomainEventBlockJob2Msg, RemoteDomainEventBlockJobMsg, RemoteDomainEventBlockThresholdMsg, RemoteDomainEventCallbackAgentLifecycleMsg, RemoteDomainEventCallbackDeviceAddedMsg, RemoteDomainEventCallbackDeviceRemovalFailedMsg, RemoteDomainEventCallbackJobCompletedMsg, RemoteDomainEventCallbackMetadataChangeMsg, RemoteDomainEventCallbackMigrationIterationMsg, RemoteDomainEventCallbackPmsuspendDiskMsg, RemoteDomainEventCallbackPmsuspendMsg, RemoteDomainEventCallbackPmwakeupMsg, RemoteDomainEventCallbackTunableMsg, RemoteDomainEventControlErrorMsg, RemoteDomainEventDeviceRemovedMsg, RemoteDomainEventDiskChangeMsg, RemoteDomainEventGraphicsMsg, RemoteDomainEventIoErrorMsg, RemoteDomainEventIoErrorReasonMsg, RemoteDomainEventLifecycleMsg, RemoteDomainEventMemoryDeviceSizeChangeMsg, RemoteDomainEventMemoryFailureMsg, RemoteDomainEventNicMacChangeMsg, RemoteDomainEventRebootMsg, RemoteDomainEventRtcChangeMsg, RemoteDomainEventTrayChangeMsg, RemoteDomainEventWatchdogMsg, RemoteNetworkEventCallbackMetadataChangeMsg, RemoteNetworkEventLifecycleMsg, RemoteNodeDeviceEventLifecycleMsg, RemoteNodeDeviceEventUpdateMsg, RemoteSecretEventLifecycleMsg, RemoteSecretEventValueChangedMsg, RemoteStoragePoolEventLifecycleMsg, RemoteStoragePoolEventRefreshMsg } from './remote.js';
+import type {
+  RemoteDomainEventBalloonChangeMsg,
+  RemoteDomainEventBlockJob2Msg,
+  RemoteDomainEventBlockJobMsg,
+  RemoteDomainEventBlockThresholdMsg,
+  RemoteDomainEventCallbackAgentLifecycleMsg,
+  RemoteDomainEventCallbackDeviceAddedMsg,
+  RemoteDomainEventCallbackDeviceRemovalFailedMsg,
+  RemoteDomainEventCallbackJobCompletedMsg,
+  RemoteDomainEventCallbackMetadataChangeMsg,
+  RemoteDomainEventCallbackMigrationIterationMsg,
+  RemoteDomainEventCallbackPmsuspendDiskMsg,
+  RemoteDomainEventCallbackPmsuspendMsg,
+  RemoteDomainEventCallbackPmwakeupMsg,
+  RemoteDomainEventCallbackTunableMsg,
+  RemoteDomainEventControlErrorMsg,
+  RemoteDomainEventDeviceRemovedMsg,
+  RemoteDomainEventDiskChangeMsg,
+  RemoteDomainEventGraphicsMsg,
+  RemoteDomainEventIoErrorMsg,
+  RemoteDomainEventIoErrorReasonMsg,
+  RemoteDomainEventLifecycleMsg,
+  RemoteDomainEventMemoryDeviceSizeChangeMsg,
+  RemoteDomainEventMemoryFailureMsg,
+  RemoteDomainEventNicMacChangeMsg,
+  RemoteDomainEventRebootMsg,
+  RemoteDomainEventRtcChangeMsg,
+  RemoteDomainEventTrayChangeMsg,
+  RemoteDomainEventWatchdogMsg,
+  RemoteNetworkEventCallbackMetadataChangeMsg,
+  RemoteNetworkEventLifecycleMsg,
+  RemoteNodeDeviceEventLifecycleMsg,
+  RemoteNodeDeviceEventUpdateMsg,
+  RemoteSecretEventLifecycleMsg,
+  RemoteSecretEventValueChangedMsg,
+  RemoteStoragePoolEventLifecycleMsg,
+  RemoteStoragePoolEventRefreshMsg,
+} from './remote.js';
 
 /** What each event of the REMOTE program delivers, by `family:name`. */
 export interface RemoteEventPayloads {

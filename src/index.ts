@@ -42,11 +42,11 @@ export type { TypedParamType, TypedParamValue, TypedParams, TypedParamExplicit, 
 export * from '../protocol/constants.js';
 // The procedure tables, for openStream() and Client.call(): each procedure is also a constant
 // of its own in `libvirt-rpc/protocol`.
-export { remoteProcedures } from '../protocol/remote.js';
-export { qemuProcedures } from '../protocol/qemu.js';
-export { lxcProcedures } from '../protocol/lxc.js';
-export { adminProcedures } from '../protocol/admin.js';
-export type { CallOptions, ProcedureCaller, ProcedureInfo, ProgramInfo } from '../protocol/procedure.js';
+export { remoteProcedures } from '../protocol/remote-procedures.js';
+export { qemuProcedures } from '../protocol/qemu-procedures.js';
+export { lxcProcedures } from '../protocol/lxc-procedures.js';
+export { adminProcedures } from '../protocol/admin-procedures.js';
+export type { CallOptions, ProcedureCaller, ProcedureInfo, ProgramInfo, StreamCaller } from './xdr/procedure.js';
 export type { RemoteEventPayloads } from '../protocol/remote-events.js';
 export type { RemoteMethods } from '../protocol/remote-methods.js';
 export type { QemuMethods } from '../protocol/qemu-methods.js';

@@ -2,10 +2,10 @@
  * A connection to a daemon's admin program (what virt-admin speaks): servers, clients,
  * thread pools, logging. It runs on the daemon's admin socket.
  */
-import { adminProcedures, adminProgram } from '../../protocol/admin.js';
+import { adminProcedures, adminProgram } from '../../protocol/admin-procedures.js';
 import { AdminMethods } from '../../protocol/admin-methods.js';
-import { keepaliveProgram } from '../../protocol/keepalive.js';
-import type { ProcedureCaller } from '../../protocol/procedure.js';
+import { keepaliveProgram } from '../../protocol/keepalive-procedures.js';
+import type { ProcedureCaller } from '../xdr/index.js';
 import type { ConnectionError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
 import { type Session, type SessionOptions, closeSession, establish } from './session.js';

@@ -5,22 +5,9 @@
  * one-function-per-procedure entry (`libvirt-rpc/client`) runs on it alone, so a script keeps
  * only what it calls; {@link Connection} adds a method per procedure and events.
  */
-import type { CallOptions, ProcedureCaller, ProcedureInfo, ProgramInfo } from '../../protocol/procedure.js';
-import {
-  REMOTE_PROGRAM,
-  remoteProcConnectClose,
-  remoteProcConnectGetLibVersion,
-  remoteProcDomainBlockStatsFlags,
-  remoteProcDomainGetBlkioParameters,
-  remoteProcDomainGetBlockIoTune,
-  remoteProcDomainGetCPUStats,
-  remoteProcDomainGetInterfaceParameters,
-  remoteProcDomainGetMemoryParameters,
-  remoteProcDomainGetNumaParameters,
-  remoteProcDomainGetSchedulerParametersFlags,
-  remoteProcNetworkUpdate,
-  remoteProcNodeGetMemoryParameters,
-} from '../../protocol/remote.js';
+import type { CallOptions, ProcedureInfo, ProgramInfo, StreamCaller } from '../xdr/index.js';
+import { REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { remoteProcConnectClose, remoteProcConnectGetLibVersion, remoteProcDomainBlockStatsFlags, remoteProcDomainGetBlkioParameters, remoteProcDomainGetBlockIoTune, remoteProcDomainGetCPUStats, remoteProcDomainGetInterfaceParameters, remoteProcDomainGetMemoryParameters, remoteProcDomainGetNumaParameters, remoteProcDomainGetSchedulerParametersFlags, remoteProcNetworkUpdate, remoteProcNodeGetMemoryParameters } from '../../protocol/remote-procedures.js';
 import {
   VIR_CONNECT_CLOSE_REASON_CLIENT,
   VIR_CONNECT_CLOSE_REASON_EOF,
@@ -30,7 +17,8 @@ import {
 } from '../../protocol/constants.js';
 import type { Credentials } from '../auth/sasl.js';
 import type { MessageHeader } from '../rpc/header.js';
-import type { RpcClient, Unwrap } from '../rpc/client.js';
+import type { RpcClient } from '../rpc/client.js';
+import type { Unwrap } from '../xdr/index.js';
 import { AbortError, type CloseReason, ConnectionError, LibvirtError, NotSupportedError, TimeoutError } from '../rpc/errors.js';
 import type { Dialer } from '../transport/types.js';
 import type { XdrReader } from '../xdr/reader.js';
@@ -87,9 +75,6 @@ const STRING_OKAY_PROCEDURES = new Set(
     remoteProcNodeGetMemoryParameters,
   ].map((p) => p.number),
 );
-
-/** Event (de)registration procedures: they need the event dispatcher, not a bare call. */
-const EVENT_REGISTRATION = /_EVENT_(?:.*_)?(?:DE)?REGISTER|CLOSE_CALLBACK/;
 
 /** Re-establishing a lost connection: exponential backoff between attempts. */
 export interface ReconnectOptions {
@@ -153,7 +138,7 @@ export interface OpenedSession {
  * await client.close();
  * ```
  */
-export class Client implements ProcedureCaller {
+export class Client implements StreamCaller<LibvirtStream> {
   /** The URI the connection was opened with. */
   readonly uri: string;
   /** What the daemon supports: `keepalive` from the open, the others once asked (see {@link probeFeatures}). */
@@ -338,18 +323,23 @@ export class Client implements ProcedureCaller {
    * Calls a streaming procedure (`@readstream`/`@writestream`: volume download and upload,
    * screenshots, consoles, channels) and returns its data stream with the reply.
    *
+   * The generated streaming functions and methods (`storageVolDownload(client, vol, ...)`,
+   * `conn.storageVolDownload(vol, ...)`) come here; `unwrap` is what they make of the reply.
+   *
    * @example
    * ```ts
    * const { stream } = await client.openStream(remoteProcedures.storageVolDownload, { vol, offset: 0n, length: 0n, flags: 0 });
    * for await (const chunk of stream.chunks()) hash.update(chunk);
    * ```
    */
-  async openStream<A, R>(proc: ProcedureInfo<A, R, any>, args: A, options?: CallOptions): Promise<{ stream: LibvirtStream; reply: R }> {
+  openStream<A, R>(proc: ProcedureInfo<A, R, any>, args: A, options?: CallOptions): Promise<{ stream: LibvirtStream; reply: R }>;
+  openStream(proc: ProcedureInfo<any, any, any>, args: unknown, options: CallOptions | undefined, unwrap: Unwrap): Promise<{ stream: LibvirtStream; reply: any }>;
+  async openStream(proc: ProcedureInfo<any, any, any>, args: any, options?: CallOptions, unwrap?: Unwrap): Promise<{ stream: LibvirtStream; reply: any }> {
     if (!proc.stream) throw new NotSupportedError(`${proc.method} carries no data stream`);
     if (this.closing) throw new ConnectionError('connection closed', { reason: 'client' });
     if (this.reconnecting) options = await this.afterReconnect(this.reconnecting, proc.name, options);
     const stream = new LibvirtStream(this.rpc, proc);
-    const pending = this.rpc.call(proc, args, options, undefined, stream);
+    const pending = this.rpc.call(proc, args, options, unwrap, stream);
     try {
       return { stream, reply: await pending };
     } catch (e) {
@@ -406,11 +396,9 @@ export class Client implements ProcedureCaller {
       return Promise.reject(new NotSupportedError(`${proc.method} passes file descriptors, which JavaScript runtimes cannot send over a socket`));
     }
     if (proc.stream) {
-      return Promise.reject(
-        new NotSupportedError(`${proc.method} carries a data stream: call it through openStream(remoteProcedures.${proc.method}, args), which returns the stream with the reply`),
-      );
+      return Promise.reject(new NotSupportedError(`${proc.method} carries a data stream: call ${proc.method}() or openStream(), which return the stream with the reply`));
     }
-    if (EVENT_REGISTRATION.test(proc.name)) {
+    if (proc.registersEvents) {
       return Promise.reject(new NotSupportedError(`${proc.method} registers for events: use a Connection's subscribe(), on() or events(), which share registrations and route the events`));
     }
     if (proc.program === REMOTE_PROGRAM && STRING_OKAY_PROCEDURES.has(proc.number)) {

@@ -3,17 +3,17 @@
  * procedure, `conn.qemu` and `conn.lxc`, and events (every family, shared registrations,
  * re-registered after a reconnect).
  */
-import { lxcProgram } from '../../protocol/lxc.js';
+import { lxcProgram } from '../../protocol/lxc-procedures.js';
 import { LxcMethods } from '../../protocol/lxc-methods.js';
-import type { ProgramInfo } from '../../protocol/procedure.js';
-import { qemuProgram } from '../../protocol/qemu.js';
+import type { ProgramInfo } from '../xdr/index.js';
+import { qemuProgram } from '../../protocol/qemu-procedures.js';
 import { QemuMethods } from '../../protocol/qemu-methods.js';
 import type { QemuDomainMonitorEventMsg } from '../../protocol/qemu.js';
 import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
-import { remoteProcConnectRegisterCloseCallback, remoteProgram } from '../../protocol/remote.js';
+import { remoteProcConnectRegisterCloseCallback, remoteProgram } from '../../protocol/remote-procedures.js';
 import { remoteMethodTable, type RemoteMethods } from '../../protocol/remote-methods.js';
-import { keepaliveProgram } from '../../protocol/keepalive.js';
+import { keepaliveProgram } from '../../protocol/keepalive-procedures.js';
 import type { MessageHeader } from '../rpc/header.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { Dialer } from '../transport/types.js';
@@ -21,6 +21,7 @@ import type { XdrReader } from '../xdr/reader.js';
 import { CLOSE_REASONS, Client, type ConnectionOptions, type OpenedSession, ignoreUnsupported } from './client.js';
 import { EventQueue } from './event-queue.js';
 import { type EventFamily, EventHub, type SubscribeOptions } from './events.js';
+import type { LibvirtStream } from './stream.js';
 
 export { DRV_FEATURE, type CredentialsCallback, type ConnectionOptions, type ReconnectOptions, type ServerFeatures } from './client.js';
 
@@ -33,7 +34,7 @@ export type DomainEventName = Extract<keyof RemoteEventPayloads, `domain:${strin
 /** The programs whose procedures a Connection's traces name. */
 const PROGRAMS: ProgramInfo[] = [remoteProgram, qemuProgram, lxcProgram, keepaliveProgram];
 
-export interface Connection extends RemoteMethods {}
+export interface Connection extends RemoteMethods<LibvirtStream> {}
 
 /**
  * An open connection.

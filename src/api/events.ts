@@ -5,15 +5,11 @@
  */
 import EventEmitter from 'eventemitter3';
 import { virDomainEventID, virNetworkEventID, virNodeDeviceEventID, virSecretEventID, virStoragePoolEventID } from '../../protocol/constants.js';
-import type { ProcedureInfo } from '../../protocol/procedure.js';
-import { QEMU_PROGRAM, qemuProcedures, qemuProgram } from '../../protocol/qemu.js';
-import {
-  REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED,
-  REMOTE_PROGRAM,
-  RemoteConnectEventConnectionClosedMsgCodec,
-  remoteProcedures,
-  remoteProgram,
-} from '../../protocol/remote.js';
+import type { ProcedureInfo } from '../xdr/index.js';
+import { QEMU_PROGRAM } from '../../protocol/qemu.js';
+import { qemuProcedures, qemuProgram } from '../../protocol/qemu-procedures.js';
+import { REMOTE_PROC_CONNECT_EVENT_CONNECTION_CLOSED, REMOTE_PROGRAM, RemoteConnectEventConnectionClosedMsgCodec } from '../../protocol/remote.js';
+import { remoteProcedures, remoteProgram } from '../../protocol/remote-procedures.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { MessageHeader } from '../rpc/header.js';
 import { remoteEventTypedParamFields } from '../../protocol/remote-events.js';

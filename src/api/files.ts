@@ -7,7 +7,8 @@ import {
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
   VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
 } from '../../protocol/constants.js';
-import { type RemoteNonnullDomain, type RemoteNonnullStorageVol, remoteProcedures } from '../../protocol/remote.js';
+import { type RemoteNonnullDomain, type RemoteNonnullStorageVol } from '../../protocol/remote.js';
+import { remoteProcedures } from '../../protocol/remote-procedures.js';
 import type { Connection } from './connection.js';
 import { STREAM_CHUNK } from './stream.js';
 

@@ -3,18 +3,8 @@
  * keepalive opt-in, authentication (none, polkit, SASL) and CONNECT_OPEN.
  */
 import { VIR_CONNECT_RO } from '../../protocol/constants.js';
-import {
-  REMOTE_AUTH_NONE,
-  REMOTE_AUTH_POLKIT,
-  REMOTE_AUTH_SASL,
-  remoteProcAuthList,
-  remoteProcAuthPolkit,
-  remoteProcAuthSaslInit,
-  remoteProcAuthSaslStart,
-  remoteProcAuthSaslStep,
-  remoteProcConnectOpen,
-  remoteProcConnectSupportsFeature,
-} from '../../protocol/remote.js';
+import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_AUTH_SASL } from '../../protocol/remote.js';
+import { remoteProcAuthList, remoteProcAuthPolkit, remoteProcAuthSaslInit, remoteProcAuthSaslStart, remoteProcAuthSaslStep, remoteProcConnectOpen, remoteProcConnectSupportsFeature } from '../../protocol/remote-procedures.js';
 import { type Credentials, chooseMechanism, createMechanism } from '../auth/sasl.js';
 import type { RpcClient } from '../rpc/client.js';
 import { ConnectionError, NotSupportedError } from '../rpc/errors.js';

@@ -3,7 +3,7 @@
  * transport whose death settles `closed`, and run the program's opening handshake, all under
  * one deadline and one signal.
  */
-import type { ProgramInfo } from '../../protocol/procedure.js';
+import type { ProgramInfo } from '../xdr/index.js';
 import { RpcClient } from '../rpc/client.js';
 import { AbortError, ConnectionError, ProtocolError, TimeoutError } from '../rpc/errors.js';
 import type { KeepaliveOptions } from '../rpc/keepalive.js';

@@ -6,7 +6,7 @@
  */
 import { Readable, Writable } from 'node:stream';
 import { VirNetMessageErrorCodec, VirNetStreamHoleCodec } from '../../protocol/virnet.js';
-import type { ProcedureInfo } from '../../protocol/procedure.js';
+import type { ProcedureInfo } from '../xdr/index.js';
 import type { RpcClient, StreamSink } from '../rpc/client.js';
 import { AbortError, LibvirtError, ProtocolError } from '../rpc/errors.js';
 import { type MessageHeader, MessageStatus, MessageType } from '../rpc/header.js';

@@ -3,7 +3,7 @@
  * answers a procedure it lacks with VIR_ERR_RPC "unknown procedure: N". The error a caller
  * gets names the procedure and the daemon's version instead of the bare number.
  */
-import type { ProcedureInfo } from '../../protocol/procedure.js';
+import type { ProcedureInfo } from '../xdr/index.js';
 import { VIR_ERR_RPC, VIR_FROM_RPC } from '../../protocol/constants.js';
 import { LibvirtError } from '../rpc/errors.js';
 

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { connectAdmin } from '../api/connect.js';
 import { attachConsole } from '../api/console.js';
 import { downloadVolume, screenshotToFile, uploadVolume } from '../api/files.js';
-import { remoteProcedures } from '../../protocol/remote.js';
+import { remoteProcedures } from '../../protocol/remote-procedures.js';
 import { VIR_DOMAIN_CONSOLE_FORCE } from '../../protocol/constants.js';
 import { findDomain, type Context } from './commands.js';
 import { table, toJson } from './format.js';

@@ -4,7 +4,7 @@
  * write coalescing, keepalive and the routing of replies, events and stream packets.
  */
 import { KEEPALIVE_PROC_PING, KEEPALIVE_PROC_PONG, KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION } from '../../protocol/keepalive.js';
-import type { CallOptions, ProcedureInfo, ProgramInfo } from '../../protocol/procedure.js';
+import type { CallOptions, ProcedureInfo, ProgramInfo, Unwrap } from '../xdr/index.js';
 import { VirNetMessageErrorCodec } from '../../protocol/virnet.js';
 import { XdrReader, XdrWriter, decodeValue } from '../xdr/index.js';
 import { AbortError, ConnectionError, LibvirtError, NotSupportedError, ProtocolError, TimeoutError } from './errors.js';
@@ -39,8 +39,6 @@ export interface StreamSink {
 
 export type { CallOptions };
 
-/** Turns a decoded reply into what the caller gets: a field name to pick, or a function. */
-export type Unwrap = string | ((ret: any) => unknown) | undefined;
 
 export interface RpcClientOptions {
   /** Keepalive settings, or false to neither send PINGs nor watch for silence. */

@@ -2,7 +2,7 @@
  * The wire trace: one entry per frame with names instead of numbers. It describes headers
  * and sizes only, never payloads, so credentials cannot leak into it.
  */
-import type { ProcedureInfo, ProgramInfo } from '../../protocol/procedure.js';
+import type { ProcedureInfo, ProgramInfo } from '../xdr/index.js';
 import { type MessageHeader, statusName, typeName } from './header.js';
 
 export interface TraceEntry {

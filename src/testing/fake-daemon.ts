@@ -5,10 +5,11 @@
  * {@link FakeDaemon.dialer}, so it works on any runtime.
  */
 import { VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_ERR_INTERNAL_ERROR, VIR_ERR_INVALID_ARG, VIR_FROM_RPC } from '../../protocol/constants.js';
-import { lxcProgram } from '../../protocol/lxc.js';
-import type { ProcedureInfo, ProgramInfo } from '../../protocol/procedure.js';
-import { qemuProcedures, qemuProgram } from '../../protocol/qemu.js';
-import { REMOTE_PROGRAM, remoteProcedures, remoteProgram } from '../../protocol/remote.js';
+import { lxcProgram } from '../../protocol/lxc-procedures.js';
+import type { ProcedureInfo, ProgramInfo } from '../xdr/index.js';
+import { qemuProcedures, qemuProgram } from '../../protocol/qemu-procedures.js';
+import { REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { remoteProcedures, remoteProgram } from '../../protocol/remote-procedures.js';
 import { VirNetMessageErrorCodec, VirNetStreamHoleCodec, type VirNetMessageError } from '../../protocol/virnet.js';
 import type { StreamItem } from '../api/stream.js';
 import { FrameSplitter } from '../rpc/frame.js';

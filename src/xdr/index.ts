@@ -15,3 +15,12 @@ export {
   typedParamsToWire,
   cStringFromChars,
 } from './typed-params.js';
+export {
+  type ProcedureInfo,
+  type ProgramInfo,
+  type CallOptions,
+  type Unwrap,
+  type ProcedureCaller,
+  type StreamCaller,
+  defineProgram,
+} from './procedure.js';

@@ -11,13 +11,8 @@ import { createServer, connect as netConnect, type Server, type Socket } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { XdrReader, XdrWriter, decodeValue, encodeValue } from '../../src/xdr/index.js';
-import {
-  RemoteConnectSupportsFeatureArgsCodec,
-  RemoteConnectSupportsFeatureRetCodec,
-  RemoteNetworkUpdateArgsCodec,
-  remoteProcedures as P,
-  remoteProgram,
-} from '../../protocol/remote.js';
+import { RemoteConnectSupportsFeatureArgsCodec, RemoteConnectSupportsFeatureRetCodec, RemoteNetworkUpdateArgsCodec } from '../../protocol/remote.js';
+import { remoteProcedures as P, remoteProgram } from '../../protocol/remote-procedures.js';
 import { VirNetMessageHeaderCodec, encodeVirNetMessageHeader } from '../../protocol/virnet.js';
 
 export interface FeatureProxy {

@@ -6,7 +6,8 @@ import { Connection } from '../../src/api/connection.js';
 import { ConnectionError, ProtocolError, TimeoutError } from '../../src/rpc/errors.js';
 import { MessageStatus, MessageType } from '../../src/rpc/header.js';
 import { FakeDaemon, frame } from '../../src/testing/fake-daemon.js';
-import { REMOTE_PROGRAM, remoteProcedures as P } from '../../protocol/remote.js';
+import { REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { remoteProcedures as P } from '../../protocol/remote-procedures.js';
 
 async function open(daemon = new FakeDaemon()) {
   const conn = await Connection.open(daemon.dialer(), 'test:///default', 'test:///default', { keepalive: false });

@@ -8,7 +8,8 @@ import { ConnectionError, NotSupportedError } from '../../src/rpc/errors.js';
 import { FrameSplitter } from '../../src/rpc/frame.js';
 import { readHeader, writeHeader } from '../../src/rpc/header.js';
 import type { Dialer, TransportEvents } from '../../src/transport/types.js';
-import { remoteProcedures as P, REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { remoteProcedures as P } from '../../protocol/remote-procedures.js';
 import { VirNetMessageErrorCodec } from '../../protocol/virnet.js';
 import { XdrWriter, type Codec } from '../../src/xdr/index.js';
 

@@ -13,7 +13,8 @@ import { connect } from '../../src/api/connect.js';
 import { AbortError, ConnectionError, ProtocolError } from '../../src/rpc/errors.js';
 import { MessageType } from '../../src/rpc/header.js';
 import { FakeDaemon, frame } from '../../src/testing/fake-daemon.js';
-import { REMOTE_AUTH_SASL, REMOTE_PROGRAM, remoteProcedures as P } from '../../protocol/remote.js';
+import { REMOTE_AUTH_SASL, REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { remoteProcedures as P } from '../../protocol/remote-procedures.js';
 import type { Dialer } from '../../src/transport/types.js';
 import { freePort } from '../../scripts/ports.js';
 

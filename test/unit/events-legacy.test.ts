@@ -6,7 +6,8 @@ import { Connection } from '../../src/api/connection.js';
 import { FrameSplitter } from '../../src/rpc/frame.js';
 import { readHeader, writeHeader } from '../../src/rpc/header.js';
 import type { Dialer, TransportEvents } from '../../src/transport/types.js';
-import { REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE, REMOTE_PROGRAM, RemoteDomainEventLifecycleMsgCodec, remoteProcedures as P } from '../../protocol/remote.js';
+import { REMOTE_PROC_DOMAIN_EVENT_LIFECYCLE, REMOTE_PROGRAM, RemoteDomainEventLifecycleMsgCodec } from '../../protocol/remote.js';
+import { remoteProcedures as P } from '../../protocol/remote-procedures.js';
 import { type Codec, XdrWriter } from '../../src/xdr/index.js';
 
 function frame(proc: number, type: number, serial: number, codec: Codec<unknown> | null, value: unknown): Uint8Array {

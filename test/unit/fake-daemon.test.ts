@@ -338,3 +338,58 @@ describe('FakeDaemon', () => {
     });
   });
 });
+
+/** Everything a download stream carries, as text. */
+async function textOf(stream: { chunks(): AsyncIterable<Uint8Array> }): Promise<string> {
+  let text = '';
+  for await (const chunk of stream.chunks()) text += new TextDecoder().decode(chunk);
+  return text;
+}
+
+describe('generated methods: only what a plain call or a stream can do', () => {
+  it('a streaming method resolves with the stream and the unwrapped reply, on a Connection and as a function', async () => {
+    const { openClient, domainScreenshot, storageVolDownload } = await import('../../src/client.js');
+    const daemon = new FakeDaemon()
+      .handle('domainScreenshot', (_args, ctx) => {
+        ctx.stream!.send(new Uint8Array([0x89, 0x50]));
+        ctx.stream!.end();
+        return { mime: 'image/png' };
+      })
+      .handle('storageVolDownload', (_args, ctx) => {
+        ctx.stream!.send(new TextEncoder().encode('abc'));
+        ctx.stream!.end();
+      });
+    const conn = await open(daemon);
+    const shot = await conn.domainScreenshot(dom, 0);
+    expect(shot.reply).toBe('image/png');
+    const bytes: number[] = [];
+    for await (const chunk of shot.stream.chunks()) bytes.push(...chunk);
+    expect(bytes).toEqual([0x89, 0x50]);
+    const down = await conn.storageVolDownload(vol, 0n, 0n);
+    expect(down.reply).toBeUndefined();
+    expect(await textOf(down.stream)).toBe('abc');
+    await conn.close();
+
+    const client = await openClient('qemu:///system', { dialer: daemon.dialer(), keepalive: false });
+    const lean = await storageVolDownload(client, vol, 0n, 0n);
+    expect(await textOf(lean.stream)).toBe('abc');
+    expect((await domainScreenshot(client, dom, 0)).reply).toBe('image/png');
+    await client.close();
+  });
+
+  it('has no method for event registration or for passing file descriptors; the tables keep them', async () => {
+    const client = await import('../../src/client.js');
+    const conn = await open(new FakeDaemon());
+    for (const name of ['connectDomainEventRegisterAny', 'connectDomainEventCallbackRegisterAny', 'connectRegisterCloseCallback', 'domainOpenGraphicsFD', 'domainCreateXMLWithFiles']) {
+      expect({ name, onConnection: name in conn, asFunction: name in client }).toEqual({ name, onConnection: false, asFunction: false });
+      expect(remoteProcedures[name as keyof typeof remoteProcedures]).toBeDefined();
+    }
+    expect('connectDomainMonitorEventRegister' in conn.qemu).toBe(false);
+    expect(qemuProcedures.connectDomainMonitorEventRegister.registersEvents).toBe(true);
+    // Through the raw call they are refused for what they are, before anything is sent.
+    await expect(conn.call(remoteProcedures.connectDomainEventCallbackRegisterAny, { eventID: 0, dom: null })).rejects.toThrow(/registers for events: use a Connection's subscribe/);
+    await expect(conn.call(remoteProcedures.domainOpenGraphicsFD, { dom, idx: 0, flags: 0 })).rejects.toThrow(/passes file descriptors/);
+    await expect(conn.call(remoteProcedures.storageVolDownload, { vol, offset: 0n, length: 0n, flags: 0 })).rejects.toThrow(/carries a data stream: call storageVolDownload\(\) or openStream\(\)/);
+    await conn.close();
+  });
+});

@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { generate } from '../../codegen/generate.js';
 import { parseXdr } from '../../codegen/parser.js';
 import { PROGRAMS } from '../../codegen/programs.js';
 import * as protocol from '../../protocol/index.js';
-import type { ProcedureInfo, ProgramInfo } from '../../protocol/procedure.js';
+import type { ProcedureInfo, ProgramInfo } from '../../src/xdr/index.js';
 import { LIBVIRT_SRC, REPO, describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
 
 const programs: [string, ProgramInfo, number, string][] = [
@@ -106,5 +106,31 @@ describeWithLibvirtSrc('generator inputs', () => {
     for (const [name, text] of files) {
       expect({ name, same: readFileSync(join(REPO, 'protocol', name), 'utf8') === text }).toEqual({ name, same: true });
     }
+  });
+});
+
+describe('the generated files, for the tools that open them', () => {
+  const files = readdirSync(join(REPO, 'protocol')).filter((f) => f.endsWith('.ts'));
+
+  it('are each under 1 MB, with every import line at most 120 characters', () => {
+    const problems: string[] = [];
+    for (const f of files) {
+      const text = readFileSync(join(REPO, 'protocol', f), 'utf8');
+      if (Buffer.byteLength(text) >= 1_000_000) problems.push(`${f}: ${Buffer.byteLength(text)} bytes`);
+      for (const line of text.split('\n')) if (line.startsWith('import ') && line.length > 120) problems.push(`${f}: an import line of ${line.length} characters`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('classify the procedures: a function for each plain or streaming call, none for events, registrations or file descriptors', async () => {
+    const calls = (await import('../../protocol/remote-calls.js')) as Record<string, unknown>;
+    for (const p of Object.values(protocol.remoteProcedures) as ProcedureInfo[]) {
+      const callable = !p.message && !p.registersEvents && !p.fds;
+      expect({ method: p.method, callable: typeof calls[p.method] === 'function' }).toEqual({ method: p.method, callable });
+    }
+    const registrations = (Object.values(protocol.remoteProcedures) as ProcedureInfo[]).filter((p) => p.registersEvents).map((p) => p.method);
+    expect(registrations).toContain('connectDomainEventCallbackRegisterAny');
+    expect(registrations).toContain('connectUnregisterCloseCallback');
+    expect(registrations).not.toContain('connectGetLibVersion');
   });
 });

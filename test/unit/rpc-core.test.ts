@@ -1,4 +1,5 @@
-import { remoteProcedures, remoteProgram, REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { REMOTE_PROGRAM } from '../../protocol/remote.js';
+import { remoteProcedures, remoteProgram } from '../../protocol/remote-procedures.js';
 import { KEEPALIVE_PROGRAM } from '../../protocol/keepalive.js';
 import { RpcClient, type RpcTransport } from '../../src/rpc/client.js';
 import { AbortError, ConnectionError, LibvirtError, ProtocolError, TimeoutError } from '../../src/rpc/errors.js';

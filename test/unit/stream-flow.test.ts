@@ -5,7 +5,7 @@
  * stream throws.
  */
 import { jest } from '@jest/globals';
-import { remoteProcedures as P, remoteProgram } from '../../protocol/remote.js';
+import { remoteProcedures as P, remoteProgram } from '../../protocol/remote-procedures.js';
 import { KEEPALIVE_PROGRAM } from '../../protocol/keepalive.js';
 import { LibvirtStream } from '../../src/api/stream.js';
 import { RpcClient, type RpcTransport } from '../../src/rpc/client.js';
