@@ -26,7 +26,7 @@ export { attachConsole, CONSOLE_ESCAPE, type ConsoleInput, type ConsoleOutput } 
 export { SlowConsumerError } from './api/event-queue.js';
 export { Fleet, type FleetHealth, type HostResult } from './api/fleet.js';
 export type { EventFamily, SubscribeOptions } from './api/events.js';
-export { LibvirtError, ConnectionError, ProtocolError, TimeoutError, AbortError, NotSupportedError, type CloseReason } from './rpc/errors.js';
+export { LibvirtError, ConnectionError, ProtocolError, TimeoutError, AbortError, NotSupportedError, type CloseReason } from './errors.js';
 export { XdrError, XdrEncodeError, XdrDecodeError } from './xdr/errors.js';
 export { UnknownProcedureError } from './api/unknown-procedure.js';
 export { formatTrace, type TraceEntry } from './rpc/trace.js';

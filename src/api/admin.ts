@@ -6,7 +6,7 @@ import { adminProcedures, adminProgram } from '../../protocol/admin-procedures.j
 import { AdminMethods } from '../../protocol/admin-methods.js';
 import { keepaliveProgram } from '../../protocol/keepalive-procedures.js';
 import type { ProcedureCaller } from '../xdr/index.js';
-import type { ConnectionError } from '../rpc/errors.js';
+import type { ConnectionError } from '../errors.js';
 import type { Dialer } from '../transport/types.js';
 import { type Session, type SessionOptions, closeSession, establish } from './session.js';
 

@@ -19,7 +19,7 @@ import type { Credentials } from '../auth/sasl.js';
 import type { MessageHeader } from '../rpc/header.js';
 import type { RpcClient } from '../rpc/client.js';
 import type { Unwrap } from '../xdr/index.js';
-import { AbortError, type CloseReason, ConnectionError, LibvirtError, NotSupportedError, TimeoutError } from '../rpc/errors.js';
+import { AbortError, type CloseReason, ConnectionError, LibvirtError, NotSupportedError, TimeoutError } from '../errors.js';
 import type { Dialer } from '../transport/types.js';
 import type { XdrReader } from '../xdr/reader.js';
 import { LibvirtStream } from './stream.js';

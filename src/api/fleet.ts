@@ -3,7 +3,7 @@
  * keepalive and reconnect, fan calls out with per-host results and errors, and merge events
  * into one stream tagged by host.
  */
-import { ConnectionError } from '../rpc/errors.js';
+import { ConnectionError } from '../errors.js';
 import { connect, type ConnectOptions } from './connect.js';
 import type { Connection, ReconnectOptions } from './connection.js';
 import { EventQueue } from './event-queue.js';

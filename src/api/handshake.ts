@@ -7,7 +7,7 @@ import { REMOTE_AUTH_NONE, REMOTE_AUTH_POLKIT, REMOTE_AUTH_SASL } from '../../pr
 import { remoteProcAuthList, remoteProcAuthPolkit, remoteProcAuthSaslInit, remoteProcAuthSaslStart, remoteProcAuthSaslStep, remoteProcConnectOpen, remoteProcConnectSupportsFeature } from '../../protocol/remote-procedures.js';
 import { type Credentials, chooseMechanism, createMechanism } from '../auth/sasl.js';
 import type { RpcClient } from '../rpc/client.js';
-import { ConnectionError, NotSupportedError } from '../rpc/errors.js';
+import { ConnectionError, NotSupportedError } from '../errors.js';
 
 /** libvirt's driver feature numbers (libvirt_internal.h) that the client asks about. */
 export const DRV_FEATURE = {

@@ -5,7 +5,7 @@
  */
 import type { ProgramInfo } from '../xdr/index.js';
 import { RpcClient } from '../rpc/client.js';
-import { AbortError, ConnectionError, ProtocolError, TimeoutError } from '../rpc/errors.js';
+import { AbortError, ConnectionError, ProtocolError, TimeoutError } from '../errors.js';
 import type { KeepaliveOptions } from '../rpc/keepalive.js';
 import type { TraceEntry } from '../rpc/trace.js';
 import type { Dialer } from '../transport/types.js';

@@ -8,7 +8,7 @@ import { Readable, Writable } from 'node:stream';
 import { VirNetMessageErrorCodec, VirNetStreamHoleCodec } from '../../protocol/virnet.js';
 import type { ProcedureInfo } from '../xdr/index.js';
 import type { RpcClient, StreamSink } from '../rpc/client.js';
-import { AbortError, LibvirtError, ProtocolError } from '../rpc/errors.js';
+import { AbortError, LibvirtError, ProtocolError } from '../errors.js';
 import { type MessageHeader, MessageStatus, MessageType } from '../rpc/header.js';
 import { decodeValue, encodeValue } from '../xdr/index.js';
 

@@ -5,7 +5,7 @@
  */
 import type { ProcedureInfo } from '../xdr/index.js';
 import { VIR_ERR_RPC, VIR_FROM_RPC } from '../../protocol/constants.js';
-import { LibvirtError } from '../rpc/errors.js';
+import { LibvirtError } from '../errors.js';
 
 /**
  * The daemon does not know this procedure (it is older than the procedure). `code`,

@@ -3,7 +3,7 @@
  * output as text so tests can compare it with virsh's.
  */
 import type { Connection } from '../api/connection.js';
-import { LibvirtError } from '../rpc/errors.js';
+import { LibvirtError } from '../errors.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
 import { VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE } from '../../protocol/constants.js';
 import { domainStateName, keyValues, poolStateName, table, toJson, uuidString, versionString } from './format.js';

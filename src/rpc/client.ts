@@ -7,7 +7,7 @@ import { KEEPALIVE_PROC_PING, KEEPALIVE_PROC_PONG, KEEPALIVE_PROGRAM, KEEPALIVE_
 import type { CallOptions, ProcedureInfo, ProgramInfo, Unwrap } from '../xdr/index.js';
 import { VirNetMessageErrorCodec } from '../../protocol/virnet.js';
 import { XdrReader, XdrWriter, decodeValue } from '../xdr/index.js';
-import { AbortError, ConnectionError, LibvirtError, NotSupportedError, ProtocolError, TimeoutError } from './errors.js';
+import { AbortError, ConnectionError, LibvirtError, NotSupportedError, ProtocolError, TimeoutError } from '../errors.js';
 import { FrameSplitter, MAX_FRAME } from './frame.js';
 import { type MessageHeader, MessageStatus, MessageType, PAYLOAD_OFFSET, readHeader, writeHeader } from './header.js';
 import { DEFAULT_KEEPALIVE, Keepalive, type KeepaliveOptions } from './keepalive.js';

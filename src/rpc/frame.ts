@@ -5,7 +5,7 @@
  */
 import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../../protocol/virnet.js';
 import { allocBytes } from '../xdr/alloc.js';
-import { ProtocolError } from './errors.js';
+import { ProtocolError } from '../errors.js';
 
 /** Smallest legal frame: the length word plus a header. */
 export const MIN_FRAME = VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_HEADER_MAX;

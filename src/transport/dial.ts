@@ -3,7 +3,7 @@
  * environment and the file system only when called.
  */
 import { existsSync } from 'node:fs';
-import { NotSupportedError } from '../rpc/errors.js';
+import { NotSupportedError } from '../errors.js';
 import { commandDialer, splitCommand } from './ext.js';
 import { adminSocketFor, unixSocketFor } from './socket-path.js';
 import { type SshOptions, sshDialer } from './ssh.js';

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
-import { ConnectionError } from '../rpc/errors.js';
+import { ConnectionError } from '../errors.js';
 import { transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 

@@ -4,7 +4,7 @@
  */
 import type { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
-import { AbortError, ConnectionError } from '../rpc/errors.js';
+import { AbortError, ConnectionError } from '../errors.js';
 import { allocBytes } from '../xdr/alloc.js';
 import type { Transport, TransportEvents } from './types.js';
 

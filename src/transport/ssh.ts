@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import type { AnyAuthMethod, Client as Ssh2Client, ClientChannel } from 'ssh2';
-import { ConnectionError, NotSupportedError } from '../rpc/errors.js';
+import { ConnectionError, NotSupportedError } from '../errors.js';
 import { checkHostKey, hostKeyName } from './known-hosts.js';
 import { abortReason, transportFromDuplex, waitReady, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';

@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { ConnectionError } from '../rpc/errors.js';
+import { ConnectionError } from '../errors.js';
 import { abortReason, transportFromDuplex, whenReady } from './node-stream.js';
 import { type PkiFiles, pkiFiles } from './pki.js';
 import type { Dialer } from './types.js';

@@ -3,7 +3,7 @@
  * expression that gives the same value through libvirt's C client.
  */
 import type { Connection } from '../../src/index.js';
-import { LibvirtError } from '../../src/rpc/errors.js';
+import { LibvirtError } from '../../src/errors.js';
 import { type ThrowawayDaemon, pythonLibvirt } from './libvirtd.js';
 import { normalize, uuidString } from './normalize.js';
 

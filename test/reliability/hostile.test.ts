@@ -3,7 +3,7 @@
  * error or is ignored and counted, and every call settles.
  */
 import { Connection } from '../../src/api/connection.js';
-import { ConnectionError, ProtocolError, TimeoutError } from '../../src/rpc/errors.js';
+import { ConnectionError, ProtocolError, TimeoutError } from '../../src/errors.js';
 import { MessageStatus, MessageType } from '../../src/rpc/header.js';
 import { FakeDaemon, frame } from '../../src/testing/fake-daemon.js';
 import { REMOTE_PROGRAM } from '../../protocol/remote.js';

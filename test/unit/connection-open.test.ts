@@ -4,7 +4,7 @@
  */
 import { Connection, DRV_FEATURE } from '../../src/api/connection.js';
 import { FakeDaemon } from '../../src/testing/fake-daemon.js';
-import { ConnectionError, NotSupportedError } from '../../src/rpc/errors.js';
+import { ConnectionError, NotSupportedError } from '../../src/errors.js';
 import { FrameSplitter } from '../../src/rpc/frame.js';
 import { readHeader, writeHeader } from '../../src/rpc/header.js';
 import type { Dialer, TransportEvents } from '../../src/transport/types.js';

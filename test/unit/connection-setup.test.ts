@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '../../src/api/connection.js';
 import { connect } from '../../src/api/connect.js';
-import { AbortError, ConnectionError, ProtocolError } from '../../src/rpc/errors.js';
+import { AbortError, ConnectionError, ProtocolError } from '../../src/errors.js';
 import { MessageType } from '../../src/rpc/header.js';
 import { FakeDaemon, frame } from '../../src/testing/fake-daemon.js';
 import { REMOTE_AUTH_SASL, REMOTE_PROGRAM } from '../../protocol/remote.js';

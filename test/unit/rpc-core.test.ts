@@ -2,7 +2,7 @@ import { REMOTE_PROGRAM } from '../../protocol/remote.js';
 import { remoteProcedures, remoteProgram } from '../../protocol/remote-procedures.js';
 import { KEEPALIVE_PROGRAM } from '../../protocol/keepalive.js';
 import { RpcClient, type RpcTransport } from '../../src/rpc/client.js';
-import { AbortError, ConnectionError, LibvirtError, ProtocolError, TimeoutError } from '../../src/rpc/errors.js';
+import { AbortError, ConnectionError, LibvirtError, ProtocolError, TimeoutError } from '../../src/errors.js';
 import { FrameSplitter, MAX_FRAME } from '../../src/rpc/frame.js';
 import { readHeader, writeHeader, type MessageHeader } from '../../src/rpc/header.js';
 import { XdrWriter, XdrEncodeError } from '../../src/xdr/index.js';

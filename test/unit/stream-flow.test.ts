@@ -9,7 +9,7 @@ import { remoteProcedures as P, remoteProgram } from '../../protocol/remote-proc
 import { KEEPALIVE_PROGRAM } from '../../protocol/keepalive.js';
 import { LibvirtStream } from '../../src/api/stream.js';
 import { RpcClient, type RpcTransport } from '../../src/rpc/client.js';
-import { AbortError, ConnectionError } from '../../src/rpc/errors.js';
+import { AbortError, ConnectionError } from '../../src/errors.js';
 import { FrameSplitter } from '../../src/rpc/frame.js';
 import { type MessageHeader, MessageStatus, MessageType, readHeader, writeHeader } from '../../src/rpc/header.js';
 import { Keepalive } from '../../src/rpc/keepalive.js';

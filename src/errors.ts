@@ -1,9 +1,11 @@
 /**
- * The errors a call can end with. Every pending call settles exactly once with its reply
- * or one of these; none is left hanging when the connection goes away.
+ * The errors a call can end with, shared by every layer (the RPC core, the carriers, the
+ * client rules, the API): one module each may import, so none has to reach into another's.
+ * Every pending call settles exactly once with its reply or one of these; none is left
+ * hanging when the connection goes away.
  */
-import type { VirNetMessageError } from '../../protocol/virnet.js';
-import { virErrorDomain, virErrorLevel, virErrorNumber } from '../../protocol/constants.js';
+import type { VirNetMessageError } from '../protocol/virnet.js';
+import { virErrorDomain, virErrorLevel, virErrorNumber } from '../protocol/constants.js';
 
 /** Value → C name; the first name wins where aliases share a value. */
 function reverse(table: Record<string, number>): Map<number, string> {
