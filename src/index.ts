@@ -36,7 +36,7 @@ export type { SshClient, SshOptions } from './transport/ssh.js';
 export type { TlsOptions } from './transport/tls.js';
 export { unixDialer } from './transport/unix.js';
 export { duplexDialer } from './transport/duplex.js';
-export { parseLibvirtUri, defaultUri, UriError, type LibvirtUri } from './transport/uri.js';
+export { parseLibvirtUri, defaultUri, UriError, type LibvirtUri } from './locate/uri.js';
 export type { TypedParamType, TypedParamValue, TypedParams, TypedParamExplicit, TypedParamsInput } from './xdr/typed-params.js';
 // libvirt's constants (VIR_DOMAIN_RUNNING, VIR_ERR_NO_DOMAIN, ...), by their C names.
 export * from '../protocol/constants.js';

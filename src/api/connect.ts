@@ -1,7 +1,9 @@
 /** The front door: `connect(uri)` and `connectAdmin(uri)` (`openClient(uri)` is in open-client.ts). */
-import { adminDialerFor, processContext } from '../transport/dial.js';
-import { defaultAdminUri } from '../transport/socket-path.js';
-import { parseLibvirtUri } from '../transport/uri.js';
+import { adminSocketPath } from '../locate/carrier.js';
+import { processContext } from '../locate/context.js';
+import { unixDialer } from '../transport/unix.js';
+import { defaultAdminUri } from '../locate/socket-path.js';
+import { parseLibvirtUri } from '../locate/uri.js';
 import { AdminConnection } from './admin.js';
 import { Connection } from './connection.js';
 import { type ConnectOptions, resolveOpen } from './open-options.js';
@@ -42,6 +44,6 @@ export async function connectAdmin(uri?: string, options: SessionOptions & Pick<
   const env = options.env ?? processContext().env;
   const text = uri ?? defaultAdminUri(env, processContext().isRoot);
   const parsed = parseLibvirtUri(text);
-  const dialer = options.dialer ?? adminDialerFor(parsed, { readonly: false, env });
+  const dialer = options.dialer ?? unixDialer(adminSocketPath(parsed, { readonly: false, env, isRoot: processContext().isRoot }));
   return AdminConnection.open(dialer, text, options);
 }

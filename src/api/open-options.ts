@@ -2,13 +2,15 @@
  * What every opener does with a URI before it dials: libvirt's default URI, the dialer the
  * URI names, and the auth it implies.
  */
-import { authFileCredentials } from '../transport/auth-file.js';
-import { dialerFor, processContext } from '../transport/dial.js';
+import { authFileCredentials } from '../locate/auth-file.js';
+import { carrierFor } from '../locate/carrier.js';
+import { processContext } from '../locate/context.js';
 import type { SshOptions } from '../transport/ssh.js';
 import type { TlsOptions } from '../transport/tls.js';
 import type { Dialer } from '../transport/types.js';
-import { defaultUri, parseLibvirtUri } from '../transport/uri.js';
+import { defaultUri, parseLibvirtUri } from '../locate/uri.js';
 import type { ConnectionOptions } from './client.js';
+import { dialerForCarrier } from './dialer.js';
 
 export interface ConnectOptions extends ConnectionOptions {
   /** Your own transport (for example a socket you opened), instead of the one the URI names. */
@@ -27,12 +29,12 @@ export function resolveOpen(uri: string | undefined, options: ConnectOptions): {
   const text = uri ?? defaultUri(env);
   // No URI at all: the default daemon picks its driver, as with libvirt's client.
   const parsed = text === null ? null : parseLibvirtUri(text);
-  const dialer = options.dialer ?? dialerFor(parsed, {
-      readonly: options.readonly ?? false,
-      env,
-      ...(options.tls ? { tls: options.tls } : {}),
-      ...(options.ssh ? { ssh: options.ssh } : {}),
-    });
+  const dialer =
+    options.dialer ??
+    dialerForCarrier(
+      carrierFor(parsed, { readonly: options.readonly ?? false, env, isRoot: processContext().isRoot, ...(options.tls?.pkipath ? { pkipath: options.tls.pkipath } : {}) }),
+      { ...(options.tls ? { tls: options.tls } : {}), ...(options.ssh ? { ssh: options.ssh } : {}) },
+    );
   const auth = options.auth ?? parsed?.params.auth;
   return {
     dialer,

@@ -9,13 +9,6 @@ import { ConnectionError } from '../errors.js';
 import { transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 
-/** Splits a command line on spaces, honouring single and double quotes. */
-export function splitCommand(command: string): string[] {
-  const out: string[] = [];
-  for (const m of command.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) out.push(m[1] ?? m[2] ?? m[3]!);
-  return out;
-}
-
 export function commandDialer(argv: string[], description = argv[0] ?? 'command'): Dialer {
   return async (events, signal) => {
     const [file, ...args] = argv;

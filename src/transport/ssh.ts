@@ -1,7 +1,8 @@
 /**
- * The ssh transport (`qemu+ssh://user@host/system`, also `libssh` and `libssh2`) on the ssh2
- * package, loaded only when an ssh URI is used. Host keys are checked against known_hosts as
- * libvirt does; the remote command is virt-ssh-helper or netcat, as libvirt builds it.
+ * The ssh carrier (for `qemu+ssh://user@host/system`, also `libssh` and `libssh2`) on the
+ * ssh2 package, loaded only when an ssh connection is made. Host keys are checked against
+ * known_hosts as libvirt does; the target (host, user, remote command, key files) comes
+ * worked out by the client rules in src/locate/ssh-target.ts.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
@@ -10,9 +11,6 @@ import { ConnectionError, NotSupportedError } from '../errors.js';
 import { checkHostKey, hostKeyName } from './known-hosts.js';
 import { abortReason, transportFromDuplex, waitReady, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
-import type { LibvirtUri } from './uri.js';
-
-export const DEFAULT_SSH_PORT = 22;
 
 /**
  * What the transport needs of an ssh2 `Client` you connected yourself: to run the remote
@@ -32,59 +30,25 @@ export interface SshOptions {
   password?: string | (() => Promise<string> | string);
 }
 
-/** Single-quotes a word for the remote shell. */
-function sq(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
- * Which proxy runs on the remote host, as libvirt's remote driver picks it: `proxy=` when
- * given; otherwise netcat when a socket is named (virt-ssh-helper takes no socket), the helper
- * for a session URI (its socket path can only be worked out over there), and for the rest the
- * helper if it is installed, netcat if not. An `auto` choice with a `netcat=` path means netcat.
+ * Where to connect and how to log in, as the client rules (src/locate/ssh-target.ts) work
+ * them out from a URI: plain values, so this carrier knows nothing of URIs.
  */
-export function sshProxy(uri: LibvirtUri): 'native' | 'netcat' | 'auto' {
-  const proxy = uri.params.proxy ?? (uri.params.socket !== undefined ? 'netcat' : uri.path === '/session' ? 'native' : 'auto');
-  return proxy === 'auto' && uri.params.netcat !== undefined ? 'netcat' : proxy;
-}
-
-/**
- * The command the remote side runs, as libvirt's client builds it: virt-ssh-helper given the
- * URI to open there ({@link LibvirtUri.helperUri}: `name=` if given, else the URI with its
- * `mode` and `socket`), or netcat on the daemon's socket, or a shell choosing between them.
- */
-export function remoteCommand(uri: LibvirtUri, readonly: boolean): string {
-  const nc = uri.params.netcat ?? 'nc';
-  const socket = uri.params.socket ?? `/var/run/libvirt/libvirt-sock${readonly ? '-ro' : ''}`;
-  // Debian's netcat needs -q0 to exit when its input closes; others do not know -q.
-  const netcat = `if ${sq(nc)} -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0; else ARG=; fi; ${sq(nc)} $ARG -U ${sq(socket)}`;
-  const helper = `virt-ssh-helper${readonly ? ' -r' : ''} ${sq(uri.helperUri)}`;
-  switch (sshProxy(uri)) {
-    case 'native':
-      return helper;
-    case 'netcat':
-      return `sh -c ${sq(netcat)}`;
-    default:
-      return `sh -c ${sq(`if command -v virt-ssh-helper >/dev/null 2>&1; then ${helper}; else ${netcat}; fi`)}`;
-  }
-}
-
-interface HostKeyPolicy {
-  file: string;
-  mode: 'normal' | 'auto' | 'ignore';
-}
-
-function hostKeyPolicy(uri: LibvirtUri, home: string | undefined): HostKeyPolicy {
-  const file = uri.params.known_hosts ?? (home ? `${home}/.ssh/known_hosts` : '/nonexistent/known_hosts');
-  // no_verify=1 accepts a key never seen before; a changed key is still refused.
-  const mode = uri.params.known_hosts_verify ?? (uri.params.no_verify ? 'auto' : 'normal');
-  return { file, mode };
-}
-
-/** The contents of the private keys ssh would try by default (those that exist and can be read). */
-function defaultKeys(home: string | undefined): string[] {
-  if (!home) return [];
-  return ['id_ed25519', 'id_ecdsa', 'id_rsa'].map((k) => readable(`${home}/.ssh/${k}`)).filter((text): text is string => !!text);
+export interface SshTarget {
+  host: string;
+  port: number;
+  username: string;
+  /** The command that carries the protocol on the remote host (virt-ssh-helper, netcat). */
+  command: string;
+  knownHosts: { file: string; mode: 'normal' | 'auto' | 'ignore' };
+  /** Private key files: all `required` ones must be readable; the `ifPresent` ones are offered when they are. */
+  keyFiles: { required: string[] } | { ifPresent: string[] };
+  /** Login methods in the order to try them. */
+  authOrder: readonly string[];
+  /** The ssh agent's socket, when there is one. */
+  agentSocket: string | undefined;
+  /** How traces and errors name the connection. */
+  description: string;
 }
 
 /**
@@ -100,10 +64,10 @@ function readable(file: string): string | undefined {
   }
 }
 
-export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<string, string | undefined>; readonly: boolean }): Dialer {
+export function sshDialer(target: SshTarget, opts: SshOptions): Dialer {
   return async (events, signal) => {
-    const command = remoteCommand(uri, ctx.readonly);
-    const client = (opts.client as Ssh2Client | undefined) ?? (await connectClient(uri, opts, ctx.env, signal));
+    const command = target.command;
+    const client = (opts.client as Ssh2Client | undefined) ?? (await connectClient(target, opts, signal));
     let channel: ClientChannel;
     try {
       channel = await execute(client, command, signal);
@@ -122,7 +86,7 @@ export function sshDialer(uri: LibvirtUri, opts: SshOptions, ctx: { env: Record<
       if (code) channel.emit('error', new Error(`the remote command exited with ${code}${stderr ? `: ${stderr.trim()}` : ''}`));
     });
     // The command's exit status (and its error) comes after the end of its output.
-    const transport = transportFromDuplex(channel, events, `ssh:${uri.host}`, true, 2000);
+    const transport = transportFromDuplex(channel, events, target.description, true, 2000);
     return {
       ...transport,
       close: () => {
@@ -168,12 +132,9 @@ async function loadSsh2(): Promise<typeof import('ssh2')> {
   }
 }
 
-async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<string, string | undefined>, signal?: AbortSignal): Promise<Ssh2Client> {
+async function connectClient(target: SshTarget, opts: SshOptions, signal?: AbortSignal): Promise<Ssh2Client> {
   const { Client } = await loadSsh2();
-  const host = uri.host ?? 'localhost';
-  const port = uri.port ?? DEFAULT_SSH_PORT;
-  const username = uri.user ?? env.USER ?? env.LOGNAME ?? 'root';
-  const policy = hostKeyPolicy(uri, env.HOME);
+  const { host, port, username, knownHosts: policy, authOrder: order } = target;
   let hostKeyProblem: string | undefined;
 
   const hostVerifier = (key: Buffer): boolean => {
@@ -193,14 +154,13 @@ async function connectClient(uri: LibvirtUri, opts: SshOptions, env: Record<stri
 
   const keys: (string | Uint8Array)[] = opts.privateKey
     ? [opts.privateKey]
-    : uri.params.keyfile
-      ? [readFileSync(uri.params.keyfile)]
-      : defaultKeys(env.HOME);
-  const order = uri.params.sshauth ?? ['agent', 'privkey', 'password', 'keyboard-interactive'];
+    : 'required' in target.keyFiles
+      ? target.keyFiles.required.map((file) => readFileSync(file))
+      : target.keyFiles.ifPresent.map(readable).filter((text): text is string => !!text);
   const password = async () => (typeof opts.password === 'function' ? await opts.password() : opts.password);
   const methods: AnyAuthMethod[] = [];
   for (const m of order) {
-    if (m === 'agent' && env.SSH_AUTH_SOCK) methods.push({ type: 'agent', username, agent: env.SSH_AUTH_SOCK });
+    if (m === 'agent' && target.agentSocket) methods.push({ type: 'agent', username, agent: target.agentSocket });
     if (m === 'privkey') for (const key of keys) methods.push({ type: 'publickey', username, key: Buffer.from(key), ...(opts.passphrase ? { passphrase: opts.passphrase } : {}) });
     if (m === 'password' && opts.password !== undefined) methods.push({ type: 'password', username, password: (await password())! });
     if (m === 'keyboard-interactive' && opts.password !== undefined) {

@@ -3,9 +3,7 @@ import { createConnection } from 'node:net';
 import { reusedReadBuffer, transportFromDuplex, waitReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 
-export const DEFAULT_TCP_PORT = 16509;
-
-export function tcpDialer(host: string, port = DEFAULT_TCP_PORT): Dialer {
+export function tcpDialer(host: string, port: number): Dialer {
   return async (events, signal) => {
     const read = reusedReadBuffer(events);
     const socket = createConnection({ host, port, ...read });

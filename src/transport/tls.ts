@@ -1,6 +1,6 @@
 /**
- * TLS (`qemu+tls://host[:16514]/...`, and the default for URIs with a host). The server's
- * certificate and name are verified unless `no_verify=1`. After the handshake libvirtd sends
+ * The TLS carrier (for `qemu+tls://host[:16514]/...`, and the default for URIs with a host).
+ * The server's certificate and name are verified unless told not to (`no_verify=1`). After the handshake libvirtd sends
  * one byte: 1 when it accepts our client certificate; otherwise it closes, which becomes a
  * clear error instead of a hang or a bare "connection closed".
  */
@@ -8,10 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ConnectionError } from '../errors.js';
 import { abortReason, transportFromDuplex, whenReady } from './node-stream.js';
-import { type PkiFiles, pkiFiles } from './pki.js';
 import type { Dialer } from './types.js';
-
-export const DEFAULT_TLS_PORT = 16514;
 
 /** PEM contents (or paths to them) that override libvirt's file locations. */
 export interface TlsOptions {
@@ -36,8 +33,16 @@ function pem(v: string | Uint8Array | undefined, what: string): string | Buffer 
   }
 }
 
+/** The x509 files to fall back on (libvirt's locations, as src/locate/pki.ts works them out). */
+export interface TlsFiles {
+  ca: string;
+  cert: string;
+  key: string;
+  crl: string;
+}
+
 /** Reads the credentials libvirt's rules point at; a missing CA is an error, a missing client pair is not. */
-function loadCredentials(files: PkiFiles, opts: TlsOptions) {
+function loadCredentials(files: TlsFiles, opts: TlsOptions) {
   const read = (path: string) => (existsSync(path) ? readFileSync(path) : undefined);
   const ca = pem(opts.ca, 'CA certificate') ?? read(files.ca);
   if (!ca && !opts.noVerify) {
@@ -52,9 +57,9 @@ function loadCredentials(files: PkiFiles, opts: TlsOptions) {
   return { ca, cert, key, crl };
 }
 
-export function tlsDialer(host: string, port: number, opts: TlsOptions, identity: { isRoot: boolean; home?: string }): Dialer {
+/** A dialer for TLS to `host:port`: `opts` over the PEM files `files` names. */
+export function tlsDialer(host: string, port: number, opts: TlsOptions, files: TlsFiles): Dialer {
   return async (events, signal) => {
-    const files = pkiFiles({ ...identity, ...(opts.pkipath ? { pkipath: opts.pkipath } : {}), exists: existsSync });
     const { ca, cert, key, crl } = loadCredentials(files, opts);
     let socket: TLSSocket;
     try {

@@ -2,11 +2,12 @@
  * TCP, TLS and ext against real listening daemons on loopback: the read-only sweep runs over
  * each (compared with python3-libvirt over the same URI), and TLS refuses what it must.
  */
-import { mkdtempSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection, ConnectionError, connect } from '../../src/index.js';
+import { pkiFiles } from '../../src/locate/pki.js';
 import { tlsDialer } from '../../src/transport/tls.js';
 import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
 import { type DaemonGeneration, type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
@@ -124,7 +125,7 @@ forEachGeneration((generation) => {
     it('a long-lived signal given to the dialer, aborted once connected, leaves the connection up', async () => {
       const { port } = await tlsDaemon(generation);
       const lifetime = new AbortController();
-      const dial = tlsDialer('127.0.0.1', port, { pkipath: pkiDir(pki, 'good', pki.client) }, { isRoot: false });
+      const dial = tlsDialer('127.0.0.1', port, {}, pkiFiles({ isRoot: false, pkipath: pkiDir(pki, 'good', pki.client), exists: existsSync }));
       const conn = await Connection.open((events) => dial(events, lifetime.signal), 'test+tls:///default', 'test:///default');
       lifetime.abort();
       expect(await conn.connectGetType()).toBe('TEST');

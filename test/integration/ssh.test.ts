@@ -6,6 +6,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection, ConnectionError, connect, parseLibvirtUri } from '../../src/index.js';
+import { sshTarget } from '../../src/locate/ssh-target.js';
 import { sshDialer } from '../../src/transport/ssh.js';
 import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
 import { type ThrowawayDaemon, pythonLibvirt, sharedDaemon } from '../helpers/libvirtd.js';
@@ -94,7 +95,7 @@ describe('ssh', () => {
   it('a long-lived signal given to the dialer, aborted once connected, leaves the connection up', async () => {
     const lifetime = new AbortController();
     const uri = parseLibvirtUri(base('/session', { keyfile: sshd.clientKey, known_hosts: knownHosts, proxy: 'native' }));
-    const dial = sshDialer(uri, {}, { env: {}, readonly: false });
+    const dial = sshDialer(sshTarget(uri, {}, false), {});
     const conn = await Connection.open((events) => dial(events, lifetime.signal), uri.original, uri.nameForServer);
     lifetime.abort();
     expect(await conn.connectGetType()).toBe('QEMU');

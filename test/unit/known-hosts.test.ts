@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { checkHostKey, hostKeyName } from '../../src/transport/known-hosts.js';
-import { remoteCommand, sshProxy } from '../../src/transport/ssh.js';
-import { parseLibvirtUri } from '../../src/transport/uri.js';
+import { remoteCommand, sshProxy } from '../../src/locate/ssh-target.js';
+import { parseLibvirtUri } from '../../src/locate/uri.js';
 
 /** An ssh public key blob of `type` with some key bytes. */
 function blob(type: string, fill: number): Buffer {

@@ -1,4 +1,4 @@
-import { SYSTEM_PKI, pkiFiles } from '../../src/transport/pki.js';
+import { SYSTEM_PKI, pkiFiles } from '../../src/locate/pki.js';
 
 describe('libvirt x509 file rules', () => {
   it('uses the system paths as root', () => {

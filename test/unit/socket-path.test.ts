@@ -1,5 +1,5 @@
-import { adminSocketFor, defaultAdminUri, type SocketContext, unixSocketFor, userRuntimeDir, wantsSession } from '../../src/transport/socket-path.js';
-import { parseLibvirtUri as p, UriError } from '../../src/transport/uri.js';
+import { adminSocketFor, defaultAdminUri, type SocketContext, unixSocketFor, userRuntimeDir, wantsSession } from '../../src/locate/socket-path.js';
+import { parseLibvirtUri as p, UriError } from '../../src/locate/uri.js';
 
 const RUNTIME = '/run/user/1000';
 

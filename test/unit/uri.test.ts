@@ -1,4 +1,4 @@
-import { defaultUri, type LibvirtUri, parseLibvirtUri, redactUri, UriError } from '../../src/transport/uri.js';
+import { defaultUri, type LibvirtUri, parseLibvirtUri, redactUri, UriError } from '../../src/locate/uri.js';
 
 /** The UriError a URI raises (fails the test when it raises none). */
 function errorOf(uri: string): UriError {
