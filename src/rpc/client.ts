@@ -1,17 +1,19 @@
 /**
  * The sans-I/O RPC core. It is handed bytes (`receive`) and hands bytes back through the
  * transport's `write`; it never opens a socket. It owns serial numbers, the pending-call map,
- * write coalescing, keepalive and the routing of replies, events and stream packets.
+ * keepalive and the routing of replies, events and stream packets; src/rpc/write-batch.ts
+ * batches what it writes.
  */
 import { KEEPALIVE_PROC_PING, KEEPALIVE_PROC_PONG, KEEPALIVE_PROGRAM, KEEPALIVE_PROTOCOL_VERSION } from '../../protocol/keepalive.js';
 import type { CallOptions, ProcedureInfo, ProgramInfo, Unwrap } from '../xdr/index.js';
 import { VirNetMessageErrorCodec } from '../../protocol/virnet.js';
-import { XdrReader, XdrWriter, decodeValue } from '../xdr/index.js';
+import { XdrReader, decodeValue } from '../xdr/index.js';
 import { AbortError, ConnectionError, LibvirtError, NotSupportedError, ProtocolError, TimeoutError } from '../errors.js';
 import { FrameSplitter, MAX_FRAME } from './frame.js';
 import { type MessageHeader, MessageStatus, MessageType, PAYLOAD_OFFSET, readHeader, writeHeader } from './header.js';
 import { DEFAULT_KEEPALIVE, Keepalive, type KeepaliveOptions } from './keepalive.js';
 import { type TraceEntry, describeFrame } from './trace.js';
+import { WriteBatch } from './write-batch.js';
 
 /** What the core needs from a transport. */
 export interface RpcTransport {
@@ -20,6 +22,11 @@ export interface RpcTransport {
    * `written`, if the transport supports it, says when `bytes` may be reused.
    */
   write(bytes: Uint8Array, written?: () => void): boolean;
+  /**
+   * The peer reads one frame per record (libvirtd over TLS): write frames one at a time, each
+   * once the last is written. Needs `written` to be called.
+   */
+  readonly oneFramePerWrite?: boolean;
   /** Closes the transport; it must call `closed()` on the client when done. */
   close(): void;
   /** Stops delivering received bytes until `resume` (download backpressure). */
@@ -71,22 +78,14 @@ export interface RpcStats {
   droppedMessages: number;
 }
 
-const COALESCE_HANDOFF = 64 * 1024;
-/** Written-out large buffers kept for reuse. */
-const MAX_SPARE_BUFFERS = 4;
-
 export class RpcClient {
   readonly stats: RpcStats = { callsSent: 0, repliesReceived: 0, droppedReplies: 0, droppedMessages: 0 };
   private readonly pending = new Map<number, Pending>();
   private readonly splitter = new FrameSplitter();
-  private out = new XdrWriter(1024);
+  private readonly batch: WriteBatch;
   private serial = 0;
-  private flushScheduled = false;
   /** Stream payloads handed out as owned and not given back yet. */
   private readonly lentPayloads = new WeakSet<Uint8Array>();
-  /** Large write buffers the transport has finished with, ready for reuse. */
-  private readonly spareBuffers: Uint8Array[] = [];
-  private blocked = false;
   /** Holders of {@link pauseReading}. */
   private readPauses = 0;
   private closedWith: ConnectionError | undefined;
@@ -94,7 +93,6 @@ export class RpcClient {
   private readonly programs = new Map<number, ProgramInfo>();
   private messageHandler: ((header: MessageHeader, payload: XdrReader) => boolean) | undefined;
   private readonly streams = new Map<number, StreamSink>();
-  private drainWaiters: (() => void)[] = [];
   /** The splitter's callback, made once rather than per chunk received. */
   private readonly onFrame = (frame: Uint8Array, owned: boolean) => this.dispatch(frame, owned);
 
@@ -103,6 +101,7 @@ export class RpcClient {
     private readonly opts: RpcClientOptions = {},
   ) {
     for (const p of opts.programs ?? []) this.programs.set(p.number, p);
+    this.batch = new WriteBatch(transport);
   }
 
   /** Whether the connection is still usable. */
@@ -203,13 +202,12 @@ export class RpcClient {
 
   /** Whether the transport asked to wait before more is written. */
   get needsDrain(): boolean {
-    return this.blocked || this.out.pos > 4 * 1024 * 1024;
+    return this.batch.needsDrain;
   }
 
   /** Resolves when the transport can take more (at once if it can now). */
   waitDrain(): Promise<void> {
-    if (!this.needsDrain) return Promise.resolve();
-    return new Promise((r) => this.drainWaiters.push(r));
+    return this.batch.waitDrain();
   }
 
   /**
@@ -232,14 +230,14 @@ export class RpcClient {
   /** Sends a STREAM or STREAM_HOLE packet with a raw payload (already encoded). */
   sendStreamPacket(header: MessageHeader, payload: Uint8Array): void {
     if (this.closedWith) throw this.closedWith;
-    const w = this.out;
+    const w = this.batch.out;
     const start = w.pos;
     w.ensure(PAYLOAD_OFFSET + payload.length);
     w.pos += PAYLOAD_OFFSET;
     w.raw(payload);
     writeHeader(w.view, start, w.pos - start, header);
     this.traceFrame('send', header, w.pos - start);
-    this.scheduleFlush();
+    this.batch.schedule();
   }
 
   /** Bytes from the transport. */
@@ -256,9 +254,7 @@ export class RpcClient {
 
   /** The transport can take more bytes. */
   drain(): void {
-    this.blocked = false;
-    this.flush();
-    this.wakeDrainWaiters();
+    this.batch.drain();
   }
 
   /** The transport closed or failed: every pending call settles with ConnectionError. */
@@ -284,7 +280,7 @@ export class RpcClient {
     const streams = [...this.streams.values()];
     this.streams.clear();
     for (const s of streams) s.failed(error);
-    for (const w of this.drainWaiters.splice(0)) w();
+    this.batch.stop();
     this.opts.onClose?.(error);
   }
 
@@ -298,7 +294,7 @@ export class RpcClient {
     codec: ProcedureInfo['args'],
     args: unknown,
   ): void {
-    const w = this.out;
+    const w = this.batch.out;
     const start = w.pos;
     w.ensure(PAYLOAD_OFFSET);
     w.pos += PAYLOAD_OFFSET;
@@ -313,45 +309,7 @@ export class RpcClient {
       w.pos = start; // nothing of a bad call is ever sent
       throw e;
     }
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => {
-      this.flushScheduled = false;
-      this.flush();
-    });
-  }
-
-  private flush(): void {
-    if (this.blocked || this.out.pos === 0 || this.closedWith) return;
-    let bytes: Uint8Array;
-    let written: (() => void) | undefined;
-    if (this.out.pos > COALESCE_HANDOFF) {
-      // Large batch (stream data): hand the buffer itself to the transport, go on in a spare
-      // one, and take the handed one back as a spare once the transport is done with it. An
-      // upload then cycles through a few buffers instead of allocating one per packet, whose
-      // garbage collection cost more than the copy into them.
-      bytes = this.out.finish();
-      const handed = this.out.buf;
-      this.out = new XdrWriter(this.spareBuffers.pop() ?? Math.min(handed.length, 4 * 1024 * 1024));
-      written = () => {
-        if (this.spareBuffers.length < MAX_SPARE_BUFFERS && !this.closedWith) this.spareBuffers.push(handed);
-      };
-    } else {
-      bytes = this.out.finish().slice();
-      this.out.reset();
-    }
-    if (!this.transport.write(bytes, written)) this.blocked = true;
-    // A writer may be waiting because more than the limit was queued rather than because the
-    // transport pushed back; a transport that took it all sends no drain, so wake it here.
-    else if (this.drainWaiters.length) this.wakeDrainWaiters();
-  }
-
-  private wakeDrainWaiters(): void {
-    if (!this.needsDrain) for (const w of this.drainWaiters.splice(0)) w();
+    this.batch.schedule();
   }
 
   private dispatch(frame: Uint8Array, owned: boolean): void {

@@ -81,39 +81,8 @@ export function tlsDialer(host: string, port: number, opts: TlsOptions, files: T
     await verdict(socket, peer, signal);
     const transport = transportFromDuplex(socket, events, `tls:${host}:${port}`);
     socket.resume();
-    return { ...transport, write: recordPerFrame(socket, events) };
-  };
-}
-
-/**
- * libvirtd reads one message at a time and then waits for the socket to become readable; it
- * does not look at data GnuTLS has already decrypted and buffered (its cached-data check
- * covers SASL and SSH, not TLS). Two frames in one TLS record therefore stall it until more
- * bytes arrive. So every frame gets a record of its own: frames are written one at a time,
- * each after the previous write completed (Node would merge queued writes into one record).
- */
-function recordPerFrame(socket: TLSSocket, events: { drain(): void }): (bytes: Uint8Array) => boolean {
-  const queue: Uint8Array[] = [];
-  let writing = false;
-  const pump = () => {
-    if (writing) return;
-    const frame = queue.shift();
-    if (!frame) return events.drain();
-    writing = true;
-    socket.write(frame, () => {
-      writing = false;
-      pump();
-    });
-  };
-  return (bytes) => {
-    for (let at = 0; at + 4 <= bytes.length; ) {
-      const len = ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
-      queue.push(bytes.subarray(at, at + len));
-      at += len;
-    }
-    pump();
-    // Ask the core to hold further frames while a backlog waits; drain() releases it.
-    return queue.length === 0;
+    // libvirtd over TLS reads one frame per record: the core writes them one at a time.
+    return { ...transport, oneFramePerWrite: true };
   };
 }
 

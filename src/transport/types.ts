@@ -17,6 +17,11 @@ export interface Transport {
    * used again); a transport may ignore it.
    */
   write(bytes: Uint8Array, written?: () => void): boolean;
+  /**
+   * The peer reads one frame per record, so the core hands frames over one at a time, each
+   * once the last is written (`written` must be called). libvirtd over TLS needs it.
+   */
+  readonly oneFramePerWrite?: boolean;
   /** Ends the connection after queued bytes are written. */
   close(): void;
   /** Stops delivering received bytes until `resume` (download backpressure). */
