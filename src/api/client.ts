@@ -5,29 +5,28 @@
  * one-function-per-procedure entry (`libvirt-rpc/client`) runs on it alone, so a script keeps
  * only what it calls; {@link Connection} adds a method per procedure and events.
  */
-import type { CallOptions, ProcedureInfo, ProgramInfo, StreamCaller } from '../xdr/index.js';
-import { REMOTE_PROGRAM } from '../../protocol/remote.js';
-import { remoteProcConnectClose, remoteProcConnectGetLibVersion, remoteProcDomainBlockStatsFlags, remoteProcDomainGetBlkioParameters, remoteProcDomainGetBlockIoTune, remoteProcDomainGetCPUStats, remoteProcDomainGetInterfaceParameters, remoteProcDomainGetMemoryParameters, remoteProcDomainGetNumaParameters, remoteProcDomainGetSchedulerParametersFlags, remoteProcNetworkUpdate, remoteProcNodeGetMemoryParameters } from '../../protocol/remote-procedures.js';
+import type { CallOptions, ProcedureInfo, ProgramInfo, StreamCaller, Unwrap } from '../xdr/index.js';
+import { remoteProcConnectClose, remoteProcConnectGetLibVersion } from '../../protocol/remote-procedures.js';
 import {
   VIR_CONNECT_CLOSE_REASON_CLIENT,
   VIR_CONNECT_CLOSE_REASON_EOF,
   VIR_CONNECT_CLOSE_REASON_ERROR,
   VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
-  VIR_TYPED_PARAM_STRING_OKAY,
 } from '../../protocol/constants.js';
 import type { Credentials } from '../auth/sasl.js';
 import type { MessageHeader } from '../rpc/header.js';
 import type { RpcClient } from '../rpc/client.js';
-import type { Unwrap } from '../xdr/index.js';
-import { AbortError, type CloseReason, ConnectionError, LibvirtError, NotSupportedError, TimeoutError } from '../errors.js';
+import { type CloseReason, ConnectionError, type LibvirtError, NotSupportedError } from '../errors.js';
 import type { Dialer } from '../transport/types.js';
 import type { XdrReader } from '../xdr/reader.js';
+import { FeatureProbes, LAZY_FEATURES, type LazyFeature, type ServerFeatures, ignoreUnsupported } from './features.js';
+import { type ReconnectOptions, afterReconnect, withBackoff } from './reconnect.js';
 import { LibvirtStream } from './stream.js';
 import { UnknownProcedureError, formatLibVersion, isUnknownProcedure } from './unknown-procedure.js';
-import { type CredentialsCallback, DRV_FEATURE, openRemote, supportsFeature } from './handshake.js';
-import { DEFAULT_SETUP_TIMEOUT_MS, type Session, type SessionOptions, closeSession, establish, untilAborted } from './session.js';
+import { type CredentialsCallback, DRV_FEATURE, openRemote } from './handshake.js';
+import { type Session, type SessionOptions, closeSession, establish } from './session.js';
 
-export { DRV_FEATURE, type CredentialsCallback };
+export { DRV_FEATURE, type CredentialsCallback, type ReconnectOptions, type ServerFeatures, ignoreUnsupported };
 
 /** Our close reasons as libvirt's virConnectCloseReason values. */
 export const CLOSE_REASONS: Record<CloseReason, number> = {
@@ -36,61 +35,6 @@ export const CLOSE_REASONS: Record<CloseReason, number> = {
   keepalive: VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
   client: VIR_CONNECT_CLOSE_REASON_CLIENT,
 };
-
-/**
- * What the daemon said it supports: `keepalive` is asked at open, the others when first
- * needed (or all at once by {@link Connection.probeFeatures}); false until asked.
- */
-export interface ServerFeatures {
-  keepalive: boolean;
-  remoteEventCallback: boolean;
-  remoteCloseCallback: boolean;
-  networkUpdateHasCorrectOrder: boolean;
-  typedParamString: boolean;
-}
-
-/** The features asked on first need, with libvirt's numbers for them. */
-const LAZY_FEATURES = {
-  remoteEventCallback: DRV_FEATURE.REMOTE_EVENT_CALLBACK,
-  remoteCloseCallback: DRV_FEATURE.REMOTE_CLOSE_CALLBACK,
-  networkUpdateHasCorrectOrder: DRV_FEATURE.NETWORK_UPDATE_HAS_CORRECT_ORDER,
-  typedParamString: DRV_FEATURE.TYPED_PARAM_STRING,
-} as const;
-export type LazyFeature = keyof typeof LAZY_FEATURES;
-
-/**
- * Getters to which libvirt's C library adds VIR_TYPED_PARAM_STRING_OKAY when the daemon
- * supports string parameters; without it the daemon leaves string parameters out.
- */
-const STRING_OKAY_PROCEDURES = new Set(
-  [
-    remoteProcDomainGetMemoryParameters,
-    remoteProcDomainGetNumaParameters,
-    remoteProcDomainGetBlkioParameters,
-    remoteProcDomainGetSchedulerParametersFlags,
-    remoteProcDomainGetBlockIoTune,
-    remoteProcDomainGetInterfaceParameters,
-    remoteProcDomainBlockStatsFlags,
-    remoteProcDomainGetCPUStats,
-    remoteProcNodeGetMemoryParameters,
-  ].map((p) => p.number),
-);
-
-/** Re-establishing a lost connection: exponential backoff between attempts. */
-export interface ReconnectOptions {
-  /** Wait before the first attempt, doubled after each failed one (default 100 ms). */
-  initialDelayMs?: number;
-  /** The longest wait between attempts (default 10 000 ms). */
-  maxDelayMs?: number;
-  /** Attempts before the connection is given up for good (default: no limit). */
-  maxAttempts?: number;
-  /**
-   * How long a call made while the connection is down waits for it to come back, when the
-   * call has no `timeoutMs` of its own (default 30 000 ms); then it fails with
-   * ConnectionError. A call's own `timeoutMs` or `signal` ends its wait instead.
-   */
-  waitMs?: number;
-}
 
 /** How a {@link Client} (and so a {@link Connection}) is opened and kept. */
 export interface ConnectionOptions extends SessionOptions {
@@ -165,7 +109,7 @@ export class Client implements StreamCaller<LibvirtStream> {
   private readonly stopReconnecting = new AbortController();
   private closing: Promise<void> | undefined;
   /** The current session's answers to feature questions, asked on first need. */
-  private featureProbes = new Map<LazyFeature, Promise<boolean>>();
+  private probes!: FeatureProbes;
   /** The daemon's libvirt version, asked when a call comes back as unknown to it. */
   private daemonVersion: Promise<string | undefined> | undefined;
 
@@ -239,7 +183,10 @@ export class Client implements StreamCaller<LibvirtStream> {
     this.rpc = session.rpc;
     this.features.keepalive = keepalive;
     // A new session may reach another daemon (upgraded, restarted): ask again.
-    this.featureProbes = new Map();
+    const probes = new FeatureProbes(session.rpc, (name, value) => {
+      if (this.probes === probes) this.features[name] = value;
+    });
+    this.probes = probes;
     for (const name of Object.keys(LAZY_FEATURES) as LazyFeature[]) this.features[name] = false;
     this.daemonVersion = undefined;
     session.rpc.setMessageHandler((h, payload) => this.handleMessage(h, payload));
@@ -263,60 +210,22 @@ export class Client implements StreamCaller<LibvirtStream> {
    * session that opens regardless is closed, never adopted.
    */
   private async reconnectLoop(cause: ConnectionError): Promise<void> {
-    const { initialDelayMs = 100, maxDelayMs = 10_000, maxAttempts = Infinity } = this.reconnectPolicy!;
     const stop = this.stopReconnecting.signal;
-    for (let attempt = 0; attempt < maxAttempts && !stop.aborted; attempt++) {
-      await sleep(Math.min(initialDelayMs * 2 ** attempt, maxDelayMs), stop);
-      if (stop.aborted) break;
-      try {
-        const { session, result } = await this.reopen!(stop);
-        if (stop.aborted) {
-          await closeSession(session, () => session.rpc.call(remoteProcConnectClose, undefined, { timeoutMs: 5000 }));
-          break;
-        }
-        this.adopt(session, result.keepalive);
-        await this.sessionRestored(session.rpc);
-        this.reconnects++;
+    const back = await withBackoff(this.reconnectPolicy!, stop, async () => {
+      const { session, result } = await this.reopen!(stop);
+      if (stop.aborted) {
+        await closeSession(session, () => session.rpc.call(remoteProcConnectClose, undefined, { timeoutMs: 5000 }));
         return;
-      } catch {
-        // Try again after a longer wait.
       }
-    }
+      this.adopt(session, result.keepalive);
+      await this.sessionRestored(session.rpc);
+      this.reconnects++;
+    });
+    if (back) return;
     if (stop.aborted) throw stop.reason;
     const final = new ConnectionError(`connection lost and not re-established: ${cause.message}`, { cause, reason: cause.reason });
     this.resolveClosed(final);
     throw final;
-  }
-
-  /**
-   * For a call made while the connection is being re-established: resolves with the call's
-   * options (its timeout shortened by the time waited) once it is back, or rejects when the
-   * call's own timeout, its signal, the reconnect wait limit or close() comes first.
-   */
-  private afterReconnect(reconnecting: Promise<void>, what: string, options: CallOptions | undefined): Promise<CallOptions | undefined> {
-    const started = Date.now();
-    const own = options?.timeoutMs;
-    const limit = own ?? this.reconnectPolicy?.waitMs ?? DEFAULT_SETUP_TIMEOUT_MS;
-    const waited = new AbortController();
-    const timer = setTimeout(
-      () =>
-        waited.abort(
-          own !== undefined
-            ? new TimeoutError(`${what} got no reply within ${own} ms: the connection was still being re-established`)
-            : new ConnectionError(`${what} waited ${limit} ms for the lost connection to be re-established`),
-        ),
-      limit,
-    );
-    const signal = options?.signal;
-    const onAbort = () => waited.abort(new AbortError(`${what} was aborted`, { cause: signal!.reason }));
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-    return untilAborted(reconnecting, waited.signal)
-      .then(() => (own === undefined ? options : { ...options, timeoutMs: Math.max(0, own - (Date.now() - started)) }))
-      .finally(() => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      });
   }
 
   /**
@@ -337,7 +246,7 @@ export class Client implements StreamCaller<LibvirtStream> {
   async openStream(proc: ProcedureInfo<any, any, any>, args: any, options?: CallOptions, unwrap?: Unwrap): Promise<{ stream: LibvirtStream; reply: any }> {
     if (!proc.stream) throw new NotSupportedError(`${proc.method} carries no data stream`);
     if (this.closing) throw new ConnectionError('connection closed', { reason: 'client' });
-    if (this.reconnecting) options = await this.afterReconnect(this.reconnecting, proc.name, options);
+    if (this.reconnecting) options = await afterReconnect(this.reconnecting, proc.name, options, this.reconnectPolicy?.waitMs);
     const stream = new LibvirtStream(this.rpc, proc);
     const pending = this.rpc.call(proc, args, options, unwrap, stream);
     try {
@@ -390,7 +299,7 @@ export class Client implements StreamCaller<LibvirtStream> {
   private send(proc: ProcedureInfo<any, any, any>, args: any, options: CallOptions | undefined, unwrap: Unwrap): Promise<any> {
     if (this.closing) return Promise.reject(new ConnectionError('connection closed', { reason: 'client' }));
     if (this.reconnecting) {
-      return this.afterReconnect(this.reconnecting, proc.name, options).then((left) => this.send(proc, args, left, unwrap));
+      return afterReconnect(this.reconnecting, proc.name, options, this.reconnectPolicy?.waitMs).then((left) => this.send(proc, args, left, unwrap));
     }
     if (proc.fds) {
       return Promise.reject(new NotSupportedError(`${proc.method} passes file descriptors, which JavaScript runtimes cannot send over a socket`));
@@ -401,34 +310,14 @@ export class Client implements StreamCaller<LibvirtStream> {
     if (proc.registersEvents) {
       return Promise.reject(new NotSupportedError(`${proc.method} registers for events: use a Connection's subscribe(), on() or events(), which share registrations and route the events`));
     }
-    if (proc.program === REMOTE_PROGRAM && STRING_OKAY_PROCEDURES.has(proc.number)) {
-      return this.probe('typedParamString')
-        .catch(ignoreUnsupported)
-        .then((ok) => this.rpc.call(proc, ok ? { ...args, flags: (args.flags | VIR_TYPED_PARAM_STRING_OKAY) >>> 0 } : args, options, unwrap));
-    }
-    if (proc === remoteProcNetworkUpdate) {
-      // Daemons before the fix took command and section the other way round; libvirt's
-      // library asks, and swaps them for such a daemon (an error asking fails the call).
-      return this.probe('networkUpdateHasCorrectOrder').then((ok) =>
-        this.rpc.call(proc, ok ? args : { ...args, command: args.section, section: args.command }, options, unwrap),
-      );
-    }
+    const adjusted = this.probes.adjust(proc, args);
+    if (adjusted) return adjusted.then((sent) => this.rpc.call(proc, sent, options, unwrap));
     return this.rpc.call(proc, args, options, unwrap);
   }
 
   /** Asks the daemon about one feature, once per session; a probe that fails is asked again next time. */
   protected probe(name: LazyFeature): Promise<boolean> {
-    let answer = this.featureProbes.get(name);
-    if (!answer) {
-      const probes = this.featureProbes;
-      answer = supportsFeature(this.rpc, LAZY_FEATURES[name]).then((v) => {
-        if (probes === this.featureProbes) this.features[name] = v;
-        return v;
-      });
-      answer.catch(() => probes.delete(name));
-      probes.set(name, answer);
-    }
-    return answer;
+    return this.probes.probe(name);
   }
 
   /**
@@ -441,27 +330,7 @@ export class Client implements StreamCaller<LibvirtStream> {
    * ```
    */
   async probeFeatures(): Promise<ServerFeatures> {
-    await Promise.all((Object.keys(LAZY_FEATURES) as LazyFeature[]).map((name) => this.probe(name).catch(ignoreUnsupported)));
+    await this.probes.probeAll();
     return { ...this.features };
   }
-}
-
-/** Drivers that do not implement a feature query answer with an error: that means no. */
-export function ignoreUnsupported(e: unknown): boolean {
-  if (e instanceof LibvirtError) return false;
-  throw e;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (the timer is cleared then). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    if (signal.aborted) done();
-    else signal.addEventListener('abort', done, { once: true });
-  });
 }
