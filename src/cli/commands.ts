@@ -5,8 +5,18 @@
 import type { Connection } from '../api/connection.js';
 import { LibvirtError } from '../errors.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
-import { VIR_CONNECT_LIST_DOMAINS_ACTIVE, VIR_CONNECT_LIST_DOMAINS_INACTIVE } from '../../protocol/constants.js';
+import {
+  VIR_CONNECT_LIST_DOMAINS_ACTIVE,
+  VIR_CONNECT_LIST_DOMAINS_INACTIVE,
+  VIR_CONNECT_LIST_NETWORKS_ACTIVE,
+  VIR_CONNECT_LIST_NETWORKS_INACTIVE,
+  VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE,
+  VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE,
+} from '../../protocol/constants.js';
 import { domainStateName, keyValues, poolStateName, table, toJson, uuidString, versionString } from './format.js';
+
+/** The `need_results` argument of the ListAll calls: return the objects, not only how many there are. */
+export const WITH_RESULTS = 1;
 
 export interface Context {
   conn: Connection;
@@ -78,7 +88,7 @@ export interface ListOptions {
 
 export async function list(c: Context, o: ListOptions): Promise<string> {
   const flags = o.all ? 0 : o.inactive ? VIR_CONNECT_LIST_DOMAINS_INACTIVE : VIR_CONNECT_LIST_DOMAINS_ACTIVE;
-  const { domains } = await c.conn.connectListAllDomains(1, flags);
+  const { domains } = await c.conn.connectListAllDomains(WITH_RESULTS, flags);
   // virsh's order: running domains by id, then the others by name.
   domains.sort((a, b) => (a.id >= 0 && b.id >= 0 ? a.id - b.id : a.id >= 0 ? -1 : b.id >= 0 ? 1 : a.name.localeCompare(b.name)));
   const states = await Promise.all(domains.map((d) => c.conn.domainGetState(d, 0)));
@@ -153,8 +163,8 @@ export async function dumpxml(c: Context, ref: string, flags = 0): Promise<strin
 }
 
 export async function netList(c: Context, o: { all?: boolean; inactive?: boolean }): Promise<string> {
-  const flags = o.all ? 0 : o.inactive ? 1 : 2; // VIR_CONNECT_LIST_NETWORKS_INACTIVE / _ACTIVE
-  const { nets } = await c.conn.connectListAllNetworks(1, flags);
+  const flags = o.all ? 0 : o.inactive ? VIR_CONNECT_LIST_NETWORKS_INACTIVE : VIR_CONNECT_LIST_NETWORKS_ACTIVE;
+  const { nets } = await c.conn.connectListAllNetworks(WITH_RESULTS, flags);
   nets.sort((a, b) => a.name.localeCompare(b.name));
   const rows = await Promise.all(
     nets.map(async (n) => {
@@ -174,8 +184,8 @@ export async function netList(c: Context, o: { all?: boolean; inactive?: boolean
 }
 
 export async function poolList(c: Context, o: { all?: boolean; inactive?: boolean }): Promise<string> {
-  const flags = o.all ? 0 : o.inactive ? 1 : 2; // VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE / _ACTIVE
-  const { pools } = await c.conn.connectListAllStoragePools(1, flags);
+  const flags = o.all ? 0 : o.inactive ? VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE : VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE;
+  const { pools } = await c.conn.connectListAllStoragePools(WITH_RESULTS, flags);
   pools.sort((a, b) => a.name.localeCompare(b.name));
   const rows = await Promise.all(
     pools.map(async (p) => {
@@ -192,7 +202,7 @@ export async function poolList(c: Context, o: { all?: boolean; inactive?: boolea
 
 export async function volList(c: Context, poolName: string): Promise<string> {
   const pool = await c.conn.storagePoolLookupByName(poolName);
-  const { vols } = await c.conn.storagePoolListAllVolumes(pool, 1, 0);
+  const { vols } = await c.conn.storagePoolListAllVolumes(pool, WITH_RESULTS, 0);
   vols.sort((a, b) => a.name.localeCompare(b.name));
   const rows = await Promise.all(vols.map(async (v) => ({ name: v.name, path: await c.conn.storageVolGetPath(v), key: v.key })));
   if (c.json) return toJson(rows) + '\n';

@@ -1,6 +1,6 @@
 /** Networks, pools, volumes, snapshots, secrets, stats and QEMU commands, in virsh's shapes. */
 import type { TypedParams } from '../xdr/index.js';
-import { findDomain, type Context } from './commands.js';
+import { WITH_RESULTS, findDomain, type Context } from './commands.js';
 import { keyValues, poolStateName, table, toJson, uuidString } from './format.js';
 
 const yesNo = (v: number | boolean) => (v ? 'yes' : 'no');
@@ -160,7 +160,7 @@ function snapshotTime(seconds: number): string {
 
 export async function snapshotList(c: Context, ref: string): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const { snapshots } = await c.conn.domainListAllSnapshots(dom, 1, 0);
+  const { snapshots } = await c.conn.domainListAllSnapshots(dom, WITH_RESULTS, 0);
   const rows = await Promise.all(
     snapshots.map(async (s) => {
       const xml = await c.conn.domainSnapshotGetXMLDesc(s, 0);
@@ -190,7 +190,7 @@ export async function snapshotRevertDelete(c: Context, ref: string, name: string
 const SECRET_USAGE = ['none', 'volume', 'ceph', 'iscsi', 'tls', 'vtpm'];
 
 export async function secretList(c: Context): Promise<string> {
-  const { secrets } = await c.conn.connectListAllSecrets(1, 0);
+  const { secrets } = await c.conn.connectListAllSecrets(WITH_RESULTS, 0);
   const rows = secrets.map((s) => ({ uuid: uuidString(s.uuid), usage: s.usageType ? `${SECRET_USAGE[s.usageType] ?? s.usageType} ${s.usageID}` : 'Unused' }));
   if (c.json) return toJson(rows) + '\n';
   return table(['UUID', 'Usage'], rows.map((r) => [r.uuid, r.usage]));
