@@ -82,35 +82,44 @@ export function waitReady(stream: Duplex, readyEvent: string, signal: AbortSigna
 }
 
 /**
- * Resolves once `emitter` emits `readyEvent`; rejects with `failure(e)` on its first `error`,
- * or with the signal's reason (after `onAbort`) when `signal` aborts first. Every listener it
- * added is removed once it settles, so a long-lived signal aborted later touches nothing.
+ * Resolves with the first argument of `emitter`'s first `readyEvent`; rejects with
+ * `failure(e)` on its first `error` (or on `closeEvent`, when given, with an Error saying it
+ * closed), or with the signal's reason (after `onAbort`) when `signal` aborts first. Every
+ * listener it added is removed once it settles, so a long-lived signal aborted later touches
+ * nothing. The one way the carriers wait for a handshake step.
  *
  * @example
  * ```ts
  * await whenReady(socket, 'secureConnect', signal, (e) => new ConnectionError(`TLS failed: ${e.message}`), () => socket.destroy());
+ * const first = await whenReady<Buffer>(socket, 'data', signal, fail, () => socket.destroy(), 'close');
  * ```
  */
-export function whenReady(
+export function whenReady<T = void>(
   emitter: EventEmitter,
   readyEvent: string,
   signal: AbortSignal | undefined,
-  failure: (e: Error) => Error,
+  failure: (e: Error, closed: boolean) => Error,
   onAbort: () => void,
-): Promise<void> {
+  closeEvent?: string,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
       emitter.off(readyEvent, onReady);
       emitter.off('error', onError);
+      if (closeEvent) emitter.off(closeEvent, onClose);
       signal?.removeEventListener('abort', onAbortSignal);
     };
-    const onReady = () => {
+    const onReady = (value: T) => {
       cleanup();
-      resolve();
+      resolve(value);
     };
     const onError = (e: Error) => {
       cleanup();
-      reject(failure(e));
+      reject(failure(e, false));
+    };
+    const onClose = () => {
+      cleanup();
+      reject(failure(new Error('closed'), true));
     };
     const onAbortSignal = () => {
       cleanup();
@@ -120,6 +129,7 @@ export function whenReady(
     if (signal?.aborted) return onAbortSignal();
     emitter.once(readyEvent, onReady);
     emitter.once('error', onError);
+    if (closeEvent) emitter.once(closeEvent, onClose);
     signal?.addEventListener('abort', onAbortSignal, { once: true });
   });
 }

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ConnectionError } from '../errors.js';
-import { abortReason, transportFromDuplex, whenReady } from './node-stream.js';
+import { transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 
 /** PEM contents (or paths to them) that override libvirt's file locations. */
@@ -87,46 +87,27 @@ export function tlsDialer(host: string, port: number, opts: TlsOptions, files: T
 }
 
 /** Reads libvirtd's one-byte answer to our certificate. */
-function verdict(socket: TLSSocket, peer: string, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      socket.off('data', onData);
-      socket.off('close', onClose);
-      socket.off('error', onError);
-      signal?.removeEventListener('abort', onAbort);
-    };
-    const onAbort = () => {
-      cleanup();
-      socket.destroy();
-      reject(abortReason(signal!));
-    };
-    const rejected = (why: string) =>
-      new ConnectionError(
-        `the server ${peer} rejected our client certificate (${why}); check that it is signed by a CA the server trusts and that its DN is allowed`,
-      );
-    const onData = (chunk: Buffer) => {
-      cleanup();
-      socket.pause();
-      if (chunk[0] !== 1) {
-        socket.destroy();
-        return reject(rejected(`it answered ${chunk[0]} instead of 1`));
-      }
-      // Anything after the verdict byte is protocol data: hand it back to the stream.
-      if (chunk.length > 1) socket.unshift(chunk.subarray(1));
-      resolve();
-    };
-    const onClose = () => {
-      cleanup();
-      reject(rejected('it closed the connection after the handshake'));
-    };
-    const onError = (e: Error) => {
-      cleanup();
-      reject(new ConnectionError(`TLS with ${peer} failed after the handshake: ${e.message}`, { cause: e }));
-    };
-    if (signal?.aborted) return onAbort();
-    socket.on('data', onData);
-    socket.once('close', onClose);
-    socket.once('error', onError);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+async function verdict(socket: TLSSocket, peer: string, signal: AbortSignal | undefined): Promise<void> {
+  const rejected = (why: string) =>
+    new ConnectionError(
+      `the server ${peer} rejected our client certificate (${why}); check that it is signed by a CA the server trusts and that its DN is allowed`,
+    );
+  const failed = (e: Error, closed: boolean) =>
+    closed ? rejected('it closed the connection after the handshake') : new ConnectionError(`TLS with ${peer} failed after the handshake: ${e.message}`, { cause: e });
+  // Paused in the same turn as the byte arrives (listeners run in order), before the stream
+  // could emit the data behind it to nobody.
+  const pause = () => socket.pause();
+  socket.once('data', pause);
+  let chunk: Buffer;
+  try {
+    chunk = await whenReady<Buffer>(socket, 'data', signal, failed, () => socket.destroy(), 'close');
+  } finally {
+    socket.off('data', pause);
+  }
+  if (chunk[0] !== 1) {
+    socket.destroy();
+    throw rejected(`it answered ${chunk[0]} instead of 1`);
+  }
+  // Anything after the verdict byte is protocol data: hand it back to the stream.
+  if (chunk.length > 1) socket.unshift(chunk.subarray(1));
 }
