@@ -21,6 +21,6 @@ export default {
   testMatch: ['<rootDir>/test/**/*.test.ts'],
   // Builds dist/ before the tests when a selected test runs the built package and dist/ is not
   // a build of the current sources.
-  globalSetup: '<rootDir>/test/helpers/global-setup.ts',
+  globalSetup: '<rootDir>/test/harness/global-setup.ts',
   testTimeout: 60000,
 };

@@ -1,6 +1,6 @@
 import { defineConfig } from 'tsup';
 
-/** The package's entries (scripts/build-dist.ts adds each one's CommonJS face). */
+/** The package's entries (test/harness/build.ts adds each one's CommonJS face). */
 export const ENTRIES = {
   index: 'src/index.ts',
   client: 'src/client.ts',

@@ -3,7 +3,7 @@
  * memory per connection, and calls/s spread across them.
  */
 import { type Connection, connect } from '../src/index.js';
-import { startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { startThrowawayLibvirtd } from '../test/harness/daemon.js';
 import { benchGeneration } from './lib/daemon.js';
 import type { Measurement } from './lib/stats.js';
 

@@ -4,7 +4,7 @@
  * The C side is bench/c/libvirt-bench.c, compiled here against the system's libvirt.
  */
 import { type Connection, connect } from '../src/index.js';
-import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../test/harness/daemon.js';
 import { benchGeneration } from './lib/daemon.js';
 import { buildCClient, runCClient } from './lib/c-client.js';
 import { type Measurement, median } from './lib/stats.js';

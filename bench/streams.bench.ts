@@ -7,7 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, downloadVolume, uploadVolume } from '../src/index.js';
-import { SYSTEM_PYTHON, startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { startThrowawayLibvirtd } from '../test/harness/daemon.js';
+import { SYSTEM_PYTHON } from '../test/harness/packages.js';
 import { benchGeneration } from './lib/daemon.js';
 import { type Measurement, median } from './lib/stats.js';
 

@@ -7,13 +7,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Connection, connect } from '../src/index.js';
-import { makeTestPki } from '../scripts/certificates.js';
-import { startTestSshd } from '../scripts/sshd.js';
-import { startThrowawayLibvirtd } from '../scripts/throwaway-libvirtd.js';
+import { makeTestPki } from '../test/harness/certificates.js';
+import { startThrowawayLibvirtd } from '../test/harness/daemon.js';
+import { startTestSshd } from '../test/harness/sshd.js';
 import { benchGeneration } from './lib/daemon.js';
 import { type CSample, buildCClient, runCClient } from './lib/c-client.js';
 import { type Measurement, median } from './lib/stats.js';
-import { freePort } from '../scripts/ports.js';
+import { freePort } from '../test/harness/ports.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SEQUENTIAL = 2000;

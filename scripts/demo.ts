@@ -3,7 +3,8 @@
  * library, saying what it does at each step.
  */
 import { connect, VIR_DOMAIN_RUNNING, virDomainState } from '../src/index.js';
-import { startThrowawayLibvirtd, tinyGuestXml } from './throwaway-libvirtd.js';
+import { startThrowawayLibvirtd } from '../test/harness/daemon.js';
+import { tinyGuestXml } from '../test/harness/guests.js';
 
 const stateName = new Map<number, string>(Object.entries(virDomainState).map(([k, v]) => [v, k]));
 const step = (what: string) => console.log(`\n== ${what}`);

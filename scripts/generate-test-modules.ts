@@ -7,7 +7,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateStandalone } from '../codegen/generate.js';
-import { HAVE_LIBVIRT_SRC, LIBVIRT_SRC, REPO } from '../test/helpers/libvirt-inputs.js';
+import { HAVE_LIBVIRT_SRC, LIBVIRT_SRC } from '../test/harness/libvirt-inputs.js';
+import { REPO } from '../test/harness/repo.js';
 
 const out = join(REPO, 'test/.generated');
 mkdirSync(out, { recursive: true });

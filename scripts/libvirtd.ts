@@ -1,5 +1,5 @@
 /**
- * A throwaway libvirtd for humans:
+ * A throwaway libvirtd for humans (test/harness/daemon.ts):
  *
  *   tsx scripts/libvirtd.ts start [--tcp PORT] [--name WORD] [--check-qemu]
  *   tsx scripts/libvirtd.ts install [--test-tools]
@@ -12,7 +12,10 @@
  * dir. Hints go to stderr so stdout stays machine-readable.
  */
 import { parseArgs } from 'node:util';
-import { type ThrowawayDaemon, checkQemuSession, ensureLibvirtPackages, processAlive, startThrowawayLibvirtd } from './throwaway-libvirtd.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../test/harness/daemon.js';
+import { checkQemuSession } from '../test/harness/guests.js';
+import { ensureLibvirtPackages } from '../test/harness/packages.js';
+import { processAlive } from '../test/harness/processes.js';
 
 const USAGE = 'usage: tsx scripts/libvirtd.ts start [--tcp PORT] [--name WORD] [--check-qemu] | install [--test-tools]';
 

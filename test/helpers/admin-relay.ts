@@ -13,7 +13,8 @@
 import { spawn } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { SYSTEM_PYTHON, type ThrowawayDaemon } from '../../scripts/throwaway-libvirtd.js';
+import type { ThrowawayDaemon } from '../harness/daemon.js';
+import { SYSTEM_PYTHON } from '../harness/packages.js';
 
 const RELAY = `
 import os, socket, sys, threading

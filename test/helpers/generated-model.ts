@@ -2,7 +2,7 @@
 import { type GeneratedProtocol, generate } from '../../codegen/generate.js';
 import { Model } from '../../codegen/model.js';
 import { PROGRAMS } from '../../codegen/programs.js';
-import { LIBVIRT_SRC } from './libvirt-inputs.js';
+import { LIBVIRT_SRC } from '../harness/libvirt-inputs.js';
 
 export function generatedModel(): { generated: GeneratedProtocol; model: Model } {
   const generated = generate({ libvirtSrc: LIBVIRT_SRC, command: 'test' });

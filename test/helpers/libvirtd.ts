@@ -3,14 +3,9 @@
  * C client (python3-libvirt, virsh) pointed at the same daemon as the oracle.
  */
 import { execFile } from 'node:child_process';
-import {
-  type DaemonGeneration,
-  GENERATIONS,
-  SYSTEM_PYTHON,
-  type ThrowawayDaemon,
-  startThrowawayLibvirtd,
-  virshOn,
-} from '../../scripts/throwaway-libvirtd.js';
+import { type DaemonGeneration, GENERATIONS, type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
+import { virshOn } from '../harness/guests.js';
+import { SYSTEM_PYTHON } from '../harness/packages.js';
 
 export type { DaemonGeneration, ThrowawayDaemon };
 

@@ -6,10 +6,11 @@
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { REPO, assertDistCurrent } from '../../scripts/build-dist.js';
-import { freePort } from '../../scripts/ports.js';
-import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
-import { echoDisk, writeEchoImage } from '../helpers/echo-guest.js';
+import { assertDistCurrent } from '../harness/build.js';
+import { echoDisk, writeEchoImage } from '../harness/echo-guest.js';
+import { tinyGuestXml } from '../harness/guests.js';
+import { freePort } from '../harness/ports.js';
+import { REPO } from '../harness/repo.js';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Connection, connect } from '../../src/index.js';

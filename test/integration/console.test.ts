@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { attachConsole, connect, remoteProcedures as P, VIR_DOMAIN_CONSOLE_FORCE, VIR_DOMAIN_START_PAUSED } from '../../src/index.js';
-import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
-import { echoDisk, writeEchoImage } from '../helpers/echo-guest.js';
+import { echoDisk, writeEchoImage } from '../harness/echo-guest.js';
+import { tinyGuestXml } from '../harness/guests.js';
 import { sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
 forEachGeneration((generation) => describe('serial console', () => {

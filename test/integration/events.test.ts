@@ -25,7 +25,7 @@ import {
   VIR_SECRET_EVENT_DEFINED,
   VIR_SECRET_EVENT_UNDEFINED,
 } from '../../src/index.js';
-import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
+import { tinyGuestXml } from '../harness/guests.js';
 import { familyEvents } from '../../src/api/events.js';
 import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
 import { type ThrowawayDaemon, sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';

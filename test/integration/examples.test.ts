@@ -9,8 +9,8 @@
 import { execFile } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO } from '../../scripts/build-dist.js';
-import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
+import { tinyGuestXml } from '../harness/guests.js';
+import { REPO } from '../harness/repo.js';
 import { type Connection, connect } from '../../src/index.js';
 import { type AdminRelay, daemonIdentity, startAdminRelay } from '../helpers/admin-relay.js';
 import { type ThrowawayDaemon, clientEnv, forEachGeneration, sharedDaemon, virsh } from '../helpers/libvirtd.js';

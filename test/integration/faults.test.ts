@@ -10,7 +10,7 @@ import {
   VIR_CONNECT_CLOSE_REASON_ERROR,
   VIR_CONNECT_CLOSE_REASON_KEEPALIVE,
 } from '../../src/index.js';
-import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
 import { forEachGeneration } from '../helpers/libvirtd.js';
 
 forEachGeneration((generation) => describe('faults of a real daemon', () => {

@@ -10,17 +10,13 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { freePort } from '../../scripts/ports.js';
-import {
-  DAEMON_USER,
-  type ThrowawayDaemon,
-  checkQemuSession,
-  ensureLibvirtPackages,
-  processAlive,
-  startThrowawayLibvirtd,
-  tinyGuestXml,
-} from '../../scripts/throwaway-libvirtd.js';
-import { REPO } from '../helpers/libvirt-inputs.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
+import { checkQemuSession, tinyGuestXml } from '../harness/guests.js';
+import { ensureLibvirtPackages } from '../harness/packages.js';
+import { freePort } from '../harness/ports.js';
+import { processAlive } from '../harness/processes.js';
+import { REPO } from '../harness/repo.js';
+import { DAEMON_USER } from '../harness/users.js';
 import { pythonLibvirt, sharedDaemon, virsh } from '../helpers/libvirtd.js';
 
 const timings: Record<string, number> = {};
@@ -157,7 +153,7 @@ describe('failures and dying processes', () => {
   async function orphanOwner(mode: 'exit' | 'wait'): Promise<{ child: ChildProcess; pid: number; dir: string }> {
     const scratch = mkdtempSync(join(tmpdir(), 'harness-child-'));
     const script = join(scratch, 'owner.mts');
-    const harness = pathToFileURL(join(REPO, 'scripts', 'throwaway-libvirtd.ts')).href;
+    const harness = pathToFileURL(join(REPO, 'test', 'harness', 'daemon.ts')).href;
     writeFileSync(
       script,
       `import { startThrowawayLibvirtd } from ${JSON.stringify(harness)};\n` +

@@ -14,7 +14,7 @@ import {
   VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
   VIR_NETWORK_UPDATE_COMMAND_DELETE,
 } from '../../src/index.js';
-import { tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
+import { tinyGuestXml } from '../harness/guests.js';
 import { type ThrowawayDaemon, sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
 const TEST_DOMAIN = (name: string) => `<domain type='test'>

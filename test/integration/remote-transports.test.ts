@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { Connection, ConnectionError, connect } from '../../src/index.js';
 import { pkiFiles } from '../../src/locate/pki.js';
 import { tlsDialer } from '../../src/transport/tls.js';
-import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
-import { type DaemonGeneration, type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { type TestPki, makeTestPki } from '../harness/certificates.js';
+import { type DaemonGeneration, type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
 import { forEachGeneration } from '../helpers/libvirtd.js';
-import { freePort } from '../../scripts/ports.js';
+import { freePort } from '../harness/ports.js';
 import { CASES, cReference, ours } from '../helpers/sweep-cases.js';
 
 /** A pkipath= directory in libvirt's layout, usable by both clients. */

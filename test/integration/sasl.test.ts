@@ -6,9 +6,9 @@ import { mkdtempSync, mkdirSync, copyFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConnectionError, LibvirtError, connect, type TraceEntry } from '../../src/index.js';
-import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
-import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
-import { freePort } from '../../scripts/ports.js';
+import { type TestPki, makeTestPki } from '../harness/certificates.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
+import { freePort } from '../harness/ports.js';
 
 const USER = 'alice';
 const PASSWORD = 'correct horse battery staple';

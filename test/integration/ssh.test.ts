@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Connection, ConnectionError, connect, parseLibvirtUri } from '../../src/index.js';
 import { sshTarget } from '../../src/locate/ssh-target.js';
 import { sshDialer } from '../../src/transport/ssh.js';
-import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
+import { type TestSshd, startTestSshd } from '../harness/sshd.js';
 import { type ThrowawayDaemon, pythonLibvirt, sharedDaemon } from '../helpers/libvirtd.js';
-import { freePort } from '../../scripts/ports.js';
+import { freePort } from '../harness/ports.js';
 import { CASES, cReference, ours } from '../helpers/sweep-cases.js';
 
 let daemon: ThrowawayDaemon;

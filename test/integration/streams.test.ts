@@ -21,7 +21,8 @@ import {
   type RemoteNonnullStorageVol,
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
 } from '../../src/index.js';
-import { type ThrowawayDaemon, startThrowawayLibvirtd, tinyGuestXml } from '../../scripts/throwaway-libvirtd.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
+import { tinyGuestXml } from '../harness/guests.js';
 import { sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
 const MiB = 1024 * 1024;

@@ -1,5 +1,5 @@
 /**
- * The package as a user gets it (scripts/packed-app.ts: packed, and the tarball installed in a
+ * The package as a user gets it (test/harness/packed-app.ts: packed, and the tarball installed in a
  * fresh app): what the tarball holds and weighs, every entry imported and required, strict
  * TypeScript under every module resolution, bundles and their sizes against the limits, and
  * publint and attw. Sizes are written to node_modules/.cache/libvirt-rpc/bundle-sizes.json for
@@ -9,8 +9,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CACHE, REPO } from '../../scripts/build-dist.js';
-import { type PackedApp, packedApp } from '../../scripts/packed-app.js';
+import { type PackedApp, packedApp } from '../harness/packed-app.js';
+import { CACHE, REPO } from '../harness/repo.js';
 
 const ENTRIES = ['libvirt-rpc', 'libvirt-rpc/client', 'libvirt-rpc/protocol', 'libvirt-rpc/testing'];
 const BIN = join(REPO, 'node_modules/.bin');

@@ -4,8 +4,8 @@
  * hosts that are down when the fleet starts: dialed again until they come up and join.
  */
 import { Fleet } from '../../src/index.js';
-import { freePort } from '../../scripts/ports.js';
-import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
+import { freePort } from '../harness/ports.js';
 
 const HOSTS = Number(process.env.FLEET_HOSTS ?? 50);
 

@@ -11,7 +11,7 @@ import { frame } from '../../src/testing/fake-daemon.js';
 import { type Codec, XdrDecodeError, decodeValue, encodeValue } from '../../src/xdr/index.js';
 import { ArbitraryBuilder } from '../helpers/arbitraries.js';
 import { generatedModel } from '../helpers/generated-model.js';
-import { describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
+import { describeWithLibvirtSrc } from '../harness/libvirt-inputs.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 200_000);
 

@@ -6,9 +6,9 @@
 import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { spawn } from 'node:child_process';
 import { AbortError, type Connection, ConnectionError, TimeoutError, connect, VIR_DOMAIN_EVENT_DEFINED } from '../../src/index.js';
-import { freePort } from '../../scripts/ports.js';
+import { freePort } from '../harness/ports.js';
 import { type DaemonProxy, daemonProxy } from '../helpers/daemon-proxy.js';
-import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
 import { forEachGeneration } from '../helpers/libvirtd.js';
 
 const domainXml = (name: string) => `<domain type='test'><name>${name}</name><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`;

@@ -1,6 +1,6 @@
 /**
  * The package on Node, Bun and Deno (from the npm packages `bun` and `deno`), imported by its
- * name from the packed tarball installed in a fresh app (scripts/packed-app.ts), against a
+ * name from the packed tarball installed in a fresh app (test/harness/packed-app.ts), against a
  * real daemon listening on a unix socket, TCP, TLS and (through sshd) ssh: on each, a call
  * sweep compared with python3-libvirt, lifecycle events, and a volume sent up and back down
  * through a data stream. `npm test` builds dist/ before the tests (jest's globalSetup).
@@ -9,12 +9,13 @@ import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO, assertDistCurrent } from '../../scripts/build-dist.js';
-import { packedApp } from '../../scripts/packed-app.js';
-import { type TestPki, makeTestPki } from '../../scripts/certificates.js';
-import { freePort } from '../../scripts/ports.js';
-import { type TestSshd, startTestSshd } from '../../scripts/sshd.js';
-import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../../scripts/throwaway-libvirtd.js';
+import { assertDistCurrent } from '../harness/build.js';
+import { type TestPki, makeTestPki } from '../harness/certificates.js';
+import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
+import { packedApp } from '../harness/packed-app.js';
+import { freePort } from '../harness/ports.js';
+import { REPO } from '../harness/repo.js';
+import { type TestSshd, startTestSshd } from '../harness/sshd.js';
 import { pythonLibvirt } from '../helpers/libvirtd.js';
 
 const BIN = join(REPO, 'node_modules/.bin');

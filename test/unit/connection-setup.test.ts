@@ -16,7 +16,7 @@ import { FakeDaemon, frame } from '../../src/testing/fake-daemon.js';
 import { REMOTE_AUTH_SASL, REMOTE_PROGRAM } from '../../protocol/remote.js';
 import { remoteProcedures as P } from '../../protocol/remote-procedures.js';
 import type { Dialer } from '../../src/transport/types.js';
-import { freePort } from '../../scripts/ports.js';
+import { freePort } from '../harness/ports.js';
 
 const open = (dialer: Dialer, opts: Parameters<typeof Connection.open>[3] = {}) => Connection.open(dialer, 'test:///default', 'test:///default', { keepalive: false, ...opts });
 

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../scripts/ports.js';
+import { freePort } from '../harness/ports.js';
 
 it('every port handed out is claimed for this process, and none twice', async () => {
   const ports = await Promise.all(Array.from({ length: 100 }, () => freePort()));

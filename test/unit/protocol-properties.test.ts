@@ -4,7 +4,7 @@ import * as remote from '../../protocol/remote.js';
 import { type Codec, XdrDecodeError, XdrEncodeError, decodeValue, encodeValue } from '../../src/xdr/index.js';
 import { ArbitraryBuilder } from '../helpers/arbitraries.js';
 import { generatedModel } from '../helpers/generated-model.js';
-import { describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
+import { describeWithLibvirtSrc } from '../harness/libvirt-inputs.js';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 20);
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { generate } from '../../codegen/generate.js';
 import { Model } from '../../codegen/model.js';
 import { PROGRAMS } from '../../codegen/programs.js';
-import { LIBVIRT_SRC, describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
+import { LIBVIRT_SRC, describeWithLibvirtSrc } from '../harness/libvirt-inputs.js';
 import { layoutOf, parseStructsFile } from '../helpers/structs-file.js';
 
 describeWithLibvirtSrc('generated types agree with libvirt’s own struct layouts', () => {

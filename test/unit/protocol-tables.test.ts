@@ -5,7 +5,8 @@ import { parseXdr } from '../../codegen/parser.js';
 import { PROGRAMS } from '../../codegen/programs.js';
 import * as protocol from '../../protocol/index.js';
 import type { ProcedureInfo, ProgramInfo } from '../../src/xdr/index.js';
-import { LIBVIRT_SRC, REPO, describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
+import { LIBVIRT_SRC, describeWithLibvirtSrc } from '../harness/libvirt-inputs.js';
+import { REPO } from '../harness/repo.js';
 
 const programs: [string, ProgramInfo, number, string][] = [
   ['REMOTE', protocol.remoteProgram, 453, 'REMOTE_PROC_'],

@@ -14,7 +14,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Codec, XdrDecodeError, XdrEncodeError, decodeValue, encodeValue } from '../../src/xdr/index.js';
-import { LIBVIRT_SRC, describeWithLibvirtSrc } from '../helpers/libvirt-inputs.js';
+import { LIBVIRT_SRC, describeWithLibvirtSrc } from '../harness/libvirt-inputs.js';
 
 /** A generated module, looked up by export name (it is imported at run time). */
 type Generated = Record<string, unknown>;

@@ -1,6 +1,6 @@
 /**
  * A Debian 13 root with libvirt 11.3 and QEMU 10, made with debootstrap, for running a second
- * daemon generation beside the host's own (see scripts/daemon-11.ts):
+ * daemon generation beside the host's own (see daemon-11.ts):
  *
  *   npm run chroot -- prepare     # make it (as root) unless it is there, and mount proc, dev, sys
  *   npm run chroot -- path        # print where it is
@@ -9,7 +9,8 @@
  * It lives in a cache dir that survives between runs on one machine
  * (`LIBVIRT_RPC_CHROOT`, default /var/cache/libvirt-rpc/trixie-root). A marker file written
  * last says the root is complete; a root without it (an interrupted run) is removed and made
- * again. Preparation runs under a lock, so parallel jest workers make it once.
+ * again. Preparation runs under a lock, in a child process running this module (the steps
+ * at its end), so parallel jest workers make it once.
  *
  * The package archive is the one apt on this machine already uses, read from apt's sources.
  */
@@ -17,6 +18,7 @@ import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { REPO } from './repo.js';
 
 export const CHROOT_SUITE = 'trixie';
 /**
@@ -41,8 +43,8 @@ const baseMarker = (root: string) => join(root, '.libvirt-rpc-base');
 const lockFile = (root: string) => `${root}.lock`;
 const markerText = () => JSON.stringify({ format: ROOT_FORMAT, suite: CHROOT_SUITE, packages: CHROOT_PACKAGES }) + '\n';
 
+/** This module, run under `flock` for the steps that need the root's lock. */
 const SCRIPT = fileURLToPath(import.meta.url);
-const REPO = resolve(dirname(SCRIPT), '..');
 
 /** Whether the root is complete (its marker was written, by this format). */
 export function chrootReady(root = chrootDir()): boolean {
@@ -61,7 +63,7 @@ export function chrootReady(root = chrootDir()): boolean {
 export function ensureChroot(root = chrootDir()): string {
   if (chrootReady(root)) return root;
   if (process.getuid?.() !== 0) {
-    throw new Error(`the libvirt 11.3 root ${root} is not there, and making it needs root: run \`sudo npx tsx scripts/chroot.ts prepare\``);
+    throw new Error(`the libvirt 11.3 root ${root} is not there, and making it needs root: run \`sudo npm run chroot -- prepare\``);
   }
   mkdirSync(dirname(root), { recursive: true });
   const r = spawnSync('flock', ['-w', '1800', lockFile(root), process.execPath, '--import', 'tsx', SCRIPT, 'prepare', '--locked'], {
@@ -251,7 +253,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
       return void console.log(root);
     }
     if (command === 'unmount') return unmountAll(root);
-    throw new Error('usage: tsx scripts/chroot.ts prepare | path | unmount');
+    throw new Error('usage: npm run chroot -- prepare | path | unmount');
   };
   main().catch((err) => {
     console.error(err instanceof Error ? err.message : err);

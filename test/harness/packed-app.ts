@@ -5,15 +5,13 @@
  * that check the package and run it on Node, Bun and Deno by its name. Made once per content
  * of the package (the build's inputs, examples/, README, LICENSE) and of the app, and kept
  * under node_modules/.cache; a lock keeps parallel jest workers from making it twice.
- *
- *   tsx scripts/packed-app.ts      make it (unless made) and print the app's directory
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { CACHE, DIST_INPUTS_ENV, REPO, assertDistCurrent, build, buildRecordInputs, distStaleness, filesUnder, withLock } from './build-dist.js';
+import { join } from 'node:path';
+import { DIST_INPUTS_ENV, assertDistCurrent, build, buildRecordInputs, distStaleness, filesUnder, withLock } from './build.js';
+import { CACHE, REPO } from './repo.js';
 
 /** What `npm pack --json` says of the tarball. */
 export interface PackInfo {
@@ -95,13 +93,4 @@ export function packedApp(): PackedApp {
     const pack = JSON.parse(readFileSync(done, 'utf8')) as PackInfo;
     return { dir: join(dir, 'app'), tarball: join(dir, pack.filename), pack };
   });
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  try {
-    console.log(packedApp().dir);
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exit(1);
-  }
 }

@@ -1,5 +1,5 @@
 /**
- * A libvirt 11.3 daemon (Debian 13's, with QEMU 10) in the chroot of scripts/chroot.ts,
+ * A libvirt 11.3 daemon (Debian 13's, with QEMU 10) in the chroot of chroot.ts,
  * reachable from this machine through a unix socket inside the chroot. It has the same
  * shape as the host's throwaway daemon ({@link ThrowawayDaemon}): the test driver at
  * `test+unix:///default?socket=...` and the QEMU driver, here in system mode as root inside
@@ -18,20 +18,9 @@ import { execFile, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { chrootDir, ensureChroot, ensureMounted, mountsUnder } from './chroot.js';
-import {
-  type DaemonOptions,
-  type ThrowawayDaemon,
-  bestEffort,
-  copyXmlFiles,
-  readPid,
-  signal,
-  tail,
-  terminateDaemon,
-  trackDaemon,
-  waitListening,
-  untrackDaemon,
-  waitGone,
-} from './throwaway-libvirtd.js';
+import type { DaemonOptions, ThrowawayDaemon } from './daemon.js';
+import { bestEffort, readPid, signal, tail, terminateDaemon, trackDaemon, untrackDaemon, waitGone, waitListening } from './processes.js';
+import { copyXmlFiles } from './qemu-caps.js';
 
 /** The system daemon's dirs each daemon gets a private copy of. */
 const PRIVATE_DIRS = ['etc/libvirt', 'run/libvirt', 'var/lib/libvirt', 'var/cache/libvirt', 'var/log/libvirt'];

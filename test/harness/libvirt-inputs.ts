@@ -4,10 +4,9 @@
  * the reason when they are absent, except under CI, where they must be present.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { REPO } from './repo.js';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const LIBVIRT_SRC = resolve(process.env.LIBVIRT_SRC ?? join(REPO, '..', 'shared', 'libvirt-11.3.0'));
 export const HAVE_LIBVIRT_SRC = existsSync(join(LIBVIRT_SRC, 'src/remote/remote_protocol.x'));
 

@@ -16,6 +16,7 @@ import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from './processes.js';
 
 const FALLBACK_EPHEMERAL_LOW = 32768;
 
@@ -63,21 +64,13 @@ function claim(port: number): boolean {
       return true;
     } catch {
       const holder = Number(readOr(file, ''));
-      if (holder === process.pid || (holder > 0 && alive(holder))) return false;
+      if (holder === process.pid || (holder > 0 && processAlive(holder))) return false;
       tryUnlink(file);
     }
   }
   return false;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readOr(file: string, fallback: string): string {
   try {

@@ -4,8 +4,8 @@
  * Node, Bun and Deno) check that record, so they never test a build of other sources, and
  * jest's globalSetup builds only when the record does not match.
  *
- *   tsx scripts/build-dist.ts             build (npm run build)
- *   tsx scripts/build-dist.ts --if-stale  build unless dist/ is already built from these sources;
+ *   tsx test/harness/build.ts             build (npm run build)
+ *   tsx test/harness/build.ts --if-stale  build unless dist/ is already built from these sources;
  *                                         print the inputs' hash of the build on stdout
  *
  * The record lives in node_modules/.cache, not in dist/: a plain `tsup` run rewrites dist/ and
@@ -14,12 +14,12 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { processAlive } from './processes.js';
+import { CACHE, REPO } from './repo.js';
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(REPO, 'dist');
-export const CACHE = join(REPO, 'node_modules', '.cache', 'libvirt-rpc');
 const RECORD = join(CACHE, 'dist-build.json');
 const LOCK = join(CACHE, 'dist-build.lock');
 
@@ -75,7 +75,7 @@ function readRecord(): BuildRecord | undefined {
 export function distStaleness(inputs?: string): string | undefined {
   if (!existsSync(join(DIST, 'index.js'))) return 'dist/ has not been built';
   const record = readRecord();
-  if (!record) return 'dist/ was not built by scripts/build-dist.ts (no build record)';
+  if (!record) return 'dist/ was not built by `npm run build` (no build record)';
   if (inputs === undefined && record.inputs !== inputsHash()) return 'the sources changed since dist/ was built';
   if (inputs !== undefined && record.inputs !== inputs) return 'dist/ was built again, from other sources, since this test run began';
   if (JSON.stringify(outputs()) !== JSON.stringify(record.outputs)) return 'dist/ changed since it was built (another tsup run?)';
@@ -103,14 +103,6 @@ export function assertDistCurrent(): void {
 
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Runs `fn` holding a lock directory, taken over when the process named in it is gone: two
@@ -132,7 +124,7 @@ export function withLock<T>(lock: string, fn: () => T): T {
     } catch {
       // just made, pid not written yet
     }
-    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
       rmSync(lock, { recursive: true, force: true });
       continue;
     }
@@ -191,7 +183,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1]
   try {
     const ifStale = process.argv.includes('--if-stale');
     build({ ifStale, quiet: ifStale });
-    if (ifStale) console.log(readRecord()!.inputs);
+    if (ifStale) console.log(buildRecordInputs());
   } catch (err) {
     console.error((err as Error).message);
     process.exit(1);
