@@ -2,11 +2,8 @@
  * Builds dist/ with tsup and records what it was built from: a hash of every build input, and
  * the size and time of every file tsup wrote. The tests that run the built package (the bin,
  * Node, Bun and Deno) check that record, so they never test a build of other sources, and
- * jest's globalSetup builds only when the record does not match.
- *
- *   tsx test/harness/build.ts             build (npm run build)
- *   tsx test/harness/build.ts --if-stale  build unless dist/ is already built from these sources;
- *                                         print the inputs' hash of the build on stdout
+ * jest's globalSetup builds only when the record does not match. `npm run build` is
+ * scripts/build-dist.ts over this module.
  *
  * The record lives in node_modules/.cache, not in dist/: a plain `tsup` run rewrites dist/ and
  * so changes the recorded times, which makes the record stale rather than wrong.
@@ -14,8 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { join, relative } from 'node:path';
 import { processAlive } from './processes.js';
 import { CACHE, REPO } from './repo.js';
 
@@ -177,15 +173,4 @@ export function build(opts: { ifStale?: boolean; quiet?: boolean } = {}): void {
     writeFileSync(RECORD, JSON.stringify(record));
     if (opts.quiet) process.stderr.write(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   });
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  try {
-    const ifStale = process.argv.includes('--if-stale');
-    build({ ifStale, quiet: ifStale });
-    if (ifStale) console.log(buildRecordInputs());
-  } catch (err) {
-    console.error((err as Error).message);
-    process.exit(1);
-  }
 }

@@ -1,6 +1,6 @@
 /**
  * A Debian 13 root with libvirt 11.3 and QEMU 10, made with debootstrap, for running a second
- * daemon generation beside the host's own (see daemon-11.ts):
+ * daemon generation beside the host's own (see daemon-11.ts). By hand, scripts/chroot.ts:
  *
  *   npm run chroot -- prepare     # make it (as root) unless it is there, and mount proc, dev, sys
  *   npm run chroot -- path        # print where it is
@@ -240,20 +240,14 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.Pro
   });
 }
 
+/** The steps {@link ensureChroot} and {@link ensureMounted} run in a child, under the root's lock. */
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const [command, flag] = process.argv.slice(2);
   const root = chrootDir();
   const main = async () => {
-    if (command === 'path') return console.log(root);
     if (command === 'prepare' && flag === '--locked') return prepareLocked(root);
     if (command === 'mount' && flag === '--locked') return mountSystemDirs(root);
-    if (command === 'prepare') {
-      ensureChroot(root);
-      ensureMounted(root);
-      return void console.log(root);
-    }
-    if (command === 'unmount') return unmountAll(root);
-    throw new Error('usage: npm run chroot -- prepare | path | unmount');
+    throw new Error('usage (with the lock held): tsx test/harness/chroot.ts prepare --locked | mount --locked; by hand: npm run chroot -- prepare | path | unmount');
   };
   main().catch((err) => {
     console.error(err instanceof Error ? err.message : err);
