@@ -80,6 +80,20 @@ describe('the import rule', () => {
     expect(broken).toEqual([]);
   });
 
+  it('holds between the tools: test/ and bench/ never import scripts/, and test/harness/ imports only itself', () => {
+    const broken: string[] = [];
+    for (const file of [...sources('test'), ...sources('bench')]) {
+      if (relative(REPO, file).startsWith('test/.generated/')) continue;
+      const inHarness = relative(REPO, file).startsWith('test/harness/');
+      for (const { line, target } of importsOf(file)) {
+        const rel = relative(REPO, target);
+        if (rel.startsWith('scripts/')) broken.push(`${relative(REPO, file)}:${line} imports ${rel}: scripts/ are commands for people, not libraries`);
+        if (inHarness && !rel.startsWith('test/harness/')) broken.push(`${relative(REPO, file)}:${line} imports ${rel}: the harness imports only itself`);
+      }
+    }
+    expect(broken).toEqual([]);
+  });
+
   it('would catch a wrong-way import', () => {
     const room = roomOf(join(REPO, 'src/transport/tls.ts'));
     expect(room).toBe('src/transport');
