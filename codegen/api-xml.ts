@@ -24,10 +24,21 @@ export interface ApiMacro {
   module: string;
 }
 
+export interface ApiArg {
+  name: string;
+  /** The C type: `virDomainPtr`, `unsigned int`, `const char *`. */
+  type: string;
+  /** libvirt's description; read for facts only (the flag enum it names, a unit), never copied. */
+  info: string;
+}
+
 export interface ApiFunction {
   name: string;
   file: string;
   module: string;
+  args: ApiArg[];
+  /** The C return type (`int`, `virDomainPtr`, `char *`) and its description. */
+  returns: { type: string; info: string };
 }
 
 export interface ApiDescription {
@@ -118,9 +129,16 @@ export function parseApiXml(xml: string, module: string, outside: ReadonlyMap<st
     }
   }
 
-  for (const m of xml.matchAll(/<function\s[^>]*>/g)) {
-    const a = attrs(m[0]);
-    functions.push({ name: a.name!, file: a.file ?? '', module });
+  for (const m of xml.matchAll(/<function\s[^>]*>([\s\S]*?)<\/function>/g)) {
+    const a = attrs(m[0].slice(0, m[0].indexOf('>') + 1));
+    const body = m[1]!;
+    const args = [...body.matchAll(/<arg\s[^>]*>/g)].map((t) => {
+      const x = attrs(t[0]);
+      return { name: x.name!, type: x.type ?? '', info: x.info ?? '' };
+    });
+    const r = /<return\s[^>]*>/.exec(body);
+    const ra = r ? attrs(r[0]) : {};
+    functions.push({ name: a.name!, file: a.file ?? '', module, args, returns: { type: ra.type ?? 'void', info: ra.info ?? '' } });
   }
   return { enums, macros, functions };
 }

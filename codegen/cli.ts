@@ -53,9 +53,12 @@ const result = generate({
 });
 
 let stale = 0;
+// The handle face lands beside protocol/, in handles/.
+const handlesOut = join(out, '..', 'handles');
+const outputs = [...[...result.files].map(([name, text]) => [join(out, name), text] as const), ...[...result.handleFiles].map(([name, text]) => [join(handlesOut, name), text] as const)];
 mkdirSync(out, { recursive: true });
-for (const [name, text] of result.files) {
-  const path = join(out, name);
+mkdirSync(handlesOut, { recursive: true });
+for (const [path, text] of outputs) {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : null;
   if (current === text) continue;
   if (check) {

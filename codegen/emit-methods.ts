@@ -17,7 +17,7 @@ const TYPED_PARAM_STRUCTS = new Set(['remote_typed_param', 'admin_typed_param'])
  * Procedures whose typed parameters stay wire arrays: virDomainGetCPUStats returns one block
  * of parameters per CPU, and its caller needs the block boundaries (`nparams`).
  */
-const RAW_TYPED_PARAMS = new Set(['REMOTE_PROC_DOMAIN_GET_CPU_STATS']);
+export const RAW_TYPED_PARAMS = new Set(['REMOTE_PROC_DOMAIN_GET_CPU_STATS']);
 
 type Conversion =
   | { kind: 'typedParams' }

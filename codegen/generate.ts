@@ -9,6 +9,7 @@ import { type ApiDescription, parseApiXml } from './api-xml.js';
 import type { XdrFile } from './ast.js';
 import { emitConstants } from './emit-constants.js';
 import { emitEvents } from './emit-events.js';
+import { emitHandles, emitHomes } from './handles.js';
 import { emitMethods } from './emit-methods.js';
 import { emitModule, emitProcedureModule } from './emit-module.js';
 import { emitIndex, emitTypeIndex } from './emit-static.js';
@@ -30,6 +31,8 @@ export interface GenerateOptions {
 
 export interface GeneratedProtocol {
   files: Map<string, string>;
+  /** The handle face, for handles/ beside protocol/. */
+  handleFiles: Map<string, string>;
   asts: Map<string, XdrFile>;
   procedures: Map<string, Procedure[]>;
   libvirtVersion: string;
@@ -136,7 +139,12 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
   files.set('constants.ts', emitConstants(head, [...apis.values()]));
   files.set('index.ts', emitIndex(head, [...PROGRAMS.map((p) => p.module), ...procedureModules, ...methodModules, 'remote-events', 'constants']));
   files.set('types.ts', emitTypeIndex(head, PROGRAMS.map((p) => ({ module: p.module, text: files.get(`${p.module}.ts`)! }))));
-  return { files, asts, procedures, libvirtVersion };
+  const handles = emitHandles({ model, enums: allApi.enums, functions: allApi.functions, procedures }, head, runtimeImport);
+  const handleFiles = new Map([
+    ['handles.ts', handles.file],
+    ...emitHomes(handles.homes, head),
+  ]);
+  return { files, handleFiles, asts, procedures, libvirtVersion };
 }
 
 /**

@@ -8,7 +8,7 @@
  * ```ts
  * import { connect } from 'libvirt-rpc';
  * const conn = await connect('qemu:///system');
- * for (const dom of (await conn.connectListAllDomains(1)).domains) console.log(dom.name);
+ * for (const dom of await conn.domains.listAll()) console.log(dom.name, await dom.isActive());
  * await conn.close();
  * ```
  */
@@ -17,6 +17,10 @@ export { openClient } from './api/open-client.js';
 export { Client, type ConnectionOptions, type ReconnectOptions, type ServerFeatures } from './api/client.js';
 export { Connection, type DomainEventName, type QemuMonitorEvent } from './api/connection.js';
 export { AdminConnection } from './api/admin.js';
+// The handle face: every handle, collection and options type, and the plain-value helpers.
+export * from '../handles/handles.js';
+export { HandleBase, type Options } from './handles/runtime.js';
+export { jsonReplacer, toJSONText, uuidBytes, uuidString } from './handles/values.js';
 export type { SessionOptions } from './api/session.js';
 export type { CredentialsCallback } from './api/handshake.js';
 export type { Credentials } from './auth/sasl.js';

@@ -1,8 +1,21 @@
 /**
  * A connection to a libvirt daemon: a {@link Client} with one generated method per REMOTE
- * procedure, `conn.qemu` and `conn.lxc`, and events (every family, shared registrations,
+ * procedure (the flat face), `conn.qemu` and `conn.lxc`, the handle face's collections
+ * (`conn.domains`, ...) and `conn.host`, and events (every family, shared registrations,
  * re-registered after a reconnect).
  */
+import {
+  AnyStorageVolumes,
+  Domains,
+  Host,
+  Interfaces,
+  NWFilterBindings,
+  NWFilters,
+  Networks,
+  NodeDevices,
+  Secrets,
+  StoragePools,
+} from '../../handles/handles.js';
 import { lxcProgram } from '../../protocol/lxc-procedures.js';
 import { LxcMethods } from '../../protocol/lxc-methods.js';
 import type { ProgramInfo } from '../xdr/index.js';
@@ -37,13 +50,15 @@ const PROGRAMS: ProgramInfo[] = [remoteProgram, qemuProgram, lxcProgram, keepali
 export interface Connection extends RemoteMethods<LibvirtStream> {}
 
 /**
- * An open connection.
+ * An open connection, with both faces: handles (`conn.domains`, `conn.host`, ...) and the
+ * flat methods, one per procedure.
  *
  * @example
  * ```ts
  * const conn = await connect('qemu:///system');
- * const dom = await conn.domainLookupByName('guest');
- * const info = await conn.domainGetInfo(dom);
+ * const dom = await conn.domains.lookupByName('guest');     // handle face
+ * console.log(await dom.getInfo());                        // { state: 'running', ... }
+ * const info = await conn.domainGetInfo(dom.wire);          // flat face: { state: 1, ... }
  * await conn.close();
  * ```
  */
@@ -52,6 +67,26 @@ export class Connection extends Client {
   readonly qemu: QemuMethods = new QemuMethods(this);
   /** Methods of the LXC program. */
   readonly lxc: LxcMethods = new LxcMethods(this);
+  /** The handle face: domains (`lookupByName`, `listAll`, `defineXML`, ...). */
+  readonly domains: Domains = new Domains(this);
+  /** The handle face: virtual networks. */
+  readonly networks: Networks = new Networks(this);
+  /** The handle face: storage pools (their volumes are `pool.volumes`). */
+  readonly storagePools: StoragePools = new StoragePools(this);
+  /** The handle face: volumes found by key or path, whatever their pool. */
+  readonly storageVolumes: AnyStorageVolumes = new AnyStorageVolumes(this);
+  /** The handle face: the host's devices. */
+  readonly nodeDevices: NodeDevices = new NodeDevices(this);
+  /** The handle face: the host's network interfaces. */
+  readonly interfaces: Interfaces = new Interfaces(this);
+  /** The handle face: secrets. */
+  readonly secrets: Secrets = new Secrets(this);
+  /** The handle face: network filters. */
+  readonly nwfilters: NWFilters = new NWFilters(this);
+  /** The handle face: network filter bindings. */
+  readonly nwfilterBindings: NWFilterBindings = new NWFilterBindings(this);
+  /** The handle face: host-wide calls (`getHostname`, `getCapabilities`, `getInfo`, ...). */
+  readonly host: Host = new Host(this);
   private readonly eventHub: EventHub;
   private readonly closeListeners = new Set<(reason: number) => void>();
   private closeCallbackRegistered = false;

@@ -1,4 +1,7 @@
 /** Output in virsh's shapes: its tables, its key/value lists, its names for states. */
+import { toJSONText, uuidString } from '../handles/values.js';
+
+export { uuidString };
 
 /**
  * A table as virsh prints one: a leading space, columns three spaces apart and padded to their
@@ -29,30 +32,13 @@ export function poolStateName(state: number): string {
   return POOL_STATES[state] ?? 'unknown';
 }
 
-/** libvirt's printed form of a 16-byte UUID. */
-export function uuidString(bytes: Uint8Array): string {
-  const h = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
-
 /** 9000000 → 9.0.0 */
 export function versionString(v: bigint | number): string {
   const n = Number(v);
   return `${Math.floor(n / 1e6)}.${Math.floor(n / 1e3) % 1000}.${n % 1000}`;
 }
 
-/**
- * JSON for `--json`: 64-bit integers become numbers when they fit exactly (up to 2^53) and
- * decimal strings otherwise; byte arrays become UUID strings when 16 long, else base64.
- */
+/** JSON for `--json`: the JSON form of both faces (handles/values.ts `jsonReplacer`). */
 export function toJson(value: unknown): string {
-  return JSON.stringify(
-    value,
-    (_k, v) => {
-      if (typeof v === 'bigint') return v >= -(2n ** 53n) && v <= 2n ** 53n ? Number(v) : v.toString();
-      if (v instanceof Uint8Array) return v.length === 16 ? uuidString(v) : Buffer.from(v).toString('base64');
-      return v;
-    },
-    2,
-  );
+  return toJSONText(value, 2);
 }

@@ -1,0 +1,164 @@
+/**
+ * What the generated handle face (handles/handles.ts) is built on: the handles' base classes
+ * (identity, equality, JSON, and the events and file transfers written by hand), options
+ * objects to flag numbers, and the plain-value conversions.
+ */
+import { type TransferOptions, downloadVolume, screenshotToFile, uploadVolume } from '../api/files.js';
+import type { Connection } from '../api/connection.js';
+import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
+import type { RemoteNonnullDomain, RemoteNonnullStorageVol } from '../../protocol/remote.js';
+import type { CallOptions } from '../xdr/index.js';
+
+export type { CallOptions, TypedParams, TypedParamsInput } from '../xdr/index.js';
+export type { LibvirtStream } from '../api/stream.js';
+export { enumName, keyedValues, stateReasonName, uuidBytes, uuidString } from './values.js';
+
+/**
+ * A handle method's last argument: its flags as booleans (`{ inactive: true }`), or their
+ * bitwise OR as a number, with `signal` and `timeoutMs`; `flags` adds raw bits (for flags
+ * newer than this library).
+ */
+export type Options<F = {}> = number | (F & CallOptions & { flags?: number });
+
+const CALL_KEYS = new Set(['signal', 'timeoutMs', 'flags']);
+
+/** The flag number of an options argument; an unknown option name is a TypeError, never ignored. */
+export function flagsOf(options: Options<object> | undefined, table: Readonly<Record<string, number>> = {}): number {
+  if (options === undefined) return 0;
+  if (typeof options === 'number') return options;
+  let flags = 0;
+  for (const [k, v] of Object.entries(options)) {
+    if (k === 'flags') {
+      if (typeof v !== 'number') throw new TypeError(`option 'flags' must be a number, not ${typeof v}`);
+      flags |= v;
+    } else if (!CALL_KEYS.has(k)) {
+      const bit = table[k];
+      if (bit === undefined) {
+        const known = Object.keys(table);
+        throw new TypeError(`unknown option '${k}'${known.length ? ` (known: ${known.join(', ')}, signal, timeoutMs, flags)` : ' (this call takes signal, timeoutMs and flags)'}`);
+      }
+      if (v !== undefined && typeof v !== 'boolean') throw new TypeError(`option '${k}' must be a boolean, not ${typeof v}`);
+      if (v) flags |= bit;
+    }
+  }
+  // C's flags are unsigned 32-bit; OR of high bits gives a negative JavaScript number.
+  return flags >>> 0;
+}
+
+/** The `signal` and `timeoutMs` of an options argument, for the flat call. */
+export function callOptionsOf(options: Options<object> | undefined): CallOptions | undefined {
+  if (options === undefined || typeof options === 'number') return undefined;
+  const { signal, timeoutMs } = options as CallOptions;
+  return signal === undefined && timeoutMs === undefined ? undefined : { ...(signal ? { signal } : {}), ...(timeoutMs !== undefined ? { timeoutMs } : {}) };
+}
+
+/** What every handle has: its connection, its wire form, identity, equality and JSON. */
+export abstract class HandleBase<W> {
+  constructor(
+    /** The connection the handle's calls go to. */
+    readonly conn: Connection,
+    /** The object as the protocol carries it (what the flat face's methods take). */
+    readonly wire: W,
+  ) {}
+
+  /** What two handles of the same object share: the UUID, or the key where there is none. */
+  abstract get identity(): string;
+
+  /** The handle's identity as plain values, for `JSON.stringify` and the command's `--json`. */
+  abstract toJSON(): Record<string, unknown>;
+
+  /** Whether `other` is a handle of the same object (same type, same UUID or key). */
+  equals(other: unknown): boolean {
+    return other instanceof HandleBase && other.constructor === this.constructor && other.identity === this.identity;
+  }
+}
+
+type Stop = () => Promise<void>;
+type Family<P extends string> = Extract<keyof RemoteEventPayloads, `${P}:${string}`> extends `${P}:${infer N}` ? N : never;
+
+/** Events of one object, over the connection's dispatcher (one daemon registration per event and object). */
+abstract class EventSource<W, P extends string> extends HandleBase<W> {
+  protected abstract readonly family: P;
+
+  /**
+   * Calls `listener` for each event `name` of this object until the returned function is called.
+   * @example
+   * ```ts
+   * const stop = await dom.on('lifecycle', (e) => console.log(e.event, e.detail));
+   * await stop();
+   * ```
+   */
+  on<N extends Family<P>>(name: N, listener: (event: RemoteEventPayloads[`${P}:${N}` & keyof RemoteEventPayloads]) => void): Promise<Stop> {
+    return this.conn.subscribe(`${this.family}:${name}` as keyof RemoteEventPayloads, listener as (e: unknown) => void, { filter: this.wire });
+  }
+
+  /**
+   * This object's events `name` as an async iterator with a bounded queue (`maxQueue`).
+   * @example
+   * ```ts
+   * for await (const e of await dom.events('lifecycle')) if (e.event === VIR_DOMAIN_EVENT_STOPPED) break;
+   * ```
+   */
+  events<N extends Family<P>>(name: N, opts: { maxQueue?: number } = {}): Promise<AsyncIterableIterator<RemoteEventPayloads[`${P}:${N}` & keyof RemoteEventPayloads]>> {
+    return this.conn.events(`${this.family}:${name}` as keyof RemoteEventPayloads, { filter: this.wire, ...opts }) as never;
+  }
+}
+
+/** Events and the screen, written by hand beside the generated Domain methods. */
+export abstract class DomainBase<W extends RemoteNonnullDomain> extends EventSource<W, 'domain'> {
+  protected readonly family = 'domain' as const;
+
+  /**
+   * Saves a screenshot of `screen` to `path` (on this machine), as `virsh screenshot`; resolves
+   * with its MIME type. Home of virDomainScreenshot.
+   * @example
+   * ```ts
+   * const mime = await dom.screenshot('/tmp/guest.ppm');   // 'image/x-portable-pixmap'
+   * ```
+   */
+  screenshot(path: string, screen = 0): Promise<string | null> {
+    return screenshotToFile(this.conn, this.wire, path, screen);
+  }
+}
+/** Network events. */
+export abstract class NetworkBase<W> extends EventSource<W, 'network'> {
+  protected readonly family = 'network' as const;
+}
+/** Storage pool events. */
+export abstract class StoragePoolBase<W> extends EventSource<W, 'storage-pool'> {
+  protected readonly family = 'storage-pool' as const;
+}
+/** Node device events. */
+export abstract class NodeDeviceBase<W> extends EventSource<W, 'node-device'> {
+  protected readonly family = 'node-device' as const;
+}
+/** Secret events. */
+export abstract class SecretBase<W> extends EventSource<W, 'secret'> {
+  protected readonly family = 'secret' as const;
+}
+
+/** Volume transfers to and from files on this machine, written by hand beside the generated methods. */
+export abstract class StorageVolumeBase<W extends RemoteNonnullStorageVol> extends HandleBase<W> {
+  /**
+   * Writes the volume (or `offset`/`length` of it) to `path`, keeping holes with `sparse`;
+   * resolves with the bytes done. Home of virStorageVolDownload.
+   * @example
+   * ```ts
+   * await vol.download('/tmp/disk.raw', { sparse: true, onProgress: (n) => console.log(n) });
+   * ```
+   */
+  download(path: string, opts?: TransferOptions): Promise<bigint> {
+    return downloadVolume(this.conn, this.wire, path, opts);
+  }
+
+  /**
+   * Writes `path` into the volume, zero runs as holes with `sparse`. Home of virStorageVolUpload.
+   * @example
+   * ```ts
+   * await vol.upload('/tmp/disk.raw', { sparse: true });
+   * ```
+   */
+  upload(path: string, opts?: TransferOptions): Promise<bigint> {
+    return uploadVolume(this.conn, this.wire, path, opts);
+  }
+}
