@@ -31,6 +31,10 @@ export function emitConstants(header: string, apis: ApiDescription[]): string {
     out.push(`export const ${type} = {`);
     for (const m of members) out.push(`  ${m.name}: ${m.value},`);
     out.push('} as const;');
+    // The flat face's `flags` parameters name the enum they take: any number is accepted (an
+    // OR of members is a number), and the name shows which constants belong there.
+    out.push(`/** A value of the C enum ${type}: a number, named so that signatures say which constants fit. */`);
+    out.push(`export type ${type} = number & { readonly __libvirtEnum?: '${type}' };`);
   }
   return out.join('\n') + '\n';
 }

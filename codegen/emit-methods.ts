@@ -42,6 +42,19 @@ export interface MethodsOptions {
   style: 'class' | 'mixin';
   /** Also emit one function per procedure (`<module>-calls.ts`), named with this prefix. */
   calls?: { prefix: string };
+  /**
+   * What the handle face says of a procedure: the flag enums its `flags` take, the C
+   * function's arguments (for `@param`), and its home on the handle face.
+   */
+  describe?: (p: Procedure) => ProcedureFacts | null;
+}
+
+export interface ProcedureFacts {
+  flagEnums: string[];
+  /** `@param` text by protocol field name. */
+  params: Map<string, string>;
+  /** Where the handle face has it (`dom.getXMLDesc`). */
+  home: string | null;
 }
 
 export interface EmittedMethods {
@@ -58,6 +71,7 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
   const fromModule = new Set<string>();
   const procConsts = new Set<string>();
   const runtime = new Set<string>();
+  const enumTypes = new Set<string>();
   const body: string[] = [];
   const calls: string[] = [];
   const callNames: string[] = [];
@@ -114,6 +128,7 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     if (p.args) fromModule.add(tsName(p.args));
     if (p.ret) fromModule.add(tsName(p.ret));
 
+    const facts = opts.describe?.(p) ?? null;
     // Parameters
     const params: string[] = [];
     const argProps: string[] = [];
@@ -128,7 +143,13 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
         return;
       }
       const t = emitter.tsType(f.type, `${p.args}.${f.name}`);
-      params.push(last && f.name === 'flags' && t === 'number' ? `flags: number = 0` : `${f.name}: ${t}`);
+      if (last && f.name === 'flags' && t === 'number') {
+        const named = facts?.flagEnums ?? [];
+        for (const e of named) enumTypes.add(e);
+        params.push(`flags: ${named.length ? named.join(' | ') : 'number'} = 0`);
+      } else {
+        params.push(`${f.name}: ${t}`);
+      }
       argProps.push(f.name);
     });
     params.push('options?: CallOptions');
@@ -160,10 +181,18 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
       resultType = `{ stream: S; reply: ${resultType} }`;
     }
     const callOf = (caller: string) => `${caller}.${p.stream ? 'openStream' : 'call'}(${procConst}, ${argObject}, options, ${unwrap})`;
-    const docOf = (indent: string, example: string, more: string[] = []) => [
+    const paramDocs = (caller: boolean) => [
+      ...(caller ? ['@param client - the connection (a `Client` or `Connection`) the call goes to'] : []),
+      ...argFields.map((f, k) => `@param ${f.name} - ${facts?.params.get(f.name) ?? (k === 0 ? facts?.params.get('$first') : undefined) ?? `\`${f.name}\` of the protocol's ${p.args}`}`),
+      '@param options - `signal` and `timeoutMs`',
+      `@returns ${resultType === 'void' ? 'nothing, once the daemon has done it' : p.stream ? 'the stream and the reply' : `the reply${retFields.length === 1 ? `'s \`${retFields[0]!.name}\`` : ''}`}`,
+      '@throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent',
+    ];
+    const docOf = (indent: string, example: string, more: string[] = [], caller = false) => [
       `${indent}/**`,
-      p.cFunction ? `${indent} * {@link ${p.cFunction.url} | ${p.cFunction.name}} (${p.name}).` : `${indent} * ${p.name} (no public C function; libvirt uses it internally).`,
+      p.cFunction ? `${indent} * {@link ${p.cFunction.url} | ${p.cFunction.name}} (${p.name}).${facts?.home ? ` On the handle face: \`${facts.home}\`.` : ''}` : `${indent} * ${p.name} (no public C function; libvirt uses it internally).`,
       ...(p.stream ? [`${indent} * Carries a ${p.stream.direction} stream.`] : []),
+      ...paramDocs(caller).map((d) => `${indent} * ${d}`),
       `${indent} * @example`,
       `${indent} * \`\`\`ts`,
       `${indent} * ${p.stream ? 'const { stream, reply } = ' : resultType === 'void' ? '' : 'const result = '}await ${example};`,
@@ -187,7 +216,7 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
       const also = opts.style === 'mixin' ? [`// on a Connection: ${p.stream ? 'const { stream, reply } = ' : resultType === 'void' ? '' : 'const result = '}await ${example};`] : [];
       const caller = p.stream ? 'client: StreamCaller<S>' : 'client: ProcedureCaller';
       calls.push(
-        ...docOf('', `${fn}(${['client', ...argNames].join(', ')})`, also),
+        ...docOf('', `${fn}(${['client', ...argNames].join(', ')})`, also, true),
         `export ${async}function ${fn}${p.stream ? '<S>' : ''}(${[caller, ...params].join(', ')}): Promise<${resultType}> {`,
         `  return ${callOf('client')};`,
         '}',
@@ -206,6 +235,7 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
   // gets its class, which needs only the caller's type.
   const runtimeNames = [...(procConsts.size ? ['type CallOptions'] : []), 'type ProcedureCaller', ...(streams ? ['type StreamCaller'] : []), ...runtime];
   const imports = [importLines(runtimeNames, opts.runtimeImport)];
+  if (enumTypes.size) imports.push(importLines([...enumTypes].sort().map((n) => `type ${n}`), './constants.js'));
   for (const [mod, names] of [...byModule].sort()) {
     if (names.size) imports.push(importLines([...names].map((n) => (procConsts.has(n) ? n : `type ${n}`)), `./${mod}.js`));
   }

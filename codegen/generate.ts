@@ -9,7 +9,7 @@ import { type ApiDescription, parseApiXml } from './api-xml.js';
 import type { XdrFile } from './ast.js';
 import { emitConstants } from './emit-constants.js';
 import { emitEvents } from './emit-events.js';
-import { emitHandles, emitHomes } from './handles.js';
+import { emitHandles, emitHomes, procedureFacts } from './handles.js';
 import { emitMethods } from './emit-methods.js';
 import { emitModule, emitProcedureModule } from './emit-module.js';
 import { emitIndex, emitTypeIndex } from './emit-static.js';
@@ -117,6 +117,9 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
       procedureModules.push(`${p.module}-procedures`);
     }
   }
+  // The handle face first: the flat face's docs name each procedure's home there.
+  const handles = emitHandles({ model, enums: allApi.enums, functions: allApi.functions, procedures }, head, runtimeImport);
+  const describe = procedureFacts(allApi.functions, allApi.enums, handles.homes);
   const methodModules: string[] = [];
   for (const p of PROGRAMS) {
     if (!p.program?.methods) continue;
@@ -130,6 +133,7 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
       programLabel: label,
       style,
       ...(callsPrefix !== undefined ? { calls: { prefix: callsPrefix } } : {}),
+      describe,
     });
     files.set(`${p.module}-methods.ts`, emitted.methods);
     methodModules.push(`${p.module}-methods`);
@@ -139,7 +143,6 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
   files.set('constants.ts', emitConstants(head, [...apis.values()]));
   files.set('index.ts', emitIndex(head, [...PROGRAMS.map((p) => p.module), ...procedureModules, ...methodModules, 'remote-events', 'constants']));
   files.set('types.ts', emitTypeIndex(head, PROGRAMS.map((p) => ({ module: p.module, text: files.get(`${p.module}.ts`)! }))));
-  const handles = emitHandles({ model, enums: allApi.enums, functions: allApi.functions, procedures }, head, runtimeImport);
   const handleFiles = new Map([
     ['handles.ts', handles.file],
     ...emitHomes(handles.homes, head),

@@ -18,6 +18,7 @@ import type { ApiArg, ApiEnum, ApiFunction } from './api-xml.js';
 import type { Field, TypeSpec } from './ast.js';
 import { type Model, tsName } from './model.js';
 import type { Procedure } from './procedures.js';
+import type { ProcedureFacts } from './emit-methods.js';
 import { TypeEmitter } from './emit-types.js';
 import { RAW_TYPED_PARAMS } from './emit-methods.js';
 import {
@@ -82,6 +83,7 @@ function collectionOf(child: HandleType, owner: string) {
 /** The example path of an owner class: `conn`, `conn.host`, `dom`, `conn.domains`, `dom.snapshots`. */
 function pathOf(owner: string): string {
   if (owner === HOST) return 'conn.host';
+  if (owner === CONNECTION) return 'conn';
   const handle = byClass.get(owner);
   if (handle) return handle.example;
   for (const t of HANDLE_TYPES) {
@@ -250,6 +252,38 @@ const ROLES: Record<string, string> = {
   maxCells: 'how many NUMA cells',
 };
 
+/** An argument's `@param` text, in our words: its role, its C type, its unit. */
+function argumentDoc(fieldName: string, cArg: ApiArg | undefined): string {
+  const unit = cArg ? unitOf(cArg.info) : null;
+  const role = ROLES[fieldName] ?? `\`${cArg?.name ?? fieldName}\``;
+  return `${role}${cArg ? ` (C \`${cArg.type}\`)` : ''}${unit ? `, in ${unit}` : ''}`;
+}
+
+function cArgFor(f: ApiFunction, name: string): ApiArg | undefined {
+  return f.args.slice(1).find((a) => a.name.toLowerCase().replace(/_/g, '') === name.toLowerCase().replace(/_/g, ''));
+}
+
+/**
+ * What the flat face's docs and types say of a procedure, from the same facts the handle face
+ * uses: its flag enums, its arguments' `@param` text, and its home on the handle face.
+ */
+export function procedureFacts(functions: ApiFunction[], enums: ApiEnum[], homes: Home[]): (p: Procedure) => ProcedureFacts | null {
+  const enumTypes = new Set(enums.map((e) => e.type));
+  const fnByName = new Map(functions.map((f) => [f.name, f]));
+  const homeOf = new Map(homes.map((h) => [h.cFunction, h.path]));
+  return (p) => {
+    const f = p.cFunction ? fnByName.get(p.cFunction.name) : undefined;
+    if (!f) return null;
+    const params = new Map<string, string>();
+    for (const a of f.args) params.set(a.name, argumentDoc(a.name, cArgFor(f, a.name) ?? a));
+    const self = byCType.get(f.args[0]?.type ?? '');
+    if (self) params.set('$first', `the ${self.className} as the protocol carries it (a handle's \`wire\`)`);
+    const flagEnums = flagEnumsOf(cArgFor(f, 'flags'), enumTypes);
+    if (flagEnums.length) params.set('flags', `flags of ${flagEnums.map((e) => `\`${e}\``).join(' and ')}, OR-ed (\`${flagEnums[0]}\` lists them)`);
+    return { flagEnums, params, home: homeOf.get(f.name) ?? null };
+  };
+}
+
 export interface HandlesInput {
   model: Model;
   enums: ApiEnum[];
@@ -381,8 +415,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
 
     const argFields = p.args ? structFields(p.args) : [];
     const retFields = p.ret ? structFields(p.ret) : [];
-    const cArgs = f.args.slice(1);
-    const cArgOf = (name: string) => cArgs.find((a) => a.name.toLowerCase().replace(/_/g, '') === name.toLowerCase().replace(/_/g, ''));
+    const cArgOf = (name: string) => cArgFor(f, name);
     const owned = owner !== HOST && !byClass.has(owner) && self !== null; // a collection on a handle
     const wireSelf = self ? (owned ? 'this.owner.wire' : 'this.wire') : null;
 
@@ -415,9 +448,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
         return;
       }
       const cArg = cArgOf(field.name);
-      const unit = cArg ? unitOf(cArg.info) : null;
       const role = ROLES[field.name] ?? `\`${cArg?.name ?? field.name}\``;
-      const cType = cArg ? ` (C \`${cArg.type}\`)` : '';
       const s = field.type;
       const handle = s.kind === 'ref' ? byWire.get(s.name) : undefined;
       if (handle) {
@@ -433,7 +464,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
         const t = isTypedParams(s) && !raw ? (runtime.add('type TypedParamsInput'), 'TypedParamsInput') : emitter.tsType(s, where);
         params.push(`${field.name}: ${t}`);
         callArgs.push(field.name);
-        docParams.push(`@param ${field.name} - ${role}${cType}${unit ? `, in ${unit}` : ''}`);
+        docParams.push(`@param ${field.name} - ${argumentDoc(field.name, cArg)}`);
       }
     });
     const flagType = flags ? `${flags}Options` : null;

@@ -17,7 +17,7 @@
 export const homes: readonly { cFunction: string; path: string; flat: string }[] = [
   { cFunction: 'virConnectBaselineCPU', path: 'conn.host.baselineCPU', flat: 'connectBaselineCPU' },
   { cFunction: 'virConnectBaselineHypervisorCPU', path: 'conn.host.baselineHypervisorCPU', flat: 'connectBaselineHypervisorCPU' },
-  { cFunction: 'virConnectClose', path: 'Connection.close', flat: 'connectClose' },
+  { cFunction: 'virConnectClose', path: 'conn.close', flat: 'connectClose' },
   { cFunction: 'virConnectCompareCPU', path: 'conn.host.compareCPU', flat: 'connectCompareCPU' },
   { cFunction: 'virConnectCompareHypervisorCPU', path: 'conn.host.compareHypervisorCPU', flat: 'connectCompareHypervisorCPU' },
   { cFunction: 'virConnectDomainEventDeregister', path: 'conn.subscribe', flat: 'connectDomainEventDeregister' },

@@ -21,6 +21,7 @@ import {
   type TypedParamsInput,
   typedParamsToWire,
 } from '../src/xdr/index.js';
+import { type virConnectFlags } from './constants.js';
 import {
   type AdminClientCloseArgs,
   type AdminClientGetInfoArgs,
@@ -84,17 +85,24 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectOpen | virAdmConnectOpen} (ADMIN_PROC_CONNECT_OPEN).
+   * @param flags - flags of `virConnectFlags`, OR-ed (`virConnectFlags` lists them)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.connectOpen(flags);
    * ```
    */
-  connectOpen(flags: number = 0, options?: CallOptions): Promise<void> {
+  connectOpen(flags: virConnectFlags = 0, options?: CallOptions): Promise<void> {
     return this.$caller.call(adminProcConnectOpen, { flags }, options, undefined);
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectClose | virAdmConnectClose} (ADMIN_PROC_CONNECT_CLOSE).
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.connectClose();
@@ -106,6 +114,9 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLibVersion | virAdmConnectGetLibVersion} (ADMIN_PROC_CONNECT_GET_LIB_VERSION).
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply's `libVer`
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.connectGetLibVersion();
@@ -117,6 +128,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectListServers | virAdmConnectListServers} (ADMIN_PROC_CONNECT_LIST_SERVERS).
+   * @param need_results - `need_results` of the protocol's admin_connect_list_servers_args
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.connectListServers(need_results, flags);
@@ -128,6 +144,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectLookupServer | virAdmConnectLookupServer} (ADMIN_PROC_CONNECT_LOOKUP_SERVER).
+   * @param name - the name (C `const char *`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply's `srv`
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.connectLookupServer(name, flags);
@@ -139,6 +160,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetThreadPoolParameters | virAdmServerGetThreadPoolParameters} (ADMIN_PROC_SERVER_GET_THREADPOOL_PARAMETERS).
+   * @param srv - `srv` (C `virAdmServerPtr`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply's `params`
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.serverGetThreadPoolParameters(srv, flags);
@@ -150,6 +176,12 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetThreadPoolParameters | virAdmServerSetThreadPoolParameters} (ADMIN_PROC_SERVER_SET_THREADPOOL_PARAMETERS).
+   * @param srv - `srv` (C `virAdmServerPtr`)
+   * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.serverSetThreadPoolParameters(srv, params, flags);
@@ -161,6 +193,12 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerListClients | virAdmServerListClients} (ADMIN_PROC_SERVER_LIST_CLIENTS).
+   * @param srv - `srv` (C `virAdmServerPtr`)
+   * @param need_results - `need_results` of the protocol's admin_server_list_clients_args
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.serverListClients(srv, need_results, flags);
@@ -172,6 +210,12 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerLookupClient | virAdmServerLookupClient} (ADMIN_PROC_SERVER_LOOKUP_CLIENT).
+   * @param srv - `srv` (C `virAdmServerPtr`)
+   * @param id - the numeric id (C `unsigned long long`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply's `clnt`
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.serverLookupClient(srv, id, flags);
@@ -183,6 +227,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientGetInfo | virAdmClientGetInfo} (ADMIN_PROC_CLIENT_GET_INFO).
+   * @param clnt - `clnt` of the protocol's admin_client_get_info_args
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply's `params`
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.clientGetInfo(clnt, flags);
@@ -194,6 +243,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmClientClose | virAdmClientClose} (ADMIN_PROC_CLIENT_CLOSE).
+   * @param clnt - `clnt` of the protocol's admin_client_close_args
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.clientClose(clnt, flags);
@@ -205,6 +259,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerGetClientLimits | virAdmServerGetClientLimits} (ADMIN_PROC_SERVER_GET_CLIENT_LIMITS).
+   * @param srv - `srv` (C `virAdmServerPtr`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply's `params`
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.serverGetClientLimits(srv, flags);
@@ -216,6 +275,12 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerSetClientLimits | virAdmServerSetClientLimits} (ADMIN_PROC_SERVER_SET_CLIENT_LIMITS).
+   * @param srv - `srv` (C `virAdmServerPtr`)
+   * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.serverSetClientLimits(srv, params, flags);
@@ -227,6 +292,10 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingOutputs | virAdmConnectGetLoggingOutputs} (ADMIN_PROC_CONNECT_GET_LOGGING_OUTPUTS).
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.connectGetLoggingOutputs(flags);
@@ -238,6 +307,10 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectGetLoggingFilters | virAdmConnectGetLoggingFilters} (ADMIN_PROC_CONNECT_GET_LOGGING_FILTERS).
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns the reply
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * const result = await admin.connectGetLoggingFilters(flags);
@@ -249,6 +322,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingOutputs | virAdmConnectSetLoggingOutputs} (ADMIN_PROC_CONNECT_SET_LOGGING_OUTPUTS).
+   * @param outputs - `outputs` (C `const char *`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.connectSetLoggingOutputs(outputs, flags);
@@ -260,6 +338,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetLoggingFilters | virAdmConnectSetLoggingFilters} (ADMIN_PROC_CONNECT_SET_LOGGING_FILTERS).
+   * @param filters - `filters` (C `const char *`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.connectSetLoggingFilters(filters, flags);
@@ -271,6 +354,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmServerUpdateTlsFiles | virAdmServerUpdateTlsFiles} (ADMIN_PROC_SERVER_UPDATE_TLS_FILES).
+   * @param srv - `srv` (C `virAdmServerPtr`)
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.serverUpdateTlsFiles(srv, flags);
@@ -282,6 +370,11 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectSetDaemonTimeout | virAdmConnectSetDaemonTimeout} (ADMIN_PROC_CONNECT_SET_DAEMON_TIMEOUT).
+   * @param timeout - a timeout (C `unsigned int`), in seconds
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.connectSetDaemonTimeout(timeout, flags);
@@ -293,6 +386,10 @@ export class AdminMethods {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virAdmConnectDaemonShutdown | virAdmConnectDaemonShutdown} (ADMIN_PROC_CONNECT_DAEMON_SHUTDOWN).
+   * @param flags - `flags` (C `unsigned int`)
+   * @param options - `signal` and `timeoutMs`
+   * @returns nothing, once the daemon has done it
+   * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
    * @example
    * ```ts
    * await admin.connectDaemonShutdown(flags);

@@ -3044,6 +3044,8 @@ export const VIR_THREADPOOL_WORKERS_PRIORITY = "prioWorkers";
 export const virAdmConnectDaemonShutdownFlags = {
   VIR_DAEMON_SHUTDOWN_PRESERVE: 1,
 } as const;
+/** A value of the C enum virAdmConnectDaemonShutdownFlags: a number, named so that signatures say which constants fit. */
+export type virAdmConnectDaemonShutdownFlags = number & { readonly __libvirtEnum?: 'virAdmConnectDaemonShutdownFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virBlkioParameterType | virBlkioParameterType}, by name. */
 export const virBlkioParameterType = {
   VIR_DOMAIN_BLKIO_PARAM_BOOLEAN: 6,
@@ -3053,6 +3055,8 @@ export const virBlkioParameterType = {
   VIR_DOMAIN_BLKIO_PARAM_UINT: 2,
   VIR_DOMAIN_BLKIO_PARAM_ULLONG: 4,
 } as const;
+/** A value of the C enum virBlkioParameterType: a number, named so that signatures say which constants fit. */
+export type virBlkioParameterType = number & { readonly __libvirtEnum?: 'virBlkioParameterType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virCPUCompareResult | virCPUCompareResult}, by name. */
 export const virCPUCompareResult = {
   VIR_CPU_COMPARE_ERROR: -1,
@@ -3061,6 +3065,8 @@ export const virCPUCompareResult = {
   VIR_CPU_COMPARE_LAST: 3,
   VIR_CPU_COMPARE_SUPERSET: 2,
 } as const;
+/** A value of the C enum virCPUCompareResult: a number, named so that signatures say which constants fit. */
+export type virCPUCompareResult = number & { readonly __libvirtEnum?: 'virCPUCompareResult' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-admin.html#virClientTransport | virClientTransport}, by name. */
 export const virClientTransport = {
   VIR_CLIENT_TRANS_LAST: 3,
@@ -3068,11 +3074,15 @@ export const virClientTransport = {
   VIR_CLIENT_TRANS_TLS: 2,
   VIR_CLIENT_TRANS_UNIX: 0,
 } as const;
+/** A value of the C enum virClientTransport: a number, named so that signatures say which constants fit. */
+export type virClientTransport = number & { readonly __libvirtEnum?: 'virClientTransport' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPUFlags | virConnectBaselineCPUFlags}, by name. */
 export const virConnectBaselineCPUFlags = {
   VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES: 1,
   VIR_CONNECT_BASELINE_CPU_MIGRATABLE: 2,
 } as const;
+/** A value of the C enum virConnectBaselineCPUFlags: a number, named so that signatures say which constants fit. */
+export type virConnectBaselineCPUFlags = number & { readonly __libvirtEnum?: 'virConnectBaselineCPUFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-common.html#virConnectCloseReason | virConnectCloseReason}, by name. */
 export const virConnectCloseReason = {
   VIR_CONNECT_CLOSE_REASON_CLIENT: 3,
@@ -3081,11 +3091,15 @@ export const virConnectCloseReason = {
   VIR_CONNECT_CLOSE_REASON_KEEPALIVE: 2,
   VIR_CONNECT_CLOSE_REASON_LAST: 4,
 } as const;
+/** A value of the C enum virConnectCloseReason: a number, named so that signatures say which constants fit. */
+export type virConnectCloseReason = number & { readonly __libvirtEnum?: 'virConnectCloseReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPUFlags | virConnectCompareCPUFlags}, by name. */
 export const virConnectCompareCPUFlags = {
   VIR_CONNECT_COMPARE_CPU_FAIL_INCOMPATIBLE: 1,
   VIR_CONNECT_COMPARE_CPU_VALIDATE_XML: 2,
 } as const;
+/** A value of the C enum virConnectCompareCPUFlags: a number, named so that signatures say which constants fit. */
+export type virConnectCompareCPUFlags = number & { readonly __libvirtEnum?: 'virConnectCompareCPUFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCredentialType | virConnectCredentialType}, by name. */
 export const virConnectCredentialType = {
   VIR_CRED_AUTHNAME: 2,
@@ -3099,6 +3113,8 @@ export const virConnectCredentialType = {
   VIR_CRED_REALM: 8,
   VIR_CRED_USERNAME: 1,
 } as const;
+/** A value of the C enum virConnectCredentialType: a number, named so that signatures say which constants fit. */
+export type virConnectCredentialType = number & { readonly __libvirtEnum?: 'virConnectCredentialType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventAgentLifecycleReason | virConnectDomainEventAgentLifecycleReason}, by name. */
 export const virConnectDomainEventAgentLifecycleReason = {
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_CHANNEL: 2,
@@ -3106,12 +3122,16 @@ export const virConnectDomainEventAgentLifecycleReason = {
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_LAST: 3,
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_REASON_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virConnectDomainEventAgentLifecycleReason: a number, named so that signatures say which constants fit. */
+export type virConnectDomainEventAgentLifecycleReason = number & { readonly __libvirtEnum?: 'virConnectDomainEventAgentLifecycleReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventAgentLifecycleState | virConnectDomainEventAgentLifecycleState}, by name. */
 export const virConnectDomainEventAgentLifecycleState = {
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED: 1,
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_DISCONNECTED: 2,
   VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_LAST: 3,
 } as const;
+/** A value of the C enum virConnectDomainEventAgentLifecycleState: a number, named so that signatures say which constants fit. */
+export type virConnectDomainEventAgentLifecycleState = number & { readonly __libvirtEnum?: 'virConnectDomainEventAgentLifecycleState' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventBlockJobStatus | virConnectDomainEventBlockJobStatus}, by name. */
 export const virConnectDomainEventBlockJobStatus = {
   VIR_DOMAIN_BLOCK_JOB_CANCELED: 2,
@@ -3120,22 +3140,30 @@ export const virConnectDomainEventBlockJobStatus = {
   VIR_DOMAIN_BLOCK_JOB_LAST: 4,
   VIR_DOMAIN_BLOCK_JOB_READY: 3,
 } as const;
+/** A value of the C enum virConnectDomainEventBlockJobStatus: a number, named so that signatures say which constants fit. */
+export type virConnectDomainEventBlockJobStatus = number & { readonly __libvirtEnum?: 'virConnectDomainEventBlockJobStatus' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainEventDiskChangeReason | virConnectDomainEventDiskChangeReason}, by name. */
 export const virConnectDomainEventDiskChangeReason = {
   VIR_DOMAIN_EVENT_DISK_CHANGE_LAST: 2,
   VIR_DOMAIN_EVENT_DISK_CHANGE_MISSING_ON_START: 0,
   VIR_DOMAIN_EVENT_DISK_DROP_MISSING_ON_START: 1,
 } as const;
+/** A value of the C enum virConnectDomainEventDiskChangeReason: a number, named so that signatures say which constants fit. */
+export type virConnectDomainEventDiskChangeReason = number & { readonly __libvirtEnum?: 'virConnectDomainEventDiskChangeReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virConnectDomainQemuMonitorEventRegisterFlags | virConnectDomainQemuMonitorEventRegisterFlags}, by name. */
 export const virConnectDomainQemuMonitorEventRegisterFlags = {
   VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE: 2,
   VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX: 1,
 } as const;
+/** A value of the C enum virConnectDomainQemuMonitorEventRegisterFlags: a number, named so that signatures say which constants fit. */
+export type virConnectDomainQemuMonitorEventRegisterFlags = number & { readonly __libvirtEnum?: 'virConnectDomainQemuMonitorEventRegisterFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectFlags | virConnectFlags}, by name. */
 export const virConnectFlags = {
   VIR_CONNECT_NO_ALIASES: 2,
   VIR_CONNECT_RO: 1,
 } as const;
+/** A value of the C enum virConnectFlags: a number, named so that signatures say which constants fit. */
+export type virConnectFlags = number & { readonly __libvirtEnum?: 'virConnectFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStatsFlags | virConnectGetAllDomainStatsFlags}, by name. */
 export const virConnectGetAllDomainStatsFlags = {
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE: 1,
@@ -3150,10 +3178,14 @@ export const virConnectGetAllDomainStatsFlags = {
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_SHUTOFF: 64,
   VIR_CONNECT_GET_ALL_DOMAINS_STATS_TRANSIENT: 8,
 } as const;
+/** A value of the C enum virConnectGetAllDomainStatsFlags: a number, named so that signatures say which constants fit. */
+export type virConnectGetAllDomainStatsFlags = number & { readonly __libvirtEnum?: 'virConnectGetAllDomainStatsFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilitiesFlags | virConnectGetDomainCapabilitiesFlags}, by name. */
 export const virConnectGetDomainCapabilitiesFlags = {
   VIR_CONNECT_GET_DOMAIN_CAPABILITIES_DISABLE_DEPRECATED_FEATURES: 1,
 } as const;
+/** A value of the C enum virConnectGetDomainCapabilitiesFlags: a number, named so that signatures say which constants fit. */
+export type virConnectGetDomainCapabilitiesFlags = number & { readonly __libvirtEnum?: 'virConnectGetDomainCapabilitiesFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomainsFlags | virConnectListAllDomainsFlags}, by name. */
 export const virConnectListAllDomainsFlags = {
   VIR_CONNECT_LIST_DOMAINS_ACTIVE: 1,
@@ -3173,11 +3205,15 @@ export const virConnectListAllDomainsFlags = {
   VIR_CONNECT_LIST_DOMAINS_SHUTOFF: 64,
   VIR_CONNECT_LIST_DOMAINS_TRANSIENT: 8,
 } as const;
+/** A value of the C enum virConnectListAllDomainsFlags: a number, named so that signatures say which constants fit. */
+export type virConnectListAllDomainsFlags = number & { readonly __libvirtEnum?: 'virConnectListAllDomainsFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfacesFlags | virConnectListAllInterfacesFlags}, by name. */
 export const virConnectListAllInterfacesFlags = {
   VIR_CONNECT_LIST_INTERFACES_ACTIVE: 2,
   VIR_CONNECT_LIST_INTERFACES_INACTIVE: 1,
 } as const;
+/** A value of the C enum virConnectListAllInterfacesFlags: a number, named so that signatures say which constants fit. */
+export type virConnectListAllInterfacesFlags = number & { readonly __libvirtEnum?: 'virConnectListAllInterfacesFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworksFlags | virConnectListAllNetworksFlags}, by name. */
 export const virConnectListAllNetworksFlags = {
   VIR_CONNECT_LIST_NETWORKS_ACTIVE: 2,
@@ -3187,6 +3223,8 @@ export const virConnectListAllNetworksFlags = {
   VIR_CONNECT_LIST_NETWORKS_PERSISTENT: 4,
   VIR_CONNECT_LIST_NETWORKS_TRANSIENT: 8,
 } as const;
+/** A value of the C enum virConnectListAllNetworksFlags: a number, named so that signatures say which constants fit. */
+export type virConnectListAllNetworksFlags = number & { readonly __libvirtEnum?: 'virConnectListAllNetworksFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDeviceFlags | virConnectListAllNodeDeviceFlags}, by name. */
 export const virConnectListAllNodeDeviceFlags = {
   VIR_CONNECT_LIST_NODE_DEVICES_ACTIVE: 2147483648,
@@ -3218,6 +3256,8 @@ export const virConnectListAllNodeDeviceFlags = {
   VIR_CONNECT_LIST_NODE_DEVICES_PERSISTENT: 268435456,
   VIR_CONNECT_LIST_NODE_DEVICES_TRANSIENT: 536870912,
 } as const;
+/** A value of the C enum virConnectListAllNodeDeviceFlags: a number, named so that signatures say which constants fit. */
+export type virConnectListAllNodeDeviceFlags = number & { readonly __libvirtEnum?: 'virConnectListAllNodeDeviceFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecretsFlags | virConnectListAllSecretsFlags}, by name. */
 export const virConnectListAllSecretsFlags = {
   VIR_CONNECT_LIST_SECRETS_EPHEMERAL: 1,
@@ -3225,6 +3265,8 @@ export const virConnectListAllSecretsFlags = {
   VIR_CONNECT_LIST_SECRETS_NO_PRIVATE: 8,
   VIR_CONNECT_LIST_SECRETS_PRIVATE: 4,
 } as const;
+/** A value of the C enum virConnectListAllSecretsFlags: a number, named so that signatures say which constants fit. */
+export type virConnectListAllSecretsFlags = number & { readonly __libvirtEnum?: 'virConnectListAllSecretsFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePoolsFlags | virConnectListAllStoragePoolsFlags}, by name. */
 export const virConnectListAllStoragePoolsFlags = {
   VIR_CONNECT_LIST_STORAGE_POOLS_ACTIVE: 2,
@@ -3248,25 +3290,35 @@ export const virConnectListAllStoragePoolsFlags = {
   VIR_CONNECT_LIST_STORAGE_POOLS_VSTORAGE: 262144,
   VIR_CONNECT_LIST_STORAGE_POOLS_ZFS: 131072,
 } as const;
+/** A value of the C enum virConnectListAllStoragePoolsFlags: a number, named so that signatures say which constants fit. */
+export type virConnectListAllStoragePoolsFlags = number & { readonly __libvirtEnum?: 'virConnectListAllStoragePoolsFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlagsValues | virDomainAbortJobFlagsValues}, by name. */
 export const virDomainAbortJobFlagsValues = {
   VIR_DOMAIN_ABORT_JOB_POSTCOPY: 1,
 } as const;
+/** A value of the C enum virDomainAbortJobFlagsValues: a number, named so that signatures say which constants fit. */
+export type virDomainAbortJobFlagsValues = number & { readonly __libvirtEnum?: 'virDomainAbortJobFlagsValues' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentResponseTimeoutValues | virDomainAgentResponseTimeoutValues}, by name. */
 export const virDomainAgentResponseTimeoutValues = {
   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK: -2,
   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_DEFAULT: -1,
   VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_NOWAIT: 0,
 } as const;
+/** A value of the C enum virDomainAgentResponseTimeoutValues: a number, named so that signatures say which constants fit. */
+export type virDomainAgentResponseTimeoutValues = number & { readonly __libvirtEnum?: 'virDomainAgentResponseTimeoutValues' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSetFlags | virDomainAuthorizedSSHKeysSetFlags}, by name. */
 export const virDomainAuthorizedSSHKeysSetFlags = {
   VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND: 1,
   VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE: 2,
 } as const;
+/** A value of the C enum virDomainAuthorizedSSHKeysSetFlags: a number, named so that signatures say which constants fit. */
+export type virDomainAuthorizedSSHKeysSetFlags = number & { readonly __libvirtEnum?: 'virDomainAuthorizedSSHKeysSetFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBeginFlags | virDomainBackupBeginFlags}, by name. */
 export const virDomainBackupBeginFlags = {
   VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL: 1,
 } as const;
+/** A value of the C enum virDomainBackupBeginFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBackupBeginFlags = number & { readonly __libvirtEnum?: 'virDomainBackupBeginFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommitFlags | virDomainBlockCommitFlags}, by name. */
 export const virDomainBlockCommitFlags = {
   VIR_DOMAIN_BLOCK_COMMIT_ACTIVE: 4,
@@ -3275,6 +3327,8 @@ export const virDomainBlockCommitFlags = {
   VIR_DOMAIN_BLOCK_COMMIT_RELATIVE: 8,
   VIR_DOMAIN_BLOCK_COMMIT_SHALLOW: 1,
 } as const;
+/** A value of the C enum virDomainBlockCommitFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBlockCommitFlags = number & { readonly __libvirtEnum?: 'virDomainBlockCommitFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopyFlags | virDomainBlockCopyFlags}, by name. */
 export const virDomainBlockCopyFlags = {
   VIR_DOMAIN_BLOCK_COPY_REUSE_EXT: 2,
@@ -3282,19 +3336,27 @@ export const virDomainBlockCopyFlags = {
   VIR_DOMAIN_BLOCK_COPY_SYNCHRONOUS_WRITES: 8,
   VIR_DOMAIN_BLOCK_COPY_TRANSIENT_JOB: 4,
 } as const;
+/** A value of the C enum virDomainBlockCopyFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBlockCopyFlags = number & { readonly __libvirtEnum?: 'virDomainBlockCopyFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbortFlags | virDomainBlockJobAbortFlags}, by name. */
 export const virDomainBlockJobAbortFlags = {
   VIR_DOMAIN_BLOCK_JOB_ABORT_ASYNC: 1,
   VIR_DOMAIN_BLOCK_JOB_ABORT_PIVOT: 2,
 } as const;
+/** A value of the C enum virDomainBlockJobAbortFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBlockJobAbortFlags = number & { readonly __libvirtEnum?: 'virDomainBlockJobAbortFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobInfoFlags | virDomainBlockJobInfoFlags}, by name. */
 export const virDomainBlockJobInfoFlags = {
   VIR_DOMAIN_BLOCK_JOB_INFO_BANDWIDTH_BYTES: 1,
 } as const;
+/** A value of the C enum virDomainBlockJobInfoFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBlockJobInfoFlags = number & { readonly __libvirtEnum?: 'virDomainBlockJobInfoFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeedFlags | virDomainBlockJobSetSpeedFlags}, by name. */
 export const virDomainBlockJobSetSpeedFlags = {
   VIR_DOMAIN_BLOCK_JOB_SPEED_BANDWIDTH_BYTES: 1,
 } as const;
+/** A value of the C enum virDomainBlockJobSetSpeedFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBlockJobSetSpeedFlags = number & { readonly __libvirtEnum?: 'virDomainBlockJobSetSpeedFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobType | virDomainBlockJobType}, by name. */
 export const virDomainBlockJobType = {
   VIR_DOMAIN_BLOCK_JOB_TYPE_ACTIVE_COMMIT: 4,
@@ -3305,10 +3367,14 @@ export const virDomainBlockJobType = {
   VIR_DOMAIN_BLOCK_JOB_TYPE_PULL: 1,
   VIR_DOMAIN_BLOCK_JOB_TYPE_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virDomainBlockJobType: a number, named so that signatures say which constants fit. */
+export type virDomainBlockJobType = number & { readonly __libvirtEnum?: 'virDomainBlockJobType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPullFlags | virDomainBlockPullFlags}, by name. */
 export const virDomainBlockPullFlags = {
   VIR_DOMAIN_BLOCK_PULL_BANDWIDTH_BYTES: 64,
 } as const;
+/** A value of the C enum virDomainBlockPullFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBlockPullFlags = number & { readonly __libvirtEnum?: 'virDomainBlockPullFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebaseFlags | virDomainBlockRebaseFlags}, by name. */
 export const virDomainBlockRebaseFlags = {
   VIR_DOMAIN_BLOCK_REBASE_BANDWIDTH_BYTES: 64,
@@ -3319,32 +3385,44 @@ export const virDomainBlockRebaseFlags = {
   VIR_DOMAIN_BLOCK_REBASE_REUSE_EXT: 2,
   VIR_DOMAIN_BLOCK_REBASE_SHALLOW: 1,
 } as const;
+/** A value of the C enum virDomainBlockRebaseFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBlockRebaseFlags = number & { readonly __libvirtEnum?: 'virDomainBlockRebaseFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResizeFlags | virDomainBlockResizeFlags}, by name. */
 export const virDomainBlockResizeFlags = {
   VIR_DOMAIN_BLOCK_RESIZE_BYTES: 1,
   VIR_DOMAIN_BLOCK_RESIZE_CAPACITY: 2,
 } as const;
+/** A value of the C enum virDomainBlockResizeFlags: a number, named so that signatures say which constants fit. */
+export type virDomainBlockResizeFlags = number & { readonly __libvirtEnum?: 'virDomainBlockResizeFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockedReason | virDomainBlockedReason}, by name. */
 export const virDomainBlockedReason = {
   VIR_DOMAIN_BLOCKED_LAST: 1,
   VIR_DOMAIN_BLOCKED_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virDomainBlockedReason: a number, named so that signatures say which constants fit. */
+export type virDomainBlockedReason = number & { readonly __libvirtEnum?: 'virDomainBlockedReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainChannelFlags | virDomainChannelFlags}, by name. */
 export const virDomainChannelFlags = {
   VIR_DOMAIN_CHANNEL_FORCE: 1,
 } as const;
+/** A value of the C enum virDomainChannelFlags: a number, named so that signatures say which constants fit. */
+export type virDomainChannelFlags = number & { readonly __libvirtEnum?: 'virDomainChannelFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateFlags | virDomainCheckpointCreateFlags}, by name. */
 export const virDomainCheckpointCreateFlags = {
   VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE: 2,
   VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE: 1,
   VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE: 4,
 } as const;
+/** A value of the C enum virDomainCheckpointCreateFlags: a number, named so that signatures say which constants fit. */
+export type virDomainCheckpointCreateFlags = number & { readonly __libvirtEnum?: 'virDomainCheckpointCreateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDeleteFlags | virDomainCheckpointDeleteFlags}, by name. */
 export const virDomainCheckpointDeleteFlags = {
   VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN: 1,
   VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY: 4,
   VIR_DOMAIN_CHECKPOINT_DELETE_METADATA_ONLY: 2,
 } as const;
+/** A value of the C enum virDomainCheckpointDeleteFlags: a number, named so that signatures say which constants fit. */
+export type virDomainCheckpointDeleteFlags = number & { readonly __libvirtEnum?: 'virDomainCheckpointDeleteFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListFlags | virDomainCheckpointListFlags}, by name. */
 export const virDomainCheckpointListFlags = {
   VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS: 1,
@@ -3353,17 +3431,23 @@ export const virDomainCheckpointListFlags = {
   VIR_DOMAIN_CHECKPOINT_LIST_ROOTS: 1,
   VIR_DOMAIN_CHECKPOINT_LIST_TOPOLOGICAL: 2,
 } as const;
+/** A value of the C enum virDomainCheckpointListFlags: a number, named so that signatures say which constants fit. */
+export type virDomainCheckpointListFlags = number & { readonly __libvirtEnum?: 'virDomainCheckpointListFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointXMLFlags | virDomainCheckpointXMLFlags}, by name. */
 export const virDomainCheckpointXMLFlags = {
   VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN: 2,
   VIR_DOMAIN_CHECKPOINT_XML_SECURE: 1,
   VIR_DOMAIN_CHECKPOINT_XML_SIZE: 4,
 } as const;
+/** A value of the C enum virDomainCheckpointXMLFlags: a number, named so that signatures say which constants fit. */
+export type virDomainCheckpointXMLFlags = number & { readonly __libvirtEnum?: 'virDomainCheckpointXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainConsoleFlags | virDomainConsoleFlags}, by name. */
 export const virDomainConsoleFlags = {
   VIR_DOMAIN_CONSOLE_FORCE: 1,
   VIR_DOMAIN_CONSOLE_SAFE: 2,
 } as const;
+/** A value of the C enum virDomainConsoleFlags: a number, named so that signatures say which constants fit. */
+export type virDomainConsoleFlags = number & { readonly __libvirtEnum?: 'virDomainConsoleFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainControlErrorReason | virDomainControlErrorReason}, by name. */
 export const virDomainControlErrorReason = {
   VIR_DOMAIN_CONTROL_ERROR_REASON_INTERNAL: 3,
@@ -3372,6 +3456,8 @@ export const virDomainControlErrorReason = {
   VIR_DOMAIN_CONTROL_ERROR_REASON_NONE: 0,
   VIR_DOMAIN_CONTROL_ERROR_REASON_UNKNOWN: 1,
 } as const;
+/** A value of the C enum virDomainControlErrorReason: a number, named so that signatures say which constants fit. */
+export type virDomainControlErrorReason = number & { readonly __libvirtEnum?: 'virDomainControlErrorReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainControlState | virDomainControlState}, by name. */
 export const virDomainControlState = {
   VIR_DOMAIN_CONTROL_ERROR: 3,
@@ -3380,6 +3466,8 @@ export const virDomainControlState = {
   VIR_DOMAIN_CONTROL_OCCUPIED: 2,
   VIR_DOMAIN_CONTROL_OK: 0,
 } as const;
+/** A value of the C enum virDomainControlState: a number, named so that signatures say which constants fit. */
+export type virDomainControlState = number & { readonly __libvirtEnum?: 'virDomainControlState' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpFlags | virDomainCoreDumpFlags}, by name. */
 export const virDomainCoreDumpFlags = {
   VIR_DUMP_BYPASS_CACHE: 4,
@@ -3388,6 +3476,8 @@ export const virDomainCoreDumpFlags = {
   VIR_DUMP_MEMORY_ONLY: 16,
   VIR_DUMP_RESET: 8,
 } as const;
+/** A value of the C enum virDomainCoreDumpFlags: a number, named so that signatures say which constants fit. */
+export type virDomainCoreDumpFlags = number & { readonly __libvirtEnum?: 'virDomainCoreDumpFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpFormat | virDomainCoreDumpFormat}, by name. */
 export const virDomainCoreDumpFormat = {
   VIR_DOMAIN_CORE_DUMP_FORMAT_KDUMP_LZO: 2,
@@ -3397,12 +3487,16 @@ export const virDomainCoreDumpFormat = {
   VIR_DOMAIN_CORE_DUMP_FORMAT_RAW: 0,
   VIR_DOMAIN_CORE_DUMP_FORMAT_WIN_DMP: 4,
 } as const;
+/** A value of the C enum virDomainCoreDumpFormat: a number, named so that signatures say which constants fit. */
+export type virDomainCoreDumpFormat = number & { readonly __libvirtEnum?: 'virDomainCoreDumpFormat' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCrashedReason | virDomainCrashedReason}, by name. */
 export const virDomainCrashedReason = {
   VIR_DOMAIN_CRASHED_LAST: 2,
   VIR_DOMAIN_CRASHED_PANICKED: 1,
   VIR_DOMAIN_CRASHED_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virDomainCrashedReason: a number, named so that signatures say which constants fit. */
+export type virDomainCrashedReason = number & { readonly __libvirtEnum?: 'virDomainCrashedReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateFlags | virDomainCreateFlags}, by name. */
 export const virDomainCreateFlags = {
   VIR_DOMAIN_NONE: 0,
@@ -3413,16 +3507,22 @@ export const virDomainCreateFlags = {
   VIR_DOMAIN_START_RESET_NVRAM: 32,
   VIR_DOMAIN_START_VALIDATE: 16,
 } as const;
+/** A value of the C enum virDomainCreateFlags: a number, named so that signatures say which constants fit. */
+export type virDomainCreateFlags = number & { readonly __libvirtEnum?: 'virDomainCreateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineFlags | virDomainDefineFlags}, by name. */
 export const virDomainDefineFlags = {
   VIR_DOMAIN_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the C enum virDomainDefineFlags: a number, named so that signatures say which constants fit. */
+export type virDomainDefineFlags = number & { readonly __libvirtEnum?: 'virDomainDefineFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlagsValues | virDomainDestroyFlagsValues}, by name. */
 export const virDomainDestroyFlagsValues = {
   VIR_DOMAIN_DESTROY_DEFAULT: 0,
   VIR_DOMAIN_DESTROY_GRACEFUL: 1,
   VIR_DOMAIN_DESTROY_REMOVE_LOGS: 2,
 } as const;
+/** A value of the C enum virDomainDestroyFlagsValues: a number, named so that signatures say which constants fit. */
+export type virDomainDestroyFlagsValues = number & { readonly __libvirtEnum?: 'virDomainDestroyFlagsValues' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDeviceModifyFlags | virDomainDeviceModifyFlags}, by name. */
 export const virDomainDeviceModifyFlags = {
   VIR_DOMAIN_DEVICE_MODIFY_CONFIG: 2,
@@ -3430,12 +3530,16 @@ export const virDomainDeviceModifyFlags = {
   VIR_DOMAIN_DEVICE_MODIFY_FORCE: 4,
   VIR_DOMAIN_DEVICE_MODIFY_LIVE: 1,
 } as const;
+/** A value of the C enum virDomainDeviceModifyFlags: a number, named so that signatures say which constants fit. */
+export type virDomainDeviceModifyFlags = number & { readonly __libvirtEnum?: 'virDomainDeviceModifyFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDirtyRateCalcFlags | virDomainDirtyRateCalcFlags}, by name. */
 export const virDomainDirtyRateCalcFlags = {
   VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_BITMAP: 1,
   VIR_DOMAIN_DIRTYRATE_MODE_DIRTY_RING: 2,
   VIR_DOMAIN_DIRTYRATE_MODE_PAGE_SAMPLING: 0,
 } as const;
+/** A value of the C enum virDomainDirtyRateCalcFlags: a number, named so that signatures say which constants fit. */
+export type virDomainDirtyRateCalcFlags = number & { readonly __libvirtEnum?: 'virDomainDirtyRateCalcFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDirtyRateStatus | virDomainDirtyRateStatus}, by name. */
 export const virDomainDirtyRateStatus = {
   VIR_DOMAIN_DIRTYRATE_LAST: 3,
@@ -3443,6 +3547,8 @@ export const virDomainDirtyRateStatus = {
   VIR_DOMAIN_DIRTYRATE_MEASURING: 1,
   VIR_DOMAIN_DIRTYRATE_UNSTARTED: 0,
 } as const;
+/** A value of the C enum virDomainDirtyRateStatus: a number, named so that signatures say which constants fit. */
+export type virDomainDirtyRateStatus = number & { readonly __libvirtEnum?: 'virDomainDirtyRateStatus' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDiskErrorCode | virDomainDiskErrorCode}, by name. */
 export const virDomainDiskErrorCode = {
   VIR_DOMAIN_DISK_ERROR_LAST: 3,
@@ -3450,12 +3556,16 @@ export const virDomainDiskErrorCode = {
   VIR_DOMAIN_DISK_ERROR_NO_SPACE: 2,
   VIR_DOMAIN_DISK_ERROR_UNSPEC: 1,
 } as const;
+/** A value of the C enum virDomainDiskErrorCode: a number, named so that signatures say which constants fit. */
+export type virDomainDiskErrorCode = number & { readonly __libvirtEnum?: 'virDomainDiskErrorCode' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventCrashedDetailType | virDomainEventCrashedDetailType}, by name. */
 export const virDomainEventCrashedDetailType = {
   VIR_DOMAIN_EVENT_CRASHED_CRASHLOADED: 1,
   VIR_DOMAIN_EVENT_CRASHED_LAST: 2,
   VIR_DOMAIN_EVENT_CRASHED_PANICKED: 0,
 } as const;
+/** A value of the C enum virDomainEventCrashedDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventCrashedDetailType = number & { readonly __libvirtEnum?: 'virDomainEventCrashedDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventDefinedDetailType | virDomainEventDefinedDetailType}, by name. */
 export const virDomainEventDefinedDetailType = {
   VIR_DOMAIN_EVENT_DEFINED_ADDED: 0,
@@ -3464,6 +3574,8 @@ export const virDomainEventDefinedDetailType = {
   VIR_DOMAIN_EVENT_DEFINED_RENAMED: 2,
   VIR_DOMAIN_EVENT_DEFINED_UPDATED: 1,
 } as const;
+/** A value of the C enum virDomainEventDefinedDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventDefinedDetailType = number & { readonly __libvirtEnum?: 'virDomainEventDefinedDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventGraphicsAddressType | virDomainEventGraphicsAddressType}, by name. */
 export const virDomainEventGraphicsAddressType = {
   VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4: 0,
@@ -3471,6 +3583,8 @@ export const virDomainEventGraphicsAddressType = {
   VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_LAST: 3,
   VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_UNIX: 2,
 } as const;
+/** A value of the C enum virDomainEventGraphicsAddressType: a number, named so that signatures say which constants fit. */
+export type virDomainEventGraphicsAddressType = number & { readonly __libvirtEnum?: 'virDomainEventGraphicsAddressType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventGraphicsPhase | virDomainEventGraphicsPhase}, by name. */
 export const virDomainEventGraphicsPhase = {
   VIR_DOMAIN_EVENT_GRAPHICS_CONNECT: 0,
@@ -3478,6 +3592,8 @@ export const virDomainEventGraphicsPhase = {
   VIR_DOMAIN_EVENT_GRAPHICS_INITIALIZE: 1,
   VIR_DOMAIN_EVENT_GRAPHICS_LAST: 3,
 } as const;
+/** A value of the C enum virDomainEventGraphicsPhase: a number, named so that signatures say which constants fit. */
+export type virDomainEventGraphicsPhase = number & { readonly __libvirtEnum?: 'virDomainEventGraphicsPhase' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventID | virDomainEventID}, by name. */
 export const virDomainEventID = {
   VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE: 18,
@@ -3510,6 +3626,8 @@ export const virDomainEventID = {
   VIR_DOMAIN_EVENT_ID_TUNABLE: 17,
   VIR_DOMAIN_EVENT_ID_WATCHDOG: 3,
 } as const;
+/** A value of the C enum virDomainEventID: a number, named so that signatures say which constants fit. */
+export type virDomainEventID = number & { readonly __libvirtEnum?: 'virDomainEventID' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventIOErrorAction | virDomainEventIOErrorAction}, by name. */
 export const virDomainEventIOErrorAction = {
   VIR_DOMAIN_EVENT_IO_ERROR_LAST: 3,
@@ -3517,12 +3635,16 @@ export const virDomainEventIOErrorAction = {
   VIR_DOMAIN_EVENT_IO_ERROR_PAUSE: 1,
   VIR_DOMAIN_EVENT_IO_ERROR_REPORT: 2,
 } as const;
+/** A value of the C enum virDomainEventIOErrorAction: a number, named so that signatures say which constants fit. */
+export type virDomainEventIOErrorAction = number & { readonly __libvirtEnum?: 'virDomainEventIOErrorAction' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventPMSuspendedDetailType | virDomainEventPMSuspendedDetailType}, by name. */
 export const virDomainEventPMSuspendedDetailType = {
   VIR_DOMAIN_EVENT_PMSUSPENDED_DISK: 1,
   VIR_DOMAIN_EVENT_PMSUSPENDED_LAST: 2,
   VIR_DOMAIN_EVENT_PMSUSPENDED_MEMORY: 0,
 } as const;
+/** A value of the C enum virDomainEventPMSuspendedDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventPMSuspendedDetailType = number & { readonly __libvirtEnum?: 'virDomainEventPMSuspendedDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventResumedDetailType | virDomainEventResumedDetailType}, by name. */
 export const virDomainEventResumedDetailType = {
   VIR_DOMAIN_EVENT_RESUMED_FROM_SNAPSHOT: 2,
@@ -3532,6 +3654,8 @@ export const virDomainEventResumedDetailType = {
   VIR_DOMAIN_EVENT_RESUMED_POSTCOPY_FAILED: 4,
   VIR_DOMAIN_EVENT_RESUMED_UNPAUSED: 0,
 } as const;
+/** A value of the C enum virDomainEventResumedDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventResumedDetailType = number & { readonly __libvirtEnum?: 'virDomainEventResumedDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventShutdownDetailType | virDomainEventShutdownDetailType}, by name. */
 export const virDomainEventShutdownDetailType = {
   VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED: 0,
@@ -3539,6 +3663,8 @@ export const virDomainEventShutdownDetailType = {
   VIR_DOMAIN_EVENT_SHUTDOWN_HOST: 2,
   VIR_DOMAIN_EVENT_SHUTDOWN_LAST: 3,
 } as const;
+/** A value of the C enum virDomainEventShutdownDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventShutdownDetailType = number & { readonly __libvirtEnum?: 'virDomainEventShutdownDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventStartedDetailType | virDomainEventStartedDetailType}, by name. */
 export const virDomainEventStartedDetailType = {
   VIR_DOMAIN_EVENT_STARTED_BOOTED: 0,
@@ -3548,6 +3674,8 @@ export const virDomainEventStartedDetailType = {
   VIR_DOMAIN_EVENT_STARTED_RESTORED: 2,
   VIR_DOMAIN_EVENT_STARTED_WAKEUP: 4,
 } as const;
+/** A value of the C enum virDomainEventStartedDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventStartedDetailType = number & { readonly __libvirtEnum?: 'virDomainEventStartedDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventStoppedDetailType | virDomainEventStoppedDetailType}, by name. */
 export const virDomainEventStoppedDetailType = {
   VIR_DOMAIN_EVENT_STOPPED_CRASHED: 2,
@@ -3559,6 +3687,8 @@ export const virDomainEventStoppedDetailType = {
   VIR_DOMAIN_EVENT_STOPPED_SAVED: 4,
   VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN: 0,
 } as const;
+/** A value of the C enum virDomainEventStoppedDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventStoppedDetailType = number & { readonly __libvirtEnum?: 'virDomainEventStoppedDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventSuspendedDetailType | virDomainEventSuspendedDetailType}, by name. */
 export const virDomainEventSuspendedDetailType = {
   VIR_DOMAIN_EVENT_SUSPENDED_API_ERROR: 6,
@@ -3572,12 +3702,16 @@ export const virDomainEventSuspendedDetailType = {
   VIR_DOMAIN_EVENT_SUSPENDED_RESTORED: 4,
   VIR_DOMAIN_EVENT_SUSPENDED_WATCHDOG: 3,
 } as const;
+/** A value of the C enum virDomainEventSuspendedDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventSuspendedDetailType = number & { readonly __libvirtEnum?: 'virDomainEventSuspendedDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventTrayChangeReason | virDomainEventTrayChangeReason}, by name. */
 export const virDomainEventTrayChangeReason = {
   VIR_DOMAIN_EVENT_TRAY_CHANGE_CLOSE: 1,
   VIR_DOMAIN_EVENT_TRAY_CHANGE_LAST: 2,
   VIR_DOMAIN_EVENT_TRAY_CHANGE_OPEN: 0,
 } as const;
+/** A value of the C enum virDomainEventTrayChangeReason: a number, named so that signatures say which constants fit. */
+export type virDomainEventTrayChangeReason = number & { readonly __libvirtEnum?: 'virDomainEventTrayChangeReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventType | virDomainEventType}, by name. */
 export const virDomainEventType = {
   VIR_DOMAIN_EVENT_CRASHED: 8,
@@ -3591,12 +3725,16 @@ export const virDomainEventType = {
   VIR_DOMAIN_EVENT_SUSPENDED: 3,
   VIR_DOMAIN_EVENT_UNDEFINED: 1,
 } as const;
+/** A value of the C enum virDomainEventType: a number, named so that signatures say which constants fit. */
+export type virDomainEventType = number & { readonly __libvirtEnum?: 'virDomainEventType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventUndefinedDetailType | virDomainEventUndefinedDetailType}, by name. */
 export const virDomainEventUndefinedDetailType = {
   VIR_DOMAIN_EVENT_UNDEFINED_LAST: 2,
   VIR_DOMAIN_EVENT_UNDEFINED_REMOVED: 0,
   VIR_DOMAIN_EVENT_UNDEFINED_RENAMED: 1,
 } as const;
+/** A value of the C enum virDomainEventUndefinedDetailType: a number, named so that signatures say which constants fit. */
+export type virDomainEventUndefinedDetailType = number & { readonly __libvirtEnum?: 'virDomainEventUndefinedDetailType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainEventWatchdogAction | virDomainEventWatchdogAction}, by name. */
 export const virDomainEventWatchdogAction = {
   VIR_DOMAIN_EVENT_WATCHDOG_DEBUG: 5,
@@ -3608,27 +3746,37 @@ export const virDomainEventWatchdogAction = {
   VIR_DOMAIN_EVENT_WATCHDOG_RESET: 2,
   VIR_DOMAIN_EVENT_WATCHDOG_SHUTDOWN: 4,
 } as const;
+/** A value of the C enum virDomainEventWatchdogAction: a number, named so that signatures say which constants fit. */
+export type virDomainEventWatchdogAction = number & { readonly __libvirtEnum?: 'virDomainEventWatchdogAction' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFDAssociateFlags | virDomainFDAssociateFlags}, by name. */
 export const virDomainFDAssociateFlags = {
   VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_RESTORE: 1,
   VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_WRITABLE: 2,
 } as const;
+/** A value of the C enum virDomainFDAssociateFlags: a number, named so that signatures say which constants fit. */
+export type virDomainFDAssociateFlags = number & { readonly __libvirtEnum?: 'virDomainFDAssociateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostnameFlags | virDomainGetHostnameFlags}, by name. */
 export const virDomainGetHostnameFlags = {
   VIR_DOMAIN_GET_HOSTNAME_AGENT: 2,
   VIR_DOMAIN_GET_HOSTNAME_LEASE: 1,
 } as const;
+/** A value of the C enum virDomainGetHostnameFlags: a number, named so that signatures say which constants fit. */
+export type virDomainGetHostnameFlags = number & { readonly __libvirtEnum?: 'virDomainGetHostnameFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStatsFlags | virDomainGetJobStatsFlags}, by name. */
 export const virDomainGetJobStatsFlags = {
   VIR_DOMAIN_JOB_STATS_COMPLETED: 1,
   VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED: 2,
 } as const;
+/** A value of the C enum virDomainGetJobStatsFlags: a number, named so that signatures say which constants fit. */
+export type virDomainGetJobStatsFlags = number & { readonly __libvirtEnum?: 'virDomainGetJobStatsFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReloadType | virDomainGraphicsReloadType}, by name. */
 export const virDomainGraphicsReloadType = {
   VIR_DOMAIN_GRAPHICS_RELOAD_TYPE_ANY: 0,
   VIR_DOMAIN_GRAPHICS_RELOAD_TYPE_LAST: 2,
   VIR_DOMAIN_GRAPHICS_RELOAD_TYPE_VNC: 1,
 } as const;
+/** A value of the C enum virDomainGraphicsReloadType: a number, named so that signatures say which constants fit. */
+export type virDomainGraphicsReloadType = number & { readonly __libvirtEnum?: 'virDomainGraphicsReloadType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGuestInfoTypes | virDomainGuestInfoTypes}, by name. */
 export const virDomainGuestInfoTypes = {
   VIR_DOMAIN_GUEST_INFO_DISKS: 32,
@@ -3640,6 +3788,8 @@ export const virDomainGuestInfoTypes = {
   VIR_DOMAIN_GUEST_INFO_TIMEZONE: 4,
   VIR_DOMAIN_GUEST_INFO_USERS: 1,
 } as const;
+/** A value of the C enum virDomainGuestInfoTypes: a number, named so that signatures say which constants fit. */
+export type virDomainGuestInfoTypes = number & { readonly __libvirtEnum?: 'virDomainGuestInfoTypes' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddressesSource | virDomainInterfaceAddressesSource}, by name. */
 export const virDomainInterfaceAddressesSource = {
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT: 1,
@@ -3647,6 +3797,8 @@ export const virDomainInterfaceAddressesSource = {
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LAST: 3,
   VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE: 0,
 } as const;
+/** A value of the C enum virDomainInterfaceAddressesSource: a number, named so that signatures say which constants fit. */
+export type virDomainInterfaceAddressesSource = number & { readonly __libvirtEnum?: 'virDomainInterfaceAddressesSource' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainJobOperation | virDomainJobOperation}, by name. */
 export const virDomainJobOperation = {
   VIR_DOMAIN_JOB_OPERATION_BACKUP: 9,
@@ -3662,6 +3814,8 @@ export const virDomainJobOperation = {
   VIR_DOMAIN_JOB_OPERATION_START: 1,
   VIR_DOMAIN_JOB_OPERATION_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virDomainJobOperation: a number, named so that signatures say which constants fit. */
+export type virDomainJobOperation = number & { readonly __libvirtEnum?: 'virDomainJobOperation' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainJobType | virDomainJobType}, by name. */
 export const virDomainJobType = {
   VIR_DOMAIN_JOB_BOUNDED: 1,
@@ -3672,6 +3826,8 @@ export const virDomainJobType = {
   VIR_DOMAIN_JOB_NONE: 0,
   VIR_DOMAIN_JOB_UNBOUNDED: 2,
 } as const;
+/** A value of the C enum virDomainJobType: a number, named so that signatures say which constants fit. */
+export type virDomainJobType = number & { readonly __libvirtEnum?: 'virDomainJobType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLifecycle | virDomainLifecycle}, by name. */
 export const virDomainLifecycle = {
   VIR_DOMAIN_LIFECYCLE_CRASH: 2,
@@ -3679,6 +3835,8 @@ export const virDomainLifecycle = {
   VIR_DOMAIN_LIFECYCLE_POWEROFF: 0,
   VIR_DOMAIN_LIFECYCLE_REBOOT: 1,
 } as const;
+/** A value of the C enum virDomainLifecycle: a number, named so that signatures say which constants fit. */
+export type virDomainLifecycle = number & { readonly __libvirtEnum?: 'virDomainLifecycle' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLifecycleAction | virDomainLifecycleAction}, by name. */
 export const virDomainLifecycleAction = {
   VIR_DOMAIN_LIFECYCLE_ACTION_COREDUMP_DESTROY: 4,
@@ -3689,6 +3847,8 @@ export const virDomainLifecycleAction = {
   VIR_DOMAIN_LIFECYCLE_ACTION_RESTART: 1,
   VIR_DOMAIN_LIFECYCLE_ACTION_RESTART_RENAME: 2,
 } as const;
+/** A value of the C enum virDomainLifecycleAction: a number, named so that signatures say which constants fit. */
+export type virDomainLifecycleAction = number & { readonly __libvirtEnum?: 'virDomainLifecycleAction' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryFailureActionType | virDomainMemoryFailureActionType}, by name. */
 export const virDomainMemoryFailureActionType = {
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_FATAL: 2,
@@ -3697,22 +3857,30 @@ export const virDomainMemoryFailureActionType = {
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_LAST: 4,
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_ACTION_RESET: 3,
 } as const;
+/** A value of the C enum virDomainMemoryFailureActionType: a number, named so that signatures say which constants fit. */
+export type virDomainMemoryFailureActionType = number & { readonly __libvirtEnum?: 'virDomainMemoryFailureActionType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryFailureFlags | virDomainMemoryFailureFlags}, by name. */
 export const virDomainMemoryFailureFlags = {
   VIR_DOMAIN_MEMORY_FAILURE_ACTION_REQUIRED: 1,
   VIR_DOMAIN_MEMORY_FAILURE_RECURSIVE: 2,
 } as const;
+/** A value of the C enum virDomainMemoryFailureFlags: a number, named so that signatures say which constants fit. */
+export type virDomainMemoryFailureFlags = number & { readonly __libvirtEnum?: 'virDomainMemoryFailureFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryFailureRecipientType | virDomainMemoryFailureRecipientType}, by name. */
 export const virDomainMemoryFailureRecipientType = {
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_GUEST: 1,
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_HYPERVISOR: 0,
   VIR_DOMAIN_EVENT_MEMORY_FAILURE_RECIPIENT_LAST: 2,
 } as const;
+/** A value of the C enum virDomainMemoryFailureRecipientType: a number, named so that signatures say which constants fit. */
+export type virDomainMemoryFailureRecipientType = number & { readonly __libvirtEnum?: 'virDomainMemoryFailureRecipientType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryFlags | virDomainMemoryFlags}, by name. */
 export const virDomainMemoryFlags = {
   VIR_MEMORY_PHYSICAL: 2,
   VIR_MEMORY_VIRTUAL: 1,
 } as const;
+/** A value of the C enum virDomainMemoryFlags: a number, named so that signatures say which constants fit. */
+export type virDomainMemoryFlags = number & { readonly __libvirtEnum?: 'virDomainMemoryFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryModFlags | virDomainMemoryModFlags}, by name. */
 export const virDomainMemoryModFlags = {
   VIR_DOMAIN_MEM_CONFIG: 2,
@@ -3720,6 +3888,8 @@ export const virDomainMemoryModFlags = {
   VIR_DOMAIN_MEM_LIVE: 1,
   VIR_DOMAIN_MEM_MAXIMUM: 4,
 } as const;
+/** A value of the C enum virDomainMemoryModFlags: a number, named so that signatures say which constants fit. */
+export type virDomainMemoryModFlags = number & { readonly __libvirtEnum?: 'virDomainMemoryModFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStatTags | virDomainMemoryStatTags}, by name. */
 export const virDomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON: 6,
@@ -3738,12 +3908,16 @@ export const virDomainMemoryStatTags = {
   VIR_DOMAIN_MEMORY_STAT_UNUSED: 4,
   VIR_DOMAIN_MEMORY_STAT_USABLE: 8,
 } as const;
+/** A value of the C enum virDomainMemoryStatTags: a number, named so that signatures say which constants fit. */
+export type virDomainMemoryStatTags = number & { readonly __libvirtEnum?: 'virDomainMemoryStatTags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMessageType | virDomainMessageType}, by name. */
 export const virDomainMessageType = {
   VIR_DOMAIN_MESSAGE_DEPRECATION: 1,
   VIR_DOMAIN_MESSAGE_IOERRORS: 4,
   VIR_DOMAIN_MESSAGE_TAINTING: 2,
 } as const;
+/** A value of the C enum virDomainMessageType: a number, named so that signatures say which constants fit. */
+export type virDomainMessageType = number & { readonly __libvirtEnum?: 'virDomainMessageType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMetadataType | virDomainMetadataType}, by name. */
 export const virDomainMetadataType = {
   VIR_DOMAIN_METADATA_DESCRIPTION: 0,
@@ -3751,6 +3925,8 @@ export const virDomainMetadataType = {
   VIR_DOMAIN_METADATA_LAST: 3,
   VIR_DOMAIN_METADATA_TITLE: 1,
 } as const;
+/** A value of the C enum virDomainMetadataType: a number, named so that signatures say which constants fit. */
+export type virDomainMetadataType = number & { readonly __libvirtEnum?: 'virDomainMetadataType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateFlags | virDomainMigrateFlags}, by name. */
 export const virDomainMigrateFlags = {
   VIR_MIGRATE_ABORT_ON_ERROR: 4096,
@@ -3775,21 +3951,29 @@ export const virDomainMigrateFlags = {
   VIR_MIGRATE_UNSAFE: 512,
   VIR_MIGRATE_ZEROCOPY: 1048576,
 } as const;
+/** A value of the C enum virDomainMigrateFlags: a number, named so that signatures say which constants fit. */
+export type virDomainMigrateFlags = number & { readonly __libvirtEnum?: 'virDomainMigrateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateMaxSpeedFlags | virDomainMigrateMaxSpeedFlags}, by name. */
 export const virDomainMigrateMaxSpeedFlags = {
   VIR_DOMAIN_MIGRATE_MAX_SPEED_POSTCOPY: 1,
 } as const;
+/** A value of the C enum virDomainMigrateMaxSpeedFlags: a number, named so that signatures say which constants fit. */
+export type virDomainMigrateMaxSpeedFlags = number & { readonly __libvirtEnum?: 'virDomainMigrateMaxSpeedFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainModificationImpact | virDomainModificationImpact}, by name. */
 export const virDomainModificationImpact = {
   VIR_DOMAIN_AFFECT_CONFIG: 2,
   VIR_DOMAIN_AFFECT_CURRENT: 0,
   VIR_DOMAIN_AFFECT_LIVE: 1,
 } as const;
+/** A value of the C enum virDomainModificationImpact: a number, named so that signatures say which constants fit. */
+export type virDomainModificationImpact = number & { readonly __libvirtEnum?: 'virDomainModificationImpact' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainNostateReason | virDomainNostateReason}, by name. */
 export const virDomainNostateReason = {
   VIR_DOMAIN_NOSTATE_LAST: 1,
   VIR_DOMAIN_NOSTATE_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virDomainNostateReason: a number, named so that signatures say which constants fit. */
+export type virDomainNostateReason = number & { readonly __libvirtEnum?: 'virDomainNostateReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainNumatuneMemMode | virDomainNumatuneMemMode}, by name. */
 export const virDomainNumatuneMemMode = {
   VIR_DOMAIN_NUMATUNE_MEM_INTERLEAVE: 2,
@@ -3798,20 +3982,28 @@ export const virDomainNumatuneMemMode = {
   VIR_DOMAIN_NUMATUNE_MEM_RESTRICTIVE: 3,
   VIR_DOMAIN_NUMATUNE_MEM_STRICT: 0,
 } as const;
+/** A value of the C enum virDomainNumatuneMemMode: a number, named so that signatures say which constants fit. */
+export type virDomainNumatuneMemMode = number & { readonly __libvirtEnum?: 'virDomainNumatuneMemMode' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenGraphicsFlags | virDomainOpenGraphicsFlags}, by name. */
 export const virDomainOpenGraphicsFlags = {
   VIR_DOMAIN_OPEN_GRAPHICS_SKIPAUTH: 1,
 } as const;
+/** A value of the C enum virDomainOpenGraphicsFlags: a number, named so that signatures say which constants fit. */
+export type virDomainOpenGraphicsFlags = number & { readonly __libvirtEnum?: 'virDomainOpenGraphicsFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendedDiskReason | virDomainPMSuspendedDiskReason}, by name. */
 export const virDomainPMSuspendedDiskReason = {
   VIR_DOMAIN_PMSUSPENDED_DISK_LAST: 1,
   VIR_DOMAIN_PMSUSPENDED_DISK_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virDomainPMSuspendedDiskReason: a number, named so that signatures say which constants fit. */
+export type virDomainPMSuspendedDiskReason = number & { readonly __libvirtEnum?: 'virDomainPMSuspendedDiskReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendedReason | virDomainPMSuspendedReason}, by name. */
 export const virDomainPMSuspendedReason = {
   VIR_DOMAIN_PMSUSPENDED_LAST: 1,
   VIR_DOMAIN_PMSUSPENDED_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virDomainPMSuspendedReason: a number, named so that signatures say which constants fit. */
+export type virDomainPMSuspendedReason = number & { readonly __libvirtEnum?: 'virDomainPMSuspendedReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPausedReason | virDomainPausedReason}, by name. */
 export const virDomainPausedReason = {
   VIR_DOMAIN_PAUSED_API_ERROR: 14,
@@ -3831,6 +4023,8 @@ export const virDomainPausedReason = {
   VIR_DOMAIN_PAUSED_USER: 1,
   VIR_DOMAIN_PAUSED_WATCHDOG: 6,
 } as const;
+/** A value of the C enum virDomainPausedReason: a number, named so that signatures say which constants fit. */
+export type virDomainPausedReason = number & { readonly __libvirtEnum?: 'virDomainPausedReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainProcessSignal | virDomainProcessSignal}, by name. */
 export const virDomainProcessSignal = {
   VIR_DOMAIN_PROCESS_SIGNAL_ABRT: 6,
@@ -3900,6 +4094,8 @@ export const virDomainProcessSignal = {
   VIR_DOMAIN_PROCESS_SIGNAL_XCPU: 24,
   VIR_DOMAIN_PROCESS_SIGNAL_XFSZ: 25,
 } as const;
+/** A value of the C enum virDomainProcessSignal: a number, named so that signatures say which constants fit. */
+export type virDomainProcessSignal = number & { readonly __libvirtEnum?: 'virDomainProcessSignal' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAgentCommandTimeoutValues | virDomainQemuAgentCommandTimeoutValues}, by name. */
 export const virDomainQemuAgentCommandTimeoutValues = {
   VIR_DOMAIN_QEMU_AGENT_COMMAND_BLOCK: -2,
@@ -3908,11 +4104,15 @@ export const virDomainQemuAgentCommandTimeoutValues = {
   VIR_DOMAIN_QEMU_AGENT_COMMAND_NOWAIT: 0,
   VIR_DOMAIN_QEMU_AGENT_COMMAND_SHUTDOWN: 60,
 } as const;
+/** A value of the C enum virDomainQemuAgentCommandTimeoutValues: a number, named so that signatures say which constants fit. */
+export type virDomainQemuAgentCommandTimeoutValues = number & { readonly __libvirtEnum?: 'virDomainQemuAgentCommandTimeoutValues' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommandFlags | virDomainQemuMonitorCommandFlags}, by name. */
 export const virDomainQemuMonitorCommandFlags = {
   VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT: 0,
   VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP: 1,
 } as const;
+/** A value of the C enum virDomainQemuMonitorCommandFlags: a number, named so that signatures say which constants fit. */
+export type virDomainQemuMonitorCommandFlags = number & { readonly __libvirtEnum?: 'virDomainQemuMonitorCommandFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRebootFlagValues | virDomainRebootFlagValues}, by name. */
 export const virDomainRebootFlagValues = {
   VIR_DOMAIN_REBOOT_ACPI_POWER_BTN: 1,
@@ -3922,6 +4122,8 @@ export const virDomainRebootFlagValues = {
   VIR_DOMAIN_REBOOT_PARAVIRT: 16,
   VIR_DOMAIN_REBOOT_SIGNAL: 8,
 } as const;
+/** A value of the C enum virDomainRebootFlagValues: a number, named so that signatures say which constants fit. */
+export type virDomainRebootFlagValues = number & { readonly __libvirtEnum?: 'virDomainRebootFlagValues' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRunningReason | virDomainRunningReason}, by name. */
 export const virDomainRunningReason = {
   VIR_DOMAIN_RUNNING_BOOTED: 1,
@@ -3938,10 +4140,14 @@ export const virDomainRunningReason = {
   VIR_DOMAIN_RUNNING_UNPAUSED: 5,
   VIR_DOMAIN_RUNNING_WAKEUP: 8,
 } as const;
+/** A value of the C enum virDomainRunningReason: a number, named so that signatures say which constants fit. */
+export type virDomainRunningReason = number & { readonly __libvirtEnum?: 'virDomainRunningReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageXMLFlags | virDomainSaveImageXMLFlags}, by name. */
 export const virDomainSaveImageXMLFlags = {
   VIR_DOMAIN_SAVE_IMAGE_XML_SECURE: 1,
 } as const;
+/** A value of the C enum virDomainSaveImageXMLFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSaveImageXMLFlags = number & { readonly __libvirtEnum?: 'virDomainSaveImageXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveRestoreFlags | virDomainSaveRestoreFlags}, by name. */
 export const virDomainSaveRestoreFlags = {
   VIR_DOMAIN_SAVE_BYPASS_CACHE: 1,
@@ -3949,14 +4155,20 @@ export const virDomainSaveRestoreFlags = {
   VIR_DOMAIN_SAVE_RESET_NVRAM: 8,
   VIR_DOMAIN_SAVE_RUNNING: 2,
 } as const;
+/** A value of the C enum virDomainSaveRestoreFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSaveRestoreFlags = number & { readonly __libvirtEnum?: 'virDomainSaveRestoreFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTimeFlags | virDomainSetTimeFlags}, by name. */
 export const virDomainSetTimeFlags = {
   VIR_DOMAIN_TIME_SYNC: 1,
 } as const;
+/** A value of the C enum virDomainSetTimeFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSetTimeFlags = number & { readonly __libvirtEnum?: 'virDomainSetTimeFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPasswordFlags | virDomainSetUserPasswordFlags}, by name. */
 export const virDomainSetUserPasswordFlags = {
   VIR_DOMAIN_PASSWORD_ENCRYPTED: 1,
 } as const;
+/** A value of the C enum virDomainSetUserPasswordFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSetUserPasswordFlags = number & { readonly __libvirtEnum?: 'virDomainSetUserPasswordFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlagValues | virDomainShutdownFlagValues}, by name. */
 export const virDomainShutdownFlagValues = {
   VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN: 1,
@@ -3966,12 +4178,16 @@ export const virDomainShutdownFlagValues = {
   VIR_DOMAIN_SHUTDOWN_PARAVIRT: 16,
   VIR_DOMAIN_SHUTDOWN_SIGNAL: 8,
 } as const;
+/** A value of the C enum virDomainShutdownFlagValues: a number, named so that signatures say which constants fit. */
+export type virDomainShutdownFlagValues = number & { readonly __libvirtEnum?: 'virDomainShutdownFlagValues' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownReason | virDomainShutdownReason}, by name. */
 export const virDomainShutdownReason = {
   VIR_DOMAIN_SHUTDOWN_LAST: 2,
   VIR_DOMAIN_SHUTDOWN_UNKNOWN: 0,
   VIR_DOMAIN_SHUTDOWN_USER: 1,
 } as const;
+/** A value of the C enum virDomainShutdownReason: a number, named so that signatures say which constants fit. */
+export type virDomainShutdownReason = number & { readonly __libvirtEnum?: 'virDomainShutdownReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutoffReason | virDomainShutoffReason}, by name. */
 export const virDomainShutoffReason = {
   VIR_DOMAIN_SHUTOFF_CRASHED: 3,
@@ -3985,6 +4201,8 @@ export const virDomainShutoffReason = {
   VIR_DOMAIN_SHUTOFF_SHUTDOWN: 1,
   VIR_DOMAIN_SHUTOFF_UNKNOWN: 0,
 } as const;
+/** A value of the C enum virDomainShutoffReason: a number, named so that signatures say which constants fit. */
+export type virDomainShutoffReason = number & { readonly __libvirtEnum?: 'virDomainShutoffReason' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateFlags | virDomainSnapshotCreateFlags}, by name. */
 export const virDomainSnapshotCreateFlags = {
   VIR_DOMAIN_SNAPSHOT_CREATE_ATOMIC: 128,
@@ -3998,12 +4216,16 @@ export const virDomainSnapshotCreateFlags = {
   VIR_DOMAIN_SNAPSHOT_CREATE_REUSE_EXT: 32,
   VIR_DOMAIN_SNAPSHOT_CREATE_VALIDATE: 512,
 } as const;
+/** A value of the C enum virDomainSnapshotCreateFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSnapshotCreateFlags = number & { readonly __libvirtEnum?: 'virDomainSnapshotCreateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDeleteFlags | virDomainSnapshotDeleteFlags}, by name. */
 export const virDomainSnapshotDeleteFlags = {
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN: 1,
   VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN_ONLY: 4,
   VIR_DOMAIN_SNAPSHOT_DELETE_METADATA_ONLY: 2,
 } as const;
+/** A value of the C enum virDomainSnapshotDeleteFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSnapshotDeleteFlags = number & { readonly __libvirtEnum?: 'virDomainSnapshotDeleteFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListFlags | virDomainSnapshotListFlags}, by name. */
 export const virDomainSnapshotListFlags = {
   VIR_DOMAIN_SNAPSHOT_LIST_ACTIVE: 64,
@@ -4019,6 +4241,8 @@ export const virDomainSnapshotListFlags = {
   VIR_DOMAIN_SNAPSHOT_LIST_ROOTS: 1,
   VIR_DOMAIN_SNAPSHOT_LIST_TOPOLOGICAL: 1024,
 } as const;
+/** A value of the C enum virDomainSnapshotListFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSnapshotListFlags = number & { readonly __libvirtEnum?: 'virDomainSnapshotListFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotRevertFlags | virDomainSnapshotRevertFlags}, by name. */
 export const virDomainSnapshotRevertFlags = {
   VIR_DOMAIN_SNAPSHOT_REVERT_FORCE: 4,
@@ -4026,10 +4250,14 @@ export const virDomainSnapshotRevertFlags = {
   VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM: 8,
   VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING: 1,
 } as const;
+/** A value of the C enum virDomainSnapshotRevertFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSnapshotRevertFlags = number & { readonly __libvirtEnum?: 'virDomainSnapshotRevertFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotXMLFlags | virDomainSnapshotXMLFlags}, by name. */
 export const virDomainSnapshotXMLFlags = {
   VIR_DOMAIN_SNAPSHOT_XML_SECURE: 1,
 } as const;
+/** A value of the C enum virDomainSnapshotXMLFlags: a number, named so that signatures say which constants fit. */
+export type virDomainSnapshotXMLFlags = number & { readonly __libvirtEnum?: 'virDomainSnapshotXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainState | virDomainState}, by name. */
 export const virDomainState = {
   VIR_DOMAIN_BLOCKED: 2,
@@ -4042,6 +4270,8 @@ export const virDomainState = {
   VIR_DOMAIN_SHUTDOWN: 4,
   VIR_DOMAIN_SHUTOFF: 5,
 } as const;
+/** A value of the C enum virDomainState: a number, named so that signatures say which constants fit. */
+export type virDomainState = number & { readonly __libvirtEnum?: 'virDomainState' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStatsTypes | virDomainStatsTypes}, by name. */
 export const virDomainStatsTypes = {
   VIR_DOMAIN_STATS_BALLOON: 4,
@@ -4056,6 +4286,8 @@ export const virDomainStatsTypes = {
   VIR_DOMAIN_STATS_VCPU: 8,
   VIR_DOMAIN_STATS_VM: 1024,
 } as const;
+/** A value of the C enum virDomainStatsTypes: a number, named so that signatures say which constants fit. */
+export type virDomainStatsTypes = number & { readonly __libvirtEnum?: 'virDomainStatsTypes' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlagsValues | virDomainUndefineFlagsValues}, by name. */
 export const virDomainUndefineFlagsValues = {
   VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA: 16,
@@ -4066,6 +4298,8 @@ export const virDomainUndefineFlagsValues = {
   VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA: 2,
   VIR_DOMAIN_UNDEFINE_TPM: 32,
 } as const;
+/** A value of the C enum virDomainUndefineFlagsValues: a number, named so that signatures say which constants fit. */
+export type virDomainUndefineFlagsValues = number & { readonly __libvirtEnum?: 'virDomainUndefineFlagsValues' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainVcpuFlags | virDomainVcpuFlags}, by name. */
 export const virDomainVcpuFlags = {
   VIR_DOMAIN_VCPU_CONFIG: 2,
@@ -4075,6 +4309,8 @@ export const virDomainVcpuFlags = {
   VIR_DOMAIN_VCPU_LIVE: 1,
   VIR_DOMAIN_VCPU_MAXIMUM: 4,
 } as const;
+/** A value of the C enum virDomainVcpuFlags: a number, named so that signatures say which constants fit. */
+export type virDomainVcpuFlags = number & { readonly __libvirtEnum?: 'virDomainVcpuFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainXMLFlags | virDomainXMLFlags}, by name. */
 export const virDomainXMLFlags = {
   VIR_DOMAIN_XML_INACTIVE: 2,
@@ -4082,6 +4318,8 @@ export const virDomainXMLFlags = {
   VIR_DOMAIN_XML_SECURE: 1,
   VIR_DOMAIN_XML_UPDATE_CPU: 4,
 } as const;
+/** A value of the C enum virDomainXMLFlags: a number, named so that signatures say which constants fit. */
+export type virDomainXMLFlags = number & { readonly __libvirtEnum?: 'virDomainXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-virterror.html#virErrorDomain | virErrorDomain}, by name. */
 export const virErrorDomain = {
   VIR_ERR_DOMAIN_LAST: 73,
@@ -4159,12 +4397,16 @@ export const virErrorDomain = {
   VIR_FROM_XEN_INOTIFY: 23,
   VIR_FROM_XML: 5,
 } as const;
+/** A value of the C enum virErrorDomain: a number, named so that signatures say which constants fit. */
+export type virErrorDomain = number & { readonly __libvirtEnum?: 'virErrorDomain' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-virterror.html#virErrorLevel | virErrorLevel}, by name. */
 export const virErrorLevel = {
   VIR_ERR_ERROR: 2,
   VIR_ERR_NONE: 0,
   VIR_ERR_WARNING: 1,
 } as const;
+/** A value of the C enum virErrorLevel: a number, named so that signatures say which constants fit. */
+export type virErrorLevel = number & { readonly __libvirtEnum?: 'virErrorLevel' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-virterror.html#virErrorNumber | virErrorNumber}, by name. */
 export const virErrorNumber = {
   VIR_ERR_ACCESS_DENIED: 88,
@@ -4283,6 +4525,8 @@ export const virErrorNumber = {
   VIR_WAR_NO_SECRET: 64,
   VIR_WAR_NO_STORAGE: 48,
 } as const;
+/** A value of the C enum virErrorNumber: a number, named so that signatures say which constants fit. */
+export type virErrorNumber = number & { readonly __libvirtEnum?: 'virErrorNumber' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-event.html#virEventHandleType | virEventHandleType}, by name. */
 export const virEventHandleType = {
   VIR_EVENT_HANDLE_ERROR: 4,
@@ -4290,20 +4534,28 @@ export const virEventHandleType = {
   VIR_EVENT_HANDLE_READABLE: 1,
   VIR_EVENT_HANDLE_WRITABLE: 2,
 } as const;
+/** A value of the C enum virEventHandleType: a number, named so that signatures say which constants fit. */
+export type virEventHandleType = number & { readonly __libvirtEnum?: 'virEventHandleType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virIPAddrType | virIPAddrType}, by name. */
 export const virIPAddrType = {
   VIR_IP_ADDR_TYPE_IPV4: 0,
   VIR_IP_ADDR_TYPE_IPV6: 1,
   VIR_IP_ADDR_TYPE_LAST: 2,
 } as const;
+/** A value of the C enum virIPAddrType: a number, named so that signatures say which constants fit. */
+export type virIPAddrType = number & { readonly __libvirtEnum?: 'virIPAddrType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineFlags | virInterfaceDefineFlags}, by name. */
 export const virInterfaceDefineFlags = {
   VIR_INTERFACE_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the C enum virInterfaceDefineFlags: a number, named so that signatures say which constants fit. */
+export type virInterfaceDefineFlags = number & { readonly __libvirtEnum?: 'virInterfaceDefineFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceXMLFlags | virInterfaceXMLFlags}, by name. */
 export const virInterfaceXMLFlags = {
   VIR_INTERFACE_XML_INACTIVE: 1,
 } as const;
+/** A value of the C enum virInterfaceXMLFlags: a number, named so that signatures say which constants fit. */
+export type virInterfaceXMLFlags = number & { readonly __libvirtEnum?: 'virInterfaceXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virKeycodeSet | virKeycodeSet}, by name. */
 export const virKeycodeSet = {
   VIR_KEYCODE_SET_ATSET1: 2,
@@ -4318,6 +4570,8 @@ export const virKeycodeSet = {
   VIR_KEYCODE_SET_XT: 1,
   VIR_KEYCODE_SET_XT_KBD: 6,
 } as const;
+/** A value of the C enum virKeycodeSet: a number, named so that signatures say which constants fit. */
+export type virKeycodeSet = number & { readonly __libvirtEnum?: 'virKeycodeSet' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virMemoryParameterType | virMemoryParameterType}, by name. */
 export const virMemoryParameterType = {
   VIR_DOMAIN_MEMORY_PARAM_BOOLEAN: 6,
@@ -4327,28 +4581,40 @@ export const virMemoryParameterType = {
   VIR_DOMAIN_MEMORY_PARAM_UINT: 2,
   VIR_DOMAIN_MEMORY_PARAM_ULLONG: 4,
 } as const;
+/** A value of the C enum virMemoryParameterType: a number, named so that signatures say which constants fit. */
+export type virMemoryParameterType = number & { readonly __libvirtEnum?: 'virMemoryParameterType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateFlags | virNWFilterBindingCreateFlags}, by name. */
 export const virNWFilterBindingCreateFlags = {
   VIR_NWFILTER_BINDING_CREATE_VALIDATE: 1,
 } as const;
+/** A value of the C enum virNWFilterBindingCreateFlags: a number, named so that signatures say which constants fit. */
+export type virNWFilterBindingCreateFlags = number & { readonly __libvirtEnum?: 'virNWFilterBindingCreateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineFlags | virNWFilterDefineFlags}, by name. */
 export const virNWFilterDefineFlags = {
   VIR_NWFILTER_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the C enum virNWFilterDefineFlags: a number, named so that signatures say which constants fit. */
+export type virNWFilterDefineFlags = number & { readonly __libvirtEnum?: 'virNWFilterDefineFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateFlags | virNetworkCreateFlags}, by name. */
 export const virNetworkCreateFlags = {
   VIR_NETWORK_CREATE_VALIDATE: 1,
 } as const;
+/** A value of the C enum virNetworkCreateFlags: a number, named so that signatures say which constants fit. */
+export type virNetworkCreateFlags = number & { readonly __libvirtEnum?: 'virNetworkCreateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineFlags | virNetworkDefineFlags}, by name. */
 export const virNetworkDefineFlags = {
   VIR_NETWORK_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the C enum virNetworkDefineFlags: a number, named so that signatures say which constants fit. */
+export type virNetworkDefineFlags = number & { readonly __libvirtEnum?: 'virNetworkDefineFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkEventID | virNetworkEventID}, by name. */
 export const virNetworkEventID = {
   VIR_NETWORK_EVENT_ID_LAST: 2,
   VIR_NETWORK_EVENT_ID_LIFECYCLE: 0,
   VIR_NETWORK_EVENT_ID_METADATA_CHANGE: 1,
 } as const;
+/** A value of the C enum virNetworkEventID: a number, named so that signatures say which constants fit. */
+export type virNetworkEventID = number & { readonly __libvirtEnum?: 'virNetworkEventID' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkEventLifecycleType | virNetworkEventLifecycleType}, by name. */
 export const virNetworkEventLifecycleType = {
   VIR_NETWORK_EVENT_DEFINED: 0,
@@ -4357,6 +4623,8 @@ export const virNetworkEventLifecycleType = {
   VIR_NETWORK_EVENT_STOPPED: 3,
   VIR_NETWORK_EVENT_UNDEFINED: 1,
 } as const;
+/** A value of the C enum virNetworkEventLifecycleType: a number, named so that signatures say which constants fit. */
+export type virNetworkEventLifecycleType = number & { readonly __libvirtEnum?: 'virNetworkEventLifecycleType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkMetadataType | virNetworkMetadataType}, by name. */
 export const virNetworkMetadataType = {
   VIR_NETWORK_METADATA_DESCRIPTION: 0,
@@ -4364,11 +4632,15 @@ export const virNetworkMetadataType = {
   VIR_NETWORK_METADATA_LAST: 3,
   VIR_NETWORK_METADATA_TITLE: 1,
 } as const;
+/** A value of the C enum virNetworkMetadataType: a number, named so that signatures say which constants fit. */
+export type virNetworkMetadataType = number & { readonly __libvirtEnum?: 'virNetworkMetadataType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateFlags | virNetworkPortCreateFlags}, by name. */
 export const virNetworkPortCreateFlags = {
   VIR_NETWORK_PORT_CREATE_RECLAIM: 1,
   VIR_NETWORK_PORT_CREATE_VALIDATE: 2,
 } as const;
+/** A value of the C enum virNetworkPortCreateFlags: a number, named so that signatures say which constants fit. */
+export type virNetworkPortCreateFlags = number & { readonly __libvirtEnum?: 'virNetworkPortCreateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdateCommand | virNetworkUpdateCommand}, by name. */
 export const virNetworkUpdateCommand = {
   VIR_NETWORK_UPDATE_COMMAND_ADD_FIRST: 4,
@@ -4378,12 +4650,16 @@ export const virNetworkUpdateCommand = {
   VIR_NETWORK_UPDATE_COMMAND_MODIFY: 1,
   VIR_NETWORK_UPDATE_COMMAND_NONE: 0,
 } as const;
+/** A value of the C enum virNetworkUpdateCommand: a number, named so that signatures say which constants fit. */
+export type virNetworkUpdateCommand = number & { readonly __libvirtEnum?: 'virNetworkUpdateCommand' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdateFlags | virNetworkUpdateFlags}, by name. */
 export const virNetworkUpdateFlags = {
   VIR_NETWORK_UPDATE_AFFECT_CONFIG: 2,
   VIR_NETWORK_UPDATE_AFFECT_CURRENT: 0,
   VIR_NETWORK_UPDATE_AFFECT_LIVE: 1,
 } as const;
+/** A value of the C enum virNetworkUpdateFlags: a number, named so that signatures say which constants fit. */
+export type virNetworkUpdateFlags = number & { readonly __libvirtEnum?: 'virNetworkUpdateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdateSection | virNetworkUpdateSection}, by name. */
 export const virNetworkUpdateSection = {
   VIR_NETWORK_SECTION_BRIDGE: 1,
@@ -4401,29 +4677,41 @@ export const virNetworkUpdateSection = {
   VIR_NETWORK_SECTION_NONE: 0,
   VIR_NETWORK_SECTION_PORTGROUP: 9,
 } as const;
+/** A value of the C enum virNetworkUpdateSection: a number, named so that signatures say which constants fit. */
+export type virNetworkUpdateSection = number & { readonly __libvirtEnum?: 'virNetworkUpdateSection' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkXMLFlags | virNetworkXMLFlags}, by name. */
 export const virNetworkXMLFlags = {
   VIR_NETWORK_XML_INACTIVE: 1,
 } as const;
+/** A value of the C enum virNetworkXMLFlags: a number, named so that signatures say which constants fit. */
+export type virNetworkXMLFlags = number & { readonly __libvirtEnum?: 'virNetworkXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPagesFlags | virNodeAllocPagesFlags}, by name. */
 export const virNodeAllocPagesFlags = {
   VIR_NODE_ALLOC_PAGES_ADD: 0,
   VIR_NODE_ALLOC_PAGES_SET: 1,
 } as const;
+/** A value of the C enum virNodeAllocPagesFlags: a number, named so that signatures say which constants fit. */
+export type virNodeAllocPagesFlags = number & { readonly __libvirtEnum?: 'virNodeAllocPagesFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXMLFlags | virNodeDeviceCreateXMLFlags}, by name. */
 export const virNodeDeviceCreateXMLFlags = {
   VIR_NODE_DEVICE_CREATE_XML_VALIDATE: 1,
 } as const;
+/** A value of the C enum virNodeDeviceCreateXMLFlags: a number, named so that signatures say which constants fit. */
+export type virNodeDeviceCreateXMLFlags = number & { readonly __libvirtEnum?: 'virNodeDeviceCreateXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXMLFlags | virNodeDeviceDefineXMLFlags}, by name. */
 export const virNodeDeviceDefineXMLFlags = {
   VIR_NODE_DEVICE_DEFINE_XML_VALIDATE: 1,
 } as const;
+/** A value of the C enum virNodeDeviceDefineXMLFlags: a number, named so that signatures say which constants fit. */
+export type virNodeDeviceDefineXMLFlags = number & { readonly __libvirtEnum?: 'virNodeDeviceDefineXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceEventID | virNodeDeviceEventID}, by name. */
 export const virNodeDeviceEventID = {
   VIR_NODE_DEVICE_EVENT_ID_LAST: 2,
   VIR_NODE_DEVICE_EVENT_ID_LIFECYCLE: 0,
   VIR_NODE_DEVICE_EVENT_ID_UPDATE: 1,
 } as const;
+/** A value of the C enum virNodeDeviceEventID: a number, named so that signatures say which constants fit. */
+export type virNodeDeviceEventID = number & { readonly __libvirtEnum?: 'virNodeDeviceEventID' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceEventLifecycleType | virNodeDeviceEventLifecycleType}, by name. */
 export const virNodeDeviceEventLifecycleType = {
   VIR_NODE_DEVICE_EVENT_CREATED: 0,
@@ -4432,24 +4720,34 @@ export const virNodeDeviceEventLifecycleType = {
   VIR_NODE_DEVICE_EVENT_LAST: 4,
   VIR_NODE_DEVICE_EVENT_UNDEFINED: 3,
 } as const;
+/** A value of the C enum virNodeDeviceEventLifecycleType: a number, named so that signatures say which constants fit. */
+export type virNodeDeviceEventLifecycleType = number & { readonly __libvirtEnum?: 'virNodeDeviceEventLifecycleType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdateFlags | virNodeDeviceUpdateFlags}, by name. */
 export const virNodeDeviceUpdateFlags = {
   VIR_NODE_DEVICE_UPDATE_AFFECT_CONFIG: 2,
   VIR_NODE_DEVICE_UPDATE_AFFECT_CURRENT: 0,
   VIR_NODE_DEVICE_UPDATE_AFFECT_LIVE: 1,
 } as const;
+/** A value of the C enum virNodeDeviceUpdateFlags: a number, named so that signatures say which constants fit. */
+export type virNodeDeviceUpdateFlags = number & { readonly __libvirtEnum?: 'virNodeDeviceUpdateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceXMLFlags | virNodeDeviceXMLFlags}, by name. */
 export const virNodeDeviceXMLFlags = {
   VIR_NODE_DEVICE_XML_INACTIVE: 1,
 } as const;
+/** A value of the C enum virNodeDeviceXMLFlags: a number, named so that signatures say which constants fit. */
+export type virNodeDeviceXMLFlags = number & { readonly __libvirtEnum?: 'virNodeDeviceXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStatsAllCPUs | virNodeGetCPUStatsAllCPUs}, by name. */
 export const virNodeGetCPUStatsAllCPUs = {
   VIR_NODE_CPU_STATS_ALL_CPUS: -1,
 } as const;
+/** A value of the C enum virNodeGetCPUStatsAllCPUs: a number, named so that signatures say which constants fit. */
+export type virNodeGetCPUStatsAllCPUs = number & { readonly __libvirtEnum?: 'virNodeGetCPUStatsAllCPUs' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStatsAllCells | virNodeGetMemoryStatsAllCells}, by name. */
 export const virNodeGetMemoryStatsAllCells = {
   VIR_NODE_MEMORY_STATS_ALL_CELLS: -1,
 } as const;
+/** A value of the C enum virNodeGetMemoryStatsAllCells: a number, named so that signatures say which constants fit. */
+export type virNodeGetMemoryStatsAllCells = number & { readonly __libvirtEnum?: 'virNodeGetMemoryStatsAllCells' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendTarget | virNodeSuspendTarget}, by name. */
 export const virNodeSuspendTarget = {
   VIR_NODE_SUSPEND_TARGET_DISK: 1,
@@ -4457,6 +4755,8 @@ export const virNodeSuspendTarget = {
   VIR_NODE_SUSPEND_TARGET_LAST: 3,
   VIR_NODE_SUSPEND_TARGET_MEM: 0,
 } as const;
+/** A value of the C enum virNodeSuspendTarget: a number, named so that signatures say which constants fit. */
+export type virNodeSuspendTarget = number & { readonly __libvirtEnum?: 'virNodeSuspendTarget' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virSchedParameterType | virSchedParameterType}, by name. */
 export const virSchedParameterType = {
   VIR_DOMAIN_SCHED_FIELD_BOOLEAN: 6,
@@ -4466,22 +4766,30 @@ export const virSchedParameterType = {
   VIR_DOMAIN_SCHED_FIELD_UINT: 2,
   VIR_DOMAIN_SCHED_FIELD_ULLONG: 4,
 } as const;
+/** A value of the C enum virSchedParameterType: a number, named so that signatures say which constants fit. */
+export type virSchedParameterType = number & { readonly __libvirtEnum?: 'virSchedParameterType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineFlags | virSecretDefineFlags}, by name. */
 export const virSecretDefineFlags = {
   VIR_SECRET_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the C enum virSecretDefineFlags: a number, named so that signatures say which constants fit. */
+export type virSecretDefineFlags = number & { readonly __libvirtEnum?: 'virSecretDefineFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretEventID | virSecretEventID}, by name. */
 export const virSecretEventID = {
   VIR_SECRET_EVENT_ID_LAST: 2,
   VIR_SECRET_EVENT_ID_LIFECYCLE: 0,
   VIR_SECRET_EVENT_ID_VALUE_CHANGED: 1,
 } as const;
+/** A value of the C enum virSecretEventID: a number, named so that signatures say which constants fit. */
+export type virSecretEventID = number & { readonly __libvirtEnum?: 'virSecretEventID' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretEventLifecycleType | virSecretEventLifecycleType}, by name. */
 export const virSecretEventLifecycleType = {
   VIR_SECRET_EVENT_DEFINED: 0,
   VIR_SECRET_EVENT_LAST: 2,
   VIR_SECRET_EVENT_UNDEFINED: 1,
 } as const;
+/** A value of the C enum virSecretEventLifecycleType: a number, named so that signatures say which constants fit. */
+export type virSecretEventLifecycleType = number & { readonly __libvirtEnum?: 'virSecretEventLifecycleType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUsageType | virSecretUsageType}, by name. */
 export const virSecretUsageType = {
   VIR_SECRET_USAGE_TYPE_CEPH: 2,
@@ -4492,6 +4800,8 @@ export const virSecretUsageType = {
   VIR_SECRET_USAGE_TYPE_VOLUME: 1,
   VIR_SECRET_USAGE_TYPE_VTPM: 5,
 } as const;
+/** A value of the C enum virSecretUsageType: a number, named so that signatures say which constants fit. */
+export type virSecretUsageType = number & { readonly __libvirtEnum?: 'virSecretUsageType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuildFlags | virStoragePoolBuildFlags}, by name. */
 export const virStoragePoolBuildFlags = {
   VIR_STORAGE_POOL_BUILD_NEW: 0,
@@ -4500,6 +4810,8 @@ export const virStoragePoolBuildFlags = {
   VIR_STORAGE_POOL_BUILD_REPAIR: 1,
   VIR_STORAGE_POOL_BUILD_RESIZE: 2,
 } as const;
+/** A value of the C enum virStoragePoolBuildFlags: a number, named so that signatures say which constants fit. */
+export type virStoragePoolBuildFlags = number & { readonly __libvirtEnum?: 'virStoragePoolBuildFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateFlags | virStoragePoolCreateFlags}, by name. */
 export const virStoragePoolCreateFlags = {
   VIR_STORAGE_POOL_CREATE_NORMAL: 0,
@@ -4507,21 +4819,29 @@ export const virStoragePoolCreateFlags = {
   VIR_STORAGE_POOL_CREATE_WITH_BUILD_NO_OVERWRITE: 4,
   VIR_STORAGE_POOL_CREATE_WITH_BUILD_OVERWRITE: 2,
 } as const;
+/** A value of the C enum virStoragePoolCreateFlags: a number, named so that signatures say which constants fit. */
+export type virStoragePoolCreateFlags = number & { readonly __libvirtEnum?: 'virStoragePoolCreateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineFlags | virStoragePoolDefineFlags}, by name. */
 export const virStoragePoolDefineFlags = {
   VIR_STORAGE_POOL_DEFINE_VALIDATE: 1,
 } as const;
+/** A value of the C enum virStoragePoolDefineFlags: a number, named so that signatures say which constants fit. */
+export type virStoragePoolDefineFlags = number & { readonly __libvirtEnum?: 'virStoragePoolDefineFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDeleteFlags | virStoragePoolDeleteFlags}, by name. */
 export const virStoragePoolDeleteFlags = {
   VIR_STORAGE_POOL_DELETE_NORMAL: 0,
   VIR_STORAGE_POOL_DELETE_ZEROED: 1,
 } as const;
+/** A value of the C enum virStoragePoolDeleteFlags: a number, named so that signatures say which constants fit. */
+export type virStoragePoolDeleteFlags = number & { readonly __libvirtEnum?: 'virStoragePoolDeleteFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolEventID | virStoragePoolEventID}, by name. */
 export const virStoragePoolEventID = {
   VIR_STORAGE_POOL_EVENT_ID_LAST: 2,
   VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE: 0,
   VIR_STORAGE_POOL_EVENT_ID_REFRESH: 1,
 } as const;
+/** A value of the C enum virStoragePoolEventID: a number, named so that signatures say which constants fit. */
+export type virStoragePoolEventID = number & { readonly __libvirtEnum?: 'virStoragePoolEventID' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolEventLifecycleType | virStoragePoolEventLifecycleType}, by name. */
 export const virStoragePoolEventLifecycleType = {
   VIR_STORAGE_POOL_EVENT_CREATED: 4,
@@ -4532,6 +4852,8 @@ export const virStoragePoolEventLifecycleType = {
   VIR_STORAGE_POOL_EVENT_STOPPED: 3,
   VIR_STORAGE_POOL_EVENT_UNDEFINED: 1,
 } as const;
+/** A value of the C enum virStoragePoolEventLifecycleType: a number, named so that signatures say which constants fit. */
+export type virStoragePoolEventLifecycleType = number & { readonly __libvirtEnum?: 'virStoragePoolEventLifecycleType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolState | virStoragePoolState}, by name. */
 export const virStoragePoolState = {
   VIR_STORAGE_POOL_BUILDING: 1,
@@ -4541,33 +4863,45 @@ export const virStoragePoolState = {
   VIR_STORAGE_POOL_RUNNING: 2,
   VIR_STORAGE_POOL_STATE_LAST: 5,
 } as const;
+/** A value of the C enum virStoragePoolState: a number, named so that signatures say which constants fit. */
+export type virStoragePoolState = number & { readonly __libvirtEnum?: 'virStoragePoolState' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateFlags | virStorageVolCreateFlags}, by name. */
 export const virStorageVolCreateFlags = {
   VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA: 1,
   VIR_STORAGE_VOL_CREATE_REFLINK: 2,
   VIR_STORAGE_VOL_CREATE_VALIDATE: 4,
 } as const;
+/** A value of the C enum virStorageVolCreateFlags: a number, named so that signatures say which constants fit. */
+export type virStorageVolCreateFlags = number & { readonly __libvirtEnum?: 'virStorageVolCreateFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDeleteFlags | virStorageVolDeleteFlags}, by name. */
 export const virStorageVolDeleteFlags = {
   VIR_STORAGE_VOL_DELETE_NORMAL: 0,
   VIR_STORAGE_VOL_DELETE_WITH_SNAPSHOTS: 2,
   VIR_STORAGE_VOL_DELETE_ZEROED: 1,
 } as const;
+/** A value of the C enum virStorageVolDeleteFlags: a number, named so that signatures say which constants fit. */
+export type virStorageVolDeleteFlags = number & { readonly __libvirtEnum?: 'virStorageVolDeleteFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownloadFlags | virStorageVolDownloadFlags}, by name. */
 export const virStorageVolDownloadFlags = {
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM: 1,
 } as const;
+/** A value of the C enum virStorageVolDownloadFlags: a number, named so that signatures say which constants fit. */
+export type virStorageVolDownloadFlags = number & { readonly __libvirtEnum?: 'virStorageVolDownloadFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolInfoFlags | virStorageVolInfoFlags}, by name. */
 export const virStorageVolInfoFlags = {
   VIR_STORAGE_VOL_GET_PHYSICAL: 1,
   VIR_STORAGE_VOL_USE_ALLOCATION: 0,
 } as const;
+/** A value of the C enum virStorageVolInfoFlags: a number, named so that signatures say which constants fit. */
+export type virStorageVolInfoFlags = number & { readonly __libvirtEnum?: 'virStorageVolInfoFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResizeFlags | virStorageVolResizeFlags}, by name. */
 export const virStorageVolResizeFlags = {
   VIR_STORAGE_VOL_RESIZE_ALLOCATE: 1,
   VIR_STORAGE_VOL_RESIZE_DELTA: 2,
   VIR_STORAGE_VOL_RESIZE_SHRINK: 4,
 } as const;
+/** A value of the C enum virStorageVolResizeFlags: a number, named so that signatures say which constants fit. */
+export type virStorageVolResizeFlags = number & { readonly __libvirtEnum?: 'virStorageVolResizeFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolType | virStorageVolType}, by name. */
 export const virStorageVolType = {
   VIR_STORAGE_VOL_BLOCK: 1,
@@ -4578,10 +4912,14 @@ export const virStorageVolType = {
   VIR_STORAGE_VOL_NETWORK: 3,
   VIR_STORAGE_VOL_PLOOP: 5,
 } as const;
+/** A value of the C enum virStorageVolType: a number, named so that signatures say which constants fit. */
+export type virStorageVolType = number & { readonly __libvirtEnum?: 'virStorageVolType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUploadFlags | virStorageVolUploadFlags}, by name. */
 export const virStorageVolUploadFlags = {
   VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM: 1,
 } as const;
+/** A value of the C enum virStorageVolUploadFlags: a number, named so that signatures say which constants fit. */
+export type virStorageVolUploadFlags = number & { readonly __libvirtEnum?: 'virStorageVolUploadFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipeAlgorithm | virStorageVolWipeAlgorithm}, by name. */
 export const virStorageVolWipeAlgorithm = {
   VIR_STORAGE_VOL_WIPE_ALG_BSI: 3,
@@ -4596,10 +4934,14 @@ export const virStorageVolWipeAlgorithm = {
   VIR_STORAGE_VOL_WIPE_ALG_TRIM: 9,
   VIR_STORAGE_VOL_WIPE_ALG_ZERO: 0,
 } as const;
+/** A value of the C enum virStorageVolWipeAlgorithm: a number, named so that signatures say which constants fit. */
+export type virStorageVolWipeAlgorithm = number & { readonly __libvirtEnum?: 'virStorageVolWipeAlgorithm' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageXMLFlags | virStorageXMLFlags}, by name. */
 export const virStorageXMLFlags = {
   VIR_STORAGE_XML_INACTIVE: 1,
 } as const;
+/** A value of the C enum virStorageXMLFlags: a number, named so that signatures say which constants fit. */
+export type virStorageXMLFlags = number & { readonly __libvirtEnum?: 'virStorageXMLFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-stream.html#virStreamEventType | virStreamEventType}, by name. */
 export const virStreamEventType = {
   VIR_STREAM_EVENT_ERROR: 4,
@@ -4607,18 +4949,26 @@ export const virStreamEventType = {
   VIR_STREAM_EVENT_READABLE: 1,
   VIR_STREAM_EVENT_WRITABLE: 2,
 } as const;
+/** A value of the C enum virStreamEventType: a number, named so that signatures say which constants fit. */
+export type virStreamEventType = number & { readonly __libvirtEnum?: 'virStreamEventType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-stream.html#virStreamFlags | virStreamFlags}, by name. */
 export const virStreamFlags = {
   VIR_STREAM_NONBLOCK: 1,
 } as const;
+/** A value of the C enum virStreamFlags: a number, named so that signatures say which constants fit. */
+export type virStreamFlags = number & { readonly __libvirtEnum?: 'virStreamFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-stream.html#virStreamRecvFlagsValues | virStreamRecvFlagsValues}, by name. */
 export const virStreamRecvFlagsValues = {
   VIR_STREAM_RECV_STOP_AT_HOLE: 1,
 } as const;
+/** A value of the C enum virStreamRecvFlagsValues: a number, named so that signatures say which constants fit. */
+export type virStreamRecvFlagsValues = number & { readonly __libvirtEnum?: 'virStreamRecvFlagsValues' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-common.html#virTypedParameterFlags | virTypedParameterFlags}, by name. */
 export const virTypedParameterFlags = {
   VIR_TYPED_PARAM_STRING_OKAY: 4,
 } as const;
+/** A value of the C enum virTypedParameterFlags: a number, named so that signatures say which constants fit. */
+export type virTypedParameterFlags = number & { readonly __libvirtEnum?: 'virTypedParameterFlags' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-common.html#virTypedParameterType | virTypedParameterType}, by name. */
 export const virTypedParameterType = {
   VIR_TYPED_PARAM_BOOLEAN: 6,
@@ -4630,11 +4980,15 @@ export const virTypedParameterType = {
   VIR_TYPED_PARAM_UINT: 2,
   VIR_TYPED_PARAM_ULLONG: 4,
 } as const;
+/** A value of the C enum virTypedParameterType: a number, named so that signatures say which constants fit. */
+export type virTypedParameterType = number & { readonly __libvirtEnum?: 'virTypedParameterType' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virVcpuHostCpuState | virVcpuHostCpuState}, by name. */
 export const virVcpuHostCpuState = {
   VIR_VCPU_INFO_CPU_OFFLINE: -1,
   VIR_VCPU_INFO_CPU_UNAVAILABLE: -2,
 } as const;
+/** A value of the C enum virVcpuHostCpuState: a number, named so that signatures say which constants fit. */
+export type virVcpuHostCpuState = number & { readonly __libvirtEnum?: 'virVcpuHostCpuState' };
 /** Every constant of the C enum {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virVcpuState | virVcpuState}, by name. */
 export const virVcpuState = {
   VIR_VCPU_BLOCKED: 2,
@@ -4642,3 +4996,5 @@ export const virVcpuState = {
   VIR_VCPU_OFFLINE: 0,
   VIR_VCPU_RUNNING: 1,
 } as const;
+/** A value of the C enum virVcpuState: a number, named so that signatures say which constants fit. */
+export type virVcpuState = number & { readonly __libvirtEnum?: 'virVcpuState' };

@@ -14,6 +14,7 @@
 //   f63d7b6c97c3243133a4699356e9a54a79f33e70974f72694a4418c3bc93fa6e  src/admin/admin_protocol.x
 /* eslint-disable */
 import { type CallOptions, type ProcedureCaller } from '../src/xdr/index.js';
+import { type virDomainQemuMonitorCommandFlags } from './constants.js';
 import {
   type QemuDomainAgentCommandArgs,
   type QemuDomainAgentCommandRet,
@@ -28,18 +29,31 @@ import { type RemoteNonnullDomain, type RemoteNonnullString, type RemoteString }
 // One function per callable procedure of the QEMU program, for code that keeps only what it calls.
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommand | virDomainQemuMonitorCommand} (QEMU_PROC_DOMAIN_MONITOR_COMMAND).
+ * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuMonitorCommand | virDomainQemuMonitorCommand} (QEMU_PROC_DOMAIN_MONITOR_COMMAND). On the handle face: `dom.qemuMonitorCommand`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param cmd - the command text (C `const char *`)
+ * @param flags - flags of `virDomainQemuMonitorCommandFlags`, OR-ed (`virDomainQemuMonitorCommandFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `result`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await qemuDomainMonitorCommand(client, dom, cmd, flags);
  * ```
  */
-export function qemuDomainMonitorCommand(client: ProcedureCaller, dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function qemuDomainMonitorCommand(client: ProcedureCaller, dom: RemoteNonnullDomain, cmd: RemoteNonnullString, flags: virDomainQemuMonitorCommandFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(qemuProcDomainMonitorCommand, { dom, cmd, flags }, options, "result");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAttach | virDomainQemuAttach} (QEMU_PROC_DOMAIN_ATTACH).
+ * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAttach | virDomainQemuAttach} (QEMU_PROC_DOMAIN_ATTACH). On the handle face: `conn.domains.qemuAttach`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pid_value - `pid_value` (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await qemuDomainAttach(client, pid_value, flags);
@@ -50,7 +64,15 @@ export function qemuDomainAttach(client: ProcedureCaller, pid_value: number, fla
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAgentCommand | virDomainQemuAgentCommand} (QEMU_PROC_DOMAIN_AGENT_COMMAND).
+ * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAgentCommand | virDomainQemuAgentCommand} (QEMU_PROC_DOMAIN_AGENT_COMMAND). On the handle face: `dom.qemuAgentCommand`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param cmd - the command text (C `const char *`)
+ * @param timeout - a timeout (C `int`), in seconds
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `result`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await qemuDomainAgentCommand(client, dom, cmd, timeout, flags);

@@ -25,6 +25,88 @@ import {
   typedParamsToWire,
 } from '../src/xdr/index.js';
 import {
+  type virConnectBaselineCPUFlags,
+  type virConnectCompareCPUFlags,
+  type virConnectGetAllDomainStatsFlags,
+  type virConnectGetDomainCapabilitiesFlags,
+  type virConnectListAllDomainsFlags,
+  type virConnectListAllInterfacesFlags,
+  type virConnectListAllNetworksFlags,
+  type virConnectListAllNodeDeviceFlags,
+  type virConnectListAllSecretsFlags,
+  type virConnectListAllStoragePoolsFlags,
+  type virDomainAbortJobFlagsValues,
+  type virDomainAuthorizedSSHKeysSetFlags,
+  type virDomainBackupBeginFlags,
+  type virDomainBlockCommitFlags,
+  type virDomainBlockCopyFlags,
+  type virDomainBlockJobAbortFlags,
+  type virDomainBlockJobInfoFlags,
+  type virDomainBlockJobSetSpeedFlags,
+  type virDomainBlockPullFlags,
+  type virDomainBlockRebaseFlags,
+  type virDomainBlockResizeFlags,
+  type virDomainChannelFlags,
+  type virDomainCheckpointCreateFlags,
+  type virDomainCheckpointDeleteFlags,
+  type virDomainCheckpointListFlags,
+  type virDomainCheckpointXMLFlags,
+  type virDomainConsoleFlags,
+  type virDomainCoreDumpFlags,
+  type virDomainCreateFlags,
+  type virDomainDefineFlags,
+  type virDomainDestroyFlagsValues,
+  type virDomainDeviceModifyFlags,
+  type virDomainDirtyRateCalcFlags,
+  type virDomainGetHostnameFlags,
+  type virDomainGetJobStatsFlags,
+  type virDomainMemoryFlags,
+  type virDomainMemoryModFlags,
+  type virDomainMessageType,
+  type virDomainMigrateMaxSpeedFlags,
+  type virDomainModificationImpact,
+  type virDomainRebootFlagValues,
+  type virDomainSaveImageXMLFlags,
+  type virDomainSaveRestoreFlags,
+  type virDomainSetTimeFlags,
+  type virDomainSetUserPasswordFlags,
+  type virDomainShutdownFlagValues,
+  type virDomainSnapshotCreateFlags,
+  type virDomainSnapshotDeleteFlags,
+  type virDomainSnapshotListFlags,
+  type virDomainSnapshotRevertFlags,
+  type virDomainSnapshotXMLFlags,
+  type virDomainUndefineFlagsValues,
+  type virDomainVcpuFlags,
+  type virDomainXMLFlags,
+  type virInterfaceDefineFlags,
+  type virNetworkCreateFlags,
+  type virNetworkDefineFlags,
+  type virNetworkPortCreateFlags,
+  type virNetworkUpdateFlags,
+  type virNetworkXMLFlags,
+  type virNodeAllocPagesFlags,
+  type virNodeDeviceCreateXMLFlags,
+  type virNodeDeviceDefineXMLFlags,
+  type virNodeDeviceUpdateFlags,
+  type virNodeDeviceXMLFlags,
+  type virNWFilterBindingCreateFlags,
+  type virNWFilterDefineFlags,
+  type virSecretDefineFlags,
+  type virStoragePoolBuildFlags,
+  type virStoragePoolCreateFlags,
+  type virStoragePoolDefineFlags,
+  type virStoragePoolDeleteFlags,
+  type virStorageVolCreateFlags,
+  type virStorageVolDeleteFlags,
+  type virStorageVolDownloadFlags,
+  type virStorageVolInfoFlags,
+  type virStorageVolResizeFlags,
+  type virStorageVolUploadFlags,
+  type virStorageXMLFlags,
+  type virTypedParameterFlags,
+} from './constants.js';
+import {
   type RemoteAuthListRet,
   type RemoteAuthPolkitRet,
   type RemoteAuthSaslInitRet,
@@ -1025,7 +1107,13 @@ import {
 // One function per callable procedure of the REMOTE program, for code that keeps only what it calls.
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpen | virConnectOpen} (REMOTE_PROC_CONNECT_OPEN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectOpen | virConnectOpen} (REMOTE_PROC_CONNECT_OPEN). On the handle face: `connect()`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the name (C `const char *`)
+ * @param flags - `flags` of the protocol's remote_connect_open_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await connectOpen(client, name, flags);
@@ -1037,7 +1125,11 @@ export function connectOpen(client: ProcedureCaller, name: RemoteString, flags: 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectClose | virConnectClose} (REMOTE_PROC_CONNECT_CLOSE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectClose | virConnectClose} (REMOTE_PROC_CONNECT_CLOSE). On the handle face: `conn.close`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await connectClose(client);
@@ -1049,7 +1141,11 @@ export function connectClose(client: ProcedureCaller, options?: CallOptions): Pr
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetType | virConnectGetType} (REMOTE_PROC_CONNECT_GET_TYPE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetType | virConnectGetType} (REMOTE_PROC_CONNECT_GET_TYPE). On the handle face: `conn.host.getType`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `type`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetType(client);
@@ -1061,7 +1157,11 @@ export function connectGetType(client: ProcedureCaller, options?: CallOptions): 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetVersion | virConnectGetVersion} (REMOTE_PROC_CONNECT_GET_VERSION).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetVersion | virConnectGetVersion} (REMOTE_PROC_CONNECT_GET_VERSION). On the handle face: `conn.host.getVersion`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `hv_ver`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetVersion(client);
@@ -1073,7 +1173,12 @@ export function connectGetVersion(client: ProcedureCaller, options?: CallOptions
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus | virConnectGetMaxVcpus} (REMOTE_PROC_CONNECT_GET_MAX_VCPUS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetMaxVcpus | virConnectGetMaxVcpus} (REMOTE_PROC_CONNECT_GET_MAX_VCPUS). On the handle face: `conn.host.getMaxVcpus`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param type - the type (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `max_vcpus`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetMaxVcpus(client, type);
@@ -1085,7 +1190,11 @@ export function connectGetMaxVcpus(client: ProcedureCaller, type: RemoteString, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetInfo | virNodeGetInfo} (REMOTE_PROC_NODE_GET_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetInfo | virNodeGetInfo} (REMOTE_PROC_NODE_GET_INFO). On the handle face: `conn.host.getInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetInfo(client);
@@ -1097,7 +1206,11 @@ export function nodeGetInfo(client: ProcedureCaller, options?: CallOptions): Pro
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCapabilities | virConnectGetCapabilities} (REMOTE_PROC_CONNECT_GET_CAPABILITIES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCapabilities | virConnectGetCapabilities} (REMOTE_PROC_CONNECT_GET_CAPABILITIES). On the handle face: `conn.host.getCapabilities`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `capabilities`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetCapabilities(client);
@@ -1109,7 +1222,13 @@ export function connectGetCapabilities(client: ProcedureCaller, options?: CallOp
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDevice | virDomainAttachDevice} (REMOTE_PROC_DOMAIN_ATTACH_DEVICE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDevice | virDomainAttachDevice} (REMOTE_PROC_DOMAIN_ATTACH_DEVICE). On the handle face: `dom.attachDevice`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param xml - the XML document (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainAttachDevice(client, dom, xml);
@@ -1121,7 +1240,12 @@ export function domainAttachDevice(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate | virDomainCreate} (REMOTE_PROC_DOMAIN_CREATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreate | virDomainCreate} (REMOTE_PROC_DOMAIN_CREATE). On the handle face: `dom.create`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainCreate(client, dom);
@@ -1133,19 +1257,30 @@ export function domainCreate(client: ProcedureCaller, dom: RemoteNonnullDomain, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML | virDomainCreateXML} (REMOTE_PROC_DOMAIN_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML | virDomainCreateXML} (REMOTE_PROC_DOMAIN_CREATE_XML). On the handle face: `conn.domains.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml_desc - `xml_desc` of the protocol's remote_domain_create_xml_args
+ * @param flags - flags of `virDomainCreateFlags`, OR-ed (`virDomainCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainCreateXML(client, xml_desc, flags);
  * // on a Connection: const result = await conn.domainCreateXML(xml_desc, flags);
  * ```
  */
-export function domainCreateXML(client: ProcedureCaller, xml_desc: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullDomain> {
+export function domainCreateXML(client: ProcedureCaller, xml_desc: RemoteNonnullString, flags: virDomainCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullDomain> {
   return client.call(remoteProcDomainCreateXML, { xml_desc, flags }, options, "dom");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML | virDomainDefineXML} (REMOTE_PROC_DOMAIN_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML | virDomainDefineXML} (REMOTE_PROC_DOMAIN_DEFINE_XML). On the handle face: `conn.domains.defineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - the XML document (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainDefineXML(client, xml);
@@ -1157,7 +1292,12 @@ export function domainDefineXML(client: ProcedureCaller, xml: RemoteNonnullStrin
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroy | virDomainDestroy} (REMOTE_PROC_DOMAIN_DESTROY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroy | virDomainDestroy} (REMOTE_PROC_DOMAIN_DESTROY). On the handle face: `dom.destroy`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainDestroy(client, dom);
@@ -1169,7 +1309,13 @@ export function domainDestroy(client: ProcedureCaller, dom: RemoteNonnullDomain,
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDevice | virDomainDetachDevice} (REMOTE_PROC_DOMAIN_DETACH_DEVICE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDevice | virDomainDetachDevice} (REMOTE_PROC_DOMAIN_DETACH_DEVICE). On the handle face: `dom.detachDevice`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param xml - the XML document (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainDetachDevice(client, dom, xml);
@@ -1181,19 +1327,30 @@ export function domainDetachDevice(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetXMLDesc | virDomainGetXMLDesc} (REMOTE_PROC_DOMAIN_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetXMLDesc | virDomainGetXMLDesc} (REMOTE_PROC_DOMAIN_GET_XML_DESC). On the handle face: `dom.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainXMLFlags`, OR-ed (`virDomainXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetXMLDesc(client, dom, flags);
  * // on a Connection: const result = await conn.domainGetXMLDesc(dom, flags);
  * ```
  */
-export function domainGetXMLDesc(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function domainGetXMLDesc(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcDomainGetXMLDesc, { dom, flags }, options, "xml");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostart | virDomainGetAutostart} (REMOTE_PROC_DOMAIN_GET_AUTOSTART).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostart | virDomainGetAutostart} (REMOTE_PROC_DOMAIN_GET_AUTOSTART). On the handle face: `dom.getAutostart`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `autostart`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetAutostart(client, dom);
@@ -1205,7 +1362,12 @@ export function domainGetAutostart(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInfo | virDomainGetInfo} (REMOTE_PROC_DOMAIN_GET_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInfo | virDomainGetInfo} (REMOTE_PROC_DOMAIN_GET_INFO). On the handle face: `dom.getInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetInfo(client, dom);
@@ -1217,7 +1379,12 @@ export function domainGetInfo(client: ProcedureCaller, dom: RemoteNonnullDomain,
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxMemory | virDomainGetMaxMemory} (REMOTE_PROC_DOMAIN_GET_MAX_MEMORY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxMemory | virDomainGetMaxMemory} (REMOTE_PROC_DOMAIN_GET_MAX_MEMORY). On the handle face: `dom.getMaxMemory`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `memory`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetMaxMemory(client, dom);
@@ -1229,7 +1396,12 @@ export function domainGetMaxMemory(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus | virDomainGetMaxVcpus} (REMOTE_PROC_DOMAIN_GET_MAX_VCPUS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMaxVcpus | virDomainGetMaxVcpus} (REMOTE_PROC_DOMAIN_GET_MAX_VCPUS). On the handle face: `dom.getMaxVcpus`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetMaxVcpus(client, dom);
@@ -1241,7 +1413,12 @@ export function domainGetMaxVcpus(client: ProcedureCaller, dom: RemoteNonnullDom
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType | virDomainGetOSType} (REMOTE_PROC_DOMAIN_GET_OS_TYPE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetOSType | virDomainGetOSType} (REMOTE_PROC_DOMAIN_GET_OS_TYPE). On the handle face: `dom.getOSType`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `type`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetOSType(client, dom);
@@ -1253,7 +1430,14 @@ export function domainGetOSType(client: ProcedureCaller, dom: RemoteNonnullDomai
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus | virDomainGetVcpus} (REMOTE_PROC_DOMAIN_GET_VCPUS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpus | virDomainGetVcpus} (REMOTE_PROC_DOMAIN_GET_VCPUS). On the handle face: `dom.getVcpus`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param maxinfo - `maxinfo` (C `int`)
+ * @param maplen - `maplen` (C `int`), in bytes
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetVcpus(client, dom, maxinfo, maplen);
@@ -1265,7 +1449,12 @@ export function domainGetVcpus(client: ProcedureCaller, dom: RemoteNonnullDomain
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDefinedDomains | virConnectListDefinedDomains} (REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDefinedDomains | virConnectListDefinedDomains} (REMOTE_PROC_CONNECT_LIST_DEFINED_DOMAINS). On the handle face: `conn.domains.listDefined`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListDefinedDomains(client, maxnames);
@@ -1277,7 +1466,12 @@ export function connectListDefinedDomains(client: ProcedureCaller, maxnames: num
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByID | virDomainLookupByID} (REMOTE_PROC_DOMAIN_LOOKUP_BY_ID).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByID | virDomainLookupByID} (REMOTE_PROC_DOMAIN_LOOKUP_BY_ID). On the handle face: `conn.domains.lookupByID`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param id - the numeric id (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainLookupByID(client, id);
@@ -1289,7 +1483,12 @@ export function domainLookupByID(client: ProcedureCaller, id: number, options?: 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByName | virDomainLookupByName} (REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByName | virDomainLookupByName} (REMOTE_PROC_DOMAIN_LOOKUP_BY_NAME). On the handle face: `conn.domains.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the name (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainLookupByName(client, name);
@@ -1301,7 +1500,12 @@ export function domainLookupByName(client: ProcedureCaller, name: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByUUID | virDomainLookupByUUID} (REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainLookupByUUID | virDomainLookupByUUID} (REMOTE_PROC_DOMAIN_LOOKUP_BY_UUID). On the handle face: `conn.domains.lookupByUUID`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param uuid - the UUID, as a string or 16 bytes (C `const unsigned char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainLookupByUUID(client, uuid);
@@ -1313,7 +1517,11 @@ export function domainLookupByUUID(client: ProcedureCaller, uuid: RemoteUuid, op
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDefinedDomains | virConnectNumOfDefinedDomains} (REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDefinedDomains | virConnectNumOfDefinedDomains} (REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS). On the handle face: `conn.domains.numOfDefined`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfDefinedDomains(client);
@@ -1325,7 +1533,14 @@ export function connectNumOfDefinedDomains(client: ProcedureCaller, options?: Ca
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu | virDomainPinVcpu} (REMOTE_PROC_DOMAIN_PIN_VCPU).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpu | virDomainPinVcpu} (REMOTE_PROC_DOMAIN_PIN_VCPU). On the handle face: `dom.pinVcpu`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param vcpu - `vcpu` (C `unsigned int`)
+ * @param cpumap - a CPU bitmap (C `unsigned char *`), in bytes
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainPinVcpu(client, dom, vcpu, cpumap);
@@ -1337,19 +1552,30 @@ export function domainPinVcpu(client: ProcedureCaller, dom: RemoteNonnullDomain,
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReboot | virDomainReboot} (REMOTE_PROC_DOMAIN_REBOOT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReboot | virDomainReboot} (REMOTE_PROC_DOMAIN_REBOOT). On the handle face: `dom.reboot`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainRebootFlagValues`, OR-ed (`virDomainRebootFlagValues` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainReboot(client, dom, flags);
  * // on a Connection: await conn.domainReboot(dom, flags);
  * ```
  */
-export function domainReboot(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainReboot(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainRebootFlagValues = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainReboot, { dom, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainResume | virDomainResume} (REMOTE_PROC_DOMAIN_RESUME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainResume | virDomainResume} (REMOTE_PROC_DOMAIN_RESUME). On the handle face: `dom.resume`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainResume(client, dom);
@@ -1361,7 +1587,13 @@ export function domainResume(client: ProcedureCaller, dom: RemoteNonnullDomain, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostart | virDomainSetAutostart} (REMOTE_PROC_DOMAIN_SET_AUTOSTART).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostart | virDomainSetAutostart} (REMOTE_PROC_DOMAIN_SET_AUTOSTART). On the handle face: `dom.setAutostart`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param autostart - `autostart` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetAutostart(client, dom, autostart);
@@ -1373,7 +1605,13 @@ export function domainSetAutostart(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMaxMemory | virDomainSetMaxMemory} (REMOTE_PROC_DOMAIN_SET_MAX_MEMORY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMaxMemory | virDomainSetMaxMemory} (REMOTE_PROC_DOMAIN_SET_MAX_MEMORY). On the handle face: `dom.setMaxMemory`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param memory - an amount of memory (C `unsigned long`), in KiB
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetMaxMemory(client, dom, memory);
@@ -1385,7 +1623,13 @@ export function domainSetMaxMemory(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemory | virDomainSetMemory} (REMOTE_PROC_DOMAIN_SET_MEMORY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemory | virDomainSetMemory} (REMOTE_PROC_DOMAIN_SET_MEMORY). On the handle face: `dom.setMemory`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param memory - an amount of memory (C `unsigned long`), in KiB
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetMemory(client, dom, memory);
@@ -1397,7 +1641,13 @@ export function domainSetMemory(client: ProcedureCaller, dom: RemoteNonnullDomai
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus | virDomainSetVcpus} (REMOTE_PROC_DOMAIN_SET_VCPUS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpus | virDomainSetVcpus} (REMOTE_PROC_DOMAIN_SET_VCPUS). On the handle face: `dom.setVcpus`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param nvcpus - a number of virtual CPUs (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetVcpus(client, dom, nvcpus);
@@ -1409,7 +1659,12 @@ export function domainSetVcpus(client: ProcedureCaller, dom: RemoteNonnullDomain
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdown | virDomainShutdown} (REMOTE_PROC_DOMAIN_SHUTDOWN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdown | virDomainShutdown} (REMOTE_PROC_DOMAIN_SHUTDOWN). On the handle face: `dom.shutdown`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainShutdown(client, dom);
@@ -1421,7 +1676,12 @@ export function domainShutdown(client: ProcedureCaller, dom: RemoteNonnullDomain
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSuspend | virDomainSuspend} (REMOTE_PROC_DOMAIN_SUSPEND).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSuspend | virDomainSuspend} (REMOTE_PROC_DOMAIN_SUSPEND). On the handle face: `dom.suspend`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSuspend(client, dom);
@@ -1433,7 +1693,12 @@ export function domainSuspend(client: ProcedureCaller, dom: RemoteNonnullDomain,
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefine | virDomainUndefine} (REMOTE_PROC_DOMAIN_UNDEFINE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefine | virDomainUndefine} (REMOTE_PROC_DOMAIN_UNDEFINE). On the handle face: `dom.undefine`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainUndefine(client, dom);
@@ -1445,7 +1710,12 @@ export function domainUndefine(client: ProcedureCaller, dom: RemoteNonnullDomain
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListDefinedNetworks | virConnectListDefinedNetworks} (REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListDefinedNetworks | virConnectListDefinedNetworks} (REMOTE_PROC_CONNECT_LIST_DEFINED_NETWORKS). On the handle face: `conn.networks.listDefined`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListDefinedNetworks(client, maxnames);
@@ -1457,7 +1727,12 @@ export function connectListDefinedNetworks(client: ProcedureCaller, maxnames: nu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDomains | virConnectListDomains} (REMOTE_PROC_CONNECT_LIST_DOMAINS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListDomains | virConnectListDomains} (REMOTE_PROC_CONNECT_LIST_DOMAINS). On the handle face: `conn.domains.list`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxids - `maxids` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `ids`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListDomains(client, maxids);
@@ -1469,7 +1744,12 @@ export function connectListDomains(client: ProcedureCaller, maxids: number, opti
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListNetworks | virConnectListNetworks} (REMOTE_PROC_CONNECT_LIST_NETWORKS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListNetworks | virConnectListNetworks} (REMOTE_PROC_CONNECT_LIST_NETWORKS). On the handle face: `conn.networks.list`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListNetworks(client, maxnames);
@@ -1481,7 +1761,12 @@ export function connectListNetworks(client: ProcedureCaller, maxnames: number, o
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreate | virNetworkCreate} (REMOTE_PROC_NETWORK_CREATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreate | virNetworkCreate} (REMOTE_PROC_NETWORK_CREATE). On the handle face: `net.create`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await networkCreate(client, net);
@@ -1493,7 +1778,12 @@ export function networkCreate(client: ProcedureCaller, net: RemoteNonnullNetwork
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML | virNetworkCreateXML} (REMOTE_PROC_NETWORK_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML | virNetworkCreateXML} (REMOTE_PROC_NETWORK_CREATE_XML). On the handle face: `conn.networks.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - `xml` of the protocol's remote_network_create_xml_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `net`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkCreateXML(client, xml);
@@ -1505,7 +1795,12 @@ export function networkCreateXML(client: ProcedureCaller, xml: RemoteNonnullStri
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML | virNetworkDefineXML} (REMOTE_PROC_NETWORK_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML | virNetworkDefineXML} (REMOTE_PROC_NETWORK_DEFINE_XML). On the handle face: `conn.networks.defineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - the XML document (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `net`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkDefineXML(client, xml);
@@ -1517,7 +1812,12 @@ export function networkDefineXML(client: ProcedureCaller, xml: RemoteNonnullStri
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDestroy | virNetworkDestroy} (REMOTE_PROC_NETWORK_DESTROY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDestroy | virNetworkDestroy} (REMOTE_PROC_NETWORK_DESTROY). On the handle face: `net.destroy`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await networkDestroy(client, net);
@@ -1529,19 +1829,30 @@ export function networkDestroy(client: ProcedureCaller, net: RemoteNonnullNetwor
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetXMLDesc | virNetworkGetXMLDesc} (REMOTE_PROC_NETWORK_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetXMLDesc | virNetworkGetXMLDesc} (REMOTE_PROC_NETWORK_GET_XML_DESC). On the handle face: `net.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virNetworkXMLFlags`, OR-ed (`virNetworkXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkGetXMLDesc(client, net, flags);
  * // on a Connection: const result = await conn.networkGetXMLDesc(net, flags);
  * ```
  */
-export function networkGetXMLDesc(client: ProcedureCaller, net: RemoteNonnullNetwork, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function networkGetXMLDesc(client: ProcedureCaller, net: RemoteNonnullNetwork, flags: virNetworkXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcNetworkGetXMLDesc, { net, flags }, options, "xml");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetAutostart | virNetworkGetAutostart} (REMOTE_PROC_NETWORK_GET_AUTOSTART).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetAutostart | virNetworkGetAutostart} (REMOTE_PROC_NETWORK_GET_AUTOSTART). On the handle face: `net.getAutostart`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `autostart`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkGetAutostart(client, net);
@@ -1553,7 +1864,12 @@ export function networkGetAutostart(client: ProcedureCaller, net: RemoteNonnullN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetBridgeName | virNetworkGetBridgeName} (REMOTE_PROC_NETWORK_GET_BRIDGE_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetBridgeName | virNetworkGetBridgeName} (REMOTE_PROC_NETWORK_GET_BRIDGE_NAME). On the handle face: `net.getBridgeName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `name`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkGetBridgeName(client, net);
@@ -1565,7 +1881,12 @@ export function networkGetBridgeName(client: ProcedureCaller, net: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByName | virNetworkLookupByName} (REMOTE_PROC_NETWORK_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByName | virNetworkLookupByName} (REMOTE_PROC_NETWORK_LOOKUP_BY_NAME). On the handle face: `conn.networks.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the name (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `net`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkLookupByName(client, name);
@@ -1577,7 +1898,12 @@ export function networkLookupByName(client: ProcedureCaller, name: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByUUID | virNetworkLookupByUUID} (REMOTE_PROC_NETWORK_LOOKUP_BY_UUID).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkLookupByUUID | virNetworkLookupByUUID} (REMOTE_PROC_NETWORK_LOOKUP_BY_UUID). On the handle face: `conn.networks.lookupByUUID`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param uuid - the UUID, as a string or 16 bytes (C `const unsigned char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `net`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkLookupByUUID(client, uuid);
@@ -1589,7 +1915,13 @@ export function networkLookupByUUID(client: ProcedureCaller, uuid: RemoteUuid, o
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetAutostart | virNetworkSetAutostart} (REMOTE_PROC_NETWORK_SET_AUTOSTART).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetAutostart | virNetworkSetAutostart} (REMOTE_PROC_NETWORK_SET_AUTOSTART). On the handle face: `net.setAutostart`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param autostart - `autostart` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await networkSetAutostart(client, net, autostart);
@@ -1601,7 +1933,12 @@ export function networkSetAutostart(client: ProcedureCaller, net: RemoteNonnullN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUndefine | virNetworkUndefine} (REMOTE_PROC_NETWORK_UNDEFINE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUndefine | virNetworkUndefine} (REMOTE_PROC_NETWORK_UNDEFINE). On the handle face: `net.undefine`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await networkUndefine(client, net);
@@ -1613,7 +1950,11 @@ export function networkUndefine(client: ProcedureCaller, net: RemoteNonnullNetwo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfDefinedNetworks | virConnectNumOfDefinedNetworks} (REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfDefinedNetworks | virConnectNumOfDefinedNetworks} (REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS). On the handle face: `conn.networks.numOfDefined`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfDefinedNetworks(client);
@@ -1625,7 +1966,11 @@ export function connectNumOfDefinedNetworks(client: ProcedureCaller, options?: C
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDomains | virConnectNumOfDomains} (REMOTE_PROC_CONNECT_NUM_OF_DOMAINS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectNumOfDomains | virConnectNumOfDomains} (REMOTE_PROC_CONNECT_NUM_OF_DOMAINS). On the handle face: `conn.domains.numOf`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfDomains(client);
@@ -1637,7 +1982,11 @@ export function connectNumOfDomains(client: ProcedureCaller, options?: CallOptio
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfNetworks | virConnectNumOfNetworks} (REMOTE_PROC_CONNECT_NUM_OF_NETWORKS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectNumOfNetworks | virConnectNumOfNetworks} (REMOTE_PROC_CONNECT_NUM_OF_NETWORKS). On the handle face: `conn.networks.numOf`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfNetworks(client);
@@ -1649,19 +1998,31 @@ export function connectNumOfNetworks(client: ProcedureCaller, options?: CallOpti
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDump | virDomainCoreDump} (REMOTE_PROC_DOMAIN_CORE_DUMP).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDump | virDomainCoreDump} (REMOTE_PROC_DOMAIN_CORE_DUMP). On the handle face: `dom.coreDump`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param to - a file on the daemon's host (C `const char *`)
+ * @param flags - flags of `virDomainCoreDumpFlags`, OR-ed (`virDomainCoreDumpFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainCoreDump(client, dom, to, flags);
  * // on a Connection: await conn.domainCoreDump(dom, to, flags);
  * ```
  */
-export function domainCoreDump(client: ProcedureCaller, dom: RemoteNonnullDomain, to: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainCoreDump(client: ProcedureCaller, dom: RemoteNonnullDomain, to: RemoteNonnullString, flags: virDomainCoreDumpFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainCoreDump, { dom, to, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestore | virDomainRestore} (REMOTE_PROC_DOMAIN_RESTORE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestore | virDomainRestore} (REMOTE_PROC_DOMAIN_RESTORE). On the handle face: `conn.domains.restore`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param from - a file on the daemon's host (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainRestore(client, from);
@@ -1673,7 +2034,13 @@ export function domainRestore(client: ProcedureCaller, from: RemoteNonnullString
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSave | virDomainSave} (REMOTE_PROC_DOMAIN_SAVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSave | virDomainSave} (REMOTE_PROC_DOMAIN_SAVE). On the handle face: `dom.save`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param to - a file on the daemon's host (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSave(client, dom, to);
@@ -1685,7 +2052,12 @@ export function domainSave(client: ProcedureCaller, dom: RemoteNonnullDomain, to
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType | virDomainGetSchedulerType} (REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerType | virDomainGetSchedulerType} (REMOTE_PROC_DOMAIN_GET_SCHEDULER_TYPE). On the handle face: `dom.getSchedulerType`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetSchedulerType(client, dom);
@@ -1697,7 +2069,13 @@ export function domainGetSchedulerType(client: ProcedureCaller, dom: RemoteNonnu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters | virDomainGetSchedulerParameters} (REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParameters | virDomainGetSchedulerParameters} (REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS). On the handle face: `dom.getSchedulerParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `params`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetSchedulerParameters(client, dom, nparams);
@@ -1709,7 +2087,13 @@ export function domainGetSchedulerParameters(client: ProcedureCaller, dom: Remot
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters | virDomainSetSchedulerParameters} (REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParameters | virDomainSetSchedulerParameters} (REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS). On the handle face: `dom.setSchedulerParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetSchedulerParameters(client, dom, params);
@@ -1721,7 +2105,11 @@ export async function domainSetSchedulerParameters(client: ProcedureCaller, dom:
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetHostname | virConnectGetHostname} (REMOTE_PROC_CONNECT_GET_HOSTNAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetHostname | virConnectGetHostname} (REMOTE_PROC_CONNECT_GET_HOSTNAME). On the handle face: `conn.host.getHostname`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `hostname`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetHostname(client);
@@ -1734,6 +2122,11 @@ export function connectGetHostname(client: ProcedureCaller, options?: CallOption
 
 /**
  * REMOTE_PROC_CONNECT_SUPPORTS_FEATURE (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param feature - `feature` of the protocol's remote_connect_supports_feature_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `supported`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectSupportsFeature(client, feature);
@@ -1746,6 +2139,14 @@ export function connectSupportsFeature(client: ProcedureCaller, feature: number,
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PREPARE (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param uri_in - `uri_in` of the protocol's remote_domain_migrate_prepare_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_prepare_args
+ * @param dname - `dname` of the protocol's remote_domain_migrate_prepare_args
+ * @param resource - `resource` of the protocol's remote_domain_migrate_prepare_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigratePrepare(client, uri_in, flags, dname, resource);
@@ -1758,6 +2159,16 @@ export function domainMigratePrepare(client: ProcedureCaller, uri_in: RemoteStri
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PERFORM (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` of the protocol's remote_domain_migrate_perform_args
+ * @param cookie - `cookie` of the protocol's remote_domain_migrate_perform_args
+ * @param uri - `uri` of the protocol's remote_domain_migrate_perform_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_perform_args
+ * @param dname - `dname` of the protocol's remote_domain_migrate_perform_args
+ * @param resource - `resource` of the protocol's remote_domain_migrate_perform_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainMigratePerform(client, dom, cookie, uri, flags, dname, resource);
@@ -1770,6 +2181,14 @@ export function domainMigratePerform(client: ProcedureCaller, dom: RemoteNonnull
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_FINISH (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dname - `dname` of the protocol's remote_domain_migrate_finish_args
+ * @param cookie - `cookie` of the protocol's remote_domain_migrate_finish_args
+ * @param uri - `uri` of the protocol's remote_domain_migrate_finish_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_finish_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `ddom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateFinish(client, dname, cookie, uri, flags);
@@ -1781,7 +2200,13 @@ export function domainMigrateFinish(client: ProcedureCaller, dname: RemoteNonnul
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStats | virDomainBlockStats} (REMOTE_PROC_DOMAIN_BLOCK_STATS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStats | virDomainBlockStats} (REMOTE_PROC_DOMAIN_BLOCK_STATS). On the handle face: `dom.blockStats`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_block_stats_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainBlockStats(client, dom, path);
@@ -1793,7 +2218,13 @@ export function domainBlockStats(client: ProcedureCaller, dom: RemoteNonnullDoma
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceStats | virDomainInterfaceStats} (REMOTE_PROC_DOMAIN_INTERFACE_STATS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceStats | virDomainInterfaceStats} (REMOTE_PROC_DOMAIN_INTERFACE_STATS). On the handle face: `dom.interfaceStats`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param device - the device (target name or path) (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainInterfaceStats(client, dom, device);
@@ -1806,6 +2237,10 @@ export function domainInterfaceStats(client: ProcedureCaller, dom: RemoteNonnull
 
 /**
  * REMOTE_PROC_AUTH_LIST (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `types`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await authList(client);
@@ -1818,6 +2253,10 @@ export function authList(client: ProcedureCaller, options?: CallOptions): Promis
 
 /**
  * REMOTE_PROC_AUTH_SASL_INIT (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `mechlist`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await authSaslInit(client);
@@ -1830,6 +2269,13 @@ export function authSaslInit(client: ProcedureCaller, options?: CallOptions): Pr
 
 /**
  * REMOTE_PROC_AUTH_SASL_START (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param mech - `mech` of the protocol's remote_auth_sasl_start_args
+ * @param nil - `nil` of the protocol's remote_auth_sasl_start_args
+ * @param data - `data` of the protocol's remote_auth_sasl_start_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await authSaslStart(client, mech, nil, data);
@@ -1842,6 +2288,12 @@ export function authSaslStart(client: ProcedureCaller, mech: RemoteNonnullString
 
 /**
  * REMOTE_PROC_AUTH_SASL_STEP (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nil - `nil` of the protocol's remote_auth_sasl_step_args
+ * @param data - `data` of the protocol's remote_auth_sasl_step_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await authSaslStep(client, nil, data);
@@ -1854,6 +2306,10 @@ export function authSaslStep(client: ProcedureCaller, nil: number, data: number[
 
 /**
  * REMOTE_PROC_AUTH_POLKIT (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `complete`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await authPolkit(client);
@@ -1865,7 +2321,11 @@ export function authPolkit(client: ProcedureCaller, options?: CallOptions): Prom
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfStoragePools | virConnectNumOfStoragePools} (REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfStoragePools | virConnectNumOfStoragePools} (REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS). On the handle face: `conn.storagePools.numOf`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfStoragePools(client);
@@ -1877,7 +2337,12 @@ export function connectNumOfStoragePools(client: ProcedureCaller, options?: Call
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListStoragePools | virConnectListStoragePools} (REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListStoragePools | virConnectListStoragePools} (REMOTE_PROC_CONNECT_LIST_STORAGE_POOLS). On the handle face: `conn.storagePools.list`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListStoragePools(client, maxnames);
@@ -1889,7 +2354,11 @@ export function connectListStoragePools(client: ProcedureCaller, maxnames: numbe
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfDefinedStoragePools | virConnectNumOfDefinedStoragePools} (REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectNumOfDefinedStoragePools | virConnectNumOfDefinedStoragePools} (REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS). On the handle face: `conn.storagePools.numOfDefined`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfDefinedStoragePools(client);
@@ -1901,7 +2370,12 @@ export function connectNumOfDefinedStoragePools(client: ProcedureCaller, options
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListDefinedStoragePools | virConnectListDefinedStoragePools} (REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListDefinedStoragePools | virConnectListDefinedStoragePools} (REMOTE_PROC_CONNECT_LIST_DEFINED_STORAGE_POOLS). On the handle face: `conn.storagePools.listDefined`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListDefinedStoragePools(client, maxnames);
@@ -1913,7 +2387,14 @@ export function connectListDefinedStoragePools(client: ProcedureCaller, maxnames
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources | virConnectFindStoragePoolSources} (REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources | virConnectFindStoragePoolSources} (REMOTE_PROC_CONNECT_FIND_STORAGE_POOL_SOURCES). On the handle face: `conn.storagePools.findSources`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param type - the type (C `const char *`)
+ * @param srcSpec - `srcSpec` (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectFindStoragePoolSources(client, type, srcSpec, flags);
@@ -1925,55 +2406,84 @@ export function connectFindStoragePoolSources(client: ProcedureCaller, type: Rem
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML | virStoragePoolCreateXML} (REMOTE_PROC_STORAGE_POOL_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML | virStoragePoolCreateXML} (REMOTE_PROC_STORAGE_POOL_CREATE_XML). On the handle face: `conn.storagePools.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - `xml` of the protocol's remote_storage_pool_create_xml_args
+ * @param flags - flags of `virStoragePoolCreateFlags`, OR-ed (`virStoragePoolCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `pool`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolCreateXML(client, xml, flags);
  * // on a Connection: const result = await conn.storagePoolCreateXML(xml, flags);
  * ```
  */
-export function storagePoolCreateXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
+export function storagePoolCreateXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: virStoragePoolCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
   return client.call(remoteProcStoragePoolCreateXML, { xml, flags }, options, "pool");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML | virStoragePoolDefineXML} (REMOTE_PROC_STORAGE_POOL_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML | virStoragePoolDefineXML} (REMOTE_PROC_STORAGE_POOL_DEFINE_XML). On the handle face: `conn.storagePools.defineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virStoragePoolDefineFlags`, OR-ed (`virStoragePoolDefineFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `pool`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolDefineXML(client, xml, flags);
  * // on a Connection: const result = await conn.storagePoolDefineXML(xml, flags);
  * ```
  */
-export function storagePoolDefineXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
+export function storagePoolDefineXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: virStoragePoolDefineFlags = 0, options?: CallOptions): Promise<RemoteNonnullStoragePool> {
   return client.call(remoteProcStoragePoolDefineXML, { xml, flags }, options, "pool");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreate | virStoragePoolCreate} (REMOTE_PROC_STORAGE_POOL_CREATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreate | virStoragePoolCreate} (REMOTE_PROC_STORAGE_POOL_CREATE). On the handle face: `pool.create`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param flags - flags of `virStoragePoolCreateFlags`, OR-ed (`virStoragePoolCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storagePoolCreate(client, pool, flags);
  * // on a Connection: await conn.storagePoolCreate(pool, flags);
  * ```
  */
-export function storagePoolCreate(client: ProcedureCaller, pool: RemoteNonnullStoragePool, flags: number = 0, options?: CallOptions): Promise<void> {
+export function storagePoolCreate(client: ProcedureCaller, pool: RemoteNonnullStoragePool, flags: virStoragePoolCreateFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcStoragePoolCreate, { pool, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuild | virStoragePoolBuild} (REMOTE_PROC_STORAGE_POOL_BUILD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolBuild | virStoragePoolBuild} (REMOTE_PROC_STORAGE_POOL_BUILD). On the handle face: `pool.build`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param flags - flags of `virStoragePoolBuildFlags`, OR-ed (`virStoragePoolBuildFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storagePoolBuild(client, pool, flags);
  * // on a Connection: await conn.storagePoolBuild(pool, flags);
  * ```
  */
-export function storagePoolBuild(client: ProcedureCaller, pool: RemoteNonnullStoragePool, flags: number = 0, options?: CallOptions): Promise<void> {
+export function storagePoolBuild(client: ProcedureCaller, pool: RemoteNonnullStoragePool, flags: virStoragePoolBuildFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcStoragePoolBuild, { pool, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDestroy | virStoragePoolDestroy} (REMOTE_PROC_STORAGE_POOL_DESTROY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDestroy | virStoragePoolDestroy} (REMOTE_PROC_STORAGE_POOL_DESTROY). On the handle face: `pool.destroy`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storagePoolDestroy(client, pool);
@@ -1985,19 +2495,30 @@ export function storagePoolDestroy(client: ProcedureCaller, pool: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDelete | virStoragePoolDelete} (REMOTE_PROC_STORAGE_POOL_DELETE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDelete | virStoragePoolDelete} (REMOTE_PROC_STORAGE_POOL_DELETE). On the handle face: `pool.delete`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param flags - flags of `virStoragePoolDeleteFlags`, OR-ed (`virStoragePoolDeleteFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storagePoolDelete(client, pool, flags);
  * // on a Connection: await conn.storagePoolDelete(pool, flags);
  * ```
  */
-export function storagePoolDelete(client: ProcedureCaller, pool: RemoteNonnullStoragePool, flags: number = 0, options?: CallOptions): Promise<void> {
+export function storagePoolDelete(client: ProcedureCaller, pool: RemoteNonnullStoragePool, flags: virStoragePoolDeleteFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcStoragePoolDelete, { pool, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolUndefine | virStoragePoolUndefine} (REMOTE_PROC_STORAGE_POOL_UNDEFINE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolUndefine | virStoragePoolUndefine} (REMOTE_PROC_STORAGE_POOL_UNDEFINE). On the handle face: `pool.undefine`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storagePoolUndefine(client, pool);
@@ -2009,7 +2530,13 @@ export function storagePoolUndefine(client: ProcedureCaller, pool: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolRefresh | virStoragePoolRefresh} (REMOTE_PROC_STORAGE_POOL_REFRESH).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolRefresh | virStoragePoolRefresh} (REMOTE_PROC_STORAGE_POOL_REFRESH). On the handle face: `pool.refresh`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storagePoolRefresh(client, pool, flags);
@@ -2021,7 +2548,12 @@ export function storagePoolRefresh(client: ProcedureCaller, pool: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByName | virStoragePoolLookupByName} (REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByName | virStoragePoolLookupByName} (REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_NAME). On the handle face: `conn.storagePools.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the name (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `pool`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolLookupByName(client, name);
@@ -2033,7 +2565,12 @@ export function storagePoolLookupByName(client: ProcedureCaller, name: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByUUID | virStoragePoolLookupByUUID} (REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByUUID | virStoragePoolLookupByUUID} (REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_UUID). On the handle face: `conn.storagePools.lookupByUUID`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param uuid - the UUID, as a string or 16 bytes (C `const unsigned char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `pool`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolLookupByUUID(client, uuid);
@@ -2045,7 +2582,12 @@ export function storagePoolLookupByUUID(client: ProcedureCaller, uuid: RemoteUui
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByVolume | virStoragePoolLookupByVolume} (REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByVolume | virStoragePoolLookupByVolume} (REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_VOLUME). On the handle face: `vol.lookupPool`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `pool`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolLookupByVolume(client, vol);
@@ -2057,7 +2599,12 @@ export function storagePoolLookupByVolume(client: ProcedureCaller, vol: RemoteNo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo | virStoragePoolGetInfo} (REMOTE_PROC_STORAGE_POOL_GET_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetInfo | virStoragePoolGetInfo} (REMOTE_PROC_STORAGE_POOL_GET_INFO). On the handle face: `pool.getInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolGetInfo(client, pool);
@@ -2069,19 +2616,30 @@ export function storagePoolGetInfo(client: ProcedureCaller, pool: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetXMLDesc | virStoragePoolGetXMLDesc} (REMOTE_PROC_STORAGE_POOL_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetXMLDesc | virStoragePoolGetXMLDesc} (REMOTE_PROC_STORAGE_POOL_GET_XML_DESC). On the handle face: `pool.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param flags - flags of `virStorageXMLFlags`, OR-ed (`virStorageXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolGetXMLDesc(client, pool, flags);
  * // on a Connection: const result = await conn.storagePoolGetXMLDesc(pool, flags);
  * ```
  */
-export function storagePoolGetXMLDesc(client: ProcedureCaller, pool: RemoteNonnullStoragePool, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function storagePoolGetXMLDesc(client: ProcedureCaller, pool: RemoteNonnullStoragePool, flags: virStorageXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcStoragePoolGetXMLDesc, { pool, flags }, options, "xml");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetAutostart | virStoragePoolGetAutostart} (REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolGetAutostart | virStoragePoolGetAutostart} (REMOTE_PROC_STORAGE_POOL_GET_AUTOSTART). On the handle face: `pool.getAutostart`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `autostart`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolGetAutostart(client, pool);
@@ -2093,7 +2651,13 @@ export function storagePoolGetAutostart(client: ProcedureCaller, pool: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolSetAutostart | virStoragePoolSetAutostart} (REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolSetAutostart | virStoragePoolSetAutostart} (REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART). On the handle face: `pool.setAutostart`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param autostart - `autostart` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storagePoolSetAutostart(client, pool, autostart);
@@ -2105,7 +2669,12 @@ export function storagePoolSetAutostart(client: ProcedureCaller, pool: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolNumOfVolumes | virStoragePoolNumOfVolumes} (REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolNumOfVolumes | virStoragePoolNumOfVolumes} (REMOTE_PROC_STORAGE_POOL_NUM_OF_VOLUMES). On the handle face: `pool.volumes.numOf`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolNumOfVolumes(client, pool);
@@ -2117,7 +2686,13 @@ export function storagePoolNumOfVolumes(client: ProcedureCaller, pool: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListVolumes | virStoragePoolListVolumes} (REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListVolumes | virStoragePoolListVolumes} (REMOTE_PROC_STORAGE_POOL_LIST_VOLUMES). On the handle face: `pool.volumes.list`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolListVolumes(client, pool, maxnames);
@@ -2129,31 +2704,50 @@ export function storagePoolListVolumes(client: ProcedureCaller, pool: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML | virStorageVolCreateXML} (REMOTE_PROC_STORAGE_VOL_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML | virStorageVolCreateXML} (REMOTE_PROC_STORAGE_VOL_CREATE_XML). On the handle face: `pool.volumes.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param xml - `xml` of the protocol's remote_storage_vol_create_xml_args
+ * @param flags - flags of `virStorageVolCreateFlags`, OR-ed (`virStorageVolCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `vol`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolCreateXML(client, pool, xml, flags);
  * // on a Connection: const result = await conn.storageVolCreateXML(pool, xml, flags);
  * ```
  */
-export function storageVolCreateXML(client: ProcedureCaller, pool: RemoteNonnullStoragePool, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
+export function storageVolCreateXML(client: ProcedureCaller, pool: RemoteNonnullStoragePool, xml: RemoteNonnullString, flags: virStorageVolCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
   return client.call(remoteProcStorageVolCreateXML, { pool, xml, flags }, options, "vol");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDelete | virStorageVolDelete} (REMOTE_PROC_STORAGE_VOL_DELETE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDelete | virStorageVolDelete} (REMOTE_PROC_STORAGE_VOL_DELETE). On the handle face: `vol.delete`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param flags - flags of `virStorageVolDeleteFlags`, OR-ed (`virStorageVolDeleteFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storageVolDelete(client, vol, flags);
  * // on a Connection: await conn.storageVolDelete(vol, flags);
  * ```
  */
-export function storageVolDelete(client: ProcedureCaller, vol: RemoteNonnullStorageVol, flags: number = 0, options?: CallOptions): Promise<void> {
+export function storageVolDelete(client: ProcedureCaller, vol: RemoteNonnullStorageVol, flags: virStorageVolDeleteFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcStorageVolDelete, { vol, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByName | virStorageVolLookupByName} (REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByName | virStorageVolLookupByName} (REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_NAME). On the handle face: `pool.volumes.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param name - the name (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `vol`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolLookupByName(client, pool, name);
@@ -2165,7 +2759,12 @@ export function storageVolLookupByName(client: ProcedureCaller, pool: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByKey | virStorageVolLookupByKey} (REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByKey | virStorageVolLookupByKey} (REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_KEY). On the handle face: `conn.storageVolumes.lookupByKey`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param key - the volume key (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `vol`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolLookupByKey(client, key);
@@ -2177,7 +2776,12 @@ export function storageVolLookupByKey(client: ProcedureCaller, key: RemoteNonnul
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByPath | virStorageVolLookupByPath} (REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolLookupByPath | virStorageVolLookupByPath} (REMOTE_PROC_STORAGE_VOL_LOOKUP_BY_PATH). On the handle face: `conn.storageVolumes.lookupByPath`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param path - a path on the daemon's host (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `vol`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolLookupByPath(client, path);
@@ -2189,7 +2793,12 @@ export function storageVolLookupByPath(client: ProcedureCaller, path: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo | virStorageVolGetInfo} (REMOTE_PROC_STORAGE_VOL_GET_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfo | virStorageVolGetInfo} (REMOTE_PROC_STORAGE_VOL_GET_INFO). On the handle face: `vol.getInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolGetInfo(client, vol);
@@ -2201,7 +2810,13 @@ export function storageVolGetInfo(client: ProcedureCaller, vol: RemoteNonnullSto
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetXMLDesc | virStorageVolGetXMLDesc} (REMOTE_PROC_STORAGE_VOL_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetXMLDesc | virStorageVolGetXMLDesc} (REMOTE_PROC_STORAGE_VOL_GET_XML_DESC). On the handle face: `vol.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolGetXMLDesc(client, vol, flags);
@@ -2213,7 +2828,12 @@ export function storageVolGetXMLDesc(client: ProcedureCaller, vol: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetPath | virStorageVolGetPath} (REMOTE_PROC_STORAGE_VOL_GET_PATH).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetPath | virStorageVolGetPath} (REMOTE_PROC_STORAGE_VOL_GET_PATH). On the handle face: `vol.getPath`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `name`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolGetPath(client, vol);
@@ -2225,7 +2845,13 @@ export function storageVolGetPath(client: ProcedureCaller, vol: RemoteNonnullSto
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory | virNodeGetCellsFreeMemory} (REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory | virNodeGetCellsFreeMemory} (REMOTE_PROC_NODE_GET_CELLS_FREE_MEMORY). On the handle face: `conn.host.getCellsFreeMemory`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param startCell - the first NUMA cell (C `int`)
+ * @param maxcells - `maxcells` of the protocol's remote_node_get_cells_free_memory_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `cells`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetCellsFreeMemory(client, startCell, maxcells);
@@ -2237,7 +2863,11 @@ export function nodeGetCellsFreeMemory(client: ProcedureCaller, startCell: numbe
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreeMemory | virNodeGetFreeMemory} (REMOTE_PROC_NODE_GET_FREE_MEMORY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreeMemory | virNodeGetFreeMemory} (REMOTE_PROC_NODE_GET_FREE_MEMORY). On the handle face: `conn.host.getFreeMemory`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `freeMem`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetFreeMemory(client);
@@ -2249,7 +2879,16 @@ export function nodeGetFreeMemory(client: ProcedureCaller, options?: CallOptions
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPeek | virDomainBlockPeek} (REMOTE_PROC_DOMAIN_BLOCK_PEEK).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPeek | virDomainBlockPeek} (REMOTE_PROC_DOMAIN_BLOCK_PEEK). On the handle face: `dom.blockPeek`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_block_peek_args
+ * @param offset - a byte offset (C `unsigned long long`)
+ * @param size - `size` (C `size_t`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `buffer`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainBlockPeek(client, dom, path, offset, size, flags);
@@ -2261,19 +2900,36 @@ export function domainBlockPeek(client: ProcedureCaller, dom: RemoteNonnullDomai
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryPeek | virDomainMemoryPeek} (REMOTE_PROC_DOMAIN_MEMORY_PEEK).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryPeek | virDomainMemoryPeek} (REMOTE_PROC_DOMAIN_MEMORY_PEEK). On the handle face: `dom.memoryPeek`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param offset - `offset` of the protocol's remote_domain_memory_peek_args
+ * @param size - `size` (C `size_t`)
+ * @param flags - flags of `virDomainMemoryFlags`, OR-ed (`virDomainMemoryFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `buffer`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMemoryPeek(client, dom, offset, size, flags);
  * // on a Connection: const result = await conn.domainMemoryPeek(dom, offset, size, flags);
  * ```
  */
-export function domainMemoryPeek(client: ProcedureCaller, dom: RemoteNonnullDomain, offset: bigint, size: number, flags: number = 0, options?: CallOptions): Promise<Uint8Array> {
+export function domainMemoryPeek(client: ProcedureCaller, dom: RemoteNonnullDomain, offset: bigint, size: number, flags: virDomainMemoryFlags = 0, options?: CallOptions): Promise<Uint8Array> {
   return client.call(remoteProcDomainMemoryPeek, { dom, offset, size, flags }, options, "buffer");
 }
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PREPARE2 (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param uri_in - `uri_in` of the protocol's remote_domain_migrate_prepare2_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_prepare2_args
+ * @param dname - `dname` of the protocol's remote_domain_migrate_prepare2_args
+ * @param resource - `resource` of the protocol's remote_domain_migrate_prepare2_args
+ * @param dom_xml - `dom_xml` of the protocol's remote_domain_migrate_prepare2_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigratePrepare2(client, uri_in, flags, dname, resource, dom_xml);
@@ -2286,6 +2942,15 @@ export function domainMigratePrepare2(client: ProcedureCaller, uri_in: RemoteStr
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_FINISH2 (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dname - `dname` of the protocol's remote_domain_migrate_finish2_args
+ * @param cookie - `cookie` of the protocol's remote_domain_migrate_finish2_args
+ * @param uri - `uri` of the protocol's remote_domain_migrate_finish2_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_finish2_args
+ * @param retcode - `retcode` of the protocol's remote_domain_migrate_finish2_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `ddom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateFinish2(client, dname, cookie, uri, flags, retcode);
@@ -2297,7 +2962,11 @@ export function domainMigrateFinish2(client: ProcedureCaller, dname: RemoteNonnu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetURI | virConnectGetURI} (REMOTE_PROC_CONNECT_GET_URI).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetURI | virConnectGetURI} (REMOTE_PROC_CONNECT_GET_URI). On the handle face: `conn.host.getURI`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `uri`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetURI(client);
@@ -2309,7 +2978,13 @@ export function connectGetURI(client: ProcedureCaller, options?: CallOptions): P
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices | virNodeNumOfDevices} (REMOTE_PROC_NODE_NUM_OF_DEVICES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeNumOfDevices | virNodeNumOfDevices} (REMOTE_PROC_NODE_NUM_OF_DEVICES). On the handle face: `conn.nodeDevices.numOf`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param cap - `cap` (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeNumOfDevices(client, cap, flags);
@@ -2321,7 +2996,14 @@ export function nodeNumOfDevices(client: ProcedureCaller, cap: RemoteString, fla
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices | virNodeListDevices} (REMOTE_PROC_NODE_LIST_DEVICES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeListDevices | virNodeListDevices} (REMOTE_PROC_NODE_LIST_DEVICES). On the handle face: `conn.nodeDevices.list`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param cap - `cap` (C `const char *`)
+ * @param maxnames - `maxnames` (C `int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeListDevices(client, cap, maxnames, flags);
@@ -2333,7 +3015,12 @@ export function nodeListDevices(client: ProcedureCaller, cap: RemoteString, maxn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupByName | virNodeDeviceLookupByName} (REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupByName | virNodeDeviceLookupByName} (REMOTE_PROC_NODE_DEVICE_LOOKUP_BY_NAME). On the handle face: `conn.nodeDevices.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the name (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dev`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceLookupByName(client, name);
@@ -2345,19 +3032,30 @@ export function nodeDeviceLookupByName(client: ProcedureCaller, name: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetXMLDesc | virNodeDeviceGetXMLDesc} (REMOTE_PROC_NODE_DEVICE_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetXMLDesc | virNodeDeviceGetXMLDesc} (REMOTE_PROC_NODE_DEVICE_GET_XML_DESC). On the handle face: `dev.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virNodeDeviceXMLFlags`, OR-ed (`virNodeDeviceXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceGetXMLDesc(client, name, flags);
  * // on a Connection: const result = await conn.nodeDeviceGetXMLDesc(name, flags);
  * ```
  */
-export function nodeDeviceGetXMLDesc(client: ProcedureCaller, name: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function nodeDeviceGetXMLDesc(client: ProcedureCaller, name: RemoteNonnullString, flags: virNodeDeviceXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcNodeDeviceGetXMLDesc, { name, flags }, options, "xml");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetParent | virNodeDeviceGetParent} (REMOTE_PROC_NODE_DEVICE_GET_PARENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetParent | virNodeDeviceGetParent} (REMOTE_PROC_NODE_DEVICE_GET_PARENT). On the handle face: `dev.getParent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `parentName`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceGetParent(client, name);
@@ -2369,7 +3067,12 @@ export function nodeDeviceGetParent(client: ProcedureCaller, name: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceNumOfCaps | virNodeDeviceNumOfCaps} (REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceNumOfCaps | virNodeDeviceNumOfCaps} (REMOTE_PROC_NODE_DEVICE_NUM_OF_CAPS). On the handle face: `dev.numOfCaps`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceNumOfCaps(client, name);
@@ -2381,7 +3084,13 @@ export function nodeDeviceNumOfCaps(client: ProcedureCaller, name: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceListCaps | virNodeDeviceListCaps} (REMOTE_PROC_NODE_DEVICE_LIST_CAPS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceListCaps | virNodeDeviceListCaps} (REMOTE_PROC_NODE_DEVICE_LIST_CAPS). On the handle face: `dev.listCaps`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceListCaps(client, name, maxnames);
@@ -2393,7 +3102,12 @@ export function nodeDeviceListCaps(client: ProcedureCaller, name: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDettach | virNodeDeviceDettach} (REMOTE_PROC_NODE_DEVICE_DETTACH).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDettach | virNodeDeviceDettach} (REMOTE_PROC_NODE_DEVICE_DETTACH). On the handle face: `dev.dettach`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceDettach(client, name);
@@ -2405,7 +3119,12 @@ export function nodeDeviceDettach(client: ProcedureCaller, name: RemoteNonnullSt
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReAttach | virNodeDeviceReAttach} (REMOTE_PROC_NODE_DEVICE_RE_ATTACH).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReAttach | virNodeDeviceReAttach} (REMOTE_PROC_NODE_DEVICE_RE_ATTACH). On the handle face: `dev.reAttach`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceReAttach(client, name);
@@ -2417,7 +3136,12 @@ export function nodeDeviceReAttach(client: ProcedureCaller, name: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReset | virNodeDeviceReset} (REMOTE_PROC_NODE_DEVICE_RESET).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceReset | virNodeDeviceReset} (REMOTE_PROC_NODE_DEVICE_RESET). On the handle face: `dev.reset`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceReset(client, name);
@@ -2429,7 +3153,12 @@ export function nodeDeviceReset(client: ProcedureCaller, name: RemoteNonnullStri
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabel | virDomainGetSecurityLabel} (REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabel | virDomainGetSecurityLabel} (REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL). On the handle face: `dom.getSecurityLabel`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetSecurityLabel(client, dom);
@@ -2441,7 +3170,11 @@ export function domainGetSecurityLabel(client: ProcedureCaller, dom: RemoteNonnu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSecurityModel | virNodeGetSecurityModel} (REMOTE_PROC_NODE_GET_SECURITY_MODEL).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSecurityModel | virNodeGetSecurityModel} (REMOTE_PROC_NODE_GET_SECURITY_MODEL). On the handle face: `conn.host.getSecurityModel`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetSecurityModel(client);
@@ -2453,19 +3186,30 @@ export function nodeGetSecurityModel(client: ProcedureCaller, options?: CallOpti
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML | virNodeDeviceCreateXML} (REMOTE_PROC_NODE_DEVICE_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML | virNodeDeviceCreateXML} (REMOTE_PROC_NODE_DEVICE_CREATE_XML). On the handle face: `conn.nodeDevices.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml_desc - `xml_desc` of the protocol's remote_node_device_create_xml_args
+ * @param flags - flags of `virNodeDeviceCreateXMLFlags`, OR-ed (`virNodeDeviceCreateXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dev`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceCreateXML(client, xml_desc, flags);
  * // on a Connection: const result = await conn.nodeDeviceCreateXML(xml_desc, flags);
  * ```
  */
-export function nodeDeviceCreateXML(client: ProcedureCaller, xml_desc: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullNodeDevice> {
+export function nodeDeviceCreateXML(client: ProcedureCaller, xml_desc: RemoteNonnullString, flags: virNodeDeviceCreateXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullNodeDevice> {
   return client.call(remoteProcNodeDeviceCreateXML, { xml_desc, flags }, options, "dev");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDestroy | virNodeDeviceDestroy} (REMOTE_PROC_NODE_DEVICE_DESTROY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDestroy | virNodeDeviceDestroy} (REMOTE_PROC_NODE_DEVICE_DESTROY). On the handle face: `dev.destroy`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceDestroy(client, name);
@@ -2477,19 +3221,31 @@ export function nodeDeviceDestroy(client: ProcedureCaller, name: RemoteNonnullSt
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom | virStorageVolCreateXMLFrom} (REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom | virStorageVolCreateXMLFrom} (REMOTE_PROC_STORAGE_VOL_CREATE_XML_FROM). On the handle face: `pool.volumes.createXMLFrom`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param xml - `xml` of the protocol's remote_storage_vol_create_xml_from_args
+ * @param clonevol - the volume to copy (C `virStorageVolPtr`)
+ * @param flags - flags of `virStorageVolCreateFlags`, OR-ed (`virStorageVolCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `vol`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolCreateXMLFrom(client, pool, xml, clonevol, flags);
  * // on a Connection: const result = await conn.storageVolCreateXMLFrom(pool, xml, clonevol, flags);
  * ```
  */
-export function storageVolCreateXMLFrom(client: ProcedureCaller, pool: RemoteNonnullStoragePool, xml: RemoteNonnullString, clonevol: RemoteNonnullStorageVol, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
+export function storageVolCreateXMLFrom(client: ProcedureCaller, pool: RemoteNonnullStoragePool, xml: RemoteNonnullString, clonevol: RemoteNonnullStorageVol, flags: virStorageVolCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullStorageVol> {
   return client.call(remoteProcStorageVolCreateXMLFrom, { pool, xml, clonevol, flags }, options, "vol");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfInterfaces | virConnectNumOfInterfaces} (REMOTE_PROC_CONNECT_NUM_OF_INTERFACES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfInterfaces | virConnectNumOfInterfaces} (REMOTE_PROC_CONNECT_NUM_OF_INTERFACES). On the handle face: `conn.interfaces.numOf`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfInterfaces(client);
@@ -2501,7 +3257,12 @@ export function connectNumOfInterfaces(client: ProcedureCaller, options?: CallOp
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListInterfaces | virConnectListInterfaces} (REMOTE_PROC_CONNECT_LIST_INTERFACES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListInterfaces | virConnectListInterfaces} (REMOTE_PROC_CONNECT_LIST_INTERFACES). On the handle face: `conn.interfaces.list`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListInterfaces(client, maxnames);
@@ -2513,7 +3274,12 @@ export function connectListInterfaces(client: ProcedureCaller, maxnames: number,
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByName | virInterfaceLookupByName} (REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByName | virInterfaceLookupByName} (REMOTE_PROC_INTERFACE_LOOKUP_BY_NAME). On the handle face: `conn.interfaces.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the name (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `iface`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await interfaceLookupByName(client, name);
@@ -2525,7 +3291,12 @@ export function interfaceLookupByName(client: ProcedureCaller, name: RemoteNonnu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByMACString | virInterfaceLookupByMACString} (REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceLookupByMACString | virInterfaceLookupByMACString} (REMOTE_PROC_INTERFACE_LOOKUP_BY_MAC_STRING). On the handle face: `conn.interfaces.lookupByMACString`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param mac - `mac` of the protocol's remote_interface_lookup_by_mac_string_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `iface`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await interfaceLookupByMACString(client, mac);
@@ -2537,7 +3308,13 @@ export function interfaceLookupByMACString(client: ProcedureCaller, mac: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceGetXMLDesc | virInterfaceGetXMLDesc} (REMOTE_PROC_INTERFACE_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceGetXMLDesc | virInterfaceGetXMLDesc} (REMOTE_PROC_INTERFACE_GET_XML_DESC). On the handle face: `iface.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param iface - `iface` (C `virInterfacePtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await interfaceGetXMLDesc(client, iface, flags);
@@ -2549,19 +3326,30 @@ export function interfaceGetXMLDesc(client: ProcedureCaller, iface: RemoteNonnul
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML | virInterfaceDefineXML} (REMOTE_PROC_INTERFACE_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML | virInterfaceDefineXML} (REMOTE_PROC_INTERFACE_DEFINE_XML). On the handle face: `conn.interfaces.defineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virInterfaceDefineFlags`, OR-ed (`virInterfaceDefineFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `iface`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await interfaceDefineXML(client, xml, flags);
  * // on a Connection: const result = await conn.interfaceDefineXML(xml, flags);
  * ```
  */
-export function interfaceDefineXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullInterface> {
+export function interfaceDefineXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: virInterfaceDefineFlags = 0, options?: CallOptions): Promise<RemoteNonnullInterface> {
   return client.call(remoteProcInterfaceDefineXML, { xml, flags }, options, "iface");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceUndefine | virInterfaceUndefine} (REMOTE_PROC_INTERFACE_UNDEFINE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceUndefine | virInterfaceUndefine} (REMOTE_PROC_INTERFACE_UNDEFINE). On the handle face: `iface.undefine`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param iface - `iface` (C `virInterfacePtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await interfaceUndefine(client, iface);
@@ -2573,7 +3361,13 @@ export function interfaceUndefine(client: ProcedureCaller, iface: RemoteNonnullI
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceCreate | virInterfaceCreate} (REMOTE_PROC_INTERFACE_CREATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceCreate | virInterfaceCreate} (REMOTE_PROC_INTERFACE_CREATE). On the handle face: `iface.create`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param iface - `iface` (C `virInterfacePtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await interfaceCreate(client, iface, flags);
@@ -2585,7 +3379,13 @@ export function interfaceCreate(client: ProcedureCaller, iface: RemoteNonnullInt
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDestroy | virInterfaceDestroy} (REMOTE_PROC_INTERFACE_DESTROY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDestroy | virInterfaceDestroy} (REMOTE_PROC_INTERFACE_DESTROY). On the handle face: `iface.destroy`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param iface - `iface` (C `virInterfacePtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await interfaceDestroy(client, iface, flags);
@@ -2597,7 +3397,14 @@ export function interfaceDestroy(client: ProcedureCaller, iface: RemoteNonnullIn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative | virConnectDomainXMLFromNative} (REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative | virConnectDomainXMLFromNative} (REMOTE_PROC_CONNECT_DOMAIN_XML_FROM_NATIVE). On the handle face: `conn.domains.xmlFromNative`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nativeFormat - the native format's name (C `const char *`)
+ * @param nativeConfig - the native configuration text (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `domainXml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectDomainXMLFromNative(client, nativeFormat, nativeConfig, flags);
@@ -2609,7 +3416,14 @@ export function connectDomainXMLFromNative(client: ProcedureCaller, nativeFormat
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative | virConnectDomainXMLToNative} (REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative | virConnectDomainXMLToNative} (REMOTE_PROC_CONNECT_DOMAIN_XML_TO_NATIVE). On the handle face: `conn.domains.xmlToNative`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nativeFormat - the native format's name (C `const char *`)
+ * @param domainXml - `domainXml` (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `nativeConfig`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectDomainXMLToNative(client, nativeFormat, domainXml, flags);
@@ -2621,7 +3435,11 @@ export function connectDomainXMLToNative(client: ProcedureCaller, nativeFormat: 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfDefinedInterfaces | virConnectNumOfDefinedInterfaces} (REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectNumOfDefinedInterfaces | virConnectNumOfDefinedInterfaces} (REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES). On the handle face: `conn.interfaces.numOfDefined`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfDefinedInterfaces(client);
@@ -2633,7 +3451,12 @@ export function connectNumOfDefinedInterfaces(client: ProcedureCaller, options?:
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListDefinedInterfaces | virConnectListDefinedInterfaces} (REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListDefinedInterfaces | virConnectListDefinedInterfaces} (REMOTE_PROC_CONNECT_LIST_DEFINED_INTERFACES). On the handle face: `conn.interfaces.listDefined`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListDefinedInterfaces(client, maxnames);
@@ -2645,7 +3468,11 @@ export function connectListDefinedInterfaces(client: ProcedureCaller, maxnames: 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectNumOfSecrets | virConnectNumOfSecrets} (REMOTE_PROC_CONNECT_NUM_OF_SECRETS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectNumOfSecrets | virConnectNumOfSecrets} (REMOTE_PROC_CONNECT_NUM_OF_SECRETS). On the handle face: `conn.secrets.numOf`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfSecrets(client);
@@ -2657,7 +3484,12 @@ export function connectNumOfSecrets(client: ProcedureCaller, options?: CallOptio
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListSecrets | virConnectListSecrets} (REMOTE_PROC_CONNECT_LIST_SECRETS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListSecrets | virConnectListSecrets} (REMOTE_PROC_CONNECT_LIST_SECRETS). On the handle face: `conn.secrets.list`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxuuids - `maxuuids` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `uuids`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListSecrets(client, maxuuids);
@@ -2669,7 +3501,12 @@ export function connectListSecrets(client: ProcedureCaller, maxuuids: number, op
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUUID | virSecretLookupByUUID} (REMOTE_PROC_SECRET_LOOKUP_BY_UUID).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUUID | virSecretLookupByUUID} (REMOTE_PROC_SECRET_LOOKUP_BY_UUID). On the handle face: `conn.secrets.lookupByUUID`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param uuid - the UUID, as a string or 16 bytes (C `const unsigned char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `secret`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await secretLookupByUUID(client, uuid);
@@ -2681,19 +3518,31 @@ export function secretLookupByUUID(client: ProcedureCaller, uuid: RemoteUuid, op
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML | virSecretDefineXML} (REMOTE_PROC_SECRET_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML | virSecretDefineXML} (REMOTE_PROC_SECRET_DEFINE_XML). On the handle face: `conn.secrets.defineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virSecretDefineFlags`, OR-ed (`virSecretDefineFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `secret`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await secretDefineXML(client, xml, flags);
  * // on a Connection: const result = await conn.secretDefineXML(xml, flags);
  * ```
  */
-export function secretDefineXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullSecret> {
+export function secretDefineXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: virSecretDefineFlags = 0, options?: CallOptions): Promise<RemoteNonnullSecret> {
   return client.call(remoteProcSecretDefineXML, { xml, flags }, options, "secret");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetXMLDesc | virSecretGetXMLDesc} (REMOTE_PROC_SECRET_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetXMLDesc | virSecretGetXMLDesc} (REMOTE_PROC_SECRET_GET_XML_DESC). On the handle face: `secret.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param secret - `secret` (C `virSecretPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await secretGetXMLDesc(client, secret, flags);
@@ -2705,7 +3554,14 @@ export function secretGetXMLDesc(client: ProcedureCaller, secret: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretSetValue | virSecretSetValue} (REMOTE_PROC_SECRET_SET_VALUE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretSetValue | virSecretSetValue} (REMOTE_PROC_SECRET_SET_VALUE). On the handle face: `secret.setValue`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param secret - `secret` (C `virSecretPtr`)
+ * @param value - the value (C `const unsigned char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await secretSetValue(client, secret, value, flags);
@@ -2717,7 +3573,13 @@ export function secretSetValue(client: ProcedureCaller, secret: RemoteNonnullSec
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetValue | virSecretGetValue} (REMOTE_PROC_SECRET_GET_VALUE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretGetValue | virSecretGetValue} (REMOTE_PROC_SECRET_GET_VALUE). On the handle face: `secret.getValue`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param secret - `secret` (C `virSecretPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `value`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await secretGetValue(client, secret, flags);
@@ -2729,7 +3591,12 @@ export function secretGetValue(client: ProcedureCaller, secret: RemoteNonnullSec
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUndefine | virSecretUndefine} (REMOTE_PROC_SECRET_UNDEFINE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretUndefine | virSecretUndefine} (REMOTE_PROC_SECRET_UNDEFINE). On the handle face: `secret.undefine`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param secret - `secret` (C `virSecretPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await secretUndefine(client, secret);
@@ -2741,7 +3608,13 @@ export function secretUndefine(client: ProcedureCaller, secret: RemoteNonnullSec
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage | virSecretLookupByUsage} (REMOTE_PROC_SECRET_LOOKUP_BY_USAGE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage | virSecretLookupByUsage} (REMOTE_PROC_SECRET_LOOKUP_BY_USAGE). On the handle face: `conn.secrets.lookupByUsage`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param usageType - the usage type (C `int`)
+ * @param usageID - the usage id (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `secret`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await secretLookupByUsage(client, usageType, usageID);
@@ -2755,6 +3628,14 @@ export function secretLookupByUsage(client: ProcedureCaller, usageType: number, 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL (no public C function; libvirt uses it internally).
  * Carries a write stream.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param flags - `flags` of the protocol's remote_domain_migrate_prepare_tunnel_args
+ * @param dname - `dname` of the protocol's remote_domain_migrate_prepare_tunnel_args
+ * @param resource - `resource` of the protocol's remote_domain_migrate_prepare_tunnel_args
+ * @param dom_xml - `dom_xml` of the protocol's remote_domain_migrate_prepare_tunnel_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the stream and the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const { stream, reply } = await domainMigratePrepareTunnel(client, flags, dname, resource, dom_xml);
@@ -2766,7 +3647,11 @@ export function domainMigratePrepareTunnel<S>(client: StreamCaller<S>, flags: bi
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectIsSecure | virConnectIsSecure} (REMOTE_PROC_CONNECT_IS_SECURE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectIsSecure | virConnectIsSecure} (REMOTE_PROC_CONNECT_IS_SECURE). On the handle face: `conn.host.isSecure`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `secure`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectIsSecure(client);
@@ -2778,7 +3663,12 @@ export function connectIsSecure(client: ProcedureCaller, options?: CallOptions):
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsActive | virDomainIsActive} (REMOTE_PROC_DOMAIN_IS_ACTIVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsActive | virDomainIsActive} (REMOTE_PROC_DOMAIN_IS_ACTIVE). On the handle face: `dom.isActive`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `active`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainIsActive(client, dom);
@@ -2790,7 +3680,12 @@ export function domainIsActive(client: ProcedureCaller, dom: RemoteNonnullDomain
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsPersistent | virDomainIsPersistent} (REMOTE_PROC_DOMAIN_IS_PERSISTENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsPersistent | virDomainIsPersistent} (REMOTE_PROC_DOMAIN_IS_PERSISTENT). On the handle face: `dom.isPersistent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `persistent`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainIsPersistent(client, dom);
@@ -2802,7 +3697,12 @@ export function domainIsPersistent(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsActive | virNetworkIsActive} (REMOTE_PROC_NETWORK_IS_ACTIVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsActive | virNetworkIsActive} (REMOTE_PROC_NETWORK_IS_ACTIVE). On the handle face: `net.isActive`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - `net` (C `virNetworkPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `active`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkIsActive(client, net);
@@ -2814,7 +3714,12 @@ export function networkIsActive(client: ProcedureCaller, net: RemoteNonnullNetwo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsPersistent | virNetworkIsPersistent} (REMOTE_PROC_NETWORK_IS_PERSISTENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkIsPersistent | virNetworkIsPersistent} (REMOTE_PROC_NETWORK_IS_PERSISTENT). On the handle face: `net.isPersistent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - `net` (C `virNetworkPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `persistent`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkIsPersistent(client, net);
@@ -2826,7 +3731,12 @@ export function networkIsPersistent(client: ProcedureCaller, net: RemoteNonnullN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsActive | virStoragePoolIsActive} (REMOTE_PROC_STORAGE_POOL_IS_ACTIVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsActive | virStoragePoolIsActive} (REMOTE_PROC_STORAGE_POOL_IS_ACTIVE). On the handle face: `pool.isActive`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `active`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolIsActive(client, pool);
@@ -2838,7 +3748,12 @@ export function storagePoolIsActive(client: ProcedureCaller, pool: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsPersistent | virStoragePoolIsPersistent} (REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolIsPersistent | virStoragePoolIsPersistent} (REMOTE_PROC_STORAGE_POOL_IS_PERSISTENT). On the handle face: `pool.isPersistent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `persistent`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolIsPersistent(client, pool);
@@ -2850,7 +3765,12 @@ export function storagePoolIsPersistent(client: ProcedureCaller, pool: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceIsActive | virInterfaceIsActive} (REMOTE_PROC_INTERFACE_IS_ACTIVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceIsActive | virInterfaceIsActive} (REMOTE_PROC_INTERFACE_IS_ACTIVE). On the handle face: `iface.isActive`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param iface - `iface` (C `virInterfacePtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `active`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await interfaceIsActive(client, iface);
@@ -2862,7 +3782,11 @@ export function interfaceIsActive(client: ProcedureCaller, iface: RemoteNonnullI
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetLibVersion | virConnectGetLibVersion} (REMOTE_PROC_CONNECT_GET_LIB_VERSION).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetLibVersion | virConnectGetLibVersion} (REMOTE_PROC_CONNECT_GET_LIB_VERSION). On the handle face: `conn.host.getLibVersion`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `lib_ver`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetLibVersion(client);
@@ -2874,19 +3798,32 @@ export function connectGetLibVersion(client: ProcedureCaller, options?: CallOpti
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU | virConnectCompareCPU} (REMOTE_PROC_CONNECT_COMPARE_CPU).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareCPU | virConnectCompareCPU} (REMOTE_PROC_CONNECT_COMPARE_CPU). On the handle face: `conn.host.compareCPU`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - `xml` of the protocol's remote_connect_compare_cpu_args
+ * @param flags - flags of `virConnectCompareCPUFlags`, OR-ed (`virConnectCompareCPUFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `result`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectCompareCPU(client, xml, flags);
  * // on a Connection: const result = await conn.connectCompareCPU(xml, flags);
  * ```
  */
-export function connectCompareCPU(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<number> {
+export function connectCompareCPU(client: ProcedureCaller, xml: RemoteNonnullString, flags: virConnectCompareCPUFlags = 0, options?: CallOptions): Promise<number> {
   return client.call(remoteProcConnectCompareCPU, { xml, flags }, options, "result");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStats | virDomainMemoryStats} (REMOTE_PROC_DOMAIN_MEMORY_STATS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMemoryStats | virDomainMemoryStats} (REMOTE_PROC_DOMAIN_MEMORY_STATS). On the handle face: `dom.memoryStats`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param maxStats - `maxStats` of the protocol's remote_domain_memory_stats_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `stats`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMemoryStats(client, dom, maxStats, flags);
@@ -2898,43 +3835,68 @@ export function domainMemoryStats(client: ProcedureCaller, dom: RemoteNonnullDom
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDeviceFlags | virDomainAttachDeviceFlags} (REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAttachDeviceFlags | virDomainAttachDeviceFlags} (REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS). On the handle face: `dom.attachDeviceFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virDomainDeviceModifyFlags`, OR-ed (`virDomainDeviceModifyFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainAttachDeviceFlags(client, dom, xml, flags);
  * // on a Connection: await conn.domainAttachDeviceFlags(dom, xml, flags);
  * ```
  */
-export function domainAttachDeviceFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainAttachDeviceFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: virDomainDeviceModifyFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainAttachDeviceFlags, { dom, xml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceFlags | virDomainDetachDeviceFlags} (REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceFlags | virDomainDetachDeviceFlags} (REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS). On the handle face: `dom.detachDeviceFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virDomainDeviceModifyFlags`, OR-ed (`virDomainDeviceModifyFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainDetachDeviceFlags(client, dom, xml, flags);
  * // on a Connection: await conn.domainDetachDeviceFlags(dom, xml, flags);
  * ```
  */
-export function domainDetachDeviceFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainDetachDeviceFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: virDomainDeviceModifyFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainDetachDeviceFlags, { dom, xml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU | virConnectBaselineCPU} (REMOTE_PROC_CONNECT_BASELINE_CPU).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU | virConnectBaselineCPU} (REMOTE_PROC_CONNECT_BASELINE_CPU). On the handle face: `conn.host.baselineCPU`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xmlCPUs - `xmlCPUs` (C `const char **`)
+ * @param flags - flags of `virConnectBaselineCPUFlags`, OR-ed (`virConnectBaselineCPUFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `cpu`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectBaselineCPU(client, xmlCPUs, flags);
  * // on a Connection: const result = await conn.connectBaselineCPU(xmlCPUs, flags);
  * ```
  */
-export function connectBaselineCPU(client: ProcedureCaller, xmlCPUs: RemoteNonnullString[], flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function connectBaselineCPU(client: ProcedureCaller, xmlCPUs: RemoteNonnullString[], flags: virConnectBaselineCPUFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcConnectBaselineCPU, { xmlCPUs, flags }, options, "cpu");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobInfo | virDomainGetJobInfo} (REMOTE_PROC_DOMAIN_GET_JOB_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobInfo | virDomainGetJobInfo} (REMOTE_PROC_DOMAIN_GET_JOB_INFO). On the handle face: `dom.getJobInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetJobInfo(client, dom);
@@ -2946,7 +3908,12 @@ export function domainGetJobInfo(client: ProcedureCaller, dom: RemoteNonnullDoma
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJob | virDomainAbortJob} (REMOTE_PROC_DOMAIN_ABORT_JOB).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJob | virDomainAbortJob} (REMOTE_PROC_DOMAIN_ABORT_JOB). On the handle face: `dom.abortJob`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainAbortJob(client, dom);
@@ -2958,7 +3925,13 @@ export function domainAbortJob(client: ProcedureCaller, dom: RemoteNonnullDomain
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipe | virStorageVolWipe} (REMOTE_PROC_STORAGE_VOL_WIPE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipe | virStorageVolWipe} (REMOTE_PROC_STORAGE_VOL_WIPE). On the handle face: `vol.wipe`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storageVolWipe(client, vol, flags);
@@ -2970,7 +3943,14 @@ export function storageVolWipe(client: ProcedureCaller, vol: RemoteNonnullStorag
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxDowntime | virDomainMigrateSetMaxDowntime} (REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxDowntime | virDomainMigrateSetMaxDowntime} (REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME). On the handle face: `dom.migrateSetMaxDowntime`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param downtime - `downtime` (C `unsigned long long`), in milliseconds
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainMigrateSetMaxDowntime(client, dom, downtime, flags);
@@ -2982,19 +3962,31 @@ export function domainMigrateSetMaxDowntime(client: ProcedureCaller, dom: Remote
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUpdateDeviceFlags | virDomainUpdateDeviceFlags} (REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUpdateDeviceFlags | virDomainUpdateDeviceFlags} (REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS). On the handle face: `dom.updateDeviceFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virDomainDeviceModifyFlags`, OR-ed (`virDomainDeviceModifyFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainUpdateDeviceFlags(client, dom, xml, flags);
  * // on a Connection: await conn.domainUpdateDeviceFlags(dom, xml, flags);
  * ```
  */
-export function domainUpdateDeviceFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainUpdateDeviceFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, xml: RemoteNonnullString, flags: virDomainDeviceModifyFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainUpdateDeviceFlags, { dom, xml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName | virNWFilterLookupByName} (REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByName | virNWFilterLookupByName} (REMOTE_PROC_NWFILTER_LOOKUP_BY_NAME). On the handle face: `conn.nwfilters.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the name (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `nwfilter`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nWFilterLookupByName(client, name);
@@ -3006,7 +3998,12 @@ export function nWFilterLookupByName(client: ProcedureCaller, name: RemoteNonnul
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID | virNWFilterLookupByUUID} (REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterLookupByUUID | virNWFilterLookupByUUID} (REMOTE_PROC_NWFILTER_LOOKUP_BY_UUID). On the handle face: `conn.nwfilters.lookupByUUID`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param uuid - the UUID, as a string or 16 bytes (C `const unsigned char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `nwfilter`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nWFilterLookupByUUID(client, uuid);
@@ -3018,7 +4015,13 @@ export function nWFilterLookupByUUID(client: ProcedureCaller, uuid: RemoteUuid, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc | virNWFilterGetXMLDesc} (REMOTE_PROC_NWFILTER_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterGetXMLDesc | virNWFilterGetXMLDesc} (REMOTE_PROC_NWFILTER_GET_XML_DESC). On the handle face: `filter.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nwfilter - `nwfilter` (C `virNWFilterPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nWFilterGetXMLDesc(client, nwfilter, flags);
@@ -3030,7 +4033,11 @@ export function nWFilterGetXMLDesc(client: ProcedureCaller, nwfilter: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectNumOfNWFilters | virConnectNumOfNWFilters} (REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectNumOfNWFilters | virConnectNumOfNWFilters} (REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS). On the handle face: `conn.nwfilters.numOf`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectNumOfNWFilters(client);
@@ -3042,7 +4049,12 @@ export function connectNumOfNWFilters(client: ProcedureCaller, options?: CallOpt
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListNWFilters | virConnectListNWFilters} (REMOTE_PROC_CONNECT_LIST_NWFILTERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListNWFilters | virConnectListNWFilters} (REMOTE_PROC_CONNECT_LIST_NWFILTERS). On the handle face: `conn.nwfilters.list`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param maxnames - `maxnames` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListNWFilters(client, maxnames);
@@ -3054,7 +4066,12 @@ export function connectListNWFilters(client: ProcedureCaller, maxnames: number, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML | virNWFilterDefineXML} (REMOTE_PROC_NWFILTER_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML | virNWFilterDefineXML} (REMOTE_PROC_NWFILTER_DEFINE_XML). On the handle face: `conn.nwfilters.defineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - `xml` of the protocol's remote_nwfilter_define_xml_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `nwfilter`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nWFilterDefineXML(client, xml);
@@ -3066,7 +4083,12 @@ export function nWFilterDefineXML(client: ProcedureCaller, xml: RemoteNonnullStr
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine | virNWFilterUndefine} (REMOTE_PROC_NWFILTER_UNDEFINE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterUndefine | virNWFilterUndefine} (REMOTE_PROC_NWFILTER_UNDEFINE). On the handle face: `filter.undefine`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nwfilter - `nwfilter` (C `virNWFilterPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nWFilterUndefine(client, nwfilter);
@@ -3078,19 +4100,31 @@ export function nWFilterUndefine(client: ProcedureCaller, nwfilter: RemoteNonnul
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSave | virDomainManagedSave} (REMOTE_PROC_DOMAIN_MANAGED_SAVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSave | virDomainManagedSave} (REMOTE_PROC_DOMAIN_MANAGED_SAVE). On the handle face: `dom.managedSave`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param flags - flags of `virDomainSaveRestoreFlags`, OR-ed (`virDomainSaveRestoreFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainManagedSave(client, dom, flags);
  * // on a Connection: await conn.domainManagedSave(dom, flags);
  * ```
  */
-export function domainManagedSave(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainManagedSave(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainSaveRestoreFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainManagedSave, { dom, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainHasManagedSaveImage | virDomainHasManagedSaveImage} (REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainHasManagedSaveImage | virDomainHasManagedSaveImage} (REMOTE_PROC_DOMAIN_HAS_MANAGED_SAVE_IMAGE). On the handle face: `dom.hasManagedSaveImage`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `result`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainHasManagedSaveImage(client, dom, flags);
@@ -3102,7 +4136,13 @@ export function domainHasManagedSaveImage(client: ProcedureCaller, dom: RemoteNo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveRemove | virDomainManagedSaveRemove} (REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveRemove | virDomainManagedSaveRemove} (REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE). On the handle face: `dom.managedSaveRemove`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainManagedSaveRemove(client, dom, flags);
@@ -3114,55 +4154,88 @@ export function domainManagedSaveRemove(client: ProcedureCaller, dom: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML | virDomainSnapshotCreateXML} (REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML | virDomainSnapshotCreateXML} (REMOTE_PROC_DOMAIN_SNAPSHOT_CREATE_XML). On the handle face: `dom.snapshots.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param xml_desc - `xml_desc` of the protocol's remote_domain_snapshot_create_xml_args
+ * @param flags - flags of `virDomainSnapshotCreateFlags`, OR-ed (`virDomainSnapshotCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `snap`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotCreateXML(client, dom, xml_desc, flags);
  * // on a Connection: const result = await conn.domainSnapshotCreateXML(dom, xml_desc, flags);
  * ```
  */
-export function domainSnapshotCreateXML(client: ProcedureCaller, dom: RemoteNonnullDomain, xml_desc: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot> {
+export function domainSnapshotCreateXML(client: ProcedureCaller, dom: RemoteNonnullDomain, xml_desc: RemoteNonnullString, flags: virDomainSnapshotCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullDomainSnapshot> {
   return client.call(remoteProcDomainSnapshotCreateXML, { dom, xml_desc, flags }, options, "snap");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetXMLDesc | virDomainSnapshotGetXMLDesc} (REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetXMLDesc | virDomainSnapshotGetXMLDesc} (REMOTE_PROC_DOMAIN_SNAPSHOT_GET_XML_DESC). On the handle face: `snap.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snap - the DomainSnapshot as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainSnapshotXMLFlags`, OR-ed (`virDomainSnapshotXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotGetXMLDesc(client, snap, flags);
  * // on a Connection: const result = await conn.domainSnapshotGetXMLDesc(snap, flags);
  * ```
  */
-export function domainSnapshotGetXMLDesc(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function domainSnapshotGetXMLDesc(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, flags: virDomainSnapshotXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcDomainSnapshotGetXMLDesc, { snap, flags }, options, "xml");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNum | virDomainSnapshotNum} (REMOTE_PROC_DOMAIN_SNAPSHOT_NUM).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNum | virDomainSnapshotNum} (REMOTE_PROC_DOMAIN_SNAPSHOT_NUM). On the handle face: `dom.snapshots.num`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainSnapshotListFlags`, OR-ed (`virDomainSnapshotListFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotNum(client, dom, flags);
  * // on a Connection: const result = await conn.domainSnapshotNum(dom, flags);
  * ```
  */
-export function domainSnapshotNum(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<number> {
+export function domainSnapshotNum(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainSnapshotListFlags = 0, options?: CallOptions): Promise<number> {
   return client.call(remoteProcDomainSnapshotNum, { dom, flags }, options, "num");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListNames | virDomainSnapshotListNames} (REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListNames | virDomainSnapshotListNames} (REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_NAMES). On the handle face: `dom.snapshots.listNames`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param maxnames - `maxnames` of the protocol's remote_domain_snapshot_list_names_args
+ * @param flags - flags of `virDomainSnapshotListFlags`, OR-ed (`virDomainSnapshotListFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotListNames(client, dom, maxnames, flags);
  * // on a Connection: const result = await conn.domainSnapshotListNames(dom, maxnames, flags);
  * ```
  */
-export function domainSnapshotListNames(client: ProcedureCaller, dom: RemoteNonnullDomain, maxnames: number, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString[]> {
+export function domainSnapshotListNames(client: ProcedureCaller, dom: RemoteNonnullDomain, maxnames: number, flags: virDomainSnapshotListFlags = 0, options?: CallOptions): Promise<RemoteNonnullString[]> {
   return client.call(remoteProcDomainSnapshotListNames, { dom, maxnames, flags }, options, "names");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotLookupByName | virDomainSnapshotLookupByName} (REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotLookupByName | virDomainSnapshotLookupByName} (REMOTE_PROC_DOMAIN_SNAPSHOT_LOOKUP_BY_NAME). On the handle face: `dom.snapshots.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param name - the name (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `snap`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotLookupByName(client, dom, name, flags);
@@ -3174,7 +4247,13 @@ export function domainSnapshotLookupByName(client: ProcedureCaller, dom: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainHasCurrentSnapshot | virDomainHasCurrentSnapshot} (REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainHasCurrentSnapshot | virDomainHasCurrentSnapshot} (REMOTE_PROC_DOMAIN_HAS_CURRENT_SNAPSHOT). On the handle face: `dom.snapshots.hasCurrent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `result`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainHasCurrentSnapshot(client, dom, flags);
@@ -3186,7 +4265,13 @@ export function domainHasCurrentSnapshot(client: ProcedureCaller, dom: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCurrent | virDomainSnapshotCurrent} (REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCurrent | virDomainSnapshotCurrent} (REMOTE_PROC_DOMAIN_SNAPSHOT_CURRENT). On the handle face: `dom.snapshots.current`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `snap`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotCurrent(client, dom, flags);
@@ -3198,31 +4283,50 @@ export function domainSnapshotCurrent(client: ProcedureCaller, dom: RemoteNonnul
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainRevertToSnapshot | virDomainRevertToSnapshot} (REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainRevertToSnapshot | virDomainRevertToSnapshot} (REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT). On the handle face: `snap.revert`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snap - the DomainSnapshot as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainSnapshotRevertFlags`, OR-ed (`virDomainSnapshotRevertFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainRevertToSnapshot(client, snap, flags);
  * // on a Connection: await conn.domainRevertToSnapshot(snap, flags);
  * ```
  */
-export function domainRevertToSnapshot(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainRevertToSnapshot(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, flags: virDomainSnapshotRevertFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainRevertToSnapshot, { snap, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDelete | virDomainSnapshotDelete} (REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotDelete | virDomainSnapshotDelete} (REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE). On the handle face: `snap.delete`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snap - the DomainSnapshot as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainSnapshotDeleteFlags`, OR-ed (`virDomainSnapshotDeleteFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSnapshotDelete(client, snap, flags);
  * // on a Connection: await conn.domainSnapshotDelete(snap, flags);
  * ```
  */
-export function domainSnapshotDelete(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSnapshotDelete(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, flags: virDomainSnapshotDeleteFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSnapshotDelete, { snap, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockInfo | virDomainGetBlockInfo} (REMOTE_PROC_DOMAIN_GET_BLOCK_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockInfo | virDomainGetBlockInfo} (REMOTE_PROC_DOMAIN_GET_BLOCK_INFO). On the handle face: `dom.getBlockInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param path - `path` of the protocol's remote_domain_get_block_info_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetBlockInfo(client, dom, path, flags);
@@ -3234,80 +4338,125 @@ export function domainGetBlockInfo(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags | virDomainCreateWithFlags} (REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags | virDomainCreateWithFlags} (REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS). On the handle face: `dom.createWithFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainCreateFlags`, OR-ed (`virDomainCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainCreateWithFlags(client, dom, flags);
  * // on a Connection: const result = await conn.domainCreateWithFlags(dom, flags);
  * ```
  */
-export function domainCreateWithFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullDomain> {
+export function domainCreateWithFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullDomain> {
   return client.call(remoteProcDomainCreateWithFlags, { dom, flags }, options, "dom");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters | virDomainSetMemoryParameters} (REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryParameters | virDomainSetMemoryParameters} (REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS). On the handle face: `dom.setMemoryParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetMemoryParameters(client, dom, params, flags);
  * // on a Connection: await conn.domainSetMemoryParameters(dom, params, flags);
  * ```
  */
-export async function domainSetMemoryParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetMemoryParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetMemoryParameters, { dom, params: typedParamsToWire(params, "remote_domain_set_memory_parameters_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters | virDomainGetMemoryParameters} (REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMemoryParameters | virDomainGetMemoryParameters} (REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS). On the handle face: `dom.getMemoryParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - flags of `virDomainModificationImpact` and `virTypedParameterFlags`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetMemoryParameters(client, dom, nparams, flags);
  * // on a Connection: const result = await conn.domainGetMemoryParameters(dom, nparams, flags);
  * ```
  */
-export function domainGetMemoryParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, flags: number = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
+export function domainGetMemoryParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, flags: virDomainModificationImpact | virTypedParameterFlags = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
   return client.call(remoteProcDomainGetMemoryParameters, { dom, nparams, flags }, options, (r: RemoteDomainGetMemoryParametersRet) => ({ params: typedParamsFromWire(r.params), nparams: r.nparams }));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags | virDomainSetVcpusFlags} (REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpusFlags | virDomainSetVcpusFlags} (REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS). On the handle face: `dom.setVcpusFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param nvcpus - a number of virtual CPUs (C `unsigned int`)
+ * @param flags - flags of `virDomainVcpuFlags`, OR-ed (`virDomainVcpuFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetVcpusFlags(client, dom, nvcpus, flags);
  * // on a Connection: await conn.domainSetVcpusFlags(dom, nvcpus, flags);
  * ```
  */
-export function domainSetVcpusFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, nvcpus: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSetVcpusFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, nvcpus: number, flags: virDomainVcpuFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetVcpusFlags, { dom, nvcpus, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags | virDomainGetVcpusFlags} (REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpusFlags | virDomainGetVcpusFlags} (REMOTE_PROC_DOMAIN_GET_VCPUS_FLAGS). On the handle face: `dom.getVcpusFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainVcpuFlags`, OR-ed (`virDomainVcpuFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetVcpusFlags(client, dom, flags);
  * // on a Connection: const result = await conn.domainGetVcpusFlags(dom, flags);
  * ```
  */
-export function domainGetVcpusFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<number> {
+export function domainGetVcpusFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainVcpuFlags = 0, options?: CallOptions): Promise<number> {
   return client.call(remoteProcDomainGetVcpusFlags, { dom, flags }, options, "num");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole | virDomainOpenConsole} (REMOTE_PROC_DOMAIN_OPEN_CONSOLE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole | virDomainOpenConsole} (REMOTE_PROC_DOMAIN_OPEN_CONSOLE). On the handle face: `dom.openConsole`.
  * Carries a read stream.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param dev_name - the device name (C `const char *`)
+ * @param flags - flags of `virDomainConsoleFlags`, OR-ed (`virDomainConsoleFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the stream and the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const { stream, reply } = await domainOpenConsole(client, dom, dev_name, flags);
  * // on a Connection: const { stream, reply } = await conn.domainOpenConsole(dom, dev_name, flags);
  * ```
  */
-export function domainOpenConsole<S>(client: StreamCaller<S>, dom: RemoteNonnullDomain, dev_name: RemoteString, flags: number = 0, options?: CallOptions): Promise<{ stream: S; reply: void }> {
+export function domainOpenConsole<S>(client: StreamCaller<S>, dom: RemoteNonnullDomain, dev_name: RemoteString, flags: virDomainConsoleFlags = 0, options?: CallOptions): Promise<{ stream: S; reply: void }> {
   return client.openStream(remoteProcDomainOpenConsole, { dom, dev_name, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated | virDomainIsUpdated} (REMOTE_PROC_DOMAIN_IS_UPDATED).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainIsUpdated | virDomainIsUpdated} (REMOTE_PROC_DOMAIN_IS_UPDATED). On the handle face: `dom.isUpdated`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `updated`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainIsUpdated(client, dom);
@@ -3319,7 +4468,12 @@ export function domainIsUpdated(client: ProcedureCaller, dom: RemoteNonnullDomai
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetSysinfo | virConnectGetSysinfo} (REMOTE_PROC_CONNECT_GET_SYSINFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetSysinfo | virConnectGetSysinfo} (REMOTE_PROC_CONNECT_GET_SYSINFO). On the handle face: `conn.host.getSysinfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `sysinfo`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetSysinfo(client, flags);
@@ -3331,81 +4485,131 @@ export function connectGetSysinfo(client: ProcedureCaller, flags: number = 0, op
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryFlags | virDomainSetMemoryFlags} (REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryFlags | virDomainSetMemoryFlags} (REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS). On the handle face: `dom.setMemoryFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param memory - an amount of memory (C `unsigned long`), in KiB
+ * @param flags - flags of `virDomainMemoryModFlags`, OR-ed (`virDomainMemoryModFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetMemoryFlags(client, dom, memory, flags);
  * // on a Connection: await conn.domainSetMemoryFlags(dom, memory, flags);
  * ```
  */
-export function domainSetMemoryFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, memory: bigint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSetMemoryFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, memory: bigint, flags: virDomainMemoryModFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetMemoryFlags, { dom, memory, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters | virDomainSetBlkioParameters} (REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlkioParameters | virDomainSetBlkioParameters} (REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS). On the handle face: `dom.setBlkioParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetBlkioParameters(client, dom, params, flags);
  * // on a Connection: await conn.domainSetBlkioParameters(dom, params, flags);
  * ```
  */
-export async function domainSetBlkioParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetBlkioParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetBlkioParameters, { dom, params: typedParamsToWire(params, "remote_domain_set_blkio_parameters_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters | virDomainGetBlkioParameters} (REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlkioParameters | virDomainGetBlkioParameters} (REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS). On the handle face: `dom.getBlkioParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - flags of `virDomainModificationImpact` and `virTypedParameterFlags`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetBlkioParameters(client, dom, nparams, flags);
  * // on a Connection: const result = await conn.domainGetBlkioParameters(dom, nparams, flags);
  * ```
  */
-export function domainGetBlkioParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, flags: number = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
+export function domainGetBlkioParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, flags: virDomainModificationImpact | virTypedParameterFlags = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
   return client.call(remoteProcDomainGetBlkioParameters, { dom, nparams, flags }, options, (r: RemoteDomainGetBlkioParametersRet) => ({ params: typedParamsFromWire(r.params), nparams: r.nparams }));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxSpeed | virDomainMigrateSetMaxSpeed} (REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetMaxSpeed | virDomainMigrateSetMaxSpeed} (REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED). On the handle face: `dom.migrateSetMaxSpeed`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param bandwidth - a bandwidth (C `unsigned long`), in MiB
+ * @param flags - flags of `virDomainMigrateMaxSpeedFlags`, OR-ed (`virDomainMigrateMaxSpeedFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainMigrateSetMaxSpeed(client, dom, bandwidth, flags);
  * // on a Connection: await conn.domainMigrateSetMaxSpeed(dom, bandwidth, flags);
  * ```
  */
-export function domainMigrateSetMaxSpeed(client: ProcedureCaller, dom: RemoteNonnullDomain, bandwidth: bigint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainMigrateSetMaxSpeed(client: ProcedureCaller, dom: RemoteNonnullDomain, bandwidth: bigint, flags: virDomainMigrateMaxSpeedFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainMigrateSetMaxSpeed, { dom, bandwidth, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload | virStorageVolUpload} (REMOTE_PROC_STORAGE_VOL_UPLOAD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolUpload | virStorageVolUpload} (REMOTE_PROC_STORAGE_VOL_UPLOAD). On the handle face: `vol.upload`.
  * Carries a write stream.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param offset - a byte offset (C `unsigned long long`)
+ * @param length - a byte length (0: to the end) (C `unsigned long long`)
+ * @param flags - flags of `virStorageVolUploadFlags`, OR-ed (`virStorageVolUploadFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the stream and the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const { stream, reply } = await storageVolUpload(client, vol, offset, length, flags);
  * // on a Connection: const { stream, reply } = await conn.storageVolUpload(vol, offset, length, flags);
  * ```
  */
-export function storageVolUpload<S>(client: StreamCaller<S>, vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number = 0, options?: CallOptions): Promise<{ stream: S; reply: void }> {
+export function storageVolUpload<S>(client: StreamCaller<S>, vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: virStorageVolUploadFlags = 0, options?: CallOptions): Promise<{ stream: S; reply: void }> {
   return client.openStream(remoteProcStorageVolUpload, { vol, offset, length, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload | virStorageVolDownload} (REMOTE_PROC_STORAGE_VOL_DOWNLOAD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolDownload | virStorageVolDownload} (REMOTE_PROC_STORAGE_VOL_DOWNLOAD). On the handle face: `vol.download`.
  * Carries a read stream.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param offset - a byte offset (C `unsigned long long`)
+ * @param length - a byte length (0: to the end) (C `unsigned long long`)
+ * @param flags - flags of `virStorageVolDownloadFlags`, OR-ed (`virStorageVolDownloadFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the stream and the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const { stream, reply } = await storageVolDownload(client, vol, offset, length, flags);
  * // on a Connection: const { stream, reply } = await conn.storageVolDownload(vol, offset, length, flags);
  * ```
  */
-export function storageVolDownload<S>(client: StreamCaller<S>, vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: number = 0, options?: CallOptions): Promise<{ stream: S; reply: void }> {
+export function storageVolDownload<S>(client: StreamCaller<S>, vol: RemoteNonnullStorageVol, offset: bigint, length: bigint, flags: virStorageVolDownloadFlags = 0, options?: CallOptions): Promise<{ stream: S; reply: void }> {
   return client.openStream(remoteProcStorageVolDownload, { vol, offset, length, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI | virDomainInjectNMI} (REMOTE_PROC_DOMAIN_INJECT_NMI).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInjectNMI | virDomainInjectNMI} (REMOTE_PROC_DOMAIN_INJECT_NMI). On the handle face: `dom.injectNMI`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainInjectNMI(client, dom, flags);
@@ -3417,8 +4621,15 @@ export function domainInjectNMI(client: ProcedureCaller, dom: RemoteNonnullDomai
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot | virDomainScreenshot} (REMOTE_PROC_DOMAIN_SCREENSHOT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainScreenshot | virDomainScreenshot} (REMOTE_PROC_DOMAIN_SCREENSHOT). On the handle face: `dom.screenshot`.
  * Carries a read stream.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param screen - `screen` (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the stream and the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const { stream, reply } = await domainScreenshot(client, dom, screen, flags);
@@ -3430,7 +4641,13 @@ export function domainScreenshot<S>(client: StreamCaller<S>, dom: RemoteNonnullD
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState | virDomainGetState} (REMOTE_PROC_DOMAIN_GET_STATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetState | virDomainGetState} (REMOTE_PROC_DOMAIN_GET_STATE). On the handle face: `dom.getState`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetState(client, dom, flags);
@@ -3443,6 +4660,15 @@ export function domainGetState(client: ProcedureCaller, dom: RemoteNonnullDomain
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3 (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` of the protocol's remote_domain_migrate_begin3_args
+ * @param xmlin - `xmlin` of the protocol's remote_domain_migrate_begin3_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_begin3_args
+ * @param dname - `dname` of the protocol's remote_domain_migrate_begin3_args
+ * @param resource - `resource` of the protocol's remote_domain_migrate_begin3_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateBegin3(client, dom, xmlin, flags, dname, resource);
@@ -3455,6 +4681,16 @@ export function domainMigrateBegin3(client: ProcedureCaller, dom: RemoteNonnullD
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3 (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_prepare3_args
+ * @param uri_in - `uri_in` of the protocol's remote_domain_migrate_prepare3_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_prepare3_args
+ * @param dname - `dname` of the protocol's remote_domain_migrate_prepare3_args
+ * @param resource - `resource` of the protocol's remote_domain_migrate_prepare3_args
+ * @param dom_xml - `dom_xml` of the protocol's remote_domain_migrate_prepare3_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigratePrepare3(client, cookie_in, uri_in, flags, dname, resource, dom_xml);
@@ -3468,6 +4704,15 @@ export function domainMigratePrepare3(client: ProcedureCaller, cookie_in: Uint8A
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3 (no public C function; libvirt uses it internally).
  * Carries a write stream.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_prepare_tunnel3_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_prepare_tunnel3_args
+ * @param dname - `dname` of the protocol's remote_domain_migrate_prepare_tunnel3_args
+ * @param resource - `resource` of the protocol's remote_domain_migrate_prepare_tunnel3_args
+ * @param dom_xml - `dom_xml` of the protocol's remote_domain_migrate_prepare_tunnel3_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the stream and the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const { stream, reply } = await domainMigratePrepareTunnel3(client, cookie_in, flags, dname, resource, dom_xml);
@@ -3480,6 +4725,18 @@ export function domainMigratePrepareTunnel3<S>(client: StreamCaller<S>, cookie_i
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3 (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` of the protocol's remote_domain_migrate_perform3_args
+ * @param xmlin - `xmlin` of the protocol's remote_domain_migrate_perform3_args
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_perform3_args
+ * @param dconnuri - `dconnuri` of the protocol's remote_domain_migrate_perform3_args
+ * @param uri - `uri` of the protocol's remote_domain_migrate_perform3_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_perform3_args
+ * @param dname - `dname` of the protocol's remote_domain_migrate_perform3_args
+ * @param resource - `resource` of the protocol's remote_domain_migrate_perform3_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `cookie_out`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigratePerform3(client, dom, xmlin, cookie_in, dconnuri, uri, flags, dname, resource);
@@ -3492,6 +4749,16 @@ export function domainMigratePerform3(client: ProcedureCaller, dom: RemoteNonnul
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_FINISH3 (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dname - `dname` of the protocol's remote_domain_migrate_finish3_args
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_finish3_args
+ * @param dconnuri - `dconnuri` of the protocol's remote_domain_migrate_finish3_args
+ * @param uri - `uri` of the protocol's remote_domain_migrate_finish3_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_finish3_args
+ * @param cancelled - `cancelled` of the protocol's remote_domain_migrate_finish3_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateFinish3(client, dname, cookie_in, dconnuri, uri, flags, cancelled);
@@ -3504,6 +4771,14 @@ export function domainMigrateFinish3(client: ProcedureCaller, dname: RemoteNonnu
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3 (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` of the protocol's remote_domain_migrate_confirm3_args
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_confirm3_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_confirm3_args
+ * @param cancelled - `cancelled` of the protocol's remote_domain_migrate_confirm3_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainMigrateConfirm3(client, dom, cookie_in, flags, cancelled);
@@ -3515,19 +4790,31 @@ export function domainMigrateConfirm3(client: ProcedureCaller, dom: RemoteNonnul
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags | virDomainSetSchedulerParametersFlags} (REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetSchedulerParametersFlags | virDomainSetSchedulerParametersFlags} (REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS). On the handle face: `dom.setSchedulerParametersFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetSchedulerParametersFlags(client, dom, params, flags);
  * // on a Connection: await conn.domainSetSchedulerParametersFlags(dom, params, flags);
  * ```
  */
-export async function domainSetSchedulerParametersFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetSchedulerParametersFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetSchedulerParametersFlags, { dom, params: typedParamsToWire(params, "remote_domain_set_scheduler_parameters_flags_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeBegin | virInterfaceChangeBegin} (REMOTE_PROC_INTERFACE_CHANGE_BEGIN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeBegin | virInterfaceChangeBegin} (REMOTE_PROC_INTERFACE_CHANGE_BEGIN). On the handle face: `conn.interfaces.changeBegin`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await interfaceChangeBegin(client, flags);
@@ -3539,7 +4826,12 @@ export function interfaceChangeBegin(client: ProcedureCaller, flags: number = 0,
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeCommit | virInterfaceChangeCommit} (REMOTE_PROC_INTERFACE_CHANGE_COMMIT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeCommit | virInterfaceChangeCommit} (REMOTE_PROC_INTERFACE_CHANGE_COMMIT). On the handle face: `conn.interfaces.changeCommit`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await interfaceChangeCommit(client, flags);
@@ -3551,7 +4843,12 @@ export function interfaceChangeCommit(client: ProcedureCaller, flags: number = 0
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeRollback | virInterfaceChangeRollback} (REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceChangeRollback | virInterfaceChangeRollback} (REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK). On the handle face: `conn.interfaces.changeRollback`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await interfaceChangeRollback(client, flags);
@@ -3563,31 +4860,55 @@ export function interfaceChangeRollback(client: ProcedureCaller, flags: number =
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags | virDomainGetSchedulerParametersFlags} (REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSchedulerParametersFlags | virDomainGetSchedulerParametersFlags} (REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS). On the handle face: `dom.getSchedulerParametersFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - flags of `virDomainModificationImpact` and `virTypedParameterFlags`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `params`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetSchedulerParametersFlags(client, dom, nparams, flags);
  * // on a Connection: const result = await conn.domainGetSchedulerParametersFlags(dom, nparams, flags);
  * ```
  */
-export function domainGetSchedulerParametersFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, flags: number = 0, options?: CallOptions): Promise<TypedParams> {
+export function domainGetSchedulerParametersFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, flags: virDomainModificationImpact | virTypedParameterFlags = 0, options?: CallOptions): Promise<TypedParams> {
   return client.call(remoteProcDomainGetSchedulerParametersFlags, { dom, nparams, flags }, options, (r: RemoteDomainGetSchedulerParametersFlagsRet) => typedParamsFromWire(r.params));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags | virDomainPinVcpuFlags} (REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinVcpuFlags | virDomainPinVcpuFlags} (REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS). On the handle face: `dom.pinVcpuFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param vcpu - `vcpu` (C `unsigned int`)
+ * @param cpumap - a CPU bitmap (C `unsigned char *`), in bytes
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainPinVcpuFlags(client, dom, vcpu, cpumap, flags);
  * // on a Connection: await conn.domainPinVcpuFlags(dom, vcpu, cpumap, flags);
  * ```
  */
-export function domainPinVcpuFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, vcpu: number, cpumap: Uint8Array, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainPinVcpuFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, vcpu: number, cpumap: Uint8Array, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainPinVcpuFlags, { dom, vcpu, cpumap, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey | virDomainSendKey} (REMOTE_PROC_DOMAIN_SEND_KEY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendKey | virDomainSendKey} (REMOTE_PROC_DOMAIN_SEND_KEY). On the handle face: `dom.sendKey`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param codeset - the key code set (C `unsigned int`)
+ * @param holdtime - how long to hold the keys (C `unsigned int`), in milliseconds
+ * @param keycodes - key codes (C `unsigned int *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSendKey(client, dom, codeset, holdtime, keycodes, flags);
@@ -3599,7 +4920,14 @@ export function domainSendKey(client: ProcedureCaller, dom: RemoteNonnullDomain,
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats | virNodeGetCPUStats} (REMOTE_PROC_NODE_GET_CPU_STATS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats | virNodeGetCPUStats} (REMOTE_PROC_NODE_GET_CPU_STATS). On the handle face: `conn.host.getCPUStats`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param cpuNum - `cpuNum` (C `int`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetCPUStats(client, cpuNum, nparams, flags);
@@ -3611,7 +4939,14 @@ export function nodeGetCPUStats(client: ProcedureCaller, cpuNum: number, nparams
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats | virNodeGetMemoryStats} (REMOTE_PROC_NODE_GET_MEMORY_STATS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats | virNodeGetMemoryStats} (REMOTE_PROC_NODE_GET_MEMORY_STATS). On the handle face: `conn.host.getMemoryStats`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param cellNum - a NUMA cell (C `int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetMemoryStats(client, nparams, cellNum, flags);
@@ -3623,7 +4958,13 @@ export function nodeGetMemoryStats(client: ProcedureCaller, nparams: number, cel
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo | virDomainGetControlInfo} (REMOTE_PROC_DOMAIN_GET_CONTROL_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetControlInfo | virDomainGetControlInfo} (REMOTE_PROC_DOMAIN_GET_CONTROL_INFO). On the handle face: `dom.getControlInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetControlInfo(client, dom, flags);
@@ -3635,163 +4976,261 @@ export function domainGetControlInfo(client: ProcedureCaller, dom: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo | virDomainGetVcpuPinInfo} (REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetVcpuPinInfo | virDomainGetVcpuPinInfo} (REMOTE_PROC_DOMAIN_GET_VCPU_PIN_INFO). On the handle face: `dom.getVcpuPinInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param ncpumaps - `ncpumaps` (C `int`)
+ * @param maplen - `maplen` (C `int`), in bytes
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetVcpuPinInfo(client, dom, ncpumaps, maplen, flags);
  * // on a Connection: const result = await conn.domainGetVcpuPinInfo(dom, ncpumaps, maplen, flags);
  * ```
  */
-export function domainGetVcpuPinInfo(client: ProcedureCaller, dom: RemoteNonnullDomain, ncpumaps: number, maplen: number, flags: number = 0, options?: CallOptions): Promise<RemoteDomainGetVcpuPinInfoRet> {
+export function domainGetVcpuPinInfo(client: ProcedureCaller, dom: RemoteNonnullDomain, ncpumaps: number, maplen: number, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<RemoteDomainGetVcpuPinInfoRet> {
   return client.call(remoteProcDomainGetVcpuPinInfo, { dom, ncpumaps, maplen, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlags | virDomainUndefineFlags} (REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainUndefineFlags | virDomainUndefineFlags} (REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS). On the handle face: `dom.undefineFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainUndefineFlagsValues`, OR-ed (`virDomainUndefineFlagsValues` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainUndefineFlags(client, dom, flags);
  * // on a Connection: await conn.domainUndefineFlags(dom, flags);
  * ```
  */
-export function domainUndefineFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainUndefineFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainUndefineFlagsValues = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainUndefineFlags, { dom, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveFlags | virDomainSaveFlags} (REMOTE_PROC_DOMAIN_SAVE_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveFlags | virDomainSaveFlags} (REMOTE_PROC_DOMAIN_SAVE_FLAGS). On the handle face: `dom.saveFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param to - a file on the daemon's host (C `const char *`)
+ * @param dxml - replacement domain XML, or null (C `const char *`)
+ * @param flags - flags of `virDomainSaveRestoreFlags`, OR-ed (`virDomainSaveRestoreFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSaveFlags(client, dom, to, dxml, flags);
  * // on a Connection: await conn.domainSaveFlags(dom, to, dxml, flags);
  * ```
  */
-export function domainSaveFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, to: RemoteNonnullString, dxml: RemoteString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSaveFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, to: RemoteNonnullString, dxml: RemoteString, flags: virDomainSaveRestoreFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSaveFlags, { dom, to, dxml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreFlags | virDomainRestoreFlags} (REMOTE_PROC_DOMAIN_RESTORE_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreFlags | virDomainRestoreFlags} (REMOTE_PROC_DOMAIN_RESTORE_FLAGS). On the handle face: `conn.domains.restoreFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param from - a file on the daemon's host (C `const char *`)
+ * @param dxml - replacement domain XML, or null (C `const char *`)
+ * @param flags - flags of `virDomainSaveRestoreFlags`, OR-ed (`virDomainSaveRestoreFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainRestoreFlags(client, from, dxml, flags);
  * // on a Connection: await conn.domainRestoreFlags(from, dxml, flags);
  * ```
  */
-export function domainRestoreFlags(client: ProcedureCaller, from: RemoteNonnullString, dxml: RemoteString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainRestoreFlags(client: ProcedureCaller, from: RemoteNonnullString, dxml: RemoteString, flags: virDomainSaveRestoreFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainRestoreFlags, { from, dxml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlags | virDomainDestroyFlags} (REMOTE_PROC_DOMAIN_DESTROY_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDestroyFlags | virDomainDestroyFlags} (REMOTE_PROC_DOMAIN_DESTROY_FLAGS). On the handle face: `dom.destroyFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainDestroyFlagsValues`, OR-ed (`virDomainDestroyFlagsValues` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainDestroyFlags(client, dom, flags);
  * // on a Connection: await conn.domainDestroyFlags(dom, flags);
  * ```
  */
-export function domainDestroyFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainDestroyFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainDestroyFlagsValues = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainDestroyFlags, { dom, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageGetXMLDesc | virDomainSaveImageGetXMLDesc} (REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageGetXMLDesc | virDomainSaveImageGetXMLDesc} (REMOTE_PROC_DOMAIN_SAVE_IMAGE_GET_XML_DESC). On the handle face: `conn.domains.saveImageGetXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param file - a file on the daemon's host (C `const char *`)
+ * @param flags - flags of `virDomainSaveImageXMLFlags`, OR-ed (`virDomainSaveImageXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSaveImageGetXMLDesc(client, file, flags);
  * // on a Connection: const result = await conn.domainSaveImageGetXMLDesc(file, flags);
  * ```
  */
-export function domainSaveImageGetXMLDesc(client: ProcedureCaller, file: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function domainSaveImageGetXMLDesc(client: ProcedureCaller, file: RemoteNonnullString, flags: virDomainSaveImageXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcDomainSaveImageGetXMLDesc, { file, flags }, options, "xml");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageDefineXML | virDomainSaveImageDefineXML} (REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveImageDefineXML | virDomainSaveImageDefineXML} (REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML). On the handle face: `conn.domains.saveImageDefineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param file - a file on the daemon's host (C `const char *`)
+ * @param dxml - replacement domain XML, or null (C `const char *`)
+ * @param flags - flags of `virDomainSaveRestoreFlags`, OR-ed (`virDomainSaveRestoreFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSaveImageDefineXML(client, file, dxml, flags);
  * // on a Connection: await conn.domainSaveImageDefineXML(file, dxml, flags);
  * ```
  */
-export function domainSaveImageDefineXML(client: ProcedureCaller, file: RemoteNonnullString, dxml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSaveImageDefineXML(client: ProcedureCaller, file: RemoteNonnullString, dxml: RemoteNonnullString, flags: virDomainSaveRestoreFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSaveImageDefineXML, { file, dxml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbort | virDomainBlockJobAbort} (REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobAbort | virDomainBlockJobAbort} (REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT). On the handle face: `dom.blockJobAbort`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_block_job_abort_args
+ * @param flags - flags of `virDomainBlockJobAbortFlags`, OR-ed (`virDomainBlockJobAbortFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainBlockJobAbort(client, dom, path, flags);
  * // on a Connection: await conn.domainBlockJobAbort(dom, path, flags);
  * ```
  */
-export function domainBlockJobAbort(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainBlockJobAbort(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: virDomainBlockJobAbortFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainBlockJobAbort, { dom, path, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockJobInfo | virDomainGetBlockJobInfo} (REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockJobInfo | virDomainGetBlockJobInfo} (REMOTE_PROC_DOMAIN_GET_BLOCK_JOB_INFO). On the handle face: `dom.getBlockJobInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_get_block_job_info_args
+ * @param flags - flags of `virDomainBlockJobInfoFlags`, OR-ed (`virDomainBlockJobInfoFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetBlockJobInfo(client, dom, path, flags);
  * // on a Connection: const result = await conn.domainGetBlockJobInfo(dom, path, flags);
  * ```
  */
-export function domainGetBlockJobInfo(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteDomainGetBlockJobInfoRet> {
+export function domainGetBlockJobInfo(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, flags: virDomainBlockJobInfoFlags = 0, options?: CallOptions): Promise<RemoteDomainGetBlockJobInfoRet> {
   return client.call(remoteProcDomainGetBlockJobInfo, { dom, path, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeed | virDomainBlockJobSetSpeed} (REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockJobSetSpeed | virDomainBlockJobSetSpeed} (REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED). On the handle face: `dom.blockJobSetSpeed`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_block_job_set_speed_args
+ * @param bandwidth - a bandwidth (C `unsigned long`)
+ * @param flags - flags of `virDomainBlockJobSetSpeedFlags`, OR-ed (`virDomainBlockJobSetSpeedFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainBlockJobSetSpeed(client, dom, path, bandwidth, flags);
  * // on a Connection: await conn.domainBlockJobSetSpeed(dom, path, bandwidth, flags);
  * ```
  */
-export function domainBlockJobSetSpeed(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, bandwidth: bigint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainBlockJobSetSpeed(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, bandwidth: bigint, flags: virDomainBlockJobSetSpeedFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainBlockJobSetSpeed, { dom, path, bandwidth, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPull | virDomainBlockPull} (REMOTE_PROC_DOMAIN_BLOCK_PULL).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockPull | virDomainBlockPull} (REMOTE_PROC_DOMAIN_BLOCK_PULL). On the handle face: `dom.blockPull`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_block_pull_args
+ * @param bandwidth - a bandwidth (C `unsigned long`)
+ * @param flags - flags of `virDomainBlockPullFlags`, OR-ed (`virDomainBlockPullFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainBlockPull(client, dom, path, bandwidth, flags);
  * // on a Connection: await conn.domainBlockPull(dom, path, bandwidth, flags);
  * ```
  */
-export function domainBlockPull(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, bandwidth: bigint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainBlockPull(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, bandwidth: bigint, flags: virDomainBlockPullFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainBlockPull, { dom, path, bandwidth, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxSpeed | virDomainMigrateGetMaxSpeed} (REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxSpeed | virDomainMigrateGetMaxSpeed} (REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_SPEED). On the handle face: `dom.migrateGetMaxSpeed`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainMigrateMaxSpeedFlags`, OR-ed (`virDomainMigrateMaxSpeedFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `bandwidth`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateGetMaxSpeed(client, dom, flags);
  * // on a Connection: const result = await conn.domainMigrateGetMaxSpeed(dom, flags);
  * ```
  */
-export function domainMigrateGetMaxSpeed(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<bigint> {
+export function domainMigrateGetMaxSpeed(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainMigrateMaxSpeedFlags = 0, options?: CallOptions): Promise<bigint> {
   return client.call(remoteProcDomainMigrateGetMaxSpeed, { dom, flags }, options, "bandwidth");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags | virDomainBlockStatsFlags} (REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockStatsFlags | virDomainBlockStatsFlags} (REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS). On the handle face: `dom.blockStatsFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_block_stats_flags_args
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - flags of `virTypedParameterFlags`, OR-ed (`virTypedParameterFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainBlockStatsFlags(client, dom, path, nparams, flags);
  * // on a Connection: const result = await conn.domainBlockStatsFlags(dom, path, nparams, flags);
  * ```
  */
-export function domainBlockStatsFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, nparams: number, flags: number = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
+export function domainBlockStatsFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, nparams: number, flags: virTypedParameterFlags = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
   return client.call(remoteProcDomainBlockStatsFlags, { dom, path, nparams, flags }, options, (r: RemoteDomainBlockStatsFlagsRet) => ({ params: typedParamsFromWire(r.params), nparams: r.nparams }));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetParent | virDomainSnapshotGetParent} (REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotGetParent | virDomainSnapshotGetParent} (REMOTE_PROC_DOMAIN_SNAPSHOT_GET_PARENT). On the handle face: `snap.getParent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snap - the DomainSnapshot as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `snap`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotGetParent(client, snap, flags);
@@ -3803,7 +5242,13 @@ export function domainSnapshotGetParent(client: ProcedureCaller, snap: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReset | virDomainReset} (REMOTE_PROC_DOMAIN_RESET).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainReset | virDomainReset} (REMOTE_PROC_DOMAIN_RESET). On the handle face: `dom.reset`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainReset(client, dom, flags);
@@ -3815,31 +5260,51 @@ export function domainReset(client: ProcedureCaller, dom: RemoteNonnullDomain, f
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNumChildren | virDomainSnapshotNumChildren} (REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotNumChildren | virDomainSnapshotNumChildren} (REMOTE_PROC_DOMAIN_SNAPSHOT_NUM_CHILDREN). On the handle face: `snap.numChildren`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snap - the DomainSnapshot as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainSnapshotListFlags`, OR-ed (`virDomainSnapshotListFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `num`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotNumChildren(client, snap, flags);
  * // on a Connection: const result = await conn.domainSnapshotNumChildren(snap, flags);
  * ```
  */
-export function domainSnapshotNumChildren(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, flags: number = 0, options?: CallOptions): Promise<number> {
+export function domainSnapshotNumChildren(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, flags: virDomainSnapshotListFlags = 0, options?: CallOptions): Promise<number> {
   return client.call(remoteProcDomainSnapshotNumChildren, { snap, flags }, options, "num");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListChildrenNames | virDomainSnapshotListChildrenNames} (REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListChildrenNames | virDomainSnapshotListChildrenNames} (REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_CHILDREN_NAMES). On the handle face: `snap.listChildrenNames`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snap - the DomainSnapshot as the protocol carries it (a handle's `wire`)
+ * @param maxnames - `maxnames` of the protocol's remote_domain_snapshot_list_children_names_args
+ * @param flags - flags of `virDomainSnapshotListFlags`, OR-ed (`virDomainSnapshotListFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `names`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotListChildrenNames(client, snap, maxnames, flags);
  * // on a Connection: const result = await conn.domainSnapshotListChildrenNames(snap, maxnames, flags);
  * ```
  */
-export function domainSnapshotListChildrenNames(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, maxnames: number, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString[]> {
+export function domainSnapshotListChildrenNames(client: ProcedureCaller, snap: RemoteNonnullDomainSnapshot, maxnames: number, flags: virDomainSnapshotListFlags = 0, options?: CallOptions): Promise<RemoteNonnullString[]> {
   return client.call(remoteProcDomainSnapshotListChildrenNames, { snap, maxnames, flags }, options, "names");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration | virNodeSuspendForDuration} (REMOTE_PROC_NODE_SUSPEND_FOR_DURATION).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSuspendForDuration | virNodeSuspendForDuration} (REMOTE_PROC_NODE_SUSPEND_FOR_DURATION). On the handle face: `conn.host.suspendForDuration`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param target - `target` (C `unsigned int`)
+ * @param duration - `duration` (C `unsigned long long`), in seconds
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeSuspendForDuration(client, target, duration, flags);
@@ -3851,103 +5316,170 @@ export function nodeSuspendForDuration(client: ProcedureCaller, target: number, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResize | virDomainBlockResize} (REMOTE_PROC_DOMAIN_BLOCK_RESIZE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockResize | virDomainBlockResize} (REMOTE_PROC_DOMAIN_BLOCK_RESIZE). On the handle face: `dom.blockResize`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param disk - the disk (target name or source path) (C `const char *`)
+ * @param size - `size` (C `unsigned long long`)
+ * @param flags - flags of `virDomainBlockResizeFlags`, OR-ed (`virDomainBlockResizeFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainBlockResize(client, dom, disk, size, flags);
  * // on a Connection: await conn.domainBlockResize(dom, disk, size, flags);
  * ```
  */
-export function domainBlockResize(client: ProcedureCaller, dom: RemoteNonnullDomain, disk: RemoteNonnullString, size: bigint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainBlockResize(client: ProcedureCaller, dom: RemoteNonnullDomain, disk: RemoteNonnullString, size: bigint, flags: virDomainBlockResizeFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainBlockResize, { dom, disk, size, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune | virDomainSetBlockIoTune} (REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockIoTune | virDomainSetBlockIoTune} (REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE). On the handle face: `dom.setBlockIoTune`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param disk - the disk (target name or source path) (C `const char *`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetBlockIoTune(client, dom, disk, params, flags);
  * // on a Connection: await conn.domainSetBlockIoTune(dom, disk, params, flags);
  * ```
  */
-export async function domainSetBlockIoTune(client: ProcedureCaller, dom: RemoteNonnullDomain, disk: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetBlockIoTune(client: ProcedureCaller, dom: RemoteNonnullDomain, disk: RemoteNonnullString, params: TypedParamsInput, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetBlockIoTune, { dom, disk, params: typedParamsToWire(params, "remote_domain_set_block_io_tune_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune | virDomainGetBlockIoTune} (REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetBlockIoTune | virDomainGetBlockIoTune} (REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE). On the handle face: `dom.getBlockIoTune`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param disk - the disk (target name or source path) (C `const char *`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - flags of `virDomainModificationImpact` and `virTypedParameterFlags`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetBlockIoTune(client, dom, disk, nparams, flags);
  * // on a Connection: const result = await conn.domainGetBlockIoTune(dom, disk, nparams, flags);
  * ```
  */
-export function domainGetBlockIoTune(client: ProcedureCaller, dom: RemoteNonnullDomain, disk: RemoteString, nparams: number, flags: number = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
+export function domainGetBlockIoTune(client: ProcedureCaller, dom: RemoteNonnullDomain, disk: RemoteString, nparams: number, flags: virDomainModificationImpact | virTypedParameterFlags = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
   return client.call(remoteProcDomainGetBlockIoTune, { dom, disk, nparams, flags }, options, (r: RemoteDomainGetBlockIoTuneRet) => ({ params: typedParamsFromWire(r.params), nparams: r.nparams }));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters | virDomainSetNumaParameters} (REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetNumaParameters | virDomainSetNumaParameters} (REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS). On the handle face: `dom.setNumaParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetNumaParameters(client, dom, params, flags);
  * // on a Connection: await conn.domainSetNumaParameters(dom, params, flags);
  * ```
  */
-export async function domainSetNumaParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetNumaParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetNumaParameters, { dom, params: typedParamsToWire(params, "remote_domain_set_numa_parameters_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters | virDomainGetNumaParameters} (REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetNumaParameters | virDomainGetNumaParameters} (REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS). On the handle face: `dom.getNumaParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - flags of `virDomainModificationImpact` and `virTypedParameterFlags`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetNumaParameters(client, dom, nparams, flags);
  * // on a Connection: const result = await conn.domainGetNumaParameters(dom, nparams, flags);
  * ```
  */
-export function domainGetNumaParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, flags: number = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
+export function domainGetNumaParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, flags: virDomainModificationImpact | virTypedParameterFlags = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
   return client.call(remoteProcDomainGetNumaParameters, { dom, nparams, flags }, options, (r: RemoteDomainGetNumaParametersRet) => ({ params: typedParamsFromWire(r.params), nparams: r.nparams }));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters | virDomainSetInterfaceParameters} (REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetInterfaceParameters | virDomainSetInterfaceParameters} (REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS). On the handle face: `dom.setInterfaceParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param device - the device (target name or path) (C `const char *`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetInterfaceParameters(client, dom, device, params, flags);
  * // on a Connection: await conn.domainSetInterfaceParameters(dom, device, params, flags);
  * ```
  */
-export async function domainSetInterfaceParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, device: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetInterfaceParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, device: RemoteNonnullString, params: TypedParamsInput, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetInterfaceParameters, { dom, device, params: typedParamsToWire(params, "remote_domain_set_interface_parameters_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters | virDomainGetInterfaceParameters} (REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetInterfaceParameters | virDomainGetInterfaceParameters} (REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS). On the handle face: `dom.getInterfaceParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param device - the device (target name or path) (C `const char *`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - flags of `virDomainModificationImpact` and `virTypedParameterFlags`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetInterfaceParameters(client, dom, device, nparams, flags);
  * // on a Connection: const result = await conn.domainGetInterfaceParameters(dom, device, nparams, flags);
  * ```
  */
-export function domainGetInterfaceParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, device: RemoteNonnullString, nparams: number, flags: number = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
+export function domainGetInterfaceParameters(client: ProcedureCaller, dom: RemoteNonnullDomain, device: RemoteNonnullString, nparams: number, flags: virDomainModificationImpact | virTypedParameterFlags = 0, options?: CallOptions): Promise<{ params: TypedParams; nparams: number }> {
   return client.call(remoteProcDomainGetInterfaceParameters, { dom, device, nparams, flags }, options, (r: RemoteDomainGetInterfaceParametersRet) => ({ params: typedParamsFromWire(r.params), nparams: r.nparams }));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlags | virDomainShutdownFlags} (REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainShutdownFlags | virDomainShutdownFlags} (REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS). On the handle face: `dom.shutdownFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainShutdownFlagValues`, OR-ed (`virDomainShutdownFlagValues` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainShutdownFlags(client, dom, flags);
  * // on a Connection: await conn.domainShutdownFlags(dom, flags);
  * ```
  */
-export function domainShutdownFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainShutdownFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainShutdownFlagValues = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainShutdownFlags, { dom, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipePattern | virStorageVolWipePattern} (REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolWipePattern | virStorageVolWipePattern} (REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN). On the handle face: `vol.wipePattern`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param algorithm - `algorithm` (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storageVolWipePattern(client, vol, algorithm, flags);
@@ -3959,19 +5491,34 @@ export function storageVolWipePattern(client: ProcedureCaller, vol: RemoteNonnul
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResize | virStorageVolResize} (REMOTE_PROC_STORAGE_VOL_RESIZE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolResize | virStorageVolResize} (REMOTE_PROC_STORAGE_VOL_RESIZE). On the handle face: `vol.resize`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param capacity - the new capacity (C `unsigned long long`), in bytes
+ * @param flags - flags of `virStorageVolResizeFlags`, OR-ed (`virStorageVolResizeFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await storageVolResize(client, vol, capacity, flags);
  * // on a Connection: await conn.storageVolResize(vol, capacity, flags);
  * ```
  */
-export function storageVolResize(client: ProcedureCaller, vol: RemoteNonnullStorageVol, capacity: bigint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function storageVolResize(client: ProcedureCaller, vol: RemoteNonnullStorageVol, capacity: bigint, flags: virStorageVolResizeFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcStorageVolResize, { vol, capacity, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration | virDomainPMSuspendForDuration} (REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMSuspendForDuration | virDomainPMSuspendForDuration} (REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION). On the handle face: `dom.pmSuspendForDuration`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param target - `target` (C `unsigned int`)
+ * @param duration - `duration` (C `unsigned long long`), in seconds
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainPMSuspendForDuration(client, dom, target, duration, flags);
@@ -3983,19 +5530,35 @@ export function domainPMSuspendForDuration(client: ProcedureCaller, dom: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats | virDomainGetCPUStats} (REMOTE_PROC_DOMAIN_GET_CPU_STATS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats | virDomainGetCPUStats} (REMOTE_PROC_DOMAIN_GET_CPU_STATS). On the handle face: `dom.getCPUStats`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param nparams - how many typed parameters (C `unsigned int`)
+ * @param start_cpu - `start_cpu` (C `int`)
+ * @param ncpus - `ncpus` (C `unsigned int`)
+ * @param flags - flags of `virTypedParameterFlags`, OR-ed (`virTypedParameterFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetCPUStats(client, dom, nparams, start_cpu, ncpus, flags);
  * // on a Connection: const result = await conn.domainGetCPUStats(dom, nparams, start_cpu, ncpus, flags);
  * ```
  */
-export function domainGetCPUStats(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, start_cpu: number, ncpus: number, flags: number = 0, options?: CallOptions): Promise<RemoteDomainGetCpuStatsRet> {
+export function domainGetCPUStats(client: ProcedureCaller, dom: RemoteNonnullDomain, nparams: number, start_cpu: number, ncpus: number, flags: virTypedParameterFlags = 0, options?: CallOptions): Promise<RemoteDomainGetCpuStatsRet> {
   return client.call(remoteProcDomainGetCPUStats, { dom, nparams, start_cpu, ncpus, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetDiskErrors | virDomainGetDiskErrors} (REMOTE_PROC_DOMAIN_GET_DISK_ERRORS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetDiskErrors | virDomainGetDiskErrors} (REMOTE_PROC_DOMAIN_GET_DISK_ERRORS). On the handle face: `dom.getDiskErrors`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param maxerrors - `maxerrors` (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetDiskErrors(client, dom, maxerrors, flags);
@@ -4007,43 +5570,76 @@ export function domainGetDiskErrors(client: ProcedureCaller, dom: RemoteNonnullD
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata | virDomainSetMetadata} (REMOTE_PROC_DOMAIN_SET_METADATA).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMetadata | virDomainSetMetadata} (REMOTE_PROC_DOMAIN_SET_METADATA). On the handle face: `dom.setMetadata`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param type - the type (C `int`)
+ * @param metadata - `metadata` (C `const char *`)
+ * @param key - the volume key (C `const char *`)
+ * @param uri - a libvirt URI (C `const char *`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetMetadata(client, dom, type, metadata, key, uri, flags);
  * // on a Connection: await conn.domainSetMetadata(dom, type, metadata, key, uri, flags);
  * ```
  */
-export function domainSetMetadata(client: ProcedureCaller, dom: RemoteNonnullDomain, type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSetMetadata(client: ProcedureCaller, dom: RemoteNonnullDomain, type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetMetadata, { dom, type, metadata, key, uri, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata | virDomainGetMetadata} (REMOTE_PROC_DOMAIN_GET_METADATA).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMetadata | virDomainGetMetadata} (REMOTE_PROC_DOMAIN_GET_METADATA). On the handle face: `dom.getMetadata`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param type - the type (C `int`)
+ * @param uri - a libvirt URI (C `const char *`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `metadata`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetMetadata(client, dom, type, uri, flags);
  * // on a Connection: const result = await conn.domainGetMetadata(dom, type, uri, flags);
  * ```
  */
-export function domainGetMetadata(client: ProcedureCaller, dom: RemoteNonnullDomain, type: number, uri: RemoteString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function domainGetMetadata(client: ProcedureCaller, dom: RemoteNonnullDomain, type: number, uri: RemoteString, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcDomainGetMetadata, { dom, type, uri, flags }, options, "metadata");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebase | virDomainBlockRebase} (REMOTE_PROC_DOMAIN_BLOCK_REBASE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockRebase | virDomainBlockRebase} (REMOTE_PROC_DOMAIN_BLOCK_REBASE). On the handle face: `dom.blockRebase`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_block_rebase_args
+ * @param base - `base` (C `const char *`)
+ * @param bandwidth - a bandwidth (C `unsigned long`)
+ * @param flags - flags of `virDomainBlockRebaseFlags`, OR-ed (`virDomainBlockRebaseFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainBlockRebase(client, dom, path, base, bandwidth, flags);
  * // on a Connection: await conn.domainBlockRebase(dom, path, base, bandwidth, flags);
  * ```
  */
-export function domainBlockRebase(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, base: RemoteString, bandwidth: bigint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainBlockRebase(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, base: RemoteString, bandwidth: bigint, flags: virDomainBlockRebaseFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainBlockRebase, { dom, path, base, bandwidth, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMWakeup | virDomainPMWakeup} (REMOTE_PROC_DOMAIN_PM_WAKEUP).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPMWakeup | virDomainPMWakeup} (REMOTE_PROC_DOMAIN_PM_WAKEUP). On the handle face: `dom.pmWakeup`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainPMWakeup(client, dom, flags);
@@ -4055,7 +5651,13 @@ export function domainPMWakeup(client: ProcedureCaller, dom: RemoteNonnullDomain
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotIsCurrent | virDomainSnapshotIsCurrent} (REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotIsCurrent | virDomainSnapshotIsCurrent} (REMOTE_PROC_DOMAIN_SNAPSHOT_IS_CURRENT). On the handle face: `snap.isCurrent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snap - the DomainSnapshot as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `current`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotIsCurrent(client, snap, flags);
@@ -4067,7 +5669,13 @@ export function domainSnapshotIsCurrent(client: ProcedureCaller, snap: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotHasMetadata | virDomainSnapshotHasMetadata} (REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotHasMetadata | virDomainSnapshotHasMetadata} (REMOTE_PROC_DOMAIN_SNAPSHOT_HAS_METADATA). On the handle face: `snap.hasMetadata`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snap - the DomainSnapshot as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `metadata`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotHasMetadata(client, snap, flags);
@@ -4079,55 +5687,86 @@ export function domainSnapshotHasMetadata(client: ProcedureCaller, snap: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains | virConnectListAllDomains} (REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectListAllDomains | virConnectListAllDomains} (REMOTE_PROC_CONNECT_LIST_ALL_DOMAINS). On the handle face: `conn.domains.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_results - `need_results` of the protocol's remote_connect_list_all_domains_args
+ * @param flags - flags of `virConnectListAllDomainsFlags`, OR-ed (`virConnectListAllDomainsFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListAllDomains(client, need_results, flags);
  * // on a Connection: const result = await conn.connectListAllDomains(need_results, flags);
  * ```
  */
-export function connectListAllDomains(client: ProcedureCaller, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteConnectListAllDomainsRet> {
+export function connectListAllDomains(client: ProcedureCaller, need_results: number, flags: virConnectListAllDomainsFlags = 0, options?: CallOptions): Promise<RemoteConnectListAllDomainsRet> {
   return client.call(remoteProcConnectListAllDomains, { need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots | virDomainListAllSnapshots} (REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainListAllSnapshots | virDomainListAllSnapshots} (REMOTE_PROC_DOMAIN_LIST_ALL_SNAPSHOTS). On the handle face: `dom.snapshots.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param need_results - `need_results` of the protocol's remote_domain_list_all_snapshots_args
+ * @param flags - flags of `virDomainSnapshotListFlags`, OR-ed (`virDomainSnapshotListFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainListAllSnapshots(client, dom, need_results, flags);
  * // on a Connection: const result = await conn.domainListAllSnapshots(dom, need_results, flags);
  * ```
  */
-export function domainListAllSnapshots(client: ProcedureCaller, dom: RemoteNonnullDomain, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteDomainListAllSnapshotsRet> {
+export function domainListAllSnapshots(client: ProcedureCaller, dom: RemoteNonnullDomain, need_results: number, flags: virDomainSnapshotListFlags = 0, options?: CallOptions): Promise<RemoteDomainListAllSnapshotsRet> {
   return client.call(remoteProcDomainListAllSnapshots, { dom, need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren | virDomainSnapshotListAllChildren} (REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotListAllChildren | virDomainSnapshotListAllChildren} (REMOTE_PROC_DOMAIN_SNAPSHOT_LIST_ALL_CHILDREN). On the handle face: `snap.listAllChildren`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param snapshot - `snapshot` (C `virDomainSnapshotPtr`)
+ * @param need_results - `need_results` of the protocol's remote_domain_snapshot_list_all_children_args
+ * @param flags - flags of `virDomainSnapshotListFlags`, OR-ed (`virDomainSnapshotListFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainSnapshotListAllChildren(client, snapshot, need_results, flags);
  * // on a Connection: const result = await conn.domainSnapshotListAllChildren(snapshot, need_results, flags);
  * ```
  */
-export function domainSnapshotListAllChildren(client: ProcedureCaller, snapshot: RemoteNonnullDomainSnapshot, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteDomainSnapshotListAllChildrenRet> {
+export function domainSnapshotListAllChildren(client: ProcedureCaller, snapshot: RemoteNonnullDomainSnapshot, need_results: number, flags: virDomainSnapshotListFlags = 0, options?: CallOptions): Promise<RemoteDomainSnapshotListAllChildrenRet> {
   return client.call(remoteProcDomainSnapshotListAllChildren, { snapshot, need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostname | virDomainGetHostname} (REMOTE_PROC_DOMAIN_GET_HOSTNAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetHostname | virDomainGetHostname} (REMOTE_PROC_DOMAIN_GET_HOSTNAME). On the handle face: `dom.getHostname`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainGetHostnameFlags`, OR-ed (`virDomainGetHostnameFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `hostname`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetHostname(client, dom, flags);
  * // on a Connection: const result = await conn.domainGetHostname(dom, flags);
  * ```
  */
-export function domainGetHostname(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function domainGetHostname(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainGetHostnameFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcDomainGetHostname, { dom, flags }, options, "hostname");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList | virDomainGetSecurityLabelList} (REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetSecurityLabelList | virDomainGetSecurityLabelList} (REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST). On the handle face: `dom.getSecurityLabelList`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetSecurityLabelList(client, dom);
@@ -4139,43 +5778,70 @@ export function domainGetSecurityLabelList(client: ProcedureCaller, dom: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator | virDomainPinEmulator} (REMOTE_PROC_DOMAIN_PIN_EMULATOR).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinEmulator | virDomainPinEmulator} (REMOTE_PROC_DOMAIN_PIN_EMULATOR). On the handle face: `dom.pinEmulator`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param cpumap - a CPU bitmap (C `unsigned char *`), in bytes
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainPinEmulator(client, dom, cpumap, flags);
  * // on a Connection: await conn.domainPinEmulator(dom, cpumap, flags);
  * ```
  */
-export function domainPinEmulator(client: ProcedureCaller, dom: RemoteNonnullDomain, cpumap: Uint8Array, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainPinEmulator(client: ProcedureCaller, dom: RemoteNonnullDomain, cpumap: Uint8Array, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainPinEmulator, { dom, cpumap, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo | virDomainGetEmulatorPinInfo} (REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetEmulatorPinInfo | virDomainGetEmulatorPinInfo} (REMOTE_PROC_DOMAIN_GET_EMULATOR_PIN_INFO). On the handle face: `dom.getEmulatorPinInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param maplen - `maplen` (C `int`), in bytes
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetEmulatorPinInfo(client, dom, maplen, flags);
  * // on a Connection: const result = await conn.domainGetEmulatorPinInfo(dom, maplen, flags);
  * ```
  */
-export function domainGetEmulatorPinInfo(client: ProcedureCaller, dom: RemoteNonnullDomain, maplen: number, flags: number = 0, options?: CallOptions): Promise<RemoteDomainGetEmulatorPinInfoRet> {
+export function domainGetEmulatorPinInfo(client: ProcedureCaller, dom: RemoteNonnullDomain, maplen: number, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<RemoteDomainGetEmulatorPinInfoRet> {
   return client.call(remoteProcDomainGetEmulatorPinInfo, { dom, maplen, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools | virConnectListAllStoragePools} (REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectListAllStoragePools | virConnectListAllStoragePools} (REMOTE_PROC_CONNECT_LIST_ALL_STORAGE_POOLS). On the handle face: `conn.storagePools.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_results - `need_results` of the protocol's remote_connect_list_all_storage_pools_args
+ * @param flags - flags of `virConnectListAllStoragePoolsFlags`, OR-ed (`virConnectListAllStoragePoolsFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListAllStoragePools(client, need_results, flags);
  * // on a Connection: const result = await conn.connectListAllStoragePools(need_results, flags);
  * ```
  */
-export function connectListAllStoragePools(client: ProcedureCaller, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteConnectListAllStoragePoolsRet> {
+export function connectListAllStoragePools(client: ProcedureCaller, need_results: number, flags: virConnectListAllStoragePoolsFlags = 0, options?: CallOptions): Promise<RemoteConnectListAllStoragePoolsRet> {
   return client.call(remoteProcConnectListAllStoragePools, { need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes | virStoragePoolListAllVolumes} (REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolListAllVolumes | virStoragePoolListAllVolumes} (REMOTE_PROC_STORAGE_POOL_LIST_ALL_VOLUMES). On the handle face: `pool.volumes.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pool - `pool` (C `virStoragePoolPtr`)
+ * @param need_results - `need_results` of the protocol's remote_storage_pool_list_all_volumes_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolListAllVolumes(client, pool, need_results, flags);
@@ -4187,43 +5853,67 @@ export function storagePoolListAllVolumes(client: ProcedureCaller, pool: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks | virConnectListAllNetworks} (REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virConnectListAllNetworks | virConnectListAllNetworks} (REMOTE_PROC_CONNECT_LIST_ALL_NETWORKS). On the handle face: `conn.networks.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_results - `need_results` of the protocol's remote_connect_list_all_networks_args
+ * @param flags - flags of `virConnectListAllNetworksFlags`, OR-ed (`virConnectListAllNetworksFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListAllNetworks(client, need_results, flags);
  * // on a Connection: const result = await conn.connectListAllNetworks(need_results, flags);
  * ```
  */
-export function connectListAllNetworks(client: ProcedureCaller, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteConnectListAllNetworksRet> {
+export function connectListAllNetworks(client: ProcedureCaller, need_results: number, flags: virConnectListAllNetworksFlags = 0, options?: CallOptions): Promise<RemoteConnectListAllNetworksRet> {
   return client.call(remoteProcConnectListAllNetworks, { need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces | virConnectListAllInterfaces} (REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virConnectListAllInterfaces | virConnectListAllInterfaces} (REMOTE_PROC_CONNECT_LIST_ALL_INTERFACES). On the handle face: `conn.interfaces.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_results - `need_results` of the protocol's remote_connect_list_all_interfaces_args
+ * @param flags - flags of `virConnectListAllInterfacesFlags`, OR-ed (`virConnectListAllInterfacesFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListAllInterfaces(client, need_results, flags);
  * // on a Connection: const result = await conn.connectListAllInterfaces(need_results, flags);
  * ```
  */
-export function connectListAllInterfaces(client: ProcedureCaller, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteConnectListAllInterfacesRet> {
+export function connectListAllInterfaces(client: ProcedureCaller, need_results: number, flags: virConnectListAllInterfacesFlags = 0, options?: CallOptions): Promise<RemoteConnectListAllInterfacesRet> {
   return client.call(remoteProcConnectListAllInterfaces, { need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices | virConnectListAllNodeDevices} (REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virConnectListAllNodeDevices | virConnectListAllNodeDevices} (REMOTE_PROC_CONNECT_LIST_ALL_NODE_DEVICES). On the handle face: `conn.nodeDevices.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_results - `need_results` of the protocol's remote_connect_list_all_node_devices_args
+ * @param flags - flags of `virConnectListAllNodeDeviceFlags`, OR-ed (`virConnectListAllNodeDeviceFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListAllNodeDevices(client, need_results, flags);
  * // on a Connection: const result = await conn.connectListAllNodeDevices(need_results, flags);
  * ```
  */
-export function connectListAllNodeDevices(client: ProcedureCaller, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteConnectListAllNodeDevicesRet> {
+export function connectListAllNodeDevices(client: ProcedureCaller, need_results: number, flags: virConnectListAllNodeDeviceFlags = 0, options?: CallOptions): Promise<RemoteConnectListAllNodeDevicesRet> {
   return client.call(remoteProcConnectListAllNodeDevices, { need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters | virConnectListAllNWFilters} (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilters | virConnectListAllNWFilters} (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTERS). On the handle face: `conn.nwfilters.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_results - `need_results` of the protocol's remote_connect_list_all_nwfilters_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListAllNWFilters(client, need_results, flags);
@@ -4235,19 +5925,31 @@ export function connectListAllNWFilters(client: ProcedureCaller, need_results: n
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets | virConnectListAllSecrets} (REMOTE_PROC_CONNECT_LIST_ALL_SECRETS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virConnectListAllSecrets | virConnectListAllSecrets} (REMOTE_PROC_CONNECT_LIST_ALL_SECRETS). On the handle face: `conn.secrets.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_results - `need_results` of the protocol's remote_connect_list_all_secrets_args
+ * @param flags - flags of `virConnectListAllSecretsFlags`, OR-ed (`virConnectListAllSecretsFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListAllSecrets(client, need_results, flags);
  * // on a Connection: const result = await conn.connectListAllSecrets(need_results, flags);
  * ```
  */
-export function connectListAllSecrets(client: ProcedureCaller, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteConnectListAllSecretsRet> {
+export function connectListAllSecrets(client: ProcedureCaller, need_results: number, flags: virConnectListAllSecretsFlags = 0, options?: CallOptions): Promise<RemoteConnectListAllSecretsRet> {
   return client.call(remoteProcConnectListAllSecrets, { need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters | virNodeSetMemoryParameters} (REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeSetMemoryParameters | virNodeSetMemoryParameters} (REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS). On the handle face: `conn.host.setMemoryParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeSetMemoryParameters(client, params, flags);
@@ -4259,7 +5961,13 @@ export async function nodeSetMemoryParameters(client: ProcedureCaller, params: T
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters | virNodeGetMemoryParameters} (REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryParameters | virNodeGetMemoryParameters} (REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS). On the handle face: `conn.host.getMemoryParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetMemoryParameters(client, nparams, flags);
@@ -4271,31 +5979,58 @@ export function nodeGetMemoryParameters(client: ProcedureCaller, nparams: number
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommit | virDomainBlockCommit} (REMOTE_PROC_DOMAIN_BLOCK_COMMIT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCommit | virDomainBlockCommit} (REMOTE_PROC_DOMAIN_BLOCK_COMMIT). On the handle face: `dom.blockCommit`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param disk - the disk (target name or source path) (C `const char *`)
+ * @param base - `base` (C `const char *`)
+ * @param top - `top` (C `const char *`)
+ * @param bandwidth - a bandwidth (C `unsigned long`)
+ * @param flags - flags of `virDomainBlockCommitFlags`, OR-ed (`virDomainBlockCommitFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainBlockCommit(client, dom, disk, base, top, bandwidth, flags);
  * // on a Connection: await conn.domainBlockCommit(dom, disk, base, top, bandwidth, flags);
  * ```
  */
-export function domainBlockCommit(client: ProcedureCaller, dom: RemoteNonnullDomain, disk: RemoteNonnullString, base: RemoteString, top: RemoteString, bandwidth: bigint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainBlockCommit(client: ProcedureCaller, dom: RemoteNonnullDomain, disk: RemoteNonnullString, base: RemoteString, top: RemoteString, bandwidth: bigint, flags: virDomainBlockCommitFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainBlockCommit, { dom, disk, base, top, bandwidth, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate | virNetworkUpdate} (REMOTE_PROC_NETWORK_UPDATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate | virNetworkUpdate} (REMOTE_PROC_NETWORK_UPDATE). On the handle face: `net.update`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param command - the command text (C `unsigned int`)
+ * @param section - `section` (C `unsigned int`)
+ * @param parentIndex - `parentIndex` (C `int`)
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virNetworkUpdateFlags`, OR-ed (`virNetworkUpdateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await networkUpdate(client, net, command, section, parentIndex, xml, flags);
  * // on a Connection: await conn.networkUpdate(net, command, section, parentIndex, xml, flags);
  * ```
  */
-export function networkUpdate(client: ProcedureCaller, net: RemoteNonnullNetwork, command: number, section: number, parentIndex: number, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function networkUpdate(client: ProcedureCaller, net: RemoteNonnullNetwork, command: number, section: number, parentIndex: number, xml: RemoteNonnullString, flags: virNetworkUpdateFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcNetworkUpdate, { net, command, section, parentIndex, xml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap | virNodeGetCPUMap} (REMOTE_PROC_NODE_GET_CPU_MAP).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap | virNodeGetCPUMap} (REMOTE_PROC_NODE_GET_CPU_MAP). On the handle face: `conn.host.getCPUMap`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_map - `need_map` of the protocol's remote_node_get_cpu_map_args
+ * @param need_online - `need_online` of the protocol's remote_node_get_cpu_map_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetCPUMap(client, need_map, need_online, flags);
@@ -4307,7 +6042,15 @@ export function nodeGetCPUMap(client: ProcedureCaller, need_map: number, need_on
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim | virDomainFSTrim} (REMOTE_PROC_DOMAIN_FSTRIM).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim | virDomainFSTrim} (REMOTE_PROC_DOMAIN_FSTRIM). On the handle face: `dom.fsTrim`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param mountPoint - `mountPoint` (C `const char *`)
+ * @param minimum - `minimum` (C `unsigned long long`), in bytes
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainFSTrim(client, dom, mountPoint, minimum, flags);
@@ -4319,7 +6062,15 @@ export function domainFSTrim(client: ProcedureCaller, dom: RemoteNonnullDomain, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal | virDomainSendProcessSignal} (REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal | virDomainSendProcessSignal} (REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL). On the handle face: `dom.sendProcessSignal`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param pid_value - `pid_value` (C `long long`)
+ * @param signum - the signal number (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSendProcessSignal(client, dom, pid_value, signum, flags);
@@ -4331,20 +6082,34 @@ export function domainSendProcessSignal(client: ProcedureCaller, dom: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel | virDomainOpenChannel} (REMOTE_PROC_DOMAIN_OPEN_CHANNEL).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenChannel | virDomainOpenChannel} (REMOTE_PROC_DOMAIN_OPEN_CHANNEL). On the handle face: `dom.openChannel`.
  * Carries a read stream.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param name - the name (C `const char *`)
+ * @param flags - flags of `virDomainChannelFlags`, OR-ed (`virDomainChannelFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the stream and the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const { stream, reply } = await domainOpenChannel(client, dom, name, flags);
  * // on a Connection: const { stream, reply } = await conn.domainOpenChannel(dom, name, flags);
  * ```
  */
-export function domainOpenChannel<S>(client: StreamCaller<S>, dom: RemoteNonnullDomain, name: RemoteString, flags: number = 0, options?: CallOptions): Promise<{ stream: S; reply: void }> {
+export function domainOpenChannel<S>(client: StreamCaller<S>, dom: RemoteNonnullDomain, name: RemoteString, flags: virDomainChannelFlags = 0, options?: CallOptions): Promise<{ stream: S; reply: void }> {
   return client.openStream(remoteProcDomainOpenChannel, { dom, name, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupSCSIHostByWWN | virNodeDeviceLookupSCSIHostByWWN} (REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceLookupSCSIHostByWWN | virNodeDeviceLookupSCSIHostByWWN} (REMOTE_PROC_NODE_DEVICE_LOOKUP_SCSI_HOST_BY_WWN). On the handle face: `conn.nodeDevices.lookupSCSIHostByWWN`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param wwnn - `wwnn` (C `const char *`)
+ * @param wwpn - `wwpn` (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dev`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceLookupSCSIHostByWWN(client, wwnn, wwpn, flags);
@@ -4356,19 +6121,31 @@ export function nodeDeviceLookupSCSIHostByWWN(client: ProcedureCaller, wwnn: Rem
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats | virDomainGetJobStats} (REMOTE_PROC_DOMAIN_GET_JOB_STATS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetJobStats | virDomainGetJobStats} (REMOTE_PROC_DOMAIN_GET_JOB_STATS). On the handle face: `dom.getJobStats`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainGetJobStatsFlags`, OR-ed (`virDomainGetJobStatsFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetJobStats(client, dom, flags);
  * // on a Connection: const result = await conn.domainGetJobStats(dom, flags);
  * ```
  */
-export function domainGetJobStats(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<{ type: number; params: TypedParams }> {
+export function domainGetJobStats(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainGetJobStatsFlags = 0, options?: CallOptions): Promise<{ type: number; params: TypedParams }> {
   return client.call(remoteProcDomainGetJobStats, { dom, flags }, options, (r: RemoteDomainGetJobStatsRet) => ({ type: r.type, params: typedParamsFromWire(r.params) }));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetCompressionCache | virDomainMigrateGetCompressionCache} (REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetCompressionCache | virDomainMigrateGetCompressionCache} (REMOTE_PROC_DOMAIN_MIGRATE_GET_COMPRESSION_CACHE). On the handle face: `dom.migrateGetCompressionCache`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `cacheSize`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateGetCompressionCache(client, dom, flags);
@@ -4380,7 +6157,14 @@ export function domainMigrateGetCompressionCache(client: ProcedureCaller, dom: R
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache | virDomainMigrateSetCompressionCache} (REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache | virDomainMigrateSetCompressionCache} (REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE). On the handle face: `dom.migrateSetCompressionCache`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param cacheSize - `cacheSize` (C `unsigned long long`), in bytes
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainMigrateSetCompressionCache(client, dom, cacheSize, flags);
@@ -4392,7 +6176,14 @@ export function domainMigrateSetCompressionCache(client: ProcedureCaller, dom: R
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags | virNodeDeviceDetachFlags} (REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags | virNodeDeviceDetachFlags} (REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS). On the handle face: `dev.detachFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param driverName - `driverName` (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceDetachFlags(client, name, driverName, flags);
@@ -4405,6 +6196,13 @@ export function nodeDeviceDetachFlags(client: ProcedureCaller, name: RemoteNonnu
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_BEGIN3_PARAMS (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` of the protocol's remote_domain_migrate_begin3_params_args
+ * @param params - `params` of the protocol's remote_domain_migrate_begin3_params_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_begin3_params_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateBegin3Params(client, dom, params, flags);
@@ -4417,6 +6215,13 @@ export async function domainMigrateBegin3Params(client: ProcedureCaller, dom: Re
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PREPARE3_PARAMS (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param params - `params` of the protocol's remote_domain_migrate_prepare3_params_args
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_prepare3_params_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_prepare3_params_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigratePrepare3Params(client, params, cookie_in, flags);
@@ -4429,6 +6234,13 @@ export async function domainMigratePrepare3Params(client: ProcedureCaller, param
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PREPARE_TUNNEL3_PARAMS (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param params - `params` of the protocol's remote_domain_migrate_prepare_tunnel3_params_args
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_prepare_tunnel3_params_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_prepare_tunnel3_params_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `cookie_out`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigratePrepareTunnel3Params(client, params, cookie_in, flags);
@@ -4441,6 +6253,15 @@ export async function domainMigratePrepareTunnel3Params(client: ProcedureCaller,
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_PERFORM3_PARAMS (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` of the protocol's remote_domain_migrate_perform3_params_args
+ * @param dconnuri - `dconnuri` of the protocol's remote_domain_migrate_perform3_params_args
+ * @param params - `params` of the protocol's remote_domain_migrate_perform3_params_args
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_perform3_params_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_perform3_params_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `cookie_out`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigratePerform3Params(client, dom, dconnuri, params, cookie_in, flags);
@@ -4453,6 +6274,14 @@ export async function domainMigratePerform3Params(client: ProcedureCaller, dom: 
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_FINISH3_PARAMS (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param params - `params` of the protocol's remote_domain_migrate_finish3_params_args
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_finish3_params_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_finish3_params_args
+ * @param cancelled - `cancelled` of the protocol's remote_domain_migrate_finish3_params_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateFinish3Params(client, params, cookie_in, flags, cancelled);
@@ -4465,6 +6294,15 @@ export async function domainMigrateFinish3Params(client: ProcedureCaller, params
 
 /**
  * REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS (no public C function; libvirt uses it internally).
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` of the protocol's remote_domain_migrate_confirm3_params_args
+ * @param params - `params` of the protocol's remote_domain_migrate_confirm3_params_args
+ * @param cookie_in - `cookie_in` of the protocol's remote_domain_migrate_confirm3_params_args
+ * @param flags - `flags` of the protocol's remote_domain_migrate_confirm3_params_args
+ * @param cancelled - `cancelled` of the protocol's remote_domain_migrate_confirm3_params_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainMigrateConfirm3Params(client, dom, params, cookie_in, flags, cancelled);
@@ -4476,19 +6314,33 @@ export async function domainMigrateConfirm3Params(client: ProcedureCaller, dom: 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryStatsPeriod | virDomainSetMemoryStatsPeriod} (REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetMemoryStatsPeriod | virDomainSetMemoryStatsPeriod} (REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD). On the handle face: `dom.setMemoryStatsPeriod`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param period - `period` (C `int`), in seconds
+ * @param flags - flags of `virDomainMemoryModFlags`, OR-ed (`virDomainMemoryModFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetMemoryStatsPeriod(client, dom, period, flags);
  * // on a Connection: await conn.domainSetMemoryStatsPeriod(dom, period, flags);
  * ```
  */
-export function domainSetMemoryStatsPeriod(client: ProcedureCaller, dom: RemoteNonnullDomain, period: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSetMemoryStatsPeriod(client: ProcedureCaller, dom: RemoteNonnullDomain, period: number, flags: virDomainMemoryModFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetMemoryStatsPeriod, { dom, period, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames | virConnectGetCPUModelNames} (REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectGetCPUModelNames | virConnectGetCPUModelNames} (REMOTE_PROC_CONNECT_GET_CPU_MODEL_NAMES). On the handle face: `conn.host.getCPUModelNames`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param arch - the architecture, or null (C `const char *`)
+ * @param need_results - `need_results` of the protocol's remote_connect_get_cpu_model_names_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetCPUModelNames(client, arch, need_results, flags);
@@ -4500,19 +6352,34 @@ export function connectGetCPUModelNames(client: ProcedureCaller, arch: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat | virDomainCoreDumpWithFormat} (REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCoreDumpWithFormat | virDomainCoreDumpWithFormat} (REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT). On the handle face: `dom.coreDumpWithFormat`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param to - a file on the daemon's host (C `const char *`)
+ * @param dumpformat - `dumpformat` (C `unsigned int`)
+ * @param flags - flags of `virDomainCoreDumpFlags`, OR-ed (`virDomainCoreDumpFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainCoreDumpWithFormat(client, dom, to, dumpformat, flags);
  * // on a Connection: await conn.domainCoreDumpWithFormat(dom, to, dumpformat, flags);
  * ```
  */
-export function domainCoreDumpWithFormat(client: ProcedureCaller, dom: RemoteNonnullDomain, to: RemoteNonnullString, dumpformat: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainCoreDumpWithFormat(client: ProcedureCaller, dom: RemoteNonnullDomain, to: RemoteNonnullString, dumpformat: number, flags: virDomainCoreDumpFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainCoreDumpWithFormat, { dom, to, dumpformat, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSFreeze | virDomainFSFreeze} (REMOTE_PROC_DOMAIN_FSFREEZE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSFreeze | virDomainFSFreeze} (REMOTE_PROC_DOMAIN_FSFREEZE). On the handle face: `dom.fsFreeze`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param mountpoints - mount points (all when empty) (C `const char **`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `filesystems`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainFSFreeze(client, dom, mountpoints, flags);
@@ -4524,7 +6391,14 @@ export function domainFSFreeze(client: ProcedureCaller, dom: RemoteNonnullDomain
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSThaw | virDomainFSThaw} (REMOTE_PROC_DOMAIN_FSTHAW).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSThaw | virDomainFSThaw} (REMOTE_PROC_DOMAIN_FSTHAW). On the handle face: `dom.fsThaw`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param mountpoints - mount points (all when empty) (C `const char **`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `filesystems`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainFSThaw(client, dom, mountpoints, flags);
@@ -4536,7 +6410,13 @@ export function domainFSThaw(client: ProcedureCaller, dom: RemoteNonnullDomain, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetTime | virDomainGetTime} (REMOTE_PROC_DOMAIN_GET_TIME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetTime | virDomainGetTime} (REMOTE_PROC_DOMAIN_GET_TIME). On the handle face: `dom.getTime`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetTime(client, dom, flags);
@@ -4548,19 +6428,35 @@ export function domainGetTime(client: ProcedureCaller, dom: RemoteNonnullDomain,
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTime | virDomainSetTime} (REMOTE_PROC_DOMAIN_SET_TIME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetTime | virDomainSetTime} (REMOTE_PROC_DOMAIN_SET_TIME). On the handle face: `dom.setTime`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param seconds - `seconds` (C `long long`)
+ * @param nseconds - `nseconds` (C `unsigned int`), in nanoseconds
+ * @param flags - flags of `virDomainSetTimeFlags`, OR-ed (`virDomainSetTimeFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetTime(client, dom, seconds, nseconds, flags);
  * // on a Connection: await conn.domainSetTime(dom, seconds, nseconds, flags);
  * ```
  */
-export function domainSetTime(client: ProcedureCaller, dom: RemoteNonnullDomain, seconds: bigint, nseconds: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSetTime(client: ProcedureCaller, dom: RemoteNonnullDomain, seconds: bigint, nseconds: number, flags: virDomainSetTimeFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetTime, { dom, seconds, nseconds, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages | virNodeGetFreePages} (REMOTE_PROC_NODE_GET_FREE_PAGES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages | virNodeGetFreePages} (REMOTE_PROC_NODE_GET_FREE_PAGES). On the handle face: `conn.host.getFreePages`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pages - `pages` (C `unsigned int *`)
+ * @param startCell - the first NUMA cell (C `int`)
+ * @param cellCount - `cellCount` (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `counts`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetFreePages(client, pages, startCell, cellCount, flags);
@@ -4572,7 +6468,15 @@ export function nodeGetFreePages(client: ProcedureCaller, pages: number[], start
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases | virNetworkGetDHCPLeases} (REMOTE_PROC_NETWORK_GET_DHCP_LEASES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetDHCPLeases | virNetworkGetDHCPLeases} (REMOTE_PROC_NETWORK_GET_DHCP_LEASES). On the handle face: `net.getDHCPLeases`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param net - the Network as the protocol carries it (a handle's `wire`)
+ * @param mac - a MAC address (C `const char *`)
+ * @param need_results - `need_results` of the protocol's remote_network_get_dhcp_leases_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkGetDHCPLeases(client, net, mac, need_results, flags);
@@ -4584,55 +6488,95 @@ export function networkGetDHCPLeases(client: ProcedureCaller, net: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilities | virConnectGetDomainCapabilities} (REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetDomainCapabilities | virConnectGetDomainCapabilities} (REMOTE_PROC_CONNECT_GET_DOMAIN_CAPABILITIES). On the handle face: `conn.domains.getCapabilities`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param emulatorbin - the emulator binary, or null (C `const char *`)
+ * @param arch - the architecture, or null (C `const char *`)
+ * @param machine - the machine type, or null (C `const char *`)
+ * @param virttype - the virtualization type, or null (C `const char *`)
+ * @param flags - flags of `virConnectGetDomainCapabilitiesFlags`, OR-ed (`virConnectGetDomainCapabilitiesFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `capabilities`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetDomainCapabilities(client, emulatorbin, arch, machine, virttype, flags);
  * // on a Connection: const result = await conn.connectGetDomainCapabilities(emulatorbin, arch, machine, virttype, flags);
  * ```
  */
-export function connectGetDomainCapabilities(client: ProcedureCaller, emulatorbin: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function connectGetDomainCapabilities(client: ProcedureCaller, emulatorbin: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, flags: virConnectGetDomainCapabilitiesFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcConnectGetDomainCapabilities, { emulatorbin, arch, machine, virttype, flags }, options, "capabilities");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats | virConnectGetAllDomainStats} (REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats | virConnectGetAllDomainStats} (REMOTE_PROC_CONNECT_GET_ALL_DOMAIN_STATS). On the handle face: `conn.domains.getAllStats`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param doms - `doms` of the protocol's remote_connect_get_all_domain_stats_args
+ * @param stats - `stats` (C `unsigned int`)
+ * @param flags - flags of `virConnectGetAllDomainStatsFlags`, OR-ed (`virConnectGetAllDomainStatsFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `retStats`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetAllDomainStats(client, doms, stats, flags);
  * // on a Connection: const result = await conn.connectGetAllDomainStats(doms, stats, flags);
  * ```
  */
-export function connectGetAllDomainStats(client: ProcedureCaller, doms: RemoteNonnullDomain[], stats: number, flags: number = 0, options?: CallOptions): Promise<(Omit<RemoteDomainStatsRecord, 'params'> & { params: TypedParams })[]> {
+export function connectGetAllDomainStats(client: ProcedureCaller, doms: RemoteNonnullDomain[], stats: number, flags: virConnectGetAllDomainStatsFlags = 0, options?: CallOptions): Promise<(Omit<RemoteDomainStatsRecord, 'params'> & { params: TypedParams })[]> {
   return client.call(remoteProcConnectGetAllDomainStats, { doms, stats, flags }, options, (r: RemoteConnectGetAllDomainStatsRet) => recordsWithTypedParams(r.retStats, 'params'));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy | virDomainBlockCopy} (REMOTE_PROC_DOMAIN_BLOCK_COPY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBlockCopy | virDomainBlockCopy} (REMOTE_PROC_DOMAIN_BLOCK_COPY). On the handle face: `dom.blockCopy`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param path - `path` of the protocol's remote_domain_block_copy_args
+ * @param destxml - `destxml` (C `const char *`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainBlockCopyFlags`, OR-ed (`virDomainBlockCopyFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainBlockCopy(client, dom, path, destxml, params, flags);
  * // on a Connection: await conn.domainBlockCopy(dom, path, destxml, params, flags);
  * ```
  */
-export async function domainBlockCopy(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, destxml: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainBlockCopy(client: ProcedureCaller, dom: RemoteNonnullDomain, path: RemoteNonnullString, destxml: RemoteNonnullString, params: TypedParamsInput, flags: virDomainBlockCopyFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainBlockCopy, { dom, path, destxml, params: typedParamsToWire(params, "remote_domain_block_copy_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages | virNodeAllocPages} (REMOTE_PROC_NODE_ALLOC_PAGES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages | virNodeAllocPages} (REMOTE_PROC_NODE_ALLOC_PAGES). On the handle face: `conn.host.allocPages`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param pageSizes - `pageSizes` (C `unsigned int *`)
+ * @param pageCounts - `pageCounts` (C `unsigned long long *`)
+ * @param startCell - the first NUMA cell (C `int`)
+ * @param cellCount - `cellCount` (C `unsigned int`)
+ * @param flags - flags of `virNodeAllocPagesFlags`, OR-ed (`virNodeAllocPagesFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `ret`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeAllocPages(client, pageSizes, pageCounts, startCell, cellCount, flags);
  * // on a Connection: const result = await conn.nodeAllocPages(pageSizes, pageCounts, startCell, cellCount, flags);
  * ```
  */
-export function nodeAllocPages(client: ProcedureCaller, pageSizes: number[], pageCounts: bigint[], startCell: number, cellCount: number, flags: number = 0, options?: CallOptions): Promise<number> {
+export function nodeAllocPages(client: ProcedureCaller, pageSizes: number[], pageCounts: bigint[], startCell: number, cellCount: number, flags: virNodeAllocPagesFlags = 0, options?: CallOptions): Promise<number> {
   return client.call(remoteProcNodeAllocPages, { pageSizes, pageCounts, startCell, cellCount, flags }, options, "ret");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo | virDomainGetFSInfo} (REMOTE_PROC_DOMAIN_GET_FSINFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetFSInfo | virDomainGetFSInfo} (REMOTE_PROC_DOMAIN_GET_FSINFO). On the handle face: `dom.getFSInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetFSInfo(client, dom, flags);
@@ -4644,43 +6588,70 @@ export function domainGetFSInfo(client: ProcedureCaller, dom: RemoteNonnullDomai
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags | virDomainDefineXMLFlags} (REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags | virDomainDefineXMLFlags} (REMOTE_PROC_DOMAIN_DEFINE_XML_FLAGS). On the handle face: `conn.domains.defineXMLFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virDomainDefineFlags`, OR-ed (`virDomainDefineFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dom`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainDefineXMLFlags(client, xml, flags);
  * // on a Connection: const result = await conn.domainDefineXMLFlags(xml, flags);
  * ```
  */
-export function domainDefineXMLFlags(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullDomain> {
+export function domainDefineXMLFlags(client: ProcedureCaller, xml: RemoteNonnullString, flags: virDomainDefineFlags = 0, options?: CallOptions): Promise<RemoteNonnullDomain> {
   return client.call(remoteProcDomainDefineXMLFlags, { xml, flags }, options, "dom");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo | virDomainGetIOThreadInfo} (REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetIOThreadInfo | virDomainGetIOThreadInfo} (REMOTE_PROC_DOMAIN_GET_IOTHREAD_INFO). On the handle face: `dom.getIOThreadInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetIOThreadInfo(client, dom, flags);
  * // on a Connection: const result = await conn.domainGetIOThreadInfo(dom, flags);
  * ```
  */
-export function domainGetIOThreadInfo(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<RemoteDomainGetIothreadInfoRet> {
+export function domainGetIOThreadInfo(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<RemoteDomainGetIothreadInfoRet> {
   return client.call(remoteProcDomainGetIOThreadInfo, { dom, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread | virDomainPinIOThread} (REMOTE_PROC_DOMAIN_PIN_IOTHREAD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread | virDomainPinIOThread} (REMOTE_PROC_DOMAIN_PIN_IOTHREAD). On the handle face: `dom.pinIOThread`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param iothreads_id - `iothreads_id` of the protocol's remote_domain_pin_iothread_args
+ * @param cpumap - a CPU bitmap (C `unsigned char *`), in bytes
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainPinIOThread(client, dom, iothreads_id, cpumap, flags);
  * // on a Connection: await conn.domainPinIOThread(dom, iothreads_id, cpumap, flags);
  * ```
  */
-export function domainPinIOThread(client: ProcedureCaller, dom: RemoteNonnullDomain, iothreads_id: number, cpumap: Uint8Array, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainPinIOThread(client: ProcedureCaller, dom: RemoteNonnullDomain, iothreads_id: number, cpumap: Uint8Array, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainPinIOThread, { dom, iothreads_id, cpumap, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddresses | virDomainInterfaceAddresses} (REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainInterfaceAddresses | virDomainInterfaceAddresses} (REMOTE_PROC_DOMAIN_INTERFACE_ADDRESSES). On the handle face: `dom.interfaceAddresses`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param source - `source` (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `ifaces`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainInterfaceAddresses(client, dom, source, flags);
@@ -4692,43 +6663,72 @@ export function domainInterfaceAddresses(client: ProcedureCaller, dom: RemoteNon
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread | virDomainAddIOThread} (REMOTE_PROC_DOMAIN_ADD_IOTHREAD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread | virDomainAddIOThread} (REMOTE_PROC_DOMAIN_ADD_IOTHREAD). On the handle face: `dom.addIOThread`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param iothread_id - `iothread_id` (C `unsigned int`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainAddIOThread(client, dom, iothread_id, flags);
  * // on a Connection: await conn.domainAddIOThread(dom, iothread_id, flags);
  * ```
  */
-export function domainAddIOThread(client: ProcedureCaller, dom: RemoteNonnullDomain, iothread_id: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainAddIOThread(client: ProcedureCaller, dom: RemoteNonnullDomain, iothread_id: number, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainAddIOThread, { dom, iothread_id, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread | virDomainDelIOThread} (REMOTE_PROC_DOMAIN_DEL_IOTHREAD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread | virDomainDelIOThread} (REMOTE_PROC_DOMAIN_DEL_IOTHREAD). On the handle face: `dom.delIOThread`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param iothread_id - `iothread_id` (C `unsigned int`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainDelIOThread(client, dom, iothread_id, flags);
  * // on a Connection: await conn.domainDelIOThread(dom, iothread_id, flags);
  * ```
  */
-export function domainDelIOThread(client: ProcedureCaller, dom: RemoteNonnullDomain, iothread_id: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainDelIOThread(client: ProcedureCaller, dom: RemoteNonnullDomain, iothread_id: number, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainDelIOThread, { dom, iothread_id, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPassword | virDomainSetUserPassword} (REMOTE_PROC_DOMAIN_SET_USER_PASSWORD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetUserPassword | virDomainSetUserPassword} (REMOTE_PROC_DOMAIN_SET_USER_PASSWORD). On the handle face: `dom.setUserPassword`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param user - `user` (C `const char *`)
+ * @param password - `password` (C `const char *`)
+ * @param flags - flags of `virDomainSetUserPasswordFlags`, OR-ed (`virDomainSetUserPasswordFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetUserPassword(client, dom, user, password, flags);
  * // on a Connection: await conn.domainSetUserPassword(dom, user, password, flags);
  * ```
  */
-export function domainSetUserPassword(client: ProcedureCaller, dom: RemoteNonnullDomain, user: RemoteString, password: RemoteString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSetUserPassword(client: ProcedureCaller, dom: RemoteNonnullDomain, user: RemoteString, password: RemoteString, flags: virDomainSetUserPasswordFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetUserPassword, { dom, user, password, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename | virDomainRename} (REMOTE_PROC_DOMAIN_RENAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename | virDomainRename} (REMOTE_PROC_DOMAIN_RENAME). On the handle face: `dom.rename`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param new_name - `new_name` (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `retcode`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainRename(client, dom, new_name, flags);
@@ -4740,7 +6740,13 @@ export function domainRename(client: ProcedureCaller, dom: RemoteNonnullDomain, 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateStartPostCopy | virDomainMigrateStartPostCopy} (REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateStartPostCopy | virDomainMigrateStartPostCopy} (REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY). On the handle face: `dom.migrateStartPostCopy`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainMigrateStartPostCopy(client, dom, flags);
@@ -4752,31 +6758,50 @@ export function domainMigrateStartPostCopy(client: ProcedureCaller, dom: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents | virDomainGetPerfEvents} (REMOTE_PROC_DOMAIN_GET_PERF_EVENTS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetPerfEvents | virDomainGetPerfEvents} (REMOTE_PROC_DOMAIN_GET_PERF_EVENTS). On the handle face: `dom.getPerfEvents`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainModificationImpact` and `virTypedParameterFlags`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `params`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetPerfEvents(client, dom, flags);
  * // on a Connection: const result = await conn.domainGetPerfEvents(dom, flags);
  * ```
  */
-export function domainGetPerfEvents(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<TypedParams> {
+export function domainGetPerfEvents(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainModificationImpact | virTypedParameterFlags = 0, options?: CallOptions): Promise<TypedParams> {
   return client.call(remoteProcDomainGetPerfEvents, { dom, flags }, options, (r: RemoteDomainGetPerfEventsRet) => typedParamsFromWire(r.params));
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents | virDomainSetPerfEvents} (REMOTE_PROC_DOMAIN_SET_PERF_EVENTS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetPerfEvents | virDomainSetPerfEvents} (REMOTE_PROC_DOMAIN_SET_PERF_EVENTS). On the handle face: `dom.setPerfEvents`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetPerfEvents(client, dom, params, flags);
  * // on a Connection: await conn.domainSetPerfEvents(dom, params, flags);
  * ```
  */
-export async function domainSetPerfEvents(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetPerfEvents(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetPerfEvents, { dom, params: typedParamsToWire(params, "remote_domain_set_perf_events_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus | virDomainGetGuestVcpus} (REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestVcpus | virDomainGetGuestVcpus} (REMOTE_PROC_DOMAIN_GET_GUEST_VCPUS). On the handle face: `dom.getGuestVcpus`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `params`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetGuestVcpus(client, dom, flags);
@@ -4788,7 +6813,15 @@ export function domainGetGuestVcpus(client: ProcedureCaller, dom: RemoteNonnullD
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus | virDomainSetGuestVcpus} (REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetGuestVcpus | virDomainSetGuestVcpus} (REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS). On the handle face: `dom.setGuestVcpus`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param cpumap - a CPU bitmap (C `const char *`)
+ * @param state - `state` (C `int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetGuestVcpus(client, dom, cpumap, state, flags);
@@ -4800,31 +6833,53 @@ export function domainSetGuestVcpus(client: ProcedureCaller, dom: RemoteNonnullD
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags | virStorageVolGetInfoFlags} (REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolGetInfoFlags | virStorageVolGetInfoFlags} (REMOTE_PROC_STORAGE_VOL_GET_INFO_FLAGS). On the handle face: `vol.getInfoFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param vol - `vol` (C `virStorageVolPtr`)
+ * @param flags - flags of `virStorageVolInfoFlags`, OR-ed (`virStorageVolInfoFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storageVolGetInfoFlags(client, vol, flags);
  * // on a Connection: const result = await conn.storageVolGetInfoFlags(vol, flags);
  * ```
  */
-export function storageVolGetInfoFlags(client: ProcedureCaller, vol: RemoteNonnullStorageVol, flags: number = 0, options?: CallOptions): Promise<RemoteStorageVolGetInfoFlagsRet> {
+export function storageVolGetInfoFlags(client: ProcedureCaller, vol: RemoteNonnullStorageVol, flags: virStorageVolInfoFlags = 0, options?: CallOptions): Promise<RemoteStorageVolGetInfoFlagsRet> {
   return client.call(remoteProcStorageVolGetInfoFlags, { vol, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu | virDomainSetVcpu} (REMOTE_PROC_DOMAIN_SET_VCPU).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetVcpu | virDomainSetVcpu} (REMOTE_PROC_DOMAIN_SET_VCPU). On the handle face: `dom.setVcpu`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param cpumap - `cpumap` of the protocol's remote_domain_set_vcpu_args
+ * @param state - `state` (C `int`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetVcpu(client, dom, cpumap, state, flags);
  * // on a Connection: await conn.domainSetVcpu(dom, cpumap, state, flags);
  * ```
  */
-export function domainSetVcpu(client: ProcedureCaller, dom: RemoteNonnullDomain, cpumap: RemoteNonnullString, state: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSetVcpu(client: ProcedureCaller, dom: RemoteNonnullDomain, cpumap: RemoteNonnullString, state: number, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetVcpu, { dom, cpumap, state, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockThreshold | virDomainSetBlockThreshold} (REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetBlockThreshold | virDomainSetBlockThreshold} (REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD). On the handle face: `dom.setBlockThreshold`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param dev - `dev` (C `const char *`)
+ * @param threshold - `threshold` (C `unsigned long long`), in bytes
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetBlockThreshold(client, dom, dev, threshold, flags);
@@ -4836,7 +6891,13 @@ export function domainSetBlockThreshold(client: ProcedureCaller, dom: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxDowntime | virDomainMigrateGetMaxDowntime} (REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateGetMaxDowntime | virDomainMigrateGetMaxDowntime} (REMOTE_PROC_DOMAIN_MIGRATE_GET_MAX_DOWNTIME). On the handle face: `dom.migrateGetMaxDowntime`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `downtime`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainMigrateGetMaxDowntime(client, dom, flags);
@@ -4848,43 +6909,69 @@ export function domainMigrateGetMaxDowntime(client: ProcedureCaller, dom: Remote
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc | virDomainManagedSaveGetXMLDesc} (REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveGetXMLDesc | virDomainManagedSaveGetXMLDesc} (REMOTE_PROC_DOMAIN_MANAGED_SAVE_GET_XML_DESC). On the handle face: `dom.managedSaveGetXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainSaveImageXMLFlags`, OR-ed (`virDomainSaveImageXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainManagedSaveGetXMLDesc(client, dom, flags);
  * // on a Connection: const result = await conn.domainManagedSaveGetXMLDesc(dom, flags);
  * ```
  */
-export function domainManagedSaveGetXMLDesc(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function domainManagedSaveGetXMLDesc(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainSaveImageXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcDomainManagedSaveGetXMLDesc, { dom, flags }, options, "xml");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveDefineXML | virDomainManagedSaveDefineXML} (REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainManagedSaveDefineXML | virDomainManagedSaveDefineXML} (REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML). On the handle face: `dom.managedSaveDefineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param dxml - replacement domain XML, or null (C `const char *`)
+ * @param flags - flags of `virDomainSaveRestoreFlags`, OR-ed (`virDomainSaveRestoreFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainManagedSaveDefineXML(client, dom, dxml, flags);
  * // on a Connection: await conn.domainManagedSaveDefineXML(dom, dxml, flags);
  * ```
  */
-export function domainManagedSaveDefineXML(client: ProcedureCaller, dom: RemoteNonnullDomain, dxml: RemoteString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainManagedSaveDefineXML(client: ProcedureCaller, dom: RemoteNonnullDomain, dxml: RemoteString, flags: virDomainSaveRestoreFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainManagedSaveDefineXML, { dom, dxml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction | virDomainSetLifecycleAction} (REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLifecycleAction | virDomainSetLifecycleAction} (REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION). On the handle face: `dom.setLifecycleAction`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param type - the type (C `unsigned int`)
+ * @param action - `action` (C `unsigned int`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetLifecycleAction(client, dom, type, action, flags);
  * // on a Connection: await conn.domainSetLifecycleAction(dom, type, action, flags);
  * ```
  */
-export function domainSetLifecycleAction(client: ProcedureCaller, dom: RemoteNonnullDomain, type: number, action: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainSetLifecycleAction(client: ProcedureCaller, dom: RemoteNonnullDomain, type: number, action: number, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetLifecycleAction, { dom, type, action, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByTargetPath | virStoragePoolLookupByTargetPath} (REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolLookupByTargetPath | virStoragePoolLookupByTargetPath} (REMOTE_PROC_STORAGE_POOL_LOOKUP_BY_TARGET_PATH). On the handle face: `conn.storagePools.lookupByTargetPath`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param path - a path on the daemon's host (C `const char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `pool`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await storagePoolLookupByTargetPath(client, path);
@@ -4896,43 +6983,76 @@ export function storagePoolLookupByTargetPath(client: ProcedureCaller, path: Rem
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias | virDomainDetachDeviceAlias} (REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDetachDeviceAlias | virDomainDetachDeviceAlias} (REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS). On the handle face: `dom.detachDeviceAlias`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param alias - `alias` (C `const char *`)
+ * @param flags - flags of `virDomainDeviceModifyFlags`, OR-ed (`virDomainDeviceModifyFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainDetachDeviceAlias(client, dom, alias, flags);
  * // on a Connection: await conn.domainDetachDeviceAlias(dom, alias, flags);
  * ```
  */
-export function domainDetachDeviceAlias(client: ProcedureCaller, dom: RemoteNonnullDomain, alias: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainDetachDeviceAlias(client: ProcedureCaller, dom: RemoteNonnullDomain, alias: RemoteNonnullString, flags: virDomainDeviceModifyFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainDetachDeviceAlias, { dom, alias, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU | virConnectCompareHypervisorCPU} (REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectCompareHypervisorCPU | virConnectCompareHypervisorCPU} (REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU). On the handle face: `conn.host.compareHypervisorCPU`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param emulator - `emulator` (C `const char *`)
+ * @param arch - the architecture, or null (C `const char *`)
+ * @param machine - the machine type, or null (C `const char *`)
+ * @param virttype - the virtualization type, or null (C `const char *`)
+ * @param xmlCPU - `xmlCPU` (C `const char *`)
+ * @param flags - flags of `virConnectCompareCPUFlags`, OR-ed (`virConnectCompareCPUFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `result`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectCompareHypervisorCPU(client, emulator, arch, machine, virttype, xmlCPU, flags);
  * // on a Connection: const result = await conn.connectCompareHypervisorCPU(emulator, arch, machine, virttype, xmlCPU, flags);
  * ```
  */
-export function connectCompareHypervisorCPU(client: ProcedureCaller, emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPU: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<number> {
+export function connectCompareHypervisorCPU(client: ProcedureCaller, emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPU: RemoteNonnullString, flags: virConnectCompareCPUFlags = 0, options?: CallOptions): Promise<number> {
   return client.call(remoteProcConnectCompareHypervisorCPU, { emulator, arch, machine, virttype, xmlCPU, flags }, options, "result");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineHypervisorCPU | virConnectBaselineHypervisorCPU} (REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineHypervisorCPU | virConnectBaselineHypervisorCPU} (REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU). On the handle face: `conn.host.baselineHypervisorCPU`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param emulator - `emulator` (C `const char *`)
+ * @param arch - the architecture, or null (C `const char *`)
+ * @param machine - the machine type, or null (C `const char *`)
+ * @param virttype - the virtualization type, or null (C `const char *`)
+ * @param xmlCPUs - `xmlCPUs` (C `const char **`)
+ * @param flags - flags of `virConnectBaselineCPUFlags`, OR-ed (`virConnectBaselineCPUFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `cpu`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectBaselineHypervisorCPU(client, emulator, arch, machine, virttype, xmlCPUs, flags);
  * // on a Connection: const result = await conn.connectBaselineHypervisorCPU(emulator, arch, machine, virttype, xmlCPUs, flags);
  * ```
  */
-export function connectBaselineHypervisorCPU(client: ProcedureCaller, emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPUs: RemoteNonnullString[], flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function connectBaselineHypervisorCPU(client: ProcedureCaller, emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPUs: RemoteNonnullString[], flags: virConnectBaselineCPUFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcConnectBaselineHypervisorCPU, { emulator, arch, machine, virttype, xmlCPUs, flags }, options, "cpu");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo | virNodeGetSEVInfo} (REMOTE_PROC_NODE_GET_SEV_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetSEVInfo | virNodeGetSEVInfo} (REMOTE_PROC_NODE_GET_SEV_INFO). On the handle face: `conn.host.getSEVInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeGetSEVInfo(client, nparams, flags);
@@ -4944,7 +7064,13 @@ export function nodeGetSEVInfo(client: ProcedureCaller, nparams: number, flags: 
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo | virDomainGetLaunchSecurityInfo} (REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetLaunchSecurityInfo | virDomainGetLaunchSecurityInfo} (REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO). On the handle face: `dom.getLaunchSecurityInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `params`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetLaunchSecurityInfo(client, dom, flags);
@@ -4956,7 +7082,12 @@ export function domainGetLaunchSecurityInfo(client: ProcedureCaller, dom: Remote
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev | virNWFilterBindingLookupByPortDev} (REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingLookupByPortDev | virNWFilterBindingLookupByPortDev} (REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV). On the handle face: `conn.nwfilterBindings.lookupByPortDev`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - `name` of the protocol's remote_nwfilter_binding_lookup_by_port_dev_args
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `nwfilter`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nWFilterBindingLookupByPortDev(client, name);
@@ -4968,7 +7099,13 @@ export function nWFilterBindingLookupByPortDev(client: ProcedureCaller, name: Re
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc | virNWFilterBindingGetXMLDesc} (REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingGetXMLDesc | virNWFilterBindingGetXMLDesc} (REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC). On the handle face: `binding.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nwfilter - the NWFilterBinding as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nWFilterBindingGetXMLDesc(client, nwfilter, flags);
@@ -4980,19 +7117,30 @@ export function nWFilterBindingGetXMLDesc(client: ProcedureCaller, nwfilter: Rem
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML | virNWFilterBindingCreateXML} (REMOTE_PROC_NWFILTER_BINDING_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML | virNWFilterBindingCreateXML} (REMOTE_PROC_NWFILTER_BINDING_CREATE_XML). On the handle face: `conn.nwfilterBindings.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virNWFilterBindingCreateFlags`, OR-ed (`virNWFilterBindingCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `nwfilter`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nWFilterBindingCreateXML(client, xml, flags);
  * // on a Connection: const result = await conn.nWFilterBindingCreateXML(xml, flags);
  * ```
  */
-export function nWFilterBindingCreateXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding> {
+export function nWFilterBindingCreateXML(client: ProcedureCaller, xml: RemoteNonnullString, flags: virNWFilterBindingCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullNwfilterBinding> {
   return client.call(remoteProcNWFilterBindingCreateXML, { xml, flags }, options, "nwfilter");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete | virNWFilterBindingDelete} (REMOTE_PROC_NWFILTER_BINDING_DELETE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingDelete | virNWFilterBindingDelete} (REMOTE_PROC_NWFILTER_BINDING_DELETE). On the handle face: `binding.delete`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param nwfilter - the NWFilterBinding as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nWFilterBindingDelete(client, nwfilter);
@@ -5004,7 +7152,13 @@ export function nWFilterBindingDelete(client: ProcedureCaller, nwfilter: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings | virConnectListAllNWFilterBindings} (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virConnectListAllNWFilterBindings | virConnectListAllNWFilterBindings} (REMOTE_PROC_CONNECT_LIST_ALL_NWFILTER_BINDINGS). On the handle face: `conn.nwfilterBindings.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param need_results - `need_results` of the protocol's remote_connect_list_all_nwfilter_bindings_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectListAllNWFilterBindings(client, need_results, flags);
@@ -5016,19 +7170,32 @@ export function connectListAllNWFilterBindings(client: ProcedureCaller, need_res
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams | virDomainSetIOThreadParams} (REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams | virDomainSetIOThreadParams} (REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS). On the handle face: `dom.setIOThreadParams`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param iothread_id - `iothread_id` (C `unsigned int`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact` and `virTypedParameterFlags`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetIOThreadParams(client, dom, iothread_id, params, flags);
  * // on a Connection: await conn.domainSetIOThreadParams(dom, iothread_id, params, flags);
  * ```
  */
-export async function domainSetIOThreadParams(client: ProcedureCaller, dom: RemoteNonnullDomain, iothread_id: number, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetIOThreadParams(client: ProcedureCaller, dom: RemoteNonnullDomain, iothread_id: number, params: TypedParamsInput, flags: virDomainModificationImpact | virTypedParameterFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetIOThreadParams, { dom, iothread_id, params: typedParamsToWire(params, "remote_domain_set_iothread_params_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectGetStoragePoolCapabilities | virConnectGetStoragePoolCapabilities} (REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectGetStoragePoolCapabilities | virConnectGetStoragePoolCapabilities} (REMOTE_PROC_CONNECT_GET_STORAGE_POOL_CAPABILITIES). On the handle face: `conn.storagePools.getCapabilities`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `capabilities`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await connectGetStoragePoolCapabilities(client, flags);
@@ -5040,7 +7207,14 @@ export function connectGetStoragePoolCapabilities(client: ProcedureCaller, flags
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts | virNetworkListAllPorts} (REMOTE_PROC_NETWORK_LIST_ALL_PORTS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkListAllPorts | virNetworkListAllPorts} (REMOTE_PROC_NETWORK_LIST_ALL_PORTS). On the handle face: `net.ports.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param network - `network` (C `virNetworkPtr`)
+ * @param need_results - `need_results` of the protocol's remote_network_list_all_ports_args
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkListAllPorts(client, network, need_results, flags);
@@ -5052,7 +7226,13 @@ export function networkListAllPorts(client: ProcedureCaller, network: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortLookupByUUID | virNetworkPortLookupByUUID} (REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortLookupByUUID | virNetworkPortLookupByUUID} (REMOTE_PROC_NETWORK_PORT_LOOKUP_BY_UUID). On the handle face: `net.ports.lookupByUUID`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param network - the Network as the protocol carries it (a handle's `wire`)
+ * @param uuid - the UUID, as a string or 16 bytes (C `const unsigned char *`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `port`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkPortLookupByUUID(client, network, uuid);
@@ -5064,19 +7244,33 @@ export function networkPortLookupByUUID(client: ProcedureCaller, network: Remote
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML | virNetworkPortCreateXML} (REMOTE_PROC_NETWORK_PORT_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML | virNetworkPortCreateXML} (REMOTE_PROC_NETWORK_PORT_CREATE_XML). On the handle face: `net.ports.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param network - the Network as the protocol carries it (a handle's `wire`)
+ * @param xml - `xml` of the protocol's remote_network_port_create_xml_args
+ * @param flags - flags of `virNetworkPortCreateFlags`, OR-ed (`virNetworkPortCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `port`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkPortCreateXML(client, network, xml, flags);
  * // on a Connection: const result = await conn.networkPortCreateXML(network, xml, flags);
  * ```
  */
-export function networkPortCreateXML(client: ProcedureCaller, network: RemoteNonnullNetwork, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullNetworkPort> {
+export function networkPortCreateXML(client: ProcedureCaller, network: RemoteNonnullNetwork, xml: RemoteNonnullString, flags: virNetworkPortCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullNetworkPort> {
   return client.call(remoteProcNetworkPortCreateXML, { network, xml, flags }, options, "port");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters | virNetworkPortGetParameters} (REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetParameters | virNetworkPortGetParameters} (REMOTE_PROC_NETWORK_PORT_GET_PARAMETERS). On the handle face: `port.getParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param port - `port` (C `virNetworkPortPtr`)
+ * @param nparams - how many typed parameters (C `int *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkPortGetParameters(client, port, nparams, flags);
@@ -5088,7 +7282,14 @@ export function networkPortGetParameters(client: ProcedureCaller, port: RemoteNo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters | virNetworkPortSetParameters} (REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortSetParameters | virNetworkPortSetParameters} (REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS). On the handle face: `port.setParameters`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param port - `port` (C `virNetworkPortPtr`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await networkPortSetParameters(client, port, params, flags);
@@ -5100,7 +7301,13 @@ export async function networkPortSetParameters(client: ProcedureCaller, port: Re
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetXMLDesc | virNetworkPortGetXMLDesc} (REMOTE_PROC_NETWORK_PORT_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortGetXMLDesc | virNetworkPortGetXMLDesc} (REMOTE_PROC_NETWORK_PORT_GET_XML_DESC). On the handle face: `port.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param port - `port` (C `virNetworkPortPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkPortGetXMLDesc(client, port, flags);
@@ -5112,7 +7319,13 @@ export function networkPortGetXMLDesc(client: ProcedureCaller, port: RemoteNonnu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortDelete | virNetworkPortDelete} (REMOTE_PROC_NETWORK_PORT_DELETE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortDelete | virNetworkPortDelete} (REMOTE_PROC_NETWORK_PORT_DELETE). On the handle face: `port.delete`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param port - `port` (C `virNetworkPortPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await networkPortDelete(client, port, flags);
@@ -5124,55 +7337,89 @@ export function networkPortDelete(client: ProcedureCaller, port: RemoteNonnullNe
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML | virDomainCheckpointCreateXML} (REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML | virDomainCheckpointCreateXML} (REMOTE_PROC_DOMAIN_CHECKPOINT_CREATE_XML). On the handle face: `dom.checkpoints.createXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param xml_desc - `xml_desc` of the protocol's remote_domain_checkpoint_create_xml_args
+ * @param flags - flags of `virDomainCheckpointCreateFlags`, OR-ed (`virDomainCheckpointCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `checkpoint`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainCheckpointCreateXML(client, dom, xml_desc, flags);
  * // on a Connection: const result = await conn.domainCheckpointCreateXML(dom, xml_desc, flags);
  * ```
  */
-export function domainCheckpointCreateXML(client: ProcedureCaller, dom: RemoteNonnullDomain, xml_desc: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullDomainCheckpoint> {
+export function domainCheckpointCreateXML(client: ProcedureCaller, dom: RemoteNonnullDomain, xml_desc: RemoteNonnullString, flags: virDomainCheckpointCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullDomainCheckpoint> {
   return client.call(remoteProcDomainCheckpointCreateXML, { dom, xml_desc, flags }, options, "checkpoint");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetXMLDesc | virDomainCheckpointGetXMLDesc} (REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetXMLDesc | virDomainCheckpointGetXMLDesc} (REMOTE_PROC_DOMAIN_CHECKPOINT_GET_XML_DESC). On the handle face: `cp.getXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param checkpoint - `checkpoint` (C `virDomainCheckpointPtr`)
+ * @param flags - flags of `virDomainCheckpointXMLFlags`, OR-ed (`virDomainCheckpointXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainCheckpointGetXMLDesc(client, checkpoint, flags);
  * // on a Connection: const result = await conn.domainCheckpointGetXMLDesc(checkpoint, flags);
  * ```
  */
-export function domainCheckpointGetXMLDesc(client: ProcedureCaller, checkpoint: RemoteNonnullDomainCheckpoint, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function domainCheckpointGetXMLDesc(client: ProcedureCaller, checkpoint: RemoteNonnullDomainCheckpoint, flags: virDomainCheckpointXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcDomainCheckpointGetXMLDesc, { checkpoint, flags }, options, "xml");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints | virDomainListAllCheckpoints} (REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainListAllCheckpoints | virDomainListAllCheckpoints} (REMOTE_PROC_DOMAIN_LIST_ALL_CHECKPOINTS). On the handle face: `dom.checkpoints.listAll`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param need_results - `need_results` of the protocol's remote_domain_list_all_checkpoints_args
+ * @param flags - flags of `virDomainCheckpointListFlags`, OR-ed (`virDomainCheckpointListFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainListAllCheckpoints(client, dom, need_results, flags);
  * // on a Connection: const result = await conn.domainListAllCheckpoints(dom, need_results, flags);
  * ```
  */
-export function domainListAllCheckpoints(client: ProcedureCaller, dom: RemoteNonnullDomain, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteDomainListAllCheckpointsRet> {
+export function domainListAllCheckpoints(client: ProcedureCaller, dom: RemoteNonnullDomain, need_results: number, flags: virDomainCheckpointListFlags = 0, options?: CallOptions): Promise<RemoteDomainListAllCheckpointsRet> {
   return client.call(remoteProcDomainListAllCheckpoints, { dom, need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren | virDomainCheckpointListAllChildren} (REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointListAllChildren | virDomainCheckpointListAllChildren} (REMOTE_PROC_DOMAIN_CHECKPOINT_LIST_ALL_CHILDREN). On the handle face: `cp.listAllChildren`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param checkpoint - `checkpoint` (C `virDomainCheckpointPtr`)
+ * @param need_results - `need_results` of the protocol's remote_domain_checkpoint_list_all_children_args
+ * @param flags - flags of `virDomainCheckpointListFlags`, OR-ed (`virDomainCheckpointListFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainCheckpointListAllChildren(client, checkpoint, need_results, flags);
  * // on a Connection: const result = await conn.domainCheckpointListAllChildren(checkpoint, need_results, flags);
  * ```
  */
-export function domainCheckpointListAllChildren(client: ProcedureCaller, checkpoint: RemoteNonnullDomainCheckpoint, need_results: number, flags: number = 0, options?: CallOptions): Promise<RemoteDomainCheckpointListAllChildrenRet> {
+export function domainCheckpointListAllChildren(client: ProcedureCaller, checkpoint: RemoteNonnullDomainCheckpoint, need_results: number, flags: virDomainCheckpointListFlags = 0, options?: CallOptions): Promise<RemoteDomainCheckpointListAllChildrenRet> {
   return client.call(remoteProcDomainCheckpointListAllChildren, { checkpoint, need_results, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointLookupByName | virDomainCheckpointLookupByName} (REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointLookupByName | virDomainCheckpointLookupByName} (REMOTE_PROC_DOMAIN_CHECKPOINT_LOOKUP_BY_NAME). On the handle face: `dom.checkpoints.lookupByName`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param name - the name (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `checkpoint`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainCheckpointLookupByName(client, dom, name, flags);
@@ -5184,7 +7431,13 @@ export function domainCheckpointLookupByName(client: ProcedureCaller, dom: Remot
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetParent | virDomainCheckpointGetParent} (REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointGetParent | virDomainCheckpointGetParent} (REMOTE_PROC_DOMAIN_CHECKPOINT_GET_PARENT). On the handle face: `cp.getParent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param checkpoint - `checkpoint` (C `virDomainCheckpointPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `parent`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainCheckpointGetParent(client, checkpoint, flags);
@@ -5196,19 +7449,32 @@ export function domainCheckpointGetParent(client: ProcedureCaller, checkpoint: R
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDelete | virDomainCheckpointDelete} (REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointDelete | virDomainCheckpointDelete} (REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE). On the handle face: `cp.delete`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param checkpoint - `checkpoint` (C `virDomainCheckpointPtr`)
+ * @param flags - flags of `virDomainCheckpointDeleteFlags`, OR-ed (`virDomainCheckpointDeleteFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainCheckpointDelete(client, checkpoint, flags);
  * // on a Connection: await conn.domainCheckpointDelete(checkpoint, flags);
  * ```
  */
-export function domainCheckpointDelete(client: ProcedureCaller, checkpoint: RemoteNonnullDomainCheckpoint, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainCheckpointDelete(client: ProcedureCaller, checkpoint: RemoteNonnullDomainCheckpoint, flags: virDomainCheckpointDeleteFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainCheckpointDelete, { checkpoint, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo | virDomainGetGuestInfo} (REMOTE_PROC_DOMAIN_GET_GUEST_INFO).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetGuestInfo | virDomainGetGuestInfo} (REMOTE_PROC_DOMAIN_GET_GUEST_INFO). On the handle face: `dom.getGuestInfo`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param types - `types` (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `params`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetGuestInfo(client, dom, types, flags);
@@ -5220,7 +7486,13 @@ export function domainGetGuestInfo(client: ProcedureCaller, dom: RemoteNonnullDo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity | virConnectSetIdentity} (REMOTE_PROC_CONNECT_SET_IDENTITY).
+ * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectSetIdentity | virConnectSetIdentity} (REMOTE_PROC_CONNECT_SET_IDENTITY). On the handle face: `conn.host.setIdentity`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await connectSetIdentity(client, params, flags);
@@ -5232,7 +7504,14 @@ export async function connectSetIdentity(client: ProcedureCaller, params: TypedP
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentSetResponseTimeout | virDomainAgentSetResponseTimeout} (REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAgentSetResponseTimeout | virDomainAgentSetResponseTimeout} (REMOTE_PROC_DOMAIN_AGENT_SET_RESPONSE_TIMEOUT). On the handle face: `dom.agentSetResponseTimeout`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param timeout - a timeout (C `int`), in seconds
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `result`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainAgentSetResponseTimeout(client, dom, timeout, flags);
@@ -5244,19 +7523,33 @@ export function domainAgentSetResponseTimeout(client: ProcedureCaller, dom: Remo
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin | virDomainBackupBegin} (REMOTE_PROC_DOMAIN_BACKUP_BEGIN).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin | virDomainBackupBegin} (REMOTE_PROC_DOMAIN_BACKUP_BEGIN). On the handle face: `dom.backupBegin`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param backup_xml - `backup_xml` of the protocol's remote_domain_backup_begin_args
+ * @param checkpoint_xml - `checkpoint_xml` of the protocol's remote_domain_backup_begin_args
+ * @param flags - flags of `virDomainBackupBeginFlags`, OR-ed (`virDomainBackupBeginFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainBackupBegin(client, dom, backup_xml, checkpoint_xml, flags);
  * // on a Connection: await conn.domainBackupBegin(dom, backup_xml, checkpoint_xml, flags);
  * ```
  */
-export function domainBackupBegin(client: ProcedureCaller, dom: RemoteNonnullDomain, backup_xml: RemoteNonnullString, checkpoint_xml: RemoteString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainBackupBegin(client: ProcedureCaller, dom: RemoteNonnullDomain, backup_xml: RemoteNonnullString, checkpoint_xml: RemoteString, flags: virDomainBackupBeginFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainBackupBegin, { dom, backup_xml, checkpoint_xml, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupGetXMLDesc | virDomainBackupGetXMLDesc} (REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupGetXMLDesc | virDomainBackupGetXMLDesc} (REMOTE_PROC_DOMAIN_BACKUP_GET_XML_DESC). On the handle face: `dom.backupGetXMLDesc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `xml`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainBackupGetXMLDesc(client, dom, flags);
@@ -5268,7 +7561,14 @@ export function domainBackupGetXMLDesc(client: ProcedureCaller, dom: RemoteNonnu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysGet | virDomainAuthorizedSSHKeysGet} (REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysGet | virDomainAuthorizedSSHKeysGet} (REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_GET). On the handle face: `dom.authorizedSSHKeysGet`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param user - `user` (C `const char *`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `keys`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainAuthorizedSSHKeysGet(client, dom, user, flags);
@@ -5280,55 +7580,88 @@ export function domainAuthorizedSSHKeysGet(client: ProcedureCaller, dom: RemoteN
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSet | virDomainAuthorizedSSHKeysSet} (REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAuthorizedSSHKeysSet | virDomainAuthorizedSSHKeysSet} (REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET). On the handle face: `dom.authorizedSSHKeysSet`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param user - `user` (C `const char *`)
+ * @param keys - `keys` (C `const char **`)
+ * @param flags - flags of `virDomainAuthorizedSSHKeysSetFlags`, OR-ed (`virDomainAuthorizedSSHKeysSetFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainAuthorizedSSHKeysSet(client, dom, user, keys, flags);
  * // on a Connection: await conn.domainAuthorizedSSHKeysSet(dom, user, keys, flags);
  * ```
  */
-export function domainAuthorizedSSHKeysSet(client: ProcedureCaller, dom: RemoteNonnullDomain, user: RemoteNonnullString, keys: RemoteNonnullString[], flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainAuthorizedSSHKeysSet(client: ProcedureCaller, dom: RemoteNonnullDomain, user: RemoteNonnullString, keys: RemoteNonnullString[], flags: virDomainAuthorizedSSHKeysSetFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainAuthorizedSSHKeysSet, { dom, user, keys, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMessages | virDomainGetMessages} (REMOTE_PROC_DOMAIN_GET_MESSAGES).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetMessages | virDomainGetMessages} (REMOTE_PROC_DOMAIN_GET_MESSAGES). On the handle face: `dom.getMessages`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainMessageType`, OR-ed (`virDomainMessageType` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `msgs`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetMessages(client, dom, flags);
  * // on a Connection: const result = await conn.domainGetMessages(dom, flags);
  * ```
  */
-export function domainGetMessages(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString[]> {
+export function domainGetMessages(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainMessageType = 0, options?: CallOptions): Promise<RemoteNonnullString[]> {
   return client.call(remoteProcDomainGetMessages, { dom, flags }, options, "msgs");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStartDirtyRateCalc | virDomainStartDirtyRateCalc} (REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainStartDirtyRateCalc | virDomainStartDirtyRateCalc} (REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC). On the handle face: `dom.startDirtyRateCalc`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param seconds - `seconds` (C `int`), in seconds
+ * @param flags - flags of `virDomainDirtyRateCalcFlags`, OR-ed (`virDomainDirtyRateCalcFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainStartDirtyRateCalc(client, dom, seconds, flags);
  * // on a Connection: await conn.domainStartDirtyRateCalc(dom, seconds, flags);
  * ```
  */
-export function domainStartDirtyRateCalc(client: ProcedureCaller, dom: RemoteNonnullDomain, seconds: number, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainStartDirtyRateCalc(client: ProcedureCaller, dom: RemoteNonnullDomain, seconds: number, flags: virDomainDirtyRateCalcFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainStartDirtyRateCalc, { dom, seconds, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML | virNodeDeviceDefineXML} (REMOTE_PROC_NODE_DEVICE_DEFINE_XML).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML | virNodeDeviceDefineXML} (REMOTE_PROC_NODE_DEVICE_DEFINE_XML). On the handle face: `conn.nodeDevices.defineXML`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml_desc - `xml_desc` of the protocol's remote_node_device_define_xml_args
+ * @param flags - flags of `virNodeDeviceDefineXMLFlags`, OR-ed (`virNodeDeviceDefineXMLFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `dev`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceDefineXML(client, xml_desc, flags);
  * // on a Connection: const result = await conn.nodeDeviceDefineXML(xml_desc, flags);
  * ```
  */
-export function nodeDeviceDefineXML(client: ProcedureCaller, xml_desc: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullNodeDevice> {
+export function nodeDeviceDefineXML(client: ProcedureCaller, xml_desc: RemoteNonnullString, flags: virNodeDeviceDefineXMLFlags = 0, options?: CallOptions): Promise<RemoteNonnullNodeDevice> {
   return client.call(remoteProcNodeDeviceDefineXML, { xml_desc, flags }, options, "dev");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUndefine | virNodeDeviceUndefine} (REMOTE_PROC_NODE_DEVICE_UNDEFINE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUndefine | virNodeDeviceUndefine} (REMOTE_PROC_NODE_DEVICE_UNDEFINE). On the handle face: `dev.undefine`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceUndefine(client, name, flags);
@@ -5340,7 +7673,13 @@ export function nodeDeviceUndefine(client: ProcedureCaller, name: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreate | virNodeDeviceCreate} (REMOTE_PROC_NODE_DEVICE_CREATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreate | virNodeDeviceCreate} (REMOTE_PROC_NODE_DEVICE_CREATE). On the handle face: `dev.create`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceCreate(client, name, flags);
@@ -5352,31 +7691,48 @@ export function nodeDeviceCreate(client: ProcedureCaller, name: RemoteNonnullStr
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags | virNWFilterDefineXMLFlags} (REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags | virNWFilterDefineXMLFlags} (REMOTE_PROC_NWFILTER_DEFINE_XML_FLAGS). On the handle face: `conn.nwfilters.defineXMLFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - `xml` of the protocol's remote_nwfilter_define_xml_flags_args
+ * @param flags - flags of `virNWFilterDefineFlags`, OR-ed (`virNWFilterDefineFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `nwfilter`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nWFilterDefineXMLFlags(client, xml, flags);
  * // on a Connection: const result = await conn.nWFilterDefineXMLFlags(xml, flags);
  * ```
  */
-export function nWFilterDefineXMLFlags(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
+export function nWFilterDefineXMLFlags(client: ProcedureCaller, xml: RemoteNonnullString, flags: virNWFilterDefineFlags = 0, options?: CallOptions): Promise<RemoteNonnullNwfilter> {
   return client.call(remoteProcNWFilterDefineXMLFlags, { xml, flags }, options, "nwfilter");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags | virNetworkDefineXMLFlags} (REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags | virNetworkDefineXMLFlags} (REMOTE_PROC_NETWORK_DEFINE_XML_FLAGS). On the handle face: `conn.networks.defineXMLFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - the XML document (C `const char *`)
+ * @param flags - flags of `virNetworkDefineFlags`, OR-ed (`virNetworkDefineFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `net`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkDefineXMLFlags(client, xml, flags);
  * // on a Connection: const result = await conn.networkDefineXMLFlags(xml, flags);
  * ```
  */
-export function networkDefineXMLFlags(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullNetwork> {
+export function networkDefineXMLFlags(client: ProcedureCaller, xml: RemoteNonnullString, flags: virNetworkDefineFlags = 0, options?: CallOptions): Promise<RemoteNonnullNetwork> {
   return client.call(remoteProcNetworkDefineXMLFlags, { xml, flags }, options, "net");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetAutostart | virNodeDeviceGetAutostart} (REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceGetAutostart | virNodeDeviceGetAutostart} (REMOTE_PROC_NODE_DEVICE_GET_AUTOSTART). On the handle face: `dev.getAutostart`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `autostart`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceGetAutostart(client, name);
@@ -5388,7 +7744,13 @@ export function nodeDeviceGetAutostart(client: ProcedureCaller, name: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceSetAutostart | virNodeDeviceSetAutostart} (REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceSetAutostart | virNodeDeviceSetAutostart} (REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART). On the handle face: `dev.setAutostart`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param autostart - `autostart` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceSetAutostart(client, name, autostart);
@@ -5400,7 +7762,12 @@ export function nodeDeviceSetAutostart(client: ProcedureCaller, name: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsPersistent | virNodeDeviceIsPersistent} (REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsPersistent | virNodeDeviceIsPersistent} (REMOTE_PROC_NODE_DEVICE_IS_PERSISTENT). On the handle face: `dev.isPersistent`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `persistent`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceIsPersistent(client, name);
@@ -5412,7 +7779,12 @@ export function nodeDeviceIsPersistent(client: ProcedureCaller, name: RemoteNonn
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsActive | virNodeDeviceIsActive} (REMOTE_PROC_NODE_DEVICE_IS_ACTIVE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceIsActive | virNodeDeviceIsActive} (REMOTE_PROC_NODE_DEVICE_IS_ACTIVE). On the handle face: `dev.isActive`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `active`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await nodeDeviceIsActive(client, name);
@@ -5424,19 +7796,32 @@ export function nodeDeviceIsActive(client: ProcedureCaller, name: RemoteNonnullS
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags | virNetworkCreateXMLFlags} (REMOTE_PROC_NETWORK_CREATE_XML_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags | virNetworkCreateXMLFlags} (REMOTE_PROC_NETWORK_CREATE_XML_FLAGS). On the handle face: `conn.networks.createXMLFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param xml - `xml` of the protocol's remote_network_create_xml_flags_args
+ * @param flags - flags of `virNetworkCreateFlags`, OR-ed (`virNetworkCreateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `net`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkCreateXMLFlags(client, xml, flags);
  * // on a Connection: const result = await conn.networkCreateXMLFlags(xml, flags);
  * ```
  */
-export function networkCreateXMLFlags(client: ProcedureCaller, xml: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullNetwork> {
+export function networkCreateXMLFlags(client: ProcedureCaller, xml: RemoteNonnullString, flags: virNetworkCreateFlags = 0, options?: CallOptions): Promise<RemoteNonnullNetwork> {
   return client.call(remoteProcNetworkCreateXMLFlags, { xml, flags }, options, "net");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState | virDomainSetLaunchSecurityState} (REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetLaunchSecurityState | virDomainSetLaunchSecurityState} (REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE). On the handle face: `dom.setLaunchSecurityState`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetLaunchSecurityState(client, dom, params, flags);
@@ -5448,79 +7833,130 @@ export async function domainSetLaunchSecurityState(client: ProcedureCaller, dom:
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams | virDomainSaveParams} (REMOTE_PROC_DOMAIN_SAVE_PARAMS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSaveParams | virDomainSaveParams} (REMOTE_PROC_DOMAIN_SAVE_PARAMS). On the handle face: `dom.saveParams`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainSaveRestoreFlags`, OR-ed (`virDomainSaveRestoreFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSaveParams(client, dom, params, flags);
  * // on a Connection: await conn.domainSaveParams(dom, params, flags);
  * ```
  */
-export async function domainSaveParams(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSaveParams(client: ProcedureCaller, dom: RemoteNonnullDomain, params: TypedParamsInput, flags: virDomainSaveRestoreFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSaveParams, { dom, params: typedParamsToWire(params, "remote_domain_save_params_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams | virDomainRestoreParams} (REMOTE_PROC_DOMAIN_RESTORE_PARAMS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRestoreParams | virDomainRestoreParams} (REMOTE_PROC_DOMAIN_RESTORE_PARAMS). On the handle face: `conn.domains.restoreParams`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainSaveRestoreFlags`, OR-ed (`virDomainSaveRestoreFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainRestoreParams(client, params, flags);
  * // on a Connection: await conn.domainRestoreParams(params, flags);
  * ```
  */
-export async function domainRestoreParams(client: ProcedureCaller, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainRestoreParams(client: ProcedureCaller, params: TypedParamsInput, flags: virDomainSaveRestoreFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainRestoreParams, { params: typedParamsToWire(params, "remote_domain_restore_params_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlags | virDomainAbortJobFlags} (REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAbortJobFlags | virDomainAbortJobFlags} (REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS). On the handle face: `dom.abortJobFlags`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param flags - flags of `virDomainAbortJobFlagsValues`, OR-ed (`virDomainAbortJobFlagsValues` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainAbortJobFlags(client, dom, flags);
  * // on a Connection: await conn.domainAbortJobFlags(dom, flags);
  * ```
  */
-export function domainAbortJobFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainAbortJobFlags(client: ProcedureCaller, dom: RemoteNonnullDomain, flags: virDomainAbortJobFlagsValues = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainAbortJobFlags, { dom, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata | virNetworkSetMetadata} (REMOTE_PROC_NETWORK_SET_METADATA).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkSetMetadata | virNetworkSetMetadata} (REMOTE_PROC_NETWORK_SET_METADATA). On the handle face: `net.setMetadata`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param network - `network` (C `virNetworkPtr`)
+ * @param type - the type (C `int`)
+ * @param metadata - `metadata` (C `const char *`)
+ * @param key - the volume key (C `const char *`)
+ * @param uri - a libvirt URI (C `const char *`)
+ * @param flags - flags of `virNetworkUpdateFlags`, OR-ed (`virNetworkUpdateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await networkSetMetadata(client, network, type, metadata, key, uri, flags);
  * // on a Connection: await conn.networkSetMetadata(network, type, metadata, key, uri, flags);
  * ```
  */
-export function networkSetMetadata(client: ProcedureCaller, network: RemoteNonnullNetwork, type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function networkSetMetadata(client: ProcedureCaller, network: RemoteNonnullNetwork, type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, flags: virNetworkUpdateFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcNetworkSetMetadata, { network, type, metadata, key, uri, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata | virNetworkGetMetadata} (REMOTE_PROC_NETWORK_GET_METADATA).
+ * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkGetMetadata | virNetworkGetMetadata} (REMOTE_PROC_NETWORK_GET_METADATA). On the handle face: `net.getMetadata`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param network - `network` (C `virNetworkPtr`)
+ * @param type - the type (C `int`)
+ * @param uri - a libvirt URI (C `const char *`)
+ * @param flags - flags of `virNetworkUpdateFlags`, OR-ed (`virNetworkUpdateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `metadata`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await networkGetMetadata(client, network, type, uri, flags);
  * // on a Connection: const result = await conn.networkGetMetadata(network, type, uri, flags);
  * ```
  */
-export function networkGetMetadata(client: ProcedureCaller, network: RemoteNonnullNetwork, type: number, uri: RemoteString, flags: number = 0, options?: CallOptions): Promise<RemoteNonnullString> {
+export function networkGetMetadata(client: ProcedureCaller, network: RemoteNonnullNetwork, type: number, uri: RemoteString, flags: virNetworkUpdateFlags = 0, options?: CallOptions): Promise<RemoteNonnullString> {
   return client.call(remoteProcNetworkGetMetadata, { network, type, uri, flags }, options, "metadata");
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate | virNodeDeviceUpdate} (REMOTE_PROC_NODE_DEVICE_UPDATE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate | virNodeDeviceUpdate} (REMOTE_PROC_NODE_DEVICE_UPDATE). On the handle face: `dev.update`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param name - the NodeDevice as the protocol carries it (a handle's `wire`)
+ * @param xml_desc - `xml_desc` of the protocol's remote_node_device_update_args
+ * @param flags - flags of `virNodeDeviceUpdateFlags`, OR-ed (`virNodeDeviceUpdateFlags` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await nodeDeviceUpdate(client, name, xml_desc, flags);
  * // on a Connection: await conn.nodeDeviceUpdate(name, xml_desc, flags);
  * ```
  */
-export function nodeDeviceUpdate(client: ProcedureCaller, name: RemoteNonnullString, xml_desc: RemoteNonnullString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function nodeDeviceUpdate(client: ProcedureCaller, name: RemoteNonnullString, xml_desc: RemoteNonnullString, flags: virNodeDeviceUpdateFlags = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcNodeDeviceUpdate, { name, xml_desc, flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload | virDomainGraphicsReload} (REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGraphicsReload | virDomainGraphicsReload} (REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD). On the handle face: `dom.graphicsReload`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param type - the type (C `unsigned int`)
+ * @param flags - `flags` (C `unsigned int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainGraphicsReload(client, dom, type, flags);
@@ -5532,7 +7968,12 @@ export function domainGraphicsReload(client: ProcedureCaller, dom: RemoteNonnull
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostartOnce | virDomainGetAutostartOnce} (REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetAutostartOnce | virDomainGetAutostartOnce} (REMOTE_PROC_DOMAIN_GET_AUTOSTART_ONCE). On the handle face: `dom.getAutostartOnce`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns the reply's `autostart`
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * const result = await domainGetAutostartOnce(client, dom);
@@ -5544,7 +7985,13 @@ export function domainGetAutostartOnce(client: ProcedureCaller, dom: RemoteNonnu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostartOnce | virDomainSetAutostartOnce} (REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetAutostartOnce | virDomainSetAutostartOnce} (REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE). On the handle face: `dom.setAutostartOnce`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - the Domain as the protocol carries it (a handle's `wire`)
+ * @param autostart - `autostart` (C `int`)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetAutostartOnce(client, dom, autostart);
@@ -5556,25 +8003,40 @@ export function domainSetAutostartOnce(client: ProcedureCaller, dom: RemoteNonnu
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup | virDomainSetThrottleGroup} (REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetThrottleGroup | virDomainSetThrottleGroup} (REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP). On the handle face: `dom.setThrottleGroup`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param group - `group` (C `const char *`)
+ * @param params - typed parameters as an object (C `virTypedParameterPtr`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainSetThrottleGroup(client, dom, group, params, flags);
  * // on a Connection: await conn.domainSetThrottleGroup(dom, group, params, flags);
  * ```
  */
-export async function domainSetThrottleGroup(client: ProcedureCaller, dom: RemoteNonnullDomain, group: RemoteNonnullString, params: TypedParamsInput, flags: number = 0, options?: CallOptions): Promise<void> {
+export async function domainSetThrottleGroup(client: ProcedureCaller, dom: RemoteNonnullDomain, group: RemoteNonnullString, params: TypedParamsInput, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainSetThrottleGroup, { dom, group, params: typedParamsToWire(params, "remote_domain_set_throttle_group_args.params"), flags }, options, undefined);
 }
 
 /**
- * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelThrottleGroup | virDomainDelThrottleGroup} (REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP).
+ * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelThrottleGroup | virDomainDelThrottleGroup} (REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP). On the handle face: `dom.delThrottleGroup`.
+ * @param client - the connection (a `Client` or `Connection`) the call goes to
+ * @param dom - `dom` (C `virDomainPtr`)
+ * @param group - `group` (C `const char *`)
+ * @param flags - flags of `virDomainModificationImpact`, OR-ed (`virDomainModificationImpact` lists them)
+ * @param options - `signal` and `timeoutMs`
+ * @returns nothing, once the daemon has done it
+ * @throws {@link LibvirtError} from the daemon; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}; {@link XdrEncodeError} for an argument that does not fit, before anything is sent
  * @example
  * ```ts
  * await domainDelThrottleGroup(client, dom, group, flags);
  * // on a Connection: await conn.domainDelThrottleGroup(dom, group, flags);
  * ```
  */
-export function domainDelThrottleGroup(client: ProcedureCaller, dom: RemoteNonnullDomain, group: RemoteString, flags: number = 0, options?: CallOptions): Promise<void> {
+export function domainDelThrottleGroup(client: ProcedureCaller, dom: RemoteNonnullDomain, group: RemoteString, flags: virDomainModificationImpact = 0, options?: CallOptions): Promise<void> {
   return client.call(remoteProcDomainDelThrottleGroup, { dom, group, flags }, options, undefined);
 }
