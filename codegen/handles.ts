@@ -152,18 +152,24 @@ export function flagOptions(enums: ApiEnum[], type: string): Map<string, number>
   const out = new Map<string, number>();
   if (!members.length) return out;
   let prefix: string;
-  if (members.length > 1) {
-    prefix = members.map((m) => m.name).reduce((a, b) => {
+  // A zero `..._NONE` member (`VIR_DOMAIN_NONE` of virDomainCreateFlags) may have a shorter
+  // prefix than the bits: the bits decide, and it is no option (it sets nothing).
+  const bits = members.filter((m) => !(m.value === 0 && /_NONE$/.test(m.name)));
+  if (bits.length > 1) {
+    prefix = bits.map((m) => m.name).reduce((a, b) => {
       let k = 0;
       while (k < a.length && a[k] === b[k]) k++;
       return a.slice(0, k);
     });
     prefix = prefix.slice(0, prefix.lastIndexOf('_') + 1);
   } else {
+    // One member: the enum's own name gives the prefix when the member follows it.
+    const one = (bits[0] ?? members[0]!).name;
     const words = type.replace(/^vir/, '').replace(/(FlagsValues|Flags|Values)$/, '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
-    prefix = members[0]!.name.startsWith(`VIR_${words}_`) ? `VIR_${words}_` : 'VIR_';
+    prefix = one.startsWith(`VIR_${words}_`) ? `VIR_${words}_` : 'VIR_';
   }
   for (const m of members.sort((a, b) => a.value - b.value || a.name.length - b.name.length)) {
+    if (!m.name.startsWith(prefix)) continue;
     const key = camelOfSnake(m.name.slice(prefix.length));
     if (!out.has(key)) out.set(key, m.value);
   }
@@ -425,6 +431,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     const callArgs: string[] = [];
     let flags: string | null = null;
     let twoCalls = false;
+    const nullable = new Map<number, boolean>();
     argFields.forEach((field, k) => {
       const where = `${p.args}.${field.name}`;
       if (k === 0 && self) {
@@ -438,7 +445,8 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
       // A C-style capacity for the reply's list: the protocol's own bound, so nothing is cut off.
       const list = SIZED_ARGUMENTS.has(field.name) ? retFields.map((r) => model.unfold(r.type, where)).find((r) => r.kind === 'varArray' && r.max !== null) : undefined;
       if (list && list.kind === 'varArray') return void callArgs.push(String(model.value(list.max!, where)));
-      if (!raw && field.name === 'nparams' && retFields.some((r) => r.name === 'nparams') && retFields.some((r) => isTypedParams(r.type))) {
+      // C's two-call protocol: ask the count with 0, then ask that many.
+      if (!raw && field.name === 'nparams' && retFields.some((r) => r.name === 'nparams') && retFields.some((r) => model.unfold(r.type, where).kind === 'varArray')) {
         twoCalls = true;
         return void callArgs.push('$nparams');
       }
@@ -449,24 +457,34 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
       }
       const cArg = cArgOf(field.name);
       const role = ROLES[field.name] ?? `\`${cArg?.name ?? field.name}\``;
+      const name = camelOfSnake(field.name);
       const s = field.type;
+      const unfolded = model.unfold(s, where);
       const handle = s.kind === 'ref' ? byWire.get(s.name) : undefined;
+      const handles = unfolded.kind === 'varArray' && unfolded.of.kind === 'ref' ? byWire.get(unfolded.of.name) : undefined;
       if (handle) {
-        params.push(`${field.name}: ${handle.className}`);
-        callArgs.push(`${field.name}.wire`);
-        docParams.push(`@param ${field.name} - ${role}: a {@link ${handle.className}}`);
+        params.push(`${name}: ${handle.className}`);
+        callArgs.push(`${name}.wire`);
+        docParams.push(`@param ${name} - ${role}: a {@link ${handle.className}}`);
+      } else if (handles) {
+        params.push(`${name}: ${handles.className}[]`);
+        callArgs.push(`${name}.map((h) => h.wire)`);
+        docParams.push(`@param ${name} - ${role}: {@link ${handles.className}} handles`);
       } else if (s.kind === 'ref' && s.name === 'remote_uuid') {
         runtime.add('uuidBytes');
-        params.push(`${field.name}: string | Uint8Array`);
-        callArgs.push(`uuidBytes(${field.name}, ${JSON.stringify(where)})`);
-        docParams.push(`@param ${field.name} - ${role}`);
+        params.push(`${name}: string | Uint8Array`);
+        callArgs.push(`uuidBytes(${name}, ${JSON.stringify(where)})`);
+        docParams.push(`@param ${name} - ${role}`);
       } else {
-        const t = isTypedParams(s) && !raw ? (runtime.add('type TypedParamsInput'), 'TypedParamsInput') : emitter.tsType(s, where);
-        params.push(`${field.name}: ${t}`);
-        callArgs.push(field.name);
-        docParams.push(`@param ${field.name} - ${argumentDoc(field.name, cArg)}`);
+        const t = isTypedParams(s) && !raw ? (runtime.add('type TypedParamsInput'), 'TypedParamsInput') : convert(s, name, where).type;
+        params.push(`${name}: ${t}`);
+        nullable.set(params.length - 1, unfolded.kind === 'optional');
+        callArgs.push(name);
+        docParams.push(`@param ${name} - ${argumentDoc(field.name, cArg)}`);
       }
     });
+    // Trailing parameters that may be null default to null (`dom.openConsole()` for the first console).
+    for (let k = params.length - 1; k >= 0 && nullable.get(k); k--) params[k] += ' = null';
     const flagType = flags ? `${flags}Options` : null;
     params.push(`options?: Options${flagType ? `<${flagType}>` : ''}`);
     callArgs.push('callOptionsOf(options)');

@@ -409,7 +409,6 @@ import {
   type RemoteNonnullStoragePool,
   type RemoteNonnullStorageVol,
   type RemoteNonnullString,
-  type RemoteString,
   type RemoteTypedParam,
   type RemoteTypedParamValue,
   type RemoteVcpuInfo,
@@ -698,15 +697,14 @@ const domainCoreDumpFlagsFlags: Readonly<Record<string, number>> = { crash: 1, l
 
 /** Flags of `virDomainCreateFlags` as options: each `true` adds its bit. */
 export interface DomainCreateFlagsOptions {
-  none?: boolean;
-  startPaused?: boolean;
-  startAutodestroy?: boolean;
-  startBypassCache?: boolean;
-  startForceBoot?: boolean;
-  startValidate?: boolean;
-  startResetNvram?: boolean;
+  paused?: boolean;
+  autodestroy?: boolean;
+  bypassCache?: boolean;
+  forceBoot?: boolean;
+  validate?: boolean;
+  resetNvram?: boolean;
 }
-const domainCreateFlagsFlags: Readonly<Record<string, number>> = { none: 0, startPaused: 1, startAutodestroy: 2, startBypassCache: 4, startForceBoot: 8, startValidate: 16, startResetNvram: 32 };
+const domainCreateFlagsFlags: Readonly<Record<string, number>> = { paused: 1, autodestroy: 2, bypassCache: 4, forceBoot: 8, validate: 16, resetNvram: 32 };
 
 /** Flags of `virDomainDefineFlags` as options: each `true` adds its bit. */
 export interface DomainDefineFlagsOptions {
@@ -1229,7 +1227,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async attachDevice(xml: RemoteNonnullString, options?: Options): Promise<void> {
+  async attachDevice(xml: string, options?: Options): Promise<void> {
     await domainAttachDevice(this.conn, this.wire, xml, callOptionsOf(options));
   }
 
@@ -1260,7 +1258,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async detachDevice(xml: RemoteNonnullString, options?: Options): Promise<void> {
+  async detachDevice(xml: string, options?: Options): Promise<void> {
     await domainDetachDevice(this.conn, this.wire, xml, callOptionsOf(options));
   }
 
@@ -1452,7 +1450,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async coreDump(to: RemoteNonnullString, options?: Options<DomainCoreDumpFlagsOptions>): Promise<void> {
+  async coreDump(to: string, options?: Options<DomainCoreDumpFlagsOptions>): Promise<void> {
     await domainCoreDump(this.conn, this.wire, to, flagsOf(options, domainCoreDumpFlagsFlags), callOptionsOf(options));
   }
 
@@ -1463,7 +1461,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async save(to: RemoteNonnullString, options?: Options): Promise<void> {
+  async save(to: string, options?: Options): Promise<void> {
     await domainSave(this.conn, this.wire, to, callOptionsOf(options));
   }
 
@@ -1507,7 +1505,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `{ rd_req: bigint; rd_bytes: bigint; wr_req: bigint; wr_bytes: bigint; errs: bigint }`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockStats(path: RemoteNonnullString, options?: Options): Promise<{ rd_req: bigint; rd_bytes: bigint; wr_req: bigint; wr_bytes: bigint; errs: bigint }> {
+  async blockStats(path: string, options?: Options): Promise<{ rd_req: bigint; rd_bytes: bigint; wr_req: bigint; wr_bytes: bigint; errs: bigint }> {
     const $r = await domainBlockStats(this.conn, this.wire, path, callOptionsOf(options));
     return { rd_req: $r.rd_req, rd_bytes: $r.rd_bytes, wr_req: $r.wr_req, wr_bytes: $r.wr_bytes, errs: $r.errs };
   }
@@ -1519,7 +1517,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `{ rx_bytes: bigint; rx_packets: bigint; rx_errs: bigint; rx_drop: bigint; tx_bytes: bigint; tx_packets: bigint; tx_errs: bigint; tx_drop: bigint }`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async interfaceStats(device: RemoteNonnullString, options?: Options): Promise<{ rx_bytes: bigint; rx_packets: bigint; rx_errs: bigint; rx_drop: bigint; tx_bytes: bigint; tx_packets: bigint; tx_errs: bigint; tx_drop: bigint }> {
+  async interfaceStats(device: string, options?: Options): Promise<{ rx_bytes: bigint; rx_packets: bigint; rx_errs: bigint; rx_drop: bigint; tx_bytes: bigint; tx_packets: bigint; tx_errs: bigint; tx_drop: bigint }> {
     const $r = await domainInterfaceStats(this.conn, this.wire, device, callOptionsOf(options));
     return { rx_bytes: $r.rx_bytes, rx_packets: $r.rx_packets, rx_errs: $r.rx_errs, rx_drop: $r.rx_drop, tx_bytes: $r.tx_bytes, tx_packets: $r.tx_packets, tx_errs: $r.tx_errs, tx_drop: $r.tx_drop };
   }
@@ -1533,7 +1531,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `Uint8Array`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockPeek(path: RemoteNonnullString, offset: bigint, size: number, options?: Options): Promise<Uint8Array> {
+  async blockPeek(path: string, offset: bigint, size: number, options?: Options): Promise<Uint8Array> {
     return domainBlockPeek(this.conn, this.wire, path, offset, size, flagsOf(options), callOptionsOf(options));
   }
 
@@ -1600,7 +1598,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async attachDeviceFlags(xml: RemoteNonnullString, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
+  async attachDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
     await domainAttachDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
   }
 
@@ -1611,7 +1609,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async detachDeviceFlags(xml: RemoteNonnullString, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
+  async detachDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
     await domainDetachDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
   }
 
@@ -1654,7 +1652,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async updateDeviceFlags(xml: RemoteNonnullString, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
+  async updateDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
     await domainUpdateDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
   }
 
@@ -1696,14 +1694,14 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `{ allocation: bigint; capacity: bigint; physical: bigint }`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getBlockInfo(path: RemoteNonnullString, options?: Options): Promise<{ allocation: bigint; capacity: bigint; physical: bigint }> {
+  async getBlockInfo(path: string, options?: Options): Promise<{ allocation: bigint; capacity: bigint; physical: bigint }> {
     const $r = await domainGetBlockInfo(this.conn, this.wire, path, flagsOf(options), callOptionsOf(options));
     return { allocation: $r.allocation, capacity: $r.capacity, physical: $r.physical };
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateWithFlags | virDomainCreateWithFlags}; on the flat face `conn.domainCreateWithFlags`.
-   * @param options - flags as booleans (`none`, `startPaused`, `startAutodestroy`, `startBypassCache`, `startForceBoot`, `startValidate`, `startResetNvram`; `virDomainCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
+   * @param options - flags as booleans (`paused`, `autodestroy`, `bypassCache`, `forceBoot`, `validate`, `resetNvram`; `virDomainCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
@@ -1758,13 +1756,13 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainOpenConsole | virDomainOpenConsole}; on the flat face `conn.domainOpenConsole`.
-   * @param dev_name - the device name (C `const char *`)
+   * @param devName - the device name (C `const char *`)
    * @param options - flags as booleans (`force`, `safe`; `virDomainConsoleFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `LibvirtStream`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async openConsole(dev_name: RemoteString, options?: Options<DomainConsoleFlagsOptions>): Promise<LibvirtStream> {
-    const { stream, reply: $r } = await domainOpenConsole(this.conn, this.wire, dev_name, flagsOf(options, domainConsoleFlagsFlags), callOptionsOf(options));
+  async openConsole(devName: string | null = null, options?: Options<DomainConsoleFlagsOptions>): Promise<LibvirtStream> {
+    const { stream, reply: $r } = await domainOpenConsole(this.conn, this.wire, devName, flagsOf(options, domainConsoleFlagsFlags), callOptionsOf(options));
     void $r;
     return stream;
   }
@@ -1935,7 +1933,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async saveFlags(to: RemoteNonnullString, dxml: RemoteString, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+  async saveFlags(to: string, dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
     await domainSaveFlags(this.conn, this.wire, to, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
   }
 
@@ -1956,7 +1954,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockJobAbort(path: RemoteNonnullString, options?: Options<DomainBlockJobAbortFlagsOptions>): Promise<void> {
+  async blockJobAbort(path: string, options?: Options<DomainBlockJobAbortFlagsOptions>): Promise<void> {
     await domainBlockJobAbort(this.conn, this.wire, path, flagsOf(options, domainBlockJobAbortFlagsFlags), callOptionsOf(options));
   }
 
@@ -1967,7 +1965,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `{ found: number; type: DomainBlockJobType | number; bandwidth: bigint; cur: bigint; end: bigint }`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getBlockJobInfo(path: RemoteNonnullString, options?: Options<DomainBlockJobInfoFlagsOptions>): Promise<{ found: number; type: DomainBlockJobType | number; bandwidth: bigint; cur: bigint; end: bigint }> {
+  async getBlockJobInfo(path: string, options?: Options<DomainBlockJobInfoFlagsOptions>): Promise<{ found: number; type: DomainBlockJobType | number; bandwidth: bigint; cur: bigint; end: bigint }> {
     const $r = await domainGetBlockJobInfo(this.conn, this.wire, path, flagsOf(options, domainBlockJobInfoFlagsFlags), callOptionsOf(options));
     return { found: $r.found, type: enumName(domainBlockJobTypeNames, $r.type), bandwidth: $r.bandwidth, cur: $r.cur, end: $r.end };
   }
@@ -1980,7 +1978,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockJobSetSpeed(path: RemoteNonnullString, bandwidth: bigint, options?: Options<DomainBlockJobSetSpeedFlagsOptions>): Promise<void> {
+  async blockJobSetSpeed(path: string, bandwidth: bigint, options?: Options<DomainBlockJobSetSpeedFlagsOptions>): Promise<void> {
     await domainBlockJobSetSpeed(this.conn, this.wire, path, bandwidth, flagsOf(options, domainBlockJobSetSpeedFlagsFlags), callOptionsOf(options));
   }
 
@@ -1992,7 +1990,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockPull(path: RemoteNonnullString, bandwidth: bigint, options?: Options<DomainBlockPullFlagsOptions>): Promise<void> {
+  async blockPull(path: string, bandwidth: bigint, options?: Options<DomainBlockPullFlagsOptions>): Promise<void> {
     await domainBlockPull(this.conn, this.wire, path, bandwidth, flagsOf(options, domainBlockPullFlagsFlags), callOptionsOf(options));
   }
 
@@ -2013,7 +2011,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockStatsFlags(path: RemoteNonnullString, options?: Options<TypedParameterFlagsOptions>): Promise<TypedParams> {
+  async blockStatsFlags(path: string, options?: Options<TypedParameterFlagsOptions>): Promise<TypedParams> {
     const $nparams = (await domainBlockStatsFlags(this.conn, this.wire, path, 0, flagsOf(options, typedParameterFlagsFlags), callOptionsOf(options))).nparams;
     const $r = await domainBlockStatsFlags(this.conn, this.wire, path, $nparams, flagsOf(options, typedParameterFlagsFlags), callOptionsOf(options));
     return $r.params;
@@ -2037,7 +2035,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockResize(disk: RemoteNonnullString, size: bigint, options?: Options<DomainBlockResizeFlagsOptions>): Promise<void> {
+  async blockResize(disk: string, size: bigint, options?: Options<DomainBlockResizeFlagsOptions>): Promise<void> {
     await domainBlockResize(this.conn, this.wire, disk, size, flagsOf(options, domainBlockResizeFlagsFlags), callOptionsOf(options));
   }
 
@@ -2049,7 +2047,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setBlockIoTune(disk: RemoteNonnullString, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+  async setBlockIoTune(disk: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
     await domainSetBlockIoTune(this.conn, this.wire, disk, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
@@ -2060,7 +2058,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getBlockIoTune(disk: RemoteString, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<TypedParams> {
+  async getBlockIoTune(disk: string | null = null, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<TypedParams> {
     const $nparams = (await domainGetBlockIoTune(this.conn, this.wire, disk, 0, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options))).nparams;
     const $r = await domainGetBlockIoTune(this.conn, this.wire, disk, $nparams, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
     return $r.params;
@@ -2097,7 +2095,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setInterfaceParameters(device: RemoteNonnullString, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+  async setInterfaceParameters(device: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
     await domainSetInterfaceParameters(this.conn, this.wire, device, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
@@ -2108,7 +2106,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getInterfaceParameters(device: RemoteNonnullString, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<TypedParams> {
+  async getInterfaceParameters(device: string, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<TypedParams> {
     const $nparams = (await domainGetInterfaceParameters(this.conn, this.wire, device, 0, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options))).nparams;
     const $r = await domainGetInterfaceParameters(this.conn, this.wire, device, $nparams, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
     return $r.params;
@@ -2139,14 +2137,14 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainGetCPUStats | virDomainGetCPUStats}; on the flat face `conn.domainGetCPUStats`.
    * @param nparams - how many typed parameters (C `unsigned int`)
-   * @param start_cpu - `start_cpu` (C `int`)
+   * @param startCpu - `start_cpu` (C `int`)
    * @param ncpus - `ncpus` (C `unsigned int`)
    * @param options - flags as booleans (`typedParamStringOkay`; `virTypedParameterFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `{ params: RemoteTypedParam[]; nparams: number }`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCPUStats(nparams: number, start_cpu: number, ncpus: number, options?: Options<TypedParameterFlagsOptions>): Promise<{ params: RemoteTypedParam[]; nparams: number }> {
-    const $r = await domainGetCPUStats(this.conn, this.wire, nparams, start_cpu, ncpus, flagsOf(options, typedParameterFlagsFlags), callOptionsOf(options));
+  async getCPUStats(nparams: number, startCpu: number, ncpus: number, options?: Options<TypedParameterFlagsOptions>): Promise<{ params: RemoteTypedParam[]; nparams: number }> {
+    const $r = await domainGetCPUStats(this.conn, this.wire, nparams, startCpu, ncpus, flagsOf(options, typedParameterFlagsFlags), callOptionsOf(options));
     return { params: $r.params, nparams: $r.nparams };
   }
 
@@ -2171,7 +2169,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMetadata(type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+  async setMetadata(type: number, metadata: string | null = null, key: string | null = null, uri: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<void> {
     await domainSetMetadata(this.conn, this.wire, type, metadata, key, uri, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
@@ -2183,7 +2181,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMetadata(type: number, uri: RemoteString, options?: Options<DomainModificationImpactOptions>): Promise<string> {
+  async getMetadata(type: number, uri: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<string> {
     return domainGetMetadata(this.conn, this.wire, type, uri, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
@@ -2196,7 +2194,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockRebase(path: RemoteNonnullString, base: RemoteString, bandwidth: bigint, options?: Options<DomainBlockRebaseFlagsOptions>): Promise<void> {
+  async blockRebase(path: string, base: string | null, bandwidth: bigint, options?: Options<DomainBlockRebaseFlagsOptions>): Promise<void> {
     await domainBlockRebase(this.conn, this.wire, path, base, bandwidth, flagsOf(options, domainBlockRebaseFlagsFlags), callOptionsOf(options));
   }
 
@@ -2264,32 +2262,32 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockCommit(disk: RemoteNonnullString, base: RemoteString, top: RemoteString, bandwidth: bigint, options?: Options<DomainBlockCommitFlagsOptions>): Promise<void> {
+  async blockCommit(disk: string, base: string | null, top: string | null, bandwidth: bigint, options?: Options<DomainBlockCommitFlagsOptions>): Promise<void> {
     await domainBlockCommit(this.conn, this.wire, disk, base, top, bandwidth, flagsOf(options, domainBlockCommitFlagsFlags), callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainFSTrim | virDomainFSTrim}; on the flat face `conn.domainFSTrim`.
-   * @param mountPoint - `mountPoint` (C `const char *`)
+   * @param mountpoint - `mountPoint` (C `const char *`)
    * @param minimum - `minimum` (C `unsigned long long`), in bytes
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async fsTrim(mountPoint: RemoteString, minimum: bigint, options?: Options): Promise<void> {
-    await domainFSTrim(this.conn, this.wire, mountPoint, minimum, flagsOf(options), callOptionsOf(options));
+  async fsTrim(mountpoint: string | null, minimum: bigint, options?: Options): Promise<void> {
+    await domainFSTrim(this.conn, this.wire, mountpoint, minimum, flagsOf(options), callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSendProcessSignal | virDomainSendProcessSignal}; on the flat face `conn.domainSendProcessSignal`.
-   * @param pid_value - `pid_value` (C `long long`)
+   * @param pidValue - `pid_value` (C `long long`)
    * @param signum - the signal number (C `unsigned int`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async sendProcessSignal(pid_value: bigint, signum: number, options?: Options): Promise<void> {
-    await domainSendProcessSignal(this.conn, this.wire, pid_value, signum, flagsOf(options), callOptionsOf(options));
+  async sendProcessSignal(pidValue: bigint, signum: number, options?: Options): Promise<void> {
+    await domainSendProcessSignal(this.conn, this.wire, pidValue, signum, flagsOf(options), callOptionsOf(options));
   }
 
   /**
@@ -2299,7 +2297,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `LibvirtStream`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async openChannel(name: RemoteString, options?: Options<DomainChannelFlagsOptions>): Promise<LibvirtStream> {
+  async openChannel(name: string | null = null, options?: Options<DomainChannelFlagsOptions>): Promise<LibvirtStream> {
     const { stream, reply: $r } = await domainOpenChannel(this.conn, this.wire, name, flagsOf(options, domainChannelFlagsFlags), callOptionsOf(options));
     void $r;
     return stream;
@@ -2328,13 +2326,13 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainMigrateSetCompressionCache | virDomainMigrateSetCompressionCache}; on the flat face `conn.domainMigrateSetCompressionCache`.
-   * @param cacheSize - `cacheSize` (C `unsigned long long`), in bytes
+   * @param cachesize - `cacheSize` (C `unsigned long long`), in bytes
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async migrateSetCompressionCache(cacheSize: bigint, options?: Options): Promise<void> {
-    await domainMigrateSetCompressionCache(this.conn, this.wire, cacheSize, flagsOf(options), callOptionsOf(options));
+  async migrateSetCompressionCache(cachesize: bigint, options?: Options): Promise<void> {
+    await domainMigrateSetCompressionCache(this.conn, this.wire, cachesize, flagsOf(options), callOptionsOf(options));
   }
 
   /**
@@ -2356,7 +2354,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async coreDumpWithFormat(to: RemoteNonnullString, dumpformat: number, options?: Options<DomainCoreDumpFlagsOptions>): Promise<void> {
+  async coreDumpWithFormat(to: string, dumpformat: number, options?: Options<DomainCoreDumpFlagsOptions>): Promise<void> {
     await domainCoreDumpWithFormat(this.conn, this.wire, to, dumpformat, flagsOf(options, domainCoreDumpFlagsFlags), callOptionsOf(options));
   }
 
@@ -2367,7 +2365,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async fsFreeze(mountpoints: RemoteNonnullString[], options?: Options): Promise<number> {
+  async fsFreeze(mountpoints: string[], options?: Options): Promise<number> {
     return domainFSFreeze(this.conn, this.wire, mountpoints, flagsOf(options), callOptionsOf(options));
   }
 
@@ -2378,7 +2376,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async fsThaw(mountpoints: RemoteNonnullString[], options?: Options): Promise<number> {
+  async fsThaw(mountpoints: string[], options?: Options): Promise<number> {
     return domainFSThaw(this.conn, this.wire, mountpoints, flagsOf(options), callOptionsOf(options));
   }
 
@@ -2414,7 +2412,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockCopy(path: RemoteNonnullString, destxml: RemoteNonnullString, params: TypedParamsInput, options?: Options<DomainBlockCopyFlagsOptions>): Promise<void> {
+  async blockCopy(path: string, destxml: string, params: TypedParamsInput, options?: Options<DomainBlockCopyFlagsOptions>): Promise<void> {
     await domainBlockCopy(this.conn, this.wire, path, destxml, params, flagsOf(options, domainBlockCopyFlagsFlags), callOptionsOf(options));
   }
 
@@ -2442,14 +2440,14 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainPinIOThread | virDomainPinIOThread}; on the flat face `conn.domainPinIOThread`.
-   * @param iothreads_id - `iothreads_id`
+   * @param iothreadsId - `iothreads_id`
    * @param cpumap - a CPU bitmap (C `unsigned char *`), in bytes
    * @param options - flags as booleans (`current`, `live`, `config`; `virDomainModificationImpact`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async pinIOThread(iothreads_id: number, cpumap: Uint8Array, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainPinIOThread(this.conn, this.wire, iothreads_id, cpumap, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  async pinIOThread(iothreadsId: number, cpumap: Uint8Array, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    await domainPinIOThread(this.conn, this.wire, iothreadsId, cpumap, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
   /**
@@ -2465,24 +2463,24 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainAddIOThread | virDomainAddIOThread}; on the flat face `conn.domainAddIOThread`.
-   * @param iothread_id - `iothread_id` (C `unsigned int`)
+   * @param iothreadId - `iothread_id` (C `unsigned int`)
    * @param options - flags as booleans (`current`, `live`, `config`; `virDomainModificationImpact`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async addIOThread(iothread_id: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainAddIOThread(this.conn, this.wire, iothread_id, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  async addIOThread(iothreadId: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    await domainAddIOThread(this.conn, this.wire, iothreadId, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDelIOThread | virDomainDelIOThread}; on the flat face `conn.domainDelIOThread`.
-   * @param iothread_id - `iothread_id` (C `unsigned int`)
+   * @param iothreadId - `iothread_id` (C `unsigned int`)
    * @param options - flags as booleans (`current`, `live`, `config`; `virDomainModificationImpact`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delIOThread(iothread_id: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainDelIOThread(this.conn, this.wire, iothread_id, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  async delIOThread(iothreadId: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    await domainDelIOThread(this.conn, this.wire, iothreadId, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
   /**
@@ -2493,19 +2491,19 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setUserPassword(user: RemoteString, password: RemoteString, options?: Options<DomainSetUserPasswordFlagsOptions>): Promise<void> {
+  async setUserPassword(user: string | null = null, password: string | null = null, options?: Options<DomainSetUserPasswordFlagsOptions>): Promise<void> {
     await domainSetUserPassword(this.conn, this.wire, user, password, flagsOf(options, domainSetUserPasswordFlagsFlags), callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainRename | virDomainRename}; on the flat face `conn.domainRename`.
-   * @param new_name - `new_name` (C `const char *`)
+   * @param newName - `new_name` (C `const char *`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async rename(new_name: RemoteString, options?: Options): Promise<number> {
-    return domainRename(this.conn, this.wire, new_name, flagsOf(options), callOptionsOf(options));
+  async rename(newName: string | null = null, options?: Options): Promise<number> {
+    return domainRename(this.conn, this.wire, newName, flagsOf(options), callOptionsOf(options));
   }
 
   /**
@@ -2557,7 +2555,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setGuestVcpus(cpumap: RemoteNonnullString, state: number, options?: Options): Promise<void> {
+  async setGuestVcpus(cpumap: string, state: number, options?: Options): Promise<void> {
     await domainSetGuestVcpus(this.conn, this.wire, cpumap, state, flagsOf(options), callOptionsOf(options));
   }
 
@@ -2569,7 +2567,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setVcpu(cpumap: RemoteNonnullString, state: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+  async setVcpu(cpumap: string, state: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
     await domainSetVcpu(this.conn, this.wire, cpumap, state, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
@@ -2581,7 +2579,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setBlockThreshold(dev: RemoteNonnullString, threshold: bigint, options?: Options): Promise<void> {
+  async setBlockThreshold(dev: string, threshold: bigint, options?: Options): Promise<void> {
     await domainSetBlockThreshold(this.conn, this.wire, dev, threshold, flagsOf(options), callOptionsOf(options));
   }
 
@@ -2612,7 +2610,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async managedSaveDefineXML(dxml: RemoteString, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+  async managedSaveDefineXML(dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
     await domainManagedSaveDefineXML(this.conn, this.wire, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
   }
 
@@ -2635,7 +2633,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async detachDeviceAlias(alias: RemoteNonnullString, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
+  async detachDeviceAlias(alias: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
     await domainDetachDeviceAlias(this.conn, this.wire, alias, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
   }
 
@@ -2651,14 +2649,14 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainSetIOThreadParams | virDomainSetIOThreadParams}; on the flat face `conn.domainSetIOThreadParams`.
-   * @param iothread_id - `iothread_id` (C `unsigned int`)
+   * @param iothreadId - `iothread_id` (C `unsigned int`)
    * @param params - typed parameters as an object (C `virTypedParameterPtr`)
    * @param options - flags as booleans (`current`, `live`, `config`, `typedParamStringOkay`; `virDomainModificationImpact` and `virTypedParameterFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setIOThreadParams(iothread_id: number, params: TypedParamsInput, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<void> {
-    await domainSetIOThreadParams(this.conn, this.wire, iothread_id, params, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
+  async setIOThreadParams(iothreadId: number, params: TypedParamsInput, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<void> {
+    await domainSetIOThreadParams(this.conn, this.wire, iothreadId, params, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
   }
 
   /**
@@ -2685,14 +2683,14 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin | virDomainBackupBegin}; on the flat face `conn.domainBackupBegin`.
-   * @param backup_xml - `backupXML` (C `const char *`)
-   * @param checkpoint_xml - `checkpointXML` (C `const char *`)
+   * @param backupXml - `backupXML` (C `const char *`)
+   * @param checkpointXml - `checkpointXML` (C `const char *`)
    * @param options - flags as booleans (`reuseExternal`; `virDomainBackupBeginFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async backupBegin(backup_xml: RemoteNonnullString, checkpoint_xml: RemoteString, options?: Options<DomainBackupBeginFlagsOptions>): Promise<void> {
-    await domainBackupBegin(this.conn, this.wire, backup_xml, checkpoint_xml, flagsOf(options, domainBackupBeginFlagsFlags), callOptionsOf(options));
+  async backupBegin(backupXml: string, checkpointXml: string | null = null, options?: Options<DomainBackupBeginFlagsOptions>): Promise<void> {
+    await domainBackupBegin(this.conn, this.wire, backupXml, checkpointXml, flagsOf(options, domainBackupBeginFlagsFlags), callOptionsOf(options));
   }
 
   /**
@@ -2712,7 +2710,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async authorizedSSHKeysGet(user: RemoteNonnullString, options?: Options): Promise<string[]> {
+  async authorizedSSHKeysGet(user: string, options?: Options): Promise<string[]> {
     return domainAuthorizedSSHKeysGet(this.conn, this.wire, user, flagsOf(options), callOptionsOf(options));
   }
 
@@ -2724,7 +2722,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async authorizedSSHKeysSet(user: RemoteNonnullString, keys: RemoteNonnullString[], options?: Options<DomainAuthorizedSSHKeysSetFlagsOptions>): Promise<void> {
+  async authorizedSSHKeysSet(user: string, keys: string[], options?: Options<DomainAuthorizedSSHKeysSetFlagsOptions>): Promise<void> {
     await domainAuthorizedSSHKeysSet(this.conn, this.wire, user, keys, flagsOf(options, domainAuthorizedSSHKeysSetFlagsFlags), callOptionsOf(options));
   }
 
@@ -2822,7 +2820,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setThrottleGroup(group: RemoteNonnullString, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+  async setThrottleGroup(group: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
     await domainSetThrottleGroup(this.conn, this.wire, group, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
@@ -2833,7 +2831,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delThrottleGroup(group: RemoteString, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+  async delThrottleGroup(group: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<void> {
     await domainDelThrottleGroup(this.conn, this.wire, group, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
   }
 
@@ -2844,7 +2842,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async qemuMonitorCommand(cmd: RemoteNonnullString, options?: Options<DomainQemuMonitorCommandFlagsOptions>): Promise<string> {
+  async qemuMonitorCommand(cmd: string, options?: Options<DomainQemuMonitorCommandFlagsOptions>): Promise<string> {
     return this.conn.qemu.domainMonitorCommand(this.wire, cmd, flagsOf(options, domainQemuMonitorCommandFlagsFlags), callOptionsOf(options));
   }
 
@@ -2856,7 +2854,7 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string | null`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async qemuAgentCommand(cmd: RemoteNonnullString, timeout: number, options?: Options): Promise<string | null> {
+  async qemuAgentCommand(cmd: string, timeout: number, options?: Options): Promise<string | null> {
     return this.conn.qemu.domainAgentCommand(this.wire, cmd, timeout, flagsOf(options), callOptionsOf(options));
   }
 }
@@ -3188,14 +3186,14 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkUpdate | virNetworkUpdate}; on the flat face `conn.networkUpdate`.
    * @param command - the command text (C `unsigned int`)
    * @param section - `section` (C `unsigned int`)
-   * @param parentIndex - `parentIndex` (C `int`)
+   * @param parentindex - `parentIndex` (C `int`)
    * @param xml - the XML document (C `const char *`)
    * @param options - flags as booleans (`current`, `live`, `config`; `virNetworkUpdateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async update(command: number, section: number, parentIndex: number, xml: RemoteNonnullString, options?: Options<NetworkUpdateFlagsOptions>): Promise<void> {
-    await networkUpdate(this.conn, this.wire, command, section, parentIndex, xml, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
+  async update(command: number, section: number, parentindex: number, xml: string, options?: Options<NetworkUpdateFlagsOptions>): Promise<void> {
+    await networkUpdate(this.conn, this.wire, command, section, parentindex, xml, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
   }
 
   /**
@@ -3205,7 +3203,7 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns `RemoteNetworkDhcpLease[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getDHCPLeases(mac: RemoteString, options?: Options): Promise<RemoteNetworkDhcpLease[]> {
+  async getDHCPLeases(mac: string | null = null, options?: Options): Promise<RemoteNetworkDhcpLease[]> {
     const $r = await networkGetDHCPLeases(this.conn, this.wire, mac, 1, flagsOf(options), callOptionsOf(options));
     return $r.leases;
   }
@@ -3220,7 +3218,7 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMetadata(type: number, metadata: RemoteString, key: RemoteString, uri: RemoteString, options?: Options<NetworkUpdateFlagsOptions>): Promise<void> {
+  async setMetadata(type: number, metadata: string | null = null, key: string | null = null, uri: string | null = null, options?: Options<NetworkUpdateFlagsOptions>): Promise<void> {
     await networkSetMetadata(this.conn, this.wire, type, metadata, key, uri, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
   }
 
@@ -3232,7 +3230,7 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMetadata(type: number, uri: RemoteString, options?: Options<NetworkUpdateFlagsOptions>): Promise<string> {
+  async getMetadata(type: number, uri: string | null = null, options?: Options<NetworkUpdateFlagsOptions>): Promise<string> {
     return networkGetMetadata(this.conn, this.wire, type, uri, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
   }
 }
@@ -3702,13 +3700,13 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDetachFlags | virNodeDeviceDetachFlags}; on the flat face `conn.nodeDeviceDetachFlags`.
-   * @param driverName - `driverName` (C `const char *`)
+   * @param drivername - `driverName` (C `const char *`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async detachFlags(driverName: RemoteString, options?: Options): Promise<void> {
-    await nodeDeviceDetachFlags(this.conn, this.wire.name, driverName, flagsOf(options), callOptionsOf(options));
+  async detachFlags(drivername: string | null = null, options?: Options): Promise<void> {
+    await nodeDeviceDetachFlags(this.conn, this.wire.name, drivername, flagsOf(options), callOptionsOf(options));
   }
 
   /**
@@ -3777,13 +3775,13 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceUpdate | virNodeDeviceUpdate}; on the flat face `conn.nodeDeviceUpdate`.
-   * @param xml_desc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`)
    * @param options - flags as booleans (`current`, `live`, `config`; `virNodeDeviceUpdateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async update(xml_desc: RemoteNonnullString, options?: Options<NodeDeviceUpdateFlagsOptions>): Promise<void> {
-    await nodeDeviceUpdate(this.conn, this.wire.name, xml_desc, flagsOf(options, nodeDeviceUpdateFlagsFlags), callOptionsOf(options));
+  async update(xmlDesc: string, options?: Options<NodeDeviceUpdateFlagsOptions>): Promise<void> {
+    await nodeDeviceUpdate(this.conn, this.wire.name, xmlDesc, flagsOf(options, nodeDeviceUpdateFlagsFlags), callOptionsOf(options));
   }
 }
 
@@ -4044,13 +4042,13 @@ export class Domains {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML | virDomainCreateXML}; on the flat face `conn.domainCreateXML`.
-   * @param xml_desc - the XML document (C `const char *`)
-   * @param options - flags as booleans (`none`, `startPaused`, `startAutodestroy`, `startBypassCache`, `startForceBoot`, `startValidate`, `startResetNvram`; `virDomainCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
+   * @param xmlDesc - the XML document (C `const char *`)
+   * @param options - flags as booleans (`paused`, `autodestroy`, `bypassCache`, `forceBoot`, `validate`, `resetNvram`; `virDomainCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml_desc: RemoteNonnullString, options?: Options<DomainCreateFlagsOptions>): Promise<Domain> {
-    const $r = await domainCreateXML(this.conn, xml_desc, flagsOf(options, domainCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xmlDesc: string, options?: Options<DomainCreateFlagsOptions>): Promise<Domain> {
+    const $r = await domainCreateXML(this.conn, xmlDesc, flagsOf(options, domainCreateFlagsFlags), callOptionsOf(options));
     return new Domain(this.conn, $r);
   }
 
@@ -4061,7 +4059,7 @@ export class Domains {
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: RemoteNonnullString, options?: Options): Promise<Domain> {
+  async defineXML(xml: string, options?: Options): Promise<Domain> {
     const $r = await domainDefineXML(this.conn, xml, callOptionsOf(options));
     return new Domain(this.conn, $r);
   }
@@ -4095,7 +4093,7 @@ export class Domains {
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<Domain> {
+  async lookupByName(name: string, options?: Options): Promise<Domain> {
     const $r = await domainLookupByName(this.conn, name, callOptionsOf(options));
     return new Domain(this.conn, $r);
   }
@@ -4149,32 +4147,32 @@ export class Domains {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async restore(from: RemoteNonnullString, options?: Options): Promise<void> {
+  async restore(from: string, options?: Options): Promise<void> {
     await domainRestore(this.conn, from, callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLFromNative | virConnectDomainXMLFromNative}; on the flat face `conn.connectDomainXMLFromNative`.
-   * @param nativeFormat - the native format's name (C `const char *`)
-   * @param nativeConfig - the native configuration text (C `const char *`)
+   * @param nativeformat - the native format's name (C `const char *`)
+   * @param nativeconfig - the native configuration text (C `const char *`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async xmlFromNative(nativeFormat: RemoteNonnullString, nativeConfig: RemoteNonnullString, options?: Options): Promise<string> {
-    return connectDomainXMLFromNative(this.conn, nativeFormat, nativeConfig, flagsOf(options), callOptionsOf(options));
+  async xmlFromNative(nativeformat: string, nativeconfig: string, options?: Options): Promise<string> {
+    return connectDomainXMLFromNative(this.conn, nativeformat, nativeconfig, flagsOf(options), callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectDomainXMLToNative | virConnectDomainXMLToNative}; on the flat face `conn.connectDomainXMLToNative`.
-   * @param nativeFormat - the native format's name (C `const char *`)
-   * @param domainXml - `domainXml` (C `const char *`)
+   * @param nativeformat - the native format's name (C `const char *`)
+   * @param domainxml - `domainXml` (C `const char *`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async xmlToNative(nativeFormat: RemoteNonnullString, domainXml: RemoteNonnullString, options?: Options): Promise<string> {
-    return connectDomainXMLToNative(this.conn, nativeFormat, domainXml, flagsOf(options), callOptionsOf(options));
+  async xmlToNative(nativeformat: string, domainxml: string, options?: Options): Promise<string> {
+    return connectDomainXMLToNative(this.conn, nativeformat, domainxml, flagsOf(options), callOptionsOf(options));
   }
 
   /**
@@ -4185,7 +4183,7 @@ export class Domains {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async restoreFlags(from: RemoteNonnullString, dxml: RemoteString, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+  async restoreFlags(from: string, dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
     await domainRestoreFlags(this.conn, from, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
   }
 
@@ -4196,7 +4194,7 @@ export class Domains {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async saveImageGetXMLDesc(file: RemoteNonnullString, options?: Options<DomainSaveImageXMLFlagsOptions>): Promise<string> {
+  async saveImageGetXMLDesc(file: string, options?: Options<DomainSaveImageXMLFlagsOptions>): Promise<string> {
     return domainSaveImageGetXMLDesc(this.conn, file, flagsOf(options, domainSaveImageXMLFlagsFlags), callOptionsOf(options));
   }
 
@@ -4208,7 +4206,7 @@ export class Domains {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async saveImageDefineXML(file: RemoteNonnullString, dxml: RemoteNonnullString, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+  async saveImageDefineXML(file: string, dxml: string, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
     await domainSaveImageDefineXML(this.conn, file, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
   }
 
@@ -4233,20 +4231,20 @@ export class Domains {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCapabilities(emulatorbin: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, options?: Options<ConnectGetDomainCapabilitiesFlagsOptions>): Promise<string> {
+  async getCapabilities(emulatorbin: string | null = null, arch: string | null = null, machine: string | null = null, virttype: string | null = null, options?: Options<ConnectGetDomainCapabilitiesFlagsOptions>): Promise<string> {
     return connectGetDomainCapabilities(this.conn, emulatorbin, arch, machine, virttype, flagsOf(options, connectGetDomainCapabilitiesFlagsFlags), callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virConnectGetAllDomainStats | virConnectGetAllDomainStats}; on the flat face `conn.connectGetAllDomainStats`.
-   * @param doms - `doms`
+   * @param doms - `doms`: {@link Domain} handles
    * @param stats - `stats` (C `unsigned int`)
    * @param options - flags as booleans (`active`, `inactive`, `persistent`, `transient`, `running`, `paused`, `shutoff`, `other`, `nowait`, `backing`, `enforceStats`; `virConnectGetAllDomainStatsFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `({ dom: Domain; params: TypedParams })[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getAllStats(doms: RemoteNonnullDomain[], stats: number, options?: Options<ConnectGetAllDomainStatsFlagsOptions>): Promise<({ dom: Domain; params: TypedParams })[]> {
-    const $r = await connectGetAllDomainStats(this.conn, doms, stats, flagsOf(options, connectGetAllDomainStatsFlagsFlags), callOptionsOf(options));
+  async getAllStats(doms: Domain[], stats: number, options?: Options<ConnectGetAllDomainStatsFlagsOptions>): Promise<({ dom: Domain; params: TypedParams })[]> {
+    const $r = await connectGetAllDomainStats(this.conn, doms.map((h) => h.wire), stats, flagsOf(options, connectGetAllDomainStatsFlagsFlags), callOptionsOf(options));
     return $r.map((e0) => ((x1) => ({ dom: new Domain(this.conn, x1.dom), params: x1.params }))(e0));
   }
 
@@ -4257,7 +4255,7 @@ export class Domains {
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXMLFlags(xml: RemoteNonnullString, options?: Options<DomainDefineFlagsOptions>): Promise<Domain> {
+  async defineXMLFlags(xml: string, options?: Options<DomainDefineFlagsOptions>): Promise<Domain> {
     const $r = await domainDefineXMLFlags(this.conn, xml, flagsOf(options, domainDefineFlagsFlags), callOptionsOf(options));
     return new Domain(this.conn, $r);
   }
@@ -4275,13 +4273,13 @@ export class Domains {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-qemu.html#virDomainQemuAttach | virDomainQemuAttach}; on the flat face `conn.qemu.domainAttach`.
-   * @param pid_value - `pid_value` (C `unsigned int`)
+   * @param pidValue - `pid_value` (C `unsigned int`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async qemuAttach(pid_value: number, options?: Options): Promise<Domain> {
-    const $r = await this.conn.qemu.domainAttach(pid_value, flagsOf(options), callOptionsOf(options));
+  async qemuAttach(pidValue: number, options?: Options): Promise<Domain> {
+    const $r = await this.conn.qemu.domainAttach(pidValue, flagsOf(options), callOptionsOf(options));
     return new Domain(this.conn, $r);
   }
 }
@@ -4292,13 +4290,13 @@ export class DomainSnapshots {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML | virDomainSnapshotCreateXML}; on the flat face `conn.domainSnapshotCreateXML`.
-   * @param xml_desc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`)
    * @param options - flags as booleans (`redefine`, `current`, `noMetadata`, `halt`, `diskOnly`, `reuseExt`, `quiesce`, `atomic`, `live`, `validate`; `virDomainSnapshotCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `DomainSnapshot`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml_desc: RemoteNonnullString, options?: Options<DomainSnapshotCreateFlagsOptions>): Promise<DomainSnapshot> {
-    const $r = await domainSnapshotCreateXML(this.conn, this.owner.wire, xml_desc, flagsOf(options, domainSnapshotCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xmlDesc: string, options?: Options<DomainSnapshotCreateFlagsOptions>): Promise<DomainSnapshot> {
+    const $r = await domainSnapshotCreateXML(this.conn, this.owner.wire, xmlDesc, flagsOf(options, domainSnapshotCreateFlagsFlags), callOptionsOf(options));
     return new DomainSnapshot(this.conn, $r);
   }
 
@@ -4329,7 +4327,7 @@ export class DomainSnapshots {
    * @returns `DomainSnapshot`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<DomainSnapshot> {
+  async lookupByName(name: string, options?: Options): Promise<DomainSnapshot> {
     const $r = await domainSnapshotLookupByName(this.conn, this.owner.wire, name, flagsOf(options), callOptionsOf(options));
     return new DomainSnapshot(this.conn, $r);
   }
@@ -4374,13 +4372,13 @@ export class DomainCheckpoints {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML | virDomainCheckpointCreateXML}; on the flat face `conn.domainCheckpointCreateXML`.
-   * @param xml_desc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`)
    * @param options - flags as booleans (`redefine`, `quiesce`, `redefineValidate`; `virDomainCheckpointCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `DomainCheckpoint`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml_desc: RemoteNonnullString, options?: Options<DomainCheckpointCreateFlagsOptions>): Promise<DomainCheckpoint> {
-    const $r = await domainCheckpointCreateXML(this.conn, this.owner.wire, xml_desc, flagsOf(options, domainCheckpointCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xmlDesc: string, options?: Options<DomainCheckpointCreateFlagsOptions>): Promise<DomainCheckpoint> {
+    const $r = await domainCheckpointCreateXML(this.conn, this.owner.wire, xmlDesc, flagsOf(options, domainCheckpointCreateFlagsFlags), callOptionsOf(options));
     return new DomainCheckpoint(this.conn, $r);
   }
 
@@ -4402,7 +4400,7 @@ export class DomainCheckpoints {
    * @returns `DomainCheckpoint`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<DomainCheckpoint> {
+  async lookupByName(name: string, options?: Options): Promise<DomainCheckpoint> {
     const $r = await domainCheckpointLookupByName(this.conn, this.owner.wire, name, flagsOf(options), callOptionsOf(options));
     return new DomainCheckpoint(this.conn, $r);
   }
@@ -4439,7 +4437,7 @@ export class Networks {
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: RemoteNonnullString, options?: Options): Promise<Network> {
+  async createXML(xml: string, options?: Options): Promise<Network> {
     const $r = await networkCreateXML(this.conn, xml, callOptionsOf(options));
     return new Network(this.conn, $r);
   }
@@ -4451,7 +4449,7 @@ export class Networks {
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: RemoteNonnullString, options?: Options): Promise<Network> {
+  async defineXML(xml: string, options?: Options): Promise<Network> {
     const $r = await networkDefineXML(this.conn, xml, callOptionsOf(options));
     return new Network(this.conn, $r);
   }
@@ -4463,7 +4461,7 @@ export class Networks {
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<Network> {
+  async lookupByName(name: string, options?: Options): Promise<Network> {
     const $r = await networkLookupByName(this.conn, name, callOptionsOf(options));
     return new Network(this.conn, $r);
   }
@@ -4518,7 +4516,7 @@ export class Networks {
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXMLFlags(xml: RemoteNonnullString, options?: Options<NetworkDefineFlagsOptions>): Promise<Network> {
+  async defineXMLFlags(xml: string, options?: Options<NetworkDefineFlagsOptions>): Promise<Network> {
     const $r = await networkDefineXMLFlags(this.conn, xml, flagsOf(options, networkDefineFlagsFlags), callOptionsOf(options));
     return new Network(this.conn, $r);
   }
@@ -4530,7 +4528,7 @@ export class Networks {
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXMLFlags(xml: RemoteNonnullString, options?: Options<NetworkCreateFlagsOptions>): Promise<Network> {
+  async createXMLFlags(xml: string, options?: Options<NetworkCreateFlagsOptions>): Promise<Network> {
     const $r = await networkCreateXMLFlags(this.conn, xml, flagsOf(options, networkCreateFlagsFlags), callOptionsOf(options));
     return new Network(this.conn, $r);
   }
@@ -4570,7 +4568,7 @@ export class NetworkPorts {
    * @returns `NetworkPort`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: RemoteNonnullString, options?: Options<NetworkPortCreateFlagsOptions>): Promise<NetworkPort> {
+  async createXML(xml: string, options?: Options<NetworkPortCreateFlagsOptions>): Promise<NetworkPort> {
     const $r = await networkPortCreateXML(this.conn, this.owner.wire, xml, flagsOf(options, networkPortCreateFlagsFlags), callOptionsOf(options));
     return new NetworkPort(this.conn, $r);
   }
@@ -4623,13 +4621,13 @@ export class StoragePools {
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virConnectFindStoragePoolSources | virConnectFindStoragePoolSources}; on the flat face `conn.connectFindStoragePoolSources`.
    * @param type - the type (C `const char *`)
-   * @param srcSpec - `srcSpec` (C `const char *`)
+   * @param srcspec - `srcSpec` (C `const char *`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async findSources(type: RemoteNonnullString, srcSpec: RemoteString, options?: Options): Promise<string> {
-    return connectFindStoragePoolSources(this.conn, type, srcSpec, flagsOf(options), callOptionsOf(options));
+  async findSources(type: string, srcspec: string | null = null, options?: Options): Promise<string> {
+    return connectFindStoragePoolSources(this.conn, type, srcspec, flagsOf(options), callOptionsOf(options));
   }
 
   /**
@@ -4639,7 +4637,7 @@ export class StoragePools {
    * @returns `StoragePool`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: RemoteNonnullString, options?: Options<StoragePoolCreateFlagsOptions>): Promise<StoragePool> {
+  async createXML(xml: string, options?: Options<StoragePoolCreateFlagsOptions>): Promise<StoragePool> {
     const $r = await storagePoolCreateXML(this.conn, xml, flagsOf(options, storagePoolCreateFlagsFlags), callOptionsOf(options));
     return new StoragePool(this.conn, $r);
   }
@@ -4651,7 +4649,7 @@ export class StoragePools {
    * @returns `StoragePool`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: RemoteNonnullString, options?: Options<StoragePoolDefineFlagsOptions>): Promise<StoragePool> {
+  async defineXML(xml: string, options?: Options<StoragePoolDefineFlagsOptions>): Promise<StoragePool> {
     const $r = await storagePoolDefineXML(this.conn, xml, flagsOf(options, storagePoolDefineFlagsFlags), callOptionsOf(options));
     return new StoragePool(this.conn, $r);
   }
@@ -4663,7 +4661,7 @@ export class StoragePools {
    * @returns `StoragePool`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<StoragePool> {
+  async lookupByName(name: string, options?: Options): Promise<StoragePool> {
     const $r = await storagePoolLookupByName(this.conn, name, callOptionsOf(options));
     return new StoragePool(this.conn, $r);
   }
@@ -4698,7 +4696,7 @@ export class StoragePools {
    * @returns `StoragePool`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByTargetPath(path: RemoteNonnullString, options?: Options): Promise<StoragePool> {
+  async lookupByTargetPath(path: string, options?: Options): Promise<StoragePool> {
     const $r = await storagePoolLookupByTargetPath(this.conn, path, callOptionsOf(options));
     return new StoragePool(this.conn, $r);
   }
@@ -4745,7 +4743,7 @@ export class StorageVolumes {
    * @returns `StorageVolume`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: RemoteNonnullString, options?: Options<StorageVolCreateFlagsOptions>): Promise<StorageVolume> {
+  async createXML(xml: string, options?: Options<StorageVolCreateFlagsOptions>): Promise<StorageVolume> {
     const $r = await storageVolCreateXML(this.conn, this.owner.wire, xml, flagsOf(options, storageVolCreateFlagsFlags), callOptionsOf(options));
     return new StorageVolume(this.conn, $r);
   }
@@ -4757,7 +4755,7 @@ export class StorageVolumes {
    * @returns `StorageVolume`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<StorageVolume> {
+  async lookupByName(name: string, options?: Options): Promise<StorageVolume> {
     const $r = await storageVolLookupByName(this.conn, this.owner.wire, name, callOptionsOf(options));
     return new StorageVolume(this.conn, $r);
   }
@@ -4770,7 +4768,7 @@ export class StorageVolumes {
    * @returns `StorageVolume`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXMLFrom(xml: RemoteNonnullString, clonevol: StorageVolume, options?: Options<StorageVolCreateFlagsOptions>): Promise<StorageVolume> {
+  async createXMLFrom(xml: string, clonevol: StorageVolume, options?: Options<StorageVolCreateFlagsOptions>): Promise<StorageVolume> {
     const $r = await storageVolCreateXMLFrom(this.conn, this.owner.wire, xml, clonevol.wire, flagsOf(options, storageVolCreateFlagsFlags), callOptionsOf(options));
     return new StorageVolume(this.conn, $r);
   }
@@ -4798,7 +4796,7 @@ export class AnyStorageVolumes {
    * @returns `StorageVolume`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByKey(key: RemoteNonnullString, options?: Options): Promise<StorageVolume> {
+  async lookupByKey(key: string, options?: Options): Promise<StorageVolume> {
     const $r = await storageVolLookupByKey(this.conn, key, callOptionsOf(options));
     return new StorageVolume(this.conn, $r);
   }
@@ -4810,7 +4808,7 @@ export class AnyStorageVolumes {
    * @returns `StorageVolume`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByPath(path: RemoteNonnullString, options?: Options): Promise<StorageVolume> {
+  async lookupByPath(path: string, options?: Options): Promise<StorageVolume> {
     const $r = await storageVolLookupByPath(this.conn, path, callOptionsOf(options));
     return new StorageVolume(this.conn, $r);
   }
@@ -4827,7 +4825,7 @@ export class NodeDevices {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(cap: RemoteString, options?: Options): Promise<number> {
+  async numOf(cap: string | null = null, options?: Options): Promise<number> {
     return nodeNumOfDevices(this.conn, cap, flagsOf(options), callOptionsOf(options));
   }
 
@@ -4838,7 +4836,7 @@ export class NodeDevices {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(cap: RemoteString, options?: Options): Promise<string[]> {
+  async list(cap: string | null = null, options?: Options): Promise<string[]> {
     return nodeListDevices(this.conn, cap, 65536, flagsOf(options), callOptionsOf(options));
   }
 
@@ -4849,20 +4847,20 @@ export class NodeDevices {
    * @returns `NodeDevice`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<NodeDevice> {
+  async lookupByName(name: string, options?: Options): Promise<NodeDevice> {
     const $r = await nodeDeviceLookupByName(this.conn, name, callOptionsOf(options));
     return new NodeDevice(this.conn, $r);
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML | virNodeDeviceCreateXML}; on the flat face `conn.nodeDeviceCreateXML`.
-   * @param xml_desc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`)
    * @param options - flags as booleans (`validate`; `virNodeDeviceCreateXMLFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `NodeDevice`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml_desc: RemoteNonnullString, options?: Options<NodeDeviceCreateXMLFlagsOptions>): Promise<NodeDevice> {
-    const $r = await nodeDeviceCreateXML(this.conn, xml_desc, flagsOf(options, nodeDeviceCreateXMLFlagsFlags), callOptionsOf(options));
+  async createXML(xmlDesc: string, options?: Options<NodeDeviceCreateXMLFlagsOptions>): Promise<NodeDevice> {
+    const $r = await nodeDeviceCreateXML(this.conn, xmlDesc, flagsOf(options, nodeDeviceCreateXMLFlagsFlags), callOptionsOf(options));
     return new NodeDevice(this.conn, $r);
   }
 
@@ -4885,20 +4883,20 @@ export class NodeDevices {
    * @returns `NodeDevice`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupSCSIHostByWWN(wwnn: RemoteNonnullString, wwpn: RemoteNonnullString, options?: Options): Promise<NodeDevice> {
+  async lookupSCSIHostByWWN(wwnn: string, wwpn: string, options?: Options): Promise<NodeDevice> {
     const $r = await nodeDeviceLookupSCSIHostByWWN(this.conn, wwnn, wwpn, flagsOf(options), callOptionsOf(options));
     return new NodeDevice(this.conn, $r);
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML | virNodeDeviceDefineXML}; on the flat face `conn.nodeDeviceDefineXML`.
-   * @param xml_desc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`)
    * @param options - flags as booleans (`validate`; `virNodeDeviceDefineXMLFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `NodeDevice`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml_desc: RemoteNonnullString, options?: Options<NodeDeviceDefineXMLFlagsOptions>): Promise<NodeDevice> {
-    const $r = await nodeDeviceDefineXML(this.conn, xml_desc, flagsOf(options, nodeDeviceDefineXMLFlagsFlags), callOptionsOf(options));
+  async defineXML(xmlDesc: string, options?: Options<NodeDeviceDefineXMLFlagsOptions>): Promise<NodeDevice> {
+    const $r = await nodeDeviceDefineXML(this.conn, xmlDesc, flagsOf(options, nodeDeviceDefineXMLFlagsFlags), callOptionsOf(options));
     return new NodeDevice(this.conn, $r);
   }
 }
@@ -4934,7 +4932,7 @@ export class Interfaces {
    * @returns `Interface`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<Interface> {
+  async lookupByName(name: string, options?: Options): Promise<Interface> {
     const $r = await interfaceLookupByName(this.conn, name, callOptionsOf(options));
     return new Interface(this.conn, $r);
   }
@@ -4946,7 +4944,7 @@ export class Interfaces {
    * @returns `Interface`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByMACString(mac: RemoteNonnullString, options?: Options): Promise<Interface> {
+  async lookupByMACString(mac: string, options?: Options): Promise<Interface> {
     const $r = await interfaceLookupByMACString(this.conn, mac, callOptionsOf(options));
     return new Interface(this.conn, $r);
   }
@@ -4958,7 +4956,7 @@ export class Interfaces {
    * @returns `Interface`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: RemoteNonnullString, options?: Options<InterfaceDefineFlagsOptions>): Promise<Interface> {
+  async defineXML(xml: string, options?: Options<InterfaceDefineFlagsOptions>): Promise<Interface> {
     const $r = await interfaceDefineXML(this.conn, xml, flagsOf(options, interfaceDefineFlagsFlags), callOptionsOf(options));
     return new Interface(this.conn, $r);
   }
@@ -5068,21 +5066,21 @@ export class Secrets {
    * @returns `Secret`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: RemoteNonnullString, options?: Options<SecretDefineFlagsOptions>): Promise<Secret> {
+  async defineXML(xml: string, options?: Options<SecretDefineFlagsOptions>): Promise<Secret> {
     const $r = await secretDefineXML(this.conn, xml, flagsOf(options, secretDefineFlagsFlags), callOptionsOf(options));
     return new Secret(this.conn, $r);
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretLookupByUsage | virSecretLookupByUsage}; on the flat face `conn.secretLookupByUsage`.
-   * @param usageType - the usage type (C `int`)
-   * @param usageID - the usage id (C `const char *`)
+   * @param usagetype - the usage type (C `int`)
+   * @param usageid - the usage id (C `const char *`)
    * @param options - `signal` and `timeoutMs`
    * @returns `Secret`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByUsage(usageType: number, usageID: RemoteNonnullString, options?: Options): Promise<Secret> {
-    const $r = await secretLookupByUsage(this.conn, usageType, usageID, callOptionsOf(options));
+  async lookupByUsage(usagetype: number, usageid: string, options?: Options): Promise<Secret> {
+    const $r = await secretLookupByUsage(this.conn, usagetype, usageid, callOptionsOf(options));
     return new Secret(this.conn, $r);
   }
 
@@ -5109,7 +5107,7 @@ export class NWFilterBindings {
    * @returns `NWFilterBinding`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByPortDev(name: RemoteNonnullString, options?: Options): Promise<NWFilterBinding> {
+  async lookupByPortDev(name: string, options?: Options): Promise<NWFilterBinding> {
     const $r = await nWFilterBindingLookupByPortDev(this.conn, name, callOptionsOf(options));
     return new NWFilterBinding(this.conn, $r);
   }
@@ -5121,7 +5119,7 @@ export class NWFilterBindings {
    * @returns `NWFilterBinding`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: RemoteNonnullString, options?: Options<NWFilterBindingCreateFlagsOptions>): Promise<NWFilterBinding> {
+  async createXML(xml: string, options?: Options<NWFilterBindingCreateFlagsOptions>): Promise<NWFilterBinding> {
     const $r = await nWFilterBindingCreateXML(this.conn, xml, flagsOf(options, nwFilterBindingCreateFlagsFlags), callOptionsOf(options));
     return new NWFilterBinding(this.conn, $r);
   }
@@ -5149,7 +5147,7 @@ export class NWFilters {
    * @returns `NWFilter`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async lookupByName(name: RemoteNonnullString, options?: Options): Promise<NWFilter> {
+  async lookupByName(name: string, options?: Options): Promise<NWFilter> {
     const $r = await nWFilterLookupByName(this.conn, name, callOptionsOf(options));
     return new NWFilter(this.conn, $r);
   }
@@ -5193,7 +5191,7 @@ export class NWFilters {
    * @returns `NWFilter`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: RemoteNonnullString, options?: Options): Promise<NWFilter> {
+  async defineXML(xml: string, options?: Options): Promise<NWFilter> {
     const $r = await nWFilterDefineXML(this.conn, xml, callOptionsOf(options));
     return new NWFilter(this.conn, $r);
   }
@@ -5216,7 +5214,7 @@ export class NWFilters {
    * @returns `NWFilter`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXMLFlags(xml: RemoteNonnullString, options?: Options<NWFilterDefineFlagsOptions>): Promise<NWFilter> {
+  async defineXMLFlags(xml: string, options?: Options<NWFilterDefineFlagsOptions>): Promise<NWFilter> {
     const $r = await nWFilterDefineXMLFlags(this.conn, xml, flagsOf(options, nwFilterDefineFlagsFlags), callOptionsOf(options));
     return new NWFilter(this.conn, $r);
   }
@@ -5253,7 +5251,7 @@ export class Host {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMaxVcpus(type: RemoteString, options?: Options): Promise<number> {
+  async getMaxVcpus(type: string | null = null, options?: Options): Promise<number> {
     return connectGetMaxVcpus(this.conn, type, callOptionsOf(options));
   }
 
@@ -5290,14 +5288,14 @@ export class Host {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCellsFreeMemory | virNodeGetCellsFreeMemory}; on the flat face `conn.nodeGetCellsFreeMemory`.
-   * @param startCell - the first NUMA cell (C `int`)
+   * @param startcell - the first NUMA cell (C `int`)
    * @param maxcells - `maxCells` (C `int`)
    * @param options - `signal` and `timeoutMs`
    * @returns `bigint[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCellsFreeMemory(startCell: number, maxcells: number, options?: Options): Promise<bigint[]> {
-    return nodeGetCellsFreeMemory(this.conn, startCell, maxcells, callOptionsOf(options));
+  async getCellsFreeMemory(startcell: number, maxcells: number, options?: Options): Promise<bigint[]> {
+    return nodeGetCellsFreeMemory(this.conn, startcell, maxcells, callOptionsOf(options));
   }
 
   /**
@@ -5359,19 +5357,19 @@ export class Host {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async compareCPU(xml: RemoteNonnullString, options?: Options<ConnectCompareCPUFlagsOptions>): Promise<number> {
+  async compareCPU(xml: string, options?: Options<ConnectCompareCPUFlagsOptions>): Promise<number> {
     return connectCompareCPU(this.conn, xml, flagsOf(options, connectCompareCPUFlagsFlags), callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virConnectBaselineCPU | virConnectBaselineCPU}; on the flat face `conn.connectBaselineCPU`.
-   * @param xmlCPUs - `xmlCPUs` (C `const char **`)
+   * @param xmlcpus - `xmlCPUs` (C `const char **`)
    * @param options - flags as booleans (`expandFeatures`, `migratable`; `virConnectBaselineCPUFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async baselineCPU(xmlCPUs: RemoteNonnullString[], options?: Options<ConnectBaselineCPUFlagsOptions>): Promise<string> {
-    return connectBaselineCPU(this.conn, xmlCPUs, flagsOf(options, connectBaselineCPUFlagsFlags), callOptionsOf(options));
+  async baselineCPU(xmlcpus: string[], options?: Options<ConnectBaselineCPUFlagsOptions>): Promise<string> {
+    return connectBaselineCPU(this.conn, xmlcpus, flagsOf(options, connectBaselineCPUFlagsFlags), callOptionsOf(options));
   }
 
   /**
@@ -5386,28 +5384,28 @@ export class Host {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUStats | virNodeGetCPUStats}; on the flat face `conn.nodeGetCPUStats`.
-   * @param cpuNum - `cpuNum` (C `int`)
-   * @param nparams - how many typed parameters (C `int *`)
+   * @param cpunum - `cpuNum` (C `int`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
-   * @returns `{ params: Record<string, bigint>; nparams: number }`
+   * @returns `Record<string, bigint>`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCPUStats(cpuNum: number, nparams: number, options?: Options): Promise<{ params: Record<string, bigint>; nparams: number }> {
-    const $r = await nodeGetCPUStats(this.conn, cpuNum, nparams, flagsOf(options), callOptionsOf(options));
-    return { params: keyedValues($r.params, 'field', 'value'), nparams: $r.nparams };
+  async getCPUStats(cpunum: number, options?: Options): Promise<Record<string, bigint>> {
+    const $nparams = (await nodeGetCPUStats(this.conn, cpunum, 0, flagsOf(options), callOptionsOf(options))).nparams;
+    const $r = await nodeGetCPUStats(this.conn, cpunum, $nparams, flagsOf(options), callOptionsOf(options));
+    return keyedValues($r.params, 'field', 'value');
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetMemoryStats | virNodeGetMemoryStats}; on the flat face `conn.nodeGetMemoryStats`.
-   * @param nparams - how many typed parameters (C `int *`)
-   * @param cellNum - a NUMA cell (C `int`)
+   * @param cellnum - a NUMA cell (C `int`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
-   * @returns `{ params: Record<string, bigint>; nparams: number }`
+   * @returns `Record<string, bigint>`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMemoryStats(nparams: number, cellNum: number, options?: Options): Promise<{ params: Record<string, bigint>; nparams: number }> {
-    const $r = await nodeGetMemoryStats(this.conn, nparams, cellNum, flagsOf(options), callOptionsOf(options));
-    return { params: keyedValues($r.params, 'field', 'value'), nparams: $r.nparams };
+  async getMemoryStats(cellnum: number, options?: Options): Promise<Record<string, bigint>> {
+    const $nparams = (await nodeGetMemoryStats(this.conn, 0, cellnum, flagsOf(options), callOptionsOf(options))).nparams;
+    const $r = await nodeGetMemoryStats(this.conn, $nparams, cellnum, flagsOf(options), callOptionsOf(options));
+    return keyedValues($r.params, 'field', 'value');
   }
 
   /**
@@ -5447,14 +5445,14 @@ export class Host {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetCPUMap | virNodeGetCPUMap}; on the flat face `conn.nodeGetCPUMap`.
-   * @param need_map - `need_map`
-   * @param need_online - `need_online`
+   * @param needMap - `need_map`
+   * @param needOnline - `need_online`
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns `{ cpumap: Uint8Array; online: number }`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCPUMap(need_map: number, need_online: number, options?: Options): Promise<{ cpumap: Uint8Array; online: number }> {
-    const $r = await nodeGetCPUMap(this.conn, need_map, need_online, flagsOf(options), callOptionsOf(options));
+  async getCPUMap(needMap: number, needOnline: number, options?: Options): Promise<{ cpumap: Uint8Array; online: number }> {
+    const $r = await nodeGetCPUMap(this.conn, needMap, needOnline, flagsOf(options), callOptionsOf(options));
     return { cpumap: $r.cpumap, online: $r.online };
   }
 
@@ -5465,7 +5463,7 @@ export class Host {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCPUModelNames(arch: RemoteNonnullString, options?: Options): Promise<string[]> {
+  async getCPUModelNames(arch: string, options?: Options): Promise<string[]> {
     const $r = await connectGetCPUModelNames(this.conn, arch, 1, flagsOf(options), callOptionsOf(options));
     return $r.models;
   }
@@ -5473,28 +5471,28 @@ export class Host {
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeGetFreePages | virNodeGetFreePages}; on the flat face `conn.nodeGetFreePages`.
    * @param pages - `pages` (C `unsigned int *`)
-   * @param startCell - the first NUMA cell (C `int`)
-   * @param cellCount - `cellCount` (C `unsigned int`)
+   * @param startcell - the first NUMA cell (C `int`)
+   * @param cellcount - `cellCount` (C `unsigned int`)
    * @param options - `signal` and `timeoutMs`; `flags` as a number (libvirt defines none for this call yet)
    * @returns `bigint[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getFreePages(pages: number[], startCell: number, cellCount: number, options?: Options): Promise<bigint[]> {
-    return nodeGetFreePages(this.conn, pages, startCell, cellCount, flagsOf(options), callOptionsOf(options));
+  async getFreePages(pages: number[], startcell: number, cellcount: number, options?: Options): Promise<bigint[]> {
+    return nodeGetFreePages(this.conn, pages, startcell, cellcount, flagsOf(options), callOptionsOf(options));
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-host.html#virNodeAllocPages | virNodeAllocPages}; on the flat face `conn.nodeAllocPages`.
-   * @param pageSizes - `pageSizes` (C `unsigned int *`)
-   * @param pageCounts - `pageCounts` (C `unsigned long long *`)
-   * @param startCell - the first NUMA cell (C `int`)
-   * @param cellCount - `cellCount` (C `unsigned int`)
+   * @param pagesizes - `pageSizes` (C `unsigned int *`)
+   * @param pagecounts - `pageCounts` (C `unsigned long long *`)
+   * @param startcell - the first NUMA cell (C `int`)
+   * @param cellcount - `cellCount` (C `unsigned int`)
    * @param options - flags as booleans (`add`, `set`; `virNodeAllocPagesFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async allocPages(pageSizes: number[], pageCounts: bigint[], startCell: number, cellCount: number, options?: Options<NodeAllocPagesFlagsOptions>): Promise<number> {
-    return nodeAllocPages(this.conn, pageSizes, pageCounts, startCell, cellCount, flagsOf(options, nodeAllocPagesFlagsFlags), callOptionsOf(options));
+  async allocPages(pagesizes: number[], pagecounts: bigint[], startcell: number, cellcount: number, options?: Options<NodeAllocPagesFlagsOptions>): Promise<number> {
+    return nodeAllocPages(this.conn, pagesizes, pagecounts, startcell, cellcount, flagsOf(options, nodeAllocPagesFlagsFlags), callOptionsOf(options));
   }
 
   /**
@@ -5503,13 +5501,13 @@ export class Host {
    * @param arch - the architecture, or null (C `const char *`)
    * @param machine - the machine type, or null (C `const char *`)
    * @param virttype - the virtualization type, or null (C `const char *`)
-   * @param xmlCPU - `xmlCPU` (C `const char *`)
+   * @param xmlcpu - `xmlCPU` (C `const char *`)
    * @param options - flags as booleans (`failIncompatible`, `validateXml`; `virConnectCompareCPUFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async compareHypervisorCPU(emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPU: RemoteNonnullString, options?: Options<ConnectCompareCPUFlagsOptions>): Promise<number> {
-    return connectCompareHypervisorCPU(this.conn, emulator, arch, machine, virttype, xmlCPU, flagsOf(options, connectCompareCPUFlagsFlags), callOptionsOf(options));
+  async compareHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlcpu: string, options?: Options<ConnectCompareCPUFlagsOptions>): Promise<number> {
+    return connectCompareHypervisorCPU(this.conn, emulator, arch, machine, virttype, xmlcpu, flagsOf(options, connectCompareCPUFlagsFlags), callOptionsOf(options));
   }
 
   /**
@@ -5518,13 +5516,13 @@ export class Host {
    * @param arch - the architecture, or null (C `const char *`)
    * @param machine - the machine type, or null (C `const char *`)
    * @param virttype - the virtualization type, or null (C `const char *`)
-   * @param xmlCPUs - `xmlCPUs` (C `const char **`)
+   * @param xmlcpus - `xmlCPUs` (C `const char **`)
    * @param options - flags as booleans (`expandFeatures`, `migratable`; `virConnectBaselineCPUFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async baselineHypervisorCPU(emulator: RemoteString, arch: RemoteString, machine: RemoteString, virttype: RemoteString, xmlCPUs: RemoteNonnullString[], options?: Options<ConnectBaselineCPUFlagsOptions>): Promise<string> {
-    return connectBaselineHypervisorCPU(this.conn, emulator, arch, machine, virttype, xmlCPUs, flagsOf(options, connectBaselineCPUFlagsFlags), callOptionsOf(options));
+  async baselineHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlcpus: string[], options?: Options<ConnectBaselineCPUFlagsOptions>): Promise<string> {
+    return connectBaselineHypervisorCPU(this.conn, emulator, arch, machine, virttype, xmlcpus, flagsOf(options, connectBaselineCPUFlagsFlags), callOptionsOf(options));
   }
 
   /**

@@ -16,6 +16,7 @@ import {
   connect,
   toJSONText,
 } from '../../src/index.js';
+import { tinyGuestXml } from '../harness/guests.js';
 import { type ThrowawayDaemon, forEachGeneration, pythonLibvirt, sharedDaemon } from '../helpers/libvirtd.js';
 
 const TEST_DOMAIN = (name: string) => `<domain type='test'>
@@ -242,6 +243,31 @@ forEachGeneration((generation) => describe('the handle face on QEMU (session)', 
     conn = await connect(daemon.qemuUri);
   });
   afterAll(() => conn?.close());
+
+  it('reads a running guest as python3-libvirt does: state, memory stats keyed by name, host CPU and memory stats', async () => {
+    const dom = await conn.domains.defineXML(tinyGuestXml('handles-guest'));
+    try {
+      await dom.createWithFlags({ paused: true });
+      const running = await conn.domains.lookupByName('handles-guest');
+      expect(running.id).toBeGreaterThan(0);
+      const theirs = await pythonLibvirt(daemon, daemon.qemuUri, `d = conn.lookupByName('handles-guest')
+print(json.dumps({'state': d.state(), 'stats': d.memoryStats(), 'cpu': sorted(conn.getCPUStats(-1).keys()), 'mem': sorted(conn.getMemoryStats(-1).keys())}))`);
+      expect(await running.getState()).toEqual({ state: 'paused', reason: 'user' });
+      expect(theirs.state).toEqual([3, 1]); // VIR_DOMAIN_PAUSED_USER
+      const stats = await running.memoryStats();
+      // python3-libvirt names VIR_DOMAIN_MEMORY_STAT_ACTUAL_BALLOON 'actual'; the rest are snake case of ours.
+      const pythonName = (k: string) => (k === 'actualBalloon' ? 'actual' : k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+      expect(Object.keys(stats).map(pythonName).sort()).toEqual(Object.keys(theirs.stats).sort());
+      expect(Number(stats.actualBalloon)).toBe(theirs.stats.actual);
+      expect(Object.keys(await conn.host.getCPUStats(-1)).sort()).toEqual(theirs.cpu);
+      expect(Object.keys(await conn.host.getMemoryStats(-1)).sort()).toEqual(theirs.mem);
+      const stream = await running.openConsole();
+      await stream.abort();
+    } finally {
+      await dom.destroy().catch(() => undefined);
+      await dom.undefine();
+    }
+  });
 
   it('uploads and downloads a volume through vol.upload and vol.download', async () => {
     const dir = mkdtempSync(join(daemon.dir, 'handles-pool-'));
