@@ -75,7 +75,6 @@ export const HAND_WRITTEN_HOMES: Record<string, string> = {
 export const NAME_OVERRIDES: Record<string, string> = {
   virStoragePoolLookupByVolume: 'lookupPool',
   virDomainRevertToSnapshot: 'revert',
-  virDomainCheckpointLookupByName: 'lookupByName',
 };
 
 /**
