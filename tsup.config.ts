@@ -6,6 +6,7 @@ export const ENTRIES = {
   client: 'src/client.ts',
   protocol: 'src/protocol.ts',
   testing: 'src/testing/index.ts',
+  xml: 'src/xml.ts',
 };
 
 export default defineConfig([

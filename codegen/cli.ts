@@ -55,9 +55,14 @@ const result = generate({
 let stale = 0;
 // The handle face lands beside protocol/, in handles/.
 const handlesOut = join(out, '..', 'handles');
-const outputs = [...[...result.files].map(([name, text]) => [join(out, name), text] as const), ...[...result.handleFiles].map(([name, text]) => [join(handlesOut, name), text] as const)];
-mkdirSync(out, { recursive: true });
-mkdirSync(handlesOut, { recursive: true });
+// The typed XML layer lands in xml/.
+const xmlOut = join(out, '..', 'xml');
+const outputs = [
+  ...[...result.files].map(([name, text]) => [join(out, name), text] as const),
+  ...[...result.handleFiles].map(([name, text]) => [join(handlesOut, name), text] as const),
+  ...[...result.xmlFiles].map(([name, text]) => [join(xmlOut, name), text] as const),
+];
+for (const dir of [out, handlesOut, xmlOut]) mkdirSync(dir, { recursive: true });
 for (const [path, text] of outputs) {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : null;
   if (current === text) continue;

@@ -3,13 +3,14 @@
  * protocol/ files as text. The CLI writes them; tests compare them.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ApiDescription, parseApiXml } from './api-xml.js';
 import type { XdrFile } from './ast.js';
 import { emitConstants } from './emit-constants.js';
 import { emitEvents } from './emit-events.js';
 import { emitHandles, emitHomes, procedureFacts } from './handles.js';
+import { emitXml } from './emit-xml.js';
 import { emitMethods } from './emit-methods.js';
 import { emitModule, emitProcedureModule } from './emit-module.js';
 import { emitIndex, emitTypeIndex } from './emit-static.js';
@@ -33,6 +34,8 @@ export interface GeneratedProtocol {
   files: Map<string, string>;
   /** The handle face, for handles/ beside protocol/. */
   handleFiles: Map<string, string>;
+  /** The typed XML layer, for xml/ beside protocol/ (from the RelaxNG schemas). */
+  xmlFiles: Map<string, string>;
   asts: Map<string, XdrFile>;
   procedures: Map<string, Procedure[]>;
   libvirtVersion: string;
@@ -147,7 +150,12 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
     ['handles.ts', handles.file],
     ...emitHomes(handles.homes, head),
   ]);
-  return { files, handleFiles, asts, procedures, libvirtVersion };
+  // The typed XML layer: libvirt's RelaxNG schemas, each file hashed into the header.
+  const schemaDir = join(opts.libvirtSrc, 'src/conf/schemas');
+  for (const f of readdirSync(schemaDir).filter((n) => n.endsWith('.rng')).sort()) read(schemaDir, f, `src/conf/schemas/${f}`);
+  const xmlHead = header(opts.command, libvirtVersion, inputs.filter((i) => i.path.startsWith('src/conf/schemas/')));
+  const xmlFiles = emitXml(schemaDir, xmlHead).files;
+  return { files, handleFiles, xmlFiles, asts, procedures, libvirtVersion };
 }
 
 /**

@@ -20,7 +20,7 @@ const RECORD = join(CACHE, 'dist-build.json');
 const LOCK = join(CACHE, 'dist-build.lock');
 
 /** What tsup reads: the sources it bundles, its config, and the toolchain's versions. */
-const INPUT_DIRS = ['src', 'protocol'];
+const INPUT_DIRS = ['src', 'protocol', 'handles', 'xml'];
 const INPUT_FILES = ['tsup.config.ts', 'tsconfig.json', 'package.json', 'package-lock.json'];
 
 interface BuildRecord {
@@ -136,7 +136,7 @@ export function withLock<T>(lock: string, fn: () => T): T {
 }
 
 /** The package's entries, as tsup.config.ts names them. */
-const ENTRY_NAMES = ['index', 'client', 'protocol', 'testing'];
+const ENTRY_NAMES = ['index', 'client', 'protocol', 'testing', 'xml'];
 
 /**
  * Each entry's other face, next to what tsup wrote (ESM code, CommonJS declarations):

@@ -54,7 +54,7 @@ describe('the tarball', () => {
     const examples = readdirSync(join(REPO, 'examples')).map((f) => `examples/${f}`);
     expect(examples.length).toBeGreaterThan(0);
     for (const e of examples) expect(paths).toContain(e);
-    for (const entry of ['index', 'client', 'protocol', 'testing']) {
+    for (const entry of ['index', 'client', 'protocol', 'testing', 'xml']) {
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(paths).toContain(`dist/${entry}.${ext}`);
     }
   });

@@ -1,0 +1,472 @@
+/**
+ * Parse and format of libvirt's XML documents, driven by the element descriptions generated
+ * from libvirt's RelaxNG schemas (xml/descriptors.ts). One reader for every kind: the
+ * descriptions say which attributes and children an element has, their keys, their values
+ * and whether they repeat.
+ *
+ * Nothing is lost: a parsed object remembers, out of sight (a symbol property, so neither
+ * JSON nor equality sees it), the attributes and elements its type does not model, comments,
+ * the order its children came in and the exact text of each value. Formatting writes them back
+ * in place and a value as it was written unless it was changed. An object built in code has
+ * none of that and is written in the schema's order.
+ */
+import { type XmlElement, type XmlNode, XmlSyntaxError, escapeAttr, escapeText, readXml } from './tokenizer.js';
+
+export type ValueDesc =
+  | { k: 'string'; pattern?: string; minLength?: number; maxLength?: number }
+  | { k: 'enum'; values: string[] }
+  | { k: 'int'; min?: number; max?: number; big: boolean; pattern?: string }
+  | { k: 'float'; min?: number; max?: number }
+  | { k: 'bool'; yes: string; no: string };
+
+export interface AttrDesc {
+  /** Expanded name: `type`, or `{namespace}local`. */
+  x: string;
+  /** The key in the typed object. */
+  k: string;
+  v: ValueDesc[];
+  r: boolean;
+}
+export interface ChildDesc {
+  x: string;
+  k: string;
+  /** The child's element; null for any element (kept as it is). */
+  t: ElementDesc | null;
+  m: boolean;
+  r: boolean;
+}
+export interface ElementDesc {
+  /** A name for errors and types. */
+  id: string;
+  a: AttrDesc[];
+  c: ChildDesc[];
+  /** The text's values, when the element has text. */
+  x: ValueDesc[] | null;
+  /** The key of the text in the object (`value`, or `text` when `value` is taken). */
+  tk: string;
+  /** Represented by its text's value alone (no attributes, no children). */
+  s: boolean;
+  /** Represented by `true` (no attributes, children or text: presence is all it says). */
+  p: boolean;
+  /** Any attribute / any child element allowed besides the modelled ones. */
+  aa: boolean;
+  ac: boolean;
+}
+
+/** Namespaces libvirt's schemas use, with the prefixes libvirt writes for them. */
+const PREFIXES: Record<string, string> = {
+  'http://libvirt.org/schemas/domain/qemu/1.0': 'qemu',
+  'http://libvirt.org/schemas/domain/lxc/1.0': 'lxc',
+  'http://libvirt.org/schemas/domain/bhyve/1.0': 'bhyve',
+  'http://libvirt.org/schemas/domain/vmware/1.0': 'vmware',
+  'http://libvirt.org/schemas/domain/xen/1.0': 'xen',
+  'http://libvirt.org/schemas/network/dnsmasq/1.0': 'dnsmasq',
+  'http://libvirt.org/schemas/storagepool/fs/1.0': 'fs',
+  'http://libvirt.org/schemas/storagepool/rbd/1.0': 'rbd',
+};
+
+export class XmlSchemaError extends Error {
+  override name = 'XmlSchemaError';
+  constructor(
+    message: string,
+    /** Where: `/domain/devices/disk[2]/@type`. */
+    readonly path: string,
+  ) {
+    super(`${path}: ${message}`);
+  }
+}
+
+export interface ParseOptions {
+  /**
+   * `lenient` (the default) keeps what the schema does not describe and values it does not
+   * allow, and writes them back; `strict` refuses them with an XmlSchemaError naming the path.
+   */
+  mode?: 'strict' | 'lenient';
+}
+
+/** A child in document order: a modelled value (key and index) or a node kept as written. */
+type ValueSlot = { k: string; i: number; raw?: string; v?: unknown; extra?: [string, string][]; q?: string };
+type Slot = ValueSlot | { node: XmlNode };
+interface Hidden {
+  /** Attribute values as written, with what they parsed to. */
+  a: Record<string, [string, unknown]>;
+  /** Attributes the type does not model, as written (namespace declarations too). */
+  extra: [string, string][];
+  /** The children in document order. */
+  slots: Slot[];
+  /** The text as written and what it parsed to. */
+  t?: [string, unknown];
+  /** The element's qualified name as written. */
+  q: string;
+}
+
+const HIDDEN = Symbol('libvirt-rpc.xml');
+
+// ---- values ----
+
+const INT = /^[+-]?(?:[0-9]+|0x[0-9a-fA-F]+)$/;
+const FLOAT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+const regexCache = new Map<string, RegExp | null>();
+
+function schemaRegex(pattern: string): RegExp | null {
+  let r = regexCache.get(pattern);
+  if (r === undefined) {
+    try {
+      r = new RegExp(`^(?:${pattern})$`, 'u');
+    } catch {
+      r = null; // an XML Schema construct JavaScript lacks: not checked
+    }
+    regexCache.set(pattern, r);
+  }
+  return r;
+}
+
+function parseValue(text: string, values: ValueDesc[]): { ok: boolean; v: unknown } {
+  for (const d of values) {
+    if (d.k === 'bool' && (text === d.yes || text === d.no)) return { ok: true, v: text === d.yes };
+  }
+  for (const d of values) if (d.k === 'enum' && d.values.includes(text)) return { ok: true, v: text };
+  for (const d of values) {
+    if (d.k === 'int' && INT.test(text)) {
+      const hex = /0x/i.test(text);
+      const n = hex ? Number(text.replace(/^([+-]?)0x/i, '$10x').replace(/^\+/, '')) : Number(text);
+      if (hex && text.startsWith('-')) continue;
+      if (Number.isSafeInteger(n)) return { ok: true, v: n };
+      if (d.big) return { ok: true, v: BigInt(text.replace(/^\+/, '')) };
+    }
+    if (d.k === 'float' && FLOAT.test(text)) return { ok: true, v: Number(text) };
+  }
+  for (const d of values) if (d.k === 'string') return { ok: true, v: text };
+  return { ok: false, v: text };
+}
+
+function formatValue(v: unknown, values: ValueDesc[], path: string): string {
+  const errors: string[] = [];
+  for (const d of values) {
+    switch (d.k) {
+      case 'bool':
+        if (typeof v === 'boolean') return v ? d.yes : d.no;
+        break;
+      case 'enum':
+        if (typeof v === 'string' && d.values.includes(v)) return v;
+        break;
+      case 'int':
+        if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') {
+          if ((d.min !== undefined && v < d.min) || (d.max !== undefined && v > d.max)) errors.push(`${v} is outside ${d.min ?? '-∞'}..${d.max ?? '∞'}`);
+          else return String(v);
+        }
+        break;
+      case 'float':
+        if (typeof v === 'number' && Number.isFinite(v)) {
+          if ((d.min !== undefined && v < d.min) || (d.max !== undefined && v > d.max)) errors.push(`${v} is outside ${d.min ?? '-∞'}..${d.max ?? '∞'}`);
+          else return String(v);
+        }
+        break;
+      case 'string':
+        if (typeof v === 'string') {
+          const re = d.pattern ? schemaRegex(d.pattern) : null;
+          if (re && !re.test(v)) errors.push(`'${v}' does not match the schema's pattern ${d.pattern}`);
+          else if (d.minLength !== undefined && v.length < d.minLength) errors.push(`'${v}' is shorter than ${d.minLength}`);
+          else if (d.maxLength !== undefined && v.length > d.maxLength) errors.push(`'${v}' is longer than ${d.maxLength}`);
+          else return v;
+        }
+        break;
+    }
+  }
+  const allowed = values.map((d) => (d.k === 'enum' ? d.values.map((x) => `'${x}'`).join(' | ') : d.k === 'bool' ? 'boolean' : d.k === 'int' || d.k === 'float' ? 'number' : 'string')).join(' | ');
+  throw new XmlSchemaError(errors[0] ?? `${typeof v === 'string' ? `'${v}'` : String(v)} is not allowed here (allowed: ${allowed})`, path);
+}
+
+// ---- parse ----
+
+interface Scope {
+  ns: Map<string, string>;
+}
+
+function expandedName(qname: string, scope: Scope, element = true): string {
+  const colon = qname.indexOf(':');
+  if (colon < 0) {
+    // A default namespace applies to elements, never to attributes.
+    const uri = element ? scope.ns.get('') : undefined;
+    return uri ? `{${uri}}${qname}` : qname;
+  }
+  const uri = scope.ns.get(qname.slice(0, colon));
+  return uri ? `{${uri}}${qname.slice(colon + 1)}` : qname;
+}
+
+function withDeclarations(el: XmlElement, scope: Scope): Scope {
+  let next: Scope | null = null;
+  for (const [n, v] of el.attrs) {
+    if (n === 'xmlns' || n.startsWith('xmlns:')) {
+      next ??= { ns: new Map(scope.ns) };
+      next.ns.set(n.slice(6), v);
+    }
+  }
+  return next ?? scope;
+}
+
+function textContent(el: XmlElement): string {
+  let s = '';
+  for (const c of el.children) if (c.kind === 'text') s += c.text;
+  return s;
+}
+
+const isBlank = (s: string) => /^[ \t\r\n]*$/.test(s);
+
+function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope, strict: boolean): Record<string, unknown> {
+  const obj: Record<string, unknown> = {};
+  const hidden: Hidden = { a: {}, extra: [], slots: [], q: el.name };
+  Object.defineProperty(obj, HIDDEN, { value: hidden, enumerable: false, writable: true });
+  for (const [name, raw] of el.attrs) {
+    const a = attrOf(d, expandedName(name, scope, false));
+    if (!a) {
+      if (strict && !d.aa && !name.startsWith('xmlns')) throw new XmlSchemaError(`attribute '${name}' is not in the schema`, `${path}/@${name}`);
+      hidden.extra.push([name, raw]);
+      continue;
+    }
+    const pv = parseValue(raw, a.v);
+    if (!pv.ok && strict) throw new XmlSchemaError(`'${raw}' is not a value the schema allows`, `${path}/@${name}`);
+    obj[a.k] = pv.v;
+    hidden.a[a.k] = [raw, pv.v];
+  }
+  if (strict) for (const a of d.a) if (a.r && !(a.k in obj)) throw new XmlSchemaError(`attribute '${a.x}' is required`, path);
+  const counts = new Map<string, number>();
+  let text = '';
+  for (const c of el.children) {
+    if (c.kind === 'text') {
+      text += c.text;
+      if (!d.x && !isBlank(c.text)) {
+        if (strict) throw new XmlSchemaError(`text is not allowed here`, path);
+        hidden.slots.push({ node: c });
+      }
+      continue;
+    }
+    if (c.kind !== 'element') {
+      hidden.slots.push({ node: c });
+      continue;
+    }
+    const inner = withDeclarations(c, scope);
+    const x = expandedName(c.name, inner);
+    const cd = childOf(d, x);
+    const n = (counts.get(x) ?? 0) + 1;
+    counts.set(x, n);
+    const here = `${path}/${c.name}${cd?.m || n > 1 ? `[${n}]` : ''}`;
+    if (!cd || !cd.t || (!cd.m && n > 1)) {
+      if (strict && !(cd && !cd.t) && !d.ac) throw new XmlSchemaError(cd ? `<${c.name}> may appear only once here` : `element <${c.name}> is not in the schema here`, here);
+      hidden.slots.push({ node: c });
+      continue;
+    }
+    let value: unknown;
+    let slot: Slot;
+    const index = cd.m ? ((obj[cd.k] as unknown[] | undefined)?.length ?? 0) : 0;
+    if (cd.t.p || cd.t.s) {
+      // A presence or text-only element: its value stands for it; what else it carries stays hidden.
+      const extra = c.attrs.length ? [...c.attrs] : undefined;
+      if (strict && extra && !extra.every(([k]) => k.startsWith('xmlns'))) throw new XmlSchemaError(`attribute '${extra[0]![0]}' is not in the schema`, `${here}/@${extra[0]![0]}`);
+      const kids = c.children.filter((k) => k.kind === 'element' || k.kind === 'comment');
+      if (kids.length) {
+        if (strict) throw new XmlSchemaError('child elements are not allowed here', here);
+        hidden.slots.push({ node: c });
+        continue;
+      }
+      if (cd.t.p) {
+        const t = textContent(c);
+        if (!isBlank(t)) {
+          if (strict) throw new XmlSchemaError('text is not allowed here', here);
+          hidden.slots.push({ node: c });
+          continue;
+        }
+        value = true;
+        slot = { k: cd.k, i: index, ...(extra ? { extra } : {}), q: c.name };
+      } else {
+        const raw = textContent(c);
+        const pv = parseValue(raw, cd.t.x!);
+        if (!pv.ok && strict) throw new XmlSchemaError(`'${raw}' is not a value the schema allows`, here);
+        value = pv.v;
+        slot = { k: cd.k, i: index, raw, v: pv.v, ...(extra ? { extra } : {}), q: c.name };
+      }
+    } else {
+      value = parseElement(c, cd.t, here, inner, strict);
+      slot = { k: cd.k, i: index };
+    }
+    if (cd.m) ((obj[cd.k] ??= []) as unknown[]).push(value);
+    else obj[cd.k] = value;
+    hidden.slots.push(slot);
+  }
+  if (strict) for (const c of d.c) if (c.r && !(c.k in obj)) throw new XmlSchemaError(`element <${c.x.replace(/^\{.*\}/, '')}> is required`, path);
+  if (d.x) {
+    if (!isBlank(text) || (!d.c.length && text.length)) {
+      const pv = parseValue(text, d.x);
+      if (!pv.ok && strict) throw new XmlSchemaError(`'${text}' is not a value the schema allows`, path);
+      obj[d.tk] = pv.v;
+      hidden.t = [text, pv.v];
+    }
+  }
+  return obj;
+}
+
+const attrIndex = new WeakMap<ElementDesc, Map<string, AttrDesc>>();
+const childIndex = new WeakMap<ElementDesc, Map<string, ChildDesc>>();
+function attrOf(d: ElementDesc, x: string): AttrDesc | undefined {
+  let m = attrIndex.get(d);
+  if (!m) attrIndex.set(d, (m = new Map(d.a.map((a) => [a.x, a]))));
+  return m.get(x);
+}
+function childOf(d: ElementDesc, x: string): ChildDesc | undefined {
+  let m = childIndex.get(d);
+  if (!m) childIndex.set(d, (m = new Map(d.c.map((c) => [c.x, c]))));
+  return m.get(x);
+}
+
+/** Reads `text` as the document `root` describes (its root element named `rootName`). */
+export function parseDocument<T>(text: string, root: ElementDesc, rootName: string, opts: ParseOptions = {}): T {
+  const { root: el } = readXml(text);
+  const scope = withDeclarations(el, { ns: new Map() });
+  if (expandedName(el.name, scope) !== rootName) throw new XmlSchemaError(`the root element is <${el.name}>, not <${rootName}>`, `/${el.name}`);
+  return parseElement(el, root, `/${el.name}`, scope, opts.mode === 'strict') as T;
+}
+
+// ---- format ----
+
+function qualified(x: string, declared: Map<string, string>, preferred?: string): { name: string; declare?: [string, string] } {
+  if (x[0] !== '{') return { name: preferred ?? x };
+  const end = x.indexOf('}');
+  const uri = x.slice(1, end);
+  const local = x.slice(end + 1);
+  const wanted = preferred?.includes(':') ? preferred.slice(0, preferred.indexOf(':')) : undefined;
+  if (preferred !== undefined && !preferred.includes(':') && declared.get('') === uri) return { name: local };
+  for (const [p, u] of declared) if (p && u === uri && (!wanted || p === wanted)) return { name: `${p}:${local}` };
+  const prefix = wanted ?? PREFIXES[uri] ?? 'ns';
+  return { name: `${prefix}:${local}`, declare: [`xmlns:${prefix}`, uri] };
+}
+
+function serializeRaw(node: XmlNode, out: string[]): void {
+  switch (node.kind) {
+    case 'text':
+      out.push(node.cdata ? `<![CDATA[${node.text}]]>` : escapeText(node.text));
+      return;
+    case 'comment':
+      out.push(`<!--${node.text}-->`);
+      return;
+    case 'pi':
+      out.push(`<?${node.target}${node.text ? ` ${node.text}` : ''}?>`);
+      return;
+    case 'element':
+      out.push(`<${node.name}${node.attrs.map(([k, v]) => ` ${k}='${escapeAttr(v).replace(/'/g, '&apos;')}'`).join('')}`);
+      if (!node.children.length) {
+        out.push('/>');
+        return;
+      }
+      out.push('>');
+      for (const c of node.children) serializeRaw(c, out);
+      out.push(`</${node.name}>`);
+  }
+}
+
+const attrText = (k: string, v: string) => ` ${k}='${escapeAttr(v).replace(/'/g, '&apos;')}'`;
+
+function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, indent: string, declared: Map<string, string>, out: string[], q?: string): void {
+  if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new XmlSchemaError(`an object was expected, not ${Array.isArray(obj) ? 'an array' : typeof obj}`, path);
+  const o = obj as Record<string, unknown>;
+  const hidden = (o as { [HIDDEN]?: Hidden })[HIDDEN];
+  const own = new Map(declared);
+  let head = '';
+  for (const [k, v] of hidden?.extra ?? []) {
+    if (k === 'xmlns' || k.startsWith('xmlns:')) own.set(k.slice(6), v);
+    head += attrText(k, v);
+  }
+  const { name, declare } = qualified(x, own, hidden?.q ?? q);
+  if (declare && !own.has(declare[0].slice(6))) {
+    own.set(declare[0].slice(6), declare[1]);
+    head = attrText(declare[0], declare[1]) + head;
+  }
+  let attrs = '';
+  for (const a of d.a) {
+    const v = o[a.k];
+    if (v === undefined) {
+      if (a.r) throw new XmlSchemaError(`attribute '${a.x}' is required`, path);
+      continue;
+    }
+    const kept = hidden?.a[a.k];
+    const text = kept && Object.is(kept[1], v) ? kept[0] : formatValue(v, a.v, `${path}/@${a.x}`);
+    attrs += attrText(qualified(a.x, own).name, text);
+  }
+  const body: string[] = [];
+  const inner = `${indent}  `;
+  const written = new Map<string, number>();
+  const writeChild = (c: ChildDesc, value: unknown, index: number, slot?: ValueSlot) => {
+    const here = `${path}/${c.x.replace(/^\{.*\}/, '')}${c.m ? `[${index + 1}]` : ''}`;
+    const t = c.t!;
+    if (t.p || t.s) {
+      const cq = qualified(c.x, own, slot?.q);
+      const extra = (slot?.extra ?? []).map(([k, v]) => attrText(k, v)).join('') + (cq.declare ? attrText(cq.declare[0], cq.declare[1]) : '');
+      if (t.p) {
+        if (value !== true) {
+          if (value === false) return;
+          throw new XmlSchemaError(`true (the element is there) or false was expected, not ${typeof value}`, here);
+        }
+        body.push(`${inner}<${cq.name}${extra}/>`);
+        return;
+      }
+      const text = slot && slot.raw !== undefined && Object.is(slot.v, value) ? slot.raw : formatValue(value, t.x!, here);
+      body.push(text === '' ? `${inner}<${cq.name}${extra}/>` : `${inner}<${cq.name}${extra}>${escapeText(text)}</${cq.name}>`);
+      return;
+    }
+    const sub: string[] = [];
+    formatElement(value, t, c.x, here, inner, own, sub);
+    body.push(sub.join(''));
+  };
+  const valuesOf = (c: ChildDesc): unknown[] => {
+    const v = o[c.k];
+    if (v === undefined) return [];
+    if (c.m) {
+      if (!Array.isArray(v)) throw new XmlSchemaError('an array was expected', `${path}/${c.x}`);
+      return v;
+    }
+    return [v];
+  };
+  const childByKey = new Map(d.c.map((c) => [c.k, c]));
+  if (hidden) {
+    for (const s of hidden.slots) {
+      if ('node' in s) {
+        const raw: string[] = [];
+        serializeRaw(s.node, raw);
+        body.push(`${inner}${raw.join('')}`);
+        continue;
+      }
+      const c = childByKey.get(s.k)!;
+      const list = valuesOf(c);
+      if (s.i < list.length) {
+        writeChild(c, list[s.i], s.i, s);
+        written.set(c.k, Math.max(written.get(c.k) ?? 0, s.i + 1));
+      }
+    }
+  }
+  // What the document did not have (all of it, for an object built in code), in schema order.
+  for (const c of d.c) {
+    const list = valuesOf(c);
+    for (let i = written.get(c.k) ?? 0; i < list.length; i++) writeChild(c, list[i], i);
+    if (c.r && !list.length) throw new XmlSchemaError(`element <${c.x.replace(/^\{.*\}/, '')}> is required`, path);
+  }
+  let text = '';
+  if (d.x && o[d.tk] !== undefined) {
+    const v = o[d.tk];
+    text = escapeText(hidden?.t && Object.is(hidden.t[1], v) ? hidden.t[0] : formatValue(v, d.x, path));
+  }
+  if (!body.length && !text) {
+    out.push(`${indent}<${name}${head}${attrs}/>\n`);
+  } else if (!body.length) {
+    out.push(`${indent}<${name}${head}${attrs}>${text}</${name}>\n`);
+  } else {
+    out.push(`${indent}<${name}${head}${attrs}>${text}\n`, ...body.map((b) => (b.endsWith('\n') ? b : `${b}\n`)), `${indent}</${name}>\n`);
+  }
+}
+
+/** Writes `value` as the document `root` describes. */
+export function formatDocument(value: unknown, root: ElementDesc, rootName: string): string {
+  const out: string[] = [];
+  formatElement(value, root, rootName, `/${rootName.replace(/^\{.*\}/, '')}`, '', new Map(), out);
+  return out.join('');
+}
+
+export { XmlSyntaxError };
