@@ -108,11 +108,30 @@ const INT = /^[+-]?(?:[0-9]+|0x[0-9a-fA-F]+)$/;
 const FLOAT = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const regexCache = new Map<string, RegExp | null>();
 
+/**
+ * An XML Schema pattern as a JavaScript RegExp. XML Schema patterns match the whole value and
+ * have no anchors: `^` and `$` outside a character class are plain characters there.
+ */
 function schemaRegex(pattern: string): RegExp | null {
   let r = regexCache.get(pattern);
   if (r === undefined) {
+    let js = '';
+    let inClass = false;
+    for (let k = 0; k < pattern.length; k++) {
+      const c = pattern[k]!;
+      if (c === '\\') {
+        js += c + (pattern[k + 1] ?? '');
+        k++;
+      } else if (inClass) {
+        if (c === ']') inClass = false;
+        js += c;
+      } else if (c === '[') {
+        inClass = true;
+        js += c;
+      } else js += c === '$' || c === '^' ? `\\${c}` : c;
+    }
     try {
-      r = new RegExp(`^(?:${pattern})$`, 'u');
+      r = new RegExp(`^(?:${js})$`, 'u');
     } catch {
       r = null; // an XML Schema construct JavaScript lacks: not checked
     }
@@ -177,6 +196,14 @@ function formatValue(v: unknown, values: ValueDesc[], path: string): string {
   throw new XmlSchemaError(errors[0] ?? `${typeof v === 'string' ? `'${v}'` : String(v)} is not allowed here (allowed: ${allowed})`, path);
 }
 
+/** In strict mode, a value must also be within the schema's ranges, patterns and lengths. */
+function strictValue(raw: string, values: ValueDesc[], path: string): unknown {
+  const pv = parseValue(raw, values);
+  if (!pv.ok) throw new XmlSchemaError(`'${raw}' is not a value the schema allows`, path);
+  formatValue(pv.v, values, path);
+  return pv.v;
+}
+
 // ---- parse ----
 
 interface Scope {
@@ -224,10 +251,9 @@ function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope
       hidden.extra.push([name, raw]);
       continue;
     }
-    const pv = parseValue(raw, a.v);
-    if (!pv.ok && strict) throw new XmlSchemaError(`'${raw}' is not a value the schema allows`, `${path}/@${name}`);
-    obj[a.k] = pv.v;
-    hidden.a[a.k] = [raw, pv.v];
+    const v = strict ? strictValue(raw, a.v, `${path}/@${name}`) : parseValue(raw, a.v).v;
+    obj[a.k] = v;
+    hidden.a[a.k] = [raw, v];
   }
   if (strict) for (const a of d.a) if (a.r && !(a.k in obj)) throw new XmlSchemaError(`attribute '${a.x}' is required`, path);
   const counts = new Map<string, number>();
@@ -280,10 +306,8 @@ function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope
         slot = { k: cd.k, i: index, ...(extra ? { extra } : {}), q: c.name };
       } else {
         const raw = textContent(c);
-        const pv = parseValue(raw, cd.t.x!);
-        if (!pv.ok && strict) throw new XmlSchemaError(`'${raw}' is not a value the schema allows`, here);
-        value = pv.v;
-        slot = { k: cd.k, i: index, raw, v: pv.v, ...(extra ? { extra } : {}), q: c.name };
+        value = strict ? strictValue(raw, cd.t.x!, here) : parseValue(raw, cd.t.x!).v;
+        slot = { k: cd.k, i: index, raw, v: value, ...(extra ? { extra } : {}), q: c.name };
       }
     } else {
       value = parseElement(c, cd.t, here, inner, strict);
@@ -296,10 +320,9 @@ function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope
   if (strict) for (const c of d.c) if (c.r && !(c.k in obj)) throw new XmlSchemaError(`element <${c.x.replace(/^\{.*\}/, '')}> is required`, path);
   if (d.x) {
     if (!isBlank(text) || (!d.c.length && text.length)) {
-      const pv = parseValue(text, d.x);
-      if (!pv.ok && strict) throw new XmlSchemaError(`'${text}' is not a value the schema allows`, path);
-      obj[d.tk] = pv.v;
-      hidden.t = [text, pv.v];
+      const v = strict ? strictValue(text, d.x, path) : parseValue(text, d.x).v;
+      obj[d.tk] = v;
+      hidden.t = [text, v];
     }
   }
   return obj;
@@ -384,7 +407,8 @@ function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, in
   for (const a of d.a) {
     const v = o[a.k];
     if (v === undefined) {
-      if (a.r) throw new XmlSchemaError(`attribute '${a.x}' is required`, path);
+      // A parsed document that lacked it is written back as it was (lenient mode keeps such documents).
+      if (a.r && (!hidden || a.k in hidden.a)) throw new XmlSchemaError(`attribute '${a.x}' is required`, path);
       continue;
     }
     const kept = hidden?.a[a.k];
@@ -446,7 +470,7 @@ function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, in
   for (const c of d.c) {
     const list = valuesOf(c);
     for (let i = written.get(c.k) ?? 0; i < list.length; i++) writeChild(c, list[i], i);
-    if (c.r && !list.length) throw new XmlSchemaError(`element <${c.x.replace(/^\{.*\}/, '')}> is required`, path);
+    if (c.r && !list.length && (!hidden || hidden.slots.some((s) => 'k' in s && s.k === c.k))) throw new XmlSchemaError(`element <${c.x.replace(/^\{.*\}/, '')}> is required`, path);
   }
   let text = '';
   if (d.x && o[d.tk] !== undefined) {

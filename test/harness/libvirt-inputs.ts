@@ -9,6 +9,8 @@ import { REPO } from './repo.js';
 
 export const LIBVIRT_SRC = resolve(process.env.LIBVIRT_SRC ?? join(REPO, '..', 'shared', 'libvirt-11.3.0'));
 export const HAVE_LIBVIRT_SRC = existsSync(join(LIBVIRT_SRC, 'src/remote/remote_protocol.x'));
+/** libvirt 11.3.0's test XML documents, one folder per schema, with a manifest (shared/xml-corpus). */
+export const XML_CORPUS = resolve(process.env.LIBVIRT_XML_CORPUS ?? join(LIBVIRT_SRC, '..', 'xml-corpus'));
 
 /** `describe` when the inputs exist; otherwise a skip that says why (and fails under CI). */
 export function describeWithLibvirtSrc(name: string, fn: () => void): void {

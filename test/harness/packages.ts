@@ -45,9 +45,10 @@ export function findExecutable(name: string): string | undefined {
 
 /**
  * What the integration tests use besides the daemon: certtool for test certificates, SASL's
- * tools and mechanisms, OpenSSH's server and client, netcat for the ext and ssh transports.
+ * tools and mechanisms, OpenSSH's server and client, netcat for the ext and ssh transports,
+ * xmllint to validate the typed XML layer's output against libvirt's schemas.
  */
-export const TEST_TOOL_PACKAGES = ['gnutls-bin', 'sasl2-bin', 'libsasl2-modules', 'openssh-server', 'openssh-client', 'netcat-openbsd'];
+export const TEST_TOOL_PACKAGES = ['gnutls-bin', 'sasl2-bin', 'libsasl2-modules', 'openssh-server', 'openssh-client', 'netcat-openbsd', 'libxml2-utils'];
 
 function missingTestTools(): Array<{ what: string; pkg: string }> {
   const missing: Array<{ what: string; pkg: string }> = [];
@@ -57,6 +58,7 @@ function missingTestTools(): Array<{ what: string; pkg: string }> {
   if (!existsSync('/usr/sbin/sshd')) missing.push({ what: 'sshd', pkg: 'openssh-server' });
   if (!findExecutable('ssh-keygen')) missing.push({ what: 'ssh-keygen', pkg: 'openssh-client' });
   if (!findExecutable('nc')) missing.push({ what: 'nc', pkg: 'netcat-openbsd' });
+  if (!findExecutable('xmllint')) missing.push({ what: 'xmllint', pkg: 'libxml2-utils' });
   return missing;
 }
 
