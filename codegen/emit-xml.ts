@@ -7,7 +7,7 @@
  * (`<define name="disk">` in the domain schema → `DomainDisk`), else after its parent type
  * and its element (`DomainDiskDriver`); the root is `<Kind>XML`. Keys are the lower camel
  * case of attribute and element names (`discard`, `bootOrder`, a namespaced
- * `qemu:commandline` → `qemuCommandline`); a child whose key an attribute has gets `Element`
+ * `qemu:commandline` → `qemuCommandline`, its `qemu:arg` children → `arg`); a child whose key an attribute has gets `Element`
  * after it; the text is `value` (or `text` when `value` is taken).
  */
 import { join } from 'node:path';
@@ -79,9 +79,11 @@ const NS_PREFIX: Record<string, string> = {
   'http://libvirt.org/schemas/storagepool/fs/1.0': 'fs',
   'http://libvirt.org/schemas/storagepool/rbd/1.0': 'rbd',
 };
-function keyOf(x: string): string {
+/** The key of an attribute or child: its namespace's prefix leads unless the parent shares the namespace. */
+function keyOf(x: string, parentNs = ''): string {
   const m = /^\{(.*)\}(.*)$/.exec(x);
   if (!m) return camel(x);
+  if (m[1] === parentNs) return camel(m[2]!);
   return camel(`${NS_PREFIX[m[1]!] ?? 'ns'}-${m[2]}`);
 }
 
@@ -163,9 +165,10 @@ export function emitXml(schemaDir: string, header: string): EmittedXml {
       used.add(k);
       t.attrs.push({ x: a.xml, k, values: normalize(a.values), required: a.required });
     }
+    const ownNs = first.name.kind === 'name' ? first.name.ns : '';
     for (const x of frag.order) {
       const c = frag.children.get(x)!;
-      let k = keyOf(x);
+      let k = keyOf(x, ownNs);
       if (used.has(k)) k = `${k}Element`;
       used.add(k);
       const child = { x, k, type: null as ElType | null, many: c.many, required: c.required };

@@ -4735,9 +4735,9 @@ export interface DomainSeclabel {
 /** `<commandline>`. */
 export interface DomainQemucmdline {
   /** `<arg>` elements. */
-  qemuArg?: DomainQemucmdlineArg[];
+  arg?: DomainQemucmdlineArg[];
   /** `<env>` elements. */
-  qemuEnv?: DomainQemucmdlineEnv[];
+  env?: DomainQemucmdlineEnv[];
 }
 
 /** `<arg>`. */
@@ -4757,9 +4757,9 @@ export interface DomainQemucmdlineEnv {
 /** `<capabilities>`. */
 export interface DomainQemucapabilities {
   /** `<add>` elements. */
-  qemuAdd?: DomainQemucapabilitiesAdd[];
+  add?: DomainQemucapabilitiesAdd[];
   /** `<del>` elements. */
-  qemuDel?: DomainQemucapabilitiesDel[];
+  del?: DomainQemucapabilitiesDel[];
 }
 
 /** `<add>`. */
@@ -4783,7 +4783,7 @@ export interface DomainQemudeprecation {
 /** `<override>`. */
 export interface DomainQemuoverride {
   /** `<device>` elements. */
-  qemuDevice?: DomainQemuoverrideDevice[];
+  device?: DomainQemuoverrideDevice[];
 }
 
 /** `<device>`. */
@@ -4791,13 +4791,13 @@ export interface DomainQemuoverrideDevice {
   /** `alias` attribute. */
   alias: string;
   /** `<frontend>`. */
-  qemuFrontend?: DomainQemuoverrideDeviceFrontend;
+  frontend?: DomainQemuoverrideDeviceFrontend;
 }
 
 /** `<frontend>`. */
 export interface DomainQemuoverrideDeviceFrontend {
   /** `<property>` elements. */
-  qemuProperty?: DomainQemuoverrideproperty[];
+  property?: DomainQemuoverrideproperty[];
 }
 
 /** `<property>`. */
@@ -4813,11 +4813,11 @@ export interface DomainQemuoverrideproperty {
 /** `<namespace>`. */
 export interface DomainLxcsharens {
   /** `<sharenet>`. */
-  lxcSharenet?: DomainLxcsharensSharenet;
+  sharenet?: DomainLxcsharensSharenet;
   /** `<shareipc>`. */
-  lxcShareipc?: DomainLxcsharensShareipc;
+  shareipc?: DomainLxcsharensShareipc;
   /** `<shareuts>`. */
-  lxcShareuts?: DomainLxcsharensShareuts;
+  shareuts?: DomainLxcsharensShareuts;
 }
 
 /** `<sharenet>`. */
@@ -4893,7 +4893,7 @@ export interface DomainLaunchSecurity {
 /** `<commandline>`. */
 export interface DomainBhyvecmdline {
   /** `<arg>` elements. */
-  bhyveArg?: DomainBhyvecmdlineArg[];
+  arg?: DomainBhyvecmdlineArg[];
 }
 
 /** `<arg>`. */
@@ -4905,7 +4905,7 @@ export interface DomainBhyvecmdlineArg {
 /** `<commandline>`. */
 export interface DomainXencmdline {
   /** `<arg>` elements. */
-  xenArg?: DomainXencmdlineArg[];
+  arg?: DomainXencmdlineArg[];
 }
 
 /** `<arg>`. */
@@ -5343,7 +5343,7 @@ export interface NetworkRoute {
 /** `<options>`. */
 export interface NetworkXMLOptions {
   /** `<option>` elements. */
-  dnsmasqOption?: NetworkXMLOptionsOption[];
+  option?: NetworkXMLOptionsOption[];
 }
 
 /** `<option>`. */
@@ -5759,7 +5759,7 @@ export interface StoragePoolXMLRefreshVolume {
 /** `<config_opts>`. */
 export interface StoragePoolRbdConfigOpts {
   /** `<option>` elements. */
-  rbdOption?: StoragePoolRbdConfigOptsOption[];
+  option?: StoragePoolRbdConfigOptsOption[];
 }
 
 /** `<option>`. */
@@ -5793,7 +5793,7 @@ export interface StoragePoolTargetPermissions {
 /** `<mount_opts>`. */
 export interface StoragePoolFsMountOpts {
   /** `<option>` elements. */
-  fsOption?: StoragePoolFsMountOptsOption[];
+  option?: StoragePoolFsMountOptsOption[];
 }
 
 /** `<option>`. */
@@ -13827,9 +13827,9 @@ export interface DomainSnapshotSeclabel {
 /** `<commandline>`. */
 export interface DomainSnapshotQemucmdline {
   /** `<arg>` elements. */
-  qemuArg?: DomainSnapshotQemucmdlineArg[];
+  arg?: DomainSnapshotQemucmdlineArg[];
   /** `<env>` elements. */
-  qemuEnv?: DomainSnapshotQemucmdlineEnv[];
+  env?: DomainSnapshotQemucmdlineEnv[];
 }
 
 /** `<arg>`. */
@@ -13849,9 +13849,9 @@ export interface DomainSnapshotQemucmdlineEnv {
 /** `<capabilities>`. */
 export interface DomainSnapshotQemucapabilities {
   /** `<add>` elements. */
-  qemuAdd?: DomainSnapshotQemucapabilitiesAdd[];
+  add?: DomainSnapshotQemucapabilitiesAdd[];
   /** `<del>` elements. */
-  qemuDel?: DomainSnapshotQemucapabilitiesDel[];
+  del?: DomainSnapshotQemucapabilitiesDel[];
 }
 
 /** `<add>`. */
@@ -13875,7 +13875,7 @@ export interface DomainSnapshotQemudeprecation {
 /** `<override>`. */
 export interface DomainSnapshotQemuoverride {
   /** `<device>` elements. */
-  qemuDevice?: DomainSnapshotQemuoverrideDevice[];
+  device?: DomainSnapshotQemuoverrideDevice[];
 }
 
 /** `<device>`. */
@@ -13883,13 +13883,13 @@ export interface DomainSnapshotQemuoverrideDevice {
   /** `alias` attribute. */
   alias: string;
   /** `<frontend>`. */
-  qemuFrontend?: DomainSnapshotQemuoverrideDeviceFrontend;
+  frontend?: DomainSnapshotQemuoverrideDeviceFrontend;
 }
 
 /** `<frontend>`. */
 export interface DomainSnapshotQemuoverrideDeviceFrontend {
   /** `<property>` elements. */
-  qemuProperty?: DomainSnapshotQemuoverrideproperty[];
+  property?: DomainSnapshotQemuoverrideproperty[];
 }
 
 /** `<property>`. */
@@ -13905,11 +13905,11 @@ export interface DomainSnapshotQemuoverrideproperty {
 /** `<namespace>`. */
 export interface DomainSnapshotLxcsharens {
   /** `<sharenet>`. */
-  lxcSharenet?: DomainSnapshotLxcsharensSharenet;
+  sharenet?: DomainSnapshotLxcsharensSharenet;
   /** `<shareipc>`. */
-  lxcShareipc?: DomainSnapshotLxcsharensShareipc;
+  shareipc?: DomainSnapshotLxcsharensShareipc;
   /** `<shareuts>`. */
-  lxcShareuts?: DomainSnapshotLxcsharensShareuts;
+  shareuts?: DomainSnapshotLxcsharensShareuts;
 }
 
 /** `<sharenet>`. */
@@ -13985,7 +13985,7 @@ export interface DomainSnapshotLaunchSecurity {
 /** `<commandline>`. */
 export interface DomainSnapshotBhyvecmdline {
   /** `<arg>` elements. */
-  bhyveArg?: DomainSnapshotBhyvecmdlineArg[];
+  arg?: DomainSnapshotBhyvecmdlineArg[];
 }
 
 /** `<arg>`. */
@@ -13997,7 +13997,7 @@ export interface DomainSnapshotBhyvecmdlineArg {
 /** `<commandline>`. */
 export interface DomainSnapshotXencmdline {
   /** `<arg>` elements. */
-  xenArg?: DomainSnapshotXencmdlineArg[];
+  arg?: DomainSnapshotXencmdlineArg[];
 }
 
 /** `<arg>`. */

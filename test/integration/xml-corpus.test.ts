@@ -124,6 +124,32 @@ describeWithLibvirtSrc('the typed XML layer on libvirt\'s test documents', () =>
     }
   }
 
+  it('writes documents built in code that xmllint validates: a guest, a pool, a volume, a network, a secret, a snapshot', async () => {
+    const docs: [string, string][] = [
+      ['domain', xml.formatDomainXML({
+        type: 'qemu', name: 'built', memory: { unit: 'MiB', value: 64 }, vcpu: { value: 1 },
+        os: { type: { arch: 'x86_64', machine: 'pc', value: 'hvm' } },
+        devices: {
+          disk: [{ type: 'file', device: 'disk', driver: { name: 'qemu', type: 'qcow2' }, source: { file: '/var/lib/libvirt/images/built.qcow2' }, target: { dev: 'vda', bus: 'virtio' } }],
+          interface: [{ type: 'network', source: { network: 'default' }, model: { type: 'virtio' } }],
+          serial: [{ type: 'pty' }],
+          console: [{ type: 'pty' }],
+        },
+      })],
+      ['storagepool', xml.formatStoragePoolXML({ type: 'dir', name: 'built', target: { path: '/var/lib/built' } })],
+      ['storagevol', xml.formatStorageVolumeXML({ name: 'disk.qcow2', capacity: { unit: 'GiB', value: 1 }, target: { format: { type: 'qcow2' } } })],
+      ['network', xml.formatNetworkXML({ name: 'built', forward: { mode: 'nat' }, ip: [{ address: '192.168.150.1', netmask: '255.255.255.0', dhcp: { range: [{ start: '192.168.150.2', end: '192.168.150.254' }] } }] })],
+      ['secret', xml.formatSecretXML({ ephemeral: false, private: true, usage: { type: 'volume', volume: '/var/lib/built/disk.qcow2' } })],
+      ['domainsnapshot', xml.formatDomainSnapshotXML({ name: 'before-upgrade', description: 'built in code' })],
+    ];
+    const files = docs.map(([kind, text], k) => {
+      const file = join(out, `built-${kind}-${k}.xml`);
+      writeFileSync(file, text);
+      return [kind, file] as const;
+    });
+    for (const [kind, file] of files) expect(await xmllint(join(LIBVIRT_SRC, 'src/conf/schemas', `${kind}.rng`), [file])).toEqual([]);
+  });
+
   it('refuses in strict mode 34 of the 45 invalid documents, as recorded per kind', () => {
     expect(refusedCounts).toEqual(STRICT_REFUSES);
   });
