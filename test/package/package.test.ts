@@ -240,7 +240,7 @@ describe('package linters', () => {
     const r = await run(join(BIN, 'attw'), [app.tarball, '--format', 'json']);
     const report = JSON.parse(r.out) as { analysis: { problems: unknown[]; entrypoints: Record<string, unknown> } };
     expect(report.analysis.problems).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './client', './package.json', './protocol', './testing']);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './client', './package.json', './protocol', './testing', './xml']);
     expect(r.code).toBe(0);
   }, 300_000);
 });
