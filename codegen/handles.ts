@@ -593,7 +593,6 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
   }
   // Enum names.
   if (enumTables.has('virDomainState')) for (const r of Object.values(STATE_REASONS)) enumTable(r);
-  for (const t of HANDLE_TYPES) void t;
   enumTable('virSecretUsageType');
   for (const [type, table] of [...enumTables].sort()) {
     lines.push(`/** The values of \`${type}\` by name (lower camel case of the C name after the enum's prefix). */`);
