@@ -65,6 +65,25 @@ export interface EmittedMethods {
 
 const capitalized = (s: string) => s[0]!.toUpperCase() + s.slice(1);
 
+/** The fields of struct `name` (an args or ret struct). */
+export function structFields(model: Model, name: string): Field[] {
+  const def = model.lookup(name, name).def;
+  if (def.kind !== 'struct') throw new Error(`${name} is not a struct`);
+  return def.fields;
+}
+
+/** A list of typed parameters, which the calls take and give as plain objects. */
+export function isTypedParams(model: Model, t: TypeSpec): boolean {
+  const s = model.unfold(t, 'methods');
+  return s.kind === 'varArray' && s.of.kind === 'ref' && TYPED_PARAM_STRUCTS.has(s.of.name);
+}
+
+/** A C `char[]` buffer, which the calls give as a string. */
+export function isCharArray(model: Model, t: TypeSpec): boolean {
+  const s = model.unfold(t, 'methods');
+  return (s.kind === 'fixedArray' || s.kind === 'varArray') && s.of.kind === 'prim' && s.of.prim === 'char';
+}
+
 export function emitMethods(model: Model, procedures: Procedure[], opts: MethodsOptions): EmittedMethods {
   // A module name no definition has, so every type the signatures use is recorded as an import.
   const emitter = new TypeEmitter(model, '<methods>');
@@ -76,24 +95,15 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
   const calls: string[] = [];
   const callNames: string[] = [];
 
-  const structFields = (name: string): Field[] => {
-    const def = model.lookup(name, name).def;
-    if (def.kind !== 'struct') throw new Error(`${name} is not a struct`);
-    return def.fields;
-  };
-  const isTypedParams = (t: TypeSpec) => {
-    const s = model.unfold(t, 'methods');
-    return s.kind === 'varArray' && s.of.kind === 'ref' && TYPED_PARAM_STRUCTS.has(s.of.name);
-  };
   const conversionOf = (f: Field, raw: boolean): Conversion => {
     const s = model.unfold(f.type, f.name);
-    if (!raw && isTypedParams(f.type)) return { kind: 'typedParams' };
+    if (!raw && isTypedParams(model, f.type)) return { kind: 'typedParams' };
     // C strings the daemon copies out of a `char[]` buffer (node model, security labels).
-    if ((s.kind === 'fixedArray' || s.kind === 'varArray') && s.of.kind === 'prim' && s.of.prim === 'char') return { kind: 'cString' };
+    if (isCharArray(model, f.type)) return { kind: 'cString' };
     if (!raw && s.kind === 'varArray' && s.of.kind === 'ref') {
       const def = model.lookup(s.of.name, f.name).def;
       if (def.kind === 'struct') {
-        const inner = def.fields.find((x) => isTypedParams(x.type));
+        const inner = def.fields.find((x) => isTypedParams(model, x.type));
         if (inner) return { kind: 'records', field: inner.name, inner: s.of.name };
       }
     }
@@ -123,8 +133,8 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     if (p.message || p.registersEvents || p.fds) continue;
     if (p.stream && opts.style === 'class') throw new Error(`${p.name}: a streaming procedure in a method class; streams are emitted for the calls style only`);
     const raw = RAW_TYPED_PARAMS.has(p.name);
-    const argFields = p.args ? structFields(p.args) : [];
-    const retFields = p.ret ? structFields(p.ret) : [];
+    const argFields = p.args ? structFields(model, p.args) : [];
+    const retFields = p.ret ? structFields(model, p.ret) : [];
     if (p.args) fromModule.add(tsName(p.args));
     if (p.ret) fromModule.add(tsName(p.ret));
 
@@ -135,7 +145,7 @@ export function emitMethods(model: Model, procedures: Procedure[], opts: Methods
     let converts = false;
     argFields.forEach((f, k) => {
       const last = k === argFields.length - 1;
-      if (!raw && isTypedParams(f.type)) {
+      if (!raw && isTypedParams(model, f.type)) {
         converts = true;
         runtime.add('type TypedParamsInput').add('typedParamsToWire');
         params.push(`${f.name}: TypedParamsInput`);

@@ -77,14 +77,16 @@ export const NAME_OVERRIDES: Record<string, string> = {
   virDomainRevertToSnapshot: 'revert',
 };
 
+/** In ENUM_RESULTS: a domain state's reason, named by that state's own reason enum (STATE_REASONS). */
+export const STATE_REASON = 'reason of the domain state';
+
 /**
  * Results that are libvirt enums, by method of the flat face and field: the value comes with
- * its symbolic name. `virDomainState` reasons depend on the state, so `reason` of
- * domainGetState is named by the state's own reason enum (STATE_REASONS).
+ * its symbolic name.
  */
 export const ENUM_RESULTS: Record<string, Record<string, string>> = {
   domainGetInfo: { state: 'virDomainState' },
-  domainGetState: { state: 'virDomainState' },
+  domainGetState: { state: 'virDomainState', reason: STATE_REASON },
   domainGetControlInfo: { state: 'virDomainControlState', details: 'virDomainControlErrorReason' },
   domainGetJobInfo: { type: 'virDomainJobType' },
   domainGetJobStats: { type: 'virDomainJobType' },

@@ -20,7 +20,7 @@ import { type Model, tsName } from './model.js';
 import type { Procedure } from './procedures.js';
 import type { ProcedureFacts } from './emit-methods.js';
 import { TypeEmitter } from './emit-types.js';
-import { RAW_TYPED_PARAMS } from './emit-methods.js';
+import { RAW_TYPED_PARAMS, isCharArray, isTypedParams as typedParamsIn, structFields as structFieldsOf } from './emit-methods.js';
 import {
   CONNECTION,
   ENUM_RESULTS,
@@ -33,6 +33,7 @@ import {
   KEYED_RESULTS,
   NAME_OVERRIDES,
   SIZED_ARGUMENTS,
+  STATE_REASON,
   STATE_REASONS,
 } from './handle-types.js';
 import { importLines } from './import-lines.js';
@@ -324,20 +325,8 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     return list;
   };
 
-  const structFields = (name: string): Field[] => {
-    const def = model.lookup(name, name).def;
-    if (def.kind !== 'struct') throw new Error(`${name} is not a struct`);
-    return def.fields;
-  };
-  const isTypedParams = (t: TypeSpec) => {
-    const s = model.unfold(t, 'handles');
-    return s.kind === 'varArray' && s.of.kind === 'ref' && (s.of.name === 'remote_typed_param' || s.of.name === 'admin_typed_param');
-  };
-  const isCString = (t: TypeSpec) => {
-    const s = model.unfold(t, 'handles');
-    return (s.kind === 'fixedArray' || s.kind === 'varArray') && s.of.kind === 'prim' && s.of.prim === 'char';
-  };
-
+  const structFields = (name: string) => structFieldsOf(model, name);
+  const isTypedParams = (t: TypeSpec) => typedParamsIn(model, t);
   const flagTable = (types: string[]): string | null => {
     if (!types.length) return null;
     const name = types.map((t) => t.replace(/^vir/, '')).join('And');
@@ -360,9 +349,10 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
    * become strings; typed parameters and C strings were converted by the flat face already.
    */
   let raw = false;
+  let usesStateReasons = false;
   const convert = (spec: TypeSpec, expr: string, where: string, depth = 0): { type: string; expr: string | null } => {
     if (isTypedParams(spec) && !raw) return (runtime.add('type TypedParams'), { type: 'TypedParams', expr: null });
-    if (isCString(spec)) return { type: 'string', expr: null };
+    if (isCharArray(model, spec)) return { type: 'string', expr: null };
     if (spec.kind === 'ref') {
       const handle = byWire.get(spec.name);
       if (handle) return { type: handle.className, expr: `new ${handle.className}(this.conn, ${expr})` };
@@ -509,6 +499,11 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
       const value = flatValue(field.name);
       if (isBool && field.type.kind === 'prim') return { type: 'boolean', expr: `${value} !== 0` };
       const e = enumFields[field.name];
+      if (e === STATE_REASON) {
+        runtime.add('stateReasonName');
+        usesStateReasons = true;
+        return { type: 'string | number', expr: `stateReasonName(domainStateReasons, $r.state, ${value})` };
+      }
       if (e) {
         runtime.add('enumName');
         return { type: `${enumTypeName(e)} | number`, expr: `enumName(${enumTable(e)}, ${value})` };
@@ -529,15 +524,8 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
       resultExpr = r.expr;
     } else if (shown.length > 1) {
       const rs = shown.map((fld) => ({ fld, r: fieldResult(fld) }));
-      if (p.method === 'domainGetState') {
-        runtime.add('stateReasonName');
-        resultType = `{ state: DomainState | number; reason: string | number }`;
-        resultExpr = `{ state: enumName(domainStateNames, $r.state), reason: stateReasonName(domainStateReasons, $r.state, $r.reason) }`;
-        enumTable('virDomainState');
-      } else {
-        resultType = `{ ${rs.map(({ fld, r }) => `${fld.name}: ${r.type}`).join('; ')} }`;
-        resultExpr = `{ ${rs.map(({ fld, r }) => `${fld.name}: ${r.expr}`).join(', ')} }`;
-      }
+      resultType = `{ ${rs.map(({ fld, r }) => `${fld.name}: ${r.type}`).join('; ')} }`;
+      resultExpr = `{ ${rs.map(({ fld, r }) => `${fld.name}: ${r.expr}`).join(', ')} }`;
     }
 
     const flatCall = (args: string[]) => (program === 'remote' ? (flatImports.add(p.method), `${p.method}(this.conn, ${args.join(', ')})`) : `this.conn.qemu.${p.method}(${args.join(', ')})`);
@@ -568,7 +556,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     // costs no promise of their own.
     const isAsync = !passThrough;
     if (passThrough) body.splice(0, body.length, 'try {', ...body.map((l) => `  ${l}`), '} catch (e) {', '  return Promise.reject(e);', '}');
-    const selfNotFound = self ? HANDLE_TYPES.find((t) => t === self)!.notFound : null;
+    const selfNotFound = self?.notFound ?? null;
     const doc = [
       '  /**',
       `   * {@link ${p.cFunction.url} | ${f.name}}; on the flat face \`conn.${flat}\`.`,
@@ -592,14 +580,14 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     lines.push(`const ${lowerFirst(name)}Flags: Readonly<Record<string, number>> = { ${[...table].map(([k, v]) => `${prop(k)}: ${v}`).join(', ')} };`, '');
   }
   // Enum names.
-  if (enumTables.has('virDomainState')) for (const r of Object.values(STATE_REASONS)) enumTable(r);
+  if (usesStateReasons) for (const r of Object.values(STATE_REASONS)) enumTable(r);
   enumTable('virSecretUsageType');
   for (const [type, table] of [...enumTables].sort()) {
     lines.push(`/** The values of \`${type}\` by name (lower camel case of the C name after the enum's prefix). */`);
     lines.push(`export type ${enumTypeName(type)} = ${[...new Set(table.values())].map((n) => JSON.stringify(n)).join(' | ')};`);
     lines.push(`const ${enumTable(type)}: Readonly<Record<number, ${enumTypeName(type)}>> = { ${[...table].map(([v, n]) => `${v}: ${JSON.stringify(n)}`).join(', ')} };`, '');
   }
-  if (enumTables.has('virDomainState')) {
+  if (usesStateReasons) {
     const state = enums.filter((e) => e.type === 'virDomainState');
     lines.push('/** The reason enum of each domain state. */');
     lines.push(`const domainStateReasons: Readonly<Record<number, Readonly<Record<number, string>>>> = { ${Object.entries(STATE_REASONS).map(([s, r]) => `${state.find((e) => e.name === s)!.value}: ${enumTable(r)}`).join(', ')} };`, '');
