@@ -12,7 +12,8 @@
  */
 import { join } from 'node:path';
 import { type Pattern, loadGrammar } from './rng.js';
-import { type Fragment, Folder, type Value, expanded } from './xml-model.js';
+import { NAMESPACE_PREFIXES } from '../src/xml/runtime.js';
+import { type Fragment, Folder, type Value, alt } from './xml-model.js';
 
 export interface XmlKind {
   /** The schema file, without `.rng`. */
@@ -69,22 +70,12 @@ const camel = (s: string) => {
   const p = pascal(s);
   return p ? p[0]!.toLowerCase() + p.slice(1) : '_';
 };
-const NS_PREFIX: Record<string, string> = {
-  'http://libvirt.org/schemas/domain/qemu/1.0': 'qemu',
-  'http://libvirt.org/schemas/domain/lxc/1.0': 'lxc',
-  'http://libvirt.org/schemas/domain/bhyve/1.0': 'bhyve',
-  'http://libvirt.org/schemas/domain/vmware/1.0': 'vmware',
-  'http://libvirt.org/schemas/domain/xen/1.0': 'xen',
-  'http://libvirt.org/schemas/network/dnsmasq/1.0': 'dnsmasq',
-  'http://libvirt.org/schemas/storagepool/fs/1.0': 'fs',
-  'http://libvirt.org/schemas/storagepool/rbd/1.0': 'rbd',
-};
 /** The key of an attribute or child: its namespace's prefix leads unless the parent shares the namespace. */
 function keyOf(x: string, parentNs = ''): string {
   const m = /^\{(.*)\}(.*)$/.exec(x);
   if (!m) return camel(x);
   if (m[1] === parentNs) return camel(m[2]!);
-  return camel(`${NS_PREFIX[m[1]!] ?? 'ns'}-${m[2]}`);
+  return camel(`${NAMESPACE_PREFIXES[m[1]!] ?? 'ns'}-${m[2]}`);
 }
 
 /** yes/no and on/off choices are booleans. */
@@ -155,7 +146,7 @@ export function emitXml(schemaDir: string, header: string): EmittedXml {
     const first = patterns[0]!;
     const local = first.name.kind === 'name' ? first.name.local : 'any';
     const base = parent === null ? `${kind}XML` : first.define ? `${kind}${pascal(first.define)}` : `${parent}${pascal(local)}`;
-    const frag = patterns.map((p) => folder.fold(p.content)).reduce((a, b) => altFragments(a, b));
+    const frag = patterns.map((p) => folder.fold(p.content)).reduce(alt);
     t = { key, patterns, name: uniqueName(base), frag, attrs: [], children: [], text: null, textKey: 'value', simple: false, presence: false, anyAttr: frag.anyAttr, anyChild: frag.anyChild };
     types.set(key, t);
     ordered.push(t);
@@ -291,22 +282,4 @@ export function emitXml(schemaDir: string, header: string): EmittedXml {
     ['index.ts', fnLines.join('\n').replace(/\n+$/, '\n')],
   ]);
   return { files, counts };
-}
-
-function altFragments(a: Fragment, b: Fragment): Fragment {
-  // Two element patterns of one name under one parent: their contents as a choice.
-  const folder = { attrs: new Map(a.attrs), children: new Map(a.children), order: [...a.order], text: a.text, anyAttr: a.anyAttr || b.anyAttr, anyChild: a.anyChild || b.anyChild };
-  for (const [k, v] of b.attrs) {
-    const x = folder.attrs.get(k);
-    folder.attrs.set(k, x ? { ...x, required: x.required && v.required, values: [...x.values, ...v.values] } : { ...v, required: false });
-  }
-  for (const [k, x] of folder.attrs) if (!b.attrs.has(k)) folder.attrs.set(k, { ...x, required: false });
-  for (const [k, v] of b.children) {
-    const x = folder.children.get(k);
-    folder.children.set(k, x ? { ...x, required: x.required && v.required, many: x.many || v.many, patterns: new Set([...x.patterns, ...v.patterns]) } : { ...v, required: false });
-    if (!folder.order.includes(k)) folder.order.push(k);
-  }
-  for (const [k, x] of folder.children) if (!b.children.has(k)) folder.children.set(k, { ...x, required: false });
-  folder.text = a.text || b.text ? [...(a.text ?? []), ...(b.text ?? [])] : null;
-  return folder;
 }

@@ -4,14 +4,11 @@
  * conservatively: what only some branches have is optional, and a child that several branches
  * define differently gets one type that merges them.
  */
+import type { ValueDesc } from '../src/xml/runtime.js';
 import type { Grammar, NameClass, Pattern } from './rng.js';
 
-export type Value =
-  | { k: 'string'; pattern?: string; minLength?: number; maxLength?: number }
-  | { k: 'enum'; values: string[] }
-  | { k: 'int'; min?: number; max?: number; big: boolean; pattern?: string }
-  | { k: 'float'; min?: number; max?: number }
-  | { k: 'bool'; yes: string; no: string };
+/** A value the schema allows: what the runtime reads from the descriptions (src/xml/runtime.ts). */
+export type Value = ValueDesc;
 
 export interface AttrField {
   xml: string;
@@ -61,7 +58,8 @@ function seq(a: Fragment, b: Fragment): Fragment {
   return out;
 }
 
-function alt(a: Fragment, b: Fragment): Fragment {
+/** Either fragment (a choice): what only one has is optional. */
+export function alt(a: Fragment, b: Fragment): Fragment {
   const out = empty();
   for (const k of new Set([...a.attrs.keys(), ...b.attrs.keys()])) {
     const x = a.attrs.get(k);

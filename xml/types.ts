@@ -420,34 +420,6 @@ export interface DomainXMLOs {
   firmware?: "bios" | "efi";
   /** `<type>`. */
   type: DomainOstypexen;
-  /** `<kernel>`. */
-  kernel?: string;
-  /** `<initrd>`. */
-  initrd?: string;
-  /** `<root>`. */
-  root?: string;
-  /** `<cmdline>`. */
-  cmdline?: string;
-  /** `<shim>`. */
-  shim?: string;
-  /** `<dtb>`. */
-  dtb?: string;
-  /** `<firmware>`. */
-  firmwareElement?: DomainXMLOsFirmware;
-  /** `<loader>`. */
-  loader?: DomainXMLOsLoader;
-  /** `<nvram>`. */
-  nvram?: DomainXMLOsNvram;
-  /** `<boot>` elements. */
-  boot?: DomainOsbootdev[];
-  /** `<bootmenu>`. */
-  bootmenu?: DomainXMLOsBootmenu;
-  /** `<smbios>`. */
-  smbios?: DomainSmbios;
-  /** `<bios>`. */
-  bios?: DomainBios;
-  /** `<acpi>`. */
-  acpi?: DomainAcpiTable;
   /** `<init>`. */
   init?: string;
   /** `<initarg>` elements. */
@@ -460,6 +432,34 @@ export interface DomainXMLOs {
   inituser?: string;
   /** `<initgroup>`. */
   initgroup?: string;
+  /** `<firmware>`. */
+  firmwareElement?: DomainXMLOsFirmware;
+  /** `<loader>`. */
+  loader?: DomainXMLOsLoader;
+  /** `<nvram>`. */
+  nvram?: DomainXMLOsNvram;
+  /** `<kernel>`. */
+  kernel?: string;
+  /** `<initrd>`. */
+  initrd?: string;
+  /** `<root>`. */
+  root?: string;
+  /** `<cmdline>`. */
+  cmdline?: string;
+  /** `<shim>`. */
+  shim?: string;
+  /** `<dtb>`. */
+  dtb?: string;
+  /** `<boot>` elements. */
+  boot?: DomainOsbootdev[];
+  /** `<bootmenu>`. */
+  bootmenu?: DomainXMLOsBootmenu;
+  /** `<smbios>`. */
+  smbios?: DomainSmbios;
+  /** `<bios>`. */
+  bios?: DomainBios;
+  /** `<acpi>`. */
+  acpi?: DomainAcpiTable;
 }
 
 /** `<type>`. */
@@ -470,6 +470,14 @@ export interface DomainOstypexen {
   machine?: "xenfv" | "xenpv" | "xenpvh" | (string & {});
   /** The element's text. */
   value?: "exe" | "hvm" | "linux" | "xen" | "xenpvh";
+}
+
+/** `<initenv>`. */
+export interface DomainXMLOsInitenv {
+  /** `name` attribute. */
+  name: string;
+  /** The element's text. */
+  value?: string;
 }
 
 /** `<firmware>`. */
@@ -556,44 +564,58 @@ export interface DomainXMLOsNvramSource {
   managed?: boolean;
   /** `path` attribute. */
   path?: string;
+  /** `<address>`. */
+  address?: DomainXMLOsNvramSourceAddress;
   /** `<slices>`. */
   slices?: DomainXMLOsNvramSourceSlices;
   /** `<dataStore>`. */
   dataStore?: DomainXMLOsNvramSourceDataStore;
   /** `<privateData>` (true when present). */
   privateData?: true;
-  /** `<encryption>`. */
-  encryption?: DomainEncryption;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainDevSeclabel[];
-  /** `<reservations>`. */
-  reservations?: DomainReservations;
   /** `<host>` elements. */
   host?: DomainDiskSourceNetworkHost[];
-  /** `<reconnect>`. */
-  reconnect?: DomainReconnect;
   /** `<snapshot>`. */
   snapshot?: DomainXMLOsNvramSourceSnapshot;
   /** `<config>`. */
   config?: DomainXMLOsNvramSourceConfig;
   /** `<auth>`. */
   auth?: DomainDiskAuth;
-  /** `<initiator>`. */
-  initiator?: DomainInitiatorinfo;
+  /** `<identity>`. */
+  identity?: DomainDiskSourceNetworkProtocolSSHKeyDef;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<ssl>`. */
+  ssl?: DomainDiskSourceNetworkProtocolSSLVerify;
   /** `<cookies>`. */
   cookies?: DomainDiskSourceNetworkProtocolHTTPCookies;
   /** `<readahead>`. */
   readahead?: DomainXMLOsNvramSourceReadahead;
   /** `<timeout>`. */
   timeout?: DomainXMLOsNvramSourceTimeout;
-  /** `<ssl>`. */
-  ssl?: DomainDiskSourceNetworkProtocolSSLVerify;
   /** `<knownHosts>`. */
   knownHosts?: DomainDiskSourceNetworkProtocolSSHHostVerify;
-  /** `<identity>`. */
-  identity?: DomainDiskSourceNetworkProtocolSSHKeyDef;
-  /** `<address>`. */
-  address?: DomainXMLOsNvramSourceAddress;
+  /** `<initiator>`. */
+  initiator?: DomainInitiatorinfo;
+  /** `<reservations>`. */
+  reservations?: DomainReservations;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<address>`. */
+export interface DomainXMLOsNvramSourceAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
 }
 
 /** `<slices>`. */
@@ -644,6 +666,72 @@ export interface DomainDiskFormatMetadataCacheMaxSize {
   value?: number | bigint;
 }
 
+/** `<host>`. */
+export interface DomainDiskSourceNetworkHost {
+  /** `transport` attribute. */
+  transport?: "rdma" | "tcp" | "unix";
+  /** `name` attribute. */
+  name?: string;
+  /** `port` attribute. */
+  port?: number;
+  /** `socket` attribute. */
+  socket?: string;
+}
+
+/** `<snapshot>`. */
+export interface DomainXMLOsNvramSourceSnapshot {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<config>`. */
+export interface DomainXMLOsNvramSourceConfig {
+  /** `file` attribute. */
+  file: string;
+}
+
+/** `<auth>`. */
+export interface DomainDiskAuth {
+  /** `username` attribute. */
+  username: string;
+  /** `<secret>`. */
+  secret: DomainDiskAuthSecret;
+}
+
+/** `<secret>`. */
+export interface DomainDiskAuthSecret {
+  /** `type` attribute. */
+  type: "ceph" | "iscsi";
+  /** `uuid` attribute. */
+  uuid?: string;
+  /** `usage` attribute. */
+  usage?: string;
+}
+
+/** `<identity>`. */
+export interface DomainDiskSourceNetworkProtocolSSHKeyDef {
+  /** `username` attribute. */
+  username?: string;
+  /** `keyfile` attribute. */
+  keyfile?: string;
+  /** `agentsock` attribute. */
+  agentsock?: string;
+  /** `user` attribute. */
+  user?: string;
+  /** `group` attribute. */
+  group?: string;
+}
+
+/** `<reconnect>`. */
+export interface DomainReconnect {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+  /** `timeout` attribute. */
+  timeout?: number;
+  /** `delay` attribute. */
+  delay?: number;
+}
+
 /** `<encryption>`. */
 export interface DomainEncryption {
   /** `format` attribute. */
@@ -688,100 +776,10 @@ export interface DomainEncryptionIvgen {
   hash?: string;
 }
 
-/** `<seclabel>`. */
-export interface DomainDevSeclabel {
-  /** `model` attribute. */
-  model?: string;
-  /** `relabel` attribute. */
-  relabel?: boolean;
-  /** `labelskip` attribute. */
-  labelskip?: "yes";
-  /** `<label>` elements. */
-  label?: string[];
-}
-
-/** `<reservations>`. */
-export interface DomainReservations {
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `<source>`. */
-  source?: DomainUnixSocketSource;
-}
-
-/** `<source>`. */
-export interface DomainUnixSocketSource {
-  /** `type` attribute. */
-  type: "unix";
-  /** `path` attribute. */
-  path: string;
-  /** `mode` attribute. */
-  mode: "client" | "server";
-  /** `<reconnect>`. */
-  reconnect?: DomainReconnect;
-}
-
-/** `<reconnect>`. */
-export interface DomainReconnect {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-  /** `timeout` attribute. */
-  timeout?: number;
-  /** `delay` attribute. */
-  delay?: number;
-}
-
-/** `<host>`. */
-export interface DomainDiskSourceNetworkHost {
-  /** `transport` attribute. */
-  transport?: "rdma" | "tcp" | "unix";
-  /** `name` attribute. */
-  name?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `socket` attribute. */
-  socket?: string;
-}
-
-/** `<snapshot>`. */
-export interface DomainXMLOsNvramSourceSnapshot {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<config>`. */
-export interface DomainXMLOsNvramSourceConfig {
-  /** `file` attribute. */
-  file: string;
-}
-
-/** `<auth>`. */
-export interface DomainDiskAuth {
-  /** `username` attribute. */
-  username: string;
-  /** `<secret>`. */
-  secret: DomainDiskAuthSecret;
-}
-
-/** `<secret>`. */
-export interface DomainDiskAuthSecret {
-  /** `type` attribute. */
-  type: "ceph" | "iscsi";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<initiator>`. */
-export interface DomainInitiatorinfo {
-  /** `<iqn>`. */
-  iqn: DomainInitiatorinfoIqn;
-}
-
-/** `<iqn>`. */
-export interface DomainInitiatorinfoIqn {
-  /** `name` attribute. */
-  name: string;
+/** `<ssl>`. */
+export interface DomainDiskSourceNetworkProtocolSSLVerify {
+  /** `verify` attribute. */
+  verify: boolean;
 }
 
 /** `<cookies>`. */
@@ -810,44 +808,54 @@ export interface DomainXMLOsNvramSourceTimeout {
   seconds: number | bigint;
 }
 
-/** `<ssl>`. */
-export interface DomainDiskSourceNetworkProtocolSSLVerify {
-  /** `verify` attribute. */
-  verify: boolean;
-}
-
 /** `<knownHosts>`. */
 export interface DomainDiskSourceNetworkProtocolSSHHostVerify {
   /** `path` attribute. */
   path: string;
 }
 
-/** `<identity>`. */
-export interface DomainDiskSourceNetworkProtocolSSHKeyDef {
-  /** `username` attribute. */
-  username?: string;
-  /** `keyfile` attribute. */
-  keyfile?: string;
-  /** `agentsock` attribute. */
-  agentsock?: string;
-  /** `user` attribute. */
-  user?: string;
-  /** `group` attribute. */
-  group?: string;
+/** `<initiator>`. */
+export interface DomainInitiatorinfo {
+  /** `<iqn>`. */
+  iqn: DomainInitiatorinfoIqn;
 }
 
-/** `<address>`. */
-export interface DomainXMLOsNvramSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
+/** `<iqn>`. */
+export interface DomainInitiatorinfoIqn {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<reservations>`. */
+export interface DomainReservations {
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `<source>`. */
+  source?: DomainUnixSocketSource;
+}
+
+/** `<source>`. */
+export interface DomainUnixSocketSource {
+  /** `type` attribute. */
+  type: "unix";
+  /** `path` attribute. */
+  path: string;
+  /** `mode` attribute. */
+  mode: "client" | "server";
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+}
+
+/** `<seclabel>`. */
+export interface DomainDevSeclabel {
+  /** `model` attribute. */
+  model?: string;
+  /** `relabel` attribute. */
+  relabel?: boolean;
+  /** `labelskip` attribute. */
+  labelskip?: "yes";
+  /** `<label>` elements. */
+  label?: string[];
 }
 
 /** `<boot>`. */
@@ -888,14 +896,6 @@ export interface DomainAcpiTable {
 export interface DomainAcpiTableTable {
   /** `type` attribute. */
   type: "msdm" | "raw" | "rawset" | "slic";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<initenv>`. */
-export interface DomainXMLOsInitenv {
-  /** `name` attribute. */
-  name: string;
   /** The element's text. */
   value?: string;
 }
@@ -3236,60 +3236,34 @@ export interface DomainHostdevSource {
   name?: string;
   /** `wwpn` attribute. */
   wwpn?: string;
-  /** `<address>`. */
-  address?: DomainHostdevSourceAddress;
-  /** `<vendor>`. */
-  vendor?: DomainHostdevSourceVendor;
-  /** `<product>`. */
-  product?: DomainHostdevSourceProduct;
-  /** `<adapter>`. */
-  adapter?: DomainSourceinfoadapter;
+  /** `<interface>`. */
+  interface?: string;
+  /** `<char>`. */
+  char?: string;
+  /** `<block>`. */
+  block?: string;
   /** `<host>` elements. */
   host?: DomainHostdevSourceHost[];
   /** `<auth>`. */
   auth?: DomainDiskAuth;
   /** `<initiator>`. */
   initiator?: DomainInitiatorinfo;
-  /** `<block>`. */
-  block?: string;
-  /** `<char>`. */
-  char?: string;
-  /** `<interface>`. */
-  interface?: string;
+  /** `<adapter>`. */
+  adapter?: DomainSourceinfoadapter;
+  /** `<vendor>`. */
+  vendor?: DomainHostdevSourceVendor;
+  /** `<product>`. */
+  product?: DomainHostdevSourceProduct;
+  /** `<address>`. */
+  address?: DomainHostdevSourceAddress;
 }
 
-/** `<address>`. */
-export interface DomainHostdevSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-  /** `device` attribute. */
-  device?: string;
-  /** `target` attribute. */
-  target?: string;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `uuid` attribute. */
-  uuid?: string;
-}
-
-/** `<vendor>`. */
-export interface DomainHostdevSourceVendor {
-  /** `id` attribute. */
-  id: string;
-}
-
-/** `<product>`. */
-export interface DomainHostdevSourceProduct {
-  /** `id` attribute. */
-  id: string;
+/** `<host>`. */
+export interface DomainHostdevSourceHost {
+  /** `name` attribute. */
+  name: string;
+  /** `port` attribute. */
+  port?: number;
 }
 
 /** `<adapter>`. */
@@ -3338,12 +3312,38 @@ export interface DomainSourceinfoadapterParentaddrAddress {
   multifunction?: boolean;
 }
 
-/** `<host>`. */
-export interface DomainHostdevSourceHost {
-  /** `name` attribute. */
-  name: string;
-  /** `port` attribute. */
-  port?: number;
+/** `<vendor>`. */
+export interface DomainHostdevSourceVendor {
+  /** `id` attribute. */
+  id: string;
+}
+
+/** `<product>`. */
+export interface DomainHostdevSourceProduct {
+  /** `id` attribute. */
+  id: string;
+}
+
+/** `<address>`. */
+export interface DomainHostdevSourceAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
+  /** `device` attribute. */
+  device?: string;
+  /** `target` attribute. */
+  target?: string;
+  /** `unit` attribute. */
+  unit?: string;
+  /** `uuid` attribute. */
+  uuid?: string;
 }
 
 /** `<ip>`. */
@@ -3682,28 +3682,20 @@ export interface DomainInterfaceSource {
   portgroupid?: string;
   /** `connectionid` attribute. */
   connectionid?: number | bigint;
-  /** `<ip>` elements. */
-  ip?: DomainHostdevIp[];
-  /** `<route>` elements. */
-  route?: DomainRoute[];
-  /** `<reconnect>`. */
-  reconnect?: DomainReconnect;
-  /** `<local>`. */
-  local?: DomainInterfaceSourceLocal;
   /** `<vendor>`. */
   vendor?: DomainHostdevSourceVendor;
   /** `<product>`. */
   product?: DomainHostdevSourceProduct;
   /** `<address>`. */
   addressElement?: DomainUsbaddress;
-}
-
-/** `<local>`. */
-export interface DomainInterfaceSourceLocal {
-  /** `address` attribute. */
-  address: string;
-  /** `port` attribute. */
-  port: number;
+  /** `<local>`. */
+  local?: DomainInterfaceSourceLocal;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+  /** `<ip>` elements. */
+  ip?: DomainHostdevIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
 }
 
 /** `<address>`. */
@@ -3722,6 +3714,14 @@ export interface DomainUsbaddress {
   function?: number | string;
   /** `multifunction` attribute. */
   multifunction?: boolean;
+}
+
+/** `<local>`. */
+export interface DomainInterfaceSourceLocal {
+  /** `address` attribute. */
+  address: string;
+  /** `port` attribute. */
+  port: number;
 }
 
 /** `<virtualport>`. */
@@ -5584,118 +5584,28 @@ export interface StoragePoolXMLFeaturesCow {
 
 /** `<source>`. */
 export interface StoragePoolXMLSource {
-  /** `<vendor>`. */
-  vendor?: StoragePoolXMLSourceVendor;
-  /** `<product>`. */
-  product?: StoragePoolXMLSourceProduct;
-  /** `<device>` elements. */
-  device?: StoragePoolSourceinfodev[];
-  /** `<format>`. */
-  format?: StoragePoolXMLSourceFormat;
+  /** `<adapter>`. */
+  adapter?: StoragePoolSourceinfoadapter;
+  /** `<name>` elements. */
+  name?: string[];
   /** `<host>` elements. */
   host?: StoragePoolXMLSourceHost[];
   /** `<dir>`. */
   dir?: StoragePoolSourceinfodir;
-  /** `<protocol>`. */
-  protocol?: StoragePoolXMLSourceProtocol;
-  /** `<name>` elements. */
-  name?: string[];
+  /** `<device>` elements. */
+  device?: StoragePoolSourceinfodev[];
   /** `<initiator>`. */
   initiator?: StoragePoolInitiatorinfo;
   /** `<auth>`. */
   auth?: StoragePoolSourceinfoauth;
-  /** `<adapter>`. */
-  adapter?: StoragePoolSourceinfoadapter;
-}
-
-/** `<vendor>`. */
-export interface StoragePoolXMLSourceVendor {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<product>`. */
-export interface StoragePoolXMLSourceProduct {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<device>`. */
-export interface StoragePoolSourceinfodev {
-  /** `path` attribute. */
-  path: string;
-  /** `part_separator` attribute. */
-  partSeparator?: boolean;
-  /** `<freeExtent>` elements. */
-  freeExtent?: StoragePoolSourceinfodevFreeExtent[];
-}
-
-/** `<freeExtent>`. */
-export interface StoragePoolSourceinfodevFreeExtent {
-  /** `start` attribute. */
-  start: number | bigint;
-  /** `end` attribute. */
-  end: number | bigint;
-}
-
-/** `<format>`. */
-export interface StoragePoolXMLSourceFormat {
-  /** `type` attribute. */
-  type: "auto" | "bsd" | "cifs" | "dos" | "dvh" | "ext2" | "ext3" | "ext4" | "gfs" | "gfs2" | "glusterfs" | "gpt" | "hfs+" | "iso9660" | "lvm2" | "mac" | "nfs" | "ocfs2" | "pc98" | "sun" | "udf" | "ufs" | "unknown" | "vfat" | "vmfs" | "xfs";
+  /** `<format>`. */
+  format?: StoragePoolXMLSourceFormat;
+  /** `<protocol>`. */
+  protocol?: StoragePoolXMLSourceProtocol;
   /** `<vendor>`. */
-  vendor?: StoragePoolXMLSourceVendor;
+  vendor?: StoragePoolXMLSourceFormatVendor;
   /** `<product>`. */
-  product?: StoragePoolXMLSourceProduct;
-}
-
-/** `<host>`. */
-export interface StoragePoolXMLSourceHost {
-  /** `name` attribute. */
-  name: string;
-  /** `port` attribute. */
-  port?: number;
-}
-
-/** `<dir>`. */
-export interface StoragePoolSourceinfodir {
-  /** `path` attribute. */
-  path: string;
-}
-
-/** `<protocol>`. */
-export interface StoragePoolXMLSourceProtocol {
-  /** `ver` attribute. */
-  ver: string;
-}
-
-/** `<initiator>`. */
-export interface StoragePoolInitiatorinfo {
-  /** `<iqn>`. */
-  iqn: StoragePoolInitiatorinfoIqn;
-}
-
-/** `<iqn>`. */
-export interface StoragePoolInitiatorinfoIqn {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<auth>`. */
-export interface StoragePoolSourceinfoauth {
-  /** `type` attribute. */
-  type: "ceph" | "chap";
-  /** `username` attribute. */
-  username: string;
-  /** `<secret>`. */
-  secret: StoragePoolSourceinfoauthsecret;
-}
-
-/** `<secret>`. */
-export interface StoragePoolSourceinfoauthsecret {
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
+  product?: StoragePoolXMLSourceFormatProduct;
 }
 
 /** `<adapter>`. */
@@ -5742,6 +5652,96 @@ export interface StoragePoolSourceinfoadapterParentaddrAddress {
   function?: number | string;
   /** `multifunction` attribute. */
   multifunction?: boolean;
+}
+
+/** `<host>`. */
+export interface StoragePoolXMLSourceHost {
+  /** `name` attribute. */
+  name: string;
+  /** `port` attribute. */
+  port?: number;
+}
+
+/** `<dir>`. */
+export interface StoragePoolSourceinfodir {
+  /** `path` attribute. */
+  path: string;
+}
+
+/** `<device>`. */
+export interface StoragePoolSourceinfodev {
+  /** `path` attribute. */
+  path: string;
+  /** `part_separator` attribute. */
+  partSeparator?: boolean;
+  /** `<freeExtent>` elements. */
+  freeExtent?: StoragePoolSourceinfodevFreeExtent[];
+}
+
+/** `<freeExtent>`. */
+export interface StoragePoolSourceinfodevFreeExtent {
+  /** `start` attribute. */
+  start: number | bigint;
+  /** `end` attribute. */
+  end: number | bigint;
+}
+
+/** `<initiator>`. */
+export interface StoragePoolInitiatorinfo {
+  /** `<iqn>`. */
+  iqn: StoragePoolInitiatorinfoIqn;
+}
+
+/** `<iqn>`. */
+export interface StoragePoolInitiatorinfoIqn {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<auth>`. */
+export interface StoragePoolSourceinfoauth {
+  /** `type` attribute. */
+  type: "ceph" | "chap";
+  /** `username` attribute. */
+  username: string;
+  /** `<secret>`. */
+  secret: StoragePoolSourceinfoauthsecret;
+}
+
+/** `<secret>`. */
+export interface StoragePoolSourceinfoauthsecret {
+  /** `uuid` attribute. */
+  uuid?: string;
+  /** `usage` attribute. */
+  usage?: string;
+}
+
+/** `<format>`. */
+export interface StoragePoolXMLSourceFormat {
+  /** `type` attribute. */
+  type: "auto" | "bsd" | "cifs" | "dos" | "dvh" | "ext2" | "ext3" | "ext4" | "gfs" | "gfs2" | "glusterfs" | "gpt" | "hfs+" | "iso9660" | "lvm2" | "mac" | "nfs" | "ocfs2" | "pc98" | "sun" | "udf" | "ufs" | "unknown" | "vfat" | "vmfs" | "xfs";
+  /** `<vendor>`. */
+  vendor?: StoragePoolXMLSourceFormatVendor;
+  /** `<product>`. */
+  product?: StoragePoolXMLSourceFormatProduct;
+}
+
+/** `<vendor>`. */
+export interface StoragePoolXMLSourceFormatVendor {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<product>`. */
+export interface StoragePoolXMLSourceFormatProduct {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<protocol>`. */
+export interface StoragePoolXMLSourceProtocol {
+  /** `ver` attribute. */
+  ver: string;
 }
 
 /** `<refresh>`. */
@@ -6646,18 +6646,18 @@ export interface DomainCapabilitiesCpuHost {
   name: "custom" | "host-model" | "host-passthrough" | "maximum";
   /** `supported` attribute. */
   supported: boolean;
-  /** `<enum>` elements. */
-  enum?: DomainCapabilitiesOsEnum[];
   /** `<model>` elements. */
   model?: DomainCapabilitiesCpuModel[];
+  /** `<blockers>` elements. */
+  blockers?: DomainCapabilitiesCpuHostBlockers[];
   /** `<vendor>`. */
   vendor?: string;
   /** `<maxphysaddr>`. */
   maxphysaddr?: DomainCapabilitiesCpuMaxPhysAddr;
   /** `<feature>` elements. */
   feature?: DomainCapabilitiesCpuFeature[];
-  /** `<blockers>` elements. */
-  blockers?: DomainCapabilitiesCpuHostBlockers[];
+  /** `<enum>` elements. */
+  enum?: DomainCapabilitiesOsEnum[];
 }
 
 /** `<model>`. */
@@ -6678,6 +6678,20 @@ export interface DomainCapabilitiesCpuModel {
   value?: string;
 }
 
+/** `<blockers>`. */
+export interface DomainCapabilitiesCpuHostBlockers {
+  /** `model` attribute. */
+  model: string;
+  /** `<feature>` elements. */
+  feature: DomainCapabilitiesCpuHostBlockersFeature[];
+}
+
+/** `<feature>`. */
+export interface DomainCapabilitiesCpuHostBlockersFeature {
+  /** `name` attribute. */
+  name: string;
+}
+
 /** `<maxphysaddr>`. */
 export interface DomainCapabilitiesCpuMaxPhysAddr {
   /** `mode` attribute. */
@@ -6692,20 +6706,6 @@ export interface DomainCapabilitiesCpuMaxPhysAddr {
 export interface DomainCapabilitiesCpuFeature {
   /** `policy` attribute. */
   policy: "disable" | "forbid" | "force" | "optional" | "require";
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<blockers>`. */
-export interface DomainCapabilitiesCpuHostBlockers {
-  /** `model` attribute. */
-  model: string;
-  /** `<feature>` elements. */
-  feature: DomainCapabilitiesCpuHostBlockersFeature[];
-}
-
-/** `<feature>`. */
-export interface DomainCapabilitiesCpuHostBlockersFeature {
   /** `name` attribute. */
   name: string;
 }
@@ -7202,26 +7202,12 @@ export interface NodeDeviceCapabilityCapability {
   type: "80203" | "80211" | "cardbus-bridge" | "ccwgroup_member" | "fc_host" | "fc_remote_port" | "hotpluggable" | "mdev_types" | "pci-bridge" | "phys_function" | "qeth_generic" | "qeth_layer2" | "qeth_layer3" | "removable" | "virt_functions" | "vpd" | "vport_ops";
   /** `maxCount` attribute. */
   maxCount?: number;
-  /** `<address>` elements. */
-  address?: NodeDeviceAddress[];
-  /** `<type>` elements. */
-  typeElement?: NodeDeviceCapabilityCapabilityType[];
-  /** `<name>`. */
-  name?: string;
-  /** `<fields>` elements. */
-  fields?: NodeDeviceCapabilityCapabilityFields[];
-  /** `<wwnn>`. */
-  wwnn?: string;
-  /** `<wwpn>`. */
-  wwpn?: string;
-  /** `<fabric_wwn>`. */
-  fabricWwn?: string;
-  /** `<max_vports>`. */
-  maxVports?: number;
-  /** `<vports>`. */
-  vports?: number;
-  /** `<rport>`. */
-  rport?: string;
+  /** `<card_type>`. */
+  cardType?: string;
+  /** `<chpid>`. */
+  chpid?: string;
+  /** `<group_device>`. */
+  groupDevice?: string;
   /** `<media_available>`. */
   mediaAvailable?: "0" | "1";
   /** `<media_size>`. */
@@ -7232,42 +7218,34 @@ export interface NodeDeviceCapabilityCapability {
   logicalBlockSize?: number | bigint;
   /** `<num_blocks>`. */
   numBlocks?: number | bigint;
-  /** `<group_device>`. */
-  groupDevice?: string;
-  /** `<card_type>`. */
-  cardType?: string;
-  /** `<chpid>`. */
-  chpid?: string;
-}
-
-/** `<address>`. */
-export interface NodeDeviceAddress {
-  /** `domain` attribute. */
-  domain: string;
-  /** `bus` attribute. */
-  bus: string;
-  /** `slot` attribute. */
-  slot: string;
-  /** `function` attribute. */
-  function: string;
-}
-
-/** `<type>`. */
-export interface NodeDeviceCapabilityCapabilityType {
-  /** `id` attribute. */
-  id: string;
+  /** `<rport>`. */
+  rport?: string;
+  /** `<max_vports>`. */
+  maxVports?: number;
+  /** `<vports>`. */
+  vports?: number;
+  /** `<wwnn>`. */
+  wwnn?: string;
+  /** `<wwpn>`. */
+  wwpn?: string;
+  /** `<fabric_wwn>`. */
+  fabricWwn?: string;
   /** `<name>`. */
   name?: string;
-  /** `<deviceAPI>`. */
-  deviceAPI: "vfio-ap" | "vfio-ccw" | "vfio-pci";
-  /** `<availableInstances>`. */
-  availableInstances: number;
+  /** `<fields>` elements. */
+  fields?: NodeDeviceCapabilityCapabilityFields[];
+  /** `<type>` elements. */
+  typeElement?: NodeDeviceCapabilityCapabilityType[];
+  /** `<address>` elements. */
+  address?: NodeDeviceAddress[];
 }
 
 /** `<fields>`. */
 export interface NodeDeviceCapabilityCapabilityFields {
   /** `access` attribute. */
   access: "readonly" | "readwrite";
+  /** `<asset_tag>`. */
+  assetTag?: string;
   /** `<change_level>`. */
   changeLevel?: string;
   /** `<manufacture_id>`. */
@@ -7278,8 +7256,6 @@ export interface NodeDeviceCapabilityCapabilityFields {
   serialNumber?: string;
   /** `<vendor_field>` elements. */
   vendorField?: NodeDeviceCapabilityCapabilityFieldsVendorField[];
-  /** `<asset_tag>`. */
-  assetTag?: string;
   /** `<system_field>` elements. */
   systemField?: NodeDeviceCapabilityCapabilityFieldsSystemField[];
 }
@@ -7298,6 +7274,30 @@ export interface NodeDeviceCapabilityCapabilityFieldsSystemField {
   index: string;
   /** The element's text. */
   value?: string;
+}
+
+/** `<type>`. */
+export interface NodeDeviceCapabilityCapabilityType {
+  /** `id` attribute. */
+  id: string;
+  /** `<name>`. */
+  name?: string;
+  /** `<deviceAPI>`. */
+  deviceAPI: "vfio-ap" | "vfio-ccw" | "vfio-pci";
+  /** `<availableInstances>`. */
+  availableInstances: number;
+}
+
+/** `<address>`. */
+export interface NodeDeviceAddress {
+  /** `domain` attribute. */
+  domain: string;
+  /** `bus` attribute. */
+  bus: string;
+  /** `slot` attribute. */
+  slot: string;
+  /** `function` attribute. */
+  function: string;
 }
 
 /** `<iommuGroup>`. */
@@ -7378,12 +7378,12 @@ export interface InterfaceXML {
   mtu?: InterfaceXMLMtu;
   /** `<protocol>` elements. */
   protocol?: InterfaceProtocolIpv4[];
-  /** `<bridge>`. */
-  bridge?: InterfaceXMLBridge;
-  /** `<bond>`. */
-  bond?: InterfaceBondElement;
   /** `<vlan>`. */
   vlan?: InterfaceVlanDevice;
+  /** `<bond>`. */
+  bond?: InterfaceBondElement;
+  /** `<bridge>`. */
+  bridge?: InterfaceXMLBridge;
 }
 
 /** `<start>`. */
@@ -7416,14 +7416,14 @@ export interface InterfaceXMLMtu {
 export interface InterfaceProtocolIpv4 {
   /** `family` attribute. */
   family: "ipv4" | "ipv6";
+  /** `<autoconf>` (true when present). */
+  autoconf?: true;
   /** `<dhcp>`. */
   dhcp?: InterfaceDhcpElement;
   /** `<ip>` elements. */
   ip?: InterfaceProtocolIpv4Ip[];
   /** `<route>`. */
   route?: InterfaceProtocolIpv4Route;
-  /** `<autoconf>` (true when present). */
-  autoconf?: true;
 }
 
 /** `<dhcp>`. */
@@ -7444,32 +7444,6 @@ export interface InterfaceProtocolIpv4Ip {
 export interface InterfaceProtocolIpv4Route {
   /** `gateway` attribute. */
   gateway: string;
-}
-
-/** `<bridge>`. */
-export interface InterfaceXMLBridge {
-  /** `stp` attribute. */
-  stp?: boolean;
-  /** `delay` attribute. */
-  delay?: number;
-  /** `<interface>` elements. */
-  interface?: InterfaceBareEthernetInterface[];
-}
-
-/** `<interface>`. */
-export interface InterfaceBareEthernetInterface {
-  /** `type` attribute. */
-  type: "bond" | "ethernet" | "vlan";
-  /** `name` attribute. */
-  name?: string;
-  /** `<mac>`. */
-  mac?: InterfaceXMLMac;
-  /** `<link>`. */
-  link?: InterfaceXMLLink;
-  /** `<vlan>`. */
-  vlan?: InterfaceVlanDevice;
-  /** `<bond>`. */
-  bond?: InterfaceBondElement;
 }
 
 /** `<vlan>`. */
@@ -7495,7 +7469,7 @@ export interface InterfaceBondElement {
   /** `<miimon>`. */
   miimon?: InterfaceBondElementMiimon;
   /** `<interface>` elements. */
-  interface: InterfaceBareEthernetInterface2[];
+  interface: InterfaceBareEthernetInterface[];
 }
 
 /** `<arpmon>`. */
@@ -7521,7 +7495,7 @@ export interface InterfaceBondElementMiimon {
 }
 
 /** `<interface>`. */
-export interface InterfaceBareEthernetInterface2 {
+export interface InterfaceBareEthernetInterface {
   /** `type` attribute. */
   type: "ethernet";
   /** `name` attribute. */
@@ -7530,6 +7504,32 @@ export interface InterfaceBareEthernetInterface2 {
   mac?: InterfaceXMLMac;
   /** `<link>`. */
   link?: InterfaceXMLLink;
+}
+
+/** `<bridge>`. */
+export interface InterfaceXMLBridge {
+  /** `stp` attribute. */
+  stp?: boolean;
+  /** `delay` attribute. */
+  delay?: number;
+  /** `<interface>` elements. */
+  interface?: InterfaceBareEthernetInterface2[];
+}
+
+/** `<interface>`. */
+export interface InterfaceBareEthernetInterface2 {
+  /** `type` attribute. */
+  type: "bond" | "ethernet" | "vlan";
+  /** `name` attribute. */
+  name?: string;
+  /** `<mac>`. */
+  mac?: InterfaceXMLMac;
+  /** `<link>`. */
+  link?: InterfaceXMLLink;
+  /** `<bond>`. */
+  bond?: InterfaceBondElement;
+  /** `<vlan>`. */
+  vlan?: InterfaceVlanDevice;
 }
 
 /** `<secret>`. */
@@ -8634,32 +8634,32 @@ export interface DomainSnapshotDisksnapshotSource {
   dataStore?: DomainSnapshotDisksnapshotSourceDataStore;
   /** `<privateData>` (true when present). */
   privateData?: true;
-  /** `<encryption>`. */
-  encryption?: DomainSnapshotEncryption;
   /** `<host>` elements. */
   host?: DomainSnapshotDiskSourceNetworkHost[];
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect;
   /** `<snapshot>`. */
   snapshot?: DomainSnapshotDisksnapshotSourceDataStoreSourceSnapshot;
   /** `<config>`. */
   config?: DomainSnapshotDisksnapshotSourceDataStoreSourceConfig;
   /** `<auth>`. */
   auth?: DomainSnapshotDiskAuth;
-  /** `<initiator>`. */
-  initiator?: DomainSnapshotInitiatorinfo;
+  /** `<identity>`. */
+  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef;
+  /** `<reconnect>`. */
+  reconnect?: DomainSnapshotReconnect;
+  /** `<encryption>`. */
+  encryption?: DomainSnapshotEncryption;
+  /** `<ssl>`. */
+  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify;
   /** `<cookies>`. */
   cookies?: DomainSnapshotDiskSourceNetworkProtocolHTTPCookies;
   /** `<readahead>`. */
   readahead?: DomainSnapshotDisksnapshotSourceDataStoreSourceReadahead;
   /** `<timeout>`. */
   timeout?: DomainSnapshotDisksnapshotSourceDataStoreSourceTimeout;
-  /** `<ssl>`. */
-  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify;
   /** `<knownHosts>`. */
   knownHosts?: DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify;
-  /** `<identity>`. */
-  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef;
+  /** `<initiator>`. */
+  initiator?: DomainSnapshotInitiatorinfo;
 }
 
 /** `<seclabel>`. */
@@ -8758,44 +8758,124 @@ export interface DomainSnapshotDisksnapshotSourceDataStoreSource {
   managed?: boolean;
   /** `path` attribute. */
   path?: string;
+  /** `<address>`. */
+  address?: DomainSnapshotDisksnapshotSourceDataStoreSourceAddress;
   /** `<slices>`. */
   slices?: DomainSnapshotDisksnapshotSourceSlices;
   /** `<dataStore>`. */
   dataStore?: DomainSnapshotDisksnapshotSourceDataStore;
   /** `<privateData>` (true when present). */
   privateData?: true;
-  /** `<encryption>`. */
-  encryption?: DomainSnapshotEncryption;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainSnapshotDevSeclabel[];
-  /** `<reservations>`. */
-  reservations?: DomainSnapshotReservations;
   /** `<host>` elements. */
   host?: DomainSnapshotDiskSourceNetworkHost[];
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect;
   /** `<snapshot>`. */
   snapshot?: DomainSnapshotDisksnapshotSourceDataStoreSourceSnapshot;
   /** `<config>`. */
   config?: DomainSnapshotDisksnapshotSourceDataStoreSourceConfig;
   /** `<auth>`. */
   auth?: DomainSnapshotDiskAuth;
-  /** `<initiator>`. */
-  initiator?: DomainSnapshotInitiatorinfo;
+  /** `<identity>`. */
+  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef;
+  /** `<reconnect>`. */
+  reconnect?: DomainSnapshotReconnect;
+  /** `<encryption>`. */
+  encryption?: DomainSnapshotEncryption;
+  /** `<ssl>`. */
+  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify;
   /** `<cookies>`. */
   cookies?: DomainSnapshotDiskSourceNetworkProtocolHTTPCookies;
   /** `<readahead>`. */
   readahead?: DomainSnapshotDisksnapshotSourceDataStoreSourceReadahead;
   /** `<timeout>`. */
   timeout?: DomainSnapshotDisksnapshotSourceDataStoreSourceTimeout;
-  /** `<ssl>`. */
-  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify;
   /** `<knownHosts>`. */
   knownHosts?: DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify;
-  /** `<identity>`. */
-  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef;
-  /** `<address>`. */
-  address?: DomainSnapshotDisksnapshotSourceDataStoreSourceAddress;
+  /** `<initiator>`. */
+  initiator?: DomainSnapshotInitiatorinfo;
+  /** `<reservations>`. */
+  reservations?: DomainSnapshotReservations;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainSnapshotDevSeclabel[];
+}
+
+/** `<address>`. */
+export interface DomainSnapshotDisksnapshotSourceDataStoreSourceAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
+}
+
+/** `<host>`. */
+export interface DomainSnapshotDiskSourceNetworkHost {
+  /** `transport` attribute. */
+  transport?: "rdma" | "tcp" | "unix";
+  /** `name` attribute. */
+  name?: string;
+  /** `port` attribute. */
+  port?: number;
+  /** `socket` attribute. */
+  socket?: string;
+}
+
+/** `<snapshot>`. */
+export interface DomainSnapshotDisksnapshotSourceDataStoreSourceSnapshot {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<config>`. */
+export interface DomainSnapshotDisksnapshotSourceDataStoreSourceConfig {
+  /** `file` attribute. */
+  file: string;
+}
+
+/** `<auth>`. */
+export interface DomainSnapshotDiskAuth {
+  /** `username` attribute. */
+  username: string;
+  /** `<secret>`. */
+  secret: DomainSnapshotDiskAuthSecret;
+}
+
+/** `<secret>`. */
+export interface DomainSnapshotDiskAuthSecret {
+  /** `type` attribute. */
+  type: "ceph" | "iscsi";
+  /** `uuid` attribute. */
+  uuid?: string;
+  /** `usage` attribute. */
+  usage?: string;
+}
+
+/** `<identity>`. */
+export interface DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef {
+  /** `username` attribute. */
+  username?: string;
+  /** `keyfile` attribute. */
+  keyfile?: string;
+  /** `agentsock` attribute. */
+  agentsock?: string;
+  /** `user` attribute. */
+  user?: string;
+  /** `group` attribute. */
+  group?: string;
+}
+
+/** `<reconnect>`. */
+export interface DomainSnapshotReconnect {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+  /** `timeout` attribute. */
+  timeout?: number;
+  /** `delay` attribute. */
+  delay?: number;
 }
 
 /** `<encryption>`. */
@@ -8842,88 +8922,10 @@ export interface DomainSnapshotEncryptionIvgen {
   hash?: string;
 }
 
-/** `<reservations>`. */
-export interface DomainSnapshotReservations {
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `<source>`. */
-  source?: DomainSnapshotUnixSocketSource;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotUnixSocketSource {
-  /** `type` attribute. */
-  type: "unix";
-  /** `path` attribute. */
-  path: string;
-  /** `mode` attribute. */
-  mode: "client" | "server";
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect;
-}
-
-/** `<reconnect>`. */
-export interface DomainSnapshotReconnect {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-  /** `timeout` attribute. */
-  timeout?: number;
-  /** `delay` attribute. */
-  delay?: number;
-}
-
-/** `<host>`. */
-export interface DomainSnapshotDiskSourceNetworkHost {
-  /** `transport` attribute. */
-  transport?: "rdma" | "tcp" | "unix";
-  /** `name` attribute. */
-  name?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `socket` attribute. */
-  socket?: string;
-}
-
-/** `<snapshot>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSourceSnapshot {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<config>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSourceConfig {
-  /** `file` attribute. */
-  file: string;
-}
-
-/** `<auth>`. */
-export interface DomainSnapshotDiskAuth {
-  /** `username` attribute. */
-  username: string;
-  /** `<secret>`. */
-  secret: DomainSnapshotDiskAuthSecret;
-}
-
-/** `<secret>`. */
-export interface DomainSnapshotDiskAuthSecret {
-  /** `type` attribute. */
-  type: "ceph" | "iscsi";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<initiator>`. */
-export interface DomainSnapshotInitiatorinfo {
-  /** `<iqn>`. */
-  iqn: DomainSnapshotInitiatorinfoIqn;
-}
-
-/** `<iqn>`. */
-export interface DomainSnapshotInitiatorinfoIqn {
-  /** `name` attribute. */
-  name: string;
+/** `<ssl>`. */
+export interface DomainSnapshotDiskSourceNetworkProtocolSSLVerify {
+  /** `verify` attribute. */
+  verify: boolean;
 }
 
 /** `<cookies>`. */
@@ -8952,44 +8954,42 @@ export interface DomainSnapshotDisksnapshotSourceDataStoreSourceTimeout {
   seconds: number | bigint;
 }
 
-/** `<ssl>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSLVerify {
-  /** `verify` attribute. */
-  verify: boolean;
-}
-
 /** `<knownHosts>`. */
 export interface DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify {
   /** `path` attribute. */
   path: string;
 }
 
-/** `<identity>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef {
-  /** `username` attribute. */
-  username?: string;
-  /** `keyfile` attribute. */
-  keyfile?: string;
-  /** `agentsock` attribute. */
-  agentsock?: string;
-  /** `user` attribute. */
-  user?: string;
-  /** `group` attribute. */
-  group?: string;
+/** `<initiator>`. */
+export interface DomainSnapshotInitiatorinfo {
+  /** `<iqn>`. */
+  iqn: DomainSnapshotInitiatorinfoIqn;
 }
 
-/** `<address>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
+/** `<iqn>`. */
+export interface DomainSnapshotInitiatorinfoIqn {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<reservations>`. */
+export interface DomainSnapshotReservations {
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `<source>`. */
+  source?: DomainSnapshotUnixSocketSource;
+}
+
+/** `<source>`. */
+export interface DomainSnapshotUnixSocketSource {
+  /** `type` attribute. */
+  type: "unix";
+  /** `path` attribute. */
+  path: string;
+  /** `mode` attribute. */
+  mode: "client" | "server";
+  /** `<reconnect>`. */
+  reconnect?: DomainSnapshotReconnect;
 }
 
 /** `<driver>`. */
@@ -9026,10 +9026,10 @@ export interface DomainSnapshotXMLDomain {
   type?: "bhyve" | "hvf" | "hyperv" | "kqemu" | "kvm" | "lxc" | "openvz" | "phyp" | "qemu" | "test" | "uml" | "vbox" | "vmware" | "vz" | "xen";
   /** `id` attribute. */
   id?: number;
-  /** `<uuid>`. */
-  uuid?: string;
   /** `<name>`. */
   name?: string;
+  /** `<uuid>`. */
+  uuid?: string;
   /** `<genid>`. */
   genid?: string;
   /** `<title>`. */
@@ -9512,34 +9512,6 @@ export interface DomainSnapshotInactiveDomainOs {
   firmware?: "bios" | "efi";
   /** `<type>`. */
   type: DomainSnapshotOstypexen;
-  /** `<kernel>`. */
-  kernel?: string;
-  /** `<initrd>`. */
-  initrd?: string;
-  /** `<root>`. */
-  root?: string;
-  /** `<cmdline>`. */
-  cmdline?: string;
-  /** `<shim>`. */
-  shim?: string;
-  /** `<dtb>`. */
-  dtb?: string;
-  /** `<firmware>`. */
-  firmwareElement?: DomainSnapshotInactiveDomainOsFirmware;
-  /** `<loader>`. */
-  loader?: DomainSnapshotInactiveDomainOsLoader;
-  /** `<nvram>`. */
-  nvram?: DomainSnapshotInactiveDomainOsNvram;
-  /** `<boot>` elements. */
-  boot?: DomainSnapshotOsbootdev[];
-  /** `<bootmenu>`. */
-  bootmenu?: DomainSnapshotInactiveDomainOsBootmenu;
-  /** `<smbios>`. */
-  smbios?: DomainSnapshotSmbios;
-  /** `<bios>`. */
-  bios?: DomainSnapshotBios;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpiTable;
   /** `<init>`. */
   init?: string;
   /** `<initarg>` elements. */
@@ -9552,6 +9524,34 @@ export interface DomainSnapshotInactiveDomainOs {
   inituser?: string;
   /** `<initgroup>`. */
   initgroup?: string;
+  /** `<firmware>`. */
+  firmwareElement?: DomainSnapshotInactiveDomainOsFirmware;
+  /** `<loader>`. */
+  loader?: DomainSnapshotInactiveDomainOsLoader;
+  /** `<nvram>`. */
+  nvram?: DomainSnapshotInactiveDomainOsNvram;
+  /** `<kernel>`. */
+  kernel?: string;
+  /** `<initrd>`. */
+  initrd?: string;
+  /** `<root>`. */
+  root?: string;
+  /** `<cmdline>`. */
+  cmdline?: string;
+  /** `<shim>`. */
+  shim?: string;
+  /** `<dtb>`. */
+  dtb?: string;
+  /** `<boot>` elements. */
+  boot?: DomainSnapshotOsbootdev[];
+  /** `<bootmenu>`. */
+  bootmenu?: DomainSnapshotInactiveDomainOsBootmenu;
+  /** `<smbios>`. */
+  smbios?: DomainSnapshotSmbios;
+  /** `<bios>`. */
+  bios?: DomainSnapshotBios;
+  /** `<acpi>`. */
+  acpi?: DomainSnapshotAcpiTable;
 }
 
 /** `<type>`. */
@@ -9562,6 +9562,14 @@ export interface DomainSnapshotOstypexen {
   machine?: "xenfv" | "xenpv" | "xenpvh" | (string & {});
   /** The element's text. */
   value?: "exe" | "hvm" | "linux" | "xen" | "xenpvh";
+}
+
+/** `<initenv>`. */
+export interface DomainSnapshotInactiveDomainOsInitenv {
+  /** `name` attribute. */
+  name: string;
+  /** The element's text. */
+  value?: string;
 }
 
 /** `<firmware>`. */
@@ -9648,44 +9656,58 @@ export interface DomainSnapshotInactiveDomainOsNvramSource {
   managed?: boolean;
   /** `path` attribute. */
   path?: string;
+  /** `<address>`. */
+  address?: DomainSnapshotInactiveDomainOsNvramSourceAddress;
   /** `<slices>`. */
   slices?: DomainSnapshotInactiveDomainOsNvramSourceSlices;
   /** `<dataStore>`. */
   dataStore?: DomainSnapshotInactiveDomainOsNvramSourceDataStore;
   /** `<privateData>` (true when present). */
   privateData?: true;
-  /** `<encryption>`. */
-  encryption?: DomainSnapshotEncryption2;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainSnapshotDevSeclabel2[];
-  /** `<reservations>`. */
-  reservations?: DomainSnapshotReservations2;
   /** `<host>` elements. */
   host?: DomainSnapshotDiskSourceNetworkHost2[];
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect2;
   /** `<snapshot>`. */
   snapshot?: DomainSnapshotInactiveDomainOsNvramSourceSnapshot;
   /** `<config>`. */
   config?: DomainSnapshotInactiveDomainOsNvramSourceConfig;
   /** `<auth>`. */
   auth?: DomainSnapshotDiskAuth2;
-  /** `<initiator>`. */
-  initiator?: DomainSnapshotInitiatorinfo2;
+  /** `<identity>`. */
+  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef2;
+  /** `<reconnect>`. */
+  reconnect?: DomainSnapshotReconnect2;
+  /** `<encryption>`. */
+  encryption?: DomainSnapshotEncryption2;
+  /** `<ssl>`. */
+  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify2;
   /** `<cookies>`. */
   cookies?: DomainSnapshotDiskSourceNetworkProtocolHTTPCookies2;
   /** `<readahead>`. */
   readahead?: DomainSnapshotInactiveDomainOsNvramSourceReadahead;
   /** `<timeout>`. */
   timeout?: DomainSnapshotInactiveDomainOsNvramSourceTimeout;
-  /** `<ssl>`. */
-  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify2;
   /** `<knownHosts>`. */
   knownHosts?: DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify2;
-  /** `<identity>`. */
-  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef2;
-  /** `<address>`. */
-  address?: DomainSnapshotInactiveDomainOsNvramSourceAddress;
+  /** `<initiator>`. */
+  initiator?: DomainSnapshotInitiatorinfo2;
+  /** `<reservations>`. */
+  reservations?: DomainSnapshotReservations2;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainSnapshotDevSeclabel2[];
+}
+
+/** `<address>`. */
+export interface DomainSnapshotInactiveDomainOsNvramSourceAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
 }
 
 /** `<slices>`. */
@@ -9736,6 +9758,72 @@ export interface DomainSnapshotDiskFormat2MetadataCacheMaxSize {
   value?: number | bigint;
 }
 
+/** `<host>`. */
+export interface DomainSnapshotDiskSourceNetworkHost2 {
+  /** `transport` attribute. */
+  transport?: "rdma" | "tcp" | "unix";
+  /** `name` attribute. */
+  name?: string;
+  /** `port` attribute. */
+  port?: number;
+  /** `socket` attribute. */
+  socket?: string;
+}
+
+/** `<snapshot>`. */
+export interface DomainSnapshotInactiveDomainOsNvramSourceSnapshot {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<config>`. */
+export interface DomainSnapshotInactiveDomainOsNvramSourceConfig {
+  /** `file` attribute. */
+  file: string;
+}
+
+/** `<auth>`. */
+export interface DomainSnapshotDiskAuth2 {
+  /** `username` attribute. */
+  username: string;
+  /** `<secret>`. */
+  secret: DomainSnapshotDiskAuthSecret2;
+}
+
+/** `<secret>`. */
+export interface DomainSnapshotDiskAuthSecret2 {
+  /** `type` attribute. */
+  type: "ceph" | "iscsi";
+  /** `uuid` attribute. */
+  uuid?: string;
+  /** `usage` attribute. */
+  usage?: string;
+}
+
+/** `<identity>`. */
+export interface DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef2 {
+  /** `username` attribute. */
+  username?: string;
+  /** `keyfile` attribute. */
+  keyfile?: string;
+  /** `agentsock` attribute. */
+  agentsock?: string;
+  /** `user` attribute. */
+  user?: string;
+  /** `group` attribute. */
+  group?: string;
+}
+
+/** `<reconnect>`. */
+export interface DomainSnapshotReconnect2 {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+  /** `timeout` attribute. */
+  timeout?: number;
+  /** `delay` attribute. */
+  delay?: number;
+}
+
 /** `<encryption>`. */
 export interface DomainSnapshotEncryption2 {
   /** `format` attribute. */
@@ -9780,100 +9868,10 @@ export interface DomainSnapshotEncryption2Ivgen {
   hash?: string;
 }
 
-/** `<seclabel>`. */
-export interface DomainSnapshotDevSeclabel2 {
-  /** `model` attribute. */
-  model?: string;
-  /** `relabel` attribute. */
-  relabel?: boolean;
-  /** `labelskip` attribute. */
-  labelskip?: "yes";
-  /** `<label>` elements. */
-  label?: string[];
-}
-
-/** `<reservations>`. */
-export interface DomainSnapshotReservations2 {
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `<source>`. */
-  source?: DomainSnapshotUnixSocketSource2;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotUnixSocketSource2 {
-  /** `type` attribute. */
-  type: "unix";
-  /** `path` attribute. */
-  path: string;
-  /** `mode` attribute. */
-  mode: "client" | "server";
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect2;
-}
-
-/** `<reconnect>`. */
-export interface DomainSnapshotReconnect2 {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-  /** `timeout` attribute. */
-  timeout?: number;
-  /** `delay` attribute. */
-  delay?: number;
-}
-
-/** `<host>`. */
-export interface DomainSnapshotDiskSourceNetworkHost2 {
-  /** `transport` attribute. */
-  transport?: "rdma" | "tcp" | "unix";
-  /** `name` attribute. */
-  name?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `socket` attribute. */
-  socket?: string;
-}
-
-/** `<snapshot>`. */
-export interface DomainSnapshotInactiveDomainOsNvramSourceSnapshot {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<config>`. */
-export interface DomainSnapshotInactiveDomainOsNvramSourceConfig {
-  /** `file` attribute. */
-  file: string;
-}
-
-/** `<auth>`. */
-export interface DomainSnapshotDiskAuth2 {
-  /** `username` attribute. */
-  username: string;
-  /** `<secret>`. */
-  secret: DomainSnapshotDiskAuthSecret2;
-}
-
-/** `<secret>`. */
-export interface DomainSnapshotDiskAuthSecret2 {
-  /** `type` attribute. */
-  type: "ceph" | "iscsi";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<initiator>`. */
-export interface DomainSnapshotInitiatorinfo2 {
-  /** `<iqn>`. */
-  iqn: DomainSnapshotInitiatorinfo2Iqn;
-}
-
-/** `<iqn>`. */
-export interface DomainSnapshotInitiatorinfo2Iqn {
-  /** `name` attribute. */
-  name: string;
+/** `<ssl>`. */
+export interface DomainSnapshotDiskSourceNetworkProtocolSSLVerify2 {
+  /** `verify` attribute. */
+  verify: boolean;
 }
 
 /** `<cookies>`. */
@@ -9902,44 +9900,54 @@ export interface DomainSnapshotInactiveDomainOsNvramSourceTimeout {
   seconds: number | bigint;
 }
 
-/** `<ssl>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSLVerify2 {
-  /** `verify` attribute. */
-  verify: boolean;
-}
-
 /** `<knownHosts>`. */
 export interface DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify2 {
   /** `path` attribute. */
   path: string;
 }
 
-/** `<identity>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef2 {
-  /** `username` attribute. */
-  username?: string;
-  /** `keyfile` attribute. */
-  keyfile?: string;
-  /** `agentsock` attribute. */
-  agentsock?: string;
-  /** `user` attribute. */
-  user?: string;
-  /** `group` attribute. */
-  group?: string;
+/** `<initiator>`. */
+export interface DomainSnapshotInitiatorinfo2 {
+  /** `<iqn>`. */
+  iqn: DomainSnapshotInitiatorinfo2Iqn;
 }
 
-/** `<address>`. */
-export interface DomainSnapshotInactiveDomainOsNvramSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
+/** `<iqn>`. */
+export interface DomainSnapshotInitiatorinfo2Iqn {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<reservations>`. */
+export interface DomainSnapshotReservations2 {
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `<source>`. */
+  source?: DomainSnapshotUnixSocketSource2;
+}
+
+/** `<source>`. */
+export interface DomainSnapshotUnixSocketSource2 {
+  /** `type` attribute. */
+  type: "unix";
+  /** `path` attribute. */
+  path: string;
+  /** `mode` attribute. */
+  mode: "client" | "server";
+  /** `<reconnect>`. */
+  reconnect?: DomainSnapshotReconnect2;
+}
+
+/** `<seclabel>`. */
+export interface DomainSnapshotDevSeclabel2 {
+  /** `model` attribute. */
+  model?: string;
+  /** `relabel` attribute. */
+  relabel?: boolean;
+  /** `labelskip` attribute. */
+  labelskip?: "yes";
+  /** `<label>` elements. */
+  label?: string[];
 }
 
 /** `<boot>`. */
@@ -9980,14 +9988,6 @@ export interface DomainSnapshotAcpiTable {
 export interface DomainSnapshotAcpiTableTable {
   /** `type` attribute. */
   type: "msdm" | "raw" | "rawset" | "slic";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<initenv>`. */
-export interface DomainSnapshotInactiveDomainOsInitenv {
-  /** `name` attribute. */
-  name: string;
   /** The element's text. */
   value?: string;
 }
@@ -12328,60 +12328,34 @@ export interface DomainSnapshotHostdevSource {
   name?: string;
   /** `wwpn` attribute. */
   wwpn?: string;
-  /** `<address>`. */
-  address?: DomainSnapshotHostdevSourceAddress;
-  /** `<vendor>`. */
-  vendor?: DomainSnapshotHostdevSourceVendor;
-  /** `<product>`. */
-  product?: DomainSnapshotHostdevSourceProduct;
-  /** `<adapter>`. */
-  adapter?: DomainSnapshotSourceinfoadapter;
+  /** `<interface>`. */
+  interface?: string;
+  /** `<char>`. */
+  char?: string;
+  /** `<block>`. */
+  block?: string;
   /** `<host>` elements. */
   host?: DomainSnapshotHostdevSourceHost[];
   /** `<auth>`. */
   auth?: DomainSnapshotDiskAuth2;
   /** `<initiator>`. */
   initiator?: DomainSnapshotInitiatorinfo2;
-  /** `<block>`. */
-  block?: string;
-  /** `<char>`. */
-  char?: string;
-  /** `<interface>`. */
-  interface?: string;
+  /** `<adapter>`. */
+  adapter?: DomainSnapshotSourceinfoadapter;
+  /** `<vendor>`. */
+  vendor?: DomainSnapshotHostdevSourceVendor;
+  /** `<product>`. */
+  product?: DomainSnapshotHostdevSourceProduct;
+  /** `<address>`. */
+  address?: DomainSnapshotHostdevSourceAddress;
 }
 
-/** `<address>`. */
-export interface DomainSnapshotHostdevSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-  /** `device` attribute. */
-  device?: string;
-  /** `target` attribute. */
-  target?: string;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `uuid` attribute. */
-  uuid?: string;
-}
-
-/** `<vendor>`. */
-export interface DomainSnapshotHostdevSourceVendor {
-  /** `id` attribute. */
-  id: string;
-}
-
-/** `<product>`. */
-export interface DomainSnapshotHostdevSourceProduct {
-  /** `id` attribute. */
-  id: string;
+/** `<host>`. */
+export interface DomainSnapshotHostdevSourceHost {
+  /** `name` attribute. */
+  name: string;
+  /** `port` attribute. */
+  port?: number;
 }
 
 /** `<adapter>`. */
@@ -12430,12 +12404,38 @@ export interface DomainSnapshotSourceinfoadapterParentaddrAddress {
   multifunction?: boolean;
 }
 
-/** `<host>`. */
-export interface DomainSnapshotHostdevSourceHost {
-  /** `name` attribute. */
-  name: string;
-  /** `port` attribute. */
-  port?: number;
+/** `<vendor>`. */
+export interface DomainSnapshotHostdevSourceVendor {
+  /** `id` attribute. */
+  id: string;
+}
+
+/** `<product>`. */
+export interface DomainSnapshotHostdevSourceProduct {
+  /** `id` attribute. */
+  id: string;
+}
+
+/** `<address>`. */
+export interface DomainSnapshotHostdevSourceAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
+  /** `device` attribute. */
+  device?: string;
+  /** `target` attribute. */
+  target?: string;
+  /** `unit` attribute. */
+  unit?: string;
+  /** `uuid` attribute. */
+  uuid?: string;
 }
 
 /** `<ip>`. */
@@ -12774,28 +12774,20 @@ export interface DomainSnapshotInterfaceSource {
   portgroupid?: string;
   /** `connectionid` attribute. */
   connectionid?: number | bigint;
-  /** `<ip>` elements. */
-  ip?: DomainSnapshotHostdevIp[];
-  /** `<route>` elements. */
-  route?: DomainSnapshotRoute[];
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect2;
-  /** `<local>`. */
-  local?: DomainSnapshotInterfaceSourceLocal;
   /** `<vendor>`. */
   vendor?: DomainSnapshotHostdevSourceVendor;
   /** `<product>`. */
   product?: DomainSnapshotHostdevSourceProduct;
   /** `<address>`. */
   addressElement?: DomainSnapshotUsbaddress;
-}
-
-/** `<local>`. */
-export interface DomainSnapshotInterfaceSourceLocal {
-  /** `address` attribute. */
-  address: string;
-  /** `port` attribute. */
-  port: number;
+  /** `<local>`. */
+  local?: DomainSnapshotInterfaceSourceLocal;
+  /** `<reconnect>`. */
+  reconnect?: DomainSnapshotReconnect2;
+  /** `<ip>` elements. */
+  ip?: DomainSnapshotHostdevIp[];
+  /** `<route>` elements. */
+  route?: DomainSnapshotRoute[];
 }
 
 /** `<address>`. */
@@ -12814,6 +12806,14 @@ export interface DomainSnapshotUsbaddress {
   function?: number | string;
   /** `multifunction` attribute. */
   multifunction?: boolean;
+}
+
+/** `<local>`. */
+export interface DomainSnapshotInterfaceSourceLocal {
+  /** `address` attribute. */
+  address: string;
+  /** `port` attribute. */
+  port: number;
 }
 
 /** `<virtualport>`. */
@@ -14106,16 +14106,16 @@ export interface DomainBackupXMLDisksDisk {
   exportname?: string;
   /** `exportbitmap` attribute. */
   exportbitmap?: string;
+  /** `<scratch>`. */
+  scratch?: DomainBackupXMLDisksDiskScratch;
   /** `<target>`. */
   target?: DomainBackupXMLDisksDiskTarget;
   /** `<driver>`. */
   driver?: DomainBackupXMLDisksDiskDriver;
-  /** `<scratch>`. */
-  scratch?: DomainBackupXMLDisksDiskScratch;
 }
 
-/** `<target>`. */
-export interface DomainBackupXMLDisksDiskTarget {
+/** `<scratch>`. */
+export interface DomainBackupXMLDisksDiskScratch {
   /** `file` attribute. */
   file?: string;
   /** `dev` attribute. */
@@ -14182,14 +14182,8 @@ export interface DomainBackupBackupEncryptionIvgen {
   hash?: string;
 }
 
-/** `<driver>`. */
-export interface DomainBackupXMLDisksDiskDriver {
-  /** `type` attribute. */
-  type: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
-}
-
-/** `<scratch>`. */
-export interface DomainBackupXMLDisksDiskScratch {
+/** `<target>`. */
+export interface DomainBackupXMLDisksDiskTarget {
   /** `file` attribute. */
   file?: string;
   /** `dev` attribute. */
@@ -14198,4 +14192,10 @@ export interface DomainBackupXMLDisksDiskScratch {
   seclabel?: DomainBackupDevSeclabel[];
   /** `<encryption>`. */
   encryption?: DomainBackupBackupEncryption;
+}
+
+/** `<driver>`. */
+export interface DomainBackupXMLDisksDiskDriver {
+  /** `type` attribute. */
+  type: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
 }

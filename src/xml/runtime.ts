@@ -53,8 +53,8 @@ export interface ElementDesc {
   ac: boolean;
 }
 
-/** Namespaces libvirt's schemas use, with the prefixes libvirt writes for them. */
-const PREFIXES: Record<string, string> = {
+/** Namespaces libvirt's schemas use, with the prefixes libvirt writes for them (keys of typed objects use them too). */
+export const NAMESPACE_PREFIXES: Readonly<Record<string, string>> = {
   'http://libvirt.org/schemas/domain/qemu/1.0': 'qemu',
   'http://libvirt.org/schemas/domain/lxc/1.0': 'lxc',
   'http://libvirt.org/schemas/domain/bhyve/1.0': 'bhyve',
@@ -359,7 +359,7 @@ function qualified(x: string, declared: Map<string, string>, preferred?: string)
   const wanted = preferred?.includes(':') ? preferred.slice(0, preferred.indexOf(':')) : undefined;
   if (preferred !== undefined && !preferred.includes(':') && declared.get('') === uri) return { name: local };
   for (const [p, u] of declared) if (p && u === uri && (!wanted || p === wanted)) return { name: `${p}:${local}` };
-  const prefix = wanted ?? PREFIXES[uri] ?? 'ns';
+  const prefix = wanted ?? NAMESPACE_PREFIXES[uri] ?? 'ns';
   return { name: `${prefix}:${local}`, declare: [`xmlns:${prefix}`, uri] };
 }
 
