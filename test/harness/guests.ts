@@ -21,6 +21,16 @@ export interface TinyGuestOptions {
 
 const xmlEscape = (s: string) => s.replace(/[&<>'"]/g, (c) => `&#${c.charCodeAt(0)};`);
 
+/** A domain for the test driver (`test:///default`): defined, started and stopped with no QEMU. */
+export function testDriverDomainXml(name: string): string {
+  return `<domain type='test'>
+  <name>${xmlEscape(name)}</name>
+  <memory unit='MiB'>64</memory>
+  <vcpu>1</vcpu>
+  <os><type arch='x86_64'>hvm</type></os>
+</domain>`;
+}
+
 /**
  * The smallest guest QEMU/TCG boots without KVM: 32 MiB, one vCPU, machine pc, no disk (the
  * BIOS just finds nothing to boot), a pty serial console and VNC on loopback.

@@ -16,15 +16,9 @@ import {
   connect,
   toJSONText,
 } from '../../src/index.js';
-import { tinyGuestXml } from '../harness/guests.js';
+import { testDriverDomainXml, tinyGuestXml } from '../harness/guests.js';
 import { type ThrowawayDaemon, forEachGeneration, pythonLibvirt, sharedDaemon } from '../helpers/libvirtd.js';
 
-const TEST_DOMAIN = (name: string) => `<domain type='test'>
-  <name>${name}</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>hvm</type></os>
-</domain>`;
 
 /** Our enum names for python's numbers: the names are lower camel case of the C suffix. */
 const DOMAIN_STATES = ['nostate', 'running', 'blocked', 'paused', 'shutdown', 'shutoff', 'crashed', 'pmsuspended'];
@@ -146,7 +140,7 @@ print(json.dumps({'info': d.info(), 'state': d.state(), 'active': bool(d.isActiv
 
   it('drives a lifecycle through handles, each step read back with python3-libvirt', async () => {
     const state = () => py(`print(json.dumps(conn.lookupByName('handles-life').state()[0]))`);
-    const dom = await conn.domains.defineXML(TEST_DOMAIN('handles-life'));
+    const dom = await conn.domains.defineXML(testDriverDomainXml('handles-life'));
     expect(dom.name).toBe('handles-life');
     expect(await state()).toBe(5);
     await dom.create();
@@ -215,8 +209,8 @@ print(json.dumps({'info': d.info(), 'state': d.state(), 'active': bool(d.isActiv
   });
 
   it('delivers events of one domain to its handle only', async () => {
-    const a = await conn.domains.defineXML(TEST_DOMAIN('handles-ev-a'));
-    const b = await conn.domains.defineXML(TEST_DOMAIN('handles-ev-b'));
+    const a = await conn.domains.defineXML(testDriverDomainXml('handles-ev-a'));
+    const b = await conn.domains.defineXML(testDriverDomainXml('handles-ev-b'));
     const seen: string[] = [];
     const stop = await a.on('lifecycle', (e) => seen.push(`${e.dom.name}:${e.event}`));
     const iterator = await a.events('lifecycle');

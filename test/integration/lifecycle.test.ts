@@ -14,15 +14,9 @@ import {
   VIR_NETWORK_UPDATE_COMMAND_ADD_LAST,
   VIR_NETWORK_UPDATE_COMMAND_DELETE,
 } from '../../src/index.js';
-import { tinyGuestXml } from '../harness/guests.js';
+import { testDriverDomainXml, tinyGuestXml } from '../harness/guests.js';
 import { type ThrowawayDaemon, sharedDaemon, forEachGeneration } from '../helpers/libvirtd.js';
 
-const TEST_DOMAIN = (name: string) => `<domain type='test'>
-  <name>${name}</name>
-  <memory unit='MiB'>64</memory>
-  <vcpu>1</vcpu>
-  <os><type arch='x86_64'>hvm</type></os>
-</domain>`;
 
 forEachGeneration((generation) => describe('lifecycle on the test driver', () => {
   let daemon: ThrowawayDaemon;
@@ -39,7 +33,7 @@ forEachGeneration((generation) => describe('lifecycle on the test driver', () =>
   const state = async (name: string) => (await conn.domainGetState(await conn.domainLookupByName(name), 0)).state;
 
   it('defines, starts, suspends, resumes, shuts down, destroys and undefines a domain', async () => {
-    const dom = await conn.domainDefineXML(TEST_DOMAIN('life'));
+    const dom = await conn.domainDefineXML(testDriverDomainXml('life'));
     expect(dom.name).toBe('life');
     expect(await state('life')).toBe(VIR_DOMAIN_SHUTOFF);
     await conn.domainCreate(dom);
