@@ -32,7 +32,8 @@ export function flagsOf(options: Options<object> | undefined, table: Readonly<Re
       if (typeof v !== 'number') throw new TypeError(`option 'flags' must be a number, not ${typeof v}`);
       flags |= v;
     } else if (k !== 'signal' && k !== 'timeoutMs') {
-      const bit = table[k];
+      // Own keys only: `toString` and friends are no options.
+      const bit = Object.hasOwn(table, k) ? table[k] : undefined;
       if (bit === undefined) {
         const known = Object.keys(table);
         throw new TypeError(`unknown option '${k}'${known.length ? ` (known: ${known.join(', ')}, signal, timeoutMs, flags)` : ' (this call takes signal, timeoutMs and flags)'}`);

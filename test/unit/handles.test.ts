@@ -79,6 +79,7 @@ describe('options', () => {
     expect(() => flagsOf({ inactiv: true } as never, table)).toThrow("unknown option 'inactiv' (known: inactive, secure, signal, timeoutMs, flags)");
     expect(() => flagsOf({ inactive: 1 } as never, table)).toThrow("option 'inactive' must be a boolean, not number");
     expect(() => flagsOf({ secure: true } as never)).toThrow("unknown option 'secure' (this call takes signal, timeoutMs and flags)");
+    expect(() => flagsOf({ toString: true } as never, table)).toThrow("unknown option 'toString'");
   });
 
   it('keeps signal and timeoutMs for the call', () => {
