@@ -4,7 +4,7 @@
  * descriptions say which attributes and children an element has, their keys, their values
  * and whether they repeat.
  *
- * Nothing is lost: a parsed object remembers, out of sight (a symbol property, so neither
+ * Nothing is lost: a parsed object remembers, out of sight (beside it in a WeakMap, so neither
  * JSON nor equality sees it), the attributes and elements its type does not model, comments,
  * the order its children came in and the exact text of each value. Formatting writes them back
  * in place and a value as it was written unless it was changed. An object built in code has
@@ -88,8 +88,9 @@ export interface ParseOptions {
 type ValueSlot = { k: string; i: number; raw?: string; v?: unknown; extra?: [string, string][]; q?: string };
 type Slot = ValueSlot | { node: XmlNode };
 interface Hidden {
-  /** Attribute values as written, with what they parsed to. */
-  a: Record<string, [string, unknown]>;
+  /** Attribute values as written (`a`) and what they parsed to (`av`), by key. */
+  a: Record<string, string>;
+  av: Record<string, unknown>;
   /** Attributes the type does not model, as written (namespace declarations too). */
   extra: [string, string][];
   /** The children in document order. */
@@ -100,7 +101,11 @@ interface Hidden {
   q: string;
 }
 
-const HIDDEN = Symbol('libvirt-rpc.xml');
+/**
+ * What a parsed object remembers, beside it rather than on it: JSON, equality and spreading
+ * never see it, and the object keeps the shape of a plain object literal.
+ */
+const hiddenOf = new WeakMap<object, Hidden>();
 
 // ---- values ----
 
@@ -242,8 +247,8 @@ const isBlank = (s: string) => /^[ \t\r\n]*$/.test(s);
 
 function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope, strict: boolean): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
-  const hidden: Hidden = { a: {}, extra: [], slots: [], q: el.name };
-  Object.defineProperty(obj, HIDDEN, { value: hidden, enumerable: false, writable: true });
+  const hidden: Hidden = { a: {}, av: {}, extra: [], slots: [], q: el.name };
+  hiddenOf.set(obj, hidden);
   for (const [name, raw] of el.attrs) {
     const a = attrOf(d, expandedName(name, scope, false));
     if (!a) {
@@ -253,10 +258,10 @@ function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope
     }
     const v = strict ? strictValue(raw, a.v, `${path}/@${name}`) : parseValue(raw, a.v).v;
     obj[a.k] = v;
-    hidden.a[a.k] = [raw, v];
+    hidden.a[a.k] = raw;
+    hidden.av[a.k] = v;
   }
   if (strict) for (const a of d.a) if (a.r && !(a.k in obj)) throw new XmlSchemaError(`attribute '${a.x}' is required`, path);
-  const counts = new Map<string, number>();
   let text = '';
   for (const c of el.children) {
     if (c.kind === 'text') {
@@ -274,17 +279,19 @@ function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope
     const inner = withDeclarations(c, scope);
     const x = expandedName(c.name, inner);
     const cd = childOf(d, x);
-    const n = (counts.get(x) ?? 0) + 1;
-    counts.set(x, n);
-    const here = `${path}/${c.name}${cd?.m || n > 1 ? `[${n}]` : ''}`;
-    if (!cd || !cd.t || (!cd.m && n > 1)) {
-      if (strict && !(cd && !cd.t) && !d.ac) throw new XmlSchemaError(cd ? `<${c.name}> may appear only once here` : `element <${c.name}> is not in the schema here`, here);
+    // A second copy of a child that may appear once is kept as written, as unknown ones are.
+    if (!cd || !cd.t || (!cd.m && cd.k in obj)) {
+      if (strict && !(cd && !cd.t) && !d.ac) {
+        const n = el.children.slice(0, el.children.indexOf(c) + 1).filter((k) => k.kind === 'element' && k.name === c.name).length;
+        throw new XmlSchemaError(cd ? `<${c.name}> may appear only once here` : `element <${c.name}> is not in the schema here`, `${path}/${c.name}${n > 1 ? `[${n}]` : ''}`);
+      }
       hidden.slots.push({ node: c });
       continue;
     }
     let value: unknown;
     let slot: Slot;
     const index = cd.m ? ((obj[cd.k] as unknown[] | undefined)?.length ?? 0) : 0;
+    const here = `${path}/${c.name}${cd.m ? `[${index + 1}]` : ''}`;
     if (cd.t.p || cd.t.s) {
       // A presence or text-only element: its value stands for it; what else it carries stays hidden.
       const extra = c.attrs.length ? [...c.attrs] : undefined;
@@ -387,23 +394,63 @@ function serializeRaw(node: XmlNode, out: string[]): void {
 }
 
 const attrText = (k: string, v: string) => ` ${k}='${escapeAttr(v).replace(/'/g, '&apos;')}'`;
+const localName = (x: string) => (x[0] === '{' ? x.slice(x.indexOf('}') + 1) : x);
+
+const childKeys = new WeakMap<ElementDesc, Map<string, ChildDesc>>();
+function childByKey(d: ElementDesc, k: string): ChildDesc {
+  let m = childKeys.get(d);
+  if (!m) childKeys.set(d, (m = new Map(d.c.map((c) => [c.k, c]))));
+  return m.get(k)!;
+}
+
+function valuesOf(o: Record<string, unknown>, c: ChildDesc, path: string): unknown[] {
+  const v = o[c.k];
+  if (v === undefined) return [];
+  if (!c.m) return [v];
+  if (!Array.isArray(v)) throw new XmlSchemaError('an array was expected', `${path}/${localName(c.x)}`);
+  return v;
+}
+
+/** One child, as lines of `out`. */
+function formatChild(c: ChildDesc, value: unknown, index: number, slot: ValueSlot | undefined, path: string, indent: string, declared: Map<string, string>, out: string[]): void {
+  const here = `${path}/${localName(c.x)}${c.m ? `[${index + 1}]` : ''}`;
+  const t = c.t!;
+  if (!t.p && !t.s) return formatElement(value, t, c.x, here, indent, declared, out);
+  const cq = qualified(c.x, declared, slot?.q);
+  let extra = cq.declare ? attrText(cq.declare[0], cq.declare[1]) : '';
+  if (slot?.extra) for (const [k, v] of slot.extra) extra += attrText(k, v);
+  if (t.p) {
+    if (value === false) return;
+    if (value !== true) throw new XmlSchemaError(`true (the element is there) or false was expected, not ${typeof value}`, here);
+    out.push(`${indent}<${cq.name}${extra}/>\n`);
+    return;
+  }
+  const text = slot && slot.raw !== undefined && Object.is(slot.v, value) ? slot.raw : formatValue(value, t.x!, here);
+  out.push(text === '' ? `${indent}<${cq.name}${extra}/>\n` : `${indent}<${cq.name}${extra}>${escapeText(text)}</${cq.name}>\n`);
+}
 
 function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, indent: string, declared: Map<string, string>, out: string[], q?: string): void {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new XmlSchemaError(`an object was expected, not ${Array.isArray(obj) ? 'an array' : typeof obj}`, path);
   const o = obj as Record<string, unknown>;
-  const hidden = (o as { [HIDDEN]?: Hidden })[HIDDEN];
-  const own = new Map(declared);
+  const hidden = hiddenOf.get(o);
+  // Namespace declarations in scope: copied only by an element that declares one.
+  let own = declared;
+  const declare = (prefix: string, uri: string) => {
+    if (own === declared) own = new Map(declared);
+    own.set(prefix, uri);
+  };
   let head = '';
-  for (const [k, v] of hidden?.extra ?? []) {
-    if (k === 'xmlns' || k.startsWith('xmlns:')) own.set(k.slice(6), v);
-    head += attrText(k, v);
+  if (hidden) {
+    for (const [k, v] of hidden.extra) {
+      if (k === 'xmlns' || k.startsWith('xmlns:')) declare(k.slice(6), v);
+      head += attrText(k, v);
+    }
   }
-  const { name, declare } = qualified(x, own, hidden?.q ?? q);
-  if (declare && !own.has(declare[0].slice(6))) {
-    own.set(declare[0].slice(6), declare[1]);
-    head = attrText(declare[0], declare[1]) + head;
+  const qn = qualified(x, own, hidden?.q ?? q);
+  if (qn.declare && !own.has(qn.declare[0].slice(6))) {
+    declare(qn.declare[0].slice(6), qn.declare[1]);
+    head = attrText(qn.declare[0], qn.declare[1]) + head;
   }
-  let attrs = '';
   for (const a of d.a) {
     const v = o[a.k];
     if (v === undefined) {
@@ -412,77 +459,48 @@ function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, in
       continue;
     }
     const kept = hidden?.a[a.k];
-    const text = kept && Object.is(kept[1], v) ? kept[0] : formatValue(v, a.v, `${path}/@${a.x}`);
-    attrs += attrText(qualified(a.x, own).name, text);
+    const text = kept !== undefined && Object.is(hidden!.av[a.k], v) ? kept : formatValue(v, a.v, `${path}/@${a.x}`);
+    head += attrText(a.x[0] === '{' ? qualified(a.x, own).name : a.x, text);
   }
-  const body: string[] = [];
+  // The start tag goes here once it is known whether anything follows it.
+  const start = out.length;
+  out.push('');
   const inner = `${indent}  `;
-  const written = new Map<string, number>();
-  const writeChild = (c: ChildDesc, value: unknown, index: number, slot?: ValueSlot) => {
-    const here = `${path}/${c.x.replace(/^\{.*\}/, '')}${c.m ? `[${index + 1}]` : ''}`;
-    const t = c.t!;
-    if (t.p || t.s) {
-      const cq = qualified(c.x, own, slot?.q);
-      const extra = (slot?.extra ?? []).map(([k, v]) => attrText(k, v)).join('') + (cq.declare ? attrText(cq.declare[0], cq.declare[1]) : '');
-      if (t.p) {
-        if (value !== true) {
-          if (value === false) return;
-          throw new XmlSchemaError(`true (the element is there) or false was expected, not ${typeof value}`, here);
-        }
-        body.push(`${inner}<${cq.name}${extra}/>`);
-        return;
-      }
-      const text = slot && slot.raw !== undefined && Object.is(slot.v, value) ? slot.raw : formatValue(value, t.x!, here);
-      body.push(text === '' ? `${inner}<${cq.name}${extra}/>` : `${inner}<${cq.name}${extra}>${escapeText(text)}</${cq.name}>`);
-      return;
-    }
-    const sub: string[] = [];
-    formatElement(value, t, c.x, here, inner, own, sub);
-    body.push(sub.join(''));
-  };
-  const valuesOf = (c: ChildDesc): unknown[] => {
-    const v = o[c.k];
-    if (v === undefined) return [];
-    if (c.m) {
-      if (!Array.isArray(v)) throw new XmlSchemaError('an array was expected', `${path}/${c.x}`);
-      return v;
-    }
-    return [v];
-  };
-  const childByKey = new Map(d.c.map((c) => [c.k, c]));
+  let written: Map<string, number> | undefined;
   if (hidden) {
+    written = new Map();
     for (const s of hidden.slots) {
       if ('node' in s) {
         const raw: string[] = [];
         serializeRaw(s.node, raw);
-        body.push(`${inner}${raw.join('')}`);
+        out.push(`${inner}${raw.join('')}\n`);
         continue;
       }
-      const c = childByKey.get(s.k)!;
-      const list = valuesOf(c);
+      const c = childByKey(d, s.k);
+      const list = valuesOf(o, c, path);
       if (s.i < list.length) {
-        writeChild(c, list[s.i], s.i, s);
+        formatChild(c, list[s.i], s.i, s, path, inner, own, out);
         written.set(c.k, Math.max(written.get(c.k) ?? 0, s.i + 1));
       }
     }
   }
   // What the document did not have (all of it, for an object built in code), in schema order.
   for (const c of d.c) {
-    const list = valuesOf(c);
-    for (let i = written.get(c.k) ?? 0; i < list.length; i++) writeChild(c, list[i], i);
-    if (c.r && !list.length && (!hidden || hidden.slots.some((s) => 'k' in s && s.k === c.k))) throw new XmlSchemaError(`element <${c.x.replace(/^\{.*\}/, '')}> is required`, path);
+    const list = valuesOf(o, c, path);
+    for (let i = written?.get(c.k) ?? 0; i < list.length; i++) formatChild(c, list[i], i, undefined, path, inner, own, out);
+    if (c.r && !list.length && (!hidden || hidden.slots.some((s) => 'k' in s && s.k === c.k))) throw new XmlSchemaError(`element <${localName(c.x)}> is required`, path);
   }
   let text = '';
   if (d.x && o[d.tk] !== undefined) {
     const v = o[d.tk];
     text = escapeText(hidden?.t && Object.is(hidden.t[1], v) ? hidden.t[0] : formatValue(v, d.x, path));
   }
-  if (!body.length && !text) {
-    out.push(`${indent}<${name}${head}${attrs}/>\n`);
-  } else if (!body.length) {
-    out.push(`${indent}<${name}${head}${attrs}>${text}</${name}>\n`);
+  const name = qn.name;
+  if (out.length === start + 1) {
+    out[start] = text ? `${indent}<${name}${head}>${text}</${name}>\n` : `${indent}<${name}${head}/>\n`;
   } else {
-    out.push(`${indent}<${name}${head}${attrs}>${text}\n`, ...body.map((b) => (b.endsWith('\n') ? b : `${b}\n`)), `${indent}</${name}>\n`);
+    out[start] = `${indent}<${name}${head}>${text}\n`;
+    out.push(`${indent}</${name}>\n`);
   }
 }
 
