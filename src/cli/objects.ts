@@ -1,7 +1,10 @@
 /** Networks, pools, volumes, snapshots, secrets, stats and QEMU commands, in virsh's shapes. */
 import type { TypedParams } from '../xdr/index.js';
+import type { StorageVolumeTarget } from '../../xml/index.js';
 import { WITH_RESULTS, findDomain, type Context } from './commands.js';
 import { keyValues, poolStateName, table, toJson, uuidString } from './format.js';
+
+type VolumeFormat = NonNullable<StorageVolumeTarget['format']>['type'];
 
 const yesNo = (v: number | boolean) => (v ? 'yes' : 'no');
 
@@ -133,9 +136,14 @@ export async function volInfo(c: Context, name: string, poolName: string): Promi
 
 export async function volCreateAs(c: Context, poolName: string, name: string, size: string, o: { format?: string; allocation?: string }): Promise<string> {
   const pool = await c.conn.storagePoolLookupByName(poolName);
-  const xml = `<volume><name>${escapeXml(name)}</name><capacity>${parseSize(size)}</capacity>${
-    o.allocation ? `<allocation>${parseSize(o.allocation)}</allocation>` : ''
-  }${o.format ? `<target><format type='${escapeXml(o.format)}'/></target>` : ''}</volume>`;
+  const { formatStorageVolumeXML } = await typedXml();
+  const xml = formatStorageVolumeXML({
+    name,
+    capacity: { value: parseSize(size) },
+    ...(o.allocation ? { allocation: { value: parseSize(o.allocation) } } : {}),
+    // An unknown format is refused here with the schema's list, before libvirt sees it.
+    target: o.format ? { format: { type: o.format as VolumeFormat } } : {},
+  });
   await c.conn.storageVolCreateXML(pool, xml, 0);
   return `Vol ${name} created\n\n`;
 }
@@ -145,9 +153,8 @@ export async function volDelete(c: Context, name: string, poolName: string): Pro
   return `Vol ${name} deleted\n\n`;
 }
 
-function escapeXml(s: string): string {
-  return s.replace(/[<>&'"]/g, (ch) => `&#${ch.charCodeAt(0)};`);
-}
+/** The typed XML layer, loaded by the commands that read or write XML only (start-up stays small). */
+const typedXml = () => import('../../xml/index.js');
 
 /** `2026-11-24 16:57:22 +0000`, in local time as virsh prints it. */
 function snapshotTime(seconds: number): string {
@@ -161,12 +168,11 @@ function snapshotTime(seconds: number): string {
 export async function snapshotList(c: Context, ref: string): Promise<string> {
   const dom = await findDomain(c.conn, ref);
   const { snapshots } = await c.conn.domainListAllSnapshots(dom, WITH_RESULTS, 0);
+  const { parseDomainSnapshotXML } = await typedXml();
   const rows = await Promise.all(
     snapshots.map(async (s) => {
-      const xml = await c.conn.domainSnapshotGetXMLDesc(s, 0);
-      const time = Number(/<creationTime>(\d+)<\/creationTime>/.exec(xml)?.[1] ?? 0);
-      const state = /<state>([^<]*)<\/state>/.exec(xml)?.[1] ?? '';
-      return { name: s.name, creationTime: time, state };
+      const def = parseDomainSnapshotXML(await c.conn.domainSnapshotGetXMLDesc(s, 0));
+      return { name: s.name, creationTime: Number(def.creationTime ?? 0), state: def.state ?? '' };
     }),
   );
   rows.sort((a, b) => a.creationTime - b.creationTime || a.name.localeCompare(b.name));
@@ -176,7 +182,8 @@ export async function snapshotList(c: Context, ref: string): Promise<string> {
 
 export async function snapshotCreateAs(c: Context, ref: string, name: string | undefined, description: string | undefined): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const xml = `<domainsnapshot>${name ? `<name>${escapeXml(name)}</name>` : ''}${description ? `<description>${escapeXml(description)}</description>` : ''}</domainsnapshot>`;
+  const { formatDomainSnapshotXML } = await typedXml();
+  const xml = formatDomainSnapshotXML({ ...(name ? { name } : {}), ...(description ? { description } : {}) });
   const snap = await c.conn.domainSnapshotCreateXML(dom, xml, 0);
   return `Domain snapshot ${snap.name} created\n`;
 }
