@@ -189,7 +189,7 @@ export function emitXml(schemaDir: string, header: string): EmittedXml {
   }
 
   // Descriptions, in one module: kinds share types (a snapshot holds a domain).
-  const desc: string[] = [header, '/* eslint-disable */', "import type { ElementDesc, ValueDesc } from '../src/xml/runtime.js';", ''];
+  const desc: string[] = [header, '/* eslint-disable */', "import type { GeneratedDesc as ElementDesc, ValueDesc } from '../src/xml/runtime.js';", ''];
   const valueIds = new Map<string, string>();
   const valueLines: string[] = [];
   const valueRef = (vs: Value[]) => {
@@ -206,10 +206,13 @@ export function emitXml(schemaDir: string, header: string): EmittedXml {
   const elementLines: string[] = [];
   const childLines: string[] = [];
   for (const t of ordered) {
-    const attrs = t.attrs.map((a) => `{ x: ${JSON.stringify(a.x)}, k: ${JSON.stringify(a.k)}, v: ${valueRef(a.values)}, r: ${a.required} }`).join(', ');
-    elementLines.push(`const ${varOf(t)}: ElementDesc = { id: ${JSON.stringify(t.name)}, a: [${attrs}], c: [], x: ${t.text ? valueRef(t.text) : 'null'}, tk: ${JSON.stringify(t.textKey)}, s: ${t.simple}, p: ${t.presence}, aa: ${t.anyAttr}, ac: ${t.anyChild} };`);
+    // What the runtime can derive is left out (a key equal to the name, false flags, `value`).
+    const fields = (parts: [string, string | boolean | null][]) => `{ ${parts.filter(([, v]) => v !== false && v !== null).map(([k, v]) => `${k}: ${v === true ? 'true' : v}`).join(', ')} }`;
+    const key = (x: string, k: string) => (k === x ? null : JSON.stringify(k));
+    const attrs = t.attrs.map((a) => fields([['x', JSON.stringify(a.x)], ['k', key(a.x, a.k)], ['v', valueRef(a.values)], ['r', a.required]])).join(', ');
+    elementLines.push(`const ${varOf(t)}: ElementDesc = ${fields([['a', `[${attrs}]`], ['c', '[]'], ['x', t.text ? valueRef(t.text) : null], ['tk', t.textKey === 'value' ? null : JSON.stringify(t.textKey)], ['s', t.simple], ['p', t.presence], ['aa', t.anyAttr], ['ac', t.anyChild]])};`);
     if (t.children.length) {
-      childLines.push(`${varOf(t)}.c = [${t.children.map((c) => `{ x: ${JSON.stringify(c.x)}, k: ${JSON.stringify(c.k)}, t: ${c.type ? varOf(c.type) : 'null'}, m: ${c.many}, r: ${c.required} }`).join(', ')}];`);
+      childLines.push(`${varOf(t)}.c = [${t.children.map((c) => fields([['x', JSON.stringify(c.x)], ['k', key(c.x, c.k)], ['t', c.type ? varOf(c.type) : null], ['m', c.many], ['r', c.required]])).join(', ')}];`);
     }
   }
   desc.push(...valueLines, '', ...elementLines, '', '// Children after every element exists: elements refer to each other (and to themselves).', ...childLines, '');

@@ -28,6 +28,8 @@ export interface HandleType {
   notFound: string;
   /** The variable examples use for it. */
   example: string;
+  /** Its XML document's kind in libvirt-rpc/xml (`Domain` → DomainXML), for `describe()`. */
+  xml: string;
 }
 
 export const CONNECTION = 'Connection';
@@ -35,23 +37,23 @@ export const CONNECTION = 'Connection';
 export const HOST = 'Host';
 
 export const HANDLE_TYPES: HandleType[] = [
-  { className: 'Domain', cType: 'virDomainPtr', prefix: 'virDomain', wire: 'remote_nonnull_domain', collections: [{ owner: CONNECTION, property: 'domains', className: 'Domains' }], words: ['Domains', 'Domain'], key: ['uuid'], base: 'DomainBase', notFound: 'VIR_ERR_NO_DOMAIN', example: 'dom' },
-  { className: 'DomainSnapshot', cType: 'virDomainSnapshotPtr', prefix: 'virDomainSnapshot', wire: 'remote_nonnull_domain_snapshot', collections: [{ owner: 'Domain', property: 'snapshots', className: 'DomainSnapshots' }], words: ['Snapshots', 'Snapshot'], key: ['dom', 'name'], base: 'HandleBase', notFound: 'VIR_ERR_NO_DOMAIN_SNAPSHOT', example: 'snap' },
-  { className: 'DomainCheckpoint', cType: 'virDomainCheckpointPtr', prefix: 'virDomainCheckpoint', wire: 'remote_nonnull_domain_checkpoint', collections: [{ owner: 'Domain', property: 'checkpoints', className: 'DomainCheckpoints' }], words: ['Checkpoints', 'Checkpoint'], key: ['dom', 'name'], base: 'HandleBase', notFound: 'VIR_ERR_NO_DOMAIN_CHECKPOINT', example: 'cp' },
-  { className: 'Network', cType: 'virNetworkPtr', prefix: 'virNetwork', wire: 'remote_nonnull_network', collections: [{ owner: CONNECTION, property: 'networks', className: 'Networks' }], words: ['Networks', 'Network'], key: ['uuid'], base: 'NetworkBase', notFound: 'VIR_ERR_NO_NETWORK', example: 'net' },
-  { className: 'NetworkPort', cType: 'virNetworkPortPtr', prefix: 'virNetworkPort', wire: 'remote_nonnull_network_port', collections: [{ owner: 'Network', property: 'ports', className: 'NetworkPorts' }], words: ['Ports', 'Port'], key: ['uuid'], base: 'HandleBase', notFound: 'VIR_ERR_NO_NETWORK_PORT', example: 'port' },
-  { className: 'StoragePool', cType: 'virStoragePoolPtr', prefix: 'virStoragePool', wire: 'remote_nonnull_storage_pool', collections: [{ owner: CONNECTION, property: 'storagePools', className: 'StoragePools' }], words: ['StoragePools', 'StoragePool'], key: ['uuid'], base: 'StoragePoolBase', notFound: 'VIR_ERR_NO_STORAGE_POOL', example: 'pool' },
+  { className: 'Domain', cType: 'virDomainPtr', prefix: 'virDomain', wire: 'remote_nonnull_domain', collections: [{ owner: CONNECTION, property: 'domains', className: 'Domains' }], words: ['Domains', 'Domain'], key: ['uuid'], base: 'DomainBase', notFound: 'VIR_ERR_NO_DOMAIN', xml: 'Domain', example: 'dom' },
+  { className: 'DomainSnapshot', cType: 'virDomainSnapshotPtr', prefix: 'virDomainSnapshot', wire: 'remote_nonnull_domain_snapshot', collections: [{ owner: 'Domain', property: 'snapshots', className: 'DomainSnapshots' }], words: ['Snapshots', 'Snapshot'], key: ['dom', 'name'], base: 'HandleBase', notFound: 'VIR_ERR_NO_DOMAIN_SNAPSHOT', xml: 'DomainSnapshot', example: 'snap' },
+  { className: 'DomainCheckpoint', cType: 'virDomainCheckpointPtr', prefix: 'virDomainCheckpoint', wire: 'remote_nonnull_domain_checkpoint', collections: [{ owner: 'Domain', property: 'checkpoints', className: 'DomainCheckpoints' }], words: ['Checkpoints', 'Checkpoint'], key: ['dom', 'name'], base: 'HandleBase', notFound: 'VIR_ERR_NO_DOMAIN_CHECKPOINT', xml: 'DomainCheckpoint', example: 'cp' },
+  { className: 'Network', cType: 'virNetworkPtr', prefix: 'virNetwork', wire: 'remote_nonnull_network', collections: [{ owner: CONNECTION, property: 'networks', className: 'Networks' }], words: ['Networks', 'Network'], key: ['uuid'], base: 'NetworkBase', notFound: 'VIR_ERR_NO_NETWORK', xml: 'Network', example: 'net' },
+  { className: 'NetworkPort', cType: 'virNetworkPortPtr', prefix: 'virNetworkPort', wire: 'remote_nonnull_network_port', collections: [{ owner: 'Network', property: 'ports', className: 'NetworkPorts' }], words: ['Ports', 'Port'], key: ['uuid'], base: 'HandleBase', notFound: 'VIR_ERR_NO_NETWORK_PORT', xml: 'NetworkPort', example: 'port' },
+  { className: 'StoragePool', cType: 'virStoragePoolPtr', prefix: 'virStoragePool', wire: 'remote_nonnull_storage_pool', collections: [{ owner: CONNECTION, property: 'storagePools', className: 'StoragePools' }], words: ['StoragePools', 'StoragePool'], key: ['uuid'], base: 'StoragePoolBase', notFound: 'VIR_ERR_NO_STORAGE_POOL', xml: 'StoragePool', example: 'pool' },
   {
     className: 'StorageVolume', cType: 'virStorageVolPtr', prefix: 'virStorageVol', wire: 'remote_nonnull_storage_vol',
     // A volume is listed and made in its pool; by key or path it is found from the connection.
     collections: [{ owner: 'StoragePool', property: 'volumes', className: 'StorageVolumes' }, { owner: CONNECTION, property: 'storageVolumes', className: 'AnyStorageVolumes' }],
-    words: ['Volumes', 'Volume', 'StorageVols', 'StorageVol'], key: ['key'], base: 'StorageVolumeBase', notFound: 'VIR_ERR_NO_STORAGE_VOL', example: 'vol',
+    words: ['Volumes', 'Volume', 'StorageVols', 'StorageVol'], key: ['key'], base: 'StorageVolumeBase', notFound: 'VIR_ERR_NO_STORAGE_VOL', example: 'vol', xml: 'StorageVolume',
   },
-  { className: 'NodeDevice', cType: 'virNodeDevicePtr', prefix: 'virNodeDevice', wire: 'remote_nonnull_node_device', collections: [{ owner: CONNECTION, property: 'nodeDevices', className: 'NodeDevices' }], words: ['NodeDevices', 'NodeDevice', 'Devices'], key: ['name'], base: 'NodeDeviceBase', notFound: 'VIR_ERR_NO_NODE_DEVICE', example: 'dev' },
-  { className: 'Interface', cType: 'virInterfacePtr', prefix: 'virInterface', wire: 'remote_nonnull_interface', collections: [{ owner: CONNECTION, property: 'interfaces', className: 'Interfaces' }], words: ['Interfaces', 'Interface'], key: ['name'], base: 'HandleBase', notFound: 'VIR_ERR_NO_INTERFACE', example: 'iface' },
-  { className: 'Secret', cType: 'virSecretPtr', prefix: 'virSecret', wire: 'remote_nonnull_secret', collections: [{ owner: CONNECTION, property: 'secrets', className: 'Secrets' }], words: ['Secrets', 'Secret'], key: ['uuid'], base: 'SecretBase', notFound: 'VIR_ERR_NO_SECRET', example: 'secret' },
-  { className: 'NWFilterBinding', cType: 'virNWFilterBindingPtr', prefix: 'virNWFilterBinding', wire: 'remote_nonnull_nwfilter_binding', collections: [{ owner: CONNECTION, property: 'nwfilterBindings', className: 'NWFilterBindings' }], words: ['NWFilterBindings', 'NWFilterBinding'], key: ['portdev'], base: 'HandleBase', notFound: 'VIR_ERR_NO_NWFILTER_BINDING', example: 'binding' },
-  { className: 'NWFilter', cType: 'virNWFilterPtr', prefix: 'virNWFilter', wire: 'remote_nonnull_nwfilter', collections: [{ owner: CONNECTION, property: 'nwfilters', className: 'NWFilters' }], words: ['NWFilters', 'NWFilter'], key: ['uuid'], base: 'HandleBase', notFound: 'VIR_ERR_NO_NWFILTER', example: 'filter' },
+  { className: 'NodeDevice', cType: 'virNodeDevicePtr', prefix: 'virNodeDevice', wire: 'remote_nonnull_node_device', collections: [{ owner: CONNECTION, property: 'nodeDevices', className: 'NodeDevices' }], words: ['NodeDevices', 'NodeDevice', 'Devices'], key: ['name'], base: 'NodeDeviceBase', notFound: 'VIR_ERR_NO_NODE_DEVICE', xml: 'NodeDevice', example: 'dev' },
+  { className: 'Interface', cType: 'virInterfacePtr', prefix: 'virInterface', wire: 'remote_nonnull_interface', collections: [{ owner: CONNECTION, property: 'interfaces', className: 'Interfaces' }], words: ['Interfaces', 'Interface'], key: ['name'], base: 'HandleBase', notFound: 'VIR_ERR_NO_INTERFACE', xml: 'Interface', example: 'iface' },
+  { className: 'Secret', cType: 'virSecretPtr', prefix: 'virSecret', wire: 'remote_nonnull_secret', collections: [{ owner: CONNECTION, property: 'secrets', className: 'Secrets' }], words: ['Secrets', 'Secret'], key: ['uuid'], base: 'SecretBase', notFound: 'VIR_ERR_NO_SECRET', xml: 'Secret', example: 'secret' },
+  { className: 'NWFilterBinding', cType: 'virNWFilterBindingPtr', prefix: 'virNWFilterBinding', wire: 'remote_nonnull_nwfilter_binding', collections: [{ owner: CONNECTION, property: 'nwfilterBindings', className: 'NWFilterBindings' }], words: ['NWFilterBindings', 'NWFilterBinding'], key: ['portdev'], base: 'HandleBase', notFound: 'VIR_ERR_NO_NWFILTER_BINDING', xml: 'NWFilterBinding', example: 'binding' },
+  { className: 'NWFilter', cType: 'virNWFilterPtr', prefix: 'virNWFilter', wire: 'remote_nonnull_nwfilter', collections: [{ owner: CONNECTION, property: 'nwfilters', className: 'NWFilters' }], words: ['NWFilters', 'NWFilter'], key: ['uuid'], base: 'HandleBase', notFound: 'VIR_ERR_NO_NWFILTER', xml: 'NWFilter', example: 'filter' },
 ];
 
 /** Prefixes of host-wide functions: on `conn.host` unless they name an object type. */
@@ -120,3 +122,29 @@ export const FILLED_ARGUMENTS: Record<string, string> = { need_results: '1' };
 
 /** Arguments that only size the reply's list (C's array capacity): filled with the protocol's bound. */
 export const SIZED_ARGUMENTS = new Set(['maxnames', 'maxids', 'maxuuids', 'maxStats', 'maxerrors']);
+
+/** C functions whose XML argument may also be a typed document of libvirt-rpc/xml, and its kind. */
+export const XML_ARGUMENTS: Record<string, string> = {
+  virDomainCreateXML: 'Domain',
+  virDomainDefineXML: 'Domain',
+  virDomainDefineXMLFlags: 'Domain',
+  virDomainSnapshotCreateXML: 'DomainSnapshot',
+  virDomainCheckpointCreateXML: 'DomainCheckpoint',
+  virDomainBackupBegin: 'DomainBackup',
+  virNetworkCreateXML: 'Network',
+  virNetworkCreateXMLFlags: 'Network',
+  virNetworkDefineXML: 'Network',
+  virNetworkDefineXMLFlags: 'Network',
+  virNetworkPortCreateXML: 'NetworkPort',
+  virStoragePoolCreateXML: 'StoragePool',
+  virStoragePoolDefineXML: 'StoragePool',
+  virStorageVolCreateXML: 'StorageVolume',
+  virStorageVolCreateXMLFrom: 'StorageVolume',
+  virNodeDeviceCreateXML: 'NodeDevice',
+  virNodeDeviceDefineXML: 'NodeDevice',
+  virInterfaceDefineXML: 'Interface',
+  virSecretDefineXML: 'Secret',
+  virNWFilterDefineXML: 'NWFilter',
+  virNWFilterDefineXMLFlags: 'NWFilter',
+  virNWFilterBindingCreateXML: 'NWFilterBinding',
+};

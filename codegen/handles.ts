@@ -32,6 +32,7 @@ import {
   type HandleType,
   KEYED_RESULTS,
   NAME_OVERRIDES,
+  XML_ARGUMENTS,
   SIZED_ARGUMENTS,
   STATE_REASON,
   STATE_REASONS,
@@ -313,6 +314,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
   const fnByName = new Map(input.functions.map((f) => [f.name, f]));
   const emitter = new TypeEmitter(model, '<handles>');
   const flatImports = new Set<string>();
+  const xmlTypes = new Set<string>();
   const runtime = new Set<string>(['type CallOptions', 'flagsOf', 'callOptionsOf', 'type Options']);
   const flagTables = new Map<string, Map<string, number>>();
   const enumTables = new Map<string, Map<number, string>>();
@@ -422,6 +424,9 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     let flags: string | null = null;
     let twoCalls = false;
     const nullable = new Map<number, boolean>();
+    const xmlKind = XML_ARGUMENTS[f.name];
+    let xmlTaken = false;
+    const prelude: string[] = [];
     argFields.forEach((field, k) => {
       const where = `${p.args}.${field.name}`;
       if (k === 0 && self) {
@@ -465,6 +470,14 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
         params.push(`${name}: string | Uint8Array`);
         callArgs.push(`uuidBytes(${name}, ${JSON.stringify(where)})`);
         docParams.push(`@param ${name} - ${role}`);
+      } else if (xmlKind && /xml/i.test(field.name) && !xmlTaken && unfolded.kind === 'string') {
+        // The document as text, or typed (libvirt-rpc/xml, loaded only when a typed one comes).
+        xmlTaken = true;
+        xmlTypes.add(`${xmlKind}XML`);
+        params.push(`${name}: string | ${xmlKind}XML`);
+        prelude.push(`const $${name} = typeof ${name} === 'string' ? ${name} : (await import('../xml/index.js')).format${xmlKind}XML(${name});`);
+        callArgs.push(`$${name}`);
+        docParams.push(`@param ${name} - ${argumentDoc(field.name, cArg)}, or the document as a typed {@link ${xmlKind}XML}`);
       } else {
         const t = isTypedParams(s) && !raw ? (runtime.add('type TypedParamsInput'), 'TypedParamsInput') : convert(s, name, where).type;
         params.push(`${name}: ${t}`);
@@ -529,7 +542,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     }
 
     const flatCall = (args: string[]) => (program === 'remote' ? (flatImports.add(p.method), `${p.method}(this.conn, ${args.join(', ')})`) : `this.conn.qemu.${p.method}(${args.join(', ')})`);
-    const body: string[] = [];
+    const body: string[] = [...prelude];
     let returns = resultType;
     let passThrough = false;
     if (p.stream) {
@@ -543,10 +556,10 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
       body.push(`const $nparams = (await ${flatCall(callArgs.map((a) => (a === '$nparams' ? '0' : a)))}).nparams;`);
       body.push(`const $r = await ${flatCall(callArgs)};`, `return ${resultExpr ?? '$r'};`);
     } else if (resultType === 'void') {
-      passThrough = true;
-      body.push(`return ${flatCall(callArgs)};`);
+      passThrough = !prelude.length;
+      body.push(`${prelude.length ? 'await' : 'return'} ${flatCall(callArgs)};`);
     } else if (resultExpr === null || resultExpr === '$r') {
-      passThrough = true;
+      passThrough = !prelude.length;
       body.push(`return ${flatCall(callArgs)};`);
     } else {
       body.push(`const $r = await ${flatCall(callArgs)};`, `return ${resultExpr};`);
@@ -624,6 +637,18 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     const members = [
       ...identity,
       '',
+      '  /**',
+      `   * Its XML as typed values: \`getXMLDesc()\` read by libvirt-rpc/xml's \`parse${t.xml}XML\` (loaded on first use).`,
+      '   * @example',
+      '   * ```ts',
+      `   * const def = await ${t.example}.describe();`,
+      '   * ```',
+      '   */',
+      `  async describe(options?: Parameters<${t.className}['getXMLDesc']>[0]): Promise<${t.xml}XML> {`,
+      `    const { parse${t.xml}XML } = await import('../xml/index.js');`,
+      `    return parse${t.xml}XML(await this.getXMLDesc(options));`,
+      '  }',
+      '',
       '  /** What two handles of the same object share. */',
       '  get identity(): string {',
       `    return ${keyExpr};`,
@@ -638,6 +663,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
       ...(classes.get(t.className) ?? []),
     ];
     runtime.add(t.base);
+    xmlTypes.add(`${t.xml}XML`);
     flatImports.add(`type ${tsName(t.wire)}`);
     lines.push(
       '/**',
@@ -670,6 +696,7 @@ export function emitHandles(input: HandlesInput, header: string, runtimeImport: 
     importLines([...flatImports].filter((n) => !n.startsWith('type ')).sort(byName), '../protocol/remote-calls.js'),
     importLines([...new Set([...flatImports, ...(emitter.imports.get('remote') ?? [])].filter((n) => n.startsWith('type ') || /^[A-Z]/.test(n)).map((n) => (n.startsWith('type ') ? n : `type ${n}`)))].sort(byName), '../protocol/remote.js'),
   ];
+  imports.push(importLines([...xmlTypes].sort(byName).map((n) => `type ${n}`), '../xml/index.js'));
   for (const [mod, names] of emitter.imports) if (mod !== 'remote') imports.push(importLines([...names].map((n) => `type ${n}`).sort(byName), `../protocol/${mod}.js`));
   const file = [header, '/* eslint-disable */', ...imports, '', ...lines].join('\n').replace(/\n+$/, '\n');
   return { file, homes };

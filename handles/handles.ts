@@ -413,6 +413,21 @@ import {
   type RemoteTypedParamValue,
   type RemoteVcpuInfo,
 } from '../protocol/remote.js';
+import {
+  type DomainBackupXML,
+  type DomainCheckpointXML,
+  type DomainSnapshotXML,
+  type DomainXML,
+  type InterfaceXML,
+  type NetworkPortXML,
+  type NetworkXML,
+  type NodeDeviceXML,
+  type NWFilterBindingXML,
+  type NWFilterXML,
+  type SecretXML,
+  type StoragePoolXML,
+  type StorageVolumeXML,
+} from '../xml/index.js';
 
 /** Flags of `virConnectBaselineCPUFlags` as options: each `true` adds its bit. */
 export interface ConnectBaselineCPUFlagsOptions {
@@ -1198,6 +1213,18 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
   /** Its id while it runs, -1 when it does not (as of the call that made this handle). */
   get id(): number {
     return this.wire.id;
+  }
+
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseDomainXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await dom.describe();
+   * ```
+   */
+  async describe(options?: Parameters<Domain['getXMLDesc']>[0]): Promise<DomainXML> {
+    const { parseDomainXML } = await import('../xml/index.js');
+    return parseDomainXML(await this.getXMLDesc(options));
   }
 
   /** What two handles of the same object share. */
@@ -3063,18 +3090,15 @@ export class Domain extends DomainBase<RemoteNonnullDomain> {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainBackupBegin | virDomainBackupBegin}; on the flat face `conn.domainBackupBegin`.
-   * @param backupXml - `backupXML` (C `const char *`)
+   * @param backupXml - `backupXML` (C `const char *`), or the document as a typed {@link DomainBackupXML}
    * @param checkpointXml - `checkpointXML` (C `const char *`)
    * @param options - flags as booleans (`reuseExternal`; `virDomainBackupBeginFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns nothing, once the daemon has done it
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  backupBegin(backupXml: string, checkpointXml: string | null = null, options?: Options<DomainBackupBeginFlagsOptions>): Promise<void> {
-    try {
-      return domainBackupBegin(this.conn, this.wire, backupXml, checkpointXml, flagsOf(options, domainBackupBeginFlagsFlags), callOptionsOf(options));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async backupBegin(backupXml: string | DomainBackupXML, checkpointXml: string | null = null, options?: Options<DomainBackupBeginFlagsOptions>): Promise<void> {
+    const $backupXml = typeof backupXml === 'string' ? backupXml : (await import('../xml/index.js')).formatDomainBackupXML(backupXml);
+    await domainBackupBegin(this.conn, this.wire, $backupXml, checkpointXml, flagsOf(options, domainBackupBeginFlagsFlags), callOptionsOf(options));
   }
 
   /**
@@ -3318,6 +3342,18 @@ export class DomainSnapshot extends HandleBase<RemoteNonnullDomainSnapshot> {
     return new Domain(this.conn, this.wire.dom);
   }
 
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseDomainSnapshotXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await snap.describe();
+   * ```
+   */
+  async describe(options?: Parameters<DomainSnapshot['getXMLDesc']>[0]): Promise<DomainSnapshotXML> {
+    const { parseDomainSnapshotXML } = await import('../xml/index.js');
+    return parseDomainSnapshotXML(await this.getXMLDesc(options));
+  }
+
   /** What two handles of the same object share. */
   get identity(): string {
     return this.domain.uuid + '/' + this.wire.name;
@@ -3461,6 +3497,18 @@ export class DomainCheckpoint extends HandleBase<RemoteNonnullDomainCheckpoint> 
     return new Domain(this.conn, this.wire.dom);
   }
 
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseDomainCheckpointXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await cp.describe();
+   * ```
+   */
+  async describe(options?: Parameters<DomainCheckpoint['getXMLDesc']>[0]): Promise<DomainCheckpointXML> {
+    const { parseDomainCheckpointXML } = await import('../xml/index.js');
+    return parseDomainCheckpointXML(await this.getXMLDesc(options));
+  }
+
   /** What two handles of the same object share. */
   get identity(): string {
     return this.domain.uuid + '/' + this.wire.name;
@@ -3539,6 +3587,18 @@ export class Network extends NetworkBase<RemoteNonnullNetwork> {
   /** Its UUID, canonical lower-case form. */
   get uuid(): string {
     return uuidString(this.wire.uuid);
+  }
+
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseNetworkXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await net.describe();
+   * ```
+   */
+  async describe(options?: Parameters<Network['getXMLDesc']>[0]): Promise<NetworkXML> {
+    const { parseNetworkXML } = await import('../xml/index.js');
+    return parseNetworkXML(await this.getXMLDesc(options));
   }
 
   /** What two handles of the same object share. */
@@ -3756,6 +3816,18 @@ export class NetworkPort extends HandleBase<RemoteNonnullNetworkPort> {
     return uuidString(this.wire.uuid);
   }
 
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseNetworkPortXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await port.describe();
+   * ```
+   */
+  async describe(options?: Parameters<NetworkPort['getXMLDesc']>[0]): Promise<NetworkPortXML> {
+    const { parseNetworkPortXML } = await import('../xml/index.js');
+    return parseNetworkPortXML(await this.getXMLDesc(options));
+  }
+
   /** What two handles of the same object share. */
   get identity(): string {
     return this.uuid;
@@ -3839,6 +3911,18 @@ export class StoragePool extends StoragePoolBase<RemoteNonnullStoragePool> {
   /** Its UUID, canonical lower-case form. */
   get uuid(): string {
     return uuidString(this.wire.uuid);
+  }
+
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseStoragePoolXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await pool.describe();
+   * ```
+   */
+  async describe(options?: Parameters<StoragePool['getXMLDesc']>[0]): Promise<StoragePoolXML> {
+    const { parseStoragePoolXML } = await import('../xml/index.js');
+    return parseStoragePoolXML(await this.getXMLDesc(options));
   }
 
   /** What two handles of the same object share. */
@@ -4037,6 +4121,18 @@ export class StorageVolume extends StorageVolumeBase<RemoteNonnullStorageVol> {
     return this.wire.key;
   }
 
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseStorageVolumeXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await vol.describe();
+   * ```
+   */
+  async describe(options?: Parameters<StorageVolume['getXMLDesc']>[0]): Promise<StorageVolumeXML> {
+    const { parseStorageVolumeXML } = await import('../xml/index.js');
+    return parseStorageVolumeXML(await this.getXMLDesc(options));
+  }
+
   /** What two handles of the same object share. */
   get identity(): string {
     return this.wire.key;
@@ -4178,6 +4274,18 @@ export class NodeDevice extends NodeDeviceBase<RemoteNonnullNodeDevice> {
   /** Its name. */
   get name(): RemoteNonnullString {
     return this.wire.name;
+  }
+
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseNodeDeviceXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await dev.describe();
+   * ```
+   */
+  async describe(options?: Parameters<NodeDevice['getXMLDesc']>[0]): Promise<NodeDeviceXML> {
+    const { parseNodeDeviceXML } = await import('../xml/index.js');
+    return parseNodeDeviceXML(await this.getXMLDesc(options));
   }
 
   /** What two handles of the same object share. */
@@ -4426,6 +4534,18 @@ export class Interface extends HandleBase<RemoteNonnullInterface> {
     return this.wire.mac;
   }
 
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseInterfaceXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await iface.describe();
+   * ```
+   */
+  async describe(options?: Parameters<Interface['getXMLDesc']>[0]): Promise<InterfaceXML> {
+    const { parseInterfaceXML } = await import('../xml/index.js');
+    return parseInterfaceXML(await this.getXMLDesc(options));
+  }
+
   /** What two handles of the same object share. */
   get identity(): string {
     return this.wire.name;
@@ -4527,6 +4647,18 @@ export class Secret extends SecretBase<RemoteNonnullSecret> {
     return this.wire.usageID;
   }
 
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseSecretXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await secret.describe();
+   * ```
+   */
+  async describe(options?: Parameters<Secret['getXMLDesc']>[0]): Promise<SecretXML> {
+    const { parseSecretXML } = await import('../xml/index.js');
+    return parseSecretXML(await this.getXMLDesc(options));
+  }
+
   /** What two handles of the same object share. */
   get identity(): string {
     return this.uuid;
@@ -4612,6 +4744,18 @@ export class NWFilterBinding extends HandleBase<RemoteNonnullNwfilterBinding> {
     return this.wire.filtername;
   }
 
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseNWFilterBindingXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await binding.describe();
+   * ```
+   */
+  async describe(options?: Parameters<NWFilterBinding['getXMLDesc']>[0]): Promise<NWFilterBindingXML> {
+    const { parseNWFilterBindingXML } = await import('../xml/index.js');
+    return parseNWFilterBindingXML(await this.getXMLDesc(options));
+  }
+
   /** What two handles of the same object share. */
   get identity(): string {
     return this.wire.portdev;
@@ -4669,6 +4813,18 @@ export class NWFilter extends HandleBase<RemoteNonnullNwfilter> {
     return uuidString(this.wire.uuid);
   }
 
+  /**
+   * Its XML as typed values: `getXMLDesc()` read by libvirt-rpc/xml's `parseNWFilterXML` (loaded on first use).
+   * @example
+   * ```ts
+   * const def = await filter.describe();
+   * ```
+   */
+  async describe(options?: Parameters<NWFilter['getXMLDesc']>[0]): Promise<NWFilterXML> {
+    const { parseNWFilterXML } = await import('../xml/index.js');
+    return parseNWFilterXML(await this.getXMLDesc(options));
+  }
+
   /** What two handles of the same object share. */
   get identity(): string {
     return this.uuid;
@@ -4714,25 +4870,27 @@ export class Domains {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainCreateXML | virDomainCreateXML}; on the flat face `conn.domainCreateXML`.
-   * @param xmlDesc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`), or the document as a typed {@link DomainXML}
    * @param options - flags as booleans (`paused`, `autodestroy`, `bypassCache`, `forceBoot`, `validate`, `resetNvram`; `virDomainCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xmlDesc: string, options?: Options<DomainCreateFlagsOptions>): Promise<Domain> {
-    const $r = await domainCreateXML(this.conn, xmlDesc, flagsOf(options, domainCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xmlDesc: string | DomainXML, options?: Options<DomainCreateFlagsOptions>): Promise<Domain> {
+    const $xmlDesc = typeof xmlDesc === 'string' ? xmlDesc : (await import('../xml/index.js')).formatDomainXML(xmlDesc);
+    const $r = await domainCreateXML(this.conn, $xmlDesc, flagsOf(options, domainCreateFlagsFlags), callOptionsOf(options));
     return new Domain(this.conn, $r);
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXML | virDomainDefineXML}; on the flat face `conn.domainDefineXML`.
-   * @param xml - the XML document (C `const char *`)
+   * @param xml - the XML document (C `const char *`), or the document as a typed {@link DomainXML}
    * @param options - `signal` and `timeoutMs`
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: string, options?: Options): Promise<Domain> {
-    const $r = await domainDefineXML(this.conn, xml, callOptionsOf(options));
+  async defineXML(xml: string | DomainXML, options?: Options): Promise<Domain> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatDomainXML(xml);
+    const $r = await domainDefineXML(this.conn, $xml, callOptionsOf(options));
     return new Domain(this.conn, $r);
   }
 
@@ -4966,13 +5124,14 @@ export class Domains {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain.html#virDomainDefineXMLFlags | virDomainDefineXMLFlags}; on the flat face `conn.domainDefineXMLFlags`.
-   * @param xml - the XML document (C `const char *`)
+   * @param xml - the XML document (C `const char *`), or the document as a typed {@link DomainXML}
    * @param options - flags as booleans (`validate`; `virDomainDefineFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `Domain`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXMLFlags(xml: string, options?: Options<DomainDefineFlagsOptions>): Promise<Domain> {
-    const $r = await domainDefineXMLFlags(this.conn, xml, flagsOf(options, domainDefineFlagsFlags), callOptionsOf(options));
+  async defineXMLFlags(xml: string | DomainXML, options?: Options<DomainDefineFlagsOptions>): Promise<Domain> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatDomainXML(xml);
+    const $r = await domainDefineXMLFlags(this.conn, $xml, flagsOf(options, domainDefineFlagsFlags), callOptionsOf(options));
     return new Domain(this.conn, $r);
   }
 
@@ -5010,13 +5169,14 @@ export class DomainSnapshots {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain-snapshot.html#virDomainSnapshotCreateXML | virDomainSnapshotCreateXML}; on the flat face `conn.domainSnapshotCreateXML`.
-   * @param xmlDesc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`), or the document as a typed {@link DomainSnapshotXML}
    * @param options - flags as booleans (`redefine`, `current`, `noMetadata`, `halt`, `diskOnly`, `reuseExt`, `quiesce`, `atomic`, `live`, `validate`; `virDomainSnapshotCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `DomainSnapshot`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xmlDesc: string, options?: Options<DomainSnapshotCreateFlagsOptions>): Promise<DomainSnapshot> {
-    const $r = await domainSnapshotCreateXML(this.conn, this.owner.wire, xmlDesc, flagsOf(options, domainSnapshotCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xmlDesc: string | DomainSnapshotXML, options?: Options<DomainSnapshotCreateFlagsOptions>): Promise<DomainSnapshot> {
+    const $xmlDesc = typeof xmlDesc === 'string' ? xmlDesc : (await import('../xml/index.js')).formatDomainSnapshotXML(xmlDesc);
+    const $r = await domainSnapshotCreateXML(this.conn, this.owner.wire, $xmlDesc, flagsOf(options, domainSnapshotCreateFlagsFlags), callOptionsOf(options));
     return new DomainSnapshot(this.conn, $r);
   }
 
@@ -5100,13 +5260,14 @@ export class DomainCheckpoints {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-domain-checkpoint.html#virDomainCheckpointCreateXML | virDomainCheckpointCreateXML}; on the flat face `conn.domainCheckpointCreateXML`.
-   * @param xmlDesc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`), or the document as a typed {@link DomainCheckpointXML}
    * @param options - flags as booleans (`redefine`, `quiesce`, `redefineValidate`; `virDomainCheckpointCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `DomainCheckpoint`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_DOMAIN` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xmlDesc: string, options?: Options<DomainCheckpointCreateFlagsOptions>): Promise<DomainCheckpoint> {
-    const $r = await domainCheckpointCreateXML(this.conn, this.owner.wire, xmlDesc, flagsOf(options, domainCheckpointCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xmlDesc: string | DomainCheckpointXML, options?: Options<DomainCheckpointCreateFlagsOptions>): Promise<DomainCheckpoint> {
+    const $xmlDesc = typeof xmlDesc === 'string' ? xmlDesc : (await import('../xml/index.js')).formatDomainCheckpointXML(xmlDesc);
+    const $r = await domainCheckpointCreateXML(this.conn, this.owner.wire, $xmlDesc, flagsOf(options, domainCheckpointCreateFlagsFlags), callOptionsOf(options));
     return new DomainCheckpoint(this.conn, $r);
   }
 
@@ -5168,25 +5329,27 @@ export class Networks {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXML | virNetworkCreateXML}; on the flat face `conn.networkCreateXML`.
-   * @param xml - the XML document
+   * @param xml - the XML document, or the document as a typed {@link NetworkXML}
    * @param options - `signal` and `timeoutMs`
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: string, options?: Options): Promise<Network> {
-    const $r = await networkCreateXML(this.conn, xml, callOptionsOf(options));
+  async createXML(xml: string | NetworkXML, options?: Options): Promise<Network> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatNetworkXML(xml);
+    const $r = await networkCreateXML(this.conn, $xml, callOptionsOf(options));
     return new Network(this.conn, $r);
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXML | virNetworkDefineXML}; on the flat face `conn.networkDefineXML`.
-   * @param xml - the XML document (C `const char *`)
+   * @param xml - the XML document (C `const char *`), or the document as a typed {@link NetworkXML}
    * @param options - `signal` and `timeoutMs`
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: string, options?: Options): Promise<Network> {
-    const $r = await networkDefineXML(this.conn, xml, callOptionsOf(options));
+  async defineXML(xml: string | NetworkXML, options?: Options): Promise<Network> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatNetworkXML(xml);
+    const $r = await networkDefineXML(this.conn, $xml, callOptionsOf(options));
     return new Network(this.conn, $r);
   }
 
@@ -5255,25 +5418,27 @@ export class Networks {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkDefineXMLFlags | virNetworkDefineXMLFlags}; on the flat face `conn.networkDefineXMLFlags`.
-   * @param xml - the XML document (C `const char *`)
+   * @param xml - the XML document (C `const char *`), or the document as a typed {@link NetworkXML}
    * @param options - flags as booleans (`validate`; `virNetworkDefineFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXMLFlags(xml: string, options?: Options<NetworkDefineFlagsOptions>): Promise<Network> {
-    const $r = await networkDefineXMLFlags(this.conn, xml, flagsOf(options, networkDefineFlagsFlags), callOptionsOf(options));
+  async defineXMLFlags(xml: string | NetworkXML, options?: Options<NetworkDefineFlagsOptions>): Promise<Network> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatNetworkXML(xml);
+    const $r = await networkDefineXMLFlags(this.conn, $xml, flagsOf(options, networkDefineFlagsFlags), callOptionsOf(options));
     return new Network(this.conn, $r);
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkCreateXMLFlags | virNetworkCreateXMLFlags}; on the flat face `conn.networkCreateXMLFlags`.
-   * @param xml - the XML document
+   * @param xml - the XML document, or the document as a typed {@link NetworkXML}
    * @param options - flags as booleans (`validate`; `virNetworkCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `Network`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXMLFlags(xml: string, options?: Options<NetworkCreateFlagsOptions>): Promise<Network> {
-    const $r = await networkCreateXMLFlags(this.conn, xml, flagsOf(options, networkCreateFlagsFlags), callOptionsOf(options));
+  async createXMLFlags(xml: string | NetworkXML, options?: Options<NetworkCreateFlagsOptions>): Promise<Network> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatNetworkXML(xml);
+    const $r = await networkCreateXMLFlags(this.conn, $xml, flagsOf(options, networkCreateFlagsFlags), callOptionsOf(options));
     return new Network(this.conn, $r);
   }
 }
@@ -5307,13 +5472,14 @@ export class NetworkPorts {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-network.html#virNetworkPortCreateXML | virNetworkPortCreateXML}; on the flat face `conn.networkPortCreateXML`.
-   * @param xml - the XML document
+   * @param xml - the XML document, or the document as a typed {@link NetworkPortXML}
    * @param options - flags as booleans (`reclaim`, `validate`; `virNetworkPortCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `NetworkPort`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_NETWORK` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: string, options?: Options<NetworkPortCreateFlagsOptions>): Promise<NetworkPort> {
-    const $r = await networkPortCreateXML(this.conn, this.owner.wire, xml, flagsOf(options, networkPortCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xml: string | NetworkPortXML, options?: Options<NetworkPortCreateFlagsOptions>): Promise<NetworkPort> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatNetworkPortXML(xml);
+    const $r = await networkPortCreateXML(this.conn, this.owner.wire, $xml, flagsOf(options, networkPortCreateFlagsFlags), callOptionsOf(options));
     return new NetworkPort(this.conn, $r);
   }
 }
@@ -5396,25 +5562,27 @@ export class StoragePools {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolCreateXML | virStoragePoolCreateXML}; on the flat face `conn.storagePoolCreateXML`.
-   * @param xml - the XML document
+   * @param xml - the XML document, or the document as a typed {@link StoragePoolXML}
    * @param options - flags as booleans (`normal`, `withBuild`, `withBuildOverwrite`, `withBuildNoOverwrite`; `virStoragePoolCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `StoragePool`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: string, options?: Options<StoragePoolCreateFlagsOptions>): Promise<StoragePool> {
-    const $r = await storagePoolCreateXML(this.conn, xml, flagsOf(options, storagePoolCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xml: string | StoragePoolXML, options?: Options<StoragePoolCreateFlagsOptions>): Promise<StoragePool> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatStoragePoolXML(xml);
+    const $r = await storagePoolCreateXML(this.conn, $xml, flagsOf(options, storagePoolCreateFlagsFlags), callOptionsOf(options));
     return new StoragePool(this.conn, $r);
   }
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStoragePoolDefineXML | virStoragePoolDefineXML}; on the flat face `conn.storagePoolDefineXML`.
-   * @param xml - the XML document (C `const char *`)
+   * @param xml - the XML document (C `const char *`), or the document as a typed {@link StoragePoolXML}
    * @param options - flags as booleans (`validate`; `virStoragePoolDefineFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `StoragePool`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: string, options?: Options<StoragePoolDefineFlagsOptions>): Promise<StoragePool> {
-    const $r = await storagePoolDefineXML(this.conn, xml, flagsOf(options, storagePoolDefineFlagsFlags), callOptionsOf(options));
+  async defineXML(xml: string | StoragePoolXML, options?: Options<StoragePoolDefineFlagsOptions>): Promise<StoragePool> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatStoragePoolXML(xml);
+    const $r = await storagePoolDefineXML(this.conn, $xml, flagsOf(options, storagePoolDefineFlagsFlags), callOptionsOf(options));
     return new StoragePool(this.conn, $r);
   }
 
@@ -5514,13 +5682,14 @@ export class StorageVolumes {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXML | virStorageVolCreateXML}; on the flat face `conn.storageVolCreateXML`.
-   * @param xml - the XML document
+   * @param xml - the XML document, or the document as a typed {@link StorageVolumeXML}
    * @param options - flags as booleans (`preallocMetadata`, `reflink`, `validate`; `virStorageVolCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `StorageVolume`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: string, options?: Options<StorageVolCreateFlagsOptions>): Promise<StorageVolume> {
-    const $r = await storageVolCreateXML(this.conn, this.owner.wire, xml, flagsOf(options, storageVolCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xml: string | StorageVolumeXML, options?: Options<StorageVolCreateFlagsOptions>): Promise<StorageVolume> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatStorageVolumeXML(xml);
+    const $r = await storageVolCreateXML(this.conn, this.owner.wire, $xml, flagsOf(options, storageVolCreateFlagsFlags), callOptionsOf(options));
     return new StorageVolume(this.conn, $r);
   }
 
@@ -5538,14 +5707,15 @@ export class StorageVolumes {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-storage.html#virStorageVolCreateXMLFrom | virStorageVolCreateXMLFrom}; on the flat face `conn.storageVolCreateXMLFrom`.
-   * @param xml - the XML document
+   * @param xml - the XML document, or the document as a typed {@link StorageVolumeXML}
    * @param clonevol - the volume to copy: a {@link StorageVolume}
    * @param options - flags as booleans (`preallocMetadata`, `reflink`, `validate`; `virStorageVolCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `StorageVolume`
    * @throws {@link LibvirtError} from the daemon (`VIR_ERR_NO_STORAGE_POOL` once the object is gone), `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXMLFrom(xml: string, clonevol: StorageVolume, options?: Options<StorageVolCreateFlagsOptions>): Promise<StorageVolume> {
-    const $r = await storageVolCreateXMLFrom(this.conn, this.owner.wire, xml, clonevol.wire, flagsOf(options, storageVolCreateFlagsFlags), callOptionsOf(options));
+  async createXMLFrom(xml: string | StorageVolumeXML, clonevol: StorageVolume, options?: Options<StorageVolCreateFlagsOptions>): Promise<StorageVolume> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatStorageVolumeXML(xml);
+    const $r = await storageVolCreateXMLFrom(this.conn, this.owner.wire, $xml, clonevol.wire, flagsOf(options, storageVolCreateFlagsFlags), callOptionsOf(options));
     return new StorageVolume(this.conn, $r);
   }
 
@@ -5638,13 +5808,14 @@ export class NodeDevices {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceCreateXML | virNodeDeviceCreateXML}; on the flat face `conn.nodeDeviceCreateXML`.
-   * @param xmlDesc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`), or the document as a typed {@link NodeDeviceXML}
    * @param options - flags as booleans (`validate`; `virNodeDeviceCreateXMLFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `NodeDevice`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xmlDesc: string, options?: Options<NodeDeviceCreateXMLFlagsOptions>): Promise<NodeDevice> {
-    const $r = await nodeDeviceCreateXML(this.conn, xmlDesc, flagsOf(options, nodeDeviceCreateXMLFlagsFlags), callOptionsOf(options));
+  async createXML(xmlDesc: string | NodeDeviceXML, options?: Options<NodeDeviceCreateXMLFlagsOptions>): Promise<NodeDevice> {
+    const $xmlDesc = typeof xmlDesc === 'string' ? xmlDesc : (await import('../xml/index.js')).formatNodeDeviceXML(xmlDesc);
+    const $r = await nodeDeviceCreateXML(this.conn, $xmlDesc, flagsOf(options, nodeDeviceCreateXMLFlagsFlags), callOptionsOf(options));
     return new NodeDevice(this.conn, $r);
   }
 
@@ -5674,13 +5845,14 @@ export class NodeDevices {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nodedev.html#virNodeDeviceDefineXML | virNodeDeviceDefineXML}; on the flat face `conn.nodeDeviceDefineXML`.
-   * @param xmlDesc - the XML document (C `const char *`)
+   * @param xmlDesc - the XML document (C `const char *`), or the document as a typed {@link NodeDeviceXML}
    * @param options - flags as booleans (`validate`; `virNodeDeviceDefineXMLFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `NodeDevice`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xmlDesc: string, options?: Options<NodeDeviceDefineXMLFlagsOptions>): Promise<NodeDevice> {
-    const $r = await nodeDeviceDefineXML(this.conn, xmlDesc, flagsOf(options, nodeDeviceDefineXMLFlagsFlags), callOptionsOf(options));
+  async defineXML(xmlDesc: string | NodeDeviceXML, options?: Options<NodeDeviceDefineXMLFlagsOptions>): Promise<NodeDevice> {
+    const $xmlDesc = typeof xmlDesc === 'string' ? xmlDesc : (await import('../xml/index.js')).formatNodeDeviceXML(xmlDesc);
+    const $r = await nodeDeviceDefineXML(this.conn, $xmlDesc, flagsOf(options, nodeDeviceDefineXMLFlagsFlags), callOptionsOf(options));
     return new NodeDevice(this.conn, $r);
   }
 }
@@ -5743,13 +5915,14 @@ export class Interfaces {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-interface.html#virInterfaceDefineXML | virInterfaceDefineXML}; on the flat face `conn.interfaceDefineXML`.
-   * @param xml - the XML document (C `const char *`)
+   * @param xml - the XML document (C `const char *`), or the document as a typed {@link InterfaceXML}
    * @param options - flags as booleans (`validate`; `virInterfaceDefineFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `Interface`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: string, options?: Options<InterfaceDefineFlagsOptions>): Promise<Interface> {
-    const $r = await interfaceDefineXML(this.conn, xml, flagsOf(options, interfaceDefineFlagsFlags), callOptionsOf(options));
+  async defineXML(xml: string | InterfaceXML, options?: Options<InterfaceDefineFlagsOptions>): Promise<Interface> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatInterfaceXML(xml);
+    const $r = await interfaceDefineXML(this.conn, $xml, flagsOf(options, interfaceDefineFlagsFlags), callOptionsOf(options));
     return new Interface(this.conn, $r);
   }
 
@@ -5881,13 +6054,14 @@ export class Secrets {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-secret.html#virSecretDefineXML | virSecretDefineXML}; on the flat face `conn.secretDefineXML`.
-   * @param xml - the XML document (C `const char *`)
+   * @param xml - the XML document (C `const char *`), or the document as a typed {@link SecretXML}
    * @param options - flags as booleans (`validate`; `virSecretDefineFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `Secret`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: string, options?: Options<SecretDefineFlagsOptions>): Promise<Secret> {
-    const $r = await secretDefineXML(this.conn, xml, flagsOf(options, secretDefineFlagsFlags), callOptionsOf(options));
+  async defineXML(xml: string | SecretXML, options?: Options<SecretDefineFlagsOptions>): Promise<Secret> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatSecretXML(xml);
+    const $r = await secretDefineXML(this.conn, $xml, flagsOf(options, secretDefineFlagsFlags), callOptionsOf(options));
     return new Secret(this.conn, $r);
   }
 
@@ -5934,13 +6108,14 @@ export class NWFilterBindings {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterBindingCreateXML | virNWFilterBindingCreateXML}; on the flat face `conn.nWFilterBindingCreateXML`.
-   * @param xml - the XML document (C `const char *`)
+   * @param xml - the XML document (C `const char *`), or the document as a typed {@link NWFilterBindingXML}
    * @param options - flags as booleans (`validate`; `virNWFilterBindingCreateFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `NWFilterBinding`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async createXML(xml: string, options?: Options<NWFilterBindingCreateFlagsOptions>): Promise<NWFilterBinding> {
-    const $r = await nWFilterBindingCreateXML(this.conn, xml, flagsOf(options, nwFilterBindingCreateFlagsFlags), callOptionsOf(options));
+  async createXML(xml: string | NWFilterBindingXML, options?: Options<NWFilterBindingCreateFlagsOptions>): Promise<NWFilterBinding> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatNWFilterBindingXML(xml);
+    const $r = await nWFilterBindingCreateXML(this.conn, $xml, flagsOf(options, nwFilterBindingCreateFlagsFlags), callOptionsOf(options));
     return new NWFilterBinding(this.conn, $r);
   }
 
@@ -6014,13 +6189,14 @@ export class NWFilters {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXML | virNWFilterDefineXML}; on the flat face `conn.nWFilterDefineXML`.
-   * @param xml - the XML document
+   * @param xml - the XML document, or the document as a typed {@link NWFilterXML}
    * @param options - `signal` and `timeoutMs`
    * @returns `NWFilter`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXML(xml: string, options?: Options): Promise<NWFilter> {
-    const $r = await nWFilterDefineXML(this.conn, xml, callOptionsOf(options));
+  async defineXML(xml: string | NWFilterXML, options?: Options): Promise<NWFilter> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatNWFilterXML(xml);
+    const $r = await nWFilterDefineXML(this.conn, $xml, callOptionsOf(options));
     return new NWFilter(this.conn, $r);
   }
 
@@ -6037,13 +6213,14 @@ export class NWFilters {
 
   /**
    * {@link https://libvirt.org/html/libvirt-libvirt-nwfilter.html#virNWFilterDefineXMLFlags | virNWFilterDefineXMLFlags}; on the flat face `conn.nWFilterDefineXMLFlags`.
-   * @param xml - the XML document
+   * @param xml - the XML document, or the document as a typed {@link NWFilterXML}
    * @param options - flags as booleans (`validate`; `virNWFilterDefineFlags`), or their bitwise OR as a number; also `signal` and `timeoutMs`
    * @returns `NWFilter`
    * @throws {@link LibvirtError} from the daemon, `VIR_ERR_NO_SUPPORT` where the driver lacks the call; {@link ConnectionError}, {@link TimeoutError}, {@link AbortError}
    */
-  async defineXMLFlags(xml: string, options?: Options<NWFilterDefineFlagsOptions>): Promise<NWFilter> {
-    const $r = await nWFilterDefineXMLFlags(this.conn, xml, flagsOf(options, nwFilterDefineFlagsFlags), callOptionsOf(options));
+  async defineXMLFlags(xml: string | NWFilterXML, options?: Options<NWFilterDefineFlagsOptions>): Promise<NWFilter> {
+    const $xml = typeof xml === 'string' ? xml : (await import('../xml/index.js')).formatNWFilterXML(xml);
+    const $r = await nWFilterDefineXMLFlags(this.conn, $xml, flagsOf(options, nwFilterDefineFlagsFlags), callOptionsOf(options));
     return new NWFilter(this.conn, $r);
   }
 }

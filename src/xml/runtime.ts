@@ -19,6 +19,10 @@ export type ValueDesc =
   | { k: 'float'; min?: number; max?: number }
   | { k: 'bool'; yes: string; no: string };
 
+/**
+ * The descriptions as generated leave out what can be derived (prepare() fills it in once): a
+ * key equal to the name, false flags, a null text, the text key `value`.
+ */
 export interface AttrDesc {
   /** Expanded name: `type`, or `{namespace}local`. */
   x: string;
@@ -36,8 +40,6 @@ export interface ChildDesc {
   r: boolean;
 }
 export interface ElementDesc {
-  /** A name for errors and types. */
-  id: string;
   a: AttrDesc[];
   c: ChildDesc[];
   /** The text's values, when the element has text. */
@@ -51,6 +53,42 @@ export interface ElementDesc {
   /** Any attribute / any child element allowed besides the modelled ones. */
   aa: boolean;
   ac: boolean;
+}
+
+/** A description as the generator writes it: the derivable parts may be missing. */
+export interface GeneratedDesc extends Partial<Omit<ElementDesc, 'a' | 'c'>> {
+  a: (Pick<AttrDesc, 'x' | 'v'> & Partial<AttrDesc>)[];
+  c: { x: string; k?: string; t?: GeneratedDesc | null; m?: boolean; r?: boolean }[];
+}
+
+const prepared = new WeakSet<object>();
+
+/** Fills in what the generated descriptions leave out, once per element, through the whole graph. */
+export function prepare(root: GeneratedDesc): ElementDesc {
+  const stack: GeneratedDesc[] = [root];
+  while (stack.length) {
+    const d = stack.pop()!;
+    if (prepared.has(d)) continue;
+    prepared.add(d);
+    d.x ??= null;
+    d.tk ??= 'value';
+    d.s ??= false;
+    d.p ??= false;
+    d.aa ??= false;
+    d.ac ??= false;
+    for (const a of d.a) {
+      a.k ??= a.x;
+      a.r ??= false;
+    }
+    for (const c of d.c) {
+      c.k ??= c.x;
+      c.m ??= false;
+      c.r ??= false;
+      c.t ??= null;
+      if (c.t) stack.push(c.t);
+    }
+  }
+  return root as ElementDesc;
 }
 
 /** Namespaces libvirt's schemas use, with the prefixes libvirt writes for them (keys of typed objects use them too). */
@@ -349,7 +387,8 @@ function childOf(d: ElementDesc, x: string): ChildDesc | undefined {
 }
 
 /** Reads `text` as the document `root` describes (its root element named `rootName`). */
-export function parseDocument<T>(text: string, root: ElementDesc, rootName: string, opts: ParseOptions = {}): T {
+export function parseDocument<T>(text: string, described: GeneratedDesc, rootName: string, opts: ParseOptions = {}): T {
+  const root = prepare(described);
   const { root: el } = readXml(text);
   const scope = withDeclarations(el, { ns: new Map() });
   if (expandedName(el.name, scope) !== rootName) throw new XmlSchemaError(`the root element is <${el.name}>, not <${rootName}>`, `/${el.name}`);
@@ -505,7 +544,8 @@ function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, in
 }
 
 /** Writes `value` as the document `root` describes. */
-export function formatDocument(value: unknown, root: ElementDesc, rootName: string): string {
+export function formatDocument(value: unknown, described: GeneratedDesc, rootName: string): string {
+  const root = prepare(described);
   const out: string[] = [];
   formatElement(value, root, rootName, `/${rootName.replace(/^\{.*\}/, '')}`, '', new Map(), out);
   return out.join('');

@@ -16,7 +16,6 @@ import {
   formatNetworkXML,
   formatSecretXML,
   formatStoragePoolXML,
-  formatStorageVolumeXML,
   parseCapabilitiesXML,
   parseDomainCapabilitiesXML,
   parseDomainSnapshotXML,
@@ -60,7 +59,8 @@ forEachGeneration((generation) => describe('typed XML on a real daemon', () => {
     try {
       const poolBack = parseStoragePoolXML(await pool.getXMLDesc(), { mode: 'strict' });
       expect(poolBack).toMatchObject({ type: 'dir', name: `xml-${process.pid}`, target: { path: daemon.pathInDaemon(dir) } });
-      const vol = await pool.volumes.createXML(formatStorageVolumeXML({ name: 'disk.raw', capacity: { unit: 'MiB', value: 16 }, target: { format: { type: 'raw' } } }));
+      const vol = await pool.volumes.createXML({ name: 'disk.raw', capacity: { unit: 'MiB', value: 16 }, target: { format: { type: 'raw' } } });
+      expect((await vol.describe()).name).toBe('disk.raw');
       const volBack = parseStorageVolumeXML(await vol.getXMLDesc(), { mode: 'strict' });
       expect(volBack.capacity).toMatchObject({ unit: 'bytes', value: 16 * 1024 * 1024 });
       expect(volBack.target?.format?.type).toBe('raw');
@@ -77,9 +77,11 @@ forEachGeneration((generation) => describe('typed XML on a real daemon', () => {
           serial: [{ type: 'pty' }],
         },
       };
-      const dom = await qemu.domains.defineXML(formatDomainXML(guest));
+      // The handles take the typed document as it is, and describe() reads one back.
+      const dom = await qemu.domains.defineXML(guest);
       try {
-        const back = parseDomainXML(await dom.getXMLDesc({ inactive: true }), { mode: 'strict' });
+        expect(parseDomainXML(await dom.getXMLDesc({ inactive: true }), { mode: 'strict' })).toEqual(await dom.describe({ inactive: true }));
+        const back = await dom.describe({ inactive: true });
         expect(back).toMatchObject({ type: 'qemu', name: 'xml-guest', memory: { unit: 'KiB', value: 32768 }, vcpu: { value: 1 }, os: { type: { arch: 'x86_64', value: 'hvm' } } });
         expect(back.uuid).toBe(dom.uuid);
         expect(back.devices?.disk?.[0]).toMatchObject({ type: 'file', device: 'disk', driver: { name: 'qemu', type: 'raw' }, source: { file: await vol.getPath() }, target: { dev: 'vda', bus: 'virtio' } });
@@ -88,7 +90,8 @@ forEachGeneration((generation) => describe('typed XML on a real daemon', () => {
 
         // One field changed in what the daemon wrote; everything it added stays.
         back.memory = { unit: 'MiB', value: 48 };
-        await qemu.domains.defineXML(formatDomainXML(back));
+        expect(formatDomainXML(back)).toContain("<memory unit='MiB'>48</memory>");
+        await qemu.domains.defineXML(back);
         const again = parseDomainXML(await dom.getXMLDesc({ inactive: true }), { mode: 'strict' });
         expect(again.memory).toEqual({ unit: 'KiB', value: 49152 });
         const { memory: _m1, currentMemory: _c1, ...rest1 } = back;

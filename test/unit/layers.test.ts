@@ -25,7 +25,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   // flat face. Connection creates the collections (see EXCEPTIONS); the handles name
   // Connection only as a type, so no module cycle exists at run time.
   'src/handles': ['src/api', 'src/errors', 'protocol', 'src/xdr'],
-  handles: ['src/handles', 'src/api', 'src/errors', 'protocol', 'src/xdr'],
+  handles: ['xml', 'src/handles', 'src/api', 'src/errors', 'protocol', 'src/xdr'],
   'src/cli': ['xml', 'src/xml', 'handles', 'src/handles', 'src/api', 'src/locate', 'src/transport', 'src/auth', 'src/rpc', 'src/errors', 'protocol', 'src/xdr'],
   'src/testing': ['src/api', 'src/locate', 'src/transport', 'src/auth', 'src/rpc', 'src/errors', 'protocol', 'src/xdr'],
   // The package's entries (src/index.ts, src/client.ts, src/protocol.ts) gather the rooms.
