@@ -17,7 +17,7 @@ import { type XmlElement, readXml } from '../src/xml/tokenizer.js';
 export type NameClass = { kind: 'name'; ns: string; local: string } | { kind: 'any' };
 
 export type Pattern =
-  | { t: 'element'; name: NameClass; content: Pattern; grammar: Grammar; id: number; where: string; define?: string }
+  | { t: 'element'; name: NameClass; content: Pattern; id: number; define?: string }
   | { t: 'attribute'; name: NameClass; content: Pattern }
   | { t: 'group' | 'interleave' | 'choice'; items: Pattern[] }
   | { t: 'optional' | 'zeroOrMore' | 'oneOrMore' | 'list'; item: Pattern }
@@ -111,7 +111,7 @@ function pattern(e: XmlElement, g: Grammar, dir: string, ns: string, dtl: string
   const group = (items: XmlElement[]): Pattern => (items.length === 1 ? pattern(items[0]!, g, dir, nsHere, dtl) : { t: 'group', items: items.map((i) => pattern(i, g, dir, nsHere, dtl)) });
   switch (e.name) {
     case 'element':
-      return { t: 'element', name: nameClass(e, nsHere), content: kids().length ? group(kids()) : { t: 'empty' }, grammar: g, id: nextId++, where: `${dir}` };
+      return { t: 'element', name: nameClass(e, nsHere), content: kids().length ? group(kids()) : { t: 'empty' }, id: nextId++ };
     case 'attribute':
       return { t: 'attribute', name: nameClass(e, nsHere), content: kids().length ? group(kids()) : { t: 'text' } };
     case 'group':
