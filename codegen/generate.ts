@@ -154,7 +154,7 @@ export function generate(opts: GenerateOptions): GeneratedProtocol {
   const schemaDir = join(opts.libvirtSrc, 'src/conf/schemas');
   for (const f of readdirSync(schemaDir).filter((n) => n.endsWith('.rng')).sort()) read(schemaDir, f, `src/conf/schemas/${f}`);
   const xmlHead = header(opts.command, libvirtVersion, inputs.filter((i) => i.path.startsWith('src/conf/schemas/')));
-  const xmlFiles = emitXml(schemaDir, xmlHead).files;
+  const xmlFiles = emitXml(schemaDir, xmlHead);
   return { files, handleFiles, xmlFiles, asts, procedures, libvirtVersion };
 }
 

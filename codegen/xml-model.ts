@@ -2,7 +2,9 @@
  * Folds RelaxNG patterns (rng.ts) into element types: per element, its attributes, children,
  * text and their values, with which are required and which repeat. Choices are folded
  * conservatively: what only some branches have is optional, and a child that several branches
- * define differently gets one type that merges them.
+ * define differently gets one type that merges them. The runtime reads and writes with that
+ * folded form; the types also get a shape (`Folder.shape`) that keeps the choices keyed by an
+ * attribute's value apart, so that they become discriminated unions.
  */
 import type { ValueDesc } from '../src/xml/runtime.js';
 import type { Grammar, NameClass, Pattern } from './rng.js';
@@ -29,6 +31,30 @@ export interface Fragment {
   text: Value[] | null;
   anyAttr: boolean;
   anyChild: boolean;
+}
+
+/**
+ * A choice whose branches each fix one attribute (the key) to values no other branch allows:
+ * `<disk type='file'>` or `type='block'`.
+ */
+export interface KeyedChoice {
+  key: string;
+  variants: Variant[];
+}
+export interface Variant {
+  /** The key's values in this branch; `keyRequired` false when the branch may leave it out. */
+  values: string[];
+  keyRequired: boolean;
+  /** The define the branch is, when it is a reference (`diskSourceFile`). */
+  define?: string;
+  /** The same for every use of the branch's pattern: the types are shared. */
+  id: string;
+  shape: Shape;
+}
+/** A pattern as the types see it: plain fields, and keyed choices that each add one of their variants. */
+export interface Shape {
+  plain: Fragment;
+  unions: KeyedChoice[];
 }
 
 const empty = (): Fragment => ({ attrs: new Map(), children: new Map(), order: [], text: null, anyAttr: false, anyChild: false });
@@ -103,6 +129,8 @@ function repeated(f: Fragment, atLeastOnce: boolean): Fragment {
 export class Folder {
   private readonly refs = new Map<string, Fragment>();
   private readonly active = new Set<string>();
+  private readonly shapes = new Map<string, Shape>();
+  private readonly ids = new WeakMap<Pattern, string>();
 
   fold(p: Pattern): Fragment {
     switch (p.t) {
@@ -161,6 +189,69 @@ export class Folder {
     }
   }
 
+  /**
+   * The pattern's shape: like `fold`, but a choice keyed by an attribute's value stays a choice
+   * of variants. Under optional and repeats, and in a choice that no attribute keys, the folded
+   * form stands (what it allows is a superset).
+   */
+  shape(p: Pattern): Shape {
+    switch (p.t) {
+      case 'group':
+      case 'interleave': {
+        const parts = p.items.map((i) => this.shape(i));
+        return { plain: parts.map((s) => s.plain).reduce(seq, empty()), unions: parts.flatMap((s) => s.unions) };
+      }
+      case 'choice': {
+        const branches = p.items.filter((i) => i.t !== 'notAllowed');
+        const key = this.keyOf(branches);
+        if (!key) return { plain: this.fold(p), unions: [] };
+        const variants = branches.map((b): Variant => {
+          const attr = this.fold(b).attrs.get(key)!;
+          const id = b.t === 'ref' ? `${b.grammar.key}#${b.name}` : this.idOf(b);
+          const v: Variant = { values: enumValues(attr.values), keyRequired: attr.required, id, shape: this.shape(b) };
+          if (b.t === 'ref') v.define = b.name;
+          return v;
+        });
+        return { plain: empty(), unions: [{ key, variants }] };
+      }
+      case 'ref': {
+        const k = `${p.grammar.key}#${p.name}`;
+        let s = this.shapes.get(k);
+        if (!s) this.shapes.set(k, (s = this.shape(p.grammar.resolve(p.name))));
+        return s;
+      }
+      case 'grammar':
+        return this.shape(p.grammar.start!);
+      default:
+        return { plain: this.fold(p), unions: [] };
+    }
+  }
+
+  /**
+   * The attribute that keys a choice: in every branch it takes fixed values, and no value in two
+   * branches. Of several, the one with the fewest values (`mode` over `type` for `<hostdev>`,
+   * whose subsystem branch allows five types), then `type`.
+   */
+  private keyOf(branches: Pattern[]): string | null {
+    if (branches.length < 2) return null;
+    const folded = branches.map((b) => this.fold(b));
+    const keys: { name: string; count: number }[] = [];
+    for (const name of folded[0]!.attrs.keys()) {
+      if (!folded.every((f) => f.attrs.get(name)?.values.every((v) => v.k === 'enum'))) continue;
+      const sets = folded.map((f) => enumValues(f.attrs.get(name)!.values));
+      const all = new Set(sets.flat());
+      if (all.size === sets.reduce((n, s) => n + s.length, 0)) keys.push({ name, count: all.size });
+    }
+    keys.sort((a, b) => a.count - b.count || Number(b.name === 'type') - Number(a.name === 'type'));
+    return keys[0]?.name ?? null;
+  }
+
+  private idOf(p: Pattern): string {
+    let id = this.ids.get(p);
+    if (!id) this.ids.set(p, (id = `b${++branchCount}`));
+    return id;
+  }
+
   private ref(g: Grammar, name: string): Fragment {
     const key = `${g.key}#${name}`;
     const hit = this.refs.get(key);
@@ -192,6 +283,12 @@ export class Folder {
         return [{ k: 'string' }];
     }
   }
+}
+
+let branchCount = 0;
+
+function enumValues(values: Value[]): string[] {
+  return [...new Set(values.flatMap((v) => (v.k === 'enum' ? v.values : [])))];
 }
 
 const INTS: Record<string, { min?: number; max?: number; big: boolean }> = {

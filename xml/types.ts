@@ -164,255 +164,8 @@ export interface DomainGuestcpu {
   maxphysaddr?: DomainCpuMaxPhysAddr;
 }
 
-/** `<model>`. */
-export interface DomainCpuModel {
-  /** `fallback` attribute. */
-  fallback?: "allow" | "forbid";
-  /** `vendor_id` attribute. */
-  vendorId?: string;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<topology>`. */
-export interface DomainCpuTopology {
-  /** `sockets` attribute. */
-  sockets: number | bigint;
-  /** `dies` attribute. */
-  dies?: number | bigint;
-  /** `clusters` attribute. */
-  clusters?: number | bigint;
-  /** `cores` attribute. */
-  cores: number | bigint;
-  /** `threads` attribute. */
-  threads: number | bigint;
-}
-
-/** `<feature>`. */
-export interface DomainCpuFeature {
-  /** `policy` attribute. */
-  policy: "disable" | "forbid" | "force" | "optional" | "require";
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<numa>`. */
-export interface DomainCpuNuma {
-  /** `<cell>` elements. */
-  cell: DomainNumaCell[];
-  /** `<interconnects>`. */
-  interconnects?: DomainNumaInterconnects;
-}
-
-/** `<cell>`. */
-export interface DomainNumaCell {
-  /** `id` attribute. */
-  id?: number;
-  /** `cpus` attribute. */
-  cpus?: string;
-  /** `memory` attribute. */
-  memory: number | bigint;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `memAccess` attribute. */
-  memAccess?: "private" | "shared";
-  /** `discard` attribute. */
-  discard?: boolean;
-  /** `<distances>`. */
-  distances?: DomainNumaCellDistances;
-  /** `<cache>` elements. */
-  cache?: DomainNumaCache[];
-}
-
-/** `<distances>`. */
-export interface DomainNumaCellDistances {
-  /** `<sibling>` elements. */
-  sibling: DomainNumaDistance[];
-}
-
-/** `<sibling>`. */
-export interface DomainNumaDistance {
-  /** `id` attribute. */
-  id: number;
-  /** `value` attribute. */
-  value: number;
-}
-
-/** `<cache>`. */
-export interface DomainNumaCache {
-  /** `level` attribute. */
-  level: number;
-  /** `associativity` attribute. */
-  associativity: "direct" | "full" | "none";
-  /** `policy` attribute. */
-  policy: "none" | "writeback" | "writethrough";
-  /** `<size>`. */
-  size: DomainNumaCacheSize;
-  /** `<line>`. */
-  line: DomainNumaCacheLine;
-}
-
-/** `<size>`. */
-export interface DomainNumaCacheSize {
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<line>`. */
-export interface DomainNumaCacheLine {
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<interconnects>`. */
-export interface DomainNumaInterconnects {
-  /** `<latency>` elements. */
-  latency?: DomainNumaInterconnectsLatency[];
-  /** `<bandwidth>` elements. */
-  bandwidth?: DomainNumaInterconnectsBandwidth[];
-}
-
-/** `<latency>`. */
-export interface DomainNumaInterconnectsLatency {
-  /** `initiator` attribute. */
-  initiator: number;
-  /** `target` attribute. */
-  target: number;
-  /** `cache` attribute. */
-  cache?: number;
-  /** `type` attribute. */
-  type: "access" | "read" | "write";
-  /** `value` attribute. */
-  value: number;
-}
-
-/** `<bandwidth>`. */
-export interface DomainNumaInterconnectsBandwidth {
-  /** `initiator` attribute. */
-  initiator: number;
-  /** `target` attribute. */
-  target: number;
-  /** `cache` attribute. */
-  cache?: number;
-  /** `type` attribute. */
-  type: "access" | "read" | "write";
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<cache>`. */
-export interface DomainCpuCache {
-  /** `level` attribute. */
-  level?: "1" | "2" | "3";
-  /** `mode` attribute. */
-  mode: "disable" | "emulate" | "passthrough";
-}
-
-/** `<maxphysaddr>`. */
-export interface DomainCpuMaxPhysAddr {
-  /** `mode` attribute. */
-  mode: "emulate" | "passthrough";
-  /** `bits` attribute. */
-  bits?: number;
-  /** `limit` attribute. */
-  limit?: number;
-}
-
-/** `<sysinfo>`. */
-export interface DomainSysinfo {
-  /** `type` attribute. */
-  type: "fwcfg" | "smbios";
-  /** `<entry>` elements. */
-  entry?: DomainSysinfoEntry[];
-  /** `<bios>`. */
-  bios?: DomainSysinfoBios;
-  /** `<system>`. */
-  system?: DomainSysinfoSystem;
-  /** `<baseBoard>` elements. */
-  baseBoard?: DomainSysinfoBaseBoard[];
-  /** `<chassis>`. */
-  chassis?: DomainSysinfoChassis;
-  /** `<oemStrings>`. */
-  oemStrings?: DomainSysinfoOemStrings;
-}
-
-/** `<entry>`. */
-export interface DomainSysinfoEntry {
-  /** `name` attribute. */
-  name: string;
-  /** `file` attribute. */
-  file?: string;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<bios>`. */
-export interface DomainSysinfoBios {
-  /** `<entry>` elements. */
-  entry: DomainSysinfoBiosEntry[];
-}
-
-/** `<entry>`. */
-export interface DomainSysinfoBiosEntry {
-  /** `name` attribute. */
-  name: "date" | "release" | "vendor" | "version";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<system>`. */
-export interface DomainSysinfoSystem {
-  /** `<entry>` elements. */
-  entry: DomainSysinfoSystemEntry[];
-}
-
-/** `<entry>`. */
-export interface DomainSysinfoSystemEntry {
-  /** `name` attribute. */
-  name: "family" | "manufacturer" | "product" | "serial" | "sku" | "uuid" | "version";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<baseBoard>`. */
-export interface DomainSysinfoBaseBoard {
-  /** `<entry>` elements. */
-  entry: DomainSysinfoBaseBoardEntry[];
-}
-
-/** `<entry>`. */
-export interface DomainSysinfoBaseBoardEntry {
-  /** `name` attribute. */
-  name: "asset" | "location" | "manufacturer" | "product" | "serial" | "version";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<chassis>`. */
-export interface DomainSysinfoChassis {
-  /** `<entry>` elements. */
-  entry: DomainSysinfoChassisEntry[];
-}
-
-/** `<entry>`. */
-export interface DomainSysinfoChassisEntry {
-  /** `name` attribute. */
-  name: "asset" | "manufacturer" | "serial" | "sku" | "version";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<oemStrings>`. */
-export interface DomainSysinfoOemStrings {
-  /** `<entry>` elements. */
-  entry: string[];
-}
+/** `<sysinfo>`: one of its variants, told apart by `type`. */
+export type DomainSysinfo = DomainSysinfoSmbios | DomainSysinfoFwcfg;
 
 /** `<os>`. */
 export interface DomainXMLOs {
@@ -462,536 +215,19 @@ export interface DomainXMLOs {
   acpi?: DomainAcpiTable;
 }
 
-/** `<type>`. */
-export interface DomainOstypexen {
-  /** `arch` attribute. */
-  arch?: "aarch64" | "alpha" | "armv6l" | "armv7l" | "cris" | "i686" | "ia64" | "lm32" | "loongarch64" | "m68k" | "microblaze" | "microblazeel" | "mips" | "mips64" | "mips64el" | "mipsel" | "openrisc" | "parisc" | "parisc64" | "ppc" | "ppc64" | "ppc64le" | "ppcemb" | "riscv32" | "riscv64" | "s390" | "s390x" | "sh4" | "sh4eb" | "sparc" | "sparc64" | "unicore32" | "x86_64" | "xtensa" | "xtensaeb";
-  /** `machine` attribute. */
-  machine?: "xenfv" | "xenpv" | "xenpvh" | (string & {});
-  /** The element's text. */
-  value?: "exe" | "hvm" | "linux" | "xen" | "xenpvh";
-}
-
-/** `<initenv>`. */
-export interface DomainXMLOsInitenv {
-  /** `name` attribute. */
-  name: string;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<firmware>`. */
-export interface DomainXMLOsFirmware {
-  /** `<feature>` elements. */
-  feature: DomainXMLOsFirmwareFeature[];
-}
-
-/** `<feature>`. */
-export interface DomainXMLOsFirmwareFeature {
-  /** `enabled` attribute. */
-  enabled: boolean;
-  /** `name` attribute. */
-  name: "enrolled-keys" | "secure-boot";
-}
-
-/** `<loader>`. */
-export interface DomainXMLOsLoader {
-  /** `readonly` attribute. */
-  readonly?: boolean;
-  /** `secure` attribute. */
-  secure?: boolean;
-  /** `type` attribute. */
-  type?: "pflash" | "rom";
-  /** `stateless` attribute. */
-  stateless?: boolean;
-  /** `format` attribute. */
-  format?: "qcow2" | "raw";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<nvram>`. */
-export interface DomainXMLOsNvram {
-  /** `template` attribute. */
-  template?: string;
-  /** `templateFormat` attribute. */
-  templateFormat?: "qcow2" | "raw";
-  /** `format` attribute. */
-  format?: "qcow2" | "raw";
-  /** `type` attribute. */
-  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
-  /** `<source>`. */
-  source?: DomainXMLOsNvramSource;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<source>`. */
-export interface DomainXMLOsNvramSource {
-  /** `file` attribute. */
-  file?: string;
-  /** `fdgroup` attribute. */
-  fdgroup?: string;
-  /** `index` attribute. */
-  index?: number | bigint;
-  /** `startupPolicy` attribute. */
-  startupPolicy?: "mandatory" | "optional" | "requisite";
-  /** `dev` attribute. */
-  dev?: string;
-  /** `dir` attribute. */
-  dir?: string;
-  /** `protocol` attribute. */
-  protocol?: "ftp" | "ftps" | "gluster" | "http" | "https" | "iscsi" | "nbd" | "nfs" | "rbd" | "sheepdog" | "ssh" | "tftp" | "vxhs";
-  /** `name` attribute. */
-  name?: string;
-  /** `tls` attribute. */
-  tls?: boolean;
-  /** `tlsHostname` attribute. */
-  tlsHostname?: string;
-  /** `query` attribute. */
-  query?: string;
-  /** `pool` attribute. */
-  pool?: string;
-  /** `volume` attribute. */
-  volume?: string;
-  /** `mode` attribute. */
-  mode?: "direct" | "host";
-  /** `type` attribute. */
-  type?: "pci" | "unix";
-  /** `namespace` attribute. */
-  namespace?: number | string;
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `path` attribute. */
-  path?: string;
-  /** `<address>`. */
-  address?: DomainXMLOsNvramSourceAddress;
-  /** `<slices>`. */
-  slices?: DomainXMLOsNvramSourceSlices;
-  /** `<dataStore>`. */
-  dataStore?: DomainXMLOsNvramSourceDataStore;
-  /** `<privateData>` (true when present). */
-  privateData?: true;
-  /** `<host>` elements. */
-  host?: DomainDiskSourceNetworkHost[];
-  /** `<snapshot>`. */
-  snapshot?: DomainXMLOsNvramSourceSnapshot;
-  /** `<config>`. */
-  config?: DomainXMLOsNvramSourceConfig;
-  /** `<auth>`. */
-  auth?: DomainDiskAuth;
-  /** `<identity>`. */
-  identity?: DomainDiskSourceNetworkProtocolSSHKeyDef;
-  /** `<reconnect>`. */
-  reconnect?: DomainReconnect;
-  /** `<encryption>`. */
-  encryption?: DomainEncryption;
-  /** `<ssl>`. */
-  ssl?: DomainDiskSourceNetworkProtocolSSLVerify;
-  /** `<cookies>`. */
-  cookies?: DomainDiskSourceNetworkProtocolHTTPCookies;
-  /** `<readahead>`. */
-  readahead?: DomainXMLOsNvramSourceReadahead;
-  /** `<timeout>`. */
-  timeout?: DomainXMLOsNvramSourceTimeout;
-  /** `<knownHosts>`. */
-  knownHosts?: DomainDiskSourceNetworkProtocolSSHHostVerify;
-  /** `<initiator>`. */
-  initiator?: DomainInitiatorinfo;
-  /** `<reservations>`. */
-  reservations?: DomainReservations;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainDevSeclabel[];
-}
-
-/** `<address>`. */
-export interface DomainXMLOsNvramSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-}
-
-/** `<slices>`. */
-export interface DomainXMLOsNvramSourceSlices {
-  /** `<slice>`. */
-  slice: DomainXMLOsNvramSourceSlicesSlice;
-}
-
-/** `<slice>`. */
-export interface DomainXMLOsNvramSourceSlicesSlice {
-  /** `type` attribute. */
-  type: "storage";
-  /** `offset` attribute. */
-  offset: number;
-  /** `size` attribute. */
-  size: number | bigint;
-}
-
-/** `<dataStore>`. */
-export interface DomainXMLOsNvramSourceDataStore {
-  /** `type` attribute. */
-  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
-  /** `<format>`. */
-  format: DomainDiskFormat;
-  /** `<source>`. */
-  source?: DomainXMLOsNvramSource;
-}
-
-/** `<format>`. */
-export interface DomainDiskFormat {
-  /** `type` attribute. */
-  type: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
-  /** `<metadata_cache>`. */
-  metadataCache?: DomainDiskFormatMetadataCache;
-}
-
-/** `<metadata_cache>`. */
-export interface DomainDiskFormatMetadataCache {
-  /** `<max_size>`. */
-  maxSize?: DomainDiskFormatMetadataCacheMaxSize;
-}
-
-/** `<max_size>`. */
-export interface DomainDiskFormatMetadataCacheMaxSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<host>`. */
-export interface DomainDiskSourceNetworkHost {
-  /** `transport` attribute. */
-  transport?: "rdma" | "tcp" | "unix";
-  /** `name` attribute. */
-  name?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `socket` attribute. */
-  socket?: string;
-}
-
-/** `<snapshot>`. */
-export interface DomainXMLOsNvramSourceSnapshot {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<config>`. */
-export interface DomainXMLOsNvramSourceConfig {
-  /** `file` attribute. */
-  file: string;
-}
-
-/** `<auth>`. */
-export interface DomainDiskAuth {
-  /** `username` attribute. */
-  username: string;
-  /** `<secret>`. */
-  secret: DomainDiskAuthSecret;
-}
-
-/** `<secret>`. */
-export interface DomainDiskAuthSecret {
-  /** `type` attribute. */
-  type: "ceph" | "iscsi";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<identity>`. */
-export interface DomainDiskSourceNetworkProtocolSSHKeyDef {
-  /** `username` attribute. */
-  username?: string;
-  /** `keyfile` attribute. */
-  keyfile?: string;
-  /** `agentsock` attribute. */
-  agentsock?: string;
-  /** `user` attribute. */
-  user?: string;
-  /** `group` attribute. */
-  group?: string;
-}
-
-/** `<reconnect>`. */
-export interface DomainReconnect {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-  /** `timeout` attribute. */
-  timeout?: number;
-  /** `delay` attribute. */
-  delay?: number;
-}
-
-/** `<encryption>`. */
-export interface DomainEncryption {
-  /** `format` attribute. */
-  format: "default" | "luks" | "luks-any" | "luks2" | "qcow";
-  /** `engine` attribute. */
-  engine?: "librbd" | "qemu";
-  /** `<secret>` elements. */
-  secret?: DomainSecret[];
-  /** `<cipher>`. */
-  cipher?: DomainEncryptionCipher;
-  /** `<ivgen>`. */
-  ivgen?: DomainEncryptionIvgen;
-}
-
-/** `<secret>`. */
-export interface DomainSecret {
-  /** `type` attribute. */
-  type: "passphrase";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<cipher>`. */
-export interface DomainEncryptionCipher {
-  /** `name` attribute. */
-  name: string;
-  /** `size` attribute. */
-  size: number;
-  /** `mode` attribute. */
-  mode?: string;
-  /** `hash` attribute. */
-  hash?: string;
-}
-
-/** `<ivgen>`. */
-export interface DomainEncryptionIvgen {
-  /** `name` attribute. */
-  name: string;
-  /** `hash` attribute. */
-  hash?: string;
-}
-
-/** `<ssl>`. */
-export interface DomainDiskSourceNetworkProtocolSSLVerify {
-  /** `verify` attribute. */
-  verify: boolean;
-}
-
-/** `<cookies>`. */
-export interface DomainDiskSourceNetworkProtocolHTTPCookies {
-  /** `<cookie>` elements. */
-  cookie: DomainDiskSourceNetworkProtocolHTTPCookiesCookie[];
-}
-
-/** `<cookie>`. */
-export interface DomainDiskSourceNetworkProtocolHTTPCookiesCookie {
-  /** `name` attribute. */
-  name: string;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<readahead>`. */
-export interface DomainXMLOsNvramSourceReadahead {
-  /** `size` attribute. */
-  size: number | bigint;
-}
-
-/** `<timeout>`. */
-export interface DomainXMLOsNvramSourceTimeout {
-  /** `seconds` attribute. */
-  seconds: number | bigint;
-}
-
-/** `<knownHosts>`. */
-export interface DomainDiskSourceNetworkProtocolSSHHostVerify {
-  /** `path` attribute. */
-  path: string;
-}
-
-/** `<initiator>`. */
-export interface DomainInitiatorinfo {
-  /** `<iqn>`. */
-  iqn: DomainInitiatorinfoIqn;
-}
-
-/** `<iqn>`. */
-export interface DomainInitiatorinfoIqn {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<reservations>`. */
-export interface DomainReservations {
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `<source>`. */
-  source?: DomainUnixSocketSource;
-}
-
-/** `<source>`. */
-export interface DomainUnixSocketSource {
-  /** `type` attribute. */
-  type: "unix";
-  /** `path` attribute. */
-  path: string;
-  /** `mode` attribute. */
-  mode: "client" | "server";
-  /** `<reconnect>`. */
-  reconnect?: DomainReconnect;
-}
-
-/** `<seclabel>`. */
-export interface DomainDevSeclabel {
-  /** `model` attribute. */
-  model?: string;
-  /** `relabel` attribute. */
-  relabel?: boolean;
-  /** `labelskip` attribute. */
-  labelskip?: "yes";
-  /** `<label>` elements. */
-  label?: string[];
-}
-
-/** `<boot>`. */
-export interface DomainOsbootdev {
-  /** `dev` attribute. */
-  dev: "cdrom" | "fd" | "hd" | "network";
-}
-
-/** `<bootmenu>`. */
-export interface DomainXMLOsBootmenu {
-  /** `enable` attribute. */
-  enable: boolean;
-  /** `timeout` attribute. */
-  timeout?: number | bigint;
-}
-
-/** `<smbios>`. */
-export interface DomainSmbios {
-  /** `mode` attribute. */
-  mode: "emulate" | "host" | "sysinfo";
-}
-
-/** `<bios>`. */
-export interface DomainBios {
-  /** `useserial` attribute. */
-  useserial?: boolean;
-  /** `rebootTimeout` attribute. */
-  rebootTimeout?: number;
-}
-
-/** `<acpi>`. */
-export interface DomainAcpiTable {
-  /** `<table>` elements. */
-  table?: DomainAcpiTableTable[];
-}
-
-/** `<table>`. */
-export interface DomainAcpiTableTable {
-  /** `type` attribute. */
-  type: "msdm" | "raw" | "rawset" | "slic";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<clock>`. */
-export interface DomainXMLClock {
-  /** `offset` attribute. */
-  offset: "absolute" | "localtime" | "timezone" | "utc" | "variable";
-  /** `adjustment` attribute. */
-  adjustment?: "reset" | (string & {});
-  /** `timezone` attribute. */
-  timezone?: string;
-  /** `basis` attribute. */
-  basis?: "localtime" | "utc";
-  /** `start` attribute. */
-  start?: number | bigint;
+/** What every variant of DomainXMLClock has. */
+export interface DomainXMLClockCommon {
   /** `<timer>` elements. */
   timer?: DomainTimer[];
 }
 
-/** `<timer>`. */
-export interface DomainTimer {
-  /** `name` attribute. */
-  name: "armvtimer" | "hpet" | "hypervclock" | "kvmclock" | "pit" | "platform" | "rtc" | "tsc";
-  /** `track` attribute. */
-  track?: "boot" | "guest" | "realtime" | "wall";
-  /** `tickpolicy` attribute. */
-  tickpolicy?: "catchup" | "delay" | "discard" | "merge";
-  /** `frequency` attribute. */
-  frequency?: number | bigint;
-  /** `mode` attribute. */
-  mode?: "auto" | "emulate" | "native" | "paravirt" | "smpsafe";
-  /** `present` attribute. */
-  present?: boolean;
-  /** `<catchup>`. */
-  catchup?: DomainTimerCatchup;
-}
-
-/** `<catchup>`. */
-export interface DomainTimerCatchup {
-  /** `threshold` attribute. */
-  threshold?: number;
-  /** `slew` attribute. */
-  slew?: number;
-  /** `limit` attribute. */
-  limit?: number;
-}
+/** `<clock>`: one of its variants, told apart by `offset`. */
+export type DomainXMLClock = DomainXMLClockCommon & (DomainXMLClockLocaltimeOrUtc | DomainXMLClockTimezone | DomainXMLClockVariable | DomainXMLClockAbsolute);
 
 /** `<throttlegroups>`. */
 export interface DomainXMLThrottlegroups {
   /** `<throttlegroup>` elements. */
   throttlegroup?: DomainThrottlegroup[];
-}
-
-/** `<throttlegroup>`. */
-export interface DomainThrottlegroup {
-  /** `<read_bytes_sec>`. */
-  readBytesSec?: number | bigint;
-  /** `<write_bytes_sec>`. */
-  writeBytesSec?: number | bigint;
-  /** `<total_bytes_sec>`. */
-  totalBytesSec?: number | bigint;
-  /** `<read_iops_sec>`. */
-  readIopsSec?: number | bigint;
-  /** `<write_iops_sec>`. */
-  writeIopsSec?: number | bigint;
-  /** `<total_iops_sec>`. */
-  totalIopsSec?: number | bigint;
-  /** `<read_bytes_sec_max>`. */
-  readBytesSecMax?: number | bigint;
-  /** `<write_bytes_sec_max>`. */
-  writeBytesSecMax?: number | bigint;
-  /** `<total_bytes_sec_max>`. */
-  totalBytesSecMax?: number | bigint;
-  /** `<read_iops_sec_max>`. */
-  readIopsSecMax?: number | bigint;
-  /** `<write_iops_sec_max>`. */
-  writeIopsSecMax?: number | bigint;
-  /** `<total_iops_sec_max>`. */
-  totalIopsSecMax?: number | bigint;
-  /** `<size_iops_sec>`. */
-  sizeIopsSec?: number | bigint;
-  /** `<group_name>`. */
-  groupName?: string;
-  /** `<read_bytes_sec_max_length>`. */
-  readBytesSecMaxLength?: number | bigint;
-  /** `<write_bytes_sec_max_length>`. */
-  writeBytesSecMaxLength?: number | bigint;
-  /** `<total_bytes_sec_max_length>`. */
-  totalBytesSecMaxLength?: number | bigint;
-  /** `<read_iops_sec_max_length>`. */
-  readIopsSecMaxLength?: number | bigint;
-  /** `<write_iops_sec_max_length>`. */
-  writeIopsSecMaxLength?: number | bigint;
-  /** `<total_iops_sec_max_length>`. */
-  totalIopsSecMaxLength?: number | bigint;
 }
 
 /** `<memory>`. */
@@ -1040,42 +276,6 @@ export interface DomainXMLMemoryBacking {
   discard?: true;
 }
 
-/** `<hugepages>`. */
-export interface DomainXMLMemoryBackingHugepages {
-  /** `<page>` elements. */
-  page?: DomainXMLMemoryBackingHugepagesPage[];
-}
-
-/** `<page>`. */
-export interface DomainXMLMemoryBackingHugepagesPage {
-  /** `size` attribute. */
-  size: number | bigint;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `nodeset` attribute. */
-  nodeset?: string;
-}
-
-/** `<source>`. */
-export interface DomainXMLMemoryBackingSource {
-  /** `type` attribute. */
-  type: "anonymous" | "file" | "memfd";
-}
-
-/** `<access>`. */
-export interface DomainXMLMemoryBackingAccess {
-  /** `mode` attribute. */
-  mode: "private" | "shared";
-}
-
-/** `<allocation>`. */
-export interface DomainXMLMemoryBackingAllocation {
-  /** `mode` attribute. */
-  mode?: "immediate" | "ondemand";
-  /** `threads` attribute. */
-  threads?: number;
-}
-
 /** `<vcpu>`. */
 export interface DomainXMLVcpu {
   /** `placement` attribute. */
@@ -1094,44 +294,10 @@ export interface DomainXMLVcpus {
   vcpu?: DomainXMLVcpusVcpu[];
 }
 
-/** `<vcpu>`. */
-export interface DomainXMLVcpusVcpu {
-  /** `id` attribute. */
-  id: number;
-  /** `enabled` attribute. */
-  enabled: boolean;
-  /** `hotpluggable` attribute. */
-  hotpluggable?: boolean;
-  /** `order` attribute. */
-  order?: number;
-}
-
 /** `<iothreadids>`. */
 export interface DomainXMLIothreadids {
   /** `<iothread>` elements. */
   iothread?: DomainXMLIothreadidsIothread[];
-}
-
-/** `<iothread>`. */
-export interface DomainXMLIothreadidsIothread {
-  /** `id` attribute. */
-  id: number;
-  /** `thread_pool_min` attribute. */
-  threadPoolMin?: number;
-  /** `thread_pool_max` attribute. */
-  threadPoolMax?: number;
-  /** `<poll>`. */
-  poll?: DomainXMLIothreadidsIothreadPoll;
-}
-
-/** `<poll>`. */
-export interface DomainXMLIothreadidsIothreadPoll {
-  /** `max` attribute. */
-  max?: number | bigint;
-  /** `grow` attribute. */
-  grow?: number | bigint;
-  /** `shrink` attribute. */
-  shrink?: number | bigint;
 }
 
 /** `<defaultiothread>`. */
@@ -1150,22 +316,6 @@ export interface DomainBlkiotune {
   device?: DomainBlkiotuneDevice[];
 }
 
-/** `<device>`. */
-export interface DomainBlkiotuneDevice {
-  /** `<path>`. */
-  path: string;
-  /** `<weight>`. */
-  weight?: number;
-  /** `<read_iops_sec>`. */
-  readIopsSec?: number;
-  /** `<write_iops_sec>`. */
-  writeIopsSec?: number;
-  /** `<read_bytes_sec>`. */
-  readBytesSec?: number | bigint;
-  /** `<write_bytes_sec>`. */
-  writeBytesSec?: number | bigint;
-}
-
 /** `<memtune>`. */
 export interface DomainMemtune {
   /** `<hard_limit>`. */
@@ -1176,38 +326,6 @@ export interface DomainMemtune {
   minGuarantee?: DomainMemtuneMinGuarantee;
   /** `<swap_hard_limit>`. */
   swapHardLimit?: DomainMemtuneSwapHardLimit;
-}
-
-/** `<hard_limit>`. */
-export interface DomainMemtuneHardLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<soft_limit>`. */
-export interface DomainMemtuneSoftLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<min_guarantee>`. */
-export interface DomainMemtuneMinGuarantee {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<swap_hard_limit>`. */
-export interface DomainMemtuneSwapHardLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
 }
 
 /** `<cputune>`. */
@@ -1248,114 +366,6 @@ export interface DomainCputune {
   memorytune?: DomainCputuneMemorytune[];
 }
 
-/** `<vcpupin>`. */
-export interface DomainCputuneVcpupin {
-  /** `vcpu` attribute. */
-  vcpu: number;
-  /** `cpuset` attribute. */
-  cpuset: string;
-}
-
-/** `<emulatorpin>`. */
-export interface DomainCputuneEmulatorpin {
-  /** `cpuset` attribute. */
-  cpuset: string;
-}
-
-/** `<iothreadpin>`. */
-export interface DomainCputuneIothreadpin {
-  /** `iothread` attribute. */
-  iothread: number;
-  /** `cpuset` attribute. */
-  cpuset: string;
-}
-
-/** `<vcpusched>`. */
-export interface DomainCputuneVcpusched {
-  /** `vcpus` attribute. */
-  vcpus?: string;
-  /** `scheduler` attribute. */
-  scheduler: "batch" | "fifo" | "idle" | "rr";
-  /** `priority` attribute. */
-  priority?: number | bigint;
-}
-
-/** `<iothreadsched>`. */
-export interface DomainCputuneIothreadsched {
-  /** `iothreads` attribute. */
-  iothreads?: string;
-  /** `scheduler` attribute. */
-  scheduler: "batch" | "fifo" | "idle" | "rr";
-  /** `priority` attribute. */
-  priority?: number | bigint;
-}
-
-/** `<emulatorsched>`. */
-export interface DomainCputuneEmulatorsched {
-  /** `scheduler` attribute. */
-  scheduler: "batch" | "fifo" | "idle" | "rr";
-  /** `priority` attribute. */
-  priority?: number | bigint;
-}
-
-/** `<cachetune>`. */
-export interface DomainCputuneCachetune {
-  /** `vcpus` attribute. */
-  vcpus: string;
-  /** `id` attribute. */
-  id?: string;
-  /** `<monitor>` elements. */
-  monitor?: DomainCputuneCachetuneMonitor[];
-  /** `<cache>` elements. */
-  cache?: DomainCputuneCachetuneCache[];
-}
-
-/** `<monitor>`. */
-export interface DomainCputuneCachetuneMonitor {
-  /** `level` attribute. */
-  level: number;
-  /** `vcpus` attribute. */
-  vcpus: string;
-}
-
-/** `<cache>`. */
-export interface DomainCputuneCachetuneCache {
-  /** `id` attribute. */
-  id: number;
-  /** `level` attribute. */
-  level: number;
-  /** `type` attribute. */
-  type: "both" | "code" | "data";
-  /** `size` attribute. */
-  size: number | bigint;
-  /** `unit` attribute. */
-  unit?: string;
-}
-
-/** `<memorytune>`. */
-export interface DomainCputuneMemorytune {
-  /** `vcpus` attribute. */
-  vcpus: string;
-  /** `<monitor>` elements. */
-  monitor?: DomainCputuneMemorytuneMonitor[];
-  /** `<node>` elements. */
-  node?: DomainCputuneMemorytuneNode[];
-}
-
-/** `<monitor>`. */
-export interface DomainCputuneMemorytuneMonitor {
-  /** `vcpus` attribute. */
-  vcpus: string;
-}
-
-/** `<node>`. */
-export interface DomainCputuneMemorytuneNode {
-  /** `id` attribute. */
-  id: number;
-  /** `bandwidth` attribute. */
-  bandwidth: number;
-}
-
 /** `<numatune>`. */
 export interface DomainNumatune {
   /** `<memory>`. */
@@ -1364,38 +374,12 @@ export interface DomainNumatune {
   memnode?: DomainNumatuneMemnode[];
 }
 
-/** `<memory>`. */
-export interface DomainNumatuneMemory {
-  /** `mode` attribute. */
-  mode?: "interleave" | "preferred" | "restrictive" | "strict";
-  /** `placement` attribute. */
-  placement?: "auto" | "static";
-  /** `nodeset` attribute. */
-  nodeset?: string;
-}
-
-/** `<memnode>`. */
-export interface DomainNumatuneMemnode {
-  /** `cellid` attribute. */
-  cellid: number;
-  /** `mode` attribute. */
-  mode: "interleave" | "preferred" | "restrictive" | "strict";
-  /** `nodeset` attribute. */
-  nodeset: string;
-}
-
 /** `<resource>`. */
 export interface DomainRespartition {
   /** `<partition>`. */
   partition?: string;
   /** `<fibrechannel>`. */
   fibrechannel?: DomainFibrechannel;
-}
-
-/** `<fibrechannel>`. */
-export interface DomainFibrechannel {
-  /** `appid` attribute. */
-  appid: string;
 }
 
 /** `<features>`. */
@@ -1462,6 +446,611 @@ export interface DomainXMLFeatures {
   aia?: DomainAia;
 }
 
+/** `<pm>`. */
+export interface DomainPm {
+  /** `<suspend-to-mem>`. */
+  suspendToMem?: DomainPmSuspendToMem;
+  /** `<suspend-to-disk>`. */
+  suspendToDisk?: DomainPmSuspendToDisk;
+}
+
+/** `<perf>`. */
+export interface DomainPerf {
+  /** `<event>` elements. */
+  event: DomainPerfEvent[];
+}
+
+/** `<idmap>`. */
+export interface DomainIdmap {
+  /** `<uid>` elements. */
+  uid?: DomainIdmapUid[];
+  /** `<gid>` elements. */
+  gid?: DomainIdmapGid[];
+}
+
+/** `<devices>`. */
+export interface DomainDevices {
+  /** `<emulator>`. */
+  emulator?: string;
+  /** `<crypto>` elements. */
+  crypto?: DomainCrypto[];
+  /** `<memory>` elements. */
+  memory?: DomainMemorydev[];
+  /** `<shmem>` elements. */
+  shmem?: DomainShmem[];
+  /** `<tpm>` elements. */
+  tpm?: DomainTpm[];
+  /** `<rng>` elements. */
+  rng?: DomainRng[];
+  /** `<redirfilter>` elements. */
+  redirfilter?: DomainRedirfilter[];
+  /** `<redirdev>` elements. */
+  redirdev?: DomainRedirdev[];
+  /** `<hub>` elements. */
+  hub?: DomainHub[];
+  /** `<smartcard>` elements. */
+  smartcard?: DomainSmartcard[];
+  /** `<channel>` elements. */
+  channel?: DomainChannel[];
+  /** `<serial>` elements. */
+  serial?: DomainSerial[];
+  /** `<parallel>` elements. */
+  parallel?: DomainParallel[];
+  /** `<console>` elements. */
+  console?: DomainConsole[];
+  /** `<video>` elements. */
+  video?: DomainVideo[];
+  /** `<graphics>` elements. */
+  graphics?: DomainGraphic[];
+  /** `<hostdev>` elements. */
+  hostdev?: DomainHostdev[];
+  /** `<audio>` elements. */
+  audio?: DomainAudio[];
+  /** `<sound>` elements. */
+  sound?: DomainSound[];
+  /** `<input>` elements. */
+  input?: DomainInput[];
+  /** `<interface>` elements. */
+  interface?: DomainInterface[];
+  /** `<filesystem>` elements. */
+  filesystem?: DomainFilesystem[];
+  /** `<lease>` elements. */
+  lease?: DomainLease[];
+  /** `<controller>` elements. */
+  controller?: DomainController[];
+  /** `<disk>` elements. */
+  disk?: DomainDisk[];
+  /** `<watchdog>` elements. */
+  watchdog?: DomainWatchdog[];
+  /** `<memballoon>`. */
+  memballoon?: DomainMemballoon;
+  /** `<nvram>`. */
+  nvram?: DomainNvram;
+  /** `<panic>` elements. */
+  panic?: DomainPanic[];
+  /** `<iommu>`. */
+  iommu?: DomainIommu;
+  /** `<vsock>`. */
+  vsock?: DomainVsock;
+  /** `<pstore>`. */
+  pstore?: DomainPstore;
+}
+
+/** What every variant of DomainSeclabel has. */
+export interface DomainSeclabelCommon {
+  /** `model` attribute. */
+  model?: string;
+}
+
+/** `<seclabel>`: one of its variants, told apart by `type`. */
+export type DomainSeclabel = DomainSeclabelCommon & (DomainSeclabelDynamic | DomainSeclabelStatic | DomainSeclabelNone);
+
+/** `<commandline>`. */
+export interface DomainQemucmdline {
+  /** `<arg>` elements. */
+  arg?: DomainQemucmdlineArg[];
+  /** `<env>` elements. */
+  env?: DomainQemucmdlineEnv[];
+}
+
+/** `<capabilities>`. */
+export interface DomainQemucapabilities {
+  /** `<add>` elements. */
+  add?: DomainQemucapabilitiesAdd[];
+  /** `<del>` elements. */
+  del?: DomainQemucapabilitiesDel[];
+}
+
+/** `<deprecation>`. */
+export interface DomainQemudeprecation {
+  /** `behavior` attribute. */
+  behavior: "crash" | "none" | "omit" | "reject";
+}
+
+/** `<override>`. */
+export interface DomainQemuoverride {
+  /** `<device>` elements. */
+  device?: DomainQemuoverrideDevice[];
+}
+
+/** `<namespace>`. */
+export interface DomainLxcsharens {
+  /** `<sharenet>`. */
+  sharenet?: DomainLxcsharensSharenet;
+  /** `<shareipc>`. */
+  shareipc?: DomainLxcsharensShareipc;
+  /** `<shareuts>`. */
+  shareuts?: DomainLxcsharensShareuts;
+}
+
+/** `<keywrap>`. */
+export interface DomainKeywrap {
+  /** `<cipher>` elements. */
+  cipher: DomainKeywrapCipher[];
+}
+
+/** `<launchSecurity>`: one of its variants, told apart by `type`. */
+export type DomainLaunchSecurity = DomainLaunchSecuritySev | DomainLaunchSecuritySevSnp | DomainLaunchSecurityS390Pv;
+
+/** `<commandline>`. */
+export interface DomainBhyvecmdline {
+  /** `<arg>` elements. */
+  arg?: DomainBhyvecmdlineArg[];
+}
+
+/** `<commandline>`. */
+export interface DomainXencmdline {
+  /** `<arg>` elements. */
+  arg?: DomainXencmdlineArg[];
+}
+
+/** `<model>`. */
+export interface DomainCpuModel {
+  /** `fallback` attribute. */
+  fallback?: "allow" | "forbid";
+  /** `vendor_id` attribute. */
+  vendorId?: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<topology>`. */
+export interface DomainCpuTopology {
+  /** `sockets` attribute. */
+  sockets: number | bigint;
+  /** `dies` attribute. */
+  dies?: number | bigint;
+  /** `clusters` attribute. */
+  clusters?: number | bigint;
+  /** `cores` attribute. */
+  cores: number | bigint;
+  /** `threads` attribute. */
+  threads: number | bigint;
+}
+
+/** `<feature>`. */
+export interface DomainCpuFeature {
+  /** `policy` attribute. */
+  policy: "disable" | "forbid" | "force" | "optional" | "require";
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<numa>`. */
+export interface DomainCpuNuma {
+  /** `<cell>` elements. */
+  cell: DomainNumaCell[];
+  /** `<interconnects>`. */
+  interconnects?: DomainNumaInterconnects;
+}
+
+/** `<cache>`. */
+export interface DomainCpuCache {
+  /** `level` attribute. */
+  level?: "1" | "2" | "3";
+  /** `mode` attribute. */
+  mode: "disable" | "emulate" | "passthrough";
+}
+
+/** `<maxphysaddr>`. */
+export interface DomainCpuMaxPhysAddr {
+  /** `mode` attribute. */
+  mode: "emulate" | "passthrough";
+  /** `bits` attribute. */
+  bits?: number;
+  /** `limit` attribute. */
+  limit?: number;
+}
+
+/** `<sysinfo>` with `type` 'smbios'. */
+export interface DomainSysinfoSmbios {
+  /** `type` attribute. */
+  type: "smbios";
+  /** `<bios>`. */
+  bios?: DomainSysinfoSmbiosBios;
+  /** `<system>`. */
+  system?: DomainSysinfoSmbiosSystem;
+  /** `<baseBoard>` elements. */
+  baseBoard?: DomainSysinfoSmbiosBaseBoard[];
+  /** `<chassis>`. */
+  chassis?: DomainSysinfoSmbiosChassis;
+  /** `<oemStrings>`. */
+  oemStrings?: DomainSysinfoSmbiosOemStrings;
+}
+
+/** `<sysinfo>` with `type` 'fwcfg'. */
+export interface DomainSysinfoFwcfg {
+  /** `type` attribute. */
+  type: "fwcfg";
+  /** `<entry>` elements. */
+  entry?: DomainSysinfoFwcfgEntry[];
+}
+
+/** `<type>`. */
+export interface DomainOstypexen {
+  /** `arch` attribute. */
+  arch?: "aarch64" | "alpha" | "armv6l" | "armv7l" | "cris" | "i686" | "ia64" | "lm32" | "loongarch64" | "m68k" | "microblaze" | "microblazeel" | "mips" | "mips64" | "mips64el" | "mipsel" | "openrisc" | "parisc" | "parisc64" | "ppc" | "ppc64" | "ppc64le" | "ppcemb" | "riscv32" | "riscv64" | "s390" | "s390x" | "sh4" | "sh4eb" | "sparc" | "sparc64" | "unicore32" | "x86_64" | "xtensa" | "xtensaeb";
+  /** `machine` attribute. */
+  machine?: "xenfv" | "xenpv" | "xenpvh" | (string & {});
+  /** The element's text. */
+  value?: "exe" | "hvm" | "linux" | "xen" | "xenpvh";
+}
+
+/** `<initenv>`. */
+export interface DomainXMLOsInitenv {
+  /** `name` attribute. */
+  name: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<firmware>`. */
+export interface DomainXMLOsFirmware {
+  /** `<feature>` elements. */
+  feature: DomainXMLOsFirmwareFeature[];
+}
+
+/** `<loader>`. */
+export interface DomainXMLOsLoader {
+  /** `readonly` attribute. */
+  readonly?: boolean;
+  /** `secure` attribute. */
+  secure?: boolean;
+  /** `type` attribute. */
+  type?: "pflash" | "rom";
+  /** `stateless` attribute. */
+  stateless?: boolean;
+  /** `format` attribute. */
+  format?: "qcow2" | "raw";
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<nvram>`. */
+export interface DomainXMLOsNvram {
+  /** `template` attribute. */
+  template?: string;
+  /** `templateFormat` attribute. */
+  templateFormat?: "qcow2" | "raw";
+  /** `format` attribute. */
+  format?: "qcow2" | "raw";
+  /** `type` attribute. */
+  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
+  /** `<source>`. */
+  source?: DomainXMLOsNvramSource;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<boot>`. */
+export interface DomainOsbootdev {
+  /** `dev` attribute. */
+  dev: "cdrom" | "fd" | "hd" | "network";
+}
+
+/** `<bootmenu>`. */
+export interface DomainXMLOsBootmenu {
+  /** `enable` attribute. */
+  enable: boolean;
+  /** `timeout` attribute. */
+  timeout?: number | bigint;
+}
+
+/** `<smbios>`. */
+export interface DomainSmbios {
+  /** `mode` attribute. */
+  mode: "emulate" | "host" | "sysinfo";
+}
+
+/** `<bios>`. */
+export interface DomainBios {
+  /** `useserial` attribute. */
+  useserial?: boolean;
+  /** `rebootTimeout` attribute. */
+  rebootTimeout?: number;
+}
+
+/** `<acpi>`. */
+export interface DomainAcpiTable {
+  /** `<table>` elements. */
+  table?: DomainAcpiTableTable[];
+}
+
+/** What every variant of DomainTimer has. */
+export interface DomainTimerCommon {
+  /** `present` attribute. */
+  present?: boolean;
+}
+
+/** `<timer>`: one of its variants, told apart by `name`. */
+export type DomainTimer = DomainTimerCommon & (DomainTimerPlatformOrRtc | DomainTimerTsc | DomainTimerHpetOrPitOrArmvtimer | DomainTimerKvmclockOrHypervclock);
+
+/** `<clock>` with `offset` 'localtime', 'utc'. */
+export interface DomainXMLClockLocaltimeOrUtc {
+  /** `offset` attribute. */
+  offset: "localtime" | "utc";
+  /** `adjustment` attribute. */
+  adjustment?: "reset" | (string & {});
+}
+
+/** `<clock>` with `offset` 'timezone'. */
+export interface DomainXMLClockTimezone {
+  /** `offset` attribute. */
+  offset: "timezone";
+  /** `timezone` attribute. */
+  timezone?: string;
+}
+
+/** `<clock>` with `offset` 'variable'. */
+export interface DomainXMLClockVariable {
+  /** `offset` attribute. */
+  offset: "variable";
+  /** `adjustment` attribute. */
+  adjustment?: "reset" | (string & {});
+  /** `basis` attribute. */
+  basis?: "localtime" | "utc";
+}
+
+/** `<clock>` with `offset` 'absolute'. */
+export interface DomainXMLClockAbsolute {
+  /** `offset` attribute. */
+  offset: "absolute";
+  /** `start` attribute. */
+  start: number | bigint;
+}
+
+/** `<throttlegroup>`. */
+export interface DomainThrottlegroup {
+  /** `<read_bytes_sec>`. */
+  readBytesSec?: number | bigint;
+  /** `<write_bytes_sec>`. */
+  writeBytesSec?: number | bigint;
+  /** `<total_bytes_sec>`. */
+  totalBytesSec?: number | bigint;
+  /** `<read_iops_sec>`. */
+  readIopsSec?: number | bigint;
+  /** `<write_iops_sec>`. */
+  writeIopsSec?: number | bigint;
+  /** `<total_iops_sec>`. */
+  totalIopsSec?: number | bigint;
+  /** `<read_bytes_sec_max>`. */
+  readBytesSecMax?: number | bigint;
+  /** `<write_bytes_sec_max>`. */
+  writeBytesSecMax?: number | bigint;
+  /** `<total_bytes_sec_max>`. */
+  totalBytesSecMax?: number | bigint;
+  /** `<read_iops_sec_max>`. */
+  readIopsSecMax?: number | bigint;
+  /** `<write_iops_sec_max>`. */
+  writeIopsSecMax?: number | bigint;
+  /** `<total_iops_sec_max>`. */
+  totalIopsSecMax?: number | bigint;
+  /** `<size_iops_sec>`. */
+  sizeIopsSec?: number | bigint;
+  /** `<group_name>`. */
+  groupName?: string;
+  /** `<read_bytes_sec_max_length>`. */
+  readBytesSecMaxLength?: number | bigint;
+  /** `<write_bytes_sec_max_length>`. */
+  writeBytesSecMaxLength?: number | bigint;
+  /** `<total_bytes_sec_max_length>`. */
+  totalBytesSecMaxLength?: number | bigint;
+  /** `<read_iops_sec_max_length>`. */
+  readIopsSecMaxLength?: number | bigint;
+  /** `<write_iops_sec_max_length>`. */
+  writeIopsSecMaxLength?: number | bigint;
+  /** `<total_iops_sec_max_length>`. */
+  totalIopsSecMaxLength?: number | bigint;
+}
+
+/** `<hugepages>`. */
+export interface DomainXMLMemoryBackingHugepages {
+  /** `<page>` elements. */
+  page?: DomainXMLMemoryBackingHugepagesPage[];
+}
+
+/** `<source>`. */
+export interface DomainXMLMemoryBackingSource {
+  /** `type` attribute. */
+  type: "anonymous" | "file" | "memfd";
+}
+
+/** `<access>`. */
+export interface DomainXMLMemoryBackingAccess {
+  /** `mode` attribute. */
+  mode: "private" | "shared";
+}
+
+/** `<allocation>`. */
+export interface DomainXMLMemoryBackingAllocation {
+  /** `mode` attribute. */
+  mode?: "immediate" | "ondemand";
+  /** `threads` attribute. */
+  threads?: number;
+}
+
+/** `<vcpu>`. */
+export interface DomainXMLVcpusVcpu {
+  /** `id` attribute. */
+  id: number;
+  /** `enabled` attribute. */
+  enabled: boolean;
+  /** `hotpluggable` attribute. */
+  hotpluggable?: boolean;
+  /** `order` attribute. */
+  order?: number;
+}
+
+/** `<iothread>`. */
+export interface DomainXMLIothreadidsIothread {
+  /** `id` attribute. */
+  id: number;
+  /** `thread_pool_min` attribute. */
+  threadPoolMin?: number;
+  /** `thread_pool_max` attribute. */
+  threadPoolMax?: number;
+  /** `<poll>`. */
+  poll?: DomainXMLIothreadidsIothreadPoll;
+}
+
+/** `<device>`. */
+export interface DomainBlkiotuneDevice {
+  /** `<path>`. */
+  path: string;
+  /** `<weight>`. */
+  weight?: number;
+  /** `<read_iops_sec>`. */
+  readIopsSec?: number;
+  /** `<write_iops_sec>`. */
+  writeIopsSec?: number;
+  /** `<read_bytes_sec>`. */
+  readBytesSec?: number | bigint;
+  /** `<write_bytes_sec>`. */
+  writeBytesSec?: number | bigint;
+}
+
+/** `<hard_limit>`. */
+export interface DomainMemtuneHardLimit {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<soft_limit>`. */
+export interface DomainMemtuneSoftLimit {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<min_guarantee>`. */
+export interface DomainMemtuneMinGuarantee {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<swap_hard_limit>`. */
+export interface DomainMemtuneSwapHardLimit {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<vcpupin>`. */
+export interface DomainCputuneVcpupin {
+  /** `vcpu` attribute. */
+  vcpu: number;
+  /** `cpuset` attribute. */
+  cpuset: string;
+}
+
+/** `<emulatorpin>`. */
+export interface DomainCputuneEmulatorpin {
+  /** `cpuset` attribute. */
+  cpuset: string;
+}
+
+/** `<iothreadpin>`. */
+export interface DomainCputuneIothreadpin {
+  /** `iothread` attribute. */
+  iothread: number;
+  /** `cpuset` attribute. */
+  cpuset: string;
+}
+
+/** What every variant of DomainCputuneVcpusched has. */
+export interface DomainCputuneVcpuschedCommon {
+  /** `vcpus` attribute. */
+  vcpus?: string;
+}
+
+/** `<vcpusched>`: one of its variants, told apart by `scheduler`. */
+export type DomainCputuneVcpusched = DomainCputuneVcpuschedCommon & (DomainCputuneVcpuschedBatchOrIdle | DomainCputuneVcpuschedFifoOrRr);
+
+/** What every variant of DomainCputuneIothreadsched has. */
+export interface DomainCputuneIothreadschedCommon {
+  /** `iothreads` attribute. */
+  iothreads?: string;
+}
+
+/** `<iothreadsched>`: one of its variants, told apart by `scheduler`. */
+export type DomainCputuneIothreadsched = DomainCputuneIothreadschedCommon & (DomainCputuneIothreadschedBatchOrIdle | DomainCputuneIothreadschedFifoOrRr);
+
+/** `<emulatorsched>`: one of its variants, told apart by `scheduler`. */
+export type DomainCputuneEmulatorsched = DomainCputuneEmulatorschedBatchOrIdle | DomainCputuneEmulatorschedFifoOrRr;
+
+/** `<cachetune>`. */
+export interface DomainCputuneCachetune {
+  /** `vcpus` attribute. */
+  vcpus: string;
+  /** `id` attribute. */
+  id?: string;
+  /** `<monitor>` elements. */
+  monitor?: DomainCputuneCachetuneMonitor[];
+  /** `<cache>` elements. */
+  cache?: DomainCputuneCachetuneCache[];
+}
+
+/** `<memorytune>`. */
+export interface DomainCputuneMemorytune {
+  /** `vcpus` attribute. */
+  vcpus: string;
+  /** `<monitor>` elements. */
+  monitor?: DomainCputuneMemorytuneMonitor[];
+  /** `<node>` elements. */
+  node?: DomainCputuneMemorytuneNode[];
+}
+
+/** What every variant of DomainNumatuneMemory has. */
+export interface DomainNumatuneMemoryCommon {
+  /** `mode` attribute. */
+  mode?: "interleave" | "preferred" | "restrictive" | "strict";
+}
+
+/** `<memory>`: one of its variants, told apart by `placement`. */
+export type DomainNumatuneMemory = DomainNumatuneMemoryCommon & (DomainNumatuneMemoryStatic | DomainNumatuneMemoryAuto);
+
+/** `<memnode>`. */
+export interface DomainNumatuneMemnode {
+  /** `cellid` attribute. */
+  cellid: number;
+  /** `mode` attribute. */
+  mode: "interleave" | "preferred" | "restrictive" | "strict";
+  /** `nodeset` attribute. */
+  nodeset: string;
+}
+
+/** `<fibrechannel>`. */
+export interface DomainFibrechannel {
+  /** `appid` attribute. */
+  appid: string;
+}
+
 /** `<apic>`. */
 export interface DomainXMLFeaturesApic {
   /** `eoi` attribute. */
@@ -1474,175 +1063,8 @@ export interface DomainXMLFeaturesHap {
   state?: boolean;
 }
 
-/** `<hyperv>`. */
-export interface DomainHyperv {
-  /** `mode` attribute. */
-  mode?: "custom" | "passthrough";
-  /** `<relaxed>`. */
-  relaxed?: DomainHypervRelaxed;
-  /** `<vapic>`. */
-  vapic?: DomainHypervVapic;
-  /** `<spinlocks>`. */
-  spinlocks?: DomainHypervSpinlocks;
-  /** `<vpindex>`. */
-  vpindex?: DomainHypervVpindex;
-  /** `<runtime>`. */
-  runtime?: DomainHypervRuntime;
-  /** `<synic>`. */
-  synic?: DomainHypervSynic;
-  /** `<stimer>`. */
-  stimer?: DomainHypervStimer;
-  /** `<reset>`. */
-  reset?: DomainHypervReset;
-  /** `<vendor_id>`. */
-  vendorId?: DomainHypervVendorId;
-  /** `<frequencies>`. */
-  frequencies?: DomainHypervFrequencies;
-  /** `<reenlightenment>`. */
-  reenlightenment?: DomainHypervReenlightenment;
-  /** `<tlbflush>`. */
-  tlbflush?: DomainHypervTlbflush;
-  /** `<ipi>`. */
-  ipi?: DomainHypervIpi;
-  /** `<evmcs>`. */
-  evmcs?: DomainHypervEvmcs;
-  /** `<avic>`. */
-  avic?: DomainHypervAvic;
-  /** `<emsr_bitmap>`. */
-  emsrBitmap?: DomainHypervEmsrBitmap;
-  /** `<xmm_input>`. */
-  xmmInput?: DomainHypervXmmInput;
-}
-
-/** `<relaxed>`. */
-export interface DomainHypervRelaxed {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<vapic>`. */
-export interface DomainHypervVapic {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<spinlocks>`. */
-export interface DomainHypervSpinlocks {
-  /** `state` attribute. */
-  state: boolean;
-  /** `retries` attribute. */
-  retries?: number;
-}
-
-/** `<vpindex>`. */
-export interface DomainHypervVpindex {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<runtime>`. */
-export interface DomainHypervRuntime {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<synic>`. */
-export interface DomainHypervSynic {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<stimer>`. */
-export interface DomainHypervStimer {
-  /** `state` attribute. */
-  state?: boolean;
-  /** `<direct>`. */
-  direct?: DomainHypervStimerDirect;
-}
-
-/** `<direct>`. */
-export interface DomainHypervStimerDirect {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<reset>`. */
-export interface DomainHypervReset {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<vendor_id>`. */
-export interface DomainHypervVendorId {
-  /** `state` attribute. */
-  state: boolean;
-  /** `value` attribute. */
-  value?: string;
-}
-
-/** `<frequencies>`. */
-export interface DomainHypervFrequencies {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<reenlightenment>`. */
-export interface DomainHypervReenlightenment {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<tlbflush>`. */
-export interface DomainHypervTlbflush {
-  /** `state` attribute. */
-  state?: boolean;
-  /** `<direct>`. */
-  direct?: DomainHypervTlbflushDirect;
-  /** `<extended>`. */
-  extended?: DomainHypervTlbflushExtended;
-}
-
-/** `<direct>`. */
-export interface DomainHypervTlbflushDirect {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<extended>`. */
-export interface DomainHypervTlbflushExtended {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<ipi>`. */
-export interface DomainHypervIpi {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<evmcs>`. */
-export interface DomainHypervEvmcs {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<avic>`. */
-export interface DomainHypervAvic {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<emsr_bitmap>`. */
-export interface DomainHypervEmsrBitmap {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<xmm_input>`. */
-export interface DomainHypervXmmInput {
-  /** `state` attribute. */
-  state: boolean;
-}
+/** `<hyperv>`: one of its variants, told apart by `mode`. */
+export type DomainHyperv = DomainHypervPassthrough | DomainHypervCustom;
 
 /** `<kvm>`. */
 export interface DomainKvm {
@@ -1658,58 +1080,12 @@ export interface DomainKvm {
   dirtyRing?: DomainKvmDirtyRing;
 }
 
-/** `<hidden>`. */
-export interface DomainKvmHidden {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<hint-dedicated>`. */
-export interface DomainKvmHintDedicated {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<poll-control>`. */
-export interface DomainKvmPollControl {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<pv-ipi>`. */
-export interface DomainKvmPvIpi {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<dirty-ring>`. */
-export interface DomainKvmDirtyRing {
-  /** `state` attribute. */
-  state: boolean;
-  /** `size` attribute. */
-  size?: number;
-}
-
 /** `<xen>`. */
 export interface DomainXen {
   /** `<e820_host>`. */
   e820Host?: DomainXenE820Host;
   /** `<passthrough>`. */
   passthrough?: DomainXenPassthrough;
-}
-
-/** `<e820_host>`. */
-export interface DomainXenE820Host {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<passthrough>`. */
-export interface DomainXenPassthrough {
-  /** `state` attribute. */
-  state: boolean;
-  /** `mode` attribute. */
-  mode?: string;
 }
 
 /** `<pvspinlock>`. */
@@ -1796,6 +1172,1195 @@ export interface DomainCapabilities {
   syslog?: DomainCapabilitiesSyslog;
   /** `<wake_alarm>`. */
   wakeAlarm?: DomainCapabilitiesWakeAlarm;
+}
+
+/** `<pmu>`. */
+export interface DomainPmu {
+  /** `state` attribute. */
+  state?: boolean;
+}
+
+/** `<vmport>`. */
+export interface DomainXMLFeaturesVmport {
+  /** `state` attribute. */
+  state?: boolean;
+}
+
+/** `<gic>`. */
+export interface DomainXMLFeaturesGic {
+  /** `version` attribute. */
+  version?: "2" | "3" | "host";
+}
+
+/** `<smm>`. */
+export interface DomainXMLFeaturesSmm {
+  /** `state` attribute. */
+  state?: boolean;
+  /** `<tseg>`. */
+  tseg?: DomainXMLFeaturesSmmTseg;
+}
+
+/** `<ioapic>`. */
+export interface DomainIoapic {
+  /** `driver` attribute. */
+  driver: "kvm" | "qemu";
+}
+
+/** `<hpt>`. */
+export interface DomainHpt {
+  /** `resizing` attribute. */
+  resizing?: "disabled" | "enabled" | "required";
+  /** `<maxpagesize>`. */
+  maxpagesize?: DomainHptMaxpagesize;
+}
+
+/** `<vmcoreinfo>`. */
+export interface DomainVmcoreinfo {
+  /** `state` attribute. */
+  state?: boolean;
+}
+
+/** `<htm>`. */
+export interface DomainXMLFeaturesHtm {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<nested-hv>`. */
+export interface DomainXMLFeaturesNestedHv {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<msrs>`. */
+export interface DomainMsrs {
+  /** `unknown` attribute. */
+  unknown: "fault" | "ignore";
+}
+
+/** `<ccf-assist>`. */
+export interface DomainXMLFeaturesCcfAssist {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<cfpc>`. */
+export interface DomainCfpc {
+  /** `value` attribute. */
+  value: "broken" | "fixed" | "workaround";
+}
+
+/** `<sbbc>`. */
+export interface DomainSbbc {
+  /** `value` attribute. */
+  value: "broken" | "fixed" | "workaround";
+}
+
+/** `<ibs>`. */
+export interface DomainIbs {
+  /** `value` attribute. */
+  value: "broken" | "fixed-ccd" | "fixed-ibs" | "fixed-na" | "workaround";
+}
+
+/** `<tcg>`. */
+export interface DomainTcgfeatures {
+  /** `<tb-cache>`. */
+  tbCache?: DomainTcgfeaturesTbCache;
+}
+
+/** `<async-teardown>`. */
+export interface DomainXMLFeaturesAsyncTeardown {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+}
+
+/** `<ras>`. */
+export interface DomainXMLFeaturesRas {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<ps2>`. */
+export interface DomainXMLFeaturesPs2 {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<aia>`. */
+export interface DomainAia {
+  /** `value` attribute. */
+  value: "aplic" | "aplic-imsic" | "none";
+}
+
+/** `<suspend-to-mem>`. */
+export interface DomainPmSuspendToMem {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+}
+
+/** `<suspend-to-disk>`. */
+export interface DomainPmSuspendToDisk {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+}
+
+/** `<event>`. */
+export interface DomainPerfEvent {
+  /** `name` attribute. */
+  name: "alignment_faults" | "branch_instructions" | "branch_misses" | "bus_cycles" | "cache_misses" | "cache_references" | "cmt" | "context_switches" | "cpu_clock" | "cpu_cycles" | "cpu_migrations" | "emulation_faults" | "instructions" | "mbml" | "mbmt" | "page_faults" | "page_faults_maj" | "page_faults_min" | "ref_cpu_cycles" | "stalled_cycles_backend" | "stalled_cycles_frontend" | "task_clock";
+  /** `enabled` attribute. */
+  enabled: boolean;
+}
+
+/** `<uid>`. */
+export interface DomainIdmapUid {
+  /** `start` attribute. */
+  start: number;
+  /** `target` attribute. */
+  target: number;
+  /** `count` attribute. */
+  count: number;
+}
+
+/** `<gid>`. */
+export interface DomainIdmapGid {
+  /** `start` attribute. */
+  start: number;
+  /** `target` attribute. */
+  target: number;
+  /** `count` attribute. */
+  count: number;
+}
+
+/** `<crypto>`. */
+export interface DomainCrypto {
+  /** `model` attribute. */
+  model: "virtio";
+  /** `type` attribute. */
+  type: "qemu";
+  /** `<backend>`. */
+  backend: DomainCryptoBackend;
+  /** `<driver>`. */
+  driver?: DomainCryptoDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<memory>`. */
+export interface DomainMemorydev {
+  /** `model` attribute. */
+  model: "dimm" | "nvdimm" | "sgx-epc" | "virtio-mem" | "virtio-pmem";
+  /** `access` attribute. */
+  access?: "private" | "shared";
+  /** `discard` attribute. */
+  discard?: boolean;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<source>`. */
+  source?: DomainMemorydevSource;
+  /** `<target>`. */
+  target: DomainMemorydevTarget;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+}
+
+/** `<shmem>`. */
+export interface DomainShmem {
+  /** `name` attribute. */
+  name: string;
+  /** `role` attribute. */
+  role?: "master" | "peer";
+  /** `<model>`. */
+  model?: DomainShmemModel;
+  /** `<size>`. */
+  size?: DomainShmemSize;
+  /** `<server>`. */
+  server?: DomainShmemServer;
+  /** `<msi>`. */
+  msi?: DomainShmemMsi;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<tpm>`. */
+export interface DomainTpm {
+  /** `model` attribute. */
+  model?: "spapr-tpm-proxy" | "tpm-crb" | "tpm-spapr" | "tpm-tis";
+  /** `<backend>`. */
+  backend: DomainTpmBackend;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<rng>`. */
+export interface DomainRng {
+  /** `model` attribute. */
+  model: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+  /** `<backend>`. */
+  backend: DomainRngBackend;
+  /** `<driver>`. */
+  driver?: DomainRngDriver;
+  /** `<rate>`. */
+  rate?: DomainRngRate;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<redirfilter>`. */
+export interface DomainRedirfilter {
+  /** `<usbdev>` elements. */
+  usbdev?: DomainUsbdevfilter[];
+}
+
+/** `<redirdev>`. */
+export interface DomainRedirdev {
+  /** `bus` attribute. */
+  bus: "usb";
+  /** `type` attribute. */
+  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
+  /** `<source>` elements. */
+  source?: DomainRedirdevSource[];
+  /** `<protocol>`. */
+  protocol?: DomainRedirdevProtocol;
+  /** `<log>`. */
+  log?: DomainRedirdevLog;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+}
+
+/** `<hub>`. */
+export interface DomainHub {
+  /** `type` attribute. */
+  type: "usb";
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** What every variant of DomainSmartcard has. */
+export interface DomainSmartcardCommon {
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<smartcard>`: one of its variants, told apart by `mode`. */
+export type DomainSmartcard = DomainSmartcardCommon & (DomainSmartcardHost | DomainSmartcardHostCertificates | DomainSmartcardPassthrough);
+
+/** `<channel>`. */
+export interface DomainChannel {
+  /** `type` attribute. */
+  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
+  /** `<source>` elements. */
+  source?: DomainRedirdevSource[];
+  /** `<protocol>`. */
+  protocol?: DomainRedirdevProtocol;
+  /** `<log>`. */
+  log?: DomainRedirdevLog;
+  /** `<target>`. */
+  target: DomainGuestfwdTarget;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<serial>`. */
+export interface DomainSerial {
+  /** `type` attribute. */
+  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
+  /** `tty` attribute. */
+  tty?: string;
+  /** `<source>` elements. */
+  source?: DomainRedirdevSource[];
+  /** `<protocol>`. */
+  protocol?: DomainRedirdevProtocol;
+  /** `<log>`. */
+  log?: DomainRedirdevLog;
+  /** `<target>`. */
+  target?: DomainQemucdevTgtDef;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<parallel>`. */
+export interface DomainParallel {
+  /** `type` attribute. */
+  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
+  /** `tty` attribute. */
+  tty?: string;
+  /** `<source>` elements. */
+  source?: DomainRedirdevSource[];
+  /** `<protocol>`. */
+  protocol?: DomainRedirdevProtocol;
+  /** `<log>`. */
+  log?: DomainRedirdevLog;
+  /** `<target>`. */
+  target?: DomainQemucdevTgtDef;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<console>`. */
+export interface DomainConsole {
+  /** `tty` attribute. */
+  tty?: string;
+  /** `type` attribute. */
+  type?: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
+  /** `<source>` elements. */
+  source?: DomainRedirdevSource[];
+  /** `<protocol>`. */
+  protocol?: DomainRedirdevProtocol;
+  /** `<log>`. */
+  log?: DomainRedirdevLog;
+  /** `<target>`. */
+  target?: DomainQemucdevTgtDef;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<video>`. */
+export interface DomainVideo {
+  /** `<driver>`. */
+  driver?: DomainVideoDriver;
+  /** `<model>`. */
+  model?: DomainVideoModel;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<graphics>`: one of its variants, told apart by `type`. */
+export type DomainGraphic = DomainGraphicSdl | DomainGraphicVnc | DomainGraphicSpice | DomainGraphicDbus | DomainGraphicRdp | DomainGraphicDesktop | DomainGraphicEglHeadless;
+
+/** What every variant of DomainHostdev has. */
+export interface DomainHostdevCommon {
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<shareable>` (true when present). */
+  shareable?: true;
+}
+
+/** `<hostdev>`: one of its variants, told apart by `mode`. */
+export type DomainHostdev = DomainHostdevCommon & (DomainHostdevSubsystem | DomainHostdevCapabilities);
+
+/** What every variant of DomainAudio has. */
+export interface DomainAudioCommon {
+  /** `id` attribute. */
+  id: number | string;
+  /** `timerPeriod` attribute. */
+  timerPeriod?: number | string;
+}
+
+/** `<audio>`: one of its variants, told apart by `type`. */
+export type DomainAudio = DomainAudioCommon & (DomainAudioNone | DomainAudioDbus | DomainAudioAlsa | DomainAudioCoreaudio | DomainAudioJack | DomainAudioOss | DomainAudioPipewire | DomainAudioPulseaudio | DomainAudioSdl | DomainAudioSpice | DomainAudioFile);
+
+/** `<sound>`. */
+export interface DomainSound {
+  /** `model` attribute. */
+  model: "ac97" | "es1370" | "ich6" | "ich7" | "ich9" | "pcspk" | "sb16" | "usb" | "virtio";
+  /** `multichannel` attribute. */
+  multichannel?: boolean;
+  /** `streams` attribute. */
+  streams?: number | string;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<audio>`. */
+  audio?: DomainSoundAudio;
+  /** `<codec>` elements. */
+  codec?: DomainCodec[];
+  /** `<driver>`. */
+  driver?: DomainSoundDriver;
+}
+
+/** What every variant of DomainInput has. */
+export interface DomainInputCommon {
+  /** `model` attribute. */
+  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+  /** `<driver>`. */
+  driver?: DomainInputDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<input>`: one of its variants, told apart by `type`. */
+export type DomainInput = DomainInputCommon & (DomainInputTabletOrMouseOrKeyboard | DomainInputPassthrough | DomainInputEvdev);
+
+/** What every variant of DomainInterface has. */
+export interface DomainInterfaceCommon {
+  /** `trustGuestRxFilters` attribute. */
+  trustGuestRxFilters?: boolean;
+}
+
+/** `<interface>`: one of its variants, told apart by `type`. */
+export type DomainInterface = DomainInterfaceCommon & (DomainInterfaceBridge | DomainInterfaceEthernet | DomainInterfaceVhostuser | DomainInterfaceNetwork | DomainInterfaceDirect | DomainInterfaceUser | DomainInterfaceInternal | DomainInterfaceMcastOrClient | DomainInterfaceUdp | DomainInterfaceServer | DomainInterfaceHostdev | DomainInterfaceVdpa | DomainInterfaceNull | DomainInterfaceVds);
+
+/** What every variant of DomainFilesystem has. */
+export interface DomainFilesystemCommon {
+  /** `model` attribute. */
+  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+}
+
+/** `<filesystem>`: one of its variants, told apart by `type`. */
+export type DomainFilesystem = DomainFilesystemCommon & (DomainFilesystemFile | DomainFilesystemBlock | DomainFilesystemMount | DomainFilesystemBind | DomainFilesystemTemplate | DomainFilesystemRam);
+
+/** `<lease>`. */
+export interface DomainLease {
+  /** `<lockspace>`. */
+  lockspace: string;
+  /** `<key>`. */
+  key: string;
+  /** `<target>`. */
+  target: DomainLeaseTarget;
+}
+
+/** What every variant of DomainController has. */
+export interface DomainControllerCommon {
+  /** `index` attribute. */
+  index?: number;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<driver>`. */
+  driver?: DomainControllerDriver;
+}
+
+/** `<controller>`: one of its variants, told apart by `type`. */
+export type DomainController = DomainControllerCommon & (DomainControllerFdcOrSataOrCcid | DomainControllerScsi | DomainControllerUsb | DomainControllerIde | DomainControllerIsa | DomainControllerPci | DomainControllerVirtioSerial | DomainControllerXenbus);
+
+/** What every variant of DomainDisk has. */
+export interface DomainDiskCommon {
+  /** `model` attribute. */
+  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+  /** `snapshot` attribute. */
+  snapshot?: "external" | "internal" | "manual" | "no";
+}
+
+/** `<disk>`: one of its variants, told apart by `device`. */
+export type DomainDisk = DomainDiskCommon & (DomainDiskFloppyOrDiskOrCdrom | DomainDiskLun);
+
+/** `<watchdog>`. */
+export interface DomainWatchdog {
+  /** `model` attribute. */
+  model: "diag288" | "i6300esb" | "ib700" | "itco";
+  /** `action` attribute. */
+  action?: "dump" | "inject-nmi" | "none" | "pause" | "poweroff" | "reset" | "shutdown";
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<memballoon>`. */
+export interface DomainMemballoon {
+  /** `model` attribute. */
+  model: "none" | "virtio" | "virtio-non-transitional" | "virtio-transitional" | "xen";
+  /** `autodeflate` attribute. */
+  autodeflate?: boolean;
+  /** `freePageReporting` attribute. */
+  freePageReporting?: boolean;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<stats>`. */
+  stats?: DomainMemballoonStats;
+  /** `<driver>`. */
+  driver?: DomainMemballoonDriver;
+}
+
+/** `<nvram>`. */
+export interface DomainNvram {
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<panic>`. */
+export interface DomainPanic {
+  /** `model` attribute. */
+  model?: "hyperv" | "isa" | "pseries" | "pvpanic" | "s390";
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<address>`. */
+  address?: DomainAddress;
+}
+
+/** `<iommu>`. */
+export interface DomainIommu {
+  /** `model` attribute. */
+  model: "intel" | "smmuv3" | "virtio";
+  /** `<driver>`. */
+  driver?: DomainIommuDriver;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+}
+
+/** `<vsock>`. */
+export interface DomainVsock {
+  /** `model` attribute. */
+  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+  /** `<cid>`. */
+  cid?: DomainVsockCid;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<driver>`. */
+  driver?: DomainVsockDriver;
+}
+
+/** `<pstore>`. */
+export interface DomainPstore {
+  /** `backend` attribute. */
+  backend: "acpi-erst";
+  /** `<path>`. */
+  path?: string;
+  /** `<size>`. */
+  size: DomainPstoreSize;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+}
+
+/** `<seclabel>` with `type` 'dynamic' or none. */
+export interface DomainSeclabelDynamic {
+  /** `type` attribute. */
+  type?: "dynamic";
+  /** `relabel` attribute. */
+  relabel?: true;
+  /** `<label>`. */
+  label?: string;
+  /** `<imagelabel>`. */
+  imagelabel?: string;
+  /** `<baselabel>`. */
+  baselabel?: string;
+}
+
+/** `<seclabel>` with `type` 'static'. */
+export interface DomainSeclabelStatic {
+  /** `type` attribute. */
+  type: "static";
+  /** `relabel` attribute. */
+  relabel?: boolean;
+  /** `<label>`. */
+  label: string;
+  /** `<imagelabel>`. */
+  imagelabel?: string;
+}
+
+/** `<seclabel>` with `type` 'none'. */
+export interface DomainSeclabelNone {
+  /** `type` attribute. */
+  type: "none";
+  /** `relabel` attribute. */
+  relabel?: false;
+}
+
+/** `<arg>`. */
+export interface DomainQemucmdlineArg {
+  /** `value` attribute. */
+  value: string;
+}
+
+/** `<env>`. */
+export interface DomainQemucmdlineEnv {
+  /** `name` attribute. */
+  name: string;
+  /** `value` attribute. */
+  value?: string;
+}
+
+/** `<add>`. */
+export interface DomainQemucapabilitiesAdd {
+  /** `capability` attribute. */
+  capability: string;
+}
+
+/** `<del>`. */
+export interface DomainQemucapabilitiesDel {
+  /** `capability` attribute. */
+  capability: string;
+}
+
+/** `<device>`. */
+export interface DomainQemuoverrideDevice {
+  /** `alias` attribute. */
+  alias: string;
+  /** `<frontend>`. */
+  frontend?: DomainQemuoverrideDeviceFrontend;
+}
+
+/** `<sharenet>`. */
+export interface DomainLxcsharensSharenet {
+  /** `type` attribute. */
+  type: "name" | "netns" | "pid";
+  /** `value` attribute. */
+  value: string;
+}
+
+/** `<shareipc>`. */
+export interface DomainLxcsharensShareipc {
+  /** `type` attribute. */
+  type: "name" | "pid";
+  /** `value` attribute. */
+  value: string;
+}
+
+/** `<shareuts>`. */
+export interface DomainLxcsharensShareuts {
+  /** `type` attribute. */
+  type: "name" | "pid";
+  /** `value` attribute. */
+  value: string;
+}
+
+/** `<cipher>`. */
+export interface DomainKeywrapCipher {
+  /** `name` attribute. */
+  name: "aes" | "dea";
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<launchSecurity>` with `type` 'sev'. */
+export interface DomainLaunchSecuritySev {
+  /** `type` attribute. */
+  type: "sev";
+  /** `kernelHashes` attribute. */
+  kernelHashes?: boolean;
+  /** `<cbitpos>`. */
+  cbitpos?: number;
+  /** `<reducedPhysBits>`. */
+  reducedPhysBits?: number;
+  /** `<policy>`. */
+  policy: string;
+  /** `<handle>`. */
+  handle?: number;
+  /** `<dhCert>`. */
+  dhCert?: string;
+  /** `<session>`. */
+  session?: string;
+}
+
+/** `<launchSecurity>` with `type` 'sev-snp'. */
+export interface DomainLaunchSecuritySevSnp {
+  /** `type` attribute. */
+  type: "sev-snp";
+  /** `kernelHashes` attribute. */
+  kernelHashes?: boolean;
+  /** `authorKey` attribute. */
+  authorKey?: boolean;
+  /** `vcek` attribute. */
+  vcek?: boolean;
+  /** `<cbitpos>`. */
+  cbitpos?: number;
+  /** `<reducedPhysBits>`. */
+  reducedPhysBits?: number;
+  /** `<policy>`. */
+  policy: string;
+  /** `<guestVisibleWorkarounds>`. */
+  guestVisibleWorkarounds?: string;
+  /** `<idBlock>`. */
+  idBlock?: string;
+  /** `<idAuth>`. */
+  idAuth?: string;
+  /** `<hostData>`. */
+  hostData?: string;
+}
+
+/** `<launchSecurity>` with `type` 's390-pv'. */
+export interface DomainLaunchSecurityS390Pv {
+  /** `type` attribute. */
+  type: "s390-pv";
+}
+
+/** `<arg>`. */
+export interface DomainBhyvecmdlineArg {
+  /** `value` attribute. */
+  value: string;
+}
+
+/** `<arg>`. */
+export interface DomainXencmdlineArg {
+  /** `value` attribute. */
+  value: string;
+}
+
+/** `<cell>`. */
+export interface DomainNumaCell {
+  /** `id` attribute. */
+  id?: number;
+  /** `cpus` attribute. */
+  cpus?: string;
+  /** `memory` attribute. */
+  memory: number | bigint;
+  /** `unit` attribute. */
+  unit?: string;
+  /** `memAccess` attribute. */
+  memAccess?: "private" | "shared";
+  /** `discard` attribute. */
+  discard?: boolean;
+  /** `<distances>`. */
+  distances?: DomainNumaCellDistances;
+  /** `<cache>` elements. */
+  cache?: DomainNumaCache[];
+}
+
+/** `<interconnects>`. */
+export interface DomainNumaInterconnects {
+  /** `<latency>` elements. */
+  latency?: DomainNumaInterconnectsLatency[];
+  /** `<bandwidth>` elements. */
+  bandwidth?: DomainNumaInterconnectsBandwidth[];
+}
+
+/** `<bios>`. */
+export interface DomainSysinfoSmbiosBios {
+  /** `<entry>` elements. */
+  entry: DomainSysinfoSmbiosBiosEntry[];
+}
+
+/** `<system>`. */
+export interface DomainSysinfoSmbiosSystem {
+  /** `<entry>` elements. */
+  entry: DomainSysinfoSmbiosSystemEntry[];
+}
+
+/** `<baseBoard>`. */
+export interface DomainSysinfoSmbiosBaseBoard {
+  /** `<entry>` elements. */
+  entry: DomainSysinfoSmbiosBaseBoardEntry[];
+}
+
+/** `<chassis>`. */
+export interface DomainSysinfoSmbiosChassis {
+  /** `<entry>` elements. */
+  entry: DomainSysinfoSmbiosChassisEntry[];
+}
+
+/** `<oemStrings>`. */
+export interface DomainSysinfoSmbiosOemStrings {
+  /** `<entry>` elements. */
+  entry: string[];
+}
+
+/** `<entry>`. */
+export interface DomainSysinfoFwcfgEntry {
+  /** `name` attribute. */
+  name: string;
+  /** `file` attribute. */
+  file?: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<feature>`. */
+export interface DomainXMLOsFirmwareFeature {
+  /** `enabled` attribute. */
+  enabled: boolean;
+  /** `name` attribute. */
+  name: "enrolled-keys" | "secure-boot";
+}
+
+/** `<source>`. */
+export interface DomainXMLOsNvramSource {
+  /** `file` attribute. */
+  file?: string;
+  /** `fdgroup` attribute. */
+  fdgroup?: string;
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `dev` attribute. */
+  dev?: string;
+  /** `dir` attribute. */
+  dir?: string;
+  /** `protocol` attribute. */
+  protocol?: "ftp" | "ftps" | "gluster" | "http" | "https" | "iscsi" | "nbd" | "nfs" | "rbd" | "sheepdog" | "ssh" | "tftp" | "vxhs";
+  /** `name` attribute. */
+  name?: string;
+  /** `tls` attribute. */
+  tls?: boolean;
+  /** `tlsHostname` attribute. */
+  tlsHostname?: string;
+  /** `query` attribute. */
+  query?: string;
+  /** `pool` attribute. */
+  pool?: string;
+  /** `volume` attribute. */
+  volume?: string;
+  /** `mode` attribute. */
+  mode?: "direct" | "host";
+  /** `type` attribute. */
+  type?: "pci" | "unix";
+  /** `namespace` attribute. */
+  namespace?: number | string;
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `path` attribute. */
+  path?: string;
+  /** `<address>`. */
+  address?: DomainXMLOsNvramSourceAddress;
+  /** `<slices>`. */
+  slices?: DomainXMLOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainXMLOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<host>` elements. */
+  host?: DomainDiskSourceNetworkHost[];
+  /** `<snapshot>`. */
+  snapshot?: DomainXMLOsNvramSourceSnapshot;
+  /** `<config>`. */
+  config?: DomainXMLOsNvramSourceConfig;
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<identity>`. */
+  identity?: DomainDiskSourceNetworkProtocolSSHKeyDef;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<ssl>`. */
+  ssl?: DomainDiskSourceNetworkProtocolSSLVerify;
+  /** `<cookies>`. */
+  cookies?: DomainDiskSourceNetworkProtocolHTTPCookies;
+  /** `<readahead>`. */
+  readahead?: DomainXMLOsNvramSourceReadahead;
+  /** `<timeout>`. */
+  timeout?: DomainXMLOsNvramSourceTimeout;
+  /** `<knownHosts>`. */
+  knownHosts?: DomainDiskSourceNetworkProtocolSSHHostVerify;
+  /** `<initiator>`. */
+  initiator?: DomainInitiatorinfo;
+  /** `<reservations>`. */
+  reservations?: DomainReservations;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<table>`. */
+export interface DomainAcpiTableTable {
+  /** `type` attribute. */
+  type: "msdm" | "raw" | "rawset" | "slic";
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<timer>` with `name` 'platform', 'rtc'. */
+export interface DomainTimerPlatformOrRtc {
+  /** `name` attribute. */
+  name: "platform" | "rtc";
+  /** `track` attribute. */
+  track?: "boot" | "guest" | "realtime" | "wall";
+  /** `tickpolicy` attribute. */
+  tickpolicy?: "catchup" | "delay" | "discard" | "merge";
+  /** `<catchup>`. */
+  catchup?: DomainTimerPlatformOrRtcCatchup;
+}
+
+/** `<timer>` with `name` 'tsc'. */
+export interface DomainTimerTsc {
+  /** `name` attribute. */
+  name: "tsc";
+  /** `tickpolicy` attribute. */
+  tickpolicy?: "catchup" | "delay" | "discard" | "merge";
+  /** `frequency` attribute. */
+  frequency?: number | bigint;
+  /** `mode` attribute. */
+  mode?: "auto" | "emulate" | "native" | "paravirt" | "smpsafe";
+  /** `<catchup>`. */
+  catchup?: DomainTimerPlatformOrRtcCatchup;
+}
+
+/** `<timer>` with `name` 'hpet', 'pit', 'armvtimer'. */
+export interface DomainTimerHpetOrPitOrArmvtimer {
+  /** `name` attribute. */
+  name: "armvtimer" | "hpet" | "pit";
+  /** `tickpolicy` attribute. */
+  tickpolicy?: "catchup" | "delay" | "discard" | "merge";
+  /** `<catchup>`. */
+  catchup?: DomainTimerPlatformOrRtcCatchup;
+}
+
+/** `<timer>` with `name` 'kvmclock', 'hypervclock'. */
+export interface DomainTimerKvmclockOrHypervclock {
+  /** `name` attribute. */
+  name: "hypervclock" | "kvmclock";
+}
+
+/** `<page>`. */
+export interface DomainXMLMemoryBackingHugepagesPage {
+  /** `size` attribute. */
+  size: number | bigint;
+  /** `unit` attribute. */
+  unit?: string;
+  /** `nodeset` attribute. */
+  nodeset?: string;
+}
+
+/** `<poll>`. */
+export interface DomainXMLIothreadidsIothreadPoll {
+  /** `max` attribute. */
+  max?: number | bigint;
+  /** `grow` attribute. */
+  grow?: number | bigint;
+  /** `shrink` attribute. */
+  shrink?: number | bigint;
+}
+
+/** `<vcpusched>` with `scheduler` 'batch', 'idle'. */
+export interface DomainCputuneVcpuschedBatchOrIdle {
+  /** `scheduler` attribute. */
+  scheduler: "batch" | "idle";
+}
+
+/** `<vcpusched>` with `scheduler` 'fifo', 'rr'. */
+export interface DomainCputuneVcpuschedFifoOrRr {
+  /** `scheduler` attribute. */
+  scheduler: "fifo" | "rr";
+  /** `priority` attribute. */
+  priority: number | bigint;
+}
+
+/** `<iothreadsched>` with `scheduler` 'batch', 'idle'. */
+export interface DomainCputuneIothreadschedBatchOrIdle {
+  /** `scheduler` attribute. */
+  scheduler: "batch" | "idle";
+}
+
+/** `<iothreadsched>` with `scheduler` 'fifo', 'rr'. */
+export interface DomainCputuneIothreadschedFifoOrRr {
+  /** `scheduler` attribute. */
+  scheduler: "fifo" | "rr";
+  /** `priority` attribute. */
+  priority: number | bigint;
+}
+
+/** `<emulatorsched>` with `scheduler` 'batch', 'idle'. */
+export interface DomainCputuneEmulatorschedBatchOrIdle {
+  /** `scheduler` attribute. */
+  scheduler: "batch" | "idle";
+}
+
+/** `<emulatorsched>` with `scheduler` 'fifo', 'rr'. */
+export interface DomainCputuneEmulatorschedFifoOrRr {
+  /** `scheduler` attribute. */
+  scheduler: "fifo" | "rr";
+  /** `priority` attribute. */
+  priority: number | bigint;
+}
+
+/** `<monitor>`. */
+export interface DomainCputuneCachetuneMonitor {
+  /** `level` attribute. */
+  level: number;
+  /** `vcpus` attribute. */
+  vcpus: string;
+}
+
+/** `<cache>`. */
+export interface DomainCputuneCachetuneCache {
+  /** `id` attribute. */
+  id: number;
+  /** `level` attribute. */
+  level: number;
+  /** `type` attribute. */
+  type: "both" | "code" | "data";
+  /** `size` attribute. */
+  size: number | bigint;
+  /** `unit` attribute. */
+  unit?: string;
+}
+
+/** `<monitor>`. */
+export interface DomainCputuneMemorytuneMonitor {
+  /** `vcpus` attribute. */
+  vcpus: string;
+}
+
+/** `<node>`. */
+export interface DomainCputuneMemorytuneNode {
+  /** `id` attribute. */
+  id: number;
+  /** `bandwidth` attribute. */
+  bandwidth: number;
+}
+
+/** `<memory>` with `placement` 'static' or none. */
+export interface DomainNumatuneMemoryStatic {
+  /** `placement` attribute. */
+  placement?: "static";
+  /** `nodeset` attribute. */
+  nodeset?: string;
+}
+
+/** `<memory>` with `placement` 'auto'. */
+export interface DomainNumatuneMemoryAuto {
+  /** `placement` attribute. */
+  placement: "auto";
+}
+
+/** `<hyperv>` with `mode` 'passthrough'. */
+export interface DomainHypervPassthrough {
+  /** `mode` attribute. */
+  mode: "passthrough";
+}
+
+/** `<hyperv>` with `mode` 'custom' or none. */
+export interface DomainHypervCustom {
+  /** `mode` attribute. */
+  mode?: "custom";
+  /** `<relaxed>`. */
+  relaxed?: DomainHypervCustomRelaxed;
+  /** `<vapic>`. */
+  vapic?: DomainHypervCustomVapic;
+  /** `<spinlocks>`. */
+  spinlocks?: DomainHypervCustomSpinlocks;
+  /** `<vpindex>`. */
+  vpindex?: DomainHypervCustomVpindex;
+  /** `<runtime>`. */
+  runtime?: DomainHypervCustomRuntime;
+  /** `<synic>`. */
+  synic?: DomainHypervCustomSynic;
+  /** `<stimer>`. */
+  stimer?: DomainHypervCustomStimer;
+  /** `<reset>`. */
+  reset?: DomainHypervCustomReset;
+  /** `<vendor_id>`. */
+  vendorId?: DomainHypervCustomVendorId;
+  /** `<frequencies>`. */
+  frequencies?: DomainHypervCustomFrequencies;
+  /** `<reenlightenment>`. */
+  reenlightenment?: DomainHypervCustomReenlightenment;
+  /** `<tlbflush>`. */
+  tlbflush?: DomainHypervCustomTlbflush;
+  /** `<ipi>`. */
+  ipi?: DomainHypervCustomIpi;
+  /** `<evmcs>`. */
+  evmcs?: DomainHypervCustomEvmcs;
+  /** `<avic>`. */
+  avic?: DomainHypervCustomAvic;
+  /** `<emsr_bitmap>`. */
+  emsrBitmap?: DomainHypervCustomEmsrBitmap;
+  /** `<xmm_input>`. */
+  xmmInput?: DomainHypervCustomXmmInput;
+}
+
+/** `<hidden>`. */
+export interface DomainKvmHidden {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<hint-dedicated>`. */
+export interface DomainKvmHintDedicated {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<poll-control>`. */
+export interface DomainKvmPollControl {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<pv-ipi>`. */
+export interface DomainKvmPvIpi {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<dirty-ring>`. */
+export interface DomainKvmDirtyRing {
+  /** `state` attribute. */
+  state: boolean;
+  /** `size` attribute. */
+  size?: number;
+}
+
+/** `<e820_host>`. */
+export interface DomainXenE820Host {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<passthrough>`. */
+export interface DomainXenPassthrough {
+  /** `state` attribute. */
+  state: boolean;
+  /** `mode` attribute. */
+  mode?: string;
 }
 
 /** `<audit_control>`. */
@@ -2020,52 +2585,12 @@ export interface DomainCapabilitiesWakeAlarm {
   state: boolean;
 }
 
-/** `<pmu>`. */
-export interface DomainPmu {
-  /** `state` attribute. */
-  state?: boolean;
-}
-
-/** `<vmport>`. */
-export interface DomainXMLFeaturesVmport {
-  /** `state` attribute. */
-  state?: boolean;
-}
-
-/** `<gic>`. */
-export interface DomainXMLFeaturesGic {
-  /** `version` attribute. */
-  version?: "2" | "3" | "host";
-}
-
-/** `<smm>`. */
-export interface DomainXMLFeaturesSmm {
-  /** `state` attribute. */
-  state?: boolean;
-  /** `<tseg>`. */
-  tseg?: DomainXMLFeaturesSmmTseg;
-}
-
 /** `<tseg>`. */
 export interface DomainXMLFeaturesSmmTseg {
   /** `unit` attribute. */
   unit?: string;
   /** The element's text. */
   value?: number | bigint;
-}
-
-/** `<ioapic>`. */
-export interface DomainIoapic {
-  /** `driver` attribute. */
-  driver: "kvm" | "qemu";
-}
-
-/** `<hpt>`. */
-export interface DomainHpt {
-  /** `resizing` attribute. */
-  resizing?: "disabled" | "enabled" | "required";
-  /** `<maxpagesize>`. */
-  maxpagesize?: DomainHptMaxpagesize;
 }
 
 /** `<maxpagesize>`. */
@@ -2076,60 +2601,6 @@ export interface DomainHptMaxpagesize {
   value?: number | bigint;
 }
 
-/** `<vmcoreinfo>`. */
-export interface DomainVmcoreinfo {
-  /** `state` attribute. */
-  state?: boolean;
-}
-
-/** `<htm>`. */
-export interface DomainXMLFeaturesHtm {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<nested-hv>`. */
-export interface DomainXMLFeaturesNestedHv {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<msrs>`. */
-export interface DomainMsrs {
-  /** `unknown` attribute. */
-  unknown: "fault" | "ignore";
-}
-
-/** `<ccf-assist>`. */
-export interface DomainXMLFeaturesCcfAssist {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<cfpc>`. */
-export interface DomainCfpc {
-  /** `value` attribute. */
-  value: "broken" | "fixed" | "workaround";
-}
-
-/** `<sbbc>`. */
-export interface DomainSbbc {
-  /** `value` attribute. */
-  value: "broken" | "fixed" | "workaround";
-}
-
-/** `<ibs>`. */
-export interface DomainIbs {
-  /** `value` attribute. */
-  value: "broken" | "fixed-ccd" | "fixed-ibs" | "fixed-na" | "workaround";
-}
-
-/** `<tcg>`. */
-export interface DomainTcgfeatures {
-  /** `<tb-cache>`. */
-  tbCache?: DomainTcgfeaturesTbCache;
-}
-
 /** `<tb-cache>`. */
 export interface DomainTcgfeaturesTbCache {
   /** `unit` attribute. */
@@ -2138,183 +2609,8 @@ export interface DomainTcgfeaturesTbCache {
   value?: number | bigint;
 }
 
-/** `<async-teardown>`. */
-export interface DomainXMLFeaturesAsyncTeardown {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-}
-
-/** `<ras>`. */
-export interface DomainXMLFeaturesRas {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<ps2>`. */
-export interface DomainXMLFeaturesPs2 {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<aia>`. */
-export interface DomainAia {
-  /** `value` attribute. */
-  value: "aplic" | "aplic-imsic" | "none";
-}
-
-/** `<pm>`. */
-export interface DomainPm {
-  /** `<suspend-to-mem>`. */
-  suspendToMem?: DomainPmSuspendToMem;
-  /** `<suspend-to-disk>`. */
-  suspendToDisk?: DomainPmSuspendToDisk;
-}
-
-/** `<suspend-to-mem>`. */
-export interface DomainPmSuspendToMem {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-}
-
-/** `<suspend-to-disk>`. */
-export interface DomainPmSuspendToDisk {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-}
-
-/** `<perf>`. */
-export interface DomainPerf {
-  /** `<event>` elements. */
-  event: DomainPerfEvent[];
-}
-
-/** `<event>`. */
-export interface DomainPerfEvent {
-  /** `name` attribute. */
-  name: "alignment_faults" | "branch_instructions" | "branch_misses" | "bus_cycles" | "cache_misses" | "cache_references" | "cmt" | "context_switches" | "cpu_clock" | "cpu_cycles" | "cpu_migrations" | "emulation_faults" | "instructions" | "mbml" | "mbmt" | "page_faults" | "page_faults_maj" | "page_faults_min" | "ref_cpu_cycles" | "stalled_cycles_backend" | "stalled_cycles_frontend" | "task_clock";
-  /** `enabled` attribute. */
-  enabled: boolean;
-}
-
-/** `<idmap>`. */
-export interface DomainIdmap {
-  /** `<uid>` elements. */
-  uid?: DomainIdmapUid[];
-  /** `<gid>` elements. */
-  gid?: DomainIdmapGid[];
-}
-
-/** `<uid>`. */
-export interface DomainIdmapUid {
-  /** `start` attribute. */
-  start: number;
-  /** `target` attribute. */
-  target: number;
-  /** `count` attribute. */
-  count: number;
-}
-
-/** `<gid>`. */
-export interface DomainIdmapGid {
-  /** `start` attribute. */
-  start: number;
-  /** `target` attribute. */
-  target: number;
-  /** `count` attribute. */
-  count: number;
-}
-
-/** `<devices>`. */
-export interface DomainDevices {
-  /** `<emulator>`. */
-  emulator?: string;
-  /** `<crypto>` elements. */
-  crypto?: DomainCrypto[];
-  /** `<memory>` elements. */
-  memory?: DomainMemorydev[];
-  /** `<shmem>` elements. */
-  shmem?: DomainShmem[];
-  /** `<tpm>` elements. */
-  tpm?: DomainTpm[];
-  /** `<rng>` elements. */
-  rng?: DomainRng[];
-  /** `<redirfilter>` elements. */
-  redirfilter?: DomainRedirfilter[];
-  /** `<redirdev>` elements. */
-  redirdev?: DomainRedirdev[];
-  /** `<hub>` elements. */
-  hub?: DomainHub[];
-  /** `<smartcard>` elements. */
-  smartcard?: DomainSmartcard[];
-  /** `<channel>` elements. */
-  channel?: DomainChannel[];
-  /** `<serial>` elements. */
-  serial?: DomainSerial[];
-  /** `<parallel>` elements. */
-  parallel?: DomainParallel[];
-  /** `<console>` elements. */
-  console?: DomainConsole[];
-  /** `<video>` elements. */
-  video?: DomainVideo[];
-  /** `<graphics>` elements. */
-  graphics?: DomainGraphic[];
-  /** `<hostdev>` elements. */
-  hostdev?: DomainHostdev[];
-  /** `<audio>` elements. */
-  audio?: DomainAudio[];
-  /** `<sound>` elements. */
-  sound?: DomainSound[];
-  /** `<input>` elements. */
-  input?: DomainInput[];
-  /** `<interface>` elements. */
-  interface?: DomainInterface[];
-  /** `<filesystem>` elements. */
-  filesystem?: DomainFilesystem[];
-  /** `<lease>` elements. */
-  lease?: DomainLease[];
-  /** `<controller>` elements. */
-  controller?: DomainController[];
-  /** `<disk>` elements. */
-  disk?: DomainDisk[];
-  /** `<watchdog>` elements. */
-  watchdog?: DomainWatchdog[];
-  /** `<memballoon>`. */
-  memballoon?: DomainMemballoon;
-  /** `<nvram>`. */
-  nvram?: DomainNvram;
-  /** `<panic>` elements. */
-  panic?: DomainPanic[];
-  /** `<iommu>`. */
-  iommu?: DomainIommu;
-  /** `<vsock>`. */
-  vsock?: DomainVsock;
-  /** `<pstore>`. */
-  pstore?: DomainPstore;
-}
-
-/** `<crypto>`. */
-export interface DomainCrypto {
-  /** `model` attribute. */
-  model: "virtio";
-  /** `type` attribute. */
-  type: "qemu";
-  /** `<backend>`. */
-  backend: DomainCryptoBackend;
-  /** `<driver>`. */
-  driver?: DomainCryptoDriver;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<backend>`. */
-export interface DomainCryptoBackend {
-  /** `model` attribute. */
-  model: "builtin" | "lkcf";
-  /** `queues` attribute. */
-  queues?: number | bigint;
-}
+/** `<backend>`: one of its variants, told apart by `model`. */
+export type DomainCryptoBackend = DomainCryptoBackendBuiltin | DomainCryptoBackendLkcf;
 
 /** `<driver>`. */
 export interface DomainCryptoDriver {
@@ -2334,75 +2630,8 @@ export interface DomainCryptoAlias {
   name: string;
 }
 
-/** `<address>`. */
-export interface DomainAddress {
-  /** `type` attribute. */
-  type: "ccid" | "ccw" | "dimm" | "drive" | "isa" | "pci" | "spapr-vio" | "unassigned" | "usb" | "virtio-mmio" | "virtio-serial";
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-  /** `controller` attribute. */
-  controller?: string;
-  /** `target` attribute. */
-  target?: string;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `port` attribute. */
-  port?: string;
-  /** `reg` attribute. */
-  reg?: string;
-  /** `cssid` attribute. */
-  cssid?: number | string;
-  /** `ssid` attribute. */
-  ssid?: string;
-  /** `devno` attribute. */
-  devno?: number | string;
-  /** `iobase` attribute. */
-  iobase?: string;
-  /** `irq` attribute. */
-  irq?: string;
-  /** `base` attribute. */
-  base?: string;
-  /** `<zpci>`. */
-  zpci?: DomainAddressZpci;
-}
-
-/** `<zpci>`. */
-export interface DomainAddressZpci {
-  /** `uid` attribute. */
-  uid?: number | string;
-  /** `fid` attribute. */
-  fid?: number | string;
-}
-
-/** `<memory>`. */
-export interface DomainMemorydev {
-  /** `model` attribute. */
-  model: "dimm" | "nvdimm" | "sgx-epc" | "virtio-mem" | "virtio-pmem";
-  /** `access` attribute. */
-  access?: "private" | "shared";
-  /** `discard` attribute. */
-  discard?: boolean;
-  /** `<uuid>`. */
-  uuid?: string;
-  /** `<source>`. */
-  source?: DomainMemorydevSource;
-  /** `<target>`. */
-  target: DomainMemorydevTarget;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-}
+/** `<address>`: one of its variants, told apart by `type`. */
+export type DomainAddress = DomainAddressPci | DomainAddressDrive | DomainAddressVirtioSerial | DomainAddressCcid | DomainAddressUsb | DomainAddressSpaprVio | DomainAddressCcw | DomainAddressIsa | DomainAddressVirtioMmio | DomainAddressDimm | DomainAddressUnassigned;
 
 /** `<source>`. */
 export interface DomainMemorydevSource {
@@ -2416,22 +2645,6 @@ export interface DomainMemorydevSource {
   pagesize?: DomainMemorydevSourcePagesize;
   /** `<nodemask>`. */
   nodemask?: string;
-}
-
-/** `<alignsize>`. */
-export interface DomainMemorydevSourceAlignsize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<pagesize>`. */
-export interface DomainMemorydevSourcePagesize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
 }
 
 /** `<target>`. */
@@ -2454,6 +2667,2435 @@ export interface DomainMemorydevTarget {
   readonly?: true;
   /** `<address>`. */
   address?: DomainMemorydevTargetAddress;
+}
+
+/** `<acpi>`. */
+export interface DomainAcpi {
+  /** `index` attribute. */
+  index?: number;
+}
+
+/** `<model>`. */
+export interface DomainShmemModel {
+  /** `type` attribute. */
+  type: "ivshmem" | "ivshmem-doorbell" | "ivshmem-plain";
+}
+
+/** `<size>`. */
+export interface DomainShmemSize {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<server>`. */
+export interface DomainShmemServer {
+  /** `path` attribute. */
+  path?: string;
+}
+
+/** `<msi>`. */
+export interface DomainShmemMsi {
+  /** `ioeventfd` attribute. */
+  ioeventfd?: boolean;
+  /** `vectors` attribute. */
+  vectors?: number;
+}
+
+/** What every variant of DomainTpmBackend has. */
+export interface DomainTpmBackendCommon {
+  /** `version` attribute. */
+  version?: "1.2" | "2.0";
+}
+
+/** `<backend>`: one of its variants, told apart by `type`. */
+export type DomainTpmBackend = DomainTpmBackendCommon & (DomainTpmBackendPassthrough | DomainTpmBackendEmulator | DomainTpmBackendExternal);
+
+/** `<backend>`: one of its variants, told apart by `model`. */
+export type DomainRngBackend = DomainRngBackendRandom | DomainRngBackendEgd | DomainRngBackendBuiltin;
+
+/** `<driver>`. */
+export interface DomainRngDriver {
+  /** `iommu` attribute. */
+  iommu?: boolean;
+  /** `ats` attribute. */
+  ats?: boolean;
+  /** `packed` attribute. */
+  packed?: boolean;
+  /** `page_per_vq` attribute. */
+  pagePerVq?: boolean;
+}
+
+/** `<rate>`. */
+export interface DomainRngRate {
+  /** `bytes` attribute. */
+  bytes: number | bigint;
+  /** `period` attribute. */
+  period?: number | bigint;
+}
+
+/** `<usbdev>`. */
+export interface DomainUsbdevfilter {
+  /** `allow` attribute. */
+  allow: boolean;
+  /** `class` attribute. */
+  class?: string;
+  /** `vendor` attribute. */
+  vendor?: string;
+  /** `product` attribute. */
+  product?: string;
+  /** `version` attribute. */
+  version?: string;
+}
+
+/** `<source>`. */
+export interface DomainRedirdevSource {
+  /** `mode` attribute. */
+  mode?: string;
+  /** `path` attribute. */
+  path?: string;
+  /** `host` attribute. */
+  host?: string;
+  /** `service` attribute. */
+  service?: string;
+  /** `channel` attribute. */
+  channel?: string;
+  /** `master` attribute. */
+  master?: string;
+  /** `slave` attribute. */
+  slave?: string;
+  /** `append` attribute. */
+  append?: boolean;
+  /** `tls` attribute. */
+  tls?: boolean;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+  /** `<clipboard>`. */
+  clipboard?: DomainClipboard;
+  /** `<mouse>`. */
+  mouse?: DomainMousemode;
+}
+
+/** `<protocol>`. */
+export interface DomainRedirdevProtocol {
+  /** `type` attribute. */
+  type?: "raw" | "telnet" | "telnets" | "tls";
+}
+
+/** `<log>`. */
+export interface DomainRedirdevLog {
+  /** `file` attribute. */
+  file: string;
+  /** `append` attribute. */
+  append?: boolean;
+}
+
+/** `<boot>`. */
+export interface DomainDeviceBoot {
+  /** `order` attribute. */
+  order: number | bigint;
+  /** `loadparm` attribute. */
+  loadparm?: string;
+}
+
+/** `<smartcard>` with `mode` 'host'. */
+export interface DomainSmartcardHost {
+  /** `mode` attribute. */
+  mode: "host";
+}
+
+/** `<smartcard>` with `mode` 'host-certificates'. */
+export interface DomainSmartcardHostCertificates {
+  /** `mode` attribute. */
+  mode: "host-certificates";
+  /** `<certificate>` elements. */
+  certificate: string[];
+  /** `<database>`. */
+  database?: string;
+}
+
+/** `<smartcard>` with `mode` 'passthrough'. */
+export interface DomainSmartcardPassthrough {
+  /** `mode` attribute. */
+  mode: "passthrough";
+  /** `type` attribute. */
+  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
+  /** `<source>` elements. */
+  source?: DomainRedirdevSource[];
+  /** `<protocol>`. */
+  protocol?: DomainRedirdevProtocol;
+  /** `<log>`. */
+  log?: DomainRedirdevLog;
+  /** `<target>`. */
+  target?: DomainQemucdevTgtDef;
+}
+
+/** `<target>`. */
+export interface DomainGuestfwdTarget {
+  /** `type` attribute. */
+  type: "guestfwd" | "virtio" | "xen";
+  /** `address` attribute. */
+  address?: string;
+  /** `port` attribute. */
+  port?: string;
+  /** `name` attribute. */
+  name?: string;
+  /** `state` attribute. */
+  state?: "connected" | "disconnected";
+}
+
+/** What every variant of DomainQemucdevTgtDef has. */
+export interface DomainQemucdevTgtDefCommon {
+  /** `port` attribute. */
+  port?: string;
+  /** `<model>`. */
+  model?: DomainQemucdevSerialTgtModel;
+}
+
+/** `<target>`: one of its variants, told apart by `type`. */
+export type DomainQemucdevTgtDef = DomainQemucdevTgtDefCommon & (DomainQemucdevTgtDefXenEtc | DomainQemucdevTgtDefIsaSerialEtc);
+
+/** `<driver>`. */
+export interface DomainVideoDriver {
+  /** `iommu` attribute. */
+  iommu?: boolean;
+  /** `ats` attribute. */
+  ats?: boolean;
+  /** `packed` attribute. */
+  packed?: boolean;
+  /** `page_per_vq` attribute. */
+  pagePerVq?: boolean;
+  /** `name` attribute. */
+  name?: "qemu" | "vhostuser";
+  /** `vgaconf` attribute. */
+  vgaconf?: "io" | "off" | "on";
+}
+
+/** What every variant of DomainVideoModel has. */
+export interface DomainVideoModelCommon {
+  /** `vram` attribute. */
+  vram?: number;
+  /** `heads` attribute. */
+  heads?: number;
+  /** `primary` attribute. */
+  primary?: boolean;
+  /** `blob` attribute. */
+  blob?: boolean;
+  /** `<acceleration>`. */
+  acceleration?: DomainVideoModelAcceleration;
+  /** `<resolution>`. */
+  resolution?: DomainVideoModelResolution;
+}
+
+/** `<model>`: one of its variants, told apart by `type`. */
+export type DomainVideoModel = DomainVideoModelCommon & (DomainVideoModelVgaEtc | DomainVideoModelQxl);
+
+/** `<graphics>` with `type` 'sdl'. */
+export interface DomainGraphicSdl {
+  /** `type` attribute. */
+  type: "sdl";
+  /** `display` attribute. */
+  display?: string;
+  /** `xauth` attribute. */
+  xauth?: string;
+  /** `fullscreen` attribute. */
+  fullscreen?: boolean;
+  /** `<gl>`. */
+  gl?: DomainGraphicSdlGl;
+}
+
+/** `<graphics>` with `type` 'vnc'. */
+export interface DomainGraphicVnc {
+  /** `type` attribute. */
+  type: "vnc";
+  /** `port` attribute. */
+  port?: number;
+  /** `autoport` attribute. */
+  autoport?: boolean;
+  /** `websocket` attribute. */
+  websocket?: number;
+  /** `listen` attribute. */
+  listen?: string;
+  /** `sharePolicy` attribute. */
+  sharePolicy?: "allow-exclusive" | "force-shared" | "ignore";
+  /** `powerControl` attribute. */
+  powerControl?: boolean;
+  /** `socket` attribute. */
+  socket?: string;
+  /** `passwd` attribute. */
+  passwd?: string;
+  /** `keymap` attribute. */
+  keymap?: string;
+  /** `passwdValidTo` attribute. */
+  passwdValidTo?: string;
+  /** `connected` attribute. */
+  connected?: "keep";
+  /** `<audio>`. */
+  audio?: DomainGraphicVncAudio;
+  /** `<listen>` elements. */
+  listenElement?: DomainGraphicVncListen[];
+}
+
+/** `<graphics>` with `type` 'spice'. */
+export interface DomainGraphicSpice {
+  /** `type` attribute. */
+  type: "spice";
+  /** `port` attribute. */
+  port?: number;
+  /** `autoport` attribute. */
+  autoport?: boolean;
+  /** `listen` attribute. */
+  listen?: string;
+  /** `passwd` attribute. */
+  passwd?: string;
+  /** `keymap` attribute. */
+  keymap?: string;
+  /** `passwdValidTo` attribute. */
+  passwdValidTo?: string;
+  /** `connected` attribute. */
+  connected?: "disconnect" | "fail" | "keep";
+  /** `tlsPort` attribute. */
+  tlsPort?: number;
+  /** `defaultMode` attribute. */
+  defaultMode?: "any" | "insecure" | "secure";
+  /** `<listen>` elements. */
+  listenElement?: DomainGraphicVncListen[];
+  /** `<channel>` elements. */
+  channel?: DomainGraphicSpiceChannel[];
+  /** `<image>`. */
+  image?: DomainGraphicSpiceImage;
+  /** `<jpeg>`. */
+  jpeg?: DomainGraphicSpiceJpeg;
+  /** `<zlib>`. */
+  zlib?: DomainGraphicSpiceZlib;
+  /** `<playback>`. */
+  playback?: DomainGraphicSpicePlayback;
+  /** `<streaming>`. */
+  streaming?: DomainGraphicSpiceStreaming;
+  /** `<clipboard>`. */
+  clipboard?: DomainClipboard;
+  /** `<mouse>`. */
+  mouse?: DomainMousemode;
+  /** `<filetransfer>`. */
+  filetransfer?: DomainGraphicSpiceFiletransfer;
+  /** `<gl>`. */
+  gl?: DomainGraphicSpiceGl;
+}
+
+/** `<graphics>` with `type` 'dbus'. */
+export interface DomainGraphicDbus {
+  /** `type` attribute. */
+  type: "dbus";
+  /** `address` attribute. */
+  address?: string;
+  /** `p2p` attribute. */
+  p2p?: boolean;
+  /** `<audio>`. */
+  audio?: DomainGraphicDbusAudio;
+  /** `<gl>`. */
+  gl?: DomainGraphicDbusGl;
+}
+
+/** `<graphics>` with `type` 'rdp'. */
+export interface DomainGraphicRdp {
+  /** `type` attribute. */
+  type: "rdp";
+  /** `port` attribute. */
+  port?: number;
+  /** `autoport` attribute. */
+  autoport?: boolean;
+  /** `listen` attribute. */
+  listen?: string;
+  /** `passwd` attribute. */
+  passwd?: string;
+  /** `replaceUser` attribute. */
+  replaceUser?: boolean;
+  /** `multiUser` attribute. */
+  multiUser?: boolean;
+  /** `username` attribute. */
+  username?: string;
+  /** `<listen>` elements. */
+  listenElement?: DomainGraphicVncListen[];
+}
+
+/** `<graphics>` with `type` 'desktop'. */
+export interface DomainGraphicDesktop {
+  /** `type` attribute. */
+  type: "desktop";
+  /** `display` attribute. */
+  display?: string;
+  /** `fullscreen` attribute. */
+  fullscreen?: boolean;
+}
+
+/** `<graphics>` with `type` 'egl-headless'. */
+export interface DomainGraphicEglHeadless {
+  /** `type` attribute. */
+  type: "egl-headless";
+  /** `<gl>`. */
+  gl?: DomainGraphicEglHeadlessGl;
+}
+
+/** `<rom>`. */
+export interface DomainRom {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+  /** `bar` attribute. */
+  bar?: boolean;
+  /** `file` attribute. */
+  file?: string;
+}
+
+/** What every variant of DomainHostdevSubsystem has. */
+export interface DomainHostdevSubsystemCommon {
+  /** `mode` attribute. */
+  mode?: "subsystem";
+  /** `managed` attribute. */
+  managed?: boolean;
+}
+
+/** `<hostdev>` with `mode` 'subsystem' or none: one of its variants, told apart by `type`. */
+export type DomainHostdevSubsystem = DomainHostdevSubsystemCommon & (DomainHostdevsubsyspci | DomainHostdevsubsysusb | DomainHostdevsubsysscsi | DomainHostdevsubsyshost | DomainHostdevsubsysmdev);
+
+/** What every variant of DomainHostdevCapabilities has. */
+export interface DomainHostdevCapabilitiesCommon {
+  /** `mode` attribute. */
+  mode: "capabilities";
+}
+
+/** `<hostdev>` with `mode` 'capabilities': one of its variants, told apart by `type`. */
+export type DomainHostdevCapabilities = DomainHostdevCapabilitiesCommon & (DomainHostdevCapabilitiesStorage | DomainHostdevCapabilitiesMisc | DomainHostdevCapabilitiesNet);
+
+/** `<audio>` with `type` 'none'. */
+export interface DomainAudioNone {
+  /** `type` attribute. */
+  type: "none";
+  /** `<input>`. */
+  input?: DomainAudioNoneInput;
+  /** `<output>`. */
+  output?: DomainAudioNoneOutput;
+}
+
+/** `<audio>` with `type` 'dbus'. */
+export interface DomainAudioDbus {
+  /** `type` attribute. */
+  type: "dbus";
+  /** `<input>`. */
+  input?: DomainAudioDbusInput;
+  /** `<output>`. */
+  output?: DomainAudioDbusOutput;
+}
+
+/** `<audio>` with `type` 'alsa'. */
+export interface DomainAudioAlsa {
+  /** `type` attribute. */
+  type: "alsa";
+  /** `<input>`. */
+  input?: DomainAudioAlsaInput;
+  /** `<output>`. */
+  output?: DomainAudioAlsaOutput;
+}
+
+/** `<audio>` with `type` 'coreaudio'. */
+export interface DomainAudioCoreaudio {
+  /** `type` attribute. */
+  type: "coreaudio";
+  /** `<input>`. */
+  input?: DomainAudioCoreaudioInput;
+  /** `<output>`. */
+  output?: DomainAudioCoreaudioOutput;
+}
+
+/** `<audio>` with `type` 'jack'. */
+export interface DomainAudioJack {
+  /** `type` attribute. */
+  type: "jack";
+  /** `<input>`. */
+  input?: DomainAudioJackInput;
+  /** `<output>`. */
+  output?: DomainAudioJackOutput;
+}
+
+/** `<audio>` with `type` 'oss'. */
+export interface DomainAudioOss {
+  /** `type` attribute. */
+  type: "oss";
+  /** `tryMMap` attribute. */
+  tryMMap?: boolean;
+  /** `exclusive` attribute. */
+  exclusive?: boolean;
+  /** `dspPolicy` attribute. */
+  dspPolicy?: number;
+  /** `<input>`. */
+  input?: DomainAudioOssInput;
+  /** `<output>`. */
+  output?: DomainAudioOssOutput;
+}
+
+/** `<audio>` with `type` 'pipewire'. */
+export interface DomainAudioPipewire {
+  /** `type` attribute. */
+  type: "pipewire";
+  /** `runtimeDir` attribute. */
+  runtimeDir?: string;
+  /** `<input>`. */
+  input?: DomainAudioPipewireInput;
+  /** `<output>`. */
+  output?: DomainAudioPipewireOutput;
+}
+
+/** `<audio>` with `type` 'pulseaudio'. */
+export interface DomainAudioPulseaudio {
+  /** `type` attribute. */
+  type: "pulseaudio";
+  /** `serverName` attribute. */
+  serverName?: string;
+  /** `<input>`. */
+  input?: DomainAudioPulseaudioInput;
+  /** `<output>`. */
+  output?: DomainAudioPulseaudioOutput;
+}
+
+/** `<audio>` with `type` 'sdl'. */
+export interface DomainAudioSdl {
+  /** `type` attribute. */
+  type: "sdl";
+  /** `driver` attribute. */
+  driver?: "alsa" | "arts" | "esd" | "pulseaudio";
+  /** `<input>`. */
+  input?: DomainAudioSdlInput;
+  /** `<output>`. */
+  output?: DomainAudioSdlOutput;
+}
+
+/** `<audio>` with `type` 'spice'. */
+export interface DomainAudioSpice {
+  /** `type` attribute. */
+  type: "spice";
+  /** `<input>`. */
+  input?: DomainAudioSpiceInput;
+  /** `<output>`. */
+  output?: DomainAudioSpiceOutput;
+}
+
+/** `<audio>` with `type` 'file'. */
+export interface DomainAudioFile {
+  /** `type` attribute. */
+  type: "file";
+  /** `path` attribute. */
+  path?: string;
+  /** `<input>`. */
+  input?: DomainAudioFileInput;
+  /** `<output>`. */
+  output?: DomainAudioFileOutput;
+}
+
+/** `<audio>`. */
+export interface DomainSoundAudio {
+  /** `id` attribute. */
+  id: number | string;
+}
+
+/** `<codec>`. */
+export interface DomainCodec {
+  /** `type` attribute. */
+  type: "duplex" | "micro" | "output";
+}
+
+/** `<driver>`. */
+export interface DomainSoundDriver {
+  /** `iommu` attribute. */
+  iommu?: boolean;
+  /** `ats` attribute. */
+  ats?: boolean;
+  /** `packed` attribute. */
+  packed?: boolean;
+  /** `page_per_vq` attribute. */
+  pagePerVq?: boolean;
+}
+
+/** `<driver>`. */
+export interface DomainInputDriver {
+  /** `iommu` attribute. */
+  iommu?: boolean;
+  /** `ats` attribute. */
+  ats?: boolean;
+  /** `packed` attribute. */
+  packed?: boolean;
+  /** `page_per_vq` attribute. */
+  pagePerVq?: boolean;
+}
+
+/** `<input>` with `type` 'tablet', 'mouse', 'keyboard'. */
+export interface DomainInputTabletOrMouseOrKeyboard {
+  /** `type` attribute. */
+  type: "keyboard" | "mouse" | "tablet";
+  /** `bus` attribute. */
+  bus?: "ps2" | "usb" | "virtio" | "xen";
+}
+
+/** `<input>` with `type` 'passthrough'. */
+export interface DomainInputPassthrough {
+  /** `type` attribute. */
+  type: "passthrough";
+  /** `bus` attribute. */
+  bus: "virtio";
+  /** `<source>`. */
+  source: DomainInputPassthroughSource;
+}
+
+/** `<input>` with `type` 'evdev'. */
+export interface DomainInputEvdev {
+  /** `type` attribute. */
+  type: "evdev";
+  /** `<source>`. */
+  source: DomainInputEvdevSource;
+}
+
+/** `<interface>` with `type` 'bridge'. */
+export interface DomainInterfaceBridge {
+  /** `type` attribute. */
+  type: "bridge";
+  /** `<source>`. */
+  source?: DomainInterfaceBridgeSource;
+  /** `<virtualport>`. */
+  virtualport?: DomainInterfaceBridgeVirtualport;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'ethernet'. */
+export interface DomainInterfaceEthernet {
+  /** `type` attribute. */
+  type: "ethernet";
+  /** `<source>`. */
+  source?: DomainInterfaceEthernetSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'vhostuser'. */
+export interface DomainInterfaceVhostuser {
+  /** `type` attribute. */
+  type: "vhostuser";
+  /** `<source>`. */
+  source?: DomainInterfaceVhostuserSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'network'. */
+export interface DomainInterfaceNetwork {
+  /** `type` attribute. */
+  type: "network";
+  /** `<source>`. */
+  source: DomainInterfaceNetworkSource;
+  /** `<virtualport>`. */
+  virtualport?: DomainInterfaceBridgeVirtualport;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'direct'. */
+export interface DomainInterfaceDirect {
+  /** `type` attribute. */
+  type: "direct";
+  /** `<source>`. */
+  source: DomainInterfaceDirectSource;
+  /** `<virtualport>`. */
+  virtualport?: DomainInterfaceBridgeVirtualport;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'user'. */
+export interface DomainInterfaceUser {
+  /** `type` attribute. */
+  type: "user";
+  /** `<source>`. */
+  source?: DomainInterfaceUserSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'internal'. */
+export interface DomainInterfaceInternal {
+  /** `type` attribute. */
+  type: "internal";
+  /** `<source>`. */
+  source: DomainInterfaceInternalSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'mcast', 'client'. */
+export interface DomainInterfaceMcastOrClient {
+  /** `type` attribute. */
+  type: "client" | "mcast";
+  /** `<source>`. */
+  source: DomainInterfaceMcastOrClientSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'udp'. */
+export interface DomainInterfaceUdp {
+  /** `type` attribute. */
+  type: "udp";
+  /** `<source>`. */
+  source: DomainInterfaceUdpSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'server'. */
+export interface DomainInterfaceServer {
+  /** `type` attribute. */
+  type: "server";
+  /** `<source>`. */
+  source: DomainInterfaceServerSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'hostdev'. */
+export interface DomainInterfaceHostdev {
+  /** `type` attribute. */
+  type: "hostdev";
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `<source>`. */
+  source: DomainInterfaceHostdevSource;
+  /** `<virtualport>`. */
+  virtualport?: DomainInterfaceBridgeVirtualport;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'vdpa'. */
+export interface DomainInterfaceVdpa {
+  /** `type` attribute. */
+  type: "vdpa";
+  /** `<source>`. */
+  source: DomainInterfaceVdpaSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'null'. */
+export interface DomainInterfaceNull {
+  /** `type` attribute. */
+  type: "null";
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<interface>` with `type` 'vds'. */
+export interface DomainInterfaceVds {
+  /** `type` attribute. */
+  type: "vds";
+  /** `<source>`. */
+  source: DomainInterfaceVdsSource;
+  /** `<link>`. */
+  link?: DomainInterfaceBridgeLink;
+  /** `<mtu>`. */
+  mtu?: DomainMtu;
+  /** `<coalesce>`. */
+  coalesce?: DomainCoalesce;
+  /** `<target>`. */
+  target?: DomainInterfaceBridgeTarget;
+  /** `<guest>`. */
+  guest?: DomainInterfaceBridgeGuest;
+  /** `<mac>`. */
+  mac?: DomainInterfaceBridgeMac;
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+  /** `<portForward>` elements. */
+  portForward?: DomainInterfaceBridgePortForward[];
+  /** `<script>`. */
+  script?: DomainInterfaceBridgeScript;
+  /** `<downscript>`. */
+  downscript?: DomainInterfaceBridgeDownscript;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainInterfaceBridgeBackenddomain;
+  /** `<model>`. */
+  model?: DomainInterfaceBridgeModel;
+  /** `<backend>`. */
+  backend?: DomainInterfaceBridgeBackend;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<filterref>`. */
+  filterref?: DomainInterfaceBridgeFilterref;
+  /** `<tune>`. */
+  tune?: DomainInterfaceBridgeTune;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<rom>`. */
+  rom?: DomainRom;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+  /** `<port>`. */
+  port?: DomainPortOptions;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+}
+
+/** `<filesystem>` with `type` 'file'. */
+export interface DomainFilesystemFile {
+  /** `type` attribute. */
+  type: "file";
+  /** `accessmode` attribute. */
+  accessmode?: "mapped" | "passthrough" | "squash";
+  /** `multidevs` attribute. */
+  multidevs?: "default" | "forbid" | "remap" | "warn";
+  /** `fmode` attribute. */
+  fmode?: number;
+  /** `dmode` attribute. */
+  dmode?: number;
+  /** `<driver>`. */
+  driver?: DomainFsDriver;
+  /** `<source>`. */
+  source: DomainFilesystemFileSource;
+  /** `<target>`. */
+  target: DomainFilesystemFileTarget;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<space_hard_limit>`. */
+  spaceHardLimit?: DomainFilesystemFileSpaceHardLimit;
+  /** `<space_soft_limit>`. */
+  spaceSoftLimit?: DomainFilesystemFileSpaceSoftLimit;
+}
+
+/** `<filesystem>` with `type` 'block'. */
+export interface DomainFilesystemBlock {
+  /** `type` attribute. */
+  type: "block";
+  /** `accessmode` attribute. */
+  accessmode?: "mapped" | "passthrough" | "squash";
+  /** `multidevs` attribute. */
+  multidevs?: "default" | "forbid" | "remap" | "warn";
+  /** `fmode` attribute. */
+  fmode?: number;
+  /** `dmode` attribute. */
+  dmode?: number;
+  /** `<driver>`. */
+  driver?: DomainFsDriver;
+  /** `<source>`. */
+  source: DomainFilesystemBlockSource;
+  /** `<target>`. */
+  target: DomainFilesystemFileTarget;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<space_hard_limit>`. */
+  spaceHardLimit?: DomainFilesystemFileSpaceHardLimit;
+  /** `<space_soft_limit>`. */
+  spaceSoftLimit?: DomainFilesystemFileSpaceSoftLimit;
+}
+
+/** `<filesystem>` with `type` 'mount' or none. */
+export interface DomainFilesystemMount {
+  /** `type` attribute. */
+  type?: "mount";
+  /** `accessmode` attribute. */
+  accessmode?: "mapped" | "passthrough" | "squash";
+  /** `multidevs` attribute. */
+  multidevs?: "default" | "forbid" | "remap" | "warn";
+  /** `fmode` attribute. */
+  fmode?: number;
+  /** `dmode` attribute. */
+  dmode?: number;
+  /** `<driver>`. */
+  driver?: DomainFsDriver;
+  /** `<binary>`. */
+  binary?: DomainFsBinary;
+  /** `<source>`. */
+  source: DomainFilesystemMountSource;
+  /** `<idmap>`. */
+  idmap?: DomainIdmap;
+  /** `<target>`. */
+  target: DomainFilesystemFileTarget;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<space_hard_limit>`. */
+  spaceHardLimit?: DomainFilesystemFileSpaceHardLimit;
+  /** `<space_soft_limit>`. */
+  spaceSoftLimit?: DomainFilesystemFileSpaceSoftLimit;
+}
+
+/** `<filesystem>` with `type` 'bind' or none. */
+export interface DomainFilesystemBind {
+  /** `type` attribute. */
+  type?: "bind";
+  /** `accessmode` attribute. */
+  accessmode?: "mapped" | "passthrough" | "squash";
+  /** `multidevs` attribute. */
+  multidevs?: "default" | "forbid" | "remap" | "warn";
+  /** `fmode` attribute. */
+  fmode?: number;
+  /** `dmode` attribute. */
+  dmode?: number;
+  /** `<driver>`. */
+  driver?: DomainFsDriver;
+  /** `<source>`. */
+  source: DomainFilesystemBindSource;
+  /** `<target>`. */
+  target: DomainFilesystemFileTarget;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<space_hard_limit>`. */
+  spaceHardLimit?: DomainFilesystemFileSpaceHardLimit;
+  /** `<space_soft_limit>`. */
+  spaceSoftLimit?: DomainFilesystemFileSpaceSoftLimit;
+}
+
+/** `<filesystem>` with `type` 'template'. */
+export interface DomainFilesystemTemplate {
+  /** `type` attribute. */
+  type: "template";
+  /** `accessmode` attribute. */
+  accessmode?: "mapped" | "passthrough" | "squash";
+  /** `multidevs` attribute. */
+  multidevs?: "default" | "forbid" | "remap" | "warn";
+  /** `fmode` attribute. */
+  fmode?: number;
+  /** `dmode` attribute. */
+  dmode?: number;
+  /** `<driver>`. */
+  driver?: DomainFsDriver;
+  /** `<source>`. */
+  source: DomainFilesystemTemplateSource;
+  /** `<target>`. */
+  target: DomainFilesystemFileTarget;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<space_hard_limit>`. */
+  spaceHardLimit?: DomainFilesystemFileSpaceHardLimit;
+  /** `<space_soft_limit>`. */
+  spaceSoftLimit?: DomainFilesystemFileSpaceSoftLimit;
+}
+
+/** `<filesystem>` with `type` 'ram'. */
+export interface DomainFilesystemRam {
+  /** `type` attribute. */
+  type: "ram";
+  /** `accessmode` attribute. */
+  accessmode?: "mapped" | "passthrough" | "squash";
+  /** `multidevs` attribute. */
+  multidevs?: "default" | "forbid" | "remap" | "warn";
+  /** `fmode` attribute. */
+  fmode?: number;
+  /** `dmode` attribute. */
+  dmode?: number;
+  /** `<driver>`. */
+  driver?: DomainFsDriver;
+  /** `<source>`. */
+  source: DomainFilesystemRamSource;
+  /** `<target>`. */
+  target: DomainFilesystemFileTarget;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<space_hard_limit>`. */
+  spaceHardLimit?: DomainFilesystemFileSpaceHardLimit;
+  /** `<space_soft_limit>`. */
+  spaceSoftLimit?: DomainFilesystemFileSpaceSoftLimit;
+}
+
+/** `<target>`. */
+export interface DomainLeaseTarget {
+  /** `path` attribute. */
+  path: string;
+  /** `offset` attribute. */
+  offset?: number;
+}
+
+/** `<driver>`. */
+export interface DomainControllerDriver {
+  /** `queues` attribute. */
+  queues?: number;
+  /** `cmd_per_lun` attribute. */
+  cmdPerLun?: number;
+  /** `max_sectors` attribute. */
+  maxSectors?: number;
+  /** `ioeventfd` attribute. */
+  ioeventfd?: boolean;
+  /** `iothread` attribute. */
+  iothread?: number;
+  /** `iommu` attribute. */
+  iommu?: boolean;
+  /** `ats` attribute. */
+  ats?: boolean;
+  /** `packed` attribute. */
+  packed?: boolean;
+  /** `page_per_vq` attribute. */
+  pagePerVq?: boolean;
+  /** `<iothreads>`. */
+  iothreads?: DomainIothreadMapping;
+}
+
+/** `<controller>` with `type` 'fdc', 'sata', 'ccid'. */
+export interface DomainControllerFdcOrSataOrCcid {
+  /** `type` attribute. */
+  type: "ccid" | "fdc" | "sata";
+}
+
+/** `<controller>` with `type` 'scsi'. */
+export interface DomainControllerScsi {
+  /** `type` attribute. */
+  type: "scsi";
+  /** `model` attribute. */
+  model?: "am53c974" | "auto" | "buslogic" | "dc390" | "ibmvscsi" | "lsilogic" | "lsisas1068" | "lsisas1078" | "ncr53c90" | "virtio-non-transitional" | "virtio-scsi" | "virtio-transitional" | "vmpvscsi";
+}
+
+/** `<controller>` with `type` 'usb'. */
+export interface DomainControllerUsb {
+  /** `type` attribute. */
+  type: "usb";
+  /** `model` attribute. */
+  model?: "ehci" | "ich9-ehci1" | "ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3" | "nec-xhci" | "none" | "pci-ohci" | "piix3-uhci" | "piix4-uhci" | "qemu-xhci" | "qusb1" | "qusb2" | "vt82c686b-uhci";
+  /** `ports` attribute. */
+  ports?: number;
+  /** `<master>`. */
+  master?: DomainUsbmaster;
+}
+
+/** `<controller>` with `type` 'ide'. */
+export interface DomainControllerIde {
+  /** `type` attribute. */
+  type: "ide";
+  /** `model` attribute. */
+  model?: "ich6" | "piix3" | "piix4";
+}
+
+/** `<controller>` with `type` 'isa'. */
+export interface DomainControllerIsa {
+  /** `type` attribute. */
+  type: "isa";
+}
+
+/** What every variant of DomainControllerPci has. */
+export interface DomainControllerPciCommon {
+  /** `type` attribute. */
+  type: "pci";
+  /** `<model>`. */
+  modelElement?: DomainControllerPciModel;
+  /** `<target>`. */
+  target?: DomainControllerPciTarget;
+}
+
+/** `<controller>` with `type` 'pci': one of its variants, told apart by `model`. */
+export type DomainControllerPci = DomainControllerPciCommon & (DomainControllerPciPciRootOrPcieRoot | DomainControllerPciPciBridgeEtc);
+
+/** `<controller>` with `type` 'virtio-serial'. */
+export interface DomainControllerVirtioSerial {
+  /** `type` attribute. */
+  type: "virtio-serial";
+  /** `model` attribute. */
+  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+  /** `ports` attribute. */
+  ports?: number;
+  /** `vectors` attribute. */
+  vectors?: number;
+}
+
+/** `<controller>` with `type` 'xenbus'. */
+export interface DomainControllerXenbus {
+  /** `type` attribute. */
+  type: "xenbus";
+  /** `maxGrantFrames` attribute. */
+  maxGrantFrames?: number;
+  /** `maxEventChannels` attribute. */
+  maxEventChannels?: number;
+}
+
+/** What every variant of DomainDiskFloppyOrDiskOrCdrom has. */
+export interface DomainDiskFloppyOrDiskOrCdromCommon {
+  /** `device` attribute. */
+  device?: "cdrom" | "disk" | "floppy";
+  /** `<driver>`. */
+  driver?: DomainDiskDriver;
+  /** `<mirror>`. */
+  mirror?: DomainDiskMirror;
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<target>`. */
+  target: DomainDiskTarget;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainDiskFloppyOrDiskOrCdromBackenddomain;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<shareable>` (true when present). */
+  shareable?: true;
+  /** `<transient>`. */
+  transient?: DomainDiskFloppyOrDiskOrCdromTransient;
+  /** `<serial>`. */
+  serial?: string;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<iotune>`. */
+  iotune?: DomainDiskIoTune;
+  /** `<throttlefilters>`. */
+  throttlefilters?: DomainThrottlefilters;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<geometry>`. */
+  geometry?: DomainGeometry;
+  /** `<blockio>`. */
+  blockio?: DomainDiskBlockIo;
+  /** `<wwn>`. */
+  wwn?: string;
+  /** `<vendor>`. */
+  vendor?: string;
+  /** `<product>`. */
+  product?: string;
+  /** `<backingStore>`. */
+  backingStore?: DomainDiskBackingStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+}
+
+/** `<disk>` with `device` 'floppy', 'disk', 'cdrom' or none: one of its variants, told apart by `type`. */
+export type DomainDiskFloppyOrDiskOrCdrom = DomainDiskFloppyOrDiskOrCdromCommon & (DomainDiskSourceFile | DomainDiskSourceBlock | DomainDiskSourceDir | DomainDiskSourceNetwork | DomainDiskSourceVolume | DomainDiskSourceNvme | DomainDiskSourceVhostUser | DomainDiskSourceVhostVdpa);
+
+/** What every variant of DomainDiskLun has. */
+export interface DomainDiskLunCommon {
+  /** `device` attribute. */
+  device: "lun";
+  /** `rawio` attribute. */
+  rawio?: boolean;
+  /** `sgio` attribute. */
+  sgio?: "filtered" | "unfiltered";
+  /** `<driver>`. */
+  driver?: DomainDiskDriver;
+  /** `<mirror>`. */
+  mirror?: DomainDiskMirror;
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<target>`. */
+  target: DomainDiskTarget;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainDiskFloppyOrDiskOrCdromBackenddomain;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<shareable>` (true when present). */
+  shareable?: true;
+  /** `<transient>`. */
+  transient?: DomainDiskFloppyOrDiskOrCdromTransient;
+  /** `<serial>`. */
+  serial?: string;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<iotune>`. */
+  iotune?: DomainDiskIoTune;
+  /** `<throttlefilters>`. */
+  throttlefilters?: DomainThrottlefilters;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<geometry>`. */
+  geometry?: DomainGeometry;
+  /** `<blockio>`. */
+  blockio?: DomainDiskBlockIo;
+  /** `<wwn>`. */
+  wwn?: string;
+  /** `<vendor>`. */
+  vendor?: string;
+  /** `<product>`. */
+  product?: string;
+  /** `<backingStore>`. */
+  backingStore?: DomainDiskBackingStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+}
+
+/** `<disk>` with `device` 'lun': one of its variants, told apart by `type`. */
+export type DomainDiskLun = DomainDiskLunCommon & (DomainDiskSourceNetwork | DomainDiskSourceBlock | DomainDiskSourceVolume);
+
+/** `<stats>`. */
+export interface DomainMemballoonStats {
+  /** `period` attribute. */
+  period: number | bigint;
+}
+
+/** `<driver>`. */
+export interface DomainMemballoonDriver {
+  /** `iommu` attribute. */
+  iommu?: boolean;
+  /** `ats` attribute. */
+  ats?: boolean;
+  /** `packed` attribute. */
+  packed?: boolean;
+  /** `page_per_vq` attribute. */
+  pagePerVq?: boolean;
+}
+
+/** `<driver>`. */
+export interface DomainIommuDriver {
+  /** `intremap` attribute. */
+  intremap?: boolean;
+  /** `caching_mode` attribute. */
+  cachingMode?: boolean;
+  /** `eim` attribute. */
+  eim?: boolean;
+  /** `iotlb` attribute. */
+  iotlb?: boolean;
+  /** `aw_bits` attribute. */
+  awBits?: number | string;
+  /** `dma_translation` attribute. */
+  dmaTranslation?: boolean;
+}
+
+/** `<cid>`. */
+export interface DomainVsockCid {
+  /** `auto` attribute. */
+  auto?: boolean;
+  /** `address` attribute. */
+  address?: number;
+}
+
+/** `<driver>`. */
+export interface DomainVsockDriver {
+  /** `iommu` attribute. */
+  iommu?: boolean;
+  /** `ats` attribute. */
+  ats?: boolean;
+  /** `packed` attribute. */
+  packed?: boolean;
+  /** `page_per_vq` attribute. */
+  pagePerVq?: boolean;
+}
+
+/** `<size>`. */
+export interface DomainPstoreSize {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<frontend>`. */
+export interface DomainQemuoverrideDeviceFrontend {
+  /** `<property>` elements. */
+  property?: DomainQemuoverrideproperty[];
+}
+
+/** `<distances>`. */
+export interface DomainNumaCellDistances {
+  /** `<sibling>` elements. */
+  sibling: DomainNumaDistance[];
+}
+
+/** `<cache>`. */
+export interface DomainNumaCache {
+  /** `level` attribute. */
+  level: number;
+  /** `associativity` attribute. */
+  associativity: "direct" | "full" | "none";
+  /** `policy` attribute. */
+  policy: "none" | "writeback" | "writethrough";
+  /** `<size>`. */
+  size: DomainNumaCacheSize;
+  /** `<line>`. */
+  line: DomainNumaCacheLine;
+}
+
+/** `<latency>`. */
+export interface DomainNumaInterconnectsLatency {
+  /** `initiator` attribute. */
+  initiator: number;
+  /** `target` attribute. */
+  target: number;
+  /** `cache` attribute. */
+  cache?: number;
+  /** `type` attribute. */
+  type: "access" | "read" | "write";
+  /** `value` attribute. */
+  value: number;
+}
+
+/** `<bandwidth>`. */
+export interface DomainNumaInterconnectsBandwidth {
+  /** `initiator` attribute. */
+  initiator: number;
+  /** `target` attribute. */
+  target: number;
+  /** `cache` attribute. */
+  cache?: number;
+  /** `type` attribute. */
+  type: "access" | "read" | "write";
+  /** `value` attribute. */
+  value: number;
+  /** `unit` attribute. */
+  unit: string;
+}
+
+/** `<entry>`. */
+export interface DomainSysinfoSmbiosBiosEntry {
+  /** `name` attribute. */
+  name: "date" | "release" | "vendor" | "version";
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<entry>`. */
+export interface DomainSysinfoSmbiosSystemEntry {
+  /** `name` attribute. */
+  name: "family" | "manufacturer" | "product" | "serial" | "sku" | "uuid" | "version";
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<entry>`. */
+export interface DomainSysinfoSmbiosBaseBoardEntry {
+  /** `name` attribute. */
+  name: "asset" | "location" | "manufacturer" | "product" | "serial" | "version";
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<entry>`. */
+export interface DomainSysinfoSmbiosChassisEntry {
+  /** `name` attribute. */
+  name: "asset" | "manufacturer" | "serial" | "sku" | "version";
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<address>`. */
+export interface DomainXMLOsNvramSourceAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
+}
+
+/** `<slices>`. */
+export interface DomainXMLOsNvramSourceSlices {
+  /** `<slice>`. */
+  slice: DomainXMLOsNvramSourceSlicesSlice;
+}
+
+/** What every variant of DomainXMLOsNvramSourceDataStore has. */
+export interface DomainXMLOsNvramSourceDataStoreCommon {
+  /** `<format>`. */
+  format: DomainDiskFormat;
+}
+
+/** `<dataStore>`: one of its variants, told apart by `type`. */
+export type DomainXMLOsNvramSourceDataStore = DomainXMLOsNvramSourceDataStoreCommon & (DomainDiskSourceFile | DomainDiskSourceBlock | DomainDiskSourceDir | DomainDiskSourceNetwork | DomainDiskSourceVolume | DomainDiskSourceNvme | DomainDiskSourceVhostUser | DomainDiskSourceVhostVdpa);
+
+/** `<host>`: one of its variants, told apart by `transport`. */
+export type DomainDiskSourceNetworkHost = DomainDiskSourceNetworkHostTcpOrRdma | DomainDiskSourceNetworkHostUnix;
+
+/** `<snapshot>`. */
+export interface DomainXMLOsNvramSourceSnapshot {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<config>`. */
+export interface DomainXMLOsNvramSourceConfig {
+  /** `file` attribute. */
+  file: string;
+}
+
+/** `<auth>`. */
+export interface DomainDiskAuth {
+  /** `username` attribute. */
+  username: string;
+  /** `<secret>`. */
+  secret: DomainDiskAuthSecret;
+}
+
+/** `<identity>`. */
+export interface DomainDiskSourceNetworkProtocolSSHKeyDef {
+  /** `username` attribute. */
+  username?: string;
+  /** `keyfile` attribute. */
+  keyfile?: string;
+  /** `agentsock` attribute. */
+  agentsock?: string;
+  /** `user` attribute. */
+  user?: string;
+  /** `group` attribute. */
+  group?: string;
+}
+
+/** `<reconnect>`. */
+export interface DomainReconnect {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+  /** `timeout` attribute. */
+  timeout?: number;
+  /** `delay` attribute. */
+  delay?: number;
+}
+
+/** `<encryption>`. */
+export interface DomainEncryption {
+  /** `format` attribute. */
+  format: "default" | "luks" | "luks-any" | "luks2" | "qcow";
+  /** `engine` attribute. */
+  engine?: "librbd" | "qemu";
+  /** `<secret>` elements. */
+  secret?: DomainSecret[];
+  /** `<cipher>`. */
+  cipher?: DomainEncryptionCipher;
+  /** `<ivgen>`. */
+  ivgen?: DomainEncryptionIvgen;
+}
+
+/** `<ssl>`. */
+export interface DomainDiskSourceNetworkProtocolSSLVerify {
+  /** `verify` attribute. */
+  verify: boolean;
+}
+
+/** `<cookies>`. */
+export interface DomainDiskSourceNetworkProtocolHTTPCookies {
+  /** `<cookie>` elements. */
+  cookie: DomainDiskSourceNetworkProtocolHTTPCookiesCookie[];
+}
+
+/** `<readahead>`. */
+export interface DomainXMLOsNvramSourceReadahead {
+  /** `size` attribute. */
+  size: number | bigint;
+}
+
+/** `<timeout>`. */
+export interface DomainXMLOsNvramSourceTimeout {
+  /** `seconds` attribute. */
+  seconds: number | bigint;
+}
+
+/** `<knownHosts>`. */
+export interface DomainDiskSourceNetworkProtocolSSHHostVerify {
+  /** `path` attribute. */
+  path: string;
+}
+
+/** `<initiator>`. */
+export interface DomainInitiatorinfo {
+  /** `<iqn>`. */
+  iqn: DomainInitiatorinfoIqn;
+}
+
+/** `<reservations>`. */
+export interface DomainReservations {
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `<source>`. */
+  source?: DomainUnixSocketSource;
+}
+
+/** `<seclabel>`. */
+export interface DomainDevSeclabel {
+  /** `model` attribute. */
+  model?: string;
+  /** `relabel` attribute. */
+  relabel?: boolean;
+  /** `labelskip` attribute. */
+  labelskip?: "yes";
+  /** `<label>` elements. */
+  label?: string[];
+}
+
+/** `<catchup>`. */
+export interface DomainTimerPlatformOrRtcCatchup {
+  /** `threshold` attribute. */
+  threshold?: number;
+  /** `slew` attribute. */
+  slew?: number;
+  /** `limit` attribute. */
+  limit?: number;
+}
+
+/** `<relaxed>`. */
+export interface DomainHypervCustomRelaxed {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<vapic>`. */
+export interface DomainHypervCustomVapic {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<spinlocks>`. */
+export interface DomainHypervCustomSpinlocks {
+  /** `state` attribute. */
+  state: boolean;
+  /** `retries` attribute. */
+  retries?: number;
+}
+
+/** `<vpindex>`. */
+export interface DomainHypervCustomVpindex {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<runtime>`. */
+export interface DomainHypervCustomRuntime {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<synic>`. */
+export interface DomainHypervCustomSynic {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<stimer>`. */
+export interface DomainHypervCustomStimer {
+  /** `state` attribute. */
+  state?: boolean;
+  /** `<direct>`. */
+  direct?: DomainHypervCustomStimerDirect;
+}
+
+/** `<reset>`. */
+export interface DomainHypervCustomReset {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<vendor_id>`. */
+export interface DomainHypervCustomVendorId {
+  /** `state` attribute. */
+  state: boolean;
+  /** `value` attribute. */
+  value?: string;
+}
+
+/** `<frequencies>`. */
+export interface DomainHypervCustomFrequencies {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<reenlightenment>`. */
+export interface DomainHypervCustomReenlightenment {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<tlbflush>`. */
+export interface DomainHypervCustomTlbflush {
+  /** `state` attribute. */
+  state?: boolean;
+  /** `<direct>`. */
+  direct?: DomainHypervCustomTlbflushDirect;
+  /** `<extended>`. */
+  extended?: DomainHypervCustomTlbflushExtended;
+}
+
+/** `<ipi>`. */
+export interface DomainHypervCustomIpi {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<evmcs>`. */
+export interface DomainHypervCustomEvmcs {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<avic>`. */
+export interface DomainHypervCustomAvic {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<emsr_bitmap>`. */
+export interface DomainHypervCustomEmsrBitmap {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<xmm_input>`. */
+export interface DomainHypervCustomXmmInput {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<backend>` with `model` 'builtin'. */
+export interface DomainCryptoBackendBuiltin {
+  /** `model` attribute. */
+  model: "builtin";
+  /** `queues` attribute. */
+  queues?: number | bigint;
+}
+
+/** `<backend>` with `model` 'lkcf'. */
+export interface DomainCryptoBackendLkcf {
+  /** `model` attribute. */
+  model: "lkcf";
+  /** `queues` attribute. */
+  queues?: number | bigint;
+}
+
+/** `<address>` with `type` 'pci'. */
+export interface DomainAddressPci {
+  /** `type` attribute. */
+  type: "pci";
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
+  /** `<zpci>`. */
+  zpci?: DomainAddressPciZpci;
+}
+
+/** `<address>` with `type` 'drive'. */
+export interface DomainAddressDrive {
+  /** `type` attribute. */
+  type: "drive";
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `controller` attribute. */
+  controller?: string;
+  /** `target` attribute. */
+  target?: string;
+  /** `unit` attribute. */
+  unit?: string;
+}
+
+/** `<address>` with `type` 'virtio-serial'. */
+export interface DomainAddressVirtioSerial {
+  /** `type` attribute. */
+  type: "virtio-serial";
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `controller` attribute. */
+  controller: string;
+  /** `port` attribute. */
+  port?: string;
+}
+
+/** `<address>` with `type` 'ccid'. */
+export interface DomainAddressCcid {
+  /** `type` attribute. */
+  type: "ccid";
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `controller` attribute. */
+  controller: string;
+}
+
+/** `<address>` with `type` 'usb'. */
+export interface DomainAddressUsb {
+  /** `type` attribute. */
+  type: "usb";
+  /** `bus` attribute. */
+  bus: number | string;
+  /** `port` attribute. */
+  port?: string;
+}
+
+/** `<address>` with `type` 'spapr-vio'. */
+export interface DomainAddressSpaprVio {
+  /** `type` attribute. */
+  type: "spapr-vio";
+  /** `reg` attribute. */
+  reg?: string;
+}
+
+/** `<address>` with `type` 'ccw'. */
+export interface DomainAddressCcw {
+  /** `type` attribute. */
+  type: "ccw";
+  /** `cssid` attribute. */
+  cssid?: number | string;
+  /** `ssid` attribute. */
+  ssid?: string;
+  /** `devno` attribute. */
+  devno?: number | string;
+}
+
+/** `<address>` with `type` 'isa'. */
+export interface DomainAddressIsa {
+  /** `type` attribute. */
+  type: "isa";
+  /** `iobase` attribute. */
+  iobase?: string;
+  /** `irq` attribute. */
+  irq?: string;
+}
+
+/** `<address>` with `type` 'virtio-mmio'. */
+export interface DomainAddressVirtioMmio {
+  /** `type` attribute. */
+  type: "virtio-mmio";
+}
+
+/** `<address>` with `type` 'dimm'. */
+export interface DomainAddressDimm {
+  /** `type` attribute. */
+  type: "dimm";
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `base` attribute. */
+  base?: string;
+}
+
+/** `<address>` with `type` 'unassigned'. */
+export interface DomainAddressUnassigned {
+  /** `type` attribute. */
+  type: "unassigned";
+}
+
+/** `<alignsize>`. */
+export interface DomainMemorydevSourceAlignsize {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<pagesize>`. */
+export interface DomainMemorydevSourcePagesize {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
 }
 
 /** `<size>`. */
@@ -2494,216 +5136,72 @@ export interface DomainMemorydevTargetLabel {
   size: DomainMemorydevTargetLabelSize;
 }
 
-/** `<size>`. */
-export interface DomainMemorydevTargetLabelSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
 /** `<address>`. */
 export interface DomainMemorydevTargetAddress {
   /** `base` attribute. */
   base: string;
 }
 
-/** `<acpi>`. */
-export interface DomainAcpi {
-  /** `index` attribute. */
-  index?: number;
-}
-
-/** `<shmem>`. */
-export interface DomainShmem {
-  /** `name` attribute. */
-  name: string;
-  /** `role` attribute. */
-  role?: "master" | "peer";
-  /** `<model>`. */
-  model?: DomainShmemModel;
-  /** `<size>`. */
-  size?: DomainShmemSize;
-  /** `<server>`. */
-  server?: DomainShmemServer;
-  /** `<msi>`. */
-  msi?: DomainShmemMsi;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<model>`. */
-export interface DomainShmemModel {
+/** `<backend>` with `type` 'passthrough'. */
+export interface DomainTpmBackendPassthrough {
   /** `type` attribute. */
-  type: "ivshmem" | "ivshmem-doorbell" | "ivshmem-plain";
+  type: "passthrough";
+  /** `<device>`. */
+  device?: DomainTpmBackendPassthroughDevice;
 }
 
-/** `<size>`. */
-export interface DomainShmemSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<server>`. */
-export interface DomainShmemServer {
-  /** `path` attribute. */
-  path?: string;
-}
-
-/** `<msi>`. */
-export interface DomainShmemMsi {
-  /** `ioeventfd` attribute. */
-  ioeventfd?: boolean;
-  /** `vectors` attribute. */
-  vectors?: number;
-}
-
-/** `<tpm>`. */
-export interface DomainTpm {
-  /** `model` attribute. */
-  model?: "spapr-tpm-proxy" | "tpm-crb" | "tpm-spapr" | "tpm-tis";
-  /** `<backend>`. */
-  backend: DomainTpmBackend;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<backend>`. */
-export interface DomainTpmBackend {
+/** `<backend>` with `type` 'emulator'. */
+export interface DomainTpmBackendEmulator {
   /** `type` attribute. */
-  type: "emulator" | "external" | "passthrough";
+  type: "emulator";
   /** `persistent_state` attribute. */
   persistentState?: boolean;
   /** `debug` attribute. */
   debug?: number | string;
-  /** `version` attribute. */
-  version?: "1.2" | "2.0";
   /** `<encryption>`. */
-  encryption?: DomainTpmBackendEncryption;
+  encryption?: DomainTpmBackendEmulatorEncryption;
   /** `<active_pcr_banks>`. */
-  activePcrBanks?: DomainTpmBackendActivePcrBanks;
+  activePcrBanks?: DomainTpmBackendEmulatorActivePcrBanks;
   /** `<source>`. */
-  source?: DomainTpmBackendSource;
+  source?: DomainTpmBackendEmulatorSource;
   /** `<profile>`. */
-  profile?: DomainTpmBackendProfile;
-  /** `<device>`. */
-  device?: DomainTpmBackendDevice;
+  profile?: DomainTpmBackendEmulatorProfile;
 }
 
-/** `<encryption>`. */
-export interface DomainTpmBackendEncryption {
-  /** `secret` attribute. */
-  secret: string;
-}
-
-/** `<active_pcr_banks>`. */
-export interface DomainTpmBackendActivePcrBanks {
-  /** `<sha1>` (true when present). */
-  sha1?: true;
-  /** `<sha256>` (true when present). */
-  sha256?: true;
-  /** `<sha384>` (true when present). */
-  sha384?: true;
-  /** `<sha512>` (true when present). */
-  sha512?: true;
-}
-
-/** `<source>`. */
-export interface DomainTpmBackendSource {
+/** `<backend>` with `type` 'external'. */
+export interface DomainTpmBackendExternal {
   /** `type` attribute. */
-  type: "dir" | "file" | "unix";
-  /** `path` attribute. */
-  path: string;
-  /** `mode` attribute. */
-  mode?: "connect";
+  type: "external";
+  /** `<source>`. */
+  source?: DomainTpmBackendExternalSource;
 }
 
-/** `<profile>`. */
-export interface DomainTpmBackendProfile {
-  /** `source` attribute. */
-  source?: string;
-  /** `removeDisabled` attribute. */
-  removeDisabled?: "check" | "fips-host";
-  /** `name` attribute. */
-  name?: string;
-}
-
-/** `<device>`. */
-export interface DomainTpmBackendDevice {
-  /** `path` attribute. */
-  path?: string;
-}
-
-/** `<rng>`. */
-export interface DomainRng {
+/** `<backend>` with `model` 'random'. */
+export interface DomainRngBackendRandom {
   /** `model` attribute. */
-  model: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `<backend>`. */
-  backend: DomainRngBackend;
-  /** `<driver>`. */
-  driver?: DomainRngDriver;
-  /** `<rate>`. */
-  rate?: DomainRngRate;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<backend>`. */
-export interface DomainRngBackend {
-  /** `model` attribute. */
-  model: "builtin" | "egd" | "random";
-  /** `type` attribute. */
-  type?: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainRngBackendLog;
+  model: "random";
   /** The element's text. */
   value?: string;
 }
 
-/** `<source>`. */
-export interface DomainRngBackendSource {
-  /** `mode` attribute. */
-  mode?: string;
-  /** `path` attribute. */
-  path?: string;
-  /** `host` attribute. */
-  host?: string;
-  /** `service` attribute. */
-  service?: string;
-  /** `channel` attribute. */
-  channel?: string;
-  /** `master` attribute. */
-  master?: string;
-  /** `slave` attribute. */
-  slave?: string;
-  /** `append` attribute. */
-  append?: boolean;
-  /** `tls` attribute. */
-  tls?: boolean;
-  /** `<reconnect>`. */
-  reconnect?: DomainReconnect;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainDevSeclabel[];
-  /** `<clipboard>`. */
-  clipboard?: DomainClipboard;
-  /** `<mouse>`. */
-  mouse?: DomainMousemode;
+/** `<backend>` with `model` 'egd'. */
+export interface DomainRngBackendEgd {
+  /** `model` attribute. */
+  model: "egd";
+  /** `type` attribute. */
+  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
+  /** `<source>` elements. */
+  source?: DomainRedirdevSource[];
+  /** `<protocol>`. */
+  protocol?: DomainRedirdevProtocol;
+  /** `<log>`. */
+  log?: DomainRedirdevLog;
+}
+
+/** `<backend>` with `model` 'builtin'. */
+export interface DomainRngBackendBuiltin {
+  /** `model` attribute. */
+  model: "builtin";
 }
 
 /** `<clipboard>`. */
@@ -2718,288 +5216,22 @@ export interface DomainMousemode {
   mode: "client" | "server";
 }
 
-/** `<protocol>`. */
-export interface DomainRngBackendProtocol {
-  /** `type` attribute. */
-  type?: "raw" | "telnet" | "telnets" | "tls";
-}
-
-/** `<log>`. */
-export interface DomainRngBackendLog {
-  /** `file` attribute. */
-  file: string;
-  /** `append` attribute. */
-  append?: boolean;
-}
-
-/** `<driver>`. */
-export interface DomainRngDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<rate>`. */
-export interface DomainRngRate {
-  /** `bytes` attribute. */
-  bytes: number | bigint;
-  /** `period` attribute. */
-  period?: number | bigint;
-}
-
-/** `<redirfilter>`. */
-export interface DomainRedirfilter {
-  /** `<usbdev>` elements. */
-  usbdev?: DomainUsbdevfilter[];
-}
-
-/** `<usbdev>`. */
-export interface DomainUsbdevfilter {
-  /** `allow` attribute. */
-  allow: boolean;
-  /** `class` attribute. */
-  class?: string;
-  /** `vendor` attribute. */
-  vendor?: string;
-  /** `product` attribute. */
-  product?: string;
-  /** `version` attribute. */
-  version?: string;
-}
-
-/** `<redirdev>`. */
-export interface DomainRedirdev {
-  /** `bus` attribute. */
-  bus: "usb";
-  /** `type` attribute. */
-  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainRngBackendLog;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<boot>`. */
-  boot?: DomainDeviceBoot;
-}
-
-/** `<boot>`. */
-export interface DomainDeviceBoot {
-  /** `order` attribute. */
-  order: number | bigint;
-  /** `loadparm` attribute. */
-  loadparm?: string;
-}
-
-/** `<hub>`. */
-export interface DomainHub {
-  /** `type` attribute. */
-  type: "usb";
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<smartcard>`. */
-export interface DomainSmartcard {
-  /** `mode` attribute. */
-  mode: "host" | "host-certificates" | "passthrough";
-  /** `type` attribute. */
-  type?: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainRngBackendLog;
-  /** `<target>`. */
-  target?: DomainQemucdevTgtDef;
-  /** `<certificate>` elements. */
-  certificate?: string[];
-  /** `<database>`. */
-  database?: string;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<target>`. */
-export interface DomainQemucdevTgtDef {
-  /** `type` attribute. */
-  type?: "isa-debug" | "isa-serial" | "lxc" | "openvz" | "pci-serial" | "sclp" | "sclp-serial" | "sclplm" | "serial" | "spapr-vio-serial" | "system-serial" | "uml" | "usb-serial" | "virtio" | "xen";
-  /** `port` attribute. */
-  port?: string;
-  /** `<model>`. */
-  model?: DomainQemucdevSerialTgtModel;
-}
-
 /** `<model>`. */
 export interface DomainQemucdevSerialTgtModel {
   /** `name` attribute. */
   name: "16550a" | "isa-debugcon" | "isa-serial" | "pci-serial" | "pl011" | "sclpconsole" | "sclplmconsole" | "spapr-vty" | "usb-serial";
 }
 
-/** `<channel>`. */
-export interface DomainChannel {
+/** `<target>` with `type` 'xen', 'serial', 'uml', 'virtio', 'lxc', 'openvz', 'sclp', 'sclplm' or none. */
+export interface DomainQemucdevTgtDefXenEtc {
   /** `type` attribute. */
-  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainRngBackendLog;
-  /** `<target>`. */
-  target: DomainGuestfwdTarget;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<address>`. */
-  address?: DomainAddress;
+  type?: "lxc" | "openvz" | "sclp" | "sclplm" | "serial" | "uml" | "virtio" | "xen";
 }
 
-/** `<target>`. */
-export interface DomainGuestfwdTarget {
+/** `<target>` with `type` 'isa-serial', 'usb-serial', 'pci-serial', 'spapr-vio-serial', 'system-serial', 'sclp-serial', 'isa-debug' or none. */
+export interface DomainQemucdevTgtDefIsaSerialEtc {
   /** `type` attribute. */
-  type: "guestfwd" | "virtio" | "xen";
-  /** `address` attribute. */
-  address?: string;
-  /** `port` attribute. */
-  port?: string;
-  /** `name` attribute. */
-  name?: string;
-  /** `state` attribute. */
-  state?: "connected" | "disconnected";
-}
-
-/** `<serial>`. */
-export interface DomainSerial {
-  /** `type` attribute. */
-  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `tty` attribute. */
-  tty?: string;
-  /** `<source>` elements. */
-  source?: DomainRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainRngBackendLog;
-  /** `<target>`. */
-  target?: DomainQemucdevTgtDef;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<parallel>`. */
-export interface DomainParallel {
-  /** `type` attribute. */
-  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `tty` attribute. */
-  tty?: string;
-  /** `<source>` elements. */
-  source?: DomainRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainRngBackendLog;
-  /** `<target>`. */
-  target?: DomainQemucdevTgtDef;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<console>`. */
-export interface DomainConsole {
-  /** `tty` attribute. */
-  tty?: string;
-  /** `type` attribute. */
-  type?: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainRngBackendLog;
-  /** `<target>`. */
-  target?: DomainQemucdevTgtDef;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<video>`. */
-export interface DomainVideo {
-  /** `<driver>`. */
-  driver?: DomainVideoDriver;
-  /** `<model>`. */
-  model?: DomainVideoModel;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<driver>`. */
-export interface DomainVideoDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-  /** `name` attribute. */
-  name?: "qemu" | "vhostuser";
-  /** `vgaconf` attribute. */
-  vgaconf?: "io" | "off" | "on";
-}
-
-/** `<model>`. */
-export interface DomainVideoModel {
-  /** `type` attribute. */
-  type: "bochs" | "cirrus" | "gop" | "none" | "qxl" | "ramfb" | "vbox" | "vga" | "virtio" | "vmvga" | "xen";
-  /** `ram` attribute. */
-  ram?: number;
-  /** `vgamem` attribute. */
-  vgamem?: number;
-  /** `vram64` attribute. */
-  vram64?: number;
-  /** `vram` attribute. */
-  vram?: number;
-  /** `heads` attribute. */
-  heads?: number;
-  /** `primary` attribute. */
-  primary?: boolean;
-  /** `blob` attribute. */
-  blob?: boolean;
-  /** `<acceleration>`. */
-  acceleration?: DomainVideoModelAcceleration;
-  /** `<resolution>`. */
-  resolution?: DomainVideoModelResolution;
+  type?: "isa-debug" | "isa-serial" | "pci-serial" | "sclp-serial" | "spapr-vio-serial" | "system-serial" | "usb-serial";
 }
 
 /** `<acceleration>`. */
@@ -3020,98 +5252,41 @@ export interface DomainVideoModelResolution {
   y: number;
 }
 
-/** `<graphics>`. */
-export interface DomainGraphic {
+/** `<model>` with `type` 'vga', 'cirrus', 'vmvga', 'xen', 'vbox', 'virtio', 'gop', 'none', 'bochs', 'ramfb'. */
+export interface DomainVideoModelVgaEtc {
   /** `type` attribute. */
-  type: "dbus" | "desktop" | "egl-headless" | "rdp" | "sdl" | "spice" | "vnc";
-  /** `display` attribute. */
-  display?: string;
-  /** `xauth` attribute. */
-  xauth?: string;
-  /** `fullscreen` attribute. */
-  fullscreen?: boolean;
-  /** `port` attribute. */
-  port?: number;
-  /** `autoport` attribute. */
-  autoport?: boolean;
-  /** `websocket` attribute. */
-  websocket?: number;
-  /** `listen` attribute. */
-  listen?: string;
-  /** `sharePolicy` attribute. */
-  sharePolicy?: "allow-exclusive" | "force-shared" | "ignore";
-  /** `powerControl` attribute. */
-  powerControl?: boolean;
-  /** `socket` attribute. */
-  socket?: string;
-  /** `passwd` attribute. */
-  passwd?: string;
-  /** `keymap` attribute. */
-  keymap?: string;
-  /** `passwdValidTo` attribute. */
-  passwdValidTo?: string;
-  /** `connected` attribute. */
-  connected?: "disconnect" | "fail" | "keep";
-  /** `tlsPort` attribute. */
-  tlsPort?: number;
-  /** `defaultMode` attribute. */
-  defaultMode?: "any" | "insecure" | "secure";
-  /** `address` attribute. */
-  address?: string;
-  /** `p2p` attribute. */
-  p2p?: boolean;
-  /** `replaceUser` attribute. */
-  replaceUser?: boolean;
-  /** `multiUser` attribute. */
-  multiUser?: boolean;
-  /** `username` attribute. */
-  username?: string;
-  /** `<audio>`. */
-  audio?: DomainGraphicAudio;
-  /** `<listen>` elements. */
-  listenElement?: DomainGraphicListen[];
-  /** `<channel>` elements. */
-  channel?: DomainGraphicChannel[];
-  /** `<image>`. */
-  image?: DomainGraphicImage;
-  /** `<jpeg>`. */
-  jpeg?: DomainGraphicJpeg;
-  /** `<zlib>`. */
-  zlib?: DomainGraphicZlib;
-  /** `<playback>`. */
-  playback?: DomainGraphicPlayback;
-  /** `<streaming>`. */
-  streaming?: DomainGraphicStreaming;
-  /** `<clipboard>`. */
-  clipboard?: DomainClipboard;
-  /** `<mouse>`. */
-  mouse?: DomainMousemode;
-  /** `<filetransfer>`. */
-  filetransfer?: DomainGraphicFiletransfer;
-  /** `<gl>`. */
-  gl?: DomainGraphicGl;
+  type: "bochs" | "cirrus" | "gop" | "none" | "ramfb" | "vbox" | "vga" | "virtio" | "vmvga" | "xen";
+}
+
+/** `<model>` with `type` 'qxl'. */
+export interface DomainVideoModelQxl {
+  /** `type` attribute. */
+  type: "qxl";
+  /** `ram` attribute. */
+  ram?: number;
+  /** `vgamem` attribute. */
+  vgamem?: number;
+  /** `vram64` attribute. */
+  vram64?: number;
+}
+
+/** `<gl>`. */
+export interface DomainGraphicSdlGl {
+  /** `enable` attribute. */
+  enable: boolean;
 }
 
 /** `<audio>`. */
-export interface DomainGraphicAudio {
+export interface DomainGraphicVncAudio {
   /** `id` attribute. */
   id: number | string;
 }
 
-/** `<listen>`. */
-export interface DomainGraphicListen {
-  /** `type` attribute. */
-  type: "address" | "network" | "none" | "socket";
-  /** `address` attribute. */
-  address?: string;
-  /** `network` attribute. */
-  network?: string;
-  /** `socket` attribute. */
-  socket?: string;
-}
+/** `<listen>`: one of its variants, told apart by `type`. */
+export type DomainGraphicVncListen = DomainGraphicVncListenAddress | DomainGraphicVncListenNetwork | DomainGraphicVncListenSocket | DomainGraphicVncListenNone;
 
 /** `<channel>`. */
-export interface DomainGraphicChannel {
+export interface DomainGraphicSpiceChannel {
   /** `name` attribute. */
   name: "cursor" | "display" | "inputs" | "main" | "playback" | "record" | "smartcard" | "usbredir";
   /** `mode` attribute. */
@@ -3119,235 +5294,617 @@ export interface DomainGraphicChannel {
 }
 
 /** `<image>`. */
-export interface DomainGraphicImage {
+export interface DomainGraphicSpiceImage {
   /** `compression` attribute. */
   compression: "auto_glz" | "auto_lz" | "glz" | "lz" | "off" | "quic";
 }
 
 /** `<jpeg>`. */
-export interface DomainGraphicJpeg {
+export interface DomainGraphicSpiceJpeg {
   /** `compression` attribute. */
   compression: "always" | "auto" | "never";
 }
 
 /** `<zlib>`. */
-export interface DomainGraphicZlib {
+export interface DomainGraphicSpiceZlib {
   /** `compression` attribute. */
   compression: "always" | "auto" | "never";
 }
 
 /** `<playback>`. */
-export interface DomainGraphicPlayback {
+export interface DomainGraphicSpicePlayback {
   /** `compression` attribute. */
   compression: boolean;
 }
 
 /** `<streaming>`. */
-export interface DomainGraphicStreaming {
+export interface DomainGraphicSpiceStreaming {
   /** `mode` attribute. */
   mode: "all" | "filter" | "off";
 }
 
 /** `<filetransfer>`. */
-export interface DomainGraphicFiletransfer {
+export interface DomainGraphicSpiceFiletransfer {
   /** `enable` attribute. */
   enable: boolean;
 }
 
 /** `<gl>`. */
-export interface DomainGraphicGl {
+export interface DomainGraphicSpiceGl {
   /** `enable` attribute. */
-  enable?: boolean;
+  enable: boolean;
   /** `rendernode` attribute. */
   rendernode?: string;
 }
 
-/** `<hostdev>`. */
-export interface DomainHostdev {
-  /** `mode` attribute. */
-  mode?: "capabilities" | "subsystem";
-  /** `managed` attribute. */
-  managed?: boolean;
+/** `<audio>`. */
+export interface DomainGraphicDbusAudio {
+  /** `id` attribute. */
+  id: number | string;
+}
+
+/** `<gl>`. */
+export interface DomainGraphicDbusGl {
+  /** `enable` attribute. */
+  enable: boolean;
+  /** `rendernode` attribute. */
+  rendernode?: string;
+}
+
+/** `<gl>`. */
+export interface DomainGraphicEglHeadlessGl {
+  /** `rendernode` attribute. */
+  rendernode?: string;
+}
+
+/** The schema's `hostdevsubsyspci`: `type` 'pci'. */
+export interface DomainHostdevsubsyspci {
   /** `type` attribute. */
-  type: "mdev" | "misc" | "net" | "pci" | "scsi" | "scsi_host" | "storage" | "usb";
+  type: "pci";
   /** `ramfb` attribute. */
   ramfb?: boolean;
   /** `display` attribute. */
   display?: boolean;
+  /** `<driver>`. */
+  driver?: DomainHostdevDriver2;
+  /** `<teaming>`. */
+  teaming?: DomainTeaming;
+  /** `<source>`. */
+  source: DomainHostdevsubsyspciSource;
+}
+
+/** The schema's `hostdevsubsysusb`: `type` 'usb'. */
+export interface DomainHostdevsubsysusb {
+  /** `type` attribute. */
+  type: "usb";
+  /** `<source>`. */
+  source: DomainHostdevsubsysusbSource;
+}
+
+/** The schema's `hostdevsubsysscsi`: `type` 'scsi'. */
+export interface DomainHostdevsubsysscsi {
+  /** `type` attribute. */
+  type: "scsi";
   /** `sgio` attribute. */
   sgio?: "filtered" | "unfiltered";
   /** `rawio` attribute. */
   rawio?: boolean;
-  /** `model` attribute. */
-  model?: "vfio-ap" | "vfio-ccw" | "vfio-pci" | "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `<driver>`. */
-  driver?: DomainHostdevDriver;
-  /** `<teaming>`. */
-  teaming?: DomainTeaming;
   /** `<source>`. */
-  source: DomainHostdevSource;
+  source: DomainHostdevsubsysscsiSource;
+}
+
+/** The schema's `hostdevsubsyshost`: `type` 'scsi_host'. */
+export interface DomainHostdevsubsyshost {
+  /** `type` attribute. */
+  type: "scsi_host";
+  /** `model` attribute. */
+  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+  /** `<source>`. */
+  source: DomainHostdevsubsyshostSource;
+}
+
+/** The schema's `hostdevsubsysmdev`: `type` 'mdev'. */
+export interface DomainHostdevsubsysmdev {
+  /** `type` attribute. */
+  type: "mdev";
+  /** `ramfb` attribute. */
+  ramfb?: boolean;
+  /** `display` attribute. */
+  display?: boolean;
+  /** `model` attribute. */
+  model: "vfio-ap" | "vfio-ccw" | "vfio-pci";
+  /** `<source>`. */
+  source: DomainHostdevsubsysmdevSource;
+}
+
+/** `<hostdev>` with `type` 'storage'. */
+export interface DomainHostdevCapabilitiesStorage {
+  /** `type` attribute. */
+  type: "storage";
+  /** `<source>`. */
+  source: DomainHostdevCapabilitiesStorageSource;
+}
+
+/** `<hostdev>` with `type` 'misc'. */
+export interface DomainHostdevCapabilitiesMisc {
+  /** `type` attribute. */
+  type: "misc";
+  /** `<source>`. */
+  source: DomainHostdevCapabilitiesMiscSource;
+}
+
+/** `<hostdev>` with `type` 'net'. */
+export interface DomainHostdevCapabilitiesNet {
+  /** `type` attribute. */
+  type: "net";
+  /** `<source>`. */
+  source: DomainHostdevCapabilitiesNetSource;
   /** `<ip>` elements. */
-  ip?: DomainHostdevIp[];
+  ip?: DomainInterfaceBridgeIp[];
   /** `<route>` elements. */
   route?: DomainRoute[];
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<boot>`. */
-  boot?: DomainDeviceBoot;
-  /** `<rom>`. */
-  rom?: DomainRom;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<readonly>` (true when present). */
-  readonly?: true;
-  /** `<shareable>` (true when present). */
-  shareable?: true;
 }
 
-/** `<driver>`. */
-export interface DomainHostdevDriver {
+/** `<input>`. */
+export interface DomainAudioNoneInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioNoneOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioDbusInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioDbusOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioAlsaInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `dev` attribute. */
+  dev?: string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioAlsaOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `dev` attribute. */
+  dev?: string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioCoreaudioInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `bufferCount` attribute. */
+  bufferCount?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioCoreaudioOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `bufferCount` attribute. */
+  bufferCount?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioJackInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `serverName` attribute. */
+  serverName?: string;
+  /** `clientName` attribute. */
+  clientName?: string;
+  /** `connectPorts` attribute. */
+  connectPorts?: string;
+  /** `exactName` attribute. */
+  exactName?: boolean;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioJackOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `serverName` attribute. */
+  serverName?: string;
+  /** `clientName` attribute. */
+  clientName?: string;
+  /** `connectPorts` attribute. */
+  connectPorts?: string;
+  /** `exactName` attribute. */
+  exactName?: boolean;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioOssInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `dev` attribute. */
+  dev?: string;
+  /** `bufferCount` attribute. */
+  bufferCount?: number | string;
+  /** `tryPoll` attribute. */
+  tryPoll?: boolean;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioOssOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `dev` attribute. */
+  dev?: string;
+  /** `bufferCount` attribute. */
+  bufferCount?: number | string;
+  /** `tryPoll` attribute. */
+  tryPoll?: boolean;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioPipewireInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
   /** `name` attribute. */
-  name?: "kvm" | "vfio" | "xen";
-  /** `model` attribute. */
-  model?: string;
+  name?: string;
+  /** `streamName` attribute. */
+  streamName?: string;
+  /** `latency` attribute. */
+  latency?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
 }
 
-/** `<teaming>`. */
-export interface DomainTeaming {
-  /** `type` attribute. */
-  type: "persistent" | "transient";
-  /** `persistent` attribute. */
-  persistent?: string;
+/** `<output>`. */
+export interface DomainAudioPipewireOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `name` attribute. */
+  name?: string;
+  /** `streamName` attribute. */
+  streamName?: string;
+  /** `latency` attribute. */
+  latency?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioPulseaudioInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `name` attribute. */
+  name?: string;
+  /** `streamName` attribute. */
+  streamName?: string;
+  /** `latency` attribute. */
+  latency?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioPulseaudioOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `name` attribute. */
+  name?: string;
+  /** `streamName` attribute. */
+  streamName?: string;
+  /** `latency` attribute. */
+  latency?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioSdlInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `bufferCount` attribute. */
+  bufferCount?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioSdlOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `bufferCount` attribute. */
+  bufferCount?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioSpiceInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioSpiceOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<input>`. */
+export interface DomainAudioFileInput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
+}
+
+/** `<output>`. */
+export interface DomainAudioFileOutput {
+  /** `mixingEngine` attribute. */
+  mixingEngine?: boolean;
+  /** `fixedSettings` attribute. */
+  fixedSettings?: boolean;
+  /** `voices` attribute. */
+  voices?: number | string;
+  /** `bufferLength` attribute. */
+  bufferLength?: number | string;
+  /** `<settings>`. */
+  settings?: DomainAudioNoneInputSettings;
 }
 
 /** `<source>`. */
-export interface DomainHostdevSource {
-  /** `startupPolicy` attribute. */
-  startupPolicy?: "mandatory" | "optional" | "requisite";
-  /** `writeFiltering` attribute. */
-  writeFiltering?: boolean;
-  /** `guestReset` attribute. */
-  guestReset?: "off" | "on" | "uninitialized";
-  /** `protocol` attribute. */
-  protocol?: "adapter" | "iscsi" | "vhost";
-  /** `name` attribute. */
-  name?: string;
-  /** `wwpn` attribute. */
-  wwpn?: string;
-  /** `<interface>`. */
-  interface?: string;
-  /** `<char>`. */
-  char?: string;
-  /** `<block>`. */
-  block?: string;
-  /** `<host>` elements. */
-  host?: DomainHostdevSourceHost[];
-  /** `<auth>`. */
-  auth?: DomainDiskAuth;
-  /** `<initiator>`. */
-  initiator?: DomainInitiatorinfo;
-  /** `<adapter>`. */
-  adapter?: DomainSourceinfoadapter;
-  /** `<vendor>`. */
-  vendor?: DomainHostdevSourceVendor;
-  /** `<product>`. */
-  product?: DomainHostdevSourceProduct;
-  /** `<address>`. */
-  address?: DomainHostdevSourceAddress;
+export interface DomainInputPassthroughSource {
+  /** `evdev` attribute. */
+  evdev: string;
 }
 
-/** `<host>`. */
-export interface DomainHostdevSourceHost {
-  /** `name` attribute. */
-  name: string;
-  /** `port` attribute. */
-  port?: number;
+/** `<source>`. */
+export interface DomainInputEvdevSource {
+  /** `dev` attribute. */
+  dev: string;
+  /** `grab` attribute. */
+  grab?: "all";
+  /** `grabToggle` attribute. */
+  grabToggle?: "alt-alt" | "ctrl-ctrl" | "ctrl-scrolllock" | "meta-meta" | "scrolllock" | "shift-shift";
+  /** `repeat` attribute. */
+  repeat?: boolean;
 }
 
-/** `<adapter>`. */
-export interface DomainSourceinfoadapter {
+/** `<source>`. */
+export interface DomainInterfaceBridgeSource {
+  /** `bridge` attribute. */
+  bridge: string;
+  /** `macTableManager` attribute. */
+  macTableManager?: "kernel" | "libvirt";
+  /** `network` attribute. */
+  network?: string;
+  /** `portgroup` attribute. */
+  portgroup?: string;
+  /** `portid` attribute. */
+  portid?: number | bigint | string;
+}
+
+/** `<virtualport>`. */
+export interface DomainInterfaceBridgeVirtualport {
   /** `type` attribute. */
-  type?: "fc_host" | "scsi_host";
-  /** `name` attribute. */
-  name?: string;
-  /** `parent` attribute. */
-  parent?: string;
+  type?: "802.1Qbg" | "802.1Qbh" | "midonet" | "openvswitch";
+  /** `<parameters>`. */
+  parameters?: DomainInterfaceBridgeVirtualportParameters;
+}
+
+/** `<link>`. */
+export interface DomainInterfaceBridgeLink {
+  /** `state` attribute. */
+  state: "down" | "up";
+}
+
+/** `<mtu>`. */
+export interface DomainMtu {
+  /** `size` attribute. */
+  size: number | bigint;
+}
+
+/** `<coalesce>`. */
+export interface DomainCoalesce {
+  /** `<rx>`. */
+  rx?: DomainCoalesceRx;
+}
+
+/** `<target>`. */
+export interface DomainInterfaceBridgeTarget {
+  /** `dev` attribute. */
+  dev: string;
   /** `managed` attribute. */
   managed?: boolean;
-  /** `parent_wwnn` attribute. */
-  parentWwnn?: string;
-  /** `parent_wwpn` attribute. */
-  parentWwpn?: string;
-  /** `parent_fabric_wwn` attribute. */
-  parentFabricWwn?: string;
-  /** `wwnn` attribute. */
-  wwnn?: string;
-  /** `wwpn` attribute. */
-  wwpn?: string;
-  /** `<parentaddr>`. */
-  parentaddr?: DomainSourceinfoadapterParentaddr;
 }
 
-/** `<parentaddr>`. */
-export interface DomainSourceinfoadapterParentaddr {
-  /** `unique_id` attribute. */
-  uniqueId?: number | bigint;
-  /** `<address>`. */
-  address: DomainSourceinfoadapterParentaddrAddress;
+/** `<guest>`. */
+export interface DomainInterfaceBridgeGuest {
+  /** `dev` attribute. */
+  dev?: string;
+  /** `actual` attribute. */
+  actual?: string;
 }
 
-/** `<address>`. */
-export interface DomainSourceinfoadapterParentaddrAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-}
-
-/** `<vendor>`. */
-export interface DomainHostdevSourceVendor {
-  /** `id` attribute. */
-  id: string;
-}
-
-/** `<product>`. */
-export interface DomainHostdevSourceProduct {
-  /** `id` attribute. */
-  id: string;
-}
-
-/** `<address>`. */
-export interface DomainHostdevSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-  /** `device` attribute. */
-  device?: string;
-  /** `target` attribute. */
-  target?: string;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `uuid` attribute. */
-  uuid?: string;
+/** `<mac>`. */
+export interface DomainInterfaceBridgeMac {
+  /** `address` attribute. */
+  address: string;
+  /** `type` attribute. */
+  type?: "generated" | "static";
+  /** `check` attribute. */
+  check?: boolean;
+  /** `currentAddress` attribute. */
+  currentAddress?: string;
 }
 
 /** `<ip>`. */
-export interface DomainHostdevIp {
+export interface DomainInterfaceBridgeIp {
   /** `address` attribute. */
   address: string;
   /** `family` attribute. */
@@ -3374,440 +5931,8 @@ export interface DomainRoute {
   metric?: number;
 }
 
-/** `<rom>`. */
-export interface DomainRom {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-  /** `bar` attribute. */
-  bar?: boolean;
-  /** `file` attribute. */
-  file?: string;
-}
-
-/** `<audio>`. */
-export interface DomainAudio {
-  /** `id` attribute. */
-  id: number | string;
-  /** `timerPeriod` attribute. */
-  timerPeriod?: number | string;
-  /** `type` attribute. */
-  type: "alsa" | "coreaudio" | "dbus" | "file" | "jack" | "none" | "oss" | "pipewire" | "pulseaudio" | "sdl" | "spice";
-  /** `tryMMap` attribute. */
-  tryMMap?: boolean;
-  /** `exclusive` attribute. */
-  exclusive?: boolean;
-  /** `dspPolicy` attribute. */
-  dspPolicy?: number;
-  /** `runtimeDir` attribute. */
-  runtimeDir?: string;
-  /** `serverName` attribute. */
-  serverName?: string;
-  /** `driver` attribute. */
-  driver?: "alsa" | "arts" | "esd" | "pulseaudio";
-  /** `path` attribute. */
-  path?: string;
-  /** `<input>`. */
-  input?: DomainAudioInput;
-  /** `<output>`. */
-  output?: DomainAudioOutput;
-}
-
-/** `<input>`. */
-export interface DomainAudioInput {
-  /** `mixingEngine` attribute. */
-  mixingEngine?: boolean;
-  /** `fixedSettings` attribute. */
-  fixedSettings?: boolean;
-  /** `voices` attribute. */
-  voices?: number | string;
-  /** `bufferLength` attribute. */
-  bufferLength?: number | string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `bufferCount` attribute. */
-  bufferCount?: number | string;
-  /** `serverName` attribute. */
-  serverName?: string;
-  /** `clientName` attribute. */
-  clientName?: string;
-  /** `connectPorts` attribute. */
-  connectPorts?: string;
-  /** `exactName` attribute. */
-  exactName?: boolean;
-  /** `tryPoll` attribute. */
-  tryPoll?: boolean;
-  /** `name` attribute. */
-  name?: string;
-  /** `streamName` attribute. */
-  streamName?: string;
-  /** `latency` attribute. */
-  latency?: number | string;
-  /** `<settings>`. */
-  settings?: DomainAudioInputSettings;
-}
-
-/** `<settings>`. */
-export interface DomainAudioInputSettings {
-  /** `frequency` attribute. */
-  frequency?: number | string;
-  /** `channels` attribute. */
-  channels?: number | string;
-  /** `format` attribute. */
-  format?: "f32" | "s16" | "s32" | "s8" | "u16" | "u32" | "u8";
-}
-
-/** `<output>`. */
-export interface DomainAudioOutput {
-  /** `mixingEngine` attribute. */
-  mixingEngine?: boolean;
-  /** `fixedSettings` attribute. */
-  fixedSettings?: boolean;
-  /** `voices` attribute. */
-  voices?: number | string;
-  /** `bufferLength` attribute. */
-  bufferLength?: number | string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `bufferCount` attribute. */
-  bufferCount?: number | string;
-  /** `serverName` attribute. */
-  serverName?: string;
-  /** `clientName` attribute. */
-  clientName?: string;
-  /** `connectPorts` attribute. */
-  connectPorts?: string;
-  /** `exactName` attribute. */
-  exactName?: boolean;
-  /** `tryPoll` attribute. */
-  tryPoll?: boolean;
-  /** `name` attribute. */
-  name?: string;
-  /** `streamName` attribute. */
-  streamName?: string;
-  /** `latency` attribute. */
-  latency?: number | string;
-  /** `<settings>`. */
-  settings?: DomainAudioInputSettings;
-}
-
-/** `<sound>`. */
-export interface DomainSound {
-  /** `model` attribute. */
-  model: "ac97" | "es1370" | "ich6" | "ich7" | "ich9" | "pcspk" | "sb16" | "usb" | "virtio";
-  /** `multichannel` attribute. */
-  multichannel?: boolean;
-  /** `streams` attribute. */
-  streams?: number | string;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<audio>`. */
-  audio?: DomainSoundAudio;
-  /** `<codec>` elements. */
-  codec?: DomainCodec[];
-  /** `<driver>`. */
-  driver?: DomainSoundDriver;
-}
-
-/** `<audio>`. */
-export interface DomainSoundAudio {
-  /** `id` attribute. */
-  id: number | string;
-}
-
-/** `<codec>`. */
-export interface DomainCodec {
-  /** `type` attribute. */
-  type: "duplex" | "micro" | "output";
-}
-
-/** `<driver>`. */
-export interface DomainSoundDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<input>`. */
-export interface DomainInput {
-  /** `type` attribute. */
-  type: "evdev" | "keyboard" | "mouse" | "passthrough" | "tablet";
-  /** `bus` attribute. */
-  bus?: "ps2" | "usb" | "virtio" | "xen";
-  /** `model` attribute. */
-  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `<driver>`. */
-  driver?: DomainInputDriver;
-  /** `<source>`. */
-  source?: DomainInputSource;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<driver>`. */
-export interface DomainInputDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<source>`. */
-export interface DomainInputSource {
-  /** `evdev` attribute. */
-  evdev?: string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `grab` attribute. */
-  grab?: "all";
-  /** `grabToggle` attribute. */
-  grabToggle?: "alt-alt" | "ctrl-ctrl" | "ctrl-scrolllock" | "meta-meta" | "scrolllock" | "shift-shift";
-  /** `repeat` attribute. */
-  repeat?: boolean;
-}
-
-/** `<interface>`. */
-export interface DomainInterface {
-  /** `type` attribute. */
-  type: "bridge" | "client" | "direct" | "ethernet" | "hostdev" | "internal" | "mcast" | "network" | "null" | "server" | "udp" | "user" | "vdpa" | "vds" | "vhostuser";
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `trustGuestRxFilters` attribute. */
-  trustGuestRxFilters?: boolean;
-  /** `<source>`. */
-  source?: DomainInterfaceSource;
-  /** `<virtualport>`. */
-  virtualport?: DomainInterfaceVirtualport;
-  /** `<link>`. */
-  link?: DomainInterfaceLink;
-  /** `<mtu>`. */
-  mtu?: DomainMtu;
-  /** `<coalesce>`. */
-  coalesce?: DomainCoalesce;
-  /** `<target>`. */
-  target?: DomainInterfaceTarget;
-  /** `<guest>`. */
-  guest?: DomainInterfaceGuest;
-  /** `<mac>`. */
-  mac?: DomainInterfaceMac;
-  /** `<ip>` elements. */
-  ip?: DomainHostdevIp[];
-  /** `<route>` elements. */
-  route?: DomainRoute[];
-  /** `<portForward>` elements. */
-  portForward?: DomainInterfacePortForward[];
-  /** `<script>`. */
-  script?: DomainInterfaceScript;
-  /** `<downscript>`. */
-  downscript?: DomainInterfaceDownscript;
-  /** `<backenddomain>`. */
-  backenddomain?: DomainInterfaceBackenddomain;
-  /** `<model>`. */
-  model?: DomainInterfaceModel;
-  /** `<backend>`. */
-  backend?: DomainInterfaceBackend;
-  /** `<driver>`. */
-  driver?: DomainHostdevDriver2;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<filterref>`. */
-  filterref?: DomainInterfaceFilterref;
-  /** `<tune>`. */
-  tune?: DomainInterfaceTune;
-  /** `<boot>`. */
-  boot?: DomainDeviceBoot;
-  /** `<rom>`. */
-  rom?: DomainRom;
-  /** `<bandwidth>`. */
-  bandwidth?: DomainBandwidth;
-  /** `<vlan>`. */
-  vlan?: DomainVlan;
-  /** `<port>`. */
-  port?: DomainPortOptions;
-  /** `<teaming>`. */
-  teaming?: DomainTeaming;
-}
-
-/** `<source>`. */
-export interface DomainInterfaceSource {
-  /** `bridge` attribute. */
-  bridge?: string;
-  /** `macTableManager` attribute. */
-  macTableManager?: "kernel" | "libvirt";
-  /** `network` attribute. */
-  network?: string;
-  /** `portgroup` attribute. */
-  portgroup?: string;
-  /** `portid` attribute. */
-  portid?: number | bigint | string;
-  /** `type` attribute. */
-  type?: "unix";
-  /** `path` attribute. */
-  path?: string;
-  /** `mode` attribute. */
-  mode?: "client" | "server" | (string & {});
-  /** `dev` attribute. */
-  dev?: string;
-  /** `name` attribute. */
-  name?: string;
-  /** `address` attribute. */
-  address?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `missing` attribute. */
-  missing?: boolean;
-  /** `switchid` attribute. */
-  switchid?: string;
-  /** `portgroupid` attribute. */
-  portgroupid?: string;
-  /** `connectionid` attribute. */
-  connectionid?: number | bigint;
-  /** `<vendor>`. */
-  vendor?: DomainHostdevSourceVendor;
-  /** `<product>`. */
-  product?: DomainHostdevSourceProduct;
-  /** `<address>`. */
-  addressElement?: DomainUsbaddress;
-  /** `<local>`. */
-  local?: DomainInterfaceSourceLocal;
-  /** `<reconnect>`. */
-  reconnect?: DomainReconnect;
-  /** `<ip>` elements. */
-  ip?: DomainHostdevIp[];
-  /** `<route>` elements. */
-  route?: DomainRoute[];
-}
-
-/** `<address>`. */
-export interface DomainUsbaddress {
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `device` attribute. */
-  device?: string;
-  /** `type` attribute. */
-  type?: "pci" | "usb";
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-}
-
-/** `<local>`. */
-export interface DomainInterfaceSourceLocal {
-  /** `address` attribute. */
-  address: string;
-  /** `port` attribute. */
-  port: number;
-}
-
-/** `<virtualport>`. */
-export interface DomainInterfaceVirtualport {
-  /** `type` attribute. */
-  type?: "802.1Qbg" | "802.1Qbh" | "midonet" | "openvswitch";
-  /** `<parameters>`. */
-  parameters?: DomainInterfaceVirtualportParameters;
-}
-
-/** `<parameters>`. */
-export interface DomainInterfaceVirtualportParameters {
-  /** `managerid` attribute. */
-  managerid?: number | string;
-  /** `typeid` attribute. */
-  typeid?: number | string;
-  /** `typeidversion` attribute. */
-  typeidversion?: number | string;
-  /** `instanceid` attribute. */
-  instanceid?: string;
-  /** `profileid` attribute. */
-  profileid?: string;
-  /** `interfaceid` attribute. */
-  interfaceid?: string;
-}
-
-/** `<link>`. */
-export interface DomainInterfaceLink {
-  /** `state` attribute. */
-  state: "down" | "up";
-}
-
-/** `<mtu>`. */
-export interface DomainMtu {
-  /** `size` attribute. */
-  size: number | bigint;
-}
-
-/** `<coalesce>`. */
-export interface DomainCoalesce {
-  /** `<rx>`. */
-  rx?: DomainCoalesceRx;
-}
-
-/** `<rx>`. */
-export interface DomainCoalesceRx {
-  /** `<frames>`. */
-  frames?: DomainCoalesceRxFrames;
-}
-
-/** `<frames>`. */
-export interface DomainCoalesceRxFrames {
-  /** `max` attribute. */
-  max?: number;
-}
-
-/** `<target>`. */
-export interface DomainInterfaceTarget {
-  /** `dev` attribute. */
-  dev: string;
-  /** `managed` attribute. */
-  managed?: boolean;
-}
-
-/** `<guest>`. */
-export interface DomainInterfaceGuest {
-  /** `dev` attribute. */
-  dev?: string;
-  /** `actual` attribute. */
-  actual?: string;
-}
-
-/** `<mac>`. */
-export interface DomainInterfaceMac {
-  /** `address` attribute. */
-  address: string;
-  /** `type` attribute. */
-  type?: "generated" | "static";
-  /** `check` attribute. */
-  check?: boolean;
-  /** `currentAddress` attribute. */
-  currentAddress?: string;
-}
-
 /** `<portForward>`. */
-export interface DomainInterfacePortForward {
+export interface DomainInterfaceBridgePortForward {
   /** `proto` attribute. */
   proto: "tcp" | "udp";
   /** `address` attribute. */
@@ -3815,47 +5940,35 @@ export interface DomainInterfacePortForward {
   /** `dev` attribute. */
   dev?: string;
   /** `<range>` elements. */
-  range?: DomainInterfacePortForwardRange[];
-}
-
-/** `<range>`. */
-export interface DomainInterfacePortForwardRange {
-  /** `start` attribute. */
-  start: number;
-  /** `end` attribute. */
-  end?: number;
-  /** `to` attribute. */
-  to?: number;
-  /** `exclude` attribute. */
-  exclude?: boolean;
+  range?: DomainInterfaceBridgePortForwardRange[];
 }
 
 /** `<script>`. */
-export interface DomainInterfaceScript {
+export interface DomainInterfaceBridgeScript {
   /** `path` attribute. */
   path: string;
 }
 
 /** `<downscript>`. */
-export interface DomainInterfaceDownscript {
+export interface DomainInterfaceBridgeDownscript {
   /** `path` attribute. */
   path: string;
 }
 
 /** `<backenddomain>`. */
-export interface DomainInterfaceBackenddomain {
+export interface DomainInterfaceBridgeBackenddomain {
   /** `name` attribute. */
   name: string;
 }
 
 /** `<model>`. */
-export interface DomainInterfaceModel {
+export interface DomainInterfaceBridgeModel {
   /** `type` attribute. */
   type: string;
 }
 
 /** `<backend>`. */
-export interface DomainInterfaceBackend {
+export interface DomainInterfaceBridgeBackend {
   /** `type` attribute. */
   type?: "default" | "passt";
   /** `tap` attribute. */
@@ -3867,7 +5980,7 @@ export interface DomainInterfaceBackend {
 }
 
 /** `<driver>`. */
-export interface DomainHostdevDriver2 {
+export interface DomainHostdevDriver {
   /** `name` attribute. */
   name?: "kvm" | "qemu" | "vfio" | "vhost" | "xen";
   /** `model` attribute. */
@@ -3897,61 +6010,21 @@ export interface DomainHostdevDriver2 {
   /** `rss_hash_report` attribute. */
   rssHashReport?: boolean;
   /** `<host>`. */
-  host?: DomainHostdevDriver2Host;
+  host?: DomainHostdevDriverHost;
   /** `<guest>`. */
-  guest?: DomainHostdevDriver2Guest;
-}
-
-/** `<host>`. */
-export interface DomainHostdevDriver2Host {
-  /** `csum` attribute. */
-  csum?: boolean;
-  /** `gso` attribute. */
-  gso?: boolean;
-  /** `tso4` attribute. */
-  tso4?: boolean;
-  /** `tso6` attribute. */
-  tso6?: boolean;
-  /** `ecn` attribute. */
-  ecn?: boolean;
-  /** `ufo` attribute. */
-  ufo?: boolean;
-  /** `mrg_rxbuf` attribute. */
-  mrgRxbuf?: boolean;
-}
-
-/** `<guest>`. */
-export interface DomainHostdevDriver2Guest {
-  /** `csum` attribute. */
-  csum?: boolean;
-  /** `tso4` attribute. */
-  tso4?: boolean;
-  /** `tso6` attribute. */
-  tso6?: boolean;
-  /** `ecn` attribute. */
-  ecn?: boolean;
-  /** `ufo` attribute. */
-  ufo?: boolean;
+  guest?: DomainHostdevDriverGuest;
 }
 
 /** `<filterref>`. */
-export interface DomainInterfaceFilterref {
+export interface DomainInterfaceBridgeFilterref {
   /** `filter` attribute. */
   filter: string;
   /** `<parameter>` elements. */
-  parameter?: DomainInterfaceFilterrefParameter[];
-}
-
-/** `<parameter>`. */
-export interface DomainInterfaceFilterrefParameter {
-  /** `name` attribute. */
-  name: string;
-  /** `value` attribute. */
-  value: string;
+  parameter?: DomainInterfaceBridgeFilterrefParameter[];
 }
 
 /** `<tune>`. */
-export interface DomainInterfaceTune {
+export interface DomainInterfaceBridgeTune {
   /** `<sndbuf>`. */
   sndbuf?: number;
 }
@@ -3966,30 +6039,6 @@ export interface DomainBandwidth {
   outbound?: DomainBandwidthOutbound;
 }
 
-/** `<inbound>`. */
-export interface DomainBandwidthInbound {
-  /** `average` attribute. */
-  average?: number | bigint;
-  /** `peak` attribute. */
-  peak?: number | bigint;
-  /** `floor` attribute. */
-  floor?: number | bigint;
-  /** `burst` attribute. */
-  burst?: number;
-}
-
-/** `<outbound>`. */
-export interface DomainBandwidthOutbound {
-  /** `average` attribute. */
-  average?: number | bigint;
-  /** `peak` attribute. */
-  peak?: number | bigint;
-  /** `floor` attribute. */
-  floor?: number | bigint;
-  /** `burst` attribute. */
-  burst?: number;
-}
-
 /** `<vlan>`. */
 export interface DomainVlan {
   /** `trunk` attribute. */
@@ -3998,58 +6047,131 @@ export interface DomainVlan {
   tag: DomainVlanTag[];
 }
 
-/** `<tag>`. */
-export interface DomainVlanTag {
-  /** `id` attribute. */
-  id: number;
-  /** `nativeMode` attribute. */
-  nativeMode?: "tagged" | "untagged";
-}
-
 /** `<port>`. */
 export interface DomainPortOptions {
   /** `isolated` attribute. */
   isolated?: boolean;
 }
 
-/** `<filesystem>`. */
-export interface DomainFilesystem {
-  /** `model` attribute. */
-  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+/** `<teaming>`: one of its variants, told apart by `type`. */
+export type DomainTeaming = DomainTeamingPersistent | DomainTeamingTransient;
+
+/** `<source>`. */
+export interface DomainInterfaceEthernetSource {
+  /** `<ip>` elements. */
+  ip?: DomainInterfaceBridgeIp[];
+  /** `<route>` elements. */
+  route?: DomainRoute[];
+}
+
+/** `<source>`. */
+export interface DomainInterfaceVhostuserSource {
   /** `type` attribute. */
-  type?: "bind" | "block" | "file" | "mount" | "ram" | "template";
-  /** `accessmode` attribute. */
-  accessmode?: "mapped" | "passthrough" | "squash";
-  /** `multidevs` attribute. */
-  multidevs?: "default" | "forbid" | "remap" | "warn";
-  /** `fmode` attribute. */
-  fmode?: number;
-  /** `dmode` attribute. */
-  dmode?: number;
-  /** `<driver>`. */
-  driver?: DomainFsDriver;
-  /** `<binary>`. */
-  binary?: DomainFsBinary;
-  /** `<source>`. */
-  source: DomainFilesystemSource;
-  /** `<idmap>`. */
-  idmap?: DomainIdmap;
-  /** `<target>`. */
-  target: DomainFilesystemTarget;
-  /** `<readonly>` (true when present). */
-  readonly?: true;
-  /** `<boot>`. */
-  boot?: DomainDeviceBoot;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
+  type?: "unix";
+  /** `path` attribute. */
+  path?: string;
+  /** `mode` attribute. */
+  mode?: "client" | "server";
+  /** `dev` attribute. */
+  dev?: string;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceNetworkSource {
+  /** `bridge` attribute. */
+  bridge?: string;
+  /** `macTableManager` attribute. */
+  macTableManager?: "kernel" | "libvirt";
+  /** `network` attribute. */
+  network: string;
+  /** `portgroup` attribute. */
+  portgroup?: string;
+  /** `portid` attribute. */
+  portid?: number | bigint | string;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceDirectSource {
+  /** `network` attribute. */
+  network?: string;
+  /** `portgroup` attribute. */
+  portgroup?: string;
+  /** `portid` attribute. */
+  portid?: number | bigint | string;
+  /** `mode` attribute. */
+  mode?: "client" | "server" | (string & {});
+  /** `dev` attribute. */
+  dev: string;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceUserSource {
+  /** `dev` attribute. */
+  dev: string;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceInternalSource {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceMcastOrClientSource {
+  /** `address` attribute. */
+  address: string;
+  /** `port` attribute. */
+  port: number;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceUdpSource {
+  /** `address` attribute. */
+  address: string;
+  /** `port` attribute. */
+  port: number;
+  /** `<local>`. */
+  local: DomainInterfaceUdpSourceLocal;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceServerSource {
+  /** `address` attribute. */
+  address?: string;
+  /** `port` attribute. */
+  port: number;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceHostdevSource {
+  /** `missing` attribute. */
+  missing?: boolean;
+  /** `<vendor>`. */
+  vendor?: DomainInterfaceHostdevSourceVendor;
+  /** `<product>`. */
+  product?: DomainInterfaceHostdevSourceProduct;
   /** `<address>`. */
-  address?: DomainAddress;
-  /** `<space_hard_limit>`. */
-  spaceHardLimit?: DomainFilesystemSpaceHardLimit;
-  /** `<space_soft_limit>`. */
-  spaceSoftLimit?: DomainFilesystemSpaceSoftLimit;
+  addressElement?: DomainUsbaddress;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceVdpaSource {
+  /** `dev` attribute. */
+  dev: string;
+}
+
+/** `<source>`. */
+export interface DomainInterfaceVdsSource {
+  /** `portid` attribute. */
+  portid?: number | bigint | string;
+  /** `switchid` attribute. */
+  switchid: string;
+  /** `portgroupid` attribute. */
+  portgroupid?: string;
+  /** `connectionid` attribute. */
+  connectionid?: number | bigint;
 }
 
 /** `<driver>`. */
@@ -4072,6 +6194,40 @@ export interface DomainFsDriver {
   queue?: number;
 }
 
+/** `<source>`. */
+export interface DomainFilesystemFileSource {
+  /** `file` attribute. */
+  file: string;
+}
+
+/** `<target>`. */
+export interface DomainFilesystemFileTarget {
+  /** `dir` attribute. */
+  dir: string;
+}
+
+/** `<space_hard_limit>`. */
+export interface DomainFilesystemFileSpaceHardLimit {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<space_soft_limit>`. */
+export interface DomainFilesystemFileSpaceSoftLimit {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<source>`. */
+export interface DomainFilesystemBlockSource {
+  /** `dev` attribute. */
+  dev: string;
+}
+
 /** `<binary>`. */
 export interface DomainFsBinary {
   /** `path` attribute. */
@@ -4090,138 +6246,54 @@ export interface DomainFsBinary {
   openfiles?: DomainFsBinaryOpenfiles;
 }
 
-/** `<cache>`. */
-export interface DomainFsBinaryCache {
-  /** `mode` attribute. */
-  mode?: "always" | "none";
-}
-
-/** `<sandbox>`. */
-export interface DomainFsBinarySandbox {
-  /** `mode` attribute. */
-  mode?: "chroot" | "namespace";
-}
-
-/** `<lock>`. */
-export interface DomainFsBinaryLock {
-  /** `posix` attribute. */
-  posix?: boolean;
-  /** `flock` attribute. */
-  flock?: boolean;
-}
-
-/** `<thread_pool>`. */
-export interface DomainFsBinaryThreadPool {
-  /** `size` attribute. */
-  size?: number | bigint;
-}
-
-/** `<openfiles>`. */
-export interface DomainFsBinaryOpenfiles {
-  /** `max` attribute. */
-  max?: number | bigint;
-}
-
 /** `<source>`. */
-export interface DomainFilesystemSource {
-  /** `file` attribute. */
-  file?: string;
-  /** `dev` attribute. */
-  dev?: string;
+export interface DomainFilesystemMountSource {
   /** `dir` attribute. */
   dir?: string;
   /** `socket` attribute. */
   socket?: string;
-  /** `name` attribute. */
-  name?: string;
-  /** `usage` attribute. */
-  usage?: number | bigint;
-  /** `units` attribute. */
-  units?: string;
 }
 
-/** `<target>`. */
-export interface DomainFilesystemTarget {
+/** `<source>`. */
+export interface DomainFilesystemBindSource {
   /** `dir` attribute. */
   dir: string;
 }
 
-/** `<space_hard_limit>`. */
-export interface DomainFilesystemSpaceHardLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
+/** `<source>`. */
+export interface DomainFilesystemTemplateSource {
+  /** `name` attribute. */
+  name: string;
 }
 
-/** `<space_soft_limit>`. */
-export interface DomainFilesystemSpaceSoftLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
+/** `<source>`. */
+export interface DomainFilesystemRamSource {
+  /** `usage` attribute. */
+  usage: number | bigint;
+  /** `units` attribute. */
+  units?: string;
 }
 
-/** `<lease>`. */
-export interface DomainLease {
-  /** `<lockspace>`. */
-  lockspace: string;
-  /** `<key>`. */
-  key: string;
-  /** `<target>`. */
-  target: DomainLeaseTarget;
+/** `<iothreads>`. */
+export interface DomainIothreadMapping {
+  /** `<iothread>` elements. */
+  iothread: DomainIothreadMappingIothread[];
 }
 
-/** `<target>`. */
-export interface DomainLeaseTarget {
-  /** `path` attribute. */
-  path: string;
-  /** `offset` attribute. */
-  offset?: number;
-}
-
-/** `<controller>`. */
-export interface DomainController {
-  /** `index` attribute. */
-  index?: number;
-  /** `type` attribute. */
-  type: "ccid" | "fdc" | "ide" | "isa" | "pci" | "sata" | "scsi" | "usb" | "virtio-serial" | "xenbus";
-  /** `model` attribute. */
-  model?: "am53c974" | "auto" | "buslogic" | "dc390" | "dmi-to-pci-bridge" | "ehci" | "ibmvscsi" | "ich6" | "ich9-ehci1" | "ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3" | "lsilogic" | "lsisas1068" | "lsisas1078" | "ncr53c90" | "nec-xhci" | "none" | "pci-bridge" | "pci-expander-bus" | "pci-ohci" | "pci-root" | "pcie-expander-bus" | "pcie-root" | "pcie-root-port" | "pcie-switch-downstream-port" | "pcie-switch-upstream-port" | "pcie-to-pci-bridge" | "piix3" | "piix3-uhci" | "piix4" | "piix4-uhci" | "qemu-xhci" | "qusb1" | "qusb2" | "virtio" | "virtio-non-transitional" | "virtio-scsi" | "virtio-transitional" | "vmpvscsi" | "vt82c686b-uhci";
-  /** `ports` attribute. */
-  ports?: number;
-  /** `vectors` attribute. */
-  vectors?: number;
-  /** `maxGrantFrames` attribute. */
-  maxGrantFrames?: number;
-  /** `maxEventChannels` attribute. */
-  maxEventChannels?: number;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<model>`. */
-  modelElement?: DomainControllerModel;
-  /** `<target>`. */
-  target?: DomainControllerTarget;
-  /** `<pcihole64>`. */
-  pcihole64?: DomainControllerPcihole64;
-  /** `<master>`. */
-  master?: DomainUsbmaster;
-  /** `<driver>`. */
-  driver?: DomainControllerDriver;
+/** `<master>`. */
+export interface DomainUsbmaster {
+  /** `startport` attribute. */
+  startport: string;
 }
 
 /** `<model>`. */
-export interface DomainControllerModel {
+export interface DomainControllerPciModel {
   /** `name` attribute. */
   name: "i82801b11-bridge" | "ioh3420" | "pci-bridge" | "pcie-pci-bridge" | "pcie-root-port" | "pxb" | "pxb-pcie" | "spapr-pci-host-bridge" | "x3130-upstream" | "xio3130-downstream";
 }
 
 /** `<target>`. */
-export interface DomainControllerTarget {
+export interface DomainControllerPciTarget {
   /** `chassisNr` attribute. */
   chassisNr?: number | string;
   /** `chassis` attribute. */
@@ -4240,126 +6312,18 @@ export interface DomainControllerTarget {
   node?: number;
 }
 
-/** `<pcihole64>`. */
-export interface DomainControllerPcihole64 {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<master>`. */
-export interface DomainUsbmaster {
-  /** `startport` attribute. */
-  startport: string;
-}
-
-/** `<driver>`. */
-export interface DomainControllerDriver {
-  /** `queues` attribute. */
-  queues?: number;
-  /** `cmd_per_lun` attribute. */
-  cmdPerLun?: number;
-  /** `max_sectors` attribute. */
-  maxSectors?: number;
-  /** `ioeventfd` attribute. */
-  ioeventfd?: boolean;
-  /** `iothread` attribute. */
-  iothread?: number;
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-  /** `<iothreads>`. */
-  iothreads?: DomainIothreadMapping;
-}
-
-/** `<iothreads>`. */
-export interface DomainIothreadMapping {
-  /** `<iothread>` elements. */
-  iothread: DomainIothreadMappingIothread[];
-}
-
-/** `<iothread>`. */
-export interface DomainIothreadMappingIothread {
-  /** `id` attribute. */
-  id: number;
-  /** `<queue>` elements. */
-  queue?: DomainIothreadMappingIothreadQueue[];
-}
-
-/** `<queue>`. */
-export interface DomainIothreadMappingIothreadQueue {
-  /** `id` attribute. */
-  id: number;
-}
-
-/** `<disk>`. */
-export interface DomainDisk {
-  /** `device` attribute. */
-  device?: "cdrom" | "disk" | "floppy" | "lun";
-  /** `type` attribute. */
-  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
-  /** `rawio` attribute. */
-  rawio?: boolean;
-  /** `sgio` attribute. */
-  sgio?: "filtered" | "unfiltered";
+/** `<controller>` with `model` 'pci-root', 'pcie-root'. */
+export interface DomainControllerPciPciRootOrPcieRoot {
   /** `model` attribute. */
-  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `snapshot` attribute. */
-  snapshot?: "external" | "internal" | "manual" | "no";
-  /** `<source>`. */
-  source?: DomainXMLOsNvramSource;
-  /** `<driver>`. */
-  driver?: DomainDiskDriver;
-  /** `<mirror>`. */
-  mirror?: DomainDiskMirror;
-  /** `<auth>`. */
-  auth?: DomainDiskAuth;
-  /** `<target>`. */
-  target: DomainDiskTarget;
-  /** `<boot>`. */
-  boot?: DomainDeviceBoot;
-  /** `<backenddomain>`. */
-  backenddomain?: DomainDiskBackenddomain;
-  /** `<readonly>` (true when present). */
-  readonly?: true;
-  /** `<shareable>` (true when present). */
-  shareable?: true;
-  /** `<transient>`. */
-  transient?: DomainDiskTransient;
-  /** `<serial>`. */
-  serial?: string;
-  /** `<encryption>`. */
-  encryption?: DomainEncryption;
-  /** `<iotune>`. */
-  iotune?: DomainDiskIoTune;
-  /** `<throttlefilters>`. */
-  throttlefilters?: DomainThrottlefilters;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<geometry>`. */
-  geometry?: DomainGeometry;
-  /** `<blockio>`. */
-  blockio?: DomainDiskBlockIo;
-  /** `<wwn>`. */
-  wwn?: string;
-  /** `<vendor>`. */
-  vendor?: string;
-  /** `<product>`. */
-  product?: string;
-  /** `<backingStore>`. */
-  backingStore?: DomainDiskBackingStore;
-  /** `<privateData>` (true when present). */
-  privateData?: true;
+  model: "pci-root" | "pcie-root";
+  /** `<pcihole64>`. */
+  pcihole64?: DomainControllerPciPciRootOrPcieRootPcihole64;
+}
+
+/** `<controller>` with `model` 'pci-bridge', 'dmi-to-pci-bridge', 'pcie-to-pci-bridge', 'pcie-root-port', 'pcie-switch-upstream-port', 'pcie-switch-downstream-port', 'pci-expander-bus', 'pcie-expander-bus'. */
+export interface DomainControllerPciPciBridgeEtc {
+  /** `model` attribute. */
+  model: "dmi-to-pci-bridge" | "pci-bridge" | "pci-expander-bus" | "pcie-expander-bus" | "pcie-root-port" | "pcie-switch-downstream-port" | "pcie-switch-upstream-port" | "pcie-to-pci-bridge";
 }
 
 /** `<driver>`. */
@@ -4408,20 +6372,6 @@ export interface DomainDiskDriver {
   iothreads?: DomainIothreadMapping;
 }
 
-/** `<metadata_cache>`. */
-export interface DomainDiskDriverMetadataCache {
-  /** `<max_size>`. */
-  maxSize?: DomainDiskDriverMetadataCacheMaxSize;
-}
-
-/** `<max_size>`. */
-export interface DomainDiskDriverMetadataCacheMaxSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
 /** `<mirror>`. */
 export interface DomainDiskMirror {
   /** `file` attribute. */
@@ -4442,20 +6392,6 @@ export interface DomainDiskMirror {
   backingStore?: DomainDiskBackingStore;
 }
 
-/** `<backingStore>`. */
-export interface DomainDiskBackingStore {
-  /** `index` attribute. */
-  index?: number | bigint;
-  /** `type` attribute. */
-  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
-  /** `<source>`. */
-  source?: DomainXMLOsNvramSource;
-  /** `<backingStore>`. */
-  backingStore?: DomainDiskBackingStore;
-  /** `<format>`. */
-  format?: DomainDiskFormat;
-}
-
 /** `<target>`. */
 export interface DomainDiskTarget {
   /** `dev` attribute. */
@@ -4471,13 +6407,13 @@ export interface DomainDiskTarget {
 }
 
 /** `<backenddomain>`. */
-export interface DomainDiskBackenddomain {
+export interface DomainDiskFloppyOrDiskOrCdromBackenddomain {
   /** `name` attribute. */
   name: string;
 }
 
 /** `<transient>`. */
-export interface DomainDiskTransient {
+export interface DomainDiskFloppyOrDiskOrCdromTransient {
   /** `shareBacking` attribute. */
   shareBacking?: boolean;
 }
@@ -4532,12 +6468,6 @@ export interface DomainThrottlefilters {
   throttlefilter?: DomainThrottlefiltersThrottlefilter[];
 }
 
-/** `<throttlefilter>`. */
-export interface DomainThrottlefiltersThrottlefilter {
-  /** `group` attribute. */
-  group: string;
-}
-
 /** `<geometry>`. */
 export interface DomainGeometry {
   /** `cyls` attribute. */
@@ -4560,244 +6490,82 @@ export interface DomainDiskBlockIo {
   discardGranularity?: number | bigint;
 }
 
-/** `<watchdog>`. */
-export interface DomainWatchdog {
-  /** `model` attribute. */
-  model: "diag288" | "i6300esb" | "ib700" | "itco";
-  /** `action` attribute. */
-  action?: "dump" | "inject-nmi" | "none" | "pause" | "poweroff" | "reset" | "shutdown";
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<memballoon>`. */
-export interface DomainMemballoon {
-  /** `model` attribute. */
-  model: "none" | "virtio" | "virtio-non-transitional" | "virtio-transitional" | "xen";
-  /** `autodeflate` attribute. */
-  autodeflate?: boolean;
-  /** `freePageReporting` attribute. */
-  freePageReporting?: boolean;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<stats>`. */
-  stats?: DomainMemballoonStats;
-  /** `<driver>`. */
-  driver?: DomainMemballoonDriver;
-}
-
-/** `<stats>`. */
-export interface DomainMemballoonStats {
-  /** `period` attribute. */
-  period: number | bigint;
-}
-
-/** `<driver>`. */
-export interface DomainMemballoonDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<nvram>`. */
-export interface DomainNvram {
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<panic>`. */
-export interface DomainPanic {
-  /** `model` attribute. */
-  model?: "hyperv" | "isa" | "pseries" | "pvpanic" | "s390";
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<address>`. */
-  address?: DomainAddress;
-}
-
-/** `<iommu>`. */
-export interface DomainIommu {
-  /** `model` attribute. */
-  model: "intel" | "smmuv3" | "virtio";
-  /** `<driver>`. */
-  driver?: DomainIommuDriver;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-}
-
-/** `<driver>`. */
-export interface DomainIommuDriver {
-  /** `intremap` attribute. */
-  intremap?: boolean;
-  /** `caching_mode` attribute. */
-  cachingMode?: boolean;
-  /** `eim` attribute. */
-  eim?: boolean;
-  /** `iotlb` attribute. */
-  iotlb?: boolean;
-  /** `aw_bits` attribute. */
-  awBits?: number | string;
-  /** `dma_translation` attribute. */
-  dmaTranslation?: boolean;
-}
-
-/** `<vsock>`. */
-export interface DomainVsock {
-  /** `model` attribute. */
-  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `<cid>`. */
-  cid?: DomainVsockCid;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainAcpi;
-  /** `<driver>`. */
-  driver?: DomainVsockDriver;
-}
-
-/** `<cid>`. */
-export interface DomainVsockCid {
-  /** `auto` attribute. */
-  auto?: boolean;
-  /** `address` attribute. */
-  address?: number;
-}
-
-/** `<driver>`. */
-export interface DomainVsockDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<pstore>`. */
-export interface DomainPstore {
-  /** `backend` attribute. */
-  backend: "acpi-erst";
-  /** `<path>`. */
-  path?: string;
-  /** `<size>`. */
-  size: DomainPstoreSize;
-  /** `<address>`. */
-  address?: DomainAddress;
-  /** `<alias>`. */
-  alias?: DomainCryptoAlias;
-}
-
-/** `<size>`. */
-export interface DomainPstoreSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<seclabel>`. */
-export interface DomainSeclabel {
-  /** `model` attribute. */
-  model?: string;
+/** `<backingStore>`. */
+export interface DomainDiskBackingStore {
+  /** `index` attribute. */
+  index?: number | bigint;
   /** `type` attribute. */
-  type?: "dynamic" | "none" | "static";
-  /** `relabel` attribute. */
-  relabel?: boolean;
-  /** `<label>`. */
-  label?: string;
-  /** `<imagelabel>`. */
-  imagelabel?: string;
-  /** `<baselabel>`. */
-  baselabel?: string;
+  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
+  /** `<source>`. */
+  source?: DomainXMLOsNvramSource;
+  /** `<backingStore>`. */
+  backingStore?: DomainDiskBackingStore;
+  /** `<format>`. */
+  format?: DomainDiskFormat;
 }
 
-/** `<commandline>`. */
-export interface DomainQemucmdline {
-  /** `<arg>` elements. */
-  arg?: DomainQemucmdlineArg[];
-  /** `<env>` elements. */
-  env?: DomainQemucmdlineEnv[];
+/** The schema's `diskSourceFile`: `type` 'file' or none. */
+export interface DomainDiskSourceFile {
+  /** `type` attribute. */
+  type?: "file";
+  /** `<source>`. */
+  source?: DomainDiskSourceFileSource;
 }
 
-/** `<arg>`. */
-export interface DomainQemucmdlineArg {
-  /** `value` attribute. */
-  value: string;
+/** The schema's `diskSourceBlock`: `type` 'block'. */
+export interface DomainDiskSourceBlock {
+  /** `type` attribute. */
+  type: "block";
+  /** `<source>`. */
+  source?: DomainDiskSourceBlockSource;
 }
 
-/** `<env>`. */
-export interface DomainQemucmdlineEnv {
-  /** `name` attribute. */
-  name: string;
-  /** `value` attribute. */
-  value?: string;
+/** The schema's `diskSourceDir`: `type` 'dir'. */
+export interface DomainDiskSourceDir {
+  /** `type` attribute. */
+  type: "dir";
+  /** `<source>`. */
+  source?: DomainDiskSourceDirSource;
 }
 
-/** `<capabilities>`. */
-export interface DomainQemucapabilities {
-  /** `<add>` elements. */
-  add?: DomainQemucapabilitiesAdd[];
-  /** `<del>` elements. */
-  del?: DomainQemucapabilitiesDel[];
+/** The schema's `diskSourceNetwork`: `type` 'network'. */
+export interface DomainDiskSourceNetwork {
+  /** `type` attribute. */
+  type: "network";
+  /** `<source>`. */
+  source: DomainDiskSourceNetworkSource;
 }
 
-/** `<add>`. */
-export interface DomainQemucapabilitiesAdd {
-  /** `capability` attribute. */
-  capability: string;
+/** The schema's `diskSourceVolume`: `type` 'volume'. */
+export interface DomainDiskSourceVolume {
+  /** `type` attribute. */
+  type: "volume";
+  /** `<source>`. */
+  source?: DomainDiskSourceVolumeSource;
 }
 
-/** `<del>`. */
-export interface DomainQemucapabilitiesDel {
-  /** `capability` attribute. */
-  capability: string;
+/** The schema's `diskSourceNvme`: `type` 'nvme'. */
+export interface DomainDiskSourceNvme {
+  /** `type` attribute. */
+  type: "nvme";
+  /** `<source>`. */
+  source?: DomainDiskSourceNvmeSource;
 }
 
-/** `<deprecation>`. */
-export interface DomainQemudeprecation {
-  /** `behavior` attribute. */
-  behavior: "crash" | "none" | "omit" | "reject";
+/** The schema's `diskSourceVhostUser`: `type` 'vhostuser'. */
+export interface DomainDiskSourceVhostUser {
+  /** `type` attribute. */
+  type: "vhostuser";
+  /** `<source>`. */
+  source: DomainDiskSourceVhostUserSource;
 }
 
-/** `<override>`. */
-export interface DomainQemuoverride {
-  /** `<device>` elements. */
-  device?: DomainQemuoverrideDevice[];
-}
-
-/** `<device>`. */
-export interface DomainQemuoverrideDevice {
-  /** `alias` attribute. */
-  alias: string;
-  /** `<frontend>`. */
-  frontend?: DomainQemuoverrideDeviceFrontend;
-}
-
-/** `<frontend>`. */
-export interface DomainQemuoverrideDeviceFrontend {
-  /** `<property>` elements. */
-  property?: DomainQemuoverrideproperty[];
+/** The schema's `diskSourceVhostVdpa`: `type` 'vhostvdpa'. */
+export interface DomainDiskSourceVhostVdpa {
+  /** `type` attribute. */
+  type: "vhostvdpa";
+  /** `<source>`. */
+  source: DomainDiskSourceVhostVdpaSource;
 }
 
 /** `<property>`. */
@@ -4810,108 +6578,887 @@ export interface DomainQemuoverrideproperty {
   value?: string;
 }
 
-/** `<namespace>`. */
-export interface DomainLxcsharens {
-  /** `<sharenet>`. */
-  sharenet?: DomainLxcsharensSharenet;
-  /** `<shareipc>`. */
-  shareipc?: DomainLxcsharensShareipc;
-  /** `<shareuts>`. */
-  shareuts?: DomainLxcsharensShareuts;
-}
-
-/** `<sharenet>`. */
-export interface DomainLxcsharensSharenet {
-  /** `type` attribute. */
-  type: "name" | "netns" | "pid";
+/** `<sibling>`. */
+export interface DomainNumaDistance {
+  /** `id` attribute. */
+  id: number;
   /** `value` attribute. */
-  value: string;
+  value: number;
 }
 
-/** `<shareipc>`. */
-export interface DomainLxcsharensShareipc {
-  /** `type` attribute. */
-  type: "name" | "pid";
+/** `<size>`. */
+export interface DomainNumaCacheSize {
   /** `value` attribute. */
-  value: string;
+  value: number;
+  /** `unit` attribute. */
+  unit: string;
 }
 
-/** `<shareuts>`. */
-export interface DomainLxcsharensShareuts {
-  /** `type` attribute. */
-  type: "name" | "pid";
+/** `<line>`. */
+export interface DomainNumaCacheLine {
   /** `value` attribute. */
-  value: string;
+  value: number;
+  /** `unit` attribute. */
+  unit: string;
 }
 
-/** `<keywrap>`. */
-export interface DomainKeywrap {
-  /** `<cipher>` elements. */
-  cipher: DomainKeywrapCipher[];
+/** `<slice>`. */
+export interface DomainXMLOsNvramSourceSlicesSlice {
+  /** `type` attribute. */
+  type: "storage";
+  /** `offset` attribute. */
+  offset: number;
+  /** `size` attribute. */
+  size: number | bigint;
+}
+
+/** `<format>`. */
+export interface DomainDiskFormat {
+  /** `type` attribute. */
+  type: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
+  /** `<metadata_cache>`. */
+  metadataCache?: DomainDiskFormatMetadataCache;
+}
+
+/** `<host>` with `transport` 'tcp', 'rdma' or none. */
+export interface DomainDiskSourceNetworkHostTcpOrRdma {
+  /** `transport` attribute. */
+  transport?: "rdma" | "tcp";
+  /** `name` attribute. */
+  name: string;
+  /** `port` attribute. */
+  port?: number;
+}
+
+/** `<host>` with `transport` 'unix'. */
+export interface DomainDiskSourceNetworkHostUnix {
+  /** `transport` attribute. */
+  transport: "unix";
+  /** `socket` attribute. */
+  socket: string;
+}
+
+/** `<secret>`. */
+export interface DomainDiskAuthSecret {
+  /** `type` attribute. */
+  type: "ceph" | "iscsi";
+  /** `uuid` attribute. */
+  uuid?: string;
+  /** `usage` attribute. */
+  usage?: string;
+}
+
+/** `<secret>`. */
+export interface DomainSecret {
+  /** `type` attribute. */
+  type: "passphrase";
+  /** `uuid` attribute. */
+  uuid?: string;
+  /** `usage` attribute. */
+  usage?: string;
 }
 
 /** `<cipher>`. */
-export interface DomainKeywrapCipher {
+export interface DomainEncryptionCipher {
   /** `name` attribute. */
-  name: "aes" | "dea";
+  name: string;
+  /** `size` attribute. */
+  size: number;
+  /** `mode` attribute. */
+  mode?: string;
+  /** `hash` attribute. */
+  hash?: string;
+}
+
+/** `<ivgen>`. */
+export interface DomainEncryptionIvgen {
+  /** `name` attribute. */
+  name: string;
+  /** `hash` attribute. */
+  hash?: string;
+}
+
+/** `<cookie>`. */
+export interface DomainDiskSourceNetworkProtocolHTTPCookiesCookie {
+  /** `name` attribute. */
+  name: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<iqn>`. */
+export interface DomainInitiatorinfoIqn {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<source>`. */
+export interface DomainUnixSocketSource {
+  /** `type` attribute. */
+  type: "unix";
+  /** `path` attribute. */
+  path: string;
+  /** `mode` attribute. */
+  mode: "client" | "server";
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+}
+
+/** `<direct>`. */
+export interface DomainHypervCustomStimerDirect {
   /** `state` attribute. */
   state: boolean;
 }
 
-/** `<launchSecurity>`. */
-export interface DomainLaunchSecurity {
+/** `<direct>`. */
+export interface DomainHypervCustomTlbflushDirect {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<extended>`. */
+export interface DomainHypervCustomTlbflushExtended {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<zpci>`. */
+export interface DomainAddressPciZpci {
+  /** `uid` attribute. */
+  uid?: number | string;
+  /** `fid` attribute. */
+  fid?: number | string;
+}
+
+/** `<size>`. */
+export interface DomainMemorydevTargetLabelSize {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<device>`. */
+export interface DomainTpmBackendPassthroughDevice {
+  /** `path` attribute. */
+  path?: string;
+}
+
+/** `<encryption>`. */
+export interface DomainTpmBackendEmulatorEncryption {
+  /** `secret` attribute. */
+  secret: string;
+}
+
+/** `<active_pcr_banks>`. */
+export interface DomainTpmBackendEmulatorActivePcrBanks {
+  /** `<sha1>` (true when present). */
+  sha1?: true;
+  /** `<sha256>` (true when present). */
+  sha256?: true;
+  /** `<sha384>` (true when present). */
+  sha384?: true;
+  /** `<sha512>` (true when present). */
+  sha512?: true;
+}
+
+/** `<source>`: one of its variants, told apart by `type`. */
+export type DomainTpmBackendEmulatorSource = DomainTpmBackendEmulatorSourceFile | DomainTpmBackendEmulatorSourceDir;
+
+/** `<profile>`. */
+export interface DomainTpmBackendEmulatorProfile {
+  /** `source` attribute. */
+  source?: string;
+  /** `removeDisabled` attribute. */
+  removeDisabled?: "check" | "fips-host";
+  /** `name` attribute. */
+  name?: string;
+}
+
+/** `<source>`. */
+export interface DomainTpmBackendExternalSource {
   /** `type` attribute. */
-  type: "s390-pv" | "sev" | "sev-snp";
-  /** `kernelHashes` attribute. */
-  kernelHashes?: boolean;
-  /** `authorKey` attribute. */
-  authorKey?: boolean;
-  /** `vcek` attribute. */
-  vcek?: boolean;
-  /** `<cbitpos>`. */
-  cbitpos?: number;
-  /** `<reducedPhysBits>`. */
-  reducedPhysBits?: number;
-  /** `<policy>`. */
-  policy?: string;
-  /** `<guestVisibleWorkarounds>`. */
-  guestVisibleWorkarounds?: string;
-  /** `<idBlock>`. */
-  idBlock?: string;
-  /** `<idAuth>`. */
-  idAuth?: string;
-  /** `<hostData>`. */
-  hostData?: string;
-  /** `<handle>`. */
-  handle?: number;
-  /** `<dhCert>`. */
-  dhCert?: string;
-  /** `<session>`. */
-  session?: string;
+  type: "unix";
+  /** `path` attribute. */
+  path: string;
+  /** `mode` attribute. */
+  mode: "connect";
 }
 
-/** `<commandline>`. */
-export interface DomainBhyvecmdline {
-  /** `<arg>` elements. */
-  arg?: DomainBhyvecmdlineArg[];
+/** `<listen>` with `type` 'address'. */
+export interface DomainGraphicVncListenAddress {
+  /** `type` attribute. */
+  type: "address";
+  /** `address` attribute. */
+  address?: string;
 }
 
-/** `<arg>`. */
-export interface DomainBhyvecmdlineArg {
+/** `<listen>` with `type` 'network'. */
+export interface DomainGraphicVncListenNetwork {
+  /** `type` attribute. */
+  type: "network";
+  /** `address` attribute. */
+  address?: string;
+  /** `network` attribute. */
+  network: string;
+}
+
+/** `<listen>` with `type` 'socket'. */
+export interface DomainGraphicVncListenSocket {
+  /** `type` attribute. */
+  type: "socket";
+  /** `socket` attribute. */
+  socket?: string;
+}
+
+/** `<listen>` with `type` 'none'. */
+export interface DomainGraphicVncListenNone {
+  /** `type` attribute. */
+  type: "none";
+}
+
+/** `<driver>`. */
+export interface DomainHostdevDriver2 {
+  /** `name` attribute. */
+  name?: "kvm" | "vfio" | "xen";
+  /** `model` attribute. */
+  model?: string;
+}
+
+/** `<source>`. */
+export interface DomainHostdevsubsyspciSource {
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `writeFiltering` attribute. */
+  writeFiltering?: boolean;
+  /** `<address>`. */
+  address: DomainHostdevsubsyspciSourceAddress;
+}
+
+/** `<source>`. */
+export interface DomainHostdevsubsysusbSource {
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `guestReset` attribute. */
+  guestReset?: "off" | "on" | "uninitialized";
+  /** `<vendor>`. */
+  vendor?: DomainInterfaceHostdevSourceVendor;
+  /** `<product>`. */
+  product?: DomainInterfaceHostdevSourceProduct;
+  /** `<address>`. */
+  address?: DomainHostdevsubsysusbSourceAddress;
+}
+
+/** `<source>`: one of its variants, told apart by `protocol`. */
+export type DomainHostdevsubsysscsiSource = DomainHostdevsubsysscsiSourceAdapter | DomainHostdevsubsysscsiSourceIscsi;
+
+/** `<source>`. */
+export interface DomainHostdevsubsyshostSource {
+  /** `protocol` attribute. */
+  protocol: "vhost";
+  /** `wwpn` attribute. */
+  wwpn: string;
+}
+
+/** `<source>`. */
+export interface DomainHostdevsubsysmdevSource {
+  /** `<address>`. */
+  address: DomainHostdevsubsysmdevSourceAddress;
+}
+
+/** `<source>`. */
+export interface DomainHostdevCapabilitiesStorageSource {
+  /** `<block>`. */
+  block: string;
+}
+
+/** `<source>`. */
+export interface DomainHostdevCapabilitiesMiscSource {
+  /** `<char>`. */
+  char: string;
+}
+
+/** `<source>`. */
+export interface DomainHostdevCapabilitiesNetSource {
+  /** `<interface>`. */
+  interface: string;
+}
+
+/** `<settings>`. */
+export interface DomainAudioNoneInputSettings {
+  /** `frequency` attribute. */
+  frequency?: number | string;
+  /** `channels` attribute. */
+  channels?: number | string;
+  /** `format` attribute. */
+  format?: "f32" | "s16" | "s32" | "s8" | "u16" | "u32" | "u8";
+}
+
+/** `<parameters>`. */
+export interface DomainInterfaceBridgeVirtualportParameters {
+  /** `managerid` attribute. */
+  managerid?: number | string;
+  /** `typeid` attribute. */
+  typeid?: number | string;
+  /** `typeidversion` attribute. */
+  typeidversion?: number | string;
+  /** `instanceid` attribute. */
+  instanceid?: string;
+  /** `profileid` attribute. */
+  profileid?: string;
+  /** `interfaceid` attribute. */
+  interfaceid?: string;
+}
+
+/** `<rx>`. */
+export interface DomainCoalesceRx {
+  /** `<frames>`. */
+  frames?: DomainCoalesceRxFrames;
+}
+
+/** `<range>`. */
+export interface DomainInterfaceBridgePortForwardRange {
+  /** `start` attribute. */
+  start: number;
+  /** `end` attribute. */
+  end?: number;
+  /** `to` attribute. */
+  to?: number;
+  /** `exclude` attribute. */
+  exclude?: boolean;
+}
+
+/** `<host>`. */
+export interface DomainHostdevDriverHost {
+  /** `csum` attribute. */
+  csum?: boolean;
+  /** `gso` attribute. */
+  gso?: boolean;
+  /** `tso4` attribute. */
+  tso4?: boolean;
+  /** `tso6` attribute. */
+  tso6?: boolean;
+  /** `ecn` attribute. */
+  ecn?: boolean;
+  /** `ufo` attribute. */
+  ufo?: boolean;
+  /** `mrg_rxbuf` attribute. */
+  mrgRxbuf?: boolean;
+}
+
+/** `<guest>`. */
+export interface DomainHostdevDriverGuest {
+  /** `csum` attribute. */
+  csum?: boolean;
+  /** `tso4` attribute. */
+  tso4?: boolean;
+  /** `tso6` attribute. */
+  tso6?: boolean;
+  /** `ecn` attribute. */
+  ecn?: boolean;
+  /** `ufo` attribute. */
+  ufo?: boolean;
+}
+
+/** `<parameter>`. */
+export interface DomainInterfaceBridgeFilterrefParameter {
+  /** `name` attribute. */
+  name: string;
   /** `value` attribute. */
   value: string;
 }
 
-/** `<commandline>`. */
-export interface DomainXencmdline {
-  /** `<arg>` elements. */
-  arg?: DomainXencmdlineArg[];
+/** `<inbound>`. */
+export interface DomainBandwidthInbound {
+  /** `average` attribute. */
+  average?: number | bigint;
+  /** `peak` attribute. */
+  peak?: number | bigint;
+  /** `floor` attribute. */
+  floor?: number | bigint;
+  /** `burst` attribute. */
+  burst?: number;
 }
 
-/** `<arg>`. */
-export interface DomainXencmdlineArg {
-  /** `value` attribute. */
-  value: string;
+/** `<outbound>`. */
+export interface DomainBandwidthOutbound {
+  /** `average` attribute. */
+  average?: number | bigint;
+  /** `peak` attribute. */
+  peak?: number | bigint;
+  /** `floor` attribute. */
+  floor?: number | bigint;
+  /** `burst` attribute. */
+  burst?: number;
+}
+
+/** `<tag>`. */
+export interface DomainVlanTag {
+  /** `id` attribute. */
+  id: number;
+  /** `nativeMode` attribute. */
+  nativeMode?: "tagged" | "untagged";
+}
+
+/** `<teaming>` with `type` 'persistent'. */
+export interface DomainTeamingPersistent {
+  /** `type` attribute. */
+  type: "persistent";
+}
+
+/** `<teaming>` with `type` 'transient'. */
+export interface DomainTeamingTransient {
+  /** `type` attribute. */
+  type: "transient";
+  /** `persistent` attribute. */
+  persistent: string;
+}
+
+/** `<local>`. */
+export interface DomainInterfaceUdpSourceLocal {
+  /** `address` attribute. */
+  address: string;
+  /** `port` attribute. */
+  port: number;
+}
+
+/** `<vendor>`. */
+export interface DomainInterfaceHostdevSourceVendor {
+  /** `id` attribute. */
+  id: string;
+}
+
+/** `<product>`. */
+export interface DomainInterfaceHostdevSourceProduct {
+  /** `id` attribute. */
+  id: string;
+}
+
+/** `<address>`. */
+export interface DomainUsbaddress {
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `device` attribute. */
+  device?: string;
+  /** `type` attribute. */
+  type?: "pci" | "usb";
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
+}
+
+/** `<cache>`. */
+export interface DomainFsBinaryCache {
+  /** `mode` attribute. */
+  mode?: "always" | "none";
+}
+
+/** `<sandbox>`. */
+export interface DomainFsBinarySandbox {
+  /** `mode` attribute. */
+  mode?: "chroot" | "namespace";
+}
+
+/** `<lock>`. */
+export interface DomainFsBinaryLock {
+  /** `posix` attribute. */
+  posix?: boolean;
+  /** `flock` attribute. */
+  flock?: boolean;
+}
+
+/** `<thread_pool>`. */
+export interface DomainFsBinaryThreadPool {
+  /** `size` attribute. */
+  size?: number | bigint;
+}
+
+/** `<openfiles>`. */
+export interface DomainFsBinaryOpenfiles {
+  /** `max` attribute. */
+  max?: number | bigint;
+}
+
+/** `<iothread>`. */
+export interface DomainIothreadMappingIothread {
+  /** `id` attribute. */
+  id: number;
+  /** `<queue>` elements. */
+  queue?: DomainIothreadMappingIothreadQueue[];
+}
+
+/** `<pcihole64>`. */
+export interface DomainControllerPciPciRootOrPcieRootPcihole64 {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<metadata_cache>`. */
+export interface DomainDiskDriverMetadataCache {
+  /** `<max_size>`. */
+  maxSize?: DomainDiskDriverMetadataCacheMaxSize;
+}
+
+/** `<throttlefilter>`. */
+export interface DomainThrottlefiltersThrottlefilter {
+  /** `group` attribute. */
+  group: string;
+}
+
+/** `<source>`. */
+export interface DomainDiskSourceFileSource {
+  /** `file` attribute. */
+  file?: string;
+  /** `fdgroup` attribute. */
+  fdgroup?: string;
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `<slices>`. */
+  slices?: DomainXMLOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainXMLOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<source>`. */
+export interface DomainDiskSourceBlockSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `dev` attribute. */
+  dev?: string;
+  /** `<slices>`. */
+  slices?: DomainXMLOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainXMLOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<reservations>`. */
+  reservations?: DomainReservations;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<source>`. */
+export interface DomainDiskSourceDirSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `dir` attribute. */
+  dir: string;
+  /** `<slices>`. */
+  slices?: DomainXMLOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainXMLOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+}
+
+/** `<source>`. */
+export interface DomainDiskSourceNetworkSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `protocol` attribute. */
+  protocol: "ftp" | "ftps" | "gluster" | "http" | "https" | "iscsi" | "nbd" | "nfs" | "rbd" | "sheepdog" | "ssh" | "tftp" | "vxhs";
+  /** `name` attribute. */
+  name?: string;
+  /** `tls` attribute. */
+  tls?: boolean;
+  /** `tlsHostname` attribute. */
+  tlsHostname?: string;
+  /** `query` attribute. */
+  query?: string;
+  /** `<slices>`. */
+  slices?: DomainXMLOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainXMLOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<host>` elements. */
+  host?: DomainDiskSourceNetworkHost[];
+  /** `<snapshot>`. */
+  snapshot?: DomainXMLOsNvramSourceSnapshot;
+  /** `<config>`. */
+  config?: DomainXMLOsNvramSourceConfig;
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<identity>`. */
+  identity?: DomainDiskSourceNetworkProtocolSSHKeyDef;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<ssl>`. */
+  ssl?: DomainDiskSourceNetworkProtocolSSLVerify;
+  /** `<cookies>`. */
+  cookies?: DomainDiskSourceNetworkProtocolHTTPCookies;
+  /** `<readahead>`. */
+  readahead?: DomainXMLOsNvramSourceReadahead;
+  /** `<timeout>`. */
+  timeout?: DomainXMLOsNvramSourceTimeout;
+  /** `<knownHosts>`. */
+  knownHosts?: DomainDiskSourceNetworkProtocolSSHHostVerify;
+  /** `<initiator>`. */
+  initiator?: DomainInitiatorinfo;
+}
+
+/** `<source>`. */
+export interface DomainDiskSourceVolumeSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `pool` attribute. */
+  pool: string;
+  /** `volume` attribute. */
+  volume: string;
+  /** `mode` attribute. */
+  mode?: "direct" | "host";
+  /** `<slices>`. */
+  slices?: DomainXMLOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainXMLOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<source>`. */
+export interface DomainDiskSourceNvmeSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `type` attribute. */
+  type: "pci";
+  /** `namespace` attribute. */
+  namespace: number | string;
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `<address>`. */
+  address: DomainXMLOsNvramSourceAddress;
+  /** `<slices>`. */
+  slices?: DomainXMLOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainXMLOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+}
+
+/** `<source>`. */
+export interface DomainDiskSourceVhostUserSource {
+  /** `type` attribute. */
+  type: "unix";
+  /** `path` attribute. */
+  path: string;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+}
+
+/** `<source>`. */
+export interface DomainDiskSourceVhostVdpaSource {
+  /** `dev` attribute. */
+  dev: string;
+}
+
+/** `<metadata_cache>`. */
+export interface DomainDiskFormatMetadataCache {
+  /** `<max_size>`. */
+  maxSize?: DomainDiskFormatMetadataCacheMaxSize;
+}
+
+/** `<source>` with `type` 'file'. */
+export interface DomainTpmBackendEmulatorSourceFile {
+  /** `type` attribute. */
+  type: "file";
+  /** `path` attribute. */
+  path: string;
+}
+
+/** `<source>` with `type` 'dir'. */
+export interface DomainTpmBackendEmulatorSourceDir {
+  /** `type` attribute. */
+  type: "dir";
+  /** `path` attribute. */
+  path: string;
+}
+
+/** `<address>`. */
+export interface DomainHostdevsubsyspciSourceAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
+}
+
+/** `<address>`. */
+export interface DomainHostdevsubsysusbSourceAddress {
+  /** `bus` attribute. */
+  bus: number | string;
+  /** `device` attribute. */
+  device: string;
+}
+
+/** `<source>` with `protocol` 'adapter' or none. */
+export interface DomainHostdevsubsysscsiSourceAdapter {
+  /** `protocol` attribute. */
+  protocol?: "adapter";
+  /** `<adapter>`. */
+  adapter: DomainSourceinfoadapter;
+  /** `<address>`. */
+  address: DomainHostdevsubsysscsiSourceAdapterAddress;
+}
+
+/** `<source>` with `protocol` 'iscsi'. */
+export interface DomainHostdevsubsysscsiSourceIscsi {
+  /** `protocol` attribute. */
+  protocol: "iscsi";
+  /** `name` attribute. */
+  name: string;
+  /** `<host>` elements. */
+  host: DomainHostdevsubsysscsiSourceIscsiHost[];
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<initiator>`. */
+  initiator?: DomainInitiatorinfo;
+}
+
+/** `<address>`. */
+export interface DomainHostdevsubsysmdevSourceAddress {
+  /** `uuid` attribute. */
+  uuid: string;
+}
+
+/** `<frames>`. */
+export interface DomainCoalesceRxFrames {
+  /** `max` attribute. */
+  max?: number;
+}
+
+/** `<queue>`. */
+export interface DomainIothreadMappingIothreadQueue {
+  /** `id` attribute. */
+  id: number;
+}
+
+/** `<max_size>`. */
+export interface DomainDiskDriverMetadataCacheMaxSize {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<max_size>`. */
+export interface DomainDiskFormatMetadataCacheMaxSize {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<adapter>`: one of its variants, told apart by `type`. */
+export type DomainSourceinfoadapter = DomainSourceinfoadapterScsiHost | DomainSourceinfoadapterFcHost;
+
+/** `<address>`. */
+export interface DomainHostdevsubsysscsiSourceAdapterAddress {
+  /** `bus` attribute. */
+  bus: number | string;
+  /** `target` attribute. */
+  target: string;
+  /** `unit` attribute. */
+  unit: string;
+}
+
+/** `<host>`. */
+export interface DomainHostdevsubsysscsiSourceIscsiHost {
+  /** `name` attribute. */
+  name: string;
+  /** `port` attribute. */
+  port?: number;
+}
+
+/** `<adapter>` with `type` 'scsi_host' or none. */
+export interface DomainSourceinfoadapterScsiHost {
+  /** `type` attribute. */
+  type?: "scsi_host";
+  /** `name` attribute. */
+  name?: string;
+  /** `<parentaddr>`. */
+  parentaddr?: DomainSourceinfoadapterScsiHostParentaddr;
+}
+
+/** `<adapter>` with `type` 'fc_host'. */
+export interface DomainSourceinfoadapterFcHost {
+  /** `type` attribute. */
+  type: "fc_host";
+  /** `parent` attribute. */
+  parent?: string;
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `parent_wwnn` attribute. */
+  parentWwnn?: string;
+  /** `parent_wwpn` attribute. */
+  parentWwpn?: string;
+  /** `parent_fabric_wwn` attribute. */
+  parentFabricWwn?: string;
+  /** `wwnn` attribute. */
+  wwnn: string;
+  /** `wwpn` attribute. */
+  wwpn: string;
+}
+
+/** `<parentaddr>`. */
+export interface DomainSourceinfoadapterScsiHostParentaddr {
+  /** `unique_id` attribute. */
+  uniqueId?: number | bigint;
+  /** `<address>`. */
+  address: DomainSourceinfoadapterScsiHostParentaddrAddress;
+}
+
+/** `<address>`. */
+export interface DomainSourceinfoadapterScsiHostParentaddrAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
 }
 
 /** `<network>`. */
@@ -4929,13 +7476,13 @@ export interface NetworkXML {
   /** `<description>`. */
   description?: string;
   /** `<metadata>`. */
-  metadata?: NetworkMetadata;
+  metadata?: DomainMetadata;
   /** `<uuid>`. */
   uuid?: string;
   /** `<bridge>`. */
   bridge?: NetworkXMLBridge;
   /** `<mtu>`. */
-  mtu?: NetworkMtu;
+  mtu?: DomainMtu;
   /** `<mac>`. */
   mac?: NetworkXMLMac;
   /** `<forward>`. */
@@ -4949,21 +7496,17 @@ export interface NetworkXML {
   /** `<dns>`. */
   dns?: NetworkXMLDns;
   /** `<bandwidth>`. */
-  bandwidth?: NetworkBandwidth;
+  bandwidth?: DomainBandwidth;
   /** `<vlan>`. */
-  vlan?: NetworkVlan;
+  vlan?: DomainVlan;
   /** `<port>`. */
-  port?: NetworkPortOptions;
+  port?: DomainPortOptions;
   /** `<ip>` elements. */
   ip?: NetworkXMLIp[];
   /** `<route>` elements. */
-  route?: NetworkRoute[];
+  route?: DomainRoute[];
   /** `<options>`. */
   dnsmasqOptions?: NetworkXMLOptions;
-}
-
-/** `<metadata>`: also holds what the schema leaves open (kept as written, not typed). */
-export interface NetworkMetadata {
 }
 
 /** `<bridge>`. */
@@ -4978,12 +7521,6 @@ export interface NetworkXMLBridge {
   delay?: number | bigint;
   /** `macTableManager` attribute. */
   macTableManager?: "kernel" | "libvirt";
-}
-
-/** `<mtu>`. */
-export interface NetworkMtu {
-  /** `size` attribute. */
-  size: number | bigint;
 }
 
 /** `<mac>`. */
@@ -5007,9 +7544,83 @@ export interface NetworkXMLForward {
   /** `<pf>`. */
   pf?: NetworkXMLForwardPf;
   /** `<driver>`. */
-  driver?: NetworkHostdevDriver;
+  driver?: DomainHostdevDriver2;
   /** `<nat>`. */
   nat?: NetworkXMLForwardNat;
+}
+
+/** `<virtualport>`. */
+export interface NetworkXMLVirtualport {
+  /** `type` attribute. */
+  type?: "802.1Qbg" | "802.1Qbh" | "midonet" | "openvswitch";
+  /** `<parameters>`. */
+  parameters?: NetworkXMLVirtualportParameters;
+}
+
+/** `<portgroup>`. */
+export interface NetworkXMLPortgroup {
+  /** `name` attribute. */
+  name: string;
+  /** `default` attribute. */
+  default?: boolean;
+  /** `trustGuestRxFilters` attribute. */
+  trustGuestRxFilters?: boolean;
+  /** `<virtualport>`. */
+  virtualport?: NetworkXMLVirtualport;
+  /** `<bandwidth>`. */
+  bandwidth?: DomainBandwidth;
+  /** `<vlan>`. */
+  vlan?: DomainVlan;
+}
+
+/** `<domain>`. */
+export interface NetworkXMLDomain {
+  /** `name` attribute. */
+  name: string;
+  /** `localOnly` attribute. */
+  localOnly?: boolean;
+  /** `register` attribute. */
+  register?: boolean;
+}
+
+/** `<dns>`. */
+export interface NetworkXMLDns {
+  /** `enable` attribute. */
+  enable?: boolean;
+  /** `forwardPlainNames` attribute. */
+  forwardPlainNames?: boolean;
+  /** `<forwarder>` elements. */
+  forwarder?: NetworkXMLDnsForwarder[];
+  /** `<txt>` elements. */
+  txt?: NetworkXMLDnsTxt[];
+  /** `<srv>` elements. */
+  srv?: NetworkXMLDnsSrv[];
+  /** `<host>` elements. */
+  host?: NetworkXMLDnsHost[];
+}
+
+/** `<ip>`. */
+export interface NetworkXMLIp {
+  /** `address` attribute. */
+  address?: string;
+  /** `netmask` attribute. */
+  netmask?: string;
+  /** `prefix` attribute. */
+  prefix?: number;
+  /** `family` attribute. */
+  family?: string;
+  /** `localPtr` attribute. */
+  localPtr?: boolean;
+  /** `<tftp>`. */
+  tftp?: NetworkXMLIpTftp;
+  /** `<dhcp>`. */
+  dhcp?: NetworkXMLIpDhcp;
+}
+
+/** `<options>`. */
+export interface NetworkXMLOptions {
+  /** `<option>` elements. */
+  option?: NetworkXMLOptionsOption[];
 }
 
 /** `<address>`. */
@@ -5044,14 +7655,6 @@ export interface NetworkXMLForwardPf {
   dev: string;
 }
 
-/** `<driver>`. */
-export interface NetworkHostdevDriver {
-  /** `name` attribute. */
-  name?: "kvm" | "vfio" | "xen";
-  /** `model` attribute. */
-  model?: string;
-}
-
 /** `<nat>`. */
 export interface NetworkXMLForwardNat {
   /** `ipv6` attribute. */
@@ -5060,30 +7663,6 @@ export interface NetworkXMLForwardNat {
   address?: NetworkXMLForwardNatAddress;
   /** `<port>`. */
   port?: NetworkXMLForwardNatPort;
-}
-
-/** `<address>`. */
-export interface NetworkXMLForwardNatAddress {
-  /** `start` attribute. */
-  start: string;
-  /** `end` attribute. */
-  end: string;
-}
-
-/** `<port>`. */
-export interface NetworkXMLForwardNatPort {
-  /** `start` attribute. */
-  start: number | bigint;
-  /** `end` attribute. */
-  end: number | bigint;
-}
-
-/** `<virtualport>`. */
-export interface NetworkXMLVirtualport {
-  /** `type` attribute. */
-  type?: "802.1Qbg" | "802.1Qbh" | "midonet" | "openvswitch";
-  /** `<parameters>`. */
-  parameters?: NetworkXMLVirtualportParameters;
 }
 
 /** `<parameters>`. */
@@ -5100,98 +7679,6 @@ export interface NetworkXMLVirtualportParameters {
   profileid?: string;
   /** `interfaceid` attribute. */
   interfaceid?: string;
-}
-
-/** `<portgroup>`. */
-export interface NetworkXMLPortgroup {
-  /** `name` attribute. */
-  name: string;
-  /** `default` attribute. */
-  default?: boolean;
-  /** `trustGuestRxFilters` attribute. */
-  trustGuestRxFilters?: boolean;
-  /** `<virtualport>`. */
-  virtualport?: NetworkXMLVirtualport;
-  /** `<bandwidth>`. */
-  bandwidth?: NetworkBandwidth;
-  /** `<vlan>`. */
-  vlan?: NetworkVlan;
-}
-
-/** `<bandwidth>`. */
-export interface NetworkBandwidth {
-  /** `classID` attribute. */
-  classID?: number | bigint;
-  /** `<inbound>`. */
-  inbound?: NetworkBandwidthInbound;
-  /** `<outbound>`. */
-  outbound?: NetworkBandwidthOutbound;
-}
-
-/** `<inbound>`. */
-export interface NetworkBandwidthInbound {
-  /** `average` attribute. */
-  average?: number | bigint;
-  /** `peak` attribute. */
-  peak?: number | bigint;
-  /** `floor` attribute. */
-  floor?: number | bigint;
-  /** `burst` attribute. */
-  burst?: number;
-}
-
-/** `<outbound>`. */
-export interface NetworkBandwidthOutbound {
-  /** `average` attribute. */
-  average?: number | bigint;
-  /** `peak` attribute. */
-  peak?: number | bigint;
-  /** `floor` attribute. */
-  floor?: number | bigint;
-  /** `burst` attribute. */
-  burst?: number;
-}
-
-/** `<vlan>`. */
-export interface NetworkVlan {
-  /** `trunk` attribute. */
-  trunk?: "yes";
-  /** `<tag>` elements. */
-  tag: NetworkVlanTag[];
-}
-
-/** `<tag>`. */
-export interface NetworkVlanTag {
-  /** `id` attribute. */
-  id: number;
-  /** `nativeMode` attribute. */
-  nativeMode?: "tagged" | "untagged";
-}
-
-/** `<domain>`. */
-export interface NetworkXMLDomain {
-  /** `name` attribute. */
-  name: string;
-  /** `localOnly` attribute. */
-  localOnly?: boolean;
-  /** `register` attribute. */
-  register?: boolean;
-}
-
-/** `<dns>`. */
-export interface NetworkXMLDns {
-  /** `enable` attribute. */
-  enable?: boolean;
-  /** `forwardPlainNames` attribute. */
-  forwardPlainNames?: boolean;
-  /** `<forwarder>` elements. */
-  forwarder?: NetworkXMLDnsForwarder[];
-  /** `<txt>` elements. */
-  txt?: NetworkXMLDnsTxt[];
-  /** `<srv>` elements. */
-  srv?: NetworkXMLDnsSrv[];
-  /** `<host>` elements. */
-  host?: NetworkXMLDnsHost[];
 }
 
 /** `<forwarder>`. */
@@ -5236,30 +7723,6 @@ export interface NetworkXMLDnsHost {
   hostname: string[];
 }
 
-/** `<port>`. */
-export interface NetworkPortOptions {
-  /** `isolated` attribute. */
-  isolated?: boolean;
-}
-
-/** `<ip>`. */
-export interface NetworkXMLIp {
-  /** `address` attribute. */
-  address?: string;
-  /** `netmask` attribute. */
-  netmask?: string;
-  /** `prefix` attribute. */
-  prefix?: number;
-  /** `family` attribute. */
-  family?: string;
-  /** `localPtr` attribute. */
-  localPtr?: boolean;
-  /** `<tftp>`. */
-  tftp?: NetworkXMLIpTftp;
-  /** `<dhcp>`. */
-  dhcp?: NetworkXMLIpDhcp;
-}
-
 /** `<tftp>`. */
 export interface NetworkXMLIpTftp {
   /** `root` attribute. */
@@ -5276,6 +7739,28 @@ export interface NetworkXMLIpDhcp {
   bootp?: NetworkXMLIpDhcpBootp;
 }
 
+/** `<option>`. */
+export interface NetworkXMLOptionsOption {
+  /** `value` attribute. */
+  value: string;
+}
+
+/** `<address>`. */
+export interface NetworkXMLForwardNatAddress {
+  /** `start` attribute. */
+  start: string;
+  /** `end` attribute. */
+  end: string;
+}
+
+/** `<port>`. */
+export interface NetworkXMLForwardNatPort {
+  /** `start` attribute. */
+  start: number | bigint;
+  /** `end` attribute. */
+  end: number | bigint;
+}
+
 /** `<range>`. */
 export interface NetworkXMLIpDhcpRange {
   /** `start` attribute. */
@@ -5284,14 +7769,6 @@ export interface NetworkXMLIpDhcpRange {
   end: string;
   /** `<lease>`. */
   lease?: NetworkXMLIpDhcpRangeLease;
-}
-
-/** `<lease>`. */
-export interface NetworkXMLIpDhcpRangeLease {
-  /** `expiry` attribute. */
-  expiry: number | bigint;
-  /** `unit` attribute. */
-  unit?: "hours" | "minutes" | "seconds";
 }
 
 /** `<host>`. */
@@ -5308,14 +7785,6 @@ export interface NetworkXMLIpDhcpHost {
   lease?: NetworkXMLIpDhcpHostLease;
 }
 
-/** `<lease>`. */
-export interface NetworkXMLIpDhcpHostLease {
-  /** `expiry` attribute. */
-  expiry: number | bigint;
-  /** `unit` attribute. */
-  unit?: "hours" | "minutes" | "seconds";
-}
-
 /** `<bootp>`. */
 export interface NetworkXMLIpDhcpBootp {
   /** `file` attribute. */
@@ -5324,32 +7793,20 @@ export interface NetworkXMLIpDhcpBootp {
   server?: string;
 }
 
-/** `<route>`. */
-export interface NetworkRoute {
-  /** `family` attribute. */
-  family?: string;
-  /** `address` attribute. */
-  address: string;
-  /** `netmask` attribute. */
-  netmask?: string;
-  /** `prefix` attribute. */
-  prefix?: number;
-  /** `gateway` attribute. */
-  gateway: string;
-  /** `metric` attribute. */
-  metric?: number;
+/** `<lease>`. */
+export interface NetworkXMLIpDhcpRangeLease {
+  /** `expiry` attribute. */
+  expiry: number | bigint;
+  /** `unit` attribute. */
+  unit?: "hours" | "minutes" | "seconds";
 }
 
-/** `<options>`. */
-export interface NetworkXMLOptions {
-  /** `<option>` elements. */
-  option?: NetworkXMLOptionsOption[];
-}
-
-/** `<option>`. */
-export interface NetworkXMLOptionsOption {
-  /** `value` attribute. */
-  value: string;
+/** `<lease>`. */
+export interface NetworkXMLIpDhcpHostLease {
+  /** `expiry` attribute. */
+  expiry: number | bigint;
+  /** `unit` attribute. */
+  unit?: "hours" | "minutes" | "seconds";
 }
 
 /** `<networkport>`. */
@@ -5365,13 +7822,13 @@ export interface NetworkPortXML {
   /** `<rxfilters>`. */
   rxfilters?: NetworkPortRxfilters;
   /** `<virtualport>`. */
-  virtualport?: NetworkPortXMLVirtualport;
+  virtualport?: NetworkXMLVirtualport;
   /** `<bandwidth>`. */
-  bandwidth?: NetworkPortBandwidth;
+  bandwidth?: DomainBandwidth;
   /** `<vlan>`. */
-  vlan?: NetworkPortVlan;
+  vlan?: DomainVlan;
   /** `<port>`. */
-  port?: NetworkPortPortOptions;
+  port?: DomainPortOptions;
   /** `<plug>`. */
   plug?: NetworkPortPlug;
 }
@@ -5396,116 +7853,53 @@ export interface NetworkPortRxfilters {
   trustGuest: boolean;
 }
 
-/** `<virtualport>`. */
-export interface NetworkPortXMLVirtualport {
+/** `<plug>`: one of its variants, told apart by `type`. */
+export type NetworkPortPlug = NetworkPortPlugnetwork | NetworkPortPlugbridge | NetworkPortPlugdirect | NetworkPortPlughostdevpci;
+
+/** The schema's `plugnetwork`: `type` 'network'. */
+export interface NetworkPortPlugnetwork {
   /** `type` attribute. */
-  type?: "802.1Qbg" | "802.1Qbh" | "midonet" | "openvswitch";
-  /** `<parameters>`. */
-  parameters?: NetworkPortXMLVirtualportParameters;
-}
-
-/** `<parameters>`. */
-export interface NetworkPortXMLVirtualportParameters {
-  /** `managerid` attribute. */
-  managerid?: number | string;
-  /** `typeid` attribute. */
-  typeid?: number | string;
-  /** `typeidversion` attribute. */
-  typeidversion?: number | string;
-  /** `instanceid` attribute. */
-  instanceid?: string;
-  /** `profileid` attribute. */
-  profileid?: string;
-  /** `interfaceid` attribute. */
-  interfaceid?: string;
-}
-
-/** `<bandwidth>`. */
-export interface NetworkPortBandwidth {
-  /** `classID` attribute. */
-  classID?: number | bigint;
-  /** `<inbound>`. */
-  inbound?: NetworkPortBandwidthInbound;
-  /** `<outbound>`. */
-  outbound?: NetworkPortBandwidthOutbound;
-}
-
-/** `<inbound>`. */
-export interface NetworkPortBandwidthInbound {
-  /** `average` attribute. */
-  average?: number | bigint;
-  /** `peak` attribute. */
-  peak?: number | bigint;
-  /** `floor` attribute. */
-  floor?: number | bigint;
-  /** `burst` attribute. */
-  burst?: number;
-}
-
-/** `<outbound>`. */
-export interface NetworkPortBandwidthOutbound {
-  /** `average` attribute. */
-  average?: number | bigint;
-  /** `peak` attribute. */
-  peak?: number | bigint;
-  /** `floor` attribute. */
-  floor?: number | bigint;
-  /** `burst` attribute. */
-  burst?: number;
-}
-
-/** `<vlan>`. */
-export interface NetworkPortVlan {
-  /** `trunk` attribute. */
-  trunk?: "yes";
-  /** `<tag>` elements. */
-  tag: NetworkPortVlanTag[];
-}
-
-/** `<tag>`. */
-export interface NetworkPortVlanTag {
-  /** `id` attribute. */
-  id: number;
-  /** `nativeMode` attribute. */
-  nativeMode?: "tagged" | "untagged";
-}
-
-/** `<port>`. */
-export interface NetworkPortPortOptions {
-  /** `isolated` attribute. */
-  isolated?: boolean;
-}
-
-/** `<plug>`. */
-export interface NetworkPortPlug {
-  /** `type` attribute. */
-  type: "bridge" | "direct" | "hostdev-pci" | "network";
+  type: "network";
   /** `bridge` attribute. */
-  bridge?: string;
+  bridge: string;
   /** `macTableManager` attribute. */
   macTableManager?: "kernel" | "libvirt";
+}
+
+/** The schema's `plugbridge`: `type` 'bridge'. */
+export interface NetworkPortPlugbridge {
+  /** `type` attribute. */
+  type: "bridge";
+  /** `bridge` attribute. */
+  bridge: string;
+  /** `macTableManager` attribute. */
+  macTableManager?: "kernel" | "libvirt";
+}
+
+/** The schema's `plugdirect`: `type` 'direct'. */
+export interface NetworkPortPlugdirect {
+  /** `type` attribute. */
+  type: "direct";
   /** `dev` attribute. */
-  dev?: string;
+  dev: string;
   /** `mode` attribute. */
-  mode?: "bridge" | "passthrough" | "private" | "vepa";
+  mode: "bridge" | "passthrough" | "private" | "vepa";
+}
+
+/** The schema's `plughostdevpci`: `type` 'hostdev-pci'. */
+export interface NetworkPortPlughostdevpci {
+  /** `type` attribute. */
+  type: "hostdev-pci";
   /** `managed` attribute. */
   managed?: boolean;
   /** `<driver>`. */
-  driver?: NetworkPortHostdevDriver;
+  driver?: DomainHostdevDriver2;
   /** `<address>`. */
-  address?: NetworkPortPlugAddress;
-}
-
-/** `<driver>`. */
-export interface NetworkPortHostdevDriver {
-  /** `name` attribute. */
-  name?: "kvm" | "vfio" | "xen";
-  /** `model` attribute. */
-  model?: string;
+  address: NetworkPortPlughostdevpciAddress;
 }
 
 /** `<address>`. */
-export interface NetworkPortPlugAddress {
+export interface NetworkPortPlughostdevpciAddress {
   /** `domain` attribute. */
   domain?: number | string;
   /** `bus` attribute. */
@@ -5518,36 +7912,319 @@ export interface NetworkPortPlugAddress {
   multifunction?: boolean;
 }
 
-/** `<pool>`. */
-export interface StoragePoolXML {
+/** `<pool>`: one of its variants, told apart by `type`. */
+export type StoragePoolXML = StoragePoolPooldir | StoragePoolPoolfs | StoragePoolPoolnetfs | StoragePoolPoollogical | StoragePoolPooldisk | StoragePoolPooliscsi | StoragePoolPooliscsidirect | StoragePoolPoolscsi | StoragePoolPoolmpath | StoragePoolPoolrbd | StoragePoolPoolsheepdog | StoragePoolPoolgluster | StoragePoolPoolzfs | StoragePoolPoolvstorage;
+
+/** The schema's `pooldir`: `type` 'dir'. */
+export interface StoragePoolPooldir {
   /** `type` attribute. */
-  type: "dir" | "disk" | "fs" | "gluster" | "iscsi" | "iscsi-direct" | "logical" | "mpath" | "netfs" | "rbd" | "scsi" | "sheepdog" | "vstorage" | "zfs";
+  type: "dir";
+  /** `<name>`. */
+  name: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source?: StoragePoolPooldirSource;
+  /** `<target>`. */
+  target: StoragePoolPooldirTarget;
+}
+
+/** The schema's `poolfs`: `type` 'fs'. */
+export interface StoragePoolPoolfs {
+  /** `type` attribute. */
+  type: "fs";
+  /** `<name>`. */
+  name: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPoolfsSource;
+  /** `<target>`. */
+  target: StoragePoolPooldirTarget;
+  /** `<mount_opts>`. */
+  fsMountOpts?: StoragePoolFsMountOpts;
+}
+
+/** The schema's `poolnetfs`: `type` 'netfs'. */
+export interface StoragePoolPoolnetfs {
+  /** `type` attribute. */
+  type: "netfs";
+  /** `<name>`. */
+  name: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPoolnetfsSource;
+  /** `<target>`. */
+  target: StoragePoolPooldirTarget;
+  /** `<mount_opts>`. */
+  fsMountOpts?: StoragePoolFsMountOpts;
+}
+
+/** The schema's `poollogical`: `type` 'logical'. */
+export interface StoragePoolPoollogical {
+  /** `type` attribute. */
+  type: "logical";
   /** `<name>`. */
   name?: string;
   /** `<uuid>`. */
   uuid?: string;
   /** `<capacity>`. */
-  capacity?: StoragePoolXMLCapacity;
+  capacity?: StoragePoolPooldirCapacity;
   /** `<allocation>`. */
-  allocation?: StoragePoolXMLAllocation;
+  allocation?: StoragePoolPooldirAllocation;
   /** `<available>`. */
-  available?: StoragePoolXMLAvailable;
+  available?: StoragePoolPooldirAvailable;
   /** `<features>`. */
-  features?: StoragePoolXMLFeatures;
+  features?: StoragePoolPooldirFeatures;
   /** `<source>`. */
-  source?: StoragePoolXMLSource;
+  source: StoragePoolPoollogicalSource;
+  /** `<target>`. */
+  target: StoragePoolPoollogicalTarget;
+}
+
+/** The schema's `pooldisk`: `type` 'disk'. */
+export interface StoragePoolPooldisk {
+  /** `type` attribute. */
+  type: "disk";
+  /** `<name>`. */
+  name: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPooldiskSource;
+  /** `<target>`. */
+  target: StoragePoolPooldirTarget;
+}
+
+/** The schema's `pooliscsi`: `type` 'iscsi'. */
+export interface StoragePoolPooliscsi {
+  /** `type` attribute. */
+  type: "iscsi";
+  /** `<name>`. */
+  name: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPooliscsiSource;
+  /** `<target>`. */
+  target: StoragePoolPooldirTarget;
+}
+
+/** The schema's `pooliscsidirect`: `type` 'iscsi-direct'. */
+export interface StoragePoolPooliscsidirect {
+  /** `type` attribute. */
+  type: "iscsi-direct";
+  /** `<name>`. */
+  name: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPooliscsidirectSource;
+}
+
+/** The schema's `poolscsi`: `type` 'scsi'. */
+export interface StoragePoolPoolscsi {
+  /** `type` attribute. */
+  type: "scsi";
+  /** `<name>`. */
+  name: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPoolscsiSource;
+  /** `<target>`. */
+  target: StoragePoolPooldirTarget;
+}
+
+/** The schema's `poolmpath`: `type` 'mpath'. */
+export interface StoragePoolPoolmpath {
+  /** `type` attribute. */
+  type: "mpath";
+  /** `<name>`. */
+  name: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source?: StoragePoolPoolmpathSource;
+  /** `<target>`. */
+  target: StoragePoolPooldirTarget;
+}
+
+/** The schema's `poolrbd`: `type` 'rbd'. */
+export interface StoragePoolPoolrbd {
+  /** `type` attribute. */
+  type: "rbd";
+  /** `<name>`. */
+  name?: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPoolrbdSource;
   /** `<refresh>`. */
-  refresh?: StoragePoolXMLRefresh;
+  refresh?: StoragePoolPoolrbdRefresh;
   /** `<config_opts>`. */
   rbdConfigOpts?: StoragePoolRbdConfigOpts;
+}
+
+/** The schema's `poolsheepdog`: `type` 'sheepdog'. */
+export interface StoragePoolPoolsheepdog {
+  /** `type` attribute. */
+  type: "sheepdog";
+  /** `<name>`. */
+  name?: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPoolsheepdogSource;
+}
+
+/** The schema's `poolgluster`: `type` 'gluster'. */
+export interface StoragePoolPoolgluster {
+  /** `type` attribute. */
+  type: "gluster";
+  /** `<name>`. */
+  name?: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPoolglusterSource;
+}
+
+/** The schema's `poolzfs`: `type` 'zfs'. */
+export interface StoragePoolPoolzfs {
+  /** `type` attribute. */
+  type: "zfs";
+  /** `<name>`. */
+  name?: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPoolzfsSource;
   /** `<target>`. */
-  target?: StoragePoolTarget;
-  /** `<mount_opts>`. */
-  fsMountOpts?: StoragePoolFsMountOpts;
+  target?: StoragePoolPooldirTarget;
+}
+
+/** The schema's `poolvstorage`: `type` 'vstorage'. */
+export interface StoragePoolPoolvstorage {
+  /** `type` attribute. */
+  type: "vstorage";
+  /** `<name>`. */
+  name?: string;
+  /** `<uuid>`. */
+  uuid?: string;
+  /** `<capacity>`. */
+  capacity?: StoragePoolPooldirCapacity;
+  /** `<allocation>`. */
+  allocation?: StoragePoolPooldirAllocation;
+  /** `<available>`. */
+  available?: StoragePoolPooldirAvailable;
+  /** `<features>`. */
+  features?: StoragePoolPooldirFeatures;
+  /** `<source>`. */
+  source: StoragePoolPoolvstorageSource;
+  /** `<target>`. */
+  target: StoragePoolPooldirTarget;
 }
 
 /** `<capacity>`. */
-export interface StoragePoolXMLCapacity {
+export interface StoragePoolPooldirCapacity {
   /** `unit` attribute. */
   unit?: string;
   /** The element's text. */
@@ -5555,7 +8232,7 @@ export interface StoragePoolXMLCapacity {
 }
 
 /** `<allocation>`. */
-export interface StoragePoolXMLAllocation {
+export interface StoragePoolPooldirAllocation {
   /** `unit` attribute. */
   unit?: string;
   /** The element's text. */
@@ -5563,7 +8240,7 @@ export interface StoragePoolXMLAllocation {
 }
 
 /** `<available>`. */
-export interface StoragePoolXMLAvailable {
+export interface StoragePoolPooldirAvailable {
   /** `unit` attribute. */
   unit?: string;
   /** The element's text. */
@@ -5571,91 +8248,245 @@ export interface StoragePoolXMLAvailable {
 }
 
 /** `<features>`. */
-export interface StoragePoolXMLFeatures {
+export interface StoragePoolPooldirFeatures {
   /** `<cow>`. */
-  cow?: StoragePoolXMLFeaturesCow;
+  cow?: StoragePoolPooldirFeaturesCow;
+}
+
+/** `<source>`. */
+export interface StoragePoolPooldirSource {
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
+}
+
+/** `<target>`. */
+export interface StoragePoolPooldirTarget {
+  /** `<path>`. */
+  path: string;
+  /** `<permissions>`. */
+  permissions?: StoragePoolPooldirTargetPermissions;
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolfsSource {
+  /** `<device>` elements. */
+  device: StoragePoolPoolfsSourceDevice[];
+  /** `<format>`. */
+  format?: StoragePoolPoolfsSourceFormat;
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
+}
+
+/** `<mount_opts>`. */
+export interface StoragePoolFsMountOpts {
+  /** `<option>` elements. */
+  option?: StoragePoolFsMountOptsOption[];
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolnetfsSource {
+  /** `<host>` elements. */
+  host: StoragePoolPoolnetfsSourceHost[];
+  /** `<dir>`. */
+  dir: StoragePoolSourceinfodir;
+  /** `<format>`. */
+  format?: StoragePoolPoolnetfsSourceFormat;
+  /** `<protocol>`. */
+  protocol?: StoragePoolPoolnetfsSourceProtocol;
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
+}
+
+/** `<source>`. */
+export interface StoragePoolPoollogicalSource {
+  /** `<name>` elements. */
+  name?: string[];
+  /** `<device>` elements. */
+  device?: StoragePoolPoolfsSourceDevice[];
+  /** `<format>`. */
+  format?: StoragePoolPoollogicalSourceFormat;
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
+}
+
+/** `<target>`. */
+export interface StoragePoolPoollogicalTarget {
+  /** `<path>`. */
+  path?: string;
+  /** `<permissions>`. */
+  permissions?: StoragePoolPooldirTargetPermissions;
+}
+
+/** `<source>`. */
+export interface StoragePoolPooldiskSource {
+  /** `<device>` elements. */
+  device: StoragePoolPoolfsSourceDevice[];
+  /** `<format>`. */
+  format?: StoragePoolPooldiskSourceFormat;
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
+}
+
+/** `<source>`. */
+export interface StoragePoolPooliscsiSource {
+  /** `<host>` elements. */
+  host: StoragePoolPoolnetfsSourceHost[];
+  /** `<device>` elements. */
+  device: StoragePoolPoolfsSourceDevice[];
+  /** `<initiator>`. */
+  initiator?: DomainInitiatorinfo;
+  /** `<auth>`. */
+  auth?: StoragePoolSourceinfoauth;
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
+}
+
+/** `<source>`. */
+export interface StoragePoolPooliscsidirectSource {
+  /** `<host>` elements. */
+  host: StoragePoolPoolnetfsSourceHost[];
+  /** `<device>` elements. */
+  device: StoragePoolPooliscsidirectSourceDevice[];
+  /** `<initiator>`. */
+  initiator: DomainInitiatorinfo;
+  /** `<auth>`. */
+  auth?: StoragePoolSourceinfoauth;
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolscsiSource {
+  /** `<adapter>`. */
+  adapter: DomainSourceinfoadapter;
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolmpathSource {
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolrbdSource {
+  /** `<name>` elements. */
+  name: string[];
+  /** `<host>` elements. */
+  host: StoragePoolPoolnetfsSourceHost[];
+  /** `<auth>`. */
+  auth?: StoragePoolSourceinfoauth;
+}
+
+/** `<refresh>`. */
+export interface StoragePoolPoolrbdRefresh {
+  /** `<volume>`. */
+  volume?: StoragePoolPoolrbdRefreshVolume;
+}
+
+/** `<config_opts>`. */
+export interface StoragePoolRbdConfigOpts {
+  /** `<option>` elements. */
+  option?: StoragePoolRbdConfigOptsOption[];
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolsheepdogSource {
+  /** `<name>` elements. */
+  name: string[];
+  /** `<host>` elements. */
+  host: StoragePoolPoolnetfsSourceHost[];
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolglusterSource {
+  /** `<name>` elements. */
+  name: string[];
+  /** `<host>` elements. */
+  host: StoragePoolPoolnetfsSourceHost[];
+  /** `<dir>`. */
+  dir?: StoragePoolPoolglusterSourceDir;
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolzfsSource {
+  /** `<name>` elements. */
+  name: string[];
+  /** `<device>` elements. */
+  device?: StoragePoolPoolfsSourceDevice[];
+}
+
+/** `<source>`. */
+export interface StoragePoolPoolvstorageSource {
+  /** `<name>` elements. */
+  name: string[];
 }
 
 /** `<cow>`. */
-export interface StoragePoolXMLFeaturesCow {
+export interface StoragePoolPooldirFeaturesCow {
   /** `state` attribute. */
   state: boolean;
 }
 
-/** `<source>`. */
-export interface StoragePoolXMLSource {
-  /** `<adapter>`. */
-  adapter?: StoragePoolSourceinfoadapter;
-  /** `<name>` elements. */
-  name?: string[];
-  /** `<host>` elements. */
-  host?: StoragePoolXMLSourceHost[];
-  /** `<dir>`. */
-  dir?: StoragePoolSourceinfodir;
-  /** `<device>` elements. */
-  device?: StoragePoolSourceinfodev[];
-  /** `<initiator>`. */
-  initiator?: StoragePoolInitiatorinfo;
-  /** `<auth>`. */
-  auth?: StoragePoolSourceinfoauth;
-  /** `<format>`. */
-  format?: StoragePoolXMLSourceFormat;
-  /** `<protocol>`. */
-  protocol?: StoragePoolXMLSourceProtocol;
-  /** `<vendor>`. */
-  vendor?: StoragePoolXMLSourceFormatVendor;
-  /** `<product>`. */
-  product?: StoragePoolXMLSourceFormatProduct;
-}
-
-/** `<adapter>`. */
-export interface StoragePoolSourceinfoadapter {
-  /** `type` attribute. */
-  type?: "fc_host" | "scsi_host";
+/** `<vendor>`. */
+export interface StoragePoolPooldirSourceVendor {
   /** `name` attribute. */
-  name?: string;
-  /** `parent` attribute. */
-  parent?: string;
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `parent_wwnn` attribute. */
-  parentWwnn?: string;
-  /** `parent_wwpn` attribute. */
-  parentWwpn?: string;
-  /** `parent_fabric_wwn` attribute. */
-  parentFabricWwn?: string;
-  /** `wwnn` attribute. */
-  wwnn?: string;
-  /** `wwpn` attribute. */
-  wwpn?: string;
-  /** `<parentaddr>`. */
-  parentaddr?: StoragePoolSourceinfoadapterParentaddr;
+  name: string;
 }
 
-/** `<parentaddr>`. */
-export interface StoragePoolSourceinfoadapterParentaddr {
-  /** `unique_id` attribute. */
-  uniqueId?: number | bigint;
-  /** `<address>`. */
-  address: StoragePoolSourceinfoadapterParentaddrAddress;
+/** `<product>`. */
+export interface StoragePoolPooldirSourceProduct {
+  /** `name` attribute. */
+  name: string;
 }
 
-/** `<address>`. */
-export interface StoragePoolSourceinfoadapterParentaddrAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
+/** `<permissions>`. */
+export interface StoragePoolPooldirTargetPermissions {
+  /** `<mode>`. */
+  mode?: number;
+  /** `<owner>`. */
+  owner?: "-1" | number;
+  /** `<group>`. */
+  group?: "-1" | number;
+  /** `<label>`. */
+  label?: string;
+}
+
+/** `<device>`. */
+export interface StoragePoolPoolfsSourceDevice {
+  /** `path` attribute. */
+  path: string;
+  /** `part_separator` attribute. */
+  partSeparator?: boolean;
+  /** `<freeExtent>` elements. */
+  freeExtent?: StoragePoolPoolfsSourceDeviceFreeExtent[];
+}
+
+/** `<format>`. */
+export interface StoragePoolPoolfsSourceFormat {
+  /** `type` attribute. */
+  type: "auto" | "ext2" | "ext3" | "ext4" | "gfs" | "gfs2" | "hfs+" | "iso9660" | "ocfs2" | "udf" | "ufs" | "vfat" | "vmfs" | "xfs";
+}
+
+/** `<option>`. */
+export interface StoragePoolFsMountOptsOption {
+  /** `name` attribute. */
+  name: string;
 }
 
 /** `<host>`. */
-export interface StoragePoolXMLSourceHost {
+export interface StoragePoolPoolnetfsSourceHost {
   /** `name` attribute. */
   name: string;
   /** `port` attribute. */
@@ -5668,34 +8499,36 @@ export interface StoragePoolSourceinfodir {
   path: string;
 }
 
-/** `<device>`. */
-export interface StoragePoolSourceinfodev {
-  /** `path` attribute. */
-  path: string;
-  /** `part_separator` attribute. */
-  partSeparator?: boolean;
-  /** `<freeExtent>` elements. */
-  freeExtent?: StoragePoolSourceinfodevFreeExtent[];
+/** `<format>`. */
+export interface StoragePoolPoolnetfsSourceFormat {
+  /** `type` attribute. */
+  type: "auto" | "cifs" | "glusterfs" | "nfs";
 }
 
-/** `<freeExtent>`. */
-export interface StoragePoolSourceinfodevFreeExtent {
-  /** `start` attribute. */
-  start: number | bigint;
-  /** `end` attribute. */
-  end: number | bigint;
+/** `<protocol>`. */
+export interface StoragePoolPoolnetfsSourceProtocol {
+  /** `ver` attribute. */
+  ver: string;
 }
 
-/** `<initiator>`. */
-export interface StoragePoolInitiatorinfo {
-  /** `<iqn>`. */
-  iqn: StoragePoolInitiatorinfoIqn;
+/** `<format>`. */
+export interface StoragePoolPoollogicalSourceFormat {
+  /** `type` attribute. */
+  type: "lvm2" | "unknown";
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
 }
 
-/** `<iqn>`. */
-export interface StoragePoolInitiatorinfoIqn {
-  /** `name` attribute. */
-  name: string;
+/** `<format>`. */
+export interface StoragePoolPooldiskSourceFormat {
+  /** `type` attribute. */
+  type: "bsd" | "dos" | "dvh" | "gpt" | "lvm2" | "mac" | "pc98" | "sun" | "unknown";
+  /** `<vendor>`. */
+  vendor?: StoragePoolPooldirSourceVendor;
+  /** `<product>`. */
+  product?: StoragePoolPooldirSourceProduct;
 }
 
 /** `<auth>`. */
@@ -5708,58 +8541,16 @@ export interface StoragePoolSourceinfoauth {
   secret: StoragePoolSourceinfoauthsecret;
 }
 
-/** `<secret>`. */
-export interface StoragePoolSourceinfoauthsecret {
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<format>`. */
-export interface StoragePoolXMLSourceFormat {
-  /** `type` attribute. */
-  type: "auto" | "bsd" | "cifs" | "dos" | "dvh" | "ext2" | "ext3" | "ext4" | "gfs" | "gfs2" | "glusterfs" | "gpt" | "hfs+" | "iso9660" | "lvm2" | "mac" | "nfs" | "ocfs2" | "pc98" | "sun" | "udf" | "ufs" | "unknown" | "vfat" | "vmfs" | "xfs";
-  /** `<vendor>`. */
-  vendor?: StoragePoolXMLSourceFormatVendor;
-  /** `<product>`. */
-  product?: StoragePoolXMLSourceFormatProduct;
-}
-
-/** `<vendor>`. */
-export interface StoragePoolXMLSourceFormatVendor {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<product>`. */
-export interface StoragePoolXMLSourceFormatProduct {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<protocol>`. */
-export interface StoragePoolXMLSourceProtocol {
-  /** `ver` attribute. */
-  ver: string;
-}
-
-/** `<refresh>`. */
-export interface StoragePoolXMLRefresh {
-  /** `<volume>`. */
-  volume?: StoragePoolXMLRefreshVolume;
+/** `<device>`. */
+export interface StoragePoolPooliscsidirectSourceDevice {
+  /** `path` attribute. */
+  path: string;
 }
 
 /** `<volume>`. */
-export interface StoragePoolXMLRefreshVolume {
+export interface StoragePoolPoolrbdRefreshVolume {
   /** `allocation` attribute. */
   allocation?: "capacity" | "default";
-}
-
-/** `<config_opts>`. */
-export interface StoragePoolRbdConfigOpts {
-  /** `<option>` elements. */
-  option?: StoragePoolRbdConfigOptsOption[];
 }
 
 /** `<option>`. */
@@ -5770,36 +8561,26 @@ export interface StoragePoolRbdConfigOptsOption {
   value: string;
 }
 
-/** `<target>`. */
-export interface StoragePoolTarget {
-  /** `<path>`. */
-  path?: string;
-  /** `<permissions>`. */
-  permissions?: StoragePoolTargetPermissions;
+/** `<dir>`. */
+export interface StoragePoolPoolglusterSourceDir {
+  /** `path` attribute. */
+  path: string;
 }
 
-/** `<permissions>`. */
-export interface StoragePoolTargetPermissions {
-  /** `<mode>`. */
-  mode?: number;
-  /** `<owner>`. */
-  owner?: "-1" | number;
-  /** `<group>`. */
-  group?: "-1" | number;
-  /** `<label>`. */
-  label?: string;
+/** `<freeExtent>`. */
+export interface StoragePoolPoolfsSourceDeviceFreeExtent {
+  /** `start` attribute. */
+  start: number | bigint;
+  /** `end` attribute. */
+  end: number | bigint;
 }
 
-/** `<mount_opts>`. */
-export interface StoragePoolFsMountOpts {
-  /** `<option>` elements. */
-  option?: StoragePoolFsMountOptsOption[];
-}
-
-/** `<option>`. */
-export interface StoragePoolFsMountOptsOption {
-  /** `name` attribute. */
-  name: string;
+/** `<secret>`. */
+export interface StoragePoolSourceinfoauthsecret {
+  /** `uuid` attribute. */
+  uuid?: string;
+  /** `usage` attribute. */
+  usage?: string;
 }
 
 /** `<storagepoolCapabilities>`. */
@@ -5828,6 +8609,14 @@ export interface StoragePoolCapabilitiesPoolCapsPoolOptions {
   enum?: StoragePoolCapabilitiesPoolCapsPoolOptionsEnum[];
 }
 
+/** `<volOptions>`. */
+export interface StoragePoolCapabilitiesPoolCapsVolOptions {
+  /** `<defaultFormat>`. */
+  defaultFormat: StoragePoolCapabilitiesPoolDefaultFormat;
+  /** `<enum>` elements. */
+  enum?: StoragePoolCapabilitiesPoolCapsPoolOptionsEnum[];
+}
+
 /** `<defaultFormat>`. */
 export interface StoragePoolCapabilitiesPoolDefaultFormat {
   /** `type` attribute. */
@@ -5840,14 +8629,6 @@ export interface StoragePoolCapabilitiesPoolCapsPoolOptionsEnum {
   name: string;
   /** `<value>` elements. */
   value?: string[];
-}
-
-/** `<volOptions>`. */
-export interface StoragePoolCapabilitiesPoolCapsVolOptions {
-  /** `<defaultFormat>`. */
-  defaultFormat: StoragePoolCapabilitiesPoolDefaultFormat;
-  /** `<enum>` elements. */
-  enum?: StoragePoolCapabilitiesPoolCapsPoolOptionsEnum[];
 }
 
 /** `<volume>`. */
@@ -5876,22 +8657,6 @@ export interface StorageVolumeXML {
 export interface StorageVolumeSource {
   /** `<device>` elements. */
   device?: StorageVolumeSourcedev[];
-}
-
-/** `<device>`. */
-export interface StorageVolumeSourcedev {
-  /** `path` attribute. */
-  path: string;
-  /** `<extent>` elements. */
-  extent?: StorageVolumeSourcedevExtent[];
-}
-
-/** `<extent>`. */
-export interface StorageVolumeSourcedevExtent {
-  /** `start` attribute. */
-  start: number | bigint;
-  /** `end` attribute. */
-  end: number | bigint;
 }
 
 /** `<capacity>`. */
@@ -5929,7 +8694,7 @@ export interface StorageVolumeTarget {
   /** `<timestamps>`. */
   timestamps?: StorageVolumeTargetTimestamps;
   /** `<encryption>`. */
-  encryption?: StorageVolumeEncryption;
+  encryption?: DomainEncryption;
   /** `<compat>`. */
   compat?: string;
   /** `<nocow>` (true when present). */
@@ -5938,6 +8703,26 @@ export interface StorageVolumeTarget {
   clusterSize?: StorageVolumeClusterSize;
   /** `<features>`. */
   features?: StorageVolumeFileFormatFeatures;
+}
+
+/** `<backingStore>`. */
+export interface StorageVolumeBackingStore {
+  /** `<path>`. */
+  path: string;
+  /** `<format>`. */
+  format?: StorageVolumeTargetFormat;
+  /** `<permissions>`. */
+  permissions?: StorageVolumeTargetPermissions;
+  /** `<timestamps>`. */
+  timestamps?: StorageVolumeTargetTimestamps;
+}
+
+/** `<device>`. */
+export interface StorageVolumeSourcedev {
+  /** `path` attribute. */
+  path: string;
+  /** `<extent>` elements. */
+  extent?: StorageVolumeSourcedevExtent[];
 }
 
 /** `<format>`. */
@@ -5970,50 +8755,6 @@ export interface StorageVolumeTargetTimestamps {
   mtime?: string;
 }
 
-/** `<encryption>`. */
-export interface StorageVolumeEncryption {
-  /** `format` attribute. */
-  format: "default" | "luks" | "luks-any" | "luks2" | "qcow";
-  /** `engine` attribute. */
-  engine?: "librbd" | "qemu";
-  /** `<secret>` elements. */
-  secret?: StorageVolumeSecret[];
-  /** `<cipher>`. */
-  cipher?: StorageVolumeEncryptionCipher;
-  /** `<ivgen>`. */
-  ivgen?: StorageVolumeEncryptionIvgen;
-}
-
-/** `<secret>`. */
-export interface StorageVolumeSecret {
-  /** `type` attribute. */
-  type: "passphrase";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<cipher>`. */
-export interface StorageVolumeEncryptionCipher {
-  /** `name` attribute. */
-  name: string;
-  /** `size` attribute. */
-  size: number;
-  /** `mode` attribute. */
-  mode?: string;
-  /** `hash` attribute. */
-  hash?: string;
-}
-
-/** `<ivgen>`. */
-export interface StorageVolumeEncryptionIvgen {
-  /** `name` attribute. */
-  name: string;
-  /** `hash` attribute. */
-  hash?: string;
-}
-
 /** `<clusterSize>`. */
 export interface StorageVolumeClusterSize {
   /** `unit` attribute. */
@@ -6030,16 +8771,12 @@ export interface StorageVolumeFileFormatFeatures {
   extendedL2?: true;
 }
 
-/** `<backingStore>`. */
-export interface StorageVolumeBackingStore {
-  /** `<path>`. */
-  path: string;
-  /** `<format>`. */
-  format?: StorageVolumeTargetFormat;
-  /** `<permissions>`. */
-  permissions?: StorageVolumeTargetPermissions;
-  /** `<timestamps>`. */
-  timestamps?: StorageVolumeTargetTimestamps;
+/** `<extent>`. */
+export interface StorageVolumeSourcedevExtent {
+  /** `start` attribute. */
+  start: number | bigint;
+  /** `end` attribute. */
+  end: number | bigint;
 }
 
 /** `<capabilities>`. */
@@ -6072,6 +8809,16 @@ export interface CapabilitiesHostcaps {
   secmodel?: CapabilitiesSecmodel[];
 }
 
+/** `<guest>`. */
+export interface CapabilitiesGuestcaps {
+  /** `<os_type>`. */
+  osType: "exe" | "hvm" | "linux" | "uml" | "xen";
+  /** `<arch>`. */
+  arch: CapabilitiesArch;
+  /** `<features>`. */
+  features?: CapabilitiesFeatures;
+}
+
 /** `<cpu>`. */
 export interface CapabilitiesHostcpu {
   /** `<arch>`. */
@@ -6089,13 +8836,111 @@ export interface CapabilitiesHostcpu {
   /** `<counter>`. */
   counter?: CapabilitiesHostcpuCounter;
   /** `<topology>`. */
-  topology?: CapabilitiesCpuTopology;
+  topology?: DomainCpuTopology;
   /** `<maxphysaddr>`. */
-  maxphysaddr?: CapabilitiesCpuMaxPhysAddr;
+  maxphysaddr?: DomainCpuMaxPhysAddr;
   /** `<feature>` elements. */
   feature?: CapabilitiesHostcpuFeature[];
   /** `<pages>` elements. */
   pages?: CapabilitiesHostcpuPages[];
+}
+
+/** `<power_management>`. */
+export interface CapabilitiesPowerManagement {
+  /** `<suspend_mem>` (true when present). */
+  suspendMem?: true;
+  /** `<suspend_disk>` (true when present). */
+  suspendDisk?: true;
+  /** `<suspend_hybrid>` (true when present). */
+  suspendHybrid?: true;
+}
+
+/** `<iommu>`. */
+export interface CapabilitiesIommuSupport {
+  /** `support` attribute. */
+  support?: boolean;
+}
+
+/** `<migration_features>`. */
+export interface CapabilitiesMigration {
+  /** `<live>` (true when present). */
+  live?: true;
+  /** `<uri_transports>`. */
+  uriTransports?: CapabilitiesMigrationUriTransports;
+}
+
+/** `<topology>`. */
+export interface CapabilitiesTopology {
+  /** `<cells>`. */
+  cells: CapabilitiesTopologyCells;
+  /** `<interconnects>`. */
+  interconnects?: DomainNumaInterconnects;
+}
+
+/** `<cache>`. */
+export interface CapabilitiesCache {
+  /** `<bank>` elements. */
+  bank: CapabilitiesCacheBank[];
+  /** `<monitor>`. */
+  monitor?: CapabilitiesCpuMonitor;
+}
+
+/** `<memory_bandwidth>`. */
+export interface CapabilitiesMemoryBandwidth {
+  /** `<node>` elements. */
+  node: CapabilitiesMemoryBandwidthNode[];
+  /** `<monitor>`. */
+  monitor?: CapabilitiesCpuMonitor;
+}
+
+/** `<secmodel>`. */
+export interface CapabilitiesSecmodel {
+  /** `<model>`. */
+  model: string;
+  /** `<doi>`. */
+  doi: string;
+  /** `<baselabel>` elements. */
+  baselabel?: CapabilitiesSecmodelBaselabel[];
+}
+
+/** `<arch>`. */
+export interface CapabilitiesArch {
+  /** `name` attribute. */
+  name: "aarch64" | "alpha" | "armv6l" | "armv7l" | "cris" | "i686" | "ia64" | "lm32" | "loongarch64" | "m68k" | "microblaze" | "microblazeel" | "mips" | "mips64" | "mips64el" | "mipsel" | "openrisc" | "parisc" | "parisc64" | "ppc" | "ppc64" | "ppc64le" | "ppcemb" | "riscv32" | "riscv64" | "s390" | "s390x" | "sh4" | "sh4eb" | "sparc" | "sparc64" | "unicore32" | "x86_64" | "xtensa" | "xtensaeb";
+  /** `<wordsize>`. */
+  wordsize: "31" | "32" | "64";
+  /** `<emulator>`. */
+  emulator?: string;
+  /** `<loader>`. */
+  loader?: string;
+  /** `<machine>` elements. */
+  machine?: CapabilitiesMachine[];
+  /** `<domain>` elements. */
+  domain: CapabilitiesDomain[];
+}
+
+/** `<features>`. */
+export interface CapabilitiesFeatures {
+  /** `<pae>` (true when present). */
+  pae?: true;
+  /** `<nonpae>` (true when present). */
+  nonpae?: true;
+  /** `<ia64_be>` (true when present). */
+  ia64Be?: true;
+  /** `<acpi>`. */
+  acpi?: CapabilitiesFeaturesAcpi;
+  /** `<apic>`. */
+  apic?: CapabilitiesFeaturesApic;
+  /** `<cpuselection>` (true when present). */
+  cpuselection?: true;
+  /** `<deviceboot>` (true when present). */
+  deviceboot?: true;
+  /** `<disksnapshot>`. */
+  disksnapshot?: CapabilitiesFeaturesDisksnapshot;
+  /** `<hap>`. */
+  hap?: CapabilitiesFeaturesHap;
+  /** `<externalSnapshot>` (true when present). */
+  externalSnapshot?: true;
 }
 
 /** `<features>`. */
@@ -6136,30 +8981,6 @@ export interface CapabilitiesHostcpuCounter {
   scaling: boolean;
 }
 
-/** `<topology>`. */
-export interface CapabilitiesCpuTopology {
-  /** `sockets` attribute. */
-  sockets: number | bigint;
-  /** `dies` attribute. */
-  dies?: number | bigint;
-  /** `clusters` attribute. */
-  clusters?: number | bigint;
-  /** `cores` attribute. */
-  cores: number | bigint;
-  /** `threads` attribute. */
-  threads: number | bigint;
-}
-
-/** `<maxphysaddr>`. */
-export interface CapabilitiesCpuMaxPhysAddr {
-  /** `mode` attribute. */
-  mode: "emulate" | "passthrough";
-  /** `bits` attribute. */
-  bits?: number;
-  /** `limit` attribute. */
-  limit?: number;
-}
-
 /** `<feature>`. */
 export interface CapabilitiesHostcpuFeature {
   /** `name` attribute. */
@@ -6174,42 +8995,10 @@ export interface CapabilitiesHostcpuPages {
   size: number;
 }
 
-/** `<power_management>`. */
-export interface CapabilitiesPowerManagement {
-  /** `<suspend_mem>` (true when present). */
-  suspendMem?: true;
-  /** `<suspend_disk>` (true when present). */
-  suspendDisk?: true;
-  /** `<suspend_hybrid>` (true when present). */
-  suspendHybrid?: true;
-}
-
-/** `<iommu>`. */
-export interface CapabilitiesIommuSupport {
-  /** `support` attribute. */
-  support?: boolean;
-}
-
-/** `<migration_features>`. */
-export interface CapabilitiesMigration {
-  /** `<live>` (true when present). */
-  live?: true;
-  /** `<uri_transports>`. */
-  uriTransports?: CapabilitiesMigrationUriTransports;
-}
-
 /** `<uri_transports>`. */
 export interface CapabilitiesMigrationUriTransports {
   /** `<uri_transport>` elements. */
   uriTransport: ("rdma" | "tcp" | "vpxmigr" | "vzmigr")[];
-}
-
-/** `<topology>`. */
-export interface CapabilitiesTopology {
-  /** `<cells>`. */
-  cells: CapabilitiesTopologyCells;
-  /** `<interconnects>`. */
-  interconnects?: CapabilitiesNumaInterconnects;
 }
 
 /** `<cells>`. */
@@ -6218,154 +9007,6 @@ export interface CapabilitiesTopologyCells {
   num: number;
   /** `<cell>` elements. */
   cell: CapabilitiesCell[];
-}
-
-/** `<cell>`. */
-export interface CapabilitiesCell {
-  /** `id` attribute. */
-  id: number;
-  /** `<memory>`. */
-  memory?: CapabilitiesMemory;
-  /** `<pages>` elements. */
-  pages?: CapabilitiesPagesNuma[];
-  /** `<distances>`. */
-  distances?: CapabilitiesCellDistances;
-  /** `<cache>` elements. */
-  cache?: CapabilitiesNumaCache[];
-  /** `<cpus>`. */
-  cpus?: CapabilitiesCellCpus;
-}
-
-/** `<memory>`. */
-export interface CapabilitiesMemory {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<pages>`. */
-export interface CapabilitiesPagesNuma {
-  /** `unit` attribute. */
-  unit?: string;
-  /** `size` attribute. */
-  size: number;
-  /** The element's text. */
-  value?: number;
-}
-
-/** `<distances>`. */
-export interface CapabilitiesCellDistances {
-  /** `<sibling>` elements. */
-  sibling: CapabilitiesNumaDistance[];
-}
-
-/** `<sibling>`. */
-export interface CapabilitiesNumaDistance {
-  /** `id` attribute. */
-  id: number;
-  /** `value` attribute. */
-  value: number;
-}
-
-/** `<cache>`. */
-export interface CapabilitiesNumaCache {
-  /** `level` attribute. */
-  level: number;
-  /** `associativity` attribute. */
-  associativity: "direct" | "full" | "none";
-  /** `policy` attribute. */
-  policy: "none" | "writeback" | "writethrough";
-  /** `<size>`. */
-  size: CapabilitiesNumaCacheSize;
-  /** `<line>`. */
-  line: CapabilitiesNumaCacheLine;
-}
-
-/** `<size>`. */
-export interface CapabilitiesNumaCacheSize {
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<line>`. */
-export interface CapabilitiesNumaCacheLine {
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<cpus>`. */
-export interface CapabilitiesCellCpus {
-  /** `num` attribute. */
-  num: number;
-  /** `<cpu>` elements. */
-  cpu?: CapabilitiesCpu[];
-}
-
-/** `<cpu>`. */
-export interface CapabilitiesCpu {
-  /** `id` attribute. */
-  id: number;
-  /** `socket_id` attribute. */
-  socketId?: number;
-  /** `die_id` attribute. */
-  dieId?: number;
-  /** `cluster_id` attribute. */
-  clusterId?: number;
-  /** `core_id` attribute. */
-  coreId?: number;
-  /** `siblings` attribute. */
-  siblings?: string;
-}
-
-/** `<interconnects>`. */
-export interface CapabilitiesNumaInterconnects {
-  /** `<latency>` elements. */
-  latency?: CapabilitiesNumaInterconnectsLatency[];
-  /** `<bandwidth>` elements. */
-  bandwidth?: CapabilitiesNumaInterconnectsBandwidth[];
-}
-
-/** `<latency>`. */
-export interface CapabilitiesNumaInterconnectsLatency {
-  /** `initiator` attribute. */
-  initiator: number;
-  /** `target` attribute. */
-  target: number;
-  /** `cache` attribute. */
-  cache?: number;
-  /** `type` attribute. */
-  type: "access" | "read" | "write";
-  /** `value` attribute. */
-  value: number;
-}
-
-/** `<bandwidth>`. */
-export interface CapabilitiesNumaInterconnectsBandwidth {
-  /** `initiator` attribute. */
-  initiator: number;
-  /** `target` attribute. */
-  target: number;
-  /** `cache` attribute. */
-  cache?: number;
-  /** `type` attribute. */
-  type: "access" | "read" | "write";
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<cache>`. */
-export interface CapabilitiesCache {
-  /** `<bank>` elements. */
-  bank: CapabilitiesCacheBank[];
-  /** `<monitor>`. */
-  monitor?: CapabilitiesCpuMonitor;
 }
 
 /** `<bank>`. */
@@ -6386,20 +9027,6 @@ export interface CapabilitiesCacheBank {
   control?: CapabilitiesCacheBankControl[];
 }
 
-/** `<control>`. */
-export interface CapabilitiesCacheBankControl {
-  /** `granularity` attribute. */
-  granularity: number;
-  /** `min` attribute. */
-  min?: number;
-  /** `unit` attribute. */
-  unit: string;
-  /** `type` attribute. */
-  type: "both" | "code" | "data";
-  /** `maxAllocs` attribute. */
-  maxAllocs: number;
-}
-
 /** `<monitor>`. */
 export interface CapabilitiesCpuMonitor {
   /** `level` attribute. */
@@ -6412,20 +9039,6 @@ export interface CapabilitiesCpuMonitor {
   feature: CapabilitiesCpuMonitorFeature[];
 }
 
-/** `<feature>`. */
-export interface CapabilitiesCpuMonitorFeature {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<memory_bandwidth>`. */
-export interface CapabilitiesMemoryBandwidth {
-  /** `<node>` elements. */
-  node: CapabilitiesMemoryBandwidthNode[];
-  /** `<monitor>`. */
-  monitor?: CapabilitiesCpuMonitor;
-}
-
 /** `<node>`. */
 export interface CapabilitiesMemoryBandwidthNode {
   /** `id` attribute. */
@@ -6436,58 +9049,12 @@ export interface CapabilitiesMemoryBandwidthNode {
   control?: CapabilitiesMemoryBandwidthNodeControl[];
 }
 
-/** `<control>`. */
-export interface CapabilitiesMemoryBandwidthNodeControl {
-  /** `granularity` attribute. */
-  granularity: number;
-  /** `min` attribute. */
-  min?: number;
-  /** `maxAllocs` attribute. */
-  maxAllocs: number;
-}
-
-/** `<secmodel>`. */
-export interface CapabilitiesSecmodel {
-  /** `<model>`. */
-  model: string;
-  /** `<doi>`. */
-  doi: string;
-  /** `<baselabel>` elements. */
-  baselabel?: CapabilitiesSecmodelBaselabel[];
-}
-
 /** `<baselabel>`. */
 export interface CapabilitiesSecmodelBaselabel {
   /** `type` attribute. */
   type: string;
   /** The element's text. */
   value?: string;
-}
-
-/** `<guest>`. */
-export interface CapabilitiesGuestcaps {
-  /** `<os_type>`. */
-  osType: "exe" | "hvm" | "linux" | "uml" | "xen";
-  /** `<arch>`. */
-  arch: CapabilitiesArch;
-  /** `<features>`. */
-  features?: CapabilitiesFeatures;
-}
-
-/** `<arch>`. */
-export interface CapabilitiesArch {
-  /** `name` attribute. */
-  name: "aarch64" | "alpha" | "armv6l" | "armv7l" | "cris" | "i686" | "ia64" | "lm32" | "loongarch64" | "m68k" | "microblaze" | "microblazeel" | "mips" | "mips64" | "mips64el" | "mipsel" | "openrisc" | "parisc" | "parisc64" | "ppc" | "ppc64" | "ppc64le" | "ppcemb" | "riscv32" | "riscv64" | "s390" | "s390x" | "sh4" | "sh4eb" | "sparc" | "sparc64" | "unicore32" | "x86_64" | "xtensa" | "xtensaeb";
-  /** `<wordsize>`. */
-  wordsize: "31" | "32" | "64";
-  /** `<emulator>`. */
-  emulator?: string;
-  /** `<loader>`. */
-  loader?: string;
-  /** `<machine>` elements. */
-  machine?: CapabilitiesMachine[];
-  /** `<domain>` elements. */
-  domain: CapabilitiesDomain[];
 }
 
 /** `<machine>`. */
@@ -6510,30 +9077,6 @@ export interface CapabilitiesDomain {
   emulator?: string;
   /** `<machine>` elements. */
   machine?: CapabilitiesMachine[];
-}
-
-/** `<features>`. */
-export interface CapabilitiesFeatures {
-  /** `<pae>` (true when present). */
-  pae?: true;
-  /** `<nonpae>` (true when present). */
-  nonpae?: true;
-  /** `<ia64_be>` (true when present). */
-  ia64Be?: true;
-  /** `<acpi>`. */
-  acpi?: CapabilitiesFeaturesAcpi;
-  /** `<apic>`. */
-  apic?: CapabilitiesFeaturesApic;
-  /** `<cpuselection>` (true when present). */
-  cpuselection?: true;
-  /** `<deviceboot>` (true when present). */
-  deviceboot?: true;
-  /** `<disksnapshot>`. */
-  disksnapshot?: CapabilitiesFeaturesDisksnapshot;
-  /** `<hap>`. */
-  hap?: CapabilitiesFeaturesHap;
-  /** `<externalSnapshot>` (true when present). */
-  externalSnapshot?: true;
 }
 
 /** `<acpi>`. */
@@ -6566,6 +9109,100 @@ export interface CapabilitiesFeaturesHap {
   toggle: boolean;
   /** `default` attribute. */
   default: boolean;
+}
+
+/** `<cell>`. */
+export interface CapabilitiesCell {
+  /** `id` attribute. */
+  id: number;
+  /** `<memory>`. */
+  memory?: CapabilitiesMemory;
+  /** `<pages>` elements. */
+  pages?: CapabilitiesPagesNuma[];
+  /** `<distances>`. */
+  distances?: CapabilitiesCellDistances;
+  /** `<cache>` elements. */
+  cache?: DomainNumaCache[];
+  /** `<cpus>`. */
+  cpus?: CapabilitiesCellCpus;
+}
+
+/** `<control>`. */
+export interface CapabilitiesCacheBankControl {
+  /** `granularity` attribute. */
+  granularity: number;
+  /** `min` attribute. */
+  min?: number;
+  /** `unit` attribute. */
+  unit: string;
+  /** `type` attribute. */
+  type: "both" | "code" | "data";
+  /** `maxAllocs` attribute. */
+  maxAllocs: number;
+}
+
+/** `<feature>`. */
+export interface CapabilitiesCpuMonitorFeature {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<control>`. */
+export interface CapabilitiesMemoryBandwidthNodeControl {
+  /** `granularity` attribute. */
+  granularity: number;
+  /** `min` attribute. */
+  min?: number;
+  /** `maxAllocs` attribute. */
+  maxAllocs: number;
+}
+
+/** `<memory>`. */
+export interface CapabilitiesMemory {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<pages>`. */
+export interface CapabilitiesPagesNuma {
+  /** `unit` attribute. */
+  unit?: string;
+  /** `size` attribute. */
+  size: number;
+  /** The element's text. */
+  value?: number;
+}
+
+/** `<distances>`. */
+export interface CapabilitiesCellDistances {
+  /** `<sibling>` elements. */
+  sibling: DomainNumaDistance[];
+}
+
+/** `<cpus>`. */
+export interface CapabilitiesCellCpus {
+  /** `num` attribute. */
+  num: number;
+  /** `<cpu>` elements. */
+  cpu?: CapabilitiesCpu[];
+}
+
+/** `<cpu>`. */
+export interface CapabilitiesCpu {
+  /** `id` attribute. */
+  id: number;
+  /** `socket_id` attribute. */
+  socketId?: number;
+  /** `die_id` attribute. */
+  dieId?: number;
+  /** `cluster_id` attribute. */
+  clusterId?: number;
+  /** `core_id` attribute. */
+  coreId?: number;
+  /** `siblings` attribute. */
+  siblings?: string;
 }
 
 /** `<domainCapabilities>`. */
@@ -6616,98 +9253,10 @@ export interface DomainCapabilitiesOs {
   loader?: DomainCapabilitiesLoader;
 }
 
-/** `<enum>`. */
-export interface DomainCapabilitiesOsEnum {
-  /** `name` attribute. */
-  name: string;
-  /** `<value>` elements. */
-  value?: string[];
-}
-
-/** `<loader>`. */
-export interface DomainCapabilitiesLoader {
-  /** `supported` attribute. */
-  supported: boolean;
-  /** `<value>` elements. */
-  value?: string[];
-  /** `<enum>` elements. */
-  enum?: DomainCapabilitiesOsEnum[];
-}
-
 /** `<cpu>`. */
 export interface DomainCapabilitiesCpu {
   /** `<mode>` elements. */
   mode: DomainCapabilitiesCpuHost[];
-}
-
-/** `<mode>`. */
-export interface DomainCapabilitiesCpuHost {
-  /** `name` attribute. */
-  name: "custom" | "host-model" | "host-passthrough" | "maximum";
-  /** `supported` attribute. */
-  supported: boolean;
-  /** `<model>` elements. */
-  model?: DomainCapabilitiesCpuModel[];
-  /** `<blockers>` elements. */
-  blockers?: DomainCapabilitiesCpuHostBlockers[];
-  /** `<vendor>`. */
-  vendor?: string;
-  /** `<maxphysaddr>`. */
-  maxphysaddr?: DomainCapabilitiesCpuMaxPhysAddr;
-  /** `<feature>` elements. */
-  feature?: DomainCapabilitiesCpuFeature[];
-  /** `<enum>` elements. */
-  enum?: DomainCapabilitiesOsEnum[];
-}
-
-/** `<model>`. */
-export interface DomainCapabilitiesCpuModel {
-  /** `fallback` attribute. */
-  fallback?: "allow" | "forbid";
-  /** `vendor_id` attribute. */
-  vendorId?: string;
-  /** `usable` attribute. */
-  usable?: "no" | "unknown" | "yes";
-  /** `deprecated` attribute. */
-  deprecated?: boolean;
-  /** `canonical` attribute. */
-  canonical?: string;
-  /** `vendor` attribute. */
-  vendor?: string;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<blockers>`. */
-export interface DomainCapabilitiesCpuHostBlockers {
-  /** `model` attribute. */
-  model: string;
-  /** `<feature>` elements. */
-  feature: DomainCapabilitiesCpuHostBlockersFeature[];
-}
-
-/** `<feature>`. */
-export interface DomainCapabilitiesCpuHostBlockersFeature {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<maxphysaddr>`. */
-export interface DomainCapabilitiesCpuMaxPhysAddr {
-  /** `mode` attribute. */
-  mode: "emulate" | "passthrough";
-  /** `bits` attribute. */
-  bits?: number;
-  /** `limit` attribute. */
-  limit?: number;
-}
-
-/** `<feature>`. */
-export interface DomainCapabilitiesCpuFeature {
-  /** `policy` attribute. */
-  policy: "disable" | "forbid" | "force" | "optional" | "require";
-  /** `name` attribute. */
-  name: string;
 }
 
 /** `<memoryBacking>`. */
@@ -6744,6 +9293,72 @@ export interface DomainCapabilitiesDevices {
   interface?: DomainCapabilitiesInterface;
   /** `<panic>`. */
   panic?: DomainCapabilitiesPanic;
+}
+
+/** `<features>`. */
+export interface DomainCapabilitiesFeatures {
+  /** `<gic>`. */
+  gic?: DomainCapabilitiesGic;
+  /** `<vmcoreinfo>`. */
+  vmcoreinfo?: DomainCapabilitiesVmcoreinfo;
+  /** `<genid>`. */
+  genid?: DomainCapabilitiesVmgenid;
+  /** `<backingStoreInput>`. */
+  backingStoreInput?: DomainCapabilitiesBackingStoreInput;
+  /** `<backup>`. */
+  backup?: DomainCapabilitiesBackup;
+  /** `<async-teardown>`. */
+  asyncTeardown?: DomainCapabilitiesAsyncTeardown;
+  /** `<s390-pv>`. */
+  s390Pv?: DomainCapabilitiesS390Pv;
+  /** `<ps2>`. */
+  ps2?: DomainCapabilitiesPs2;
+  /** `<sev>`. */
+  sev?: DomainCapabilitiesSev;
+  /** `<sgx>`. */
+  sgx?: DomainCapabilitiesSgx;
+  /** `<hyperv>`. */
+  hyperv?: DomainCapabilitiesHyperv;
+  /** `<launchSecurity>`. */
+  launchSecurity?: DomainCapabilitiesLaunchSecurity;
+}
+
+/** `<enum>`. */
+export interface DomainCapabilitiesOsEnum {
+  /** `name` attribute. */
+  name: string;
+  /** `<value>` elements. */
+  value?: string[];
+}
+
+/** `<loader>`. */
+export interface DomainCapabilitiesLoader {
+  /** `supported` attribute. */
+  supported: boolean;
+  /** `<value>` elements. */
+  value?: string[];
+  /** `<enum>` elements. */
+  enum?: DomainCapabilitiesOsEnum[];
+}
+
+/** `<mode>`. */
+export interface DomainCapabilitiesCpuHost {
+  /** `name` attribute. */
+  name: "custom" | "host-model" | "host-passthrough" | "maximum";
+  /** `supported` attribute. */
+  supported: boolean;
+  /** `<model>` elements. */
+  model?: DomainCapabilitiesCpuModel[];
+  /** `<blockers>` elements. */
+  blockers?: DomainCapabilitiesCpuHostBlockers[];
+  /** `<vendor>`. */
+  vendor?: string;
+  /** `<maxphysaddr>`. */
+  maxphysaddr?: DomainCpuMaxPhysAddr;
+  /** `<feature>` elements. */
+  feature?: DomainCpuFeature[];
+  /** `<enum>` elements. */
+  enum?: DomainCapabilitiesOsEnum[];
 }
 
 /** `<disk>`. */
@@ -6842,34 +9457,6 @@ export interface DomainCapabilitiesPanic {
   enum?: DomainCapabilitiesOsEnum[];
 }
 
-/** `<features>`. */
-export interface DomainCapabilitiesFeatures {
-  /** `<gic>`. */
-  gic?: DomainCapabilitiesGic;
-  /** `<vmcoreinfo>`. */
-  vmcoreinfo?: DomainCapabilitiesVmcoreinfo;
-  /** `<genid>`. */
-  genid?: DomainCapabilitiesVmgenid;
-  /** `<backingStoreInput>`. */
-  backingStoreInput?: DomainCapabilitiesBackingStoreInput;
-  /** `<backup>`. */
-  backup?: DomainCapabilitiesBackup;
-  /** `<async-teardown>`. */
-  asyncTeardown?: DomainCapabilitiesAsyncTeardown;
-  /** `<s390-pv>`. */
-  s390Pv?: DomainCapabilitiesS390Pv;
-  /** `<ps2>`. */
-  ps2?: DomainCapabilitiesPs2;
-  /** `<sev>`. */
-  sev?: DomainCapabilitiesSev;
-  /** `<sgx>`. */
-  sgx?: DomainCapabilitiesSgx;
-  /** `<hyperv>`. */
-  hyperv?: DomainCapabilitiesHyperv;
-  /** `<launchSecurity>`. */
-  launchSecurity?: DomainCapabilitiesLaunchSecurity;
-}
-
 /** `<gic>`. */
 export interface DomainCapabilitiesGic {
   /** `supported` attribute. */
@@ -6952,30 +9539,6 @@ export interface DomainCapabilitiesSgx {
   sections?: DomainCapabilitiesSgxSections;
 }
 
-/** `<section_size>`. */
-export interface DomainCapabilitiesSgxSectionSize {
-  /** `unit` attribute. */
-  unit: "KiB";
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<sections>`. */
-export interface DomainCapabilitiesSgxSections {
-  /** `<section>` elements. */
-  section?: DomainCapabilitiesSgxSectionsSection[];
-}
-
-/** `<section>`. */
-export interface DomainCapabilitiesSgxSectionsSection {
-  /** `node` attribute. */
-  node: number;
-  /** `size` attribute. */
-  size: number | bigint;
-  /** `unit` attribute. */
-  unit: "KiB";
-}
-
 /** `<hyperv>`. */
 export interface DomainCapabilitiesHyperv {
   /** `supported` attribute. */
@@ -6990,6 +9553,62 @@ export interface DomainCapabilitiesLaunchSecurity {
   supported: boolean;
   /** `<enum>` elements. */
   enum?: DomainCapabilitiesOsEnum[];
+}
+
+/** `<model>`. */
+export interface DomainCapabilitiesCpuModel {
+  /** `fallback` attribute. */
+  fallback?: "allow" | "forbid";
+  /** `vendor_id` attribute. */
+  vendorId?: string;
+  /** `usable` attribute. */
+  usable?: "no" | "unknown" | "yes";
+  /** `deprecated` attribute. */
+  deprecated?: boolean;
+  /** `canonical` attribute. */
+  canonical?: string;
+  /** `vendor` attribute. */
+  vendor?: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<blockers>`. */
+export interface DomainCapabilitiesCpuHostBlockers {
+  /** `model` attribute. */
+  model: string;
+  /** `<feature>` elements. */
+  feature: DomainCapabilitiesCpuHostBlockersFeature[];
+}
+
+/** `<section_size>`. */
+export interface DomainCapabilitiesSgxSectionSize {
+  /** `unit` attribute. */
+  unit: "KiB";
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<sections>`. */
+export interface DomainCapabilitiesSgxSections {
+  /** `<section>` elements. */
+  section?: DomainCapabilitiesSgxSectionsSection[];
+}
+
+/** `<feature>`. */
+export interface DomainCapabilitiesCpuHostBlockersFeature {
+  /** `name` attribute. */
+  name: string;
+}
+
+/** `<section>`. */
+export interface DomainCapabilitiesSgxSectionsSection {
+  /** `node` attribute. */
+  node: number;
+  /** `size` attribute. */
+  size: number | bigint;
+  /** `unit` attribute. */
+  unit: "KiB";
 }
 
 /** `<device>`. */
@@ -7034,78 +9653,155 @@ export interface NodeDeviceXMLDriver {
   name: string;
 }
 
-/** `<capability>`. */
-export interface NodeDeviceCapability {
+/** `<capability>`: one of its variants, told apart by `type`. */
+export type NodeDeviceCapability = NodeDeviceCapsystem | NodeDeviceCappcidev | NodeDeviceCapusbdev | NodeDeviceCapusbinterface | NodeDeviceCapnet | NodeDeviceCapscsigeneric | NodeDeviceCapscsihost | NodeDeviceCapscsitarget | NodeDeviceCapscsi | NodeDeviceCapstorage | NodeDeviceCapdrm | NodeDeviceCapmdev | NodeDeviceCapccwdev | NodeDeviceCapccwgroupdev | NodeDeviceCapcssdev | NodeDeviceCapvdpa | NodeDeviceCapapcard | NodeDeviceCapapqueue | NodeDeviceCapapmatrix;
+
+/** The schema's `capsystem`: `type` 'system'. */
+export interface NodeDeviceCapsystem {
   /** `type` attribute. */
-  type: "ap_card" | "ap_matrix" | "ap_queue" | "ccw" | "ccwgroup" | "css" | "drm" | "mdev" | "net" | "pci" | "scsi" | "scsi_generic" | "scsi_host" | "scsi_target" | "storage" | "system" | "usb" | "usb_device" | "vdpa";
-  /** `<ap-adapter>`. */
-  apAdapter?: number | string;
-  /** `<ap-domain>`. */
-  apDomain?: number | string;
-  /** `<chardev>`. */
-  chardev?: string;
-  /** `<state>`. */
-  state?: "offline" | "online";
-  /** `<cssid>`. */
-  cssid?: number | string;
-  /** `<ssid>`. */
-  ssid?: string;
-  /** `<devno>`. */
-  devno?: number | string;
-  /** `<channel_dev_addr>`. */
-  channelDevAddr?: NodeDeviceCapabilityChannelDevAddr;
-  /** `<members>`. */
-  members?: NodeDeviceCapabilityMembers;
-  /** `<block>`. */
-  block?: string;
-  /** `<target>`. */
-  target?: number | bigint | string;
-  /** `<lun>`. */
-  lun?: number | bigint;
-  /** `<type>`. */
-  typeElement?: NodeDeviceCapabilityType;
-  /** `<host>`. */
-  host?: number | bigint;
-  /** `<unique_id>`. */
-  uniqueId?: number;
-  /** `<char>`. */
-  char?: string;
+  type: "system";
+  /** `<product>`. */
+  product?: NodeDeviceCapsystemProduct;
+  /** `<hardware>`. */
+  hardware: NodeDeviceCapsystemHardware;
+  /** `<firmware>`. */
+  firmware: NodeDeviceCapsystemFirmware;
+}
+
+/** The schema's `cappcidev`: `type` 'pci'. */
+export interface NodeDeviceCappcidev {
+  /** `type` attribute. */
+  type: "pci";
+  /** `<class>`. */
+  class?: number | bigint | string;
+  /** `<domain>`. */
+  domain: number | bigint;
+  /** `<bus>`. */
+  bus: number | bigint | string;
+  /** `<slot>`. */
+  slot: number | bigint;
+  /** `<function>`. */
+  function: number | bigint;
+  /** `<product>`. */
+  product: NodeDeviceCappcidevProduct;
+  /** `<vendor>`. */
+  vendor: NodeDeviceCappcidevVendor;
+  /** `<capability>` elements. */
+  capability?: NodeDeviceCappcidevCapability[];
+  /** `<iommuGroup>`. */
+  iommuGroup?: NodeDeviceCappcidevIommuGroup;
+  /** `<numa>`. */
+  numa?: NodeDeviceCappcidevNuma;
+  /** `<pci-express>`. */
+  pciExpress?: NodeDeviceCappcidevPciExpress;
+}
+
+/** The schema's `capusbdev`: `type` 'usb_device'. */
+export interface NodeDeviceCapusbdev {
+  /** `type` attribute. */
+  type: "usb_device";
+  /** `<bus>`. */
+  bus: number | bigint | string;
+  /** `<device>`. */
+  device: number | bigint;
+  /** `<product>`. */
+  product: NodeDeviceCapusbdevProduct;
+  /** `<vendor>`. */
+  vendor: NodeDeviceCapusbdevVendor;
+}
+
+/** The schema's `capusbinterface`: `type` 'usb'. */
+export interface NodeDeviceCapusbinterface {
+  /** `type` attribute. */
+  type: "usb";
+  /** `<number>`. */
+  number: number | bigint;
+  /** `<class>`. */
+  class: number | bigint | string;
+  /** `<subclass>`. */
+  subclass: number | bigint;
+  /** `<protocol>`. */
+  protocol: number | bigint;
+  /** `<description>`. */
+  description?: string;
+}
+
+/** The schema's `capnet`: `type` 'net'. */
+export interface NodeDeviceCapnet {
+  /** `type` attribute. */
+  type: "net";
   /** `<interface>`. */
-  interface?: string;
+  interface: string;
   /** `<address>`. */
   address?: string;
   /** `<link>`. */
-  link?: NodeDeviceCapabilityLink;
+  link?: NodeDeviceCapnetLink;
   /** `<feature>` elements. */
-  feature?: NodeDeviceCapabilityFeature[];
-  /** `<number>`. */
-  number?: number | bigint;
-  /** `<class>`. */
-  class?: number | bigint | string;
-  /** `<subclass>`. */
-  subclass?: number | bigint;
-  /** `<protocol>`. */
-  protocol?: number | bigint;
-  /** `<description>`. */
-  description?: string;
-  /** `<domain>`. */
-  domain?: number | bigint;
+  feature?: NodeDeviceCapnetFeature[];
+  /** `<capability>` elements. */
+  capability?: NodeDeviceCapnetCapability[];
+}
+
+/** The schema's `capscsigeneric`: `type` 'scsi_generic'. */
+export interface NodeDeviceCapscsigeneric {
+  /** `type` attribute. */
+  type: "scsi_generic";
+  /** `<char>`. */
+  char: string;
+}
+
+/** The schema's `capscsihost`: `type` 'scsi_host'. */
+export interface NodeDeviceCapscsihost {
+  /** `type` attribute. */
+  type: "scsi_host";
+  /** `<host>`. */
+  host: number | bigint;
+  /** `<unique_id>`. */
+  uniqueId?: number;
+  /** `<capability>` elements. */
+  capability?: NodeDeviceCapscsihostCapability[];
+}
+
+/** The schema's `capscsitarget`: `type` 'scsi_target'. */
+export interface NodeDeviceCapscsitarget {
+  /** `type` attribute. */
+  type: "scsi_target";
+  /** `<target>`. */
+  target: number | bigint | string;
+  /** `<capability>` elements. */
+  capability?: NodeDeviceCapscsitargetCapability[];
+}
+
+/** The schema's `capscsi`: `type` 'scsi'. */
+export interface NodeDeviceCapscsi {
+  /** `type` attribute. */
+  type: "scsi";
+  /** `<target>`. */
+  target: number | bigint | string;
+  /** `<lun>`. */
+  lun: number | bigint;
+  /** `<type>`. */
+  typeElement?: NodeDeviceCapscsiType;
+  /** `<host>`. */
+  host: number | bigint;
+  /** `<bus>`. */
+  bus: number | bigint | string;
+}
+
+/** The schema's `capstorage`: `type` 'storage'. */
+export interface NodeDeviceCapstorage {
+  /** `type` attribute. */
+  type: "storage";
+  /** `<block>`. */
+  block: string;
   /** `<bus>`. */
   bus?: number | bigint | string;
   /** `<drive_type>`. */
   driveType?: string;
   /** `<model>`. */
   model?: string;
-  /** `<device>`. */
-  device?: number | bigint;
-  /** `<slot>`. */
-  slot?: number | bigint;
-  /** `<function>`. */
-  function?: number | bigint;
-  /** `<product>`. */
-  product?: NodeDeviceCapabilityProduct;
   /** `<vendor>`. */
-  vendor?: NodeDeviceCapabilityVendor;
+  vendor?: NodeDeviceCapstorageVendor;
   /** `<serial>`. */
   serial?: string;
   /** `<size>`. */
@@ -7115,59 +9811,215 @@ export interface NodeDeviceCapability {
   /** `<num_blocks>`. */
   numBlocks?: number | bigint;
   /** `<capability>` elements. */
-  capability?: NodeDeviceCapabilityCapability[];
+  capability?: NodeDeviceCapstorageCapability[];
+}
+
+/** The schema's `capdrm`: `type` 'drm'. */
+export interface NodeDeviceCapdrm {
+  /** `type` attribute. */
+  type: "drm";
+  /** `<type>`. */
+  typeElement: NodeDeviceCapdrmType;
+}
+
+/** The schema's `capmdev`: `type` 'mdev'. */
+export interface NodeDeviceCapmdev {
+  /** `type` attribute. */
+  type: "mdev";
+  /** `<type>`. */
+  typeElement: NodeDeviceCapmdevType;
   /** `<iommuGroup>`. */
-  iommuGroup?: NodeDeviceCapabilityIommuGroup;
+  iommuGroup?: NodeDeviceCapmdevIommuGroup;
   /** `<uuid>`. */
   uuid?: string;
   /** `<parent_addr>`. */
   parentAddr?: string;
   /** `<attr>` elements. */
-  attr?: NodeDeviceCapabilityAttr[];
-  /** `<numa>`. */
-  numa?: NodeDeviceCapabilityNuma;
-  /** `<pci-express>`. */
-  pciExpress?: NodeDeviceCapabilityPciExpress;
-  /** `<hardware>`. */
-  hardware?: NodeDeviceCapabilityHardware;
-  /** `<firmware>`. */
-  firmware?: NodeDeviceCapabilityFirmware;
+  attr?: NodeDeviceCapmdevAttr[];
 }
 
-/** `<channel_dev_addr>`. */
-export interface NodeDeviceCapabilityChannelDevAddr {
+/** The schema's `capccwdev`: `type` 'ccw'. */
+export interface NodeDeviceCapccwdev {
+  /** `type` attribute. */
+  type: "ccw";
+  /** `<state>`. */
+  state?: "offline" | "online";
   /** `<cssid>`. */
   cssid: number | string;
   /** `<ssid>`. */
   ssid: string;
   /** `<devno>`. */
   devno: number | string;
+  /** `<capability>` elements. */
+  capability?: NodeDeviceCapccwdevCapability[];
 }
 
-/** `<members>`. */
-export interface NodeDeviceCapabilityMembers {
-  /** `<ccw_device>` elements. */
-  ccwDevice: NodeDeviceCapabilityMembersCcwDevice[];
+/** The schema's `capccwgroupdev`: `type` 'ccwgroup'. */
+export interface NodeDeviceCapccwgroupdev {
+  /** `type` attribute. */
+  type: "ccwgroup";
+  /** `<state>`. */
+  state?: "offline" | "online";
+  /** `<cssid>`. */
+  cssid: number | string;
+  /** `<ssid>`. */
+  ssid: string;
+  /** `<devno>`. */
+  devno: number | string;
+  /** `<members>`. */
+  members?: NodeDeviceCapccwgroupdevMembers;
+  /** `<capability>` elements. */
+  capability: NodeDeviceCapccwgroupdevCapability[];
 }
 
-/** `<ccw_device>`. */
-export interface NodeDeviceCapabilityMembersCcwDevice {
-  /** `ref` attribute. */
-  ref: string;
+/** The schema's `capcssdev`: `type` 'css'. */
+export interface NodeDeviceCapcssdev {
+  /** `type` attribute. */
+  type: "css";
+  /** `<cssid>`. */
+  cssid: number | string;
+  /** `<ssid>`. */
+  ssid: string;
+  /** `<devno>`. */
+  devno: number | string;
+  /** `<channel_dev_addr>`. */
+  channelDevAddr?: NodeDeviceCapcssdevChannelDevAddr;
+  /** `<capability>` elements. */
+  capability?: NodeDeviceCapcssdevCapability[];
+}
+
+/** The schema's `capvdpa`: `type` 'vdpa'. */
+export interface NodeDeviceCapvdpa {
+  /** `type` attribute. */
+  type: "vdpa";
+  /** `<chardev>`. */
+  chardev: string;
+}
+
+/** The schema's `capapcard`: `type` 'ap_card'. */
+export interface NodeDeviceCapapcard {
+  /** `type` attribute. */
+  type: "ap_card";
+  /** `<ap-adapter>`. */
+  apAdapter: number | string;
+}
+
+/** The schema's `capapqueue`: `type` 'ap_queue'. */
+export interface NodeDeviceCapapqueue {
+  /** `type` attribute. */
+  type: "ap_queue";
+  /** `<ap-adapter>`. */
+  apAdapter: number | string;
+  /** `<ap-domain>`. */
+  apDomain: number | string;
+}
+
+/** The schema's `capapmatrix`: `type` 'ap_matrix'. */
+export interface NodeDeviceCapapmatrix {
+  /** `type` attribute. */
+  type: "ap_matrix";
+  /** `<capability>` elements. */
+  capability?: NodeDeviceCapcssdevCapability[];
+}
+
+/** `<product>`. */
+export interface NodeDeviceCapsystemProduct {
   /** The element's text. */
   value?: string;
 }
 
-/** `<type>`. */
-export interface NodeDeviceCapabilityType {
+/** `<hardware>`. */
+export interface NodeDeviceCapsystemHardware {
+  /** `<vendor>`. */
+  vendor?: string;
+  /** `<version>`. */
+  version?: string;
+  /** `<serial>`. */
+  serial?: string;
+  /** `<uuid>`. */
+  uuid: string;
+}
+
+/** `<firmware>`. */
+export interface NodeDeviceCapsystemFirmware {
+  /** `<vendor>`. */
+  vendor?: string;
+  /** `<version>`. */
+  version?: string;
+  /** `<release_date>`. */
+  releaseDate?: string;
+}
+
+/** `<product>`. */
+export interface NodeDeviceCappcidevProduct {
   /** `id` attribute. */
-  id?: string;
+  id: string;
   /** The element's text. */
-  value?: "control" | "primary" | "render" | (string & {});
+  value?: string;
+}
+
+/** `<vendor>`. */
+export interface NodeDeviceCappcidevVendor {
+  /** `id` attribute. */
+  id: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<capability>`. */
+export interface NodeDeviceCappcidevCapability {
+  /** `type` attribute. */
+  type: "cardbus-bridge" | "mdev_types" | "pci-bridge" | "phys_function" | "virt_functions" | "vpd";
+  /** `maxCount` attribute. */
+  maxCount?: number;
+  /** `<name>`. */
+  name?: string;
+  /** `<fields>` elements. */
+  fields?: NodeDeviceCappcidevCapabilityFields[];
+  /** `<type>` elements. */
+  typeElement?: NodeDeviceCappcidevCapabilityType[];
+  /** `<address>` elements. */
+  address?: NodeDeviceAddress[];
+}
+
+/** `<iommuGroup>`. */
+export interface NodeDeviceCappcidevIommuGroup {
+  /** `number` attribute. */
+  number: number;
+  /** `<address>` elements. */
+  address: NodeDeviceAddress[];
+}
+
+/** `<numa>`. */
+export interface NodeDeviceCappcidevNuma {
+  /** `node` attribute. */
+  node?: number;
+}
+
+/** `<pci-express>`. */
+export interface NodeDeviceCappcidevPciExpress {
+  /** `<link>` elements. */
+  link?: NodeDeviceCappcidevPciExpressLink[];
+}
+
+/** `<product>`. */
+export interface NodeDeviceCapusbdevProduct {
+  /** `id` attribute. */
+  id: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<vendor>`. */
+export interface NodeDeviceCapusbdevVendor {
+  /** `id` attribute. */
+  id: string;
+  /** The element's text. */
+  value?: string;
 }
 
 /** `<link>`. */
-export interface NodeDeviceCapabilityLink {
+export interface NodeDeviceCapnetLink {
   /** `speed` attribute. */
   speed?: number;
   /** `state` attribute. */
@@ -7175,39 +10027,43 @@ export interface NodeDeviceCapabilityLink {
 }
 
 /** `<feature>`. */
-export interface NodeDeviceCapabilityFeature {
+export interface NodeDeviceCapnetFeature {
   /** `name` attribute. */
   name: string;
 }
 
-/** `<product>`. */
-export interface NodeDeviceCapabilityProduct {
-  /** `id` attribute. */
-  id?: string;
+/** `<capability>`: one of its variants, told apart by `type`. */
+export type NodeDeviceCapnetCapability = NodeDeviceSubcapnet80203 | NodeDeviceSubcapnet80211;
+
+/** `<capability>`: one of its variants, told apart by `type`. */
+export type NodeDeviceCapscsihostCapability = NodeDeviceCapsfchost | NodeDeviceCapsvports;
+
+/** `<capability>`. */
+export interface NodeDeviceCapscsitargetCapability {
+  /** `type` attribute. */
+  type: "fc_remote_port";
+  /** `<rport>`. */
+  rport: string;
+  /** `<wwpn>`. */
+  wwpn: string;
+}
+
+/** `<type>`. */
+export interface NodeDeviceCapscsiType {
   /** The element's text. */
-  value?: string;
+  value?: "control" | "primary" | "render" | (string & {});
 }
 
 /** `<vendor>`. */
-export interface NodeDeviceCapabilityVendor {
-  /** `id` attribute. */
-  id?: string;
+export interface NodeDeviceCapstorageVendor {
   /** The element's text. */
   value?: string;
 }
 
 /** `<capability>`. */
-export interface NodeDeviceCapabilityCapability {
+export interface NodeDeviceCapstorageCapability {
   /** `type` attribute. */
-  type: "80203" | "80211" | "cardbus-bridge" | "ccwgroup_member" | "fc_host" | "fc_remote_port" | "hotpluggable" | "mdev_types" | "pci-bridge" | "phys_function" | "qeth_generic" | "qeth_layer2" | "qeth_layer3" | "removable" | "virt_functions" | "vpd" | "vport_ops";
-  /** `maxCount` attribute. */
-  maxCount?: number;
-  /** `<card_type>`. */
-  cardType?: string;
-  /** `<chpid>`. */
-  chpid?: string;
-  /** `<group_device>`. */
-  groupDevice?: string;
+  type: "hotpluggable" | "removable";
   /** `<media_available>`. */
   mediaAvailable?: "0" | "1";
   /** `<media_size>`. */
@@ -7218,30 +10074,78 @@ export interface NodeDeviceCapabilityCapability {
   logicalBlockSize?: number | bigint;
   /** `<num_blocks>`. */
   numBlocks?: number | bigint;
-  /** `<rport>`. */
-  rport?: string;
-  /** `<max_vports>`. */
-  maxVports?: number;
-  /** `<vports>`. */
-  vports?: number;
-  /** `<wwnn>`. */
-  wwnn?: string;
-  /** `<wwpn>`. */
-  wwpn?: string;
-  /** `<fabric_wwn>`. */
-  fabricWwn?: string;
-  /** `<name>`. */
-  name?: string;
-  /** `<fields>` elements. */
-  fields?: NodeDeviceCapabilityCapabilityFields[];
+}
+
+/** `<type>`. */
+export interface NodeDeviceCapdrmType {
+  /** The element's text. */
+  value?: "control" | "primary" | "render" | (string & {});
+}
+
+/** `<type>`. */
+export interface NodeDeviceCapmdevType {
+  /** `id` attribute. */
+  id: string;
+}
+
+/** `<iommuGroup>`. */
+export interface NodeDeviceCapmdevIommuGroup {
+  /** `number` attribute. */
+  number: number;
+}
+
+/** `<attr>`. */
+export interface NodeDeviceCapmdevAttr {
+  /** `name` attribute. */
+  name: string;
+  /** `value` attribute. */
+  value: string;
+}
+
+/** `<capability>`. */
+export interface NodeDeviceCapccwdevCapability {
+  /** `type` attribute. */
+  type: "ccwgroup_member";
+  /** `<group_device>`. */
+  groupDevice: string;
+}
+
+/** `<members>`. */
+export interface NodeDeviceCapccwgroupdevMembers {
+  /** `<ccw_device>` elements. */
+  ccwDevice: NodeDeviceCapccwgroupdevMembersCcwDevice[];
+}
+
+/** `<capability>`. */
+export interface NodeDeviceCapccwgroupdevCapability {
+  /** `type` attribute. */
+  type: "qeth_generic" | "qeth_layer2" | "qeth_layer3";
+  /** `<card_type>`. */
+  cardType: string;
+  /** `<chpid>`. */
+  chpid: string;
+}
+
+/** `<channel_dev_addr>`. */
+export interface NodeDeviceCapcssdevChannelDevAddr {
+  /** `<cssid>`. */
+  cssid: number | string;
+  /** `<ssid>`. */
+  ssid: string;
+  /** `<devno>`. */
+  devno: number | string;
+}
+
+/** `<capability>`. */
+export interface NodeDeviceCapcssdevCapability {
+  /** `type` attribute. */
+  type: "mdev_types";
   /** `<type>` elements. */
-  typeElement?: NodeDeviceCapabilityCapabilityType[];
-  /** `<address>` elements. */
-  address?: NodeDeviceAddress[];
+  typeElement: NodeDeviceCappcidevCapabilityType[];
 }
 
 /** `<fields>`. */
-export interface NodeDeviceCapabilityCapabilityFields {
+export interface NodeDeviceCappcidevCapabilityFields {
   /** `access` attribute. */
   access: "readonly" | "readwrite";
   /** `<asset_tag>`. */
@@ -7255,29 +10159,13 @@ export interface NodeDeviceCapabilityCapabilityFields {
   /** `<serial_number>`. */
   serialNumber?: string;
   /** `<vendor_field>` elements. */
-  vendorField?: NodeDeviceCapabilityCapabilityFieldsVendorField[];
+  vendorField?: NodeDeviceCappcidevCapabilityFieldsVendorField[];
   /** `<system_field>` elements. */
-  systemField?: NodeDeviceCapabilityCapabilityFieldsSystemField[];
-}
-
-/** `<vendor_field>`. */
-export interface NodeDeviceCapabilityCapabilityFieldsVendorField {
-  /** `index` attribute. */
-  index: string;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<system_field>`. */
-export interface NodeDeviceCapabilityCapabilityFieldsSystemField {
-  /** `index` attribute. */
-  index: string;
-  /** The element's text. */
-  value?: string;
+  systemField?: NodeDeviceCappcidevCapabilityFieldsSystemField[];
 }
 
 /** `<type>`. */
-export interface NodeDeviceCapabilityCapabilityType {
+export interface NodeDeviceCappcidevCapabilityType {
   /** `id` attribute. */
   id: string;
   /** `<name>`. */
@@ -7300,36 +10188,8 @@ export interface NodeDeviceAddress {
   function: string;
 }
 
-/** `<iommuGroup>`. */
-export interface NodeDeviceCapabilityIommuGroup {
-  /** `number` attribute. */
-  number: number;
-  /** `<address>` elements. */
-  address?: NodeDeviceAddress[];
-}
-
-/** `<attr>`. */
-export interface NodeDeviceCapabilityAttr {
-  /** `name` attribute. */
-  name: string;
-  /** `value` attribute. */
-  value: string;
-}
-
-/** `<numa>`. */
-export interface NodeDeviceCapabilityNuma {
-  /** `node` attribute. */
-  node?: number;
-}
-
-/** `<pci-express>`. */
-export interface NodeDeviceCapabilityPciExpress {
-  /** `<link>` elements. */
-  link?: NodeDeviceCapabilityPciExpressLink[];
-}
-
 /** `<link>`. */
-export interface NodeDeviceCapabilityPciExpressLink {
+export interface NodeDeviceCappcidevPciExpressLink {
   /** `validity` attribute. */
   validity: "cap" | "sta";
   /** `port` attribute. */
@@ -7340,26 +10200,62 @@ export interface NodeDeviceCapabilityPciExpressLink {
   width: number;
 }
 
-/** `<hardware>`. */
-export interface NodeDeviceCapabilityHardware {
-  /** `<vendor>`. */
-  vendor?: string;
-  /** `<version>`. */
-  version?: string;
-  /** `<serial>`. */
-  serial?: string;
-  /** `<uuid>`. */
-  uuid: string;
+/** The schema's `subcapnet80203`: `type` '80203'. */
+export interface NodeDeviceSubcapnet80203 {
+  /** `type` attribute. */
+  type: "80203";
 }
 
-/** `<firmware>`. */
-export interface NodeDeviceCapabilityFirmware {
-  /** `<vendor>`. */
-  vendor?: string;
-  /** `<version>`. */
-  version?: string;
-  /** `<release_date>`. */
-  releaseDate?: string;
+/** The schema's `subcapnet80211`: `type` '80211'. */
+export interface NodeDeviceSubcapnet80211 {
+  /** `type` attribute. */
+  type: "80211";
+}
+
+/** The schema's `capsfchost`: `type` 'fc_host'. */
+export interface NodeDeviceCapsfchost {
+  /** `type` attribute. */
+  type: "fc_host";
+  /** `<wwnn>`. */
+  wwnn: string;
+  /** `<wwpn>`. */
+  wwpn: string;
+  /** `<fabric_wwn>`. */
+  fabricWwn?: string;
+}
+
+/** The schema's `capsvports`: `type` 'vport_ops'. */
+export interface NodeDeviceCapsvports {
+  /** `type` attribute. */
+  type: "vport_ops";
+  /** `<max_vports>`. */
+  maxVports: number;
+  /** `<vports>`. */
+  vports: number;
+}
+
+/** `<ccw_device>`. */
+export interface NodeDeviceCapccwgroupdevMembersCcwDevice {
+  /** `ref` attribute. */
+  ref: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<vendor_field>`. */
+export interface NodeDeviceCappcidevCapabilityFieldsVendorField {
+  /** `index` attribute. */
+  index: string;
+  /** The element's text. */
+  value?: string;
+}
+
+/** `<system_field>`. */
+export interface NodeDeviceCappcidevCapabilityFieldsSystemField {
+  /** `index` attribute. */
+  index: string;
+  /** The element's text. */
+  value?: string;
 }
 
 /** `<interface>`. */
@@ -7371,7 +10267,7 @@ export interface InterfaceXML {
   /** `<start>`. */
   start?: InterfaceXMLStart;
   /** `<mac>`. */
-  mac?: InterfaceXMLMac;
+  mac?: NetworkXMLMac;
   /** `<link>`. */
   link?: InterfaceXMLLink;
   /** `<mtu>`. */
@@ -7390,12 +10286,6 @@ export interface InterfaceXML {
 export interface InterfaceXMLStart {
   /** `mode` attribute. */
   mode: "hotplug" | "none" | "onboot";
-}
-
-/** `<mac>`. */
-export interface InterfaceXMLMac {
-  /** `address` attribute. */
-  address: string;
 }
 
 /** `<link>`. */
@@ -7426,6 +10316,36 @@ export interface InterfaceProtocolIpv4 {
   route?: InterfaceProtocolIpv4Route;
 }
 
+/** `<vlan>`. */
+export interface InterfaceVlanDevice {
+  /** `tag` attribute. */
+  tag: number;
+  /** `<interface>`. */
+  interface: InterfaceVlanDeviceInterface;
+}
+
+/** `<bond>`. */
+export interface InterfaceBondElement {
+  /** `mode` attribute. */
+  mode?: "802.3ad" | "active-backup" | "balance-alb" | "balance-rr" | "balance-tlb" | "balance-xor" | "broadcast";
+  /** `<arpmon>`. */
+  arpmon?: InterfaceBondElementArpmon;
+  /** `<miimon>`. */
+  miimon?: InterfaceBondElementMiimon;
+  /** `<interface>` elements. */
+  interface: InterfaceBareEthernetInterface[];
+}
+
+/** `<bridge>`. */
+export interface InterfaceXMLBridge {
+  /** `stp` attribute. */
+  stp?: boolean;
+  /** `delay` attribute. */
+  delay?: number;
+  /** `<interface>` elements. */
+  interface?: InterfaceBareEthernetInterface2[];
+}
+
 /** `<dhcp>`. */
 export interface InterfaceDhcpElement {
   /** `peerdns` attribute. */
@@ -7446,30 +10366,10 @@ export interface InterfaceProtocolIpv4Route {
   gateway: string;
 }
 
-/** `<vlan>`. */
-export interface InterfaceVlanDevice {
-  /** `tag` attribute. */
-  tag: number;
-  /** `<interface>`. */
-  interface: InterfaceVlanDeviceInterface;
-}
-
 /** `<interface>`. */
 export interface InterfaceVlanDeviceInterface {
   /** `name` attribute. */
   name: string;
-}
-
-/** `<bond>`. */
-export interface InterfaceBondElement {
-  /** `mode` attribute. */
-  mode?: "802.3ad" | "active-backup" | "balance-alb" | "balance-rr" | "balance-tlb" | "balance-xor" | "broadcast";
-  /** `<arpmon>`. */
-  arpmon?: InterfaceBondElementArpmon;
-  /** `<miimon>`. */
-  miimon?: InterfaceBondElementMiimon;
-  /** `<interface>` elements. */
-  interface: InterfaceBareEthernetInterface[];
 }
 
 /** `<arpmon>`. */
@@ -7501,19 +10401,9 @@ export interface InterfaceBareEthernetInterface {
   /** `name` attribute. */
   name: string;
   /** `<mac>`. */
-  mac?: InterfaceXMLMac;
+  mac?: NetworkXMLMac;
   /** `<link>`. */
   link?: InterfaceXMLLink;
-}
-
-/** `<bridge>`. */
-export interface InterfaceXMLBridge {
-  /** `stp` attribute. */
-  stp?: boolean;
-  /** `delay` attribute. */
-  delay?: number;
-  /** `<interface>` elements. */
-  interface?: InterfaceBareEthernetInterface2[];
 }
 
 /** `<interface>`. */
@@ -7523,7 +10413,7 @@ export interface InterfaceBareEthernetInterface2 {
   /** `name` attribute. */
   name?: string;
   /** `<mac>`. */
-  mac?: InterfaceXMLMac;
+  mac?: NetworkXMLMac;
   /** `<link>`. */
   link?: InterfaceXMLLink;
   /** `<bond>`. */
@@ -7546,16 +10436,47 @@ export interface SecretXML {
   usage?: SecretXMLUsage;
 }
 
-/** `<usage>`. */
-export interface SecretXMLUsage {
+/** `<usage>`: one of its variants, told apart by `type`. */
+export type SecretXMLUsage = SecretUsagevolume | SecretUsageceph | SecretUsageiscsi | SecretUsagetls | SecretUsagevtpm;
+
+/** The schema's `usagevolume`: `type` 'volume'. */
+export interface SecretUsagevolume {
   /** `type` attribute. */
-  type: "ceph" | "iscsi" | "tls" | "volume" | "vtpm";
-  /** `<target>`. */
-  target?: string;
-  /** `<name>`. */
-  name?: string;
+  type: "volume";
   /** `<volume>`. */
-  volume?: string;
+  volume: string;
+}
+
+/** The schema's `usageceph`: `type` 'ceph'. */
+export interface SecretUsageceph {
+  /** `type` attribute. */
+  type: "ceph";
+  /** `<name>`. */
+  name: string;
+}
+
+/** The schema's `usageiscsi`: `type` 'iscsi'. */
+export interface SecretUsageiscsi {
+  /** `type` attribute. */
+  type: "iscsi";
+  /** `<target>`. */
+  target: string;
+}
+
+/** The schema's `usagetls`: `type` 'tls'. */
+export interface SecretUsagetls {
+  /** `type` attribute. */
+  type: "tls";
+  /** `<name>`. */
+  name: string;
+}
+
+/** The schema's `usagevtpm`: `type` 'vtpm'. */
+export interface SecretUsagevtpm {
+  /** `type` attribute. */
+  type: "vtpm";
+  /** `<name>`. */
+  name: string;
 }
 
 /** `<filter>`. */
@@ -7632,6 +10553,14 @@ export interface NWFilterXMLRule {
   vlan?: NWFilterXMLRuleVlan;
   /** `<mac>`. */
   mac?: NWFilterXMLRuleMac;
+}
+
+/** `<filterref>`. */
+export interface NWFilterXMLFilterref {
+  /** `filter` attribute. */
+  filter: string;
+  /** `<parameter>` elements. */
+  parameter?: NWFilterXMLFilterrefParameter[];
 }
 
 /** `<udplite-ipv6>`. */
@@ -8478,14 +11407,6 @@ export interface NWFilterXMLRuleMac {
   comment?: string;
 }
 
-/** `<filterref>`. */
-export interface NWFilterXMLFilterref {
-  /** `filter` attribute. */
-  filter: string;
-  /** `<parameter>` elements. */
-  parameter?: NWFilterXMLFilterrefParameter[];
-}
-
 /** `<parameter>`. */
 export interface NWFilterXMLFilterrefParameter {
   /** `name` attribute. */
@@ -8503,9 +11424,9 @@ export interface NWFilterBindingXML {
   /** `<linkdev>`. */
   linkdev?: NWFilterBindingXMLLinkdev;
   /** `<mac>`. */
-  mac: NWFilterBindingXMLMac;
+  mac: NetworkXMLMac;
   /** `<filterref>`. */
-  filterref: NWFilterBindingXMLFilterref;
+  filterref: NWFilterXMLFilterref;
 }
 
 /** `<owner>`. */
@@ -8526,28 +11447,6 @@ export interface NWFilterBindingXMLPortdev {
 export interface NWFilterBindingXMLLinkdev {
   /** `name` attribute. */
   name: string;
-}
-
-/** `<mac>`. */
-export interface NWFilterBindingXMLMac {
-  /** `address` attribute. */
-  address: string;
-}
-
-/** `<filterref>`. */
-export interface NWFilterBindingXMLFilterref {
-  /** `filter` attribute. */
-  filter: string;
-  /** `<parameter>` elements. */
-  parameter?: NWFilterBindingXMLFilterrefParameter[];
-}
-
-/** `<parameter>`. */
-export interface NWFilterBindingXMLFilterrefParameter {
-  /** `name` attribute. */
-  name: string;
-  /** `value` attribute. */
-  value: string;
 }
 
 /** `<domainsnapshot>`. */
@@ -8578,440 +11477,13 @@ export interface DomainSnapshotXML {
   cookie?: DomainSnapshotXMLCookie;
 }
 
-/** `<memory>`. */
-export interface DomainSnapshotXMLMemory {
-  /** `snapshot` attribute. */
-  snapshot?: "external" | "internal" | "no";
-  /** `file` attribute. */
-  file?: string;
-}
+/** `<memory>`: one of its variants, told apart by `snapshot`. */
+export type DomainSnapshotXMLMemory = DomainSnapshotXMLMemoryNoOrInternal | DomainSnapshotXMLMemoryExternal;
 
 /** `<disks>`. */
 export interface DomainSnapshotXMLDisks {
   /** `<disk>` elements. */
   disk?: DomainSnapshotDisksnapshot[];
-}
-
-/** `<disk>`. */
-export interface DomainSnapshotDisksnapshot {
-  /** `name` attribute. */
-  name: string;
-  /** `snapshot` attribute. */
-  snapshot?: "external" | "internal" | "manual" | "no";
-  /** `type` attribute. */
-  type?: "block" | "file" | "network";
-  /** `<source>`. */
-  source?: DomainSnapshotDisksnapshotSource;
-  /** `<driver>`. */
-  driver?: DomainSnapshotDisksnapshotDriver;
-  /** `<snapshotDeleteInProgress>` (true when present). */
-  snapshotDeleteInProgress?: true;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotDisksnapshotSource {
-  /** `file` attribute. */
-  file?: string;
-  /** `index` attribute. */
-  index?: number | bigint;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `protocol` attribute. */
-  protocol?: "ftp" | "ftps" | "gluster" | "http" | "https" | "iscsi" | "nbd" | "nfs" | "rbd" | "sheepdog" | "ssh" | "tftp" | "vxhs";
-  /** `name` attribute. */
-  name?: string;
-  /** `tls` attribute. */
-  tls?: boolean;
-  /** `tlsHostname` attribute. */
-  tlsHostname?: string;
-  /** `query` attribute. */
-  query?: string;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainSnapshotDevSeclabel[];
-  /** `<slices>`. */
-  slices?: DomainSnapshotDisksnapshotSourceSlices;
-  /** `<dataStore>`. */
-  dataStore?: DomainSnapshotDisksnapshotSourceDataStore;
-  /** `<privateData>` (true when present). */
-  privateData?: true;
-  /** `<host>` elements. */
-  host?: DomainSnapshotDiskSourceNetworkHost[];
-  /** `<snapshot>`. */
-  snapshot?: DomainSnapshotDisksnapshotSourceDataStoreSourceSnapshot;
-  /** `<config>`. */
-  config?: DomainSnapshotDisksnapshotSourceDataStoreSourceConfig;
-  /** `<auth>`. */
-  auth?: DomainSnapshotDiskAuth;
-  /** `<identity>`. */
-  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef;
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect;
-  /** `<encryption>`. */
-  encryption?: DomainSnapshotEncryption;
-  /** `<ssl>`. */
-  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify;
-  /** `<cookies>`. */
-  cookies?: DomainSnapshotDiskSourceNetworkProtocolHTTPCookies;
-  /** `<readahead>`. */
-  readahead?: DomainSnapshotDisksnapshotSourceDataStoreSourceReadahead;
-  /** `<timeout>`. */
-  timeout?: DomainSnapshotDisksnapshotSourceDataStoreSourceTimeout;
-  /** `<knownHosts>`. */
-  knownHosts?: DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify;
-  /** `<initiator>`. */
-  initiator?: DomainSnapshotInitiatorinfo;
-}
-
-/** `<seclabel>`. */
-export interface DomainSnapshotDevSeclabel {
-  /** `model` attribute. */
-  model?: string;
-  /** `relabel` attribute. */
-  relabel?: boolean;
-  /** `labelskip` attribute. */
-  labelskip?: "yes";
-  /** `<label>` elements. */
-  label?: string[];
-}
-
-/** `<slices>`. */
-export interface DomainSnapshotDisksnapshotSourceSlices {
-  /** `<slice>`. */
-  slice: DomainSnapshotDisksnapshotSourceSlicesSlice;
-}
-
-/** `<slice>`. */
-export interface DomainSnapshotDisksnapshotSourceSlicesSlice {
-  /** `type` attribute. */
-  type: "storage";
-  /** `offset` attribute. */
-  offset: number;
-  /** `size` attribute. */
-  size: number | bigint;
-}
-
-/** `<dataStore>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStore {
-  /** `type` attribute. */
-  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
-  /** `<format>`. */
-  format: DomainSnapshotDiskFormat;
-  /** `<source>`. */
-  source?: DomainSnapshotDisksnapshotSourceDataStoreSource;
-}
-
-/** `<format>`. */
-export interface DomainSnapshotDiskFormat {
-  /** `type` attribute. */
-  type: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
-  /** `<metadata_cache>`. */
-  metadataCache?: DomainSnapshotDiskFormatMetadataCache;
-}
-
-/** `<metadata_cache>`. */
-export interface DomainSnapshotDiskFormatMetadataCache {
-  /** `<max_size>`. */
-  maxSize?: DomainSnapshotDiskFormatMetadataCacheMaxSize;
-}
-
-/** `<max_size>`. */
-export interface DomainSnapshotDiskFormatMetadataCacheMaxSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSource {
-  /** `file` attribute. */
-  file?: string;
-  /** `fdgroup` attribute. */
-  fdgroup?: string;
-  /** `index` attribute. */
-  index?: number | bigint;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `dir` attribute. */
-  dir?: string;
-  /** `protocol` attribute. */
-  protocol?: "ftp" | "ftps" | "gluster" | "http" | "https" | "iscsi" | "nbd" | "nfs" | "rbd" | "sheepdog" | "ssh" | "tftp" | "vxhs";
-  /** `name` attribute. */
-  name?: string;
-  /** `tls` attribute. */
-  tls?: boolean;
-  /** `tlsHostname` attribute. */
-  tlsHostname?: string;
-  /** `query` attribute. */
-  query?: string;
-  /** `pool` attribute. */
-  pool?: string;
-  /** `volume` attribute. */
-  volume?: string;
-  /** `mode` attribute. */
-  mode?: "direct" | "host";
-  /** `type` attribute. */
-  type?: "pci" | "unix";
-  /** `namespace` attribute. */
-  namespace?: number | string;
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `path` attribute. */
-  path?: string;
-  /** `<address>`. */
-  address?: DomainSnapshotDisksnapshotSourceDataStoreSourceAddress;
-  /** `<slices>`. */
-  slices?: DomainSnapshotDisksnapshotSourceSlices;
-  /** `<dataStore>`. */
-  dataStore?: DomainSnapshotDisksnapshotSourceDataStore;
-  /** `<privateData>` (true when present). */
-  privateData?: true;
-  /** `<host>` elements. */
-  host?: DomainSnapshotDiskSourceNetworkHost[];
-  /** `<snapshot>`. */
-  snapshot?: DomainSnapshotDisksnapshotSourceDataStoreSourceSnapshot;
-  /** `<config>`. */
-  config?: DomainSnapshotDisksnapshotSourceDataStoreSourceConfig;
-  /** `<auth>`. */
-  auth?: DomainSnapshotDiskAuth;
-  /** `<identity>`. */
-  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef;
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect;
-  /** `<encryption>`. */
-  encryption?: DomainSnapshotEncryption;
-  /** `<ssl>`. */
-  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify;
-  /** `<cookies>`. */
-  cookies?: DomainSnapshotDiskSourceNetworkProtocolHTTPCookies;
-  /** `<readahead>`. */
-  readahead?: DomainSnapshotDisksnapshotSourceDataStoreSourceReadahead;
-  /** `<timeout>`. */
-  timeout?: DomainSnapshotDisksnapshotSourceDataStoreSourceTimeout;
-  /** `<knownHosts>`. */
-  knownHosts?: DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify;
-  /** `<initiator>`. */
-  initiator?: DomainSnapshotInitiatorinfo;
-  /** `<reservations>`. */
-  reservations?: DomainSnapshotReservations;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainSnapshotDevSeclabel[];
-}
-
-/** `<address>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-}
-
-/** `<host>`. */
-export interface DomainSnapshotDiskSourceNetworkHost {
-  /** `transport` attribute. */
-  transport?: "rdma" | "tcp" | "unix";
-  /** `name` attribute. */
-  name?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `socket` attribute. */
-  socket?: string;
-}
-
-/** `<snapshot>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSourceSnapshot {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<config>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSourceConfig {
-  /** `file` attribute. */
-  file: string;
-}
-
-/** `<auth>`. */
-export interface DomainSnapshotDiskAuth {
-  /** `username` attribute. */
-  username: string;
-  /** `<secret>`. */
-  secret: DomainSnapshotDiskAuthSecret;
-}
-
-/** `<secret>`. */
-export interface DomainSnapshotDiskAuthSecret {
-  /** `type` attribute. */
-  type: "ceph" | "iscsi";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<identity>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef {
-  /** `username` attribute. */
-  username?: string;
-  /** `keyfile` attribute. */
-  keyfile?: string;
-  /** `agentsock` attribute. */
-  agentsock?: string;
-  /** `user` attribute. */
-  user?: string;
-  /** `group` attribute. */
-  group?: string;
-}
-
-/** `<reconnect>`. */
-export interface DomainSnapshotReconnect {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-  /** `timeout` attribute. */
-  timeout?: number;
-  /** `delay` attribute. */
-  delay?: number;
-}
-
-/** `<encryption>`. */
-export interface DomainSnapshotEncryption {
-  /** `format` attribute. */
-  format: "default" | "luks" | "luks-any" | "luks2" | "qcow";
-  /** `engine` attribute. */
-  engine?: "librbd" | "qemu";
-  /** `<secret>` elements. */
-  secret?: DomainSnapshotSecret[];
-  /** `<cipher>`. */
-  cipher?: DomainSnapshotEncryptionCipher;
-  /** `<ivgen>`. */
-  ivgen?: DomainSnapshotEncryptionIvgen;
-}
-
-/** `<secret>`. */
-export interface DomainSnapshotSecret {
-  /** `type` attribute. */
-  type: "passphrase";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<cipher>`. */
-export interface DomainSnapshotEncryptionCipher {
-  /** `name` attribute. */
-  name: string;
-  /** `size` attribute. */
-  size: number;
-  /** `mode` attribute. */
-  mode?: string;
-  /** `hash` attribute. */
-  hash?: string;
-}
-
-/** `<ivgen>`. */
-export interface DomainSnapshotEncryptionIvgen {
-  /** `name` attribute. */
-  name: string;
-  /** `hash` attribute. */
-  hash?: string;
-}
-
-/** `<ssl>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSLVerify {
-  /** `verify` attribute. */
-  verify: boolean;
-}
-
-/** `<cookies>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolHTTPCookies {
-  /** `<cookie>` elements. */
-  cookie: DomainSnapshotDiskSourceNetworkProtocolHTTPCookiesCookie[];
-}
-
-/** `<cookie>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolHTTPCookiesCookie {
-  /** `name` attribute. */
-  name: string;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<readahead>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSourceReadahead {
-  /** `size` attribute. */
-  size: number | bigint;
-}
-
-/** `<timeout>`. */
-export interface DomainSnapshotDisksnapshotSourceDataStoreSourceTimeout {
-  /** `seconds` attribute. */
-  seconds: number | bigint;
-}
-
-/** `<knownHosts>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify {
-  /** `path` attribute. */
-  path: string;
-}
-
-/** `<initiator>`. */
-export interface DomainSnapshotInitiatorinfo {
-  /** `<iqn>`. */
-  iqn: DomainSnapshotInitiatorinfoIqn;
-}
-
-/** `<iqn>`. */
-export interface DomainSnapshotInitiatorinfoIqn {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<reservations>`. */
-export interface DomainSnapshotReservations {
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `<source>`. */
-  source?: DomainSnapshotUnixSocketSource;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotUnixSocketSource {
-  /** `type` attribute. */
-  type: "unix";
-  /** `path` attribute. */
-  path: string;
-  /** `mode` attribute. */
-  mode: "client" | "server";
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotDisksnapshotDriver {
-  /** `type` attribute. */
-  type?: "cow" | "qcow" | "qcow2" | "qed" | "vmdk";
-  /** `<metadata_cache>`. */
-  metadataCache?: DomainSnapshotDisksnapshotDriverMetadataCache;
-}
-
-/** `<metadata_cache>`. */
-export interface DomainSnapshotDisksnapshotDriverMetadataCache {
-  /** `<max_size>`. */
-  maxSize?: DomainSnapshotDisksnapshotDriverMetadataCacheMaxSize;
-}
-
-/** `<max_size>`. */
-export interface DomainSnapshotDisksnapshotDriverMetadataCacheMaxSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
 }
 
 /** `<revertDisks>`. */
@@ -9139,11 +11611,11 @@ export interface DomainSnapshotInactiveDomain {
   /** `<description>`. */
   description?: string;
   /** `<metadata>`. */
-  metadata?: DomainSnapshotMetadata;
+  metadata?: DomainMetadata;
   /** `<cpu>`. */
-  cpu?: DomainSnapshotGuestcpu;
+  cpu?: DomainGuestcpu;
   /** `<sysinfo>` elements. */
-  sysinfo?: DomainSnapshotSysinfo[];
+  sysinfo?: DomainSysinfo[];
   /** `<bootloader>`. */
   bootloader?: string;
   /** `<bootloader_args>`. */
@@ -9173,15 +11645,15 @@ export interface DomainSnapshotInactiveDomain {
   /** `<defaultiothread>`. */
   defaultiothread?: DomainSnapshotInactiveDomainDefaultiothread;
   /** `<blkiotune>`. */
-  blkiotune?: DomainSnapshotBlkiotune;
+  blkiotune?: DomainBlkiotune;
   /** `<memtune>`. */
-  memtune?: DomainSnapshotMemtune;
+  memtune?: DomainMemtune;
   /** `<cputune>`. */
-  cputune?: DomainSnapshotCputune;
+  cputune?: DomainCputune;
   /** `<numatune>`. */
-  numatune?: DomainSnapshotNumatune;
+  numatune?: DomainNumatune;
   /** `<resource>`. */
-  resource?: DomainSnapshotRespartition;
+  resource?: DomainRespartition;
   /** `<features>`. */
   features?: DomainSnapshotInactiveDomainFeatures;
   /** `<on_reboot>`. */
@@ -9193,325 +11665,76 @@ export interface DomainSnapshotInactiveDomain {
   /** `<on_lockfailure>`. */
   onLockfailure?: "ignore" | "pause" | "poweroff" | "restart";
   /** `<pm>`. */
-  pm?: DomainSnapshotPm;
+  pm?: DomainPm;
   /** `<perf>`. */
-  perf?: DomainSnapshotPerf;
+  perf?: DomainPerf;
   /** `<idmap>`. */
-  idmap?: DomainSnapshotIdmap;
+  idmap?: DomainIdmap;
   /** `<devices>`. */
   devices?: DomainSnapshotDevices;
   /** `<seclabel>` elements. */
-  seclabel?: DomainSnapshotSeclabel[];
+  seclabel?: DomainSeclabel[];
   /** `<commandline>`. */
-  qemuCommandline?: DomainSnapshotQemucmdline;
+  qemuCommandline?: DomainQemucmdline;
   /** `<capabilities>`. */
-  qemuCapabilities?: DomainSnapshotQemucapabilities;
+  qemuCapabilities?: DomainQemucapabilities;
   /** `<deprecation>`. */
-  qemuDeprecation?: DomainSnapshotQemudeprecation;
+  qemuDeprecation?: DomainQemudeprecation;
   /** `<override>`. */
-  qemuOverride?: DomainSnapshotQemuoverride;
+  qemuOverride?: DomainQemuoverride;
   /** `<namespace>`. */
-  lxcNamespace?: DomainSnapshotLxcsharens;
+  lxcNamespace?: DomainLxcsharens;
   /** `<keywrap>`. */
-  keywrap?: DomainSnapshotKeywrap;
+  keywrap?: DomainKeywrap;
   /** `<launchSecurity>`. */
-  launchSecurity?: DomainSnapshotLaunchSecurity;
+  launchSecurity?: DomainLaunchSecurity;
   /** `<commandline>`. */
-  bhyveCommandline?: DomainSnapshotBhyvecmdline;
+  bhyveCommandline?: DomainBhyvecmdline;
   /** `<commandline>`. */
-  xenCommandline?: DomainSnapshotXencmdline;
+  xenCommandline?: DomainXencmdline;
   /** `<datacenterpath>`. */
   vmwareDatacenterpath?: string;
 }
 
-/** `<metadata>`: also holds what the schema leaves open (kept as written, not typed). */
-export interface DomainSnapshotMetadata {
-}
-
-/** `<cpu>`. */
-export interface DomainSnapshotGuestcpu {
-  /** `mode` attribute. */
-  mode?: "custom" | "host-model" | "host-passthrough" | "maximum";
-  /** `match` attribute. */
-  match?: "exact" | "minimum" | "strict";
-  /** `check` attribute. */
-  check?: "full" | "none" | "partial";
-  /** `deprecated_features` attribute. */
-  deprecatedFeatures?: boolean;
-  /** `migratable` attribute. */
-  migratable?: boolean;
-  /** `<model>`. */
-  model?: DomainSnapshotCpuModel;
-  /** `<vendor>`. */
-  vendor?: string;
-  /** `<topology>`. */
-  topology?: DomainSnapshotCpuTopology;
-  /** `<feature>` elements. */
-  feature?: DomainSnapshotCpuFeature[];
-  /** `<numa>`. */
-  numa?: DomainSnapshotCpuNuma;
-  /** `<cache>`. */
-  cache?: DomainSnapshotCpuCache;
-  /** `<maxphysaddr>`. */
-  maxphysaddr?: DomainSnapshotCpuMaxPhysAddr;
-}
-
-/** `<model>`. */
-export interface DomainSnapshotCpuModel {
-  /** `fallback` attribute. */
-  fallback?: "allow" | "forbid";
-  /** `vendor_id` attribute. */
-  vendorId?: string;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<topology>`. */
-export interface DomainSnapshotCpuTopology {
-  /** `sockets` attribute. */
-  sockets: number | bigint;
-  /** `dies` attribute. */
-  dies?: number | bigint;
-  /** `clusters` attribute. */
-  clusters?: number | bigint;
-  /** `cores` attribute. */
-  cores: number | bigint;
-  /** `threads` attribute. */
-  threads: number | bigint;
-}
-
-/** `<feature>`. */
-export interface DomainSnapshotCpuFeature {
-  /** `policy` attribute. */
-  policy: "disable" | "forbid" | "force" | "optional" | "require";
-  /** `name` attribute. */
+/** `<parent>`. */
+export interface DomainSnapshotXMLParent {
+  /** `<name>`. */
   name: string;
 }
 
-/** `<numa>`. */
-export interface DomainSnapshotCpuNuma {
-  /** `<cell>` elements. */
-  cell: DomainSnapshotNumaCell[];
-  /** `<interconnects>`. */
-  interconnects?: DomainSnapshotNumaInterconnects;
+/** `<cookie>`: also holds what the schema leaves open (kept as written, not typed). */
+export interface DomainSnapshotXMLCookie {
 }
 
-/** `<cell>`. */
-export interface DomainSnapshotNumaCell {
-  /** `id` attribute. */
-  id?: number;
-  /** `cpus` attribute. */
-  cpus?: string;
-  /** `memory` attribute. */
-  memory: number | bigint;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `memAccess` attribute. */
-  memAccess?: "private" | "shared";
-  /** `discard` attribute. */
-  discard?: boolean;
-  /** `<distances>`. */
-  distances?: DomainSnapshotNumaCellDistances;
-  /** `<cache>` elements. */
-  cache?: DomainSnapshotNumaCache[];
+/** `<memory>` with `snapshot` 'no', 'internal'. */
+export interface DomainSnapshotXMLMemoryNoOrInternal {
+  /** `snapshot` attribute. */
+  snapshot: "internal" | "no";
 }
 
-/** `<distances>`. */
-export interface DomainSnapshotNumaCellDistances {
-  /** `<sibling>` elements. */
-  sibling: DomainSnapshotNumaDistance[];
-}
-
-/** `<sibling>`. */
-export interface DomainSnapshotNumaDistance {
-  /** `id` attribute. */
-  id: number;
-  /** `value` attribute. */
-  value: number;
-}
-
-/** `<cache>`. */
-export interface DomainSnapshotNumaCache {
-  /** `level` attribute. */
-  level: number;
-  /** `associativity` attribute. */
-  associativity: "direct" | "full" | "none";
-  /** `policy` attribute. */
-  policy: "none" | "writeback" | "writethrough";
-  /** `<size>`. */
-  size: DomainSnapshotNumaCacheSize;
-  /** `<line>`. */
-  line: DomainSnapshotNumaCacheLine;
-}
-
-/** `<size>`. */
-export interface DomainSnapshotNumaCacheSize {
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<line>`. */
-export interface DomainSnapshotNumaCacheLine {
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<interconnects>`. */
-export interface DomainSnapshotNumaInterconnects {
-  /** `<latency>` elements. */
-  latency?: DomainSnapshotNumaInterconnectsLatency[];
-  /** `<bandwidth>` elements. */
-  bandwidth?: DomainSnapshotNumaInterconnectsBandwidth[];
-}
-
-/** `<latency>`. */
-export interface DomainSnapshotNumaInterconnectsLatency {
-  /** `initiator` attribute. */
-  initiator: number;
-  /** `target` attribute. */
-  target: number;
-  /** `cache` attribute. */
-  cache?: number;
-  /** `type` attribute. */
-  type: "access" | "read" | "write";
-  /** `value` attribute. */
-  value: number;
-}
-
-/** `<bandwidth>`. */
-export interface DomainSnapshotNumaInterconnectsBandwidth {
-  /** `initiator` attribute. */
-  initiator: number;
-  /** `target` attribute. */
-  target: number;
-  /** `cache` attribute. */
-  cache?: number;
-  /** `type` attribute. */
-  type: "access" | "read" | "write";
-  /** `value` attribute. */
-  value: number;
-  /** `unit` attribute. */
-  unit: string;
-}
-
-/** `<cache>`. */
-export interface DomainSnapshotCpuCache {
-  /** `level` attribute. */
-  level?: "1" | "2" | "3";
-  /** `mode` attribute. */
-  mode: "disable" | "emulate" | "passthrough";
-}
-
-/** `<maxphysaddr>`. */
-export interface DomainSnapshotCpuMaxPhysAddr {
-  /** `mode` attribute. */
-  mode: "emulate" | "passthrough";
-  /** `bits` attribute. */
-  bits?: number;
-  /** `limit` attribute. */
-  limit?: number;
-}
-
-/** `<sysinfo>`. */
-export interface DomainSnapshotSysinfo {
-  /** `type` attribute. */
-  type: "fwcfg" | "smbios";
-  /** `<entry>` elements. */
-  entry?: DomainSnapshotSysinfoEntry[];
-  /** `<bios>`. */
-  bios?: DomainSnapshotSysinfoBios;
-  /** `<system>`. */
-  system?: DomainSnapshotSysinfoSystem;
-  /** `<baseBoard>` elements. */
-  baseBoard?: DomainSnapshotSysinfoBaseBoard[];
-  /** `<chassis>`. */
-  chassis?: DomainSnapshotSysinfoChassis;
-  /** `<oemStrings>`. */
-  oemStrings?: DomainSnapshotSysinfoOemStrings;
-}
-
-/** `<entry>`. */
-export interface DomainSnapshotSysinfoEntry {
-  /** `name` attribute. */
-  name: string;
+/** `<memory>` with `snapshot` 'external' or none. */
+export interface DomainSnapshotXMLMemoryExternal {
+  /** `snapshot` attribute. */
+  snapshot?: "external";
   /** `file` attribute. */
-  file?: string;
-  /** The element's text. */
-  value?: string;
+  file: string;
 }
 
-/** `<bios>`. */
-export interface DomainSnapshotSysinfoBios {
-  /** `<entry>` elements. */
-  entry: DomainSnapshotSysinfoBiosEntry[];
-}
-
-/** `<entry>`. */
-export interface DomainSnapshotSysinfoBiosEntry {
+/** What every variant of DomainSnapshotDisksnapshot has. */
+export interface DomainSnapshotDisksnapshotCommon {
   /** `name` attribute. */
-  name: "date" | "release" | "vendor" | "version";
-  /** The element's text. */
-  value?: string;
+  name: string;
 }
 
-/** `<system>`. */
-export interface DomainSnapshotSysinfoSystem {
-  /** `<entry>` elements. */
-  entry: DomainSnapshotSysinfoSystemEntry[];
-}
-
-/** `<entry>`. */
-export interface DomainSnapshotSysinfoSystemEntry {
-  /** `name` attribute. */
-  name: "family" | "manufacturer" | "product" | "serial" | "sku" | "uuid" | "version";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<baseBoard>`. */
-export interface DomainSnapshotSysinfoBaseBoard {
-  /** `<entry>` elements. */
-  entry: DomainSnapshotSysinfoBaseBoardEntry[];
-}
-
-/** `<entry>`. */
-export interface DomainSnapshotSysinfoBaseBoardEntry {
-  /** `name` attribute. */
-  name: "asset" | "location" | "manufacturer" | "product" | "serial" | "version";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<chassis>`. */
-export interface DomainSnapshotSysinfoChassis {
-  /** `<entry>` elements. */
-  entry: DomainSnapshotSysinfoChassisEntry[];
-}
-
-/** `<entry>`. */
-export interface DomainSnapshotSysinfoChassisEntry {
-  /** `name` attribute. */
-  name: "asset" | "manufacturer" | "serial" | "sku" | "version";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<oemStrings>`. */
-export interface DomainSnapshotSysinfoOemStrings {
-  /** `<entry>` elements. */
-  entry: string[];
-}
+/** `<disk>`: one of its variants, told apart by `snapshot`. */
+export type DomainSnapshotDisksnapshot = DomainSnapshotDisksnapshotCommon & (DomainSnapshotDisksnapshotNo | DomainSnapshotDisksnapshotInternal | DomainSnapshotDisksnapshotExternal | DomainSnapshotDisksnapshotManual);
 
 /** `<os>`. */
 export interface DomainSnapshotInactiveDomainOs {
   /** `firmware` attribute. */
   firmware?: "bios" | "efi";
   /** `<type>`. */
-  type: DomainSnapshotOstypexen;
+  type: DomainOstypexen;
   /** `<init>`. */
   init?: string;
   /** `<initarg>` elements. */
@@ -9543,25 +11766,267 @@ export interface DomainSnapshotInactiveDomainOs {
   /** `<dtb>`. */
   dtb?: string;
   /** `<boot>` elements. */
-  boot?: DomainSnapshotOsbootdev[];
+  boot?: DomainOsbootdev[];
   /** `<bootmenu>`. */
   bootmenu?: DomainSnapshotInactiveDomainOsBootmenu;
   /** `<smbios>`. */
-  smbios?: DomainSnapshotSmbios;
+  smbios?: DomainSmbios;
   /** `<bios>`. */
-  bios?: DomainSnapshotBios;
+  bios?: DomainBios;
   /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpiTable;
+  acpi?: DomainAcpiTable;
 }
 
-/** `<type>`. */
-export interface DomainSnapshotOstypexen {
-  /** `arch` attribute. */
-  arch?: "aarch64" | "alpha" | "armv6l" | "armv7l" | "cris" | "i686" | "ia64" | "lm32" | "loongarch64" | "m68k" | "microblaze" | "microblazeel" | "mips" | "mips64" | "mips64el" | "mipsel" | "openrisc" | "parisc" | "parisc64" | "ppc" | "ppc64" | "ppc64le" | "ppcemb" | "riscv32" | "riscv64" | "s390" | "s390x" | "sh4" | "sh4eb" | "sparc" | "sparc64" | "unicore32" | "x86_64" | "xtensa" | "xtensaeb";
-  /** `machine` attribute. */
-  machine?: "xenfv" | "xenpv" | "xenpvh" | (string & {});
+/** What every variant of DomainSnapshotInactiveDomainClock has. */
+export interface DomainSnapshotInactiveDomainClockCommon {
+  /** `<timer>` elements. */
+  timer?: DomainTimer[];
+}
+
+/** `<clock>`: one of its variants, told apart by `offset`. */
+export type DomainSnapshotInactiveDomainClock = DomainSnapshotInactiveDomainClockCommon & (DomainSnapshotInactiveDomainClockLocaltimeOrUtc | DomainSnapshotInactiveDomainClockTimezone | DomainSnapshotInactiveDomainClockVariable | DomainSnapshotInactiveDomainClockAbsolute);
+
+/** `<throttlegroups>`. */
+export interface DomainSnapshotInactiveDomainThrottlegroups {
+  /** `<throttlegroup>` elements. */
+  throttlegroup?: DomainThrottlegroup[];
+}
+
+/** `<memory>`. */
+export interface DomainSnapshotInactiveDomainMemory {
+  /** `unit` attribute. */
+  unit?: string;
+  /** `dumpCore` attribute. */
+  dumpCore?: boolean;
   /** The element's text. */
-  value?: "exe" | "hvm" | "linux" | "xen" | "xenpvh";
+  value?: number | bigint;
+}
+
+/** `<maxMemory>`. */
+export interface DomainSnapshotInactiveDomainMaxMemory {
+  /** `unit` attribute. */
+  unit?: string;
+  /** `slots` attribute. */
+  slots?: number;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<currentMemory>`. */
+export interface DomainSnapshotInactiveDomainCurrentMemory {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** `<memoryBacking>`. */
+export interface DomainSnapshotInactiveDomainMemoryBacking {
+  /** `<hugepages>`. */
+  hugepages?: DomainSnapshotInactiveDomainMemoryBackingHugepages;
+  /** `<nosharepages>` (true when present). */
+  nosharepages?: true;
+  /** `<locked>` (true when present). */
+  locked?: true;
+  /** `<source>`. */
+  source?: DomainSnapshotInactiveDomainMemoryBackingSource;
+  /** `<access>`. */
+  access?: DomainSnapshotInactiveDomainMemoryBackingAccess;
+  /** `<allocation>`. */
+  allocation?: DomainSnapshotInactiveDomainMemoryBackingAllocation;
+  /** `<discard>` (true when present). */
+  discard?: true;
+}
+
+/** `<vcpu>`. */
+export interface DomainSnapshotInactiveDomainVcpu {
+  /** `placement` attribute. */
+  placement?: "auto" | "static";
+  /** `cpuset` attribute. */
+  cpuset?: string;
+  /** `current` attribute. */
+  current?: number;
+  /** The element's text. */
+  value?: number;
+}
+
+/** `<vcpus>`. */
+export interface DomainSnapshotInactiveDomainVcpus {
+  /** `<vcpu>` elements. */
+  vcpu?: DomainSnapshotInactiveDomainVcpusVcpu[];
+}
+
+/** `<iothreadids>`. */
+export interface DomainSnapshotInactiveDomainIothreadids {
+  /** `<iothread>` elements. */
+  iothread?: DomainSnapshotInactiveDomainIothreadidsIothread[];
+}
+
+/** `<defaultiothread>`. */
+export interface DomainSnapshotInactiveDomainDefaultiothread {
+  /** `thread_pool_min` attribute. */
+  threadPoolMin?: number;
+  /** `thread_pool_max` attribute. */
+  threadPoolMax?: number;
+}
+
+/** `<features>`. */
+export interface DomainSnapshotInactiveDomainFeatures {
+  /** `<pae>` (true when present). */
+  pae?: true;
+  /** `<apic>`. */
+  apic?: DomainSnapshotInactiveDomainFeaturesApic;
+  /** `<acpi>` (true when present). */
+  acpi?: true;
+  /** `<hap>`. */
+  hap?: DomainSnapshotInactiveDomainFeaturesHap;
+  /** `<hyperv>`. */
+  hyperv?: DomainHyperv;
+  /** `<viridian>` (true when present). */
+  viridian?: true;
+  /** `<kvm>`. */
+  kvm?: DomainKvm;
+  /** `<xen>`. */
+  xen?: DomainXen;
+  /** `<privnet>` (true when present). */
+  privnet?: true;
+  /** `<pvspinlock>`. */
+  pvspinlock?: DomainSnapshotInactiveDomainFeaturesPvspinlock;
+  /** `<capabilities>`. */
+  capabilities?: DomainCapabilities;
+  /** `<pmu>`. */
+  pmu?: DomainPmu;
+  /** `<vmport>`. */
+  vmport?: DomainSnapshotInactiveDomainFeaturesVmport;
+  /** `<gic>`. */
+  gic?: DomainSnapshotInactiveDomainFeaturesGic;
+  /** `<smm>`. */
+  smm?: DomainSnapshotInactiveDomainFeaturesSmm;
+  /** `<ioapic>`. */
+  ioapic?: DomainIoapic;
+  /** `<hpt>`. */
+  hpt?: DomainHpt;
+  /** `<vmcoreinfo>`. */
+  vmcoreinfo?: DomainVmcoreinfo;
+  /** `<htm>`. */
+  htm?: DomainSnapshotInactiveDomainFeaturesHtm;
+  /** `<nested-hv>`. */
+  nestedHv?: DomainSnapshotInactiveDomainFeaturesNestedHv;
+  /** `<msrs>`. */
+  msrs?: DomainMsrs;
+  /** `<ccf-assist>`. */
+  ccfAssist?: DomainSnapshotInactiveDomainFeaturesCcfAssist;
+  /** `<cfpc>`. */
+  cfpc?: DomainCfpc;
+  /** `<sbbc>`. */
+  sbbc?: DomainSbbc;
+  /** `<ibs>`. */
+  ibs?: DomainIbs;
+  /** `<tcg>`. */
+  tcg?: DomainTcgfeatures;
+  /** `<async-teardown>`. */
+  asyncTeardown?: DomainSnapshotInactiveDomainFeaturesAsyncTeardown;
+  /** `<ras>`. */
+  ras?: DomainSnapshotInactiveDomainFeaturesRas;
+  /** `<ps2>`. */
+  ps2?: DomainSnapshotInactiveDomainFeaturesPs2;
+  /** `<aia>`. */
+  aia?: DomainAia;
+}
+
+/** `<devices>`. */
+export interface DomainSnapshotDevices {
+  /** `<emulator>`. */
+  emulator?: string;
+  /** `<crypto>` elements. */
+  crypto?: DomainCrypto[];
+  /** `<memory>` elements. */
+  memory?: DomainMemorydev[];
+  /** `<shmem>` elements. */
+  shmem?: DomainShmem[];
+  /** `<tpm>` elements. */
+  tpm?: DomainTpm[];
+  /** `<rng>` elements. */
+  rng?: DomainRng[];
+  /** `<redirfilter>` elements. */
+  redirfilter?: DomainRedirfilter[];
+  /** `<redirdev>` elements. */
+  redirdev?: DomainRedirdev[];
+  /** `<hub>` elements. */
+  hub?: DomainHub[];
+  /** `<smartcard>` elements. */
+  smartcard?: DomainSmartcard[];
+  /** `<channel>` elements. */
+  channel?: DomainChannel[];
+  /** `<serial>` elements. */
+  serial?: DomainSerial[];
+  /** `<parallel>` elements. */
+  parallel?: DomainParallel[];
+  /** `<console>` elements. */
+  console?: DomainConsole[];
+  /** `<video>` elements. */
+  video?: DomainVideo[];
+  /** `<graphics>` elements. */
+  graphics?: DomainGraphic[];
+  /** `<hostdev>` elements. */
+  hostdev?: DomainHostdev[];
+  /** `<audio>` elements. */
+  audio?: DomainAudio[];
+  /** `<sound>` elements. */
+  sound?: DomainSound[];
+  /** `<input>` elements. */
+  input?: DomainInput[];
+  /** `<interface>` elements. */
+  interface?: DomainInterface[];
+  /** `<filesystem>` elements. */
+  filesystem?: DomainFilesystem[];
+  /** `<lease>` elements. */
+  lease?: DomainLease[];
+  /** `<controller>` elements. */
+  controller?: DomainController[];
+  /** `<disk>` elements. */
+  disk?: DomainSnapshotDisk[];
+  /** `<watchdog>` elements. */
+  watchdog?: DomainWatchdog[];
+  /** `<memballoon>`. */
+  memballoon?: DomainMemballoon;
+  /** `<nvram>`. */
+  nvram?: DomainNvram;
+  /** `<panic>` elements. */
+  panic?: DomainPanic[];
+  /** `<iommu>`. */
+  iommu?: DomainIommu;
+  /** `<vsock>`. */
+  vsock?: DomainVsock;
+  /** `<pstore>`. */
+  pstore?: DomainPstore;
+}
+
+/** `<disk>` with `snapshot` 'no'. */
+export interface DomainSnapshotDisksnapshotNo {
+  /** `snapshot` attribute. */
+  snapshot: "no";
+}
+
+/** `<disk>` with `snapshot` 'internal'. */
+export interface DomainSnapshotDisksnapshotInternal {
+  /** `snapshot` attribute. */
+  snapshot: "internal";
+}
+
+/** What every variant of DomainSnapshotDisksnapshotExternal has. */
+export interface DomainSnapshotDisksnapshotExternalCommon {
+  /** `snapshot` attribute. */
+  snapshot?: "external";
+}
+
+/** `<disk>` with `snapshot` 'external' or none: one of its variants, told apart by `type`. */
+export type DomainSnapshotDisksnapshotExternal = DomainSnapshotDisksnapshotExternalCommon & (DomainSnapshotDisksnapshotExternalFile | DomainSnapshotDisksnapshotExternalBlock | DomainSnapshotDiskSourceNetwork);
+
+/** `<disk>` with `snapshot` 'manual'. */
+export interface DomainSnapshotDisksnapshotManual {
+  /** `snapshot` attribute. */
+  snapshot: "manual";
 }
 
 /** `<initenv>`. */
@@ -9576,14 +12041,6 @@ export interface DomainSnapshotInactiveDomainOsInitenv {
 export interface DomainSnapshotInactiveDomainOsFirmware {
   /** `<feature>` elements. */
   feature: DomainSnapshotInactiveDomainOsFirmwareFeature[];
-}
-
-/** `<feature>`. */
-export interface DomainSnapshotInactiveDomainOsFirmwareFeature {
-  /** `enabled` attribute. */
-  enabled: boolean;
-  /** `name` attribute. */
-  name: "enrolled-keys" | "secure-boot";
 }
 
 /** `<loader>`. */
@@ -9616,6 +12073,223 @@ export interface DomainSnapshotInactiveDomainOsNvram {
   source?: DomainSnapshotInactiveDomainOsNvramSource;
   /** The element's text. */
   value?: string;
+}
+
+/** `<bootmenu>`. */
+export interface DomainSnapshotInactiveDomainOsBootmenu {
+  /** `enable` attribute. */
+  enable: boolean;
+  /** `timeout` attribute. */
+  timeout?: number | bigint;
+}
+
+/** `<clock>` with `offset` 'localtime', 'utc'. */
+export interface DomainSnapshotInactiveDomainClockLocaltimeOrUtc {
+  /** `offset` attribute. */
+  offset: "localtime" | "utc";
+  /** `adjustment` attribute. */
+  adjustment?: "reset" | (string & {});
+}
+
+/** `<clock>` with `offset` 'timezone'. */
+export interface DomainSnapshotInactiveDomainClockTimezone {
+  /** `offset` attribute. */
+  offset: "timezone";
+  /** `timezone` attribute. */
+  timezone?: string;
+}
+
+/** `<clock>` with `offset` 'variable'. */
+export interface DomainSnapshotInactiveDomainClockVariable {
+  /** `offset` attribute. */
+  offset: "variable";
+  /** `adjustment` attribute. */
+  adjustment?: "reset" | (string & {});
+  /** `basis` attribute. */
+  basis?: "localtime" | "utc";
+}
+
+/** `<clock>` with `offset` 'absolute'. */
+export interface DomainSnapshotInactiveDomainClockAbsolute {
+  /** `offset` attribute. */
+  offset: "absolute";
+  /** `start` attribute. */
+  start: number | bigint;
+}
+
+/** `<hugepages>`. */
+export interface DomainSnapshotInactiveDomainMemoryBackingHugepages {
+  /** `<page>` elements. */
+  page?: DomainSnapshotInactiveDomainMemoryBackingHugepagesPage[];
+}
+
+/** `<source>`. */
+export interface DomainSnapshotInactiveDomainMemoryBackingSource {
+  /** `type` attribute. */
+  type: "anonymous" | "file" | "memfd";
+}
+
+/** `<access>`. */
+export interface DomainSnapshotInactiveDomainMemoryBackingAccess {
+  /** `mode` attribute. */
+  mode: "private" | "shared";
+}
+
+/** `<allocation>`. */
+export interface DomainSnapshotInactiveDomainMemoryBackingAllocation {
+  /** `mode` attribute. */
+  mode?: "immediate" | "ondemand";
+  /** `threads` attribute. */
+  threads?: number;
+}
+
+/** `<vcpu>`. */
+export interface DomainSnapshotInactiveDomainVcpusVcpu {
+  /** `id` attribute. */
+  id: number;
+  /** `enabled` attribute. */
+  enabled: boolean;
+  /** `hotpluggable` attribute. */
+  hotpluggable?: boolean;
+  /** `order` attribute. */
+  order?: number;
+}
+
+/** `<iothread>`. */
+export interface DomainSnapshotInactiveDomainIothreadidsIothread {
+  /** `id` attribute. */
+  id: number;
+  /** `thread_pool_min` attribute. */
+  threadPoolMin?: number;
+  /** `thread_pool_max` attribute. */
+  threadPoolMax?: number;
+  /** `<poll>`. */
+  poll?: DomainSnapshotInactiveDomainIothreadidsIothreadPoll;
+}
+
+/** `<apic>`. */
+export interface DomainSnapshotInactiveDomainFeaturesApic {
+  /** `eoi` attribute. */
+  eoi?: boolean;
+}
+
+/** `<hap>`. */
+export interface DomainSnapshotInactiveDomainFeaturesHap {
+  /** `state` attribute. */
+  state?: boolean;
+}
+
+/** `<pvspinlock>`. */
+export interface DomainSnapshotInactiveDomainFeaturesPvspinlock {
+  /** `state` attribute. */
+  state?: boolean;
+}
+
+/** `<vmport>`. */
+export interface DomainSnapshotInactiveDomainFeaturesVmport {
+  /** `state` attribute. */
+  state?: boolean;
+}
+
+/** `<gic>`. */
+export interface DomainSnapshotInactiveDomainFeaturesGic {
+  /** `version` attribute. */
+  version?: "2" | "3" | "host";
+}
+
+/** `<smm>`. */
+export interface DomainSnapshotInactiveDomainFeaturesSmm {
+  /** `state` attribute. */
+  state?: boolean;
+  /** `<tseg>`. */
+  tseg?: DomainSnapshotInactiveDomainFeaturesSmmTseg;
+}
+
+/** `<htm>`. */
+export interface DomainSnapshotInactiveDomainFeaturesHtm {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<nested-hv>`. */
+export interface DomainSnapshotInactiveDomainFeaturesNestedHv {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<ccf-assist>`. */
+export interface DomainSnapshotInactiveDomainFeaturesCcfAssist {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<async-teardown>`. */
+export interface DomainSnapshotInactiveDomainFeaturesAsyncTeardown {
+  /** `enabled` attribute. */
+  enabled?: boolean;
+}
+
+/** `<ras>`. */
+export interface DomainSnapshotInactiveDomainFeaturesRas {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** `<ps2>`. */
+export interface DomainSnapshotInactiveDomainFeaturesPs2 {
+  /** `state` attribute. */
+  state: boolean;
+}
+
+/** What every variant of DomainSnapshotDisk has. */
+export interface DomainSnapshotDiskCommon {
+  /** `model` attribute. */
+  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
+  /** `snapshot` attribute. */
+  snapshot?: "external" | "internal" | "manual" | "no";
+}
+
+/** `<disk>`: one of its variants, told apart by `device`. */
+export type DomainSnapshotDisk = DomainSnapshotDiskCommon & (DomainSnapshotDiskFloppyOrDiskOrCdrom | DomainSnapshotDiskLun);
+
+/** `<disk>` with `type` 'file' or none. */
+export interface DomainSnapshotDisksnapshotExternalFile {
+  /** `type` attribute. */
+  type?: "file";
+  /** `<source>`. */
+  source?: DomainSnapshotDisksnapshotExternalFileSource;
+  /** `<driver>`. */
+  driver?: DomainSnapshotDisksnapshotExternalFileDriver;
+  /** `<snapshotDeleteInProgress>` (true when present). */
+  snapshotDeleteInProgress?: true;
+}
+
+/** `<disk>` with `type` 'block'. */
+export interface DomainSnapshotDisksnapshotExternalBlock {
+  /** `type` attribute. */
+  type: "block";
+  /** `<source>`. */
+  source?: DomainSnapshotDisksnapshotExternalBlockSource;
+  /** `<driver>`. */
+  driver?: DomainSnapshotDisksnapshotExternalFileDriver;
+  /** `<snapshotDeleteInProgress>` (true when present). */
+  snapshotDeleteInProgress?: true;
+}
+
+/** The schema's `diskSourceNetwork`: `type` 'network'. */
+export interface DomainSnapshotDiskSourceNetwork {
+  /** `type` attribute. */
+  type: "network";
+  /** `<source>`. */
+  source: DomainSnapshotDiskSourceNetworkSource;
+}
+
+/** `<feature>`. */
+export interface DomainSnapshotInactiveDomainOsFirmwareFeature {
+  /** `enabled` attribute. */
+  enabled: boolean;
+  /** `name` attribute. */
+  name: "enrolled-keys" | "secure-boot";
 }
 
 /** `<source>`. */
@@ -9665,35 +12339,269 @@ export interface DomainSnapshotInactiveDomainOsNvramSource {
   /** `<privateData>` (true when present). */
   privateData?: true;
   /** `<host>` elements. */
-  host?: DomainSnapshotDiskSourceNetworkHost2[];
+  host?: DomainDiskSourceNetworkHost[];
   /** `<snapshot>`. */
   snapshot?: DomainSnapshotInactiveDomainOsNvramSourceSnapshot;
   /** `<config>`. */
   config?: DomainSnapshotInactiveDomainOsNvramSourceConfig;
   /** `<auth>`. */
-  auth?: DomainSnapshotDiskAuth2;
+  auth?: DomainDiskAuth;
   /** `<identity>`. */
-  identity?: DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef2;
+  identity?: DomainDiskSourceNetworkProtocolSSHKeyDef;
   /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect2;
+  reconnect?: DomainReconnect;
   /** `<encryption>`. */
-  encryption?: DomainSnapshotEncryption2;
+  encryption?: DomainEncryption;
   /** `<ssl>`. */
-  ssl?: DomainSnapshotDiskSourceNetworkProtocolSSLVerify2;
+  ssl?: DomainDiskSourceNetworkProtocolSSLVerify;
   /** `<cookies>`. */
-  cookies?: DomainSnapshotDiskSourceNetworkProtocolHTTPCookies2;
+  cookies?: DomainDiskSourceNetworkProtocolHTTPCookies;
   /** `<readahead>`. */
   readahead?: DomainSnapshotInactiveDomainOsNvramSourceReadahead;
   /** `<timeout>`. */
   timeout?: DomainSnapshotInactiveDomainOsNvramSourceTimeout;
   /** `<knownHosts>`. */
-  knownHosts?: DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify2;
+  knownHosts?: DomainDiskSourceNetworkProtocolSSHHostVerify;
   /** `<initiator>`. */
-  initiator?: DomainSnapshotInitiatorinfo2;
+  initiator?: DomainInitiatorinfo;
   /** `<reservations>`. */
-  reservations?: DomainSnapshotReservations2;
+  reservations?: DomainReservations;
   /** `<seclabel>` elements. */
-  seclabel?: DomainSnapshotDevSeclabel2[];
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<page>`. */
+export interface DomainSnapshotInactiveDomainMemoryBackingHugepagesPage {
+  /** `size` attribute. */
+  size: number | bigint;
+  /** `unit` attribute. */
+  unit?: string;
+  /** `nodeset` attribute. */
+  nodeset?: string;
+}
+
+/** `<poll>`. */
+export interface DomainSnapshotInactiveDomainIothreadidsIothreadPoll {
+  /** `max` attribute. */
+  max?: number | bigint;
+  /** `grow` attribute. */
+  grow?: number | bigint;
+  /** `shrink` attribute. */
+  shrink?: number | bigint;
+}
+
+/** `<tseg>`. */
+export interface DomainSnapshotInactiveDomainFeaturesSmmTseg {
+  /** `unit` attribute. */
+  unit?: string;
+  /** The element's text. */
+  value?: number | bigint;
+}
+
+/** What every variant of DomainSnapshotDiskFloppyOrDiskOrCdrom has. */
+export interface DomainSnapshotDiskFloppyOrDiskOrCdromCommon {
+  /** `device` attribute. */
+  device?: "cdrom" | "disk" | "floppy";
+  /** `<driver>`. */
+  driver?: DomainDiskDriver;
+  /** `<mirror>`. */
+  mirror?: DomainSnapshotDiskMirror;
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<target>`. */
+  target: DomainDiskTarget;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainDiskFloppyOrDiskOrCdromBackenddomain;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<shareable>` (true when present). */
+  shareable?: true;
+  /** `<transient>`. */
+  transient?: DomainDiskFloppyOrDiskOrCdromTransient;
+  /** `<serial>`. */
+  serial?: string;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<iotune>`. */
+  iotune?: DomainDiskIoTune;
+  /** `<throttlefilters>`. */
+  throttlefilters?: DomainThrottlefilters;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<geometry>`. */
+  geometry?: DomainGeometry;
+  /** `<blockio>`. */
+  blockio?: DomainDiskBlockIo;
+  /** `<wwn>`. */
+  wwn?: string;
+  /** `<vendor>`. */
+  vendor?: string;
+  /** `<product>`. */
+  product?: string;
+  /** `<backingStore>`. */
+  backingStore?: DomainSnapshotDiskBackingStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+}
+
+/** `<disk>` with `device` 'floppy', 'disk', 'cdrom' or none: one of its variants, told apart by `type`. */
+export type DomainSnapshotDiskFloppyOrDiskOrCdrom = DomainSnapshotDiskFloppyOrDiskOrCdromCommon & (DomainSnapshotDiskSourceFile | DomainSnapshotDiskSourceBlock | DomainSnapshotDiskSourceDir | DomainSnapshotDiskSourceNetwork2 | DomainSnapshotDiskSourceVolume | DomainSnapshotDiskSourceNvme | DomainDiskSourceVhostUser | DomainDiskSourceVhostVdpa);
+
+/** What every variant of DomainSnapshotDiskLun has. */
+export interface DomainSnapshotDiskLunCommon {
+  /** `device` attribute. */
+  device: "lun";
+  /** `rawio` attribute. */
+  rawio?: boolean;
+  /** `sgio` attribute. */
+  sgio?: "filtered" | "unfiltered";
+  /** `<driver>`. */
+  driver?: DomainDiskDriver;
+  /** `<mirror>`. */
+  mirror?: DomainSnapshotDiskMirror;
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<target>`. */
+  target: DomainDiskTarget;
+  /** `<boot>`. */
+  boot?: DomainDeviceBoot;
+  /** `<backenddomain>`. */
+  backenddomain?: DomainDiskFloppyOrDiskOrCdromBackenddomain;
+  /** `<readonly>` (true when present). */
+  readonly?: true;
+  /** `<shareable>` (true when present). */
+  shareable?: true;
+  /** `<transient>`. */
+  transient?: DomainDiskFloppyOrDiskOrCdromTransient;
+  /** `<serial>`. */
+  serial?: string;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<iotune>`. */
+  iotune?: DomainDiskIoTune;
+  /** `<throttlefilters>`. */
+  throttlefilters?: DomainThrottlefilters;
+  /** `<alias>`. */
+  alias?: DomainCryptoAlias;
+  /** `<acpi>`. */
+  acpi?: DomainAcpi;
+  /** `<address>`. */
+  address?: DomainAddress;
+  /** `<geometry>`. */
+  geometry?: DomainGeometry;
+  /** `<blockio>`. */
+  blockio?: DomainDiskBlockIo;
+  /** `<wwn>`. */
+  wwn?: string;
+  /** `<vendor>`. */
+  vendor?: string;
+  /** `<product>`. */
+  product?: string;
+  /** `<backingStore>`. */
+  backingStore?: DomainSnapshotDiskBackingStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+}
+
+/** `<disk>` with `device` 'lun': one of its variants, told apart by `type`. */
+export type DomainSnapshotDiskLun = DomainSnapshotDiskLunCommon & (DomainSnapshotDiskSourceNetwork2 | DomainSnapshotDiskSourceBlock | DomainSnapshotDiskSourceVolume);
+
+/** `<source>`. */
+export interface DomainSnapshotDisksnapshotExternalFileSource {
+  /** `file` attribute. */
+  file?: string;
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+  /** `<slices>`. */
+  slices?: DomainSnapshotDisksnapshotExternalFileSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotDisksnapshotExternalFileSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+}
+
+/** `<driver>`. */
+export interface DomainSnapshotDisksnapshotExternalFileDriver {
+  /** `type` attribute. */
+  type?: "cow" | "qcow" | "qcow2" | "qed" | "vmdk";
+  /** `<metadata_cache>`. */
+  metadataCache?: DomainSnapshotDisksnapshotExternalFileDriverMetadataCache;
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDisksnapshotExternalBlockSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `dev` attribute. */
+  dev: string;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+  /** `<slices>`. */
+  slices?: DomainSnapshotDisksnapshotExternalFileSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotDisksnapshotExternalFileSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceNetworkSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `protocol` attribute. */
+  protocol: "ftp" | "ftps" | "gluster" | "http" | "https" | "iscsi" | "nbd" | "nfs" | "rbd" | "sheepdog" | "ssh" | "tftp" | "vxhs";
+  /** `name` attribute. */
+  name?: string;
+  /** `tls` attribute. */
+  tls?: boolean;
+  /** `tlsHostname` attribute. */
+  tlsHostname?: string;
+  /** `query` attribute. */
+  query?: string;
+  /** `<slices>`. */
+  slices?: DomainSnapshotDisksnapshotExternalFileSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotDisksnapshotExternalFileSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<host>` elements. */
+  host?: DomainDiskSourceNetworkHost[];
+  /** `<snapshot>`. */
+  snapshot?: DomainSnapshotDiskSourceNetworkSourceSnapshot;
+  /** `<config>`. */
+  config?: DomainSnapshotDiskSourceNetworkSourceConfig;
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<identity>`. */
+  identity?: DomainDiskSourceNetworkProtocolSSHKeyDef;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<ssl>`. */
+  ssl?: DomainDiskSourceNetworkProtocolSSLVerify;
+  /** `<cookies>`. */
+  cookies?: DomainDiskSourceNetworkProtocolHTTPCookies;
+  /** `<readahead>`. */
+  readahead?: DomainSnapshotDiskSourceNetworkSourceReadahead;
+  /** `<timeout>`. */
+  timeout?: DomainSnapshotDiskSourceNetworkSourceTimeout;
+  /** `<knownHosts>`. */
+  knownHosts?: DomainDiskSourceNetworkProtocolSSHHostVerify;
+  /** `<initiator>`. */
+  initiator?: DomainInitiatorinfo;
 }
 
 /** `<address>`. */
@@ -9716,59 +12624,14 @@ export interface DomainSnapshotInactiveDomainOsNvramSourceSlices {
   slice: DomainSnapshotInactiveDomainOsNvramSourceSlicesSlice;
 }
 
-/** `<slice>`. */
-export interface DomainSnapshotInactiveDomainOsNvramSourceSlicesSlice {
-  /** `type` attribute. */
-  type: "storage";
-  /** `offset` attribute. */
-  offset: number;
-  /** `size` attribute. */
-  size: number | bigint;
-}
-
-/** `<dataStore>`. */
-export interface DomainSnapshotInactiveDomainOsNvramSourceDataStore {
-  /** `type` attribute. */
-  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
+/** What every variant of DomainSnapshotInactiveDomainOsNvramSourceDataStore has. */
+export interface DomainSnapshotInactiveDomainOsNvramSourceDataStoreCommon {
   /** `<format>`. */
-  format: DomainSnapshotDiskFormat2;
-  /** `<source>`. */
-  source?: DomainSnapshotInactiveDomainOsNvramSource;
+  format: DomainDiskFormat;
 }
 
-/** `<format>`. */
-export interface DomainSnapshotDiskFormat2 {
-  /** `type` attribute. */
-  type: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
-  /** `<metadata_cache>`. */
-  metadataCache?: DomainSnapshotDiskFormat2MetadataCache;
-}
-
-/** `<metadata_cache>`. */
-export interface DomainSnapshotDiskFormat2MetadataCache {
-  /** `<max_size>`. */
-  maxSize?: DomainSnapshotDiskFormat2MetadataCacheMaxSize;
-}
-
-/** `<max_size>`. */
-export interface DomainSnapshotDiskFormat2MetadataCacheMaxSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<host>`. */
-export interface DomainSnapshotDiskSourceNetworkHost2 {
-  /** `transport` attribute. */
-  transport?: "rdma" | "tcp" | "unix";
-  /** `name` attribute. */
-  name?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `socket` attribute. */
-  socket?: string;
-}
+/** `<dataStore>`: one of its variants, told apart by `type`. */
+export type DomainSnapshotInactiveDomainOsNvramSourceDataStore = DomainSnapshotInactiveDomainOsNvramSourceDataStoreCommon & (DomainSnapshotDiskSourceFile | DomainSnapshotDiskSourceBlock | DomainSnapshotDiskSourceDir | DomainSnapshotDiskSourceNetwork2 | DomainSnapshotDiskSourceVolume | DomainSnapshotDiskSourceNvme | DomainDiskSourceVhostUser | DomainDiskSourceVhostVdpa);
 
 /** `<snapshot>`. */
 export interface DomainSnapshotInactiveDomainOsNvramSourceSnapshot {
@@ -9782,112 +12645,6 @@ export interface DomainSnapshotInactiveDomainOsNvramSourceConfig {
   file: string;
 }
 
-/** `<auth>`. */
-export interface DomainSnapshotDiskAuth2 {
-  /** `username` attribute. */
-  username: string;
-  /** `<secret>`. */
-  secret: DomainSnapshotDiskAuthSecret2;
-}
-
-/** `<secret>`. */
-export interface DomainSnapshotDiskAuthSecret2 {
-  /** `type` attribute. */
-  type: "ceph" | "iscsi";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<identity>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSHKeyDef2 {
-  /** `username` attribute. */
-  username?: string;
-  /** `keyfile` attribute. */
-  keyfile?: string;
-  /** `agentsock` attribute. */
-  agentsock?: string;
-  /** `user` attribute. */
-  user?: string;
-  /** `group` attribute. */
-  group?: string;
-}
-
-/** `<reconnect>`. */
-export interface DomainSnapshotReconnect2 {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-  /** `timeout` attribute. */
-  timeout?: number;
-  /** `delay` attribute. */
-  delay?: number;
-}
-
-/** `<encryption>`. */
-export interface DomainSnapshotEncryption2 {
-  /** `format` attribute. */
-  format: "default" | "luks" | "luks-any" | "luks2" | "qcow";
-  /** `engine` attribute. */
-  engine?: "librbd" | "qemu";
-  /** `<secret>` elements. */
-  secret?: DomainSnapshotSecret2[];
-  /** `<cipher>`. */
-  cipher?: DomainSnapshotEncryption2Cipher;
-  /** `<ivgen>`. */
-  ivgen?: DomainSnapshotEncryption2Ivgen;
-}
-
-/** `<secret>`. */
-export interface DomainSnapshotSecret2 {
-  /** `type` attribute. */
-  type: "passphrase";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
-}
-
-/** `<cipher>`. */
-export interface DomainSnapshotEncryption2Cipher {
-  /** `name` attribute. */
-  name: string;
-  /** `size` attribute. */
-  size: number;
-  /** `mode` attribute. */
-  mode?: string;
-  /** `hash` attribute. */
-  hash?: string;
-}
-
-/** `<ivgen>`. */
-export interface DomainSnapshotEncryption2Ivgen {
-  /** `name` attribute. */
-  name: string;
-  /** `hash` attribute. */
-  hash?: string;
-}
-
-/** `<ssl>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSLVerify2 {
-  /** `verify` attribute. */
-  verify: boolean;
-}
-
-/** `<cookies>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolHTTPCookies2 {
-  /** `<cookie>` elements. */
-  cookie: DomainSnapshotDiskSourceNetworkProtocolHTTPCookies2Cookie[];
-}
-
-/** `<cookie>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolHTTPCookies2Cookie {
-  /** `name` attribute. */
-  name: string;
-  /** The element's text. */
-  value?: string;
-}
-
 /** `<readahead>`. */
 export interface DomainSnapshotInactiveDomainOsNvramSourceReadahead {
   /** `size` attribute. */
@@ -9898,3620 +12655,6 @@ export interface DomainSnapshotInactiveDomainOsNvramSourceReadahead {
 export interface DomainSnapshotInactiveDomainOsNvramSourceTimeout {
   /** `seconds` attribute. */
   seconds: number | bigint;
-}
-
-/** `<knownHosts>`. */
-export interface DomainSnapshotDiskSourceNetworkProtocolSSHHostVerify2 {
-  /** `path` attribute. */
-  path: string;
-}
-
-/** `<initiator>`. */
-export interface DomainSnapshotInitiatorinfo2 {
-  /** `<iqn>`. */
-  iqn: DomainSnapshotInitiatorinfo2Iqn;
-}
-
-/** `<iqn>`. */
-export interface DomainSnapshotInitiatorinfo2Iqn {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<reservations>`. */
-export interface DomainSnapshotReservations2 {
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `<source>`. */
-  source?: DomainSnapshotUnixSocketSource2;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotUnixSocketSource2 {
-  /** `type` attribute. */
-  type: "unix";
-  /** `path` attribute. */
-  path: string;
-  /** `mode` attribute. */
-  mode: "client" | "server";
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect2;
-}
-
-/** `<seclabel>`. */
-export interface DomainSnapshotDevSeclabel2 {
-  /** `model` attribute. */
-  model?: string;
-  /** `relabel` attribute. */
-  relabel?: boolean;
-  /** `labelskip` attribute. */
-  labelskip?: "yes";
-  /** `<label>` elements. */
-  label?: string[];
-}
-
-/** `<boot>`. */
-export interface DomainSnapshotOsbootdev {
-  /** `dev` attribute. */
-  dev: "cdrom" | "fd" | "hd" | "network";
-}
-
-/** `<bootmenu>`. */
-export interface DomainSnapshotInactiveDomainOsBootmenu {
-  /** `enable` attribute. */
-  enable: boolean;
-  /** `timeout` attribute. */
-  timeout?: number | bigint;
-}
-
-/** `<smbios>`. */
-export interface DomainSnapshotSmbios {
-  /** `mode` attribute. */
-  mode: "emulate" | "host" | "sysinfo";
-}
-
-/** `<bios>`. */
-export interface DomainSnapshotBios {
-  /** `useserial` attribute. */
-  useserial?: boolean;
-  /** `rebootTimeout` attribute. */
-  rebootTimeout?: number;
-}
-
-/** `<acpi>`. */
-export interface DomainSnapshotAcpiTable {
-  /** `<table>` elements. */
-  table?: DomainSnapshotAcpiTableTable[];
-}
-
-/** `<table>`. */
-export interface DomainSnapshotAcpiTableTable {
-  /** `type` attribute. */
-  type: "msdm" | "raw" | "rawset" | "slic";
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<clock>`. */
-export interface DomainSnapshotInactiveDomainClock {
-  /** `offset` attribute. */
-  offset: "absolute" | "localtime" | "timezone" | "utc" | "variable";
-  /** `adjustment` attribute. */
-  adjustment?: "reset" | (string & {});
-  /** `timezone` attribute. */
-  timezone?: string;
-  /** `basis` attribute. */
-  basis?: "localtime" | "utc";
-  /** `start` attribute. */
-  start?: number | bigint;
-  /** `<timer>` elements. */
-  timer?: DomainSnapshotTimer[];
-}
-
-/** `<timer>`. */
-export interface DomainSnapshotTimer {
-  /** `name` attribute. */
-  name: "armvtimer" | "hpet" | "hypervclock" | "kvmclock" | "pit" | "platform" | "rtc" | "tsc";
-  /** `track` attribute. */
-  track?: "boot" | "guest" | "realtime" | "wall";
-  /** `tickpolicy` attribute. */
-  tickpolicy?: "catchup" | "delay" | "discard" | "merge";
-  /** `frequency` attribute. */
-  frequency?: number | bigint;
-  /** `mode` attribute. */
-  mode?: "auto" | "emulate" | "native" | "paravirt" | "smpsafe";
-  /** `present` attribute. */
-  present?: boolean;
-  /** `<catchup>`. */
-  catchup?: DomainSnapshotTimerCatchup;
-}
-
-/** `<catchup>`. */
-export interface DomainSnapshotTimerCatchup {
-  /** `threshold` attribute. */
-  threshold?: number;
-  /** `slew` attribute. */
-  slew?: number;
-  /** `limit` attribute. */
-  limit?: number;
-}
-
-/** `<throttlegroups>`. */
-export interface DomainSnapshotInactiveDomainThrottlegroups {
-  /** `<throttlegroup>` elements. */
-  throttlegroup?: DomainSnapshotThrottlegroup[];
-}
-
-/** `<throttlegroup>`. */
-export interface DomainSnapshotThrottlegroup {
-  /** `<read_bytes_sec>`. */
-  readBytesSec?: number | bigint;
-  /** `<write_bytes_sec>`. */
-  writeBytesSec?: number | bigint;
-  /** `<total_bytes_sec>`. */
-  totalBytesSec?: number | bigint;
-  /** `<read_iops_sec>`. */
-  readIopsSec?: number | bigint;
-  /** `<write_iops_sec>`. */
-  writeIopsSec?: number | bigint;
-  /** `<total_iops_sec>`. */
-  totalIopsSec?: number | bigint;
-  /** `<read_bytes_sec_max>`. */
-  readBytesSecMax?: number | bigint;
-  /** `<write_bytes_sec_max>`. */
-  writeBytesSecMax?: number | bigint;
-  /** `<total_bytes_sec_max>`. */
-  totalBytesSecMax?: number | bigint;
-  /** `<read_iops_sec_max>`. */
-  readIopsSecMax?: number | bigint;
-  /** `<write_iops_sec_max>`. */
-  writeIopsSecMax?: number | bigint;
-  /** `<total_iops_sec_max>`. */
-  totalIopsSecMax?: number | bigint;
-  /** `<size_iops_sec>`. */
-  sizeIopsSec?: number | bigint;
-  /** `<group_name>`. */
-  groupName?: string;
-  /** `<read_bytes_sec_max_length>`. */
-  readBytesSecMaxLength?: number | bigint;
-  /** `<write_bytes_sec_max_length>`. */
-  writeBytesSecMaxLength?: number | bigint;
-  /** `<total_bytes_sec_max_length>`. */
-  totalBytesSecMaxLength?: number | bigint;
-  /** `<read_iops_sec_max_length>`. */
-  readIopsSecMaxLength?: number | bigint;
-  /** `<write_iops_sec_max_length>`. */
-  writeIopsSecMaxLength?: number | bigint;
-  /** `<total_iops_sec_max_length>`. */
-  totalIopsSecMaxLength?: number | bigint;
-}
-
-/** `<memory>`. */
-export interface DomainSnapshotInactiveDomainMemory {
-  /** `unit` attribute. */
-  unit?: string;
-  /** `dumpCore` attribute. */
-  dumpCore?: boolean;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<maxMemory>`. */
-export interface DomainSnapshotInactiveDomainMaxMemory {
-  /** `unit` attribute. */
-  unit?: string;
-  /** `slots` attribute. */
-  slots?: number;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<currentMemory>`. */
-export interface DomainSnapshotInactiveDomainCurrentMemory {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<memoryBacking>`. */
-export interface DomainSnapshotInactiveDomainMemoryBacking {
-  /** `<hugepages>`. */
-  hugepages?: DomainSnapshotInactiveDomainMemoryBackingHugepages;
-  /** `<nosharepages>` (true when present). */
-  nosharepages?: true;
-  /** `<locked>` (true when present). */
-  locked?: true;
-  /** `<source>`. */
-  source?: DomainSnapshotInactiveDomainMemoryBackingSource;
-  /** `<access>`. */
-  access?: DomainSnapshotInactiveDomainMemoryBackingAccess;
-  /** `<allocation>`. */
-  allocation?: DomainSnapshotInactiveDomainMemoryBackingAllocation;
-  /** `<discard>` (true when present). */
-  discard?: true;
-}
-
-/** `<hugepages>`. */
-export interface DomainSnapshotInactiveDomainMemoryBackingHugepages {
-  /** `<page>` elements. */
-  page?: DomainSnapshotInactiveDomainMemoryBackingHugepagesPage[];
-}
-
-/** `<page>`. */
-export interface DomainSnapshotInactiveDomainMemoryBackingHugepagesPage {
-  /** `size` attribute. */
-  size: number | bigint;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `nodeset` attribute. */
-  nodeset?: string;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotInactiveDomainMemoryBackingSource {
-  /** `type` attribute. */
-  type: "anonymous" | "file" | "memfd";
-}
-
-/** `<access>`. */
-export interface DomainSnapshotInactiveDomainMemoryBackingAccess {
-  /** `mode` attribute. */
-  mode: "private" | "shared";
-}
-
-/** `<allocation>`. */
-export interface DomainSnapshotInactiveDomainMemoryBackingAllocation {
-  /** `mode` attribute. */
-  mode?: "immediate" | "ondemand";
-  /** `threads` attribute. */
-  threads?: number;
-}
-
-/** `<vcpu>`. */
-export interface DomainSnapshotInactiveDomainVcpu {
-  /** `placement` attribute. */
-  placement?: "auto" | "static";
-  /** `cpuset` attribute. */
-  cpuset?: string;
-  /** `current` attribute. */
-  current?: number;
-  /** The element's text. */
-  value?: number;
-}
-
-/** `<vcpus>`. */
-export interface DomainSnapshotInactiveDomainVcpus {
-  /** `<vcpu>` elements. */
-  vcpu?: DomainSnapshotInactiveDomainVcpusVcpu[];
-}
-
-/** `<vcpu>`. */
-export interface DomainSnapshotInactiveDomainVcpusVcpu {
-  /** `id` attribute. */
-  id: number;
-  /** `enabled` attribute. */
-  enabled: boolean;
-  /** `hotpluggable` attribute. */
-  hotpluggable?: boolean;
-  /** `order` attribute. */
-  order?: number;
-}
-
-/** `<iothreadids>`. */
-export interface DomainSnapshotInactiveDomainIothreadids {
-  /** `<iothread>` elements. */
-  iothread?: DomainSnapshotInactiveDomainIothreadidsIothread[];
-}
-
-/** `<iothread>`. */
-export interface DomainSnapshotInactiveDomainIothreadidsIothread {
-  /** `id` attribute. */
-  id: number;
-  /** `thread_pool_min` attribute. */
-  threadPoolMin?: number;
-  /** `thread_pool_max` attribute. */
-  threadPoolMax?: number;
-  /** `<poll>`. */
-  poll?: DomainSnapshotInactiveDomainIothreadidsIothreadPoll;
-}
-
-/** `<poll>`. */
-export interface DomainSnapshotInactiveDomainIothreadidsIothreadPoll {
-  /** `max` attribute. */
-  max?: number | bigint;
-  /** `grow` attribute. */
-  grow?: number | bigint;
-  /** `shrink` attribute. */
-  shrink?: number | bigint;
-}
-
-/** `<defaultiothread>`. */
-export interface DomainSnapshotInactiveDomainDefaultiothread {
-  /** `thread_pool_min` attribute. */
-  threadPoolMin?: number;
-  /** `thread_pool_max` attribute. */
-  threadPoolMax?: number;
-}
-
-/** `<blkiotune>`. */
-export interface DomainSnapshotBlkiotune {
-  /** `<weight>`. */
-  weight?: number;
-  /** `<device>` elements. */
-  device?: DomainSnapshotBlkiotuneDevice[];
-}
-
-/** `<device>`. */
-export interface DomainSnapshotBlkiotuneDevice {
-  /** `<path>`. */
-  path: string;
-  /** `<weight>`. */
-  weight?: number;
-  /** `<read_iops_sec>`. */
-  readIopsSec?: number;
-  /** `<write_iops_sec>`. */
-  writeIopsSec?: number;
-  /** `<read_bytes_sec>`. */
-  readBytesSec?: number | bigint;
-  /** `<write_bytes_sec>`. */
-  writeBytesSec?: number | bigint;
-}
-
-/** `<memtune>`. */
-export interface DomainSnapshotMemtune {
-  /** `<hard_limit>`. */
-  hardLimit?: DomainSnapshotMemtuneHardLimit;
-  /** `<soft_limit>`. */
-  softLimit?: DomainSnapshotMemtuneSoftLimit;
-  /** `<min_guarantee>`. */
-  minGuarantee?: DomainSnapshotMemtuneMinGuarantee;
-  /** `<swap_hard_limit>`. */
-  swapHardLimit?: DomainSnapshotMemtuneSwapHardLimit;
-}
-
-/** `<hard_limit>`. */
-export interface DomainSnapshotMemtuneHardLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<soft_limit>`. */
-export interface DomainSnapshotMemtuneSoftLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<min_guarantee>`. */
-export interface DomainSnapshotMemtuneMinGuarantee {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<swap_hard_limit>`. */
-export interface DomainSnapshotMemtuneSwapHardLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<cputune>`. */
-export interface DomainSnapshotCputune {
-  /** `<shares>`. */
-  shares?: number;
-  /** `<global_period>`. */
-  globalPeriod?: number | bigint;
-  /** `<global_quota>`. */
-  globalQuota?: number | bigint;
-  /** `<period>`. */
-  period?: number | bigint;
-  /** `<quota>`. */
-  quota?: number | bigint;
-  /** `<emulator_period>`. */
-  emulatorPeriod?: number | bigint;
-  /** `<emulator_quota>`. */
-  emulatorQuota?: number | bigint;
-  /** `<iothread_period>`. */
-  iothreadPeriod?: number | bigint;
-  /** `<iothread_quota>`. */
-  iothreadQuota?: number | bigint;
-  /** `<vcpupin>` elements. */
-  vcpupin?: DomainSnapshotCputuneVcpupin[];
-  /** `<emulatorpin>`. */
-  emulatorpin?: DomainSnapshotCputuneEmulatorpin;
-  /** `<iothreadpin>` elements. */
-  iothreadpin?: DomainSnapshotCputuneIothreadpin[];
-  /** `<vcpusched>` elements. */
-  vcpusched?: DomainSnapshotCputuneVcpusched[];
-  /** `<iothreadsched>` elements. */
-  iothreadsched?: DomainSnapshotCputuneIothreadsched[];
-  /** `<emulatorsched>`. */
-  emulatorsched?: DomainSnapshotCputuneEmulatorsched;
-  /** `<cachetune>` elements. */
-  cachetune?: DomainSnapshotCputuneCachetune[];
-  /** `<memorytune>` elements. */
-  memorytune?: DomainSnapshotCputuneMemorytune[];
-}
-
-/** `<vcpupin>`. */
-export interface DomainSnapshotCputuneVcpupin {
-  /** `vcpu` attribute. */
-  vcpu: number;
-  /** `cpuset` attribute. */
-  cpuset: string;
-}
-
-/** `<emulatorpin>`. */
-export interface DomainSnapshotCputuneEmulatorpin {
-  /** `cpuset` attribute. */
-  cpuset: string;
-}
-
-/** `<iothreadpin>`. */
-export interface DomainSnapshotCputuneIothreadpin {
-  /** `iothread` attribute. */
-  iothread: number;
-  /** `cpuset` attribute. */
-  cpuset: string;
-}
-
-/** `<vcpusched>`. */
-export interface DomainSnapshotCputuneVcpusched {
-  /** `vcpus` attribute. */
-  vcpus?: string;
-  /** `scheduler` attribute. */
-  scheduler: "batch" | "fifo" | "idle" | "rr";
-  /** `priority` attribute. */
-  priority?: number | bigint;
-}
-
-/** `<iothreadsched>`. */
-export interface DomainSnapshotCputuneIothreadsched {
-  /** `iothreads` attribute. */
-  iothreads?: string;
-  /** `scheduler` attribute. */
-  scheduler: "batch" | "fifo" | "idle" | "rr";
-  /** `priority` attribute. */
-  priority?: number | bigint;
-}
-
-/** `<emulatorsched>`. */
-export interface DomainSnapshotCputuneEmulatorsched {
-  /** `scheduler` attribute. */
-  scheduler: "batch" | "fifo" | "idle" | "rr";
-  /** `priority` attribute. */
-  priority?: number | bigint;
-}
-
-/** `<cachetune>`. */
-export interface DomainSnapshotCputuneCachetune {
-  /** `vcpus` attribute. */
-  vcpus: string;
-  /** `id` attribute. */
-  id?: string;
-  /** `<monitor>` elements. */
-  monitor?: DomainSnapshotCputuneCachetuneMonitor[];
-  /** `<cache>` elements. */
-  cache?: DomainSnapshotCputuneCachetuneCache[];
-}
-
-/** `<monitor>`. */
-export interface DomainSnapshotCputuneCachetuneMonitor {
-  /** `level` attribute. */
-  level: number;
-  /** `vcpus` attribute. */
-  vcpus: string;
-}
-
-/** `<cache>`. */
-export interface DomainSnapshotCputuneCachetuneCache {
-  /** `id` attribute. */
-  id: number;
-  /** `level` attribute. */
-  level: number;
-  /** `type` attribute. */
-  type: "both" | "code" | "data";
-  /** `size` attribute. */
-  size: number | bigint;
-  /** `unit` attribute. */
-  unit?: string;
-}
-
-/** `<memorytune>`. */
-export interface DomainSnapshotCputuneMemorytune {
-  /** `vcpus` attribute. */
-  vcpus: string;
-  /** `<monitor>` elements. */
-  monitor?: DomainSnapshotCputuneMemorytuneMonitor[];
-  /** `<node>` elements. */
-  node?: DomainSnapshotCputuneMemorytuneNode[];
-}
-
-/** `<monitor>`. */
-export interface DomainSnapshotCputuneMemorytuneMonitor {
-  /** `vcpus` attribute. */
-  vcpus: string;
-}
-
-/** `<node>`. */
-export interface DomainSnapshotCputuneMemorytuneNode {
-  /** `id` attribute. */
-  id: number;
-  /** `bandwidth` attribute. */
-  bandwidth: number;
-}
-
-/** `<numatune>`. */
-export interface DomainSnapshotNumatune {
-  /** `<memory>`. */
-  memory?: DomainSnapshotNumatuneMemory;
-  /** `<memnode>` elements. */
-  memnode?: DomainSnapshotNumatuneMemnode[];
-}
-
-/** `<memory>`. */
-export interface DomainSnapshotNumatuneMemory {
-  /** `mode` attribute. */
-  mode?: "interleave" | "preferred" | "restrictive" | "strict";
-  /** `placement` attribute. */
-  placement?: "auto" | "static";
-  /** `nodeset` attribute. */
-  nodeset?: string;
-}
-
-/** `<memnode>`. */
-export interface DomainSnapshotNumatuneMemnode {
-  /** `cellid` attribute. */
-  cellid: number;
-  /** `mode` attribute. */
-  mode: "interleave" | "preferred" | "restrictive" | "strict";
-  /** `nodeset` attribute. */
-  nodeset: string;
-}
-
-/** `<resource>`. */
-export interface DomainSnapshotRespartition {
-  /** `<partition>`. */
-  partition?: string;
-  /** `<fibrechannel>`. */
-  fibrechannel?: DomainSnapshotFibrechannel;
-}
-
-/** `<fibrechannel>`. */
-export interface DomainSnapshotFibrechannel {
-  /** `appid` attribute. */
-  appid: string;
-}
-
-/** `<features>`. */
-export interface DomainSnapshotInactiveDomainFeatures {
-  /** `<pae>` (true when present). */
-  pae?: true;
-  /** `<apic>`. */
-  apic?: DomainSnapshotInactiveDomainFeaturesApic;
-  /** `<acpi>` (true when present). */
-  acpi?: true;
-  /** `<hap>`. */
-  hap?: DomainSnapshotInactiveDomainFeaturesHap;
-  /** `<hyperv>`. */
-  hyperv?: DomainSnapshotHyperv;
-  /** `<viridian>` (true when present). */
-  viridian?: true;
-  /** `<kvm>`. */
-  kvm?: DomainSnapshotKvm;
-  /** `<xen>`. */
-  xen?: DomainSnapshotXen;
-  /** `<privnet>` (true when present). */
-  privnet?: true;
-  /** `<pvspinlock>`. */
-  pvspinlock?: DomainSnapshotInactiveDomainFeaturesPvspinlock;
-  /** `<capabilities>`. */
-  capabilities?: DomainSnapshotCapabilities;
-  /** `<pmu>`. */
-  pmu?: DomainSnapshotPmu;
-  /** `<vmport>`. */
-  vmport?: DomainSnapshotInactiveDomainFeaturesVmport;
-  /** `<gic>`. */
-  gic?: DomainSnapshotInactiveDomainFeaturesGic;
-  /** `<smm>`. */
-  smm?: DomainSnapshotInactiveDomainFeaturesSmm;
-  /** `<ioapic>`. */
-  ioapic?: DomainSnapshotIoapic;
-  /** `<hpt>`. */
-  hpt?: DomainSnapshotHpt;
-  /** `<vmcoreinfo>`. */
-  vmcoreinfo?: DomainSnapshotVmcoreinfo;
-  /** `<htm>`. */
-  htm?: DomainSnapshotInactiveDomainFeaturesHtm;
-  /** `<nested-hv>`. */
-  nestedHv?: DomainSnapshotInactiveDomainFeaturesNestedHv;
-  /** `<msrs>`. */
-  msrs?: DomainSnapshotMsrs;
-  /** `<ccf-assist>`. */
-  ccfAssist?: DomainSnapshotInactiveDomainFeaturesCcfAssist;
-  /** `<cfpc>`. */
-  cfpc?: DomainSnapshotCfpc;
-  /** `<sbbc>`. */
-  sbbc?: DomainSnapshotSbbc;
-  /** `<ibs>`. */
-  ibs?: DomainSnapshotIbs;
-  /** `<tcg>`. */
-  tcg?: DomainSnapshotTcgfeatures;
-  /** `<async-teardown>`. */
-  asyncTeardown?: DomainSnapshotInactiveDomainFeaturesAsyncTeardown;
-  /** `<ras>`. */
-  ras?: DomainSnapshotInactiveDomainFeaturesRas;
-  /** `<ps2>`. */
-  ps2?: DomainSnapshotInactiveDomainFeaturesPs2;
-  /** `<aia>`. */
-  aia?: DomainSnapshotAia;
-}
-
-/** `<apic>`. */
-export interface DomainSnapshotInactiveDomainFeaturesApic {
-  /** `eoi` attribute. */
-  eoi?: boolean;
-}
-
-/** `<hap>`. */
-export interface DomainSnapshotInactiveDomainFeaturesHap {
-  /** `state` attribute. */
-  state?: boolean;
-}
-
-/** `<hyperv>`. */
-export interface DomainSnapshotHyperv {
-  /** `mode` attribute. */
-  mode?: "custom" | "passthrough";
-  /** `<relaxed>`. */
-  relaxed?: DomainSnapshotHypervRelaxed;
-  /** `<vapic>`. */
-  vapic?: DomainSnapshotHypervVapic;
-  /** `<spinlocks>`. */
-  spinlocks?: DomainSnapshotHypervSpinlocks;
-  /** `<vpindex>`. */
-  vpindex?: DomainSnapshotHypervVpindex;
-  /** `<runtime>`. */
-  runtime?: DomainSnapshotHypervRuntime;
-  /** `<synic>`. */
-  synic?: DomainSnapshotHypervSynic;
-  /** `<stimer>`. */
-  stimer?: DomainSnapshotHypervStimer;
-  /** `<reset>`. */
-  reset?: DomainSnapshotHypervReset;
-  /** `<vendor_id>`. */
-  vendorId?: DomainSnapshotHypervVendorId;
-  /** `<frequencies>`. */
-  frequencies?: DomainSnapshotHypervFrequencies;
-  /** `<reenlightenment>`. */
-  reenlightenment?: DomainSnapshotHypervReenlightenment;
-  /** `<tlbflush>`. */
-  tlbflush?: DomainSnapshotHypervTlbflush;
-  /** `<ipi>`. */
-  ipi?: DomainSnapshotHypervIpi;
-  /** `<evmcs>`. */
-  evmcs?: DomainSnapshotHypervEvmcs;
-  /** `<avic>`. */
-  avic?: DomainSnapshotHypervAvic;
-  /** `<emsr_bitmap>`. */
-  emsrBitmap?: DomainSnapshotHypervEmsrBitmap;
-  /** `<xmm_input>`. */
-  xmmInput?: DomainSnapshotHypervXmmInput;
-}
-
-/** `<relaxed>`. */
-export interface DomainSnapshotHypervRelaxed {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<vapic>`. */
-export interface DomainSnapshotHypervVapic {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<spinlocks>`. */
-export interface DomainSnapshotHypervSpinlocks {
-  /** `state` attribute. */
-  state: boolean;
-  /** `retries` attribute. */
-  retries?: number;
-}
-
-/** `<vpindex>`. */
-export interface DomainSnapshotHypervVpindex {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<runtime>`. */
-export interface DomainSnapshotHypervRuntime {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<synic>`. */
-export interface DomainSnapshotHypervSynic {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<stimer>`. */
-export interface DomainSnapshotHypervStimer {
-  /** `state` attribute. */
-  state?: boolean;
-  /** `<direct>`. */
-  direct?: DomainSnapshotHypervStimerDirect;
-}
-
-/** `<direct>`. */
-export interface DomainSnapshotHypervStimerDirect {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<reset>`. */
-export interface DomainSnapshotHypervReset {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<vendor_id>`. */
-export interface DomainSnapshotHypervVendorId {
-  /** `state` attribute. */
-  state: boolean;
-  /** `value` attribute. */
-  value?: string;
-}
-
-/** `<frequencies>`. */
-export interface DomainSnapshotHypervFrequencies {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<reenlightenment>`. */
-export interface DomainSnapshotHypervReenlightenment {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<tlbflush>`. */
-export interface DomainSnapshotHypervTlbflush {
-  /** `state` attribute. */
-  state?: boolean;
-  /** `<direct>`. */
-  direct?: DomainSnapshotHypervTlbflushDirect;
-  /** `<extended>`. */
-  extended?: DomainSnapshotHypervTlbflushExtended;
-}
-
-/** `<direct>`. */
-export interface DomainSnapshotHypervTlbflushDirect {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<extended>`. */
-export interface DomainSnapshotHypervTlbflushExtended {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<ipi>`. */
-export interface DomainSnapshotHypervIpi {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<evmcs>`. */
-export interface DomainSnapshotHypervEvmcs {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<avic>`. */
-export interface DomainSnapshotHypervAvic {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<emsr_bitmap>`. */
-export interface DomainSnapshotHypervEmsrBitmap {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<xmm_input>`. */
-export interface DomainSnapshotHypervXmmInput {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<kvm>`. */
-export interface DomainSnapshotKvm {
-  /** `<hidden>`. */
-  hidden?: DomainSnapshotKvmHidden;
-  /** `<hint-dedicated>`. */
-  hintDedicated?: DomainSnapshotKvmHintDedicated;
-  /** `<poll-control>`. */
-  pollControl?: DomainSnapshotKvmPollControl;
-  /** `<pv-ipi>`. */
-  pvIpi?: DomainSnapshotKvmPvIpi;
-  /** `<dirty-ring>`. */
-  dirtyRing?: DomainSnapshotKvmDirtyRing;
-}
-
-/** `<hidden>`. */
-export interface DomainSnapshotKvmHidden {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<hint-dedicated>`. */
-export interface DomainSnapshotKvmHintDedicated {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<poll-control>`. */
-export interface DomainSnapshotKvmPollControl {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<pv-ipi>`. */
-export interface DomainSnapshotKvmPvIpi {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<dirty-ring>`. */
-export interface DomainSnapshotKvmDirtyRing {
-  /** `state` attribute. */
-  state: boolean;
-  /** `size` attribute. */
-  size?: number;
-}
-
-/** `<xen>`. */
-export interface DomainSnapshotXen {
-  /** `<e820_host>`. */
-  e820Host?: DomainSnapshotXenE820Host;
-  /** `<passthrough>`. */
-  passthrough?: DomainSnapshotXenPassthrough;
-}
-
-/** `<e820_host>`. */
-export interface DomainSnapshotXenE820Host {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<passthrough>`. */
-export interface DomainSnapshotXenPassthrough {
-  /** `state` attribute. */
-  state: boolean;
-  /** `mode` attribute. */
-  mode?: string;
-}
-
-/** `<pvspinlock>`. */
-export interface DomainSnapshotInactiveDomainFeaturesPvspinlock {
-  /** `state` attribute. */
-  state?: boolean;
-}
-
-/** `<capabilities>`. */
-export interface DomainSnapshotCapabilities {
-  /** `policy` attribute. */
-  policy: "allow" | "default" | "deny";
-  /** `<audit_control>`. */
-  auditControl?: DomainSnapshotCapabilitiesAuditControl;
-  /** `<audit_write>`. */
-  auditWrite?: DomainSnapshotCapabilitiesAuditWrite;
-  /** `<block_suspend>`. */
-  blockSuspend?: DomainSnapshotCapabilitiesBlockSuspend;
-  /** `<chown>`. */
-  chown?: DomainSnapshotCapabilitiesChown;
-  /** `<dac_override>`. */
-  dacOverride?: DomainSnapshotCapabilitiesDacOverride;
-  /** `<dac_read_search>`. */
-  dacReadSearch?: DomainSnapshotCapabilitiesDacReadSearch;
-  /** `<fowner>`. */
-  fowner?: DomainSnapshotCapabilitiesFowner;
-  /** `<fsetid>`. */
-  fsetid?: DomainSnapshotCapabilitiesFsetid;
-  /** `<ipc_lock>`. */
-  ipcLock?: DomainSnapshotCapabilitiesIpcLock;
-  /** `<ipc_owner>`. */
-  ipcOwner?: DomainSnapshotCapabilitiesIpcOwner;
-  /** `<kill>`. */
-  kill?: DomainSnapshotCapabilitiesKill;
-  /** `<lease>`. */
-  lease?: DomainSnapshotCapabilitiesLease;
-  /** `<linux_immutable>`. */
-  linuxImmutable?: DomainSnapshotCapabilitiesLinuxImmutable;
-  /** `<mac_admin>`. */
-  macAdmin?: DomainSnapshotCapabilitiesMacAdmin;
-  /** `<mac_override>`. */
-  macOverride?: DomainSnapshotCapabilitiesMacOverride;
-  /** `<mknod>`. */
-  mknod?: DomainSnapshotCapabilitiesMknod;
-  /** `<net_admin>`. */
-  netAdmin?: DomainSnapshotCapabilitiesNetAdmin;
-  /** `<net_bind_service>`. */
-  netBindService?: DomainSnapshotCapabilitiesNetBindService;
-  /** `<net_broadcast>`. */
-  netBroadcast?: DomainSnapshotCapabilitiesNetBroadcast;
-  /** `<net_raw>`. */
-  netRaw?: DomainSnapshotCapabilitiesNetRaw;
-  /** `<setgid>`. */
-  setgid?: DomainSnapshotCapabilitiesSetgid;
-  /** `<setfcap>`. */
-  setfcap?: DomainSnapshotCapabilitiesSetfcap;
-  /** `<setpcap>`. */
-  setpcap?: DomainSnapshotCapabilitiesSetpcap;
-  /** `<setuid>`. */
-  setuid?: DomainSnapshotCapabilitiesSetuid;
-  /** `<sys_admin>`. */
-  sysAdmin?: DomainSnapshotCapabilitiesSysAdmin;
-  /** `<sys_boot>`. */
-  sysBoot?: DomainSnapshotCapabilitiesSysBoot;
-  /** `<sys_chroot>`. */
-  sysChroot?: DomainSnapshotCapabilitiesSysChroot;
-  /** `<sys_module>`. */
-  sysModule?: DomainSnapshotCapabilitiesSysModule;
-  /** `<sys_nice>`. */
-  sysNice?: DomainSnapshotCapabilitiesSysNice;
-  /** `<sys_pacct>`. */
-  sysPacct?: DomainSnapshotCapabilitiesSysPacct;
-  /** `<sys_ptrace>`. */
-  sysPtrace?: DomainSnapshotCapabilitiesSysPtrace;
-  /** `<sys_rawio>`. */
-  sysRawio?: DomainSnapshotCapabilitiesSysRawio;
-  /** `<sys_resource>`. */
-  sysResource?: DomainSnapshotCapabilitiesSysResource;
-  /** `<sys_time>`. */
-  sysTime?: DomainSnapshotCapabilitiesSysTime;
-  /** `<sys_tty_config>`. */
-  sysTtyConfig?: DomainSnapshotCapabilitiesSysTtyConfig;
-  /** `<syslog>`. */
-  syslog?: DomainSnapshotCapabilitiesSyslog;
-  /** `<wake_alarm>`. */
-  wakeAlarm?: DomainSnapshotCapabilitiesWakeAlarm;
-}
-
-/** `<audit_control>`. */
-export interface DomainSnapshotCapabilitiesAuditControl {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<audit_write>`. */
-export interface DomainSnapshotCapabilitiesAuditWrite {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<block_suspend>`. */
-export interface DomainSnapshotCapabilitiesBlockSuspend {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<chown>`. */
-export interface DomainSnapshotCapabilitiesChown {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<dac_override>`. */
-export interface DomainSnapshotCapabilitiesDacOverride {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<dac_read_search>`. */
-export interface DomainSnapshotCapabilitiesDacReadSearch {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<fowner>`. */
-export interface DomainSnapshotCapabilitiesFowner {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<fsetid>`. */
-export interface DomainSnapshotCapabilitiesFsetid {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<ipc_lock>`. */
-export interface DomainSnapshotCapabilitiesIpcLock {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<ipc_owner>`. */
-export interface DomainSnapshotCapabilitiesIpcOwner {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<kill>`. */
-export interface DomainSnapshotCapabilitiesKill {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<lease>`. */
-export interface DomainSnapshotCapabilitiesLease {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<linux_immutable>`. */
-export interface DomainSnapshotCapabilitiesLinuxImmutable {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<mac_admin>`. */
-export interface DomainSnapshotCapabilitiesMacAdmin {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<mac_override>`. */
-export interface DomainSnapshotCapabilitiesMacOverride {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<mknod>`. */
-export interface DomainSnapshotCapabilitiesMknod {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<net_admin>`. */
-export interface DomainSnapshotCapabilitiesNetAdmin {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<net_bind_service>`. */
-export interface DomainSnapshotCapabilitiesNetBindService {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<net_broadcast>`. */
-export interface DomainSnapshotCapabilitiesNetBroadcast {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<net_raw>`. */
-export interface DomainSnapshotCapabilitiesNetRaw {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<setgid>`. */
-export interface DomainSnapshotCapabilitiesSetgid {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<setfcap>`. */
-export interface DomainSnapshotCapabilitiesSetfcap {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<setpcap>`. */
-export interface DomainSnapshotCapabilitiesSetpcap {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<setuid>`. */
-export interface DomainSnapshotCapabilitiesSetuid {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_admin>`. */
-export interface DomainSnapshotCapabilitiesSysAdmin {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_boot>`. */
-export interface DomainSnapshotCapabilitiesSysBoot {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_chroot>`. */
-export interface DomainSnapshotCapabilitiesSysChroot {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_module>`. */
-export interface DomainSnapshotCapabilitiesSysModule {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_nice>`. */
-export interface DomainSnapshotCapabilitiesSysNice {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_pacct>`. */
-export interface DomainSnapshotCapabilitiesSysPacct {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_ptrace>`. */
-export interface DomainSnapshotCapabilitiesSysPtrace {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_rawio>`. */
-export interface DomainSnapshotCapabilitiesSysRawio {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_resource>`. */
-export interface DomainSnapshotCapabilitiesSysResource {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_time>`. */
-export interface DomainSnapshotCapabilitiesSysTime {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<sys_tty_config>`. */
-export interface DomainSnapshotCapabilitiesSysTtyConfig {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<syslog>`. */
-export interface DomainSnapshotCapabilitiesSyslog {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<wake_alarm>`. */
-export interface DomainSnapshotCapabilitiesWakeAlarm {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<pmu>`. */
-export interface DomainSnapshotPmu {
-  /** `state` attribute. */
-  state?: boolean;
-}
-
-/** `<vmport>`. */
-export interface DomainSnapshotInactiveDomainFeaturesVmport {
-  /** `state` attribute. */
-  state?: boolean;
-}
-
-/** `<gic>`. */
-export interface DomainSnapshotInactiveDomainFeaturesGic {
-  /** `version` attribute. */
-  version?: "2" | "3" | "host";
-}
-
-/** `<smm>`. */
-export interface DomainSnapshotInactiveDomainFeaturesSmm {
-  /** `state` attribute. */
-  state?: boolean;
-  /** `<tseg>`. */
-  tseg?: DomainSnapshotInactiveDomainFeaturesSmmTseg;
-}
-
-/** `<tseg>`. */
-export interface DomainSnapshotInactiveDomainFeaturesSmmTseg {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<ioapic>`. */
-export interface DomainSnapshotIoapic {
-  /** `driver` attribute. */
-  driver: "kvm" | "qemu";
-}
-
-/** `<hpt>`. */
-export interface DomainSnapshotHpt {
-  /** `resizing` attribute. */
-  resizing?: "disabled" | "enabled" | "required";
-  /** `<maxpagesize>`. */
-  maxpagesize?: DomainSnapshotHptMaxpagesize;
-}
-
-/** `<maxpagesize>`. */
-export interface DomainSnapshotHptMaxpagesize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<vmcoreinfo>`. */
-export interface DomainSnapshotVmcoreinfo {
-  /** `state` attribute. */
-  state?: boolean;
-}
-
-/** `<htm>`. */
-export interface DomainSnapshotInactiveDomainFeaturesHtm {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<nested-hv>`. */
-export interface DomainSnapshotInactiveDomainFeaturesNestedHv {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<msrs>`. */
-export interface DomainSnapshotMsrs {
-  /** `unknown` attribute. */
-  unknown: "fault" | "ignore";
-}
-
-/** `<ccf-assist>`. */
-export interface DomainSnapshotInactiveDomainFeaturesCcfAssist {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<cfpc>`. */
-export interface DomainSnapshotCfpc {
-  /** `value` attribute. */
-  value: "broken" | "fixed" | "workaround";
-}
-
-/** `<sbbc>`. */
-export interface DomainSnapshotSbbc {
-  /** `value` attribute. */
-  value: "broken" | "fixed" | "workaround";
-}
-
-/** `<ibs>`. */
-export interface DomainSnapshotIbs {
-  /** `value` attribute. */
-  value: "broken" | "fixed-ccd" | "fixed-ibs" | "fixed-na" | "workaround";
-}
-
-/** `<tcg>`. */
-export interface DomainSnapshotTcgfeatures {
-  /** `<tb-cache>`. */
-  tbCache?: DomainSnapshotTcgfeaturesTbCache;
-}
-
-/** `<tb-cache>`. */
-export interface DomainSnapshotTcgfeaturesTbCache {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<async-teardown>`. */
-export interface DomainSnapshotInactiveDomainFeaturesAsyncTeardown {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-}
-
-/** `<ras>`. */
-export interface DomainSnapshotInactiveDomainFeaturesRas {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<ps2>`. */
-export interface DomainSnapshotInactiveDomainFeaturesPs2 {
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<aia>`. */
-export interface DomainSnapshotAia {
-  /** `value` attribute. */
-  value: "aplic" | "aplic-imsic" | "none";
-}
-
-/** `<pm>`. */
-export interface DomainSnapshotPm {
-  /** `<suspend-to-mem>`. */
-  suspendToMem?: DomainSnapshotPmSuspendToMem;
-  /** `<suspend-to-disk>`. */
-  suspendToDisk?: DomainSnapshotPmSuspendToDisk;
-}
-
-/** `<suspend-to-mem>`. */
-export interface DomainSnapshotPmSuspendToMem {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-}
-
-/** `<suspend-to-disk>`. */
-export interface DomainSnapshotPmSuspendToDisk {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-}
-
-/** `<perf>`. */
-export interface DomainSnapshotPerf {
-  /** `<event>` elements. */
-  event: DomainSnapshotPerfEvent[];
-}
-
-/** `<event>`. */
-export interface DomainSnapshotPerfEvent {
-  /** `name` attribute. */
-  name: "alignment_faults" | "branch_instructions" | "branch_misses" | "bus_cycles" | "cache_misses" | "cache_references" | "cmt" | "context_switches" | "cpu_clock" | "cpu_cycles" | "cpu_migrations" | "emulation_faults" | "instructions" | "mbml" | "mbmt" | "page_faults" | "page_faults_maj" | "page_faults_min" | "ref_cpu_cycles" | "stalled_cycles_backend" | "stalled_cycles_frontend" | "task_clock";
-  /** `enabled` attribute. */
-  enabled: boolean;
-}
-
-/** `<idmap>`. */
-export interface DomainSnapshotIdmap {
-  /** `<uid>` elements. */
-  uid?: DomainSnapshotIdmapUid[];
-  /** `<gid>` elements. */
-  gid?: DomainSnapshotIdmapGid[];
-}
-
-/** `<uid>`. */
-export interface DomainSnapshotIdmapUid {
-  /** `start` attribute. */
-  start: number;
-  /** `target` attribute. */
-  target: number;
-  /** `count` attribute. */
-  count: number;
-}
-
-/** `<gid>`. */
-export interface DomainSnapshotIdmapGid {
-  /** `start` attribute. */
-  start: number;
-  /** `target` attribute. */
-  target: number;
-  /** `count` attribute. */
-  count: number;
-}
-
-/** `<devices>`. */
-export interface DomainSnapshotDevices {
-  /** `<emulator>`. */
-  emulator?: string;
-  /** `<crypto>` elements. */
-  crypto?: DomainSnapshotCrypto[];
-  /** `<memory>` elements. */
-  memory?: DomainSnapshotMemorydev[];
-  /** `<shmem>` elements. */
-  shmem?: DomainSnapshotShmem[];
-  /** `<tpm>` elements. */
-  tpm?: DomainSnapshotTpm[];
-  /** `<rng>` elements. */
-  rng?: DomainSnapshotRng[];
-  /** `<redirfilter>` elements. */
-  redirfilter?: DomainSnapshotRedirfilter[];
-  /** `<redirdev>` elements. */
-  redirdev?: DomainSnapshotRedirdev[];
-  /** `<hub>` elements. */
-  hub?: DomainSnapshotHub[];
-  /** `<smartcard>` elements. */
-  smartcard?: DomainSnapshotSmartcard[];
-  /** `<channel>` elements. */
-  channel?: DomainSnapshotChannel[];
-  /** `<serial>` elements. */
-  serial?: DomainSnapshotSerial[];
-  /** `<parallel>` elements. */
-  parallel?: DomainSnapshotParallel[];
-  /** `<console>` elements. */
-  console?: DomainSnapshotConsole[];
-  /** `<video>` elements. */
-  video?: DomainSnapshotVideo[];
-  /** `<graphics>` elements. */
-  graphics?: DomainSnapshotGraphic[];
-  /** `<hostdev>` elements. */
-  hostdev?: DomainSnapshotHostdev[];
-  /** `<audio>` elements. */
-  audio?: DomainSnapshotAudio[];
-  /** `<sound>` elements. */
-  sound?: DomainSnapshotSound[];
-  /** `<input>` elements. */
-  input?: DomainSnapshotInput[];
-  /** `<interface>` elements. */
-  interface?: DomainSnapshotInterface[];
-  /** `<filesystem>` elements. */
-  filesystem?: DomainSnapshotFilesystem[];
-  /** `<lease>` elements. */
-  lease?: DomainSnapshotLease[];
-  /** `<controller>` elements. */
-  controller?: DomainSnapshotController[];
-  /** `<disk>` elements. */
-  disk?: DomainSnapshotDisk[];
-  /** `<watchdog>` elements. */
-  watchdog?: DomainSnapshotWatchdog[];
-  /** `<memballoon>`. */
-  memballoon?: DomainSnapshotMemballoon;
-  /** `<nvram>`. */
-  nvram?: DomainSnapshotNvram;
-  /** `<panic>` elements. */
-  panic?: DomainSnapshotPanic[];
-  /** `<iommu>`. */
-  iommu?: DomainSnapshotIommu;
-  /** `<vsock>`. */
-  vsock?: DomainSnapshotVsock;
-  /** `<pstore>`. */
-  pstore?: DomainSnapshotPstore;
-}
-
-/** `<crypto>`. */
-export interface DomainSnapshotCrypto {
-  /** `model` attribute. */
-  model: "virtio";
-  /** `type` attribute. */
-  type: "qemu";
-  /** `<backend>`. */
-  backend: DomainSnapshotCryptoBackend;
-  /** `<driver>`. */
-  driver?: DomainSnapshotCryptoDriver;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<backend>`. */
-export interface DomainSnapshotCryptoBackend {
-  /** `model` attribute. */
-  model: "builtin" | "lkcf";
-  /** `queues` attribute. */
-  queues?: number | bigint;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotCryptoDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<alias>`. */
-export interface DomainSnapshotCryptoAlias {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<address>`. */
-export interface DomainSnapshotAddress {
-  /** `type` attribute. */
-  type: "ccid" | "ccw" | "dimm" | "drive" | "isa" | "pci" | "spapr-vio" | "unassigned" | "usb" | "virtio-mmio" | "virtio-serial";
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-  /** `controller` attribute. */
-  controller?: string;
-  /** `target` attribute. */
-  target?: string;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `port` attribute. */
-  port?: string;
-  /** `reg` attribute. */
-  reg?: string;
-  /** `cssid` attribute. */
-  cssid?: number | string;
-  /** `ssid` attribute. */
-  ssid?: string;
-  /** `devno` attribute. */
-  devno?: number | string;
-  /** `iobase` attribute. */
-  iobase?: string;
-  /** `irq` attribute. */
-  irq?: string;
-  /** `base` attribute. */
-  base?: string;
-  /** `<zpci>`. */
-  zpci?: DomainSnapshotAddressZpci;
-}
-
-/** `<zpci>`. */
-export interface DomainSnapshotAddressZpci {
-  /** `uid` attribute. */
-  uid?: number | string;
-  /** `fid` attribute. */
-  fid?: number | string;
-}
-
-/** `<memory>`. */
-export interface DomainSnapshotMemorydev {
-  /** `model` attribute. */
-  model: "dimm" | "nvdimm" | "sgx-epc" | "virtio-mem" | "virtio-pmem";
-  /** `access` attribute. */
-  access?: "private" | "shared";
-  /** `discard` attribute. */
-  discard?: boolean;
-  /** `<uuid>`. */
-  uuid?: string;
-  /** `<source>`. */
-  source?: DomainSnapshotMemorydevSource;
-  /** `<target>`. */
-  target: DomainSnapshotMemorydevTarget;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotMemorydevSource {
-  /** `<path>`. */
-  path?: string;
-  /** `<alignsize>`. */
-  alignsize?: DomainSnapshotMemorydevSourceAlignsize;
-  /** `<pmem>` (true when present). */
-  pmem?: true;
-  /** `<pagesize>`. */
-  pagesize?: DomainSnapshotMemorydevSourcePagesize;
-  /** `<nodemask>`. */
-  nodemask?: string;
-}
-
-/** `<alignsize>`. */
-export interface DomainSnapshotMemorydevSourceAlignsize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<pagesize>`. */
-export interface DomainSnapshotMemorydevSourcePagesize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<target>`. */
-export interface DomainSnapshotMemorydevTarget {
-  /** `dynamicMemslots` attribute. */
-  dynamicMemslots?: boolean;
-  /** `<size>`. */
-  size: DomainSnapshotMemorydevTargetSize;
-  /** `<node>`. */
-  node?: number;
-  /** `<block>`. */
-  block?: DomainSnapshotMemorydevTargetBlock;
-  /** `<requested>`. */
-  requested?: DomainSnapshotMemorydevTargetRequested;
-  /** `<current>`. */
-  current?: DomainSnapshotMemorydevTargetCurrent;
-  /** `<label>`. */
-  label?: DomainSnapshotMemorydevTargetLabel;
-  /** `<readonly>` (true when present). */
-  readonly?: true;
-  /** `<address>`. */
-  address?: DomainSnapshotMemorydevTargetAddress;
-}
-
-/** `<size>`. */
-export interface DomainSnapshotMemorydevTargetSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<block>`. */
-export interface DomainSnapshotMemorydevTargetBlock {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<requested>`. */
-export interface DomainSnapshotMemorydevTargetRequested {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<current>`. */
-export interface DomainSnapshotMemorydevTargetCurrent {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<label>`. */
-export interface DomainSnapshotMemorydevTargetLabel {
-  /** `<size>`. */
-  size: DomainSnapshotMemorydevTargetLabelSize;
-}
-
-/** `<size>`. */
-export interface DomainSnapshotMemorydevTargetLabelSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<address>`. */
-export interface DomainSnapshotMemorydevTargetAddress {
-  /** `base` attribute. */
-  base: string;
-}
-
-/** `<acpi>`. */
-export interface DomainSnapshotAcpi {
-  /** `index` attribute. */
-  index?: number;
-}
-
-/** `<shmem>`. */
-export interface DomainSnapshotShmem {
-  /** `name` attribute. */
-  name: string;
-  /** `role` attribute. */
-  role?: "master" | "peer";
-  /** `<model>`. */
-  model?: DomainSnapshotShmemModel;
-  /** `<size>`. */
-  size?: DomainSnapshotShmemSize;
-  /** `<server>`. */
-  server?: DomainSnapshotShmemServer;
-  /** `<msi>`. */
-  msi?: DomainSnapshotShmemMsi;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<model>`. */
-export interface DomainSnapshotShmemModel {
-  /** `type` attribute. */
-  type: "ivshmem" | "ivshmem-doorbell" | "ivshmem-plain";
-}
-
-/** `<size>`. */
-export interface DomainSnapshotShmemSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<server>`. */
-export interface DomainSnapshotShmemServer {
-  /** `path` attribute. */
-  path?: string;
-}
-
-/** `<msi>`. */
-export interface DomainSnapshotShmemMsi {
-  /** `ioeventfd` attribute. */
-  ioeventfd?: boolean;
-  /** `vectors` attribute. */
-  vectors?: number;
-}
-
-/** `<tpm>`. */
-export interface DomainSnapshotTpm {
-  /** `model` attribute. */
-  model?: "spapr-tpm-proxy" | "tpm-crb" | "tpm-spapr" | "tpm-tis";
-  /** `<backend>`. */
-  backend: DomainSnapshotTpmBackend;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<backend>`. */
-export interface DomainSnapshotTpmBackend {
-  /** `type` attribute. */
-  type: "emulator" | "external" | "passthrough";
-  /** `persistent_state` attribute. */
-  persistentState?: boolean;
-  /** `debug` attribute. */
-  debug?: number | string;
-  /** `version` attribute. */
-  version?: "1.2" | "2.0";
-  /** `<encryption>`. */
-  encryption?: DomainSnapshotTpmBackendEncryption;
-  /** `<active_pcr_banks>`. */
-  activePcrBanks?: DomainSnapshotTpmBackendActivePcrBanks;
-  /** `<source>`. */
-  source?: DomainSnapshotTpmBackendSource;
-  /** `<profile>`. */
-  profile?: DomainSnapshotTpmBackendProfile;
-  /** `<device>`. */
-  device?: DomainSnapshotTpmBackendDevice;
-}
-
-/** `<encryption>`. */
-export interface DomainSnapshotTpmBackendEncryption {
-  /** `secret` attribute. */
-  secret: string;
-}
-
-/** `<active_pcr_banks>`. */
-export interface DomainSnapshotTpmBackendActivePcrBanks {
-  /** `<sha1>` (true when present). */
-  sha1?: true;
-  /** `<sha256>` (true when present). */
-  sha256?: true;
-  /** `<sha384>` (true when present). */
-  sha384?: true;
-  /** `<sha512>` (true when present). */
-  sha512?: true;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotTpmBackendSource {
-  /** `type` attribute. */
-  type: "dir" | "file" | "unix";
-  /** `path` attribute. */
-  path: string;
-  /** `mode` attribute. */
-  mode?: "connect";
-}
-
-/** `<profile>`. */
-export interface DomainSnapshotTpmBackendProfile {
-  /** `source` attribute. */
-  source?: string;
-  /** `removeDisabled` attribute. */
-  removeDisabled?: "check" | "fips-host";
-  /** `name` attribute. */
-  name?: string;
-}
-
-/** `<device>`. */
-export interface DomainSnapshotTpmBackendDevice {
-  /** `path` attribute. */
-  path?: string;
-}
-
-/** `<rng>`. */
-export interface DomainSnapshotRng {
-  /** `model` attribute. */
-  model: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `<backend>`. */
-  backend: DomainSnapshotRngBackend;
-  /** `<driver>`. */
-  driver?: DomainSnapshotRngDriver;
-  /** `<rate>`. */
-  rate?: DomainSnapshotRngRate;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<backend>`. */
-export interface DomainSnapshotRngBackend {
-  /** `model` attribute. */
-  model: "builtin" | "egd" | "random";
-  /** `type` attribute. */
-  type?: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainSnapshotRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainSnapshotRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainSnapshotRngBackendLog;
-  /** The element's text. */
-  value?: string;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotRngBackendSource {
-  /** `mode` attribute. */
-  mode?: string;
-  /** `path` attribute. */
-  path?: string;
-  /** `host` attribute. */
-  host?: string;
-  /** `service` attribute. */
-  service?: string;
-  /** `channel` attribute. */
-  channel?: string;
-  /** `master` attribute. */
-  master?: string;
-  /** `slave` attribute. */
-  slave?: string;
-  /** `append` attribute. */
-  append?: boolean;
-  /** `tls` attribute. */
-  tls?: boolean;
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect2;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainSnapshotDevSeclabel2[];
-  /** `<clipboard>`. */
-  clipboard?: DomainSnapshotClipboard;
-  /** `<mouse>`. */
-  mouse?: DomainSnapshotMousemode;
-}
-
-/** `<clipboard>`. */
-export interface DomainSnapshotClipboard {
-  /** `copypaste` attribute. */
-  copypaste: boolean;
-}
-
-/** `<mouse>`. */
-export interface DomainSnapshotMousemode {
-  /** `mode` attribute. */
-  mode: "client" | "server";
-}
-
-/** `<protocol>`. */
-export interface DomainSnapshotRngBackendProtocol {
-  /** `type` attribute. */
-  type?: "raw" | "telnet" | "telnets" | "tls";
-}
-
-/** `<log>`. */
-export interface DomainSnapshotRngBackendLog {
-  /** `file` attribute. */
-  file: string;
-  /** `append` attribute. */
-  append?: boolean;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotRngDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<rate>`. */
-export interface DomainSnapshotRngRate {
-  /** `bytes` attribute. */
-  bytes: number | bigint;
-  /** `period` attribute. */
-  period?: number | bigint;
-}
-
-/** `<redirfilter>`. */
-export interface DomainSnapshotRedirfilter {
-  /** `<usbdev>` elements. */
-  usbdev?: DomainSnapshotUsbdevfilter[];
-}
-
-/** `<usbdev>`. */
-export interface DomainSnapshotUsbdevfilter {
-  /** `allow` attribute. */
-  allow: boolean;
-  /** `class` attribute. */
-  class?: string;
-  /** `vendor` attribute. */
-  vendor?: string;
-  /** `product` attribute. */
-  product?: string;
-  /** `version` attribute. */
-  version?: string;
-}
-
-/** `<redirdev>`. */
-export interface DomainSnapshotRedirdev {
-  /** `bus` attribute. */
-  bus: "usb";
-  /** `type` attribute. */
-  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainSnapshotRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainSnapshotRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainSnapshotRngBackendLog;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<boot>`. */
-  boot?: DomainSnapshotDeviceBoot;
-}
-
-/** `<boot>`. */
-export interface DomainSnapshotDeviceBoot {
-  /** `order` attribute. */
-  order: number | bigint;
-  /** `loadparm` attribute. */
-  loadparm?: string;
-}
-
-/** `<hub>`. */
-export interface DomainSnapshotHub {
-  /** `type` attribute. */
-  type: "usb";
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<smartcard>`. */
-export interface DomainSnapshotSmartcard {
-  /** `mode` attribute. */
-  mode: "host" | "host-certificates" | "passthrough";
-  /** `type` attribute. */
-  type?: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainSnapshotRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainSnapshotRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainSnapshotRngBackendLog;
-  /** `<target>`. */
-  target?: DomainSnapshotQemucdevTgtDef;
-  /** `<certificate>` elements. */
-  certificate?: string[];
-  /** `<database>`. */
-  database?: string;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<target>`. */
-export interface DomainSnapshotQemucdevTgtDef {
-  /** `type` attribute. */
-  type?: "isa-debug" | "isa-serial" | "lxc" | "openvz" | "pci-serial" | "sclp" | "sclp-serial" | "sclplm" | "serial" | "spapr-vio-serial" | "system-serial" | "uml" | "usb-serial" | "virtio" | "xen";
-  /** `port` attribute. */
-  port?: string;
-  /** `<model>`. */
-  model?: DomainSnapshotQemucdevSerialTgtModel;
-}
-
-/** `<model>`. */
-export interface DomainSnapshotQemucdevSerialTgtModel {
-  /** `name` attribute. */
-  name: "16550a" | "isa-debugcon" | "isa-serial" | "pci-serial" | "pl011" | "sclpconsole" | "sclplmconsole" | "spapr-vty" | "usb-serial";
-}
-
-/** `<channel>`. */
-export interface DomainSnapshotChannel {
-  /** `type` attribute. */
-  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainSnapshotRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainSnapshotRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainSnapshotRngBackendLog;
-  /** `<target>`. */
-  target: DomainSnapshotGuestfwdTarget;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<target>`. */
-export interface DomainSnapshotGuestfwdTarget {
-  /** `type` attribute. */
-  type: "guestfwd" | "virtio" | "xen";
-  /** `address` attribute. */
-  address?: string;
-  /** `port` attribute. */
-  port?: string;
-  /** `name` attribute. */
-  name?: string;
-  /** `state` attribute. */
-  state?: "connected" | "disconnected";
-}
-
-/** `<serial>`. */
-export interface DomainSnapshotSerial {
-  /** `type` attribute. */
-  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `tty` attribute. */
-  tty?: string;
-  /** `<source>` elements. */
-  source?: DomainSnapshotRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainSnapshotRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainSnapshotRngBackendLog;
-  /** `<target>`. */
-  target?: DomainSnapshotQemucdevTgtDef;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<parallel>`. */
-export interface DomainSnapshotParallel {
-  /** `type` attribute. */
-  type: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `tty` attribute. */
-  tty?: string;
-  /** `<source>` elements. */
-  source?: DomainSnapshotRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainSnapshotRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainSnapshotRngBackendLog;
-  /** `<target>`. */
-  target?: DomainSnapshotQemucdevTgtDef;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<console>`. */
-export interface DomainSnapshotConsole {
-  /** `tty` attribute. */
-  tty?: string;
-  /** `type` attribute. */
-  type?: "dbus" | "dev" | "file" | "nmdm" | "null" | "pipe" | "pty" | "qemu-vdagent" | "spiceport" | "spicevmc" | "stdio" | "tcp" | "udp" | "unix" | "vc";
-  /** `<source>` elements. */
-  source?: DomainSnapshotRngBackendSource[];
-  /** `<protocol>`. */
-  protocol?: DomainSnapshotRngBackendProtocol;
-  /** `<log>`. */
-  log?: DomainSnapshotRngBackendLog;
-  /** `<target>`. */
-  target?: DomainSnapshotQemucdevTgtDef;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<video>`. */
-export interface DomainSnapshotVideo {
-  /** `<driver>`. */
-  driver?: DomainSnapshotVideoDriver;
-  /** `<model>`. */
-  model?: DomainSnapshotVideoModel;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotVideoDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-  /** `name` attribute. */
-  name?: "qemu" | "vhostuser";
-  /** `vgaconf` attribute. */
-  vgaconf?: "io" | "off" | "on";
-}
-
-/** `<model>`. */
-export interface DomainSnapshotVideoModel {
-  /** `type` attribute. */
-  type: "bochs" | "cirrus" | "gop" | "none" | "qxl" | "ramfb" | "vbox" | "vga" | "virtio" | "vmvga" | "xen";
-  /** `ram` attribute. */
-  ram?: number;
-  /** `vgamem` attribute. */
-  vgamem?: number;
-  /** `vram64` attribute. */
-  vram64?: number;
-  /** `vram` attribute. */
-  vram?: number;
-  /** `heads` attribute. */
-  heads?: number;
-  /** `primary` attribute. */
-  primary?: boolean;
-  /** `blob` attribute. */
-  blob?: boolean;
-  /** `<acceleration>`. */
-  acceleration?: DomainSnapshotVideoModelAcceleration;
-  /** `<resolution>`. */
-  resolution?: DomainSnapshotVideoModelResolution;
-}
-
-/** `<acceleration>`. */
-export interface DomainSnapshotVideoModelAcceleration {
-  /** `accel3d` attribute. */
-  accel3d?: boolean;
-  /** `accel2d` attribute. */
-  accel2d?: boolean;
-  /** `rendernode` attribute. */
-  rendernode?: string;
-}
-
-/** `<resolution>`. */
-export interface DomainSnapshotVideoModelResolution {
-  /** `x` attribute. */
-  x: number;
-  /** `y` attribute. */
-  y: number;
-}
-
-/** `<graphics>`. */
-export interface DomainSnapshotGraphic {
-  /** `type` attribute. */
-  type: "dbus" | "desktop" | "egl-headless" | "rdp" | "sdl" | "spice" | "vnc";
-  /** `display` attribute. */
-  display?: string;
-  /** `xauth` attribute. */
-  xauth?: string;
-  /** `fullscreen` attribute. */
-  fullscreen?: boolean;
-  /** `port` attribute. */
-  port?: number;
-  /** `autoport` attribute. */
-  autoport?: boolean;
-  /** `websocket` attribute. */
-  websocket?: number;
-  /** `listen` attribute. */
-  listen?: string;
-  /** `sharePolicy` attribute. */
-  sharePolicy?: "allow-exclusive" | "force-shared" | "ignore";
-  /** `powerControl` attribute. */
-  powerControl?: boolean;
-  /** `socket` attribute. */
-  socket?: string;
-  /** `passwd` attribute. */
-  passwd?: string;
-  /** `keymap` attribute. */
-  keymap?: string;
-  /** `passwdValidTo` attribute. */
-  passwdValidTo?: string;
-  /** `connected` attribute. */
-  connected?: "disconnect" | "fail" | "keep";
-  /** `tlsPort` attribute. */
-  tlsPort?: number;
-  /** `defaultMode` attribute. */
-  defaultMode?: "any" | "insecure" | "secure";
-  /** `address` attribute. */
-  address?: string;
-  /** `p2p` attribute. */
-  p2p?: boolean;
-  /** `replaceUser` attribute. */
-  replaceUser?: boolean;
-  /** `multiUser` attribute. */
-  multiUser?: boolean;
-  /** `username` attribute. */
-  username?: string;
-  /** `<audio>`. */
-  audio?: DomainSnapshotGraphicAudio;
-  /** `<listen>` elements. */
-  listenElement?: DomainSnapshotGraphicListen[];
-  /** `<channel>` elements. */
-  channel?: DomainSnapshotGraphicChannel[];
-  /** `<image>`. */
-  image?: DomainSnapshotGraphicImage;
-  /** `<jpeg>`. */
-  jpeg?: DomainSnapshotGraphicJpeg;
-  /** `<zlib>`. */
-  zlib?: DomainSnapshotGraphicZlib;
-  /** `<playback>`. */
-  playback?: DomainSnapshotGraphicPlayback;
-  /** `<streaming>`. */
-  streaming?: DomainSnapshotGraphicStreaming;
-  /** `<clipboard>`. */
-  clipboard?: DomainSnapshotClipboard;
-  /** `<mouse>`. */
-  mouse?: DomainSnapshotMousemode;
-  /** `<filetransfer>`. */
-  filetransfer?: DomainSnapshotGraphicFiletransfer;
-  /** `<gl>`. */
-  gl?: DomainSnapshotGraphicGl;
-}
-
-/** `<audio>`. */
-export interface DomainSnapshotGraphicAudio {
-  /** `id` attribute. */
-  id: number | string;
-}
-
-/** `<listen>`. */
-export interface DomainSnapshotGraphicListen {
-  /** `type` attribute. */
-  type: "address" | "network" | "none" | "socket";
-  /** `address` attribute. */
-  address?: string;
-  /** `network` attribute. */
-  network?: string;
-  /** `socket` attribute. */
-  socket?: string;
-}
-
-/** `<channel>`. */
-export interface DomainSnapshotGraphicChannel {
-  /** `name` attribute. */
-  name: "cursor" | "display" | "inputs" | "main" | "playback" | "record" | "smartcard" | "usbredir";
-  /** `mode` attribute. */
-  mode: "any" | "insecure" | "secure";
-}
-
-/** `<image>`. */
-export interface DomainSnapshotGraphicImage {
-  /** `compression` attribute. */
-  compression: "auto_glz" | "auto_lz" | "glz" | "lz" | "off" | "quic";
-}
-
-/** `<jpeg>`. */
-export interface DomainSnapshotGraphicJpeg {
-  /** `compression` attribute. */
-  compression: "always" | "auto" | "never";
-}
-
-/** `<zlib>`. */
-export interface DomainSnapshotGraphicZlib {
-  /** `compression` attribute. */
-  compression: "always" | "auto" | "never";
-}
-
-/** `<playback>`. */
-export interface DomainSnapshotGraphicPlayback {
-  /** `compression` attribute. */
-  compression: boolean;
-}
-
-/** `<streaming>`. */
-export interface DomainSnapshotGraphicStreaming {
-  /** `mode` attribute. */
-  mode: "all" | "filter" | "off";
-}
-
-/** `<filetransfer>`. */
-export interface DomainSnapshotGraphicFiletransfer {
-  /** `enable` attribute. */
-  enable: boolean;
-}
-
-/** `<gl>`. */
-export interface DomainSnapshotGraphicGl {
-  /** `enable` attribute. */
-  enable?: boolean;
-  /** `rendernode` attribute. */
-  rendernode?: string;
-}
-
-/** `<hostdev>`. */
-export interface DomainSnapshotHostdev {
-  /** `mode` attribute. */
-  mode?: "capabilities" | "subsystem";
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `type` attribute. */
-  type: "mdev" | "misc" | "net" | "pci" | "scsi" | "scsi_host" | "storage" | "usb";
-  /** `ramfb` attribute. */
-  ramfb?: boolean;
-  /** `display` attribute. */
-  display?: boolean;
-  /** `sgio` attribute. */
-  sgio?: "filtered" | "unfiltered";
-  /** `rawio` attribute. */
-  rawio?: boolean;
-  /** `model` attribute. */
-  model?: "vfio-ap" | "vfio-ccw" | "vfio-pci" | "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `<driver>`. */
-  driver?: DomainSnapshotHostdevDriver;
-  /** `<teaming>`. */
-  teaming?: DomainSnapshotTeaming;
-  /** `<source>`. */
-  source: DomainSnapshotHostdevSource;
-  /** `<ip>` elements. */
-  ip?: DomainSnapshotHostdevIp[];
-  /** `<route>` elements. */
-  route?: DomainSnapshotRoute[];
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<boot>`. */
-  boot?: DomainSnapshotDeviceBoot;
-  /** `<rom>`. */
-  rom?: DomainSnapshotRom;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<readonly>` (true when present). */
-  readonly?: true;
-  /** `<shareable>` (true when present). */
-  shareable?: true;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotHostdevDriver {
-  /** `name` attribute. */
-  name?: "kvm" | "vfio" | "xen";
-  /** `model` attribute. */
-  model?: string;
-}
-
-/** `<teaming>`. */
-export interface DomainSnapshotTeaming {
-  /** `type` attribute. */
-  type: "persistent" | "transient";
-  /** `persistent` attribute. */
-  persistent?: string;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotHostdevSource {
-  /** `startupPolicy` attribute. */
-  startupPolicy?: "mandatory" | "optional" | "requisite";
-  /** `writeFiltering` attribute. */
-  writeFiltering?: boolean;
-  /** `guestReset` attribute. */
-  guestReset?: "off" | "on" | "uninitialized";
-  /** `protocol` attribute. */
-  protocol?: "adapter" | "iscsi" | "vhost";
-  /** `name` attribute. */
-  name?: string;
-  /** `wwpn` attribute. */
-  wwpn?: string;
-  /** `<interface>`. */
-  interface?: string;
-  /** `<char>`. */
-  char?: string;
-  /** `<block>`. */
-  block?: string;
-  /** `<host>` elements. */
-  host?: DomainSnapshotHostdevSourceHost[];
-  /** `<auth>`. */
-  auth?: DomainSnapshotDiskAuth2;
-  /** `<initiator>`. */
-  initiator?: DomainSnapshotInitiatorinfo2;
-  /** `<adapter>`. */
-  adapter?: DomainSnapshotSourceinfoadapter;
-  /** `<vendor>`. */
-  vendor?: DomainSnapshotHostdevSourceVendor;
-  /** `<product>`. */
-  product?: DomainSnapshotHostdevSourceProduct;
-  /** `<address>`. */
-  address?: DomainSnapshotHostdevSourceAddress;
-}
-
-/** `<host>`. */
-export interface DomainSnapshotHostdevSourceHost {
-  /** `name` attribute. */
-  name: string;
-  /** `port` attribute. */
-  port?: number;
-}
-
-/** `<adapter>`. */
-export interface DomainSnapshotSourceinfoadapter {
-  /** `type` attribute. */
-  type?: "fc_host" | "scsi_host";
-  /** `name` attribute. */
-  name?: string;
-  /** `parent` attribute. */
-  parent?: string;
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `parent_wwnn` attribute. */
-  parentWwnn?: string;
-  /** `parent_wwpn` attribute. */
-  parentWwpn?: string;
-  /** `parent_fabric_wwn` attribute. */
-  parentFabricWwn?: string;
-  /** `wwnn` attribute. */
-  wwnn?: string;
-  /** `wwpn` attribute. */
-  wwpn?: string;
-  /** `<parentaddr>`. */
-  parentaddr?: DomainSnapshotSourceinfoadapterParentaddr;
-}
-
-/** `<parentaddr>`. */
-export interface DomainSnapshotSourceinfoadapterParentaddr {
-  /** `unique_id` attribute. */
-  uniqueId?: number | bigint;
-  /** `<address>`. */
-  address: DomainSnapshotSourceinfoadapterParentaddrAddress;
-}
-
-/** `<address>`. */
-export interface DomainSnapshotSourceinfoadapterParentaddrAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-}
-
-/** `<vendor>`. */
-export interface DomainSnapshotHostdevSourceVendor {
-  /** `id` attribute. */
-  id: string;
-}
-
-/** `<product>`. */
-export interface DomainSnapshotHostdevSourceProduct {
-  /** `id` attribute. */
-  id: string;
-}
-
-/** `<address>`. */
-export interface DomainSnapshotHostdevSourceAddress {
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-  /** `device` attribute. */
-  device?: string;
-  /** `target` attribute. */
-  target?: string;
-  /** `unit` attribute. */
-  unit?: string;
-  /** `uuid` attribute. */
-  uuid?: string;
-}
-
-/** `<ip>`. */
-export interface DomainSnapshotHostdevIp {
-  /** `address` attribute. */
-  address: string;
-  /** `family` attribute. */
-  family?: string;
-  /** `prefix` attribute. */
-  prefix?: number;
-  /** `peer` attribute. */
-  peer?: string;
-}
-
-/** `<route>`. */
-export interface DomainSnapshotRoute {
-  /** `family` attribute. */
-  family?: string;
-  /** `address` attribute. */
-  address: string;
-  /** `netmask` attribute. */
-  netmask?: string;
-  /** `prefix` attribute. */
-  prefix?: number;
-  /** `gateway` attribute. */
-  gateway: string;
-  /** `metric` attribute. */
-  metric?: number;
-}
-
-/** `<rom>`. */
-export interface DomainSnapshotRom {
-  /** `enabled` attribute. */
-  enabled?: boolean;
-  /** `bar` attribute. */
-  bar?: boolean;
-  /** `file` attribute. */
-  file?: string;
-}
-
-/** `<audio>`. */
-export interface DomainSnapshotAudio {
-  /** `id` attribute. */
-  id: number | string;
-  /** `timerPeriod` attribute. */
-  timerPeriod?: number | string;
-  /** `type` attribute. */
-  type: "alsa" | "coreaudio" | "dbus" | "file" | "jack" | "none" | "oss" | "pipewire" | "pulseaudio" | "sdl" | "spice";
-  /** `tryMMap` attribute. */
-  tryMMap?: boolean;
-  /** `exclusive` attribute. */
-  exclusive?: boolean;
-  /** `dspPolicy` attribute. */
-  dspPolicy?: number;
-  /** `runtimeDir` attribute. */
-  runtimeDir?: string;
-  /** `serverName` attribute. */
-  serverName?: string;
-  /** `driver` attribute. */
-  driver?: "alsa" | "arts" | "esd" | "pulseaudio";
-  /** `path` attribute. */
-  path?: string;
-  /** `<input>`. */
-  input?: DomainSnapshotAudioInput;
-  /** `<output>`. */
-  output?: DomainSnapshotAudioOutput;
-}
-
-/** `<input>`. */
-export interface DomainSnapshotAudioInput {
-  /** `mixingEngine` attribute. */
-  mixingEngine?: boolean;
-  /** `fixedSettings` attribute. */
-  fixedSettings?: boolean;
-  /** `voices` attribute. */
-  voices?: number | string;
-  /** `bufferLength` attribute. */
-  bufferLength?: number | string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `bufferCount` attribute. */
-  bufferCount?: number | string;
-  /** `serverName` attribute. */
-  serverName?: string;
-  /** `clientName` attribute. */
-  clientName?: string;
-  /** `connectPorts` attribute. */
-  connectPorts?: string;
-  /** `exactName` attribute. */
-  exactName?: boolean;
-  /** `tryPoll` attribute. */
-  tryPoll?: boolean;
-  /** `name` attribute. */
-  name?: string;
-  /** `streamName` attribute. */
-  streamName?: string;
-  /** `latency` attribute. */
-  latency?: number | string;
-  /** `<settings>`. */
-  settings?: DomainSnapshotAudioInputSettings;
-}
-
-/** `<settings>`. */
-export interface DomainSnapshotAudioInputSettings {
-  /** `frequency` attribute. */
-  frequency?: number | string;
-  /** `channels` attribute. */
-  channels?: number | string;
-  /** `format` attribute. */
-  format?: "f32" | "s16" | "s32" | "s8" | "u16" | "u32" | "u8";
-}
-
-/** `<output>`. */
-export interface DomainSnapshotAudioOutput {
-  /** `mixingEngine` attribute. */
-  mixingEngine?: boolean;
-  /** `fixedSettings` attribute. */
-  fixedSettings?: boolean;
-  /** `voices` attribute. */
-  voices?: number | string;
-  /** `bufferLength` attribute. */
-  bufferLength?: number | string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `bufferCount` attribute. */
-  bufferCount?: number | string;
-  /** `serverName` attribute. */
-  serverName?: string;
-  /** `clientName` attribute. */
-  clientName?: string;
-  /** `connectPorts` attribute. */
-  connectPorts?: string;
-  /** `exactName` attribute. */
-  exactName?: boolean;
-  /** `tryPoll` attribute. */
-  tryPoll?: boolean;
-  /** `name` attribute. */
-  name?: string;
-  /** `streamName` attribute. */
-  streamName?: string;
-  /** `latency` attribute. */
-  latency?: number | string;
-  /** `<settings>`. */
-  settings?: DomainSnapshotAudioInputSettings;
-}
-
-/** `<sound>`. */
-export interface DomainSnapshotSound {
-  /** `model` attribute. */
-  model: "ac97" | "es1370" | "ich6" | "ich7" | "ich9" | "pcspk" | "sb16" | "usb" | "virtio";
-  /** `multichannel` attribute. */
-  multichannel?: boolean;
-  /** `streams` attribute. */
-  streams?: number | string;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<audio>`. */
-  audio?: DomainSnapshotSoundAudio;
-  /** `<codec>` elements. */
-  codec?: DomainSnapshotCodec[];
-  /** `<driver>`. */
-  driver?: DomainSnapshotSoundDriver;
-}
-
-/** `<audio>`. */
-export interface DomainSnapshotSoundAudio {
-  /** `id` attribute. */
-  id: number | string;
-}
-
-/** `<codec>`. */
-export interface DomainSnapshotCodec {
-  /** `type` attribute. */
-  type: "duplex" | "micro" | "output";
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotSoundDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<input>`. */
-export interface DomainSnapshotInput {
-  /** `type` attribute. */
-  type: "evdev" | "keyboard" | "mouse" | "passthrough" | "tablet";
-  /** `bus` attribute. */
-  bus?: "ps2" | "usb" | "virtio" | "xen";
-  /** `model` attribute. */
-  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `<driver>`. */
-  driver?: DomainSnapshotInputDriver;
-  /** `<source>`. */
-  source?: DomainSnapshotInputSource;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotInputDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotInputSource {
-  /** `evdev` attribute. */
-  evdev?: string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `grab` attribute. */
-  grab?: "all";
-  /** `grabToggle` attribute. */
-  grabToggle?: "alt-alt" | "ctrl-ctrl" | "ctrl-scrolllock" | "meta-meta" | "scrolllock" | "shift-shift";
-  /** `repeat` attribute. */
-  repeat?: boolean;
-}
-
-/** `<interface>`. */
-export interface DomainSnapshotInterface {
-  /** `type` attribute. */
-  type: "bridge" | "client" | "direct" | "ethernet" | "hostdev" | "internal" | "mcast" | "network" | "null" | "server" | "udp" | "user" | "vdpa" | "vds" | "vhostuser";
-  /** `managed` attribute. */
-  managed?: boolean;
-  /** `trustGuestRxFilters` attribute. */
-  trustGuestRxFilters?: boolean;
-  /** `<source>`. */
-  source?: DomainSnapshotInterfaceSource;
-  /** `<virtualport>`. */
-  virtualport?: DomainSnapshotInterfaceVirtualport;
-  /** `<link>`. */
-  link?: DomainSnapshotInterfaceLink;
-  /** `<mtu>`. */
-  mtu?: DomainSnapshotMtu;
-  /** `<coalesce>`. */
-  coalesce?: DomainSnapshotCoalesce;
-  /** `<target>`. */
-  target?: DomainSnapshotInterfaceTarget;
-  /** `<guest>`. */
-  guest?: DomainSnapshotInterfaceGuest;
-  /** `<mac>`. */
-  mac?: DomainSnapshotInterfaceMac;
-  /** `<ip>` elements. */
-  ip?: DomainSnapshotHostdevIp[];
-  /** `<route>` elements. */
-  route?: DomainSnapshotRoute[];
-  /** `<portForward>` elements. */
-  portForward?: DomainSnapshotInterfacePortForward[];
-  /** `<script>`. */
-  script?: DomainSnapshotInterfaceScript;
-  /** `<downscript>`. */
-  downscript?: DomainSnapshotInterfaceDownscript;
-  /** `<backenddomain>`. */
-  backenddomain?: DomainSnapshotInterfaceBackenddomain;
-  /** `<model>`. */
-  model?: DomainSnapshotInterfaceModel;
-  /** `<backend>`. */
-  backend?: DomainSnapshotInterfaceBackend;
-  /** `<driver>`. */
-  driver?: DomainSnapshotHostdevDriver2;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<filterref>`. */
-  filterref?: DomainSnapshotInterfaceFilterref;
-  /** `<tune>`. */
-  tune?: DomainSnapshotInterfaceTune;
-  /** `<boot>`. */
-  boot?: DomainSnapshotDeviceBoot;
-  /** `<rom>`. */
-  rom?: DomainSnapshotRom;
-  /** `<bandwidth>`. */
-  bandwidth?: DomainSnapshotBandwidth;
-  /** `<vlan>`. */
-  vlan?: DomainSnapshotVlan;
-  /** `<port>`. */
-  port?: DomainSnapshotPortOptions;
-  /** `<teaming>`. */
-  teaming?: DomainSnapshotTeaming;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotInterfaceSource {
-  /** `bridge` attribute. */
-  bridge?: string;
-  /** `macTableManager` attribute. */
-  macTableManager?: "kernel" | "libvirt";
-  /** `network` attribute. */
-  network?: string;
-  /** `portgroup` attribute. */
-  portgroup?: string;
-  /** `portid` attribute. */
-  portid?: number | bigint | string;
-  /** `type` attribute. */
-  type?: "unix";
-  /** `path` attribute. */
-  path?: string;
-  /** `mode` attribute. */
-  mode?: "client" | "server" | (string & {});
-  /** `dev` attribute. */
-  dev?: string;
-  /** `name` attribute. */
-  name?: string;
-  /** `address` attribute. */
-  address?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `missing` attribute. */
-  missing?: boolean;
-  /** `switchid` attribute. */
-  switchid?: string;
-  /** `portgroupid` attribute. */
-  portgroupid?: string;
-  /** `connectionid` attribute. */
-  connectionid?: number | bigint;
-  /** `<vendor>`. */
-  vendor?: DomainSnapshotHostdevSourceVendor;
-  /** `<product>`. */
-  product?: DomainSnapshotHostdevSourceProduct;
-  /** `<address>`. */
-  addressElement?: DomainSnapshotUsbaddress;
-  /** `<local>`. */
-  local?: DomainSnapshotInterfaceSourceLocal;
-  /** `<reconnect>`. */
-  reconnect?: DomainSnapshotReconnect2;
-  /** `<ip>` elements. */
-  ip?: DomainSnapshotHostdevIp[];
-  /** `<route>` elements. */
-  route?: DomainSnapshotRoute[];
-}
-
-/** `<address>`. */
-export interface DomainSnapshotUsbaddress {
-  /** `bus` attribute. */
-  bus?: number | string;
-  /** `device` attribute. */
-  device?: string;
-  /** `type` attribute. */
-  type?: "pci" | "usb";
-  /** `domain` attribute. */
-  domain?: number | string;
-  /** `slot` attribute. */
-  slot?: number | string;
-  /** `function` attribute. */
-  function?: number | string;
-  /** `multifunction` attribute. */
-  multifunction?: boolean;
-}
-
-/** `<local>`. */
-export interface DomainSnapshotInterfaceSourceLocal {
-  /** `address` attribute. */
-  address: string;
-  /** `port` attribute. */
-  port: number;
-}
-
-/** `<virtualport>`. */
-export interface DomainSnapshotInterfaceVirtualport {
-  /** `type` attribute. */
-  type?: "802.1Qbg" | "802.1Qbh" | "midonet" | "openvswitch";
-  /** `<parameters>`. */
-  parameters?: DomainSnapshotInterfaceVirtualportParameters;
-}
-
-/** `<parameters>`. */
-export interface DomainSnapshotInterfaceVirtualportParameters {
-  /** `managerid` attribute. */
-  managerid?: number | string;
-  /** `typeid` attribute. */
-  typeid?: number | string;
-  /** `typeidversion` attribute. */
-  typeidversion?: number | string;
-  /** `instanceid` attribute. */
-  instanceid?: string;
-  /** `profileid` attribute. */
-  profileid?: string;
-  /** `interfaceid` attribute. */
-  interfaceid?: string;
-}
-
-/** `<link>`. */
-export interface DomainSnapshotInterfaceLink {
-  /** `state` attribute. */
-  state: "down" | "up";
-}
-
-/** `<mtu>`. */
-export interface DomainSnapshotMtu {
-  /** `size` attribute. */
-  size: number | bigint;
-}
-
-/** `<coalesce>`. */
-export interface DomainSnapshotCoalesce {
-  /** `<rx>`. */
-  rx?: DomainSnapshotCoalesceRx;
-}
-
-/** `<rx>`. */
-export interface DomainSnapshotCoalesceRx {
-  /** `<frames>`. */
-  frames?: DomainSnapshotCoalesceRxFrames;
-}
-
-/** `<frames>`. */
-export interface DomainSnapshotCoalesceRxFrames {
-  /** `max` attribute. */
-  max?: number;
-}
-
-/** `<target>`. */
-export interface DomainSnapshotInterfaceTarget {
-  /** `dev` attribute. */
-  dev: string;
-  /** `managed` attribute. */
-  managed?: boolean;
-}
-
-/** `<guest>`. */
-export interface DomainSnapshotInterfaceGuest {
-  /** `dev` attribute. */
-  dev?: string;
-  /** `actual` attribute. */
-  actual?: string;
-}
-
-/** `<mac>`. */
-export interface DomainSnapshotInterfaceMac {
-  /** `address` attribute. */
-  address: string;
-  /** `type` attribute. */
-  type?: "generated" | "static";
-  /** `check` attribute. */
-  check?: boolean;
-  /** `currentAddress` attribute. */
-  currentAddress?: string;
-}
-
-/** `<portForward>`. */
-export interface DomainSnapshotInterfacePortForward {
-  /** `proto` attribute. */
-  proto: "tcp" | "udp";
-  /** `address` attribute. */
-  address?: string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `<range>` elements. */
-  range?: DomainSnapshotInterfacePortForwardRange[];
-}
-
-/** `<range>`. */
-export interface DomainSnapshotInterfacePortForwardRange {
-  /** `start` attribute. */
-  start: number;
-  /** `end` attribute. */
-  end?: number;
-  /** `to` attribute. */
-  to?: number;
-  /** `exclude` attribute. */
-  exclude?: boolean;
-}
-
-/** `<script>`. */
-export interface DomainSnapshotInterfaceScript {
-  /** `path` attribute. */
-  path: string;
-}
-
-/** `<downscript>`. */
-export interface DomainSnapshotInterfaceDownscript {
-  /** `path` attribute. */
-  path: string;
-}
-
-/** `<backenddomain>`. */
-export interface DomainSnapshotInterfaceBackenddomain {
-  /** `name` attribute. */
-  name: string;
-}
-
-/** `<model>`. */
-export interface DomainSnapshotInterfaceModel {
-  /** `type` attribute. */
-  type: string;
-}
-
-/** `<backend>`. */
-export interface DomainSnapshotInterfaceBackend {
-  /** `type` attribute. */
-  type?: "default" | "passt";
-  /** `tap` attribute. */
-  tap?: string;
-  /** `vhost` attribute. */
-  vhost?: string;
-  /** `logFile` attribute. */
-  logFile?: string;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotHostdevDriver2 {
-  /** `name` attribute. */
-  name?: "kvm" | "qemu" | "vfio" | "vhost" | "xen";
-  /** `model` attribute. */
-  model?: string;
-  /** `queues` attribute. */
-  queues?: number | bigint;
-  /** `rx_queue_size` attribute. */
-  rxQueueSize?: number | bigint;
-  /** `tx_queue_size` attribute. */
-  txQueueSize?: number | bigint;
-  /** `txmode` attribute. */
-  txmode?: "iothread" | "timer";
-  /** `ioeventfd` attribute. */
-  ioeventfd?: boolean;
-  /** `event_idx` attribute. */
-  eventIdx?: boolean;
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-  /** `rss` attribute. */
-  rss?: boolean;
-  /** `rss_hash_report` attribute. */
-  rssHashReport?: boolean;
-  /** `<host>`. */
-  host?: DomainSnapshotHostdevDriver2Host;
-  /** `<guest>`. */
-  guest?: DomainSnapshotHostdevDriver2Guest;
-}
-
-/** `<host>`. */
-export interface DomainSnapshotHostdevDriver2Host {
-  /** `csum` attribute. */
-  csum?: boolean;
-  /** `gso` attribute. */
-  gso?: boolean;
-  /** `tso4` attribute. */
-  tso4?: boolean;
-  /** `tso6` attribute. */
-  tso6?: boolean;
-  /** `ecn` attribute. */
-  ecn?: boolean;
-  /** `ufo` attribute. */
-  ufo?: boolean;
-  /** `mrg_rxbuf` attribute. */
-  mrgRxbuf?: boolean;
-}
-
-/** `<guest>`. */
-export interface DomainSnapshotHostdevDriver2Guest {
-  /** `csum` attribute. */
-  csum?: boolean;
-  /** `tso4` attribute. */
-  tso4?: boolean;
-  /** `tso6` attribute. */
-  tso6?: boolean;
-  /** `ecn` attribute. */
-  ecn?: boolean;
-  /** `ufo` attribute. */
-  ufo?: boolean;
-}
-
-/** `<filterref>`. */
-export interface DomainSnapshotInterfaceFilterref {
-  /** `filter` attribute. */
-  filter: string;
-  /** `<parameter>` elements. */
-  parameter?: DomainSnapshotInterfaceFilterrefParameter[];
-}
-
-/** `<parameter>`. */
-export interface DomainSnapshotInterfaceFilterrefParameter {
-  /** `name` attribute. */
-  name: string;
-  /** `value` attribute. */
-  value: string;
-}
-
-/** `<tune>`. */
-export interface DomainSnapshotInterfaceTune {
-  /** `<sndbuf>`. */
-  sndbuf?: number;
-}
-
-/** `<bandwidth>`. */
-export interface DomainSnapshotBandwidth {
-  /** `classID` attribute. */
-  classID?: number | bigint;
-  /** `<inbound>`. */
-  inbound?: DomainSnapshotBandwidthInbound;
-  /** `<outbound>`. */
-  outbound?: DomainSnapshotBandwidthOutbound;
-}
-
-/** `<inbound>`. */
-export interface DomainSnapshotBandwidthInbound {
-  /** `average` attribute. */
-  average?: number | bigint;
-  /** `peak` attribute. */
-  peak?: number | bigint;
-  /** `floor` attribute. */
-  floor?: number | bigint;
-  /** `burst` attribute. */
-  burst?: number;
-}
-
-/** `<outbound>`. */
-export interface DomainSnapshotBandwidthOutbound {
-  /** `average` attribute. */
-  average?: number | bigint;
-  /** `peak` attribute. */
-  peak?: number | bigint;
-  /** `floor` attribute. */
-  floor?: number | bigint;
-  /** `burst` attribute. */
-  burst?: number;
-}
-
-/** `<vlan>`. */
-export interface DomainSnapshotVlan {
-  /** `trunk` attribute. */
-  trunk?: "yes";
-  /** `<tag>` elements. */
-  tag: DomainSnapshotVlanTag[];
-}
-
-/** `<tag>`. */
-export interface DomainSnapshotVlanTag {
-  /** `id` attribute. */
-  id: number;
-  /** `nativeMode` attribute. */
-  nativeMode?: "tagged" | "untagged";
-}
-
-/** `<port>`. */
-export interface DomainSnapshotPortOptions {
-  /** `isolated` attribute. */
-  isolated?: boolean;
-}
-
-/** `<filesystem>`. */
-export interface DomainSnapshotFilesystem {
-  /** `model` attribute. */
-  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `type` attribute. */
-  type?: "bind" | "block" | "file" | "mount" | "ram" | "template";
-  /** `accessmode` attribute. */
-  accessmode?: "mapped" | "passthrough" | "squash";
-  /** `multidevs` attribute. */
-  multidevs?: "default" | "forbid" | "remap" | "warn";
-  /** `fmode` attribute. */
-  fmode?: number;
-  /** `dmode` attribute. */
-  dmode?: number;
-  /** `<driver>`. */
-  driver?: DomainSnapshotFsDriver;
-  /** `<binary>`. */
-  binary?: DomainSnapshotFsBinary;
-  /** `<source>`. */
-  source: DomainSnapshotFilesystemSource;
-  /** `<idmap>`. */
-  idmap?: DomainSnapshotIdmap;
-  /** `<target>`. */
-  target: DomainSnapshotFilesystemTarget;
-  /** `<readonly>` (true when present). */
-  readonly?: true;
-  /** `<boot>`. */
-  boot?: DomainSnapshotDeviceBoot;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<space_hard_limit>`. */
-  spaceHardLimit?: DomainSnapshotFilesystemSpaceHardLimit;
-  /** `<space_soft_limit>`. */
-  spaceSoftLimit?: DomainSnapshotFilesystemSpaceSoftLimit;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotFsDriver {
-  /** `type` attribute. */
-  type?: "handle" | "loop" | "mtp" | "nbd" | "path" | "ploop" | "virtiofs";
-  /** `format` attribute. */
-  format?: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
-  /** `wrpolicy` attribute. */
-  wrpolicy?: "immediate";
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-  /** `queue` attribute. */
-  queue?: number;
-}
-
-/** `<binary>`. */
-export interface DomainSnapshotFsBinary {
-  /** `path` attribute. */
-  path?: string;
-  /** `xattr` attribute. */
-  xattr?: boolean;
-  /** `<cache>`. */
-  cache?: DomainSnapshotFsBinaryCache;
-  /** `<sandbox>`. */
-  sandbox?: DomainSnapshotFsBinarySandbox;
-  /** `<lock>`. */
-  lock?: DomainSnapshotFsBinaryLock;
-  /** `<thread_pool>`. */
-  threadPool?: DomainSnapshotFsBinaryThreadPool;
-  /** `<openfiles>`. */
-  openfiles?: DomainSnapshotFsBinaryOpenfiles;
-}
-
-/** `<cache>`. */
-export interface DomainSnapshotFsBinaryCache {
-  /** `mode` attribute. */
-  mode?: "always" | "none";
-}
-
-/** `<sandbox>`. */
-export interface DomainSnapshotFsBinarySandbox {
-  /** `mode` attribute. */
-  mode?: "chroot" | "namespace";
-}
-
-/** `<lock>`. */
-export interface DomainSnapshotFsBinaryLock {
-  /** `posix` attribute. */
-  posix?: boolean;
-  /** `flock` attribute. */
-  flock?: boolean;
-}
-
-/** `<thread_pool>`. */
-export interface DomainSnapshotFsBinaryThreadPool {
-  /** `size` attribute. */
-  size?: number | bigint;
-}
-
-/** `<openfiles>`. */
-export interface DomainSnapshotFsBinaryOpenfiles {
-  /** `max` attribute. */
-  max?: number | bigint;
-}
-
-/** `<source>`. */
-export interface DomainSnapshotFilesystemSource {
-  /** `file` attribute. */
-  file?: string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `dir` attribute. */
-  dir?: string;
-  /** `socket` attribute. */
-  socket?: string;
-  /** `name` attribute. */
-  name?: string;
-  /** `usage` attribute. */
-  usage?: number | bigint;
-  /** `units` attribute. */
-  units?: string;
-}
-
-/** `<target>`. */
-export interface DomainSnapshotFilesystemTarget {
-  /** `dir` attribute. */
-  dir: string;
-}
-
-/** `<space_hard_limit>`. */
-export interface DomainSnapshotFilesystemSpaceHardLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<space_soft_limit>`. */
-export interface DomainSnapshotFilesystemSpaceSoftLimit {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<lease>`. */
-export interface DomainSnapshotLease {
-  /** `<lockspace>`. */
-  lockspace: string;
-  /** `<key>`. */
-  key: string;
-  /** `<target>`. */
-  target: DomainSnapshotLeaseTarget;
-}
-
-/** `<target>`. */
-export interface DomainSnapshotLeaseTarget {
-  /** `path` attribute. */
-  path: string;
-  /** `offset` attribute. */
-  offset?: number;
-}
-
-/** `<controller>`. */
-export interface DomainSnapshotController {
-  /** `index` attribute. */
-  index?: number;
-  /** `type` attribute. */
-  type: "ccid" | "fdc" | "ide" | "isa" | "pci" | "sata" | "scsi" | "usb" | "virtio-serial" | "xenbus";
-  /** `model` attribute. */
-  model?: "am53c974" | "auto" | "buslogic" | "dc390" | "dmi-to-pci-bridge" | "ehci" | "ibmvscsi" | "ich6" | "ich9-ehci1" | "ich9-uhci1" | "ich9-uhci2" | "ich9-uhci3" | "lsilogic" | "lsisas1068" | "lsisas1078" | "ncr53c90" | "nec-xhci" | "none" | "pci-bridge" | "pci-expander-bus" | "pci-ohci" | "pci-root" | "pcie-expander-bus" | "pcie-root" | "pcie-root-port" | "pcie-switch-downstream-port" | "pcie-switch-upstream-port" | "pcie-to-pci-bridge" | "piix3" | "piix3-uhci" | "piix4" | "piix4-uhci" | "qemu-xhci" | "qusb1" | "qusb2" | "virtio" | "virtio-non-transitional" | "virtio-scsi" | "virtio-transitional" | "vmpvscsi" | "vt82c686b-uhci";
-  /** `ports` attribute. */
-  ports?: number;
-  /** `vectors` attribute. */
-  vectors?: number;
-  /** `maxGrantFrames` attribute. */
-  maxGrantFrames?: number;
-  /** `maxEventChannels` attribute. */
-  maxEventChannels?: number;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<model>`. */
-  modelElement?: DomainSnapshotControllerModel;
-  /** `<target>`. */
-  target?: DomainSnapshotControllerTarget;
-  /** `<pcihole64>`. */
-  pcihole64?: DomainSnapshotControllerPcihole64;
-  /** `<master>`. */
-  master?: DomainSnapshotUsbmaster;
-  /** `<driver>`. */
-  driver?: DomainSnapshotControllerDriver;
-}
-
-/** `<model>`. */
-export interface DomainSnapshotControllerModel {
-  /** `name` attribute. */
-  name: "i82801b11-bridge" | "ioh3420" | "pci-bridge" | "pcie-pci-bridge" | "pcie-root-port" | "pxb" | "pxb-pcie" | "spapr-pci-host-bridge" | "x3130-upstream" | "xio3130-downstream";
-}
-
-/** `<target>`. */
-export interface DomainSnapshotControllerTarget {
-  /** `chassisNr` attribute. */
-  chassisNr?: number | string;
-  /** `chassis` attribute. */
-  chassis?: number | string;
-  /** `port` attribute. */
-  port?: number | string;
-  /** `busNr` attribute. */
-  busNr?: number | string;
-  /** `index` attribute. */
-  index?: number | string;
-  /** `hotplug` attribute. */
-  hotplug?: boolean;
-  /** `memReserve` attribute. */
-  memReserve?: number | bigint;
-  /** `<node>`. */
-  node?: number;
-}
-
-/** `<pcihole64>`. */
-export interface DomainSnapshotControllerPcihole64 {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
-}
-
-/** `<master>`. */
-export interface DomainSnapshotUsbmaster {
-  /** `startport` attribute. */
-  startport: string;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotControllerDriver {
-  /** `queues` attribute. */
-  queues?: number;
-  /** `cmd_per_lun` attribute. */
-  cmdPerLun?: number;
-  /** `max_sectors` attribute. */
-  maxSectors?: number;
-  /** `ioeventfd` attribute. */
-  ioeventfd?: boolean;
-  /** `iothread` attribute. */
-  iothread?: number;
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-  /** `<iothreads>`. */
-  iothreads?: DomainSnapshotIothreadMapping;
-}
-
-/** `<iothreads>`. */
-export interface DomainSnapshotIothreadMapping {
-  /** `<iothread>` elements. */
-  iothread: DomainSnapshotIothreadMappingIothread[];
-}
-
-/** `<iothread>`. */
-export interface DomainSnapshotIothreadMappingIothread {
-  /** `id` attribute. */
-  id: number;
-  /** `<queue>` elements. */
-  queue?: DomainSnapshotIothreadMappingIothreadQueue[];
-}
-
-/** `<queue>`. */
-export interface DomainSnapshotIothreadMappingIothreadQueue {
-  /** `id` attribute. */
-  id: number;
-}
-
-/** `<disk>`. */
-export interface DomainSnapshotDisk {
-  /** `device` attribute. */
-  device?: "cdrom" | "disk" | "floppy" | "lun";
-  /** `type` attribute. */
-  type?: "block" | "dir" | "file" | "network" | "nvme" | "vhostuser" | "vhostvdpa" | "volume";
-  /** `rawio` attribute. */
-  rawio?: boolean;
-  /** `sgio` attribute. */
-  sgio?: "filtered" | "unfiltered";
-  /** `model` attribute. */
-  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `snapshot` attribute. */
-  snapshot?: "external" | "internal" | "manual" | "no";
-  /** `<source>`. */
-  source?: DomainSnapshotInactiveDomainOsNvramSource;
-  /** `<driver>`. */
-  driver?: DomainSnapshotDiskDriver;
-  /** `<mirror>`. */
-  mirror?: DomainSnapshotDiskMirror;
-  /** `<auth>`. */
-  auth?: DomainSnapshotDiskAuth2;
-  /** `<target>`. */
-  target: DomainSnapshotDiskTarget;
-  /** `<boot>`. */
-  boot?: DomainSnapshotDeviceBoot;
-  /** `<backenddomain>`. */
-  backenddomain?: DomainSnapshotDiskBackenddomain;
-  /** `<readonly>` (true when present). */
-  readonly?: true;
-  /** `<shareable>` (true when present). */
-  shareable?: true;
-  /** `<transient>`. */
-  transient?: DomainSnapshotDiskTransient;
-  /** `<serial>`. */
-  serial?: string;
-  /** `<encryption>`. */
-  encryption?: DomainSnapshotEncryption2;
-  /** `<iotune>`. */
-  iotune?: DomainSnapshotDiskIoTune;
-  /** `<throttlefilters>`. */
-  throttlefilters?: DomainSnapshotThrottlefilters;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<geometry>`. */
-  geometry?: DomainSnapshotGeometry;
-  /** `<blockio>`. */
-  blockio?: DomainSnapshotDiskBlockIo;
-  /** `<wwn>`. */
-  wwn?: string;
-  /** `<vendor>`. */
-  vendor?: string;
-  /** `<product>`. */
-  product?: string;
-  /** `<backingStore>`. */
-  backingStore?: DomainSnapshotDiskBackingStore;
-  /** `<privateData>` (true when present). */
-  privateData?: true;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotDiskDriver {
-  /** `name` attribute. */
-  name?: string;
-  /** `type` attribute. */
-  type?: "aio" | "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
-  /** `cache` attribute. */
-  cache?: "default" | "directsync" | "none" | "unsafe" | "writeback" | "writethrough";
-  /** `error_policy` attribute. */
-  errorPolicy?: "enospace" | "ignore" | "report" | "stop";
-  /** `rerror_policy` attribute. */
-  rerrorPolicy?: "ignore" | "report" | "stop";
-  /** `io` attribute. */
-  io?: "io_uring" | "native" | "threads";
-  /** `ioeventfd` attribute. */
-  ioeventfd?: boolean;
-  /** `event_idx` attribute. */
-  eventIdx?: boolean;
-  /** `copy_on_read` attribute. */
-  copyOnRead?: boolean;
-  /** `discard` attribute. */
-  discard?: "ignore" | "unmap";
-  /** `iothread` attribute. */
-  iothread?: number;
-  /** `detect_zeroes` attribute. */
-  detectZeroes?: "off" | "on" | "unmap";
-  /** `discard_no_unref` attribute. */
-  discardNoUnref?: boolean;
-  /** `queues` attribute. */
-  queues?: number | bigint;
-  /** `queue_size` attribute. */
-  queueSize?: number | bigint;
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-  /** `<metadata_cache>`. */
-  metadataCache?: DomainSnapshotDiskDriverMetadataCache;
-  /** `<iothreads>`. */
-  iothreads?: DomainSnapshotIothreadMapping;
-}
-
-/** `<metadata_cache>`. */
-export interface DomainSnapshotDiskDriverMetadataCache {
-  /** `<max_size>`. */
-  maxSize?: DomainSnapshotDiskDriverMetadataCacheMaxSize;
-}
-
-/** `<max_size>`. */
-export interface DomainSnapshotDiskDriverMetadataCacheMaxSize {
-  /** `unit` attribute. */
-  unit?: string;
-  /** The element's text. */
-  value?: number | bigint;
 }
 
 /** `<mirror>`. */
@@ -13529,7 +12672,7 @@ export interface DomainSnapshotDiskMirror {
   /** `<source>`. */
   source?: DomainSnapshotInactiveDomainOsNvramSource;
   /** `<format>`. */
-  formatElement?: DomainSnapshotDiskFormat2;
+  formatElement?: DomainDiskFormat;
   /** `<backingStore>`. */
   backingStore?: DomainSnapshotDiskBackingStore;
 }
@@ -13545,475 +12688,440 @@ export interface DomainSnapshotDiskBackingStore {
   /** `<backingStore>`. */
   backingStore?: DomainSnapshotDiskBackingStore;
   /** `<format>`. */
-  format?: DomainSnapshotDiskFormat2;
+  format?: DomainDiskFormat;
 }
 
-/** `<target>`. */
-export interface DomainSnapshotDiskTarget {
-  /** `dev` attribute. */
-  dev: string;
-  /** `bus` attribute. */
-  bus?: "fdc" | "ide" | "sata" | "scsi" | "sd" | "uml" | "usb" | "virtio" | "xen";
-  /** `tray` attribute. */
-  tray?: "closed" | "open";
-  /** `removable` attribute. */
-  removable?: boolean;
-  /** `rotation_rate` attribute. */
-  rotationRate?: number | bigint;
+/** The schema's `diskSourceFile`: `type` 'file' or none. */
+export interface DomainSnapshotDiskSourceFile {
+  /** `type` attribute. */
+  type?: "file";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceFileSource;
 }
 
-/** `<backenddomain>`. */
-export interface DomainSnapshotDiskBackenddomain {
+/** The schema's `diskSourceBlock`: `type` 'block'. */
+export interface DomainSnapshotDiskSourceBlock {
+  /** `type` attribute. */
+  type: "block";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceBlockSource;
+}
+
+/** The schema's `diskSourceDir`: `type` 'dir'. */
+export interface DomainSnapshotDiskSourceDir {
+  /** `type` attribute. */
+  type: "dir";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceDirSource;
+}
+
+/** The schema's `diskSourceNetwork`: `type` 'network'. */
+export interface DomainSnapshotDiskSourceNetwork2 {
+  /** `type` attribute. */
+  type: "network";
+  /** `<source>`. */
+  source: DomainSnapshotDiskSourceNetworkSource2;
+}
+
+/** The schema's `diskSourceVolume`: `type` 'volume'. */
+export interface DomainSnapshotDiskSourceVolume {
+  /** `type` attribute. */
+  type: "volume";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceVolumeSource;
+}
+
+/** The schema's `diskSourceNvme`: `type` 'nvme'. */
+export interface DomainSnapshotDiskSourceNvme {
+  /** `type` attribute. */
+  type: "nvme";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceNvmeSource;
+}
+
+/** `<slices>`. */
+export interface DomainSnapshotDisksnapshotExternalFileSourceSlices {
+  /** `<slice>`. */
+  slice: DomainSnapshotDisksnapshotExternalFileSourceSlicesSlice;
+}
+
+/** What every variant of DomainSnapshotDisksnapshotExternalFileSourceDataStore has. */
+export interface DomainSnapshotDisksnapshotExternalFileSourceDataStoreCommon {
+  /** `<format>`. */
+  format: DomainDiskFormat;
+}
+
+/** `<dataStore>`: one of its variants, told apart by `type`. */
+export type DomainSnapshotDisksnapshotExternalFileSourceDataStore = DomainSnapshotDisksnapshotExternalFileSourceDataStoreCommon & (DomainSnapshotDiskSourceFile2 | DomainSnapshotDiskSourceBlock2 | DomainSnapshotDiskSourceDir2 | DomainSnapshotDiskSourceNetwork | DomainSnapshotDiskSourceVolume2 | DomainSnapshotDiskSourceNvme2 | DomainDiskSourceVhostUser | DomainDiskSourceVhostVdpa);
+
+/** `<metadata_cache>`. */
+export interface DomainSnapshotDisksnapshotExternalFileDriverMetadataCache {
+  /** `<max_size>`. */
+  maxSize?: DomainSnapshotDisksnapshotExternalFileDriverMetadataCacheMaxSize;
+}
+
+/** `<snapshot>`. */
+export interface DomainSnapshotDiskSourceNetworkSourceSnapshot {
   /** `name` attribute. */
   name: string;
 }
 
-/** `<transient>`. */
-export interface DomainSnapshotDiskTransient {
-  /** `shareBacking` attribute. */
-  shareBacking?: boolean;
+/** `<config>`. */
+export interface DomainSnapshotDiskSourceNetworkSourceConfig {
+  /** `file` attribute. */
+  file: string;
 }
 
-/** `<iotune>`. */
-export interface DomainSnapshotDiskIoTune {
-  /** `<read_bytes_sec>`. */
-  readBytesSec?: number | bigint;
-  /** `<write_bytes_sec>`. */
-  writeBytesSec?: number | bigint;
-  /** `<total_bytes_sec>`. */
-  totalBytesSec?: number | bigint;
-  /** `<read_iops_sec>`. */
-  readIopsSec?: number | bigint;
-  /** `<write_iops_sec>`. */
-  writeIopsSec?: number | bigint;
-  /** `<total_iops_sec>`. */
-  totalIopsSec?: number | bigint;
-  /** `<read_bytes_sec_max>`. */
-  readBytesSecMax?: number | bigint;
-  /** `<write_bytes_sec_max>`. */
-  writeBytesSecMax?: number | bigint;
-  /** `<total_bytes_sec_max>`. */
-  totalBytesSecMax?: number | bigint;
-  /** `<read_iops_sec_max>`. */
-  readIopsSecMax?: number | bigint;
-  /** `<write_iops_sec_max>`. */
-  writeIopsSecMax?: number | bigint;
-  /** `<total_iops_sec_max>`. */
-  totalIopsSecMax?: number | bigint;
-  /** `<size_iops_sec>`. */
-  sizeIopsSec?: number | bigint;
-  /** `<group_name>`. */
-  groupName?: string;
-  /** `<read_bytes_sec_max_length>`. */
-  readBytesSecMaxLength?: number | bigint;
-  /** `<write_bytes_sec_max_length>`. */
-  writeBytesSecMaxLength?: number | bigint;
-  /** `<total_bytes_sec_max_length>`. */
-  totalBytesSecMaxLength?: number | bigint;
-  /** `<read_iops_sec_max_length>`. */
-  readIopsSecMaxLength?: number | bigint;
-  /** `<write_iops_sec_max_length>`. */
-  writeIopsSecMaxLength?: number | bigint;
-  /** `<total_iops_sec_max_length>`. */
-  totalIopsSecMaxLength?: number | bigint;
+/** `<readahead>`. */
+export interface DomainSnapshotDiskSourceNetworkSourceReadahead {
+  /** `size` attribute. */
+  size: number | bigint;
 }
 
-/** `<throttlefilters>`. */
-export interface DomainSnapshotThrottlefilters {
-  /** `<throttlefilter>` elements. */
-  throttlefilter?: DomainSnapshotThrottlefiltersThrottlefilter[];
+/** `<timeout>`. */
+export interface DomainSnapshotDiskSourceNetworkSourceTimeout {
+  /** `seconds` attribute. */
+  seconds: number | bigint;
 }
 
-/** `<throttlefilter>`. */
-export interface DomainSnapshotThrottlefiltersThrottlefilter {
-  /** `group` attribute. */
-  group: string;
+/** `<slice>`. */
+export interface DomainSnapshotInactiveDomainOsNvramSourceSlicesSlice {
+  /** `type` attribute. */
+  type: "storage";
+  /** `offset` attribute. */
+  offset: number;
+  /** `size` attribute. */
+  size: number | bigint;
 }
 
-/** `<geometry>`. */
-export interface DomainSnapshotGeometry {
-  /** `cyls` attribute. */
-  cyls: number | bigint;
-  /** `heads` attribute. */
-  heads: number | bigint;
-  /** `secs` attribute. */
-  secs: number | bigint;
-  /** `trans` attribute. */
-  trans?: "auto" | "lba" | "none";
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceFileSource {
+  /** `file` attribute. */
+  file?: string;
+  /** `fdgroup` attribute. */
+  fdgroup?: string;
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `<slices>`. */
+  slices?: DomainSnapshotInactiveDomainOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotInactiveDomainOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
 }
 
-/** `<blockio>`. */
-export interface DomainSnapshotDiskBlockIo {
-  /** `logical_block_size` attribute. */
-  logicalBlockSize?: number | bigint;
-  /** `physical_block_size` attribute. */
-  physicalBlockSize?: number | bigint;
-  /** `discard_granularity` attribute. */
-  discardGranularity?: number | bigint;
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceBlockSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `dev` attribute. */
+  dev?: string;
+  /** `<slices>`. */
+  slices?: DomainSnapshotInactiveDomainOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotInactiveDomainOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<reservations>`. */
+  reservations?: DomainReservations;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
 }
 
-/** `<watchdog>`. */
-export interface DomainSnapshotWatchdog {
-  /** `model` attribute. */
-  model: "diag288" | "i6300esb" | "ib700" | "itco";
-  /** `action` attribute. */
-  action?: "dump" | "inject-nmi" | "none" | "pause" | "poweroff" | "reset" | "shutdown";
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceDirSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `dir` attribute. */
+  dir: string;
+  /** `<slices>`. */
+  slices?: DomainSnapshotInactiveDomainOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotInactiveDomainOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceNetworkSource2 {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `protocol` attribute. */
+  protocol: "ftp" | "ftps" | "gluster" | "http" | "https" | "iscsi" | "nbd" | "nfs" | "rbd" | "sheepdog" | "ssh" | "tftp" | "vxhs";
+  /** `name` attribute. */
+  name?: string;
+  /** `tls` attribute. */
+  tls?: boolean;
+  /** `tlsHostname` attribute. */
+  tlsHostname?: string;
+  /** `query` attribute. */
+  query?: string;
+  /** `<slices>`. */
+  slices?: DomainSnapshotInactiveDomainOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotInactiveDomainOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<host>` elements. */
+  host?: DomainDiskSourceNetworkHost[];
+  /** `<snapshot>`. */
+  snapshot?: DomainSnapshotInactiveDomainOsNvramSourceSnapshot;
+  /** `<config>`. */
+  config?: DomainSnapshotInactiveDomainOsNvramSourceConfig;
+  /** `<auth>`. */
+  auth?: DomainDiskAuth;
+  /** `<identity>`. */
+  identity?: DomainDiskSourceNetworkProtocolSSHKeyDef;
+  /** `<reconnect>`. */
+  reconnect?: DomainReconnect;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<ssl>`. */
+  ssl?: DomainDiskSourceNetworkProtocolSSLVerify;
+  /** `<cookies>`. */
+  cookies?: DomainDiskSourceNetworkProtocolHTTPCookies;
+  /** `<readahead>`. */
+  readahead?: DomainSnapshotInactiveDomainOsNvramSourceReadahead;
+  /** `<timeout>`. */
+  timeout?: DomainSnapshotInactiveDomainOsNvramSourceTimeout;
+  /** `<knownHosts>`. */
+  knownHosts?: DomainDiskSourceNetworkProtocolSSHHostVerify;
+  /** `<initiator>`. */
+  initiator?: DomainInitiatorinfo;
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceVolumeSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `pool` attribute. */
+  pool: string;
+  /** `volume` attribute. */
+  volume: string;
+  /** `mode` attribute. */
+  mode?: "direct" | "host";
+  /** `<slices>`. */
+  slices?: DomainSnapshotInactiveDomainOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotInactiveDomainOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceNvmeSource {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `startupPolicy` attribute. */
+  startupPolicy?: "mandatory" | "optional" | "requisite";
+  /** `type` attribute. */
+  type: "pci";
+  /** `namespace` attribute. */
+  namespace: number | string;
+  /** `managed` attribute. */
+  managed?: boolean;
   /** `<address>`. */
-  address?: DomainSnapshotAddress;
+  address: DomainSnapshotInactiveDomainOsNvramSourceAddress;
+  /** `<slices>`. */
+  slices?: DomainSnapshotInactiveDomainOsNvramSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotInactiveDomainOsNvramSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
 }
 
-/** `<memballoon>`. */
-export interface DomainSnapshotMemballoon {
-  /** `model` attribute. */
-  model: "none" | "virtio" | "virtio-non-transitional" | "virtio-transitional" | "xen";
-  /** `autodeflate` attribute. */
-  autodeflate?: boolean;
-  /** `freePageReporting` attribute. */
-  freePageReporting?: boolean;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<stats>`. */
-  stats?: DomainSnapshotMemballoonStats;
-  /** `<driver>`. */
-  driver?: DomainSnapshotMemballoonDriver;
+/** `<slice>`. */
+export interface DomainSnapshotDisksnapshotExternalFileSourceSlicesSlice {
+  /** `type` attribute. */
+  type: "storage";
+  /** `offset` attribute. */
+  offset: number;
+  /** `size` attribute. */
+  size: number | bigint;
 }
 
-/** `<stats>`. */
-export interface DomainSnapshotMemballoonStats {
-  /** `period` attribute. */
-  period: number | bigint;
+/** The schema's `diskSourceFile`: `type` 'file' or none. */
+export interface DomainSnapshotDiskSourceFile2 {
+  /** `type` attribute. */
+  type?: "file";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceFileSource2;
 }
 
-/** `<driver>`. */
-export interface DomainSnapshotMemballoonDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
+/** The schema's `diskSourceBlock`: `type` 'block'. */
+export interface DomainSnapshotDiskSourceBlock2 {
+  /** `type` attribute. */
+  type: "block";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceBlockSource2;
 }
 
-/** `<nvram>`. */
-export interface DomainSnapshotNvram {
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
+/** The schema's `diskSourceDir`: `type` 'dir'. */
+export interface DomainSnapshotDiskSourceDir2 {
+  /** `type` attribute. */
+  type: "dir";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceDirSource2;
 }
 
-/** `<panic>`. */
-export interface DomainSnapshotPanic {
-  /** `model` attribute. */
-  model?: "hyperv" | "isa" | "pseries" | "pvpanic" | "s390";
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
+/** The schema's `diskSourceVolume`: `type` 'volume'. */
+export interface DomainSnapshotDiskSourceVolume2 {
+  /** `type` attribute. */
+  type: "volume";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceVolumeSource2;
 }
 
-/** `<iommu>`. */
-export interface DomainSnapshotIommu {
-  /** `model` attribute. */
-  model: "intel" | "smmuv3" | "virtio";
-  /** `<driver>`. */
-  driver?: DomainSnapshotIommuDriver;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
+/** The schema's `diskSourceNvme`: `type` 'nvme'. */
+export interface DomainSnapshotDiskSourceNvme2 {
+  /** `type` attribute. */
+  type: "nvme";
+  /** `<source>`. */
+  source?: DomainSnapshotDiskSourceNvmeSource2;
 }
 
-/** `<driver>`. */
-export interface DomainSnapshotIommuDriver {
-  /** `intremap` attribute. */
-  intremap?: boolean;
-  /** `caching_mode` attribute. */
-  cachingMode?: boolean;
-  /** `eim` attribute. */
-  eim?: boolean;
-  /** `iotlb` attribute. */
-  iotlb?: boolean;
-  /** `aw_bits` attribute. */
-  awBits?: number | string;
-  /** `dma_translation` attribute. */
-  dmaTranslation?: boolean;
-}
-
-/** `<vsock>`. */
-export interface DomainSnapshotVsock {
-  /** `model` attribute. */
-  model?: "virtio" | "virtio-non-transitional" | "virtio-transitional";
-  /** `<cid>`. */
-  cid?: DomainSnapshotVsockCid;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-  /** `<acpi>`. */
-  acpi?: DomainSnapshotAcpi;
-  /** `<driver>`. */
-  driver?: DomainSnapshotVsockDriver;
-}
-
-/** `<cid>`. */
-export interface DomainSnapshotVsockCid {
-  /** `auto` attribute. */
-  auto?: boolean;
-  /** `address` attribute. */
-  address?: number;
-}
-
-/** `<driver>`. */
-export interface DomainSnapshotVsockDriver {
-  /** `iommu` attribute. */
-  iommu?: boolean;
-  /** `ats` attribute. */
-  ats?: boolean;
-  /** `packed` attribute. */
-  packed?: boolean;
-  /** `page_per_vq` attribute. */
-  pagePerVq?: boolean;
-}
-
-/** `<pstore>`. */
-export interface DomainSnapshotPstore {
-  /** `backend` attribute. */
-  backend: "acpi-erst";
-  /** `<path>`. */
-  path?: string;
-  /** `<size>`. */
-  size: DomainSnapshotPstoreSize;
-  /** `<address>`. */
-  address?: DomainSnapshotAddress;
-  /** `<alias>`. */
-  alias?: DomainSnapshotCryptoAlias;
-}
-
-/** `<size>`. */
-export interface DomainSnapshotPstoreSize {
+/** `<max_size>`. */
+export interface DomainSnapshotDisksnapshotExternalFileDriverMetadataCacheMaxSize {
   /** `unit` attribute. */
   unit?: string;
   /** The element's text. */
   value?: number | bigint;
 }
 
-/** `<seclabel>`. */
-export interface DomainSnapshotSeclabel {
-  /** `model` attribute. */
-  model?: string;
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceFileSource2 {
+  /** `file` attribute. */
+  file?: string;
+  /** `fdgroup` attribute. */
+  fdgroup?: string;
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `<slices>`. */
+  slices?: DomainSnapshotDisksnapshotExternalFileSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotDisksnapshotExternalFileSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceBlockSource2 {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `dev` attribute. */
+  dev?: string;
+  /** `<slices>`. */
+  slices?: DomainSnapshotDisksnapshotExternalFileSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotDisksnapshotExternalFileSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<reservations>`. */
+  reservations?: DomainReservations;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceDirSource2 {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `dir` attribute. */
+  dir: string;
+  /** `<slices>`. */
+  slices?: DomainSnapshotDisksnapshotExternalFileSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotDisksnapshotExternalFileSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceVolumeSource2 {
+  /** `index` attribute. */
+  index?: number | bigint;
+  /** `pool` attribute. */
+  pool: string;
+  /** `volume` attribute. */
+  volume: string;
+  /** `mode` attribute. */
+  mode?: "direct" | "host";
+  /** `<slices>`. */
+  slices?: DomainSnapshotDisksnapshotExternalFileSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotDisksnapshotExternalFileSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+}
+
+/** `<source>`. */
+export interface DomainSnapshotDiskSourceNvmeSource2 {
+  /** `index` attribute. */
+  index?: number | bigint;
   /** `type` attribute. */
-  type?: "dynamic" | "none" | "static";
-  /** `relabel` attribute. */
-  relabel?: boolean;
-  /** `<label>`. */
-  label?: string;
-  /** `<imagelabel>`. */
-  imagelabel?: string;
-  /** `<baselabel>`. */
-  baselabel?: string;
+  type: "pci";
+  /** `namespace` attribute. */
+  namespace: number | string;
+  /** `managed` attribute. */
+  managed?: boolean;
+  /** `<address>`. */
+  address: DomainSnapshotDiskSourceNvmeSourceAddress;
+  /** `<slices>`. */
+  slices?: DomainSnapshotDisksnapshotExternalFileSourceSlices;
+  /** `<dataStore>`. */
+  dataStore?: DomainSnapshotDisksnapshotExternalFileSourceDataStore;
+  /** `<privateData>` (true when present). */
+  privateData?: true;
+  /** `<encryption>`. */
+  encryption?: DomainEncryption;
 }
 
-/** `<commandline>`. */
-export interface DomainSnapshotQemucmdline {
-  /** `<arg>` elements. */
-  arg?: DomainSnapshotQemucmdlineArg[];
-  /** `<env>` elements. */
-  env?: DomainSnapshotQemucmdlineEnv[];
-}
-
-/** `<arg>`. */
-export interface DomainSnapshotQemucmdlineArg {
-  /** `value` attribute. */
-  value: string;
-}
-
-/** `<env>`. */
-export interface DomainSnapshotQemucmdlineEnv {
-  /** `name` attribute. */
-  name: string;
-  /** `value` attribute. */
-  value?: string;
-}
-
-/** `<capabilities>`. */
-export interface DomainSnapshotQemucapabilities {
-  /** `<add>` elements. */
-  add?: DomainSnapshotQemucapabilitiesAdd[];
-  /** `<del>` elements. */
-  del?: DomainSnapshotQemucapabilitiesDel[];
-}
-
-/** `<add>`. */
-export interface DomainSnapshotQemucapabilitiesAdd {
-  /** `capability` attribute. */
-  capability: string;
-}
-
-/** `<del>`. */
-export interface DomainSnapshotQemucapabilitiesDel {
-  /** `capability` attribute. */
-  capability: string;
-}
-
-/** `<deprecation>`. */
-export interface DomainSnapshotQemudeprecation {
-  /** `behavior` attribute. */
-  behavior: "crash" | "none" | "omit" | "reject";
-}
-
-/** `<override>`. */
-export interface DomainSnapshotQemuoverride {
-  /** `<device>` elements. */
-  device?: DomainSnapshotQemuoverrideDevice[];
-}
-
-/** `<device>`. */
-export interface DomainSnapshotQemuoverrideDevice {
-  /** `alias` attribute. */
-  alias: string;
-  /** `<frontend>`. */
-  frontend?: DomainSnapshotQemuoverrideDeviceFrontend;
-}
-
-/** `<frontend>`. */
-export interface DomainSnapshotQemuoverrideDeviceFrontend {
-  /** `<property>` elements. */
-  property?: DomainSnapshotQemuoverrideproperty[];
-}
-
-/** `<property>`. */
-export interface DomainSnapshotQemuoverrideproperty {
-  /** `name` attribute. */
-  name: string;
-  /** `type` attribute. */
-  type: "bool" | "remove" | "signed" | "string" | "unsigned";
-  /** `value` attribute. */
-  value?: string;
-}
-
-/** `<namespace>`. */
-export interface DomainSnapshotLxcsharens {
-  /** `<sharenet>`. */
-  sharenet?: DomainSnapshotLxcsharensSharenet;
-  /** `<shareipc>`. */
-  shareipc?: DomainSnapshotLxcsharensShareipc;
-  /** `<shareuts>`. */
-  shareuts?: DomainSnapshotLxcsharensShareuts;
-}
-
-/** `<sharenet>`. */
-export interface DomainSnapshotLxcsharensSharenet {
-  /** `type` attribute. */
-  type: "name" | "netns" | "pid";
-  /** `value` attribute. */
-  value: string;
-}
-
-/** `<shareipc>`. */
-export interface DomainSnapshotLxcsharensShareipc {
-  /** `type` attribute. */
-  type: "name" | "pid";
-  /** `value` attribute. */
-  value: string;
-}
-
-/** `<shareuts>`. */
-export interface DomainSnapshotLxcsharensShareuts {
-  /** `type` attribute. */
-  type: "name" | "pid";
-  /** `value` attribute. */
-  value: string;
-}
-
-/** `<keywrap>`. */
-export interface DomainSnapshotKeywrap {
-  /** `<cipher>` elements. */
-  cipher: DomainSnapshotKeywrapCipher[];
-}
-
-/** `<cipher>`. */
-export interface DomainSnapshotKeywrapCipher {
-  /** `name` attribute. */
-  name: "aes" | "dea";
-  /** `state` attribute. */
-  state: boolean;
-}
-
-/** `<launchSecurity>`. */
-export interface DomainSnapshotLaunchSecurity {
-  /** `type` attribute. */
-  type: "s390-pv" | "sev" | "sev-snp";
-  /** `kernelHashes` attribute. */
-  kernelHashes?: boolean;
-  /** `authorKey` attribute. */
-  authorKey?: boolean;
-  /** `vcek` attribute. */
-  vcek?: boolean;
-  /** `<cbitpos>`. */
-  cbitpos?: number;
-  /** `<reducedPhysBits>`. */
-  reducedPhysBits?: number;
-  /** `<policy>`. */
-  policy?: string;
-  /** `<guestVisibleWorkarounds>`. */
-  guestVisibleWorkarounds?: string;
-  /** `<idBlock>`. */
-  idBlock?: string;
-  /** `<idAuth>`. */
-  idAuth?: string;
-  /** `<hostData>`. */
-  hostData?: string;
-  /** `<handle>`. */
-  handle?: number;
-  /** `<dhCert>`. */
-  dhCert?: string;
-  /** `<session>`. */
-  session?: string;
-}
-
-/** `<commandline>`. */
-export interface DomainSnapshotBhyvecmdline {
-  /** `<arg>` elements. */
-  arg?: DomainSnapshotBhyvecmdlineArg[];
-}
-
-/** `<arg>`. */
-export interface DomainSnapshotBhyvecmdlineArg {
-  /** `value` attribute. */
-  value: string;
-}
-
-/** `<commandline>`. */
-export interface DomainSnapshotXencmdline {
-  /** `<arg>` elements. */
-  arg?: DomainSnapshotXencmdlineArg[];
-}
-
-/** `<arg>`. */
-export interface DomainSnapshotXencmdlineArg {
-  /** `value` attribute. */
-  value: string;
-}
-
-/** `<parent>`. */
-export interface DomainSnapshotXMLParent {
-  /** `<name>`. */
-  name: string;
-}
-
-/** `<cookie>`: also holds what the schema leaves open (kept as written, not typed). */
-export interface DomainSnapshotXMLCookie {
+/** `<address>`. */
+export interface DomainSnapshotDiskSourceNvmeSourceAddress {
+  /** `domain` attribute. */
+  domain?: number | string;
+  /** `bus` attribute. */
+  bus?: number | string;
+  /** `slot` attribute. */
+  slot?: number | string;
+  /** `function` attribute. */
+  function?: number | string;
+  /** `multifunction` attribute. */
+  multifunction?: boolean;
 }
 
 /** `<domaincheckpoint>`. */
@@ -14029,7 +13137,7 @@ export interface DomainCheckpointXML {
   /** `<domain>`. */
   domain?: DomainXML;
   /** `<parent>`. */
-  parent?: DomainCheckpointXMLParent;
+  parent?: DomainSnapshotXMLParent;
 }
 
 /** `<disks>`. */
@@ -14038,60 +13146,125 @@ export interface DomainCheckpointXMLDisks {
   disk: DomainCheckpointDiskcheckpoint[];
 }
 
-/** `<disk>`. */
-export interface DomainCheckpointDiskcheckpoint {
+/** What every variant of DomainCheckpointDiskcheckpoint has. */
+export interface DomainCheckpointDiskcheckpointCommon {
   /** `name` attribute. */
   name: string;
+}
+
+/** `<disk>`: one of its variants, told apart by `checkpoint`. */
+export type DomainCheckpointDiskcheckpoint = DomainCheckpointDiskcheckpointCommon & (DomainCheckpointDiskcheckpointNo | DomainCheckpointDiskcheckpointBitmap);
+
+/** `<disk>` with `checkpoint` 'no'. */
+export interface DomainCheckpointDiskcheckpointNo {
   /** `checkpoint` attribute. */
-  checkpoint?: "bitmap" | "no";
+  checkpoint: "no";
+}
+
+/** `<disk>` with `checkpoint` 'bitmap' or none. */
+export interface DomainCheckpointDiskcheckpointBitmap {
+  /** `checkpoint` attribute. */
+  checkpoint?: "bitmap";
   /** `bitmap` attribute. */
   bitmap?: string;
   /** `size` attribute. */
   size?: number | bigint;
 }
 
-/** `<parent>`. */
-export interface DomainCheckpointXMLParent {
-  /** `<name>`. */
-  name: string;
-}
-
-/** `<domainbackup>`. */
-export interface DomainBackupXML {
-  /** `mode` attribute. */
-  mode?: "pull" | "push";
+/** What every variant of DomainBackupXML has. */
+export interface DomainBackupXMLCommon {
   /** `<incremental>`. */
   incremental?: string;
-  /** `<server>`. */
-  server?: DomainBackupXMLServer;
-  /** `<disks>`. */
-  disks?: DomainBackupXMLDisks;
 }
 
-/** `<server>`. */
-export interface DomainBackupXMLServer {
-  /** `tls` attribute. */
-  tls?: boolean;
-  /** `transport` attribute. */
-  transport?: "fd" | "tcp" | "unix";
-  /** `name` attribute. */
-  name?: string;
-  /** `port` attribute. */
-  port?: number;
-  /** `socket` attribute. */
-  socket?: string;
-  /** `fdgroup` attribute. */
-  fdgroup?: string;
+/** `<domainbackup>`: one of its variants, told apart by `mode`. */
+export type DomainBackupXML = DomainBackupXMLCommon & (DomainBackupXMLPush | DomainBackupXMLPull);
+
+/** `<domainbackup>` with `mode` 'push' or none. */
+export interface DomainBackupXMLPush {
+  /** `mode` attribute. */
+  mode?: "push";
+  /** `<disks>`. */
+  disks?: DomainBackupXMLPushDisks;
+}
+
+/** `<domainbackup>` with `mode` 'pull'. */
+export interface DomainBackupXMLPull {
+  /** `mode` attribute. */
+  mode: "pull";
+  /** `<server>`. */
+  server: DomainBackupXMLPullServer;
+  /** `<disks>`. */
+  disks?: DomainBackupXMLPullDisks;
 }
 
 /** `<disks>`. */
-export interface DomainBackupXMLDisks {
+export interface DomainBackupXMLPushDisks {
   /** `<disk>` elements. */
-  disk: DomainBackupXMLDisksDisk[];
+  disk: DomainBackupXMLPushDisksDisk[];
+}
+
+/** What every variant of DomainBackupXMLPullServer has. */
+export interface DomainBackupXMLPullServerCommon {
+  /** `tls` attribute. */
+  tls?: boolean;
+}
+
+/** `<server>`: one of its variants, told apart by `transport`. */
+export type DomainBackupXMLPullServer = DomainBackupXMLPullServerCommon & (DomainBackupXMLPullServerTcp | DomainBackupXMLPullServerUnix | DomainBackupXMLPullServerFd);
+
+/** `<disks>`. */
+export interface DomainBackupXMLPullDisks {
+  /** `<disk>` elements. */
+  disk: DomainBackupXMLPullDisksDisk[];
 }
 
 /** `<disk>`. */
-export interface DomainBackupXMLDisksDisk {
+export interface DomainBackupXMLPushDisksDisk {
+  /** `name` attribute. */
+  name: string;
+  /** `backupmode` attribute. */
+  backupmode?: "full" | "incremental";
+  /** `incremental` attribute. */
+  incremental?: string;
+  /** `backup` attribute. */
+  backup?: boolean;
+  /** `type` attribute. */
+  type?: "block" | "file";
+  /** `<target>`. */
+  target?: DomainBackupXMLPushDisksDiskTarget;
+  /** `<driver>`. */
+  driver?: DomainBackupXMLPushDisksDiskDriver;
+}
+
+/** `<server>` with `transport` 'tcp' or none. */
+export interface DomainBackupXMLPullServerTcp {
+  /** `transport` attribute. */
+  transport?: "tcp";
+  /** `name` attribute. */
+  name: string;
+  /** `port` attribute. */
+  port?: number;
+}
+
+/** `<server>` with `transport` 'unix'. */
+export interface DomainBackupXMLPullServerUnix {
+  /** `transport` attribute. */
+  transport: "unix";
+  /** `socket` attribute. */
+  socket: string;
+}
+
+/** `<server>` with `transport` 'fd'. */
+export interface DomainBackupXMLPullServerFd {
+  /** `transport` attribute. */
+  transport: "fd";
+  /** `fdgroup` attribute. */
+  fdgroup: string;
+}
+
+/** `<disk>`. */
+export interface DomainBackupXMLPullDisksDisk {
   /** `name` attribute. */
   name: string;
   /** `backupmode` attribute. */
@@ -14107,35 +13280,45 @@ export interface DomainBackupXMLDisksDisk {
   /** `exportbitmap` attribute. */
   exportbitmap?: string;
   /** `<scratch>`. */
-  scratch?: DomainBackupXMLDisksDiskScratch;
-  /** `<target>`. */
-  target?: DomainBackupXMLDisksDiskTarget;
+  scratch?: DomainBackupXMLPullDisksDiskScratch;
   /** `<driver>`. */
-  driver?: DomainBackupXMLDisksDiskDriver;
+  driver?: DomainBackupXMLPullDisksDiskDriver;
 }
 
-/** `<scratch>`. */
-export interface DomainBackupXMLDisksDiskScratch {
+/** `<target>`. */
+export interface DomainBackupXMLPushDisksDiskTarget {
   /** `file` attribute. */
   file?: string;
   /** `dev` attribute. */
   dev?: string;
   /** `<seclabel>` elements. */
-  seclabel?: DomainBackupDevSeclabel[];
+  seclabel?: DomainDevSeclabel[];
   /** `<encryption>`. */
   encryption?: DomainBackupBackupEncryption;
 }
 
-/** `<seclabel>`. */
-export interface DomainBackupDevSeclabel {
-  /** `model` attribute. */
-  model?: string;
-  /** `relabel` attribute. */
-  relabel?: boolean;
-  /** `labelskip` attribute. */
-  labelskip?: "yes";
-  /** `<label>` elements. */
-  label?: string[];
+/** `<driver>`. */
+export interface DomainBackupXMLPushDisksDiskDriver {
+  /** `type` attribute. */
+  type: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
+}
+
+/** `<scratch>`. */
+export interface DomainBackupXMLPullDisksDiskScratch {
+  /** `file` attribute. */
+  file?: string;
+  /** `dev` attribute. */
+  dev?: string;
+  /** `<seclabel>` elements. */
+  seclabel?: DomainDevSeclabel[];
+  /** `<encryption>`. */
+  encryption?: DomainBackupBackupEncryption;
+}
+
+/** `<driver>`. */
+export interface DomainBackupXMLPullDisksDiskDriver {
+  /** `type` attribute. */
+  type: "qcow2";
 }
 
 /** `<encryption>`. */
@@ -14145,21 +13328,11 @@ export interface DomainBackupBackupEncryption {
   /** `engine` attribute. */
   engine?: "qemu";
   /** `<secret>`. */
-  secret: DomainBackupSecret;
+  secret: DomainSecret;
   /** `<cipher>`. */
   cipher?: DomainBackupBackupEncryptionCipher;
   /** `<ivgen>`. */
   ivgen?: DomainBackupBackupEncryptionIvgen;
-}
-
-/** `<secret>`. */
-export interface DomainBackupSecret {
-  /** `type` attribute. */
-  type: "passphrase";
-  /** `uuid` attribute. */
-  uuid?: string;
-  /** `usage` attribute. */
-  usage?: string;
 }
 
 /** `<cipher>`. */
@@ -14180,22 +13353,4 @@ export interface DomainBackupBackupEncryptionIvgen {
   name: string;
   /** `hash` attribute. */
   hash?: string;
-}
-
-/** `<target>`. */
-export interface DomainBackupXMLDisksDiskTarget {
-  /** `file` attribute. */
-  file?: string;
-  /** `dev` attribute. */
-  dev?: string;
-  /** `<seclabel>` elements. */
-  seclabel?: DomainBackupDevSeclabel[];
-  /** `<encryption>`. */
-  encryption?: DomainBackupBackupEncryption;
-}
-
-/** `<driver>`. */
-export interface DomainBackupXMLDisksDiskDriver {
-  /** `type` attribute. */
-  type: "bochs" | "cloop" | "cow" | "dir" | "dmg" | "fat" | "iso" | "luks" | "ploop" | "qcow" | "qcow2" | "qed" | "raw" | "vdi" | "vhd" | "vmdk" | "vpc";
 }

@@ -53,6 +53,30 @@ export interface ElementDesc {
   /** Any attribute / any child element allowed besides the modelled ones. */
   aa: boolean;
   ac: boolean;
+  /** Choices keyed by an attribute's value, checked in strict parse and on format of built objects. */
+  u?: ChoiceDesc[];
+}
+
+/**
+ * A choice keyed by an attribute's value (`<disk type='block'>`): what each branch allows.
+ * Fields are named `@attr` and `child`; a field no branch names is the element's own, always
+ * allowed.
+ */
+export interface ChoiceDesc {
+  /** The key attribute. */
+  k: string;
+  b: BranchDesc[];
+}
+export interface BranchDesc {
+  /** The key's values; `o` when the branch also holds without the key. */
+  v: string[];
+  o?: true;
+  /** The fields the branch allows, and those it requires. */
+  f: string[];
+  r?: string[];
+  /** Attributes whose values the branch narrows (`<address type='pci' slot>` is 0 to 31). */
+  a?: Record<string, ValueDesc[]>;
+  u?: ChoiceDesc[];
 }
 
 /** A description as the generator writes it: the derivable parts may be missing. */
@@ -247,6 +271,54 @@ function strictValue(raw: string, values: ValueDesc[], path: string): unknown {
   return pv.v;
 }
 
+// ---- choices keyed by a value ----
+
+const governedOf = new WeakMap<ChoiceDesc[], Set<string>>();
+function governed(choices: ChoiceDesc[]): Set<string> {
+  let g = governedOf.get(choices);
+  if (!g) {
+    g = new Set();
+    const walk = (cs: ChoiceDesc[]) => {
+      for (const c of cs) for (const b of c.b) {
+        for (const f of b.f) g!.add(f);
+        if (b.u) walk(b.u);
+      }
+    };
+    walk(choices);
+    governedOf.set(choices, g);
+  }
+  return g;
+}
+
+const fieldName = (f: string) => (f[0] === '@' ? `attribute '${localName(f.slice(1))}'` : `element <${localName(f)}>`);
+
+/**
+ * Checks an element's fields against the branches its key attributes choose: each chosen
+ * branch's required fields are there, and no field belongs only to branches not chosen.
+ */
+function checkChoices(choices: ChoiceDesc[], has: (field: string) => boolean, keyText: (attr: string) => string | undefined, checkValue: (attr: string, values: ValueDesc[]) => void, path: string): void {
+  const allowed = new Set<string>();
+  const chose: string[] = [];
+  const choose = (cs: ChoiceDesc[]) => {
+    for (const c of cs) {
+      const raw = keyText(c.k);
+      const b = c.b.find((x) => (raw === undefined ? x.o : x.v.includes(raw)));
+      const key = localName(c.k);
+      const context = chose.length ? ` with ${chose.join(', ')}` : ' here';
+      if (!b) throw new XmlSchemaError(raw === undefined ? `attribute '${key}' is required${context}` : `${key}='${raw}' is not allowed${context}`, raw === undefined ? path : `${path}/@${key}`);
+      chose.push(raw === undefined ? `no ${key}` : `${key}='${raw}'`);
+      for (const f of b.f) allowed.add(f);
+      for (const f of b.r ?? []) if (!has(f)) throw new XmlSchemaError(`${fieldName(f)} is required with ${chose.join(', ')}`, path);
+      for (const [x, values] of Object.entries(b.a ?? {})) if (has(`@${x}`)) checkValue(x, values);
+      if (b.u) choose(b.u);
+    }
+  };
+  choose(choices);
+  for (const f of governed(choices)) {
+    if (has(f) && !allowed.has(f)) throw new XmlSchemaError(`${fieldName(f)} is not allowed with ${chose.join(', ')}`, `${path}/${f[0] === '@' ? `@${localName(f.slice(1))}` : localName(f)}`);
+  }
+}
+
 // ---- parse ----
 
 interface Scope {
@@ -363,6 +435,10 @@ function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope
     hidden.slots.push(slot);
   }
   if (strict) for (const c of d.c) if (c.r && !(c.k in obj)) throw new XmlSchemaError(`element <${c.x.replace(/^\{.*\}/, '')}> is required`, path);
+  if (strict && d.u) {
+    const raw = (x: string) => hidden.a[attrOf(d, x)!.k];
+    checkChoices(d.u, (f) => (f[0] === '@' ? attrOf(d, f.slice(1))!.k : childOf(d, f)!.k) in obj, raw, (x, values) => strictValue(raw(x)!, values, `${path}/@${localName(x)}`), path);
+  }
   if (d.x) {
     if (!isBlank(text) || (!d.c.length && text.length)) {
       const v = strict ? strictValue(text, d.x, path) : parseValue(text, d.x).v;
@@ -500,6 +576,17 @@ function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, in
     const kept = hidden?.a[a.k];
     const text = kept !== undefined && Object.is(hidden!.av[a.k], v) ? kept : formatValue(v, a.v, `${path}/@${a.x}`);
     head += attrText(a.x[0] === '{' ? qualified(a.x, own).name : a.x, text);
+  }
+  if (d.u && !hidden) {
+    // Built in code: the branch rules hold as the schema states them (a parsed element's were checked, or kept, at parse).
+    const present = (k: string) => {
+      const v = o[k];
+      return v !== undefined && v !== false && !(Array.isArray(v) && !v.length);
+    };
+    checkChoices(d.u, (f) => present(f[0] === '@' ? attrOf(d, f.slice(1))!.k : childOf(d, f)!.k), (x) => {
+      const a = attrOf(d, x)!;
+      return o[a.k] === undefined ? undefined : formatValue(o[a.k], a.v, `${path}/@${a.x}`);
+    }, (x, values) => formatValue(o[attrOf(d, x)!.k], values, `${path}/@${localName(x)}`), path);
   }
   // The start tag goes here once it is known whether anything follows it.
   const start = out.length;

@@ -105,6 +105,24 @@ describe('typed documents', () => {
     expect(() => formatDomainXML(noName as DomainXML)).toThrow('/domain: element <name> is required');
   });
 
+  it('holds the rules of a choice keyed by a value: in strict parse, on format of what code built, never on a leniently parsed document', () => {
+    const lun = "<domain type='kvm'><name>x</name><devices><disk type='file' device='lun'><source file='/x'/><target dev='sda'/></disk></devices></domain>";
+    expect(() => parseDomainXML(lun, { mode: 'strict' })).toThrow(new XmlSchemaError("type='file' is not allowed with device='lun'", '/domain/devices/disk[1]/@type'));
+    // Lenient keeps it and writes it back as it came.
+    expect(canonicalXml(formatDomainXML(parseDomainXML(lun)))).toBe(canonicalXml(lun));
+    const slot = "<domain type='kvm'><name>x</name><devices><interface type='user'><address type='pci' slot='0x20'/></interface></devices></domain>";
+    expect(() => parseDomainXML(slot, { mode: 'strict' })).toThrow('/domain/devices/interface[1]/address/@slot: 32 is outside 0..31');
+    // A DIMM address's slot is any unsigned int: the same attribute, another branch.
+    expect(() => parseDomainXML(slot.replace("type='pci' slot='0x20'", "type='dimm' slot='32'"), { mode: 'strict' })).not.toThrow();
+
+    const base: DomainXML = { type: 'kvm', name: 'x' };
+    const built = (disk: object) => formatDomainXML({ ...base, devices: { disk: [disk as never] } });
+    expect(built({ type: 'block', source: { dev: '/dev/sda' }, target: { dev: 'vda' } })).toContain("<source dev='/dev/sda'/>");
+    expect(() => built({ type: 'network', target: { dev: 'sda' } })).toThrow("/domain/devices/disk[1]: element <source> is required with no device, type='network'");
+    expect(() => built({ type: 'file', device: 'disk', rawio: true, target: { dev: 'sda' } })).toThrow("/domain/devices/disk[1]/@rawio: attribute 'rawio' is not allowed with device='disk', type='file'");
+    expect(() => formatDomainXML({ ...base, devices: { interface: [{ type: 'user', address: { type: 'pci', slot: 40 } }] } })).toThrow('/domain/devices/interface[1]/address/@slot: 40 is outside 0..31');
+  });
+
   it('formats booleans as the schema spells them, and a network and a secret round-trip', () => {
     const net = parseNetworkXML("<network><name>n</name><forward mode='nat'/><ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'/></dhcp></ip></network>");
     expect(net.ip?.[0]?.prefix).toBe(24);
