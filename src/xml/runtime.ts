@@ -4,7 +4,7 @@
  * descriptions say which attributes and children an element has, their keys, their values
  * and whether they repeat.
  *
- * Nothing is lost: a parsed object remembers, out of sight (beside it in a WeakMap, so neither
+ * Nothing is lost: a parsed object remembers, out of sight (under a symbol it does not enumerate, so neither
  * JSON nor equality sees it), the attributes and elements its type does not model, comments,
  * the order its children came in and the exact text of each value. Formatting writes them back
  * in place and a value as it was written unless it was changed. An object built in code has
@@ -164,10 +164,13 @@ interface Hidden {
 }
 
 /**
- * What a parsed object remembers, beside it rather than on it: JSON, equality and spreading
- * never see it, and the object keeps the shape of a plain object literal.
+ * What a parsed object remembers, under a symbol that is not enumerable: JSON, equality,
+ * spreading and Object.assign never see it. Defined first on the fresh object, so every parsed
+ * object keeps fast properties; a WeakMap beside the objects cost five times as much per
+ * element (its table grows with every element parsed, and the collector walks it).
  */
-const hiddenOf = new WeakMap<object, Hidden>();
+const HIDDEN = Symbol('libvirt-rpc.xml.hidden');
+const hiddenOf = (o: object): Hidden | undefined => (o as { [HIDDEN]?: Hidden })[HIDDEN];
 
 // ---- values ----
 
@@ -358,7 +361,7 @@ const isBlank = (s: string) => /^[ \t\r\n]*$/.test(s);
 function parseElement(el: XmlElement, d: ElementDesc, path: string, scope: Scope, strict: boolean): Record<string, unknown> {
   const obj: Record<string, unknown> = {};
   const hidden: Hidden = { a: {}, av: {}, extra: [], slots: [], q: el.name };
-  hiddenOf.set(obj, hidden);
+  Object.defineProperty(obj, HIDDEN, { value: hidden });
   for (const [name, raw] of el.attrs) {
     const a = attrOf(d, expandedName(name, scope, false));
     if (!a) {
@@ -512,10 +515,10 @@ const attrText = (k: string, v: string) => ` ${k}='${escapeAttr(v).replace(/'/g,
 const localName = (x: string) => (x[0] === '{' ? x.slice(x.indexOf('}') + 1) : x);
 
 const childKeys = new WeakMap<ElementDesc, Map<string, ChildDesc>>();
-function childByKey(d: ElementDesc, k: string): ChildDesc {
+function childByKey(d: ElementDesc, k: string): ChildDesc | undefined {
   let m = childKeys.get(d);
   if (!m) childKeys.set(d, (m = new Map(d.c.map((c) => [c.k, c]))));
-  return m.get(k)!;
+  return m.get(k);
 }
 
 function valuesOf(o: Record<string, unknown>, c: ChildDesc, path: string): unknown[] {
@@ -524,6 +527,19 @@ function valuesOf(o: Record<string, unknown>, c: ChildDesc, path: string): unkno
   if (!c.m) return [v];
   if (!Array.isArray(v)) throw new XmlSchemaError('an array was expected', `${path}/${localName(c.x)}`);
   return v;
+}
+
+/** Whether a parsed object holds children its document did not have (added since). */
+function hasUnwritten(o: Record<string, unknown>, d: ElementDesc, written: Map<string, number>): boolean {
+  for (const k in o) {
+    const c = childByKey(d, k);
+    const v = o[k];
+    if (!c || v === undefined || v === false) continue;
+    // Not an array where one belongs: the full pass reports it.
+    const count = c.m ? (Array.isArray(v) ? v.length : Infinity) : 1;
+    if (count > (written.get(k) ?? 0)) return true;
+  }
+  return false;
 }
 
 /** One child, as lines of `out`. */
@@ -547,7 +563,7 @@ function formatChild(c: ChildDesc, value: unknown, index: number, slot: ValueSlo
 function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, indent: string, declared: Map<string, string>, out: string[], q?: string): void {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) throw new XmlSchemaError(`an object was expected, not ${Array.isArray(obj) ? 'an array' : typeof obj}`, path);
   const o = obj as Record<string, unknown>;
-  const hidden = hiddenOf.get(o);
+  const hidden = hiddenOf(o);
   // Namespace declarations in scope: copied only by an element that declares one.
   let own = declared;
   const declare = (prefix: string, uri: string) => {
@@ -602,8 +618,10 @@ function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, in
         out.push(`${inner}${raw.join('')}\n`);
         continue;
       }
-      const c = childByKey(d, s.k);
+      const c = childByKey(d, s.k)!;
       const list = valuesOf(o, c, path);
+      // Seen, even if the object no longer has it: a required child the document had must stay.
+      if (!written.has(c.k)) written.set(c.k, 0);
       if (s.i < list.length) {
         formatChild(c, list[s.i], s.i, s, path, inner, own, out);
         written.set(c.k, Math.max(written.get(c.k) ?? 0, s.i + 1));
@@ -611,10 +629,20 @@ function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, in
     }
   }
   // What the document did not have (all of it, for an object built in code), in schema order.
-  for (const c of d.c) {
-    const list = valuesOf(o, c, path);
-    for (let i = written?.get(c.k) ?? 0; i < list.length; i++) formatChild(c, list[i], i, undefined, path, inner, own, out);
-    if (c.r && !list.length && (!hidden || hidden.slots.some((s) => 'k' in s && s.k === c.k))) throw new XmlSchemaError(`element <${localName(c.x)}> is required`, path);
+  // A parsed object usually has nothing new: its few keys say so without a look at every child
+  // the schema allows.
+  if (!written || hasUnwritten(o, d, written)) {
+    for (const c of d.c) {
+      const list = valuesOf(o, c, path);
+      for (let i = written?.get(c.k) ?? 0; i < list.length; i++) formatChild(c, list[i], i, undefined, path, inner, own, out);
+      if (c.r && !list.length && !hidden) throw new XmlSchemaError(`element <${localName(c.x)}> is required`, path);
+    }
+  }
+  // A required child the document had may not go (one it lacked stays lacking: lenient mode keeps such documents).
+  if (hidden) {
+    for (const c of d.c) {
+      if (c.r && written!.has(c.k) && !valuesOf(o, c, path).length) throw new XmlSchemaError(`element <${localName(c.x)}> is required`, path);
+    }
   }
   let text = '';
   if (d.x && o[d.tk] !== undefined) {

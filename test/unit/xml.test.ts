@@ -78,6 +78,24 @@ describe('typed documents', () => {
     expect(out).toContain('>0x40000<'); // an unchanged value is written as it was
     d.memory!.value = 524288;
     expect(formatDomainXML(d)).toContain(">524288</memory>");
+    // Added children follow the document's own; a required one the document had may not go.
+    d.description = 'added';
+    expect(formatDomainXML(d)).toMatch(/<name>vm2<\/name>[^]*<description>added<\/description>/);
+    delete (d as Partial<DomainXML>).name;
+    expect(() => formatDomainXML(d)).toThrow('/domain: element <name> is required');
+    // One the document lacked stays lacking: lenient mode keeps such documents.
+    expect(formatDomainXML(parseDomainXML("<domain type='kvm'/>"))).toBe("<domain type='kvm'/>\n");
+  });
+
+  it('keeps what it remembers out of sight: JSON, keys, equality and a spread copy see only the typed values', () => {
+    const d = parseDomainXML(GUEST);
+    const plain = JSON.parse(JSON.stringify(d)) as DomainXML;
+    expect(d).toEqual(plain);
+    expect(Object.keys(d)).toEqual(Object.keys(plain));
+    expect(Object.getOwnPropertySymbols({ ...d })).toEqual([]);
+    // A spread copy is an object built in code: written in the schema's order, without what was unmodelled.
+    expect(formatDomainXML({ ...d })).not.toContain('<!-- kept -->');
+    expect(formatDomainXML(d)).toContain('<!-- kept -->');
   });
 
   it('refuses in strict mode what the schema does not describe, naming the path', () => {
