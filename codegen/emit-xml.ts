@@ -11,6 +11,7 @@
  * `Element` after it; the text is `value` (or `text` when `value` is taken).
  */
 import { join } from 'node:path';
+import type { BranchDesc, ChoiceDesc } from '../src/xml/runtime.js';
 import { emitTypes } from './emit-xml-types.js';
 import { loadGrammar } from './rng.js';
 import { type ElType, ElementTypes, mergeEqual, normalize } from './xml-elements.js';
@@ -42,30 +43,16 @@ export const XML_KINDS: XmlKind[] = [
   { schema: 'domainbackup', name: 'DomainBackup' },
 ];
 
-interface BranchTable {
-  v: string[];
-  o?: true;
-  f: string[];
-  r?: string[];
-  /** Attributes whose values this branch narrows. */
-  a?: Record<string, Value[]>;
-  u?: ChoiceTable[];
-}
-interface ChoiceTable {
-  k: string;
-  b: BranchTable[];
-}
-
 /** The runtime's table of an element's keyed choices (src/xml/runtime.ts ChoiceDesc), or null when it has none. */
-function choiceTable(shape: Shape, t: ElType): ChoiceTable[] | null {
+function choiceTable(shape: Shape, t: ElType): ChoiceDesc[] | null {
   if (!shape.unions.length) return null;
   const own = new Set([...[...shape.plain.attrs.keys()].map((x) => `@${x}`), ...shape.plain.children.keys()]);
-  const table = (choices: KeyedChoice[]): ChoiceTable[] =>
+  const table = (choices: KeyedChoice[]): ChoiceDesc[] =>
     choices.map((c) => ({
       k: c.key,
       b: c.variants.map((v) => {
         const f = v.shape.plain;
-        const b: BranchTable = { v: v.values, f: [...[...f.attrs.keys()].map((x) => `@${x}`), ...f.children.keys()].filter((x) => !own.has(x)) };
+        const b: BranchDesc = { v: v.values, f: [...[...f.attrs.keys()].map((x) => `@${x}`), ...f.children.keys()].filter((x) => !own.has(x)) };
         if (!v.keyRequired) b.o = true;
         const required = [...[...f.attrs.values()].filter((a) => a.required).map((a) => `@${a.xml}`), ...[...f.children.values()].filter((x) => x.required).map((x) => x.xml)];
         if (required.length) b.r = required;
@@ -94,7 +81,7 @@ export function emitXml(schemaDir: string, header: string): Map<string, string> 
     roots.push({ kind, type: elements.typeOf([...start.children.get(rootName)!.patterns]), rootName });
   }
   // The choices keyed by a value, as the runtime checks them.
-  const choicesOf = new Map<ElType, ChoiceTable[] | null>();
+  const choicesOf = new Map<ElType, ChoiceDesc[] | null>();
   for (const t of elements.ordered) choicesOf.set(t, t.patterns.length === 1 ? choiceTable(folder.shape(t.patterns[0]!.content), t) : null);
   // Types that came out equal (a grammar's copy) share one description.
   const same = mergeEqual(
@@ -120,7 +107,7 @@ export function emitXml(schemaDir: string, header: string): Map<string, string> 
   };
   const index = new Map(described.map((t, i) => [t, i]));
   // Branch values go through the shared value lists like every other.
-  const choiceSource = (table: ChoiceTable[] | null): string | null =>
+  const choiceSource = (table: ChoiceDesc[] | null): string | null =>
     table &&
     `[${table.map((c) => `{ k: ${JSON.stringify(c.k)}, b: [${c.b.map((b) => {
       const parts = [`v: ${JSON.stringify(b.v)}`];

@@ -4,9 +4,9 @@
  * descriptions say which attributes and children an element has, their keys, their values
  * and whether they repeat.
  *
- * Nothing is lost: a parsed object remembers, out of sight (under a symbol it does not enumerate, so neither
- * JSON nor equality sees it), the attributes and elements its type does not model, comments,
- * the order its children came in and the exact text of each value. Formatting writes them back
+ * Nothing is lost: a parsed object remembers, out of sight (under a symbol it does not
+ * enumerate, so neither JSON nor equality sees it), the attributes and elements its type does
+ * not model, comments, the order its children came in and the exact text of each value. Formatting writes them back
  * in place and a value as it was written unless it was changed. An object built in code has
  * none of that and is written in the schema's order.
  */
@@ -305,7 +305,13 @@ function checkChoices(choices: ChoiceDesc[], has: (field: string) => boolean, ke
   const choose = (cs: ChoiceDesc[]) => {
     for (const c of cs) {
       const raw = keyText(c.k);
-      const b = c.b.find((x) => (raw === undefined ? x.o : x.v.includes(raw)));
+      const fits = c.b.filter((x) => (raw === undefined ? x.o : x.v.includes(raw)));
+      if (fits.length > 1) {
+        // Several branches hold without the key: any of their fields may be there.
+        for (const f of governed([{ k: c.k, b: fits }])) allowed.add(f);
+        continue;
+      }
+      const b = fits[0];
       const key = localName(c.k);
       const context = chose.length ? ` with ${chose.join(', ')}` : ' here';
       if (!b) throw new XmlSchemaError(raw === undefined ? `attribute '${key}' is required${context}` : `${key}='${raw}' is not allowed${context}`, raw === undefined ? path : `${path}/@${key}`);
