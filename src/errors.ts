@@ -155,3 +155,39 @@ export class AbortError extends Error {
 export class NotSupportedError extends Error {
   override name = 'NotSupportedError';
 }
+
+/** A phase of libvirt's migration protocol (version 3), or the single call of a peer-to-peer one. */
+export type MigrationPhase = 'begin' | 'prepare' | 'perform' | 'finish' | 'confirm';
+
+/**
+ * A migration failed: which phase, on which host, and where the guest is now, as far as the
+ * protocol can tell (`unknown` when a connection was lost at a point where either side may
+ * hold it). `cause` is the phase's own error (a LibvirtError, ConnectionError, ...); `code` is
+ * its libvirt error code when it has one.
+ * @example
+ * ```ts
+ * try {
+ *   await dom.migrate(dst, { live: true });
+ * } catch (e) {
+ *   if (e instanceof MigrationError) console.log(e.phase, e.host, e.guest);   // 'perform' 'source' 'source'
+ * }
+ * ```
+ */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+  /** libvirt's error code of the cause, when it is a LibvirtError. */
+  readonly code: number | undefined;
+  constructor(
+    readonly phase: MigrationPhase,
+    /** The host whose call failed. */
+    readonly host: 'source' | 'destination',
+    /** Where the guest runs now. */
+    readonly guest: 'source' | 'destination' | 'unknown',
+    cause: unknown,
+  ) {
+    const what = cause instanceof Error ? cause.message : String(cause);
+    const where = guest === 'unknown' ? 'the guest may be on either host' : `the guest runs on the ${guest}`;
+    super(`migration failed in ${phase} on the ${host}: ${what} (${where})`, { cause });
+    this.code = cause instanceof LibvirtError ? cause.code : undefined;
+  }
+}

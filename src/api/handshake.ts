@@ -11,8 +11,15 @@ import { ConnectionError, NotSupportedError } from '../errors.js';
 
 /** libvirt's driver feature numbers (libvirt_internal.h) that the client asks about. */
 export const DRV_FEATURE = {
+  MIGRATION_V2: 3,
+  MIGRATION_P2P: 4,
+  MIGRATION_DIRECT: 5,
+  MIGRATION_V3: 6,
+  MIGRATE_CHANGE_PROTECTION: 7,
   TYPED_PARAM_STRING: 9,
   PROGRAM_KEEPALIVE: 10,
+  MIGRATION_OFFLINE: 12,
+  MIGRATION_PARAMS: 13,
   REMOTE_EVENT_CALLBACK: 14,
   REMOTE_CLOSE_CALLBACK: 15,
   NETWORK_UPDATE_HAS_CORRECT_ORDER: 16,

@@ -5,12 +5,14 @@
  */
 import { type TransferOptions, downloadVolume, screenshotToFile, uploadVolume } from '../api/files.js';
 import type { Connection } from '../api/connection.js';
+import { type MigrateOptions, type MigrationJob, type MigrationResult, startMigration, startMigrationToURI } from '../api/migrate.js';
 import type { RemoteEventPayloads } from '../../protocol/remote-events.js';
 import type { RemoteNonnullDomain, RemoteNonnullStorageVol } from '../../protocol/remote.js';
 import type { CallOptions } from '../xdr/index.js';
 
 export type { CallOptions, TypedParams, TypedParamsInput } from '../xdr/index.js';
 export type { LibvirtStream } from '../api/stream.js';
+export type { MigrateOptions, MigrationJob, MigrationProgress, MigrationResult } from '../api/migrate.js';
 export { enumName, keyedValues, stateReasonName, uuidBytes, uuidString } from './values.js';
 
 /**
@@ -123,6 +125,37 @@ export abstract class DomainBase<W extends RemoteNonnullDomain> extends EventSou
    */
   screenshot(path: string, screen = 0): Promise<string | null> {
     return screenshotToFile(this.conn, this.wire, path, screen);
+  }
+
+  /**
+   * Migrates the guest to the host of `dst`, as virDomainMigrate3: the client runs libvirt's
+   * five phases over both connections (with `peer2peer`, the source daemon migrates to `dst`'s
+   * URI by itself). Await the job for the guest's handle on `dst`; watch it with
+   * `job.progress()` or `onProgress`; abort it with `signal` or `job.abort()`.
+   * Home of virDomainMigrate, virDomainMigrate2 and virDomainMigrate3.
+   * @example
+   * ```ts
+   * const { domain } = await dom.migrate(dst, { live: true, uri: 'tcp://10.0.0.2', onProgress: (p) => console.log(p.dataRemaining) });
+   * ```
+   * @throws MigrationError with the phase, the host and where the guest runs; AbortError after an abort
+   */
+  migrate(dst: Connection, options?: MigrateOptions): MigrationJob<MigrationResult<this>> {
+    const Handle = this.constructor as new (conn: Connection, wire: W) => this;
+    return startMigration(this.conn, this.wire, dst, options, (wire) => new Handle(dst, wire as W));
+  }
+
+  /**
+   * Migrates the guest as virDomainMigrateToURI3: with `peer2peer`, `dconnuri` is the
+   * destination daemon's URI and the source daemon does the rest; without it, a direct
+   * migration to the hypervisor URI in `uri` (QEMU has none). Home of virDomainMigrateToURI,
+   * virDomainMigrateToURI2 and virDomainMigrateToURI3.
+   * @example
+   * ```ts
+   * await dom.migrateToURI('qemu+tls://10.0.0.2/system', { live: true, peer2peer: true });
+   * ```
+   */
+  migrateToURI(dconnuri: string | null, options?: MigrateOptions): MigrationJob<MigrationResult> {
+    return startMigrationToURI(this.conn, this.wire, dconnuri, options);
   }
 }
 /** Network events. */
