@@ -16,6 +16,7 @@
  */
 import {
   VIR_DOMAIN_PAUSED,
+  VIR_DOMAIN_RUNNING,
   VIR_ERR_MIGRATE_FINISH_OK,
   VIR_ERR_OPERATION_FAILED,
   VIR_FROM_QEMU,
@@ -456,7 +457,7 @@ async function unmanaged(job: MigrationJob<unknown>, src: Client, dom: RemoteNon
       }
     });
   } catch (e) {
-    if (job.aborted) throw new AbortError(`the migration of ${dom.name} was aborted; the guest runs on the source`, { cause: e });
+    if (job.aborted) throw await abortError(src, dom, e);
     throw failure('perform', 'source', 'source', e);
   }
 }
@@ -547,7 +548,7 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
   if (!prepared) {
     // Begin started a job only with change protection; then Confirm must end it.
     if (protection) await confirm(src, dom, p, new Uint8Array(0), flags | protection, 1, useParams);
-    throw first ?? new AbortError(`the migration of ${dom.name} was aborted; the guest runs on the source`);
+    throw first ?? (await abortError(src, dom, undefined));
   }
   if (uri !== null && useParams) p[VIR_MIGRATE_PARAM_URI] = { type: 'string', value: uri };
   else if (uri === null && !(useParams && param(p, VIR_MIGRATE_PARAM_URI))) first = failure('prepare', 'destination', 'source', new LibvirtError({ code: 1, domain: 0, message: 'domainMigratePrepare3 did not set uri', level: 2, dom: null, str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null }));
@@ -604,8 +605,15 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
     throw new MigrationError(first.phase, first.host, 'unknown', first.cause);
   }
   if (confirmError && first) throw new MigrationError(first.phase, first.host, 'unknown', first.cause);
-  if (job.aborted) throw new AbortError(`the migration of ${dom.name} was aborted; the guest runs on the source`, { cause: first ?? undefined });
+  if (job.aborted) throw await abortError(src, dom, first ?? undefined);
   throw first ?? failure('finish', 'destination', 'source', new Error('the destination did not start the guest'));
+}
+
+/** The AbortError a migration settles with, once the source says how the guest is. */
+async function abortError(src: Client, dom: RemoteNonnullDomain, cause: unknown): Promise<AbortError> {
+  const st = await domainGetState(src, dom, 0).catch(() => null);
+  const how = !st ? 'its state on the source could not be read' : st.state === VIR_DOMAIN_RUNNING ? 'the guest runs on the source' : st.state === VIR_DOMAIN_PAUSED ? 'the guest is paused on the source' : `the guest is on the source in state ${st.state}`;
+  return new AbortError(`the migration of ${dom.name} was aborted; ${how}`, { cause });
 }
 
 /** Confirm on the source; its failure is returned, not thrown (the worst case is a paused guest on the source). */

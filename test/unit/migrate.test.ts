@@ -296,7 +296,7 @@ describe('watched and abortable', () => {
     const err = (await job.then(null, (e: unknown) => e)) as AbortError;
     expect(err).toBeInstanceOf(AbortError);
     expect(err.message).toBe('the migration of web1 was aborted; the guest runs on the source');
-    expect(phaseCalls(h.src)).toEqual(['domainMigrateBegin3Params', 'domainGetState', 'domainMigratePerform3Params', 'domainAbortJob']);
+    expect(phaseCalls(h.src)).toEqual(['domainMigrateBegin3Params', 'domainGetState', 'domainMigratePerform3Params', 'domainAbortJob', 'domainGetState']);
     expect(phaseCalls(h.dst)).toEqual(['domainMigratePrepare3Params', 'domainMigrateFinish3Params']);
     expect(h.seen.finish!.cancelled).toBe(1);
   });

@@ -1,0 +1,142 @@
+/**
+ * Live migration of a running QEMU/TCG guest between two real daemons on this machine
+ * (test/harness/migration-hosts.ts): managed and peer-to-peer, transient and persistent, with
+ * the guest's serial counter going on at the destination without a reboot; an abort during a
+ * bandwidth-limited migration, which leaves the guest running on the source and nothing on the
+ * destination; and python3-libvirt's migrate3 on the same daemons, which must end in the same
+ * state as ours.
+ */
+import { type Connection, type Domain, AbortError, MigrationError, VIR_ERR_NO_DOMAIN, connect, type MigrationProgress } from '../../src/index.js';
+import { type MigrationHosts, startMigrationHosts, ticks, waitTicks } from '../harness/migration-hosts.js';
+import { pythonLibvirt } from '../helpers/libvirtd.js';
+
+const banners = (serial: string) => serial.split('MIGTEST up').length - 1;
+
+describe('live migration between two daemons', () => {
+  let hosts: MigrationHosts;
+  let src: Connection;
+  let dst: Connection;
+
+  beforeAll(async () => {
+    hosts = await startMigrationHosts();
+    [src, dst] = await Promise.all([connect(hosts.src.qemuUri), connect(hosts.dst.qemuUri)]);
+  }, 180_000);
+  afterAll(async () => {
+    for (const conn of [src, dst]) {
+      for (const dom of (await conn?.domains.listAll().catch(() => [])) ?? []) {
+        await dom.destroy().catch(() => {});
+        await dom.undefine().catch(() => {});
+      }
+      await conn?.close();
+    }
+    await hosts?.stop();
+  }, 120_000);
+
+  /** Where a guest is: its state on each host (null where the host has no such guest) and whether it is persistent. */
+  async function whereIs(name: string) {
+    const on = async (conn: Connection) => {
+      const dom = await conn.domains.lookupByName(name).catch((e: { code?: number }) => {
+        if (e.code === VIR_ERR_NO_DOMAIN) return null;
+        throw e;
+      });
+      return dom && { ...(await dom.getState()), persistent: await dom.isPersistent() };
+    };
+    return { source: await on(src), destination: await on(dst) };
+  }
+
+  async function running(name: string, xml = hosts.guestXml(name)): Promise<{ dom: Domain; ticked: number }> {
+    const dom = await src.domains.createXML(xml);
+    return { dom, ticked: await waitTicks(() => hosts.serial(name), 0, 1) };
+  }
+
+  it('managed live migration: the guest keeps counting on the destination, is gone from the source, and was watched on the way', async () => {
+    const { dom, ticked } = await running('migmanaged');
+    const seen: MigrationProgress[] = [];
+    const { domain, protocol } = await dom.migrate(dst, { live: true, uri: 'tcp://127.0.0.1', onProgress: (p) => seen.push(p), progressIntervalMs: 50 });
+    expect(protocol).toBe('params');
+    expect(domain!.conn).toBe(dst);
+    expect(await whereIs('migmanaged')).toEqual({ source: null, destination: { state: 'running', reason: 'migrated', persistent: false } });
+    // One stream of ticks across both QEMUs, and one banner: the guest never rebooted.
+    await waitTicks(() => hosts.serial('migmanaged'), ticks(hosts.serial('migmanaged')), 2);
+    expect(ticks(hosts.serial('migmanaged'))).toBeGreaterThan(ticked);
+    expect(banners(hosts.serial('migmanaged'))).toBe(1);
+    for (const p of seen) expect(p.dataTotal).toBeGreaterThanOrEqual(p.dataProcessed);
+    await domain!.destroy();
+  }, 120_000);
+
+  it('peer-to-peer back over TCP: one call to the destination daemon, which migrates by itself', async () => {
+    const { dom, ticked } = await running('migp2p');
+    await dom.migrateToURI(hosts.dstTcpUri, { live: true, peer2peer: true, uri: 'tcp://127.0.0.1' });
+    expect(await whereIs('migp2p')).toEqual({ source: null, destination: { state: 'running', reason: 'migrated', persistent: false } });
+    await waitTicks(() => hosts.serial('migp2p'), ticked, 2);
+    // And back, through the handle form that looks the guest up at the end.
+    const there = await dst.domains.lookupByName('migp2p');
+    const back = await there.migrateToURI(hosts.srcTcpUri, { live: true, peer2peer: true, uri: 'tcp://127.0.0.1' });
+    expect(back.domain).toBeNull();
+    expect(await whereIs('migp2p')).toEqual({ source: { state: 'running', reason: 'migrated', persistent: false }, destination: null });
+    expect(banners(hosts.serial('migp2p'))).toBe(1);
+    await (await src.domains.lookupByName('migp2p')).destroy();
+  }, 120_000);
+
+  it('persistDest + undefineSource: a defined guest ends persistent on the destination and nowhere else', async () => {
+    const defined = await src.domains.defineXML(hosts.guestXml('migpersist'));
+    await defined.create();
+    await waitTicks(() => hosts.serial('migpersist'), 0, 1);
+    const { domain } = await defined.migrate(dst, { live: true, persistDest: true, undefineSource: true, uri: 'tcp://127.0.0.1' });
+    expect(await whereIs('migpersist')).toEqual({ source: null, destination: { state: 'running', reason: 'migrated', persistent: true } });
+    await domain!.destroy();
+    await domain!.undefine();
+  }, 120_000);
+
+  it('python3-libvirt migrate3 ends where ours does', async () => {
+    const { dom } = await running('migours');
+    await dom.migrate(dst, { live: true, uri: 'tcp://127.0.0.1' });
+    const ours = await whereIs('migours');
+    await running('migpython');
+    const py = await pythonLibvirt(
+      hosts.src,
+      hosts.src.qemuUri,
+      `d = libvirt.open(${JSON.stringify(hosts.dst.qemuUri)})\nnd = conn.lookupByName('migpython').migrate3(d, {libvirt.VIR_MIGRATE_PARAM_URI: 'tcp://127.0.0.1'}, libvirt.VIR_MIGRATE_LIVE)\nprint(json.dumps(nd.state()))`,
+    );
+    expect(py).toEqual([1, 2]); // running, migrated
+    expect(await whereIs('migpython')).toEqual(ours);
+    for (const name of ['migours', 'migpython']) await (await dst.domains.lookupByName(name)).destroy();
+  }, 120_000);
+
+  it('an abort during a bandwidth-limited migration leaves the guest running on the source and nothing on the destination', async () => {
+    const { dom, ticked } = await running('migbig', hosts.guestXml('migbig', 256));
+    const ctl = new AbortController();
+    const job = dom.migrate(dst, { live: true, bandwidth: 1, uri: 'tcp://127.0.0.1', signal: ctl.signal, progressIntervalMs: 100 });
+    let moving: MigrationProgress | undefined;
+    for await (const p of job.progress()) {
+      // Abort once the data is moving: 1 MiB/s against about 240 MiB leaves minutes to do it.
+      if (p.dataProcessed > 0) {
+        moving = p;
+        ctl.abort();
+        break;
+      }
+    }
+    const err = await job.then(null, (e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect((err as AbortError).cause).toBeInstanceOf(MigrationError);
+    expect(moving!.dataTotal).toBeGreaterThan(200 * 1048576);
+    expect(moving!.dataRemaining).toBeGreaterThan(100 * 1048576);
+    const where = await whereIs('migbig');
+    expect(where.destination).toBeNull();
+    expect(where.source?.state).toBe('running');
+    await waitTicks(() => hosts.serial('migbig'), Math.max(ticked, ticks(hosts.serial('migbig'))), 1);
+    expect(banners(hosts.serial('migbig'))).toBe(1);
+    await dom.destroy();
+  }, 180_000);
+
+  it('a failing phase says which: a destination that already has the guest refuses Prepare, and the guest stays on the source', async () => {
+    const { dom } = await running('migtwice');
+    await dst.domains.createXML(hosts.guestXml('migtwice').replace('<memory', "<uuid>00000000-0000-4000-8000-000000000001</uuid><memory"));
+    const err = (await dom.migrate(dst, { live: true, uri: 'tcp://127.0.0.1' }).then(null, (e: unknown) => e)) as MigrationError;
+    expect(err).toBeInstanceOf(MigrationError);
+    expect([err.phase, err.host, err.guest]).toEqual(['prepare', 'destination', 'source']);
+    expect((await whereIs('migtwice')).source?.state).toBe('running');
+    await dom.destroy();
+    await (await dst.domains.lookupByName('migtwice')).destroy();
+  }, 120_000);
+});
