@@ -465,7 +465,7 @@ async function unmanaged(job: MigrationJob<unknown>, src: Client, dom: RemoteNon
 /** libvirt refuses a peer-to-peer destination that is this host by name (localhost) or names no host at all. */
 function checkNotLocal(dconnuri: string): void {
   const u = parseLibvirtUri(dconnuri);
-  if ((!u.host && !u.params.socket) || u.host?.startsWith('localhost')) throw invalid(`${dconnuri}: attempt to migrate guest to the same host`);
+  if ((!u.host && !u.params.socket) || u.host?.startsWith('localhost')) throw invalid('Attempt to migrate guest to the same host');
 }
 
 /** The four parameters the fixed (non-params) calls carry; any other is refused, as libvirt does. */

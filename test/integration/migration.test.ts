@@ -4,11 +4,15 @@
  * the guest's serial counter going on at the destination without a reboot; an abort during a
  * bandwidth-limited migration, which leaves the guest running on the source and nothing on the
  * destination; and python3-libvirt's migrate3 on the same daemons, which must end in the same
- * state as ours.
+ * state as ours. And the command's migration commands against virsh's on the same daemons.
  */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { type Connection, type Domain, AbortError, MigrationError, VIR_ERR_NO_DOMAIN, connect, type MigrationProgress } from '../../src/index.js';
+import { runCli } from '../../src/cli/main.js';
 import { type MigrationHosts, startMigrationHosts, ticks, waitTicks } from '../harness/migration-hosts.js';
-import { pythonLibvirt } from '../helpers/libvirtd.js';
+import { REPO } from '../harness/repo.js';
+import { clientEnv, pythonLibvirt } from '../helpers/libvirtd.js';
 
 const banners = (serial: string) => serial.split('MIGTEST up').length - 1;
 
@@ -139,4 +143,77 @@ describe('live migration between two daemons', () => {
     await dom.destroy();
     await (await dst.domains.lookupByName('migtwice')).destroy();
   }, 120_000);
+
+  describe('the command, against virsh', () => {
+    const ours = async (...args: string[]) => {
+      let out = '';
+      let err = '';
+      const code = await runCli(args, { stdout: (t) => (out += t), stderr: (t) => (err += t), env: clientEnv(hosts.src) });
+      return { code, out, err };
+    };
+    const theirs = (...args: string[]) => {
+      const r = spawnSync('virsh', args, { env: clientEnv(hosts.src), encoding: 'utf8' });
+      return { code: r.status, out: r.stdout, err: r.stderr };
+    };
+    const PROGRESS = /^(\rMigration: \[ {0,2}\d{1,3} %\])*\rMigration: \[100 %\]$/;
+
+    it('migrate --live --verbose prints what virsh prints, and domjobinfo --completed the same statistics', async () => {
+      await running('migcli');
+      const mine = await ours('-c', hosts.src.qemuUri, 'migrate', '--live', '--verbose', 'migcli', hosts.dst.qemuUri, 'tcp://127.0.0.1');
+      expect(mine.code).toBe(0);
+      expect(mine.out).toBe('\n');
+      expect(mine.err).toMatch(PROGRESS);
+      expect((await whereIs('migcli')).destination?.reason).toBe('migrated');
+      // The destination keeps the incoming job's statistics; both read them and keep them.
+      const info = await ours('-c', hosts.dst.qemuUri, 'domjobinfo', 'migcli', '--completed', '--keep-completed');
+      expect(info).toEqual({ ...theirs('-c', hosts.dst.qemuUri, 'domjobinfo', 'migcli', '--completed', '--keep-completed'), code: 0 });
+      expect(info.out).toMatch(/^Job type: {9}Completed   \nOperation: {8}Incoming migration\n/);
+      expect(info.out).toContain('Total downtime:');
+      // And back with virsh: the same kind of output.
+      const back = theirs('-c', hosts.dst.qemuUri, 'migrate', '--live', '--verbose', '--p2p', 'migcli', hosts.srcTcpUri, 'tcp://127.0.0.1');
+      expect(back.code).toBe(0);
+      expect(back.out).toBe('\n');
+      expect(back.err).toMatch(PROGRESS);
+      expect(await ours('-c', hosts.src.qemuUri, 'domjobinfo', 'migcli')).toEqual({ code: 0, out: 'Job type:         None        \n\n', err: '' });
+      expect(theirs('-c', hosts.src.qemuUri, 'domjobinfo', 'migcli').out).toBe('Job type:         None        \n\n');
+      await (await src.domains.lookupByName('migcli')).destroy();
+    }, 120_000);
+
+    it('sets and reads the speed and the downtime as virsh does, and fails as virsh fails', async () => {
+      await running('migspeed');
+      const on = ['-c', hosts.src.qemuUri];
+      expect(await ours(...on, 'migrate-setspeed', 'migspeed', '123')).toEqual({ code: 0, out: '\n', err: '' });
+      expect(await ours(...on, 'migrate-getspeed', 'migspeed')).toEqual({ ...theirs(...on, 'migrate-getspeed', 'migspeed'), code: 0 });
+      expect(theirs(...on, 'migrate-getspeed', 'migspeed').out).toBe('123\n\n');
+      expect(await ours(...on, 'migrate-getspeed', 'migspeed', '--postcopy')).toEqual({ ...theirs(...on, 'migrate-getspeed', 'migspeed', '--postcopy'), code: 0 });
+      expect(await ours(...on, 'migrate-setmaxdowntime', 'migspeed', '450')).toEqual({ code: 0, out: '\n', err: '' });
+      expect(theirs(...on, 'migrate-getmaxdowntime', 'migspeed').out).toBe('450\n\n');
+      expect(await ours(...on, 'migrate-getmaxdowntime', 'migspeed')).toEqual({ code: 0, out: '450\n\n', err: '' });
+      for (const args of [['domjobabort', 'migspeed'], ['migrate-postcopy', 'migspeed'], ['migrate', '--live', '--p2p', 'migspeed', 'qemu:///session'], ['migrate', 'no-such', hosts.dstTcpUri]]) {
+        const v = theirs(...on, ...args);
+        const m = await ours(...on, ...args);
+        expect({ code: m.code, err: m.err }).toEqual({ code: v.code, err: v.err });
+        expect(m.code).toBe(1);
+      }
+      await (await src.domains.lookupByName('migspeed')).destroy();
+    }, 120_000);
+
+    it('Ctrl-C during migrate aborts the job on the daemon, with virsh\'s message and exit status; the guest runs on the source', async () => {
+      await running('migint', hosts.guestXml('migint', 256));
+      const bin = join(REPO, 'src/cli/bin.ts');
+      const child = spawn(process.execPath, ['--import', 'tsx', bin, '-c', hosts.src.qemuUri, 'migrate', '--live', '--verbose', '--bandwidth', '1', 'migint', hosts.dst.qemuUri, 'tcp://127.0.0.1'], { env: clientEnv(hosts.src), cwd: REPO });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString('latin1')));
+      const exited = new Promise<number | null>((res) => child.on('exit', res));
+      // Wait for a progress line: the data is moving (at 1 MiB/s, for minutes).
+      const deadline = Date.now() + 60_000;
+      while (!/Migration: \[ *\d+ %\]/.test(err) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGINT');
+      expect(await exited).toBe(1);
+      expect(err).toMatch(/^(\rMigration: \[ {0,2}\d{1,2} %\])+error: operation aborted: job 'migration out' canceled by client\n$/);
+      const where = await whereIs('migint');
+      expect([where.source?.state, where.destination]).toEqual(['running', null]);
+      await (await src.domains.lookupByName('migint')).destroy();
+    }, 180_000);
+  });
 });

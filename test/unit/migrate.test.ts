@@ -362,7 +362,7 @@ describe('peer to peer', () => {
       h.dst.handle('connectGetURI', () => ({ uri }));
       const [s, d] = await pair(h);
       const err = (await startMigration(s, GUEST, d, { peer2peer: true }).then(null, (e: unknown) => e)) as MigrationError;
-      expect(err.message).toContain('attempt to migrate guest to the same host');
+      expect(err.message).toBe('Attempt to migrate guest to the same host');
       expect(phaseCalls(h.src)).toEqual([]);
     }
   });
