@@ -8,8 +8,23 @@ import { connect, type ConnectOptions } from './connect.js';
 import type { Connection, ReconnectOptions } from './connection.js';
 import { EventQueue } from './event-queue.js';
 import type { SubscribeOptions } from './events.js';
+import { type MigrateOptions, type MigrationResult, startMigration } from './migrate.js';
 
 export type HostResult<T> = { uri: string; ok: true; value: T } | { uri: string; ok: false; error: Error };
+
+/** What became of one guest when a host was drained. */
+export type DrainResult =
+  | { name: string; from: string; to: string; ok: true; result: MigrationResult }
+  | { name: string; from: string; to: string | null; ok: false; error: Error };
+
+export interface DrainOptions extends MigrateOptions {
+  /** The hosts that may take guests (default: every other host of the fleet that is up). */
+  to?: string[];
+  /** Migrations at once (default 2). */
+  concurrency?: number;
+  /** Called as each guest's migration settles. */
+  onResult?: (r: DrainResult) => void;
+}
 
 export interface FleetHealth {
   uri: string;
@@ -131,6 +146,60 @@ export class Fleet {
       }
     });
     return this.uris.map((uri) => results.get(uri) ?? { uri, ok: false, error: notJoined.get(uri)! });
+  }
+
+  /**
+   * Moves the guest `name` from the host `from` to the host `to` (both URIs of this fleet),
+   * live unless `live: false` is given; watch and abort it with `onProgress` and `signal`.
+   * See {@link startMigration} for the options and errors.
+   * @example
+   * ```ts
+   * const { domain } = await fleet.migrate('web1', 'qemu+tls://a/system', 'qemu+tls://b/system', { uri: 'tcp://10.0.0.2' });
+   * ```
+   */
+  async migrate(name: string, from: string, to: string, options: MigrateOptions = {}): Promise<MigrationResult> {
+    const src = this.joined(from);
+    const dst = this.joined(to);
+    return startMigration(src, await src.domainLookupByName(name), dst, { live: true, ...options });
+  }
+
+  /**
+   * Migrates every running guest off the host `from` to the others, `concurrency` at a time,
+   * each to the host with the fewest running guests (counting those it has been given);
+   * resolves with each guest's outcome, and reports each as it settles to `onResult`.
+   * @example
+   * ```ts
+   * for (const r of await fleet.drain('qemu+tls://a/system', { concurrency: 4 })) console.log(r.name, r.ok ? `→ ${r.to}` : r.error.message);
+   * ```
+   */
+  async drain(from: string, options: DrainOptions = {}): Promise<DrainResult[]> {
+    const { to, concurrency = 2, onResult, ...migrate } = options;
+    const src = this.joined(from);
+    const targets = (to ?? [...this.conns.keys()].filter((u) => u !== from && this.conns.get(u)!.isOpen)).map((u) => ({ uri: u, conn: this.joined(u), load: 0 }));
+    const { domains } = await src.connectListAllDomains(1, 1); // VIR_CONNECT_LIST_DOMAINS_ACTIVE
+    await Promise.all(targets.map(async (t) => (t.load = (await t.conn.connectListAllDomains(1, 1)).domains.length)));
+    return pool(domains, concurrency, async (dom) => {
+      const target = targets.sort((a, b) => a.load - b.load)[0];
+      let r: DrainResult;
+      if (!target) r = { name: dom.name, from, to: null, ok: false, error: new Error(`no host to take ${dom.name}`) };
+      else {
+        target.load++;
+        try {
+          r = { name: dom.name, from, to: target.uri, ok: true, result: await startMigration(src, dom, target.conn, { live: true, ...migrate }) };
+        } catch (error) {
+          target.load--;
+          r = { name: dom.name, from, to: target.uri, ok: false, error: error as Error };
+        }
+      }
+      onResult?.(r);
+      return r;
+    });
+  }
+
+  private joined(uri: string): Connection {
+    const c = this.conns.get(uri);
+    if (!c) throw new ConnectionError(`${uri} is not a connected host of this fleet${this.failures.has(uri) ? `: ${this.failures.get(uri)!.message}` : ''}`, { reason: 'error' });
+    return c;
   }
 
   /** Per host, in the order given: up or not, how often it reconnected, and why it is down. */

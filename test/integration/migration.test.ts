@@ -8,7 +8,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { type Connection, type Domain, AbortError, MigrationError, VIR_ERR_NO_DOMAIN, connect, type MigrationProgress } from '../../src/index.js';
+import { type Connection, type Domain, AbortError, Fleet, MigrationError, VIR_ERR_NO_DOMAIN, connect, type DrainResult, type MigrationProgress } from '../../src/index.js';
 import { runCli } from '../../src/cli/main.js';
 import { type MigrationHosts, startMigrationHosts, ticks, waitTicks } from '../harness/migration-hosts.js';
 import { REPO } from '../harness/repo.js';
@@ -143,6 +143,29 @@ describe('live migration between two daemons', () => {
     await dom.destroy();
     await (await dst.domains.lookupByName('migtwice')).destroy();
   }, 120_000);
+
+  it('a fleet moves a guest between two of its hosts by name, and drains a host onto the others, reporting each guest', async () => {
+    const fleet = await Fleet.connect([hosts.src.qemuUri, hosts.dst.qemuUri], { connection: { reconnect: false } });
+    try {
+      await running('migfleet');
+      const moved = await fleet.migrate('migfleet', hosts.src.qemuUri, hosts.dst.qemuUri, { uri: 'tcp://127.0.0.1' });
+      expect(moved.domain?.name).toBe('migfleet');
+      expect((await whereIs('migfleet')).destination?.reason).toBe('migrated');
+      // Drain the destination: its two guests go back to the source, one at a time.
+      await dst.domains.createXML(hosts.guestXml('migfleet2'));
+      const reported: DrainResult[] = [];
+      const results = await fleet.drain(hosts.dst.qemuUri, { uri: 'tcp://127.0.0.1', concurrency: 1, onResult: (r) => reported.push(r) });
+      expect(results.map((r) => [r.name, r.ok, r.to]).sort()).toEqual([['migfleet', true, hosts.src.qemuUri], ['migfleet2', true, hosts.src.qemuUri]]);
+      expect(reported).toHaveLength(2);
+      expect((await dst.domains.listAll()).filter((d) => d.id >= 0)).toEqual([]);
+      for (const name of ['migfleet', 'migfleet2']) {
+        expect((await whereIs(name)).source?.state).toBe('running');
+        await (await src.domains.lookupByName(name)).destroy();
+      }
+    } finally {
+      await fleet.close();
+    }
+  }, 180_000);
 
   describe('the command, against virsh', () => {
     const ours = async (...args: string[]) => {
