@@ -29,7 +29,7 @@ export { downloadVolume, uploadVolume, screenshotToFile, type TransferOptions } 
 export { attachConsole, CONSOLE_ESCAPE, type ConsoleInput, type ConsoleOutput } from './api/console.js';
 export { SlowConsumerError } from './api/event-queue.js';
 export { Fleet, type DrainOptions, type DrainResult, type FleetHealth, type HostResult } from './api/fleet.js';
-export { startMigration, startMigrationToURI, MigrationJob, MIGRATE_FLAGS, MIGRATE_PARAMS, type MigrateOptions, type MigrateFlagOptions, type MigrateParamOptions, type MigrationProgress, type MigrationResult } from './api/migrate.js';
+export { startMigration, startMigrationToURI, MigrationJob, MIGRATE_FLAGS, MIGRATE_PARAMS, type MigrationEvent, type MigrateOptions, type MigrateFlagOptions, type MigrateParamOptions, type MigrationProgress, type MigrationResult } from './api/migrate.js';
 export type { EventFamily, SubscribeOptions } from './api/events.js';
 export { LibvirtError, ConnectionError, ProtocolError, TimeoutError, AbortError, NotSupportedError, MigrationError, type MigrationPhase, type CloseReason } from './errors.js';
 export { XdrError, XdrEncodeError, XdrDecodeError } from './xdr/errors.js';

@@ -60,6 +60,7 @@ import { AbortError, LibvirtError, MigrationError, type MigrationPhase, NotSuppo
 import { parseLibvirtUri } from '../locate/uri.js';
 import type { TypedParams, TypedParamsInput, TypedParamType } from '../xdr/index.js';
 import type { Client } from './client.js';
+import type { Connection } from './connection.js';
 import { DRV_FEATURE } from './handshake.js';
 
 /** The VIR_MIGRATE_* flags as booleans, named as everywhere in this library (`VIR_MIGRATE_PERSIST_DEST` is `persistDest`). */
@@ -155,7 +156,15 @@ export interface MigrateOptions extends MigrateFlagOptions, MigrateParamOptions 
   onProgress?: (progress: MigrationProgress) => void;
   /** Milliseconds between readings; 500. */
   progressIntervalMs?: number;
+  /**
+   * The source daemon's migration events for the guest while the data moves: a new pass over
+   * its memory (`iteration`), and the job's end with its final statistics (`completed`).
+   * Needs a Connection (events) as the source.
+   */
+  onEvent?: (event: MigrationEvent) => void;
 }
+
+export type MigrationEvent = { type: 'iteration'; iteration: number } | { type: 'completed'; stats: TypedParams };
 
 /** How a migration went: the guest's object on the destination (null when only the source was talked to and it cannot be looked up). */
 export interface MigrationResult<D = RemoteNonnullDomain> {
@@ -203,7 +212,7 @@ export const MIGRATE_PARAMS: Readonly<Record<keyof MigrateParamOptions, ParamSpe
 const flagKey = (constant: string) => constant.slice('VIR_MIGRATE_'.length).toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 /** Each flag option's bit, from the generated constants. */
 export const MIGRATE_FLAGS: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(virDomainMigrateFlags).map(([k, v]) => [flagKey(k), v]));
-const CONTROL = new Set(['flags', 'params', 'signal', 'timeoutMs', 'timeoutAction', 'onProgress', 'progressIntervalMs']);
+const CONTROL = new Set(['flags', 'params', 'signal', 'timeoutMs', 'timeoutAction', 'onProgress', 'progressIntervalMs', 'onEvent']);
 
 /** The flags and the typed parameters of the options; an unknown option is a TypeError. */
 export function migrationArguments(options: MigrateOptions = {}): { flags: number; params: TypedParamsInput } {
@@ -268,13 +277,15 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
   /** Set while Perform runs: aborts the job on the source daemon. */
   private abortJob: (() => Promise<void>) | null = null;
   private postCopy: (() => Promise<void>) | null = null;
+  private readonly eventStops: (() => Promise<void>)[] = [];
 
   constructor(run: (job: MigrationJob<T>) => Promise<T>, signal?: AbortSignal) {
     if (signal) {
       if (signal.aborted) this.aborter.abort(signal.reason);
       else signal.addEventListener('abort', () => void this.abort(), { once: true });
     }
-    this.result = run(this).finally(() => {
+    this.result = run(this).finally(async () => {
+      await Promise.all(this.eventStops.splice(0).map((stop) => stop().catch(() => {})));
       this.phase = 'done';
       this.settled = true;
       for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
@@ -350,6 +361,21 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
         const step = act === 'abort' ? this.abort() : act === 'postcopy' ? this.postCopy!() : domainSuspend(src, dom);
         step.catch(() => {});
       }, options.timeoutMs);
+    }
+    const events = (src as Partial<Connection>).subscribe?.bind(src);
+    if (options.onEvent && events && !this.eventStops.length) {
+      const emit = (e: MigrationEvent) => {
+        try {
+          options.onEvent!(e);
+        } catch {
+          // As with onProgress: a failing callback must not disturb the migration.
+        }
+      };
+      // Held until the migration settles: the source reports the job's end at Confirm.
+      this.eventStops.push(
+        await events('domain:migration-iteration', (e) => emit({ type: 'iteration', iteration: e.iteration }), { filter: dom }),
+        await events('domain:job-completed', (e) => emit({ type: 'completed', stats: e.params }), { filter: dom }),
+      );
     }
     try {
       if (this.aborted) await this.abortJob();

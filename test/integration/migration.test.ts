@@ -56,8 +56,11 @@ describe('live migration between two daemons', () => {
   it('managed live migration: the guest keeps counting on the destination, is gone from the source, and was watched on the way', async () => {
     const { dom, ticked } = await running('migmanaged');
     const seen: MigrationProgress[] = [];
-    const { domain, protocol } = await dom.migrate(dst, { live: true, uri: 'tcp://127.0.0.1', onProgress: (p) => seen.push(p), progressIntervalMs: 50 });
+    const events: string[] = [];
+    const { domain, protocol } = await dom.migrate(dst, { live: true, uri: 'tcp://127.0.0.1', onProgress: (p) => seen.push(p), progressIntervalMs: 50, onEvent: (e) => events.push(e.type) });
     expect(protocol).toBe('params');
+    // The source daemon announces each pass over the guest's memory while the data moves.
+    expect(events).toContain('iteration');
     expect(domain!.conn).toBe(dst);
     expect(await whereIs('migmanaged')).toEqual({ source: null, destination: { state: 'running', reason: 'migrated', persistent: false } });
     // One stream of ticks across both QEMUs, and one banner: the guest never rebooted.
