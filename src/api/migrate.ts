@@ -278,6 +278,8 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
   private abortJob: (() => Promise<void>) | null = null;
   private postCopy: (() => Promise<void>) | null = null;
   private readonly eventStops: (() => Promise<void>)[] = [];
+  /** @internal Whether Perform was called: a source that ran it knows of a failure itself. */
+  performStarted = false;
 
   constructor(run: (job: MigrationJob<T>) => Promise<T>, signal?: AbortSignal) {
     if (signal) {
@@ -334,8 +336,39 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
 
   /** @internal Runs `perform` with progress, timeout and abort wired to the source's job. */
   async moving<R>(src: Client, dom: RemoteNonnullDomain, options: MigrateOptions, perform: () => Promise<R>): Promise<R> {
-    this.abortJob = () => domainAbortJob(src, dom).catch(() => {});
+    let performing = false;
+    // An abort that comes as Perform starts may find no job yet on the daemon: ask again
+    // until the job is there to abort, or Perform has ended.
+    this.abortJob = async () => {
+      for (let tries = 0; ; tries++) {
+        try {
+          return await domainAbortJob(src, dom);
+        } catch {
+          if (!performing || tries >= 50) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+    };
     this.postCopy = () => domainMigrateStartPostCopy(src, dom, 0);
+    const events = (src as Partial<Connection>).subscribe?.bind(src);
+    if (options.onEvent && events && !this.eventStops.length) {
+      const emit = (e: MigrationEvent) => {
+        try {
+          options.onEvent!(e);
+        } catch {
+          // As with onProgress: a failing callback must not disturb the migration.
+        }
+      };
+      // Held until the migration settles: the source reports the job's end at Confirm. A
+      // daemon that refuses them costs the events, not the migration.
+      for (const [name, map] of [
+        ['domain:migration-iteration', (e: { iteration: number }) => emit({ type: 'iteration', iteration: e.iteration })],
+        ['domain:job-completed', (e: { params: TypedParams }) => emit({ type: 'completed', stats: e.params })],
+      ] as const) {
+        const stop = await events(name, map as (e: unknown) => void, { filter: dom }).catch(() => null);
+        if (stop) this.eventStops.push(stop);
+      }
+    }
     const interval = options.progressIntervalMs ?? 500;
     let timer: ReturnType<typeof setTimeout> | undefined;
     let timeout: ReturnType<typeof setTimeout> | undefined;
@@ -362,25 +395,13 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
         step.catch(() => {});
       }, options.timeoutMs);
     }
-    const events = (src as Partial<Connection>).subscribe?.bind(src);
-    if (options.onEvent && events && !this.eventStops.length) {
-      const emit = (e: MigrationEvent) => {
-        try {
-          options.onEvent!(e);
-        } catch {
-          // As with onProgress: a failing callback must not disturb the migration.
-        }
-      };
-      // Held until the migration settles: the source reports the job's end at Confirm.
-      this.eventStops.push(
-        await events('domain:migration-iteration', (e) => emit({ type: 'iteration', iteration: e.iteration }), { filter: dom }),
-        await events('domain:job-completed', (e) => emit({ type: 'completed', stats: e.params }), { filter: dom }),
-      );
-    }
     try {
-      if (this.aborted) await this.abortJob();
+      // Aborted while getting ready: Perform never starts (the caller cancels the rest).
+      if (this.aborted) throw new AbortError('aborted before the data moved');
+      this.performStarted = performing = true;
       return await perform();
     } finally {
+      performing = false;
       stopped = true;
       clearTimeout(timer);
       clearTimeout(timeout);
@@ -592,8 +613,8 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
         );
         cancelled = 0;
       } catch (e) {
-        // The source knows already: Confirm is not called.
-        notifySource = false;
+        // A source that ran Perform knows of its failure: Confirm is not called.
+        notifySource = !job.performStarted;
         cookie = new Uint8Array(0);
         first = failure('perform', 'source', 'source', e);
       }

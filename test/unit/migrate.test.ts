@@ -301,6 +301,29 @@ describe('watched and abortable', () => {
     expect(h.seen.finish!.cancelled).toBe(1);
   });
 
+  it('an abort that comes as Perform starts, before the daemon has a job, is asked again until the job is there', async () => {
+    const h = hosts();
+    const performing = deferred();
+    const aborted = deferred();
+    let asks = 0;
+    h.src.handle('domainAbortJob', (_a, ctx) => {
+      // The first ask finds no job yet, as a daemon still setting the migration up answers.
+      if (++asks === 1) return ctx.error({ code: 55, message: 'Requested operation is not valid: no job is active on the domain', domain: VIR_FROM_QEMU });
+      aborted.resolve();
+    });
+    h.src.handle('domainMigratePerform3Params', async (_a, ctx) => {
+      performing.resolve();
+      await aborted.promise;
+      ctx.error({ code: VIR_ERR_OPERATION_ABORTED, message: "operation aborted: job 'migration out' canceled by client", domain: VIR_FROM_QEMU });
+    });
+    const [s, d] = await pair(h);
+    const job = startMigration(s, GUEST, d, { live: true });
+    await performing.promise;
+    await job.abort();
+    expect(await job.then(null, (e: unknown) => e)).toBeInstanceOf(AbortError);
+    expect(asks).toBe(2);
+  });
+
   it('an abort before the data moves skips Perform and cancels Finish and Confirm', async () => {
     const h = hosts();
     const preparing = deferred();
