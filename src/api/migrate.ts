@@ -56,7 +56,7 @@ import {
   domainSuspend,
 } from '../../protocol/remote-calls.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
-import { AbortError, LibvirtError, MigrationError, type MigrationPhase, NotSupportedError } from '../errors.js';
+import { AbortError, type ConnectionError, LibvirtError, MigrationError, type MigrationPhase, NotSupportedError } from '../errors.js';
 import { parseLibvirtUri } from '../locate/uri.js';
 import type { TypedParams, TypedParamsInput, TypedParamType } from '../xdr/index.js';
 import type { Client } from './client.js';
@@ -320,6 +320,11 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
   async abort(): Promise<void> {
     if (this.aborter.signal.aborted) return;
     this.aborter.abort(new AbortError('the migration was aborted'));
+    await this.abortJob?.();
+  }
+
+  /** @internal Aborts the source's job without making the migration an aborted one (the caller decides what it was). */
+  async abortSourceJob(): Promise<void> {
     await this.abortJob?.();
   }
 
@@ -607,6 +612,15 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
       cookie = new Uint8Array(0);
     } else {
       job.phase = 'perform';
+      // Losing the destination dooms the migration (its daemon drops the incoming guest, and
+      // Finish cannot be sent): the source's job is aborted rather than left to send it all.
+      let lost: ConnectionError | null = null;
+      let performing = true;
+      void dst.closed.then((e) => {
+        if (!performing) return;
+        lost = e;
+        void job.abortSourceJob();
+      });
       try {
         cookie = await job.moving(src, dom, options, () =>
           useParams ? domainMigratePerform3Params(src, dom, null, p, cookie, flags | protection) : domainMigratePerform3(src, dom, null, cookie, null, uri, BigInt(flags | protection), fixed!.dname, fixed!.bandwidth),
@@ -616,7 +630,9 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
         // A source that ran Perform knows of its failure: Confirm is not called.
         notifySource = !job.performStarted;
         cookie = new Uint8Array(0);
-        first = failure('perform', 'source', 'source', e);
+        first = lost ? failure('perform', 'destination', 'source', lost) : failure('perform', 'source', 'source', e);
+      } finally {
+        performing = false;
       }
     }
   }

@@ -242,4 +242,18 @@ describe('live migration between two daemons', () => {
       await (await src.domains.lookupByName('migint')).destroy();
     }, 180_000);
   });
+
+  // Last: it kills the destination daemon.
+  it('a destination daemon killed while the data moves: the source job is aborted at once, the guest runs on the source, and the caller is told the destination failed', async () => {
+    const { dom, ticked } = await running('migkill', hosts.guestXml('migkill', 256));
+    const job = dom.migrate(dst, { live: true, bandwidth: 1, uri: 'tcp://127.0.0.1', progressIntervalMs: 100 });
+    for await (const p of job.progress()) if (p.dataProcessed > 0) break;
+    hosts.dst.kill('SIGKILL');
+    const err = (await job.then(null, (e: unknown) => e)) as MigrationError;
+    expect(err).toBeInstanceOf(MigrationError);
+    expect([err.phase, err.host, err.guest]).toEqual(['perform', 'destination', 'source']);
+    expect(await dom.getState()).toEqual({ state: 'running', reason: 'booted' });
+    await waitTicks(() => hosts.serial('migkill'), Math.max(ticked, ticks(hosts.serial('migkill'))), 1);
+    await dom.destroy();
+  }, 180_000);
 });

@@ -223,6 +223,27 @@ describe('when a phase fails, the phases after it cancel as libvirt cancels, and
     expect(h.seen.confirm!.cancelled).toBe(1);
   });
 
+  it('losing the destination while the data moves aborts the source job at once; the error names the destination, and the guest is on the source', async () => {
+    const h = hosts();
+    const performing = deferred();
+    const aborted = deferred();
+    h.src.handle('domainAbortJob', () => aborted.resolve());
+    h.src.handle('domainMigratePerform3Params', async (_a, ctx) => {
+      performing.resolve();
+      await aborted.promise;
+      ctx.error({ code: VIR_ERR_OPERATION_ABORTED, message: "operation aborted: job 'migration out' canceled by client", domain: VIR_FROM_QEMU });
+    });
+    const [s, d] = await pair(h);
+    const job = startMigration(s, GUEST, d, { live: true });
+    await performing.promise;
+    h.dst.reset();
+    const err = (await job.then(null, (e: unknown) => e)) as MigrationError;
+    expect([err.phase, err.host, err.guest]).toEqual(['perform', 'destination', 'source']);
+    expect(err.cause).toBeInstanceOf(ConnectionError);
+    expect(phaseCalls(h.src)).toContain('domainAbortJob');
+    expect(phaseCalls(h.src)).not.toContain('domainMigrateConfirm3Params');
+  });
+
   it('the source connection is lost after Finish: the guest runs on the destination, and the caller learns Confirm failed', async () => {
     const h = hosts();
     h.dst.handle('domainMigrateFinish3Params', () => {
