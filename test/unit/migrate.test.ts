@@ -68,6 +68,19 @@ const deferred = <T = void>() => {
   return { promise, resolve };
 };
 
+/** A Perform that moves data until the source's job is aborted, then fails as QEMU's does; resolves once it has started. */
+function abortablePerform(h: ReturnType<typeof hosts>) {
+  const performing = deferred();
+  const aborted = deferred();
+  h.src.handle('domainAbortJob', () => aborted.resolve());
+  h.src.handle('domainMigratePerform3Params', async (_a, ctx) => {
+    performing.resolve();
+    await aborted.promise;
+    ctx.error({ code: VIR_ERR_OPERATION_ABORTED, message: "operation aborted: job 'migration out' canceled by client", domain: VIR_FROM_QEMU });
+  });
+  return performing;
+}
+
 let conns: Connection[] = [];
 async function pair(h: ReturnType<typeof hosts>): Promise<[Connection, Connection]> {
   const s = await open(h.src);
@@ -225,14 +238,7 @@ describe('when a phase fails, the phases after it cancel as libvirt cancels, and
 
   it('losing the destination while the data moves aborts the source job at once; the error names the destination, and the guest is on the source', async () => {
     const h = hosts();
-    const performing = deferred();
-    const aborted = deferred();
-    h.src.handle('domainAbortJob', () => aborted.resolve());
-    h.src.handle('domainMigratePerform3Params', async (_a, ctx) => {
-      performing.resolve();
-      await aborted.promise;
-      ctx.error({ code: VIR_ERR_OPERATION_ABORTED, message: "operation aborted: job 'migration out' canceled by client", domain: VIR_FROM_QEMU });
-    });
+    const performing = abortablePerform(h);
     const [s, d] = await pair(h);
     const job = startMigration(s, GUEST, d, { live: true });
     await performing.promise;
@@ -301,14 +307,7 @@ describe('watched and abortable', () => {
 
   it('an abort while the data moves aborts the job on the source daemon; the guest stays there and the caller gets an AbortError', async () => {
     const h = hosts();
-    const performing = deferred();
-    const aborted = deferred();
-    h.src.handle('domainAbortJob', () => aborted.resolve());
-    h.src.handle('domainMigratePerform3Params', async (_a, ctx) => {
-      performing.resolve();
-      await aborted.promise;
-      ctx.error({ code: VIR_ERR_OPERATION_ABORTED, message: "operation aborted: job 'migration out' canceled by client", domain: VIR_FROM_QEMU });
-    });
+    const performing = abortablePerform(h);
     const [s, d] = await pair(h);
     const ctl = new AbortController();
     const job = startMigration(s, GUEST, d, { live: true, signal: ctl.signal });
