@@ -26,20 +26,22 @@ export interface Context {
 
 const yesNo = (v: number) => (v ? 'yes' : 'no');
 
-/** A domain by name, id or UUID, as virsh accepts it. */
-export async function findDomain(conn: Connection, ref: string): Promise<RemoteNonnullDomain> {
-  if (/^\d+$/.test(ref)) {
+/** A domain by name, id or UUID, as virsh accepts it (some commands take only some of them). */
+export async function findDomain(conn: Connection, ref: string, by: { id?: boolean; uuid?: boolean; name?: boolean } = { id: true, uuid: true, name: true }): Promise<RemoteNonnullDomain> {
+  const notFound = (cause?: unknown) => new Error(`failed to get domain '${ref}'`, { cause });
+  if (by.id && /^\d+$/.test(ref)) {
     const byId = await conn.domainLookupByID(Number(ref)).catch(() => undefined);
     if (byId) return byId;
   }
-  if (/^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(ref)) {
+  if (by.uuid && /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i.test(ref)) {
     const bytes = Uint8Array.from(ref.replace(/-/g, '').match(/../g)!, (h) => parseInt(h, 16));
     const byUuid = await conn.domainLookupByUUID(bytes).catch(() => undefined);
     if (byUuid) return byUuid;
   }
+  if (!by.name) throw notFound();
   return conn.domainLookupByName(ref).catch((e: unknown) => {
     // virsh names what it looked for rather than repeating the daemon's generic message.
-    if (e instanceof LibvirtError && e.isNotFound()) throw new Error(`failed to get domain '${ref}'`, { cause: e });
+    if (e instanceof LibvirtError && e.isNotFound()) throw notFound(e);
     throw e;
   });
 }

@@ -12,6 +12,7 @@ import type { Connection } from '../api/connection.js';
 import { formatTrace } from '../rpc/trace.js';
 import * as cmd from './commands.js';
 import * as mig from './migration.js';
+import * as q from './queries.js';
 import * as obj from './objects.js';
 import * as xfer from './transfers.js';
 
@@ -244,6 +245,68 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.command('migrate-setmaxdowntime <domain> <downtime>').description('set maximum tolerable downtime').action((d: string, t: string) => run((c) => mig.migrateMaxDowntime(c, d, t))());
   program.command('migrate-getmaxdowntime <domain>').description('get maximum tolerable downtime').action((d: string) => run((c) => mig.migrateMaxDowntime(c, d, undefined))());
   program.command('migrate-postcopy <domain>').description('Switch running migration from pre-copy to post-copy').action((d: string) => run((c) => mig.migratePostcopy(c, d))());
+  program
+    .command('domblklist <domain>')
+    .description('list all domain blocks')
+    .option('--details', 'additionally display the type and device value')
+    .option('--inactive', 'get inactive rather than running configuration')
+    .action((d: string, o: { details?: boolean; inactive?: boolean }) => run((c) => q.domblklist(c, d, o))());
+  program
+    .command('domiflist <domain>')
+    .description('list all domain virtual interfaces')
+    .option('--inactive', 'get inactive rather than running configuration')
+    .action((d: string, o: { inactive?: boolean }) => run((c) => q.domiflist(c, d, o))());
+  program
+    .command('domifaddr <domain>')
+    .description('Get network interfaces\' addresses for a running domain')
+    .option('--source <source>', 'address source: lease, agent or arp')
+    .action((d: string, o: { source?: string }) => run((c) => q.domifaddr(c, d, o))());
+  program.command('vcpucount <domain>').description('domain vcpu counts').action((d: string) => run((c) => q.vcpucount(c, d))());
+  program
+    .command('maxvcpus')
+    .description('connection vcpu maximum')
+    .option('--type <type>', 'domain type')
+    .action((o: { type?: string }) => run((c) => q.maxvcpus(c, o))());
+  program
+    .command('freecell')
+    .description('NUMA free memory')
+    .option('--all', 'show free memory for all NUMA cells')
+    .option('--cellno <cell>', 'NUMA cell number')
+    .action((o: { all?: boolean; cellno?: string }) => run((c) => q.freecell(c, o))());
+  program
+    .command('nodecpustats')
+    .description('Prints cpu stats of the node.')
+    .option('--cpu <n>', 'prints specified cpu statistics only')
+    .action((o: { cpu?: string }) => run((c) => q.nodecpustats(c, o))());
+  program.command('sysinfo').description('print the hypervisor sysinfo').action(run((c) => q.sysinfo(c)));
+  program.command('domblkinfo <domain> <device>').description('domain block device size information').action((d: string, dev: string) => run((c) => q.domblkinfo(c, d, dev))());
+  program.command('dommemstat <domain>').description('get memory statistics for a domain').action((d: string) => run((c) => q.dommemstat(c, d))());
+  program.command('domhostname <domain>').description('print the domain\'s hostname').action((d: string) => run((c) => q.domhostname(c, d))());
+  for (const [name, what] of [['domid', 'id'], ['domuuid', 'uuid'], ['domname', 'name']] as const) {
+    program.command(`${name} <domain>`).description(`convert a domain to its ${what}`).action((d: string) => run((c) => q.domIdentity(c, d, what))());
+  }
+  program.command('net-name <network>').description('convert a network UUID to network name').action((n: string) => run((c) => q.netIdentity(c, n, 'name'))());
+  program.command('net-uuid <network>').description('convert a network name to network UUID').action((n: string) => run((c) => q.netIdentity(c, n, 'uuid'))());
+  for (const kind of ['net', 'pool'] as const) {
+    program
+      .command(`${kind}-autostart <${kind === 'net' ? 'network' : 'pool'}>`)
+      .description(`autostart a ${kind === 'net' ? 'network' : 'pool'}`)
+      .option('--disable', 'disable autostarting')
+      .action((n: string, o: { disable?: boolean }) => run((c) => q.autostartOf(c, kind, n, !!o.disable))());
+  }
+  for (const action of ['start', 'destroy', 'refresh'] as const) {
+    program.command(`pool-${action} <pool>`).description(`${action} a pool`).action((p: string) => run((c) => q.poolAction(c, action, p))());
+  }
+  const affectOptions = (command: Command) => command.option('--config', 'affect next boot').option('--live', 'affect running domain').option('--current', 'affect current domain');
+  for (const [name, max] of [['setmem', false], ['setmaxmem', true]] as const) {
+    affectOptions(program.command(`${name} <domain> <size>`).description(max ? 'change maximum memory limit' : 'change memory allocation')).action(
+      (d: string, size: string, o: { config?: boolean; live?: boolean; current?: boolean }) => run((c) => q.setMemory(c, d, size, max, o))(),
+    );
+  }
+  affectOptions(program.command('setvcpus <domain> <count>').description('change number of virtual CPUs'))
+    .option('--maximum', 'set maximum limit on next boot')
+    .action((d: string, n: string, o: { config?: boolean; live?: boolean; current?: boolean; maximum?: boolean }) => run((c) => q.setvcpus(c, d, n, o))());
+  program.command('cpu-models <arch>').description('CPU models').action((a: string) => run((c) => q.cpuModels(c, a))());
   const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
     const g = program.opts<{ connect?: string; json?: boolean }>();
     try {

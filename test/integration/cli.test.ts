@@ -58,6 +58,28 @@ describe('libvirt-rpc prints what virsh prints', () => {
     [['vol-list', 'default-pool']],
     [['dominfo', 'alpha']],
     [['hostname']],
+    [['domblklist', 'test']],
+    [['domblklist', 'test', '--details']],
+    [['domblklist', 'alpha', '--inactive']],
+    [['domiflist', 'test']],
+    [['domifaddr', 'test']],
+    [['vcpucount', 'test']],
+    [['vcpucount', 'alpha']],
+    [['maxvcpus']],
+    [['freecell']],
+    [['freecell', '--all']],
+    [['freecell', '--cellno', '1']],
+    [['sysinfo']],
+    [['domblkinfo', 'test', 'vda']],
+    [['dommemstat', 'test']],
+    [['domhostname', 'test']],
+    [['domid', 'test']],
+    [['domid', 'alpha']],
+    [['domuuid', 'test']],
+    [['domname', '1']],
+    [['net-uuid', 'default']],
+    [['cpu-models', 'x86_64']],
+    [['nodecpustats']],
   ])('%j', async (args) => {
     const theirs = await virsh(daemon, daemon.testUri, ...args);
     const mine = await ours(...args);
@@ -88,6 +110,9 @@ describe('libvirt-rpc prints what virsh prints', () => {
       [['net-destroy', 'default'], ['net-start', 'default']],
       [['autostart', 'test'], ['autostart', 'test', '--disable']],
       [['vol-create-as', 'default-pool', 'cli-vol', '10M'], ['vol-delete', 'cli-vol', '--pool', 'default-pool']],
+      [['net-autostart', 'default'], ['net-autostart', 'default', '--disable']],
+      [['pool-autostart', 'default-pool'], ['pool-autostart', 'default-pool', '--disable']],
+      [['pool-refresh', 'default-pool'], ['pool-refresh', 'default-pool']],
     ];
     for (const [a, b] of pairs) {
       const mineA = (await ours(...a)).out;
@@ -97,6 +122,20 @@ describe('libvirt-rpc prints what virsh prints', () => {
       expect(mineA).toBe(theirsA);
       expect(mineB).toBe(theirsB);
     }
+    // Tuning read back with virsh.
+    expect(await ours('setmaxmem', 'alpha', '131072', '--config')).toMatchObject({ code: 0, out: '\n' });
+    expect(await ours('setmem', 'alpha', '96M', '--config')).toMatchObject({ code: 0, out: '\n' });
+    expect(await virsh(daemon, daemon.testUri, 'dominfo', 'alpha')).toMatch(/Max memory:\s+131072 KiB\nUsed memory:\s+98304 KiB/);
+    expect(await ours('setvcpus', 'alpha', '2', '--config', '--maximum')).toMatchObject({ code: 0, out: '\n' });
+    expect(await ours('setvcpus', 'alpha', '2', '--config')).toMatchObject({ code: 0, out: '\n' });
+    expect(await virsh(daemon, daemon.testUri, 'vcpucount', 'alpha')).toBe('maximum      config         2\ncurrent      config         2\n\n');
+    // Each of domid, domuuid and domname looks a domain up only by the names it does not print.
+    for (const args of [['domname', 'test'], ['domuuid', 'test'], ['domid', '1']]) {
+      const theirs = await virsh(daemon, daemon.testUri, ...args).then(() => 0, () => 1);
+      expect([(await ours(...args)).code, args]).toEqual([theirs, args]);
+    }
+    const defaultUuid = (await virsh(daemon, daemon.testUri, 'net-uuid', 'default')).trim();
+    expect((await ours('net-name', defaultUuid)).out).toBe(await virsh(daemon, daemon.testUri, 'net-name', defaultUuid));
     const created = (await ours('snapshot-create-as', 'test', 'cli-snap')).out;
     expect(created).toBe('Domain snapshot cli-snap created\n');
     expect((await ours('snapshot-list', 'test')).out).toBe(await virsh(daemon, daemon.testUri, 'snapshot-list', 'test'));
