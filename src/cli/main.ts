@@ -13,6 +13,7 @@ import { formatTrace } from '../rpc/trace.js';
 import * as cmd from './commands.js';
 import * as mig from './migration.js';
 import * as q from './queries.js';
+import * as inv from './inventory.js';
 import * as obj from './objects.js';
 import * as xfer from './transfers.js';
 
@@ -307,6 +308,69 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .option('--maximum', 'set maximum limit on next boot')
     .action((d: string, n: string, o: { config?: boolean; live?: boolean; current?: boolean; maximum?: boolean }) => run((c) => q.setvcpus(c, d, n, o))());
   program.command('cpu-models <arch>').description('CPU models').action((a: string) => run((c) => q.cpuModels(c, a))());
+  for (const what of ['path', 'key', 'name', 'pool'] as const) {
+    program
+      .command(`vol-${what} <vol>`)
+      .description(`returns the volume ${what} for a given volume name, key or path`)
+      .option('--pool <pool>', 'pool name or uuid')
+      .action((v: string, o: { pool?: string }) => run((c) => inv.volIdentity(c, v, what, o.pool))());
+  }
+  program
+    .command('vol-dumpxml <vol>')
+    .description('vol information in XML')
+    .option('--pool <pool>', 'pool name or uuid')
+    .action((v: string, o: { pool?: string }) => run((c) => inv.volDumpxml(c, v, o.pool))());
+  program
+    .command('vol-clone <vol> <newname>')
+    .description('clone a volume.')
+    .option('--pool <pool>', 'pool name or uuid')
+    .action((v: string, n: string, o: { pool?: string }) => run((c) => inv.volClone(c, v, n, o.pool))());
+  program
+    .command('pool-dumpxml <pool>')
+    .description('pool information in XML')
+    .option('--inactive', 'show inactive defined XML')
+    .action((p: string, o: { inactive?: boolean }) => run((c) => inv.poolDumpxml(c, p, !!o.inactive))());
+  program.command('pool-uuid <pool>').description('convert a pool name to pool UUID').action((p: string) => run((c) => inv.poolIdentity(c, p, 'uuid'))());
+  program.command('pool-name <pool>').description('convert a pool UUID to pool name').action((p: string) => run((c) => inv.poolIdentity(c, p, 'name'))());
+  program
+    .command('pool-define-as <name> <type>')
+    .description('define a pool from a set of args')
+    .option('--print-xml', 'print XML document, but don\'t define/create')
+    .option('--source-host <host>', 'source-host for underlying storage')
+    .option('--source-path <path>', 'source path for underlying storage')
+    .option('--source-dev <dev>', 'source device for underlying storage')
+    .option('--source-name <name>', 'source name for underlying storage')
+    .option('--source-format <format>', 'format for underlying storage')
+    .option('--target <dir>', 'target for underlying storage')
+    .action((n: string, t: string, o: { printXml?: boolean; sourceHost?: string; sourcePath?: string; sourceDev?: string; sourceName?: string; sourceFormat?: string; target?: string }) =>
+      run((c) => inv.poolDefineAs(c, n, t, { ...o, print: !!o.printXml }))(),
+    );
+  for (const action of ['build', 'undefine'] as const) {
+    program.command(`pool-${action} <pool>`).description(`${action} a pool`).action((p: string) => run((c) => inv.poolBuildUndefine(c, p, action))());
+  }
+  program.command('net-define <file>').description('define an inactive persistent virtual network from an XML file').action((f: string) => run((c) => inv.netDefineUndefine(c, f, true))());
+  program.command('net-undefine <network>').description('undefine a persistent network').action((n: string) => run((c) => inv.netDefineUndefine(c, n, false))());
+  program
+    .command('iface-list')
+    .description('list physical host interfaces')
+    .option('--all', 'list inactive & active interfaces')
+    .option('--inactive', 'list inactive interfaces')
+    .action((o: { all?: boolean; inactive?: boolean }) => run((c) => inv.ifaceList(c, o))());
+  program
+    .command('iface-dumpxml <interface>')
+    .description('interface information in XML')
+    .option('--inactive', 'show inactive defined XML')
+    .action((i: string, o: { inactive?: boolean }) => run((c) => inv.ifaceDumpxml(c, i, !!o.inactive))());
+  program.command('iface-name <interface>').description('convert an interface MAC address to interface name').action((i: string) => run((c) => inv.ifaceIdentity(c, i, 'name'))());
+  program.command('iface-mac <interface>').description('convert an interface name to interface MAC address').action((i: string) => run((c) => inv.ifaceIdentity(c, i, 'mac'))());
+  program.command('nodedev-dumpxml <device>').description('node device details in XML').action((d: string) => run((c) => inv.nodedevDumpxml(c, d))());
+  program
+    .command('snapshot-current <domain>')
+    .description('Get or set the current snapshot')
+    .option('--name', 'list the name, rather than the full xml')
+    .action((d: string, o: { name?: boolean }) => run((c) => inv.snapshotCurrent(c, d, !!o.name))());
+  program.command('snapshot-info <domain> <snapshot>').description('snapshot information').action((d: string, n: string) => run((c) => inv.snapshotInfo(c, d, n))());
+  program.command('snapshot-dumpxml <domain> <snapshot>').description('Dump XML for a domain snapshot').action((d: string, n: string) => run((c) => inv.snapshotDumpxml(c, d, n))());
   const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
     const g = program.opts<{ connect?: string; json?: boolean }>();
     try {

@@ -5,7 +5,8 @@
  */
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { assertDistCurrent } from '../harness/build.js';
 import { echoDisk, writeEchoImage } from '../harness/echo-guest.js';
 import { tinyGuestXml } from '../harness/guests.js';
@@ -100,6 +101,18 @@ describe('libvirt-rpc prints what virsh prints', () => {
     [['net-dumpxml', 'default']],
     [['dumpxml', 'test']],
     [['capabilities']],
+    [['vol-path', 'disk-a', '--pool', 'default-pool']],
+    [['vol-key', 'disk-a', '--pool', 'default-pool']],
+    [['vol-name', '/default-pool/disk-a']],
+    [['vol-pool', '/default-pool/disk-a']],
+    [['vol-dumpxml', 'disk-a', '--pool', 'default-pool']],
+    [['pool-dumpxml', 'default-pool']],
+    [['pool-uuid', 'default-pool']],
+    [['iface-list', '--all']],
+    [['iface-dumpxml', 'eth1']],
+    [['iface-name', 'aa:bb:cc:dd:ee:ff']],
+    [['iface-mac', 'eth1']],
+    [['nodedev-dumpxml', 'computer']],
   ])('%j', async (args) => {
     expect((await ours(...args)).out).toBe(await virsh(daemon, daemon.testUri, ...args));
   });
@@ -141,6 +154,37 @@ describe('libvirt-rpc prints what virsh prints', () => {
     expect((await ours('snapshot-list', 'test')).out).toBe(await virsh(daemon, daemon.testUri, 'snapshot-list', 'test'));
     expect((await ours('snapshot-revert', 'test', 'cli-snap')).out).toBe('Domain snapshot cli-snap reverted\n\n');
     expect((await ours('snapshot-delete', 'test', 'cli-snap')).out).toBe('Domain snapshot cli-snap deleted\n\n');
+  });
+
+  it('defines, builds, clones and undefines networks, pools and volumes as virsh, and reads snapshots as virsh', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-defs-'));
+    const netXml = join(dir, 'net.xml');
+    writeFileSync(netXml, "<network><name>cli-net</name><bridge name='virbr9'/><ip address='10.9.0.1' netmask='255.255.255.0'/></network>");
+    const pairs: [string[], string[]][] = [
+      [['net-define', netXml], ['net-undefine', 'cli-net']],
+      [['pool-define-as', 'cli-pool', 'dir', '--target', '/cli-pool'], ['pool-undefine', 'cli-pool']],
+      [['vol-clone', 'disk-a', 'cli-clone', '--pool', 'default-pool'], ['vol-delete', 'cli-clone', '--pool', 'default-pool']],
+    ];
+    for (const [a, b] of pairs) {
+      const mineA = await ours(...a);
+      const theirsB = await virsh(daemon, daemon.testUri, ...b);
+      const theirsA = await virsh(daemon, daemon.testUri, ...a);
+      const mineB = await ours(...b);
+      expect([mineA.out, mineB.out]).toEqual([theirsA, theirsB]);
+    }
+    expect(await ours('pool-define-as', 'cli-pool', 'dir', '--target', '/cli-pool', '--print-xml')).toMatchObject({ code: 0, out: await virsh(daemon, daemon.testUri, 'pool-define-as', 'cli-pool', 'dir', '--target', '/cli-pool', '--print-xml') });
+    await virsh(daemon, daemon.testUri, 'pool-define-as', 'cli-pool', 'dir', '--target', '/cli-pool');
+    expect((await ours('pool-build', 'cli-pool')).out).toBe('Pool cli-pool built\n\n');
+    const uuid = (await virsh(daemon, daemon.testUri, 'pool-uuid', 'cli-pool')).trim();
+    expect((await ours('pool-name', uuid)).out).toBe(await virsh(daemon, daemon.testUri, 'pool-name', uuid));
+    await virsh(daemon, daemon.testUri, 'pool-undefine', 'cli-pool');
+
+    await virsh(daemon, daemon.testUri, 'snapshot-create-as', 'test', 'cli-info');
+    for (const args of [['snapshot-current', 'test', '--name'], ['snapshot-current', 'test'], ['snapshot-info', 'test', 'cli-info'], ['snapshot-dumpxml', 'test', 'cli-info']]) {
+      expect([args, (await ours(...args)).out]).toEqual([args, await virsh(daemon, daemon.testUri, ...args)]);
+    }
+    await virsh(daemon, daemon.testUri, 'snapshot-delete', 'test', 'cli-info');
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('event: waits for one, or times out, as virsh', async () => {
