@@ -219,7 +219,6 @@ export const DOMAIN_ACTIONS: Record<string, { run(conn: Connection, dom: RemoteN
   destroy: { run: (conn, dom) => conn.domainDestroy(dom), done: 'destroyed' },
   suspend: { run: (conn, dom) => conn.domainSuspend(dom), done: 'suspended' },
   resume: { run: (conn, dom) => conn.domainResume(dom), done: 'resumed' },
-  undefine: { run: (conn, dom) => conn.domainUndefine(dom), done: 'has been undefined' },
 };
 
 export async function domainAction(c: Context, action: string, ref: string): Promise<string> {

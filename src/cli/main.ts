@@ -14,6 +14,7 @@ import * as cmd from './commands.js';
 import * as mig from './migration.js';
 import * as q from './queries.js';
 import * as inv from './inventory.js';
+import * as sav from './saving.js';
 import * as obj from './objects.js';
 import * as xfer from './transfers.js';
 
@@ -371,6 +372,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .action((d: string, o: { name?: boolean }) => run((c) => inv.snapshotCurrent(c, d, !!o.name))());
   program.command('snapshot-info <domain> <snapshot>').description('snapshot information').action((d: string, n: string) => run((c) => inv.snapshotInfo(c, d, n))());
   program.command('snapshot-dumpxml <domain> <snapshot>').description('Dump XML for a domain snapshot').action((d: string, n: string) => run((c) => inv.snapshotDumpxml(c, d, n))());
+  program
+    .command('undefine <domain>')
+    .description('undefine a domain')
+    .option('--managed-save', 'remove domain managed state file')
+    .option('--snapshots-metadata', 'remove all domain snapshot metadata (vm must be inactive)')
+    .option('--checkpoints-metadata', 'remove all domain checkpoint metadata (vm must be inactive)')
+    .option('--nvram', 'remove nvram file')
+    .option('--keep-nvram', 'keep nvram file')
+    .option('--tpm', 'remove TPM state')
+    .option('--keep-tpm', 'keep TPM state')
+    .action((d: string, o: sav.UndefineOptions) => run((c) => sav.undefine(c, d, o))());
+  const saveOptions = (command: Command) =>
+    command.option('--bypass-cache', 'avoid file system cache when saving').option('--running', 'set domain to be running on restore').option('--paused', 'set domain to be paused on restore');
+  saveOptions(program.command('save <domain> <file>').description('save a domain state to a file')).action((d: string, f: string, o: sav.SaveOptions) => run((c) => sav.save(c, d, f, o))());
+  saveOptions(program.command('restore <file>').description('restore a domain from a saved state in a file')).action((f: string, o: sav.SaveOptions) => run((c) => sav.restore(c, f, o))());
+  saveOptions(program.command('managedsave <domain>').description('managed save of a domain state')).action((d: string, o: sav.SaveOptions) => run((c) => sav.managedsave(c, d, o))());
+  program.command('managedsave-remove <domain>').description('Remove managed save of a domain').action((d: string) => run((c) => sav.managedsaveRemove(c, d))());
+  program.command('domtime <domain>').description('domain time').action((d: string) => run((c) => q.domtime(c, d))());
+  program.command('domifstat <domain> <interface>').description('get network interface stats for a domain').action((d: string, i: string) => run((c) => q.domifstat(c, d, i))());
+  program.command('domblkstat <domain> <device>').description('get device block stats for a domain').action((d: string, dev: string) => run((c) => q.domblkstat(c, d, dev))());
   const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
     const g = program.opts<{ connect?: string; json?: boolean }>();
     try {

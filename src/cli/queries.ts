@@ -10,8 +10,10 @@ import {
   VIR_DOMAIN_AFFECT_LIVE,
   VIR_DOMAIN_VCPU_MAXIMUM,
   VIR_DOMAIN_XML_INACTIVE,
+  VIR_ERR_NO_SUPPORT,
   VIR_IP_ADDR_TYPE_IPV4,
 } from '../../protocol/constants.js';
+import { LibvirtError } from '../errors.js';
 import { type Context, findDomain } from './commands.js';
 import { keyValues, table, toJson, uuidString } from './format.js';
 
@@ -240,4 +242,50 @@ export async function setvcpus(c: Context, ref: string, count: string, o: { conf
 export async function cpuModels(c: Context, arch: string): Promise<string> {
   const { models } = await c.conn.connectGetCPUModelNames(arch, 1, 0);
   return c.json ? toJson(models) + '\n' : models.map((m) => `${m}\n`).join('') + '\n';
+}
+
+/** `domtime DOMAIN`: the guest's clock, seconds since the epoch (from its agent). */
+export async function domtime(c: Context, ref: string): Promise<string> {
+  const t = await c.conn.domainGetTime(await findDomain(c.conn, ref), 0);
+  return c.json ? toJson({ seconds: t.seconds, nseconds: t.nseconds }) + '\n' : `Time: ${t.seconds}\n`;
+}
+
+/** `domifstat DOMAIN INTERFACE`: the interface's traffic counters, virsh's names. */
+export async function domifstat(c: Context, ref: string, device: string): Promise<string> {
+  const s = await c.conn.domainInterfaceStats(await findDomain(c.conn, ref), device);
+  if (c.json) return toJson(s) + '\n';
+  // virsh leaves out what the hypervisor does not count (-1).
+  return Object.entries(s).filter(([, v]) => v >= 0n).map(([k, v]) => `${device} ${k} ${v}`).join('\n') + '\n\n';
+}
+
+/** The block statistics' typed-parameter names, as virsh prints them (its older names first). */
+const BLOCK_STATS: [string, string][] = [
+  ['rd_operations', 'rd_req'],
+  ['rd_bytes', 'rd_bytes'],
+  ['wr_operations', 'wr_req'],
+  ['wr_bytes', 'wr_bytes'],
+  ['errs', 'errs'],
+  ['flush_operations', 'flush_operations'],
+  ['rd_total_times', 'rd_total_times'],
+  ['wr_total_times', 'wr_total_times'],
+  ['flush_total_times', 'flush_total_times'],
+];
+
+/** `domblkstat DOMAIN DEVICE`: the device's I/O counters. */
+export async function domblkstat(c: Context, ref: string, device: string): Promise<string> {
+  const dom = await findDomain(c.conn, ref);
+  let rows: (readonly [string, unknown])[];
+  try {
+    // A first call with no room says how many statistics there are.
+    const { nparams } = await c.conn.domainBlockStatsFlags(dom, device, 0, 0);
+    const { params } = await c.conn.domainBlockStatsFlags(dom, device, nparams, 0);
+    const known = BLOCK_STATS.filter(([f]) => params[f] !== undefined).map(([f, n]) => [n, params[f]] as const);
+    rows = [...known, ...Object.entries(params).filter(([f]) => !BLOCK_STATS.some(([k]) => k === f))];
+  } catch (e) {
+    // As virsh: a driver without the typed call has the fixed one (what it does not count is -1).
+    if (!(e instanceof LibvirtError) || e.code !== VIR_ERR_NO_SUPPORT) throw e;
+    rows = Object.entries(await c.conn.domainBlockStats(dom, device)).filter(([, v]) => v >= 0n);
+  }
+  if (c.json) return toJson(Object.fromEntries(rows)) + '\n';
+  return rows.map(([n, v]) => `${device} ${n} ${v}`).join('\n') + '\n\n';
 }

@@ -187,6 +187,38 @@ describe('libvirt-rpc prints what virsh prints', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('saves, restores and manages saved state as virsh, and undefines with its options', async () => {
+    const a = join(daemon.dir, 'cli-a.save');
+    const b = join(daemon.dir, 'cli-b.save');
+    const mineSave = await ours('save', 'test', a);
+    const theirsRestore = await virsh(daemon, daemon.testUri, 'restore', a);
+    const theirsSave = await virsh(daemon, daemon.testUri, 'save', 'test', b);
+    const mineRestore = await ours('restore', b);
+    expect(mineSave.out).toBe(theirsSave.replace(b, a));
+    expect(mineRestore.out).toBe(theirsRestore.replace(a, b));
+    const mineManaged = await ours('managedsave', 'test');
+    await virsh(daemon, daemon.testUri, 'start', 'test');
+    expect(mineManaged.out).toBe(await virsh(daemon, daemon.testUri, 'managedsave', 'test'));
+    expect((await ours('managedsave-remove', 'test')).out).toBe("Removed managedsave image for domain 'test'\n");
+    expect((await ours('managedsave-remove', 'test')).out).toBe(await virsh(daemon, daemon.testUri, 'managedsave-remove', 'test'));
+    expect((await ours('start', 'test')).code).toBe(0);
+
+    for (const name of ['cli-undef-a', 'cli-undef-b']) await keeper.domainDefineXML(`<domain type='test'><name>${name}</name><memory>65536</memory><os><type>hvm</type></os></domain>`);
+    const flags = ['--managed-save', '--snapshots-metadata', '--checkpoints-metadata'];
+    expect((await ours('undefine', 'cli-undef-a', ...flags)).out).toBe((await virsh(daemon, daemon.testUri, 'undefine', 'cli-undef-b', ...flags)).replace('cli-undef-b', 'cli-undef-a'));
+  });
+
+  it('reads the guest clock as virsh, and interface and block counters in its form', async () => {
+    expect((await ours('domtime', 'test')).out).toBe(await virsh(daemon, daemon.testUri, 'domtime', 'test'));
+    // The test driver counts with the clock: the names and their order must agree, the figures move.
+    const form = (out: string) => out.replace(/ \d+$/gm, ' N');
+    for (const args of [['domifstat', 'test', 'testnet0'], ['domblkstat', 'test', 'vda']]) {
+      const mine = await ours(...args);
+      expect(mine.code).toBe(0);
+      expect(form(mine.out)).toBe(form(await virsh(daemon, daemon.testUri, ...args)));
+    }
+  });
+
   it('event: waits for one, or times out, as virsh', async () => {
     const waiting = ours('event', '--event', 'lifecycle', '--domain', 'zeta', '--timeout', '10');
     await new Promise((r) => setTimeout(r, 300));

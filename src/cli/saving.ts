@@ -1,0 +1,81 @@
+/**
+ * virsh's commands that save a guest's state and undefine it: `save`, `restore`,
+ * `managedsave`, `managedsave-remove`, and `undefine` with what it may remove besides the
+ * definition; each prints what virsh prints.
+ */
+import { VIR_ERR_INVALID_ARG, VIR_ERR_NO_SUPPORT } from '../../protocol/constants.js';
+import { LibvirtError } from '../errors.js';
+import { type Context, findDomain } from './commands.js';
+
+/** virsh's `--bypass-cache --running --paused` as virDomainSaveRestoreFlags. */
+const saveFlags = (o: { bypassCache?: boolean; running?: boolean; paused?: boolean }) => (o.bypassCache ? 1 : 0) | (o.running ? 2 : 0) | (o.paused ? 4 : 0);
+
+export interface SaveOptions {
+  bypassCache?: boolean;
+  running?: boolean;
+  paused?: boolean;
+}
+
+/** `save DOMAIN FILE`: the guest's memory to a file on the host; the guest stops. */
+export async function save(c: Context, ref: string, file: string, o: SaveOptions): Promise<string> {
+  const dom = await findDomain(c.conn, ref);
+  const flags = saveFlags(o);
+  if (flags) await c.conn.domainSaveFlags(dom, file, null, flags);
+  else await c.conn.domainSave(dom, file);
+  return `\nDomain '${dom.name}' saved to ${file}\n\n`;
+}
+
+/** `restore FILE`: the guest saved there, running again. */
+export async function restore(c: Context, file: string, o: SaveOptions): Promise<string> {
+  const flags = saveFlags(o);
+  if (flags) await c.conn.domainRestoreFlags(file, null, flags);
+  else await c.conn.domainRestore(file);
+  return `Domain restored from ${file}\n\n`;
+}
+
+/** `managedsave DOMAIN`: saved where libvirt keeps it, restored by the next start. */
+export async function managedsave(c: Context, ref: string, o: SaveOptions): Promise<string> {
+  const dom = await findDomain(c.conn, ref);
+  await c.conn.domainManagedSave(dom, saveFlags(o));
+  return `\nDomain '${dom.name}' state saved by libvirt\n\n`;
+}
+
+/** `managedsave-remove DOMAIN`: drop the image, or say there is none. */
+export async function managedsaveRemove(c: Context, ref: string): Promise<string> {
+  const dom = await findDomain(c.conn, ref);
+  if (!(await c.conn.domainHasManagedSaveImage(dom, 0))) return `Domain '${dom.name}' has no manage save image; removal skipped\n`;
+  await c.conn.domainManagedSaveRemove(dom, 0);
+  return `Removed managedsave image for domain '${dom.name}'\n`;
+}
+
+export interface UndefineOptions {
+  managedSave?: boolean;
+  snapshotsMetadata?: boolean;
+  checkpointsMetadata?: boolean;
+  nvram?: boolean;
+  keepNvram?: boolean;
+  tpm?: boolean;
+  keepTpm?: boolean;
+}
+
+/** `undefine DOMAIN [--managed-save] [--snapshots-metadata] [--checkpoints-metadata] [--nvram] [--keep-nvram] [--tpm] [--keep-tpm]`. */
+export async function undefine(c: Context, ref: string, o: UndefineOptions): Promise<string> {
+  const dom = await findDomain(c.conn, ref);
+  // virDomainUndefineFlagsValues: MANAGED_SAVE 1, SNAPSHOTS_METADATA 2, NVRAM 4, KEEP_NVRAM 8, CHECKPOINTS_METADATA 16, TPM 32, KEEP_TPM 64.
+  const flags = (o.managedSave ? 1 : 0) | (o.snapshotsMetadata ? 2 : 0) | (o.nvram ? 4 : 0) | (o.keepNvram ? 8 : 0) | (o.checkpointsMetadata ? 16 : 0) | (o.tpm ? 32 : 0) | (o.keepTpm ? 64 : 0);
+  if (o.nvram && o.keepNvram) throw new Error("Options --nvram and --keep-nvram are mutually exclusive");
+  if (o.tpm && o.keepTpm) throw new Error("Options --tpm and --keep-tpm are mutually exclusive");
+  if (!flags) await c.conn.domainUndefine(dom);
+  else {
+    try {
+      await c.conn.domainUndefineFlags(dom, flags);
+    } catch (e) {
+      // As virsh: a driver that refuses the flags may still undefine a domain that has none of
+      // what they would remove.
+      const refused = e instanceof LibvirtError && (e.code === VIR_ERR_NO_SUPPORT || e.code === VIR_ERR_INVALID_ARG);
+      if (!refused || (await c.conn.domainHasManagedSaveImage(dom, 0).catch(() => 0)) || (await c.conn.domainSnapshotNum(dom, 0).catch(() => 0))) throw e;
+      await c.conn.domainUndefine(dom);
+    }
+  }
+  return `Domain '${dom.name}' has been undefined\n\n`;
+}
