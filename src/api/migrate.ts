@@ -235,7 +235,12 @@ export function migrationArguments(options: MigrateOptions = {}): { flags: numbe
   return { flags: flags >>> 0, params };
 }
 
-const supports = async (conn: Client, feature: number) => (await connectSupportsFeature(conn, feature).catch(() => 0)) !== 0;
+/** A driver feature, as libvirt's library asks it: a daemon that does not know the question lacks the feature; a lost connection is an error. */
+const supports = async (conn: Client, feature: number) =>
+  (await connectSupportsFeature(conn, feature).catch((e: unknown) => {
+    if (e instanceof LibvirtError) return 0;
+    throw e;
+  })) !== 0;
 
 const param = (params: TypedParamsInput, name: string): unknown => {
   const v = params[name];
@@ -271,7 +276,6 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
   readonly result: Promise<T>;
   private readonly waiting: ((r: IteratorResult<MigrationProgress>) => void)[] = [];
   private readonly queued: MigrationProgress[] = [];
-  private settled = false;
   private watched = false;
   private readonly aborter = new AbortController();
   /** Set while Perform runs: aborts the job on the source daemon. */
@@ -289,7 +293,6 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
     this.result = run(this).finally(async () => {
       await Promise.all(this.eventStops.splice(0).map((stop) => stop().catch(() => {})));
       this.phase = 'done';
-      this.settled = true;
       for (const w of this.waiting.splice(0)) w({ value: undefined, done: true });
     });
     // A job nobody awaits must not end the process with an unhandled rejection of its own.
@@ -308,7 +311,7 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
       next: () => {
         const v = this.queued.shift();
         if (v) return Promise.resolve({ value: v, done: false });
-        if (this.settled) return Promise.resolve({ value: undefined, done: true });
+        if (this.phase === 'done') return Promise.resolve({ value: undefined, done: true });
         return new Promise((resolve) => this.waiting.push(resolve));
       },
       [Symbol.asyncIterator]: () => it,
@@ -430,10 +433,6 @@ export class MigrationJob<T = MigrationResult> implements PromiseLike<T> {
   }
 }
 
-/** The error a phase's failure becomes. */
-const failure = (phase: MigrationPhase, host: 'source' | 'destination', guest: 'source' | 'destination' | 'unknown', cause: unknown) =>
-  cause instanceof MigrationError ? cause : new MigrationError(phase, host, guest, cause);
-
 /**
  * Migrates `dom` from `src` to `dst` as libvirt's virDomainMigrate3 does (managed: the client
  * runs the five phases); with `peer2peer`, the source daemon migrates to `dst`'s URI
@@ -510,7 +509,7 @@ async function unmanaged(job: MigrationJob<unknown>, src: Client, dom: RemoteNon
     });
   } catch (e) {
     if (job.aborted) throw await abortError(src, dom, e);
-    throw failure('perform', 'source', 'source', e);
+    throw new MigrationError('perform', 'source', 'source', e);
   }
 }
 
@@ -563,7 +562,7 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
     cookie = r.cookie_out;
     xml = r.xml;
   } catch (e) {
-    throw failure('begin', 'source', 'source', e);
+    throw new MigrationError('begin', 'source', 'source', e);
   }
   const state = await domainGetState(src, dom, 0).catch(() => null);
   if (state?.state === VIR_DOMAIN_PAUSED) flags |= VIR_MIGRATE_PAUSED;
@@ -594,7 +593,7 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
       }
       prepared = true;
     } catch (e) {
-      first = failure('prepare', 'destination', 'source', e);
+      first = new MigrationError('prepare', 'destination', 'source', e);
     }
   }
   if (!prepared) {
@@ -603,7 +602,7 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
     throw first ?? (await abortError(src, dom, undefined));
   }
   if (uri !== null && useParams) p[VIR_MIGRATE_PARAM_URI] = { type: 'string', value: uri };
-  else if (uri === null && !(useParams && param(p, VIR_MIGRATE_PARAM_URI))) first = failure('prepare', 'destination', 'source', new LibvirtError({ code: 1, domain: 0, message: 'domainMigratePrepare3 did not set uri', level: 2, dom: null, str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null }));
+  else if (uri === null && !(useParams && param(p, VIR_MIGRATE_PARAM_URI))) first = new MigrationError('prepare', 'destination', 'source', new LibvirtError({ code: 1, domain: 0, message: 'domainMigratePrepare3 did not set uri', level: 2, dom: null, str1: null, str2: null, str3: null, int1: 0, int2: 0, net: null }));
 
   // Perform: the source sends the guest.
   if (!first && !aborted()) {
@@ -630,7 +629,7 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
         // A source that ran Perform knows of its failure: Confirm is not called.
         notifySource = !job.performStarted;
         cookie = new Uint8Array(0);
-        first = lost ? failure('perform', 'destination', 'source', lost) : failure('perform', 'source', 'source', e);
+        first = lost ? new MigrationError('perform', 'destination', 'source', lost) : new MigrationError('perform', 'source', 'source', e);
       } finally {
         performing = false;
       }
@@ -650,7 +649,7 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
     // Perform's "operation failed" is replaced by the destination's own reason (the guest died there), as libvirt does.
     const own = e instanceof LibvirtError && e.code !== VIR_ERR_MIGRATE_FINISH_OK;
     const performFailed = first?.phase === 'perform' && first.cause instanceof LibvirtError && first.cause.domain === VIR_FROM_QEMU && first.cause.code === VIR_ERR_OPERATION_FAILED;
-    if (!first || (cancelled && performFailed && own && (e as LibvirtError).domain === VIR_FROM_QEMU)) first = failure('finish', 'destination', 'source', e);
+    if (!first || (cancelled && performFailed && own && (e as LibvirtError).domain === VIR_FROM_QEMU)) first = new MigrationError('finish', 'destination', 'source', e);
   }
   // A destination that starts the guest although told the migration was cancelled (libvirt logs
   // it) must not make the source drop its copy: what was cancelled stays cancelled.
@@ -669,7 +668,7 @@ async function managed(job: MigrationJob<unknown>, src: Client, dom: RemoteNonnu
   }
   if (confirmError && first) throw new MigrationError(first.phase, first.host, 'unknown', first.cause);
   if (job.aborted) throw await abortError(src, dom, first ?? undefined);
-  throw first ?? failure('finish', 'destination', 'source', new Error('the destination did not start the guest'));
+  throw first ?? new MigrationError('finish', 'destination', 'source', new Error('the destination did not start the guest'));
 }
 
 /** The AbortError a migration settles with, once the source says how the guest is. */

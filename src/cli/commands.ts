@@ -15,6 +15,9 @@ import {
 } from '../../protocol/constants.js';
 import { domainStateName, keyValues, poolStateName, table, toJson, uuidString, versionString } from './format.js';
 
+/** The typed XML layer, loaded by the commands that read or write XML only. */
+export const typedXml = () => import('../../xml/index.js');
+
 /** The `need_results` argument of the ListAll calls: return the objects, not only how many there are. */
 export const WITH_RESULTS = 1;
 

@@ -38,6 +38,33 @@ export function versionString(v: bigint | number): string {
   return `${Math.floor(n / 1e6)}.${Math.floor(n / 1e3) % 1000}.${n % 1000}`;
 }
 
+/**
+ * virsh's human sizes: the largest binary unit that keeps the value at 1 or more, and
+ * `digits` decimals printed as C's `%.Nf` prints them: a value exactly halfway rounds to even
+ * (48.3125 is 48.312 to three), where toFixed rounds up. A byte count over a power of two is
+ * exact, so the halfway test is too.
+ */
+export function prettySize(bytes: number | bigint, digits = 2): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  let v = Number(bytes);
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  const scale = 10 ** digits;
+  const scaled = v * scale;
+  const floor = Math.floor(scaled);
+  const text = scaled - floor === 0.5 ? ((floor % 2 === 0 ? floor : floor + 1) / scale).toFixed(digits) : v.toFixed(digits);
+  return `${text} ${units[u]}`;
+}
+
+/** A whole number option, or virsh's complaint about it. */
+export function numericOption(name: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new Error(`Numeric value '${value}' for <${name}> option is malformed or out of range`);
+  return Number(value);
+}
+
 /** JSON for `--json`: the JSON form of both faces (handles/values.ts `jsonReplacer`). */
 export function toJson(value: unknown): string {
   return toJSONText(value, 2);

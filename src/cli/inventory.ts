@@ -7,12 +7,10 @@
 import { readFileSync } from 'node:fs';
 import type { RemoteNonnullStorageVol } from '../../protocol/remote.js';
 import { LibvirtError } from '../errors.js';
-import { type Context, findDomain, WITH_RESULTS } from './commands.js';
+import { uuidBytes } from '../handles/values.js';
+import { type Context, findDomain, typedXml as xmlLayer, WITH_RESULTS } from './commands.js';
 import { table, toJson, uuidString } from './format.js';
-
-const xmlLayer = () => import('../../xml/index.js');
 const line = (c: Context, key: string, value: string) => (c.json ? toJson({ [key]: value }) + '\n' : `${value}\n\n`);
-const uuidBytes = (text: string) => Uint8Array.from(text.replace(/-/g, '').match(/../g) ?? [], (h) => parseInt(h, 16));
 
 /** A volume as virsh finds one: by name in `--pool`, else by key, else by path. */
 export async function findVolume(c: Context, ref: string, poolName?: string): Promise<RemoteNonnullStorageVol> {

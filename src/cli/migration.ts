@@ -12,7 +12,7 @@ import { type MigrateOptions, type MigrationJob, type MigrationProgress, startMi
 import { AbortError, MigrationError } from '../errors.js';
 import type { TypedParams } from '../xdr/index.js';
 import { type Context, findDomain } from './commands.js';
-import { toJson } from './format.js';
+import { numericOption, prettySize, toJson } from './format.js';
 
 export interface MigrateIo {
   /** Whether stderr is a terminal: a progress bar instead of virsh's lines. */
@@ -75,10 +75,7 @@ export interface MigrateCliOptions {
   tlsDestination?: string;
 }
 
-const int = (name: string, v: string) => {
-  if (!/^\d+$/.test(v)) throw new Error(`Numeric value '${v}' for <${name}> option is malformed or out of range`);
-  return Number(v);
-};
+const int = numericOption;
 const list = (v: string) => v.split(',').filter(Boolean);
 
 /** virsh's options as the library's. */
@@ -210,25 +207,6 @@ function progressPrinter(io: MigrateIo) {
 const JOB_TYPES = ['None', 'Bounded', 'Unbounded', 'Completed', 'Failed', 'Cancelled'];
 const OPERATIONS = ['Unknown', 'Start', 'Save', 'Restore', 'Incoming migration', 'Outgoing migration', 'Snapshot', 'Snapshot revert', 'Dump', 'Backup', 'Snapshot delete'];
 
-/** virsh's sizes: the largest binary unit below the value, three decimals. */
-export function prettyCapacity(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let k = 0;
-  while (k < units.length - 1 && bytes >= 1024 ** (k + 1)) k++;
-  return `${fixed3(bytes / 1024 ** k)} ${units[k]}`;
-}
-
-/**
- * `%.3f` as C prints it: a value exactly halfway rounds to even (48.3125 is 48.312), where
- * toFixed rounds up. A byte count over a power of two is exact, so the halfway test is too.
- */
-function fixed3(v: number): string {
-  const scaled = v * 1000;
-  const floor = Math.floor(scaled);
-  if (scaled - floor === 0.5) return ((floor % 2 === 0 ? floor : floor + 1) / 1000).toFixed(3);
-  return v.toFixed(3);
-}
-
 type Row = [label: string, field: string, format: 'ms' | 'size' | 'rate' | 'count' | 'pages' | 'bytes' | 'percent' | 'text'];
 
 /** The statistics virsh prints, in its order, with its labels. */
@@ -297,8 +275,8 @@ export function jobInfoText(type: number, params: TypedParams, completed: boolea
     const n = typeof v === 'bigint' || typeof v === 'number' ? Number(v) : 0;
     const value =
       format === 'ms' ? `${String(v).padEnd(12)} ms`
-      : format === 'size' ? prettyCapacity(n)
-      : format === 'rate' ? `${prettyCapacity(n)}/s`
+      : format === 'size' ? prettySize(n, 3)
+      : format === 'rate' ? `${prettySize(n, 3)}/s`
       : format === 'pages' ? `${String(v).padEnd(12)} pages/s`
       : format === 'bytes' ? `${String(v).padEnd(12)} bytes`
       : format === 'percent' ? `${String(v).padEnd(12)} %`

@@ -1,24 +1,12 @@
 /** Networks, pools, volumes, snapshots, secrets, stats and QEMU commands, in virsh's shapes. */
 import type { TypedParams } from '../xdr/index.js';
 import type { StorageVolumeTarget } from '../../xml/index.js';
-import { WITH_RESULTS, findDomain, type Context } from './commands.js';
-import { keyValues, poolStateName, table, toJson, uuidString } from './format.js';
+import { WITH_RESULTS, findDomain, type Context, typedXml } from './commands.js';
+import { keyValues, poolStateName, prettySize, table, toJson, uuidString } from './format.js';
 
 type VolumeFormat = NonNullable<StorageVolumeTarget['format']>['type'];
 
 const yesNo = (v: number | boolean) => (v ? 'yes' : 'no');
-
-/** virsh's human sizes: two decimals and the largest binary unit that keeps the value >= 1. */
-export function prettySize(bytes: bigint): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-  let v = Number(bytes);
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return `${v.toFixed(2)} ${units[u]}`;
-}
 
 /** `10M`, `1G`, `512KiB`, `1000KB`, `4096` → bytes, as virsh's scaled integers. */
 export function parseSize(text: string): bigint {
@@ -154,7 +142,6 @@ export async function volDelete(c: Context, name: string, poolName: string): Pro
 }
 
 /** The typed XML layer, loaded by the commands that read or write XML only (start-up stays small). */
-const typedXml = () => import('../../xml/index.js');
 
 /** `2026-11-24 16:57:22 +0000`, in local time as virsh prints it. */
 function snapshotTime(seconds: number): string {

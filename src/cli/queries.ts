@@ -14,10 +14,10 @@ import {
   VIR_IP_ADDR_TYPE_IPV4,
 } from '../../protocol/constants.js';
 import { LibvirtError } from '../errors.js';
-import { type Context, findDomain } from './commands.js';
-import { keyValues, table, toJson, uuidString } from './format.js';
-
-const xmlLayer = () => import('../../xml/index.js');
+import { uuidBytes } from '../handles/values.js';
+import { type Context, findDomain, typedXml as xmlLayer } from './commands.js';
+import { keyValues, numericOption, table, toJson, uuidString } from './format.js';
+import { parseSize } from './objects.js';
 
 /** A child's attribute read from a typed element whose branches differ (any of the names given). */
 function attrOf(el: unknown, ...names: string[]): string | undefined {
@@ -184,7 +184,7 @@ export async function domIdentity(c: Context, ref: string, what: 'id' | 'uuid' |
 
 /** `net-name UUID` and `net-uuid NAME`. */
 export async function netIdentity(c: Context, ref: string, what: 'name' | 'uuid'): Promise<string> {
-  const net = what === 'name' ? await c.conn.networkLookupByUUID(Uint8Array.from(ref.replace(/-/g, '').match(/../g) ?? [], (h) => parseInt(h, 16))) : await c.conn.networkLookupByName(ref);
+  const net = what === 'name' ? await c.conn.networkLookupByUUID(uuidBytes(ref)) : await c.conn.networkLookupByName(ref);
   const v = what === 'name' ? net.name : uuidString(net.uuid);
   return c.json ? toJson({ [what]: v }) + '\n' : `${v}\n\n`;
 }
@@ -208,16 +208,10 @@ export async function poolAction(c: Context, action: 'start' | 'destroy' | 'refr
 /** virsh's `--config --live --current` as the affect flags. */
 const affect = (o: { config?: boolean; live?: boolean; current?: boolean }) => (o.config ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (o.live ? VIR_DOMAIN_AFFECT_LIVE : 0);
 
-/** A size with virsh's scaled units (`512M`, `1GiB`; KiB when bare), in KiB. */
+/** A size with virsh's scaled units (`512M`, `1GiB`), in KiB; a bare number is KiB already. */
 export function kibOf(size: string): bigint {
-  const m = /^(\d+)\s*([a-zA-Z]*)$/.exec(size.trim());
-  if (!m) throw new Error(`Invalid value for size '${size}'`);
-  const unit = m[2]!.toLowerCase();
-  const powers: Record<string, number> = { '': 1, b: 0, bytes: 0, k: 1, kib: 1, kb: 1, m: 2, mib: 2, mb: 2, g: 3, gib: 3, gb: 3, t: 4, tib: 4, tb: 4 };
-  if (!(unit in powers)) throw new Error(`Invalid value for size '${size}'`);
-  const decimal = unit.length === 2 && unit.endsWith('b');
-  const bytes = BigInt(m[1]!) * (decimal ? 1000n : 1024n) ** BigInt(powers[unit]!);
-  return unit === '' ? BigInt(m[1]!) : (bytes + 1023n) / 1024n;
+  if (/^\d+$/.test(size.trim())) return BigInt(size.trim());
+  return (parseSize(size) + 1023n) / 1024n;
 }
 
 /** `setmem DOMAIN SIZE [--config] [--live] [--current]` and `setmaxmem` likewise. */
@@ -233,8 +227,7 @@ export async function setMemory(c: Context, ref: string, size: string, max: bool
 
 /** `setvcpus DOMAIN COUNT [--config] [--live] [--current] [--maximum]`. */
 export async function setvcpus(c: Context, ref: string, count: string, o: { config?: boolean; live?: boolean; current?: boolean; maximum?: boolean }): Promise<string> {
-  if (!/^\d+$/.test(count)) throw new Error(`Numeric value '${count}' for <count> option is malformed or out of range`);
-  await c.conn.domainSetVcpusFlags(await findDomain(c.conn, ref), Number(count), affect(o) | (o.maximum ? VIR_DOMAIN_VCPU_MAXIMUM : 0));
+  await c.conn.domainSetVcpusFlags(await findDomain(c.conn, ref), numericOption('count', count), affect(o) | (o.maximum ? VIR_DOMAIN_VCPU_MAXIMUM : 0));
   return '\n';
 }
 

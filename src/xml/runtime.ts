@@ -645,9 +645,10 @@ function formatElement(obj: unknown, d: ElementDesc, x: string, path: string, in
     }
   }
   // A required child the document had may not go (one it lacked stays lacking: lenient mode keeps such documents).
-  if (hidden) {
-    for (const c of d.c) {
-      if (c.r && written!.has(c.k) && !valuesOf(o, c, path).length) throw new XmlSchemaError(`element <${localName(c.x)}> is required`, path);
+  if (written) {
+    for (const k of written.keys()) {
+      const c = childByKey(d, k)!;
+      if (c.r && !valuesOf(o, c, path).length) throw new XmlSchemaError(`element <${localName(c.x)}> is required`, path);
     }
   }
   let text = '';

@@ -2,7 +2,11 @@
  * The migration commands' formatting, without a daemon: virsh's sizes (C's rounding of a value
  * exactly halfway), its progress figure, and the domjobinfo rows it prints or leaves out.
  */
-import { jobInfoText, migrateOptions, percentDone, prettyCapacity } from '../../src/cli/migration.js';
+import { prettySize } from '../../src/cli/format.js';
+import { jobInfoText, migrateOptions, percentDone } from '../../src/cli/migration.js';
+
+/** domjobinfo's sizes: three decimals. */
+const prettyCapacity = (bytes: number) => prettySize(bytes, 3);
 import { progressOf } from '../../src/api/migrate.js';
 
 describe('virsh formatting of migration figures', () => {
