@@ -15,6 +15,7 @@ import * as mig from './migration.js';
 import * as q from './queries.js';
 import * as inv from './inventory.js';
 import * as sav from './saving.js';
+import * as dev from './devices.js';
 import * as obj from './objects.js';
 import * as xfer from './transfers.js';
 
@@ -61,7 +62,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout(await work({ conn, uri: uri ?? conn.uri, json: !!g.json }));
     } catch (e) {
       if (e instanceof xfer.TimedOutReport) io.stdout(e.report);
-      else io.stderr(`error: ${(e as Error).message}\n`);
+      else {
+        io.stderr(`error: ${(e as Error).message}\n`);
+        // virsh ends every command it ran with a blank line, a failed one too.
+        if (conn && !g.json) io.stdout('\n');
+      }
       exit = 1;
     } finally {
       await conn?.close();
@@ -392,6 +397,31 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.command('domtime <domain>').description('domain time').action((d: string) => run((c) => q.domtime(c, d))());
   program.command('domifstat <domain> <interface>').description('get network interface stats for a domain').action((d: string, i: string) => run((c) => q.domifstat(c, d, i))());
   program.command('domblkstat <domain> <device>').description('get device block stats for a domain').action((d: string, dev: string) => run((c) => q.domblkstat(c, d, dev))());
+  const deviceAffect = (command: Command) => affectOptions(command).option('--persistent', 'make live change persistent');
+  for (const verb of ['attach', 'detach', 'update'] as const) {
+    deviceAffect(program.command(`${verb}-device <domain> <file>`).description(`${verb} device from an XML file`)).action((d: string, f: string, o: dev.AffectOptions) =>
+      run((c) => dev.deviceFromFile(c, verb, d, f, o))(),
+    );
+  }
+  deviceAffect(program.command('attach-disk <domain> <source> <target>').description('attach disk device'))
+    .option('--targetbus <bus>', 'target bus of disk device')
+    .option('--driver <driver>', 'driver of disk device')
+    .option('--subdriver <subdriver>', 'subdriver of disk device')
+    .option('--cache <cache>', 'cache mode of disk device')
+    .option('--type <type>', 'target device type')
+    .option('--mode <mode>', 'mode of device reading and writing')
+    .option('--sourcetype <type>', 'type of source (block|file)')
+    .option('--serial <serial>', 'serial of disk device')
+    .action((d: string, src: string, t: string, o: dev.DiskOptions) => run((c) => dev.attachDisk(c, d, src, t, o))());
+  deviceAffect(program.command('detach-disk <domain> <target>').description('detach disk device')).action((d: string, t: string, o: dev.AffectOptions) => run((c) => dev.detachDisk(c, d, t, o))());
+  deviceAffect(program.command('attach-interface <domain> <type> <source>').description('attach network interface'))
+    .option('--target <target>', 'target network name')
+    .option('--mac <mac>', 'MAC address')
+    .option('--model <model>', 'model type')
+    .action((d: string, t: string, src: string, o: dev.InterfaceOptions) => run((c) => dev.attachInterface(c, d, t, src, o))());
+  deviceAffect(program.command('detach-interface <domain> <type>').description('detach network interface'))
+    .option('--mac <mac>', 'MAC address')
+    .action((d: string, t: string, o: dev.AffectOptions & { mac?: string }) => run((c) => dev.detachInterface(c, d, t, o))());
   const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
     const g = program.opts<{ connect?: string; json?: boolean }>();
     try {

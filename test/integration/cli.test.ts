@@ -250,6 +250,33 @@ describe('libvirt-rpc on the QEMU session daemon', () => {
     expect((await q('secret-list')).out).toBe(await virsh(daemon, daemon.qemuUri, 'secret-list'));
   });
 
+  it('attaches and detaches devices as virsh: the same words, and the same definitions after', async () => {
+    const qconn = await connect(daemon.qemuUri);
+    const [mine, theirs] = ['cli-dev-ours', 'cli-dev-virsh'];
+    for (const name of [mine, theirs]) await qconn.domainDefineXML(tinyGuestXml(name, { noGraphics: true }));
+    const file = join(daemon.dir, 'cli-dev.xml');
+    writeFileSync(file, "<disk type='file' device='disk'><source file='/var/tmp/extra.img'/><target dev='vdb' bus='virtio'/></disk>");
+    const steps: string[][] = [
+      ['attach-disk', '{}', '/var/tmp/data.img', 'vdc', '--config', '--targetbus', 'virtio', '--driver', 'qemu', '--subdriver', 'raw', '--mode', 'readonly'],
+      ['attach-device', '{}', file, '--config'],
+      ['attach-interface', '{}', 'bridge', 'br-cli', '--config', '--model', 'virtio', '--mac', '52:54:00:12:34:56'],
+      ['detach-disk', '{}', 'vdb', '--config'],
+      ['detach-interface', '{}', 'bridge', '--config'],
+      ['detach-disk', '{}', 'vdz', '--config'],
+    ];
+    const definition = async (name: string) => (await virsh(daemon, daemon.qemuUri, 'dumpxml', '--inactive', name)).replace(new RegExp(name, 'g'), 'NAME').replace(/<uuid>.*<\/uuid>/, '');
+    for (const step of steps) {
+      const m = await q(...step.map((a) => (a === '{}' ? mine : a)));
+      const t = await new Promise<{ out: string; err: string; code: number }>((resolve) =>
+        execFile('virsh', ['-c', daemon.qemuUri, ...step.map((a) => (a === '{}' ? theirs : a))], { env: clientEnv(daemon) }, (e, out, err) => resolve({ out, err, code: typeof e?.code === 'number' ? e.code : 0 })),
+      );
+      expect([step, m]).toEqual([step, t]);
+      expect(await definition(mine)).toBe(await definition(theirs));
+    }
+    for (const name of [mine, theirs]) await qconn.domainUndefine(await qconn.domainLookupByName(name));
+    await qconn.close();
+  });
+
   it('uploads and downloads a volume, sparse or not', async () => {
     const dir = join(daemon.dir, 'cli-pool');
     mkdirSync(dir);
