@@ -9,20 +9,17 @@ import { readFileSync } from 'node:fs';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
 import { VIR_DOMAIN_AFFECT_CONFIG, VIR_DOMAIN_AFFECT_LIVE, VIR_DOMAIN_XML_INACTIVE } from '../../protocol/constants.js';
 import type { Connection } from '../api/connection.js';
-import { type Context, findDomain } from './commands.js';
+import { type Context, findDomain, typedXml } from './commands.js';
+import type { Command } from 'commander';
+import { type AffectOptions, type Registry, affectOptions } from './registry.js';
 
-export interface AffectOptions {
-  config?: boolean;
-  live?: boolean;
-  current?: boolean;
+export interface DeviceAffectOptions extends AffectOptions {
   /** The definition, and the running guest too when it runs. */
   persistent?: boolean;
 }
 
-const xmlLayer = () => import('../../xml/index.js');
-
 /** The flags virsh passes, or null when it calls the flagless form (no option given). */
-async function affectFlags(conn: Connection, dom: RemoteNonnullDomain, o: AffectOptions): Promise<number | null> {
+async function affectFlags(conn: Connection, dom: RemoteNonnullDomain, o: DeviceAffectOptions): Promise<number | null> {
   if (o.current && (o.config || o.live || o.persistent)) throw new Error('Options --current and --live/--config/--persistent are mutually exclusive');
   let flags = (o.config ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (o.live ? VIR_DOMAIN_AFFECT_LIVE : 0);
   if (o.persistent) flags |= VIR_DOMAIN_AFFECT_CONFIG | ((await conn.domainIsActive(dom)) ? VIR_DOMAIN_AFFECT_LIVE : 0);
@@ -31,7 +28,7 @@ async function affectFlags(conn: Connection, dom: RemoteNonnullDomain, o: Affect
 
 type Verb = 'attach' | 'detach' | 'update';
 
-async function modify(c: Context, dom: RemoteNonnullDomain, verb: Verb, xml: string, o: AffectOptions): Promise<void> {
+async function modify(c: Context, dom: RemoteNonnullDomain, verb: Verb, xml: string, o: DeviceAffectOptions): Promise<void> {
   const flags = await affectFlags(c.conn, dom, o);
   if (verb === 'update') await c.conn.domainUpdateDeviceFlags(dom, xml, flags ?? 0);
   else if (verb === 'attach') await (flags === null ? c.conn.domainAttachDevice(dom, xml) : c.conn.domainAttachDeviceFlags(dom, xml, flags));
@@ -43,7 +40,7 @@ const failed = (what: string, e: unknown) => new Error(`${what}\nerror: ${e inst
 const past = { attach: 'attached', detach: 'detached', update: 'updated' } as const;
 
 /** `attach-device`, `detach-device` and `update-device` DOMAIN FILE. */
-export async function deviceFromFile(c: Context, verb: Verb, ref: string, file: string, o: AffectOptions): Promise<string> {
+export async function deviceFromFile(c: Context, verb: Verb, ref: string, file: string, o: DeviceAffectOptions): Promise<string> {
   const dom = await findDomain(c.conn, ref);
   const xml = readFileSync(file, 'utf8');
   try {
@@ -54,7 +51,7 @@ export async function deviceFromFile(c: Context, verb: Verb, ref: string, file: 
   return `Device ${past[verb]} successfully\n\n`;
 }
 
-export interface DiskOptions extends AffectOptions {
+export interface DiskOptions extends DeviceAffectOptions {
   targetbus?: string;
   driver?: string;
   subdriver?: string;
@@ -68,7 +65,7 @@ export interface DiskOptions extends AffectOptions {
 /** `attach-disk DOMAIN SOURCE TARGET`: a disk built from options, as virsh builds it. */
 export async function attachDisk(c: Context, ref: string, source: string, target: string, o: DiskOptions): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const { formatDomainXML } = await xmlLayer();
+  const { formatDomainXML } = await typedXml();
   const kind = o.sourcetype ?? 'file';
   const disk: Record<string, unknown> = {
     type: kind,
@@ -88,7 +85,7 @@ export async function attachDisk(c: Context, ref: string, source: string, target
   return 'Disk attached successfully\n\n';
 }
 
-export interface InterfaceOptions extends AffectOptions {
+export interface InterfaceOptions extends DeviceAffectOptions {
   target?: string;
   mac?: string;
   model?: string;
@@ -97,7 +94,7 @@ export interface InterfaceOptions extends AffectOptions {
 /** `attach-interface DOMAIN TYPE SOURCE`: `network`, `bridge` or `direct`, with options. */
 export async function attachInterface(c: Context, ref: string, type: string, source: string, o: InterfaceOptions): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const { formatDomainXML } = await xmlLayer();
+  const { formatDomainXML } = await typedXml();
   const sourceKey = type === 'network' ? 'network' : type === 'bridge' ? 'bridge' : 'dev';
   const iface: Record<string, unknown> = {
     type,
@@ -125,9 +122,9 @@ function deviceXml(doc: string, element: string): string {
 }
 
 /** `detach-disk DOMAIN TARGET`: the disk whose target or source is TARGET, from the domain's XML. */
-export async function detachDisk(c: Context, ref: string, target: string, o: AffectOptions): Promise<string> {
+export async function detachDisk(c: Context, ref: string, target: string, o: DeviceAffectOptions): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const { formatDomainXML, parseDomainXML } = await xmlLayer();
+  const { formatDomainXML, parseDomainXML } = await typedXml();
   const flags = await affectFlags(c.conn, dom, o);
   const inactive = flags !== null && !(flags & VIR_DOMAIN_AFFECT_LIVE) && !!(flags & VIR_DOMAIN_AFFECT_CONFIG);
   const def = parseDomainXML(await c.conn.domainGetXMLDesc(dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0));
@@ -146,9 +143,9 @@ export async function detachDisk(c: Context, ref: string, target: string, o: Aff
 }
 
 /** `detach-interface DOMAIN TYPE [--mac MAC]`: the interface of that type (and MAC), from the domain's XML. */
-export async function detachInterface(c: Context, ref: string, type: string, o: AffectOptions & { mac?: string }): Promise<string> {
+export async function detachInterface(c: Context, ref: string, type: string, o: DeviceAffectOptions & { mac?: string }): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const { formatDomainXML, parseDomainXML } = await xmlLayer();
+  const { formatDomainXML, parseDomainXML } = await typedXml();
   const flags = await affectFlags(c.conn, dom, o);
   const inactive = flags !== null && !(flags & VIR_DOMAIN_AFFECT_LIVE) && !!(flags & VIR_DOMAIN_AFFECT_CONFIG);
   const def = parseDomainXML(await c.conn.domainGetXMLDesc(dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0));
@@ -162,4 +159,32 @@ export async function detachInterface(c: Context, ref: string, type: string, o: 
     throw failed('Failed to detach interface', e);
   }
   return 'Interface detached successfully\n\n';
+}
+
+export function register({ program, act }: Registry): void {
+  const deviceAffect = (command: Command) => affectOptions(command).option('--persistent', 'make live change persistent');
+  for (const verb of ['attach', 'detach', 'update'] as const) {
+    deviceAffect(program.command(`${verb}-device <domain> <file>`).description(`${verb} device from an XML file`)).action((d: string, f: string, o: DeviceAffectOptions) =>
+      act((c) => deviceFromFile(c, verb, d, f, o)),
+    );
+  }
+  deviceAffect(program.command('attach-disk <domain> <source> <target>').description('attach disk device'))
+    .option('--targetbus <bus>', 'target bus of disk device')
+    .option('--driver <driver>', 'driver of disk device')
+    .option('--subdriver <subdriver>', 'subdriver of disk device')
+    .option('--cache <cache>', 'cache mode of disk device')
+    .option('--type <type>', 'target device type')
+    .option('--mode <mode>', 'mode of device reading and writing')
+    .option('--sourcetype <type>', 'type of source (block|file)')
+    .option('--serial <serial>', 'serial of disk device')
+    .action((d: string, src: string, t: string, o: DiskOptions) => act((c) => attachDisk(c, d, src, t, o)));
+  deviceAffect(program.command('detach-disk <domain> <target>').description('detach disk device')).action((d: string, t: string, o: DeviceAffectOptions) => act((c) => detachDisk(c, d, t, o)));
+  deviceAffect(program.command('attach-interface <domain> <type> <source>').description('attach network interface'))
+    .option('--target <target>', 'target network name')
+    .option('--mac <mac>', 'MAC address')
+    .option('--model <model>', 'model type')
+    .action((d: string, t: string, src: string, o: InterfaceOptions) => act((c) => attachInterface(c, d, t, src, o)));
+  deviceAffect(program.command('detach-interface <domain> <type>').description('detach network interface'))
+    .option('--mac <mac>', 'MAC address')
+    .action((d: string, t: string, o: DeviceAffectOptions & { mac?: string }) => act((c) => detachInterface(c, d, t, o)));
 }

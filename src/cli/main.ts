@@ -18,16 +18,9 @@ import * as sav from './saving.js';
 import * as dev from './devices.js';
 import * as obj from './objects.js';
 import * as xfer from './transfers.js';
+import { type CliIo, type Registry, affectOptions } from './registry.js';
 
-export interface CliIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  env: Record<string, string | undefined>;
-  /** Whether stderr is a terminal (progress bars are drawn only then). */
-  isTTY?: boolean;
-  /** Where progress bars are drawn (default: the process's stderr). */
-  progressStream?: NodeJS.WritableStream;
-}
+export type { CliIo };
 
 /**
  * Runs one command line; resolves with the exit code (0 or 1, as virsh).
@@ -304,7 +297,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   for (const action of ['start', 'destroy', 'refresh'] as const) {
     program.command(`pool-${action} <pool>`).description(`${action} a pool`).action((p: string) => run((c) => q.poolAction(c, action, p))());
   }
-  const affectOptions = (command: Command) => command.option('--config', 'affect next boot').option('--live', 'affect running domain').option('--current', 'affect current domain');
   for (const [name, max] of [['setmem', false], ['setmaxmem', true]] as const) {
     affectOptions(program.command(`${name} <domain> <size>`).description(max ? 'change maximum memory limit' : 'change memory allocation')).action(
       (d: string, size: string, o: { config?: boolean; live?: boolean; current?: boolean }) => run((c) => q.setMemory(c, d, size, max, o))(),
@@ -397,31 +389,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.command('domtime <domain>').description('domain time').action((d: string) => run((c) => q.domtime(c, d))());
   program.command('domifstat <domain> <interface>').description('get network interface stats for a domain').action((d: string, i: string) => run((c) => q.domifstat(c, d, i))());
   program.command('domblkstat <domain> <device>').description('get device block stats for a domain').action((d: string, dev: string) => run((c) => q.domblkstat(c, d, dev))());
-  const deviceAffect = (command: Command) => affectOptions(command).option('--persistent', 'make live change persistent');
-  for (const verb of ['attach', 'detach', 'update'] as const) {
-    deviceAffect(program.command(`${verb}-device <domain> <file>`).description(`${verb} device from an XML file`)).action((d: string, f: string, o: dev.AffectOptions) =>
-      run((c) => dev.deviceFromFile(c, verb, d, f, o))(),
-    );
-  }
-  deviceAffect(program.command('attach-disk <domain> <source> <target>').description('attach disk device'))
-    .option('--targetbus <bus>', 'target bus of disk device')
-    .option('--driver <driver>', 'driver of disk device')
-    .option('--subdriver <subdriver>', 'subdriver of disk device')
-    .option('--cache <cache>', 'cache mode of disk device')
-    .option('--type <type>', 'target device type')
-    .option('--mode <mode>', 'mode of device reading and writing')
-    .option('--sourcetype <type>', 'type of source (block|file)')
-    .option('--serial <serial>', 'serial of disk device')
-    .action((d: string, src: string, t: string, o: dev.DiskOptions) => run((c) => dev.attachDisk(c, d, src, t, o))());
-  deviceAffect(program.command('detach-disk <domain> <target>').description('detach disk device')).action((d: string, t: string, o: dev.AffectOptions) => run((c) => dev.detachDisk(c, d, t, o))());
-  deviceAffect(program.command('attach-interface <domain> <type> <source>').description('attach network interface'))
-    .option('--target <target>', 'target network name')
-    .option('--mac <mac>', 'MAC address')
-    .option('--model <model>', 'model type')
-    .action((d: string, t: string, src: string, o: dev.InterfaceOptions) => run((c) => dev.attachInterface(c, d, t, src, o))());
-  deviceAffect(program.command('detach-interface <domain> <type>').description('detach network interface'))
-    .option('--mac <mac>', 'MAC address')
-    .action((d: string, t: string, o: dev.AffectOptions & { mac?: string }) => run((c) => dev.detachInterface(c, d, t, o))());
+  const registry: Registry = { program, act: (work) => run(work)(), io };
+  for (const register of [dev.register]) register(registry);
   const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
     const g = program.opts<{ connect?: string; json?: boolean }>();
     try {

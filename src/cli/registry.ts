@@ -1,0 +1,37 @@
+/**
+ * What a command module needs to add its commands to the program: the program itself, `act`
+ * (connect, run the work, print its text or virsh's error, close), and the terminal the
+ * command runs on. Each module of src/cli/ exports a `register(r: Registry)`; main.ts calls
+ * them in turn, so adding a family of commands touches one line there.
+ */
+import type { Command } from 'commander';
+import type { Context } from './commands.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Record<string, string | undefined>;
+  /** Whether stderr is a terminal (progress bars are drawn only then). */
+  isTTY?: boolean;
+  /** Where progress bars are drawn (default: the process's stderr). */
+  progressStream?: NodeJS.WritableStream;
+  /** Where answers to virsh's prompts come from (default: the process's stdin). */
+  stdin?: NodeJS.ReadableStream;
+}
+
+export interface Registry {
+  program: Command;
+  /** Runs `work` on a fresh connection and prints its result; failures set exit status 1. */
+  act(work: (c: Context) => Promise<string>): Promise<void>;
+  io: CliIo;
+}
+
+export interface AffectOptions {
+  config?: boolean;
+  live?: boolean;
+  current?: boolean;
+}
+
+/** virsh's `--config --live --current` on a command that changes a domain. */
+export const affectOptions = (command: Command): Command =>
+  command.option('--config', 'affect next boot').option('--live', 'affect running domain').option('--current', 'affect current domain');
