@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { connect } from '../api/connect.js';
 import type { Connection } from '../api/connection.js';
-import { formatTrace } from '../rpc/trace.js';
+import { type TraceEntry, formatTrace } from '../rpc/trace.js';
 import * as cmd from './commands.js';
 import * as mig from './migration.js';
 import * as q from './queries.js';
@@ -18,6 +18,7 @@ import * as sav from './saving.js';
 import * as dev from './devices.js';
 import * as obj from './objects.js';
 import * as xfer from './transfers.js';
+import * as fleet from './fleet.js';
 import { type CliIo, type Registry, affectOptions } from './registry.js';
 
 export type { CliIo };
@@ -33,7 +34,8 @@ export type { CliIo };
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const program = new Command('libvirt-rpc')
     .description('virsh-style commands over libvirt-rpc')
-    .option('-c, --connect <uri>', 'hypervisor connection URI')
+    .option('-c, --connect <uri>', 'hypervisor connection URI; more than once for fleet mode', (uri: string, uris: string[] = []) => [...uris, uri])
+    .option('--hosts <file>', 'fleet mode: the hosts, one URI per line')
     .option('-r, --readonly', 'connect read-only')
     .option('--json', 'print JSON (64-bit values as numbers up to 2^53, else decimal strings)')
     .option('--debug', 'print the wire trace to stderr')
@@ -42,16 +44,25 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
 
   let exit = 0;
+  type GlobalOptions = { connect?: string[]; hosts?: string; readonly?: boolean; json?: boolean; debug?: boolean };
+  /** The hosts named by `-c` and `--hosts`, each once, in the order given. */
+  const hostUris = () => {
+    const g = program.opts<GlobalOptions>();
+    return [...new Set([...(g.connect ?? []), ...(g.hosts ? fleet.readHostsFile(g.hosts) : [])])];
+  };
   const run = (work: (c: cmd.Context) => Promise<string>) => async () => {
-    const g = program.opts<{ connect?: string; readonly?: boolean; json?: boolean; debug?: boolean }>();
-    const uri = g.connect ?? io.env.LIBVIRT_DEFAULT_URI;
+    const g = program.opts<GlobalOptions>();
     let conn: Connection | undefined;
     try {
-      conn = await connect(uri, {
-        env: io.env,
-        ...(g.readonly ? { readonly: true } : {}),
-        ...(g.debug ? { trace: (e) => io.stderr(formatTrace(e) + '\n') } : {}),
-      });
+      const connection = { env: io.env, ...(g.readonly ? { readonly: true } : {}), ...(g.debug ? { trace: (e: TraceEntry) => io.stderr(formatTrace(e) + '\n') } : {}) };
+      const hosts = hostUris();
+      if (hosts.length > 1 || g.hosts) {
+        if (!hosts.length) throw new Error(`no hosts in ${g.hosts}`);
+        if (!(await fleet.runOnFleet(hosts, work, io, { json: !!g.json, connection }))) exit = 1;
+        return;
+      }
+      const uri = hosts[0] ?? io.env.LIBVIRT_DEFAULT_URI;
+      conn = await connect(uri, connection);
       io.stdout(await work({ conn, uri: uri ?? conn.uri, json: !!g.json }));
     } catch (e) {
       if (e instanceof xfer.TimedOutReport) io.stdout(e.report);
@@ -389,12 +400,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.command('domtime <domain>').description('domain time').action((d: string) => run((c) => q.domtime(c, d))());
   program.command('domifstat <domain> <interface>').description('get network interface stats for a domain').action((d: string, i: string) => run((c) => q.domifstat(c, d, i))());
   program.command('domblkstat <domain> <device>').description('get device block stats for a domain').action((d: string, dev: string) => run((c) => q.domblkstat(c, d, dev))());
-  const registry: Registry = { program, act: (work) => run(work)(), io };
+  const registry: Registry = { program, act: (work) => run(work)(), io, hosts: hostUris };
   for (const register of [dev.register]) register(registry);
   const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
-    const g = program.opts<{ connect?: string; json?: boolean }>();
+    const g = program.opts<GlobalOptions>();
     try {
-      io.stdout(await work(g.connect ?? io.env.LIBVIRT_ADMIN_DEFAULT_URI, !!g.json));
+      io.stdout(await work(g.connect?.at(-1) ?? io.env.LIBVIRT_ADMIN_DEFAULT_URI, !!g.json));
     } catch (e) {
       io.stderr(`error: ${(e as Error).message}
 `);

@@ -24,6 +24,8 @@ export interface Registry {
   /** Runs `work` on a fresh connection and prints its result; failures set exit status 1. */
   act(work: (c: Context) => Promise<string>): Promise<void>;
   io: CliIo;
+  /** The hosts of fleet mode (`-c` more than once, `--hosts`), for commands that run on a fleet themselves. */
+  hosts(): string[];
 }
 
 export interface AffectOptions {
