@@ -19,6 +19,7 @@ import * as dev from './devices.js';
 import * as obj from './objects.js';
 import * as xfer from './transfers.js';
 import * as fleet from './fleet.js';
+import * as completion from './completion.js';
 import { type CliIo, type Registry, affectOptions } from './registry.js';
 
 export type { CliIo };
@@ -400,8 +401,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   program.command('domtime <domain>').description('domain time').action((d: string) => run((c) => q.domtime(c, d))());
   program.command('domifstat <domain> <interface>').description('get network interface stats for a domain').action((d: string, i: string) => run((c) => q.domifstat(c, d, i))());
   program.command('domblkstat <domain> <device>').description('get device block stats for a domain').action((d: string, dev: string) => run((c) => q.domblkstat(c, d, dev))());
-  const registry: Registry = { program, act: (work) => run(work)(), io, hosts: hostUris };
-  for (const register of [dev.register]) register(registry);
+  const fail = (message: string) => {
+    io.stderr(`error: ${message}\n`);
+    exit = 1;
+  };
+  const registry: Registry = { program, act: (work) => run(work)(), io, hosts: hostUris, fail };
+  for (const register of [dev.register, completion.register]) register(registry);
   const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
     const g = program.opts<GlobalOptions>();
     try {
@@ -418,6 +423,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     .description("list a server's clients (admin)")
     .action((s: string) => adminRun((u, j) => xfer.srvClientsList(u, s, j, io.env))());
 
+  // The completion scripts' question, answered before parsing: its words are a partial
+  // command line, options and all, not options of its own.
+  if (argv[0] === '__complete') {
+    for (const candidate of await completion.completions(program, argv.slice(1), io.env)) io.stdout(candidate + '\n');
+    return 0;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (e) {

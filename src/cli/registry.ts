@@ -17,6 +17,11 @@ export interface CliIo {
   progressStream?: NodeJS.WritableStream;
   /** Where answers to virsh's prompts come from (default: the process's stdin). */
   stdin?: NodeJS.ReadableStream;
+  /**
+   * The stream behind `stdout`, for a command that draws on the terminal itself (`top`'s
+   * full-screen view, only when this is a terminal; its size is read from it).
+   */
+  stdoutStream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
 }
 
 export interface Registry {
@@ -26,6 +31,8 @@ export interface Registry {
   io: CliIo;
   /** The hosts of fleet mode (`-c` more than once, `--hosts`), for commands that run on a fleet themselves. */
   hosts(): string[];
+  /** For commands that need no connection: prints `error: message` and sets exit status 1. */
+  fail(message: string): void;
 }
 
 export interface AffectOptions {

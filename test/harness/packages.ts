@@ -46,9 +46,10 @@ export function findExecutable(name: string): string | undefined {
 /**
  * What the integration tests use besides the daemon: certtool for test certificates, SASL's
  * tools and mechanisms, OpenSSH's server and client, netcat for the ext and ssh transports,
- * xmllint to validate the typed XML layer's output against libvirt's schemas.
+ * xmllint to validate the typed XML layer's output against libvirt's schemas, tmux for the
+ * command's live view in a real terminal, bash and zsh for its shell completion.
  */
-export const TEST_TOOL_PACKAGES = ['gnutls-bin', 'sasl2-bin', 'libsasl2-modules', 'openssh-server', 'openssh-client', 'netcat-openbsd', 'libxml2-utils'];
+export const TEST_TOOL_PACKAGES = ['gnutls-bin', 'sasl2-bin', 'libsasl2-modules', 'openssh-server', 'openssh-client', 'netcat-openbsd', 'libxml2-utils', 'tmux', 'zsh'];
 
 function missingTestTools(): Array<{ what: string; pkg: string }> {
   const missing: Array<{ what: string; pkg: string }> = [];
@@ -59,6 +60,8 @@ function missingTestTools(): Array<{ what: string; pkg: string }> {
   if (!findExecutable('ssh-keygen')) missing.push({ what: 'ssh-keygen', pkg: 'openssh-client' });
   if (!findExecutable('nc')) missing.push({ what: 'nc', pkg: 'netcat-openbsd' });
   if (!findExecutable('xmllint')) missing.push({ what: 'xmllint', pkg: 'libxml2-utils' });
+  if (!findExecutable('tmux')) missing.push({ what: 'tmux', pkg: 'tmux' });
+  if (!findExecutable('zsh')) missing.push({ what: 'zsh', pkg: 'zsh' });
   return missing;
 }
 
