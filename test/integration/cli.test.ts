@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { type Connection, connect } from '../../src/index.js';
 import { runCli } from '../../src/cli/main.js';
 import { type ThrowawayDaemon, clientEnv, sharedDaemon, virsh } from '../helpers/libvirtd.js';
+import { theirs } from '../helpers/cli.js';
 
 let daemon: ThrowawayDaemon;
 let keeper: Connection;
@@ -126,6 +127,7 @@ describe('libvirt-rpc prints what virsh prints', () => {
       [['net-autostart', 'default'], ['net-autostart', 'default', '--disable']],
       [['pool-autostart', 'default-pool'], ['pool-autostart', 'default-pool', '--disable']],
       [['pool-refresh', 'default-pool'], ['pool-refresh', 'default-pool']],
+      [['pool-destroy', 'default-pool'], ['pool-start', 'default-pool']],
     ];
     for (const [a, b] of pairs) {
       const mineA = (await ours(...a)).out;
@@ -219,6 +221,13 @@ describe('libvirt-rpc prints what virsh prints', () => {
     }
   });
 
+  it('uri as virsh; version: the lines of virsh\'s that are not about its own library', async () => {
+    expect(await ours('uri')).toEqual(await theirs(daemon, daemon.testUri, ['uri']));
+    const mine = await ours('version');
+    const virshLines = (await virsh(daemon, daemon.testUri, 'version')).split('\n');
+    expect(mine.out).toBe(virshLines.filter((l) => !/library/.test(l)).join('\n'));
+  });
+
   it('event: waits for one, or times out, as virsh', async () => {
     const waiting = ours('event', '--event', 'lifecycle', '--domain', 'zeta', '--timeout', '10');
     await new Promise((r) => setTimeout(r, 300));
@@ -246,6 +255,20 @@ describe('libvirt-rpc on the QEMU session daemon', () => {
     return { out, err, code };
   };
 
+  it('qemu-agent-command to a guest without an agent: what virsh says, exit 1', async () => {
+    const qconn = await connect(daemon.qemuUri);
+    const dom = await qconn.domainDefineXML(tinyGuestXml('cli-noagent', { noGraphics: true }));
+    await qconn.domainCreate(dom);
+    try {
+      const args = ['qemu-agent-command', 'cli-noagent', '{"execute":"guest-info"}'];
+      expect(await q(...args)).toEqual(await theirs(daemon, daemon.qemuUri, args));
+    } finally {
+      await qconn.domainDestroy(dom);
+      await qconn.domainUndefine(dom);
+      await qconn.close();
+    }
+  });
+
   it('lists secrets as virsh', async () => {
     expect((await q('secret-list')).out).toBe(await virsh(daemon, daemon.qemuUri, 'secret-list'));
   });
@@ -256,11 +279,15 @@ describe('libvirt-rpc on the QEMU session daemon', () => {
     for (const name of [mine, theirs]) await qconn.domainDefineXML(tinyGuestXml(name, { noGraphics: true }));
     const file = join(daemon.dir, 'cli-dev.xml');
     writeFileSync(file, "<disk type='file' device='disk'><source file='/var/tmp/extra.img'/><target dev='vdb' bus='virtio'/></disk>");
+    const linkDown = join(daemon.dir, 'cli-link-down.xml');
+    writeFileSync(linkDown, "<interface type='bridge'><mac address='52:54:00:12:34:56'/><source bridge='br-cli'/><model type='virtio'/><link state='down'/></interface>");
     const steps: string[][] = [
       ['attach-disk', '{}', '/var/tmp/data.img', 'vdc', '--config', '--targetbus', 'virtio', '--driver', 'qemu', '--subdriver', 'raw', '--mode', 'readonly'],
       ['attach-device', '{}', file, '--config'],
       ['attach-interface', '{}', 'bridge', 'br-cli', '--config', '--model', 'virtio', '--mac', '52:54:00:12:34:56'],
-      ['detach-disk', '{}', 'vdb', '--config'],
+      ['update-device', '{}', linkDown, '--config'],
+      ['detach-device', '{}', file, '--config'],
+      ['detach-device', '{}', file, '--config'],
       ['detach-interface', '{}', 'bridge', '--config'],
       ['detach-disk', '{}', 'vdz', '--config'],
     ];
