@@ -229,10 +229,15 @@ describe('libvirt-rpc prints what virsh prints', () => {
   });
 
   it('event: waits for one, or times out, as virsh', async () => {
-    const waiting = ours('event', '--event', 'lifecycle', '--domain', 'zeta', '--timeout', '10');
-    await new Promise((r) => setTimeout(r, 300));
+    // The trace tells when the daemon has registered the wait: the event is caused only then.
+    let trace = '';
+    let out = '';
+    const waiting = runCli(['-c', daemon.testUri, '--debug', 'event', '--event', 'lifecycle', '--domain', 'zeta', '--timeout', '60'], { stdout: (t) => (out += t), stderr: (t) => (trace += t), env: {} });
+    const registered = /<- REMOTE REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY serial=\d+ REPLY OK/;
+    for (const end = Date.now() + 30_000; !registered.test(trace) && Date.now() < end; ) await new Promise((r) => setTimeout(r, 20));
+    expect(trace).toMatch(registered);
     await keeper.domainCreate(await keeper.domainLookupByName('zeta'));
-    const r = await waiting;
+    const r = { code: await waiting, out };
     expect(r.out).toBe("event 'lifecycle' for domain 'zeta': Started Booted\nevents received: 1\n\n");
     await keeper.domainDestroy(await keeper.domainLookupByName('zeta'));
     // virsh exits 1 when the wait times out, after printing its report; so do we.
@@ -347,7 +352,6 @@ describe('libvirt-rpc on the QEMU session daemon', () => {
     const dom = await qconn.domainDefineXML(tinyGuestXml('cli-echo', { extraDevices: echoDisk(image) }));
     try {
       await qconn.domainCreate(dom);
-      await new Promise((r) => setTimeout(r, 1500));
       const shot = join(daemon.dir, 'cli-shot.ppm');
       const r = await q('screenshot', 'cli-echo', shot);
       expect(r.out).toMatch(/^Screenshot saved to .*cli-shot\.ppm, with type of image\//);
@@ -362,7 +366,12 @@ describe('libvirt-rpc on the QEMU session daemon', () => {
         const end = Date.now() + 15_000;
         while (!screen.includes(text) && Date.now() < end) await new Promise((res) => setTimeout(res, 50));
       };
-      await new Promise((res) => setTimeout(res, 2000));
+      // The guest takes input once it has booted: probe until it echoes, then speak.
+      for (const end = Date.now() + 30_000; !screen.includes('ZQ') && Date.now() < end; ) {
+        child.stdin.write('zq');
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(screen).toContain('ZQ');
       child.stdin.write('console via cli\r');
       await wait('CONSOLE VIA CLI');
       expect(screen).toContain('CONSOLE VIA CLI');

@@ -13,6 +13,11 @@ import {
 import { type ThrowawayDaemon, startThrowawayLibvirtd } from '../harness/daemon.js';
 import { forEachGeneration } from '../helpers/libvirtd.js';
 
+/** Waits until `done()` holds, checking every few milliseconds, for at most 10 s. */
+async function eventually(done: () => boolean): Promise<void> {
+  for (const end = Date.now() + 10_000; !done() && Date.now() < end; ) await new Promise((r) => setTimeout(r, 5));
+}
+
 forEachGeneration((generation) => describe('faults of a real daemon', () => {
   let daemon: ThrowawayDaemon;
   beforeEach(async () => {
@@ -27,7 +32,7 @@ forEachGeneration((generation) => describe('faults of a real daemon', () => {
     await daemon.stop();
   });
 
-  it('kill -9 with calls in flight rejects every one with ConnectionError within 1 s', async () => {
+  it('kill -9 with calls in flight rejects every one with ConnectionError, none left waiting', async () => {
     const conn = await connect(daemon.testUri, { keepalive: false });
     const reasons: number[] = [];
     await conn.subscribe('connection:closed', (e) => reasons.push(e.reason));
@@ -40,7 +45,8 @@ forEachGeneration((generation) => describe('faults of a real daemon', () => {
     const results = await Promise.allSettled(calls);
     const settledWithin = Date.now() - killedAt;
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof ConnectionError)).toHaveLength(1000);
-    expect(settledWithin).toBeLessThan(1000);
+    // Settled by the death itself, not by a timeout (calls have none): generous for a loaded machine.
+    expect(settledWithin).toBeLessThan(10_000);
     expect(await conn.closed).toBeInstanceOf(ConnectionError);
     await expect(conn.connectGetHostname()).rejects.toBeInstanceOf(ConnectionError);
     // The daemon died with our calls unread, so the kernel resets the socket: an error, or
@@ -49,7 +55,7 @@ forEachGeneration((generation) => describe('faults of a real daemon', () => {
     expect([VIR_CONNECT_CLOSE_REASON_EOF, VIR_CONNECT_CLOSE_REASON_ERROR]).toContain(reasons[0]);
   });
 
-  it('a frozen daemon (SIGSTOP) is declared dead by keepalive within interval x (count + 1)', async () => {
+  it('a frozen daemon (SIGSTOP) is declared dead by keepalive once count PINGs go unanswered', async () => {
     const keepalive = { intervalMs: 300, count: 3 };
     const conn = await connect(daemon.testUri, { keepalive });
     expect(conn.features.keepalive).toBe(true);
@@ -61,9 +67,11 @@ forEachGeneration((generation) => describe('faults of a real daemon', () => {
     const detectedAfter = Date.now() - stoppedAt;
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err.message).toMatch(/keepalive/);
-    expect(detectedAfter).toBeLessThanOrEqual(keepalive.intervalMs * (keepalive.count + 1) + 150);
+    // Not before the PINGs went unanswered; the bound above only rules out a hang, with room
+    // for timers that a loaded machine runs late.
+    expect(detectedAfter).toBeLessThanOrEqual(keepalive.intervalMs * (keepalive.count + 1) + 5_000);
     expect(detectedAfter).toBeGreaterThanOrEqual(keepalive.intervalMs * keepalive.count);
-    await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => reasons.length > 0);
     expect(reasons).toEqual([VIR_CONNECT_CLOSE_REASON_KEEPALIVE]);
   });
 
@@ -75,7 +83,7 @@ forEachGeneration((generation) => describe('faults of a real daemon', () => {
     const reasons: number[] = [];
     await conn.subscribe('connection:closed', (e) => reasons.push(e.reason));
     await conn.close();
-    await new Promise((r) => setTimeout(r, 10));
+    await eventually(() => reasons.length > 0);
     expect(reasons).toEqual([VIR_CONNECT_CLOSE_REASON_CLIENT]);
   });
 }));
