@@ -40,8 +40,13 @@ forEachGeneration((generation) => describe('serial console', () => {
       step('resume');
       await conn.domainResume(running);
       expect(await waitFor('libvirt-rpc console ready', 15_000)).toBe(true);
-      // QEMU takes about a second after start before it delivers input.
-      await new Promise((r) => setTimeout(r, 1500));
+      // QEMU delivers input only a while after start: probe until the guest echoes.
+      step('probe');
+      for (const end = Date.now() + 30_000; !text.includes('ZQ') && Date.now() < end; ) {
+        await stream.write(Buffer.from('zq'));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(text).toContain('ZQ');
       step('write');
       await stream.write(Buffer.from('hello from typescript\r'));
       expect(await waitFor('HELLO FROM TYPESCRIPT', 10_000)).toBe(true);

@@ -311,7 +311,6 @@ forEachGeneration((generation) => describe('screenshot', () => {
     try {
       await conn.domainCreate(dom);
       const running = await conn.domainLookupByName('shot');
-      await new Promise((r) => setTimeout(r, 500));
       const { stream, reply } = await conn.openStream(P.domainScreenshot, { dom: running, screen: 0, flags: 0 });
       const parts: Uint8Array[] = [];
       for await (const c of stream.chunks()) parts.push(c);
