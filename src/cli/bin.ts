@@ -7,5 +7,6 @@ const code = await runCli(process.argv.slice(2), {
   stderr: (s) => void process.stderr.write(s),
   env: process.env,
   isTTY: !!process.stderr.isTTY,
+  stdoutStream: process.stdout,
 });
 process.exitCode = code;

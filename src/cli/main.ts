@@ -16,6 +16,20 @@ import * as q from './queries.js';
 import * as inv from './inventory.js';
 import * as sav from './saving.js';
 import * as dev from './devices.js';
+import * as shell from './shell.js';
+import * as secrets from './secrets.js';
+import * as nodedevs from './nodedevs.js';
+import * as nets from './networks.js';
+import * as blk from './blockjobs.js';
+import * as stor from './storage.js';
+import * as tuning from './tuning.js';
+import * as host from './host.js';
+import * as ifaces from './interfaces.js';
+import * as guest from './guest.js';
+import * as moments from './checkpoints.js';
+import * as images from './images.js';
+import * as edit from './editing.js';
+import * as top from './top.js';
 import * as obj from './objects.js';
 import * as xfer from './transfers.js';
 import * as fleet from './fleet.js';
@@ -160,7 +174,6 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         )(),
       );
   }
-  program.command('snapshot-list <domain>').description('list snapshots').action((d: string) => run((c) => obj.snapshotList(c, d))());
   program
     .command('snapshot-create-as <domain> [name] [description]')
     .description('create a snapshot')
@@ -406,7 +419,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     exit = 1;
   };
   const registry: Registry = { program, act: (work) => run(work)(), io, hosts: hostUris, fail };
-  for (const register of [dev.register, completion.register]) register(registry);
+  for (const register of [dev.register, shell.register, secrets.register, nodedevs.register, nets.register, tuning.register, host.register, ifaces.register, guest.register, moments.register, images.register, completion.register, top.register, edit.register, blk.register, stor.register, sav.register]) register(registry);
   const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
     const g = program.opts<GlobalOptions>();
     try {

@@ -6,19 +6,15 @@
  * the job on the daemon, as in virsh.
  */
 import { readFileSync } from 'node:fs';
-import cliProgress from 'cli-progress';
 import { connect } from '../api/connect.js';
 import { type MigrateOptions, type MigrationJob, type MigrationProgress, startMigration, startMigrationToURI } from '../api/migrate.js';
 import { AbortError, MigrationError } from '../errors.js';
 import type { TypedParams } from '../xdr/index.js';
 import { type Context, findDomain } from './commands.js';
 import { numericOption, prettySize, toJson } from './format.js';
+import { type ProgressIo, jobPercent, jobProgress, withInterrupt } from './progress.js';
 
-export interface MigrateIo {
-  /** Whether stderr is a terminal: a progress bar instead of virsh's lines. */
-  isTTY: boolean;
-  stderr(text: string): void;
-  stderrStream?: NodeJS.WritableStream;
+export interface MigrateIo extends ProgressIo {
   env: Record<string, string | undefined>;
 }
 
@@ -140,7 +136,7 @@ export function migrateOptions(o: MigrateCliOptions): MigrateOptions {
 }
 
 /** virsh's progress figure: how much of the data has moved, 99 at most until it is done. */
-export const percentDone = (p: MigrationProgress) => (p.dataRemaining === 0 || p.dataTotal === 0 ? 100 : Math.min(99, Math.trunc(100 - (p.dataRemaining * 100) / p.dataTotal)));
+export const percentDone = (p: MigrationProgress) => jobPercent(p.dataRemaining, p.dataTotal);
 
 /** The message virsh prints for a failed migration: libvirt's own, without our phase and host. */
 function virshMessage(e: unknown): string {
@@ -174,34 +170,27 @@ export async function migrate(c: Context, io: MigrateIo, ref: string, desturi: s
       }
     };
   }
-  process.on('SIGINT', interrupt);
   try {
-    job = dconn ? startMigration(c.conn, dom, dconn, options) : startMigrationToURI(c.conn, dom, desturi, options);
-    await job;
-    verbose?.done();
-    return '\n';
+    return await withInterrupt(interrupt, async () => {
+      job = dconn ? startMigration(c.conn, dom, dconn, options) : startMigrationToURI(c.conn, dom, desturi, options);
+      await job;
+      verbose?.done();
+      return '\n';
+    });
   } catch (e) {
     verbose?.stop();
     throw new Error(virshMessage(e), { cause: e });
   } finally {
-    process.off('SIGINT', interrupt);
     await dconn?.close();
   }
 }
 
 /** virsh's `\rMigration: [ 42 %]` lines on stderr, or a progress bar on a terminal. */
 function progressPrinter(io: MigrateIo) {
-  if (io.isTTY) {
-    const bar = new cliProgress.SingleBar({ stream: io.stderrStream, format: ' Migration {bar} {percentage}% | {remaining} MiB to go' }, cliProgress.Presets.shades_classic);
-    bar.start(100, 0, { remaining: '?' });
-    return {
-      update: (p: MigrationProgress) => bar.update(percentDone(p), { remaining: (p.dataRemaining / 1048576).toFixed(1) }),
-      done: () => (bar.update(100, { remaining: '0' }), bar.stop()),
-      stop: () => bar.stop(),
-    };
-  }
-  const line = (n: number) => io.stderr(`\rMigration: [${String(n).padStart(3)} %]`);
-  return { update: (p: MigrationProgress) => line(percentDone(p)), done: () => line(100), stop: () => {} };
+  return jobProgress<MigrationProgress>(io, 'Migration', percentDone, {
+    format: ' Migration {bar} {percentage}% | {remaining} MiB to go',
+    payload: (p) => ({ remaining: p === 'start' ? '?' : p === 'done' ? '0' : (p.dataRemaining / 1048576).toFixed(1) }),
+  });
 }
 
 const JOB_TYPES = ['None', 'Bounded', 'Unbounded', 'Completed', 'Failed', 'Cancelled'];

@@ -1,11 +1,16 @@
 /**
  * virsh's commands that save a guest's state and undefine it: `save`, `restore`,
  * `managedsave`, `managedsave-remove`, and `undefine` with what it may remove besides the
- * definition; each prints what virsh prints.
+ * definition; each prints what virsh prints. `save` and `managedsave` take `--verbose`
+ * (virsh's `Save: [ 42 %]` lines, or a bar on a terminal), and Ctrl-C aborts the job.
  */
+import type { Command } from 'commander';
 import { VIR_ERR_INVALID_ARG, VIR_ERR_NO_SUPPORT } from '../../protocol/constants.js';
 import { LibvirtError } from '../errors.js';
 import { type Context, findDomain } from './commands.js';
+import { type ProgressIo, watchDomainJob } from './progress.js';
+import type { Registry } from './registry.js';
+import { failed, readVirshFile } from './storage.js';
 
 /** virsh's `--bypass-cache --running --paused` as virDomainSaveRestoreFlags. */
 const saveFlags = (o: { bypassCache?: boolean; running?: boolean; paused?: boolean }) => (o.bypassCache ? 1 : 0) | (o.running ? 2 : 0) | (o.paused ? 4 : 0);
@@ -14,29 +19,48 @@ export interface SaveOptions {
   bypassCache?: boolean;
   running?: boolean;
   paused?: boolean;
+  /** A file with the domain XML to save with the state (`save --xml`). */
+  xml?: string;
+  /** Progress while the state is written (`save` and `managedsave`). */
+  verbose?: boolean;
 }
 
-/** `save DOMAIN FILE`: the guest's memory to a file on the host; the guest stops. */
-export async function save(c: Context, ref: string, file: string, o: SaveOptions): Promise<string> {
+/** Where progress goes when a command has no terminal to draw on (the tests' in-process runs). */
+const QUIET: ProgressIo = { isTTY: false, stderr: () => {} };
+
+/** `save DOMAIN FILE [--xml FILE] [--verbose]`: the guest's memory to a file on the host; the guest stops. */
+export async function save(c: Context, ref: string, file: string, o: SaveOptions, io: ProgressIo = QUIET): Promise<string> {
   const dom = await findDomain(c.conn, ref);
   const flags = saveFlags(o);
-  if (flags) await c.conn.domainSaveFlags(dom, file, null, flags);
-  else await c.conn.domainSave(dom, file);
+  const xml = o.xml === undefined ? null : readVirshFile(o.xml);
+  try {
+    await watchDomainJob(c, dom, io, 'Save', !!o.verbose, () => (flags || xml !== null ? c.conn.domainSaveFlags(dom, file, xml, flags) : c.conn.domainSave(dom, file)));
+  } catch (e) {
+    throw failed(`Failed to save domain '${dom.name}' to ${file}`, e);
+  }
   return `\nDomain '${dom.name}' saved to ${file}\n\n`;
 }
 
 /** `restore FILE`: the guest saved there, running again. */
 export async function restore(c: Context, file: string, o: SaveOptions): Promise<string> {
   const flags = saveFlags(o);
-  if (flags) await c.conn.domainRestoreFlags(file, null, flags);
-  else await c.conn.domainRestore(file);
+  try {
+    if (flags) await c.conn.domainRestoreFlags(file, null, flags);
+    else await c.conn.domainRestore(file);
+  } catch (e) {
+    throw failed(`Failed to restore domain from ${file}`, e);
+  }
   return `Domain restored from ${file}\n\n`;
 }
 
-/** `managedsave DOMAIN`: saved where libvirt keeps it, restored by the next start. */
-export async function managedsave(c: Context, ref: string, o: SaveOptions): Promise<string> {
+/** `managedsave DOMAIN [--verbose]`: saved where libvirt keeps it, restored by the next start. */
+export async function managedsave(c: Context, ref: string, o: SaveOptions, io: ProgressIo = QUIET): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  await c.conn.domainManagedSave(dom, saveFlags(o));
+  try {
+    await watchDomainJob(c, dom, io, 'Managedsave', !!o.verbose, () => c.conn.domainManagedSave(dom, saveFlags(o)));
+  } catch (e) {
+    throw failed(`Failed to save domain '${dom.name}' state`, e);
+  }
   return `\nDomain '${dom.name}' state saved by libvirt\n\n`;
 }
 
@@ -78,4 +102,25 @@ export async function undefine(c: Context, ref: string, o: UndefineOptions): Pro
     }
   }
   return `Domain '${dom.name}' has been undefined\n\n`;
+}
+
+/**
+ * Gives `save` virsh's `--xml` and `--verbose` and `managedsave` its `--verbose`, with the
+ * terminal to draw progress on. The commands themselves are declared in main.ts; this runs
+ * after, and their actions are replaced by ones that have the terminal.
+ */
+export function register({ program, act, io }: Registry): void {
+  const progressIo: ProgressIo = { isTTY: !!io.isTTY, stderr: io.stderr, ...(io.progressStream ? { stderrStream: io.progressStream } : {}) };
+  const command = (name: string): Command => {
+    const found = program.commands.find((k) => k.name() === name);
+    if (!found) throw new Error(`the ${name} command is declared in main.ts before the modules register`);
+    return found;
+  };
+  command('save')
+    .option('--xml <string>', 'filename containing updated XML for the target')
+    .option('--verbose', 'display the progress of save')
+    .action((d: string, f: string, o: SaveOptions) => act((c) => save(c, d, f, o, progressIo)));
+  command('managedsave')
+    .option('--verbose', 'display the progress of save')
+    .action((d: string, o: SaveOptions) => act((c) => managedsave(c, d, o, progressIo)));
 }
