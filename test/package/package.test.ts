@@ -44,8 +44,9 @@ afterAll(() => {
 });
 
 describe('the tarball', () => {
-  it('is at most 6 MB unpacked and holds only what users need', () => {
-    expect(app.pack.unpackedSize).toBeLessThanOrEqual(6 * MB);
+  it('is at most 7 MB unpacked and holds only what users need', () => {
+    // 6 MB until the command grew to 271 of virsh's commands (about 0.4 MB of dist/cli.js).
+    expect(app.pack.unpackedSize).toBeLessThanOrEqual(7 * MB);
     const paths = app.pack.files.map((f) => f.path);
     // No source maps, no tests, no sources, and nothing of ../shared (libvirt's .x protocol files, its .rng schemas).
     const unwanted = /\.map$|(^|\/)tests?\/|\.(test|spec)\.|(^|\/)shared\/|\.x$|\.rng$|^(src|codegen|protocol|scripts|bench)\//;
