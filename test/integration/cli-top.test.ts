@@ -1,12 +1,13 @@
 /**
  * `top` against two running QEMU/TCG guests on the session daemon: `--once` as a table and as
  * JSON with the values virsh reads (names, ids, memory, the host's CPUs), fleet mode over the
- * QEMU and test drivers and a host that is down, and the live view in a real terminal (tmux on
+ * QEMU and test drivers of two daemons and a host that is down, and the live view in a real terminal (tmux on
  * a private socket): it draws both guests, sorts on a key, and q leaves the terminal as it was.
  */
 import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { startThrowawayLibvirtd } from '../harness/daemon.js';
 import { tinyGuestXml } from '../harness/guests.js';
 import { REPO } from '../harness/repo.js';
 import { type Connection, connect } from '../../src/index.js';
@@ -105,9 +106,18 @@ describe("libvirt-rpc 'top'", () => {
     }
   });
 
-  it('in fleet mode shows every host in one view, and reports a host that is down', async () => {
+  it('in fleet mode shows every host in one view (two daemons, two drivers), and reports a host that is down', async () => {
+    const other = await startThrowawayLibvirtd({ name: 'top-b' });
+    try {
+      await fleetView(other);
+    } finally {
+      await other.stop();
+    }
+  }, 180_000);
+
+  async function fleetView(other: ThrowawayDaemon): Promise<void> {
     const down = `qemu+unix:///session?socket=${join(daemon.dir, 'no-daemon-here')}`;
-    const r = await ours(daemon.qemuUri, ['-c', daemon.testUri, '-c', down, '--json', 'top', '--once']);
+    const r = await ours(daemon.qemuUri, ['-c', daemon.testUri, '-c', other.testUri, '-c', down, '--json', 'top', '--once']);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(new RegExp(`^error: ${escape(down)}: .+\\n$`));
     const json = JSON.parse(r.out);
@@ -116,9 +126,11 @@ describe("libvirt-rpc 'top'", () => {
     expect(json.hosts.map((h: { host: string; error: string | null }) => [h.host, !!h.error])).toEqual([
       [daemon.qemuUri, false],
       [daemon.testUri, false],
+      [other.testUri, false],
       [down, true],
     ]);
-    expect(json.domains.map((d: { host: string; name: string }) => `${d.host === daemon.testUri ? 'test' : 'qemu'}:${d.name}`).sort()).toEqual(['qemu:' + SHORT, 'qemu:' + LONG, 'test:test']);
+    const hostWord = (host: string) => (host === daemon.testUri ? 'test' : host === other.testUri ? 'other' : 'qemu');
+    expect(json.domains.map((d: { host: string; name: string }) => `${hostWord(d.host)}:${d.name}`).sort()).toEqual(['other:test', 'qemu:' + SHORT, 'qemu:' + LONG, 'test:test']);
 
     const hostsFile = join(daemon.dir, 'top-hosts');
     writeFileSync(hostsFile, `${daemon.qemuUri}\n${daemon.testUri}\n`);
@@ -127,7 +139,7 @@ describe("libvirt-rpc 'top'", () => {
     expect(table.out).toMatch(/^libvirt-rpc top \S+ - 2 hosts \(2 answering\)/);
     expect(table.out).toMatch(/\nHOST +ID NAME +STATE/);
     expect(table.out).toMatch(new RegExp(`\\n${escape(daemon.testUri)} +1 test +running`));
-  });
+  }
 
   it('refuses options it cannot use, as virsh refuses a malformed number', async () => {
     expect(await ours(daemon.qemuUri, ['top', '--once', '--sort', 'size'])).toEqual({ out: '\n', err: "error: invalid sort key 'size': one of cpu, mem, rd, wr, rx, tx, name\n", code: 1 });
