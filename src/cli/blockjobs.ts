@@ -50,10 +50,10 @@ import { LibvirtError } from '../errors.js';
 import { type TypedParams, type TypedParamsInput, typedParamTypes } from '../xdr/index.js';
 import { type XmlElement, type XmlNode, escapeAttr, escapeText, readXml } from '../xml/tokenizer.js';
 import { type Context, findDomain } from './commands.js';
-import { prettySize, toJson } from './format.js';
+import { prettySize, toJson, typedParamText } from './format.js';
 import { POLL_MS, type ProgressIo, interruptibleDelay, jobPercent, jobProgress, progressLine, withInterrupt } from './progress.js';
-import { type AffectOptions, type Registry, affectOptions } from './registry.js';
-import { FailedWithReport, OptionError, type Scaled, exclusive, failed, readScaled, readVirshFile, scaledOption, timeoutOption, unsignedOption } from './storage.js';
+import { type AffectOptions, FailureReport, type Registry, affectOptions } from './registry.js';
+import { OptionError, type Scaled, exclusive, failed, readScaled, readVirshFile, scaledOption, timeoutOption, unsignedOption } from './virsh-options.js';
 
 // ---------------------------------------------------------------------------------------
 // Options
@@ -200,8 +200,8 @@ async function runJob(c: Context, io: ProgressIo, dom: RemoteNonnullDomain, dev:
 
 /** virsh's words for a job that was aborted or failed: printed, and the command fails. */
 function endedBadly(result: number, noun: string): void {
-  if (result === VIR_DOMAIN_BLOCK_JOB_CANCELED) throw new FailedWithReport(`\n${noun} aborted\n`);
-  if (result === VIR_DOMAIN_BLOCK_JOB_FAILED) throw new FailedWithReport(`\n${noun} failed\n`);
+  if (result === VIR_DOMAIN_BLOCK_JOB_CANCELED) throw new FailureReport(`\n${noun} aborted\n`);
+  if (result === VIR_DOMAIN_BLOCK_JOB_FAILED) throw new FailureReport(`\n${noun} failed\n`);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -539,14 +539,8 @@ const IOTUNE: [option: string, param: string, scaled: boolean, help: string][] =
 
 const camel = (option: string) => option.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
 
-/** vshGetTypedParamValue: a typed parameter as virsh prints it. */
-export function typedParamText(params: TypedParams, name: string): string {
-  const v = params[name];
-  const type = typedParamTypes(params)?.[name];
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (type === 'double' && typeof v === 'number') return v.toFixed(6);
-  return String(v);
-}
+/** A parameter as virsh prints it, by its type. */
+const paramText = (params: TypedParams, name: string) => typedParamText(params[name], typedParamTypes(params)?.[name]);
 
 /**
  * `blkdeviotune DOMAIN DEVICE [--total-bytes-sec N ...] [--group-name G] [--config] [--live]
@@ -585,7 +579,7 @@ export async function blkdeviotune(c: Context, ref: string, disk: string, o: Aff
     throw failed('Unable to get block I/O throttle parameters', e);
   });
   if (c.json) return toJson(current.params) + '\n';
-  return Object.keys(current.params).map((k) => `${k.padEnd(15)}: ${typedParamText(current.params, k)}\n`).join('') + '\n';
+  return Object.keys(current.params).map((k) => `${k.padEnd(15)}: ${paramText(current.params, k)}\n`).join('') + '\n';
 }
 
 // ---------------------------------------------------------------------------------------

@@ -5,8 +5,7 @@
  * and `snapshot-list` with all its filters; each prints what virsh prints. Their arguments are
  * read as virsh reads them: a bare word fills the next option not given by name.
  */
-import { readFileSync } from 'node:fs';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { RemoteNonnullDomain, RemoteNonnullDomainCheckpoint, RemoteNonnullDomainSnapshot } from '../../protocol/remote.js';
 import {
   VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL,
@@ -55,152 +54,10 @@ import { LibvirtError } from '../errors.js';
 import { type Context, findDomain, typedXml, WITH_RESULTS } from './commands.js';
 import { keyValues, table, toJson } from './format.js';
 import type { Registry } from './registry.js';
-
-// ---------------------------------------------------------------------------------------------
-// virsh's reading of a command line, shared with images.ts.
-
-/** One of a command's options that a bare word may fill, in virsh's order. */
-export interface WordSlot {
-  /** The option's name as virsh spells it (`new-name`). */
-  option: string;
-  /** virsh refuses the command without it: "command 'X' requires <option> option". */
-  required?: boolean;
-  /** Takes every remaining word (virsh's argv options, such as `--diskspec`). */
-  many?: boolean;
-  /** virsh's help line for the option. */
-  help?: string;
-}
-
-/** commander's key for an option: `new-name` → `newName`. */
-const optionKey = (option: string) => option.replace(/-([a-z])/g, (_m, ch: string) => ch.toUpperCase());
-
-/**
- * Fills the options of `slots` not given by name with the bare `words`, in order, as virsh
- * does (so `checkpoint-create-as dom --name a b` makes `b` the description). Returns the
- * message virsh prints for a word left over or a required option missing, else null; the
- * filled values are written into `options`.
- */
-export function fillFromWords(command: string, slots: WordSlot[], options: Record<string, unknown>, words: string[]): string | null {
-  const open = slots.filter((s) => s.many || options[optionKey(s.option)] === undefined);
-  for (const word of words) {
-    const slot = open[0];
-    if (!slot) return `unexpected data '${word}'`;
-    const key = optionKey(slot.option);
-    if (slot.many) options[key] = [...((options[key] as string[] | undefined) ?? []), word];
-    else {
-      options[key] = word;
-      open.shift();
-    }
-  }
-  const missing = slots.find((s) => s.required && options[optionKey(s.option)] === undefined);
-  return missing ? `command '${command}' requires <${missing.option}> option` : null;
-}
-
-/**
- * Adds a virsh option to `command`. commander reads `--no-X` as the negation of `--X`; virsh's
- * `--no-leaves`, `--no-metadata` and `--no-domain` are options of their own, kept as such.
- */
-export function virshOption(command: Command, flags: string, help: string, collect?: (value: string, previous: string[]) => string[]): Command {
-  const option = new Option(flags, help);
-  option.negate = false;
-  if (collect) option.argParser(collect);
-  return command.addOption(option);
-}
-
-/**
- * The values of an argv slot in command-line order, as virsh keeps them: the ones given by
- * name (`--diskspec X`) and the bare words it took, interleaved as they were typed.
- */
-function inTypedOrder(command: Command, option: string, named: string[], bare: string[], bareStart: number): string[] {
-  if (!named.length || !bare.length) return [...named, ...bare];
-  // commander keeps the words it parsed on the program, untyped.
-  const raw = (command.parent as { rawArgs?: string[] } | null)?.rawArgs ?? [];
-  const options = [...command.options, ...(command.parent?.options ?? [])];
-  const takesValue = (token: string) => options.some((o) => (o.long === token || o.short === token) && (o.required || o.optional));
-  const values: string[] = [];
-  let operand = 0;
-  let onlyOperands = false;
-  for (let i = raw.indexOf(command.name()) + 1; i < raw.length; i++) {
-    const token = raw[i]!;
-    if (!onlyOperands && token === '--') onlyOperands = true;
-    else if (!onlyOperands && token === `--${option}`) {
-      i++;
-      values.push(named.shift()!);
-    } else if (!onlyOperands && token.startsWith(`--${option}=`)) values.push(named.shift()!);
-    else if (!onlyOperands && token.length > 1 && token.startsWith('-')) {
-      if (!token.includes('=') && takesValue(token)) i++;
-    } else if (operand++ >= bareStart) values.push(bare.shift()!);
-  }
-  return [...values, ...named, ...bare];
-}
-
-/**
- * Declares `name` with virsh's options and wires its action: the bare words are distributed
- * over `slots`; a usage error is printed without connecting, as virsh does.
- */
-export function virshCommand<O extends object>(
-  r: Registry,
-  name: string,
-  description: string,
-  slots: WordSlot[],
-  declare: (command: Command) => Command,
-  work: (c: Context, o: O) => Promise<string>,
-): void {
-  // The slots are declared as arguments too, for help and for shell completion (which knows
-  // an argument called `domain`); the words themselves are taken from the parse, excess ones
-  // included, and distributed here.
-  const command = r.program.command(name).description(description).allowExcessArguments(true);
-  for (const slot of slots) command.argument(slot.many ? `[${slot.option}...]` : `[${slot.option}]`, slot.help ?? slot.option);
-  for (const slot of slots) {
-    const flags = `--${slot.option} <${slot.option}>`;
-    const help = slot.help ?? slot.option;
-    virshOption(command, flags, help, slot.many ? (v, all = []) => [...all, v] : undefined);
-  }
-  declare(command).action((...params: unknown[]) => {
-    const self = params.at(-1) as Command;
-    const words = self.args;
-    const given = params.at(-2) as Record<string, unknown>;
-    const options = { ...given };
-    const usage = fillFromWords(name, slots, options, words);
-    if (usage) return r.fail(usage);
-    for (const slot of slots.filter((s) => s.many)) {
-      const key = optionKey(slot.option);
-      const named = (given[key] as string[] | undefined) ?? [];
-      const all = (options[key] as string[] | undefined) ?? [];
-      const bare = all.slice(named.length);
-      if (all.length) options[key] = inTypedOrder(self, slot.option, [...named], bare, words.length - bare.length);
-    }
-    return r.act((c) => work(c, options as O));
-  });
-}
-
-/** virsh's complaint about an option given as an empty string. */
-export function requireNonEmpty(option: string, value: string | undefined): void {
-  if (value === '') throw new Error(`Failed to get option '${option}': Option argument is empty`);
-}
-
-/** virsh's check of two options that cannot go together. */
-export function exclusive(a: string, aGiven: unknown, b: string, bGiven: unknown): void {
-  if (aGiven && bGiven) throw new Error(`Options --${a} and --${b} are mutually exclusive`);
-}
-
-/** A local file's text, or the error virsh prints when it cannot read one. */
-export function readLocalFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    // Node's message is "CODE: strerror in lower case, syscall 'path'"; virsh prints strerror.
-    const reason = /^[A-Z]+: ([^,]+)/.exec(err.message)?.[1] ?? err.message;
-    const strerror = reason.charAt(0).toUpperCase() + reason.slice(1);
-    throw new Error(`Failed to ${err.code === 'EISDIR' ? 'read' : 'open'} file '${path}': ${strerror}`, { cause: e });
-  }
-}
+import { DOMAIN, virshOption, virshWordsCommand } from './virsh-args.js';
+import { exclusive, failed, readVirshFile, requireNonEmpty } from './virsh-options.js';
 
 const reason = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/** virsh's two lines for a failure: what it was doing, then libvirt's reason. */
-export const failed = (what: string, e: unknown) => new Error(`${what}\nerror: ${reason(e)}`, { cause: e });
 
 /** The other order, where virsh reports libvirt's reason first and then what it concludes. */
 const afterReason = (e: unknown, conclusion: string) => new Error(`${reason(e)}\nerror: ${conclusion}`, { cause: e });
@@ -307,7 +164,7 @@ export async function checkpointCreate(c: Context, o: CheckpointCreateOptions): 
     (o.redefine ? VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE : 0) | (o.redefineValidate ? VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE_VALIDATE : 0) | (o.quiesce ? VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE : 0);
   const dom = await domainOf(c, o.domain);
   requireNonEmpty('xmlfile', o.xmlfile);
-  const xml = o.xmlfile === undefined ? '<domaincheckpoint/>' : readLocalFile(o.xmlfile);
+  const xml = o.xmlfile === undefined ? '<domaincheckpoint/>' : readVirshFile(o.xmlfile);
   return createCheckpoint(c, dom, xml, flags, o.xmlfile);
 }
 
@@ -530,8 +387,8 @@ export interface BackupBeginOptions {
 export async function backupBegin(c: Context, o: BackupBeginOptions): Promise<string> {
   const flags = o.reuseExternal ? VIR_DOMAIN_BACKUP_BEGIN_REUSE_EXTERNAL : 0;
   const dom = await domainOf(c, o.domain);
-  const backupXml = o.backupxml ? readLocalFile(o.backupxml) : '<domainbackup/>';
-  const checkpointXml = o.checkpointxml ? readLocalFile(o.checkpointxml) : null;
+  const backupXml = o.backupxml ? readVirshFile(o.backupxml) : '<domainbackup/>';
+  const checkpointXml = o.checkpointxml ? readVirshFile(o.checkpointxml) : null;
   await c.conn.domainBackupBegin(dom, backupXml, checkpointXml, flags);
   return 'Backup started\n\n';
 }
@@ -579,7 +436,7 @@ export async function snapshotCreate(c: Context, o: SnapshotCreateOptions): Prom
   }
   const dom = await domainOf(c, o.domain);
   requireNonEmpty('xmlfile', o.xmlfile);
-  const xml = o.xmlfile === undefined ? '<domainsnapshot/>' : readLocalFile(o.xmlfile);
+  const xml = o.xmlfile === undefined ? '<domainsnapshot/>' : readVirshFile(o.xmlfile);
   const create = () => c.conn.domainSnapshotCreateXML(dom, xml, flags);
   const refusedWith = (e: unknown, code: number) => e instanceof LibvirtError && e.code === code;
   let halt = false;
@@ -734,16 +591,14 @@ export async function snapshotList(c: Context, o: SnapshotListOptions): Promise<
 
 // ---------------------------------------------------------------------------------------------
 
-/** The domain every one of these commands works on. */
-export const DOMAIN: WordSlot = { option: 'domain', required: true, help: 'domain name, id or uuid' };
 
 export function register(r: Registry): void {
   const flag = (command: Command, ...flags: [string, string][]) => flags.reduce((cmd, [f, help]) => virshOption(cmd, f, help), command);
-  virshCommand<CheckpointCreateOptions>(r, 'checkpoint-create', 'Create a checkpoint from XML', [DOMAIN, { option: 'xmlfile', help: 'domain checkpoint XML' }], (cmd) =>
+  virshWordsCommand<CheckpointCreateOptions>(r, 'checkpoint-create', 'Create a checkpoint from XML', [DOMAIN, { option: 'xmlfile', help: 'domain checkpoint XML' }], (cmd) =>
     flag(cmd, ['--redefine', 'redefine metadata for existing checkpoint'], ['--redefine-validate', 'validate the redefined checkpoint'], ['--quiesce', "quiesce guest's file systems"]),
     checkpointCreate,
   );
-  virshCommand<CheckpointCreateAsOptions>(
+  virshWordsCommand<CheckpointCreateAsOptions>(
     r,
     'checkpoint-create-as',
     'Create a checkpoint from a set of args',
@@ -752,17 +607,17 @@ export function register(r: Registry): void {
     checkpointCreateAs,
   );
   const checkpointSlots = [DOMAIN, { option: 'checkpointname', help: 'checkpoint name' }];
-  virshCommand<CheckpointDeleteOptions>(r, 'checkpoint-delete', 'Delete a domain checkpoint', checkpointSlots, (cmd) =>
+  virshWordsCommand<CheckpointDeleteOptions>(r, 'checkpoint-delete', 'Delete a domain checkpoint', checkpointSlots, (cmd) =>
     flag(cmd, ['--children', 'delete checkpoint and all children'], ['--children-only', 'delete children but not checkpoint'], ['--metadata', 'delete only libvirt metadata, leaving checkpoint contents behind']),
     checkpointDelete,
   );
-  virshCommand<CheckpointDumpxmlOptions>(r, 'checkpoint-dumpxml', 'Dump XML for a domain checkpoint', checkpointSlots, (cmd) =>
+  virshWordsCommand<CheckpointDumpxmlOptions>(r, 'checkpoint-dumpxml', 'Dump XML for a domain checkpoint', checkpointSlots, (cmd) =>
     flag(cmd, ['--security-info', 'include security sensitive information in XML dump'], ['--no-domain', 'exclude <domain> from XML'], ['--size', 'include backup size estimate in XML dump']),
     checkpointDumpxml,
   );
-  virshCommand<CheckpointRefOptions>(r, 'checkpoint-info', 'checkpoint information', checkpointSlots, (cmd) => cmd, checkpointInfo);
-  virshCommand<CheckpointRefOptions>(r, 'checkpoint-parent', 'Get the name of the parent of a checkpoint', checkpointSlots, (cmd) => cmd, checkpointParent);
-  virshCommand<CheckpointListOptions>(r, 'checkpoint-list', 'List checkpoints for a domain', [DOMAIN, { option: 'from', help: 'limit list to children of given checkpoint' }], (cmd) =>
+  virshWordsCommand<CheckpointRefOptions>(r, 'checkpoint-info', 'checkpoint information', checkpointSlots, (cmd) => cmd, checkpointInfo);
+  virshWordsCommand<CheckpointRefOptions>(r, 'checkpoint-parent', 'Get the name of the parent of a checkpoint', checkpointSlots, (cmd) => cmd, checkpointParent);
+  virshWordsCommand<CheckpointListOptions>(r, 'checkpoint-list', 'List checkpoints for a domain', [DOMAIN, { option: 'from', help: 'limit list to children of given checkpoint' }], (cmd) =>
     flag(
       cmd,
       ['--parent', 'add a column showing parent checkpoint'],
@@ -776,12 +631,12 @@ export function register(r: Registry): void {
     ),
     checkpointList,
   );
-  virshCommand<BackupBeginOptions>(r, 'backup-begin', 'Start a disk backup of a live domain', [DOMAIN, { option: 'backupxml', help: 'domain backup XML' }, { option: 'checkpointxml', help: 'domain checkpoint XML' }], (cmd) =>
+  virshWordsCommand<BackupBeginOptions>(r, 'backup-begin', 'Start a disk backup of a live domain', [DOMAIN, { option: 'backupxml', help: 'domain backup XML' }, { option: 'checkpointxml', help: 'domain checkpoint XML' }], (cmd) =>
     flag(cmd, ['--reuse-external', 'reuse files provided by caller']),
     backupBegin,
   );
-  virshCommand<{ domain: string }>(r, 'backup-dumpxml', 'Dump XML for an ongoing domain block backup job', [DOMAIN], (cmd) => cmd, backupDumpxml);
-  virshCommand<SnapshotCreateOptions>(r, 'snapshot-create', 'Create a snapshot from XML', [DOMAIN, { option: 'xmlfile', help: 'domain snapshot XML' }], (cmd) =>
+  virshWordsCommand<{ domain: string }>(r, 'backup-dumpxml', 'Dump XML for an ongoing domain block backup job', [DOMAIN], (cmd) => cmd, backupDumpxml);
+  virshWordsCommand<SnapshotCreateOptions>(r, 'snapshot-create', 'Create a snapshot from XML', [DOMAIN, { option: 'xmlfile', help: 'domain snapshot XML' }], (cmd) =>
     flag(
       cmd,
       ['--redefine', 'redefine metadata for existing snapshot'],
@@ -797,11 +652,11 @@ export function register(r: Registry): void {
     ),
     snapshotCreate,
   );
-  virshCommand<SnapshotParentOptions>(r, 'snapshot-parent', 'Get the name of the parent of a snapshot', [DOMAIN, { option: 'snapshotname', help: 'find parent of snapshot name' }], (cmd) =>
+  virshWordsCommand<SnapshotParentOptions>(r, 'snapshot-parent', 'Get the name of the parent of a snapshot', [DOMAIN, { option: 'snapshotname', help: 'find parent of snapshot name' }], (cmd) =>
     flag(cmd, ['--current', 'find parent of current snapshot']),
     snapshotParent,
   );
-  virshCommand<SnapshotListOptions>(r, 'snapshot-list', 'List snapshots for a domain', [DOMAIN, { option: 'from', help: 'limit list to children of given snapshot' }], (cmd) =>
+  virshWordsCommand<SnapshotListOptions>(r, 'snapshot-list', 'List snapshots for a domain', [DOMAIN, { option: 'from', help: 'limit list to children of given snapshot' }], (cmd) =>
     flag(
       cmd,
       ['--parent', 'add a column showing parent snapshot'],

@@ -12,6 +12,7 @@ import type { Connection } from '../api/connection.js';
 import { type Context, findDomain, typedXml } from './commands.js';
 import type { Command } from 'commander';
 import { type AffectOptions, type Registry, affectOptions } from './registry.js';
+import { failed } from './virsh-options.js';
 
 export interface DeviceAffectOptions extends AffectOptions {
   /** The definition, and the running guest too when it runs. */
@@ -35,8 +36,6 @@ async function modify(c: Context, dom: RemoteNonnullDomain, verb: Verb, xml: str
   else await (flags === null ? c.conn.domainDetachDevice(dom, xml) : c.conn.domainDetachDeviceFlags(dom, xml, flags));
 }
 
-/** virsh's two lines for a failure: what it was doing, then libvirt's reason. */
-const failed = (what: string, e: unknown) => new Error(`${what}\nerror: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 const past = { attach: 'attached', detach: 'detached', update: 'updated' } as const;
 
 /** `attach-device`, `detach-device` and `update-device` DOMAIN FILE. */

@@ -9,19 +9,8 @@ import { VIR_DOMAIN_CONTROL_ERROR, VIR_DOMAIN_CONTROL_OK, VIR_DOMAIN_XML_SECURE 
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
 import type { DomainGraphic } from '../../xml/types.js';
 import { type Context, findDomain, typedXml } from './commands.js';
-import { toJson } from './format.js';
-import { TimedOutReport } from './transfers.js';
-
-/**
- * A command that fails without an error line, as some of virsh's do: it prints `output` on
- * stdout and exits 1. (main.ts gives its timed-out report exactly that treatment.)
- */
-export class SilentFailure extends TimedOutReport {
-  constructor(output: string) {
-    super(output);
-    this.message = 'the command failed without a message';
-  }
-}
+import { cFixed, toJson } from './format.js';
+import { FailureReport } from './registry.js';
 
 /**
  * A failure after some output: virsh has printed `output` by the time it reports `failure`.
@@ -34,16 +23,6 @@ export class FailureAfterOutput extends Error {
   ) {
     super(failure instanceof Error ? failure.message : String(failure), { cause: failure });
   }
-}
-
-/** C's `printf("%.Nf")` of a double: exact halfway values round to even, where toFixed rounds up. */
-export function cFixed(value: number, digits: number): string {
-  const scale = 10 ** digits;
-  const scaled = value * scale;
-  const floor = Math.floor(scaled);
-  // A tie is only a tie if the double is exactly halfway (then it is a small dyadic fraction).
-  if (scaled - floor === 0.5 && (floor + 0.5) / scale === value) return ((floor % 2 === 0 ? floor : floor + 1) / scale).toFixed(digits);
-  return value.toFixed(digits);
 }
 
 async function domainXml(c: Context, dom: RemoteNonnullDomain, flags = 0) {
@@ -148,7 +127,7 @@ export async function vncdisplay(c: Context, ref: string): Promise<string> {
 export async function ttyconsole(c: Context, ref: string): Promise<string> {
   const def = await domainXml(c, await findDomain(c.conn, ref));
   const tty = (def.devices?.console ?? []).find((con) => con.tty !== undefined)?.tty;
-  if (tty === undefined) throw new SilentFailure(c.json ? '' : '\n');
+  if (tty === undefined) throw new FailureReport(c.json ? '' : '\n');
   return c.json ? toJson({ tty }) + '\n' : `${tty}\n\n`;
 }
 

@@ -45,8 +45,7 @@ import type { Connection } from '../api/connection.js';
 import { LibvirtError } from '../errors.js';
 import { uuidBytes } from '../handles/values.js';
 import { type Context, findDomain } from './commands.js';
-import type { CliIo, Registry } from './registry.js';
-import { TimedOutReport } from './transfers.js';
+import { type CliIo, FailureReport, type Registry } from './registry.js';
 
 // ---------------------------------------------------------------------------------------
 // The edit cycle
@@ -81,17 +80,6 @@ export class ReportedAtOnce extends Error {}
 export class GaveUp extends Error {
   constructor() {
     super('gave up editing');
-  }
-}
-
-/**
- * Status 1 with no error line, as virsh ends after `n` at its prompt (it already printed the
- * daemon's error above the prompt). main.ts prints such a report as it is, here virsh's
- * closing blank line, and fails the command.
- */
-class QuietFailure extends TimedOutReport {
-  constructor() {
-    super('\n');
   }
 }
 
@@ -407,7 +395,9 @@ async function editNamed<T>(io: CliIo, target: Editable<T>, done: (value: T | nu
   try {
     outcome = await editCycle(io, target);
   } catch (e) {
-    if (e instanceof GaveUp) throw new QuietFailure();
+    // Status 1 with no error line: virsh already printed the daemon's error above its prompt;
+    // only its closing blank line is left.
+    if (e instanceof GaveUp) throw new FailureReport('\n', '', 'the edit was given up');
     throw e;
   }
   if (outcome.kind === 'unchanged') return `${outcome.text}\n`;

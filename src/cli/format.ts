@@ -1,5 +1,6 @@
 /** Output in virsh's shapes: its tables, its key/value lists, its names for states. */
 import { toJSONText, uuidString } from '../handles/values.js';
+import type { TypedParamType } from '../xdr/typed-params.js';
 
 export { uuidString };
 
@@ -39,10 +40,35 @@ export function versionString(v: bigint | number): string {
 }
 
 /**
+ * C's `printf("%.Nf")` of a double. toFixed already rounds the double's exact value, as glibc
+ * does, except at an exact tie, where it rounds up and C to even (48.3125 is 48.312 to three).
+ * The tie is judged on the exact decimal expansion (toFixed(100) is exact for the values
+ * printed here): 0.35 only looks halfway, being 0.34999..., and C prints 0.3 for it.
+ */
+export function cFixed(value: number, digits: number): string {
+  if (!Number.isFinite(value) || Math.abs(value) >= 1e21) return value.toFixed(digits);
+  const exact = Math.abs(value).toFixed(100);
+  const cut = exact.indexOf('.') + 1 + digits;
+  if (!/^50*$/.test(exact.slice(cut))) return value.toFixed(digits);
+  const kept = digits ? exact.slice(0, cut) : exact.slice(0, cut - 1);
+  if (Number(kept.at(-1)) % 2 !== 0) return value.toFixed(digits);
+  return `${value < 0 ? '-' : ''}${kept}`;
+}
+
+/**
+ * A typed parameter's value as virsh's vshGetTypedParamValue prints it: booleans as yes/no,
+ * doubles with `%f`. Without the type (a caller that has none), a number that is not whole is
+ * taken for a double.
+ */
+export function typedParamText(value: unknown, type?: TypedParamType): string {
+  if (type === 'boolean' || typeof value === 'boolean') return value ? 'yes' : 'no';
+  if (typeof value === 'number' && (type === 'double' || (type === undefined && !Number.isInteger(value)))) return cFixed(value, 6);
+  return String(value);
+}
+
+/**
  * virsh's human sizes: the largest binary unit that keeps the value at 1 or more, and
- * `digits` decimals printed as C's `%.Nf` prints them: a value exactly halfway rounds to even
- * (48.3125 is 48.312 to three), where toFixed rounds up. A byte count over a power of two is
- * exact, so the halfway test is too.
+ * `digits` decimals printed as C's `%.Nf` prints them ({@link cFixed}).
  */
 export function prettySize(bytes: number | bigint, digits = 2): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
@@ -52,11 +78,7 @@ export function prettySize(bytes: number | bigint, digits = 2): string {
     v /= 1024;
     u++;
   }
-  const scale = 10 ** digits;
-  const scaled = v * scale;
-  const floor = Math.floor(scaled);
-  const text = scaled - floor === 0.5 ? ((floor % 2 === 0 ? floor : floor + 1) / scale).toFixed(digits) : v.toFixed(digits);
-  return `${text} ${units[u]}`;
+  return `${cFixed(v, digits)} ${units[u]}`;
 }
 
 /** A whole number option, or virsh's complaint about it. */

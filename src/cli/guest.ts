@@ -6,12 +6,9 @@
  * events. Each prints what virsh 9.0 prints, and checks its options in virsh's order, so a
  * command refused for two reasons names the same one.
  *
- * Helpers of general use defined here: {@link parseCInteger} and {@link parseScaled} (virsh's
- * numeric and scaled-integer options), {@link libxmlNode} (an element written as libxml2's
- * xmlNodeDump writes it, which `--print-xml` outputs show) and {@link typedParamText} (a typed
- * parameter as virsh prints one).
+ * Helpers of general use defined here: {@link libxmlNode} (an element written as libxml2's
+ * xmlNodeDump writes it, which `--print-xml` outputs show).
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
 import {
@@ -47,18 +44,16 @@ import {
   VIR_NODE_SUSPEND_TARGET_MEM,
 } from '../../protocol/constants.js';
 import { LibvirtError } from '../errors.js';
-import { type TypedParams, type TypedParamType, typedParamTypes } from '../xdr/typed-params.js';
+import { type TypedParams, typedParamTypes } from '../xdr/typed-params.js';
 import { type XmlElement, type XmlNode, escapeAttr, escapeText, readXml } from '../xml/tokenizer.js';
 import { type Context, findDomain } from './commands.js';
-import { table, toJson } from './format.js';
-import { type AffectOptions, type Registry, affectOptions } from './registry.js';
-import { TimedOutReport } from './transfers.js';
+import { table, toJson, typedParamText } from './format.js';
+import { type AffectOptions, FailureReport, type Registry, affectOptions } from './registry.js';
+import { argvInTypedOrder } from './virsh-args.js';
+import { INT, LLONG, UINT, ULLONG, exclusive, failed, integerValue, parseCInteger, readVirshFile, scaledOption, timeoutOption } from './virsh-options.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: virsh's option checks, numbers, files, typed parameters and libxml2's serialization.
-
-/** virsh's two lines for a failure: what it was doing, then libvirt's reason. */
-const failed = (what: string, e: unknown) => new Error(`${what}\nerror: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 
 /** Runs `call`, turning its failure into virsh's two-line report. */
 async function reporting<T>(what: string, call: () => Promise<T>): Promise<T> {
@@ -69,106 +64,11 @@ async function reporting<T>(what: string, call: () => Promise<T>): Promise<T> {
   }
 }
 
-function exclusive(a: unknown, aName: string, b: unknown, bName: string): void {
-  if (a && b) throw new Error(`Options --${aName} and --${bName} are mutually exclusive`);
-}
-
 /** `--config --live --current` as virsh turns them into VIR_DOMAIN_AFFECT_* flags (current is 0). */
 function affectFlags(o: AffectOptions): number {
-  exclusive(o.current, 'current', o.live, 'live');
-  exclusive(o.current, 'current', o.config, 'config');
+  exclusive('current', o.current, 'live', o.live);
+  exclusive('current', o.current, 'config', o.config);
   return (o.config ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (o.live ? VIR_DOMAIN_AFFECT_LIVE : 0);
-}
-
-const malformed = (name: string, text: string) => new Error(`Numeric value '${text}' for <${name}> option is malformed or out of range`);
-
-/**
- * A whole number as C's strtol family reads one in base 10 (or base 0: `0x` hex and leading-0
- * octal) and libvirt's virStrToLong_* check it: leading white space, a sign, nothing after the
- * digits, within the type's range; `positive` refuses a minus sign as the `*p` variants do.
- * Returns undefined when the text is not such a number.
- */
-export function parseCInteger(text: string, range: { min: bigint; max: bigint; positive?: boolean; base0?: boolean }): bigint | undefined {
-  const m = /^[ \t\n\v\f\r]*([+-]?)(.*)$/s.exec(text)!;
-  const sign = m[1]!;
-  const body = m[2]!;
-  if (sign === '-' && range.positive) return undefined;
-  let magnitude: bigint;
-  if (range.base0 && /^0[xX][0-9a-fA-F]+$/.test(body)) magnitude = BigInt(body);
-  else if (range.base0 && /^0[0-7]*$/.test(body)) magnitude = body.length > 1 ? BigInt(`0o${body.slice(1)}`) : 0n;
-  else if (/^\d+$/.test(body) && !(range.base0 && body.startsWith('0'))) magnitude = BigInt(body);
-  else return undefined;
-  const value = sign === '-' ? -magnitude : magnitude;
-  return value < range.min || value > range.max ? undefined : value;
-}
-
-const INT = { min: -(2n ** 31n), max: 2n ** 31n - 1n };
-const UINT = { min: 0n, max: 2n ** 32n - 1n, positive: true };
-const LLONG = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
-const ULLONG = { min: 0n, max: 2n ** 64n - 1n, positive: true };
-
-/** An integer option as vshCommandOptInt / OptUInt / OptLongLong / OptULongLong read it. */
-function numeric(name: string, text: string, range: typeof INT | typeof UINT): bigint {
-  const v = parseCInteger(text, range);
-  if (v === undefined) throw malformed(name, text);
-  return v;
-}
-
-/**
- * A scaled integer option (`1024`, `64M`, `2GiB`, `500KB`, `10b`) in bytes, as virsh's
- * vshCommandOptScaledInt reads it: a bare number is in units of `scale` bytes. A bad suffix
- * or an overflow adds libvirt's reason as a second error line, as virsh does.
- */
-export function parseScaled(name: string, text: string, scale: bigint, max: bigint): bigint {
-  const refuse = (reason?: string) =>
-    new Error(`Scaled numeric value '${text}' for <${name}> option is malformed or out of range${reason ? `\nerror: ${reason}` : ''}`);
-  const m = /^[ \t\n\v\f\r]*(\+?)(\d+)(.*)$/s.exec(text);
-  if (!m) throw refuse();
-  const value = BigInt(m[2]!);
-  if (value > ULLONG.max) throw refuse();
-  const suffix = m[3]!;
-  let factor = scale;
-  if (suffix !== '') {
-    const lower = suffix.toLowerCase();
-    if (lower === 'b' || lower === 'byte' || lower === 'bytes') factor = 1n;
-    else {
-      const base = suffix.length === 1 || lower.slice(1) === 'ib' ? 1024n : lower[1] === 'b' && suffix.length === 2 ? 1000n : 0n;
-      const power = 'kmgtpe'.indexOf(lower[0]!) + 1;
-      if (!base || !power) throw refuse(`invalid argument: unknown suffix '${suffix}'`);
-      factor = base ** BigInt(power);
-    }
-  }
-  if (value && value > max / factor) throw refuse(`numerical overflow: value too large: ${value}${suffix}`);
-  return value * factor;
-}
-
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-  EPERM: 'Operation not permitted',
-};
-
-/** A file's text, or virFileReadAll's complaint about it. */
-function readFileAsVirsh(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const reason = STRERROR[err.code ?? ''] ?? err.message;
-    if (err.code === 'EISDIR') throw new Error(`Failed to read file '${path}': ${reason}`, { cause: e });
-    throw new Error(`Failed to open file '${path}': ${reason}`, { cause: e });
-  }
-}
-
-/** A typed parameter's value as virsh's vshGetTypedParamValue prints it. */
-export function typedParamText(value: unknown, type: TypedParamType | undefined): string {
-  if (type === 'boolean' || typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (type === 'double') return (value as number).toFixed(6);
-  return String(value);
 }
 
 /** Each parameter as `[name, text]`, in the daemon's order. */
@@ -241,7 +141,7 @@ export interface MetadataOptions extends AffectOptions {
 /** `metadata DOMAIN URI [--key K --set XML | --remove] [--config --live --current]`. */
 export async function metadata(c: Context, ref: string, uri: string, o: MetadataOptions): Promise<string> {
   const flags = affectFlags(o);
-  exclusive(o.remove, 'remove', o.set !== undefined, 'set');
+  exclusive('remove', o.remove, 'set', o.set !== undefined);
   const dom = await findDomain(c.conn, ref);
   if (o.set !== undefined && o.key === undefined) throw new Error('namespace key is required when modifying metadata');
   if (o.set !== undefined || o.remove) {
@@ -350,7 +250,7 @@ export async function domfsFreezeThaw(c: Context, ref: string, mountpoints: stri
 /** `domfstrim DOMAIN [--minimum BYTES] [--mountpoint PATH]`. */
 export async function domfstrim(c: Context, ref: string, o: { minimum?: string; mountpoint?: string }): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const minimum = o.minimum === undefined ? 0n : numeric('minimum', o.minimum, ULLONG);
+  const minimum = o.minimum === undefined ? 0n : integerValue('minimum', o.minimum, ...ULLONG);
   await reporting('Unable to invoke fstrim', () => c.conn.domainFSTrim(dom, o.mountpoint ?? null, minimum, 0));
   return '\n';
 }
@@ -392,7 +292,7 @@ export async function getUserSshkeys(c: Context, ref: string, user: string): Pro
 /** `set-user-sshkeys DOMAIN USER [--file F] [--reset | --remove]`: appends F's keys by default. */
 export async function setUserSshkeys(c: Context, ref: string, user: string, o: { file?: string; reset?: boolean; remove?: boolean }): Promise<string> {
   if (o.remove && o.file === undefined) throw new Error('Option --file is required by option --remove');
-  exclusive(o.reset, 'reset', o.remove, 'remove');
+  exclusive('reset', o.reset, 'remove', o.remove);
   const dom = await findDomain(c.conn, ref);
   let flags = 0;
   if (o.remove) flags = VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE;
@@ -402,7 +302,7 @@ export async function setUserSshkeys(c: Context, ref: string, user: string, o: {
   }
   let keys: string[] = [];
   if (o.file !== undefined) {
-    const text = readFileAsVirsh(o.file);
+    const text = readVirshFile(o.file);
     // virsh splits on newlines as g_strsplit does: a trailing newline leaves an empty last key.
     keys = text === '' ? [] : text.split('\n');
     if (!keys.length) throw new Error(`File ${o.file} contains no keys`);
@@ -421,7 +321,7 @@ export async function setUserPassword(c: Context, ref: string, user: string, pas
 /** `guest-agent-timeout DOMAIN [--timeout SECONDS]`: without --timeout, wait forever (-2). */
 export async function guestAgentTimeout(c: Context, ref: string, o: { timeout?: string }): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const timeout = o.timeout === undefined ? VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK : Number(numeric('timeout', o.timeout, INT));
+  const timeout = o.timeout === undefined ? VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_BLOCK : Number(integerValue('timeout', o.timeout, ...INT));
   await c.conn.domainAgentSetResponseTimeout(dom, timeout, 0);
   return '\n';
 }
@@ -492,7 +392,7 @@ function linuxKeyCode(name: string): number | undefined {
 /** `send-key DOMAIN [--codeset SET] [--holdtime MS] KEYCODE...`: numbers in any codeset, names in linux's. */
 export async function sendKey(c: Context, ref: string, keys: string[], o: { codeset?: string; holdtime?: string }): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const holdtime = o.holdtime === undefined ? 0 : Number(numeric('holdtime', o.holdtime, UINT));
+  const holdtime = o.holdtime === undefined ? 0 : Number(integerValue('holdtime', o.holdtime, ...UINT));
   // qnum was called rfb once; virsh still takes the old name.
   const name = o.codeset === undefined || o.codeset === '' ? 'linux' : o.codeset === 'rfb' ? 'qnum' : o.codeset;
   const codeset = CODESETS.indexOf(name);
@@ -500,7 +400,7 @@ export async function sendKey(c: Context, ref: string, keys: string[], o: { code
   const codes: number[] = [];
   for (const key of keys) {
     if (codes.length === VIR_DOMAIN_SEND_KEY_MAX_KEYS) throw new Error('too many keycodes');
-    const n = parseCInteger(key, { min: 0n, max: 0xffffn, positive: true, base0: true });
+    const n = parseCInteger(key, [0n, 0xffffn], { base0: true });
     const code = n !== undefined ? Number(n) : codeset === 0 ? linuxKeyCode(key) : undefined;
     if (code === undefined) throw new Error(`invalid keycode: '${key}'`);
     codes.push(code);
@@ -527,7 +427,7 @@ function signalNumber(signame: string): number {
 /** `send-process-signal DOMAIN PID SIGNAME`. */
 export async function sendProcessSignal(c: Context, ref: string, pid: string, signame: string): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const pidValue = numeric('pid', pid, LLONG);
+  const pidValue = integerValue('pid', pid, ...LLONG);
   const signum = signalNumber(signame);
   if (signum < 0) throw new Error(`malformed signal name: ${signame}`);
   await c.conn.domainSendProcessSignal(dom, pidValue, signum, 0);
@@ -552,7 +452,7 @@ const SUSPEND_TARGETS: Record<string, number> = { mem: VIR_NODE_SUSPEND_TARGET_M
 /** `dompmsuspend DOMAIN mem|disk|hybrid [--duration SECONDS]`, through the guest agent. */
 export async function dompmsuspend(c: Context, ref: string, target: string, o: { duration?: string }): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const duration = o.duration === undefined ? 0n : numeric('duration', o.duration, ULLONG);
+  const duration = o.duration === undefined ? 0n : integerValue('duration', o.duration, ...ULLONG);
   const code = Object.hasOwn(SUSPEND_TARGETS, target) ? SUSPEND_TARGETS[target]! : undefined;
   if (code === undefined) throw new Error('Invalid target');
   await reporting(`Domain '${dom.name}' could not be suspended`, () => c.conn.domainPMSuspendForDuration(dom, code, duration, 0));
@@ -598,10 +498,10 @@ export interface MemoryDeviceOptions extends AffectOptions {
  */
 export async function updateMemoryDevice(c: Context, ref: string, o: MemoryDeviceOptions): Promise<string> {
   const flags = affectFlags(o);
-  exclusive(o.node !== undefined, 'node', o.alias !== undefined, 'alias');
+  exclusive('node', o.node !== undefined, 'alias', o.alias !== undefined);
   const dom = await findDomain(c.conn, ref);
-  const node = o.node === undefined ? undefined : String(numeric('node', o.node, INT));
-  const requested = o.requestedSize === undefined ? undefined : parseScaled('requested-size', o.requestedSize, 1024n, ULLONG.max);
+  const node = o.node === undefined ? undefined : String(integerValue('node', o.node, ...INT));
+  const requested = o.requestedSize === undefined ? undefined : scaledOption('requested-size', o.requestedSize, 1024n, ULLONG[1]);
   const all = await devicesOf(c, dom, 'memory', !!o.config);
   const chosen = all.filter((m) =>
     o.alias !== undefined ? elements(m, 'alias').some((a) => attr(a, 'name') === o.alias) : node !== undefined ? elements(m, 'target').some((t) => elements(t, 'node').some((n) => textOf(n) === node)) : true,
@@ -638,7 +538,7 @@ const DIRTYRATE_MODES: Record<string, number> = {
 /** `domdirtyrate-calc DOMAIN [--seconds N] [--mode page-sampling|dirty-bitmap|dirty-ring]`. */
 export async function domdirtyrateCalc(c: Context, ref: string, o: { seconds?: string; mode?: string }): Promise<string> {
   const dom = await findDomain(c.conn, ref);
-  const seconds = o.seconds === undefined ? 1 : Number(numeric('seconds', o.seconds, INT));
+  const seconds = o.seconds === undefined ? 1 : Number(integerValue('seconds', o.seconds, ...INT));
   let flags = 0;
   if (o.mode !== undefined) {
     if (!Object.hasOwn(DIRTYRATE_MODES, o.mode)) throw new Error(`Unknown calculation mode '${o.mode}'`);
@@ -663,13 +563,13 @@ export async function domlaunchsecinfo(c: Context, ref: string): Promise<string>
 export async function domsetlaunchsecstate(c: Context, ref: string, o: { secrethdr?: string; secret?: string; setAddress?: string }): Promise<string> {
   const dom = await findDomain(c.conn, ref);
   if (o.secrethdr === undefined || o.secret === undefined) throw new Error('Both secret and the secret header are required');
-  const header = readFileAsVirsh(o.secrethdr);
-  const secret = readFileAsVirsh(o.secret);
+  const header = readVirshFile(o.secrethdr);
+  const secret = readVirshFile(o.secret);
   const params: Record<string, string | { type: 'ullong'; value: bigint }> = {
     [VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_HEADER]: header,
     [VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET]: secret,
   };
-  if (o.setAddress !== undefined) params[VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_SET_ADDRESS] = { type: 'ullong', value: numeric('set-address', o.setAddress, ULLONG) };
+  if (o.setAddress !== undefined) params[VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_SET_ADDRESS] = { type: 'ullong', value: integerValue('set-address', o.setAddress, ...ULLONG) };
   await reporting('Unable to set launch security state', () => c.conn.domainSetLaunchSecurityState(dom, params, 0));
   return '\n';
 }
@@ -697,12 +597,7 @@ const timestampNow = () => new Date().toISOString().replace('T', ' ').replace('Z
  * or all with --loop), then how many; a wait that ends with none is a failure, as in virsh.
  */
 export async function qemuMonitorEvent(c: Context, o: QemuMonitorEventOptions, print: (s: string) => void): Promise<string> {
-  let timeoutMs = 0;
-  if (o.timeout !== undefined) {
-    const seconds = parseCInteger(o.timeout, UINT);
-    if (!seconds || seconds > 2147483n) throw malformed('timeout', o.timeout);
-    timeoutMs = Number(seconds) * 1000;
-  }
+  const timeoutMs = timeoutOption(o.timeout);
   const flags = (o.regex ? VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_REGEX : 0) | (o.noCase ? VIR_CONNECT_DOMAIN_QEMU_MONITOR_EVENT_REGISTER_NOCASE : 0);
   const filter = o.domain !== undefined ? await findDomain(c.conn, o.domain) : undefined;
   let count = 0;
@@ -741,7 +636,7 @@ export async function qemuMonitorEvent(c: Context, o: QemuMonitorEventOptions, p
   await stop();
   const report = `${why}events received: ${count}\n\n`;
   // As virsh: the command failed when nothing came, its report printed all the same.
-  if (!count) throw new TimedOutReport(report);
+  if (!count) throw new FailureReport(report, '', 'event loop timed out');
   return report;
 }
 
@@ -749,39 +644,6 @@ export async function qemuMonitorEvent(c: Context, o: QemuMonitorEventOptions, p
 
 /** Collects a repeatable option's values. */
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
-
-/**
- * The words of virsh's "argv" option (`--mountpoint`, `--keycode`, `--new-desc`) in the order
- * the command line gave them, mixed with the positional words after the first `skip` ones, as
- * virsh collects them; commander keeps the two apart. Read from the raw command line.
- */
-export function argvWords(command: Command, option: string, skip: number, parsed: string[]): string[] {
-  // Commander keeps the command line it parsed on the program (not in its typings).
-  const raw = (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs;
-  if (!raw) return parsed;
-  const takesValue = (flag: string, cmd: Command) => cmd.options.some((o) => (o.long === flag || o.short === flag) && (o.required || o.optional));
-  let i = 0;
-  // Past the global options (and their values) to the command's name.
-  for (; i < raw.length && raw[i] !== command.name(); i++) if (takesValue(raw[i]!, command.parent!)) i++;
-  const words: string[] = [];
-  let positional = 0;
-  for (i++; i < raw.length; i++) {
-    const token = raw[i]!;
-    if (token === '--') {
-      for (const rest of raw.slice(i + 1)) if (positional++ >= skip) words.push(rest);
-      break;
-    }
-    if (token.startsWith('-') && token.length > 1) {
-      const eq = token.indexOf('=');
-      const flag = eq > 0 ? token.slice(0, eq) : token;
-      if (flag === option) words.push(eq > 0 ? token.slice(eq + 1) : raw[++i]!);
-      else if (eq < 0 && takesValue(flag, command)) i++;
-      continue;
-    }
-    if (positional++ >= skip) words.push(token);
-  }
-  return words;
-}
 
 export function register({ program, act, io }: Registry): void {
   affectOptions(program.command('metadata <domain> <uri>').description("show or set domain's custom XML metadata"))
@@ -793,7 +655,7 @@ export function register({ program, act, io }: Registry): void {
     .option('--title', 'modify/get the title instead of description')
     .option('--new-desc <string>', 'message')
     .action((d: string, words: string[], o: DescOptions & { newDesc?: string }, command: Command) =>
-      act((c) => desc(c, d, argvWords(command, '--new-desc', 1, [...(o.newDesc !== undefined ? [o.newDesc] : []), ...words]), o)),
+      act((c) => desc(c, d, argvInTypedOrder(command, 'new-desc', 1, [...(o.newDesc !== undefined ? [o.newDesc] : []), ...words]), o)),
     );
   program
     .command('domif-getlink <domain> <interface>')
@@ -817,7 +679,7 @@ export function register({ program, act, io }: Registry): void {
       .description(freeze ? "Freeze domain's mounted filesystems." : "Thaw domain's mounted filesystems.")
       .option('--mountpoint <string>', freeze ? 'mountpoint path to be frozen' : 'mountpoint path to be thawed', collect)
       .action((d: string, rest: string[], o: { mountpoint?: string[] }, command: Command) =>
-        act((c) => domfsFreezeThaw(c, d, argvWords(command, '--mountpoint', 1, [...(o.mountpoint ?? []), ...rest]), freeze)),
+        act((c) => domfsFreezeThaw(c, d, argvInTypedOrder(command, 'mountpoint', 1, [...(o.mountpoint ?? []), ...rest]), freeze)),
       );
   }
   program
@@ -863,7 +725,7 @@ export function register({ program, act, io }: Registry): void {
     .option('--keycode <string>', 'the key code', collect)
     .action((d: string, rest: string[], o: { codeset?: string; holdtime?: string; keycode?: string[] }, command: Command) =>
       act(async (c) => {
-        const keys = argvWords(command, '--keycode', 1, [...(o.keycode ?? []), ...rest]);
+        const keys = argvInTypedOrder(command, 'keycode', 1, [...(o.keycode ?? []), ...rest]);
         if (!keys.length) throw new Error("command 'send-key' requires <keycode> option");
         return sendKey(c, d, keys, o);
       }),

@@ -4,12 +4,10 @@
  * free and allocated huge pages, shared-memory tuning, SEV facts and suspend; the migration
  * compression cache; and virsh's own `echo`.
  *
- * These commands read their words as virsh does (`virshCommand` below): an option's value may
- * be given by position (virsh fills its non-boolean options in order), `--opt=value` works, `--`
- * ends the options, and usage errors are virsh's, printed without the blank line that ends a
- * command that ran. interfaces.ts declares its commands the same way.
+ * These commands read their words as virsh does (virsh-args.ts): an option's value may be
+ * given by position (virsh fills its non-boolean options in order), `--opt=value` works, `--`
+ * ends the options, and usage errors are virsh's.
  */
-import { readFileSync } from 'node:fs';
 import { type Command, CommanderError } from 'commander';
 import {
   VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES,
@@ -29,337 +27,15 @@ import {
 import { type XmlElement, type XmlNode, XmlSyntaxError, escapeAttr, escapeText, readXml } from '../xml/tokenizer.js';
 import { type TypedParams, typedParamTypes } from '../xdr/typed-params.js';
 import { type Context, findDomain, typedXml } from './commands.js';
-import { prettySize, toJson } from './format.js';
-import type { CliIo, Registry } from './registry.js';
-import { TimedOutReport } from './transfers.js';
+import { prettySize, toJson, typedParamText } from './format.js';
+import { type CliIo, FailureReport, type Registry } from './registry.js';
+import { INT, LLONG, UINT, ULLONG, exclusiveArgs, failed, integerOption, readVirshFile, scaledArg, splitCommas, stringOption } from './virsh-options.js';
+import { HELP, UsageError, type VirshArgs, type VirshCommandSpec, type VirshOption, declareVirshCommand, parseVirshWords, usageFailure, virshCommand, virshHelp, wordsAfterCommand } from './virsh-args.js';
 
-// ---------------------------------------------------------------------------------------------
-// Reading a command's words as virsh does
-
-/**
- * One of a command's options, as virsh declares it: `bool` (a flag), `data` (positional by
- * nature, `[--name] <string>`), `string` and `number` (named, but filled by position too when
- * given bare), `argv` (takes every remaining word), `alias` (another name for `target`,
- * `name` or `name=value`).
- */
-export interface VirshOption {
-  name: string;
-  kind: 'bool' | 'data' | 'string' | 'number' | 'argv' | 'alias';
-  help: string;
-  required?: boolean;
-  /** Only by name (virsh's VSH_OFLAG_REQ_OPT): a bare word never fills it. */
-  named?: boolean;
-  target?: string;
-}
-
-/** A command as virsh defines it: its options in virsh's order, and what it does. */
-export interface VirshCommandSpec {
-  name: string;
-  /** virsh's one-line help. */
-  help: string;
-  /** virsh's longer description (`virsh help NAME`). */
-  description: string;
-  options?: VirshOption[];
-  run(args: VirshArgs): (c: Context) => Promise<string>;
-}
-
-/** The values a command was given, by virsh's option names. */
-export class VirshArgs {
-  constructor(private readonly given: Map<string, string[]>) {}
-
-  /** Whether the option (flag or value) was given. */
-  has(name: string): boolean {
-    return this.given.has(name);
-  }
-
-  /** The option's value, if given. */
-  value(name: string): string | undefined {
-    return this.given.get(name)?.[0];
-  }
-
-  /** Every value of an `argv` option, in order. */
-  all(name: string): string[] {
-    return this.given.get(name) ?? [];
-  }
-}
-
-/** A complaint about the command line itself: virsh prints it with no blank line after. */
-class UsageError extends Error {
-  constructor(readonly lines: string[]) {
-    super(lines.join('\n'));
-  }
-}
-
-/** The words asked for `--help`: virsh then prints the command's help instead of running it. */
-const HELP = Symbol('help');
-
-/**
- * Parses a command's words as virsh's vshCommandParse does: `--name`, `--name value`,
- * `--name=value`; a bare word fills the first non-boolean option not yet given; `--` makes
- * every later word data; required options are checked at the end, all of them reported.
- */
-export function parseVirshWords(command: string, options: readonly VirshOption[], words: readonly string[]): VirshArgs | typeof HELP {
-  const byName = new Map(options.map((o) => [o.name, o]));
-  const positional = options.filter((o) => o.kind !== 'bool' && o.kind !== 'alias' && !o.named);
-  const pending = new Set(positional);
-  const seen = new Set<VirshOption>();
-  const given = new Map<string, string[]>();
-  const put = (o: VirshOption, v: string) => given.set(o.name, [...(given.get(o.name) ?? []), v]);
-  let dataOnly = false;
-  let help = false;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
-    if (!dataOnly && /^--[A-Za-z0-9]/.test(word)) {
-      const eq = word.indexOf('=', 2);
-      let name = eq < 0 ? word.slice(2) : word.slice(2, eq);
-      let inline = eq < 0 ? undefined : word.slice(eq + 1);
-      if (name === 'help') {
-        // virsh reads on to the end (a later word can still be wrong), then prints the help.
-        if (inline !== undefined) throw new UsageError([`invalid '=' after option --help`]);
-        help = true;
-        continue;
-      }
-      let option = byName.get(name);
-      if (option?.kind === 'alias') {
-        const [target, preset] = option.target!.split('=');
-        if (preset !== undefined) {
-          if (inline !== undefined) throw new UsageError([`invalid '=' after option --${option.name}`]);
-          inline = preset;
-        }
-        name = target!;
-        option = byName.get(name);
-      }
-      if (!option) throw new UsageError([`command '${command}' doesn't support option --${name}`]);
-      if (seen.has(option) && option.kind !== 'argv') throw new UsageError([`option --${name} already seen`]);
-      seen.add(option);
-      if (option.kind === 'bool') {
-        if (inline !== undefined) throw new UsageError([`invalid '=' after option --${option.name}`]);
-        put(option, '');
-        continue;
-      }
-      if (inline === undefined) {
-        if (i + 1 >= words.length) throw new UsageError([`expected syntax: --${option.name} <${option.kind === 'number' ? 'number' : 'string'}>`]);
-        inline = words[++i]!;
-      }
-      if (option.kind !== 'argv') pending.delete(option);
-      put(option, inline);
-    } else if (!dataOnly && word === '--') {
-      dataOnly = true;
-    } else {
-      const option = positional.find((o) => pending.has(o));
-      if (!option) throw new UsageError([`unexpected data '${word}'`]);
-      if (option.kind !== 'argv') pending.delete(option);
-      seen.add(option);
-      put(option, word);
-    }
-  }
-  if (help) return HELP;
-  const missing = options.filter((o) => o.required && !seen.has(o));
-  if (missing.length) {
-    throw new UsageError(missing.map((o) => `command '${command}' requires ${o.kind === 'data' || o.kind === 'argv' ? `<${o.name}>` : `--${o.name}`} option`));
-  }
-  return new VirshArgs(given);
-}
-
-/** `virsh help NAME`, as vshCmddefHelp lays it out. */
-export function virshHelp(spec: Pick<VirshCommandSpec, 'name' | 'help' | 'description' | 'options'>): string {
-  const options = (spec.options ?? []).filter((o) => o.kind !== 'alias');
-  let synopsis = `    ${spec.name}`;
-  let byPosition = false;
-  for (const o of options) {
-    if (o.kind === 'bool') synopsis += ` [--${o.name}]`;
-    else if (o.kind === 'number') synopsis += o.required ? ` <${o.name}>` : ` [--${o.name} <number>]`;
-    else if (o.kind === 'string') synopsis += ` [--${o.name} <string>]`;
-    else if (o.kind === 'data') synopsis += o.required ? ` <${o.name}>` : ` [<${o.name}>]`;
-    else synopsis += byPosition ? (o.required ? ` {[--${o.name}] <string>}...` : ` [[--${o.name}] <string>]...`) : o.required ? ` <${o.name}>...` : ` [<${o.name}>]...`;
-    if ((o.kind === 'number' || o.kind === 'string' || o.kind === 'data') && !o.named) byPosition = true;
-  }
-  let text = `  NAME\n    ${spec.name} - ${spec.help}\n\n  SYNOPSIS\n${synopsis}\n`;
-  if (spec.description) text += `\n  DESCRIPTION\n    ${spec.description}\n`;
-  if (options.length) {
-    text += '\n  OPTIONS\n';
-    for (const o of options) {
-      const label =
-        o.kind === 'bool'
-          ? `--${o.name}`
-          : o.kind === 'number'
-            ? o.required
-              ? `[--${o.name}] <number>`
-              : `--${o.name} <number>`
-            : o.kind === 'string'
-              ? `--${o.name} <string>`
-              : o.kind === 'data'
-                ? `[--${o.name}] <string>`
-                : byPosition
-                  ? `[--${o.name}] <string>`
-                  : `<${o.name}>`;
-      text += `    ${label.padEnd(15)}  ${o.help}\n`;
-    }
-  }
-  return text + '\n';
-}
-
-/**
- * The words the user typed after the command's name, less the program's own options (which
- * the program has taken wherever they stood, up to a `--`).
- */
-export function wordsAfterCommand(program: Command, name: string): string[] {
-  // commander keeps the words it was given (not in its typings).
-  const raw: string[] = (program as unknown as { rawArgs?: string[] }).rawArgs ?? [];
-  const programOption = (word: string) =>
-    program.options.find((o) => word === o.long || word === o.short || (!!o.long && (o.required || o.optional) && word.startsWith(`${o.long}=`)));
-  let i = 0;
-  while (i < raw.length && raw[i] !== name) {
-    const o = programOption(raw[i]!);
-    i += o && (o.required || o.optional) && !raw[i]!.includes('=') ? 2 : 1;
-  }
-  const words: string[] = [];
-  let ended = false;
-  for (let j = i + 1; j < raw.length; j++) {
-    const word = raw[j]!;
-    if (word === '--') ended = true;
-    const o = ended ? undefined : programOption(word);
-    if (!o) words.push(word);
-    else if ((o.required || o.optional) && !word.includes('=')) j++;
-  }
-  return words;
-}
-
-/** Prints virsh's usage complaint (no blank line after it) and ends the run with status 1. */
-function usageFailure(command: Command, e: UsageError): never {
-  command.error(e.lines.map((l) => `error: ${l}`).join('\n'), { exitCode: 1, code: 'libvirt-rpc.usage' });
-}
-
-/** The commander definition of a virsh command: its options for help and completion; the words are read as virsh reads them. */
-function declare(program: Command, spec: Pick<VirshCommandSpec, 'name' | 'help' | 'options'>): Command {
-  const command = program.command(spec.name).description(spec.help).helpOption(false).allowUnknownOption().allowExcessArguments();
-  for (const o of spec.options ?? []) {
-    if (o.kind === 'data') command.argument(`[${o.name}]`, o.help);
-    if (o.kind === 'alias') continue;
-    if (o.kind === 'bool') command.option(`--${o.name}`, o.help);
-    else command.option(`--${o.name} [${o.kind === 'number' ? 'number' : 'string'}]`, o.help);
-  }
-  return command;
-}
-
-/** Adds a virsh command that runs on a connection. */
-export function virshCommand({ program, act, io }: Registry, spec: VirshCommandSpec): void {
-  const command = declare(program, spec);
-  command.action(async () => {
-    let args: VirshArgs | typeof HELP;
-    try {
-      args = parseVirshWords(spec.name, spec.options ?? [], wordsAfterCommand(program, spec.name));
-    } catch (e) {
-      if (e instanceof UsageError) usageFailure(command, e);
-      throw e;
-    }
-    if (args === HELP) io.stdout(virshHelp(spec) + '\n');
-    else await act(spec.run(args));
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// Option values, checked as virsh checks them (at run time: the failure ends with a blank line)
-
-/** virsh's complaint about a number it could not read. */
-const badNumber = (name: string, text: string) => new Error(`Numeric value '${text}' for <${name}> option is malformed or out of range`);
-
-/**
- * C's strto* over the whole word: leading white space, a sign, decimal digits. `positive`
- * refuses any minus sign (virStrToLong_*p), even on zero.
- */
-function wholeInteger(text: string, positive: boolean): bigint | undefined {
-  const m = /^[ \t\n\v\f\r]*([+-]?)(\d+)$/.exec(text);
-  if (!m || (positive && m[1] === '-')) return undefined;
-  return m[1] === '-' ? -BigInt(m[2]!) : BigInt(m[2]!);
-}
-
-/** An integer option within [min, max] (vshCommandOptInt, OptUInt, OptLongLong, OptULongLong). */
-export function integerOption(args: VirshArgs, name: string, min: bigint, max: bigint): bigint | undefined {
-  const text = args.value(name);
-  if (text === undefined) return undefined;
-  const v = wholeInteger(text, min >= 0n);
-  if (v === undefined || v < min || v > max) throw badNumber(name, text);
-  return v;
-}
-
-export const INT = [-(2n ** 31n), 2n ** 31n - 1n] as const;
-export const UINT = [0n, 2n ** 32n - 1n] as const;
-export const LLONG = [-(2n ** 63n), 2n ** 63n - 1n] as const;
-export const ULLONG = [0n, 2n ** 64n - 1n] as const;
-
-/**
- * A size with virsh's suffixes (vshCommandOptScaledInt): a bare number is in units of `scale`;
- * `b`/`byte(s)`, `k`, `KiB`, `KB` (powers of 1000) ... `E`. A failure names the option, then
- * (as libvirt's error) what was wrong with the suffix or the size.
- */
-export function scaledOption(args: VirshArgs, name: string, scale: bigint, max: bigint): bigint | undefined {
-  const text = args.value(name);
-  if (text === undefined) return undefined;
-  const malformed = `Scaled numeric value '${text}' for <${name}> option is malformed or out of range`;
-  const m = /^[ \t\n\v\f\r]*(\+?)(\d+)/.exec(text);
-  if (!m) throw new Error(malformed);
-  const value = BigInt(m[2]!);
-  if (value > ULLONG[1]) throw new Error(malformed);
-  const suffix = text.slice(m[0].length);
-  let unit = scale;
-  if (suffix !== '') {
-    if (/^(b|bytes?)$/i.test(suffix)) unit = 1n;
-    else {
-      const base = suffix.length === 1 || suffix.slice(1).toLowerCase() === 'ib' ? 1024n : suffix.length === 2 && suffix[1]!.toLowerCase() === 'b' ? 1000n : 0n;
-      const power = 'kmgtpe'.indexOf(suffix[0]!.toLowerCase()) + 1;
-      if (!base || !power) throw new Error(`${malformed}\nerror: invalid argument: unknown suffix '${suffix}'`);
-      unit = base ** BigInt(power);
-    }
-  }
-  if (value && value > max / unit) throw new Error(`${malformed}\nerror: numerical overflow: value too large: ${value}${suffix}`);
-  return value * unit;
-}
-
-/** A string option that must not be empty when given (vshCommandOptStringReq). */
-export function stringOption(args: VirshArgs, name: string): string | undefined {
-  const v = args.value(name);
-  if (v === '') throw new Error(`Failed to get option '${name}': Option argument is empty`);
-  return v;
-}
-
-/** virsh's VSH_EXCLUSIVE_OPTIONS for two options. */
-export function exclusive(args: VirshArgs, a: string, b: string): void {
-  if (args.has(a) && args.has(b)) throw new Error(`Options --${a} and --${b} are mutually exclusive`);
-}
-
-/** virsh's two lines for a failure: what it was doing, then libvirt's reason. */
-export const failed = (what: string, e: unknown): Error => new Error(`${what}\nerror: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-
-/** What strerror says for the errors a file can fail to open with. */
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-};
-
-/** A file read whole, failing as libvirt's virFileReadAll does. */
-export function readFileAsVirsh(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const reason = (err.code && ERRNO_TEXT[err.code]) ?? err.message;
-    throw new Error(`Failed to ${err.syscall === 'read' ? 'read' : 'open'} file '${path}': ${reason}`, { cause: e });
-  }
-}
-
-/** A typed parameter's value as virsh prints it (vshGetTypedParamValue). */
+/** A parameter's (first) value as virsh prints it. */
 function paramText(params: TypedParams, name: string): string {
   const v = params[name]!;
-  const one = Array.isArray(v) ? v[0]! : v;
-  if (typeof one === 'boolean') return one ? 'yes' : 'no';
-  if (typedParamTypes(params)?.[name] === 'double' || (typeof one === 'number' && !Number.isInteger(one))) return (one as number).toFixed(6);
-  return String(one);
+  return typedParamText(Array.isArray(v) ? v[0]! : v, typedParamTypes(params)?.[name]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,7 +56,7 @@ function writeXml(node: XmlNode): string {
  * `<cpu>`). The file may hold several documents one after another.
  */
 export function cpuDefinitions(file: string): string[] {
-  const text = readFileAsVirsh(file);
+  const text = readVirshFile(file);
   const body = text.startsWith('<?xml') && text.includes('?>') ? text.slice(text.indexOf('?>') + 2) : text;
   let container: XmlElement;
   try {
@@ -417,7 +93,7 @@ const COMPARISON: Record<number, string> = { [VIR_CPU_COMPARE_INCOMPATIBLE]: 'in
 function comparisonReport(c: Context, file: string, result: number, lines: Record<string, string>): string {
   const verdict = COMPARISON[result] ?? 'incompatible';
   const text = c.json ? toJson({ file, result: verdict }) + '\n' : `${lines[verdict]}\n\n`;
-  if (verdict === 'incompatible') throw new TimedOutReport(text);
+  if (verdict === 'incompatible') throw new FailureReport(text, '', 'the CPU is incompatible');
   return text;
 }
 
@@ -629,13 +305,13 @@ async function cellIds(c: Context): Promise<number[]> {
 
 /** A page size option in KiB: virsh reads bytes with a KiB default and rounds up. */
 const pageSizeKiB = (args: VirshArgs) => {
-  const bytes = scaledOption(args, 'pagesize', 1024n, UINT[1]);
+  const bytes = scaledArg(args, 'pagesize', 1024n, UINT[1]);
   return bytes === undefined ? undefined : Number((bytes + 1023n) / 1024n);
 };
 
 /** `freepages [--cellno N --pagesize SIZE | --all [--pagesize SIZE]]`: free huge pages. */
 export async function freepages(c: Context, args: VirshArgs): Promise<string> {
-  exclusive(args, 'all', 'cellno');
+  exclusiveArgs(args, 'all', 'cellno');
   const kib = pageSizeKiB(args);
   if (args.has('all')) {
     const { parseCapabilitiesXML } = await typedXml();
@@ -668,7 +344,7 @@ export async function freepages(c: Context, args: VirshArgs): Promise<string> {
 
 /** `allocpages PAGESIZE PAGECOUNT [--cellno N | --all] [--add]`: size the huge page pool. */
 export async function allocpages(c: Context, args: VirshArgs): Promise<string> {
-  exclusive(args, 'all', 'cellno');
+  exclusiveArgs(args, 'all', 'cellno');
   const start = Number(integerOption(args, 'cellno', ...INT) ?? -1);
   const kib = pageSizeKiB(args)!;
   const count = integerOption(args, 'pagecount', ...ULLONG)!;
@@ -708,23 +384,6 @@ export function xmlEscape(word: string): string {
   return word.replace(XML_DROPPED, '').replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
 }
 
-/** A word split on commas, `,,` standing for a comma (vshStringToArray). */
-export function splitCommas(word: string): string[] {
-  if (word === '') return [];
-  const pieces = word.split(',');
-  const out = [pieces[0]!];
-  let join = false;
-  for (const piece of pieces.slice(1)) {
-    if (join) {
-      out[out.length - 1] += `,${piece}`;
-      join = false;
-    } else if (piece === '') join = true;
-    else out.push(piece);
-  }
-  if (join) out.push('');
-  return out;
-}
-
 const ECHO: Omit<VirshCommandSpec, 'run'> = {
   name: 'echo',
   help: 'echo arguments. Used for internal testing.',
@@ -742,9 +401,9 @@ const ECHO: Omit<VirshCommandSpec, 'run'> = {
 
 /** virsh's `echo` over parsed words: the text, and whether it goes to stderr. */
 export function echoText(args: VirshArgs): { text: string; toStderr: boolean } {
-  exclusive(args, 'shell', 'xml');
-  exclusive(args, 'shell', 'split');
-  exclusive(args, 'xml', 'split');
+  exclusiveArgs(args, 'shell', 'xml');
+  exclusiveArgs(args, 'shell', 'split');
+  exclusiveArgs(args, 'xml', 'split');
   const words = args.all('string').map((w) =>
     args.has('xml') ? xmlEscape(w) : args.has('shell') ? shellQuote(w) : args.has('split') ? splitCommas(w).map((p) => `${p}\n`).join('') : w,
   );
@@ -753,7 +412,7 @@ export function echoText(args: VirshArgs): { text: string; toStderr: boolean } {
 
 /** `echo` needs no connection: it runs here, printing through the terminal it was given. */
 function registerEcho(program: Command, io: CliIo): void {
-  const command = declare(program, ECHO);
+  const command = declareVirshCommand(program, ECHO);
   command.action(() => {
     const json = !!program.opts<{ json?: boolean }>().json;
     let args: VirshArgs | typeof HELP;

@@ -18,7 +18,6 @@ import {
   VIR_DOMAIN_START_PAUSED,
   VIR_DOMAIN_START_RESET_NVRAM,
   VIR_DOMAIN_START_VALIDATE,
-  VIR_DOMAIN_XML_SECURE,
   VIR_DUMP_BYPASS_CACHE,
   VIR_DUMP_CRASH,
   VIR_DUMP_LIVE,
@@ -27,7 +26,8 @@ import {
 } from '../../protocol/constants.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
 import type { Command } from 'commander';
-import { DOMAIN, exclusive, failed, readLocalFile, requireNonEmpty, virshCommand, virshOption } from './checkpoints.js';
+import { exclusive, failed, readVirshFile, requireNonEmpty } from './virsh-options.js';
+import { DOMAIN, virshOption, virshWordsCommand } from './virsh-args.js';
 import { type Context, findDomain } from './commands.js';
 import type { CliIo, Registry } from './registry.js';
 import { watchDomainJob } from './progress.js';
@@ -47,7 +47,7 @@ export interface SaveImageDefineOptions {
 export async function saveImageDefine(c: Context, o: SaveImageDefineOptions): Promise<string> {
   requireNonEmpty('file', o.file);
   requireNonEmpty('xml', o.xml);
-  const xml = readLocalFile(o.xml);
+  const xml = readVirshFile(o.xml);
   try {
     await c.conn.domainSaveImageDefineXML(o.file, xml, restoreState(o));
   } catch (e) {
@@ -74,7 +74,7 @@ export async function managedsaveDefine(c: Context, o: ManagedsaveDefineOptions)
   exclusive('running', o.running, 'paused', o.paused);
   requireNonEmpty('xml', o.xml);
   // virsh reads the file before it looks the domain up.
-  const xml = readLocalFile(o.xml);
+  const xml = readVirshFile(o.xml);
   requireNonEmpty('domain', o.domain);
   const dom = await findDomain(c.conn, o.domain);
   try {
@@ -167,7 +167,7 @@ function fdNumbers(list: string): number[] {
  */
 export async function create(c: Context, io: CliIo, o: CreateOptions): Promise<string> {
   requireNonEmpty('file', o.file);
-  const xml = readLocalFile(o.file);
+  const xml = readVirshFile(o.file);
   const fds = o.passFds ? fdNumbers(o.passFds) : [];
   const flags =
     (o.paused ? VIR_DOMAIN_START_PAUSED : 0) | (o.autodestroy ? VIR_DOMAIN_START_AUTODESTROY : 0) | (o.validate ? VIR_DOMAIN_START_VALIDATE : 0) | (o.resetNvram ? VIR_DOMAIN_START_RESET_NVRAM : 0);
@@ -212,7 +212,7 @@ export async function domxmlToNative(c: Context, o: DomxmlToNativeOptions): Prom
   if (o.domain !== undefined) {
     requireNonEmpty('domain', o.domain);
     xml = await c.conn.domainGetXMLDesc(await findDomain(c.conn, o.domain), 0);
-  } else if (o.xml !== undefined) xml = readLocalFile(o.xml);
+  } else if (o.xml !== undefined) xml = readVirshFile(o.xml);
   else throw new Error('need either domain or domain XML');
   return `${await c.conn.connectDomainXMLToNative(o.format, xml, 0)}\n`;
 }
@@ -221,7 +221,7 @@ export async function domxmlToNative(c: Context, o: DomxmlToNativeOptions): Prom
 export async function domxmlFromNative(c: Context, o: { format: string; config: string }): Promise<string> {
   requireNonEmpty('format', o.format);
   requireNonEmpty('config', o.config);
-  const config = readLocalFile(o.config);
+  const config = readVirshFile(o.config);
   return `${await c.conn.connectDomainXMLFromNative(o.format, config, 0)}\n`;
 }
 
@@ -232,7 +232,7 @@ export function register(r: Registry): void {
   ];
   const flag = (command: Command, flags: string[][]) => flags.reduce((cmd, [f, help]) => virshOption(cmd, f!, help!), command);
   const secure: string[][] = [['--security-info', 'include security sensitive information in XML dump']];
-  virshCommand<SaveImageDefineOptions>(
+  virshWordsCommand<SaveImageDefineOptions>(
     r,
     'save-image-define',
     "redefine the XML for a domain's saved state file",
@@ -243,7 +243,7 @@ export function register(r: Registry): void {
     (cmd) => flag(cmd, restoreFlags('restore')),
     saveImageDefine,
   );
-  virshCommand<{ file: string; securityInfo?: boolean }>(
+  virshWordsCommand<{ file: string; securityInfo?: boolean }>(
     r,
     'save-image-dumpxml',
     'saved state domain information in XML',
@@ -251,7 +251,7 @@ export function register(r: Registry): void {
     (cmd) => flag(cmd, secure),
     saveImageDumpxml,
   );
-  virshCommand<ManagedsaveDefineOptions>(
+  virshWordsCommand<ManagedsaveDefineOptions>(
     r,
     'managedsave-define',
     "redefine the XML for a domain's managed save state file",
@@ -259,8 +259,8 @@ export function register(r: Registry): void {
     (cmd) => flag(cmd, restoreFlags('start')),
     managedsaveDefine,
   );
-  virshCommand<{ domain: string; securityInfo?: boolean }>(r, 'managedsave-dumpxml', 'Domain information of managed save state file in XML', [DOMAIN], (cmd) => flag(cmd, secure), managedsaveDumpxml);
-  virshCommand<DumpOptions>(
+  virshWordsCommand<{ domain: string; securityInfo?: boolean }>(r, 'managedsave-dumpxml', 'Domain information of managed save state file in XML', [DOMAIN], (cmd) => flag(cmd, secure), managedsaveDumpxml);
+  virshWordsCommand<DumpOptions>(
     r,
     'dump',
     'dump the core of a domain to a file for analysis',
@@ -276,7 +276,7 @@ export function register(r: Registry): void {
       ]),
     (c, o) => dump(c, r.io, o),
   );
-  virshCommand<CreateOptions>(
+  virshWordsCommand<CreateOptions>(
     r,
     'create',
     'create a domain from an XML file',
@@ -294,7 +294,7 @@ export function register(r: Registry): void {
       ]),
     (c, o) => create(c, r.io, o),
   );
-  virshCommand<{ domain: string; newName: string }>(
+  virshWordsCommand<{ domain: string; newName: string }>(
     r,
     'domrename',
     'rename a domain',
@@ -302,7 +302,7 @@ export function register(r: Registry): void {
     (cmd) => cmd,
     domrename,
   );
-  virshCommand<DomxmlToNativeOptions>(
+  virshWordsCommand<DomxmlToNativeOptions>(
     r,
     'domxml-to-native',
     'Convert domain XML to native config',
@@ -314,7 +314,7 @@ export function register(r: Registry): void {
     (cmd) => virshOption(cmd, '--domain <domain>', 'domain name, id or uuid'),
     domxmlToNative,
   );
-  virshCommand<{ format: string; config: string }>(
+  virshWordsCommand<{ format: string; config: string }>(
     r,
     'domxml-from-native',
     'Convert native config to domain XML',

@@ -11,9 +11,9 @@ import type { InterfaceXML } from '../../xml/index.js';
 import { type Context, typedXml } from './commands.js';
 import { LibvirtError } from '../errors.js';
 import { toJson } from './format.js';
-import { UINT, type VirshArgs, type VirshCommandSpec, failed, integerOption, readFileAsVirsh, stringOption, virshCommand } from './host.js';
-import type { Registry } from './registry.js';
-import { TimedOutReport } from './transfers.js';
+import { UINT, failed, integerOption, readVirshFile, stringOption } from './virsh-options.js';
+import { type VirshArgs, type VirshCommandSpec, virshCommand } from './virsh-args.js';
+import { FailureReport, type Registry } from './registry.js';
 
 /** Whether a word reads as a MAC address to libvirt (virMacAddrParse): six hex pairs, then the end or a blank. */
 export function looksLikeMac(word: string): boolean {
@@ -39,7 +39,7 @@ const done = (c: Context, fields: Record<string, unknown>, text: string) => (c.j
 /** `iface-define FILE [--validate]`: define (or redefine) an interface. */
 export async function ifaceDefine(c: Context, args: VirshArgs): Promise<string> {
   const file = stringOption(args, 'file')!;
-  const xml = readFileAsVirsh(file);
+  const xml = readVirshFile(file);
   let iface: RemoteNonnullInterface;
   try {
     iface = await c.conn.interfaceDefineXML(xml, args.has('validate') ? VIR_INTERFACE_DEFINE_VALIDATE : 0);
@@ -65,7 +65,7 @@ export async function ifaceAction(c: Context, args: VirshArgs, action: Action): 
   const past = { undefine: 'undefined', start: 'started', destroy: 'destroyed' }[action];
   const text = done(c, { name: ref, [past]: true }, `Interface ${ref} ${past}\n\n`);
   // virsh 9.0's iface-destroy reports failure after destroying the interface: its status is 1.
-  if (action === 'destroy') throw new TimedOutReport(text);
+  if (action === 'destroy') throw new FailureReport(text);
   return text;
 }
 

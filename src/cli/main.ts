@@ -34,7 +34,7 @@ import * as obj from './objects.js';
 import * as xfer from './transfers.js';
 import * as fleet from './fleet.js';
 import * as completion from './completion.js';
-import { type CliIo, type Registry, affectOptions } from './registry.js';
+import { type CliIo, FailureReport, type Registry, affectOptions } from './registry.js';
 
 export type { CliIo };
 
@@ -80,8 +80,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       conn = await connect(uri, connection);
       io.stdout(await work({ conn, uri: uri ?? conn.uri, json: !!g.json }));
     } catch (e) {
-      if (e instanceof xfer.TimedOutReport) io.stdout(e.report);
-      else {
+      if (e instanceof FailureReport) {
+        io.stdout(e.stdout);
+        io.stderr(e.stderr);
+      } else {
         io.stderr(`error: ${(e as Error).message}\n`);
         // virsh ends every command it ran with a blank line, a failed one too.
         if (conn && !g.json) io.stdout('\n');

@@ -17,7 +17,8 @@ import {
 import type { RemoteNetworkDhcpLease, RemoteNonnullNetwork, RemoteNonnullNetworkPort } from '../../protocol/remote.js';
 import { type Context, WITH_RESULTS } from './commands.js';
 import { table, toJson, uuidString } from './format.js';
-import { INT, type VirshArgs, type VirshCommandSpec, exclusive, failed, integerOption, readFileAsVirsh, stringOption, virshCommand } from './host.js';
+import { INT, exclusiveArgs, failed, integerOption, readVirshFile, stringOption } from './virsh-options.js';
+import { type VirshArgs, type VirshCommandSpec, virshCommand } from './virsh-args.js';
 import type { CliIo, Registry } from './registry.js';
 import { EVENT_OPTIONS, type EventFamily, caseBlind, messageOf, parseUuid, waitForEvents } from './secrets.js';
 
@@ -38,7 +39,7 @@ export async function findNetwork(c: Context, ref: string): Promise<RemoteNonnul
 /** `net-create FILE [--validate]`: a transient network, started. */
 export async function netCreate(c: Context, args: VirshArgs): Promise<string> {
   const file = stringOption(args, 'file')!;
-  const xml = readFileAsVirsh(file);
+  const xml = readVirshFile(file);
   // Without flags virsh calls the older API, whose name a refusal carries.
   const net = await (args.has('validate') ? c.conn.networkCreateXMLFlags(xml, VIR_NETWORK_CREATE_VALIDATE) : c.conn.networkCreateXML(xml)).catch((e: unknown) => {
     throw failed(`Failed to create network from ${file}`, e);
@@ -95,8 +96,8 @@ const UPDATE_SECTIONS = ['none', 'bridge', 'domain', 'ip', 'ip-dhcp-host', 'ip-d
  * XML is the element itself when it starts with `<`, else a file holding it.
  */
 export async function netUpdate(c: Context, args: VirshArgs): Promise<string> {
-  exclusive(args, 'current', 'live');
-  exclusive(args, 'current', 'config');
+  exclusiveArgs(args, 'current', 'live');
+  exclusiveArgs(args, 'current', 'config');
   const net = await findNetwork(c, stringOption(args, 'network')!);
   const commandName = stringOption(args, 'command')!;
   const command = commandName === 'add' ? VIR_NETWORK_UPDATE_COMMAND_ADD_LAST : UPDATE_COMMANDS.indexOf(commandName);
@@ -106,7 +107,7 @@ export async function netUpdate(c: Context, args: VirshArgs): Promise<string> {
   if (section <= 0) throw new Error(`unrecognized section name '${sectionName}'`);
   const parentIndex = Number(integerOption(args, 'parent-index', INT[0], INT[1]) ?? -1n);
   let xml = stringOption(args, 'xml')!;
-  if (!xml.startsWith('<')) xml = readFileAsVirsh(xml);
+  if (!xml.startsWith('<')) xml = readVirshFile(xml);
   const config = args.has('config');
   const live = args.has('live');
   const flags = VIR_NETWORK_UPDATE_AFFECT_CURRENT | (config ? VIR_NETWORK_UPDATE_AFFECT_CONFIG : 0) | (live ? VIR_NETWORK_UPDATE_AFFECT_LIVE : 0);
@@ -148,7 +149,7 @@ async function findPort(c: Context, args: VirshArgs): Promise<RemoteNonnullNetwo
 export async function netPortCreate(c: Context, args: VirshArgs): Promise<string> {
   const net = await findNetwork(c, stringOption(args, 'network')!);
   const file = stringOption(args, 'file')!;
-  const xml = readFileAsVirsh(file);
+  const xml = readVirshFile(file);
   const port = await c.conn.networkPortCreateXML(net, xml, args.has('validate') ? VIR_NETWORK_PORT_CREATE_VALIDATE : 0).catch((e: unknown) => {
     throw failed(`Failed to create network from ${file}`, e);
   });

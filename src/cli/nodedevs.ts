@@ -10,7 +10,8 @@ import * as K from '../../protocol/constants.js';
 import type { RemoteNonnullNodeDevice } from '../../protocol/remote.js';
 import { type Context, WITH_RESULTS } from './commands.js';
 import { keyValues, toJson } from './format.js';
-import { type VirshArgs, type VirshCommandSpec, failed, readFileAsVirsh, splitCommas, stringOption, virshCommand } from './host.js';
+import { failed, readVirshFile, splitCommas, stringOption } from './virsh-options.js';
+import { type VirshArgs, type VirshCommandSpec, virshCommand } from './virsh-args.js';
 import type { Registry } from './registry.js';
 import { EVENT_OPTIONS, type EventFamily, caseBlind, unsupported, waitForEvents } from './secrets.js';
 
@@ -183,7 +184,7 @@ export async function nodedevInfo(c: Context, args: VirshArgs): Promise<string> 
 /** `nodedev-create FILE [--validate]`. */
 export async function nodedevCreate(c: Context, args: VirshArgs): Promise<string> {
   const file = stringOption(args, 'file')!;
-  const xml = readFileAsVirsh(file);
+  const xml = readVirshFile(file);
   const dev = await c.conn.nodeDeviceCreateXML(xml, args.has('validate') ? K.VIR_NODE_DEVICE_CREATE_XML_VALIDATE : 0).catch((e: unknown) => {
     throw failed(`Failed to create node device from ${file}`, e);
   });
@@ -203,7 +204,7 @@ export async function nodedevDestroy(c: Context, args: VirshArgs): Promise<strin
 /** `nodedev-define FILE [--validate]`. */
 export async function nodedevDefine(c: Context, args: VirshArgs): Promise<string> {
   const file = stringOption(args, 'file')!;
-  const xml = readFileAsVirsh(file);
+  const xml = readVirshFile(file);
   const dev = await c.conn.nodeDeviceDefineXML(xml, args.has('validate') ? K.VIR_NODE_DEVICE_DEFINE_XML_VALIDATE : 0).catch((e: unknown) => {
     throw failed(`Failed to define node device from '${file}'`, e);
   });

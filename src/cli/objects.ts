@@ -2,7 +2,7 @@
 import type { TypedParams } from '../xdr/index.js';
 import type { StorageVolumeTarget } from '../../xml/index.js';
 import { WITH_RESULTS, findDomain, type Context, typedXml } from './commands.js';
-import { keyValues, poolStateName, prettySize, table, toJson, uuidString } from './format.js';
+import { keyValues, poolStateName, prettySize, table, toJson, typedParamText, uuidString } from './format.js';
 
 type VolumeFormat = NonNullable<StorageVolumeTarget['format']>['type'];
 
@@ -22,13 +22,6 @@ export async function capabilities(c: Context): Promise<string> {
   return (await c.conn.connectGetCapabilities()) + '\n\n';
 }
 
-/** A typed parameter as virsh prints it. */
-function paramValue(v: unknown): string {
-  if (typeof v === 'boolean') return v ? 'yes' : 'no';
-  if (typeof v === 'number' && !Number.isInteger(v)) return v.toFixed(6);
-  return String(v);
-}
-
 export async function domstats(c: Context, refs: string[]): Promise<string> {
   const doms = await Promise.all(refs.map((r) => findDomain(c.conn, r)));
   const records = await c.conn.connectGetAllDomainStats(doms, 0, 0);
@@ -36,7 +29,7 @@ export async function domstats(c: Context, refs: string[]): Promise<string> {
   const block = (name: string, params: TypedParams) =>
     `Domain: '${name}'\n` +
     Object.entries(params)
-      .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `  ${k}=${paramValue(x)}\n`))
+      .flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x) => `  ${k}=${typedParamText(x)}\n`))
       .join('') +
     '\n';
   return records.map((r) => block(r.dom.name, r.params)).join('');
@@ -139,32 +132,6 @@ export async function volCreateAs(c: Context, poolName: string, name: string, si
 export async function volDelete(c: Context, name: string, poolName: string): Promise<string> {
   await c.conn.storageVolDelete(await c.conn.storageVolLookupByName(await c.conn.storagePoolLookupByName(poolName), name), 0);
   return `Vol ${name} deleted\n\n`;
-}
-
-/** The typed XML layer, loaded by the commands that read or write XML only (start-up stays small). */
-
-/** `2026-11-24 16:57:22 +0000`, in local time as virsh prints it. */
-function snapshotTime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  const p = (n: number) => String(n).padStart(2, '0');
-  const off = -d.getTimezoneOffset();
-  const sign = off >= 0 ? '+' : '-';
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())} ${sign}${p(Math.floor(Math.abs(off) / 60))}${p(Math.abs(off) % 60)}`;
-}
-
-export async function snapshotList(c: Context, ref: string): Promise<string> {
-  const dom = await findDomain(c.conn, ref);
-  const { snapshots } = await c.conn.domainListAllSnapshots(dom, WITH_RESULTS, 0);
-  const { parseDomainSnapshotXML } = await typedXml();
-  const rows = await Promise.all(
-    snapshots.map(async (s) => {
-      const def = parseDomainSnapshotXML(await c.conn.domainSnapshotGetXMLDesc(s, 0));
-      return { name: s.name, creationTime: Number(def.creationTime ?? 0), state: def.state ?? '' };
-    }),
-  );
-  rows.sort((a, b) => a.creationTime - b.creationTime || a.name.localeCompare(b.name));
-  if (c.json) return toJson(rows) + '\n';
-  return table(['Name', 'Creation Time', 'State'], rows.map((r) => [r.name, snapshotTime(r.creationTime), r.state]));
 }
 
 export async function snapshotCreateAs(c: Context, ref: string, name: string | undefined, description: string | undefined): Promise<string> {

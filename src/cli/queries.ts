@@ -17,7 +17,7 @@ import { LibvirtError } from '../errors.js';
 import { uuidBytes } from '../handles/values.js';
 import { type Context, findDomain, typedXml as xmlLayer } from './commands.js';
 import { keyValues, numericOption, table, toJson, uuidString } from './format.js';
-import { parseSize } from './objects.js';
+import { scaledOption } from './virsh-options.js';
 
 /** A child's attribute read from a typed element whose branches differ (any of the names given). */
 function attrOf(el: unknown, ...names: string[]): string | undefined {
@@ -208,10 +208,9 @@ export async function poolAction(c: Context, action: 'start' | 'destroy' | 'refr
 /** virsh's `--config --live --current` as the affect flags. */
 const affect = (o: { config?: boolean; live?: boolean; current?: boolean }) => (o.config ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (o.live ? VIR_DOMAIN_AFFECT_LIVE : 0);
 
-/** A size with virsh's scaled units (`512M`, `1GiB`), in KiB; a bare number is KiB already. */
+/** setmem's size as virsh reads it (a scaled integer, a bare number in KiB), in KiB rounded up. */
 export function kibOf(size: string): bigint {
-  if (/^\d+$/.test(size.trim())) return BigInt(size.trim());
-  return (parseSize(size) + 1023n) / 1024n;
+  return (scaledOption('size', size, 1024n) + 1023n) / 1024n;
 }
 
 /** `setmem DOMAIN SIZE [--config] [--live] [--current]` and `setmaxmem` likewise. */

@@ -44,3 +44,20 @@ export interface AffectOptions {
 /** virsh's `--config --live --current` on a command that changes a domain. */
 export const affectOptions = (command: Command): Command =>
   command.option('--config', 'affect next boot').option('--live', 'affect running domain').option('--current', 'affect current domain');
+
+/**
+ * A command that fails after printing its report, as some of virsh's do (`events received: 0`,
+ * `Copy aborted`, an incompatible CPU, a console that is not there): main.ts prints `stdout` as
+ * it is, then `stderr` (whole lines, already led by `error: ` where virsh prints one), and
+ * exits 1 with no `error:` line or closing blank line of its own.
+ */
+export class FailureReport extends Error {
+  constructor(
+    readonly stdout: string,
+    readonly stderr = '',
+    /** What fleet mode reports for the host (it prints no per-host report). */
+    message = stderr.replace(/^error: /, '').split('\n')[0] || 'the command failed after printing its report',
+  ) {
+    super(message);
+  }
+}

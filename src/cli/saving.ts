@@ -10,7 +10,7 @@ import { LibvirtError } from '../errors.js';
 import { type Context, findDomain } from './commands.js';
 import { type ProgressIo, watchDomainJob } from './progress.js';
 import type { Registry } from './registry.js';
-import { failed, readVirshFile } from './storage.js';
+import { failed, readVirshFile } from './virsh-options.js';
 
 /** virsh's `--bypass-cache --running --paused` as virDomainSaveRestoreFlags. */
 const saveFlags = (o: { bypassCache?: boolean; running?: boolean; paused?: boolean }) => (o.bypassCache ? 1 : 0) | (o.running ? 2 : 0) | (o.paused ? 4 : 0);

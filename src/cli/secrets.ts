@@ -9,8 +9,6 @@
  * `*-event` commands (`--list`, `--event`, `--loop`, `--timeout`, `--timestamp`, Ctrl-C).
  * Commands read their words as virsh does (host.ts `virshCommand`).
  */
-import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
 import {
   VIR_ERR_NO_SUPPORT,
   VIR_NWFILTER_BINDING_CREATE_VALIDATE,
@@ -21,9 +19,9 @@ import type { RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnull
 import { LibvirtError } from '../errors.js';
 import { type Context, WITH_RESULTS } from './commands.js';
 import { table, toJson, uuidString } from './format.js';
-import { VirshArgs, type VirshCommandSpec, exclusive, failed, readFileAsVirsh, stringOption, virshCommand, wordsAfterCommand } from './host.js';
-import type { CliIo, Registry } from './registry.js';
-import { TimedOutReport } from './transfers.js';
+import { exclusiveArgs, failed, readFileLimited, readVirshFile, stringOption } from './virsh-options.js';
+import { type VirshArgs, type VirshCommandSpec, virshCommand } from './virsh-args.js';
+import { type CliIo, FailureReport, type Registry } from './registry.js';
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
@@ -61,20 +59,6 @@ export const unsupported = (e: unknown) => e instanceof LibvirtError && e.code =
 
 /** The message of an error, as virsh prints it after `error: `. */
 export const messageOf = (e: unknown) => (e instanceof Error ? e.message : String(e));
-
-/** A file read as virFileReadAll reads it, at most `max` bytes (libvirt's message past that). */
-export function readFileLimited(path: string, max: number): Buffer {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    // Read again for libvirt's wording of the same failure.
-    readFileAsVirsh(path);
-    throw new Error(`Failed to read file '${path}'`);
-  }
-  if (bytes.length > max) throw new Error(`Failed to read file '${path}': Value too large for defined data type`);
-  return bytes;
-}
 
 /** Now as libvirt's virTimeStringNowRaw writes it: `2024-01-31 12:34:56.789+0000`. */
 export const timestampNow = () => new Date().toISOString().replace('T', ' ').replace('Z', '+0000');
@@ -176,8 +160,7 @@ export async function waitForEvents(c: Context, io: CliIo, spec: EventFamily, ar
     : `${why}events received: ${count}\n\n`;
   if (!count) {
     // Nothing came: the command failed, and virsh's last error (the filter's) is reported then.
-    if (found.reason) io.stderr(`error: ${found.reason}\n`);
-    throw new TimedOutReport(report);
+    throw new FailureReport(report, found.reason ? `error: ${found.reason}\n` : '', 'event loop timed out');
   }
   return report;
 }
@@ -201,7 +184,7 @@ export async function findSecret(c: Context, ref: string): Promise<RemoteNonnull
 /** `secret-define FILE [--validate]`. */
 export async function secretDefine(c: Context, args: VirshArgs): Promise<string> {
   const file = stringOption(args, 'file')!;
-  const xml = readFileAsVirsh(file);
+  const xml = readVirshFile(file);
   const secret = await c.conn.secretDefineXML(xml, args.has('validate') ? VIR_SECRET_DEFINE_VALIDATE : 0).catch((e: unknown) => {
     throw failed(`Failed to set attributes from ${file}`, e);
   });
@@ -270,11 +253,11 @@ async function readSecretLine(input: NodeJS.ReadableStream): Promise<string> {
  * position, as in virsh, which then warns that it is insecure).
  */
 export async function secretSetValue(c: Context, io: CliIo, args: VirshArgs): Promise<string> {
-  exclusive(args, 'file', 'base64');
-  exclusive(args, 'plain', 'base64');
-  exclusive(args, 'interactive', 'base64');
-  exclusive(args, 'interactive', 'plain');
-  exclusive(args, 'interactive', 'file');
+  exclusiveArgs(args, 'file', 'base64');
+  exclusiveArgs(args, 'plain', 'base64');
+  exclusiveArgs(args, 'interactive', 'base64');
+  exclusiveArgs(args, 'interactive', 'plain');
+  exclusiveArgs(args, 'interactive', 'file');
   const secret = await findSecret(c, stringOption(args, 'secret')!);
   const base64 = stringOption(args, 'base64');
   const file = stringOption(args, 'file');
@@ -358,7 +341,7 @@ export async function findNwfilter(c: Context, ref: string): Promise<RemoteNonnu
 /** `nwfilter-define FILE [--validate]`. */
 export async function nwfilterDefine(c: Context, args: VirshArgs): Promise<string> {
   const file = stringOption(args, 'file')!;
-  const xml = readFileAsVirsh(file);
+  const xml = readVirshFile(file);
   // Without flags virsh calls the older API, whose name a refusal carries.
   const filter = await (args.has('validate') ? c.conn.nWFilterDefineXMLFlags(xml, VIR_NWFILTER_DEFINE_VALIDATE) : c.conn.nWFilterDefineXML(xml)).catch((e: unknown) => {
     throw failed(`Failed to define network filter from ${file}`, e);
@@ -426,7 +409,7 @@ async function findBinding(c: Context, portdev: string): Promise<RemoteNonnullNw
 /** `nwfilter-binding-create FILE [--validate]`. */
 export async function nwfilterBindingCreate(c: Context, args: VirshArgs): Promise<string> {
   const file = stringOption(args, 'file')!;
-  const xml = readFileAsVirsh(file);
+  const xml = readVirshFile(file);
   const binding = await c.conn.nWFilterBindingCreateXML(xml, args.has('validate') ? VIR_NWFILTER_BINDING_CREATE_VALIDATE : 0).catch((e: unknown) => {
     throw failed(`Failed to create network filter from ${file}`, e);
   });
@@ -467,28 +450,6 @@ const VALIDATE = { name: 'validate', kind: 'bool' as const, help: 'validate the 
 const SECRET = { name: 'secret', kind: 'data' as const, required: true, help: 'secret UUID' };
 const NWFILTER = { name: 'nwfilter', kind: 'data' as const, required: true, help: 'network filter name or uuid' };
 
-/**
- * secret-set-value's words as virsh reads them. Its `--file` is taken by name only
- * (VSH_OFLAG_REQ_OPT), so a bare word after the secret is the base64 value, and one more is
- * data virsh has no place for: a usage error, printed with no blank line after it. The word
- * parser fills options in order, so a bare word lands in `--file` first; it is moved here.
- */
-function setValueWords(registry: Registry, args: VirshArgs): VirshArgs {
-  const words = wordsAfterCommand(registry.program, 'secret-set-value');
-  const named = (option: string) => words.some((w) => w === `--${option}` || w.startsWith(`--${option}=`));
-  const file = args.value('file');
-  if (file === undefined || named('file')) return args;
-  const extra = args.has('base64') ? (named('base64') ? file : args.value('base64')!) : undefined;
-  if (extra !== undefined) {
-    registry.io.stderr(`error: unexpected data '${extra}'\n`);
-    throw new CommanderError(1, 'libvirt-rpc.usage', `unexpected data '${extra}'`);
-  }
-  const given = new Map<string, string[]>();
-  for (const name of ['secret', 'plain', 'interactive']) if (args.has(name)) given.set(name, [args.value(name) ?? '']);
-  given.set('base64', [file]);
-  return new VirshArgs(given);
-}
-
 export function register(registry: Registry): void {
   const { io } = registry;
   const specs: VirshCommandSpec[] = [
@@ -519,15 +480,13 @@ export function register(registry: Registry): void {
       description: 'Set a secret value.',
       options: [
         SECRET,
-        { name: 'file', kind: 'string', help: 'read secret from file' },
+        // By name only (virsh's VSH_OFLAG_REQ_OPT): a bare word after the secret is the base64 value.
+        { name: 'file', kind: 'string', named: true, help: 'read secret from file' },
         { name: 'plain', kind: 'bool', help: 'read the secret from file without converting from base64' },
         { name: 'interactive', kind: 'bool', help: 'read the secret from the terminal' },
         { name: 'base64', kind: 'string', help: 'base64-encoded secret value' },
       ],
-      run: (a) => {
-        const words = setValueWords(registry, a);
-        return (c) => secretSetValue(c, io, words);
-      },
+      run: (a) => (c) => secretSetValue(c, io, a),
     },
     {
       name: 'secret-undefine',

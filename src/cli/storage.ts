@@ -8,8 +8,7 @@
  * Also virsh's option readers that the block job commands share: scaled integers (`10M`,
  * `1GiB`, `512KB`), plain unsigned numbers, `--timeout`, and XML files read as virsh reads them.
  */
-import { readFileSync } from 'node:fs';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import type { RemoteNonnullStoragePool, RemoteNonnullStorageVol } from '../../protocol/remote.js';
 import {
   VIR_ERR_NO_SUPPORT,
@@ -30,123 +29,9 @@ import { uuidBytes } from '../handles/values.js';
 import type { Context } from './commands.js';
 import { toJson } from './format.js';
 import { withInterrupt } from './progress.js';
-import type { Registry } from './registry.js';
-import { TimedOutReport } from './transfers.js';
-
-// ---------------------------------------------------------------------------------------
-// virsh's option readers
-
-/** virsh's two lines for a failure: what it was doing, then libvirt's reason. */
-export const failed = (what: string, e: unknown) => new Error(`${what}\nerror: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-
-/**
- * A command that failed after printing its report on stdout (virsh's `Copy aborted`, `events
- * received: 0`): main.ts prints the report and exits 1 with no `error:` line.
- */
-export class FailedWithReport extends TimedOutReport {}
-
-const STRERROR: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  EPERM: 'Operation not permitted',
-  EISDIR: 'Is a directory',
-  ENOTDIR: 'Not a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-};
-
-/** A file's text as virsh's virFileReadAll reads it, with its messages when it cannot. */
-export function readVirshFile(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? '';
-    const reason = STRERROR[code] ?? (e as Error).message;
-    // open(2) succeeds on a directory; it is the read that fails.
-    throw new Error(`${code === 'EISDIR' ? 'Failed to read file' : 'Failed to open file'} '${path}': ${reason}`, { cause: e });
-  }
-}
-
-const ULLONG_MAX = 2n ** 64n - 1n;
-
-/** strtoull's reading of a decimal number (leading blanks, a `+`), refusing a minus as virsh does: the number and what follows. */
-function leadingUnsigned(text: string): { value: bigint; rest: string } | null {
-  const m = /^[\t\n\v\f\r ]*\+?(\d+)([\s\S]*)$/.exec(text);
-  if (!m) return null;
-  const value = BigInt(m[1]!);
-  return value > ULLONG_MAX ? null : { value, rest: m[2]! };
-}
-
-/** A scaled number, or why not: `reason` is libvirt's own complaint (a unit it does not know, an overflow), when it made one. */
-export type Scaled = { value: bigint } | { value: null; reason?: string };
-
-/** virScaleInteger: `value` times the unit `suffix` names (or `scale` when there is none), up to `max`. */
-function scaleBy(value: bigint, suffix: string, scale: bigint, max: bigint): Scaled {
-  let factor: bigint;
-  if (suffix === '') factor = scale;
-  else if (/^(b|bytes?)$/i.test(suffix)) factor = 1n;
-  else {
-    const base = suffix.length === 1 || suffix.slice(1).toLowerCase() === 'ib' ? 1024n : suffix.length === 2 && suffix[1]!.toLowerCase() === 'b' ? 1000n : 0n;
-    const power = 'kmgtpe'.indexOf(suffix[0]!.toLowerCase()) + 1;
-    if (!base || !power) return { value: null, reason: `invalid argument: unknown suffix '${suffix}'` };
-    factor = base ** BigInt(power);
-  }
-  return value > max / factor ? { value: null, reason: `numerical overflow: value too large: ${value}${suffix}` } : { value: value * factor };
-}
-
-/** A scaled integer (`10M`, `1GiB`, `512KB`, a plain number in units of `scale`), or why it is not one. */
-export function readScaled(text: string, scale = 1n, max = ULLONG_MAX): Scaled {
-  const n = leadingUnsigned(text);
-  return n ? scaleBy(n.value, n.rest, scale, max) : { value: null };
-}
-
-/** A scaled integer, or null when malformed or over `max`. */
-export function scaledInteger(text: string, scale = 1n, max = ULLONG_MAX): bigint | null {
-  return readScaled(text, scale, max).value;
-}
-
-/**
- * An option virsh refused: its own complaint, then libvirt's reason when there is one (virsh
- * prints that last, after anything the command adds).
- */
-export class OptionError extends Error {
-  constructor(
-    readonly complaint: string,
-    readonly reason?: string,
-  ) {
-    super(reason ? `${complaint}\nerror: ${reason}` : complaint);
-  }
-}
-
-/** vshCommandOptScaledInt: a scaled option, or virsh's complaint. */
-export function scaledOption(name: string, text: string, scale = 1n, max = ULLONG_MAX): bigint {
-  const r = readScaled(text, scale, max);
-  if (r.value === null) throw new OptionError(`Scaled numeric value '${text}' for <${name}> option is malformed or out of range`, r.reason);
-  return r.value;
-}
-
-/** vshCommandOptUInt / vshCommandOptULongLong: an unsigned number up to `max`, or virsh's complaint. */
-export function unsignedOption(name: string, text: string, max = ULLONG_MAX): bigint {
-  const n = leadingUnsigned(text);
-  if (!n || n.rest !== '' || n.value > max) throw new OptionError(`Numeric value '${text}' for <${name}> option is malformed or out of range`);
-  return n.value;
-}
-
-const UINT_MAX = 2n ** 32n - 1n;
-const INT_MAX = 2n ** 31n - 1n;
-
-/** `--timeout SECONDS` as milliseconds (0 when absent); virsh refuses 0 and what would overflow. */
-export function timeoutOption(text: string | undefined): number {
-  if (text === undefined) return 0;
-  const seconds = unsignedOption('timeout', text, UINT_MAX);
-  if (seconds === 0n || seconds > INT_MAX / 1000n) throw new Error(`Numeric value '${seconds}' for <timeout> option is malformed or out of range`);
-  return Number(seconds) * 1000;
-}
-
-/** `--a` and `--b` both given: virsh's refusal. */
-export function exclusive(a: string, aSet: unknown, b: string, bSet: unknown): void {
-  if (aSet && bSet) throw new Error(`Options --${a} and --${b} are mutually exclusive`);
-}
+import { FailureReport, type Registry } from './registry.js';
+import { literalFlag } from './virsh-args.js';
+import { OptionError, exclusive, failed, readScaled, readVirshFile, timeoutOption } from './virsh-options.js';
 
 // ---------------------------------------------------------------------------------------
 // Looking pools and volumes up as virsh does
@@ -478,7 +363,7 @@ export async function poolEvent(c: Context, o: PoolEventOptions, print: (s: stri
   if (timer) clearTimeout(timer);
   await stop();
   const report = `${why}events received: ${count}\n\n`;
-  if (!count) throw new FailedWithReport(report);
+  if (!count) throw new FailureReport(report, '', 'event loop timed out');
   return report;
 }
 
@@ -559,17 +444,6 @@ export function register({ program, act, io }: Registry): void {
     .option('--list', 'list valid event types')
     .option('--timestamp', 'show timestamp for each printed event')
     .action((o: PoolEventOptions) => act((c) => poolEvent(c, o, io.stdout)));
-}
-
-/**
- * A flag whose name starts with `no-` that is a flag of its own, as virsh's `--no-overwrite`
- * beside `--overwrite`, rather than commander's negation of `--overwrite` (virsh refuses the
- * two together, so both must be seen): `noOverwrite: true`.
- */
-export function literalFlag(flag: string, help: string): Option {
-  const option = new Option(flag, help);
-  option.negate = false;
-  return option;
 }
 
 /** pool-create-as's options besides --print-xml and the build ones, with virsh's help. */

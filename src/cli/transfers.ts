@@ -7,6 +7,7 @@ import { remoteProcedures } from '../../protocol/remote-procedures.js';
 import { VIR_DOMAIN_CONSOLE_FORCE } from '../../protocol/constants.js';
 import { findDomain, type Context } from './commands.js';
 import { table, toJson } from './format.js';
+import { FailureReport } from './registry.js';
 
 export interface TransferIo {
   /** Whether stderr is a terminal: the progress bar is drawn only then. */
@@ -75,13 +76,6 @@ function describeEvent(name: string, e: { dom?: { name: string }; event?: number
   return `${head}: ${toJson(rest).replace(/\s+/g, ' ')}\n`;
 }
 
-/** The event wait timed out: virsh prints its report and exits 1. */
-export class TimedOutReport extends Error {
-  constructor(readonly report: string) {
-    super('event loop timed out');
-  }
-}
-
 export interface EventOptions {
   domain?: string;
   event?: string;
@@ -114,7 +108,7 @@ export async function event(c: Context, o: EventOptions, print: (s: string) => v
   await Promise.all(stops.map((s) => s()));
   const report = `${why}events received: ${count}\n\n`;
   // Like virsh, a wait that timed out is a failure (exit 1), its report still printed.
-  if (why) throw new TimedOutReport(report);
+  if (why) throw new FailureReport(report, '', 'event loop timed out');
   return report;
 }
 

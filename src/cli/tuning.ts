@@ -25,51 +25,20 @@ import {
 import { LibvirtError } from '../errors.js';
 import { type TypedParamType, type TypedParamValue, type TypedParams, type TypedParamsInput, typedParamTypes } from '../xdr/index.js';
 import { type Context, findDomain, typedXml } from './commands.js';
-import { FailureAfterOutput, SilentFailure, cFixed, domcontrol, domdisplay, ttyconsole, vncdisplay } from './display.js';
-import { table, toJson } from './format.js';
-import { type AffectOptions, type Registry, affectOptions } from './registry.js';
+import { FailureAfterOutput, domcontrol, domdisplay, ttyconsole, vncdisplay } from './display.js';
+import { cFixed, table, toJson, typedParamText } from './format.js';
+import { type AffectOptions, FailureReport, type Registry, affectOptions } from './registry.js';
+import { type WordSlot, fillFromWords, optionKey } from './virsh-args.js';
+import { INT, LLONG, UINT, ULLONG, exclusive, failed, integerValue, parseCInteger, scaleInteger } from './virsh-options.js';
 
 // ---------------------------------------------------------------------------------------
 // Options as virsh reads them
 
-/** virsh's message for a number it cannot read. */
-const badNumber = (name: string, text: string) => new Error(`Numeric value '${text}' for <${name}> option is malformed or out of range`);
-
-const INT_RANGES = {
-  int: [-(2n ** 31n), 2n ** 31n - 1n],
-  uint: [0n, 2n ** 32n - 1n],
-  llong: [-(2n ** 63n), 2n ** 63n - 1n],
-  ullong: [0n, 2n ** 64n - 1n],
-} as const;
-
-/**
- * An integer as libvirt's virStrToLong_* read it: optional leading white space and sign, then
- * digits to the end. The unsigned kinds refuse a minus sign unless `wrap`, where (as C's
- * strtoul) -1 is the largest value; undefined when the text is not such a number.
- */
-export function cInteger(text: string, kind: keyof typeof INT_RANGES, wrap = false): bigint | undefined {
-  const m = /^[\t\n\v\f\r ]*([+-]?)(\d+)$/.exec(text);
-  if (!m) return undefined;
-  const magnitude = BigInt(m[2]!);
-  const negative = m[1] === '-' && magnitude !== 0n;
-  const [min, max] = INT_RANGES[kind];
-  if (kind === 'uint' || kind === 'ullong') {
-    if (m[1] === '-' && !wrap) return undefined;
-    if (!negative) return magnitude <= max ? magnitude : undefined;
-    // strtoul/strtoull wrap a negative value; libvirt's unsigned int then refuses what does not fit.
-    if (magnitude > INT_RANGES.ullong[1] || magnitude > max) return undefined;
-    return max + 1n - magnitude;
-  }
-  const value = negative ? -magnitude : magnitude;
-  return value >= min && value <= max ? value : undefined;
-}
+/** C's integer types, by the names the options below use. */
+const INT_RANGES = { int: INT, uint: UINT, llong: LLONG, ullong: ULLONG } as const;
 
 /** A numeric option as vshCommandOptInt/UInt/ULongLong read it, or virsh's complaint. */
-function numberOption(name: string, text: string, kind: keyof typeof INT_RANGES): bigint {
-  const v = cInteger(text, kind);
-  if (v === undefined) throw badNumber(name, text);
-  return v;
-}
+const numberOption = (name: string, text: string, kind: keyof typeof INT_RANGES): bigint => integerValue(name, text, INT_RANGES[kind][0], INT_RANGES[kind][1]);
 
 /** virsh's refusal of an empty string for an option that needs one. */
 function nonEmpty(name: string, text: string | undefined): string | undefined {
@@ -83,13 +52,6 @@ function affectFlags(o: AffectOptions): number {
   if (o.current && o.config) throw new Error('Options --current and --config are mutually exclusive');
   return (o.config ? VIR_DOMAIN_AFFECT_CONFIG : 0) | (o.live ? VIR_DOMAIN_AFFECT_LIVE : 0);
 }
-
-function exclusive(a: [string, unknown], b: [string, unknown]): void {
-  if (a[1] && b[1]) throw new Error(`Options --${a[0]} and --${b[0]} are mutually exclusive`);
-}
-
-/** virsh's two lines for a failure: what it was doing, then libvirt's reason. */
-const failed = (what: string, e: unknown) => new Error(`${what}\nerror: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
 
 /** libvirt's wording of an invalid-argument error raised in the client library itself. */
 const invalidArg = (message: string) => `invalid argument: ${message}`;
@@ -200,18 +162,11 @@ function parseCpuList(cpulist: string, maxcpu: number): Uint8Array {
 // ---------------------------------------------------------------------------------------
 // Typed parameters as virsh prints them
 
-/** A typed parameter's value as virsh's vshGetTypedParamValue writes it. */
-function paramText(value: TypedParamValue, type: TypedParamType | undefined): string {
-  if (typeof value === 'boolean') return value ? 'yes' : 'no';
-  if (typeof value === 'number' && (type === 'double' || (type === undefined && !Number.isInteger(value)))) return cFixed(value, 6);
-  return String(value);
-}
-
 /** `field          : value` lines (C's `%-15s: %s`), `special` overriding a value's text. */
 function paramLines(params: TypedParams, special?: (field: string, value: TypedParamValue, type: TypedParamType | undefined) => string | undefined): string {
   const types = typedParamTypes(params) ?? {};
   return Object.entries(params)
-    .flatMap(([field, v]) => (Array.isArray(v) ? v : [v]).map((value) => `${field.padEnd(15)}: ${special?.(field, value, types[field]) ?? paramText(value, types[field])}\n`))
+    .flatMap(([field, v]) => (Array.isArray(v) ? v : [v]).map((value) => `${field.padEnd(15)}: ${special?.(field, value, types[field]) ?? typedParamText(value, types[field])}\n`))
     .join('');
 }
 
@@ -385,7 +340,7 @@ async function vcpuCount(c: Context, dom: RemoteNonnullDomain, flags: number): P
 /** `vcpupin DOMAIN [VCPU] [CPULIST]`: without a CPU list, the vCPUs' affinity; with one, pins a vCPU. */
 export async function vcpupin(c: Context, v: { domain: string; vcpu?: string; cpulist?: string }, o: AffectOptions): Promise<string> {
   const flags = affectFlags(o);
-  if (v.cpulist === undefined) exclusive(['live', o.live], ['config', o.config]);
+  if (v.cpulist === undefined) exclusive('live', o.live, 'config', o.config);
   const vcpu = v.vcpu === undefined ? undefined : Number(numberOption('vcpu', v.vcpu, 'uint'));
   if (v.cpulist !== undefined && vcpu === undefined) throw new Error('vcpupin: Missing vCPU number in pin mode.');
   const maxcpu = await nodeCpuCount(c);
@@ -435,7 +390,7 @@ export async function emulatorpin(c: Context, v: { domain: string; cpulist?: str
 
 /** `setvcpu DOMAIN VCPULIST --enable|--disable`: turns individual vCPUs on or off. */
 export async function setvcpu(c: Context, v: { domain: string; vcpulist: string }, o: AffectOptions & { enable?: boolean; disable?: boolean }): Promise<string> {
-  exclusive(['enable', o.enable], ['disable', o.disable]);
+  exclusive('enable', o.enable, 'disable', o.disable);
   const flags = affectFlags(o);
   if (!o.enable && !o.disable) throw new Error('one of --enable, --disable is required');
   nonEmpty('vcpulist', v.vcpulist);
@@ -445,7 +400,7 @@ export async function setvcpu(c: Context, v: { domain: string; vcpulist: string 
 
 /** `guestvcpus DOMAIN [CPULIST --enable|--disable]`: the guest's own view of its vCPUs (through its agent). */
 export async function guestvcpus(c: Context, v: { domain: string; cpulist?: string }, o: { enable?: boolean; disable?: boolean }): Promise<string> {
-  exclusive(['enable', o.enable], ['disable', o.disable]);
+  exclusive('enable', o.enable, 'disable', o.disable);
   for (const flag of ['enable', 'disable'] as const) if (o[flag] && v.cpulist === undefined) throw new Error(`Option --cpulist is required by option --${flag}`);
   nonEmpty('cpulist', v.cpulist);
   if (v.cpulist !== undefined && !o.enable && !o.disable) throw new Error('One of options --enable or --disable is required by option --cpulist');
@@ -541,24 +496,6 @@ const MEMTUNE_PARAMS = [
 ] as const;
 
 /**
- * libvirt's virScaleInteger: `value` times the unit a suffix names (k, KiB = 1024, KB = 1000,
- * up to E; none: `scale`), within `limit`; an error with libvirt's wording otherwise.
- */
-function scaleInteger(value: bigint, suffix: string, scale: bigint, limit: bigint): bigint {
-  if (suffix) {
-    let base: bigint;
-    if (suffix.length === 1 || suffix.slice(1).toLowerCase() === 'ib') base = 1024n;
-    else if (suffix.length === 2 && suffix[1]!.toLowerCase() === 'b') base = 1000n;
-    else throw new Error(invalidArg(`unknown suffix '${suffix}'`));
-    const power = 'bkmgtpe'.indexOf(suffix[0]!.toLowerCase());
-    if (power < 0) throw new Error(invalidArg(`unknown suffix '${suffix}'`));
-    scale = base ** BigInt(power);
-  }
-  if (value && value > limit / scale) throw new Error(`numerical overflow: value too large: ${value}${suffix}`);
-  return value * scale;
-}
-
-/**
  * A memtune size in KiB (rounded up), a negative number meaning unlimited; undefined when it
  * is not a number, an error (libvirt's) for a bad unit.
  */
@@ -568,7 +505,9 @@ function memtuneSize(text: string): bigint | undefined {
   const number = BigInt(m[1]!);
   if (number < -(2n ** 63n) || number >= 2n ** 63n) return undefined;
   if (number < 0n) return BigInt(VIR_DOMAIN_MEMORY_PARAM_UNLIMITED);
-  return (scaleInteger(number, m[2]!, 1024n, 2n ** 63n - 1n) + 1023n) / 1024n;
+  const bytes = scaleInteger(number, m[2]!, 1024n, LLONG[1]);
+  if (bytes.value === null) throw new Error(bytes.reason);
+  return (bytes.value + 1023n) / 1024n;
 }
 
 /** `memtune DOMAIN [--hard-limit N] [--soft-limit N] [--swap-hard-limit N] [--min-guarantee N]`. */
@@ -663,7 +602,7 @@ function parseRate(text: string): Record<(typeof RATE_FIELDS)[number], bigint> {
   const rate = { average: 0n, peak: 0n, burst: 0n, floor: 0n };
   parts.forEach((part, k) => {
     if (part === '') return;
-    const n = cInteger(part, 'ullong');
+    const n = parseCInteger(part, ULLONG);
     if (n === undefined) throw new Error(`field '${RATE_FIELDS[k]}' is malformed`);
     rate[RATE_FIELDS[k]!] = n;
   });
@@ -704,7 +643,7 @@ export async function domiftune(c: Context, v: { domain: string; interface: stri
 /** A --set value read as libvirt reads a typed parameter of `type` from a string. */
 function paramFromString(field: string, type: TypedParamType, text: string): TypedParamValue {
   const number = (kind: keyof typeof INT_RANGES, name: string) => {
-    const n = cInteger(text, kind, true);
+    const n = parseCInteger(text, INT_RANGES[kind], { wrap: true });
     if (n === undefined) throw new Error(invalidArg(`Invalid value for field '${field}': expected ${name}`));
     return n;
   };
@@ -739,7 +678,7 @@ async function afterOutput<T>(output: () => string, work: () => Promise<T>): Pro
   try {
     return await work();
   } catch (e) {
-    if (e instanceof FailureAfterOutput || e instanceof SilentFailure) throw e;
+    if (e instanceof FailureAfterOutput || e instanceof FailureReport) throw e;
     throw new FailureAfterOutput(output(), e);
   }
 }
@@ -756,7 +695,7 @@ export async function schedinfo(c: Context, domain: string, sets: string[], o: A
   return afterOutput(
     () => head,
     async () => {
-      if (!type.nparams) throw new SilentFailure(c.json ? '' : `${head}\n`);
+      if (!type.nparams) throw new FailureReport(c.json ? '' : `${head}\n`);
       const useFlags = flags !== 0 || !!o.current;
       // Live and config cannot be read at once: virsh reads the current state then.
       const readFlags = o.live && o.config ? 0 : flags;
@@ -832,7 +771,7 @@ const CPU_TIMES = new Set(['cpu_time', 'vcpu_time', 'user_time', 'system_time'])
 
 function cpuStatLine(p: RemoteTypedParam): string {
   const [value, type] = wireValue(p);
-  const text = CPU_TIMES.has(p.field) && type === 'ullong' ? `${String((value as bigint) / 1_000_000_000n).padStart(9)}.${String((value as bigint) % 1_000_000_000n).padStart(9, '0')} seconds` : paramText(value, type);
+  const text = CPU_TIMES.has(p.field) && type === 'ullong' ? `${String((value as bigint) / 1_000_000_000n).padStart(9)}.${String((value as bigint) % 1_000_000_000n).padStart(9, '0')} seconds` : typedParamText(value, type);
   return `\t${p.field.padEnd(12)} ${text}\n`;
 }
 
@@ -897,7 +836,7 @@ export async function cpuStats(c: Context, v: { domain: string; start?: string; 
         if (!showTotal) return c.json ? toJson(json) + '\n' : `${out}\n`;
       }
       const nparams = (await stats(0, -1, 1)).nparams;
-      if (!nparams) throw new SilentFailure(c.json ? '' : `${out}No total stats available\n`);
+      if (!nparams) throw new FailureReport(c.json ? '' : `${out}No total stats available\n`);
       const total = (await stats(nparams, -1, 1)).params;
       json.total = asObject(total);
       out += `Total:\n${total.map(cpuStatLine).join('')}`;
@@ -924,7 +863,6 @@ interface Slot {
 }
 
 const DOMAIN: Slot = { name: 'domain', help: 'domain name, id or uuid', required: true, data: true };
-const camel = (name: string) => name.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
 
 /** A command whose slots are options and, in their order, positional arguments. */
 function declare(program: Command, name: string, description: string, slots: Slot[]): Command {
@@ -942,20 +880,17 @@ function declare(program: Command, name: string, description: string, slots: Slo
  * parse errors (on stderr, exit 1, nothing run) for data left over or a required one missing.
  */
 function fill(r: Registry, name: string, slots: Slot[], args: string[], o: Record<string, unknown>): Record<string, string | undefined> & { argv: string[] } {
-  const rest = [...args];
-  const values = { argv: [] } as unknown as Record<string, string | undefined> & { argv: string[] };
-  const usage = (message: string): never => {
-    r.io.stderr(`error: ${message}\n`);
-    throw new CommanderError(1, 'libvirt-rpc.usage', message);
-  };
-  for (const s of slots) {
-    const given = o[camel(s.name)];
-    if (s.argv) values.argv = [...((given as string[] | undefined) ?? []), ...rest.splice(0)];
-    else values[s.name] = (given as string | undefined) ?? rest.shift();
+  const filled: Record<string, unknown> = { ...o };
+  const wordSlots = slots.map((s): WordSlot => ({ option: s.name, required: !!s.required, many: !!s.argv, kind: s.data ? 'data' : 'string' }));
+  const usage = fillFromWords(name, wordSlots, filled, args);
+  if (usage) {
+    r.io.stderr(`error: ${usage}\n`);
+    throw new CommanderError(1, 'libvirt-rpc.usage', usage);
   }
-  if (rest.length) usage(`unexpected data '${rest[0]}'`);
+  const values = { argv: [] } as unknown as Record<string, string | undefined> & { argv: string[] };
   for (const s of slots) {
-    if (s.required && (s.argv ? !values.argv.length : values[s.name] === undefined)) usage(s.data ? `command '${name}' requires <${s.name}> option` : `command '${name}' requires --${s.name} option`);
+    if (s.argv) values.argv = (filled[optionKey(s.name)] as string[] | undefined) ?? [];
+    else values[s.name] = filled[optionKey(s.name)] as string | undefined;
   }
   return values;
 }
