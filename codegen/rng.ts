@@ -40,6 +40,30 @@ export class Grammar {
   }
 }
 
+/**
+ * Where libvirt's daemons write what their own schemas refuse, the schema is read as the daemon
+ * writes: [define, the pattern as written, the pattern used]. `hostcpu` (cputypes.rng) names
+ * the host CPU's features with a pattern that forgets the dot its `featureName` allows, and the
+ * QEMU driver's capabilities list features such as `sse4.1` there.
+ */
+const PATTERN_CORRECTIONS: readonly [string, string, string][] = [['hostcpu', '[a-zA-Z0-9\\-_]+', '[a-zA-Z0-9\\-_\\.]+']];
+
+/** `p` with the corrections for `define` applied to its data patterns. */
+function corrected(define: string, p: Pattern): Pattern {
+  const fixes = PATTERN_CORRECTIONS.filter(([d]) => d === define);
+  if (!fixes.length) return p;
+  const walk = (x: Pattern): void => {
+    if (x.t === 'data') {
+      for (const param of x.params) for (const [, from, to] of fixes) if (param[0] === 'pattern' && param[1] === from) param[1] = to;
+    }
+    if ('items' in x) x.items.forEach(walk);
+    if ('item' in x) walk(x.item);
+    if ('content' in x) walk(x.content);
+  };
+  walk(p);
+  return p;
+}
+
 let nextId = 0;
 const fileCache = new Map<string, XmlElement>();
 const grammarCache = new Map<string, Grammar>();
@@ -76,7 +100,7 @@ function collect(grammarEl: XmlElement, dir: string, g: Grammar, skip: Set<strin
       const name = attr(c, 'name')!;
       if (skip.has(name)) continue;
       const body = elements(c);
-      const p = body.length === 1 ? pattern(body[0]!, g, dir, nsHere, here) : { t: 'group' as const, items: body.map((b) => pattern(b, g, dir, nsHere, here)) };
+      const p = corrected(name, body.length === 1 ? pattern(body[0]!, g, dir, nsHere, here) : { t: 'group' as const, items: body.map((b) => pattern(b, g, dir, nsHere, here)) });
       if (p.t === 'element') p.define ??= name;
       const combine = attr(c, 'combine') ?? null;
       const existing = g.defines.get(name);

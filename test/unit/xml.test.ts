@@ -3,7 +3,7 @@
  * read → change one field → write that keeps everything else in place, values checked on
  * format, documents built in code written in the schema's order.
  */
-import { XmlSchemaError, XmlSyntaxError, type DomainXML, formatDomainXML, formatNetworkXML, parseDomainXML, parseNetworkXML, parseSecretXML, formatSecretXML } from '../../src/xml.js';
+import { XmlSchemaError, XmlSyntaxError, type DomainXML, formatDomainXML, parseCapabilitiesXML, formatNetworkXML, parseDomainXML, parseNetworkXML, parseSecretXML, formatSecretXML } from '../../src/xml.js';
 import { readXml } from '../../src/xml/tokenizer.js';
 import { canonicalXml } from '../helpers/xml-canonical.js';
 
@@ -102,6 +102,13 @@ describe('typed documents', () => {
     expect(() => parseDomainXML(GUEST, { mode: 'strict' })).toThrow(new XmlSchemaError("attribute 'fancy' is not in the schema", '/domain/devices/disk[1]/@fancy'));
     expect(() => parseDomainXML("<domain type='kvm'><name>x</name><vcpu>many</vcpu></domain>", { mode: 'strict' })).toThrow("/domain/vcpu: 'many' is not a value the schema allows");
     expect(() => parseDomainXML('<network/>')).toThrow('the root element is <network>, not <domain>');
+  });
+
+  it("reads in strict mode what libvirt's own daemons write where their schema says otherwise", () => {
+    // The QEMU driver lists host CPU features such as sse4.1; cputypes.rng's hostcpu pattern has no dot.
+    const caps = "<capabilities><host><uuid>00000000-0000-0000-0000-000000000001</uuid><cpu><arch>x86_64</arch><feature name='sse4.1'/></cpu></host></capabilities>";
+    expect(parseCapabilitiesXML(caps, { mode: 'strict' }).host.cpu.feature?.[0]?.name).toBe('sse4.1');
+    expect(() => parseCapabilitiesXML(caps.replace('sse4.1', 'sse 4'), { mode: 'strict' })).toThrow("does not match the schema's pattern");
   });
 
   it('writes a document built in code in the schema order, checking values', () => {
