@@ -2,6 +2,7 @@
  * The commands, each printing what virsh prints (or JSON with `--json`). Each returns its
  * output as text so tests can compare it with virsh's.
  */
+import { readFileSync } from 'node:fs';
 import type { Connection } from '../api/connection.js';
 import { LibvirtError } from '../errors.js';
 import type { RemoteNonnullDomain } from '../../protocol/remote.js';
@@ -14,6 +15,7 @@ import {
   VIR_CONNECT_LIST_STORAGE_POOLS_INACTIVE,
 } from '../../protocol/constants.js';
 import { domainStateName, keyValues, poolStateName, table, toJson, uuidString, versionString } from './format.js';
+import type { Registry } from './registry.js';
 
 /** The typed XML layer, loaded by the commands that read or write XML only. */
 export const typedXml = () => import('../../xml/index.js');
@@ -234,4 +236,49 @@ export async function domainAction(c: Context, action: string, ref: string): Pro
 export async function define(c: Context, file: string, xml: string): Promise<string> {
   const dom = await c.conn.domainDefineXML(xml);
   return `Domain '${dom.name}' defined from ${file}\n\n`;
+}
+
+/** Adds this module's commands to the program. */
+export function register(registry: Registry): void {
+  const { program, io } = registry;
+  const run = (work: (c: Context) => Promise<string>) => () => registry.act(work);
+  program.command('version').description('show versions').action(run((c) => version(c)));
+  program.command('uri').description('print the connection URI').action(run((c) => uri(c)));
+  program.command('hostname').description("print the hypervisor's hostname").action(run((c) => hostname(c)));
+  program.command('nodeinfo').description('node information').action(run((c) => nodeinfo(c)));
+  program
+    .command('list')
+    .description('list domains')
+    .option('--all', 'active and inactive domains')
+    .option('--inactive', 'inactive domains')
+    .option('--name', 'names only')
+    .option('--uuid', 'UUIDs only')
+    .action((o: ListOptions) => run((c) => list(c, o))());
+  program.command('dominfo <domain>').description('domain information').action((d: string) => run((c) => dominfo(c, d))());
+  program.command('domstate <domain>').description('domain state').action((d: string) => run((c) => domstate(c, d))());
+  program
+    .command('dumpxml <domain>')
+    .description('domain XML')
+    .option('--security-info', 'include security-sensitive information')
+    .option('--inactive', 'the persistent configuration')
+    .action((d: string, o: { securityInfo?: boolean; inactive?: boolean }) =>
+      run((c) => dumpxml(c, d, (o.securityInfo ? 1 : 0) | (o.inactive ? 2 : 0)))(),
+    );
+  program.command('define <file>').description('define a domain from an XML file').action((f: string) => run((c) => define(c, f, readFileSync(f, 'utf8')))());
+  for (const action of Object.keys(DOMAIN_ACTIONS)) {
+    program.command(`${action} <domain>`).description(`${action} a domain`).action((d: string) => run((c) => domainAction(c, action, d))());
+  }
+  program
+    .command('net-list')
+    .description('list networks')
+    .option('--all', 'active and inactive')
+    .option('--inactive', 'inactive only')
+    .action((o: { all?: boolean; inactive?: boolean }) => run((c) => netList(c, o))());
+  program
+    .command('pool-list')
+    .description('list storage pools')
+    .option('--all', 'active and inactive')
+    .option('--inactive', 'inactive only')
+    .action((o: { all?: boolean; inactive?: boolean }) => run((c) => poolList(c, o))());
+  program.command('vol-list <pool>').description('list the volumes of a pool').action((p: string) => run((c) => volList(c, p))());
 }

@@ -5,7 +5,6 @@
  * output, which this module turns into one table with a leading host column, or one JSON line
  * per host.
  */
-import { readFileSync } from 'node:fs';
 import type { ConnectOptions } from '../api/connect.js';
 import { Fleet, type HostResult } from '../api/fleet.js';
 import { LibvirtError } from '../errors.js';
@@ -15,17 +14,6 @@ import type { CliIo } from './registry.js';
 
 /** Hosts dialed and asked at once. */
 export const FLEET_CONCURRENCY = 8;
-
-/**
- * The URIs of a `--hosts` file: one per line; blank lines and lines starting with `#` are
- * skipped, as are surrounding spaces.
- */
-export function readHostsFile(file: string): string[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line && !line.startsWith('#'));
-}
 
 /** A command's output as a value: its JSON parsed, or its text when it printed no JSON. */
 function outputValue(text: string): unknown {

@@ -10,6 +10,7 @@ import { LibvirtError } from '../errors.js';
 import { uuidBytes } from '../handles/values.js';
 import { type Context, findDomain, typedXml as xmlLayer, WITH_RESULTS } from './commands.js';
 import { table, toJson, uuidString } from './format.js';
+import type { Registry } from './registry.js';
 const line = (c: Context, key: string, value: string) => (c.json ? toJson({ [key]: value }) + '\n' : `${value}\n\n`);
 
 /** A volume as virsh finds one: by name in `--pool`, else by key, else by path. */
@@ -184,4 +185,73 @@ export async function snapshotInfo(c: Context, ref: string, name: string): Promi
     ['Metadata', metadata ? 'yes' : 'no'],
   ];
   return rows.map(([k, v]) => `${`${k}:`.padEnd(15)} ${v}`).join('\n') + '\n\n';
+}
+
+/** Adds this module's commands to the program. */
+export function register(registry: Registry): void {
+  const { program, io } = registry;
+  const run = (work: (c: Context) => Promise<string>) => () => registry.act(work);
+  for (const what of ['path', 'key', 'name', 'pool'] as const) {
+    program
+      .command(`vol-${what} <vol>`)
+      .description(`returns the volume ${what} for a given volume name, key or path`)
+      .option('--pool <pool>', 'pool name or uuid')
+      .action((v: string, o: { pool?: string }) => run((c) => volIdentity(c, v, what, o.pool))());
+  }
+  program
+    .command('vol-dumpxml <vol>')
+    .description('vol information in XML')
+    .option('--pool <pool>', 'pool name or uuid')
+    .action((v: string, o: { pool?: string }) => run((c) => volDumpxml(c, v, o.pool))());
+  program
+    .command('vol-clone <vol> <newname>')
+    .description('clone a volume.')
+    .option('--pool <pool>', 'pool name or uuid')
+    .action((v: string, n: string, o: { pool?: string }) => run((c) => volClone(c, v, n, o.pool))());
+  program
+    .command('pool-dumpxml <pool>')
+    .description('pool information in XML')
+    .option('--inactive', 'show inactive defined XML')
+    .action((p: string, o: { inactive?: boolean }) => run((c) => poolDumpxml(c, p, !!o.inactive))());
+  program.command('pool-uuid <pool>').description('convert a pool name to pool UUID').action((p: string) => run((c) => poolIdentity(c, p, 'uuid'))());
+  program.command('pool-name <pool>').description('convert a pool UUID to pool name').action((p: string) => run((c) => poolIdentity(c, p, 'name'))());
+  program
+    .command('pool-define-as <name> <type>')
+    .description('define a pool from a set of args')
+    .option('--print-xml', 'print XML document, but don\'t define/create')
+    .option('--source-host <host>', 'source-host for underlying storage')
+    .option('--source-path <path>', 'source path for underlying storage')
+    .option('--source-dev <dev>', 'source device for underlying storage')
+    .option('--source-name <name>', 'source name for underlying storage')
+    .option('--source-format <format>', 'format for underlying storage')
+    .option('--target <dir>', 'target for underlying storage')
+    .action((n: string, t: string, o: { printXml?: boolean; sourceHost?: string; sourcePath?: string; sourceDev?: string; sourceName?: string; sourceFormat?: string; target?: string }) =>
+      run((c) => poolDefineAs(c, n, t, { ...o, print: !!o.printXml }))(),
+    );
+  for (const action of ['build', 'undefine'] as const) {
+    program.command(`pool-${action} <pool>`).description(`${action} a pool`).action((p: string) => run((c) => poolBuildUndefine(c, p, action))());
+  }
+  program.command('net-define <file>').description('define an inactive persistent virtual network from an XML file').action((f: string) => run((c) => netDefineUndefine(c, f, true))());
+  program.command('net-undefine <network>').description('undefine a persistent network').action((n: string) => run((c) => netDefineUndefine(c, n, false))());
+  program
+    .command('iface-list')
+    .description('list physical host interfaces')
+    .option('--all', 'list inactive & active interfaces')
+    .option('--inactive', 'list inactive interfaces')
+    .action((o: { all?: boolean; inactive?: boolean }) => run((c) => ifaceList(c, o))());
+  program
+    .command('iface-dumpxml <interface>')
+    .description('interface information in XML')
+    .option('--inactive', 'show inactive defined XML')
+    .action((i: string, o: { inactive?: boolean }) => run((c) => ifaceDumpxml(c, i, !!o.inactive))());
+  program.command('iface-name <interface>').description('convert an interface MAC address to interface name').action((i: string) => run((c) => ifaceIdentity(c, i, 'name'))());
+  program.command('iface-mac <interface>').description('convert an interface name to interface MAC address').action((i: string) => run((c) => ifaceIdentity(c, i, 'mac'))());
+  program.command('nodedev-dumpxml <device>').description('node device details in XML').action((d: string) => run((c) => nodedevDumpxml(c, d))());
+  program
+    .command('snapshot-current <domain>')
+    .description('Get or set the current snapshot')
+    .option('--name', 'list the name, rather than the full xml')
+    .action((d: string, o: { name?: boolean }) => run((c) => snapshotCurrent(c, d, !!o.name))());
+  program.command('snapshot-info <domain> <snapshot>').description('snapshot information').action((d: string, n: string) => run((c) => snapshotInfo(c, d, n))());
+  program.command('snapshot-dumpxml <domain> <snapshot>').description('Dump XML for a domain snapshot').action((d: string, n: string) => run((c) => snapshotDumpxml(c, d, n))());
 }

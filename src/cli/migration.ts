@@ -13,6 +13,7 @@ import type { TypedParams } from '../xdr/index.js';
 import { type Context, findDomain } from './commands.js';
 import { numericOption, prettySize, toJson } from './format.js';
 import { type ProgressIo, jobPercent, jobProgress, withInterrupt } from './progress.js';
+import type { Registry } from './registry.js';
 
 export interface MigrateIo extends ProgressIo {
   env: Record<string, string | undefined>;
@@ -314,4 +315,70 @@ export async function migrateMaxDowntime(c: Context, ref: string, downtime: stri
 export async function migratePostcopy(c: Context, ref: string): Promise<string> {
   await c.conn.domainMigrateStartPostCopy(await findDomain(c.conn, ref), 0);
   return '\n';
+}
+
+/** Adds this module's commands to the program. */
+export function register(registry: Registry): void {
+  const { program, io } = registry;
+  const run = (work: (c: Context) => Promise<string>) => () => registry.act(work);
+  const flagOptions: [string, string][] = [
+    ['--live', 'live migration'], ['--offline', 'offline migration'], ['--p2p', 'peer-2-peer migration'], ['--direct', 'direct migration'],
+    ['--tunnelled', 'tunnelled migration'], ['--persistent', 'persist VM on destination'], ['--undefinesource', 'undefine VM on source'],
+    ['--suspend', 'do not restart the domain on the destination host'], ['--copy-storage-all', 'migration with non-shared storage with full disk copy'],
+    ['--copy-storage-inc', 'migration with non-shared storage with incremental copy'], ['--copy-storage-synchronous-writes', 'force guest disk writes to be synchronously written to the destination'],
+    ['--change-protection', 'prevent any configuration changes to domain until migration ends'], ['--unsafe', 'force migration even if it may be unsafe'],
+    ['--verbose', 'display the progress of migration'], ['--compressed', 'compress repeated pages during live migration'],
+    ['--abort-on-error', 'abort on soft errors during migration'], ['--auto-converge', 'force convergence during live migration'],
+    ['--rdma-pin-all', 'pin all memory before starting RDMA live migration'], ['--postcopy', 'enable post-copy migration; switch to it using migrate-postcopy command'],
+    ['--postcopy-after-precopy', 'automatically switch to post-copy migration after one pass of pre-copy'], ['--tls', 'use TLS for migration'],
+    ['--parallel', 'enable parallel migration'], ['--zerocopy', 'use zero-copy mechanism for migrating memory pages'],
+    ['--timeout-suspend', 'suspend the guest after timeout'], ['--timeout-postcopy', 'switch to post-copy after timeout'],
+  ];
+  const valueOptions: [string, string][] = [
+    ['--migrateuri <uri>', 'migration URI, usually can be omitted'], ['--graphicsuri <uri>', 'graphics URI to be used for seamless graphics migration'],
+    ['--listen-address <address>', 'listen address that destination should bind to for incoming migration'], ['--dname <name>', 'rename to new name during migration'],
+    ['--timeout <seconds>', 'run action specified by --timeout-* option (suspend by default) if live migration exceeds timeout (in seconds)'],
+    ['--xml <file>', 'filename containing updated XML for the target'], ['--persistent-xml <file>', 'filename containing updated persistent XML for the target'],
+    ['--migrate-disks <disks>', 'comma separated list of disks to be migrated'], ['--migrate-disks-detect-zeroes <disks>', 'comma separated list of disks to migrate sparsely'],
+    ['--disks-port <port>', 'port to use by target server for incoming disks migration'], ['--disks-uri <uri>', 'URI to use for disks migration (overrides --disks-port)'],
+    ['--comp-methods <methods>', 'comma separated list of compression methods to be used'], ['--comp-mt-level <level>', 'compress level for multithread compression'],
+    ['--comp-mt-threads <n>', 'number of compression threads for multithread compression'], ['--comp-mt-dthreads <n>', 'number of decompression threads for multithread compression'],
+    ['--comp-xbzrle-cache <bytes>', 'page cache size for xbzrle compression'], ['--comp-zlib-level <level>', 'compression level used for zlib compression'],
+    ['--comp-zstd-level <level>', 'compression level used for zstd compression'], ['--auto-converge-initial <percent>', 'initial CPU throttling rate for auto-convergence'],
+    ['--auto-converge-increment <percent>', 'CPU throttling rate increment for auto-convergence'], ['--parallel-connections <n>', 'number of connections for parallel migration'],
+    ['--bandwidth <mib>', 'override the default bandwidth used for migration (in MiB/s)'], ['--postcopy-bandwidth <mib>', 'post-copy migration bandwidth limit in MiB/s'],
+    ['--tls-destination <name>', 'override the destination host name used for TLS verification'],
+  ];
+  const migrateCommand = program
+    .command('migrate <domain> <desturi> [migrateuri] [graphicsuri] [listen-address] [dname]')
+    .description('migrate a domain to another host');
+  for (const [flag, help] of [...flagOptions, ...valueOptions]) migrateCommand.option(flag, help);
+  const migrateIo = { isTTY: !!io.isTTY, stderr: io.stderr, env: io.env, ...(io.progressStream ? { stderrStream: io.progressStream } : {}) };
+  migrateCommand.action((d: string, dest: string, migrateuri: string | undefined, graphicsuri: string | undefined, listenAddress: string | undefined, dname: string | undefined, o: MigrateCliOptions) =>
+    run((c) => migrate(c, migrateIo, d, dest, { migrateuri, graphicsuri, listenAddress, dname, ...o }))(),
+  );
+  program
+    .command('domjobinfo <domain>')
+    .description('domain job information')
+    .option('--completed', 'return statistics of a recently completed job')
+    .option('--keep-completed', "don't destroy statistics of a recently completed job when reading")
+    .action((d: string, o: { completed?: boolean; keepCompleted?: boolean }) => run((c) => domjobinfo(c, d, o))());
+  program
+    .command('domjobabort <domain>')
+    .description('abort active domain job')
+    .option('--postcopy', 'interrupt post-copy migration')
+    .action((d: string, o: { postcopy?: boolean }) => run((c) => domjobabort(c, d, o))());
+  program
+    .command('migrate-setspeed <domain> <bandwidth>')
+    .description('Set the maximum migration bandwidth')
+    .option('--postcopy', 'set post-copy migration bandwidth')
+    .action((d: string, b: string, o: { postcopy?: boolean }) => run((c) => migrateSpeed(c, d, b, o))());
+  program
+    .command('migrate-getspeed <domain>')
+    .description('Get the maximum migration bandwidth')
+    .option('--postcopy', 'get post-copy migration bandwidth')
+    .action((d: string, o: { postcopy?: boolean }) => run((c) => migrateSpeed(c, d, undefined, o))());
+  program.command('migrate-setmaxdowntime <domain> <downtime>').description('set maximum tolerable downtime').action((d: string, t: string) => run((c) => migrateMaxDowntime(c, d, t))());
+  program.command('migrate-getmaxdowntime <domain>').description('get maximum tolerable downtime').action((d: string) => run((c) => migrateMaxDowntime(c, d, undefined))());
+  program.command('migrate-postcopy <domain>').description('Switch running migration from pre-copy to post-copy').action((d: string) => run((c) => migratePostcopy(c, d))());
 }

@@ -3,6 +3,7 @@ import type { TypedParams } from '../xdr/index.js';
 import type { StorageVolumeTarget } from '../../xml/index.js';
 import { WITH_RESULTS, findDomain, type Context, typedXml } from './commands.js';
 import { keyValues, poolStateName, prettySize, table, toJson, typedParamText, uuidString } from './format.js';
+import type { Registry } from './registry.js';
 
 type VolumeFormat = NonNullable<StorageVolumeTarget['format']>['type'];
 
@@ -165,4 +166,55 @@ export async function qemuMonitorCommand(c: Context, ref: string, command: strin
 export async function qemuAgentCommand(c: Context, ref: string, command: string, timeout: number): Promise<string> {
   const out = await c.conn.qemu.domainAgentCommand(await findDomain(c.conn, ref), command, timeout, 0);
   return `${out ?? ''}\n`;
+}
+
+/** Adds this module's commands to the program. */
+export function register(registry: Registry): void {
+  const { program, io } = registry;
+  const run = (work: (c: Context) => Promise<string>) => () => registry.act(work);
+  program.command('capabilities').description('host capabilities XML').action(run((c) => capabilities(c)));
+  program.command('domstats <domain...>').description('domain statistics').action((d: string[]) => run((c) => domstats(c, d))());
+  program
+    .command('autostart <domain>')
+    .description('start a domain with the host')
+    .option('--disable', 'do not')
+    .action((d: string, o: { disable?: boolean }) => run((c) => autostart(c, d, !!o.disable))());
+  program.command('net-info <network>').description('network information').action((n: string) => run((c) => netInfo(c, n))());
+  program.command('net-dumpxml <network>').description('network XML').action((n: string) => run((c) => netDumpxml(c, n))());
+  program.command('net-start <network>').description('start a network').action((n: string) => run((c) => netStartDestroy(c, n, true))());
+  program.command('net-destroy <network>').description('stop a network').action((n: string) => run((c) => netStartDestroy(c, n, false))());
+  program.command('pool-info <pool>').description('storage pool information').action((p: string) => run((c) => poolInfo(c, p))());
+  program
+    .command('vol-info <vol>')
+    .description('volume information')
+    .requiredOption('--pool <pool>', 'the pool')
+    .action((v: string, o: { pool: string }) => run((c) => volInfo(c, v, o.pool))());
+  program
+    .command('vol-create-as <pool> <name> <capacity>')
+    .description('create a volume')
+    .option('--allocation <size>', 'initial allocation')
+    .option('--format <format>', 'raw, qcow2, ...')
+    .action((p: string, n: string, size: string, o: { allocation?: string; format?: string }) => run((c) => volCreateAs(c, p, n, size, o))());
+  program
+    .command('vol-delete <vol>')
+    .description('delete a volume')
+    .requiredOption('--pool <pool>', 'the pool')
+    .action((v: string, o: { pool: string }) => run((c) => volDelete(c, v, o.pool))());
+  program
+    .command('snapshot-create-as <domain> [name] [description]')
+    .description('create a snapshot')
+    .action((d: string, n?: string, desc?: string) => run((c) => snapshotCreateAs(c, d, n, desc))());
+  program.command('snapshot-revert <domain> <snapshot>').description('revert to a snapshot').action((d: string, n: string) => run((c) => snapshotRevertDelete(c, d, n, true))());
+  program.command('snapshot-delete <domain> <snapshot>').description('delete a snapshot').action((d: string, n: string) => run((c) => snapshotRevertDelete(c, d, n, false))());
+  program.command('secret-list').description('list secrets').action(run((c) => secretList(c)));
+  program
+    .command('qemu-monitor-command <domain> <command>')
+    .description('send a QMP command')
+    .option('--pretty', 'indent the JSON reply')
+    .action((d: string, q: string, o: { pretty?: boolean }) => run((c) => qemuMonitorCommand(c, d, q, !!o.pretty))());
+  program
+    .command('qemu-agent-command <domain> <command>')
+    .description('send a guest agent command')
+    .option('--timeout <seconds>', 'seconds to wait', '-2')
+    .action((d: string, q: string, o: { timeout: string }) => run((c) => qemuAgentCommand(c, d, q, Number(o.timeout)))());
 }

@@ -18,6 +18,7 @@ import { uuidBytes } from '../handles/values.js';
 import { type Context, findDomain, typedXml as xmlLayer } from './commands.js';
 import { keyValues, numericOption, table, toJson, uuidString } from './format.js';
 import { scaledOption } from './virsh-options.js';
+import { type Registry, affectOptions } from './registry.js';
 
 /** A child's attribute read from a typed element whose branches differ (any of the names given). */
 function attrOf(el: unknown, ...names: string[]): string | undefined {
@@ -280,4 +281,74 @@ export async function domblkstat(c: Context, ref: string, device: string): Promi
   }
   if (c.json) return toJson(Object.fromEntries(rows)) + '\n';
   return rows.map(([n, v]) => `${device} ${n} ${v}`).join('\n') + '\n\n';
+}
+
+/** Adds this module's commands to the program. */
+export function register(registry: Registry): void {
+  const { program, io } = registry;
+  const run = (work: (c: Context) => Promise<string>) => () => registry.act(work);
+  program
+    .command('domblklist <domain>')
+    .description('list all domain blocks')
+    .option('--details', 'additionally display the type and device value')
+    .option('--inactive', 'get inactive rather than running configuration')
+    .action((d: string, o: { details?: boolean; inactive?: boolean }) => run((c) => domblklist(c, d, o))());
+  program
+    .command('domiflist <domain>')
+    .description('list all domain virtual interfaces')
+    .option('--inactive', 'get inactive rather than running configuration')
+    .action((d: string, o: { inactive?: boolean }) => run((c) => domiflist(c, d, o))());
+  program
+    .command('domifaddr <domain>')
+    .description('Get network interfaces\' addresses for a running domain')
+    .option('--source <source>', 'address source: lease, agent or arp')
+    .action((d: string, o: { source?: string }) => run((c) => domifaddr(c, d, o))());
+  program.command('vcpucount <domain>').description('domain vcpu counts').action((d: string) => run((c) => vcpucount(c, d))());
+  program
+    .command('maxvcpus')
+    .description('connection vcpu maximum')
+    .option('--type <type>', 'domain type')
+    .action((o: { type?: string }) => run((c) => maxvcpus(c, o))());
+  program
+    .command('freecell')
+    .description('NUMA free memory')
+    .option('--all', 'show free memory for all NUMA cells')
+    .option('--cellno <cell>', 'NUMA cell number')
+    .action((o: { all?: boolean; cellno?: string }) => run((c) => freecell(c, o))());
+  program
+    .command('nodecpustats')
+    .description('Prints cpu stats of the node.')
+    .option('--cpu <n>', 'prints specified cpu statistics only')
+    .action((o: { cpu?: string }) => run((c) => nodecpustats(c, o))());
+  program.command('sysinfo').description('print the hypervisor sysinfo').action(run((c) => sysinfo(c)));
+  program.command('domblkinfo <domain> <device>').description('domain block device size information').action((d: string, dev: string) => run((c) => domblkinfo(c, d, dev))());
+  program.command('dommemstat <domain>').description('get memory statistics for a domain').action((d: string) => run((c) => dommemstat(c, d))());
+  program.command('domhostname <domain>').description('print the domain\'s hostname').action((d: string) => run((c) => domhostname(c, d))());
+  for (const [name, what] of [['domid', 'id'], ['domuuid', 'uuid'], ['domname', 'name']] as const) {
+    program.command(`${name} <domain>`).description(`convert a domain to its ${what}`).action((d: string) => run((c) => domIdentity(c, d, what))());
+  }
+  program.command('net-name <network>').description('convert a network UUID to network name').action((n: string) => run((c) => netIdentity(c, n, 'name'))());
+  program.command('net-uuid <network>').description('convert a network name to network UUID').action((n: string) => run((c) => netIdentity(c, n, 'uuid'))());
+  for (const kind of ['net', 'pool'] as const) {
+    program
+      .command(`${kind}-autostart <${kind === 'net' ? 'network' : 'pool'}>`)
+      .description(`autostart a ${kind === 'net' ? 'network' : 'pool'}`)
+      .option('--disable', 'disable autostarting')
+      .action((n: string, o: { disable?: boolean }) => run((c) => autostartOf(c, kind, n, !!o.disable))());
+  }
+  for (const action of ['start', 'destroy', 'refresh'] as const) {
+    program.command(`pool-${action} <pool>`).description(`${action} a pool`).action((p: string) => run((c) => poolAction(c, action, p))());
+  }
+  for (const [name, max] of [['setmem', false], ['setmaxmem', true]] as const) {
+    affectOptions(program.command(`${name} <domain> <size>`).description(max ? 'change maximum memory limit' : 'change memory allocation')).action(
+      (d: string, size: string, o: { config?: boolean; live?: boolean; current?: boolean }) => run((c) => setMemory(c, d, size, max, o))(),
+    );
+  }
+  affectOptions(program.command('setvcpus <domain> <count>').description('change number of virtual CPUs'))
+    .option('--maximum', 'set maximum limit on next boot')
+    .action((d: string, n: string, o: { config?: boolean; live?: boolean; current?: boolean; maximum?: boolean }) => run((c) => setvcpus(c, d, n, o))());
+  program.command('cpu-models <arch>').description('CPU models').action((a: string) => run((c) => cpuModels(c, a))());
+  program.command('domtime <domain>').description('domain time').action((d: string) => run((c) => domtime(c, d))());
+  program.command('domifstat <domain> <interface>').description('get network interface stats for a domain').action((d: string, i: string) => run((c) => domifstat(c, d, i))());
+  program.command('domblkstat <domain> <device>').description('get device block stats for a domain').action((d: string, dev: string) => run((c) => domblkstat(c, d, dev))());
 }

@@ -110,6 +110,24 @@ export async function undefine(c: Context, ref: string, o: UndefineOptions): Pro
  * after, and their actions are replaced by ones that have the terminal.
  */
 export function register({ program, act, io }: Registry): void {
+  const run = (work: (c: Context) => Promise<string>) => () => act(work);
+  program
+    .command('undefine <domain>')
+    .description('undefine a domain')
+    .option('--managed-save', 'remove domain managed state file')
+    .option('--snapshots-metadata', 'remove all domain snapshot metadata (vm must be inactive)')
+    .option('--checkpoints-metadata', 'remove all domain checkpoint metadata (vm must be inactive)')
+    .option('--nvram', 'remove nvram file')
+    .option('--keep-nvram', 'keep nvram file')
+    .option('--tpm', 'remove TPM state')
+    .option('--keep-tpm', 'keep TPM state')
+    .action((d: string, o: UndefineOptions) => run((c) => undefine(c, d, o))());
+  const saveOptions = (command: Command) =>
+    command.option('--bypass-cache', 'avoid file system cache when saving').option('--running', 'set domain to be running on restore').option('--paused', 'set domain to be paused on restore');
+  saveOptions(program.command('save <domain> <file>').description('save a domain state to a file')).action((d: string, f: string, o: SaveOptions) => run((c) => save(c, d, f, o))());
+  saveOptions(program.command('restore <file>').description('restore a domain from a saved state in a file')).action((f: string, o: SaveOptions) => run((c) => restore(c, f, o))());
+  saveOptions(program.command('managedsave <domain>').description('managed save of a domain state')).action((d: string, o: SaveOptions) => run((c) => managedsave(c, d, o))());
+  program.command('managedsave-remove <domain>').description('Remove managed save of a domain').action((d: string) => run((c) => managedsaveRemove(c, d))());
   const progressIo: ProgressIo = { isTTY: !!io.isTTY, stderr: io.stderr, ...(io.progressStream ? { stderrStream: io.progressStream } : {}) };
   const command = (name: string): Command => {
     const found = program.commands.find((k) => k.name() === name);

@@ -1,4 +1,5 @@
 /** Commands that move data or wait: volume transfers, screenshots, console, events, admin. */
+import { statSync } from 'node:fs';
 import cliProgress from 'cli-progress';
 import { connectAdmin } from '../api/connect.js';
 import { attachConsole } from '../api/console.js';
@@ -7,7 +8,7 @@ import { remoteProcedures } from '../../protocol/remote-procedures.js';
 import { VIR_DOMAIN_CONSOLE_FORCE } from '../../protocol/constants.js';
 import { findDomain, type Context } from './commands.js';
 import { table, toJson } from './format.js';
-import { FailureReport } from './registry.js';
+import { FailureReport, type Registry } from './registry.js';
 
 export interface TransferIo {
   /** Whether stderr is a terminal: the progress bar is drawn only then. */
@@ -137,4 +138,58 @@ export async function srvClientsList(uri: string | undefined, server: string, js
   } finally {
     await admin.close();
   }
+}
+
+/** Adds this module's commands to the program. */
+export function register(registry: Registry): void {
+  const { program, io } = registry;
+  const run = (work: (c: Context) => Promise<string>) => () => registry.act(work);
+  const transferIo = { isTTY: !!io.isTTY, ...(io.progressStream ? { stderrStream: io.progressStream } : {}) };
+  for (const [name, up] of [['vol-download', false], ['vol-upload', true]] as const) {
+    program
+      .command(`${name} <vol> <file>`)
+      .description(up ? 'upload a file into a volume' : 'download a volume into a file')
+      .requiredOption('--pool <pool>', 'the pool')
+      .option('--sparse', 'keep holes')
+      .action((v: string, f: string, o: { pool: string; sparse?: boolean }) =>
+        run((c) =>
+          up
+            ? volUpload(c, transferIo, v, o.pool, f, !!o.sparse, BigInt(statSync(f).size))
+            : volDownload(c, transferIo, v, o.pool, f, !!o.sparse),
+        )(),
+      );
+  }
+  program
+    .command('screenshot <domain> [file]')
+    .description("save a screenshot of the domain's screen")
+    .option('--screen <n>', 'screen number', '0')
+    .action((d: string, f: string | undefined, o: { screen: string }) => run((c) => screenshot(c, d, f, Number(o.screen)))());
+  program
+    .command('console <domain>')
+    .description('connect to the serial console (Ctrl-] leaves)')
+    .option('--force', 'take the console from another session')
+    .action((d: string, o: { force?: boolean }) => run((c) => console_(c, d, !!o.force))());
+  program
+    .command('event')
+    .description('wait for domain events')
+    .option('--domain <domain>', 'only this domain')
+    .option('--event <name>', 'only this event (lifecycle, reboot, ...)')
+    .option('--all', 'every event')
+    .option('--loop', 'keep going after the first event')
+    .option('--timeout <seconds>', 'stop after this many seconds')
+    .action((o: EventOptions) => run((c) => event(c, o, io.stdout))());
+  // The admin program has its own URIs and default: no domain connection is opened.
+  const adminRun = (work: (uri: string | undefined, json: boolean) => Promise<string>) => async () => {
+    const g = program.opts<{ connect?: string[]; json?: boolean }>();
+    try {
+      io.stdout(await work(g.connect?.at(-1) ?? io.env.LIBVIRT_ADMIN_DEFAULT_URI, !!g.json));
+    } catch (e) {
+      registry.fail((e as Error).message);
+    }
+  };
+  program.command('srv-list').description('list the daemon servers (admin)').action(adminRun((u, j) => srvList(u, j, io.env)));
+  program
+    .command('srv-clients-list <server>')
+    .description("list a server's clients (admin)")
+    .action((s: string) => adminRun((u, j) => srvClientsList(u, s, j, io.env))());
 }
