@@ -3,7 +3,6 @@
  * libvirt's client does (`qemu+ext:///system?command=...`). Also a way to use the system's
  * ssh binary.
  */
-import { spawn } from 'node:child_process';
 import { Duplex } from 'node:stream';
 import { ConnectionError } from '../errors.js';
 import { transportFromDuplex, whenReady } from './node-stream.js';
@@ -13,6 +12,8 @@ export function commandDialer(argv: string[], description = argv[0] ?? 'command'
   return async (events, signal) => {
     const [file, ...args] = argv;
     if (!file) throw new ConnectionError('the ext transport needs a command');
+    // Loaded on first use, as TLS is: most processes never run a tunnel command.
+    const { spawn } = await import('node:child_process');
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => {

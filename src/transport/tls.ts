@@ -5,7 +5,7 @@
  * clear error instead of a hang or a bare "connection closed".
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { TLSSocket } from 'node:tls';
 import { ConnectionError } from '../errors.js';
 import { transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
@@ -61,6 +61,8 @@ function loadCredentials(files: TlsFiles, opts: TlsOptions) {
 export function tlsDialer(host: string, port: number, opts: TlsOptions, files: TlsFiles): Dialer {
   return async (events, signal) => {
     const { ca, cert, key, crl } = loadCredentials(files, opts);
+    // Loaded on first use: a process that never dials TLS starts without Node's TLS stack.
+    const { connect: tlsConnect } = await import('node:tls');
     let socket: TLSSocket;
     try {
       socket = tlsConnect({
