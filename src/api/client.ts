@@ -105,8 +105,8 @@ export class Client implements StreamCaller<LibvirtStream> {
   private reconnecting: Promise<void> | undefined;
   private readonly reopen: OpenedSession['reopen'];
   private readonly reconnectPolicy: ReconnectOptions | undefined;
-  /** Aborted by close(): ends the backoff wait and any redial in flight. */
-  private readonly stopReconnecting = new AbortController();
+  /** Aborted by close(): ends the backoff wait and any redial in flight (made with the first reconnect). */
+  private stopReconnecting: AbortController | undefined;
   private closing: Promise<void> | undefined;
   /** The current session's answers to feature questions, asked on first need. */
   private probes!: FeatureProbes;
@@ -210,7 +210,7 @@ export class Client implements StreamCaller<LibvirtStream> {
    * session that opens regardless is closed, never adopted.
    */
   private async reconnectLoop(cause: ConnectionError): Promise<void> {
-    const stop = this.stopReconnecting.signal;
+    const stop = (this.stopReconnecting ??= new AbortController()).signal;
     const back = await withBackoff(this.reconnectPolicy!, stop, async () => {
       const { session, result } = await this.reopen!(stop);
       if (stop.aborted) {
@@ -275,9 +275,9 @@ export class Client implements StreamCaller<LibvirtStream> {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const closed = new ConnectionError('connection closed', { reason: 'client' });
-      this.stopReconnecting.abort(closed);
+      this.stopReconnecting?.abort(closed);
       await this.reconnecting?.catch(() => undefined);
-      await closeSession(this.session, () => this.rpc.call(remoteProcConnectClose, undefined, { timeoutMs: 5000 }));
+      await closeSession(this.session, () => this.rpc.call(remoteProcConnectClose, undefined, { timeoutMs: 5000 }), closed);
       this.resolveClosed(closed);
     })();
     return this.closing;

@@ -251,6 +251,13 @@ export class Connection extends Client {
  * as the caller, not enumerable, as a class's own methods are.
  */
 function installCalls(target: { prototype: object }, calls: Record<string, (client: any, ...args: any[]) => unknown>): boolean {
+  // Hundreds of properties added one at a time to a fast-mode object cost a new hidden class
+  // each (quadratic: 10 ms at start-up for the REMOTE program). One deletion first puts the
+  // prototype in dictionary mode, where each addition is cheap; V8 makes it fast again once
+  // it is used as a prototype, and calls through it cost the same.
+  const proto = target.prototype as Record<string, unknown>;
+  proto.__installing = true;
+  delete proto.__installing;
   for (const [name, fn] of Object.entries(calls)) {
     const method = {
       [name](this: unknown, ...args: unknown[]) {

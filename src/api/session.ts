@@ -93,8 +93,11 @@ async function dial(dialer: Dialer, what: string, programs: ProgramInfo[], opts:
   return { rpc, closed };
 }
 
-/** Closes after sending the program's close call, whatever the daemon says to it. */
-export async function closeSession(session: Session, sendClose: () => Promise<unknown>): Promise<void> {
+/**
+ * Closes after sending the program's close call, whatever the daemon says to it; what is
+ * still pending settles with `closed`.
+ */
+export async function closeSession(session: Session, sendClose: () => Promise<unknown>, closed = new ConnectionError('connection closed', { reason: 'client' })): Promise<void> {
   if (session.rpc.isOpen) {
     try {
       await sendClose();
@@ -102,7 +105,7 @@ export async function closeSession(session: Session, sendClose: () => Promise<un
       // The daemon may be gone already; closing must still succeed.
     }
   }
-  session.rpc.fail(new ConnectionError('connection closed', { reason: 'client' }));
+  session.rpc.fail(closed);
 }
 
 /**

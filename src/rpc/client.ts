@@ -259,6 +259,7 @@ export class RpcClient {
 
   /** The transport closed or failed: every pending call settles with ConnectionError. */
   closed(cause?: Error): void {
+    if (this.closedWith) return;
     this.fail(
       cause instanceof ConnectionError
         ? cause

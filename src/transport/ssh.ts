@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import type { AnyAuthMethod, Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { ConnectionError, NotSupportedError } from '../errors.js';
-import { checkHostKey, hostKeyName } from './known-hosts.js';
 import { abortReason, transportFromDuplex, waitReady, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
 
@@ -133,7 +132,9 @@ async function loadSsh2(): Promise<typeof import('ssh2')> {
 }
 
 async function connectClient(target: SshTarget, opts: SshOptions, signal?: AbortSignal): Promise<Ssh2Client> {
+  // known_hosts matching needs node:crypto: loaded with ssh2, when an ssh dial needs it.
   const { Client } = await loadSsh2();
+  const { checkHostKey, hostKeyName } = await import('./known-hosts.js');
   const { host, port, username, knownHosts: policy, authOrder: order } = target;
   let hostKeyProblem: string | undefined;
 
