@@ -24,7 +24,7 @@ import { type ReconnectOptions, afterReconnect, withBackoff } from './reconnect.
 import { LibvirtStream } from './stream.js';
 import { UnknownProcedureError, formatLibVersion, isUnknownProcedure } from './unknown-procedure.js';
 import { type CredentialsCallback, DRV_FEATURE, openRemote } from './handshake.js';
-import { type Session, type SessionOptions, closeSession, establish } from './session.js';
+import { type Session, type SessionOptions, closeSession, closedByClient, establish } from './session.js';
 
 export { DRV_FEATURE, type CredentialsCallback, type ReconnectOptions, type ServerFeatures, ignoreUnsupported };
 
@@ -274,7 +274,7 @@ export class Client implements StreamCaller<LibvirtStream> {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const closed = new ConnectionError('connection closed', { reason: 'client' });
+      const closed = closedByClient();
       this.stopReconnecting?.abort(closed);
       await this.reconnecting?.catch(() => undefined);
       await closeSession(this.session, () => this.rpc.call(remoteProcConnectClose, undefined, { timeoutMs: 5000 }), closed);

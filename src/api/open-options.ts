@@ -25,14 +25,15 @@ export interface ConnectOptions extends ConnectionOptions {
 
 /** What both openers do with a URI: libvirt's default, the dialer, and the auth it implies. */
 export function resolveOpen(uri: string | undefined, options: ConnectOptions): { dialer: Dialer; uri: string; name: string | null; options: ConnectionOptions } {
-  const env = options.env ?? processContext().env;
+  const context = processContext();
+  const env = options.env ?? context.env;
   const text = uri ?? defaultUri(env);
   // No URI at all: the default daemon picks its driver, as with libvirt's client.
   const parsed = text === null ? null : parseLibvirtUri(text);
   const dialer =
     options.dialer ??
     dialerForCarrier(
-      carrierFor(parsed, { readonly: options.readonly ?? false, env, isRoot: processContext().isRoot, ...(options.tls?.pkipath ? { pkipath: options.tls.pkipath } : {}) }),
+      carrierFor(parsed, { readonly: options.readonly ?? false, env, isRoot: context.isRoot, ...(options.tls?.pkipath ? { pkipath: options.tls.pkipath } : {}) }),
       { ...(options.tls ? { tls: options.tls } : {}), ...(options.ssh ? { ssh: options.ssh } : {}) },
     );
   const auth = options.auth ?? parsed?.params.auth;
