@@ -14,7 +14,7 @@ import { benchGeneration } from './lib/daemon.js';
 import { type Measurement, median } from './lib/stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
-const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.js');
+const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.cjs');
 
 /** Wall seconds and peak RSS (KiB) of one run of `argv`, measured by a parent process. */
 function timed(argv: string[], env: Record<string, string>): { wall: number; rssKiB: number } {

@@ -28,7 +28,9 @@ interface FamilySpec {
   messages: string;
 }
 
-const FAMILIES: Record<Exclude<EventFamily, 'qemu'>, FamilySpec> = {
+// Built on first use: read at import, its procedure tables would keep every procedure in a
+// bundle that never subscribes (bundlers keep property reads of imports).
+const families = /* @__PURE__ */ once((): Record<Exclude<EventFamily, 'qemu'>, FamilySpec> => ({
   domain: {
     ids: virDomainEventID,
     prefix: 'VIR_DOMAIN_EVENT_ID_',
@@ -69,7 +71,7 @@ const FAMILIES: Record<Exclude<EventFamily, 'qemu'>, FamilySpec> = {
     filter: 'secret',
     messages: 'REMOTE_PROC_SECRET_EVENT_',
   },
-};
+}));
 
 /** `VIR_DOMAIN_EVENT_ID_RTC_CHANGE` → `rtc-change`. */
 function eventName(constant: string, prefix: string): string {
@@ -82,7 +84,7 @@ const familyEventsCache = new Map<EventFamily, ReadonlyMap<string, number>>();
 export function familyEvents(family: Exclude<EventFamily, 'qemu'>): ReadonlyMap<string, number> {
   let events = familyEventsCache.get(family);
   if (!events) {
-    const spec = FAMILIES[family];
+    const spec = families()[family];
     events = new Map(
       Object.entries(spec.ids)
         .filter(([k]) => !k.endsWith('_LAST'))
@@ -131,9 +133,9 @@ interface Registration extends Shared {
 /** The key a MESSAGE is filed under: program, family and callbackID. */
 const routeKey = (prog: number, family: EventFamily, id: number) => `${prog}:${family}:${id}`;
 
-const messageFamilies = once((): ReadonlyMap<string, EventFamily> => {
+const messageFamilies = /* @__PURE__ */ once((): ReadonlyMap<string, EventFamily> => {
   const out = new Map<string, EventFamily>();
-  for (const [family, spec] of Object.entries(FAMILIES) as [EventFamily, FamilySpec][]) {
+  for (const [family, spec] of Object.entries(families()) as [EventFamily, FamilySpec][]) {
     for (const p of Object.values(remoteProcedures) as ProcedureInfo<any, any, any>[]) {
       if (p.message && p.name.startsWith(spec.messages)) out.set(`${REMOTE_PROGRAM}:${p.number}`, family);
     }
@@ -318,8 +320,8 @@ export class EventHub {
           this.rpc.call(p.connectDomainMonitorEventRegister, { dom: opts.filter ?? null, event: opts.qemuEvent ?? null, flags: opts.qemuFlags ?? 0 }, undefined, 'callbackID') as Promise<number>,
       };
     }
-    const spec = FAMILIES[family];
-    if (!spec) throw new Error(`unknown event family '${family}' (use ${[...Object.keys(FAMILIES), 'qemu'].join(', ')})`);
+    const spec = families()[family];
+    if (!spec) throw new Error(`unknown event family '${family}' (use ${[...Object.keys(families()), 'qemu'].join(', ')})`);
     const id = familyEvents(family).get(name);
     if (id === undefined) throw new Error(`unknown ${family} event '${name}' (known: ${[...familyEvents(family).keys()].join(', ')})`);
     return {
@@ -330,7 +332,7 @@ export class EventHub {
   }
 
   private deregister(family: EventFamily, callbackID: number): Promise<void> {
-    const proc = family === 'qemu' ? qemuProcedures.connectDomainMonitorEventDeregister : FAMILIES[family].deregister;
+    const proc = family === 'qemu' ? qemuProcedures.connectDomainMonitorEventDeregister : families()[family].deregister;
     return this.rpc.call(proc, { callbackID });
   }
 }
@@ -339,7 +341,7 @@ export class EventHub {
  * The MESSAGE procedures of legacy domain registrations (`REMOTE_PROC_DOMAIN_EVENT_X`, no
  * callbackID), by number, with the event id each belongs to.
  */
-const legacyDomainEventIds = once((): ReadonlyMap<number, number> => {
+const legacyDomainEventIds = /* @__PURE__ */ once((): ReadonlyMap<number, number> => {
   const ids = familyEvents('domain');
   const out = new Map<number, number>();
   for (const p of Object.values(remoteProcedures) as ProcedureInfo<any, any, any>[]) {

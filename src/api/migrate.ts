@@ -211,7 +211,7 @@ export const MIGRATE_PARAMS: Readonly<Record<keyof MigrateParamOptions, ParamSpe
 /** `VIR_MIGRATE_NON_SHARED_DISK` → `nonSharedDisk`. */
 const flagKey = (constant: string) => constant.slice('VIR_MIGRATE_'.length).toLowerCase().replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 /** Each flag option's bit, from the generated constants. */
-export const MIGRATE_FLAGS: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(virDomainMigrateFlags).map(([k, v]) => [flagKey(k), v]));
+export const MIGRATE_FLAGS: Readonly<Record<string, number>> = /* @__PURE__ */ Object.fromEntries(Object.entries(virDomainMigrateFlags).map(([k, v]) => [flagKey(k), v]));
 const CONTROL = new Set(['flags', 'params', 'signal', 'timeoutMs', 'timeoutAction', 'onProgress', 'progressIntervalMs', 'onEvent']);
 
 /** The flags and the typed parameters of the options; an unknown option is a TypeError. */

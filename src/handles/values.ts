@@ -3,7 +3,7 @@
  * enum values by name, tag/value lists as objects, and one JSON form for everything.
  */
 
-const HEX = Array.from({ length: 256 }, (_, k) => k.toString(16).padStart(2, '0'));
+const HEX = /* @__PURE__ */ Array.from({ length: 256 }, (_, k) => k.toString(16).padStart(2, '0'));
 
 /** 16 bytes → `'c7a5fdbd-edaf-9455-926a-d65c16db1809'`. */
 export function uuidString(bytes: Uint8Array): string {

@@ -10,7 +10,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { processAlive } from './processes.js';
 import { CACHE, REPO } from './repo.js';
@@ -135,6 +135,51 @@ export function withLock<T>(lock: string, fn: () => T): T {
   }
 }
 
+/**
+ * The command: dist/command.cjs, the command in one classic script with everything it uses
+ * but the optional ssh2, minified (V8 reads all of it at each start); and dist/cli.cjs, the
+ * package's bin (src/cli/launch.ts), which runs it through V8's code cache. The licences of
+ * the packages bundled into the command go beside it, in dist/command.cjs.LICENSES.txt.
+ */
+function bundleCommand(quiet?: boolean): void {
+  const esbuild = join(REPO, 'node_modules', '.bin', 'esbuild');
+  const meta = join(CACHE, 'command-bundle-meta.json');
+  const common = ['--bundle', '--platform=node', '--format=cjs', '--target=node20', '--log-level=warning'];
+  const runs = [
+    [
+      'src/cli/bin.ts',
+      ...common,
+      '--minify',
+      '--external:ssh2',
+      '--legal-comments=none',
+      `--metafile=${meta}`,
+      // main.ts finds the package's version from its own file: launch.ts passes its URL.
+      '--define:import.meta.url=__bundleUrl',
+      '--outfile=dist/command.cjs',
+    ],
+    ['src/cli/launch.ts', ...common, '--outfile=dist/cli.cjs'],
+  ];
+  for (const args of runs) {
+    const r = spawnSync(esbuild, args, { cwd: REPO, stdio: quiet ? 'pipe' : 'inherit', encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`esbuild failed to bundle ${args[0]}: ${r.stderr ?? ''}`);
+  }
+  // Not a program of its own: the launcher wraps it in a function, where "use strict" must
+  // come first.
+  const command = join(DIST, 'command.cjs');
+  writeFileSync(command, readFileSync(command, 'utf8').replace(/^#!.*\n/, ''));
+  chmodSync(command, 0o644);
+  chmodSync(join(DIST, 'cli.cjs'), 0o755);
+  const { inputs } = JSON.parse(readFileSync(meta, 'utf8')) as { inputs: Record<string, unknown> };
+  const packages = [...new Set(Object.keys(inputs).flatMap((f) => /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f)?.[1] ?? []))].sort();
+  const notices = packages.map((name) => {
+    const dir = join(REPO, 'node_modules', name);
+    const { version, license } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string; license?: string };
+    const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+    return `${name} ${version} (${license ?? 'see its package'})\n\n${file ? readFileSync(join(dir, file), 'utf8').trim() : ''}\n`;
+  });
+  writeFileSync(join(DIST, 'command.cjs.LICENSES.txt'), `Packages bundled into command.cjs, with their licences.\n\n${notices.join('\n----\n\n')}`);
+}
+
 /** The package's entries, as tsup.config.ts names them. */
 const ENTRY_NAMES = ['index', 'client', 'protocol', 'testing', 'xml'];
 
@@ -168,6 +213,7 @@ export function build(opts: { ifStale?: boolean; quiet?: boolean } = {}): void {
       throw new Error(`tsup failed (${r.error?.message ?? `exit ${r.status ?? r.signal}`})`);
     }
     writeCommonJsFaces();
+    bundleCommand(opts.quiet);
     // A source edited while tsup ran leaves the old hash recorded: the next run builds again.
     const record: BuildRecord = { inputs, outputs: outputs() };
     writeFileSync(RECORD, JSON.stringify(record));
