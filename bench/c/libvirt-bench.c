@@ -3,8 +3,11 @@
  * made through libvirt's own client library against the same daemon.
  *
  *   libvirt-bench URI MODE COUNT [THREADS]
+ *   libvirt-bench URI download|upload BYTES POOL VOLUME
  *
- * MODE: libversion | lookup | concurrent | listall | allstats | openclose
+ * MODE: libversion | lookup | concurrent | listall | allstats | openclose; download reads the
+ * volume's first BYTES into a sink that discards them, upload sends BYTES of a pattern made in
+ * memory (no file on either side, so only the client and the daemon are measured).
  * Prints one JSON object: {"mode":..., "count":..., "wall_ns":..., "cpu_ns":...}.
  */
 #include <libvirt/libvirt.h>
@@ -64,6 +67,42 @@ static void one_call(virConnectPtr c, const char *mode) {
   }
 }
 
+static int discard(virStreamPtr st, const char *data, size_t n, void *opaque) {
+  (void)st, (void)data, (void)opaque;
+  return (int)n;
+}
+
+static long long remaining;
+
+static int pattern(virStreamPtr st, char *data, size_t n, void *opaque) {
+  (void)st, (void)opaque;
+  if ((long long)n > remaining) n = (size_t)remaining;
+  memset(data, 0x5a, n);
+  remaining -= (long long)n;
+  return (int)n;
+}
+
+/** One volume transfer of `bytes` through a stream, memory to memory. */
+static void transfer(virConnectPtr c, const char *mode, long long bytes, const char *pool_name, const char *vol_name) {
+  virStoragePoolPtr pool = virStoragePoolLookupByName(c, pool_name);
+  if (!pool) die("virStoragePoolLookupByName");
+  virStorageVolPtr vol = virStorageVolLookupByName(pool, vol_name);
+  if (!vol) die("virStorageVolLookupByName");
+  virStreamPtr st = virStreamNew(c, 0);
+  if (strcmp(mode, "download") == 0) {
+    if (virStorageVolDownload(vol, st, 0, (unsigned long long)bytes, 0) < 0) die("virStorageVolDownload");
+    if (virStreamRecvAll(st, discard, NULL) < 0) die("virStreamRecvAll");
+  } else {
+    remaining = bytes;
+    if (virStorageVolUpload(vol, st, 0, (unsigned long long)bytes, 0) < 0) die("virStorageVolUpload");
+    if (virStreamSendAll(st, pattern, NULL) < 0) die("virStreamSendAll");
+  }
+  if (virStreamFinish(st) < 0) die("virStreamFinish");
+  virStreamFree(st);
+  virStorageVolFree(vol);
+  virStoragePoolFree(pool);
+}
+
 static void *worker(void *arg) {
   for (long i = 0; i < per_thread; i++) one_call(shared, (const char *)arg);
   return NULL;
@@ -80,7 +119,18 @@ int main(int argc, char **argv) {
   int threads = argc > 4 ? atoi(argv[4]) : 8;
   long long w0, c0;
 
-  if (strcmp(mode, "openclose") == 0) {
+  if (strcmp(mode, "download") == 0 || strcmp(mode, "upload") == 0) {
+    if (argc < 6) {
+      fprintf(stderr, "usage: libvirt-bench URI download|upload BYTES POOL VOLUME\n");
+      return 2;
+    }
+    shared = virConnectOpen(uri);
+    if (!shared) die("virConnectOpen");
+    w0 = now_ns();
+    c0 = cpu_ns();
+    transfer(shared, mode, atoll(argv[3]), argv[4], argv[5]);
+    count = 1;
+  } else if (strcmp(mode, "openclose") == 0) {
     w0 = now_ns();
     c0 = cpu_ns();
     for (long i = 0; i < count; i++) {

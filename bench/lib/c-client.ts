@@ -27,9 +27,9 @@ export interface CSample {
   cpuNs: number;
 }
 
-/** Runs one measurement of the C client. */
-export function runCClient(bin: string, uri: string, mode: string, count: number, env?: Record<string, string>): CSample {
-  const out = JSON.parse(execFileSync(bin, [uri, mode, String(count)], { env: { ...process.env, ...env } }).toString()) as {
+/** Runs one measurement of the C client (`extra`: the arguments after COUNT, as a mode takes them). */
+export function runCClient(bin: string, uri: string, mode: string, count: number, env?: Record<string, string>, extra: string[] = []): CSample {
+  const out = JSON.parse(execFileSync(bin, [uri, mode, String(count), ...extra], { env: { ...process.env, ...env } }).toString()) as {
     count: number;
     wall_ns: number;
     cpu_ns: number;
