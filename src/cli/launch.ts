@@ -18,7 +18,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, wri
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Script, constants } from 'node:vm';
+import { Script } from 'node:vm';
 
 const bundle = join(__dirname, 'command.cjs');
 const cacheFile = codeCacheFile();
@@ -28,8 +28,6 @@ const cached = cacheFile ? readPrivate(cacheFile) : undefined;
 const script = new Script(`(function (exports, require, module, __filename, __dirname, __bundleUrl) {${readFileSync(bundle, 'latin1')}\n})`, {
   filename: bundle,
   ...(cached ? { cachedData: cached } : {}),
-  // ssh2 is imported at run time (an optional peer): from this script too.
-  importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
 if (cacheFile && (!cached || script.cachedDataRejected)) process.once('exit', () => save(cacheFile));
 const module = { exports: {} };

@@ -7,13 +7,14 @@ import { Duplex } from 'node:stream';
 import { ConnectionError } from '../errors.js';
 import { transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
+import { loadLater } from './load-later.js';
 
 export function commandDialer(argv: string[], description = argv[0] ?? 'command'): Dialer {
   return async (events, signal) => {
     const [file, ...args] = argv;
     if (!file) throw new ConnectionError('the ext transport needs a command');
     // Loaded on first use, as TLS is: most processes never run a tunnel command.
-    const { spawn } = await import('node:child_process');
+    const { spawn } = await loadLater<typeof import('node:child_process')>('node:child_process');
     const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => {

@@ -10,6 +10,7 @@ import type { AnyAuthMethod, Client as Ssh2Client, ClientChannel } from 'ssh2';
 import { ConnectionError, NotSupportedError } from '../errors.js';
 import { abortReason, transportFromDuplex, waitReady, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
+import { loadLater } from './load-later.js';
 
 /**
  * What the transport needs of an ssh2 `Client` you connected yourself: to run the remote
@@ -122,7 +123,7 @@ function execute(client: Ssh2Client, command: string, signal: AbortSignal | unde
 const SSH2 = 'ssh2';
 async function loadSsh2(): Promise<typeof import('ssh2')> {
   try {
-    const mod = await import(/* webpackIgnore: true */ /* @vite-ignore */ SSH2);
+    const mod = await loadLater<typeof import('ssh2') & { default?: typeof import('ssh2') }>(SSH2);
     return (mod.Client ? mod : mod.default) as typeof import('ssh2');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

@@ -9,6 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { ConnectionError } from '../errors.js';
 import { transportFromDuplex, whenReady } from './node-stream.js';
 import type { Dialer } from './types.js';
+import { loadLater } from './load-later.js';
 
 /** PEM contents (or paths to them) that override libvirt's file locations. */
 export interface TlsOptions {
@@ -62,7 +63,7 @@ export function tlsDialer(host: string, port: number, opts: TlsOptions, files: T
   return async (events, signal) => {
     const { ca, cert, key, crl } = loadCredentials(files, opts);
     // Loaded on first use: a process that never dials TLS starts without Node's TLS stack.
-    const { connect: tlsConnect } = await import('node:tls');
+    const { connect: tlsConnect } = await loadLater<typeof import('node:tls')>('node:tls');
     let socket: TLSSocket;
     try {
       socket = tlsConnect({

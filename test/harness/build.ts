@@ -151,6 +151,9 @@ function bundleCommand(quiet?: boolean): void {
       ...common,
       '--minify',
       '--external:ssh2',
+      // ssh2 is required at run time by a name in a variable (src/transport/ssh.ts).
+      '--define:__commandRequire=require',
+      '--log-override:unsupported-require-call=silent',
       '--legal-comments=none',
       `--metafile=${meta}`,
       // main.ts finds the package's version from its own file: launch.ts passes its URL.

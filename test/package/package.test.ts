@@ -117,6 +117,18 @@ console.log(JSON.stringify(out));`,
     expect((await ok(join(app.dir, 'node_modules/.bin/libvirt-rpc'), ['--version'])).trim()).toBe(pkg.version);
   }, 120_000);
 
+  it("the bin's one-script build loads the carriers it dials only then: TLS, a tunnel command, ssh2", async () => {
+    const bin = join(app.dir, 'node_modules/.bin/libvirt-rpc');
+    // Nothing listens on port 1: each dial must get as far as the carrier's own refusal.
+    const tls = await run(bin, ['-c', 'qemu+tls://127.0.0.1:1/system?no_verify=1&pkipath=/nonexistent', 'list']);
+    expect(tls).toMatchObject({ code: 1, err: 'error: TLS with 127.0.0.1:1 failed: connect ECONNREFUSED 127.0.0.1:1\n' });
+    const ext = await run(bin, ['-c', 'qemu+ext:///system?command=/bin/false', 'list']);
+    expect(ext.code).toBe(1);
+    expect(ext.err).toMatch(/^error: connection (lost|closed)/);
+    const ssh = await run(bin, ['-c', 'qemu+ssh://nobody@127.0.0.1:1/system?no_verify=1', 'list']);
+    expect(ssh).toMatchObject({ code: 1, err: 'error: cannot connect to ssh server 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1\n' });
+  }, 120_000);
+
   describe("the command's code cache", () => {
     const bin = () => join(app.dir, 'node_modules/.bin/libvirt-rpc');
     const version = () => (JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }).version;
