@@ -9,6 +9,7 @@ import { tcpDialer } from '../transport/tcp.js';
 import { type TlsOptions, tlsDialer } from '../transport/tls.js';
 import type { Dialer } from '../transport/types.js';
 import { unixDialer } from '../transport/unix.js';
+import { type WebSocketOptions, websocketDialer } from '../transport/websocket.js';
 
 /**
  * The dialer for a carrier, with the credentials given in code.
@@ -18,7 +19,7 @@ import { unixDialer } from '../transport/unix.js';
  * const dial = dialerForCarrier(carrierFor(parseLibvirtUri('qemu+tcp://hv1/system'), ctx), {});
  * ```
  */
-export function dialerForCarrier(carrier: Carrier, given: { tls?: TlsOptions; ssh?: SshOptions }): Dialer {
+export function dialerForCarrier(carrier: Carrier, given: { tls?: TlsOptions; ssh?: SshOptions; websocket?: WebSocketOptions }): Dialer {
   switch (carrier.kind) {
     case 'unix':
       return unixDialer(carrier.path);
@@ -30,5 +31,7 @@ export function dialerForCarrier(carrier: Carrier, given: { tls?: TlsOptions; ss
       return commandDialer(carrier.argv);
     case 'ssh':
       return sshDialer(carrier.target, given.ssh ?? {});
+    case 'websocket':
+      return websocketDialer(carrier.url, given.websocket ?? {});
   }
 }

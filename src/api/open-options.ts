@@ -7,6 +7,7 @@ import { carrierFor } from '../locate/carrier.js';
 import { processContext } from '../locate/context.js';
 import type { SshOptions } from '../transport/ssh.js';
 import type { TlsOptions } from '../transport/tls.js';
+import type { WebSocketOptions } from '../transport/websocket.js';
 import type { Dialer } from '../transport/types.js';
 import { defaultUri, parseLibvirtUri } from '../locate/uri.js';
 import type { ConnectionOptions } from './client.js';
@@ -21,6 +22,8 @@ export interface ConnectOptions extends ConnectionOptions {
   tls?: TlsOptions;
   /** SSH keys, password, or your own connected ssh2 `Client` (ssh URIs need the optional ssh2 package). */
   ssh?: SshOptions;
+  /** For `+ws://` and `+wss://` URIs (a bridge): subprotocols (its bearer token) and headers. */
+  websocket?: WebSocketOptions;
 }
 
 /** What both openers do with a URI: libvirt's default, the dialer, and the auth it implies. */
@@ -34,7 +37,7 @@ export function resolveOpen(uri: string | undefined, options: ConnectOptions): {
     options.dialer ??
     dialerForCarrier(
       carrierFor(parsed, { readonly: options.readonly ?? false, env, isRoot: context.isRoot, ...(options.tls?.pkipath ? { pkipath: options.tls.pkipath } : {}) }),
-      { ...(options.tls ? { tls: options.tls } : {}), ...(options.ssh ? { ssh: options.ssh } : {}) },
+      { ...(options.tls ? { tls: options.tls } : {}), ...(options.ssh ? { ssh: options.ssh } : {}), ...(options.websocket ? { websocket: options.websocket } : {}) },
     );
   const auth = options.auth ?? parsed?.params.auth;
   return {
@@ -44,8 +47,8 @@ export function resolveOpen(uri: string | undefined, options: ConnectOptions): {
     options: {
       ...options,
       ...(auth ? { auth } : {}),
-      // Only plain TCP leaves SASL secrets unprotected; a caller's own dialer is trusted.
-      secureChannel: options.secureChannel ?? (options.dialer ? true : parsed?.transport !== 'tcp'),
+      // Only plain TCP and plain WebSocket leave SASL secrets unprotected; a caller's own dialer is trusted.
+      secureChannel: options.secureChannel ?? (options.dialer ? true : parsed?.transport !== 'tcp' && parsed?.transport !== 'ws'),
       authFileCredentials: () => authFileCredentials(env, parsed?.params.authfile, parsed?.host ?? 'localhost'),
     },
   };

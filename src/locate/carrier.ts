@@ -45,6 +45,11 @@ export function carrierFor(uri: LibvirtUri | null, ctx: CarrierContext) {
     case 'libssh':
     case 'libssh2':
       return { kind: 'ssh' as const, target: sshTarget(uri!, ctx.env, ctx.readonly) };
+    case 'ws':
+    case 'wss':
+      // Ours, not libvirt's: a bridge (libvirt-rpc bridge) relays the stream to its daemon.
+      if (!uri!.host) throw new NotSupportedError(`the ${transport} transport needs the bridge's host (in ${redactUri(uri!.original)})`);
+      return { kind: 'websocket' as const, url: `${transport}://${uri!.host.includes(':') ? `[${uri!.host}]` : uri!.host}${uri!.port ? `:${uri!.port}` : ''}/` };
     default:
       throw new NotSupportedError(`the ${uri!.transport} transport is not supported yet (in ${redactUri(uri!.original)})`);
   }

@@ -23,10 +23,10 @@
  * a relative path, and path-like parameters with an empty value.
  */
 
-export type TransportName = 'unix' | 'tcp' | 'tls' | 'ssh' | 'libssh' | 'libssh2' | 'ext';
+export type TransportName = 'unix' | 'tcp' | 'tls' | 'ssh' | 'libssh' | 'libssh2' | 'ext' | 'ws' | 'wss';
 
 /** The transports libvirt's remote driver knows, in its own order. */
-export const TRANSPORTS: readonly TransportName[] = ['tls', 'unix', 'ssh', 'libssh2', 'ext', 'tcp', 'libssh'];
+export const TRANSPORTS: readonly TransportName[] = ['tls', 'unix', 'ssh', 'libssh2', 'ext', 'tcp', 'libssh', 'ws', 'wss'];
 
 export type RemoteMode = 'auto' | 'legacy' | 'direct';
 export type ProxyMode = 'auto' | 'netcat' | 'native';
