@@ -157,6 +157,10 @@ export const FAMILIES: readonly Family[] = [
     ],
   },
   {
+    load: () => import('./bridge.js'),
+    commands: ['bridge'],
+  },
+  {
     load: () => import('./top.js'),
     commands: [
       'top'

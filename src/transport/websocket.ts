@@ -27,6 +27,8 @@ export interface WebSocketOptions {
   protocols?: string | string[];
   /** HTTP headers for the upgrade request (`Authorization`), where the runtime lets a client set them (Node's `ws`; not browsers). */
   headers?: Record<string, string>;
+  /** TLS for `wss://` on Node's `ws` (browsers use their own trust store): a CA to trust (PEM), and a client certificate and key (PEM). */
+  tls?: { ca?: string; cert?: string; key?: string };
   /** A WebSocket class to use instead of the runtime's (or `ws`'s). */
   WebSocket?: SocketConstructor;
 }
@@ -49,7 +51,10 @@ export function websocketDialer(url: string, opts: WebSocketOptions = {}): Diale
   return async (events, signal) => {
     const Ctor = opts.WebSocket ?? (globalThis as { WebSocket?: SocketConstructor }).WebSocket ?? (await nodeWebSocket());
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : new AbortError('connecting was aborted');
-    const socket = opts.headers && !opts.WebSocket && !(globalThis as { WebSocket?: unknown }).WebSocket ? new Ctor(url, opts.protocols, { headers: opts.headers }) : new Ctor(url, opts.protocols);
+    // Headers and TLS settings are for ws's constructor; the standard one takes neither.
+    const wsOptions = { ...(opts.headers ? { headers: opts.headers } : {}), ...opts.tls };
+    const standard = !!opts.WebSocket || !!(globalThis as { WebSocket?: unknown }).WebSocket;
+    const socket = !standard && Object.keys(wsOptions).length ? new Ctor(url, opts.protocols, wsOptions) : new Ctor(url, opts.protocols);
     socket.binaryType = 'arraybuffer';
     await new Promise<void>((resolve, reject) => {
       const onAbort = () => {
