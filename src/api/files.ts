@@ -2,7 +2,7 @@
  * Volume transfers to and from files, as `virsh vol-download` and `vol-upload` do them:
  * holes kept on download and sent as holes on upload when asked (`sparse`), with progress.
  */
-import { open } from 'node:fs/promises';
+import { loadLater } from '../transport/load-later.js';
 import {
   VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM,
   VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM,
@@ -32,7 +32,7 @@ export interface TransferOptions {
  * ```
  */
 export async function downloadVolume(conn: Connection, vol: RemoteNonnullStorageVol, path: string, opts: TransferOptions = {}): Promise<bigint> {
-  const file = await open(path, 'w');
+  const file = await (await fsPromises()).open(path, 'w');
   let position = 0n;
   try {
     const { stream } = await conn.openStream(remoteProcedures.storageVolDownload, {
@@ -98,7 +98,7 @@ function allZero(buf: Uint8Array): boolean {
  * ```
  */
 export async function uploadVolume(conn: Connection, vol: RemoteNonnullStorageVol, path: string, opts: TransferOptions = {}): Promise<bigint> {
-  const file = await open(path, 'r');
+  const file = await (await fsPromises()).open(path, 'r');
   try {
     const size = BigInt((await file.stat()).size);
     const { stream } = await conn.openStream(remoteProcedures.storageVolUpload, {
@@ -143,7 +143,7 @@ export async function uploadVolume(conn: Connection, vol: RemoteNonnullStorageVo
  * ```
  */
 export async function screenshotToFile(conn: Connection, dom: RemoteNonnullDomain, path: string, screen = 0): Promise<string | null> {
-  const file = await open(path, 'w');
+  const file = await (await fsPromises()).open(path, 'w');
   try {
     const { stream, reply } = await conn.openStream(remoteProcedures.domainScreenshot, { dom, screen, flags: 0 });
     for await (const chunk of stream.chunks()) await file.write(chunk);
@@ -152,3 +152,6 @@ export async function screenshotToFile(conn: Connection, dom: RemoteNonnullDomai
     await file.close();
   }
 }
+
+/** Node's file API, loaded when a file is read or written: this module also runs in a browser, where these three functions are the only ones it cannot offer. */
+const fsPromises = () => loadLater<typeof import('node:fs/promises')>('node:fs/promises');

@@ -4,11 +4,11 @@
  * daemon's limit; a download pauses the socket when the consumer falls behind instead of
  * buffering without bound; finish() and abort() end it as libvirt's client does.
  */
-import { Readable, Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { VirNetMessageErrorCodec, VirNetStreamHoleCodec } from '../../protocol/virnet.js';
 import type { ProcedureInfo } from '../xdr/index.js';
 import type { RpcClient, StreamSink } from '../rpc/client.js';
-import { AbortError, LibvirtError, ProtocolError } from '../errors.js';
+import { AbortError, LibvirtError, NotSupportedError, ProtocolError } from '../errors.js';
 import { type MessageHeader, MessageStatus, MessageType } from '../rpc/header.js';
 import { decodeValue, encodeValue } from '../xdr/index.js';
 
@@ -186,7 +186,7 @@ export class LibvirtStream implements StreamSink {
 
   /** A Node Readable of the data (holes become zero bytes). */
   toNodeReadable(): Readable {
-    return Readable.from(this.chunks(true), { objectMode: false });
+    return nodeStreams().Readable.from(this.chunks(true), { objectMode: false });
   }
 
   /** A Web ReadableStream of the data (holes become zero bytes). */
@@ -204,7 +204,7 @@ export class LibvirtStream implements StreamSink {
 
   /** A Node Writable that uploads what is written and finishes the stream at the end. */
   toNodeWritable(): Writable {
-    return new Writable({
+    return new (nodeStreams().Writable)({
       write: (chunk: Uint8Array, _enc, cb) => void this.write(chunk).then(() => cb(), cb),
       final: (cb) => void this.finish().then(() => cb(), cb),
       destroy: (err, cb) => void (err ? this.abort() : Promise.resolve()).then(() => cb(err)),
@@ -234,4 +234,15 @@ export class LibvirtStream implements StreamSink {
       }
     }
   }
+}
+
+/**
+ * Node's stream module, asked of the runtime when a Node stream is wanted (Node, Deno and Bun
+ * have it), so that this module imports nothing of Node's and runs in a browser too.
+ */
+function nodeStreams(): typeof import('node:stream') {
+  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
+  const mod = get?.('node:stream') as typeof import('node:stream') | undefined;
+  if (!mod) throw new NotSupportedError("Node streams need a runtime with Node's stream module: use chunks() or toWebReadable() here");
+  return mod;
 }
