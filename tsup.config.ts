@@ -7,6 +7,7 @@ export const ENTRIES = {
   protocol: 'src/protocol.ts',
   testing: 'src/testing/index.ts',
   xml: 'src/xml.ts',
+  browser: 'src/browser.ts',
 };
 
 export default defineConfig([

@@ -184,7 +184,7 @@ function bundleCommand(quiet?: boolean): void {
 }
 
 /** The package's entries, as tsup.config.ts names them. */
-const ENTRY_NAMES = ['index', 'client', 'protocol', 'testing', 'xml'];
+const ENTRY_NAMES = ['index', 'client', 'protocol', 'testing', 'xml', 'browser'];
 
 /**
  * Each entry's other face, next to what tsup wrote (ESM code, CommonJS declarations):

@@ -57,7 +57,7 @@ describe('the tarball', () => {
     const examples = readdirSync(join(REPO, 'examples')).map((f) => `examples/${f}`);
     expect(examples.length).toBeGreaterThan(0);
     for (const e of examples) expect(paths).toContain(e);
-    for (const entry of ['index', 'client', 'protocol', 'testing', 'xml']) {
+    for (const entry of ['index', 'client', 'protocol', 'testing', 'xml', 'browser']) {
       for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(paths).toContain(`dist/${entry}.${ext}`);
     }
   });
@@ -246,6 +246,21 @@ describe('bundles (esbuild, --platform=node, minified, nothing external)', () =>
     return { ...sizes[name]!, code };
   }
 
+  it('libvirt-rpc/browser bundles for a browser with no module of Node\'s, Connection and the WebSocket carrier included', async () => {
+    writeFileSync(
+      join(work, 'page.mjs'),
+      `import { openBridge, VIR_DOMAIN_RUNNING } from 'libvirt-rpc/browser';\nconst conn = await openBridge(location.origin.replace(/^http/, 'ws') + '/', 'qemu:///system');\nfor (const d of await conn.domains.listAll()) console.log(d.name, VIR_DOMAIN_RUNNING);\n`,
+    );
+    const out = join(work, 'page.bundle.js');
+    const r = await run(join(BIN, 'esbuild'), ['page.mjs', '--bundle', '--platform=browser', '--minify', '--format=esm', `--outfile=${out}`, '--log-level=warning']);
+    expect(r).toMatchObject({ code: 0, err: '' });
+    const code = readFileSync(out, 'utf8');
+    // No import of Node's modules, in any form (names in strings, for the runtimes that have them, are fine).
+    expect(code.match(/(?:from\s*|import\s*\(\s*|require\s*\(\s*)["']node:[^"']*["']/g) ?? []).toEqual([]);
+    expect(code).toContain('arraybuffer');
+    sizes['browser-page'] = { bytes: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length };
+  }, 120_000);
+
   it('LibvirtError alone is a few kilobytes', async () => {
     const b = await bundle('error-only', `import { LibvirtError } from 'libvirt-rpc';\nconsole.log(LibvirtError.name);\n`);
     expect(b.bytes).toBeLessThan(20_000);
@@ -299,7 +314,7 @@ describe('package linters', () => {
     const r = await run(join(BIN, 'attw'), [app.tarball, '--format', 'json']);
     const report = JSON.parse(r.out) as { analysis: { problems: unknown[]; entrypoints: Record<string, unknown> } };
     expect(report.analysis.problems).toEqual([]);
-    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './client', './package.json', './protocol', './testing', './xml']);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual(['.', './browser', './client', './package.json', './protocol', './testing', './xml']);
     expect(r.code).toBe(0);
   }, 300_000);
 });
