@@ -47,9 +47,10 @@ export function findExecutable(name: string): string | undefined {
  * What the integration tests use besides the daemon: certtool for test certificates, SASL's
  * tools and mechanisms, OpenSSH's server and client, netcat for the ext and ssh transports,
  * xmllint to validate the typed XML layer's output against libvirt's schemas, tmux for the
- * command's live view in a real terminal, bash and zsh for its shell completion.
+ * command's live view in a real terminal, bash and zsh for its shell completion, Chromium for
+ * the web page's test.
  */
-export const TEST_TOOL_PACKAGES = ['gnutls-bin', 'sasl2-bin', 'libsasl2-modules', 'openssh-server', 'openssh-client', 'netcat-openbsd', 'libxml2-utils', 'tmux', 'zsh'];
+export const TEST_TOOL_PACKAGES = ['gnutls-bin', 'sasl2-bin', 'libsasl2-modules', 'openssh-server', 'openssh-client', 'netcat-openbsd', 'libxml2-utils', 'tmux', 'zsh', 'chromium'];
 
 function missingTestTools(): Array<{ what: string; pkg: string }> {
   const missing: Array<{ what: string; pkg: string }> = [];
@@ -62,6 +63,7 @@ function missingTestTools(): Array<{ what: string; pkg: string }> {
   if (!findExecutable('xmllint')) missing.push({ what: 'xmllint', pkg: 'libxml2-utils' });
   if (!findExecutable('tmux')) missing.push({ what: 'tmux', pkg: 'tmux' });
   if (!findExecutable('zsh')) missing.push({ what: 'zsh', pkg: 'zsh' });
+  if (!findExecutable('chromium')) missing.push({ what: 'chromium', pkg: 'chromium' });
   return missing;
 }
 
