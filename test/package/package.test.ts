@@ -54,7 +54,9 @@ describe('the tarball', () => {
     const unwanted = /\.map$|(^|\/)tests?\/|\.(test|spec)\.|(^|\/)shared\/|\.x$|\.rng$|^(src|codegen|protocol|scripts|bench)\//;
     expect(paths.filter((p) => unwanted.test(p))).toEqual([]);
     for (const name of ['package.json', 'README.md', 'LICENSE', 'dist/cli.cjs', 'dist/command.cjs', 'dist/command.cjs.LICENSES.txt']) expect(paths).toContain(name);
-    const examples = readdirSync(join(REPO, 'examples')).map((f) => `examples/${f}`);
+    const examples = (readdirSync(join(REPO, 'examples'), { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+      .filter((e) => e.isFile())
+      .map((e) => `${e.parentPath ?? (e as unknown as { path: string }).path}/${e.name}`.slice(REPO.length + 1));
     expect(examples.length).toBeGreaterThan(0);
     for (const e of examples) expect(paths).toContain(e);
     for (const entry of ['index', 'client', 'protocol', 'testing', 'xml', 'browser']) {
