@@ -14,6 +14,7 @@ export function normalize(v: unknown): unknown {
 
 /** 16 UUID bytes in libvirt's printed form. */
 export function uuidString(bytes: Uint8Array): string {
-  const h = Buffer.from(bytes).toString('hex');
+  // No Buffer: the sweep also runs in a browser (test/helpers/browser-sweep.ts).
+  const h = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

@@ -3,9 +3,11 @@
  * against the bridge and a real libvirtd with the echo guest: the page lists the guest,
  * starts it with its console attached, the console shows the guest's banner and echoes what
  * is typed, and destroys it; a page from an Origin the bridge does not allow cannot connect.
- * Screenshots go to node_modules/.cache/libvirt-rpc/artifacts/.
+ * And the library itself in the browser: the read-only sweep through the bridge, compared
+ * with python3-libvirt on the daemon's socket, as on Node. Screenshots go to
+ * node_modules/.cache/libvirt-rpc/artifacts/.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,11 +23,14 @@ import { findExecutable } from '../harness/packages.js';
 import { CACHE, REPO } from '../harness/repo.js';
 import type { ThrowawayDaemon } from '../harness/daemon.js';
 import { sharedDaemon } from '../helpers/libvirtd.js';
+import { CASES, cReference } from '../helpers/sweep-cases.js';
 
 const TOKEN = 'page-token-0123456789';
 const ARTIFACTS = join(CACHE, 'artifacts');
 let daemon: ThrowawayDaemon;
 let bridge: Bridge;
+/** A bridge to the daemon's test driver, for the sweep (not read-only: the sweep's domain capabilities need connect:write). */
+let testBridge: Bridge;
 let site: Server;
 let browser: Browser;
 let pagePort: number;
@@ -37,6 +42,26 @@ async function bundlePage(): Promise<string> {
   await build({ entryPoints: [join(REPO, 'examples/web/app.ts')], bundle: true, platform: 'browser', format: 'esm', outfile: join(dir, 'app.js'), logLevel: 'warning' });
   copyFileSync(join(REPO, 'examples/web/index.html'), join(dir, 'index.html'));
   copyFileSync(join(REPO, 'node_modules/@xterm/xterm/css/xterm.css'), join(dir, 'xterm.css'));
+  // The sweep, with python3-libvirt's side (a child process) left out of the browser's copy.
+  await build({
+    entryPoints: [join(REPO, 'test/helpers/browser-sweep.ts')],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    outfile: join(dir, 'sweep.js'),
+    logLevel: 'warning',
+    define: { 'process.env.SWEEP_DEBUG': 'undefined' },
+    plugins: [
+      {
+        name: 'no-python',
+        setup(b) {
+          b.onResolve({ filter: /\/libvirtd\.js$/ }, () => ({ path: 'libvirtd', namespace: 'stub' }));
+          b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export const pythonLibvirt = () => { throw new Error("not in a browser"); };', loader: 'js' }));
+        },
+      },
+    ],
+  });
+  writeFileSync(join(dir, 'sweep.html'), '<!doctype html><title>sweep</title><script type="module" src="sweep.js"></script>\n');
   return dir;
 }
 
@@ -65,6 +90,7 @@ beforeAll(async () => {
   await new Promise<void>((r) => site.listen(0, '127.0.0.1', r));
   pagePort = (site.address() as AddressInfo).port;
   bridge = await startBridge({ host: '127.0.0.1', port: 0, connect: daemon.qemuUri, env: daemon.env, tokens: [TOKEN], allowOrigins: [`http://127.0.0.1:${pagePort}`] });
+  testBridge = await startBridge({ host: '127.0.0.1', port: 0, connect: daemon.testUri, env: daemon.env, tokens: [TOKEN], allowOrigins: [`http://127.0.0.1:${pagePort}`] });
   browser = await chromium.launch({
     executablePath: chromiumPath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -75,6 +101,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await bridge?.close();
+  await testBridge?.close();
   await new Promise((r) => (site ? site.close(r) : r(undefined)));
 });
 
@@ -123,3 +150,21 @@ describe('the page in Chromium', () => {
   }, 60_000);
 });
 
+describe('the library in Chromium', () => {
+  it('answers the read-only sweep through the bridge as python3-libvirt does on the socket', async () => {
+    const theirs = await cReference(daemon, daemon.testUri);
+    const page = await browser.newPage();
+    try {
+      await page.goto(`http://127.0.0.1:${pagePort}/sweep.html`);
+      await page.waitForFunction(() => typeof (globalThis as { runSweep?: unknown }).runSweep === 'function', undefined, { timeout: 30_000 });
+      const mine = await page.evaluate(
+        ([url, token]) => (globalThis as unknown as { runSweep: (u: string, t: string) => Promise<unknown[]> }).runSweep(url, token),
+        [`ws://127.0.0.1:${testBridge.port}/`, TOKEN] as const,
+      );
+      expect(mine).toHaveLength(CASES.length);
+      for (let i = 0; i < CASES.length; i++) expect({ case: CASES[i]!.name, value: mine[i] }).toEqual({ case: CASES[i]!.name, value: theirs[i] });
+    } finally {
+      await page.close();
+    }
+  }, 120_000);
+});
