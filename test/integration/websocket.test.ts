@@ -105,6 +105,34 @@ describe('the WebSocket carrier', () => {
     await expect(conn2.connectGetLibVersion()).rejects.toThrow(ConnectionError);
   });
 
+  it('reconnects when the far side drops it, as on every carrier, and aborts a dial when asked', async () => {
+    const servers: import('ws').WebSocket[] = [];
+    let redialed!: () => void;
+    const second = new Promise<void>((r) => (redialed = r));
+    onSocket = (ws) => {
+      servers.push(ws);
+      relayToDaemon(ws);
+      if (servers.length === 2) redialed();
+    };
+    const conn = await connect(`test+ws://127.0.0.1:${port}/default`, { reconnect: { initialDelayMs: 50 } });
+    try {
+      expect(await conn.connectGetLibVersion()).toBeGreaterThan(0n);
+      servers[0]!.close(1011, 'restarting');
+      // Once the client dials again, a new call waits for the new connection.
+      await second;
+      expect(await conn.connectGetLibVersion()).toBeGreaterThan(0n);
+      expect(conn.reconnects).toBe(1);
+      expect(servers).toHaveLength(2);
+    } finally {
+      await conn.close();
+    }
+    onSocket = () => undefined; // accepts, never answers
+    const ctl = new AbortController();
+    const dial = connect(`test+ws://127.0.0.1:${port}/default`, { signal: ctl.signal });
+    ctl.abort();
+    await expect(dial).rejects.toThrow(/abort/i);
+  });
+
   it('needs the bridge host in the URI', async () => {
     await expect(connect('test+ws:///default')).rejects.toThrow("the ws transport needs the bridge's host");
   });
