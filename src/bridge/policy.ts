@@ -16,7 +16,7 @@ import { type ProcedureInfo, XdrReader, XdrWriter } from '../xdr/index.js';
 const PROGRAMS = [remoteProgram, qemuProgram, lxcProgram, keepaliveProgram];
 
 /** The procedure a header names, if this client knows it. */
-export function procedureOf(h: MessageHeader): ProcedureInfo<any, any, any> | undefined {
+function procedureOf(h: MessageHeader): ProcedureInfo<any, any, any> | undefined {
   return PROGRAMS.find((p) => p.number === h.prog)?.byNumber.get(h.proc);
 }
 
@@ -30,23 +30,41 @@ export interface PolicyOptions {
 /** What every client needs to open and close a connection, whatever the policy. */
 const HANDSHAKE = new Set(['authList', 'authSaslInit', 'authSaslStart', 'authSaslStep', 'authPolkit', 'connectOpen', 'connectClose', 'connectSupportsFeature']);
 
-export type Verdict = { allowed: true } | { allowed: false; reason: string };
+/** One CALL as the bridge sees it: the procedure, the object it is about, and why it is refused, if it is. */
+export interface CallReading {
+  procedure: string;
+  object?: string;
+  refused?: string;
+}
 
 /**
- * The verdict on one CALL frame (the whole frame, length word included).
+ * The policy made once into a reader of CALL frames (the whole frame, length word
+ * included). A call's arguments are decoded at most once, and only when the read-only rule
+ * or the audit (`objects`) needs them.
  *
  * @example
  * ```ts
- * decide(header, frame, { readOnly: true }); // { allowed: false, reason: 'domainDestroy changes state ...' }
+ * const read = callReader({ readOnly: true }, true);
+ * read(header, frame); // { procedure: 'domainDestroy', object: 'web1', refused: 'domainDestroy is refused by this read-only bridge' }
  * ```
  */
-export function decide(h: MessageHeader, frame: Uint8Array, policy: PolicyOptions): Verdict {
-  const proc = procedureOf(h);
-  if (!proc) return { allowed: false, reason: `procedure ${h.proc} of program 0x${h.prog.toString(16)} is unknown to this bridge` };
-  if (proc.program === keepaliveProgram.number || HANDSHAKE.has(proc.method)) return { allowed: true };
-  if (policy.allow && !policy.allow.includes(proc.method)) return { allowed: false, reason: `${proc.method} is not in this bridge's allow-list` };
-  if (policy.readOnly && !isReadOnlyCall(proc, frame)) return { allowed: false, reason: `${proc.method} is refused by this read-only bridge` };
-  return { allowed: true };
+export function callReader(policy: PolicyOptions, objects: boolean): (h: MessageHeader, frame: Uint8Array) => CallReading {
+  const allow = policy.allow ? new Set(policy.allow) : undefined;
+  return (h, frame) => {
+    const proc = procedureOf(h);
+    if (!proc) {
+      const procedure = `0x${h.prog.toString(16)}:${h.proc}`;
+      return { procedure, refused: `procedure ${h.proc} of program 0x${h.prog.toString(16)} is unknown to this bridge` };
+    }
+    let decoded: Record<string, unknown> | undefined | null = null;
+    const args = () => (decoded === null ? (decoded = decodeArgs(proc, frame)) : decoded);
+    const object = objects ? objectName(args()) : undefined;
+    const reading: CallReading = { procedure: proc.method, ...(object ? { object } : {}) };
+    if (proc.program === keepaliveProgram.number || HANDSHAKE.has(proc.method)) return reading;
+    if (allow && !allow.has(proc.method)) return { ...reading, refused: `${proc.method} is not in this bridge's allow-list` };
+    if (policy.readOnly && !isReadOnlyCall(proc, args)) return { ...reading, refused: `${proc.method} is refused by this read-only bridge` };
+    return reading;
+  };
 }
 
 /** A permission that only reads: `*:getattr`, `*:read`, `*:search_*`, or none at all. */
@@ -55,16 +73,15 @@ const readsOnly = (perm: string) => perm === 'none' || perm === 'getattr' || per
 /**
  * Whether a call changes nothing, by the procedure's ACL annotations: every permission it
  * always needs only reads, and a permission it needs only with some flags (`read_secure`
- * with VIR_DOMAIN_XML_SECURE) is not asked for by this call's flags.
+ * with VIR_DOMAIN_XML_SECURE) is not asked for by this call's flags (from `args`).
  */
-export function isReadOnlyCall(proc: ProcedureInfo<any, any, any>, frame: Uint8Array): boolean {
-  let flags: number | undefined;
+export function isReadOnlyCall(proc: ProcedureInfo<any, any, any>, args: () => Record<string, unknown> | undefined): boolean {
   for (const acl of proc.acl) {
     const [, perm = 'none', condition] = acl === 'none' ? ['', 'none'] : acl.split(':');
     if (readsOnly(perm)) continue;
     if (condition === undefined) return false;
-    flags ??= callFlags(proc, frame);
-    if (flags === undefined || conditionHolds(condition, flags)) return false;
+    const flags = args()?.flags;
+    if (typeof flags !== 'number' || conditionHolds(condition, flags)) return false;
   }
   return true;
 }
@@ -76,29 +93,22 @@ function conditionHolds(condition: string, flags: number): boolean {
   return negated ? (flags & mask) === 0 : (flags & mask) !== 0;
 }
 
-/** The call's `flags` argument, or undefined when it cannot be read. */
-function callFlags(proc: ProcedureInfo<any, any, any>, frame: Uint8Array): number | undefined {
+/** A call's arguments, or undefined when it has none or they cannot be read. */
+function decodeArgs(proc: ProcedureInfo<any, any, any>, frame: Uint8Array): Record<string, unknown> | undefined {
   try {
-    const args = proc.args?.decode(new XdrReader(frame, PAYLOAD_OFFSET)) as { flags?: unknown } | undefined;
-    return typeof args?.flags === 'number' ? args.flags : undefined;
+    return proc.args?.decode(new XdrReader(frame, PAYLOAD_OFFSET)) as Record<string, unknown> | undefined;
   } catch {
     return undefined;
   }
 }
 
 /** The name of the object a call is about (a domain's, a network's, ...), for the audit line. */
-export function objectName(proc: ProcedureInfo<any, any, any> | undefined, frame: Uint8Array): string | undefined {
-  if (!proc?.args) return undefined;
-  try {
-    const args = proc.args.decode(new XdrReader(frame, PAYLOAD_OFFSET)) as Record<string, unknown> | undefined;
-    for (const key of ['dom', 'net', 'pool', 'vol', 'iface', 'dev', 'secret', 'nwfilter']) {
-      const name = (args?.[key] as { name?: unknown } | undefined)?.name;
-      if (typeof name === 'string') return name;
-    }
-    return typeof args?.name === 'string' ? args.name : undefined;
-  } catch {
-    return undefined;
+function objectName(args: Record<string, unknown> | undefined): string | undefined {
+  for (const key of ['dom', 'net', 'pool', 'vol', 'iface', 'dev', 'secret', 'nwfilter']) {
+    const name = (args?.[key] as { name?: unknown } | undefined)?.name;
+    if (typeof name === 'string') return name;
   }
+  return typeof args?.name === 'string' ? args.name : undefined;
 }
 
 /** The REPLY a client gets for a refused CALL: libvirt's "operation denied" with the reason. */

@@ -13,10 +13,10 @@ import type { TLSSocket } from 'node:tls';
 import { type WebSocket, WebSocketServer } from 'ws';
 import { VIR_NET_CALL, VIR_NET_ERROR, VIR_NET_REPLY } from '../../protocol/virnet.js';
 import { resolveOpen } from '../api/open-options.js';
-import { FrameSplitter } from '../rpc/frame.js';
+import { FrameSplitter, HeaderScanner } from '../rpc/frame.js';
 import { type MessageHeader, readHeader } from '../rpc/header.js';
 import type { Transport } from '../transport/types.js';
-import { type PolicyOptions, decide, objectName, procedureOf, refusalFrame } from './policy.js';
+import { type PolicyOptions, callReader, refusalFrame } from './policy.js';
 
 export interface BridgeOptions extends PolicyOptions {
   /** Where to listen; plain WebSocket (no `tls`) only on a loopback address. */
@@ -81,6 +81,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const tokenDigests = (opts.tokens ?? []).map((t) => createHash('sha256').update(t).digest());
   const maxConnections = opts.maxConnections ?? 100;
   const audit = (e: Omit<AuditEntry, 'time'>) => opts.audit?.({ time: new Date().toISOString(), ...e });
+  const readCall = callReader(opts, !!opts.audit);
 
   const server: Server = opts.tls
     ? createHttpsServer({ cert: opts.tls.cert, key: opts.tls.key, ...(opts.tls.clientCa ? { ca: opts.tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}) })
@@ -125,7 +126,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   const relay = (ws: WebSocket, who: string) => {
     open.add(ws);
     const fromClient = new FrameSplitter();
-    const fromDaemon = new FrameSplitter();
+    // Replies are relayed as they come; only their headers are read, for the audit.
+    const fromDaemon = new HeaderScanner();
     /** CALLs in flight, by serial, for the audit line of their replies. */
     const calls = new Map<number, { procedure: string; object: string | undefined }>();
     let daemon: Transport | undefined;
@@ -154,7 +156,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         return end('rate limit');
       }
       try {
-        fromClient.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), (frame) => onClientFrame(frame));
+        fromClient.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), onClientFrame);
       } catch (e) {
         ws.close(1002, 'not a libvirt stream');
         end(`protocol error: ${(e as Error).message}`);
@@ -163,27 +165,24 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     ws.on('close', () => end('client closed'));
     ws.on('error', (e) => end(`client error: ${e.message}`));
 
-    const onClientFrame = (frame: Uint8Array) => {
+    const onClientFrame = (frame: Uint8Array, owned: boolean) => {
       const h = readHeader(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), 0);
       if (h.type === VIR_NET_CALL) {
-        const proc = procedureOf(h);
-        const object = objectName(proc, frame);
-        const verdict = decide(h, frame, opts);
-        const procedure = proc?.method ?? `${h.prog.toString(16)}:${h.proc}`;
-        if (!verdict.allowed) {
-          audit({ who, event: 'call', procedure, ...(object ? { object } : {}), result: 'denied', detail: verdict.reason });
-          ws.send(refusalFrame(h, verdict.reason));
+        const call = readCall(h, frame);
+        if (call.refused) {
+          audit({ who, event: 'call', procedure: call.procedure, ...(call.object ? { object: call.object } : {}), result: 'denied', detail: call.refused });
+          ws.send(refusalFrame(h, call.refused));
           return;
         }
-        calls.set(h.serial, { procedure, object });
+        if (opts.audit) calls.set(h.serial, { procedure: call.procedure, object: call.object });
       }
-      const copy = frame.slice();
-      if (daemon) daemon.write(copy);
-      else queued.push(copy);
+      // A frame the splitter does not hand over is a view of its buffer, reused after this call.
+      const bytes = owned ? frame : frame.slice();
+      if (daemon) daemon.write(bytes);
+      else queued.push(bytes);
     };
 
-    const onDaemonFrame = (frame: Uint8Array) => {
-      const h: MessageHeader = readHeader(new DataView(frame.buffer, frame.byteOffset, frame.byteLength), 0);
+    const onDaemonHeader = (h: MessageHeader) => {
       const call = h.type === VIR_NET_REPLY ? calls.get(h.serial) : undefined;
       if (call) {
         calls.delete(h.serial);
@@ -210,10 +209,12 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
           };
           setTimeout(poll, 10);
         }
-        try {
-          fromDaemon.push(chunk, onDaemonFrame);
-        } catch {
-          end('daemon protocol error');
+        if (opts.audit) {
+          try {
+            fromDaemon.push(chunk, onDaemonHeader);
+          } catch {
+            end('daemon protocol error');
+          }
         }
       },
       drain: () => undefined,

@@ -6,6 +6,7 @@
 import { VIR_NET_MESSAGE_HEADER_MAX, VIR_NET_MESSAGE_LEN_MAX, VIR_NET_MESSAGE_MAX } from '../../protocol/virnet.js';
 import { allocBytes } from '../xdr/alloc.js';
 import { ProtocolError } from '../errors.js';
+import { type MessageHeader, PAYLOAD_OFFSET, readHeader } from './header.js';
 
 /** Smallest legal frame: the length word plus a header. */
 export const MIN_FRAME = VIR_NET_MESSAGE_LEN_MAX + VIR_NET_MESSAGE_HEADER_MAX;
@@ -154,6 +155,39 @@ export class FrameSplitter {
     }
     this.end -= this.start;
     this.start = 0;
+  }
+}
+
+/**
+ * The headers of the frames in a byte stream, without keeping their payloads: for a relay
+ * that passes the bytes on as they are and only needs to see what each frame is (the
+ * bridge's audit of replies). Only the 28 header bytes are ever copied.
+ */
+export class HeaderScanner {
+  /** Payload bytes of the current frame still to pass over. */
+  private skip = 0;
+  private readonly head = new Uint8Array(PAYLOAD_OFFSET);
+  private have = 0;
+
+  /** Feeds a chunk; calls `onHeader` once per frame, when its header is complete. Throws ProtocolError on an impossible length. */
+  push(chunk: Uint8Array, onHeader: (h: MessageHeader) => void): void {
+    for (let at = 0; at < chunk.length; ) {
+      if (this.skip) {
+        const n = Math.min(this.skip, chunk.length - at);
+        this.skip -= n;
+        at += n;
+        continue;
+      }
+      const n = Math.min(PAYLOAD_OFFSET - this.have, chunk.length - at);
+      this.head.set(chunk.subarray(at, at + n), this.have);
+      this.have += n;
+      at += n;
+      if (this.have < PAYLOAD_OFFSET) return;
+      const len = frameLength(this.head, 0);
+      this.have = 0;
+      this.skip = len - PAYLOAD_OFFSET;
+      onHeader(readHeader(new DataView(this.head.buffer), 0));
+    }
   }
 }
 

@@ -3,7 +3,7 @@ import { remoteProcedures, remoteProgram } from '../../protocol/remote-procedure
 import { KEEPALIVE_PROGRAM } from '../../protocol/keepalive.js';
 import { RpcClient, type RpcTransport } from '../../src/rpc/client.js';
 import { AbortError, ConnectionError, LibvirtError, ProtocolError, TimeoutError } from '../../src/errors.js';
-import { FrameSplitter, MAX_FRAME } from '../../src/rpc/frame.js';
+import { FrameSplitter, HeaderScanner, MAX_FRAME } from '../../src/rpc/frame.js';
 import { readHeader, writeHeader, type MessageHeader } from '../../src/rpc/header.js';
 import { XdrWriter, XdrEncodeError } from '../../src/xdr/index.js';
 import type { Codec } from '../../src/xdr/index.js';
@@ -334,5 +334,32 @@ describe('RpcClient', () => {
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(20 * 3 + 200);
     expect(peer.frames().filter((f) => f.h.prog === KEEPALIVE_PROGRAM && f.h.proc === 1)).toHaveLength(2);
+  });
+});
+
+describe('HeaderScanner', () => {
+  /** A frame of `payload` bytes after the header, its serial set. */
+  const frame = (serial: number, payload: number) => {
+    const bytes = new Uint8Array(28 + payload).fill(0xee, 28);
+    writeHeader(new DataView(bytes.buffer), 0, bytes.length, { prog: REMOTE_PROGRAM, vers: 1, proc: 1, type: 1, serial, status: 0 });
+    return bytes;
+  };
+
+  it('reads each header once, whatever the chunks, passing over payloads', () => {
+    const stream = Uint8Array.from([...frame(1, 0), ...frame(2, 300_000), ...frame(3, 5)]);
+    for (const size of [1, 7, 28, 29, 4096, stream.length]) {
+      const seen: number[] = [];
+      const scanner = new HeaderScanner();
+      for (let at = 0; at < stream.length; at += size) scanner.push(stream.subarray(at, at + size), (h) => seen.push(h.serial));
+      expect(seen).toEqual([1, 2, 3]);
+    }
+  });
+
+  it('refuses an impossible length, as the splitter does', () => {
+    const bad = frame(1, 0);
+    new DataView(bad.buffer).setUint32(0, 12);
+    expect(() => new HeaderScanner().push(bad, () => undefined)).toThrow(ProtocolError);
+    new DataView(bad.buffer).setUint32(0, MAX_FRAME + 1);
+    expect(() => new HeaderScanner().push(bad, () => undefined)).toThrow(ProtocolError);
   });
 });
