@@ -4,34 +4,16 @@
  * outside (a parent that spawns it and reads its wall time and peak RSS), in alternating
  * rounds; and `libvirt-rpc --version`, which connects to nothing.
  */
-import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from '../test/harness/build.js';
 import { startThrowawayLibvirtd } from '../test/harness/daemon.js';
-import { SYSTEM_PYTHON } from '../test/harness/packages.js';
 import { benchGeneration } from './lib/daemon.js';
 import { type Measurement, median } from './lib/stats.js';
+import { timedChild } from './lib/timed-child.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
 const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli.cjs');
-
-/** Wall seconds and peak RSS (KiB) of one run of `argv`, measured by a parent process. */
-function timed(argv: string[], env: Record<string, string>): { wall: number; rssKiB: number } {
-  const script = `
-import resource, subprocess, sys, time
-t = time.monotonic()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-wall = time.monotonic() - t
-print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-`;
-  const [wall, rss] = execFileSync(SYSTEM_PYTHON, ['-c', script, ...argv], { env: { ...process.env, ...env } })
-    .toString()
-    .trim()
-    .split(' ')
-    .map(Number);
-  return { wall: wall!, rssKiB: rss! };
-}
 
 export async function run(): Promise<Measurement[]> {
   build({ ifStale: true, quiet: true });
@@ -47,7 +29,7 @@ export async function run(): Promise<Measurement[]> {
     const samples = Object.fromEntries(Object.keys(commands).map((k) => [k, [] as { wall: number; rssKiB: number }[]])) as Record<keyof typeof commands, { wall: number; rssKiB: number }[]>;
     for (let r = 0; r < ROUNDS + 2; r++) {
       for (const [name, argv] of Object.entries(commands) as [keyof typeof commands, string[]][]) {
-        const s = timed(argv, daemon.env);
+        const s = timedChild(argv, daemon.env);
         // The first two rounds warm the page cache and the daemon.
         if (r >= 2) samples[name].push(s);
       }

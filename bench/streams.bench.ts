@@ -10,32 +10,14 @@ import { join } from 'node:path';
 import { type Connection, connect, downloadVolume, remoteProcedures, uploadVolume } from '../src/index.js';
 import type { RemoteNonnullStorageVol } from '../protocol/remote.js';
 import { startThrowawayLibvirtd } from '../test/harness/daemon.js';
-import { SYSTEM_PYTHON } from '../test/harness/packages.js';
 import { buildCClient, runCClient } from './lib/c-client.js';
+import { timedChild } from './lib/timed-child.js';
 import { benchGeneration } from './lib/daemon.js';
 import { type Measurement, median } from './lib/stats.js';
 
 const MiB = 1024 * 1024;
 const SIZE = 512 * MiB;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-/** Runs virsh and returns its wall time and CPU (user + system of the child), in seconds. */
-function timedVirsh(env: Record<string, string>, args: string[]): { wall: number; cpu: number } {
-  const script = `
-import resource, subprocess, sys, time
-t = time.monotonic()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-wall = time.monotonic() - t
-u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(wall, u.ru_utime + u.ru_stime)
-`;
-  const [wall, cpu] = execFileSync(SYSTEM_PYTHON, ['-c', script, 'virsh', ...args], { env: { ...process.env, ...env } })
-    .toString()
-    .trim()
-    .split(' ')
-    .map(Number);
-  return { wall: wall!, cpu: cpu! };
-}
 
 export async function run(): Promise<Measurement[]> {
   const daemon = await startThrowawayLibvirtd({ name: 'bench-streams', generation: benchGeneration() });
@@ -66,10 +48,10 @@ export async function run(): Promise<Measurement[]> {
       ours.down.push((performance.now() - t0) / 1000);
       ours.downCpu.push(cpuSeconds(process.cpuUsage(c0)));
 
-      const up = timedVirsh(daemon.env, ['-c', daemon.qemuUri, 'vol-upload', '--pool', 'bench', 'v.raw', source]);
+      const up = timedChild(['virsh', '-c', daemon.qemuUri, 'vol-upload', '--pool', 'bench', 'v.raw', source], daemon.env);
       virsh.up.push(up.wall);
       virsh.upCpu.push(up.cpu);
-      const down = timedVirsh(daemon.env, ['-c', daemon.qemuUri, 'vol-download', '--pool', 'bench', 'v.raw', join(work, 'virsh.raw')]);
+      const down = timedChild(['virsh', '-c', daemon.qemuUri, 'vol-download', '--pool', 'bench', 'v.raw', join(work, 'virsh.raw')], daemon.env);
       virsh.down.push(down.wall);
       virsh.downCpu.push(down.cpu);
     }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Registry } from './registry.js';
+import { integerValue } from './virsh-options.js';
 
 export interface BridgeCliOptions {
   listen: string;
@@ -27,14 +28,6 @@ export function listenAddress(text: string): { host: string; port: number } {
   const port = Number(m?.[3]);
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--listen takes HOST:PORT (got '${text}')`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
-
-/** A whole number option within [min, max]. */
-function count(name: string, text: string | undefined, min: number, max: number): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (!/^\d+$/.test(text) || v < min || v > max) throw new Error(`--${name} takes a whole number from ${min} to ${max} (got '${text}')`);
-  return v;
 }
 
 export function register({ program, io, fail }: Registry): void {
@@ -69,8 +62,8 @@ export function register({ program, io, fail }: Registry): void {
               .filter(Boolean)
           : undefined;
         if (o.tokenFile && !tokens?.length) throw new Error(`no tokens in ${o.tokenFile}`);
-        const maxConnections = count('max-connections', o.maxConnections, 1, 100_000);
-        const maxMessageBytes = count('max-message-bytes', o.maxMessageBytes, 1024, 33_554_432);
+        const maxConnections = o.maxConnections === undefined ? undefined : Number(integerValue('max-connections', o.maxConnections, 1n, 100_000n));
+        const maxMessageBytes = o.maxMessageBytes === undefined ? undefined : Number(integerValue('max-message-bytes', o.maxMessageBytes, 1024n, 33_554_432n));
         const { startBridge } = await import('../bridge/server.js');
         bridge = await startBridge({
           host,

@@ -2,8 +2,8 @@
  * The `libvirt-rpc` command: virsh's command names, options and output, over this library.
  * `-c/--connect URI` (or LIBVIRT_DEFAULT_URI), `-r/--readonly`, `--json`, `--debug` (the wire
  * trace on stderr; never payloads, so never credentials). A command line loads only its
- * command's family (families.ts), and the library only when it connects: a one-call command
- * starts about as fast as bare Node does.
+ * command's family (families.ts), and the library only when it connects (start-up figures:
+ * bench/RESULTS.md).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

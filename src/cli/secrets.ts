@@ -19,7 +19,7 @@ import type { RemoteNonnullNwfilter, RemoteNonnullNwfilterBinding, RemoteNonnull
 import { LibvirtError } from '../errors.js';
 import { type Context, WITH_RESULTS } from './commands.js';
 import { table, toJson, uuidString } from './format.js';
-import { exclusiveArgs, failed, readFileLimited, readVirshFile, stringOption } from './virsh-options.js';
+import { exclusiveArgs, failed, readFileLimited, readVirshFile, stringOption, timeoutOption } from './virsh-options.js';
 import { type VirshArgs, type VirshCommandSpec, virshCommand } from './virsh-args.js';
 import { type CliIo, FailureReport, type Registry } from './registry.js';
 
@@ -63,21 +63,6 @@ export const messageOf = (e: unknown) => (e instanceof Error ? e.message : Strin
 /** Now as libvirt's virTimeStringNowRaw writes it: `2024-01-31 12:34:56.789+0000`. */
 export const timestampNow = () => new Date().toISOString().replace('T', ' ').replace('Z', '+0000');
 
-/**
- * `--timeout SECONDS` as virsh's vshCommandOptTimeoutToMs reads it: a positive whole number
- * that fits in milliseconds as an int; 0 when not given.
- */
-export function eventTimeoutMs(text: string | undefined): number {
-  if (text === undefined) return 0;
-  const m = /^[ \t\n\v\f\r]*\+?(\d+)$/.exec(text);
-  const bad = (shown: string) => new Error(`Numeric value '${shown}' for <timeout> option is malformed or out of range`);
-  if (!m || BigInt(m[1]!) > 0xffffffffn) throw bad(text);
-  const seconds = Number(m[1]!);
-  // virsh names the number it read here, not the word it was given.
-  if (seconds === 0 || seconds > Math.floor(2147483647 / 1000)) throw bad(String(seconds));
-  return seconds * 1000;
-}
-
 /** The options every `*-event` command has after its filter option, in virsh's order. */
 export const EVENT_OPTIONS: NonNullable<VirshCommandSpec['options']> = [
   { name: 'event', kind: 'string', help: 'which event type to wait for' },
@@ -117,7 +102,7 @@ export async function waitForEvents(c: Context, io: CliIo, spec: EventFamily, ar
   if (!spec.names.includes(name)) throw new Error(`unknown event type ${name}`);
   const loop = args.has('loop');
   const stamp = args.has('timestamp');
-  const timeoutMs = eventTimeoutMs(args.value('timeout'));
+  const timeoutMs = timeoutOption(args.value('timeout'));
   const found = spec.filter ? await spec.filter(c) : {};
   // virsh reports a filter it could not find at once, then waits for every object's events.
   if (found.printed) io.stderr(`error: ${found.printed}\n`);

@@ -9,6 +9,7 @@ import { VIR_DOMAIN_CONSOLE_FORCE } from '../../protocol/constants.js';
 import { findDomain, type Context } from './commands.js';
 import { table, toJson } from './format.js';
 import { FailureReport, type Registry } from './registry.js';
+import { timeoutOption } from './virsh-options.js';
 
 export interface TransferIo {
   /** Whether stderr is a terminal: the progress bar is drawn only then. */
@@ -88,6 +89,7 @@ export interface EventOptions {
 /** Prints events until one arrives (or forever with --loop), or the timeout in seconds. */
 export async function event(c: Context, o: EventOptions, print: (s: string) => void): Promise<string> {
   if (!o.all && !o.event) throw new Error('either --event or --all is required');
+  const timeoutMs = timeoutOption(o.timeout);
   const names = o.all ? ['lifecycle', 'reboot', 'rtc-change', 'watchdog', 'io-error', 'graphics', 'control-error', 'block-job', 'disk-change', 'tray-change', 'pmwakeup', 'pmsuspend', 'balloon-change', 'device-removed', 'tunable', 'agent-lifecycle', 'device-added', 'job-completed', 'metadata-change'] : [o.event!];
   const filter = o.domain ? await findDomain(c.conn, o.domain) : undefined;
   let count = 0;
@@ -103,7 +105,7 @@ export async function event(c: Context, o: EventOptions, print: (s: string) => v
       }, filter ? { filter } : {}),
     ),
   );
-  const timer = o.timeout ? setTimeout(() => done('event loop timed out\n'), Number(o.timeout) * 1000) : undefined;
+  const timer = timeoutMs ? setTimeout(() => done('event loop timed out\n'), timeoutMs) : undefined;
   const why = await finished;
   if (timer) clearTimeout(timer);
   await Promise.all(stops.map((s) => s()));

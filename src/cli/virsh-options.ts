@@ -170,14 +170,12 @@ export function unsignedOption(name: string, text: string, max = ULLONG_MAX): bi
   return integerValue(name, text, 0n, max);
 }
 
-const UINT_MAX = 2n ** 32n - 1n;
-const INT_MAX = 2n ** 31n - 1n;
-
 /** `--timeout SECONDS` as milliseconds (0 when absent); virsh refuses 0 and what would overflow. */
 export function timeoutOption(text: string | undefined): number {
   if (text === undefined) return 0;
-  const seconds = unsignedOption('timeout', text, UINT_MAX);
-  if (seconds === 0n || seconds > INT_MAX / 1000n) throw new Error(`Numeric value '${seconds}' for <timeout> option is malformed or out of range`);
+  const seconds = unsignedOption('timeout', text, UINT[1]);
+  // virsh names the number it read here, not the word it was given.
+  if (seconds === 0n || seconds > INT[1] / 1000n) throw new Error(`Numeric value '${seconds}' for <timeout> option is malformed or out of range`);
   return Number(seconds) * 1000;
 }
 
